@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "ce_native",
+      "sources": ["native/addon.cc", "native/wait.cc", "native/syscall_error.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"]
+    },
+    {
+      "target_name": "ce-init",
+      "type": "executable",
+      "sources": ["native/init/ce-init.c", "native/init/plan.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-O2"]
+    }
+  ]
+}

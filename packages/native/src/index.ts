@@ -1,0 +1,43 @@
+import type { WaitResult } from './binding.js';
+import { loadBinding } from './load.js';
+import { SyscallError } from './syscall-error.js';
+
+export * from './constants.js';
+export { SyscallError } from './syscall-error.js';
+export { initPath } from './load.js';
+export type { WaitResult } from './binding.js';
+
+function call<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw SyscallError.from(err);
+  }
+}
+
+export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
+  call(() => loadBinding().mount(source, target, fstype, flags, data));
+}
+
+export function umount2(target: string, flags = 0): void {
+  call(() => loadBinding().umount2(target, flags));
+}
+
+/** Returns false when LOCK_NB was given and the lock is held elsewhere. */
+export function flock(fd: number, operation: number): boolean {
+  return call(() => loadBinding().flock(fd, operation));
+}
+
+export function setChildSubreaper(on = true): void {
+  call(() => loadBinding().setChildSubreaper(on));
+}
+
+/**
+ * Resolves when `pid`, a child of this process (or an orphan reparented to it
+ * as subreaper), exits; reaps it on a dedicated thread, never the libuv pool.
+ */
+export function waitPid(pid: number): Promise<WaitResult> {
+  return new Promise((resolve, reject) =>
+    loadBinding().waitPid(pid, (err, result) => (err ? reject(SyscallError.from(err)) : resolve(result!))),
+  );
+}

@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NativeBinding } from './binding.js';
+
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const buildDir = join(packageDir, 'build', 'Release');
+
+let binding: NativeBinding | undefined;
+
+/** The addon, loaded on first use so that importing this package costs nothing. */
+export function loadBinding(): NativeBinding {
+  if (!binding) {
+    const file = join(buildDir, 'ce_native.node');
+    if (!existsSync(file)) {
+      throw new Error(`@ce/native is not built: ${file} is missing (run \`npm run build -w @ce/native\`)`);
+    }
+    binding = createRequire(import.meta.url)(file) as NativeBinding;
+  }
+  return binding;
+}
+
+/** Absolute path of the ce-init helper executable. */
+export function initPath(): string {
+  const override = process.env.CE_INIT_PATH;
+  const file = override || join(buildDir, 'ce-init');
+  if (!existsSync(file)) throw new Error(`ce-init helper not found at ${file} (run \`npm run build -w @ce/native\`)`);
+  return file;
+}
