@@ -1,6 +1,7 @@
 import type { WaitResult } from './binding.js';
 import { loadBinding } from './load.js';
 import { SyscallError } from './syscall-error.js';
+import { mountAllWith, type MountSpec } from './mount-spec.js';
 
 export * from './constants.js';
 export { SyscallError } from './syscall-error.js';
@@ -40,4 +41,11 @@ export function waitPid(pid: number): Promise<WaitResult> {
   return new Promise((resolve, reject) =>
     loadBinding().waitPid(pid, (err, result) => (err ? reject(SyscallError.from(err)) : resolve(result!))),
   );
+}
+
+export { parseMountOptions, MOUNT_DATA_MAX, type MountSpec, type ParsedMountOptions } from './mount-spec.js';
+
+/** Mounts `mounts` (ce.types.v1.Mount shape) below `target`; all or nothing. */
+export function mountAll(mounts: readonly MountSpec[], target: string): void {
+  mountAllWith(mount, umount2, mounts, target);
 }

@@ -46,7 +46,12 @@ export function isCeError(err: unknown, code?: ErrorCode): err is CeError {
 export function asCeError(err: unknown): CeError {
   if (err instanceof CeError) return err;
   if (err instanceof Error) {
+    // Libraries that do not depend on this package (runtime, native) throw
+    // errors whose `code` is a word of the same vocabulary.
     const errno = (err as NodeJS.ErrnoException).code;
+    if ((ERROR_CODES as readonly string[]).includes(errno ?? '')) {
+      return new CeError(errno as ErrorCode, err.message, { cause: err });
+    }
     if (errno === 'ENOENT') return new CeError('NotFound', err.message, { cause: err });
     if (errno === 'EEXIST') return new CeError('AlreadyExists', err.message, { cause: err });
     if (errno === 'EACCES' || errno === 'EPERM') return new CeError('PermissionDenied', err.message, { cause: err });
