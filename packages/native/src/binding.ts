@@ -12,6 +12,9 @@ export interface NativeBinding {
   /** false when LOCK_NB was asked and another holder has the lock. */
   flock(fd: number, operation: number): boolean;
   setChildSubreaper(on: boolean): void;
+  mkfifo(path: string, mode: number): void;
+  /** pipe2(O_CLOEXEC): [readFd, writeFd]. */
+  pipe(): [number, number];
   /** Reaps `pid` (a child of this process) on a dedicated thread. */
   waitPid(pid: number, callback: (err: Error | null, result?: WaitResult) => void): void;
 }

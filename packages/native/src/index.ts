@@ -33,6 +33,19 @@ export function setChildSubreaper(on = true): void {
   call(() => loadBinding().setChildSubreaper(on));
 }
 
+/** mkfifo(3); the mode is filtered by the process umask. */
+export function mkfifo(path: string, mode = 0o600): void {
+  call(() => loadBinding().mkfifo(path, mode));
+}
+
+/**
+ * A real pipe, [readFd, writeFd], both close-on-exec. Node's "pipe" stdio
+ * option makes socketpairs, on which a container's open("/dev/stdout") fails.
+ */
+export function pipe(): [number, number] {
+  return call(() => loadBinding().pipe());
+}
+
 /**
  * Resolves when `pid`, a child of this process (or an orphan reparented to it
  * as subreaper), exits; reaps it on a dedicated thread, never the libuv pool.
@@ -49,3 +62,5 @@ export { parseMountOptions, MOUNT_DATA_MAX, type MountSpec, type ParsedMountOpti
 export function mountAll(mounts: readonly MountSpec[], target: string): void {
   mountAllWith(mount, umount2, mounts, target);
 }
+
+export { mknod, lsetxattr, lgetxattr, syncfs, S_IFIFO, S_IFCHR, S_IFBLK, S_IFREG, XATTR_CREATE, XATTR_REPLACE } from './fs-ops.js';

@@ -3,3 +3,13 @@ export { toStatusObject, fromServiceError } from './grpc-status.js';
 export { adaptService, type PromiseService, type CallContext } from './service-adapter.js';
 export { serveUnix, type UnixServer } from './unix-server.js';
 export { dialUnix, unary, readStream } from './unix-client.js';
+export {
+  serveAttach,
+  clientAttach,
+  OutputQueue,
+  type AttachSession,
+  type AttachOptions,
+  type OutputChunk,
+  type StreamName,
+} from './attach.js';
+export type { Logger } from './logger.js';

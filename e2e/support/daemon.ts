@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ce } from './ce.js';
+import { cedBin } from './paths.js';
+
+export interface TestDaemon {
+  readonly dir: string;
+  readonly root: string;
+  readonly state: string;
+  readonly socket: string;
+  process: ChildProcess;
+  /** What ced printed on stderr since it was (re)started. */
+  stderr(): string;
+  log(): string;
+  kill9(): Promise<void>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops ced and removes its folders (after the test has removed its containers). */
+  dispose(): Promise<void>;
+}
+
+/** Starts a real ced with its own root and state under a fresh temporary folder. */
+export async function startTestDaemon(): Promise<TestDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'ce-e2e-'));
+  const root = join(dir, 'root');
+  const state = join(dir, 'state');
+  const socket = join(state, 'ce.sock');
+  let stderr = '';
+
+  const launch = async (): Promise<ChildProcess> => {
+    stderr = '';
+    const child = spawn(process.execPath, [cedBin, '--root', root, '--state', state, '--log-level', 'debug'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`ced exited with ${child.exitCode}: ${stderr}`);
+      if (stderr.includes('listening on') && (await ce(['version'], { socket })).code === 0) return child;
+      if (Date.now() > deadline) throw new Error(`ced did not start: ${stderr}`);
+      await sleep(50);
+    }
+  };
+
+  const waitExit = (child: ChildProcess) =>
+    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()));
+
+  const daemon: TestDaemon = {
+    dir,
+    root,
+    state,
+    socket,
+    process: await launch(),
+    stderr: () => stderr,
+    log: () => (existsSync(join(root, 'ced.log')) ? readFileSync(join(root, 'ced.log'), 'utf8') : ''),
+    async kill9() {
+      daemon.process.kill('SIGKILL');
+      await waitExit(daemon.process);
+    },
+    async restart() {
+      daemon.process = await launch();
+    },
+    async stop() {
+      daemon.process.kill('SIGTERM');
+      await waitExit(daemon.process);
+    },
+    async dispose() {
+      await daemon.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return daemon;
+}

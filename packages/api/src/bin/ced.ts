@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// ced: the ce daemon.
+import { parseArgs } from 'node:util';
+import { resolveConfig } from '../config.js';
+import { startDaemon } from '../daemon.js';
+
+const { values } = parseArgs({
+  options: {
+    root: { type: 'string' },
+    state: { type: 'string' },
+    host: { type: 'string', short: 'H' },
+    'log-level': { type: 'string', short: 'l' },
+    'log-file': { type: 'string' },
+    'supervisor-address': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  strict: true,
+});
+
+if (values.help) {
+  process.stdout.write(`Usage: ced [OPTIONS]
+
+The ce daemon.
+
+Options:
+      --root DIR                 persistent state (default /var/lib/ce, or $CE_ROOT)
+      --state DIR                runtime state: sockets, shims (default /run/ce, or $CE_STATE)
+  -H, --host PATH                socket to serve (default <state>/ce.sock)
+  -l, --log-level LEVEL          trace, debug, info, warn, error, fatal (default info)
+      --log-file FILE            JSON log (default <root>/ced.log)
+      --supervisor-address PATH  use a ce-supervisor at this socket instead of the built-in one
+`);
+  process.exit(0);
+}
+
+const config = resolveConfig({
+  root: values.root,
+  state: values.state,
+  socket: values.host,
+  logLevel: values['log-level'],
+  logFile: values['log-file'],
+  supervisorAddress: values['supervisor-address'],
+});
+
+try {
+  const daemon = await startDaemon(config);
+  const r = daemon.recovery;
+  process.stderr.write(
+    `ced: listening on ${config.socket} (pid ${process.pid}); found ${r.containers} containers: ` +
+      `${r.running} running, ${r.exitedWhileDown} exited while ced was down, ${r.lost} lost, ${r.orphanTasks} orphan tasks removed\n`,
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    daemon.logger.info({ signal }, 'stopping');
+    await daemon.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+} catch (err) {
+  process.stderr.write(`ced: ${(err as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+
+export interface DaemonConfig {
+  /** Persistent state: image store, container records (default /var/lib/ce). */
+  root: string;
+  /** Runtime state: sockets, shims, bundles (default /run/ce). */
+  state: string;
+  /** Where ce.api.v1 is served (default <state>/ce.sock). */
+  socket: string;
+  logLevel: string;
+  logFile: string;
+  /** Use a ce-supervisor at this socket instead of the in-process supervisor. */
+  supervisorAddress?: string;
+}
+
+export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+  const root = flags.root ?? env.CE_ROOT ?? '/var/lib/ce';
+  const state = flags.state ?? env.CE_STATE ?? '/run/ce';
+  return {
+    root,
+    state,
+    socket: flags.socket ?? join(state, 'ce.sock'),
+    logLevel: flags.logLevel ?? env.CE_LOG_LEVEL ?? 'info',
+    logFile: flags.logFile ?? join(root, 'ced.log'),
+    supervisorAddress: flags.supervisorAddress,
+  };
+}

@@ -1,0 +1,339 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  alreadyExists,
+  failedPrecondition,
+  invalidArgument,
+  isCeError,
+  notFound,
+  type AttachOptions,
+  type AttachSession,
+  type Logger,
+} from '@ce/protocol';
+import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
+import type { SupervisorApi } from '@ce/supervisor';
+import { writeFileAtomic } from '../atomic-file.js';
+import type { ContainerStore } from './container-store.js';
+import { DeferredAttach } from './deferred-attach.js';
+import { generateName, validateName } from './names.js';
+import { buildSpec } from './oci-spec.js';
+import { resolveArgs, type ImageRunConfig } from './process-args.js';
+import type { ContainerRecord } from './record.js';
+import { parseSignal } from './signals.js';
+import { unmountStale } from './stale-mounts.js';
+
+/** What containers need of the image store. */
+export interface ContainerImages {
+  get(reference: string): Promise<{ id: string; name: string; config: { config?: ImageRunConfig } }>;
+  prepareRootfs(key: string, reference: string): Promise<Mount[]>;
+  removeRootfs(key: string): Promise<void>;
+}
+
+export interface CreateOptions {
+  name: string;
+  image: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  env: string[];
+  workingDir: string;
+  user: string;
+  hostname: string;
+  autoRemove: boolean;
+  tty: boolean;
+  openStdin: boolean;
+  labels: Record<string, string>;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve: (exitCode: number) => void;
+}
+
+/**
+ * Docker's container model over the image store and the supervisor. Each
+ * container is a record on disk; while it runs it also has a task in a shim.
+ */
+export class ContainerService {
+  private readonly containers = new Map<string, ContainerRecord>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly pendingAttaches = new Map<string, Set<DeferredAttach>>();
+  private readonly exitHandled = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly store: ContainerStore,
+    private readonly images: ContainerImages,
+    private readonly supervisor: SupervisorApi,
+    private readonly tasksDir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Loads the records; recovery.ts reconciles them with the running tasks. */
+  async load(): Promise<{ records: ContainerRecord[]; problems: { id: string; error: string }[] }> {
+    const loaded = await this.store.loadAll();
+    for (const r of loaded.records) this.containers.set(r.id, r);
+    return loaded;
+  }
+
+  all(): ContainerRecord[] {
+    return [...this.containers.values()];
+  }
+
+  async create(options: CreateOptions): Promise<ContainerRecord> {
+    if (!options.image) throw invalidArgument('an image is required');
+    const image = await this.images.get(options.image);
+    const runConfig = image.config.config ?? {};
+    const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined);
+    const holder = this.byName(name);
+    if (holder) {
+      throw alreadyExists(
+        `Conflict. The container name "/${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+    const id = randomBytes(32).toString('hex');
+    const record: ContainerRecord = {
+      id,
+      name,
+      image: options.image,
+      imageId: image.id,
+      createdAt: new Date().toISOString(),
+      config: {
+        env: options.env,
+        workingDir: options.workingDir || runConfig.WorkingDir || '',
+        user: options.user || runConfig.User || '',
+        hostname: options.hostname || id.slice(0, 12),
+        autoRemove: options.autoRemove,
+        tty: options.tty,
+        openStdin: options.openStdin,
+        labels: { ...(runConfig.Labels ?? {}), ...options.labels },
+      },
+      pathAndArgs: resolveArgs(runConfig, options.entrypoint, options.cmd),
+      state: { status: 'created', pid: 0, exitCode: 0 },
+    };
+    buildSpec(record, runConfig.Env); // validates user, env and args now rather than at start
+    this.containers.set(id, record);
+    await this.store.save(record);
+    this.logger.info({ id, name, image: options.image }, 'container created');
+    return record;
+  }
+
+  async start(ref: string): Promise<void> {
+    const record = this.resolve(ref);
+    if (record.state.status === 'running') return;
+    if (record.state.status === 'removing' || record.state.status === 'dead') {
+      throw failedPrecondition(`cannot start container ${record.id}: it is ${record.state.status}`);
+    }
+    const id = record.id;
+    const bundle = join(this.tasksDir, id);
+    const t0 = performance.now();
+    let taskCreated = false;
+    try {
+      const image = await this.images.get(record.imageId);
+      await mkdir(join(bundle, 'rootfs'), { recursive: true, mode: 0o711 });
+      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(buildSpec(record, image.config.config?.Env)));
+      const rootfs = await this.images.prepareRootfs(id, record.imageId);
+      const t1 = performance.now();
+      const created = await this.supervisor.createTask({
+        id,
+        bundle,
+        rootfs,
+        terminal: record.config.tty,
+        stdin: record.config.openStdin,
+        logPath: this.store.logPath(id),
+      });
+      taskCreated = true;
+      const t2 = performance.now();
+      await this.connectPendingAttaches(id);
+      await this.supervisor.startTask({ id });
+      const t3 = performance.now();
+      record.state = { status: 'running', pid: created.pid, exitCode: 0, startedAt: new Date().toISOString() };
+      await this.store.save(record);
+      this.logger.info(
+        { id, pid: created.pid, timings: { rootfsMs: round(t1 - t0), createTaskMs: round(t2 - t1), startTaskMs: round(t3 - t2) } },
+        'container started',
+      );
+      this.watchExit(record);
+    } catch (err) {
+      this.logger.warn({ id, err: (err as Error).message }, 'container start failed');
+      if (taskCreated) await this.deleteTask(id, true);
+      await rm(bundle, { recursive: true, force: true });
+      for (const a of this.pendingAttaches.get(id) ?? []) a.abandon();
+      this.pendingAttaches.delete(id);
+      record.state = { ...record.state, status: 'created', exitCode: exitCodeForStartError(err), error: (err as Error).message };
+      await this.store.save(record);
+      if (record.config.autoRemove) await this.remove(id, true);
+      throw err;
+    }
+  }
+
+  attach(options: AttachOptions): AttachSession {
+    const record = this.resolve(options.id);
+    const status = record.state.status;
+    if (status === 'running') return this.supervisor.attachTask({ ...options, id: record.id });
+    if (status !== 'created') throw failedPrecondition('You cannot attach to a stopped container, start it first');
+    let set = this.pendingAttaches.get(record.id);
+    if (!set) this.pendingAttaches.set(record.id, (set = new Set()));
+    const deferred: DeferredAttach = new DeferredAttach(() => set!.delete(deferred));
+    set.add(deferred);
+    return deferred;
+  }
+
+  async wait(ref: string, condition: WaitCondition): Promise<number> {
+    const record = this.resolve(ref);
+    if (condition === 'not-running' && record.state.status !== 'running') return record.state.exitCode;
+    return new Promise<number>((resolve) => {
+      let set = this.waiters.get(record.id);
+      if (!set) this.waiters.set(record.id, (set = new Set()));
+      set.add({ condition, resolve });
+    });
+  }
+
+  async kill(ref: string, signal: string): Promise<void> {
+    const record = this.resolve(ref);
+    const number = parseSignal(signal);
+    if (record.state.status !== 'running') throw failedPrecondition(`Container ${record.id} is not running`);
+    await this.supervisor.killTask({ id: record.id, signal: number, all: false });
+  }
+
+  async remove(ref: string, force: boolean): Promise<void> {
+    const record = this.resolve(ref);
+    if (record.state.status === 'running') {
+      if (!force) {
+        throw failedPrecondition(
+          `You cannot remove a running container ${record.id}. Stop the container before attempting removal or force remove`,
+        );
+      }
+      await this.supervisor.killTask({ id: record.id, signal: 9, all: true }).catch((err) => {
+        if (!isCeError(err, 'NotFound')) throw err;
+      });
+      await this.exitHandled.get(record.id);
+    }
+    if (!this.containers.has(record.id) || record.state.status === 'removing') return;
+    record.state.status = 'removing';
+    try {
+      await this.images.removeRootfs(record.id).catch((err) => {
+        if (!isCeError(err, 'NotFound')) throw err;
+      });
+      await this.store.remove(record.id);
+    } catch (err) {
+      record.state.status = 'dead';
+      record.state.error = (err as Error).message;
+      await this.store.save(record).catch(() => undefined);
+      throw err;
+    }
+    this.containers.delete(record.id);
+    this.logger.info({ id: record.id }, 'container removed');
+    this.notify(record.id, ['removed'], record.state.exitCode);
+    this.waiters.delete(record.id);
+  }
+
+  inspect(ref: string): ContainerRecord {
+    return this.resolve(ref);
+  }
+
+  list(all: boolean): ContainerRecord[] {
+    return this.all()
+      .filter((r) => all || r.state.status === 'running')
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /** Follows a running task to its exit (also used by recovery for tasks found running). */
+  watchExit(record: ContainerRecord): void {
+    const handled = this.supervisor
+      .waitTask({ id: record.id })
+      .then((exit) => this.onExit(record, exit.exitStatus, exit.exitedAt))
+      .catch(async (err) => {
+        this.logger.error({ id: record.id, err: (err as Error).message }, 'lost the task of a running container');
+        await this.onExit(record, 255, new Date(), `task lost: ${(err as Error).message}`);
+      });
+    this.exitHandled.set(record.id, handled);
+  }
+
+  /** Records an exit, tears the task down and, for --rm, removes the container. */
+  async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string): Promise<void> {
+    await this.deleteTask(record.id, false);
+    record.state = {
+      ...record.state,
+      status: 'exited',
+      pid: 0,
+      exitCode,
+      finishedAt: (exitedAt ?? new Date()).toISOString(),
+      ...(error ? { error } : {}),
+    };
+    await this.store.save(record);
+    this.logger.info({ id: record.id, exitCode }, 'container exited');
+    this.notify(record.id, ['not-running', 'next-exit'], exitCode);
+    if (record.config.autoRemove) {
+      await this.remove(record.id, false).catch((err) => this.logger.error({ id: record.id, err: (err as Error).message }, 'auto-remove failed'));
+    }
+  }
+
+  /** Deletes a container's task (ending its shim) and its bundle; a task already gone is fine. */
+  async deleteTask(id: string, kill: boolean): Promise<void> {
+    const bundle = join(this.tasksDir, id);
+    try {
+      if (kill) await this.supervisor.killTask({ id, signal: 9, all: true }).catch(() => undefined);
+      if (kill) await this.supervisor.waitTask({ id });
+      await this.supervisor.deleteTask({ id });
+    } catch (err) {
+      if (!isCeError(err, 'NotFound') && !isCeError(err, 'Unavailable')) throw err;
+      await unmountStale(join(bundle, 'rootfs'), this.logger);
+    }
+    await rm(bundle, { recursive: true, force: true });
+  }
+
+  private async connectPendingAttaches(id: string): Promise<void> {
+    const pending = this.pendingAttaches.get(id);
+    this.pendingAttaches.delete(id);
+    for (const deferred of pending ?? []) {
+      if (deferred.isClosed) continue;
+      const o = { id, stdin: true, stdout: true, stderr: true };
+      await deferred.connect(this.supervisor.attachTask(o));
+    }
+  }
+
+  private notify(id: string, conditions: WaitCondition[], exitCode: number): void {
+    const set = this.waiters.get(id);
+    if (!set) return;
+    for (const w of [...set]) {
+      if (conditions.includes(w.condition)) {
+        set.delete(w);
+        w.resolve(exitCode);
+      }
+    }
+  }
+
+  private byName(name: string): ContainerRecord | undefined {
+    for (const r of this.containers.values()) if (r.name === name) return r;
+    return undefined;
+  }
+
+  /** Docker's lookup order: full id, name, unique id prefix. */
+  resolve(ref: string): ContainerRecord {
+    if (!ref) throw invalidArgument('a container name or id is required');
+    const exact = this.containers.get(ref);
+    if (exact) return exact;
+    const named = this.byName(ref.replace(/^\//, ''));
+    if (named) return named;
+    if (/^[0-9a-f]+$/.test(ref)) {
+      const matches = this.all().filter((r) => r.id.startsWith(ref));
+      if (matches.length === 1) return matches[0]!;
+      if (matches.length > 1) throw invalidArgument(`multiple containers found with provided prefix: ${ref}`);
+    }
+    throw notFound(`No such container: ${ref}`);
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+/** Docker's exit codes for a container that could not start. */
+function exitCodeForStartError(err: unknown): number {
+  const message = (err as Error).message ?? '';
+  if (/executable file not found|no such file or directory/.test(message)) return 127;
+  if (/permission denied/i.test(message)) return 126;
+  return 128;
+}

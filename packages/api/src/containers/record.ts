@@ -1,0 +1,36 @@
+/** What ced keeps of a container, in <root>/containers/<id>/config.json. */
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  /** The image as the user named it. */
+  image: string;
+  /** The image's id (config digest) at create time: the container keeps using it. */
+  imageId: string;
+  createdAt: string;
+  config: ContainerConfig;
+  /** The process the container runs: entrypoint and command resolved against the image. */
+  pathAndArgs: string[];
+  state: ContainerRunState;
+}
+
+export interface ContainerConfig {
+  env: string[];
+  workingDir: string;
+  user: string;
+  hostname: string;
+  autoRemove: boolean;
+  tty: boolean;
+  openStdin: boolean;
+  labels: Record<string, string>;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerRunState {
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+}

@@ -1,0 +1,82 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino, type Logger as PinoLogger } from 'pino';
+import { ImageStore, imagesGrpcService } from '@ce/image-store';
+import { serveUnix, type UnixServer } from '@ce/protocol';
+import { detectCgroupLayout } from '@ce/runtime';
+import { Supervisor, SupervisorGrpcClient, supervisorGrpcService, type SupervisorApi } from '@ce/supervisor';
+import type { DaemonConfig } from './config.js';
+import { ContainerService } from './containers/container-service.js';
+import { ContainerStore } from './containers/container-store.js';
+import { containersGrpcService } from './containers/grpc.js';
+import { acquireDaemonLock } from './daemon-lock.js';
+import { ensureEmbeddedImages } from './embedded-images.js';
+import { recover, type RecoveryReport } from './recovery.js';
+import { systemGrpcService } from './system/system-service.js';
+
+export interface Daemon {
+  readonly config: DaemonConfig;
+  readonly logger: PinoLogger;
+  readonly recovery: RecoveryReport;
+  /** Stops serving. Containers keep running in their shims (a restarted ced finds them). */
+  close(): Promise<void>;
+}
+
+/**
+ * ced's composition root: opens each layer, decides which are local and which
+ * remote, reconciles state left by a previous run, then serves ce.api.v1,
+ * ce.images.v1 and ce.supervisor.v1 on one socket.
+ */
+export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
+  await mkdir(config.root, { recursive: true, mode: 0o711 });
+  await mkdir(config.state, { recursive: true, mode: 0o711 });
+  const lock = acquireDaemonLock(join(config.state, 'ced.pid'));
+  const logger = pino(
+    { level: config.logLevel, base: { pid: process.pid } },
+    pino.destination({ dest: config.logFile, mkdir: true, sync: false }),
+  );
+  const started = performance.now();
+  try {
+    const images = await ImageStore.open({ root: join(config.root, 'image-store'), logger });
+    await ensureEmbeddedImages(images, logger);
+
+    const localSupervisor = config.supervisorAddress
+      ? undefined
+      : new Supervisor({ stateDir: config.state, runtimeRoot: join(config.state, 'runtime'), logLevel: config.logLevel, logger });
+    const supervisor: SupervisorApi = localSupervisor ?? new SupervisorGrpcClient(config.supervisorAddress!);
+
+    const containers = new ContainerService(
+      new ContainerStore(join(config.root, 'containers')),
+      images,
+      supervisor,
+      join(config.state, 'tasks'),
+      logger,
+    );
+    const recovery = await recover(containers, supervisor, logger);
+    logger.info({ ...recovery }, 'recovered state from the previous run');
+
+    const cgroup = detectCgroupLayout();
+    const services = [containersGrpcService(containers), systemGrpcService(cgroup), imagesGrpcService(images)];
+    if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
+    const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
+    logger.info({ socket: config.socket, root: config.root, state: config.state, startupMs: Math.round(performance.now() - started) }, 'ced listening');
+
+    return {
+      config,
+      logger,
+      recovery,
+      async close() {
+        await server.close();
+        localSupervisor?.close();
+        logger.info('ced stopped');
+        logger.flush();
+        lock.release();
+      },
+    };
+  } catch (err) {
+    logger.fatal({ err }, 'ced failed to start');
+    logger.flush();
+    lock.release();
+    throw err;
+  }
+}

@@ -1,0 +1,29 @@
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { release } from 'node:os';
+import { adaptService } from '@ce/protocol';
+import { SystemService, type VersionResponse } from '@ce/protocol/gen/ce/api/v1/system';
+import { API_VERSION, ENGINE_VERSION } from '../version.js';
+
+export function versionInfo(cgroupVersion: string): VersionResponse {
+  return {
+    version: ENGINE_VERSION,
+    apiVersion: API_VERSION,
+    gitCommit: process.env.CE_GIT_COMMIT ?? '',
+    nodeVersion: process.version,
+    os: process.platform,
+    arch: process.arch,
+    kernelVersion: release(),
+    cgroupVersion,
+    pid: process.pid,
+  };
+}
+
+export function systemGrpcService(cgroupVersion: string): [ServiceDefinition, UntypedServiceImplementation] {
+  return [
+    SystemService as unknown as ServiceDefinition,
+    adaptService(SystemService, {
+      version: async () => versionInfo(cgroupVersion),
+      ping: async () => ({}),
+    }),
+  ];
+}

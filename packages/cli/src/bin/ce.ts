@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// ce: the command-line client of ced.
+import { Command, CommanderError } from 'commander';
+import { Connection, daemonSocket } from '../connection.js';
+import { CliExit } from '../errors.js';
+import { registerImages } from '../commands/images.js';
+import { registerKill } from '../commands/kill.js';
+import { registerPs } from '../commands/ps.js';
+import { registerRm } from '../commands/rm.js';
+import { registerRun } from '../commands/run.js';
+import { registerVersion } from '../commands/version.js';
+
+const program = new Command('ce')
+  .description('A self-sufficient runtime for containers')
+  .usage('[OPTIONS] COMMAND')
+  .option('-H, --host <socket>', 'Daemon socket to connect to (default $CE_HOST or /run/ce/ce.sock)')
+  .enablePositionalOptions()
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+let connection: Connection | undefined;
+const connect = () => (connection ??= new Connection(daemonSocket(program.opts<{ host?: string }>().host)));
+
+registerRun(program, connect);
+registerPs(program, connect);
+registerRm(program, connect);
+registerKill(program, connect);
+registerImages(program, connect);
+registerVersion(program, connect);
+for (const cmd of program.commands) cmd.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CliExit) {
+    if (err.message) process.stderr.write(`ce: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else if (err instanceof CommanderError) {
+    // help and version exit 0; usage errors exit 125 as docker's do.
+    process.exitCode = err.exitCode === 0 ? 0 : 125;
+  } else {
+    process.stderr.write(`ce: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 125;
+  }
+} finally {
+  connection?.close();
+}

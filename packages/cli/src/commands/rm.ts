@@ -1,0 +1,25 @@
+import { unary } from '@ce/protocol';
+import type { Command } from 'commander';
+import type { Connection } from '../connection.js';
+import { CliExit, daemonErrorMessage } from '../errors.js';
+
+export function registerRm(program: Command, connect: () => Connection): void {
+  program
+    .command('rm')
+    .description('Remove one or more containers')
+    .argument('<container...>')
+    .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)')
+    .action(async (refs: string[], opts: { force?: boolean }) => {
+      const conn = connect();
+      const errors: string[] = [];
+      for (const id of refs) {
+        try {
+          await unary((cb) => conn.containers.remove({ id, force: !!opts.force }, cb), conn.target);
+          process.stdout.write(`${id}\n`);
+        } catch (err) {
+          errors.push(daemonErrorMessage(err, conn.target));
+        }
+      }
+      if (errors.length) throw new CliExit(1, errors.join('\n'));
+    });
+}

@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import { dialUnix } from '@ce/protocol';
+import { ContainersClient } from '@ce/protocol/gen/ce/api/v1/containers';
+import { SystemClient } from '@ce/protocol/gen/ce/api/v1/system';
+import { ImagesClient } from '@ce/protocol/gen/ce/images/v1/images';
+
+/** The daemon socket: --host, then $CE_HOST, then <$CE_STATE or /run/ce>/ce.sock. */
+export function daemonSocket(host?: string): string {
+  const value = host ?? process.env.CE_HOST ?? join(process.env.CE_STATE ?? '/run/ce', 'ce.sock');
+  return value.replace(/^unix:\/\//, '');
+}
+
+/** Lazily dialled clients of ced's services (dialling costs nothing until the first call). */
+export class Connection {
+  private containersClient?: ContainersClient;
+  private systemClient?: SystemClient;
+  private imagesClient?: ImagesClient;
+
+  constructor(readonly socket: string) {}
+
+  get target(): string {
+    return `unix://${this.socket}`;
+  }
+
+  get containers(): ContainersClient {
+    return (this.containersClient ??= dialUnix(ContainersClient, this.socket));
+  }
+
+  get system(): SystemClient {
+    return (this.systemClient ??= dialUnix(SystemClient, this.socket));
+  }
+
+  get images(): ImagesClient {
+    return (this.imagesClient ??= dialUnix(ImagesClient, this.socket));
+  }
+
+  close(): void {
+    this.containersClient?.close();
+    this.systemClient?.close();
+    this.imagesClient?.close();
+  }
+}

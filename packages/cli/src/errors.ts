@@ -1,0 +1,33 @@
+import { CeError } from '@ce/protocol';
+
+/** Docker's CLI exit codes. */
+export const EXIT_ENGINE_ERROR = 125;
+export const EXIT_CANNOT_INVOKE = 126;
+export const EXIT_NOT_FOUND = 127;
+
+/** Raised by commands to end with a message and an exit code. */
+export class CliExit extends Error {
+  constructor(
+    readonly exitCode: number,
+    message = '',
+  ) {
+    super(message);
+  }
+}
+
+/** Docker's wording for a daemon error: "Error response from daemon: ...". */
+export function daemonErrorMessage(err: unknown, socketTarget: string): string {
+  if (err instanceof CeError && err.code === 'Unavailable') {
+    return `Cannot connect to the ce daemon at ${socketTarget}. Is the ced daemon running?`;
+  }
+  const message = (err as Error).message ?? String(err);
+  return `Error response from daemon: ${message.endsWith('.') ? message : `${message}.`}`;
+}
+
+/** The exit code `ce run` gives when the container could not start (as docker run does). */
+export function startFailureExitCode(err: unknown): number {
+  const message = (err as Error).message ?? '';
+  if (/executable file not found|no such file or directory/.test(message)) return EXIT_NOT_FOUND;
+  if (/permission denied/i.test(message)) return EXIT_CANNOT_INVOKE;
+  return EXIT_ENGINE_ERROR;
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// ce-shim: serves one container's Task API on its own socket, owns its stdio,
+// log and exit status, and keeps running when ced does not.
+import { closeSync, writeSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { setChildSubreaper } from '@ce/native';
+import { serveUnix } from '@ce/protocol';
+import { Runtime } from '@ce/runtime';
+import { taskGrpcService } from '../grpc.js';
+import { ShimTask } from '../task.js';
+
+const { values } = parseArgs({
+  options: {
+    id: { type: 'string' },
+    socket: { type: 'string' },
+    'runtime-root': { type: 'string' },
+    log: { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
+    'ready-fd': { type: 'string' },
+  },
+  strict: true,
+});
+
+function usage(message: string): never {
+  process.stderr.write(`ce-shim: ${message}\nusage: ce-shim --id ID --socket PATH --runtime-root DIR [--log FILE] [--log-level LEVEL] [--ready-fd N]\n`);
+  process.exit(2);
+}
+
+const id = values.id ?? usage('--id is required');
+const socket = values.socket ?? usage('--socket is required');
+const runtimeRoot = values['runtime-root'] ?? usage('--runtime-root is required');
+
+const logger = pino(
+  { level: values['log-level'], base: { pid: process.pid, shim: id } },
+  values.log ? pino.destination({ dest: values.log, mkdir: true, sync: false }) : pino.destination(2),
+);
+
+// Orphans of the container (its init once ce-init's parent exits) come to us.
+setChildSubreaper(true);
+
+let server: Awaited<ReturnType<typeof serveUnix>> | undefined;
+const task = new ShimTask(new Runtime({ root: runtimeRoot, logger }), logger, () => {
+  logger.info('shutting down');
+  // Answer the Shutdown call before the server goes away.
+  setImmediate(async () => {
+    await server?.close(500);
+    logger.flush();
+    process.exit(0);
+  });
+});
+
+process.on('SIGTERM', () => logger.warn('SIGTERM ignored: the shim ends through Shutdown once its task is deleted'));
+process.on('SIGINT', () => undefined);
+process.on('uncaughtException', (err) => {
+  logger.fatal({ err }, 'uncaught exception');
+  logger.flush();
+  process.exit(1);
+});
+
+try {
+  server = await serveUnix(socket, [taskGrpcService(task)], { mode: 0o600 });
+} catch (err) {
+  logger.fatal({ err, socket }, 'cannot listen');
+  process.stderr.write(`ce-shim: cannot listen on ${socket}: ${(err as Error).message}\n`);
+  process.exit(1);
+}
+logger.info({ socket }, 'shim ready');
+if (values['ready-fd']) {
+  const fd = Number(values['ready-fd']);
+  writeSync(fd, `${process.pid}\n`);
+  closeSync(fd);
+}

@@ -1,0 +1,82 @@
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { adaptService, clientAttach, dialUnix, readStream, serveAttach, unary, type AttachOptions, type AttachSession } from '@ce/protocol';
+import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
+import {
+  TaskClient,
+  TaskService,
+  type CreateTaskRequest,
+  type CreateTaskResponse,
+  type DeleteRequest,
+  type DeleteResponse,
+  type KillRequest,
+  type StartRequest,
+  type StartResponse,
+  type StateRequest,
+  type StateResponse,
+  type WaitRequest,
+} from '@ce/protocol/gen/ce/shim/v1/shim';
+import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import type { TaskApi } from './task-api.js';
+
+/** ce.shim.v1.Task over a local TaskApi, ready for serveUnix. */
+export function taskGrpcService(api: TaskApi): [ServiceDefinition, UntypedServiceImplementation] {
+  return [
+    TaskService as unknown as ServiceDefinition,
+    adaptService(TaskService, {
+      create: (req) => api.create(req),
+      start: (req) => api.start(req),
+      kill: async (req) => (await api.kill(req), {}),
+      wait: (req) => api.wait(req),
+      delete: (req) => api.delete(req),
+      state: (req) => api.state(req),
+      events: (_req, ctx) => api.events(ctx.signal),
+      attach: (call) => serveAttach(call, (options) => api.attach(options)),
+      shutdown: async (req) => (await api.shutdown(req.id), {}),
+    }),
+  ];
+}
+
+/** A TaskApi that is a shim one socket away. */
+export class TaskGrpcClient implements TaskApi {
+  private readonly client: TaskClient;
+  private readonly target: string;
+
+  constructor(readonly socketPath: string) {
+    this.client = dialUnix(TaskClient, socketPath);
+    this.target = `shim at ${socketPath}`;
+  }
+
+  create(req: CreateTaskRequest): Promise<CreateTaskResponse> {
+    return unary((cb) => this.client.create(req, cb), this.target);
+  }
+  start(req: StartRequest): Promise<StartResponse> {
+    return unary((cb) => this.client.start(req, cb), this.target);
+  }
+  async kill(req: KillRequest): Promise<void> {
+    await unary((cb) => this.client.kill(req, cb), this.target);
+  }
+  wait(req: WaitRequest): Promise<ExitStatus> {
+    return unary((cb) => this.client.wait(req, cb), this.target);
+  }
+  delete(req: DeleteRequest): Promise<DeleteResponse> {
+    return unary((cb) => this.client.delete(req, cb), this.target);
+  }
+  state(req: StateRequest, deadlineMs?: number): Promise<StateResponse> {
+    const deadline = deadlineMs ? Date.now() + deadlineMs : Infinity;
+    return unary((cb) => this.client.state(req, { deadline }, cb), this.target);
+  }
+  events(signal: AbortSignal): AsyncIterable<TaskEvent> {
+    const stream = this.client.events({});
+    signal.addEventListener('abort', () => stream.cancel());
+    return readStream<TaskEvent>(stream, this.target);
+  }
+  attach(options: AttachOptions): AttachSession {
+    return clientAttach(this.client.attach(), options, this.target);
+  }
+  async shutdown(id: string): Promise<void> {
+    await unary((cb) => this.client.shutdown({ id }, cb), this.target);
+  }
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,84 @@
+import type { Readable, Writable } from 'node:stream';
+import { OutputQueue, type AttachOptions, type AttachSession, type OutputChunk, type StreamName } from '@ce/protocol';
+import type { JsonFileLog } from './json-file-log.js';
+
+interface Attached {
+  options: AttachOptions;
+  queue: OutputQueue<OutputChunk>;
+}
+
+/**
+ * Owns a container's stdio: copies stdout and stderr to the log and to every
+ * attached session, feeds stdin from attached sessions, and ends the sessions
+ * when both output streams have closed.
+ */
+export class StdioHub {
+  private readonly sessions = new Set<Attached>();
+  private open = new Set<StreamName>();
+  private readonly drained: Promise<void>;
+
+  constructor(
+    private readonly streams: { stdin: Writable | null; stdout: Readable | null; stderr: Readable | null },
+    private readonly log: JsonFileLog | null,
+  ) {
+    const done: Promise<void>[] = [];
+    for (const name of ['stdout', 'stderr'] as const) {
+      const stream = streams[name];
+      if (!stream) continue;
+      this.open.add(name);
+      done.push(
+        new Promise<void>((resolve) => {
+          stream.on('data', (data: Buffer) => this.deliver(name, data));
+          const finish = () => {
+            if (!this.open.delete(name)) return;
+            this.log?.flush(name);
+            if (this.open.size === 0) this.endAll();
+            resolve();
+          };
+          stream.on('end', finish);
+          stream.on('close', finish);
+          stream.on('error', finish);
+        }),
+      );
+    }
+    streams.stdin?.on('error', () => undefined);
+    this.drained = Promise.all(done).then(() => undefined);
+  }
+
+  /** Resolves when the container has closed its stdout and stderr. */
+  whenDrained(): Promise<void> {
+    return this.drained;
+  }
+
+  attach(options: AttachOptions): AttachSession {
+    const entry: Attached = { options, queue: new OutputQueue<OutputChunk>() };
+    if (this.open.size === 0) entry.queue.end();
+    else this.sessions.add(entry);
+    const stdin = this.streams.stdin;
+    return {
+      ready: Promise.resolve(),
+      output: entry.queue,
+      writeStdin: (data) => {
+        if (options.stdin && stdin && !stdin.writableEnded) stdin.write(data);
+      },
+      closeStdin: () => {
+        if (options.stdin && stdin && !stdin.writableEnded) stdin.end();
+      },
+      resize: () => undefined,
+      close: () => {
+        this.sessions.delete(entry);
+        entry.queue.end();
+      },
+    };
+  }
+
+  private deliver(stream: StreamName, data: Buffer): void {
+    this.log?.write(stream, data);
+    for (const s of this.sessions) if (s.options[stream]) s.queue.push({ stream, data });
+  }
+
+  private endAll(): void {
+    for (const s of this.sessions) s.queue.end();
+    this.sessions.clear();
+  }
+}

@@ -1,0 +1,196 @@
+import { existsSync } from 'node:fs';
+import { failedPrecondition, invalidArgument, alreadyExists, notFound, OutputQueue, type AttachOptions, type AttachSession } from '@ce/protocol';
+import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
+import type {
+  CreateTaskRequest,
+  CreateTaskResponse,
+  DeleteRequest,
+  DeleteResponse,
+  KillRequest,
+  StartRequest,
+  StartResponse,
+  StateRequest,
+  StateResponse,
+  WaitRequest,
+} from '@ce/protocol/gen/ce/shim/v1/shim';
+import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import type { Readable, Writable } from 'node:stream';
+import { JsonFileLog } from './io/json-file-log.js';
+import { StdioHub } from './io/stdio-hub.js';
+import type { Logger } from '@ce/protocol';
+import { mountRootfs, unmountRootfs } from './rootfs.js';
+import type { TaskApi } from './task-api.js';
+
+/** What the shim needs of @ce/runtime (or of any runtime with the same calls). */
+export interface RuntimeLike {
+  create(
+    id: string,
+    bundle: string,
+    options: { stdio: ['pipe' | 'ignore', 'pipe', 'pipe'] },
+  ): Promise<{
+    pid: number;
+    stdin: Writable | null;
+    stdout: Readable | null;
+    stderr: Readable | null;
+    exited: Promise<{ exitStatus: number; exitedAt: Date }>;
+  }>;
+  start(id: string): Promise<void>;
+  kill(id: string, signal: number | string, options?: { all?: boolean }): Promise<void>;
+  delete(id: string, options?: { force?: boolean }): Promise<void>;
+}
+
+interface TaskRecord {
+  id: string;
+  bundle: string;
+  pid: number;
+  status: TaskStatus;
+  exit?: ExitStatus;
+  terminal: boolean;
+  stdin: boolean;
+  hub: StdioHub;
+  log: JsonFileLog | null;
+  mounted: string[];
+  exited: Promise<ExitStatus>;
+}
+
+/**
+ * The one task a shim owns, in containerd's order: create, start, exit,
+ * delete. Its state lives in this process, which outlives ced.
+ */
+export class ShimTask implements TaskApi {
+  private task: TaskRecord | undefined;
+  private deleted = false;
+  private readonly subscribers = new Set<OutputQueue<TaskEvent>>();
+
+  constructor(
+    private readonly runtime: RuntimeLike,
+    private readonly logger: Logger,
+    private readonly onShutdown: () => void,
+  ) {}
+
+  async create(req: CreateTaskRequest): Promise<CreateTaskResponse> {
+    if (this.task || this.deleted) throw alreadyExists(`task ${req.id} already exists in this shim`);
+    if (!req.id) throw invalidArgument('create: id is required');
+    if (!req.bundle || !existsSync(req.bundle)) throw invalidArgument(`create: bundle ${req.bundle || '(empty)'} does not exist`);
+    if (req.terminal) throw invalidArgument('create: terminal is not supported yet');
+    const mounted = req.rootfs.length ? mountRootfs(req.bundle, req.rootfs) : [];
+    let log: JsonFileLog | null = null;
+    try {
+      const proc = await this.runtime.create(req.id, req.bundle, { stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      log = req.logPath ? new JsonFileLog(req.logPath) : null;
+      const hub = new StdioHub(proc, log);
+      const exited = proc.exited.then((e) => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt }));
+      this.task = {
+        id: req.id,
+        bundle: req.bundle,
+        pid: proc.pid,
+        status: TaskStatus.TASK_STATUS_CREATED,
+        terminal: req.terminal,
+        stdin: req.stdin,
+        hub,
+        log,
+        mounted,
+        exited,
+      };
+      void exited.then((exit) => this.onExit(exit), (err) => this.logger.error({ err }, 'waiting for the task failed'));
+      this.logger.info({ id: req.id, pid: proc.pid }, 'task created');
+      this.emit({ create: { bundle: req.bundle, pid: proc.pid } });
+      return { pid: proc.pid };
+    } catch (err) {
+      await log?.close();
+      await unmountRootfs(mounted).catch((e) => this.logger.error({ err: e }, 'unmounting rootfs after a failed create'));
+      throw err;
+    }
+  }
+
+  async start(req: StartRequest): Promise<StartResponse> {
+    const task = this.get(req.id);
+    if (task.status !== TaskStatus.TASK_STATUS_CREATED) throw failedPrecondition(`task ${req.id} is not in the created state`);
+    await this.runtime.start(req.id);
+    if (task.status === TaskStatus.TASK_STATUS_CREATED) task.status = TaskStatus.TASK_STATUS_RUNNING;
+    this.logger.info({ id: req.id, pid: task.pid }, 'task started');
+    this.emit({ start: { pid: task.pid } });
+    return { pid: task.pid };
+  }
+
+  async kill(req: KillRequest): Promise<void> {
+    const task = this.get(req.id);
+    if (task.status === TaskStatus.TASK_STATUS_STOPPED) throw notFound(`task ${req.id}: process already finished`);
+    await this.runtime.kill(req.id, req.signal || 15, { all: req.all });
+  }
+
+  async wait(req: WaitRequest): Promise<ExitStatus> {
+    return this.get(req.id).exited;
+  }
+
+  async delete(req: DeleteRequest): Promise<DeleteResponse> {
+    const task = this.get(req.id);
+    if (task.status === TaskStatus.TASK_STATUS_RUNNING) throw failedPrecondition(`task ${req.id} is running: kill it before deleting it`);
+    // A created task that never started is killed by a forced delete.
+    await this.runtime.delete(req.id, { force: task.status === TaskStatus.TASK_STATUS_CREATED });
+    const exit = await task.exited;
+    await task.hub.whenDrained();
+    await task.log?.close();
+    await unmountRootfs(task.mounted);
+    this.task = undefined;
+    this.deleted = true;
+    this.logger.info({ id: req.id, exitStatus: exit.exitStatus }, 'task deleted');
+    const result = { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt };
+    this.emit({ delete: result }, req.id);
+    return result;
+  }
+
+  async state(req: StateRequest): Promise<StateResponse> {
+    const task = this.get(req.id);
+    return {
+      id: task.id,
+      bundle: task.bundle,
+      pid: task.pid,
+      status: task.status,
+      exitStatus: task.exit?.exitStatus ?? 0,
+      exitedAt: task.exit?.exitedAt,
+      terminal: task.terminal,
+      stdin: task.stdin,
+      shimPid: process.pid,
+    };
+  }
+
+  events(signal: AbortSignal): AsyncIterable<TaskEvent> {
+    const queue = new OutputQueue<TaskEvent>();
+    this.subscribers.add(queue);
+    signal.addEventListener('abort', () => {
+      this.subscribers.delete(queue);
+      queue.end();
+    });
+    return queue;
+  }
+
+  attach(options: AttachOptions): AttachSession {
+    return this.get(options.id).hub.attach(options);
+  }
+
+  async shutdown(id: string): Promise<void> {
+    if (this.task) throw failedPrecondition(`task ${id} still exists: delete it before shutting the shim down`);
+    for (const q of this.subscribers) q.end();
+    this.onShutdown();
+  }
+
+  private get(id: string): TaskRecord {
+    if (!this.task || this.task.id !== id) throw notFound(`task ${id} not found`);
+    return this.task;
+  }
+
+  private onExit(exit: ExitStatus): void {
+    const task = this.task;
+    if (!task) return;
+    task.status = TaskStatus.TASK_STATUS_STOPPED;
+    task.exit = exit;
+    this.logger.info({ id: task.id, pid: task.pid, exitStatus: exit.exitStatus }, 'task exited');
+    this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt } });
+  }
+
+  private emit(event: Omit<TaskEvent, 'id' | 'timestamp'>, id = this.task?.id ?? ''): void {
+    const full: TaskEvent = { id, timestamp: new Date(), ...event };
+    for (const q of this.subscribers) q.push(full);
+  }
+}

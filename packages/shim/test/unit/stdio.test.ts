@@ -1,0 +1,68 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JsonFileLog } from '../../src/io/json-file-log.js';
+import { StdioHub } from '../../src/io/stdio-hub.js';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function tempLog(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ce-shim-test-'));
+  dirs.push(dir);
+  return join(dir, 'c-json.log');
+}
+
+describe('json-file log', () => {
+  it("writes one Docker json-file entry per line, holding partial lines until they end", async () => {
+    const path = tempLog();
+    const log = new JsonFileLog(path);
+    log.write('stdout', Buffer.from('hel'));
+    log.write('stdout', Buffer.from('lo\nwor'));
+    log.write('stderr', Buffer.from('oops\n'));
+    await log.close();
+    const entries = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { log: string; stream: string; time: string });
+    expect(entries.map((e) => [e.stream, e.log])).toEqual([
+      ['stdout', 'hello\n'],
+      ['stderr', 'oops\n'],
+      ['stdout', 'wor'],
+    ]);
+    expect(Number.isNaN(Date.parse(entries[0]!.time))).toBe(false);
+  });
+});
+
+describe('stdio hub', () => {
+  it('fans output out to attached sessions and the log, feeds stdin, and ends sessions when output closes', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const path = tempLog();
+    const log = new JsonFileLog(path);
+    const hub = new StdioHub({ stdin, stdout, stderr }, log);
+    const both = hub.attach({ id: 'c', stdin: true, stdout: true, stderr: true });
+    const onlyErr = hub.attach({ id: 'c', stdin: false, stdout: false, stderr: true });
+    const stdinData: string[] = [];
+    stdin.on('data', (d: Buffer) => stdinData.push(d.toString()));
+    both.writeStdin(Buffer.from('typed'));
+    onlyErr.writeStdin(Buffer.from('ignored'));
+    stdout.write('out\n');
+    stderr.write('err\n');
+    stdout.end();
+    stderr.end();
+    const read = async (s: typeof both) => {
+      const got: string[] = [];
+      for await (const c of s.output) got.push(`${c.stream}:${c.data}`);
+      return got;
+    };
+    expect(await read(both)).toEqual(['stdout:out\n', 'stderr:err\n']);
+    expect(await read(onlyErr)).toEqual(['stderr:err\n']);
+    await hub.whenDrained();
+    expect(stdinData).toEqual(['typed']);
+    const late = hub.attach({ id: 'c', stdin: false, stdout: true, stderr: true });
+    expect(await read(late)).toEqual([]);
+    await log.close();
+    expect(readFileSync(path, 'utf8')).toContain('"log":"out\\n","stream":"stdout"');
+  });
+});

@@ -1,0 +1,80 @@
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { adaptService, clientAttach, dialUnix, readStream, serveAttach, unary, type AttachOptions, type AttachSession } from '@ce/protocol';
+import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
+import type {
+  CreateTaskRequest,
+  CreateTaskResponse,
+  DeleteRequest,
+  DeleteResponse,
+  KillRequest,
+  StartRequest,
+  StartResponse,
+  StateRequest,
+  StateResponse,
+  WaitRequest,
+} from '@ce/protocol/gen/ce/shim/v1/shim';
+import { SupervisorClient, SupervisorService } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
+import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import type { SupervisorApi } from './supervisor-api.js';
+
+/** ce.supervisor.v1.Supervisor over a local SupervisorApi, ready for serveUnix. */
+export function supervisorGrpcService(api: SupervisorApi): [ServiceDefinition, UntypedServiceImplementation] {
+  return [
+    SupervisorService as unknown as ServiceDefinition,
+    adaptService(SupervisorService, {
+      createTask: (req) => api.createTask(req),
+      startTask: (req) => api.startTask(req),
+      killTask: async (req) => (await api.killTask(req), {}),
+      waitTask: (req) => api.waitTask(req),
+      deleteTask: (req) => api.deleteTask(req),
+      taskState: (req) => api.taskState(req),
+      attachTask: (call) => serveAttach(call, (options) => api.attachTask(options)),
+      listTasks: async () => ({ tasks: await api.listTasks() }),
+      events: (_req, ctx) => api.events(ctx.signal),
+    }),
+  ];
+}
+
+/** A SupervisorApi served by a ce-supervisor process. */
+export class SupervisorGrpcClient implements SupervisorApi {
+  private readonly client: SupervisorClient;
+  private readonly target: string;
+
+  constructor(socketPath: string) {
+    this.client = dialUnix(SupervisorClient, socketPath);
+    this.target = `ce-supervisor at ${socketPath}`;
+  }
+
+  createTask(req: CreateTaskRequest): Promise<CreateTaskResponse> {
+    return unary((cb) => this.client.createTask(req, cb), this.target);
+  }
+  startTask(req: StartRequest): Promise<StartResponse> {
+    return unary((cb) => this.client.startTask(req, cb), this.target);
+  }
+  async killTask(req: KillRequest): Promise<void> {
+    await unary((cb) => this.client.killTask(req, cb), this.target);
+  }
+  waitTask(req: WaitRequest): Promise<ExitStatus> {
+    return unary((cb) => this.client.waitTask(req, cb), this.target);
+  }
+  deleteTask(req: DeleteRequest): Promise<DeleteResponse> {
+    return unary((cb) => this.client.deleteTask(req, cb), this.target);
+  }
+  taskState(req: StateRequest): Promise<StateResponse> {
+    return unary((cb) => this.client.taskState(req, cb), this.target);
+  }
+  attachTask(options: AttachOptions): AttachSession {
+    return clientAttach(this.client.attachTask(), options, this.target);
+  }
+  async listTasks(): Promise<StateResponse[]> {
+    return (await unary((cb) => this.client.listTasks({}, cb), this.target)).tasks;
+  }
+  events(signal: AbortSignal): AsyncIterable<TaskEvent> {
+    const stream = this.client.events({});
+    signal.addEventListener('abort', () => stream.cancel());
+    return readStream<TaskEvent>(stream, this.target);
+  }
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+
+export interface ShimProcess {
+  pid: number;
+  /** Resolves when the shim process ends (only while this process is its parent). */
+  exited: Promise<void>;
+}
+
+export interface SpawnShimOptions {
+  shimPath: string;
+  id: string;
+  socket: string;
+  runtimeRoot: string;
+  logPath: string;
+  logLevel: string;
+}
+
+/**
+ * Starts a ce-shim in its own session, so it outlives this process, and
+ * resolves once it listens (it writes its pid to a ready pipe).
+ */
+export async function spawnShim(options: SpawnShimOptions): Promise<ShimProcess> {
+  const logFd = openSync(options.logPath, 'a', 0o640);
+  const child = (() => {
+    try {
+      return spawn(
+        process.execPath,
+        [
+          options.shimPath,
+          '--id', options.id,
+          '--socket', options.socket,
+          '--runtime-root', options.runtimeRoot,
+          '--log', options.logPath,
+          '--log-level', options.logLevel,
+          '--ready-fd', '3',
+        ],
+        { detached: true, stdio: ['ignore', logFd, logFd, 'pipe'] },
+      );
+    } finally {
+      closeSync(logFd);
+    }
+  })();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = child.stdio[3] as Readable;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let text = '';
+      ready.on('data', (d: Buffer) => {
+        text += d.toString();
+        if (text.includes('\n')) resolve();
+      });
+      ready.on('close', () => {
+        if (text.includes('\n')) return resolve();
+        reject(new Error(`ce-shim for ${options.id} exited before it was ready: ${lastLines(options.logPath)}`));
+      });
+      child.once('error', reject);
+    });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  } finally {
+    ready.destroy();
+  }
+  child.unref();
+  return { pid: child.pid!, exited };
+}
+
+function lastLines(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').slice(-3).join(' | ') || '(empty log)';
+  } catch {
+    return '(no log)';
+  }
+}

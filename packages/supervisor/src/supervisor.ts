@@ -1,0 +1,206 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { alreadyExists, invalidArgument, isCeError, notFound, OutputQueue, type AttachOptions, type AttachSession } from '@ce/protocol';
+import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
+import type {
+  CreateTaskRequest,
+  CreateTaskResponse,
+  DeleteRequest,
+  DeleteResponse,
+  KillRequest,
+  StartRequest,
+  StartResponse,
+  StateRequest,
+  StateResponse,
+  WaitRequest,
+} from '@ce/protocol/gen/ce/shim/v1/shim';
+import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import { TaskGrpcClient } from '@ce/shim';
+import type { Logger } from '@ce/protocol';
+import { spawnShim, type ShimProcess } from './spawn-shim.js';
+import type { SupervisorApi } from './supervisor-api.js';
+
+export interface SupervisorOptions {
+  /** Shim sockets and logs live in <stateDir>/shims. */
+  stateDir: string;
+  /** The runtime's state root, handed to every shim. */
+  runtimeRoot: string;
+  shimPath?: string;
+  logLevel?: string;
+  logger: Logger;
+}
+
+interface ShimHandle {
+  client: TaskGrpcClient;
+  process?: ShimProcess;
+  events: AbortController;
+}
+
+const ID = /^[\w+.-]+$/;
+
+export class Supervisor implements SupervisorApi {
+  private readonly shims = new Map<string, ShimHandle>();
+  private readonly subscribers = new Set<OutputQueue<TaskEvent>>();
+  private readonly shimDir: string;
+  private readonly shimPath: string;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.shimDir = join(options.stateDir, 'shims');
+    this.shimPath = options.shimPath ?? fileURLToPath(import.meta.resolve('@ce/shim/ce-shim'));
+  }
+
+  async createTask(req: CreateTaskRequest): Promise<CreateTaskResponse> {
+    if (!ID.test(req.id)) throw invalidArgument(`invalid task id ${JSON.stringify(req.id)}`);
+    if (this.shims.has(req.id) || existsSync(this.socketPath(req.id))) {
+      if (await this.answers(req.id)) throw alreadyExists(`task ${req.id} already exists`);
+    }
+    await mkdir(this.shimDir, { recursive: true, mode: 0o700 });
+    const started = Date.now();
+    const proc = await spawnShim({
+      shimPath: this.shimPath,
+      id: req.id,
+      socket: this.socketPath(req.id),
+      runtimeRoot: this.options.runtimeRoot,
+      logPath: this.logPath(req.id),
+      logLevel: this.options.logLevel ?? 'info',
+    });
+    const handle = this.track(req.id, proc);
+    this.options.logger.debug({ id: req.id, shimPid: proc.pid, ms: Date.now() - started }, 'shim spawned');
+    try {
+      return await handle.client.create(req);
+    } catch (err) {
+      await this.endShim(req.id, handle).catch((e) => this.options.logger.error({ err: e, id: req.id }, 'ending shim after failed create'));
+      throw err;
+    }
+  }
+
+  startTask(req: StartRequest): Promise<StartResponse> {
+    return this.client(req.id).start(req);
+  }
+
+  killTask(req: KillRequest): Promise<void> {
+    return this.client(req.id).kill(req);
+  }
+
+  waitTask(req: WaitRequest): Promise<ExitStatus> {
+    return this.client(req.id).wait(req);
+  }
+
+  async deleteTask(req: DeleteRequest): Promise<DeleteResponse> {
+    const handle = this.handle(req.id);
+    const result = await handle.client.delete(req);
+    await this.endShim(req.id, handle);
+    return result;
+  }
+
+  taskState(req: StateRequest): Promise<StateResponse> {
+    return this.client(req.id).state(req);
+  }
+
+  attachTask(options: AttachOptions): AttachSession {
+    return this.client(options.id).attach(options);
+  }
+
+  async listTasks(): Promise<StateResponse[]> {
+    let names: string[] = [];
+    try {
+      names = await readdir(this.shimDir);
+    } catch {
+      return [];
+    }
+    const ids = names.filter((n) => n.endsWith('.sock')).map((n) => n.slice(0, -'.sock'.length));
+    const states = await Promise.all(ids.map((id) => this.stateOrForget(id)));
+    return states.filter((s): s is StateResponse => s !== undefined);
+  }
+
+  events(signal: AbortSignal): AsyncIterable<TaskEvent> {
+    const queue = new OutputQueue<TaskEvent>();
+    this.subscribers.add(queue);
+    signal.addEventListener('abort', () => {
+      this.subscribers.delete(queue);
+      queue.end();
+    });
+    return queue;
+  }
+
+  /** Stops relaying events and closes connections; shims keep running. */
+  close(): void {
+    for (const handle of this.shims.values()) {
+      handle.events.abort();
+      handle.client.close();
+    }
+    this.shims.clear();
+    for (const q of this.subscribers) q.end();
+  }
+
+  private async stateOrForget(id: string): Promise<StateResponse | undefined> {
+    const handle = this.handle(id);
+    try {
+      return await handle.client.state({ id }, 2000);
+    } catch (err) {
+      if (isCeError(err, 'NotFound')) return undefined; // a shim whose task is deleted, about to exit
+      this.options.logger.warn({ id, err: (err as Error).message }, 'shim does not answer; removing its socket');
+      handle.events.abort();
+      handle.client.close();
+      this.shims.delete(id);
+      await rm(this.socketPath(id), { force: true });
+      return undefined;
+    }
+  }
+
+  private async answers(id: string): Promise<boolean> {
+    return (await this.stateOrForget(id)) !== undefined;
+  }
+
+  private client(id: string): TaskGrpcClient {
+    return this.handle(id).client;
+  }
+
+  /** The shim of a task, connecting to its socket if this process did not start it. */
+  private handle(id: string): ShimHandle {
+    const known = this.shims.get(id);
+    if (known) return known;
+    if (!ID.test(id) || !existsSync(this.socketPath(id))) throw notFound(`task ${id} not found`);
+    return this.track(id);
+  }
+
+  private track(id: string, proc?: ShimProcess): ShimHandle {
+    const handle: ShimHandle = { client: new TaskGrpcClient(this.socketPath(id)), process: proc, events: new AbortController() };
+    this.shims.set(id, handle);
+    void this.relayEvents(handle);
+    return handle;
+  }
+
+  private async relayEvents(handle: ShimHandle): Promise<void> {
+    try {
+      for await (const event of handle.client.events(handle.events.signal)) {
+        for (const q of this.subscribers) q.push(event);
+      }
+    } catch {
+      // the shim went away; its exit is seen through wait/state
+    }
+  }
+
+  private async endShim(id: string, handle: ShimHandle): Promise<void> {
+    handle.events.abort();
+    try {
+      await handle.client.shutdown(id);
+    } finally {
+      handle.client.close();
+      this.shims.delete(id);
+    }
+    if (handle.process) await handle.process.exited;
+    await rm(this.socketPath(id), { force: true });
+    await rm(this.logPath(id), { force: true });
+  }
+
+  private socketPath(id: string): string {
+    return join(this.shimDir, `${id}.sock`);
+  }
+
+  private logPath(id: string): string {
+    return join(this.shimDir, `${id}.log`);
+  }
+}
