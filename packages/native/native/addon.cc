@@ -6,10 +6,14 @@
 #include <errno.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 
+#include "fs_ops.h"
 #include "syscall_error.h"
 #include "wait.h"
 
@@ -73,12 +77,43 @@ Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// pipe(): [readFd, writeFd], both O_CLOEXEC. Node's own "pipe" stdio makes
+// socketpairs; containers expect real pipes (open("/dev/stdout") fails on a socket).
+Napi::Value Pipe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    ThrowSyscallError(env, "pipe2", errno, {"O_CLOEXEC"});
+    return env.Undefined();
+  }
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(uint32_t(0), Napi::Number::New(env, fds[0]));
+  out.Set(uint32_t(1), Napi::Number::New(env, fds[1]));
+  return out;
+}
+
+// mkfifo(path: string, mode: number)
+Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckArgs(info, 2, "mkfifo(path, mode)") || !info[0].IsString() || !info[1].IsNumber()) {
+    if (!env.IsExceptionPending()) Napi::TypeError::New(env, "mkfifo: path must be a string and mode a number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  mode_t mode = static_cast<mode_t>(info[1].As<Napi::Number>().Uint32Value());
+  if (mkfifo(path.c_str(), mode) != 0) ThrowSyscallError(env, "mkfifo", errno, {path, std::to_string(mode)});
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mount", Napi::Function::New(env, Mount, "mount"));
   exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
+  exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
   exports.Set("waitPid", Napi::Function::New(env, WaitPid, "waitPid"));
+  RegisterFsOps(env, exports);
   return exports;
 }
 

@@ -26,7 +26,10 @@ import { unmountStale } from './stale-mounts.js';
 /** What containers need of the image store. */
 export interface ContainerImages {
   get(reference: string): Promise<{ id: string; name: string; config: { config?: ImageRunConfig } }>;
+  /** Creates the container's writable snapshot over the image's layers (unpacking them if needed). */
   prepareRootfs(key: string, reference: string): Promise<Mount[]>;
+  /** The mounts of a snapshot made earlier; NotFound if there is none. */
+  rootfsMounts(key: string): Mount[];
   removeRootfs(key: string): Promise<void>;
 }
 
@@ -113,8 +116,16 @@ export class ContainerService {
       state: { status: 'created', pid: 0, exitCode: 0 },
     };
     buildSpec(record, runConfig.Env); // validates user, env and args now rather than at start
+    // As docker create does, the writable layer exists from create on.
+    await this.images.prepareRootfs(id, image.id);
+    try {
+      await this.store.save(record);
+    } catch (err) {
+      await this.images.removeRootfs(id).catch(() => undefined);
+      await this.store.remove(id).catch(() => undefined);
+      throw err;
+    }
     this.containers.set(id, record);
-    await this.store.save(record);
     this.logger.info({ id, name, image: options.image }, 'container created');
     return record;
   }
@@ -133,7 +144,7 @@ export class ContainerService {
       const image = await this.images.get(record.imageId);
       await mkdir(join(bundle, 'rootfs'), { recursive: true, mode: 0o711 });
       await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(buildSpec(record, image.config.config?.Env)));
-      const rootfs = await this.images.prepareRootfs(id, record.imageId);
+      const rootfs = this.images.rootfsMounts(id);
       const t1 = performance.now();
       const created = await this.supervisor.createTask({
         id,

@@ -1,1 +1,304 @@
-int main(void) { return 0; }
+/*
+ * ce-init: the container init helper of @ce/runtime (runc's nsexec pattern).
+ *
+ * The runtime spawns this fresh, single-threaded process with
+ *   fd 0-2  the container's stdio
+ *   fd 3    the plan (see plan.h), read until EOF
+ *   fd 4    the sync channel: ce-init writes MSG_PID, MSG_READY or MSG_ERROR
+ * and it only performs syscalls, in the order the plan lists them:
+ *
+ *   P (this process): joins namespaces by path (setns), unshares the new ones,
+ *     forks C, reports C's pid, lets C go and exits. The runtime is a child
+ *     subreaper, so C is reparented to it.
+ *   C (the container init, pid 1 of a new pid namespace): mounts, devices,
+ *     pivot_root, masked/read-only paths, hostname, rlimits, user and
+ *     capabilities; resolves the executable; reports ready; blocks opening the
+ *     exec fifo for writing until `start` opens it for reading; closes every fd
+ *     above 2 and execs the process.
+ *
+ * Any failure is reported as MSG_ERROR "<step> <path>: <reason>" and the
+ * process exits 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "init.h"
+
+static void vreport(struct init_ctx *ctx, int err, const char *fmt, va_list ap) {
+  char msg[3800];
+  int n = vsnprintf(msg, sizeof msg, fmt, ap);
+  if (n < 0) n = 0;
+  if ((size_t)n >= sizeof msg) n = sizeof msg - 1;
+  if (err) snprintf(msg + n, sizeof msg - (size_t)n, ": %s", strerror(err));
+  const char *argv[] = {msg};
+  if (ctx->sync_fd < 0 || msg_write(ctx->sync_fd, MSG_ERROR, 1, argv) != 0) {
+    /* Nobody listens any more (after ready): stderr is all that is left. */
+    dprintf(2, "ce-init: %s\n", msg);
+  }
+}
+
+void die(struct init_ctx *ctx, const char *fmt, ...) {
+  int err = errno;
+  va_list ap;
+  va_start(ap, fmt);
+  vreport(ctx, err, fmt, ap);
+  va_end(ap);
+  _exit(1);
+}
+
+void die_msg(struct init_ctx *ctx, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vreport(ctx, 0, fmt, ap);
+  va_end(ap);
+  _exit(1);
+}
+
+const char *arg_str(struct init_ctx *ctx, const struct plan_rec *rec, uint32_t i) {
+  if (i >= rec->argc) die_msg(ctx, "plan: op %u needs argument %u", rec->op, i + 1);
+  return rec->argv[i].data;
+}
+
+uint64_t arg_u64(struct init_ctx *ctx, const struct plan_rec *rec, uint32_t i) {
+  const char *s = arg_str(ctx, rec, i);
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s || *end) die_msg(ctx, "plan: op %u argument %u is not a number: %s", rec->op, i + 1, s);
+  return v;
+}
+
+static char **arg_list(const struct plan_rec *rec) {
+  char **list = calloc(rec->argc + 1, sizeof *list);
+  if (!list) return NULL;
+  for (uint32_t i = 0; i < rec->argc; i++) list[i] = (char *)rec->argv[i].data;
+  return list;
+}
+
+static const struct {
+  const char *name;
+  int flag;
+} ns_types[] = {
+    {"user", CLONE_NEWUSER},   {"pid", CLONE_NEWPID}, {"network", CLONE_NEWNET}, {"ipc", CLONE_NEWIPC},
+    {"uts", CLONE_NEWUTS},     {"mount", CLONE_NEWNS}, {"cgroup", CLONE_NEWCGROUP},
+#ifdef CLONE_NEWTIME
+    {"time", CLONE_NEWTIME},
+#endif
+};
+
+static void op_setns(struct init_ctx *ctx, const char *type, const char *path) {
+  int flag = -1;
+  for (size_t i = 0; i < sizeof ns_types / sizeof ns_types[0]; i++)
+    if (strcmp(ns_types[i].name, type) == 0) flag = ns_types[i].flag;
+  if (flag < 0) die_msg(ctx, "join %s namespace %s: unknown namespace type", type, path);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die(ctx, "join %s namespace %s", type, path);
+  if (setns(fd, flag) != 0) die(ctx, "join %s namespace %s", type, path);
+  close(fd);
+}
+
+static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t first);
+
+int main(int argc, char **argv) {
+  struct init_ctx ctx = {.sync_fd = 4, .fifo_fd = -1, .root_fd = -1};
+  int plan_fd = 3;
+  if (argc > 1) plan_fd = atoi(argv[1]);
+  if (argc > 2) ctx.sync_fd = atoi(argv[2]);
+  if (fcntl(ctx.sync_fd, F_SETFD, FD_CLOEXEC) != 0) {
+    dprintf(2, "ce-init: sync fd %d: %s\n", ctx.sync_fd, strerror(errno));
+    return 1;
+  }
+
+  struct plan plan;
+  const char *err = NULL;
+  errno = 0;
+  if (plan_read(plan_fd, &plan, &err) != 0) {
+    if (errno) die(&ctx, "ce-init: %s", err);
+    die_msg(&ctx, "ce-init: %s", err);
+  }
+  close(plan_fd);
+
+  /* P: namespaces first. */
+  size_t i = 0;
+  for (; i < plan.count && plan.recs[i].op < OP_EXEC_FIFO; i++) {
+    const struct plan_rec *rec = &plan.recs[i];
+    switch (rec->op) {
+      case OP_SETNS:
+        op_setns(&ctx, arg_str(&ctx, rec, 0), arg_str(&ctx, rec, 1));
+        break;
+      case OP_UNSHARE: {
+        int flags = (int)arg_u64(&ctx, rec, 0);
+        if (flags && unshare(flags) != 0) die(&ctx, "unshare namespaces (flags 0x%x)", flags);
+        break;
+      }
+      default:
+        die_msg(&ctx, "plan: unknown op %u", rec->op);
+    }
+  }
+
+  int go[2];
+  if (pipe2(go, O_CLOEXEC) != 0) die(&ctx, "pipe");
+  pid_t pid = fork();
+  if (pid < 0) die(&ctx, "fork container init");
+  if (pid == 0) {
+    close(go[1]);
+    char b;
+    ssize_t r;
+    do r = read(go[0], &b, 1);
+    while (r < 0 && errno == EINTR);
+    if (r != 1) _exit(1); /* P failed to report us; it already said why */
+    close(go[0]);
+    run_child(&ctx, &plan, i);
+  }
+  close(go[0]);
+  char pidstr[32];
+  snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+  const char *pargv[] = {pidstr};
+  if (msg_write(ctx.sync_fd, MSG_PID, 1, pargv) != 0 || write(go[1], "1", 1) != 1) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return 1;
+  }
+  /* Exit now: C is reparented to the runtime (a child subreaper), which reaps it. */
+  return 0;
+}
+
+static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t first) {
+  if (setsid() < 0) die(ctx, "setsid");
+  /* Devices and files are created with the modes the plan gives; the
+   * process's umask is set by OP_UMASK. */
+  umask(0);
+  for (size_t i = first; i < plan->count; i++) {
+    const struct plan_rec *rec = &plan->recs[i];
+    switch (rec->op) {
+      case OP_SYNC_WAIT: {
+        char b;
+        ssize_t r;
+        do r = read(ctx->sync_fd, &b, 1);
+        while (r < 0 && errno == EINTR);
+        if (r != 1) _exit(1); /* the runtime gave up on this container */
+        break;
+      }
+      case OP_CGROUP_NS:
+        if (unshare(CLONE_NEWCGROUP) != 0) die(ctx, "unshare cgroup namespace");
+        break;
+      case OP_EXEC_FIFO: {
+        const char *path = arg_str(ctx, rec, 0);
+        ctx->fifo_fd = open(path, O_PATH | O_CLOEXEC);
+        if (ctx->fifo_fd < 0) die(ctx, "open exec fifo %s", path);
+        break;
+      }
+      case OP_ROOT_PROPAGATION:
+        op_root_propagation(ctx, (unsigned long)arg_u64(ctx, rec, 0));
+        break;
+      case OP_ROOTFS:
+        op_rootfs(ctx, arg_str(ctx, rec, 0));
+        break;
+      case OP_MKDIR:
+        op_mkdir(ctx, arg_str(ctx, rec, 0), (mode_t)arg_u64(ctx, rec, 1));
+        break;
+      case OP_MKFILE:
+        op_mkfile(ctx, arg_str(ctx, rec, 0), (mode_t)arg_u64(ctx, rec, 1));
+        break;
+      case OP_MOUNT:
+        op_mount(ctx, arg_str(ctx, rec, 0), arg_str(ctx, rec, 1), arg_str(ctx, rec, 2), (unsigned long)arg_u64(ctx, rec, 3),
+                 arg_str(ctx, rec, 4));
+        break;
+      case OP_MKNOD:
+        op_mknod(ctx, arg_str(ctx, rec, 0), (mode_t)arg_u64(ctx, rec, 1), (unsigned)arg_u64(ctx, rec, 2),
+                 (unsigned)arg_u64(ctx, rec, 3), (uid_t)arg_u64(ctx, rec, 4), (gid_t)arg_u64(ctx, rec, 5), arg_str(ctx, rec, 6));
+        break;
+      case OP_SYMLINK:
+        op_symlink(ctx, arg_str(ctx, rec, 0), arg_str(ctx, rec, 1));
+        break;
+      case OP_PIVOT_ROOT:
+        op_pivot_root(ctx);
+        break;
+      case OP_CHROOT:
+        op_chroot(ctx);
+        break;
+      case OP_REMOUNT:
+        op_remount(ctx, arg_str(ctx, rec, 0), (unsigned long)arg_u64(ctx, rec, 1));
+        break;
+      case OP_MASK:
+        op_mask(ctx, arg_str(ctx, rec, 0));
+        break;
+      case OP_READONLY:
+        op_readonly(ctx, arg_str(ctx, rec, 0));
+        break;
+      case OP_SYSCTL:
+        op_sysctl(ctx, arg_str(ctx, rec, 0), arg_str(ctx, rec, 1));
+        break;
+      case OP_HOSTNAME: {
+        const char *name = arg_str(ctx, rec, 0);
+        if (sethostname(name, rec->argv[0].len) != 0) die(ctx, "sethostname %s", name);
+        break;
+      }
+      case OP_DOMAINNAME: {
+        const char *name = arg_str(ctx, rec, 0);
+        if (setdomainname(name, rec->argv[0].len) != 0) die(ctx, "setdomainname %s", name);
+        break;
+      }
+      case OP_LOOPBACK_UP:
+        op_loopback_up(ctx);
+        break;
+      case OP_OOM_SCORE_ADJ:
+        op_oom_score_adj(ctx, arg_str(ctx, rec, 0));
+        break;
+      case OP_RLIMIT:
+        op_rlimit(ctx, (int)arg_u64(ctx, rec, 0), arg_u64(ctx, rec, 1), arg_u64(ctx, rec, 2));
+        break;
+      case OP_CHDIR:
+        op_chdir(ctx, arg_str(ctx, rec, 0));
+        break;
+      case OP_CAPBSET:
+        op_capbset(ctx, arg_u64(ctx, rec, 0));
+        break;
+      case OP_KEEPCAPS:
+        if (prctl(PR_SET_KEEPCAPS, (unsigned long)arg_u64(ctx, rec, 0), 0, 0, 0) != 0) die(ctx, "prctl PR_SET_KEEPCAPS");
+        break;
+      case OP_SETUSER: {
+        uint32_t n = rec->argc >= 2 ? rec->argc - 2 : 0;
+        gid_t *groups = calloc(n + 1, sizeof *groups);
+        if (!groups) die(ctx, "setuser");
+        for (uint32_t g = 0; g < n; g++) groups[g] = (gid_t)arg_u64(ctx, rec, g + 2);
+        op_setuser(ctx, (uid_t)arg_u64(ctx, rec, 0), (gid_t)arg_u64(ctx, rec, 1), n, groups);
+        free(groups);
+        break;
+      }
+      case OP_CAPSET:
+        op_capset(ctx, arg_u64(ctx, rec, 0), arg_u64(ctx, rec, 1), arg_u64(ctx, rec, 2), arg_u64(ctx, rec, 3));
+        break;
+      case OP_UMASK:
+        umask((mode_t)arg_u64(ctx, rec, 0));
+        break;
+      case OP_NO_NEW_PRIVS:
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die(ctx, "prctl PR_SET_NO_NEW_PRIVS");
+        break;
+      case OP_ENV:
+        ctx->env = arg_list(rec);
+        if (!ctx->env) die(ctx, "env");
+        break;
+      case OP_ARGS:
+        ctx->args = arg_list(rec);
+        if (!ctx->args) die(ctx, "args");
+        break;
+      case OP_READY:
+        op_ready(ctx);
+      default:
+        die_msg(ctx, "plan: unknown op %u", rec->op);
+    }
+  }
+  die_msg(ctx, "plan: no ready op");
+}

@@ -1,0 +1,257 @@
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { failedPrecondition, internal, invalidArgument, notFound } from '@ce/protocol';
+import { digestHex, parseDigest, type Digest } from '../digest.js';
+import { fsyncDir, isErrno, removeAll } from '../util/fs.js';
+
+export interface ContentInfo {
+  digest: Digest;
+  size: number;
+  /** When the blob was committed (its file's mtime). */
+  createdAt: Date;
+}
+
+/** What is known in advance about a blob being written; verified on commit. */
+export interface Expected {
+  digest?: string;
+  size?: number;
+}
+
+/** Read access to blobs; the content store, and an in-memory set of blobs, provide it. */
+export interface ContentReader {
+  info(digest: string): Promise<ContentInfo>;
+  readBlob(digest: string): Promise<Buffer>;
+  readStream(digest: string): Promise<Readable>;
+}
+
+export type ByteSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/**
+ * A blob being written to `<root>/ingest/`. Nothing is visible under
+ * `<root>/blobs/` until commit() has checked its size and digest.
+ */
+export class ContentWriter {
+  private readonly hash: Hash = createHash('sha256');
+  private written = 0;
+  private done = false;
+
+  constructor(
+    private readonly store: ContentStore,
+    private readonly fh: FileHandle,
+    readonly path: string,
+    private readonly expected: Expected,
+  ) {}
+
+  get offset(): number {
+    return this.written;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.done) throw failedPrecondition('content writer is already committed or aborted');
+    if (this.expected.size !== undefined && this.written + chunk.byteLength > this.expected.size) {
+      const err = invalidArgument(
+        `size mismatch for ${this.expected.digest ?? 'blob'}: expected ${this.expected.size} bytes, got more`,
+      );
+      await this.abort();
+      throw err;
+    }
+    this.hash.update(chunk);
+    let off = 0;
+    while (off < chunk.byteLength) {
+      const { bytesWritten } = await this.fh.write(chunk, off, chunk.byteLength - off);
+      off += bytesWritten;
+    }
+    this.written += chunk.byteLength;
+  }
+
+  /** Verifies size and digest, then moves the blob into place atomically. */
+  async commit(): Promise<ContentInfo> {
+    if (this.done) throw failedPrecondition('content writer is already committed or aborted');
+    this.done = true;
+    const actual: Digest = `sha256:${this.hash.digest('hex')}`;
+    try {
+      await this.fh.sync();
+      await this.fh.close();
+      const { digest: wantDigest, size: wantSize } = this.expected;
+      if (wantSize !== undefined && wantSize !== this.written) {
+        throw invalidArgument(
+          `size mismatch for ${wantDigest ?? actual}: expected ${wantSize} bytes, got ${this.written}`,
+        );
+      }
+      if (wantDigest !== undefined && wantDigest !== actual) {
+        throw invalidArgument(`digest mismatch: expected ${wantDigest}, got ${actual}`);
+      }
+      return await this.store.commitFile(this.path, actual, this.written);
+    } catch (err) {
+      await unlink(this.path).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.fh.close().catch(() => undefined);
+    await unlink(this.path).catch(() => undefined);
+  }
+}
+
+/**
+ * containerd's content store, on plain files: blobs at
+ * `<root>/blobs/sha256/<hex>` (read-only, 0444), written through
+ * `<root>/ingest/` and verified before an atomic rename. Concurrent writers of
+ * one blob each write their own temporary file; the first rename wins and the
+ * others find the blob committed.
+ */
+export class ContentStore implements ContentReader {
+  private constructor(readonly root: string) {}
+
+  static async open(root: string): Promise<ContentStore> {
+    const store = new ContentStore(root);
+    await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
+    // Ingests never survive a restart of the store's owner: leftovers are from a crash.
+    await removeAll(store.ingestDir);
+    await mkdir(store.ingestDir, { recursive: true });
+    return store;
+  }
+
+  private get ingestDir(): string {
+    return join(this.root, 'ingest');
+  }
+
+  private get blobDir(): string {
+    return join(this.root, 'blobs', 'sha256');
+  }
+
+  /** Where a committed blob lives (it may not exist). */
+  blobPath(digest: string): string {
+    return join(this.blobDir, digestHex(parseDigest(digest)));
+  }
+
+  async writer(expected: Expected = {}): Promise<ContentWriter> {
+    if (expected.digest !== undefined) parseDigest(expected.digest);
+    if (expected.size !== undefined && !(Number.isSafeInteger(expected.size) && expected.size >= 0)) {
+      throw invalidArgument(`invalid blob size ${expected.size}`);
+    }
+    const path = join(this.ingestDir, randomBytes(12).toString('hex'));
+    const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    return new ContentWriter(this, fh, path, expected);
+  }
+
+  /** Writes a blob from bytes or a stream of chunks; resolves once it is committed. */
+  async ingest(source: ByteSource, expected: Expected = {}): Promise<ContentInfo> {
+    if (expected.digest !== undefined && expected.size !== undefined) {
+      const existing = await this.infoIfExists(expected.digest);
+      if (existing && existing.size === expected.size) {
+        // Already committed: drain nothing, verify nothing more; the blob was verified when written.
+        if (!(source instanceof Uint8Array)) await destroySource(source);
+        return existing;
+      }
+    }
+    const w = await this.writer(expected);
+    try {
+      if (source instanceof Uint8Array) {
+        await w.write(source);
+      } else {
+        for await (const chunk of source as AsyncIterable<Uint8Array>) await w.write(chunk);
+      }
+    } catch (err) {
+      await w.abort();
+      throw err;
+    }
+    return w.commit();
+  }
+
+  /** @internal Moves a verified ingest file into place. */
+  async commitFile(path: string, digest: Digest, size: number): Promise<ContentInfo> {
+    const target = this.blobPath(digest);
+    const existing = await this.infoIfExists(digest);
+    if (existing) {
+      await unlink(path).catch(() => undefined);
+      return existing;
+    }
+    await chmod(path, 0o444);
+    // rename(2) replaces atomically: a concurrent writer of the same (verified,
+    // identical) blob may win the race; either result is correct.
+    await rename(path, target);
+    await fsyncDir(this.blobDir);
+    const st = await stat(target);
+    if (st.size !== size) throw internal(`blob ${digest} has ${st.size} bytes after commit, expected ${size}`);
+    return { digest, size, createdAt: st.mtime };
+  }
+
+  async exists(digest: string): Promise<boolean> {
+    return (await this.infoIfExists(digest)) !== undefined;
+  }
+
+  async info(digest: string): Promise<ContentInfo> {
+    const info = await this.infoIfExists(digest);
+    if (!info) throw notFound(`content ${digest} not found`);
+    return info;
+  }
+
+  private async infoIfExists(digest: string): Promise<ContentInfo | undefined> {
+    const d = parseDigest(digest);
+    try {
+      const st = await stat(this.blobPath(d));
+      return { digest: d, size: st.size, createdAt: st.mtime };
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
+    }
+  }
+
+  async readBlob(digest: string): Promise<Buffer> {
+    try {
+      return await readFile(this.blobPath(digest));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw notFound(`content ${digest} not found`);
+      throw err;
+    }
+  }
+
+  async readStream(digest: string): Promise<Readable> {
+    const path = this.blobPath(digest);
+    // Open first so a missing blob is a NotFound now, not a stream error later.
+    let fh: FileHandle;
+    try {
+      fh = await open(path, constants.O_RDONLY);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw notFound(`content ${digest} not found`);
+      throw err;
+    }
+    return fh.createReadStream();
+  }
+
+  async delete(digest: string): Promise<void> {
+    try {
+      await unlink(this.blobPath(digest));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw notFound(`content ${digest} not found`);
+      throw err;
+    }
+    await fsyncDir(this.blobDir);
+  }
+
+  async list(): Promise<ContentInfo[]> {
+    const out: ContentInfo[] = [];
+    for (const name of await readdir(this.blobDir)) {
+      if (!/^[a-f0-9]{64}$/.test(name)) continue;
+      try {
+        const st = await stat(join(this.blobDir, name));
+        out.push({ digest: `sha256:${name}`, size: st.size, createdAt: st.mtime });
+      } catch (err) {
+        if (!isErrno(err, 'ENOENT')) throw err;
+      }
+    }
+    return out;
+  }
+}
+
+async function destroySource(source: ByteSource): Promise<void> {
+  const s = source as { destroy?: () => void };
+  if (typeof s.destroy === 'function') s.destroy();
+}

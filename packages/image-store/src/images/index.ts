@@ -1,0 +1,1 @@
+export { ImageMetadataStore, type ImageMeta } from './metadata.js';

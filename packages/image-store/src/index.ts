@@ -1,0 +1,12 @@
+export { ImageStore, ROOTFS_LABEL_IMAGE_ID, ROOTFS_LABEL_IMAGE_NAME, type ImageStoreOptions } from './image-store.js';
+export type { ImageInfo, ImageRecord, ImageService, RemoveImageResult } from './types.js';
+export { parseDigest, isDigest, sha256, shortId, digestHex, type Digest } from './digest.js';
+export * from './content/index.js';
+export * from './reference/index.js';
+export * from './oci/index.js';
+export * from './images/index.js';
+export * from './layout/index.js';
+export * from './snapshots/index.js';
+export * from './unpack/index.js';
+export * from './grpc/index.js';
+export type { Logger } from './util/logger.js';

@@ -1,0 +1,1 @@
+export { OverlaySnapshotter, type Mount, type SnapshotInfo, type SnapshotKind, type SnapshotterOptions } from './overlay.js';

@@ -1,0 +1,40 @@
+import type { Descriptor, OciImageConfig } from './oci/types.js';
+
+/** An image as ce.images.v1 carries it: what a remote client sees. */
+export interface ImageInfo {
+  /** Normalised reference: "docker.io/library/hello-world:latest". */
+  name: string;
+  /** The manifest or index the name points at. */
+  target: Descriptor;
+  /** The image id: the digest of its config, "sha256:…". */
+  id: string;
+  /** When this name was first recorded in the store (the config's `created` is the build date). */
+  createdAt: Date;
+  /** Compressed size of the image's layers, in bytes. */
+  size: number;
+  /** The record's labels (not the config's Labels). */
+  labels: Record<string, string>;
+}
+
+/** An image of the local store: the info plus its config (entrypoint, env, rootfs…). */
+export interface ImageRecord extends ImageInfo {
+  config: OciImageConfig;
+}
+
+export interface RemoveImageResult {
+  /** Names removed, in familiar form ("hello-world:latest"). */
+  untagged: string[];
+  /** Image ids no name points at any more. */
+  deleted: string[];
+}
+
+/**
+ * The image store's boundary face: implemented locally by ImageStore and
+ * remotely by ImagesGrpcClient, so callers do not know which they hold.
+ */
+export interface ImageService {
+  list(): Promise<ImageInfo[]>;
+  get(reference: string): Promise<ImageInfo>;
+  remove(reference: string, options?: { force?: boolean }): Promise<RemoveImageResult>;
+  importOciLayout(dir: string, options?: { name?: string }): Promise<ImageInfo[]>;
+}

@@ -1,0 +1,126 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CeError } from '@ce/protocol';
+import { ContentStore } from '../../src/content/store.js';
+import { sha256 } from '../../src/digest.js';
+import { tempDir } from '../helpers/image.js';
+
+let root: { path: string; cleanup: () => Promise<void> };
+let store: ContentStore;
+
+beforeEach(async () => {
+  root = await tempDir();
+  store = await ContentStore.open(root.path);
+});
+afterEach(() => root.cleanup());
+
+const blobFiles = async () => readdir(join(root.path, 'blobs', 'sha256'));
+const ingestFiles = async () => readdir(join(root.path, 'ingest'));
+
+async function rejection(p: Promise<unknown>): Promise<CeError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CeError);
+  return err as CeError;
+}
+
+describe('content store', () => {
+  it('commits a verified blob at blobs/sha256/<hex>, read-only', async () => {
+    const data = Buffer.from('hello, content');
+    const digest = sha256(data);
+    const info = await store.ingest(data, { digest, size: data.length });
+    expect(info).toMatchObject({ digest, size: data.length });
+    const path = join(root.path, 'blobs', 'sha256', digest.slice(7));
+    expect(await readFile(path, 'utf8')).toBe('hello, content');
+    expect((await stat(path)).mode & 0o777).toBe(0o444);
+    expect(await store.exists(digest)).toBe(true);
+    expect((await store.readBlob(digest)).toString()).toBe('hello, content');
+    const chunks: Buffer[] = [];
+    for await (const c of await store.readStream(digest)) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('hello, content');
+    expect((await store.list()).map((i) => i.digest)).toEqual([digest]);
+    expect(await ingestFiles()).toEqual([]);
+  });
+
+  it('computes the digest when none is expected', async () => {
+    const info = await store.ingest(Readable.from([Buffer.from('a'), Buffer.from('b')]));
+    expect(info.digest).toBe(sha256('ab'));
+  });
+
+  it('rejects a digest mismatch and commits nothing', async () => {
+    const err = await rejection(store.ingest(Buffer.from('real'), { digest: sha256('other') }));
+    expect(err.code).toBe('InvalidArgument');
+    expect(err.message).toBe(`digest mismatch: expected ${sha256('other')}, got ${sha256('real')}`);
+    expect(await blobFiles()).toEqual([]);
+    expect(await ingestFiles()).toEqual([]);
+    expect(await store.exists(sha256('other'))).toBe(false);
+    expect(await store.exists(sha256('real'))).toBe(false);
+  });
+
+  it('rejects a size mismatch (short and long) and commits nothing', async () => {
+    const data = Buffer.from('12345');
+    expect((await rejection(store.ingest(data, { digest: sha256(data), size: 6 }))).message).toMatch(
+      /size mismatch .*expected 6 bytes, got 5/,
+    );
+    expect((await rejection(store.ingest(data, { digest: sha256(data), size: 4 }))).message).toMatch(
+      /size mismatch .*expected 4 bytes, got more/,
+    );
+    expect(await blobFiles()).toEqual([]);
+    expect(await ingestFiles()).toEqual([]);
+  });
+
+  it('cleans up when the source stream fails midway', async () => {
+    async function* failing() {
+      yield Buffer.from('part');
+      throw new Error('network went away');
+    }
+    await expect(store.ingest(failing())).rejects.toThrow('network went away');
+    expect(await blobFiles()).toEqual([]);
+    expect(await ingestFiles()).toEqual([]);
+  });
+
+  it('lets concurrent writers of the same blob all succeed with one committed copy', async () => {
+    const data = Buffer.alloc(3 * 1024 * 1024, 7);
+    const digest = sha256(data);
+    const slowly = async function* () {
+      for (let i = 0; i < data.length; i += 64 * 1024) {
+        yield data.subarray(i, i + 64 * 1024);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    const results = await Promise.all(Array.from({ length: 8 }, () => store.ingest(slowly(), { digest })));
+    for (const r of results) expect(r).toMatchObject({ digest, size: data.length });
+    expect(await blobFiles()).toEqual([digest.slice(7)]);
+    expect(sha256(await store.readBlob(digest))).toBe(digest);
+    expect(await ingestFiles()).toEqual([]);
+  });
+
+  it('reports missing content as NotFound and validates digests', async () => {
+    const missing = sha256('nope');
+    expect((await rejection(store.readBlob(missing))).code).toBe('NotFound');
+    expect((await rejection(store.readStream(missing))).message).toBe(`content ${missing} not found`);
+    expect((await rejection(store.info(missing))).code).toBe('NotFound');
+    expect((await rejection(store.delete(missing))).code).toBe('NotFound');
+    expect((await rejection(store.readBlob('sha256:../../etc/passwd'))).code).toBe('InvalidArgument');
+    expect((await rejection(store.readBlob(`sha512:${'a'.repeat(128)}`))).message).toMatch(/unsupported digest algorithm/);
+  });
+
+  it('deletes blobs', async () => {
+    const { digest } = await store.ingest(Buffer.from('x'));
+    await store.delete(digest);
+    expect(await store.exists(digest)).toBe(false);
+  });
+
+  it('removes ingest leftovers of a crash when reopened', async () => {
+    const w = await store.writer();
+    await w.write(Buffer.from('half'));
+    expect(await ingestFiles()).toHaveLength(1);
+    await ContentStore.open(root.path);
+    expect(await ingestFiles()).toEqual([]);
+    await w.abort();
+  });
+});

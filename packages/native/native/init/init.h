@@ -1,0 +1,56 @@
+/* Shared state and helpers of the ce-init helper (see ce-init.c). */
+#ifndef CE_INIT_H
+#define CE_INIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "plan.h"
+
+struct init_ctx {
+  int sync_fd;
+  int fifo_fd;        /* O_PATH fd of the exec fifo, -1 until OP_EXEC_FIFO */
+  int root_fd;        /* O_PATH fd of the rootfs, -1 until OP_ROOTFS */
+  char *rootfs;       /* host path of the rootfs */
+  bool rooted;        /* true once pivot_root/chroot happened */
+  const char *pending_chdir; /* cwd that failed with EACCES as root; retried after OP_SETUSER */
+  char **env;
+  char **args;
+};
+
+/* Reports "<what>: <strerror(errno)>" as MSG_ERROR on the sync fd and exits 1. */
+_Noreturn void die(struct init_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Same without an errno suffix. */
+_Noreturn void die_msg(struct init_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses a decimal argument; dies on garbage. */
+uint64_t arg_u64(struct init_ctx *ctx, const struct plan_rec *rec, uint32_t i);
+const char *arg_str(struct init_ctx *ctx, const struct plan_rec *rec, uint32_t i);
+
+/* mounts.c */
+void op_root_propagation(struct init_ctx *ctx, unsigned long flags);
+void op_rootfs(struct init_ctx *ctx, const char *path);
+void op_mkdir(struct init_ctx *ctx, const char *path, mode_t mode);
+void op_mkfile(struct init_ctx *ctx, const char *path, mode_t mode);
+void op_mount(struct init_ctx *ctx, const char *source, const char *dest, const char *fstype, unsigned long flags, const char *data);
+void op_mknod(struct init_ctx *ctx, const char *path, mode_t mode, unsigned major, unsigned minor, uid_t uid, gid_t gid, const char *fallback);
+void op_symlink(struct init_ctx *ctx, const char *target, const char *linkpath);
+void op_pivot_root(struct init_ctx *ctx);
+void op_chroot(struct init_ctx *ctx);
+void op_remount(struct init_ctx *ctx, const char *path, unsigned long flags);
+void op_mask(struct init_ctx *ctx, const char *path);
+void op_readonly(struct init_ctx *ctx, const char *path);
+
+/* process.c */
+void op_sysctl(struct init_ctx *ctx, const char *key, const char *value);
+void op_loopback_up(struct init_ctx *ctx);
+void op_oom_score_adj(struct init_ctx *ctx, const char *value);
+void op_rlimit(struct init_ctx *ctx, int resource, uint64_t soft, uint64_t hard);
+void op_chdir(struct init_ctx *ctx, const char *path);
+void op_capbset(struct init_ctx *ctx, uint64_t keep);
+void op_setuser(struct init_ctx *ctx, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups);
+void op_capset(struct init_ctx *ctx, uint64_t eff, uint64_t perm, uint64_t inh, uint64_t amb);
+_Noreturn void op_ready(struct init_ctx *ctx);
+
+#endif

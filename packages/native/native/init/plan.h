@@ -1,0 +1,86 @@
+/*
+ * The plan: the binary record format the runtime (@ce/runtime, src/plan/encode.ts)
+ * writes to ce-init's plan fd, and the format of the messages ce-init writes
+ * back on the sync fd.
+ *
+ *   plan    := magic "CEPLAN01" record*            (read until EOF)
+ *   record  := u32 op, u32 argc, arg{argc}
+ *   arg     := u32 len, byte{len}                  (binary safe; no terminator)
+ *
+ * All integers are little-endian. Numeric arguments are decimal ASCII.
+ * The op numbers below are mirrored by packages/runtime/src/plan/ops.ts (a unit
+ * test compares the two files).
+ */
+#ifndef CE_PLAN_H
+#define CE_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PLAN_MAGIC "CEPLAN01"
+
+/* ops performed by the parent (P), before it forks the container init */
+#define OP_SETNS 1      /* type(name) path: join a namespace (setns) */
+#define OP_UNSHARE 2    /* flags: CLONE_NEW* flags to unshare before fork */
+
+/* ops performed by the container init (C), in order */
+#define OP_SYNC_WAIT 39       /* (none): wait for one byte from the runtime on the sync fd (cgroups applied) */
+#define OP_CGROUP_NS 40       /* (none): unshare the cgroup namespace (after the runtime placed C in its cgroup) */
+#define OP_EXEC_FIFO 10       /* path: open with O_PATH now, open for writing before exec */
+#define OP_ROOT_PROPAGATION 11 /* flags: mount("", "/", NULL, flags) */
+#define OP_ROOTFS 12          /* path: bind the rootfs onto itself; later ops *_IN_ROOT are relative to it */
+#define OP_MKDIR 13           /* path mode: mkdir -p inside the rootfs */
+#define OP_MKFILE 14          /* path mode: create an empty file (and parents) inside the rootfs */
+#define OP_MOUNT 15           /* source dest fstype flags data: dest inside the rootfs; source "" = none */
+#define OP_MKNOD 16           /* path mode major minor uid gid fallback: fallback = host node to bind on EPERM */
+#define OP_SYMLINK 17         /* target linkpath: linkpath inside the rootfs; EEXIST ignored */
+#define OP_PIVOT_ROOT 18      /* (none): pivot_root into the rootfs, detach the old root */
+#define OP_CHROOT 19          /* (none): chroot into the rootfs instead of pivot_root */
+#define OP_REMOUNT 20         /* path flags: after the root change, mount(NULL, path, NULL, MS_REMOUNT|flags) */
+#define OP_MASK 21            /* path: /dev/null over a file, read-only tmpfs over a directory; ENOENT ignored */
+#define OP_READONLY 22        /* path: bind onto itself read-only; ENOENT ignored */
+#define OP_SYSCTL 23          /* key value */
+#define OP_HOSTNAME 24        /* name */
+#define OP_DOMAINNAME 25      /* name */
+#define OP_LOOPBACK_UP 26     /* (none): bring "lo" up */
+#define OP_OOM_SCORE_ADJ 27   /* value */
+#define OP_RLIMIT 28          /* resource soft hard */
+#define OP_CHDIR 29           /* path: may be retried after OP_SETUSER when it fails with EACCES */
+#define OP_CAPBSET 30         /* mask: drop every bounding capability not in mask */
+#define OP_KEEPCAPS 31        /* 0|1: PR_SET_KEEPCAPS */
+#define OP_SETUSER 32         /* uid gid [additional gid...] */
+#define OP_CAPSET 33          /* effective permitted inheritable ambient (u64 masks) */
+#define OP_UMASK 34           /* mode (octal digits read as decimal value) */
+#define OP_NO_NEW_PRIVS 35    /* (none) */
+#define OP_ENV 36             /* entry...: the process environment */
+#define OP_ARGS 37            /* arg...: the process arguments; args[0] is resolved against PATH from OP_ENV */
+#define OP_READY 38           /* (none): resolve the executable, report ready, wait on the exec fifo, execve */
+
+/* messages written by ce-init on the sync fd (same record encoding, no magic) */
+#define MSG_PID 100     /* pid: the container init's pid, from P */
+#define MSG_READY 101   /* (none): from C, just before it waits on the exec fifo */
+#define MSG_ERROR 102   /* text: from P or C; the process exits afterwards */
+
+struct plan_arg {
+  const char *data; /* NUL-terminated copy; len excludes the terminator */
+  uint32_t len;
+};
+
+struct plan_rec {
+  uint32_t op;
+  uint32_t argc;
+  struct plan_arg *argv;
+};
+
+struct plan {
+  struct plan_rec *recs;
+  size_t count;
+};
+
+/* Reads a whole plan from fd until EOF. Returns 0, or -1 with *err set to a static message. */
+int plan_read(int fd, struct plan *plan, const char **err);
+
+/* Writes one message record with a single write(2). Returns 0 or -1. */
+int msg_write(int fd, uint32_t type, int argc, const char *const *argv);
+
+#endif
