@@ -24,7 +24,7 @@ try {
   console.error(`build-embedded-images: cannot load @ce/image-store (run \`npm run build -w @ce/image-store\` first): ${err.message}`);
   process.exit(1);
 }
-const { Annotation, MediaType, buildLayer, goArch, sha256, writeOciLayout } = store;
+const { buildImage, writeImageLayout } = store;
 
 // A fixed date keeps the output reproducible; SOURCE_DATE_EPOCH overrides it.
 const created = process.env.SOURCE_DATE_EPOCH
@@ -41,8 +41,6 @@ function compile(source, output) {
   }
 }
 
-const json = (value) => Buffer.from(JSON.stringify(value));
-
 async function buildHelloWorld() {
   const name = 'docker.io/library/hello-world:latest';
   const work = await mkdtemp(join(tmpdir(), 'ce-embedded-'));
@@ -50,49 +48,29 @@ async function buildHelloWorld() {
     const binary = join(work, 'hello');
     compile(join(pkgDir, 'embedded', 'hello-world', 'hello.c'), binary);
 
-    const layer = await buildLayer(
-      [{ name: 'hello', data: await readFile(binary), mode: 0o755, uid: 0, gid: 0, mtime: created }],
-      { compression: 'gzip' },
-    );
-    const architecture = goArch(process.arch);
-    const config = {
-      created: created.toISOString(),
-      architecture,
-      os: 'linux',
-      config: {
-        Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-        Entrypoint: ['/hello'],
-        WorkingDir: '/',
-        Labels: { 'org.opencontainers.image.title': 'hello-world', 'org.opencontainers.image.source': 'ce' },
+    const image = await buildImage(
+      [[{ name: 'hello', data: await readFile(binary), mode: 0o755, uid: 0, gid: 0, mtime: created }]],
+      {
+        created,
+        createdBy: ['COPY hello /hello # ce scripts/build-embedded-images.mjs'],
+        config: {
+          Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+          Entrypoint: ['/hello'],
+          WorkingDir: '/',
+          Labels: { 'org.opencontainers.image.title': 'hello-world', 'org.opencontainers.image.source': 'ce' },
+        },
       },
-      rootfs: { type: 'layers', diff_ids: [layer.diffId] },
-      history: [{ created: created.toISOString(), created_by: 'COPY hello /hello # ce scripts/build-embedded-images.mjs' }],
-    };
-    const configBlob = json(config);
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.OciManifest,
-      config: { mediaType: MediaType.OciConfig, digest: sha256(configBlob), size: configBlob.length },
-      layers: [layer.descriptor],
-    };
-    const manifestBlob = json(manifest);
-    const entry = {
-      mediaType: MediaType.OciManifest,
-      digest: sha256(manifestBlob),
-      size: manifestBlob.length,
-      platform: { architecture, os: 'linux' },
-      annotations: { [Annotation.ContainerdImageName]: name, [Annotation.RefName]: 'latest' },
-    };
+    );
 
     // Write beside the destination, then swap, so a reader never sees half a layout.
     const dest = join(outRoot, 'hello-world');
     const staging = `${dest}.tmp-${process.pid}`;
     await mkdir(outRoot, { recursive: true });
     await rm(staging, { recursive: true, force: true });
-    await writeOciLayout(staging, { manifests: [entry], content: [layer.blob, configBlob, manifestBlob] });
+    await writeImageLayout(staging, image, name, 'latest');
     await rm(dest, { recursive: true, force: true });
     await rename(staging, dest);
-    return { name, dest, id: manifest.config.digest, manifest: entry.digest, size: layer.blob.length };
+    return { name, dest, id: image.manifest.config.digest, manifest: image.manifestDescriptor.digest, size: image.manifest.layers[0].size };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino, type Logger as PinoLogger } from 'pino';
+import pino, { type Logger as PinoLogger } from 'pino';
 import { ImageStore, imagesGrpcService } from '@ce/image-store';
 import { serveUnix, type UnixServer } from '@ce/protocol';
-import { detectCgroupLayout } from '@ce/runtime';
+import { detectCgroups } from '@ce/runtime';
 import { Supervisor, SupervisorGrpcClient, supervisorGrpcService, type SupervisorApi } from '@ce/supervisor';
 import type { DaemonConfig } from './config.js';
 import { ContainerService } from './containers/container-service.js';
@@ -55,7 +55,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const recovery = await recover(containers, supervisor, logger);
     logger.info({ ...recovery }, 'recovered state from the previous run');
 
-    const cgroup = detectCgroupLayout();
+    const cgroup = detectCgroups().mode;
     const services = [containersGrpcService(containers), systemGrpcService(cgroup), imagesGrpcService(images)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });

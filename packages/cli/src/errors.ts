@@ -27,7 +27,7 @@ export function daemonErrorMessage(err: unknown, socketTarget: string): string {
 /** The exit code `ce run` gives when the container could not start (as docker run does). */
 export function startFailureExitCode(err: unknown): number {
   const message = (err as Error).message ?? '';
-  if (/executable file not found|no such file or directory/.test(message)) return EXIT_NOT_FOUND;
+  if (/executable file not found|no such file or directory/i.test(message)) return EXIT_NOT_FOUND;
   if (/permission denied/i.test(message)) return EXIT_CANNOT_INVOKE;
   return EXIT_ENGINE_ERROR;
 }

@@ -1,4 +1,4 @@
-import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Metadata, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { adaptService, clientAttach, dialUnix, readStream, serveAttach, unary, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import {
@@ -63,7 +63,7 @@ export class TaskGrpcClient implements TaskApi {
   }
   state(req: StateRequest, deadlineMs?: number): Promise<StateResponse> {
     const deadline = deadlineMs ? Date.now() + deadlineMs : Infinity;
-    return unary((cb) => this.client.state(req, { deadline }, cb), this.target);
+    return unary((cb) => this.client.state(req, new Metadata(), { deadline }, cb), this.target);
   }
   events(signal: AbortSignal): AsyncIterable<TaskEvent> {
     const stream = this.client.events({});

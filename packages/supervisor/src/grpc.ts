@@ -13,7 +13,7 @@ import type {
   StateResponse,
   WaitRequest,
 } from '@ce/protocol/gen/ce/shim/v1/shim';
-import { SupervisorClient, SupervisorService } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
+import { SupervisorClient, SupervisorService, type ListTasksResponse } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
 import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { SupervisorApi } from './supervisor-api.js';
 
@@ -67,7 +67,7 @@ export class SupervisorGrpcClient implements SupervisorApi {
     return clientAttach(this.client.attachTask(), options, this.target);
   }
   async listTasks(): Promise<StateResponse[]> {
-    return (await unary((cb) => this.client.listTasks({}, cb), this.target)).tasks;
+    return (await unary<ListTasksResponse>((cb) => this.client.listTasks({}, cb), this.target)).tasks;
   }
   events(signal: AbortSignal): AsyncIterable<TaskEvent> {
     const stream = this.client.events({});

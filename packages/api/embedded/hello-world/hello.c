@@ -59,11 +59,11 @@ static const char message[] =
 
 static const char outro[] =
     "\n"
-    "To try something more ambitious, run a shell in a container:\n"
-    " $ ce run -it busybox sh\n"
-    "\n"
     "To see an exit code travel back from the container:\n"
-    " $ ce run hello-world 42; echo $?\n"
+    " $ ce run --rm hello-world 42; echo $?\n"
+    "\n"
+    "To see the processes and images involved:\n"
+    " $ ce ps -a; ce images\n"
     "\n";
 
 int main(int argc, char **argv) {

@@ -344,7 +344,7 @@ function round(ms: number): number {
 /** Docker's exit codes for a container that could not start. */
 function exitCodeForStartError(err: unknown): number {
   const message = (err as Error).message ?? '';
-  if (/executable file not found|no such file or directory/.test(message)) return 127;
+  if (/executable file not found|no such file or directory/i.test(message)) return 127;
   if (/permission denied/i.test(message)) return 126;
   return 128;
 }

@@ -3,7 +3,7 @@
 // log and exit status, and keeps running when ced does not.
 import { closeSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import pino from 'pino';
 import { setChildSubreaper } from '@ce/native';
 import { serveUnix } from '@ce/protocol';
 import { Runtime } from '@ce/runtime';

@@ -3,7 +3,7 @@
 // --supervisor-address (or any other client of ce.supervisor.v1).
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import pino from 'pino';
 import { serveUnix } from '@ce/protocol';
 import { supervisorGrpcService } from '../grpc.js';
 import { Supervisor } from '../supervisor.js';

@@ -1,0 +1,145 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBusyboxImage } from './support/busybox-image.js';
+import { ce } from './support/ce.js';
+import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { cgroupsFor, filesIn, mountsUnder, processesMentioning } from './support/leaks.js';
+
+let daemon: TestDaemon;
+const ids: string[] = [];
+
+beforeAll(async () => {
+  daemon = await startTestDaemon();
+  await importBusyboxImage(daemon.socket);
+});
+
+afterAll(async () => {
+  if (!daemon) return;
+  await daemon.dispose();
+  expect(mountsUnder(daemon.dir)).toEqual([]);
+  expect(processesMentioning(daemon.dir)).toEqual([]);
+  expect(cgroupsFor(ids)).toEqual([]);
+});
+
+const run = (args: string[]) => ce(args, { socket: daemon.socket });
+
+function expectNothingLeft(): void {
+  expect(mountsUnder(daemon.dir)).toEqual([]);
+  expect(processesMentioning(daemon.dir, [daemon.process.pid!])).toEqual([]);
+  expect(filesIn(join(daemon.state, 'shims'))).toEqual([]);
+  expect(filesIn(join(daemon.state, 'tasks'))).toEqual([]);
+  expect(cgroupsFor(ids)).toEqual([]);
+}
+
+/** The pid of a process, found by its command line. */
+function pidsOf(pattern: RegExp): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (pattern.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '))) found.push(Number(pid));
+    } catch {
+      // exited
+    }
+  }
+  return found;
+}
+
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+describe('containers from a busybox image', () => {
+  it('separates stdout and stderr, applies env, workdir and hostname, and returns the exit code', async () => {
+    const r = await run([
+      'run', '--rm', '-e', 'GREETING=hi there', '-w', '/tmp', '-h', 'box1', 'busybox',
+      'sh', '-c', 'echo "$GREETING from $(hostname) in $(pwd) as pid $$"; echo oops >&2; exit 4',
+    ]);
+    expect(r.stdout).toBe('hi there from box1 in /tmp as pid 1\n');
+    expect(r.stderr).toBe('oops\n');
+    expect(r.code).toBe(4);
+    expectNothingLeft();
+  });
+
+  it('sees only its own processes and has the standard devices', async () => {
+    const r = await run(['run', '--rm', 'busybox', 'sh', '-c', 'ls /proc | grep -c "^[0-9]"; ls -l /dev/null; echo x > /dev/null && echo ok']);
+    expect(r.code).toBe(0);
+    const [count, devnull, ok] = r.stdout.trim().split('\n');
+    expect(Number(count)).toBeLessThanOrEqual(3);
+    expect(devnull).toMatch(/^crw-rw-rw-\s+1 root\s+root\s+1,\s+3 /);
+    expect(ok).toBe('ok');
+  });
+
+  it('passes stdin with -i', async () => {
+    const r = await ce(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'tr a-z A-Z'], { socket: daemon.socket, input: 'shout\n' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('SHOUT\n');
+  });
+
+  it('writes go to the container layer only: a second container sees the image as it was', async () => {
+    const first = await run(['run', '--rm', 'busybox', 'sh', '-c', 'echo changed > /etc/passwd; rm /bin/ls; cat /etc/passwd']);
+    expect(first.stdout).toBe('changed\n');
+    const second = await run(['run', '--rm', 'busybox', 'sh', '-c', 'head -1 /etc/passwd; ls / >/dev/null && echo ls-ok']);
+    expect(second.stdout).toBe('root:x:0:0:root:/root:/bin/sh\nls-ok\n');
+  });
+
+  it('runs detached through a shim whose child is the container, and survives ced being killed with SIGKILL', async () => {
+    const started = await run(['run', '-d', '--name', 'sleeper', 'busybox', 'sleep', '300']);
+    expect(started.code).toBe(0);
+    const id = started.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    ids.push(id);
+
+    const shims = pidsOf(new RegExp(`ce-shim.* --id ${id}`));
+    expect(shims).toHaveLength(1);
+    const sleepers = pidsOf(/^sleep 300/).filter((p) => parentOf(p) === shims[0]);
+    expect(sleepers).toHaveLength(1);
+    expect(readFileSync(`/proc/${sleepers[0]}/cgroup`, 'utf8')).toContain(id);
+
+    await daemon.kill9();
+    await sleep(200);
+    // The shim and the container outlive ced.
+    expect(() => process.kill(shims[0]!, 0)).not.toThrow();
+    expect(() => process.kill(sleepers[0]!, 0)).not.toThrow();
+
+    await daemon.restart();
+    expect(daemon.stderr()).toMatch(/found 1 containers: 1 running/);
+    const ps = await run(['ps']);
+    expect(ps.stdout).toMatch(/sleeper/);
+    expect(ps.stdout).toMatch(/Up /);
+
+    expect((await run(['kill', 'sleeper'])).code).toBe(0);
+    for (let i = 0; i < 100 && !(await run(['ps', '-a'])).stdout.includes('Exited (137)'); i++) await sleep(50);
+    expect((await run(['ps', '-a'])).stdout).toMatch(/Exited \(137\)/);
+    expect((await run(['rm', 'sleeper'])).code).toBe(0);
+    expectNothingLeft();
+  });
+
+  it('records an exit that happened while ced was down and removes the --rm container', async () => {
+    const runner = ce(['run', '--rm', '--name', 'brief', 'busybox', 'sleep', '2'], { socket: daemon.socket });
+    for (let i = 0; i < 100 && !(await run(['ps'])).stdout.includes('brief'); i++) await sleep(50);
+    const id = (await run(['ps', '-q', '--no-trunc'])).stdout.trim();
+    ids.push(id);
+    await daemon.kill9();
+    await runner; // the client loses its daemon; what it prints is not the point here
+    await sleep(2500);
+    await daemon.restart();
+    expect(daemon.stderr()).toMatch(/found 1 containers: 0 running, 1 exited while ced was down/);
+    for (let i = 0; i < 100 && (await run(['ps', '-a', '-q'])).stdout !== ''; i++) await sleep(50);
+    expect((await run(['ps', '-a', '-q'])).stdout).toBe('');
+    expectNothingLeft();
+  });
+
+  it('refuses to remove a running container unless forced', async () => {
+    const id = (await run(['run', '-d', 'busybox', 'sleep', '300'])).stdout.trim();
+    ids.push(id);
+    const refused = await run(['rm', id.slice(0, 12)]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/You cannot remove a running container/);
+    expect((await run(['rm', '-f', id.slice(0, 12)])).code).toBe(0);
+    expect((await run(['ps', '-a', '-q'])).stdout).toBe('');
+    expectNothingLeft();
+  });
+});

@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ce } from './support/ce.js';
+import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { filesIn, mountsUnder, processesMentioning } from './support/leaks.js';
+
+let daemon: TestDaemon;
+
+beforeAll(async () => {
+  daemon = await startTestDaemon();
+});
+
+afterAll(async () => {
+  if (!daemon) return;
+  await daemon.dispose();
+  expect(mountsUnder(daemon.dir)).toEqual([]);
+  expect(processesMentioning(daemon.dir)).toEqual([]);
+});
+
+function expectNothingLeft(): void {
+  expect(mountsUnder(daemon.dir)).toEqual([]);
+  // Only ced itself may still mention the test folder: no shim, no ce-init.
+  expect(processesMentioning(daemon.dir, [daemon.process.pid!])).toEqual([]);
+  expect(filesIn(join(daemon.state, 'shims'))).toEqual([]);
+  expect(filesIn(join(daemon.state, 'tasks'))).toEqual([]);
+  expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
+  expect(filesIn(join(daemon.root, 'containers'))).toEqual([]);
+}
+
+describe('ce run --rm hello-world', () => {
+  it('prints the greeting through ce → ced → ce-shim → runtime, removes the container and leaves nothing behind', async () => {
+    const r = await ce(['run', '--rm', 'hello-world'], { socket: daemon.socket });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Hello from ce!/);
+    // The greeting reports facts from inside: it is pid 1 of its own pid namespace.
+    expect(r.stdout).toMatch(/pid 1\b/);
+    expect((await ce(['ps', '-a', '-q'], { socket: daemon.socket })).stdout).toBe('');
+    expectNothingLeft();
+    // The daemon logged each layer's part of the start.
+    expect(daemon.log()).toMatch(/"msg":"container started"/);
+    expect(daemon.log()).toMatch(/"msg":"container removed"/);
+  });
+
+  it("propagates the container's exit code", async () => {
+    const r = await ce(['run', '--rm', 'hello-world', '3'], { socket: daemon.socket });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^Hello from ce!/);
+    expectNothingLeft();
+  });
+
+  it('keeps a container run without --rm until it is removed', async () => {
+    const r = await ce(['run', '--name', 'kept', 'hello-world'], { socket: daemon.socket });
+    expect(r.code).toBe(0);
+    const ps = await ce(['ps', '-a'], { socket: daemon.socket });
+    expect(ps.stdout).toMatch(/kept/);
+    expect(ps.stdout).toMatch(/Exited \(0\)/);
+    const again = await ce(['run', '--name', 'kept', 'hello-world'], { socket: daemon.socket });
+    expect(again.code).toBe(125);
+    expect(again.stderr).toMatch(/The container name "\/kept" is already in use by container/);
+    expect((await ce(['rm', 'kept'], { socket: daemon.socket })).code).toBe(0);
+    expectNothingLeft();
+  });
+});
+
+describe('bad input', () => {
+  it('reports an unknown image as docker does and exits 125', async () => {
+    const r = await ce(['run', '--rm', 'no-such-image'], { socket: daemon.socket });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/^Unable to find image 'no-such-image:latest' locally\n/);
+    expect(r.stderr).toMatch(/No such image: no-such-image:latest/);
+  });
+
+  it('reports a missing executable with exit code 127 and leaves nothing behind', async () => {
+    const r = await ce(['run', '--rm', '--entrypoint', '/no/such/binary', 'hello-world'], { socket: daemon.socket });
+    expect(r.code).toBe(127);
+    expect(r.stderr).toMatch(/no such file or directory|executable file not found/i);
+    expect((await ce(['ps', '-a', '-q'], { socket: daemon.socket })).stdout).toBe('');
+    expectNothingLeft();
+  });
+
+  it('reports an unknown container', async () => {
+    const r = await ce(['rm', 'nothing-here'], { socket: daemon.socket });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('ce: Error response from daemon: No such container: nothing-here.\n');
+  });
+
+  it('refuses a second ced on the same state while the first keeps serving', () => {
+    let out = '';
+    let code = 0;
+    try {
+      execFileSync(process.execPath, [join(__dirname, '../packages/api/dist/bin/ced.js'), '--root', daemon.root, '--state', daemon.state], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 20_000,
+      });
+    } catch (err) {
+      const e = err as { status: number; stderr: Buffer };
+      code = e.status;
+      out = e.stderr.toString();
+    }
+    expect(code).toBe(1);
+    expect(out).toMatch(/another ced \(pid \d+\) is already running/);
+    expect(daemon.process.exitCode).toBeNull();
+  });
+
+  it('ce version prints the client, and the server while ced runs', async () => {
+    const r = await ce(['version'], { socket: daemon.socket });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Client:\n Version: +\d+\.\d+\.\d+/);
+    expect(r.stdout).toMatch(/Server: ced\n Engine:\n  Version: +\d+\.\d+\.\d+/);
+    const down = await ce(['version'], { socket: join(daemon.dir, 'nothing.sock') });
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/Client:/);
+    expect(down.stderr).toMatch(/Cannot connect to the ce daemon at unix:\/\/.*nothing\.sock\. Is the ced daemon running\?/);
+  });
+});
