@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ce } from './ce.js';
+import { sweep } from './leaks.js';
 import { cedBin } from './paths.js';
 
 export interface TestDaemon {
@@ -69,7 +70,14 @@ export async function startTestDaemon(): Promise<TestDaemon> {
       await waitExit(daemon.process);
     },
     async dispose() {
-      await daemon.stop();
+      // Remove what a failed test left running, through the engine first...
+      if (daemon.process.exitCode === null && daemon.process.signalCode === null) {
+        const ids = (await ce(['ps', '-a', '-q', '--no-trunc'], { socket })).stdout.split('\n').filter(Boolean);
+        if (ids.length) await ce(['rm', '-f', ...ids], { socket });
+        await daemon.stop();
+      }
+      // ...then by force, so that a broken engine cannot leak into later tests.
+      sweep(dir);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 /** Mount points at or below `dir`. */
@@ -40,4 +41,45 @@ export function cgroupsFor(ids: string[]): string[] {
 /** Files left in a folder (sockets, logs), empty when the folder is gone. */
 export function filesIn(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+/**
+ * Last resort after a failed test: kills processes that mention `dir` (and
+ * their containers' cgroups), unmounts what is mounted below it. Whatever it
+ * had to do is a leak the assertions report separately.
+ */
+export function sweep(dir: string): void {
+  for (const line of processesMentioning(dir)) {
+    const pid = Number(line.split(':')[0]);
+    const id = /--id ([0-9a-f]{64})/.exec(line)?.[1];
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+    if (id) {
+      for (const cg of cgroupsFor([id])) {
+        for (const p of readFileSync(join(cg, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+          try {
+            process.kill(Number(p), 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+        for (let i = 0; i < 100; i++) {
+          try {
+            rmdirSync(cg);
+            rmdirSync(join(cg, '..'));
+            break;
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'EBUSY') break;
+            execFileSync('sleep', ['0.01']);
+          }
+        }
+      }
+    }
+  }
+  for (const point of mountsUnder(dir).sort((a, b) => b.length - a.length)) {
+    execFileSync('umount', ['-l', point]);
+  }
 }

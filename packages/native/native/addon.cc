@@ -14,6 +14,7 @@
 #include <string>
 
 #include "fs_ops.h"
+#include "spawn.h"
 #include "syscall_error.h"
 #include "wait.h"
 
@@ -112,6 +113,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
   exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
+  RegisterSpawn(env, exports);
   exports.Set("waitPid", Napi::Function::New(env, WaitPid, "waitPid"));
   RegisterFsOps(env, exports);
   return exports;

@@ -39,6 +39,16 @@ export function mkfifo(path: string, mode = 0o600): void {
 }
 
 /**
+ * Starts a helper with posix_spawn (vfork-fast; libuv forks the whole Node
+ * process): fd i of the child is fds[i], its environment is empty, signals are
+ * at their defaults and unblocked. Returns the pid, which libuv does not know:
+ * reap it with waitPid.
+ */
+export function spawnFds(path: string, argv: readonly string[], fds: readonly number[]): number {
+  return call(() => loadBinding().spawnFds(path, [...argv], [...fds]));
+}
+
+/**
  * A real pipe, [readFd, writeFd], both close-on-exec. Node's "pipe" stdio
  * option makes socketpairs, on which a container's open("/dev/stdout") fails.
  */

@@ -5,6 +5,8 @@
  *   fd 0-2  the container's stdio
  *   fd 3    the plan (see plan.h), read until EOF
  *   fd 4    the sync channel: ce-init writes MSG_PID, MSG_READY or MSG_ERROR
+ *   fd 5    optional: the runtime writes one byte once the container init may
+ *           go on (its cgroup is set); without it that byte comes on fd 4
  * and it only performs syscalls, in the order the plan lists them:
  *
  *   P (this process): joins namespaces by path (setns), unshares the new ones,
@@ -30,6 +32,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,15 +113,38 @@ static void op_setns(struct init_ctx *ctx, const char *type, const char *path) {
 
 static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t first);
 
+/*
+ * Every signal back to SIG_DFL, with the raw syscall: glibc's signal() refuses
+ * its internal signals (32, 33), which its posix_spawn leaves ignored in the
+ * child, and an ignored signal stays ignored across execve.
+ */
+static void reset_signals(void) {
+  struct {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+  } dfl = {SIG_DFL, 0, NULL, 0};
+  for (int sig = 1; sig <= 64; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP) syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+}
+
 int main(int argc, char **argv) {
-  struct init_ctx ctx = {.sync_fd = 4, .fifo_fd = -1, .root_fd = -1};
+  struct init_ctx ctx = {.sync_fd = 4, .go_fd = -1, .fifo_fd = -1, .root_fd = -1};
   int plan_fd = 3;
   if (argc > 1) plan_fd = atoi(argv[1]);
   if (argc > 2) ctx.sync_fd = atoi(argv[2]);
-  if (fcntl(ctx.sync_fd, F_SETFD, FD_CLOEXEC) != 0) {
-    dprintf(2, "ce-init: sync fd %d: %s\n", ctx.sync_fd, strerror(errno));
+  if (argc > 3) ctx.go_fd = atoi(argv[3]);
+  if (fcntl(ctx.sync_fd, F_SETFD, FD_CLOEXEC) != 0 || (ctx.go_fd >= 0 && fcntl(ctx.go_fd, F_SETFD, FD_CLOEXEC) != 0)) {
+    dprintf(2, "ce-init: sync fds %d %d: %s\n", ctx.sync_fd, ctx.go_fd, strerror(errno));
     return 1;
   }
+  /* The container's process starts with default signal handling, whatever
+   * the runtime's process ignores (Node ignores SIGPIPE) or blocks. */
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  reset_signals();
 
   struct plan plan;
   const char *err = NULL;
@@ -185,9 +211,11 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
       case OP_SYNC_WAIT: {
         char b;
         ssize_t r;
-        do r = read(ctx->sync_fd, &b, 1);
+        do r = read(ctx->go_fd >= 0 ? ctx->go_fd : ctx->sync_fd, &b, 1);
         while (r < 0 && errno == EINTR);
         if (r != 1) _exit(1); /* the runtime gave up on this container */
+        if (ctx->go_fd >= 0) close(ctx->go_fd);
+        ctx->go_fd = -1;
         break;
       }
       case OP_CGROUP_NS:

@@ -10,6 +10,7 @@
 
 struct init_ctx {
   int sync_fd;
+  int go_fd;          /* the runtime writes one byte here once C may go on (cgroups applied); -1: use sync_fd */
   int fifo_fd;        /* O_PATH fd of the exec fifo, -1 until OP_EXEC_FIFO */
   int root_fd;        /* O_PATH fd of the rootfs, -1 until OP_ROOTFS */
   char *rootfs;       /* host path of the rootfs */

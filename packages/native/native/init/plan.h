@@ -54,7 +54,7 @@
 #define OP_NO_NEW_PRIVS 35    /* (none) */
 #define OP_ENV 36             /* entry...: the process environment */
 #define OP_ARGS 37            /* arg...: the process arguments; args[0] is resolved against PATH from OP_ENV */
-#define OP_READY 38           /* (none): resolve the executable, report ready, wait on the exec fifo, execve */
+#define OP_READY 38           /* (none): resolve the executable, report ready, wait on the exec fifo (if any), execve */
 
 /* messages written by ce-init on the sync fd (same record encoding, no magic) */
 #define MSG_PID 100     /* pid: the container init's pid, from P */

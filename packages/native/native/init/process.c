@@ -182,7 +182,6 @@ static void exit_on_signal(int sig) { _exit(128 + sig); }
 
 void op_ready(struct init_ctx *ctx) {
   if (!ctx->args || !ctx->args[0]) die_msg(ctx, "plan: no process args");
-  if (ctx->fifo_fd < 0) die_msg(ctx, "plan: no exec fifo");
   char *exe = resolve_exe(ctx);
 
   /* As pid 1 of its namespace this process ignores signals it has no handler
@@ -195,14 +194,16 @@ void op_ready(struct init_ctx *ctx) {
   close(ctx->sync_fd);
   ctx->sync_fd = -1; /* from here on errors go to stderr */
 
-  char fifo[64];
-  snprintf(fifo, sizeof fifo, "/proc/self/fd/%d", ctx->fifo_fd);
-  int fd;
-  do fd = open(fifo, O_WRONLY | O_CLOEXEC);
-  while (fd < 0 && errno == EINTR);
-  if (fd < 0) die(ctx, "open exec fifo");
-  if (write(fd, "0", 1) != 1) die(ctx, "write exec fifo");
-  close(fd);
+  if (ctx->fifo_fd >= 0) {
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "/proc/self/fd/%d", ctx->fifo_fd);
+    int fd;
+    do fd = open(fifo, O_WRONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) die(ctx, "open exec fifo");
+    if (write(fd, "0", 1) != 1) die(ctx, "write exec fifo");
+    close(fd);
+  } /* else an exec into a running container: no barrier */
 
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
   close_fds_from(3);

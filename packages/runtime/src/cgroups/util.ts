@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import { readFile, rmdir, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { Hierarchy } from './types.js';
+
+/**
+ * Host directory of `cgroupsPath` in one hierarchy: an absolute path is
+ * relative to the hierarchy's root, a relative one to this process's own
+ * cgroup there (runc's rule).
+ */
+export function hierarchyPath(h: Hierarchy, own: string | undefined, cgroupsPath: string): string {
+  const inner = cgroupsPath.startsWith('/') ? posix.normalize(cgroupsPath) : posix.join(own ?? '/', cgroupsPath);
+  // The mount shows the cgroup at h.root as its top directory.
+  let rel = inner;
+  if (h.root !== '/' && (inner === h.root || inner.startsWith(`${h.root}/`))) rel = inner.slice(h.root.length) || '/';
+  return join(h.mountpoint, rel);
+}
+
+export async function writeValue(dir: string, file: string, value: string | number): Promise<void> {
+  try {
+    await writeFile(join(dir, file), String(value));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`write ${value} to ${join(dir, file)}: ${e.message}`), { errno: e.errno, cause: err });
+  }
+}
+
+export async function readPids(dir: string): Promise<number[]> {
+  const text = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((s) => Number(s));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** rmdir, retrying EBUSY while exiting processes leave; a missing dir is fine. */
+export async function removeCgroupDir(dir: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() > deadline) throw err;
+    }
+    await sleep(delay);
+  }
+}
+
+export function anyExists(paths: Iterable<string>): boolean {
+  for (const p of paths) if (existsSync(p)) return true;
+  return false;
+}
+
+/** The chain of directories from `top` (exclusive) down to `dir` (inclusive). */
+export function chainBelow(top: string, dir: string): string[] {
+  const out: string[] = [];
+  let d = dir;
+  while (d.length > top.length && d.startsWith(top)) {
+    out.unshift(d);
+    d = posix.dirname(d);
+  }
+  return out;
+}
+
+/**
+ * After a container's cgroup is removed, removes the ancestors that are left
+ * empty (the shared "/ce" parent), up to but not including the hierarchy's
+ * mount point. An ancestor still in use (ENOTEMPTY/EBUSY) ends the walk.
+ */
+export async function pruneEmptyAncestors(dir: string, mountpoint: string): Promise<void> {
+  for (let d = posix.dirname(dir); d.startsWith(`${mountpoint}/`); d = posix.dirname(d)) {
+    try {
+      await rmdir(d);
+    } catch {
+      return;
+    }
+  }
+}
+
+/**
+ * Creating a cgroup races with another container's delete pruning the shared
+ * parent (see pruneEmptyAncestors): a vanished parent (ENOENT) is created again.
+ */
+export async function retryIfParentVanished<T>(create: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { LinuxResources } from '../spec/types.js';
+import type { CgroupLayout, CgroupManager, CgroupMountPlan } from './types.js';
+import { chainBelow, hierarchyPath, pruneEmptyAncestors, readPids, removeCgroupDir, retryIfParentVanished, writeValue } from './util.js';
+
+/** cpu.shares (2..262144) → cpu.weight (1..10000), the conversion runc and the kernel docs use. */
+export function sharesToWeight(shares: number): number {
+  if (shares === 0) return 0;
+  return Math.floor(1 + ((shares - 2) * 9999) / 262142);
+}
+
+/** The cpu.max line for a quota and period. */
+export function cpuMax(quota: number | undefined, period: number | undefined): string | undefined {
+  if (quota === undefined && period === undefined) return undefined;
+  const q = quota === undefined || quota <= 0 ? 'max' : String(quota);
+  return `${q} ${period && period > 0 ? period : 100000}`;
+}
+
+/** cgroup v2: one unified tree. */
+export class CgroupV2Manager implements CgroupManager {
+  readonly mode = 'v2' as const;
+
+  constructor(private readonly layout: CgroupLayout) {
+    if (!layout.unified) throw new Error('cgroup v2 manager without a cgroup2 mount');
+  }
+
+  path(cgroupsPath: string): string {
+    return hierarchyPath(this.layout.unified!, this.layout.own.get(''), cgroupsPath);
+  }
+
+  paths(cgroupsPath: string): Map<string, string> {
+    return new Map([['', this.path(cgroupsPath)]]);
+  }
+
+  async apply(cgroupsPath: string, resources?: LinuxResources): Promise<void> {
+    const top = this.layout.unified!.mountpoint;
+    const dir = this.path(cgroupsPath);
+    // Enable the controllers the parent offers, down to the new cgroup's parent.
+    await retryIfParentVanished(() => this.createChain(top, dir));
+    if (resources) await this.setResources(dir, resources);
+  }
+
+  private async createChain(top: string, dir: string): Promise<void> {
+    for (const d of chainBelow(top, dir)) {
+      const parent = dirname(d);
+      const available = (await readFile(join(parent, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/).filter(Boolean);
+      const wanted = available.filter((c) => ['cpu', 'cpuset', 'memory', 'pids', 'io', 'hugetlb'].includes(c));
+      if (wanted.length) await writeValue(parent, 'cgroup.subtree_control', wanted.map((c) => `+${c}`).join(' ')).catch(() => {});
+      if (!existsSync(d)) await mkdir(d);
+    }
+  }
+
+  private async setResources(dir: string, r: LinuxResources): Promise<void> {
+    const m = r.memory;
+    if (m) {
+      if (m.limit !== undefined) await writeValue(dir, 'memory.max', m.limit < 0 ? 'max' : m.limit);
+      if (m.reservation !== undefined) await writeValue(dir, 'memory.low', m.reservation < 0 ? 'max' : m.reservation);
+      if (m.swap !== undefined && existsSync(join(dir, 'memory.swap.max'))) {
+        const swap = m.swap < 0 ? 'max' : m.limit !== undefined && m.limit >= 0 ? Math.max(0, m.swap - m.limit) : m.swap;
+        await writeValue(dir, 'memory.swap.max', swap);
+      }
+    }
+    const c = r.cpu;
+    if (c) {
+      if (c.shares) await writeValue(dir, 'cpu.weight', sharesToWeight(c.shares));
+      const max = cpuMax(c.quota, c.period);
+      if (max) await writeValue(dir, 'cpu.max', max);
+      if (c.cpus) await writeValue(dir, 'cpuset.cpus', c.cpus);
+      if (c.mems) await writeValue(dir, 'cpuset.mems', c.mems);
+    }
+    if (r.pids) await writeValue(dir, 'pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
+    for (const [file, value] of Object.entries(r.unified ?? {})) {
+      if (file.includes('/')) throw new Error(`linux.resources.unified: bad file name ${file}`);
+      await writeValue(dir, file, value);
+    }
+    // Device rules need an eBPF program on v2; not implemented yet.
+  }
+
+  async addProcess(cgroupsPath: string, pid: number): Promise<void> {
+    await writeValue(this.path(cgroupsPath), 'cgroup.procs', pid);
+  }
+
+  pids(cgroupsPath: string): Promise<number[]> {
+    return readPids(this.path(cgroupsPath));
+  }
+
+  exists(cgroupsPath: string): boolean {
+    return existsSync(this.path(cgroupsPath));
+  }
+
+  async destroy(cgroupsPath: string): Promise<void> {
+    await removeCgroupDir(this.path(cgroupsPath));
+    await pruneEmptyAncestors(this.path(cgroupsPath), this.layout.unified!.mountpoint);
+  }
+
+  mountPlan(): CgroupMountPlan {
+    return { kind: 'cgroup2' };
+  }
+}

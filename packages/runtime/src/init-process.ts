@@ -1,0 +1,220 @@
+import { closeSync, openSync } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { initPath, pipe, spawnFds, waitPid } from '@ce/native';
+import { RuntimeError } from './errors.js';
+import { Msg } from './plan/ops.js';
+import { RecordDecoder } from './plan/encode.js';
+
+/** Node-spawn-style stdio for one of the container's fds 0, 1, 2. */
+export type StdioSpec = 'pipe' | 'ignore' | 'inherit' | number;
+
+export interface ExitInfo {
+  /** The exit code, or 128 + the signal that ended the process. */
+  exitStatus: number;
+  signal: number | null;
+  exitedAt: Date;
+}
+
+export interface InitProcess {
+  pid: number;
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  exited: Promise<ExitInfo>;
+}
+
+export interface SpawnInitOptions {
+  plan: Buffer;
+  stdio?: readonly [StdioSpec, StdioSpec, StdioSpec];
+  /** Called with the container init's pid before it goes on (cgroups are applied here). */
+  onPid?: (pid: number) => Promise<void>;
+  logger?: { debug(obj: unknown, msg?: string): void };
+  /** Give up (and kill everything) when the init has not reported ready by then; default 60 s. */
+  timeoutMs?: number;
+}
+
+type Outcome = { ok: true } | { ok: false; error: RuntimeError };
+
+/** Error text from ce-init that names a missing or unusable executable or cwd: the caller did something wrong. */
+function errorCode(message: string): 'FailedPrecondition' | 'Internal' {
+  return /^exec: |^chdir to cwd/.test(message) ? 'FailedPrecondition' : 'Internal';
+}
+
+function toExit(r: { exitCode: number | null; signal: number | null }): ExitInfo {
+  return { exitStatus: r.exitCode ?? 128 + (r.signal ?? 0), signal: r.signal, exitedAt: new Date() };
+}
+
+function closeQuietly(fds: Iterable<number | undefined>): void {
+  for (const fd of fds) {
+    if (fd === undefined) continue;
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Starts ce-init (P) with posix_spawn — Node's own spawn forks the whole
+ * Node process, which costs ~15 ms here — with
+ *   fd 0-2 the container's stdio, fd 3 the plan, fd 4 the sync channel
+ *   (ce-init → runtime), fd 5 the go channel (runtime → ce-init),
+ * and resolves once the container init (C) reported ready; it then blocks on
+ * the exec fifo. On failure everything started is killed and reaped before
+ * the promise rejects with ce-init's message.
+ */
+export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
+  const t0 = performance.now();
+  const specs = opts.stdio ?? ['ignore', 'ignore', 'ignore'];
+  const childFds: number[] = [];
+  const childOnly: number[] = []; // fds to close here once the helper has them
+  const ours: Array<number | undefined> = [];
+  let planW: number | undefined;
+  let syncR: number | undefined;
+  let goW: number | undefined;
+  let parent: number;
+  try {
+    specs.forEach((s, i) => {
+      if (s === 'pipe') {
+        const [r, w] = pipe();
+        const [child, mine] = i === 0 ? [r, w] : [w, r];
+        childFds.push(child);
+        childOnly.push(child);
+        ours.push(mine);
+      } else if (s === 'ignore') {
+        const fd = openSync('/dev/null', i === 0 ? 'r' : 'w');
+        childFds.push(fd);
+        childOnly.push(fd);
+        ours.push(undefined);
+      } else {
+        childFds.push(s === 'inherit' ? i : s);
+        ours.push(undefined);
+      }
+    });
+    const [planR, pw] = pipe();
+    planW = pw;
+    childOnly.push(planR);
+    const [sr, syncW] = pipe();
+    syncR = sr;
+    childOnly.push(syncW);
+    const [goR, gw] = pipe();
+    goW = gw;
+    childOnly.push(goR);
+    parent = spawnFds(initPath(), ['ce-init', '3', '4', '5'], [...childFds, planR, syncW, goR]);
+  } catch (err) {
+    closeQuietly([...ours, planW, syncR, goW]);
+    throw new RuntimeError('Internal', `spawn ce-init: ${(err as Error).message}`, { cause: err });
+  } finally {
+    closeQuietly(childOnly);
+  }
+
+  const wrap = (fd: number | undefined, readable: boolean) => (fd === undefined ? null : new Socket({ fd, readable, writable: !readable }));
+  const stdin = wrap(ours[0], false) as Writable | null;
+  const stdout = wrap(ours[1], true) as Readable | null;
+  const stderr = wrap(ours[2], true) as Readable | null;
+  const planStream = wrap(planW, false)!;
+  const sync = wrap(syncR, true)!;
+  const go = wrap(goW, false)!;
+  // EPIPE when ce-init fails early: the sync channel says why
+  planStream.on('error', () => {});
+  go.on('error', () => {});
+  sync.on('error', () => {});
+  planStream.end(opts.plan);
+
+  // P is not libuv's child: reap it on the native wait thread.
+  let parentDone = false;
+  const parentExited = waitPid(parent).then(
+    (r) => {
+      parentDone = true;
+      return r.exitCode ?? 128 + (r.signal ?? 0);
+    },
+    () => {
+      parentDone = true;
+      return null;
+    },
+  );
+
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  let pid = 0;
+  let exited: Promise<ExitInfo> | undefined;
+  const startReaper = (p: number) => {
+    // C is reparented to us (a subreaper) only once P has exited.
+    exited ??= parentExited.then(() => waitPid(p)).then(toExit);
+    exited.catch(() => {});
+    return exited;
+  };
+
+  const outcome = await new Promise<Outcome>((resolve) => {
+    const decoder = new RecordDecoder();
+    let done = false;
+    const finish = (r: Outcome) => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        resolve(r);
+      }
+    };
+    const timer = setTimeout(
+      () => finish({ ok: false, error: new RuntimeError('Unavailable', `container init did not report ready within ${timeoutMs} ms`) }),
+      timeoutMs,
+    );
+    sync.on('data', (chunk: Buffer) => {
+      for (const rec of decoder.push(chunk)) {
+        const text = rec.args[0]?.toString('utf8') ?? '';
+        if (rec.op === Msg.PID) {
+          pid = Number(text);
+          opts.logger?.debug({ pid, ms: Math.round(performance.now() - t0) }, 'container init forked');
+          startReaper(pid);
+          (opts.onPid ? opts.onPid(pid) : Promise.resolve()).then(
+            () => go.end(Buffer.from('1')),
+            (err: unknown) =>
+              finish({
+                ok: false,
+                error:
+                  err instanceof RuntimeError
+                    ? err
+                    : new RuntimeError('Internal', `set up container init ${pid}: ${(err as Error).message}`, { cause: err }),
+              }),
+          );
+        } else if (rec.op === Msg.READY) {
+          opts.logger?.debug({ pid, ms: Math.round(performance.now() - t0) }, 'container init ready');
+          finish({ ok: true });
+        } else if (rec.op === Msg.ERROR) {
+          finish({ ok: false, error: new RuntimeError(errorCode(text), text) });
+        }
+      }
+    });
+    sync.on('close', () => {
+      void parentExited.then((code) =>
+        finish({ ok: false, error: new RuntimeError('Internal', `container init exited before it was ready (ce-init exit status ${code})`) }),
+      );
+    });
+  });
+
+  sync.destroy();
+  planStream.destroy();
+  go.destroy();
+  if (!outcome.ok) {
+    if (!parentDone) killQuietly(parent);
+    if (pid) {
+      killQuietly(pid);
+      await startReaper(pid).catch(() => {});
+    } else {
+      await parentExited;
+    }
+    for (const s of [stdin, stdout, stderr]) (s as Socket | null)?.destroy();
+    throw outcome.error;
+  }
+  await parentExited;
+  return { pid, stdin, stdout, stderr, exited: startReaper(pid) };
+}

@@ -1,0 +1,244 @@
+import { isAbsolute, join, posix } from 'node:path';
+import type { CgroupMountPlan } from '../cgroups/types.js';
+import { RuntimeError } from '../errors.js';
+import type { LinuxDevice, LinuxNamespace, Mount, Process, Spec } from '../spec/types.js';
+import { CAPABILITIES, MS, NAMESPACE_FLAGS, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from './constants.js';
+import { parseMountOptions, rootPropagation } from './mount-options.js';
+import type { PlanOp } from './ops.js';
+
+export type HostPathKind = 'dir' | 'file' | 'missing';
+
+/** Facts about the host the compiler needs; fakes in unit tests. */
+export interface CompileContext {
+  /** Absolute bundle directory (relative bind sources are resolved against it). */
+  bundle: string;
+  /** Absolute, symlink-free rootfs path. */
+  rootfs: string;
+  /** The exec fifo ce-init blocks on. */
+  execFifo: string;
+  hostPathKind(path: string): HostPathKind;
+  hostPathExists(path: string): boolean;
+  /** What a `cgroup` mount becomes; by default a cgroup2 mount. */
+  cgroupMount?: CgroupMountPlan;
+  /** chroot instead of pivot_root (runc --no-pivot), e.g. on an initramfs. */
+  noPivotRoot?: boolean;
+}
+
+/** Order in which ce-init joins namespaces by path: user first (it grants rights for the rest), mount last (it changes how paths resolve). */
+const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+
+/** runc's default devices, created in every container whose /dev is not a bind mount. */
+export const DEFAULT_DEVICES: LinuxDevice[] = [
+  { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
+];
+
+function capMask(names: readonly string[] | undefined): bigint {
+  let m = 0n;
+  for (const n of names ?? []) {
+    const bit = CAPABILITIES[n];
+    if (bit !== undefined) m |= 1n << BigInt(bit);
+  }
+  return m;
+}
+
+const RLIM_INFINITY = 0xffffffffffffffffn;
+function rlimitValue(v: number): bigint {
+  // JSON cannot carry 2^64-1 exactly; anything that large means unlimited.
+  return v >= Number.MAX_SAFE_INTEGER ? RLIM_INFINITY : BigInt(v);
+}
+
+function isBind(m: Mount): boolean {
+  return m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+}
+
+function cleanDest(d: string): string {
+  return posix.normalize(d).replace(/(.)\/+$/, '$1');
+}
+
+/** The ops for one config mount (before the root change). */
+function mountOps(m: Mount, index: number, ctx: CompileContext, deferred: PlanOp[]): PlanOp[] {
+  const ops: PlanOp[] = [];
+  const dest = cleanDest(m.destination);
+  const { flags, propagation, data } = parseMountOptions(m.options);
+  const type = m.type ?? '';
+  const setPropagation = () => {
+    for (const p of propagation) ops.push({ op: 'MOUNT', args: ['', dest, '', p, ''] });
+  };
+
+  if (isBind(m)) {
+    const src = m.source ?? '';
+    const source = isAbsolute(src) ? src : join(ctx.bundle, src);
+    const kind = ctx.hostPathKind(source);
+    if (kind === 'missing') {
+      throw new RuntimeError('InvalidArgument', `mounts[${index}].source: bind source ${source} does not exist`);
+    }
+    ops.push(kind === 'dir' ? { op: 'MKDIR', args: [dest, 0o755] } : { op: 'MKFILE', args: [dest, 0o644] });
+    ops.push({ op: 'MOUNT', args: [source, dest, '', MS.BIND | (flags & MS.REC), ''] });
+    // A bind mount ignores all other flags until it is remounted.
+    const extra = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+    if (extra) ops.push({ op: 'MOUNT', args: ['', dest, '', MS.BIND | MS.REMOUNT | extra, ''] });
+    setPropagation();
+    return ops;
+  }
+
+  if (type === 'cgroup') {
+    const plan = ctx.cgroupMount ?? { kind: 'cgroup2' };
+    ops.push({ op: 'MKDIR', args: [dest, 0o755] });
+    if (plan.kind === 'cgroup2') {
+      ops.push({ op: 'MOUNT', args: ['cgroup', dest, 'cgroup2', flags, ''] });
+    } else {
+      // runc's v1 layout: a tmpfs with one read-only bind per hierarchy of the container's cgroup.
+      const sub = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC);
+      ops.push({ op: 'MOUNT', args: ['tmpfs', dest, 'tmpfs', sub, 'mode=755'] });
+      for (const b of plan.binds) {
+        const d = posix.join(dest, b.name);
+        ops.push({ op: 'MKDIR', args: [d, 0o755] });
+        ops.push({ op: 'MOUNT', args: [b.hostPath, d, '', MS.BIND | MS.REC, ''] });
+        ops.push({ op: 'MOUNT', args: ['', d, '', MS.BIND | MS.REMOUNT | sub | (flags & MS.RDONLY), ''] });
+      }
+      for (const l of plan.links) ops.push({ op: 'SYMLINK', args: [l.target, posix.join(dest, l.name)] });
+      if (flags & MS.RDONLY) ops.push({ op: 'MOUNT', args: ['', dest, '', MS.REMOUNT | sub | MS.RDONLY, ''] });
+    }
+    setPropagation();
+    return ops;
+  }
+
+  ops.push({ op: 'MKDIR', args: [dest, 0o755] });
+  let mountFlags = flags;
+  if (dest === '/dev' && flags & MS.RDONLY) {
+    // Devices are created in /dev after this mount: make it read-only after the root change.
+    mountFlags &= ~MS.RDONLY;
+    deferred.push({ op: 'REMOUNT', args: ['/dev', flags | MS.REMOUNT] });
+  }
+  ops.push({ op: 'MOUNT', args: [m.source ?? type, dest, type, mountFlags, data] });
+  setPropagation();
+  return ops;
+}
+
+function deviceOps(devices: readonly LinuxDevice[]): PlanOp[] {
+  const byPath = new Map<string, LinuxDevice>();
+  for (const d of devices) byPath.set(cleanDest(d.path), d);
+  const ops: PlanOp[] = [];
+  for (const [path, d] of byPath) {
+    const typeBits = d.type === 'b' ? S_IFBLK : d.type === 'p' ? S_IFIFO : S_IFCHR;
+    const mode = typeBits | ((d.fileMode ?? 0o666) & 0o7777);
+    ops.push({ op: 'MKNOD', args: [path, mode, d.major ?? 0, d.minor ?? 0, d.uid ?? 0, d.gid ?? 0, d.type === 'p' ? '' : path] });
+  }
+  return ops;
+}
+
+/** The process part of a plan, from the cwd to the args (exec and create share it). */
+function processOps(proc: Process): PlanOp[] {
+  const ops: PlanOp[] = [];
+  ops.push({ op: 'CHDIR', args: [proc.cwd] });
+  const user = proc.user;
+  const setUser: PlanOp = { op: 'SETUSER', args: [user.uid, user.gid, ...(user.additionalGids ?? [])] };
+  const caps = proc.capabilities;
+  if (caps) {
+    ops.push({ op: 'CAPBSET', args: [capMask(caps.bounding)] });
+    ops.push({ op: 'KEEPCAPS', args: [1] });
+    ops.push(setUser);
+    ops.push({ op: 'KEEPCAPS', args: [0] });
+    ops.push({
+      op: 'CAPSET',
+      args: [capMask(caps.effective), capMask(caps.permitted), capMask(caps.inheritable), capMask(caps.ambient)],
+    });
+  } else {
+    ops.push(setUser);
+  }
+  ops.push({ op: 'UMASK', args: [user.umask ?? 0o022] });
+  if (proc.noNewPrivileges) ops.push({ op: 'NO_NEW_PRIVS', args: [] });
+  ops.push({ op: 'ENV', args: proc.env ?? [] });
+  ops.push({ op: 'ARGS', args: proc.args! });
+  return ops;
+}
+
+/**
+ * Compiles a validated config into ce-init's plan: the ordered operations of
+ * the parent (namespaces) and of the container init (mounts, devices, root
+ * change, paths, hostname, limits, user, capabilities, exec).
+ */
+export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
+  const linux = spec.linux ?? {};
+  const proc = spec.process!;
+  const namespaces = linux.namespaces ?? [];
+  const plan: PlanOp[] = [];
+
+  // P: join namespaces by path, then unshare the new ones. A new cgroup
+  // namespace is unshared by C once the runtime has put it in its cgroup.
+  const joins = namespaces.filter((n) => n.path).sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
+  for (const n of joins) plan.push({ op: 'SETNS', args: [n.type, n.path!] });
+  const fresh = new Set(namespaces.filter((n) => !n.path).map((n) => n.type));
+  let flags = 0;
+  for (const t of fresh) if (t !== 'cgroup') flags |= NAMESPACE_FLAGS[t]!;
+  plan.push({ op: 'UNSHARE', args: [flags] });
+
+  // C
+  plan.push({ op: 'SYNC_WAIT', args: [] });
+  if (fresh.has('cgroup')) plan.push({ op: 'CGROUP_NS', args: [] });
+  plan.push({ op: 'EXEC_FIFO', args: [ctx.execFifo] });
+  plan.push({ op: 'ROOT_PROPAGATION', args: [rootPropagation(linux.rootfsPropagation)] });
+  plan.push({ op: 'ROOTFS', args: [ctx.rootfs] });
+
+  const deferred: PlanOp[] = [];
+  const mounts = spec.mounts ?? [];
+  mounts.forEach((m, i) => plan.push(...mountOps(m, i, ctx, deferred)));
+
+  const devBound = mounts.some((m) => cleanDest(m.destination) === '/dev' && isBind(m));
+  if (!devBound) {
+    plan.push(...deviceOps([...DEFAULT_DEVICES, ...(linux.devices ?? [])]));
+    plan.push({ op: 'SYMLINK', args: ['pts/ptmx', '/dev/ptmx'] });
+    plan.push({ op: 'SYMLINK', args: ['/proc/self/fd', '/dev/fd'] });
+    plan.push({ op: 'SYMLINK', args: ['/proc/self/fd/0', '/dev/stdin'] });
+    plan.push({ op: 'SYMLINK', args: ['/proc/self/fd/1', '/dev/stdout'] });
+    plan.push({ op: 'SYMLINK', args: ['/proc/self/fd/2', '/dev/stderr'] });
+    if (ctx.hostPathExists('/proc/kcore')) plan.push({ op: 'SYMLINK', args: ['/proc/kcore', '/dev/core'] });
+  } else if (linux.devices?.length) {
+    plan.push(...deviceOps(linux.devices));
+  }
+
+  plan.push({ op: ctx.noPivotRoot ? 'CHROOT' : 'PIVOT_ROOT', args: [] });
+  plan.push(...deferred);
+
+  for (const [key, value] of Object.entries(linux.sysctl ?? {})) plan.push({ op: 'SYSCTL', args: [key, value] });
+  for (const p of linux.readonlyPaths ?? []) plan.push({ op: 'READONLY', args: [p] });
+  for (const p of linux.maskedPaths ?? []) plan.push({ op: 'MASK', args: [p] });
+  if (spec.root?.readonly) plan.push({ op: 'REMOUNT', args: ['/', MS.BIND | MS.RDONLY] });
+
+  if (spec.hostname) plan.push({ op: 'HOSTNAME', args: [spec.hostname] });
+  if (spec.domainname) plan.push({ op: 'DOMAINNAME', args: [spec.domainname] });
+  if (fresh.has('network')) plan.push({ op: 'LOOPBACK_UP', args: [] });
+  if (proc.oomScoreAdj !== undefined) plan.push({ op: 'OOM_SCORE_ADJ', args: [String(proc.oomScoreAdj)] });
+  for (const r of proc.rlimits ?? []) {
+    plan.push({ op: 'RLIMIT', args: [RLIMITS[r.type]!, rlimitValue(r.soft), rlimitValue(r.hard)] });
+  }
+
+  plan.push(...processOps(proc));
+  plan.push({ op: 'READY', args: [] });
+  return plan;
+}
+
+/**
+ * The plan of an exec: join the namespaces of a running container's init
+ * (user first, mount last; the mount namespace brings its root with it),
+ * wait for the runtime to put the process in the container's cgroup, then
+ * the process part of a create plan. No exec fifo: it execs once ready.
+ */
+export function compileExecPlan(proc: Process, initPid: number, namespaces: readonly LinuxNamespace[]): PlanOp[] {
+  const plan: PlanOp[] = [];
+  const types = [...new Set(namespaces.map((n) => n.type))].sort((a, b) => JOIN_ORDER.indexOf(a) - JOIN_ORDER.indexOf(b));
+  const nsFile: Record<string, string> = { network: 'net', mount: 'mnt' };
+  for (const t of types) plan.push({ op: 'SETNS', args: [t, `/proc/${initPid}/ns/${nsFile[t] ?? t}`] });
+  plan.push({ op: 'UNSHARE', args: [0] });
+  plan.push({ op: 'SYNC_WAIT', args: [] });
+  for (const r of proc.rlimits ?? []) plan.push({ op: 'RLIMIT', args: [RLIMITS[r.type]!, rlimitValue(r.soft), rlimitValue(r.hard)] });
+  if (proc.oomScoreAdj !== undefined) plan.push({ op: 'OOM_SCORE_ADJ', args: [String(proc.oomScoreAdj)] });
+  plan.push(...processOps(proc));
+  plan.push({ op: 'READY', args: [] });
+  return plan;
+}

@@ -1,0 +1,57 @@
+// Mirror of packages/native/native/init/plan.h (a unit test compares them).
+
+/** Ops of a plan, in the numbering ce-init reads. */
+export const Op = {
+  // performed by ce-init's parent process (P), before it forks the container init
+  SETNS: 1,
+  UNSHARE: 2,
+  // performed by the container init (C), in order
+  EXEC_FIFO: 10,
+  ROOT_PROPAGATION: 11,
+  ROOTFS: 12,
+  MKDIR: 13,
+  MKFILE: 14,
+  MOUNT: 15,
+  MKNOD: 16,
+  SYMLINK: 17,
+  PIVOT_ROOT: 18,
+  CHROOT: 19,
+  REMOUNT: 20,
+  MASK: 21,
+  READONLY: 22,
+  SYSCTL: 23,
+  HOSTNAME: 24,
+  DOMAINNAME: 25,
+  LOOPBACK_UP: 26,
+  OOM_SCORE_ADJ: 27,
+  RLIMIT: 28,
+  CHDIR: 29,
+  CAPBSET: 30,
+  KEEPCAPS: 31,
+  SETUSER: 32,
+  CAPSET: 33,
+  UMASK: 34,
+  NO_NEW_PRIVS: 35,
+  ENV: 36,
+  ARGS: 37,
+  READY: 38,
+  SYNC_WAIT: 39,
+  CGROUP_NS: 40,
+} as const;
+
+export type OpName = keyof typeof Op;
+
+/** Messages ce-init writes on the sync fd. */
+export const Msg = {
+  PID: 100,
+  READY: 101,
+  ERROR: 102,
+} as const;
+
+export const PLAN_MAGIC = 'CEPLAN01';
+
+/** One step of a plan: an op and its arguments (numbers are sent as decimal text). */
+export interface PlanOp {
+  op: OpName;
+  args: Array<string | number | bigint>;
+}

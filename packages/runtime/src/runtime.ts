@@ -1,0 +1,489 @@
+import { chmodSync, closeSync, constants as fsc, existsSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { readFile, unlink } from 'node:fs/promises';
+import { constants as osc } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { mkfifo, setChildSubreaper } from '@ce/native';
+import { createCgroupManager } from './cgroups/index.js';
+import type { CgroupManager } from './cgroups/types.js';
+import { RuntimeError } from './errors.js';
+import { spawnInit, type ExitInfo, type InitProcess, type StdioSpec } from './init-process.js';
+import { compileExecPlan, compilePlan, type HostPathKind } from './plan/compile.js';
+import { encodePlan } from './plan/encode.js';
+import { validateProcess, validateSpec } from './spec/validate.js';
+import type { ContainerState, ContainerStatus, LinuxNamespace, LinuxNamespaceType, Process, Spec } from './spec/types.js';
+import { deriveStatus, isAlive, readProcInfo, realFacts, type StatusFacts } from './state/status.js';
+import { checkId, StateStore, type StoredState } from './state/store.js';
+
+/** pino-like; every method optional in spirit, all called as (obj, msg). */
+export interface Logger {
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+export interface RuntimeOptions {
+  /** State folder, e.g. /run/ce/runtime: one <id>/ directory per container. */
+  root: string;
+  logger?: Logger;
+  /** The cgroup manager; detected (v1, v2 or hybrid) on first use by default. */
+  cgroups?: CgroupManager;
+  /** chroot instead of pivot_root (runc --no-pivot). */
+  noPivotRoot?: boolean;
+  /** How long create waits for the container init to be ready; default 60 s. */
+  createTimeoutMs?: number;
+}
+
+export interface CreateOptions {
+  /** The container's fds 0, 1, 2, as Node's spawn takes them; default all 'ignore'. */
+  stdio?: [StdioSpec, StdioSpec, StdioSpec];
+}
+
+/** A created container: its init pid, the 'pipe' ends of its stdio, and its exit. */
+export type Container = InitProcess;
+
+export interface ExecOptions {
+  /** The process's fds 0, 1, 2, as for create. */
+  stdio?: [StdioSpec, StdioSpec, StdioSpec];
+}
+
+export interface KillOptions {
+  /** Signal every process of the container's cgroup, not only its init. */
+  all?: boolean;
+}
+
+export interface DeleteOptions {
+  /** Kill a running container (SIGKILL) and wait for it before deleting. */
+  force?: boolean;
+}
+
+/** Keeps RuntimeErrors; anything else thrown becomes Internal, so callers see one error type. */
+async function asRuntimeError<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof RuntimeError) throw err;
+    throw new RuntimeError('Internal', `${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  }
+}
+
+const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Parses 9, "9", "KILL", "SIGKILL". InvalidArgument otherwise. */
+export function parseSignal(signal: number | string): number {
+  const signals = osc.signals as Record<string, number>;
+  if (typeof signal === 'number' || /^\d+$/.test(signal)) {
+    const n = Number(signal);
+    if (Number.isInteger(n) && n > 0 && n <= 64) return n;
+  } else {
+    const name = signal.toUpperCase();
+    const n = signals[name.startsWith('SIG') ? name : `SIG${name}`];
+    if (n !== undefined) return n;
+  }
+  throw new RuntimeError('InvalidArgument', `invalid signal ${JSON.stringify(signal)}`);
+}
+
+function checkStdio(stdio: unknown): void {
+  if (stdio === undefined) return;
+  const ok = (s: unknown) => s === 'pipe' || s === 'ignore' || s === 'inherit' || (typeof s === 'number' && Number.isInteger(s) && s >= 0);
+  if (!Array.isArray(stdio) || stdio.length !== 3 || !stdio.every(ok)) {
+    throw new RuntimeError('InvalidArgument', `stdio must be three of 'pipe', 'ignore', 'inherit' or an fd number, not ${JSON.stringify(stdio)}`);
+  }
+}
+
+function hostPathKind(path: string): HostPathKind {
+  try {
+    return statSync(path).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+/**
+ * An OCI runtime as a library: create and start containers from bundles
+ * (runc's create/start/state/kill/delete), with state under `root`.
+ */
+export class Runtime {
+  private readonly store: StateStore;
+  private readonly log: Logger;
+  private cgroupManager: CgroupManager | undefined | null;
+  private readonly facts: StatusFacts;
+  private readonly exits = new Map<string, Promise<ExitInfo>>();
+  private subreaper = false;
+
+  constructor(private readonly options: RuntimeOptions) {
+    if (!options?.root) throw new RuntimeError('InvalidArgument', 'Runtime: root is required');
+    this.store = new StateStore(resolve(options.root));
+    this.log = options.logger ?? noopLogger;
+    this.cgroupManager = options.cgroups;
+    this.facts = realFacts((id) => this.store.fifoPath(id));
+  }
+
+  /** The cgroup manager, or null when no cgroup hierarchy could be detected. */
+  private cgroups(): CgroupManager | null {
+    if (this.cgroupManager === undefined) {
+      try {
+        this.cgroupManager = createCgroupManager();
+      } catch (err) {
+        this.log.warn({ err }, 'no cgroup hierarchy detected');
+        this.cgroupManager = null;
+      }
+    }
+    return this.cgroupManager;
+  }
+
+  private async loadSpec(bundle: string): Promise<Spec> {
+    let text: string;
+    try {
+      text = await readFile(join(bundle, 'config.json'), 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new RuntimeError('NotFound', `bundle ${bundle}: config.json not found`);
+      throw new RuntimeError('InvalidArgument', `bundle ${bundle}: read config.json: ${(err as Error).message}`);
+    }
+    let spec: unknown;
+    try {
+      spec = JSON.parse(text);
+    } catch (err) {
+      throw new RuntimeError('InvalidArgument', `invalid config.json: ${(err as Error).message}`);
+    }
+    validateSpec(spec);
+    return spec;
+  }
+
+  private resolveRootfs(bundle: string, spec: Spec): string {
+    const p = spec.root!.path;
+    const abs = isAbsolute(p) ? p : join(bundle, p);
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      throw new RuntimeError('InvalidArgument', `root.path: ${abs} does not exist`);
+    }
+    if (!statSync(real).isDirectory()) throw new RuntimeError('InvalidArgument', `root.path: ${abs} is not a directory`);
+    return real;
+  }
+
+  private warnUnsupported(id: string, spec: Spec): void {
+    const ignored: string[] = [];
+    if (spec.linux?.seccomp) ignored.push('linux.seccomp');
+    if (spec.process?.apparmorProfile) ignored.push('process.apparmorProfile');
+    if (spec.process?.selinuxLabel) ignored.push('process.selinuxLabel');
+    if (spec.hooks && Object.values(spec.hooks).some((h) => Array.isArray(h) && h.length)) ignored.push('hooks');
+    if (spec.process?.scheduler) ignored.push('process.scheduler');
+    if (spec.process?.ioPriority) ignored.push('process.ioPriority');
+    if (spec.linux?.intelRdt) ignored.push('linux.intelRdt');
+    if (spec.linux?.personality) ignored.push('linux.personality');
+    if (ignored.length) this.log.warn({ id, ignored }, 'config fields not implemented yet are ignored');
+  }
+
+  /**
+   * Creates the container: namespaces, mounts and process set up, its init
+   * waiting on the exec fifo. Rejects with ce-init's message (naming the step
+   * and path) and leaves nothing behind when any step fails.
+   */
+  create(id: string, bundleDir: string, opts: CreateOptions = {}): Promise<Container> {
+    return asRuntimeError(`create container ${id}`, () => this.doCreate(id, bundleDir, opts));
+  }
+
+  private async doCreate(id: string, bundleDir: string, opts: CreateOptions): Promise<Container> {
+    checkId(id);
+    checkStdio(opts.stdio);
+    const bundle = resolve(bundleDir);
+    const spec = await this.loadSpec(bundle);
+    const rootfs = this.resolveRootfs(bundle, spec);
+    this.warnUnsupported(id, spec);
+    const cgroupsPath = spec.linux?.cgroupsPath || undefined;
+    const cg = this.cgroups();
+    if (cgroupsPath && !cg) throw new RuntimeError('FailedPrecondition', 'linux.cgroupsPath is set but no cgroup hierarchy is mounted');
+    const execFifo = this.store.fifoPath(id);
+    const plan = compilePlan(spec, {
+      bundle,
+      rootfs,
+      execFifo,
+      hostPathKind,
+      hostPathExists: existsSync,
+      cgroupMount: cg?.mountPlan(cgroupsPath),
+      noPivotRoot: this.options.noPivotRoot,
+    });
+
+    this.ensureSubreaper();
+
+    await this.store.reserve(id);
+    const state: StoredState = {
+      ociVersion: spec.ociVersion,
+      id,
+      pid: 0,
+      bundle,
+      rootfs,
+      annotations: spec.annotations ?? {},
+      created: new Date().toISOString(),
+      cgroupsPath,
+      namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
+    };
+    let cgroupApplied = false;
+    let init: Container | undefined;
+    try {
+      await this.store.write(state);
+      mkfifo(execFifo, 0o622);
+      chmodSync(execFifo, 0o622);
+      if (cgroupsPath && cg) {
+        cgroupApplied = true;
+        await cg.apply(cgroupsPath, spec.linux?.resources);
+      }
+      init = await spawnInit({
+        plan: encodePlan(plan),
+        stdio: opts.stdio,
+        logger: this.log,
+        timeoutMs: this.options.createTimeoutMs,
+        onPid: async (pid) => {
+          if (cgroupsPath && cg) await cg.addProcess(cgroupsPath, pid);
+        },
+      });
+      state.pid = init.pid;
+      state.pidStartTime = readProcInfo(init.pid)?.startTime;
+      await this.store.write(state);
+      this.exits.set(id, init.exited);
+      this.log.info({ id, pid: init.pid }, 'container created');
+      return init;
+    } catch (err) {
+      if (init) {
+        // ready, but its state could not be recorded: it must not outlive the failed create
+        try {
+          process.kill(init.pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+        await init.exited.catch(() => {});
+        for (const stream of [init.stdin, init.stdout, init.stderr]) stream?.destroy();
+      }
+      if (cgroupApplied && cgroupsPath && cg) await cg.destroy(cgroupsPath).catch((e) => this.log.warn({ id, err: e }, 'remove cgroup'));
+      await this.store.remove(id);
+      if (err instanceof RuntimeError) throw err;
+      throw new RuntimeError('Internal', `create container ${id}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** The process ce-init forks is reparented to this one when ce-init's parent exits. */
+  private ensureSubreaper(): void {
+    if (!this.subreaper) {
+      setChildSubreaper(true);
+      this.subreaper = true;
+    }
+  }
+
+  private statusOf(s: StoredState): ContainerStatus {
+    return deriveStatus(s, this.facts);
+  }
+
+  /**
+   * Releases the created container's process to exec: opens the exec fifo
+   * for reading and resolves once ce-init wrote its byte.
+   */
+  start(id: string): Promise<void> {
+    return asRuntimeError(`start container ${id}`, () => this.doStart(id));
+  }
+
+  private async doStart(id: string): Promise<void> {
+    const s = await this.store.read(id);
+    const status = this.statusOf(s);
+    if (status !== 'created') throw new RuntimeError('FailedPrecondition', `cannot start container ${id}: it is ${status}, not created`);
+    const fifo = this.store.fifoPath(id);
+    let fd: number;
+    try {
+      fd = openSync(fifo, fsc.O_RDONLY | fsc.O_NONBLOCK);
+    } catch (err) {
+      throw new RuntimeError('FailedPrecondition', `cannot start container ${id}: open exec fifo: ${(err as Error).message}`);
+    }
+    try {
+      const buf = Buffer.alloc(1);
+      const deadline = Date.now() + 10_000;
+      for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+        let n = 0;
+        try {
+          n = readSync(fd, buf, 0, 1, null);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        }
+        if (n === 1) break;
+        // EAGAIN: the init holds the fifo open but has not written yet; 0: it has not opened it (yet).
+        if (!isAlive(readProcInfo(s.pid), s.pidStartTime)) {
+          throw new RuntimeError('FailedPrecondition', `cannot start container ${id}: its process exited`);
+        }
+        if (Date.now() > deadline) throw new RuntimeError('Unavailable', `cannot start container ${id}: its process did not open the exec fifo`);
+        await sleep(delay);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    await unlink(fifo).catch(() => {});
+    s.started = new Date().toISOString();
+    await this.store.write(s);
+    this.log.info({ id, pid: s.pid }, 'container started');
+  }
+
+  /**
+   * Runs another process in a created or running container (runc exec): it
+   * joins the namespaces of the container's init and its cgroup, then runs
+   * `process` (config.json's process shape) at once. Resolves when the
+   * process is about to exec; its exit is the returned `exited`.
+   */
+  exec(id: string, process: Process, opts: ExecOptions = {}): Promise<Container> {
+    return asRuntimeError(`exec in container ${id}`, () => this.doExec(id, process, opts));
+  }
+
+  private async doExec(id: string, proc: Process, opts: ExecOptions): Promise<Container> {
+    checkStdio(opts.stdio);
+    validateProcess(proc);
+    const s = await this.store.read(id);
+    const status = this.statusOf(s);
+    if (status !== 'created' && status !== 'running') throw new RuntimeError('FailedPrecondition', `cannot exec in container ${id}: it is ${status}`);
+    const namespaces: LinuxNamespace[] = (s.namespaces ?? ['pid', 'ipc', 'uts', 'mount', 'network']).map((type) => ({ type: type as LinuxNamespaceType }));
+    const plan = compileExecPlan(proc, s.pid, namespaces);
+    const cg = s.cgroupsPath ? this.cgroups() : null;
+    this.ensureSubreaper();
+    const p = await spawnInit({
+      plan: encodePlan(plan),
+      stdio: opts.stdio,
+      logger: this.log,
+      timeoutMs: this.options.createTimeoutMs,
+      onPid: async (pid) => {
+        if (s.cgroupsPath && cg) await cg.addProcess(s.cgroupsPath, pid);
+      },
+    });
+    this.log.info({ id, pid: p.pid }, 'process exec\'d in container');
+    return p;
+  }
+
+  /** The OCI state; NotFound for an unknown id. */
+  state(id: string): Promise<ContainerState> {
+    return asRuntimeError(`state of container ${id}`, () => this.doState(id));
+  }
+
+  private async doState(id: string): Promise<ContainerState> {
+    const s = await this.store.read(id);
+    const status = this.statusOf(s);
+    return {
+      ociVersion: s.ociVersion,
+      id: s.id,
+      status,
+      pid: status === 'stopped' ? 0 : s.pid,
+      bundle: s.bundle,
+      annotations: s.annotations ?? {},
+      created: s.created,
+    };
+  }
+
+  list(): Promise<ContainerState[]> {
+    return asRuntimeError('list containers', () => this.doList());
+  }
+
+  private async doList(): Promise<ContainerState[]> {
+    const out: ContainerState[] = [];
+    for (const id of await this.store.ids()) {
+      try {
+        out.push(await this.doState(id));
+      } catch (err) {
+        if (!(err instanceof RuntimeError && err.code === 'NotFound')) throw err;
+      }
+    }
+    return out;
+  }
+
+  /** Sends a signal to the container's init, or with `all` to every process of its cgroup. */
+  kill(id: string, signal: number | string = 'SIGTERM', opts: KillOptions = {}): Promise<void> {
+    return asRuntimeError(`kill container ${id}`, () => this.doKill(id, signal, opts));
+  }
+
+  private async doKill(id: string, signal: number | string, opts: KillOptions): Promise<void> {
+    const sig = parseSignal(signal);
+    const s = await this.store.read(id);
+    const status = this.statusOf(s);
+    if (status !== 'created' && status !== 'running') throw new RuntimeError('FailedPrecondition', `cannot kill container ${id}: it is ${status}`);
+    await this.signal(s, sig, opts.all ?? false);
+  }
+
+  private async signal(s: StoredState, sig: number, all: boolean): Promise<void> {
+    // never 0 or negative: kill(2) would take those as process groups
+    if (!Number.isInteger(s.pid) || s.pid <= 0) return;
+    const pids = new Set<number>([s.pid]);
+    const cg = s.cgroupsPath ? this.cgroups() : null;
+    if (all && s.cgroupsPath && cg) for (const p of await cg.pids(s.cgroupsPath)) pids.add(p);
+    for (const pid of pids) {
+      try {
+        if (pid > 0) process.kill(pid, sig);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw new RuntimeError('Internal', `kill ${pid}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private async waitStopped(s: StoredState, timeoutMs = 10_000): Promise<void> {
+    const exit = this.exits.get(s.id);
+    const deadline = Date.now() + timeoutMs;
+    if (exit) {
+      const timedOut = await Promise.race([exit.then(() => false, () => false), sleep(timeoutMs).then(() => true)]);
+      if (!timedOut) return;
+    }
+    for (let delay = 2; isAlive(readProcInfo(s.pid), s.pidStartTime); delay = Math.min(delay * 2, 50)) {
+      if (Date.now() > deadline) throw new RuntimeError('Unavailable', `container ${s.id}: process ${s.pid} did not exit`);
+      await sleep(delay);
+    }
+  }
+
+  /**
+   * Deletes a container: its state and cgroup. A running (or creating)
+   * container is refused unless `force`, which kills it and waits; a created
+   * one is killed, as runc does.
+   */
+  delete(id: string, opts: DeleteOptions = {}): Promise<void> {
+    return asRuntimeError(`delete container ${id}`, () => this.doDelete(id, opts));
+  }
+
+  private async doDelete(id: string, opts: DeleteOptions): Promise<void> {
+    let s: StoredState;
+    try {
+      s = await this.store.read(id);
+    } catch (err) {
+      // a directory without state.json: a create that died before writing it
+      if (err instanceof RuntimeError && err.code === 'NotFound' && existsSync(this.store.dir(id))) {
+        await this.store.remove(id);
+        return;
+      }
+      throw err;
+    }
+    const status = this.statusOf(s);
+    if ((status === 'running' || status === 'creating') && !opts.force) {
+      throw new RuntimeError('FailedPrecondition', `cannot delete container ${id}: it is ${status} (stop it first, or force)`);
+    }
+    if (status === 'running' || status === 'created') {
+      await this.signal(s, osc.signals.SIGKILL, true);
+      await this.waitStopped(s);
+    }
+    const cg = s.cgroupsPath ? this.cgroups() : null;
+    if (s.cgroupsPath && cg) {
+      // processes that escaped the init's pid namespace (none, normally)
+      for (const p of await cg.pids(s.cgroupsPath)) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      try {
+        await cg.destroy(s.cgroupsPath);
+      } catch (err) {
+        throw new RuntimeError('Internal', `delete container ${id}: remove cgroup ${s.cgroupsPath}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    await this.store.remove(id);
+    this.exits.delete(id);
+    this.log.info({ id }, 'container deleted');
+  }
+
+  /** The exit of a container created by this Runtime object, if it still knows it. */
+  exited(id: string): Promise<ExitInfo> | undefined {
+    return this.exits.get(id);
+  }
+}

@@ -1,0 +1,287 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { RuntimeError } from '../../src/errors.js';
+import { compileExecPlan, compilePlan, type CompileContext } from '../../src/plan/compile.js';
+import { CAPABILITIES, CLONE, MS } from '../../src/plan/constants.js';
+import { decodePlan, encodePlan, encodeRecord, RecordDecoder } from '../../src/plan/encode.js';
+import { Msg, Op, type PlanOp } from '../../src/plan/ops.js';
+import { defaultSpec } from '../../src/spec/default-spec.js';
+import type { Spec } from '../../src/spec/types.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function ctx(over: Partial<CompileContext> = {}): CompileContext {
+  return {
+    bundle: '/b',
+    rootfs: '/b/rootfs',
+    execFifo: '/run/x/exec.fifo',
+    hostPathKind: (p) => (p.endsWith('.conf') ? 'file' : p.includes('missing') ? 'missing' : 'dir'),
+    hostPathExists: () => true,
+    ...over,
+  };
+}
+
+const names = (plan: PlanOp[]) => plan.map((p) => p.op);
+const index = (plan: PlanOp[], op: string, arg0?: string | number) =>
+  plan.findIndex((p) => p.op === op && (arg0 === undefined || p.args[0] === arg0));
+
+function spec(mut?: (s: Spec) => void): Spec {
+  const s = defaultSpec();
+  mut?.(s);
+  return s;
+}
+
+describe('compilePlan', () => {
+  it('orders namespaces, rootfs, mounts, devices, pivot_root, paths, user and exec', () => {
+    const plan = compilePlan(spec(), ctx());
+    const ops = names(plan);
+    expect(ops.slice(0, 5)).toEqual(['UNSHARE', 'SYNC_WAIT', 'EXEC_FIFO', 'ROOT_PROPAGATION', 'ROOTFS']);
+    expect(plan[0]!.args).toEqual([CLONE.NEWPID | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWNS | CLONE.NEWNET]);
+    expect(plan[2]!.args).toEqual(['/run/x/exec.fifo']);
+    expect(plan[3]!.args).toEqual([MS.SLAVE | MS.REC]);
+    expect(plan[4]!.args).toEqual(['/b/rootfs']);
+    const pivot = index(plan, 'PIVOT_ROOT');
+    // every mount and device is made before pivot_root; masks and read-only paths after it
+    expect(plan.slice(5, pivot).every((p) => ['MKDIR', 'MKFILE', 'MOUNT', 'MKNOD', 'SYMLINK'].includes(p.op))).toBe(true);
+    expect(index(plan, 'MOUNT', 'proc')).toBeLessThan(index(plan, 'MOUNT', 'tmpfs'));
+    expect(index(plan, 'MKNOD', '/dev/null')).toBeGreaterThan(index(plan, 'MOUNT', 'tmpfs'));
+    expect(index(plan, 'READONLY', '/proc/sys')).toBeGreaterThan(pivot);
+    expect(index(plan, 'MASK', '/proc/kcore')).toBeGreaterThan(index(plan, 'READONLY', '/proc/sys'));
+    expect(index(plan, 'LOOPBACK_UP')).toBeGreaterThan(pivot);
+    expect(ops.slice(-4)).toEqual(['UMASK', 'ENV', 'ARGS', 'READY']);
+    expect(plan.at(-2)!.args).toEqual(['sh']);
+    expect(plan.at(-3)!.args).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+  });
+
+  it('mounts the config mounts with their flags and data', () => {
+    const plan = compilePlan(spec(), ctx());
+    const dev = plan.find((p) => p.op === 'MOUNT' && p.args[1] === '/dev')!;
+    expect(dev.args).toEqual(['tmpfs', '/dev', 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k']);
+    const pts = plan.find((p) => p.op === 'MOUNT' && p.args[1] === '/dev/pts')!;
+    expect(pts.args[4]).toBe('newinstance,ptmxmode=0666,mode=0620,gid=5');
+    const sys = plan.find((p) => p.op === 'MOUNT' && p.args[1] === '/sys')!;
+    expect(sys.args[3]).toBe(MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY);
+    expect(index(plan, 'MKDIR', '/dev/pts')).toBeLessThan(index(plan, 'MOUNT', 'devpts'));
+  });
+
+  it('creates the default devices and /dev symlinks, /dev/core only when the host has /proc/kcore', () => {
+    const plan = compilePlan(spec(), ctx({ hostPathExists: () => false }));
+    const devices = plan.filter((p) => p.op === 'MKNOD').map((p) => p.args[0]);
+    expect(devices).toEqual(['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty']);
+    expect(plan.find((p) => p.op === 'MKNOD')!.args).toEqual(['/dev/null', 0o020666, 1, 3, 0, 0, '/dev/null']);
+    const links = plan.filter((p) => p.op === 'SYMLINK').map((p) => `${p.args[1]}->${p.args[0]}`);
+    expect(links).toEqual(['/dev/ptmx->pts/ptmx', '/dev/fd->/proc/self/fd', '/dev/stdin->/proc/self/fd/0', '/dev/stdout->/proc/self/fd/1', '/dev/stderr->/proc/self/fd/2']);
+    expect(compilePlan(spec(), ctx()).some((p) => p.op === 'SYMLINK' && p.args[1] === '/dev/core')).toBe(true);
+  });
+
+  it('skips the default devices when /dev is a bind mount', () => {
+    const plan = compilePlan(
+      spec((s) => s.mounts!.splice(1, 1, { destination: '/dev', type: 'bind', source: '/dev', options: ['rbind'] })),
+      ctx(),
+    );
+    expect(plan.some((p) => p.op === 'MKNOD')).toBe(false);
+  });
+
+  it('binds: mount point by source kind, remount for flags, propagation last, relative sources from the bundle', () => {
+    const plan = compilePlan(
+      spec((s) => {
+        s.mounts = [
+          { destination: '/etc/app.conf', type: 'bind', source: 'files/app.conf', options: ['bind', 'ro', 'rprivate'] },
+          { destination: '/data', source: '/srv/data', options: ['rbind', 'nosuid'] },
+        ];
+      }),
+      ctx(),
+    );
+    const mountOps = plan.slice(index(plan, 'ROOTFS') + 1, index(plan, 'MKNOD'));
+    expect(mountOps).toEqual([
+      { op: 'MKFILE', args: ['/etc/app.conf', 0o644] },
+      { op: 'MOUNT', args: ['/b/files/app.conf', '/etc/app.conf', '', MS.BIND, ''] },
+      { op: 'MOUNT', args: ['', '/etc/app.conf', '', MS.BIND | MS.REMOUNT | MS.RDONLY, ''] },
+      { op: 'MOUNT', args: ['', '/etc/app.conf', '', MS.PRIVATE | MS.REC, ''] },
+      { op: 'MKDIR', args: ['/data', 0o755] },
+      { op: 'MOUNT', args: ['/srv/data', '/data', '', MS.BIND | MS.REC, ''] },
+      { op: 'MOUNT', args: ['', '/data', '', MS.BIND | MS.REMOUNT | MS.NOSUID, ''] },
+    ]);
+  });
+
+  it('names the mount whose bind source is missing', () => {
+    expect(() =>
+      compilePlan(spec((s) => s.mounts!.push({ destination: '/x', type: 'bind', source: '/missing', options: ['bind'] })), ctx()),
+    ).toThrow(RuntimeError);
+    expect(() =>
+      compilePlan(spec((s) => s.mounts!.push({ destination: '/x', type: 'bind', source: '/missing', options: ['bind'] })), ctx()),
+    ).toThrow('mounts[7].source: bind source /missing does not exist');
+  });
+
+  it('turns a v1 cgroup mount into a tmpfs with read-only binds of the container cgroup', () => {
+    const plan = compilePlan(
+      spec(),
+      ctx({
+        cgroupMount: {
+          kind: 'v1',
+          binds: [
+            { name: 'cpu,cpuacct', hostPath: '/sys/fs/cgroup/cpu,cpuacct/c1' },
+            { name: 'memory', hostPath: '/sys/fs/cgroup/memory/c1' },
+          ],
+          links: [
+            { name: 'cpu', target: 'cpu,cpuacct' },
+            { name: 'cpuacct', target: 'cpu,cpuacct' },
+          ],
+        },
+      }),
+    );
+    const start = index(plan, 'MKDIR', '/sys/fs/cgroup');
+    const ops = plan.slice(start, start + 12).map((p) => `${p.op} ${p.args.join(' ')}`);
+    const sub = MS.NOSUID | MS.NODEV | MS.NOEXEC;
+    expect(ops).toEqual([
+      'MKDIR /sys/fs/cgroup 493',
+      `MOUNT tmpfs /sys/fs/cgroup tmpfs ${sub} mode=755`,
+      'MKDIR /sys/fs/cgroup/cpu,cpuacct 493',
+      `MOUNT /sys/fs/cgroup/cpu,cpuacct/c1 /sys/fs/cgroup/cpu,cpuacct  ${MS.BIND | MS.REC} `,
+      `MOUNT  /sys/fs/cgroup/cpu,cpuacct  ${MS.BIND | MS.REMOUNT | sub | MS.RDONLY} `,
+      'MKDIR /sys/fs/cgroup/memory 493',
+      `MOUNT /sys/fs/cgroup/memory/c1 /sys/fs/cgroup/memory  ${MS.BIND | MS.REC} `,
+      `MOUNT  /sys/fs/cgroup/memory  ${MS.BIND | MS.REMOUNT | sub | MS.RDONLY} `,
+      'SYMLINK cpu,cpuacct /sys/fs/cgroup/cpu',
+      'SYMLINK cpu,cpuacct /sys/fs/cgroup/cpuacct',
+      `MOUNT  /sys/fs/cgroup  ${MS.REMOUNT | sub | MS.RDONLY} `,
+      'MKDIR /dev/mqueue 493',
+    ]);
+    const v2 = compilePlan(spec(), ctx());
+    expect(v2.find((p) => p.op === 'MOUNT' && p.args[1] === '/sys/fs/cgroup')!.args.slice(0, 3)).toEqual(['cgroup', '/sys/fs/cgroup', 'cgroup2']);
+  });
+
+  it('joins namespaces by path (user first, mount last) and unshares the rest', () => {
+    const plan = compilePlan(
+      spec((s) => {
+        s.linux!.namespaces = [
+          { type: 'mount', path: '/proc/1/ns/mnt' },
+          { type: 'network', path: '/run/netns/n1' },
+          { type: 'pid' },
+          { type: 'uts' },
+          { type: 'cgroup' },
+        ];
+      }),
+      ctx(),
+    );
+    expect(plan.slice(0, 3)).toEqual([
+      { op: 'SETNS', args: ['network', '/run/netns/n1'] },
+      { op: 'SETNS', args: ['mount', '/proc/1/ns/mnt'] },
+      { op: 'UNSHARE', args: [CLONE.NEWPID | CLONE.NEWUTS] },
+    ]);
+    // a new cgroup namespace is made by the init once it is in its cgroup; no loopback for a joined netns
+    expect(names(plan).slice(3, 5)).toEqual(['SYNC_WAIT', 'CGROUP_NS']);
+    expect(names(plan)).not.toContain('LOOPBACK_UP');
+  });
+
+  it('drops capabilities around the user switch and sets the rest', () => {
+    const plan = compilePlan(
+      spec((s) => {
+        s.process!.user = { uid: 1000, gid: 100, additionalGids: [10, 20], umask: 0o077 };
+        s.process!.capabilities = { bounding: ['CAP_KILL', 'CAP_CHOWN'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'], ambient: ['CAP_KILL'] };
+        s.process!.noNewPrivileges = true;
+        s.process!.oomScoreAdj = -500;
+        s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 10, hard: 2 ** 64 }];
+        s.root!.readonly = true;
+        s.hostname = 'box';
+        s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+      }),
+      ctx(),
+    );
+    const tail = plan.slice(index(plan, 'PIVOT_ROOT') + 1).filter((p) => !['READONLY', 'MASK'].includes(p.op));
+    const kill = 1n << BigInt(CAPABILITIES.CAP_KILL!);
+    expect(tail).toEqual([
+      { op: 'SYSCTL', args: ['net.ipv4.ip_forward', '1'] },
+      { op: 'REMOUNT', args: ['/', MS.BIND | MS.RDONLY] },
+      { op: 'HOSTNAME', args: ['box'] },
+      { op: 'LOOPBACK_UP', args: [] },
+      { op: 'OOM_SCORE_ADJ', args: ['-500'] },
+      { op: 'RLIMIT', args: [7, 10n, 0xffffffffffffffffn] },
+      { op: 'CHDIR', args: ['/'] },
+      { op: 'CAPBSET', args: [kill | 1n] },
+      { op: 'KEEPCAPS', args: [1] },
+      { op: 'SETUSER', args: [1000, 100, 10, 20] },
+      { op: 'KEEPCAPS', args: [0] },
+      { op: 'CAPSET', args: [kill, kill, 0n, kill] },
+      { op: 'UMASK', args: [0o077] },
+      { op: 'NO_NEW_PRIVS', args: [] },
+      { op: 'ENV', args: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+      { op: 'ARGS', args: ['sh'] },
+      { op: 'READY', args: [] },
+    ]);
+  });
+
+  it('makes a read-only /dev read-only only after the devices exist', () => {
+    const plan = compilePlan(spec((s) => s.mounts![1]!.options!.push('ro')), ctx());
+    const dev = plan.find((p) => p.op === 'MOUNT' && p.args[1] === '/dev')!;
+    expect(Number(dev.args[3]) & MS.RDONLY).toBe(0);
+    const remount = index(plan, 'REMOUNT', '/dev');
+    expect(remount).toBeGreaterThan(index(plan, 'PIVOT_ROOT'));
+    expect(Number(plan[remount]!.args[1]) & MS.RDONLY).toBe(MS.RDONLY);
+  });
+});
+
+describe('compileExecPlan', () => {
+  it('joins the init\'s namespaces (user first, mount last), waits for the cgroup, then sets up the process', () => {
+    const proc = { ...defaultSpec().process!, args: ['ls', '-l'], cwd: '/srv', user: { uid: 5, gid: 6 } };
+    const plan = compileExecPlan(proc, 4242, [{ type: 'mount' }, { type: 'pid' }, { type: 'network' }, { type: 'uts' }]);
+    expect(plan.slice(0, 6)).toEqual([
+      { op: 'SETNS', args: ['uts', '/proc/4242/ns/uts'] },
+      { op: 'SETNS', args: ['network', '/proc/4242/ns/net'] },
+      { op: 'SETNS', args: ['pid', '/proc/4242/ns/pid'] },
+      { op: 'SETNS', args: ['mount', '/proc/4242/ns/mnt'] },
+      { op: 'UNSHARE', args: [0] },
+      { op: 'SYNC_WAIT', args: [] },
+    ]);
+    const ops = names(plan);
+    // no rootfs, mounts or exec fifo: the mount namespace brings its root
+    for (const op of ['EXEC_FIFO', 'ROOTFS', 'MOUNT', 'PIVOT_ROOT', 'HOSTNAME']) expect(ops).not.toContain(op);
+    expect(plan.find((p) => p.op === 'CHDIR')!.args).toEqual(['/srv']);
+    expect(plan.find((p) => p.op === 'SETUSER')!.args).toEqual([5, 6]);
+    expect(ops.slice(-3)).toEqual(['ENV', 'ARGS', 'READY']);
+    expect(plan.at(-2)!.args).toEqual(['ls', '-l']);
+  });
+});
+
+describe('plan encoding', () => {
+  it('round-trips binary-safe arguments', () => {
+    const plan: PlanOp[] = [
+      { op: 'ARGS', args: ['sh', '-c', 'echo "a b"\n', '', 'ünïcode'] },
+      { op: 'RLIMIT', args: [7, 1024n, 0xffffffffffffffffn] },
+    ];
+    const bytes = encodePlan(plan);
+    expect(bytes.subarray(0, 8).toString()).toBe('CEPLAN01');
+    expect(decodePlan(bytes)).toEqual([
+      { op: 'ARGS', args: ['sh', '-c', 'echo "a b"\n', '', 'ünïcode'] },
+      { op: 'RLIMIT', args: ['7', '1024', '18446744073709551615'] },
+    ]);
+    // little-endian u32 op, u32 argc, then u32 length + bytes
+    const rec = encodeRecord(Op.HOSTNAME, ['ab']);
+    expect([...rec]).toEqual([24, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 97, 98]);
+  });
+
+  it('decodes sync messages split across chunks', () => {
+    const dec = new RecordDecoder();
+    const bytes = Buffer.concat([encodeRecord(Msg.PID, ['42']), encodeRecord(Msg.READY, [])]);
+    expect(dec.push(bytes.subarray(0, 5))).toEqual([]);
+    const recs = dec.push(bytes.subarray(5));
+    expect(recs.map((r) => [r.op, r.args.map(String)])).toEqual([
+      [Msg.PID, ['42']],
+      [Msg.READY, []],
+    ]);
+  });
+
+  it('uses the op numbers of ce-init (plan.h)', () => {
+    const header = readFileSync(join(here, '../../../native/native/init/plan.h'), 'utf8');
+    const defined = new Map<string, number>();
+    for (const m of header.matchAll(/^#define (OP|MSG)_(\w+) (\d+)/gm)) defined.set(`${m[1]}_${m[2]}`, Number(m[3]));
+    const ours = new Map<string, number>([
+      ...Object.entries(Op).map(([k, v]) => [`OP_${k}`, v] as [string, number]),
+      ...Object.entries(Msg).map(([k, v]) => [`MSG_${k}`, v] as [string, number]),
+    ]);
+    expect(ours).toEqual(defined);
+    expect(header).toContain('#define PLAN_MAGIC "CEPLAN01"');
+  });
+});

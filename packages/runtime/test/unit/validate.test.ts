@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { RuntimeError } from '../../src/errors.js';
+import { defaultSpec } from '../../src/spec/default-spec.js';
+import { validateSpec } from '../../src/spec/validate.js';
+
+function errorOf(spec: unknown): RuntimeError {
+  try {
+    validateSpec(spec);
+  } catch (err) {
+    expect(err).toBeInstanceOf(RuntimeError);
+    return err as RuntimeError;
+  }
+  throw new Error('expected validateSpec to throw');
+}
+
+describe('validateSpec', () => {
+  it('accepts the default spec', () => {
+    expect(() => validateSpec(defaultSpec())).not.toThrow();
+  });
+
+  it('names process.args when it is missing or empty', () => {
+    const spec = defaultSpec();
+    spec.process!.args = [];
+    const err = errorOf(spec);
+    expect(err.code).toBe('InvalidArgument');
+    expect(err.message).toContain('process.args: must be a non-empty array');
+    delete spec.process!.args;
+    expect(errorOf(spec).message).toContain('process.args: must be a non-empty array');
+  });
+
+  it('names nested paths with array indexes', () => {
+    const spec = defaultSpec() as any;
+    spec.mounts[2].destination = 'dev/pts';
+    spec.process.env.push('NOEQUALS');
+    spec.linux.namespaces.push({ type: 'bogus' });
+    spec.process.rlimits[0].soft = 5000;
+    spec.process.capabilities.bounding.push('CAP_NOPE');
+    const msg = errorOf(spec).message;
+    expect(msg).toContain('mounts[2].destination: must be an absolute path, not "dev/pts"');
+    expect(msg).toContain('process.env[1]: must be KEY=value');
+    expect(msg).toContain('linux.namespaces[5].type: unknown namespace type "bogus"');
+    expect(msg).toContain('process.rlimits[0].soft: must not exceed hard (1024)');
+    expect(msg).toContain('process.capabilities.bounding[14]: unknown capability "CAP_NOPE"');
+  });
+
+  it('reports wrong types and required fields', () => {
+    const spec = defaultSpec() as any;
+    spec.process.user.uid = -1;
+    spec.process.cwd = 'relative';
+    delete spec.root;
+    spec.ociVersion = 1;
+    const msg = errorOf(spec).message;
+    expect(msg).toContain('process.user.uid: must be at least 0');
+    expect(msg).toContain('process.cwd: must be an absolute path');
+    expect(msg).toContain('root: is required');
+    expect(msg).toContain('ociVersion: must be a string');
+  });
+
+  it('refuses a hostname without a uts namespace and a config without a mount namespace', () => {
+    const spec = defaultSpec();
+    spec.hostname = 'h';
+    spec.linux!.namespaces = [{ type: 'pid' }];
+    const msg = errorOf(spec).message;
+    expect(msg).toContain('hostname: cannot be set without a uts namespace');
+    expect(msg).toContain('linux.namespaces: a mount namespace is required');
+  });
+
+  it('refuses what is not implemented instead of ignoring it', () => {
+    const spec = defaultSpec();
+    spec.process!.terminal = true;
+    spec.linux!.namespaces!.push({ type: 'user' });
+    spec.linux!.cgroupsPath = 'system.slice:ce:abc';
+    const msg = errorOf(spec).message;
+    expect(msg).toContain('process.terminal: terminals are not supported yet');
+    expect(msg).toContain('linux.namespaces[5]: user namespaces are not supported yet');
+    expect(msg).toContain('linux.cgroupsPath: systemd cgroup paths');
+  });
+
+  it('rejects a non-object config', () => {
+    expect(errorOf(null).message).toContain('(root): is required');
+    expect(errorOf([]).message).toContain('(root): must be an object');
+  });
+});
+
+describe('validateProcess', () => {
+  it('checks an exec process with the same rules, naming process.* paths', async () => {
+    const { validateProcess } = await import('../../src/spec/validate.js');
+    expect(() => validateProcess({ ...defaultSpec().process!, args: ['ls'] })).not.toThrow();
+    expect(() => validateProcess({ user: { uid: 0, gid: 0 }, cwd: 'rel', args: ['ls'] })).toThrow('invalid process: process.cwd: must be an absolute path');
+    expect(() => validateProcess(undefined)).toThrow('process: is required');
+  });
+});
