@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { alreadyExists, invalidArgument, isCeError, notFound, OutputQueue, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
@@ -48,7 +48,7 @@ export class Supervisor implements SupervisorApi {
 
   constructor(private readonly options: SupervisorOptions) {
     this.shimDir = join(options.stateDir, 'shims');
-    this.shimPath = options.shimPath ?? fileURLToPath(import.meta.resolve('@ce/shim/ce-shim'));
+    this.shimPath = options.shimPath ?? createRequire(import.meta.url).resolve('@ce/shim/ce-shim');
   }
 
   async createTask(req: CreateTaskRequest): Promise<CreateTaskResponse> {
