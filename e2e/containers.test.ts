@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
-import { cgroupsFor, filesIn, mountsUnder, processesMentioning } from './support/leaks.js';
+import { cgroupsFor, filesIn, mountsUnder, notSpareFile, notSpareProcess, processesMentioning } from './support/leaks.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
@@ -27,8 +27,8 @@ const run = (args: string[]) => ce(args, { socket: daemon.socket });
 
 function expectNothingLeft(): void {
   expect(mountsUnder(daemon.dir)).toEqual([]);
-  expect(processesMentioning(daemon.dir, [daemon.process.pid!])).toEqual([]);
-  expect(filesIn(join(daemon.state, 'shims'))).toEqual([]);
+  expect(processesMentioning(daemon.dir, [daemon.process.pid!]).filter(notSpareProcess)).toEqual([]);
+  expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile)).toEqual([]);
   expect(filesIn(join(daemon.state, 'tasks'))).toEqual([]);
   expect(cgroupsFor(ids)).toEqual([]);
 }
@@ -92,20 +92,31 @@ describe('containers from a busybox image', () => {
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     ids.push(id);
 
-    const shims = pidsOf(new RegExp(`ce-shim.* --id ${id}`));
-    expect(shims).toHaveLength(1);
-    const sleepers = pidsOf(/^sleep 300/).filter((p) => parentOf(p) === shims[0]);
+    const sleepers = pidsOf(/^sleep 300/).filter((p) => readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(id));
     expect(sleepers).toHaveLength(1);
-    expect(readFileSync(`/proc/${sleepers[0]}/cgroup`, 'utf8')).toContain(id);
+    // The container's parent is its shim, a process of its own, not ced.
+    const shims = [parentOf(sleepers[0]!)];
+    expect(readFileSync(`/proc/${shims[0]}/cmdline`, 'utf8')).toMatch(/ce-shim/);
+    expect(shims[0]).not.toBe(daemon.process.pid);
 
+    // Wait for the spare shim that replaced the one this container took.
+    for (let i = 0; i < 100 && !filesIn(join(daemon.state, 'shims')).some((f) => f.startsWith('.spare-') && f.endsWith('.sock')); i++) await sleep(50);
     await daemon.kill9();
     await sleep(200);
     // The shim and the container outlive ced.
     expect(() => process.kill(shims[0]!, 0)).not.toThrow();
     expect(() => process.kill(sleepers[0]!, 0)).not.toThrow();
 
+    const sparesBefore = processesMentioning(daemon.dir).filter((p) => !notSpareProcess(p));
+    expect(sparesBefore).toHaveLength(1);
     await daemon.restart();
     expect(daemon.stderr()).toMatch(/found 1 containers: 1 running/);
+    // The spare shim of the killed ced is ended; the new ced starts its own.
+    const spares = () => processesMentioning(daemon.dir).filter((p) => !notSpareProcess(p));
+    for (let i = 0; i < 100 && (spares().length !== 1 || spares()[0] === sparesBefore[0]); i++) await sleep(50);
+    const sparesAfter = spares();
+    expect(sparesAfter).toHaveLength(1);
+    expect(sparesAfter[0]).not.toBe(sparesBefore[0]);
     const ps = await run(['ps']);
     expect(ps.stdout).toMatch(/sleeper/);
     expect(ps.stdout).toMatch(/Up /);

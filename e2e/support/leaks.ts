@@ -38,6 +38,20 @@ export function cgroupsFor(ids: string[]): string[] {
   return found;
 }
 
+/**
+ * The supervisor keeps one idle shim started ahead of need while ced runs: not
+ * a leak. A process is that spare while its log still has the spare's name
+ * (the supervisor creates the log before the shim starts, and renames it with
+ * the socket when it gives the shim a task; the command line stays as it was).
+ */
+export const notSpareProcess = (entry: string): boolean => {
+  const log = /--log (\S+)/.exec(entry)?.[1];
+  return !(log && log.includes('/.spare-') && existsSync(log));
+};
+
+/** The spare shim's socket and log in the shims folder. */
+export const notSpareFile = (name: string): boolean => !name.startsWith('.spare-');
+
 /** Files left in a folder (sockets, logs), empty when the folder is gone. */
 export function filesIn(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir) : [];
@@ -50,32 +64,30 @@ export function filesIn(dir: string): string[] {
  */
 export function sweep(dir: string): void {
   for (const line of processesMentioning(dir)) {
-    const pid = Number(line.split(':')[0]);
-    const id = /--id ([0-9a-f]{64})/.exec(line)?.[1];
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(Number(line.split(':')[0]), 'SIGKILL');
     } catch {
       // gone
     }
-    if (id) {
-      for (const cg of cgroupsFor([id])) {
-        for (const p of readFileSync(join(cg, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
-          try {
-            process.kill(Number(p), 'SIGKILL');
-          } catch {
-            // gone
-          }
-        }
-        for (let i = 0; i < 100; i++) {
-          try {
-            rmdirSync(cg);
-            rmdirSync(join(cg, '..'));
-            break;
-          } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== 'EBUSY') break;
-            execFileSync('sleep', ['0.01']);
-          }
-        }
+  }
+  // The containers a test daemon knew of: their processes and cgroups.
+  const ids = [...filesIn(join(dir, 'root/containers')), ...filesIn(join(dir, 'state/tasks'))];
+  for (const cg of cgroupsFor(ids)) {
+    for (const p of readFileSync(join(cg, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(p), 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    for (let i = 0; i < 100; i++) {
+      try {
+        rmdirSync(cg);
+        rmdirSync(join(cg, '..'));
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EBUSY') break;
+        execFileSync('sleep', ['0.01']);
       }
     }
   }

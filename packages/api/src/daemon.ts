@@ -59,6 +59,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const services = [containersGrpcService(containers), systemGrpcService(cgroup), imagesGrpcService(images)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
+    localSupervisor?.startSpare();
     logger.info({ socket: config.socket, root: config.root, state: config.state, startupMs: Math.round(performance.now() - started) }, 'ced listening');
 
     return {
@@ -67,7 +68,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       recovery,
       async close() {
         await server.close();
-        localSupervisor?.close();
+        await localSupervisor?.close();
         logger.info('ced stopped');
         logger.flush();
         lock.release();

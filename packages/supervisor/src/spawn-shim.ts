@@ -6,11 +6,13 @@ export interface ShimProcess {
   pid: number;
   /** Resolves when the shim process ends (only while this process is its parent). */
   exited: Promise<void>;
+  kill(): void;
 }
 
 export interface SpawnShimOptions {
   shimPath: string;
-  id: string;
+  /** Absent for a spare shim, which learns its task's id at Create. */
+  id?: string;
   socket: string;
   runtimeRoot: string;
   logPath: string;
@@ -29,7 +31,7 @@ export async function spawnShim(options: SpawnShimOptions): Promise<ShimProcess>
         process.execPath,
         [
           options.shimPath,
-          '--id', options.id,
+          ...(options.id ? ['--id', options.id] : []),
           '--socket', options.socket,
           '--runtime-root', options.runtimeRoot,
           '--log', options.logPath,
@@ -53,7 +55,7 @@ export async function spawnShim(options: SpawnShimOptions): Promise<ShimProcess>
       });
       ready.on('close', () => {
         if (text.includes('\n')) return resolve();
-        reject(new Error(`ce-shim for ${options.id} exited before it was ready: ${lastLines(options.logPath)}`));
+        reject(new Error(`ce-shim (${options.socket}) exited before it was ready: ${firstError(options.logPath)}`));
       });
       child.once('error', reject);
     });
@@ -64,13 +66,18 @@ export async function spawnShim(options: SpawnShimOptions): Promise<ShimProcess>
     ready.destroy();
   }
   child.unref();
-  return { pid: child.pid!, exited };
+  return { pid: child.pid!, exited, kill: () => child.kill('SIGKILL') };
 }
 
-function lastLines(path: string): string {
+/** The line of the shim's log that says what went wrong (Node prints a stack after it). */
+function firstError(path: string): string {
+  let text: string;
   try {
-    return readFileSync(path, 'utf8').trim().split('\n').slice(-3).join(' | ') || '(empty log)';
+    text = readFileSync(path, 'utf8').trim();
   } catch {
     return '(no log)';
   }
+  const lines = text.split('\n');
+  const error = lines.find((l) => /^(\w*Error|ce-shim:)/.test(l) || /"level":(50|60)/.test(l));
+  return error ?? (lines.slice(-3).join(' | ') || '(empty log)');
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { alreadyExists, invalidArgument, isCeError, notFound, OutputQueue, type AttachOptions, type AttachSession } from '@ce/protocol';
@@ -30,7 +31,20 @@ export interface SupervisorOptions {
   shimPath?: string;
   logLevel?: string;
   logger: Logger;
+  /**
+   * Keep one shim started ahead of need, so that creating a task does not
+   * wait for a process to start (default true). See docs/decisions/0006.
+   */
+  spareShim?: boolean;
 }
+
+interface SpareShim {
+  process: ShimProcess;
+  socket: string;
+  log: string;
+}
+
+const SPARE_PREFIX = '.spare-';
 
 interface ShimHandle {
   client: TaskGrpcClient;
@@ -45,6 +59,8 @@ export class Supervisor implements SupervisorApi {
   private readonly subscribers = new Set<OutputQueue<TaskEvent>>();
   private readonly shimDir: string;
   private readonly shimPath: string;
+  private spare: { socket: string; ready: Promise<SpareShim> } | undefined;
+  private closed = false;
 
   constructor(private readonly options: SupervisorOptions) {
     this.shimDir = join(options.stateDir, 'shims');
@@ -58,22 +74,79 @@ export class Supervisor implements SupervisorApi {
     }
     await mkdir(this.shimDir, { recursive: true, mode: 0o700 });
     const started = Date.now();
-    const proc = await spawnShim({
-      shimPath: this.shimPath,
-      id: req.id,
-      socket: this.socketPath(req.id),
-      runtimeRoot: this.options.runtimeRoot,
-      logPath: this.logPath(req.id),
-      logLevel: this.options.logLevel ?? 'info',
-    });
+    const { proc, spare } = await this.takeShim(req.id);
     const handle = this.track(req.id, proc);
-    this.options.logger.debug({ id: req.id, shimPid: proc.pid, ms: Date.now() - started }, 'shim spawned');
+    this.options.logger.debug({ id: req.id, shimPid: proc.pid, spare, ms: Date.now() - started }, 'shim spawned');
     try {
       return await handle.client.create(req);
     } catch (err) {
       await this.endShim(req.id, handle).catch((e) => this.options.logger.error({ err: e, id: req.id }, 'ending shim after failed create'));
       throw err;
+    } finally {
+      this.startSpare();
     }
+  }
+
+  /**
+   * Starts the spare shim if there is none (ced calls this once it is up;
+   * every task creation calls it again after taking the spare).
+   */
+  startSpare(): void {
+    if (this.options.spareShim === false || this.closed || this.spare) return;
+    const name = `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`;
+    const socket = join(this.shimDir, `${name}.sock`);
+    const log = join(this.shimDir, `${name}.log`);
+    const ready = mkdir(this.shimDir, { recursive: true, mode: 0o700 })
+      .then(() => spawnShim({ shimPath: this.shimPath, socket, runtimeRoot: this.options.runtimeRoot, logPath: log, logLevel: this.options.logLevel ?? 'info' }))
+      .then((process) => ({ process, socket, log }));
+    ready.catch((err) => {
+      this.options.logger.warn({ err: (err as Error).message }, 'could not start a spare shim');
+      if (this.spare?.socket === socket) this.spare = undefined;
+    });
+    this.spare = { socket, ready };
+  }
+
+  /** The spare shim renamed for task `id`, or a new shim when there is no usable spare. */
+  private async takeShim(id: string): Promise<{ proc: ShimProcess; spare: boolean }> {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) {
+      try {
+        const s = await spare.ready;
+        // A listening unix socket keeps working under its new name.
+        await rename(s.socket, this.socketPath(id));
+        await rename(s.log, this.logPath(id));
+        return { proc: s.process, spare: true };
+      } catch (err) {
+        this.options.logger.warn({ err: (err as Error).message }, 'spare shim unusable; starting one for the task');
+        await this.stopSpare(spare);
+      }
+    }
+    const proc = await spawnShim({
+      shimPath: this.shimPath,
+      id,
+      socket: this.socketPath(id),
+      runtimeRoot: this.options.runtimeRoot,
+      logPath: this.logPath(id),
+      logLevel: this.options.logLevel ?? 'info',
+    });
+    return { proc, spare: false };
+  }
+
+  private async stopSpare(spare: { socket: string; ready: Promise<SpareShim> }): Promise<void> {
+    const s = await spare.ready.catch(() => undefined);
+    if (!s) return;
+    const client = new TaskGrpcClient(s.socket);
+    try {
+      await client.shutdown('');
+    } catch {
+      s.process.kill();
+    } finally {
+      client.close();
+    }
+    await s.process.exited;
+    await rm(s.socket, { force: true });
+    await rm(s.log, { force: true });
   }
 
   startTask(req: StartRequest): Promise<StartResponse> {
@@ -110,7 +183,10 @@ export class Supervisor implements SupervisorApi {
     } catch {
       return [];
     }
-    const ids = names.filter((n) => n.endsWith('.sock')).map((n) => n.slice(0, -'.sock'.length));
+    const sockets = names.filter((n) => n.endsWith('.sock'));
+    const stale = sockets.filter((n) => n.startsWith(SPARE_PREFIX) && join(this.shimDir, n) !== this.spare?.socket);
+    await Promise.all(stale.map((n) => this.endStaleSpare(n.slice(0, -'.sock'.length))));
+    const ids = sockets.filter((n) => !n.startsWith(SPARE_PREFIX)).map((n) => n.slice(0, -'.sock'.length));
     const states = await Promise.all(ids.map((id) => this.stateOrForget(id)));
     return states.filter((s): s is StateResponse => s !== undefined);
   }
@@ -125,14 +201,34 @@ export class Supervisor implements SupervisorApi {
     return queue;
   }
 
-  /** Stops relaying events and closes connections; shims keep running. */
-  close(): void {
+  /** Stops relaying events, ends the spare shim and closes connections; shims with tasks keep running. */
+  async close(): Promise<void> {
+    this.closed = true;
     for (const handle of this.shims.values()) {
       handle.events.abort();
       handle.client.close();
     }
     this.shims.clear();
     for (const q of this.subscribers) q.end();
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) await this.stopSpare(spare);
+  }
+
+  /** A spare left by a previous run (ced was killed): it has no task, so it is ended. */
+  private async endStaleSpare(name: string): Promise<void> {
+    const socket = join(this.shimDir, `${name}.sock`);
+    const client = new TaskGrpcClient(socket);
+    try {
+      await client.shutdown('');
+      this.options.logger.info({ socket }, 'ended a spare shim left by a previous run');
+    } catch {
+      // not answering: only its files are left
+    } finally {
+      client.close();
+    }
+    await rm(socket, { force: true });
+    await rm(join(this.shimDir, `${name}.log`), { force: true });
   }
 
   private async stateOrForget(id: string): Promise<StateResponse | undefined> {

@@ -23,18 +23,20 @@ const { values } = parseArgs({
 });
 
 function usage(message: string): never {
-  process.stderr.write(`ce-shim: ${message}\nusage: ce-shim --id ID --socket PATH --runtime-root DIR [--log FILE] [--log-level LEVEL] [--ready-fd N]\n`);
+  process.stderr.write(`ce-shim: ${message}\nusage: ce-shim [--id ID] --socket PATH --runtime-root DIR [--log FILE] [--log-level LEVEL] [--ready-fd N]\n`);
   process.exit(2);
 }
 
-const id = values.id ?? usage('--id is required');
 const socket = values.socket ?? usage('--socket is required');
 const runtimeRoot = values['runtime-root'] ?? usage('--runtime-root is required');
 
 const logger = pino(
-  { level: values['log-level'], base: { pid: process.pid, shim: id } },
+  { level: values['log-level'], base: { pid: process.pid, ...(values.id ? { shim: values.id } : {}) } },
   values.log ? pino.destination({ dest: values.log, mkdir: true, sync: false }) : pino.destination(2),
 );
+
+// Without --id the shim is a spare, started ahead of need; its task's id
+// comes with Create.
 
 // Orphans of the container (its init once ce-init's parent exits) come to us.
 setChildSubreaper(true);
@@ -68,6 +70,14 @@ try {
 logger.info({ socket }, 'shim ready');
 if (values['ready-fd']) {
   const fd = Number(values['ready-fd']);
-  writeSync(fd, `${process.pid}\n`);
-  closeSync(fd);
+  try {
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+  } catch (err) {
+    // Whoever started us is gone before we were ready: nobody knows this shim.
+    logger.warn({ err }, 'the process that started this shim is gone; exiting');
+    await server.close(100);
+    logger.flush();
+    process.exit(0);
+  }
 }

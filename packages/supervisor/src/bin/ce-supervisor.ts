@@ -21,10 +21,11 @@ const socket = values.socket ?? join(state, 'supervisor.sock');
 const logger = pino({ level: values['log-level'] }, values.log ? pino.destination({ dest: values.log, mkdir: true }) : pino.destination(2));
 const supervisor = new Supervisor({ stateDir: state, runtimeRoot: join(state, 'runtime'), logLevel: values['log-level'], logger });
 const server = await serveUnix(socket, [supervisorGrpcService(supervisor)], { mode: 0o600 });
+supervisor.startSpare();
 logger.info({ socket }, 'ce-supervisor listening');
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
-    supervisor.close();
+    await supervisor.close();
     await server.close();
     process.exit(0);
   });
