@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ce } from './support/ce.js';
+import { cedBin } from './support/paths.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { filesIn, mountsUnder, notSpareFile, notSpareProcess, processesMentioning } from './support/leaks.js';
 
@@ -90,7 +91,7 @@ describe('bad input', () => {
     let out = '';
     let code = 0;
     try {
-      execFileSync(process.execPath, [join(__dirname, '../packages/api/dist/bin/ced.js'), '--root', daemon.root, '--state', daemon.state], {
+      execFileSync(process.execPath, [cedBin, '--root', daemon.root, '--state', daemon.state], {
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: 20_000,
       });

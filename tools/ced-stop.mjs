@@ -18,7 +18,7 @@ try {
 } catch {
   // not running
 }
-if (!/ced(\.js)?\0/.test(cmdline)) {
+if (!/ced(\.m?js)?\0/.test(cmdline)) {
   console.log(`ced-stop: ced is not running (stale pid file names ${pid})`);
   process.exit(0);
 }

@@ -10,12 +10,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 bash tools/install.sh build
 
-ce=(node packages/cli/dist/bin/ce.js)
+ce=(node packages/cli/bin/ce.mjs)
 if "${ce[@]}" version >/dev/null 2>&1; then
   echo "quickstart: ced is already running"
 else
   mkdir -p /run/ce /var/lib/ce
-  nohup node packages/api/dist/bin/ced.js >>/var/lib/ce/ced.out 2>&1 &
+  nohup node packages/api/bin/ced.mjs >>/var/lib/ce/ced.out 2>&1 &
   for _ in $(seq 1 100); do
     "${ce[@]}" version >/dev/null 2>&1 && break
     sleep 0.1
