@@ -84,7 +84,29 @@ describe('bad input', () => {
   it('reports an unknown container', async () => {
     const r = await ce(['rm', 'nothing-here'], { socket: daemon.socket });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('ce: Error response from daemon: No such container: nothing-here.\n');
+    expect(r.stderr).toBe('ce: Error response from daemon: No such container: nothing-here\n');
+  });
+
+  it('with --force, reports a missing container without failing, as docker rm -f does', async () => {
+    const r = await ce(['rm', '-f', 'nothing-here'], { socket: daemon.socket });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('ce: Error response from daemon: No such container: nothing-here\n');
+  });
+
+  it('gives a name to one container only, even when two ask for it at once', async () => {
+    const [a, b] = await Promise.all([
+      ce(['run', '-d', '--name', 'twin', 'hello-world'], { socket: daemon.socket }),
+      ce(['run', '-d', '--name', 'twin', 'hello-world'], { socket: daemon.socket }),
+    ]);
+    expect([a.code, b.code].sort()).toEqual([0, 125]);
+    expect(a.stderr + b.stderr).toMatch(/The container name "\/twin" is already in use/);
+    for (let i = 0; i < 100 && !(await ce(['ps', '-a'], { socket: daemon.socket })).stdout.includes('Exited'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const ps = await ce(['ps', '-a', '--no-trunc'], { socket: daemon.socket });
+    expect(ps.stdout.match(/twin/g)).toHaveLength(1);
+    expect((await ce(['rm', 'twin'], { socket: daemon.socket })).code).toBe(0);
+    expectNothingLeft();
   });
 
   it('refuses a second ced on the same state while the first keeps serving', () => {

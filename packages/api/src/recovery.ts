@@ -1,7 +1,9 @@
-import type { Logger } from '@ce/protocol';
+import { isCeError, type Logger } from '@ce/protocol';
+import type { StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { SupervisorApi } from '@ce/supervisor';
 import type { ContainerService } from './containers/container-service.js';
+import type { ContainerRecord } from './containers/record.js';
 
 export interface RecoveryReport {
   containers: number;
@@ -12,6 +14,10 @@ export interface RecoveryReport {
   lost: number;
   /** Tasks with no container record: killed and deleted. */
   orphanTasks: number;
+  /** Shims that exist but did not answer in time: left alone, reported. */
+  unresponsive: number;
+  /** Containers whose reconciliation failed: left as they were, logged. */
+  failed: number;
   unreadableRecords: number;
 }
 
@@ -30,29 +36,60 @@ export async function recover(containers: ContainerService, supervisor: Supervis
     exitedWhileDown: 0,
     lost: 0,
     orphanTasks: 0,
+    unresponsive: 0,
+    failed: 0,
     unreadableRecords: problems.length,
   };
 
   for (const record of records) {
     const task = tasks.get(record.id);
     tasks.delete(record.id);
-    if (task?.status === TaskStatus.TASK_STATUS_RUNNING && record.state.status === 'running') {
+    try {
+      await reconcile(record, task);
+    } catch (err) {
+      report.failed++;
+      logger.error({ id: record.id, err: (err as Error).message }, 'could not reconcile a container; left as it was');
+    }
+  }
+
+  async function reconcile(record: ContainerRecord, task: StateResponse | undefined): Promise<void> {
+    const recorded = record.state.status;
+    if (task?.status === TaskStatus.TASK_STATUS_RUNNING && (recorded === 'running' || recorded === 'created')) {
+      // 'created' with a running task: ced died between starting it and saving that.
       report.running++;
-      containers.watchExit(record);
-    } else if (task) {
-      // Stopped, or created but never started (ced died during start).
-      report.exitedWhileDown++;
-      if (task.status !== TaskStatus.TASK_STATUS_STOPPED) {
-        await supervisor.killTask({ id: record.id, signal: 9, all: true }).catch(() => undefined);
+      if (recorded === 'created') {
+        record.state = { ...record.state, status: 'running', pid: task.pid, startedAt: new Date().toISOString() };
+        await containers.save(record);
       }
+      containers.watchExit(record);
+    } else if (task?.status === TaskStatus.TASK_STATUS_CREATED) {
+      // ced died during start, before the process was released: it never ran.
+      await containers.deleteTask(record.id, true);
+    } else if (task) {
+      report.exitedWhileDown++;
       const exit = await supervisor.waitTask({ id: record.id });
       await containers.onExit(record, exit.exitStatus, exit.exitedAt);
-    } else if (record.state.status === 'running' || record.state.status === 'removing') {
+    } else if (recorded === 'running' || recorded === 'removing') {
+      if (await shimUnresponsive(record.id)) {
+        report.unresponsive++;
+        logger.warn({ id: record.id }, 'the shim of a running container does not answer; left alone');
+        return;
+      }
       report.lost++;
-      await containers.onExit(record, 255, new Date(), 'the container\'s shim was gone when ced restarted');
+      await containers.onExit(record, 255, new Date(), "the container's shim was gone when ced restarted");
     } else {
       // created or exited, nothing running: only a leftover bundle may need cleaning.
       await containers.deleteTask(record.id, false);
+    }
+  }
+
+  /** A shim socket that exists but did not answer (slow, not dead): a dead one refuses connections. */
+  async function shimUnresponsive(id: string): Promise<boolean> {
+    try {
+      await supervisor.taskState({ id });
+      return true; // it answers now: not lost; the next restart will follow it
+    } catch (err) {
+      return !isCeError(err, 'NotFound') && !isCeError(err, 'Unavailable');
     }
   }
 

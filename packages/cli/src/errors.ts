@@ -20,8 +20,12 @@ export function daemonErrorMessage(err: unknown, socketTarget: string): string {
   if (err instanceof CeError && err.code === 'Unavailable') {
     return `Cannot connect to the ce daemon at ${socketTarget}. Is the ced daemon running?`;
   }
-  const message = (err as Error).message ?? String(err);
-  return `Error response from daemon: ${message.endsWith('.') ? message : `${message}.`}`;
+  return `Error response from daemon: ${(err as Error).message ?? String(err)}`;
+}
+
+/** docker run ends the daemon's message with a period (its reportError); other commands do not. */
+export function withPeriod(message: string): string {
+  return message.endsWith('.') || message.endsWith('?') ? message : `${message}.`;
 }
 
 /** The exit code `ce run` gives when the container could not start (as docker run does). */

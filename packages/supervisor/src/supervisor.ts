@@ -187,7 +187,15 @@ export class Supervisor implements SupervisorApi {
     const stale = sockets.filter((n) => n.startsWith(SPARE_PREFIX) && join(this.shimDir, n) !== this.spare?.socket);
     await Promise.all(stale.map((n) => this.endStaleSpare(n.slice(0, -'.sock'.length))));
     const ids = sockets.filter((n) => !n.startsWith(SPARE_PREFIX)).map((n) => n.slice(0, -'.sock'.length));
-    const states = await Promise.all(ids.map((id) => this.stateOrForget(id)));
+    const states = await Promise.all(
+      ids.map((id) =>
+        this.stateOrForget(id).catch((err: Error) => {
+          // Slow, not dead: left out of the list, its socket kept; callers can ask it again.
+          this.options.logger.warn({ id, err: err.message }, 'shim did not answer in time');
+          return undefined;
+        }),
+      ),
+    );
     return states.filter((s): s is StateResponse => s !== undefined);
   }
 
@@ -231,19 +239,33 @@ export class Supervisor implements SupervisorApi {
     await rm(join(this.shimDir, `${name}.log`), { force: true });
   }
 
+  /**
+   * The state of a task, or undefined for a shim that has none (it is ended)
+   * or is dead (its socket is removed). A shim that is only slow keeps its
+   * socket: the error is thrown, not taken for an exit.
+   */
   private async stateOrForget(id: string): Promise<StateResponse | undefined> {
     const handle = this.handle(id);
     try {
-      return await handle.client.state({ id }, 2000);
+      return await handle.client.state({ id }, 10_000);
     } catch (err) {
-      if (isCeError(err, 'NotFound')) return undefined; // a shim whose task is deleted, about to exit
+      if (isCeError(err, 'NotFound')) {
+        // Its task was deleted but ced did not get to end it (killed in between).
+        await this.endShim(id, handle).catch(() => undefined);
+        return undefined;
+      }
+      if (!isCeError(err, 'Unavailable')) throw err;
       this.options.logger.warn({ id, err: (err as Error).message }, 'shim does not answer; removing its socket');
-      handle.events.abort();
-      handle.client.close();
-      this.shims.delete(id);
+      this.forget(id, handle);
       await rm(this.socketPath(id), { force: true });
       return undefined;
     }
+  }
+
+  private forget(id: string, handle: ShimHandle): void {
+    handle.events.abort();
+    handle.client.close();
+    this.shims.delete(id);
   }
 
   private async answers(id: string): Promise<boolean> {

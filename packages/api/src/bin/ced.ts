@@ -47,8 +47,13 @@ try {
   const r = daemon.recovery;
   process.stderr.write(
     `ced: listening on ${config.socket} (pid ${process.pid}); found ${r.containers} containers: ` +
-      `${r.running} running, ${r.exitedWhileDown} exited while ced was down, ${r.lost} lost, ${r.orphanTasks} orphan tasks removed\n`,
+      `${r.running} running, ${r.exitedWhileDown} exited while ced was down, ${r.lost} lost, ${r.orphanTasks} orphan tasks removed` +
+      (r.unresponsive ? `, ${r.unresponsive} with unresponsive shims left alone` : '') +
+      (r.failed ? `, ${r.failed} failed to reconcile (see the log)` : '') +
+      '\n',
   );
+  // A bug in one container's handling must not take every container's daemon down.
+  process.on('unhandledRejection', (err) => daemon.logger.error({ err }, 'unhandled rejection'));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

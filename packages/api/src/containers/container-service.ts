@@ -64,6 +64,8 @@ export class ContainerService {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly pendingAttaches = new Map<string, Set<DeferredAttach>>();
   private readonly exitHandled = new Map<string, Promise<void>>();
+  /** Names of containers being created: taken before the first await. */
+  private readonly reservedNames = new Set<string>();
 
   constructor(
     private readonly store: ContainerStore,
@@ -80,6 +82,11 @@ export class ContainerService {
     return loaded;
   }
 
+  /** Persists a record changed by recovery. */
+  save(record: ContainerRecord): Promise<void> {
+    return this.store.save(record);
+  }
+
   all(): ContainerRecord[] {
     return [...this.containers.values()];
   }
@@ -88,19 +95,28 @@ export class ContainerService {
     if (!options.image) throw invalidArgument('an image is required');
     const image = await this.images.get(options.image);
     const runConfig = image.config.config ?? {};
-    const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined);
+    const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined || this.reservedNames.has(n));
     const holder = this.byName(name);
-    if (holder) {
+    if (holder || this.reservedNames.has(name)) {
       throw alreadyExists(
-        `Conflict. The container name "/${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+        `Conflict. The container name "/${name}" is already in use by container "${holder?.id ?? 'being created'}". You have to remove (or rename) that container to be able to reuse that name.`,
       );
     }
+    this.reservedNames.add(name);
+    try {
+      return await this.createReserved(name, options, image.id, runConfig);
+    } finally {
+      this.reservedNames.delete(name);
+    }
+  }
+
+  private async createReserved(name: string, options: CreateOptions, imageId: string, runConfig: ImageRunConfig): Promise<ContainerRecord> {
     const id = randomBytes(32).toString('hex');
     const record: ContainerRecord = {
       id,
       name,
       image: options.image,
-      imageId: image.id,
+      imageId,
       createdAt: new Date().toISOString(),
       config: {
         env: options.env,
@@ -117,7 +133,7 @@ export class ContainerService {
     };
     buildSpec(record, runConfig.Env); // validates user, env and args now rather than at start
     // As docker create does, the writable layer exists from create on.
-    await this.images.prepareRootfs(id, image.id);
+    await this.images.prepareRootfs(id, imageId);
     try {
       await this.store.save(record);
     } catch (err) {
@@ -252,19 +268,22 @@ export class ContainerService {
 
   /** Follows a running task to its exit (also used by recovery for tasks found running). */
   watchExit(record: ContainerRecord): void {
-    const handled = this.supervisor
-      .waitTask({ id: record.id })
-      .then((exit) => this.onExit(record, exit.exitStatus, exit.exitedAt))
-      .catch(async (err) => {
-        this.logger.error({ id: record.id, err: (err as Error).message }, 'lost the task of a running container');
-        await this.onExit(record, 255, new Date(), `task lost: ${(err as Error).message}`);
-      });
+    const handled = this.supervisor.waitTask({ id: record.id }).then(
+      (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt),
+      (err: Error) => {
+        this.logger.error({ id: record.id, err: err.message }, 'lost the task of a running container');
+        return this.onExit(record, 255, new Date(), `task lost: ${err.message}`);
+      },
+    );
     this.exitHandled.set(record.id, handled);
   }
 
-  /** Records an exit, tears the task down and, for --rm, removes the container. */
+  /**
+   * Records an exit first (so a crash right after loses nothing), then tears
+   * the task down and, for --rm, removes the container. It never throws: a
+   * failure here concerns this container only and must not stop ced.
+   */
   async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string): Promise<void> {
-    await this.deleteTask(record.id, false);
     record.state = {
       ...record.state,
       status: 'exited',
@@ -273,11 +292,20 @@ export class ContainerService {
       finishedAt: (exitedAt ?? new Date()).toISOString(),
       ...(error ? { error } : {}),
     };
-    await this.store.save(record);
+    await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.id, err: err.message }, 'could not record the exit'));
     this.logger.info({ id: record.id, exitCode }, 'container exited');
     this.notify(record.id, ['not-running', 'next-exit'], exitCode);
+    try {
+      await this.deleteTask(record.id, false);
+    } catch (err) {
+      this.logger.error({ id: record.id, err: (err as Error).message }, 'could not delete the task of an exited container');
+    }
     if (record.config.autoRemove) {
-      await this.remove(record.id, false).catch((err) => this.logger.error({ id: record.id, err: (err as Error).message }, 'auto-remove failed'));
+      await this.remove(record.id, false).catch((err: Error) => {
+        this.logger.error({ id: record.id, err: err.message }, 'auto-remove failed');
+        // The container stays (dead); whoever waits for its removal must not wait forever.
+        this.notify(record.id, ['removed'], exitCode);
+      });
     }
   }
 

@@ -14,9 +14,9 @@ function statusText(c: Container, now: number): string {
   return s.status === 'dead' ? 'Dead' : s.status;
 }
 
-function commandText(args: string[]): string {
+function commandText(args: string[], truncate: boolean): string {
   const text = args.join(' ');
-  return JSON.stringify(text.length > 20 ? `${text.slice(0, 19)}…` : text);
+  return JSON.stringify(truncate && text.length > 20 ? `${text.slice(0, 19)}…` : text);
 }
 
 export function registerPs(program: Command, connect: () => Connection): void {
@@ -45,7 +45,7 @@ export function registerPs(program: Command, connect: () => Connection): void {
         rows.push([
           id(c.id),
           c.image,
-          commandText(c.pathAndArgs),
+          commandText(c.pathAndArgs, opts.trunc),
           `${humanDuration(now - (c.createdAt?.getTime() ?? now))} ago`,
           statusText(c, now),
           '',

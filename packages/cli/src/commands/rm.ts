@@ -1,4 +1,4 @@
-import { unary } from '@ce/protocol';
+import { isCeError, unary } from '@ce/protocol';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
@@ -17,7 +17,9 @@ export function registerRm(program: Command, connect: () => Connection): void {
           await unary((cb) => conn.containers.remove({ id, force: !!opts.force }, cb), conn.target);
           process.stdout.write(`${id}\n`);
         } catch (err) {
-          errors.push(daemonErrorMessage(err, conn.target));
+          // As docker rm does: with --force, a container that does not exist is reported, not an error.
+          if (opts.force && isCeError(err, 'NotFound')) process.stderr.write(`ce: ${daemonErrorMessage(err, conn.target)}\n`);
+          else errors.push(daemonErrorMessage(err, conn.target));
         }
       }
       if (errors.length) throw new CliExit(1, errors.join('\n'));

@@ -2,7 +2,7 @@ import { clientAttach, unary, type AttachSession } from '@ce/protocol';
 import { WaitCondition, type CreateContainerResponse, type WaitContainerResponse } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
-import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, startFailureExitCode } from '../errors.js';
+import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, startFailureExitCode, withPeriod } from '../errors.js';
 import { withDefaultTag } from '../image-ref.js';
 import { collect, parseLabels, pumpOutput } from '../output.js';
 
@@ -46,7 +46,7 @@ export function registerRun(program: Command, connect: () => Connection): void {
 }
 
 async function run(conn: Connection, image: string, command: string[], opts: RunOptions): Promise<number> {
-  const fail = (err: unknown, code = EXIT_ENGINE_ERROR) => new CliExit(code, `${daemonErrorMessage(err, conn.target)}\nSee 'ce run --help'.`);
+  const fail = (err: unknown, code = EXIT_ENGINE_ERROR) => new CliExit(code, `${withPeriod(daemonErrorMessage(err, conn.target))}\nSee 'ce run --help'.`);
   const env = opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e));
 
   let created: CreateContainerResponse;
@@ -102,6 +102,7 @@ async function run(conn: Connection, image: string, command: string[], opts: Run
   const exited = unary<WaitContainerResponse>((cb) => conn.containers.wait({ id, condition }, cb), conn.target);
   exited.catch(() => undefined);
   const pumping = pumpOutput(session.output, process.stdout, process.stderr);
+  pumping.catch(() => undefined); // its failure is reported where it is awaited
   if (opts.interactive) forwardStdin(session);
 
   try {

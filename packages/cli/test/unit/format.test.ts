@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { repositoryAndTag } from '../../src/commands/images.js';
-import { daemonErrorMessage, startFailureExitCode } from '../../src/errors.js';
+import { daemonErrorMessage, startFailureExitCode, withPeriod } from '../../src/errors.js';
 import { humanDuration, humanSize, table } from '../../src/humanize.js';
 import { withDefaultTag } from '../../src/image-ref.js';
 import { CeError } from '@ce/protocol';
@@ -38,7 +38,8 @@ describe('docker-style formatting', () => {
 
 describe('errors', () => {
   it('words daemon errors as docker does', () => {
-    expect(daemonErrorMessage(new CeError('NotFound', 'No such container: x'), 'unix:///s')).toBe('Error response from daemon: No such container: x.');
+    expect(daemonErrorMessage(new CeError('NotFound', 'No such container: x'), 'unix:///s')).toBe('Error response from daemon: No such container: x');
+    expect(withPeriod('Error response from daemon: No such image: x:latest')).toBe('Error response from daemon: No such image: x:latest.');
     expect(daemonErrorMessage(new CeError('Unavailable', 'connect ECONNREFUSED'), 'unix:///s')).toBe(
       'Cannot connect to the ce daemon at unix:///s. Is the ced daemon running?',
     );

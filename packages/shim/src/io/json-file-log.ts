@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { StreamName } from '@ce/protocol';
 
 /**
@@ -9,6 +10,8 @@ import type { StreamName } from '@ce/protocol';
 export class JsonFileLog {
   private readonly out: WriteStream;
   private readonly partial: Record<StreamName, string> = { stdout: '', stderr: '' };
+  // A character split across two reads must not become two U+FFFD.
+  private readonly decoders: Record<StreamName, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
 
   constructor(path: string) {
     this.out = createWriteStream(path, { flags: 'a', mode: 0o640 });
@@ -16,7 +19,7 @@ export class JsonFileLog {
   }
 
   write(stream: StreamName, data: Buffer): void {
-    const text = this.partial[stream] + data.toString('utf8');
+    const text = this.partial[stream] + this.decoders[stream].write(data);
     const lines = text.split('\n');
     this.partial[stream] = lines.pop()!;
     const time = new Date().toISOString();

@@ -22,11 +22,15 @@ describe('json-file log', () => {
     log.write('stdout', Buffer.from('hel'));
     log.write('stdout', Buffer.from('lo\nwor'));
     log.write('stderr', Buffer.from('oops\n'));
+    const snowman = Buffer.from('☃\n');
+    log.write('stderr', snowman.subarray(0, 1));
+    log.write('stderr', snowman.subarray(1));
     await log.close();
     const entries = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { log: string; stream: string; time: string });
     expect(entries.map((e) => [e.stream, e.log])).toEqual([
       ['stdout', 'hello\n'],
       ['stderr', 'oops\n'],
+      ['stderr', '☃\n'],
       ['stdout', 'wor'],
     ]);
     expect(Number.isNaN(Date.parse(entries[0]!.time))).toBe(false);
