@@ -1,20 +1,8 @@
 import { Metadata, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { adaptService, clientAttach, dialUnix, readStream, serveAttach, unary, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
-import {
-  TaskClient,
-  TaskService,
-  type CreateTaskRequest,
-  type CreateTaskResponse,
-  type DeleteRequest,
-  type DeleteResponse,
-  type KillRequest,
-  type StartRequest,
-  type StartResponse,
-  type StateRequest,
-  type StateResponse,
-  type WaitRequest,
-} from '@ce/protocol/gen/ce/shim/v1/shim';
+import { TaskClient, TaskService } from '@ce/protocol/gen/ce/shim/v1/shim';
+import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { TaskApi } from './task-api.js';
 
@@ -46,22 +34,22 @@ export class TaskGrpcClient implements TaskApi {
     this.target = `shim at ${socketPath}`;
   }
 
-  create(req: CreateTaskRequest): Promise<CreateTaskResponse> {
+  create(req: shim.CreateTaskRequest): Promise<shim.CreateTaskResponse> {
     return unary((cb) => this.client.create(req, cb), this.target);
   }
-  start(req: StartRequest): Promise<StartResponse> {
+  start(req: shim.StartRequest): Promise<shim.StartResponse> {
     return unary((cb) => this.client.start(req, cb), this.target);
   }
-  async kill(req: KillRequest): Promise<void> {
+  async kill(req: shim.KillRequest): Promise<void> {
     await unary((cb) => this.client.kill(req, cb), this.target);
   }
-  wait(req: WaitRequest): Promise<ExitStatus> {
+  wait(req: shim.WaitRequest): Promise<ExitStatus> {
     return unary((cb) => this.client.wait(req, cb), this.target);
   }
-  delete(req: DeleteRequest): Promise<DeleteResponse> {
+  delete(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
     return unary((cb) => this.client.delete(req, cb), this.target);
   }
-  state(req: StateRequest, deadlineMs?: number): Promise<StateResponse> {
+  state(req: shim.StateRequest, deadlineMs?: number): Promise<shim.StateResponse> {
     const deadline = deadlineMs ? Date.now() + deadlineMs : Infinity;
     return unary((cb) => this.client.state(req, new Metadata(), { deadline }, cb), this.target);
   }

@@ -1,18 +1,7 @@
 import { existsSync } from 'node:fs';
 import { failedPrecondition, invalidArgument, alreadyExists, notFound, OutputQueue, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
-import type {
-  CreateTaskRequest,
-  CreateTaskResponse,
-  DeleteRequest,
-  DeleteResponse,
-  KillRequest,
-  StartRequest,
-  StartResponse,
-  StateRequest,
-  StateResponse,
-  WaitRequest,
-} from '@ce/protocol/gen/ce/shim/v1/shim';
+import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { Readable, Writable } from 'node:stream';
 import { JsonFileLog } from './io/json-file-log.js';
@@ -68,7 +57,7 @@ export class ShimTask implements TaskApi {
     private readonly onShutdown: () => void,
   ) {}
 
-  async create(req: CreateTaskRequest): Promise<CreateTaskResponse> {
+  async create(req: shim.CreateTaskRequest): Promise<shim.CreateTaskResponse> {
     if (this.task || this.deleted) throw alreadyExists(`task ${req.id} already exists in this shim`);
     if (!req.id) throw invalidArgument('create: id is required');
     if (!req.bundle || !existsSync(req.bundle)) throw invalidArgument(`create: bundle ${req.bundle || '(empty)'} does not exist`);
@@ -103,7 +92,7 @@ export class ShimTask implements TaskApi {
     }
   }
 
-  async start(req: StartRequest): Promise<StartResponse> {
+  async start(req: shim.StartRequest): Promise<shim.StartResponse> {
     const task = this.get(req.id);
     if (task.status !== TaskStatus.TASK_STATUS_CREATED) throw failedPrecondition(`task ${req.id} is not in the created state`);
     await this.runtime.start(req.id);
@@ -113,17 +102,17 @@ export class ShimTask implements TaskApi {
     return { pid: task.pid };
   }
 
-  async kill(req: KillRequest): Promise<void> {
+  async kill(req: shim.KillRequest): Promise<void> {
     const task = this.get(req.id);
     if (task.status === TaskStatus.TASK_STATUS_STOPPED) throw notFound(`task ${req.id}: process already finished`);
     await this.runtime.kill(req.id, req.signal || 15, { all: req.all });
   }
 
-  async wait(req: WaitRequest): Promise<ExitStatus> {
+  async wait(req: shim.WaitRequest): Promise<ExitStatus> {
     return this.get(req.id).exited;
   }
 
-  async delete(req: DeleteRequest): Promise<DeleteResponse> {
+  async delete(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
     const task = this.get(req.id);
     if (task.status === TaskStatus.TASK_STATUS_RUNNING) throw failedPrecondition(`task ${req.id} is running: kill it before deleting it`);
     // A created task that never started is killed by a forced delete.
@@ -140,7 +129,7 @@ export class ShimTask implements TaskApi {
     return result;
   }
 
-  async state(req: StateRequest): Promise<StateResponse> {
+  async state(req: shim.StateRequest): Promise<shim.StateResponse> {
     const task = this.get(req.id);
     return {
       id: task.id,

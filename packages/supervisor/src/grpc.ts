@@ -1,18 +1,7 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { adaptService, clientAttach, dialUnix, readStream, serveAttach, unary, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
-import type {
-  CreateTaskRequest,
-  CreateTaskResponse,
-  DeleteRequest,
-  DeleteResponse,
-  KillRequest,
-  StartRequest,
-  StartResponse,
-  StateRequest,
-  StateResponse,
-  WaitRequest,
-} from '@ce/protocol/gen/ce/shim/v1/shim';
+import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import { SupervisorClient, SupervisorService, type ListTasksResponse } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
 import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { SupervisorApi } from './supervisor-api.js';
@@ -45,28 +34,28 @@ export class SupervisorGrpcClient implements SupervisorApi {
     this.target = `ce-supervisor at ${socketPath}`;
   }
 
-  createTask(req: CreateTaskRequest): Promise<CreateTaskResponse> {
+  createTask(req: shim.CreateTaskRequest): Promise<shim.CreateTaskResponse> {
     return unary((cb) => this.client.createTask(req, cb), this.target);
   }
-  startTask(req: StartRequest): Promise<StartResponse> {
+  startTask(req: shim.StartRequest): Promise<shim.StartResponse> {
     return unary((cb) => this.client.startTask(req, cb), this.target);
   }
-  async killTask(req: KillRequest): Promise<void> {
+  async killTask(req: shim.KillRequest): Promise<void> {
     await unary((cb) => this.client.killTask(req, cb), this.target);
   }
-  waitTask(req: WaitRequest): Promise<ExitStatus> {
+  waitTask(req: shim.WaitRequest): Promise<ExitStatus> {
     return unary((cb) => this.client.waitTask(req, cb), this.target);
   }
-  deleteTask(req: DeleteRequest): Promise<DeleteResponse> {
+  deleteTask(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
     return unary((cb) => this.client.deleteTask(req, cb), this.target);
   }
-  taskState(req: StateRequest): Promise<StateResponse> {
+  taskState(req: shim.StateRequest): Promise<shim.StateResponse> {
     return unary((cb) => this.client.taskState(req, cb), this.target);
   }
   attachTask(options: AttachOptions): AttachSession {
     return clientAttach(this.client.attachTask(), options, this.target);
   }
-  async listTasks(): Promise<StateResponse[]> {
+  async listTasks(): Promise<shim.StateResponse[]> {
     return (await unary<ListTasksResponse>((cb) => this.client.listTasks({}, cb), this.target)).tasks;
   }
   events(signal: AbortSignal): AsyncIterable<TaskEvent> {

@@ -5,18 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { alreadyExists, invalidArgument, isCeError, notFound, OutputQueue, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
-import type {
-  CreateTaskRequest,
-  CreateTaskResponse,
-  DeleteRequest,
-  DeleteResponse,
-  KillRequest,
-  StartRequest,
-  StartResponse,
-  StateRequest,
-  StateResponse,
-  WaitRequest,
-} from '@ce/protocol/gen/ce/shim/v1/shim';
+import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { TaskGrpcClient } from '@ce/shim';
 import type { Logger } from '@ce/protocol';
@@ -67,7 +56,7 @@ export class Supervisor implements SupervisorApi {
     this.shimPath = options.shimPath ?? createRequire(import.meta.url).resolve('@ce/shim/ce-shim');
   }
 
-  async createTask(req: CreateTaskRequest): Promise<CreateTaskResponse> {
+  async createTask(req: shim.CreateTaskRequest): Promise<shim.CreateTaskResponse> {
     if (!ID.test(req.id)) throw invalidArgument(`invalid task id ${JSON.stringify(req.id)}`);
     if (this.shims.has(req.id) || existsSync(this.socketPath(req.id))) {
       if (await this.answers(req.id)) throw alreadyExists(`task ${req.id} already exists`);
@@ -149,26 +138,26 @@ export class Supervisor implements SupervisorApi {
     await rm(s.log, { force: true });
   }
 
-  startTask(req: StartRequest): Promise<StartResponse> {
+  startTask(req: shim.StartRequest): Promise<shim.StartResponse> {
     return this.client(req.id).start(req);
   }
 
-  killTask(req: KillRequest): Promise<void> {
+  killTask(req: shim.KillRequest): Promise<void> {
     return this.client(req.id).kill(req);
   }
 
-  waitTask(req: WaitRequest): Promise<ExitStatus> {
+  waitTask(req: shim.WaitRequest): Promise<ExitStatus> {
     return this.client(req.id).wait(req);
   }
 
-  async deleteTask(req: DeleteRequest): Promise<DeleteResponse> {
+  async deleteTask(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
     const handle = this.handle(req.id);
     const result = await handle.client.delete(req);
     await this.endShim(req.id, handle);
     return result;
   }
 
-  taskState(req: StateRequest): Promise<StateResponse> {
+  taskState(req: shim.StateRequest): Promise<shim.StateResponse> {
     return this.client(req.id).state(req);
   }
 
@@ -176,7 +165,7 @@ export class Supervisor implements SupervisorApi {
     return this.client(options.id).attach(options);
   }
 
-  async listTasks(): Promise<StateResponse[]> {
+  async listTasks(): Promise<shim.StateResponse[]> {
     let names: string[] = [];
     try {
       names = await readdir(this.shimDir);
@@ -196,7 +185,7 @@ export class Supervisor implements SupervisorApi {
         }),
       ),
     );
-    return states.filter((s): s is StateResponse => s !== undefined);
+    return states.filter((s): s is shim.StateResponse => s !== undefined);
   }
 
   events(signal: AbortSignal): AsyncIterable<TaskEvent> {
@@ -244,7 +233,7 @@ export class Supervisor implements SupervisorApi {
    * or is dead (its socket is removed). A shim that is only slow keeps its
    * socket: the error is thrown, not taken for an exit.
    */
-  private async stateOrForget(id: string): Promise<StateResponse | undefined> {
+  private async stateOrForget(id: string): Promise<shim.StateResponse | undefined> {
     const handle = this.handle(id);
     try {
       return await handle.client.state({ id }, 10_000);
