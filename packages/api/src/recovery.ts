@@ -14,6 +14,8 @@ export interface RecoveryReport {
   lost: number;
   /** Tasks with no container record: killed and deleted. */
   orphanTasks: number;
+  /** Container layers with no record (ced killed during a create): removed. */
+  orphanRootfs: number;
   /** Shims that exist but did not answer in time: left alone, reported. */
   unresponsive: number;
   /** Containers whose reconciliation failed: left as they were, logged. */
@@ -36,6 +38,7 @@ export async function recover(containers: ContainerService, supervisor: Supervis
     exitedWhileDown: 0,
     lost: 0,
     orphanTasks: 0,
+    orphanRootfs: 0,
     unresponsive: 0,
     failed: 0,
     unreadableRecords: problems.length,
@@ -96,7 +99,12 @@ export async function recover(containers: ContainerService, supervisor: Supervis
   for (const orphan of tasks.values()) {
     report.orphanTasks++;
     logger.warn({ id: orphan.id }, 'task without a container record: killing and deleting it');
-    await containers.deleteTask(orphan.id, orphan.status !== TaskStatus.TASK_STATUS_STOPPED);
+    await containers.deleteTask(orphan.id, orphan.status !== TaskStatus.TASK_STATUS_STOPPED).catch((err: Error) => {
+      report.failed++;
+      logger.error({ id: orphan.id, err: err.message }, 'could not delete a task without a record');
+    });
   }
+  // After orphan tasks are gone, so that their layers are no longer mounted.
+  report.orphanRootfs = await containers.removeOrphanRootfs();
   return report;
 }

@@ -279,6 +279,14 @@ export class ImageStore implements ImageService {
     return this.snapshotter.prepare(key, top, { [ROOTFS_LABEL_IMAGE_ID]: image.id, [ROOTFS_LABEL_IMAGE_NAME]: image.name });
   }
 
+  /** The keys of every container rootfs (active snapshot), e.g. to find ones nobody owns. */
+  rootfsKeys(): string[] {
+    return this.snapshotter
+      .list()
+      .filter((s) => s.kind === 'active')
+      .map((s) => s.key);
+  }
+
   /** The mounts of an existing rootfs (e.g. after a daemon restart). */
   rootfsMounts(key: string): Mount[] {
     this.activeRootfs(key);

@@ -31,6 +31,8 @@ export interface ContainerImages {
   /** The mounts of a snapshot made earlier; NotFound if there is none. */
   rootfsMounts(key: string): Mount[];
   removeRootfs(key: string): Promise<void>;
+  /** Every container rootfs the store holds. */
+  rootfsKeys(): string[];
 }
 
 export interface CreateOptions {
@@ -80,6 +82,24 @@ export class ContainerService {
     const loaded = await this.store.loadAll();
     for (const r of loaded.records) this.containers.set(r.id, r);
     return loaded;
+  }
+
+  /**
+   * Removes container layers that no record owns: left by a ced killed
+   * between preparing a container's rootfs and saving its record.
+   */
+  async removeOrphanRootfs(): Promise<number> {
+    let removed = 0;
+    for (const key of this.images.rootfsKeys()) {
+      if (this.containers.has(key)) continue;
+      try {
+        await this.images.removeRootfs(key);
+        removed++;
+      } catch (err) {
+        this.logger.error({ key, err: (err as Error).message }, 'could not remove a container layer that no record owns');
+      }
+    }
+    return removed;
   }
 
   /** Persists a record changed by recovery. */
