@@ -72,6 +72,16 @@ describe('containers from a busybox image', () => {
     expect(ok).toBe('ok');
   });
 
+  it('delivers large output whole and in order, up to the exit', async () => {
+    const r = await run(['run', '--rm', 'busybox', 'sh', '-c', 'seq 1 200000; echo done >&2']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toHaveLength(200001);
+    expect(lines[0]).toBe('1');
+    expect(lines[199999]).toBe('200000');
+    expect(r.stderr).toBe('done\n');
+  });
+
   it('passes stdin with -i', async () => {
     const r = await ce(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'tr a-z A-Z'], { socket: daemon.socket, input: 'shout\n' });
     expect(r.code).toBe(0);

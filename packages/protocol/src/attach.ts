@@ -29,6 +29,28 @@ export interface AttachSession {
 
 export type AttachOptions = Required<Pick<AttachOpen, 'id' | 'stdin' | 'stdout' | 'stderr'>>;
 
+/**
+ * Back-pressure for an OutputQueue: once `highWater` bytes wait unread, the
+ * producer is told to pause (onFull); once half of that is read, to resume
+ * (onDrain). A slow reader thus slows the container instead of filling memory.
+ */
+export interface QueueFlow<T> {
+  size(item: T): number;
+  highWater: number;
+  onFull(): void;
+  onDrain(): void;
+}
+
+/** Bytes of output that may wait unread at each hop before its source is paused. */
+export const OUTPUT_HIGH_WATER = 1024 * 1024;
+
+export const outputFlow = (onFull: () => void, onDrain: () => void): QueueFlow<OutputChunk> => ({
+  size: (chunk) => chunk.data.length,
+  highWater: OUTPUT_HIGH_WATER,
+  onFull,
+  onDrain,
+});
+
 /** A push-fed async iterable: the building block of AttachSession outputs. */
 export class OutputQueue<T> implements AsyncIterable<T> {
   private items: T[] = [];
@@ -36,19 +58,45 @@ export class OutputQueue<T> implements AsyncIterable<T> {
   private failure: ((err: unknown) => void)[] = [];
   private ended = false;
   private error: unknown;
+  private queuedBytes = 0;
+  private full = false;
+
+  constructor(private readonly flow?: QueueFlow<T>) {}
 
   push(item: T): void {
     if (this.ended) return;
     const w = this.waiting.shift();
     this.failure.shift();
-    if (w) w({ value: item, done: false });
-    else this.items.push(item);
+    if (w) return w({ value: item, done: false });
+    this.items.push(item);
+    if (!this.flow) return;
+    this.queuedBytes += this.flow.size(item);
+    if (!this.full && this.queuedBytes >= this.flow.highWater) {
+      this.full = true;
+      this.flow.onFull();
+    }
+  }
+
+  private take(): T {
+    const item = this.items.shift()!;
+    if (this.flow) {
+      this.queuedBytes -= this.flow.size(item);
+      if (this.full && this.queuedBytes <= this.flow.highWater / 2) {
+        this.full = false;
+        this.flow.onDrain();
+      }
+    }
+    return item;
   }
 
   end(error?: unknown): void {
     if (this.ended) return;
     this.ended = true;
     this.error = error;
+    if (this.full) {
+      this.full = false;
+      this.flow?.onDrain();
+    }
     const waiting = this.waiting.splice(0);
     const failure = this.failure.splice(0);
     waiting.forEach((w, i) => (error ? failure[i]!(error) : w({ value: undefined, done: true })));
@@ -61,7 +109,7 @@ export class OutputQueue<T> implements AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: () => {
-        if (this.items.length) return Promise.resolve({ value: this.items.shift()!, done: false });
+        if (this.items.length) return Promise.resolve({ value: this.take(), done: false });
         if (this.ended) return this.error ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve, reject) => {
           this.waiting.push(resolve);
@@ -150,7 +198,12 @@ export function clientAttach(
   options: AttachOptions,
   target?: string,
 ): AttachSession {
-  const output = new OutputQueue<OutputChunk>();
+  const output = new OutputQueue<OutputChunk>(
+    outputFlow(
+      () => call.pause(),
+      () => call.resume(),
+    ),
+  );
   let resolveReady!: () => void;
   let rejectReady!: (err: unknown) => void;
   const ready = new Promise<void>((res, rej) => {

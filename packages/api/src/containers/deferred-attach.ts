@@ -1,44 +1,61 @@
-import { OutputQueue, type AttachSession, type OutputChunk } from '@ce/protocol';
+import type { AttachSession, OutputChunk } from '@ce/protocol';
 
 /**
  * An attach to a container that has no task yet (docker run attaches before
  * it starts). ced holds it and, at start, connects it to the task's real
- * session before the process is released, so no output is lost.
+ * session before the process is released, so no output is lost. Output is
+ * read straight from the real session, so its back-pressure reaches the shim.
  */
 export class DeferredAttach implements AttachSession {
   readonly ready = Promise.resolve();
-  readonly output = new OutputQueue<OutputChunk>();
+  readonly output: AsyncIterable<OutputChunk>;
   private real: AttachSession | undefined;
   private pendingStdin: Buffer[] = [];
   private stdinClosed = false;
   private closed = false;
+  private settle!: (real: AttachSession | undefined, error?: unknown) => void;
+  private readonly connected: Promise<AttachSession | undefined>;
 
-  constructor(private readonly onClose: () => void) {}
+  constructor(private readonly onClose: () => void) {
+    this.connected = new Promise((resolve, reject) => {
+      this.settle = (real, error) => (error ? reject(error) : resolve(real));
+    });
+    this.connected.catch(() => undefined);
+    const connected = this.connected;
+    this.output = {
+      async *[Symbol.asyncIterator]() {
+        const real = await connected;
+        if (real) yield* real.output;
+      },
+    };
+  }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
-  /** Joins the task's session; output flows from it until it ends. */
+  /**
+   * Joins the task's session. A viewer that went away meanwhile only ends its
+   * own attach: it never fails the container's start.
+   */
   async connect(real: AttachSession): Promise<void> {
     if (this.closed) return real.close();
+    try {
+      await real.ready;
+    } catch {
+      real.close();
+      this.close();
+      return;
+    }
     this.real = real;
-    await real.ready;
     for (const data of this.pendingStdin.splice(0)) real.writeStdin(data);
     if (this.stdinClosed) real.closeStdin();
-    void (async () => {
-      try {
-        for await (const chunk of real.output) this.output.push(chunk);
-        this.output.end();
-      } catch (err) {
-        this.output.end(err);
-      }
-    })();
+    this.settle(real);
   }
 
   /** The container will not run (its start failed): end the session. */
   abandon(error?: unknown): void {
-    this.output.end(error);
+    this.settle(undefined, error);
   }
 
   writeStdin(data: Buffer): void {
@@ -59,7 +76,7 @@ export class DeferredAttach implements AttachSession {
     if (this.closed) return;
     this.closed = true;
     this.real?.close();
-    this.output.end();
+    this.settle(undefined);
     this.onClose();
   }
 }

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { OutputQueue, type AttachOptions, type AttachSession, type OutputChunk, type StreamName } from '@ce/protocol';
+import { OutputQueue, outputFlow, type AttachOptions, type AttachSession, type OutputChunk, type StreamName } from '@ce/protocol';
 import type { JsonFileLog } from './json-file-log.js';
 
 interface Attached {
@@ -15,6 +15,8 @@ interface Attached {
 export class StdioHub {
   private readonly sessions = new Set<Attached>();
   private open = new Set<StreamName>();
+  /** Sessions whose reader lags: while any does, the container's output is paused, as Docker's attach does. */
+  private readonly lagging = new Set<Attached>();
   private readonly drained: Promise<void>;
 
   constructor(
@@ -51,7 +53,15 @@ export class StdioHub {
   }
 
   attach(options: AttachOptions): AttachSession {
-    const entry: Attached = { options, queue: new OutputQueue<OutputChunk>() };
+    const entry: Attached = {
+      options,
+      queue: new OutputQueue<OutputChunk>(
+        outputFlow(
+          () => this.setLagging(entry, true),
+          () => this.setLagging(entry, false),
+        ),
+      ),
+    };
     if (this.open.size === 0) entry.queue.end();
     else this.sessions.add(entry);
     const stdin = this.streams.stdin;
@@ -68,8 +78,20 @@ export class StdioHub {
       close: () => {
         this.sessions.delete(entry);
         entry.queue.end();
+        this.setLagging(entry, false);
       },
     };
+  }
+
+  private setLagging(entry: Attached, lagging: boolean): void {
+    if (lagging) this.lagging.add(entry);
+    else this.lagging.delete(entry);
+    for (const name of ['stdout', 'stderr'] as const) {
+      const stream = this.streams[name];
+      if (!stream) continue;
+      if (this.lagging.size > 0) stream.pause();
+      else stream.resume();
+    }
   }
 
   private deliver(stream: StreamName, data: Buffer): void {

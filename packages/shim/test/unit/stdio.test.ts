@@ -70,3 +70,26 @@ describe('stdio hub', () => {
     expect(readFileSync(path, 'utf8')).toContain('"log":"out\\n","stream":"stdout"');
   });
 });
+
+describe('back-pressure', () => {
+  it("pauses the container's output while an attached reader lags, and resumes once it has read", async () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const hub = new StdioHub({ stdin: null, stdout, stderr }, null);
+    const session = hub.attach({ id: 'c', stdin: false, stdout: true, stderr: true });
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    for (let i = 0; i < 20; i++) stdout.write(chunk); // 1.25 MiB, more than one reader may hold back
+    await new Promise((r) => setImmediate(r));
+    expect(stdout.isPaused()).toBe(true);
+    expect(stderr.isPaused()).toBe(true);
+    let read = 0;
+    const iterator = session.output[Symbol.asyncIterator]();
+    while (read < 20 * chunk.length) read += (await iterator.next()).value!.data.length;
+    expect(read).toBe(20 * chunk.length);
+    expect(stdout.isPaused()).toBe(false);
+    session.close();
+    stdout.end();
+    stderr.end();
+    await hub.whenDrained();
+  });
+});
