@@ -66,6 +66,8 @@ export class ContainerService {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly pendingAttaches = new Map<string, Set<DeferredAttach>>();
   private readonly exitHandled = new Map<string, Promise<void>>();
+  /** Starts in flight, so that remove, attach and a second start wait for them. */
+  private readonly starting = new Map<string, Promise<void>>();
   /** Names of containers being created: taken before the first await. */
   private readonly reservedNames = new Set<string>();
 
@@ -166,12 +168,21 @@ export class ContainerService {
     return record;
   }
 
-  async start(ref: string): Promise<void> {
+  /** Starts a container; a second start while one is in flight joins it. */
+  start(ref: string): Promise<void> {
     const record = this.resolve(ref);
-    if (record.state.status === 'running') return;
+    const inFlight = this.starting.get(record.id);
+    if (inFlight) return inFlight;
+    if (record.state.status === 'running') return Promise.resolve();
     if (record.state.status === 'removing' || record.state.status === 'dead') {
-      throw failedPrecondition(`cannot start container ${record.id}: it is ${record.state.status}`);
+      return Promise.reject(failedPrecondition(`cannot start container ${record.id}: it is ${record.state.status}`));
     }
+    const starting = this.startNow(record).finally(() => this.starting.delete(record.id));
+    this.starting.set(record.id, starting);
+    return starting;
+  }
+
+  private async startNow(record: ContainerRecord): Promise<void> {
     const id = record.id;
     const bundle = join(this.tasksDir, id);
     const t0 = performance.now();
@@ -210,7 +221,7 @@ export class ContainerService {
       this.pendingAttaches.delete(id);
       record.state = { ...record.state, status: 'created', exitCode: exitCodeForStartError(err), error: (err as Error).message };
       await this.store.save(record);
-      if (record.config.autoRemove) await this.remove(id, true);
+      if (record.config.autoRemove) await this.removeRecord(record);
       throw err;
     }
   }
@@ -220,6 +231,16 @@ export class ContainerService {
     const status = record.state.status;
     if (status === 'running') return this.supervisor.attachTask({ ...options, id: record.id });
     if (status !== 'created') throw failedPrecondition('You cannot attach to a stopped container, start it first');
+    const starting = this.starting.get(record.id);
+    if (starting) {
+      // Too late to be connected before the process runs: joins it once started.
+      const deferred = new DeferredAttach(() => undefined);
+      starting.then(
+        () => deferred.connect(this.supervisor.attachTask({ ...options, id: record.id })),
+        (err) => deferred.abandon(err),
+      );
+      return deferred;
+    }
     let set = this.pendingAttaches.get(record.id);
     if (!set) this.pendingAttaches.set(record.id, (set = new Set()));
     const deferred: DeferredAttach = new DeferredAttach(() => set!.delete(deferred));
@@ -246,6 +267,13 @@ export class ContainerService {
 
   async remove(ref: string, force: boolean): Promise<void> {
     const record = this.resolve(ref);
+    const starting = this.starting.get(record.id);
+    if (starting) {
+      if (!force) throw failedPrecondition(`You cannot remove a running container ${record.id}. Stop the container before attempting removal or force remove`);
+      await starting.catch(() => undefined);
+      if (!this.containers.has(record.id)) return; // a failed start of a --rm container removed it
+    }
+    if (record.state.status === 'removing') throw failedPrecondition(`removal of container ${record.id} is already in progress`);
     if (record.state.status === 'running') {
       if (!force) {
         throw failedPrecondition(
@@ -257,6 +285,11 @@ export class ContainerService {
       });
       await this.exitHandled.get(record.id);
     }
+    await this.removeRecord(record);
+  }
+
+  /** Removes a container that is not running: its layer, its record, then tells waiters. */
+  private async removeRecord(record: ContainerRecord): Promise<void> {
     if (!this.containers.has(record.id) || record.state.status === 'removing') return;
     record.state.status = 'removing';
     try {
@@ -321,7 +354,7 @@ export class ContainerService {
       this.logger.error({ id: record.id, err: (err as Error).message }, 'could not delete the task of an exited container');
     }
     if (record.config.autoRemove) {
-      await this.remove(record.id, false).catch((err: Error) => {
+      await this.removeRecord(record).catch((err: Error) => {
         this.logger.error({ id: record.id, err: err.message }, 'auto-remove failed');
         // The container stays (dead); whoever waits for its removal must not wait forever.
         this.notify(record.id, ['removed'], exitCode);
