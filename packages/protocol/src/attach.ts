@@ -124,6 +124,31 @@ export class OutputQueue<T> implements AsyncIterable<T> {
   }
 }
 
+/** Fans events out to subscribers, each an OutputQueue that ends when its signal aborts. */
+export class Broadcaster<T> {
+  private readonly subscribers = new Set<OutputQueue<T>>();
+
+  subscribe(signal: AbortSignal): AsyncIterable<T> {
+    const queue = new OutputQueue<T>();
+    this.subscribers.add(queue);
+    signal.addEventListener('abort', () => {
+      this.subscribers.delete(queue);
+      queue.end();
+    });
+    return queue;
+  }
+
+  publish(item: T): void {
+    for (const q of this.subscribers) q.push(item);
+  }
+
+  /** Ends every subscription. */
+  close(): void {
+    for (const q of this.subscribers) q.end();
+    this.subscribers.clear();
+  }
+}
+
 const toWire = (name: StreamName) => (name === 'stdout' ? StdStream.STD_STREAM_STDOUT : StdStream.STD_STREAM_STDERR);
 
 /**

@@ -7,6 +7,7 @@ export {
   serveAttach,
   clientAttach,
   OutputQueue,
+  Broadcaster,
   outputFlow,
   OUTPUT_HIGH_WATER,
   type QueueFlow,

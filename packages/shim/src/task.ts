@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { failedPrecondition, invalidArgument, alreadyExists, notFound, OutputQueue, type AttachOptions, type AttachSession } from '@ce/protocol';
+import { failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
@@ -49,7 +49,7 @@ interface TaskRecord {
 export class ShimTask implements TaskApi {
   private task: TaskRecord | undefined;
   private deleted = false;
-  private readonly subscribers = new Set<OutputQueue<TaskEvent>>();
+  private readonly broadcaster = new Broadcaster<TaskEvent>();
 
   constructor(
     private readonly runtime: RuntimeLike,
@@ -145,13 +145,7 @@ export class ShimTask implements TaskApi {
   }
 
   events(signal: AbortSignal): AsyncIterable<TaskEvent> {
-    const queue = new OutputQueue<TaskEvent>();
-    this.subscribers.add(queue);
-    signal.addEventListener('abort', () => {
-      this.subscribers.delete(queue);
-      queue.end();
-    });
-    return queue;
+    return this.broadcaster.subscribe(signal);
   }
 
   attach(options: AttachOptions): AttachSession {
@@ -160,7 +154,7 @@ export class ShimTask implements TaskApi {
 
   async shutdown(id: string): Promise<void> {
     if (this.task) throw failedPrecondition(`task ${id} still exists: delete it before shutting the shim down`);
-    for (const q of this.subscribers) q.end();
+    this.broadcaster.close();
     this.onShutdown();
   }
 
@@ -180,6 +174,6 @@ export class ShimTask implements TaskApi {
 
   private emit(event: Omit<TaskEvent, 'id' | 'timestamp'>, id = this.task?.id ?? ''): void {
     const full: TaskEvent = { id, timestamp: new Date(), ...event };
-    for (const q of this.subscribers) q.push(full);
+    this.broadcaster.publish(full);
   }
 }

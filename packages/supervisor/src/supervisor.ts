@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { alreadyExists, invalidArgument, isCeError, notFound, OutputQueue, type AttachOptions, type AttachSession } from '@ce/protocol';
+import { alreadyExists, invalidArgument, isCeError, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
@@ -45,7 +45,7 @@ const ID = /^[\w+.-]+$/;
 
 export class Supervisor implements SupervisorApi {
   private readonly shims = new Map<string, ShimHandle>();
-  private readonly subscribers = new Set<OutputQueue<TaskEvent>>();
+  private readonly broadcaster = new Broadcaster<TaskEvent>();
   private readonly shimDir: string;
   private readonly shimPath: string;
   private spare: { socket: string; ready: Promise<SpareShim> } | undefined;
@@ -189,13 +189,7 @@ export class Supervisor implements SupervisorApi {
   }
 
   events(signal: AbortSignal): AsyncIterable<TaskEvent> {
-    const queue = new OutputQueue<TaskEvent>();
-    this.subscribers.add(queue);
-    signal.addEventListener('abort', () => {
-      this.subscribers.delete(queue);
-      queue.end();
-    });
-    return queue;
+    return this.broadcaster.subscribe(signal);
   }
 
   /** Stops relaying events, ends the spare shim and closes connections; shims with tasks keep running. */
@@ -206,7 +200,7 @@ export class Supervisor implements SupervisorApi {
       handle.client.close();
     }
     this.shims.clear();
-    for (const q of this.subscribers) q.end();
+    this.broadcaster.close();
     const spare = this.spare;
     this.spare = undefined;
     if (spare) await this.stopSpare(spare);
@@ -283,7 +277,7 @@ export class Supervisor implements SupervisorApi {
   private async relayEvents(handle: ShimHandle): Promise<void> {
     try {
       for await (const event of handle.client.events(handle.events.signal)) {
-        for (const q of this.subscribers) q.push(event);
+        this.broadcaster.publish(event);
       }
     } catch {
       // the shim went away; its exit is seen through wait/state

@@ -19,7 +19,7 @@ import { DeferredAttach } from './deferred-attach.js';
 import { generateName, validateName } from './names.js';
 import { buildSpec } from './oci-spec.js';
 import { resolveArgs, type ImageRunConfig } from './process-args.js';
-import type { ContainerRecord } from './record.js';
+import type { ContainerConfig, ContainerRecord } from './record.js';
 import { parseSignal } from './signals.js';
 import { unmountStale } from './stale-mounts.js';
 
@@ -35,19 +35,12 @@ export interface ContainerImages {
   rootfsKeys(): string[];
 }
 
-export interface CreateOptions {
+/** What `ce run`/`docker create` asks for: the container's config plus what it runs. */
+export interface CreateOptions extends ContainerConfig {
   name: string;
   image: string;
   cmd?: string[];
   entrypoint?: string[];
-  env: string[];
-  workingDir: string;
-  user: string;
-  hostname: string;
-  autoRemove: boolean;
-  tty: boolean;
-  openStdin: boolean;
-  labels: Record<string, string>;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';

@@ -61,6 +61,23 @@ static int open_parent(struct init_ctx *ctx, const char *path, char *base, size_
   return open_in_root(ctx, parent, O_PATH | O_DIRECTORY);
 }
 
+/*
+ * The path a symlink at <pfd>/<base> (which is `path` inside the rootfs)
+ * points to, as a rootfs path: an absolute target is taken from the rootfs's
+ * root, a relative one from the link's folder. Used to follow dangling links.
+ */
+static int link_target_in_root(int pfd, const char *base, const char *path, char *next, size_t size) {
+  char target[PATH_MAX];
+  ssize_t n = readlinkat(pfd, base, target, sizeof target - 1);
+  if (n < 0) return -1;
+  target[n] = '\0';
+  const char *slash = strrchr(path, '/');
+  int plen = slash ? (int)(slash - path) : 0;
+  int len = target[0] == '/' ? snprintf(next, size, "%s", target) : snprintf(next, size, "%.*s/%s", plen, path, target);
+  if (len >= (int)size) return errno = ENAMETOOLONG, -1;
+  return 0;
+}
+
 static int mkdir_all_depth(struct init_ctx *ctx, const char *path, mode_t mode, int depth);
 
 /*
@@ -81,24 +98,9 @@ static int mkdir_one(struct init_ctx *ctx, const char *path, mode_t mode, int de
       if (fd >= 0) {
         close(fd);
       } else if (errno == ENOENT) {
-        char target[PATH_MAX], next[PATH_MAX];
-        ssize_t n = readlinkat(pfd, base, target, sizeof target - 1);
-        if (n < 0) {
-          r = -1;
-        } else {
-          target[n] = '\0';
-          if (target[0] == '/') {
-            snprintf(next, sizeof next, "%s", target);
-          } else {
-            const char *slash = strrchr(path, '/');
-            int plen = slash ? (int)(slash - path) : 0;
-            if (snprintf(next, sizeof next, "%.*s/%s", plen, path, target) >= (int)sizeof next) {
-              errno = ENAMETOOLONG;
-              r = -1;
-            }
-          }
-          if (r == 0) r = mkdir_all_depth(ctx, next, mode, depth + 1);
-        }
+        char next[PATH_MAX];
+        r = link_target_in_root(pfd, base, path, next, sizeof next);
+        if (r == 0) r = mkdir_all_depth(ctx, next, mode, depth + 1);
       } else {
         r = -1;
       }
@@ -209,20 +211,9 @@ static int mkfile_depth(struct init_ctx *ctx, const char *path, mode_t mode, int
     if (t >= 0) {
       close(t);
     } else if (errno == ENOENT) {
-      char target[PATH_MAX], next[PATH_MAX];
-      ssize_t n = readlinkat(pfd, base, target, sizeof target - 1);
-      if (n < 0) {
-        r = -1;
-      } else {
-        target[n] = '\0';
-        const char *slash = strrchr(path, '/');
-        int plen = slash ? (int)(slash - path) : 0;
-        if (target[0] == '/')
-          snprintf(next, sizeof next, "%s", target);
-        else if (snprintf(next, sizeof next, "%.*s/%s", plen, path, target) >= (int)sizeof next)
-          errno = ENAMETOOLONG, r = -1;
-        if (r == 0) r = mkfile_depth(ctx, next, mode, depth + 1);
-      }
+      char next[PATH_MAX];
+      r = link_target_in_root(pfd, base, path, next, sizeof next);
+      if (r == 0) r = mkfile_depth(ctx, next, mode, depth + 1);
     } else {
       r = -1;
     }

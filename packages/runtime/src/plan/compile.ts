@@ -3,7 +3,7 @@ import type { CgroupMountPlan } from '../cgroups/types.js';
 import { RuntimeError } from '../errors.js';
 import type { LinuxDevice, LinuxNamespace, Mount, Process, Spec } from '../spec/types.js';
 import { CAPABILITIES, MS, NAMESPACE_FLAGS, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from './constants.js';
-import { parseMountOptions, rootPropagation } from './mount-options.js';
+import { parseMountOptions, rootPropagation } from '@ce/native';
 import type { PlanOp } from './ops.js';
 
 export type HostPathKind = 'dir' | 'file' | 'missing';

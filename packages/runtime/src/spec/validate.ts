@@ -1,6 +1,6 @@
 import { RuntimeError } from '../errors.js';
 import { CAPABILITIES, RLIMITS } from '../plan/constants.js';
-import { PROPAGATION_NAMES } from '../plan/mount-options.js';
+import { PROPAGATION_NAMES } from '@ce/native';
 import type { Process, Spec } from './types.js';
 
 type Json = unknown;
