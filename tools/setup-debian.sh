@@ -7,7 +7,9 @@ tier=${1:-build}
 
 packages=(g++ make python3 libc6-dev)
 if [ "$tier" = test ]; then
-  packages+=(busybox-static iproute2 util-linux)
+  # peers the interop tests drive: Docker 20.10 and runc, the distribution
+  # registry, skopeo and umoci, and openssl for the registry's test CA
+  packages+=(busybox-static iproute2 util-linux docker.io runc docker-registry skopeo umoci openssl)
 fi
 
 missing=()
@@ -22,5 +24,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# No service may start from the install (a system dockerd or registry would
+# add bridges, iptables rules and listeners): a policy-rc.d forbids it for the
+# time of the install, unless one is there already.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
