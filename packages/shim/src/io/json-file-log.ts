@@ -2,10 +2,13 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { StreamName } from '@ce/protocol';
 
+/** Docker's log copier reads 16 KiB at a time: a longer line becomes several entries, all but the last without a newline. */
+export const MAX_ENTRY_BYTES = 16 * 1024;
+
 /**
  * Docker's json-file log format: one JSON object per line,
  * {"log":"<line with its newline>","stream":"stdout","time":"<RFC3339Nano>"}.
- * Partial lines are held until their newline or the stream's end.
+ * Partial lines are held until their newline, the stream's end, or 16 KiB.
  */
 export class JsonFileLog {
   private readonly out: WriteStream;
@@ -19,16 +22,31 @@ export class JsonFileLog {
   }
 
   write(stream: StreamName, data: Buffer): void {
-    const text = this.partial[stream] + this.decoders[stream].write(data);
-    const lines = text.split('\n');
-    this.partial[stream] = lines.pop()!;
+    let text = this.partial[stream] + this.decoders[stream].write(data);
     const time = new Date().toISOString();
-    for (const line of lines) this.out.write(JSON.stringify({ log: `${line}\n`, stream, time }) + '\n');
+    for (;;) {
+      const nl = text.indexOf('\n');
+      if (nl >= 0 && Buffer.byteLength(text.slice(0, nl + 1)) <= MAX_ENTRY_BYTES) {
+        this.entry(text.slice(0, nl + 1), stream, time);
+        text = text.slice(nl + 1);
+      } else if (nl >= 0 || Buffer.byteLength(text) >= MAX_ENTRY_BYTES) {
+        const head = utf8Prefix(text, MAX_ENTRY_BYTES);
+        this.entry(head, stream, time);
+        text = text.slice(head.length);
+      } else {
+        break;
+      }
+    }
+    this.partial[stream] = text;
+  }
+
+  private entry(log: string, stream: StreamName, time: string): void {
+    this.out.write(JSON.stringify({ log, stream, time }) + '\n');
   }
 
   flush(stream: StreamName): void {
     if (!this.partial[stream]) return;
-    this.out.write(JSON.stringify({ log: this.partial[stream], stream, time: new Date().toISOString() }) + '\n');
+    this.entry(this.partial[stream], stream, new Date().toISOString());
     this.partial[stream] = '';
   }
 
@@ -37,4 +55,13 @@ export class JsonFileLog {
     this.flush('stderr');
     return new Promise((resolve) => this.out.end(resolve));
   }
+}
+
+/** The longest prefix of text whose UTF-8 encoding fits in maxBytes, never cutting a character. */
+function utf8Prefix(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text.slice(0, maxBytes));
+  if (bytes.length <= maxBytes) return text.slice(0, maxBytes);
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonFileLog } from '../../src/io/json-file-log.js';
+import { JsonFileLog, MAX_ENTRY_BYTES } from '../../src/io/json-file-log.js';
 import { StdioHub } from '../../src/io/stdio-hub.js';
 
 const dirs: string[] = [];
@@ -34,6 +34,23 @@ describe('json-file log', () => {
       ['stdout', 'wor'],
     ]);
     expect(Number.isNaN(Date.parse(entries[0]!.time))).toBe(false);
+  });
+});
+
+describe('json-file log long lines', () => {
+  it('splits a line longer than 16 KiB into entries of at most 16 KiB, as Docker does, without cutting a character', async () => {
+    const path = tempLog();
+    const log = new JsonFileLog(path);
+    const exact = 'a'.repeat(MAX_ENTRY_BYTES);
+    const wide = '€'.repeat(6000); // 18000 bytes
+    log.write('stdout', Buffer.from(`${exact}\nshort\n${wide}\n`));
+    log.write('stdout', Buffer.from('x'.repeat(MAX_ENTRY_BYTES + 5)));
+    await log.close();
+    const entries = readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { log: string }).log);
+    expect(entries.map((e) => Buffer.byteLength(e))).toEqual([MAX_ENTRY_BYTES, 1, 6, 16383, 18000 - 16383 + 1, MAX_ENTRY_BYTES, 5]);
+    expect(entries.slice(0, 3).join('')).toBe(`${exact}\nshort\n`);
+    expect(entries[3]! + entries[4]!).toBe(`${wide}\n`);
+    expect(entries[3]!.endsWith('\n')).toBe(false);
   });
 });
 
