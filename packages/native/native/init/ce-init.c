@@ -322,6 +322,10 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
         ctx->args = arg_list(rec);
         if (!ctx->args) die(ctx, "args");
         break;
+      case OP_SECCOMP:
+        if (rec->argc < 2) die_msg(ctx, "plan: op %u needs 2 arguments", rec->op);
+        op_seccomp(ctx, (unsigned long)arg_u64(ctx, rec, 0), &rec->argv[1]);
+        break;
       case OP_READY:
         op_ready(ctx);
       default:

@@ -54,4 +54,7 @@ void op_setuser(struct init_ctx *ctx, uid_t uid, gid_t gid, size_t ngroups, cons
 void op_capset(struct init_ctx *ctx, uint64_t eff, uint64_t perm, uint64_t inh, uint64_t amb);
 _Noreturn void op_ready(struct init_ctx *ctx);
 
+/* seccomp.c */
+void op_seccomp(struct init_ctx *ctx, unsigned long flags, const struct plan_arg *program);
+
 #endif

@@ -54,6 +54,7 @@
 #define OP_NO_NEW_PRIVS 35    /* (none) */
 #define OP_ENV 36             /* entry...: the process environment */
 #define OP_ARGS 37            /* arg...: the process arguments; args[0] is resolved against PATH from OP_ENV */
+#define OP_SECCOMP 41         /* flags program: seccomp(SECCOMP_SET_MODE_FILTER, flags, program); program = struct sock_filter[] (binary) */
 #define OP_READY 38           /* (none): resolve the executable, report ready, wait on the exec fifo (if any), execve */
 
 /* messages written by ce-init on the sync fd (same record encoding, no magic) */

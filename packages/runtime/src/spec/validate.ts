@@ -1,6 +1,7 @@
 import { RuntimeError } from '../errors.js';
 import { CAPABILITIES, RLIMITS } from '../plan/constants.js';
 import { PROPAGATION_NAMES } from '@ce/native';
+import { seccompProblems } from '../seccomp/validate.js';
 import type { Process, Spec } from './types.js';
 
 type Json = unknown;
@@ -169,6 +170,7 @@ function checkLinux(c: Checker, l: Record<string, Json>, spec: Record<string, Js
   if (l.uidMappings !== undefined) c.fail('linux.uidMappings', 'user namespaces are not supported yet');
   if (l.gidMappings !== undefined) c.fail('linux.gidMappings', 'user namespaces are not supported yet');
   if (l.timeOffsets !== undefined) c.fail('linux.timeOffsets', 'is not supported yet');
+  if (l.seccomp !== undefined && l.seccomp !== null) c.errors.push(...seccompProblems(l.seccomp));
   c.stringMap('linux.sysctl', l.sysctl);
   const cgroupsPath = c.string('linux.cgroupsPath', l.cgroupsPath);
   if (cgroupsPath !== undefined) {
