@@ -110,7 +110,7 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
     const [goR, gw] = pipe();
     goW = gw;
     childOnly.push(goR);
-    parent = spawnFds(initPath(), ['ce-init', '3', '4', '5'], [...childFds, planR, syncW, goR]);
+    parent = spawnFds(initPath(), ['ce-init', '3', '4', '5'], [...childFds, planR, syncW, goR], { sealedCopy: true });
   } catch (err) {
     closeQuietly([...ours, planW, syncR, goW]);
     throw new RuntimeError('Internal', `spawn ce-init: ${(err as Error).message}`, { cause: err });
