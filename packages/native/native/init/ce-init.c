@@ -139,6 +139,11 @@ int main(int argc, char **argv) {
     dprintf(2, "ce-init: sync fds %d %d: %s\n", ctx.sync_fd, ctx.go_fd, strerror(errno));
     return 1;
   }
+  /* posix_spawn passes every fd of the runtime's process that lacks
+   * FD_CLOEXEC; none of them may be reachable from the container, even
+   * through /proc/<pid>/fd while it is being set up (CVE-2024-21626). */
+  const int keep[] = {plan_fd, ctx.sync_fd, ctx.go_fd};
+  close_fds_except(3, keep, sizeof keep / sizeof keep[0]);
   /* The container's process starts with default signal handling, whatever
    * the runtime's process ignores (Node ignores SIGPIPE) or blocks. */
   sigset_t none;
