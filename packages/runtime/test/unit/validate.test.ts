@@ -76,6 +76,22 @@ describe('validateSpec', () => {
     expect(msg).toContain('linux.cgroupsPath: systemd cgroup paths');
   });
 
+  it('checks linux.seccomp, naming the JSON path', () => {
+    const spec = defaultSpec();
+    spec.linux!.seccomp = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [
+        { names: ['read'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['write'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['open'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['close'], action: 'X' as never },
+      ],
+    };
+    expect(errorOf(spec).message).toBe('invalid config.json: linux.seccomp.syscalls[3].action: unknown action "X"');
+    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] };
+    expect(() => validateSpec(spec)).not.toThrow();
+  });
+
   it('rejects a non-object config', () => {
     expect(errorOf(null).message).toContain('(root): is required');
     expect(errorOf([]).message).toContain('(root): must be an object');
