@@ -162,7 +162,7 @@ int main(int argc, char **argv) {
 
   /* P: namespaces first. */
   size_t i = 0;
-  for (; i < plan.count && plan.recs[i].op < OP_EXEC_FIFO; i++) {
+  for (; i < plan.count && (plan.recs[i].op < OP_EXEC_FIFO || plan.recs[i].op == OP_TIMENS_OFFSETS); i++) {
     const struct plan_rec *rec = &plan.recs[i];
     switch (rec->op) {
       case OP_SETNS:
@@ -173,6 +173,9 @@ int main(int argc, char **argv) {
         if (flags && unshare(flags) != 0) die(&ctx, "unshare namespaces (flags 0x%x)", flags);
         break;
       }
+      case OP_TIMENS_OFFSETS:
+        op_timens_offsets(&ctx, arg_str(&ctx, rec, 0));
+        break;
       default:
         die_msg(&ctx, "plan: unknown op %u", rec->op);
     }

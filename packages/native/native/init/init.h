@@ -45,6 +45,7 @@ void op_readonly(struct init_ctx *ctx, const char *path);
 
 /* process.c */
 void op_sysctl(struct init_ctx *ctx, const char *key, const char *value);
+void op_timens_offsets(struct init_ctx *ctx, const char *offsets);
 void op_loopback_up(struct init_ctx *ctx);
 void op_oom_score_adj(struct init_ctx *ctx, const char *value);
 void op_rlimit(struct init_ctx *ctx, int resource, uint64_t soft, uint64_t hard);

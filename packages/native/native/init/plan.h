@@ -22,6 +22,7 @@
 /* ops performed by the parent (P), before it forks the container init */
 #define OP_SETNS 1      /* type(name) path: join a namespace (setns) */
 #define OP_UNSHARE 2    /* flags: CLONE_NEW* flags to unshare before fork */
+#define OP_TIMENS_OFFSETS 50 /* text: written to /proc/self/timens_offsets after OP_UNSHARE, before fork ("<clock> <secs> <nanosecs>" lines) */
 
 /* ops performed by the container init (C), in order */
 #define OP_SYNC_WAIT 39       /* (none): wait for one byte from the runtime on the sync fd (cgroups applied) */

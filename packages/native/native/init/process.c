@@ -44,6 +44,12 @@ void op_sysctl(struct init_ctx *ctx, const char *key, const char *value) {
   if (write_file(path, value) != 0) die(ctx, "write sysctl %s", key);
 }
 
+void op_timens_offsets(struct init_ctx *ctx, const char *offsets) {
+  /* Only possible before any process entered the new time namespace: the
+   * children of this process, after unshare(CLONE_NEWTIME), will. */
+  if (write_file("/proc/self/timens_offsets", offsets) != 0) die(ctx, "write time namespace offsets");
+}
+
 void op_loopback_up(struct init_ctx *ctx) {
   int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0) die(ctx, "bring up lo: socket");

@@ -187,7 +187,14 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   const fresh = new Set(namespaces.filter((n) => !n.path).map((n) => n.type));
   let flags = 0;
   for (const t of fresh) if (t !== 'cgroup') flags |= NAMESPACE_FLAGS[t]!;
+  if ((fresh.has('time') || linux.timeOffsets) && !ctx.hostPathExists('/proc/self/ns/time')) {
+    throw new RuntimeError('InvalidArgument', `${linux.timeOffsets ? 'linux.timeOffsets' : 'linux.namespaces'}: this kernel has no time namespaces (no /proc/self/ns/time)`);
+  }
   plan.push({ op: 'UNSHARE', args: [flags] });
+  const offsets = Object.entries(linux.timeOffsets ?? {});
+  if (offsets.length) {
+    plan.push({ op: 'TIMENS_OFFSETS', args: [offsets.map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`).join('')] });
+  }
 
   // C
   plan.push({ op: 'SYNC_WAIT', args: [] });

@@ -5,6 +5,7 @@ export const Op = {
   // performed by ce-init's parent process (P), before it forks the container init
   SETNS: 1,
   UNSHARE: 2,
+  TIMENS_OFFSETS: 50,
   // performed by the container init (C), in order
   EXEC_FIFO: 10,
   ROOT_PROPAGATION: 11,

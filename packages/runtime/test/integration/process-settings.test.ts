@@ -1,5 +1,5 @@
 // Root-only: the process settings of config.json, read back from inside real containers.
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/runtime.js';
 import { Fixture, isRoot, run } from './helpers.js';
@@ -95,6 +95,20 @@ describe.skipIf(!isRoot)('process settings (root)', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toMatch(/^time:\[\d+\]$/);
     expect(r.stdout.trim()).not.toBe(readlinkSync('/proc/self/ns/time'));
+  });
+
+  it('applies linux.timeOffsets to the container\'s time namespace', async () => {
+    f.writeSpec(['cat', '/proc/uptime'], (s) => {
+      s.linux!.namespaces!.push({ type: 'time' });
+      s.linux!.timeOffsets = { boottime: { secs: 10 * 86400 } };
+    });
+    const r = await run(f, 'c1');
+    expect(r.stderr).toBe('');
+    const inside = Number(r.stdout.split(' ')[0]);
+    const host = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    // the container's boot clock runs ten days ahead of the host's
+    expect(inside - host).toBeGreaterThan(10 * 86400 - 60);
+    expect(inside - host).toBeLessThan(10 * 86400 + 1);
   });
 
   it('denies a device node that the device cgroup does not allow, and allows the defaults', async () => {

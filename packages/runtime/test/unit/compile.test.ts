@@ -320,3 +320,34 @@ describe('seccomp in the plan', () => {
     expect(rec.args[1]).toEqual(filter.program);
   });
 });
+
+describe('time namespace offsets', () => {
+  it('writes the offsets in ce-init\'s parent right after it unshared the time namespace', () => {
+    const plan = compilePlan(
+      spec((s) => {
+        s.linux!.namespaces!.push({ type: 'time' });
+        s.linux!.timeOffsets = { monotonic: { secs: -30, nanosecs: 5 }, boottime: { secs: 7200 } };
+      }),
+      ctx(),
+    );
+    expect(names(plan).slice(0, 3)).toEqual(['UNSHARE', 'TIMENS_OFFSETS', 'SYNC_WAIT']);
+    expect(Number(plan[0]!.args[0]) & CLONE.NEWTIME).toBe(CLONE.NEWTIME);
+    expect(plan[1]!.args).toEqual(['monotonic -30 5\nboottime 7200 0\n']);
+  });
+
+  it('says so when the kernel has no time namespaces', () => {
+    const noTime = ctx({ hostPathExists: (p) => p !== '/proc/self/ns/time' });
+    expect(() => compilePlan(spec((s) => s.linux!.namespaces!.push({ type: 'time' })), noTime)).toThrow(
+      'linux.namespaces: this kernel has no time namespaces (no /proc/self/ns/time)',
+    );
+    expect(() =>
+      compilePlan(
+        spec((s) => {
+          s.linux!.namespaces!.push({ type: 'time' });
+          s.linux!.timeOffsets = { boottime: { secs: 1 } };
+        }),
+        noTime,
+      ),
+    ).toThrow('linux.timeOffsets: this kernel has no time namespaces');
+  });
+});
