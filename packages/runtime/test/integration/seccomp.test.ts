@@ -40,6 +40,15 @@ describe.skipIf(!isRoot)('seccomp (root)', () => {
     expect(r.exitStatus).toBe(1);
   });
 
+  it('installs one filter with the flags asked for', async () => {
+    f.writeSpec(['sh', '-c', 'mkdir /tmp/d; grep -E "^Seccomp(_filters)?:" /proc/self/status; exit 0'], (s) => {
+      s.linux!.seccomp = { ...denyMkdir(), flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'] };
+    });
+    const r = await run(f, 'c1');
+    expect(r.stdout).toBe('Seccomp:\t2\nSeccomp_filters:\t1\n');
+    expect(r.stderr).toContain('Operation not permitted');
+  });
+
   it('blocks socket(AF_INET) by its argument while AF_UNIX still works', async () => {
     // nc to an IPv4 address needs socket(AF_INET); syslogd's /dev/log needs socket(AF_UNIX)
     f.writeSpec(['sh', '-c', 'nc 127.0.0.1 1 </dev/null; echo "inet=$?"; syslogd -n -O /tmp/log & for i in 1 2 3 4 5 6 7 8 9 10; do test -S /dev/log && break; sleep 0.1; done; test -S /dev/log && echo unix-ok; kill $!'], (s) => {

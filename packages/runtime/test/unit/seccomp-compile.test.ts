@@ -25,6 +25,23 @@ function verdict(program: Buffer, name: string, args: Array<number | bigint> = [
   return runFilter(program, { nr, arch: arch.auditArch, args });
 }
 
+describe('syscall tables', () => {
+  it('hold the kernel\'s numbers for each architecture (x32 with __X32_SYSCALL_BIT; arm\'s private calls)', () => {
+    const pick = (a: typeof X86_64) => [a.syscalls.read, a.syscalls.execve, a.syscalls.socket, a.syscalls.clone3];
+    expect(pick(X86_64)).toEqual([0, 59, 41, 435]);
+    expect(pick(X86)).toEqual([3, 11, 359, 435]);
+    expect(pick(X32)).toEqual([0x40000000, 0x40000000 + 520, 0x40000000 + 41, 0x40000000 + 435]);
+    expect(pick(AARCH64)).toEqual([63, 221, 198, 435]);
+    expect(pick(ARM)).toEqual([3, 11, 281, 435]);
+    expect(ARM.syscalls.set_tls).toBe(0x0f0005);
+    expect(AARCH64.syscalls.mkdir).toBeUndefined(); // only mkdirat there
+    expect(X86_64.auditArch >>> 0).toBe(0xc000003e);
+    expect(X86.auditArch >>> 0).toBe(0x40000003);
+    expect(AARCH64.auditArch >>> 0).toBe(0xc00000b7);
+    expect(ARM.auditArch >>> 0).toBe(0x40000028);
+  });
+});
+
 describe('compileSeccomp: actions', () => {
   it('denies a listed syscall with EPERM and allows the rest under an allowing default', () => {
     const { program } = compile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] });
