@@ -17,6 +17,7 @@ export const SECCOMP_RET = {
   ALLOW: 0x7fff0000,
 } as const;
 const EPERM = 1;
+const ENOSYS = 38;
 /** What a syscall of an architecture the filter does not list gets (libseccomp's default bad-arch action). */
 const BAD_ARCH_ACTION = SECCOMP_RET.KILL_THREAD;
 
@@ -163,6 +164,41 @@ function emitSyscall(asm: Assembler, rules: readonly Rule[], bits: 32 | 64, defa
 }
 
 /**
+ * runc's -ENOSYS stub: a syscall newer than every syscall the profile names
+ * fails with ENOSYS instead of the default action, so that a C library
+ * falls back to an older call (clone3 → clone) on a kernel newer than the
+ * profile. Not for profiles whose default lets calls through or already
+ * returns ENOSYS.
+ */
+function wantsEnosysStub(seccomp: LinuxSeccomp): boolean {
+  if (['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE'].includes(seccomp.defaultAction)) return false;
+  return !(seccomp.defaultAction === 'SCMP_ACT_ERRNO' && seccomp.defaultErrnoRet === ENOSYS);
+}
+
+/** With A = nr: jumps to `enosys` when nr is above the profile's last syscall of its architecture (x32 by its bit). */
+function emitEnosysStub(asm: Assembler, members: readonly SeccompArch[], names: readonly string[], enosys: string): void {
+  const last = (a: SeccompArch) => Math.max(-1, ...names.map((n) => a.syscalls[n] ?? -1));
+  const x32 = members.find((m) => m.name === 'SCMP_ARCH_X32');
+  const others = members.filter((m) => m !== x32);
+  const check = (a: SeccompArch | undefined, after: string | null) => {
+    const max = a ? last(a) : -1;
+    if (max >= 0) asm.jump(BPF.JMP_JGT_K, max, enosys, after);
+    else if (after) asm.ja(after);
+  };
+  if (x32 && others.length) {
+    const x32Check = asm.newLabel('enosys-x32');
+    const done = asm.newLabel('enosys-done');
+    asm.jump(BPF.JMP_JGE_K, X32_SYSCALL_BIT, x32Check, null);
+    check(others[0], done);
+    asm.label(x32Check);
+    check(x32, null);
+    asm.label(done);
+  } else {
+    check(others[0] ?? x32, null);
+  }
+}
+
+/**
  * Compiles a validated profile (see seccompProblems). Throws RuntimeError
  * InvalidArgument naming the JSON path for a bad profile, and for a program
  * longer than the kernel accepts.
@@ -205,6 +241,8 @@ export function compileSeccomp(seccomp: LinuxSeccomp, opts: SeccompCompileOption
 
   const asm = new Assembler();
   const badArch = asm.newLabel('bad-arch');
+  const enosys = asm.newLabel('enosys');
+  const stub = wantsEnosysStub(seccomp);
   const blocks = [...groups.entries()].map(([auditArch, members]) => ({ auditArch, members, label: asm.newLabel('arch') }));
   asm.loadAbs(DATA_ARCH);
   for (const b of blocks) asm.jump(BPF.JMP_JEQ_K, b.auditArch, b.label, null);
@@ -216,6 +254,7 @@ export function compileSeccomp(seccomp: LinuxSeccomp, opts: SeccompCompileOption
     const names = new Set(b.members.map((m) => m.name));
     if (names.has('SCMP_ARCH_X86_64') && !names.has('SCMP_ARCH_X32')) asm.jump(BPF.JMP_JGE_K, X32_SYSCALL_BIT, badArch, null);
     if (names.has('SCMP_ARCH_X32') && !names.has('SCMP_ARCH_X86_64')) asm.jump(BPF.JMP_JGE_K, X32_SYSCALL_BIT, null, badArch);
+    if (stub) emitEnosysStub(asm, b.members, [...byName.keys()], enosys);
     const bits = b.members[0]!.bits;
     const byNr = new Map<number, Rule[]>();
     for (const [name, rules] of byName) {
@@ -234,6 +273,10 @@ export function compileSeccomp(seccomp: LinuxSeccomp, opts: SeccompCompileOption
   }
   asm.label(badArch);
   asm.ret(BAD_ARCH_ACTION);
+  if (stub) {
+    asm.label(enosys);
+    asm.ret(actionValue('SCMP_ACT_ERRNO', ENOSYS));
+  }
 
   let insns;
   try {

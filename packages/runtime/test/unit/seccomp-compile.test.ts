@@ -221,6 +221,33 @@ describe('compileSeccomp: argument conditions', () => {
   });
 });
 
+describe('compileSeccomp: runc\'s -ENOSYS stub', () => {
+  const raw = (program: Buffer, nr: number, arch = X86_64) => runFilter(program, { nr, arch: arch.auditArch });
+
+  it('answers ENOSYS for syscalls newer than every syscall the profile names, per architecture', () => {
+    const { program } = compile(dockerDefaultSeccomp());
+    const last = X86_64.syscalls.futex_waitv!; // the newest syscall the profile names
+    expect(raw(program, last)).toBe(SECCOMP_RET.ALLOW);
+    expect(raw(program, last + 1)).toBe(ERRNO(38));
+    expect(raw(program, 500)).toBe(ERRNO(38));
+    expect(raw(program, X86_64.syscalls.mount!)).toBe(ERRNO(EPERM)); // older and not allowed: the default
+    expect(raw(program, X86.syscalls.futex_waitv! + 1, X86)).toBe(ERRNO(38));
+    // x32 is measured against its own numbers (its compat calls sit at 512+)
+    expect(raw(program, 0x40000000 + 600, X32)).toBe(ERRNO(38));
+    expect(raw(program, X32.syscalls.execve!, X32)).toBe(SECCOMP_RET.ALLOW);
+  });
+
+  it('applies to a killing default, not to a permissive one or one that already says ENOSYS', () => {
+    const syscalls = [{ names: ['read'], action: 'SCMP_ACT_ALLOW' as const }];
+    expect(raw(compile({ defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls }).program, 500)).toBe(ERRNO(38));
+    expect(raw(compile({ defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls: [{ names: ['openat'], action: 'SCMP_ACT_ALLOW' }] }).program, 100) >>> 0).toBe(SECCOMP_RET.KILL_PROCESS);
+    expect(raw(compile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ERRNO' }] }).program, 500)).toBe(SECCOMP_RET.ALLOW);
+    expect(raw(compile({ defaultAction: 'SCMP_ACT_LOG', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ERRNO' }] }).program, 500)).toBe(SECCOMP_RET.LOG);
+    expect(raw(compile({ defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 38, syscalls }).program, 500)).toBe(ERRNO(38));
+    expect(raw(compile({ defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 13, syscalls }).program, 500)).toBe(ERRNO(38));
+  });
+});
+
 describe('compileSeccomp: program structure', () => {
   it('reaches targets more than 255 instructions away through long jumps', () => {
     // 80 rules of 6 instructions each for one syscall: its skip jump spans ~480 instructions
