@@ -167,11 +167,13 @@ export class Runtime {
   }
 
   private warnUnsupported(id: string, spec: Spec): void {
+    // A label that is not enforced must not pass in silence.
+    const labels: string[] = [];
+    if (spec.process?.apparmorProfile) labels.push('process.apparmorProfile');
+    if (spec.process?.selinuxLabel) labels.push('process.selinuxLabel');
+    if (spec.linux?.mountLabel) labels.push('linux.mountLabel');
+    if (labels.length) this.log.warn({ id, ignored: labels }, 'AppArmor and SELinux labels cannot be applied here: the container runs without them');
     const ignored: string[] = [];
-    // This host applies no LSM: a label is not enforced, and the user must hear it.
-    if (spec.process?.apparmorProfile) ignored.push('process.apparmorProfile');
-    if (spec.process?.selinuxLabel) ignored.push('process.selinuxLabel');
-    if (spec.linux?.mountLabel) ignored.push('linux.mountLabel');
     if (spec.hooks && Object.values(spec.hooks).some((h) => Array.isArray(h) && h.length)) ignored.push('hooks');
     if (spec.process?.scheduler) ignored.push('process.scheduler');
     if (spec.process?.ioPriority) ignored.push('process.ioPriority');

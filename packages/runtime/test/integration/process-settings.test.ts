@@ -85,6 +85,7 @@ describe.skipIf(!isRoot)('process settings (root)', () => {
     await rt.delete('c1');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.obj).toMatchObject({ id: 'c1', ignored: ['process.apparmorProfile', 'process.selinuxLabel', 'linux.mountLabel'] });
+    expect(warnings[0]!.msg).toBe('AppArmor and SELinux labels cannot be applied here: the container runs without them');
   });
 
   it('gives the container a time namespace of its own when asked', async () => {
