@@ -16,6 +16,10 @@
 
 #include "syscall_error.h"
 
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
 namespace {
 
 // CVE-2019-5736: a container process can reach the helper's binary through
@@ -55,7 +59,9 @@ int SealedCopy(const std::string& path, const char** step) {
     close(src);
     return it->second.fd;
   }
-  int mem = memfd_create("ce-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  // Kernels with vm.memfd_noexec (6.3+) want MFD_EXEC said aloud; older ones refuse the flag.
+  int mem = memfd_create("ce-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (mem < 0 && errno == EINVAL) mem = memfd_create("ce-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mem < 0) {
     int e = errno;
     close(src);
