@@ -106,6 +106,15 @@ describe.skipIf(!isRoot)('seccomp (root)', () => {
     await init.exited;
   });
 
+  it('fails create clearly when the filter kills ce-init itself, leaving nothing behind', async () => {
+    f.writeSpec(['true'], (s) => {
+      s.process!.noNewPrivileges = true;
+      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls: [{ names: ['execve', 'exit_group'], action: 'SCMP_ACT_ALLOW' }] };
+    });
+    await expect(f.rt.create('c1', f.bundle)).rejects.toThrow(/^container init exited before it was ready \(killed by SIGSYS: the seccomp filter kills a syscall/);
+    expect(await f.rt.list()).toEqual([]);
+  });
+
   it('refuses a bad profile at create, naming the JSON path, and leaves nothing behind', async () => {
     f.writeSpec(['true'], (s) => {
       s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
