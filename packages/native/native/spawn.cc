@@ -43,9 +43,8 @@ bool SameFile(const SealedExe& s, const struct stat& st) {
          s.mtime.tv_nsec == st.st_mtim.tv_nsec;
 }
 
-/** A sealed memfd holding a copy of `path`, or -1 with errno and *step set. */
-int SealedCopy(const std::string& path, const char** step) {
-  std::lock_guard<std::mutex> lock(sealedMutex);
+/** A sealed memfd holding a copy of `path`, or -1 with errno and *step set. Call with sealedMutex held. */
+int SealedCopyLocked(const std::string& path, const char** step) {
   int src = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (src < 0) return *step = "open", -1;
   struct stat st;
@@ -87,6 +86,16 @@ int SealedCopy(const std::string& path, const char** step) {
   if (it != sealedExes.end()) close(it->second.fd);
   sealedExes[path] = SealedExe{st.st_dev, st.st_ino, st.st_size, st.st_mtim, mem};
   return mem;
+}
+
+/** A close-on-exec duplicate, numbered minFd or above, of the sealed copy of `path`; -1 with errno and *step set. */
+int SealedCopy(const std::string& path, int minFd, const char** step) {
+  std::lock_guard<std::mutex> lock(sealedMutex);  // another thread must not replace the copy before it is duplicated
+  int mem = SealedCopyLocked(path, step);
+  if (mem < 0) return -1;
+  int fd = fcntl(mem, F_DUPFD_CLOEXEC, minFd);
+  if (fd < 0) *step = "fcntl F_DUPFD_CLOEXEC";
+  return fd;
 }
 
 Napi::Value SpawnFds(const Napi::CallbackInfo& info) {
@@ -141,15 +150,14 @@ Napi::Value SpawnFds(const Napi::CallbackInfo& info) {
   // every target so that no dup2 of the file actions replaces it.
   std::string exePath = path;
   if (!err && sealedCopy) {
-    const char* step = nullptr;
-    int mem = SealedCopy(path, &step);
-    int high = mem < 0 ? -1 : fcntl(mem, F_DUPFD_CLOEXEC, count + 3);
+    const char* step = "memfd";
+    int high = SealedCopy(path, count + 3, &step);
     if (high < 0) {
       int e = errno;
       for (int t : temps) close(t);
       posix_spawn_file_actions_destroy(&fa);
       posix_spawnattr_destroy(&attr);
-      ThrowSyscallError(env, step ? step : "fcntl", e, {path});
+      ThrowSyscallError(env, step, e, {path});
       return env.Undefined();
     }
     temps.push_back(high);

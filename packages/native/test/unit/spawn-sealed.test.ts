@@ -45,4 +45,10 @@ describe('spawnFds({ sealedCopy: true })', () => {
     const second = spawnFds(exe, ['prog'], [0, 1, 2], { sealedCopy: true });
     expect((await waitPid(second)).exitCode).toBe(1);
   });
+
+  it('names the file and the step when the copy cannot be made', () => {
+    expect(() => spawnFds(join(dir, 'missing'), ['x'], [0, 1, 2], { sealedCopy: true })).toThrow(
+      expect.objectContaining({ code: 'ENOENT', syscall: 'open', args: [join(dir, 'missing')] }),
+    );
+  });
 });
