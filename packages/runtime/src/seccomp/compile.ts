@@ -219,6 +219,8 @@ export function compileSeccomp(seccomp: LinuxSeccomp, opts: SeccompCompileOption
     if (!arches.includes(a)) arches.push(a);
   }
 
+  // Every name the profile mentions, whatever its action: the -ENOSYS stub's horizon (runc).
+  const named = [...new Set((seccomp.syscalls ?? []).flatMap((s) => s.names))];
   // Rules per syscall name, in the profile's order.
   const byName = new Map<string, Rule[]>();
   (seccomp.syscalls ?? []).forEach((s) => {
@@ -254,7 +256,7 @@ export function compileSeccomp(seccomp: LinuxSeccomp, opts: SeccompCompileOption
     const names = new Set(b.members.map((m) => m.name));
     if (names.has('SCMP_ARCH_X86_64') && !names.has('SCMP_ARCH_X32')) asm.jump(BPF.JMP_JGE_K, X32_SYSCALL_BIT, badArch, null);
     if (names.has('SCMP_ARCH_X32') && !names.has('SCMP_ARCH_X86_64')) asm.jump(BPF.JMP_JGE_K, X32_SYSCALL_BIT, null, badArch);
-    if (stub) emitEnosysStub(asm, b.members, [...byName.keys()], enosys);
+    if (stub) emitEnosysStub(asm, b.members, named, enosys);
     const bits = b.members[0]!.bits;
     const byNr = new Map<number, Rule[]>();
     for (const [name, rules] of byName) {

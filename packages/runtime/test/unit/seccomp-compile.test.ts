@@ -237,6 +237,18 @@ describe('compileSeccomp: runc\'s -ENOSYS stub', () => {
     expect(raw(program, X32.syscalls.execve!, X32)).toBe(SECCOMP_RET.ALLOW);
   });
 
+  it('counts every syscall the profile names, also those whose rule is the default action', () => {
+    const { program } = compile({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [
+        { names: ['read'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['futex_waitv'], action: 'SCMP_ACT_ERRNO' },
+      ],
+    });
+    expect(raw(program, X86_64.syscalls.futex_waitv! - 1)).toBe(ERRNO(EPERM));
+    expect(raw(program, X86_64.syscalls.futex_waitv! + 1)).toBe(ERRNO(38));
+  });
+
   it('applies to a killing default, not to a permissive one or one that already says ENOSYS', () => {
     const syscalls = [{ names: ['read'], action: 'SCMP_ACT_ALLOW' as const }];
     expect(raw(compile({ defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls }).program, 500)).toBe(ERRNO(38));
