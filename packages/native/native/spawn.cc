@@ -4,21 +4,107 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "syscall_error.h"
 
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
 namespace {
+
+// CVE-2019-5736: a container process can reach the helper's binary through
+// /proc/<pid>/exe while the helper runs in its namespaces, and write to it
+// once it no longer executes. So the helper is executed from a sealed memfd
+// copy (as runc does): writes through /proc/<pid>/exe reach the copy, and
+// the seals refuse them. One copy per file per process, made again when the
+// file on disk changes.
+struct SealedExe {
+  dev_t dev;
+  ino_t ino;
+  off_t size;
+  struct timespec mtime;
+  int fd;
+};
+std::mutex sealedMutex;
+std::map<std::string, SealedExe> sealedExes;
+
+bool SameFile(const SealedExe& s, const struct stat& st) {
+  return s.dev == st.st_dev && s.ino == st.st_ino && s.size == st.st_size && s.mtime.tv_sec == st.st_mtim.tv_sec &&
+         s.mtime.tv_nsec == st.st_mtim.tv_nsec;
+}
+
+/** A sealed memfd holding a copy of `path`, or -1 with errno and *step set. Call with sealedMutex held. */
+int SealedCopyLocked(const std::string& path, const char** step) {
+  int src = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (src < 0) return *step = "open", -1;
+  struct stat st;
+  if (fstat(src, &st) != 0) {
+    int e = errno;
+    close(src);
+    return errno = e, *step = "fstat", -1;
+  }
+  auto it = sealedExes.find(path);
+  if (it != sealedExes.end() && SameFile(it->second, st)) {
+    close(src);
+    return it->second.fd;
+  }
+  // Kernels with vm.memfd_noexec (6.3+) want MFD_EXEC said aloud; older ones refuse the flag.
+  int mem = memfd_create("ce-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (mem < 0 && errno == EINVAL) mem = memfd_create("ce-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mem < 0) {
+    int e = errno;
+    close(src);
+    return errno = e, *step = "memfd_create", -1;
+  }
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = sendfile(mem, src, &off, static_cast<size_t>(st.st_size - off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = n < 0 ? errno : EIO;
+      close(src);
+      close(mem);
+      return errno = e, *step = "copy to memfd", -1;
+    }
+  }
+  close(src);
+  if (fcntl(mem, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
+    int e = errno;
+    close(mem);
+    return errno = e, *step = "seal memfd", -1;
+  }
+  if (it != sealedExes.end()) close(it->second.fd);
+  sealedExes[path] = SealedExe{st.st_dev, st.st_ino, st.st_size, st.st_mtim, mem};
+  return mem;
+}
+
+/** A close-on-exec duplicate, numbered minFd or above, of the sealed copy of `path`; -1 with errno and *step set. */
+int SealedCopy(const std::string& path, int minFd, const char** step) {
+  std::lock_guard<std::mutex> lock(sealedMutex);  // another thread must not replace the copy before it is duplicated
+  int mem = SealedCopyLocked(path, step);
+  if (mem < 0) return -1;
+  int fd = fcntl(mem, F_DUPFD_CLOEXEC, minFd);
+  if (fd < 0) *step = "fcntl F_DUPFD_CLOEXEC";
+  return fd;
+}
 
 Napi::Value SpawnFds(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsString() || !info[1].IsArray() || !info[2].IsArray()) {
-    Napi::TypeError::New(env, "spawnFds(path: string, argv: string[], fds: number[])").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, "spawnFds(path: string, argv: string[], fds: number[], sealedCopy?: boolean)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  const bool sealedCopy = info.Length() > 3 && info[3].ToBoolean().Value();
   std::string path = info[0].As<Napi::String>().Utf8Value();
   Napi::Array jsArgv = info[1].As<Napi::Array>();
   Napi::Array jsFds = info[2].As<Napi::Array>();
@@ -60,8 +146,26 @@ Napi::Value SpawnFds(const Napi::CallbackInfo& info) {
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
+  // The sealed copy is exec'd by its /proc/self/fd path, from an fd above
+  // every target so that no dup2 of the file actions replaces it.
+  std::string exePath = path;
+  if (!err && sealedCopy) {
+    const char* step = "memfd";
+    int high = SealedCopy(path, count + 3, &step);
+    if (high < 0) {
+      int e = errno;
+      for (int t : temps) close(t);
+      posix_spawn_file_actions_destroy(&fa);
+      posix_spawnattr_destroy(&attr);
+      ThrowSyscallError(env, step, e, {path});
+      return env.Undefined();
+    }
+    temps.push_back(high);
+    exePath = "/proc/self/fd/" + std::to_string(high);
+  }
+
   pid_t pid = -1;
-  if (!err) err = posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), envp);
+  if (!err) err = posix_spawn(&pid, exePath.c_str(), &fa, &attr, argv.data(), envp);
   for (int t : temps) close(t);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);

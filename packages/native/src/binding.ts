@@ -13,7 +13,7 @@ export interface NativeBinding {
   flock(fd: number, operation: number): boolean;
   setChildSubreaper(on: boolean): void;
   mkfifo(path: string, mode: number): void;
-  spawnFds(path: string, argv: string[], fds: number[]): number;
+  spawnFds(path: string, argv: string[], fds: number[], sealedCopy?: boolean): number;
   /** pipe2(O_CLOEXEC): [readFd, writeFd]. */
   pipe(): [number, number];
   /** Reaps `pid` (a child of this process) on a dedicated thread. */

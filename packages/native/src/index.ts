@@ -38,14 +38,23 @@ export function mkfifo(path: string, mode = 0o600): void {
   call(() => loadBinding().mkfifo(path, mode));
 }
 
+export interface SpawnFdsOptions {
+  /**
+   * Execute a sealed memfd copy of `path` (made once per process and file,
+   * and again when the file changes) instead of the file itself, so that the
+   * child cannot overwrite the file through /proc/<pid>/exe (CVE-2019-5736).
+   */
+  sealedCopy?: boolean;
+}
+
 /**
  * Starts a helper with posix_spawn (vfork-fast; libuv forks the whole Node
  * process): fd i of the child is fds[i], its environment is empty, signals are
  * at their defaults and unblocked. Returns the pid, which libuv does not know:
  * reap it with waitPid.
  */
-export function spawnFds(path: string, argv: readonly string[], fds: readonly number[]): number {
-  return call(() => loadBinding().spawnFds(path, [...argv], [...fds]));
+export function spawnFds(path: string, argv: readonly string[], fds: readonly number[], opts: SpawnFdsOptions = {}): number {
+  return call(() => loadBinding().spawnFds(path, [...argv], [...fds], opts.sealedCopy === true));
 }
 
 /**

@@ -6,6 +6,7 @@ export { validateSpec, validateProcess } from './spec/validate.js';
 export type * from './spec/types.js';
 export { compilePlan, compileExecPlan, type CompileContext } from './plan/compile.js';
 export { encodePlan, decodePlan } from './plan/encode.js';
+export { compileSeccomp, seccompProblems, type CompiledSeccomp, type SeccompCompileOptions } from './seccomp/index.js';
 export type { PlanOp } from './plan/ops.js';
 export {
   createCgroupManager,

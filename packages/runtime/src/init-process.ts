@@ -41,6 +41,14 @@ function errorCode(message: string): 'FailedPrecondition' | 'Internal' {
   return /^exec: |^chdir to cwd/.test(message) ? 'FailedPrecondition' : 'Internal';
 }
 
+const SIGSYS = 31;
+
+function earlyExitText(exit: ExitInfo | undefined): string {
+  if (!exit) return 'its exit status is unknown';
+  if (exit.signal === SIGSYS) return 'killed by SIGSYS: the seccomp filter kills a syscall that ce-init makes after installing it (the runtime README lists them)';
+  return exit.signal ? `killed by signal ${exit.signal}` : `exit status ${exit.exitStatus}`;
+}
+
 function toExit(r: { exitCode: number | null; signal: number | null }): ExitInfo {
   return { exitStatus: r.exitCode ?? 128 + (r.signal ?? 0), signal: r.signal, exitedAt: new Date() };
 }
@@ -110,7 +118,7 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
     const [goR, gw] = pipe();
     goW = gw;
     childOnly.push(goR);
-    parent = spawnFds(initPath(), ['ce-init', '3', '4', '5'], [...childFds, planR, syncW, goR]);
+    parent = spawnFds(initPath(), ['ce-init', '3', '4', '5'], [...childFds, planR, syncW, goR], { sealedCopy: true });
   } catch (err) {
     closeQuietly([...ours, planW, syncR, goW]);
     throw new RuntimeError('Internal', `spawn ce-init: ${(err as Error).message}`, { cause: err });
@@ -195,9 +203,10 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
       }
     });
     sync.on('close', () => {
-      void parentExited.then((code) =>
-        finish({ ok: false, error: new RuntimeError('Internal', `container init exited before it was ready (ce-init exit status ${code})`) }),
-      );
+      // Both ends closed without ready: say how the container init ended, if it had started.
+      void parentExited
+        .then(async (code) => (pid ? earlyExitText(await startReaper(pid).catch(() => undefined)) : `ce-init exit status ${code}`))
+        .then((how) => finish({ ok: false, error: new RuntimeError('Internal', `container init exited before it was ready (${how})`) }));
     });
   });
 

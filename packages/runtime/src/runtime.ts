@@ -9,6 +9,7 @@ import { RuntimeError } from './errors.js';
 import { spawnInit, type ExitInfo, type InitProcess, type StdioSpec } from './init-process.js';
 import { compileExecPlan, compilePlan, type HostPathKind } from './plan/compile.js';
 import { encodePlan } from './plan/encode.js';
+import { compileSeccomp, type CompiledSeccomp } from './seccomp/compile.js';
 import { validateProcess, validateSpec } from './spec/validate.js';
 import type { ContainerState, ContainerStatus, LinuxNamespace, LinuxNamespaceType, Process, Spec } from './spec/types.js';
 import { deriveStatus, isAlive, readProcInfo, realFacts, type StatusFacts } from './state/status.js';
@@ -166,10 +167,13 @@ export class Runtime {
   }
 
   private warnUnsupported(id: string, spec: Spec): void {
+    // A label that is not enforced must not pass in silence.
+    const labels: string[] = [];
+    if (spec.process?.apparmorProfile) labels.push('process.apparmorProfile');
+    if (spec.process?.selinuxLabel) labels.push('process.selinuxLabel');
+    if (spec.linux?.mountLabel) labels.push('linux.mountLabel');
+    if (labels.length) this.log.warn({ id, ignored: labels }, 'AppArmor and SELinux labels cannot be applied here: the container runs without them');
     const ignored: string[] = [];
-    if (spec.linux?.seccomp) ignored.push('linux.seccomp');
-    if (spec.process?.apparmorProfile) ignored.push('process.apparmorProfile');
-    if (spec.process?.selinuxLabel) ignored.push('process.selinuxLabel');
     if (spec.hooks && Object.values(spec.hooks).some((h) => Array.isArray(h) && h.length)) ignored.push('hooks');
     if (spec.process?.scheduler) ignored.push('process.scheduler');
     if (spec.process?.ioPriority) ignored.push('process.ioPriority');
@@ -198,7 +202,9 @@ export class Runtime {
     const cg = this.cgroups();
     if (cgroupsPath && !cg) throw new RuntimeError('FailedPrecondition', 'linux.cgroupsPath is set but no cgroup hierarchy is mounted');
     const execFifo = this.store.fifoPath(id);
+    const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp, { logger: this.log }) : undefined;
     const plan = compilePlan(spec, {
+      seccomp,
       bundle,
       rootfs,
       execFifo,
@@ -221,6 +227,7 @@ export class Runtime {
       created: new Date().toISOString(),
       cgroupsPath,
       namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
+      seccomp: seccomp && { flags: seccomp.flags, program: seccomp.program.toString('base64') },
     };
     let cgroupApplied = false;
     let init: Container | undefined;
@@ -340,7 +347,9 @@ export class Runtime {
     const status = this.statusOf(s);
     if (status !== 'created' && status !== 'running') throw new RuntimeError('FailedPrecondition', `cannot exec in container ${id}: it is ${status}`);
     const namespaces: LinuxNamespace[] = (s.namespaces ?? ['pid', 'ipc', 'uts', 'mount', 'network']).map((type) => ({ type: type as LinuxNamespaceType }));
-    const plan = compileExecPlan(proc, s.pid, namespaces);
+    const program = s.seccomp ? Buffer.from(s.seccomp.program, 'base64') : undefined;
+    const seccomp: CompiledSeccomp | undefined = s.seccomp && program && { flags: s.seccomp.flags, program, length: program.length / 8 };
+    const plan = compileExecPlan(proc, s.pid, namespaces, seccomp);
     const cg = s.cgroupsPath ? this.cgroups() : null;
     this.ensureSubreaper();
     const p = await spawnInit({

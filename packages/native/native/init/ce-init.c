@@ -139,6 +139,11 @@ int main(int argc, char **argv) {
     dprintf(2, "ce-init: sync fds %d %d: %s\n", ctx.sync_fd, ctx.go_fd, strerror(errno));
     return 1;
   }
+  /* posix_spawn passes every fd of the runtime's process that lacks
+   * FD_CLOEXEC; none of them may be reachable from the container, even
+   * through /proc/<pid>/fd while it is being set up (CVE-2024-21626). */
+  const int keep[] = {plan_fd, ctx.sync_fd, ctx.go_fd};
+  close_fds_except(3, keep, sizeof keep / sizeof keep[0]);
   /* The container's process starts with default signal handling, whatever
    * the runtime's process ignores (Node ignores SIGPIPE) or blocks. */
   sigset_t none;
@@ -157,7 +162,7 @@ int main(int argc, char **argv) {
 
   /* P: namespaces first. */
   size_t i = 0;
-  for (; i < plan.count && plan.recs[i].op < OP_EXEC_FIFO; i++) {
+  for (; i < plan.count && (plan.recs[i].op < OP_EXEC_FIFO || plan.recs[i].op == OP_TIMENS_OFFSETS); i++) {
     const struct plan_rec *rec = &plan.recs[i];
     switch (rec->op) {
       case OP_SETNS:
@@ -168,6 +173,9 @@ int main(int argc, char **argv) {
         if (flags && unshare(flags) != 0) die(&ctx, "unshare namespaces (flags 0x%x)", flags);
         break;
       }
+      case OP_TIMENS_OFFSETS:
+        op_timens_offsets(&ctx, arg_str(&ctx, rec, 0));
+        break;
       default:
         die_msg(&ctx, "plan: unknown op %u", rec->op);
     }
@@ -321,6 +329,10 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
       case OP_ARGS:
         ctx->args = arg_list(rec);
         if (!ctx->args) die(ctx, "args");
+        break;
+      case OP_SECCOMP:
+        if (rec->argc < 2) die_msg(ctx, "plan: op %u needs 2 arguments", rec->op);
+        op_seccomp(ctx, (unsigned long)arg_u64(ctx, rec, 0), &rec->argv[1]);
         break;
       case OP_READY:
         op_ready(ctx);

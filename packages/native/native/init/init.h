@@ -45,6 +45,7 @@ void op_readonly(struct init_ctx *ctx, const char *path);
 
 /* process.c */
 void op_sysctl(struct init_ctx *ctx, const char *key, const char *value);
+void op_timens_offsets(struct init_ctx *ctx, const char *offsets);
 void op_loopback_up(struct init_ctx *ctx);
 void op_oom_score_adj(struct init_ctx *ctx, const char *value);
 void op_rlimit(struct init_ctx *ctx, int resource, uint64_t soft, uint64_t hard);
@@ -53,5 +54,10 @@ void op_capbset(struct init_ctx *ctx, uint64_t keep);
 void op_setuser(struct init_ctx *ctx, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups);
 void op_capset(struct init_ctx *ctx, uint64_t eff, uint64_t perm, uint64_t inh, uint64_t amb);
 _Noreturn void op_ready(struct init_ctx *ctx);
+/* Closes every fd >= lowfd except those in keep. */
+void close_fds_except(int lowfd, const int *keep, size_t nkeep);
+
+/* seccomp.c */
+void op_seccomp(struct init_ctx *ctx, unsigned long flags, const struct plan_arg *program);
 
 #endif

@@ -22,6 +22,7 @@
 /* ops performed by the parent (P), before it forks the container init */
 #define OP_SETNS 1      /* type(name) path: join a namespace (setns) */
 #define OP_UNSHARE 2    /* flags: CLONE_NEW* flags to unshare before fork */
+#define OP_TIMENS_OFFSETS 50 /* text: written to /proc/self/timens_offsets after OP_UNSHARE, before fork ("<clock> <secs> <nanosecs>" lines) */
 
 /* ops performed by the container init (C), in order */
 #define OP_SYNC_WAIT 39       /* (none): wait for one byte from the runtime on the sync fd (cgroups applied) */
@@ -54,6 +55,7 @@
 #define OP_NO_NEW_PRIVS 35    /* (none) */
 #define OP_ENV 36             /* entry...: the process environment */
 #define OP_ARGS 37            /* arg...: the process arguments; args[0] is resolved against PATH from OP_ENV */
+#define OP_SECCOMP 41         /* flags program: seccomp(SECCOMP_SET_MODE_FILTER, flags, program); program = struct sock_filter[] (binary) */
 #define OP_READY 38           /* (none): resolve the executable, report ready, wait on the exec fifo (if any), execve */
 
 /* messages written by ce-init on the sync fd (same record encoding, no magic) */

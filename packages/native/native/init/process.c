@@ -44,6 +44,12 @@ void op_sysctl(struct init_ctx *ctx, const char *key, const char *value) {
   if (write_file(path, value) != 0) die(ctx, "write sysctl %s", key);
 }
 
+void op_timens_offsets(struct init_ctx *ctx, const char *offsets) {
+  /* Only possible before any process entered the new time namespace: the
+   * children of this process, after unshare(CLONE_NEWTIME), will. */
+  if (write_file("/proc/self/timens_offsets", offsets) != 0) die(ctx, "write time namespace offsets");
+}
+
 void op_loopback_up(struct init_ctx *ctx) {
   int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0) die(ctx, "bring up lo: socket");
@@ -65,8 +71,16 @@ void op_rlimit(struct init_ctx *ctx, int resource, uint64_t soft, uint64_t hard)
   if (setrlimit(resource, &rl) != 0) die(ctx, "setrlimit %d", resource);
 }
 
+/* A cwd reached through a magic link (/proc/self/fd/N) may lie outside the
+ * container's root; the kernel then reports it unreachable (CVE-2024-21626). */
+static void check_cwd_inside(struct init_ctx *ctx, const char *path) {
+  char buf[PATH_MAX];
+  if (getcwd(buf, sizeof buf) == NULL || buf[0] != '/')
+    die_msg(ctx, "chdir to cwd (\"%s\") set in config.json failed: it is outside the container's root", path);
+}
+
 void op_chdir(struct init_ctx *ctx, const char *path) {
-  if (chdir(path) == 0) return;
+  if (chdir(path) == 0) return check_cwd_inside(ctx, path);
   if (errno == EACCES || errno == EPERM) {
     /* runc: retried once the user is set, which may be allowed where root (without CAP_DAC_OVERRIDE) is not */
     ctx->pending_chdir = path;
@@ -98,6 +112,7 @@ void op_setuser(struct init_ctx *ctx, uid_t uid, gid_t gid, size_t ngroups, cons
   if (setresuid(uid, uid, uid) != 0) die(ctx, "setuid %u", (unsigned)uid);
   if (ctx->pending_chdir) {
     if (chdir(ctx->pending_chdir) != 0) die(ctx, "chdir to cwd (\"%s\") set in config.json failed", ctx->pending_chdir);
+    check_cwd_inside(ctx, ctx->pending_chdir);
     ctx->pending_chdir = NULL;
   }
 }
@@ -162,8 +177,29 @@ static char *resolve_exe(struct init_ctx *ctx) {
   die_msg(ctx, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
-static void close_fds_from(int lowfd) {
-  if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0) return;
+static bool kept(int fd, const int *keep, size_t nkeep) {
+  for (size_t i = 0; i < nkeep; i++)
+    if (keep[i] == fd) return true;
+  return false;
+}
+
+void close_fds_except(int lowfd, const int *keep, size_t nkeep) {
+  /* close_range over the gaps between the fds to keep (Linux 5.9+) */
+  int from = lowfd;
+  bool ok = true;
+  for (;;) {
+    int next = -1; /* the lowest kept fd >= from */
+    for (size_t i = 0; i < nkeep; i++)
+      if (keep[i] >= from && (next < 0 || keep[i] < next)) next = keep[i];
+    unsigned last = next < 0 ? ~0U : (unsigned)next - 1;
+    if ((next < 0 || next > from) && syscall(SYS_close_range, (unsigned)from, last, 0) != 0) {
+      ok = false;
+      break;
+    }
+    if (next < 0) break;
+    from = next + 1;
+  }
+  if (ok) return;
   /* Before Linux 5.9: collect the numbers first, the walk holds an fd itself. */
   int fds[4096], n = 0;
   DIR *d = opendir("/proc/self/fd");
@@ -171,7 +207,7 @@ static void close_fds_from(int lowfd) {
     struct dirent *e;
     while ((e = readdir(d)) && n < 4096) {
       int fd = atoi(e->d_name);
-      if (e->d_name[0] != '.' && fd >= lowfd && fd != dirfd(d)) fds[n++] = fd;
+      if (e->d_name[0] != '.' && fd >= lowfd && fd != dirfd(d) && !kept(fd, keep, nkeep)) fds[n++] = fd;
     }
     closedir(d);
   }
@@ -206,7 +242,7 @@ void op_ready(struct init_ctx *ctx) {
   } /* else an exec into a running container: no barrier */
 
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
-  close_fds_from(3);
+  close_fds_except(3, NULL, 0);
   execve(exe, ctx->args, ctx->env ? ctx->env : (char *[]){NULL});
   int err = errno;
   dprintf(2, "ce-init: exec %s: %s\n", exe, strerror(err));

@@ -5,6 +5,7 @@ import type { LinuxDevice, LinuxNamespace, Mount, Process, Spec } from '../spec/
 import { CAPABILITIES, MS, NAMESPACE_FLAGS, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from './constants.js';
 import { parseMountOptions, rootPropagation } from '@ce/native';
 import type { PlanOp } from './ops.js';
+import type { CompiledSeccomp } from '../seccomp/compile.js';
 
 export type HostPathKind = 'dir' | 'file' | 'missing';
 
@@ -22,6 +23,8 @@ export interface CompileContext {
   cgroupMount?: CgroupMountPlan;
   /** chroot instead of pivot_root (runc --no-pivot), e.g. on an initramfs. */
   noPivotRoot?: boolean;
+  /** linux.seccomp, compiled (see compileSeccomp). */
+  seccomp?: CompiledSeccomp;
 }
 
 /** Order in which ce-init joins namespaces by path: user first (it grants rights for the rest), mount last (it changes how paths resolve). */
@@ -132,10 +135,17 @@ function deviceOps(devices: readonly LinuxDevice[]): PlanOp[] {
   return ops;
 }
 
-/** The process part of a plan, from the cwd to the args (exec and create share it). */
-function processOps(proc: Process): PlanOp[] {
+/**
+ * The process part of a plan, from the cwd to the args (exec and create share
+ * it). The seccomp filter goes where runc puts it: without no_new_privs it
+ * needs CAP_SYS_ADMIN, so before the user and capabilities change; with it,
+ * as late as possible, so that the filter sees few of ce-init's own syscalls.
+ */
+function processOps(proc: Process, seccomp?: CompiledSeccomp): PlanOp[] {
   const ops: PlanOp[] = [];
+  const seccompOp: PlanOp | undefined = seccomp && { op: 'SECCOMP', args: [seccomp.flags, seccomp.program] };
   ops.push({ op: 'CHDIR', args: [proc.cwd] });
+  if (seccompOp && !proc.noNewPrivileges) ops.push(seccompOp);
   const user = proc.user;
   const setUser: PlanOp = { op: 'SETUSER', args: [user.uid, user.gid, ...(user.additionalGids ?? [])] };
   const caps = proc.capabilities;
@@ -155,6 +165,7 @@ function processOps(proc: Process): PlanOp[] {
   if (proc.noNewPrivileges) ops.push({ op: 'NO_NEW_PRIVS', args: [] });
   ops.push({ op: 'ENV', args: proc.env ?? [] });
   ops.push({ op: 'ARGS', args: proc.args! });
+  if (seccompOp && proc.noNewPrivileges) ops.push(seccompOp);
   return ops;
 }
 
@@ -176,7 +187,14 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   const fresh = new Set(namespaces.filter((n) => !n.path).map((n) => n.type));
   let flags = 0;
   for (const t of fresh) if (t !== 'cgroup') flags |= NAMESPACE_FLAGS[t]!;
+  if ((fresh.has('time') || linux.timeOffsets) && !ctx.hostPathExists('/proc/self/ns/time')) {
+    throw new RuntimeError('InvalidArgument', `${linux.timeOffsets ? 'linux.timeOffsets' : 'linux.namespaces'}: this kernel has no time namespaces (no /proc/self/ns/time)`);
+  }
   plan.push({ op: 'UNSHARE', args: [flags] });
+  const offsets = Object.entries(linux.timeOffsets ?? {});
+  if (offsets.length) {
+    plan.push({ op: 'TIMENS_OFFSETS', args: [offsets.map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`).join('')] });
+  }
 
   // C
   plan.push({ op: 'SYNC_WAIT', args: [] });
@@ -218,7 +236,7 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
     plan.push({ op: 'RLIMIT', args: [RLIMITS[r.type]!, rlimitValue(r.soft), rlimitValue(r.hard)] });
   }
 
-  plan.push(...processOps(proc));
+  plan.push(...processOps(proc, ctx.seccomp));
   plan.push({ op: 'READY', args: [] });
   return plan;
 }
@@ -227,9 +245,10 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
  * The plan of an exec: join the namespaces of a running container's init
  * (user first, mount last; the mount namespace brings its root with it),
  * wait for the runtime to put the process in the container's cgroup, then
- * the process part of a create plan. No exec fifo: it execs once ready.
+ * the process part of a create plan, under the container's seccomp filter
+ * (as runc exec). No exec fifo: it execs once ready.
  */
-export function compileExecPlan(proc: Process, initPid: number, namespaces: readonly LinuxNamespace[]): PlanOp[] {
+export function compileExecPlan(proc: Process, initPid: number, namespaces: readonly LinuxNamespace[], seccomp?: CompiledSeccomp): PlanOp[] {
   const plan: PlanOp[] = [];
   const types = [...new Set(namespaces.map((n) => n.type))].sort((a, b) => JOIN_ORDER.indexOf(a) - JOIN_ORDER.indexOf(b));
   const nsFile: Record<string, string> = { network: 'net', mount: 'mnt' };
@@ -238,7 +257,7 @@ export function compileExecPlan(proc: Process, initPid: number, namespaces: read
   plan.push({ op: 'SYNC_WAIT', args: [] });
   for (const r of proc.rlimits ?? []) plan.push({ op: 'RLIMIT', args: [RLIMITS[r.type]!, rlimitValue(r.soft), rlimitValue(r.hard)] });
   if (proc.oomScoreAdj !== undefined) plan.push({ op: 'OOM_SCORE_ADJ', args: [String(proc.oomScoreAdj)] });
-  plan.push(...processOps(proc));
+  plan.push(...processOps(proc, seccomp));
   plan.push({ op: 'READY', args: [] });
   return plan;
 }

@@ -1,6 +1,7 @@
-import { Msg, Op, PLAN_MAGIC, type PlanOp } from './ops.js';
+import { Msg, Op, PLAN_MAGIC, type PlanArg, type PlanOp } from './ops.js';
 
-function argBytes(arg: string | number | bigint): Buffer {
+function argBytes(arg: PlanArg): Buffer {
+  if (Buffer.isBuffer(arg)) return arg;
   if (typeof arg === 'number') {
     if (!Number.isSafeInteger(arg) || arg < 0) throw new RangeError(`plan argument ${arg} is not a non-negative integer`);
     return Buffer.from(String(arg));
@@ -19,7 +20,7 @@ function u32(n: number): Buffer {
 }
 
 /** Encodes a record: u32 op, u32 argc, then each argument as u32 length + bytes (little-endian). */
-export function encodeRecord(op: number, args: ReadonlyArray<string | number | bigint>): Buffer {
+export function encodeRecord(op: number, args: readonly PlanArg[]): Buffer {
   const parts: Buffer[] = [u32(op), u32(args.length)];
   for (const a of args) {
     const b = argBytes(a);

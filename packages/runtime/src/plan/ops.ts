@@ -5,6 +5,7 @@ export const Op = {
   // performed by ce-init's parent process (P), before it forks the container init
   SETNS: 1,
   UNSHARE: 2,
+  TIMENS_OFFSETS: 50,
   // performed by the container init (C), in order
   EXEC_FIFO: 10,
   ROOT_PROPAGATION: 11,
@@ -37,6 +38,7 @@ export const Op = {
   READY: 38,
   SYNC_WAIT: 39,
   CGROUP_NS: 40,
+  SECCOMP: 41,
 } as const;
 
 export type OpName = keyof typeof Op;
@@ -50,8 +52,11 @@ export const Msg = {
 
 export const PLAN_MAGIC = 'CEPLAN01';
 
-/** One step of a plan: an op and its arguments (numbers are sent as decimal text). */
+/** An argument: numbers are sent as decimal text, strings as UTF-8, buffers as they are. */
+export type PlanArg = string | number | bigint | Buffer;
+
+/** One step of a plan: an op and its arguments. */
 export interface PlanOp {
   op: OpName;
-  args: Array<string | number | bigint>;
+  args: PlanArg[];
 }

@@ -1,6 +1,7 @@
 import { RuntimeError } from '../errors.js';
 import { CAPABILITIES, RLIMITS } from '../plan/constants.js';
 import { PROPAGATION_NAMES } from '@ce/native';
+import { seccompProblems } from '../seccomp/validate.js';
 import type { Process, Spec } from './types.js';
 
 type Json = unknown;
@@ -168,7 +169,20 @@ function checkLinux(c: Checker, l: Record<string, Json>, spec: Record<string, Js
   if (spec.domainname !== undefined && spec.domainname !== '' && !types.has('uts')) c.fail('domainname', 'cannot be set without a uts namespace');
   if (l.uidMappings !== undefined) c.fail('linux.uidMappings', 'user namespaces are not supported yet');
   if (l.gidMappings !== undefined) c.fail('linux.gidMappings', 'user namespaces are not supported yet');
-  if (l.timeOffsets !== undefined) c.fail('linux.timeOffsets', 'is not supported yet');
+  const offsets = c.object('linux.timeOffsets', l.timeOffsets);
+  if (offsets) {
+    for (const [clock, o] of Object.entries(offsets)) {
+      const path = `linux.timeOffsets.${clock}`;
+      if (clock !== 'monotonic' && clock !== 'boottime') c.fail(path, 'only the monotonic and boottime clocks have offsets');
+      const off = c.object(path, o, true);
+      if (!off) continue;
+      c.int(`${path}.secs`, off.secs);
+      c.int(`${path}.nanosecs`, off.nanosecs, { min: 0, max: 999_999_999 });
+    }
+    const freshTime = (l.namespaces as Array<Record<string, Json>> | undefined)?.some((n) => n?.type === 'time' && !n.path);
+    if (!freshTime) c.fail('linux.timeOffsets', 'needs a new time namespace (a linux.namespaces entry of type "time" without a path)');
+  }
+  if (l.seccomp !== undefined && l.seccomp !== null) c.errors.push(...seccompProblems(l.seccomp));
   c.stringMap('linux.sysctl', l.sysctl);
   const cgroupsPath = c.string('linux.cgroupsPath', l.cgroupsPath);
   if (cgroupsPath !== undefined) {

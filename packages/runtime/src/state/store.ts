@@ -22,6 +22,8 @@ export interface StoredState {
   started?: string;
   /** The namespace types of the container (new or joined); exec joins them through /proc/<pid>/ns. */
   namespaces?: string[];
+  /** The container's compiled seccomp filter (flags, base64 program): exec'd processes get it too. */
+  seccomp?: { flags: number; program: string };
 }
 
 export const ID_PATTERN = /^[\w+.-]+$/;

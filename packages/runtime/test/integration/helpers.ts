@@ -8,7 +8,7 @@ import type { Spec } from '../../src/spec/types.js';
 
 export const isRoot = process.getuid?.() === 0;
 export const BUSYBOX = '/bin/busybox';
-const APPLETS = ['sh', 'echo', 'cat', 'hostname', 'ls', 'ps', 'sleep', 'id', 'pwd', 'env', 'touch', 'stat', 'test', 'true', 'false', 'readlink', 'mount', 'yes', 'head', 'grep', 'wc', 'cut', 'tr'];
+const APPLETS = ['sh', 'echo', 'cat', 'hostname', 'ls', 'ps', 'sleep', 'id', 'pwd', 'env', 'touch', 'stat', 'test', 'true', 'false', 'readlink', 'mount', 'yes', 'head', 'grep', 'wc', 'cut', 'tr', 'mkdir', 'nc', 'syslogd', 'unshare'];
 
 /** A fresh temp dir with a busybox bundle and its own runtime root. */
 export class Fixture {

@@ -9,6 +9,7 @@ import { decodePlan, encodePlan, encodeRecord, RecordDecoder } from '../../src/p
 import { Msg, Op, type PlanOp } from '../../src/plan/ops.js';
 import { defaultSpec } from '../../src/spec/default-spec.js';
 import type { Spec } from '../../src/spec/types.js';
+import type { CompiledSeccomp } from '../../src/seccomp/compile.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -283,5 +284,70 @@ describe('plan encoding', () => {
     ]);
     expect(ours).toEqual(defined);
     expect(header).toContain('#define PLAN_MAGIC "CEPLAN01"');
+  });
+});
+
+describe('seccomp in the plan', () => {
+  const filter: CompiledSeccomp = { flags: 1, program: Buffer.from([6, 0, 0, 0, 0, 0, 0xff, 0x7f]), length: 1 };
+
+  it('installs the filter before the user and capabilities change when no_new_privs is off (it needs CAP_SYS_ADMIN)', () => {
+    const plan = compilePlan(spec((s) => (s.process!.noNewPrivileges = false)), ctx({ seccomp: filter }));
+    const at = index(plan, 'SECCOMP');
+    expect(at).toBeGreaterThan(index(plan, 'CHDIR'));
+    expect(at).toBeLessThan(index(plan, 'CAPBSET'));
+    expect(at).toBeLessThan(index(plan, 'SETUSER'));
+    expect(plan[at]!.args).toEqual([1, filter.program]);
+  });
+
+  it('installs it last, right before ready, with no_new_privs', () => {
+    const plan = compilePlan(spec((s) => (s.process!.noNewPrivileges = true)), ctx({ seccomp: filter }));
+    expect(names(plan).slice(-4)).toEqual(['ENV', 'ARGS', 'SECCOMP', 'READY']);
+    expect(index(plan, 'NO_NEW_PRIVS')).toBeLessThan(index(plan, 'SECCOMP'));
+  });
+
+  it('gives an exec the container’s filter, and no filter when the container has none', () => {
+    const proc = { ...defaultSpec().process!, args: ['true'], noNewPrivileges: true };
+    const ns = [{ type: 'pid' as const }, { type: 'mount' as const }];
+    expect(names(compileExecPlan(proc, 42, ns, filter)).slice(-2)).toEqual(['SECCOMP', 'READY']);
+    expect(names(compileExecPlan(proc, 42, ns))).not.toContain('SECCOMP');
+    expect(names(compilePlan(spec(), ctx()))).not.toContain('SECCOMP');
+  });
+
+  it('sends the program bytes unchanged', () => {
+    const bytes = encodePlan([{ op: 'SECCOMP', args: [0, filter.program] }]);
+    const rec = new RecordDecoder().push(bytes.subarray(8))[0]!;
+    expect(rec.op).toBe(Op.SECCOMP);
+    expect(rec.args[1]).toEqual(filter.program);
+  });
+});
+
+describe('time namespace offsets', () => {
+  it('writes the offsets in ce-init\'s parent right after it unshared the time namespace', () => {
+    const plan = compilePlan(
+      spec((s) => {
+        s.linux!.namespaces!.push({ type: 'time' });
+        s.linux!.timeOffsets = { monotonic: { secs: -30, nanosecs: 5 }, boottime: { secs: 7200 } };
+      }),
+      ctx(),
+    );
+    expect(names(plan).slice(0, 3)).toEqual(['UNSHARE', 'TIMENS_OFFSETS', 'SYNC_WAIT']);
+    expect(Number(plan[0]!.args[0]) & CLONE.NEWTIME).toBe(CLONE.NEWTIME);
+    expect(plan[1]!.args).toEqual(['monotonic -30 5\nboottime 7200 0\n']);
+  });
+
+  it('says so when the kernel has no time namespaces', () => {
+    const noTime = ctx({ hostPathExists: (p) => p !== '/proc/self/ns/time' });
+    expect(() => compilePlan(spec((s) => s.linux!.namespaces!.push({ type: 'time' })), noTime)).toThrow(
+      'linux.namespaces: this kernel has no time namespaces (no /proc/self/ns/time)',
+    );
+    expect(() =>
+      compilePlan(
+        spec((s) => {
+          s.linux!.namespaces!.push({ type: 'time' });
+          s.linux!.timeOffsets = { boottime: { secs: 1 } };
+        }),
+        noTime,
+      ),
+    ).toThrow('linux.timeOffsets: this kernel has no time namespaces');
   });
 });

@@ -76,6 +76,34 @@ describe('validateSpec', () => {
     expect(msg).toContain('linux.cgroupsPath: systemd cgroup paths');
   });
 
+  it('checks linux.seccomp, naming the JSON path', () => {
+    const spec = defaultSpec();
+    spec.linux!.seccomp = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [
+        { names: ['read'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['write'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['open'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['close'], action: 'X' as never },
+      ],
+    };
+    expect(errorOf(spec).message).toBe('invalid config.json: linux.seccomp.syscalls[3].action: unknown action "X"');
+    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] };
+    expect(() => validateSpec(spec)).not.toThrow();
+  });
+
+  it('checks linux.timeOffsets: known clocks, a new time namespace', () => {
+    const spec = defaultSpec();
+    spec.linux!.timeOffsets = { realtime: { secs: 1 }, boottime: { secs: 1, nanosecs: 2_000_000_000 } };
+    const msg = errorOf(spec).message;
+    expect(msg).toContain('linux.timeOffsets.realtime: only the monotonic and boottime clocks have offsets');
+    expect(msg).toContain('linux.timeOffsets.boottime.nanosecs: must be at most 999999999');
+    expect(msg).toContain('linux.timeOffsets: needs a new time namespace');
+    spec.linux!.timeOffsets = { boottime: { secs: 3600 } };
+    spec.linux!.namespaces!.push({ type: 'time' });
+    expect(() => validateSpec(spec)).not.toThrow();
+  });
+
   it('rejects a non-object config', () => {
     expect(errorOf(null).message).toContain('(root): is required');
     expect(errorOf([]).message).toContain('(root): must be an object');
