@@ -20,6 +20,26 @@ export function deviceRule(d: LinuxDeviceCgroup): string {
   return `${type} ${num(d.major)}:${num(d.minor)} ${d.access || 'rwm'}`;
 }
 
+/**
+ * The devices every container may use whatever its config says (runc's
+ * AllowedDevices): mknod of any, null, random, full, tty, zero, urandom,
+ * console, the pty devices and tun.
+ */
+export const DEFAULT_ALLOWED_DEVICE_RULES = [
+  'c *:* m',
+  'b *:* m',
+  'c 1:3 rwm',
+  'c 1:8 rwm',
+  'c 1:7 rwm',
+  'c 5:0 rwm',
+  'c 1:5 rwm',
+  'c 1:9 rwm',
+  'c 5:1 rwm',
+  'c 136:* rwm',
+  'c 5:2 rwm',
+  'c 10:200 rwm',
+];
+
 /** cgroup v1: one directory per mounted hierarchy (cpu,cpuacct / memory / pids / ...). */
 export class CgroupV1Manager implements CgroupManager {
   readonly mode: 'v1' | 'hybrid' = 'v1';
@@ -96,6 +116,8 @@ export class CgroupV1Manager implements CgroupManager {
     const devices = at('devices');
     if (r.devices && devices) {
       for (const d of r.devices) await writeValue(devices, d.allow ? 'devices.allow' : 'devices.deny', deviceRule(d));
+      // runc appends these after the config's rules, so a deny-all config still gets /dev/null and friends
+      for (const rule of DEFAULT_ALLOWED_DEVICE_RULES) await writeValue(devices, 'devices.allow', rule);
     }
   }
 
