@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Process } from '../../spec/types.js';
 import type { FlagValues } from '../args.js';
 import { checkPreserveFds, CliError, type Command, stateOf, writePidFile } from '../command.js';
-import { waitForeground } from '../foreground.js';
+import { SignalForwarder } from '../foreground.js';
 
 function readJson(path: string, what: string): unknown {
   let text: string;
@@ -93,12 +93,18 @@ export const exec: Command = {
     const proc = execProcess(flags, args.slice(1), st.bundle);
     const detach = flags.detach === true;
     const rt = ctx.runtime({ trackExits: !detach });
-    const p = await rt.exec(id, proc, {
-      stdio: ['inherit', 'inherit', 'inherit'],
-      consoleSocket: flags['console-socket'] as string | undefined,
-    });
-    if (flags['pid-file']) writePidFile(flags['pid-file'] as string, p.pid);
-    if (detach) return 0;
-    return waitForeground(p.pid, p.exited);
+    const signals = detach ? undefined : new SignalForwarder();
+    try {
+      const p = await rt.exec(id, proc, {
+        stdio: ['inherit', 'inherit', 'inherit'],
+        consoleSocket: flags['console-socket'] as string | undefined,
+      });
+      signals?.target(p.pid);
+      if (flags['pid-file']) writePidFile(flags['pid-file'] as string, p.pid);
+      if (detach) return 0;
+      return (await p.exited).exitStatus;
+    } finally {
+      signals?.stop();
+    }
   },
 };

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { checkPreserveFds, type Command, writePidFile } from '../command.js';
-import { waitForeground } from '../foreground.js';
+import { SignalForwarder } from '../foreground.js';
 import { createFlags } from './create.js';
 
 export const run: Command = {
@@ -22,20 +22,26 @@ export const run: Command = {
     const id = args[0]!;
     const detach = flags.detach === true;
     const rt = ctx.runtime({ trackExits: !detach, noPivotRoot: flags['no-pivot'] === true });
-    const c = await rt.create(id, resolve((flags.bundle as string | undefined) ?? '.'), {
-      stdio: ['inherit', 'inherit', 'inherit'],
-      consoleSocket: flags['console-socket'] as string | undefined,
-    });
+    const signals = detach ? undefined : new SignalForwarder();
     try {
-      if (flags['pid-file']) writePidFile(flags['pid-file'] as string, c.pid);
-      await rt.start(id);
-    } catch (err) {
-      await rt.delete(id, { force: true }).catch(() => {});
-      throw err;
+      const c = await rt.create(id, resolve((flags.bundle as string | undefined) ?? '.'), {
+        stdio: ['inherit', 'inherit', 'inherit'],
+        consoleSocket: flags['console-socket'] as string | undefined,
+      });
+      signals?.target(c.pid);
+      try {
+        if (flags['pid-file']) writePidFile(flags['pid-file'] as string, c.pid);
+        await rt.start(id);
+      } catch (err) {
+        await rt.delete(id, { force: true }).catch(() => {});
+        throw err;
+      }
+      if (detach) return 0;
+      const { exitStatus } = await c.exited;
+      if (flags.keep !== true) await rt.delete(id, { force: true });
+      return exitStatus;
+    } finally {
+      signals?.stop();
     }
-    if (detach) return 0;
-    const status = await waitForeground(c.pid, c.exited);
-    if (flags.keep !== true) await rt.delete(id, { force: true });
-    return status;
   },
 };
