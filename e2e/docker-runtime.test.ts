@@ -125,6 +125,29 @@ describe.skipIf(!isRoot)('docker run --runtime ce (root, private dockerd)', () =
     }
   });
 
+  it('docker pause/unpause, docker update and docker stats go through ce-runc pause/resume/update', async () => {
+    const name = `ce-pu-${process.pid}`;
+    const started = await run(['-d', '--name', name, '--memory', '128m', IMAGE, 'sh', '-c', 'while true; do sleep 0.1; done']);
+    expect(started.code, explain(started)).toBe(0);
+    try {
+      const paused = await d.docker(['pause', name]);
+      expect(paused.code, explain(paused)).toBe(0);
+      expect((await d.docker(['inspect', '-f', '{{.State.Status}}', name])).stdout.trim()).toBe('paused');
+      const unpaused = await d.docker(['unpause', name]);
+      expect(unpaused.code, explain(unpaused)).toBe(0);
+      expect((await d.docker(['inspect', '-f', '{{.State.Status}}', name])).stdout.trim()).toBe('running');
+      const updated = await d.docker(['update', '--memory', '96m', '--memory-swap', '96m', '--pids-limit', '50', name]);
+      expect(updated.code, explain(updated)).toBe(0);
+      const limits = await d.docker(['exec', name, 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/pids/pids.max']);
+      expect(limits.stdout).toBe(`${96 << 20}\n50\n`);
+      const stats = await d.docker(['stats', '--no-stream', '--format', '{{.MemUsage}}', name]);
+      expect(stats.code, explain(stats)).toBe(0);
+      expect(stats.stdout).toMatch(/ \/ 96MiB\n$/);
+    } finally {
+      await d.docker(['rm', '-f', name]);
+    }
+  });
+
   it('--memory 64m: a process allocating past it is OOM-killed (137, OOMKilled true)', async () => {
     const name = `ce-oom-${process.pid}`;
     const r = await run(['--name', name, '--memory', '64m', IMAGE, 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes; a=xxxxxxxxxxxxxxxx; while true; do a="$a$a"; done'], {
