@@ -14,52 +14,51 @@ function numbers(text: string | undefined): number[] {
 async function cpuStats(at: ControllerDir): Promise<CpuStats> {
   const acct = at('cpuacct');
   const stat = parseFlatKeyed(await readText(acct, 'cpuacct.stat'));
-  const cpu: CpuStats = {
-    usage: { kernel: (stat.system ?? 0) * NS_PER_TICK, user: (stat.user ?? 0) * NS_PER_TICK },
-    throttling: {},
-  };
   const total = await readNumber(acct, 'cpuacct.usage');
-  if (total) cpu.usage.total = total;
   const percpu = numbers(await readText(acct, 'cpuacct.usage_percpu'));
-  if (percpu.length) cpu.usage.percpu = percpu;
   // "cpu user system" then one row per cpu, in nanoseconds
   const all = (await readText(acct, 'cpuacct.usage_all'))?.split('\n').slice(1).map(numbers) ?? [];
-  if (all.length) {
-    cpu.usage.percpu_kernel = all.map((row) => row[2] ?? 0);
-    cpu.usage.percpu_user = all.map((row) => row[1] ?? 0);
-  }
   const t = parseFlatKeyed(await readText(at('cpu'), 'cpu.stat'));
-  if (t.nr_periods) cpu.throttling.periods = t.nr_periods;
-  if (t.nr_throttled) cpu.throttling.throttledPeriods = t.nr_throttled;
-  if (t.throttled_time) cpu.throttling.throttledTime = t.throttled_time;
-  return cpu;
+  // built in runc's field order, leaving out what runc's omitempty leaves out
+  return {
+    usage: {
+      ...(total ? { total } : {}),
+      ...(percpu.length ? { percpu } : {}),
+      ...(all.length ? { percpu_kernel: all.map((row) => row[2] ?? 0), percpu_user: all.map((row) => row[1] ?? 0) } : {}),
+      kernel: (stat.system ?? 0) * NS_PER_TICK,
+      user: (stat.user ?? 0) * NS_PER_TICK,
+    },
+    throttling: {
+      ...(t.nr_periods ? { periods: t.nr_periods } : {}),
+      ...(t.nr_throttled ? { throttledPeriods: t.nr_throttled } : {}),
+      ...(t.throttled_time ? { throttledTime: t.throttled_time } : {}),
+    },
+  };
 }
 
 async function memoryEntry(dir: string | undefined, prefix: string): Promise<MemoryEntry> {
-  const entry: MemoryEntry = {
+  const usage = await readNumber(dir, `${prefix}.usage_in_bytes`);
+  const max = await readNumber(dir, `${prefix}.max_usage_in_bytes`);
+  return {
     limit: (await readNumber(dir, `${prefix}.limit_in_bytes`)) ?? 0,
+    ...(usage ? { usage } : {}),
+    ...(max ? { max } : {}),
     failcnt: (await readNumber(dir, `${prefix}.failcnt`)) ?? 0,
   };
-  const usage = await readNumber(dir, `${prefix}.usage_in_bytes`);
-  if (usage) entry.usage = usage;
-  const max = await readNumber(dir, `${prefix}.max_usage_in_bytes`);
-  if (max) entry.max = max;
-  return entry;
 }
 
 async function memoryStats(at: ControllerDir): Promise<MemoryStats> {
   const dir = at('memory');
   const raw = parseFlatKeyed(await readText(dir, 'memory.stat'));
-  const mem: MemoryStats = {
+  return {
+    ...(raw.cache ? { cache: raw.cache } : {}),
     usage: await memoryEntry(dir, 'memory'),
     // v1 accounts swap as memory + swap (memsw), which runc reports as is
     swap: await memoryEntry(dir, 'memory.memsw'),
     kernel: await memoryEntry(dir, 'memory.kmem'),
     kernelTCP: await memoryEntry(dir, 'memory.kmem.tcp'),
+    ...(Object.keys(raw).length ? { raw } : {}),
   };
-  if (raw.cache) mem.cache = raw.cache;
-  if (Object.keys(raw).length) mem.raw = raw;
-  return mem;
 }
 
 async function pidsStats(at: ControllerDir): Promise<PidsStats> {

@@ -5,34 +5,43 @@ import { hugePageSizes, parseFlatKeyed, readNumber, readText } from './util.js';
 async function cpuStats(dir: string): Promise<CpuStats> {
   // cpu.stat is always there on v2 (usage_usec, user_usec, system_usec; nr_* with the cpu controller)
   const s = parseFlatKeyed(await readText(dir, 'cpu.stat'));
-  const cpu: CpuStats = { usage: { kernel: (s.system_usec ?? 0) * 1000, user: (s.user_usec ?? 0) * 1000 }, throttling: {} };
-  if (s.usage_usec) cpu.usage.total = s.usage_usec * 1000;
-  if (s.nr_periods) cpu.throttling.periods = s.nr_periods;
-  if (s.nr_throttled) cpu.throttling.throttledPeriods = s.nr_throttled;
-  if (s.throttled_usec) cpu.throttling.throttledTime = s.throttled_usec * 1000;
-  return cpu;
+  // built in runc's field order, leaving out what runc's omitempty leaves out
+  return {
+    usage: { ...(s.usage_usec ? { total: s.usage_usec * 1000 } : {}), kernel: (s.system_usec ?? 0) * 1000, user: (s.user_usec ?? 0) * 1000 },
+    throttling: {
+      ...(s.nr_periods ? { periods: s.nr_periods } : {}),
+      ...(s.nr_throttled ? { throttledPeriods: s.nr_throttled } : {}),
+      ...(s.throttled_usec ? { throttledTime: s.throttled_usec * 1000 } : {}),
+    },
+  };
 }
 
 async function memoryStats(dir: string): Promise<MemoryStats> {
   const raw = parseFlatKeyed(await readText(dir, 'memory.stat'));
   const events = parseFlatKeyed(await readText(dir, 'memory.events'));
-  const usage: MemoryEntry = { limit: (await readNumber(dir, 'memory.max', UNLIMITED)) ?? UNLIMITED, failcnt: events.max ?? 0 };
+  const limit = (await readNumber(dir, 'memory.max', UNLIMITED)) ?? UNLIMITED;
   const current = await readNumber(dir, 'memory.current');
-  if (current) usage.usage = current;
   const peak = await readNumber(dir, 'memory.peak');
-  if (peak) usage.max = peak;
+  const usage: MemoryEntry = { limit, ...(current ? { usage: current } : {}), ...(peak ? { max: peak } : {}), failcnt: events.max ?? 0 };
   // runc reports v2 swap as memory + swap, the v1 (memsw) meaning
-  const swap: MemoryEntry = { limit: UNLIMITED, failcnt: 0 };
+  let swap: MemoryEntry = { limit: UNLIMITED, failcnt: 0 };
   const swapCurrent = await readNumber(dir, 'memory.swap.current');
   if (swapCurrent !== undefined) {
     const swapMax = await readNumber(dir, 'memory.swap.max', UNLIMITED);
-    swap.usage = swapCurrent + (current ?? 0);
-    swap.limit = swapMax === UNLIMITED || usage.limit === UNLIMITED ? UNLIMITED : (swapMax ?? 0) + usage.limit;
+    swap = {
+      limit: swapMax === UNLIMITED || limit === UNLIMITED ? UNLIMITED : (swapMax ?? 0) + limit,
+      usage: swapCurrent + (current ?? 0),
+      failcnt: 0,
+    };
   }
-  const mem: MemoryStats = { usage, swap, kernel: { limit: 0, failcnt: 0 }, kernelTCP: { limit: 0, failcnt: 0 } };
-  if (raw.file) mem.cache = raw.file;
-  if (Object.keys(raw).length) mem.raw = raw;
-  return mem;
+  return {
+    ...(raw.file ? { cache: raw.file } : {}),
+    usage,
+    swap,
+    kernel: { limit: 0, failcnt: 0 },
+    kernelTCP: { limit: 0, failcnt: 0 },
+    ...(Object.keys(raw).length ? { raw } : {}),
+  };
 }
 
 async function pidsStats(dir: string): Promise<PidsStats> {

@@ -158,6 +158,10 @@ describe('cgroup v1 files', () => {
     expect(s.memory.usage).toEqual({ limit: 67108864, usage: 100, max: 200, failcnt: 9 });
     expect(s.memory.swap).toEqual({ limit: 9223372036854771712, usage: 150, failcnt: 0 });
     expect(s.memory.kernel.usage).toBe(10);
+    // runc's JSON field order, for byte-for-byte comparable output
+    expect(Object.keys(s.cpu.usage)).toEqual(['total', 'percpu', 'percpu_kernel', 'percpu_user', 'kernel', 'user']);
+    expect(Object.keys(s.memory)).toEqual(['cache', 'usage', 'swap', 'kernel', 'kernelTCP', 'raw']);
+    expect(Object.keys(s.memory.usage)).toEqual(['limit', 'usage', 'max', 'failcnt']);
     expect(s.memory.cache).toBe(4096);
     expect(s.pids).toEqual({ current: 4 });
     expect(s.blkio.ioServiceBytesRecursive).toEqual([{ major: 8, op: 'Read', value: 4096 }, { major: 8, op: 'Write' }]);
