@@ -194,6 +194,23 @@ describe.skipIf(!isRoot)('ce-runc (root)', () => {
     expect(cgroupDirs(f.cgroupName)).toEqual([]);
   });
 
+  it('events streams stats and an oom line, and ends when the container stops', async () => {
+    f.writeSpec(['sh', '-c', 'sleep 0.5; a=xxxxxxxxxxxxxxxx; while true; do a="$a$a"; done'], (s) => {
+      s.linux!.cgroupsPath = f.cgroupName;
+      s.linux!.resources = { ...s.linux!.resources, memory: { limit: 16 << 20 } };
+    });
+    const pidFile = join(f.dir, 'init.pid');
+    expect((await ceRunc(f, ['run', '-d', '--pid-file', pidFile, '-b', f.bundle, 'e1'])).code).toBe(0);
+    pids.push(Number(readFileSync(pidFile, 'utf8')));
+    const ev = await ceRunc(f, ['events', '--interval', '10s', 'e1']);
+    expect(ev.code).toBe(0);
+    const lines = ev.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; id: string });
+    expect(lines[0]).toMatchObject({ type: 'stats', id: 'e1' });
+    expect(lines).toContainEqual({ type: 'oom', id: 'e1' });
+    expect(await state('e1')).toMatchObject({ status: 'stopped' });
+    expect((await ceRunc(f, ['delete', 'e1'])).code).toBe(0);
+  });
+
   it('errors: unknown container (text and json log), bad config naming the JSON path, id in use, spec twice', async () => {
     const missing = await ceRunc(f, ['state', 'nope']);
     expect(missing.code).toBe(1);
