@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRuntimeError } from '../../errors.js';
+import { checkId } from '../../state/store.js';
 import { CliError, type Command } from '../command.js';
 
 export const del: Command = {
@@ -19,7 +20,8 @@ export const del: Command = {
     } catch (err) {
       if (!isRuntimeError(err, 'NotFound')) throw err;
       // what an aborted create may leave: a directory without state.json (runc removes it too)
-      if (/^[\w+.-]+$/.test(id) && id !== '.' && id !== '..') rmSync(join(ctx.globals.root, id), { recursive: true, force: true });
+      checkId(id);
+      rmSync(join(ctx.globals.root, id), { recursive: true, force: true });
       if (force) return 0;
       throw new CliError('container does not exist');
     }
