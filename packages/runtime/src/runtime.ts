@@ -280,7 +280,8 @@ export class Runtime {
       state.pid = init.pid;
       state.pidStartTime = readProcInfo(init.pid)?.startTime;
       await this.store.write(state);
-      this.exits.set(id, init.exited);
+      // without tracking, exited rejects at once: delete must watch the pid instead
+      if (this.tracksExits) this.exits.set(id, init.exited);
       this.log.info({ id, pid: init.pid }, 'container created');
       return init;
     } catch (err) {
