@@ -108,11 +108,9 @@ export class CgroupV1Manager implements CgroupManager {
     if (r.pids && pids) await writeValue(pids, 'pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
     const blkio = at('blkio');
     if (r.blockIO && blkio) await setBlkio(blkio, r.blockIO);
+    // like every controller here (and as runc does), a hugetlb hierarchy that is not mounted is skipped
     const hugetlb = at('hugetlb');
-    for (const h of r.hugepageLimits ?? []) {
-      if (!hugetlb) throw new Error('linux.resources.hugepageLimits: the hugetlb controller is not mounted');
-      await writeValue(hugetlb, `hugetlb.${h.pageSize}.limit_in_bytes`, h.limit);
-    }
+    if (hugetlb) for (const h of r.hugepageLimits ?? []) await writeValue(hugetlb, `hugetlb.${h.pageSize}.limit_in_bytes`, h.limit);
     const devices = at('devices');
     if (r.devices && devices) {
       for (const d of r.devices) await writeValue(devices, d.allow ? 'devices.allow' : 'devices.deny', deviceRule(d));
@@ -206,15 +204,16 @@ export class CgroupV1Manager implements CgroupManager {
   }
 }
 
-/** blkio weights and throttles; weights only where the I/O scheduler offers them (CFQ/BFQ). */
+/** blkio weights and throttles; weights only where the I/O scheduler offers them (BFQ first, then CFQ, as runc). */
 async function setBlkio(dir: string, b: LinuxBlockIO): Promise<void> {
-  const weighted = existsSync(join(dir, 'blkio.weight'));
+  const bfq = existsSync(join(dir, 'blkio.bfq.weight'));
+  const weighted = bfq || existsSync(join(dir, 'blkio.weight'));
   const need = (what: string) => {
     if (!weighted) throw new Error(`linux.resources.blockIO.${what}: the block I/O scheduler offers no weights (blkio.weight is missing)`);
   };
   if (b.weight) {
     need('weight');
-    await writeValue(dir, 'blkio.weight', b.weight);
+    await writeValue(dir, bfq ? 'blkio.bfq.weight' : 'blkio.weight', b.weight);
   }
   if (b.leafWeight) {
     need('leafWeight');
