@@ -59,7 +59,7 @@ describe('ce-runc update', () => {
   const parse = (argv: string[]) => parseArgs(argv, cmd.flags, { stopAtFirstArg: false });
 
   it('turns the flags given, and only those, into linux.resources', () => {
-    expect(updateResources(parse(['--memory', '64m', '--pids-limit', '20', '--cpu-share', '512', '--cpuset-cpus', '0', 'c1']))).toEqual({
+    expect(updateResources(parse(['--memory', '64m', '--pids-limit', '20', '--cpu-shares', '512', '--cpuset-cpus', '0', 'c1']))).toEqual({
       memory: { limit: 64 << 20 },
       cpu: { shares: 512, cpus: '0' },
       pids: { limit: 20 },

@@ -8,7 +8,7 @@ const flags: FlagSpec[] = [
   { name: 'blkio-weight', type: 'int', usage: 'Specifies per cgroup weight, range is from 10 to 1000', defaultText: '0' },
   { name: 'cpu-period', type: 'string', usage: 'CPU CFS period to be used for hardcapping (in usecs). 0 to use system default' },
   { name: 'cpu-quota', type: 'string', usage: 'CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period' },
-  { name: 'cpu-share', type: 'string', usage: 'CPU shares (relative weight vs. other containers)' },
+  { name: 'cpu-share', aliases: ['cpu-shares'], type: 'string', usage: 'CPU shares (relative weight vs. other containers)' },
   { name: 'cpu-rt-period', type: 'string', usage: 'CPU realtime period to be used for hardcapping (in usecs). 0 to use system default' },
   { name: 'cpu-rt-runtime', type: 'string', usage: 'CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period' },
   { name: 'cpuset-cpus', type: 'string', usage: 'CPU(s) to use' },
