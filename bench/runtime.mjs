@@ -78,8 +78,6 @@ function makeBundle(dir, name, rootfs, cgroupParent) {
   const spec = JSON.parse(execFileSync('cat', [join(bundle, 'config.json')], { encoding: 'utf8' }));
   spec.process.terminal = false;
   spec.process.args = ['true'];
-  // ce-init refuses ambient capabilities that are not inheritable; runc's example has none inheritable either
-  delete spec.process.capabilities.ambient;
   spec.root.path = rootfs;
   spec.linux.cgroupsPath = `/${cgroupParent}/${name}`;
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));

@@ -211,6 +211,17 @@ describe.skipIf(!isRoot)('ce-runc (root)', () => {
     expect((await ceRunc(f, ['delete', 'e1'])).code).toBe(0);
   });
 
+  it("runs runc spec's example config as written, but for the terminal", async () => {
+    expect((await ceRunc(f, ['spec', '-b', f.bundle], { root: false })).code).toBe(0);
+    const config = JSON.parse(readFileSync(join(f.bundle, 'config.json'), 'utf8'));
+    config.process.terminal = false;
+    config.process.args = ['sh', '-c', 'grep -E "^Cap(Eff|Amb)" /proc/self/status; hostname'];
+    writeFileSync(join(f.bundle, 'config.json'), JSON.stringify(config));
+    const r = await ceRunc(f, ['run', '-b', f.bundle, 'ex1']);
+    // CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE; the ambient ones are not inheritable, so none
+    expect(r).toEqual({ code: 0, stdout: 'CapEff:\t0000000020000420\nCapAmb:\t0000000000000000\nrunc\n', stderr: '' });
+  });
+
   it('errors: unknown container (text and json log), bad config naming the JSON path, id in use, spec twice', async () => {
     const missing = await ceRunc(f, ['state', 'nope']);
     expect(missing.code).toBe(1);
