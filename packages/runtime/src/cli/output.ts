@@ -90,3 +90,15 @@ export class CliLog {
     };
   }
 }
+
+const BIG = '\u{1F4A1}ce-uint64:';
+
+/**
+ * JSON.stringify, but integers beyond 2^53 keep their exact digits: the
+ * kernel's "unlimited" (9223372036854771712) reads back exactly as a double,
+ * and runc prints it as such rather than JavaScript's 9223372036854772000.
+ */
+export function toJson(value: unknown): string {
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > Number.MAX_SAFE_INTEGER ? `${BIG}${BigInt(v)}` : v));
+  return text.replace(new RegExp(`"${BIG}(-?\\d+)"`, 'gu'), '$1');
+}

@@ -11,7 +11,7 @@ import { runcState } from '../../src/cli/commands/state.js';
 import { updateResources } from '../../src/cli/commands/update.js';
 import { runcExampleSpec } from '../../src/cli/example-spec.js';
 import { COMMANDS, main } from '../../src/cli/main.js';
-import { formatLogLine } from '../../src/cli/output.js';
+import { formatLogLine, toJson } from '../../src/cli/output.js';
 import { validateSpec } from '../../src/spec/validate.js';
 
 const flags: FlagSpec[] = [
@@ -139,6 +139,11 @@ describe('output shapes', () => {
     const t = new Date('2026-01-02T03:04:05.678Z');
     expect(formatLogLine('error', 'container does not exist', 'json', {}, t)).toBe('{"level":"error","msg":"container does not exist","time":"2026-01-02T03:04:05Z"}\n');
     expect(formatLogLine('error', 'a "b"', 'text', {}, t)).toBe('time="2026-01-02T03:04:05Z" level=error msg="a \\"b\\""\n');
+  });
+
+  it('prints uint64 values beyond 2^53 with their exact digits, as runc does', () => {
+    expect(toJson({ limit: 9223372036854771712, usage: 4096, neg: -1 })).toBe('{"limit":9223372036854771712,"usage":4096,"neg":-1}');
+    expect(JSON.stringify({ limit: 9223372036854771712 })).toBe('{"limit":9223372036854772000}');
   });
 
   it("spec writes runc's example, a config ce-runc itself accepts", () => {

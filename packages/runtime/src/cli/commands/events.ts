@@ -1,6 +1,6 @@
 import { parseDuration } from '../args.js';
 import { CliError, type Command, stateOf } from '../command.js';
-import { out } from '../output.js';
+import { out, toJson } from '../output.js';
 
 export const events: Command = {
   name: 'events',
@@ -23,7 +23,7 @@ export const events: Command = {
     process.once('SIGTERM', onSignal);
     try {
       for await (const e of ctx.runtime().events(id, { intervalMs, statsOnly: flags.stats === true, signal: stop.signal })) {
-        out(`${JSON.stringify(e)}\n`);
+        out(`${toJson(e)}\n`);
       }
     } finally {
       process.off('SIGINT', onSignal);
