@@ -10,13 +10,13 @@
 // unmounted and the folder removed, also on error and on Ctrl-C.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, rmSync, statSync, createWriteStream, openSync, closeSync, accessSync, constants, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, openSync, closeSync, readdirSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
-import { request } from 'node:http';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
-import { dirname, join, resolve, delimiter } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { aptInstall, startPrivateDockerd, which } from '../tools/lib/private-dockerd.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // The commands as installed: each package's `bin` (ce is a bundle, dist/ce.mjs), else the tsc output.
@@ -276,19 +276,6 @@ function unmountUnder(dir) {
   return before;
 }
 
-function which(name, extra = []) {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', ...extra];
-  for (const d of dirs) {
-    if (!d) continue;
-    const p = join(d, name);
-    try {
-      accessSync(p, constants.X_OK);
-      if (statSync(p).isFile()) return p;
-    } catch {}
-  }
-  return null;
-}
-
 // ---------------------------------------------------------------- statistics
 
 function stats(values) {
@@ -366,142 +353,16 @@ async function waitForEmbedded(ms) {
 
 // ---------------------------------------------------------------- docker
 
-function aptInstall(pkgs, logFile) {
-  console.log(`installing ${pkgs.join(' ')} with apt-get (log: ${logFile})…`);
-  // No service may start from the install (a system dockerd would add a bridge and iptables rules):
-  // a policy-rc.d that forbids it, for the time of the install, unless one is there already.
-  const policy = '/usr/sbin/policy-rc.d';
-  const ownPolicy = !existsSync(policy);
-  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\n# ce bench: no service starts during apt-get install\nexit 101\n', { mode: 0o755 });
-  try {
-    aptInstallNow(pkgs, logFile);
-  } finally {
-    if (ownPolicy) rmSync(policy, { force: true });
-  }
-}
-
-function aptInstallNow(pkgs, logFile) {
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const r = spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', ...pkgs], { env, encoding: 'utf8' });
-  let log = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  if (r.status !== 0 && /Unable to locate|has no installation candidate|404/.test(log)) {
-    const u = spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'update'], { env, encoding: 'utf8' });
-    const r2 = spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', ...pkgs], { env, encoding: 'utf8' });
-    log += `${u.stdout ?? ''}${u.stderr ?? ''}${r2.stdout ?? ''}${r2.stderr ?? ''}`;
-    r.status = r2.status;
-    r.error = r2.error;
-  }
-  createWriteStream(logFile).end(log);
-  if (r.error) throw new Error(`apt-get: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`apt-get install ${pkgs.join(' ')} failed (exit ${r.status}):\n${tail(log, 15)}`);
-}
-
-function ensureDockerInstalled(tmp) {
-  let dockerd = which('dockerd');
-  if (!dockerd) {
-    aptInstall(['docker.io'], join(tmp, 'apt-docker.log'));
-    dockerd = which('dockerd');
-    if (!dockerd) throw new Error('dockerd still missing after apt-get install docker.io');
-  }
-  // The client of the same package (Debian: /usr/bin/docker), not another one earlier in PATH.
-  const client = [join(dirname(dockerd), 'docker'), '/usr/bin/docker'].find((p) => existsSync(p)) ?? which('docker');
-  if (!client) throw new Error('docker client not found');
-  return { dockerd, client };
-}
-
-function dockerPing(socketPath) {
-  return new Promise((res) => {
-    const req = request({ socketPath, path: '/_ping', timeout: 1000 }, (r) => {
-      r.resume();
-      res(r.statusCode === 200);
-    });
-    req.on('error', () => res(false));
-    req.on('timeout', () => {
-      req.destroy();
-      res(false);
-    });
-    req.end();
-  });
-}
-
+/** Debian's dockerd, private to this run (tools/lib/private-dockerd.mjs), with the hello layer imported. */
 async function setupDocker(tmp, layerPath) {
-  const { dockerd, client } = ensureDockerInstalled(tmp);
-  const dataRoot = join(tmp, 'docker');
-  const execRoot = join(tmp, 'docker-exec');
-  const sock = join(tmp, 'docker.sock');
-  const pidfile = join(tmp, 'docker.pid');
-  const cgroupParent = `ce-bench-docker-${process.pid}`;
-  // Never read /etc/docker/daemon.json, and keep the trust key dockerd 20.10 makes out of /etc/docker.
-  await writeFile(join(tmp, 'daemon.json'), JSON.stringify({ 'deprecated-key-path': join(tmp, 'docker-key.json') }) + '\n');
-  const args = [
-    '--config-file', join(tmp, 'daemon.json'),
-    '--data-root', dataRoot,
-    '--exec-root', execRoot,
-    '--pidfile', pidfile,
-    '-H', `unix://${sock}`,
-    '--bridge=none',
-    '--iptables=false',
-    '--ip6tables=false',
-    '--ip-masq=false',
-    '--cgroup-parent', `/${cgroupParent}`,
-  ];
-  const log = join(tmp, 'dockerd.log');
-  // dockerd and its containerd create these whatever --exec-root says; remove them after if we made them and they are empty.
-  const runDirs = ['/run/docker', '/run/containerd'].filter((d) => !existsSync(d));
-  const daemon = startDaemon(dockerd, args, log);
-  onCleanup('dockerd', async () => {
-    let pid = daemon.pid;
-    try {
-      pid = Number(readFileSync(pidfile, 'utf8').trim()) || pid;
-    } catch {}
-    const how = await stopProcess(pid, pid === daemon.pid ? daemon.exited : null, 30_000);
-    if (how.startsWith('killed')) console.error(`dockerd: ${how}`);
-    // dockerd stops the containerd it started; make sure, by its pid file.
-    for (const f of [join(execRoot, 'containerd/containerd.pid')]) {
-      try {
-        const cpid = Number(readFileSync(f, 'utf8').trim());
-        if (cpid && alive(cpid) && readFileSync(`/proc/${cpid}/cmdline`, 'utf8').includes(tmp)) await stopProcess(cpid, null, 10_000);
-      } catch {}
-    }
-    for (const d of runDirs) removeEmptyTree(d);
-    for (const ctrl of safeReaddir('/sys/fs/cgroup')) {
-      const d = join('/sys/fs/cgroup', ctrl, cgroupParent);
-      if (existsSync(d)) {
-        try {
-          rmdirSync(d);
-        } catch {}
-      }
-    }
-  });
-
-  const deadline = Date.now() + 60_000;
-  while (!(await dockerPing(sock))) {
-    if (daemon.exitCode !== null || daemon.signalCode !== null) throw new Error(`dockerd exited at start-up:\n${tailFile(log)}`);
-    if (Date.now() > deadline) throw new Error(`dockerd did not answer within 60 s:\n${tailFile(log)}`);
-    await sleep(100);
-  }
-  const env = { ...process.env, DOCKER_CONFIG: join(tmp, 'docker-config') };
-  delete env.DOCKER_HOST;
-  delete env.DOCKER_CONTEXT;
-  const H = ['-H', `unix://${sock}`];
+  const d = await startPrivateDockerd({ dir: join(tmp, 'docker') });
+  onCleanup('dockerd', () => d.stop());
+  const { client, host: H, env } = d;
   const version = (await runChecked(client, [...H, 'version', '--format', '{{.Server.Version}}'], { env })).stdout.trim();
   const storage = (await runChecked(client, [...H, 'info', '--format', '{{.Driver}}'], { env })).stdout.trim();
   await runChecked(client, [...H, 'import', '--change', 'ENTRYPOINT ["/hello"]', layerPath, 'ce-hello:latest'], { env });
-  console.log(`docker ${version} (dockerd ${dockerd}, client ${client}, storage ${storage}, --bridge=none: containers get no network, like --network none)`);
+  console.log(`docker ${version} (client ${client}, storage ${storage}, --bridge=none: containers get no network, like --network none)`);
   return { key: 'docker', version, label: `docker run --rm (${version})`, expect: GREETING, make: () => [client, [...H, 'run', '--rm', 'ce-hello'], { env }] };
-}
-
-/** rmdir bottom-up; stops at the first non-empty folder (never removes a file). */
-function removeEmptyTree(d) {
-  try {
-    if (!statSync(d).isDirectory()) return;
-  } catch {
-    return;
-  }
-  for (const e of safeReaddir(d)) removeEmptyTree(join(d, e));
-  try {
-    rmdirSync(d);
-  } catch {}
 }
 
 function safeReaddir(d) {
@@ -517,7 +378,7 @@ function safeReaddir(d) {
 async function setupRunc(tmp, layerPath) {
   let runc = which('runc');
   if (!runc) {
-    aptInstall(['runc'], join(tmp, 'apt-runc.log'));
+    aptInstall(['runc']);
     runc = which('runc');
     if (!runc) throw new Error('runc still missing after apt-get install runc');
   }

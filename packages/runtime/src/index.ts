@@ -1,8 +1,9 @@
-export { Runtime, parseSignal, type RuntimeOptions, type CreateOptions, type Container, type KillOptions, type ExecOptions, type DeleteOptions, type Logger } from './runtime.js';
+export { Runtime, parseSignal, type RuntimeOptions, type CreateOptions, type Container, type KillOptions, type ExecOptions, type DeleteOptions, type EventsOptions, type Logger } from './runtime.js';
 export type { StdioSpec, ExitInfo } from './init-process.js';
 export { RuntimeError, isRuntimeError, type RuntimeErrorCode } from './errors.js';
 export { defaultSpec, DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, DEFAULT_PATH } from './spec/default-spec.js';
-export { validateSpec, validateProcess } from './spec/validate.js';
+export { validateSpec, validateProcess, validateResources } from './spec/validate.js';
+export type * from './cgroups/stats-types.js';
 export type * from './spec/types.js';
 export { compilePlan, compileExecPlan, type CompileContext } from './plan/compile.js';
 export { encodePlan, decodePlan } from './plan/encode.js';

@@ -32,6 +32,11 @@ export interface SpawnInitOptions {
   logger?: { debug(obj: unknown, msg?: string): void };
   /** Give up (and kill everything) when the init has not reported ready by then; default 60 s. */
   timeoutMs?: number;
+  /**
+   * Reap the container init (the caller is its subreaper); default true.
+   * When false, `exited` rejects at once: the init is someone else's to reap.
+   */
+  reap?: boolean;
 }
 
 type Outcome = { ok: true } | { ok: false; error: RuntimeError };
@@ -157,7 +162,10 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
   let exited: Promise<ExitInfo> | undefined;
   const startReaper = (p: number) => {
     // C is reparented to us (a subreaper) only once P has exited.
-    exited ??= parentExited.then(() => waitPid(p)).then(toExit);
+    exited ??=
+      opts.reap === false
+        ? Promise.reject(new RuntimeError('FailedPrecondition', `process ${p} is not reaped by this runtime (trackExits is off)`))
+        : parentExited.then(() => waitPid(p)).then(toExit);
     exited.catch(() => {});
     return exited;
   };

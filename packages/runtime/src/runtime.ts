@@ -10,8 +10,10 @@ import { spawnInit, type ExitInfo, type InitProcess, type StdioSpec } from './in
 import { compileExecPlan, compilePlan, type HostPathKind } from './plan/compile.js';
 import { encodePlan } from './plan/encode.js';
 import { compileSeccomp, type CompiledSeccomp } from './seccomp/compile.js';
-import { validateProcess, validateSpec } from './spec/validate.js';
-import type { ContainerState, ContainerStatus, LinuxNamespace, LinuxNamespaceType, Process, Spec } from './spec/types.js';
+import { validateProcess, validateResources, validateSpec } from './spec/validate.js';
+import { containerEvents } from './lifecycle/events.js';
+import type { RuntimeEvent, Stats } from './cgroups/stats-types.js';
+import type { ContainerState, ContainerStatus, LinuxNamespace, LinuxNamespaceType, LinuxResources, Process, Spec } from './spec/types.js';
 import { deriveStatus, isAlive, readProcInfo, realFacts, type StatusFacts } from './state/status.js';
 import { checkId, StateStore, type StoredState } from './state/store.js';
 
@@ -33,11 +35,20 @@ export interface RuntimeOptions {
   noPivotRoot?: boolean;
   /** How long create waits for the container init to be ready; default 60 s. */
   createTimeoutMs?: number;
+  /**
+   * Become a child subreaper and reap the processes this object starts
+   * (`exited` resolves); default true. A short-lived caller (ce-runc create,
+   * exec -d) sets false: its containers are reparented to its own subreaper
+   * (a containerd shim) or init, and nothing keeps it alive.
+   */
+  trackExits?: boolean;
 }
 
 export interface CreateOptions {
   /** The container's fds 0, 1, 2, as Node's spawn takes them; default all 'ignore'. */
   stdio?: [StdioSpec, StdioSpec, StdioSpec];
+  /** AF_UNIX socket that receives the pty master for process.terminal (runc --console-socket). */
+  consoleSocket?: string;
 }
 
 /** A created container: its init pid, the 'pipe' ends of its stdio, and its exit. */
@@ -46,6 +57,17 @@ export type Container = InitProcess;
 export interface ExecOptions {
   /** The process's fds 0, 1, 2, as for create. */
   stdio?: [StdioSpec, StdioSpec, StdioSpec];
+  /** AF_UNIX socket that receives the pty master for process.terminal (runc exec --console-socket). */
+  consoleSocket?: string;
+}
+
+export interface EventsOptions {
+  /** Milliseconds between two stats events; default 5000 (runc's 5s). */
+  intervalMs?: number;
+  /** Only one stats event, then the iteration ends (runc events --stats). */
+  statsOnly?: boolean;
+  /** Ends the iteration. */
+  signal?: AbortSignal;
 }
 
 export interface KillOptions {
@@ -93,6 +115,13 @@ function checkStdio(stdio: unknown): void {
   }
 }
 
+/** Until terminals land (process.terminal is refused by validation), a console socket has nothing to receive. */
+function refuseConsoleSocket(path: string | undefined): void {
+  if (path !== undefined) {
+    throw new RuntimeError('InvalidArgument', `console socket ${path}: terminals (process.terminal) are not supported yet`);
+  }
+}
+
 function hostPathKind(path: string): HostPathKind {
   try {
     return statSync(path).isDirectory() ? 'dir' : 'file';
@@ -109,6 +138,7 @@ export class Runtime {
   private readonly store: StateStore;
   private readonly log: Logger;
   private cgroupManager: CgroupManager | undefined | null;
+  private readonly tracksExits: boolean;
   private readonly facts: StatusFacts;
   private readonly exits = new Map<string, Promise<ExitInfo>>();
   private subreaper = false;
@@ -118,7 +148,11 @@ export class Runtime {
     this.store = new StateStore(resolve(options.root));
     this.log = options.logger ?? noopLogger;
     this.cgroupManager = options.cgroups;
-    this.facts = realFacts((id) => this.store.fifoPath(id));
+    this.tracksExits = options.trackExits ?? true;
+    this.facts = realFacts(
+      (id) => this.store.fifoPath(id),
+      (s) => (s.cgroupsPath ? (this.cgroups()?.isFrozen(s.cgroupsPath) ?? false) : false),
+    );
   }
 
   /** The cgroup manager, or null when no cgroup hierarchy could be detected. */
@@ -194,6 +228,7 @@ export class Runtime {
   private async doCreate(id: string, bundleDir: string, opts: CreateOptions): Promise<Container> {
     checkId(id);
     checkStdio(opts.stdio);
+    refuseConsoleSocket(opts.consoleSocket);
     const bundle = resolve(bundleDir);
     const spec = await this.loadSpec(bundle);
     const rootfs = this.resolveRootfs(bundle, spec);
@@ -214,7 +249,7 @@ export class Runtime {
       noPivotRoot: this.options.noPivotRoot,
     });
 
-    this.ensureSubreaper();
+    if (this.tracksExits) this.ensureSubreaper();
 
     await this.store.reserve(id);
     const state: StoredState = {
@@ -242,6 +277,7 @@ export class Runtime {
       init = await spawnInit({
         plan: encodePlan(plan),
         stdio: opts.stdio,
+        reap: this.tracksExits,
         logger: this.log,
         timeoutMs: this.options.createTimeoutMs,
         onPid: async (pid) => {
@@ -251,7 +287,8 @@ export class Runtime {
       state.pid = init.pid;
       state.pidStartTime = readProcInfo(init.pid)?.startTime;
       await this.store.write(state);
-      this.exits.set(id, init.exited);
+      // without tracking, exited rejects at once: delete must watch the pid instead
+      if (this.tracksExits) this.exits.set(id, init.exited);
       this.log.info({ id, pid: init.pid }, 'container created');
       return init;
     } catch (err) {
@@ -342,6 +379,7 @@ export class Runtime {
 
   private async doExec(id: string, proc: Process, opts: ExecOptions): Promise<Container> {
     checkStdio(opts.stdio);
+    refuseConsoleSocket(opts.consoleSocket);
     validateProcess(proc);
     const s = await this.store.read(id);
     const status = this.statusOf(s);
@@ -351,10 +389,11 @@ export class Runtime {
     const seccomp: CompiledSeccomp | undefined = s.seccomp && program && { flags: s.seccomp.flags, program, length: program.length / 8 };
     const plan = compileExecPlan(proc, s.pid, namespaces, seccomp);
     const cg = s.cgroupsPath ? this.cgroups() : null;
-    this.ensureSubreaper();
+    if (this.tracksExits) this.ensureSubreaper();
     const p = await spawnInit({
       plan: encodePlan(plan),
       stdio: opts.stdio,
+      reap: this.tracksExits,
       logger: this.log,
       timeoutMs: this.options.createTimeoutMs,
       onPid: async (pid) => {
@@ -379,6 +418,7 @@ export class Runtime {
       status,
       pid: status === 'stopped' ? 0 : s.pid,
       bundle: s.bundle,
+      rootfs: s.rootfs,
       annotations: s.annotations ?? {},
       created: s.created,
     };
@@ -409,7 +449,9 @@ export class Runtime {
     const sig = parseSignal(signal);
     const s = await this.store.read(id);
     const status = this.statusOf(s);
-    if (status !== 'created' && status !== 'running') throw new RuntimeError('FailedPrecondition', `cannot kill container ${id}: it is ${status}`);
+    if (status !== 'created' && status !== 'running' && status !== 'paused') {
+      throw new RuntimeError('FailedPrecondition', `cannot kill container ${id}: it is ${status}`);
+    }
     await this.signal(s, sig, opts.all ?? false);
   }
 
@@ -463,11 +505,13 @@ export class Runtime {
       throw err;
     }
     const status = this.statusOf(s);
-    if ((status === 'running' || status === 'creating') && !opts.force) {
+    if ((status === 'running' || status === 'paused' || status === 'creating') && !opts.force) {
       throw new RuntimeError('FailedPrecondition', `cannot delete container ${id}: it is ${status} (stop it first, or force)`);
     }
-    if (status === 'running' || status === 'created') {
+    if (status === 'running' || status === 'created' || status === 'paused') {
       await this.signal(s, osc.signals.SIGKILL, true);
+      // a frozen process only dies once thawed
+      if (status === 'paused') await this.cgroups()?.freeze(s.cgroupsPath!, false);
       await this.waitStopped(s);
     }
     const cg = s.cgroupsPath ? this.cgroups() : null;
@@ -489,6 +533,97 @@ export class Runtime {
     await this.store.remove(id);
     this.exits.delete(id);
     this.log.info({ id }, 'container deleted');
+  }
+
+  /** The container's cgroup and its manager; FailedPrecondition when it has none. */
+  private async cgroupOf(id: string, what: string): Promise<{ s: StoredState; status: ContainerStatus; cg: CgroupManager; path: string }> {
+    const s = await this.store.read(id);
+    const status = this.statusOf(s);
+    const cg = s.cgroupsPath ? this.cgroups() : null;
+    if (!s.cgroupsPath || !cg) throw new RuntimeError('FailedPrecondition', `cannot ${what} container ${id}: it has no cgroup (linux.cgroupsPath is not set)`);
+    return { s, status, cg, path: s.cgroupsPath };
+  }
+
+  /** Freezes every process of a running container (runc pause); its status becomes `paused`. */
+  pause(id: string): Promise<void> {
+    return asRuntimeError(`pause container ${id}`, async () => {
+      const { status, cg, path } = await this.cgroupOf(id, 'pause');
+      if (status !== 'running') throw new RuntimeError('FailedPrecondition', `cannot pause container ${id}: it is ${status}, not running`);
+      await cg.freeze(path, true);
+      this.log.info({ id }, 'container paused');
+    });
+  }
+
+  /** Thaws a paused container (runc resume). */
+  resume(id: string): Promise<void> {
+    return asRuntimeError(`resume container ${id}`, async () => {
+      const { status, cg, path } = await this.cgroupOf(id, 'resume');
+      if (status !== 'paused') throw new RuntimeError('FailedPrecondition', `cannot resume container ${id}: it is ${status}, not paused`);
+      await cg.freeze(path, false);
+      this.log.info({ id }, 'container resumed');
+    });
+  }
+
+  /** Applies new linux.resources to a live container's cgroup (runc update); fields left out keep their value. */
+  update(id: string, resources: LinuxResources): Promise<void> {
+    return asRuntimeError(`update container ${id}`, async () => {
+      validateResources(resources);
+      const { status, cg, path } = await this.cgroupOf(id, 'update');
+      if (status === 'stopped') throw new RuntimeError('FailedPrecondition', `cannot update container ${id}: it is stopped`);
+      try {
+        await cg.update(path, resources);
+      } catch (err) {
+        throw new RuntimeError('InvalidArgument', `update container ${id}: ${(err as Error).message}`, { cause: err });
+      }
+      this.log.info({ id, resources }, 'container resources updated');
+    });
+  }
+
+  /** Resource usage of the container's cgroup, in runc's `events --stats` shape. */
+  stats(id: string): Promise<Stats> {
+    return asRuntimeError(`stats of container ${id}`, async () => {
+      const { status, cg, path } = await this.cgroupOf(id, 'read the stats of');
+      if (status === 'stopped') throw new RuntimeError('FailedPrecondition', `container ${id} is not running`);
+      return cg.stats(path);
+    });
+  }
+
+  /**
+   * runc events: stats every `intervalMs` and an `oom` event each time the
+   * OOM killer kills in the container's cgroup; ends when the container stops.
+   */
+  async *events(id: string, opts: EventsOptions = {}): AsyncGenerator<RuntimeEvent> {
+    const { status, cg, path } = await asRuntimeError(`events of container ${id}`, () => this.cgroupOf(id, 'watch'));
+    if (status === 'stopped') throw new RuntimeError('FailedPrecondition', `container ${id} is not running`);
+    if (opts.statsOnly) {
+      yield { type: 'stats', id, data: await cg.stats(path) };
+      return;
+    }
+    yield* containerEvents(
+      {
+        id,
+        stats: () => cg.stats(path),
+        oomKills: () => cg.oomKills(path),
+        running: async () => {
+          try {
+            return this.statusOf(await this.store.read(id)) !== 'stopped';
+          } catch {
+            return false;
+          }
+        },
+      },
+      opts.intervalMs ?? 5000,
+      opts.signal,
+    );
+  }
+
+  /** Pids of every process in the container's cgroup (runc ps), sorted. */
+  ps(id: string): Promise<number[]> {
+    return asRuntimeError(`ps of container ${id}`, async () => {
+      const { status, cg, path } = await this.cgroupOf(id, 'list the processes of');
+      if (status === 'stopped') throw new RuntimeError('FailedPrecondition', `container ${id} is not running`);
+      return (await cg.pids(path)).sort((a, b) => a - b);
+    });
   }
 
   /** The exit of a container created by this Runtime object, if it still knows it. */

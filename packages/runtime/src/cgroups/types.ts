@@ -1,4 +1,5 @@
 import type { LinuxResources } from '../spec/types.js';
+import type { Stats } from './stats-types.js';
 
 export type CgroupMode = 'v1' | 'v2' | 'hybrid';
 
@@ -50,4 +51,14 @@ export interface CgroupManager {
   destroy(cgroupsPath: string): Promise<void>;
   /** The container's view for a `cgroup` mount. */
   mountPlan(cgroupsPath: string | undefined): CgroupMountPlan;
+  /** Applies new limits to the existing cgroup (runc update); only the fields given change. */
+  update(cgroupsPath: string, resources: LinuxResources): Promise<void>;
+  /** Freezes (pause) or thaws (resume) every process of the cgroup and waits until the kernel settled. */
+  freeze(cgroupsPath: string, frozen: boolean): Promise<void>;
+  /** True while the cgroup is frozen or freezing. */
+  isFrozen(cgroupsPath: string): boolean;
+  /** Resource usage in runc's shape. */
+  stats(cgroupsPath: string): Promise<Stats>;
+  /** How many processes the OOM killer killed in the cgroup so far. */
+  oomKills(cgroupsPath: string): Promise<number>;
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, rmdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Hierarchy } from './types.js';
 
@@ -94,4 +94,43 @@ export async function retryIfParentVanished<T>(create: () => Promise<T>): Promis
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
     }
   }
+}
+
+/** A cgroup file's content, trimmed; undefined when the file is missing or unreadable (a controller not mounted). */
+export async function readText(dir: string | undefined, file: string): Promise<string | undefined> {
+  if (!dir) return undefined;
+  try {
+    return (await readFile(join(dir, file), 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A cgroup file holding one number; "max" reads as `max`, a missing file as undefined. */
+export async function readNumber(dir: string | undefined, file: string, max?: number): Promise<number | undefined> {
+  const text = await readText(dir, file);
+  if (text === undefined || text === '') return undefined;
+  if (text === 'max') return max;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** "key value" lines (memory.stat, cpu.stat, memory.events, freezer-like files) as a map. */
+export function parseFlatKeyed(text: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of (text ?? '').split('\n')) {
+    const [key, value] = line.trim().split(/\s+/);
+    if (key && value !== undefined && /^-?\d+$/.test(value)) out[key] = Number(value);
+  }
+  return out;
+}
+
+/** Page sizes with a hugetlb file in `dir`, e.g. ["2MB", "1GB"], from names like hugetlb.2MB.limit_in_bytes. */
+export async function hugePageSizes(dir: string | undefined, suffix: string): Promise<string[]> {
+  if (!dir) return [];
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names
+    .map((n) => new RegExp(`^hugetlb\\.([0-9]+[KMG]B)\\.${suffix.replace('.', '\\.')}$`).exec(n)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
 }

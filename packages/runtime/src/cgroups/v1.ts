@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { LinuxDeviceCgroup, LinuxResources } from '../spec/types.js';
+import type { LinuxBlockIO, LinuxDeviceCgroup, LinuxMemory, LinuxResources } from '../spec/types.js';
+import { freezeV1, isFrozenV1 } from './freezer.js';
+import { oomKillsV1, readStatsV1 } from './stats-v1.js';
+import type { Stats } from './stats-types.js';
 import type { CgroupLayout, CgroupManager, CgroupMountPlan, Hierarchy } from './types.js';
 import { anyExists, chainBelow, hierarchyPath, pruneEmptyAncestors, readPids, removeCgroupDir, retryIfParentVanished, writeValue } from './util.js';
 
@@ -16,6 +19,26 @@ export function deviceRule(d: LinuxDeviceCgroup): string {
   const num = (n: number | null | undefined) => (n === undefined || n === null || n < 0 ? '*' : String(n));
   return `${type} ${num(d.major)}:${num(d.minor)} ${d.access || 'rwm'}`;
 }
+
+/**
+ * The devices every container may use whatever its config says (runc's
+ * AllowedDevices): mknod of any, null, random, full, tty, zero, urandom,
+ * console, the pty devices and tun.
+ */
+export const DEFAULT_ALLOWED_DEVICE_RULES = [
+  'c *:* m',
+  'b *:* m',
+  'c 1:3 rwm',
+  'c 1:8 rwm',
+  'c 1:7 rwm',
+  'c 5:0 rwm',
+  'c 1:5 rwm',
+  'c 1:9 rwm',
+  'c 5:1 rwm',
+  'c 136:* rwm',
+  'c 5:2 rwm',
+  'c 10:200 rwm',
+];
 
 /** cgroup v1: one directory per mounted hierarchy (cpu,cpuacct / memory / pids / ...). */
 export class CgroupV1Manager implements CgroupManager {
@@ -66,14 +89,7 @@ export class CgroupV1Manager implements CgroupManager {
   async setResources(cgroupsPath: string, r: LinuxResources): Promise<void> {
     const at = (c: string) => this.controllerPath(cgroupsPath, c);
     const mem = at('memory');
-    if (r.memory && mem) {
-      const m = r.memory;
-      if (m.limit !== undefined) await writeValue(mem, 'memory.limit_in_bytes', m.limit);
-      if (m.reservation !== undefined) await writeValue(mem, 'memory.soft_limit_in_bytes', m.reservation);
-      if (m.swap !== undefined && existsSync(join(mem, 'memory.memsw.limit_in_bytes'))) await writeValue(mem, 'memory.memsw.limit_in_bytes', m.swap);
-      if (m.swappiness !== undefined) await writeValue(mem, 'memory.swappiness', m.swappiness);
-      if (m.disableOOMKiller) await writeValue(mem, 'memory.oom_control', 1);
-    }
+    if (r.memory && mem) await this.setMemory(mem, r.memory);
     const cpu = at('cpu');
     if (r.cpu && cpu) {
       const c = r.cpu;
@@ -91,11 +107,63 @@ export class CgroupV1Manager implements CgroupManager {
     const pids = at('pids');
     if (r.pids && pids) await writeValue(pids, 'pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
     const blkio = at('blkio');
-    if (r.blockIO?.weight && blkio && existsSync(join(blkio, 'blkio.weight'))) await writeValue(blkio, 'blkio.weight', r.blockIO.weight);
+    if (r.blockIO && blkio) await setBlkio(blkio, r.blockIO);
+    // like every controller here (and as runc does), a hugetlb hierarchy that is not mounted is skipped
+    const hugetlb = at('hugetlb');
+    if (hugetlb) for (const h of r.hugepageLimits ?? []) await writeValue(hugetlb, `hugetlb.${h.pageSize}.limit_in_bytes`, h.limit);
     const devices = at('devices');
     if (r.devices && devices) {
       for (const d of r.devices) await writeValue(devices, d.allow ? 'devices.allow' : 'devices.deny', deviceRule(d));
+      // runc appends these after the config's rules, so a deny-all config still gets /dev/null and friends
+      for (const rule of DEFAULT_ALLOWED_DEVICE_RULES) await writeValue(devices, 'devices.allow', rule);
     }
+  }
+
+  /**
+   * memory.memsw.limit_in_bytes must never be below memory.limit_in_bytes:
+   * raising both writes swap first, lowering both writes memory first (runc's order).
+   */
+  private async setMemory(mem: string, m: LinuxMemory): Promise<void> {
+    const hasSwap = m.swap !== undefined && m.swap !== 0 && existsSync(join(mem, 'memory.memsw.limit_in_bytes'));
+    const setLimit = async () => {
+      if (m.limit !== undefined && m.limit !== 0) await writeValue(mem, 'memory.limit_in_bytes', m.limit);
+    };
+    const setSwap = async () => {
+      if (hasSwap) await writeValue(mem, 'memory.memsw.limit_in_bytes', m.swap!);
+    };
+    const currentLimit = Number((await readFile(join(mem, 'memory.limit_in_bytes'), 'utf8').catch(() => '0')).trim());
+    if (hasSwap && (m.swap === -1 || m.swap! > currentLimit)) {
+      await setSwap();
+      await setLimit();
+    } else {
+      await setLimit();
+      await setSwap();
+    }
+    if (m.reservation !== undefined && m.reservation !== 0) await writeValue(mem, 'memory.soft_limit_in_bytes', m.reservation);
+    if (m.swappiness !== undefined && m.swappiness !== null) await writeValue(mem, 'memory.swappiness', m.swappiness);
+    if (m.disableOOMKiller) await writeValue(mem, 'memory.oom_control', 1);
+  }
+
+  update(cgroupsPath: string, resources: LinuxResources): Promise<void> {
+    return this.setResources(cgroupsPath, resources);
+  }
+
+  async freeze(cgroupsPath: string, frozen: boolean): Promise<void> {
+    const dir = this.controllerPath(cgroupsPath, 'freezer');
+    if (!dir) throw new Error('the freezer cgroup controller is not mounted');
+    await freezeV1(dir, frozen);
+  }
+
+  isFrozen(cgroupsPath: string): boolean {
+    return isFrozenV1(this.controllerPath(cgroupsPath, 'freezer'));
+  }
+
+  stats(cgroupsPath: string): Promise<Stats> {
+    return readStatsV1((c) => this.controllerPath(cgroupsPath, c));
+  }
+
+  oomKills(cgroupsPath: string): Promise<number> {
+    return oomKillsV1((c) => this.controllerPath(cgroupsPath, c));
   }
 
   async addProcess(cgroupsPath: string, pid: number): Promise<void> {
@@ -133,6 +201,39 @@ export class CgroupV1Manager implements CgroupManager {
       if (real.length > 1) for (const c of real) links.push({ name: c, target: name });
     }
     return { kind: 'v1', binds, links };
+  }
+}
+
+/** blkio weights and throttles; weights only where the I/O scheduler offers them (BFQ first, then CFQ, as runc). */
+async function setBlkio(dir: string, b: LinuxBlockIO): Promise<void> {
+  const bfq = existsSync(join(dir, 'blkio.bfq.weight'));
+  const weighted = bfq || existsSync(join(dir, 'blkio.weight'));
+  const need = (what: string) => {
+    if (!weighted) throw new Error(`linux.resources.blockIO.${what}: the block I/O scheduler offers no weights (blkio.weight is missing)`);
+  };
+  if (b.weight) {
+    need('weight');
+    await writeValue(dir, bfq ? 'blkio.bfq.weight' : 'blkio.weight', b.weight);
+  }
+  if (b.leafWeight) {
+    need('leafWeight');
+    await writeValue(dir, 'blkio.leaf_weight', b.leafWeight);
+  }
+  for (const d of b.weightDevice ?? []) {
+    need('weightDevice');
+    if (d.weight) await writeValue(dir, 'blkio.weight_device', `${d.major}:${d.minor} ${d.weight}`);
+    if (d.leafWeight) await writeValue(dir, 'blkio.leaf_weight_device', `${d.major}:${d.minor} ${d.leafWeight}`);
+  }
+  const throttles: Array<[keyof LinuxBlockIO, string]> = [
+    ['throttleReadBpsDevice', 'blkio.throttle.read_bps_device'],
+    ['throttleWriteBpsDevice', 'blkio.throttle.write_bps_device'],
+    ['throttleReadIOPSDevice', 'blkio.throttle.read_iops_device'],
+    ['throttleWriteIOPSDevice', 'blkio.throttle.write_iops_device'],
+  ];
+  for (const [key, file] of throttles) {
+    for (const t of (b[key] as Array<{ major: number; minor: number; rate: number }> | undefined) ?? []) {
+      await writeValue(dir, file, `${t.major}:${t.minor} ${t.rate}`);
+    }
   }
 }
 

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { LinuxResources } from '../spec/types.js';
+import type { LinuxBlockIO, LinuxResources } from '../spec/types.js';
+import { freezeV2, isFrozenV2 } from './freezer.js';
+import { oomKillsV2, readStatsV2 } from './stats-v2.js';
+import type { Stats } from './stats-types.js';
 import type { CgroupLayout, CgroupManager, CgroupMountPlan } from './types.js';
 import { chainBelow, hierarchyPath, pruneEmptyAncestors, readPids, removeCgroupDir, retryIfParentVanished, writeValue } from './util.js';
 
@@ -16,6 +19,37 @@ export function cpuMax(quota: number | undefined, period: number | undefined): s
   if (quota === undefined && period === undefined) return undefined;
   const q = quota === undefined || quota <= 0 ? 'max' : String(quota);
   return `${q} ${period && period > 0 ? period : 100000}`;
+}
+
+/** blkio weight (10..1000) → io.weight (1..10000), runc's conversion. */
+export function blkioWeightToIoWeight(weight: number): number {
+  return Math.floor(1 + ((weight - 10) * 9999) / 990);
+}
+
+/** io.weight / io.max lines for linux.resources.blockIO. */
+async function setIo(dir: string, b: LinuxBlockIO): Promise<void> {
+  // io.bfq.weight takes blkio's range; io.weight (the io controller's own) the converted one
+  const bfq = existsSync(join(dir, 'io.bfq.weight'));
+  if (b.weight) {
+    if (bfq) await writeValue(dir, 'io.bfq.weight', b.weight);
+    else await writeValue(dir, 'io.weight', `default ${blkioWeightToIoWeight(b.weight)}`);
+  }
+  for (const d of b.weightDevice ?? []) {
+    if (!d.weight) continue;
+    if (bfq) await writeValue(dir, 'io.bfq.weight', `${d.major}:${d.minor} ${d.weight}`);
+    else await writeValue(dir, 'io.weight', `${d.major}:${d.minor} ${blkioWeightToIoWeight(d.weight)}`);
+  }
+  const throttles: Array<[keyof LinuxBlockIO, string]> = [
+    ['throttleReadBpsDevice', 'rbps'],
+    ['throttleWriteBpsDevice', 'wbps'],
+    ['throttleReadIOPSDevice', 'riops'],
+    ['throttleWriteIOPSDevice', 'wiops'],
+  ];
+  for (const [key, name] of throttles) {
+    for (const t of (b[key] as Array<{ major: number; minor: number; rate: number }> | undefined) ?? []) {
+      await writeValue(dir, 'io.max', `${t.major}:${t.minor} ${name}=${t.rate === 0 ? 'max' : t.rate}`);
+    }
+  }
 }
 
 /** cgroup v2: one unified tree. */
@@ -71,11 +105,33 @@ export class CgroupV2Manager implements CgroupManager {
       if (c.mems) await writeValue(dir, 'cpuset.mems', c.mems);
     }
     if (r.pids) await writeValue(dir, 'pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
+    if (r.blockIO) await setIo(dir, r.blockIO);
+    for (const h of r.hugepageLimits ?? []) await writeValue(dir, `hugetlb.${h.pageSize}.max`, h.limit);
     for (const [file, value] of Object.entries(r.unified ?? {})) {
       if (file.includes('/')) throw new Error(`linux.resources.unified: bad file name ${file}`);
       await writeValue(dir, file, value);
     }
     // Device rules need an eBPF program on v2; not implemented yet.
+  }
+
+  update(cgroupsPath: string, resources: LinuxResources): Promise<void> {
+    return this.setResources(this.path(cgroupsPath), resources);
+  }
+
+  freeze(cgroupsPath: string, frozen: boolean): Promise<void> {
+    return freezeV2(this.path(cgroupsPath), frozen);
+  }
+
+  isFrozen(cgroupsPath: string): boolean {
+    return isFrozenV2(this.path(cgroupsPath));
+  }
+
+  stats(cgroupsPath: string): Promise<Stats> {
+    return readStatsV2(this.path(cgroupsPath));
+  }
+
+  oomKills(cgroupsPath: string): Promise<number> {
+    return oomKillsV2(this.path(cgroupsPath));
   }
 
   async addProcess(cgroupsPath: string, pid: number): Promise<void> {

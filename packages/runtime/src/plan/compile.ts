@@ -154,9 +154,12 @@ function processOps(proc: Process, seccomp?: CompiledSeccomp): PlanOp[] {
     ops.push({ op: 'KEEPCAPS', args: [1] });
     ops.push(setUser);
     ops.push({ op: 'KEEPCAPS', args: [0] });
+    // The kernel raises an ambient capability only if it is permitted and inheritable; runc
+    // ignores the refusal (runc spec's own example lists ambient caps and no inheritable ones).
+    const ambient = capMask(caps.ambient) & capMask(caps.permitted) & capMask(caps.inheritable);
     ops.push({
       op: 'CAPSET',
-      args: [capMask(caps.effective), capMask(caps.permitted), capMask(caps.inheritable), capMask(caps.ambient)],
+      args: [capMask(caps.effective), capMask(caps.permitted), capMask(caps.inheritable), ambient],
     });
   } else {
     ops.push(setUser);

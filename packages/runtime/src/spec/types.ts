@@ -321,7 +321,7 @@ export interface LinuxMemoryPolicy {
 }
 
 /** The state of a container, as `runc state` prints it (runtime-spec runtime.md). */
-export type ContainerStatus = 'creating' | 'created' | 'running' | 'stopped';
+export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 export interface ContainerState {
   ociVersion: string;
@@ -331,6 +331,8 @@ export interface ContainerState {
   pid: number;
   /** Absolute path of the bundle. */
   bundle: string;
+  /** Absolute path of the root filesystem (runc's state has it too). */
+  rootfs?: string;
   annotations: Record<string, string>;
   /** ISO 8601 creation time. */
   created: string;

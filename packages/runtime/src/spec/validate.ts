@@ -2,7 +2,7 @@ import { RuntimeError } from '../errors.js';
 import { CAPABILITIES, RLIMITS } from '../plan/constants.js';
 import { PROPAGATION_NAMES } from '@ce/native';
 import { seccompProblems } from '../seccomp/validate.js';
-import type { Process, Spec } from './types.js';
+import type { LinuxResources, Process, Spec } from './types.js';
 
 type Json = unknown;
 
@@ -244,7 +244,43 @@ function checkResources(c: Checker, r: Record<string, Json>): void {
     const access = c.string(`${path}.access`, o.access);
     if (access !== undefined && !/^[rwm]*$/.test(access)) c.fail(`${path}.access`, 'must be made of r, w and m');
   });
+  const blkio = c.object('linux.resources.blockIO', r.blockIO);
+  if (blkio) {
+    c.int('linux.resources.blockIO.weight', blkio.weight, { min: 0, max: 1000 });
+    c.int('linux.resources.blockIO.leafWeight', blkio.leafWeight, { min: 0, max: 1000 });
+    const devices = (key: string, fields: string[]) =>
+      c.array(`linux.resources.blockIO.${key}`, blkio[key])?.forEach((d, i) => {
+        const path = `linux.resources.blockIO.${key}[${i}]`;
+        const o = c.object(path, d, true);
+        if (!o) return;
+        c.int(`${path}.major`, o.major, { required: true, min: 0 });
+        c.int(`${path}.minor`, o.minor, { required: true, min: 0 });
+        for (const f of fields) c.int(`${path}.${f}`, o[f], { min: 0, required: f === 'rate' });
+      });
+    devices('weightDevice', ['weight', 'leafWeight']);
+    for (const k of ['throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice']) devices(k, ['rate']);
+  }
+  c.array('linux.resources.hugepageLimits', r.hugepageLimits)?.forEach((h, i) => {
+    const path = `linux.resources.hugepageLimits[${i}]`;
+    const o = c.object(path, h, true);
+    if (!o) return;
+    const size = c.string(`${path}.pageSize`, o.pageSize, true);
+    // it becomes part of a cgroup file name
+    if (size !== undefined && !/^[0-9]+[KMG]B$/.test(size)) c.fail(`${path}.pageSize`, `must be a size like "2MB", not ${JSON.stringify(size)}`);
+    c.int(`${path}.limit`, o.limit, { required: true, min: 0 });
+  });
   c.stringMap('linux.resources.unified', r.unified);
+}
+
+/**
+ * Checks linux.resources on its own (runc update's --resources file);
+ * errors name `linux.resources.*` paths.
+ */
+export function validateResources(resources: unknown): asserts resources is LinuxResources {
+  const c = new Checker();
+  const r = c.object('linux.resources', resources, true);
+  if (r) checkResources(c, r);
+  if (c.errors.length) throw new RuntimeError('InvalidArgument', `invalid resources: ${c.errors.join('; ')}`);
 }
 
 /**

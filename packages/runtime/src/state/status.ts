@@ -14,6 +14,8 @@ export interface ProcInfo {
 export interface StatusFacts {
   proc(pid: number): ProcInfo | undefined;
   fifoExists(id: string): boolean;
+  /** Is the container's cgroup frozen? Without this fact nothing is ever paused. */
+  frozen?(state: Pick<StoredState, 'cgroupsPath'>): boolean;
 }
 
 /** Parses /proc/<pid>/stat; the command name may hold spaces and parentheses. */
@@ -45,14 +47,16 @@ export function isAlive(info: ProcInfo | undefined, recordedStartTime: string | 
 
 /**
  * runc's rule, from facts: no pid yet ⇒ creating; the recorded process alive
- * and the exec fifo present ⇒ created; alive ⇒ running; otherwise stopped.
+ * and the exec fifo present ⇒ created; alive in a frozen cgroup ⇒ paused;
+ * alive ⇒ running; otherwise stopped.
  */
-export function deriveStatus(state: Pick<StoredState, 'id' | 'pid' | 'pidStartTime'>, facts: StatusFacts): ContainerStatus {
+export function deriveStatus(state: Pick<StoredState, 'id' | 'pid' | 'pidStartTime' | 'cgroupsPath'>, facts: StatusFacts): ContainerStatus {
   if (!state.pid) return 'creating';
   if (!isAlive(facts.proc(state.pid), state.pidStartTime)) return 'stopped';
-  return facts.fifoExists(state.id) ? 'created' : 'running';
+  if (facts.fifoExists(state.id)) return 'created';
+  return facts.frozen?.(state) ? 'paused' : 'running';
 }
 
-export function realFacts(fifoPath: (id: string) => string): StatusFacts {
-  return { proc: readProcInfo, fifoExists: (id) => existsSync(fifoPath(id)) };
+export function realFacts(fifoPath: (id: string) => string, frozen?: StatusFacts['frozen']): StatusFacts {
+  return { proc: readProcInfo, fifoExists: (id) => existsSync(fifoPath(id)), frozen };
 }

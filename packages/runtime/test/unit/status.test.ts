@@ -83,3 +83,23 @@ describe('parseSignal', () => {
     expect(() => parseSignal(0)).toThrow(RuntimeError);
   });
 });
+
+describe('deriveStatus: paused', () => {
+  const live = { state: 'S', startTime: '1000' };
+  const facts = (frozen: boolean, fifo = false): StatusFacts => ({
+    proc: (pid) => (pid === 7 ? live : undefined),
+    fifoExists: () => fifo,
+    frozen: (s) => frozen && s.cgroupsPath === '/ce/a',
+  });
+
+  it('is paused when the live process sits in a frozen cgroup, running otherwise', () => {
+    const s = { id: 'a', pid: 7, pidStartTime: '1000', cgroupsPath: '/ce/a' };
+    expect(deriveStatus(s, facts(true))).toBe('paused');
+    expect(deriveStatus(s, facts(false))).toBe('running');
+  });
+
+  it('is never paused once stopped or while created', () => {
+    expect(deriveStatus({ id: 'a', pid: 8, pidStartTime: '1000', cgroupsPath: '/ce/a' }, facts(true))).toBe('stopped');
+    expect(deriveStatus({ id: 'a', pid: 7, pidStartTime: '1000', cgroupsPath: '/ce/a' }, facts(true, true))).toBe('created');
+  });
+});

@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import { checkPreserveFds, type Command, writePidFile } from '../command.js';
+import { SignalForwarder } from '../foreground.js';
+import { createFlags } from './create.js';
+
+export const run: Command = {
+  name: 'run',
+  usage: '<container-id>',
+  description: 'create and run a container',
+  flags: [
+    createFlags[0]!,
+    createFlags[1]!,
+    { name: 'detach', aliases: ['d'], type: 'bool', usage: "detach from the container's process" },
+    { name: 'keep', type: 'bool', usage: 'do not delete the container after it exits' },
+    createFlags[2]!,
+    { name: 'no-subreaper', type: 'bool', usage: 'disable the use of the subreaper used to reap reparented processes' },
+    ...createFlags.slice(3),
+  ],
+  args: { exact: 1 },
+  async run(ctx, { flags, args }) {
+    checkPreserveFds(flags['preserve-fds']);
+    const id = args[0]!;
+    const detach = flags.detach === true;
+    const rt = ctx.runtime({ trackExits: !detach, noPivotRoot: flags['no-pivot'] === true });
+    const signals = detach ? undefined : new SignalForwarder();
+    try {
+      const c = await rt.create(id, resolve((flags.bundle as string | undefined) ?? '.'), {
+        stdio: ['inherit', 'inherit', 'inherit'],
+        consoleSocket: flags['console-socket'] as string | undefined,
+      });
+      signals?.target(c.pid);
+      try {
+        if (flags['pid-file']) writePidFile(flags['pid-file'] as string, c.pid);
+        await rt.start(id);
+      } catch (err) {
+        await rt.delete(id, { force: true }).catch(() => {});
+        throw err;
+      }
+      if (detach) return 0;
+      const { exitStatus } = await c.exited;
+      if (flags.keep !== true) await rt.delete(id, { force: true });
+      return exitStatus;
+    } finally {
+      signals?.stop();
+    }
+  },
+};
