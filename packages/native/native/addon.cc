@@ -13,6 +13,7 @@
 
 #include <string>
 
+#include "fd_passing.h"
 #include "fs_ops.h"
 #include "spawn.h"
 #include "syscall_error.h"
@@ -116,6 +117,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterSpawn(env, exports);
   exports.Set("waitPid", Napi::Function::New(env, WaitPid, "waitPid"));
   RegisterFsOps(env, exports);
+  RegisterFdPassing(env, exports);
   return exports;
 }
 

@@ -10,6 +10,9 @@ import { spawnInit, type ExitInfo, type InitProcess, type StdioSpec } from './in
 import { compileExecPlan, compilePlan, type HostPathKind } from './plan/compile.js';
 import { encodePlan } from './plan/encode.js';
 import { validateProcess, validateSpec } from './spec/validate.js';
+import { runHooks, type HookState } from './hooks/run-hook.js';
+import { openConsoleChannel, type TerminalDelivery } from './terminal/console.js';
+import { writeIdMaps } from './userns/id-maps.js';
 import type { ContainerState, ContainerStatus, LinuxNamespace, LinuxNamespaceType, Process, Spec } from './spec/types.js';
 import { deriveStatus, isAlive, readProcInfo, realFacts, type StatusFacts } from './state/status.js';
 import { checkId, StateStore, type StoredState } from './state/store.js';
@@ -34,15 +37,23 @@ export interface RuntimeOptions {
   createTimeoutMs?: number;
 }
 
-export interface CreateOptions {
+/**
+ * With process.terminal, exactly one of `consoleSocket` (runc's
+ * --console-socket) or `receiveTerminal` says where the pty master goes,
+ * and `stdio` is not given: the terminal is the process's stdio.
+ */
+export interface CreateOptions extends TerminalDelivery {
   /** The container's fds 0, 1, 2, as Node's spawn takes them; default all 'ignore'. */
   stdio?: [StdioSpec, StdioSpec, StdioSpec];
 }
 
-/** A created container: its init pid, the 'pipe' ends of its stdio, and its exit. */
-export type Container = InitProcess;
+/** A created container (or exec'd process): its init pid, the 'pipe' ends of its stdio, and its exit. */
+export interface Container extends InitProcess {
+  /** With receiveTerminal: the pty master fd (read and write it; the caller closes it). Otherwise null. */
+  terminal: number | null;
+}
 
-export interface ExecOptions {
+export interface ExecOptions extends TerminalDelivery {
   /** The process's fds 0, 1, 2, as for create. */
   stdio?: [StdioSpec, StdioSpec, StdioSpec];
 }
@@ -170,7 +181,6 @@ export class Runtime {
     if (spec.linux?.seccomp) ignored.push('linux.seccomp');
     if (spec.process?.apparmorProfile) ignored.push('process.apparmorProfile');
     if (spec.process?.selinuxLabel) ignored.push('process.selinuxLabel');
-    if (spec.hooks && Object.values(spec.hooks).some((h) => Array.isArray(h) && h.length)) ignored.push('hooks');
     if (spec.process?.scheduler) ignored.push('process.scheduler');
     if (spec.process?.ioPriority) ignored.push('process.ioPriority');
     if (spec.linux?.intelRdt) ignored.push('linux.intelRdt');
@@ -210,7 +220,23 @@ export class Runtime {
 
     this.ensureSubreaper();
 
-    await this.store.reserve(id);
+    const linux = spec.linux ?? {};
+    const hooks = spec.hooks ?? {};
+    const hookState = (status: HookState['status'], pid: number): HookState => ({
+      ociVersion: spec.ociVersion,
+      id,
+      status,
+      pid,
+      bundle,
+      annotations: spec.annotations ?? {},
+    });
+    const consoleChannel = openConsoleChannel(spec.process!.terminal === true, opts);
+    try {
+      await this.store.reserve(id);
+    } catch (err) {
+      consoleChannel.close();
+      throw err;
+    }
     const state: StoredState = {
       ociVersion: spec.ociVersion,
       id,
@@ -221,9 +247,11 @@ export class Runtime {
       created: new Date().toISOString(),
       cgroupsPath,
       namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
+      hooks: hooks.poststart?.length || hooks.poststop?.length ? { poststart: hooks.poststart, poststop: hooks.poststop } : undefined,
     };
     let cgroupApplied = false;
-    let init: Container | undefined;
+    let init: InitProcess | undefined;
+    let terminal: number | null = null;
     try {
       await this.store.write(state);
       mkfifo(execFifo, 0o622);
@@ -237,17 +265,29 @@ export class Runtime {
         stdio: opts.stdio,
         logger: this.log,
         timeoutMs: this.options.createTimeoutMs,
+        consoleSocket: consoleChannel.childFd,
         onPid: async (pid) => {
           if (cgroupsPath && cg) await cg.addProcess(cgroupsPath, pid);
         },
+        onUserns: async (pid) => writeIdMaps(pid, linux.uidMappings ?? [], linux.gidMappings ?? []),
+        onHooks: async (pid) => {
+          // prestart (deprecated) runs just before createRuntime, as in runc
+          await runHooks('prestart', hooks.prestart, hookState('creating', pid));
+          await runHooks('createRuntime', hooks.createRuntime, hookState('creating', pid));
+          return { creating: JSON.stringify(hookState('creating', pid)), created: JSON.stringify(hookState('created', pid)) };
+        },
       });
+      consoleChannel.releaseChild();
+      terminal = await consoleChannel.receive();
       state.pid = init.pid;
       state.pidStartTime = readProcInfo(init.pid)?.startTime;
       await this.store.write(state);
       this.exits.set(id, init.exited);
       this.log.info({ id, pid: init.pid }, 'container created');
-      return init;
+      return { ...init, terminal };
     } catch (err) {
+      consoleChannel.close();
+      if (terminal !== null) closeSync(terminal);
       if (init) {
         // ready, but its state could not be recorded: it must not outlive the failed create
         try {
@@ -297,16 +337,18 @@ export class Runtime {
       throw new RuntimeError('FailedPrecondition', `cannot start container ${id}: open exec fifo: ${(err as Error).message}`);
     }
     try {
-      const buf = Buffer.alloc(1);
+      // "0", or why the container's startContainer hooks failed (one write from ce-init)
+      const buf = Buffer.alloc(2048);
       const deadline = Date.now() + 10_000;
       for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
         let n = 0;
         try {
-          n = readSync(fd, buf, 0, 1, null);
+          n = readSync(fd, buf, 0, buf.length, null);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
         }
-        if (n === 1) break;
+        if (n === 1 && buf[0] === 0x30) break;
+        if (n > 0) throw new RuntimeError('FailedPrecondition', `cannot start container ${id}: ${buf.subarray(0, n).toString('utf8')}`);
         // EAGAIN: the init holds the fifo open but has not written yet; 0: it has not opened it (yet).
         if (!isAlive(readProcInfo(s.pid), s.pidStartTime)) {
           throw new RuntimeError('FailedPrecondition', `cannot start container ${id}: its process exited`);
@@ -321,6 +363,14 @@ export class Runtime {
     s.started = new Date().toISOString();
     await this.store.write(s);
     this.log.info({ id, pid: s.pid }, 'container started');
+    // a failed poststart hook is a warning: the container runs on (runc logs it the same way)
+    for (const hook of s.hooks?.poststart ?? []) {
+      await runHooks('poststart', [hook], this.hookState(s, 'running')).catch((err) => this.log.warn({ id, err }, (err as Error).message));
+    }
+  }
+
+  private hookState(s: StoredState, status: HookState['status']): HookState {
+    return { ociVersion: s.ociVersion, id: s.id, status, pid: status === 'stopped' ? 0 : s.pid, bundle: s.bundle, annotations: s.annotations ?? {} };
   }
 
   /**
@@ -343,17 +393,27 @@ export class Runtime {
     const plan = compileExecPlan(proc, s.pid, namespaces);
     const cg = s.cgroupsPath ? this.cgroups() : null;
     this.ensureSubreaper();
-    const p = await spawnInit({
-      plan: encodePlan(plan),
-      stdio: opts.stdio,
-      logger: this.log,
-      timeoutMs: this.options.createTimeoutMs,
-      onPid: async (pid) => {
-        if (s.cgroupsPath && cg) await cg.addProcess(s.cgroupsPath, pid);
-      },
-    });
+    const consoleChannel = openConsoleChannel(proc.terminal === true, opts);
+    let p: InitProcess;
+    let terminal: number | null;
+    try {
+      p = await spawnInit({
+        plan: encodePlan(plan),
+        stdio: opts.stdio,
+        logger: this.log,
+        timeoutMs: this.options.createTimeoutMs,
+        consoleSocket: consoleChannel.childFd,
+        onPid: async (pid) => {
+          if (s.cgroupsPath && cg) await cg.addProcess(s.cgroupsPath, pid);
+        },
+      });
+      consoleChannel.releaseChild();
+      terminal = await consoleChannel.receive();
+    } finally {
+      consoleChannel.close();
+    }
     this.log.info({ id, pid: p.pid }, 'process exec\'d in container');
-    return p;
+    return { ...p, terminal };
   }
 
   /** The OCI state; NotFound for an unknown id. */
@@ -476,6 +536,10 @@ export class Runtime {
       } catch (err) {
         throw new RuntimeError('Internal', `delete container ${id}: remove cgroup ${s.cgroupsPath}: ${(err as Error).message}`, { cause: err });
       }
+    }
+    // a failed poststop hook is a warning: the delete goes on
+    for (const hook of s.hooks?.poststop ?? []) {
+      await runHooks('poststop', [hook], this.hookState(s, 'stopped')).catch((err) => this.log.warn({ id, err }, (err as Error).message));
     }
     await this.store.remove(id);
     this.exits.delete(id);

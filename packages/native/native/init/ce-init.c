@@ -24,6 +24,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -113,6 +115,23 @@ static void op_setns(struct init_ctx *ctx, const char *type, const char *path) {
 
 static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t first);
 
+static bool is_parent_op(uint32_t op) {
+  return op == OP_SETNS || op == OP_UNSHARE || op == OP_EXEC_FIFO || op == OP_USERNS_SYNC || op == OP_BECOME_ROOT;
+}
+
+/* Lets the runtime, in the parent user namespace, write our id maps. */
+static void userns_sync(struct init_ctx *ctx) {
+  char pidstr[32];
+  snprintf(pidstr, sizeof pidstr, "%d", (int)getpid());
+  const char *argv[] = {pidstr};
+  if (msg_write(ctx->sync_fd, MSG_USERNS, 1, argv) != 0) _exit(1);
+  char b;
+  ssize_t r;
+  do r = read(ctx->go_fd >= 0 ? ctx->go_fd : ctx->sync_fd, &b, 1);
+  while (r < 0 && errno == EINTR);
+  if (r != 1) _exit(1); /* the runtime could not write the maps; it says why */
+}
+
 /*
  * Every signal back to SIG_DFL, with the raw syscall: glibc's signal() refuses
  * its internal signals (32, 33), which its posix_spawn leaves ignored in the
@@ -157,9 +176,24 @@ int main(int argc, char **argv) {
 
   /* P: namespaces first. */
   size_t i = 0;
-  for (; i < plan.count && plan.recs[i].op < OP_EXEC_FIFO; i++) {
+  for (; i < plan.count && is_parent_op(plan.recs[i].op); i++) {
     const struct plan_rec *rec = &plan.recs[i];
     switch (rec->op) {
+      case OP_EXEC_FIFO: {
+        const char *path = arg_str(&ctx, rec, 0);
+        ctx.fifo_fd = open(path, O_PATH | O_CLOEXEC);
+        if (ctx.fifo_fd < 0) die(&ctx, "open exec fifo %s", path);
+        break;
+      }
+      case OP_USERNS_SYNC:
+        userns_sync(&ctx);
+        break;
+      case OP_BECOME_ROOT:
+        /* Files and mounts the container init makes belong to the namespace's root. */
+        if (setgroups(0, NULL) != 0 && errno != EPERM) die(&ctx, "setgroups in the user namespace");
+        if (setresgid(0, 0, 0) != 0) die(&ctx, "setgid 0 in the user namespace (is gid 0 mapped?)");
+        if (setresuid(0, 0, 0) != 0) die(&ctx, "setuid 0 in the user namespace (is uid 0 mapped?)");
+        break;
       case OP_SETNS:
         op_setns(&ctx, arg_str(&ctx, rec, 0), arg_str(&ctx, rec, 1));
         break;
@@ -214,9 +248,7 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
         do r = read(ctx->go_fd >= 0 ? ctx->go_fd : ctx->sync_fd, &b, 1);
         while (r < 0 && errno == EINTR);
         if (r != 1) _exit(1); /* the runtime gave up on this container */
-        if (ctx->go_fd >= 0) close(ctx->go_fd);
-        ctx->go_fd = -1;
-        break;
+        break; /* the go fd stays open for OP_HOOKS_SYNC; it is closed before execve */
       }
       case OP_CGROUP_NS:
         if (unshare(CLONE_NEWCGROUP) != 0) die(ctx, "unshare cgroup namespace");
@@ -321,6 +353,16 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
       case OP_ARGS:
         ctx->args = arg_list(rec);
         if (!ctx->args) die(ctx, "args");
+        break;
+      case OP_HOOKS_SYNC:
+        op_hooks_sync(ctx);
+        break;
+      case OP_HOOK:
+        op_hook(ctx, rec);
+        break;
+      case OP_CONSOLE:
+        op_console(ctx, (int)arg_u64(ctx, rec, 0), (unsigned)arg_u64(ctx, rec, 1), (unsigned)arg_u64(ctx, rec, 2),
+                   (uid_t)arg_u64(ctx, rec, 3));
         break;
       case OP_READY:
         op_ready(ctx);

@@ -162,7 +162,7 @@ static char *resolve_exe(struct init_ctx *ctx) {
   die_msg(ctx, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
-static void close_fds_from(int lowfd) {
+void close_fds_from(int lowfd) {
   if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0) return;
   /* Before Linux 5.9: collect the numbers first, the walk holds an fd itself. */
   int fds[4096], n = 0;
@@ -201,6 +201,12 @@ void op_ready(struct init_ctx *ctx) {
     do fd = open(fifo, O_WRONLY | O_CLOEXEC);
     while (fd < 0 && errno == EINTR);
     if (fd < 0) die(ctx, "open exec fifo");
+    /* `start` reads "0", or why the startContainer hooks failed. */
+    char err[1024];
+    if (run_start_hooks(ctx, err, sizeof err) != 0) {
+      if (write(fd, err, strlen(err)) < 0) dprintf(2, "ce-init: %s\n", err);
+      _exit(1);
+    }
     if (write(fd, "0", 1) != 1) die(ctx, "write exec fifo");
     close(fd);
   } /* else an exec into a running container: no barrier */

@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
+import type { Hooks } from '../spec/types.js';
 
 /** What the runtime records about a container in <root>/<id>/state.json. */
 export interface StoredState {
@@ -22,6 +23,8 @@ export interface StoredState {
   started?: string;
   /** The namespace types of the container (new or joined); exec joins them through /proc/<pid>/ns. */
   namespaces?: string[];
+  /** The runtime-side hooks still to run after create: poststart (at start) and poststop (at delete). */
+  hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
 }
 
 export const ID_PATTERN = /^[\w+.-]+$/;

@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { RuntimeError } from '../errors.js';
+import type { Hook, Hooks } from '../spec/types.js';
+
+/** The OCI state a hook reads on its stdin. */
+export interface HookState {
+  ociVersion: string;
+  id: string;
+  status: 'creating' | 'created' | 'running' | 'stopped';
+  pid: number;
+  bundle: string;
+  annotations: Record<string, string>;
+}
+
+export type HookKind = keyof Hooks;
+
+const STDERR_KEEP = 1024;
+
+/**
+ * Runs one hook in the runtime's namespaces: `path` with `args` (args[0] is
+ * its argv[0]) and exactly `env`, the state JSON on stdin; killed after
+ * `timeout` seconds. Rejects with a RuntimeError naming the hook kind and path.
+ */
+export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<void> {
+  const args = hook.args?.length ? hook.args : [hook.path];
+  const env: Record<string, string> = {};
+  for (const e of hook.env ?? []) {
+    const i = e.indexOf('=');
+    env[e.slice(0, i)] = e.slice(i + 1);
+  }
+  return new Promise((resolveOnce, rejectOnce) => {
+    let settled = false;
+    const resolve = () => {
+      if (!settled) (settled = true), resolveOnce();
+    };
+    const reject = (err: RuntimeError) => {
+      if (!settled) (settled = true), rejectOnce(err);
+    };
+    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    let timedOut = false;
+    const timer =
+      hook.timeout !== undefined && hook.timeout > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, hook.timeout * 1000)
+        : undefined;
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => {
+      if (stderr.length < STDERR_KEEP) stderr += d;
+    });
+    child.stdin!.on('error', () => {}); // a hook that does not read its state
+    child.stdin!.end(JSON.stringify(state));
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new RuntimeError('FailedPrecondition', `${kind} hook ${hook.path}: ${err.message}`, { cause: err }));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) return reject(new RuntimeError('Unavailable', `${kind} hook ${hook.path} timed out after ${hook.timeout} s`));
+      if (code === 0) return resolve();
+      const how = code !== null ? `exit status ${code}` : `killed by signal ${signal}`;
+      const said = stderr.trim().slice(0, STDERR_KEEP);
+      reject(new RuntimeError('FailedPrecondition', `${kind} hook ${hook.path} failed: ${how}${said ? `: ${said}` : ''}`));
+    });
+  });
+}
+
+/** Runs the hooks of `kind` in order; the first failure stops the rest and rejects. */
+export async function runHooks(kind: HookKind, hooks: readonly Hook[] | undefined, state: HookState): Promise<void> {
+  for (const h of hooks ?? []) await runHook(kind, h, state);
+}
