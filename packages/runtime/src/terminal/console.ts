@@ -62,7 +62,9 @@ export function openConsoleChannel(terminal: boolean, opts: TerminalDelivery & {
     try {
       fd = connectUnix(consoleSocket);
     } catch (err) {
-      throw new RuntimeError('InvalidArgument', `console socket ${consoleSocket}: ${(err as Error).message}`, { cause: err });
+      // "connect(<path>): <reason>" from the addon: the path is said once
+      const reason = (err as Error).message.replace(/^connect\(.*\): /, '');
+      throw new RuntimeError('InvalidArgument', `console socket ${consoleSocket}: connect: ${reason}`, { cause: err });
     }
     return {
       childFd: fd,
