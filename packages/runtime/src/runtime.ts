@@ -340,12 +340,15 @@ export class Runtime {
       // "0", or why the container's startContainer hooks failed (one write from ce-init)
       const buf = Buffer.alloc(2048);
       const deadline = Date.now() + 10_000;
+      // Once the init holds the fifo open, only its startContainer hooks (each with its own timeout) delay the byte.
+      let writerOpen = false;
       for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
         let n = 0;
         try {
           n = readSync(fd, buf, 0, buf.length, null);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+          writerOpen = true;
         }
         if (n === 1 && buf[0] === 0x30) break;
         if (n > 0) throw new RuntimeError('FailedPrecondition', `cannot start container ${id}: ${buf.subarray(0, n).toString('utf8')}`);
@@ -353,7 +356,7 @@ export class Runtime {
         if (!isAlive(readProcInfo(s.pid), s.pidStartTime)) {
           throw new RuntimeError('FailedPrecondition', `cannot start container ${id}: its process exited`);
         }
-        if (Date.now() > deadline) throw new RuntimeError('Unavailable', `cannot start container ${id}: its process did not open the exec fifo`);
+        if (!writerOpen && Date.now() > deadline) throw new RuntimeError('Unavailable', `cannot start container ${id}: its process did not open the exec fifo`);
         await sleep(delay);
       }
     } finally {
@@ -408,7 +411,14 @@ export class Runtime {
         },
       });
       consoleChannel.releaseChild();
-      terminal = await consoleChannel.receive();
+      try {
+        terminal = await consoleChannel.receive();
+      } catch (err) {
+        // a process whose terminal nobody can reach must not run on
+        process.kill(p.pid, 'SIGKILL');
+        await p.exited.catch(() => {});
+        throw err;
+      }
     } finally {
       consoleChannel.close();
     }

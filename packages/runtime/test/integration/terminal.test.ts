@@ -1,5 +1,5 @@
 // Root-only: process.terminal — a pty opened inside the container, its master delivered to the caller.
-import { existsSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -93,6 +93,8 @@ describe.skipIf(!isRoot)('terminal (root)', () => {
   });
 
   it('refuses a terminal it cannot deliver, and a console socket without a terminal, leaving nothing behind', async () => {
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const fdsBefore = openFds();
     f.writeSpec(['sh'], (s) => (s.process!.terminal = true));
     await expect(f.rt.create('t4', f.bundle)).rejects.toMatchObject({
       code: 'InvalidArgument',
@@ -109,5 +111,15 @@ describe.skipIf(!isRoot)('terminal (root)', () => {
       'cannot use a console socket: process.terminal is false',
     );
     expect(stateDirExists(f, 't4')).toBe(false);
+    expect(openFds()).toBe(fdsBefore); // no console socket left open
+  });
+
+  it('fails create when the container has no devpts to open a pty in, closing the console socket', async () => {
+    f.writeSpec(['sh'], (s) => {
+      s.process!.terminal = true;
+      s.mounts = s.mounts!.filter((m) => m.type !== 'devpts');
+    });
+    await expect(f.rt.create('t5', f.bundle, { receiveTerminal: true })).rejects.toThrow(/^open terminal \/dev\/ptmx: No such file or directory$/);
+    expect(stateDirExists(f, 't5')).toBe(false);
   });
 });
