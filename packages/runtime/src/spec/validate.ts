@@ -176,6 +176,8 @@ function checkLinux(c: Checker, l: Record<string, Json>, spec: Record<string, Js
     const maps = checkIdMappings(c, path, l[field]);
     if (maps?.length && !types.has('user')) c.fail(path, 'needs a user namespace in linux.namespaces');
     if (newUserns && !maps?.length) c.fail(path, 'is required for a new user namespace (linux.namespaces has "user" without a path)');
+    const mapsRoot = maps?.some((m) => c.isObject(m) && typeof m.containerID === 'number' && typeof m.size === 'number' && m.containerID === 0 && m.size >= 1);
+    if (newUserns && maps?.length && !mapsRoot) c.fail(path, `must map container ${field === 'uidMappings' ? 'uid' : 'gid'} 0 (ce-init sets up the container as its root)`);
   }
   if (l.timeOffsets !== undefined) c.fail('linux.timeOffsets', 'is not supported yet');
   c.stringMap('linux.sysctl', l.sysctl);

@@ -94,6 +94,10 @@ describe('validateSpec', () => {
     userns.linux!.gidMappings = maps;
     expect(() => validateSpec(userns)).not.toThrow();
 
+    userns.linux!.gidMappings = [{ containerID: 1, hostID: 100000, size: 10 }];
+    expect(errorOf(userns).message).toBe('invalid config.json: linux.gidMappings: must map container gid 0 (ce-init sets up the container as its root)');
+    userns.linux!.gidMappings = maps;
+
     const joined = defaultSpec();
     joined.linux!.namespaces!.push({ type: 'user', path: '/proc/1/ns/user' });
     expect(() => validateSpec(joined)).not.toThrow();
