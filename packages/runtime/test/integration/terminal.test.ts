@@ -1,7 +1,9 @@
 // Root-only: process.terminal — a pty opened inside the container, its master delivered to the caller.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
+import { setChildSubreaper, waitPid } from '@ce/native';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultSpec } from '../../src/spec/default-spec.js';
 import { ConsoleSocket } from '../../src/terminal/console-socket.js';
@@ -25,6 +27,7 @@ function converse(fd: number, input: string, until: RegExp): Promise<{ output: s
 }
 
 const QUESTION = 'tty; stty size; echo $((6*7))\n';
+const RUNC = '/usr/sbin/runc';
 
 describe.skipIf(!isRoot)('terminal (root)', () => {
   let f: Fixture;
@@ -75,6 +78,35 @@ describe.skipIf(!isRoot)('terminal (root)', () => {
       await sock.close();
     }
     expect(existsSync(join(f.dir, 'console.sock'))).toBe(false);
+  });
+
+  it.skipIf(!existsSync(RUNC))('receives the terminal runc 1.1 sends to a console socket (the protocol Docker and containerd speak)', async () => {
+    f.writeSpec(['sh'], (s) => {
+      s.process!.terminal = true;
+      s.process!.consoleSize = { height: 50, width: 132 };
+      s.linux!.cgroupsPath = f.cgroupName;
+      // runc 1.1's v1 device controller refuses to punch holes in our default deny-all + allow-list under a relative path
+      delete s.linux!.resources;
+    });
+    const sock = await ConsoleSocket.listen(join(f.dir, 'runc-console.sock'));
+    const runc = (...args: string[]) => execFileSync(RUNC, ['--root', join(f.dir, 'runc-state'), ...args], { stdio: 'pipe' });
+    const id = `ce-tty-interop-${process.pid}`;
+    setChildSubreaper(true); // runc's container init is reparented here: reap it after the delete
+    let pid = 0;
+    try {
+      runc('create', '--bundle', f.bundle, '--console-socket', sock.path, id);
+      pid = JSON.parse(runc('state', id).toString()).pid;
+      const master = await sock.receive();
+      runc('start', id);
+      const { output, tty } = await converse(master, QUESTION, /^42\r?$/m);
+      expect(output).toMatch(/^\/dev\/pts\/0\r?$/m);
+      expect(output).toMatch(/^50 132\r?$/m);
+      tty.destroy();
+    } finally {
+      await sock.close();
+      runc('delete', '--force', id);
+      if (pid) await waitPid(pid);
+    }
   });
 
   it('runs an exec with a terminal of its own, owned by the exec user', async () => {
