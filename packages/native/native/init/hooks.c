@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,10 +35,61 @@ void op_hooks_sync(struct init_ctx *ctx) {
   ctx->hook_state_created = rec.argv[1].data;
 }
 
-/* Runs one hook with `state` on its stdin. Returns 0, or -1 with the reason in err. */
+#define HOOK_SAID_MAX 1024
+
+/* What a hook wrote on stdout/stderr: its first HOOK_SAID_MAX bytes, for the error message. */
+struct hook_output {
+  int fd; /* read end, non-blocking; -1 once at EOF */
+  char said[HOOK_SAID_MAX + 1];
+  size_t len;
+};
+
+static void output_drain(struct hook_output *out) {
+  while (out->fd >= 0) {
+    char buf[4096];
+    ssize_t r = read(out->fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return; /* EAGAIN: nothing more for now */
+    if (r == 0) {
+      close(out->fd);
+      out->fd = -1;
+      return;
+    }
+    size_t keep = HOOK_SAID_MAX - out->len;
+    if ((size_t)r < keep) keep = (size_t)r;
+    memcpy(out->said + out->len, buf, keep);
+    out->len += keep;
+  }
+}
+
+static long ms_left(const struct timespec *deadline) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (deadline->tv_sec - now.tv_sec) * 1000L + (deadline->tv_nsec - now.tv_nsec) / 1000000L;
+}
+
+static void hook_failed(const struct hook *h, const char *how, struct hook_output *out, char *err, size_t errlen) {
+  output_drain(out);
+  out->said[out->len] = '\0';
+  size_t n = out->len;
+  while (n && (out->said[n - 1] == '\n' || out->said[n - 1] == ' ')) out->said[--n] = '\0';
+  if (n)
+    snprintf(err, errlen, "%s hook %s failed: %s: %s", h->kind, h->path, how, out->said);
+  else
+    snprintf(err, errlen, "%s hook %s failed: %s", h->kind, h->path, how);
+}
+
+/* Runs one hook with `state` on its stdin, its output collected for errors.
+ * Returns 0, or -1 with the reason in err. */
 static int run_hook(const struct hook *h, const char *state, char *err, size_t errlen) {
-  int in[2];
+  int in[2], outp[2];
   if (pipe2(in, O_CLOEXEC) != 0) return snprintf(err, errlen, "%s hook %s: pipe: %s", h->kind, h->path, strerror(errno)), -1;
+  if (pipe2(outp, O_CLOEXEC) != 0) {
+    int e = errno;
+    close(in[0]);
+    close(in[1]);
+    return snprintf(err, errlen, "%s hook %s: pipe: %s", h->kind, h->path, strerror(e)), -1;
+  }
   sigset_t chld, old;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
@@ -48,19 +100,24 @@ static int run_hook(const struct hook *h, const char *state, char *err, size_t e
     sigprocmask(SIG_SETMASK, &old, NULL);
     close(in[0]);
     close(in[1]);
+    close(outp[0]);
+    close(outp[1]);
     return snprintf(err, errlen, "%s hook %s: fork: %s", h->kind, h->path, strerror(e)), -1;
   }
   if (pid == 0) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    if (dup2(in[0], 0) != 0) _exit(126);
+    if (dup2(in[0], 0) != 0 || dup2(outp[1], 1) != 1 || dup2(outp[1], 2) != 2) _exit(126);
     close_fds_from(3);
     execve(h->path, h->argv, h->envp);
-    dprintf(2, "ce-init: %s hook %s: exec: %s\n", h->kind, h->path, strerror(errno));
+    dprintf(2, "exec: %s", strerror(errno));
     _exit(errno == ENOENT ? 127 : 126);
   }
   close(in[0]);
+  close(outp[1]);
+  struct hook_output out = {.fd = outp[0]};
+  fcntl(out.fd, F_SETFL, O_NONBLOCK);
   /* A hook that does not read its stdin must not kill us with SIGPIPE. */
   struct sigaction ign = {.sa_handler = SIG_IGN}, prev;
   sigaction(SIGPIPE, &ign, &prev);
@@ -81,39 +138,44 @@ static int run_hook(const struct hook *h, const char *state, char *err, size_t e
   for (;;) {
     pid_t r = waitpid(pid, &status, WNOHANG);
     if (r == pid) break;
-    if (r < 0 && errno != EINTR) {
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
       snprintf(err, errlen, "%s hook %s: waitpid: %s", h->kind, h->path, strerror(errno));
       rc = -1;
       break;
     }
-    if (r < 0) continue;
-    if (!h->timeout) {
-      sigwaitinfo(&chld, NULL);
-      continue;
-    }
-    struct timespec now, left;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    left.tv_sec = deadline.tv_sec - now.tv_sec;
-    left.tv_nsec = deadline.tv_nsec - now.tv_nsec;
-    if (left.tv_nsec < 0) left.tv_sec--, left.tv_nsec += 1000000000L;
-    if (left.tv_sec < 0) {
+    long left = h->timeout ? ms_left(&deadline) : -1;
+    if (h->timeout && left <= 0) {
       kill(pid, SIGKILL);
       while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
-      rc = -1;
       snprintf(err, errlen, "%s hook %s timed out after %u s", h->kind, h->path, h->timeout);
+      rc = -1;
       break;
     }
-    sigtimedwait(&chld, NULL, &left);
+    /* Wake up for output, for the hook's exit (checked at least every 50 ms) or the deadline. */
+    int wait_ms = left < 0 || left > 50 ? 50 : (int)left;
+    if (out.fd >= 0) {
+      struct pollfd p = {out.fd, POLLIN, 0};
+      if (poll(&p, 1, wait_ms) > 0) output_drain(&out);
+    } else {
+      struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+      sigtimedwait(&chld, NULL, &ts);
+    }
   }
   sigprocmask(SIG_SETMASK, &old, NULL);
-  if (rc) return rc;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-  if (WIFEXITED(status))
-    snprintf(err, errlen, "%s hook %s failed: exit status %d", h->kind, h->path, WEXITSTATUS(status));
-  else
-    snprintf(err, errlen, "%s hook %s failed: killed by signal %d", h->kind, h->path, WTERMSIG(status));
-  return -1;
+  int ok = rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (rc == 0 && !ok) {
+    char how[64];
+    if (WIFEXITED(status))
+      snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
+    else
+      snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(status));
+    hook_failed(h, how, &out, err, errlen);
+    rc = -1;
+  }
+  if (out.fd >= 0) close(out.fd);
+  return rc;
 }
 
 void op_hook(struct init_ctx *ctx, const struct plan_rec *rec) {

@@ -14,12 +14,14 @@ export interface HookState {
 
 export type HookKind = keyof Hooks;
 
-const STDERR_KEEP = 1024;
+const SAID_KEEP = 1024;
 
 /**
  * Runs one hook in the runtime's namespaces: `path` with `args` (args[0] is
  * its argv[0]) and exactly `env`, the state JSON on stdin; killed after
- * `timeout` seconds. Rejects with a RuntimeError naming the hook kind and path.
+ * `timeout` seconds. Rejects with a RuntimeError naming the hook kind and
+ * path, and the start of what the hook wrote (as ce-init does for the
+ * createContainer and startContainer hooks).
  */
 export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<void> {
   const args = hook.args?.length ? hook.args : [hook.path];
@@ -36,8 +38,8 @@ export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<v
     const reject = (err: RuntimeError) => {
       if (!settled) (settled = true), rejectOnce(err);
     };
-    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
+    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let said = ''; // stdout and stderr, for the error message
     let timedOut = false;
     const timer =
       hook.timeout !== undefined && hook.timeout > 0
@@ -46,10 +48,12 @@ export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<v
             child.kill('SIGKILL');
           }, hook.timeout * 1000)
         : undefined;
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (d: string) => {
-      if (stderr.length < STDERR_KEEP) stderr += d;
-    });
+    for (const out of [child.stdout!, child.stderr!]) {
+      out.setEncoding('utf8');
+      out.on('data', (d: string) => {
+        if (said.length < SAID_KEEP) said += d;
+      });
+    }
     child.stdin!.on('error', () => {}); // a hook that does not read its state
     child.stdin!.end(JSON.stringify(state));
     child.on('error', (err) => {
@@ -61,8 +65,8 @@ export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<v
       if (timedOut) return reject(new RuntimeError('Unavailable', `${kind} hook ${hook.path} timed out after ${hook.timeout} s`));
       if (code === 0) return resolve();
       const how = code !== null ? `exit status ${code}` : `killed by signal ${signal}`;
-      const said = stderr.trim().slice(0, STDERR_KEEP);
-      reject(new RuntimeError('FailedPrecondition', `${kind} hook ${hook.path} failed: ${how}${said ? `: ${said}` : ''}`));
+      const text = said.slice(0, SAID_KEEP).trim();
+      reject(new RuntimeError('FailedPrecondition', `${kind} hook ${hook.path} failed: ${how}${text ? `: ${text}` : ''}`));
     });
   });
 }

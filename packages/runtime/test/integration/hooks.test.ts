@@ -103,6 +103,14 @@ describe.skipIf(!isRoot)('hooks (root)', () => {
     expect(stateDirExists(f, 'h2')).toBe(false);
   });
 
+  it('fails create naming a failing createContainer hook (run by ce-init) and what it said', async () => {
+    const fail = join(f.dir, 'fail-cc.sh');
+    writeFileSync(fail, '#!/bin/sh\necho "checking"\necho "no disk for you" >&2\nexit 2\n', { mode: 0o755 });
+    writeSpec(['true'], { createContainer: [{ path: fail }] });
+    await expect(rt.create('h7', f.bundle)).rejects.toThrow(`createContainer hook ${fail} failed: exit status 2: checking\nno disk for you`);
+    expect(stateDirExists(f, 'h7')).toBe(false);
+  });
+
   it('kills a createContainer hook at its timeout (run by ce-init) and fails create, leaving nothing behind', async () => {
     writeSpec(['true'], { createContainer: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] });
     await expect(rt.create('h3', f.bundle)).rejects.toThrow('createContainer hook /bin/sleep timed out after 1 s');
