@@ -39,8 +39,8 @@ export interface RuntimeOptions {
 
 /**
  * With process.terminal, exactly one of `consoleSocket` (runc's
- * --console-socket) or `receiveTerminal` says where the pty master goes,
- * and `stdio` is not given: the terminal is the process's stdio.
+ * --console-socket) or `receiveTerminal` says where the pty master goes; the
+ * terminal is the process's stdio, so `stdio` is unused ('pipe' is refused).
  */
 export interface CreateOptions extends TerminalDelivery {
   /** The container's fds 0, 1, 2, as Node's spawn takes them; default all 'ignore'. */
@@ -262,7 +262,7 @@ export class Runtime {
       }
       init = await spawnInit({
         plan: encodePlan(plan),
-        stdio: opts.stdio,
+        stdio: consoleChannel.childFd === undefined ? opts.stdio : undefined, // a terminal replaces stdio
         logger: this.log,
         timeoutMs: this.options.createTimeoutMs,
         consoleSocket: consoleChannel.childFd,
@@ -402,7 +402,7 @@ export class Runtime {
     try {
       p = await spawnInit({
         plan: encodePlan(plan),
-        stdio: opts.stdio,
+        stdio: consoleChannel.childFd === undefined ? opts.stdio : undefined, // a terminal replaces stdio
         logger: this.log,
         timeoutMs: this.options.createTimeoutMs,
         consoleSocket: consoleChannel.childFd,

@@ -55,7 +55,8 @@ export function openConsoleChannel(terminal: boolean, opts: TerminalDelivery & {
   if (!consoleSocket && !receiveTerminal) {
     throw new RuntimeError('InvalidArgument', 'process.terminal is true but there is no console socket to send the terminal to (give consoleSocket, or receiveTerminal)');
   }
-  if (opts.stdio !== undefined) throw new RuntimeError('InvalidArgument', 'stdio cannot be given with process.terminal: the terminal is the process\'s stdio');
+  // As with runc, the caller's stdio does not reach a process with a terminal; a 'pipe' would never carry anything.
+  if (opts.stdio?.includes('pipe')) throw new RuntimeError('InvalidArgument', 'stdio \'pipe\' cannot be used with process.terminal: the terminal is the process\'s stdio');
 
   if (consoleSocket) {
     let fd: number | undefined;

@@ -133,7 +133,7 @@ describe.skipIf(!isRoot)('terminal (root)', () => {
       message: 'process.terminal is true but there is no console socket to send the terminal to (give consoleSocket, or receiveTerminal)',
     });
     await expect(f.rt.create('t4', f.bundle, { receiveTerminal: true, stdio: ['pipe', 'pipe', 'pipe'] })).rejects.toThrow(
-      "stdio cannot be given with process.terminal: the terminal is the process's stdio",
+      "stdio 'pipe' cannot be used with process.terminal: the terminal is the process's stdio",
     );
     await expect(f.rt.create('t4', f.bundle, { consoleSocket: join(f.dir, 'nobody-listens.sock') })).rejects.toThrow(
       /^console socket \/.*\/nobody-listens\.sock: connect: No such file or directory$/,

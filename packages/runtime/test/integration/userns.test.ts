@@ -1,5 +1,6 @@
 // Root-only: user namespaces — the container's root is host uid 100000.
-import { chmodSync, lchownSync, mkdirSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { chmodSync, lchownSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultSpec } from '../../src/spec/default-spec.js';
@@ -46,6 +47,30 @@ describe.skipIf(!isRoot)('user namespaces (root)', () => {
     expect(lines).toEqual([`0 ${HOST_ROOT} 65536`, `0 ${HOST_ROOT} 65536`, '0', '0', '1', 'null-ok']);
     const made = statSync(join(shared, 'made'));
     expect([made.uid, made.gid]).toEqual([HOST_ROOT, HOST_ROOT]);
+  });
+
+  it('gives a read-only container in a user namespace a terminal owned by its (mapped) user', async () => {
+    symlinkSync('busybox', join(f.rootfs, 'bin', 'tty'));
+    f.writeSpec(['sh', '-c', 'tty; id -u; stat -c %u $(tty); touch /x 2>/dev/null || echo read-only'], (s) => {
+      userns(s);
+      s.root!.readonly = true;
+      s.process!.terminal = true;
+      s.process!.user = { uid: 1000, gid: 1000 };
+    });
+    const c = await f.rt.create('u4', f.bundle, { receiveTerminal: true });
+    const tty = new ReadStream(c.terminal!);
+    let out = '';
+    tty.setEncoding('utf8');
+    tty.on('data', (d: string) => (out += d));
+    const closed = new Promise((resolve) => {
+      tty.on('error', resolve); // EIO once the shell is gone
+      tty.on('close', resolve);
+    });
+    await f.rt.start('u4');
+    expect((await c.exited).exitStatus).toBe(0);
+    await closed;
+    tty.destroy();
+    expect(out.trim().split(/\r?\n/)).toEqual(['/dev/pts/0', '1000', '1000', 'read-only']);
   });
 
   it('execs into the container\'s user namespace', async () => {
