@@ -5,18 +5,24 @@
  *   fd 0-2  the container's stdio
  *   fd 3    the plan (see plan.h), read until EOF
  *   fd 4    the sync channel: ce-init writes MSG_PID, MSG_READY or MSG_ERROR
- *   fd 5    optional: the runtime writes one byte once the container init may
- *           go on (its cgroup is set); without it that byte comes on fd 4
+ *   fd 5    optional: the go channel, runtime → ce-init: one byte once P's id
+ *           maps are written (MSG_USERNS), one byte once the container init may
+ *           go on (its cgroup is set), MSG_HOOKS_DONE after the runtime's hooks;
+ *           without it they come on fd 4
+ *   fd 6    optional: the console socket of OP_CONSOLE
  * and it only performs syscalls, in the order the plan lists them:
  *
- *   P (this process): joins namespaces by path (setns), unshares the new ones,
- *     forks C, reports C's pid, lets C go and exits. The runtime is a child
- *     subreaper, so C is reparented to it.
+ *   P (this process): opens the exec fifo, joins namespaces by path (setns),
+ *     unshares a new user namespace and waits for its id maps, becomes its
+ *     root, unshares the other new namespaces, forks C, reports C's pid, lets
+ *     C go and exits. The runtime is a child subreaper, so C is reparented to it.
  *   C (the container init, pid 1 of a new pid namespace): mounts, devices,
- *     pivot_root, masked/read-only paths, hostname, rlimits, user and
- *     capabilities; resolves the executable; reports ready; blocks opening the
- *     exec fifo for writing until `start` opens it for reading; closes every fd
- *     above 2 and execs the process.
+ *     the hooks sync and createContainer hooks, pivot_root, the terminal,
+ *     masked/read-only paths, hostname, rlimits, user and capabilities;
+ *     resolves the executable; reports ready; blocks opening the exec fifo for
+ *     writing until `start` opens it for reading; runs startContainer hooks and
+ *     writes "0" (or why a hook failed) to the fifo; closes every fd above 2
+ *     and execs the process.
  *
  * Any failure is reported as MSG_ERROR "<step> <path>: <reason>" and the
  * process exits 1.

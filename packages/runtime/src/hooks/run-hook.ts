@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
 import type { Hook, Hooks } from '../spec/types.js';
 
@@ -38,7 +39,9 @@ export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<v
     const reject = (err: RuntimeError) => {
       if (!settled) (settled = true), rejectOnce(err);
     };
-    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // runc runs hooks from the bundle directory (it chdirs there); it may be gone by poststop
+    const cwd = existsSync(state.bundle) ? state.bundle : '/';
+    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let said = ''; // stdout and stderr, for the error message
     let timedOut = false;
     const timer =

@@ -26,6 +26,14 @@ describe('runHook (runtime-side hooks)', () => {
     expect(JSON.parse(rest.slice(rest.indexOf('') + 1).join('\n'))).toEqual(state);
   });
 
+  it('runs the hook from the bundle directory, as runc does', async () => {
+    const out = join(dir, 'cwd');
+    const script = join(dir, 'pwd.sh');
+    writeFileSync(script, `#!/bin/sh\npwd > ${out}\n`, { mode: 0o755 });
+    await runHook('poststart', { path: script }, { ...state, bundle: dir });
+    expect(readFileSync(out, 'utf8').trim()).toBe(dir);
+  });
+
   it('gives the hook args[0] as its argv[0] (busybox picks its applet by it)', async () => {
     const made = join(dir, 'made');
     await runHook('prestart', { path: '/bin/busybox', args: ['touch', made] }, state);
