@@ -73,6 +73,17 @@ describe.skipIf(!isRoot)('user namespaces (root)', () => {
     expect(out.trim().split(/\r?\n/)).toEqual(['/dev/pts/0', '1000', '1000', 'read-only']);
   });
 
+  it('binds the host\'s /sys read-only where sysfs cannot be mounted (a user namespace sharing the host\'s network namespace)', async () => {
+    f.writeSpec(['sh', '-c', 'test -d /sys/kernel && echo sys-ok; touch /sys/x 2>/dev/null || echo read-only; readlink /proc/self/ns/net'], (s) => {
+      userns(s);
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'network');
+    });
+    const r = await run(f, 'u5');
+    expect(r.stderr).toBe('');
+    expect(r.exitStatus).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['sys-ok', 'read-only', readlinkSync('/proc/self/ns/net')]);
+  });
+
   it('execs into the container\'s user namespace', async () => {
     f.writeSpec(['sleep', '30'], userns);
     const c = await f.rt.create('u2', f.bundle);
