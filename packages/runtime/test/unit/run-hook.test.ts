@@ -40,19 +40,20 @@ describe('runHook (runtime-side hooks)', () => {
     expect(readFileSync(made, 'utf8')).toBe('');
   });
 
-  it('names the kind, path, exit status and what the hook said on failure', async () => {
+  it('names the kind, path, exit status and what the hook said (stdout and stderr) on failure', async () => {
     const script = join(dir, 'fail.sh');
-    writeFileSync(script, '#!/bin/sh\necho "bad things" >&2\nexit 4\n', { mode: 0o755 });
+    writeFileSync(script, '#!/bin/sh\necho "looking"\necho "bad things" >&2\nexit 4\n', { mode: 0o755 });
     await expect(runHook('prestart', { path: script }, state)).rejects.toMatchObject({
       code: 'FailedPrecondition',
-      message: `prestart hook ${script} failed: exit status 4: bad things`,
+      message: `prestart hook ${script} failed: exit status 4: looking\nbad things`,
     });
   });
 
   it('kills a hook at its timeout', async () => {
-    await expect(runHook('poststart', { path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }, state)).rejects.toThrow(
-      'poststart hook /bin/sleep timed out after 1 s',
-    );
+    await expect(runHook('poststart', { path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }, state)).rejects.toMatchObject({
+      code: 'Unavailable',
+      message: 'poststart hook /bin/sleep timed out after 1 s',
+    });
   });
 
   it('fails on a missing executable, and stops a list at the first failure', async () => {
