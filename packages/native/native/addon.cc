@@ -14,6 +14,7 @@
 #include <string>
 
 #include "fd_passing.h"
+#include "terminal.h"
 #include "fs_ops.h"
 #include "spawn.h"
 #include "syscall_error.h"
@@ -118,6 +119,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitPid", Napi::Function::New(env, WaitPid, "waitPid"));
   RegisterFsOps(env, exports);
   RegisterFdPassing(env, exports);
+  RegisterTerminal(env, exports);
   return exports;
 }
 

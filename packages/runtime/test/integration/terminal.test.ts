@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
-import { setChildSubreaper, waitPid } from '@ce/native';
+import { setChildSubreaper, setWindowSize, waitPid } from '@ce/native';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultSpec } from '../../src/spec/default-spec.js';
 import { ConsoleSocket } from '../../src/terminal/console-socket.js';
@@ -52,6 +52,17 @@ describe.skipIf(!isRoot)('terminal (root)', () => {
     expect(output).toMatch(/^\/dev\/pts\/0\r?$/m);
     expect(output).toMatch(/^31 97\r?$/m);
     expect(output).toMatch(/^42\r?$/m);
+    // what a client does on SIGWINCH: resize through the master
+    setWindowSize(c.terminal!, { rows: 45, cols: 160 });
+    const resized = new Promise<string>((resolve) => {
+      let more = '';
+      tty.on('data', (d: string) => {
+        more += d;
+        if (/^45 160\r?$/m.test(more)) resolve(more);
+      });
+    });
+    tty.write('stty size\n');
+    expect(await resized).toMatch(/^45 160\r?$/m);
     tty.write('exit 3\n');
     expect((await c.exited).exitStatus).toBe(3);
     tty.destroy();
