@@ -30,7 +30,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdbool.h>
 #include <sched.h>
 #include <signal.h>
@@ -125,19 +124,6 @@ static bool is_parent_op(uint32_t op) {
   return op == OP_SETNS || op == OP_UNSHARE || op == OP_EXEC_FIFO || op == OP_USERNS_SYNC || op == OP_BECOME_ROOT;
 }
 
-/* Lets the runtime, in the parent user namespace, write our id maps. */
-static void userns_sync(struct init_ctx *ctx) {
-  char pidstr[32];
-  snprintf(pidstr, sizeof pidstr, "%d", (int)getpid());
-  const char *argv[] = {pidstr};
-  if (msg_write(ctx->sync_fd, MSG_USERNS, 1, argv) != 0) _exit(1);
-  char b;
-  ssize_t r;
-  do r = read(ctx->go_fd >= 0 ? ctx->go_fd : ctx->sync_fd, &b, 1);
-  while (r < 0 && errno == EINTR);
-  if (r != 1) _exit(1); /* the runtime could not write the maps; it says why */
-}
-
 /*
  * Every signal back to SIG_DFL, with the raw syscall: glibc's signal() refuses
  * its internal signals (32, 33), which its posix_spawn leaves ignored in the
@@ -192,13 +178,10 @@ int main(int argc, char **argv) {
         break;
       }
       case OP_USERNS_SYNC:
-        userns_sync(&ctx);
+        op_userns_sync(&ctx);
         break;
       case OP_BECOME_ROOT:
-        /* Files and mounts the container init makes belong to the namespace's root. */
-        if (setgroups(0, NULL) != 0 && errno != EPERM) die(&ctx, "setgroups in the user namespace");
-        if (setresgid(0, 0, 0) != 0) die(&ctx, "setgid 0 in the user namespace (is gid 0 mapped?)");
-        if (setresuid(0, 0, 0) != 0) die(&ctx, "setuid 0 in the user namespace (is uid 0 mapped?)");
+        op_become_root(&ctx);
         break;
       case OP_SETNS:
         op_setns(&ctx, arg_str(&ctx, rec, 0), arg_str(&ctx, rec, 1));

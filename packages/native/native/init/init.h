@@ -57,6 +57,10 @@ void op_capset(struct init_ctx *ctx, uint64_t eff, uint64_t perm, uint64_t inh, 
 _Noreturn void op_ready(struct init_ctx *ctx);
 void close_fds_from(int lowfd);
 
+/* userns.c (run by P) */
+void op_userns_sync(struct init_ctx *ctx);
+void op_become_root(struct init_ctx *ctx);
+
 /* console.c */
 void op_console(struct init_ctx *ctx, int sock, unsigned rows, unsigned cols, uid_t uid);
 
