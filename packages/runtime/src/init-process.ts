@@ -176,10 +176,16 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
         resolve(r);
       }
     };
-    const timer = setTimeout(
-      () => finish({ ok: false, error: new RuntimeError('Unavailable', `container init did not report ready within ${timeoutMs} ms`) }),
-      timeoutMs,
-    );
+    // The runtime's own hooks (prestart, createRuntime) have their own
+    // timeouts: the clock stops while they run and starts afresh after them.
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      timer = setTimeout(
+        () => finish({ ok: false, error: new RuntimeError('Unavailable', `container init did not report ready within ${timeoutMs} ms`) }),
+        timeoutMs,
+      );
+    };
+    arm();
     // The go channel carries, in order: a byte once the user namespace's id
     // maps are written (for P), a byte once the cgroup is set, the hooks'
     // state (for C). A failed step ends everything (finish), never the channel.
@@ -205,8 +211,15 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
           const work = opts.onUserns ? opts.onUserns(parent) : Promise.reject(new Error('no id maps were given'));
           step(`user namespace of ce-init ${parent}`, work.then(() => one));
         } else if (rec.op === Msg.HOOKS) {
+          clearTimeout(timer);
           const work = opts.onHooks ? opts.onHooks(pid) : Promise.resolve({ creating: '{}', created: '{}' });
-          step('hooks', work.then((st) => encodeRecord(Msg.HOOKS_DONE, [st.creating, st.created])));
+          step(
+            'hooks',
+            work.then((st) => {
+              if (!done) arm();
+              return encodeRecord(Msg.HOOKS_DONE, [st.creating, st.created]);
+            }),
+          );
         } else if (rec.op === Msg.READY) {
           opts.logger?.debug({ pid, ms: Math.round(performance.now() - t0) }, 'container init ready');
           finish({ ok: true });

@@ -252,6 +252,8 @@ export class Runtime {
     let cgroupApplied = false;
     let init: InitProcess | undefined;
     let terminal: number | null = null;
+    const stopHooks = new AbortController();
+    let hooksRunning: Promise<unknown> | undefined;
     try {
       await this.store.write(state);
       mkfifo(execFifo, 0o622);
@@ -270,11 +272,15 @@ export class Runtime {
           if (cgroupsPath && cg) await cg.addProcess(cgroupsPath, pid);
         },
         onUserns: async (pid) => writeIdMaps(pid, linux.uidMappings ?? [], linux.gidMappings ?? []),
-        onHooks: async (pid) => {
-          // prestart (deprecated) runs just before createRuntime, as in runc
-          await runHooks('prestart', hooks.prestart, hookState('creating', pid));
-          await runHooks('createRuntime', hooks.createRuntime, hookState('creating', pid));
-          return { creating: JSON.stringify(hookState('creating', pid)), created: JSON.stringify(hookState('created', pid)) };
+        onHooks: (pid) => {
+          const run = (async () => {
+            // prestart (deprecated) runs just before createRuntime, as in runc
+            await runHooks('prestart', hooks.prestart, hookState('creating', pid), stopHooks.signal);
+            await runHooks('createRuntime', hooks.createRuntime, hookState('creating', pid), stopHooks.signal);
+            return { creating: JSON.stringify(hookState('creating', pid)), created: JSON.stringify(hookState('created', pid)) };
+          })();
+          hooksRunning = run.catch(() => {});
+          return run;
         },
       });
       consoleChannel.releaseChild();
@@ -286,6 +292,8 @@ export class Runtime {
       this.log.info({ id, pid: init.pid }, 'container created');
       return { ...init, terminal };
     } catch (err) {
+      stopHooks.abort();
+      await hooksRunning;
       consoleChannel.close();
       if (terminal !== null) closeSync(terminal);
       if (init) {

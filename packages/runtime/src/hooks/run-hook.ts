@@ -24,7 +24,7 @@ const SAID_KEEP = 1024;
  * path, and the start of what the hook wrote (as ce-init does for the
  * createContainer and startContainer hooks).
  */
-export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<void> {
+export function runHook(kind: HookKind, hook: Hook, state: HookState, signal?: AbortSignal): Promise<void> {
   const args = hook.args?.length ? hook.args : [hook.path];
   const env: Record<string, string> = {};
   for (const e of hook.env ?? []) {
@@ -44,6 +44,14 @@ export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<v
     const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let said = ''; // stdout and stderr, for the error message
     let timedOut = false;
+    let aborted = false;
+    // the create this hook serves failed: the hook must not outlive it
+    const abort = () => {
+      aborted = true;
+      child.kill('SIGKILL');
+    };
+    if (signal?.aborted) abort();
+    signal?.addEventListener('abort', abort, { once: true });
     const timer =
       hook.timeout !== undefined && hook.timeout > 0
         ? setTimeout(() => {
@@ -60,21 +68,29 @@ export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<v
     child.stdin!.on('error', () => {}); // a hook that does not read its state
     child.stdin!.end(JSON.stringify(state));
     child.on('error', (err) => {
+      // a hook that could not be started; one that runs is reported once it is reaped ('close')
+      if (child.pid !== undefined) return;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
       reject(new RuntimeError('FailedPrecondition', `${kind} hook ${hook.path}: ${err.message}`, { cause: err }));
     });
-    child.on('close', (code, signal) => {
+    child.on('close', (code, sig) => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+      if (aborted) return reject(new RuntimeError('Unavailable', `${kind} hook ${hook.path} was stopped: the create failed meanwhile`));
       if (timedOut) return reject(new RuntimeError('Unavailable', `${kind} hook ${hook.path} timed out after ${hook.timeout} s`));
       if (code === 0) return resolve();
-      const how = code !== null ? `exit status ${code}` : `killed by signal ${signal}`;
+      const how = code !== null ? `exit status ${code}` : `killed by signal ${sig}`;
       const text = said.slice(0, SAID_KEEP).trim();
       reject(new RuntimeError('FailedPrecondition', `${kind} hook ${hook.path} failed: ${how}${text ? `: ${text}` : ''}`));
     });
   });
 }
 
-/** Runs the hooks of `kind` in order; the first failure stops the rest and rejects. */
-export async function runHooks(kind: HookKind, hooks: readonly Hook[] | undefined, state: HookState): Promise<void> {
-  for (const h of hooks ?? []) await runHook(kind, h, state);
+/** Runs the hooks of `kind` in order; the first failure stops the rest and rejects; `signal` kills the running one. */
+export async function runHooks(kind: HookKind, hooks: readonly Hook[] | undefined, state: HookState, signal?: AbortSignal): Promise<void> {
+  for (const h of hooks ?? []) {
+    if (signal?.aborted) throw new RuntimeError('Unavailable', `${kind} hook ${h.path} not run: the create failed meanwhile`);
+    await runHook(kind, h, state, signal);
+  }
 }

@@ -117,6 +117,24 @@ describe.skipIf(!isRoot)('hooks (root)', () => {
     expect(stateDirExists(f, 'h3')).toBe(false);
   });
 
+  it('does not count the runtime\'s own hooks against createTimeoutMs', async () => {
+    const quick = new Runtime({ root: f.stateRoot, createTimeoutMs: 400 });
+    writeSpec(['true'], { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '1'], timeout: 5 }] });
+    const c = await quick.create('h8', f.bundle);
+    await quick.start('h8');
+    expect((await c.exited).exitStatus).toBe(0);
+    await quick.delete('h8');
+  });
+
+  it('stops a runtime-side hook still running when the container init dies meanwhile, leaving nothing behind', async () => {
+    // the createRuntime hook kills the container init (state.pid) and then hangs
+    const killer = join(f.dir, 'kill-init.sh');
+    writeFileSync(killer, '#!/bin/sh\npid=$(sed \'s/.*"pid":\\([0-9]*\\).*/\\1/\')\nkill -9 "$pid"\nexec sleep 30\n', { mode: 0o755 });
+    writeSpec(['true'], { createRuntime: [{ path: killer, env: ['PATH=/usr/bin:/bin'] }] });
+    await expect(rt.create('h9', f.bundle)).rejects.toThrow(/^container init exited before it was ready/);
+    expect(stateDirExists(f, 'h9')).toBe(false);
+  });
+
   it('kills a prestart hook at its timeout (run by the runtime)', async () => {
     writeSpec(['true'], { prestart: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] });
     await expect(rt.create('h4', f.bundle)).rejects.toThrow('prestart hook /bin/sleep timed out after 1 s');
