@@ -68,7 +68,7 @@ describe.skipIf(!isRoot)('terminal (root)', () => {
     tty.destroy();
   });
 
-  it('sends the master to a console socket path (runc --console-socket)', async () => {
+  it('sends the master to a console socket path (runc --console-socket), for create and exec', async () => {
     f.writeSpec(['sh'], (s) => {
       s.process!.terminal = true;
       s.process!.consoleSize = { height: 24, width: 80 };
@@ -82,6 +82,17 @@ describe.skipIf(!isRoot)('terminal (root)', () => {
       const { output, tty } = await converse(master, QUESTION, /^42\r?$/m);
       expect(output).toMatch(/^\/dev\/pts\/0\r?$/m);
       expect(output).toMatch(/^24 80\r?$/m);
+      // an exec sends its own terminal to a console socket too (runc exec --console-socket)
+      const execSock = await ConsoleSocket.listen(join(f.dir, 'exec-console.sock'));
+      try {
+        const p = await f.rt.exec('t2', { ...defaultSpec().process!, args: ['sh'], terminal: true }, { consoleSocket: execSock.path });
+        expect(p.terminal).toBeNull();
+        const execTty = await converse(await execSock.receive(), 'tty; exit 4\n', /^\/dev\/pts\/1\r?$/m);
+        expect((await p.exited).exitStatus).toBe(4);
+        execTty.tty.destroy();
+      } finally {
+        await execSock.close();
+      }
       tty.write('exit\n');
       expect((await c.exited).exitStatus).toBe(0);
       tty.destroy();
