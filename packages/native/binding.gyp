@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "ce_native",
-      "sources": ["native/addon.cc", "native/wait.cc", "native/syscall_error.cc", "native/fs_ops.cc", "native/spawn.cc"],
+      "sources": ["native/addon.cc", "native/wait.cc", "native/syscall_error.cc", "native/fs_ops.cc", "native/spawn.cc", "native/fd_passing.cc", "native/terminal.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"]
@@ -10,7 +10,7 @@
     {
       "target_name": "ce-init",
       "type": "executable",
-      "sources": ["native/init/ce-init.c", "native/init/plan.c", "native/init/mounts.c", "native/init/process.c", "native/init/seccomp.c"],
+      "sources": ["native/init/ce-init.c", "native/init/plan.c", "native/init/mounts.c", "native/init/process.c", "native/init/seccomp.c", "native/init/console.c", "native/init/hooks.c", "native/init/userns.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-O2"]
     }
   ]

@@ -13,6 +13,8 @@
 
 #include <string>
 
+#include "fd_passing.h"
+#include "terminal.h"
 #include "fs_ops.h"
 #include "spawn.h"
 #include "syscall_error.h"
@@ -116,6 +118,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterSpawn(env, exports);
   exports.Set("waitPid", Napi::Function::New(env, WaitPid, "waitPid"));
   RegisterFsOps(env, exports);
+  RegisterFdPassing(env, exports);
+  RegisterTerminal(env, exports);
   return exports;
 }
 

@@ -20,3 +20,6 @@ export {
   type CgroupLayout,
   type CgroupMode,
 } from './cgroups/index.js';
+export { ConsoleSocket } from './terminal/console-socket.js';
+export type { TerminalDelivery } from './terminal/console.js';
+export { runHook, runHooks, type HookState, type HookKind } from './hooks/run-hook.js';

@@ -3,8 +3,8 @@ import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { initPath, pipe, spawnFds, waitPid } from '@ce/native';
 import { RuntimeError } from './errors.js';
-import { Msg } from './plan/ops.js';
-import { RecordDecoder } from './plan/encode.js';
+import { CONSOLE_SOCKET_FD, Msg } from './plan/ops.js';
+import { encodeRecord, RecordDecoder } from './plan/encode.js';
 
 /** Node-spawn-style stdio for one of the container's fds 0, 1, 2. */
 export type StdioSpec = 'pipe' | 'ignore' | 'inherit' | number;
@@ -29,6 +29,16 @@ export interface SpawnInitOptions {
   stdio?: readonly [StdioSpec, StdioSpec, StdioSpec];
   /** Called with the container init's pid before it goes on (cgroups are applied here). */
   onPid?: (pid: number) => Promise<void>;
+  /** Called with ce-init's own pid once it unshared a user namespace: write its id maps. */
+  onUserns?: (pid: number) => Promise<void>;
+  /**
+   * Called (plan op HOOKS_SYNC) while the container init waits with its
+   * namespaces and mounts in place: run prestart and createRuntime hooks,
+   * and return the OCI state JSON for its createContainer and startContainer hooks.
+   */
+  onHooks?: (pid: number) => Promise<{ creating: string; created: string }>;
+  /** A unix socket ce-init gets as fd 6 (CONSOLE_SOCKET_FD), to send the terminal's master over. */
+  consoleSocket?: number;
   logger?: { debug(obj: unknown, msg?: string): void };
   /** Give up (and kill everything) when the init has not reported ready by then; default 60 s. */
   timeoutMs?: number;
@@ -123,7 +133,13 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
     const [goR, gw] = pipe();
     goW = gw;
     childOnly.push(goR);
-    parent = spawnFds(initPath(), ['ce-init', '3', '4', '5'], [...childFds, planR, syncW, goR], { sealedCopy: true });
+    const fds = [...childFds, planR, syncW, goR];
+    const args = ['ce-init', '3', '4', '5'];
+    if (opts.consoleSocket !== undefined) {
+      fds.push(opts.consoleSocket);
+      args.push(String(CONSOLE_SOCKET_FD)); // ce-init keeps it open for OP_CONSOLE
+    }
+    parent = spawnFds(initPath(), args, fds, { sealedCopy: true });
   } catch (err) {
     closeQuietly([...ours, planW, syncR, goW]);
     throw new RuntimeError('Internal', `spawn ce-init: ${(err as Error).message}`, { cause: err });
@@ -180,10 +196,29 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
         resolve(r);
       }
     };
-    const timer = setTimeout(
-      () => finish({ ok: false, error: new RuntimeError('Unavailable', `container init did not report ready within ${timeoutMs} ms`) }),
-      timeoutMs,
-    );
+    // The runtime's own hooks (prestart, createRuntime) have their own
+    // timeouts: the clock stops while they run and starts afresh after them.
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      timer = setTimeout(
+        () => finish({ ok: false, error: new RuntimeError('Unavailable', `container init did not report ready within ${timeoutMs} ms`) }),
+        timeoutMs,
+      );
+    };
+    arm();
+    // The go channel carries, in order: a byte once the user namespace's id
+    // maps are written (for P), a byte once the cgroup is set, the hooks'
+    // state (for C). A failed step ends everything (finish), never the channel.
+    const step = (what: string, work: Promise<Buffer>) =>
+      work.then(
+        (reply) => go.write(reply),
+        (err: unknown) =>
+          finish({
+            ok: false,
+            error: err instanceof RuntimeError ? err : new RuntimeError('Internal', `${what}: ${(err as Error).message}`, { cause: err }),
+          }),
+      );
+    const one = Buffer.from('1');
     sync.on('data', (chunk: Buffer) => {
       for (const rec of decoder.push(chunk)) {
         const text = rec.args[0]?.toString('utf8') ?? '';
@@ -191,16 +226,19 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
           pid = Number(text);
           opts.logger?.debug({ pid, ms: Math.round(performance.now() - t0) }, 'container init forked');
           startReaper(pid);
-          (opts.onPid ? opts.onPid(pid) : Promise.resolve()).then(
-            () => go.end(Buffer.from('1')),
-            (err: unknown) =>
-              finish({
-                ok: false,
-                error:
-                  err instanceof RuntimeError
-                    ? err
-                    : new RuntimeError('Internal', `set up container init ${pid}: ${(err as Error).message}`, { cause: err }),
-              }),
+          step(`set up container init ${pid}`, (opts.onPid ? opts.onPid(pid) : Promise.resolve()).then(() => one));
+        } else if (rec.op === Msg.USERNS) {
+          const work = opts.onUserns ? opts.onUserns(parent) : Promise.reject(new Error('no id maps were given'));
+          step(`user namespace of ce-init ${parent}`, work.then(() => one));
+        } else if (rec.op === Msg.HOOKS) {
+          clearTimeout(timer);
+          const work = opts.onHooks ? opts.onHooks(pid) : Promise.resolve({ creating: '{}', created: '{}' });
+          step(
+            'hooks',
+            work.then((st) => {
+              if (!done) arm();
+              return encodeRecord(Msg.HOOKS_DONE, [st.creating, st.created]);
+            }),
           );
         } else if (rec.op === Msg.READY) {
           opts.logger?.debug({ pid, ms: Math.round(performance.now() - t0) }, 'container init ready');

@@ -13,6 +13,9 @@ import { compileSeccomp, type CompiledSeccomp } from './seccomp/compile.js';
 import { validateProcess, validateResources, validateSpec } from './spec/validate.js';
 import { containerEvents } from './lifecycle/events.js';
 import type { RuntimeEvent, Stats } from './cgroups/stats-types.js';
+import { runHooks, type HookState } from './hooks/run-hook.js';
+import { openConsoleChannel, type TerminalDelivery } from './terminal/console.js';
+import { writeIdMaps } from './userns/id-maps.js';
 import type { ContainerState, ContainerStatus, LinuxNamespace, LinuxNamespaceType, LinuxResources, Process, Spec } from './spec/types.js';
 import { deriveStatus, isAlive, readProcInfo, realFacts, type StatusFacts } from './state/status.js';
 import { checkId, StateStore, type StoredState } from './state/store.js';
@@ -44,21 +47,25 @@ export interface RuntimeOptions {
   trackExits?: boolean;
 }
 
-export interface CreateOptions {
+/**
+ * With process.terminal, exactly one of `consoleSocket` (runc's
+ * --console-socket) or `receiveTerminal` says where the pty master goes; the
+ * terminal is the process's stdio, so `stdio` is unused ('pipe' is refused).
+ */
+export interface CreateOptions extends TerminalDelivery {
   /** The container's fds 0, 1, 2, as Node's spawn takes them; default all 'ignore'. */
   stdio?: [StdioSpec, StdioSpec, StdioSpec];
-  /** AF_UNIX socket that receives the pty master for process.terminal (runc --console-socket). */
-  consoleSocket?: string;
 }
 
-/** A created container: its init pid, the 'pipe' ends of its stdio, and its exit. */
-export type Container = InitProcess;
+/** A created container (or exec'd process): its init pid, the 'pipe' ends of its stdio, and its exit. */
+export interface Container extends InitProcess {
+  /** With receiveTerminal: the pty master fd (read and write it; the caller closes it). Otherwise null. */
+  terminal: number | null;
+}
 
-export interface ExecOptions {
+export interface ExecOptions extends TerminalDelivery {
   /** The process's fds 0, 1, 2, as for create. */
   stdio?: [StdioSpec, StdioSpec, StdioSpec];
-  /** AF_UNIX socket that receives the pty master for process.terminal (runc exec --console-socket). */
-  consoleSocket?: string;
 }
 
 export interface EventsOptions {
@@ -112,13 +119,6 @@ function checkStdio(stdio: unknown): void {
   const ok = (s: unknown) => s === 'pipe' || s === 'ignore' || s === 'inherit' || (typeof s === 'number' && Number.isInteger(s) && s >= 0);
   if (!Array.isArray(stdio) || stdio.length !== 3 || !stdio.every(ok)) {
     throw new RuntimeError('InvalidArgument', `stdio must be three of 'pipe', 'ignore', 'inherit' or an fd number, not ${JSON.stringify(stdio)}`);
-  }
-}
-
-/** Until terminals land (process.terminal is refused by validation), a console socket has nothing to receive. */
-function refuseConsoleSocket(path: string | undefined): void {
-  if (path !== undefined) {
-    throw new RuntimeError('InvalidArgument', `console socket ${path}: terminals (process.terminal) are not supported yet`);
   }
 }
 
@@ -208,7 +208,6 @@ export class Runtime {
     if (spec.linux?.mountLabel) labels.push('linux.mountLabel');
     if (labels.length) this.log.warn({ id, ignored: labels }, 'AppArmor and SELinux labels cannot be applied here: the container runs without them');
     const ignored: string[] = [];
-    if (spec.hooks && Object.values(spec.hooks).some((h) => Array.isArray(h) && h.length)) ignored.push('hooks');
     if (spec.process?.scheduler) ignored.push('process.scheduler');
     if (spec.process?.ioPriority) ignored.push('process.ioPriority');
     if (spec.linux?.intelRdt) ignored.push('linux.intelRdt');
@@ -228,7 +227,6 @@ export class Runtime {
   private async doCreate(id: string, bundleDir: string, opts: CreateOptions): Promise<Container> {
     checkId(id);
     checkStdio(opts.stdio);
-    refuseConsoleSocket(opts.consoleSocket);
     const bundle = resolve(bundleDir);
     const spec = await this.loadSpec(bundle);
     const rootfs = this.resolveRootfs(bundle, spec);
@@ -251,7 +249,23 @@ export class Runtime {
 
     if (this.tracksExits) this.ensureSubreaper();
 
-    await this.store.reserve(id);
+    const linux = spec.linux ?? {};
+    const hooks = spec.hooks ?? {};
+    const hookState = (status: HookState['status'], pid: number): HookState => ({
+      ociVersion: spec.ociVersion,
+      id,
+      status,
+      pid,
+      bundle,
+      annotations: spec.annotations ?? {},
+    });
+    const consoleChannel = openConsoleChannel(spec.process!.terminal === true, opts);
+    try {
+      await this.store.reserve(id);
+    } catch (err) {
+      consoleChannel.close();
+      throw err;
+    }
     const state: StoredState = {
       ociVersion: spec.ociVersion,
       id,
@@ -263,9 +277,13 @@ export class Runtime {
       cgroupsPath,
       namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
       seccomp: seccomp && { flags: seccomp.flags, program: seccomp.program.toString('base64') },
+      hooks: hooks.poststart?.length || hooks.poststop?.length ? { poststart: hooks.poststart, poststop: hooks.poststop } : undefined,
     };
     let cgroupApplied = false;
-    let init: Container | undefined;
+    let init: InitProcess | undefined;
+    let terminal: number | null = null;
+    const stopHooks = new AbortController();
+    let hooksRunning: Promise<unknown> | undefined;
     try {
       await this.store.write(state);
       mkfifo(execFifo, 0o622);
@@ -276,22 +294,40 @@ export class Runtime {
       }
       init = await spawnInit({
         plan: encodePlan(plan),
-        stdio: opts.stdio,
+        stdio: consoleChannel.childFd === undefined ? opts.stdio : undefined, // a terminal replaces stdio
         reap: this.tracksExits,
         logger: this.log,
         timeoutMs: this.options.createTimeoutMs,
+        consoleSocket: consoleChannel.childFd,
         onPid: async (pid) => {
           if (cgroupsPath && cg) await cg.addProcess(cgroupsPath, pid);
         },
+        onUserns: async (pid) => writeIdMaps(pid, linux.uidMappings ?? [], linux.gidMappings ?? []),
+        onHooks: (pid) => {
+          const run = (async () => {
+            // prestart (deprecated) runs just before createRuntime, as in runc
+            await runHooks('prestart', hooks.prestart, hookState('creating', pid), stopHooks.signal);
+            await runHooks('createRuntime', hooks.createRuntime, hookState('creating', pid), stopHooks.signal);
+            return { creating: JSON.stringify(hookState('creating', pid)), created: JSON.stringify(hookState('created', pid)) };
+          })();
+          hooksRunning = run.catch(() => {});
+          return run;
+        },
       });
+      consoleChannel.releaseChild();
+      terminal = await consoleChannel.receive();
       state.pid = init.pid;
       state.pidStartTime = readProcInfo(init.pid)?.startTime;
       await this.store.write(state);
       // without tracking, exited rejects at once: delete must watch the pid instead
       if (this.tracksExits) this.exits.set(id, init.exited);
       this.log.info({ id, pid: init.pid }, 'container created');
-      return init;
+      return { ...init, terminal };
     } catch (err) {
+      stopHooks.abort();
+      await hooksRunning;
+      consoleChannel.close();
+      if (terminal !== null) closeSync(terminal);
       if (init) {
         // ready, but its state could not be recorded: it must not outlive the failed create
         try {
@@ -341,21 +377,26 @@ export class Runtime {
       throw new RuntimeError('FailedPrecondition', `cannot start container ${id}: open exec fifo: ${(err as Error).message}`);
     }
     try {
-      const buf = Buffer.alloc(1);
+      // "0", or why the container's startContainer hooks failed (one write from ce-init)
+      const buf = Buffer.alloc(2048);
       const deadline = Date.now() + 10_000;
+      // Once the init holds the fifo open, only its startContainer hooks (each with its own timeout) delay the byte.
+      let writerOpen = false;
       for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
         let n = 0;
         try {
-          n = readSync(fd, buf, 0, 1, null);
+          n = readSync(fd, buf, 0, buf.length, null);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+          writerOpen = true;
         }
-        if (n === 1) break;
+        if (n === 1 && buf[0] === 0x30) break;
+        if (n > 0) throw new RuntimeError('FailedPrecondition', `cannot start container ${id}: ${buf.subarray(0, n).toString('utf8')}`);
         // EAGAIN: the init holds the fifo open but has not written yet; 0: it has not opened it (yet).
         if (!isAlive(readProcInfo(s.pid), s.pidStartTime)) {
           throw new RuntimeError('FailedPrecondition', `cannot start container ${id}: its process exited`);
         }
-        if (Date.now() > deadline) throw new RuntimeError('Unavailable', `cannot start container ${id}: its process did not open the exec fifo`);
+        if (!writerOpen && Date.now() > deadline) throw new RuntimeError('Unavailable', `cannot start container ${id}: its process did not open the exec fifo`);
         await sleep(delay);
       }
     } finally {
@@ -365,6 +406,14 @@ export class Runtime {
     s.started = new Date().toISOString();
     await this.store.write(s);
     this.log.info({ id, pid: s.pid }, 'container started');
+    // a failed poststart hook is a warning: the container runs on (runc logs it the same way)
+    for (const hook of s.hooks?.poststart ?? []) {
+      await runHooks('poststart', [hook], this.hookState(s, 'running')).catch((err) => this.log.warn({ id, err }, (err as Error).message));
+    }
+  }
+
+  private hookState(s: StoredState, status: HookState['status']): HookState {
+    return { ociVersion: s.ociVersion, id: s.id, status, pid: status === 'stopped' ? 0 : s.pid, bundle: s.bundle, annotations: s.annotations ?? {} };
   }
 
   /**
@@ -379,7 +428,6 @@ export class Runtime {
 
   private async doExec(id: string, proc: Process, opts: ExecOptions): Promise<Container> {
     checkStdio(opts.stdio);
-    refuseConsoleSocket(opts.consoleSocket);
     validateProcess(proc);
     const s = await this.store.read(id);
     const status = this.statusOf(s);
@@ -390,18 +438,35 @@ export class Runtime {
     const plan = compileExecPlan(proc, s.pid, namespaces, seccomp);
     const cg = s.cgroupsPath ? this.cgroups() : null;
     if (this.tracksExits) this.ensureSubreaper();
-    const p = await spawnInit({
-      plan: encodePlan(plan),
-      stdio: opts.stdio,
-      reap: this.tracksExits,
-      logger: this.log,
-      timeoutMs: this.options.createTimeoutMs,
-      onPid: async (pid) => {
-        if (s.cgroupsPath && cg) await cg.addProcess(s.cgroupsPath, pid);
-      },
-    });
+    const consoleChannel = openConsoleChannel(proc.terminal === true, opts);
+    let p: InitProcess;
+    let terminal: number | null;
+    try {
+      p = await spawnInit({
+        plan: encodePlan(plan),
+        stdio: consoleChannel.childFd === undefined ? opts.stdio : undefined, // a terminal replaces stdio
+        reap: this.tracksExits,
+        logger: this.log,
+        timeoutMs: this.options.createTimeoutMs,
+        consoleSocket: consoleChannel.childFd,
+        onPid: async (pid) => {
+          if (s.cgroupsPath && cg) await cg.addProcess(s.cgroupsPath, pid);
+        },
+      });
+      consoleChannel.releaseChild();
+      try {
+        terminal = await consoleChannel.receive();
+      } catch (err) {
+        // a process whose terminal nobody can reach must not run on
+        process.kill(p.pid, 'SIGKILL');
+        await p.exited.catch(() => {});
+        throw err;
+      }
+    } finally {
+      consoleChannel.close();
+    }
     this.log.info({ id, pid: p.pid }, 'process exec\'d in container');
-    return p;
+    return { ...p, terminal };
   }
 
   /** The OCI state; NotFound for an unknown id. */
@@ -529,6 +594,10 @@ export class Runtime {
       } catch (err) {
         throw new RuntimeError('Internal', `delete container ${id}: remove cgroup ${s.cgroupsPath}: ${(err as Error).message}`, { cause: err });
       }
+    }
+    // a failed poststop hook is a warning: the delete goes on
+    for (const hook of s.hooks?.poststop ?? []) {
+      await runHooks('poststop', [hook], this.hookState(s, 'stopped')).catch((err) => this.log.warn({ id, err }, (err as Error).message));
     }
     await this.store.remove(id);
     this.exits.delete(id);

@@ -5,18 +5,24 @@
  *   fd 0-2  the container's stdio
  *   fd 3    the plan (see plan.h), read until EOF
  *   fd 4    the sync channel: ce-init writes MSG_PID, MSG_READY or MSG_ERROR
- *   fd 5    optional: the runtime writes one byte once the container init may
- *           go on (its cgroup is set); without it that byte comes on fd 4
+ *   fd 5    optional: the go channel, runtime → ce-init: one byte once P's id
+ *           maps are written (MSG_USERNS), one byte once the container init may
+ *           go on (its cgroup is set), MSG_HOOKS_DONE after the runtime's hooks;
+ *           without it they come on fd 4
+ *   fd 6    optional: the console socket of OP_CONSOLE
  * and it only performs syscalls, in the order the plan lists them:
  *
- *   P (this process): joins namespaces by path (setns), unshares the new ones,
- *     forks C, reports C's pid, lets C go and exits. The runtime is a child
- *     subreaper, so C is reparented to it.
+ *   P (this process): opens the exec fifo, joins namespaces by path (setns),
+ *     unshares a new user namespace and waits for its id maps, becomes its
+ *     root, unshares the other new namespaces, forks C, reports C's pid, lets
+ *     C go and exits. The runtime is a child subreaper, so C is reparented to it.
  *   C (the container init, pid 1 of a new pid namespace): mounts, devices,
- *     pivot_root, masked/read-only paths, hostname, rlimits, user and
- *     capabilities; resolves the executable; reports ready; blocks opening the
- *     exec fifo for writing until `start` opens it for reading; closes every fd
- *     above 2 and execs the process.
+ *     the hooks sync and createContainer hooks, pivot_root, the terminal,
+ *     masked/read-only paths, hostname, rlimits, user and capabilities;
+ *     resolves the executable; reports ready; blocks opening the exec fifo for
+ *     writing until `start` opens it for reading; runs startContainer hooks and
+ *     writes "0" (or why a hook failed) to the fifo; closes every fd above 2
+ *     and execs the process.
  *
  * Any failure is reported as MSG_ERROR "<step> <path>: <reason>" and the
  * process exits 1.
@@ -24,6 +30,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -113,6 +120,11 @@ static void op_setns(struct init_ctx *ctx, const char *type, const char *path) {
 
 static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t first);
 
+static bool is_parent_op(uint32_t op) {
+  return op == OP_SETNS || op == OP_UNSHARE || op == OP_TIMENS_OFFSETS || op == OP_EXEC_FIFO || op == OP_USERNS_SYNC ||
+         op == OP_BECOME_ROOT;
+}
+
 /*
  * Every signal back to SIG_DFL, with the raw syscall: glibc's signal() refuses
  * its internal signals (32, 33), which its posix_spawn leaves ignored in the
@@ -135,6 +147,7 @@ int main(int argc, char **argv) {
   if (argc > 1) plan_fd = atoi(argv[1]);
   if (argc > 2) ctx.sync_fd = atoi(argv[2]);
   if (argc > 3) ctx.go_fd = atoi(argv[3]);
+  int console_fd = argc > 4 ? atoi(argv[4]) : -1; /* the console socket of an OP_CONSOLE */
   if (fcntl(ctx.sync_fd, F_SETFD, FD_CLOEXEC) != 0 || (ctx.go_fd >= 0 && fcntl(ctx.go_fd, F_SETFD, FD_CLOEXEC) != 0)) {
     dprintf(2, "ce-init: sync fds %d %d: %s\n", ctx.sync_fd, ctx.go_fd, strerror(errno));
     return 1;
@@ -142,7 +155,7 @@ int main(int argc, char **argv) {
   /* posix_spawn passes every fd of the runtime's process that lacks
    * FD_CLOEXEC; none of them may be reachable from the container, even
    * through /proc/<pid>/fd while it is being set up (CVE-2024-21626). */
-  const int keep[] = {plan_fd, ctx.sync_fd, ctx.go_fd};
+  const int keep[] = {plan_fd, ctx.sync_fd, ctx.go_fd, console_fd};
   close_fds_except(3, keep, sizeof keep / sizeof keep[0]);
   /* The container's process starts with default signal handling, whatever
    * the runtime's process ignores (Node ignores SIGPIPE) or blocks. */
@@ -162,9 +175,21 @@ int main(int argc, char **argv) {
 
   /* P: namespaces first. */
   size_t i = 0;
-  for (; i < plan.count && (plan.recs[i].op < OP_EXEC_FIFO || plan.recs[i].op == OP_TIMENS_OFFSETS); i++) {
+  for (; i < plan.count && is_parent_op(plan.recs[i].op); i++) {
     const struct plan_rec *rec = &plan.recs[i];
     switch (rec->op) {
+      case OP_EXEC_FIFO: {
+        const char *path = arg_str(&ctx, rec, 0);
+        ctx.fifo_fd = open(path, O_PATH | O_CLOEXEC);
+        if (ctx.fifo_fd < 0) die(&ctx, "open exec fifo %s", path);
+        break;
+      }
+      case OP_USERNS_SYNC:
+        op_userns_sync(&ctx);
+        break;
+      case OP_BECOME_ROOT:
+        op_become_root(&ctx);
+        break;
       case OP_SETNS:
         op_setns(&ctx, arg_str(&ctx, rec, 0), arg_str(&ctx, rec, 1));
         break;
@@ -222,9 +247,7 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
         do r = read(ctx->go_fd >= 0 ? ctx->go_fd : ctx->sync_fd, &b, 1);
         while (r < 0 && errno == EINTR);
         if (r != 1) _exit(1); /* the runtime gave up on this container */
-        if (ctx->go_fd >= 0) close(ctx->go_fd);
-        ctx->go_fd = -1;
-        break;
+        break; /* the go fd stays open for OP_HOOKS_SYNC; it is closed before execve */
       }
       case OP_CGROUP_NS:
         if (unshare(CLONE_NEWCGROUP) != 0) die(ctx, "unshare cgroup namespace");
@@ -333,6 +356,16 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
       case OP_SECCOMP:
         if (rec->argc < 2) die_msg(ctx, "plan: op %u needs 2 arguments", rec->op);
         op_seccomp(ctx, (unsigned long)arg_u64(ctx, rec, 0), &rec->argv[1]);
+        break;
+      case OP_HOOKS_SYNC:
+        op_hooks_sync(ctx);
+        break;
+      case OP_HOOK:
+        op_hook(ctx, rec);
+        break;
+      case OP_CONSOLE:
+        op_console(ctx, (int)arg_u64(ctx, rec, 0), (unsigned)arg_u64(ctx, rec, 1), (unsigned)arg_u64(ctx, rec, 2),
+                   (uid_t)arg_u64(ctx, rec, 3));
         break;
       case OP_READY:
         op_ready(ctx);

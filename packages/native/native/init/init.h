@@ -18,6 +18,8 @@ struct init_ctx {
   const char *pending_chdir; /* cwd that failed with EACCES as root; retried after OP_SETUSER */
   char **env;
   char **args;
+  const char *hook_state_creating; /* OCI state JSON for createContainer hooks, from MSG_HOOKS_DONE */
+  const char *hook_state_created;  /* ... and for startContainer hooks */
 };
 
 /* Reports "<what>: <strerror(errno)>" as MSG_ERROR on the sync fd and exits 1. */
@@ -59,5 +61,18 @@ void close_fds_except(int lowfd, const int *keep, size_t nkeep);
 
 /* seccomp.c */
 void op_seccomp(struct init_ctx *ctx, unsigned long flags, const struct plan_arg *program);
+
+/* userns.c (run by P) */
+void op_userns_sync(struct init_ctx *ctx);
+void op_become_root(struct init_ctx *ctx);
+
+/* console.c */
+void op_console(struct init_ctx *ctx, int sock, unsigned rows, unsigned cols, uid_t uid);
+
+/* hooks.c */
+void op_hooks_sync(struct init_ctx *ctx);
+void op_hook(struct init_ctx *ctx, const struct plan_rec *rec);
+/* Runs the startContainer hooks recorded by op_hook. Returns 0, or -1 with the reason in err. */
+int run_start_hooks(struct init_ctx *ctx, char *err, size_t errlen);
 
 #endif

@@ -231,6 +231,29 @@ void op_mkfile(struct init_ctx *ctx, const char *path, mode_t mode) {
   if (mkfile_depth(ctx, path, mode, 0) != 0) die(ctx, "create %s", path);
 }
 
+static unsigned long kept_flags(const char *path);
+
+/*
+ * A user namespace without a network namespace of its own may not mount
+ * sysfs (EPERM): bind the host's /sys at dest instead, with the flags asked
+ * for, as runc does. Returns 0, or -1 (errno EPERM, as the sysfs mount said).
+ */
+static int bind_host_sys(struct init_ctx *ctx, const char *dest, const char *target, unsigned long flags) {
+  if (mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) != 0) return errno = EPERM, -1;
+  unsigned long wanted = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  if (!wanted) return 0;
+  /* target names the directory under the new mount: open the mount itself */
+  int fd = open_in_root(ctx, dest, O_PATH);
+  char path[64];
+  if (fd < 0 || mount(NULL, fd_path(fd, path, sizeof path), NULL, MS_BIND | MS_REMOUNT | wanted | kept_flags(path), NULL) != 0) {
+    if (fd >= 0) close(fd);
+    umount2(target, MNT_DETACH);
+    return errno = EPERM, -1;
+  }
+  close(fd);
+  return 0;
+}
+
 void op_mount(struct init_ctx *ctx, const char *source, const char *dest, const char *fstype, unsigned long flags,
               const char *data) {
   const char *what = (flags & (MS_BIND | MS_REMOUNT)) || !*fstype ? source : fstype;
@@ -239,8 +262,10 @@ void op_mount(struct init_ctx *ctx, const char *source, const char *dest, const 
   int fd = open_in_root(ctx, dest, O_PATH);
   if (fd < 0) die(ctx, "%s %s%son %s", verb, what, *what ? " " : "", dest);
   char target[64];
-  if (mount(*source ? source : NULL, fd_path(fd, target, sizeof target), *fstype ? fstype : NULL, flags, *data ? data : NULL) != 0)
-    die(ctx, "%s %s%son %s", verb, what, *what ? " " : "", dest);
+  if (mount(*source ? source : NULL, fd_path(fd, target, sizeof target), *fstype ? fstype : NULL, flags, *data ? data : NULL) != 0) {
+    if (!(errno == EPERM && strcmp(fstype, "sysfs") == 0 && !(flags & (MS_BIND | MS_REMOUNT)) && bind_host_sys(ctx, dest, target, flags) == 0))
+      die(ctx, "%s %s%son %s", verb, what, *what ? " " : "", dest);
+  }
   close(fd);
 }
 

@@ -100,3 +100,39 @@ int msg_write(int fd, uint32_t type, int argc, const char *const *argv) {
   }
   return 0;
 }
+
+static int read_full(int fd, void *buf, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t r = read(fd, (char *)buf + done, len - done);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == 0) return errno = EPIPE, -1;
+    done += (size_t)r;
+  }
+  return 0;
+}
+
+#define MSG_ARG_MAX (1u << 20)
+
+int msg_read(int fd, struct plan_rec *rec) {
+  unsigned char head[8];
+  if (read_full(fd, head, sizeof head) != 0) return -1;
+  rec->op = get_u32(head);
+  rec->argc = get_u32(head + 4);
+  if (rec->argc > 64) return errno = EPROTO, -1;
+  rec->argv = calloc(rec->argc + 1, sizeof *rec->argv);
+  if (!rec->argv) return -1;
+  for (uint32_t i = 0; i < rec->argc; i++) {
+    unsigned char lenb[4];
+    if (read_full(fd, lenb, sizeof lenb) != 0) return -1;
+    uint32_t alen = get_u32(lenb);
+    if (alen > MSG_ARG_MAX) return errno = EPROTO, -1;
+    char *copy = malloc((size_t)alen + 1);
+    if (!copy || read_full(fd, copy, alen) != 0) return -1;
+    copy[alen] = '\0';
+    rec->argv[i].data = copy;
+    rec->argv[i].len = alen;
+  }
+  return 0;
+}

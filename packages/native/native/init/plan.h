@@ -23,6 +23,10 @@
 #define OP_SETNS 1      /* type(name) path: join a namespace (setns) */
 #define OP_UNSHARE 2    /* flags: CLONE_NEW* flags to unshare before fork */
 #define OP_TIMENS_OFFSETS 50 /* text: written to /proc/self/timens_offsets after OP_UNSHARE, before fork ("<clock> <secs> <nanosecs>" lines) */
+#define OP_USERNS_SYNC 45 /* (none): after unsharing a user namespace, report MSG_USERNS and wait for one byte
+                             on the go fd: the runtime wrote /proc/<P>/{uid,gid}_map meanwhile */
+#define OP_BECOME_ROOT 46 /* (none): setresgid/setresuid 0 (and no groups) in the new or joined user namespace */
+/* OP_EXEC_FIFO is performed by P too when it comes before the fork (its path is opened before any namespace change) */
 
 /* ops performed by the container init (C), in order */
 #define OP_SYNC_WAIT 39       /* (none): wait for one byte from the runtime on the sync fd (cgroups applied) */
@@ -56,12 +60,24 @@
 #define OP_ENV 36             /* entry...: the process environment */
 #define OP_ARGS 37            /* arg...: the process arguments; args[0] is resolved against PATH from OP_ENV */
 #define OP_SECCOMP 41         /* flags program: seccomp(SECCOMP_SET_MODE_FILTER, flags, program); program = struct sock_filter[] (binary) */
+#define OP_HOOK 42            /* kind path timeout argc arg{argc} env...: kind "createContainer" runs the hook now
+                                 (container namespaces, before the root change), "startContainer" after start,
+                                 just before execve; the state on its stdin comes with MSG_HOOKS_DONE */
+#define OP_HOOKS_SYNC 43      /* (none): report MSG_HOOKS (the runtime runs prestart and createRuntime hooks),
+                                 then read MSG_HOOKS_DONE from the go fd */
+#define OP_CONSOLE 44         /* socket_fd rows cols uid: open a pty in the container's devpts, make the slave the
+                                 controlling terminal and fds 0-2 (owned by uid), set its size unless 0x0, and
+                                 send the master over the unix socket socket_fd (SCM_RIGHTS, data "/dev/ptmx") */
 #define OP_READY 38           /* (none): resolve the executable, report ready, wait on the exec fifo (if any), execve */
 
 /* messages written by ce-init on the sync fd (same record encoding, no magic) */
 #define MSG_PID 100     /* pid: the container init's pid, from P */
 #define MSG_READY 101   /* (none): from C, just before it waits on the exec fifo */
 #define MSG_ERROR 102   /* text: from P or C; the process exits afterwards */
+#define MSG_USERNS 103  /* pid: from P, after it unshared a user namespace: write its id maps, then one byte on the go fd */
+#define MSG_HOOKS 104   /* (none): from C, before the root change: run prestart and createRuntime hooks, then MSG_HOOKS_DONE */
+#define MSG_HOOKS_DONE 105 /* creating-state created-state: written by the runtime on the go fd, the OCI state JSON
+                              for createContainer and startContainer hooks */
 
 struct plan_arg {
   const char *data; /* NUL-terminated copy; len excludes the terminator */
@@ -81,6 +97,9 @@ struct plan {
 
 /* Reads a whole plan from fd until EOF. Returns 0, or -1 with *err set to a static message. */
 int plan_read(int fd, struct plan *plan, const char **err);
+
+/* Reads one message record from fd into *rec (arguments NUL-terminated). Returns 0, or -1 (errno set; EPIPE at EOF). */
+int msg_read(int fd, struct plan_rec *rec);
 
 /* Writes one message record with a single write(2). Returns 0 or -1. */
 int msg_write(int fd, uint32_t type, int argc, const char *const *argv);

@@ -229,6 +229,8 @@ void op_ready(struct init_ctx *ctx) {
   if (msg_write(ctx->sync_fd, MSG_READY, 0, none) != 0) _exit(1);
   close(ctx->sync_fd);
   ctx->sync_fd = -1; /* from here on errors go to stderr */
+  if (ctx->go_fd >= 0) close(ctx->go_fd); /* the runtime has nothing more to say: only the fifo is held while created */
+  ctx->go_fd = -1;
 
   if (ctx->fifo_fd >= 0) {
     char fifo[64];
@@ -237,6 +239,12 @@ void op_ready(struct init_ctx *ctx) {
     do fd = open(fifo, O_WRONLY | O_CLOEXEC);
     while (fd < 0 && errno == EINTR);
     if (fd < 0) die(ctx, "open exec fifo");
+    /* `start` reads "0", or why the startContainer hooks failed. */
+    char err[1024];
+    if (run_start_hooks(ctx, err, sizeof err) != 0) {
+      if (write(fd, err, strlen(err)) < 0) dprintf(2, "ce-init: %s\n", err);
+      _exit(1);
+    }
     if (write(fd, "0", 1) != 1) die(ctx, "write exec fifo");
     close(fd);
   } /* else an exec into a running container: no barrier */

@@ -1,10 +1,10 @@
 import { isAbsolute, join, posix } from 'node:path';
 import type { CgroupMountPlan } from '../cgroups/types.js';
 import { RuntimeError } from '../errors.js';
-import type { LinuxDevice, LinuxNamespace, Mount, Process, Spec } from '../spec/types.js';
+import type { Hook, LinuxDevice, LinuxNamespace, Mount, Process, Spec } from '../spec/types.js';
 import { CAPABILITIES, MS, NAMESPACE_FLAGS, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from './constants.js';
 import { parseMountOptions, rootPropagation } from '@ce/native';
-import type { PlanOp } from './ops.js';
+import { CONSOLE_SOCKET_FD, type PlanOp } from './ops.js';
 import type { CompiledSeccomp } from '../seccomp/compile.js';
 
 export type HostPathKind = 'dir' | 'file' | 'missing';
@@ -135,6 +135,18 @@ function deviceOps(devices: readonly LinuxDevice[]): PlanOp[] {
   return ops;
 }
 
+/** A pty for the process (runc's model): opened inside the container, its master sent over the console socket. */
+function consoleOp(proc: Process): PlanOp {
+  const size = proc.consoleSize;
+  return { op: 'CONSOLE', args: [CONSOLE_SOCKET_FD, size?.height ?? 0, size?.width ?? 0, proc.user.uid] };
+}
+
+/** A createContainer or startContainer hook, run by ce-init: kind path timeout argc args... env... */
+function hookOp(kind: 'createContainer' | 'startContainer', h: Hook): PlanOp {
+  const args = h.args ?? [];
+  return { op: 'HOOK', args: [kind, h.path, h.timeout ?? 0, args.length, ...args, ...(h.env ?? [])] };
+}
+
 /**
  * The process part of a plan, from the cwd to the args (exec and create share
  * it). The seccomp filter goes where runc puts it: without no_new_privs it
@@ -183,13 +195,22 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   const namespaces = linux.namespaces ?? [];
   const plan: PlanOp[] = [];
 
-  // P: join namespaces by path, then unshare the new ones. A new cgroup
-  // namespace is unshared by C once the runtime has put it in its cgroup.
+  // P: open the exec fifo while the runtime's view of the host applies;
+  // join namespaces by path, then (runc's order) unshare a new user namespace,
+  // wait for the runtime to write its id maps and become its root, so that
+  // the other new namespaces are owned by it. A new cgroup namespace is
+  // unshared by C once the runtime has put it in its cgroup.
+  plan.push({ op: 'EXEC_FIFO', args: [ctx.execFifo] });
   const joins = namespaces.filter((n) => n.path).sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
   for (const n of joins) plan.push({ op: 'SETNS', args: [n.type, n.path!] });
   const fresh = new Set(namespaces.filter((n) => !n.path).map((n) => n.type));
+  if (fresh.has('user')) {
+    plan.push({ op: 'UNSHARE', args: [NAMESPACE_FLAGS.user!] });
+    plan.push({ op: 'USERNS_SYNC', args: [] });
+  }
+  if (namespaces.some((n) => n.type === 'user')) plan.push({ op: 'BECOME_ROOT', args: [] });
   let flags = 0;
-  for (const t of fresh) if (t !== 'cgroup') flags |= NAMESPACE_FLAGS[t]!;
+  for (const t of fresh) if (t !== 'cgroup' && t !== 'user') flags |= NAMESPACE_FLAGS[t]!;
   if ((fresh.has('time') || linux.timeOffsets) && !ctx.hostPathExists('/proc/self/ns/time')) {
     throw new RuntimeError('InvalidArgument', `${linux.timeOffsets ? 'linux.timeOffsets' : 'linux.namespaces'}: this kernel has no time namespaces (no /proc/self/ns/time)`);
   }
@@ -202,7 +223,6 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   // C
   plan.push({ op: 'SYNC_WAIT', args: [] });
   if (fresh.has('cgroup')) plan.push({ op: 'CGROUP_NS', args: [] });
-  plan.push({ op: 'EXEC_FIFO', args: [ctx.execFifo] });
   plan.push({ op: 'ROOT_PROPAGATION', args: [rootPropagation(linux.rootfsPropagation)] });
   plan.push({ op: 'ROOTFS', args: [ctx.rootfs] });
 
@@ -223,7 +243,17 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
     plan.push(...deviceOps(linux.devices));
   }
 
+  // The runtime runs prestart and createRuntime hooks while C waits here,
+  // namespaces and mounts in place; then createContainer hooks run in them.
+  const hooks = spec.hooks ?? {};
+  const nonEmpty = (h: Hook[] | undefined) => (h?.length ?? 0) > 0;
+  if ([hooks.prestart, hooks.createRuntime, hooks.createContainer, hooks.startContainer].some(nonEmpty)) {
+    plan.push({ op: 'HOOKS_SYNC', args: [] });
+  }
+  for (const h of hooks.createContainer ?? []) plan.push(hookOp('createContainer', h));
+
   plan.push({ op: ctx.noPivotRoot ? 'CHROOT' : 'PIVOT_ROOT', args: [] });
+  if (proc.terminal) plan.push(consoleOp(proc));
   plan.push(...deferred);
 
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) plan.push({ op: 'SYSCTL', args: [key, value] });
@@ -240,6 +270,8 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   }
 
   plan.push(...processOps(proc, ctx.seccomp));
+  // recorded now, run by ce-init after start, just before execve
+  for (const h of hooks.startContainer ?? []) plan.push(hookOp('startContainer', h));
   plan.push({ op: 'READY', args: [] });
   return plan;
 }
@@ -257,7 +289,9 @@ export function compileExecPlan(proc: Process, initPid: number, namespaces: read
   const nsFile: Record<string, string> = { network: 'net', mount: 'mnt' };
   for (const t of types) plan.push({ op: 'SETNS', args: [t, `/proc/${initPid}/ns/${nsFile[t] ?? t}`] });
   plan.push({ op: 'UNSHARE', args: [0] });
+  if (types.includes('user')) plan.push({ op: 'BECOME_ROOT', args: [] });
   plan.push({ op: 'SYNC_WAIT', args: [] });
+  if (proc.terminal) plan.push(consoleOp(proc));
   for (const r of proc.rlimits ?? []) plan.push({ op: 'RLIMIT', args: [RLIMITS[r.type]!, rlimitValue(r.soft), rlimitValue(r.hard)] });
   if (proc.oomScoreAdj !== undefined) plan.push({ op: 'OOM_SCORE_ADJ', args: [String(proc.oomScoreAdj)] });
   plan.push(...processOps(proc, seccomp));

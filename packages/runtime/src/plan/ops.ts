@@ -6,6 +6,8 @@ export const Op = {
   SETNS: 1,
   UNSHARE: 2,
   TIMENS_OFFSETS: 50,
+  USERNS_SYNC: 45,
+  BECOME_ROOT: 46,
   // performed by the container init (C), in order
   EXEC_FIFO: 10,
   ROOT_PROPAGATION: 11,
@@ -39,6 +41,9 @@ export const Op = {
   SYNC_WAIT: 39,
   CGROUP_NS: 40,
   SECCOMP: 41,
+  HOOK: 42,
+  HOOKS_SYNC: 43,
+  CONSOLE: 44,
 } as const;
 
 export type OpName = keyof typeof Op;
@@ -48,7 +53,13 @@ export const Msg = {
   PID: 100,
   READY: 101,
   ERROR: 102,
+  USERNS: 103,
+  HOOKS: 104,
+  HOOKS_DONE: 105,
 } as const;
+
+/** The fd on which ce-init finds the console socket of an OP_CONSOLE (see init-process.ts). */
+export const CONSOLE_SOCKET_FD = 6;
 
 export const PLAN_MAGIC = 'CEPLAN01';
 

@@ -101,7 +101,11 @@ class Checker {
 
 function checkProcess(c: Checker, p: Record<string, Json>): void {
   c.bool('process.terminal', p.terminal);
-  if (p.terminal === true) c.fail('process.terminal', 'terminals are not supported yet');
+  const size = c.object('process.consoleSize', p.consoleSize);
+  if (size) {
+    c.int('process.consoleSize.height', size.height, { required: true, min: 0, max: 0xffff });
+    c.int('process.consoleSize.width', size.width, { required: true, min: 0, max: 0xffff });
+  }
   const user = c.object('process.user', p.user, true);
   if (user) {
     c.int('process.user.uid', user.uid, { required: true, min: 0, max: UINT32_MAX });
@@ -153,6 +157,7 @@ function checkProcess(c: Checker, p: Record<string, Json>): void {
 
 function checkLinux(c: Checker, l: Record<string, Json>, spec: Record<string, Json>): void {
   const types = new Set<string>();
+  let newUserns = false;
   c.array('linux.namespaces', l.namespaces)?.forEach((n, i) => {
     const path = `linux.namespaces[${i}]`;
     const o = c.object(path, n, true);
@@ -162,13 +167,19 @@ function checkLinux(c: Checker, l: Record<string, Json>, spec: Record<string, Js
     if (type && types.has(type)) c.fail(`${path}.type`, `duplicate namespace ${type}`);
     if (type) types.add(type);
     c.absPath(`${path}.path`, o.path);
-    if (type === 'user') c.fail(`${path}`, 'user namespaces are not supported yet');
+    if (type === 'user' && o.path === undefined) newUserns = true;
   });
   if (!types.has('mount')) c.fail('linux.namespaces', 'a mount namespace is required');
   if (spec.hostname !== undefined && spec.hostname !== '' && !types.has('uts')) c.fail('hostname', 'cannot be set without a uts namespace');
   if (spec.domainname !== undefined && spec.domainname !== '' && !types.has('uts')) c.fail('domainname', 'cannot be set without a uts namespace');
-  if (l.uidMappings !== undefined) c.fail('linux.uidMappings', 'user namespaces are not supported yet');
-  if (l.gidMappings !== undefined) c.fail('linux.gidMappings', 'user namespaces are not supported yet');
+  for (const field of ['uidMappings', 'gidMappings'] as const) {
+    const path = `linux.${field}`;
+    const maps = checkIdMappings(c, path, l[field]);
+    if (maps?.length && !types.has('user')) c.fail(path, 'needs a user namespace in linux.namespaces');
+    if (newUserns && !maps?.length) c.fail(path, 'is required for a new user namespace (linux.namespaces has "user" without a path)');
+    const mapsRoot = maps?.some((m) => c.isObject(m) && typeof m.containerID === 'number' && typeof m.size === 'number' && m.containerID === 0 && m.size >= 1);
+    if (newUserns && maps?.length && !mapsRoot) c.fail(path, `must map container ${field === 'uidMappings' ? 'uid' : 'gid'} 0 (ce-init sets up the container as its root)`);
+  }
   const offsets = c.object('linux.timeOffsets', l.timeOffsets);
   if (offsets) {
     for (const [clock, o] of Object.entries(offsets)) {
@@ -209,6 +220,47 @@ function checkLinux(c: Checker, l: Record<string, Json>, spec: Record<string, Js
   c.array('linux.readonlyPaths', l.readonlyPaths)?.forEach((p, i) => c.absPath(`linux.readonlyPaths[${i}]`, p));
   const res = c.object('linux.resources', l.resources);
   if (res) checkResources(c, res);
+}
+
+/** The kernel takes at most 340 lines per map (Linux 4.15+). */
+const ID_MAP_MAX = 340;
+
+function checkIdMappings(c: Checker, path: string, v: Json): Json[] | undefined {
+  const maps = c.array(path, v);
+  if (!maps) return undefined;
+  if (maps.length > ID_MAP_MAX) c.fail(path, `must have at most ${ID_MAP_MAX} entries`);
+  maps.forEach((m, i) => {
+    const o = c.object(`${path}[${i}]`, m, true);
+    if (!o) return;
+    c.int(`${path}[${i}].containerID`, o.containerID, { required: true, min: 0, max: UINT32_MAX - 1 });
+    c.int(`${path}[${i}].hostID`, o.hostID, { required: true, min: 0, max: UINT32_MAX - 1 });
+    c.int(`${path}[${i}].size`, o.size, { required: true, min: 1, max: UINT32_MAX });
+  });
+  return maps;
+}
+
+const HOOK_KINDS = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
+
+function checkHooks(c: Checker, v: Json): void {
+  const hooks = c.object('hooks', v);
+  if (!hooks) return;
+  for (const [kind, list] of Object.entries(hooks)) {
+    if (!HOOK_KINDS.includes(kind)) {
+      c.fail(`hooks.${kind}`, `unknown hook kind (one of ${HOOK_KINDS.join(', ')})`);
+      continue;
+    }
+    c.array(`hooks.${kind}`, list)?.forEach((h, i) => {
+      const path = `hooks.${kind}[${i}]`;
+      const o = c.object(path, h, true);
+      if (!o) return;
+      c.absPath(`${path}.path`, o.path, true);
+      c.strings(`${path}.args`, o.args);
+      c.strings(`${path}.env`, o.env)?.forEach((e, j) => {
+        if (typeof e === 'string' && (!e.includes('=') || e.startsWith('='))) c.fail(`${path}.env[${j}]`, `must be KEY=value, not ${JSON.stringify(e)}`);
+      });
+      c.int(`${path}.timeout`, o.timeout, { min: 1 });
+    });
+  }
 }
 
 function checkResources(c: Checker, r: Record<string, Json>): void {
@@ -316,7 +368,7 @@ export function validateSpec(spec: unknown): asserts spec is Spec {
     c.stringMap('annotations', s.annotations);
     const linux = c.object('linux', s.linux, true);
     if (linux) checkLinux(c, linux, s);
-    c.object('hooks', s.hooks);
+    checkHooks(c, s.hooks);
   }
   if (c.errors.length) {
     throw new RuntimeError('InvalidArgument', `invalid config.json: ${c.errors.join('; ')}`);

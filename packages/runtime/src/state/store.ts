@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
+import type { Hooks } from '../spec/types.js';
 
 /** What the runtime records about a container in <root>/<id>/state.json. */
 export interface StoredState {
@@ -24,6 +25,8 @@ export interface StoredState {
   namespaces?: string[];
   /** The container's compiled seccomp filter (flags, base64 program): exec'd processes get it too. */
   seccomp?: { flags: number; program: string };
+  /** The runtime-side hooks still to run after create: poststart (at start) and poststop (at delete). */
+  hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
 }
 
 export const ID_PATTERN = /^[\w+.-]+$/;

@@ -67,13 +67,64 @@ describe('validateSpec', () => {
 
   it('refuses what is not implemented instead of ignoring it', () => {
     const spec = defaultSpec();
-    spec.process!.terminal = true;
-    spec.linux!.namespaces!.push({ type: 'user' });
     spec.linux!.cgroupsPath = 'system.slice:ce:abc';
+    expect(errorOf(spec).message).toContain('linux.cgroupsPath: systemd cgroup paths');
+  });
+
+  it('checks terminal sizes', () => {
+    const spec = defaultSpec();
+    spec.process!.terminal = true;
+    spec.process!.consoleSize = { height: 24, width: 80 };
+    expect(() => validateSpec(spec)).not.toThrow();
+    spec.process!.consoleSize = { height: -1 } as never;
     const msg = errorOf(spec).message;
-    expect(msg).toContain('process.terminal: terminals are not supported yet');
-    expect(msg).toContain('linux.namespaces[5]: user namespaces are not supported yet');
-    expect(msg).toContain('linux.cgroupsPath: systemd cgroup paths');
+    expect(msg).toContain('process.consoleSize.height: must be at least 0');
+    expect(msg).toContain('process.consoleSize.width: is required');
+  });
+
+  it('needs id mappings exactly when a new user namespace is made', () => {
+    const userns = defaultSpec();
+    userns.linux!.namespaces!.push({ type: 'user' });
+    const msg = errorOf(userns).message;
+    expect(msg).toContain('linux.uidMappings: is required for a new user namespace (linux.namespaces has "user" without a path)');
+    expect(msg).toContain('linux.gidMappings: is required for a new user namespace');
+
+    const maps = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    userns.linux!.uidMappings = maps;
+    userns.linux!.gidMappings = maps;
+    expect(() => validateSpec(userns)).not.toThrow();
+
+    userns.linux!.gidMappings = [{ containerID: 1, hostID: 100000, size: 10 }];
+    expect(errorOf(userns).message).toBe('invalid config.json: linux.gidMappings: must map container gid 0 (ce-init sets up the container as its root)');
+    userns.linux!.gidMappings = maps;
+
+    const joined = defaultSpec();
+    joined.linux!.namespaces!.push({ type: 'user', path: '/proc/1/ns/user' });
+    expect(() => validateSpec(joined)).not.toThrow();
+
+    const noUserns = defaultSpec();
+    noUserns.linux!.uidMappings = maps;
+    noUserns.linux!.gidMappings = [{ containerID: 0, hostID: -1, size: 0 }];
+    const msg2 = errorOf(noUserns).message;
+    expect(msg2).toContain('linux.uidMappings: needs a user namespace in linux.namespaces');
+    expect(msg2).toContain('linux.gidMappings[0].hostID: must be at least 0');
+    expect(msg2).toContain('linux.gidMappings[0].size: must be at least 1');
+  });
+
+  it('checks hooks, naming the kind and index', () => {
+    const spec = defaultSpec();
+    spec.hooks = {
+      prestart: [{ path: '/bin/true', args: ['true'], env: ['A=1'], timeout: 5 }],
+      createContainer: [{ path: 'relative' }],
+      poststop: [{ path: '/x', env: ['NOEQUALS'], timeout: 0 }],
+      ['preStart' as 'prestart']: [],
+    };
+    const msg = errorOf(spec).message;
+    expect(msg).not.toContain('hooks.prestart');
+    expect(msg).toContain('hooks.createContainer[0].path: must be an absolute path, not "relative"');
+    expect(msg).toContain('hooks.poststop[0].env[0]: must be KEY=value, not "NOEQUALS"');
+    expect(msg).toContain('hooks.poststop[0].timeout: must be at least 1');
+    expect(msg).toContain('hooks.preStart: unknown hook kind');
   });
 
   it('checks linux.seccomp, naming the JSON path', () => {
