@@ -16,6 +16,11 @@ import type { FsOps } from './unpack/fs-ops.js';
 import { unpackImage } from './unpack/unpacker.js';
 import { silentLogger, type Logger } from './util/logger.js';
 import { KeyedMutex } from './util/mutex.js';
+import type { LeaseManager } from './leases/types.js';
+import { fetchImage } from './registry/pull.js';
+import { pushImage } from './registry/push.js';
+import type { PullOptions, PullResult, PushOptions, PushResult, RegistryOptions } from './registry/types.js';
+import { chainIds } from './unpack/unpacker.js';
 
 export interface ImageStoreOptions {
   /** The store's folder, e.g. /var/lib/ce/image-store; nobody else writes there. */
@@ -27,6 +32,10 @@ export interface ImageStoreOptions {
   fsOps?: FsOps;
   /** syncfs each unpacked layer before committing it (default true). */
   syncLayers?: boolean;
+  /** How pull and push reach registries: insecure hosts, CAs, mirrors, credentials. */
+  registry?: RegistryOptions;
+  /** Leases for what a pull commits before its image is named (so garbage collection leaves it alone). */
+  leases?: LeaseManager;
 }
 
 /** Labels the store puts on a container's (active) snapshot. */
@@ -59,6 +68,8 @@ export class ImageStore implements ImageService {
     private readonly logger: Logger,
     private readonly fsOps: FsOps | undefined,
     platform: Platform | undefined,
+    private readonly registry: RegistryOptions,
+    private readonly leases: LeaseManager | undefined,
   ) {
     this.platform = platform ?? defaultPlatform();
   }
@@ -72,7 +83,17 @@ export class ImageStore implements ImageService {
       ImageMetadataStore.open(join(root, 'images'), logger),
       OverlaySnapshotter.open(join(root, 'snapshots'), { logger, sync: options.syncLayers }),
     ]);
-    return new ImageStore(root, content, metadata, snapshotter, logger, options.fsOps, options.platform);
+    return new ImageStore(
+      root,
+      content,
+      metadata,
+      snapshotter,
+      logger,
+      options.fsOps,
+      options.platform,
+      { logger, ...options.registry },
+      options.leases,
+    );
   }
 
   // ---- resolution ---------------------------------------------------------
@@ -255,6 +276,102 @@ export class ImageStore implements ImageService {
       this.logger.info({ names, id, deleted: remaining.length === 0 }, 'image removed');
       return { untagged: names.map(familiarReference), deleted: remaining.length === 0 ? [id] : [] };
     });
+  }
+
+  // ---- registries ---------------------------------------------------------
+
+  /**
+   * `docker pull`: fetches the image from its registry (mirrors first), unpacks
+   * its layers (each as soon as it and the ones below it are downloaded) and
+   * names it. Everything committed meanwhile is held by a lease when a
+   * LeaseManager is configured, so garbage collection cannot take it before
+   * the name exists.
+   */
+  async pull(reference: string, options: PullOptions = {}): Promise<PullResult & { image: ImageRecord }> {
+    const ref = parseReference(reference);
+    const platform = options.platform ?? this.platform;
+    const leases = options.leases ?? this.leases;
+    const lease = await leases?.create({ reason: `pull ${ref.toString()}` });
+    const progress = options.onProgress ?? (() => undefined);
+    try {
+      const downloaded = new Set<number>();
+      let next = 0;
+      let chain: Promise<void> = Promise.resolve();
+      const onLayerReady = (index: number, manifest: OciManifest, config: OciImageConfig): Promise<void> => {
+        downloaded.add(index);
+        const chains = chainIds(config.rootfs.diff_ids);
+        // Layers unpack in order (each on top of the one below), as soon as they are all here.
+        while (downloaded.has(next)) {
+          const i = next++;
+          chain = chain.then(async () => {
+            const layer = manifest.layers[i]!;
+            const id = shortId(layer.digest);
+            const had = this.snapshotter.has(chains[i]!);
+            if (!had) progress({ id, status: 'Extracting', current: 0, total: layer.size });
+            await unpackImage({
+              content: this.content,
+              snapshotter: this.snapshotter,
+              manifest: { ...manifest, layers: manifest.layers.slice(0, i + 1) },
+              config: { ...config, rootfs: { ...config.rootfs, diff_ids: config.rootfs.diff_ids.slice(0, i + 1) } },
+              logger: this.logger,
+              fsOps: this.fsOps,
+            });
+            await lease?.add({ kind: 'snapshot', id: chains[i]! });
+            if (!had) progress({ id, status: 'Pull complete' });
+          });
+        }
+        return chain;
+      };
+      const fetched = await fetchImage(
+        ref,
+        { content: this.content, registry: this.registry, platform, lease, logger: this.logger, onLayerReady },
+        options,
+      ).catch(async (err: unknown) => {
+        // Let an unpack in flight finish before the lease goes.
+        await chain.catch(() => undefined);
+        throw err;
+      });
+      await chain;
+      // An image pulled for another platform than the store's is named by its manifest, so it resolves here.
+      const target = platformScore(this.platform, fetched.config) >= 0 ? fetched.target : fetched.manifestDescriptor;
+      const name = ref.toString();
+      return await this.lock.run('images', async () => {
+        const previous = this.metadata.get(name);
+        const updated = previous?.target.digest !== target.digest;
+        const meta = updated ? await this.metadata.put({ name, target, labels: previous?.labels ?? {} }) : previous!;
+        this.logger.info({ name, target: target.digest, updated }, 'image pulled');
+        return { name, digest: fetched.target.digest, updated, image: await this.record(meta) };
+      });
+    } finally {
+      await lease?.release();
+    }
+  }
+
+  /** `docker push`: uploads the image named `reference` (tag it first) to its registry. */
+  async push(reference: string, options: PushOptions = {}): Promise<PushResult> {
+    const ref = parseReference(reference);
+    const meta = this.metadata.get(ref.toString());
+    if (!meta) throw notFound(`An image does not exist locally with the tag: ${ref.familiarName}${ref.tag && ref.tag !== 'latest' ? `:${ref.tag}` : ''}`);
+    // Blobs other local images of the same registry came with can be mounted rather than uploaded.
+    const sources = new Map<string, string[]>();
+    for (const other of this.metadata.list()) {
+      const o = parseReference(other.name);
+      if (o.domain !== ref.domain || o.path === ref.path) continue;
+      try {
+        const { manifest } = await this.resolve(other.target, other.name);
+        for (const b of [manifest.config, ...manifest.layers]) sources.set(b.digest, [...(sources.get(b.digest) ?? []), o.path]);
+      } catch {
+        // An image that cannot be resolved offers nothing to mount.
+      }
+    }
+    const result = await pushImage(
+      ref,
+      meta.target,
+      { content: this.content, registry: this.registry, mountSources: (d) => [...new Set(sources.get(d) ?? [])] },
+      options,
+    );
+    this.logger.info({ name: result.name, digest: result.digest }, 'image pushed');
+    return result;
   }
 
   // ---- root filesystems ---------------------------------------------------

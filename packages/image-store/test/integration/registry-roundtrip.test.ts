@@ -1,0 +1,169 @@
+// Root: push and pull against Debian's docker-registry (distribution 2.8) on
+// loopback, with no auth, htpasswd basic auth, token auth, and TLS.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CeError } from '@ce/protocol';
+import type { ProgressEvent } from '../../src/registry/types.js';
+import { isRoot } from '../helpers/mounts.js';
+import { makeServerCert, startRegistry, startTokenServer, type RegistryServer, type TokenServer } from '../support/registry.js';
+import { expectStoreConsistent, importAs, openTempStore, threeLayerImage, type TempStore } from '../support/stores.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function registry(...args: Parameters<typeof startRegistry>): Promise<RegistryServer> {
+  const r = await startRegistry(...args);
+  cleanups.push(() => r.stop());
+  return r;
+}
+
+async function store(...args: Parameters<typeof openTempStore>): Promise<TempStore> {
+  const s = await openTempStore(...args);
+  cleanups.push(s.cleanup);
+  return s;
+}
+
+async function rejection(p: Promise<unknown>): Promise<CeError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CeError);
+  return err as CeError;
+}
+
+/** Pushes a fresh image from one store and pulls it into another; checks what arrived. */
+async function roundTrip(reg: RegistryServer, registryOptions: Parameters<typeof openTempStore>[0] = {}) {
+  const image = await threeLayerImage('roundtrip');
+  const name = `${reg.host}/ce/roundtrip:v1`;
+  const src = await store(registryOptions);
+  await importAs(src.store, image, name);
+  const pushEvents: ProgressEvent[] = [];
+  const pushed = await src.store.push(name, { onProgress: (e) => pushEvents.push(e) });
+  expect(pushed.digest).toBe(image.manifestDescriptor.digest);
+  expect(pushEvents.filter((e) => e.status === 'Pushed')).toHaveLength(3);
+
+  const dst = await store(registryOptions);
+  const events: ProgressEvent[] = [];
+  const pulled = await dst.store.pull(name, { onProgress: (e) => events.push(e) });
+  expect(pulled).toMatchObject({ name: `${reg.host}/ce/roundtrip:v1`, digest: image.manifestDescriptor.digest, updated: true });
+  expect(pulled.image.id).toBe(image.configDigest);
+  expect(pulled.image.config.config?.Entrypoint).toEqual(['/hello']);
+  for (const layer of image.manifest.layers) {
+    const id = layer.digest.slice(7, 19);
+    const statuses = events.filter((e) => e.id === id).map((e) => e.status);
+    expect(statuses[0]).toBe('Pulling fs layer');
+    expect(statuses).toContain('Downloading');
+    expect(statuses.slice(-4)).toEqual(['Verifying Checksum', 'Download complete', 'Extracting', 'Pull complete'].filter((s) => statuses.includes(s)).slice(-4));
+    expect(statuses.at(-1)).toBe('Pull complete');
+  }
+  // The layers are unpacked: the top snapshot has the image's file.
+  const top = dst.store.snapshotter.list().find((s) => s.labels['ce.layer.digest'] === image.manifest.layers[2]!.digest)!;
+  expect(await readFile(join(dst.store.snapshotter.fsPath(top.key), 'hello'), 'utf8')).toBe('hello from roundtrip\n');
+  await expectStoreConsistent(dst.root);
+
+  // A second pull finds everything there.
+  const again: ProgressEvent[] = [];
+  const second = await dst.store.pull(name, { onProgress: (e) => again.push(e) });
+  expect(second.updated).toBe(false);
+  expect(again.map((e) => e.status)).toEqual(['Already exists', 'Already exists', 'Already exists']);
+  return { image, name, src, dst };
+}
+
+describe.skipIf(!isRoot)('push and pull with docker-registry (needs root)', () => {
+  it('round-trips an image with no auth, and a second push finds every layer there', async () => {
+    const reg = await registry();
+    const { src, name } = await roundTrip(reg);
+    const events: ProgressEvent[] = [];
+    await src.store.push(name, { onProgress: (e) => events.push(e) });
+    expect(events.filter((e) => e.status === 'Layer already exists')).toHaveLength(3);
+  });
+
+  it('uploads in chunks (POST, PATCH…, PUT) and mounts blobs across repositories', async () => {
+    const reg = await registry();
+    const image = await threeLayerImage('chunks', 300 * 1024);
+    const src = await store();
+    await importAs(src.store, image, `${reg.host}/ce/first:v1`);
+    await src.store.push(`${reg.host}/ce/first:v1`, { chunkSize: 64 * 1024 });
+    // The same image under another repository: every layer is mounted, none uploaded.
+    await src.store.tag(`${reg.host}/ce/first:v1`, `${reg.host}/ce/second:v1`);
+    const events: ProgressEvent[] = [];
+    await src.store.push(`${reg.host}/ce/second:v1`, { onProgress: (e) => events.push(e) });
+    expect(events.filter((e) => e.status === 'Mounted from ce/first')).toHaveLength(3);
+    expect(events.some((e) => e.status === 'Pushing')).toBe(false);
+    const dst = await store();
+    const pulled = await dst.store.pull(`${reg.host}/ce/second:v1`);
+    expect(pulled.image.id).toBe(image.configDigest);
+    await expectStoreConsistent(dst.root);
+  });
+
+  it('pulls by digest, and reports an unknown tag as Docker does', async () => {
+    const reg = await registry();
+    const { image, dst } = await roundTrip(reg);
+    const byDigest = await dst.store.pull(`${reg.host}/ce/roundtrip@${image.manifestDescriptor.digest}`);
+    expect(byDigest.name).toBe(`${reg.host}/ce/roundtrip@${image.manifestDescriptor.digest}`);
+    const err = await rejection(dst.store.pull(`${reg.host}/ce/roundtrip:nope`));
+    expect(err.code).toBe('NotFound');
+    expect(err.message).toMatch(`manifest for ${reg.host}/ce/roundtrip:nope not found: manifest unknown`);
+  });
+
+  it('uses htpasswd basic auth: refused without credentials, round-trips with them', async () => {
+    const user = { username: 'ce-user', password: 'pa55:word' };
+    const reg = await registry({ basic: user });
+    const anon = await store();
+    const image = await threeLayerImage('basic');
+    await importAs(anon.store, image, `${reg.host}/ce/basic:v1`);
+    const denied = await rejection(anon.store.push(`${reg.host}/ce/basic:v1`));
+    expect(denied.code).toBe('PermissionDenied');
+    const wrong = await rejection(anon.store.pull(`${reg.host}/ce/basic:v1`, { credentials: { username: 'ce-user', password: 'bad' } }));
+    expect(wrong.code).toBe('PermissionDenied');
+    expect(wrong.message).toMatch(/pull access denied for .*ce\/basic/);
+    await roundTrip(reg, { registry: { credentials: { [reg.host]: user } } });
+  });
+
+  it('uses bearer tokens from a token server, reusing one token per scope', async () => {
+    const user = { username: 'ce-user', password: 'tok-secret' };
+    const tokens = await startTokenServer(user);
+    cleanups.push(() => tokens.stop());
+    const reg = await registry({ token: tokens });
+    const anon = await store();
+    const image = await threeLayerImage('token');
+    await importAs(anon.store, image, `${reg.host}/ce/token:v1`);
+    const denied = await rejection(anon.store.push(`${reg.host}/ce/token:v1`));
+    expect(denied.code).toBe('PermissionDenied');
+    tokens.requests.length = 0;
+    await roundTrip(reg, { registry: { credentials: () => user } });
+    // One token per scope and store: the push asked for pull,push once, each pull for pull once or twice (manifest + blobs share it).
+    const scopes = tokens.requests.map((r) => r.scopes.join(' '));
+    expect(scopes.filter((s) => s === 'repository:ce/roundtrip:pull,push')).toHaveLength(1);
+    expect(tokens.requests.every((r) => r.ok && r.account === 'ce-user')).toBe(true);
+    expect(tokens.requests.length).toBeLessThanOrEqual(4);
+  });
+
+  it('pulls over TLS with the CA configured (option or certs.d), and fails clearly without it', async () => {
+    const certs = await makeServerCert();
+    // [::1] is loopback but not insecure by default (Docker's default is 127.0.0.0/8 only): HTTPS is required.
+    const reg = await registry({ tls: { certPem: certs.certPem, keyPem: certs.keyPem }, ipv6: true });
+    const name = `${reg.host}/ce/tls:v1`;
+    const image = await threeLayerImage('tls');
+    const src = await store({ registry: { ca: certs.caPem } });
+    await importAs(src.store, image, name);
+    await src.store.push(name);
+
+    const certsDir = join(src.root, '..', 'certs.d');
+    await mkdir(join(certsDir, reg.host), { recursive: true });
+    await writeFile(join(certsDir, reg.host, 'ca.crt'), certs.caPem);
+    const viaCertsDir = await store({ registry: { certsDir } });
+    expect((await viaCertsDir.store.pull(name)).image.id).toBe(image.configDigest);
+
+    const noCa = await store({ registry: { certsDir: join(src.root, 'no-such-dir') } });
+    const err = await rejection(noCa.store.pull(name));
+    expect(err.code).toBe('Unavailable');
+    expect(err.message).toMatch(`Get "https://${reg.host}/v2/ce/tls/manifests/v1": tls: failed to verify certificate: x509: certificate signed by unknown authority`);
+    expect(err.message).toContain(`/etc/docker/certs.d/${reg.host}/ca.crt`);
+    expect(noCa.store.metadata.list()).toEqual([]);
+  });
+});
