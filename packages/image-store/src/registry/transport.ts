@@ -102,7 +102,8 @@ export function networkError(method: string, url: string, err: unknown): CeError
  * Connection errors and 5xx/429 answers are retried with doubling backoff.
  */
 export class RegistryTransport {
-  private readonly tokens = new Map<string, BearerToken>();
+  /** Tokens by realm, service and scope; a fetch in flight is shared by the requests that need it. */
+  private readonly tokens = new Map<string, Promise<BearerToken>>();
   /** Set once the endpoint has answered with a challenge: how to authorise later requests. */
   private challenge?: { scheme: string; params: Record<string, string> };
   private readonly logger: Logger;
@@ -168,7 +169,12 @@ export class RegistryTransport {
     const chosen = bearer ?? basic;
     if (!chosen || (chosen.scheme === 'basic' && !hasPassword(this.options.credentials))) return res;
     this.challenge = chosen;
-    if (chosen.scheme === 'bearer') this.tokens.delete(this.tokenKey(req.scope));
+    // A token that was refused is dropped (unless a concurrent request already replaced it).
+    if (chosen.scheme === 'bearer' && auth) {
+      const key = this.tokenKey(req.scope);
+      const cached = this.tokens.get(key);
+      if (cached && `Bearer ${(await cached.catch(() => undefined))?.token}` === auth) this.tokens.delete(key);
+    }
     let retryAuth: string | undefined;
     try {
       retryAuth = await this.authorization(req.scope, req.signal);
@@ -193,11 +199,18 @@ export class RegistryTransport {
     if (!this.challenge) return undefined;
     if (this.challenge.scheme === 'basic') return hasPassword(creds) ? basicAuthorization(creds) : undefined;
     const key = this.tokenKey(scope);
-    const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
-    const token = await this.fetchToken(scope, signal);
-    this.tokens.set(key, token);
-    return `Bearer ${token.token}`;
+    let pending = this.tokens.get(key);
+    const current = pending && (await pending.catch(() => undefined));
+    if (!current || current.expiresAt <= Date.now()) {
+      if (this.tokens.get(key) === pending) {
+        pending = this.fetchToken(scope, signal);
+        this.tokens.set(key, pending);
+        pending.catch(() => this.tokens.get(key) === pending && this.tokens.delete(key));
+      } else {
+        pending = this.tokens.get(key)!;
+      }
+    }
+    return `Bearer ${(await pending!).token}`;
   }
 
   /** Asks the challenge's realm for a token for `scope` (GET with basic auth, or POST with a refresh token). */

@@ -82,7 +82,7 @@ async function launch(dir: string, port: number, setup: RegistrySetup): Promise<
     '  delete:',
     '    enabled: true',
     'http:',
-    `  addr: ${setup.ipv6 ? '[::1]' : '127.0.0.1'}:${port}`,
+    `  addr: "${setup.ipv6 ? '[::1]' : '127.0.0.1'}:${port}"`,
     `  secret: ${randomBytes(16).toString('hex')}`,
   ];
   if (setup.tls) {

@@ -36,7 +36,7 @@ export async function threeLayerImage(tag = 'one', bigLayerBytes = 256 * 1024): 
 
 /** Imports `image` into `store` under `name`. */
 export async function importAs(store: ImageStore, image: TestImage, name: string): Promise<void> {
-  const layout = await writeImageLayout(image, name.replace(/:[^:/]+$/, ''), name.match(/:([^:/]+)$/)?.[1] ?? 'latest');
+  const layout = await writeImageLayout(image, name, name.match(/:([^:/]+)$/)?.[1] ?? 'latest');
   try {
     await store.importOciLayout(layout);
   } finally {
