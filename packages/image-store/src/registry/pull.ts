@@ -288,8 +288,9 @@ async function fetchBlob(
     await ctx.lease?.add({ kind: 'content', id: digest });
     progress?.({ id, status: 'Download complete' });
   } catch (err) {
-    // Keep what arrived for the next attempt (suspend removes a non-resumable ingest).
-    await writer.suspend();
+    // Keep what arrived for the next attempt (suspend removes a non-resumable ingest); nothing arrived, nothing to keep.
+    if (writer.offset > 0) await writer.suspend();
+    else await writer.abort();
     throw err;
   }
 }
