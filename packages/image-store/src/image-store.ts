@@ -9,7 +9,7 @@ import { importOciLayout as importLayout } from './layout/import.js';
 import { defaultPlatform, formatPlatform, platformScore } from './oci/platform.js';
 import type { Descriptor, OciImageConfig, OciManifest, Platform } from './oci/types.js';
 import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/validate.js';
-import { familiarReference, isIdLike, parseReference } from './reference/reference.js';
+import { DEFAULT_DOMAIN, familiarReference, isIdLike, parseReference } from './reference/reference.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
 import type { ImageRecord, ImageService, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
@@ -19,7 +19,8 @@ import { KeyedMutex } from './util/mutex.js';
 import type { LeaseManager } from './leases/types.js';
 import { fetchImage } from './registry/pull.js';
 import { pushImage } from './registry/push.js';
-import type { PullOptions, PullResult, PushOptions, PushResult, RegistryOptions } from './registry/types.js';
+import { checkLogin } from './registry/login.js';
+import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryOptions, RegistryService } from './registry/types.js';
 import { chainIds } from './unpack/unpacker.js';
 
 export interface ImageStoreOptions {
@@ -55,7 +56,7 @@ interface Resolved {
  *
  * Layout under `root`: `blobs/sha256/`, `ingest/`, `images/`, `snapshots/`.
  */
-export class ImageStore implements ImageService {
+export class ImageStore implements ImageService, RegistryService {
   private readonly resolved = new Map<string, Resolved>();
   private readonly lock = new KeyedMutex();
   readonly platform: Platform;
@@ -345,6 +346,12 @@ export class ImageStore implements ImageService {
     } finally {
       await lease?.release();
     }
+  }
+
+  /** `docker login`: checks credentials against a registry ("" means docker.io); saving them is the caller's job. */
+  async login(server: string, credentials: RegistryCredentials): Promise<void> {
+    const host = server ? parseReference(`${server.replace(/^https?:\/\//, '').replace(/\/.*$/, '')}/x`).domain : DEFAULT_DOMAIN;
+    await checkLogin(host, credentials, this.registry);
   }
 
   /** `docker push`: uploads the image named `reference` (tag it first) to its registry. */

@@ -1,5 +1,6 @@
 import type { LeaseManager } from '../leases/types.js';
 import type { Platform } from '../oci/types.js';
+import type { ImageInfo } from '../types.js';
 import type { Logger } from '../util/logger.js';
 
 /** A user name and password (or identity token) for one registry. */
@@ -110,4 +111,12 @@ export interface PushResult {
   /** The digest of the manifest pushed. */
   digest: string;
   size: number;
+}
+
+/** Registry operations of an image store: implemented by ImageStore and, over gRPC, by ImagesGrpcClient. */
+export interface RegistryService {
+  pull(reference: string, options?: PullOptions): Promise<PullResult & { image: ImageInfo }>;
+  push(reference: string, options?: PushOptions): Promise<PushResult>;
+  /** Checks credentials against a registry ("" or "docker.io": Docker Hub); resolves when it accepts them. */
+  login(server: string, credentials: RegistryCredentials): Promise<void>;
 }
