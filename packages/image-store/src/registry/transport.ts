@@ -313,5 +313,10 @@ export async function registryErrorText(res: RegistryResponse): Promise<string> 
     // not JSON: fall through
   }
   const text = body.toString('utf8').trim().slice(0, 200);
-  return text ? `HTTP ${res.status}: ${text}` : `HTTP ${res.status}`;
+  if (text) return `HTTP ${res.status}: ${text}`;
+  // HEAD answers have no body: say what the status means, in the registry's words.
+  if (res.status === 401) return 'unauthorized: authentication required';
+  if (res.status === 403) return 'denied: requested access to the resource is denied';
+  if (res.status === 404) return 'not found';
+  return `HTTP ${res.status}`;
 }
