@@ -15,7 +15,7 @@ export function progressBar(current: number, total: number): string {
   const filled = total > 0 ? Math.min(BAR_WIDTH, Math.floor((current / total) * BAR_WIDTH)) : 0;
   const arrow = filled < BAR_WIDTH ? '>' : '';
   const bar = `[${'='.repeat(filled)}${arrow}${' '.repeat(BAR_WIDTH - filled - arrow.length)}]`;
-  return `${bar} ${humanSize(current).padStart(7)}/${humanSize(total)}`;
+  return `${bar} ${humanSize(current).padStart(8)}/${humanSize(total)}`;
 }
 
 /** One layer's line as `docker pull` shows it. */

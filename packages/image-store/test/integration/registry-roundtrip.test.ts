@@ -4,7 +4,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CeError } from '@ce/protocol';
+import type { LeaseManager, LeaseResource } from '../../src/leases/types.js';
 import type { ProgressEvent } from '../../src/registry/types.js';
+import { chainIds } from '../../src/unpack/unpacker.js';
 import { isRoot } from '../helpers/mounts.js';
 import { makeServerCert, startRegistry, startTokenServer, type RegistryServer, type TokenServer } from '../support/registry.js';
 import { expectStoreConsistent, importAs, openTempStore, threeLayerImage, type TempStore } from '../support/stores.js';
@@ -78,6 +80,33 @@ describe.skipIf(!isRoot)('push and pull with docker-registry (needs root)', () =
     const events: ProgressEvent[] = [];
     await src.store.push(name, { onProgress: (e) => events.push(e) });
     expect(events.filter((e) => e.status === 'Layer already exists')).toHaveLength(3);
+  });
+
+  it('holds a lease on everything the pull commits until the image is named, then releases it', async () => {
+    const reg = await registry();
+    const image = await threeLayerImage('lease');
+    const src = await store();
+    await importAs(src.store, image, `${reg.host}/ce/lease:v1`);
+    await src.store.push(`${reg.host}/ce/lease:v1`);
+    const held: LeaseResource[] = [];
+    const log: string[] = [];
+    const leases: LeaseManager = {
+      async create(options) {
+        log.push(`create ${options?.reason}`);
+        return {
+          id: 'lease-1',
+          add: async (r) => void held.push(r),
+          release: async () => void log.push(`release; named: ${dst.store.metadata.list().length}`),
+        };
+      },
+    };
+    const dst = await store({ leases });
+    await dst.store.pull(`${reg.host}/ce/lease:v1`);
+    expect(log).toEqual([`create pull ${reg.host}/ce/lease:v1`, 'release; named: 1']);
+    const content = held.filter((r) => r.kind === 'content').map((r) => r.id);
+    for (const d of [image.manifestDescriptor.digest, image.configDigest, ...image.manifest.layers.map((l) => l.digest)]) expect(content).toContain(d);
+    expect(held.filter((r) => r.kind === 'snapshot').map((r) => r.id)).toEqual(chainIds(image.config.rootfs.diff_ids));
+    expect(held.filter((r) => r.kind === 'ingest')).toHaveLength(4);
   });
 
   it('uploads in chunks (POST, PATCH…, PUT) and mounts blobs across repositories', async () => {
