@@ -21,7 +21,7 @@ import { fetchImage } from './registry/pull.js';
 import { pushImage } from './registry/push.js';
 import { checkLogin } from './registry/login.js';
 import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryOptions, RegistryService } from './registry/types.js';
-import { chainIds } from './unpack/unpacker.js';
+import { UnpackPipeline } from './registry/unpack-pipeline.js';
 
 export interface ImageStoreOptions {
   /** The store's folder, e.g. /var/lib/ce/image-store; nobody else writes there. */
@@ -283,8 +283,8 @@ export class ImageStore implements ImageService, RegistryService {
 
   /**
    * `docker pull`: fetches the image from its registry (mirrors first), unpacks
-   * its layers (each as soon as it and the ones below it are downloaded) and
-   * names it. Everything committed meanwhile is held by a lease when a
+   * its layers (extracted as their downloads complete, committed in order; see
+   * UnpackPipeline) and names it. Everything committed meanwhile is held by a lease when a
    * LeaseManager is configured, so garbage collection cannot take it before
    * the name exists.
    */
@@ -294,45 +294,23 @@ export class ImageStore implements ImageService, RegistryService {
     const leases = options.leases ?? this.leases;
     const lease = await leases?.create({ reason: `pull ${ref.toString()}` });
     const progress = options.onProgress ?? (() => undefined);
+    const unpack = new UnpackPipeline({
+      content: this.content,
+      snapshotter: this.snapshotter,
+      logger: this.logger,
+      fsOps: this.fsOps,
+      lease,
+      onProgress: progress,
+      concurrency: options.unpackConcurrency,
+    });
     try {
-      const downloaded = new Set<number>();
-      let next = 0;
-      let chain: Promise<void> = Promise.resolve();
-      const onLayerReady = (index: number, manifest: OciManifest, config: OciImageConfig): Promise<void> => {
-        downloaded.add(index);
-        const chains = chainIds(config.rootfs.diff_ids);
-        // Layers unpack in order (each on top of the one below), as soon as they are all here.
-        while (downloaded.has(next)) {
-          const i = next++;
-          chain = chain.then(async () => {
-            const layer = manifest.layers[i]!;
-            const id = shortId(layer.digest);
-            const had = this.snapshotter.has(chains[i]!);
-            if (!had) progress({ id, status: 'Extracting', current: 0, total: layer.size });
-            await unpackImage({
-              content: this.content,
-              snapshotter: this.snapshotter,
-              manifest: { ...manifest, layers: manifest.layers.slice(0, i + 1) },
-              config: { ...config, rootfs: { ...config.rootfs, diff_ids: config.rootfs.diff_ids.slice(0, i + 1) } },
-              logger: this.logger,
-              fsOps: this.fsOps,
-            });
-            await lease?.add({ kind: 'snapshot', id: chains[i]! });
-            if (!had) progress({ id, status: 'Pull complete' });
-          });
-        }
-        return chain;
-      };
+      const onLayerReady = (index: number, manifest: OciManifest, config: OciImageConfig) => unpack.layerReady(index, manifest, config);
       const fetched = await fetchImage(
         ref,
         { content: this.content, registry: this.registry, platform, lease, logger: this.logger, onLayerReady },
         options,
-      ).catch(async (err: unknown) => {
-        // Let an unpack in flight finish before the lease goes.
-        await chain.catch(() => undefined);
-        throw err;
-      });
-      await chain;
+      );
+      await unpack.finish();
       // An image pulled for another platform than the store's is named by its manifest, so it resolves here.
       const target = platformScore(this.platform, fetched.config) >= 0 ? fetched.target : fetched.manifestDescriptor;
       const name = ref.toString();
@@ -344,6 +322,8 @@ export class ImageStore implements ImageService, RegistryService {
         return { name, digest: fetched.target.digest, updated, image: await this.record(meta) };
       });
     } finally {
+      // Let an unpack in flight end, and remove what a failure left staged, before the lease goes.
+      await unpack.cleanup();
       await lease?.release();
     }
   }

@@ -78,6 +78,8 @@ export interface PullOptions {
   onProgress?: ProgressCallback;
   /** Layers downloaded at once (default 3, as Docker's max-concurrent-downloads). */
   concurrency?: number;
+  /** Layers extracted at once, as their downloads complete (default 2). */
+  unpackConcurrency?: number;
   /** Largest manifest or index accepted, in bytes (default 4 MiB). */
   maxManifestBytes?: number;
   /** Holds what the pull commits until its image record is written. */
