@@ -12,7 +12,7 @@ import type { Reference } from '../reference/reference.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { forEachLimit } from './pool.js';
 import { firstEndpoint, openTransports } from './session.js';
-import { isRetryableNetworkError, networkError, readBody, registryErrorText, type RegistryTransport } from './transport.js';
+import { isRetryableNetworkError, networkError, readBody, registryErrorText, type RegistryResponse, type RegistryTransport } from './transport.js';
 import type { ProgressCallback, PullOptions, RegistryOptions } from './types.js';
 
 export const DEFAULT_MAX_MANIFEST_BYTES = 4 << 20;
@@ -169,7 +169,7 @@ async function fetchManifest(
 
 /** Turns a registry's non-success answer into Docker's messages. */
 async function httpError(
-  res: { status: number; body: NodeJS.ReadableStream & { resume(): unknown } } & Parameters<typeof registryErrorText>[0],
+  res: RegistryResponse,
   ref: Reference,
   action: 'pull' | 'push',
   what: string,

@@ -153,6 +153,32 @@ describe.skipIf(!isRoot)('pulls that meet trouble (needs root)', () => {
     await expectStoreConsistent(dst.root);
   });
 
+  it('retries answers 5xx with backoff, then goes on', async () => {
+    const reg = await registry();
+    const image = await threeLayerImage('retry');
+    const src = await store();
+    await importAs(src.store, image, `${reg.host}/ce/retry:v1`);
+    await src.store.push(`${reg.host}/ce/retry:v1`);
+    let failures = 2;
+    const seen: number[] = [];
+    const { host } = await serve((req, res) => {
+      if (req.url?.includes('/manifests/') && failures > 0) {
+        failures--;
+        seen.push(503);
+        return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}');
+      }
+      seen.push(200);
+      const upstream = http.request(`${reg.url}${req.url}`, { method: req.method, headers: { ...req.headers, host: reg.host } }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    const dst = await store();
+    expect((await dst.store.pull(`${host}/ce/retry:v1`)).image.id).toBe(image.configDigest);
+    expect(seen.slice(0, 3)).toEqual([503, 503, 200]);
+  });
+
   it('uses a mirror first, and the registry itself when the mirror lacks the image', async () => {
     const origin = await registry();
     const mirror = await registry();

@@ -7,6 +7,10 @@ import { CeError } from '@ce/protocol';
 import type { LeaseManager, LeaseResource } from '../../src/leases/types.js';
 import type { ProgressEvent } from '../../src/registry/types.js';
 import { chainIds } from '../../src/unpack/unpacker.js';
+import { sha256 } from '../../src/digest.js';
+import { buildImage } from '../../src/layout/build-image.js';
+import { MediaType } from '../../src/oci/media-types.js';
+import { makeImage } from '../helpers/image.js';
 import { isRoot } from '../helpers/mounts.js';
 import { makeServerCert, startRegistry, startTokenServer, type RegistryServer, type TokenServer } from '../support/registry.js';
 import { expectStoreConsistent, importAs, openTempStore, threeLayerImage, type TempStore } from '../support/stores.js';
@@ -107,6 +111,31 @@ describe.skipIf(!isRoot)('push and pull with docker-registry (needs root)', () =
     for (const d of [image.manifestDescriptor.digest, image.configDigest, ...image.manifest.layers.map((l) => l.digest)]) expect(content).toContain(d);
     expect(held.filter((r) => r.kind === 'snapshot').map((r) => r.id)).toEqual(chainIds(image.config.rootfs.diff_ids));
     expect(held.filter((r) => r.kind === 'ingest')).toHaveLength(4);
+  });
+
+  it('pushes a multi-platform index and pulls the platform asked for (default: the store\'s)', async () => {
+    const reg = await registry();
+    const amd = await makeImage([[{ name: 'arch', data: 'amd64\n' }]], { entrypoint: ['/arch'] });
+    const arm = await buildImage([[{ name: 'arch', data: 'arm64\n' }]], { config: { Entrypoint: ['/arch'] }, architecture: 'arm64', created: new Date('2024-01-01T00:00:00Z') });
+    const armDesc = { ...arm.manifestDescriptor, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } };
+    const amdDesc = { ...amd.manifestDescriptor, platform: { os: 'linux', architecture: 'amd64' } };
+    const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [amdDesc, armDesc] }));
+    const src = await store({ platform: { os: 'linux', architecture: 'amd64' } });
+    for (const blob of [...amd.blobs, ...arm.blobs, index]) await src.store.content.ingest(blob);
+    const name = `${reg.host}/ce/multi:v1`;
+    await src.store.metadata.put({ name, target: { mediaType: MediaType.OciIndex, digest: sha256(index), size: index.length }, labels: {} });
+    expect((await src.store.push(name)).digest).toBe(sha256(index));
+
+    const dst = await store({ platform: { os: 'linux', architecture: 'amd64' } });
+    const native = await dst.store.pull(name);
+    expect(native).toMatchObject({ digest: sha256(index) });
+    expect(native.image).toMatchObject({ id: amd.configDigest, target: { digest: sha256(index) } });
+    const armDst = await store({ platform: { os: 'linux', architecture: 'amd64' } });
+    const foreign = await armDst.store.pull(name, { platform: { os: 'linux', architecture: 'arm64' } });
+    // Named by its manifest: the store's own platform would pick amd64 from the index.
+    expect(foreign.image).toMatchObject({ id: arm.manifest.config.digest, target: { digest: arm.manifestDescriptor.digest } });
+    const none = await rejection(armDst.store.pull(name, { platform: { os: 'linux', architecture: 's390x' } }));
+    expect(none.message).toBe(`no matching manifest for linux/s390x in the manifest list entries of ${name} (it has: linux/amd64, linux/arm64/v8)`);
   });
 
   it('uploads in chunks (POST, PATCH…, PUT) and mounts blobs across repositories', async () => {
