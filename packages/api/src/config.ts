@@ -11,6 +11,12 @@ export interface DaemonConfig {
   logFile: string;
   /** Use a ce-supervisor at this socket instead of the in-process supervisor. */
   supervisorAddress?: string;
+  /** Registries reached over plain HTTP besides localhost and 127.0.0.0/8 (dockerd's --insecure-registry). */
+  insecureRegistries?: string[];
+  /** Mirrors of docker.io, tried before it (dockerd's --registry-mirror). */
+  registryMirrors?: string[];
+  /** `<dir>/<host:port>/*.crt` are CAs trusted for that registry (default /etc/docker/certs.d). */
+  certsDir?: string;
 }
 
 export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
@@ -23,5 +29,8 @@ export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessE
     logLevel: flags.logLevel ?? env.CE_LOG_LEVEL ?? 'info',
     logFile: flags.logFile ?? join(root, 'ced.log'),
     supervisorAddress: flags.supervisorAddress,
+    insecureRegistries: flags.insecureRegistries ?? [],
+    registryMirrors: flags.registryMirrors ?? [],
+    certsDir: flags.certsDir,
   };
 }

@@ -37,7 +37,15 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   );
   const started = performance.now();
   try {
-    const images = await ImageStore.open({ root: join(config.root, 'image-store'), logger });
+    const images = await ImageStore.open({
+      root: join(config.root, 'image-store'),
+      logger,
+      registry: {
+        insecureRegistries: config.insecureRegistries,
+        mirrors: config.registryMirrors?.length ? { 'docker.io': config.registryMirrors } : undefined,
+        certsDir: config.certsDir,
+      },
+    });
     await ensureEmbeddedImages(images, logger);
 
     const localSupervisor = config.supervisorAddress

@@ -23,6 +23,19 @@ export function daemonErrorMessage(err: unknown, socketTarget: string): string {
   return `Error response from daemon: ${(err as Error).message ?? String(err)}`;
 }
 
+/**
+ * For commands whose daemon reaches out to registries (pull, push, login): an
+ * Unavailable error the daemon sent (a registry that refused the connection)
+ * is the daemon's answer, not a sign that the daemon is down.
+ */
+export function registryCommandErrorMessage(err: unknown, socketTarget: string): string {
+  if (err instanceof CeError && err.code === 'Unavailable') {
+    const details = err.message.replace(`cannot reach ${socketTarget}: `, '');
+    if (!/^(No connection established|Connection dropped)/.test(details)) return `Error response from daemon: ${details}`;
+  }
+  return daemonErrorMessage(err, socketTarget);
+}
+
 /** docker run ends the daemon's message with a period (its reportError); other commands do not. */
 export function withPeriod(message: string): string {
   return message.endsWith('.') || message.endsWith('?') ? message : `${message}.`;

@@ -9,13 +9,19 @@ import { importOciLayout as importLayout } from './layout/import.js';
 import { defaultPlatform, formatPlatform, platformScore } from './oci/platform.js';
 import type { Descriptor, OciImageConfig, OciManifest, Platform } from './oci/types.js';
 import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/validate.js';
-import { familiarReference, isIdLike, parseReference } from './reference/reference.js';
+import { DEFAULT_DOMAIN, familiarReference, isIdLike, parseReference } from './reference/reference.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
 import type { ImageRecord, ImageService, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
 import { unpackImage } from './unpack/unpacker.js';
 import { silentLogger, type Logger } from './util/logger.js';
 import { KeyedMutex } from './util/mutex.js';
+import type { LeaseManager } from './leases/types.js';
+import { fetchImage } from './registry/pull.js';
+import { pushImage } from './registry/push.js';
+import { checkLogin } from './registry/login.js';
+import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryOptions, RegistryService } from './registry/types.js';
+import { UnpackPipeline } from './registry/unpack-pipeline.js';
 
 export interface ImageStoreOptions {
   /** The store's folder, e.g. /var/lib/ce/image-store; nobody else writes there. */
@@ -27,6 +33,10 @@ export interface ImageStoreOptions {
   fsOps?: FsOps;
   /** syncfs each unpacked layer before committing it (default true). */
   syncLayers?: boolean;
+  /** How pull and push reach registries: insecure hosts, CAs, mirrors, credentials. */
+  registry?: RegistryOptions;
+  /** Leases for what a pull commits before its image is named (so garbage collection leaves it alone). */
+  leases?: LeaseManager;
 }
 
 /** Labels the store puts on a container's (active) snapshot. */
@@ -46,7 +56,7 @@ interface Resolved {
  *
  * Layout under `root`: `blobs/sha256/`, `ingest/`, `images/`, `snapshots/`.
  */
-export class ImageStore implements ImageService {
+export class ImageStore implements ImageService, RegistryService {
   private readonly resolved = new Map<string, Resolved>();
   private readonly lock = new KeyedMutex();
   readonly platform: Platform;
@@ -59,6 +69,8 @@ export class ImageStore implements ImageService {
     private readonly logger: Logger,
     private readonly fsOps: FsOps | undefined,
     platform: Platform | undefined,
+    private readonly registry: RegistryOptions,
+    private readonly leases: LeaseManager | undefined,
   ) {
     this.platform = platform ?? defaultPlatform();
   }
@@ -72,7 +84,17 @@ export class ImageStore implements ImageService {
       ImageMetadataStore.open(join(root, 'images'), logger),
       OverlaySnapshotter.open(join(root, 'snapshots'), { logger, sync: options.syncLayers }),
     ]);
-    return new ImageStore(root, content, metadata, snapshotter, logger, options.fsOps, options.platform);
+    return new ImageStore(
+      root,
+      content,
+      metadata,
+      snapshotter,
+      logger,
+      options.fsOps,
+      options.platform,
+      { logger, ...options.registry },
+      options.leases,
+    );
   }
 
   // ---- resolution ---------------------------------------------------------
@@ -255,6 +277,88 @@ export class ImageStore implements ImageService {
       this.logger.info({ names, id, deleted: remaining.length === 0 }, 'image removed');
       return { untagged: names.map(familiarReference), deleted: remaining.length === 0 ? [id] : [] };
     });
+  }
+
+  // ---- registries ---------------------------------------------------------
+
+  /**
+   * `docker pull`: fetches the image from its registry (mirrors first), unpacks
+   * its layers (extracted as their downloads complete, committed in order; see
+   * UnpackPipeline) and names it. Everything committed meanwhile is held by a lease when a
+   * LeaseManager is configured, so garbage collection cannot take it before
+   * the name exists.
+   */
+  async pull(reference: string, options: PullOptions = {}): Promise<PullResult & { image: ImageRecord }> {
+    const ref = parseReference(reference);
+    const platform = options.platform ?? this.platform;
+    const leases = options.leases ?? this.leases;
+    const lease = await leases?.create({ reason: `pull ${ref.toString()}` });
+    const progress = options.onProgress ?? (() => undefined);
+    const unpack = new UnpackPipeline({
+      content: this.content,
+      snapshotter: this.snapshotter,
+      logger: this.logger,
+      fsOps: this.fsOps,
+      lease,
+      onProgress: progress,
+      concurrency: options.unpackConcurrency,
+    });
+    try {
+      const onLayerReady = (index: number, manifest: OciManifest, config: OciImageConfig) => unpack.layerReady(index, manifest, config);
+      const fetched = await fetchImage(
+        ref,
+        { content: this.content, registry: this.registry, platform, lease, logger: this.logger, onLayerReady },
+        options,
+      );
+      await unpack.finish();
+      // An image pulled for another platform than the store's is named by its manifest, so it resolves here.
+      const target = platformScore(this.platform, fetched.config) >= 0 ? fetched.target : fetched.manifestDescriptor;
+      const name = ref.toString();
+      return await this.lock.run('images', async () => {
+        const previous = this.metadata.get(name);
+        const updated = previous?.target.digest !== target.digest;
+        const meta = updated ? await this.metadata.put({ name, target, labels: previous?.labels ?? {} }) : previous!;
+        this.logger.info({ name, target: target.digest, updated }, 'image pulled');
+        return { name, digest: fetched.target.digest, updated, image: await this.record(meta) };
+      });
+    } finally {
+      // Let an unpack in flight end, and remove what a failure left staged, before the lease goes.
+      await unpack.cleanup();
+      await lease?.release();
+    }
+  }
+
+  /** `docker login`: checks credentials against a registry ("" means docker.io); saving them is the caller's job. */
+  async login(server: string, credentials: RegistryCredentials): Promise<void> {
+    const host = server ? parseReference(`${server.replace(/^https?:\/\//, '').replace(/\/.*$/, '')}/x`).domain : DEFAULT_DOMAIN;
+    await checkLogin(host, credentials, this.registry);
+  }
+
+  /** `docker push`: uploads the image named `reference` (tag it first) to its registry. */
+  async push(reference: string, options: PushOptions = {}): Promise<PushResult> {
+    const ref = parseReference(reference);
+    const meta = this.metadata.get(ref.toString());
+    if (!meta) throw notFound(`An image does not exist locally with the tag: ${ref.familiarName}${ref.tag && ref.tag !== 'latest' ? `:${ref.tag}` : ''}`);
+    // Blobs other local images of the same registry came with can be mounted rather than uploaded.
+    const sources = new Map<string, string[]>();
+    for (const other of this.metadata.list()) {
+      const o = parseReference(other.name);
+      if (o.domain !== ref.domain || o.path === ref.path) continue;
+      try {
+        const { manifest } = await this.resolve(other.target, other.name);
+        for (const b of [manifest.config, ...manifest.layers]) sources.set(b.digest, [...(sources.get(b.digest) ?? []), o.path]);
+      } catch {
+        // An image that cannot be resolved offers nothing to mount.
+      }
+    }
+    const result = await pushImage(
+      ref,
+      meta.target,
+      { content: this.content, registry: this.registry, mountSources: (d) => [...new Set(sources.get(d) ?? [])] },
+      options,
+    );
+    this.logger.info({ name: result.name, digest: result.digest }, 'image pushed');
+    return result;
   }
 
   // ---- root filesystems ---------------------------------------------------

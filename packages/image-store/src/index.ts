@@ -9,4 +9,6 @@ export * from './layout/index.js';
 export * from './snapshots/index.js';
 export * from './unpack/index.js';
 export * from './grpc/index.js';
+export * from './registry/index.js';
+export type { Lease, LeaseManager, LeaseOptions, LeaseResource, LeaseResourceKind } from './leases/types.js';
 export type { Logger } from './util/logger.js';

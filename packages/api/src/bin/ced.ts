@@ -12,6 +12,9 @@ const { values } = parseArgs({
     'log-level': { type: 'string', short: 'l' },
     'log-file': { type: 'string' },
     'supervisor-address': { type: 'string' },
+    'insecure-registry': { type: 'string', multiple: true },
+    'registry-mirror': { type: 'string', multiple: true },
+    'certs-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -29,6 +32,9 @@ Options:
   -l, --log-level LEVEL          trace, debug, info, warn, error, fatal (default info)
       --log-file FILE            JSON log (default <root>/ced.log)
       --supervisor-address PATH  use a ce-supervisor at this socket instead of the built-in one
+      --insecure-registry HOST   reach this registry (host:port or CIDR) over plain HTTP (repeatable)
+      --registry-mirror URL      a mirror of docker.io, tried first (repeatable)
+      --certs-dir DIR            CAs per registry at DIR/<host:port>/*.crt (default /etc/docker/certs.d)
 `);
   process.exit(0);
 }
@@ -40,6 +46,9 @@ const config = resolveConfig({
   logLevel: values['log-level'],
   logFile: values['log-file'],
   supervisorAddress: values['supervisor-address'],
+  insecureRegistries: values['insecure-registry'],
+  registryMirrors: values['registry-mirror'],
+  certsDir: values['certs-dir'],
 });
 
 try {

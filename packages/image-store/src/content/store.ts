@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { flock, LOCK_EX, LOCK_NB } from '@ce/native';
 import { failedPrecondition, internal, invalidArgument, notFound } from '@ce/protocol';
 import { digestHex, parseDigest, type Digest } from '../digest.js';
 import { fsyncDir, isErrno, removeAll } from '../util/fs.js';
@@ -34,8 +35,6 @@ export type ByteSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8
  * `<root>/blobs/` until commit() has checked its size and digest.
  */
 export class ContentWriter {
-  private readonly hash: Hash = createHash('sha256');
-  private written = 0;
   private done = false;
 
   constructor(
@@ -43,6 +42,9 @@ export class ContentWriter {
     private readonly fh: FileHandle,
     readonly path: string,
     private readonly expected: Expected,
+    /** A resumed ingest starts with the hash of what is already in the file. */
+    private readonly hash: Hash = createHash('sha256'),
+    private written = 0,
   ) {}
 
   get offset(): number {
@@ -61,7 +63,7 @@ export class ContentWriter {
     this.hash.update(chunk);
     let off = 0;
     while (off < chunk.byteLength) {
-      const { bytesWritten } = await this.fh.write(chunk, off, chunk.byteLength - off);
+      const { bytesWritten } = await this.fh.write(chunk, off, chunk.byteLength - off, this.written + off);
       off += bytesWritten;
     }
     this.written += chunk.byteLength;
@@ -97,6 +99,19 @@ export class ContentWriter {
     await this.fh.close().catch(() => undefined);
     await unlink(this.path).catch(() => undefined);
   }
+
+  /**
+   * Stops writing but keeps what was written, so that a later
+   * resumableWriter() for the same digest continues from here (a resumable
+   * ingest only; an anonymous one is removed like abort()).
+   */
+  async suspend(): Promise<void> {
+    if (this.done) return;
+    if (!this.store.isResumablePath(this.path)) return this.abort();
+    this.done = true;
+    await this.fh.sync().catch(() => undefined);
+    await this.fh.close().catch(() => undefined);
+  }
 }
 
 /**
@@ -112,9 +127,13 @@ export class ContentStore implements ContentReader {
   static async open(root: string): Promise<ContentStore> {
     const store = new ContentStore(root);
     await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
-    // Ingests never survive a restart of the store's owner: leftovers are from a crash.
-    await removeAll(store.ingestDir);
     await mkdir(store.ingestDir, { recursive: true });
+    // Anonymous ingests never survive a restart of the store's owner: leftovers
+    // are from a crash. Resumable ingests (named by their digest) are kept, so a
+    // pull that was interrupted continues where it stopped.
+    for (const name of await readdir(store.ingestDir)) {
+      if (!RESUMABLE_NAME.test(name)) await removeAll(join(store.ingestDir, name));
+    }
     return store;
   }
 
@@ -139,6 +158,58 @@ export class ContentStore implements ContentReader {
     const path = join(this.ingestDir, randomBytes(12).toString('hex'));
     const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     return new ContentWriter(this, fh, path, expected);
+  }
+
+  /** @internal */
+  isResumablePath(path: string): boolean {
+    return path.startsWith(this.ingestDir + '/') && RESUMABLE_NAME.test(path.slice(this.ingestDir.length + 1));
+  }
+
+  /** The ingest ref of a resumable ingest of `digest`, as a lease names it (kind `ingest`). */
+  static ingestRef(digest: string): string {
+    return `sha256-${digestHex(parseDigest(digest))}`;
+  }
+
+  /**
+   * A writer for a blob whose digest and size are known, kept at
+   * `<root>/ingest/sha256-<hex>` so that an interrupted write (a dropped
+   * connection, a killed process) can be continued: the writer's `offset` is
+   * the number of bytes already there, re-hashed on open. Whether they were a
+   * true prefix is settled by the digest check at commit, which removes the
+   * file on a mismatch. Returns undefined when another writer (in this process
+   * or another) holds the ingest; write through writer() then.
+   */
+  async resumableWriter(expected: { digest: string; size: number }): Promise<ContentWriter | undefined> {
+    const digest = parseDigest(expected.digest);
+    if (!(Number.isSafeInteger(expected.size) && expected.size >= 0)) throw invalidArgument(`invalid blob size ${expected.size}`);
+    const path = join(this.ingestDir, ContentStore.ingestRef(digest));
+    const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    try {
+      if (!flock(fh.fd, LOCK_EX | LOCK_NB)) {
+        await fh.close();
+        return undefined;
+      }
+      const hash = createHash('sha256');
+      let have = (await fh.stat()).size;
+      if (have > expected.size) {
+        await fh.truncate(0);
+        have = 0;
+      }
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let pos = 0; pos < have; ) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, have - pos), pos);
+        if (bytesRead === 0) break;
+        hash.update(buf.subarray(0, bytesRead));
+        pos += bytesRead;
+      }
+      // Writes go to the end, after what was re-hashed.
+      const w = new ContentWriter(this, fh, path, { digest, size: expected.size }, hash, have);
+      await fh.truncate(have);
+      return w;
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Writes a blob from bytes or a stream of chunks; resolves once it is committed. */
@@ -250,6 +321,8 @@ export class ContentStore implements ContentReader {
     return out;
   }
 }
+
+const RESUMABLE_NAME = /^sha256-[a-f0-9]{64}$/;
 
 async function destroySource(source: ByteSource): Promise<void> {
   const s = source as { destroy?: () => void };

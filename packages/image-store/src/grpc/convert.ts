@@ -1,5 +1,11 @@
-import type { Descriptor as PbDescriptor, Image as PbImage } from '@ce/protocol/gen/ce/images/v1/images';
+import type {
+  Descriptor as PbDescriptor,
+  Image as PbImage,
+  ProgressEvent as PbProgressEvent,
+  RegistryAuth as PbRegistryAuth,
+} from '@ce/protocol/gen/ce/images/v1/images';
 import type { Descriptor } from '../oci/types.js';
+import type { ProgressEvent, RegistryCredentials } from '../registry/types.js';
 import type { ImageInfo } from '../types.js';
 
 export function descriptorToPb(d: Descriptor): PbDescriptor {
@@ -45,4 +51,30 @@ export function imageFromPb(i: PbImage): ImageInfo {
     size: i.size,
     labels: { ...i.labels },
   };
+}
+
+export function progressToPb(e: ProgressEvent): PbProgressEvent {
+  return { id: e.id, status: e.status, current: e.current ?? 0, total: e.total ?? 0 };
+}
+
+export function progressFromPb(e: PbProgressEvent): ProgressEvent {
+  const out: ProgressEvent = { id: e.id, status: e.status };
+  if (e.total) Object.assign(out, { current: e.current, total: e.total });
+  return out;
+}
+
+/** Credentials to send with a request; undefined: anonymous. */
+export function credentialsToPb(c: RegistryCredentials | undefined): PbRegistryAuth | undefined {
+  if (!c) return undefined;
+  return { username: c.username ?? '', password: c.password ?? '', identityToken: c.identityToken ?? '', registryToken: c.registryToken ?? '' };
+}
+
+export function credentialsFromPb(a: PbRegistryAuth | undefined): RegistryCredentials | undefined {
+  if (!a || !(a.username || a.password || a.identityToken || a.registryToken)) return undefined;
+  const out: RegistryCredentials = {};
+  if (a.username) out.username = a.username;
+  if (a.password) out.password = a.password;
+  if (a.identityToken) out.identityToken = a.identityToken;
+  if (a.registryToken) out.registryToken = a.registryToken;
+  return out;
 }

@@ -1,11 +1,37 @@
 import { adaptService, type PromiseService } from '@ce/protocol';
-import { ImagesService } from '@ce/protocol/gen/ce/images/v1/images';
-import type { ImageService } from '../types.js';
-import { imageToPb } from './convert.js';
+import { ImagesService, type PullResponse, type PushResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import type { ImageInfo, ImageService } from '../types.js';
+import type { ProgressEvent, PullResult, PushResult, RegistryService } from '../registry/types.js';
+import { credentialsFromPb, imageToPb, progressToPb } from './convert.js';
+import { progressStream } from './progress-stream.js';
 
 /** ce.images.v1.Images over any ImageService: a thin adapter, nothing more. */
-export function imagesServiceImpl(store: ImageService): PromiseService<ImagesService> {
+export function imagesServiceImpl(store: ImageService & RegistryService): PromiseService<ImagesService> {
   return {
+    pull(req, ctx) {
+      return progressStream<ProgressEvent, PullResult & { image: ImageInfo }, PullResponse>(
+        (onProgress) =>
+          store.pull(req.reference, {
+            platform: req.platform?.os ? { os: req.platform.os, architecture: req.platform.architecture, ...(req.platform.variant ? { variant: req.platform.variant } : {}) } : undefined,
+            credentials: credentialsFromPb(req.auth),
+            onProgress,
+            signal: ctx.signal,
+          }),
+        (e) => ({ progress: progressToPb(e) }),
+        (r) => ({ result: { name: r.name, digest: r.digest, updated: r.updated, image: imageToPb(r.image) } }),
+      );
+    },
+    push(req, ctx) {
+      return progressStream<ProgressEvent, PushResult, PushResponse>(
+        (onProgress) => store.push(req.reference, { credentials: credentialsFromPb(req.auth), onProgress, signal: ctx.signal }),
+        (e) => ({ progress: progressToPb(e) }),
+        (r) => ({ result: { name: r.name, digest: r.digest, size: r.size } }),
+      );
+    },
+    async login(req) {
+      await store.login(req.server, credentialsFromPb(req.auth) ?? {});
+      return { status: 'Login Succeeded' };
+    },
     async list() {
       return { images: (await store.list()).map(imageToPb) };
     },
@@ -22,6 +48,6 @@ export function imagesServiceImpl(store: ImageService): PromiseService<ImagesSer
 }
 
 /** [definition, handlers], ready for `serveUnix(path, [imagesGrpcService(store)])`. */
-export function imagesGrpcService(store: ImageService): [typeof ImagesService, ReturnType<typeof adaptService>] {
+export function imagesGrpcService(store: ImageService & RegistryService): [typeof ImagesService, ReturnType<typeof adaptService>] {
   return [ImagesService, adaptService(ImagesService, imagesServiceImpl(store))];
 }

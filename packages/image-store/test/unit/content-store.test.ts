@@ -124,3 +124,57 @@ describe('content store', () => {
     await w.abort();
   });
 });
+
+describe('resumable ingests', () => {
+  const data = Buffer.from('0123456789'.repeat(1000));
+  const digest = sha256(data);
+
+  it('continues an interrupted write after a reopen of the store, re-hashing what is there', async () => {
+    const first = (await store.resumableWriter({ digest, size: data.length }))!;
+    await first.write(data.subarray(0, 4000));
+    await first.suspend();
+    expect(await ingestFiles()).toEqual([`sha256-${digest.slice(7)}`]);
+
+    const reopened = await ContentStore.open(root.path);
+    expect(await ingestFiles()).toEqual([`sha256-${digest.slice(7)}`]);
+    const second = (await reopened.resumableWriter({ digest, size: data.length }))!;
+    expect(second.offset).toBe(4000);
+    await second.write(data.subarray(4000));
+    expect((await second.commit()).digest).toBe(digest);
+    expect(await reopened.readBlob(digest)).toEqual(data);
+    expect(await ingestFiles()).toEqual([]);
+  });
+
+  it('gives the ingest to one writer at a time', async () => {
+    const first = (await store.resumableWriter({ digest, size: data.length }))!;
+    expect(await store.resumableWriter({ digest, size: data.length })).toBeUndefined();
+    await first.suspend();
+    const next = await store.resumableWriter({ digest, size: data.length });
+    expect(next).toBeDefined();
+    await next!.abort();
+    expect(await ingestFiles()).toEqual([]);
+  });
+
+  it('removes a partial ingest that was not a prefix of the blob once the digest check fails', async () => {
+    const bad = (await store.resumableWriter({ digest, size: data.length }))!;
+    await bad.write(Buffer.alloc(100, 0x78));
+    await bad.suspend();
+    const resumed = (await store.resumableWriter({ digest, size: data.length }))!;
+    await resumed.write(data.subarray(100));
+    const err = await rejection(resumed.commit());
+    expect(err.message).toBe(`digest mismatch: expected ${digest}, got ${sha256(Buffer.concat([Buffer.alloc(100, 0x78), data.subarray(100)]))}`);
+    expect(await ingestFiles()).toEqual([]);
+    expect(await blobFiles()).toEqual([]);
+  });
+
+  it('clears anonymous ingests at open but keeps resumable ones', async () => {
+    const anon = await store.writer();
+    await anon.write(Buffer.from('x'));
+    const keep = (await store.resumableWriter({ digest, size: data.length }))!;
+    await keep.write(data.subarray(0, 10));
+    await keep.suspend();
+    await ContentStore.open(root.path);
+    expect(await ingestFiles()).toEqual([`sha256-${digest.slice(7)}`]);
+    await anon.abort();
+  });
+});

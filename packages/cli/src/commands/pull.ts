@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import type { PullResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import { readStream } from '@ce/protocol';
+import { familiarReference, parseReference } from '@ce/image-store/registry-auth';
+import type { Connection } from '../connection.js';
+import { CliExit, registryCommandErrorMessage } from '../errors.js';
+import { ProgressPrinter } from '../progress.js';
+import { credentialsFor } from '../registry-credentials.js';
+
+function parsePlatformFlag(value: string): { os: string; architecture: string; variant: string } {
+  const [os, architecture, variant = ''] = value.split('/');
+  if (!os || !architecture) throw new CliExit(125, `invalid platform "${value}": expected os/arch[/variant]`);
+  return { os, architecture, variant };
+}
+
+export function registerPull(program: Command, connect: () => Connection): void {
+  program
+    .command('pull')
+    .description('Download an image from a registry')
+    .usage('[OPTIONS] NAME[:TAG|@DIGEST]')
+    .argument('<name>')
+    .option('--platform <platform>', 'Set platform if server is multi-platform capable (os/arch[/variant])')
+    .option('-q, --quiet', 'Suppress verbose output')
+    .action(async (name: string, opts: { platform?: string; quiet?: boolean }) => {
+      let ref;
+      try {
+        ref = parseReference(name);
+      } catch (err) {
+        throw new CliExit(1, (err as Error).message);
+      }
+      const typedTag = parseReference(name, { defaultTag: false }).tag;
+      const out = process.stdout;
+      if (!opts.quiet) {
+        if (!ref.digest && typedTag === undefined) out.write('Using default tag: latest\n');
+        out.write(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}\n`);
+      }
+      const conn = connect();
+      const printer = new ProgressPrinter(out, !!out.isTTY);
+      const call = conn.images.pull({
+        reference: name,
+        platform: opts.platform ? parsePlatformFlag(opts.platform) : undefined,
+        auth: await credentialsAuth(name),
+      });
+      try {
+        for await (const msg of readStream<PullResponse>(call, conn.target)) {
+          if (msg.progress && !opts.quiet) printer.update(msg.progress);
+          if (msg.result) {
+            const familiar = familiarReference(msg.result.name);
+            if (!opts.quiet) {
+              if (!ref.digest) out.write(`Digest: ${msg.result.digest}\n`);
+              out.write(`Status: ${msg.result.updated ? 'Downloaded newer image' : 'Image is up to date'} for ${familiar}\n`);
+            }
+            out.write(`${msg.result.name}\n`);
+          }
+        }
+      } catch (err) {
+        throw new CliExit(1, registryCommandErrorMessage(err, conn.target));
+      }
+    });
+}
+
+/** The credentials to send with a request for `reference`, in the wire's shape. */
+export async function credentialsAuth(reference: string) {
+  let creds;
+  try {
+    creds = await credentialsFor(reference);
+  } catch (err) {
+    throw new CliExit(1, `error reading the registry credentials: ${(err as Error).message}`);
+  }
+  if (!creds) return undefined;
+  return { username: creds.username ?? '', password: creds.password ?? '', identityToken: creds.identityToken ?? '', registryToken: creds.registryToken ?? '' };
+}
