@@ -10,6 +10,7 @@
 #include <sys/xattr.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "syscall_error.h"
@@ -99,6 +100,54 @@ Napi::Value Syncfs(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// syncfsAsync(path: string): Promise<void> — syncfs on a libuv pool thread, so
+// that a daemon's event loop goes on while the disk catches up.
+class SyncfsWorker : public Napi::AsyncWorker {
+ public:
+  SyncfsWorker(Napi::Env env, std::string path)
+      : Napi::AsyncWorker(env, "syncfs"), path_(std::move(path)), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      err_ = errno;
+      syscall_ = "open";
+      return;
+    }
+    if (syncfs(fd) != 0) {
+      err_ = errno;
+      syscall_ = "syncfs";
+    }
+    close(fd);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (err_ == 0) {
+      deferred_.Resolve(env.Undefined());
+    } else {
+      deferred_.Reject(MakeSyscallError(env, syscall_, err_, {path_}).Value());
+    }
+  }
+
+ private:
+  std::string path_;
+  Napi::Promise::Deferred deferred_;
+  int err_ = 0;
+  const char* syscall_ = "";
+};
+
+Napi::Value SyncfsAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!Usage(info, 1, "syncfsAsync(path)")) return env.Undefined();
+  auto* worker = new SyncfsWorker(env, info[0].ToString().Utf8Value());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
 }  // namespace
 
 void RegisterFsOps(Napi::Env env, Napi::Object exports) {
@@ -106,4 +155,5 @@ void RegisterFsOps(Napi::Env env, Napi::Object exports) {
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr, "lsetxattr"));
   exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr, "lgetxattr"));
   exports.Set("syncfs", Napi::Function::New(env, Syncfs, "syncfs"));
+  exports.Set("syncfsAsync", Napi::Function::New(env, SyncfsAsync, "syncfsAsync"));
 }

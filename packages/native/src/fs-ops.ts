@@ -10,6 +10,7 @@ interface FsOpsBinding {
   lsetxattr(path: string, name: string, value: Buffer | string, flags: number): void;
   lgetxattr(path: string, name: string): Buffer | null;
   syncfs(path: string): void;
+  syncfsAsync(path: string): Promise<void>;
 }
 
 const fsOps = (): FsOpsBinding => loadBinding() as unknown as FsOpsBinding;
@@ -50,4 +51,13 @@ export function lgetxattr(path: string, name: string): Buffer | null {
 /** syncfs(2): writes out everything cached for the filesystem that holds `path`. */
 export function syncfs(path: string): void {
   call(() => fsOps().syncfs(path));
+}
+
+/** syncfs(2) on a libuv pool thread: the event loop goes on meanwhile. */
+export async function syncfsAsync(path: string): Promise<void> {
+  try {
+    await fsOps().syncfsAsync(path);
+  } catch (err) {
+    throw SyscallError.from(err);
+  }
 }

@@ -83,6 +83,6 @@ export function mountAll(mounts: readonly MountSpec[], target: string): void {
   mountAllWith(mount, umount2, mounts, target);
 }
 
-export { mknod, lsetxattr, lgetxattr, syncfs, S_IFIFO, S_IFCHR, S_IFBLK, S_IFREG, XATTR_CREATE, XATTR_REPLACE } from './fs-ops.js';
+export { mknod, lsetxattr, lgetxattr, syncfs, syncfsAsync, S_IFIFO, S_IFCHR, S_IFBLK, S_IFREG, XATTR_CREATE, XATTR_REPLACE } from './fs-ops.js';
 export { socketPair, connectUnix, sendFd, recvFd, type ReceivedFd } from './fd-passing.js';
 export { setWindowSize, getWindowSize, type WindowSize } from './terminal.js';

@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alreadyExists, failedPrecondition, notFound } from '@ce/protocol';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
-import { syncfs } from '@ce/native';
+import { syncfsAsync } from '@ce/native';
 import { fsyncDir, isErrno, removeAll, writeFileAtomic } from '../util/fs.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { KeyedMutex } from '../util/mutex.js';
@@ -195,7 +195,7 @@ export class OverlaySnapshotter {
       const tmp = await this.tempDir();
       try {
         await populate(join(tmp, 'fs'));
-        if (this.sync) syncfs(tmp);
+        if (this.sync) await syncfsAsync(tmp);
         return await this.publish(tmp, {
           version: 1,
           key,
