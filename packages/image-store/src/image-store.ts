@@ -1,8 +1,15 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { MNT_DETACH, mountAll, umount2 } from '@ce/native';
 import { CeError, failedPrecondition, invalidArgument, notFound } from '@ce/protocol';
+import { planArchive } from './archive/load.js';
+import { writeImageArchive, type SaveImage } from './archive/save.js';
+import { stageArchive } from './archive/stage.js';
 import { ContentStore } from './content/store.js';
+import { checkStore, type CheckOptions, type Finding } from './gc/check.js';
+import { collectGarbage, type GcResult } from './gc/collect.js';
+import { FileLeaseManager } from './leases/manager.js';
 import { shortId } from './digest.js';
 import { ImageMetadataStore, type ImageMeta } from './images/metadata.js';
 import { importOciLayout as importLayout } from './layout/import.js';
@@ -11,10 +18,12 @@ import type { Descriptor, OciImageConfig, OciManifest, Platform } from './oci/ty
 import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/validate.js';
 import { familiarReference, isIdLike, parseReference } from './reference/reference.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
-import type { ImageRecord, ImageService, RemoveImageResult } from './types.js';
+import type { DiskUsage, ImageRecord, ImageService, PruneResult, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
-import { unpackImage } from './unpack/unpacker.js';
+import { chainIds as chainIdsOf, unpackImage } from './unpack/unpacker.js';
 import { silentLogger, type Logger } from './util/logger.js';
+import { diskUsage } from './util/disk-usage.js';
+import { removeAll } from './util/fs.js';
 import { KeyedMutex } from './util/mutex.js';
 
 export interface ImageStoreOptions {
@@ -56,6 +65,8 @@ export class ImageStore implements ImageService {
     readonly content: ContentStore,
     readonly metadata: ImageMetadataStore,
     readonly snapshotter: OverlaySnapshotter,
+    /** Leases: what a pull or load in flight holds is never collected. */
+    readonly leases: FileLeaseManager,
     private readonly logger: Logger,
     private readonly fsOps: FsOps | undefined,
     platform: Platform | undefined,
@@ -67,12 +78,13 @@ export class ImageStore implements ImageService {
     const logger = options.logger ?? silentLogger;
     const root = options.root;
     await mkdir(root, { recursive: true, mode: 0o711 });
-    const [content, metadata, snapshotter] = await Promise.all([
+    const [content, metadata, snapshotter, leases] = await Promise.all([
       ContentStore.open(root),
       ImageMetadataStore.open(join(root, 'images'), logger),
       OverlaySnapshotter.open(join(root, 'snapshots'), { logger, sync: options.syncLayers }),
+      FileLeaseManager.open(join(root, 'leases')),
     ]);
-    return new ImageStore(root, content, metadata, snapshotter, logger, options.fsOps, options.platform);
+    return new ImageStore(root, content, metadata, snapshotter, leases, logger, options.fsOps, options.platform);
   }
 
   // ---- resolution ---------------------------------------------------------
@@ -327,6 +339,168 @@ export class ImageStore implements ImageService {
       }
       throw err;
     }
+  }
+
+  // ---- archives -------------------------------------------------------------
+
+  /**
+   * `docker load`: imports a `docker save` tar (Docker's legacy layout or the
+   * OCI-in-docker-archive one; gzip-compressed too) or an OCI image layout
+   * in a tar, read once as a stream. The archive is untrusted: every file is
+   * checked against its digest and every layer against the config before
+   * anything is committed, and no name is recorded unless all of it is valid.
+   */
+  async load(source: AsyncIterable<Uint8Array>, options: { name?: string } = {}): Promise<ImageRecord[]> {
+    const staging = await mkdtemp(join(this.root, 'ingest', 'load-'));
+    const lease = await this.leases.create({ reason: 'load an image archive', expiresInMs: 6 * 60 * 60 * 1000 });
+    try {
+      await lease.add({ kind: 'ingest', id: basename(staging) });
+      const archive = await stageArchive(source, staging);
+      const plan = await planArchive(archive, { name: options.name || undefined, platform: this.platform });
+      for (const [digest, file] of plan.staged) {
+        await lease.add({ kind: 'content', id: digest });
+        if (!(await this.content.exists(digest))) await this.content.commitFile(file.path, file.digest, file.size);
+      }
+      for (const blob of plan.generated) {
+        const info = await this.content.ingest(blob);
+        await lease.add({ kind: 'content', id: info.digest });
+      }
+      // Resolve before naming anything: an image that cannot run here is not recorded.
+      for (const img of plan.images) await this.resolve(img.target, img.name);
+      return await this.lock.run('images', async () => {
+        const out: ImageRecord[] = [];
+        for (const img of plan.images) {
+          const previous = this.metadata.get(img.name);
+          const meta = await this.metadata.put({ name: img.name, target: img.target, labels: previous?.labels ?? {} });
+          out.push(await this.record(meta));
+          this.logger.info({ name: img.name, target: img.target.digest }, 'image loaded');
+        }
+        return out;
+      });
+    } finally {
+      await removeAll(staging);
+      await lease.release();
+    }
+  }
+
+  /**
+   * `docker save`: writes the images `references` name as one tar that
+   * `docker load` and OCI tools read. A name saves that name; an id saves the
+   * image under every name it has.
+   */
+  async save(references: string[], out: Writable): Promise<void> {
+    if (references.length === 0) throw invalidArgument('save needs at least one image');
+    const byId = new Map<string, SaveImage>();
+    for (const reference of references) {
+      const { byId: isId, records } = await this.lookup(reference);
+      const image = records[0]!;
+      const r = await this.resolve(image.target, image.name);
+      const names = isId ? (await this.records()).filter((x) => x.id === image.id).map((x) => x.name) : [image.name];
+      const entry = byId.get(image.id) ?? { names: [], manifestDescriptor: r.manifestDesc, manifest: r.manifest };
+      for (const n of names) if (!entry.names.includes(n)) entry.names.push(n);
+      byId.set(image.id, entry);
+    }
+    await writeImageArchive([...byId.values()], this.content, out);
+  }
+
+  // ---- garbage collection and upkeep ------------------------------------------
+
+  /** Mark and sweep: deletes blobs and layers no image, container or live lease reaches. */
+  async gc(): Promise<GcResult> {
+    return this.lock.run('images', () => this.collect());
+  }
+
+  private async collect(): Promise<GcResult> {
+    const result = await collectGarbage({
+      content: this.content,
+      metadata: this.metadata,
+      snapshotter: this.snapshotter,
+      leases: this.leases,
+      logger: this.logger,
+    });
+    for (const digest of result.content) this.resolved.delete(digest);
+    return result;
+  }
+
+  /**
+   * `docker image prune`: records always carry a name here, so an image that
+   * lost its last name is already gone from the list and only its content
+   * remains: prune collects it. With `all`, every image no container uses is
+   * removed first (`docker image prune -a`).
+   */
+  async prune(options: { all?: boolean } = {}): Promise<PruneResult> {
+    return this.lock.run('images', async () => {
+      const untagged: string[] = [];
+      const deleted: string[] = [];
+      if (options.all) {
+        const used = new Set(this.rootfsKeys().map((k) => this.snapshotter.stat(k).labels[ROOTFS_LABEL_IMAGE_ID]));
+        for (const image of await this.records()) {
+          if (used.has(image.id)) continue;
+          await this.metadata.delete(image.name);
+          untagged.push(familiarReference(image.name));
+          if (!deleted.includes(image.id)) deleted.push(image.id);
+        }
+      }
+      const gc = await this.collect();
+      return { untagged, deleted, reclaimedBytes: gc.reclaimedBytes };
+    });
+  }
+
+  /**
+   * `docker system df`: per image, the unpacked size of its layers (or the
+   * compressed size of those not unpacked yet), split into what it shares
+   * with other images and what only it holds; per container, its writable layer.
+   */
+  async diskUsage(): Promise<DiskUsage> {
+    const records = await this.records();
+    const layerSize = new Map<string, number>();
+    const imageLayers = new Map<string, string[]>();
+    for (const image of records) {
+      if (imageLayers.has(image.id)) continue;
+      const { manifest, config } = await this.resolve(image.target, image.name);
+      const chains = chainIdsOf(config.rootfs.diff_ids);
+      imageLayers.set(image.id, chains);
+      for (const [i, chain] of chains.entries()) {
+        if (layerSize.has(chain)) continue;
+        layerSize.set(chain, this.snapshotter.has(chain) ? await diskUsage(this.snapshotter.fsPath(chain)) : (manifest.layers[i]?.size ?? 0));
+      }
+    }
+    const usersOfLayer = new Map<string, number>();
+    for (const chains of imageLayers.values()) for (const c of new Set(chains)) usersOfLayer.set(c, (usersOfLayer.get(c) ?? 0) + 1);
+    const containers: DiskUsage['containers'] = [];
+    for (const key of this.rootfsKeys()) {
+      const info = this.snapshotter.stat(key);
+      containers.push({ key, imageId: info.labels[ROOTFS_LABEL_IMAGE_ID] ?? '', size: await diskUsage(this.snapshotter.fsPath(key)) });
+    }
+    const inUse = new Set(containers.map((c) => c.imageId));
+    const images = [...imageLayers.entries()].map(([id, chains]) => {
+      let size = 0;
+      let shared = 0;
+      for (const c of new Set(chains)) {
+        const s = layerSize.get(c) ?? 0;
+        size += s;
+        if ((usersOfLayer.get(c) ?? 0) > 1) shared += s;
+      }
+      return {
+        id,
+        names: records.filter((r) => r.id === id).map((r) => r.name),
+        size,
+        sharedSize: shared,
+        uniqueSize: size - shared,
+        containers: containers.filter((c) => c.imageId === id).length,
+      };
+    });
+    return { images, containers, layersSize: [...layerSize.values()].reduce((a, b) => a + b, 0), inUse: [...inUse] };
+  }
+
+  /** Consistency check (see gc/check.ts); with `repair`, fixes what can be fixed safely. */
+  async check(options: CheckOptions = {}): Promise<Finding[]> {
+    return this.lock.run('images', () =>
+      checkStore(
+        { content: this.content, metadata: this.metadata, snapshotter: this.snapshotter, leases: this.leases, ingestDir: join(this.root, 'ingest') },
+        options,
+      ),
+    );
   }
 
   /** The image's manifest and config for this store's platform. */

@@ -38,3 +38,29 @@ export interface ImageService {
   remove(reference: string, options?: { force?: boolean }): Promise<RemoveImageResult>;
   importOciLayout(dir: string, options?: { name?: string }): Promise<ImageInfo[]>;
 }
+
+export interface PruneResult extends RemoveImageResult {
+  /** Bytes of blobs and unpacked layers deleted. */
+  reclaimedBytes: number;
+}
+
+/** `docker system df` for the image store. */
+export interface DiskUsage {
+  images: {
+    id: string;
+    names: string[];
+    /** Bytes of the image's layers (unpacked size; compressed for layers not unpacked yet). */
+    size: number;
+    /** Bytes of layers other images use too. */
+    sharedSize: number;
+    uniqueSize: number;
+    /** Containers using the image. */
+    containers: number;
+  }[];
+  /** Containers' writable layers. */
+  containers: { key: string; imageId: string; size: number }[];
+  /** Bytes of all images' layers, each counted once. */
+  layersSize: number;
+  /** Ids of images some container uses. */
+  inUse: string[];
+}
