@@ -83,11 +83,14 @@ async function* maybeGunzip(source: AsyncIterable<Uint8Array>): AsyncGenerator<B
   }
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     const gunzip = zlib.createGunzip();
-    const feeding = pipeline(Readable.from(all()), gunzip).catch((err: Error) => {
-      throw invalidArgument(`archive: the gzip stream is corrupt or truncated (${err.message})`);
-    });
-    for await (const chunk of gunzip) yield chunk as Buffer;
-    await feeding;
+    const feeding = pipeline(Readable.from(all()), gunzip);
+    feeding.catch(() => undefined); // the same error ends the read below
+    try {
+      for await (const chunk of gunzip) yield chunk as Buffer;
+      await feeding;
+    } catch (err) {
+      throw invalidArgument(`archive: the gzip stream is corrupt or truncated (${(err as Error).message})`);
+    }
     return;
   }
   yield* all();
@@ -100,6 +103,7 @@ export async function stageArchive(source: AsyncIterable<Uint8Array>, stagingDir
   const seen = new Set<string>();
   const extract = tar.extract();
   const feeding = pipeline(Readable.from(maybeGunzip(source)), extract);
+  feeding.catch(() => undefined); // awaited below; the read of `extract` sees the same error first
   let n = 0;
   let entries = 0;
   try {
