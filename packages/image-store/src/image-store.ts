@@ -18,7 +18,7 @@ import type { Descriptor, OciImageConfig, OciManifest, Platform } from './oci/ty
 import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/validate.js';
 import { familiarReference, isIdLike, parseReference } from './reference/reference.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
-import type { DiskUsage, ImageRecord, ImageService, PruneResult, RemoveImageResult } from './types.js';
+import type { DiskUsage, ImageDetails, ImageRecord, ImageService, PruneResult, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
 import { chainIds as chainIdsOf, unpackImage } from './unpack/unpacker.js';
 import { silentLogger, type Logger } from './util/logger.js';
@@ -472,7 +472,6 @@ export class ImageStore implements ImageService {
       const info = this.snapshotter.stat(key);
       containers.push({ key, imageId: info.labels[ROOTFS_LABEL_IMAGE_ID] ?? '', size: await diskUsage(this.snapshotter.fsPath(key)) });
     }
-    const inUse = new Set(containers.map((c) => c.imageId));
     const images = [...imageLayers.entries()].map(([id, chains]) => {
       let size = 0;
       let shared = 0;
@@ -490,7 +489,7 @@ export class ImageStore implements ImageService {
         containers: containers.filter((c) => c.imageId === id).length,
       };
     });
-    return { images, containers, layersSize: [...layerSize.values()].reduce((a, b) => a + b, 0), inUse: [...inUse] };
+    return { images, containers, layersSize: [...layerSize.values()].reduce((a, b) => a + b, 0) };
   }
 
   /** Consistency check (see gc/check.ts); with `repair`, fixes what can be fixed safely. */
@@ -501,6 +500,21 @@ export class ImageStore implements ImageService {
         options,
       ),
     );
+  }
+
+  /** `docker image inspect`: the image, all its names, its config and manifest as stored. */
+  async details(reference: string): Promise<ImageDetails> {
+    const image = await this.get(reference);
+    const r = await this.resolve(image.target, image.name);
+    const names = (await this.records()).filter((x) => x.id === image.id).map((x) => x.name);
+    return {
+      image,
+      repoTags: names.filter((n) => parseReference(n).tag !== undefined).map(familiarReference),
+      repoDigests: names.filter((n) => parseReference(n).digest !== undefined).map(familiarReference),
+      config: await this.content.readBlob(r.manifest.config.digest),
+      manifest: await this.content.readBlob(r.manifestDesc.digest),
+      manifestDescriptor: r.manifestDesc,
+    };
   }
 
   /** The image's manifest and config for this store's platform. */

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Descriptor, OciImageConfig } from './oci/types.js';
 
 /** An image as ce.images.v1 carries it: what a remote client sees. */
@@ -37,6 +38,24 @@ export interface ImageService {
   get(reference: string): Promise<ImageInfo>;
   remove(reference: string, options?: { force?: boolean }): Promise<RemoveImageResult>;
   importOciLayout(dir: string, options?: { name?: string }): Promise<ImageInfo[]>;
+  tag(source: string, target: string): Promise<ImageInfo>;
+  load(source: AsyncIterable<Uint8Array>, options?: { name?: string }): Promise<ImageInfo[]>;
+  save(references: string[], out: Writable): Promise<void>;
+  prune(options?: { all?: boolean }): Promise<PruneResult>;
+  details(reference: string): Promise<ImageDetails>;
+  diskUsage(): Promise<DiskUsage>;
+}
+
+/** What `docker image inspect` shows, with the documents verbatim. */
+export interface ImageDetails {
+  image: ImageInfo;
+  /** Every name of the image's id, in familiar form ("busybox:latest"). */
+  repoTags: string[];
+  /** Names that carry a digest ("busybox@sha256:…"). */
+  repoDigests: string[];
+  config: Buffer;
+  manifest: Buffer;
+  manifestDescriptor: Descriptor;
 }
 
 export interface PruneResult extends RemoveImageResult {
@@ -61,6 +80,4 @@ export interface DiskUsage {
   containers: { key: string; imageId: string; size: number }[];
   /** Bytes of all images' layers, each counted once. */
   layersSize: number;
-  /** Ids of images some container uses. */
-  inUse: string[];
 }

@@ -1,6 +1,6 @@
-import type { Descriptor as PbDescriptor, Image as PbImage } from '@ce/protocol/gen/ce/images/v1/images';
+import type { Descriptor as PbDescriptor, DiskUsageResponse, Image as PbImage } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Descriptor } from '../oci/types.js';
-import type { ImageInfo } from '../types.js';
+import type { DiskUsage, ImageInfo } from '../types.js';
 
 export function descriptorToPb(d: Descriptor): PbDescriptor {
   return {
@@ -44,5 +44,21 @@ export function imageFromPb(i: PbImage): ImageInfo {
     createdAt: i.createdAt ?? new Date(0),
     size: i.size,
     labels: { ...i.labels },
+  };
+}
+
+export function diskUsageToPb(d: DiskUsage): DiskUsageResponse {
+  return {
+    images: d.images.map((i) => ({ ...i, names: [...i.names] })),
+    containers: d.containers.map((c) => ({ ...c })),
+    layersSize: d.layersSize,
+  };
+}
+
+export function diskUsageFromPb(d: DiskUsageResponse): DiskUsage {
+  return {
+    images: d.images.map((i) => ({ id: i.id, names: i.names, size: i.size, sharedSize: i.sharedSize, uniqueSize: i.uniqueSize, containers: i.containers })),
+    containers: d.containers.map((c) => ({ key: c.key, imageId: c.imageId, size: c.size })),
+    layersSize: d.layersSize,
   };
 }

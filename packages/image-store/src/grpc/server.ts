@@ -1,7 +1,9 @@
-import { adaptService, type PromiseService } from '@ce/protocol';
-import { ImagesService } from '@ce/protocol/gen/ce/images/v1/images';
+import { PassThrough } from 'node:stream';
+import { adaptService, invalidArgument, type PromiseService } from '@ce/protocol';
+import { ImagesService, type LoadImagesRequest, type LoadImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ImageService } from '../types.js';
-import { imageToPb } from './convert.js';
+import { descriptorToPb, diskUsageToPb, imageToPb } from './convert.js';
 
 /** ce.images.v1.Images over any ImageService: a thin adapter, nothing more. */
 export function imagesServiceImpl(store: ImageService): PromiseService<ImagesService> {
@@ -17,6 +19,56 @@ export function imagesServiceImpl(store: ImageService): PromiseService<ImagesSer
     },
     async importLayout(req) {
       return { images: (await store.importOciLayout(req.path, { name: req.name || undefined })).map(imageToPb) };
+    },
+    async tag(req) {
+      return imageToPb(await store.tag(req.source, req.target));
+    },
+    async load(call: ServerDuplexStream<LoadImagesRequest, LoadImagesResponse>) {
+      let name: string | undefined;
+      let first = true;
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        // destroyOnReturn: false, or ending the loop would destroy the call before the answer is written.
+        for await (const req of call.iterator({ destroyOnReturn: false }) as AsyncIterable<LoadImagesRequest>) {
+          if (first) name = req.name || undefined;
+          first = false;
+          if (req.data.length) yield req.data;
+        }
+      }
+      const images = await store.load(chunks(), {
+        get name() {
+          return name;
+        },
+      });
+      call.write({ images: images.map(imageToPb) });
+      call.end();
+    },
+    async *save(req) {
+      if (req.references.length === 0) throw invalidArgument('save needs at least one image');
+      const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+      const saving = store.save(req.references, out).then(
+        () => out.end(),
+        (err: Error) => out.destroy(err),
+      );
+      for await (const chunk of out) yield { data: chunk as Buffer };
+      await saving;
+    },
+    async prune(req) {
+      const r = await store.prune({ all: req.all });
+      return { untagged: r.untagged, deleted: r.deleted, reclaimedBytes: r.reclaimedBytes };
+    },
+    async inspect(req) {
+      const d = await store.details(req.reference);
+      return {
+        image: imageToPb(d.image),
+        repoTags: d.repoTags,
+        repoDigests: d.repoDigests,
+        configJson: d.config,
+        manifestJson: d.manifest,
+        manifestDescriptor: descriptorToPb(d.manifestDescriptor),
+      };
+    },
+    async diskUsage() {
+      return diskUsageToPb(await store.diskUsage());
     },
   };
 }
