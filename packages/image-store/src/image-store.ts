@@ -13,6 +13,7 @@ import { FileLeaseManager } from './leases/manager.js';
 import { shortId } from './digest.js';
 import { ImageMetadataStore, type ImageMeta } from './images/metadata.js';
 import { importOciLayout as importLayout } from './layout/import.js';
+import { layoutNameAnnotations, writeOciLayout } from './layout/write.js';
 import { defaultPlatform, formatPlatform, platformScore } from './oci/platform.js';
 import type { Descriptor, OciImageConfig, OciManifest, Platform } from './oci/types.js';
 import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/validate.js';
@@ -401,6 +402,23 @@ export class ImageStore implements ImageService {
       byId.set(image.id, entry);
     }
     await writeImageArchive([...byId.values()], this.content, out);
+  }
+
+  /**
+   * Writes the images `references` name as an OCI image layout directory
+   * (each name annotated as containerd and Docker do), e.g. for
+   * `skopeo copy oci:` or `umoci unpack`.
+   */
+  async exportOciLayout(dir: string, references: string[]): Promise<void> {
+    if (references.length === 0) throw invalidArgument('export needs at least one image');
+    const manifests: Descriptor[] = [];
+    for (const reference of references) {
+      const image = await this.get(reference);
+      const r = await this.resolve(image.target, image.name);
+      const ref = parseReference(image.name);
+      manifests.push({ ...r.manifestDesc, annotations: layoutNameAnnotations(ref.toString(), ref.tag ?? 'latest') });
+    }
+    await writeOciLayout(dir, { manifests, content: this.content });
   }
 
   // ---- garbage collection and upkeep ------------------------------------------
