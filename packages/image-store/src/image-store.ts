@@ -1,6 +1,9 @@
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Writable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { MNT_DETACH, mountAll, umount2 } from '@ce/native';
 import { CeError, failedPrecondition, invalidArgument, notFound } from '@ce/protocol';
 import { planArchive } from './archive/load.js';
@@ -10,14 +13,16 @@ import { ContentStore } from './content/store.js';
 import { checkStore, type CheckOptions, type Finding } from './gc/check.js';
 import { collectGarbage, type GcResult } from './gc/collect.js';
 import { FileLeaseManager } from './leases/manager.js';
-import { shortId } from './digest.js';
+import { shortId, type Digest } from './digest.js';
 import { ImageMetadataStore, type ImageMeta } from './images/metadata.js';
 import { importOciLayout as importLayout } from './layout/import.js';
 import { layoutNameAnnotations, writeOciLayout } from './layout/write.js';
+import { MediaType } from './oci/media-types.js';
 import { defaultPlatform, formatPlatform, platformScore } from './oci/platform.js';
 import type { Descriptor, OciImageConfig, OciManifest, Platform } from './oci/types.js';
 import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/validate.js';
 import { familiarReference, isIdLike, parseReference } from './reference/reference.js';
+import { writeDiff } from './snapshots/diff.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
 import type { DiskUsage, ImageDetails, ImageRecord, ImageService, PruneResult, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
@@ -419,6 +424,36 @@ export class ImageStore implements ImageService {
       manifests.push({ ...r.manifestDesc, annotations: layoutNameAnnotations(ref.toString(), ref.tag ?? 'latest') });
     }
     await writeOciLayout(dir, { manifests, content: this.content });
+  }
+
+  /**
+   * The changes of the container rootfs `key` as a layer (for commit and
+   * build): a gzip-compressed tar with overlay whiteouts as `.wh.` entries,
+   * committed to the content store. Returns its descriptor and diff id.
+   */
+  async diff(key: string): Promise<{ descriptor: Descriptor; diffId: Digest }> {
+    this.activeRootfs(key);
+    const tarHash = createHash('sha256');
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        tarHash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    const gzip = createGzip();
+    const writing = pipeline(counter, gzip);
+    writing.catch(() => undefined); // awaited below
+    const lease = await this.leases.create({ reason: `diff of ${key}` });
+    try {
+      const [info] = await Promise.all([this.content.ingest(gzip), writeDiff(this.snapshotter.fsPath(key), counter).then(() => writing)]);
+      await lease.add({ kind: 'content', id: info.digest });
+      return {
+        descriptor: { mediaType: MediaType.OciLayerGzip, digest: info.digest, size: info.size },
+        diffId: `sha256:${tarHash.digest('hex')}`,
+      };
+    } finally {
+      await lease.release();
+    }
   }
 
   // ---- garbage collection and upkeep ------------------------------------------
