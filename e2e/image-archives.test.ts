@@ -1,7 +1,7 @@
 // Image archives between ce and Docker 20.10 (a private dockerd): docker save
 // → ce load → ce run; ce save → docker load → docker run; and the image
 // lifecycle commands (tag, rmi, image inspect/prune, system df) on the way.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ afterAll(async () => {
   }
 });
 
-const run = (args: string[], input?: string) => ce(args, { socket: daemon.socket, input });
+const run = (args: string[], input?: string | Buffer) => ce(args, { socket: daemon.socket, input });
 async function docker(args: string[]) {
   const r = await dockerd.docker(args, { timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`docker ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
@@ -65,6 +65,10 @@ describe('docker save → ce load → ce run', () => {
     expect(loaded.stderr).toBe('');
     expect(loaded.stdout).toBe('Loaded image: ce-test/busybox:from-docker\n');
     expect(loaded.code).toBe(0);
+
+    // From stdin too, as `docker load < archive`: loading the same image again only renames it.
+    const fromStdin = await run(['load'], await readFile(archive));
+    expect(fromStdin).toMatchObject({ code: 0, stderr: '', stdout: 'Loaded image: ce-test/busybox:from-docker\n' });
 
     const out = await run(['run', '--rm', 'ce-test/busybox:from-docker', 'echo', 'hello from a docker-saved image']);
     expect(out.stdout).toBe('hello from a docker-saved image\n');
@@ -117,6 +121,9 @@ describe('image lifecycle through ced', () => {
     // The deleted image's blobs and unpacked layer are reclaimed.
     expect(pruned.stdout).toMatch(/^Total reclaimed space: [1-9][\d.]*[kM]B\n$/);
     expect((await run(['image', 'prune', '-f'])).stdout).toBe('Total reclaimed space: 0B\n');
+    const badArchive = await run(['load'], 'this is not a tar archive, it is text');
+    expect(badArchive.code).toBe(1);
+    expect(badArchive.stderr).toMatch(/^ce: Error response from daemon: archive/);
     const missing = await run(['image', 'inspect', 'ce-test/other:1']);
     expect(missing).toMatchObject({ code: 1, stdout: '[]\n', stderr: 'ce: Error: No such image: ce-test/other:1\n' });
   });

@@ -8,7 +8,7 @@ export interface CeResult {
 }
 
 /** Runs the real `ce` binary against a test daemon's socket. */
-export function ce(args: string[], options: { socket: string; input?: string; timeoutMs?: number }): Promise<CeResult> {
+export function ce(args: string[], options: { socket: string; input?: string | Buffer; timeoutMs?: number }): Promise<CeResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [ceBin, '-H', options.socket, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
