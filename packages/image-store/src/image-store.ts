@@ -63,6 +63,7 @@ interface Resolved {
  */
 export class ImageStore implements ImageService {
   private readonly resolved = new Map<string, Resolved>();
+  private isRunning: (rootfsKey: string) => boolean = () => false;
   private readonly lock = new KeyedMutex();
   readonly platform: Platform;
 
@@ -233,6 +234,15 @@ export class ImageStore implements ImageService {
     });
   }
 
+  /**
+   * Tells the store which containers run (ced knows; a library user need not):
+   * an image a running container uses cannot be deleted by id even with force,
+   * as Docker refuses it.
+   */
+  useContainerState(isRunning: (rootfsKey: string) => boolean): void {
+    this.isRunning = isRunning;
+  }
+
   /** Containers (active snapshot keys) using the image `id`. */
   private usersOf(id: string): string[] {
     return this.snapshotter
@@ -259,19 +269,23 @@ export class ImageStore implements ImageService {
           `conflict: unable to delete ${shortId(id)} (must be forced) - image is referenced in multiple repositories`,
         );
       }
-      if (remaining.length === 0 && !options.force) {
-        const users = this.usersOf(id);
-        if (users.length) {
-          throw failedPrecondition(
-            byId
-              ? `conflict: unable to delete ${shortId(id)} (must be forced) - image is being used by container ${users[0]}`
-              : `conflict: unable to remove repository reference "${familiarReference(reference)}" (must force) - container ${users[0]} is using its referenced image ${shortId(id)}`,
-          );
-        }
+      const users = remaining.length === 0 ? this.usersOf(id) : [];
+      const running = users.filter((key) => this.isRunning(key));
+      if (running.length && byId) {
+        throw failedPrecondition(`conflict: unable to delete ${shortId(id)} (cannot be forced) - image is being used by running container ${shortId(running[0]!)}`);
       }
+      if (users.length && !options.force) {
+        throw failedPrecondition(
+          byId
+            ? `conflict: unable to delete ${shortId(id)} (must be forced) - image is being used by stopped container ${shortId(users[0]!)}`
+            : `conflict: unable to remove repository reference "${familiarReference(reference)}" (must force) - container ${shortId(users[0]!)} is using its referenced image ${shortId(id)}`,
+        );
+      }
+      // Forced, by name, with a running user: Docker untags and keeps the image.
+      const deleted = remaining.length === 0 && running.length === 0;
       for (const name of names) await this.metadata.delete(name);
-      this.logger.info({ names, id, deleted: remaining.length === 0 }, 'image removed');
-      return { untagged: names.map(familiarReference), deleted: remaining.length === 0 ? [id] : [] };
+      this.logger.info({ names, id, deleted }, 'image removed');
+      return { untagged: names.map(familiarReference), deleted: deleted ? [id] : [] };
     });
   }
 
