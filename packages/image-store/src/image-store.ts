@@ -42,6 +42,8 @@ export interface ImageStoreOptions {
   fsOps?: FsOps;
   /** syncfs each unpacked layer before committing it (default true). */
   syncLayers?: boolean;
+  /** Let image layers create device nodes other than 0/0 whiteouts (default false: such layers are refused). */
+  allowDevices?: boolean;
 }
 
 /** Labels the store puts on a container's (active) snapshot. */
@@ -77,6 +79,7 @@ export class ImageStore implements ImageService {
     private readonly logger: Logger,
     private readonly fsOps: FsOps | undefined,
     platform: Platform | undefined,
+    private readonly allowDevices = false,
   ) {
     this.platform = platform ?? defaultPlatform();
   }
@@ -91,7 +94,7 @@ export class ImageStore implements ImageService {
       OverlaySnapshotter.open(join(root, 'snapshots'), { logger, sync: options.syncLayers }),
       FileLeaseManager.open(join(root, 'leases')),
     ]);
-    return new ImageStore(root, content, metadata, snapshotter, leases, logger, options.fsOps, options.platform);
+    return new ImageStore(root, content, metadata, snapshotter, leases, logger, options.fsOps, options.platform, options.allowDevices);
   }
 
   // ---- resolution ---------------------------------------------------------
@@ -307,7 +310,7 @@ export class ImageStore implements ImageService {
         "the image's platform does not match this machine's",
       );
     }
-    const top = await unpackImage({ content: this.content, snapshotter: this.snapshotter, manifest, config, logger: this.logger, fsOps: this.fsOps });
+    const top = await unpackImage({ content: this.content, snapshotter: this.snapshotter, manifest, config, logger: this.logger, fsOps: this.fsOps, allowDevices: this.allowDevices });
     return this.snapshotter.prepare(key, top, { [ROOTFS_LABEL_IMAGE_ID]: image.id, [ROOTFS_LABEL_IMAGE_NAME]: image.name });
   }
 

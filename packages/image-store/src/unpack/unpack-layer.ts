@@ -40,6 +40,12 @@ export interface UnpackOptions {
   fsOps?: FsOps;
   logger?: Logger;
   signal?: AbortSignal;
+  /**
+   * Create character and block devices other than 0/0 (an overlay whiteout).
+   * Default false: such an entry is refused, since a device node in an image
+   * gives its containers a way to the host's hardware.
+   */
+  allowDevices?: boolean;
 }
 
 export interface UnpackResult {
@@ -192,6 +198,7 @@ class Applier {
   private readonly dirs = new Map<string, DirMeta>();
   private readonly preserveOwner: boolean;
   private readonly fsOps: FsOps;
+  private readonly allowDevices: boolean;
   private readonly logger: Logger;
 
   constructor(
@@ -200,6 +207,7 @@ class Applier {
   ) {
     this.preserveOwner = options.preserveOwner ?? process.getuid?.() === 0;
     this.fsOps = options.fsOps ?? nativeFsOps;
+    this.allowDevices = options.allowDevices ?? false;
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -399,6 +407,11 @@ class Applier {
       case 'block-device':
       case 'fifo': {
         await drain(data);
+        const [major, minor] = [h.devmajor ?? 0, h.devminor ?? 0];
+        const whiteout = h.type === 'character-device' && major === 0 && minor === 0;
+        if (h.type !== 'fifo' && !whiteout && !this.allowDevices) {
+          throw reject(name, `it is a ${h.type.replace('-', ' ')} ${major}:${minor}, and device nodes are not allowed in layers (only 0:0 whiteouts)`);
+        }
         await this.clear(abs, rel, false);
         const type = h.type === 'fifo' ? S_IFIFO : h.type === 'block-device' ? S_IFBLK : S_IFCHR;
         try {

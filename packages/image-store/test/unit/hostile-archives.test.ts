@@ -176,3 +176,74 @@ describe('hostile and broken image archives', () => {
     await expectRefused(replace(entries, layerName, 'tampered'), new RegExp(`digest mismatch for ${layerName}`));
   });
 });
+
+describe('hostile and broken layers, reaching the store through an image', () => {
+  /** An OCI archive of a one-layer image whose layer blob is `layer` with media type `mediaType`. */
+  async function archiveWithLayer(layer: Buffer, mediaType: string, diffId: string): Promise<Buffer> {
+    const config = Buffer.from(JSON.stringify({ architecture: image.config.architecture, os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] } }));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        layers: [{ mediaType, digest: sha256(layer), size: layer.length }],
+      }),
+    );
+    return tarOf([
+      { name: 'oci-layout', data: JSON.stringify({ imageLayoutVersion: '1.0.0' }) },
+      ...[layer, config, manifest].map((b) => ({ name: `blobs/sha256/${sha256(b).slice(7)}`, data: b })),
+      {
+        name: 'index.json',
+        data: JSON.stringify({
+          schemaVersion: 2,
+          manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifest), size: manifest.length, annotations: { 'io.containerd.image.name': 'docker.io/library/layered:1' } }],
+        }),
+      },
+    ]);
+  }
+
+  async function expectUnpackRefused(archive: Buffer, message: RegExp): Promise<void> {
+    await store.load(Readable.from([archive]));
+    const err = await store.prepareRootfs('ctr', 'layered:1').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, 'the layer was unpacked instead of refused').toBeInstanceOf(CeError);
+    expect((err as CeError).message).toMatch(message);
+    // No snapshot (layer or container), and no half-built one left in the snapshots folder.
+    expect(store.snapshotter.list()).toEqual([]);
+    expect((await readdir(join(sandbox.path, 'store', 'snapshots'))).filter((n) => n.startsWith('tmp-'))).toEqual([]);
+  }
+
+  it('a zstd layer where Node has no zstd: the error names the media type and the Node version needed', async () => {
+    const zstd = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(60, 1)]);
+    const hasZstd = 'createZstdDecompress' in (await import('node:zlib'));
+    if (hasZstd) return; // this Node unpacks zstd: covered by the unpack tests
+    await expectUnpackRefused(
+      await archiveWithLayer(zstd, 'application/vnd.oci.image.layer.v1.tar+zstd', sha256('x')),
+      /\(application\/vnd\.oci\.image\.layer\.v1\.tar\+zstd\): zstd-compressed layers need Node >= 22\.15 \(this is v\d+/,
+    );
+  });
+
+  it('a truncated gzip layer', async () => {
+    const full = gzipSync(blobOf(image, image.manifest.layers[0]!.digest));
+    await expectUnpackRefused(
+      await archiveWithLayer(full.subarray(0, full.length - 20), 'application/vnd.oci.image.layer.v1.tar+gzip', image.config.rootfs.diff_ids[0]!),
+      /corrupt layer: the compressed stream is truncated/,
+    );
+  });
+
+  it('a layer whose tar does not match the diff id of the config', async () => {
+    await expectUnpackRefused(
+      await archiveWithLayer(gzipSync(blobOf(image, image.manifest.layers[0]!.digest)), 'application/vnd.oci.image.layer.v1.tar+gzip', sha256('another tar')),
+      /does not match the image config: its tar has diff id sha256:[a-f0-9]{64}, the config says sha256:/,
+    );
+  });
+
+  it('a layer with a media type that is not a layer: refused when loading, before anything is committed', async () => {
+    await expectRefused(
+      await archiveWithLayer(gzipSync(blobOf(image, image.manifest.layers[0]!.digest)), 'application/vnd.oci.image.config.v1+json', image.config.rootfs.diff_ids[0]!),
+      /layers\[0\] has media type application\/vnd\.oci\.image\.config\.v1\+json, which is not an image layer/,
+    );
+  });
+});
