@@ -71,8 +71,7 @@ describe('docker save → ce load → ce run', () => {
     expect(fromStdin).toMatchObject({ code: 0, stderr: '', stdout: 'Loaded image: ce-test/busybox:from-docker\n' });
 
     const out = await run(['run', '--rm', 'ce-test/busybox:from-docker', 'echo', 'hello from a docker-saved image']);
-    expect(out.stdout).toBe('hello from a docker-saved image\n');
-    expect(out.code).toBe(0);
+    expect(out).toEqual({ code: 0, stdout: 'hello from a docker-saved image\n', stderr: '' });
 
     const inspect = await run(['image', 'inspect', 'ce-test/busybox:from-docker']);
     const [info] = JSON.parse(inspect.stdout);
