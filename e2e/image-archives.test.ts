@@ -115,11 +115,19 @@ describe('image lifecycle through ced', () => {
     const forced = await run(['rmi', '-f', id.slice(7, 19)]);
     expect(forced.stdout).toBe(`Untagged: ce-test/busybox:from-docker\nUntagged: ce-test/other:1\nDeleted: ${id}\n`);
 
-    const pruned = await run(['image', 'prune', '-f']);
+    // rmi collected the deleted image's blobs and layer already.
+    expect(await run(['image', 'prune', '-f'])).toMatchObject({ code: 0, stdout: 'Total reclaimed space: 0B\n' });
+
+    // prune -a removes images no container uses, and says what it freed.
+    await run(['load', '-i', join(work, 'from-docker.tar')]);
+    // No container: everything is reclaimable (ced's embedded hello-world counts too).
+    expect((await run(['system', 'df'])).stdout).toMatch(/\nImages\s+\d+\s+0\s+([\d.]+[kM]B)\s+\1 \(100%\)\n/);
+    const pruned = await run(['image', 'prune', '-a', '-f']);
     expect(pruned.code).toBe(0);
-    // The deleted image's blobs and unpacked layer are reclaimed.
-    expect(pruned.stdout).toMatch(/^Total reclaimed space: [1-9][\d.]*[kM]B\n$/);
-    expect((await run(['image', 'prune', '-f'])).stdout).toBe('Total reclaimed space: 0B\n');
+    expect(pruned.stdout).toMatch(/^Deleted Images:\n(untagged: .*\n)+(deleted: sha256:[a-f0-9]{64}\n)+\nTotal reclaimed space: [1-9][\d.]*MB\n$/);
+    expect(pruned.stdout).toContain('untagged: ce-test/busybox:from-docker\n');
+    expect(pruned.stdout).toContain(`deleted: ${id}\n`);
+    expect((await run(['images', '-q'])).stdout).toBe('');
     const badArchive = await run(['load'], 'this is not a tar archive, it is text');
     expect(badArchive.code).toBe(1);
     expect(badArchive.stderr).toMatch(/^ce: Error response from daemon: archive/);

@@ -210,10 +210,11 @@ export class ImageStore implements ImageService {
 
   /** Imports an OCI image layout directory and names its images. */
   async importOciLayout(dir: string, options: { name?: string } = {}): Promise<ImageRecord[]> {
-    const images = await importLayout(dir, this.content, { name: options.name || undefined, platform: this.platform });
-    // Resolve before naming anything: an image that cannot run here is not recorded.
-    for (const img of images) await this.resolve(img.target, img.name);
+    // Under the image lock: a collection must not delete the blobs between their ingest and the records.
     return this.lock.run('images', async () => {
+      const images = await importLayout(dir, this.content, { name: options.name || undefined, platform: this.platform });
+      // Resolve before naming anything: an image that cannot run here is not recorded.
+      for (const img of images) await this.resolve(img.target, img.name);
       const out: ImageRecord[] = [];
       for (const img of images) {
         const previous = this.metadata.get(img.name);
@@ -257,8 +258,8 @@ export class ImageStore implements ImageService {
   /**
    * `docker rmi`: removing a name untags it, and deletes the image when it was
    * its last name; removing by id needs `force` when the image has several
-   * names. An image a container uses is only removed with `force`. (Blobs and
-   * unpacked layers stay until garbage collection.)
+   * names. An image a container uses is only removed with `force`. A deleted
+   * image's blobs and layers that nothing else uses are collected at once.
    */
   async remove(reference: string, options: { force?: boolean } = {}): Promise<RemoveImageResult> {
     return this.lock.run('images', async () => {
@@ -288,6 +289,8 @@ export class ImageStore implements ImageService {
       const deleted = remaining.length === 0 && running.length === 0;
       for (const name of names) await this.metadata.delete(name);
       this.logger.info({ names, id, deleted }, 'image removed');
+      // As docker rmi frees the space: what only this image used goes now (containerd's synchronous delete).
+      if (deleted) await this.collect();
       return { untagged: names.map(familiarReference), deleted: deleted ? [id] : [] };
     });
   }
