@@ -24,6 +24,11 @@ export interface ArchivePlan {
   generated: Buffer[];
 }
 
+const OCI_LAYER_TYPE: Record<string, string> = {
+  [MediaType.DockerLayer]: MediaType.OciLayer,
+  [MediaType.DockerLayerGzip]: MediaType.OciLayerGzip,
+};
+
 interface DockerArchiveEntry {
   Config: string;
   RepoTags: string[];
@@ -122,13 +127,14 @@ async function planDockerArchive(archive: StagedArchive): Promise<ArchivePlan> {
     if (target) {
       plan.staged.set(target.digest, archive.lookup(`blobs/sha256/${digestHex(target.digest as `sha256:${string}`)}`)!);
     } else {
-      // The legacy layout carries no manifest: make the one a registry would serve.
+      // The legacy layout carries no manifest: make the one a registry would serve
+      // (Docker's media types; OCI's when a zstd layer needs them, Docker having none).
       const oci = anyZstd.length > 0;
       const manifest: OciManifest = {
         schemaVersion: 2,
         mediaType: oci ? MediaType.OciManifest : MediaType.DockerManifest,
         config: { mediaType: oci ? MediaType.OciConfig : MediaType.DockerConfig, digest: configFile.digest, size: configFile.size },
-        layers: oci ? layers.map((l) => ({ ...l, mediaType: l.mediaType === MediaType.DockerLayerGzip ? MediaType.OciLayerGzip : l.mediaType === MediaType.DockerLayer ? MediaType.OciLayer : l.mediaType })) : layers,
+        layers: oci ? layers.map((l) => ({ ...l, mediaType: OCI_LAYER_TYPE[l.mediaType] ?? l.mediaType })) : layers,
       };
       const bytes = Buffer.from(JSON.stringify(manifest));
       plan.generated.push(bytes);

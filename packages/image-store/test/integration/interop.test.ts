@@ -3,12 +3,12 @@
 // oci directories and back into ce; umoci unpacks a ce-exported layout.
 import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ImageStore } from '../../src/image-store.js';
 import { chainIds } from '../../src/unpack/unpacker.js';
-import { makeImage, tempDir, type TestImage } from '../helpers/image.js';
+import { makeImage, tempDir, writeImageLayout, type TestImage } from '../helpers/image.js';
 import { isRoot } from '../helpers/mounts.js';
 
 let root: { path: string; cleanup: () => Promise<void> };
@@ -24,10 +24,9 @@ beforeEach(async () => {
     [[{ name: 'bin', type: 'directory' }, { name: 'bin/hello', data: '#!/bin/sh\necho hi\n', mode: 0o755 }], [{ name: 'etc/motd', data: 'from ce\n', uid: 1000, gid: 1000 }]],
     { entrypoint: ['/bin/hello'] },
   );
-  const { writeImageLayout } = await import('../helpers/image.js');
   const layout = await writeImageLayout(image, 'docker.io/ce-test/interop:v1', 'v1');
   await store.importOciLayout(layout);
-  await import('node:fs/promises').then((fs) => fs.rm(layout, { recursive: true, force: true }));
+  await rm(layout, { recursive: true, force: true });
 });
 afterEach(() => root.cleanup());
 

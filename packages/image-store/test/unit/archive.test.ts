@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -73,7 +73,9 @@ describe('load: docker save archives', () => {
     try {
       const src = await ImageStore.open({ root: other.path, fsOps: noFsOps, syncLayers: false });
       // An OCI manifest: a manifest ce would generate from manifest.json alone is a Docker one, with another digest.
-      await src.importOciLayout(await writeImageLayout(image, 'hello:oci'));
+      const layout = await writeImageLayout(image, 'hello:oci');
+      await src.importOciLayout(layout);
+      await rm(layout, { recursive: true, force: true });
       const archive = await entriesOf(await saved(src, ['hello:oci']));
       // Docker >= 25 adds the legacy names as symlinks into blobs/.
       const withLinks: TarEntry[] = [...archive].map(([name, data]) => ({ name, data }));
