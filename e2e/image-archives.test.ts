@@ -134,4 +134,27 @@ describe('image lifecycle through ced', () => {
     const missing = await run(['image', 'inspect', 'ce-test/other:1']);
     expect(missing).toMatchObject({ code: 1, stdout: '[]\n', stderr: 'ce: Error: No such image: ce-test/other:1\n' });
   });
+
+  it("refuses to delete the image of a running container by id even with -f, as ced knows which containers run", async () => {
+    const [loaded] = (await run(['load', '-i', join(work, 'from-docker.tar')])).stdout.split('\n');
+    expect(loaded).toBe('Loaded image: ce-test/busybox:from-docker');
+    const started = await run(['run', '-d', 'ce-test/busybox:from-docker', 'sleep', '300']);
+    expect(started.code).toBe(0);
+    const ctr = started.stdout.trim();
+    try {
+      const id = JSON.parse((await run(['image', 'inspect', 'ce-test/busybox:from-docker'])).stdout)[0].Id as string;
+      const byId = await run(['rmi', '-f', id]);
+      expect(byId.code).toBe(1);
+      expect(byId.stderr).toBe(
+        `ce: Error response from daemon: conflict: unable to delete ${id.slice(7, 19)} (cannot be forced) - image is being used by running container ${ctr.slice(0, 12)}\n`,
+      );
+      const byName = await run(['rmi', 'ce-test/busybox:from-docker']);
+      expect(byName.stderr).toContain(`conflict: unable to remove repository reference "ce-test/busybox:from-docker" (must force) - container ${ctr.slice(0, 12)} is using its referenced image ${id.slice(7, 19)}`);
+      // Forced by name: untagged only; the container keeps running on its layers.
+      expect(await run(['rmi', '-f', 'ce-test/busybox:from-docker'])).toMatchObject({ code: 0, stdout: 'Untagged: ce-test/busybox:from-docker\n' });
+      expect((await run(['ps', '-q', '--no-trunc'])).stdout.trim()).toBe(ctr);
+    } finally {
+      expect((await run(['rm', '-f', ctr])).code).toBe(0);
+    }
+  });
 });
