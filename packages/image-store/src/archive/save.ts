@@ -36,11 +36,8 @@ export async function writeImageArchive(images: SaveImage[], content: ContentRea
     const stream = await content.readStream(desc.digest);
     await new Promise<void>((resolve, reject) => {
       const entry = pack.entry({ name: blobName(desc.digest), size: desc.size, mode: 0o644, mtime }, (err) => (err ? reject(err) : resolve()));
-      stream.on('error', (err) => {
-        entry.destroy(err);
-        reject(err);
-      });
-      stream.pipe(entry);
+      // pipeline, not pipe: a failure on either side closes the blob's file too.
+      pipeline(stream, entry).catch(reject);
     });
   };
 

@@ -61,12 +61,7 @@ export async function writeDiff(upperDir: string, out: Writable, getxattr: (path
         if (st.nlink > 1) links.set(inode, relPath);
         await new Promise<void>((resolve, reject) => {
           const e = pack.entry({ ...base, name: relPath, type: 'file', size: st.size } as Partial<tar.Header> & { name: string }, (err) => (err ? reject(err) : resolve()));
-          const src = createReadStream(path);
-          src.on('error', (err) => {
-            e.destroy(err);
-            reject(err);
-          });
-          src.pipe(e);
+          pipeline(createReadStream(path), e).catch(reject);
         });
       } else if (type === S_IFCHR || type === S_IFBLK) {
         await entry({ ...base, name: relPath, type: type === S_IFCHR ? 'character-device' : 'block-device', devmajor: major(st.rdev), devminor: minor(st.rdev) });
