@@ -94,6 +94,9 @@ export class ImageStore implements ImageService {
       OverlaySnapshotter.open(join(root, 'snapshots'), { logger, sync: options.syncLayers }),
       FileLeaseManager.open(join(root, 'leases')),
     ]);
+    // Like the ingests the content store clears, a lease whose owner died (a kill -9 during a pull or load) is debris.
+    const dead = await leases.removeDead();
+    if (dead.length) logger.info({ leases: dead }, 'removed leases of owners that are gone');
     return new ImageStore(root, content, metadata, snapshotter, leases, logger, options.fsOps, options.platform, options.allowDevices);
   }
 

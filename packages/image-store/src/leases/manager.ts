@@ -144,6 +144,13 @@ export class FileLeaseManager implements LeaseManager {
     return out.sort((a, b) => a.id.localeCompare(b.id));
   }
 
+  /** Deletes the leases that protect nothing any more (dead owner, expired); returns their ids. */
+  async removeDead(now = new Date()): Promise<string[]> {
+    const dead = (await this.list(now)).filter((l) => !l.live).map((l) => l.id);
+    for (const id of dead) await this.delete(id);
+    return dead;
+  }
+
   /** What live leases protect, by kind. */
   async protectedResources(now = new Date()): Promise<Record<LeaseResourceKind, Set<string>>> {
     const out: Record<LeaseResourceKind, Set<string>> = { content: new Set(), snapshot: new Set(), ingest: new Set() };
