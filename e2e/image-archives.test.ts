@@ -153,6 +153,9 @@ describe('image lifecycle through ced', () => {
       // Forced by name: untagged only; the container keeps running on its layers.
       expect(await run(['rmi', '-f', 'ce-test/busybox:from-docker'])).toMatchObject({ code: 0, stdout: 'Untagged: ce-test/busybox:from-docker\n' });
       expect((await run(['ps', '-q', '--no-trunc'])).stdout.trim()).toBe(ctr);
+      const verbose = await run(['system', 'df', '-v']);
+      expect(verbose.stdout).toMatch(new RegExp(`\\nContainers space usage:\\n\\nCONTAINER ID .*\\n${ctr.slice(0, 12)} .* Up `));
+      expect(verbose.stdout).toMatch(/\nBuild cache usage: 0B\n$/);
     } finally {
       expect((await run(['rm', '-f', ctr])).code).toBe(0);
     }

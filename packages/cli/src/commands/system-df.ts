@@ -1,10 +1,12 @@
 import { unary } from '@ce/protocol';
-import type { ListContainersResponse } from '@ce/protocol/gen/ce/api/v1/containers';
-import type { DiskUsageResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import type { Container, ListContainersResponse } from '@ce/protocol/gen/ce/api/v1/containers';
+import type { DiskUsageResponse, ListImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
-import { humanSize, table } from '../humanize.js';
+import { humanDuration, humanSize, table } from '../humanize.js';
+import { repositoryAndTag } from './images.js';
+import { commandText, statusText } from './ps.js';
 
 const reclaimable = (bytes: number, total: number) => (total > 0 ? `${humanSize(bytes)} (${Math.floor((bytes * 100) / total)}%)` : humanSize(bytes));
 
@@ -23,20 +25,64 @@ export function diskUsageRows(df: DiskUsageResponse, running: Set<string>): stri
   ];
 }
 
+/** `docker system df -v`: per image (one row per name) and per container, with shared and unique sizes. */
+export function verboseDiskUsage(df: DiskUsageResponse, images: ListImagesResponse, containers: Container[], now: number): string {
+  const created = new Map(images.images.map((i) => [i.name, i.createdAt]));
+  const imageRows = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']];
+  for (const i of df.images) {
+    for (const name of i.names.length ? i.names : ['<none>:<none>']) {
+      const [repo, tag] = name === '<none>:<none>' ? ['<none>', '<none>'] : repositoryAndTag(name);
+      const at = created.get(name);
+      imageRows.push([
+        repo,
+        tag,
+        i.id.replace(/^sha256:/, '').slice(0, 12),
+        at ? `${humanDuration(now - at.getTime())} ago` : 'N/A',
+        humanSize(i.size),
+        humanSize(i.sharedSize),
+        humanSize(i.uniqueSize),
+        String(i.containers),
+      ]);
+    }
+  }
+  const layerSize = new Map(df.containers.map((c) => [c.key, c.size]));
+  const containerRows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES']];
+  for (const c of containers) {
+    containerRows.push([
+      c.id.slice(0, 12),
+      c.image,
+      commandText(c.pathAndArgs, true),
+      '0',
+      humanSize(layerSize.get(c.id) ?? 0),
+      `${humanDuration(now - (c.createdAt?.getTime() ?? now))} ago`,
+      statusText(c, now),
+      c.name,
+    ]);
+  }
+  return `Images space usage:\n\n${table(imageRows)}\nContainers space usage:\n\n${table(containerRows)}\nBuild cache usage: 0B\n`;
+}
+
 export function registerSystemDf(system: Command, connect: () => Connection): void {
   system
     .command('df')
-    .description('Show docker disk usage')
-    .action(async () => {
+    .description('Show disk usage')
+    .option('-v, --verbose', 'Show detailed information on space usage')
+    .action(async (opts: { verbose?: boolean }) => {
       const conn = connect();
       let df: DiskUsageResponse;
-      let running: ListContainersResponse;
+      let all: ListContainersResponse;
+      let images: ListImagesResponse | undefined;
       try {
         df = await unary<DiskUsageResponse>((cb) => conn.images.diskUsage({}, cb), conn.target);
-        running = await unary<ListContainersResponse>((cb) => conn.containers.list({ all: false }, cb), conn.target);
+        all = await unary<ListContainersResponse>((cb) => conn.containers.list({ all: true }, cb), conn.target);
+        if (opts.verbose) images = await unary<ListImagesResponse>((cb) => conn.images.list({}, cb), conn.target);
       } catch (err) {
         throw new CliExit(1, daemonErrorMessage(err, conn.target));
       }
-      process.stdout.write(table(diskUsageRows(df, new Set(running.containers.filter((c) => c.state?.running).map((c) => c.id)))));
+      if (images) {
+        process.stdout.write(verboseDiskUsage(df, images, all.containers, Date.now()));
+        return;
+      }
+      process.stdout.write(table(diskUsageRows(df, new Set(all.containers.filter((c) => c.state?.running).map((c) => c.id)))));
     });
 }
