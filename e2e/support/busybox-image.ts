@@ -9,20 +9,26 @@ import { ImagesClient } from '@ce/protocol/gen/ce/images/v1/images';
 
 const BUSYBOX = '/bin/busybox';
 
-/** A one-layer image of Debian's busybox-static with its applets linked in /bin. */
-export async function importBusyboxImage(socket: string, name = 'docker.io/library/busybox:latest'): Promise<void> {
+/** The root filesystem of a busybox image: Debian's busybox-static with its applets linked in /bin. */
+export function busyboxLayerEntries(): LayerEntry[] {
   const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).trim().split('\n');
   const mtime = new Date('2024-01-01T00:00:00Z');
-  const entries: LayerEntry[] = [
+  return [
     { name: 'bin', type: 'directory', mode: 0o755, mtime },
     { name: 'bin/busybox', data: readFileSync(BUSYBOX), mode: 0o755, mtime },
-    ...applets.filter((a) => a !== 'busybox').map((a): LayerEntry => ({ name: `bin/${a}`, type: 'link', linkname: 'bin/busybox', mtime })),
+    ...applets.filter((a) => a !== 'busybox').map((a): LayerEntry => ({ name: `bin/${a}`, type: 'link', linkname: 'bin/busybox', mode: 0o755, mtime })),
     { name: 'etc', type: 'directory', mode: 0o755, mtime },
     { name: 'etc/passwd', data: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n', mtime },
     { name: 'etc/group', data: 'root:x:0:\nnogroup:x:65534:\n', mtime },
     { name: 'tmp', type: 'directory', mode: 0o1777, mtime },
     { name: 'root', type: 'directory', mode: 0o700, mtime },
   ];
+}
+
+/** A one-layer image of Debian's busybox-static with its applets linked in /bin. */
+export async function importBusyboxImage(socket: string, name = 'docker.io/library/busybox:latest'): Promise<void> {
+  const mtime = new Date('2024-01-01T00:00:00Z');
+  const entries = busyboxLayerEntries();
   const image = await buildImage([entries], { config: { Cmd: ['sh'], Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'] }, created: mtime });
   const dir = await mkdtemp(join(tmpdir(), 'ce-e2e-layout-'));
   try {

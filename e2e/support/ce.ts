@@ -8,7 +8,7 @@ export interface CeResult {
 }
 
 /** Runs the real `ce` binary against a test daemon's socket. */
-export function ce(args: string[], options: { socket: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<CeResult> {
+export function ce(args: string[], options: { socket: string; input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<CeResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [ceBin, '-H', options.socket, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -60,6 +60,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       join(config.state, 'tasks'),
       logger,
     );
+    // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
+    images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.id === rootfsKey));
     const recovery = await recover(containers, supervisor, logger);
     logger.info({ ...recovery }, 'recovered state from the previous run');
 

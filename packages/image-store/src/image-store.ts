@@ -1,20 +1,35 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { MNT_DETACH, mountAll, umount2 } from '@ce/native';
 import { CeError, failedPrecondition, invalidArgument, notFound } from '@ce/protocol';
+import { planArchive } from './archive/load.js';
+import { writeImageArchive, type SaveImage } from './archive/save.js';
+import { stageArchive } from './archive/stage.js';
 import { ContentStore } from './content/store.js';
-import { shortId } from './digest.js';
+import { checkStore, type CheckOptions, type Finding } from './gc/check.js';
+import { collectGarbage, type GcResult } from './gc/collect.js';
+import { FileLeaseManager } from './leases/manager.js';
+import { shortId, type Digest } from './digest.js';
 import { ImageMetadataStore, type ImageMeta } from './images/metadata.js';
 import { importOciLayout as importLayout } from './layout/import.js';
+import { layoutNameAnnotations, writeOciLayout } from './layout/write.js';
+import { MediaType } from './oci/media-types.js';
 import { defaultPlatform, formatPlatform, platformScore } from './oci/platform.js';
 import type { Descriptor, OciImageConfig, OciManifest, Platform } from './oci/types.js';
 import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/validate.js';
 import { DEFAULT_DOMAIN, familiarReference, isIdLike, parseReference } from './reference/reference.js';
+import { writeDiff } from './snapshots/diff.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
-import type { ImageRecord, ImageService, RemoveImageResult } from './types.js';
+import type { DiskUsage, ImageDetails, ImageRecord, ImageService, PruneResult, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
-import { unpackImage } from './unpack/unpacker.js';
+import { chainIds as chainIdsOf, unpackImage } from './unpack/unpacker.js';
 import { silentLogger, type Logger } from './util/logger.js';
+import { diskUsage } from './util/disk-usage.js';
+import { removeAll } from './util/fs.js';
 import { KeyedMutex } from './util/mutex.js';
 import type { LeaseManager } from './leases/types.js';
 import { fetchImage } from './registry/pull.js';
@@ -35,8 +50,8 @@ export interface ImageStoreOptions {
   syncLayers?: boolean;
   /** How pull and push reach registries: insecure hosts, CAs, mirrors, credentials. */
   registry?: RegistryOptions;
-  /** Leases for what a pull commits before its image is named (so garbage collection leaves it alone). */
-  leases?: LeaseManager;
+  /** Let image layers create device nodes other than 0/0 whiteouts (default false: such layers are refused). */
+  allowDevices?: boolean;
 }
 
 /** Labels the store puts on a container's (active) snapshot. */
@@ -58,6 +73,7 @@ interface Resolved {
  */
 export class ImageStore implements ImageService, RegistryService {
   private readonly resolved = new Map<string, Resolved>();
+  private isRunning: (rootfsKey: string) => boolean = () => false;
   private readonly lock = new KeyedMutex();
   readonly platform: Platform;
 
@@ -66,11 +82,13 @@ export class ImageStore implements ImageService, RegistryService {
     readonly content: ContentStore,
     readonly metadata: ImageMetadataStore,
     readonly snapshotter: OverlaySnapshotter,
+    /** Leases: what a pull or load in flight holds is never collected. */
+    readonly leases: FileLeaseManager,
     private readonly logger: Logger,
     private readonly fsOps: FsOps | undefined,
     platform: Platform | undefined,
     private readonly registry: RegistryOptions,
-    private readonly leases: LeaseManager | undefined,
+    private readonly allowDevices = false,
   ) {
     this.platform = platform ?? defaultPlatform();
   }
@@ -79,21 +97,26 @@ export class ImageStore implements ImageService, RegistryService {
     const logger = options.logger ?? silentLogger;
     const root = options.root;
     await mkdir(root, { recursive: true, mode: 0o711 });
-    const [content, metadata, snapshotter] = await Promise.all([
+    const [content, metadata, snapshotter, leases] = await Promise.all([
       ContentStore.open(root),
       ImageMetadataStore.open(join(root, 'images'), logger),
       OverlaySnapshotter.open(join(root, 'snapshots'), { logger, sync: options.syncLayers }),
+      FileLeaseManager.open(join(root, 'leases')),
     ]);
+    // Like the ingests the content store clears, a lease whose owner died (a kill -9 during a pull or load) is debris.
+    const dead = await leases.removeDead();
+    if (dead.length) logger.info({ leases: dead }, 'removed leases of owners that are gone');
     return new ImageStore(
       root,
       content,
       metadata,
       snapshotter,
+      leases,
       logger,
       options.fsOps,
       options.platform,
       { logger, ...options.registry },
-      options.leases,
+      options.allowDevices,
     );
   }
 
@@ -210,10 +233,11 @@ export class ImageStore implements ImageService, RegistryService {
 
   /** Imports an OCI image layout directory and names its images. */
   async importOciLayout(dir: string, options: { name?: string } = {}): Promise<ImageRecord[]> {
-    const images = await importLayout(dir, this.content, { name: options.name || undefined, platform: this.platform });
-    // Resolve before naming anything: an image that cannot run here is not recorded.
-    for (const img of images) await this.resolve(img.target, img.name);
+    // Under the image lock: a collection must not delete the blobs between their ingest and the records.
     return this.lock.run('images', async () => {
+      const images = await importLayout(dir, this.content, { name: options.name || undefined, platform: this.platform });
+      // Resolve before naming anything: an image that cannot run here is not recorded.
+      for (const img of images) await this.resolve(img.target, img.name);
       const out: ImageRecord[] = [];
       for (const img of images) {
         const previous = this.metadata.get(img.name);
@@ -237,6 +261,15 @@ export class ImageStore implements ImageService, RegistryService {
     });
   }
 
+  /**
+   * Tells the store which containers run (ced knows; a library user need not):
+   * an image a running container uses cannot be deleted by id even with force,
+   * as Docker refuses it.
+   */
+  useContainerState(isRunning: (rootfsKey: string) => boolean): void {
+    this.isRunning = isRunning;
+  }
+
   /** Containers (active snapshot keys) using the image `id`. */
   private usersOf(id: string): string[] {
     return this.snapshotter
@@ -248,8 +281,8 @@ export class ImageStore implements ImageService, RegistryService {
   /**
    * `docker rmi`: removing a name untags it, and deletes the image when it was
    * its last name; removing by id needs `force` when the image has several
-   * names. An image a container uses is only removed with `force`. (Blobs and
-   * unpacked layers stay until garbage collection.)
+   * names. An image a container uses is only removed with `force`. A deleted
+   * image's blobs and layers that nothing else uses are collected at once.
    */
   async remove(reference: string, options: { force?: boolean } = {}): Promise<RemoveImageResult> {
     return this.lock.run('images', async () => {
@@ -263,19 +296,25 @@ export class ImageStore implements ImageService, RegistryService {
           `conflict: unable to delete ${shortId(id)} (must be forced) - image is referenced in multiple repositories`,
         );
       }
-      if (remaining.length === 0 && !options.force) {
-        const users = this.usersOf(id);
-        if (users.length) {
-          throw failedPrecondition(
-            byId
-              ? `conflict: unable to delete ${shortId(id)} (must be forced) - image is being used by container ${users[0]}`
-              : `conflict: unable to remove repository reference "${familiarReference(reference)}" (must force) - container ${users[0]} is using its referenced image ${shortId(id)}`,
-          );
-        }
+      const users = remaining.length === 0 ? this.usersOf(id) : [];
+      const running = users.filter((key) => this.isRunning(key));
+      if (running.length && byId) {
+        throw failedPrecondition(`conflict: unable to delete ${shortId(id)} (cannot be forced) - image is being used by running container ${shortId(running[0]!)}`);
       }
+      if (users.length && !options.force) {
+        throw failedPrecondition(
+          byId
+            ? `conflict: unable to delete ${shortId(id)} (must be forced) - image is being used by stopped container ${shortId(users[0]!)}`
+            : `conflict: unable to remove repository reference "${familiarReference(reference)}" (must force) - container ${shortId(users[0]!)} is using its referenced image ${shortId(id)}`,
+        );
+      }
+      // Forced, by name, with a running user: Docker untags and keeps the image.
+      const deleted = remaining.length === 0 && running.length === 0;
       for (const name of names) await this.metadata.delete(name);
-      this.logger.info({ names, id, deleted: remaining.length === 0 }, 'image removed');
-      return { untagged: names.map(familiarReference), deleted: remaining.length === 0 ? [id] : [] };
+      this.logger.info({ names, id, deleted }, 'image removed');
+      // As docker rmi frees the space: what only this image used goes now (containerd's synchronous delete).
+      if (deleted) await this.collect();
+      return { untagged: names.map(familiarReference), deleted: deleted ? [id] : [] };
     });
   }
 
@@ -379,7 +418,7 @@ export class ImageStore implements ImageService, RegistryService {
         "the image's platform does not match this machine's",
       );
     }
-    const top = await unpackImage({ content: this.content, snapshotter: this.snapshotter, manifest, config, logger: this.logger, fsOps: this.fsOps });
+    const top = await unpackImage({ content: this.content, snapshotter: this.snapshotter, manifest, config, logger: this.logger, fsOps: this.fsOps, allowDevices: this.allowDevices });
     return this.snapshotter.prepare(key, top, { [ROOTFS_LABEL_IMAGE_ID]: image.id, [ROOTFS_LABEL_IMAGE_NAME]: image.name });
   }
 
@@ -431,6 +470,229 @@ export class ImageStore implements ImageService, RegistryService {
       }
       throw err;
     }
+  }
+
+  // ---- archives -------------------------------------------------------------
+
+  /**
+   * `docker load`: imports a `docker save` tar (Docker's legacy layout or the
+   * OCI-in-docker-archive one; gzip-compressed too) or an OCI image layout
+   * in a tar, read once as a stream. The archive is untrusted: every file is
+   * checked against its digest and every layer against the config before
+   * anything is committed, and no name is recorded unless all of it is valid.
+   */
+  async load(source: AsyncIterable<Uint8Array>, options: { name?: string } = {}): Promise<ImageRecord[]> {
+    const staging = await mkdtemp(join(this.root, 'ingest', 'load-'));
+    const lease = await this.leases.create({ reason: 'load an image archive', expiresInMs: 6 * 60 * 60 * 1000 });
+    try {
+      await lease.add({ kind: 'ingest', id: basename(staging) });
+      const archive = await stageArchive(source, staging);
+      const plan = await planArchive(archive, { name: options.name || undefined, platform: this.platform });
+      for (const [digest, file] of plan.staged) {
+        await lease.add({ kind: 'content', id: digest });
+        if (!(await this.content.exists(digest))) await this.content.commitFile(file.path, file.digest, file.size);
+      }
+      for (const blob of plan.generated) {
+        const info = await this.content.ingest(blob);
+        await lease.add({ kind: 'content', id: info.digest });
+      }
+      // Resolve before naming anything: an image that cannot run here is not recorded.
+      for (const img of plan.images) await this.resolve(img.target, img.name);
+      return await this.lock.run('images', async () => {
+        const out: ImageRecord[] = [];
+        for (const img of plan.images) {
+          const previous = this.metadata.get(img.name);
+          const meta = await this.metadata.put({ name: img.name, target: img.target, labels: previous?.labels ?? {} });
+          out.push(await this.record(meta));
+          this.logger.info({ name: img.name, target: img.target.digest }, 'image loaded');
+        }
+        return out;
+      });
+    } finally {
+      await removeAll(staging);
+      await lease.release();
+    }
+  }
+
+  /**
+   * `docker save`: writes the images `references` name as one tar that
+   * `docker load` and OCI tools read. A name saves that name; an id saves the
+   * image under every name it has.
+   */
+  async save(references: string[], out: Writable): Promise<void> {
+    if (references.length === 0) throw invalidArgument('save needs at least one image');
+    const byId = new Map<string, SaveImage>();
+    for (const reference of references) {
+      const { byId: isId, records } = await this.lookup(reference);
+      const image = records[0]!;
+      const r = await this.resolve(image.target, image.name);
+      const names = isId ? (await this.records()).filter((x) => x.id === image.id).map((x) => x.name) : [image.name];
+      const entry = byId.get(image.id) ?? { names: [], manifestDescriptor: r.manifestDesc, manifest: r.manifest };
+      for (const n of names) if (!entry.names.includes(n)) entry.names.push(n);
+      byId.set(image.id, entry);
+    }
+    await writeImageArchive([...byId.values()], this.content, out);
+  }
+
+  /**
+   * Writes the images `references` name as an OCI image layout directory
+   * (each name annotated as containerd and Docker do), e.g. for
+   * `skopeo copy oci:` or `umoci unpack`.
+   */
+  async exportOciLayout(dir: string, references: string[]): Promise<void> {
+    if (references.length === 0) throw invalidArgument('export needs at least one image');
+    const manifests: Descriptor[] = [];
+    for (const reference of references) {
+      const image = await this.get(reference);
+      const r = await this.resolve(image.target, image.name);
+      const ref = parseReference(image.name);
+      manifests.push({ ...r.manifestDesc, annotations: layoutNameAnnotations(ref.toString(), ref.tag ?? 'latest') });
+    }
+    await writeOciLayout(dir, { manifests, content: this.content });
+  }
+
+  /**
+   * The changes of the container rootfs `key` as a layer (for commit and
+   * build): a gzip-compressed tar with overlay whiteouts as `.wh.` entries,
+   * committed to the content store. Returns its descriptor and diff id.
+   */
+  async diff(key: string): Promise<{ descriptor: Descriptor; diffId: Digest }> {
+    this.activeRootfs(key);
+    const tarHash = createHash('sha256');
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        tarHash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    const gzip = createGzip();
+    const writing = pipeline(counter, gzip);
+    writing.catch(() => undefined); // awaited below
+    const lease = await this.leases.create({ reason: `diff of ${key}` });
+    try {
+      const [info] = await Promise.all([this.content.ingest(gzip), writeDiff(this.snapshotter.fsPath(key), counter).then(() => writing)]);
+      await lease.add({ kind: 'content', id: info.digest });
+      return {
+        descriptor: { mediaType: MediaType.OciLayerGzip, digest: info.digest, size: info.size },
+        diffId: `sha256:${tarHash.digest('hex')}`,
+      };
+    } finally {
+      await lease.release();
+    }
+  }
+
+  // ---- garbage collection and upkeep ------------------------------------------
+
+  /** Mark and sweep: deletes blobs and layers no image, container or live lease reaches. */
+  async gc(): Promise<GcResult> {
+    return this.lock.run('images', () => this.collect());
+  }
+
+  private async collect(): Promise<GcResult> {
+    const result = await collectGarbage({
+      content: this.content,
+      metadata: this.metadata,
+      snapshotter: this.snapshotter,
+      leases: this.leases,
+      logger: this.logger,
+    });
+    for (const digest of result.content) this.resolved.delete(digest);
+    return result;
+  }
+
+  /**
+   * `docker image prune`: records always carry a name here, so an image that
+   * lost its last name is already gone from the list and only its content
+   * remains: prune collects it. With `all`, every image no container uses is
+   * removed first (`docker image prune -a`).
+   */
+  async prune(options: { all?: boolean } = {}): Promise<PruneResult> {
+    return this.lock.run('images', async () => {
+      const untagged: string[] = [];
+      const deleted: string[] = [];
+      if (options.all) {
+        const used = new Set(this.rootfsKeys().map((k) => this.snapshotter.stat(k).labels[ROOTFS_LABEL_IMAGE_ID]));
+        for (const image of await this.records()) {
+          if (used.has(image.id)) continue;
+          await this.metadata.delete(image.name);
+          untagged.push(familiarReference(image.name));
+          if (!deleted.includes(image.id)) deleted.push(image.id);
+        }
+      }
+      const gc = await this.collect();
+      return { untagged, deleted, reclaimedBytes: gc.reclaimedBytes };
+    });
+  }
+
+  /**
+   * `docker system df`: per image, the unpacked size of its layers (or the
+   * compressed size of those not unpacked yet), split into what it shares
+   * with other images and what only it holds; per container, its writable layer.
+   */
+  async diskUsage(): Promise<DiskUsage> {
+    const records = await this.records();
+    const layerSize = new Map<string, number>();
+    const imageLayers = new Map<string, string[]>();
+    for (const image of records) {
+      if (imageLayers.has(image.id)) continue;
+      const { manifest, config } = await this.resolve(image.target, image.name);
+      const chains = chainIdsOf(config.rootfs.diff_ids);
+      imageLayers.set(image.id, chains);
+      for (const [i, chain] of chains.entries()) {
+        if (layerSize.has(chain)) continue;
+        layerSize.set(chain, this.snapshotter.has(chain) ? await diskUsage(this.snapshotter.fsPath(chain)) : (manifest.layers[i]?.size ?? 0));
+      }
+    }
+    const usersOfLayer = new Map<string, number>();
+    for (const chains of imageLayers.values()) for (const c of new Set(chains)) usersOfLayer.set(c, (usersOfLayer.get(c) ?? 0) + 1);
+    const containers: DiskUsage['containers'] = [];
+    for (const key of this.rootfsKeys()) {
+      const info = this.snapshotter.stat(key);
+      containers.push({ key, imageId: info.labels[ROOTFS_LABEL_IMAGE_ID] ?? '', size: await diskUsage(this.snapshotter.fsPath(key)) });
+    }
+    const images = [...imageLayers.entries()].map(([id, chains]) => {
+      let size = 0;
+      let shared = 0;
+      for (const c of new Set(chains)) {
+        const s = layerSize.get(c) ?? 0;
+        size += s;
+        if ((usersOfLayer.get(c) ?? 0) > 1) shared += s;
+      }
+      return {
+        id,
+        names: records.filter((r) => r.id === id).map((r) => r.name),
+        size,
+        sharedSize: shared,
+        uniqueSize: size - shared,
+        containers: containers.filter((c) => c.imageId === id).length,
+      };
+    });
+    return { images, containers, layersSize: [...layerSize.values()].reduce((a, b) => a + b, 0) };
+  }
+
+  /** Consistency check (see gc/check.ts); with `repair`, fixes what can be fixed safely. */
+  async check(options: CheckOptions = {}): Promise<Finding[]> {
+    return this.lock.run('images', () =>
+      checkStore(
+        { content: this.content, metadata: this.metadata, snapshotter: this.snapshotter, leases: this.leases, ingestDir: join(this.root, 'ingest') },
+        options,
+      ),
+    );
+  }
+
+  /** `docker image inspect`: the image, all its names, its config and manifest as stored. */
+  async details(reference: string): Promise<ImageDetails> {
+    const image = await this.get(reference);
+    const r = await this.resolve(image.target, image.name);
+    const names = (await this.records()).filter((x) => x.id === image.id).map((x) => x.name);
+    return {
+      image,
+      repoTags: names.filter((n) => parseReference(n).tag !== undefined).map(familiarReference),
+      repoDigests: names.filter((n) => parseReference(n).digest !== undefined).map(familiarReference),
+      config: await this.content.readBlob(r.manifest.config.digest),
+      manifest: await this.content.readBlob(r.manifestDesc.digest),
+      manifestDescriptor: r.manifestDesc,
+    };
   }
 
   /** The image's manifest and config for this store's platform. */

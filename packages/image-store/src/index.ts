@@ -1,5 +1,5 @@
 export { ImageStore, ROOTFS_LABEL_IMAGE_ID, ROOTFS_LABEL_IMAGE_NAME, type ImageStoreOptions } from './image-store.js';
-export type { ImageInfo, ImageRecord, ImageService, RemoveImageResult } from './types.js';
+export type { DiskUsage, ImageInfo, ImageRecord, ImageService, PruneResult, RemoveImageResult } from './types.js';
 export { parseDigest, isDigest, sha256, shortId, digestHex, type Digest } from './digest.js';
 export * from './content/index.js';
 export * from './reference/index.js';
@@ -12,3 +12,6 @@ export * from './grpc/index.js';
 export * from './registry/index.js';
 export type { Lease, LeaseManager, LeaseOptions, LeaseResource, LeaseResourceKind } from './leases/types.js';
 export type { Logger } from './util/logger.js';
+export * from './leases/index.js';
+export * from './gc/index.js';
+export * from './archive/index.js';

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Descriptor, OciImageConfig } from './oci/types.js';
 
 /** An image as ce.images.v1 carries it: what a remote client sees. */
@@ -37,4 +38,46 @@ export interface ImageService {
   get(reference: string): Promise<ImageInfo>;
   remove(reference: string, options?: { force?: boolean }): Promise<RemoveImageResult>;
   importOciLayout(dir: string, options?: { name?: string }): Promise<ImageInfo[]>;
+  tag(source: string, target: string): Promise<ImageInfo>;
+  load(source: AsyncIterable<Uint8Array>, options?: { name?: string }): Promise<ImageInfo[]>;
+  save(references: string[], out: Writable): Promise<void>;
+  prune(options?: { all?: boolean }): Promise<PruneResult>;
+  details(reference: string): Promise<ImageDetails>;
+  diskUsage(): Promise<DiskUsage>;
+}
+
+/** What `docker image inspect` shows, with the documents verbatim. */
+export interface ImageDetails {
+  image: ImageInfo;
+  /** Every name of the image's id, in familiar form ("busybox:latest"). */
+  repoTags: string[];
+  /** Names that carry a digest ("busybox@sha256:…"). */
+  repoDigests: string[];
+  config: Buffer;
+  manifest: Buffer;
+  manifestDescriptor: Descriptor;
+}
+
+export interface PruneResult extends RemoveImageResult {
+  /** Bytes of blobs and unpacked layers deleted. */
+  reclaimedBytes: number;
+}
+
+/** `docker system df` for the image store. */
+export interface DiskUsage {
+  images: {
+    id: string;
+    names: string[];
+    /** Bytes of the image's layers (unpacked size; compressed for layers not unpacked yet). */
+    size: number;
+    /** Bytes of layers other images use too. */
+    sharedSize: number;
+    uniqueSize: number;
+    /** Containers using the image. */
+    containers: number;
+  }[];
+  /** Containers' writable layers. */
+  containers: { key: string; imageId: string; size: number }[];
+  /** Bytes of all images' layers, each counted once. */
+  layersSize: number;
 }

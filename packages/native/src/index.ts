@@ -75,7 +75,7 @@ export function waitPid(pid: number): Promise<WaitResult> {
   );
 }
 
-export { MOUNT_DATA_MAX, type MountSpec } from './mount-spec.js';
+export { MOUNT_DATA_MAX, compactLowerdir, type MountSpec } from './mount-spec.js';
 export { parseMountOptions, rootPropagation, PROPAGATION_NAMES, type MountOptions } from './mount-options.js';
 
 /** Mounts `mounts` (ce.types.v1.Mount shape) below `target`; all or nothing. */

@@ -3,7 +3,13 @@
 import { Command, CommanderError } from 'commander';
 import { Connection, daemonSocket } from '../connection.js';
 import { CliExit } from '../errors.js';
+import { registerImage } from '../commands/image.js';
 import { registerImages } from '../commands/images.js';
+import { registerLoad } from '../commands/load.js';
+import { registerRmi } from '../commands/rmi.js';
+import { registerSave } from '../commands/save.js';
+import { registerSystem } from '../commands/system.js';
+import { registerTag } from '../commands/tag.js';
 import { registerKill } from '../commands/kill.js';
 import { registerLogin } from '../commands/login.js';
 import { registerLogout } from '../commands/logout.js';
@@ -34,6 +40,12 @@ registerPull(program, connect);
 registerPush(program, connect);
 registerLogin(program, connect);
 registerLogout(program);
+registerImage(program, connect);
+registerLoad(program, connect);
+registerSave(program, connect);
+registerTag(program, connect);
+registerRmi(program, connect);
+registerSystem(program, connect);
 registerVersion(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
 

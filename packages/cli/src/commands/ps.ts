@@ -5,7 +5,7 @@ import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
 import { humanDuration, table } from '../humanize.js';
 
-function statusText(c: Container, now: number): string {
+export function statusText(c: Container, now: number): string {
   const s = c.state!;
   if (s.status === 'running' && s.startedAt) return `Up ${humanDuration(now - s.startedAt.getTime())}`;
   if (s.status === 'exited' && s.finishedAt) return `Exited (${s.exitCode}) ${humanDuration(now - s.finishedAt.getTime())} ago`;
@@ -14,7 +14,7 @@ function statusText(c: Container, now: number): string {
   return s.status === 'dead' ? 'Dead' : s.status;
 }
 
-function commandText(args: string[], truncate: boolean): string {
+export function commandText(args: string[], truncate: boolean): string {
   const text = args.join(' ');
   return JSON.stringify(truncate && text.length > 20 ? `${text.slice(0, 19)}…` : text);
 }

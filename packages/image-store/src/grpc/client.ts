@@ -1,17 +1,26 @@
-import { dialUnix, internal, readStream, unary } from '@ce/protocol';
+import type { Writable } from 'node:stream';
+import { dialUnix, fromServiceError, internal, readStream, unary } from '@ce/protocol';
 import {
   ImagesClient,
+  type DiskUsageResponse,
   type Image,
   type ImportLayoutResponse,
+  type InspectImageResponse,
   type ListImagesResponse,
+  type LoadImagesResponse,
   type LoginResponse,
+  type PruneImagesResponse,
   type PullResponse,
   type PushResponse,
+  type RemoveImageResponse,
+  type SaveImagesResponse,
 } from '@ce/protocol/gen/ce/images/v1/images';
-import type { RemoveImageResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryService } from '../registry/types.js';
-import type { ImageInfo, ImageService, RemoveImageResult } from '../types.js';
-import { credentialsToPb, imageFromPb, progressFromPb } from './convert.js';
+import type { DiskUsage, ImageDetails, ImageInfo, ImageService, PruneResult, RemoveImageResult } from '../types.js';
+import { credentialsToPb, descriptorFromPb, diskUsageFromPb, imageFromPb, progressFromPb } from './convert.js';
+
+/** Chunks of at most this size go in one Load message (gRPC's default limit is 4 MiB). */
+const LOAD_CHUNK = 1024 * 1024;
 
 /** ImageService over ce.images.v1.Images: the same interface as the local ImageStore's. */
 export class ImagesGrpcClient implements ImageService, RegistryService {
@@ -74,6 +83,70 @@ export class ImagesGrpcClient implements ImageService, RegistryService {
 
   async login(server: string, credentials: RegistryCredentials): Promise<void> {
     await unary<LoginResponse>((cb) => this.client.login({ server, auth: credentialsToPb(credentials) }, cb), this.target);
+  }
+
+  async tag(source: string, target: string): Promise<ImageInfo> {
+    return imageFromPb(await unary<Image>((cb) => this.client.tag({ source, target }, cb), this.target));
+  }
+
+  async load(source: AsyncIterable<Uint8Array>, options: { name?: string } = {}): Promise<ImageInfo[]> {
+    const call = this.client.load();
+    const result = new Promise<LoadImagesResponse>((resolve, reject) => {
+      let res: LoadImagesResponse | undefined;
+      call.on('data', (r: LoadImagesResponse) => (res = r));
+      call.on('error', (err) => reject(fromServiceError(err, this.target)));
+      call.on('end', () => (res ? resolve(res) : reject(new Error('the daemon ended the load without an answer'))));
+    });
+    result.catch(() => undefined); // awaited below, after the upload
+    let first = true;
+    const send = async (data: Uint8Array) => {
+      const msg = { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), name: first ? (options.name ?? '') : '' };
+      first = false;
+      if (!call.write(msg)) await new Promise((r) => call.once('drain', r));
+    };
+    try {
+      for await (const chunk of source) {
+        for (let off = 0; off < chunk.byteLength; off += LOAD_CHUNK) await send(chunk.subarray(off, off + LOAD_CHUNK));
+      }
+      if (first) await send(new Uint8Array(0));
+      call.end();
+    } catch (err) {
+      call.cancel();
+      throw err;
+    }
+    return (await result).images.map(imageFromPb);
+  }
+
+  async save(references: string[], out: Writable): Promise<void> {
+    const call = this.client.save({ references });
+    try {
+      for await (const res of call as AsyncIterable<SaveImagesResponse>) {
+        if (!out.write(res.data)) await new Promise((r) => out.once('drain', r));
+      }
+    } catch (err) {
+      throw fromServiceError(err as Error, this.target);
+    }
+  }
+
+  async prune(options: { all?: boolean } = {}): Promise<PruneResult> {
+    const res = await unary<PruneImagesResponse>((cb) => this.client.prune({ all: options.all ?? false }, cb), this.target);
+    return { untagged: res.untagged, deleted: res.deleted, reclaimedBytes: res.reclaimedBytes };
+  }
+
+  async details(reference: string): Promise<ImageDetails> {
+    const res = await unary<InspectImageResponse>((cb) => this.client.inspect({ reference }, cb), this.target);
+    return {
+      image: imageFromPb(res.image!),
+      repoTags: res.repoTags,
+      repoDigests: res.repoDigests,
+      config: Buffer.from(res.configJson),
+      manifest: Buffer.from(res.manifestJson),
+      manifestDescriptor: descriptorFromPb(res.manifestDescriptor),
+    };
+  }
+
+  async diskUsage(): Promise<DiskUsage> {
+    return diskUsageFromPb(await unary<DiskUsageResponse>((cb) => this.client.diskUsage({}, cb), this.target));
   }
 
   close(): void {

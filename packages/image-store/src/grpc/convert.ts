@@ -1,12 +1,13 @@
 import type {
   Descriptor as PbDescriptor,
+  DiskUsageResponse,
   Image as PbImage,
   ProgressEvent as PbProgressEvent,
   RegistryAuth as PbRegistryAuth,
 } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Descriptor } from '../oci/types.js';
 import type { ProgressEvent, RegistryCredentials } from '../registry/types.js';
-import type { ImageInfo } from '../types.js';
+import type { DiskUsage, ImageInfo } from '../types.js';
 
 export function descriptorToPb(d: Descriptor): PbDescriptor {
   return {
@@ -77,4 +78,20 @@ export function credentialsFromPb(a: PbRegistryAuth | undefined): RegistryCreden
   if (a.identityToken) out.identityToken = a.identityToken;
   if (a.registryToken) out.registryToken = a.registryToken;
   return out;
+}
+
+export function diskUsageToPb(d: DiskUsage): DiskUsageResponse {
+  return {
+    images: d.images.map((i) => ({ ...i, names: [...i.names] })),
+    containers: d.containers.map((c) => ({ ...c })),
+    layersSize: d.layersSize,
+  };
+}
+
+export function diskUsageFromPb(d: DiskUsageResponse): DiskUsage {
+  return {
+    images: d.images.map((i) => ({ id: i.id, names: i.names, size: i.size, sharedSize: i.sharedSize, uniqueSize: i.uniqueSize, containers: i.containers })),
+    containers: d.containers.map((c) => ({ key: c.key, imageId: c.imageId, size: c.size })),
+    layersSize: d.layersSize,
+  };
 }

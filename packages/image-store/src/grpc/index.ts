@@ -1,3 +1,3 @@
 export { imagesGrpcService, imagesServiceImpl } from './server.js';
 export { ImagesGrpcClient } from './client.js';
-export { imageToPb, imageFromPb, descriptorToPb, descriptorFromPb } from './convert.js';
+export { imageToPb, imageFromPb, descriptorToPb, descriptorFromPb, diskUsageToPb, diskUsageFromPb } from './convert.js';

@@ -1,8 +1,10 @@
-import { adaptService, type PromiseService } from '@ce/protocol';
-import { ImagesService, type PullResponse, type PushResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import { PassThrough } from 'node:stream';
+import { adaptService, invalidArgument, type PromiseService } from '@ce/protocol';
+import { ImagesService, type LoadImagesRequest, type LoadImagesResponse, type PullResponse, type PushResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ImageInfo, ImageService } from '../types.js';
 import type { ProgressEvent, PullResult, PushResult, RegistryService } from '../registry/types.js';
-import { credentialsFromPb, imageToPb, progressToPb } from './convert.js';
+import { credentialsFromPb, descriptorToPb, diskUsageToPb, imageToPb, progressToPb } from './convert.js';
 import { progressStream } from './progress-stream.js';
 
 /** ce.images.v1.Images over any ImageService: a thin adapter, nothing more. */
@@ -43,6 +45,56 @@ export function imagesServiceImpl(store: ImageService & RegistryService): Promis
     },
     async importLayout(req) {
       return { images: (await store.importOciLayout(req.path, { name: req.name || undefined })).map(imageToPb) };
+    },
+    async tag(req) {
+      return imageToPb(await store.tag(req.source, req.target));
+    },
+    async load(call: ServerDuplexStream<LoadImagesRequest, LoadImagesResponse>) {
+      let name: string | undefined;
+      let first = true;
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        // destroyOnReturn: false, or ending the loop would destroy the call before the answer is written.
+        for await (const req of call.iterator({ destroyOnReturn: false }) as AsyncIterable<LoadImagesRequest>) {
+          if (first) name = req.name || undefined;
+          first = false;
+          if (req.data.length) yield req.data;
+        }
+      }
+      const images = await store.load(chunks(), {
+        get name() {
+          return name;
+        },
+      });
+      call.write({ images: images.map(imageToPb) });
+      call.end();
+    },
+    async *save(req) {
+      if (req.references.length === 0) throw invalidArgument('save needs at least one image');
+      const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+      const saving = store.save(req.references, out).then(
+        () => out.end(),
+        (err: Error) => out.destroy(err),
+      );
+      for await (const chunk of out) yield { data: chunk as Buffer };
+      await saving;
+    },
+    async prune(req) {
+      const r = await store.prune({ all: req.all });
+      return { untagged: r.untagged, deleted: r.deleted, reclaimedBytes: r.reclaimedBytes };
+    },
+    async inspect(req) {
+      const d = await store.details(req.reference);
+      return {
+        image: imageToPb(d.image),
+        repoTags: d.repoTags,
+        repoDigests: d.repoDigests,
+        configJson: d.config,
+        manifestJson: d.manifest,
+        manifestDescriptor: descriptorToPb(d.manifestDescriptor),
+      };
+    },
+    async diskUsage() {
+      return diskUsageToPb(await store.diskUsage());
     },
   };
 }

@@ -19,6 +19,7 @@ import { CeError } from '@ce/protocol';
 import * as tar from 'tar-stream';
 import type { Digest } from '../digest.js';
 import type { Logger } from '../util/logger.js';
+import { PaxXattrScanner } from './pax-xattrs.js';
 import { silentLogger } from '../util/logger.js';
 import {
   nativeFsOps,
@@ -39,6 +40,12 @@ export interface UnpackOptions {
   fsOps?: FsOps;
   logger?: Logger;
   signal?: AbortSignal;
+  /**
+   * Create character and block devices other than 0/0 (an overlay whiteout).
+   * Default false: such an entry is refused, since a device node in an image
+   * gives its containers a way to the host's hardware.
+   */
+  allowDevices?: boolean;
 }
 
 export interface UnpackResult {
@@ -155,14 +162,15 @@ export async function unpackLayer(
     },
   });
   const extract = tar.extract();
-  const stages: NodeJS.ReadWriteStream[] = decompress ? [decompress, tap] : [tap];
+  const xattrScanner = new PaxXattrScanner();
+  const stages: NodeJS.ReadWriteStream[] = decompress ? [decompress, tap, xattrScanner] : [tap, xattrScanner];
   const feeding = pipeline([stream, ...stages, extract as unknown as NodeJS.WritableStream], { signal: options.signal });
   feeding.catch(() => undefined); // observed below
   let entries = 0;
   try {
     for await (const entry of extract) {
       options.signal?.throwIfAborted();
-      await applier.apply(entry.header as unknown as Header, entry);
+      await applier.apply(entry.header as unknown as Header, entry, xattrScanner.xattrsOf(entries));
       entries++;
     }
     await feeding;
@@ -190,6 +198,7 @@ class Applier {
   private readonly dirs = new Map<string, DirMeta>();
   private readonly preserveOwner: boolean;
   private readonly fsOps: FsOps;
+  private readonly allowDevices: boolean;
   private readonly logger: Logger;
 
   constructor(
@@ -198,6 +207,7 @@ class Applier {
   ) {
     this.preserveOwner = options.preserveOwner ?? process.getuid?.() === 0;
     this.fsOps = options.fsOps ?? nativeFsOps;
+    this.allowDevices = options.allowDevices ?? false;
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -258,16 +268,20 @@ class Applier {
   }
 
   private xattrs(abs: string, entry: string, h: Header): void {
-    for (const [key, value] of Object.entries(h.pax ?? {})) {
-      if (!key.startsWith('SCHILY.xattr.')) continue;
-      const name = key.slice('SCHILY.xattr.'.length);
+    // The raw bytes when the scanner has them (binary values survive), else tar-stream's decoded strings.
+    const values: [string, Buffer | string][] = this.rawXattrs
+      ? [...this.rawXattrs]
+      : Object.entries(h.pax ?? {})
+          .filter(([key]) => key.startsWith('SCHILY.xattr.'))
+          .map(([key, value]) => [key.slice('SCHILY.xattr.'.length), value]);
+    for (const [name, value] of values) {
       if (name.startsWith('trusted.overlay.')) {
         // Overlay's own attributes (redirect, metacopy, opaque) steer lookups across layers:
         // only whiteout entries may produce them.
         this.logger.warn({ entry, xattr: name }, 'ignoring an overlayfs attribute carried by the layer');
         continue;
       }
-      if (value.includes('\uFFFD')) {
+      if (typeof value === 'string' && value.includes('\uFFFD')) {
         // tar-stream decodes PAX values as UTF-8, which mangles binary values (file capabilities).
         this.logger.warn({ entry, xattr: name }, 'skipping a binary extended attribute the tar reader cannot decode');
         continue;
@@ -285,7 +299,10 @@ class Applier {
     }
   }
 
-  async apply(h: Header, data: Body): Promise<void> {
+  private rawXattrs: Map<string, Buffer> | undefined;
+
+  async apply(h: Header, data: Body, rawXattrs?: Map<string, Buffer>): Promise<void> {
+    this.rawXattrs = rawXattrs;
     const name = h.name;
     const parts = entryComponents(name);
     const base = parts[parts.length - 1];
@@ -390,6 +407,11 @@ class Applier {
       case 'block-device':
       case 'fifo': {
         await drain(data);
+        const [major, minor] = [h.devmajor ?? 0, h.devminor ?? 0];
+        const whiteout = h.type === 'character-device' && major === 0 && minor === 0;
+        if (h.type !== 'fifo' && !whiteout && !this.allowDevices) {
+          throw reject(name, `it is a ${h.type.replace('-', ' ')} ${major}:${minor}, and device nodes are not allowed in layers (only 0:0 whiteouts)`);
+        }
         await this.clear(abs, rel, false);
         const type = h.type === 'fifo' ? S_IFIFO : h.type === 'block-device' ? S_IFBLK : S_IFCHR;
         try {

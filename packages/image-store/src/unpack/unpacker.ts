@@ -30,6 +30,8 @@ export interface UnpackImageOptions {
   logger?: Logger;
   fsOps?: FsOps;
   preserveOwner?: boolean;
+  /** Let layers create device nodes other than 0/0 whiteouts (see UnpackOptions). */
+  allowDevices?: boolean;
 }
 
 /**
@@ -68,8 +70,9 @@ export async function unpackImage(opts: UnpackImageOptions): Promise<Digest | un
           fsOps: opts.fsOps,
           logger,
           preserveOwner: opts.preserveOwner,
+          allowDevices: opts.allowDevices,
         }).catch((err: Error) => {
-          err.message = `layer ${layer.digest}: ${err.message}`;
+          err.message = `layer ${layer.digest} (${layer.mediaType}): ${err.message}`;
           throw err;
         });
         if (result.diffId !== diffIds[i]) {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeError, serveUnix, type UnixServer } from '@ce/protocol';
 import { ImagesGrpcClient } from '../../src/grpc/client.js';
@@ -47,4 +48,43 @@ describe('ce.images.v1 over a unix socket', () => {
     const bad = await client.importOciLayout(join(root.path, 'missing')).catch((e: unknown) => e);
     expect(bad).toMatchObject({ code: 'InvalidArgument' });
   });
+
+  it('loads, tags, saves, inspects, reports disk usage and prunes through the service', async () => {
+    await store.importOciLayout(layout);
+    const local = new PassThrough();
+    const localBytes = collect(local);
+    await store.save(['hello-world'], local);
+    const archive = await localBytes;
+
+    const remoteOut = new PassThrough();
+    const remoteBytes = collect(remoteOut);
+    await client.save(['hello-world'], remoteOut);
+    remoteOut.end();
+    expect((await remoteBytes).equals(archive)).toBe(true);
+
+    await store.remove('hello-world');
+    // Sent in 1 MiB messages whatever the chunking of the source.
+    const loaded = await client.load(Readable.from([archive.subarray(0, 100), archive.subarray(100)]));
+    expect(loaded.map((i) => i.name)).toEqual(['docker.io/library/hello-world:latest']);
+    expect((await client.tag('hello-world', 'example.com/hello:v2')).name).toBe('example.com/hello:v2');
+    const details = await client.details('hello-world');
+    expect(details.repoTags).toEqual(['hello-world:latest', 'example.com/hello:v2']);
+    expect(JSON.parse(details.config.toString()).config.Entrypoint).toEqual(['/hello']);
+    expect(details.manifestDescriptor.digest).toBe(loaded[0]!.target.digest);
+    expect(await client.diskUsage()).toEqual({ ...(await store.diskUsage()) });
+    const pruned = await client.prune({ all: true });
+    expect(pruned.untagged.sort()).toEqual(['example.com/hello:v2', 'hello-world:latest']);
+    expect(pruned.reclaimedBytes).toBeGreaterThan(0);
+
+    const bad = await client.load(Readable.from([Buffer.from('not a tar at all, just text')])).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ code: 'InvalidArgument' });
+    const missing = await client.save(['nothere'], new PassThrough()).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ code: 'NotFound', message: 'No such image: nothere:latest' });
+  });
 });
+
+async function collect(stream: PassThrough): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -141,4 +141,22 @@ describe('unpack refuses hostile layers', () => {
   it('a whiteout that names its parent', async () => {
     await expectRefused([{ name: 'dir/.wh...', data: '' }], /the path contains "\.\."|a whiteout must name a file/);
   });
+
+  it('a device node other than a 0:0 whiteout (policy: refused unless the caller allows devices)', async () => {
+    await expectRefused([{ name: 'dev/sda', type: 'block-device', devmajor: 8, devminor: 0 }], /refusing layer entry "dev\/sda": it is a block device 8:0, and device nodes are not allowed in layers \(only 0:0 whiteouts\)/);
+    await expectRefused([{ name: 'dev/mem', type: 'character-device', devmajor: 1, devminor: 1 }], /it is a character device 1:1/);
+  });
+});
+
+describe('device nodes the policy allows', () => {
+  it('a 0:0 character device (a whiteout) and, when allowed, other devices', async () => {
+    const made: string[] = [];
+    const fsOps = { mknod: (p: string, mode: number, major: number, minor: number) => void made.push(`${p.slice(target.length)} ${mode.toString(8)} ${major}:${minor}`), lsetxattr: () => undefined };
+    const whiteout = await buildLayer([{ name: 'gone', type: 'character-device', devmajor: 0, devminor: 0 }]);
+    // The fake mknod creates nothing, so chmod and lutimes of the node fail after the policy check: that is not what is tested here.
+    await unpackLayer(Readable.from([whiteout.blob]), target, { fsOps, preserveOwner: false }).catch(() => undefined);
+    const device = await buildLayer([{ name: 'null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 }]);
+    await unpackLayer(Readable.from([device.blob]), target, { fsOps, preserveOwner: false, allowDevices: true }).catch(() => undefined);
+    expect(made).toEqual(['/gone 20644 0:0', '/null 20666 1:3']);
+  });
 });

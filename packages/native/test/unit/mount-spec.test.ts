@@ -41,3 +41,27 @@ it('remounts a read-only bind, applies propagation, and undoes what it mounted w
   ]);
   expect(unmounted).toEqual([join(target, 'data')]);
 });
+
+it('mounts an overlay whose lowerdir list is longer than a page from the layers\' common parent, with relative paths', () => {
+  const target = mkdtempSync(join(tmpdir(), 'ce-native-test-'));
+  dirs.push(target);
+  const lowers = Array.from({ length: 130 }, (_, i) => `/var/lib/ce/image-store/snapshots/${i + 1}/fs`);
+  const options = [`lowerdir=${lowers.join(':')}`, 'upperdir=/var/lib/ce/image-store/snapshots/200/fs', 'workdir=/var/lib/ce/image-store/snapshots/200/work'];
+  expect(options.join(',').length).toBeGreaterThan(4095);
+  const calls: unknown[][] = [];
+  const cwds: string[] = [];
+  const before = process.cwd();
+  mountAllWith((...args) => calls.push([...args, cwds.at(-1)]), () => undefined, [{ type: 'overlay', source: 'overlay', target: '', options }], target, (dir) => cwds.push(dir));
+  const relative = lowers.map((_, i) => `${i + 1}/fs`).join(':');
+  expect(calls).toEqual([
+    ['overlay', target, 'overlay', 0, `lowerdir=${relative},upperdir=/var/lib/ce/image-store/snapshots/200/fs,workdir=/var/lib/ce/image-store/snapshots/200/work`, '/var/lib/ce/image-store/snapshots'],
+  ]);
+  expect(cwds).toEqual(['/var/lib/ce/image-store/snapshots', before]);
+
+  // Layers with no common parent but "/" cannot be shortened: a clear error, no mount.
+  const scattered = Array.from({ length: 300 }, (_, i) => `/l${i}/a-long-directory-name-for-layer/fs`);
+  expect(() => mountAllWith(() => calls.push(['unexpected']), () => undefined, [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${scattered.join(':')}`] }], target, () => undefined)).toThrow(
+    /mount options for .* are \d+ bytes, more than mount\(2\) takes \(4095\)/,
+  );
+  expect(calls).toHaveLength(1);
+});

@@ -10,9 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -165,6 +167,88 @@ export interface LoginRequest {
 export interface LoginResponse {
   /** "Login Succeeded". */
   status: string;
+}
+
+export interface TagImageRequest {
+  /** The image to name: a name, id or id prefix. */
+  source: string;
+  /** The new name; ":latest" when it has no tag. */
+  target: string;
+}
+
+export interface LoadImagesRequest {
+  /** The next bytes of the archive. */
+  data: Buffer;
+  /** Read from the first message only: name for an OCI layout whose index names no image. */
+  name: string;
+}
+
+export interface LoadImagesResponse {
+  images: Image[];
+}
+
+export interface SaveImagesRequest {
+  references: string[];
+}
+
+export interface SaveImagesResponse {
+  /** The next bytes of the tar. */
+  data: Buffer;
+}
+
+export interface PruneImagesRequest {
+  /** Also remove every image no container uses (-a). */
+  all: boolean;
+}
+
+export interface PruneImagesResponse {
+  untagged: string[];
+  deleted: string[];
+  reclaimedBytes: number;
+}
+
+export interface InspectImageRequest {
+  reference: string;
+}
+
+export interface InspectImageResponse {
+  image?:
+    | Image
+    | undefined;
+  /** Every name of the image's id, familiar form. */
+  repoTags: string[];
+  repoDigests: string[];
+  /** The image config (OCI / Docker JSON), verbatim. */
+  configJson: Buffer;
+  /** The platform's manifest, verbatim, and its descriptor. */
+  manifestJson: Buffer;
+  manifestDescriptor?: Descriptor | undefined;
+}
+
+export interface DiskUsageRequest {
+}
+
+export interface ImageUsage {
+  id: string;
+  names: string[];
+  size: number;
+  sharedSize: number;
+  uniqueSize: number;
+  containers: number;
+}
+
+export interface ContainerLayerUsage {
+  /** The rootfs key (ced uses the container id). */
+  key: string;
+  imageId: string;
+  size: number;
+}
+
+export interface DiskUsageResponse {
+  images: ImageUsage[];
+  containers: ContainerLayerUsage[];
+  /** All images' layers, each counted once. */
+  layersSize: number;
 }
 
 function createBasePlatform(): Platform {
@@ -2284,6 +2368,1219 @@ export const LoginResponse: MessageFns<LoginResponse> = {
   },
 };
 
+function createBaseTagImageRequest(): TagImageRequest {
+  return { source: "", target: "" };
+}
+
+export const TagImageRequest: MessageFns<TagImageRequest> = {
+  encode(message: TagImageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.source !== "") {
+      writer.uint32(10).string(message.source);
+    }
+    if (message.target !== "") {
+      writer.uint32(18).string(message.target);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TagImageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTagImageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TagImageRequest {
+    return {
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      target: isSet(object.target) ? globalThis.String(object.target) : "",
+    };
+  },
+
+  toJSON(message: TagImageRequest): unknown {
+    const obj: any = {};
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.target !== "") {
+      obj.target = message.target;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TagImageRequest>, I>>(base?: I): TagImageRequest {
+    return TagImageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TagImageRequest>, I>>(object: I): TagImageRequest {
+    const message = createBaseTagImageRequest();
+    message.source = object.source ?? "";
+    message.target = object.target ?? "";
+    return message;
+  },
+};
+
+function createBaseLoadImagesRequest(): LoadImagesRequest {
+  return { data: Buffer.alloc(0), name: "" };
+}
+
+export const LoadImagesRequest: MessageFns<LoadImagesRequest> = {
+  encode(message: LoadImagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoadImagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoadImagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoadImagesRequest {
+    return {
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: LoadImagesRequest): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LoadImagesRequest>, I>>(base?: I): LoadImagesRequest {
+    return LoadImagesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LoadImagesRequest>, I>>(object: I): LoadImagesRequest {
+    const message = createBaseLoadImagesRequest();
+    message.data = object.data ?? Buffer.alloc(0);
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseLoadImagesResponse(): LoadImagesResponse {
+  return { images: [] };
+}
+
+export const LoadImagesResponse: MessageFns<LoadImagesResponse> = {
+  encode(message: LoadImagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.images) {
+      Image.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoadImagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoadImagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.images.push(Image.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoadImagesResponse {
+    return { images: globalThis.Array.isArray(object?.images) ? object.images.map((e: any) => Image.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: LoadImagesResponse): unknown {
+    const obj: any = {};
+    if (message.images?.length) {
+      obj.images = message.images.map((e) => Image.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LoadImagesResponse>, I>>(base?: I): LoadImagesResponse {
+    return LoadImagesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LoadImagesResponse>, I>>(object: I): LoadImagesResponse {
+    const message = createBaseLoadImagesResponse();
+    message.images = object.images?.map((e) => Image.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSaveImagesRequest(): SaveImagesRequest {
+  return { references: [] };
+}
+
+export const SaveImagesRequest: MessageFns<SaveImagesRequest> = {
+  encode(message: SaveImagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.references) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SaveImagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSaveImagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.references.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SaveImagesRequest {
+    return {
+      references: globalThis.Array.isArray(object?.references)
+        ? object.references.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SaveImagesRequest): unknown {
+    const obj: any = {};
+    if (message.references?.length) {
+      obj.references = message.references;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SaveImagesRequest>, I>>(base?: I): SaveImagesRequest {
+    return SaveImagesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SaveImagesRequest>, I>>(object: I): SaveImagesRequest {
+    const message = createBaseSaveImagesRequest();
+    message.references = object.references?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseSaveImagesResponse(): SaveImagesResponse {
+  return { data: Buffer.alloc(0) };
+}
+
+export const SaveImagesResponse: MessageFns<SaveImagesResponse> = {
+  encode(message: SaveImagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SaveImagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSaveImagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SaveImagesResponse {
+    return { data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: SaveImagesResponse): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SaveImagesResponse>, I>>(base?: I): SaveImagesResponse {
+    return SaveImagesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SaveImagesResponse>, I>>(object: I): SaveImagesResponse {
+    const message = createBaseSaveImagesResponse();
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBasePruneImagesRequest(): PruneImagesRequest {
+  return { all: false };
+}
+
+export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
+  encode(message: PruneImagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.all !== false) {
+      writer.uint32(8).bool(message.all);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneImagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePruneImagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.all = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PruneImagesRequest {
+    return { all: isSet(object.all) ? globalThis.Boolean(object.all) : false };
+  },
+
+  toJSON(message: PruneImagesRequest): unknown {
+    const obj: any = {};
+    if (message.all !== false) {
+      obj.all = message.all;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PruneImagesRequest>, I>>(base?: I): PruneImagesRequest {
+    return PruneImagesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PruneImagesRequest>, I>>(object: I): PruneImagesRequest {
+    const message = createBasePruneImagesRequest();
+    message.all = object.all ?? false;
+    return message;
+  },
+};
+
+function createBasePruneImagesResponse(): PruneImagesResponse {
+  return { untagged: [], deleted: [], reclaimedBytes: 0 };
+}
+
+export const PruneImagesResponse: MessageFns<PruneImagesResponse> = {
+  encode(message: PruneImagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.untagged) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.deleted) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.reclaimedBytes !== 0) {
+      writer.uint32(24).int64(message.reclaimedBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneImagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePruneImagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.untagged.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.deleted.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.reclaimedBytes = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PruneImagesResponse {
+    return {
+      untagged: globalThis.Array.isArray(object?.untagged) ? object.untagged.map((e: any) => globalThis.String(e)) : [],
+      deleted: globalThis.Array.isArray(object?.deleted) ? object.deleted.map((e: any) => globalThis.String(e)) : [],
+      reclaimedBytes: isSet(object.reclaimedBytes)
+        ? globalThis.Number(object.reclaimedBytes)
+        : isSet(object.reclaimed_bytes)
+        ? globalThis.Number(object.reclaimed_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: PruneImagesResponse): unknown {
+    const obj: any = {};
+    if (message.untagged?.length) {
+      obj.untagged = message.untagged;
+    }
+    if (message.deleted?.length) {
+      obj.deleted = message.deleted;
+    }
+    if (message.reclaimedBytes !== 0) {
+      obj.reclaimedBytes = Math.round(message.reclaimedBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PruneImagesResponse>, I>>(base?: I): PruneImagesResponse {
+    return PruneImagesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PruneImagesResponse>, I>>(object: I): PruneImagesResponse {
+    const message = createBasePruneImagesResponse();
+    message.untagged = object.untagged?.map((e) => e) || [];
+    message.deleted = object.deleted?.map((e) => e) || [];
+    message.reclaimedBytes = object.reclaimedBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseInspectImageRequest(): InspectImageRequest {
+  return { reference: "" };
+}
+
+export const InspectImageRequest: MessageFns<InspectImageRequest> = {
+  encode(message: InspectImageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reference !== "") {
+      writer.uint32(10).string(message.reference);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InspectImageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInspectImageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reference = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InspectImageRequest {
+    return { reference: isSet(object.reference) ? globalThis.String(object.reference) : "" };
+  },
+
+  toJSON(message: InspectImageRequest): unknown {
+    const obj: any = {};
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InspectImageRequest>, I>>(base?: I): InspectImageRequest {
+    return InspectImageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InspectImageRequest>, I>>(object: I): InspectImageRequest {
+    const message = createBaseInspectImageRequest();
+    message.reference = object.reference ?? "";
+    return message;
+  },
+};
+
+function createBaseInspectImageResponse(): InspectImageResponse {
+  return {
+    image: undefined,
+    repoTags: [],
+    repoDigests: [],
+    configJson: Buffer.alloc(0),
+    manifestJson: Buffer.alloc(0),
+    manifestDescriptor: undefined,
+  };
+}
+
+export const InspectImageResponse: MessageFns<InspectImageResponse> = {
+  encode(message: InspectImageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.repoTags) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.repoDigests) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.configJson.length !== 0) {
+      writer.uint32(34).bytes(message.configJson);
+    }
+    if (message.manifestJson.length !== 0) {
+      writer.uint32(42).bytes(message.manifestJson);
+    }
+    if (message.manifestDescriptor !== undefined) {
+      Descriptor.encode(message.manifestDescriptor, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InspectImageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInspectImageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.image = Image.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.repoTags.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.repoDigests.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.configJson = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.manifestJson = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.manifestDescriptor = Descriptor.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InspectImageResponse {
+    return {
+      image: isSet(object.image) ? Image.fromJSON(object.image) : undefined,
+      repoTags: globalThis.Array.isArray(object?.repoTags)
+        ? object.repoTags.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.repo_tags)
+        ? object.repo_tags.map((e: any) => globalThis.String(e))
+        : [],
+      repoDigests: globalThis.Array.isArray(object?.repoDigests)
+        ? object.repoDigests.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.repo_digests)
+        ? object.repo_digests.map((e: any) => globalThis.String(e))
+        : [],
+      configJson: isSet(object.configJson)
+        ? Buffer.from(bytesFromBase64(object.configJson))
+        : isSet(object.config_json)
+        ? Buffer.from(bytesFromBase64(object.config_json))
+        : Buffer.alloc(0),
+      manifestJson: isSet(object.manifestJson)
+        ? Buffer.from(bytesFromBase64(object.manifestJson))
+        : isSet(object.manifest_json)
+        ? Buffer.from(bytesFromBase64(object.manifest_json))
+        : Buffer.alloc(0),
+      manifestDescriptor: isSet(object.manifestDescriptor)
+        ? Descriptor.fromJSON(object.manifestDescriptor)
+        : isSet(object.manifest_descriptor)
+        ? Descriptor.fromJSON(object.manifest_descriptor)
+        : undefined,
+    };
+  },
+
+  toJSON(message: InspectImageResponse): unknown {
+    const obj: any = {};
+    if (message.image !== undefined) {
+      obj.image = Image.toJSON(message.image);
+    }
+    if (message.repoTags?.length) {
+      obj.repoTags = message.repoTags;
+    }
+    if (message.repoDigests?.length) {
+      obj.repoDigests = message.repoDigests;
+    }
+    if (message.configJson.length !== 0) {
+      obj.configJson = base64FromBytes(message.configJson);
+    }
+    if (message.manifestJson.length !== 0) {
+      obj.manifestJson = base64FromBytes(message.manifestJson);
+    }
+    if (message.manifestDescriptor !== undefined) {
+      obj.manifestDescriptor = Descriptor.toJSON(message.manifestDescriptor);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InspectImageResponse>, I>>(base?: I): InspectImageResponse {
+    return InspectImageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InspectImageResponse>, I>>(object: I): InspectImageResponse {
+    const message = createBaseInspectImageResponse();
+    message.image = (object.image !== undefined && object.image !== null) ? Image.fromPartial(object.image) : undefined;
+    message.repoTags = object.repoTags?.map((e) => e) || [];
+    message.repoDigests = object.repoDigests?.map((e) => e) || [];
+    message.configJson = object.configJson ?? Buffer.alloc(0);
+    message.manifestJson = object.manifestJson ?? Buffer.alloc(0);
+    message.manifestDescriptor = (object.manifestDescriptor !== undefined && object.manifestDescriptor !== null)
+      ? Descriptor.fromPartial(object.manifestDescriptor)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDiskUsageRequest(): DiskUsageRequest {
+  return {};
+}
+
+export const DiskUsageRequest: MessageFns<DiskUsageRequest> = {
+  encode(_: DiskUsageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiskUsageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiskUsageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DiskUsageRequest {
+    return {};
+  },
+
+  toJSON(_: DiskUsageRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DiskUsageRequest>, I>>(base?: I): DiskUsageRequest {
+    return DiskUsageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DiskUsageRequest>, I>>(_: I): DiskUsageRequest {
+    const message = createBaseDiskUsageRequest();
+    return message;
+  },
+};
+
+function createBaseImageUsage(): ImageUsage {
+  return { id: "", names: [], size: 0, sharedSize: 0, uniqueSize: 0, containers: 0 };
+}
+
+export const ImageUsage: MessageFns<ImageUsage> = {
+  encode(message: ImageUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    for (const v of message.names) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    if (message.sharedSize !== 0) {
+      writer.uint32(32).int64(message.sharedSize);
+    }
+    if (message.uniqueSize !== 0) {
+      writer.uint32(40).int64(message.uniqueSize);
+    }
+    if (message.containers !== 0) {
+      writer.uint32(48).int32(message.containers);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImageUsage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.names.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sharedSize = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.uniqueSize = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.containers = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImageUsage {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      names: globalThis.Array.isArray(object?.names) ? object.names.map((e: any) => globalThis.String(e)) : [],
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      sharedSize: isSet(object.sharedSize)
+        ? globalThis.Number(object.sharedSize)
+        : isSet(object.shared_size)
+        ? globalThis.Number(object.shared_size)
+        : 0,
+      uniqueSize: isSet(object.uniqueSize)
+        ? globalThis.Number(object.uniqueSize)
+        : isSet(object.unique_size)
+        ? globalThis.Number(object.unique_size)
+        : 0,
+      containers: isSet(object.containers) ? globalThis.Number(object.containers) : 0,
+    };
+  },
+
+  toJSON(message: ImageUsage): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.names?.length) {
+      obj.names = message.names;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.sharedSize !== 0) {
+      obj.sharedSize = Math.round(message.sharedSize);
+    }
+    if (message.uniqueSize !== 0) {
+      obj.uniqueSize = Math.round(message.uniqueSize);
+    }
+    if (message.containers !== 0) {
+      obj.containers = Math.round(message.containers);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImageUsage>, I>>(base?: I): ImageUsage {
+    return ImageUsage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImageUsage>, I>>(object: I): ImageUsage {
+    const message = createBaseImageUsage();
+    message.id = object.id ?? "";
+    message.names = object.names?.map((e) => e) || [];
+    message.size = object.size ?? 0;
+    message.sharedSize = object.sharedSize ?? 0;
+    message.uniqueSize = object.uniqueSize ?? 0;
+    message.containers = object.containers ?? 0;
+    return message;
+  },
+};
+
+function createBaseContainerLayerUsage(): ContainerLayerUsage {
+  return { key: "", imageId: "", size: 0 };
+}
+
+export const ContainerLayerUsage: MessageFns<ContainerLayerUsage> = {
+  encode(message: ContainerLayerUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.imageId !== "") {
+      writer.uint32(18).string(message.imageId);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerLayerUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerLayerUsage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.imageId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerLayerUsage {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      imageId: isSet(object.imageId)
+        ? globalThis.String(object.imageId)
+        : isSet(object.image_id)
+        ? globalThis.String(object.image_id)
+        : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+    };
+  },
+
+  toJSON(message: ContainerLayerUsage): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.imageId !== "") {
+      obj.imageId = message.imageId;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerLayerUsage>, I>>(base?: I): ContainerLayerUsage {
+    return ContainerLayerUsage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerLayerUsage>, I>>(object: I): ContainerLayerUsage {
+    const message = createBaseContainerLayerUsage();
+    message.key = object.key ?? "";
+    message.imageId = object.imageId ?? "";
+    message.size = object.size ?? 0;
+    return message;
+  },
+};
+
+function createBaseDiskUsageResponse(): DiskUsageResponse {
+  return { images: [], containers: [], layersSize: 0 };
+}
+
+export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
+  encode(message: DiskUsageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.images) {
+      ImageUsage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.containers) {
+      ContainerLayerUsage.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.layersSize !== 0) {
+      writer.uint32(24).int64(message.layersSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiskUsageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiskUsageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.images.push(ImageUsage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.containers.push(ContainerLayerUsage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.layersSize = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DiskUsageResponse {
+    return {
+      images: globalThis.Array.isArray(object?.images) ? object.images.map((e: any) => ImageUsage.fromJSON(e)) : [],
+      containers: globalThis.Array.isArray(object?.containers)
+        ? object.containers.map((e: any) => ContainerLayerUsage.fromJSON(e))
+        : [],
+      layersSize: isSet(object.layersSize)
+        ? globalThis.Number(object.layersSize)
+        : isSet(object.layers_size)
+        ? globalThis.Number(object.layers_size)
+        : 0,
+    };
+  },
+
+  toJSON(message: DiskUsageResponse): unknown {
+    const obj: any = {};
+    if (message.images?.length) {
+      obj.images = message.images.map((e) => ImageUsage.toJSON(e));
+    }
+    if (message.containers?.length) {
+      obj.containers = message.containers.map((e) => ContainerLayerUsage.toJSON(e));
+    }
+    if (message.layersSize !== 0) {
+      obj.layersSize = Math.round(message.layersSize);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DiskUsageResponse>, I>>(base?: I): DiskUsageResponse {
+    return DiskUsageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DiskUsageResponse>, I>>(object: I): DiskUsageResponse {
+    const message = createBaseDiskUsageResponse();
+    message.images = object.images?.map((e) => ImageUsage.fromPartial(e)) || [];
+    message.containers = object.containers?.map((e) => ContainerLayerUsage.fromPartial(e)) || [];
+    message.layersSize = object.layersSize ?? 0;
+    return message;
+  },
+};
+
 /** Images is @ce/image-store's service, hosted by ced. */
 export type ImagesService = typeof ImagesService;
 export const ImagesService = {
@@ -2356,6 +3653,70 @@ export const ImagesService = {
     responseSerialize: (value: LoginResponse): Buffer => Buffer.from(LoginResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LoginResponse => LoginResponse.decode(value),
   },
+  /** Gives an image another name (docker tag). */
+  tag: {
+    path: "/ce.images.v1.Images/Tag" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TagImageRequest): Buffer => Buffer.from(TagImageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TagImageRequest => TagImageRequest.decode(value),
+    responseSerialize: (value: Image): Buffer => Buffer.from(Image.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Image => Image.decode(value),
+  },
+  /**
+   * Loads a docker save archive or an OCI layout tar sent in chunks (docker load).
+   * The response stream carries one message, once the archive is imported.
+   */
+  load: {
+    path: "/ce.images.v1.Images/Load" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: LoadImagesRequest): Buffer => Buffer.from(LoadImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LoadImagesRequest => LoadImagesRequest.decode(value),
+    responseSerialize: (value: LoadImagesResponse): Buffer => Buffer.from(LoadImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LoadImagesResponse => LoadImagesResponse.decode(value),
+  },
+  /** Streams a docker save archive of the images (docker save). */
+  save: {
+    path: "/ce.images.v1.Images/Save" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: SaveImagesRequest): Buffer => Buffer.from(SaveImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SaveImagesRequest => SaveImagesRequest.decode(value),
+    responseSerialize: (value: SaveImagesResponse): Buffer => Buffer.from(SaveImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SaveImagesResponse => SaveImagesResponse.decode(value),
+  },
+  /** Removes unused images' content (docker image prune [-a]). */
+  prune: {
+    path: "/ce.images.v1.Images/Prune" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PruneImagesRequest): Buffer => Buffer.from(PruneImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PruneImagesRequest => PruneImagesRequest.decode(value),
+    responseSerialize: (value: PruneImagesResponse): Buffer => Buffer.from(PruneImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PruneImagesResponse => PruneImagesResponse.decode(value),
+  },
+  /** The image's config and manifest (docker image inspect). */
+  inspect: {
+    path: "/ce.images.v1.Images/Inspect" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: InspectImageRequest): Buffer => Buffer.from(InspectImageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): InspectImageRequest => InspectImageRequest.decode(value),
+    responseSerialize: (value: InspectImageResponse): Buffer =>
+      Buffer.from(InspectImageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InspectImageResponse => InspectImageResponse.decode(value),
+  },
+  /** Space used by images and containers' layers (docker system df). */
+  diskUsage: {
+    path: "/ce.images.v1.Images/DiskUsage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DiskUsageRequest): Buffer => Buffer.from(DiskUsageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DiskUsageRequest => DiskUsageRequest.decode(value),
+    responseSerialize: (value: DiskUsageResponse): Buffer => Buffer.from(DiskUsageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DiskUsageResponse => DiskUsageResponse.decode(value),
+  },
 } as const;
 
 export interface ImagesServer extends UntypedServiceImplementation {
@@ -2371,6 +3732,21 @@ export interface ImagesServer extends UntypedServiceImplementation {
   push: handleServerStreamingCall<PushRequest, PushResponse>;
   /** Checks credentials against a registry (docker login); the caller saves them. */
   login: handleUnaryCall<LoginRequest, LoginResponse>;
+  /** Gives an image another name (docker tag). */
+  tag: handleUnaryCall<TagImageRequest, Image>;
+  /**
+   * Loads a docker save archive or an OCI layout tar sent in chunks (docker load).
+   * The response stream carries one message, once the archive is imported.
+   */
+  load: handleBidiStreamingCall<LoadImagesRequest, LoadImagesResponse>;
+  /** Streams a docker save archive of the images (docker save). */
+  save: handleServerStreamingCall<SaveImagesRequest, SaveImagesResponse>;
+  /** Removes unused images' content (docker image prune [-a]). */
+  prune: handleUnaryCall<PruneImagesRequest, PruneImagesResponse>;
+  /** The image's config and manifest (docker image inspect). */
+  inspect: handleUnaryCall<InspectImageRequest, InspectImageResponse>;
+  /** Space used by images and containers' layers (docker system df). */
+  diskUsage: handleUnaryCall<DiskUsageRequest, DiskUsageResponse>;
 }
 
 export interface ImagesClient extends Client {
@@ -2455,6 +3831,81 @@ export interface ImagesClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LoginResponse) => void,
   ): ClientUnaryCall;
+  /** Gives an image another name (docker tag). */
+  tag(request: TagImageRequest, callback: (error: ServiceError | null, response: Image) => void): ClientUnaryCall;
+  tag(
+    request: TagImageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Image) => void,
+  ): ClientUnaryCall;
+  tag(
+    request: TagImageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Image) => void,
+  ): ClientUnaryCall;
+  /**
+   * Loads a docker save archive or an OCI layout tar sent in chunks (docker load).
+   * The response stream carries one message, once the archive is imported.
+   */
+  load(): ClientDuplexStream<LoadImagesRequest, LoadImagesResponse>;
+  load(options: Partial<CallOptions>): ClientDuplexStream<LoadImagesRequest, LoadImagesResponse>;
+  load(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<LoadImagesRequest, LoadImagesResponse>;
+  /** Streams a docker save archive of the images (docker save). */
+  save(request: SaveImagesRequest, options?: Partial<CallOptions>): ClientReadableStream<SaveImagesResponse>;
+  save(
+    request: SaveImagesRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<SaveImagesResponse>;
+  /** Removes unused images' content (docker image prune [-a]). */
+  prune(
+    request: PruneImagesRequest,
+    callback: (error: ServiceError | null, response: PruneImagesResponse) => void,
+  ): ClientUnaryCall;
+  prune(
+    request: PruneImagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PruneImagesResponse) => void,
+  ): ClientUnaryCall;
+  prune(
+    request: PruneImagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PruneImagesResponse) => void,
+  ): ClientUnaryCall;
+  /** The image's config and manifest (docker image inspect). */
+  inspect(
+    request: InspectImageRequest,
+    callback: (error: ServiceError | null, response: InspectImageResponse) => void,
+  ): ClientUnaryCall;
+  inspect(
+    request: InspectImageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: InspectImageResponse) => void,
+  ): ClientUnaryCall;
+  inspect(
+    request: InspectImageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: InspectImageResponse) => void,
+  ): ClientUnaryCall;
+  /** Space used by images and containers' layers (docker system df). */
+  diskUsage(
+    request: DiskUsageRequest,
+    callback: (error: ServiceError | null, response: DiskUsageResponse) => void,
+  ): ClientUnaryCall;
+  diskUsage(
+    request: DiskUsageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DiskUsageResponse) => void,
+  ): ClientUnaryCall;
+  diskUsage(
+    request: DiskUsageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DiskUsageResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ImagesClient = makeGenericClientConstructor(ImagesService, "ce.images.v1.Images") as unknown as {
@@ -2462,6 +3913,14 @@ export const ImagesClient = makeGenericClientConstructor(ImagesService, "ce.imag
   service: typeof ImagesService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

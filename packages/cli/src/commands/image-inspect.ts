@@ -1,0 +1,51 @@
+import { unary } from '@ce/protocol';
+import type { InspectImageResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import type { Command } from 'commander';
+import type { Connection } from '../connection.js';
+import { CliExit, daemonErrorMessage } from '../errors.js';
+
+/** The JSON `docker image inspect` prints for one image, from the daemon's answer. */
+export function dockerImageJson(res: InspectImageResponse): Record<string, unknown> {
+  const config = JSON.parse(Buffer.from(res.configJson).toString('utf8')) as Record<string, unknown>;
+  const rootfs = (config.rootfs ?? {}) as { type?: string; diff_ids?: string[] };
+  return {
+    Id: res.image!.id,
+    RepoTags: res.repoTags,
+    RepoDigests: res.repoDigests,
+    Parent: '',
+    Comment: (config.comment as string) ?? '',
+    Created: (config.created as string) ?? '',
+    DockerVersion: (config.docker_version as string) ?? '',
+    Author: (config.author as string) ?? '',
+    Config: config.config ?? null,
+    Architecture: config.architecture ?? '',
+    ...(config.variant ? { Variant: config.variant } : {}),
+    Os: config.os ?? '',
+    Size: res.image!.size,
+    RootFS: { Type: rootfs.type ?? 'layers', Layers: rootfs.diff_ids ?? [] },
+    Metadata: { LastTagTime: res.image!.createdAt?.toISOString() ?? '' },
+  };
+}
+
+export function registerImageInspect(image: Command, connect: () => Connection): void {
+  image
+    .command('inspect')
+    .description('Display detailed information on one or more images')
+    .argument('<image...>')
+    .action(async (refs: string[]) => {
+      const conn = connect();
+      const found: Record<string, unknown>[] = [];
+      const errors: string[] = [];
+      for (const reference of refs) {
+        try {
+          found.push(dockerImageJson(await unary<InspectImageResponse>((cb) => conn.images.inspect({ reference }, cb), conn.target)));
+        } catch (err) {
+          const message = daemonErrorMessage(err, conn.target);
+          // docker image inspect says "Error: No such image: x" without the daemon prefix.
+          errors.push(message.replace(/^Error response from daemon: (No such image: )/, 'Error: $1'));
+        }
+      }
+      process.stdout.write(`${JSON.stringify(found, null, 4)}\n`);
+      if (errors.length) throw new CliExit(1, errors.join('\n'));
+    });
+}

@@ -1,0 +1,88 @@
+import { unary } from '@ce/protocol';
+import type { Container, ListContainersResponse } from '@ce/protocol/gen/ce/api/v1/containers';
+import type { DiskUsageResponse, ListImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import type { Command } from 'commander';
+import type { Connection } from '../connection.js';
+import { CliExit, daemonErrorMessage } from '../errors.js';
+import { humanDuration, humanSize, table } from '../humanize.js';
+import { repositoryAndTag } from './images.js';
+import { commandText, statusText } from './ps.js';
+
+const reclaimable = (bytes: number, total: number) => (total > 0 ? `${humanSize(bytes)} (${Math.floor((bytes * 100) / total)}%)` : humanSize(bytes));
+
+/** The rows of `docker system df`, computed as the docker CLI computes them. */
+export function diskUsageRows(df: DiskUsageResponse, running: Set<string>): string[][] {
+  const activeImages = df.images.filter((i) => i.containers > 0);
+  // docker: reclaimable = total - Σ over images in use of (size - shared size).
+  const usedByActive = activeImages.reduce((n, i) => n + i.size - i.sharedSize, 0);
+  const containersSize = df.containers.reduce((n, c) => n + c.size, 0);
+  const stoppedSize = df.containers.filter((c) => !running.has(c.key)).reduce((n, c) => n + c.size, 0);
+  return [
+    ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'],
+    ['Images', String(df.images.length), String(activeImages.length), humanSize(df.layersSize), reclaimable(df.layersSize - usedByActive, df.layersSize)],
+    ['Containers', String(df.containers.length), String(df.containers.filter((c) => running.has(c.key)).length), humanSize(containersSize), reclaimable(stoppedSize, containersSize)],
+    ['Build Cache', '0', '0', '0B', '0B'],
+  ];
+}
+
+/** `docker system df -v`: per image (one row per name) and per container, with shared and unique sizes. */
+export function verboseDiskUsage(df: DiskUsageResponse, images: ListImagesResponse, containers: Container[], now: number): string {
+  const created = new Map(images.images.map((i) => [i.name, i.createdAt]));
+  const imageRows = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']];
+  for (const i of df.images) {
+    for (const name of i.names.length ? i.names : ['<none>:<none>']) {
+      const [repo, tag] = name === '<none>:<none>' ? ['<none>', '<none>'] : repositoryAndTag(name);
+      const at = created.get(name);
+      imageRows.push([
+        repo,
+        tag,
+        i.id.replace(/^sha256:/, '').slice(0, 12),
+        at ? `${humanDuration(now - at.getTime())} ago` : 'N/A',
+        humanSize(i.size),
+        humanSize(i.sharedSize),
+        humanSize(i.uniqueSize),
+        String(i.containers),
+      ]);
+    }
+  }
+  const layerSize = new Map(df.containers.map((c) => [c.key, c.size]));
+  const containerRows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES']];
+  for (const c of containers) {
+    containerRows.push([
+      c.id.slice(0, 12),
+      c.image,
+      commandText(c.pathAndArgs, true),
+      '0',
+      humanSize(layerSize.get(c.id) ?? 0),
+      `${humanDuration(now - (c.createdAt?.getTime() ?? now))} ago`,
+      statusText(c, now),
+      c.name,
+    ]);
+  }
+  return `Images space usage:\n\n${table(imageRows)}\nContainers space usage:\n\n${table(containerRows)}\nBuild cache usage: 0B\n`;
+}
+
+export function registerSystemDf(system: Command, connect: () => Connection): void {
+  system
+    .command('df')
+    .description('Show disk usage')
+    .option('-v, --verbose', 'Show detailed information on space usage')
+    .action(async (opts: { verbose?: boolean }) => {
+      const conn = connect();
+      let df: DiskUsageResponse;
+      let all: ListContainersResponse;
+      let images: ListImagesResponse | undefined;
+      try {
+        df = await unary<DiskUsageResponse>((cb) => conn.images.diskUsage({}, cb), conn.target);
+        all = await unary<ListContainersResponse>((cb) => conn.containers.list({ all: true }, cb), conn.target);
+        if (opts.verbose) images = await unary<ListImagesResponse>((cb) => conn.images.list({}, cb), conn.target);
+      } catch (err) {
+        throw new CliExit(1, daemonErrorMessage(err, conn.target));
+      }
+      if (images) {
+        process.stdout.write(verboseDiskUsage(df, images, all.containers, Date.now()));
+        return;
+      }
+      process.stdout.write(table(diskUsageRows(df, new Set(all.containers.filter((c) => c.state?.running).map((c) => c.id)))));
+    });
+}

@@ -1,0 +1,3 @@
+export { stageArchive, normalizeEntryName, MAX_DOCUMENT_BYTES, StagedArchive, type StagedFile } from './stage.js';
+export { planArchive, type ArchivePlan } from './load.js';
+export { writeImageArchive, type SaveImage } from './save.js';
