@@ -151,6 +151,8 @@ describe.skipIf(!isRoot)('pulls that meet trouble (needs root)', () => {
     expect(pulled.image.id).toBe(image.configDigest);
     expect(proxy.ranges).toEqual([undefined, `bytes=${have}-`]);
     await expectStoreConsistent(dst.root);
+    // the store's own consistency check: no corrupt blob, dangling record, orphan snapshot, stale ingest or lease
+    expect(await reopened.check()).toEqual([]);
   });
 
   it('retries answers 5xx with backoff, then goes on', async () => {
