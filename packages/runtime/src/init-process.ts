@@ -39,6 +39,8 @@ export interface SpawnInitOptions {
   onHooks?: (pid: number) => Promise<{ creating: string; created: string }>;
   /** A unix socket ce-init gets as fd 6 (CONSOLE_SOCKET_FD), to send the terminal's master over. */
   consoleSocket?: number;
+  /** Fds of this process that become the container process's fds 3, 4, … (runc --preserve-fds). */
+  preserveFds?: readonly number[];
   logger?: { debug(obj: unknown, msg?: string): void };
   /** Give up (and kill everything) when the init has not reported ready by then; default 60 s. */
   timeoutMs?: number;
@@ -138,6 +140,14 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
     if (opts.consoleSocket !== undefined) {
       fds.push(opts.consoleSocket);
       args.push(String(CONSOLE_SOCKET_FD)); // ce-init keeps it open for OP_CONSOLE
+    } else {
+      args.push('-1');
+    }
+    const preserved = opts.preserveFds ?? [];
+    if (preserved.length) {
+      // ce-init keeps them through its fd sweep and moves them to 3, 4, … just before execve
+      args.push(String(fds.length), String(preserved.length));
+      fds.push(...preserved);
     }
     parent = spawnFds(initPath(), args, fds, { sealedCopy: true });
   } catch (err) {

@@ -55,6 +55,10 @@ export interface RuntimeOptions {
 export interface CreateOptions extends TerminalDelivery {
   /** The container's fds 0, 1, 2, as Node's spawn takes them; default all 'ignore'. */
   stdio?: [StdioSpec, StdioSpec, StdioSpec];
+  /** Fds of this process that the container's process gets as its fds 3, 4, … (runc --preserve-fds). */
+  preserveFds?: readonly number[];
+  /** Keep the caller's session keyring (runc --no-new-keyring); by default the container joins its own, `_ses.<id>`. */
+  noNewKeyring?: boolean;
 }
 
 /** A created container (or exec'd process): its init pid, the 'pipe' ends of its stdio, and its exit. */
@@ -66,6 +70,8 @@ export interface Container extends InitProcess {
 export interface ExecOptions extends TerminalDelivery {
   /** The process's fds 0, 1, 2, as for create. */
   stdio?: [StdioSpec, StdioSpec, StdioSpec];
+  /** Fds of this process that the exec'd process gets as its fds 3, 4, … (runc exec --preserve-fds). */
+  preserveFds?: readonly number[];
 }
 
 export interface EventsOptions {
@@ -120,6 +126,13 @@ function checkStdio(stdio: unknown): void {
   if (!Array.isArray(stdio) || stdio.length !== 3 || !stdio.every(ok)) {
     throw new RuntimeError('InvalidArgument', `stdio must be three of 'pipe', 'ignore', 'inherit' or an fd number, not ${JSON.stringify(stdio)}`);
   }
+}
+
+function checkPreserveFds(fds: readonly number[] | undefined): readonly number[] | undefined {
+  for (const fd of fds ?? []) {
+    if (!Number.isInteger(fd) || fd < 0) throw new RuntimeError('InvalidArgument', `preserveFds: ${JSON.stringify(fd)} is not a file descriptor`);
+  }
+  return fds;
 }
 
 function hostPathKind(path: string): HostPathKind {
@@ -245,6 +258,7 @@ export class Runtime {
       hostPathExists: existsSync,
       cgroupMount: cg?.mountPlan(cgroupsPath),
       noPivotRoot: this.options.noPivotRoot,
+      sessionKeyring: opts.noNewKeyring ? undefined : `_ses.${id}`,
     });
 
     if (this.tracksExits) this.ensureSubreaper();
@@ -299,6 +313,7 @@ export class Runtime {
         logger: this.log,
         timeoutMs: this.options.createTimeoutMs,
         consoleSocket: consoleChannel.childFd,
+        preserveFds: checkPreserveFds(opts.preserveFds),
         onPid: async (pid) => {
           if (cgroupsPath && cg) await cg.addProcess(cgroupsPath, pid);
         },
@@ -449,6 +464,7 @@ export class Runtime {
         logger: this.log,
         timeoutMs: this.options.createTimeoutMs,
         consoleSocket: consoleChannel.childFd,
+        preserveFds: checkPreserveFds(opts.preserveFds),
         onPid: async (pid) => {
           if (s.cgroupsPath && cg) await cg.addProcess(s.cgroupsPath, pid);
         },

@@ -104,8 +104,8 @@ describe.skipIf(!isRoot)('push and pull with docker-registry (needs root)', () =
         };
       },
     };
-    const dst = await store({ leases });
-    await dst.store.pull(`${reg.host}/ce/lease:v1`);
+    const dst = await store();
+    await dst.store.pull(`${reg.host}/ce/lease:v1`, { leases });
     expect(log).toEqual([`create pull ${reg.host}/ce/lease:v1`, 'release; named: 1']);
     const content = held.filter((r) => r.kind === 'content').map((r) => r.id);
     for (const d of [image.manifestDescriptor.digest, image.configDigest, ...image.manifest.layers.map((l) => l.digest)]) expect(content).toContain(d);

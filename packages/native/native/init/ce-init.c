@@ -155,8 +155,24 @@ int main(int argc, char **argv) {
   /* posix_spawn passes every fd of the runtime's process that lacks
    * FD_CLOEXEC; none of them may be reachable from the container, even
    * through /proc/<pid>/fd while it is being set up (CVE-2024-21626). */
-  const int keep[] = {plan_fd, ctx.sync_fd, ctx.go_fd, console_fd};
-  close_fds_except(3, keep, sizeof keep / sizeof keep[0]);
+  if (argc > 6) {
+    ctx.preserve_first = atoi(argv[5]);
+    ctx.preserve_count = atoi(argv[6]);
+    if (ctx.preserve_first < 3 || ctx.preserve_count < 0 || ctx.preserve_count > 4096) {
+      dprintf(2, "ce-init: bad preserved fds %s %s\n", argv[5], argv[6]);
+      return 1;
+    }
+  }
+  int *keep = calloc((size_t)ctx.preserve_count + 4, sizeof *keep);
+  if (!keep) return 1;
+  size_t nkeep = 0;
+  keep[nkeep++] = plan_fd;
+  keep[nkeep++] = ctx.sync_fd;
+  keep[nkeep++] = ctx.go_fd;
+  keep[nkeep++] = console_fd;
+  for (int k = 0; k < ctx.preserve_count; k++) keep[nkeep++] = ctx.preserve_first + k;
+  close_fds_except(3, keep, nkeep);
+  free(keep);
   /* The container's process starts with default signal handling, whatever
    * the runtime's process ignores (Node ignores SIGPIPE) or blocks. */
   sigset_t none;
@@ -251,6 +267,9 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
       }
       case OP_CGROUP_NS:
         if (unshare(CLONE_NEWCGROUP) != 0) die(ctx, "unshare cgroup namespace");
+        break;
+      case OP_SESSION_KEYRING:
+        op_session_keyring(ctx, arg_str(ctx, rec, 0));
         break;
       case OP_EXEC_FIFO: {
         const char *path = arg_str(ctx, rec, 0);

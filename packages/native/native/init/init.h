@@ -16,6 +16,8 @@ struct init_ctx {
   char *rootfs;       /* host path of the rootfs */
   bool rooted;        /* true once pivot_root/chroot happened */
   const char *pending_chdir; /* cwd that failed with EACCES as root; retried after OP_SETUSER */
+  int preserve_first; /* fds preserve_first.. are the caller's preserved fds: 3.. of the process (runc --preserve-fds) */
+  int preserve_count;
   char **env;
   char **args;
   const char *hook_state_creating; /* OCI state JSON for createContainer hooks, from MSG_HOOKS_DONE */
@@ -65,6 +67,9 @@ void op_seccomp(struct init_ctx *ctx, unsigned long flags, const struct plan_arg
 /* userns.c (run by P) */
 void op_userns_sync(struct init_ctx *ctx);
 void op_become_root(struct init_ctx *ctx);
+
+/* keyring.c */
+void op_session_keyring(struct init_ctx *ctx, const char *name);
 
 /* console.c */
 void op_console(struct init_ctx *ctx, int sock, unsigned rows, unsigned cols, uid_t uid);

@@ -65,6 +65,7 @@
                                  just before execve; the state on its stdin comes with MSG_HOOKS_DONE */
 #define OP_HOOKS_SYNC 43      /* (none): report MSG_HOOKS (the runtime runs prestart and createRuntime hooks),
                                  then read MSG_HOOKS_DONE from the go fd */
+#define OP_SESSION_KEYRING 47 /* name: join a new session keyring (runc's "_ses.<id>"), searchable by its user */
 #define OP_CONSOLE 44         /* socket_fd rows cols uid: open a pty in the container's devpts, make the slave the
                                  controlling terminal and fds 0-2 (owned by uid), set its size unless 0x0, and
                                  send the master over the unix socket socket_fd (SCM_RIGHTS, data "/dev/ptmx") */

@@ -250,7 +250,18 @@ void op_ready(struct init_ctx *ctx) {
   } /* else an exec into a running container: no barrier */
 
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
-  close_fds_except(3, NULL, 0);
+  /* Preserved fds move down to 3, 4, … in ascending order: a target is always
+   * below its source (sources start above 3), so no source is overwritten
+   * before it moved. dup2 leaves the copy without close-on-exec. */
+  for (int k = 0; k < ctx->preserve_count; k++) {
+    int from = ctx->preserve_first + k, to = 3 + k;
+    if (from == to) {
+      if (fcntl(to, F_SETFD, 0) != 0) die(ctx, "preserved fd %d", from);
+    } else if (dup2(from, to) != to) {
+      die(ctx, "move preserved fd %d to %d", from, to);
+    }
+  }
+  close_fds_except(3 + ctx->preserve_count, NULL, 0);
   execve(exe, ctx->args, ctx->env ? ctx->env : (char *[]){NULL});
   int err = errno;
   dprintf(2, "ce-init: exec %s: %s\n", exe, strerror(err));

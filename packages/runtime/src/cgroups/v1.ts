@@ -111,6 +111,11 @@ export class CgroupV1Manager implements CgroupManager {
     // like every controller here (and as runc does), a hugetlb hierarchy that is not mounted is skipped
     const hugetlb = at('hugetlb');
     if (hugetlb) for (const h of r.hugepageLimits ?? []) await writeValue(hugetlb, `hugetlb.${h.pageSize}.limit_in_bytes`, h.limit);
+    // linux.resources.network: only where the net_cls / net_prio hierarchies are mounted (v2 has no such controllers)
+    const netCls = at('net_cls');
+    if (r.network?.classID !== undefined && netCls) await writeValue(netCls, 'net_cls.classid', r.network.classID);
+    const netPrio = at('net_prio');
+    if (netPrio) for (const p of r.network?.priorities ?? []) await writeValue(netPrio, 'net_prio.ifpriomap', `${p.name} ${p.priority}`);
     const devices = at('devices');
     if (r.devices && devices) {
       for (const d of r.devices) await writeValue(devices, d.allow ? 'devices.allow' : 'devices.deny', deviceRule(d));

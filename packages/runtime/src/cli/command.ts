@@ -59,7 +59,9 @@ export function writePidFile(path: string, pid: number): void {
   renameSync(tmp, abs);
 }
 
-/** runc --preserve-fds: ce-init closes every fd above 2 before exec, so only 0 is possible yet. */
-export function checkPreserveFds(n: unknown): void {
-  if (typeof n === 'number' && n !== 0) throw new CliError(`--preserve-fds ${n}: passing extra file descriptors to the container is not supported yet`);
+/** runc --preserve-fds N: ce-runc's own fds 3 … 3+N-1 become the process's fds 3 … (after stdio). */
+export function preservedFds(n: unknown): number[] {
+  if (n === undefined) return [];
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new CliError(`--preserve-fds ${String(n)}: must be a number of file descriptors`);
+  return Array.from({ length: n }, (_, i) => 3 + i);
 }

@@ -23,6 +23,8 @@ export interface CompileContext {
   cgroupMount?: CgroupMountPlan;
   /** chroot instead of pivot_root (runc --no-pivot), e.g. on an initramfs. */
   noPivotRoot?: boolean;
+  /** The session keyring the container joins (runc's `_ses.<id>`); none: it keeps the caller's (--no-new-keyring). */
+  sessionKeyring?: string;
   /** linux.seccomp, compiled (see compileSeccomp). */
   seccomp?: CompiledSeccomp;
 }
@@ -223,6 +225,7 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   // C
   plan.push({ op: 'SYNC_WAIT', args: [] });
   if (fresh.has('cgroup')) plan.push({ op: 'CGROUP_NS', args: [] });
+  if (ctx.sessionKeyring) plan.push({ op: 'SESSION_KEYRING', args: [ctx.sessionKeyring] });
   plan.push({ op: 'ROOT_PROPAGATION', args: [rootPropagation(linux.rootfsPropagation)] });
   plan.push({ op: 'ROOTFS', args: [ctx.rootfs] });
 

@@ -44,6 +44,7 @@ export const Op = {
   HOOK: 42,
   HOOKS_SYNC: 43,
   CONSOLE: 44,
+  SESSION_KEYRING: 47,
 } as const;
 
 export type OpName = keyof typeof Op;

@@ -1,6 +1,7 @@
 // Root-only: the real ce-runc command (bin/ce-runc.mjs → dist/ce-runc.mjs) against a busybox bundle.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { pipe } from '@ce/native';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -22,14 +23,19 @@ let seq = 0;
  * a container it starts inherits them, so waiting for pipes to close would
  * wait for the container.
  */
-function ceRunc(f: Fixture, args: string[], opts: { input?: string; root?: boolean; onSpawn?: (pid: number, stdoutPath: string) => void } = {}): Promise<Result> {
+function ceRunc(
+  f: Fixture,
+  args: string[],
+  opts: { input?: string; root?: boolean; onSpawn?: (pid: number, stdoutPath: string) => void; extraFds?: number[] } = {},
+): Promise<Result> {
   const n = ++seq;
   const outPath = join(f.dir, `out-${n}`);
   const errPath = join(f.dir, `err-${n}`);
   const out = openSync(outPath, 'w');
   const err = openSync(errPath, 'w');
   const argv = opts.root === false ? args : ['--root', f.stateRoot, ...args];
-  const child = spawn(process.execPath, [ceRuncBin, ...argv], { stdio: [opts.input === undefined ? 'ignore' : 'pipe', out, err], cwd: f.dir });
+  const stdio = [opts.input === undefined ? 'ignore' : 'pipe', out, err, ...(opts.extraFds ?? [])] as ('ignore' | 'pipe' | number)[];
+  const child = spawn(process.execPath, [ceRuncBin, ...argv], { stdio, cwd: f.dir });
   closeSync(out);
   closeSync(err);
   if (opts.input !== undefined) child.stdin!.end(opts.input);
@@ -134,6 +140,22 @@ describe.skipIf(!isRoot)('ce-runc (root)', () => {
     expect(await running).toMatchObject({ code: 42, stdout: 'ready\ngot TERM\n' });
     expect(await state('r2')).toMatchObject({ status: 'stopped' });
     expect((await ceRunc(f, ['delete', 'r2'])).code).toBe(0);
+  });
+
+  it('--preserve-fds 1 gives the container ce-runc\'s fd 3 as its own fd 3', async () => {
+    f.writeSpec(['sh', '-c', 'echo through-fd-3 >&3'], (s) => {
+      s.linux!.cgroupsPath = f.cgroupName;
+    });
+    const [r, w] = pipe();
+    try {
+      const res = await ceRunc(f, ['run', '--preserve-fds', '1', '-b', f.bundle, 'p1'], { extraFds: [w] });
+      closeSync(w);
+      expect(res).toEqual({ code: 0, stdout: '', stderr: '' });
+      const buf = Buffer.alloc(256);
+      expect(buf.subarray(0, readSync(r, buf)).toString()).toBe('through-fd-3\n');
+    } finally {
+      closeSync(r);
+    }
   });
 
   it('run -d, exec, ps, pause/resume, update, events --stats, list, delete --force', async () => {

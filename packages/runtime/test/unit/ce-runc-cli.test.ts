@@ -183,11 +183,11 @@ describe('main', () => {
     expect(readFileSync(log, 'utf8')).toContain('ce-runc: \\"kill\\" requires a minimum of 1 argument(s)');
   });
 
-  it('refuses --systemd-cgroup and --preserve-fds N clearly', async () => {
+  it('refuses --systemd-cgroup and a negative --preserve-fds clearly', async () => {
     const log = join(dir, 'log.json');
     expect(await main(['--root', dir, '--log', log, '--log-format', 'json', '--systemd-cgroup', 'list'])).toBe(1);
     expect(readFileSync(log, 'utf8')).toContain('systemd cgroup driver is not supported');
-    expect(await main(['--root', dir, '--log', log, '--log-format', 'json', 'create', '--preserve-fds', '2', 'x'])).toBe(1);
-    expect(readFileSync(log, 'utf8')).toContain('--preserve-fds 2: passing extra file descriptors');
+    expect(await main(['--root', dir, '--log', log, '--log-format', 'json', 'create', '--preserve-fds', '-2', 'x'])).toBe(1);
+    expect(readFileSync(log, 'utf8')).toContain('--preserve-fds -2: must be a number of file descriptors');
   });
 });

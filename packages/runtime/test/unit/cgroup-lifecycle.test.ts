@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -176,6 +176,24 @@ describe('cgroup v1 files', () => {
     await m.update('/ce/c1', { memory: { limit: 128 << 20, swap: 256 << 20 } });
     expect(read(dir, 'memory.limit_in_bytes')).toBe(String(128 << 20));
     expect(read(dir, 'memory.memsw.limit_in_bytes')).toBe(String(256 << 20));
+  });
+
+  it('writes the network class id and interface priorities where net_cls and net_prio are mounted, and skips them elsewhere', async () => {
+    const { m } = v1();
+    await expect(m.update('/ce/c1', { network: { classID: 0x100001, priorities: [{ name: 'eth0', priority: 5 }] } })).resolves.toBeUndefined();
+    expect(existsSync(join(root, 'net_cls'))).toBe(false);
+    const names = ['net_cls,net_prio'];
+    const layout: CgroupLayout = {
+      mode: 'v1',
+      v1: names.map((n) => ({ mountpoint: join(root, n), root: '/', controllers: n.split(',') })),
+      own: new Map(names.map((n) => [n, '/'])),
+    };
+    const dir = join(root, 'net_cls,net_prio', 'ce', 'c1');
+    files(dir, { 'net_cls.classid': '0', 'net_prio.ifpriomap': '' });
+    await new CgroupV1Manager(layout).update('/ce/c1', { network: { classID: 0x100001, priorities: [{ name: 'eth0', priority: 5 }, { name: 'lo', priority: 1 }] } });
+    expect(read(dir, 'net_cls.classid')).toBe(String(0x100001));
+    // the kernel takes one "name prio" line per write; the fake file keeps the last one
+    expect(read(dir, 'net_prio.ifpriomap')).toBe('lo 1');
   });
 
   it('writes blkio throttles and refuses weights where the scheduler has none', async () => {

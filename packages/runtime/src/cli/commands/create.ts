@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { FlagSpec } from '../args.js';
-import { checkPreserveFds, type Command, writePidFile } from '../command.js';
+import { preservedFds, type Command, writePidFile } from '../command.js';
 
 export const createFlags: FlagSpec[] = [
   { name: 'bundle', aliases: ['b'], type: 'string', usage: 'path to the root of the bundle directory, defaults to the current directory' },
@@ -23,12 +23,14 @@ export const create: Command = {
   flags: createFlags,
   args: { exact: 1 },
   async run(ctx, { flags, args }) {
-    checkPreserveFds(flags['preserve-fds']);
+    const preserveFds = preservedFds(flags['preserve-fds']);
     const id = args[0]!;
     const rt = ctx.runtime({ trackExits: false, noPivotRoot: flags['no-pivot'] === true });
     const c = await rt.create(id, resolve((flags.bundle as string | undefined) ?? '.'), {
       stdio: ['inherit', 'inherit', 'inherit'],
       consoleSocket: flags['console-socket'] as string | undefined,
+      preserveFds,
+      noNewKeyring: flags['no-new-keyring'] === true,
     });
     if (flags['pid-file']) {
       try {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Process } from '../../spec/types.js';
 import type { FlagValues } from '../args.js';
-import { checkPreserveFds, CliError, type Command, stateOf, writePidFile } from '../command.js';
+import { preservedFds, CliError, type Command, stateOf, writePidFile } from '../command.js';
 import { SignalForwarder } from '../foreground.js';
 
 function readJson(path: string, what: string): unknown {
@@ -82,7 +82,7 @@ export const exec: Command = {
   ],
   args: { min: 1 },
   async run(ctx, { flags, args }) {
-    checkPreserveFds(flags['preserve-fds']);
+    const preserveFds = preservedFds(flags['preserve-fds']);
     if ((flags.cgroup as string[] | undefined)?.length) throw new CliError('--cgroup: running an exec in a sub-cgroup is not supported yet');
     const id = args[0]!;
     const st = await stateOf(ctx, id);
@@ -98,6 +98,7 @@ export const exec: Command = {
       const p = await rt.exec(id, proc, {
         stdio: ['inherit', 'inherit', 'inherit'],
         consoleSocket: flags['console-socket'] as string | undefined,
+        preserveFds,
       });
       signals?.target(p.pid);
       if (flags['pid-file']) writePidFile(flags['pid-file'] as string, p.pid);

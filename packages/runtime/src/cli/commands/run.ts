@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { checkPreserveFds, type Command, writePidFile } from '../command.js';
+import { preservedFds, type Command, writePidFile } from '../command.js';
 import { SignalForwarder } from '../foreground.js';
 import { createFlags } from './create.js';
 
@@ -18,7 +18,7 @@ export const run: Command = {
   ],
   args: { exact: 1 },
   async run(ctx, { flags, args }) {
-    checkPreserveFds(flags['preserve-fds']);
+    const preserveFds = preservedFds(flags['preserve-fds']);
     const id = args[0]!;
     const detach = flags.detach === true;
     const rt = ctx.runtime({ trackExits: !detach, noPivotRoot: flags['no-pivot'] === true });
@@ -27,6 +27,8 @@ export const run: Command = {
       const c = await rt.create(id, resolve((flags.bundle as string | undefined) ?? '.'), {
         stdio: ['inherit', 'inherit', 'inherit'],
         consoleSocket: flags['console-socket'] as string | undefined,
+        preserveFds,
+        noNewKeyring: flags['no-new-keyring'] === true,
       });
       signals?.target(c.pid);
       try {
