@@ -1,6 +1,6 @@
 // Root (umoci unpack chowns): ce's archives and layouts against the real
 // tools — skopeo copies between a ce-exported OCI layout, docker-archive and
-// oci directories and back into ce; umoci unpacks a ce-exported layout.
+// oci directories, a registry and back into ce; umoci unpacks a ce-exported layout.
 import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { ImageStore } from '../../src/image-store.js';
 import { chainIds } from '../../src/unpack/unpacker.js';
 import { makeImage, tempDir, writeImageLayout, type TestImage } from '../helpers/image.js';
 import { isRoot } from '../helpers/mounts.js';
+import { startRegistry } from '../support/registry.js';
 
 let root: { path: string; cleanup: () => Promise<void> };
 let store: ImageStore;
@@ -81,5 +82,35 @@ describe.skipIf(!isRoot)('interoperability with skopeo and umoci (needs root for
     const other = await ImageStore.open({ root: join(root.path, 'other2') });
     const [back] = await other.importOciLayout(asOci, { name: 'ce-test/interop' });
     expect(back).toMatchObject({ id: image.configDigest, target: { digest: image.manifestDescriptor.digest } });
+  });
+
+  it('skopeo copies a ce-exported layout to a registry, where ce pulls it; and from the registry to a layout ce imports', async () => {
+    const registry = await startRegistry();
+    try {
+      const layout = join(root.path, 'layout');
+      await store.exportOciLayout(layout, ['ce-test/interop:v1']);
+      skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${registry.host}/ce-test/interop:from-skopeo`);
+
+      const puller = await ImageStore.open({ root: join(root.path, 'puller') });
+      const pulled = await puller.pull(`${registry.host}/ce-test/interop:from-skopeo`);
+      expect(pulled.image).toMatchObject({ id: image.configDigest });
+      await puller.prepareRootfs('skopeo-pulled', `${registry.host}/ce-test/interop:from-skopeo`);
+      const [bottom] = chainIds(image.config.rootfs.diff_ids);
+      expect(await readFile(join(puller.snapshotter.fsPath(bottom!), 'bin/hello'), 'utf8')).toBe('#!/bin/sh\necho hi\n');
+      await puller.removeRootfs('skopeo-pulled');
+
+      // ce pushes, skopeo copies from the registry into an OCI layout, ce imports that
+      await store.tag('ce-test/interop:v1', `${registry.host}/ce-test/interop:from-ce`);
+      await store.push(`${registry.host}/ce-test/interop:from-ce`);
+      const copied = join(root.path, 'from-registry');
+      skopeo('copy', '--src-tls-verify=false', `docker://${registry.host}/ce-test/interop:from-ce`, `oci:${copied}:copied`);
+      const importer = await ImageStore.open({ root: join(root.path, 'importer') });
+      const [imported] = await importer.importOciLayout(copied, { name: 'ce-test/interop' });
+      expect(imported).toMatchObject({ name: 'docker.io/ce-test/interop:copied', id: image.configDigest });
+      expect(await importer.check()).toEqual([]);
+      expect(await puller.check()).toEqual([]);
+    } finally {
+      await registry.stop();
+    }
   });
 });
