@@ -341,6 +341,7 @@ export class ImageStore implements ImageService, RegistryService {
       lease,
       onProgress: progress,
       concurrency: options.unpackConcurrency,
+      allowDevices: this.allowDevices,
     });
     try {
       const onLayerReady = (index: number, manifest: OciManifest, config: OciImageConfig) => unpack.layerReady(index, manifest, config);

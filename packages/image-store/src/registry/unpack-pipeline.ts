@@ -8,7 +8,7 @@ import type { Lease } from '../leases/types.js';
 import type { OciImageConfig, OciManifest } from '../oci/types.js';
 import type { OverlaySnapshotter } from '../snapshots/overlay.js';
 import type { FsOps } from '../unpack/fs-ops.js';
-import { unpackLayer } from '../unpack/unpack-layer.js';
+import { unpackLayer, type UnpackResult } from '../unpack/unpack-layer.js';
 import { chainIds } from '../unpack/unpacker.js';
 import { removeAll } from '../util/fs.js';
 import { silentLogger, type Logger } from '../util/logger.js';
@@ -23,6 +23,8 @@ export interface UnpackPipelineOptions {
   onProgress?: ProgressCallback;
   /** Layers extracted at once (default 2). */
   concurrency?: number;
+  /** Let layers create device nodes other than whiteouts (ImageStoreOptions.allowDevices). */
+  allowDevices?: boolean;
 }
 
 /**
@@ -101,14 +103,13 @@ export class UnpackPipeline {
     await mkdir(join(dir, 'fs'), { recursive: true, mode: 0o755 });
     this.opts.onProgress?.({ id: shortId(layer.digest), status: 'Extracting', current: 0, total: layer.size });
     const started = Date.now();
-    let stream;
     try {
-      stream = await this.opts.content.readStream(layer.digest);
+      await this.opts.content.info(layer.digest);
     } catch (err) {
       if (isCeError(err, 'NotFound')) throw notFound(`layer ${layer.digest} is missing from the content store`);
       throw err;
     }
-    const result = await unpackLayer(stream, join(dir, 'fs'), { fsOps: this.opts.fsOps, logger: this.logger }).catch((err: Error) => {
+    const result = await this.unpack(layer.digest, join(dir, 'fs')).catch((err: Error) => {
       err.message = `layer ${layer.digest}: ${err.message}`;
       throw err;
     });
@@ -119,6 +120,11 @@ export class UnpackPipeline {
     }
     this.logger.info({ layer: layer.digest, chainId, entries: result.entries, bytes: result.size, ms: Date.now() - started }, 'layer unpacked');
     return dir;
+  }
+
+  private async unpack(digest: string, dest: string): Promise<UnpackResult> {
+    const { content, fsOps, allowDevices } = this.opts;
+    return unpackLayer(await content.readStream(digest), dest, { fsOps, logger: this.logger, allowDevices });
   }
 
   /** Commits, in order, every staged layer whose lower layers are committed. */

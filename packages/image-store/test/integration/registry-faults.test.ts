@@ -14,6 +14,8 @@ import { MediaType } from '../../src/oci/media-types.js';
 import { isRoot } from '../helpers/mounts.js';
 import { startRegistry, type RegistryServer } from '../support/registry.js';
 import { expectStoreConsistent, importAs, openTempStore, threeLayerImage, type TempStore } from '../support/stores.js';
+import { makeImage } from '../helpers/image.js';
+import { chainIds } from '../../src/unpack/unpacker.js';
 
 const packageDir = join(import.meta.dirname, '../..');
 const cleanups: Array<() => Promise<void>> = [];
@@ -235,6 +237,30 @@ describe.skipIf(!isRoot)('hostile registry answers (needs root)', () => {
     const byTag = await rejection(s.store.pull(`${host}/evil/app:v1`));
     expect(byTag.message).toMatch(`does not match the digest the registry announced: Docker-Content-Digest ${manifestDigest}, content ${sha256(other)}`);
     await expectNothingNamed(s);
+  });
+
+  it('refuses a pulled layer with a device node unless the store allows devices', async () => {
+    const reg = await registry();
+    const image = await makeImage([[{ name: 'dev', type: 'directory' }, { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 }]], {
+      entrypoint: ['/bin/sh'],
+    });
+    const src = await store();
+    await importAs(src.store, image, `${reg.host}/ce/devices:v1`);
+    await src.store.push(`${reg.host}/ce/devices:v1`);
+
+    const strict = await store();
+    const err = await rejection(strict.store.pull(`${reg.host}/ce/devices:v1`));
+    expect(err.code).toBe('InvalidArgument');
+    expect(err.message).toMatch(/dev\/null/);
+    await expectNothingNamed(strict);
+
+    const lax = await store({ allowDevices: true });
+    const pulled = await lax.store.pull(`${reg.host}/ce/devices:v1`);
+    expect(pulled.image.id).toBe(image.configDigest);
+    const [chain] = chainIds(image.config.rootfs.diff_ids);
+    const node = await stat(join(lax.store.snapshotter.fsPath(chain!), 'dev/null'));
+    expect(node.isCharacterDevice()).toBe(true);
+    expect(node.rdev).toBe(0x103);
   });
 
   it('reports a manifest naming a blob the registry does not have', async () => {
