@@ -1,6 +1,6 @@
 import type { LinuxResources } from '../spec/types.js';
 import { detectCgroups } from './detect.js';
-import { attachWithBpf, compileDeviceFilter, setDeviceFilter, type DeviceFilterAttacher } from './device-filter/index.js';
+import { attachDeviceProgram, attachWithBpf, compileDeviceFilter, type DeviceFilterAttacher } from './device-filter/index.js';
 import type { CgroupLayout, CgroupManager } from './types.js';
 import { hierarchyPath, removeCgroupDir, writeValue } from './util.js';
 // (paths() includes the unified directory, so addProcess/destroy cover it too.)
@@ -25,9 +25,15 @@ export class CgroupHybridManager extends CgroupV1Manager {
     this.attachDeviceFilter = options.attachDeviceFilter ?? attachWithBpf;
   }
 
-  /** The unified directory that needs a device program: none while the v1 devices controller is mounted. */
-  private deviceFilterDir(cgroupsPath: string): string | undefined {
-    return this.layout.v1.some((h) => h.controllers.includes('devices')) ? undefined : this.unifiedPath(cgroupsPath);
+  /**
+   * The device program and the unified directory it goes on: none while the
+   * v1 devices controller is mounted. Compiled before anything is written, so
+   * bad rules leave the cgroup as it was.
+   */
+  private deviceFilter(cgroupsPath: string, resources: LinuxResources | undefined): { dir: string; program: Buffer } | undefined {
+    if (!resources?.devices || this.layout.v1.some((h) => h.controllers.includes('devices'))) return undefined;
+    const dir = this.unifiedPath(cgroupsPath);
+    return dir ? { dir, program: compileDeviceFilter(resources.devices) } : undefined;
   }
 
   unifiedPath(cgroupsPath: string): string | undefined {
@@ -43,19 +49,17 @@ export class CgroupHybridManager extends CgroupV1Manager {
   }
 
   override async apply(cgroupsPath: string, resources?: LinuxResources): Promise<void> {
-    const filterDir = this.deviceFilterDir(cgroupsPath);
-    if (filterDir && resources?.devices) compileDeviceFilter(resources.devices); // bad rules fail before any write
+    const filter = this.deviceFilter(cgroupsPath, resources);
     await super.apply(cgroupsPath, resources);
     const u = this.unifiedPath(cgroupsPath);
     if (u && !existsSync(u)) await mkdir(u, { recursive: true });
-    if (filterDir && resources?.devices) setDeviceFilter(this.attachDeviceFilter, filterDir, resources.devices);
+    if (filter) attachDeviceProgram(this.attachDeviceFilter, filter.dir, filter.program);
   }
 
   override async update(cgroupsPath: string, resources: LinuxResources): Promise<void> {
-    const filterDir = this.deviceFilterDir(cgroupsPath);
-    if (filterDir && resources.devices) compileDeviceFilter(resources.devices);
+    const filter = this.deviceFilter(cgroupsPath, resources);
     await super.update(cgroupsPath, resources);
-    if (filterDir && resources.devices) setDeviceFilter(this.attachDeviceFilter, filterDir, resources.devices);
+    if (filter) attachDeviceProgram(this.attachDeviceFilter, filter.dir, filter.program);
   }
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LinuxBlockIO, LinuxResources } from '../spec/types.js';
-import { attachWithBpf, compileDeviceFilter, setDeviceFilter, type DeviceFilterAttacher } from './device-filter/index.js';
+import { attachDeviceProgram, attachWithBpf, compileDeviceFilter, type DeviceFilterAttacher } from './device-filter/index.js';
 import { freezeV2, isFrozenV2 } from './freezer.js';
 import { oomKillsV2, readStatsV2 } from './stats-v2.js';
 import type { Stats } from './stats-types.js';
@@ -95,8 +95,8 @@ export class CgroupV2Manager implements CgroupManager {
   }
 
   private async setResources(dir: string, r: LinuxResources): Promise<void> {
-    // bad device rules fail before any file is written
-    if (r.devices) compileDeviceFilter(r.devices);
+    // compiled first: bad device rules fail before any file is written
+    const devices = r.devices && compileDeviceFilter(r.devices);
     const m = r.memory;
     if (m) {
       if (m.limit !== undefined) await writeValue(dir, 'memory.max', m.limit < 0 ? 'max' : m.limit);
@@ -122,7 +122,7 @@ export class CgroupV2Manager implements CgroupManager {
       await writeValue(dir, file, value);
     }
     // v2 has no devices files: an eBPF program decides, replacing the one attached before
-    if (r.devices) setDeviceFilter(this.attachDeviceFilter, dir, r.devices);
+    if (devices) attachDeviceProgram(this.attachDeviceFilter, dir, devices);
   }
 
   update(cgroupsPath: string, resources: LinuxResources): Promise<void> {

@@ -1,6 +1,5 @@
 import { attachCgroupDeviceFilter } from '@ce/native';
-import type { LinuxDeviceCgroup } from '../../spec/types.js';
-import { compileDeviceFilter, DEVICE_FILTER_LICENSE } from './compile.js';
+import { DEVICE_FILTER_LICENSE } from './compile.js';
 
 /** Puts a compiled device program on a cgroup v2 directory, replacing the one there; the native one in production, a fake in unit tests. */
 export type DeviceFilterAttacher = (cgroupDir: string, program: Buffer, license: string) => void;
@@ -9,12 +8,8 @@ export const attachWithBpf: DeviceFilterAttacher = (cgroupDir, program, license)
   attachCgroupDeviceFilter(cgroupDir, program, license);
 };
 
-/**
- * Compiles `devices` (plus the default allowed devices) and attaches the
- * program to `cgroupDir`. Bad rules throw before anything is attached.
- */
-export function setDeviceFilter(attach: DeviceFilterAttacher, cgroupDir: string, devices: readonly LinuxDeviceCgroup[]): void {
-  const program = compileDeviceFilter(devices);
+/** Attaches a program compiled by compileDeviceFilter; a failure names the cgroup. */
+export function attachDeviceProgram(attach: DeviceFilterAttacher, cgroupDir: string, program: Buffer): void {
   try {
     attach(cgroupDir, program, DEVICE_FILTER_LICENSE);
   } catch (err) {
