@@ -70,6 +70,6 @@ export function compileRuleSet(set: DeviceRuleSet): EbpfInsn[] {
  * JSON path.
  */
 export function compileDeviceFilter(devices: readonly LinuxDeviceCgroup[], path = 'linux.resources.devices'): Buffer {
-  deviceRuleSet(devices, path); // errors name the config's own rules
+  // the defaults come after the config's rules, so an error's index is the config's
   return encodeProgram(compileRuleSet(deviceRuleSet([...devices, ...DEFAULT_ALLOWED_DEVICES], path)));
 }
