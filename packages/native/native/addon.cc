@@ -13,6 +13,7 @@
 
 #include <string>
 
+#include "bpf_device.h"
 #include "fd_passing.h"
 #include "terminal.h"
 #include "fs_ops.h"
@@ -120,6 +121,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterFsOps(env, exports);
   RegisterFdPassing(env, exports);
   RegisterTerminal(env, exports);
+  RegisterBpfDevice(env, exports);
   return exports;
 }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LinuxBlockIO, LinuxDeviceCgroup, LinuxMemory, LinuxResources } from '../spec/types.js';
+import { DEFAULT_ALLOWED_DEVICES } from './default-devices.js';
 import { freezeV1, isFrozenV1 } from './freezer.js';
 import { oomKillsV1, readStatsV1 } from './stats-v1.js';
 import type { Stats } from './stats-types.js';
@@ -20,25 +21,8 @@ export function deviceRule(d: LinuxDeviceCgroup): string {
   return `${type} ${num(d.major)}:${num(d.minor)} ${d.access || 'rwm'}`;
 }
 
-/**
- * The devices every container may use whatever its config says (runc's
- * AllowedDevices): mknod of any, null, random, full, tty, zero, urandom,
- * console, the pty devices and tun.
- */
-export const DEFAULT_ALLOWED_DEVICE_RULES = [
-  'c *:* m',
-  'b *:* m',
-  'c 1:3 rwm',
-  'c 1:8 rwm',
-  'c 1:7 rwm',
-  'c 5:0 rwm',
-  'c 1:5 rwm',
-  'c 1:9 rwm',
-  'c 5:1 rwm',
-  'c 136:* rwm',
-  'c 5:2 rwm',
-  'c 10:200 rwm',
-];
+/** DEFAULT_ALLOWED_DEVICES as devices.allow lines ("c *:* m", "c 1:3 rwm", …). */
+export const DEFAULT_ALLOWED_DEVICE_RULES = DEFAULT_ALLOWED_DEVICES.map(deviceRule);
 
 /** cgroup v1: one directory per mounted hierarchy (cpu,cpuacct / memory / pids / ...). */
 export class CgroupV1Manager implements CgroupManager {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LinuxBlockIO, LinuxResources } from '../spec/types.js';
+import { attachDeviceProgram, attachWithBpf, compileDeviceFilter, type DeviceFilterAttacher } from './device-filter/index.js';
 import { freezeV2, isFrozenV2 } from './freezer.js';
 import { oomKillsV2, readStatsV2 } from './stats-v2.js';
 import type { Stats } from './stats-types.js';
@@ -56,8 +57,15 @@ async function setIo(dir: string, b: LinuxBlockIO): Promise<void> {
 export class CgroupV2Manager implements CgroupManager {
   readonly mode = 'v2' as const;
 
-  constructor(private readonly layout: CgroupLayout) {
+  private readonly attachDeviceFilter: DeviceFilterAttacher;
+
+  /** `attachDeviceFilter` puts the device program on the cgroup (default: bpf(2) through @ce/native). */
+  constructor(
+    private readonly layout: CgroupLayout,
+    options: { attachDeviceFilter?: DeviceFilterAttacher } = {},
+  ) {
     if (!layout.unified) throw new Error('cgroup v2 manager without a cgroup2 mount');
+    this.attachDeviceFilter = options.attachDeviceFilter ?? attachWithBpf;
   }
 
   path(cgroupsPath: string): string {
@@ -87,6 +95,8 @@ export class CgroupV2Manager implements CgroupManager {
   }
 
   private async setResources(dir: string, r: LinuxResources): Promise<void> {
+    // compiled first: bad device rules fail before any file is written
+    const devices = r.devices && compileDeviceFilter(r.devices);
     const m = r.memory;
     if (m) {
       if (m.limit !== undefined) await writeValue(dir, 'memory.max', m.limit < 0 ? 'max' : m.limit);
@@ -111,7 +121,8 @@ export class CgroupV2Manager implements CgroupManager {
       if (file.includes('/')) throw new Error(`linux.resources.unified: bad file name ${file}`);
       await writeValue(dir, file, value);
     }
-    // Device rules need an eBPF program on v2; not implemented yet.
+    // v2 has no devices files: an eBPF program decides, replacing the one attached before
+    if (devices) attachDeviceProgram(this.attachDeviceFilter, dir, devices);
   }
 
   update(cgroupsPath: string, resources: LinuxResources): Promise<void> {
