@@ -291,6 +291,7 @@ export class Runtime {
       cgroupsPath,
       namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
       seccomp: seccomp && { flags: seccomp.flags, program: seccomp.program.toString('base64') },
+      sessionKeyring: opts.noNewKeyring ? undefined : `_ses.${id}`,
       hooks: hooks.poststart?.length || hooks.poststop?.length ? { poststart: hooks.poststart, poststop: hooks.poststop } : undefined,
     };
     let cgroupApplied = false;
@@ -450,7 +451,7 @@ export class Runtime {
     const namespaces: LinuxNamespace[] = (s.namespaces ?? ['pid', 'ipc', 'uts', 'mount', 'network']).map((type) => ({ type: type as LinuxNamespaceType }));
     const program = s.seccomp ? Buffer.from(s.seccomp.program, 'base64') : undefined;
     const seccomp: CompiledSeccomp | undefined = s.seccomp && program && { flags: s.seccomp.flags, program, length: program.length / 8 };
-    const plan = compileExecPlan(proc, s.pid, namespaces, seccomp);
+    const plan = compileExecPlan(proc, s.pid, namespaces, seccomp, s.sessionKeyring);
     const cg = s.cgroupsPath ? this.cgroups() : null;
     if (this.tracksExits) this.ensureSubreaper();
     const consoleChannel = openConsoleChannel(proc.terminal === true, opts);

@@ -21,8 +21,8 @@
  *     masked/read-only paths, hostname, rlimits, user and capabilities;
  *     resolves the executable; reports ready; blocks opening the exec fifo for
  *     writing until `start` opens it for reading; runs startContainer hooks and
- *     writes "0" (or why a hook failed) to the fifo; closes every fd above 2
- *     and execs the process.
+ *     writes "0" (or why a hook failed) to the fifo; moves preserved fds to
+ *     3, 4, …, closes every fd above them and execs the process.
  *
  * Any failure is reported as MSG_ERROR "<step> <path>: <reason>" and the
  * process exits 1.
@@ -188,6 +188,17 @@ int main(int argc, char **argv) {
     die_msg(&ctx, "ce-init: %s", err);
   }
   close(plan_fd);
+
+  /* Joining a running container's namespaces (exec, shared namespaces): until
+   * execve, no process in them may ptrace this one or open its /proc files,
+   * which would reach the host through its fds and capabilities (runc's
+   * nsexec rule, CVE-2016-9962). execve makes the user's process dumpable again. */
+  for (size_t k = 0; k < plan.count; k++) {
+    if (plan.recs[k].op != OP_SETNS) continue;
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die(&ctx, "prctl PR_SET_DUMPABLE");
+    ctx.joins = true;
+    break;
+  }
 
   /* P: namespaces first. */
   size_t i = 0;

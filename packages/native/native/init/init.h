@@ -16,6 +16,7 @@ struct init_ctx {
   char *rootfs;       /* host path of the rootfs */
   bool rooted;        /* true once pivot_root/chroot happened */
   const char *pending_chdir; /* cwd that failed with EACCES as root; retried after OP_SETUSER */
+  bool joins;         /* the plan joins existing namespaces: this process is not dumpable */
   int preserve_first; /* fds preserve_first.. are the caller's preserved fds: 3.. of the process (runc --preserve-fds) */
   int preserve_count;
   char **env;

@@ -4,11 +4,16 @@
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "init.h"
 
 void op_userns_sync(struct init_ctx *ctx) {
+  /* The runtime writes /proc/<pid>/{uid,gid}_map; a non-dumpable process's
+   * /proc files belong to root, which only a root runtime can open: dumpable
+   * for that time only, as runc does. */
+  if (ctx->joins && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) die(ctx, "prctl PR_SET_DUMPABLE 1");
   char pidstr[32];
   snprintf(pidstr, sizeof pidstr, "%d", (int)getpid());
   const char *argv[] = {pidstr};
@@ -18,6 +23,7 @@ void op_userns_sync(struct init_ctx *ctx) {
   do r = read(ctx->go_fd >= 0 ? ctx->go_fd : ctx->sync_fd, &b, 1);
   while (r < 0 && errno == EINTR);
   if (r != 1) _exit(1); /* the runtime could not write the maps; it says why */
+  if (ctx->joins && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die(ctx, "prctl PR_SET_DUMPABLE 0");
 }
 
 void op_become_root(struct init_ctx *ctx) {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LinuxBlockIO, LinuxResources } from '../spec/types.js';
+import { RuntimeError } from '../errors.js';
 import { attachDeviceProgram, attachWithBpf, compileDeviceFilter, type DeviceFilterAttacher } from './device-filter/index.js';
 import { freezeV2, isFrozenV2 } from './freezer.js';
 import { oomKillsV2, readStatsV2 } from './stats-v2.js';
@@ -102,8 +103,9 @@ export class CgroupV2Manager implements CgroupManager {
       if (m.limit !== undefined) await writeValue(dir, 'memory.max', m.limit < 0 ? 'max' : m.limit);
       if (m.reservation !== undefined) await writeValue(dir, 'memory.low', m.reservation < 0 ? 'max' : m.reservation);
       if (m.swap !== undefined && existsSync(join(dir, 'memory.swap.max'))) {
-        const swap = m.swap < 0 ? 'max' : m.limit !== undefined && m.limit >= 0 ? Math.max(0, m.swap - m.limit) : m.swap;
-        await writeValue(dir, 'memory.swap.max', swap);
+        const limit = m.limit !== undefined && m.limit !== 0 ? m.limit : await currentMemoryMax(dir);
+        const swap = swapMaxValue(m.swap, limit);
+        if (swap !== undefined) await writeValue(dir, 'memory.swap.max', swap);
       }
     }
     const c = r.cpu;
@@ -165,4 +167,24 @@ export class CgroupV2Manager implements CgroupManager {
   mountPlan(): CgroupMountPlan {
     return { kind: 'cgroup2' };
   }
+}
+
+async function currentMemoryMax(dir: string): Promise<number> {
+  const text = (await readFile(join(dir, 'memory.max'), 'utf8').catch(() => 'max')).trim();
+  return text === 'max' ? -1 : Number(text);
+}
+
+/**
+ * OCI's memory.swap is memory+swap (v1's memsw); v2's memory.swap.max is swap
+ * alone: runc's conversion. -1 is unlimited, 0 unset (nothing written).
+ */
+export function swapMaxValue(memorySwap: number, memoryLimit: number): number | 'max' | undefined {
+  if (memoryLimit === -1 && memorySwap === 0) return 'max'; // both unlimited, as on v1
+  if (memorySwap === -1) return 'max';
+  if (memorySwap === 0) return undefined;
+  if (memoryLimit <= 0) throw new RuntimeError('InvalidArgument', 'linux.resources.memory.swap: cannot be set without a memory limit');
+  if (memorySwap < memoryLimit) {
+    throw new RuntimeError('InvalidArgument', `linux.resources.memory.swap: ${memorySwap} is below the memory limit ${memoryLimit} (it is memory+swap)`);
+  }
+  return memorySwap - memoryLimit;
 }

@@ -16,6 +16,8 @@ export interface HookState {
 export type HookKind = keyof Hooks;
 
 const SAID_KEEP = 1024;
+/** How long a hook's output may keep arriving after it exited (a child it left behind may hold its stdout). */
+const OUTPUT_GRACE_MS = 200;
 
 /**
  * Runs one hook in the runtime's namespaces: `path` with `args` (args[0] is
@@ -68,21 +70,37 @@ export function runHook(kind: HookKind, hook: Hook, state: HookState, signal?: A
     child.stdin!.on('error', () => {}); // a hook that does not read its state
     child.stdin!.end(JSON.stringify(state));
     child.on('error', (err) => {
-      // a hook that could not be started; one that runs is reported once it is reaped ('close')
+      // a hook that could not be started; one that runs is reported once it exits
       if (child.pid !== undefined) return;
       clearTimeout(timer);
       signal?.removeEventListener('abort', abort);
       reject(new RuntimeError('FailedPrecondition', `${kind} hook ${hook.path}: ${err.message}`, { cause: err }));
     });
-    child.on('close', (code, sig) => {
+    // Decided when the hook exits: a background child that keeps its stdout open must not hold create up.
+    child.on('exit', (code, sig) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', abort);
-      if (aborted) return reject(new RuntimeError('Unavailable', `${kind} hook ${hook.path} was stopped: the create failed meanwhile`));
-      if (timedOut) return reject(new RuntimeError('Unavailable', `${kind} hook ${hook.path} timed out after ${hook.timeout} s`));
-      if (code === 0) return resolve();
-      const how = code !== null ? `exit status ${code}` : `killed by signal ${sig}`;
-      const text = said.slice(0, SAID_KEEP).trim();
-      reject(new RuntimeError('FailedPrecondition', `${kind} hook ${hook.path} failed: ${how}${text ? `: ${text}` : ''}`));
+      let done = false;
+      const settle = () => {
+        if (done) return;
+        done = true;
+        if (aborted) return reject(new RuntimeError('Unavailable', `${kind} hook ${hook.path} was stopped: the create failed meanwhile`));
+        if (timedOut) return reject(new RuntimeError('Unavailable', `${kind} hook ${hook.path} timed out after ${hook.timeout} s`));
+        if (code === 0) return resolve();
+        const how = code !== null ? `exit status ${code}` : `killed by signal ${sig}`;
+        const text = said.slice(0, SAID_KEEP).trim();
+        reject(new RuntimeError('FailedPrecondition', `${kind} hook ${hook.path} failed: ${how}${text ? `: ${text}` : ''}`));
+      };
+      // what the hook wrote is usually all there by 'close'; wait for it only briefly
+      const grace = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        settle();
+      }, OUTPUT_GRACE_MS);
+      child.once('close', () => {
+        clearTimeout(grace);
+        settle();
+      });
     });
   });
 }

@@ -286,7 +286,13 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
  * the process part of a create plan, under the container's seccomp filter
  * (as runc exec). No exec fifo: it execs once ready.
  */
-export function compileExecPlan(proc: Process, initPid: number, namespaces: readonly LinuxNamespace[], seccomp?: CompiledSeccomp): PlanOp[] {
+export function compileExecPlan(
+  proc: Process,
+  initPid: number,
+  namespaces: readonly LinuxNamespace[],
+  seccomp?: CompiledSeccomp,
+  sessionKeyring?: string,
+): PlanOp[] {
   const plan: PlanOp[] = [];
   const types = [...new Set(namespaces.map((n) => n.type))].sort((a, b) => JOIN_ORDER.indexOf(a) - JOIN_ORDER.indexOf(b));
   const nsFile: Record<string, string> = { network: 'net', mount: 'mnt' };
@@ -294,6 +300,8 @@ export function compileExecPlan(proc: Process, initPid: number, namespaces: read
   plan.push({ op: 'UNSHARE', args: [0] });
   if (types.includes('user')) plan.push({ op: 'BECOME_ROOT', args: [] });
   plan.push({ op: 'SYNC_WAIT', args: [] });
+  // the container's session keyring, not the caller's (runc's setns init)
+  if (sessionKeyring) plan.push({ op: 'SESSION_KEYRING', args: [sessionKeyring] });
   if (proc.terminal) plan.push(consoleOp(proc));
   for (const r of proc.rlimits ?? []) plan.push({ op: 'RLIMIT', args: [RLIMITS[r.type]!, rlimitValue(r.soft), rlimitValue(r.hard)] });
   if (proc.oomScoreAdj !== undefined) plan.push({ op: 'OOM_SCORE_ADJ', args: [String(proc.oomScoreAdj)] });

@@ -23,6 +23,8 @@ export interface StoredState {
   started?: string;
   /** The namespace types of the container (new or joined); exec joins them through /proc/<pid>/ns. */
   namespaces?: string[];
+  /** The session keyring the container joined (`_ses.<id>`); exec'd processes join it too. None with noNewKeyring. */
+  sessionKeyring?: string;
   /** The container's compiled seccomp filter (flags, base64 program): exec'd processes get it too. */
   seccomp?: { flags: number; program: string };
   /** The runtime-side hooks still to run after create: poststart (at start) and poststop (at delete). */

@@ -142,6 +142,21 @@ describe.skipIf(!isRoot)('ce-runc (root)', () => {
     expect((await ceRunc(f, ['delete', 'r2'])).code).toBe(0);
   });
 
+  it('run in the foreground with process.terminal and no console socket holds the pty itself and copies it (runc)', async () => {
+    f.writeSpec(['sh', '-c', 'tty; echo "in a terminal"; exit 3'], (s) => {
+      s.process!.terminal = true;
+      s.linux!.cgroupsPath = f.cgroupName;
+    });
+    const r = await ceRunc(f, ['run', '-b', f.bundle, 't1']);
+    expect(r.code).toBe(3);
+    expect(r.stdout.replace(/\r/g, '')).toBe('/dev/pts/0\nin a terminal\n');
+    expect(r.stderr).toBe('');
+    // detached, a terminal still needs somewhere to go
+    const d = await ceRunc(f, ['run', '-d', '-b', f.bundle, 't2']);
+    expect(d.code).toBe(1);
+    expect(d.stderr).toMatch(/process.terminal is true but there is no console socket/);
+  });
+
   it('--preserve-fds 1 gives the container ce-runc\'s fd 3 as its own fd 3', async () => {
     f.writeSpec(['sh', '-c', 'echo through-fd-3 >&3'], (s) => {
       s.linux!.cgroupsPath = f.cgroupName;

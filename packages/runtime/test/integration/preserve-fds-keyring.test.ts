@@ -1,6 +1,6 @@
 // Root-only: runc's --preserve-fds (the caller's fds become the process's fds 3, 4, …)
 // and the session keyring a container gets unless --no-new-keyring.
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, readFileSync, readSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pipe } from '@ce/native';
 import { defaultSpec } from '../../src/spec/default-spec.js';
@@ -82,5 +82,24 @@ describe.skipIf(!isRoot)('preserved fds and session keyrings (root)', () => {
     await f.rt.start('shared');
     expect((await shared.exited).exitStatus).toBe(0);
     expect(await sharedOut).not.toMatch(/_ses\.shared/);
+  });
+
+  it('joins an exec’d process to the container’s session keyring, not the caller’s', async () => {
+    f.writeSpec(['sleep', '30'], (s) => {
+      s.linux!.maskedPaths = (s.linux!.maskedPaths ?? []).filter((p) => p !== '/proc/keys');
+    });
+    const init = await f.rt.create('kr', f.bundle);
+    await f.rt.start('kr');
+    // Root may view any keyring, so /proc/keys lists _ses.kr either way; its usage count (3rd column)
+    // tells whether the exec'd shell and its cat hold it as their session keyring.
+    const usage = (keys: string) => Number(keys.split('\n').find((l) => / keyring +_ses\.kr: /.test(l))?.trim().split(/\s+/)[2]);
+    const before = usage(readFileSync('/proc/keys', 'utf8'));
+    const p = await f.rt.exec('kr', { ...defaultSpec().process!, args: ['sh', '-c', 'cat /proc/keys'] }, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = await collect(p.stdout);
+    expect((await p.exited).exitStatus).toBe(0);
+    expect(before).toBeGreaterThan(0);
+    expect(usage(out)).toBeGreaterThanOrEqual(before + 2);
+    await f.rt.kill('kr', 'KILL');
+    await init.exited;
   });
 });

@@ -94,6 +94,24 @@ describe('cgroup v2 files', () => {
     expect(read(dir, 'hugetlb.2MB.max')).toBe('0');
   });
 
+  it('writes memory.swap.max as swap alone (memory+swap minus memory, as runc), using the current memory.max on update', async () => {
+    const { m, dir } = v2();
+    files(dir, { 'memory.max': 'max\n', 'memory.swap.max': 'max\n' });
+    await m.update('/ce/c1', { memory: { limit: 64 << 20, swap: 192 << 20 } });
+    expect(read(dir, 'memory.swap.max')).toBe(String(128 << 20));
+    // memory+swap alone: the limit already on the cgroup counts
+    await m.update('/ce/c1', { memory: { swap: 96 << 20 } });
+    expect(read(dir, 'memory.swap.max')).toBe(String(32 << 20));
+    // 0 is unset: swap left as it is
+    await m.update('/ce/c1', { memory: { limit: 64 << 20, swap: 0 } });
+    expect(read(dir, 'memory.swap.max')).toBe(String(32 << 20));
+    await m.update('/ce/c1', { memory: { swap: -1 } });
+    expect(read(dir, 'memory.swap.max')).toBe('max');
+    await expect(m.update('/ce/c1', { memory: { swap: 16 << 20 } })).rejects.toThrow(/memory.swap: 16777216 is below the memory limit/);
+    writeFileSync(join(dir, 'memory.max'), 'max\n');
+    await expect(m.update('/ce/c1', { memory: { swap: 16 << 20 } })).rejects.toThrow(/cannot be set without a memory limit/);
+  });
+
   it('converts blkio weights to io weights as runc does', () => {
     expect(blkioWeightToIoWeight(10)).toBe(1);
     expect(blkioWeightToIoWeight(1000)).toBe(10000);

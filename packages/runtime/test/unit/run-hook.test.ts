@@ -49,6 +49,16 @@ describe('runHook (runtime-side hooks)', () => {
     });
   });
 
+  it('is done when the hook exits, even if a child it left behind holds its output open', async () => {
+    const pidFile = join(dir, 'bg.pid');
+    const hook = { path: '/bin/sh', args: ['sh', '-c', `sleep 30 & echo $! > ${pidFile}; echo started; exit 0`], timeout: 20 };
+    try {
+      await expect(runHook('createRuntime', hook, state)).resolves.toBeUndefined();
+    } finally {
+      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    }
+  }, 10_000);
+
   it('kills a hook at its timeout', async () => {
     await expect(runHook('poststart', { path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }, state)).rejects.toMatchObject({
       code: 'Unavailable',

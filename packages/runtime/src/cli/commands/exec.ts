@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Process } from '../../spec/types.js';
 import type { FlagValues } from '../args.js';
 import { preservedFds, CliError, type Command, stateOf, writePidFile } from '../command.js';
+import { proxyTerminal, untilDrained } from '../terminal-proxy.js';
 import { SignalForwarder } from '../foreground.js';
 
 function readJson(path: string, what: string): unknown {
@@ -94,17 +95,25 @@ export const exec: Command = {
     const detach = flags.detach === true;
     const rt = ctx.runtime({ trackExits: !detach });
     const signals = detach ? undefined : new SignalForwarder();
+    const consoleSocket = flags['console-socket'] as string | undefined;
+    let terminal: ReturnType<typeof proxyTerminal> | undefined;
     try {
       const p = await rt.exec(id, proc, {
         stdio: ['inherit', 'inherit', 'inherit'],
-        consoleSocket: flags['console-socket'] as string | undefined,
+        consoleSocket,
+        // in the foreground without a console socket, ce-runc holds the terminal itself (runc)
+        receiveTerminal: (proc.terminal === true && !detach && consoleSocket === undefined) || undefined,
         preserveFds,
       });
       signals?.target(p.pid);
+      if (p.terminal !== null) terminal = proxyTerminal(p.terminal);
       if (flags['pid-file']) writePidFile(flags['pid-file'] as string, p.pid);
       if (detach) return 0;
-      return (await p.exited).exitStatus;
+      const { exitStatus } = await p.exited;
+      if (terminal) await untilDrained(terminal.drained);
+      return exitStatus;
     } finally {
+      terminal?.stop();
       signals?.stop();
     }
   },

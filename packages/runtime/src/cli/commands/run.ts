@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { preservedFds, type Command, writePidFile } from '../command.js';
+import { bundleWantsTerminal, proxyTerminal, untilDrained } from '../terminal-proxy.js';
 import { SignalForwarder } from '../foreground.js';
 import { createFlags } from './create.js';
 
@@ -23,14 +24,21 @@ export const run: Command = {
     const detach = flags.detach === true;
     const rt = ctx.runtime({ trackExits: !detach, noPivotRoot: flags['no-pivot'] === true });
     const signals = detach ? undefined : new SignalForwarder();
+    const bundle = resolve((flags.bundle as string | undefined) ?? '.');
+    const consoleSocket = flags['console-socket'] as string | undefined;
+    // in the foreground without a console socket, ce-runc holds the terminal itself (runc)
+    const ownTerminal = !detach && consoleSocket === undefined && bundleWantsTerminal(bundle);
+    let terminal: ReturnType<typeof proxyTerminal> | undefined;
     try {
-      const c = await rt.create(id, resolve((flags.bundle as string | undefined) ?? '.'), {
+      const c = await rt.create(id, bundle, {
         stdio: ['inherit', 'inherit', 'inherit'],
-        consoleSocket: flags['console-socket'] as string | undefined,
+        consoleSocket,
+        receiveTerminal: ownTerminal || undefined,
         preserveFds,
         noNewKeyring: flags['no-new-keyring'] === true,
       });
       signals?.target(c.pid);
+      if (c.terminal !== null) terminal = proxyTerminal(c.terminal);
       try {
         if (flags['pid-file']) writePidFile(flags['pid-file'] as string, c.pid);
         await rt.start(id);
@@ -40,9 +48,11 @@ export const run: Command = {
       }
       if (detach) return 0;
       const { exitStatus } = await c.exited;
+      if (terminal) await untilDrained(terminal.drained);
       if (flags.keep !== true) await rt.delete(id, { force: true });
       return exitStatus;
     } finally {
+      terminal?.stop();
       signals?.stop();
     }
   },
