@@ -44,6 +44,8 @@ export interface SpawnInitOptions {
   logger?: { debug(obj: unknown, msg?: string): void };
   /** Give up (and kill everything) when the init has not reported ready by then; default 60 s. */
   timeoutMs?: number;
+  /** The time ce-init's createContainer hooks may take (the sum of their timeouts; Infinity when one has none). */
+  containerHooksMs?: number;
   /**
    * Reap the container init (the caller is its subreaper); default true.
    * When false, `exited` rejects at once: the init is someone else's to reap.
@@ -208,14 +210,16 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
     };
     // The runtime's own hooks (prestart, createRuntime) have their own
     // timeouts: the clock stops while they run and starts afresh after them.
+    // ce-init's createContainer hooks run after that, within their own timeouts: the clock gets those too.
     let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
+    const arm = (ms: number) => {
+      if (!Number.isFinite(ms)) return; // a hook without a timeout: wait as long as it runs, as runc does
       timer = setTimeout(
-        () => finish({ ok: false, error: new RuntimeError('Unavailable', `container init did not report ready within ${timeoutMs} ms`) }),
-        timeoutMs,
+        () => finish({ ok: false, error: new RuntimeError('Unavailable', `container init did not report ready within ${ms} ms`) }),
+        ms,
       );
     };
-    arm();
+    arm(timeoutMs);
     // The go channel carries, in order: a byte once the user namespace's id
     // maps are written (for P), a byte once the cgroup is set, the hooks'
     // state (for C). A failed step ends everything (finish), never the channel.
@@ -246,7 +250,7 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
           step(
             'hooks',
             work.then((st) => {
-              if (!done) arm();
+              if (!done) arm(timeoutMs + (opts.containerHooksMs ?? 0));
               return encodeRecord(Msg.HOOKS_DONE, [st.creating, st.created]);
             }),
           );

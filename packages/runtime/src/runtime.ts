@@ -319,6 +319,7 @@ export class Runtime {
           if (cgroupsPath && cg) await cg.addProcess(cgroupsPath, pid);
         },
         onUserns: async (pid) => writeIdMaps(pid, linux.uidMappings ?? [], linux.gidMappings ?? []),
+        containerHooksMs: (hooks.createContainer ?? []).reduce((ms, h) => ms + (h.timeout ? h.timeout * 1000 : Infinity), 0),
         onHooks: (pid) => {
           const run = (async () => {
             // prestart (deprecated) runs just before createRuntime, as in runc

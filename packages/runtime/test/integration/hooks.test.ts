@@ -126,6 +126,15 @@ describe.skipIf(!isRoot)('hooks (root)', () => {
     await quick.delete('h8');
   });
 
+  it('gives ce-init\'s createContainer hooks their own timeouts on top of createTimeoutMs', async () => {
+    const quick = new Runtime({ root: f.stateRoot, createTimeoutMs: 400 });
+    writeSpec(['true'], { createContainer: [{ path: '/bin/sleep', args: ['sleep', '1'], timeout: 5 }] });
+    const c = await quick.create('h9', f.bundle);
+    await quick.start('h9');
+    expect((await c.exited).exitStatus).toBe(0);
+    await quick.delete('h9');
+  });
+
   it('stops a runtime-side hook still running when the container init dies meanwhile, leaving nothing behind', async () => {
     // the createRuntime hook kills the container init (state.pid) and then hangs
     const killer = join(f.dir, 'kill-init.sh');
