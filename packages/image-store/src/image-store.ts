@@ -493,10 +493,8 @@ export class ImageStore implements ImageService, RegistryService {
         await lease.add({ kind: 'content', id: digest });
         if (!(await this.content.exists(digest))) await this.content.commitFile(file.path, file.digest, file.size);
       }
-      for (const blob of plan.generated) {
-        const info = await this.content.ingest(blob);
-        await lease.add({ kind: 'content', id: info.digest });
-      }
+      const leaseBlob = (digest: Digest) => lease.add({ kind: 'content', id: digest });
+      for (const blob of plan.generated) await this.content.ingest(blob, {}, leaseBlob);
       // Resolve before naming anything: an image that cannot run here is not recorded.
       for (const img of plan.images) await this.resolve(img.target, img.name);
       return await this.lock.run('images', async () => {
@@ -571,8 +569,8 @@ export class ImageStore implements ImageService, RegistryService {
     writing.catch(() => undefined); // awaited below
     const lease = await this.leases.create({ reason: `diff of ${key}` });
     try {
-      const [info] = await Promise.all([this.content.ingest(gzip), writeDiff(this.snapshotter.fsPath(key), counter).then(() => writing)]);
-      await lease.add({ kind: 'content', id: info.digest });
+      const leaseBlob = (digest: Digest) => lease.add({ kind: 'content', id: digest });
+      const [info] = await Promise.all([this.content.ingest(gzip, {}, leaseBlob), writeDiff(this.snapshotter.fsPath(key), counter).then(() => writing)]);
       return {
         descriptor: { mediaType: MediaType.OciLayerGzip, digest: info.digest, size: info.size },
         diffId: `sha256:${tarHash.digest('hex')}`,

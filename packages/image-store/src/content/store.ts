@@ -30,6 +30,9 @@ export interface ContentReader {
 
 export type ByteSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
+/** Called with a blob's digest before it is committed (or found committed): where a writer leases it. */
+export type BeforeCommit = (digest: Digest) => Promise<void>;
+
 /**
  * A blob being written to `<root>/ingest/`. Nothing is visible under
  * `<root>/blobs/` until commit() has checked its size and digest.
@@ -69,12 +72,17 @@ export class ContentWriter {
     this.written += chunk.byteLength;
   }
 
-  /** Verifies size and digest, then moves the blob into place atomically. */
-  async commit(): Promise<ContentInfo> {
+  /**
+   * Verifies size and digest, then moves the blob into place atomically.
+   * `beforeCommit` learns the digest before the blob becomes visible: a lease
+   * added there protects it from the first moment a gc could see it.
+   */
+  async commit(beforeCommit?: BeforeCommit): Promise<ContentInfo> {
     if (this.done) throw failedPrecondition('content writer is already committed or aborted');
     this.done = true;
     const actual: Digest = `sha256:${this.hash.digest('hex')}`;
     try {
+      await beforeCommit?.(actual);
       await this.fh.sync();
       await this.fh.close();
       const { digest: wantDigest, size: wantSize } = this.expected;
@@ -213,8 +221,9 @@ export class ContentStore implements ContentReader {
   }
 
   /** Writes a blob from bytes or a stream of chunks; resolves once it is committed. */
-  async ingest(source: ByteSource, expected: Expected = {}): Promise<ContentInfo> {
+  async ingest(source: ByteSource, expected: Expected = {}, beforeCommit?: BeforeCommit): Promise<ContentInfo> {
     if (expected.digest !== undefined && expected.size !== undefined) {
+      await beforeCommit?.(parseDigest(expected.digest));
       const existing = await this.infoIfExists(expected.digest);
       if (existing && existing.size === expected.size) {
         // Already committed: drain nothing, verify nothing more; the blob was verified when written.
@@ -233,7 +242,7 @@ export class ContentStore implements ContentReader {
       await w.abort();
       throw err;
     }
-    return w.commit();
+    return w.commit(beforeCommit);
   }
 
   /** @internal Moves a verified ingest file into place. */

@@ -29,6 +29,19 @@ async function rejection(p: Promise<unknown>): Promise<CeError> {
 }
 
 describe('content store', () => {
+  it('tells beforeCommit the digest while the blob is not yet visible (a stream of unknown digest, or bytes found committed)', async () => {
+    const data = Buffer.from('leased before it is visible');
+    const digest = sha256(data);
+    const seen: Array<{ digest: string; existed: boolean }> = [];
+    const beforeCommit = async (d: string) => void seen.push({ digest: d, existed: await store.exists(d) });
+    await store.ingest(Readable.from([data.subarray(0, 5), data.subarray(5)]), {}, beforeCommit);
+    expect(seen).toEqual([{ digest, existed: false }]);
+    expect(await store.exists(digest)).toBe(true);
+    // Known digest, already there: called before the store looks, so a lease holds it from then on.
+    await store.ingest(data, { digest, size: data.length }, beforeCommit);
+    expect(seen).toEqual([{ digest, existed: false }, { digest, existed: true }]);
+  });
+
   it('commits a verified blob at blobs/sha256/<hex>, read-only', async () => {
     const data = Buffer.from('hello, content');
     const digest = sha256(data);
