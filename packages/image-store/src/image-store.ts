@@ -31,7 +31,8 @@ import { silentLogger, type Logger } from './util/logger.js';
 import { diskUsage } from './util/disk-usage.js';
 import { removeAll } from './util/fs.js';
 import { KeyedMutex } from './util/mutex.js';
-import type { LeaseManager } from './leases/types.js';
+import { combinedLease } from './leases/combined.js';
+import type { Lease } from './leases/types.js';
 import { fetchImage } from './registry/pull.js';
 import { pushImage } from './registry/push.js';
 import { checkLogin } from './registry/login.js';
@@ -323,15 +324,25 @@ export class ImageStore implements ImageService, RegistryService {
   /**
    * `docker pull`: fetches the image from its registry (mirrors first), unpacks
    * its layers (extracted as their downloads complete, committed in order; see
-   * UnpackPipeline) and names it. Everything committed meanwhile is held by a lease when a
-   * LeaseManager is configured, so garbage collection cannot take it before
-   * the name exists.
+   * UnpackPipeline) and names it. Everything is leased (in the store's leases,
+   * and `options.leases` too when given) before it is looked up or committed,
+   * so garbage collection cannot take it before the name exists.
    */
   async pull(reference: string, options: PullOptions = {}): Promise<PullResult & { image: ImageRecord }> {
     const ref = parseReference(reference);
     const platform = options.platform ?? this.platform;
-    const leases = options.leases ?? this.leases;
-    const lease = await leases?.create({ reason: `pull ${ref.toString()}` });
+    const reason = `pull ${ref.toString()}`;
+    // The store's own lease is what gc and check see; a caller's lease manager is held in addition, never instead.
+    const own = await this.leases.create({ reason });
+    let lease: Lease = own;
+    if (options.leases) {
+      try {
+        lease = combinedLease([own, await options.leases.create({ reason })]);
+      } catch (err) {
+        await own.release();
+        throw err;
+      }
+    }
     const progress = options.onProgress ?? (() => undefined);
     const unpack = new UnpackPipeline({
       content: this.content,
@@ -364,7 +375,7 @@ export class ImageStore implements ImageService, RegistryService {
     } finally {
       // Let an unpack in flight end, and remove what a failure left staged, before the lease goes.
       await unpack.cleanup();
-      await lease?.release();
+      await lease.release();
     }
   }
 
