@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -12,6 +12,7 @@ import { stageArchive } from './archive/stage.js';
 import { ContentStore } from './content/store.js';
 import { checkStore, type CheckOptions, type Finding } from './gc/check.js';
 import { collectGarbage, type GcResult } from './gc/collect.js';
+import { sweepStaleIngests } from './gc/ingests.js';
 import { FileLeaseManager } from './leases/manager.js';
 import { shortId, type Digest } from './digest.js';
 import { ImageMetadataStore, type ImageMeta } from './images/metadata.js';
@@ -107,6 +108,9 @@ export class ImageStore implements ImageService, RegistryService {
     // Like the ingests the content store clears, a lease whose owner died (a kill -9 during a pull or load) is debris.
     const dead = await leases.removeDead();
     if (dead.length) logger.info({ leases: dead }, 'removed leases of owners that are gone');
+    // And so are the ingests no live lease or writer holds (a crashed load's staging directory, a committed or abandoned download).
+    const stale = await sweepStaleIngests(join(root, 'ingest'), content, (await leases.protectedResources()).ingest);
+    if (stale.length) logger.info({ ingests: stale.map((i) => i.name) }, 'removed stale ingests');
     return new ImageStore(
       root,
       content,
@@ -494,10 +498,13 @@ export class ImageStore implements ImageService, RegistryService {
    * anything is committed, and no name is recorded unless all of it is valid.
    */
   async load(source: AsyncIterable<Uint8Array>, options: { name?: string } = {}): Promise<ImageRecord[]> {
-    const staging = await mkdtemp(join(this.root, 'ingest', 'load-'));
     const lease = await this.leases.create({ reason: 'load an image archive', expiresInMs: 6 * 60 * 60 * 1000 });
+    // Leased before it exists: an unleased staging directory is debris to check and gc.
+    const stagingName = `load-${randomBytes(8).toString('hex')}`;
+    const staging = join(this.root, 'ingest', stagingName);
     try {
-      await lease.add({ kind: 'ingest', id: basename(staging) });
+      await lease.add({ kind: 'ingest', id: stagingName });
+      await mkdir(staging, { mode: 0o700 });
       const archive = await stageArchive(source, staging);
       const plan = await planArchive(archive, { name: options.name || undefined, platform: this.platform });
       for (const [digest, file] of plan.staged) {
@@ -604,6 +611,7 @@ export class ImageStore implements ImageService, RegistryService {
       metadata: this.metadata,
       snapshotter: this.snapshotter,
       leases: this.leases,
+      ingestDir: join(this.root, 'ingest'),
       logger: this.logger,
     });
     for (const digest of result.content) this.resolved.delete(digest);

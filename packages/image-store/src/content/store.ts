@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import { flock, LOCK_EX, LOCK_NB } from '@ce/native';
 import { failedPrecondition, internal, invalidArgument, notFound } from '@ce/protocol';
 import { digestHex, parseDigest, type Digest } from '../digest.js';
-import { fsyncDir, isErrno, removeAll } from '../util/fs.js';
+import { fsyncDir, isErrno } from '../util/fs.js';
+import { removeIngestFileUnlessHeld } from './ingest-lock.js';
 
 export interface ContentInfo {
   digest: Digest;
@@ -139,8 +140,10 @@ export class ContentStore implements ContentReader {
     // Anonymous ingests never survive a restart of the store's owner: leftovers
     // are from a crash. Resumable ingests (named by their digest) are kept, so a
     // pull that was interrupted continues where it stopped.
-    for (const name of await readdir(store.ingestDir)) {
-      if (!RESUMABLE_NAME.test(name)) await removeAll(join(store.ingestDir, name));
+    // A file another process's writer holds (flock) is its work in progress, and a load's staging directory
+    // is its load's: those are left to check and gc, which see the leases.
+    for (const name of await readdir(store.ingestDir, { withFileTypes: true })) {
+      if (name.isFile() && !RESUMABLE_NAME.test(name.name)) await removeIngestFileUnlessHeld(join(store.ingestDir, name.name));
     }
     return store;
   }
@@ -165,6 +168,14 @@ export class ContentStore implements ContentReader {
     }
     const path = join(this.ingestDir, randomBytes(12).toString('hex'));
     const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    // Held while it is written (a new file: the lock is free), so check and gc in any process leave it alone.
+    try {
+      flock(fh.fd, LOCK_EX | LOCK_NB);
+    } catch (err) {
+      await fh.close();
+      await unlink(path).catch(() => undefined);
+      throw err;
+    }
     return new ContentWriter(this, fh, path, expected);
   }
 

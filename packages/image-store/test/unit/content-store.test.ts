@@ -1,5 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeError } from '@ce/protocol';
@@ -128,13 +128,15 @@ describe('content store', () => {
     expect(await store.exists(digest)).toBe(false);
   });
 
-  it('removes ingest leftovers of a crash when reopened', async () => {
+  it('removes ingest leftovers of a crash when reopened, but not an ingest a live writer holds', async () => {
     const w = await store.writer();
     await w.write(Buffer.from('half'));
-    expect(await ingestFiles()).toHaveLength(1);
+    await writeFile(join(root.path, 'ingest', 'left-by-a-crash'), 'partial'); // no writer holds it
+    expect(await ingestFiles()).toHaveLength(2);
     await ContentStore.open(root.path);
-    expect(await ingestFiles()).toEqual([]);
-    await w.abort();
+    expect(await ingestFiles()).toEqual([basename(w.path)]);
+    await w.write(Buffer.from(' and the rest'));
+    expect((await w.commit()).digest).toBe(sha256(Buffer.from('half and the rest')));
   });
 });
 
@@ -180,14 +182,12 @@ describe('resumable ingests', () => {
     expect(await blobFiles()).toEqual([]);
   });
 
-  it('clears anonymous ingests at open but keeps resumable ones', async () => {
-    const anon = await store.writer();
-    await anon.write(Buffer.from('x'));
+  it('clears anonymous ingests no writer holds at open but keeps resumable ones', async () => {
+    await writeFile(join(root.path, 'ingest', '0123456789abcdef01234567'), 'x'); // an anonymous ingest whose writer died
     const keep = (await store.resumableWriter({ digest, size: data.length }))!;
     await keep.write(data.subarray(0, 10));
     await keep.suspend();
     await ContentStore.open(root.path);
     expect(await ingestFiles()).toEqual([`sha256-${digest.slice(7)}`]);
-    await anon.abort();
   });
 });
