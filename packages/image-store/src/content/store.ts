@@ -82,10 +82,9 @@ export class ContentWriter {
     if (this.done) throw failedPrecondition('content writer is already committed or aborted');
     this.done = true;
     const actual: Digest = `sha256:${this.hash.digest('hex')}`;
+    // The file stays open (and flock-held) until it is renamed into place or removed: a resumable writer
+    // waiting for the lock must never get it on a file that is a committed blob by then.
     try {
-      await beforeCommit?.(actual);
-      await this.fh.sync();
-      await this.fh.close();
       const { digest: wantDigest, size: wantSize } = this.expected;
       if (wantSize !== undefined && wantSize !== this.written) {
         throw invalidArgument(
@@ -95,9 +94,14 @@ export class ContentWriter {
       if (wantDigest !== undefined && wantDigest !== actual) {
         throw invalidArgument(`digest mismatch: expected ${wantDigest}, got ${actual}`);
       }
-      return await this.store.commitFile(this.path, actual, this.written);
+      await beforeCommit?.(actual);
+      await this.fh.sync();
+      const info = await this.store.commitFile(this.path, actual, this.written);
+      await this.fh.close();
+      return info;
     } catch (err) {
       await unlink(this.path).catch(() => undefined);
+      await this.fh.close().catch(() => undefined);
       throw err;
     }
   }
@@ -105,8 +109,9 @@ export class ContentWriter {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await this.fh.close().catch(() => undefined);
+    // Unlinked while still held, for the same reason as commit.
     await unlink(this.path).catch(() => undefined);
+    await this.fh.close().catch(() => undefined);
   }
 
   /**
@@ -202,33 +207,47 @@ export class ContentStore implements ContentReader {
     const digest = parseDigest(expected.digest);
     if (!(Number.isSafeInteger(expected.size) && expected.size >= 0)) throw invalidArgument(`invalid blob size ${expected.size}`);
     const path = join(this.ingestDir, ContentStore.ingestRef(digest));
-    const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
-    try {
-      if (!flock(fh.fd, LOCK_EX | LOCK_NB)) {
-        await fh.close();
-        return undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+      try {
+        if (!flock(fh.fd, LOCK_EX | LOCK_NB)) {
+          await fh.close();
+          return undefined;
+        }
+        // The lock is on the inode we opened: if a writer meanwhile committed (renamed) or removed it,
+        // the path names another file or none, and this one is not the ingest any more.
+        const onDisk = await stat(path).catch((err: unknown) => (isErrno(err, 'ENOENT') ? undefined : Promise.reject(err)));
+        const st = await fh.stat();
+        let have = st.size;
+        if (onDisk?.ino !== st.ino) {
+          await fh.close();
+          continue;
+        }
+        if (have > expected.size) {
+          // Not a prefix of this blob: start a fresh ingest rather than cut a file in place.
+          await unlink(path);
+          await fh.close();
+          continue;
+        }
+        const hash = createHash('sha256');
+        const buf = Buffer.allocUnsafe(1 << 20);
+        for (let pos = 0; pos < have; ) {
+          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, have - pos), pos);
+          if (bytesRead === 0) {
+            have = pos; // shorter than stat said: resume from what was read
+            break;
+          }
+          hash.update(buf.subarray(0, bytesRead));
+          pos += bytesRead;
+        }
+        if (have < st.size) await fh.truncate(have);
+        return new ContentWriter(this, fh, path, { digest, size: expected.size }, hash, have);
+      } catch (err) {
+        await fh.close().catch(() => undefined);
+        throw err;
       }
-      const hash = createHash('sha256');
-      let have = (await fh.stat()).size;
-      if (have > expected.size) {
-        await fh.truncate(0);
-        have = 0;
-      }
-      const buf = Buffer.allocUnsafe(1 << 20);
-      for (let pos = 0; pos < have; ) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, have - pos), pos);
-        if (bytesRead === 0) break;
-        hash.update(buf.subarray(0, bytesRead));
-        pos += bytesRead;
-      }
-      // Writes go to the end, after what was re-hashed.
-      const w = new ContentWriter(this, fh, path, { digest, size: expected.size }, hash, have);
-      await fh.truncate(have);
-      return w;
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      throw err;
     }
+    return undefined; // the path keeps changing under us: another writer is busy with it
   }
 
   /** Writes a blob from bytes or a stream of chunks; resolves once it is committed. */

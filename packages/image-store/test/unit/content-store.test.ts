@@ -1,8 +1,9 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { link, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeError } from '@ce/protocol';
+import { isIngestHeld } from '../../src/content/ingest-lock.js';
 import { ContentStore } from '../../src/content/store.js';
 import { sha256 } from '../../src/digest.js';
 import { tempDir } from '../helpers/image.js';
@@ -180,6 +181,34 @@ describe('resumable ingests', () => {
     expect(err.message).toBe(`digest mismatch: expected ${digest}, got ${sha256(Buffer.concat([Buffer.alloc(100, 0x78), data.subarray(100)]))}`);
     expect(await ingestFiles()).toEqual([]);
     expect(await blobFiles()).toEqual([]);
+  });
+
+  it('holds the ingest lock until the blob is renamed into place, so no resumable writer can take the committed file', async () => {
+    const w = (await store.resumableWriter({ digest, size: data.length }))!;
+    await w.write(data);
+    let heldAfterRename: boolean | undefined;
+    const commitFile = store.commitFile.bind(store);
+    store.commitFile = async (...args) => {
+      const info = await commitFile(...args);
+      heldAfterRename = await isIngestHeld(store.blobPath(digest)); // the renamed inode is what a racing writer locked
+      return info;
+    };
+    await w.commit();
+    expect(heldAfterRename).toBe(true);
+    expect(await readFile(store.blobPath(digest))).toEqual(data);
+  });
+
+  it('starts a fresh ingest instead of cutting in place a file larger than the blob (it may be a committed blob)', async () => {
+    const other = Buffer.from('a committed blob, larger than the one being pulled'.repeat(400));
+    await store.ingest(other);
+    // The ingest path names the committed blob's inode.
+    await link(store.blobPath(sha256(other)), join(root.path, 'ingest', `sha256-${digest.slice(7)}`));
+    const w = (await store.resumableWriter({ digest, size: data.length }))!;
+    expect(w.offset).toBe(0);
+    await w.write(data);
+    await w.commit();
+    expect(await readFile(store.blobPath(sha256(other)))).toEqual(other);
+    expect(await readFile(store.blobPath(digest))).toEqual(data);
   });
 
   it('clears anonymous ingests no writer holds at open but keeps resumable ones', async () => {
