@@ -3,7 +3,9 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ImageStore } from '../../src/image-store.js';
 import { RegistryTransport } from '../../src/registry/transport.js';
+import { makeImage, tempDir } from '../helpers/image.js';
 
 interface FakeServer {
   url: string;
@@ -116,3 +118,36 @@ describe('registry credentials stay with the registry', () => {
     }
   });
 });
+
+describe('a push whose registry hands the upload to another host', () => {
+  it('uploads there without the credentials, and completes', async () => {
+    const image = await makeImage([[{ name: 'hello', data: 'hi' }]]);
+    const uploads: string[] = [];
+    const foreign = await serve('127.0.0.2', (req, res) => {
+      uploads.push(req.url!);
+      res.writeHead(201).end();
+    });
+    const registry = await serve('127.0.0.1', (req, res) => {
+      if (req.headers.authorization !== basic) res.writeHead(401, { 'www-authenticate': 'Basic realm="fake"' }).end();
+      else if (req.method === 'HEAD') res.writeHead(404).end();
+      else if (req.method === 'POST') res.writeHead(202, { location: `${foreign.url}/upload/${uploads.length}` }).end();
+      else if (req.method === 'PUT' && req.url!.includes('/manifests/')) res.writeHead(201).end();
+      else res.writeHead(400).end();
+    });
+    const dir = await tempDir('ce-push-foreign-');
+    try {
+      const store = await ImageStore.open({ root: dir.path, syncLayers: false });
+      for (const blob of image.blobs) await store.content.ingest(blob);
+      const name = `${new URL(registry.url).host}/team/app:v1`;
+      await store.metadata.put({ name, target: image.manifestDescriptor, labels: {} });
+      const pushed = await store.push(name, { credentials: creds });
+      expect(pushed.digest).toBe(image.manifestDescriptor.digest);
+      expect(uploads).toHaveLength(2); // config and layer
+      expect(foreign.seen.map((r) => r.headers.authorization)).toEqual([undefined, undefined]);
+      expect(registry.seen.filter((r) => r.headers.authorization !== undefined).every((r) => r.headers.authorization === basic)).toBe(true);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});
+
