@@ -1,11 +1,13 @@
 // Credentials go to the registry's own origin (and the token realm, for the
 // token fetch) only: never to an upload Location or redirect on another host.
 import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImageStore } from '../../src/image-store.js';
 import { RegistryTransport } from '../../src/registry/transport.js';
 import { makeImage, tempDir } from '../helpers/image.js';
+import { makeServerCert } from '../support/registry.js';
 
 interface FakeServer {
   url: string;
@@ -115,6 +117,28 @@ describe('registry credentials stay with the registry', () => {
       expect(plain.seen).toHaveLength(0);
     } finally {
       t.close();
+    }
+  });
+});
+
+describe('an https registry', () => {
+  it('is not followed to a plain-http token realm: the credentials never go there', async () => {
+    const { caPem, certPem, keyPem } = await makeServerCert();
+    const realm = await serve('127.0.0.1', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"token":"t"}'));
+    const srv = https.createServer({ cert: certPem, key: keyPem }, (_req, res) =>
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm.url}/token",service="fake"` }).end(),
+    );
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    const t = new RegistryTransport({ url, registry: 'fake', mirror: false, ca: [caPem] }, { credentials: creds, retries: 1 });
+    try {
+      await expect(t.request({ method: 'GET', path: '/v2/', scope: '' })).rejects.toThrow(
+        `refusing the token request to ${realm.url}/token: the registry ${url} is served over https, but it named a plain http URL`,
+      );
+      expect(realm.seen).toHaveLength(0);
+    } finally {
+      t.close();
+      await new Promise((r) => srv.close(r));
     }
   });
 });
