@@ -142,11 +142,11 @@ export class ContentStore implements ContentReader {
     const store = new ContentStore(root);
     await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
     await mkdir(store.ingestDir, { recursive: true });
-    // Anonymous ingests never survive a restart of the store's owner: leftovers
-    // are from a crash. Resumable ingests (named by their digest) are kept, so a
-    // pull that was interrupted continues where it stopped.
-    // A file another process's writer holds (flock) is its work in progress, and a load's staging directory
-    // is its load's: those are left to check and gc, which see the leases.
+    // Anonymous ingest files no writer holds (flock) are leftovers of a crash.
+    // One a writer holds is another process's work in progress; resumable
+    // ingests (named by their digest) are kept so that an interrupted pull
+    // continues; directories (a load's staging) are left to the ingest policy
+    // of check and gc, which see the leases.
     for (const name of await readdir(store.ingestDir, { withFileTypes: true })) {
       if (name.isFile() && !RESUMABLE_NAME.test(name.name)) await removeIngestFileUnlessHeld(join(store.ingestDir, name.name));
     }

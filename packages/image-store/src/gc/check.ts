@@ -32,8 +32,9 @@ export interface CheckOptions {
    * Fix what can be fixed without losing anything valid: delete corrupt blobs,
    * snapshots whose parent is gone (and what is built on them), stale ingests
    * (see gc/ingests.ts: not leased, not held by a writer, and not a resumable
-   * download younger than 24 h whose blob is still missing) and dead leases. Records that point at missing content are only reported:
-   * the content can come back with a pull or load.
+   * download younger than 24 h whose blob is still missing) and dead leases.
+   * Records that point at missing content are only reported: the content can
+   * come back with a pull or load.
    */
   repair?: boolean;
 }
