@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -12,6 +12,7 @@ import { stageArchive } from './archive/stage.js';
 import { ContentStore } from './content/store.js';
 import { checkStore, type CheckOptions, type Finding } from './gc/check.js';
 import { collectGarbage, type GcResult } from './gc/collect.js';
+import { sweepStaleIngests } from './gc/ingests.js';
 import { FileLeaseManager } from './leases/manager.js';
 import { shortId, type Digest } from './digest.js';
 import { ImageMetadataStore, type ImageMeta } from './images/metadata.js';
@@ -31,7 +32,8 @@ import { silentLogger, type Logger } from './util/logger.js';
 import { diskUsage } from './util/disk-usage.js';
 import { removeAll } from './util/fs.js';
 import { KeyedMutex } from './util/mutex.js';
-import type { LeaseManager } from './leases/types.js';
+import { combinedLease } from './leases/combined.js';
+import type { Lease } from './leases/types.js';
 import { fetchImage } from './registry/pull.js';
 import { pushImage } from './registry/push.js';
 import { checkLogin } from './registry/login.js';
@@ -106,6 +108,9 @@ export class ImageStore implements ImageService, RegistryService {
     // Like the ingests the content store clears, a lease whose owner died (a kill -9 during a pull or load) is debris.
     const dead = await leases.removeDead();
     if (dead.length) logger.info({ leases: dead }, 'removed leases of owners that are gone');
+    // And so are the ingests no live lease or writer holds (a crashed load's staging directory, a committed or abandoned download).
+    const stale = await sweepStaleIngests(join(root, 'ingest'), content, (await leases.protectedResources()).ingest);
+    if (stale.length) logger.info({ ingests: stale.map((i) => i.name) }, 'removed stale ingests');
     return new ImageStore(
       root,
       content,
@@ -323,15 +328,25 @@ export class ImageStore implements ImageService, RegistryService {
   /**
    * `docker pull`: fetches the image from its registry (mirrors first), unpacks
    * its layers (extracted as their downloads complete, committed in order; see
-   * UnpackPipeline) and names it. Everything committed meanwhile is held by a lease when a
-   * LeaseManager is configured, so garbage collection cannot take it before
-   * the name exists.
+   * UnpackPipeline) and names it. Everything is leased (in the store's leases,
+   * and `options.leases` too when given) before it is looked up or committed,
+   * so garbage collection cannot take it before the name exists.
    */
   async pull(reference: string, options: PullOptions = {}): Promise<PullResult & { image: ImageRecord }> {
     const ref = parseReference(reference);
     const platform = options.platform ?? this.platform;
-    const leases = options.leases ?? this.leases;
-    const lease = await leases?.create({ reason: `pull ${ref.toString()}` });
+    const reason = `pull ${ref.toString()}`;
+    // The store's own lease is what gc and check see; a caller's lease manager is held in addition, never instead.
+    const own = await this.leases.create({ reason });
+    let lease: Lease = own;
+    if (options.leases) {
+      try {
+        lease = combinedLease([own, await options.leases.create({ reason })]);
+      } catch (err) {
+        await own.release();
+        throw err;
+      }
+    }
     const progress = options.onProgress ?? (() => undefined);
     const unpack = new UnpackPipeline({
       content: this.content,
@@ -364,7 +379,7 @@ export class ImageStore implements ImageService, RegistryService {
     } finally {
       // Let an unpack in flight end, and remove what a failure left staged, before the lease goes.
       await unpack.cleanup();
-      await lease?.release();
+      await lease.release();
     }
   }
 
@@ -483,20 +498,21 @@ export class ImageStore implements ImageService, RegistryService {
    * anything is committed, and no name is recorded unless all of it is valid.
    */
   async load(source: AsyncIterable<Uint8Array>, options: { name?: string } = {}): Promise<ImageRecord[]> {
-    const staging = await mkdtemp(join(this.root, 'ingest', 'load-'));
     const lease = await this.leases.create({ reason: 'load an image archive', expiresInMs: 6 * 60 * 60 * 1000 });
+    // Leased before it exists: an unleased staging directory is debris to check and gc.
+    const stagingName = `load-${randomBytes(8).toString('hex')}`;
+    const staging = join(this.root, 'ingest', stagingName);
     try {
-      await lease.add({ kind: 'ingest', id: basename(staging) });
+      await lease.add({ kind: 'ingest', id: stagingName });
+      await mkdir(staging, { mode: 0o700 });
       const archive = await stageArchive(source, staging);
       const plan = await planArchive(archive, { name: options.name || undefined, platform: this.platform });
       for (const [digest, file] of plan.staged) {
         await lease.add({ kind: 'content', id: digest });
         if (!(await this.content.exists(digest))) await this.content.commitFile(file.path, file.digest, file.size);
       }
-      for (const blob of plan.generated) {
-        const info = await this.content.ingest(blob);
-        await lease.add({ kind: 'content', id: info.digest });
-      }
+      const leaseBlob = (digest: Digest) => lease.add({ kind: 'content', id: digest });
+      for (const blob of plan.generated) await this.content.ingest(blob, {}, leaseBlob);
       // Resolve before naming anything: an image that cannot run here is not recorded.
       for (const img of plan.images) await this.resolve(img.target, img.name);
       return await this.lock.run('images', async () => {
@@ -571,8 +587,8 @@ export class ImageStore implements ImageService, RegistryService {
     writing.catch(() => undefined); // awaited below
     const lease = await this.leases.create({ reason: `diff of ${key}` });
     try {
-      const [info] = await Promise.all([this.content.ingest(gzip), writeDiff(this.snapshotter.fsPath(key), counter).then(() => writing)]);
-      await lease.add({ kind: 'content', id: info.digest });
+      const leaseBlob = (digest: Digest) => lease.add({ kind: 'content', id: digest });
+      const [info] = await Promise.all([this.content.ingest(gzip, {}, leaseBlob), writeDiff(this.snapshotter.fsPath(key), counter).then(() => writing)]);
       return {
         descriptor: { mediaType: MediaType.OciLayerGzip, digest: info.digest, size: info.size },
         diffId: `sha256:${tarHash.digest('hex')}`,
@@ -595,6 +611,7 @@ export class ImageStore implements ImageService, RegistryService {
       metadata: this.metadata,
       snapshotter: this.snapshotter,
       leases: this.leases,
+      ingestDir: join(this.root, 'ingest'),
       logger: this.logger,
     });
     for (const digest of result.content) this.resolved.delete(digest);

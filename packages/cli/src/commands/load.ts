@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { drained } from '@ce/image-store/drain';
 import { fromServiceError } from '@ce/protocol';
 import type { LoadImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Command } from 'commander';
@@ -23,7 +24,8 @@ async function loadArchive(conn: Connection, source: AsyncIterable<Uint8Array>):
     for await (const chunk of source) {
       for (let off = 0; off < chunk.byteLength; off += CHUNK) {
         sent = true;
-        if (!call.write({ data: Buffer.from(chunk.subarray(off, off + CHUNK)), name: '' })) await new Promise((r) => call.once('drain', r));
+        // A daemon that rejected the archive never drains the call: its answer ends the wait with its error.
+        if (!call.write({ data: Buffer.from(chunk.subarray(off, off + CHUNK)), name: '' })) await drained(call, answer);
       }
     }
     if (!sent) call.write({ data: Buffer.alloc(0), name: '' });

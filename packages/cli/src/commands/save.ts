@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { drained } from '@ce/image-store/drain';
 import { fromServiceError } from '@ce/protocol';
 import type { SaveImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Command } from 'commander';
@@ -22,7 +23,7 @@ export function registerSave(program: Command, connect: () => Connection): void 
       try {
         const call = conn.images.save({ references: images });
         for await (const res of call as AsyncIterable<SaveImagesResponse>) {
-          if (!out.write(res.data)) await new Promise((r) => out.once('drain', r));
+          if (!out.write(res.data)) await drained(out);
         }
         if (opts.output) await new Promise<void>((resolve, reject) => out.end(() => resolve()).once('error', reject));
       } catch (err) {

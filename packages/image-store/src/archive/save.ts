@@ -24,21 +24,26 @@ const blobName = (digest: string): string => `blobs/sha256/${digestHex(digest as
 export async function writeImageArchive(images: SaveImage[], content: ContentReader, out: Writable): Promise<void> {
   const pack = tar.pack();
   const piping = pipeline(pack, out);
+  // The output can fail at any time (a client that went away): each wait below then ends with its error
+  // instead of waiting for an entry callback of a destroyed pack.
+  const outputFailed = new Promise<never>((_resolve, reject) => void piping.catch(reject));
+  outputFailed.catch(() => undefined);
+  const orOutputFailure = (p: Promise<void>) => Promise.race([p, outputFailed]);
   const mtime = new Date(0);
   const put = (name: string, data: Buffer) =>
-    new Promise<void>((resolve, reject) => pack.entry({ name, size: data.length, mode: 0o644, mtime }, data, (err) => (err ? reject(err) : resolve())));
+    orOutputFailure(new Promise<void>((resolve, reject) => pack.entry({ name, size: data.length, mode: 0o644, mtime }, data, (err) => (err ? reject(err) : resolve()))));
   const dir = (name: string) =>
-    new Promise<void>((resolve, reject) => pack.entry({ name, type: 'directory', mode: 0o755, mtime }, (err) => (err ? reject(err) : resolve())));
+    orOutputFailure(new Promise<void>((resolve, reject) => pack.entry({ name, type: 'directory', mode: 0o755, mtime }, (err) => (err ? reject(err) : resolve()))));
   const written = new Set<string>();
   const putBlob = async (desc: Descriptor): Promise<void> => {
     if (written.has(desc.digest)) return;
     written.add(desc.digest);
     const stream = await content.readStream(desc.digest);
-    await new Promise<void>((resolve, reject) => {
+    await orOutputFailure(new Promise<void>((resolve, reject) => {
       const entry = pack.entry({ name: blobName(desc.digest), size: desc.size, mode: 0o644, mtime }, (err) => (err ? reject(err) : resolve()));
       // pipeline, not pipe: a failure on either side closes the blob's file too.
       pipeline(stream, entry).catch(reject);
-    });
+    }).finally(() => stream.destroy()));
   };
 
   try {

@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import { flock, LOCK_EX, LOCK_NB } from '@ce/native';
 import { failedPrecondition, internal, invalidArgument, notFound } from '@ce/protocol';
 import { digestHex, parseDigest, type Digest } from '../digest.js';
-import { fsyncDir, isErrno, removeAll } from '../util/fs.js';
+import { fsyncDir, isErrno } from '../util/fs.js';
+import { removeIngestFileUnlessHeld } from './ingest-lock.js';
 
 export interface ContentInfo {
   digest: Digest;
@@ -29,6 +30,9 @@ export interface ContentReader {
 }
 
 export type ByteSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/** Called with a blob's digest before it is committed (or found committed): where a writer leases it. */
+export type BeforeCommit = (digest: Digest) => Promise<void>;
 
 /**
  * A blob being written to `<root>/ingest/`. Nothing is visible under
@@ -69,14 +73,18 @@ export class ContentWriter {
     this.written += chunk.byteLength;
   }
 
-  /** Verifies size and digest, then moves the blob into place atomically. */
-  async commit(): Promise<ContentInfo> {
+  /**
+   * Verifies size and digest, then moves the blob into place atomically.
+   * `beforeCommit` learns the digest before the blob becomes visible: a lease
+   * added there protects it from the first moment a gc could see it.
+   */
+  async commit(beforeCommit?: BeforeCommit): Promise<ContentInfo> {
     if (this.done) throw failedPrecondition('content writer is already committed or aborted');
     this.done = true;
     const actual: Digest = `sha256:${this.hash.digest('hex')}`;
+    // The file stays open (and flock-held) until it is renamed into place or removed: a resumable writer
+    // waiting for the lock must never get it on a file that is a committed blob by then.
     try {
-      await this.fh.sync();
-      await this.fh.close();
       const { digest: wantDigest, size: wantSize } = this.expected;
       if (wantSize !== undefined && wantSize !== this.written) {
         throw invalidArgument(
@@ -86,9 +94,14 @@ export class ContentWriter {
       if (wantDigest !== undefined && wantDigest !== actual) {
         throw invalidArgument(`digest mismatch: expected ${wantDigest}, got ${actual}`);
       }
-      return await this.store.commitFile(this.path, actual, this.written);
+      await beforeCommit?.(actual);
+      await this.fh.sync();
+      const info = await this.store.commitFile(this.path, actual, this.written);
+      await this.fh.close();
+      return info;
     } catch (err) {
       await unlink(this.path).catch(() => undefined);
+      await this.fh.close().catch(() => undefined);
       throw err;
     }
   }
@@ -96,8 +109,9 @@ export class ContentWriter {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await this.fh.close().catch(() => undefined);
+    // Unlinked while still held, for the same reason as commit.
     await unlink(this.path).catch(() => undefined);
+    await this.fh.close().catch(() => undefined);
   }
 
   /**
@@ -128,11 +142,13 @@ export class ContentStore implements ContentReader {
     const store = new ContentStore(root);
     await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
     await mkdir(store.ingestDir, { recursive: true });
-    // Anonymous ingests never survive a restart of the store's owner: leftovers
-    // are from a crash. Resumable ingests (named by their digest) are kept, so a
-    // pull that was interrupted continues where it stopped.
-    for (const name of await readdir(store.ingestDir)) {
-      if (!RESUMABLE_NAME.test(name)) await removeAll(join(store.ingestDir, name));
+    // Anonymous ingest files no writer holds (flock) are leftovers of a crash.
+    // One a writer holds is another process's work in progress; resumable
+    // ingests (named by their digest) are kept so that an interrupted pull
+    // continues; directories (a load's staging) are left to the ingest policy
+    // of check and gc, which see the leases.
+    for (const name of await readdir(store.ingestDir, { withFileTypes: true })) {
+      if (name.isFile() && !RESUMABLE_NAME.test(name.name)) await removeIngestFileUnlessHeld(join(store.ingestDir, name.name));
     }
     return store;
   }
@@ -157,6 +173,14 @@ export class ContentStore implements ContentReader {
     }
     const path = join(this.ingestDir, randomBytes(12).toString('hex'));
     const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    // Held while it is written (a new file: the lock is free), so check and gc in any process leave it alone.
+    try {
+      flock(fh.fd, LOCK_EX | LOCK_NB);
+    } catch (err) {
+      await fh.close();
+      await unlink(path).catch(() => undefined);
+      throw err;
+    }
     return new ContentWriter(this, fh, path, expected);
   }
 
@@ -183,38 +207,53 @@ export class ContentStore implements ContentReader {
     const digest = parseDigest(expected.digest);
     if (!(Number.isSafeInteger(expected.size) && expected.size >= 0)) throw invalidArgument(`invalid blob size ${expected.size}`);
     const path = join(this.ingestDir, ContentStore.ingestRef(digest));
-    const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
-    try {
-      if (!flock(fh.fd, LOCK_EX | LOCK_NB)) {
-        await fh.close();
-        return undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+      try {
+        if (!flock(fh.fd, LOCK_EX | LOCK_NB)) {
+          await fh.close();
+          return undefined;
+        }
+        // The lock is on the inode we opened: if a writer meanwhile committed (renamed) or removed it,
+        // the path names another file or none, and this one is not the ingest any more.
+        const onDisk = await stat(path).catch((err: unknown) => (isErrno(err, 'ENOENT') ? undefined : Promise.reject(err)));
+        const st = await fh.stat();
+        let have = st.size;
+        if (onDisk?.ino !== st.ino) {
+          await fh.close();
+          continue;
+        }
+        if (have > expected.size) {
+          // Not a prefix of this blob: start a fresh ingest rather than cut a file in place.
+          await unlink(path);
+          await fh.close();
+          continue;
+        }
+        const hash = createHash('sha256');
+        const buf = Buffer.allocUnsafe(1 << 20);
+        for (let pos = 0; pos < have; ) {
+          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, have - pos), pos);
+          if (bytesRead === 0) {
+            have = pos; // shorter than stat said: resume from what was read
+            break;
+          }
+          hash.update(buf.subarray(0, bytesRead));
+          pos += bytesRead;
+        }
+        if (have < st.size) await fh.truncate(have);
+        return new ContentWriter(this, fh, path, { digest, size: expected.size }, hash, have);
+      } catch (err) {
+        await fh.close().catch(() => undefined);
+        throw err;
       }
-      const hash = createHash('sha256');
-      let have = (await fh.stat()).size;
-      if (have > expected.size) {
-        await fh.truncate(0);
-        have = 0;
-      }
-      const buf = Buffer.allocUnsafe(1 << 20);
-      for (let pos = 0; pos < have; ) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, have - pos), pos);
-        if (bytesRead === 0) break;
-        hash.update(buf.subarray(0, bytesRead));
-        pos += bytesRead;
-      }
-      // Writes go to the end, after what was re-hashed.
-      const w = new ContentWriter(this, fh, path, { digest, size: expected.size }, hash, have);
-      await fh.truncate(have);
-      return w;
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      throw err;
     }
+    return undefined; // the path keeps changing under us: another writer is busy with it
   }
 
   /** Writes a blob from bytes or a stream of chunks; resolves once it is committed. */
-  async ingest(source: ByteSource, expected: Expected = {}): Promise<ContentInfo> {
+  async ingest(source: ByteSource, expected: Expected = {}, beforeCommit?: BeforeCommit): Promise<ContentInfo> {
     if (expected.digest !== undefined && expected.size !== undefined) {
+      await beforeCommit?.(parseDigest(expected.digest));
       const existing = await this.infoIfExists(expected.digest);
       if (existing && existing.size === expected.size) {
         // Already committed: drain nothing, verify nothing more; the blob was verified when written.
@@ -233,7 +272,7 @@ export class ContentStore implements ContentReader {
       await w.abort();
       throw err;
     }
-    return w.commit();
+    return w.commit(beforeCommit);
   }
 
   /** @internal Moves a verified ingest file into place. */

@@ -3,13 +3,12 @@
 // has its parent, and nothing is left by a writer that died (ingests, leases).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ContentStore } from '../content/store.js';
 import type { ImageMetadataStore } from '../images/metadata.js';
 import type { FileLeaseManager } from '../leases/manager.js';
 import type { OverlaySnapshotter } from '../snapshots/overlay.js';
-import { isErrno, removeAll } from '../util/fs.js';
+import { isErrno } from '../util/fs.js';
+import { classifyIngests, removeStaleIngest } from './ingests.js';
 import { markFromTargets } from './reachable.js';
 
 export type FindingKind =
@@ -32,8 +31,10 @@ export interface CheckOptions {
   /**
    * Fix what can be fixed without losing anything valid: delete corrupt blobs,
    * snapshots whose parent is gone (and what is built on them), stale ingests
-   * and dead leases. Records that point at missing content are only reported:
-   * the content can come back with a pull or load.
+   * (see gc/ingests.ts: not leased, not held by a writer, and not a resumable
+   * download younger than 24 h whose blob is still missing) and dead leases.
+   * Records that point at missing content are only reported: the content can
+   * come back with a pull or load.
    */
   repair?: boolean;
 }
@@ -81,16 +82,15 @@ export async function checkStore(src: CheckSources, options: CheckOptions = {}):
     });
   }
 
-  let ingests: string[] = [];
-  try {
-    ingests = await readdir(src.ingestDir);
-  } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw err;
-  }
-  for (const name of ingests) {
-    if (live.has(name)) continue;
-    if (repair) await removeAll(join(src.ingestDir, name));
-    findings.push({ kind: 'stale-ingest', subject: name, message: `ingest ${name} is held by no live lease`, repaired: repair });
+  // Leased or flock-held ingests are work in progress, young resumable downloads are kept to resume: neither is a problem.
+  for (const ingest of await classifyIngests(src.ingestDir, src.content, live)) {
+    if (ingest.state !== 'stale') continue;
+    findings.push({
+      kind: 'stale-ingest',
+      subject: ingest.name,
+      message: `ingest ${ingest.name} is ${ingest.reason}`,
+      repaired: repair && (await removeStaleIngest(ingest)),
+    });
   }
 
   for (const lease of leases) {

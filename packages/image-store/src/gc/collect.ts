@@ -1,12 +1,14 @@
 // Mark and sweep, as containerd's garbage collector: the roots are image
 // records, containers' active snapshots and live leases; every blob and
-// committed snapshot they do not reach is deleted.
+// committed snapshot they do not reach is deleted, and so is every stale
+// ingest (gc/ingests.ts).
 import type { ContentStore } from '../content/store.js';
 import type { ImageMetadataStore } from '../images/metadata.js';
 import type { FileLeaseManager } from '../leases/manager.js';
 import type { OverlaySnapshotter } from '../snapshots/overlay.js';
 import type { Logger } from '../util/logger.js';
 import { diskUsage } from '../util/disk-usage.js';
+import { sweepStaleIngests } from './ingests.js';
 import { markFromTargets } from './reachable.js';
 
 export interface GcResult {
@@ -14,7 +16,9 @@ export interface GcResult {
   content: string[];
   /** Committed snapshots deleted, by key (chain id). */
   snapshots: string[];
-  /** Bytes freed: blob sizes plus the unpacked size of the snapshots. */
+  /** Stale ingests deleted, by name under `<root>/ingest/` (see gc/ingests.ts). */
+  ingests: string[];
+  /** Bytes freed: blob sizes, the unpacked size of the snapshots, the stale ingests. */
   reclaimedBytes: number;
 }
 
@@ -23,6 +27,7 @@ export interface GcSources {
   metadata: ImageMetadataStore;
   snapshotter: OverlaySnapshotter;
   leases: FileLeaseManager;
+  ingestDir: string;
   logger: Logger;
 }
 
@@ -56,7 +61,7 @@ export async function collectGarbage(src: GcSources): Promise<GcResult> {
     ...snapshots.filter((s) => s.kind === 'active').map((s) => s.key),
   ]);
 
-  const result: GcResult = { content: [], snapshots: [], reclaimedBytes: 0 };
+  const result: GcResult = { content: [], snapshots: [], ingests: [], reclaimedBytes: 0 };
   for (const blob of await content.list()) {
     if (marked.content.has(blob.digest)) continue;
     try {
@@ -83,6 +88,14 @@ export async function collectGarbage(src: GcSources): Promise<GcResult> {
     }
     doomed = doomed.filter((s) => !leaves.includes(s));
   }
-  logger.info({ blobs: result.content.length, snapshots: result.snapshots.length, bytes: result.reclaimedBytes }, 'garbage collected');
+  // After the blobs: a partial download whose blob is committed is debris; an abandoned one is too, after 24 h.
+  for (const ingest of await sweepStaleIngests(src.ingestDir, content, leased.ingest)) {
+    result.ingests.push(ingest.name);
+    result.reclaimedBytes += ingest.size;
+  }
+  logger.info(
+    { blobs: result.content.length, snapshots: result.snapshots.length, ingests: result.ingests.length, bytes: result.reclaimedBytes },
+    'garbage collected',
+  );
   return result;
 }

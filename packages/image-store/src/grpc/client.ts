@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { dialUnix, fromServiceError, internal, readStream, unary } from '@ce/protocol';
+import { CeError, dialUnix, fromServiceError, internal, readStream, unary } from '@ce/protocol';
 import {
   ImagesClient,
   type DiskUsageResponse,
@@ -18,6 +18,7 @@ import {
 import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryService } from '../registry/types.js';
 import type { DiskUsage, ImageDetails, ImageInfo, ImageService, PruneResult, RemoveImageResult } from '../types.js';
 import { credentialsToPb, descriptorFromPb, diskUsageFromPb, imageFromPb, progressFromPb } from './convert.js';
+import { drained } from './drain.js';
 
 /** Chunks of at most this size go in one Load message (gRPC's default limit is 4 MiB). */
 const LOAD_CHUNK = 1024 * 1024;
@@ -102,7 +103,7 @@ export class ImagesGrpcClient implements ImageService, RegistryService {
     const send = async (data: Uint8Array) => {
       const msg = { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), name: first ? (options.name ?? '') : '' };
       first = false;
-      if (!call.write(msg)) await new Promise((r) => call.once('drain', r));
+      if (!call.write(msg)) await drained(call, result);
     };
     try {
       for await (const chunk of source) {
@@ -121,10 +122,11 @@ export class ImagesGrpcClient implements ImageService, RegistryService {
     const call = this.client.save({ references });
     try {
       for await (const res of call as AsyncIterable<SaveImagesResponse>) {
-        if (!out.write(res.data)) await new Promise((r) => out.once('drain', r));
+        if (!out.write(res.data)) await drained(out);
       }
     } catch (err) {
-      throw fromServiceError(err as Error, this.target);
+      call.cancel(); // the output failed: stop the daemon's stream too
+      throw err instanceof CeError ? err : fromServiceError(err as Error, this.target);
     }
   }
 

@@ -162,8 +162,9 @@ async function fetchManifest(
   const descriptor: Descriptor = { mediaType, digest: actual, size: body.length };
   if (expected?.platform) descriptor.platform = expected.platform;
   const doc = parseIndexOrManifest(body, descriptor);
-  await ctx.content.ingest(body, { digest: actual, size: body.length });
+  // Leased before it is committed: a gc between the commit and the add would find it unreferenced.
   await ctx.lease?.add({ kind: 'content', id: actual });
+  await ctx.content.ingest(body, { digest: actual, size: body.length });
   return { descriptor, doc };
 }
 
@@ -199,13 +200,14 @@ async function fetchLayers(
   onLayerReady: (index: number) => Promise<void>,
 ): Promise<void> {
   const progress = opts.onProgress ?? (() => undefined);
+  // Lease every layer before looking: one found present is then safe from a concurrent gc/rmi, one still to fetch is leased before its commit.
+  for (const layer of layers) await ctx.lease?.add({ kind: 'content', id: layer.digest });
   const present = await Promise.all(layers.map((l) => ctx.content.exists(parseDigest(l.digest, `layer digest in the manifest of ${ref.familiar()}`))));
   const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_PULL_CONCURRENCY);
   const missing: number[] = [];
   for (const [i, layer] of layers.entries()) {
     if (present[i]) {
       progress({ id: shortId(layer.digest), status: 'Already exists' });
-      await ctx.lease?.add({ kind: 'content', id: layer.digest });
     } else {
       progress({ id: shortId(layer.digest), status: 'Pulling fs layer' });
       missing.push(i);
@@ -242,10 +244,9 @@ async function fetchBlob(
 ): Promise<void> {
   const digest = parseDigest(desc.digest, `blob digest in the manifest of ${ref.familiar()}`);
   const id = shortId(digest);
-  if (await ctx.content.exists(digest)) {
-    await ctx.lease?.add({ kind: 'content', id: digest });
-    return;
-  }
+  // A lease may name a blob that does not exist yet: taking it first closes the window between commit (or the exists check) and the add.
+  await ctx.lease?.add({ kind: 'content', id: digest });
+  if (await ctx.content.exists(digest)) return;
   await ctx.lease?.add({ kind: 'ingest', id: ContentStore.ingestRef(digest) });
   const writer: ContentWriter = (await ctx.content.resumableWriter({ digest, size: desc.size })) ?? (await ctx.content.writer({ digest, size: desc.size }));
   const path = `/v2/${ref.path}/blobs/${digest}`;
@@ -285,7 +286,6 @@ async function fetchBlob(
       }
       throw err;
     });
-    await ctx.lease?.add({ kind: 'content', id: digest });
     progress?.({ id, status: 'Download complete' });
   } catch (err) {
     // Keep what arrived for the next attempt (suspend removes a non-resumable ingest); nothing arrived, nothing to keep.

@@ -223,6 +223,10 @@ export class RegistryTransport {
     } catch {
       throw invalidArgument(`${this.endpoint.url} named an invalid token realm ${JSON.stringify(realm)}`);
     }
+    if (realmUrl.protocol !== 'https:' && realmUrl.protocol !== 'http:') {
+      throw invalidArgument(`${this.endpoint.url} named a token realm ${JSON.stringify(realm)} that is not an http(s) URL`);
+    }
+    this.refuseDowngrade(realmUrl, 'token request');
     const creds = this.options.credentials;
     let res: RegistryResponse;
     if (creds?.identityToken) {
@@ -237,11 +241,14 @@ export class RegistryTransport {
     } else {
       if (service) realmUrl.searchParams.set('service', service);
       for (const s of scope.split(' ').filter(Boolean)) realmUrl.searchParams.append('scope', s);
-      res = await this.send({ method: 'GET', path: realmUrl.toString(), scope, signal }, hasPassword(creds) ? basicAuthorization(creds) : undefined).catch(
-        (err: unknown) => {
-          throw networkError('GET', realmUrl.toString(), err);
-        },
-      );
+      // The realm is the one place besides the endpoint that sees the credentials (and only on its own origin).
+      res = await this.send(
+        { method: 'GET', path: realmUrl.toString(), scope, signal },
+        hasPassword(creds) ? basicAuthorization(creds) : undefined,
+        realmUrl.origin,
+      ).catch((err: unknown) => {
+        throw networkError('GET', realmUrl.toString(), err);
+      });
     }
     const body = await readBody(res.body, 1 << 20, `the answer of token server ${realm}`);
     if (res.status === 401 || res.status === 403) {
@@ -251,17 +258,30 @@ export class RegistryTransport {
     return parseTokenResponse(body, realm);
   }
 
-  /** One HTTP exchange, following redirects (blob GETs often redirect to storage). */
-  private async send(req: RegistryRequest, authorization: string | undefined): Promise<RegistryResponse> {
+  /**
+   * One HTTP exchange, following redirects (blob GETs often redirect to storage).
+   * `authorization` goes only to `authorizedOrigin` (the endpoint's own, or the
+   * token realm's for a token fetch): never to an upload location, redirect
+   * target or any other host a registry names, on any hop.
+   */
+  private async send(req: RegistryRequest, authorization: string | undefined, authorizedOrigin = new URL(this.endpoint.url).origin): Promise<RegistryResponse> {
     let url = this.url(req.path);
     for (let hop = 0; ; hop++) {
-      const sameOrigin = new URL(url).origin === new URL(this.endpoint.url).origin;
-      const res = await this.sendOnce(req, url, sameOrigin || hop === 0 ? authorization : undefined);
+      const target = new URL(url);
+      this.refuseDowngrade(target, hop === 0 ? 'request' : 'redirect');
+      const res = await this.sendOnce(req, url, target.origin === authorizedOrigin ? authorization : undefined);
       const location = res.headers.location;
       const redirect = [301, 302, 303, 307, 308].includes(res.status) && location && (req.method === 'GET' || req.method === 'HEAD');
       if (!redirect || hop >= MAX_REDIRECTS) return res;
       res.body.resume();
       url = new URL(location, url).toString();
+    }
+  }
+
+  /** A registry reached over HTTPS may not send us (and our data or tokens) to plain HTTP. */
+  private refuseDowngrade(target: URL, what: string): void {
+    if (this.endpoint.url.startsWith('https:') && target.protocol !== 'https:') {
+      throw invalidArgument(`refusing the ${what} to ${target.toString()}: the registry ${this.endpoint.url} is served over https, but it named a plain ${target.protocol.replace(':', '')} URL`);
     }
   }
 

@@ -82,7 +82,7 @@ export interface PullOptions {
   unpackConcurrency?: number;
   /** Largest manifest or index accepted, in bytes (default 4 MiB). */
   maxManifestBytes?: number;
-  /** Holds what the pull commits until its image record is written. */
+  /** An extra lease manager that also holds what the pull commits until its image record is written (the store's own leases always do). */
   leases?: LeaseManager;
   signal?: AbortSignal;
   /** Per-call credentials, e.g. sent by the CLI with the request (override the registry options'). */

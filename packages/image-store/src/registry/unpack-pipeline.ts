@@ -97,6 +97,8 @@ export class UnpackPipeline {
   private async stage(index: number): Promise<string | undefined> {
     const layer = this.manifest!.layers[index]!;
     const chainId = this.chains[index]!;
+    // Leased before the look and before the commit: an existing snapshot (shared with an image being removed) or a new one is never unreferenced in between.
+    await this.opts.lease?.add({ kind: 'snapshot', id: chainId });
     if (this.opts.snapshotter.has(chainId)) return undefined;
     const dir = join(this.opts.snapshotter.root, `tmp-unpack-${randomBytes(8).toString('hex')}`);
     this.stagingDirs.add(dir);
@@ -149,7 +151,6 @@ export class UnpackPipeline {
           await removeAll(dir);
           this.stagingDirs.delete(dir);
         }
-        await this.opts.lease?.add({ kind: 'snapshot', id: chainId });
         if (dir !== undefined) this.opts.onProgress?.({ id: shortId(layer.digest), status: 'Pull complete' });
       });
     }

@@ -10,6 +10,7 @@ import { chainIds } from '../../src/unpack/unpacker.js';
 import { sha256 } from '../../src/digest.js';
 import { buildImage } from '../../src/layout/build-image.js';
 import { MediaType } from '../../src/oci/media-types.js';
+import { blobOf } from '../helpers/archive.js';
 import { makeImage } from '../helpers/image.js';
 import { isRoot } from '../helpers/mounts.js';
 import { makeServerCert, startRegistry, startTokenServer, type RegistryServer, type TokenServer } from '../support/registry.js';
@@ -111,6 +112,55 @@ describe.skipIf(!isRoot)('push and pull with docker-registry (needs root)', () =
     for (const d of [image.manifestDescriptor.digest, image.configDigest, ...image.manifest.layers.map((l) => l.digest)]) expect(content).toContain(d);
     expect(held.filter((r) => r.kind === 'snapshot').map((r) => r.id)).toEqual(chainIds(image.config.rootfs.diff_ids));
     expect(held.filter((r) => r.kind === 'ingest')).toHaveLength(4);
+  });
+
+  it('leases each blob and snapshot before it looks for it or commits it, in the store\'s own leases as well as a caller\'s', async () => {
+    const reg = await registry();
+    const image = await threeLayerImage('order');
+    const src = await store();
+    const name = `${reg.host}/ce/order:v1`;
+    await importAs(src.store, image, name);
+    await src.store.push(name);
+    const dst = await store();
+    // The first layer is there already (shared with another image): the pull finds it rather than fetching it.
+    await dst.store.content.ingest(blobOf(image, image.manifest.layers[0]!.digest));
+    const log: string[] = [];
+    const { content, snapshotter } = dst.store;
+    const exists = content.exists.bind(content);
+    content.exists = async (digest) => (log.push(`look content ${digest}`), exists(digest));
+    const commitFile = content.commitFile.bind(content);
+    content.commitFile = async (path, digest, size) => (log.push(`commit content ${digest}`), commitFile(path, digest, size));
+    const has = snapshotter.has.bind(snapshotter);
+    snapshotter.has = (key) => (log.push(`look snapshot ${key}`), has(key));
+    const createCommitted = snapshotter.createCommitted.bind(snapshotter);
+    snapshotter.createCommitted = async (key, ...rest) => (log.push(`commit snapshot ${key}`), createCommitted(key, ...rest));
+    let ownAtRelease: Awaited<ReturnType<typeof dst.store.leases.protectedResources>> | undefined;
+    const leases: LeaseManager = {
+      async create() {
+        return {
+          id: 'caller',
+          add: async (r) => void log.push(`lease ${r.kind} ${r.id}`),
+          release: async () => void (ownAtRelease = await dst.store.leases.protectedResources()),
+        };
+      },
+    };
+    await dst.store.pull(name, { leases });
+
+    const lookedOrCommitted = log.filter((e) => e.startsWith('look ') || e.startsWith('commit '));
+    expect(lookedOrCommitted.filter((e) => e.startsWith('commit content'))).toHaveLength(4); // manifest, config, two layers
+    expect(lookedOrCommitted.filter((e) => e.startsWith('commit snapshot'))).toHaveLength(3);
+    for (const [i, entry] of log.entries()) {
+      if (!entry.startsWith('look ') && !entry.startsWith('commit ')) continue;
+      const leased = `lease ${entry.split(' ').slice(1).join(' ')}`;
+      expect(log.indexOf(leased), `${entry} (entry ${i}) after its lease`).toBeGreaterThanOrEqual(0);
+      expect(log.indexOf(leased), `${entry} (entry ${i}) after its lease`).toBeLessThan(i);
+    }
+    // The store's own lease (what gc and check consult) held the same, and is gone after the pull.
+    const blobs = [image.manifestDescriptor.digest, image.configDigest, ...image.manifest.layers.map((l) => l.digest)];
+    for (const d of blobs) expect(ownAtRelease!.content.has(d)).toBe(true);
+    for (const c of chainIds(image.config.rootfs.diff_ids)) expect(ownAtRelease!.snapshot.has(c)).toBe(true);
+    expect(await dst.store.leases.list()).toEqual([]);
+    await expectStoreConsistent(dst.root);
   });
 
   it('pushes a multi-platform index and pulls the platform asked for (default: the store\'s)', async () => {

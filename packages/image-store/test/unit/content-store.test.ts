@@ -1,8 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeError } from '@ce/protocol';
+import { isIngestHeld } from '../../src/content/ingest-lock.js';
 import { ContentStore } from '../../src/content/store.js';
 import { sha256 } from '../../src/digest.js';
 import { tempDir } from '../helpers/image.js';
@@ -29,6 +30,19 @@ async function rejection(p: Promise<unknown>): Promise<CeError> {
 }
 
 describe('content store', () => {
+  it('tells beforeCommit the digest while the blob is not yet visible (a stream of unknown digest, or bytes found committed)', async () => {
+    const data = Buffer.from('leased before it is visible');
+    const digest = sha256(data);
+    const seen: Array<{ digest: string; existed: boolean }> = [];
+    const beforeCommit = async (d: string) => void seen.push({ digest: d, existed: await store.exists(d) });
+    await store.ingest(Readable.from([data.subarray(0, 5), data.subarray(5)]), {}, beforeCommit);
+    expect(seen).toEqual([{ digest, existed: false }]);
+    expect(await store.exists(digest)).toBe(true);
+    // Known digest, already there: called before the store looks, so a lease holds it from then on.
+    await store.ingest(data, { digest, size: data.length }, beforeCommit);
+    expect(seen).toEqual([{ digest, existed: false }, { digest, existed: true }]);
+  });
+
   it('commits a verified blob at blobs/sha256/<hex>, read-only', async () => {
     const data = Buffer.from('hello, content');
     const digest = sha256(data);
@@ -115,13 +129,15 @@ describe('content store', () => {
     expect(await store.exists(digest)).toBe(false);
   });
 
-  it('removes ingest leftovers of a crash when reopened', async () => {
+  it('removes ingest leftovers of a crash when reopened, but not an ingest a live writer holds', async () => {
     const w = await store.writer();
     await w.write(Buffer.from('half'));
-    expect(await ingestFiles()).toHaveLength(1);
+    await writeFile(join(root.path, 'ingest', 'left-by-a-crash'), 'partial'); // no writer holds it
+    expect(await ingestFiles()).toHaveLength(2);
     await ContentStore.open(root.path);
-    expect(await ingestFiles()).toEqual([]);
-    await w.abort();
+    expect(await ingestFiles()).toEqual([basename(w.path)]);
+    await w.write(Buffer.from(' and the rest'));
+    expect((await w.commit()).digest).toBe(sha256(Buffer.from('half and the rest')));
   });
 });
 
@@ -167,14 +183,40 @@ describe('resumable ingests', () => {
     expect(await blobFiles()).toEqual([]);
   });
 
-  it('clears anonymous ingests at open but keeps resumable ones', async () => {
-    const anon = await store.writer();
-    await anon.write(Buffer.from('x'));
+  it('holds the ingest lock until the blob is renamed into place, so no resumable writer can take the committed file', async () => {
+    const w = (await store.resumableWriter({ digest, size: data.length }))!;
+    await w.write(data);
+    let heldAfterRename: boolean | undefined;
+    const commitFile = store.commitFile.bind(store);
+    store.commitFile = async (...args) => {
+      const info = await commitFile(...args);
+      heldAfterRename = await isIngestHeld(store.blobPath(digest)); // the renamed inode is what a racing writer locked
+      return info;
+    };
+    await w.commit();
+    expect(heldAfterRename).toBe(true);
+    expect(await readFile(store.blobPath(digest))).toEqual(data);
+  });
+
+  it('starts a fresh ingest instead of cutting in place a file larger than the blob (it may be a committed blob)', async () => {
+    const other = Buffer.from('a committed blob, larger than the one being pulled'.repeat(400));
+    await store.ingest(other);
+    // The ingest path names the committed blob's inode.
+    await link(store.blobPath(sha256(other)), join(root.path, 'ingest', `sha256-${digest.slice(7)}`));
+    const w = (await store.resumableWriter({ digest, size: data.length }))!;
+    expect(w.offset).toBe(0);
+    await w.write(data);
+    await w.commit();
+    expect(await readFile(store.blobPath(sha256(other)))).toEqual(other);
+    expect(await readFile(store.blobPath(digest))).toEqual(data);
+  });
+
+  it('clears anonymous ingests no writer holds at open but keeps resumable ones', async () => {
+    await writeFile(join(root.path, 'ingest', '0123456789abcdef01234567'), 'x'); // an anonymous ingest whose writer died
     const keep = (await store.resumableWriter({ digest, size: data.length }))!;
     await keep.write(data.subarray(0, 10));
     await keep.suspend();
     await ContentStore.open(root.path);
     expect(await ingestFiles()).toEqual([`sha256-${digest.slice(7)}`]);
-    await anon.abort();
   });
 });

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sha256 } from '../../src/digest.js';
 import { ImageStore } from '../../src/image-store.js';
 import { FileLeaseManager, processStartTime } from '../../src/leases/manager.js';
 import type { FsOps } from '../../src/unpack/fs-ops.js';
@@ -76,7 +77,7 @@ describe('garbage collection', () => {
     const [baseChain] = chainIds(base.config.rootfs.diff_ids);
     const derivedChains = chainIds(derived.config.rootfs.diff_ids);
     const everything = await blobs();
-    expect(await store.gc()).toEqual({ content: [], snapshots: [], reclaimedBytes: 0 });
+    expect(await store.gc()).toEqual({ content: [], snapshots: [], ingests: [], reclaimedBytes: 0 });
 
     // derived loses its name: its blobs go, its layers stay while the container uses them.
     const derivedManifest = (await store.inspect('derived:1')).target.digest;
@@ -84,7 +85,7 @@ describe('garbage collection', () => {
     await store.remove('derived:1', { force: true });
     const gone = [derivedManifest, derived.configDigest, derived.manifest.layers[1]!.digest];
     expect(await blobs()).toEqual(everything.filter((d) => !gone.includes(d)));
-    expect(await store.gc()).toEqual({ content: [], snapshots: [], reclaimedBytes: 0 });
+    expect(await store.gc()).toEqual({ content: [], snapshots: [], ingests: [], reclaimedBytes: 0 });
     expect(snapshots()).toEqual(['ctr-1', ...derivedChains].sort());
 
     // Without the container, derived's top layer goes; base's layer is still base's.
@@ -131,6 +132,84 @@ describe('disk usage', () => {
     expect(df.containers).toEqual([{ key: 'ctr-3', imageId: derived.configDigest, size: 5 }]);
     expect(df.layersSize).toBe(5);
     await store.removeRootfs('ctr-3');
+  });
+});
+
+describe('ingests under check and gc', () => {
+  const ingestDir = () => join(root.path, 'ingest');
+  const names = async () => (await readdir(ingestDir())).sort();
+  const partialOf = async (data: Buffer, bytes: number) => {
+    const w = (await store.content.resumableWriter({ digest: sha256(data), size: data.length }))!;
+    await w.write(data.subarray(0, bytes));
+    return w;
+  };
+  const daysAgo = (n: number) => new Date(Date.now() - n * 24 * 60 * 60 * 1000);
+
+  it('leaves alone what a writer holds, anonymous or resumable, even with no lease', async () => {
+    const anon = await store.content.writer();
+    await anon.write(Buffer.from('in flight'));
+    const resumable = await partialOf(Buffer.from('a download in progress'), 4);
+    await utimes(resumable.path, daysAgo(2), daysAgo(2)); // held: its age does not matter
+    expect(await store.check({ repair: true })).toEqual([]);
+    expect((await store.gc()).ingests).toEqual([]);
+    expect(await names()).toEqual([basename(anon.path), basename(resumable.path)].sort());
+    expect((await anon.commit()).digest).toBe(sha256(Buffer.from('in flight')));
+    await resumable.abort();
+  });
+
+  it('keeps a resumable download younger than 24 h for the next pull: no finding, not collected', async () => {
+    const data = Buffer.from('resume me later');
+    await (await partialOf(data, 6)).suspend();
+    expect(await store.check({ repair: true })).toEqual([]);
+    expect((await store.gc()).ingests).toEqual([]);
+    const resumed = (await store.content.resumableWriter({ digest: sha256(data), size: data.length }))!;
+    expect(resumed.offset).toBe(6);
+    await resumed.abort();
+  });
+
+  it('reports and collects a resumable download abandoned for more than 24 h, or whose blob is committed', async () => {
+    const old = Buffer.from('abandoned download');
+    const done = Buffer.from('committed meanwhile');
+    await (await partialOf(old, 5)).suspend();
+    await (await partialOf(done, 5)).suspend();
+    const holder = await store.leases.create(); // the committed blob stays (gc would collect an unreferenced one first)
+    await holder.add({ kind: 'content', id: sha256(done) });
+    await store.content.ingest(done);
+    const oldName = `sha256-${sha256(old).slice(7)}`;
+    const doneName = `sha256-${sha256(done).slice(7)}`;
+    await utimes(join(ingestDir(), oldName), daysAgo(2), daysAgo(2));
+    const findings = await store.check();
+    expect(findings.map((f) => [f.kind, f.subject, f.repaired])).toEqual(
+      [
+        ['stale-ingest', oldName, false],
+        ['stale-ingest', doneName, false],
+      ].sort(),
+    );
+    expect(findings.find((f) => f.subject === oldName)!.message).toMatch(/^ingest sha256-[0-9a-f]{64} is a download of sha256:[0-9a-f]{64} abandoned since .* \(5 bytes\)$/);
+    expect(findings.find((f) => f.subject === doneName)!.message).toContain('which is committed already');
+    const gc = await store.gc();
+    expect(gc.ingests.sort()).toEqual([oldName, doneName].sort());
+    expect(gc.reclaimedBytes).toBe(10);
+    expect(await names()).toEqual([]);
+    expect(await store.content.exists(sha256(done))).toBe(true);
+    await holder.release();
+  });
+
+  it('reports, repairs and collects ingests no lease or writer holds; a leased one stays', async () => {
+    await writeFile(join(ingestDir(), 'left-by-a-crash'), 'partial');
+    await mkdir(join(ingestDir(), 'load-0011223344556677'));
+    await writeFile(join(ingestDir(), 'load-0011223344556677', 'layer.tar'), 'abc');
+    const lease = await store.leases.create({ reason: 'load in another process' });
+    await lease.add({ kind: 'ingest', id: 'load-8899aabbccddeeff' });
+    await mkdir(join(ingestDir(), 'load-8899aabbccddeeff'));
+    expect((await store.check()).map((f) => f.subject)).toEqual(['left-by-a-crash', 'load-0011223344556677']);
+    expect((await store.check({ repair: true })).every((f) => f.repaired)).toBe(true);
+    expect(await names()).toEqual(['load-8899aabbccddeeff']);
+    await writeFile(join(ingestDir(), 'left-again'), 'xy');
+    expect(await store.gc()).toMatchObject({ ingests: ['left-again'], reclaimedBytes: 2 });
+    expect(await names()).toEqual(['load-8899aabbccddeeff']);
+    await lease.release();
+    expect((await store.gc()).ingests).toEqual(['load-8899aabbccddeeff']);
   });
 });
 

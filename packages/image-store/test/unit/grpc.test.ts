@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeError, serveUnix, type UnixServer } from '@ce/protocol';
 import { ImagesGrpcClient } from '../../src/grpc/client.js';
@@ -39,6 +39,30 @@ describe('ce.images.v1 over a unix socket', () => {
     expect(await client.list()).toEqual([info]);
     expect(await client.remove('hello-world')).toEqual({ untagged: ['hello-world:latest'], deleted: [local.id] });
     expect(await client.list()).toEqual([]);
+  });
+
+  it('ends a load the daemon rejected mid-upload with the daemon\'s error, not a hang', { timeout: 60_000 }, async () => {
+    // 256 MiB of text: far more than the call's flow-control window, so the upload is still going when the daemon refuses it.
+    const junk = Buffer.alloc(1 << 20, 'not a tar archive ');
+    const sent = { chunks: 0 };
+    async function* notATar() {
+      for (; sent.chunks < 256; sent.chunks++) yield junk;
+    }
+    const err = await client.load(notATar()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CeError);
+    expect(err).toMatchObject({ code: 'InvalidArgument' });
+    expect((err as CeError).message).toMatch(/tar/);
+    expect(sent.chunks).toBeLessThan(256); // it stopped reading the source
+    expect(await client.list()).toEqual([]);
+  });
+
+  it('ends a save whose output fails instead of waiting for a drain that never comes', { timeout: 60_000 }, async () => {
+    await store.importOciLayout(layout);
+    const out = new Writable({ highWaterMark: 1, write: (_chunk, _enc, cb) => setImmediate(() => cb(new Error('disk full'))) });
+    out.on('error', () => undefined);
+    const err = await client.save(['hello-world'], out).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/disk full|closed before everything was written/);
   });
 
   it('carries the error vocabulary and message', async () => {
