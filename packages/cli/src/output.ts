@@ -1,11 +1,16 @@
 import type { Writable } from 'node:stream';
 import type { OutputChunk } from '@ce/protocol';
+import { drained } from '@ce/image-store/drain';
 
-/** Copies attached output to this process's stdout/stderr, honouring back-pressure. */
+/**
+ * Copies attached output to this process's stdout/stderr, honouring
+ * back-pressure; a reader that went away (`ce run … | head`) ends the copy
+ * with an error instead of a wait for 'drain' that never comes.
+ */
 export async function pumpOutput(output: AsyncIterable<OutputChunk>, stdout: Writable, stderr: Writable): Promise<void> {
   for await (const chunk of output) {
     const target = chunk.stream === 'stderr' ? stderr : stdout;
-    if (!target.write(chunk.data)) await new Promise((resolve) => target.once('drain', resolve));
+    if (!target.write(chunk.data)) await drained(target);
   }
 }
 
