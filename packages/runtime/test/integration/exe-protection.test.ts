@@ -46,6 +46,8 @@ describe.skipIf(!isRoot)('ce-init binary protection (root)', () => {
     const p = await f.rt.exec('c1', { ...defaultSpec().process!, args: ['sh', '-c', script] }, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout!.setEncoding('utf8');
+    // listened for now: the output may end while start is still returning
+    const ended = new Promise<void>((resolve) => p.stdout!.on('end', resolve));
     await new Promise<void>((resolve) => {
       p.stdout!.on('data', (d: string) => {
         out += d;
@@ -54,7 +56,6 @@ describe.skipIf(!isRoot)('ce-init binary protection (root)', () => {
       p.stdout!.on('end', resolve);
     });
     await f.rt.start('c1');
-    const ended = new Promise<void>((resolve) => p.stdout!.on('end', resolve));
     await p.exited;
     await ended;
     const lines = out.trim().split('\n');
