@@ -6,49 +6,25 @@ import { readdir, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CeError } from '@ce/protocol';
+import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/digest.js';
 import { ImageStore } from '../../src/image-store.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { isRoot } from '../helpers/mounts.js';
-import { startRegistry, type RegistryServer } from '../support/registry.js';
-import { expectStoreConsistent, importAs, openTempStore, threeLayerImage, type TempStore } from '../support/stores.js';
+import type { RegistryServer } from '../support/registry.js';
+import { expectStoreConsistent, importAs, threeLayerImage, type TempStore } from '../support/stores.js';
+import { onCleanup, registry, rejection, stopAfterEach, store } from '../support/fixtures.js';
 import { makeImage } from '../helpers/image.js';
 import { chainIds } from '../../src/unpack/unpacker.js';
 
 const packageDir = join(import.meta.dirname, '../..');
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function registry(...args: Parameters<typeof startRegistry>): Promise<RegistryServer> {
-  const r = await startRegistry(...args);
-  cleanups.push(() => r.stop());
-  return r;
-}
-
-async function store(...args: Parameters<typeof openTempStore>): Promise<TempStore> {
-  const s = await openTempStore(...args);
-  cleanups.push(s.cleanup);
-  return s;
-}
-
-async function rejection(p: Promise<unknown>): Promise<CeError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CeError);
-  return err as CeError;
-}
+stopAfterEach();
 
 async function serve(handler: http.RequestListener): Promise<{ host: string; server: http.Server }> {
   const server = http.createServer(handler);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  cleanups.push(async () => {
+  onCleanup(async () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
   });
@@ -132,7 +108,7 @@ describe.skipIf(!isRoot)('pulls that meet trouble (needs root)', () => {
       const store = await ImageStore.open({ root: process.argv[1], syncLayers: false });
       await store.pull(process.argv[2]);`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script, dst.root, name], { stdio: 'inherit' });
-    cleanups.push(async () => {
+    onCleanup(async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
     await proxy.stalled;

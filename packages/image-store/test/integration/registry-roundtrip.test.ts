@@ -2,8 +2,7 @@
 // loopback, with no auth, htpasswd basic auth, token auth, and TLS.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CeError } from '@ce/protocol';
+import { describe, expect, it } from 'vitest';
 import type { LeaseManager, LeaseResource } from '../../src/leases/types.js';
 import type { ProgressEvent } from '../../src/registry/types.js';
 import { chainIds } from '../../src/unpack/unpacker.js';
@@ -13,34 +12,11 @@ import { MediaType } from '../../src/oci/media-types.js';
 import { blobOf } from '../helpers/archive.js';
 import { makeImage } from '../helpers/image.js';
 import { isRoot } from '../helpers/mounts.js';
-import { makeServerCert, startRegistry, startTokenServer, type RegistryServer, type TokenServer } from '../support/registry.js';
-import { expectStoreConsistent, importAs, openTempStore, threeLayerImage, type TempStore } from '../support/stores.js';
+import { makeServerCert, startTokenServer, type RegistryServer } from '../support/registry.js';
+import { expectStoreConsistent, importAs, threeLayerImage, type openTempStore } from '../support/stores.js';
+import { onCleanup, registry, rejection, stopAfterEach, store } from '../support/fixtures.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function registry(...args: Parameters<typeof startRegistry>): Promise<RegistryServer> {
-  const r = await startRegistry(...args);
-  cleanups.push(() => r.stop());
-  return r;
-}
-
-async function store(...args: Parameters<typeof openTempStore>): Promise<TempStore> {
-  const s = await openTempStore(...args);
-  cleanups.push(s.cleanup);
-  return s;
-}
-
-async function rejection(p: Promise<unknown>): Promise<CeError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CeError);
-  return err as CeError;
-}
+stopAfterEach();
 
 /** Pushes a fresh image from one store and pulls it into another; checks what arrived. */
 async function roundTrip(reg: RegistryServer, registryOptions: Parameters<typeof openTempStore>[0] = {}) {
@@ -234,7 +210,7 @@ describe.skipIf(!isRoot)('push and pull with docker-registry (needs root)', () =
   it('uses bearer tokens from a token server, reusing one token per scope', async () => {
     const user = { username: 'ce-user', password: 'tok-secret' };
     const tokens = await startTokenServer(user);
-    cleanups.push(() => tokens.stop());
+    onCleanup(() => tokens.stop());
     const reg = await registry({ token: tokens });
     const anon = await store();
     const image = await threeLayerImage('token');

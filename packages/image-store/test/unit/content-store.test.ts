@@ -2,11 +2,11 @@ import { link, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CeError } from '@ce/protocol';
 import { isIngestHeld } from '../../src/content/ingest-lock.js';
 import { ContentStore } from '../../src/content/store.js';
 import { sha256 } from '../../src/digest.js';
 import { tempDir } from '../helpers/image.js';
+import { rejection } from '../support/fixtures.js';
 
 let root: { path: string; cleanup: () => Promise<void> };
 let store: ContentStore;
@@ -20,14 +20,6 @@ afterEach(() => root.cleanup());
 const blobFiles = async () => readdir(join(root.path, 'blobs', 'sha256'));
 const ingestFiles = async () => readdir(join(root.path, 'ingest'));
 
-async function rejection(p: Promise<unknown>): Promise<CeError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CeError);
-  return err as CeError;
-}
 
 describe('content store', () => {
   it('tells beforeCommit the digest while the blob is not yet visible (a stream of unknown digest, or bytes found committed)', async () => {
