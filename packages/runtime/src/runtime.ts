@@ -273,6 +273,7 @@ export class Runtime {
       bundle,
       annotations: spec.annotations ?? {},
     });
+    const preserveFds = checkPreserveFds(opts.preserveFds); // refused before anything is set up
     const consoleChannel = openConsoleChannel(spec.process!.terminal === true, opts);
     try {
       await this.store.reserve(id);
@@ -314,7 +315,7 @@ export class Runtime {
         logger: this.log,
         timeoutMs: this.options.createTimeoutMs,
         consoleSocket: consoleChannel.childFd,
-        preserveFds: checkPreserveFds(opts.preserveFds),
+        preserveFds,
         onPid: async (pid) => {
           if (cgroupsPath && cg) await cg.addProcess(cgroupsPath, pid);
         },
@@ -455,6 +456,7 @@ export class Runtime {
     const plan = compileExecPlan(proc, s.pid, namespaces, seccomp, s.sessionKeyring);
     const cg = s.cgroupsPath ? this.cgroups() : null;
     if (this.tracksExits) this.ensureSubreaper();
+    const preserveFds = checkPreserveFds(opts.preserveFds);
     const consoleChannel = openConsoleChannel(proc.terminal === true, opts);
     let p: InitProcess;
     let terminal: number | null;
@@ -466,7 +468,7 @@ export class Runtime {
         logger: this.log,
         timeoutMs: this.options.createTimeoutMs,
         consoleSocket: consoleChannel.childFd,
-        preserveFds: checkPreserveFds(opts.preserveFds),
+        preserveFds,
         onPid: async (pid) => {
           if (s.cgroupsPath && cg) await cg.addProcess(s.cgroupsPath, pid);
         },

@@ -56,6 +56,10 @@ describe.skipIf(!isRoot)('preserved fds and session keyrings (root)', () => {
     closeSync(a!.w);
     expect((await p.exited).exitStatus).toBe(0);
     expect(readAll(a!.r)).toBe('from-exec\n');
+    await expect(f.rt.exec('c1', { ...defaultSpec().process!, args: ['true'] }, { preserveFds: [1.5] })).rejects.toMatchObject({
+      code: 'InvalidArgument',
+      message: expect.stringContaining('preserveFds: 1.5'),
+    });
     await f.rt.kill('c1', 'KILL');
     await init.exited;
   });
