@@ -86,9 +86,9 @@ describe.skipIf(!isRoot)('v2 device filter (root)', () => {
       const err = collect(c.stderr);
       const dir = cg.path(f.cgroupName);
       expect(cgroupDeviceFilters(dir)).toHaveLength(1);
-      await rt.start('dev1');
-      // let the first round finish before the update allows reads of fuse
-      await new Promise<void>((resolve) => {
+      // let the first round finish before the update allows reads of fuse; the
+      // listener goes on before start, since the round can end before start returns
+      const firstRound = new Promise<void>((resolve) => {
         let seen = '';
         const onData = (d: Buffer | string) => {
           seen += d;
@@ -99,6 +99,8 @@ describe.skipIf(!isRoot)('v2 device filter (root)', () => {
         };
         c.stdout!.on('data', onData);
       });
+      await rt.start('dev1');
+      await firstRound;
       await rt.update('dev1', { devices: [DENY_ALL, { allow: true, type: 'c', major: 10, minor: 229, access: 'r' }] });
       c.stdin!.end('\n');
       const exit = await c.exited;
