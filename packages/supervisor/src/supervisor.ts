@@ -442,6 +442,7 @@ export class Supervisor implements SupervisorApi {
       await handle.client.shutdown(id);
     } catch (err) {
       if (!(await this.isDead(id, err))) throw err;
+      if (handle.process?.running) handle.process.kill(); // alive but deaf: no use to anyone
       await this.cleanUpDeadShim(id);
       return;
     } finally {
