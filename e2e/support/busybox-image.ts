@@ -25,10 +25,10 @@ export function busyboxLayerEntries(): LayerEntry[] {
   ];
 }
 
-/** A one-layer image of Debian's busybox-static with its applets linked in /bin. */
-export async function importBusyboxImage(socket: string, name = 'docker.io/library/busybox:latest'): Promise<void> {
+/** A one-layer image of Debian's busybox-static with its applets linked in /bin, and `extraFiles` in the same layer. */
+export async function importBusyboxImage(socket: string, name = 'docker.io/library/busybox:latest', extraFiles: LayerEntry[] = []): Promise<void> {
   const mtime = new Date('2024-01-01T00:00:00Z');
-  const entries = busyboxLayerEntries();
+  const entries = [...busyboxLayerEntries(), ...extraFiles];
   const image = await buildImage([entries], { config: { Cmd: ['sh'], Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'] }, created: mtime });
   const dir = await mkdtemp(join(tmpdir(), 'ce-e2e-layout-'));
   try {
