@@ -1,5 +1,6 @@
 import { invalidArgument } from '@ce/protocol';
 import { defaultSpec, type Spec } from '@ce/runtime';
+import { withNetworkSysctls } from './network-sysctls.js';
 import { mergeEnv } from './process-args.js';
 import type { ExecUser } from './process-user.js';
 import type { ContainerRecord } from './record.js';
@@ -49,5 +50,5 @@ export function buildSpec(record: ContainerRecord, imageEnv: readonly string[] |
   spec.root = { path: 'rootfs', readonly: false };
   spec.annotations = { ...(spec.annotations ?? {}), 'org.ce.container.name': record.name };
   spec.linux = { ...spec.linux, cgroupsPath: `/ce/${record.id}` };
-  return spec;
+  return withNetworkSysctls(spec);
 }
