@@ -68,7 +68,7 @@ export class ShimTask implements TaskApi {
       const proc = await this.runtime.create(req.id, req.bundle, { stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
       log = req.logPath ? new JsonFileLog(req.logPath) : null;
       const hub = new StdioHub(proc, log);
-      const exited = proc.exited.then((e) => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt }));
+      const exited = proc.exited.then((e): ExitStatus => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '' }));
       this.task = {
         id: req.id,
         bundle: req.bundle,
