@@ -18,6 +18,8 @@ import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
 import { generateName, validateName } from './names.js';
 import { buildSpec } from './oci-spec.js';
+import { parseUserSpec, resolveUser, type ExecUser } from './process-user.js';
+import { readRootfsFile } from './rootfs-files.js';
 import { resolveArgs, type ImageRunConfig } from './process-args.js';
 import type { ContainerConfig, ContainerRecord } from './record.js';
 import { parseSignal } from './signals.js';
@@ -145,7 +147,9 @@ export class ContainerService {
       pathAndArgs: resolveArgs(runConfig, options.entrypoint, options.cmd),
       state: { status: 'created', pid: 0, exitCode: 0 },
     };
-    buildSpec(record, runConfig.Env); // validates user, env and args now rather than at start
+    // Validates ids, env, args and cwd now rather than at start; names in the user resolve at start, as Docker's do.
+    parseUserSpec(record.config.user);
+    buildSpec(record, runConfig.Env, { uid: 0, gid: 0, additionalGids: [], home: '/' });
     // As docker create does, the writable layer exists from create on.
     await this.images.prepareRootfs(id, imageId);
     try {
@@ -182,8 +186,9 @@ export class ContainerService {
     try {
       const image = await this.images.get(record.imageId);
       await mkdir(join(bundle, 'rootfs'), { recursive: true, mode: 0o711 });
-      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(buildSpec(record, image.config.config?.Env)));
       const rootfs = this.images.rootfsMounts(id);
+      const user = await this.execUser(record, rootfs);
+      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(buildSpec(record, image.config.config?.Env, user)));
       const t1 = performance.now();
       const created = await this.supervisor.createTask({
         id,
@@ -216,6 +221,12 @@ export class ContainerService {
       if (record.config.autoRemove) await this.removeRecord(record);
       throw err;
     }
+  }
+
+  /** The container's user resolved against its own /etc/passwd and /etc/group, as they are now. */
+  private async execUser(record: ContainerRecord, rootfs: readonly Mount[]): Promise<ExecUser> {
+    const [passwd, group] = await Promise.all([readRootfsFile(rootfs, 'etc/passwd'), readRootfsFile(rootfs, 'etc/group')]);
+    return resolveUser(record.config.user, passwd, group);
   }
 
   attach(options: AttachOptions): AttachSession {
