@@ -264,6 +264,8 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   }
   for (const h of hooks.createContainer ?? []) plan.push(hookOp('createContainer', h));
 
+  // runc (and Docker before it) creates a missing cwd, root-owned 0755, resolved inside the rootfs.
+  plan.push({ op: 'MKDIR', args: [proc.cwd, 0o755] });
   // pivot_root and runc's --no-pivot (a move onto /) would change the host's root: a plain chroot then
   if (hostMountNs) plan.push({ op: 'ENTER_ROOT', args: [ctx.rootfs] });
   else plan.push({ op: ctx.noPivotRoot ? 'CHROOT' : 'PIVOT_ROOT', args: [] });
