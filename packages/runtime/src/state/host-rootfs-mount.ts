@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { MNT_DETACH, umount2 } from '@ce/native';
 
 /**
@@ -23,6 +23,11 @@ export function topMountAt(path: string, mountinfo: string): number {
   // stacked mounts at one mount point are each other's parents: the top one is nobody's
   const top = at.find((m) => !at.some((o) => o.parent === m.id));
   return top?.id ?? 0;
+}
+
+/** This process's mount namespace, e.g. "mnt:[4026531841]". */
+export function ownMountNs(): string {
+  return readlinkSync('/proc/self/ns/mnt');
 }
 
 export function readMountinfo(): string {

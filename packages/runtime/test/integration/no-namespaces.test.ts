@@ -168,6 +168,10 @@ describe.skipIf(!isRoot || !existsSync(RUNC))('absent namespaces: ce-runc and ru
     // runc exec would run this at the host's / (it has no mount namespace to join)
     const ls = await ceRunc(f, 'exec', 'held', 'sh', '-c', 'echo $(ls /); readlink /proc/self/ns/mnt');
     expect(ls).toMatchObject({ code: 0, stdout: `bin dev etc home proc sys tmp\n${readlinkSync('/proc/self/ns/mnt')}\n` });
+    // from another mount namespace, the mounts at the rootfs are not the ones it made: refused
+    const elsewhere = await run('unshare', ['-m', process.execPath, ceRuncBin, '--root', f.stateRoot, 'delete', '--force', 'held']);
+    expect(elsewhere).toMatchObject({ code: 1, stderr: expect.stringContaining(`detach its mounts on ${f.rootfs}: the container was created in mount namespace`) });
+    expect(JSON.parse((await ceRunc(f, 'state', 'held')).stdout)).toMatchObject({ status: 'running' });
     expect(await ceRunc(f, 'delete', '--force', 'held')).toMatchObject({ code: 0 });
     expect(mountsUnder(f.dir)).toEqual(before);
   });
