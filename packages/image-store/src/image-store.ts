@@ -32,6 +32,7 @@ import { silentLogger, type Logger } from './util/logger.js';
 import { diskUsage } from './util/disk-usage.js';
 import { removeAll } from './util/fs.js';
 import { ensurePrivateDir } from './util/private-dir.js';
+import { noSpaceLeft } from './util/no-space.js';
 import { KeyedMutex } from './util/mutex.js';
 import { combinedLease } from './leases/combined.js';
 import type { Lease } from './leases/types.js';
@@ -384,6 +385,8 @@ export class ImageStore implements ImageService, RegistryService {
         this.logger.info({ name, target: target.digest, updated }, 'image pulled');
         return { name, digest: fetched.target.digest, updated, image: await this.record(meta) };
       });
+    } catch (err) {
+      throw noSpaceLeft(err, `pulling ${ref.familiar()} into`, this.root) ?? err;
     } finally {
       // Let an unpack in flight end, and remove what a failure left staged, before the lease goes.
       await unpack.cleanup();
@@ -442,8 +445,12 @@ export class ImageStore implements ImageService, RegistryService {
         "the image's platform does not match this machine's",
       );
     }
-    const top = await unpackImage({ content: this.content, snapshotter: this.snapshotter, manifest, config, logger: this.logger, fsOps: this.fsOps, allowDevices: this.allowDevices });
-    return this.snapshotter.prepare(key, top, { [ROOTFS_LABEL_IMAGE_ID]: image.id, [ROOTFS_LABEL_IMAGE_NAME]: image.name });
+    try {
+      const top = await unpackImage({ content: this.content, snapshotter: this.snapshotter, manifest, config, logger: this.logger, fsOps: this.fsOps, allowDevices: this.allowDevices });
+      return await this.snapshotter.prepare(key, top, { [ROOTFS_LABEL_IMAGE_ID]: image.id, [ROOTFS_LABEL_IMAGE_NAME]: image.name });
+    } catch (err) {
+      throw noSpaceLeft(err, `preparing the root filesystem of ${key} in`, this.snapshotter.root) ?? err;
+    }
   }
 
   /** The keys of every container rootfs (active snapshot), e.g. to find ones nobody owns. */
@@ -513,7 +520,9 @@ export class ImageStore implements ImageService, RegistryService {
     try {
       await lease.add({ kind: 'ingest', id: stagingName });
       await mkdir(staging, { mode: 0o700 });
-      const archive = await stageArchive(source, staging);
+      const archive = await stageArchive(source, staging).catch((err: unknown) => {
+        throw noSpaceLeft(err, 'loading an image archive into', staging) ?? err;
+      });
       const plan = await planArchive(archive, { name: options.name || undefined, platform: this.platform });
       for (const [digest, file] of plan.staged) {
         await lease.add({ kind: 'content', id: digest });
