@@ -12,7 +12,7 @@ import { stageArchive } from './archive/stage.js';
 import { ContentStore } from './content/store.js';
 import { checkStore, type CheckOptions, type Finding } from './gc/check.js';
 import { collectGarbage, type GcResult } from './gc/collect.js';
-import { sweepStaleIngests } from './gc/ingests.js';
+import { classifyIngests, isActiveIngest, partialDownloadDigest, sweepStaleIngests } from './gc/ingests.js';
 import { FileLeaseManager } from './leases/manager.js';
 import { shortId, type Digest } from './digest.js';
 import { ImageMetadataStore, type ImageMeta } from './images/metadata.js';
@@ -25,7 +25,7 @@ import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/v
 import { DEFAULT_DOMAIN, familiarReference, isIdLike, parseReference } from './reference/reference.js';
 import { writeDiff } from './snapshots/diff.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
-import type { DiskUsage, ImageDetails, ImageRecord, ImageService, PruneResult, RemoveImageResult } from './types.js';
+import type { DiskUsage, ImageDetails, ImageRecord, ImageService, PartialDownload, PruneResult, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
 import { chainIds as chainIdsOf, unpackImage } from './unpack/unpacker.js';
 import { silentLogger, type Logger } from './util/logger.js';
@@ -461,6 +461,12 @@ export class ImageStore implements ImageService, RegistryService {
       .map((s) => s.key);
   }
 
+  /** Bytes in the writable layer of the rootfs `key`; 0 when there is no such rootfs. */
+  async rootfsSize(key: string): Promise<number> {
+    const info = this.snapshotter.has(key) ? this.snapshotter.stat(key) : undefined;
+    return info?.kind === 'active' ? diskUsage(this.snapshotter.fsPath(key)) : 0;
+  }
+
   /** The mounts of an existing rootfs (e.g. after a daemon restart). */
   rootfsMounts(key: string): Mount[] {
     this.activeRootfs(key);
@@ -622,8 +628,9 @@ export class ImageStore implements ImageService, RegistryService {
     return this.lock.run('images', () => this.collect());
   }
 
-  private async collect(): Promise<GcResult> {
+  private async collect(options: { partialDownloads?: boolean } = {}): Promise<GcResult> {
     const result = await collectGarbage({
+      partialDownloads: options.partialDownloads,
       content: this.content,
       metadata: this.metadata,
       snapshotter: this.snapshotter,
@@ -654,8 +661,11 @@ export class ImageStore implements ImageService, RegistryService {
           if (!deleted.includes(image.id)) deleted.push(image.id);
         }
       }
-      const gc = await this.collect();
-      return { untagged, deleted, reclaimedBytes: gc.reclaimedBytes };
+      // Partial downloads too (docker has no resumable ingests to leave behind): a pull still retrying leases its own.
+      const partial = new Set((await this.partialDownloads()).filter((p) => !p.active).map((p) => p.digest));
+      const gc = await this.collect({ partialDownloads: true });
+      const partialDownloads = gc.ingests.map((name) => `sha256:${name.replace(/^sha256-/, '')}`).filter((d) => partial.has(d));
+      return { untagged, deleted, reclaimedBytes: gc.reclaimedBytes, partialDownloads };
     });
   }
 
@@ -702,7 +712,18 @@ export class ImageStore implements ImageService, RegistryService {
         containers: containers.filter((c) => c.imageId === id).length,
       };
     });
-    return { images, containers, layersSize: [...layerSize.values()].reduce((a, b) => a + b, 0) };
+    return { images, containers, layersSize: [...layerSize.values()].reduce((a, b) => a + b, 0), partialDownloads: await this.partialDownloads() };
+  }
+
+  /** Blob downloads in the ingest folder: those pulls in progress hold (active), and those failed pulls left. */
+  async partialDownloads(): Promise<PartialDownload[]> {
+    const leased = (await this.leases.protectedResources()).ingest;
+    const out: PartialDownload[] = [];
+    for (const entry of await classifyIngests(join(this.root, 'ingest'), this.content, leased)) {
+      const digest = partialDownloadDigest(entry);
+      if (digest) out.push({ digest, size: entry.size, active: isActiveIngest(entry) });
+    }
+    return out;
   }
 
   /** Consistency check (see gc/check.ts); with `repair`, fixes what can be fixed safely. */
