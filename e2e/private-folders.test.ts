@@ -45,7 +45,7 @@ beforeAll(async () => {
   chmodSync(daemon.dir, 0o755);
   // A setuid-root program that tells its effective uid (the host's id, run from the layer on the host).
   const id = readFileSync(execFileSync('sh', ['-c', 'command -v id'], { encoding: 'utf8' }).trim());
-  await importBusyboxImage(daemon.socket, image, [{ name: 'bin/showeuid', data: id, mode: 0o4755, uid: 0, gid: 0 }]);
+  await importBusyboxImage(daemon.socket, image, {}, [{ name: 'bin/showeuid', data: id, mode: 0o4755, uid: 0, gid: 0 }]);
 });
 
 afterAll(async () => {

@@ -22,7 +22,7 @@ beforeAll(async () => {
   pusher = await startTestDaemon();
   daemon = await startTestDaemon();
   // Random data does not compress: the layer is big enough to be cut mid-way.
-  await importBusyboxImage(pusher.socket, remote(), [{ name: 'noise.bin', data: randomBytes(1 << 20) }]);
+  await importBusyboxImage(pusher.socket, remote(), {}, [{ name: 'noise.bin', data: randomBytes(1 << 20) }]);
   const push = await ce(['push', remote()], { socket: pusher.socket });
   expect(push.code).toBe(0);
   const inspect = JSON.parse((await ce(['image', 'inspect', remote()], { socket: pusher.socket })).stdout)[0] as { RootFS: { Layers: string[] } };
@@ -89,7 +89,7 @@ describe('partial downloads and prune', () => {
     expect((await ce(['ps', '-a', '-q'], { socket: daemon.socket })).stdout).toBe('');
     expect((await ce(['images', '-q'], { socket: daemon.socket })).stdout).not.toBe('');
 
-    await importBusyboxImage(daemon.socket, 'docker.io/library/unused:latest', [{ name: 'unused', data: 'another image id' }]);
+    await importBusyboxImage(daemon.socket, 'docker.io/library/unused:latest', {}, [{ name: 'unused', data: 'another image id' }]);
     const running = await ce(['run', '-d', '--name', 'up', 'busybox', 'sleep', '300'], { socket: daemon.socket });
     expect(running.code).toBe(0);
     const all = await ce(['system', 'prune', '-a', '-f'], { socket: daemon.socket });

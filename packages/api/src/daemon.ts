@@ -13,6 +13,7 @@ import { ensureEmbeddedImages } from './embedded-images.js';
 import { lockDownFolders } from './lockdown.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import { systemGrpcService } from './system/system-service.js';
+import { logTaskWarnings } from './task-warnings.js';
 
 export interface Daemon {
   readonly config: DaemonConfig;
@@ -53,6 +54,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       ? undefined
       : new Supervisor({ stateDir: config.state, runtimeRoot: join(config.state, 'runtime'), logLevel: config.logLevel, logger });
     const supervisor: SupervisorApi = localSupervisor ?? new SupervisorGrpcClient(config.supervisorAddress!);
+    const stopTaskWarnings = logTaskWarnings(supervisor, logger);
 
     const containers = new ContainerService(
       new ContainerStore(join(config.root, 'containers')),
@@ -79,6 +81,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       recovery,
       async close() {
         await server.close();
+        stopTaskWarnings();
         await localSupervisor?.close();
         logger.info('ced stopped');
         logger.flush();
