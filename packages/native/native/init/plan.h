@@ -63,7 +63,7 @@
 #define OP_NO_NEW_PRIVS 35    /* (none) */
 #define OP_ENV 36             /* entry...: the process environment */
 #define OP_ARGS 37            /* arg...: the process arguments; args[0] is resolved against PATH from OP_ENV */
-#define OP_RESOLVE_EXE 60     /* dac_override uid gid [additional gid...]: resolve args[0] (PATH from OP_ENV), executable
+#define OP_RESOLVE_EXE 62     /* dac_override uid gid [additional gid...]: resolve args[0] (PATH from OP_ENV), executable
                                  for that user (who keeps CAP_DAC_OVERRIDE when dac_override is 1);
                                  comes before OP_SECCOMP so that no filter sees the lookup */
 #define OP_SECCOMP 41         /* flags program: seccomp(SECCOMP_SET_MODE_FILTER, flags, program); program = struct sock_filter[] (binary) */
