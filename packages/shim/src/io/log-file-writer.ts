@@ -160,7 +160,8 @@ export class LogFileWriter {
   }
 
   private failed(batch: Buffer, written: number, err: NodeJS.ErrnoException): void {
-    const keep = batch.lastIndexOf(NEWLINE, written - 1) + 1;
+    // (lastIndexOf with a negative offset would search from the end)
+    const keep = written > 0 ? batch.lastIndexOf(NEWLINE, written - 1) + 1 : 0;
     try {
       ftruncateSync(this.fd, this.size + keep);
       this.size += keep;

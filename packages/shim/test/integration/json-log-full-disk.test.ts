@@ -102,12 +102,12 @@ describe.skipIf(!isRoot)('json-file log on a full disk (needs root for the tmpfs
 
     await until('the first lines in the log', () => existsSync(path) && (wholeEntries(path)?.length ?? 0) > 100);
     fillDisk(ballast);
-    // While the disk stays full: measure this process's CPU over ~300 producer ticks.
+    // While the disk stays full: measure this process's CPU over ~600 producer ticks (long enough for retries).
     const filledAt = Date.now();
     const cpu0 = cpuTicks();
     const usage0 = process.cpuUsage();
     const ticks0 = ticks;
-    await until('300 more producer ticks', () => ticks >= ticks0 + 300);
+    await until('600 more producer ticks', () => ticks >= ticks0 + 600);
     const windowMs = Date.now() - filledAt;
     const usage = process.cpuUsage(usage0);
     const cpuShare = (usage.user + usage.system) / 1000 / windowMs;
