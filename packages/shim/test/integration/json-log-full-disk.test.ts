@@ -153,4 +153,26 @@ describe.skipIf(!isRoot)('json-file log on a full disk (needs root for the tmpfs
         `${problems.length} reports in ${fullForMs} ms`,
     );
   });
+
+  it('reports the failure and the recovery each at once when no report came within the interval', async () => {
+    const disk = tinyDisk('1m');
+    const path = join(disk, 'c-json.log');
+    const ballast = join(disk, 'ballast');
+    const problems: LogWriteProblem[] = [];
+    const log = new JsonFileLog(path, { onProblem: (p) => problems.push(p), retryMs: 50, reportMs: 0 });
+    cleanups.push(() => log.close());
+    fillDisk(ballast);
+    // Lines until one fails: the last page of the log may still have room.
+    for (let i = 0; problems.length === 0; i++) {
+      log.write('stdout', Buffer.from(`line ${i} ${'y'.repeat(200)}\n`));
+      await until(`line ${i} written or refused`, () => problems.length > 0 || (wholeEntries(path)?.length ?? 0) > i);
+    }
+    expect(problems.map((p) => p.kind)).toEqual(['log-write-failed']);
+    unlinkSync(ballast);
+    log.write('stdout', Buffer.from('after\n'));
+    await until('a log-write-resumed report', () => problems.length > 1);
+    expect(problems.map((p) => p.kind)).toEqual(['log-write-failed', 'log-write-resumed']);
+    await log.close();
+    expect(entries(path).at(-1)!.log).toBe('after\n');
+  });
 });
