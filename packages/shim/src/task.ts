@@ -75,7 +75,7 @@ export class ShimTask implements TaskApi {
           })
         : null;
       const hub = new StdioHub(proc, log);
-      const exited = proc.exited.then((e) => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt }));
+      const exited = proc.exited.then((e): ExitStatus => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '' }));
       this.task = {
         id: req.id,
         bundle: req.bundle,

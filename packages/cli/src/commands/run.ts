@@ -5,6 +5,7 @@ import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, startFailureExitCode, withPeriod } from '../errors.js';
 import { withDefaultTag } from '../image-ref.js';
 import { collect, parseLabels, pumpOutput } from '../output.js';
+import { userOptionProblem } from '../user-option.js';
 
 interface RunOptions {
   rm?: boolean;
@@ -35,7 +36,7 @@ export function registerRun(program: Command, connect: () => Connection): void {
     .option('-e, --env <KEY=VALUE>', 'Set environment variables', collect, [])
     .option('-l, --label <key=value>', 'Set meta data on a container', collect, [])
     .option('-w, --workdir <dir>', 'Working directory inside the container')
-    .option('-u, --user <uid[:gid]>', 'Username or UID (format: <uid>[:<gid>])')
+    .option('-u, --user <name|uid[:group|gid]>', 'Username or UID (format: <name|uid>[:<group|gid>])')
     .option('-h, --hostname <name>', 'Container host name')
     .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
@@ -47,6 +48,8 @@ export function registerRun(program: Command, connect: () => Connection): void {
 
 async function run(conn: Connection, image: string, command: string[], opts: RunOptions): Promise<number> {
   const fail = (err: unknown, code = EXIT_ENGINE_ERROR) => new CliExit(code, `${withPeriod(daemonErrorMessage(err, conn.target))}\nSee 'ce run --help'.`);
+  const userProblem = opts.user ? userOptionProblem(opts.user) : null;
+  if (userProblem) throw new CliExit(EXIT_ENGINE_ERROR, `${withPeriod(userProblem)}\nSee 'ce run --help'.`);
   const env = opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e));
 
   let created: CreateContainerResponse;
