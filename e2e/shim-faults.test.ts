@@ -124,7 +124,8 @@ describe('a shim killed with SIGKILL', () => {
     const line = exitLine()!;
     expect(line.exitCode).toBe(137);
     // Reported, for the record: how long ced took to notice and end the container.
-    console.log(`shim kill -9 → container recorded Exited (137): ${line.time - killedAt} ms`);
+    const ending = logLines().find((l) => l.msg.startsWith('task ended') && l.id === id) as { ms?: number } | undefined;
+    console.log(`shim kill -9 → container recorded Exited (137): ${line.time - killedAt} ms (ending the container took ${ending?.ms} ms)`);
 
     expect(await until(() => ended(pid))).toBe(true);
     expect(cgroupProcs(id)).toEqual([]);

@@ -96,6 +96,7 @@ export class Supervisor implements SupervisorApi {
         if (!spare || !(await this.isDead(req.id, err))) throw err;
         this.options.logger.warn({ id: req.id, shimPid: proc.pid, err: (err as Error).message }, 'the spare shim was dead; creating the task on a new shim');
         this.forget(req.id, handle);
+        if (proc.running) proc.kill(); // alive but deaf: no use to anyone
         await this.cleanUpDeadShim(req.id);
         handle = this.track(req.id, await this.spawnFor(req.id));
         return await handle.client.create(req);
@@ -416,17 +417,21 @@ export class Supervisor implements SupervisorApi {
   private track(id: string, proc?: ShimProcess): ShimHandle {
     const handle: ShimHandle = { client: new TaskGrpcClient(this.socketPath(id)), process: proc, events: new AbortController() };
     this.shims.set(id, handle);
-    void this.relayEvents(handle);
+    void this.relayEvents(id, handle);
     return handle;
   }
 
-  private async relayEvents(handle: ShimHandle): Promise<void> {
+  /** Relays a shim's events; when the stream breaks because the shim died, its container is ended at once. */
+  private async relayEvents(id: string, handle: ShimHandle): Promise<void> {
     try {
       for await (const event of handle.client.events(handle.events.signal)) {
         this.broadcaster.publish(event);
       }
-    } catch {
-      // the shim went away; its exit is seen through wait/state
+    } catch (err) {
+      if (handle.events.signal.aborted || this.shims.get(id) !== handle || !(await this.isDead(id, err))) return;
+      // A shim being given its task is watched by createTask, which retries on a new shim.
+      if (this.creating.has(id)) return;
+      await this.endDeadShim(id).catch((e: Error) => this.options.logger.error({ id, err: e.message }, 'could not end the container of a dead shim'));
     }
   }
 
@@ -437,6 +442,7 @@ export class Supervisor implements SupervisorApi {
       await handle.client.shutdown(id);
     } catch (err) {
       if (!(await this.isDead(id, err))) throw err;
+      if (handle.process?.running) handle.process.kill(); // alive but deaf: no use to anyone
       await this.cleanUpDeadShim(id);
       return;
     } finally {
