@@ -30,10 +30,14 @@ function usage(message: string): never {
 const socket = values.socket ?? usage('--socket is required');
 const runtimeRoot = values['runtime-root'] ?? usage('--runtime-root is required');
 
-const logger = pino(
-  { level: values['log-level'], base: { pid: process.pid, ...(values.id ? { shim: values.id } : {}) } },
-  values.log ? pino.destination({ dest: values.log, mkdir: true, sync: false }) : pino.destination(2),
-);
+// A full disk under --log must not end or hang the shim: pino's async
+// destination throws its write error (uncaught) and, at exit, retries ENOSPC
+// forever. Sync writes have no exit flush; a failed write keeps its rest for
+// the next line, the buffer is bounded (beyond it lines are dropped), and
+// write errors are ignored (the log cannot report its own failure).
+const destination = values.log ? pino.destination({ dest: values.log, mkdir: true, sync: true, maxLength: 1024 * 1024 }) : pino.destination(2);
+destination.on('error', () => undefined);
+const logger = pino({ level: values['log-level'], base: { pid: process.pid, ...(values.id ? { shim: values.id } : {}) } }, destination);
 
 // Without --id the shim is a spare, started ahead of need; its task's id
 // comes with Create.

@@ -52,6 +52,8 @@ export class LogFileWriter {
   /** True when something happened (failure, drop, recovery) that the next report must tell. */
   private reportDue = false;
   private closing = false;
+  /** A failed write left bytes after the last whole line and truncating them failed too. */
+  private tornTail = false;
   private idle: (() => void)[] = [];
   private readonly retryMs: number;
   private readonly reportMs: number;
@@ -124,6 +126,11 @@ export class LogFileWriter {
       }, this.failure.retryAt - Date.now());
       return;
     }
+    if (this.tornTail && !this.cutTornTail()) {
+      this.failure = { code: this.failure?.code ?? 'EIO', retryAt: Date.now() + this.retryMs };
+      this.kick();
+      return;
+    }
     const lines = this.pending;
     const batch = lines.length === 1 ? lines[0]! : Buffer.concat(lines, this.pendingBytes);
     this.pending = [];
@@ -160,20 +167,27 @@ export class LogFileWriter {
   }
 
   private failed(batch: Buffer, written: number, err: NodeJS.ErrnoException): void {
-    const keep = batch.lastIndexOf(NEWLINE, written - 1) + 1;
-    try {
-      ftruncateSync(this.fd, this.size + keep);
-      this.size += keep;
-    } catch {
-      // Cannot happen on a file we hold open for writing; the torn tail is retried below.
-      this.size = trimTornTail(this.fd);
-    }
+    // (lastIndexOf with a negative offset would search from the end)
+    const keep = written > 0 ? batch.lastIndexOf(NEWLINE, written - 1) + 1 : 0;
+    this.size += keep;
+    this.cutTornTail();
     const rest = batch.subarray(keep);
     this.failure = { code: err.code ?? 'EIO', retryAt: Date.now() + this.retryMs };
     this.reportDue = true;
     this.drop(countNewlines(rest), rest.length);
     this.keepNewest(BACKLOG_WHILE_FAILING);
     this.finished();
+  }
+
+  /** Truncates the file to its whole lines; true when it is. Retried before the next write if it fails. */
+  private cutTornTail(): boolean {
+    try {
+      ftruncateSync(this.fd, this.size);
+      this.tornTail = false;
+    } catch {
+      this.tornTail = true;
+    }
+    return !this.tornTail;
   }
 
   private finished(): void {
@@ -185,9 +199,9 @@ export class LogFileWriter {
   }
 
   private recovered(): void {
+    this.failure = null;
     this.reportDue = true;
     this.scheduleReport();
-    this.failure = null;
   }
 
   private drop(lines: number, bytes: number): void {
@@ -222,7 +236,7 @@ export class LogFileWriter {
       ? {
           kind: 'log-write-failed',
           code: failure.code,
-          message: `writing the container log ${this.path} failed: ${describe(failure.code)}; ${dropped}; retrying every ${this.retryMs / 1000}s`,
+          message: `writing the container log ${this.path} failed: ${errnoText(failure.code)}; ${dropped}; retrying every ${this.retryMs / 1000}s`,
           droppedLines: lines,
           droppedBytes: bytes,
         }
@@ -244,7 +258,7 @@ export class LogFileWriter {
   }
 }
 
-function describe(code: string): string {
+function errnoText(code: string): string {
   if (code === 'ENOSPC') return 'ENOSPC (no space left on device)';
   if (code === 'EDQUOT') return 'EDQUOT (disk quota exceeded)';
   return code;

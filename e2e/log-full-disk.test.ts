@@ -1,0 +1,143 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBusyboxImage } from './support/busybox-image.js';
+import { ce } from './support/ce.js';
+import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { mountsUnder } from './support/leaks.js';
+
+// `ce logs` does not exist yet: the test reads the json-file log directly.
+let daemon: TestDaemon;
+let containersDir = '';
+let mounted = false;
+
+beforeAll(async () => {
+  daemon = await startTestDaemon();
+  await importBusyboxImage(daemon.socket);
+  // The containers' folders (records and json logs) on a tiny disk of their own.
+  await daemon.stop();
+  containersDir = join(daemon.root, 'containers');
+  mkdirSync(containersDir, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m,mode=0700', 'tmpfs', containersDir]);
+  mounted = true;
+  await daemon.restart();
+});
+
+afterAll(async () => {
+  if (!daemon) return;
+  if (daemon.process.exitCode === null && daemon.process.signalCode === null) {
+    const ids = (await run(['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+    if (ids.length) await run(['rm', '-f', ...ids]);
+    await daemon.stop();
+  }
+  if (mounted) execFileSync('umount', [containersDir]);
+  await daemon.dispose();
+  expect(mountsUnder(daemon.dir)).toEqual([]);
+});
+
+const run = (args: string[]) => ce(args, { socket: daemon.socket });
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The log's lines parsed, or undefined while its end is a torn line (a write in progress or, before the fix, for good). */
+function wholeLines(path: string): { log: string }[] | undefined {
+  const text = readFileSync(path, 'utf8');
+  if (text.length > 0 && !text.endsWith('\n')) return undefined;
+  return text
+    .split('\n')
+    .slice(0, -1)
+    .map((l) => JSON.parse(l) as { log: string });
+}
+
+const seq = (e: { log: string }) => Number(/^line (\d+)/.exec(e.log)?.[1]);
+
+function fillDisk(path: string): void {
+  const fd = openSync(path, 'w');
+  const block = Buffer.alloc(64 * 1024, 0x61);
+  try {
+    for (;;) writeSync(fd, block);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** CPU time (ms) a process used so far, from /proc/<pid>/stat. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The share of one core a process used over a measuring window of about a second. */
+async function cpuShare(pid: number): Promise<number> {
+  const cpu0 = cpuMs(pid);
+  const t0 = Date.now();
+  await until('a one-second measuring window', () => Date.now() - t0 >= 1000);
+  return (cpuMs(pid) - cpu0) / (Date.now() - t0);
+}
+
+/** The container's shim: the parent of the container's first process (shims are started spare, under another id). */
+function shimOf(commandPart: string): number {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(commandPart)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (readFileSync(`/proc/${ppid}/cmdline`, 'utf8').includes('ce-shim')) return ppid;
+    } catch {
+      // exited
+    }
+  }
+  throw new Error(`no ce-shim is the parent of a process running ${commandPart}`);
+}
+
+describe.skipIf(process.getuid?.() !== 0)('a container log on a full disk (needs root)', () => {
+  it('keeps whole lines, warns in ced.log, does not spin, and logs again once space is freed', async () => {
+    // A fast producer: bursts of 200 lines, ~20k lines/s.
+    const producer = 'BEGIN { for (i = 0; ; i++) { print "line " i; if (i % 200 == 199) { fflush(); system("usleep 5000") } } }';
+    const started = await run(['run', '-d', 'busybox', 'awk', producer]);
+    expect(started.code, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    const logPath = join(containersDir, id, `${id}-json.log`);
+    const ballast = join(containersDir, id, 'ballast');
+
+    await until('the first lines in the log', () => existsSync(logPath) && (wholeLines(logPath)?.length ?? 0) > 1000);
+    const shim = shimOf('BEGIN { for'); // (busybox awk rewrites its program text in its argv)
+    const healthy = await cpuShare(shim);
+    fillDisk(ballast);
+    const full = await cpuShare(shim);
+    console.log(`shim CPU (share of one core over ~1 s): ${(100 * healthy).toFixed(1)}% while logging, ${(100 * full).toFixed(1)}% with the log's disk full`);
+    expect(full).toBeLessThan(0.5);
+
+    const whileFull = await until('a log of whole lines while the disk is full', () => wholeLines(logPath));
+    const lastBeforeFree = seq(whileFull.at(-1)!);
+
+    const warned = await until('a log-write-failed warning in ced.log', () => daemon.log().split('\n').find((l) => l.includes('log-write-failed')));
+    expect(warned).toContain('no space left on device');
+    expect(warned).toContain(logPath);
+
+    unlinkSync(ballast);
+    const after = await until('new lines once space is freed', () => {
+      const lines = wholeLines(logPath);
+      return lines && seq(lines.at(-1)!) > lastBeforeFree + 10_000 && lines;
+    });
+    expect(await until('a log-write-resumed warning in ced.log', () => daemon.log().includes('log-write-resumed'))).toBe(true);
+
+    const removed = await run(['rm', '-f', id]);
+    expect(removed.code, removed.stderr).toBe(0);
+    const numbers = after.map(seq);
+    for (let i = 1; i < numbers.length; i++) expect(numbers[i]).toBeGreaterThan(numbers[i - 1]!);
+    console.log(`log: ${after.length} lines, last before freeing space ${lastBeforeFree}, last after ${numbers.at(-1)}`);
+  });
+});
