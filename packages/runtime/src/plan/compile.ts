@@ -246,6 +246,10 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
     plan.push(...deviceOps(linux.devices));
   }
 
+  // runc (and Docker before it) creates a missing cwd, root-owned 0755, resolved inside the rootfs;
+  // never inside the kernel's own trees, where nothing can be created (and CHDIR names the problem).
+  if (!/^\/(proc|sys)(\/|$)/.test(proc.cwd)) plan.push({ op: 'MKDIR', args: [proc.cwd, 0o755] });
+
   // The runtime runs prestart and createRuntime hooks while C waits here,
   // namespaces and mounts in place; then createContainer hooks run in them.
   const hooks = spec.hooks ?? {};
@@ -255,8 +259,6 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   }
   for (const h of hooks.createContainer ?? []) plan.push(hookOp('createContainer', h));
 
-  // runc (and Docker before it) creates a missing cwd, root-owned 0755, resolved inside the rootfs.
-  plan.push({ op: 'MKDIR', args: [proc.cwd, 0o755] });
   plan.push({ op: ctx.noPivotRoot ? 'CHROOT' : 'PIVOT_ROOT', args: [] });
   if (proc.terminal) plan.push(consoleOp(proc));
   plan.push(...deferred);

@@ -105,13 +105,26 @@ describe.skipIf(!isRoot)('container lifecycle (root)', () => {
     writeFileSync(join(f.rootfs, 'bin/data'), 'not a program', { mode: 0o644 });
     f.writeSpec(['/bin/data']);
     expect((await rejection(f.rt.create('c1', f.bundle))).message).toBe('exec: "/bin/data": permission denied');
+    // a missing cwd is created (as runc does), but not below a file
     f.writeSpec(['sh'], (s) => {
-      s.process!.cwd = '/does/not/exist';
+      s.process!.cwd = '/bin/data/sub';
     });
-    expect((await rejection(f.rt.create('c1', f.bundle))).message).toBe(
-      'chdir to cwd ("/does/not/exist") set in config.json failed: No such file or directory',
-    );
+    expect((await rejection(f.rt.create('c1', f.bundle))).message).toBe('mkdir /bin/data/sub: Not a directory');
     expect(readdirSync(f.stateRoot)).toEqual([]);
+  });
+
+  it('creates a missing cwd inside the rootfs, root-owned 0755, before the user changes (as runc does)', async () => {
+    f.writeSpec(['sh', '-c', 'pwd; ls -ldn /does /does/not/exist | cut -c1-10'], (s) => {
+      s.process!.cwd = '/does/not/exist';
+      s.process!.user = { uid: 65534, gid: 65534 };
+    });
+    const c = await f.rt.create('c1', f.bundle, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [out, err] = [collect(c.stdout), collect(c.stderr)];
+    await f.rt.start('c1');
+    expect(await c.exited).toMatchObject({ exitStatus: 0 });
+    expect(await err).toBe('');
+    expect(await out).toBe('/does/not/exist\ndrwxr-xr-x\ndrwxr-xr-x\n');
+    await f.rt.delete('c1');
   });
 
   it('fails create naming the step and path when a mount fails', async () => {
