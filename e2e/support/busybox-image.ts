@@ -33,10 +33,18 @@ export interface BusyboxImageConfig {
   WorkingDir?: string;
 }
 
-/** A one-layer image of Debian's busybox-static with its applets linked in /bin; `config` replaces fields of the default config. */
-export async function importBusyboxImage(socket: string, name = 'docker.io/library/busybox:latest', config: BusyboxImageConfig = {}): Promise<void> {
+/**
+ * A one-layer image of Debian's busybox-static with its applets linked in /bin, and `extraFiles` in the same layer;
+ * `config` replaces fields of the default config.
+ */
+export async function importBusyboxImage(
+  socket: string,
+  name = 'docker.io/library/busybox:latest',
+  config: BusyboxImageConfig = {},
+  extraFiles: LayerEntry[] = [],
+): Promise<void> {
   const mtime = new Date('2024-01-01T00:00:00Z');
-  const entries = busyboxLayerEntries();
+  const entries = [...busyboxLayerEntries(), ...extraFiles];
   const image = await buildImage([entries], { config: { Cmd: ['sh'], Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], ...config }, created: mtime });
   const dir = await mkdtemp(join(tmpdir(), 'ce-e2e-layout-'));
   try {

@@ -12,7 +12,7 @@ import {
   type Logger,
 } from '@ce/protocol';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
-import type { SupervisorApi } from '@ce/supervisor';
+import { unmountStale, type SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
@@ -23,7 +23,6 @@ import { readRootfsFile } from './rootfs-files.js';
 import { resolveArgs, type ImageRunConfig } from './process-args.js';
 import type { ContainerConfig, ContainerRecord } from './record.js';
 import { parseSignal } from './signals.js';
-import { unmountStale } from './stale-mounts.js';
 
 /** What containers need of the image store. */
 export interface ContainerImages {
@@ -292,11 +291,16 @@ export class ContainerService {
     await this.removeRecord(record);
   }
 
-  /** Removes a container that is not running: its layer, its record, then tells waiters. */
+  /**
+   * Removes a container that is not running: its task if one is left (a
+   * process whose shim died may still use the layer), its layer, its
+   * record, then tells waiters.
+   */
   private async removeRecord(record: ContainerRecord): Promise<void> {
     if (!this.containers.has(record.id) || record.state.status === 'removing') return;
     record.state.status = 'removing';
     try {
+      await this.deleteTask(record.id, false);
       await this.images.removeRootfs(record.id).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
@@ -326,7 +330,7 @@ export class ContainerService {
   /** Follows a running task to its exit (also used by recovery for tasks found running). */
   watchExit(record: ContainerRecord): void {
     const handled = this.supervisor.waitTask({ id: record.id }).then(
-      (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt),
+      (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined),
       (err: Error) => {
         this.logger.error({ id: record.id, err: err.message }, 'lost the task of a running container');
         return this.onExit(record, 255, new Date(), `task lost: ${err.message}`);
@@ -366,18 +370,31 @@ export class ContainerService {
     }
   }
 
-  /** Deletes a container's task (ending its shim) and its bundle; a task already gone is fine. */
+  /**
+   * Deletes a container's task (ending its shim, or the container of a shim
+   * that died) and its bundle; a task already gone is fine.
+   */
   async deleteTask(id: string, kill: boolean): Promise<void> {
     const bundle = join(this.tasksDir, id);
-    try {
-      if (kill) await this.supervisor.killTask({ id, signal: 9, all: true }).catch(() => undefined);
-      if (kill) await this.supervisor.waitTask({ id });
-      await this.supervisor.deleteTask({ id });
-    } catch (err) {
+    const gone = (err: unknown) => {
       if (!isCeError(err, 'NotFound') && !isCeError(err, 'Unavailable')) throw err;
-      await unmountStale(join(bundle, 'rootfs'), this.logger);
+    };
+    if (kill) {
+      await this.supervisor.killTask({ id, signal: 9, all: true }).catch(() => undefined);
+      await this.supervisor.waitTask({ id }).catch(gone);
     }
+    await this.supervisor.deleteTask({ id }).catch(gone);
+    // What a shim that is gone left mounted: removing the bundle must not reach into the layer.
+    await unmountStale(join(bundle, 'rootfs'), this.logger);
     await rm(bundle, { recursive: true, force: true });
+  }
+
+  /** Recovery: a --rm container that is not running is removed, as Docker does at restart. */
+  async removeIfAutoRemove(record: ContainerRecord): Promise<boolean> {
+    if (!record.config.autoRemove || record.state.status === 'running' || !this.containers.has(record.id)) return false;
+    if (record.state.status === 'removing' || record.state.status === 'dead') record.state.status = 'exited';
+    await this.removeRecord(record);
+    return true;
   }
 
   private async connectPendingAttaches(id: string): Promise<void> {
