@@ -113,8 +113,9 @@ describe.skipIf(!isRoot)('container lifecycle (root)', () => {
     expect(readdirSync(f.stateRoot)).toEqual([]);
   });
 
-  it('creates a missing cwd inside the rootfs, root-owned 0755, before the user changes (as runc does)', async () => {
-    f.writeSpec(['sh', '-c', 'pwd; ls -ldn /does /does/not/exist | cut -c1-10'], (s) => {
+  it('creates a missing cwd inside the rootfs, root-owned 0755, before the user changes, and sets HOME from passwd (as runc does)', async () => {
+    writeFileSync(join(f.rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/false\n');
+    f.writeSpec(['sh', '-c', 'echo $HOME; pwd; ls -ldn /does /does/not/exist | cut -c1-10'], (s) => {
       s.process!.cwd = '/does/not/exist';
       s.process!.user = { uid: 65534, gid: 65534 };
     });
@@ -123,7 +124,7 @@ describe.skipIf(!isRoot)('container lifecycle (root)', () => {
     await f.rt.start('c1');
     expect(await c.exited).toMatchObject({ exitStatus: 0 });
     expect(await err).toBe('');
-    expect(await out).toBe('/does/not/exist\ndrwxr-xr-x\ndrwxr-xr-x\n');
+    expect(await out).toBe('/nonexistent\n/does/not/exist\ndrwxr-xr-x\ndrwxr-xr-x\n');
     await f.rt.delete('c1');
   });
 
