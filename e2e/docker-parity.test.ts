@@ -56,6 +56,8 @@ const PROBE = [
   'echo "## devices"; sort /sys/fs/cgroup/devices/devices.list 2>&1',
   'echo "## dev"; ls -ln /dev | awk \'NR > 1 {print $1, $3, $4, $5, $6, $NF}\'',
   'echo "## ulimit"; ulimit -n',
+  'echo "## misc"; cat /proc/self/oom_score_adj; umask; hostname | grep -cE "^[0-9a-f]{12}$"',
+  'echo "## mounts"; awk \'{print $5, $9}\' /proc/self/mountinfo',
 ].join('; ');
 
 type Sections = Record<string, string>;
@@ -158,6 +160,16 @@ describe.skipIf(!isRoot || !haveDockerd)('a default ce container matches a defau
     expect(r.ce.sysctl).toBe(r.docker.sysctl);
     expect(r.ce.devices).toBe(r.docker.devices);
     expect(r.ce.dev).toBe(r.docker.dev);
+  });
+
+  it('the same oom_score_adj, umask and hostname form, and the same mounts', async () => {
+    const r = await both([]);
+    expect(r.ce.misc).toBe(r.docker.misc);
+    // Docker also binds /etc/resolv.conf, /etc/hostname and /etc/hosts from its container folder:
+    // network files, which ce's networking (not yet there) will provide; not a security default.
+    const dockerMounts = r.docker.mounts!.split('\n').filter((l) => !/^\/etc\/(resolv\.conf|hostname|hosts) /.test(l));
+    const ceMounts = r.ce.mounts!.split('\n').filter((l) => !CE_EXTRA_MASKED.some((p) => l.startsWith(`${p} `)));
+    expect(ceMounts).toEqual(dockerMounts);
   });
 
   it('deliberately differs in RLIMIT_NOFILE: a fixed 1024 where Docker passes on its daemon\'s own limit', async () => {
