@@ -69,7 +69,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     logger.info({ ...recovery }, 'recovered state from the previous run');
 
     const cgroup = detectCgroups().mode;
-    const services = [containersGrpcService(containers), systemGrpcService(cgroup), imagesGrpcService(images)];
+    const services = [containersGrpcService(containers), systemGrpcService(cgroup, { containers, images, logger }), imagesGrpcService(images)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
     localSupervisor?.startSpare();
