@@ -23,7 +23,7 @@ interface PrivateDockerd {
 }
 interface DockerdLib {
   which(name: string): string | null;
-  startPrivateDockerd(o: { dir: string }): Promise<PrivateDockerd>;
+  startPrivateDockerd(o: { dir: string; runtimes?: Record<string, string> }): Promise<PrivateDockerd>;
 }
 
 const IMAGE = 'ce-e2e/parity:latest';
@@ -56,6 +56,8 @@ const PROBE = [
   'echo "## devices"; sort /sys/fs/cgroup/devices/devices.list 2>&1',
   'echo "## dev"; ls -ln /dev | awk \'NR > 1 {print $1, $3, $4, $5, $6, $NF}\'',
   'echo "## ulimit"; ulimit -n',
+  'echo "## misc"; cat /proc/self/oom_score_adj; umask; hostname | grep -cE "^[0-9a-f]{12}$"',
+  'echo "## mounts"; awk \'{print $5, $9}\' /proc/self/mountinfo',
 ].join('; ');
 
 type Sections = Record<string, string>;
@@ -105,7 +107,7 @@ const withoutSeccomp = (status: string) =>
 describe.skipIf(!isRoot || !haveDockerd)('a default ce container matches a default Docker 20.10 container', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'ce-e2e-parity-'));
-    [dockerd, daemon] = await Promise.all([lib.startPrivateDockerd({ dir: join(work, 'dockerd') }), startTestDaemon()]);
+    [dockerd, daemon] = await Promise.all([lib.startPrivateDockerd({ dir: join(work, 'dockerd'), runtimes: { ce: join(repoRoot, 'packages/runtime/bin/ce-runc.mjs') } }), startTestDaemon()]);
     await importBusyboxImage(daemon.socket, IMAGE);
     // Docker runs the very image ce runs: ce's own archive of it.
     const archive = join(work, 'image.tar');
@@ -160,6 +162,16 @@ describe.skipIf(!isRoot || !haveDockerd)('a default ce container matches a defau
     expect(r.ce.dev).toBe(r.docker.dev);
   });
 
+  it('the same oom_score_adj, umask and hostname form, and the same mounts', async () => {
+    const r = await both([]);
+    expect(r.ce.misc).toBe(r.docker.misc);
+    // Docker also binds /etc/resolv.conf, /etc/hostname and /etc/hosts from its container folder:
+    // network files, which ce's networking (not yet there) will provide; not a security default.
+    const dockerMounts = r.docker.mounts!.split('\n').filter((l) => !/^\/etc\/(resolv\.conf|hostname|hosts) /.test(l));
+    const ceMounts = r.ce.mounts!.split('\n').filter((l) => !CE_EXTRA_MASKED.some((p) => l.startsWith(`${p} `)));
+    expect(ceMounts).toEqual(dockerMounts);
+  });
+
   it('deliberately differs in RLIMIT_NOFILE: a fixed 1024 where Docker passes on its daemon\'s own limit', async () => {
     const r = await both([]);
     expect(r.ce.ulimit).toBe('1024\n');
@@ -181,6 +193,19 @@ describe.skipIf(!isRoot || !haveDockerd)('a default ce container matches a defau
     expect(r.ce.id).toBe('uid=1234 gid=0(root) groups=0(root)\n');
     expect(withoutSeccomp(r.ce.status!)).toBe(withoutSeccomp(r.docker.status!));
     expect(envWithoutHostname(r.ce.env!)).toBe(envWithoutHostname(r.docker.env!));
+  });
+
+  it('under Docker, ce-runc gives the process what runc gives it: HOME from passwd, the created cwd', async () => {
+    const script = 'env | sort; id; pwd; ls -ldn . | cut -c1-10';
+    for (const args of [[], ['-u', '65534', '-w', '/does/not/exist'], ['-u', '1234']]) {
+      const [runc, ceRunc] = await Promise.all([
+        dockerd.docker(['run', '--rm', ...args, IMAGE, 'sh', '-c', script]),
+        dockerd.docker(['run', '--rm', '--runtime', 'ce', ...args, IMAGE, 'sh', '-c', script]),
+      ]);
+      expect(ceRunc.stderr).toBe('');
+      expect(envWithoutHostname(ceRunc.stdout)).toBe(envWithoutHostname(runc.stdout));
+      expect(ceRunc.stdout).toContain('HOME=');
+    }
   });
 
   it('-w of a missing directory creates it, root-owned 0755, also for another user', async () => {

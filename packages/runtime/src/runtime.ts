@@ -8,6 +8,7 @@ import type { CgroupManager } from './cgroups/types.js';
 import { RuntimeError } from './errors.js';
 import { spawnInit, type ExitInfo, type InitProcess, type StdioSpec } from './init-process.js';
 import { compileExecPlan, compilePlan, type HostPathKind } from './plan/compile.js';
+import { withHomeEnv } from './spec/home-env.js';
 import { encodePlan } from './plan/encode.js';
 import { compileSeccomp, type CompiledSeccomp } from './seccomp/compile.js';
 import { validateProcess, validateResources, validateSpec } from './spec/validate.js';
@@ -244,6 +245,7 @@ export class Runtime {
     const bundle = resolve(bundleDir);
     const spec = await this.loadSpec(bundle);
     const rootfs = this.resolveRootfs(bundle, spec);
+    spec.process = await withHomeEnv(spec.process!, rootfs);
     this.warnUnsupported(id, spec);
     const cgroupsPath = spec.linux?.cgroupsPath || undefined;
     const cg = this.cgroups();
@@ -478,6 +480,7 @@ export class Runtime {
     const namespaces: LinuxNamespace[] = (s.namespaces ?? ['pid', 'ipc', 'uts', 'mount', 'network']).map((type) => ({ type: type as LinuxNamespaceType }));
     const program = s.seccomp ? Buffer.from(s.seccomp.program, 'base64') : undefined;
     const seccomp: CompiledSeccomp | undefined = s.seccomp && program && { flags: s.seccomp.flags, program, length: program.length / 8 };
+    if (s.rootfs) proc = await withHomeEnv(proc, s.rootfs);
     const plan = compileExecPlan(proc, s.pid, namespaces, seccomp, s.sessionKeyring);
     const cg = s.cgroupsPath ? this.cgroups() : null;
     if (this.tracksExits) this.ensureSubreaper();

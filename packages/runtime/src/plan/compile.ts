@@ -262,6 +262,10 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
     plan.push(...deviceOps(linux.devices));
   }
 
+  // runc (and Docker before it) creates a missing cwd, root-owned 0755, resolved inside the rootfs;
+  // never inside the kernel's own trees, where nothing can be created (and CHDIR names the problem).
+  if (!/^\/(proc|sys)(\/|$)/.test(proc.cwd)) plan.push({ op: 'MKDIR', args: [proc.cwd, 0o755] });
+
   // The runtime runs prestart and createRuntime hooks while C waits here,
   // namespaces and mounts in place; then createContainer hooks run in them.
   const hooks = spec.hooks ?? {};
@@ -271,8 +275,6 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   }
   for (const h of hooks.createContainer ?? []) plan.push(hookOp('createContainer', h));
 
-  // runc (and Docker before it) creates a missing cwd, root-owned 0755, resolved inside the rootfs.
-  plan.push({ op: 'MKDIR', args: [proc.cwd, 0o755] });
   // pivot_root and runc's --no-pivot (a move onto /) would change the host's root: a plain chroot then
   if (hostMountNs) plan.push({ op: 'ENTER_ROOT', args: [ctx.rootfs] });
   else plan.push({ op: ctx.noPivotRoot ? 'CHROOT' : 'PIVOT_ROOT', args: [] });

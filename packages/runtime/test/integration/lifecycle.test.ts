@@ -105,12 +105,27 @@ describe.skipIf(!isRoot)('container lifecycle (root)', () => {
     writeFileSync(join(f.rootfs, 'bin/data'), 'not a program', { mode: 0o644 });
     f.writeSpec(['/bin/data']);
     expect((await rejection(f.rt.create('c1', f.bundle))).message).toBe('exec: "/bin/data": permission denied');
-    writeFileSync(join(f.rootfs, 'not-a-dir'), '');
+    // a missing cwd is created (as runc does), but not below a file
     f.writeSpec(['sh'], (s) => {
-      s.process!.cwd = '/not-a-dir/sub';
+      s.process!.cwd = '/bin/data/sub';
     });
-    expect((await rejection(f.rt.create('c1', f.bundle))).message).toMatch(/\/not-a-dir\/sub.*Not a directory/);
+    expect((await rejection(f.rt.create('c1', f.bundle))).message).toBe('mkdir /bin/data/sub: Not a directory');
     expect(readdirSync(f.stateRoot)).toEqual([]);
+  });
+
+  it('creates a missing cwd inside the rootfs, root-owned 0755, before the user changes, and sets HOME from passwd (as runc does)', async () => {
+    writeFileSync(join(f.rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/false\n');
+    f.writeSpec(['sh', '-c', 'echo $HOME; pwd; ls -ldn /does /does/not/exist | cut -c1-10'], (s) => {
+      s.process!.cwd = '/does/not/exist';
+      s.process!.user = { uid: 65534, gid: 65534 };
+    });
+    const c = await f.rt.create('c1', f.bundle, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [out, err] = [collect(c.stdout), collect(c.stderr)];
+    await f.rt.start('c1');
+    expect(await c.exited).toMatchObject({ exitStatus: 0 });
+    expect(await err).toBe('');
+    expect(await out).toBe('/nonexistent\n/does/not/exist\ndrwxr-xr-x\ndrwxr-xr-x\n');
+    await f.rt.delete('c1');
   });
 
   it('fails create naming the step and path when a mount fails', async () => {

@@ -58,15 +58,21 @@ describe('compilePlan', () => {
     expect(index(plan, 'ARGS')).toBeLessThan(index(plan, 'RESOLVE_EXE'));
   });
 
-  it("creates a missing cwd inside the rootfs after the mounts, before pivot_root (runc's and Docker's behaviour)", () => {
+  it("creates a missing cwd inside the rootfs after the mounts and devices, before pivot_root (runc's and Docker's behaviour)", () => {
     const plan = compilePlan(
       spec((s) => (s.process!.cwd = '/does/not/exist')),
       ctx(),
     );
     const mkdir = plan.findIndex((p) => p.op === 'MKDIR' && p.args[0] === '/does/not/exist');
     expect(mkdir).toBeGreaterThan(index(plan, 'MOUNT', 'shm'));
+    expect(mkdir).toBeGreaterThan(plan.findLastIndex((p) => p.op === 'MKNOD' || p.op === 'SYMLINK'));
     expect(plan[mkdir]!.args).toEqual(['/does/not/exist', 0o755]);
-    expect(plan[mkdir + 1]!.op).toBe('PIVOT_ROOT');
+    expect(mkdir).toBeLessThan(index(plan, 'PIVOT_ROOT'));
+    const procCwd = compilePlan(
+      spec((s) => (s.process!.cwd = '/proc/self/fd/7')),
+      ctx(),
+    );
+    expect(procCwd.some((p) => p.op === 'MKDIR' && p.args[0] === '/proc/self/fd/7')).toBe(false);
   });
 
   it('mounts the config mounts with their flags and data', () => {
