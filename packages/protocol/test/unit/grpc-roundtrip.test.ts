@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adaptService, clientAttach, CeError, dialUnix, notFound, OutputQueue, readStream, serveAttach, serveUnix, unary, type UnixServer } from '../../src/index.js';
-import { SystemClient, SystemService, type VersionResponse } from '../../src/gen/ce/api/v1/system.js';
+import { SystemClient, SystemPruneResponse, SystemService, type VersionResponse } from '../../src/gen/ce/api/v1/system.js';
 import { TaskClient, TaskService } from '../../src/gen/ce/shim/v1/shim.js';
 import type { TaskEvent } from '../../src/gen/ce/events/v1/task.js';
 
@@ -36,6 +36,7 @@ describe('gRPC over a unix socket', () => {
                 return { version: '1.2.3', apiVersion: 'v1', gitCommit: '', nodeVersion: '', os: 'linux', arch: 'x64', kernelVersion: '', cgroupVersion: 'v1', pid: 7 };
               },
               ping: async () => ({}),
+              prune: async () => SystemPruneResponse.fromPartial({}),
             }),
           ],
         ],
