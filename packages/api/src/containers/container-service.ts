@@ -20,6 +20,8 @@ import { generateName, validateName } from './names.js';
 import { buildSpec } from './oci-spec.js';
 import { resolveArgs, type ImageRunConfig } from './process-args.js';
 import type { ContainerConfig, ContainerRecord } from './record.js';
+import { loadSecurityDefaults } from './security-defaults.js';
+import { withSecurityOptions, type SecurityConfig, type SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
 import { unmountStale } from './stale-mounts.js';
 
@@ -41,6 +43,8 @@ export interface CreateOptions extends ContainerConfig {
   image: string;
   cmd?: string[];
   entrypoint?: string[];
+  /** --privileged, --cap-add, --cap-drop, --security-opt; unset: the defaults. */
+  security?: SecurityConfig;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -70,6 +74,7 @@ export class ContainerService {
     private readonly supervisor: SupervisorApi,
     private readonly tasksDir: string,
     private readonly logger: Logger,
+    private readonly security: SecurityDefaults = loadSecurityDefaults(),
   ) {}
 
   /** Loads the records; recovery.ts reconciles them with the running tasks. */
@@ -146,7 +151,8 @@ export class ContainerService {
       pathAndArgs: resolveArgs(runConfig, options.entrypoint, options.cmd),
       state: { status: 'created', pid: 0, exitCode: 0 },
     };
-    buildSpec(record, runConfig.Env); // validates user, env and args now rather than at start
+    if (options.security) record.hostConfig = options.security;
+    this.spec(record, runConfig.Env); // validates user, env, args and security options now rather than at start
     // As docker create does, the writable layer exists from create on.
     await this.images.prepareRootfs(id, imageId);
     try {
@@ -159,6 +165,10 @@ export class ContainerService {
     this.containers.set(id, record);
     this.logger.info({ id, name, image: options.image }, 'container created');
     return record;
+  }
+
+  private spec(record: ContainerRecord, imageEnv: readonly string[] | null | undefined) {
+    return withSecurityOptions(buildSpec(record, imageEnv), record.hostConfig, this.security);
   }
 
   /** Starts a container; a second start while one is in flight joins it. */
@@ -183,7 +193,7 @@ export class ContainerService {
     try {
       const image = await this.images.get(record.imageId);
       await mkdir(join(bundle, 'rootfs'), { recursive: true, mode: 0o711 });
-      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(buildSpec(record, image.config.config?.Env)));
+      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(this.spec(record, image.config.config?.Env)));
       const rootfs = this.images.rootfsMounts(id);
       const t1 = performance.now();
       const created = await this.supervisor.createTask({

@@ -3,6 +3,7 @@ import { release } from 'node:os';
 import { adaptService } from '@ce/protocol';
 import { SystemService, type VersionResponse } from '@ce/protocol/gen/ce/api/v1/system';
 import { API_VERSION, ENGINE_VERSION } from '../version.js';
+import { systemInfo, type SystemInfoSources } from './system-info.js';
 
 export function versionInfo(cgroupVersion: string): VersionResponse {
   return {
@@ -18,12 +19,13 @@ export function versionInfo(cgroupVersion: string): VersionResponse {
   };
 }
 
-export function systemGrpcService(cgroupVersion: string): [ServiceDefinition, UntypedServiceImplementation] {
+export function systemGrpcService(cgroupVersion: string, info: SystemInfoSources): [ServiceDefinition, UntypedServiceImplementation] {
   return [
     SystemService as unknown as ServiceDefinition,
     adaptService(SystemService, {
       version: async () => versionInfo(cgroupVersion),
       ping: async () => ({}),
+      info: () => systemInfo(info),
     }),
   ];
 }
