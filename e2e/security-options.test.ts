@@ -122,3 +122,19 @@ describe('ce info', () => {
     expect(cgroupsFor([created.stdout.trim()])).toEqual([]);
   });
 });
+
+describe('ced --seccomp-profile unconfined', () => {
+  it('runs containers without a filter and says so in ce info', async () => {
+    const unconfined = await startTestDaemon(['--seccomp-profile', 'unconfined']);
+    try {
+      await importBusyboxImage(unconfined.socket);
+      const r = await ce(['run', '--rm', 'busybox', 'sh', '-c', STATUS('Seccomp')], { socket: unconfined.socket });
+      expect(r.stdout).toBe('Seccomp:\t0\n');
+      const info = await ce(['info'], { socket: unconfined.socket });
+      expect(info.stdout).toContain(' Security Options:\n  seccomp\n   Profile: unconfined\n');
+    } finally {
+      await unconfined.dispose();
+    }
+    expect(mountsUnder(unconfined.dir)).toEqual([]);
+  });
+});
