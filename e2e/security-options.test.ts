@@ -72,6 +72,13 @@ describe('seccomp', () => {
     expect(j.stderr).toContain(`opening seccomp profile (${bad}x) failed`);
   });
 
+  it('sets no_new_privs with --security-opt no-new-privileges, not by default', async () => {
+    const off = await run(['run', '--rm', 'busybox', 'sh', '-c', STATUS('NoNewPrivs')]);
+    expect(off.stdout).toBe('NoNewPrivs:\t0\n');
+    const on = await run(['run', '--rm', '--security-opt', 'no-new-privileges', 'busybox', 'sh', '-c', `${STATUS('NoNewPrivs')}; ${STATUS('Seccomp')}`]);
+    expect(on.stdout).toBe('NoNewPrivs:\t1\nSeccomp:\t2\n');
+  });
+
   it('refuses an unknown --security-opt', async () => {
     const r = await run(['create', '--security-opt', 'seccomp', 'busybox']);
     expect(r.code).toBe(125);
