@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # npm test: every tier (unit, integration as root, e2e with real ce and ced),
-# after checking the generated protocol code, then a check that nothing leaked.
+# after checking that every workspace bin is linked and the generated protocol
+# code is current, then a check that nothing leaked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install.sh test
+node tools/check-workspace-bins.mjs
 npm run proto:check
 npx vitest run "$@"
 bash tools/check-leaks.sh

@@ -25,11 +25,27 @@ export function busyboxLayerEntries(): LayerEntry[] {
   ];
 }
 
-/** A one-layer image of Debian's busybox-static with its applets linked in /bin. */
-export async function importBusyboxImage(socket: string, name = 'docker.io/library/busybox:latest'): Promise<void> {
+/** The image config's `config` part (Docker's names), as far as these tests set it. */
+export interface BusyboxImageConfig {
+  Cmd?: string[];
+  Env?: string[];
+  User?: string;
+  WorkingDir?: string;
+}
+
+/**
+ * A one-layer image of Debian's busybox-static with its applets linked in /bin, and `extraFiles` in the same layer;
+ * `config` replaces fields of the default config.
+ */
+export async function importBusyboxImage(
+  socket: string,
+  name = 'docker.io/library/busybox:latest',
+  config: BusyboxImageConfig = {},
+  extraFiles: LayerEntry[] = [],
+): Promise<void> {
   const mtime = new Date('2024-01-01T00:00:00Z');
-  const entries = busyboxLayerEntries();
-  const image = await buildImage([entries], { config: { Cmd: ['sh'], Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'] }, created: mtime });
+  const entries = [...busyboxLayerEntries(), ...extraFiles];
+  const image = await buildImage([entries], { config: { Cmd: ['sh'], Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], ...config }, created: mtime });
   const dir = await mkdtemp(join(tmpdir(), 'ce-e2e-layout-'));
   try {
     await writeImageLayout(dir, image, name);

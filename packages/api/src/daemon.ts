@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger as PinoLogger } from 'pino';
 import { ImageStore, imagesGrpcService } from '@ce/image-store';
@@ -11,9 +10,11 @@ import { ContainerStore } from './containers/container-store.js';
 import { containersGrpcService } from './containers/grpc.js';
 import { acquireDaemonLock } from './daemon-lock.js';
 import { ensureEmbeddedImages } from './embedded-images.js';
+import { lockDownFolders } from './lockdown.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import { systemGrpcService } from './system/system-service.js';
 import { loadSecurityDefaults, seccompProfileName } from './containers/security-defaults.js';
+import { logTaskWarnings } from './task-warnings.js';
 
 export interface Daemon {
   readonly config: DaemonConfig;
@@ -29,14 +30,15 @@ export interface Daemon {
  * ce.images.v1 and ce.supervisor.v1 on one socket.
  */
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
-  await mkdir(config.root, { recursive: true, mode: 0o711 });
-  await mkdir(config.state, { recursive: true, mode: 0o711 });
+  // Before the log, the lock or any layer: nothing may be written into a folder other users can traverse.
+  const repaired = await lockDownFolders(config);
   const lock = acquireDaemonLock(join(config.state, 'ced.pid'));
   const logger = pino(
     { level: config.logLevel, base: { pid: process.pid } },
     pino.destination({ dest: config.logFile, mkdir: true, sync: false }),
   );
   const started = performance.now();
+  for (const r of repaired) logger.warn({ path: r.path, mode: r.from.toString(8), now: r.to.toString(8) }, 'folder was open to other users; made it private');
   try {
     const images = await ImageStore.open({
       root: join(config.root, 'image-store'),
@@ -53,6 +55,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       ? undefined
       : new Supervisor({ stateDir: config.state, runtimeRoot: join(config.state, 'runtime'), logLevel: config.logLevel, logger });
     const supervisor: SupervisorApi = localSupervisor ?? new SupervisorGrpcClient(config.supervisorAddress!);
+    const stopTaskWarnings = logTaskWarnings(supervisor, logger);
 
     const containers = new ContainerService(
       new ContainerStore(join(config.root, 'containers')),
@@ -86,6 +89,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       recovery,
       async close() {
         await server.close();
+        stopTaskWarnings();
         await localSupervisor?.close();
         logger.info('ced stopped');
         logger.flush();

@@ -18,6 +18,8 @@ export interface RecoveryReport {
   orphanRootfs: number;
   /** Shims that exist but did not answer in time: left alone, reported. */
   unresponsive: number;
+  /** --rm containers not running after reconciliation (ced killed during `run --rm`): removed. */
+  autoRemoved: number;
   /** Containers whose reconciliation failed: left as they were, logged. */
   failed: number;
   unreadableRecords: number;
@@ -40,6 +42,7 @@ export async function recover(containers: ContainerService, supervisor: Supervis
     orphanTasks: 0,
     orphanRootfs: 0,
     unresponsive: 0,
+    autoRemoved: 0,
     failed: 0,
     unreadableRecords: problems.length,
   };
@@ -49,6 +52,7 @@ export async function recover(containers: ContainerService, supervisor: Supervis
     tasks.delete(record.id);
     try {
       await reconcile(record, task);
+      if (await containers.removeIfAutoRemove(record)) report.autoRemoved++;
     } catch (err) {
       report.failed++;
       logger.error({ id: record.id, err: (err as Error).message }, 'could not reconcile a container; left as it was');
@@ -68,10 +72,14 @@ export async function recover(containers: ContainerService, supervisor: Supervis
     } else if (task?.status === TaskStatus.TASK_STATUS_CREATED) {
       // ced died during start, before the process was released: it never ran.
       await containers.deleteTask(record.id, true);
+    } else if (task && recorded === 'exited') {
+      // Its exit is recorded already (ced died before deleting the task): only the task is left.
+      await containers.deleteTask(record.id, false);
     } else if (task) {
+      // Includes a task whose shim died: the supervisor ended its container (137).
       report.exitedWhileDown++;
       const exit = await supervisor.waitTask({ id: record.id });
-      await containers.onExit(record, exit.exitStatus, exit.exitedAt);
+      await containers.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined);
     } else if (recorded === 'running' || recorded === 'removing') {
       if (await shimUnresponsive(record.id)) {
         report.unresponsive++;

@@ -7,6 +7,7 @@ import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, withPeriod } from './er
 import { withDefaultTag } from './image-ref.js';
 import { collect, parseLabels } from './output.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
+import { userOptionProblem } from './user-option.js';
 
 export interface CreateFlags extends SecurityFlags {
   rm?: boolean;
@@ -27,7 +28,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-e, --env <KEY=VALUE>', 'Set environment variables', collect, [])
     .option('-l, --label <key=value>', 'Set meta data on a container', collect, [])
     .option('-w, --workdir <dir>', 'Working directory inside the container')
-    .option('-u, --user <uid[:gid]>', 'Username or UID (format: <uid>[:<gid>])')
+    .option('-u, --user <name|uid[:group|gid]>', 'Username or UID (format: <name|uid>[:<group|gid>])')
     .option('-h, --hostname <name>', 'Container host name')
     .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
     .option('-i, --interactive', 'Keep STDIN open even if not attached');
@@ -37,6 +38,8 @@ export function addCreateFlags(cmd: Command): Command {
 /** Creates the container; failures end the command with Docker's wording and `See 'ce <command> --help'.` */
 export async function createContainer(conn: Connection, command: 'run' | 'create', image: string, args: string[], opts: CreateFlags): Promise<CreateContainerResponse> {
   const fail = (message: string) => new CliExit(EXIT_ENGINE_ERROR, `${message}\nSee 'ce ${command} --help'.`);
+  const userProblem = opts.user ? userOptionProblem(opts.user) : null;
+  if (userProblem) throw fail(withPeriod(userProblem));
   const env = opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e));
   let security;
   try {

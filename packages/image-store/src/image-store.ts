@@ -31,6 +31,7 @@ import { chainIds as chainIdsOf, unpackImage } from './unpack/unpacker.js';
 import { silentLogger, type Logger } from './util/logger.js';
 import { diskUsage } from './util/disk-usage.js';
 import { removeAll } from './util/fs.js';
+import { ensurePrivateDir } from './util/private-dir.js';
 import { KeyedMutex } from './util/mutex.js';
 import { combinedLease } from './leases/combined.js';
 import type { Lease } from './leases/types.js';
@@ -55,6 +56,9 @@ export interface ImageStoreOptions {
   /** Let image layers create device nodes other than 0/0 whiteouts (default false: such layers are refused). */
   allowDevices?: boolean;
 }
+
+/** The store's folders under its root, each owner-only. */
+const STORE_FOLDERS = ['blobs', 'ingest', 'images', 'snapshots', 'leases'];
 
 /** Labels the store puts on a container's (active) snapshot. */
 export const ROOTFS_LABEL_IMAGE_ID = 'ce.image.id';
@@ -98,7 +102,11 @@ export class ImageStore implements ImageService, RegistryService {
   static async open(options: ImageStoreOptions): Promise<ImageStore> {
     const logger = options.logger ?? silentLogger;
     const root = options.root;
-    await mkdir(root, { recursive: true, mode: 0o711 });
+    // Private, each of its folders too: other users must not reach layers (setuid binaries) or containers' files.
+    for (const dir of ['', ...STORE_FOLDERS]) {
+      const { repaired } = await ensurePrivateDir(join(root, dir));
+      if (repaired) logger.warn({ path: repaired.path, mode: repaired.from.toString(8), now: repaired.to.toString(8) }, 'store folder was open to other users; made it private');
+    }
     const [content, metadata, snapshotter, leases] = await Promise.all([
       ContentStore.open(root),
       ImageMetadataStore.open(join(root, 'images'), logger),

@@ -15,3 +15,4 @@ export type { Logger } from './util/logger.js';
 export * from './leases/index.js';
 export * from './gc/index.js';
 export * from './archive/index.js';
+export { ensurePrivateDir, restrictDir, PRIVATE_DIR_MODE, type DirRepair } from './util/private-dir.js';

@@ -66,9 +66,16 @@ export class ShimTask implements TaskApi {
     let log: JsonFileLog | null = null;
     try {
       const proc = await this.runtime.create(req.id, req.bundle, { stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-      log = req.logPath ? new JsonFileLog(req.logPath) : null;
+      log = req.logPath
+        ? new JsonFileLog(req.logPath, {
+            onProblem: (p) => {
+              this.logger.warn({ id: req.id, kind: p.kind, code: p.code, droppedLines: p.droppedLines, droppedBytes: p.droppedBytes }, p.message);
+              this.emit({ warning: { kind: p.kind, message: p.message } }, req.id);
+            },
+          })
+        : null;
       const hub = new StdioHub(proc, log);
-      const exited = proc.exited.then((e) => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt }));
+      const exited = proc.exited.then((e): ExitStatus => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '' }));
       this.task = {
         id: req.id,
         bundle: req.bundle,

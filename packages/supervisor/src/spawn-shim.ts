@@ -6,6 +6,8 @@ export interface ShimProcess {
   pid: number;
   /** Resolves when the shim process ends (only while this process is its parent). */
   exited: Promise<void>;
+  /** False once the shim process has ended. */
+  readonly running: boolean;
   kill(): void;
 }
 
@@ -44,7 +46,13 @@ export async function spawnShim(options: SpawnShimOptions): Promise<ShimProcess>
       closeSync(logFd);
     }
   })();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let running = true;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      running = false;
+      resolve();
+    }),
+  );
   const ready = child.stdio[3] as Readable;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -66,7 +74,14 @@ export async function spawnShim(options: SpawnShimOptions): Promise<ShimProcess>
     ready.destroy();
   }
   child.unref();
-  return { pid: child.pid!, exited, kill: () => child.kill('SIGKILL') };
+  return {
+    pid: child.pid!,
+    exited,
+    get running() {
+      return running;
+    },
+    kill: () => child.kill('SIGKILL'),
+  };
 }
 
 /** The line of the shim's log that says what went wrong (Node prints a stack after it). */

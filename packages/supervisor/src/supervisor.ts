@@ -3,12 +3,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { alreadyExists, invalidArgument, isCeError, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
+import {
+  alreadyExists,
+  failedPrecondition,
+  invalidArgument,
+  isCeError,
+  notFound,
+  Broadcaster,
+  type AttachOptions,
+  type AttachSession,
+} from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
-import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { TaskGrpcClient } from '@ce/shim';
 import type { Logger } from '@ce/protocol';
+import { endOrphanedTask, runtimeTaskIds } from './orphaned-task.js';
+import { shimListens } from './shim-liveness.js';
 import { spawnShim, type ShimProcess } from './spawn-shim.js';
 import type { SupervisorApi } from './supervisor-api.js';
 
@@ -43,13 +54,21 @@ interface ShimHandle {
 
 const ID = /^[\w+.-]+$/;
 
+/** 128 + SIGKILL: a container whose shim died is killed, as Docker (containerd) does. */
+const SHIM_DIED_EXIT = 137;
+
 export class Supervisor implements SupervisorApi {
   private readonly shims = new Map<string, ShimHandle>();
   private readonly broadcaster = new Broadcaster<TaskEvent>();
   private readonly shimDir: string;
   private readonly shimPath: string;
-  private spare: { socket: string; ready: Promise<SpareShim> } | undefined;
+  private spare: { socket: string; log: string; ready: Promise<SpareShim> } | undefined;
   private closed = false;
+  /** Tasks whose shim died and whose container was ended: their exit, kept until deleteTask. */
+  private readonly ended = new Map<string, ExitStatus>();
+  private readonly ending = new Map<string, Promise<ExitStatus>>();
+  /** Tasks whose shim is being started: its log exists before its socket. */
+  private readonly creating = new Set<string>();
 
   constructor(private readonly options: SupervisorOptions) {
     this.shimDir = join(options.stateDir, 'shims');
@@ -61,17 +80,32 @@ export class Supervisor implements SupervisorApi {
     if (this.shims.has(req.id) || existsSync(this.socketPath(req.id))) {
       if (await this.answers(req.id)) throw alreadyExists(`task ${req.id} already exists`);
     }
+    this.ended.delete(req.id);
     await mkdir(this.shimDir, { recursive: true, mode: 0o700 });
     const started = Date.now();
-    const { proc, spare } = await this.takeShim(req.id);
-    const handle = this.track(req.id, proc);
-    this.options.logger.debug({ id: req.id, shimPid: proc.pid, spare, ms: Date.now() - started }, 'shim spawned');
+    this.creating.add(req.id);
+    let handle: ShimHandle | undefined;
     try {
-      return await handle.client.create(req);
+      const { proc, spare } = await this.takeShim(req.id);
+      handle = this.track(req.id, proc);
+      this.options.logger.debug({ id: req.id, shimPid: proc.pid, spare, ms: Date.now() - started }, 'shim spawned');
+      try {
+        return await handle.client.create(req);
+      } catch (err) {
+        // A spare can die while it waits (killed, OOM): the caller must not see that.
+        if (!spare || !(await this.isDead(req.id, err))) throw err;
+        this.options.logger.warn({ id: req.id, shimPid: proc.pid, err: (err as Error).message }, 'the spare shim was dead; creating the task on a new shim');
+        this.forget(req.id, handle);
+        if (proc.running) proc.kill(); // alive but deaf: no use to anyone
+        await this.cleanUpDeadShim(req.id);
+        handle = this.track(req.id, await this.spawnFor(req.id));
+        return await handle.client.create(req);
+      }
     } catch (err) {
-      await this.endShim(req.id, handle).catch((e) => this.options.logger.error({ err: e, id: req.id }, 'ending shim after failed create'));
+      if (handle) await this.endShim(req.id, handle).catch((e) => this.options.logger.error({ err: e, id: req.id }, 'ending shim after failed create'));
       throw err;
     } finally {
+      this.creating.delete(req.id);
       this.startSpare();
     }
   }
@@ -88,11 +122,12 @@ export class Supervisor implements SupervisorApi {
     const ready = mkdir(this.shimDir, { recursive: true, mode: 0o700 })
       .then(() => spawnShim({ shimPath: this.shimPath, socket, runtimeRoot: this.options.runtimeRoot, logPath: log, logLevel: this.options.logLevel ?? 'info' }))
       .then((process) => ({ process, socket, log }));
-    ready.catch((err) => {
+    ready.catch(async (err) => {
       this.options.logger.warn({ err: (err as Error).message }, 'could not start a spare shim');
       if (this.spare?.socket === socket) this.spare = undefined;
+      await rm(log, { force: true });
     });
-    this.spare = { socket, ready };
+    this.spare = { socket, log, ready };
   }
 
   /** The spare shim renamed for task `id`, or a new shim when there is no usable spare. */
@@ -102,6 +137,7 @@ export class Supervisor implements SupervisorApi {
     if (spare) {
       try {
         const s = await spare.ready;
+        if (!s.process.running) throw new Error(`spare shim ${s.process.pid} has died`);
         // A listening unix socket keeps working under its new name.
         await rename(s.socket, this.socketPath(id));
         await rename(s.log, this.logPath(id));
@@ -111,7 +147,11 @@ export class Supervisor implements SupervisorApi {
         await this.stopSpare(spare);
       }
     }
-    const proc = await spawnShim({
+    return { proc: await this.spawnFor(id), spare: false };
+  }
+
+  private spawnFor(id: string): Promise<ShimProcess> {
+    return spawnShim({
       shimPath: this.shimPath,
       id,
       socket: this.socketPath(id),
@@ -119,7 +159,6 @@ export class Supervisor implements SupervisorApi {
       logPath: this.logPath(id),
       logLevel: this.options.logLevel ?? 'info',
     });
-    return { proc, spare: false };
   }
 
   private async stopSpare(spare: { socket: string; ready: Promise<SpareShim> }): Promise<void> {
@@ -139,38 +178,71 @@ export class Supervisor implements SupervisorApi {
   }
 
   startTask(req: shim.StartRequest): Promise<shim.StartResponse> {
-    return this.client(req.id).start(req);
+    return this.call(
+      req.id,
+      (client) => client.start(req),
+      () => {
+        throw failedPrecondition(`cannot start task ${req.id}: its shim died and its container was ended`);
+      },
+    );
   }
 
+  /** On a task whose shim died, the container is killed (the signal asked for or not). */
   killTask(req: shim.KillRequest): Promise<void> {
-    return this.client(req.id).kill(req);
+    return this.call(req.id, (client) => client.kill(req), () => undefined);
   }
 
   waitTask(req: shim.WaitRequest): Promise<ExitStatus> {
-    return this.client(req.id).wait(req);
+    return this.call(req.id, (client) => client.wait(req), (exit) => exit);
   }
 
   async deleteTask(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
+    const ended = this.ended.get(req.id) ?? (await this.ending.get(req.id)?.catch(() => undefined));
+    if (ended) {
+      this.ended.delete(req.id);
+      return { pid: 0, exitStatus: ended.exitStatus, exitedAt: ended.exitedAt };
+    }
+    if (!this.shims.has(req.id) && ID.test(req.id) && !existsSync(this.socketPath(req.id))) {
+      // No shim: the runtime may still hold a container nobody supervises. Nothing of it may outlive the task.
+      if (await endOrphanedTask(this.options.runtimeRoot, req.id, this.options.logger)) {
+        this.options.logger.warn({ id: req.id }, 'ended a container that had no shim');
+        return { pid: 0, exitStatus: SHIM_DIED_EXIT, exitedAt: new Date() };
+      }
+    }
     const handle = this.handle(req.id);
-    const result = await handle.client.delete(req);
+    let result: shim.DeleteResponse;
+    try {
+      result = await handle.client.delete(req);
+    } catch (err) {
+      if (!(await this.isDead(req.id, err))) throw err;
+      const exit = await this.endDeadShim(req.id);
+      this.ended.delete(req.id);
+      return { pid: 0, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt };
+    }
     await this.endShim(req.id, handle);
     return result;
   }
 
   taskState(req: shim.StateRequest): Promise<shim.StateResponse> {
-    return this.client(req.id).state(req);
+    return this.call(req.id, (client) => client.state(req), (exit) => stoppedState(req.id, exit));
   }
 
   attachTask(options: AttachOptions): AttachSession {
     return this.client(options.id).attach(options);
   }
 
+  /**
+   * Every task with a shim, and every task whose shim is dead: its container
+   * is ended and it is listed as stopped (exit 137) until deleted. Runtime
+   * state that no shim owns is ended too, and logs of shims that are gone are
+   * removed.
+   */
   async listTasks(): Promise<shim.StateResponse[]> {
     let names: string[] = [];
     try {
       names = await readdir(this.shimDir);
     } catch {
-      return [];
+      names = [];
     }
     const sockets = names.filter((n) => n.endsWith('.sock'));
     const stale = sockets.filter((n) => n.startsWith(SPARE_PREFIX) && join(this.shimDir, n) !== this.spare?.socket);
@@ -185,7 +257,32 @@ export class Supervisor implements SupervisorApi {
         }),
       ),
     );
+    const withShim = new Set(ids);
+    for (const id of await runtimeTaskIds(this.options.runtimeRoot)) {
+      if (withShim.has(id) || this.shims.has(id) || this.creating.has(id) || this.ending.has(id) || this.ended.has(id)) continue;
+      this.options.logger.warn({ id }, 'runtime state without a shim: ending its container');
+      states.push(
+        await this.endDeadShim(id, 'it had no shim when the supervisor started; the supervisor killed it').then(
+          (exit) => stoppedState(id, exit),
+          () => undefined,
+        ),
+      );
+    }
+    await this.removeLogsWithoutShim();
     return states.filter((s): s is shim.StateResponse => s !== undefined);
+  }
+
+  /** A shim's log outlives it only until this sweep: the socket is what makes a shim known. */
+  private async removeLogsWithoutShim(): Promise<void> {
+    const names = await readdir(this.shimDir).catch(() => [] as string[]);
+    const present = new Set(names);
+    for (const name of names) {
+      if (!name.endsWith('.log')) continue;
+      const base = name.slice(0, -'.log'.length);
+      if (present.has(`${base}.sock`) || this.creating.has(base) || join(this.shimDir, name) === this.spare?.log) continue;
+      await rm(join(this.shimDir, name), { force: true });
+      this.options.logger.info({ log: name }, 'removed the log of a shim that is gone');
+    }
   }
 
   events(signal: AbortSignal): AsyncIterable<TaskEvent> {
@@ -223,9 +320,10 @@ export class Supervisor implements SupervisorApi {
   }
 
   /**
-   * The state of a task, or undefined for a shim that has none (it is ended)
-   * or is dead (its socket is removed). A shim that is only slow keeps its
-   * socket: the error is thrown, not taken for an exit.
+   * The state of a task, or undefined for a shim that has none (it is
+   * ended); a dead shim's container is ended and its task reported stopped.
+   * A shim that is only slow keeps its socket: the error is thrown, not
+   * taken for an exit.
    */
   private async stateOrForget(id: string): Promise<shim.StateResponse | undefined> {
     const handle = this.handle(id);
@@ -237,11 +335,60 @@ export class Supervisor implements SupervisorApi {
         await this.endShim(id, handle).catch(() => undefined);
         return undefined;
       }
-      if (!isCeError(err, 'Unavailable')) throw err;
-      this.options.logger.warn({ id, err: (err as Error).message }, 'shim does not answer; removing its socket');
-      this.forget(id, handle);
+      if (!(await this.isDead(id, err))) throw err;
+      return stoppedState(id, await this.endDeadShim(id));
+    }
+  }
+
+  /** Calls a task's shim; when the shim turns out dead, its container is ended and `onDead` answers. */
+  private async call<T>(id: string, fn: (client: TaskGrpcClient) => Promise<T>, onDead: (exit: ExitStatus) => T): Promise<T> {
+    const ended = this.ended.get(id) ?? (await this.ending.get(id)?.catch(() => undefined));
+    if (ended) return onDead(ended);
+    try {
+      return await fn(this.client(id));
+    } catch (err) {
+      if (!(await this.isDead(id, err))) throw err;
+      return onDead(await this.endDeadShim(id));
+    }
+  }
+
+  /** Did a call fail because the task's shim is dead (not merely slow)? */
+  private async isDead(id: string, err: unknown): Promise<boolean> {
+    return isCeError(err, 'Unavailable') && !(await shimListens(this.socketPath(id)));
+  }
+
+  /**
+   * Ends the container of a task whose shim died: nothing may run without a
+   * supervisor. Its exit (137, with the reason) is kept for wait, state and
+   * delete. One at a time per task.
+   */
+  private endDeadShim(id: string, reason = 'its shim died; the supervisor killed it'): Promise<ExitStatus> {
+    const known = this.ended.get(id);
+    if (known) return Promise.resolve(known);
+    let ending = this.ending.get(id);
+    if (!ending) {
+      ending = (async () => {
+        const started = performance.now();
+        const handle = this.shims.get(id);
+        if (handle) this.forget(id, handle);
+        const hadContainer = await this.cleanUpDeadShim(id);
+        const exit: ExitStatus = { exitStatus: SHIM_DIED_EXIT, exitedAt: new Date(), reason };
+        this.ended.set(id, exit);
+        this.options.logger.warn({ id, hadContainer, ms: Math.round(performance.now() - started) }, `task ended: ${reason}`);
+        return exit;
+      })().finally(() => this.ending.delete(id));
+      this.ending.set(id, ending);
+    }
+    return ending;
+  }
+
+  /** Ends what a dead shim left: its container (from the runtime's state), its socket and its log. */
+  private async cleanUpDeadShim(id: string): Promise<boolean> {
+    try {
+      return await endOrphanedTask(this.options.runtimeRoot, id, this.options.logger);
+    } finally {
       await rm(this.socketPath(id), { force: true });
-      return undefined;
+      await rm(this.logPath(id), { force: true });
     }
   }
 
@@ -252,7 +399,7 @@ export class Supervisor implements SupervisorApi {
   }
 
   private async answers(id: string): Promise<boolean> {
-    return (await this.stateOrForget(id)) !== undefined;
+    return (await this.stateOrForget(id)) !== undefined && !this.ended.has(id);
   }
 
   private client(id: string): TaskGrpcClient {
@@ -270,24 +417,34 @@ export class Supervisor implements SupervisorApi {
   private track(id: string, proc?: ShimProcess): ShimHandle {
     const handle: ShimHandle = { client: new TaskGrpcClient(this.socketPath(id)), process: proc, events: new AbortController() };
     this.shims.set(id, handle);
-    void this.relayEvents(handle);
+    void this.relayEvents(id, handle);
     return handle;
   }
 
-  private async relayEvents(handle: ShimHandle): Promise<void> {
+  /** Relays a shim's events; when the stream breaks because the shim died, its container is ended at once. */
+  private async relayEvents(id: string, handle: ShimHandle): Promise<void> {
     try {
       for await (const event of handle.client.events(handle.events.signal)) {
         this.broadcaster.publish(event);
       }
-    } catch {
-      // the shim went away; its exit is seen through wait/state
+    } catch (err) {
+      if (handle.events.signal.aborted || this.shims.get(id) !== handle || !(await this.isDead(id, err))) return;
+      // A shim being given its task is watched by createTask, which retries on a new shim.
+      if (this.creating.has(id)) return;
+      await this.endDeadShim(id).catch((e: Error) => this.options.logger.error({ id, err: e.message }, 'could not end the container of a dead shim'));
     }
   }
 
+  /** Shuts a shim down whose task is deleted (or never created), and removes its socket and log; a dead one is cleaned up. */
   private async endShim(id: string, handle: ShimHandle): Promise<void> {
     handle.events.abort();
     try {
       await handle.client.shutdown(id);
+    } catch (err) {
+      if (!(await this.isDead(id, err))) throw err;
+      if (handle.process?.running) handle.process.kill(); // alive but deaf: no use to anyone
+      await this.cleanUpDeadShim(id);
+      return;
     } finally {
       handle.client.close();
       this.shims.delete(id);
@@ -304,4 +461,19 @@ export class Supervisor implements SupervisorApi {
   private logPath(id: string): string {
     return join(this.shimDir, `${id}.log`);
   }
+}
+
+/** The task of a dead shim, as State reports it. */
+function stoppedState(id: string, exit: ExitStatus): shim.StateResponse {
+  return {
+    id,
+    bundle: '',
+    pid: 0,
+    status: TaskStatus.TASK_STATUS_STOPPED,
+    exitStatus: exit.exitStatus,
+    exitedAt: exit.exitedAt,
+    terminal: false,
+    stdin: false,
+    shimPid: 0,
+  };
 }

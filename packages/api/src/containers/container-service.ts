@@ -12,18 +12,19 @@ import {
   type Logger,
 } from '@ce/protocol';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
-import type { SupervisorApi } from '@ce/supervisor';
+import { unmountStale, type SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
 import { generateName, validateName } from './names.js';
 import { buildSpec } from './oci-spec.js';
+import { parseUserSpec, resolveUser, type ExecUser } from './process-user.js';
+import { readRootfsFile } from './rootfs-files.js';
 import { resolveArgs, type ImageRunConfig } from './process-args.js';
 import type { ContainerConfig, ContainerRecord } from './record.js';
 import { loadSecurityDefaults } from './security-defaults.js';
 import { withSecurityOptions, type SecurityConfig, type SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
-import { unmountStale } from './stale-mounts.js';
 
 /** What containers need of the image store. */
 export interface ContainerImages {
@@ -152,7 +153,9 @@ export class ContainerService {
       state: { status: 'created', pid: 0, exitCode: 0 },
     };
     if (options.security) record.hostConfig = options.security;
-    this.spec(record, runConfig.Env); // validates user, env, args and security options now rather than at start
+    // Validates ids, env, args, cwd and security options now rather than at start; names in the user resolve at start, as Docker's do.
+    parseUserSpec(record.config.user);
+    this.spec(record, runConfig.Env, { uid: 0, gid: 0, additionalGids: [], home: '/' });
     // As docker create does, the writable layer exists from create on.
     await this.images.prepareRootfs(id, imageId);
     try {
@@ -167,8 +170,8 @@ export class ContainerService {
     return record;
   }
 
-  private spec(record: ContainerRecord, imageEnv: readonly string[] | null | undefined) {
-    return withSecurityOptions(buildSpec(record, imageEnv), record.hostConfig, this.security);
+  private spec(record: ContainerRecord, imageEnv: readonly string[] | null | undefined, user: ExecUser) {
+    return withSecurityOptions(buildSpec(record, imageEnv, user), record.hostConfig, this.security);
   }
 
   /** Starts a container; a second start while one is in flight joins it. */
@@ -193,8 +196,9 @@ export class ContainerService {
     try {
       const image = await this.images.get(record.imageId);
       await mkdir(join(bundle, 'rootfs'), { recursive: true, mode: 0o711 });
-      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(this.spec(record, image.config.config?.Env)));
       const rootfs = this.images.rootfsMounts(id);
+      const user = await this.execUser(record, rootfs);
+      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(this.spec(record, image.config.config?.Env, user)));
       const t1 = performance.now();
       const created = await this.supervisor.createTask({
         id,
@@ -227,6 +231,12 @@ export class ContainerService {
       if (record.config.autoRemove) await this.removeRecord(record);
       throw err;
     }
+  }
+
+  /** The container's user resolved against its own /etc/passwd and /etc/group, as they are now. */
+  private async execUser(record: ContainerRecord, rootfs: readonly Mount[]): Promise<ExecUser> {
+    const [passwd, group] = await Promise.all([readRootfsFile(rootfs, 'etc/passwd'), readRootfsFile(rootfs, 'etc/group')]);
+    return resolveUser(record.config.user, passwd, group);
   }
 
   attach(options: AttachOptions): AttachSession {
@@ -291,11 +301,16 @@ export class ContainerService {
     await this.removeRecord(record);
   }
 
-  /** Removes a container that is not running: its layer, its record, then tells waiters. */
+  /**
+   * Removes a container that is not running: its task if one is left (a
+   * process whose shim died may still use the layer), its layer, its
+   * record, then tells waiters.
+   */
   private async removeRecord(record: ContainerRecord): Promise<void> {
     if (!this.containers.has(record.id) || record.state.status === 'removing') return;
     record.state.status = 'removing';
     try {
+      await this.deleteTask(record.id, false);
       await this.images.removeRootfs(record.id).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
@@ -325,7 +340,7 @@ export class ContainerService {
   /** Follows a running task to its exit (also used by recovery for tasks found running). */
   watchExit(record: ContainerRecord): void {
     const handled = this.supervisor.waitTask({ id: record.id }).then(
-      (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt),
+      (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined),
       (err: Error) => {
         this.logger.error({ id: record.id, err: err.message }, 'lost the task of a running container');
         return this.onExit(record, 255, new Date(), `task lost: ${err.message}`);
@@ -365,18 +380,31 @@ export class ContainerService {
     }
   }
 
-  /** Deletes a container's task (ending its shim) and its bundle; a task already gone is fine. */
+  /**
+   * Deletes a container's task (ending its shim, or the container of a shim
+   * that died) and its bundle; a task already gone is fine.
+   */
   async deleteTask(id: string, kill: boolean): Promise<void> {
     const bundle = join(this.tasksDir, id);
-    try {
-      if (kill) await this.supervisor.killTask({ id, signal: 9, all: true }).catch(() => undefined);
-      if (kill) await this.supervisor.waitTask({ id });
-      await this.supervisor.deleteTask({ id });
-    } catch (err) {
+    const gone = (err: unknown) => {
       if (!isCeError(err, 'NotFound') && !isCeError(err, 'Unavailable')) throw err;
-      await unmountStale(join(bundle, 'rootfs'), this.logger);
+    };
+    if (kill) {
+      await this.supervisor.killTask({ id, signal: 9, all: true }).catch(() => undefined);
+      await this.supervisor.waitTask({ id }).catch(gone);
     }
+    await this.supervisor.deleteTask({ id }).catch(gone);
+    // What a shim that is gone left mounted: removing the bundle must not reach into the layer.
+    await unmountStale(join(bundle, 'rootfs'), this.logger);
     await rm(bundle, { recursive: true, force: true });
+  }
+
+  /** Recovery: a --rm container that is not running is removed, as Docker does at restart. */
+  async removeIfAutoRemove(record: ContainerRecord): Promise<boolean> {
+    if (!record.config.autoRemove || record.state.status === 'running' || !this.containers.has(record.id)) return false;
+    if (record.state.status === 'removing' || record.state.status === 'dead') record.state.status = 'exited';
+    await this.removeRecord(record);
+    return true;
   }
 
   private async connectPendingAttaches(id: string): Promise<void> {

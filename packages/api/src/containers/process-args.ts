@@ -36,11 +36,3 @@ export function mergeEnv(...lists: (readonly string[] | null | undefined)[]): st
   }
   return [...byKey.values()];
 }
-
-/** "uid[:gid]" (numeric); names need the container's /etc/passwd, which a later issue resolves. */
-export function parseUser(user: string): { uid: number; gid: number } {
-  if (!user) return { uid: 0, gid: 0 };
-  const m = /^(\d+)(?::(\d+))?$/.exec(user);
-  if (!m) throw invalidArgument(`unable to find user ${user}: only numeric uid[:gid] is supported yet`);
-  return { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeEnv, parseUser, resolveArgs } from '../../src/containers/process-args.js';
+import { mergeEnv, resolveArgs } from '../../src/containers/process-args.js';
 import { generateName, validateName } from '../../src/containers/names.js';
 import { parseSignal } from '../../src/containers/signals.js';
 
@@ -20,18 +20,12 @@ describe("Docker's entrypoint and command rules", () => {
   });
 });
 
-describe('environment and user', () => {
+describe('environment', () => {
   it('lets later lists override earlier keys, keeping first-seen order', () => {
     expect(mergeEnv(['PATH=/bin', 'A=1'], ['A=2', 'B=3'])).toEqual(['PATH=/bin', 'A=2', 'B=3']);
   });
   it('rejects an entry without a name', () => {
     expect(() => mergeEnv(['=oops'])).toThrow(/invalid environment variable/);
-  });
-  it('parses numeric uid[:gid] and rejects names for now', () => {
-    expect(parseUser('')).toEqual({ uid: 0, gid: 0 });
-    expect(parseUser('1000')).toEqual({ uid: 1000, gid: 1000 });
-    expect(parseUser('1000:50')).toEqual({ uid: 1000, gid: 50 });
-    expect(() => parseUser('nobody')).toThrow(/unable to find user nobody/);
   });
 });
 

@@ -51,6 +51,7 @@ it('makes rm wait for a start in flight: refused without --force, done after it 
   releaseCreate();
   await Promise.all([started, again]);
   await removed;
-  expect(calls).toEqual(['create', 'start', 'kill', 'delete']);
+  // The exit deletes the task; rm asks again before removing the layer (nothing may still use it).
+  expect(calls).toEqual(['create', 'start', 'kill', 'delete', 'delete']);
   expect(() => svc.inspect(c.id)).toThrow(`No such container: ${c.id}`);
 });

@@ -255,6 +255,8 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   }
   for (const h of hooks.createContainer ?? []) plan.push(hookOp('createContainer', h));
 
+  // runc (and Docker before it) creates a missing cwd, root-owned 0755, resolved inside the rootfs.
+  plan.push({ op: 'MKDIR', args: [proc.cwd, 0o755] });
   plan.push({ op: ctx.noPivotRoot ? 'CHROOT' : 'PIVOT_ROOT', args: [] });
   if (proc.terminal) plan.push(consoleOp(proc));
   plan.push(...deferred);

@@ -9,6 +9,8 @@ type Json = unknown;
 const NAMESPACE_TYPES = ['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup', 'time'];
 const DEVICE_TYPES = ['c', 'b', 'u', 'p'];
 const UINT32_MAX = 0xffffffff;
+/** Above it an id is -1 as a 32-bit int: "leave unchanged" to setresuid and friends, i.e. root stays root. */
+const MAX_PROCESS_ID = 2147483647;
 
 /** Collects "<json path>: <problem>" messages while walking a config. */
 class Checker {
@@ -99,6 +101,12 @@ class Checker {
   }
 }
 
+/** A uid or gid the process runs with, in Docker's (and runc's libcontainer/user) range. */
+function checkProcessId(c: Checker, path: string, v: Json, required: boolean): void {
+  const id = c.int(path, v, { required, min: 0 });
+  if (id !== undefined && id > MAX_PROCESS_ID) c.fail(path, `${id}: uids and gids must be in range 0-${MAX_PROCESS_ID}`);
+}
+
 function checkProcess(c: Checker, p: Record<string, Json>): void {
   c.bool('process.terminal', p.terminal);
   const size = c.object('process.consoleSize', p.consoleSize);
@@ -108,12 +116,10 @@ function checkProcess(c: Checker, p: Record<string, Json>): void {
   }
   const user = c.object('process.user', p.user, true);
   if (user) {
-    c.int('process.user.uid', user.uid, { required: true, min: 0, max: UINT32_MAX });
-    c.int('process.user.gid', user.gid, { required: true, min: 0, max: UINT32_MAX });
+    checkProcessId(c, 'process.user.uid', user.uid, true);
+    checkProcessId(c, 'process.user.gid', user.gid, true);
     c.int('process.user.umask', user.umask, { min: 0, max: 0o777 });
-    c.array('process.user.additionalGids', user.additionalGids)?.forEach((g, i) =>
-      c.int(`process.user.additionalGids[${i}]`, g, { min: 0, max: UINT32_MAX }),
-    );
+    c.array('process.user.additionalGids', user.additionalGids)?.forEach((g, i) => checkProcessId(c, `process.user.additionalGids[${i}]`, g, false));
     c.string('process.user.username', user.username);
   }
   const args = c.strings('process.args', p.args);

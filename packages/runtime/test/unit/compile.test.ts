@@ -57,6 +57,17 @@ describe('compilePlan', () => {
     expect(plan.at(-3)!.args).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
   });
 
+  it("creates a missing cwd inside the rootfs after the mounts, before pivot_root (runc's and Docker's behaviour)", () => {
+    const plan = compilePlan(
+      spec((s) => (s.process!.cwd = '/does/not/exist')),
+      ctx(),
+    );
+    const mkdir = plan.findIndex((p) => p.op === 'MKDIR' && p.args[0] === '/does/not/exist');
+    expect(mkdir).toBeGreaterThan(index(plan, 'MOUNT', 'shm'));
+    expect(plan[mkdir]!.args).toEqual(['/does/not/exist', 0o755]);
+    expect(plan[mkdir + 1]!.op).toBe('PIVOT_ROOT');
+  });
+
   it('mounts the config mounts with their flags and data', () => {
     const plan = compilePlan(spec(), ctx());
     const dev = plan.find((p) => p.op === 'MOUNT' && p.args[1] === '/dev')!;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../src/errors.js';
 import { defaultSpec } from '../../src/spec/default-spec.js';
-import { validateSpec } from '../../src/spec/validate.js';
+import { validateProcess, validateSpec } from '../../src/spec/validate.js';
 
 function errorOf(spec: unknown): RuntimeError {
   try {
@@ -54,6 +54,18 @@ describe('validateSpec', () => {
     expect(msg).toContain('process.cwd: must be an absolute path');
     expect(msg).toContain('root: is required');
     expect(msg).toContain('ociVersion: must be a string');
+  });
+
+  it('refuses uids and gids above 2147483647, which the kernel would read as -1 ("unchanged", so root)', () => {
+    const spec = defaultSpec();
+    spec.process!.user = { uid: 4294967295, gid: 2147483648, additionalGids: [5, 4294967295] };
+    const msg = errorOf(spec).message;
+    expect(msg).toContain('process.user.uid: 4294967295: uids and gids must be in range 0-2147483647');
+    expect(msg).toContain('process.user.gid: 2147483648: uids and gids must be in range 0-2147483647');
+    expect(msg).toContain('process.user.additionalGids[1]: 4294967295: uids and gids must be in range 0-2147483647');
+    expect(() => validateProcess({ user: { uid: 0, gid: 4294967295 }, cwd: '/', args: ['ls'] })).toThrow('process.user.gid: 4294967295: uids and gids must be in range');
+    spec.process!.user = { uid: 2147483647, gid: 2147483647 };
+    expect(() => validateSpec(spec)).not.toThrow();
   });
 
   it('refuses a hostname without a uts namespace and a config without a mount namespace', () => {

@@ -1,6 +1,6 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { StreamName } from '@ce/protocol';
+import { LogFileWriter, type LogFileWriterOptions } from './log-file-writer.js';
 
 /** Docker's log copier reads 16 KiB at a time: a longer line becomes several entries, all but the last without a newline. */
 export const MAX_ENTRY_BYTES = 16 * 1024;
@@ -9,16 +9,23 @@ export const MAX_ENTRY_BYTES = 16 * 1024;
  * Docker's json-file log format: one JSON object per line,
  * {"log":"<line with its newline>","stream":"stdout","time":"<RFC3339Nano>"}.
  * Partial lines are held until their newline, the stream's end, or 16 KiB.
+ * Writing, and surviving a full disk, is LogFileWriter's job.
  */
 export class JsonFileLog {
-  private readonly out: WriteStream;
+  private readonly out: LogFileWriter;
   private readonly partial: Record<StreamName, string> = { stdout: '', stderr: '' };
   // A character split across two reads must not become two U+FFFD.
   private readonly decoders: Record<StreamName, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
 
-  constructor(path: string) {
-    this.out = createWriteStream(path, { flags: 'a', mode: 0o640 });
-    this.out.on('error', () => undefined);
+  private pressureListener: ((behind: boolean) => void) | undefined;
+
+  constructor(path: string, options: Omit<LogFileWriterOptions, 'onPressure'> = {}) {
+    this.out = new LogFileWriter(path, { ...options, onPressure: (behind) => this.pressureListener?.(behind) });
+  }
+
+  /** Called with true while the disk lags behind the container's output, and with false once it caught up. */
+  onPressure(listener: (behind: boolean) => void): void {
+    this.pressureListener = listener;
   }
 
   write(stream: StreamName, data: Buffer): void {
@@ -41,7 +48,7 @@ export class JsonFileLog {
   }
 
   private entry(log: string, stream: StreamName, time: string): void {
-    this.out.write(JSON.stringify({ log, stream, time }) + '\n');
+    this.out.append(Buffer.from(JSON.stringify({ log, stream, time }) + '\n'));
   }
 
   flush(stream: StreamName): void {
@@ -53,7 +60,7 @@ export class JsonFileLog {
   close(): Promise<void> {
     this.flush('stdout');
     this.flush('stderr');
-    return new Promise((resolve) => this.out.end(resolve));
+    return this.out.close();
   }
 }
 

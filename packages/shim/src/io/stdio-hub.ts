@@ -18,6 +18,8 @@ export class StdioHub {
   /** Sessions whose reader lags: while any does, the container's output is paused, as Docker's attach does. */
   private readonly lagging = new Set<Attached>();
   private readonly drained: Promise<void>;
+  /** The log's disk lags behind the output: the container's output is paused too, as Docker's log copier blocks. */
+  private logBehind = false;
 
   constructor(
     private readonly streams: { stdin: Writable | null; stdout: Readable | null; stderr: Readable | null },
@@ -44,6 +46,10 @@ export class StdioHub {
       );
     }
     streams.stdin?.on('error', () => undefined);
+    log?.onPressure((behind) => {
+      this.logBehind = behind;
+      this.updateFlow();
+    });
     this.drained = Promise.all(done).then(() => undefined);
   }
 
@@ -86,10 +92,14 @@ export class StdioHub {
   private setLagging(entry: Attached, lagging: boolean): void {
     if (lagging) this.lagging.add(entry);
     else this.lagging.delete(entry);
+    this.updateFlow();
+  }
+
+  private updateFlow(): void {
     for (const name of ['stdout', 'stderr'] as const) {
       const stream = this.streams[name];
       if (!stream) continue;
-      if (this.lagging.size > 0) stream.pause();
+      if (this.lagging.size > 0 || this.logBehind) stream.pause();
       else stream.resume();
     }
   }

@@ -16,6 +16,7 @@ export interface TaskEvent {
   start?: TaskStart | undefined;
   exit?: TaskExit | undefined;
   delete?: TaskDelete | undefined;
+  warning?: TaskWarning | undefined;
 }
 
 export interface TaskCreate {
@@ -39,8 +40,27 @@ export interface TaskDelete {
   exitedAt?: Date | undefined;
 }
 
+/**
+ * A problem the shim works around without stopping the task, such as log
+ * lines dropped because the log's disk is full. Rate-limited by the shim.
+ */
+export interface TaskWarning {
+  /** e.g. "log-write-failed", "log-write-resumed" */
+  kind: string;
+  /** for people: what happened, where, and what was lost */
+  message: string;
+}
+
 function createBaseTaskEvent(): TaskEvent {
-  return { id: "", timestamp: undefined, create: undefined, start: undefined, exit: undefined, delete: undefined };
+  return {
+    id: "",
+    timestamp: undefined,
+    create: undefined,
+    start: undefined,
+    exit: undefined,
+    delete: undefined,
+    warning: undefined,
+  };
 }
 
 export const TaskEvent: MessageFns<TaskEvent> = {
@@ -62,6 +82,9 @@ export const TaskEvent: MessageFns<TaskEvent> = {
     }
     if (message.delete !== undefined) {
       TaskDelete.encode(message.delete, writer.uint32(50).fork()).join();
+    }
+    if (message.warning !== undefined) {
+      TaskWarning.encode(message.warning, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -127,6 +150,14 @@ export const TaskEvent: MessageFns<TaskEvent> = {
             message.delete = TaskDelete.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.warning = TaskWarning.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -147,6 +178,7 @@ export const TaskEvent: MessageFns<TaskEvent> = {
       start: isSet(object.start) ? TaskStart.fromJSON(object.start) : undefined,
       exit: isSet(object.exit) ? TaskExit.fromJSON(object.exit) : undefined,
       delete: isSet(object.delete) ? TaskDelete.fromJSON(object.delete) : undefined,
+      warning: isSet(object.warning) ? TaskWarning.fromJSON(object.warning) : undefined,
     };
   },
 
@@ -170,6 +202,9 @@ export const TaskEvent: MessageFns<TaskEvent> = {
     if (message.delete !== undefined) {
       obj.delete = TaskDelete.toJSON(message.delete);
     }
+    if (message.warning !== undefined) {
+      obj.warning = TaskWarning.toJSON(message.warning);
+    }
     return obj;
   },
 
@@ -189,6 +224,9 @@ export const TaskEvent: MessageFns<TaskEvent> = {
     message.exit = (object.exit !== undefined && object.exit !== null) ? TaskExit.fromPartial(object.exit) : undefined;
     message.delete = (object.delete !== undefined && object.delete !== null)
       ? TaskDelete.fromPartial(object.delete)
+      : undefined;
+    message.warning = (object.warning !== undefined && object.warning !== null)
+      ? TaskWarning.fromPartial(object.warning)
       : undefined;
     return message;
   },
@@ -560,6 +598,91 @@ export const TaskDelete: MessageFns<TaskDelete> = {
     message.pid = object.pid ?? 0;
     message.exitStatus = object.exitStatus ?? 0;
     message.exitedAt = object.exitedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTaskWarning(): TaskWarning {
+  return { kind: "", message: "" };
+}
+
+export const TaskWarning: MessageFns<TaskWarning> = {
+  encode(message: TaskWarning, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskWarning {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskWarning();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TaskWarning {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: TaskWarning): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TaskWarning>, I>>(base?: I): TaskWarning {
+    return TaskWarning.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TaskWarning>, I>>(object: I): TaskWarning {
+    const message = createBaseTaskWarning();
+    message.kind = object.kind ?? "";
+    message.message = object.message ?? "";
     return message;
   },
 };

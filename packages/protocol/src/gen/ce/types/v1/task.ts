@@ -62,7 +62,14 @@ export function taskStatusToJSON(object: TaskStatus): string {
 export interface ExitStatus {
   /** The process's exit code, or 128+signal when a signal ended it. */
   exitStatus: number;
-  exitedAt?: Date | undefined;
+  exitedAt?:
+    | Date
+    | undefined;
+  /**
+   * Why the process ended when it was not its own doing, e.g. its shim died
+   * and the supervisor killed it; empty otherwise.
+   */
+  reason: string;
 }
 
 /**
@@ -74,7 +81,7 @@ export interface StringList {
 }
 
 function createBaseExitStatus(): ExitStatus {
-  return { exitStatus: 0, exitedAt: undefined };
+  return { exitStatus: 0, exitedAt: undefined, reason: "" };
 }
 
 export const ExitStatus: MessageFns<ExitStatus> = {
@@ -84,6 +91,9 @@ export const ExitStatus: MessageFns<ExitStatus> = {
     }
     if (message.exitedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.exitedAt), writer.uint32(18).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
     }
     return writer;
   },
@@ -117,6 +127,14 @@ export const ExitStatus: MessageFns<ExitStatus> = {
             message.exitedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -141,6 +159,7 @@ export const ExitStatus: MessageFns<ExitStatus> = {
         : isSet(object.exited_at)
         ? fromJsonTimestamp(object.exited_at)
         : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
@@ -152,6 +171,9 @@ export const ExitStatus: MessageFns<ExitStatus> = {
     if (message.exitedAt !== undefined) {
       obj.exitedAt = message.exitedAt.toISOString();
     }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
     return obj;
   },
 
@@ -162,6 +184,7 @@ export const ExitStatus: MessageFns<ExitStatus> = {
     const message = createBaseExitStatus();
     message.exitStatus = object.exitStatus ?? 0;
     message.exitedAt = object.exitedAt ?? undefined;
+    message.reason = object.reason ?? "";
     return message;
   },
 };

@@ -3,7 +3,7 @@ import { MNT_DETACH, umount2 } from '@ce/native';
 import type { Logger } from '@ce/protocol';
 
 /** Mount points at or below `dir`, deepest first, from /proc/self/mountinfo. */
-export async function mountsBelow(dir: string): Promise<string[]> {
+async function mountsBelow(dir: string): Promise<string[]> {
   const info = await readFile('/proc/self/mountinfo', 'utf8');
   const points = info
     .split('\n')

@@ -1,0 +1,212 @@
+// What happens to a container when the process supervising it dies: its shim
+// (kill -9), a spare shim, or ced itself in the middle of `run --rm`.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBusyboxImage } from './support/busybox-image.js';
+import { ce } from './support/ce.js';
+import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { cgroupsFor, filesIn, mountsUnder, notSpareFile, notSpareProcess, processesMentioning } from './support/leaks.js';
+
+let daemon: TestDaemon;
+const ids: string[] = [];
+
+beforeAll(async () => {
+  daemon = await startTestDaemon();
+  await importBusyboxImage(daemon.socket);
+});
+
+afterAll(async () => {
+  if (!daemon) return;
+  await daemon.dispose();
+  const leftCgroups = cgroupsFor(ids);
+  // A container whose record this file removed is beyond dispose's sweep: end it here, then report it.
+  for (const cg of leftCgroups) {
+    for (const p of readFileSync(join(cg, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) process.kill(Number(p), 'SIGKILL');
+  }
+  await until(() => cgroupsFor(ids).every((cg) => readFileSync(join(cg, 'cgroup.procs'), 'utf8') === ''));
+  for (const cg of cgroupsFor(ids)) rmdirSync(cg);
+  expect(mountsUnder(daemon.dir)).toEqual([]);
+  expect(processesMentioning(daemon.dir)).toEqual([]);
+  expect(leftCgroups).toEqual([]);
+});
+
+const run = (args: string[]) => ce(args, { socket: daemon.socket });
+
+/** Polls `check` every 25 ms until it holds or `ms` pass; returns whether it held. */
+async function until(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(25);
+  }
+}
+
+/** Field 3 of /proc/<pid>/stat, or undefined once the pid is gone. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Killed container processes may stay zombies here when PID 1 does not reap them: ended all the same. */
+const ended = (pid: number) => {
+  const state = procState(pid);
+  return state === undefined || state === 'Z' || state === 'X';
+};
+
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** The container's process running `sleep 300` (found in its cgroup) and its shim. */
+function containerProcess(id: string): { pid: number; shim: number } {
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      if (!readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep\x00300')) continue;
+      if (!readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(id)) continue;
+      const pid = Number(p);
+      return { pid, shim: parentOf(pid) };
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no sleep process of container ${id}`);
+}
+
+async function startSleeper(name: string): Promise<string> {
+  const r = await run(['run', '-d', '--name', name, 'busybox', 'sleep', '300']);
+  expect(r.code, r.stderr).toBe(0);
+  const id = r.stdout.trim();
+  ids.push(id);
+  return id;
+}
+
+/** Processes still in the container's cgroups (zombies are not listed there). */
+function cgroupProcs(id: string): string[] {
+  return cgroupsFor([id]).flatMap((cg) => (existsSync(join(cg, 'cgroup.procs')) ? readFileSync(join(cg, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean) : []));
+}
+
+const logLines = () =>
+  daemon
+    .log()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { msg: string; id?: string; exitCode?: number; time: number });
+
+const psLine = (name: string, table: string) => table.split('\n').find((l) => l.endsWith(` ${name}`)) ?? `(no ${name} in ${table})`;
+
+function expectNothingLeft(): void {
+  expect(mountsUnder(daemon.dir)).toEqual([]);
+  expect(processesMentioning(daemon.dir, [daemon.process.pid!]).filter(notSpareProcess)).toEqual([]);
+  expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile)).toEqual([]);
+  expect(filesIn(join(daemon.state, 'tasks'))).toEqual([]);
+  expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
+  expect(cgroupsFor(ids)).toEqual([]);
+}
+
+describe('a shim killed with SIGKILL', () => {
+  it('ends its container: Exited (137), its cgroup emptied and removed, nothing of the shim left', async () => {
+    const id = await startSleeper('victim');
+    const { pid, shim } = containerProcess(id);
+    expect(readFileSync(`/proc/${shim}/cmdline`, 'utf8')).toMatch(/ce-shim/);
+
+    const killedAt = Date.now();
+    process.kill(shim, 'SIGKILL');
+    const exitLine = () => logLines().find((l) => l.msg === 'container exited' && l.id === id);
+    expect(await until(() => exitLine() !== undefined)).toBe(true);
+    const line = exitLine()!;
+    expect(line.exitCode).toBe(137);
+    // Reported, for the record: how long ced took to notice and end the container.
+    const ending = logLines().find((l) => l.msg.startsWith('task ended') && l.id === id) as { ms?: number } | undefined;
+    console.log(`shim kill -9 → container recorded Exited (137): ${line.time - killedAt} ms (ending the container took ${ending?.ms} ms)`);
+
+    expect(await until(() => ended(pid))).toBe(true);
+    expect(cgroupProcs(id)).toEqual([]);
+    expect(psLine('victim', (await run(['ps', '-a'])).stdout)).toMatch(/Exited \(137\)/);
+    const record = JSON.parse(readFileSync(join(daemon.root, 'containers', id, 'config.json'), 'utf8')) as { state: { exitCode: number; error?: string } };
+    expect(record.state.exitCode).toBe(137);
+    expect(record.state.error).toMatch(/shim died/);
+    expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
+
+    expect((await run(['rm', 'victim'])).code).toBe(0);
+    expectNothingLeft();
+  });
+
+  it('lets `rm -f` right after the shim died end the process before removing its layer', async () => {
+    const id = await startSleeper('victim2');
+    const { pid, shim } = containerProcess(id);
+    process.kill(shim, 'SIGKILL');
+    const rm = await run(['rm', '-f', 'victim2']);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(ended(pid)).toBe(true);
+    expect(cgroupProcs(id)).toEqual([]);
+    expect((await run(['ps', '-a', '-q'])).stdout).toBe('');
+    expectNothingLeft();
+  });
+
+  it('is found at ced restart: the container is ended, and runtime state, shim logs or processes without a record go too', async () => {
+    const kept = await startSleeper('kept');
+    const unrecorded = await startSleeper('unrecorded');
+    const a = containerProcess(kept);
+    const b = containerProcess(unrecorded);
+    await daemon.kill9();
+    process.kill(a.shim, 'SIGKILL');
+    process.kill(b.shim, 'SIGKILL');
+    expect(await until(() => procState(a.shim) === undefined && procState(b.shim) === undefined)).toBe(true);
+    // A container whose record is gone (as if ced died before writing it), and a log whose shim is long gone.
+    rmSync(join(daemon.root, 'containers', unrecorded), { recursive: true });
+    writeFileSync(join(daemon.state, 'shims', 'gone.log'), '{"msg":"a shim that is gone"}\n');
+    mkdirSync(join(daemon.state, 'runtime', 'stray'));
+
+    await daemon.restart();
+    expect(daemon.stderr()).toMatch(/found 1 containers: 0 running, 1 exited while ced was down, 0 lost, 2 orphan tasks removed/);
+    expect(ended(a.pid)).toBe(true);
+    expect(ended(b.pid)).toBe(true);
+    expect(cgroupProcs(kept)).toEqual([]);
+    expect(cgroupProcs(unrecorded)).toEqual([]);
+    expect(psLine('kept', (await run(['ps', '-a'])).stdout)).toMatch(/Exited \(137\)/);
+    expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
+    expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile)).toEqual([]);
+
+    expect((await run(['rm', 'kept'])).code).toBe(0);
+    expectNothingLeft();
+  });
+});
+
+describe('a dead spare shim', () => {
+  it('is replaced without the next run noticing', async () => {
+    const spare = () => processesMentioning(daemon.dir).filter((p) => !notSpareProcess(p));
+    expect(await until(() => spare().length === 1 && filesIn(join(daemon.state, 'shims')).some((f) => f.startsWith('.spare-') && f.endsWith('.sock')))).toBe(true);
+    process.kill(Number(spare()[0]!.split(':')[0]), 'SIGKILL');
+    const r = await run(['run', '--rm', 'busybox', 'echo', 'still fine']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('still fine\n');
+    expect(r.code).toBe(0);
+    expect(await until(() => spare().length === 1)).toBe(true);
+    expectNothingLeft();
+  });
+});
+
+describe('ced killed during concurrent `run --rm`', () => {
+  it('leaves no container behind after its restart', async () => {
+    const created = () => logLines().filter((l) => l.msg === 'container created').length;
+    const before = created();
+    const runs = Array.from({ length: 20 }, () => ce(['run', '--rm', 'busybox', 'true'], { socket: daemon.socket }));
+    expect(await until(() => created() >= before + 3, 30_000)).toBe(true);
+    await daemon.kill9();
+    await Promise.all(runs); // the clients lose their daemon; what they print is not the point
+    for (const id of filesIn(join(daemon.root, 'containers'))) ids.push(id);
+
+    await daemon.restart();
+    expect(await until(async () => (await run(['ps', '-a', '-q'])).stdout === '', 30_000)).toBe(true);
+    expect(await until(() => filesIn(join(daemon.state, 'shims')).filter(notSpareFile).length === 0)).toBe(true);
+    expectNothingLeft();
+  });
+});
