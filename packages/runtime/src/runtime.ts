@@ -19,6 +19,7 @@ import { writeIdMaps } from './userns/id-maps.js';
 import type { ContainerState, ContainerStatus, LinuxNamespace, LinuxNamespaceType, LinuxResources, Process, Spec } from './spec/types.js';
 import { deriveStatus, isAlive, readProcInfo, realFacts, type StatusFacts } from './state/status.js';
 import { checkId, StateStore, type StoredState } from './state/store.js';
+import { detachMountsAbove, ownMountNs, readMountinfo, topMountAt } from './state/host-rootfs-mount.js';
 
 /** pino-like; every method optional in spirit, all called as (obj, msg). */
 export interface Logger {
@@ -291,6 +292,7 @@ export class Runtime {
       created: new Date().toISOString(),
       cgroupsPath,
       namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
+      hostRootfs: spec.linux?.namespaces?.some((n) => n.type === 'mount') ? undefined : { mountNs: ownMountNs(), below: topMountAt(rootfs, readMountinfo()) },
       seccomp: seccomp && { flags: seccomp.flags, program: seccomp.program.toString('base64') },
       sessionKeyring: opts.noNewKeyring ? undefined : `_ses.${id}`,
       hooks: hooks.poststart?.length || hooks.poststop?.length ? { poststart: hooks.poststart, poststop: hooks.poststop } : undefined,
@@ -357,9 +359,32 @@ export class Runtime {
         for (const stream of [init.stdin, init.stdout, init.stderr]) stream?.destroy();
       }
       if (cgroupApplied && cgroupsPath && cg) await cg.destroy(cgroupsPath).catch((e) => this.log.warn({ id, err: e }, 'remove cgroup'));
+      this.releaseHostRootfs(state, true);
       await this.store.remove(id);
       if (err instanceof RuntimeError) throw err;
       throw new RuntimeError('Internal', `create container ${id}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Detaches the mounts a container without a mount namespace left on its rootfs in the host's mount table. */
+  private releaseHostRootfs(s: StoredState, failedCreate: boolean): void {
+    if (!s.hostRootfs || !s.rootfs) return;
+    const what = `${failedCreate ? 'create' : 'delete'} container ${s.id}: detach its mounts on ${s.rootfs}`;
+    this.checkHostRootfsNs(s, what);
+    try {
+      const n = detachMountsAbove(s.rootfs, s.hostRootfs.below);
+      if (n) this.log.debug({ id: s.id, rootfs: s.rootfs, detached: n }, 'detached the container\'s mounts from the host');
+    } catch (err) {
+      const msg = `${what}: ${(err as Error).message}`;
+      if (failedCreate) this.log.warn({ id: s.id, err }, msg);
+      else throw new RuntimeError('Internal', msg, { cause: err });
+    }
+  }
+
+  /** Mount ids are global: from another mount namespace, the mounts at the rootfs are not the container's. */
+  private checkHostRootfsNs(s: StoredState, what: string): void {
+    if (s.hostRootfs && ownMountNs() !== s.hostRootfs.mountNs) {
+      throw new RuntimeError('FailedPrecondition', `${what}: the container was created in mount namespace ${s.hostRootfs.mountNs}, this process is in ${ownMountNs()}`);
     }
   }
 
@@ -589,6 +614,8 @@ export class Runtime {
       }
       throw err;
     }
+    // refused before anything is killed
+    this.checkHostRootfsNs(s, `delete container ${id}: detach its mounts on ${s.rootfs}`);
     const status = this.statusOf(s);
     if ((status === 'running' || status === 'paused' || status === 'creating') && !opts.force) {
       throw new RuntimeError('FailedPrecondition', `cannot delete container ${id}: it is ${status} (stop it first, or force)`);
@@ -615,6 +642,7 @@ export class Runtime {
         throw new RuntimeError('Internal', `delete container ${id}: remove cgroup ${s.cgroupsPath}: ${(err as Error).message}`, { cause: err });
       }
     }
+    this.releaseHostRootfs(s, false);
     // a failed poststop hook is a warning: the delete goes on
     for (const hook of s.hooks?.poststop ?? []) {
       await runHooks('poststop', [hook], this.hookState(s, 'stopped')).catch((err) => this.log.warn({ id, err }, (err as Error).message));

@@ -317,6 +317,12 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
       case OP_CHROOT:
         op_chroot(ctx);
         break;
+      case OP_ROOTFS_HOST_NS:
+        op_rootfs_host_ns(ctx, arg_str(ctx, rec, 0));
+        break;
+      case OP_ENTER_ROOT:
+        op_enter_root(ctx, arg_str(ctx, rec, 0));
+        break;
       case OP_REMOUNT:
         op_remount(ctx, arg_str(ctx, rec, 0), (unsigned long)arg_u64(ctx, rec, 1));
         break;

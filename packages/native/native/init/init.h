@@ -44,6 +44,8 @@ void op_mknod(struct init_ctx *ctx, const char *path, mode_t mode, unsigned majo
 void op_symlink(struct init_ctx *ctx, const char *target, const char *linkpath);
 void op_pivot_root(struct init_ctx *ctx);
 void op_chroot(struct init_ctx *ctx);
+void op_rootfs_host_ns(struct init_ctx *ctx, const char *path);
+void op_enter_root(struct init_ctx *ctx, const char *path);
 void op_remount(struct init_ctx *ctx, const char *path, unsigned long flags);
 void op_mask(struct init_ctx *ctx, const char *path);
 void op_readonly(struct init_ctx *ctx, const char *path);

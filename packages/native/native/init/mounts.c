@@ -331,6 +331,30 @@ void op_chroot(struct init_ctx *ctx) {
   ctx->rooted = true;
 }
 
+/*
+ * Without a mount namespace of its own the container shares the host's mount
+ * table: the parent mount keeps its propagation (runc would make it private),
+ * and the rootfs bind is made private so that the container's mounts, made
+ * below it, propagate nowhere and leave with it when the runtime detaches it.
+ */
+void op_rootfs_host_ns(struct init_ctx *ctx, const char *path) {
+  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) die(ctx, "bind mount rootfs %s", path);
+  if (mount("", path, NULL, MS_PRIVATE, NULL) != 0) die(ctx, "make rootfs %s private", path);
+  ctx->rootfs = strdup(path);
+  ctx->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (ctx->root_fd < 0) die(ctx, "open rootfs %s", path);
+}
+
+/* chroot without moving any mount: the root change of a container in the host's mount namespace. */
+void op_enter_root(struct init_ctx *ctx, const char *path) {
+  if (chdir(path) != 0) die(ctx, "chdir %s", path);
+  if (chroot(".") != 0) die(ctx, "chroot %s", path);
+  if (chdir("/") != 0) die(ctx, "chdir /");
+  if (ctx->root_fd >= 0) close(ctx->root_fd);
+  ctx->root_fd = -1;
+  ctx->rooted = true;
+}
+
 /* Flags of the mount at `path` that a bind remount must keep. */
 static unsigned long kept_flags(const char *path) {
   struct statvfs st;

@@ -41,6 +41,10 @@
 #define OP_SYMLINK 17         /* target linkpath: linkpath inside the rootfs; EEXIST ignored */
 #define OP_PIVOT_ROOT 18      /* (none): pivot_root into the rootfs, detach the old root */
 #define OP_CHROOT 19          /* (none): chroot into the rootfs instead of pivot_root */
+#define OP_ROOTFS_HOST_NS 60  /* path: like OP_ROOTFS without a mount namespace of its own: the parent mount is
+                                 left alone and the bind is made private, so that the container's mounts stay
+                                 in its subtree and leave with it */
+#define OP_ENTER_ROOT 61      /* path: chroot into path (no mount moves): the root change without a mount namespace */
 #define OP_REMOUNT 20         /* path flags: after the root change, mount(NULL, path, NULL, MS_REMOUNT|flags) */
 #define OP_MASK 21            /* path: /dev/null over a file, read-only tmpfs over a directory; ENOENT ignored */
 #define OP_READONLY 22        /* path: bind onto itself read-only; ENOENT ignored */

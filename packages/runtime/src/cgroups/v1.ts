@@ -3,6 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LinuxBlockIO, LinuxDeviceCgroup, LinuxMemory, LinuxResources } from '../spec/types.js';
 import { DEFAULT_ALLOWED_DEVICES } from './default-devices.js';
+import { checkControllersAvailable } from './needed-controllers.js';
 import { freezeV1, isFrozenV1 } from './freezer.js';
 import { oomKillsV1, readStatsV1 } from './stats-v1.js';
 import type { Stats } from './stats-types.js';
@@ -45,7 +46,13 @@ export class CgroupV1Manager implements CgroupManager {
     return undefined;
   }
 
+  /** Refuses limits on a controller no mounted hierarchy has (runc: "cannot set net_cls limit"). */
+  protected checkMounted(resources: LinuxResources): void {
+    checkControllersAvailable(resources, 'v1', new Set(this.layout.v1.flatMap((h) => h.controllers)));
+  }
+
   async apply(cgroupsPath: string, resources?: LinuxResources): Promise<void> {
+    if (resources) this.checkMounted(resources);
     for (const h of this.layout.v1) {
       const dir = hierarchyPath(h, this.layout.own.get(hierarchyKey(h)), cgroupsPath);
       await retryIfParentVanished(async () => {
@@ -92,7 +99,7 @@ export class CgroupV1Manager implements CgroupManager {
     if (r.pids && pids) await writeValue(pids, 'pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
     const blkio = at('blkio');
     if (r.blockIO && blkio) await setBlkio(blkio, r.blockIO);
-    // like every controller here (and as runc does), a hugetlb hierarchy that is not mounted is skipped
+    // (a limit on a controller that is not mounted was refused by checkMounted)
     const hugetlb = at('hugetlb');
     if (hugetlb) for (const h of r.hugepageLimits ?? []) await writeValue(hugetlb, `hugetlb.${h.pageSize}.limit_in_bytes`, h.limit);
     // linux.resources.network: only where the net_cls / net_prio hierarchies are mounted (v2 has no such controllers)
@@ -133,7 +140,8 @@ export class CgroupV1Manager implements CgroupManager {
     if (m.disableOOMKiller) await writeValue(mem, 'memory.oom_control', 1);
   }
 
-  update(cgroupsPath: string, resources: LinuxResources): Promise<void> {
+  async update(cgroupsPath: string, resources: LinuxResources): Promise<void> {
+    this.checkMounted(resources);
     return this.setResources(cgroupsPath, resources);
   }
 

@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LinuxBlockIO, LinuxResources } from '../spec/types.js';
 import { RuntimeError } from '../errors.js';
 import { attachDeviceProgram, attachWithBpf, compileDeviceFilter, type DeviceFilterAttacher } from './device-filter/index.js';
 import { freezeV2, isFrozenV2 } from './freezer.js';
+import { checkControllersAvailable } from './needed-controllers.js';
 import { oomKillsV2, readStatsV2 } from './stats-v2.js';
 import type { Stats } from './stats-types.js';
 import type { CgroupLayout, CgroupManager, CgroupMountPlan } from './types.js';
@@ -80,6 +81,7 @@ export class CgroupV2Manager implements CgroupManager {
   async apply(cgroupsPath: string, resources?: LinuxResources): Promise<void> {
     const top = this.layout.unified!.mountpoint;
     const dir = this.path(cgroupsPath);
+    if (resources) this.checkAvailable(dir, resources);
     // Enable the controllers the parent offers, down to the new cgroup's parent.
     await retryIfParentVanished(() => this.createChain(top, dir));
     if (resources) await this.setResources(dir, resources);
@@ -127,8 +129,28 @@ export class CgroupV2Manager implements CgroupManager {
     if (devices) attachDeviceProgram(this.attachDeviceFilter, dir, devices);
   }
 
-  update(cgroupsPath: string, resources: LinuxResources): Promise<void> {
-    return this.setResources(this.path(cgroupsPath), resources);
+  /**
+   * Refuses limits on a controller the cgroup cannot have: the nearest
+   * existing ancestor (or the cgroup itself) lists in cgroup.controllers what
+   * createChain can enable below it.
+   */
+  private checkAvailable(dir: string, resources: LinuxResources): void {
+    const top = this.layout.unified!.mountpoint;
+    let d = dir;
+    while (d !== top && d.startsWith(`${top}/`) && !existsSync(join(d, 'cgroup.controllers'))) d = dirname(d);
+    let text = '';
+    try {
+      text = readFileSync(join(d, 'cgroup.controllers'), 'utf8');
+    } catch {
+      // no controllers at all
+    }
+    checkControllersAvailable(resources, 'v2', new Set(text.split(/\s+/).filter(Boolean)));
+  }
+
+  async update(cgroupsPath: string, resources: LinuxResources): Promise<void> {
+    const dir = this.path(cgroupsPath);
+    this.checkAvailable(dir, resources);
+    return this.setResources(dir, resources);
   }
 
   freeze(cgroupsPath: string, frozen: boolean): Promise<void> {

@@ -226,8 +226,17 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   plan.push({ op: 'SYNC_WAIT', args: [] });
   if (fresh.has('cgroup')) plan.push({ op: 'CGROUP_NS', args: [] });
   if (ctx.sessionKeyring) plan.push({ op: 'SESSION_KEYRING', args: [ctx.sessionKeyring] });
-  plan.push({ op: 'ROOT_PROPAGATION', args: [rootPropagation(linux.rootfsPropagation)] });
-  plan.push({ op: 'ROOTFS', args: [ctx.rootfs] });
+  // Without a mount namespace the container's mounts are the host's: the
+  // host's / keeps its propagation, the rootfs bind is private (nothing
+  // propagates out of it) and the runtime detaches it, with everything
+  // mounted below it, when the container is deleted.
+  const hostMountNs = !namespaces.some((n) => n.type === 'mount');
+  if (hostMountNs) {
+    plan.push({ op: 'ROOTFS_HOST_NS', args: [ctx.rootfs] });
+  } else {
+    plan.push({ op: 'ROOT_PROPAGATION', args: [rootPropagation(linux.rootfsPropagation)] });
+    plan.push({ op: 'ROOTFS', args: [ctx.rootfs] });
+  }
 
   const deferred: PlanOp[] = [];
   const mounts = spec.mounts ?? [];
@@ -257,7 +266,9 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
 
   // runc (and Docker before it) creates a missing cwd, root-owned 0755, resolved inside the rootfs.
   plan.push({ op: 'MKDIR', args: [proc.cwd, 0o755] });
-  plan.push({ op: ctx.noPivotRoot ? 'CHROOT' : 'PIVOT_ROOT', args: [] });
+  // pivot_root and runc's --no-pivot (a move onto /) would change the host's root: a plain chroot then
+  if (hostMountNs) plan.push({ op: 'ENTER_ROOT', args: [ctx.rootfs] });
+  else plan.push({ op: ctx.noPivotRoot ? 'CHROOT' : 'PIVOT_ROOT', args: [] });
   if (proc.terminal) plan.push(consoleOp(proc));
   plan.push(...deferred);
 
@@ -302,6 +313,9 @@ export function compileExecPlan(
   plan.push({ op: 'UNSHARE', args: [0] });
   if (types.includes('user')) plan.push({ op: 'BECOME_ROOT', args: [] });
   plan.push({ op: 'SYNC_WAIT', args: [] });
+  // No mount namespace to bring the root along: take the init's root (runc
+  // would leave the process at the host's /).
+  if (!types.includes('mount')) plan.push({ op: 'ENTER_ROOT', args: [`/proc/${initPid}/root`] });
   // the container's session keyring, not the caller's (runc's setns init)
   if (sessionKeyring) plan.push({ op: 'SESSION_KEYRING', args: [sessionKeyring] });
   if (proc.terminal) plan.push(consoleOp(proc));

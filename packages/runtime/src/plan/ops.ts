@@ -19,6 +19,8 @@ export const Op = {
   SYMLINK: 17,
   PIVOT_ROOT: 18,
   CHROOT: 19,
+  ROOTFS_HOST_NS: 60,
+  ENTER_ROOT: 61,
   REMOUNT: 20,
   MASK: 21,
   READONLY: 22,

@@ -175,7 +175,6 @@ function checkLinux(c: Checker, l: Record<string, Json>, spec: Record<string, Js
     c.absPath(`${path}.path`, o.path);
     if (type === 'user' && o.path === undefined) newUserns = true;
   });
-  if (!types.has('mount')) c.fail('linux.namespaces', 'a mount namespace is required');
   if (spec.hostname !== undefined && spec.hostname !== '' && !types.has('uts')) c.fail('hostname', 'cannot be set without a uts namespace');
   if (spec.domainname !== undefined && spec.domainname !== '' && !types.has('uts')) c.fail('domainname', 'cannot be set without a uts namespace');
   for (const field of ['uidMappings', 'gidMappings'] as const) {
@@ -224,6 +223,15 @@ function checkLinux(c: Checker, l: Record<string, Json>, spec: Record<string, Js
   if (prop !== undefined && prop !== '' && !PROPAGATION_NAMES.includes(prop)) c.fail('linux.rootfsPropagation', `unknown propagation ${JSON.stringify(prop)}`);
   c.array('linux.maskedPaths', l.maskedPaths)?.forEach((p, i) => c.absPath(`linux.maskedPaths[${i}]`, p));
   c.array('linux.readonlyPaths', l.readonlyPaths)?.forEach((p, i) => c.absPath(`linux.readonlyPaths[${i}]`, p));
+  if (!types.has('mount')) {
+    // runc refuses these too ("unable to restrict sys entries without a private MNT namespace"):
+    // masking /proc and /sys of the host's mount table would mask them for the host.
+    for (const field of ['maskedPaths', 'readonlyPaths'] as const) {
+      const list = l[field];
+      if (Array.isArray(list) && list.length) c.fail(`linux.${field}`, 'cannot be applied without a mount namespace (linux.namespaces has no "mount")');
+    }
+    if (prop) c.fail('linux.rootfsPropagation', 'needs a mount namespace (linux.namespaces has no "mount"): it would change the propagation of the host\'s /');
+  }
   const res = c.object('linux.resources', l.resources);
   if (res) checkResources(c, res);
 }

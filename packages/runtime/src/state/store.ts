@@ -23,6 +23,13 @@ export interface StoredState {
   started?: string;
   /** The namespace types of the container (new or joined); exec joins them through /proc/<pid>/ns. */
   namespaces?: string[];
+  /**
+   * Without a mount namespace: the caller's mount namespace (/proc/self/ns/mnt)
+   * and the top mount at `rootfs` in it before the container was created
+   * (0: none). Create and delete detach every mount stacked above it, which
+   * takes the container's mounts along; only from that mount namespace.
+   */
+  hostRootfs?: { mountNs: string; below: number };
   /** The session keyring the container joined (`_ses.<id>`); exec'd processes join it too. None with noNewKeyring. */
   sessionKeyring?: string;
   /** The container's compiled seccomp filter (flags, base64 program): exec'd processes get it too. */

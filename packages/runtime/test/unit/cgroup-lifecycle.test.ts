@@ -25,7 +25,9 @@ function files(dir: string, content: Record<string, string>): void {
 }
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
 
+/** A fake cgroup2 root offering every controller the manager uses. */
 function v2(): { m: CgroupV2Manager; dir: string } {
+  files(root, { 'cgroup.controllers': 'cpuset cpu io memory hugetlb pids\n' });
   const layout: CgroupLayout = { mode: 'v2', v1: [], unified: { mountpoint: root, root: '/', controllers: [] }, own: new Map([['', '/']]) };
   return { m: new CgroupV2Manager(layout), dir: join(root, 'ce', 'c1') };
 }
@@ -196,9 +198,16 @@ describe('cgroup v1 files', () => {
     expect(read(dir, 'memory.memsw.limit_in_bytes')).toBe(String(256 << 20));
   });
 
-  it('writes the network class id and interface priorities where net_cls and net_prio are mounted, and skips them elsewhere', async () => {
+  it('writes the network class id and interface priorities where net_cls and net_prio are mounted, and refuses them elsewhere (runc)', async () => {
     const { m } = v1();
-    await expect(m.update('/ce/c1', { network: { classID: 0x100001, priorities: [{ name: 'eth0', priority: 5 }] } })).resolves.toBeUndefined();
+    await expect(m.update('/ce/c1', { network: { classID: 0x100001 } })).rejects.toThrow(
+      'cannot set net_cls limit (linux.resources.network.classID): the net_cls cgroup controller is not mounted',
+    );
+    await expect(m.update('/ce/c1', { network: { priorities: [{ name: 'eth0', priority: 5 }] } })).rejects.toThrow(
+      'cannot set net_prio limit (linux.resources.network.priorities): the net_prio cgroup controller is not mounted',
+    );
+    // nothing to write is nothing to refuse: a zero class id, no priorities
+    await expect(m.update('/ce/c1', { network: { classID: 0, priorities: [] } })).resolves.toBeUndefined();
     expect(existsSync(join(root, 'net_cls'))).toBe(false);
     const names = ['net_cls,net_prio'];
     const layout: CgroupLayout = {

@@ -237,6 +237,57 @@ describe('compilePlan', () => {
   });
 });
 
+describe('compilePlan without a mount namespace', () => {
+  const hostNs = (mut?: (s: Spec) => void) =>
+    spec((s) => {
+      s.linux!.namespaces = [{ type: 'pid' }, { type: 'network' }];
+      s.linux!.maskedPaths = [];
+      s.linux!.readonlyPaths = [];
+      s.root!.readonly = true;
+      mut?.(s);
+    });
+
+  it('binds the rootfs privately without touching the host\'s /, and chroots instead of pivot_root', () => {
+    const plan = compilePlan(hostNs(), ctx());
+    const ops = names(plan);
+    expect(ops).not.toContain('ROOT_PROPAGATION');
+    expect(ops).not.toContain('ROOTFS');
+    expect(ops).not.toContain('PIVOT_ROOT');
+    expect(plan[index(plan, 'ROOTFS_HOST_NS')]!.args).toEqual(['/b/rootfs']);
+    expect(plan[index(plan, 'ENTER_ROOT')]!.args).toEqual(['/b/rootfs']);
+    // the mounts go below the rootfs bind, before the root change; root.readonly remounts that bind after it
+    expect(index(plan, 'ROOTFS_HOST_NS')).toBeLessThan(index(plan, 'MOUNT', 'proc'));
+    expect(index(plan, 'MOUNT', 'proc')).toBeLessThan(index(plan, 'ENTER_ROOT'));
+    expect(index(plan, 'ENTER_ROOT')).toBeLessThan(index(plan, 'REMOUNT', '/'));
+    // only the namespaces listed are new
+    expect(plan.find((p) => p.op === 'UNSHARE')!.args).toEqual([CLONE.NEWPID | CLONE.NEWNET]);
+  });
+
+  it('chroots even with noPivotRoot: moving the rootfs onto / would move it onto the host\'s root', () => {
+    const ops = names(compilePlan(hostNs(), ctx({ noPivotRoot: true })));
+    expect(ops).toContain('ENTER_ROOT');
+    expect(ops).not.toContain('CHROOT');
+  });
+
+  it('with no namespaces at all unshares nothing', () => {
+    const plan = compilePlan(hostNs((s) => (s.linux!.namespaces = [])), ctx());
+    expect(plan.find((p) => p.op === 'UNSHARE')!.args).toEqual([0]);
+    expect(names(plan)).not.toContain('CGROUP_NS');
+    expect(names(plan)).not.toContain('LOOPBACK_UP');
+  });
+
+  it('an exec takes the init\'s root when there is no mount namespace to join', () => {
+    const proc = { ...defaultSpec().process!, args: ['ls'], cwd: '/srv' };
+    const plan = compileExecPlan(proc, 4242, [{ type: 'pid' }]);
+    const ops = names(plan);
+    expect(plan[index(plan, 'ENTER_ROOT')]!.args).toEqual(['/proc/4242/root']);
+    expect(index(plan, 'SYNC_WAIT')).toBeLessThan(index(plan, 'ENTER_ROOT'));
+    expect(index(plan, 'ENTER_ROOT')).toBeLessThan(index(plan, 'CHDIR'));
+    expect(names(compileExecPlan(proc, 4242, [{ type: 'mount' }]))).not.toContain('ENTER_ROOT');
+    expect(ops).not.toContain('ROOTFS_HOST_NS');
+  });
+});
+
 describe('compileExecPlan', () => {
   it('joins the init\'s namespaces (user first, mount last), waits for the cgroup, then sets up the process', () => {
     const proc = { ...defaultSpec().process!, args: ['ls', '-l'], cwd: '/srv', user: { uid: 5, gid: 6 } };

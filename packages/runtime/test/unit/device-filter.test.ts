@@ -241,6 +241,7 @@ describe('cgroup managers and the device filter', () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   const v2 = (attach = attachDeviceFilter) => {
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu io memory hugetlb pids\n');
     const layout: CgroupLayout = { mode: 'v2', v1: [], unified: { mountpoint: root, root: '/', controllers: [] }, own: new Map([['', '/']]) };
     return new CgroupV2Manager(layout, { attachDeviceFilter: attach });
   };

@@ -110,7 +110,10 @@ describe('hooks in the plan', () => {
     const sync = at(plan, 'HOOKS_SYNC');
     const pivot = at(plan, 'PIVOT_ROOT');
     expect(sync).toBeGreaterThan(at(plan, 'MKNOD'));
-    expect(plan.slice(sync + 1, pivot)).toEqual([{ op: 'HOOK', args: ['createContainer', '/h/cc', 3, 2, 'cc', '-x', 'A=1', 'B=2'] }]);
+    expect(plan.slice(sync + 1, pivot)).toEqual([
+      { op: 'HOOK', args: ['createContainer', '/h/cc', 3, 2, 'cc', '-x', 'A=1', 'B=2'] },
+      { op: 'MKDIR', args: ['/', 0o755] },
+    ]);
     expect(plan.slice(-2)).toEqual([
       { op: 'HOOK', args: ['startContainer', '/h/sc', 0, 0] },
       { op: 'READY', args: [] },

@@ -68,13 +68,25 @@ describe('validateSpec', () => {
     expect(() => validateSpec(spec)).not.toThrow();
   });
 
-  it('refuses a hostname without a uts namespace and a config without a mount namespace', () => {
+  it('refuses a hostname without a uts namespace, and masked/read-only paths or root propagation without a mount namespace', () => {
     const spec = defaultSpec();
     spec.hostname = 'h';
     spec.linux!.namespaces = [{ type: 'pid' }];
+    spec.linux!.rootfsPropagation = 'rslave';
     const msg = errorOf(spec).message;
     expect(msg).toContain('hostname: cannot be set without a uts namespace');
-    expect(msg).toContain('linux.namespaces: a mount namespace is required');
+    expect(msg).toContain('linux.maskedPaths: cannot be applied without a mount namespace (linux.namespaces has no "mount")');
+    expect(msg).toContain('linux.readonlyPaths: cannot be applied without a mount namespace');
+    expect(msg).toContain("linux.rootfsPropagation: needs a mount namespace (linux.namespaces has no \"mount\"): it would change the propagation of the host's /");
+  });
+
+  it('accepts a config with any namespace left out, none at all too (the container inherits the caller\'s)', () => {
+    for (const types of [['pid', 'network', 'ipc', 'uts'], ['mount'], []] as const) {
+      const spec = defaultSpec();
+      spec.linux!.namespaces = types.map((type) => ({ type }));
+      if (!types.includes('mount' as never)) spec.linux!.maskedPaths = spec.linux!.readonlyPaths = [];
+      expect(() => validateSpec(spec)).not.toThrow();
+    }
   });
 
   it('refuses what is not implemented instead of ignoring it', () => {
