@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { ceBin } from './support/paths.js';
 
 const isRoot = process.geteuid?.() === 0;
 const image = 'docker.io/library/busybox-suid:latest';
@@ -81,6 +82,12 @@ describe.skipIf(!isRoot)('private store folders (needs root)', () => {
     for (const dir of ['tasks', 'runtime', 'shims']) expect(mode(join(daemon.state, dir)), dir).toBe(0o700);
     for (const dir of ['image-store', 'containers']) expect(mode(join(daemon.root, dir)), dir).toBe(0o700);
     for (const dir of ['blobs', 'ingest', 'images', 'snapshots', 'leases']) expect(mode(join(daemon.root, 'image-store', dir)), dir).toBe(0o700);
+  });
+
+  it('tells a user outside the socket\'s group that permission was denied (issue 8 item 14)', () => {
+    const res = asNobody([process.execPath, ceBin, '-H', daemon.socket, 'ps']);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toBe(`ce: Got permission denied while trying to connect to the ced socket at unix://${daemon.socket}: connect: permission denied\n`);
   });
 
   it('repairs a root and state left open by an older ced at start-up, and says so in its log', async () => {

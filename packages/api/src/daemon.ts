@@ -71,7 +71,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     logger.info({ ...recovery }, 'recovered state from the previous run');
 
     const cgroup = detectCgroups().mode;
-    const services = [containersGrpcService(containers), systemGrpcService(cgroup, {
+    const services = [containersGrpcService(containers), systemGrpcService(cgroup, { containers, images, logger }, {
         containerStatuses: () => containers.all().map((c) => c.state.status),
         imageIds: async () => (await images.list()).map((i) => i.id),
         storageRoot: config.root,

@@ -18,6 +18,10 @@ export class CliExit extends Error {
 /** Docker's wording for a daemon error: "Error response from daemon: ...". */
 export function daemonErrorMessage(err: unknown, socketTarget: string): string {
   if (err instanceof CeError && err.code === 'Unavailable') {
+    // The socket is there but this user may not open it (not root, not in its group): the daemon may well be running.
+    if (/\bconnect EACCES\b/.test(err.message)) {
+      return `Got permission denied while trying to connect to the ced socket at ${socketTarget}: connect: permission denied`;
+    }
     return `Cannot connect to the ce daemon at ${socketTarget}. Is the ced daemon running?`;
   }
   return `Error response from daemon: ${(err as Error).message ?? String(err)}`;

@@ -12,7 +12,7 @@ import { stageArchive } from './archive/stage.js';
 import { ContentStore } from './content/store.js';
 import { checkStore, type CheckOptions, type Finding } from './gc/check.js';
 import { collectGarbage, type GcResult } from './gc/collect.js';
-import { sweepStaleIngests } from './gc/ingests.js';
+import { classifyIngests, isActiveIngest, partialDownloadDigest, sweepStaleIngests } from './gc/ingests.js';
 import { FileLeaseManager } from './leases/manager.js';
 import { shortId, type Digest } from './digest.js';
 import { ImageMetadataStore, type ImageMeta } from './images/metadata.js';
@@ -25,13 +25,14 @@ import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/v
 import { DEFAULT_DOMAIN, familiarReference, isIdLike, parseReference } from './reference/reference.js';
 import { writeDiff } from './snapshots/diff.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
-import type { DiskUsage, ImageDetails, ImageRecord, ImageService, PruneResult, RemoveImageResult } from './types.js';
+import type { DiskUsage, ImageDetails, ImageRecord, ImageService, PartialDownload, PruneResult, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
 import { chainIds as chainIdsOf, unpackImage } from './unpack/unpacker.js';
 import { silentLogger, type Logger } from './util/logger.js';
 import { diskUsage } from './util/disk-usage.js';
 import { removeAll } from './util/fs.js';
 import { ensurePrivateDir } from './util/private-dir.js';
+import { noSpaceLeft } from './util/no-space.js';
 import { KeyedMutex } from './util/mutex.js';
 import { combinedLease } from './leases/combined.js';
 import type { Lease } from './leases/types.js';
@@ -384,6 +385,8 @@ export class ImageStore implements ImageService, RegistryService {
         this.logger.info({ name, target: target.digest, updated }, 'image pulled');
         return { name, digest: fetched.target.digest, updated, image: await this.record(meta) };
       });
+    } catch (err) {
+      throw noSpaceLeft(err, `pulling ${ref.familiar()} into`, this.root) ?? err;
     } finally {
       // Let an unpack in flight end, and remove what a failure left staged, before the lease goes.
       await unpack.cleanup();
@@ -442,8 +445,12 @@ export class ImageStore implements ImageService, RegistryService {
         "the image's platform does not match this machine's",
       );
     }
-    const top = await unpackImage({ content: this.content, snapshotter: this.snapshotter, manifest, config, logger: this.logger, fsOps: this.fsOps, allowDevices: this.allowDevices });
-    return this.snapshotter.prepare(key, top, { [ROOTFS_LABEL_IMAGE_ID]: image.id, [ROOTFS_LABEL_IMAGE_NAME]: image.name });
+    try {
+      const top = await unpackImage({ content: this.content, snapshotter: this.snapshotter, manifest, config, logger: this.logger, fsOps: this.fsOps, allowDevices: this.allowDevices });
+      return await this.snapshotter.prepare(key, top, { [ROOTFS_LABEL_IMAGE_ID]: image.id, [ROOTFS_LABEL_IMAGE_NAME]: image.name });
+    } catch (err) {
+      throw noSpaceLeft(err, `preparing the root filesystem of ${key} in`, this.snapshotter.root) ?? err;
+    }
   }
 
   /** The keys of every container rootfs (active snapshot), e.g. to find ones nobody owns. */
@@ -452,6 +459,12 @@ export class ImageStore implements ImageService, RegistryService {
       .list()
       .filter((s) => s.kind === 'active')
       .map((s) => s.key);
+  }
+
+  /** Bytes in the writable layer of the rootfs `key`; 0 when there is no such rootfs. */
+  async rootfsSize(key: string): Promise<number> {
+    const info = this.snapshotter.has(key) ? this.snapshotter.stat(key) : undefined;
+    return info?.kind === 'active' ? diskUsage(this.snapshotter.fsPath(key)) : 0;
   }
 
   /** The mounts of an existing rootfs (e.g. after a daemon restart). */
@@ -513,7 +526,9 @@ export class ImageStore implements ImageService, RegistryService {
     try {
       await lease.add({ kind: 'ingest', id: stagingName });
       await mkdir(staging, { mode: 0o700 });
-      const archive = await stageArchive(source, staging);
+      const archive = await stageArchive(source, staging).catch((err: unknown) => {
+        throw noSpaceLeft(err, 'loading an image archive into', staging) ?? err;
+      });
       const plan = await planArchive(archive, { name: options.name || undefined, platform: this.platform });
       for (const [digest, file] of plan.staged) {
         await lease.add({ kind: 'content', id: digest });
@@ -613,8 +628,9 @@ export class ImageStore implements ImageService, RegistryService {
     return this.lock.run('images', () => this.collect());
   }
 
-  private async collect(): Promise<GcResult> {
+  private async collect(options: { partialDownloads?: boolean } = {}): Promise<GcResult> {
     const result = await collectGarbage({
+      partialDownloads: options.partialDownloads,
       content: this.content,
       metadata: this.metadata,
       snapshotter: this.snapshotter,
@@ -645,8 +661,11 @@ export class ImageStore implements ImageService, RegistryService {
           if (!deleted.includes(image.id)) deleted.push(image.id);
         }
       }
-      const gc = await this.collect();
-      return { untagged, deleted, reclaimedBytes: gc.reclaimedBytes };
+      // Partial downloads too (docker has no resumable ingests to leave behind): a pull still retrying leases its own.
+      const partial = new Set((await this.partialDownloads()).filter((p) => !p.active).map((p) => p.digest));
+      const gc = await this.collect({ partialDownloads: true });
+      const partialDownloads = gc.ingests.map((name) => `sha256:${name.replace(/^sha256-/, '')}`).filter((d) => partial.has(d));
+      return { untagged, deleted, reclaimedBytes: gc.reclaimedBytes, partialDownloads };
     });
   }
 
@@ -693,7 +712,18 @@ export class ImageStore implements ImageService, RegistryService {
         containers: containers.filter((c) => c.imageId === id).length,
       };
     });
-    return { images, containers, layersSize: [...layerSize.values()].reduce((a, b) => a + b, 0) };
+    return { images, containers, layersSize: [...layerSize.values()].reduce((a, b) => a + b, 0), partialDownloads: await this.partialDownloads() };
+  }
+
+  /** Blob downloads in the ingest folder: those pulls in progress hold (active), and those failed pulls left. */
+  async partialDownloads(): Promise<PartialDownload[]> {
+    const leased = (await this.leases.protectedResources()).ingest;
+    const out: PartialDownload[] = [];
+    for (const entry of await classifyIngests(join(this.root, 'ingest'), this.content, leased)) {
+      const digest = partialDownloadDigest(entry);
+      if (digest) out.push({ digest, size: entry.size, active: isActiveIngest(entry) });
+    }
+    return out;
   }
 
   /** Consistency check (see gc/check.ts); with `repair`, fixes what can be fixed safely. */

@@ -59,8 +59,19 @@ export interface ImageDetails {
 }
 
 export interface PruneResult extends RemoveImageResult {
-  /** Bytes of blobs and unpacked layers deleted. */
+  /** Bytes of blobs, unpacked layers and partial downloads deleted. */
   reclaimedBytes: number;
+  /** Digests of the partial downloads removed: what failed pulls left, none a pull in progress holds. */
+  partialDownloads: string[];
+}
+
+/** A blob download in the store's ingest folder, in progress or left by a failed pull. */
+export interface PartialDownload {
+  digest: string;
+  /** Bytes on disk so far. */
+  size: number;
+  /** A pull in progress holds it (prune leaves it alone). */
+  active: boolean;
 }
 
 /** `docker system df` for the image store. */
@@ -80,4 +91,5 @@ export interface DiskUsage {
   containers: { key: string; imageId: string; size: number }[];
   /** Bytes of all images' layers, each counted once. */
   layersSize: number;
+  partialDownloads: PartialDownload[];
 }

@@ -25,6 +25,11 @@ namespace {
 
 std::string OptString(const Napi::Value& v) { return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string(); }
 
+Napi::Value ThrowTypeError(Napi::Env env, const char* message) {
+  Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
 bool CheckArgs(const Napi::CallbackInfo& info, size_t n, const char* usage) {
   if (info.Length() < n) {
     Napi::TypeError::New(info.Env(), usage).ThrowAsJavaScriptException();
@@ -53,6 +58,8 @@ Napi::Value Mount(const Napi::CallbackInfo& info) {
 Napi::Value Umount2(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckArgs(info, 2, "umount2(target, flags)")) return env.Undefined();
+  if (!info[0].IsString()) return ThrowTypeError(env, "umount2: target must be a string");
+  if (!info[1].IsNumber()) return ThrowTypeError(env, "umount2: flags must be a number");
   std::string target = OptString(info[0]);
   int flags = info[1].As<Napi::Number>().Int32Value();
   if (umount2(target.c_str(), flags) != 0) ThrowSyscallError(env, "umount2", errno, {target, std::to_string(flags)});
@@ -63,6 +70,8 @@ Napi::Value Umount2(const Napi::CallbackInfo& info) {
 Napi::Value Flock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckArgs(info, 2, "flock(fd, operation)")) return env.Undefined();
+  if (!info[0].IsNumber()) return ThrowTypeError(env, "flock: fd must be a number");
+  if (!info[1].IsNumber()) return ThrowTypeError(env, "flock: operation must be a number");
   int fd = info[0].As<Napi::Number>().Int32Value();
   int op = info[1].As<Napi::Number>().Int32Value();
   if (flock(fd, op) != 0) {

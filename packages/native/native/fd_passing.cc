@@ -173,14 +173,139 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "recvFd(socket: number, callback: function)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  int sock = info[0].As<Napi::Number>().Int32Value();
+  // The thread waits on its own copy of the socket: the caller may close its
+  // fd meanwhile, and the number may then name an unrelated file. Closing the
+  // caller's fd does not wake the wait; shutdownSocket() or the peer's close does.
+  int sock = fcntl(info[0].As<Napi::Number>().Int32Value(), F_DUPFD_CLOEXEC, 0);
+  if (sock < 0) {
+    ThrowSyscallError(env, "fcntl", errno, {std::to_string(info[0].As<Napi::Number>().Int32Value()), "F_DUPFD_CLOEXEC"});
+    return env.Undefined();
+  }
   Tsfn tsfn = Tsfn::New(env, info[1].As<Napi::Function>(), "ce-recvfd", 0, 1);
   std::thread([sock, tsfn]() mutable {
     auto* result = new RecvResult();
     ReceiveOne(sock, result);
+    close(sock);
     tsfn.BlockingCall(result);
     tsfn.Release();
   }).detach();
+  return env.Undefined();
+}
+
+// listenUnix(path): a close-on-exec stream socket bound to path and listening.
+Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "listenUnix(path: string)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof addr.sun_path) {
+    ThrowSyscallError(env, "bind", ENAMETOOLONG, {path});
+    return env.Undefined();
+  }
+  memcpy(addr.sun_path, path.c_str(), path.size());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    ThrowSyscallError(env, "socket", errno, {"AF_UNIX"});
+    return env.Undefined();
+  }
+  if (bind(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0) {
+    int err = errno;
+    close(fd);
+    ThrowSyscallError(env, "bind", err, {path});
+    return env.Undefined();
+  }
+  if (listen(fd, 16) != 0) {
+    int err = errno;
+    close(fd);
+    ThrowSyscallError(env, "listen", err, {path});
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
+struct AcceptResult {
+  int err = 0;
+  int fd = -1;
+};
+
+void CallAcceptJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, AcceptResult* result) {
+  if (env != nullptr && callback != nullptr) {
+    if (result->err == EINVAL) {
+      // accept(2) on a socket that shutdownSocket() stopped
+      Napi::Error e = Napi::Error::New(env, "the socket stopped listening before a connection arrived");
+      e.Set("code", Napi::String::New(env, "ECONNABORTED"));
+      callback.Call({e.Value()});
+    } else if (result->err != 0) {
+      callback.Call({MakeSyscallError(env, "accept4", result->err, {}).Value()});
+    } else {
+      callback.Call({env.Null(), Napi::Number::New(env, result->fd)});
+    }
+  } else if (result->fd >= 0) {
+    close(result->fd);
+  }
+  delete result;
+}
+
+using AcceptTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, AcceptResult, CallAcceptJs>;
+
+// acceptUnix(socket, callback): one connection (a blocking, close-on-exec fd),
+// waited for on a thread that owns a copy of the listening socket.
+Napi::Value AcceptUnix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsFunction()) {
+    Napi::TypeError::New(env, "acceptUnix(socket: number, callback: function)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int given = info[0].As<Napi::Number>().Int32Value();
+  int sock = fcntl(given, F_DUPFD_CLOEXEC, 0);
+  if (sock < 0) {
+    ThrowSyscallError(env, "fcntl", errno, {std::to_string(given), "F_DUPFD_CLOEXEC"});
+    return env.Undefined();
+  }
+  AcceptTsfn tsfn = AcceptTsfn::New(env, info[1].As<Napi::Function>(), "ce-accept", 0, 1);
+  std::thread([sock, tsfn]() mutable {
+    auto* result = new AcceptResult();
+    for (;;) {
+      struct pollfd p = {sock, POLLIN, 0};
+      if (poll(&p, 1, -1) < 0) {
+        if (errno == EINTR) continue;
+        result->err = errno;
+        break;
+      }
+      int fd = accept4(sock, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0 && (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED)) continue;
+      if (fd < 0) {
+        result->err = errno;
+        break;
+      }
+      // blocking, like connectUnix's
+      int flags = fcntl(fd, F_GETFL);
+      if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+      result->fd = fd;
+      break;
+    }
+    close(sock);
+    tsfn.BlockingCall(result);
+    tsfn.Release();
+  }).detach();
+  return env.Undefined();
+}
+
+// shutdownSocket(fd): shutdown(SHUT_RDWR); wakes every wait on the socket,
+// also those on copies (recvFd, acceptUnix). Not connected is not an error.
+Napi::Value ShutdownSocket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "shutdownSocket(socket: number)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  if (shutdown(fd, SHUT_RDWR) != 0 && errno != ENOTCONN) ThrowSyscallError(env, "shutdown", errno, {std::to_string(fd)});
   return env.Undefined();
 }
 
@@ -191,4 +316,7 @@ void RegisterFdPassing(Napi::Env env, Napi::Object exports) {
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix, "connectUnix"));
   exports.Set("sendFd", Napi::Function::New(env, SendFd, "sendFd"));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd, "recvFd"));
+  exports.Set("listenUnix", Napi::Function::New(env, ListenUnix, "listenUnix"));
+  exports.Set("acceptUnix", Napi::Function::New(env, AcceptUnix, "acceptUnix"));
+  exports.Set("shutdownSocket", Napi::Function::New(env, ShutdownSocket, "shutdownSocket"));
 }

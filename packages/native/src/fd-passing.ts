@@ -14,6 +14,9 @@ interface FdPassingBinding {
   connectUnix(path: string): number;
   sendFd(socket: number, fd: number, name?: string): void;
   recvFd(socket: number, callback: (err: Error | null, result?: ReceivedFd) => void): void;
+  listenUnix(path: string): number;
+  acceptUnix(socket: number, callback: (err: Error | null, fd?: number) => void): void;
+  shutdownSocket(socket: number): void;
 }
 
 const binding = (): FdPassingBinding => loadBinding() as unknown as FdPassingBinding;
@@ -43,11 +46,35 @@ export function sendFd(socket: number, fd: number, name = 'fd'): void {
 
 /**
  * Receives one fd sent over the unix socket `socket` (SCM_RIGHTS), waiting on
- * a dedicated thread. The fd is close-on-exec and the caller's to close.
- * Rejects when the peer closes the socket first (code ECONNRESET).
+ * a dedicated thread with its own copy of the socket, so the caller may close
+ * `socket` at any time. The fd is close-on-exec and the caller's to close.
+ * Rejects when the peer closes the socket, or shutdownSocket() stops it,
+ * first (code ECONNRESET).
  */
 export function recvFd(socket: number): Promise<ReceivedFd> {
   return new Promise((resolve, reject) =>
     binding().recvFd(socket, (err, result) => (err ? reject(SyscallError.from(err)) : resolve(result!))),
   );
+}
+
+/** A close-on-exec unix stream socket bound to `path` (which must not exist) and listening. */
+export function listenUnix(path: string): number {
+  return call(() => binding().listenUnix(path));
+}
+
+/**
+ * Accepts one connection on the listening socket `socket`, waiting on a
+ * dedicated thread with its own copy of it. Resolves with a blocking,
+ * close-on-exec fd (the caller's to close); rejects with code ECONNABORTED
+ * once shutdownSocket(socket) stops the socket.
+ */
+export function acceptUnix(socket: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    binding().acceptUnix(socket, (err, fd) => (err ? reject(SyscallError.from(err)) : resolve(fd!))),
+  );
+}
+
+/** shutdown(SHUT_RDWR): ends every recvFd/acceptUnix waiting on the socket, whoever holds it. */
+export function shutdownSocket(socket: number): void {
+  call(() => binding().shutdownSocket(socket));
 }

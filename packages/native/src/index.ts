@@ -84,6 +84,6 @@ export function mountAll(mounts: readonly MountSpec[], target: string): void {
 }
 
 export { mknod, lsetxattr, lgetxattr, syncfs, syncfsAsync, S_IFIFO, S_IFCHR, S_IFBLK, S_IFREG, XATTR_CREATE, XATTR_REPLACE } from './fs-ops.js';
-export { socketPair, connectUnix, sendFd, recvFd, type ReceivedFd } from './fd-passing.js';
+export { socketPair, connectUnix, sendFd, recvFd, listenUnix, acceptUnix, shutdownSocket, type ReceivedFd } from './fd-passing.js';
 export { setWindowSize, getWindowSize, type WindowSize } from './terminal.js';
 export { attachCgroupDeviceFilter, cgroupDeviceFilters } from './bpf-device.js';

@@ -1,7 +1,8 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { release } from 'node:os';
 import { adaptService } from '@ce/protocol';
-import { SystemService, type VersionResponse } from '@ce/protocol/gen/ce/api/v1/system';
+import { SystemService, type SystemPruneRequest, type VersionResponse } from '@ce/protocol/gen/ce/api/v1/system';
+import { systemPrune, type PruneSources } from './prune.js';
 import { API_VERSION, ENGINE_VERSION } from '../version.js';
 import { systemInfo, type SystemInfoSources } from './system-info.js';
 
@@ -19,12 +20,13 @@ export function versionInfo(cgroupVersion: string): VersionResponse {
   };
 }
 
-export function systemGrpcService(cgroupVersion: string, info: SystemInfoSources): [ServiceDefinition, UntypedServiceImplementation] {
+export function systemGrpcService(cgroupVersion: string, prune: PruneSources, info: SystemInfoSources): [ServiceDefinition, UntypedServiceImplementation] {
   return [
     SystemService as unknown as ServiceDefinition,
     adaptService(SystemService, {
       version: async () => versionInfo(cgroupVersion),
       ping: async () => ({}),
+      prune: async (req: SystemPruneRequest) => systemPrune(prune, { all: req.all }),
       info: () => systemInfo(info),
     }),
   ];

@@ -6,7 +6,7 @@ import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
 import { humanSize } from '../humanize.js';
 
-async function confirmed(warning: string): Promise<boolean> {
+export async function confirmed(warning: string): Promise<boolean> {
   process.stdout.write(`${warning}\n`);
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
@@ -15,6 +15,14 @@ async function confirmed(warning: string): Promise<boolean> {
   } finally {
     rl.close();
   }
+}
+
+/** The partial downloads a prune removed, after its images, in the same shape. */
+export function writePartialDownloads(digests: string[]): void {
+  if (digests.length === 0) return;
+  process.stdout.write('Deleted Partial Downloads:\n');
+  for (const digest of digests) process.stdout.write(`${digest}\n`);
+  process.stdout.write('\n');
 }
 
 export function registerImagePrune(image: Command, connect: () => Connection): void {
@@ -41,6 +49,7 @@ export function registerImagePrune(image: Command, connect: () => Connection): v
         for (const id of res.deleted) process.stdout.write(`deleted: ${id}\n`);
         process.stdout.write('\n');
       }
+      writePartialDownloads(res.partialDownloads);
       process.stdout.write(`Total reclaimed space: ${humanSize(res.reclaimedBytes)}\n`);
     });
 }

@@ -22,7 +22,17 @@ export function diskUsageRows(df: DiskUsageResponse, running: Set<string>): stri
     ['Images', String(df.images.length), String(activeImages.length), humanSize(df.layersSize), reclaimable(df.layersSize - usedByActive, df.layersSize)],
     ['Containers', String(df.containers.length), String(df.containers.filter((c) => running.has(c.key)).length), humanSize(containersSize), reclaimable(stoppedSize, containersSize)],
     ['Build Cache', '0', '0', '0B', '0B'],
+    partialDownloadsRow(df),
   ];
+}
+
+/** Blobs failed pulls left half-downloaded (and those pulls in progress hold): ce's own row, as docker has no such thing. */
+function partialDownloadsRow(df: DiskUsageResponse): string[] {
+  const all = df.partialDownloads;
+  const active = all.filter((p) => p.active);
+  const size = all.reduce((n, p) => n + p.size, 0);
+  const idle = all.filter((p) => !p.active).reduce((n, p) => n + p.size, 0);
+  return ['Partial Downloads', String(all.length), String(active.length), humanSize(size), reclaimable(idle, size)];
 }
 
 /** `docker system df -v`: per image (one row per name) and per container, with shared and unique sizes. */
@@ -59,7 +69,10 @@ export function verboseDiskUsage(df: DiskUsageResponse, images: ListImagesRespon
       c.name,
     ]);
   }
-  return `Images space usage:\n\n${table(imageRows)}\nContainers space usage:\n\n${table(containerRows)}\nBuild cache usage: 0B\n`;
+  const out = `Images space usage:\n\n${table(imageRows)}\nContainers space usage:\n\n${table(containerRows)}\nBuild cache usage: 0B\n`;
+  if (df.partialDownloads.length === 0) return out;
+  const partialRows = [['BLOB', 'SIZE', 'IN USE'], ...df.partialDownloads.map((p) => [p.digest, humanSize(p.size), p.active ? 'yes' : 'no'])];
+  return `${out}\nPartial downloads space usage:\n\n${table(partialRows)}`;
 }
 
 export function registerSystemDf(system: Command, connect: () => Connection): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { repositoryAndTag } from '../../src/commands/images.js';
-import { daemonErrorMessage, startFailureExitCode, withPeriod } from '../../src/errors.js';
+import { daemonErrorMessage, registryCommandErrorMessage, startFailureExitCode, withPeriod } from '../../src/errors.js';
 import { humanDuration, humanSize, table } from '../../src/humanize.js';
 import { withDefaultTag } from '../../src/image-ref.js';
 import { CeError } from '@ce/protocol';
@@ -43,6 +43,11 @@ describe('errors', () => {
     expect(daemonErrorMessage(new CeError('Unavailable', 'connect ECONNREFUSED'), 'unix:///s')).toBe(
       'Cannot connect to the ce daemon at unix:///s. Is the ced daemon running?',
     );
+  });
+  it('tells a user who may not open the socket that permission was denied, not that ced is down', () => {
+    const denied = new CeError('Unavailable', 'cannot reach unix:///s: No connection established. Last error: Error: connect EACCES /s. Resolution note: ');
+    expect(daemonErrorMessage(denied, 'unix:///s')).toBe('Got permission denied while trying to connect to the ced socket at unix:///s: connect: permission denied');
+    expect(registryCommandErrorMessage(denied, 'unix:///s')).toBe(daemonErrorMessage(denied, 'unix:///s'));
   });
   it('maps start failures to 127, 126 and 125', () => {
     expect(startFailureExitCode(new Error('exec: "nope": executable file not found in $PATH'))).toBe(127);

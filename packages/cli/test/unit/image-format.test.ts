@@ -15,6 +15,10 @@ describe('ce system df', () => {
           { key: 'c2', imageId: 'sha256:a', size: 100 },
         ],
         layersSize: 1500,
+        partialDownloads: [
+          { digest: 'sha256:p1', size: 2000, active: true },
+          { digest: 'sha256:p2', size: 500, active: false },
+        ],
       },
       new Set(['c1']),
     );
@@ -24,8 +28,10 @@ describe('ce system df', () => {
       ['Images', '2', '1', '1.5kB', '900B (60%)'],
       ['Containers', '2', '1', '400B', '100B (25%)'],
       ['Build Cache', '0', '0', '0B', '0B'],
+      // What a live pull holds is not reclaimable.
+      ['Partial Downloads', '2', '1', '2.5kB', '500B (20%)'],
     ]);
-    expect(diskUsageRows({ images: [], containers: [], layersSize: 0 }, new Set())[1]).toEqual(['Images', '0', '0', '0B', '0B']);
+    expect(diskUsageRows({ images: [], containers: [], layersSize: 0, partialDownloads: [] }, new Set())[1]).toEqual(['Images', '0', '0', '0B', '0B']);
   });
 });
 
@@ -37,6 +43,7 @@ describe('ce system df -v', () => {
         images: [{ id: 'sha256:' + 'a'.repeat(64), names: ['docker.io/library/busybox:latest', 'example.com/bb:1'], size: 4_260_000, sharedSize: 0, uniqueSize: 4_260_000, containers: 1 }],
         containers: [{ key: 'f'.repeat(64), imageId: 'sha256:' + 'a'.repeat(64), size: 5 }],
         layersSize: 4_260_000,
+        partialDownloads: [],
       },
       { images: [{ name: 'docker.io/library/busybox:latest', id: 'sha256:' + 'a'.repeat(64), size: 1, labels: {}, createdAt: new Date(now - 3 * 86400_000), target: undefined }] },
       [

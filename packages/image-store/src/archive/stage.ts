@@ -13,6 +13,7 @@ import * as zlib from 'node:zlib';
 import { invalidArgument, isCeError } from '@ce/protocol';
 import * as tar from 'tar-stream';
 import type { Digest } from '../digest.js';
+import { noSpaceLeft } from '../util/no-space.js';
 
 /** Documents (manifest.json, index.json, configs, manifests) larger than this are refused, as containerd does. */
 export const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
@@ -154,6 +155,8 @@ export async function stageArchive(source: AsyncIterable<Uint8Array>, stagingDir
     extract.destroy();
     await feeding.catch(() => undefined);
     if (isCeError(err)) throw err;
+    const full = noSpaceLeft(err, 'staging an image archive in', stagingDir);
+    if (full) throw full;
     throw invalidArgument(`archive is not a readable tar: ${describe(err)}`);
   }
   if (entries === 0) throw invalidArgument('archive is empty: expected a tar written by `docker save` or an OCI image layout');

@@ -153,7 +153,8 @@ export class ContentStore implements ContentReader {
     return store;
   }
 
-  private get ingestDir(): string {
+  /** Where downloads and other writes in progress live until they are committed. */
+  get ingestDir(): string {
     return join(this.root, 'ingest');
   }
 

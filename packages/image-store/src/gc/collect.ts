@@ -29,6 +29,8 @@ export interface GcSources {
   leases: FileLeaseManager;
   ingestDir: string;
   logger: Logger;
+  /** Remove resumable downloads no pull holds too (image prune), not only stale ingests. */
+  partialDownloads?: boolean;
 }
 
 /** The parents of every snapshot `keys` names, with the snapshots themselves. */
@@ -88,8 +90,8 @@ export async function collectGarbage(src: GcSources): Promise<GcResult> {
     }
     doomed = doomed.filter((s) => !leaves.includes(s));
   }
-  // After the blobs: a partial download whose blob is committed is debris; an abandoned one is too, after 24 h.
-  for (const ingest of await sweepStaleIngests(src.ingestDir, content, leased.ingest)) {
+  // After the blobs: a partial download whose blob is committed is debris; an abandoned one is too, after 24 h (at once when pruning).
+  for (const ingest of await sweepStaleIngests(src.ingestDir, content, leased.ingest, { partialDownloads: src.partialDownloads })) {
     result.ingests.push(ingest.name);
     result.reclaimedBytes += ingest.size;
   }

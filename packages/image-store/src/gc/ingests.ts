@@ -65,20 +65,39 @@ export async function classifyIngests(ingestDir: string, content: ContentStore, 
   return out;
 }
 
-/** Removes a stale ingest unless a writer took it up meanwhile; true when it is gone. */
+/** A blob download in `<root>/ingest/`, whole or partial, by the digest it will have. */
+export function partialDownloadDigest(entry: IngestEntry): string | undefined {
+  const m = RESUMABLE_NAME.exec(entry.name);
+  return m ? `sha256:${m[1]}` : undefined;
+}
+
+/** A download a pull in progress holds (its lease, or its writer's lock): never removed. */
+export const isActiveIngest = (entry: IngestEntry): boolean => entry.state === 'leased' || entry.state === 'held';
+
+/** Removes a stale (or resumable) ingest unless a writer took it up meanwhile; true when it is gone. */
 export async function removeStaleIngest(entry: IngestEntry): Promise<boolean> {
-  if (entry.state !== 'stale') return false;
+  if (entry.state !== 'stale' && entry.state !== 'resumable') return false;
   const st = await lstat(entry.path).catch(() => undefined);
   if (st?.isFile()) return (await removeIngestFileUnlessHeld(entry.path)) !== 'held';
   await removeAll(entry.path);
   return true;
 }
 
-/** Removes every stale ingest; returns them. */
-export async function sweepStaleIngests(ingestDir: string, content: ContentStore, leased: ReadonlySet<string>): Promise<IngestEntry[]> {
+/**
+ * Removes every stale ingest, and with `partialDownloads` every resumable
+ * download too (what a failed pull left; a pull still at work holds its own).
+ * Returns them.
+ */
+export async function sweepStaleIngests(
+  ingestDir: string,
+  content: ContentStore,
+  leased: ReadonlySet<string>,
+  options: { partialDownloads?: boolean } = {},
+): Promise<IngestEntry[]> {
   const removed: IngestEntry[] = [];
   for (const ingest of await classifyIngests(ingestDir, content, leased)) {
-    if (ingest.state === 'stale' && (await removeStaleIngest(ingest))) removed.push(ingest);
+    const doomed = ingest.state === 'stale' || (options.partialDownloads && ingest.state === 'resumable');
+    if (doomed && (await removeStaleIngest(ingest))) removed.push(ingest);
   }
   return removed;
 }

@@ -132,7 +132,7 @@ export class ImagesGrpcClient implements ImageService, RegistryService {
 
   async prune(options: { all?: boolean } = {}): Promise<PruneResult> {
     const res = await unary<PruneImagesResponse>((cb) => this.client.prune({ all: options.all ?? false }, cb), this.target);
-    return { untagged: res.untagged, deleted: res.deleted, reclaimedBytes: res.reclaimedBytes };
+    return { untagged: res.untagged, deleted: res.deleted, reclaimedBytes: res.reclaimedBytes, partialDownloads: res.partialDownloads };
   }
 
   async details(reference: string): Promise<ImageDetails> {

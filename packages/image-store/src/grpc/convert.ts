@@ -85,6 +85,7 @@ export function diskUsageToPb(d: DiskUsage): DiskUsageResponse {
     images: d.images.map((i) => ({ ...i, names: [...i.names] })),
     containers: d.containers.map((c) => ({ ...c })),
     layersSize: d.layersSize,
+    partialDownloads: d.partialDownloads.map((p) => ({ ...p })),
   };
 }
 
@@ -93,5 +94,6 @@ export function diskUsageFromPb(d: DiskUsageResponse): DiskUsage {
     images: d.images.map((i) => ({ id: i.id, names: i.names, size: i.size, sharedSize: i.sharedSize, uniqueSize: i.uniqueSize, containers: i.containers })),
     containers: d.containers.map((c) => ({ key: c.key, imageId: c.imageId, size: c.size })),
     layersSize: d.layersSize,
+    partialDownloads: d.partialDownloads.map((p) => ({ digest: p.digest, size: p.size, active: p.active })),
   };
 }

@@ -80,7 +80,7 @@ export function imagesServiceImpl(store: ImageService & RegistryService): Promis
     },
     async prune(req) {
       const r = await store.prune({ all: req.all });
-      return { untagged: r.untagged, deleted: r.deleted, reclaimedBytes: r.reclaimedBytes };
+      return { untagged: r.untagged, deleted: r.deleted, reclaimedBytes: r.reclaimedBytes, partialDownloads: r.partialDownloads };
     },
     async inspect(req) {
       const d = await store.details(req.reference);

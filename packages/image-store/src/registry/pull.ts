@@ -10,6 +10,7 @@ import type { Descriptor, OciImageConfig, OciManifest, Platform } from '../oci/t
 import { isImageManifest, parseImageConfig, parseIndexOrManifest } from '../oci/validate.js';
 import type { Reference } from '../reference/reference.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { noSpaceLeft } from '../util/no-space.js';
 import { forEachLimit } from './pool.js';
 import { firstEndpoint, openTransports } from './session.js';
 import { isRetryableNetworkError, networkError, readBody, registryErrorText, type RegistryResponse, type RegistryTransport } from './transport.js';
@@ -267,6 +268,8 @@ async function fetchBlob(
         await downloadFrom(t, ref, path, desc, writer, opts.signal, () => report());
       } catch (err) {
         if (opts.signal?.aborted) throw err;
+        const full = noSpaceLeft(err, `downloading ${digest} into`, ctx.content.ingestDir);
+        if (full) throw full;
         const retryable = isRetryableNetworkError(err) || (err instanceof CeError && err.code === 'Unavailable');
         if (writer.offset > start) stalled = 0;
         else stalled++;

@@ -12,6 +12,7 @@ import { unpackLayer, type UnpackResult } from '../unpack/unpack-layer.js';
 import { chainIds } from '../unpack/unpacker.js';
 import { removeAll } from '../util/fs.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { isNoSpaceError } from '../util/no-space.js';
 import type { ProgressCallback } from './types.js';
 
 export interface UnpackPipelineOptions {
@@ -112,6 +113,7 @@ export class UnpackPipeline {
       throw err;
     }
     const result = await this.unpack(layer.digest, join(dir, 'fs')).catch((err: Error) => {
+      if (isNoSpaceError(err)) throw err;
       err.message = `layer ${layer.digest}: ${err.message}`;
       throw err;
     });

@@ -21,6 +21,7 @@ import type { Digest } from '../digest.js';
 import type { Logger } from '../util/logger.js';
 import { PaxXattrScanner } from './pax-xattrs.js';
 import { silentLogger } from '../util/logger.js';
+import { noSpaceLeft } from '../util/no-space.js';
 import {
   nativeFsOps,
   OVERLAY_OPAQUE_XATTR,
@@ -188,6 +189,8 @@ export async function unpackLayer(
     if ((err as Error)?.name === 'AbortError') throw err;
     const cause = feedErr && (feedErr as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE' ? feedErr : err;
     if ((cause as Error)?.name === 'AbortError') throw cause;
+    const full = noSpaceLeft(err, 'unpacking a layer into', dest) ?? noSpaceLeft(feedErr, 'unpacking a layer into', dest);
+    if (full) throw full;
     throw new LayerError(`corrupt layer: ${describe(cause)}`, { cause });
   }
   return { diffId: `sha256:${hash.digest('hex')}`, size, entries };

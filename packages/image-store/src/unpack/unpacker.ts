@@ -5,6 +5,7 @@ import { layerCompression } from '../oci/media-types.js';
 import type { OciImageConfig, OciManifest } from '../oci/types.js';
 import type { OverlaySnapshotter } from '../snapshots/overlay.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { isNoSpaceError } from '../util/no-space.js';
 import type { FsOps } from './fs-ops.js';
 import { unpackLayer } from './unpack-layer.js';
 
@@ -72,6 +73,7 @@ export async function unpackImage(opts: UnpackImageOptions): Promise<Digest | un
           preserveOwner: opts.preserveOwner,
           allowDevices: opts.allowDevices,
         }).catch((err: Error) => {
+          if (isNoSpaceError(err)) throw err;
           err.message = `layer ${layer.digest} (${layer.mediaType}): ${err.message}`;
           throw err;
         });

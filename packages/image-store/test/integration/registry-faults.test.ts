@@ -12,6 +12,7 @@ import { ImageStore } from '../../src/image-store.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { isRoot } from '../helpers/mounts.js';
 import type { RegistryServer } from '../support/registry.js';
+import { startBlobProxy, type BlobProxyMode } from '../support/blob-proxy.js';
 import { expectStoreConsistent, importAs, threeLayerImage, type TempStore } from '../support/stores.js';
 import { onCleanup, registry, rejection, stopAfterEach, store } from '../support/fixtures.js';
 import { makeImage } from '../helpers/image.js';
@@ -31,42 +32,11 @@ async function serve(handler: http.RequestListener): Promise<{ host: string; ser
   return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-/**
- * A proxy in front of a registry. For GETs of `blob` it records the Range
- * header, and it can cut the first answer after `cutAfter` bytes (destroying
- * the socket), or stall it there forever (`stall`).
- */
-async function blobProxy(target: RegistryServer, blob: string, mode: { cutAfter: number; stall?: boolean }) {
-  const ranges: Array<string | undefined> = [];
-  let cut = false;
-  let stalledAt: (() => void) | undefined;
-  const stalled = new Promise<void>((r) => (stalledAt = r));
-  const { host } = await serve((req, res) => {
-    const isBlob = req.method === 'GET' && req.url?.endsWith(`/blobs/${blob}`);
-    if (isBlob) ranges.push(req.headers.range);
-    const upstream = http.request(`${target.url}${req.url}`, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      if (!isBlob || cut) {
-        up.pipe(res);
-        return;
-      }
-      cut = true;
-      let sent = 0;
-      up.on('data', (chunk: Buffer) => {
-        if (sent >= mode.cutAfter) return;
-        const part = chunk.subarray(0, mode.cutAfter - sent);
-        sent += part.length;
-        res.write(part);
-        if (sent >= mode.cutAfter) {
-          up.destroy();
-          if (mode.stall) stalledAt!();
-          else res.socket?.destroy();
-        }
-      });
-    });
-    req.pipe(upstream);
-  });
-  return { host, ranges, stalled };
+/** The shared blob proxy (support/blob-proxy.ts), closed after the test. */
+async function blobProxy(target: RegistryServer, blob: string, mode: BlobProxyMode) {
+  const proxy = await startBlobProxy(target, blob, mode);
+  onCleanup(proxy.close);
+  return proxy;
 }
 
 describe.skipIf(!isRoot)('pulls that meet trouble (needs root)', () => {

@@ -19,7 +19,7 @@
  *   C (the container init, pid 1 of a new pid namespace): mounts, devices,
  *     the hooks sync and createContainer hooks, pivot_root, the terminal,
  *     masked/read-only paths, hostname, rlimits, user and capabilities;
- *     resolves the executable; reports ready; blocks opening the exec fifo for
+ *     resolves the executable (before the seccomp filter); reports ready; blocks opening the exec fifo for
  *     writing until `start` opens it for reading; runs startContainer hooks and
  *     writes "0" (or why a hook failed) to the fifo; moves preserved fds to
  *     3, 4, …, closes every fd above them and execs the process.
@@ -363,15 +363,6 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
       case OP_KEEPCAPS:
         if (prctl(PR_SET_KEEPCAPS, (unsigned long)arg_u64(ctx, rec, 0), 0, 0, 0) != 0) die(ctx, "prctl PR_SET_KEEPCAPS");
         break;
-      case OP_SETUSER: {
-        uint32_t n = rec->argc >= 2 ? rec->argc - 2 : 0;
-        gid_t *groups = calloc(n + 1, sizeof *groups);
-        if (!groups) die(ctx, "setuser");
-        for (uint32_t g = 0; g < n; g++) groups[g] = (gid_t)arg_u64(ctx, rec, g + 2);
-        op_setuser(ctx, (uid_t)arg_u64(ctx, rec, 0), (gid_t)arg_u64(ctx, rec, 1), n, groups);
-        free(groups);
-        break;
-      }
       case OP_CAPSET:
         op_capset(ctx, arg_u64(ctx, rec, 0), arg_u64(ctx, rec, 1), arg_u64(ctx, rec, 2), arg_u64(ctx, rec, 3));
         break;
@@ -389,6 +380,23 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
         ctx->args = arg_list(rec);
         if (!ctx->args) die(ctx, "args");
         break;
+      case OP_RESOLVE_EXE:
+      case OP_SETUSER: {
+        /* the same user arguments; OP_RESOLVE_EXE has one more in front */
+        uint32_t first = rec->op == OP_RESOLVE_EXE ? 1 : 0;
+        uint32_t n = rec->argc >= first + 2 ? rec->argc - first - 2 : 0;
+        gid_t *groups = calloc(n + 1, sizeof *groups);
+        if (!groups) die(ctx, rec->op == OP_SETUSER ? "setuser" : "resolve executable");
+        for (uint32_t g = 0; g < n; g++) groups[g] = (gid_t)arg_u64(ctx, rec, first + g + 2);
+        uid_t uid = (uid_t)arg_u64(ctx, rec, first);
+        gid_t gid = (gid_t)arg_u64(ctx, rec, first + 1);
+        if (rec->op == OP_SETUSER)
+          op_setuser(ctx, uid, gid, n, groups);
+        else
+          op_resolve_exe(ctx, arg_u64(ctx, rec, 0) != 0, uid, gid, n, groups);
+        free(groups);
+        break;
+      }
       case OP_SECCOMP:
         if (rec->argc < 2) die_msg(ctx, "plan: op %u needs 2 arguments", rec->op);
         op_seccomp(ctx, (unsigned long)arg_u64(ctx, rec, 0), &rec->argv[1]);

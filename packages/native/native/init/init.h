@@ -21,6 +21,7 @@ struct init_ctx {
   int preserve_count;
   char **env;
   char **args;
+  char *exe;          /* args[0] resolved by OP_RESOLVE_EXE */
   const char *hook_state_creating; /* OCI state JSON for createContainer hooks, from MSG_HOOKS_DONE */
   const char *hook_state_created;  /* ... and for startContainer hooks */
 };
@@ -60,6 +61,9 @@ void op_chdir(struct init_ctx *ctx, const char *path);
 void op_capbset(struct init_ctx *ctx, uint64_t keep);
 void op_setuser(struct init_ctx *ctx, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups);
 void op_capset(struct init_ctx *ctx, uint64_t eff, uint64_t perm, uint64_t inh, uint64_t amb);
+/* Resolves args[0] against PATH, checked for the process's user (as the caller when
+ * dac_override: the process keeps CAP_DAC_OVERRIDE): before any seccomp filter goes in. */
+void op_resolve_exe(struct init_ctx *ctx, bool dac_override, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups);
 _Noreturn void op_ready(struct init_ctx *ctx);
 /* Closes every fd >= lowfd except those in keep. */
 void close_fds_except(int lowfd, const int *keep, size_t nkeep);

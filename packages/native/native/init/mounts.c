@@ -20,21 +20,113 @@
 #define SYS_openat2 437
 #endif
 
+#define MAX_SYMLINKS 40 /* the kernel's own limit per lookup */
+
+static void close_stack(int *stack, int *depth, int keep) {
+  while (*depth > keep) close(stack[--*depth]);
+}
+
+/*
+ * What openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) does, for kernels
+ * without it (before 5.6): walks `path` one component at a time from root_fd,
+ * never following a symlink in the kernel. ".." pops back to the parent this
+ * walk came from and stops at the root; a symlink's absolute target restarts
+ * from the root, a relative one from the link's folder; at most MAX_SYMLINKS
+ * links. The last component is opened with `flags` and O_NOFOLLOW, so a link
+ * swapped in after it was checked is refused (ELOOP), never followed.
+ * Returns an fd or -1 with errno set.
+ */
+static int open_walk_in_root(int root_fd, const char *path, int flags) {
+  char todo[2 * PATH_MAX];
+  if (snprintf(todo, sizeof todo, "%s", path) >= (int)sizeof todo) return errno = ENAMETOOLONG, -1;
+  int stack[PATH_MAX / 2 + 1]; /* the folders walked through; stack[0] is the root */
+  int depth = 0;
+  int links = 0;
+  stack[depth] = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (stack[depth] < 0) return -1;
+  depth++;
+  size_t pos = 0;
+  for (;;) {
+    while (todo[pos] == '/') pos++;
+    if (!todo[pos]) break;
+    size_t end = pos;
+    while (todo[end] && todo[end] != '/') end++;
+    char name[NAME_MAX + 1];
+    if (end - pos > NAME_MAX) return close_stack(stack, &depth, 0), errno = ENAMETOOLONG, -1;
+    memcpy(name, todo + pos, end - pos);
+    name[end - pos] = '\0';
+    pos = end;
+    size_t after = pos;
+    while (todo[after] == '/') after++;
+    bool last = !todo[after];
+    if (strcmp(name, ".") == 0) continue;
+    if (strcmp(name, "..") == 0) {
+      if (depth > 1) close(stack[--depth]);
+      continue;
+    }
+    int fd = openat(stack[depth - 1], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return close_stack(stack, &depth, 0), -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+      int e = errno;
+      close(fd);
+      return close_stack(stack, &depth, 0), errno = e, -1;
+    }
+    if (S_ISLNK(st.st_mode) && !(last && (flags & O_NOFOLLOW))) {
+      char target[PATH_MAX];
+      ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
+      int e = errno;
+      close(fd);
+      if (n < 0) return close_stack(stack, &depth, 0), errno = e, -1;
+      if (++links > MAX_SYMLINKS) return close_stack(stack, &depth, 0), errno = ELOOP, -1;
+      target[n] = '\0';
+      /* the rest of the walk: the link's target, then what followed the link */
+      char rest[2 * PATH_MAX];
+      if (snprintf(rest, sizeof rest, "%s/%s", target, todo + pos) >= (int)sizeof rest)
+        return close_stack(stack, &depth, 0), errno = ENAMETOOLONG, -1;
+      memcpy(todo, rest, strlen(rest) + 1);
+      pos = 0;
+      if (target[0] == '/') close_stack(stack, &depth, 1);
+      continue;
+    }
+    if (last) {
+      close(fd);
+      int r = openat(stack[depth - 1], name, flags | O_NOFOLLOW | O_CLOEXEC);
+      int e = errno;
+      close_stack(stack, &depth, 0);
+      errno = e;
+      return r;
+    }
+    if ((size_t)depth >= sizeof stack / sizeof stack[0]) {
+      close(fd);
+      return close_stack(stack, &depth, 0), errno = ENAMETOOLONG, -1;
+    }
+    stack[depth++] = fd; /* not a folder: the next openat says ENOTDIR */
+  }
+  /* "/" or a path that ends where it started (".", "a/.."): the folder reached */
+  int r = openat(stack[depth - 1], ".", flags | O_CLOEXEC);
+  int e = errno;
+  close_stack(stack, &depth, 0);
+  errno = e;
+  return r;
+}
+
 /*
  * Opens `path` (absolute or relative, as seen from inside the container)
  * below the rootfs. Before the root change symlinks are resolved as if the
- * rootfs were "/" (openat2 RESOLVE_IN_ROOT), so a hostile image cannot point
- * a mount outside of it. Returns -1 with errno set.
+ * rootfs were "/" (openat2 RESOLVE_IN_ROOT, or the same walk done here on a
+ * kernel without openat2), so a hostile image cannot point a mount outside
+ * of it. CE_INIT_WITHOUT_OPENAT2 builds (tests) always walk.
+ * Returns -1 with errno set.
  */
 static int open_in_root(struct init_ctx *ctx, const char *path, int flags) {
   if (ctx->rooted || ctx->root_fd < 0) return open(path, flags | O_CLOEXEC);
+#ifndef CE_INIT_WITHOUT_OPENAT2
   struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
   int fd = (int)syscall(SYS_openat2, ctx->root_fd, path, &how, sizeof how);
-  if (fd < 0 && errno == ENOSYS) {
-    while (*path == '/') path++;
-    fd = openat(ctx->root_fd, *path ? path : ".", flags | O_CLOEXEC);
-  }
-  return fd;
+  if (fd >= 0 || errno != ENOSYS) return fd;
+#endif
+  return open_walk_in_root(ctx->root_fd, path, flags);
 }
 
 /* The path mount(2) and friends get for an fd from open_in_root. */

@@ -80,12 +80,16 @@ int msg_write(int fd, uint32_t type, int argc, const char *const *argv) {
   /* One write(2) per message so that P's and C's messages never interleave;
    * messages are kept below PIPE_BUF (texts are truncated). */
   unsigned char buf[4096];
+  /* Every argument needs its 4-byte length, even when its text is cut to nothing. */
+  if (argc < 0 || (size_t)argc > (sizeof buf - 8) / 4) return errno = EMSGSIZE, -1;
   size_t off = 8;
   put_u32(buf, type);
   put_u32(buf + 4, (uint32_t)argc);
   for (int i = 0; i < argc; i++) {
     size_t alen = strlen(argv[i]);
-    size_t room = sizeof buf - off - 4;
+    /* Room left after the lengths of this and every later argument;
+     * off + 4 * (argc - i) <= sizeof buf holds on every round. */
+    size_t room = sizeof buf - off - 4 * (size_t)(argc - i);
     if (alen > room) alen = room;
     put_u32(buf + off, (uint32_t)alen);
     memcpy(buf + off + 4, argv[i], alen);

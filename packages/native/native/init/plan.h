@@ -63,6 +63,9 @@
 #define OP_NO_NEW_PRIVS 35    /* (none) */
 #define OP_ENV 36             /* entry...: the process environment */
 #define OP_ARGS 37            /* arg...: the process arguments; args[0] is resolved against PATH from OP_ENV */
+#define OP_RESOLVE_EXE 62     /* dac_override uid gid [additional gid...]: resolve args[0] (PATH from OP_ENV), executable
+                                 for that user (who keeps CAP_DAC_OVERRIDE when dac_override is 1);
+                                 comes before OP_SECCOMP so that no filter sees the lookup */
 #define OP_SECCOMP 41         /* flags program: seccomp(SECCOMP_SET_MODE_FILTER, flags, program); program = struct sock_filter[] (binary) */
 #define OP_HOOK 42            /* kind path timeout argc arg{argc} env...: kind "createContainer" runs the hook now
                                  (container namespaces, before the root change), "startContainer" after start,
@@ -73,7 +76,7 @@
 #define OP_CONSOLE 44         /* socket_fd rows cols uid: open a pty in the container's devpts, make the slave the
                                  controlling terminal and fds 0-2 (owned by uid), set its size unless 0x0, and
                                  send the master over the unix socket socket_fd (SCM_RIGHTS, data "/dev/ptmx") */
-#define OP_READY 38           /* (none): resolve the executable, report ready, wait on the exec fifo (if any), execve */
+#define OP_READY 38           /* (none): resolve the executable unless OP_RESOLVE_EXE did, report ready, wait on the exec fifo (if any), execve */
 
 /* messages written by ce-init on the sync fd (same record encoding, no magic) */
 #define MSG_PID 100     /* pid: the container init's pid, from P */
@@ -106,7 +109,8 @@ int plan_read(int fd, struct plan *plan, const char **err);
 /* Reads one message record from fd into *rec (arguments NUL-terminated). Returns 0, or -1 (errno set; EPIPE at EOF). */
 int msg_read(int fd, struct plan_rec *rec);
 
-/* Writes one message record with a single write(2). Returns 0 or -1. */
+/* Writes one message record with a single write(2), texts cut to fit 4096 bytes.
+ * Returns 0 or -1 (errno EMSGSIZE: more arguments than 4096 bytes hold). */
 int msg_write(int fd, uint32_t type, int argc, const char *const *argv);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -141,19 +142,55 @@ static const char *env_get(char **env, const char *name) {
   return NULL;
 }
 
-static bool is_executable(const char *path) {
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
+
+/* Whom the executable is checked for: the process's user, who may not be the
+ * caller yet (see op_resolve_exe). */
+struct exe_user {
+  uid_t uid;
+  gid_t gid;
+};
+
+/* The execute permission bits that apply to `who` (what the kernel checks, without ACLs). */
+static bool mode_allows_exec(const struct stat *st, const struct exe_user *who) {
+  if (who->uid == 0) return (st->st_mode & 0111) != 0;
+  if (st->st_uid == who->uid) return (st->st_mode & S_IXUSR) != 0;
+  if (st->st_gid == who->gid) return (st->st_mode & S_IXGRP) != 0;
+  return (st->st_mode & S_IXOTH) != 0;
+}
+
+/*
+ * X_OK for the effective ids, immune to a seccomp filter or an old kernel
+ * that lacks a syscall: faccessat2(AT_EACCESS) (Linux 5.8), then faccessat
+ * (which checks the real ids, so only when they are the ids checked), then
+ * the mode bits. glibc's faccessat(AT_EACCESS) falls back on ENOSYS only, so
+ * a filter that answers EPERM made it deny everything.
+ * Returns 0, or -1 with errno set.
+ */
+static int exec_access(const char *path, const struct stat *st, const struct exe_user *who) {
+  if (syscall(SYS_faccessat2, AT_FDCWD, path, X_OK, AT_EACCESS) == 0) return 0;
+  if (errno != ENOSYS && errno != EPERM) return -1;
+  if (getuid() == who->uid && getgid() == who->gid) {
+    if (syscall(SYS_faccessat, AT_FDCWD, path, X_OK) == 0) return 0;
+    if (errno != ENOSYS && errno != EPERM) return -1;
+  }
+  return mode_allows_exec(st, who) ? 0 : (errno = EACCES, -1);
+}
+
+static bool is_executable(const char *path, const struct exe_user *who) {
   struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && exec_access(path, &st, who) == 0;
 }
 
 /* Resolves args[0] as runc does (Go's exec.LookPath with the container's PATH). */
-static char *resolve_exe(struct init_ctx *ctx) {
+static char *resolve_exe(struct init_ctx *ctx, const struct exe_user *who) {
   const char *name = ctx->args[0];
   if (strchr(name, '/')) {
     struct stat st;
     if (stat(name, &st) != 0) die_msg(ctx, "exec: \"%s\": stat %s: %s", name, name, strerror(errno));
-    if (!S_ISREG(st.st_mode) || faccessat(AT_FDCWD, name, X_OK, AT_EACCESS) != 0)
-      die_msg(ctx, "exec: \"%s\": permission denied", name);
+    if (!S_ISREG(st.st_mode) || exec_access(name, &st, who) != 0) die_msg(ctx, "exec: \"%s\": permission denied", name);
     return (char *)name;
   }
   const char *path = env_get(ctx->env, "PATH");
@@ -168,13 +205,35 @@ static char *resolve_exe(struct init_ctx *ctx) {
         sprintf(cand, "./%s", name);
       else
         sprintf(cand, "%.*s/%s", (int)len, p, name);
-      if (is_executable(cand)) return cand;
+      if (is_executable(cand, who)) return cand;
       free(cand);
       if (!colon) break;
       p = colon + 1;
     }
   }
   die_msg(ctx, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+void op_resolve_exe(struct init_ctx *ctx, bool dac_override, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups) {
+  if (!ctx->args || !ctx->args[0]) die_msg(ctx, "plan: no process args");
+  /* A user with CAP_DAC_OVERRIDE may execute any file with an execute bit, as root may. */
+  struct exe_user who = {dac_override ? 0 : uid, gid};
+  /* Before OP_SETUSER (a filter without no_new_privs goes in while ce-init
+   * is still root): look up and check as the process's user through its
+   * groups (OP_SETUSER sets the same ones) and the filesystem ids, which
+   * leave the real and effective ids alone. The capability is the kernel's
+   * own check while ce-init is root, so such a user is checked as it is. */
+  bool switched = !dac_override && (geteuid() != uid || getegid() != gid);
+  if (switched) {
+    if (setgroups(ngroups, groups) != 0) die(ctx, "setgroups");
+    setfsgid(gid);
+    setfsuid(uid);
+  }
+  ctx->exe = resolve_exe(ctx, &who);
+  if (switched) {
+    setfsuid(geteuid());
+    setfsgid(getegid());
+  }
 }
 
 static bool kept(int fd, const int *keep, size_t nkeep) {
@@ -217,8 +276,8 @@ void close_fds_except(int lowfd, const int *keep, size_t nkeep) {
 static void exit_on_signal(int sig) { _exit(128 + sig); }
 
 void op_ready(struct init_ctx *ctx) {
-  if (!ctx->args || !ctx->args[0]) die_msg(ctx, "plan: no process args");
-  char *exe = resolve_exe(ctx);
+  if (!ctx->exe) op_resolve_exe(ctx, false, geteuid(), getegid(), 0, NULL);
+  char *exe = ctx->exe;
 
   /* As pid 1 of its namespace this process ignores signals it has no handler
    * for; `kill` of a created container should still end it. execve resets these. */

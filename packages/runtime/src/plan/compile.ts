@@ -154,14 +154,22 @@ function hookOp(kind: 'createContainer' | 'startContainer', h: Hook): PlanOp {
  * it). The seccomp filter goes where runc puts it: without no_new_privs it
  * needs CAP_SYS_ADMIN, so before the user and capabilities change; with it,
  * as late as possible, so that the filter sees few of ce-init's own syscalls.
+ * The executable is looked up (for the process's user) just before the filter
+ * goes in, so that no profile can break the lookup (docs/decisions/0014).
  */
 function processOps(proc: Process, seccomp?: CompiledSeccomp): PlanOp[] {
   const ops: PlanOp[] = [];
-  const seccompOp: PlanOp | undefined = seccomp && { op: 'SECCOMP', args: [seccomp.flags, seccomp.program] };
-  ops.push({ op: 'CHDIR', args: [proc.cwd] });
-  if (seccompOp && !proc.noNewPrivileges) ops.push(seccompOp);
   const user = proc.user;
-  const setUser: PlanOp = { op: 'SETUSER', args: [user.uid, user.gid, ...(user.additionalGids ?? [])] };
+  const ids = [user.uid, user.gid, ...(user.additionalGids ?? [])];
+  // the kernel lets a process with CAP_DAC_OVERRIDE execute any file that has an execute bit
+  const dacOverride = proc.capabilities?.effective?.includes('CAP_DAC_OVERRIDE') ? 1 : 0;
+  const resolveExe: PlanOp = { op: 'RESOLVE_EXE', args: [dacOverride, ...ids] };
+  const seccompOps: PlanOp[] = seccomp ? [resolveExe, { op: 'SECCOMP', args: [seccomp.flags, seccomp.program] }] : [];
+  ops.push({ op: 'ENV', args: proc.env ?? [] });
+  ops.push({ op: 'ARGS', args: proc.args! });
+  ops.push({ op: 'CHDIR', args: [proc.cwd] });
+  if (seccomp && !proc.noNewPrivileges) ops.push(...seccompOps);
+  const setUser: PlanOp = { op: 'SETUSER', args: ids };
   const caps = proc.capabilities;
   if (caps) {
     ops.push({ op: 'CAPBSET', args: [capMask(caps.bounding)] });
@@ -180,9 +188,8 @@ function processOps(proc: Process, seccomp?: CompiledSeccomp): PlanOp[] {
   }
   ops.push({ op: 'UMASK', args: [user.umask ?? 0o022] });
   if (proc.noNewPrivileges) ops.push({ op: 'NO_NEW_PRIVS', args: [] });
-  ops.push({ op: 'ENV', args: proc.env ?? [] });
-  ops.push({ op: 'ARGS', args: proc.args! });
-  if (seccompOp && proc.noNewPrivileges) ops.push(seccompOp);
+  if (seccomp && proc.noNewPrivileges) ops.push(...seccompOps);
+  if (!seccomp) ops.push(resolveExe);
   return ops;
 }
 

@@ -42,6 +42,7 @@ export const Op = {
   READY: 38,
   SYNC_WAIT: 39,
   CGROUP_NS: 40,
+  RESOLVE_EXE: 62,
   SECCOMP: 41,
   HOOK: 42,
   HOOKS_SYNC: 43,

@@ -1,56 +1,48 @@
-import { rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
-import { recvFd } from '@ce/native';
+import { closeSync, rmSync } from 'node:fs';
+import { acceptUnix, listenUnix, recvFd, shutdownSocket } from '@ce/native';
 import { RuntimeError } from '../errors.js';
 
 /**
  * The listening side of a console socket (what the caller of runc
- * --console-socket runs): `receive()` resolves with the pty master fd of the
- * first connection that sends one. The fd is the caller's to close (e.g.
- * wrap it in `new tty.ReadStream(fd)`, which also writes).
+ * --console-socket runs): `receive()` resolves with the pty master fd sent
+ * over the first connection. The fd is the caller's to close (e.g. wrap it in
+ * `new tty.ReadStream(fd)`, which also writes).
+ *
+ * The socket is the addon's own (listenUnix/acceptUnix/recvFd), not a Node
+ * server: the fd arrives as a control message that libuv would not pass on.
  */
 export class ConsoleSocket {
-  private readonly pending: Promise<number>;
-
   private constructor(
     readonly path: string,
-    private readonly server: Server,
-    pending: Promise<number>,
+    private fd: number | undefined,
+    private readonly pending: Promise<number>,
   ) {
-    this.pending = pending;
     this.pending.catch(() => {});
   }
 
-  static listen(path: string): Promise<ConsoleSocket> {
-    let resolveFd!: (fd: number) => void;
-    let rejectFd!: (err: Error) => void;
-    const pending = new Promise<number>((res, rej) => {
-      resolveFd = res;
-      rejectFd = rej;
-    });
-    // pauseOnConnect: libuv must not read the socket, the fd arrives with the first bytes
-    const server = createServer({ pauseOnConnect: true }, (conn: Socket) => {
-      const fd = (conn as unknown as { _handle?: { fd?: number } })._handle?.fd;
-      if (typeof fd !== 'number' || fd < 0) {
-        conn.destroy();
-        rejectFd(new RuntimeError('Internal', `console socket ${path}: no fd for the connection`));
-        return;
+  static async listen(path: string): Promise<ConsoleSocket> {
+    let fd: number;
+    try {
+      fd = listenUnix(path);
+    } catch (err) {
+      throw new RuntimeError('InvalidArgument', `console socket ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    const pending = (async () => {
+      let conn: number;
+      try {
+        conn = await acceptUnix(fd);
+      } catch (err) {
+        throw new RuntimeError('Unavailable', `console socket ${path}: ${(err as Error).message}`, { cause: err });
       }
-      recvFd(fd).then(
-        (r) => {
-          conn.destroy();
-          resolveFd(r.fd);
-        },
-        (err: Error) => {
-          conn.destroy();
-          rejectFd(new RuntimeError('Unavailable', `console socket ${path}: ${err.message}`, { cause: err }));
-        },
-      );
-    });
-    return new Promise((resolve, reject) => {
-      server.once('error', (err) => reject(new RuntimeError('InvalidArgument', `console socket ${path}: ${err.message}`, { cause: err })));
-      server.listen(path, () => resolve(new ConsoleSocket(path, server, pending)));
-    });
+      try {
+        return (await recvFd(conn)).fd;
+      } catch (err) {
+        throw new RuntimeError('Unavailable', `console socket ${path}: ${(err as Error).message}`, { cause: err });
+      } finally {
+        closeSync(conn);
+      }
+    })();
+    return new ConsoleSocket(path, fd, pending);
   }
 
   /** The pty master fd sent by the runtime. */
@@ -58,13 +50,13 @@ export class ConsoleSocket {
     return this.pending;
   }
 
-  /** Stops listening and removes the socket file. */
-  close(): Promise<void> {
-    return new Promise((resolve) =>
-      this.server.close(() => {
-        rmSync(this.path, { force: true });
-        resolve();
-      }),
-    );
+  /** Stops listening (a pending receive() rejects) and removes the socket file. */
+  async close(): Promise<void> {
+    if (this.fd !== undefined) {
+      shutdownSocket(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+    rmSync(this.path, { force: true });
   }
 }

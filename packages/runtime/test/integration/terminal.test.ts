@@ -131,6 +131,16 @@ describe.skipIf(!isRoot)('terminal (root)', () => {
     }
   });
 
+  it('closing a console socket ends a receive still waiting, and removes the socket file', async () => {
+    const sock = await ConsoleSocket.listen(join(f.dir, 'idle-console.sock'));
+    const pending = sock.receive();
+    expect(existsSync(sock.path)).toBe(true);
+    await sock.close();
+    await expect(pending).rejects.toMatchObject({ code: 'Unavailable', message: expect.stringContaining('stopped listening') });
+    expect(existsSync(sock.path)).toBe(false);
+    await expect(ConsoleSocket.listen(f.dir)).rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('Address already in use') });
+  });
+
   it('runs an exec with a terminal of its own, owned by the exec user', async () => {
     f.writeSpec(['sleep', '30']);
     await f.rt.create('t3', f.bundle);

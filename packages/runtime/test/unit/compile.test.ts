@@ -52,9 +52,10 @@ describe('compilePlan', () => {
     expect(index(plan, 'READONLY', '/proc/sys')).toBeGreaterThan(pivot);
     expect(index(plan, 'MASK', '/proc/kcore')).toBeGreaterThan(index(plan, 'READONLY', '/proc/sys'));
     expect(index(plan, 'LOOPBACK_UP')).toBeGreaterThan(pivot);
-    expect(ops.slice(-4)).toEqual(['UMASK', 'ENV', 'ARGS', 'READY']);
-    expect(plan.at(-2)!.args).toEqual(['sh']);
-    expect(plan.at(-3)!.args).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+    expect(ops.slice(-3)).toEqual(['UMASK', 'RESOLVE_EXE', 'READY']);
+    expect(plan[index(plan, 'ARGS')]!.args).toEqual(['sh']);
+    expect(plan[index(plan, 'ENV')]!.args).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+    expect(index(plan, 'ARGS')).toBeLessThan(index(plan, 'RESOLVE_EXE'));
   });
 
   it("creates a missing cwd inside the rootfs after the mounts, before pivot_root (runc's and Docker's behaviour)", () => {
@@ -212,6 +213,8 @@ describe('compilePlan', () => {
       { op: 'LOOPBACK_UP', args: [] },
       { op: 'OOM_SCORE_ADJ', args: ['-500'] },
       { op: 'RLIMIT', args: [7, 10n, 0xffffffffffffffffn] },
+      { op: 'ENV', args: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+      { op: 'ARGS', args: ['sh'] },
       { op: 'CHDIR', args: ['/'] },
       { op: 'CAPBSET', args: [kill | 1n] },
       { op: 'KEEPCAPS', args: [1] },
@@ -221,8 +224,7 @@ describe('compilePlan', () => {
       { op: 'CAPSET', args: [kill, kill, 0n, 0n] },
       { op: 'UMASK', args: [0o077] },
       { op: 'NO_NEW_PRIVS', args: [] },
-      { op: 'ENV', args: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
-      { op: 'ARGS', args: ['sh'] },
+      { op: 'RESOLVE_EXE', args: [0, 1000, 100, 10, 20] },
       { op: 'READY', args: [] },
     ]);
   });
@@ -305,8 +307,9 @@ describe('compileExecPlan', () => {
     for (const op of ['EXEC_FIFO', 'ROOTFS', 'MOUNT', 'PIVOT_ROOT', 'HOSTNAME']) expect(ops).not.toContain(op);
     expect(plan.find((p) => p.op === 'CHDIR')!.args).toEqual(['/srv']);
     expect(plan.find((p) => p.op === 'SETUSER')!.args).toEqual([5, 6]);
-    expect(ops.slice(-3)).toEqual(['ENV', 'ARGS', 'READY']);
-    expect(plan.at(-2)!.args).toEqual(['ls', '-l']);
+    expect(ops.slice(-2)).toEqual(['RESOLVE_EXE', 'READY']);
+    expect(plan.at(-2)!.args).toEqual([1, 5, 6]);
+    expect(plan[index(plan, 'ARGS')]!.args).toEqual(['ls', '-l']);
   });
 });
 
@@ -361,18 +364,22 @@ describe('seccomp in the plan', () => {
     expect(at).toBeLessThan(index(plan, 'CAPBSET'));
     expect(at).toBeLessThan(index(plan, 'SETUSER'));
     expect(plan[at]!.args).toEqual([1, filter.program]);
+    // the executable is looked up right before the filter, as the process's user
+    expect(plan[at - 1]).toEqual({ op: 'RESOLVE_EXE', args: [1, 0, 0] });
+    expect(index(plan, 'ARGS')).toBeLessThan(at - 1);
+    expect(names(plan).filter((o) => o === 'RESOLVE_EXE')).toHaveLength(1);
   });
 
   it('installs it last, right before ready, with no_new_privs', () => {
     const plan = compilePlan(spec((s) => (s.process!.noNewPrivileges = true)), ctx({ seccomp: filter }));
-    expect(names(plan).slice(-4)).toEqual(['ENV', 'ARGS', 'SECCOMP', 'READY']);
+    expect(names(plan).slice(-4)).toEqual(['NO_NEW_PRIVS', 'RESOLVE_EXE', 'SECCOMP', 'READY']);
     expect(index(plan, 'NO_NEW_PRIVS')).toBeLessThan(index(plan, 'SECCOMP'));
   });
 
   it('gives an exec the container’s filter, and no filter when the container has none', () => {
     const proc = { ...defaultSpec().process!, args: ['true'], noNewPrivileges: true };
     const ns = [{ type: 'pid' as const }, { type: 'mount' as const }];
-    expect(names(compileExecPlan(proc, 42, ns, filter)).slice(-2)).toEqual(['SECCOMP', 'READY']);
+    expect(names(compileExecPlan(proc, 42, ns, filter)).slice(-3)).toEqual(['RESOLVE_EXE', 'SECCOMP', 'READY']);
     expect(names(compileExecPlan(proc, 42, ns))).not.toContain('SECCOMP');
     expect(names(compilePlan(spec(), ctx()))).not.toContain('SECCOMP');
   });

@@ -41,6 +41,22 @@ export interface PingRequest {
 export interface PingResponse {
 }
 
+export interface SystemPruneRequest {
+  /** Remove every image no container uses, not only dangling ones (-a). */
+  all: boolean;
+}
+
+export interface SystemPruneResponse {
+  /** Ids of the containers removed. */
+  containersDeleted: string[];
+  /** As ce.images.v1 PruneImagesResponse. */
+  imagesUntagged: string[];
+  imagesDeleted: string[];
+  partialDownloads: string[];
+  /** Containers' writable layers, blobs, image layers and partial downloads freed. */
+  reclaimedBytes: number;
+}
+
 export interface InfoRequest {
 }
 
@@ -448,6 +464,226 @@ export const PingResponse: MessageFns<PingResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<PingResponse>, I>>(_: I): PingResponse {
     const message = createBasePingResponse();
+    return message;
+  },
+};
+
+function createBaseSystemPruneRequest(): SystemPruneRequest {
+  return { all: false };
+}
+
+export const SystemPruneRequest: MessageFns<SystemPruneRequest> = {
+  encode(message: SystemPruneRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.all !== false) {
+      writer.uint32(8).bool(message.all);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SystemPruneRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSystemPruneRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.all = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SystemPruneRequest {
+    return { all: isSet(object.all) ? globalThis.Boolean(object.all) : false };
+  },
+
+  toJSON(message: SystemPruneRequest): unknown {
+    const obj: any = {};
+    if (message.all !== false) {
+      obj.all = message.all;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SystemPruneRequest>, I>>(base?: I): SystemPruneRequest {
+    return SystemPruneRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SystemPruneRequest>, I>>(object: I): SystemPruneRequest {
+    const message = createBaseSystemPruneRequest();
+    message.all = object.all ?? false;
+    return message;
+  },
+};
+
+function createBaseSystemPruneResponse(): SystemPruneResponse {
+  return { containersDeleted: [], imagesUntagged: [], imagesDeleted: [], partialDownloads: [], reclaimedBytes: 0 };
+}
+
+export const SystemPruneResponse: MessageFns<SystemPruneResponse> = {
+  encode(message: SystemPruneResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.containersDeleted) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.imagesUntagged) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.imagesDeleted) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.partialDownloads) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.reclaimedBytes !== 0) {
+      writer.uint32(40).int64(message.reclaimedBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SystemPruneResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSystemPruneResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containersDeleted.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.imagesUntagged.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.imagesDeleted.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.partialDownloads.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.reclaimedBytes = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SystemPruneResponse {
+    return {
+      containersDeleted: globalThis.Array.isArray(object?.containersDeleted)
+        ? object.containersDeleted.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.containers_deleted)
+        ? object.containers_deleted.map((e: any) => globalThis.String(e))
+        : [],
+      imagesUntagged: globalThis.Array.isArray(object?.imagesUntagged)
+        ? object.imagesUntagged.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.images_untagged)
+        ? object.images_untagged.map((e: any) => globalThis.String(e))
+        : [],
+      imagesDeleted: globalThis.Array.isArray(object?.imagesDeleted)
+        ? object.imagesDeleted.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.images_deleted)
+        ? object.images_deleted.map((e: any) => globalThis.String(e))
+        : [],
+      partialDownloads: globalThis.Array.isArray(object?.partialDownloads)
+        ? object.partialDownloads.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.partial_downloads)
+        ? object.partial_downloads.map((e: any) => globalThis.String(e))
+        : [],
+      reclaimedBytes: isSet(object.reclaimedBytes)
+        ? globalThis.Number(object.reclaimedBytes)
+        : isSet(object.reclaimed_bytes)
+        ? globalThis.Number(object.reclaimed_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: SystemPruneResponse): unknown {
+    const obj: any = {};
+    if (message.containersDeleted?.length) {
+      obj.containersDeleted = message.containersDeleted;
+    }
+    if (message.imagesUntagged?.length) {
+      obj.imagesUntagged = message.imagesUntagged;
+    }
+    if (message.imagesDeleted?.length) {
+      obj.imagesDeleted = message.imagesDeleted;
+    }
+    if (message.partialDownloads?.length) {
+      obj.partialDownloads = message.partialDownloads;
+    }
+    if (message.reclaimedBytes !== 0) {
+      obj.reclaimedBytes = Math.round(message.reclaimedBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SystemPruneResponse>, I>>(base?: I): SystemPruneResponse {
+    return SystemPruneResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SystemPruneResponse>, I>>(object: I): SystemPruneResponse {
+    const message = createBaseSystemPruneResponse();
+    message.containersDeleted = object.containersDeleted?.map((e) => e) || [];
+    message.imagesUntagged = object.imagesUntagged?.map((e) => e) || [];
+    message.imagesDeleted = object.imagesDeleted?.map((e) => e) || [];
+    message.partialDownloads = object.partialDownloads?.map((e) => e) || [];
+    message.reclaimedBytes = object.reclaimedBytes ?? 0;
     return message;
   },
 };
@@ -936,6 +1172,16 @@ export const SystemService = {
     responseSerialize: (value: PingResponse): Buffer => Buffer.from(PingResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PingResponse => PingResponse.decode(value),
   },
+  /** docker system prune: stopped containers, dangling images (all unused with `all`), partial downloads. */
+  prune: {
+    path: "/ce.api.v1.System/Prune" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SystemPruneRequest): Buffer => Buffer.from(SystemPruneRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SystemPruneRequest => SystemPruneRequest.decode(value),
+    responseSerialize: (value: SystemPruneResponse): Buffer => Buffer.from(SystemPruneResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SystemPruneResponse => SystemPruneResponse.decode(value),
+  },
   /** What docker info shows: counts, storage, cgroups, security options. */
   info: {
     path: "/ce.api.v1.System/Info" as const,
@@ -951,6 +1197,8 @@ export const SystemService = {
 export interface SystemServer extends UntypedServiceImplementation {
   version: handleUnaryCall<VersionRequest, VersionResponse>;
   ping: handleUnaryCall<PingRequest, PingResponse>;
+  /** docker system prune: stopped containers, dangling images (all unused with `all`), partial downloads. */
+  prune: handleUnaryCall<SystemPruneRequest, SystemPruneResponse>;
   /** What docker info shows: counts, storage, cgroups, security options. */
   info: handleUnaryCall<InfoRequest, InfoResponse>;
 }
@@ -982,6 +1230,22 @@ export interface SystemClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PingResponse) => void,
+  ): ClientUnaryCall;
+  /** docker system prune: stopped containers, dangling images (all unused with `all`), partial downloads. */
+  prune(
+    request: SystemPruneRequest,
+    callback: (error: ServiceError | null, response: SystemPruneResponse) => void,
+  ): ClientUnaryCall;
+  prune(
+    request: SystemPruneRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SystemPruneResponse) => void,
+  ): ClientUnaryCall;
+  prune(
+    request: SystemPruneRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SystemPruneResponse) => void,
   ): ClientUnaryCall;
   /** What docker info shows: counts, storage, cgroups, security options. */
   info(request: InfoRequest, callback: (error: ServiceError | null, response: InfoResponse) => void): ClientUnaryCall;

@@ -204,7 +204,10 @@ export interface PruneImagesRequest {
 export interface PruneImagesResponse {
   untagged: string[];
   deleted: string[];
+  /** Blobs, layers and partial downloads freed. */
   reclaimedBytes: number;
+  /** Digests of the partial downloads removed (left by failed pulls; none a live pull holds). */
+  partialDownloads: string[];
 }
 
 export interface InspectImageRequest {
@@ -244,11 +247,21 @@ export interface ContainerLayerUsage {
   size: number;
 }
 
+/** A blob being downloaded, or left half-downloaded by a pull that failed (resumed by the next pull of it). */
+export interface PartialDownload {
+  digest: string;
+  /** Bytes on disk so far. */
+  size: number;
+  /** A pull in progress holds it: image prune leaves it alone. */
+  active: boolean;
+}
+
 export interface DiskUsageResponse {
   images: ImageUsage[];
   containers: ContainerLayerUsage[];
   /** All images' layers, each counted once. */
   layersSize: number;
+  partialDownloads: PartialDownload[];
 }
 
 function createBasePlatform(): Platform {
@@ -2811,7 +2824,7 @@ export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
 };
 
 function createBasePruneImagesResponse(): PruneImagesResponse {
-  return { untagged: [], deleted: [], reclaimedBytes: 0 };
+  return { untagged: [], deleted: [], reclaimedBytes: 0, partialDownloads: [] };
 }
 
 export const PruneImagesResponse: MessageFns<PruneImagesResponse> = {
@@ -2824,6 +2837,9 @@ export const PruneImagesResponse: MessageFns<PruneImagesResponse> = {
     }
     if (message.reclaimedBytes !== 0) {
       writer.uint32(24).int64(message.reclaimedBytes);
+    }
+    for (const v of message.partialDownloads) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -2865,6 +2881,14 @@ export const PruneImagesResponse: MessageFns<PruneImagesResponse> = {
             message.reclaimedBytes = longToNumber(reader.int64());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.partialDownloads.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2886,6 +2910,11 @@ export const PruneImagesResponse: MessageFns<PruneImagesResponse> = {
         : isSet(object.reclaimed_bytes)
         ? globalThis.Number(object.reclaimed_bytes)
         : 0,
+      partialDownloads: globalThis.Array.isArray(object?.partialDownloads)
+        ? object.partialDownloads.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.partial_downloads)
+        ? object.partial_downloads.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -2900,6 +2929,9 @@ export const PruneImagesResponse: MessageFns<PruneImagesResponse> = {
     if (message.reclaimedBytes !== 0) {
       obj.reclaimedBytes = Math.round(message.reclaimedBytes);
     }
+    if (message.partialDownloads?.length) {
+      obj.partialDownloads = message.partialDownloads;
+    }
     return obj;
   },
 
@@ -2911,6 +2943,7 @@ export const PruneImagesResponse: MessageFns<PruneImagesResponse> = {
     message.untagged = object.untagged?.map((e) => e) || [];
     message.deleted = object.deleted?.map((e) => e) || [];
     message.reclaimedBytes = object.reclaimedBytes ?? 0;
+    message.partialDownloads = object.partialDownloads?.map((e) => e) || [];
     return message;
   },
 };
@@ -3474,8 +3507,109 @@ export const ContainerLayerUsage: MessageFns<ContainerLayerUsage> = {
   },
 };
 
+function createBasePartialDownload(): PartialDownload {
+  return { digest: "", size: 0, active: false };
+}
+
+export const PartialDownload: MessageFns<PartialDownload> = {
+  encode(message: PartialDownload, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.digest !== "") {
+      writer.uint32(10).string(message.digest);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    if (message.active !== false) {
+      writer.uint32(24).bool(message.active);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PartialDownload {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePartialDownload();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.digest = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.active = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PartialDownload {
+    return {
+      digest: isSet(object.digest) ? globalThis.String(object.digest) : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      active: isSet(object.active) ? globalThis.Boolean(object.active) : false,
+    };
+  },
+
+  toJSON(message: PartialDownload): unknown {
+    const obj: any = {};
+    if (message.digest !== "") {
+      obj.digest = message.digest;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.active !== false) {
+      obj.active = message.active;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PartialDownload>, I>>(base?: I): PartialDownload {
+    return PartialDownload.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PartialDownload>, I>>(object: I): PartialDownload {
+    const message = createBasePartialDownload();
+    message.digest = object.digest ?? "";
+    message.size = object.size ?? 0;
+    message.active = object.active ?? false;
+    return message;
+  },
+};
+
 function createBaseDiskUsageResponse(): DiskUsageResponse {
-  return { images: [], containers: [], layersSize: 0 };
+  return { images: [], containers: [], layersSize: 0, partialDownloads: [] };
 }
 
 export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
@@ -3488,6 +3622,9 @@ export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
     }
     if (message.layersSize !== 0) {
       writer.uint32(24).int64(message.layersSize);
+    }
+    for (const v of message.partialDownloads) {
+      PartialDownload.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -3529,6 +3666,14 @@ export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
             message.layersSize = longToNumber(reader.int64());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.partialDownloads.push(PartialDownload.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3552,6 +3697,11 @@ export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
         : isSet(object.layers_size)
         ? globalThis.Number(object.layers_size)
         : 0,
+      partialDownloads: globalThis.Array.isArray(object?.partialDownloads)
+        ? object.partialDownloads.map((e: any) => PartialDownload.fromJSON(e))
+        : globalThis.Array.isArray(object?.partial_downloads)
+        ? object.partial_downloads.map((e: any) => PartialDownload.fromJSON(e))
+        : [],
     };
   },
 
@@ -3566,6 +3716,9 @@ export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
     if (message.layersSize !== 0) {
       obj.layersSize = Math.round(message.layersSize);
     }
+    if (message.partialDownloads?.length) {
+      obj.partialDownloads = message.partialDownloads.map((e) => PartialDownload.toJSON(e));
+    }
     return obj;
   },
 
@@ -3577,6 +3730,7 @@ export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
     message.images = object.images?.map((e) => ImageUsage.fromPartial(e)) || [];
     message.containers = object.containers?.map((e) => ContainerLayerUsage.fromPartial(e)) || [];
     message.layersSize = object.layersSize ?? 0;
+    message.partialDownloads = object.partialDownloads?.map((e) => PartialDownload.fromPartial(e)) || [];
     return message;
   },
 };
