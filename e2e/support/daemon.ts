@@ -24,8 +24,8 @@ export interface TestDaemon {
   dispose(): Promise<void>;
 }
 
-/** Starts a real ced with its own root and state under a fresh temporary folder. */
-export async function startTestDaemon(): Promise<TestDaemon> {
+/** Starts a real ced with its own root and state under a fresh temporary folder; `extraArgs` go to ced. */
+export async function startTestDaemon(extraArgs: string[] = []): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'ce-e2e-'));
   const root = join(dir, 'root');
   const state = join(dir, 'state');
@@ -34,7 +34,7 @@ export async function startTestDaemon(): Promise<TestDaemon> {
 
   const launch = async (): Promise<ChildProcess> => {
     stderr = '';
-    const child = spawn(process.execPath, [cedBin, '--root', root, '--state', state, '--log-level', 'debug'], {
+    const child = spawn(process.execPath, [cedBin, '--root', root, '--state', state, '--log-level', 'debug', ...extraArgs], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -17,6 +17,8 @@ export interface DaemonConfig {
   registryMirrors?: string[];
   /** `<dir>/<host:port>/*.crt` are CAs trusted for that registry (default /etc/docker/certs.d). */
   certsDir?: string;
+  /** Containers' default seccomp profile: unset for Docker's, "unconfined", or a profile file (dockerd's --seccomp-profile). */
+  seccompProfile?: string;
 }
 
 export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
@@ -32,5 +34,6 @@ export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessE
     insecureRegistries: flags.insecureRegistries ?? [],
     registryMirrors: flags.registryMirrors ?? [],
     certsDir: flags.certsDir,
+    seccompProfile: flags.seccompProfile,
   };
 }

@@ -13,6 +13,7 @@ import { ensureEmbeddedImages } from './embedded-images.js';
 import { lockDownFolders } from './lockdown.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import { systemGrpcService } from './system/system-service.js';
+import { loadSecurityDefaults, seccompProfileName } from './containers/security-defaults.js';
 import { logTaskWarnings } from './task-warnings.js';
 
 export interface Daemon {
@@ -62,6 +63,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       supervisor,
       join(config.state, 'tasks'),
       logger,
+      loadSecurityDefaults(config.seccompProfile),
     );
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
     images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.id === rootfsKey));
@@ -69,7 +71,13 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     logger.info({ ...recovery }, 'recovered state from the previous run');
 
     const cgroup = detectCgroups().mode;
-    const services = [containersGrpcService(containers), systemGrpcService(cgroup, { containers, images, logger }), imagesGrpcService(images)];
+    const services = [containersGrpcService(containers), systemGrpcService(cgroup, { containers, images, logger }, {
+        containerStatuses: () => containers.all().map((c) => c.state.status),
+        imageIds: async () => (await images.list()).map((i) => i.id),
+        storageRoot: config.root,
+        cgroupMode: cgroup,
+        seccompProfile: seccompProfileName(config.seccompProfile),
+      }), imagesGrpcService(images)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
     localSupervisor?.startSpare();

@@ -15,6 +15,7 @@ const { values } = parseArgs({
     'insecure-registry': { type: 'string', multiple: true },
     'registry-mirror': { type: 'string', multiple: true },
     'certs-dir': { type: 'string' },
+    'seccomp-profile': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -35,6 +36,8 @@ Options:
       --insecure-registry HOST   reach this registry (host:port or CIDR) over plain HTTP (repeatable)
       --registry-mirror URL      a mirror of docker.io, tried first (repeatable)
       --certs-dir DIR            CAs per registry at DIR/<host:port>/*.crt (default /etc/docker/certs.d)
+      --seccomp-profile PROFILE  containers' default seccomp profile: a Docker-format JSON file, or
+                                 "unconfined" for none (default: Docker's default profile)
 `);
   process.exit(0);
 }
@@ -49,6 +52,7 @@ const config = resolveConfig({
   insecureRegistries: values['insecure-registry'],
   registryMirrors: values['registry-mirror'],
   certsDir: values['certs-dir'],
+  seccompProfile: values['seccomp-profile'],
 });
 
 try {

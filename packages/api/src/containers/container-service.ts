@@ -22,6 +22,8 @@ import { parseUserSpec, resolveUser, type ExecUser } from './process-user.js';
 import { readRootfsFile } from './rootfs-files.js';
 import { resolveArgs, type ImageRunConfig } from './process-args.js';
 import type { ContainerConfig, ContainerRecord } from './record.js';
+import { loadSecurityDefaults } from './security-defaults.js';
+import { withSecurityOptions, type SecurityConfig, type SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
 
 /** What containers need of the image store. */
@@ -42,6 +44,8 @@ export interface CreateOptions extends ContainerConfig {
   image: string;
   cmd?: string[];
   entrypoint?: string[];
+  /** --privileged, --cap-add, --cap-drop, --security-opt; unset: the defaults. */
+  security?: SecurityConfig;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -71,6 +75,7 @@ export class ContainerService {
     private readonly supervisor: SupervisorApi,
     private readonly tasksDir: string,
     private readonly logger: Logger,
+    private readonly security: SecurityDefaults = loadSecurityDefaults(),
   ) {}
 
   /** Loads the records; recovery.ts reconciles them with the running tasks. */
@@ -147,9 +152,10 @@ export class ContainerService {
       pathAndArgs: resolveArgs(runConfig, options.entrypoint, options.cmd),
       state: { status: 'created', pid: 0, exitCode: 0 },
     };
-    // Validates ids, env, args and cwd now rather than at start; names in the user resolve at start, as Docker's do.
+    if (options.security) record.hostConfig = options.security;
+    // Validates ids, env, args, cwd and security options now rather than at start; names in the user resolve at start, as Docker's do.
     parseUserSpec(record.config.user);
-    buildSpec(record, runConfig.Env, { uid: 0, gid: 0, additionalGids: [], home: '/' });
+    this.spec(record, runConfig.Env, { uid: 0, gid: 0, additionalGids: [], home: '/' });
     // As docker create does, the writable layer exists from create on.
     await this.images.prepareRootfs(id, imageId);
     try {
@@ -162,6 +168,10 @@ export class ContainerService {
     this.containers.set(id, record);
     this.logger.info({ id, name, image: options.image }, 'container created');
     return record;
+  }
+
+  private spec(record: ContainerRecord, imageEnv: readonly string[] | null | undefined, user: ExecUser) {
+    return withSecurityOptions(buildSpec(record, imageEnv, user), record.hostConfig, this.security);
   }
 
   /** Starts a container; a second start while one is in flight joins it. */
@@ -188,7 +198,7 @@ export class ContainerService {
       await mkdir(join(bundle, 'rootfs'), { recursive: true, mode: 0o711 });
       const rootfs = this.images.rootfsMounts(id);
       const user = await this.execUser(record, rootfs);
-      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(buildSpec(record, image.config.config?.Env, user)));
+      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(this.spec(record, image.config.config?.Env, user)));
       const t1 = performance.now();
       const created = await this.supervisor.createTask({
         id,

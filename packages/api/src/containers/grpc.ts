@@ -58,6 +58,7 @@ export function containersGrpcService(svc: ContainerService): [ServiceDefinition
           tty: req.tty,
           openStdin: req.openStdin,
           labels: req.labels,
+          security: { privileged: req.privileged, capAdd: req.capAdd, capDrop: req.capDrop, securityOpt: req.securityOpt },
         });
         return { id: record.id, warnings: [] };
       },

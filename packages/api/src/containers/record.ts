@@ -1,3 +1,5 @@
+import type { SecurityConfig } from './security-options.js';
+
 /** What ced keeps of a container, in <root>/containers/<id>/config.json. */
 export interface ContainerRecord {
   id: string;
@@ -8,6 +10,8 @@ export interface ContainerRecord {
   imageId: string;
   createdAt: string;
   config: ContainerConfig;
+  /** Privileged, CapAdd, CapDrop, SecurityOpt; absent in records written before they existed. */
+  hostConfig?: SecurityConfig;
   /** The process the container runs: entrypoint and command resolved against the image. */
   pathAndArgs: string[];
   state: ContainerRunState;

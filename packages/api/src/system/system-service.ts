@@ -4,6 +4,7 @@ import { adaptService } from '@ce/protocol';
 import { SystemService, type SystemPruneRequest, type VersionResponse } from '@ce/protocol/gen/ce/api/v1/system';
 import { systemPrune, type PruneSources } from './prune.js';
 import { API_VERSION, ENGINE_VERSION } from '../version.js';
+import { systemInfo, type SystemInfoSources } from './system-info.js';
 
 export function versionInfo(cgroupVersion: string): VersionResponse {
   return {
@@ -19,13 +20,14 @@ export function versionInfo(cgroupVersion: string): VersionResponse {
   };
 }
 
-export function systemGrpcService(cgroupVersion: string, prune: PruneSources): [ServiceDefinition, UntypedServiceImplementation] {
+export function systemGrpcService(cgroupVersion: string, prune: PruneSources, info: SystemInfoSources): [ServiceDefinition, UntypedServiceImplementation] {
   return [
     SystemService as unknown as ServiceDefinition,
     adaptService(SystemService, {
       version: async () => versionInfo(cgroupVersion),
       ping: async () => ({}),
       prune: async (req: SystemPruneRequest) => systemPrune(prune, { all: req.all }),
+      info: () => systemInfo(info),
     }),
   ];
 }

@@ -18,6 +18,8 @@ import { registerPull } from '../commands/pull.js';
 import { registerPush } from '../commands/push.js';
 import { registerRm } from '../commands/rm.js';
 import { registerRun } from '../commands/run.js';
+import { registerCreate } from '../commands/create.js';
+import { registerInfo } from '../commands/info.js';
 import { registerVersion } from '../commands/version.js';
 
 const program = new Command('ce')
@@ -32,6 +34,7 @@ let connection: Connection | undefined;
 const connect = () => (connection ??= new Connection(daemonSocket(program.opts<{ host?: string }>().host)));
 
 registerRun(program, connect);
+registerCreate(program, connect);
 registerPs(program, connect);
 registerRm(program, connect);
 registerKill(program, connect);
@@ -47,6 +50,7 @@ registerTag(program, connect);
 registerRmi(program, connect);
 registerSystem(program, connect);
 registerVersion(program, connect);
+registerInfo(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
 
 try {

@@ -86,6 +86,19 @@ export interface CreateContainerRequest {
   tty: boolean;
   openStdin: boolean;
   labels: { [key: string]: string };
+  /**
+   * docker run --privileged: every capability of ced's bounding set, no
+   * seccomp filter, no masked or read-only paths, every host device.
+   */
+  privileged: boolean;
+  /** Capability names with or without CAP_, or ALL. */
+  capAdd: string[];
+  capDrop: string[];
+  /**
+   * Docker's HostConfig.SecurityOpt: "seccomp=unconfined", "seccomp=<profile JSON>",
+   * "no-new-privileges" or "no-new-privileges=true|false".
+   */
+  securityOpt: string[];
 }
 
 export interface CreateContainerRequest_LabelsEntry {
@@ -195,6 +208,10 @@ function createBaseCreateContainerRequest(): CreateContainerRequest {
     tty: false,
     openStdin: false,
     labels: {},
+    privileged: false,
+    capAdd: [],
+    capDrop: [],
+    securityOpt: [],
   };
 }
 
@@ -236,6 +253,18 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       CreateContainerRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(98).fork()).join();
     });
+    if (message.privileged !== false) {
+      writer.uint32(104).bool(message.privileged);
+    }
+    for (const v of message.capAdd) {
+      writer.uint32(114).string(v!);
+    }
+    for (const v of message.capDrop) {
+      writer.uint32(122).string(v!);
+    }
+    for (const v of message.securityOpt) {
+      writer.uint32(130).string(v!);
+    }
     return writer;
   },
 
@@ -351,6 +380,38 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
             }
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.privileged = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.capAdd.push(reader.string());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.capDrop.push(reader.string());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.securityOpt.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -402,6 +463,22 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
           {},
         )
         : {},
+      privileged: isSet(object.privileged) ? globalThis.Boolean(object.privileged) : false,
+      capAdd: globalThis.Array.isArray(object?.capAdd)
+        ? object.capAdd.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.cap_add)
+        ? object.cap_add.map((e: any) => globalThis.String(e))
+        : [],
+      capDrop: globalThis.Array.isArray(object?.capDrop)
+        ? object.capDrop.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.cap_drop)
+        ? object.cap_drop.map((e: any) => globalThis.String(e))
+        : [],
+      securityOpt: globalThis.Array.isArray(object?.securityOpt)
+        ? object.securityOpt.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.security_opt)
+        ? object.security_opt.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -449,6 +526,18 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
         });
       }
     }
+    if (message.privileged !== false) {
+      obj.privileged = message.privileged;
+    }
+    if (message.capAdd?.length) {
+      obj.capAdd = message.capAdd;
+    }
+    if (message.capDrop?.length) {
+      obj.capDrop = message.capDrop;
+    }
+    if (message.securityOpt?.length) {
+      obj.securityOpt = message.securityOpt;
+    }
     return obj;
   },
 
@@ -479,6 +568,10 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
       },
       {},
     );
+    message.privileged = object.privileged ?? false;
+    message.capAdd = object.capAdd?.map((e) => e) || [];
+    message.capDrop = object.capDrop?.map((e) => e) || [];
+    message.securityOpt = object.securityOpt?.map((e) => e) || [];
     return message;
   },
 };

@@ -57,6 +57,34 @@ export interface SystemPruneResponse {
   reclaimedBytes: number;
 }
 
+export interface InfoRequest {
+}
+
+export interface InfoResponse {
+  serverVersion: string;
+  containers: number;
+  containersRunning: number;
+  containersPaused: number;
+  containersStopped: number;
+  images: number;
+  /** --root: where images and containers are kept (Docker Root Dir). */
+  storageRoot: string;
+  /** "cgroupfs" (ce manages cgroup files itself). */
+  cgroupDriver: string;
+  /** "1" or "2", as docker info shows it; a hybrid host shows 1. */
+  cgroupVersion: string;
+  kernelVersion: string;
+  operatingSystem: string;
+  osType: string;
+  architecture: string;
+  ncpu: number;
+  memTotal: number;
+  name: string;
+  /** Docker's form, e.g. "name=seccomp,profile=default". */
+  securityOptions: string[];
+  defaultRuntime: string;
+}
+
 function createBaseVersionRequest(): VersionRequest {
   return {};
 }
@@ -660,6 +688,470 @@ export const SystemPruneResponse: MessageFns<SystemPruneResponse> = {
   },
 };
 
+function createBaseInfoRequest(): InfoRequest {
+  return {};
+}
+
+export const InfoRequest: MessageFns<InfoRequest> = {
+  encode(_: InfoRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InfoRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInfoRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): InfoRequest {
+    return {};
+  },
+
+  toJSON(_: InfoRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InfoRequest>, I>>(base?: I): InfoRequest {
+    return InfoRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InfoRequest>, I>>(_: I): InfoRequest {
+    const message = createBaseInfoRequest();
+    return message;
+  },
+};
+
+function createBaseInfoResponse(): InfoResponse {
+  return {
+    serverVersion: "",
+    containers: 0,
+    containersRunning: 0,
+    containersPaused: 0,
+    containersStopped: 0,
+    images: 0,
+    storageRoot: "",
+    cgroupDriver: "",
+    cgroupVersion: "",
+    kernelVersion: "",
+    operatingSystem: "",
+    osType: "",
+    architecture: "",
+    ncpu: 0,
+    memTotal: 0,
+    name: "",
+    securityOptions: [],
+    defaultRuntime: "",
+  };
+}
+
+export const InfoResponse: MessageFns<InfoResponse> = {
+  encode(message: InfoResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serverVersion !== "") {
+      writer.uint32(10).string(message.serverVersion);
+    }
+    if (message.containers !== 0) {
+      writer.uint32(16).uint32(message.containers);
+    }
+    if (message.containersRunning !== 0) {
+      writer.uint32(24).uint32(message.containersRunning);
+    }
+    if (message.containersPaused !== 0) {
+      writer.uint32(32).uint32(message.containersPaused);
+    }
+    if (message.containersStopped !== 0) {
+      writer.uint32(40).uint32(message.containersStopped);
+    }
+    if (message.images !== 0) {
+      writer.uint32(48).uint32(message.images);
+    }
+    if (message.storageRoot !== "") {
+      writer.uint32(58).string(message.storageRoot);
+    }
+    if (message.cgroupDriver !== "") {
+      writer.uint32(66).string(message.cgroupDriver);
+    }
+    if (message.cgroupVersion !== "") {
+      writer.uint32(74).string(message.cgroupVersion);
+    }
+    if (message.kernelVersion !== "") {
+      writer.uint32(82).string(message.kernelVersion);
+    }
+    if (message.operatingSystem !== "") {
+      writer.uint32(90).string(message.operatingSystem);
+    }
+    if (message.osType !== "") {
+      writer.uint32(98).string(message.osType);
+    }
+    if (message.architecture !== "") {
+      writer.uint32(106).string(message.architecture);
+    }
+    if (message.ncpu !== 0) {
+      writer.uint32(112).uint32(message.ncpu);
+    }
+    if (message.memTotal !== 0) {
+      writer.uint32(120).uint64(message.memTotal);
+    }
+    if (message.name !== "") {
+      writer.uint32(130).string(message.name);
+    }
+    for (const v of message.securityOptions) {
+      writer.uint32(138).string(v!);
+    }
+    if (message.defaultRuntime !== "") {
+      writer.uint32(146).string(message.defaultRuntime);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InfoResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInfoResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.serverVersion = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.containers = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.containersRunning = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.containersPaused = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.containersStopped = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.images = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.storageRoot = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.cgroupDriver = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.cgroupVersion = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.kernelVersion = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.operatingSystem = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.osType = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.architecture = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.ncpu = reader.uint32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.memTotal = longToNumber(reader.uint64());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.securityOptions.push(reader.string());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.defaultRuntime = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InfoResponse {
+    return {
+      serverVersion: isSet(object.serverVersion)
+        ? globalThis.String(object.serverVersion)
+        : isSet(object.server_version)
+        ? globalThis.String(object.server_version)
+        : "",
+      containers: isSet(object.containers) ? globalThis.Number(object.containers) : 0,
+      containersRunning: isSet(object.containersRunning)
+        ? globalThis.Number(object.containersRunning)
+        : isSet(object.containers_running)
+        ? globalThis.Number(object.containers_running)
+        : 0,
+      containersPaused: isSet(object.containersPaused)
+        ? globalThis.Number(object.containersPaused)
+        : isSet(object.containers_paused)
+        ? globalThis.Number(object.containers_paused)
+        : 0,
+      containersStopped: isSet(object.containersStopped)
+        ? globalThis.Number(object.containersStopped)
+        : isSet(object.containers_stopped)
+        ? globalThis.Number(object.containers_stopped)
+        : 0,
+      images: isSet(object.images) ? globalThis.Number(object.images) : 0,
+      storageRoot: isSet(object.storageRoot)
+        ? globalThis.String(object.storageRoot)
+        : isSet(object.storage_root)
+        ? globalThis.String(object.storage_root)
+        : "",
+      cgroupDriver: isSet(object.cgroupDriver)
+        ? globalThis.String(object.cgroupDriver)
+        : isSet(object.cgroup_driver)
+        ? globalThis.String(object.cgroup_driver)
+        : "",
+      cgroupVersion: isSet(object.cgroupVersion)
+        ? globalThis.String(object.cgroupVersion)
+        : isSet(object.cgroup_version)
+        ? globalThis.String(object.cgroup_version)
+        : "",
+      kernelVersion: isSet(object.kernelVersion)
+        ? globalThis.String(object.kernelVersion)
+        : isSet(object.kernel_version)
+        ? globalThis.String(object.kernel_version)
+        : "",
+      operatingSystem: isSet(object.operatingSystem)
+        ? globalThis.String(object.operatingSystem)
+        : isSet(object.operating_system)
+        ? globalThis.String(object.operating_system)
+        : "",
+      osType: isSet(object.osType)
+        ? globalThis.String(object.osType)
+        : isSet(object.os_type)
+        ? globalThis.String(object.os_type)
+        : "",
+      architecture: isSet(object.architecture) ? globalThis.String(object.architecture) : "",
+      ncpu: isSet(object.ncpu) ? globalThis.Number(object.ncpu) : 0,
+      memTotal: isSet(object.memTotal)
+        ? globalThis.Number(object.memTotal)
+        : isSet(object.mem_total)
+        ? globalThis.Number(object.mem_total)
+        : 0,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      securityOptions: globalThis.Array.isArray(object?.securityOptions)
+        ? object.securityOptions.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.security_options)
+        ? object.security_options.map((e: any) => globalThis.String(e))
+        : [],
+      defaultRuntime: isSet(object.defaultRuntime)
+        ? globalThis.String(object.defaultRuntime)
+        : isSet(object.default_runtime)
+        ? globalThis.String(object.default_runtime)
+        : "",
+    };
+  },
+
+  toJSON(message: InfoResponse): unknown {
+    const obj: any = {};
+    if (message.serverVersion !== "") {
+      obj.serverVersion = message.serverVersion;
+    }
+    if (message.containers !== 0) {
+      obj.containers = Math.round(message.containers);
+    }
+    if (message.containersRunning !== 0) {
+      obj.containersRunning = Math.round(message.containersRunning);
+    }
+    if (message.containersPaused !== 0) {
+      obj.containersPaused = Math.round(message.containersPaused);
+    }
+    if (message.containersStopped !== 0) {
+      obj.containersStopped = Math.round(message.containersStopped);
+    }
+    if (message.images !== 0) {
+      obj.images = Math.round(message.images);
+    }
+    if (message.storageRoot !== "") {
+      obj.storageRoot = message.storageRoot;
+    }
+    if (message.cgroupDriver !== "") {
+      obj.cgroupDriver = message.cgroupDriver;
+    }
+    if (message.cgroupVersion !== "") {
+      obj.cgroupVersion = message.cgroupVersion;
+    }
+    if (message.kernelVersion !== "") {
+      obj.kernelVersion = message.kernelVersion;
+    }
+    if (message.operatingSystem !== "") {
+      obj.operatingSystem = message.operatingSystem;
+    }
+    if (message.osType !== "") {
+      obj.osType = message.osType;
+    }
+    if (message.architecture !== "") {
+      obj.architecture = message.architecture;
+    }
+    if (message.ncpu !== 0) {
+      obj.ncpu = Math.round(message.ncpu);
+    }
+    if (message.memTotal !== 0) {
+      obj.memTotal = Math.round(message.memTotal);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.securityOptions?.length) {
+      obj.securityOptions = message.securityOptions;
+    }
+    if (message.defaultRuntime !== "") {
+      obj.defaultRuntime = message.defaultRuntime;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InfoResponse>, I>>(base?: I): InfoResponse {
+    return InfoResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InfoResponse>, I>>(object: I): InfoResponse {
+    const message = createBaseInfoResponse();
+    message.serverVersion = object.serverVersion ?? "";
+    message.containers = object.containers ?? 0;
+    message.containersRunning = object.containersRunning ?? 0;
+    message.containersPaused = object.containersPaused ?? 0;
+    message.containersStopped = object.containersStopped ?? 0;
+    message.images = object.images ?? 0;
+    message.storageRoot = object.storageRoot ?? "";
+    message.cgroupDriver = object.cgroupDriver ?? "";
+    message.cgroupVersion = object.cgroupVersion ?? "";
+    message.kernelVersion = object.kernelVersion ?? "";
+    message.operatingSystem = object.operatingSystem ?? "";
+    message.osType = object.osType ?? "";
+    message.architecture = object.architecture ?? "";
+    message.ncpu = object.ncpu ?? 0;
+    message.memTotal = object.memTotal ?? 0;
+    message.name = object.name ?? "";
+    message.securityOptions = object.securityOptions?.map((e) => e) || [];
+    message.defaultRuntime = object.defaultRuntime ?? "";
+    return message;
+  },
+};
+
 export type SystemService = typeof SystemService;
 export const SystemService = {
   version: {
@@ -690,6 +1182,16 @@ export const SystemService = {
     responseSerialize: (value: SystemPruneResponse): Buffer => Buffer.from(SystemPruneResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SystemPruneResponse => SystemPruneResponse.decode(value),
   },
+  /** What docker info shows: counts, storage, cgroups, security options. */
+  info: {
+    path: "/ce.api.v1.System/Info" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: InfoRequest): Buffer => Buffer.from(InfoRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): InfoRequest => InfoRequest.decode(value),
+    responseSerialize: (value: InfoResponse): Buffer => Buffer.from(InfoResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InfoResponse => InfoResponse.decode(value),
+  },
 } as const;
 
 export interface SystemServer extends UntypedServiceImplementation {
@@ -697,6 +1199,8 @@ export interface SystemServer extends UntypedServiceImplementation {
   ping: handleUnaryCall<PingRequest, PingResponse>;
   /** docker system prune: stopped containers, dangling images (all unused with `all`), partial downloads. */
   prune: handleUnaryCall<SystemPruneRequest, SystemPruneResponse>;
+  /** What docker info shows: counts, storage, cgroups, security options. */
+  info: handleUnaryCall<InfoRequest, InfoResponse>;
 }
 
 export interface SystemClient extends Client {
@@ -742,6 +1246,19 @@ export interface SystemClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SystemPruneResponse) => void,
+  ): ClientUnaryCall;
+  /** What docker info shows: counts, storage, cgroups, security options. */
+  info(request: InfoRequest, callback: (error: ServiceError | null, response: InfoResponse) => void): ClientUnaryCall;
+  info(
+    request: InfoRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: InfoResponse) => void,
+  ): ClientUnaryCall;
+  info(
+    request: InfoRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: InfoResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,79 @@
+// The flags docker run and docker create share, and the create request they make.
+import { unary } from '@ce/protocol';
+import type { CreateContainerResponse } from '@ce/protocol/gen/ce/api/v1/containers';
+import type { Command } from 'commander';
+import type { Connection } from './connection.js';
+import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, withPeriod } from './errors.js';
+import { withDefaultTag } from './image-ref.js';
+import { collect, parseLabels } from './output.js';
+import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
+import { userOptionProblem } from './user-option.js';
+
+export interface CreateFlags extends SecurityFlags {
+  rm?: boolean;
+  name?: string;
+  env: string[];
+  label: string[];
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  entrypoint?: string;
+  interactive?: boolean;
+}
+
+export function addCreateFlags(cmd: Command): Command {
+  cmd
+    .option('--rm', 'Automatically remove the container when it exits')
+    .option('--name <name>', 'Assign a name to the container')
+    .option('-e, --env <KEY=VALUE>', 'Set environment variables', collect, [])
+    .option('-l, --label <key=value>', 'Set meta data on a container', collect, [])
+    .option('-w, --workdir <dir>', 'Working directory inside the container')
+    .option('-u, --user <name|uid[:group|gid]>', 'Username or UID (format: <name|uid>[:<group|gid>])')
+    .option('-h, --hostname <name>', 'Container host name')
+    .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
+    .option('-i, --interactive', 'Keep STDIN open even if not attached');
+  return addSecurityFlags(cmd);
+}
+
+/** Creates the container; failures end the command with Docker's wording and `See 'ce <command> --help'.` */
+export async function createContainer(conn: Connection, command: 'run' | 'create', image: string, args: string[], opts: CreateFlags): Promise<CreateContainerResponse> {
+  const fail = (message: string) => new CliExit(EXIT_ENGINE_ERROR, `${message}\nSee 'ce ${command} --help'.`);
+  const userProblem = opts.user ? userOptionProblem(opts.user) : null;
+  if (userProblem) throw fail(withPeriod(userProblem));
+  const env = opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e));
+  let security;
+  try {
+    security = securityRequest(opts);
+  } catch (err) {
+    throw fail((err as Error).message);
+  }
+  try {
+    return await unary<CreateContainerResponse>(
+      (cb) =>
+        conn.containers.create(
+          {
+            name: opts.name ?? '',
+            image,
+            cmd: args.length ? { values: args } : undefined,
+            entrypoint: opts.entrypoint !== undefined ? { values: opts.entrypoint ? [opts.entrypoint] : [] } : undefined,
+            env,
+            workingDir: opts.workdir ?? '',
+            user: opts.user ?? '',
+            hostname: opts.hostname ?? '',
+            autoRemove: !!opts.rm,
+            tty: false,
+            openStdin: !!opts.interactive,
+            labels: parseLabels(opts.label),
+            ...security,
+          },
+          cb,
+        ),
+      conn.target,
+    );
+  } catch (err) {
+    if (/^No such image/.test((err as Error).message ?? '')) {
+      process.stderr.write(`Unable to find image '${withDefaultTag(image)}' locally\n`);
+    }
+    throw fail(withPeriod(daemonErrorMessage(err, conn.target)));
+  }
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { binarySize, formatInfo, securityOptionLines } from '../../src/commands/info.js';
+
+describe('ce info formatting', () => {
+  it('prints security options as docker info does', () => {
+    expect(securityOptionLines(['name=seccomp,profile=default'])).toEqual(['  seccomp', '   Profile: default']);
+  });
+
+  it('prints memory in binary units with four significant digits', () => {
+    expect(binarySize(4123456789)).toBe('3.84GiB');
+    expect(binarySize(512)).toBe('512B');
+  });
+
+  it('lays out the server section', () => {
+    const text = formatInfo({
+      serverVersion: '0.1.0', containers: 3, containersRunning: 1, containersPaused: 0, containersStopped: 2, images: 2,
+      storageRoot: '/var/lib/ce', cgroupDriver: 'cgroupfs', cgroupVersion: '1', kernelVersion: '6.1.0', operatingSystem: 'Debian',
+      osType: 'linux', architecture: 'x86_64', ncpu: 2, memTotal: 2 ** 30, name: 'host', securityOptions: ['name=seccomp,profile=unconfined'], defaultRuntime: 'ce',
+    });
+    expect(text).toContain('Server:\n Containers: 3\n  Running: 1\n  Paused: 0\n  Stopped: 2\n Images: 2\n Server Version: 0.1.0\n');
+    expect(text).toContain(' Security Options:\n  seccomp\n   Profile: unconfined\n Kernel Version: 6.1.0\n');
+    expect(text).toContain(' Total Memory: 1GiB\n');
+  });
+});
