@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adaptService, clientAttach, CeError, dialUnix, notFound, OutputQueue, readStream, serveAttach, serveUnix, unary, type UnixServer } from '../../src/index.js';
-import { SystemClient, SystemPruneResponse, SystemService, type VersionResponse } from '../../src/gen/ce/api/v1/system.js';
+import { InfoResponse, SystemClient, SystemPruneResponse, SystemService, type VersionResponse } from '../../src/gen/ce/api/v1/system.js';
 import { TaskClient, TaskService } from '../../src/gen/ce/shim/v1/shim.js';
 import type { TaskEvent } from '../../src/gen/ce/events/v1/task.js';
 
@@ -37,6 +37,7 @@ describe('gRPC over a unix socket', () => {
               },
               ping: async () => ({}),
               prune: async () => SystemPruneResponse.fromPartial({}),
+              info: async () => InfoResponse.fromPartial({}),
             }),
           ],
         ],
