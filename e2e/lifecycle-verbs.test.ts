@@ -136,7 +136,7 @@ describe('ce start', () => {
     expect(r).toEqual({ code: 1, stdout: '', stderr: 'ce: you cannot start and attach multiple containers at once\n' });
     const missing = await run(['start', '-a', 'nosuch']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe('ce: Error response from daemon: No such container: nosuch\n');
+    expect(missing.stderr).toBe('ce: Error: No such container: nosuch\n');
   });
 
   it('-i feeds stdin to a container created with -i', async () => {

@@ -46,7 +46,8 @@ async function startAttached(conn: Connection, refs: string[], stdin: boolean): 
   try {
     container = await unary<Container>((cb) => conn.containers.inspect({ id: refs[0]! }, cb), conn.target);
   } catch (err) {
-    throw new CliExit(1, daemonErrorMessage(err, conn.target));
+    // As docker start -a: its inspect says "Error: No such container: x" without the daemon prefix.
+    throw new CliExit(1, daemonErrorMessage(err, conn.target).replace(/^Error response from daemon: (No such container: )/, 'Error: $1'));
   }
   try {
     return await attachedStart(conn, container.id, { stdin, removed: container.autoRemove });
