@@ -172,6 +172,27 @@ describe('ce restart', () => {
   });
 });
 
+describe('ce restart of special cases', () => {
+  it('keeps a --rm container, which its next stop removes', async () => {
+    const id = await runDetached(['--rm', 'busybox', 'sh', '-c', COOPERATIVE]);
+    expect((await run(['restart', id])).code).toBe(0);
+    expect((await inspect(id)).state!.status).toBe('running');
+    expect((await run(['stop', id])).code).toBe(0);
+    await expect(inspect(id)).rejects.toThrow(/No such container/);
+  });
+
+  it('stops a container that a restarted ced follows again', async () => {
+    const id = await runDetached(['busybox', 'sh', '-c', COOPERATIVE]);
+    await daemon.kill9();
+    await daemon.restart();
+    containers.close();
+    containers = dialUnix(ContainersClient, daemon.socket);
+    expect((await inspect(id)).state!.status).toBe('running');
+    expect(await run(['stop', '-t', '30', id])).toEqual({ code: 0, stdout: `${id}\n`, stderr: '' });
+    expect((await inspect(id)).state).toMatchObject({ status: 'exited', exitCode: 143 });
+  });
+});
+
 describe('ce wait', () => {
   it('blocks until the container stops, and reports unknown ones with exit 1 after the others', async () => {
     const id = await runDetached(['busybox', 'sh', '-c', COOPERATIVE]);

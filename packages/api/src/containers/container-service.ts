@@ -70,6 +70,8 @@ export class ContainerService {
   private readonly exitHandled = new Map<string, Promise<void>>();
   /** Starts in flight, so that remove, attach and a second start wait for them. */
   private readonly starting = new Map<string, Promise<void>>();
+  /** --rm containers being restarted: their exit must not remove them. */
+  private readonly restarting = new Set<string>();
   /** Names of containers being created: taken before the first await. */
   private readonly reservedNames = new Set<string>();
 
@@ -325,8 +327,14 @@ export class ContainerService {
   /** Docker's restart: stop if running, then start on the same writable layer. */
   async restart(ref: string, timeoutSeconds?: number): Promise<void> {
     const record = this.resolve(ref);
-    await this.stop(record.id, timeoutSeconds);
-    if (!this.containers.has(record.id)) throw notFound(`No such container: ${ref}`); // a --rm container went with its stop
+    // As Docker does, a --rm container survives its restart.
+    this.restarting.add(record.id);
+    try {
+      await this.stop(record.id, timeoutSeconds);
+    } finally {
+      this.restarting.delete(record.id);
+    }
+    if (!this.containers.has(record.id)) throw notFound(`No such container: ${ref}`); // removed meanwhile
     await this.start(record.id);
   }
 
@@ -423,7 +431,7 @@ export class ContainerService {
     } catch (err) {
       this.logger.error({ id: record.id, err: (err as Error).message }, 'could not delete the task of an exited container');
     }
-    if (record.config.autoRemove) {
+    if (record.config.autoRemove && !this.restarting.has(record.id)) {
       await this.removeRecord(record).catch((err: Error) => {
         this.logger.error({ id: record.id, err: err.message }, 'auto-remove failed');
         // The container stays (dead); whoever waits for its removal must not wait forever.
