@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { Connection } from './connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, withPeriod } from './errors.js';
 import { withDefaultTag } from './image-ref.js';
-import { parseIntFlag } from './int-flag.js';
+import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
 import { userOptionProblem } from './user-option.js';
@@ -50,7 +50,7 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   let stopTimeout: number | undefined;
   try {
     security = securityRequest(opts);
-    if (opts.stopTimeout !== undefined) stopTimeout = parseIntFlag(opts.stopTimeout, '--stop-timeout');
+    if (opts.stopTimeout !== undefined) stopTimeout = clampSeconds(parseIntFlag(opts.stopTimeout, '--stop-timeout'));
   } catch (err) {
     throw fail((err as Error).message);
   }

@@ -1,7 +1,7 @@
 // The -t/--time flag that `ce stop` and `ce restart` share.
 import type { Command } from 'commander';
 import { CliExit, EXIT_ENGINE_ERROR } from './errors.js';
-import { parseIntFlag } from './int-flag.js';
+import { clampSeconds, parseIntFlag } from './int-flag.js';
 
 export function addTimeFlag(cmd: Command): Command {
   // No default here: unset, the container's --stop-timeout applies (else 10), as with Docker.
@@ -12,7 +12,7 @@ export function addTimeFlag(cmd: Command): Command {
 export function timeFlag(value: string | undefined, command: string): number | undefined {
   if (value === undefined) return undefined;
   try {
-    return parseIntFlag(value, '-t, --time');
+    return clampSeconds(parseIntFlag(value, '-t, --time'));
   } catch (err) {
     throw new CliExit(EXIT_ENGINE_ERROR, `${(err as Error).message}\nSee 'ce ${command} --help'.`);
   }

@@ -515,8 +515,12 @@ function stopSettings(options: CreateOptions, image: ImageRunConfig): Pick<Conta
   return { ...(stopSignal ? { stopSignal } : {}), ...(options.stopTimeout !== undefined ? { stopTimeout: options.stopTimeout } : {}) };
 }
 
-/** Whether `promise` settles within `ms`; its failure counts as settled. */
+/** The longest delay setTimeout takes; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Whether `promise` settles within `ms` (beyond ~24.8 days: it waits for it); its failure counts as settled. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms > MAX_TIMER_MS) return promise.then(() => true, () => true);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {

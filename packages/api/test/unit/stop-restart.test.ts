@@ -91,6 +91,20 @@ describe('stop', () => {
     expect(image.signals).toEqual([SIGUSR2]);
   });
 
+  it('waits for a timeout longer than a timer can hold instead of killing at once', async () => {
+    const fake = fakeSupervisor([]);
+    const svc = service(fake.supervisor);
+    await svc.create(options());
+    await svc.start('web');
+    const stopping = svc.stop('web', 3_000_000); // 34 days: more than setTimeout's ~24.8
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 20)); // an overflowed timer fires after 1 ms: this would see its SIGKILL
+    expect(fake.signals).toEqual([SIGTERM]);
+    await svc.kill('web', 'KILL');
+    await stopping;
+    expect(svc.inspect('web').state.exitCode).toBe(137);
+  });
+
   it('leaves a container that is not running as it is', async () => {
     const fake = fakeSupervisor([SIGTERM]);
     const svc = service(fake.supervisor);

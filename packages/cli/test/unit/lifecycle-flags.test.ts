@@ -19,8 +19,10 @@ describe('integer flags, as Go strconv.ParseInt takes them', () => {
   it.each(['soon', '1.5', '', '1s', '0x10'])('refuses %j in Docker words', (value) => {
     expect(() => parseIntFlag(value, '-t, --time')).toThrow(`invalid argument "${value}" for "-t, --time" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
   });
-  it('refuses values beyond int32', () => {
-    expect(() => parseIntFlag('2147483648', '--stop-timeout')).toThrow(/value out of range/);
+  it('takes what Go takes beyond int32, and clamps it for the API: it all means "wait"', () => {
+    expect(timeFlag('3000000000', 'stop')).toBe(2147483647);
+    expect(timeFlag('-3000000000', 'stop')).toBe(-2147483648);
+    expect(() => parseIntFlag('99999999999999999999', '--stop-timeout')).toThrow(/value out of range/);
   });
 });
 
