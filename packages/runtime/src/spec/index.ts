@@ -13,3 +13,4 @@ export {
 export { defaultSeccompProfile, CLONE_NAMESPACE_FLAGS, ALLOWED_PERSONALITIES } from './default-seccomp-profile.js';
 export { seccompForContainer, profileArch, type SeccompTarget } from './seccomp-for-container.js';
 export type * from './types.js';
+export * from './opts/index.js';
