@@ -4,6 +4,7 @@ export { withRlimits } from './rlimits.js';
 export { withHostname } from './hostname.js';
 export { withAnnotations, withCgroupsPath, withRoot } from './bundle.js';
 export { withMounts } from './mounts.js';
+export { withHostsFiles, type HostsFiles } from './hosts-files.js';
 export { withResources } from './resources.js';
 export { withHostNamespace, withNamespace, withNetnsPath } from './namespaces.js';
 export { withAllDevices, withDevices } from './devices.js';
