@@ -31,6 +31,7 @@ export interface BusyboxImageConfig {
   Env?: string[];
   User?: string;
   WorkingDir?: string;
+  StopSignal?: string;
 }
 
 /**

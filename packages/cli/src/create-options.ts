@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { Connection } from './connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, withPeriod } from './errors.js';
 import { withDefaultTag } from './image-ref.js';
+import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
 import { userOptionProblem } from './user-option.js';
@@ -19,6 +20,8 @@ export interface CreateFlags extends SecurityFlags {
   hostname?: string;
   entrypoint?: string;
   interactive?: boolean;
+  stopSignal?: string;
+  stopTimeout?: string;
 }
 
 export function addCreateFlags(cmd: Command): Command {
@@ -31,7 +34,9 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-u, --user <name|uid[:group|gid]>', 'Username or UID (format: <name|uid>[:<group|gid>])')
     .option('-h, --hostname <name>', 'Container host name')
     .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
-    .option('-i, --interactive', 'Keep STDIN open even if not attached');
+    .option('-i, --interactive', 'Keep STDIN open even if not attached')
+    .option('--stop-signal <signal>', 'Signal to stop a container (default SIGTERM)')
+    .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container');
   return addSecurityFlags(cmd);
 }
 
@@ -42,8 +47,10 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   if (userProblem) throw fail(withPeriod(userProblem));
   const env = opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e));
   let security;
+  let stopTimeout: number | undefined;
   try {
     security = securityRequest(opts);
+    if (opts.stopTimeout !== undefined) stopTimeout = clampSeconds(parseIntFlag(opts.stopTimeout, '--stop-timeout'));
   } catch (err) {
     throw fail((err as Error).message);
   }
@@ -65,6 +72,8 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
             openStdin: !!opts.interactive,
             labels: parseLabels(opts.label),
             ...security,
+            stopSignal: opts.stopSignal ?? '',
+            stopTimeout,
           },
           cb,
         ),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import {
   alreadyExists,
@@ -48,6 +49,9 @@ export interface CreateOptions extends ContainerConfig {
   security?: SecurityConfig;
 }
 
+/** Docker's default wait between the stop signal and SIGKILL. */
+export const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
+
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 interface Waiter {
@@ -66,6 +70,8 @@ export class ContainerService {
   private readonly exitHandled = new Map<string, Promise<void>>();
   /** Starts in flight, so that remove, attach and a second start wait for them. */
   private readonly starting = new Map<string, Promise<void>>();
+  /** --rm containers being restarted: their exit must not remove them. */
+  private readonly restarting = new Set<string>();
   /** Names of containers being created: taken before the first await. */
   private readonly reservedNames = new Set<string>();
 
@@ -148,6 +154,7 @@ export class ContainerService {
         tty: options.tty,
         openStdin: options.openStdin,
         labels: { ...(runConfig.Labels ?? {}), ...options.labels },
+        ...stopSettings(options, runConfig),
       },
       pathAndArgs: resolveArgs(runConfig, options.entrypoint, options.cmd),
       state: { status: 'created', pid: 0, exitCode: 0 },
@@ -213,7 +220,9 @@ export class ContainerService {
       await this.connectPendingAttaches(id);
       await this.supervisor.startTask({ id });
       const t3 = performance.now();
-      record.state = { status: 'running', pid: created.pid, exitCode: 0, startedAt: new Date().toISOString() };
+      // As Docker does, a restarted container keeps its last FinishedAt until it exits again.
+      const { finishedAt } = record.state;
+      record.state = { status: 'running', pid: created.pid, exitCode: 0, startedAt: new Date().toISOString(), ...(finishedAt ? { finishedAt } : {}) };
       await this.store.save(record);
       this.logger.info(
         { id, pid: created.pid, timings: { rootfsMs: round(t1 - t0), createTaskMs: round(t2 - t1), startTaskMs: round(t3 - t2) } },
@@ -239,24 +248,30 @@ export class ContainerService {
     return resolveUser(record.config.user, passwd, group);
   }
 
-  attach(options: AttachOptions): AttachSession {
-    const record = this.resolve(options.id);
+  /**
+   * Attaches to a running container, or (as docker run and docker start -a
+   * do) to a created or exited one that is about to start. As Docker's
+   * daemon does, stdin is attached only if the container keeps it open.
+   */
+  attach(requested: AttachOptions): AttachSession {
+    const record = this.resolve(requested.id);
+    const options: AttachOptions = { ...requested, id: record.id, stdin: requested.stdin && record.config.openStdin };
     const status = record.state.status;
-    if (status === 'running') return this.supervisor.attachTask({ ...options, id: record.id });
-    if (status !== 'created') throw failedPrecondition('You cannot attach to a stopped container, start it first');
+    if (status === 'running') return this.supervisor.attachTask(options);
+    if (status !== 'created' && status !== 'exited') throw failedPrecondition(`You cannot attach to a container that is ${status}`);
     const starting = this.starting.get(record.id);
     if (starting) {
       // Too late to be connected before the process runs: joins it once started.
-      const deferred = new DeferredAttach(() => undefined);
+      const deferred = new DeferredAttach(options, () => undefined);
       starting.then(
-        () => deferred.connect(this.supervisor.attachTask({ ...options, id: record.id })),
+        () => deferred.connect(this.supervisor.attachTask(options)),
         (err) => deferred.abandon(err),
       );
       return deferred;
     }
     let set = this.pendingAttaches.get(record.id);
     if (!set) this.pendingAttaches.set(record.id, (set = new Set()));
-    const deferred: DeferredAttach = new DeferredAttach(() => set!.delete(deferred));
+    const deferred: DeferredAttach = new DeferredAttach(options, () => set!.delete(deferred));
     set.add(deferred);
     return deferred;
   }
@@ -276,6 +291,51 @@ export class ContainerService {
     const number = parseSignal(signal);
     if (record.state.status !== 'running') throw failedPrecondition(`Container ${record.id} is not running`);
     await this.supervisor.killTask({ id: record.id, signal: number, all: false });
+  }
+
+  /**
+   * Docker's stop: the container's stop signal, then SIGKILL if it is still
+   * running after `timeoutSeconds` (unset: the container's --stop-timeout,
+   * else 10; negative: no SIGKILL). Resolves once the exit is recorded. A
+   * container that is not running is left as it is.
+   */
+  async stop(ref: string, timeoutSeconds?: number): Promise<void> {
+    const record = this.resolve(ref);
+    await this.starting.get(record.id)?.catch(() => undefined);
+    if (record.state.status !== 'running') return;
+    const exited = this.exitHandled.get(record.id);
+    if (!exited) throw failedPrecondition(`container ${record.id} is running but ced does not follow its task`);
+    const timeout = timeoutSeconds ?? record.config.stopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS;
+    const signal = parseSignal(record.config.stopSignal || 'SIGTERM');
+    const taskGone = (err: unknown) => {
+      if (!isCeError(err, 'NotFound')) throw err;
+    };
+    try {
+      await this.supervisor.killTask({ id: record.id, signal, all: false });
+    } catch (err) {
+      // As Docker does: the process most likely exited meanwhile; if it has not within 2 s, the error was real and SIGKILL follows.
+      this.logger.info({ id: record.id, err: (err as Error).message }, 'the stop signal could not be sent');
+      if (!(await settlesWithin(exited, 2000))) await this.supervisor.killTask({ id: record.id, signal: constants.signals.SIGKILL, all: true }).catch(taskGone);
+    }
+    if (timeout >= 0 && !(await settlesWithin(exited, timeout * 1000))) {
+      this.logger.info({ id: record.id, timeout, signal }, 'container did not exit after its stop signal: killing it');
+      await this.supervisor.killTask({ id: record.id, signal: constants.signals.SIGKILL, all: true }).catch(taskGone);
+    }
+    await exited;
+  }
+
+  /** Docker's restart: stop if running, then start on the same writable layer. */
+  async restart(ref: string, timeoutSeconds?: number): Promise<void> {
+    const record = this.resolve(ref);
+    // As Docker does, a --rm container survives its restart.
+    this.restarting.add(record.id);
+    try {
+      await this.stop(record.id, timeoutSeconds);
+    } finally {
+      this.restarting.delete(record.id);
+    }
+    if (!this.containers.has(record.id)) throw notFound(`No such container: ${ref}`); // removed meanwhile
+    await this.start(record.id);
   }
 
   async remove(ref: string, force: boolean): Promise<void> {
@@ -371,7 +431,7 @@ export class ContainerService {
     } catch (err) {
       this.logger.error({ id: record.id, err: (err as Error).message }, 'could not delete the task of an exited container');
     }
-    if (record.config.autoRemove) {
+    if (record.config.autoRemove && !this.restarting.has(record.id)) {
       await this.removeRecord(record).catch((err: Error) => {
         this.logger.error({ id: record.id, err: err.message }, 'auto-remove failed');
         // The container stays (dead); whoever waits for its removal must not wait forever.
@@ -412,8 +472,7 @@ export class ContainerService {
     this.pendingAttaches.delete(id);
     for (const deferred of pending ?? []) {
       if (deferred.isClosed) continue;
-      const o = { id, stdin: true, stdout: true, stderr: true };
-      await deferred.connect(this.supervisor.attachTask(o));
+      await deferred.connect(this.supervisor.attachTask(deferred.options));
     }
   }
 
@@ -446,6 +505,28 @@ export class ContainerService {
       if (matches.length > 1) throw invalidArgument(`multiple containers found with provided prefix: ${ref}`);
     }
     throw notFound(`No such container: ${ref}`);
+  }
+}
+
+/** --stop-signal (else the image's STOPSIGNAL), checked now as Docker's create does, and --stop-timeout. */
+function stopSettings(options: CreateOptions, image: ImageRunConfig): Pick<ContainerConfig, 'stopSignal' | 'stopTimeout'> {
+  const stopSignal = options.stopSignal || image.StopSignal || '';
+  if (stopSignal) parseSignal(stopSignal);
+  return { ...(stopSignal ? { stopSignal } : {}), ...(options.stopTimeout !== undefined ? { stopTimeout: options.stopTimeout } : {}) };
+}
+
+/** The longest delay setTimeout takes; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Whether `promise` settles within `ms` (beyond ~24.8 days: it waits for it); its failure counts as settled. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms > MAX_TIMER_MS) return promise.then(() => true, () => true);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AttachSession, OutputChunk } from '@ce/protocol';
+import type { AttachOptions, AttachSession, OutputChunk } from '@ce/protocol';
 
 /**
  * An attach to a container that has no task yet (docker run attaches before
@@ -16,7 +16,11 @@ export class DeferredAttach implements AttachSession {
   private settle!: (real: AttachSession | undefined, error?: unknown) => void;
   private readonly connected: Promise<AttachSession | undefined>;
 
-  constructor(private readonly onClose: () => void) {
+  /** `options`: what the viewer asked to attach, for the session made at start. */
+  constructor(
+    readonly options: AttachOptions,
+    private readonly onClose: () => void,
+  ) {
     this.connected = new Promise((resolve, reject) => {
       this.settle = (real, error) => (error ? reject(error) : resolve(real));
     });

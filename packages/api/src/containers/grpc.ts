@@ -59,6 +59,8 @@ export function containersGrpcService(svc: ContainerService): [ServiceDefinition
           openStdin: req.openStdin,
           labels: req.labels,
           security: { privileged: req.privileged, capAdd: req.capAdd, capDrop: req.capDrop, securityOpt: req.securityOpt },
+          stopSignal: req.stopSignal,
+          stopTimeout: req.stopTimeout,
         });
         return { id: record.id, warnings: [] };
       },
@@ -66,6 +68,8 @@ export function containersGrpcService(svc: ContainerService): [ServiceDefinition
       attach: (call) => serveAttach(call, (options) => svc.attach(options)),
       wait: async (req) => ({ exitCode: await svc.wait(req.id, conditions[req.condition]), error: '' }),
       kill: async (req) => (await svc.kill(req.id, req.signal), {}),
+      stop: async (req) => (await svc.stop(req.id, req.timeout), {}),
+      restart: async (req) => (await svc.restart(req.id, req.timeout), {}),
       remove: async (req) => (await svc.remove(req.id, req.force), {}),
       inspect: async (req) => toContainerMessage(svc.inspect(req.id)),
       list: async (req) => ({ containers: svc.list(req.all).map(toContainerMessage) }),

@@ -8,6 +8,7 @@ export interface ImageRunConfig {
   WorkingDir?: string;
   User?: string;
   Labels?: Record<string, string> | null;
+  StopSignal?: string;
 }
 
 /**

@@ -26,6 +26,10 @@ export interface ContainerConfig {
   tty: boolean;
   openStdin: boolean;
   labels: Record<string, string>;
+  /** --stop-signal or the image's STOPSIGNAL; absent or empty: SIGTERM. */
+  stopSignal?: string;
+  /** --stop-timeout in seconds; absent: 10. Negative: stop waits forever. */
+  stopTimeout?: number;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'removing' | 'exited' | 'dead';

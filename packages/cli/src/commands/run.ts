@@ -1,16 +1,13 @@
-import { clientAttach, unary, type AttachSession } from '@ce/protocol';
-import { WaitCondition, type WaitContainerResponse } from '@ce/protocol/gen/ce/api/v1/containers';
+import { unary } from '@ce/protocol';
 import type { Command } from 'commander';
+import { attachedStart, AttachedStartError } from '../attached-start.js';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, startFailureExitCode, withPeriod } from '../errors.js';
 import { addCreateFlags, createContainer, type CreateFlags } from '../create-options.js';
-import { pumpOutput } from '../output.js';
 
 interface RunOptions extends CreateFlags {
   detach?: boolean;
 }
-
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
 export function registerRun(program: Command, connect: () => Connection): void {
   const cmd = program
@@ -44,45 +41,10 @@ async function run(conn: Connection, image: string, command: string[], opts: Run
     return 0;
   }
 
-  // As docker run does: attach and wait first, then start, so no output is lost.
-  const session: AttachSession = clientAttach(conn.containers.attach(), { id, stdin: !!opts.interactive, stdout: true, stderr: true }, conn.target);
   try {
-    await session.ready;
+    return await attachedStart(conn, id, { stdin: !!opts.interactive, removed: !!opts.rm });
   } catch (err) {
-    throw fail(err);
+    if (err instanceof AttachedStartError) throw fail(err.daemonError, err.exitCode);
+    throw err;
   }
-  const condition = opts.rm ? WaitCondition.WAIT_CONDITION_REMOVED : WaitCondition.WAIT_CONDITION_NEXT_EXIT;
-  const exited = unary<WaitContainerResponse>((cb) => conn.containers.wait({ id, condition }, cb), conn.target);
-  exited.catch(() => undefined);
-  const pumping = pumpOutput(session.output, process.stdout, process.stderr);
-  pumping.catch(() => undefined); // its failure is reported where it is awaited
-  if (opts.interactive) forwardStdin(session);
-
-  try {
-    await unary((cb) => conn.containers.start({ id }, cb), conn.target);
-  } catch (err) {
-    session.close();
-    throw fail(err, startFailureExitCode(err));
-  }
-
-  const forward = (signal: string) => () => {
-    conn.containers.kill({ id, signal }, () => undefined);
-  };
-  const handlers = FORWARDED_SIGNALS.map((s) => [s, forward(s)] as const);
-  for (const [s, h] of handlers) process.on(s, h);
-  try {
-    await pumping;
-    const result = await exited;
-    return result.exitCode;
-  } catch (err) {
-    throw fail(err);
-  } finally {
-    for (const [s, h] of handlers) process.off(s, h);
-    process.stdin.pause();
-  }
-}
-
-function forwardStdin(session: AttachSession): void {
-  process.stdin.on('data', (data: Buffer) => session.writeStdin(data));
-  process.stdin.on('end', () => session.closeStdin());
 }

@@ -99,6 +99,10 @@ export interface CreateContainerRequest {
    * "no-new-privileges" or "no-new-privileges=true|false".
    */
   securityOpt: string[];
+  /** docker run --stop-signal: name or number; empty: the image's STOPSIGNAL, else SIGTERM. */
+  stopSignal: string;
+  /** docker run --stop-timeout, in seconds; unset: 10. Negative: wait forever. */
+  stopTimeout?: number | undefined;
 }
 
 export interface CreateContainerRequest_LabelsEntry {
@@ -136,6 +140,27 @@ export interface KillContainerRequest {
 }
 
 export interface KillContainerResponse {
+}
+
+export interface StopContainerRequest {
+  id: string;
+  /**
+   * Seconds to wait after the stop signal before SIGKILL; unset: the
+   * container's stop timeout. Negative: wait forever.
+   */
+  timeout?: number | undefined;
+}
+
+export interface StopContainerResponse {
+}
+
+export interface RestartContainerRequest {
+  id: string;
+  /** As StopContainerRequest.timeout. */
+  timeout?: number | undefined;
+}
+
+export interface RestartContainerResponse {
 }
 
 export interface RemoveContainerRequest {
@@ -212,6 +237,8 @@ function createBaseCreateContainerRequest(): CreateContainerRequest {
     capAdd: [],
     capDrop: [],
     securityOpt: [],
+    stopSignal: "",
+    stopTimeout: undefined,
   };
 }
 
@@ -264,6 +291,12 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     }
     for (const v of message.securityOpt) {
       writer.uint32(130).string(v!);
+    }
+    if (message.stopSignal !== "") {
+      writer.uint32(138).string(message.stopSignal);
+    }
+    if (message.stopTimeout !== undefined) {
+      writer.uint32(144).int32(message.stopTimeout);
     }
     return writer;
   },
@@ -412,6 +445,22 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
             message.securityOpt.push(reader.string());
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.stopSignal = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.stopTimeout = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -479,6 +528,16 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
         : globalThis.Array.isArray(object?.security_opt)
         ? object.security_opt.map((e: any) => globalThis.String(e))
         : [],
+      stopSignal: isSet(object.stopSignal)
+        ? globalThis.String(object.stopSignal)
+        : isSet(object.stop_signal)
+        ? globalThis.String(object.stop_signal)
+        : "",
+      stopTimeout: isSet(object.stopTimeout)
+        ? globalThis.Number(object.stopTimeout)
+        : isSet(object.stop_timeout)
+        ? globalThis.Number(object.stop_timeout)
+        : undefined,
     };
   },
 
@@ -538,6 +597,12 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     if (message.securityOpt?.length) {
       obj.securityOpt = message.securityOpt;
     }
+    if (message.stopSignal !== "") {
+      obj.stopSignal = message.stopSignal;
+    }
+    if (message.stopTimeout !== undefined) {
+      obj.stopTimeout = Math.round(message.stopTimeout);
+    }
     return obj;
   },
 
@@ -572,6 +637,8 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     message.capAdd = object.capAdd?.map((e) => e) || [];
     message.capDrop = object.capDrop?.map((e) => e) || [];
     message.securityOpt = object.securityOpt?.map((e) => e) || [];
+    message.stopSignal = object.stopSignal ?? "";
+    message.stopTimeout = object.stopTimeout ?? undefined;
     return message;
   },
 };
@@ -1176,6 +1243,280 @@ export const KillContainerResponse: MessageFns<KillContainerResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<KillContainerResponse>, I>>(_: I): KillContainerResponse {
     const message = createBaseKillContainerResponse();
+    return message;
+  },
+};
+
+function createBaseStopContainerRequest(): StopContainerRequest {
+  return { id: "", timeout: undefined };
+}
+
+export const StopContainerRequest: MessageFns<StopContainerRequest> = {
+  encode(message: StopContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.timeout !== undefined) {
+      writer.uint32(16).int32(message.timeout);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopContainerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeout = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StopContainerRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      timeout: isSet(object.timeout) ? globalThis.Number(object.timeout) : undefined,
+    };
+  },
+
+  toJSON(message: StopContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.timeout !== undefined) {
+      obj.timeout = Math.round(message.timeout);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StopContainerRequest>, I>>(base?: I): StopContainerRequest {
+    return StopContainerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StopContainerRequest>, I>>(object: I): StopContainerRequest {
+    const message = createBaseStopContainerRequest();
+    message.id = object.id ?? "";
+    message.timeout = object.timeout ?? undefined;
+    return message;
+  },
+};
+
+function createBaseStopContainerResponse(): StopContainerResponse {
+  return {};
+}
+
+export const StopContainerResponse: MessageFns<StopContainerResponse> = {
+  encode(_: StopContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopContainerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): StopContainerResponse {
+    return {};
+  },
+
+  toJSON(_: StopContainerResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StopContainerResponse>, I>>(base?: I): StopContainerResponse {
+    return StopContainerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StopContainerResponse>, I>>(_: I): StopContainerResponse {
+    const message = createBaseStopContainerResponse();
+    return message;
+  },
+};
+
+function createBaseRestartContainerRequest(): RestartContainerRequest {
+  return { id: "", timeout: undefined };
+}
+
+export const RestartContainerRequest: MessageFns<RestartContainerRequest> = {
+  encode(message: RestartContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.timeout !== undefined) {
+      writer.uint32(16).int32(message.timeout);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestartContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestartContainerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeout = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RestartContainerRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      timeout: isSet(object.timeout) ? globalThis.Number(object.timeout) : undefined,
+    };
+  },
+
+  toJSON(message: RestartContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.timeout !== undefined) {
+      obj.timeout = Math.round(message.timeout);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RestartContainerRequest>, I>>(base?: I): RestartContainerRequest {
+    return RestartContainerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestartContainerRequest>, I>>(object: I): RestartContainerRequest {
+    const message = createBaseRestartContainerRequest();
+    message.id = object.id ?? "";
+    message.timeout = object.timeout ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRestartContainerResponse(): RestartContainerResponse {
+  return {};
+}
+
+export const RestartContainerResponse: MessageFns<RestartContainerResponse> = {
+  encode(_: RestartContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestartContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestartContainerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RestartContainerResponse {
+    return {};
+  },
+
+  toJSON(_: RestartContainerResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RestartContainerResponse>, I>>(base?: I): RestartContainerResponse {
+    return RestartContainerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestartContainerResponse>, I>>(_: I): RestartContainerResponse {
+    const message = createBaseRestartContainerResponse();
     return message;
   },
 };
@@ -2191,6 +2532,32 @@ export const ContainersService = {
       Buffer.from(KillContainerResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): KillContainerResponse => KillContainerResponse.decode(value),
   },
+  /**
+   * The container's stop signal, then SIGKILL after the timeout; a container
+   * that is not running is left as it is.
+   */
+  stop: {
+    path: "/ce.api.v1.Containers/Stop" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StopContainerRequest): Buffer => Buffer.from(StopContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StopContainerRequest => StopContainerRequest.decode(value),
+    responseSerialize: (value: StopContainerResponse): Buffer =>
+      Buffer.from(StopContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StopContainerResponse => StopContainerResponse.decode(value),
+  },
+  /** Stop (if running), then start again on the same writable layer. */
+  restart: {
+    path: "/ce.api.v1.Containers/Restart" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RestartContainerRequest): Buffer =>
+      Buffer.from(RestartContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RestartContainerRequest => RestartContainerRequest.decode(value),
+    responseSerialize: (value: RestartContainerResponse): Buffer =>
+      Buffer.from(RestartContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RestartContainerResponse => RestartContainerResponse.decode(value),
+  },
   remove: {
     path: "/ce.api.v1.Containers/Remove" as const,
     requestStream: false as const,
@@ -2235,6 +2602,13 @@ export interface ContainersServer extends UntypedServiceImplementation {
   attach: handleBidiStreamingCall<AttachInput, AttachOutput>;
   wait: handleUnaryCall<WaitContainerRequest, WaitContainerResponse>;
   kill: handleUnaryCall<KillContainerRequest, KillContainerResponse>;
+  /**
+   * The container's stop signal, then SIGKILL after the timeout; a container
+   * that is not running is left as it is.
+   */
+  stop: handleUnaryCall<StopContainerRequest, StopContainerResponse>;
+  /** Stop (if running), then start again on the same writable layer. */
+  restart: handleUnaryCall<RestartContainerRequest, RestartContainerResponse>;
   remove: handleUnaryCall<RemoveContainerRequest, RemoveContainerResponse>;
   inspect: handleUnaryCall<InspectContainerRequest, Container>;
   list: handleUnaryCall<ListContainersRequest, ListContainersResponse>;
@@ -2307,6 +2681,41 @@ export interface ContainersClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: KillContainerResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The container's stop signal, then SIGKILL after the timeout; a container
+   * that is not running is left as it is.
+   */
+  stop(
+    request: StopContainerRequest,
+    callback: (error: ServiceError | null, response: StopContainerResponse) => void,
+  ): ClientUnaryCall;
+  stop(
+    request: StopContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StopContainerResponse) => void,
+  ): ClientUnaryCall;
+  stop(
+    request: StopContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StopContainerResponse) => void,
+  ): ClientUnaryCall;
+  /** Stop (if running), then start again on the same writable layer. */
+  restart(
+    request: RestartContainerRequest,
+    callback: (error: ServiceError | null, response: RestartContainerResponse) => void,
+  ): ClientUnaryCall;
+  restart(
+    request: RestartContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RestartContainerResponse) => void,
+  ): ClientUnaryCall;
+  restart(
+    request: RestartContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RestartContainerResponse) => void,
   ): ClientUnaryCall;
   remove(
     request: RemoveContainerRequest,

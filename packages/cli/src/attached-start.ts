@@ -1,0 +1,66 @@
+// The start of a container with the terminal attached, as `ce run` and `ce start -a` do it.
+import { clientAttach, unary, type AttachSession } from '@ce/protocol';
+import { WaitCondition, type WaitContainerResponse } from '@ce/protocol/gen/ce/api/v1/containers';
+import type { Connection } from './connection.js';
+import { startFailureExitCode } from './errors.js';
+import { pumpOutput } from './output.js';
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+
+/** Where an attached start failed: the exit code the command ends with, and the daemon's error. */
+export class AttachedStartError extends Error {
+  constructor(
+    readonly exitCode: number | undefined,
+    readonly daemonError: unknown,
+  ) {
+    super((daemonError as Error).message ?? String(daemonError));
+  }
+}
+
+/**
+ * Attaches and waits first, then starts, so that no output is lost; copies
+ * the output here, forwards signals (and stdin with `stdin`) and resolves
+ * with the container's exit code. `removed`: wait for the removal of a --rm container.
+ */
+export async function attachedStart(conn: Connection, id: string, options: { stdin: boolean; removed: boolean }): Promise<number> {
+  const session: AttachSession = clientAttach(conn.containers.attach(), { id, stdin: options.stdin, stdout: true, stderr: true }, conn.target);
+  try {
+    await session.ready;
+  } catch (err) {
+    throw new AttachedStartError(undefined, err);
+  }
+  const condition = options.removed ? WaitCondition.WAIT_CONDITION_REMOVED : WaitCondition.WAIT_CONDITION_NEXT_EXIT;
+  const exited = unary<WaitContainerResponse>((cb) => conn.containers.wait({ id, condition }, cb), conn.target);
+  exited.catch(() => undefined);
+  const pumping = pumpOutput(session.output, process.stdout, process.stderr);
+  pumping.catch(() => undefined); // its failure is reported where it is awaited
+  if (options.stdin) forwardStdin(session);
+
+  try {
+    await unary((cb) => conn.containers.start({ id }, cb), conn.target);
+  } catch (err) {
+    session.close();
+    throw new AttachedStartError(startFailureExitCode(err), err);
+  }
+
+  const forward = (signal: string) => () => {
+    conn.containers.kill({ id, signal }, () => undefined);
+  };
+  const handlers = FORWARDED_SIGNALS.map((s) => [s, forward(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  try {
+    await pumping;
+    const result = await exited;
+    return result.exitCode;
+  } catch (err) {
+    throw new AttachedStartError(undefined, err);
+  } finally {
+    for (const [s, h] of handlers) process.off(s, h);
+    process.stdin.pause();
+  }
+}
+
+function forwardStdin(session: AttachSession): void {
+  process.stdin.on('data', (data: Buffer) => session.writeStdin(data));
+  process.stdin.on('end', () => session.closeStdin());
+}
