@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
@@ -103,6 +104,28 @@ describe('ce logs', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('closes the log when a reader goes away while ced waits for it to take more', async () => {
+    const c = await finished('big', 'yes 0123456789012345678901234567890123456789 | head -n 200000');
+    const logFds = () =>
+      readdirSync(`/proc/${daemon.process.pid}/fd`).filter((fd) => {
+        try {
+          return readlinkSync(`/proc/${daemon.process.pid}/fd/${fd}`).endsWith('-json.log');
+        } catch {
+          return false;
+        }
+      });
+    const child = spawn(process.execPath, [ceBin, '-H', daemon.socket, 'logs', c], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const ended = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    // Read one chunk, then stop reading: ced fills the connection and waits for it to drain.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => (child.stdout.pause(), resolve())));
+    expect(logFds()).toHaveLength(1);
+    child.kill('SIGKILL');
+    await ended;
+    const deadline = Date.now() + 10_000;
+    while (logFds().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(logFds()).toEqual([]);
   });
 
   it('follows nothing for a container that is not running: -f prints the log and ends', async () => {
