@@ -42,7 +42,12 @@ export async function startTestDaemon(extraArgs: string[] = []): Promise<TestDae
     for (;;) {
       if (child.exitCode !== null) throw new Error(`ced exited with ${child.exitCode}: ${stderr}`);
       if (stderr.includes('listening on') && (await ce(['version'], { socket })).code === 0) return child;
-      if (Date.now() > deadline) throw new Error(`ced did not start: ${stderr}`);
+      if (Date.now() > deadline) {
+        // A ced that never listened would outlive the test, holding its folders and mounts.
+        child.kill('SIGKILL');
+        await waitExit(child);
+        throw new Error(`ced did not start: ${stderr}`);
+      }
       await sleep(50);
     }
   };

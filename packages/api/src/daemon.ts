@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import pino, { type Logger as PinoLogger } from 'pino';
+import { daemonLogDestination } from './log-destination.js';
 import { ImageStore, imagesGrpcService } from '@ce/image-store';
 import { serveUnix, type UnixServer } from '@ce/protocol';
 import { detectCgroups } from '@ce/runtime';
@@ -35,7 +36,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const lock = acquireDaemonLock(join(config.state, 'ced.pid'));
   const logger = pino(
     { level: config.logLevel, base: { pid: process.pid } },
-    pino.destination({ dest: config.logFile, mkdir: true, sync: false }),
+    daemonLogDestination(config.logFile),
   );
   const started = performance.now();
   for (const r of repaired) logger.warn({ path: r.path, mode: r.from.toString(8), now: r.to.toString(8) }, 'folder was open to other users; made it private');

@@ -8,6 +8,7 @@ export type * from './spec/types.js';
 export { compilePlan, compileExecPlan, type CompileContext } from './plan/compile.js';
 export { encodePlan, decodePlan } from './plan/encode.js';
 export { compileSeccomp, seccompProblems, type CompiledSeccomp, type SeccompCompileOptions } from './seccomp/index.js';
+export { compileSeccompCached, warmSeccomp } from './seccomp/compile-cache.js';
 export type { PlanOp } from './plan/ops.js';
 export {
   createCgroupManager,

@@ -10,7 +10,8 @@ import { spawnInit, type ExitInfo, type InitProcess, type StdioSpec } from './in
 import { compileExecPlan, compilePlan, type HostPathKind } from './plan/compile.js';
 import { withHomeEnv } from './spec/home-env.js';
 import { encodePlan } from './plan/encode.js';
-import { compileSeccomp, type CompiledSeccomp } from './seccomp/compile.js';
+import { type CompiledSeccomp } from './seccomp/compile.js';
+import { compileSeccompCached } from './seccomp/compile-cache.js';
 import { validateProcess, validateResources, validateSpec } from './spec/validate.js';
 import { containerEvents } from './lifecycle/events.js';
 import type { RuntimeEvent, Stats } from './cgroups/stats-types.js';
@@ -251,7 +252,7 @@ export class Runtime {
     const cg = this.cgroups();
     if (cgroupsPath && !cg) throw new RuntimeError('FailedPrecondition', 'linux.cgroupsPath is set but no cgroup hierarchy is mounted');
     const execFifo = this.store.fifoPath(id);
-    const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp, { logger: this.log }) : undefined;
+    const seccomp = spec.linux?.seccomp ? compileSeccompCached(spec.linux.seccomp, { logger: this.log }) : undefined;
     const plan = compilePlan(spec, {
       seccomp,
       bundle,

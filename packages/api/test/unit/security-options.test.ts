@@ -1,7 +1,7 @@
-import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES, defaultSeccompProfile, defaultSpec } from '@ce/runtime/spec';
+import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES, defaultContainerSeccomp, defaultSeccompProfile, defaultSpec } from '@ce/runtime/spec';
 import { describe, expect, it } from 'vitest';
 import { parseSecurityOpts, withSecurityOptions, type SecurityConfig, type SecurityDefaults } from '../../src/containers/security-options.js';
-import { ownBoundingSet } from '../../src/containers/security-defaults.js';
+import { loadSecurityDefaults, ownBoundingSet } from '../../src/containers/security-defaults.js';
 
 const defaults: SecurityDefaults = {
   seccompProfile: defaultSeccompProfile(),
@@ -21,6 +21,11 @@ describe('withSecurityOptions', () => {
     expect(spec.linux!.seccomp!.architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
     expect(names(spec).has('mount')).toBe(false);
     expect(spec.process!.noNewPrivileges).toBe(false);
+  });
+
+  it("gives a default container on this machine the filter a spare shim compiles ahead of need (byte for byte, after the bundle's JSON)", () => {
+    const spec = withSecurityOptions(defaultSpec(), undefined, loadSecurityDefaults());
+    expect(JSON.stringify(JSON.parse(JSON.stringify(spec.linux!.seccomp)))).toBe(JSON.stringify(defaultContainerSeccomp()));
   });
 
   it('resolves the profile against the capabilities after --cap-add', () => {

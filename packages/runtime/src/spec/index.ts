@@ -11,5 +11,5 @@ export {
   type DockerSeccompArchMap,
 } from './docker-seccomp-profile.js';
 export { defaultSeccompProfile, CLONE_NAMESPACE_FLAGS, ALLOWED_PERSONALITIES } from './default-seccomp-profile.js';
-export { seccompForContainer, profileArch, type SeccompTarget } from './seccomp-for-container.js';
+export { seccompForContainer, defaultContainerSeccomp, profileArch, type SeccompTarget } from './seccomp-for-container.js';
 export type * from './types.js';

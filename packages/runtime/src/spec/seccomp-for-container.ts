@@ -5,6 +5,8 @@
 import { release } from 'node:os';
 import type { LinuxSeccomp } from './types.js';
 import type { DockerSeccompFilter, DockerSeccompProfile } from './docker-seccomp-profile.js';
+import { defaultSeccompProfile } from './default-seccomp-profile.js';
+import { DEFAULT_CAPABILITIES } from './default-spec.js';
 
 export interface SeccompTarget {
   /** The container's bounding capability set (CAP_* names). */
@@ -83,4 +85,9 @@ export function seccompForContainer(profile: DockerSeccompProfile, target: Secco
     seccomp.syscalls!.push(syscall);
   }
   return seccomp;
+}
+
+/** The filter of a default container on this machine: Docker's default profile with Docker's default capabilities. */
+export function defaultContainerSeccomp(): LinuxSeccomp {
+  return seccompForContainer(defaultSeccompProfile(), { capabilities: DEFAULT_CAPABILITIES });
 }

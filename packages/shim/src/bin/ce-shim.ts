@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { setChildSubreaper } from '@ce/native';
 import { serveUnix } from '@ce/protocol';
-import { Runtime } from '@ce/runtime';
+import { Runtime, warmSeccomp } from '@ce/runtime';
+import { defaultContainerSeccomp } from '@ce/runtime/spec';
 import { taskGrpcService } from '../grpc.js';
 import { ShimTask } from '../task.js';
 
@@ -72,6 +73,9 @@ try {
   process.exit(1);
 }
 logger.info({ socket }, 'shim ready');
+// A spare's container most likely runs under ced's default seccomp profile and
+// Docker's default capabilities: compile that filter now, off `run`'s path.
+if (!values.id) setImmediate(() => warmSeccomp(defaultContainerSeccomp()));
 if (values['ready-fd']) {
   const fd = Number(values['ready-fd']);
   try {
