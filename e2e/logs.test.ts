@@ -106,6 +106,18 @@ describe('ce logs', () => {
     }
   });
 
+  it('ends -f at its --until time while the container still runs, as Docker does', async () => {
+    const started = await run(['run', '-d', '--name', 'ticker', 'busybox', 'sh', '-c', 'while true; do echo tick; sleep 0.1; done']);
+    expect(started.code).toBe(0);
+    ids.push(started.stdout.trim());
+    const until = String(Math.floor(Date.now() / 1000) + 2);
+    const r = await run(['logs', '-f', '--until', until, 'ticker']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^(tick\n)+$/);
+    expect(Date.now() / 1000).toBeGreaterThanOrEqual(Number(until));
+    expect((await run(['rm', '-f', 'ticker'])).code).toBe(0);
+  });
+
   it('closes the log when a reader goes away while ced waits for it to take more', async () => {
     const c = await finished('big', 'yes 0123456789012345678901234567890123456789 | head -n 200000');
     const logFds = () =>

@@ -52,10 +52,12 @@ export async function* readJsonLog(path: string, options: ReadLogOptions): Async
     let offset = 0;
     if (handle && options.tail >= 0) offset = await tailStart(handle, await wholeLinesEnd(handle), options.tail);
     let stopped = false;
+    const untilMs = options.until === undefined ? undefined : Number(options.until / 1_000_000n);
     options.stopped?.then(() => ((stopped = true), following?.wake()), () => ((stopped = true), following?.wake()));
     for (;;) {
       // The log is closed before `stopped` resolves: a read that begins after it drains everything.
-      const stoppedBeforeRead = stopped;
+      // Docker also ends a follow at its --until time (checked at least every poll).
+      const stoppedBeforeRead = stopped || (untilMs !== undefined && Date.now() > untilMs);
       if (!handle) handle = await openIfExists(path);
       if (handle) {
         const read = reader.readFrom(handle, offset);

@@ -76,6 +76,14 @@ describe('reading a json-file log as docker logs does', () => {
     expect(seen).toEqual(['before\n', 'after\n', 'last\n']);
   });
 
+  it('ends a follow at its until time, as Docker does', async () => {
+    const live = join(dir, 'until.log');
+    writeFileSync(live, entry('before\n', 'stdout', 1));
+    const until = BigInt(Date.now() + 200) * 1_000_000n;
+    const never = new Promise<void>(() => undefined);
+    expect(text(await collect(live, { until, stopped: never, pollMs: 20 }))).toEqual(['stdout:before\n']);
+  });
+
   it('parses and prints times', () => {
     expect(parseApiTimestamp('1796554800.5', 'since')).toBe(1796554800_500000000n);
     expect(parseApiTimestamp('1796554800', 'since')).toBe(1796554800_000000000n);
