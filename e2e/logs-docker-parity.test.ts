@@ -1,5 +1,6 @@
 // `ce logs` against `docker logs` (Docker 20.10, a private dockerd) for the same workload in the
 // same image: the same bytes on each stream. Where ce deliberately differs, the test says why.
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { mountsUnder, processesMentioning } from './support/leaks.js';
-import { repoRoot } from './support/paths.js';
+import { ceBin, repoRoot } from './support/paths.js';
 
 interface Result {
   code: number | null;
@@ -16,6 +17,9 @@ interface Result {
   stderr: string;
 }
 interface PrivateDockerd {
+  client: string;
+  host: string[];
+  env: NodeJS.ProcessEnv;
   docker(args: string[], o?: { timeoutMs?: number }): Promise<Result>;
   stop(): Promise<void>;
 }
@@ -103,6 +107,22 @@ describe.skipIf(!isRoot || !haveDockerd)('ce logs matches docker logs (Docker 20
     // ce counts the joined line once, as the user sees it.
     expect((await ceRun(['logs', '--tail', '2', 'long'])).stdout).toBe(r.ce.stdout);
     expect((await dockerd.docker(['logs', '--tail', '2', 'long'])).stdout).toMatch(/^y{1,16384}\nshort\n$/);
+  });
+
+  it('piped into head: the same lines, and killed by SIGPIPE (141) with nothing on stderr', async () => {
+    await inBoth('piped', 'seq 1 100000');
+    const piped = (argv: string[], env: NodeJS.ProcessEnv) =>
+      new Promise<string>((resolve) => {
+        const sh = spawn('bash', ['-c', '"$@" | head -n 2; echo "status:${PIPESTATUS[0]}"', 'bash', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        sh.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        sh.on('close', () => resolve(out));
+      });
+    const d = await piped([dockerd.client, ...dockerd.host, 'logs', 'piped'], dockerd.env);
+    const c = await piped([process.execPath, ceBin, '-H', daemon.socket, 'logs', 'piped'], process.env);
+    expect(d).toBe('1\n2\nstatus:141\n');
+    expect(c).toBe(d);
   });
 
   it('a container never started: no output; an unknown one: the same error', async () => {

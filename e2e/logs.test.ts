@@ -140,6 +140,22 @@ describe('ce logs', () => {
     expect(logFds()).toEqual([]);
   });
 
+  it('ends quietly when its reader closes the pipe (ce logs | head)', async () => {
+    const c = await finished('piped', 'seq 1 100000');
+    const r = await new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
+      const script = `"$0" "$1" -H "$2" logs "$3" | head -n 2; echo "ce:\${PIPESTATUS[0]}" >&2`;
+      const sh = spawn('bash', ['-c', script, process.execPath, ceBin, daemon.socket, c], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      sh.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      sh.on('close', (code) => resolve({ out, err, code }));
+    });
+    expect(r.out).toBe('1\n2\n');
+    // As docker logs, killed by SIGPIPE: 141 and nothing on stderr.
+    expect(r.err).toBe('ce:141\n');
+  });
+
   it('follows nothing for a container that is not running: -f prints the log and ends', async () => {
     const c = await finished('done', 'echo over');
     expect(await run(['logs', '-f', c])).toEqual({ code: 0, stdout: 'over\n', stderr: '' });
