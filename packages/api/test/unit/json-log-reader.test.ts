@@ -76,6 +76,21 @@ describe('reading a json-file log as docker logs does', () => {
     expect(seen).toEqual(['before\n', 'after\n', 'last\n']);
   });
 
+  it('follows through the file watch, not only the poll', async () => {
+    const live = join(dir, 'watched.log');
+    writeFileSync(live, entry('before\n', 'stdout', 1));
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const seen: string[] = [];
+    // A poll this slow would time the test out: only the watch can bring "after" in time.
+    for await (const c of readJsonLog(live, { tail: -1, timestamps: false, stopped, pollMs: 600_000 })) {
+      seen.push(c.data.toString());
+      if (seen.length === 1) appendFileSync(live, entry('after\n', 'stdout', 2));
+      else stop();
+    }
+    expect(seen).toEqual(['before\n', 'after\n']);
+  });
+
   it('ends a follow at its until time, as Docker does', async () => {
     const live = join(dir, 'until.log');
     writeFileSync(live, entry('before\n', 'stdout', 1));
