@@ -83,7 +83,7 @@ describe.skipIf(!isRoot || !haveDockerd)('ce logs matches docker logs (Docker 20
 
   it('the same lines on the same streams, with --tail, and for a last line without a newline', async () => {
     await inBoth('mixed', 'echo out1; echo err1 >&2; seq 1 5; echo; echo err2 >&2; printf "no newline"');
-    for (const args of [[], ['--tail', '3'], ['--tail', '0'], ['-n', 'all'], ['--tail', 'x'], ['--since', '1h'], ['--until', '1h']]) {
+    for (const args of [[], ['--tail', '3'], ['--tail', '0'], ['-n', 'all'], ['--tail', 'x'], ['--since', '1h'], ['--until', '1h'], ['--details']]) {
       const r = await logsOfBoth([...args, 'mixed']);
       expect(r.ce, args.join(' ')).toEqual(r.docker);
     }
@@ -92,10 +92,12 @@ describe.skipIf(!isRoot || !haveDockerd)('ce logs matches docker logs (Docker 20
   it('-t: the same time format', async () => {
     await inBoth('stamped', 'echo a; echo b >&2');
     const r = await logsOfBoth(['-t', 'stamped']);
+    const detailed = await logsOfBoth(['-t', '--details', 'stamped']);
     const form = (s: string) => s.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /gm, '<time> ');
     expect(form(r.ce.stdout)).toBe('<time> a\n');
     expect(form(r.ce.stdout)).toBe(form(r.docker.stdout));
     expect(form(r.ce.stderr)).toBe(form(r.docker.stderr));
+    expect(form(detailed.ce.stdout)).toBe(form(detailed.docker.stdout));
   });
 
   it('a line longer than 16 KiB comes back whole', async () => {

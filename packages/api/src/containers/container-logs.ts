@@ -12,6 +12,7 @@ export async function* containerLogs(svc: ContainerService, req: LogsRequest, ct
     until: parseApiTimestamp(req.until, 'until'),
     tail: req.tail,
     timestamps: req.timestamps,
+    details: req.details,
     stopped: req.follow ? source.stopped : undefined,
     signal: ctx.signal,
   });

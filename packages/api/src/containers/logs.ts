@@ -18,6 +18,8 @@ export interface ReadLogOptions {
   /** The last N lines; negative: all. */
   tail: number;
   timestamps: boolean;
+  /** docker logs --details: the entry's attributes (none in ce's log yet) and a space before each line. */
+  details?: boolean;
   /** Set to follow new lines: resolves once the container stopped and its log is closed. */
   stopped?: Promise<unknown>;
   signal?: AbortSignal;
@@ -179,7 +181,8 @@ class LogReader {
         return undefined;
       }
     }
-    const out = this.options.timestamps ? `${fixedNanoTime(time)} ${text}` : text;
+    const detailed = this.options.details ? ` ${text}` : text;
+    const out = this.options.timestamps ? `${fixedNanoTime(time)} ${detailed}` : detailed;
     let full: LogChunk | undefined;
     if (this.batch && (this.batch.stream !== stream || this.batch.bytes >= BATCH_BYTES)) full = this.flushBatch();
     this.batch ??= { stream, parts: [], bytes: 0 };

@@ -47,6 +47,8 @@ describe('reading a json-file log as docker logs does', () => {
 
   it('prefixes lines with nine-digit times', async () => {
     expect(text(await collect(log, { tail: 1, timestamps: true }))).toEqual(['stdout:2026-12-06T12:00:06.500000000Z four\n']);
+    expect(text(await collect(log, { tail: 1, timestamps: true, details: true }))).toEqual(['stdout:2026-12-06T12:00:06.500000000Z  four\n']);
+    expect(text(await collect(log, { tail: 1, timestamps: false, details: true }))).toEqual(['stdout: four\n']);
   });
 
   it('ignores a last line still being written', async () => {

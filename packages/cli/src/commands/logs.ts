@@ -11,6 +11,7 @@ interface LogsOptions {
   until?: string;
   tail: string;
   timestamps?: boolean;
+  details?: boolean;
 }
 
 export function registerLogs(program: Command, connect: () => Connection): void {
@@ -19,6 +20,7 @@ export function registerLogs(program: Command, connect: () => Connection): void 
     .description('Fetch the logs of a container')
     .usage('[OPTIONS] CONTAINER')
     .argument('<container>')
+    .option('--details', 'Show extra details provided to logs')
     .option('-f, --follow', 'Follow log output')
     .option('--since <string>', 'Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
     .option('--until <string>', 'Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
@@ -37,7 +39,7 @@ export function registerLogs(program: Command, connect: () => Connection): void 
         });
       }
       const conn = connect();
-      const call = conn.containers.logs({ id: container, follow: !!opts.follow, since, until, tail, timestamps: !!opts.timestamps });
+      const call = conn.containers.logs({ id: container, follow: !!opts.follow, since, until, tail, timestamps: !!opts.timestamps, details: !!opts.details });
       try {
         for await (const msg of readStream<LogsResponse>(call, conn.target)) {
           const out = msg.stream === LogStream.LOG_STREAM_STDERR ? process.stderr : process.stdout;

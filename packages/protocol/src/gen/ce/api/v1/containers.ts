@@ -250,6 +250,11 @@ export interface LogsRequest {
   tail: number;
   /** Prefix each line with its time in RFC 3339 with nine fraction digits. */
   timestamps: boolean;
+  /**
+   * docker logs --details: each line after its log attributes (the --log-opt
+   * labels and env, comma-separated k=v) and a space; ce has none yet.
+   */
+  details: boolean;
 }
 
 export interface LogsResponse {
@@ -2198,7 +2203,7 @@ export const Container_LabelsEntry: MessageFns<Container_LabelsEntry> = {
 };
 
 function createBaseLogsRequest(): LogsRequest {
-  return { id: "", follow: false, since: "", until: "", tail: 0, timestamps: false };
+  return { id: "", follow: false, since: "", until: "", tail: 0, timestamps: false, details: false };
 }
 
 export const LogsRequest: MessageFns<LogsRequest> = {
@@ -2220,6 +2225,9 @@ export const LogsRequest: MessageFns<LogsRequest> = {
     }
     if (message.timestamps !== false) {
       writer.uint32(48).bool(message.timestamps);
+    }
+    if (message.details !== false) {
+      writer.uint32(56).bool(message.details);
     }
     return writer;
   },
@@ -2285,6 +2293,14 @@ export const LogsRequest: MessageFns<LogsRequest> = {
             message.timestamps = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.details = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2305,6 +2321,7 @@ export const LogsRequest: MessageFns<LogsRequest> = {
       until: isSet(object.until) ? globalThis.String(object.until) : "",
       tail: isSet(object.tail) ? globalThis.Number(object.tail) : 0,
       timestamps: isSet(object.timestamps) ? globalThis.Boolean(object.timestamps) : false,
+      details: isSet(object.details) ? globalThis.Boolean(object.details) : false,
     };
   },
 
@@ -2328,6 +2345,9 @@ export const LogsRequest: MessageFns<LogsRequest> = {
     if (message.timestamps !== false) {
       obj.timestamps = message.timestamps;
     }
+    if (message.details !== false) {
+      obj.details = message.details;
+    }
     return obj;
   },
 
@@ -2342,6 +2362,7 @@ export const LogsRequest: MessageFns<LogsRequest> = {
     message.until = object.until ?? "";
     message.tail = object.tail ?? 0;
     message.timestamps = object.timestamps ?? false;
+    message.details = object.details ?? false;
     return message;
   },
 };
