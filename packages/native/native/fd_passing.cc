@@ -28,6 +28,18 @@ Napi::Value SocketPair(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Fills addr for path; throws ENAMETOOLONG naming op and path when it does not fit.
+static bool UnixAddress(Napi::Env env, const std::string& path, const char* op, struct sockaddr_un* addr) {
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof addr->sun_path) {
+    ThrowSyscallError(env, op, ENAMETOOLONG, {path});
+    return false;
+  }
+  memcpy(addr->sun_path, path.c_str(), path.size());
+  return true;
+}
+
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) {
@@ -36,13 +48,7 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   }
   std::string path = info[0].As<Napi::String>().Utf8Value();
   struct sockaddr_un addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof addr.sun_path) {
-    ThrowSyscallError(env, "connect", ENAMETOOLONG, {path});
-    return env.Undefined();
-  }
-  memcpy(addr.sun_path, path.c_str(), path.size());
+  if (!UnixAddress(env, path, "connect", &addr)) return env.Undefined();
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     ThrowSyscallError(env, "socket", errno, {"AF_UNIX"});
@@ -201,13 +207,7 @@ Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
   }
   std::string path = info[0].As<Napi::String>().Utf8Value();
   struct sockaddr_un addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof addr.sun_path) {
-    ThrowSyscallError(env, "bind", ENAMETOOLONG, {path});
-    return env.Undefined();
-  }
-  memcpy(addr.sun_path, path.c_str(), path.size());
+  if (!UnixAddress(env, path, "bind", &addr)) return env.Undefined();
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     ThrowSyscallError(env, "socket", errno, {"AF_UNIX"});

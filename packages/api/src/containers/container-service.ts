@@ -17,13 +17,13 @@ import { writeFileAtomic } from '../atomic-file.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
 import { generateName, validateName } from './names.js';
-import { buildSpec } from './oci-spec.js';
+import { containerSpec } from './oci-spec.js';
 import { parseUserSpec, resolveUser, type ExecUser } from './process-user.js';
 import { readRootfsFile } from './rootfs-files.js';
 import { resolveArgs, type ImageRunConfig } from './process-args.js';
 import type { ContainerConfig, ContainerRecord } from './record.js';
 import { loadSecurityDefaults } from './security-defaults.js';
-import { withSecurityOptions, type SecurityConfig, type SecurityDefaults } from './security-options.js';
+import type { SecurityConfig, SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
 
 /** What containers need of the image store. */
@@ -171,7 +171,7 @@ export class ContainerService {
   }
 
   private spec(record: ContainerRecord, imageEnv: readonly string[] | null | undefined, user: ExecUser) {
-    return withSecurityOptions(buildSpec(record, imageEnv, user), record.hostConfig, this.security);
+    return containerSpec(record, imageEnv, user, this.security);
   }
 
   /** Starts a container; a second start while one is in flight joins it. */

@@ -1,9 +1,26 @@
+// A container's OCI spec as moby's daemon/oci_linux.go builds it, from the
+// composable options of @ce/runtime/spec: Docker's meaning of the record
+// (env order, cwd cleaning, HOME) is decided here, the spec edits there.
 import { invalidArgument } from '@ce/protocol';
-import { defaultSpec, type Spec } from '@ce/runtime';
-import { withNetworkSysctls } from './network-sysctls.js';
+import {
+  buildSpecSync,
+  withAnnotations,
+  withCgroupsPath,
+  withCwd,
+  withEnv,
+  withHostname,
+  withProcessArgs,
+  withRoot,
+  withTerminal,
+  withUser,
+  type Spec,
+  type SpecOpt,
+} from '@ce/runtime/spec';
+import { dockerNetworkSysctls } from './network-sysctls.js';
 import { mergeEnv } from './process-args.js';
 import type { ExecUser } from './process-user.js';
 import type { ContainerRecord } from './record.js';
+import { securitySpecOpts, type SecurityDefaults } from './security-options.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -35,20 +52,33 @@ export function processCwd(workingDir: string): string {
   return `/${parts.join('/')}`;
 }
 
-/** The OCI runtime config for a container, as moby's daemon/oci_linux.go builds it. */
+/**
+ * The options for a container's process, hostname, root, labels, cgroup and
+ * sysctls, in the order they apply. Bad input (env, cwd) throws
+ * InvalidArgument here, before any option runs.
+ */
+export function containerSpecOpts(record: ContainerRecord, imageEnv: readonly string[] | null | undefined, user: ExecUser): SpecOpt[] {
+  return [
+    withTerminal(record.config.tty),
+    withProcessArgs(record.pathAndArgs),
+    withEnv(processEnv(record, imageEnv, user.home)),
+    withCwd(processCwd(record.config.workingDir)),
+    withUser(user),
+    withHostname(record.config.hostname),
+    withRoot('rootfs'),
+    withAnnotations({ 'org.ce.container.name': record.name }),
+    withCgroupsPath(`/ce/${record.id}`),
+    // Last: it looks at the namespaces the options before it left.
+    dockerNetworkSysctls(),
+  ];
+}
+
+/** A container's spec without its security settings (containerSpec adds them). */
 export function buildSpec(record: ContainerRecord, imageEnv: readonly string[] | null | undefined, user: ExecUser): Spec {
-  const spec = defaultSpec();
-  spec.process = {
-    ...spec.process,
-    terminal: record.config.tty,
-    args: record.pathAndArgs,
-    env: processEnv(record, imageEnv, user.home),
-    cwd: processCwd(record.config.workingDir),
-    user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
-  };
-  spec.hostname = record.config.hostname;
-  spec.root = { path: 'rootfs', readonly: false };
-  spec.annotations = { ...(spec.annotations ?? {}), 'org.ce.container.name': record.name };
-  spec.linux = { ...spec.linux, cgroupsPath: `/ce/${record.id}` };
-  return withNetworkSysctls(spec);
+  return buildSpecSync(containerSpecOpts(record, imageEnv, user));
+}
+
+/** The OCI runtime config ced writes for a container: containerSpecOpts, then its security options. */
+export function containerSpec(record: ContainerRecord, imageEnv: readonly string[] | null | undefined, user: ExecUser, security: SecurityDefaults): Spec {
+  return buildSpecSync([...containerSpecOpts(record, imageEnv, user), ...securitySpecOpts(record.hostConfig, security)]);
 }

@@ -3,14 +3,23 @@
 // or the container's own), no-new-privileges, and --privileged.
 import { invalidArgument } from '@ce/protocol';
 import {
+  applySpecOptsSync,
   DEFAULT_CAPABILITIES,
   normalizeCapability,
   parseDockerSeccompProfile,
   seccompForContainer,
   tweakCapabilities,
+  withAllDevices,
+  withCapabilities,
+  withMaskedPaths,
+  withNoNewPrivileges,
+  withReadonlyPaths,
+  withSeccomp,
+  withWritableSysfs,
   type DockerSeccompProfile,
   type LinuxDevice,
   type Spec,
+  type SpecOpt,
 } from '@ce/runtime/spec';
 
 /** What a container asked for (Docker's HostConfig.Privileged, CapAdd, CapDrop, SecurityOpt). */
@@ -84,20 +93,13 @@ export function parseSecurityOpts(opts: readonly string[]): ParsedSecurityOpts {
   return parsed;
 }
 
-/** Docker's --privileged: every device, and /sys writable; no masked or read-only paths. */
-function makePrivileged(spec: Spec, defaults: SecurityDefaults): void {
-  spec.linux = { ...spec.linux, maskedPaths: [], readonlyPaths: [], devices: defaults.hostDevices() };
-  spec.linux.resources = { ...spec.linux.resources, devices: [{ allow: true, access: 'rwm' }] };
-  spec.mounts = spec.mounts?.map((m) =>
-    m.destination === '/sys' || m.destination.startsWith('/sys/') ? { ...m, options: m.options?.filter((o) => o !== 'ro') } : m,
-  );
-}
-
 /**
- * Applies a container's security settings to its spec (in place, and returns
- * it). Throws InvalidArgument for an unknown capability or a bad option.
+ * A container's security settings as spec options, in order: capabilities,
+ * no-new-privileges when asked for, what --privileged lifts, then seccomp
+ * (resolved against the final capabilities). Throws InvalidArgument for an
+ * unknown capability or a bad option, before any option runs.
  */
-export function withSecurityOptions(spec: Spec, config: SecurityConfig | undefined, defaults: SecurityDefaults): Spec {
+export function securitySpecOpts(config: SecurityConfig | undefined, defaults: SecurityDefaults): SpecOpt[] {
   const c = config ?? { privileged: false, capAdd: [], capDrop: [], securityOpt: [] };
   const opts = parseSecurityOpts(c.securityOpt);
   for (const [field, list] of [['CapAdd', c.capAdd], ['CapDrop', c.capDrop]] as const) {
@@ -110,16 +112,16 @@ export function withSecurityOptions(spec: Spec, config: SecurityConfig | undefin
     }
   }
   const caps = tweakCapabilities(DEFAULT_CAPABILITIES, defaults.boundingSet, { add: c.capAdd, drop: c.capDrop, privileged: c.privileged });
-  spec.process = {
-    ...spec.process!,
-    capabilities: { bounding: [...caps], effective: [...caps], permitted: [...caps] },
-    noNewPrivileges: opts.noNewPrivileges ?? spec.process?.noNewPrivileges,
-  };
-  if (c.privileged) makePrivileged(spec, defaults);
+  const result: SpecOpt[] = [withCapabilities(caps)];
+  if (opts.noNewPrivileges !== undefined) result.push(withNoNewPrivileges(opts.noNewPrivileges));
+  // Docker's --privileged: every device, and /sys writable; no masked or read-only paths.
+  if (c.privileged) result.push(withMaskedPaths([]), withReadonlyPaths([]), withAllDevices(defaults.hostDevices()), withWritableSysfs());
   const profile = c.privileged ? 'unconfined' : (opts.seccomp ?? defaults.seccompProfile);
-  const linux = { ...spec.linux };
-  delete linux.seccomp;
-  if (profile !== 'unconfined') linux.seccomp = seccompForContainer(profile, { capabilities: caps, arch: defaults.arch, kernel: defaults.kernel });
-  spec.linux = linux;
-  return spec;
+  result.push(withSeccomp(profile === 'unconfined' ? undefined : seccompForContainer(profile, { capabilities: caps, arch: defaults.arch, kernel: defaults.kernel })));
+  return result;
+}
+
+/** securitySpecOpts applied to `spec` (in place); returns it. */
+export function withSecurityOptions(spec: Spec, config: SecurityConfig | undefined, defaults: SecurityDefaults): Spec {
+  return applySpecOptsSync(spec, securitySpecOpts(config, defaults));
 }

@@ -1,5 +1,5 @@
 // Capability names and Docker's --cap-add/--cap-drop arithmetic (moby oci/caps).
-import { CAPABILITIES } from '../plan/constants.js';
+import { CAPABILITIES } from './linux-constants.js';
 
 /** Every capability, in bit order (linux/capability.h, 0 to CAP_LAST_CAP). */
 export const ALL_CAPABILITIES: readonly string[] = Object.entries(CAPABILITIES)

@@ -1,5 +1,5 @@
-// @ce/runtime/spec: building OCI runtime configs. Pure functions and data;
-// importing it loads no native code.
+// @ce/runtime/spec: building OCI runtime configs. Pure functions and data,
+// composable spec options among them; its imports never reach @ce/native.
 export { defaultSpec, DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, DEFAULT_PATH } from './default-spec.js';
 export { ALL_CAPABILITIES, capabilitiesFromMask, normalizeCapability, tweakCapabilities, type CapabilityChanges } from './capabilities.js';
 export {
@@ -13,3 +13,4 @@ export {
 export { defaultSeccompProfile, CLONE_NAMESPACE_FLAGS, ALLOWED_PERSONALITIES } from './default-seccomp-profile.js';
 export { seccompForContainer, defaultContainerSeccomp, profileArch, type SeccompTarget } from './seccomp-for-container.js';
 export type * from './types.js';
+export * from './opts/index.js';

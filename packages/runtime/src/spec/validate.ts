@@ -1,5 +1,5 @@
 import { RuntimeError } from '../errors.js';
-import { CAPABILITIES, RLIMITS } from '../plan/constants.js';
+import { CAPABILITIES, RLIMITS } from './linux-constants.js';
 import { PROPAGATION_NAMES } from '@ce/native';
 import { seccompProblems } from '../seccomp/validate.js';
 import type { LinuxResources, Process, Spec } from './types.js';

@@ -1,0 +1,13 @@
+export { applySpecOpts, applySpecOptsSync, buildSpec, buildSpecSync, type SpecContext, type SpecOpt } from './spec-opt.js';
+export { processOf, withCwd, withEnv, withProcessArgs, withTerminal, withUser } from './process.js';
+export { withRlimits } from './rlimits.js';
+export { withHostname } from './hostname.js';
+export { withAnnotations, withCgroupsPath, withRoot } from './bundle.js';
+export { withMounts } from './mounts.js';
+export { withHostsFiles, type HostsFiles } from './hosts-files.js';
+export { withResources } from './resources.js';
+export { withHostNamespace, withNamespace, withNetnsPath } from './namespaces.js';
+export { withAllDevices, withDevices } from './devices.js';
+export { withDefaultSysctls, withSysctls } from './sysctls.js';
+export { withCapabilities, withMaskedPaths, withNoNewPrivileges, withReadonlyPaths, withSeccomp, withWritableSysfs } from './security.js';
+export { withHomeFromPasswd } from './home.js';
