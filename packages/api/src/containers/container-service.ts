@@ -391,6 +391,13 @@ export class ContainerService {
     return this.resolve(ref);
   }
 
+  /** Where a container's log is, and while it runs, a promise for its stop with the log closed (logs.ts follows until then). */
+  logSource(ref: string): { path: string; stopped?: Promise<void> } {
+    const record = this.resolve(ref);
+    const stopped = record.state.status === 'running' ? this.exitHandled.get(record.id) : undefined;
+    return { path: this.store.logPath(record.id), stopped };
+  }
+
   list(all: boolean): ContainerRecord[] {
     return this.all()
       .filter((r) => all || r.state.status === 'running')

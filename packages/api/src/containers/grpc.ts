@@ -2,6 +2,7 @@ import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc
 import { adaptService, serveAttach } from '@ce/protocol';
 import { ContainersService, WaitCondition, type Container } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { ContainerService, WaitCondition as Condition } from './container-service.js';
+import { containerLogs } from './container-logs.js';
 import type { ContainerRecord } from './record.js';
 
 const conditions: Record<WaitCondition, Condition> = {
@@ -73,6 +74,7 @@ export function containersGrpcService(svc: ContainerService): [ServiceDefinition
       remove: async (req) => (await svc.remove(req.id, req.force), {}),
       inspect: async (req) => toContainerMessage(svc.inspect(req.id)),
       list: async (req) => ({ containers: svc.list(req.all).map(toContainerMessage) }),
+      logs: (req, ctx) => containerLogs(svc, req, ctx),
     }),
   ];
 }

@@ -1,0 +1,138 @@
+// `ce logs` against `docker logs` (Docker 20.10, a private dockerd) for the same workload in the
+// same image: the same bytes on each stream. Where ce deliberately differs, the test says why.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBusyboxImage } from './support/busybox-image.js';
+import { ce } from './support/ce.js';
+import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { mountsUnder, processesMentioning } from './support/leaks.js';
+import { ceBin, repoRoot } from './support/paths.js';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+interface PrivateDockerd {
+  client: string;
+  host: string[];
+  env: NodeJS.ProcessEnv;
+  docker(args: string[], o?: { timeoutMs?: number }): Promise<Result>;
+  stop(): Promise<void>;
+}
+interface DockerdLib {
+  which(name: string): string | null;
+  startPrivateDockerd(o: { dir: string }): Promise<PrivateDockerd>;
+}
+
+const IMAGE = 'ce-e2e/logs-parity:latest';
+const lib = (await import(join(repoRoot, 'tools/lib/private-dockerd.mjs'))) as DockerdLib;
+const haveDockerd = lib.which('dockerd') !== null;
+const isRoot = process.getuid?.() === 0;
+
+let daemon: TestDaemon;
+let dockerd: PrivateDockerd;
+let work: string;
+
+const ceRun = (args: string[]) => ce(args, { socket: daemon.socket });
+const strip = (r: Result) => ({ code: r.code, stdout: r.stdout, stderr: r.stderr.replace(/^ce: /, '') });
+
+/** Runs the same script to its end in a container of each engine, named `name`. */
+async function inBoth(name: string, script: string): Promise<void> {
+  const [c, d] = await Promise.all([
+    ceRun(['run', '--name', name, IMAGE, 'sh', '-c', script]),
+    dockerd.docker(['run', '--name', name, IMAGE, 'sh', '-c', script]),
+  ]);
+  expect(c.code, c.stderr).toBe(0);
+  expect(d.code, d.stderr).toBe(0);
+}
+
+async function logsOfBoth(args: string[]): Promise<{ ce: Result; docker: Result }> {
+  const [c, d] = await Promise.all([ceRun(['logs', ...args]), dockerd.docker(['logs', ...args])]);
+  return { ce: strip(c), docker: d };
+}
+
+describe.skipIf(!isRoot || !haveDockerd)('ce logs matches docker logs (Docker 20.10)', () => {
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'ce-e2e-logs-parity-'));
+    [dockerd, daemon] = await Promise.all([lib.startPrivateDockerd({ dir: join(work, 'dockerd') }), startTestDaemon()]);
+    await importBusyboxImage(daemon.socket, IMAGE);
+    const archive = join(work, 'image.tar');
+    const saved = await ce(['save', '-o', archive, IMAGE], { socket: daemon.socket });
+    expect(saved.code, saved.stderr).toBe(0);
+    const loaded = await dockerd.docker(['load', '-i', archive]);
+    expect(loaded.code, loaded.stderr).toBe(0);
+  }, 180_000);
+
+  afterAll(async () => {
+    await daemon?.dispose();
+    if (dockerd) {
+      const left = (await dockerd.docker(['ps', '-aq'])).stdout.trim();
+      if (left) await dockerd.docker(['rm', '-f', ...left.split('\n')]);
+      await dockerd.stop();
+    }
+    if (work) {
+      expect(mountsUnder(work)).toEqual([]);
+      expect(processesMentioning(work)).toEqual([]);
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('the same lines on the same streams, with --tail, and for a last line without a newline', async () => {
+    await inBoth('mixed', 'echo out1; echo err1 >&2; seq 1 5; echo; echo err2 >&2; printf "no newline"');
+    for (const args of [[], ['--tail', '3'], ['--tail', '0'], ['-n', 'all'], ['--tail', 'x'], ['--since', '1h'], ['--until', '1h'], ['--details']]) {
+      const r = await logsOfBoth([...args, 'mixed']);
+      expect(r.ce, args.join(' ')).toEqual(r.docker);
+    }
+  });
+
+  it('-t: the same time format', async () => {
+    await inBoth('stamped', 'echo a; echo b >&2');
+    const r = await logsOfBoth(['-t', 'stamped']);
+    const detailed = await logsOfBoth(['-t', '--details', 'stamped']);
+    const form = (s: string) => s.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /gm, '<time> ');
+    expect(form(r.ce.stdout)).toBe('<time> a\n');
+    expect(form(r.ce.stdout)).toBe(form(r.docker.stdout));
+    expect(form(r.ce.stderr)).toBe(form(r.docker.stderr));
+    expect(form(detailed.ce.stdout)).toBe(form(detailed.docker.stdout));
+  });
+
+  it('a line longer than 16 KiB comes back whole', async () => {
+    await inBoth('long', 'head -c 40000 /dev/zero | tr "\\0" y; echo; echo short');
+    const r = await logsOfBoth(['long']);
+    expect(r.ce).toEqual(r.docker);
+    expect(r.ce.stdout).toBe(`${'y'.repeat(40000)}\nshort\n`);
+    // Docker counts each 16 KiB piece as a line (--tail 2 gives the last piece and "short");
+    // ce counts the joined line once, as the user sees it.
+    expect((await ceRun(['logs', '--tail', '2', 'long'])).stdout).toBe(r.ce.stdout);
+    expect((await dockerd.docker(['logs', '--tail', '2', 'long'])).stdout).toMatch(/^y{1,16384}\nshort\n$/);
+  });
+
+  it('piped into head: the same lines, and killed by SIGPIPE (141) with nothing on stderr', async () => {
+    await inBoth('piped', 'seq 1 100000');
+    const piped = (argv: string[], env: NodeJS.ProcessEnv) =>
+      new Promise<string>((resolve) => {
+        const sh = spawn('bash', ['-c', '"$@" | head -n 2; echo "status:${PIPESTATUS[0]}"', 'bash', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        sh.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        sh.on('close', () => resolve(out));
+      });
+    const d = await piped([dockerd.client, ...dockerd.host, 'logs', 'piped'], dockerd.env);
+    const c = await piped([process.execPath, ceBin, '-H', daemon.socket, 'logs', 'piped'], process.env);
+    expect(d).toBe('1\n2\nstatus:141\n');
+    expect(c).toBe(d);
+  });
+
+  it('a container never started: no output; an unknown one: the same error', async () => {
+    await Promise.all([ceRun(['create', '--name', 'fresh', IMAGE, 'echo', 'x']), dockerd.docker(['create', '--name', 'fresh', IMAGE, 'echo', 'x'])]);
+    const fresh = await logsOfBoth(['fresh']);
+    expect(fresh.ce).toEqual(fresh.docker);
+    expect(fresh.ce).toEqual({ code: 0, stdout: '', stderr: '' });
+    const unknown = await logsOfBoth(['nothing-here']);
+    expect(unknown.ce).toEqual(unknown.docker);
+  });
+});
