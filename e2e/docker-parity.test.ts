@@ -2,34 +2,15 @@
 // no iptables), from the same image archive: the same probes in both, compared field by field.
 // Where ce deliberately differs, the test asserts ce's value and says why.
 // Seccomp is compared by the seccomp work (its own tests), not here.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
-import { startTestDaemon, type TestDaemon } from './support/daemon.js';
-import { mountsUnder, processesMentioning } from './support/leaks.js';
+import type { TestDaemon } from './support/daemon.js';
+import { dockerPeerMissing, startDockerPeer, type DockerPeer, type PrivateDockerd } from './support/docker-peer.js';
 import { repoRoot } from './support/paths.js';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-interface PrivateDockerd {
-  docker(args: string[], o?: { timeoutMs?: number }): Promise<Result>;
-  stop(): Promise<void>;
-}
-interface DockerdLib {
-  which(name: string): string | null;
-  startPrivateDockerd(o: { dir: string; runtimes?: Record<string, string> }): Promise<PrivateDockerd>;
-}
 
 const IMAGE = 'ce-e2e/parity:latest';
-const lib = (await import(join(repoRoot, 'tools/lib/private-dockerd.mjs'))) as DockerdLib;
-const haveDockerd = lib.which('dockerd') !== null;
-const isRoot = process.getuid?.() === 0;
 
 // Docker 20.10's lists (moby oci/defaults.go), as its config.json shows them.
 const DOCKER_MASKED = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
@@ -73,9 +54,9 @@ function sections(out: string): Sections {
   return result;
 }
 
+let peer: DockerPeer | undefined;
 let daemon: TestDaemon;
 let dockerd: PrivateDockerd;
-let work: string;
 
 async function ceProbe(args: string[]): Promise<Sections> {
   const r = await ce(['run', '--rm', ...args, IMAGE, 'sh', '-c', PROBE], { socket: daemon.socket });
@@ -104,32 +85,14 @@ const withoutSeccomp = (status: string) =>
     .filter((l) => !l.startsWith('Seccomp'))
     .join('\n');
 
-describe.skipIf(!isRoot || !haveDockerd)('a default ce container matches a default Docker 20.10 container', () => {
+describe.skipIf(dockerPeerMissing !== undefined)('a default ce container matches a default Docker 20.10 container', () => {
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'ce-e2e-parity-'));
-    [dockerd, daemon] = await Promise.all([lib.startPrivateDockerd({ dir: join(work, 'dockerd'), runtimes: { ce: join(repoRoot, 'packages/runtime/bin/ce-runc.mjs') } }), startTestDaemon()]);
-    await importBusyboxImage(daemon.socket, IMAGE);
-    // Docker runs the very image ce runs: ce's own archive of it.
-    const archive = join(work, 'image.tar');
-    const saved = await ce(['save', '-o', archive, IMAGE], { socket: daemon.socket });
-    expect(saved.code, saved.stderr).toBe(0);
-    const loaded = await dockerd.docker(['load', '-i', archive]);
-    expect(loaded.code, loaded.stderr).toBe(0);
+    peer = await startDockerPeer('parity', IMAGE, { ce: join(repoRoot, 'packages/runtime/bin/ce-runc.mjs') });
+    ({ dockerd, daemon } = peer);
   }, 180_000);
 
   afterAll(async () => {
-    await daemon?.dispose();
-    if (dockerd) {
-      const left = (await dockerd.docker(['ps', '-aq'])).stdout.trim();
-      if (left) await dockerd.docker(['rm', '-f', ...left.split('\n')]);
-      await dockerd.stop();
-      expect(left).toBe('');
-    }
-    if (work) {
-      expect(mountsUnder(work)).toEqual([]);
-      expect(processesMentioning(work)).toEqual([]);
-      await rm(work, { recursive: true, force: true });
-    }
+    if (peer) expect(await peer.dispose()).toEqual([]);
   }, 120_000);
 
   it('as the default user: capabilities, no_new_privs, groups, id, env, cwd', async () => {

@@ -1,44 +1,21 @@
 // `ce logs` against `docker logs` (Docker 20.10, a private dockerd) for the same workload in the
 // same image: the same bytes on each stream. Where ce deliberately differs, the test says why.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
-import { startTestDaemon, type TestDaemon } from './support/daemon.js';
-import { mountsUnder, processesMentioning } from './support/leaks.js';
-import { ceBin, repoRoot } from './support/paths.js';
+import type { TestDaemon } from './support/daemon.js';
+import { dockerPeerMissing, startDockerPeer, type CommandResult, type DockerPeer, type PrivateDockerd } from './support/docker-peer.js';
+import { ceBin } from './support/paths.js';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-interface PrivateDockerd {
-  client: string;
-  host: string[];
-  env: NodeJS.ProcessEnv;
-  docker(args: string[], o?: { timeoutMs?: number }): Promise<Result>;
-  stop(): Promise<void>;
-}
-interface DockerdLib {
-  which(name: string): string | null;
-  startPrivateDockerd(o: { dir: string }): Promise<PrivateDockerd>;
-}
 
 const IMAGE = 'ce-e2e/logs-parity:latest';
-const lib = (await import(join(repoRoot, 'tools/lib/private-dockerd.mjs'))) as DockerdLib;
-const haveDockerd = lib.which('dockerd') !== null;
-const isRoot = process.getuid?.() === 0;
 
+let peer: DockerPeer | undefined;
 let daemon: TestDaemon;
 let dockerd: PrivateDockerd;
-let work: string;
 
 const ceRun = (args: string[]) => ce(args, { socket: daemon.socket });
-const strip = (r: Result) => ({ code: r.code, stdout: r.stdout, stderr: r.stderr.replace(/^ce: /, '') });
+const strip = (r: CommandResult) => ({ code: r.code, stdout: r.stdout, stderr: r.stderr.replace(/^ce: /, '') });
 
 /** Runs the same script to its end in a container of each engine, named `name`. */
 async function inBoth(name: string, script: string): Promise<void> {
@@ -50,35 +27,19 @@ async function inBoth(name: string, script: string): Promise<void> {
   expect(d.code, d.stderr).toBe(0);
 }
 
-async function logsOfBoth(args: string[]): Promise<{ ce: Result; docker: Result }> {
+async function logsOfBoth(args: string[]): Promise<{ ce: CommandResult; docker: CommandResult }> {
   const [c, d] = await Promise.all([ceRun(['logs', ...args]), dockerd.docker(['logs', ...args])]);
   return { ce: strip(c), docker: d };
 }
 
-describe.skipIf(!isRoot || !haveDockerd)('ce logs matches docker logs (Docker 20.10)', () => {
+describe.skipIf(dockerPeerMissing !== undefined)('ce logs matches docker logs (Docker 20.10)', () => {
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'ce-e2e-logs-parity-'));
-    [dockerd, daemon] = await Promise.all([lib.startPrivateDockerd({ dir: join(work, 'dockerd') }), startTestDaemon()]);
-    await importBusyboxImage(daemon.socket, IMAGE);
-    const archive = join(work, 'image.tar');
-    const saved = await ce(['save', '-o', archive, IMAGE], { socket: daemon.socket });
-    expect(saved.code, saved.stderr).toBe(0);
-    const loaded = await dockerd.docker(['load', '-i', archive]);
-    expect(loaded.code, loaded.stderr).toBe(0);
+    peer = await startDockerPeer('logs-parity', IMAGE);
+    ({ dockerd, daemon } = peer);
   }, 180_000);
 
   afterAll(async () => {
-    await daemon?.dispose();
-    if (dockerd) {
-      const left = (await dockerd.docker(['ps', '-aq'])).stdout.trim();
-      if (left) await dockerd.docker(['rm', '-f', ...left.split('\n')]);
-      await dockerd.stop();
-    }
-    if (work) {
-      expect(mountsUnder(work)).toEqual([]);
-      expect(processesMentioning(work)).toEqual([]);
-      await rm(work, { recursive: true, force: true });
-    }
+    await peer?.dispose();
   }, 120_000);
 
   it('the same lines on the same streams, with --tail, and for a last line without a newline', async () => {
