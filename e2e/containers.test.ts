@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,6 +7,7 @@ import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { cgroupsFor, filesIn, mountsUnder, notSpareFile, notSpareProcess, processesMentioning } from './support/leaks.js';
+import { ceBin } from './support/paths.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
@@ -163,4 +165,25 @@ describe('containers from a busybox image', () => {
     expect((await run(['ps', '-a', '-q'])).stdout).toBe('');
     expectNothingLeft();
   });
+
+  it('ce run --rm | head: ce ends quietly with 141 as docker does, and ced still removes the container', async () => {
+    const r = await new Promise<{ out: string; err: string }>((resolve) => {
+      const script = `"$0" "$1" -H "$2" run --rm --name piped busybox seq 1 200000 | head -n 1; echo "ce:\${PIPESTATUS[0]}" >&2`;
+      const sh = spawn('bash', ['-c', script, process.execPath, ceBin, daemon.socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      sh.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      sh.on('close', () => resolve({ out, err }));
+    });
+    expect(r.out).toBe('1\n');
+    expect(r.err).toBe('ce:141\n');
+    const deadline = Date.now() + 30_000;
+    while ((await run(['ps', '-a'])).stdout.includes('piped')) {
+      if (Date.now() > deadline) throw new Error('the --rm container was not removed after its client went away');
+      await sleep(50);
+    }
+    expectNothingLeft();
+  });
 });
+

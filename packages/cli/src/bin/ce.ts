@@ -26,6 +26,7 @@ import { registerRun } from '../commands/run.js';
 import { registerCreate } from '../commands/create.js';
 import { registerInfo } from '../commands/info.js';
 import { registerVersion } from '../commands/version.js';
+import { exitQuietlyOnBrokenPipe } from '../broken-pipe.js';
 
 const program = new Command('ce')
   .description('A self-sufficient runtime for containers')
@@ -62,6 +63,7 @@ registerSystem(program, connect);
 registerVersion(program, connect);
 registerInfo(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
+exitQuietlyOnBrokenPipe();
 
 try {
   await program.parseAsync(process.argv);

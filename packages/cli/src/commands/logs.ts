@@ -31,13 +31,6 @@ export function registerLogs(program: Command, connect: () => Connection): void 
       const until = apiTime(opts.until, 'until');
       // Docker's daemon takes anything but a number as "all".
       const tail = /^[+-]?\d+$/.test(opts.tail) ? Math.max(-1, Math.min(Number(opts.tail), 2 ** 31 - 1)) : -1;
-      // A reader that closed the pipe (ce logs | head) ends ce as SIGPIPE ends docker logs: quietly, 141.
-      for (const out of [process.stdout, process.stderr]) {
-        out.on('error', (err: NodeJS.ErrnoException) => {
-          if (err.code !== 'EPIPE') throw err;
-          process.exit(128 + 13);
-        });
-      }
       const conn = connect();
       const call = conn.containers.logs({ id: container, follow: !!opts.follow, since, until, tail, timestamps: !!opts.timestamps, details: !!opts.details });
       try {
