@@ -3,8 +3,8 @@
 // so no user but root may traverse into them. The only way in for others is
 // the path to the API socket, which stays traversable (0711) while every
 // folder beside it is owner-only.
-import { lstat, readdir } from 'node:fs/promises';
-import { mkdir, realpath } from 'node:fs/promises';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { failedPrecondition } from '@ce/protocol';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ensurePrivateDir, restrictDir, PRIVATE_DIR_MODE, type DirRepair } from '@ce/image-store';
 
@@ -28,42 +28,51 @@ const isWithin = (dir: string, path: string) => {
 
 /**
  * Creates root and state (following them if they are symlinks) and their
- * content folders, and repairs every folder found looser than it must be:
- * a folder is 0700, or 0711 if the socket lies beneath it; below a 0711
- * folder each subfolder is checked by the same rule. Returns what it repaired.
+ * content folders, and repairs every folder of ced's found looser than it must
+ * be: root, state and the content folders 0700, except the folders on the way
+ * from root or state down to the socket, which are 0711. Folders ced did not
+ * make are left as they are, and a shared folder (world-writable or sticky,
+ * such as /tmp) is refused as root or state rather than locked. Returns what
+ * it repaired.
  */
 export async function lockDownFolders(paths: LockdownPaths): Promise<DirRepair[]> {
   const repaired: DirRepair[] = [];
   const socket = resolve(paths.socket);
-  const top: Array<[string, string[]]> = [
-    [paths.root, ROOT_FOLDERS],
-    [paths.state, STATE_FOLDERS],
+  const sockets = [socket, await realSocketPath(socket)];
+  const top: Array<[string, string[], string]> = [
+    [paths.root, ROOT_FOLDERS, '--root'],
+    [paths.state, STATE_FOLDERS, '--state'],
   ];
-  for (const [dir, folders] of top) {
+  for (const [dir, folders, flag] of top) {
     await mkdir(dir, { recursive: true, mode: isWithin(resolve(dir), socket) ? SOCKET_PATH_DIR_MODE : PRIVATE_DIR_MODE });
     // A symlinked --root: the folder it points at is the one to lock.
     const real = await realpath(dir);
+    await refuseShared(real, flag);
     for (const name of folders) {
       const made = await ensurePrivateDir(join(real, name));
       if (made.repaired) repaired.push(made.repaired);
     }
-    await restrictTree(real, [socket, await realSocketPath(socket)], repaired);
+    for (const folder of foldersDownTo(real, sockets)) {
+      const fixed = await restrictDir(folder, folder === real && !sockets.some((s) => isWithin(real, s)) ? PRIVATE_DIR_MODE : SOCKET_PATH_DIR_MODE);
+      if (fixed) repaired.push(fixed);
+    }
   }
   return repaired;
 }
 
-/** `dir` and, while the socket (named as given or resolved) lies below, its subfolders. */
-async function restrictTree(dir: string, sockets: string[], repaired: DirRepair[]): Promise<void> {
-  const onSocketPath = sockets.some((s) => isWithin(dir, s));
-  const fixed = await restrictDir(dir, onSocketPath ? SOCKET_PATH_DIR_MODE : PRIVATE_DIR_MODE);
-  if (fixed) repaired.push(fixed);
-  if (!onSocketPath) return;
-  for (const name of await readdir(dir)) {
-    const child = join(dir, name);
-    const st = await lstat(child).catch(() => undefined);
-    // A symlink is not followed: what it points at is not ced's to change.
-    if (!st?.isDirectory()) continue;
-    await restrictTree(child, sockets, repaired);
+/** `top` and, when the socket lies below it, each folder on the way down to the socket's own folder. */
+function foldersDownTo(top: string, sockets: string[]): string[] {
+  const socket = sockets.find((s) => isWithin(top, s));
+  if (!socket) return [top];
+  const steps = relative(top, socket).split('/').slice(0, -1);
+  return [top, ...steps.map((_, i) => join(top, ...steps.slice(0, i + 1)))];
+}
+
+/** /tmp and its like belong to everyone: locking them would break the host, and anyone could swap what ced puts there. */
+async function refuseShared(dir: string, flag: string): Promise<void> {
+  const st = await lstat(dir);
+  if (st.mode & 0o1002) {
+    throw failedPrecondition(`${flag} ${dir} is a shared folder (mode ${(st.mode & 0o7777).toString(8)}): give ced a folder of its own`);
   }
 }
 

@@ -26,7 +26,7 @@ describe('lockDownFolders', () => {
     for (const d of ['tasks', 'runtime', 'shims']) expect(mode(join(state, d))).toBe(0o700);
   });
 
-  it('repairs an open root reached through a symlink, and the folders beside the socket, but not the target of a symlink inside', async () => {
+  it('repairs an open root reached through a symlink and the folders on the way to the socket, but no folder it did not make', async () => {
     const base = tempDir();
     const real = join(base, 'real-root');
     mkdirSync(join(real, 'image-store', 'snapshots'), { recursive: true });
@@ -45,15 +45,31 @@ describe('lockDownFolders', () => {
 
     const repaired = await lockDownFolders({ root, state, socket: join(state, 'sockets', 'ce.sock') });
     expect(repaired.map((r) => r.path).sort()).toEqual(
-      [real, join(real, 'image-store'), join(real, 'containers'), state, join(state, 'sockets'), join(state, 'sockets', 'extra'), join(state, 'tasks')].sort(),
+      [real, join(real, 'image-store'), join(real, 'containers'), state, join(state, 'sockets'), join(state, 'tasks')].sort(),
     );
     expect(repaired.find((r) => r.path === real)).toMatchObject({ from: 0o755, to: 0o700 });
     expect(mode(real)).toBe(0o700);
     expect(mode(join(real, 'image-store'))).toBe(0o700);
     expect(mode(state)).toBe(0o711);
     expect(mode(join(state, 'sockets'))).toBe(0o711);
-    expect(mode(join(state, 'sockets', 'extra'))).toBe(0o700);
+    expect(mode(join(state, 'sockets', 'extra'))).toBe(0o755);
     expect(mode(outside)).toBe(0o755);
     expect(await lockDownFolders({ root, state, socket: join(state, 'sockets', 'ce.sock') })).toEqual([]);
+  });
+
+  it('refuses a shared folder such as /tmp as root or state, changing nothing', async () => {
+    const base = tempDir();
+    const shared = join(base, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    await expect(lockDownFolders({ root: join(base, 'root'), state: shared, socket: join(shared, 'ce.sock') })).rejects.toThrow(
+      `--state ${shared} is a shared folder (mode 1777): give ced a folder of its own`,
+    );
+    expect(mode(shared)).toBe(0o1777);
+    const open = join(base, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    await expect(lockDownFolders({ root: open, state: join(base, 'state'), socket: join(base, 'state', 'ce.sock') })).rejects.toThrow('--root');
+    expect(mode(open)).toBe(0o777);
   });
 });
