@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { Connection, daemonSocket } from '../connection.js';
 import { CliExit } from '../errors.js';
+import { registerContainer } from '../commands/container.js';
 import { registerImage } from '../commands/image.js';
 import { registerImages } from '../commands/images.js';
 import { registerLoad } from '../commands/load.js';
@@ -54,6 +55,7 @@ registerPull(program, connect);
 registerPush(program, connect);
 registerLogin(program, connect);
 registerLogout(program);
+registerContainer(program, connect);
 registerImage(program, connect);
 registerLoad(program, connect);
 registerSave(program, connect);

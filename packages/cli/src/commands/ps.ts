@@ -2,8 +2,20 @@ import { unary } from '@ce/protocol';
 import type { Container, ListContainersResponse } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
-import { CliExit, daemonErrorMessage } from '../errors.js';
+import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR } from '../errors.js';
 import { humanDuration, table } from '../humanize.js';
+import { parseIntFlag } from '../int-flag.js';
+import { collect } from '../output.js';
+import { listsAll, parsePsFilters, PsFilterError, selectContainers, validatePsFilters, type PsFilters } from '../ps-filter.js';
+
+interface PsOptions {
+  all?: boolean;
+  quiet?: boolean;
+  trunc: boolean;
+  filter: string[];
+  last?: string;
+  latest?: boolean;
+}
 
 export function statusText(c: Container, now: number): string {
   const s = c.state!;
@@ -26,22 +38,41 @@ export function registerPs(program: Command, connect: () => Connection): void {
     .option('-a, --all', 'Show all containers (default shows just running)')
     .option('-q, --quiet', 'Only display container IDs')
     .option('--no-trunc', "Don't truncate output")
-    .action(async (opts: { all?: boolean; quiet?: boolean; trunc: boolean }) => {
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
+    .option('-n, --last <int>', 'Show n last created containers (includes all states)')
+    .option('-l, --latest', 'Show the latest created container (includes all states)')
+    .action(async (opts: PsOptions) => {
+      let filters: PsFilters;
+      let last = -1;
+      try {
+        filters = parsePsFilters(opts.filter);
+        if (opts.last !== undefined) last = parseIntFlag(opts.last, '-n, --last');
+      } catch (err) {
+        throw new CliExit(EXIT_ENGINE_ERROR, `${(err as Error).message}\nSee 'ce ps --help'.`);
+      }
+      if (opts.latest) last = 1;
+      try {
+        validatePsFilters(filters);
+      } catch (err) {
+        if (err instanceof PsFilterError) throw new CliExit(1, err.asDaemon ? `Error response from daemon: ${err.message}` : err.message);
+        throw err;
+      }
       const conn = connect();
       let res: ListContainersResponse;
       try {
-        res = await unary<ListContainersResponse>((cb) => conn.containers.list({ all: !!opts.all }, cb), conn.target);
+        res = await unary<ListContainersResponse>((cb) => conn.containers.list({ all: listsAll(!!opts.all, last, filters) }, cb), conn.target);
       } catch (err) {
         throw new CliExit(1, daemonErrorMessage(err, conn.target));
       }
+      const containers = selectContainers(res.containers, filters, last);
       const id = (full: string) => (opts.trunc ? full.slice(0, 12) : full);
       if (opts.quiet) {
-        process.stdout.write(res.containers.map((c) => `${id(c.id)}\n`).join(''));
+        process.stdout.write(containers.map((c) => `${id(c.id)}\n`).join(''));
         return;
       }
       const now = Date.now();
       const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
-      for (const c of res.containers) {
+      for (const c of containers) {
         rows.push([
           id(c.id),
           c.image,

@@ -1,0 +1,101 @@
+// `ce ps --filter`, `-n` and `-l`, applied to what the List RPC returns, with Docker's
+// meanings: values of one key are alternatives (label: all must hold), keys must all hold.
+import type { Container } from '@ce/protocol/gen/ce/api/v1/containers';
+import { withDefaultTag } from './image-ref.js';
+
+export type PsFilters = Map<string, string[]>;
+
+/** A filter request Docker would refuse (its text is Docker's), or one ce cannot serve yet. */
+export class PsFilterError extends Error {
+  constructor(
+    message: string,
+    /** Docker's daemon refuses it, so the CLI words it as a daemon error. */
+    readonly asDaemon = true,
+  ) {
+    super(message);
+  }
+}
+
+const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+const SUPPORTED = new Set(['name', 'id', 'label', 'status', 'exited', 'ancestor']);
+// Keys Docker knows that need fields the List RPC does not carry yet.
+const NOT_YET = new Set(['before', 'since', 'volume', 'network', 'publish', 'expose', 'health', 'isolation', 'is-task']);
+
+/** Parses `--filter key=value` values; a value without "=" is refused as the docker CLI does. */
+export function parsePsFilters(values: string[]): PsFilters {
+  const filters: PsFilters = new Map();
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq < 0) throw new PsFilterError(`invalid argument "${value}" for "-f, --filter" flag: bad format of filter (expected name=value)`);
+    const key = value.slice(0, eq).trim().toLowerCase();
+    filters.set(key, [...(filters.get(key) ?? []), value.slice(eq + 1).trim()]);
+  }
+  return filters;
+}
+
+/** Checks the keys and values as Docker's daemon does before it lists anything. */
+export function validatePsFilters(filters: PsFilters): void {
+  for (const [key, values] of filters) {
+    if (NOT_YET.has(key)) throw new PsFilterError(`the ps filter '${key}' is not supported by ce yet`, false);
+    if (!SUPPORTED.has(key)) throw new PsFilterError(`Invalid filter '${key}'`);
+    for (const value of values) {
+      if (key === 'status' && !STATES.includes(value)) throw new PsFilterError(`Invalid filter 'status=${value}'`);
+      if (key === 'exited' && !/^[+-]?\d+$/.test(value)) throw new PsFilterError(`strconv.Atoi: parsing "${value}": invalid syntax`);
+    }
+  }
+}
+
+/** Docker's Args.Match: an exact value, or a regular expression found in the text. */
+function matchesPattern(pattern: string, text: string): boolean {
+  if (pattern === text) return true;
+  try {
+    return new RegExp(pattern).test(text);
+  } catch {
+    return false;
+  }
+}
+
+function normalizedImage(ref: string): string {
+  return withDefaultTag(ref.replace(/^docker\.io\/(library\/)?/, ''));
+}
+
+function isAncestor(value: string, c: Container): boolean {
+  if (normalizedImage(value) === normalizedImage(c.image)) return true;
+  const id = value.replace(/^sha256:/, '');
+  return /^[0-9a-f]+$/.test(id) && c.imageId.replace(/^sha256:/, '').startsWith(id);
+}
+
+export function matchesPsFilters(c: Container, filters: PsFilters): boolean {
+  const any = (key: string, test: (value: string) => boolean) => {
+    const values = filters.get(key);
+    return !values || values.some(test);
+  };
+  const state = c.state;
+  return (
+    any('name', (v) => matchesPattern(v, `/${c.name}`)) &&
+    any('id', (v) => matchesPattern(v, c.id)) &&
+    any('status', (v) => v === state?.status) &&
+    // Only a container that ran and stopped has an exit code to match.
+    any('exited', (v) => !!state && !state.running && !!state.startedAt && state.exitCode === Number(v)) &&
+    any('ancestor', (v) => isAncestor(v, c)) &&
+    (filters.get('label') ?? []).every((v) => {
+      const eq = v.indexOf('=');
+      const key = eq < 0 ? v : v.slice(0, eq);
+      if (!(key in c.labels)) return false;
+      return eq < 0 || c.labels[key] === v.slice(eq + 1);
+    })
+  );
+}
+
+/** Whether the daemon must be asked for stopped containers too: Docker's -a, -n, -l and status filter all ask. */
+export function listsAll(all: boolean, last: number, filters: PsFilters): boolean {
+  return all || last > 0 || filters.has('status');
+}
+
+/** The containers to print: filtered, then, for -n/-l, the last `last` created, newest first. */
+export function selectContainers(containers: Container[], filters: PsFilters, last: number): Container[] {
+  const matching = containers.filter((c) => matchesPsFilters(c, filters));
+  if (last <= 0) return matching;
+  const created = (c: Container) => c.createdAt?.getTime() ?? 0;
+  return [...matching].sort((a, b) => created(b) - created(a)).slice(0, last);
+}

@@ -1,0 +1,81 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { registerContainer } from '../../src/commands/container.js';
+import { registerCreate } from '../../src/commands/create.js';
+import { registerKill } from '../../src/commands/kill.js';
+import { registerLogs } from '../../src/commands/logs.js';
+import { registerPs } from '../../src/commands/ps.js';
+import { registerRestart } from '../../src/commands/restart.js';
+import { registerRm } from '../../src/commands/rm.js';
+import { registerRun } from '../../src/commands/run.js';
+import { registerStart } from '../../src/commands/start.js';
+import { registerStop } from '../../src/commands/stop.js';
+import { registerWait } from '../../src/commands/wait.js';
+import type { Connection } from '../../src/connection.js';
+
+const connect = (): Connection => {
+  throw new Error('no daemon in unit tests');
+};
+
+function programWithContainerGroup(): Command {
+  const program = new Command('ce').enablePositionalOptions().exitOverride();
+  for (const register of [registerRun, registerCreate, registerPs, registerRm, registerKill, registerStart, registerStop, registerRestart, registerWait, registerLogs]) {
+    register(program, connect);
+  }
+  registerContainer(program, connect);
+  return program;
+}
+
+/** What a user can type and see of a command: its options, arguments and description. */
+function shape(cmd: Command) {
+  return {
+    description: cmd.description(),
+    usage: cmd.usage(),
+    options: cmd.options.map((o) => ({ flags: o.flags, description: o.description, default: o.defaultValue, negate: o.negate })),
+    arguments: cmd.registeredArguments.map((a) => ({ name: a.name(), required: a.required, variadic: a.variadic })),
+  };
+}
+
+const verbs: [groupVerb: string, topLevel: string][] = [
+  ['ls', 'ps'],
+  ['run', 'run'],
+  ['create', 'create'],
+  ['start', 'start'],
+  ['stop', 'stop'],
+  ['restart', 'restart'],
+  ['kill', 'kill'],
+  ['rm', 'rm'],
+  ['wait', 'wait'],
+  ['logs', 'logs'],
+];
+
+describe('ce container …', () => {
+  const program = programWithContainerGroup();
+  const group = program.commands.find((c) => c.name() === 'container')!;
+  const top = (name: string) => program.commands.find((c) => c.name() === name)!;
+  const sub = (name: string) => group.commands.find((c) => c.name() === name || c.aliases().includes(name));
+
+  it('has exactly the container verbs', () => {
+    expect(group.commands.map((c) => c.name()).sort()).toEqual(verbs.map(([v]) => v).sort());
+  });
+
+  it.each(verbs)('container %s takes the same options and arguments as ce %s', (groupVerb, topLevel) => {
+    expect(shape(sub(groupVerb)!)).toEqual(shape(top(topLevel)));
+  });
+
+  it('knows ls also as list and ps, as docker does', () => {
+    expect(sub('list')).toBe(sub('ls'));
+    expect(sub('ps')).toBe(sub('ls'));
+  });
+
+  it('passes the options after the image to the container, as ce run does', async () => {
+    // Parsing stops at the image; `-a` would otherwise be refused as run's own option.
+    const run = sub('run')!;
+    let seen: { image?: string; command?: string[] } = {};
+    run.action((image: string, command: string[]) => {
+      seen = { image, command };
+    });
+    await program.parseAsync(['container', 'run', '--rm', 'busybox', 'ls', '-a'], { from: 'user' });
+    expect(seen).toEqual({ image: 'busybox', command: ['ls', '-a'] });
+  });
+});
