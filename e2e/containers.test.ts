@@ -2,28 +2,17 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importBusyboxImage } from './support/busybox-image.js';
+import { describe, expect, it } from 'vitest';
 import { ce } from './support/ce.js';
-import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { withBusyboxDaemon } from './support/busybox-daemon.js';
+import type { TestDaemon } from './support/daemon.js';
 import { cgroupsFor, filesIn, mountsUnder, notSpareFile, notSpareProcess, processesMentioning } from './support/leaks.js';
 import { ceBin } from './support/paths.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
 
-beforeAll(async () => {
-  daemon = await startTestDaemon();
-  await importBusyboxImage(daemon.socket);
-});
-
-afterAll(async () => {
-  if (!daemon) return;
-  await daemon.dispose();
-  expect(mountsUnder(daemon.dir)).toEqual([]);
-  expect(processesMentioning(daemon.dir)).toEqual([]);
-  expect(cgroupsFor(ids)).toEqual([]);
-});
+withBusyboxDaemon((d) => (daemon = d), ids);
 
 const run = (args: string[]) => ce(args, { socket: daemon.socket });
 

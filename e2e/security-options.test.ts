@@ -1,24 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
+import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
-import { cgroupsFor, mountsUnder, processesMentioning } from './support/leaks.js';
+import { cgroupsFor, mountsUnder } from './support/leaks.js';
 
 let daemon: TestDaemon;
 
-beforeAll(async () => {
-  daemon = await startTestDaemon();
-  await importBusyboxImage(daemon.socket);
-});
-
-afterAll(async () => {
-  if (!daemon) return;
-  await daemon.dispose();
-  expect(mountsUnder(daemon.dir)).toEqual([]);
-  expect(processesMentioning(daemon.dir)).toEqual([]);
-});
+withBusyboxDaemon((d) => (daemon = d));
 
 const run = (args: string[]) => ce(args, { socket: daemon.socket });
 /** A line of the container's /proc/self/status, e.g. "Seccomp:\t2". */

@@ -197,7 +197,7 @@ export class Supervisor implements SupervisorApi {
   }
 
   async deleteTask(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
-    const ended = this.ended.get(req.id) ?? (await this.ending.get(req.id)?.catch(() => undefined));
+    const ended = await this.knownExit(req.id);
     if (ended) {
       this.ended.delete(req.id);
       return { pid: 0, exitStatus: ended.exitStatus, exitedAt: ended.exitedAt };
@@ -340,9 +340,14 @@ export class Supervisor implements SupervisorApi {
     }
   }
 
+  /** The exit recorded for a task whose shim died, waiting for one being recorded now. */
+  private async knownExit(id: string): Promise<ExitStatus | undefined> {
+    return this.ended.get(id) ?? (await this.ending.get(id)?.catch(() => undefined));
+  }
+
   /** Calls a task's shim; when the shim turns out dead, its container is ended and `onDead` answers. */
   private async call<T>(id: string, fn: (client: TaskGrpcClient) => Promise<T>, onDead: (exit: ExitStatus) => T): Promise<T> {
-    const ended = this.ended.get(id) ?? (await this.ending.get(id)?.catch(() => undefined));
+    const ended = await this.knownExit(id);
     if (ended) return onDead(ended);
     try {
       return await fn(this.client(id));

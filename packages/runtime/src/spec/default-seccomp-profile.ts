@@ -1,6 +1,7 @@
 // The default seccomp profile: Docker 20.10's (moby profiles/seccomp/default.json)
 // semantics, written as data. seccompForContainer() resolves it per container.
 import type { DockerSeccompProfile, DockerSeccompSyscall } from './docker-seccomp-profile.js';
+import { CLONE } from './linux-constants.js';
 
 /** Allowed for every container. */
 const ALWAYS_ALLOWED = [
@@ -49,14 +50,7 @@ const ALWAYS_ALLOWED = [
 ];
 
 /** clone flags a container without CAP_SYS_ADMIN may not pass: every CLONE_NEW* namespace. */
-export const CLONE_NAMESPACE_FLAGS =
-  0x00020000 | // CLONE_NEWNS
-  0x02000000 | // CLONE_NEWCGROUP
-  0x04000000 | // CLONE_NEWUTS
-  0x08000000 | // CLONE_NEWIPC
-  0x10000000 | // CLONE_NEWUSER
-  0x20000000 | // CLONE_NEWPID
-  0x40000000; // CLONE_NEWNET
+export const CLONE_NAMESPACE_FLAGS = CLONE.NEWNS | CLONE.NEWCGROUP | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWUSER | CLONE.NEWPID | CLONE.NEWNET;
 
 /** personality(2) values allowed: PER_LINUX, PER_LINUX32, UNAME26, UNAME26|PER_LINUX32, and 0xffffffff (query). */
 export const ALLOWED_PERSONALITIES = [0x0, 0x8, 0x20000, 0x20008, 0xffffffff];

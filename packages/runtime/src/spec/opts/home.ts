@@ -1,4 +1,4 @@
-import { homeOf } from '../home-env.js';
+import { withHomeEnv } from '../home-env.js';
 import { processOf } from './process.js';
 import type { SpecOpt } from './spec-opt.js';
 
@@ -11,8 +11,6 @@ export function withHomeFromPasswd(): SpecOpt {
   return async (spec, ctx) => {
     if (!ctx.rootfs) throw new Error('withHomeFromPasswd: the spec context has no rootfs to read /etc/passwd from');
     const proc = processOf(spec);
-    const env = proc.env ?? [];
-    if (env.some((e) => e.startsWith('HOME='))) return;
-    proc.env = [...env, `HOME=${await homeOf(ctx.rootfs, proc.user.uid)}`];
+    proc.env = (await withHomeEnv(proc, ctx.rootfs)).env;
   };
 }
