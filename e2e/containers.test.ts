@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ce } from './support/ce.js';
+import { ce, ceArgv, pipedToHead } from './support/ce.js';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import type { TestDaemon } from './support/daemon.js';
 import { cgroupsFor, filesIn, mountsUnder, notSpareFile, notSpareProcess, processesMentioning } from './support/leaks.js';
-import { ceBin } from './support/paths.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
@@ -156,17 +154,9 @@ describe('containers from a busybox image', () => {
   });
 
   it('ce run --rm | head: ce ends quietly with 141 as docker does, and ced still removes the container', async () => {
-    const r = await new Promise<{ out: string; err: string }>((resolve) => {
-      const script = `"$0" "$1" -H "$2" run --rm --name piped busybox seq 1 200000 | head -n 1; echo "ce:\${PIPESTATUS[0]}" >&2`;
-      const sh = spawn('bash', ['-c', script, process.execPath, ceBin, daemon.socket], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      sh.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      sh.on('close', () => resolve({ out, err }));
-    });
+    const r = await pipedToHead(ceArgv(daemon.socket, 'run', '--rm', '--name', 'piped', 'busybox', 'seq', '1', '200000'), 1);
     expect(r.out).toBe('1\n');
-    expect(r.err).toBe('ce:141\n');
+    expect(r.err).toBe('status:141\n');
     const deadline = Date.now() + 30_000;
     while ((await run(['ps', '-a'])).stdout.includes('piped')) {
       if (Date.now() > deadline) throw new Error('the --rm container was not removed after its client went away');

@@ -1,11 +1,9 @@
 // `ce logs` against `docker logs` (Docker 20.10, a private dockerd) for the same workload in the
 // same image: the same bytes on each stream. Where ce deliberately differs, the test says why.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ce } from './support/ce.js';
+import { ce, ceArgv, pipedToHead } from './support/ce.js';
 import type { TestDaemon } from './support/daemon.js';
 import { dockerPeerMissing, startDockerPeer, type CommandResult, type DockerPeer, type PrivateDockerd } from './support/docker-peer.js';
-import { ceBin } from './support/paths.js';
 
 
 const IMAGE = 'ce-e2e/logs-parity:latest';
@@ -82,18 +80,10 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce logs matches docker logs (D
 
   it('piped into head: the same lines, and killed by SIGPIPE (141) with nothing on stderr', async () => {
     await inBoth('piped', 'seq 1 100000');
-    const piped = (argv: string[], env: NodeJS.ProcessEnv) =>
-      new Promise<string>((resolve) => {
-        const sh = spawn('bash', ['-c', '"$@" | head -n 2; echo "status:${PIPESTATUS[0]}"', 'bash', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        sh.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        sh.on('close', () => resolve(out));
-      });
-    const d = await piped([dockerd.client, ...dockerd.host, 'logs', 'piped'], dockerd.env);
-    const c = await piped([process.execPath, ceBin, '-H', daemon.socket, 'logs', 'piped'], process.env);
-    expect(d).toBe('1\n2\nstatus:141\n');
-    expect(c).toBe(d);
+    const d = await pipedToHead([dockerd.client, ...dockerd.host, 'logs', 'piped'], 2, dockerd.env);
+    const c = await pipedToHead(ceArgv(daemon.socket, 'logs', 'piped'), 2);
+    expect(d).toEqual({ out: '1\n2\n', err: 'status:141\n' });
+    expect(c).toEqual(d);
   });
 
   it('a container never started: no output; an unknown one: the same error', async () => {

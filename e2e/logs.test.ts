@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ce } from './support/ce.js';
+import { ce, ceArgv, pipedToHead } from './support/ce.js';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import type { TestDaemon } from './support/daemon.js';
 import { ceBin } from './support/paths.js';
@@ -130,18 +130,10 @@ describe('ce logs', () => {
 
   it('ends quietly when its reader closes the pipe (ce logs | head)', async () => {
     const c = await finished('piped', 'seq 1 100000');
-    const r = await new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
-      const script = `"$0" "$1" -H "$2" logs "$3" | head -n 2; echo "ce:\${PIPESTATUS[0]}" >&2`;
-      const sh = spawn('bash', ['-c', script, process.execPath, ceBin, daemon.socket, c], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      sh.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      sh.on('close', (code) => resolve({ out, err, code }));
-    });
+    const r = await pipedToHead(ceArgv(daemon.socket, 'logs', c), 2);
     expect(r.out).toBe('1\n2\n');
     // As docker logs, killed by SIGPIPE: 141 and nothing on stderr.
-    expect(r.err).toBe('ce:141\n');
+    expect(r.err).toBe('status:141\n');
   });
 
   it('follows nothing for a container that is not running: -f prints the log and ends', async () => {

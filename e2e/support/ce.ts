@@ -30,3 +30,26 @@ export function ce(args: string[], options: { socket: string; input?: string | B
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** The command line of the real `ce` against a test daemon's socket, for spawning it yourself. */
+export function ceArgv(socket: string, ...args: string[]): string[] {
+  return [process.execPath, ceBin, '-H', socket, ...args];
+}
+
+/**
+ * Runs `argv | head -n <lines>` in bash: `out` is what head printed, `err` the
+ * command's stderr followed by "status:<its exit status>" (141 when SIGPIPE or
+ * its like ended it).
+ */
+export function pipedToHead(argv: string[], lines: number, env: NodeJS.ProcessEnv = process.env): Promise<{ out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const script = `"$@" | head -n ${lines}; echo "status:\${PIPESTATUS[0]}" >&2`;
+    const sh = spawn('bash', ['-c', script, 'bash', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    sh.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    sh.on('error', reject);
+    sh.on('close', () => resolve({ out, err }));
+  });
+}
