@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LinuxBlockIO, LinuxResources } from '../spec/types.js';
@@ -81,7 +81,7 @@ export class CgroupV2Manager implements CgroupManager {
   async apply(cgroupsPath: string, resources?: LinuxResources): Promise<void> {
     const top = this.layout.unified!.mountpoint;
     const dir = this.path(cgroupsPath);
-    if (resources) this.checkAvailable(dir, resources);
+    if (resources) await this.checkAvailable(dir, resources);
     // Enable the controllers the parent offers, down to the new cgroup's parent.
     await retryIfParentVanished(() => this.createChain(top, dir));
     if (resources) await this.setResources(dir, resources);
@@ -134,22 +134,23 @@ export class CgroupV2Manager implements CgroupManager {
    * existing ancestor (or the cgroup itself) lists in cgroup.controllers what
    * createChain can enable below it.
    */
-  private checkAvailable(dir: string, resources: LinuxResources): void {
+  private async checkAvailable(dir: string, resources: LinuxResources): Promise<void> {
     const top = this.layout.unified!.mountpoint;
     let d = dir;
-    while (d !== top && d.startsWith(`${top}/`) && !existsSync(join(d, 'cgroup.controllers'))) d = dirname(d);
-    let text = '';
-    try {
-      text = readFileSync(join(d, 'cgroup.controllers'), 'utf8');
-    } catch {
-      // no controllers at all
+    for (;;) {
+      const text = await readFile(join(d, 'cgroup.controllers'), 'utf8').catch(() => undefined);
+      if (text !== undefined || d === top || !d.startsWith(`${top}/`)) {
+        // no file at all: no controllers
+        checkControllersAvailable(resources, 'v2', new Set((text ?? '').split(/\s+/).filter(Boolean)));
+        return;
+      }
+      d = dirname(d);
     }
-    checkControllersAvailable(resources, 'v2', new Set(text.split(/\s+/).filter(Boolean)));
   }
 
   async update(cgroupsPath: string, resources: LinuxResources): Promise<void> {
     const dir = this.path(cgroupsPath);
-    this.checkAvailable(dir, resources);
+    await this.checkAvailable(dir, resources);
     return this.setResources(dir, resources);
   }
 
