@@ -386,8 +386,10 @@ export class Runtime {
 
   /** Mount ids are global: from another mount namespace, the mounts at the rootfs are not the container's. */
   private checkHostRootfsNs(s: StoredState, what: string): void {
-    if (s.hostRootfs && ownMountNs() !== s.hostRootfs.mountNs) {
-      throw new RuntimeError('FailedPrecondition', `${what}: the container was created in mount namespace ${s.hostRootfs.mountNs}, this process is in ${ownMountNs()}`);
+    if (!s.hostRootfs) return;
+    const here = ownMountNs();
+    if (here !== s.hostRootfs.mountNs) {
+      throw new RuntimeError('FailedPrecondition', `${what}: the container was created in mount namespace ${s.hostRootfs.mountNs}, this process is in ${here}`);
     }
   }
 
