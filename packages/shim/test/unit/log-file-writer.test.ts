@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LogFileWriter } from '../../src/io/log-file-writer.js';
+import { LogFileWriter, type LogWriteProblem } from '../../src/io/log-file-writer.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -40,4 +40,16 @@ describe('log file writer', () => {
     expect(pressure[0]).toBe(true);
     expect(pressure.at(-1)).toBe(false);
   });
+
+  it('reports a failed write with its errno and counts what it dropped (/dev/full always says ENOSPC)', async () => {
+    const problems: LogWriteProblem[] = [];
+    const writer = new LogFileWriter('/dev/full', { retryMs: 5, reportMs: 0, onProblem: (p) => problems.push(p) });
+    for (let i = 0; i < 3; i++) writer.append(Buffer.from(`line ${i}\n`));
+    for (let i = 0; i < 200 && problems.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await writer.close();
+    expect(problems[0]).toMatchObject({ kind: 'log-write-failed', code: 'ENOSPC' });
+    const dropped = problems.reduce((n, p) => n + p.droppedLines, 0);
+    expect(dropped).toBe(3);
+  });
 });
+
