@@ -76,7 +76,7 @@
 #define OP_CONSOLE 44         /* socket_fd rows cols uid: open a pty in the container's devpts, make the slave the
                                  controlling terminal and fds 0-2 (owned by uid), set its size unless 0x0, and
                                  send the master over the unix socket socket_fd (SCM_RIGHTS, data "/dev/ptmx") */
-#define OP_READY 38           /* (none): resolve the executable unless OP_RESOLVE_EXE did, report ready, wait on the exec fifo (if any), execve */
+#define OP_READY 38           /* (none): after OP_RESOLVE_EXE, report ready, wait on the exec fifo (if any), execve */
 
 /* messages written by ce-init on the sync fd (same record encoding, no magic) */
 #define MSG_PID 100     /* pid: the container init's pid, from P */

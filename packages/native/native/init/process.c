@@ -276,7 +276,8 @@ void close_fds_except(int lowfd, const int *keep, size_t nkeep) {
 static void exit_on_signal(int sig) { _exit(128 + sig); }
 
 void op_ready(struct init_ctx *ctx) {
-  if (!ctx->exe) op_resolve_exe(ctx, false, geteuid(), getegid(), 0, NULL);
+  /* The runtime puts RESOLVE_EXE in every plan, before any seccomp filter. */
+  if (!ctx->exe) die_msg(ctx, "plan: READY without a RESOLVE_EXE before it");
   char *exe = ctx->exe;
 
   /* As pid 1 of its namespace this process ignores signals it has no handler
