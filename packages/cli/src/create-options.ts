@@ -74,6 +74,8 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
             ...security,
             stopSignal: opts.stopSignal ?? '',
             stopTimeout,
+            configJson: '',
+            hostConfigJson: '',
           },
           cb,
         ),
