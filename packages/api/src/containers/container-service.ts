@@ -17,6 +17,7 @@ import { unmountStale, type SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
+import { hostDevice, hostResources } from './host-devices.js';
 import { generateName, validateName } from './names.js';
 import { containerSpec } from './oci-spec.js';
 import { parseUserSpec, resolveUser, type ExecUser } from './process-user.js';
@@ -35,6 +36,7 @@ import {
 } from './model/index.js';
 import { migrateV1 } from './model/migrate.js';
 import { CONTAINER_RECORD_SCHEMA, containerName, type ContainerRecord } from './record.js';
+import { checkResources, type DeviceLookup, type HostResources } from './resource-options.js';
 import { loadSecurityDefaults } from './security-defaults.js';
 import type { SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
@@ -54,6 +56,12 @@ export interface ContainerImages {
 /** What `ce run`/`docker create` asks for: a name (empty: generated) and Docker's Config and HostConfig. */
 export interface CreateOptions extends CreateRequestConfig {
   name: string;
+}
+
+/** What ced reads of the host for resource settings; tests give their own. */
+export interface HostFacts {
+  device: DeviceLookup;
+  resources: () => HostResources;
 }
 
 /** Docker's default wait between the stop signal and SIGKILL. */
@@ -89,6 +97,7 @@ export class ContainerService {
     private readonly tasksDir: string,
     private readonly logger: Logger,
     private readonly security: SecurityDefaults = loadSecurityDefaults(),
+    private readonly host: HostFacts = { device: hostDevice, resources: hostResources },
   ) {}
 
   /** Loads the records; recovery.ts reconciles them with the running tasks. */
@@ -159,7 +168,7 @@ export class ContainerService {
   private async createReserved(name: string, options: CreateOptions, imageId: string, runConfig: ImageRunConfig): Promise<ContainerRecord> {
     const id = randomBytes(32).toString('hex');
     const config = mergeContainerConfig(id, options.config, runConfig);
-    const hostConfig = mergeHostConfig(options.hostConfig);
+    const hostConfig = checkResources(mergeHostConfig(options.hostConfig), this.host.resources());
     const [path = '', ...args] = resolveArgs(runConfig, options.config.Entrypoint ?? undefined, options.config.Cmd ?? undefined);
     if (config.StopSignal) parseSignal(config.StopSignal);
     const record: ContainerRecord = {
@@ -207,7 +216,7 @@ export class ContainerService {
   }
 
   private spec(record: ContainerRecord, user: ExecUser) {
-    return containerSpec(record, user, this.security);
+    return containerSpec(record, user, this.security, this.host.device);
   }
 
   /** Starts a container; a second start while one is in flight joins it. */
@@ -272,7 +281,7 @@ export class ContainerService {
   /** The container's user resolved against its own /etc/passwd and /etc/group, as they are now. */
   private async execUser(record: ContainerRecord, rootfs: readonly Mount[]): Promise<ExecUser> {
     const [passwd, group] = await Promise.all([readRootfsFile(rootfs, 'etc/passwd'), readRootfsFile(rootfs, 'etc/group')]);
-    return resolveUser(record.Config.User, passwd, group);
+    return resolveUser(record.Config.User, passwd, group, record.HostConfig.GroupAdd ?? []);
   }
 
   /**

@@ -20,6 +20,7 @@ import { dockerNetworkSysctls } from './network-sysctls.js';
 import { mergeEnv } from './process-args.js';
 import type { ExecUser } from './process-user.js';
 import { containerName, type ContainerRecord } from './record.js';
+import { resourceSpecOpts, type DeviceLookup } from './resource-options.js';
 import { securityConfigOf, securitySpecOpts, type SecurityDefaults } from './security-options.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -73,7 +74,11 @@ export function buildSpec(record: ContainerRecord, user: ExecUser): Spec {
   return buildSpecSync(containerSpecOpts(record, user));
 }
 
-/** The OCI runtime config ced writes for a container: containerSpecOpts, then its security options. */
-export function containerSpec(record: ContainerRecord, user: ExecUser, security: SecurityDefaults): Spec {
-  return buildSpecSync([...containerSpecOpts(record, user), ...securitySpecOpts(securityConfigOf(record.HostConfig), security)]);
+/** The OCI runtime config ced writes for a container: containerSpecOpts, its resources, then its security options. */
+export function containerSpec(record: ContainerRecord, user: ExecUser, security: SecurityDefaults, lookupDevice: DeviceLookup): Spec {
+  return buildSpecSync([
+    ...containerSpecOpts(record, user),
+    ...resourceSpecOpts(record.HostConfig, lookupDevice),
+    ...securitySpecOpts(securityConfigOf(record.HostConfig), security),
+  ]);
 }

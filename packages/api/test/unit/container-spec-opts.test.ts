@@ -22,12 +22,15 @@ const record = (sec?: SecurityConfig): ContainerRecord =>
     config: { Env: ['A=1'], WorkingDir: '/srv/../app', Hostname: 'cccccccccccc', Tty: true },
     hostConfig: sec ? { Privileged: sec.privileged, CapAdd: sec.capAdd, CapDrop: sec.capDrop, SecurityOpt: sec.securityOpt } : {},
   });
+const noDevices = (): never => {
+  throw new Error('no devices in this test');
+};
 const user = { uid: 1000, gid: 1000, additionalGids: [1000], home: '/home/u' };
 
 describe("ced's spec from composable options", () => {
   it('containerSpec is the container options followed by the security options', () => {
     for (const hostConfig of [undefined, security({ privileged: true }), security({ capAdd: ['sys_admin'], securityOpt: ['no-new-privileges'] })]) {
-      const composed = containerSpec(record(hostConfig), user, defaults);
+      const composed = containerSpec(record(hostConfig), user, defaults, noDevices);
       expect(composed).toEqual(withSecurityOptions(buildSpec(record(hostConfig), user), hostConfig, defaults));
     }
   });
