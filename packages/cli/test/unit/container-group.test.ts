@@ -43,6 +43,7 @@ const verbs: [groupVerb: string, topLevel: string][] = [
   ['start', 'start'],
   ['stop', 'stop'],
   ['restart', 'restart'],
+  ['rename', 'rename'],
   ['kill', 'kill'],
   ['rm', 'rm'],
   ['wait', 'wait'],
