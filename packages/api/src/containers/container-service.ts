@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import {
   alreadyExists,
+  exitCodeForExecFailure,
   failedPrecondition,
   invalidArgument,
   isCeError,
@@ -541,10 +542,7 @@ function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-/** Docker's exit codes for a container that could not start. */
+/** A container that could not start: 127 or 126 from the failure's facts (as Docker's State.ExitCode), else 128. */
 function exitCodeForStartError(err: unknown): number {
-  const message = (err as Error).message ?? '';
-  if (/executable file not found|no such file or directory/i.test(message)) return 127;
-  if (/permission denied/i.test(message)) return 126;
-  return 128;
+  return exitCodeForExecFailure(err, 'container') ?? 128;
 }

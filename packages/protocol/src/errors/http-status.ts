@@ -1,3 +1,4 @@
+import { exitCodeForExecFailure } from './exec-failure.js';
 import { asCeError, type ErrorCode } from './vocabulary.js';
 
 /**
@@ -30,7 +31,12 @@ export function httpStatusOfCode(code: ErrorCode): number {
   return HTTP_STATUS[code];
 }
 
-/** The HTTP status for anything thrown. */
+/**
+ * The HTTP status for anything thrown. A container whose executable is
+ * missing or may not be run is a bad request whatever its code, as dockerd's
+ * startInvalidConfigError is.
+ */
 export function httpStatusOf(err: unknown): number {
+  if (exitCodeForExecFailure(err, 'container') !== undefined) return 400;
   return HTTP_STATUS[asCeError(err).code];
 }

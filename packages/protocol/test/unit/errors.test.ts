@@ -93,6 +93,7 @@ describe('HTTP statuses (the Docker API edge)', () => {
   it('maps anything thrown, and has a status for every code', () => {
     expect(httpStatusOf(Object.assign(new Error('gone'), { code: 'ENOENT' }))).toBe(404);
     expect(httpStatusOf('boom')).toBe(500);
+    expect(httpStatusOf(new CeError('FailedPrecondition', 'exec: "x": permission denied', { op: 'exec', errno: 'EACCES' }))).toBe(400);
     for (const code of ERROR_CODES) expect(httpStatusOfCode(code)).toBeGreaterThanOrEqual(300);
   });
 });
