@@ -14,8 +14,9 @@ import {
   type Logger,
 } from '@ce/protocol';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
-import { unmountStale, type SupervisorApi } from '@ce/supervisor';
+import type { SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
+import { removeBundle } from './bundle-dir.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
 import { generateName, validateName } from './names.js';
@@ -233,7 +234,7 @@ export class ContainerService {
     } catch (err) {
       this.logger.warn({ id, err: (err as Error).message }, 'container start failed');
       if (taskCreated) await this.deleteTask(id, true);
-      await rm(bundle, { recursive: true, force: true });
+      await removeBundle(bundle, this.logger);
       for (const a of this.pendingAttaches.get(id) ?? []) a.abandon();
       this.pendingAttaches.delete(id);
       record.state = { ...record.state, status: 'created', exitCode: exitCodeForStartError(err), error: (err as Error).message };
@@ -462,9 +463,8 @@ export class ContainerService {
       await this.supervisor.waitTask({ id }).catch(gone);
     }
     await this.supervisor.deleteTask({ id }).catch(gone);
-    // What a shim that is gone left mounted: removing the bundle must not reach into the layer.
-    await unmountStale(join(bundle, 'rootfs'), this.logger);
-    await rm(bundle, { recursive: true, force: true });
+    // The supervisor unmounted what a dead shim left; a bundle still mounted is not reached into.
+    await removeBundle(bundle, this.logger);
   }
 
   /** Recovery: a --rm container that is not running is removed, as Docker does at restart. */
