@@ -20,15 +20,15 @@ const images: ContainerImages = {
 };
 
 /** The State.ExitCode ced records for a container whose task creation failed with `failure`. */
-async function exitCodeAfter(failure: Error): Promise<{ exitCode: number; status: string; error?: string }> {
+async function exitCodeAfter(failure: Error): Promise<{ exitCode: number; status: string; error: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
   dirs.push(dir);
   const supervisor = { createTask: async () => Promise.reject(failure) } as unknown as SupervisorApi;
   const svc = new ContainerService(new ContainerStore(join(dir, 'containers')), images, supervisor, join(dir, 'tasks'), silent);
-  const c = await svc.create({ name: 'cannot-run', image: 'x', env: [], workingDir: '', user: '', hostname: '', autoRemove: false, tty: false, openStdin: false, labels: {} });
-  await expect(svc.start(c.id)).rejects.toBe(failure);
-  const { exitCode, status, error } = svc.inspect(c.id).state;
-  return { exitCode, status, error };
+  const c = await svc.create({ name: 'cannot-run', config: { Image: 'x' }, hostConfig: {} });
+  await expect(svc.start(c.Id)).rejects.toBe(failure);
+  const { ExitCode, Status, Error } = svc.inspect(c.Id).State;
+  return { exitCode: ExitCode, status: Status, error: Error };
 }
 
 it("records 127 or 126 from the failure's facts, as Docker's State.ExitCode, and 128 for anything else", async () => {
