@@ -53,7 +53,7 @@ describe.skipIf(!isRoot)('the supervisor cleans what a dead shim left mounted (r
     const { bundle, make, shims } = setUp();
     const supervisor = make();
     try {
-      await expect(supervisor.createTask({ id: 'die-in-create-1', bundle, rootfs: [], terminal: false, stdin: false, logPath: '' })).rejects.toMatchObject({
+      await expect(supervisor.createTask({ id: 'die-in-create-1', bundle, rootfs: [], terminal: false, stdin: false, logPath: '', namespace: '', labels: {} })).rejects.toMatchObject({
         code: 'Unavailable',
       });
       expect(mountsBelow(bundle)).toEqual([]);
@@ -66,7 +66,7 @@ describe.skipIf(!isRoot)('the supervisor cleans what a dead shim left mounted (r
   it('when the shim dies while the supervisor is down: the next supervisor finds its bundle', { timeout: 30_000 }, async () => {
     const { bundle, make, shims } = setUp();
     const first = make();
-    await first.createTask({ id: 'task1', bundle, rootfs: [], terminal: false, stdin: false, logPath: '' });
+    await first.createTask({ id: 'task1', bundle, rootfs: [], terminal: false, stdin: false, logPath: '', namespace: '', labels: {} });
     expect(mountsBelow(bundle)).toEqual([join(bundle, 'rootfs')]);
     expect(readFileSync(join(shims, 'task1.bundle'), 'utf8')).toBe(bundle);
     const shimPid = Number(readdirSync('/proc').find((p) => /^\d+$/.test(p) && readCmdline(p).includes(join(shims, 'task1.sock'))));
