@@ -17,6 +17,7 @@ const images: ContainerImages = {
   rootfsMounts: () => [],
   removeRootfs: async () => undefined,
   rootfsKeys: () => [],
+  rootfsLabels: () => ({}),
 };
 
 /** The State.ExitCode ced records for a container whose task creation failed with `failure`. */
