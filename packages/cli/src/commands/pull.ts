@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { PullResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import { readStream } from '@ce/protocol';
-import { familiarReference, parseReference } from '@ce/image-store/registry-auth';
+import { familiarReference, parseReference } from '@ce/protocol/registry-auth';
 import type { Connection } from '../connection.js';
 import { CliExit, registryCommandErrorMessage } from '../errors.js';
 import { ProgressPrinter } from '../progress.js';
