@@ -32,7 +32,7 @@ export function parseDockerTemplate(text: string): GoTemplate {
  * Renders every element, or throws the first execution error with nothing
  * written, as docker prints nothing when a row fails.
  */
-export function renderDockerFormat(parsed: ParsedFormat, elements: unknown[], header: Map<string, string>): string {
+export function renderDockerFormat(parsed: ParsedFormat, elements: unknown[], header: unknown): string {
   let body = '';
   for (const element of elements) body += `${parsed.template.execute(element)}\n`;
   if (!parsed.table) return body;
