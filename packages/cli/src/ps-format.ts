@@ -73,6 +73,16 @@ export function commandText(args: string[], truncate: boolean): string {
   return goQuote(truncate ? ellipsis(command, 20) : command);
 }
 
+/** The parts of Docker's ContainerJSON (Container.json) ps shows. */
+interface ContainerModel {
+  Mounts?: { Type?: string; Name?: string; Source?: string; Driver?: string }[] | null;
+  NetworkSettings?: { Networks?: Record<string, unknown> | null };
+}
+
+function containerModel(c: Container): ContainerModel | undefined {
+  return c.json ? (JSON.parse(c.json) as ContainerModel) : undefined;
+}
+
 export interface ContainerContextOptions {
   trunc: boolean;
   now: number;
@@ -82,6 +92,8 @@ export interface ContainerContextOptions {
 
 export function containerContext(c: Container, o: ContainerContextOptions): GoStruct {
   const labels = c.labels ?? {};
+  const model = containerModel(c);
+  const mounts = model?.Mounts ?? [];
   const size = o.size ?? { rw: 0, rootFs: 0 };
   const created = c.createdAt ?? new Date(0);
   const context: GoStruct = {
@@ -92,7 +104,7 @@ export function containerContext(c: Container, o: ContainerContextOptions): GoSt
     Command: commandText(c.pathAndArgs, o.trunc),
     CreatedAt: goTimeString(new Date(Math.floor(created.getTime() / 1000) * 1000)),
     RunningFor: `${humanDuration(o.now - created.getTime())} ago`,
-    // ce has no published ports, volumes or networks yet.
+    // ce publishes no ports yet.
     Ports: '',
     State: c.state?.status ?? '',
     Status: c.state ? statusText(c, o.now) : '',
@@ -101,9 +113,9 @@ export function containerContext(c: Container, o: ContainerContextOptions): GoSt
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, v]) => `${k}=${v}`)
       .join(','),
-    Mounts: '',
-    LocalVolumes: '0',
-    Networks: '',
+    Mounts: mounts.map((m) => (o.trunc ? ellipsis(m.Name || m.Source || '', 15) : m.Name || m.Source || '')).join(','),
+    LocalVolumes: String(mounts.filter((m) => m.Type === 'volume' && m.Driver === 'local').length),
+    Networks: Object.keys(model?.NetworkSettings?.Networks ?? {}).sort().join(','),
     Label: (name: string) => labels[name] ?? '',
   };
   // Its MarshalJSON: a map of every no-argument method, keys sorted.

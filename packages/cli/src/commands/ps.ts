@@ -38,7 +38,7 @@ export function preparePsFormat(format: string): { parsed: ParsedFormat; usesSiz
     throw err;
   }
   let usesSize = false;
-  const probe = containerContext({ id: '', name: '', image: '', imageId: '', pathAndArgs: [], labels: {}, autoRemove: false, hostname: '', env: [], workingDir: '', user: '', tty: false }, { trunc: true, now: Date.now() });
+  const probe = containerContext({ id: '', name: '', image: '', imageId: '', pathAndArgs: [], labels: {}, autoRemove: false, hostname: '', env: [], workingDir: '', user: '', tty: false, json: '' }, { trunc: true, now: Date.now() });
   Object.defineProperty(probe, 'Size', {
     enumerable: true,
     get: () => {

@@ -170,3 +170,18 @@ export function rawJsonValue(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   return new Map(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, rawJsonValue(v)]));
 }
+
+/** json.Indent(prefix "", indent) of decoded JSON, strings escaped as Go's encoder does without HTML escaping. */
+export function goJsonIndent(v: unknown, indent = '    ', depth = 0): string {
+  const pad = (d: number) => `\n${indent.repeat(d)}`;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[${v.map((e) => pad(depth + 1) + goJsonIndent(e, indent, depth + 1)).join(',')}${pad(depth)}]`;
+  }
+  if (typeof v === 'object' && v !== null) {
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (entries.length === 0) return '{}';
+    return `{${entries.map(([k, e]) => `${pad(depth + 1)}${goJsonString(k, false)}: ${goJsonIndent(e, indent, depth + 1)}`).join(',')}${pad(depth)}}`;
+  }
+  return goJson(v, false);
+}

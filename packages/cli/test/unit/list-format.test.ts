@@ -27,6 +27,7 @@ const c1: Container = {
   workingDir: '',
   user: '',
   tty: false,
+  json: '',
 };
 
 function ps(format: string | undefined, o: { quiet?: boolean; size?: boolean; sizes?: { rw: number; rootFs: number } } = {}): string {
