@@ -53,10 +53,13 @@ export async function pullImage(conn: Connection, name: string, o: PullOutput): 
   }
   const typedTag = parseReference(name, { defaultTag: false }).tag;
   const out = o.out;
-  if (!o.quiet) {
-    if (o.fullName && !ref.digest && typedTag === undefined) out.write('Using default tag: latest\n');
-    out.write(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}\n`);
-  }
+  if (!o.quiet && o.fullName && !ref.digest && typedTag === undefined) out.write('Using default tag: latest\n');
+  // As dockerd, which says it is pulling once the registry answered with a manifest.
+  let announced = o.quiet;
+  const announce = () => {
+    if (!announced) out.write(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}\n`);
+    announced = true;
+  };
   const printer = new ProgressPrinter(out as Writable, !!out.isTTY);
   const call = conn.images.pull({
     reference: name,
@@ -65,6 +68,7 @@ export async function pullImage(conn: Connection, name: string, o: PullOutput): 
   });
   try {
     for await (const msg of readStream<PullResponse>(call, conn.target)) {
+      announce();
       if (msg.progress && !o.quiet) printer.update(msg.progress);
       if (msg.result) {
         const familiar = familiarReference(msg.result.name);
