@@ -15,6 +15,13 @@ export interface TemplateFunction {
 /** Failures of a function, reported by Go as "error calling <name>: <message>". */
 export class FunctionError extends Error {}
 
+/** eq of a map, slice or struct; the executor words it with the value's Go type. */
+export class NonComparableError extends FunctionError {
+  constructor(readonly value: unknown) {
+    super('non-comparable type');
+  }
+}
+
 const fn = (params: ParamType[], call: (...args: never[]) => unknown, variadic?: ParamType): TemplateFunction => ({ params, variadic, call: call as (...args: unknown[]) => unknown });
 
 /** The basic kind Go compares by; numbers are one kind here, as JSON has one. */
@@ -26,7 +33,7 @@ function kind(v: unknown): string | null {
 }
 
 function eq(a: unknown, ...rest: unknown[]): boolean {
-  if (a !== null && a !== undefined && typeof a === 'object') throw new FunctionError('invalid type for comparison');
+  if (a !== null && a !== undefined && typeof a === 'object') throw new NonComparableError(a);
   if (rest.length === 0) throw new FunctionError('missing argument for comparison');
   for (const b of rest) {
     if (kind(a) !== kind(b)) {
@@ -82,8 +89,14 @@ function slice(item: unknown, ...indexes: unknown[]): unknown {
   if (indexes.length > 3) throw new FunctionError(`too many slice indexes: ${indexes.length}`);
   if (typeof item === 'string' && indexes.length === 3) throw new FunctionError('cannot 3-index slice a string');
   const len = typeof item === 'string' ? Buffer.byteLength(item) : item.length;
-  const [start = 0, end = len] = indexes as number[];
-  if (start < 0 || start > len || end < start || end > len) throw new FunctionError(`index out of range: ${end > len ? end : start}`);
+  const bounds = [0, len];
+  indexes.forEach((index, i) => {
+    if (typeof index !== 'number' || !Number.isInteger(index)) throw new FunctionError(`cannot index slice/array with type ${goTypeName(index)}`);
+    if (index < 0 || index > len) throw new FunctionError(`index out of range: ${index}`);
+    bounds[i] = index;
+  });
+  const [start, end] = bounds as [number, number];
+  if (start > end) throw new FunctionError(`invalid slice index: ${start} > ${end}`);
   return typeof item === 'string' ? Buffer.from(item).subarray(start, end).toString() : item.slice(start, end);
 }
 

@@ -22,6 +22,7 @@ export function goTypeName(v: unknown): string {
   if (v === null) return 'interface {}';
   if (typeof v === 'string') return 'string';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
+  if (typeof v === 'bigint') return 'int';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'function') return 'func';
   if (Array.isArray(v)) return v.every((e) => typeof e === 'string') ? '[]string' : '[]interface {}';
@@ -35,7 +36,7 @@ export function formatValue(v: unknown): string {
   if (v === null) return '<nil>';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return formatNumber(v);
-  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   if (typeof v === 'function') return '<func>';
   if (Array.isArray(v)) return `[${v.map(formatNested).join(' ')}]`;
   if (v instanceof Map) return `map[${sortedKeys(v).map((k) => `${k}:${formatNested(v.get(k))}`).join(' ')}]`;
@@ -57,9 +58,12 @@ export function formatValuePlus(v: unknown): string {
 
 export function formatNumber(n: number): string {
   if (Number.isInteger(n) && Math.abs(n) < 1e21) return n.toFixed(0);
-  // strconv.FormatFloat(f, 'g', -1, 64): exponents have at least two digits.
-  const s = String(n);
-  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+  // strconv.FormatFloat(f, 'g', -1, 64): %e when the exponent is < -4 or >= 6 (shortest digits), two-digit exponents.
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
+  const [mantissa, exp] = n.toExponential().split('e') as [string, string];
+  const e = Number(exp);
+  if (e < -4 || e >= 6) return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  return String(n);
 }
 
 export function sortedKeys(m: Map<string, unknown>): string[] {
@@ -75,6 +79,7 @@ export function isTrue(v: unknown): boolean {
   if (v === undefined || v === null) return false;
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'bigint') return v !== 0n;
   if (typeof v === 'string') return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof Map) return v.size > 0;
@@ -86,6 +91,7 @@ export function goJson(v: unknown, escapeHtml: boolean): string {
   if (v === undefined || v === null || isGoNil(v)) return 'null';
   if (typeof v === 'string') return goJsonString(v, escapeHtml);
   if (typeof v === 'number') return Number.isFinite(v) ? formatJsonNumber(v) : 'null';
+  if (typeof v === 'bigint') return String(v);
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'function') return 'null';
   if (Array.isArray(v)) return `[${v.map((e) => goJson(e, escapeHtml)).join(',')}]`;
@@ -98,9 +104,9 @@ export function goJson(v: unknown, escapeHtml: boolean): string {
   return `{${fields.map(([k, f]) => `${goJsonString(k, escapeHtml)}:${goJson(f, escapeHtml)}`).join(',')}}`;
 }
 
+/** encoding/json's float format is ECMAScript's (%f, %e below 1e-6 and from 1e21, exponents without padding). */
 function formatJsonNumber(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 1e21) return n.toFixed(0);
-  return String(n).replace(/e([+-])(\d)$/, 'e$10$2');
+  return String(n);
 }
 
 export function goJsonString(s: string, escapeHtml: boolean): string {

@@ -1,3 +1,4 @@
+import { goQuote } from './printf.js';
 // The lexer of Go's text/template (lex.go), for the subset of the language
 // Docker's --format users write: no custom delimiters.
 
@@ -23,6 +24,7 @@ export type TokenKind =
   | 'declare'
   | 'assign'
   | 'comma'
+  | 'error'
   | 'eof';
 
 export interface Token {
@@ -48,14 +50,47 @@ export class TemplateSyntaxError extends Error {
 const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
 const isAlphaNumeric = (c: string) => c === '_' || /^[\p{L}\p{Nd}]$/u.test(c);
 
+class LexFailure {
+  constructor(
+    readonly line: number,
+    readonly detail: string,
+  ) {}
+}
+
+/**
+ * The tokens of `input`. As Go's lexer, a lexing error is an 'error' token
+ * after the tokens before it, so the parser reports whichever comes first.
+ */
 export function lex(input: string): Token[] {
   const tokens: Token[] = [];
+  try {
+    lexInto(input, tokens);
+  } catch (err) {
+    if (!(err instanceof LexFailure)) throw err;
+    tokens.push({ kind: 'error', value: err.detail, pos: input.length, line: err.line });
+  }
+  return tokens;
+}
+
+function lexInto(input: string, tokens: Token[]): void {
   let pos = 0;
-  let line = 1;
   const lineAt = (p: number) => 1 + (input.slice(0, p).match(/\n/g)?.length ?? 0);
   const emit = (kind: TokenKind, start: number, value = input.slice(start, pos)) => tokens.push({ kind, value, pos: start, line: lineAt(start) });
   const fail = (detail: string) => {
-    throw new TemplateSyntaxError(lineAt(pos), detail);
+    throw new LexFailure(lineAt(pos), detail);
+  };
+  const number = () => {
+    const start = pos;
+    const [end, ok] = scanNumber(input, pos);
+    pos = end;
+    if (!ok) fail(`bad number syntax: ${goQuote(input.slice(start, end))}`);
+    emit('number', start);
+  };
+  // After a word, field or variable Go wants a space, a delimiter or punctuation.
+  const checkTerminator = () => {
+    const c = input[pos];
+    if (c === undefined || isSpace(c) || '.,|:)('.includes(c) || input.startsWith('}}', pos)) return;
+    fail(`bad character ${quoteRune(c)}`);
   };
 
   while (pos < input.length) {
@@ -125,9 +160,9 @@ export function lex(input: string): Token[] {
         emit('leftParen', start);
       } else if (c === ')') {
         parens--;
-        if (parens < 0) fail(`unexpected right paren U+0029 ')'`);
         pos++;
         emit('rightParen', start);
+        if (parens < 0) fail(`unexpected right paren U+0029 ')'`);
       } else if (c === '"') {
         pos++;
         for (;;) {
@@ -158,25 +193,26 @@ export function lex(input: string): Token[] {
       } else if (c === '$') {
         pos++;
         while (pos < input.length && isAlphaNumeric(input[pos]!)) pos++;
+        checkTerminator();
         emit('variable', start);
       } else if (c === '.') {
         if (/[0-9]/.test(input[pos + 1] ?? '')) {
-          pos = scanNumber(input, pos);
-          emit('number', start);
+          number();
         } else {
           pos++;
           if (pos < input.length && isAlphaNumeric(input[pos]!)) {
             while (pos < input.length && isAlphaNumeric(input[pos]!)) pos++;
+            checkTerminator();
             emit('field', start);
           } else {
             emit('dot', start);
           }
         }
       } else if (/[0-9+-]/.test(c)) {
-        pos = scanNumber(input, pos);
-        emit('number', start);
+        number();
       } else if (isAlphaNumeric(c)) {
         while (pos < input.length && isAlphaNumeric(input[pos]!)) pos++;
+        checkTerminator();
         const word = input.slice(start, pos);
         if (KEYWORDS.has(word)) emit('keyword', start);
         else if (word === 'true' || word === 'false') emit('bool', start);
@@ -187,8 +223,7 @@ export function lex(input: string): Token[] {
       }
     }
   }
-  tokens.push({ kind: 'eof', value: '', pos: input.length, line });
-  return tokens;
+  tokens.push({ kind: 'eof', value: '', pos: input.length, line: lineAt(input.length) });
 }
 
 function skipSpaces(input: string, pos: number): number {
@@ -196,12 +231,38 @@ function skipSpaces(input: string, pos: number): number {
   return pos;
 }
 
-function scanNumber(input: string, pos: number): number {
-  const m = /^[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|[0-9_]*\.?[0-9_]*([eE][+-]?[0-9_]+)?)i?/.exec(input.slice(pos));
-  let end = pos + (m ? m[0].length : 1);
-  // Go scans any alphanumerics that follow into the number, then rejects it.
-  while (end < input.length && /[\p{L}\p{Nd}_.]/u.test(input[end]!)) end++;
-  return end;
+/** lex.go's scanNumber: where the number at `pos` ends, and false when an alphanumeric follows it (taken in). */
+function scanNumber(input: string, pos: number): [number, boolean] {
+  const accept = (chars: string) => {
+    if (pos < input.length && chars.includes(input[pos]!)) {
+      pos++;
+      return true;
+    }
+    return false;
+  };
+  const acceptRun = (chars: string) => {
+    while (pos < input.length && chars.includes(input[pos]!)) pos++;
+  };
+  accept('+-');
+  let digits = '0123456789_';
+  if (accept('0')) {
+    if (accept('xX')) digits = '0123456789abcdefABCDEF_';
+    else if (accept('oO')) digits = '01234567_';
+    else if (accept('bB')) digits = '01_';
+  }
+  acceptRun(digits);
+  if (accept('.')) acceptRun(digits);
+  if (digits.length === 11 && accept('eE')) {
+    accept('+-');
+    acceptRun('0123456789_');
+  }
+  if (digits.length === 23 && accept('pP')) {
+    accept('+-');
+    acceptRun('0123456789_');
+  }
+  accept('i');
+  if (pos < input.length && isAlphaNumeric(input[pos]!)) return [pos + 1, false];
+  return [pos, true];
 }
 
 function quoteRune(c: string): string {

@@ -1,6 +1,7 @@
 // The parser of Go's text/template (parse/parse.go): the same tree, the same
 // checks at parse time (undefined functions and variables) and the same words.
-import { lex, TemplateSyntaxError, type Token } from './lexer.js';
+import { lex, TemplateSyntaxError, type Token, type TokenKind } from './lexer.js';
+import { goQuote } from './printf.js';
 
 export type Arg =
   | { type: 'field'; pos: number; ident: string[] }
@@ -10,7 +11,7 @@ export type Arg =
   | { type: 'dot'; pos: number }
   | { type: 'nil'; pos: number }
   | { type: 'bool'; pos: number; value: boolean }
-  | { type: 'number'; pos: number; value: number; isInt: boolean; text: string }
+  | { type: 'number'; pos: number; value: number | bigint; isInt: boolean; text: string }
   | { type: 'string'; pos: number; value: string; quoted: string }
   | { type: 'pipe'; pos: number; pipe: Pipe };
 
@@ -30,7 +31,8 @@ export type Node =
   | { type: 'text'; pos: number; text: string }
   | { type: 'action'; pos: number; pipe: Pipe }
   | ControlNode
-  | { type: 'break' | 'continue'; pos: number };
+  | { type: 'break' | 'continue'; pos: number }
+  | { type: 'template'; pos: number; name: string; pipe: Pipe | null };
 
 export interface ControlNode {
   type: 'if' | 'with' | 'range';
@@ -43,13 +45,21 @@ export interface ControlNode {
 export interface Tree {
   text: string;
   root: Node[];
+  /** Templates named by {{define}} or {{block}}. */
+  defines: Map<string, Node[]>;
 }
 
 export function parseTemplate(text: string, functions: ReadonlySet<string>): Tree {
-  return { text, root: new Parser(lex(text), functions).parse() };
+  const parser = new Parser(lex(text), functions);
+  const root = parser.parse();
+  return { text, root, defines: parser.defines };
 }
 
+/** The tokens that can start a command (parse.go's pipeline). */
+const OPERAND_START: ReadonlySet<TokenKind> = new Set(['bool', 'char', 'number', 'dot', 'field', 'identifier', 'nil', 'rawString', 'string', 'variable', 'leftParen']);
+
 class Parser {
+  readonly defines = new Map<string, Node[]>();
   private i = 0;
   private readonly vars: string[] = ['$'];
   private rangeDepth = 0;
@@ -66,13 +76,17 @@ class Parser {
   }
 
   private next(): Token {
-    return this.tokens[Math.min(this.i++, this.tokens.length - 1)]!;
+    const t = this.tokens[Math.min(this.i++, this.tokens.length - 1)]!;
+    if (t.kind === 'error') throw new TemplateSyntaxError(t.line, t.value);
+    return t;
   }
   private backup(): void {
     this.i--;
   }
   private peek(): Token {
-    return this.tokens[Math.min(this.i, this.tokens.length - 1)]!;
+    const t = this.next();
+    this.backup();
+    return t;
   }
   private nextNonSpace(): Token {
     let t = this.next();
@@ -103,6 +117,11 @@ class Parser {
       }
       // leftDelim
       const k = this.peekNonSpace();
+      if (!nested && k.kind === 'keyword' && k.value === 'define') {
+        this.nextNonSpace();
+        this.define();
+        continue;
+      }
       if (k.kind === 'keyword' && (k.value === 'end' || k.value === 'else')) {
         this.nextNonSpace();
         if (!nested) this.fail(`unexpected {{${k.value}}}`, k);
@@ -129,18 +148,55 @@ class Parser {
         case 'with':
         case 'range':
           return this.control(t.value, t);
+        case 'template':
+          return this.templateCall(false);
+        case 'block':
+          return this.templateCall(true);
         case 'break':
         case 'continue':
           if (this.rangeDepth === 0) this.fail(`{{${t.value}}} outside {{range}}`, t);
           this.expectRightDelim(t.value);
           return { type: t.value, pos: t.pos };
         default:
-          this.fail(`{{${t.value}}} is not supported by ce's templates`, t);
+          break;
       }
     }
     this.backup();
-    const pos = this.peek().pos;
+    const pos = this.peekNonSpace().pos;
     return { type: 'action', pos, pipe: this.pipeline('command', 'rightDelim') };
+  }
+
+  /** {{define "name"}} … {{end}}, at the top level only. */
+  private define(): void {
+    const name = this.templateName('define clause');
+    this.expectRightDelim('define clause');
+    const vars = this.vars.splice(1);
+    const [list] = this.itemList(true);
+    this.vars.push(...vars);
+    this.defines.set(name, list);
+  }
+
+  /** {{template "name" [pipeline]}}, or {{block "name" pipeline}} … {{end}} which also defines it. */
+  private templateCall(block: boolean): Node {
+    const nameToken = this.nextNonSpace();
+    this.backup();
+    const context = block ? 'block clause' : 'template clause';
+    const name = this.templateName(context);
+    let pipe: Pipe | null = null;
+    if (this.peekNonSpace().kind !== 'rightDelim') pipe = this.pipeline(context, 'rightDelim');
+    else this.expectRightDelim(context);
+    if (block) {
+      const [list] = this.itemList(true);
+      this.defines.set(name, list);
+    }
+    return { type: 'template', pos: nameToken.pos, name, pipe };
+  }
+
+  private templateName(context: string): string {
+    const t = this.nextNonSpace();
+    if (t.kind === 'string') return unquoteGo(t.value, () => this.fail(`invalid syntax`, t));
+    if (t.kind === 'rawString') return t.value.slice(1, -1);
+    return this.fail(`unexpected ${describe(t)} in ${context}`, t);
   }
 
   private control(kind: 'if' | 'with' | 'range', start: Token): Node {
@@ -202,9 +258,12 @@ class Parser {
       const t = this.nextNonSpace();
       if (t.kind === end) {
         if (pipe.cmds.length === 0) this.fail(`missing value for ${context}`, t);
+        pipe.cmds.slice(1).forEach((c, i) => {
+          if (['bool', 'dot', 'nil', 'number', 'string'].includes(c.args[0]!.type)) this.fail(`non executable command in pipeline stage ${i + 2}`, t);
+        });
         return pipe;
       }
-      if (t.kind === 'eof' || t.kind === 'rightDelim' || t.kind === 'rightParen') this.fail(`unexpected ${describe(t)} in ${context}`, t);
+      if (!OPERAND_START.has(t.kind)) this.fail(`unexpected ${describe(t)} in ${context}`, t);
       this.backup();
       pipe.cmds.push(this.command());
     }
@@ -233,11 +292,9 @@ class Parser {
     if (!node) return null;
     if (this.peek().kind !== 'field') return node;
     const fields: string[] = [];
-    let pos = this.peek().pos;
-    while (this.peek().kind === 'field') {
-      pos = this.peek().pos;
-      fields.push(this.next().value.slice(1));
-    }
+    // Go's chain node sits at the first field after the term.
+    const pos = this.peek().pos;
+    while (this.peek().kind === 'field') fields.push(this.next().value.slice(1));
     switch (node.type) {
       case 'field':
         return { type: 'field', pos, ident: [...node.ident, ...fields] };
@@ -308,25 +365,19 @@ class Parser {
       value = sign * Number(body);
       isInt = Number.isInteger(value) && !/[.eE]/.test(body) ? true : false;
     } else return this.fail(`illegal number syntax: "${t.value}"`, t);
+    // Integers past 2^53 keep their digits (Go's int64).
+    if (isInt && !Number.isSafeInteger(value) && /^[0-9]+$/.test(body)) return { type: 'number', pos: t.pos, value: BigInt(sign < 0 ? `-${body}` : body), isInt, text: t.value };
     return { type: 'number', pos: t.pos, value, isInt, text: t.value };
   }
 }
 
+/** parse.go's item.String(). */
 function describe(t: Token): string {
-  switch (t.kind) {
-    case 'eof':
-      return 'EOF';
-    case 'rightDelim':
-      return '"}}"';
-    case 'rightParen':
-      return '")"';
-    case 'leftParen':
-      return '"("';
-    case 'pipe':
-      return '"|"';
-    default:
-      return `<${t.value}>`;
-  }
+  if (t.kind === 'eof') return 'EOF';
+  // In Go, . and nil are keywords too.
+  if (t.kind === 'keyword' || t.kind === 'dot' || t.kind === 'nil') return `<${t.value}>`;
+  const chars = [...t.value];
+  return chars.length > 10 ? `${goQuote(chars.slice(0, 10).join(''))}...` : goQuote(t.value);
 }
 
 /** strconv.Unquote of a double-quoted Go string. */

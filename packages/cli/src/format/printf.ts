@@ -4,7 +4,7 @@ import { formatNumber, formatValue, formatValuePlus, goTypeName, isStruct, sorte
 export function sprintf(format: string, args: unknown[]): string {
   let out = '';
   let argIndex = 0;
-  const re = /%([-+# 0]*)(\*|\d+)?(?:\.(\*|\d*))?([a-zA-Z%])?/g;
+  const re = /%([-+# 0]*)(\*|\d+)?(?:\.(\*|\d*))?([\s\S])?/gu;
   let last = 0;
   for (let m = re.exec(format); m; m = re.exec(format)) {
     out += format.slice(last, m.index);
@@ -80,6 +80,7 @@ function render(verb: string, arg: unknown, spec: Spec): string {
   switch (verb) {
     case 'v':
       if (spec.flags.includes('+')) return formatValuePlus(arg);
+      if (typeof arg === 'string' && spec.precision !== undefined) return [...arg].slice(0, spec.precision).join('');
       if (typeof arg === 'number' && spec.precision !== undefined && !Number.isInteger(arg)) return formatG(arg, spec.precision);
       return formatValue(arg);
     case 'T':
@@ -109,7 +110,7 @@ function render(verb: string, arg: unknown, spec: Spec): string {
     case 'x':
     case 'X': {
       let hex: string;
-      if (typeof arg === 'string') hex = Buffer.from(arg, 'utf8').toString('hex');
+      if (typeof arg === 'string') hex = [...Buffer.from(arg, 'utf8')].map((b) => b.toString(16).padStart(2, '0')).join(spec.flags.includes(' ') ? ' ' : '');
       else if (typeof arg === 'number' && Number.isInteger(arg)) hex = (arg < 0 ? '-' : '') + (spec.flags.includes('#') ? '0x' : '') + Math.abs(arg).toString(16);
       else return bad();
       return verb === 'X' ? hex.toUpperCase() : hex;

@@ -1,8 +1,9 @@
 // Go's text/template: parse once, execute on Go-shaped values (go-values.ts),
 // with Go's error words (exec.go) so users see what docker prints.
-import { FunctionError, goBuiltins, type ParamType, type TemplateFunction } from './functions.js';
+import { FunctionError, goBuiltins, NonComparableError, type ParamType, type TemplateFunction } from './functions.js';
 import { formatValue, goTypeName, isStruct, isTrue, sortedKeys } from './go-values.js';
 import { TemplateSyntaxError } from './lexer.js';
+import { goQuote } from './printf.js';
 import { argString, parseTemplate, pipeString, type Arg, type Command, type ControlNode, type Node, type Pipe, type Tree } from './parser.js';
 
 export { TemplateSyntaxError };
@@ -37,14 +38,14 @@ export class GoTemplate {
   }
 
   execute(data: unknown, options: ExecuteOptions = {}): string {
-    const state = new State(this.tree.text, { ...this.functions, ...options.functions }, !!options.raw, data);
+    const state = new State(this.tree, { ...this.functions, ...options.functions }, !!options.raw, data);
     state.walkList(data, this.tree.root);
     return state.out;
   }
 
   /** Runs and returns what was written before a failure too, as Go's Execute leaves it in the writer. */
   executePartial(data: unknown, options: ExecuteOptions = {}): { out: string; error?: TemplateExecError } {
-    const state = new State(this.tree.text, { ...this.functions, ...options.functions }, !!options.raw, data);
+    const state = new State(this.tree, { ...this.functions, ...options.functions }, !!options.raw, data);
     try {
       state.walkList(data, this.tree.root);
       return { out: state.out };
@@ -61,12 +62,15 @@ class State {
   private context = '';
   private contextPos = 0;
 
+  private readonly text: string;
+
   constructor(
-    private readonly text: string,
+    private readonly tree: Tree,
     private readonly functions: Record<string, TemplateFunction>,
     private readonly raw: boolean,
     root: unknown,
   ) {
+    this.text = tree.text;
     this.vars = [{ name: '$', value: root }];
   }
 
@@ -80,8 +84,7 @@ class State {
     const line = 1 + (before.match(/\n/g)?.length ?? 0);
     const lastNewline = before.lastIndexOf('\n');
     const col = Buffer.byteLength(lastNewline < 0 ? before : before.slice(lastNewline + 1));
-    const context = this.context.length > 20 ? `${this.context.slice(0, 20)}...` : this.context;
-    throw new TemplateExecError(`template: :${line}:${col}: executing "" at <${context}>: ${message}`);
+    throw new TemplateExecError(`template: :${line}:${col}: executing "" at <${this.context}>: ${message}`);
   }
 
   walkList(dot: unknown, list: Node[]): void {
@@ -113,6 +116,26 @@ class State {
       case 'break':
       case 'continue':
         throw new LoopControl(node.type);
+      case 'template':
+        this.walkTemplate(dot, node);
+        return;
+    }
+  }
+
+  private walkTemplate(dot: unknown, node: Extract<Node, { type: 'template' }>): void {
+    const list = this.tree.defines.get(node.name);
+    if (!list) {
+      this.at(node.pos, `{{template ${goQuote(node.name)}${node.pipe ? ` ${pipeString(node.pipe)}` : ''}}}`);
+      this.fail(`template ${goQuote(node.name)} not defined`);
+    }
+    const value = node.pipe ? this.evalPipeline(dot, node.pipe) : null;
+    // A called template sees only its own $.
+    const saved = this.vars;
+    this.vars = [{ name: '$', value }];
+    try {
+      this.walkList(value, list);
+    } finally {
+      this.vars = saved;
     }
   }
 
@@ -318,8 +341,10 @@ class State {
     }
     const values: unknown[] = [];
     args.slice(1).forEach((arg, i) => {
+      const type = f.params[i] ?? f.variadic ?? 'any';
+      this.checkConstant(arg, type);
       const value = this.evalArg(dot, arg);
-      this.checkType(value, f.params[i] ?? f.variadic ?? 'any');
+      this.checkType(value, type);
       values.push(value);
     });
     if (final !== NO_FINAL) {
@@ -330,9 +355,19 @@ class State {
       return f.call(...values);
     } catch (err) {
       this.at(node.pos, cmdText);
+      if (err instanceof NonComparableError) this.fail(`error calling ${name}: non-comparable type ${formatValue(err.value)}: ${this.typeName(err.value)}`);
       if (err instanceof FunctionError) this.fail(`error calling ${name}: ${err.message}`);
       throw err;
     }
+  }
+
+  /** A constant argument is checked against the parameter as written (exec.go's evalString/evalInteger). */
+  private checkConstant(arg: Arg, type: ParamType): void {
+    if (type === 'any' || !['number', 'bool', 'string', 'nil'].includes(arg.type)) return;
+    this.at(arg.pos, argString(arg));
+    if (type === 'string' && arg.type !== 'string') this.fail(`expected string; found ${argString(arg)}`);
+    if (type === 'int' && !(arg.type === 'number' && arg.isInt)) this.fail(`expected integer; found ${argString(arg)}`);
+    if (type === '[]string') this.fail(`can't handle ${argString(arg)} for arg of type []string`);
   }
 
   private checkType(value: unknown, type: ParamType): void {
