@@ -12,6 +12,11 @@ export function imagesFormat(format: string | undefined, quiet: boolean, digests
     if (quiet) return '{{.ID}}';
     return digests ? IMAGES_DIGESTS_TABLE_FORMAT : IMAGES_TABLE_FORMAT;
   }
+  if (format === 'raw') {
+    if (quiet) return 'image_id: {{.ID}}';
+    const digest = digests ? 'digest: {{.Digest}}\\n' : '';
+    return `repository: {{ .Repository }}\\ntag: {{.Tag}}\\n${digest}image_id: {{.ID}}\\ncreated_at: {{.CreatedAt}}\\nvirtual_size: {{.Size}}\\n`;
+  }
   return format;
 }
 

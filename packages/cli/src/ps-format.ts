@@ -21,8 +21,16 @@ export function psFormat(format: string | undefined, quiet: boolean, size: boole
     if (quiet) return PS_QUIET_FORMAT;
     return size ? `${PS_TABLE_FORMAT}\t{{.Size}}` : PS_TABLE_FORMAT;
   }
+  if (format === 'raw') {
+    if (quiet) return 'container_id: {{.ID}}';
+    return PS_RAW_FORMAT + (size ? 'size: {{.Size}}\\n' : '');
+  }
   return format;
 }
+
+/** `--format raw`: one block of `key: value` lines per container (`\n` as typed, as in docker/cli). */
+const PS_RAW_FORMAT =
+  'container_id: {{.ID}}\\nimage: {{.Image}}\\ncommand: {{.Command}}\\ncreated_at: {{.CreatedAt}}\\nstate: {{- pad .State 1 0}}\\nstatus: {{- pad .Status 1 0}}\\nnames: {{.Names}}\\nlabels: {{- pad .Labels 1 0}}\\nports: {{- pad .Ports 1 0}}\\n';
 
 /** The header row's context: column names, and `.Label "a.b-c"` → "b c". */
 export function psHeader(): GoStruct {

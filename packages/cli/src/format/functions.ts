@@ -154,7 +154,8 @@ export const dockerFunctions: Record<string, TemplateFunction> = {
   title: fn(['string'], title),
   lower: fn(['string'], (s: string) => s.toLowerCase()),
   upper: fn(['string'], (s: string) => s.toUpperCase()),
-  pad: fn(['string', 'int', 'int'], (s: string, left: number, right: number) => ' '.repeat(Math.max(0, left)) + s + ' '.repeat(Math.max(0, right))),
+  // padWithSpace leaves an empty string empty.
+  pad: fn(['string', 'int', 'int'], (s: string, left: number, right: number) => (s === '' ? s : ' '.repeat(Math.max(0, left)) + s + ' '.repeat(Math.max(0, right)))),
   truncate: fn(['string', 'int'], (s: string, n: number) => {
     const bytes = Buffer.from(s);
     return n < bytes.length ? bytes.subarray(0, n).toString() : s;

@@ -66,6 +66,13 @@ describe('ce ps --format', () => {
       '{"Command":"\\"/bin/true arg1 \'arg…\\"","CreatedAt":"2026-12-06 20:04:36 +0000 UTC","ID":"b3d324e506c4","Image":"empty:latest","Labels":"a=x y,b=2","LocalVolumes":"0","Mounts":"","Names":"c1","Networks":"","Ports":"","RunningFor":"14 seconds ago","Size":"0B","State":"created","Status":"Created"}\n',
     );
   });
+  it('prints --format raw as docker does', () => {
+    expect(ps('raw')).toBe(
+      "container_id: b3d324e506c4\nimage: empty:latest\ncommand: \"/bin/true arg1 'arg…\"\ncreated_at: 2026-12-06 20:04:36 +0000 UTC\nstate: created\nstatus: Created\nnames: c1\nlabels: a=x y,b=2\nports:\n\n",
+    );
+    expect(ps('raw', { size: true }).split('\n').slice(-3)).toEqual(['size: 0B', '', '']);
+    expect(ps('raw', { quiet: true })).toBe('container_id: b3d324e506c4\n');
+  });
   it('ignores -q when a format is given, as docker does', () => {
     expect(ps('{{.Names}}', { quiet: true })).toBe('c1\n');
     expect(ps(undefined, { quiet: true })).toBe('b3d324e506c4\n');
@@ -94,6 +101,10 @@ describe('ce images --format', () => {
     expect(images('{{.ID}}|{{.Repository}}|{{.Tag}}|{{.Digest}}|{{.CreatedSince}}|{{.CreatedAt}}|{{.Size}}|{{.VirtualSize}}|{{.SharedSize}}|{{.UniqueSize}}|{{.Containers}}')).toBe(
       'c53e9f8f9e29|empty|latest|<none>|22 seconds ago|2026-12-06 20:04:36 +0000 UTC|0B|0B|N/A|N/A|N/A\n',
     );
+  });
+  it('prints --format raw as docker does', () => {
+    expect(images('raw')).toBe('repository: empty\ntag: latest\nimage_id: c53e9f8f9e29\ncreated_at: 2026-12-06 20:04:36 +0000 UTC\nvirtual_size: 0B\n\n');
+    expect(images('raw', true)).toBe('repository: empty\ntag: latest\ndigest: <none>\nimage_id: c53e9f8f9e29\ncreated_at: 2026-12-06 20:04:36 +0000 UTC\nvirtual_size: 0B\n\n');
   });
   it('marshals rows HTML-escaped with sorted keys', () => {
     expect(images('{{json .}}')).toBe(
