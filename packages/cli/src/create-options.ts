@@ -4,14 +4,13 @@ import type { CreateContainerResponse } from '@ce/protocol/gen/ce/api/v1/contain
 import type { Command } from 'commander';
 import type { Connection } from './connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, withPeriod } from './errors.js';
-import { withDefaultTag } from './image-ref.js';
 import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
 import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './resource-flags.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
 import { userOptionProblem } from './user-option.js';
 import { PullError } from './commands/pull.js';
-import { isNoSuchImage, parsePullPolicy, pullForCreate, type PullPolicy } from './pull-policy.js';
+import { isNoSuchImage, parsePullPolicy, pullForCreate, unableToFind, type PullPolicy } from './pull-policy.js';
 
 export interface CreateFlags extends SecurityFlags, ResourceFlags {
   rm?: boolean;
@@ -105,7 +104,7 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
     if (!(pull === 'missing' && isNoSuchImage(err))) throw fail(withPeriod(daemonErrorMessage(err, conn.target)));
   }
   // As docker run: the image is not there, so pull it and create again.
-  process.stderr.write(`Unable to find image '${withDefaultTag(image)}' locally\n`);
+  process.stderr.write(unableToFind(image));
   await pullNow();
   try {
     return await create();

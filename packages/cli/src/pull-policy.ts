@@ -1,4 +1,5 @@
 // docker run/create --pull: when to pull the image before creating the container.
+import { familiarReference } from '@ce/image-store/registry-auth';
 import type { Connection } from './connection.js';
 import { pullImage } from './commands/pull.js';
 
@@ -21,4 +22,9 @@ export function isNoSuchImage(err: unknown): boolean {
 /** docker run's pull: its progress on stderr, without docker pull's last line. */
 export function pullForCreate(conn: Connection, image: string): Promise<void> {
   return pullImage(conn, image, { out: process.stderr, quiet: false, fullName: false });
+}
+
+/** What docker run says before it pulls: the reference in its familiar form, tagged (`busybox:latest`). */
+export function unableToFind(image: string): string {
+  return `Unable to find image '${familiarReference(image)}' locally\n`;
 }

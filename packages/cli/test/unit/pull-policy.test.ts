@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CeError } from '@ce/protocol';
-import { isNoSuchImage, parsePullPolicy } from '../../src/pull-policy.js';
+import { isNoSuchImage, parsePullPolicy, unableToFind } from '../../src/pull-policy.js';
 
 describe('--pull', () => {
   it('takes always, missing and never, missing by default', () => {
@@ -14,5 +14,10 @@ describe('--pull', () => {
   it('pulls only on the daemon saying the image is not there', () => {
     expect(isNoSuchImage(new CeError('NotFound', 'No such image: x:latest'))).toBe(true);
     expect(isNoSuchImage(new CeError('NotFound', 'No such container: x'))).toBe(false);
+  });
+  it('names the image as docker does: familiar and tagged', () => {
+    expect(unableToFind('busybox')).toBe("Unable to find image 'busybox:latest' locally\n");
+    expect(unableToFind('docker.io/library/busybox')).toBe("Unable to find image 'busybox:latest' locally\n");
+    expect(unableToFind('127.0.0.1:5000/ce/x:1')).toBe("Unable to find image '127.0.0.1:5000/ce/x:1' locally\n");
   });
 });
