@@ -5,6 +5,7 @@ import { GO_MARSHAL, GO_TYPE, type GoStruct } from './format/go-values.js';
 import { goQuote } from './format/printf.js';
 import { goTimeString } from './go-time.js';
 import { humanDuration, humanSize } from './humanize.js';
+import { displayablePorts, portsOf } from './ports-display.js';
 
 export const PS_TABLE_FORMAT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
 export const PS_QUIET_FORMAT = '{{.ID}}';
@@ -84,7 +85,7 @@ export function commandText(args: string[], truncate: boolean): string {
 /** The parts of Docker's ContainerJSON (Container.json) ps shows. */
 interface ContainerModel {
   Mounts?: { Type?: string; Name?: string; Source?: string; Driver?: string }[] | null;
-  NetworkSettings?: { Networks?: Record<string, unknown> | null };
+  NetworkSettings?: { Networks?: Record<string, unknown> | null; Ports?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null };
 }
 
 function containerModel(c: Container): ContainerModel | undefined {
@@ -112,8 +113,7 @@ export function containerContext(c: Container, o: ContainerContextOptions): GoSt
     Command: commandText(c.pathAndArgs, o.trunc),
     CreatedAt: goTimeString(new Date(Math.floor(created.getTime() / 1000) * 1000)),
     RunningFor: `${humanDuration(o.now - created.getTime())} ago`,
-    // ce publishes no ports yet.
-    Ports: '',
+    Ports: displayablePorts(portsOf(model?.NetworkSettings?.Ports)),
     State: c.state?.status ?? '',
     Status: c.state ? statusText(c, o.now) : '',
     Size: size.rootFs > 0 ? `${humanSize(size.rw)} (virtual ${humanSize(size.rootFs)})` : humanSize(size.rw),
