@@ -16,4 +16,8 @@ export interface SupervisorApi {
   /** Tasks whose shims answer; shims that do not are reported and forgotten. */
   listTasks(): Promise<shim.StateResponse[]>;
   events(signal: AbortSignal): AsyncIterable<TaskEvent>;
+  // Exec and terminals, forwarded to the task's shim.
+  execTask(req: shim.ExecProcessRequest): Promise<void>;
+  resizeTaskPty(req: shim.ResizePtyRequest): Promise<void>;
+  closeTaskIO(req: shim.CloseIORequest): Promise<void>;
 }

@@ -231,6 +231,20 @@ export class Supervisor implements SupervisorApi {
     return this.client(options.id).attach(options);
   }
 
+  execTask(req: shim.ExecProcessRequest): Promise<void> {
+    return this.call(req.id, (client) => client.exec(req), () => {
+      throw failedPrecondition(`cannot exec in task ${req.id}: its shim died and its container was ended`);
+    });
+  }
+
+  resizeTaskPty(req: shim.ResizePtyRequest): Promise<void> {
+    return this.call(req.id, (client) => client.resizePty(req), () => undefined);
+  }
+
+  closeTaskIO(req: shim.CloseIORequest): Promise<void> {
+    return this.call(req.id, (client) => client.closeIO(req), () => undefined);
+  }
+
   /**
    * Every task with a shim, and every task whose shim is dead: its container
    * is ended and it is listed as stopped (exit 137) until deleted. Runtime
