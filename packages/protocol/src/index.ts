@@ -17,3 +17,4 @@ export {
   type StreamName,
 } from './attach.js';
 export type { Logger } from './logger.js';
+export { DEFAULT_DETACH_KEYS, DetachKeyFilter, parseDetachKeys } from './detach-keys.js';

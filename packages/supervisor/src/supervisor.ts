@@ -197,6 +197,8 @@ export class Supervisor implements SupervisorApi {
   }
 
   async deleteTask(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
+    // An exec process is forgotten by its shim; the task and its shim stay.
+    if (req.execId) return this.call(req.id, (client) => client.delete(req), (exit) => ({ pid: 0, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt }));
     const ended = await this.knownExit(req.id);
     if (ended) {
       this.ended.delete(req.id);

@@ -242,6 +242,11 @@ export class ContainerService {
     }
   }
 
+  /** A user of the container (docker exec -u) resolved against its own /etc/passwd and /etc/group, as they are now. */
+  userInContainer(record: ContainerRecord, user: string): Promise<ExecUser> {
+    return this.execUser({ ...record, config: { ...record.config, user } }, this.images.rootfsMounts(record.id));
+  }
+
   /** The container's user resolved against its own /etc/passwd and /etc/group, as they are now. */
   private async execUser(record: ContainerRecord, rootfs: readonly Mount[]): Promise<ExecUser> {
     const [passwd, group] = await Promise.all([readRootfsFile(rootfs, 'etc/passwd'), readRootfsFile(rootfs, 'etc/group')]);
@@ -274,6 +279,13 @@ export class ContainerService {
     const deferred: DeferredAttach = new DeferredAttach(options, () => set!.delete(deferred));
     set.add(deferred);
     return deferred;
+  }
+
+  /** The terminal size of a running container's tty. */
+  async resize(ref: string, width: number, height: number): Promise<void> {
+    const record = this.resolve(ref);
+    if (record.state.status !== 'running') throw failedPrecondition(`Container ${record.id} is not running`);
+    await this.supervisor.resizeTaskPty({ id: record.id, width, height });
   }
 
   async wait(ref: string, condition: WaitCondition): Promise<number> {
