@@ -35,11 +35,14 @@ export async function attachedStart(
     throw new AttachedStartError(undefined, err);
   }
   const condition = options.removed ? WaitCondition.WAIT_CONDITION_REMOVED : WaitCondition.WAIT_CONDITION_NEXT_EXIT;
-  const exited = unary<WaitContainerResponse>((cb) => conn.containers.wait({ id, condition }, cb), conn.target);
+  let waitCall: { cancel(): void } | undefined;
+  const exited = unary<WaitContainerResponse>((cb) => (waitCall = conn.containers.wait({ id, condition }, cb)), conn.target);
   exited.catch(() => undefined);
   const pumping = pumpOutput(session.output, process.stdout, process.stderr);
   pumping.catch(() => undefined); // its failure is reported where it is awaited
   const io = connectTerminalIo(session, { tty: !!options.tty, stdin: options.stdin, detachKeys: options.detachKeys, closeStdinOnEnd: true });
+  // Before the start: ced sizes the container's pty before its process runs.
+  io.resize();
 
   try {
     await unary((cb) => conn.containers.start({ id }, cb), conn.target);
@@ -48,7 +51,6 @@ export async function attachedStart(
     session.close();
     throw new AttachedStartError(startFailureExitCode(err), err);
   }
-  io.resize();
 
   const forward = (signal: string) => () => {
     conn.containers.kill({ id, signal }, () => undefined);
@@ -59,8 +61,9 @@ export async function attachedStart(
   try {
     const detached = await Promise.race([pumping.then(() => false), io.detached.then(() => true)]);
     if (detached) {
-      // The container runs on; only this client goes.
+      // The container runs on; only this client goes (and stops waiting for it).
       session.close();
+      waitCall?.cancel();
       return 0;
     }
     const result = await exited;

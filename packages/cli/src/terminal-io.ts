@@ -1,5 +1,6 @@
 // The local end of an attached session, as Docker's CLI holds it: stdin (with
 // the detach keys), raw mode on a local terminal, and the terminal's size.
+import { spawnSync } from 'node:child_process';
 import { DEFAULT_DETACH_KEYS, DetachKeyFilter, parseDetachKeys, type AttachSession } from '@ce/protocol';
 import { CliExit } from './errors.js';
 
@@ -42,6 +43,17 @@ export function localTerminalSize(): { width: number; height: number } | undefin
   return process.stdout.isTTY && process.stdout.columns > 0 ? { width: process.stdout.columns, height: process.stdout.rows } : undefined;
 }
 
+/**
+ * Raw mode as Docker's CLI sets it (moby/term MakeRaw): libuv's raw mode keeps
+ * output post-processing (ONLCR), which would turn the container terminal's
+ * "\r\n" into "\r\r\n"; stty turns it off too. setRawMode(false) restores
+ * the terminal as it was, OPOST included.
+ */
+function makeRaw(): void {
+  process.stdin.setRawMode(true);
+  if (process.stdout.isTTY) spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+}
+
 export function connectTerminalIo(session: AttachSession, options: TerminalIoOptions): TerminalIo {
   let resolveDetached!: () => void;
   const detached = new Promise<void>((resolve) => (resolveDetached = resolve));
@@ -63,7 +75,7 @@ export function connectTerminalIo(session: AttachSession, options: TerminalIoOpt
     onEnd = () => {
       if (options.closeStdinOnEnd) session.closeStdin();
     };
-    if (raw) stdin.setRawMode(true);
+    if (raw) makeRaw();
     stdin.on('data', onData);
     stdin.on('end', onEnd);
     stdin.resume();

@@ -48,7 +48,11 @@ async function attach(conn: Connection, ref: string, opts: AttachOptions): Promi
   } catch (err) {
     throw new CliExit(1, daemonErrorMessage(err, conn.target));
   }
-  const exited = unary<WaitContainerResponse>((cb) => conn.containers.wait({ id, condition: WaitCondition.WAIT_CONDITION_NOT_RUNNING }, cb), conn.target);
+  let waitCall: { cancel(): void } | undefined;
+  const exited = unary<WaitContainerResponse>(
+    (cb) => (waitCall = conn.containers.wait({ id, condition: WaitCondition.WAIT_CONDITION_NOT_RUNNING }, cb)),
+    conn.target,
+  );
   exited.catch(() => undefined);
   const pumping = pumpOutput(session.output, process.stdout, process.stderr);
   pumping.catch(() => undefined);
@@ -62,6 +66,7 @@ async function attach(conn: Connection, ref: string, opts: AttachOptions): Promi
     const detached = await Promise.race([pumping.then(() => false), io.detached.then(() => true)]);
     if (detached) {
       session.close();
+      waitCall?.cancel();
       return 0;
     }
     return (await exited).exitCode;

@@ -110,7 +110,6 @@ async function exec(conn: Connection, container: string, command: string[], opts
       process.stdout.write(`${(err as Error).message}\r\n`);
       return EXIT_CANNOT_INVOKE;
     }
-    io.resize();
     const detached = await Promise.race([pumping.then(() => false), io.detached.then(() => true)]);
     if (detached) {
       session.close();
