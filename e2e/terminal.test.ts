@@ -81,7 +81,9 @@ describe.skipIf(ptyMissing)('terminals', () => {
     a.type('stty size\r');
     await a.waitFor(/stty size\r\n30 100\r\n/);
     a.type('\x18x');
-    expect(await a.exited).toBe(0);
+    // As docker attach: detaching is reported and the command fails.
+    expect(await a.exited).toBe(1);
+    expect(a.screen()).toContain('read escape sequence\r\n');
     expect((await inspect(id)).state?.status).toBe('running');
     await run(['rm', '-f', 'det']);
   });
@@ -104,7 +106,7 @@ describe.skipIf(ptyMissing)('terminals', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     a.type(`${CTRL_P}${CTRL_Q}`);
-    expect(await a.exited).toBe(0);
+    expect(await a.exited).toBe(1);
     expect((await inspect(id)).state?.status).toBe('running');
     // B stays attached: it sees what a third client types, and the container's end with its exit code.
     const c = terminal(['attach', 'shared']);
@@ -128,6 +130,15 @@ describe.skipIf(ptyMissing)('terminals', () => {
     await t.waitFor(/20 70\r\n/, mark);
     t.type('exit 5\r');
     expect(await t.exited).toBe(5);
+    // Detaching from an exec leaves its process running, as docker exec does.
+    const d = terminal(['exec', '-it', 'ex', 'sh']);
+    await d.waitFor('# ');
+    d.type('sleep 999\r');
+    await d.waitFor('sleep 999\r\n');
+    d.type(`${CTRL_P}${CTRL_Q}`);
+    expect(await d.exited).toBe(1);
+    expect(d.screen()).toContain('read escape sequence\r\n');
+    expect((await run(['exec', 'ex', 'sh', '-c', 'ps | grep -c "[s]leep 999"'])).stdout).toBe('1\n');
     await run(['rm', '-f', 'ex']);
   });
 

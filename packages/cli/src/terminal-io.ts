@@ -24,6 +24,9 @@ export interface TerminalIo {
   stop(): void;
 }
 
+/** How docker attach and docker exec end when the user detached. */
+export const DETACHED = new CliExit(1, 'read escape sequence');
+
 /** The detach keys' bytes; a bad value ends the command as Docker's does. */
 export function detachKeyBytes(spec: string | undefined, exitCode = 1): Buffer {
   try {

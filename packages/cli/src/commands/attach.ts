@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
 import { pumpOutput } from '../output.js';
-import { checkInputIsTty, connectTerminalIo, detachKeyBytes } from '../terminal-io.js';
+import { checkInputIsTty, connectTerminalIo, DETACHED, detachKeyBytes } from '../terminal-io.js';
 
 interface AttachOptions {
   stdin: boolean;
@@ -67,10 +67,12 @@ async function attach(conn: Connection, ref: string, opts: AttachOptions): Promi
     if (detached) {
       session.close();
       waitCall?.cancel();
-      return 0;
+      // As docker attach: detaching is reported, and the command fails.
+      throw DETACHED;
     }
     return (await exited).exitCode;
   } catch (err) {
+    if (err instanceof CliExit) throw err;
     throw new CliExit(1, daemonErrorMessage(err, conn.target));
   } finally {
     for (const [s, h] of handlers) process.off(s, h);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage, EXIT_CANNOT_INVOKE } from '../errors.js';
 import { collect, pumpOutput } from '../output.js';
-import { checkInputIsTty, connectTerminalIo, detachKeyBytes, localTerminalSize } from '../terminal-io.js';
+import { checkInputIsTty, connectTerminalIo, DETACHED, detachKeyBytes, localTerminalSize } from '../terminal-io.js';
 import { userOptionProblem } from '../user-option.js';
 
 interface ExecOptions {
@@ -113,7 +113,8 @@ async function exec(conn: Connection, container: string, command: string[], opts
     const detached = await Promise.race([pumping.then(() => false), io.detached.then(() => true)]);
     if (detached) {
       session.close();
-      return 0;
+      // As docker exec: detaching is reported, and the command fails.
+      throw DETACHED;
     }
     const inspect = await unary<ExecInspect>((cb) => conn.containers.inspectExec({ execId, wait: true }, cb), conn.target);
     return inspect.exitCode;
