@@ -68,14 +68,14 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       loadSecurityDefaults(config.seccompProfile),
     );
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
-    images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.id === rootfsKey));
+    images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.Id === rootfsKey));
     const recovery = await recover(containers, supervisor, logger);
     logger.info({ ...recovery }, 'recovered state from the previous run');
 
     const cgroup = detectCgroups().mode;
     const execs = new ExecService(containers, supervisor, join(config.state, 'tasks'), logger);
     const services = [containersGrpcService(containers, execs), systemGrpcService(cgroup, { containers, images, logger }, {
-        containerStatuses: () => containers.all().map((c) => c.state.status),
+        containerStatuses: () => containers.all().map((c) => c.State.Status),
         imageIds: async () => (await images.list()).map((i) => i.id),
         storageRoot: config.root,
         cgroupMode: cgroup,

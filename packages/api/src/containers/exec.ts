@@ -65,9 +65,9 @@ export class ExecService {
   /** docker exec's create: checked against the container now (running, not paused), run at start. */
   create(ref: string, config: ExecConfig): string {
     const record = this.containers.resolve(ref);
-    const status = record.state.status as string;
+    const status = record.State.Status as string;
     if (status === 'paused') throw failedPrecondition(`Container ${ref} is paused, unpause the container before exec`);
-    if (status !== 'running') throw failedPrecondition(`Container ${record.id} is not running`);
+    if (status !== 'running') throw failedPrecondition(`Container ${record.Id} is not running`);
     if (config.cmd.length === 0) throw invalidArgument('No exec command specified');
     if (config.detachKeys) {
       try {
@@ -81,8 +81,8 @@ export class ExecService {
     const id = randomBytes(32).toString('hex');
     let settle!: () => void;
     const exited = new Promise<void>((resolve) => (settle = resolve));
-    this.execs.set(id, { id, containerId: record.id, config, state: 'created', pid: 0, exitCode: 0, exited, settle, pending: new Set() });
-    this.logger.info({ id: record.id, execId: id, cmd: config.cmd }, 'exec created');
+    this.execs.set(id, { id, containerId: record.Id, config, state: 'created', pid: 0, exitCode: 0, exited, settle, pending: new Set() });
+    this.logger.info({ id: record.Id, execId: id, cmd: config.cmd }, 'exec created');
     return id;
   }
 
@@ -109,8 +109,8 @@ export class ExecService {
     let added = false;
     try {
       const record = this.containers.resolve(id);
-      if (record.state.status !== 'running') throw failedPrecondition(`Container ${id} is not running`);
-      const user = await this.containers.userInContainer(record, exec.config.user || record.config.user);
+      if (record.State.Status !== 'running') throw failedPrecondition(`Container ${id} is not running`);
+      const user = await this.containers.userInContainer(record, exec.config.user || record.Config.User);
       const base = await this.containerProcess(id);
       const env = mergeEnv(base.env, exec.config.tty && !base.env.some((e) => e.startsWith('TERM=')) ? ['TERM=xterm'] : [], exec.config.env);
       await this.supervisor.execTask({
@@ -190,7 +190,7 @@ export class ExecService {
       if (exec.state !== 'exited') continue;
       let running = false;
       try {
-        running = this.containers.resolve(exec.containerId).state.status === 'running';
+        running = this.containers.resolve(exec.containerId).State.Status === 'running';
       } catch {
         // removed
       }

@@ -18,7 +18,7 @@ function setup(status = 'running', startError?: Error) {
   dirs.push(tasksDir);
   mkdirSync(join(tasksDir, ID));
   writeFileSync(join(tasksDir, ID, 'config.json'), JSON.stringify({ process: { env: ['PATH=/bin', 'HOME=/root', 'A=container'], cwd: '/work' } }));
-  const record = { id: ID, name: 'box', config: { user: '' }, state: { status } } as unknown as ContainerRecord;
+  const record = { Id: ID, Name: '/box', Config: { User: '' }, State: { Status: status } } as unknown as ContainerRecord;
   const containers: ExecContainers = {
     resolve: (ref) => {
       if (ref !== ID && ref !== 'box') throw new Error(`No such container: ${ref}`);
