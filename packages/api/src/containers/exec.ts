@@ -65,7 +65,7 @@ export class ExecService {
   /** docker exec's create: checked against the container now (running, not paused), run at start. */
   create(ref: string, config: ExecConfig): string {
     const record = this.containers.resolve(ref);
-    const status = record.State.Status as string;
+    const status = record.State.Status;
     if (status === 'paused') throw failedPrecondition(`Container ${ref} is paused, unpause the container before exec`);
     if (status !== 'running') throw failedPrecondition(`Container ${record.Id} is not running`);
     if (config.cmd.length === 0) throw invalidArgument('No exec command specified');

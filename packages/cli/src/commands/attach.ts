@@ -37,8 +37,8 @@ async function attach(conn: Connection, ref: string, opts: AttachOptions): Promi
   }
   if (container.state?.status === 'paused') throw new CliExit(1, 'You cannot attach to a paused container, unpause it first');
   if (!container.state?.running) throw new CliExit(1, 'You cannot attach to a stopped container, start it first');
-  // ced attaches stdin only if the container keeps it open (docker run -i).
-  const stdin = opts.stdin;
+  // As docker attach: stdin only if the container keeps it open (created with -i).
+  const stdin = opts.stdin && keepsStdinOpen(container);
   checkInputIsTty(container.tty, stdin);
   if (stdin) detachKeyBytes(opts.detachKeys);
   const id = container.id;
@@ -77,5 +77,14 @@ async function attach(conn: Connection, ref: string, opts: AttachOptions): Promi
   } finally {
     for (const [s, h] of handlers) process.off(s, h);
     io.stop();
+  }
+}
+
+/** Config.OpenStdin of the container's Docker JSON. */
+function keepsStdinOpen(container: Container): boolean {
+  try {
+    return (JSON.parse(container.json) as { Config?: { OpenStdin?: boolean } }).Config?.OpenStdin === true;
+  } catch {
+    return false;
   }
 }
