@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -26,14 +26,21 @@ export function processesMentioning(text: string, exceptPids: number[] = []): st
 }
 
 /** cgroups that the engine created for these container ids, on any hierarchy. */
-export function cgroupsFor(ids: string[]): string[] {
+export function cgroupsFor(allIds: string[]): string[] {
+  const ids = allIds.filter(Boolean); // an empty id would match every cgroup
   const found: string[] = [];
   const base = '/sys/fs/cgroup';
   const hierarchies = existsSync(join(base, 'cgroup.controllers')) ? [''] : readdirSync(base);
   for (const h of hierarchies) {
     const dir = join(base, h, 'ce');
     if (!existsSync(dir)) continue;
-    for (const entry of readdirSync(dir)) if (ids.some((id) => entry.includes(id))) found.push(join(dir, entry));
+    // <h>/ce/<namespace>/<id>; older ced: <h>/ce/<id>.
+    for (const entry of readdirSync(dir)) {
+      if (ids.some((id) => entry.includes(id))) found.push(join(dir, entry));
+      else if (statSync(join(dir, entry)).isDirectory()) {
+        for (const sub of readdirSync(join(dir, entry))) if (ids.some((id) => sub.includes(id))) found.push(join(dir, entry, sub));
+      }
+    }
   }
   return found;
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Process } from '@ce/runtime/spec';
-import { failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
+import { DEFAULT_NAMESPACE, failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
@@ -10,6 +10,7 @@ import { StdioHub, type ProcessStdio } from './io/stdio-hub.js';
 import { terminalStdio } from './io/terminal-stdio.js';
 import { bundleProcess, execProcessSpec } from './exec-spec.js';
 import type { Logger } from '@ce/protocol';
+import { writeExitFile } from './exit-file.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import type { TaskApi } from './task-api.js';
 
@@ -41,6 +42,8 @@ export interface RuntimeLike {
 
 interface TaskRecord {
   id: string;
+  namespace: string;
+  labels: Record<string, string>;
   bundle: string;
   pid: number;
   status: TaskStatus;
@@ -109,6 +112,8 @@ export class ShimTask implements TaskApi {
       const exited = proc.exited.then((e): ExitStatus => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '' }));
       this.task = {
         id: req.id,
+        namespace: req.namespace || DEFAULT_NAMESPACE,
+        labels: { ...req.labels },
         bundle: req.bundle,
         pid: proc.pid,
         status: TaskStatus.TASK_STATUS_CREATED,
@@ -188,6 +193,8 @@ export class ShimTask implements TaskApi {
         terminal: e.request.terminal,
         stdin: e.request.stdin,
         shimPid: process.pid,
+        namespace: task.namespace,
+        labels: task.labels,
         execId: e.execId,
       };
     }
@@ -201,6 +208,8 @@ export class ShimTask implements TaskApi {
       terminal: task.terminal,
       stdin: task.stdin,
       shimPid: process.pid,
+      namespace: task.namespace,
+      labels: task.labels,
     };
   }
 
@@ -307,6 +316,11 @@ export class ShimTask implements TaskApi {
     if (!task) return;
     task.status = TaskStatus.TASK_STATUS_STOPPED;
     task.exit = exit;
+    try {
+      writeExitFile(task.bundle, exit);
+    } catch (err) {
+      this.logger.error({ id: task.id, err: (err as Error).message }, 'could not record the exit status on disk');
+    }
     this.logger.info({ id: task.id, pid: task.pid, exitStatus: exit.exitStatus }, 'task exited');
     this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt } });
   }

@@ -14,7 +14,8 @@ export interface SupervisorApi {
   taskState(req: shim.StateRequest): Promise<shim.StateResponse>;
   attachTask(options: AttachOptions): AttachSession;
   /** Tasks whose shims answer; shims that do not are reported and forgotten. */
-  listTasks(): Promise<shim.StateResponse[]>;
+  /** Every task, or those of one namespace. */
+  listTasks(namespace?: string): Promise<shim.StateResponse[]>;
   events(signal: AbortSignal): AsyncIterable<TaskEvent>;
   // Exec and terminals, forwarded to the task's shim.
   execTask(req: shim.ExecProcessRequest): Promise<void>;

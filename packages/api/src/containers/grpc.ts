@@ -101,6 +101,7 @@ export function containersGrpcService(svc: ContainerService, execs: ExecService)
       startExec: async (req) => (await execs.start(req.execId), {}),
       inspectExec: async (req) => toExecInspect(await execs.inspect(req.execId, req.wait)),
       resize: async (req) => (await (req.execId ? execs.resize(req.execId, req.width, req.height) : svc.resize(req.id, req.width, req.height)), {}),
+      rename: async (req) => (await svc.rename(req.id, req.name), {}),
     }),
   ];
 }
