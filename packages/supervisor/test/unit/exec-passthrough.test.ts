@@ -36,7 +36,7 @@ it('forwards exec, resize and close-stdin to the task\'s shim; deleting an exec 
   try {
     const bundle = join(dir, 'bundle');
     mkdirSync(bundle);
-    await supervisor.createTask({ id: 't1', bundle, rootfs: [], terminal: true, stdin: true, logPath: '' });
+    await supervisor.createTask({ id: 't1', bundle, rootfs: [], terminal: true, stdin: true, logPath: '', namespace: 'default', labels: {} });
     const exec = { id: 't1', execId: 'e1', args: ['sh'], env: ['A=1'], uid: 1, gid: 2, additionalGids: [3], cwd: '/tmp', terminal: true, stdin: true, consoleSize: { width: 80, height: 24 } };
     await supervisor.execTask(exec);
     expect(await supervisor.startTask({ id: 't1', execId: 'e1' })).toEqual({ pid: 4343 });
