@@ -98,6 +98,13 @@ describe('gRPC over a unix socket', () => {
           };
         }),
       shutdown: async () => ({}),
+      pause: async () => ({}),
+      resume: async () => ({}),
+      update: async () => ({}),
+      stats: async () => {
+        throw new Error('unused');
+      },
+      pids: async () => ({ pids: [] }),
     };
     servers.push(await serveUnix(path, [[TaskService, adaptService(TaskService, impl)]]));
     const client = dialUnix(TaskClient, path);
