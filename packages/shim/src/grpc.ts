@@ -3,6 +3,7 @@ import { adaptService, clientAttach, dialUnix, readStream, serveAttach, unary, t
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import { TaskClient, TaskService } from '@ce/protocol/gen/ce/shim/v1/shim';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
+import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { TaskApi } from './task-api.js';
 
@@ -20,6 +21,11 @@ export function taskGrpcService(api: TaskApi): [ServiceDefinition, UntypedServic
       events: (_req, ctx) => api.events(ctx.signal),
       attach: (call) => serveAttach(call, (options) => api.attach(options)),
       shutdown: async (req) => (await api.shutdown(req.id), {}),
+      pause: async (req) => (await api.pause(req), {}),
+      resume: async (req) => (await api.resume(req), {}),
+      update: async (req) => (await api.update(req), {}),
+      stats: (req) => api.stats(req),
+      pids: (req) => api.pids(req),
     }),
   ];
 }
@@ -63,6 +69,21 @@ export class TaskGrpcClient implements TaskApi {
   }
   async shutdown(id: string): Promise<void> {
     await unary((cb) => this.client.shutdown({ id }, cb), this.target);
+  }
+  async pause(req: shim.PauseRequest): Promise<void> {
+    await unary((cb) => this.client.pause(req, cb), this.target);
+  }
+  async resume(req: shim.ResumeRequest): Promise<void> {
+    await unary((cb) => this.client.resume(req, cb), this.target);
+  }
+  async update(req: shim.UpdateTaskRequest): Promise<void> {
+    await unary((cb) => this.client.update(req, cb), this.target);
+  }
+  stats(req: shim.StatsRequest): Promise<CgroupStats> {
+    return unary((cb) => this.client.stats(req, cb), this.target);
+  }
+  pids(req: shim.PidsRequest): Promise<shim.PidsResponse> {
+    return unary((cb) => this.client.pids(req, cb), this.target);
   }
   close(): void {
     this.client.close();

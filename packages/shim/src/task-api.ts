@@ -1,6 +1,7 @@
 import type { AttachOptions, AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
+import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 
 /**
@@ -18,4 +19,10 @@ export interface TaskApi {
   events(signal: AbortSignal): AsyncIterable<TaskEvent>;
   attach(options: AttachOptions): AttachSession;
   shutdown(id: string): Promise<void>;
+  // pause, resources and statistics
+  pause(req: shim.PauseRequest): Promise<void>;
+  resume(req: shim.ResumeRequest): Promise<void>;
+  update(req: shim.UpdateTaskRequest): Promise<void>;
+  stats(req: shim.StatsRequest): Promise<CgroupStats>;
+  pids(req: shim.PidsRequest): Promise<shim.PidsResponse>;
 }

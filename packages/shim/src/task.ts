@@ -2,11 +2,15 @@ import { existsSync } from 'node:fs';
 import { failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
+import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
+import type { LinuxResources, Stats } from '@ce/runtime';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { Readable, Writable } from 'node:stream';
+import { toCgroupStats, toLinuxResources } from './cgroup-figures.js';
 import { JsonFileLog } from './io/json-file-log.js';
 import { StdioHub } from './io/stdio-hub.js';
 import type { Logger } from '@ce/protocol';
+import { OomWatch } from './oom-watch.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import type { TaskApi } from './task-api.js';
 
@@ -26,6 +30,12 @@ export interface RuntimeLike {
   start(id: string): Promise<void>;
   kill(id: string, signal: number | string, options?: { all?: boolean }): Promise<void>;
   delete(id: string, options?: { force?: boolean }): Promise<void>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  update(id: string, resources: LinuxResources): Promise<void>;
+  stats(id: string): Promise<Stats>;
+  ps(id: string): Promise<number[]>;
+  oomKills(id: string): Promise<number>;
 }
 
 interface TaskRecord {
@@ -40,6 +50,7 @@ interface TaskRecord {
   log: JsonFileLog | null;
   mounted: string[];
   exited: Promise<ExitStatus>;
+  oom: OomWatch;
 }
 
 /**
@@ -75,7 +86,20 @@ export class ShimTask implements TaskApi {
           })
         : null;
       const hub = new StdioHub(proc, log);
-      const exited = proc.exited.then((e): ExitStatus => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '' }));
+      const oom = new OomWatch(
+        () => this.runtime.oomKills(req.id),
+        (oomKills) => {
+          this.logger.warn({ id: req.id, oomKills }, 'the OOM killer killed a process of the task');
+          this.emit({ oom: { oomKills } }, req.id);
+        },
+      );
+      await oom.start();
+      // An OOM kill that ended the task is reported before its exit, to waiters and to events alike.
+      const exited = proc.exited.then(async (e): Promise<ExitStatus> => {
+        oom.stop();
+        await oom.check();
+        return { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '' };
+      });
       this.task = {
         id: req.id,
         bundle: req.bundle,
@@ -87,6 +111,7 @@ export class ShimTask implements TaskApi {
         log,
         mounted,
         exited,
+        oom,
       };
       void exited.then((exit) => this.onExit(exit), (err) => this.logger.error({ err }, 'waiting for the task failed'));
       this.logger.info({ id: req.id, pid: proc.pid }, 'task created');
@@ -121,7 +146,9 @@ export class ShimTask implements TaskApi {
 
   async delete(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
     const task = this.get(req.id);
-    if (task.status === TaskStatus.TASK_STATUS_RUNNING) throw failedPrecondition(`task ${req.id} is running: kill it before deleting it`);
+    if (task.status === TaskStatus.TASK_STATUS_RUNNING || task.status === TaskStatus.TASK_STATUS_PAUSED) {
+      throw failedPrecondition(`task ${req.id} is running: kill it before deleting it`);
+    }
     // A created task that never started is killed by a forced delete.
     await this.runtime.delete(req.id, { force: task.status === TaskStatus.TASK_STATUS_CREATED });
     const exit = await task.exited;
@@ -163,6 +190,46 @@ export class ShimTask implements TaskApi {
     if (this.task) throw failedPrecondition(`task ${id} still exists: delete it before shutting the shim down`);
     this.broadcaster.close();
     this.onShutdown();
+  }
+
+  async pause(req: shim.PauseRequest): Promise<void> {
+    const task = this.get(req.id);
+    if (task.status !== TaskStatus.TASK_STATUS_RUNNING) throw failedPrecondition(`task ${req.id} is not running`);
+    await this.runtime.pause(req.id);
+    if (task.status === TaskStatus.TASK_STATUS_RUNNING) task.status = TaskStatus.TASK_STATUS_PAUSED;
+    this.logger.info({ id: req.id }, 'task paused');
+    this.emit({ paused: {} });
+  }
+
+  async resume(req: shim.ResumeRequest): Promise<void> {
+    const task = this.get(req.id);
+    if (task.status !== TaskStatus.TASK_STATUS_PAUSED) throw failedPrecondition(`task ${req.id} is not paused`);
+    await this.runtime.resume(req.id);
+    if (task.status === TaskStatus.TASK_STATUS_PAUSED) task.status = TaskStatus.TASK_STATUS_RUNNING;
+    this.logger.info({ id: req.id }, 'task resumed');
+    this.emit({ resumed: {} });
+  }
+
+  async update(req: shim.UpdateTaskRequest): Promise<void> {
+    const task = this.live(req.id);
+    await this.runtime.update(task.id, toLinuxResources(req.resources));
+  }
+
+  async stats(req: shim.StatsRequest): Promise<CgroupStats> {
+    const task = this.live(req.id);
+    return toCgroupStats(await this.runtime.stats(task.id));
+  }
+
+  async pids(req: shim.PidsRequest): Promise<shim.PidsResponse> {
+    const task = this.live(req.id);
+    return { pids: await this.runtime.ps(task.id) };
+  }
+
+  /** The task, refused once it stopped: its cgroup is about to go. */
+  private live(id: string): TaskRecord {
+    const task = this.get(id);
+    if (task.status === TaskStatus.TASK_STATUS_STOPPED) throw failedPrecondition(`task ${id} is not running`);
+    return task;
   }
 
   private get(id: string): TaskRecord {
