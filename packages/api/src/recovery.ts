@@ -61,11 +61,17 @@ export async function recover(containers: ContainerService, supervisor: Supervis
 
   async function reconcile(record: ContainerRecord, task: StateResponse | undefined): Promise<void> {
     const recorded = record.state.status;
-    if (task?.status === TaskStatus.TASK_STATUS_RUNNING && (recorded === 'running' || recorded === 'created')) {
+    const live = task?.status === TaskStatus.TASK_STATUS_RUNNING || task?.status === TaskStatus.TASK_STATUS_PAUSED;
+    if (task && live && (recorded === 'running' || recorded === 'paused' || recorded === 'created')) {
       // 'created' with a running task: ced died between starting it and saving that.
       report.running++;
+      const status = task.status === TaskStatus.TASK_STATUS_PAUSED ? 'paused' : 'running';
       if (recorded === 'created') {
-        record.state = { ...record.state, status: 'running', pid: task.pid, startedAt: new Date().toISOString() };
+        record.state = { ...record.state, status, pid: task.pid, startedAt: new Date().toISOString() };
+        await containers.save(record);
+      } else if (recorded !== status) {
+        // paused or unpaused while ced was down: the task's state is the truth
+        record.state.status = status;
         await containers.save(record);
       }
       containers.watchExit(record);
@@ -80,7 +86,7 @@ export async function recover(containers: ContainerService, supervisor: Supervis
       report.exitedWhileDown++;
       const exit = await supervisor.waitTask({ id: record.id });
       await containers.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined);
-    } else if (recorded === 'running' || recorded === 'removing') {
+    } else if (recorded === 'running' || recorded === 'paused' || recorded === 'removing') {
       if (await shimUnresponsive(record.id)) {
         report.unresponsive++;
         logger.warn({ id: record.id }, 'the shim of a running container does not answer; left alone');

@@ -22,7 +22,14 @@ import { containerSpec } from './oci-spec.js';
 import { parseUserSpec, resolveUser, type ExecUser } from './process-user.js';
 import { readRootfsFile } from './rootfs-files.js';
 import { resolveArgs, type ImageRunConfig } from './process-args.js';
-import type { ContainerConfig, ContainerRecord } from './record.js';
+import { isRunning, type ContainerConfig, type ContainerRecord } from './record.js';
+import { pauseContainer, thawAfterSignal, unpauseContainer } from './pause.js';
+import { containerStats, type StatsOptions } from './stats.js';
+import type { TaskContext } from './task-context.js';
+import { top, type TopResult } from './top.js';
+import { updateContainer } from './update.js';
+import type { ContainerStats } from '@ce/protocol/gen/ce/api/v1/containers';
+import type { Resources } from '@ce/protocol/gen/ce/types/v1/resources';
 import { loadSecurityDefaults } from './security-defaults.js';
 import type { SecurityConfig, SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
@@ -186,6 +193,7 @@ export class ContainerService {
     const record = this.resolve(ref);
     const inFlight = this.starting.get(record.id);
     if (inFlight) return inFlight;
+    if (record.state.status === 'paused') return Promise.reject(failedPrecondition('cannot start a paused container, try unpause instead'));
     if (record.state.status === 'running') return Promise.resolve();
     if (record.state.status === 'removing' || record.state.status === 'dead') {
       return Promise.reject(failedPrecondition(`cannot start container ${record.id}: it is ${record.state.status}`));
@@ -278,7 +286,7 @@ export class ContainerService {
 
   async wait(ref: string, condition: WaitCondition): Promise<number> {
     const record = this.resolve(ref);
-    if (condition === 'not-running' && record.state.status !== 'running') return record.state.exitCode;
+    if (condition === 'not-running' && !isRunning(record.state)) return record.state.exitCode;
     return new Promise<number>((resolve) => {
       let set = this.waiters.get(record.id);
       if (!set) this.waiters.set(record.id, (set = new Set()));
@@ -289,8 +297,9 @@ export class ContainerService {
   async kill(ref: string, signal: string): Promise<void> {
     const record = this.resolve(ref);
     const number = parseSignal(signal);
-    if (record.state.status !== 'running') throw failedPrecondition(`Container ${record.id} is not running`);
+    if (!isRunning(record.state)) throw failedPrecondition(`Container ${record.id} is not running`);
     await this.supervisor.killTask({ id: record.id, signal: number, all: false });
+    await thawAfterSignal(record, number, parseSignal(record.config.stopSignal || 'SIGTERM'), this.tasks);
   }
 
   /**
@@ -302,7 +311,7 @@ export class ContainerService {
   async stop(ref: string, timeoutSeconds?: number): Promise<void> {
     const record = this.resolve(ref);
     await this.starting.get(record.id)?.catch(() => undefined);
-    if (record.state.status !== 'running') return;
+    if (!isRunning(record.state)) return;
     const exited = this.exitHandled.get(record.id);
     if (!exited) throw failedPrecondition(`container ${record.id} is running but ced does not follow its task`);
     const timeout = timeoutSeconds ?? record.config.stopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS;
@@ -312,6 +321,7 @@ export class ContainerService {
     };
     try {
       await this.supervisor.killTask({ id: record.id, signal, all: false });
+      await thawAfterSignal(record, signal, signal, this.tasks);
     } catch (err) {
       // As Docker does: the process most likely exited meanwhile; if it has not within 2 s, the error was real and SIGKILL follows.
       this.logger.info({ id: record.id, err: (err as Error).message }, 'the stop signal could not be sent');
@@ -320,6 +330,7 @@ export class ContainerService {
     if (timeout >= 0 && !(await settlesWithin(exited, timeout * 1000))) {
       this.logger.info({ id: record.id, timeout, signal }, 'container did not exit after its stop signal: killing it');
       await this.supervisor.killTask({ id: record.id, signal: constants.signals.SIGKILL, all: true }).catch(taskGone);
+      await thawAfterSignal(record, constants.signals.SIGKILL, signal, this.tasks);
     }
     await exited;
   }
@@ -347,7 +358,7 @@ export class ContainerService {
       if (!this.containers.has(record.id)) return; // a failed start of a --rm container removed it
     }
     if (record.state.status === 'removing') throw failedPrecondition(`removal of container ${record.id} is already in progress`);
-    if (record.state.status === 'running') {
+    if (isRunning(record.state)) {
       if (!force) {
         throw failedPrecondition(
           `You cannot remove a running container ${record.id}. Stop the container before attempting removal or force remove`,
@@ -356,6 +367,7 @@ export class ContainerService {
       await this.supervisor.killTask({ id: record.id, signal: 9, all: true }).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
+      await thawAfterSignal(record, constants.signals.SIGKILL, constants.signals.SIGKILL, this.tasks);
       await this.exitHandled.get(record.id);
     }
     await this.removeRecord(record);
@@ -394,13 +406,13 @@ export class ContainerService {
   /** Where a container's log is, and while it runs, a promise for its stop with the log closed (logs.ts follows until then). */
   logSource(ref: string): { path: string; stopped?: Promise<void> } {
     const record = this.resolve(ref);
-    const stopped = record.state.status === 'running' ? this.exitHandled.get(record.id) : undefined;
+    const stopped = isRunning(record.state) ? this.exitHandled.get(record.id) : undefined;
     return { path: this.store.logPath(record.id), stopped };
   }
 
   list(all: boolean): ContainerRecord[] {
     return this.all()
-      .filter((r) => all || r.state.status === 'running')
+      .filter((r) => all || isRunning(r.state))
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
@@ -468,10 +480,38 @@ export class ContainerService {
 
   /** Recovery: a --rm container that is not running is removed, as Docker does at restart. */
   async removeIfAutoRemove(record: ContainerRecord): Promise<boolean> {
-    if (!record.config.autoRemove || record.state.status === 'running' || !this.containers.has(record.id)) return false;
+    if (!record.config.autoRemove || isRunning(record.state) || !this.containers.has(record.id)) return false;
     if (record.state.status === 'removing' || record.state.status === 'dead') record.state.status = 'exited';
     await this.removeRecord(record);
     return true;
+  }
+
+  // pause, resources, processes and statistics: the logic is in pause.ts, update.ts, top.ts, stats.ts
+  pause(ref: string): Promise<void> {
+    return pauseContainer(this.resolve(ref), this.tasks);
+  }
+
+  unpause(ref: string): Promise<void> {
+    return unpauseContainer(this.resolve(ref), this.tasks);
+  }
+
+  update(ref: string, resources: Resources | undefined, nanoCpus: number): Promise<string[]> {
+    return updateContainer(this.resolve(ref), resources, nanoCpus, this.tasks);
+  }
+
+  async top(ref: string, psArgs: string): Promise<TopResult> {
+    const record = this.resolve(ref);
+    if (!isRunning(record.state)) throw failedPrecondition(`Container ${record.id} is not running`);
+    return top(psArgs, (await this.supervisor.taskPids({ id: record.id })).pids);
+  }
+
+  stats(ref: string, options: Omit<StatsOptions, 'current'>): AsyncIterable<ContainerStats> {
+    const record = this.resolve(ref);
+    return containerStats(record, this.tasks, { ...options, current: () => this.containers.get(record.id) });
+  }
+
+  private get tasks(): TaskContext {
+    return { supervisor: this.supervisor, save: (r) => this.store.save(r), logger: this.logger };
   }
 
   private async connectPendingAttaches(id: string): Promise<void> {

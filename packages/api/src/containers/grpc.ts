@@ -3,7 +3,7 @@ import { adaptService, serveAttach } from '@ce/protocol';
 import { ContainersService, WaitCondition, type Container } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { ContainerService, WaitCondition as Condition } from './container-service.js';
 import { containerLogs } from './container-logs.js';
-import type { ContainerRecord } from './record.js';
+import { isRunning, type ContainerRecord } from './record.js';
 
 const conditions: Record<WaitCondition, Condition> = {
   [WaitCondition.WAIT_CONDITION_UNSPECIFIED]: 'not-running',
@@ -23,7 +23,7 @@ export function toContainerMessage(r: ContainerRecord): Container {
     createdAt: new Date(r.createdAt),
     state: {
       status: r.state.status,
-      running: r.state.status === 'running',
+      running: isRunning(r.state),
       pid: r.state.pid,
       exitCode: r.state.exitCode,
       startedAt: r.state.startedAt ? new Date(r.state.startedAt) : undefined,
@@ -75,6 +75,14 @@ export function containersGrpcService(svc: ContainerService): [ServiceDefinition
       inspect: async (req) => toContainerMessage(svc.inspect(req.id)),
       list: async (req) => ({ containers: svc.list(req.all).map(toContainerMessage) }),
       logs: (req, ctx) => containerLogs(svc, req, ctx),
+      pause: async (req) => (await svc.pause(req.id), {}),
+      unpause: async (req) => (await svc.unpause(req.id), {}),
+      update: async (req) => ({ warnings: await svc.update(req.id, req.resources, req.nanoCpus) }),
+      top: async (req) => {
+        const result = await svc.top(req.id, req.psArgs);
+        return { titles: result.titles, processes: result.processes.map((fields) => ({ fields })) };
+      },
+      stats: (req, ctx) => svc.stats(req.id, { stream: req.stream, oneShot: req.oneShot, signal: ctx.signal }),
     }),
   ];
 }

@@ -10,6 +10,7 @@ import {
   withEnv,
   withHostname,
   withProcessArgs,
+  withResources,
   withRoot,
   withTerminal,
   withUser,
@@ -20,6 +21,7 @@ import { dockerNetworkSysctls } from './network-sysctls.js';
 import { mergeEnv } from './process-args.js';
 import type { ExecUser } from './process-user.js';
 import type { ContainerRecord } from './record.js';
+import { specResources } from './resources.js';
 import { securitySpecOpts, type SecurityDefaults } from './security-options.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -68,6 +70,7 @@ export function containerSpecOpts(record: ContainerRecord, imageEnv: readonly st
     withRoot('rootfs'),
     withAnnotations({ 'org.ce.container.name': record.name }),
     withCgroupsPath(`/ce/${record.id}`),
+    ...(record.resources ? [withResources(specResources(record.resources))] : []),
     // Last: it looks at the namespaces the options before it left.
     dockerNetworkSysctls(),
   ];

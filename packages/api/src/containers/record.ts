@@ -1,3 +1,4 @@
+import type { ContainerResources } from './resources.js';
 import type { SecurityConfig } from './security-options.js';
 
 /** What ced keeps of a container, in <root>/containers/<id>/config.json. */
@@ -12,6 +13,8 @@ export interface ContainerRecord {
   config: ContainerConfig;
   /** Privileged, CapAdd, CapDrop, SecurityOpt; absent in records written before they existed. */
   hostConfig?: SecurityConfig;
+  /** Limits set by docker update (later also by run --memory …); absent: none. */
+  resources?: ContainerResources;
   /** The process the container runs: entrypoint and command resolved against the image. */
   pathAndArgs: string[];
   state: ContainerRunState;
@@ -32,7 +35,12 @@ export interface ContainerConfig {
   stopTimeout?: number;
 }
 
-export type ContainerStatus = 'created' | 'running' | 'removing' | 'exited' | 'dead';
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'removing' | 'exited' | 'dead';
+
+/** Docker's State.Running: a paused container is still running, only frozen. */
+export function isRunning(state: ContainerRunState): boolean {
+  return state.status === 'running' || state.status === 'paused';
+}
 
 export interface ContainerRunState {
   status: ContainerStatus;

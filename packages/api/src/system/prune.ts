@@ -24,7 +24,7 @@ export async function systemPrune(src: PruneSources, options: { all?: boolean } 
   const containersDeleted: string[] = [];
   let reclaimedBytes = 0;
   for (const record of src.containers.list(true)) {
-    if (record.state.status === 'running' || record.state.status === 'removing') continue;
+    if (record.state.status === 'running' || record.state.status === 'paused' || record.state.status === 'removing') continue;
     const size = await src.images.rootfsSize(record.id);
     try {
       await src.containers.remove(record.id, false);

@@ -1,0 +1,72 @@
+// docker stats (moby daemon/stats.go): a sample a second while streaming;
+// without streaming, the second sample, so that CPU % has a previous one.
+import type { ContainerStats } from '@ce/protocol/gen/ce/api/v1/containers';
+import { isRunning, type ContainerRecord } from './record.js';
+import { readMachineMemory, readSystemCpu } from './host-figures.js';
+import { emptyStats, toContainerStats, type RawSample } from './stats-sample.js';
+import type { TaskContext } from './task-context.js';
+
+/** Docker's collector interval. */
+export const STATS_INTERVAL_MS = 1000;
+
+export interface StatsOptions {
+  stream: boolean;
+  oneShot: boolean;
+  signal: AbortSignal;
+  /** The record as it is now, or undefined once the container is removed. */
+  current: () => ContainerRecord | undefined;
+  intervalMs?: number;
+}
+
+async function readSample(id: string, ctx: TaskContext): Promise<RawSample | undefined> {
+  try {
+    const [cgroup, system, machineMemory] = await Promise.all([ctx.supervisor.taskStats({ id }), readSystemCpu(), readMachineMemory()]);
+    return { cgroup, system, machineMemory, read: new Date() };
+  } catch (err) {
+    // the task ended between the status check and the read: the container is no longer running
+    ctx.logger.debug({ id, err: (err as Error).message }, 'no stats: the task is gone');
+    return undefined;
+  }
+}
+
+export async function* containerStats(record: ContainerRecord, ctx: TaskContext, options: StatsOptions): AsyncGenerator<ContainerStats> {
+  const interval = options.intervalMs ?? STATS_INTERVAL_MS;
+  const name = () => options.current()?.name ?? record.name;
+  if (!options.stream) {
+    if (!isRunning(record.state)) {
+      yield emptyStats(record.id, name());
+      return;
+    }
+    const first = await readSample(record.id, ctx);
+    if (!first) return yield emptyStats(record.id, name());
+    if (options.oneShot) return yield toContainerStats(record.id, name(), first, undefined);
+    if (!(await pause(interval, options.signal))) return;
+    const second = await readSample(record.id, ctx);
+    yield second ? toContainerStats(record.id, name(), second, first) : emptyStats(record.id, name());
+    return;
+  }
+  let previous: RawSample | undefined;
+  while (!options.signal.aborted) {
+    const now = options.current();
+    if (!now) return;
+    const sample = isRunning(now.state) ? await readSample(now.id, ctx) : undefined;
+    yield sample ? toContainerStats(now.id, now.name, sample, previous) : emptyStats(now.id, now.name);
+    previous = sample;
+    if (!(await pause(interval, options.signal))) return;
+  }
+}
+
+/** Waits `ms`; false when the caller went away meanwhile. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (value: boolean) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
