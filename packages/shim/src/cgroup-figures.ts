@@ -1,9 +1,16 @@
 import type { LinuxResources, Stats } from '@ce/runtime';
 import type { BlkioEntry, CgroupStats, Resources } from '@ce/protocol/gen/ce/types/v1/resources';
 
+/**
+ * uint64 fields travel as JS numbers: the kernel's "no limit"
+ * (9223372036854771712 on v1) is past 2^53 and would not encode, so figures
+ * are capped at Number.MAX_SAFE_INTEGER (8 PiB: still no limit).
+ */
+const safe = (n: number) => Math.min(n, Number.MAX_SAFE_INTEGER);
+
 /** The runtime's stats (runc's shape) as the CgroupStats message. */
 export function toCgroupStats(stats: Stats): CgroupStats {
-  const raw = stats.memory.raw ?? {};
+  const raw = Object.fromEntries(Object.entries(stats.memory.raw ?? {}).map(([k, v]) => [k, safe(v)]));
   const entries = (list: Stats['blkio']['ioServiceBytesRecursive']): BlkioEntry[] =>
     (list ?? []).map((e) => ({ major: e.major ?? 0, minor: e.minor ?? 0, op: e.op ?? '', value: e.value ?? 0 }));
   return {
@@ -16,15 +23,15 @@ export function toCgroupStats(stats: Stats): CgroupStats {
     throttledTime: stats.cpu.throttling.throttledTime ?? 0,
     memoryUsage: stats.memory.usage.usage ?? 0,
     memoryMaxUsage: stats.memory.usage.max ?? 0,
-    memoryLimit: stats.memory.usage.limit,
+    memoryLimit: safe(stats.memory.usage.limit),
     memoryFailcnt: stats.memory.usage.failcnt,
     memoryStat: raw,
     pidsCurrent: stats.pids.current ?? 0,
-    pidsLimit: stats.pids.limit ?? 0,
+    pidsLimit: safe(stats.pids.limit ?? 0),
     ioServiceBytesRecursive: entries(stats.blkio.ioServiceBytesRecursive),
     ioServicedRecursive: entries(stats.blkio.ioServicedRecursive),
     // v1's memory.stat always has hierarchical_memory_limit; v2's never does
-    cgroupV2: Object.keys(raw).length > 0 && raw.hierarchical_memory_limit === undefined,
+    cgroupV2: Object.keys(raw).length > 0 && stats.memory.raw?.hierarchical_memory_limit === undefined,
   };
 }
 

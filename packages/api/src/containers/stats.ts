@@ -24,7 +24,7 @@ async function readSample(id: string, ctx: TaskContext): Promise<RawSample | und
     return { cgroup, system, machineMemory, read: new Date() };
   } catch (err) {
     // the task ended between the status check and the read: the container is no longer running
-    ctx.logger.debug({ id, err: (err as Error).message }, 'no stats: the task is gone');
+    ctx.logger.info({ id, err: (err as Error).message }, 'no stats for the container: its task is gone or did not answer');
     return undefined;
   }
 }

@@ -128,6 +128,9 @@ it('serves stats, pids and updates while running, and refuses them once stopped'
 it('tells v2 figures from v1 ones by memory.stat and keeps the blkio entries', () => {
   const v2: Stats = { ...SAMPLE_V1, memory: { ...SAMPLE_V1.memory, raw: { inactive_file: 1, anon: 2 } } };
   expect(toCgroupStats(v2).cgroupV2).toBe(true);
+  // the kernel's "no limit" is past 2^53: capped so that it encodes as a uint64 number
+  expect(toCgroupStats(SAMPLE_V1).memoryLimit).toBe(Number.MAX_SAFE_INTEGER);
+  expect(toCgroupStats(SAMPLE_V1).memoryStat.hierarchical_memory_limit).toBe(Number.MAX_SAFE_INTEGER);
   expect(toCgroupStats(SAMPLE_V1).ioServiceBytesRecursive).toEqual([
     { major: 8, minor: 0, op: 'Read', value: 4096 },
     { major: 8, minor: 0, op: 'Write', value: 8192 },
