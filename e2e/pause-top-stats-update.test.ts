@@ -209,7 +209,7 @@ describe('ce update', () => {
     });
     expect(await run(['update', '--memory', '256m', 'updated'])).toMatchObject({
       code: 1,
-      stderr: 'ce: Error response from daemon: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time\n',
+      stderr: `ce: Error response from daemon: Cannot update container ${id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time\n`,
     });
     expect(await run(['update', 'updated'])).toEqual({ code: 1, stdout: '', stderr: 'ce: you must provide one or more flags when using this command\n' });
     expect(cgroupValue('memory', id, 'memory.limit_in_bytes')).toBe(String(64 * 1024 * 1024));

@@ -24,44 +24,45 @@ const MIN_MEMORY = 6 * 1024 * 1024;
 const NANO_CPU_PERIOD = 100_000;
 
 /**
- * The container's limits after an update: the fields given replace the
- * kept ones, then the whole is checked as Docker checks it. Throws
- * InvalidArgument with Docker's wording; nothing is applied on a throw.
+ * The container's limits after an update, as Docker's daemon makes them:
+ * the update alone is checked first (verifyContainerSettings), then merged
+ * over the kept limits, refusing what conflicts with them
+ * (container.UpdateContainer, whose errors say "Cannot update container").
+ * Throws InvalidArgument with Docker's wording; nothing is applied on a throw.
  */
-export function mergeResources(current: ContainerResources | undefined, update: Resources | undefined, nanoCpus: number, cpus?: number): ContainerResources {
-  const next: ContainerResources = { ...current };
+export function mergeResources(id: string, current: ContainerResources | undefined, update: Resources | undefined, nanoCpus: number, cpus?: number): ContainerResources {
   const u = update ?? {};
-  if (u.memory !== undefined) next.memory = u.memory;
-  if (u.memorySwap !== undefined) next.memorySwap = u.memorySwap;
-  if (u.memoryReservation !== undefined) next.memoryReservation = u.memoryReservation;
-  if (u.cpuShares !== undefined) next.cpuShares = u.cpuShares;
-  if (u.cpuQuota !== undefined) next.cpuQuota = u.cpuQuota;
-  if (u.cpuPeriod !== undefined) next.cpuPeriod = u.cpuPeriod;
-  if (u.cpusetCpus !== undefined) next.cpusetCpus = u.cpusetCpus;
-  if (u.cpusetMems !== undefined) next.cpusetMems = u.cpusetMems;
-  if (u.pidsLimit !== undefined) next.pidsLimit = u.pidsLimit;
-  if (nanoCpus) {
-    if (u.cpuQuota || u.cpuPeriod) throw invalidArgument('Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set');
-    next.nanoCpus = nanoCpus;
-    delete next.cpuQuota;
-    delete next.cpuPeriod;
-  } else if ((u.cpuQuota || u.cpuPeriod) && next.nanoCpus) {
-    throw invalidArgument('Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set');
+  checkResources({ ...u, ...(nanoCpus ? { nanoCpus } : {}) }, cpus, true);
+  const kept = current ?? {};
+  const conflict = (message: string) => invalidArgument(`Cannot update container ${id}: ${message}`);
+  if (nanoCpus > 0 && (kept.cpuPeriod ?? 0) > 0) throw conflict('Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set');
+  if (nanoCpus > 0 && (kept.cpuQuota ?? 0) > 0) throw conflict('Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set');
+  if ((u.cpuPeriod ?? 0) > 0 && (kept.nanoCpus ?? 0) > 0) throw conflict('Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set');
+  if ((u.cpuQuota ?? 0) > 0 && (kept.nanoCpus ?? 0) > 0) throw conflict('Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set');
+  // Docker's own rule, even where no swap limit was ever set: memory alone may not pass the kept swap limit
+  if (u.memory && u.memory > (kept.memorySwap ?? 0) && !u.memorySwap) {
+    throw conflict('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
   }
-  // memory raised above a swap limit kept from before: Docker refuses unless swap is updated too
-  if (u.memory && u.memorySwap === undefined && current?.memorySwap && current.memorySwap > 0 && u.memory > current.memorySwap) {
-    throw invalidArgument('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
-  }
-  checkResources(next, cpus);
+  const next: ContainerResources = { ...kept };
+  if (u.memory) next.memory = u.memory;
+  if (u.memorySwap) next.memorySwap = u.memorySwap;
+  if (u.memoryReservation) next.memoryReservation = u.memoryReservation;
+  if (u.cpuShares) next.cpuShares = u.cpuShares;
+  if (u.cpuQuota) next.cpuQuota = u.cpuQuota;
+  if (u.cpuPeriod) next.cpuPeriod = u.cpuPeriod;
+  if (nanoCpus) next.nanoCpus = nanoCpus;
+  if (u.cpusetCpus) next.cpusetCpus = u.cpusetCpus;
+  if (u.cpusetMems) next.cpusetMems = u.cpusetMems;
+  if (u.pidsLimit !== undefined && u.pidsLimit !== 0) next.pidsLimit = u.pidsLimit;
   return next;
 }
 
 /** Docker's verifyPlatformContainerResources, for the limits ce applies. */
-export function checkResources(r: ContainerResources, cpus = availableParallelism()): void {
+export function checkResources(r: ContainerResources, cpus = availableParallelism(), update = false): void {
   if (r.memory && r.memory > 0 && r.memory < MIN_MEMORY) throw invalidArgument('Minimum memory limit allowed is 6MB');
   if (r.memorySwap && r.memorySwap > 0) {
-    if (!r.memory || r.memory <= 0) throw invalidArgument('You should always set the Memory limit when using Memoryswap limit, see usage');
-    if (r.memorySwap < r.memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
+    if ((!r.memory || r.memory <= 0) && !update) throw invalidArgument('You should always set the Memory limit when using Memoryswap limit, see usage');
+    if (r.memory && r.memory > 0 && r.memorySwap < r.memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
   }
   if (r.memoryReservation && r.memory && r.memory > 0 && r.memory < r.memoryReservation) {
     throw invalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');

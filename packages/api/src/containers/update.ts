@@ -10,7 +10,7 @@ export async function updateContainer(record: ContainerRecord, resources: Resour
   if (record.state.status === 'removing' || record.state.status === 'dead') {
     throw invalidArgument(`Cannot update container ${record.id}: container is marked for removal and cannot be "update"`);
   }
-  const next = mergeResources(record.resources, resources, nanoCpus);
+  const next = mergeResources(record.id, record.resources, resources, nanoCpus);
   if (isRunning(record.state)) {
     try {
       await ctx.supervisor.updateTask({ id: record.id, resources: cgroupUpdate(resources, nanoCpus) });

@@ -103,16 +103,23 @@ describe('top', () => {
 
 describe('update', () => {
   it("merges the fields given over the kept ones and checks them as Docker's daemon does", () => {
-    const kept = mergeResources(undefined, { memory: 64 * MiB, memorySwap: 128 * MiB }, 0);
+    const kept = mergeResources('c1', undefined, { memory: 64 * MiB, memorySwap: 128 * MiB }, 0);
     expect(kept).toEqual({ memory: 64 * MiB, memorySwap: 128 * MiB });
-    expect(mergeResources(kept, { pidsLimit: 20 }, 500_000_000, 2)).toEqual({ memory: 64 * MiB, memorySwap: 128 * MiB, pidsLimit: 20, nanoCpus: 500_000_000 });
-    expect(() => mergeResources(undefined, { memory: MiB }, 0)).toThrow('Minimum memory limit allowed is 6MB');
-    expect(() => mergeResources(kept, { memory: 256 * MiB }, 0)).toThrow('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
-    expect(() => mergeResources(undefined, { memory: 64 * MiB, memorySwap: 32 * MiB }, 0)).toThrow('Minimum memoryswap limit should be larger than memory limit, see usage');
-    expect(() => mergeResources(undefined, { memorySwap: 32 * MiB }, 0)).toThrow('You should always set the Memory limit when using Memoryswap limit, see usage');
-    expect(() => mergeResources(undefined, {}, 3e9, 2)).toThrow('Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available');
-    expect(() => mergeResources({ nanoCpus: 1e9 }, { cpuQuota: 50000 }, 0, 2)).toThrow('Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set');
-    expect(() => mergeResources(undefined, { cpusetCpus: 'zero' }, 0)).toThrow('Invalid value zero for cpuset cpus');
+    expect(mergeResources('c1', kept, { pidsLimit: 20 }, 500_000_000, 2)).toEqual({ memory: 64 * MiB, memorySwap: 128 * MiB, pidsLimit: 20, nanoCpus: 500_000_000 });
+    // the update alone: Docker's verifyContainerSettings, no prefix
+    expect(() => mergeResources('c1', undefined, { memory: MiB }, 0)).toThrow(/^Minimum memory limit allowed is 6MB$/);
+    expect(() => mergeResources('c1', undefined, { memory: 64 * MiB, memorySwap: 32 * MiB }, 0)).toThrow('Minimum memoryswap limit should be larger than memory limit, see usage');
+    expect(() => mergeResources('c1', undefined, {}, 3e9, 2)).toThrow('Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available');
+    expect(() => mergeResources('c1', undefined, { cpusetCpus: 'zero' }, 0)).toThrow('Invalid value zero for cpuset cpus');
+    // against the kept limits: Docker's UpdateContainer, "Cannot update container"
+    expect(() => mergeResources('c1', kept, { memory: 256 * MiB }, 0)).toThrow(
+      'Cannot update container c1: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time',
+    );
+    expect(() => mergeResources('c1', undefined, { memory: 64 * MiB }, 0)).toThrow('Cannot update container c1: Memory limit should be smaller');
+    expect(() => mergeResources('c1', { nanoCpus: 1e9 }, { cpuQuota: 50000 }, 0, 2)).toThrow(
+      'Cannot update container c1: Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set',
+    );
+    expect(() => mergeResources('c1', { cpuPeriod: 50000 }, {}, 1e9, 2)).toThrow('Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set');
   });
 
   it('turns --cpus into a quota over a 100 ms period, and 0 pids into no limit', () => {
