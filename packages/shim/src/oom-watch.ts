@@ -10,6 +10,7 @@ export const OOM_POLL_MS = 1000;
  */
 export class OomWatch {
   private seen: number | undefined;
+  private baseline = 0;
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> = Promise.resolve();
 
@@ -22,6 +23,7 @@ export class OomWatch {
   /** Takes the counter as it is now as the baseline, then polls. */
   async start(): Promise<void> {
     this.seen = await this.readSafely(0);
+    this.baseline = this.seen;
     this.timer = setInterval(() => void this.check(), this.intervalMs);
     this.timer.unref();
   }
@@ -46,6 +48,11 @@ export class OomWatch {
     } catch {
       return fallback;
     }
+  }
+
+  /** Whether the OOM killer killed in the cgroup since start (Docker's OOMKilled). */
+  get killed(): boolean {
+    return (this.seen ?? 0) > this.baseline;
   }
 
   stop(): void {

@@ -98,7 +98,7 @@ export class ShimTask implements TaskApi {
       const exited = proc.exited.then(async (e): Promise<ExitStatus> => {
         oom.stop();
         await oom.check();
-        return { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '' };
+        return { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '', oomKilled: oom.killed };
       });
       this.task = {
         id: req.id,

@@ -403,7 +403,7 @@ export class Supervisor implements SupervisorApi {
         const handle = this.shims.get(id);
         if (handle) this.forget(id, handle);
         const hadContainer = await this.cleanUpDeadShim(id);
-        const exit: ExitStatus = { exitStatus: SHIM_DIED_EXIT, exitedAt: new Date(), reason };
+        const exit: ExitStatus = { exitStatus: SHIM_DIED_EXIT, exitedAt: new Date(), reason, oomKilled: false };
         this.ended.set(id, exit);
         this.options.logger.warn({ id, hadContainer, ms: Math.round(performance.now() - started) }, `task ended: ${reason}`);
         return exit;

@@ -1,25 +1,26 @@
 // docker pause / unpause (moby daemon/pause.go, unpause.go, kill.go).
 import { constants } from 'node:os';
 import { failedPrecondition } from '@ce/protocol';
+import { withStatus } from './model/index.js';
 import type { ContainerRecord } from './record.js';
 import type { TaskContext } from './task-context.js';
 
 export async function pauseContainer(record: ContainerRecord, ctx: TaskContext): Promise<void> {
-  if (record.state.status === 'paused') throw failedPrecondition(`Container ${record.id} is already paused`);
-  if (record.state.status !== 'running') throw failedPrecondition(`Container ${record.id} is not running`);
-  await ctx.supervisor.pauseTask({ id: record.id });
+  if (record.State.Status === 'paused') throw failedPrecondition(`Container ${record.Id} is already paused`);
+  if (record.State.Status !== 'running') throw failedPrecondition(`Container ${record.Id} is not running`);
+  await ctx.supervisor.pauseTask({ id: record.Id });
   // an exit while freezing has already recorded the container as exited
-  if (record.state.status !== 'running') return;
-  record.state.status = 'paused';
+  if (record.State.Status !== 'running') return;
+  record.State = withStatus(record.State, 'paused');
   await ctx.save(record);
-  ctx.logger.info({ id: record.id }, 'container paused');
+  ctx.logger.info({ id: record.Id }, 'container paused');
 }
 
 export async function unpauseContainer(record: ContainerRecord, ctx: TaskContext): Promise<void> {
-  if (record.state.status !== 'paused') throw failedPrecondition(`Container ${record.id} is not paused`);
-  await ctx.supervisor.resumeTask({ id: record.id });
+  if (record.State.Status !== 'paused') throw failedPrecondition(`Container ${record.Id} is not paused`);
+  await ctx.supervisor.resumeTask({ id: record.Id });
   await markRunning(record, ctx);
-  ctx.logger.info({ id: record.id }, 'container unpaused');
+  ctx.logger.info({ id: record.Id }, 'container unpaused');
 }
 
 /**
@@ -29,18 +30,18 @@ export async function unpauseContainer(record: ContainerRecord, ctx: TaskContext
  * was sent.
  */
 export async function thawAfterSignal(record: ContainerRecord, signal: number, stopSignal: number, ctx: TaskContext): Promise<void> {
-  if (record.state.status !== 'paused') return;
+  if (record.State.Status !== 'paused') return;
   if (signal !== constants.signals.SIGKILL && signal !== stopSignal) return;
   try {
-    await ctx.supervisor.resumeTask({ id: record.id });
+    await ctx.supervisor.resumeTask({ id: record.Id });
     await markRunning(record, ctx);
   } catch (err) {
-    ctx.logger.warn({ id: record.id, err: (err as Error).message }, 'could not unpause the container after signalling it');
+    ctx.logger.warn({ id: record.Id, err: (err as Error).message }, 'could not unpause the container after signalling it');
   }
 }
 
 async function markRunning(record: ContainerRecord, ctx: TaskContext): Promise<void> {
-  if (record.state.status !== 'paused') return;
-  record.state.status = 'running';
+  if (record.State.Status !== 'paused') return;
+  record.State = withStatus(record.State, 'running');
   await ctx.save(record);
 }

@@ -1,7 +1,7 @@
 // docker stats (moby daemon/stats.go): a sample a second while streaming;
 // without streaming, the second sample, so that CPU % has a previous one.
 import type { ContainerStats } from '@ce/protocol/gen/ce/api/v1/containers';
-import { isRunning, type ContainerRecord } from './record.js';
+import { containerName, type ContainerRecord } from './record.js';
 import { readMachineMemory, readSystemCpu } from './host-figures.js';
 import { emptyStats, toContainerStats, type RawSample } from './stats-sample.js';
 import type { TaskContext } from './task-context.js';
@@ -31,26 +31,26 @@ async function readSample(id: string, ctx: TaskContext): Promise<RawSample | und
 
 export async function* containerStats(record: ContainerRecord, ctx: TaskContext, options: StatsOptions): AsyncGenerator<ContainerStats> {
   const interval = options.intervalMs ?? STATS_INTERVAL_MS;
-  const name = () => options.current()?.name ?? record.name;
+  const name = () => containerName(options.current() ?? record);
   if (!options.stream) {
-    if (!isRunning(record.state)) {
-      yield emptyStats(record.id, name());
+    if (!record.State.Running) {
+      yield emptyStats(record.Id, name());
       return;
     }
-    const first = await readSample(record.id, ctx);
-    if (!first) return yield emptyStats(record.id, name());
-    if (options.oneShot) return yield toContainerStats(record.id, name(), first, undefined);
+    const first = await readSample(record.Id, ctx);
+    if (!first) return yield emptyStats(record.Id, name());
+    if (options.oneShot) return yield toContainerStats(record.Id, name(), first, undefined);
     if (!(await pause(interval, options.signal))) return;
-    const second = await readSample(record.id, ctx);
-    yield second ? toContainerStats(record.id, name(), second, first) : emptyStats(record.id, name());
+    const second = await readSample(record.Id, ctx);
+    yield second ? toContainerStats(record.Id, name(), second, first) : emptyStats(record.Id, name());
     return;
   }
   let previous: RawSample | undefined;
   while (!options.signal.aborted) {
     const now = options.current();
     if (!now) return;
-    const sample = isRunning(now.state) ? await readSample(now.id, ctx) : undefined;
-    yield sample ? toContainerStats(now.id, now.name, sample, previous) : emptyStats(now.id, now.name);
+    const sample = now.State.Running ? await readSample(now.Id, ctx) : undefined;
+    yield sample ? toContainerStats(now.Id, containerName(now), sample, previous) : emptyStats(now.Id, containerName(now));
     previous = sample;
     if (!(await pause(interval, options.signal))) return;
   }

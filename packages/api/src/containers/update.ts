@@ -1,25 +1,32 @@
-// docker update (moby daemon/update.go): the limits are kept in the record
-// and, while the container runs, applied to its task's cgroup.
+// docker update (moby daemon/update.go): the limits are kept in the record's
+// HostConfig (the next start's spec takes them from there) and, while the
+// container runs, applied to its task's cgroup.
 import { invalidArgument } from '@ce/protocol';
 import type { Resources } from '@ce/protocol/gen/ce/types/v1/resources';
-import { isRunning, type ContainerRecord } from './record.js';
-import { cgroupUpdate, mergeResources } from './resources.js';
+import type { ContainerRecord } from './record.js';
+import type { HostResources } from './resource-options.js';
+import { cgroupUpdate, updatedHostConfig } from './resources.js';
 import type { TaskContext } from './task-context.js';
 
-export async function updateContainer(record: ContainerRecord, resources: Resources | undefined, nanoCpus: number, ctx: TaskContext): Promise<string[]> {
-  if (record.state.status === 'removing' || record.state.status === 'dead') {
-    throw invalidArgument(`Cannot update container ${record.id}: container is marked for removal and cannot be "update"`);
+export async function updateContainer(
+  record: ContainerRecord,
+  resources: Resources | undefined,
+  nanoCpus: number,
+  ctx: TaskContext & { host: HostResources },
+): Promise<string[]> {
+  if (record.State.Status === 'removing' || record.State.Status === 'dead') {
+    throw invalidArgument(`Cannot update container ${record.Id}: container is marked for removal and cannot be "update"`);
   }
-  const next = mergeResources(record.id, record.resources, resources, nanoCpus);
-  if (isRunning(record.state)) {
+  const next = updatedHostConfig(record.Id, record.HostConfig, resources, nanoCpus, ctx.host);
+  if (record.State.Running) {
     try {
-      await ctx.supervisor.updateTask({ id: record.id, resources: cgroupUpdate(resources, nanoCpus) });
+      await ctx.supervisor.updateTask({ id: record.Id, resources: cgroupUpdate(resources, nanoCpus) });
     } catch (err) {
-      throw invalidArgument(`Cannot update container ${record.id}: ${(err as Error).message}`);
+      throw invalidArgument(`Cannot update container ${record.Id}: ${(err as Error).message}`);
     }
   }
-  record.resources = next;
+  record.HostConfig = next;
   await ctx.save(record);
-  ctx.logger.info({ id: record.id, resources: next }, 'container resources updated');
+  ctx.logger.info({ id: record.Id, resources, nanoCpus }, 'container resources updated');
   return [];
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import { parseMemTotal, parseProcStat } from '../../src/containers/host-figures.js';
-import { cgroupUpdate, mergeResources, specResources } from '../../src/containers/resources.js';
+import { defaultHostConfig, type HostConfig } from '../../src/containers/model/index.js';
+import { cgroupUpdate, updatedHostConfig } from '../../src/containers/resources.js';
 import { emptyStats, toContainerStats, type RawSample } from '../../src/containers/stats-sample.js';
 import { parsePsOutput, validatePsArgs } from '../../src/containers/top.js';
 
@@ -102,33 +103,41 @@ describe('top', () => {
 });
 
 describe('update', () => {
-  it("merges the fields given over the kept ones and checks them as Docker's daemon does", () => {
-    const kept = mergeResources('c1', undefined, { memory: 64 * MiB, memorySwap: 128 * MiB }, 0);
-    expect(kept).toEqual({ memory: 64 * MiB, memorySwap: 128 * MiB });
-    expect(mergeResources('c1', kept, { pidsLimit: 20 }, 500_000_000, 2)).toEqual({ memory: 64 * MiB, memorySwap: 128 * MiB, pidsLimit: 20, nanoCpus: 500_000_000 });
-    // the update alone: Docker's verifyContainerSettings, no prefix
-    expect(() => mergeResources('c1', undefined, { memory: MiB }, 0)).toThrow(/^Minimum memory limit allowed is 6MB$/);
-    expect(() => mergeResources('c1', undefined, { memory: 64 * MiB, memorySwap: 32 * MiB }, 0)).toThrow('Minimum memoryswap limit should be larger than memory limit, see usage');
-    expect(() => mergeResources('c1', undefined, {}, 3e9, 2)).toThrow('Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available');
-    expect(() => mergeResources('c1', undefined, { cpusetCpus: 'zero' }, 0)).toThrow('Invalid value zero for cpuset cpus');
-    // against the kept limits: Docker's UpdateContainer, "Cannot update container"
-    expect(() => mergeResources('c1', kept, { memory: 256 * MiB }, 0)).toThrow(
-      'Cannot update container c1: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time',
-    );
-    expect(() => mergeResources('c1', undefined, { memory: 64 * MiB }, 0)).toThrow('Cannot update container c1: Memory limit should be smaller');
-    expect(() => mergeResources('c1', { nanoCpus: 1e9 }, { cpuQuota: 50000 }, 0, 2)).toThrow(
-      'Cannot update container c1: Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set',
-    );
-    expect(() => mergeResources('c1', { cpuPeriod: 50000 }, {}, 1e9, 2)).toThrow('Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set');
+  const host = { cpuCount: 2, onlineCpus: '0-1', onlineMems: '0' };
+  const hc = (o: Partial<HostConfig> = {}): HostConfig => ({ ...defaultHostConfig(), ...o });
+  const update = (kept: HostConfig, u: Parameters<typeof updatedHostConfig>[2], nanoCpus = 0) => updatedHostConfig('c1', kept, u, nanoCpus, host);
+
+  it("merges the fields given over the kept HostConfig, as Docker's daemon does", () => {
+    const kept = update(hc(), { memory: 64 * MiB, memorySwap: 128 * MiB });
+    expect(kept).toMatchObject({ Memory: 64 * MiB, MemorySwap: 128 * MiB, PidsLimit: null, NanoCpus: 0 });
+    expect(update(kept, { pidsLimit: 20 }, 500_000_000)).toMatchObject({ Memory: 64 * MiB, MemorySwap: 128 * MiB, PidsLimit: 20, NanoCpus: 500_000_000 });
+    expect(update(kept, { pidsLimit: 0 }).PidsLimit).toBe(-1);
   });
 
-  it('turns --cpus into a quota over a 100 ms period, and 0 pids into no limit', () => {
+  it('checks the update alone first, without the "Cannot update" prefix', () => {
+    expect(() => update(hc(), { memory: MiB })).toThrow(/^Minimum memory limit allowed is 6MB$/);
+    expect(() => update(hc(), { memory: 64 * MiB, memorySwap: 32 * MiB })).toThrow('Minimum memoryswap limit should be larger than memory limit, see usage');
+    expect(() => update(hc(), {}, 3e9)).toThrow('Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available');
+    expect(() => update(hc(), { cpusetCpus: 'zero' })).toThrow('Invalid value zero for cpuset cpus');
+    expect(() => update(hc(), { cpusetCpus: '5' })).toThrow('Requested CPUs are not available - requested 5, available: 0-1');
+    // swap alone is fine on an update: the kept memory limit may hold
+    expect(update(hc({ Memory: 64 * MiB, MemorySwap: 128 * MiB }), { memorySwap: 256 * MiB }).MemorySwap).toBe(256 * MiB);
+  });
+
+  it('then refuses what conflicts with the kept settings, as "Cannot update container <id>"', () => {
+    const kept = hc({ Memory: 64 * MiB, MemorySwap: 128 * MiB });
+    expect(() => update(kept, { memory: 256 * MiB })).toThrow(
+      'Cannot update container c1: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time',
+    );
+    // Docker's own rule: memory alone on a container that never had a swap limit
+    expect(() => update(hc(), { memory: 64 * MiB })).toThrow('Cannot update container c1: Memory limit should be smaller');
+    expect(() => update(hc({ NanoCpus: 1e9 }), { cpuQuota: 50000 })).toThrow(
+      'Cannot update container c1: Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set',
+    );
+    expect(() => update(hc({ CpuPeriod: 50000 }), {}, 1e9)).toThrow('Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set');
+  });
+
+  it('turns --cpus into a quota over a 100 ms period, and 0 pids into no limit, for the running cgroup', () => {
     expect(cgroupUpdate({ pidsLimit: 0 }, 1_500_000_000)).toEqual({ pidsLimit: -1, cpuPeriod: 100_000, cpuQuota: 150_000 });
-    expect(specResources({ memory: 64 * MiB, nanoCpus: 500_000_000, pidsLimit: 20, cpuShares: 512 })).toEqual({
-      memory: { limit: 64 * MiB },
-      cpu: { shares: 512, period: 100_000, quota: 50_000 },
-      pids: { limit: 20 },
-    });
-    expect(specResources({ pidsLimit: -1 })).toEqual({});
   });
 });

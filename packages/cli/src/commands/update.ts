@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR } from '../errors.js';
 import { parseIntFlag } from '../int-flag.js';
-import { flagValueError, parseNanoCpus, parseRamSize, parseSwapSize } from '../units.js';
+import { parseNanoCpus, parseRamSize, parseSwapSize } from '../units.js';
 
 interface UpdateOptions {
   memory?: string;
@@ -30,7 +30,7 @@ export function updateRequest(opts: UpdateOptions): { resources: Resources; nano
     try {
       set(fn(value));
     } catch (err) {
-      throw new Error(flagValueError(flag, value, err));
+      throw new Error(`invalid argument "${value}" for "${flag}" flag: ${(err as Error).message}`);
     }
   };
   const int = (flag: string) => (v: string) => {

@@ -1,36 +1,53 @@
-import { expect, it } from 'vitest';
-import { flagValueError, parseNanoCpus, parseRamSize, parseSwapSize } from '../../src/units.js';
-import { updateRequest } from '../../src/commands/update.js';
+import { describe, expect, it } from 'vitest';
+import { resourceHostConfig, type ResourceFlags } from '../../src/resource-flags.js';
+import { parseDevice, parseNanoCpus, parseRamSize, parseSwapSize, parseUlimit } from '../../src/units.js';
 
-it("parses sizes as Docker's RAMInBytes: binary multiples, bytes without a unit", () => {
-  expect(parseRamSize('512m')).toBe(512 * 1024 * 1024);
-  expect(parseRamSize('1g')).toBe(1024 ** 3);
-  expect(parseRamSize('1GiB')).toBe(1024 ** 3);
-  expect(parseRamSize('1.5k')).toBe(1536);
-  expect(parseRamSize('4096')).toBe(4096);
-  expect(parseRamSize('10 MB')).toBe(10 * 1024 * 1024);
-  for (const bad of ['x', '-1', '1q', '', '1.5.5kk']) expect(() => parseRamSize(bad)).toThrow(`invalid size: '${bad}'`);
-  expect(parseSwapSize('-1')).toBe(-1);
-  expect(parseSwapSize('1g')).toBe(1024 ** 3);
-});
+const flags = (o: Partial<ResourceFlags>): ResourceFlags => ({ ulimit: [], device: [], groupAdd: [], ...o });
 
-it('parses --cpus as billionths of a CPU, refusing what Docker refuses', () => {
-  expect(parseNanoCpus('0.5')).toBe(500_000_000);
-  expect(parseNanoCpus('1.5')).toBe(1_500_000_000);
-  expect(parseNanoCpus('2')).toBe(2_000_000_000);
-  expect(parseNanoCpus('.25')).toBe(250_000_000);
-  expect(() => parseNanoCpus('abc')).toThrow('failed to parse abc as a rational number');
-  expect(() => parseNanoCpus('0.0000000001')).toThrow('value is too precise');
-});
-
-it("words a bad flag value as Docker's flag parser does", () => {
-  expect(flagValueError('-m, --memory', 'x', new Error("invalid size: 'x'"))).toBe(`invalid argument "x" for "-m, --memory" flag: invalid size: 'x'`);
-  expect(() => updateRequest({ memory: 'lots' })).toThrow(`invalid argument "lots" for "-m, --memory" flag: invalid size: 'lots'`);
-  expect(() => updateRequest({ pidsLimit: 'ten' })).toThrow(`invalid argument "ten" for "--pids-limit" flag: strconv.ParseInt: parsing "ten": invalid syntax`);
-  expect(updateRequest({ memory: '64m', memorySwap: '-1', cpus: '0.5', pidsLimit: '20', cpusetCpus: '0' })).toEqual({
-    resources: { memory: 64 * 1024 * 1024, memorySwap: -1, pidsLimit: 20, cpusetCpus: '0' },
-    nanoCpus: 500_000_000,
-    given: 5,
+describe("Docker's flag value parsers", () => {
+  it('reads sizes with binary multipliers as go-units RAMInBytes does', () => {
+    expect(parseRamSize('512')).toBe(512);
+    expect(parseRamSize('64m')).toBe(64 * 1024 * 1024);
+    expect(parseRamSize('1.5g')).toBe(1.5 * 1024 ** 3);
+    expect(parseRamSize('10MiB')).toBe(10 * 1024 ** 2);
+    expect(parseRamSize('2kb')).toBe(2048);
+    expect(() => parseRamSize('x')).toThrow("invalid size: 'x'");
+    expect(() => parseRamSize('-1')).toThrow("invalid size: '-1'");
+    expect(parseSwapSize('-1')).toBe(-1);
   });
-  expect(updateRequest({}).given).toBe(0);
+  it('reads --cpus as nano CPUs', () => {
+    expect(parseNanoCpus('1.5')).toBe(1_500_000_000);
+    expect(parseNanoCpus('0.01')).toBe(10_000_000);
+    expect(parseNanoCpus('2')).toBe(2_000_000_000);
+    expect(() => parseNanoCpus('x')).toThrow('failed to parse x as a rational number');
+  });
+  it('reads ulimits as name=soft[:hard]', () => {
+    expect(parseUlimit('nofile=100:200')).toEqual({ Name: 'nofile', Soft: 100, Hard: 200 });
+    expect(parseUlimit('nproc=50')).toEqual({ Name: 'nproc', Soft: 50, Hard: 50 });
+    expect(() => parseUlimit('x')).toThrow('invalid ulimit argument: x');
+    expect(() => parseUlimit('foo=1')).toThrow('invalid ulimit type: foo');
+    expect(() => parseUlimit('nofile=10:5')).toThrow('ulimit soft limit must be less than or equal to hard limit: 10 > 5');
+    expect(() => parseUlimit('nofile=a')).toThrow('strconv.ParseInt: parsing "a": invalid syntax');
+  });
+  it('reads --device as host[:container[:permissions]]', () => {
+    expect(parseDevice('/dev/null')).toEqual({ PathOnHost: '/dev/null', PathInContainer: '/dev/null', CgroupPermissions: 'rwm' });
+    expect(parseDevice('/dev/null:/dev/n')).toEqual({ PathOnHost: '/dev/null', PathInContainer: '/dev/n', CgroupPermissions: 'rwm' });
+    expect(parseDevice('/dev/null:r')).toEqual({ PathOnHost: '/dev/null', PathInContainer: '/dev/null', CgroupPermissions: 'r' });
+    expect(parseDevice('/dev/null:/dev/n:rw')).toEqual({ PathOnHost: '/dev/null', PathInContainer: '/dev/n', CgroupPermissions: 'rw' });
+    expect(() => parseDevice('relative')).toThrow('relative is not an absolute path.');
+  });
+  it('turns the flags into HostConfig fields with the flag named in errors', () => {
+    expect(resourceHostConfig(flags({ memory: '64m', cpus: '1.5', pidsLimit: '5', ulimit: ['nofile=1:2'], readOnly: true, groupAdd: ['audio'] }))).toEqual({
+      Memory: 64 << 20,
+      NanoCpus: 1_500_000_000,
+      PidsLimit: 5,
+      Ulimits: [{ Name: 'nofile', Soft: 1, Hard: 2 }],
+      ReadonlyRootfs: true,
+      GroupAdd: ['audio'],
+    });
+    expect(resourceHostConfig(flags({}))).toEqual({});
+    expect(() => resourceHostConfig(flags({ memory: 'x' }))).toThrow(`invalid argument "x" for "-m, --memory" flag: invalid size: 'x'`);
+    expect(() => resourceHostConfig(flags({ cpuShares: 'x' }))).toThrow(`invalid argument "x" for "-c, --cpu-shares" flag: strconv.ParseInt: parsing "x": invalid syntax`);
+    expect(() => resourceHostConfig(flags({ ulimit: ['foo=1'] }))).toThrow(`invalid argument "foo=1" for "--ulimit" flag: invalid ulimit type: foo`);
+  });
 });

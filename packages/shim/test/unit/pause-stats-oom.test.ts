@@ -102,7 +102,7 @@ it('reports an OOM kill that ended the task before its exit, to events and to wa
   fake.state.oomKills = 1;
   fake.exit(137);
   const exit = await task.wait({ id: 'c1' });
-  expect(exit.exitStatus).toBe(137);
+  expect(exit).toMatchObject({ exitStatus: 137, oomKilled: true });
   // the oom event is out before wait answers
   expect(events.map((e) => e.oom?.oomKills).filter(Boolean)).toEqual([1]);
   await stop();
