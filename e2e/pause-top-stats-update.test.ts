@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ce, ceArgv } from './support/ce.js';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import type { TestDaemon } from './support/daemon.js';
+import { inspectContainer } from './support/inspect.js';
 
 let daemon: TestDaemon;
 let containers: ContainersClient;
@@ -49,6 +50,7 @@ describe('ce pause / unpause', () => {
     expect(await run(['pause', 'to-pause'])).toEqual({ code: 0, stdout: 'to-pause\n', stderr: '' });
     expect(cgroupValue('freezer', id, 'freezer.state')).toBe('FROZEN');
     expect((await inspect(id)).state).toMatchObject({ status: 'paused', running: true });
+    expect((await inspectContainer(daemon.socket, id)).State).toMatchObject({ Status: 'paused', Running: true, Paused: true });
     const ps = await run(['ps']);
     expect(ps.stdout).toMatch(/Up (Less than a second|\d+ seconds?) \(Paused\)\s+to-pause/);
     expect((await run(['ps', '-q', '--no-trunc', '--filter', 'status=paused'])).stdout).toBe(`${id}\n`);
@@ -215,7 +217,7 @@ describe('ce update', () => {
     expect(cgroupValue('memory', id, 'memory.limit_in_bytes')).toBe(String(64 * 1024 * 1024));
   });
 
-  it('reports an OOM kill on the shim event stream before the exit', async () => {
+  it('reports an OOM kill on the shim event stream before the exit, and State.OOMKilled', async () => {
     const id = await runDetached(['busybox', 'sh', '-c', 'until [ -e /go ]; do sleep 0.05; done; head -c 300m /dev/zero | tail']);
     expect((await run(['update', '--memory', '16m', '--memory-swap', '16m', id])).code).toBe(0);
     const task = dialUnix(TaskClient, join(daemon.state, 'shims', `${id}.sock`));
@@ -235,6 +237,7 @@ describe('ce update', () => {
     expect(kinds.slice(-2)).toEqual(['oom', 'exit 137']);
     expect(events.at(-2)!.oom!.oomKills).toBeGreaterThanOrEqual(1);
     await unary((cb) => containers.wait({ id, condition: 0 }, cb));
+    expect((await inspectContainer(daemon.socket, id)).State).toMatchObject({ Status: 'exited', ExitCode: 137, OOMKilled: true });
     expect((await run(['rm', '-f', id, 'updated'])).code).toBe(0);
   });
 });
