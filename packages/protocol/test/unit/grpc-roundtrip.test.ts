@@ -71,7 +71,7 @@ describe('gRPC over a unix socket', () => {
       create: async () => ({ pid: 1 }),
       start: async () => ({ pid: 1 }),
       kill: async () => ({}),
-      wait: async () => ({ exitStatus: 0, exitedAt: undefined }),
+      wait: async () => ({ exitStatus: 0, exitedAt: undefined, reason: '', oomKilled: false }),
       delete: async () => ({ pid: 1, exitStatus: 0, exitedAt: undefined }),
       state: async () => {
         throw new Error('unused');
