@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
+import { DEFAULT_NAMESPACE, failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
@@ -40,6 +40,8 @@ export interface RuntimeLike {
 
 interface TaskRecord {
   id: string;
+  namespace: string;
+  labels: Record<string, string>;
   bundle: string;
   pid: number;
   status: TaskStatus;
@@ -102,6 +104,8 @@ export class ShimTask implements TaskApi {
       });
       this.task = {
         id: req.id,
+        namespace: req.namespace || DEFAULT_NAMESPACE,
+        labels: { ...req.labels },
         bundle: req.bundle,
         pid: proc.pid,
         status: TaskStatus.TASK_STATUS_CREATED,
@@ -175,6 +179,8 @@ export class ShimTask implements TaskApi {
       terminal: task.terminal,
       stdin: task.stdin,
       shimPid: process.pid,
+      namespace: task.namespace,
+      labels: task.labels,
     };
   }
 
