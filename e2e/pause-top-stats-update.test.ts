@@ -1,5 +1,5 @@
 // ce pause, unpause, top, stats and update with the real binaries, against Docker 20.10's behaviour.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { dialUnix, readStream, unary } from '@ce/protocol';
@@ -11,6 +11,7 @@ import { ce, ceArgv } from './support/ce.js';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import type { TestDaemon } from './support/daemon.js';
 import { inspectContainer } from './support/inspect.js';
+import { cgroupsFor } from './support/leaks.js';
 
 let daemon: TestDaemon;
 let containers: ContainersClient;
@@ -33,10 +34,10 @@ async function runDetached(args: string[]): Promise<string> {
   return id;
 }
 
-/** The container's directory in a v1 hierarchy (this machine: v1 controllers), found under its "ce" parent. */
+/** The container's directory in a v1 hierarchy (this machine: v1 controllers), wherever ced put it under "ce". */
 function cgroupDir(controller: string, id: string): string {
-  const dir = join('/sys/fs/cgroup', controller, 'ce', id);
-  if (!existsSync(dir)) throw new Error(`no ${controller} cgroup at ${dir}`);
+  const dir = cgroupsFor([id]).find((d) => d.startsWith(join('/sys/fs/cgroup', controller, 'ce') + '/'));
+  if (!dir) throw new Error(`no ${controller} cgroup for ${id}`);
   return dir;
 }
 const cgroupValue = (controller: string, id: string, file: string) => readFileSync(join(cgroupDir(controller, id), file), 'utf8').trim();
