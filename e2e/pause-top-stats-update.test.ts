@@ -159,22 +159,43 @@ describe('ce stats', () => {
     expect((await run(['rm', stopped])).code).toBe(0);
   });
 
-  it('streams a redrawn table until interrupted', async () => {
-    const argv = ceArgv(daemon.socket, 'stats', 'measured');
+  /** Spawns `ce stats …`; `waitFor` resolves once a condition holds for its frames (the screen is cleared before each). */
+  function statsStream(args: string[]) {
+    const argv = ceArgv(daemon.socket, 'stats', ...args);
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const twoFrames = new Promise<void>((resolve) =>
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.split('\x1b[2J\x1b[H').filter((f) => f.includes('measured')).length >= 2) resolve();
-      }),
-    );
-    await twoFrames;
-    const exited = new Promise((resolve) => child.on('close', resolve));
-    child.kill('SIGINT');
-    await exited;
-    const frame = out.split('\x1b[2J\x1b[H').filter((f) => f.includes('measured')).at(-1)!;
+    const frames = () => out.split('\x1b[2J\x1b[H').slice(1);
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const waitFor = (holds: (frames: string[]) => boolean) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (!holds(frames())) return;
+          child.stdout.off('data', check);
+          resolve();
+        };
+        child.stdout.on('data', check);
+      });
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    return { frames, waitFor, interrupt: () => (child.kill('SIGINT'), closed) };
+  }
+
+  it('streams a redrawn table until interrupted (exit 130, as a Go program killed by SIGINT)', async () => {
+    const s = statsStream(['measured']);
+    await s.waitFor((frames) => frames.filter((f) => f.includes('measured')).length >= 2);
+    expect(await s.interrupt()).toBe(130);
+    const frame = s.frames().filter((f) => f.includes('measured')).at(-1)!;
     expect(frame.split('\n')[0]).toMatch(HEADER);
+  });
+
+  it('without names, follows containers that start after it and drops those that stop', async () => {
+    const s = statsStream([]);
+    const lastFrame = (frames: string[]) => frames.at(-2) ?? ''; // the last one may still be arriving
+    await s.waitFor((frames) => lastFrame(frames).includes('measured'));
+    await runDetached(['--name', 'late-comer', 'busybox', 'sleep', '1000']);
+    await s.waitFor((frames) => lastFrame(frames).includes('late-comer'));
+    expect((await run(['rm', '-f', 'late-comer'])).code).toBe(0);
+    await s.waitFor((frames) => !lastFrame(frames).includes('late-comer') && lastFrame(frames).includes('measured'));
+    expect(await s.interrupt()).toBe(130);
     expect((await run(['rm', '-f', 'measured'])).code).toBe(0);
   });
 });

@@ -78,40 +78,66 @@ async function firstSample(conn: Connection, id: string): Promise<{ stats: Conta
   }
 }
 
-/** Redraws the table every 500 ms until interrupted, or until no container is left (without -a). */
+/**
+ * Redraws the table every 500 ms until interrupted. Without named
+ * containers, the list is asked again at each redraw, so containers that
+ * start (and, without -a, stop) come and go as in docker stats.
+ */
 async function streamTable(conn: Connection, targets: string[], opts: StatsOptions, named: boolean): Promise<void> {
   const latest = new Map<string, ContainerStats>();
-  const live = new Set(targets);
   const errors = new Map<string, string>();
-  const calls = targets.map((id) => {
+  const calls = new Map<string, { cancel(): void }>();
+  const follow = (id: string) => {
+    if (calls.has(id)) return;
     const call = conn.containers.stats({ id, stream: true, oneShot: false });
+    calls.set(id, call);
     void (async () => {
       try {
         for await (const s of readStream<ContainerStats>(call, conn.target)) latest.set(id, s);
       } catch (err) {
         errors.set(id, daemonErrorMessage(err, conn.target));
       }
-      if (!named) live.delete(id);
+      // a removed container's stream ends: it leaves the table
+      if (!named) drop(id);
     })();
-    return call;
-  });
+  };
+  const drop = (id: string) => {
+    calls.get(id)?.cancel();
+    calls.delete(id);
+    latest.delete(id);
+  };
+  for (const id of targets) follow(id);
+  let interrupted = false;
   const stop = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    const onSignal = () => {
+      interrupted = true;
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
   });
-  let stopped = false;
-  void stop.then(() => (stopped = true));
   try {
-    while (!stopped) {
+    while (!interrupted) {
       await Promise.race([new Promise((r) => setTimeout(r, REDRAW_MS)), stop]);
-      if (stopped) break;
+      if (interrupted) break;
       if (named && errors.size === targets.length) throw new CliExit(1, [...errors.values()].join('\n'));
-      const shown = [...live].map((id) => latest.get(id)).filter((s): s is ContainerStats => s !== undefined);
+      if (!named) {
+        const listed = await unary<ListContainersResponse>((cb) => conn.containers.list({ all: !!opts.all }, cb), conn.target).then(
+          (res) => res.containers.map((c) => c.id),
+          () => undefined,
+        );
+        if (listed) {
+          for (const id of listed) follow(id);
+          for (const id of [...calls.keys()]) if (!listed.includes(id)) drop(id);
+        }
+      }
+      const shown = [...calls.keys()].map((id) => latest.get(id)).filter((s): s is ContainerStats => s !== undefined);
       process.stdout.write('\x1b[2J\x1b[H');
       process.stdout.write(statsTable(shown, !opts.trunc));
-      if (live.size === 0 && !opts.all) break;
     }
+    // as docker stats, which does not catch the signal
+    process.exitCode = 130;
   } finally {
-    for (const call of calls) call.cancel();
+    for (const call of calls.values()) call.cancel();
   }
 }
