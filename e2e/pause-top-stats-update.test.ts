@@ -91,6 +91,24 @@ describe('ce pause / unpause', () => {
   });
 });
 
+describe('a paused container across a ced restart', () => {
+  it('is still paused after ced is killed and restarted, and unpauses then', async () => {
+    const id = await runDetached(['--name', 'paused-across', 'busybox', 'sleep', '1000']);
+    expect((await run(['pause', id])).code).toBe(0);
+    await daemon.kill9();
+    await daemon.restart();
+    containers.close();
+    containers = dialUnix(ContainersClient, daemon.socket);
+    expect((await inspectContainer(daemon.socket, id)).State).toMatchObject({ Status: 'paused', Running: true, Paused: true });
+    expect(cgroupValue('freezer', id, 'freezer.state')).toBe('FROZEN');
+    expect(await run(['unpause', 'paused-across'])).toEqual({ code: 0, stdout: 'paused-across\n', stderr: '' });
+    expect(cgroupValue('freezer', id, 'freezer.state')).toBe('THAWED');
+    expect(await run(['stop', '-t', '0', id])).toMatchObject({ code: 0 });
+    expect((await inspect(id)).state).toMatchObject({ status: 'exited', exitCode: 137 });
+    expect((await run(['rm', id])).code).toBe(0);
+  });
+});
+
 describe('ce top', () => {
   it("runs the host's ps -ef on the container's processes, in Docker's columns", async () => {
     // the trailing `true` keeps sh from exec'ing its last command
