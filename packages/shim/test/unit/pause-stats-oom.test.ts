@@ -163,3 +163,11 @@ it('OomWatch reports each growth once and survives a counter that cannot be read
   watch.stop();
   expect(seen).toEqual([3]);
 });
+
+it('keeps the OOM kill with the exit status on disk, for a supervisor whose shim died', async () => {
+  const { readExitFile, writeExitFile } = await import('../../src/exit-file.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ce-shim-exit-'));
+  dirs.push(dir);
+  writeExitFile(dir, { exitStatus: 137, exitedAt: new Date(5000), reason: '', oomKilled: true });
+  expect(readExitFile(dir)).toEqual({ exitStatus: 137, exitedAt: new Date(5000), reason: '', oomKilled: true });
+});
