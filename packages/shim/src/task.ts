@@ -97,11 +97,14 @@ export class ShimTask implements TaskApi {
         },
       );
       await oom.start();
-      // An OOM kill that ended the task is reported before its exit, to waiters and to events alike.
+      // The status goes to disk at once (a shim killed right after its container exited must not lose it);
+      // an OOM kill that ended the task is then read and reported before the exit, to waiters and to events alike.
       const exited = proc.exited.then(async (e): Promise<ExitStatus> => {
         oom.stop();
+        const exit: ExitStatus = { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '', oomKilled: oom.killed };
+        this.recordExit(req.id, req.bundle, exit);
         await oom.check();
-        return { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '', oomKilled: oom.killed };
+        return { ...exit, oomKilled: oom.killed };
       });
       this.task = {
         id: req.id,
@@ -249,13 +252,17 @@ export class ShimTask implements TaskApi {
     if (!task) return;
     task.status = TaskStatus.TASK_STATUS_STOPPED;
     task.exit = exit;
-    try {
-      writeExitFile(task.bundle, exit);
-    } catch (err) {
-      this.logger.error({ id: task.id, err: (err as Error).message }, 'could not record the exit status on disk');
-    }
+    if (exit.oomKilled) this.recordExit(task.id, task.bundle, exit);
     this.logger.info({ id: task.id, pid: task.pid, exitStatus: exit.exitStatus }, 'task exited');
     this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt } });
+  }
+
+  private recordExit(id: string, bundle: string, exit: ExitStatus): void {
+    try {
+      writeExitFile(bundle, exit);
+    } catch (err) {
+      this.logger.error({ id, err: (err as Error).message }, 'could not record the exit status on disk');
+    }
   }
 
   private emit(event: Omit<TaskEvent, 'id' | 'timestamp'>, id = this.task?.id ?? ''): void {
