@@ -56,6 +56,7 @@ describe('ce pause / unpause', () => {
     expect(ps.stdout).toMatch(/Up (Less than a second|\d+ seconds?) \(Paused\)\s+to-pause/);
     expect((await run(['ps', '-q', '--no-trunc', '--filter', 'status=paused'])).stdout).toBe(`${id}\n`);
     expect((await run(['ps', '-q', '--no-trunc', '--filter', 'status=running'])).stdout).not.toContain(id);
+    expect((await run(['info'])).stdout).toMatch(/^ {2}Paused: 1$/m);
 
     expect(await run(['pause', 'to-pause'])).toEqual({ code: 1, stdout: '', stderr: `ce: Error response from daemon: Container ${id} is already paused\n` });
     expect(await run(['container', 'unpause', 'to-pause'])).toEqual({ code: 0, stdout: 'to-pause\n', stderr: '' });
