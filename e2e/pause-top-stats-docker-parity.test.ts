@@ -96,6 +96,22 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce pause/unpause/top/stats/upd
     await expectSame(['stats', '--no-stream', 'nosuch'], { code: 1 });
   });
 
+  it('times each verb beside Docker, with `version` as the floor (printed)', async () => {
+    const timed = async (engine: 'ce' | 'docker', args: string[]) => {
+      const t0 = performance.now();
+      const r = engine === 'ce' ? await ce(args, { socket: daemon.socket }) : await dockerd.docker(args, { timeoutMs: 60_000 });
+      expect(r.code, `${engine} ${args.join(' ')}: ${r.stderr}`).toBe(0);
+      return Math.round(performance.now() - t0);
+    };
+    const rows: string[] = [];
+    for (const args of [['version'], ['pause', 'pz'], ['unpause', 'pz'], ['top', 'pz'], ['stats', '--no-stream', 'pz']]) {
+      const c = await timed('ce', args);
+      const d = await timed('docker', args);
+      rows.push(`${args.join(' ')}: ce ${c} ms, docker ${d} ms`);
+    }
+    console.log(rows.join('\n'));
+  });
+
   it('update: the limit in stats, and bad values refused in the same words', async () => {
     await expectSame(['update', '--memory', '64m', '--memory-swap', '128m', '--pids-limit', '50', 'watched'], { code: 0, stdout: 'watched\n' });
     const r = await both(['stats', '--no-stream', 'watched']);
