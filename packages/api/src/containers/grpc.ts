@@ -63,6 +63,7 @@ export function containersGrpcService(svc: ContainerService): [ServiceDefinition
       inspect: async (req) => toContainerMessage(svc.inspect(req.id)),
       list: async (req) => ({ containers: svc.list(req.all).map(toContainerMessage) }),
       logs: (req, ctx) => containerLogs(svc, req, ctx),
+      rename: async (req) => (await svc.rename(req.id, req.name), {}),
       pause: async (req) => (await svc.pause(req.id), {}),
       unpause: async (req) => (await svc.unpause(req.id), {}),
       update: async (req) => ({ warnings: await svc.update(req.id, req.resources, req.nanoCpus) }),
