@@ -10,7 +10,7 @@ import { IDLE, IMAGE, inBatches, machineLine, mb, median, parseOptions, removeAl
 const o = parseOptions('density.mjs', {
   high: { value: 60, help: 'containers for the high count' },
   low: { value: 10, help: 'containers for the low count' },
-  settle: { value: 5, help: 'seconds to wait before each measurement, for start-up garbage to be collected' },
+  settle: { value: 15, help: 'seconds idle before each measurement (V8 shrinks an idle heap some seconds after start-up)' },
   concurrency: { value: 4, help: 'containers started at a time' },
   'no-docker': { value: false, help: 'ce only' },
   'no-ce': { value: false, help: 'docker only' },
