@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Exec latency: `ce exec c true` against `docker exec c true` in a running
+// Exec latency: `ce exec bench true` against `docker exec bench true` in a running
 // busybox container of each engine, from one run, with `ce version` /
 // `docker version` as the clients' floor. See bench/README.md. Run as root
 // after `npm run build`.
@@ -23,11 +23,11 @@ const nearestRank = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil(
 await runBench(async () => {
   const e = await startEngines();
   console.log(`exec: ${o.warmup} warm-up + ${o.runs} timed runs each, order rotating; ${machineLine()}; docker ${e.dockerVersion}`);
-  await e.ceChecked(['run', '-d', '--name', 'c', IMAGE, ...IDLE]);
-  await e.dockerChecked(['run', '-d', '--network', 'none', '--name', 'c', IMAGE, ...IDLE]);
+  await e.ceChecked(['run', '-d', '--name', 'bench', IMAGE, ...IDLE]);
+  await e.dockerChecked(['run', '-d', '--network', 'none', '--name', 'bench', IMAGE, ...IDLE]);
   const lines = {
-    'ce exec c true': () => e.ceChecked(['exec', 'c', 'true']),
-    'docker exec c true': () => e.dockerChecked(['exec', 'c', 'true']),
+    'ce exec bench true': () => e.ceChecked(['exec', 'bench', 'true']),
+    'docker exec bench true': () => e.dockerChecked(['exec', 'bench', 'true']),
     'ce version': () => e.ceChecked(['version']),
     'docker version': () => e.dockerChecked(['version']),
   };
@@ -45,7 +45,7 @@ await runBench(async () => {
     const s = times[n].sort((a, b) => a - b);
     console.log(`| ${n} | ${median(s).toFixed(0)} ms | ${nearestRank(s, 0.9).toFixed(0)} ms | ${s[0].toFixed(0)} ms |`);
   }
-  const ratio = median(times['ce exec c true']) / median(times['docker exec c true']);
+  const ratio = median(times['ce exec bench true']) / median(times['docker exec bench true']);
   console.log(`\nratio ce/docker (exec, medians): ${ratio.toFixed(2)}× (goal ≤ 1.0×: ${ratio <= 1 ? 'met' : 'not met'})`);
   console.log(`(after: ${machineLine()})`);
 });
