@@ -244,7 +244,8 @@ export const mb = (kB) => (kB / 1024).toFixed(2);
 
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+  const h = Math.floor(s.length / 2);
+  return s.length ? (s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2) : NaN;
 }
 
 export function machineLine() {
