@@ -1,7 +1,7 @@
 import type { ClientDuplexStream, ServerDuplexStream, ServiceError } from '@grpc/grpc-js';
 import { fromServiceError } from './grpc-status.js';
 import { toStatusObject } from './grpc-status.js';
-import { invalidArgument } from './errors.js';
+import { invalidArgument } from './errors/index.js';
 import { StdStream, type AttachInput, type AttachOpen, type AttachOutput } from './gen/ce/types/v1/stdio.js';
 
 export type StreamName = 'stdout' | 'stderr';
@@ -27,7 +27,10 @@ export interface AttachSession {
   close(): void;
 }
 
-export type AttachOptions = Required<Pick<AttachOpen, 'id' | 'stdin' | 'stdout' | 'stderr'>>;
+export type AttachOptions = Required<Pick<AttachOpen, 'id' | 'stdin' | 'stdout' | 'stderr'>> & {
+  /** An exec process of the container (task) rather than its init. */
+  execId?: string;
+};
 
 /**
  * Back-pressure for an OutputQueue: once `highWater` bytes wait unread, the
@@ -189,6 +192,7 @@ export async function serveAttach(
     stdin: first.open.stdin,
     stdout: first.open.stdout,
     stderr: first.open.stderr,
+    ...(first.open.execId ? { execId: first.open.execId } : {}),
   });
   call.on('data', (msg: AttachInput) => {
     if (msg.stdin) session.writeStdin(msg.stdin);

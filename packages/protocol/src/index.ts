@@ -1,5 +1,5 @@
-export * from './errors.js';
-export { toStatusObject, fromServiceError } from './grpc-status.js';
+export * from './errors/index.js';
+export { toStatusObject, fromServiceError, grpcStatusOfCode } from './grpc-status.js';
 export { adaptService, type PromiseService, type CallContext } from './service-adapter.js';
 export { serveUnix, type UnixServer } from './unix-server.js';
 export { dialUnix, unary, readStream } from './unix-client.js';
@@ -17,4 +17,5 @@ export {
   type StreamName,
 } from './attach.js';
 export type { Logger } from './logger.js';
+export { DEFAULT_DETACH_KEYS, DetachKeyFilter, parseDetachKeys } from './detach-keys.js';
 export { DEFAULT_NAMESPACE, NAMESPACE_ANNOTATION, NAMESPACE_LABEL, OWNER_ANNOTATION, OWNER_LABEL, namespaceProblem } from './namespaces.js';
