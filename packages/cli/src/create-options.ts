@@ -8,6 +8,7 @@ import { withDefaultTag } from './image-ref.js';
 import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
 import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './resource-flags.js';
+import { parseRestartFlag, restartConflictsWithRm, type RestartPolicyFlag } from './restart-flag.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
 import { userOptionProblem } from './user-option.js';
 
@@ -23,6 +24,8 @@ export interface CreateFlags extends SecurityFlags, ResourceFlags {
   interactive?: boolean;
   stopSignal?: string;
   stopTimeout?: string;
+  restart?: string;
+  init?: boolean;
 }
 
 export function addCreateFlags(cmd: Command): Command {
@@ -37,7 +40,9 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
     .option('--stop-signal <signal>', 'Signal to stop a container (default SIGTERM)')
-    .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container');
+    .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container')
+    .option('--restart <policy>', 'Restart policy to apply when a container exits (default "no")')
+    .option('--init', 'Run an init inside the container that forwards signals and reaps processes');
   return addResourceFlags(addSecurityFlags(cmd));
 }
 
@@ -53,6 +58,10 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   try {
     security = securityRequest(opts);
     hostConfig = resourceHostConfig(opts);
+    const restart = parseRestartFlagWithPeriod(opts.restart);
+    if (restartConflictsWithRm(restart, !!opts.rm)) throw new Error('Conflicting options: --restart and --rm.');
+    if (opts.restart !== undefined) hostConfig.RestartPolicy = { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount };
+    if (opts.init) hostConfig.Init = true;
     if (opts.stopTimeout !== undefined) stopTimeout = clampSeconds(parseIntFlag(opts.stopTimeout, '--stop-timeout'));
   } catch (err) {
     throw fail((err as Error).message);
@@ -89,5 +98,14 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
       process.stderr.write(`Unable to find image '${withDefaultTag(image)}' locally\n`);
     }
     throw fail(withPeriod(daemonErrorMessage(err, conn.target)));
+  }
+}
+
+/** docker run/create end a flag error with a period. */
+function parseRestartFlagWithPeriod(value: string | undefined): RestartPolicyFlag {
+  try {
+    return parseRestartFlag(value);
+  } catch (err) {
+    throw new Error(withPeriod((err as Error).message));
   }
 }

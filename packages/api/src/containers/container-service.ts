@@ -40,6 +40,9 @@ import { checkResources, type DeviceLookup, type HostResources } from './resourc
 import { loadSecurityDefaults } from './security-defaults.js';
 import type { SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
+import { usesInit, withContainerInit } from './init-process.js';
+import { RestartManager, type RestartClock } from './restart-manager.js';
+import { checkRestartPolicy } from './restart-policy.js';
 
 /** What containers need of the image store. */
 export interface ContainerImages {
@@ -62,6 +65,15 @@ export interface CreateOptions extends CreateRequestConfig {
 export interface HostFacts {
   device: DeviceLookup;
   resources: () => HostResources;
+}
+
+/** dockerd's --init and --init-path; the clock of restart back-offs (tests give a fake one). */
+export interface ContainerServiceOptions {
+  /** Host path of the static init that --init mounts at /sbin/docker-init. */
+  initPath?: string;
+  /** Containers without --init/--init=false run the init (dockerd --init). */
+  initByDefault?: boolean;
+  restartClock?: RestartClock;
 }
 
 /** Docker's default wait between the stop signal and SIGKILL. */
@@ -98,7 +110,24 @@ export class ContainerService {
     private readonly logger: Logger,
     private readonly security: SecurityDefaults = loadSecurityDefaults(),
     private readonly host: HostFacts = { device: hostDevice, resources: hostResources },
-  ) {}
+    private readonly options: ContainerServiceOptions = {},
+  ) {
+    this.restarts = new RestartManager(
+      { restart: (id) => this.restartByPolicy(id), restartFailed: (id, err) => this.restartFailed(id, err) },
+      logger,
+      options.restartClock,
+    );
+  }
+
+  /** Restart policies: decisions, back-offs and pending restarts (restart-manager.ts). */
+  private readonly restarts: RestartManager;
+  /** Exits whose task is being deleted: a policy's restart waits for that. */
+  private readonly tearingDown = new Map<string, Promise<void>>();
+
+  /** Cancels pending restarts (ced stopping): the records keep "restarting", for the next ced to start them. */
+  close(): void {
+    this.restarts.close();
+  }
 
   /** Loads the records; recovery.ts reconciles them with the running tasks. */
   async load(): Promise<{ records: ContainerRecord[]; problems: { id: string; error: string }[] }> {
@@ -148,6 +177,8 @@ export class ContainerService {
 
   async create(options: CreateOptions): Promise<ContainerRecord> {
     if (!options.config.Image) throw invalidArgument('an image is required');
+    // Before the image, as dockerd checks the host config first.
+    checkRestartPolicy(options.hostConfig);
     const image = await this.images.get(options.config.Image);
     const runConfig = image.config.config ?? {};
     const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined || this.reservedNames.has(n));
@@ -216,15 +247,32 @@ export class ContainerService {
   }
 
   private spec(record: ContainerRecord, user: ExecUser) {
-    return containerSpec(record, user, this.security, this.host.device);
+    const spec = containerSpec(record, user, this.security, this.host.device);
+    if (usesInit(record.HostConfig.Init, this.options.initByDefault ?? false)) {
+      if (!this.options.initPath) throw failedPrecondition('exec: "docker-init": executable file not found in $PATH');
+      withContainerInit(this.options.initPath)(spec, {});
+    }
+    return spec;
   }
 
   /** Starts a container; a second start while one is in flight joins it. */
   start(ref: string): Promise<void> {
-    const record = this.resolve(ref);
+    return this.startRecord(this.resolve(ref), true);
+  }
+
+  /**
+   * A user's start (`byUser`: as Docker's, it starts the restart count and
+   * back-off over and forgets a manual stop) or a restart policy's.
+   */
+  private startRecord(record: ContainerRecord, byUser: boolean): Promise<void> {
     const inFlight = this.starting.get(record.Id);
     if (inFlight) return inFlight;
-    if (record.State.Status === 'running') return Promise.resolve();
+    if (record.State.Status === 'running' || (byUser && record.State.Status === 'restarting')) return Promise.resolve();
+    if (byUser) {
+      this.restarts.reset(record.Id);
+      record.RestartCount = 0;
+      record.HasBeenManuallyStopped = false;
+    }
     if (record.State.Status === 'removing' || record.State.Status === 'dead') {
       return Promise.reject(failedPrecondition(`cannot start container ${record.Id}: it is ${record.State.Status}`));
     }
@@ -314,7 +362,7 @@ export class ContainerService {
 
   async wait(ref: string, condition: WaitCondition): Promise<number> {
     const record = this.resolve(ref);
-    if (condition === 'not-running' && record.State.Status !== 'running') return record.State.ExitCode;
+    if (condition === 'not-running' && !record.State.Running) return record.State.ExitCode;
     return new Promise<number>((resolve) => {
       let set = this.waiters.get(record.Id);
       if (!set) this.waiters.set(record.Id, (set = new Set()));
@@ -325,7 +373,15 @@ export class ContainerService {
   async kill(ref: string, signal: string): Promise<void> {
     const record = this.resolve(ref);
     const number = parseSignal(signal);
-    if (record.State.Status !== 'running') throw failedPrecondition(`Container ${record.Id} is not running`);
+    if (!record.State.Running) throw failedPrecondition(`Container ${record.Id} is not running`);
+    // As dockerd's kill: a user's kill is a manual stop, and SIGKILL or the stop signal make the next exit final.
+    await this.markManuallyStopped(record);
+    const final = number === constants.signals.SIGKILL || number === parseSignal(record.Config.StopSignal || 'SIGTERM');
+    if (record.State.Status === 'restarting') {
+      if (final) await this.cancelRestart(record);
+      return;
+    }
+    if (final) this.restarts.stopRequested(record.Id, true);
     await this.supervisor.killTask({ id: record.Id, signal: number, all: false });
   }
 
@@ -338,7 +394,14 @@ export class ContainerService {
   async stop(ref: string, timeoutSeconds?: number): Promise<void> {
     const record = this.resolve(ref);
     await this.starting.get(record.Id)?.catch(() => undefined);
+    if (record.State.Status === 'restarting') {
+      await this.markManuallyStopped(record);
+      await this.cancelRestart(record);
+      return;
+    }
     if (record.State.Status !== 'running') return;
+    await this.markManuallyStopped(record);
+    this.restarts.stopRequested(record.Id, true);
     const exited = this.exitHandled.get(record.Id);
     if (!exited) throw failedPrecondition(`container ${record.Id} is running but ced does not follow its task`);
     const timeout = timeoutSeconds ?? record.Config.StopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS;
@@ -383,6 +446,13 @@ export class ContainerService {
       if (!this.containers.has(record.Id)) return; // a failed start of a --rm container removed it
     }
     if (record.State.Status === 'removing') throw failedPrecondition(`removal of container ${record.Id} is already in progress`);
+    if (record.State.Status === 'restarting') {
+      if (!force) {
+        throw failedPrecondition(`You cannot remove a restarting container ${record.Id}. Stop the container before attempting removal or force remove`);
+      }
+      await this.cancelRestart(record);
+    }
+    if (record.State.Status === 'running') this.restarts.stopRequested(record.Id, true);
     if (record.State.Status === 'running') {
       if (!force) {
         throw failedPrecondition(
@@ -417,6 +487,7 @@ export class ContainerService {
       throw err;
     }
     this.containers.delete(record.Id);
+    this.restarts.reset(record.Id);
     this.logger.info({ id: record.Id }, 'container removed');
     this.notify(record.Id, ['removed'], record.State.ExitCode);
     this.waiters.delete(record.Id);
@@ -435,7 +506,7 @@ export class ContainerService {
 
   list(all: boolean): ContainerRecord[] {
     return this.all()
-      .filter((r) => all || r.State.Status === 'running')
+      .filter((r) => all || r.State.Running)
       .sort((a, b) => b.Created.localeCompare(a.Created));
   }
 
@@ -457,14 +528,21 @@ export class ContainerService {
    * failure here concerns this container only and must not stop ced.
    */
   async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string): Promise<void> {
+    const startedAt = record.State.StartedAt;
     record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error });
+    this.decideRestart(record, startedAt);
     await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the exit'));
     this.logger.info({ id: record.Id, exitCode }, 'container exited');
     this.notify(record.Id, ['not-running', 'next-exit'], exitCode);
+    let tornDown!: () => void;
+    this.tearingDown.set(record.Id, new Promise<void>((resolve) => (tornDown = resolve)));
     try {
       await this.deleteTask(record.Id, false);
     } catch (err) {
       this.logger.error({ id: record.Id, err: (err as Error).message }, 'could not delete the task of an exited container');
+    } finally {
+      this.tearingDown.delete(record.Id);
+      tornDown();
     }
     if (record.HostConfig.AutoRemove && !this.restarting.has(record.Id)) {
       await this.removeRecord(record).catch((err: Error) => {
@@ -500,6 +578,80 @@ export class ContainerService {
     if (record.State.Status === 'removing' || record.State.Status === 'dead') record.State = withStatus(record.State, 'exited');
     await this.removeRecord(record);
     return true;
+  }
+
+  /** On an exit (State already exited): the policy may turn it into "restarting" with RestartCount one higher. */
+  private decideRestart(record: ContainerRecord, startedAt: string): void {
+    const ranForMs = Date.parse(record.State.FinishedAt) - Date.parse(startedAt);
+    const decision = this.restarts.onExit(record.Id, record.HostConfig.RestartPolicy, record.RestartCount, {
+      exitCode: record.State.ExitCode,
+      manuallyStopped: record.HasBeenManuallyStopped ?? false,
+      ranForMs: Number.isFinite(ranForMs) ? ranForMs : 0,
+    });
+    if (!decision.restart) return;
+    record.RestartCount = decision.restartCount;
+    record.State = withStatus(record.State, 'restarting');
+  }
+
+  /** The restart manager's call once a back-off is over. */
+  private async restartByPolicy(id: string): Promise<void> {
+    await this.tearingDown.get(id);
+    const record = this.containers.get(id);
+    if (!record || record.State.Status !== 'restarting') return;
+    await this.startRecord(record, false);
+  }
+
+  /** A policy's restart that could not start: the container stays exited, as Docker's SetStopped leaves it. */
+  private async restartFailed(id: string, err: Error): Promise<void> {
+    const record = this.containers.get(id);
+    if (!record || record.State.Status !== 'restarting') return;
+    record.State = { ...withStatus(record.State, 'exited'), Error: err.message };
+    await this.store.save(record);
+  }
+
+  /** A user's stop, kill or rm -f of a container waiting out its back-off: it stays exited. */
+  private async cancelRestart(record: ContainerRecord): Promise<void> {
+    this.restarts.stopRequested(record.Id, false);
+    if (record.State.Status !== 'restarting') return;
+    record.State = withStatus(record.State, 'exited');
+    await this.store.save(record);
+  }
+
+  /** Remembered across ced restarts: unless-stopped does not bring the container back. */
+  private async markManuallyStopped(record: ContainerRecord): Promise<void> {
+    if (record.HasBeenManuallyStopped) return;
+    record.HasBeenManuallyStopped = true;
+    await this.store.save(record);
+  }
+
+  /**
+   * After recovery, as dockerd's restore does: containers whose policy
+   * restarts them on their last exit (always; unless-stopped unless a user
+   * stopped them; on-failure after a failure, under its maximum) start now,
+   * including those a killed ced left "restarting". Returns how many started.
+   */
+  async startByRestartPolicy(): Promise<number> {
+    const due = this.all().filter((r) => {
+      if (this.restarts.isPending(r.Id) || this.starting.has(r.Id)) return false;
+      if (r.State.Status !== 'exited' && r.State.Status !== 'restarting') return false;
+      return this.restarts.restartsOnDaemonStart(r.HostConfig.RestartPolicy, r.RestartCount, {
+        exitCode: r.State.ExitCode,
+        manuallyStopped: r.HasBeenManuallyStopped ?? false,
+        ranForMs: Date.parse(r.State.FinishedAt) - Date.parse(r.State.StartedAt) || 0,
+      });
+    });
+    const results = await Promise.allSettled(
+      due.map(async (r) => {
+        if (r.State.Status === 'restarting') r.State = withStatus(r.State, 'exited');
+        try {
+          await this.startRecord(r, true);
+        } catch (err) {
+          this.logger.error({ id: r.Id, err: (err as Error).message }, 'could not start a container its restart policy brings back');
+          throw err;
+        }
+      }),
+    );
+    return results.filter((r) => r.status === 'fulfilled').length;
   }
 
   private async connectPendingAttaches(id: string): Promise<void> {

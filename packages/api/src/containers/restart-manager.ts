@@ -58,6 +58,11 @@ export class RestartManager {
     return { ...decision, restartCount: backoff.restartCount };
   }
 
+  /** dockerd's restore: whether a container ced finds exited starts again now (a fresh decision on its last exit). */
+  restartsOnDaemonStart(policy: RestartPolicy | undefined, restartCount: number, lastExit: ExitFacts): boolean {
+    return !!policy && new RestartBackoff(policy, restartCount).decide(lastExit).restart;
+  }
+
   /** Whether a restart waits out its back-off (the container is "restarting"). */
   isPending(id: string): boolean {
     return this.pending.has(id);

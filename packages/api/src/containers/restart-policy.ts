@@ -2,15 +2,9 @@
 // of them, with its wording (moby daemon/container.go, 20.10). Pure: no I/O.
 import { invalidArgument } from '@ce/protocol';
 
-export type RestartPolicyName = '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
+import type { RestartPolicy } from './model/docker-types.js';
 
-/** HostConfig.RestartPolicy as the Engine API 1.41 has it; an empty Name means "no". */
-export interface RestartPolicy {
-  Name: RestartPolicyName;
-  MaximumRetryCount: number;
-}
-
-export const NO_RESTART: RestartPolicy = { Name: 'no', MaximumRetryCount: 0 };
+export type { RestartPolicy };
 
 /** The daemon's check of a policy a client sent; InvalidArgument with Docker's message. */
 export function validateRestartPolicy(name: string, maximumRetryCount: number, autoRemove: boolean): RestartPolicy {
@@ -28,9 +22,21 @@ export function validateRestartPolicy(name: string, maximumRetryCount: number, a
     default:
       throw invalidArgument(`invalid restart policy '${name}'`);
   }
-  const policy: RestartPolicy = { Name: name, MaximumRetryCount: maximumRetryCount };
+  const policy = { Name: name, MaximumRetryCount: maximumRetryCount } as RestartPolicy;
   if (autoRemove && !isNone(policy)) throw invalidArgument(`can't create 'AutoRemove' container with restart policy`);
   return policy;
+}
+
+/** The create request's HostConfig.RestartPolicy checked as dockerd does (absent: "no"). */
+export function checkRestartPolicy(hostConfig: { RestartPolicy?: unknown; AutoRemove?: unknown }): void {
+  const policy = hostConfig.RestartPolicy;
+  if (policy === undefined || policy === null) return;
+  const { Name = '', MaximumRetryCount = 0 } = policy as { Name?: unknown; MaximumRetryCount?: unknown };
+  if (typeof Name !== 'string') throw invalidArgument('HostConfig.RestartPolicy.Name must be a string');
+  if (typeof MaximumRetryCount !== 'number' || !Number.isInteger(MaximumRetryCount)) {
+    throw invalidArgument('HostConfig.RestartPolicy.MaximumRetryCount must be an integer');
+  }
+  validateRestartPolicy(Name, MaximumRetryCount, hostConfig.AutoRemove === true);
 }
 
 export function isNone(policy: RestartPolicy | undefined): boolean {
