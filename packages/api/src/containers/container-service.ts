@@ -121,8 +121,6 @@ export class ContainerService {
 
   /** Restart policies: decisions, back-offs and pending restarts (restart-manager.ts). */
   private readonly restarts: RestartManager;
-  /** Exits whose task is being deleted: a policy's restart waits for that. */
-  private readonly tearingDown = new Map<string, Promise<void>>();
 
   /** Cancels pending restarts (ced stopping): the records keep "restarting", for the next ced to start them. */
   close(): void {
@@ -528,21 +526,19 @@ export class ContainerService {
    * failure here concerns this container only and must not stop ced.
    */
   async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string): Promise<void> {
-    const startedAt = record.State.StartedAt;
     record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error });
-    this.decideRestart(record, startedAt);
     await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the exit'));
     this.logger.info({ id: record.Id, exitCode }, 'container exited');
     this.notify(record.Id, ['not-running', 'next-exit'], exitCode);
-    let tornDown!: () => void;
-    this.tearingDown.set(record.Id, new Promise<void>((resolve) => (tornDown = resolve)));
     try {
       await this.deleteTask(record.Id, false);
     } catch (err) {
       this.logger.error({ id: record.Id, err: (err as Error).message }, 'could not delete the task of an exited container');
-    } finally {
-      this.tearingDown.delete(record.Id);
-      tornDown();
+    }
+    // As dockerd's handleContainerExit: the task is deleted first, then the policy decides and the back-off starts.
+    if (this.decideRestart(record)) {
+      await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the restarting state'));
+      return;
     }
     if (record.HostConfig.AutoRemove && !this.restarting.has(record.Id)) {
       await this.removeRecord(record).catch((err: Error) => {
@@ -580,22 +576,23 @@ export class ContainerService {
     return true;
   }
 
-  /** On an exit (State already exited): the policy may turn it into "restarting" with RestartCount one higher. */
-  private decideRestart(record: ContainerRecord, startedAt: string): void {
-    const ranForMs = Date.parse(record.State.FinishedAt) - Date.parse(startedAt);
+  /** After an exit (State exited): the policy may turn it into "restarting", with RestartCount one higher. */
+  private decideRestart(record: ContainerRecord): boolean {
+    if (record.State.Status !== 'exited' || !this.containers.has(record.Id)) return false;
+    const ranForMs = Date.parse(record.State.FinishedAt) - Date.parse(record.State.StartedAt);
     const decision = this.restarts.onExit(record.Id, record.HostConfig.RestartPolicy, record.RestartCount, {
       exitCode: record.State.ExitCode,
       manuallyStopped: record.HasBeenManuallyStopped ?? false,
       ranForMs: Number.isFinite(ranForMs) ? ranForMs : 0,
     });
-    if (!decision.restart) return;
+    if (!decision.restart) return false;
     record.RestartCount = decision.restartCount;
     record.State = withStatus(record.State, 'restarting');
+    return true;
   }
 
   /** The restart manager's call once a back-off is over. */
   private async restartByPolicy(id: string): Promise<void> {
-    await this.tearingDown.get(id);
     const record = this.containers.get(id);
     if (!record || record.State.Status !== 'restarting') return;
     await this.startRecord(record, false);

@@ -95,9 +95,11 @@ export class RestartManager {
   }
 
   private schedule(id: string, delayMs: number): void {
+    const scheduledAt = performance.now();
     const handle = this.clock.setTimer(() => {
       if (this.pending.get(id)?.handle !== handle) return;
       this.pending.delete(id);
+      this.logger.info({ id, delayMs, waitedMs: Math.round(performance.now() - scheduledAt) }, 'back-off over: restarting the container');
       this.target.restart(id).catch(async (err: Error) => {
         this.logger.warn({ id, err: err.message }, 'restart of a container failed: it stays exited');
         this.backoffs.delete(id);
