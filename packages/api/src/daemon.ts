@@ -67,6 +67,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       logger,
       loadSecurityDefaults(config.seccompProfile),
       undefined,
+      undefined,
       { initPath: config.initPath ? resolve(config.initPath) : builtContainerInit(logger), initByDefault: config.init },
     );
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
+import { DEFAULT_NAMESPACE, failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
@@ -30,6 +30,8 @@ export interface RuntimeLike {
 
 interface TaskRecord {
   id: string;
+  namespace: string;
+  labels: Record<string, string>;
   bundle: string;
   pid: number;
   status: TaskStatus;
@@ -78,6 +80,8 @@ export class ShimTask implements TaskApi {
       const exited = proc.exited.then((e): ExitStatus => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '' }));
       this.task = {
         id: req.id,
+        namespace: req.namespace || DEFAULT_NAMESPACE,
+        labels: { ...req.labels },
         bundle: req.bundle,
         pid: proc.pid,
         status: TaskStatus.TASK_STATUS_CREATED,
@@ -148,6 +152,8 @@ export class ShimTask implements TaskApi {
       terminal: task.terminal,
       stdin: task.stdin,
       shimPid: process.pid,
+      namespace: task.namespace,
+      labels: task.labels,
     };
   }
 

@@ -4,6 +4,9 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import {
   alreadyExists,
+  DEFAULT_NAMESPACE,
+  NAMESPACE_LABEL,
+  OWNER_LABEL,
   failedPrecondition,
   invalidArgument,
   isCeError,
@@ -13,10 +16,12 @@ import {
   type Logger,
 } from '@ce/protocol';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
+import { applySpecOptsSync } from '@ce/runtime/spec';
 import { unmountStale, type SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
+import { StartPipeline, type StartContext, type StartStep } from './start-pipeline.js';
 import { hostDevice, hostResources } from './host-devices.js';
 import { generateName, validateName } from './names.js';
 import { containerSpec } from './oci-spec.js';
@@ -47,8 +52,10 @@ import { checkRestartPolicy } from './restart-policy.js';
 /** What containers need of the image store. */
 export interface ContainerImages {
   get(reference: string): Promise<{ id: string; name: string; config: { config?: ImageRunConfig } }>;
-  /** Creates the container's writable snapshot over the image's layers (unpacking them if needed). */
-  prepareRootfs(key: string, reference: string): Promise<Mount[]>;
+  /** Creates the container's writable snapshot over the image's layers (unpacking them if needed), labelled with its owner. */
+  prepareRootfs(key: string, reference: string, labels?: Record<string, string>): Promise<Mount[]>;
+  /** The labels a container rootfs was prepared with. */
+  rootfsLabels(key: string): Record<string, string>;
   /** The mounts of a snapshot made earlier; NotFound if there is none. */
   rootfsMounts(key: string): Mount[];
   removeRootfs(key: string): Promise<void>;
@@ -76,6 +83,9 @@ export interface ContainerServiceOptions {
   restartClock?: RestartClock;
 }
 
+/** The owner label ced puts on its tasks and container layers. */
+export const CED_OWNER = 'ced';
+
 /** Docker's default wait between the stop signal and SIGKILL. */
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
 
@@ -101,6 +111,8 @@ export class ContainerService {
   private readonly restarting = new Set<string>();
   /** Names of containers being created: taken before the first await. */
   private readonly reservedNames = new Set<string>();
+  /** The start steps; subsystems register theirs here (see StartPipeline). */
+  readonly pipeline: StartPipeline;
 
   constructor(
     private readonly store: ContainerStore,
@@ -110,8 +122,12 @@ export class ContainerService {
     private readonly logger: Logger,
     private readonly security: SecurityDefaults = loadSecurityDefaults(),
     private readonly host: HostFacts = { device: hostDevice, resources: hostResources },
+    /** The namespace ced's containers live in and the owner name on what it makes. */
+    readonly owner: { namespace: string; name: string } = { namespace: DEFAULT_NAMESPACE, name: CED_OWNER },
     private readonly options: ContainerServiceOptions = {},
   ) {
+    this.pipeline = new StartPipeline(logger);
+    for (const step of this.builtinSteps()) this.pipeline.register(step);
     this.restarts = new RestartManager(
       { restart: (id) => this.restartByPolicy(id), restartFailed: (id, err) => this.restartFailed(id, err) },
       logger,
@@ -153,7 +169,7 @@ export class ContainerService {
   async removeOrphanRootfs(): Promise<number> {
     let removed = 0;
     for (const key of this.images.rootfsKeys()) {
-      if (this.containers.has(key)) continue;
+      if (this.containers.has(key) || !this.owns(this.images.rootfsLabels(key))) continue;
       try {
         await this.images.removeRootfs(key);
         removed++;
@@ -162,6 +178,17 @@ export class ContainerService {
       }
     }
     return removed;
+  }
+
+  /** The labels on what ced makes for its containers (their layers). */
+  private ownerLabels(): Record<string, string> {
+    return { [NAMESPACE_LABEL]: this.owner.namespace, [OWNER_LABEL]: this.owner.name };
+  }
+
+  /** Whether labels name ced's namespace and owner; unlabelled things predate namespaces and were ced's. */
+  owns(labels: Record<string, string>): boolean {
+    if (!(NAMESPACE_LABEL in labels) && !(OWNER_LABEL in labels)) return this.owner.namespace === DEFAULT_NAMESPACE;
+    return labels[NAMESPACE_LABEL] === this.owner.namespace && labels[OWNER_LABEL] === this.owner.name;
   }
 
   /** Persists a record changed by recovery. */
@@ -230,7 +257,7 @@ export class ContainerService {
     parseUserSpec(record.Config.User);
     this.spec(record, { uid: 0, gid: 0, additionalGids: [], home: '/' });
     // As docker create does, the writable layer exists from create on.
-    const rootfs = await this.images.prepareRootfs(id, imageId);
+    const rootfs = await this.images.prepareRootfs(id, imageId, this.ownerLabels());
     record.GraphDriver.Data = graphDriverData(rootfs);
     try {
       await this.store.save(record);
@@ -245,7 +272,7 @@ export class ContainerService {
   }
 
   private spec(record: ContainerRecord, user: ExecUser) {
-    const spec = containerSpec(record, user, this.security, this.host.device);
+    const spec = containerSpec(record, user, this.security, this.host.device, this.owner);
     if (usesInit(record.HostConfig.Init, this.options.initByDefault ?? false)) {
       if (!this.options.initPath) throw failedPrecondition('exec: "docker-init": executable file not found in $PATH');
       withContainerInit(this.options.initPath)(spec, {});
@@ -281,40 +308,24 @@ export class ContainerService {
 
   private async startNow(record: ContainerRecord): Promise<void> {
     const id = record.Id;
-    const bundle = join(this.tasksDir, id);
     const t0 = performance.now();
-    let taskCreated = false;
+    const ctx: StartContext = { record, bundle: join(this.tasksDir, id), rootfs: this.images.rootfsMounts(id), specOpts: [] };
+    let setUp = false;
     try {
-      await mkdir(join(bundle, 'rootfs'), { recursive: true, mode: 0o711 });
-      const rootfs = this.images.rootfsMounts(id);
-      const user = await this.execUser(record, rootfs);
-      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(this.spec(record, user)));
+      await this.pipeline.setup(ctx);
+      setUp = true;
       const t1 = performance.now();
-      const created = await this.supervisor.createTask({
-        id,
-        bundle,
-        rootfs,
-        terminal: record.Config.Tty,
-        stdin: record.Config.OpenStdin,
-        logPath: this.store.logPath(id),
-      });
-      taskCreated = true;
-      const t2 = performance.now();
       await this.connectPendingAttaches(id);
       await this.supervisor.startTask({ id });
-      const t3 = performance.now();
-      record.State = runningState(record.State, created.pid, new Date());
+      const t2 = performance.now();
+      record.State = runningState(record.State, ctx.pid ?? 0, new Date());
       record.LogPath = this.store.logPath(id);
       await this.store.save(record);
-      this.logger.info(
-        { id, pid: created.pid, timings: { rootfsMs: round(t1 - t0), createTaskMs: round(t2 - t1), startTaskMs: round(t3 - t2) } },
-        'container started',
-      );
+      this.logger.info({ id, pid: ctx.pid, timings: { setupMs: round(t1 - t0), startTaskMs: round(t2 - t1) } }, 'container started');
       this.watchExit(record);
     } catch (err) {
       this.logger.warn({ id, err: (err as Error).message }, 'container start failed');
-      if (taskCreated) await this.deleteTask(id, true);
-      await rm(bundle, { recursive: true, force: true });
+      if (setUp) await this.pipeline.teardown(record, 'failed-start').catch(() => undefined);
       for (const a of this.pendingAttaches.get(id) ?? []) a.abandon();
       this.pendingAttaches.delete(id);
       record.State = failedStartState(record.State, exitCodeForStartError(err), (err as Error).message);
@@ -322,6 +333,54 @@ export class ContainerService {
       if (record.HostConfig.AutoRemove) await this.removeRecord(record);
       throw err;
     }
+  }
+
+  /**
+   * ced's own start steps: the bundle folder, the OCI spec (ced's options,
+   * then those other steps added), the task in its shim. Other subsystems
+   * register theirs around them (a network step before 'spec', say).
+   */
+  private builtinSteps(): StartStep[] {
+    return [
+      {
+        name: 'bundle',
+        setup: async (ctx) => {
+          await mkdir(join(ctx.bundle, 'rootfs'), { recursive: true, mode: 0o711 });
+        },
+        teardown: async (record) => {
+          const bundle = join(this.tasksDir, record.Id);
+          // What a shim that is gone left mounted: removing the bundle must not reach into the layer.
+          await unmountStale(join(bundle, 'rootfs'), this.logger);
+          await rm(bundle, { recursive: true, force: true });
+        },
+      },
+      {
+        name: 'spec',
+        setup: async (ctx) => {
+          const user = await this.execUser(ctx.record, ctx.rootfs);
+          const spec = applySpecOptsSync(this.spec(ctx.record, user), ctx.specOpts);
+          await writeFileAtomic(join(ctx.bundle, 'config.json'), JSON.stringify(spec));
+        },
+        teardown: async () => undefined, // the bundle step removes the folder
+      },
+      {
+        name: 'task',
+        setup: async (ctx) => {
+          const created = await this.supervisor.createTask({
+            id: ctx.record.Id,
+            bundle: ctx.bundle,
+            rootfs: ctx.rootfs,
+            terminal: ctx.record.Config.Tty,
+            stdin: ctx.record.Config.OpenStdin,
+            logPath: this.store.logPath(ctx.record.Id),
+            namespace: this.owner.namespace,
+            labels: { [OWNER_LABEL]: this.owner.name },
+          });
+          ctx.pid = created.pid;
+        },
+        teardown: (record, reason) => this.deleteTaskOnly(record.Id, reason === 'failed-start'),
+      },
+    ];
   }
 
   /** The container's user resolved against its own /etc/passwd and /etc/group, as they are now. */
@@ -551,10 +610,19 @@ export class ContainerService {
 
   /**
    * Deletes a container's task (ending its shim, or the container of a shim
-   * that died) and its bundle; a task already gone is fine.
+   * that died) and undoes its other start steps; a task already gone is fine.
+   * Also for tasks ced has no record of (recovery).
    */
   async deleteTask(id: string, kill: boolean): Promise<void> {
+    const record = this.containers.get(id);
+    if (record) return this.pipeline.teardown(record, kill ? 'failed-start' : 'stopped');
+    await this.deleteTaskOnly(id, kill);
     const bundle = join(this.tasksDir, id);
+    await unmountStale(join(bundle, 'rootfs'), this.logger);
+    await rm(bundle, { recursive: true, force: true });
+  }
+
+  private async deleteTaskOnly(id: string, kill: boolean): Promise<void> {
     const gone = (err: unknown) => {
       if (!isCeError(err, 'NotFound') && !isCeError(err, 'Unavailable')) throw err;
     };
@@ -563,9 +631,6 @@ export class ContainerService {
       await this.supervisor.waitTask({ id }).catch(gone);
     }
     await this.supervisor.deleteTask({ id }).catch(gone);
-    // What a shim that is gone left mounted: removing the bundle must not reach into the layer.
-    await unmountStale(join(bundle, 'rootfs'), this.logger);
-    await rm(bundle, { recursive: true, force: true });
   }
 
   /** Recovery: a --rm container that is not running is removed, as Docker does at restart. */
