@@ -81,7 +81,7 @@ describe('restart policies', () => {
   it('unless-stopped: the same back-off for a container that fails on its own', async () => {
     const id = await runDetached(['--restart', 'unless-stopped', ...PRINT_UPTIME_AND_FAIL]);
     await pollUntil(() => inspect(id), (c) => c.RestartCount >= 3);
-    expect((await run(['rm', '-f', id])).code).toBe(0);
+    expect(await run(['rm', '-f', id])).toEqual({ code: 0, stdout: `${id}\n`, stderr: '' });
     expectBackoffs(id, [100, 200, 400]);
   });
 

@@ -451,6 +451,7 @@ export class ContainerService {
   async stop(ref: string, timeoutSeconds?: number): Promise<void> {
     const record = this.resolve(ref);
     await this.starting.get(record.Id)?.catch(() => undefined);
+    await this.exitSettled(record);
     if (record.State.Status === 'restarting') {
       await this.markManuallyStopped(record);
       await this.cancelRestart(record);
@@ -502,6 +503,7 @@ export class ContainerService {
       await starting.catch(() => undefined);
       if (!this.containers.has(record.Id)) return; // a failed start of a --rm container removed it
     }
+    await this.exitSettled(record);
     if (record.State.Status === 'removing') throw failedPrecondition(`removal of container ${record.Id} is already in progress`);
     if (record.State.Status === 'restarting') {
       if (!force) {
@@ -677,6 +679,11 @@ export class ContainerService {
     if (record.State.Status !== 'restarting') return;
     record.State = withStatus(record.State, 'exited');
     await this.store.save(record);
+  }
+
+  /** An exit being handled (task deletion, then the policy's decision) is waited for: it may still turn into "restarting". */
+  private async exitSettled(record: ContainerRecord): Promise<void> {
+    if (record.State.Status === 'exited') await this.exitHandled.get(record.Id);
   }
 
   /** Remembered across ced restarts: unless-stopped does not bring the container back. */
