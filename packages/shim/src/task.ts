@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { JsonFileLog } from './io/json-file-log.js';
 import { StdioHub } from './io/stdio-hub.js';
 import type { Logger } from '@ce/protocol';
+import { writeExitFile } from './exit-file.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import type { TaskApi } from './task-api.js';
 
@@ -181,6 +182,11 @@ export class ShimTask implements TaskApi {
     if (!task) return;
     task.status = TaskStatus.TASK_STATUS_STOPPED;
     task.exit = exit;
+    try {
+      writeExitFile(task.bundle, exit);
+    } catch (err) {
+      this.logger.error({ id: task.id, err: (err as Error).message }, 'could not record the exit status on disk');
+    }
     this.logger.info({ id: task.id, pid: task.pid, exitStatus: exit.exitStatus }, 'task exited');
     this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt } });
   }

@@ -48,7 +48,7 @@ export interface TaskOwnership {
  * bundle (the runtime's state names the bundle); undefined when unknown.
  */
 export async function runtimeTaskOwnership(runtimeRoot: string, id: string): Promise<TaskOwnership | undefined> {
-  const bundle = await bundleOf(join(runtimeRoot, id));
+  const bundle = await runtimeTaskBundle(runtimeRoot, id);
   if (!bundle) return undefined;
   try {
     const spec = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { annotations?: Record<string, string> };
@@ -59,4 +59,9 @@ export async function runtimeTaskOwnership(runtimeRoot: string, id: string): Pro
   } catch {
     return undefined;
   }
+}
+
+/** The bundle of a task the runtime holds state for. */
+export function runtimeTaskBundle(runtimeRoot: string, id: string): Promise<string | undefined> {
+  return bundleOf(join(runtimeRoot, id));
 }

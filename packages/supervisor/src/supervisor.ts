@@ -18,9 +18,9 @@ import {
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
-import { TaskGrpcClient } from '@ce/shim';
+import { readExitFile, TaskGrpcClient } from '@ce/shim';
 import type { Logger } from '@ce/protocol';
-import { endOrphanedTask, runtimeTaskIds, runtimeTaskOwnership, type TaskOwnership } from './orphaned-task.js';
+import { endOrphanedTask, runtimeTaskBundle, runtimeTaskIds, runtimeTaskOwnership, type TaskOwnership } from './orphaned-task.js';
 import { shimListens } from './shim-liveness.js';
 import { spawnShim, type ShimProcess } from './spawn-shim.js';
 import type { SupervisorApi } from './supervisor-api.js';
@@ -394,10 +394,14 @@ export class Supervisor implements SupervisorApi {
           const owned = await runtimeTaskOwnership(this.options.runtimeRoot, id);
           if (owned) this.ownership.set(id, owned);
         }
+        // A container that exited before its shim died: its real status, from the shim's record on disk.
+        const bundle = await runtimeTaskBundle(this.options.runtimeRoot, id);
+        const recorded = bundle ? readExitFile(bundle) : undefined;
         const hadContainer = await this.cleanUpDeadShim(id);
-        const exit: ExitStatus = { exitStatus: SHIM_DIED_EXIT, exitedAt: new Date(), reason };
+        const exit: ExitStatus = recorded ?? { exitStatus: SHIM_DIED_EXIT, exitedAt: new Date(), reason };
         this.ended.set(id, exit);
-        this.options.logger.warn({ id, hadContainer, ms: Math.round(performance.now() - started) }, `task ended: ${reason}`);
+        if (recorded) this.options.logger.warn({ id, exitStatus: recorded.exitStatus }, 'task had exited before its shim died: its recorded exit status stands');
+        else this.options.logger.warn({ id, hadContainer, ms: Math.round(performance.now() - started) }, `task ended: ${reason}`);
         return exit;
       })().finally(() => this.ending.delete(id));
       this.ending.set(id, ending);
