@@ -432,10 +432,11 @@ export class ContainerService {
     const number = parseSignal(signal);
     if (!record.State.Running) throw failedPrecondition(`Container ${record.Id} is not running`);
     // As dockerd's kill: a user's kill is a manual stop, and SIGKILL or the stop signal make the next exit final.
-    await this.markManuallyStopped(record);
+    this.markManuallyStopped(record);
     const final = number === constants.signals.SIGKILL || number === parseSignal(record.Config.StopSignal || 'SIGTERM');
     if (record.State.Status === 'restarting') {
       if (final) await this.cancelRestart(record);
+      else await this.store.save(record);
       return;
     }
     if (final) this.restarts.stopRequested(record.Id, true);
@@ -453,12 +454,12 @@ export class ContainerService {
     await this.starting.get(record.Id)?.catch(() => undefined);
     await this.exitSettled(record);
     if (record.State.Status === 'restarting') {
-      await this.markManuallyStopped(record);
+      this.markManuallyStopped(record);
       await this.cancelRestart(record);
       return;
     }
     if (record.State.Status !== 'running') return;
-    await this.markManuallyStopped(record);
+    this.markManuallyStopped(record);
     this.restarts.stopRequested(record.Id, true);
     const exited = this.exitHandled.get(record.Id);
     if (!exited) throw failedPrecondition(`container ${record.Id} is running but ced does not follow its task`);
@@ -710,11 +711,13 @@ export class ContainerService {
     if (record.State.Status === 'exited') await this.exitHandled.get(record.Id);
   }
 
-  /** Remembered across ced restarts: unless-stopped does not bring the container back. */
-  private async markManuallyStopped(record: ContainerRecord): Promise<void> {
-    if (record.HasBeenManuallyStopped) return;
+  /**
+   * Remembered across ced restarts: unless-stopped does not bring the
+   * container back. Set in memory only, so that no disk write delays the
+   * signal: the exit's record (or cancelRestart's) persists it.
+   */
+  private markManuallyStopped(record: ContainerRecord): void {
     record.HasBeenManuallyStopped = true;
-    await this.store.save(record);
   }
 
   /**
