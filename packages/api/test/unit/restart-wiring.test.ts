@@ -91,6 +91,8 @@ describe('restart policies in the container service', () => {
     fake.exit(1);
     await until(svc, 'restarting');
     expect(svc.inspect('web')).toMatchObject({ RestartCount: 1, State: { Running: true, Restarting: true, ExitCode: 1, Pid: 0 } });
+    // The record is saved right after the decision.
+    for (let i = 0; i < 400 && onDisk(Id).State.Status !== 'restarting'; i++) await new Promise((r) => setTimeout(r, 5));
     expect(onDisk(Id)).toMatchObject({ RestartCount: 1, State: { Status: 'restarting' } });
     expect(clock.timers.map((t) => t.at - clock.now)).toEqual([100]);
     clock.advance(99);
