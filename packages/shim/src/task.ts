@@ -290,7 +290,7 @@ export class ShimTask implements TaskApi {
     e.pid = proc.pid;
     e.hub.connect(processStdio(proc));
     void proc.exited.then(
-      (x) => this.onExecExit(task, e, { exitStatus: x.exitStatus, exitedAt: x.exitedAt, reason: '' }),
+      (x) => this.onExecExit(task, e, { exitStatus: x.exitStatus, exitedAt: x.exitedAt, reason: '', oomKilled: false }),
       (err) => this.logger.error({ err, execId: e.execId }, 'waiting for an exec process failed'),
     );
     this.logger.info({ id: task.id, execId: e.execId, pid: proc.pid }, 'exec started');
