@@ -186,3 +186,19 @@ describe('restart policies', () => {
     expect((await run(['ps', '-a', '-q'])).stdout).toBe(before);
   });
 });
+
+describe('ce update --restart', () => {
+  it('changes the policy of an existing container, as docker update does, and refuses it for a --rm container', async () => {
+    const id = await runDetached(['busybox', 'sleep', '1000']);
+    expect(await run(['update', '--restart', 'on-failure:2', id])).toEqual({ code: 0, stdout: `${id}\n`, stderr: '' });
+    expect((await inspect(id)).HostConfig.RestartPolicy).toEqual({ Name: 'on-failure', MaximumRetryCount: 2 });
+    const bad = await run(['update', '--restart', 'sometimes', id]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`Error response from daemon: Cannot update container ${id}: invalid restart policy 'sometimes'`);
+    const rm = await runDetached(['--rm', 'busybox', 'sleep', '1000']);
+    const refused = await run(['update', '--restart', 'always', rm]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`Cannot update container ${rm}: Restart policy cannot be updated because AutoRemove is enabled for the container`);
+    expect((await run(['rm', '-f', id, rm])).code).toBe(0);
+  });
+});

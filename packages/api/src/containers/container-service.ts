@@ -41,6 +41,7 @@ import {
   withStatus,
   type CreateRequestConfig,
 } from './model/index.js';
+import type { RestartPolicy } from './model/docker-types.js';
 import { migrateV1 } from './model/migrate.js';
 import { CONTAINER_RECORD_SCHEMA, containerName, type ContainerRecord } from './record.js';
 import { checkResources, type DeviceLookup, type HostResources } from './resource-options.js';
@@ -700,8 +701,8 @@ export class ContainerService {
     return unpauseContainer(this.resolve(ref), this.tasks);
   }
 
-  update(ref: string, resources: Resources | undefined, nanoCpus: number): Promise<string[]> {
-    return updateContainer(this.resolve(ref), resources, nanoCpus, { ...this.tasks, host: this.host.resources() });
+  update(ref: string, resources: Resources | undefined, nanoCpus: number, restartPolicy?: RestartPolicy): Promise<string[]> {
+    return updateContainer(this.resolve(ref), resources, nanoCpus, { ...this.tasks, host: this.host.resources() }, restartPolicy);
   }
 
   async top(ref: string, psArgs: string): Promise<TopResult> {
