@@ -17,3 +17,19 @@ export {
   type StreamName,
 } from './attach.js';
 export type { Logger } from './logger.js';
+export {
+  logOptsToMap,
+  resolveLogConfig,
+  logSettings,
+  logFileName,
+  fromHumanSize,
+  LogConfigError,
+  LOG_DRIVERS,
+  DEFAULT_LOG_DRIVER,
+  JSON_FILE_ROTATION_DEFAULTS,
+  type LogConfig,
+  type LogSettings,
+  type LogDriverName,
+} from './log-config.js';
+export { encodeLocalEntry, decodeLocalEntry, wholeFramesEnd, LOCAL_FRAME_OVERHEAD, type LocalLogEntry } from './local-log-format.js';
+export { rotationStatePath, formatRotationState, parseRotationState, rotatedNames, type RotationState } from './log-rotation-state.js';

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { OutputQueue, outputFlow, type AttachOptions, type AttachSession, type OutputChunk, type StreamName } from '@ce/protocol';
-import type { JsonFileLog } from './json-file-log.js';
+import type { ContainerLog } from './container-log.js';
 
 interface Attached {
   options: AttachOptions;
@@ -23,7 +23,7 @@ export class StdioHub {
 
   constructor(
     private readonly streams: { stdin: Writable | null; stdout: Readable | null; stderr: Readable | null },
-    private readonly log: JsonFileLog | null,
+    private readonly log: ContainerLog | null,
   ) {
     const done: Promise<void>[] = [];
     for (const name of ['stdout', 'stderr'] as const) {

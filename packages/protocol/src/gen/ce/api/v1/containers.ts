@@ -23,6 +23,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { LogConfig } from "../../types/v1/log.js";
 import { AttachInput, AttachOutput } from "../../types/v1/stdio.js";
 import { StringList } from "../../types/v1/task.js";
 
@@ -143,7 +144,15 @@ export interface CreateContainerRequest {
   /** docker run --stop-signal: name or number; empty: the image's STOPSIGNAL, else SIGTERM. */
   stopSignal: string;
   /** docker run --stop-timeout, in seconds; unset: 10. Negative: wait forever. */
-  stopTimeout?: number | undefined;
+  stopTimeout?:
+    | number
+    | undefined;
+  /**
+   * docker run --log-driver/--log-opt; unset: ced's --log-driver/--log-opt. An empty type
+   * with options means ced's driver with these options over ced's.
+   * (Numbered apart from the fields other work adds here.)
+   */
+  logConfig?: LogConfig | undefined;
 }
 
 export interface CreateContainerRequest_LabelsEntry {
@@ -311,6 +320,7 @@ function createBaseCreateContainerRequest(): CreateContainerRequest {
     securityOpt: [],
     stopSignal: "",
     stopTimeout: undefined,
+    logConfig: undefined,
   };
 }
 
@@ -369,6 +379,9 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     }
     if (message.stopTimeout !== undefined) {
       writer.uint32(144).int32(message.stopTimeout);
+    }
+    if (message.logConfig !== undefined) {
+      LogConfig.encode(message.logConfig, writer.uint32(322).fork()).join();
     }
     return writer;
   },
@@ -533,6 +546,14 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
             message.stopTimeout = reader.int32();
             continue;
           }
+          case 40: {
+            if (tag !== 322) {
+              break;
+            }
+
+            message.logConfig = LogConfig.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -610,6 +631,11 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
         : isSet(object.stop_timeout)
         ? globalThis.Number(object.stop_timeout)
         : undefined,
+      logConfig: isSet(object.logConfig)
+        ? LogConfig.fromJSON(object.logConfig)
+        : isSet(object.log_config)
+        ? LogConfig.fromJSON(object.log_config)
+        : undefined,
     };
   },
 
@@ -675,6 +701,9 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     if (message.stopTimeout !== undefined) {
       obj.stopTimeout = Math.round(message.stopTimeout);
     }
+    if (message.logConfig !== undefined) {
+      obj.logConfig = LogConfig.toJSON(message.logConfig);
+    }
     return obj;
   },
 
@@ -711,6 +740,9 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     message.securityOpt = object.securityOpt?.map((e) => e) || [];
     message.stopSignal = object.stopSignal ?? "";
     message.stopTimeout = object.stopTimeout ?? undefined;
+    message.logConfig = (object.logConfig !== undefined && object.logConfig !== null)
+      ? LogConfig.fromPartial(object.logConfig)
+      : undefined;
     return message;
   },
 };

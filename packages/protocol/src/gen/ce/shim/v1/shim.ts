@@ -24,6 +24,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { TaskEvent } from "../../events/v1/task.js";
+import { LogConfig } from "../../types/v1/log.js";
 import { Mount } from "../../types/v1/mount.js";
 import { AttachInput, AttachOutput } from "../../types/v1/stdio.js";
 import { ExitStatus, TaskStatus, taskStatusFromJSON, taskStatusToJSON } from "../../types/v1/task.js";
@@ -39,8 +40,13 @@ export interface CreateTaskRequest {
   terminal: boolean;
   /** Keep the process's stdin open for attach. */
   stdin: boolean;
-  /** Where the shim writes the json-file log; empty for none. */
+  /** Where the shim writes the log (the driver's current file); empty for none. */
   logPath: string;
+  /**
+   * The log driver and its options (ce.types.v1.LogConfig); unset: json-file, never rotated.
+   * (Numbered apart from the fields other work adds here.)
+   */
+  logConfig?: LogConfig | undefined;
 }
 
 export interface CreateTaskResponse {
@@ -107,7 +113,7 @@ export interface ShutdownResponse {
 }
 
 function createBaseCreateTaskRequest(): CreateTaskRequest {
-  return { id: "", bundle: "", rootfs: [], terminal: false, stdin: false, logPath: "" };
+  return { id: "", bundle: "", rootfs: [], terminal: false, stdin: false, logPath: "", logConfig: undefined };
 }
 
 export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
@@ -129,6 +135,9 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     }
     if (message.logPath !== "") {
       writer.uint32(50).string(message.logPath);
+    }
+    if (message.logConfig !== undefined) {
+      LogConfig.encode(message.logConfig, writer.uint32(162).fork()).join();
     }
     return writer;
   },
@@ -194,6 +203,14 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
             message.logPath = reader.string();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.logConfig = LogConfig.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -218,6 +235,11 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
         : isSet(object.log_path)
         ? globalThis.String(object.log_path)
         : "",
+      logConfig: isSet(object.logConfig)
+        ? LogConfig.fromJSON(object.logConfig)
+        : isSet(object.log_config)
+        ? LogConfig.fromJSON(object.log_config)
+        : undefined,
     };
   },
 
@@ -241,6 +263,9 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     if (message.logPath !== "") {
       obj.logPath = message.logPath;
     }
+    if (message.logConfig !== undefined) {
+      obj.logConfig = LogConfig.toJSON(message.logConfig);
+    }
     return obj;
   },
 
@@ -255,6 +280,9 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     message.terminal = object.terminal ?? false;
     message.stdin = object.stdin ?? false;
     message.logPath = object.logPath ?? "";
+    message.logConfig = (object.logConfig !== undefined && object.logConfig !== null)
+      ? LogConfig.fromPartial(object.logConfig)
+      : undefined;
     return message;
   },
 };
