@@ -19,6 +19,10 @@ export interface DaemonConfig {
   certsDir?: string;
   /** Containers' default seccomp profile: unset for Docker's, "unconfined", or a profile file (dockerd's --seccomp-profile). */
   seccompProfile?: string;
+  /** Containers' default log driver (dockerd's --log-driver, daemon.json log-driver). */
+  logDriver?: string;
+  /** Its options as KEY=VALUE (dockerd's --log-opt, daemon.json log-opts). */
+  logOpts?: string[];
 }
 
 export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
@@ -35,5 +39,7 @@ export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessE
     registryMirrors: flags.registryMirrors ?? [],
     certsDir: flags.certsDir,
     seccompProfile: flags.seccompProfile,
+    logDriver: flags.logDriver,
+    logOpts: flags.logOpts ?? [],
   };
 }

@@ -1,5 +1,6 @@
 // The flags docker run and docker create share, and the create request they make.
-import { unary } from '@ce/protocol';
+import { logOptsToMap, unary } from '@ce/protocol';
+import type { LogConfig } from '@ce/protocol/gen/ce/types/v1/log';
 import type { CreateContainerResponse } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { Command } from 'commander';
 import type { Connection } from './connection.js';
@@ -22,6 +23,8 @@ export interface CreateFlags extends SecurityFlags {
   interactive?: boolean;
   stopSignal?: string;
   stopTimeout?: string;
+  logDriver?: string;
+  logOpt: string[];
 }
 
 export function addCreateFlags(cmd: Command): Command {
@@ -36,7 +39,9 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
     .option('--stop-signal <signal>', 'Signal to stop a container (default SIGTERM)')
-    .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container');
+    .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container')
+    .option('--log-driver <string>', 'Logging driver for the container: json-file, local or none')
+    .option('--log-opt <list>', 'Log driver options (max-size, max-file, compress)', collect, []);
   return addSecurityFlags(cmd);
 }
 
@@ -48,6 +53,8 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   const env = opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e));
   let security;
   let stopTimeout: number | undefined;
+  const logConfig = logConfigRequest(opts);
+  if (typeof logConfig === 'string') throw fail(logConfig);
   try {
     security = securityRequest(opts);
     if (opts.stopTimeout !== undefined) stopTimeout = clampSeconds(parseIntFlag(opts.stopTimeout, '--stop-timeout'));
@@ -74,6 +81,7 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
             ...security,
             stopSignal: opts.stopSignal ?? '',
             stopTimeout,
+            logConfig,
           },
           cb,
         ),
@@ -85,4 +93,12 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
     }
     throw fail(withPeriod(daemonErrorMessage(err, conn.target)));
   }
+}
+
+/** --log-driver and --log-opt as the docker CLI sends them (no type: ced's), or the problem with them. */
+function logConfigRequest(opts: CreateFlags): LogConfig | undefined | string {
+  if (opts.logDriver === undefined && opts.logOpt.length === 0) return undefined;
+  const driver = opts.logDriver ?? '';
+  if (driver === 'none' && opts.logOpt.length) return 'invalid logging opts for driver none.';
+  return { type: driver, config: logOptsToMap(opts.logOpt) };
 }

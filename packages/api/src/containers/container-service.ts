@@ -10,8 +10,10 @@ import {
   notFound,
   type AttachOptions,
   type AttachSession,
+  type LogConfig,
   type Logger,
 } from '@ce/protocol';
+import { containerLogFile, DEFAULT_DAEMON_LOG_CONFIG, logConfigOf, newContainerLogConfig, type ContainerLogFile } from './log-driver.js';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
 import { unmountStale, type SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -47,6 +49,8 @@ export interface CreateOptions extends ContainerConfig {
   entrypoint?: string[];
   /** --privileged, --cap-add, --cap-drop, --security-opt; unset: the defaults. */
   security?: SecurityConfig;
+  /** --log-driver, --log-opt; unset: ced's. */
+  logConfig?: LogConfig;
 }
 
 /** Docker's default wait between the stop signal and SIGKILL. */
@@ -82,6 +86,8 @@ export class ContainerService {
     private readonly tasksDir: string,
     private readonly logger: Logger,
     private readonly security: SecurityDefaults = loadSecurityDefaults(),
+    /** ced's --log-driver and --log-opt (dockerd's log-driver and log-opts). */
+    private readonly logDefaults: LogConfig = DEFAULT_DAEMON_LOG_CONFIG,
   ) {}
 
   /** Loads the records; recovery.ts reconciles them with the running tasks. */
@@ -139,6 +145,7 @@ export class ContainerService {
 
   private async createReserved(name: string, options: CreateOptions, imageId: string, runConfig: ImageRunConfig): Promise<ContainerRecord> {
     const id = randomBytes(32).toString('hex');
+    const logConfig = newContainerLogConfig(options.logConfig, this.logDefaults);
     const record: ContainerRecord = {
       id,
       name,
@@ -156,6 +163,7 @@ export class ContainerService {
         labels: { ...(runConfig.Labels ?? {}), ...options.labels },
         ...stopSettings(options, runConfig),
       },
+      logConfig,
       pathAndArgs: resolveArgs(runConfig, options.entrypoint, options.cmd),
       state: { status: 'created', pid: 0, exitCode: 0 },
     };
@@ -213,7 +221,7 @@ export class ContainerService {
         rootfs,
         terminal: record.config.tty,
         stdin: record.config.openStdin,
-        logPath: this.store.logPath(id),
+        ...this.logTarget(record),
       });
       taskCreated = true;
       const t2 = performance.now();
@@ -391,11 +399,21 @@ export class ContainerService {
     return this.resolve(ref);
   }
 
-  /** Where a container's log is, and while it runs, a promise for its stop with the log closed (logs.ts follows until then). */
-  logSource(ref: string): { path: string; stopped?: Promise<void> } {
+  /** Where the shim writes the container's log, and how. */
+  private logTarget(record: ContainerRecord): { logPath: string; logConfig: { type: string; config: Record<string, string> } } {
+    const config = logConfigOf(record);
+    const file = containerLogFile(this.store.containerDir(record.id), record.id, config);
+    return { logPath: file?.path ?? '', logConfig: { type: config.Type, config: config.Config } };
+  }
+
+  /**
+   * Where a container's log is (undefined for a driver that keeps none), and while it
+   * runs, a promise for its stop with the log closed (logs.ts follows until then).
+   */
+  logSource(ref: string): { file?: ContainerLogFile; stopped?: Promise<void> } {
     const record = this.resolve(ref);
     const stopped = record.state.status === 'running' ? this.exitHandled.get(record.id) : undefined;
-    return { path: this.store.logPath(record.id), stopped };
+    return { file: containerLogFile(this.store.containerDir(record.id), record.id, logConfigOf(record)), stopped };
   }
 
   list(all: boolean): ContainerRecord[] {
@@ -432,12 +450,14 @@ export class ContainerService {
     };
     await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.id, err: err.message }, 'could not record the exit'));
     this.logger.info({ id: record.id, exitCode }, 'container exited');
+    const deleted = this.deleteTask(record.id, false).catch((err: Error) => {
+      this.logger.error({ id: record.id, err: err.message }, 'could not delete the task of an exited container');
+    });
+    // The shim closes the log when its task is deleted. As Docker waits (up to 2 s) for the output to be
+    // copied before it reports an exit, `wait` then `logs` shows the whole log.
+    await settlesWithin(deleted, 2000);
     this.notify(record.id, ['not-running', 'next-exit'], exitCode);
-    try {
-      await this.deleteTask(record.id, false);
-    } catch (err) {
-      this.logger.error({ id: record.id, err: (err as Error).message }, 'could not delete the task of an exited container');
-    }
+    await deleted;
     if (record.config.autoRemove && !this.restarting.has(record.id)) {
       await this.removeRecord(record).catch((err: Error) => {
         this.logger.error({ id: record.id, err: err.message }, 'auto-remove failed');

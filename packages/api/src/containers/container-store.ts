@@ -11,10 +11,6 @@ export class ContainerStore {
     return join(this.dir, id);
   }
 
-  logPath(id: string): string {
-    return join(this.dir, id, `${id}-json.log`);
-  }
-
   async save(record: ContainerRecord): Promise<void> {
     await mkdir(this.containerDir(record.id), { recursive: true, mode: 0o700 });
     await writeFileAtomic(join(this.containerDir(record.id), 'config.json'), JSON.stringify(record, null, 2));

@@ -62,6 +62,7 @@ export function containersGrpcService(svc: ContainerService): [ServiceDefinition
           security: { privileged: req.privileged, capAdd: req.capAdd, capDrop: req.capDrop, securityOpt: req.securityOpt },
           stopSignal: req.stopSignal,
           stopTimeout: req.stopTimeout,
+          logConfig: req.logConfig ? { Type: req.logConfig.type, Config: req.logConfig.config } : undefined,
         });
         return { id: record.id, warnings: [] };
       },

@@ -1,3 +1,4 @@
+import type { LogConfig } from '@ce/protocol';
 import type { SecurityConfig } from './security-options.js';
 
 /** What ced keeps of a container, in <root>/containers/<id>/config.json. */
@@ -12,6 +13,11 @@ export interface ContainerRecord {
   config: ContainerConfig;
   /** Privileged, CapAdd, CapDrop, SecurityOpt; absent in records written before they existed. */
   hostConfig?: SecurityConfig;
+  /**
+   * Docker's HostConfig.LogConfig, ced's defaults merged in at create; absent in records
+   * written before log drivers: json-file, never rotated.
+   */
+  logConfig?: LogConfig;
   /** The process the container runs: entrypoint and command resolved against the image. */
   pathAndArgs: string[];
   state: ContainerRunState;

@@ -1,4 +1,5 @@
-import { closeSync, constants, createReadStream, createWriteStream, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, createReadStream, createWriteStream, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { rotationStatePath, formatRotationState, parseRotationState } from '@ce/protocol';
@@ -49,23 +50,37 @@ export class LogRotation {
     return this.compressing ?? Promise.resolve();
   }
 
-  /** Moves the closed current file out of the way; the caller opens a new one at `path`. */
+  /** Moves the closed current file out of the way and creates an empty one at `path` for the caller to open. */
   rotate(): void {
     const { maxFiles, compress } = this.policy;
     this.moving(() => {
       if (maxFiles < 2) {
         rmSync(this.path, { force: true });
-        return;
+      } else {
+        // Only the names that exist: trying every name up to max-file costs a failed syscall (and a thrown error) each.
+        const rotated = this.rotatedFiles();
+        for (const ext of ['', '.gz']) if (rotated.has(`${maxFiles - 1}${ext}`)) rmSync(`${this.path}.${maxFiles - 1}${ext}`, { force: true });
+        for (let i = maxFiles - 1; i > 1; i--) {
+          for (const ext of ['', '.gz']) if (rotated.has(`${i - 1}${ext}`)) renameSync(`${this.path}.${i - 1}${ext}`, `${this.path}.${i}${ext}`);
+        }
+        renameIfExists(this.path, `${this.path}.1`);
       }
-      for (const ext of ['', '.gz']) rmSync(`${this.path}.${maxFiles - 1}${ext}`, { force: true });
-      for (let i = maxFiles - 1; i > 1; i--) {
-        for (const ext of ['', '.gz']) renameIfExists(`${this.path}.${i - 1}${ext}`, `${this.path}.${i}${ext}`);
-      }
-      renameIfExists(this.path, `${this.path}.1`);
+      // The new generation's file exists as soon as the state names it, so a reader never misses it.
+      closeSync(openSync(this.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o640));
     });
     if (compress && maxFiles >= 2) {
       this.compressing = this.compress(`${this.path}.1`).finally(() => (this.compressing = undefined));
     }
+  }
+
+  /** The suffixes of the rotated files there are: "1", "2.gz"... */
+  private rotatedFiles(): Set<string> {
+    const base = `${basename(this.path)}.`;
+    const found = new Set<string>();
+    for (const name of readdirSync(dirname(this.path))) {
+      if (name.startsWith(base) && /^\d+(\.gz)?$/.test(name.slice(base.length))) found.add(name.slice(base.length));
+    }
+    return found;
   }
 
   /** x.1 → x.1.gz; on failure (a full disk) x.1 stays as it is, which readers also read. */
