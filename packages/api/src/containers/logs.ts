@@ -68,11 +68,12 @@ export async function* readContainerLog(path: string, driver: 'json-file' | 'loc
         await file.close();
       }
       offset = 0;
-      if (reader.pastUntil || options.signal?.aborted) return;
+      if (options.signal?.aborted) return;
+      if (reader.pastUntil) break;
     }
-    current = files.shift();
+    current = reader.pastUntil ? undefined : files.shift();
     if (current) generation = current.generation;
-    for (;;) {
+    while (!reader.pastUntil) {
       // The log is closed before `stopped` resolves: a read that begins after it drains everything.
       // Docker also ends a follow at its --until time (checked at least every poll).
       const stoppedBeforeRead = stopped || (untilMs !== undefined && Date.now() > untilMs);
@@ -81,10 +82,10 @@ export async function* readContainerLog(path: string, driver: 'json-file' | 'loc
           for await (const r of reader.readFrom(current.file, offset)) {
             if (typeof r === 'number') offset = r;
             else yield r;
-            if (reader.pastUntil || options.signal?.aborted) return;
+            if (options.signal?.aborted) return;
           }
         }
-        if (!following) break;
+        if (!following || reader.pastUntil) break;
         // Rotated since: the open file is complete once read again; the next one follows it.
         const now = await currentGeneration(path);
         if (now === undefined || (current ? now <= generation : now < generation)) break;
@@ -100,7 +101,7 @@ export async function* readContainerLog(path: string, driver: 'json-file' | 'loc
       }
       const flushed = reader.flushBatch();
       if (flushed) yield flushed;
-      if (!following || stoppedBeforeRead || options.signal?.aborted) break;
+      if (!following || stoppedBeforeRead || reader.pastUntil || options.signal?.aborted) break;
       if ((await following.next(options.signal)) === 'aborted') return;
     }
     for (const chunk of reader.finish()) yield chunk;
