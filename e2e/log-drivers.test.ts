@@ -30,7 +30,8 @@ async function ranToEnd(args: string[]): Promise<string> {
 }
 
 const containerDir = (id: string) => join(daemon.root, 'containers', id);
-const record = (id: string) => JSON.parse(readFileSync(join(containerDir(id), 'config.json'), 'utf8')) as { logConfig?: { Type: string; Config: Record<string, string> } };
+const record = (id: string) =>
+  JSON.parse(readFileSync(join(containerDir(id), 'config.json'), 'utf8')) as { LogPath: string; HostConfig: { LogConfig: { Type: string; Config: Record<string, string> } } };
 
 /** The log's files, oldest first, as they are on disk. */
 function logFiles(dir: string, base: string): string[] {
@@ -53,12 +54,13 @@ describe('log drivers', () => {
     expect((await run(['logs', '--tail', '3', id])).stdout).toBe(seq(19998, 20000));
     // A tail reaching into the rotated files.
     expect((await run(['logs', '--tail', String(kept - 5), id])).stdout).toBe(seq(20000 - kept + 6, 20000));
-    expect(record(id).logConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '10k', 'max-file': '3' } });
+    expect(record(id).HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '10k', 'max-file': '3' } });
+    expect(record(id).LogPath).toBe(join(containerDir(id), `${id}-json.log`));
   });
 
   it('json-file rotates by default (20m × 5), shown in the container config', async () => {
     const id = await ranToEnd(['busybox', 'echo', 'hi']);
-    expect(record(id).logConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '5' } });
+    expect(record(id).HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '5' } });
     expect((await run(['logs', id])).stdout).toBe('hi\n');
   });
 
@@ -83,7 +85,8 @@ describe('log drivers', () => {
     expect(logs.stderr).toBe('oops\n');
     expect(await run(['logs', '--tail', '2', id])).toEqual({ code: 0, stdout: '3000\n', stderr: 'oops\n' });
     expect((await run(['logs', '-t', '--tail', '1', id])).stderr).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z oops\n$/);
-    expect(record(id).logConfig).toEqual({ Type: 'local', Config: { 'max-size': '4k' } });
+    expect(record(id).HostConfig.LogConfig).toEqual({ Type: 'local', Config: { 'max-size': '4k' } });
+    expect(record(id).LogPath).toBe(''); // as Docker's inspect shows a local log
   });
 
   for (const driver of ['json-file', 'local']) {

@@ -1,8 +1,9 @@
-import { isCeError, type Logger } from '@ce/protocol';
+import { isCeError, NAMESPACE_LABEL, type Logger } from '@ce/protocol';
 import type { StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { SupervisorApi } from '@ce/supervisor';
 import type { ContainerService } from './containers/container-service.js';
+import { runningState } from './containers/model/index.js';
 import type { ContainerRecord } from './containers/record.js';
 
 export interface RecoveryReport {
@@ -14,6 +15,8 @@ export interface RecoveryReport {
   lost: number;
   /** Tasks with no container record: killed and deleted. */
   orphanTasks: number;
+  /** Tasks of this namespace that another owner made: left alone. */
+  otherOwners: number;
   /** Container layers with no record (ced killed during a create): removed. */
   orphanRootfs: number;
   /** Shims that exist but did not answer in time: left alone, reported. */
@@ -33,13 +36,15 @@ export interface RecoveryReport {
 export async function recover(containers: ContainerService, supervisor: SupervisorApi, logger: Logger): Promise<RecoveryReport> {
   const { records, problems } = await containers.load();
   for (const p of problems) logger.error({ id: p.id, error: p.error }, 'unreadable container record left as it is');
-  const tasks = new Map((await supervisor.listTasks()).map((t) => [t.id, t]));
+  // Only this namespace's tasks: those of other namespaces (the CRI's, the builder's) are their owners' business.
+  const tasks = new Map((await supervisor.listTasks(containers.owner.namespace)).map((t) => [t.id, t]));
   const report: RecoveryReport = {
     containers: records.length,
     running: 0,
     exitedWhileDown: 0,
     lost: 0,
     orphanTasks: 0,
+    otherOwners: 0,
     orphanRootfs: 0,
     unresponsive: 0,
     autoRemoved: 0,
@@ -48,49 +53,49 @@ export async function recover(containers: ContainerService, supervisor: Supervis
   };
 
   for (const record of records) {
-    const task = tasks.get(record.id);
-    tasks.delete(record.id);
+    const task = tasks.get(record.Id);
+    tasks.delete(record.Id);
     try {
       await reconcile(record, task);
       if (await containers.removeIfAutoRemove(record)) report.autoRemoved++;
     } catch (err) {
       report.failed++;
-      logger.error({ id: record.id, err: (err as Error).message }, 'could not reconcile a container; left as it was');
+      logger.error({ id: record.Id, err: (err as Error).message }, 'could not reconcile a container; left as it was');
     }
   }
 
   async function reconcile(record: ContainerRecord, task: StateResponse | undefined): Promise<void> {
-    const recorded = record.state.status;
+    const recorded = record.State.Status;
     if (task?.status === TaskStatus.TASK_STATUS_RUNNING && (recorded === 'running' || recorded === 'created')) {
       // 'created' with a running task: ced died between starting it and saving that.
       report.running++;
       if (recorded === 'created') {
-        record.state = { ...record.state, status: 'running', pid: task.pid, startedAt: new Date().toISOString() };
+        record.State = runningState(record.State, task.pid, new Date());
         await containers.save(record);
       }
       containers.watchExit(record);
     } else if (task?.status === TaskStatus.TASK_STATUS_CREATED) {
       // ced died during start, before the process was released: it never ran.
-      await containers.deleteTask(record.id, true);
+      await containers.deleteTask(record.Id, true);
     } else if (task && recorded === 'exited') {
       // Its exit is recorded already (ced died before deleting the task): only the task is left.
-      await containers.deleteTask(record.id, false);
+      await containers.deleteTask(record.Id, false);
     } else if (task) {
       // Includes a task whose shim died: the supervisor ended its container (137).
       report.exitedWhileDown++;
-      const exit = await supervisor.waitTask({ id: record.id });
+      const exit = await supervisor.waitTask({ id: record.Id });
       await containers.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined);
     } else if (recorded === 'running' || recorded === 'removing') {
-      if (await shimUnresponsive(record.id)) {
+      if (await shimUnresponsive(record.Id)) {
         report.unresponsive++;
-        logger.warn({ id: record.id }, 'the shim of a running container does not answer; left alone');
+        logger.warn({ id: record.Id }, 'the shim of a running container does not answer; left alone');
         return;
       }
       report.lost++;
       await containers.onExit(record, 255, new Date(), "the container's shim was gone when ced restarted");
     } else {
       // created or exited, nothing running: only a leftover bundle may need cleaning.
-      await containers.deleteTask(record.id, false);
+      await containers.deleteTask(record.Id, false);
     }
   }
 
@@ -105,6 +110,11 @@ export async function recover(containers: ContainerService, supervisor: Supervis
   }
 
   for (const orphan of tasks.values()) {
+    // A task another owner made in this namespace (a library user's, say) is theirs: it survives ced's restart.
+    if (Object.keys(orphan.labels).length > 0 && !containers.owns({ [NAMESPACE_LABEL]: orphan.namespace || containers.owner.namespace, ...orphan.labels })) {
+      report.otherOwners++;
+      continue;
+    }
     report.orphanTasks++;
     logger.warn({ id: orphan.id }, 'task without a container record: killing and deleting it');
     await containers.deleteTask(orphan.id, orphan.status !== TaskStatus.TASK_STATUS_STOPPED).catch((err: Error) => {

@@ -1,6 +1,5 @@
 // The flags docker run and docker create share, and the create request they make.
 import { logOptsToMap, unary } from '@ce/protocol';
-import type { LogConfig } from '@ce/protocol/gen/ce/types/v1/log';
 import type { CreateContainerResponse } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { Command } from 'commander';
 import type { Connection } from './connection.js';
@@ -8,10 +7,11 @@ import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, withPeriod } from './er
 import { withDefaultTag } from './image-ref.js';
 import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
+import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './resource-flags.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
 import { userOptionProblem } from './user-option.js';
 
-export interface CreateFlags extends SecurityFlags {
+export interface CreateFlags extends SecurityFlags, ResourceFlags {
   rm?: boolean;
   name?: string;
   env: string[];
@@ -42,7 +42,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container')
     .option('--log-driver <string>', 'Logging driver for the container: json-file, local or none')
     .option('--log-opt <list>', 'Log driver options (max-size, max-file, compress)', collect, []);
-  return addSecurityFlags(cmd);
+  return addResourceFlags(addSecurityFlags(cmd));
 }
 
 /** Creates the container; failures end the command with Docker's wording and `See 'ce <command> --help'.` */
@@ -52,11 +52,13 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   if (userProblem) throw fail(withPeriod(userProblem));
   const env = opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e));
   let security;
+  let hostConfig: Record<string, unknown>;
   let stopTimeout: number | undefined;
   const logConfig = logConfigRequest(opts);
   if (typeof logConfig === 'string') throw fail(logConfig);
   try {
     security = securityRequest(opts);
+    hostConfig = resourceHostConfig(opts);
     if (opts.stopTimeout !== undefined) stopTimeout = clampSeconds(parseIntFlag(opts.stopTimeout, '--stop-timeout'));
   } catch (err) {
     throw fail((err as Error).message);
@@ -81,7 +83,8 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
             ...security,
             stopSignal: opts.stopSignal ?? '',
             stopTimeout,
-            logConfig,
+            configJson: '',
+            hostConfigJson: JSON.stringify(logConfig ? { ...hostConfig, LogConfig: logConfig } : hostConfig),
           },
           cb,
         ),
@@ -95,10 +98,10 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   }
 }
 
-/** --log-driver and --log-opt as the docker CLI sends them (no type: ced's), or the problem with them. */
-function logConfigRequest(opts: CreateFlags): LogConfig | undefined | string {
+/** --log-driver and --log-opt as the docker CLI sends them in HostConfig.LogConfig (no type: ced's), or the problem with them. */
+function logConfigRequest(opts: CreateFlags): { Type: string; Config: Record<string, string> } | undefined | string {
   if (opts.logDriver === undefined && opts.logOpt.length === 0) return undefined;
   const driver = opts.logDriver ?? '';
   if (driver === 'none' && opts.logOpt.length) return 'invalid logging opts for driver none.';
-  return { type: driver, config: logOptsToMap(opts.logOpt) };
+  return { Type: driver, Config: logOptsToMap(opts.logOpt) };
 }

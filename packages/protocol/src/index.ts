@@ -33,3 +33,4 @@ export {
 } from './log-config.js';
 export { encodeLocalEntry, decodeLocalEntry, wholeFramesEnd, LOCAL_FRAME_OVERHEAD, type LocalLogEntry } from './local-log-format.js';
 export { rotationStatePath, formatRotationState, parseRotationState, rotatedNames, type RotationState } from './log-rotation-state.js';
+export { DEFAULT_NAMESPACE, NAMESPACE_ANNOTATION, NAMESPACE_LABEL, OWNER_ANNOTATION, OWNER_LABEL, namespaceProblem } from './namespaces.js';

@@ -6,6 +6,7 @@ import {
   alreadyExists,
   notFound,
   Broadcaster,
+  DEFAULT_NAMESPACE,
   logSettings,
   LogConfigError,
   type AttachOptions,
@@ -21,6 +22,7 @@ import { jsonFileFormat, localFormat } from './io/log-entry-format.js';
 import type { LogWriteProblem } from './io/log-file-writer.js';
 import { StdioHub } from './io/stdio-hub.js';
 import type { Logger } from '@ce/protocol';
+import { writeExitFile } from './exit-file.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import type { TaskApi } from './task-api.js';
 
@@ -44,6 +46,8 @@ export interface RuntimeLike {
 
 interface TaskRecord {
   id: string;
+  namespace: string;
+  labels: Record<string, string>;
   bundle: string;
   pid: number;
   status: TaskStatus;
@@ -92,6 +96,8 @@ export class ShimTask implements TaskApi {
       const exited = proc.exited.then((e): ExitStatus => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '' }));
       this.task = {
         id: req.id,
+        namespace: req.namespace || DEFAULT_NAMESPACE,
+        labels: { ...req.labels },
         bundle: req.bundle,
         pid: proc.pid,
         status: TaskStatus.TASK_STATUS_CREATED,
@@ -182,6 +188,8 @@ export class ShimTask implements TaskApi {
       terminal: task.terminal,
       stdin: task.stdin,
       shimPid: process.pid,
+      namespace: task.namespace,
+      labels: task.labels,
     };
   }
 
@@ -209,6 +217,11 @@ export class ShimTask implements TaskApi {
     if (!task) return;
     task.status = TaskStatus.TASK_STATUS_STOPPED;
     task.exit = exit;
+    try {
+      writeExitFile(task.bundle, exit);
+    } catch (err) {
+      this.logger.error({ id: task.id, err: (err as Error).message }, 'could not record the exit status on disk');
+    }
     this.logger.info({ id: task.id, pid: task.pid, exitStatus: exit.exitStatus }, 'task exited');
     this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt } });
   }

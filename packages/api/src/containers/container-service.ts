@@ -4,36 +4,57 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import {
   alreadyExists,
+  DEFAULT_NAMESPACE,
+  NAMESPACE_LABEL,
+  OWNER_LABEL,
   failedPrecondition,
   invalidArgument,
   isCeError,
   notFound,
   type AttachOptions,
   type AttachSession,
-  type LogConfig,
   type Logger,
 } from '@ce/protocol';
-import { containerLogFile, DEFAULT_DAEMON_LOG_CONFIG, logConfigOf, newContainerLogConfig, type ContainerLogFile } from './log-driver.js';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
+import { applySpecOptsSync } from '@ce/runtime/spec';
 import { unmountStale, type SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
+import { StartPipeline, type StartContext, type StartStep } from './start-pipeline.js';
+import { hostDevice, hostResources } from './host-devices.js';
 import { generateName, validateName } from './names.js';
 import { containerSpec } from './oci-spec.js';
 import { parseUserSpec, resolveUser, type ExecUser } from './process-user.js';
 import { readRootfsFile } from './rootfs-files.js';
 import { resolveArgs, type ImageRunConfig } from './process-args.js';
-import type { ContainerConfig, ContainerRecord } from './record.js';
+import {
+  createdState,
+  exitedState,
+  failedStartState,
+  mergeContainerConfig,
+  mergeHostConfig,
+  networkSettingsFor,
+  runningState,
+  withStatus,
+  type CreateRequestConfig,
+} from './model/index.js';
+import { migrateV1 } from './model/migrate.js';
+import { CONTAINER_RECORD_SCHEMA, containerName, type ContainerRecord } from './record.js';
+import { checkResources, type DeviceLookup, type HostResources } from './resource-options.js';
 import { loadSecurityDefaults } from './security-defaults.js';
-import type { SecurityConfig, SecurityDefaults } from './security-options.js';
+import type { SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
+import { containerLogFile, DEFAULT_DAEMON_LOG_CONFIG, newContainerLogConfig, type ContainerLogFile } from './log-driver.js';
+import type { LogConfig } from './model/docker-types.js';
 
 /** What containers need of the image store. */
 export interface ContainerImages {
   get(reference: string): Promise<{ id: string; name: string; config: { config?: ImageRunConfig } }>;
-  /** Creates the container's writable snapshot over the image's layers (unpacking them if needed). */
-  prepareRootfs(key: string, reference: string): Promise<Mount[]>;
+  /** Creates the container's writable snapshot over the image's layers (unpacking them if needed), labelled with its owner. */
+  prepareRootfs(key: string, reference: string, labels?: Record<string, string>): Promise<Mount[]>;
+  /** The labels a container rootfs was prepared with. */
+  rootfsLabels(key: string): Record<string, string>;
   /** The mounts of a snapshot made earlier; NotFound if there is none. */
   rootfsMounts(key: string): Mount[];
   removeRootfs(key: string): Promise<void>;
@@ -41,17 +62,19 @@ export interface ContainerImages {
   rootfsKeys(): string[];
 }
 
-/** What `ce run`/`docker create` asks for: the container's config plus what it runs. */
-export interface CreateOptions extends ContainerConfig {
+/** What `ce run`/`docker create` asks for: a name (empty: generated) and Docker's Config and HostConfig. */
+export interface CreateOptions extends CreateRequestConfig {
   name: string;
-  image: string;
-  cmd?: string[];
-  entrypoint?: string[];
-  /** --privileged, --cap-add, --cap-drop, --security-opt; unset: the defaults. */
-  security?: SecurityConfig;
-  /** --log-driver, --log-opt; unset: ced's. */
-  logConfig?: LogConfig;
 }
+
+/** What ced reads of the host for resource settings; tests give their own. */
+export interface HostFacts {
+  device: DeviceLookup;
+  resources: () => HostResources;
+}
+
+/** The owner label ced puts on its tasks and container layers. */
+export const CED_OWNER = 'ced';
 
 /** Docker's default wait between the stop signal and SIGKILL. */
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
@@ -78,6 +101,8 @@ export class ContainerService {
   private readonly restarting = new Set<string>();
   /** Names of containers being created: taken before the first await. */
   private readonly reservedNames = new Set<string>();
+  /** The start steps; subsystems register theirs here (see StartPipeline). */
+  readonly pipeline: StartPipeline;
 
   constructor(
     private readonly store: ContainerStore,
@@ -86,15 +111,33 @@ export class ContainerService {
     private readonly tasksDir: string,
     private readonly logger: Logger,
     private readonly security: SecurityDefaults = loadSecurityDefaults(),
+    private readonly host: HostFacts = { device: hostDevice, resources: hostResources },
+    /** The namespace ced's containers live in and the owner name on what it makes. */
+    readonly owner: { namespace: string; name: string } = { namespace: DEFAULT_NAMESPACE, name: CED_OWNER },
     /** ced's --log-driver and --log-opt (dockerd's log-driver and log-opts). */
     private readonly logDefaults: LogConfig = DEFAULT_DAEMON_LOG_CONFIG,
-  ) {}
+  ) {
+    this.pipeline = new StartPipeline(logger);
+    for (const step of this.builtinSteps()) this.pipeline.register(step);
+  }
 
   /** Loads the records; recovery.ts reconciles them with the running tasks. */
   async load(): Promise<{ records: ContainerRecord[]; problems: { id: string; error: string }[] }> {
     const loaded = await this.store.loadAll();
-    for (const r of loaded.records) this.containers.set(r.id, r);
-    return loaded;
+    const problems = [...loaded.problems];
+    for (const v1 of loaded.legacy) {
+      try {
+        const image = await this.images.get(v1.imageId).then((i) => i.config.config, () => undefined);
+        const record = migrateV1(v1, image, this.store.logPath(v1.id));
+        await this.store.save(record);
+        loaded.records.push(record);
+        this.logger.info({ id: v1.id }, `container record migrated to schema ${CONTAINER_RECORD_SCHEMA}`);
+      } catch (err) {
+        problems.push({ id: v1.id, error: `could not migrate the record: ${(err as Error).message}` });
+      }
+    }
+    for (const r of loaded.records) this.containers.set(r.Id, r);
+    return { records: loaded.records, problems };
   }
 
   /**
@@ -104,7 +147,7 @@ export class ContainerService {
   async removeOrphanRootfs(): Promise<number> {
     let removed = 0;
     for (const key of this.images.rootfsKeys()) {
-      if (this.containers.has(key)) continue;
+      if (this.containers.has(key) || !this.owns(this.images.rootfsLabels(key))) continue;
       try {
         await this.images.removeRootfs(key);
         removed++;
@@ -113,6 +156,17 @@ export class ContainerService {
       }
     }
     return removed;
+  }
+
+  /** The labels on what ced makes for its containers (their layers). */
+  private ownerLabels(): Record<string, string> {
+    return { [NAMESPACE_LABEL]: this.owner.namespace, [OWNER_LABEL]: this.owner.name };
+  }
+
+  /** Whether labels name ced's namespace and owner; unlabelled things predate namespaces and were ced's. */
+  owns(labels: Record<string, string>): boolean {
+    if (!(NAMESPACE_LABEL in labels) && !(OWNER_LABEL in labels)) return this.owner.namespace === DEFAULT_NAMESPACE;
+    return labels[NAMESPACE_LABEL] === this.owner.namespace && labels[OWNER_LABEL] === this.owner.name;
   }
 
   /** Persists a record changed by recovery. */
@@ -125,14 +179,14 @@ export class ContainerService {
   }
 
   async create(options: CreateOptions): Promise<ContainerRecord> {
-    if (!options.image) throw invalidArgument('an image is required');
-    const image = await this.images.get(options.image);
+    if (!options.config.Image) throw invalidArgument('an image is required');
+    const image = await this.images.get(options.config.Image);
     const runConfig = image.config.config ?? {};
     const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined || this.reservedNames.has(n));
     const holder = this.byName(name);
     if (holder || this.reservedNames.has(name)) {
       throw alreadyExists(
-        `Conflict. The container name "/${name}" is already in use by container "${holder?.id ?? 'being created'}". You have to remove (or rename) that container to be able to reuse that name.`,
+        `Conflict. The container name "/${name}" is already in use by container "${holder?.Id ?? 'being created'}". You have to remove (or rename) that container to be able to reuse that name.`,
       );
     }
     this.reservedNames.add(name);
@@ -145,34 +199,43 @@ export class ContainerService {
 
   private async createReserved(name: string, options: CreateOptions, imageId: string, runConfig: ImageRunConfig): Promise<ContainerRecord> {
     const id = randomBytes(32).toString('hex');
-    const logConfig = newContainerLogConfig(options.logConfig, this.logDefaults);
+    const config = mergeContainerConfig(id, options.config, runConfig);
+    const hostConfig = checkResources(mergeHostConfig(options.hostConfig), this.host.resources());
+    hostConfig.LogConfig = newContainerLogConfig(options.hostConfig.LogConfig, this.logDefaults);
+    const [path = '', ...args] = resolveArgs(runConfig, options.config.Entrypoint ?? undefined, options.config.Cmd ?? undefined);
+    if (config.StopSignal) parseSignal(config.StopSignal);
     const record: ContainerRecord = {
-      id,
-      name,
-      image: options.image,
-      imageId,
-      createdAt: new Date().toISOString(),
-      config: {
-        env: options.env,
-        workingDir: options.workingDir || runConfig.WorkingDir || '',
-        user: options.user || runConfig.User || '',
-        hostname: options.hostname || id.slice(0, 12),
-        autoRemove: options.autoRemove,
-        tty: options.tty,
-        openStdin: options.openStdin,
-        labels: { ...(runConfig.Labels ?? {}), ...options.labels },
-        ...stopSettings(options, runConfig),
-      },
-      logConfig,
-      pathAndArgs: resolveArgs(runConfig, options.entrypoint, options.cmd),
-      state: { status: 'created', pid: 0, exitCode: 0 },
+      SchemaVersion: CONTAINER_RECORD_SCHEMA,
+      Id: id,
+      Created: new Date().toISOString(),
+      Path: path,
+      Args: args,
+      State: createdState(),
+      Image: imageId,
+      ResolvConfPath: '',
+      HostnamePath: '',
+      HostsPath: '',
+      LogPath: '',
+      Name: `/${name}`,
+      RestartCount: 0,
+      Driver: 'overlayfs',
+      Platform: 'linux',
+      MountLabel: '',
+      ProcessLabel: '',
+      AppArmorProfile: '',
+      ExecIDs: null,
+      HostConfig: hostConfig,
+      GraphDriver: { Data: null, Name: 'overlayfs' },
+      Mounts: [],
+      Config: config,
+      NetworkSettings: networkSettingsFor(hostConfig.NetworkMode),
     };
-    if (options.security) record.hostConfig = options.security;
     // Validates ids, env, args, cwd and security options now rather than at start; names in the user resolve at start, as Docker's do.
-    parseUserSpec(record.config.user);
-    this.spec(record, runConfig.Env, { uid: 0, gid: 0, additionalGids: [], home: '/' });
+    parseUserSpec(record.Config.User);
+    this.spec(record, { uid: 0, gid: 0, additionalGids: [], home: '/' });
     // As docker create does, the writable layer exists from create on.
-    await this.images.prepareRootfs(id, imageId);
+    const rootfs = await this.images.prepareRootfs(id, imageId, this.ownerLabels());
+    record.GraphDriver.Data = graphDriverData(rootfs);
     try {
       await this.store.save(record);
     } catch (err) {
@@ -181,79 +244,111 @@ export class ContainerService {
       throw err;
     }
     this.containers.set(id, record);
-    this.logger.info({ id, name, image: options.image }, 'container created');
+    this.logger.info({ id, name, image: record.Config.Image }, 'container created');
     return record;
   }
 
-  private spec(record: ContainerRecord, imageEnv: readonly string[] | null | undefined, user: ExecUser) {
-    return containerSpec(record, imageEnv, user, this.security);
+  private spec(record: ContainerRecord, user: ExecUser) {
+    return containerSpec(record, user, this.security, this.host.device, this.owner);
   }
 
   /** Starts a container; a second start while one is in flight joins it. */
   start(ref: string): Promise<void> {
     const record = this.resolve(ref);
-    const inFlight = this.starting.get(record.id);
+    const inFlight = this.starting.get(record.Id);
     if (inFlight) return inFlight;
-    if (record.state.status === 'running') return Promise.resolve();
-    if (record.state.status === 'removing' || record.state.status === 'dead') {
-      return Promise.reject(failedPrecondition(`cannot start container ${record.id}: it is ${record.state.status}`));
+    if (record.State.Status === 'running') return Promise.resolve();
+    if (record.State.Status === 'removing' || record.State.Status === 'dead') {
+      return Promise.reject(failedPrecondition(`cannot start container ${record.Id}: it is ${record.State.Status}`));
     }
-    const starting = this.startNow(record).finally(() => this.starting.delete(record.id));
-    this.starting.set(record.id, starting);
+    const starting = this.startNow(record).finally(() => this.starting.delete(record.Id));
+    this.starting.set(record.Id, starting);
     return starting;
   }
 
   private async startNow(record: ContainerRecord): Promise<void> {
-    const id = record.id;
-    const bundle = join(this.tasksDir, id);
+    const id = record.Id;
     const t0 = performance.now();
-    let taskCreated = false;
+    const ctx: StartContext = { record, bundle: join(this.tasksDir, id), rootfs: this.images.rootfsMounts(id), specOpts: [] };
+    let setUp = false;
     try {
-      const image = await this.images.get(record.imageId);
-      await mkdir(join(bundle, 'rootfs'), { recursive: true, mode: 0o711 });
-      const rootfs = this.images.rootfsMounts(id);
-      const user = await this.execUser(record, rootfs);
-      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(this.spec(record, image.config.config?.Env, user)));
+      await this.pipeline.setup(ctx);
+      setUp = true;
       const t1 = performance.now();
-      const created = await this.supervisor.createTask({
-        id,
-        bundle,
-        rootfs,
-        terminal: record.config.tty,
-        stdin: record.config.openStdin,
-        ...this.logTarget(record),
-      });
-      taskCreated = true;
-      const t2 = performance.now();
       await this.connectPendingAttaches(id);
       await this.supervisor.startTask({ id });
-      const t3 = performance.now();
-      // As Docker does, a restarted container keeps its last FinishedAt until it exits again.
-      const { finishedAt } = record.state;
-      record.state = { status: 'running', pid: created.pid, exitCode: 0, startedAt: new Date().toISOString(), ...(finishedAt ? { finishedAt } : {}) };
+      const t2 = performance.now();
+      record.State = runningState(record.State, ctx.pid ?? 0, new Date());
+      // As Docker's inspect shows it: the json-file log only.
+      const log = this.logFile(record);
+      record.LogPath = log?.driver === 'json-file' ? log.path : '';
       await this.store.save(record);
-      this.logger.info(
-        { id, pid: created.pid, timings: { rootfsMs: round(t1 - t0), createTaskMs: round(t2 - t1), startTaskMs: round(t3 - t2) } },
-        'container started',
-      );
+      this.logger.info({ id, pid: ctx.pid, timings: { setupMs: round(t1 - t0), startTaskMs: round(t2 - t1) } }, 'container started');
       this.watchExit(record);
     } catch (err) {
       this.logger.warn({ id, err: (err as Error).message }, 'container start failed');
-      if (taskCreated) await this.deleteTask(id, true);
-      await rm(bundle, { recursive: true, force: true });
+      if (setUp) await this.pipeline.teardown(record, 'failed-start').catch(() => undefined);
       for (const a of this.pendingAttaches.get(id) ?? []) a.abandon();
       this.pendingAttaches.delete(id);
-      record.state = { ...record.state, status: 'created', exitCode: exitCodeForStartError(err), error: (err as Error).message };
+      record.State = failedStartState(record.State, exitCodeForStartError(err), (err as Error).message);
       await this.store.save(record);
-      if (record.config.autoRemove) await this.removeRecord(record);
+      if (record.HostConfig.AutoRemove) await this.removeRecord(record);
       throw err;
     }
+  }
+
+  /**
+   * ced's own start steps: the bundle folder, the OCI spec (ced's options,
+   * then those other steps added), the task in its shim. Other subsystems
+   * register theirs around them (a network step before 'spec', say).
+   */
+  private builtinSteps(): StartStep[] {
+    return [
+      {
+        name: 'bundle',
+        setup: async (ctx) => {
+          await mkdir(join(ctx.bundle, 'rootfs'), { recursive: true, mode: 0o711 });
+        },
+        teardown: async (record) => {
+          const bundle = join(this.tasksDir, record.Id);
+          // What a shim that is gone left mounted: removing the bundle must not reach into the layer.
+          await unmountStale(join(bundle, 'rootfs'), this.logger);
+          await rm(bundle, { recursive: true, force: true });
+        },
+      },
+      {
+        name: 'spec',
+        setup: async (ctx) => {
+          const user = await this.execUser(ctx.record, ctx.rootfs);
+          const spec = applySpecOptsSync(this.spec(ctx.record, user), ctx.specOpts);
+          await writeFileAtomic(join(ctx.bundle, 'config.json'), JSON.stringify(spec));
+        },
+        teardown: async () => undefined, // the bundle step removes the folder
+      },
+      {
+        name: 'task',
+        setup: async (ctx) => {
+          const created = await this.supervisor.createTask({
+            id: ctx.record.Id,
+            bundle: ctx.bundle,
+            rootfs: ctx.rootfs,
+            terminal: ctx.record.Config.Tty,
+            stdin: ctx.record.Config.OpenStdin,
+            ...this.logTarget(ctx.record),
+            namespace: this.owner.namespace,
+            labels: { [OWNER_LABEL]: this.owner.name },
+          });
+          ctx.pid = created.pid;
+        },
+        teardown: (record, reason) => this.deleteTaskOnly(record.Id, reason === 'failed-start'),
+      },
+    ];
   }
 
   /** The container's user resolved against its own /etc/passwd and /etc/group, as they are now. */
   private async execUser(record: ContainerRecord, rootfs: readonly Mount[]): Promise<ExecUser> {
     const [passwd, group] = await Promise.all([readRootfsFile(rootfs, 'etc/passwd'), readRootfsFile(rootfs, 'etc/group')]);
-    return resolveUser(record.config.user, passwd, group);
+    return resolveUser(record.Config.User, passwd, group, record.HostConfig.GroupAdd ?? []);
   }
 
   /**
@@ -263,11 +358,11 @@ export class ContainerService {
    */
   attach(requested: AttachOptions): AttachSession {
     const record = this.resolve(requested.id);
-    const options: AttachOptions = { ...requested, id: record.id, stdin: requested.stdin && record.config.openStdin };
-    const status = record.state.status;
+    const options: AttachOptions = { ...requested, id: record.Id, stdin: requested.stdin && record.Config.OpenStdin };
+    const status = record.State.Status;
     if (status === 'running') return this.supervisor.attachTask(options);
     if (status !== 'created' && status !== 'exited') throw failedPrecondition(`You cannot attach to a container that is ${status}`);
-    const starting = this.starting.get(record.id);
+    const starting = this.starting.get(record.Id);
     if (starting) {
       // Too late to be connected before the process runs: joins it once started.
       const deferred = new DeferredAttach(options, () => undefined);
@@ -277,8 +372,8 @@ export class ContainerService {
       );
       return deferred;
     }
-    let set = this.pendingAttaches.get(record.id);
-    if (!set) this.pendingAttaches.set(record.id, (set = new Set()));
+    let set = this.pendingAttaches.get(record.Id);
+    if (!set) this.pendingAttaches.set(record.Id, (set = new Set()));
     const deferred: DeferredAttach = new DeferredAttach(options, () => set!.delete(deferred));
     set.add(deferred);
     return deferred;
@@ -286,10 +381,10 @@ export class ContainerService {
 
   async wait(ref: string, condition: WaitCondition): Promise<number> {
     const record = this.resolve(ref);
-    if (condition === 'not-running' && record.state.status !== 'running') return record.state.exitCode;
+    if (condition === 'not-running' && record.State.Status !== 'running') return record.State.ExitCode;
     return new Promise<number>((resolve) => {
-      let set = this.waiters.get(record.id);
-      if (!set) this.waiters.set(record.id, (set = new Set()));
+      let set = this.waiters.get(record.Id);
+      if (!set) this.waiters.set(record.Id, (set = new Set()));
       set.add({ condition, resolve });
     });
   }
@@ -297,8 +392,8 @@ export class ContainerService {
   async kill(ref: string, signal: string): Promise<void> {
     const record = this.resolve(ref);
     const number = parseSignal(signal);
-    if (record.state.status !== 'running') throw failedPrecondition(`Container ${record.id} is not running`);
-    await this.supervisor.killTask({ id: record.id, signal: number, all: false });
+    if (record.State.Status !== 'running') throw failedPrecondition(`Container ${record.Id} is not running`);
+    await this.supervisor.killTask({ id: record.Id, signal: number, all: false });
   }
 
   /**
@@ -309,25 +404,25 @@ export class ContainerService {
    */
   async stop(ref: string, timeoutSeconds?: number): Promise<void> {
     const record = this.resolve(ref);
-    await this.starting.get(record.id)?.catch(() => undefined);
-    if (record.state.status !== 'running') return;
-    const exited = this.exitHandled.get(record.id);
-    if (!exited) throw failedPrecondition(`container ${record.id} is running but ced does not follow its task`);
-    const timeout = timeoutSeconds ?? record.config.stopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS;
-    const signal = parseSignal(record.config.stopSignal || 'SIGTERM');
+    await this.starting.get(record.Id)?.catch(() => undefined);
+    if (record.State.Status !== 'running') return;
+    const exited = this.exitHandled.get(record.Id);
+    if (!exited) throw failedPrecondition(`container ${record.Id} is running but ced does not follow its task`);
+    const timeout = timeoutSeconds ?? record.Config.StopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS;
+    const signal = parseSignal(record.Config.StopSignal || 'SIGTERM');
     const taskGone = (err: unknown) => {
       if (!isCeError(err, 'NotFound')) throw err;
     };
     try {
-      await this.supervisor.killTask({ id: record.id, signal, all: false });
+      await this.supervisor.killTask({ id: record.Id, signal, all: false });
     } catch (err) {
       // As Docker does: the process most likely exited meanwhile; if it has not within 2 s, the error was real and SIGKILL follows.
-      this.logger.info({ id: record.id, err: (err as Error).message }, 'the stop signal could not be sent');
-      if (!(await settlesWithin(exited, 2000))) await this.supervisor.killTask({ id: record.id, signal: constants.signals.SIGKILL, all: true }).catch(taskGone);
+      this.logger.info({ id: record.Id, err: (err as Error).message }, 'the stop signal could not be sent');
+      if (!(await settlesWithin(exited, 2000))) await this.supervisor.killTask({ id: record.Id, signal: constants.signals.SIGKILL, all: true }).catch(taskGone);
     }
     if (timeout >= 0 && !(await settlesWithin(exited, timeout * 1000))) {
-      this.logger.info({ id: record.id, timeout, signal }, 'container did not exit after its stop signal: killing it');
-      await this.supervisor.killTask({ id: record.id, signal: constants.signals.SIGKILL, all: true }).catch(taskGone);
+      this.logger.info({ id: record.Id, timeout, signal }, 'container did not exit after its stop signal: killing it');
+      await this.supervisor.killTask({ id: record.Id, signal: constants.signals.SIGKILL, all: true }).catch(taskGone);
     }
     await exited;
   }
@@ -336,35 +431,35 @@ export class ContainerService {
   async restart(ref: string, timeoutSeconds?: number): Promise<void> {
     const record = this.resolve(ref);
     // As Docker does, a --rm container survives its restart.
-    this.restarting.add(record.id);
+    this.restarting.add(record.Id);
     try {
-      await this.stop(record.id, timeoutSeconds);
+      await this.stop(record.Id, timeoutSeconds);
     } finally {
-      this.restarting.delete(record.id);
+      this.restarting.delete(record.Id);
     }
-    if (!this.containers.has(record.id)) throw notFound(`No such container: ${ref}`); // removed meanwhile
-    await this.start(record.id);
+    if (!this.containers.has(record.Id)) throw notFound(`No such container: ${ref}`); // removed meanwhile
+    await this.start(record.Id);
   }
 
   async remove(ref: string, force: boolean): Promise<void> {
     const record = this.resolve(ref);
-    const starting = this.starting.get(record.id);
+    const starting = this.starting.get(record.Id);
     if (starting) {
-      if (!force) throw failedPrecondition(`You cannot remove a running container ${record.id}. Stop the container before attempting removal or force remove`);
+      if (!force) throw failedPrecondition(`You cannot remove a running container ${record.Id}. Stop the container before attempting removal or force remove`);
       await starting.catch(() => undefined);
-      if (!this.containers.has(record.id)) return; // a failed start of a --rm container removed it
+      if (!this.containers.has(record.Id)) return; // a failed start of a --rm container removed it
     }
-    if (record.state.status === 'removing') throw failedPrecondition(`removal of container ${record.id} is already in progress`);
-    if (record.state.status === 'running') {
+    if (record.State.Status === 'removing') throw failedPrecondition(`removal of container ${record.Id} is already in progress`);
+    if (record.State.Status === 'running') {
       if (!force) {
         throw failedPrecondition(
-          `You cannot remove a running container ${record.id}. Stop the container before attempting removal or force remove`,
+          `You cannot remove a running container ${record.Id}. Stop the container before attempting removal or force remove`,
         );
       }
-      await this.supervisor.killTask({ id: record.id, signal: 9, all: true }).catch((err) => {
+      await this.supervisor.killTask({ id: record.Id, signal: 9, all: true }).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
-      await this.exitHandled.get(record.id);
+      await this.exitHandled.get(record.Id);
     }
     await this.removeRecord(record);
   }
@@ -375,35 +470,38 @@ export class ContainerService {
    * record, then tells waiters.
    */
   private async removeRecord(record: ContainerRecord): Promise<void> {
-    if (!this.containers.has(record.id) || record.state.status === 'removing') return;
-    record.state.status = 'removing';
+    if (!this.containers.has(record.Id) || record.State.Status === 'removing') return;
+    record.State = withStatus(record.State, 'removing');
     try {
-      await this.deleteTask(record.id, false);
-      await this.images.removeRootfs(record.id).catch((err) => {
+      await this.deleteTask(record.Id, false);
+      await this.images.removeRootfs(record.Id).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
-      await this.store.remove(record.id);
+      await this.store.remove(record.Id);
     } catch (err) {
-      record.state.status = 'dead';
-      record.state.error = (err as Error).message;
+      record.State = { ...withStatus(record.State, 'dead'), Error: (err as Error).message };
       await this.store.save(record).catch(() => undefined);
       throw err;
     }
-    this.containers.delete(record.id);
-    this.logger.info({ id: record.id }, 'container removed');
-    this.notify(record.id, ['removed'], record.state.exitCode);
-    this.waiters.delete(record.id);
+    this.containers.delete(record.Id);
+    this.logger.info({ id: record.Id }, 'container removed');
+    this.notify(record.Id, ['removed'], record.State.ExitCode);
+    this.waiters.delete(record.Id);
   }
 
   inspect(ref: string): ContainerRecord {
     return this.resolve(ref);
   }
 
+  /** Where the container's log driver writes; undefined for none. */
+  private logFile(record: ContainerRecord): ContainerLogFile | undefined {
+    return containerLogFile(this.store.containerDir(record.Id), record.Id, record.HostConfig.LogConfig);
+  }
+
   /** Where the shim writes the container's log, and how. */
   private logTarget(record: ContainerRecord): { logPath: string; logConfig: { type: string; config: Record<string, string> } } {
-    const config = logConfigOf(record);
-    const file = containerLogFile(this.store.containerDir(record.id), record.id, config);
-    return { logPath: file?.path ?? '', logConfig: { type: config.Type, config: config.Config } };
+    const config = record.HostConfig.LogConfig;
+    return { logPath: this.logFile(record)?.path ?? '', logConfig: { type: config.Type, config: config.Config ?? {} } };
   }
 
   /**
@@ -412,26 +510,26 @@ export class ContainerService {
    */
   logSource(ref: string): { file?: ContainerLogFile; stopped?: Promise<void> } {
     const record = this.resolve(ref);
-    const stopped = record.state.status === 'running' ? this.exitHandled.get(record.id) : undefined;
-    return { file: containerLogFile(this.store.containerDir(record.id), record.id, logConfigOf(record)), stopped };
+    const stopped = record.State.Status === 'running' ? this.exitHandled.get(record.Id) : undefined;
+    return { file: this.logFile(record), stopped };
   }
 
   list(all: boolean): ContainerRecord[] {
     return this.all()
-      .filter((r) => all || r.state.status === 'running')
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      .filter((r) => all || r.State.Status === 'running')
+      .sort((a, b) => b.Created.localeCompare(a.Created));
   }
 
   /** Follows a running task to its exit (also used by recovery for tasks found running). */
   watchExit(record: ContainerRecord): void {
-    const handled = this.supervisor.waitTask({ id: record.id }).then(
+    const handled = this.supervisor.waitTask({ id: record.Id }).then(
       (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined),
       (err: Error) => {
-        this.logger.error({ id: record.id, err: err.message }, 'lost the task of a running container');
+        this.logger.error({ id: record.Id, err: err.message }, 'lost the task of a running container');
         return this.onExit(record, 255, new Date(), `task lost: ${err.message}`);
       },
     );
-    this.exitHandled.set(record.id, handled);
+    this.exitHandled.set(record.Id, handled);
   }
 
   /**
@@ -440,39 +538,41 @@ export class ContainerService {
    * failure here concerns this container only and must not stop ced.
    */
   async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string): Promise<void> {
-    record.state = {
-      ...record.state,
-      status: 'exited',
-      pid: 0,
-      exitCode,
-      finishedAt: (exitedAt ?? new Date()).toISOString(),
-      ...(error ? { error } : {}),
-    };
-    await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.id, err: err.message }, 'could not record the exit'));
-    this.logger.info({ id: record.id, exitCode }, 'container exited');
-    const deleted = this.deleteTask(record.id, false).catch((err: Error) => {
-      this.logger.error({ id: record.id, err: err.message }, 'could not delete the task of an exited container');
+    record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error });
+    await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the exit'));
+    this.logger.info({ id: record.Id, exitCode }, 'container exited');
+    const deleted = this.deleteTask(record.Id, false).catch((err: Error) => {
+      this.logger.error({ id: record.Id, err: err.message }, 'could not delete the task of an exited container');
     });
     // The shim closes the log when its task is deleted. As Docker waits (up to 2 s) for the output to be
     // copied before it reports an exit, `wait` then `logs` shows the whole log.
     await settlesWithin(deleted, 2000);
-    this.notify(record.id, ['not-running', 'next-exit'], exitCode);
+    this.notify(record.Id, ['not-running', 'next-exit'], exitCode);
     await deleted;
-    if (record.config.autoRemove && !this.restarting.has(record.id)) {
+    if (record.HostConfig.AutoRemove && !this.restarting.has(record.Id)) {
       await this.removeRecord(record).catch((err: Error) => {
-        this.logger.error({ id: record.id, err: err.message }, 'auto-remove failed');
+        this.logger.error({ id: record.Id, err: err.message }, 'auto-remove failed');
         // The container stays (dead); whoever waits for its removal must not wait forever.
-        this.notify(record.id, ['removed'], exitCode);
+        this.notify(record.Id, ['removed'], exitCode);
       });
     }
   }
 
   /**
    * Deletes a container's task (ending its shim, or the container of a shim
-   * that died) and its bundle; a task already gone is fine.
+   * that died) and undoes its other start steps; a task already gone is fine.
+   * Also for tasks ced has no record of (recovery).
    */
   async deleteTask(id: string, kill: boolean): Promise<void> {
+    const record = this.containers.get(id);
+    if (record) return this.pipeline.teardown(record, kill ? 'failed-start' : 'stopped');
+    await this.deleteTaskOnly(id, kill);
     const bundle = join(this.tasksDir, id);
+    await unmountStale(join(bundle, 'rootfs'), this.logger);
+    await rm(bundle, { recursive: true, force: true });
+  }
+
+  private async deleteTaskOnly(id: string, kill: boolean): Promise<void> {
     const gone = (err: unknown) => {
       if (!isCeError(err, 'NotFound') && !isCeError(err, 'Unavailable')) throw err;
     };
@@ -481,15 +581,12 @@ export class ContainerService {
       await this.supervisor.waitTask({ id }).catch(gone);
     }
     await this.supervisor.deleteTask({ id }).catch(gone);
-    // What a shim that is gone left mounted: removing the bundle must not reach into the layer.
-    await unmountStale(join(bundle, 'rootfs'), this.logger);
-    await rm(bundle, { recursive: true, force: true });
   }
 
   /** Recovery: a --rm container that is not running is removed, as Docker does at restart. */
   async removeIfAutoRemove(record: ContainerRecord): Promise<boolean> {
-    if (!record.config.autoRemove || record.state.status === 'running' || !this.containers.has(record.id)) return false;
-    if (record.state.status === 'removing' || record.state.status === 'dead') record.state.status = 'exited';
+    if (!record.HostConfig.AutoRemove || record.State.Status === 'running' || !this.containers.has(record.Id)) return false;
+    if (record.State.Status === 'removing' || record.State.Status === 'dead') record.State = withStatus(record.State, 'exited');
     await this.removeRecord(record);
     return true;
   }
@@ -515,7 +612,7 @@ export class ContainerService {
   }
 
   private byName(name: string): ContainerRecord | undefined {
-    for (const r of this.containers.values()) if (r.name === name) return r;
+    for (const r of this.containers.values()) if (containerName(r) === name) return r;
     return undefined;
   }
 
@@ -527,19 +624,12 @@ export class ContainerService {
     const named = this.byName(ref.replace(/^\//, ''));
     if (named) return named;
     if (/^[0-9a-f]+$/.test(ref)) {
-      const matches = this.all().filter((r) => r.id.startsWith(ref));
+      const matches = this.all().filter((r) => r.Id.startsWith(ref));
       if (matches.length === 1) return matches[0]!;
       if (matches.length > 1) throw invalidArgument(`multiple containers found with provided prefix: ${ref}`);
     }
     throw notFound(`No such container: ${ref}`);
   }
-}
-
-/** --stop-signal (else the image's STOPSIGNAL), checked now as Docker's create does, and --stop-timeout. */
-function stopSettings(options: CreateOptions, image: ImageRunConfig): Pick<ContainerConfig, 'stopSignal' | 'stopTimeout'> {
-  const stopSignal = options.stopSignal || image.StopSignal || '';
-  if (stopSignal) parseSignal(stopSignal);
-  return { ...(stopSignal ? { stopSignal } : {}), ...(options.stopTimeout !== undefined ? { stopTimeout: options.stopTimeout } : {}) };
 }
 
 /** The longest delay setTimeout takes; a longer one would fire at once. */
@@ -567,4 +657,19 @@ function exitCodeForStartError(err: unknown): number {
   if (/executable file not found|no such file or directory/i.test(message)) return 127;
   if (/permission denied/i.test(message)) return 126;
   return 128;
+}
+
+/** Docker's GraphDriver.Data for an overlay rootfs: the folders its mount options name. */
+function graphDriverData(rootfs: readonly Mount[]): Record<string, string> | null {
+  const overlay = rootfs.find((m) => m.type === 'overlay');
+  if (!overlay) return null;
+  const option = (key: string) => overlay.options.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
+  const data: Record<string, string> = {};
+  const lower = option('lowerdir');
+  const upper = option('upperdir');
+  const work = option('workdir');
+  if (lower) data.LowerDir = lower;
+  if (upper) data.UpperDir = upper;
+  if (work) data.WorkDir = work;
+  return Object.keys(data).length ? data : null;
 }

@@ -1,12 +1,8 @@
 import { join } from 'node:path';
 import { invalidArgument, logFileName, LogConfigError, logSettings, resolveLogConfig, type LogConfig } from '@ce/protocol';
-import type { ContainerRecord } from './record.js';
 
 /** dockerd's default: json-file; ce's json-file rotation defaults are added per container (decision 0026). */
 export const DEFAULT_DAEMON_LOG_CONFIG: LogConfig = { Type: 'json-file', Config: {} };
-
-/** A record written before log drivers: json-file, never rotated (as it was written). */
-const LEGACY_LOG_CONFIG: LogConfig = { Type: 'json-file', Config: {} };
 
 export interface ContainerLogFile {
   driver: 'json-file' | 'local';
@@ -14,10 +10,13 @@ export interface ContainerLogFile {
   path: string;
 }
 
-/** The LogConfig a new container keeps: the requested one over ced's defaults, checked as Docker checks it. */
-export function newContainerLogConfig(requested: LogConfig | undefined, daemonDefault: LogConfig): LogConfig {
+/**
+ * The LogConfig a new container keeps: the requested one (HostConfig.LogConfig, any part
+ * missing) over ced's defaults, checked as Docker checks it.
+ */
+export function newContainerLogConfig(requested: Partial<LogConfig> | null | undefined, daemonDefault: LogConfig): LogConfig {
   try {
-    return resolveLogConfig(requested, daemonDefault);
+    return resolveLogConfig(requested ? { Type: requested.Type ?? '', Config: requested.Config ?? {} } : undefined, daemonDefault);
   } catch (err) {
     if (err instanceof LogConfigError) throw invalidArgument(err.message);
     throw err;
@@ -29,10 +28,6 @@ export function daemonLogConfig(driver: string | undefined, opts: Record<string,
   const config: LogConfig = { Type: driver || DEFAULT_DAEMON_LOG_CONFIG.Type, Config: opts };
   logSettings(config);
   return config;
-}
-
-export function logConfigOf(record: ContainerRecord): LogConfig {
-  return record.logConfig ?? LEGACY_LOG_CONFIG;
 }
 
 /** Where the container's log driver writes, in the container's folder; undefined for none. */

@@ -23,7 +23,6 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
-import { LogConfig } from "../../types/v1/log.js";
 import { AttachInput, AttachOutput } from "../../types/v1/stdio.js";
 import { StringList } from "../../types/v1/task.js";
 
@@ -148,11 +147,12 @@ export interface CreateContainerRequest {
     | number
     | undefined;
   /**
-   * docker run --log-driver/--log-opt; unset: ced's --log-driver/--log-opt. An empty type
-   * with options means ced's driver with these options over ced's.
-   * (Numbered apart from the fields other work adds here.)
+   * Docker's Config and HostConfig (Engine API 1.41 JSON objects, any
+   * subset of their fields) for what the fields above do not carry. A field
+   * above that is set (non-empty, true, present) wins over the same setting here.
    */
-  logConfig?: LogConfig | undefined;
+  configJson: string;
+  hostConfigJson: string;
 }
 
 export interface CreateContainerRequest_LabelsEntry {
@@ -262,6 +262,8 @@ export interface Container {
   workingDir: string;
   user: string;
   tty: boolean;
+  /** Docker's ContainerJSON (Engine API 1.41), exactly as docker inspect prints one container. */
+  json: string;
 }
 
 export interface Container_LabelsEntry {
@@ -320,7 +322,8 @@ function createBaseCreateContainerRequest(): CreateContainerRequest {
     securityOpt: [],
     stopSignal: "",
     stopTimeout: undefined,
-    logConfig: undefined,
+    configJson: "",
+    hostConfigJson: "",
   };
 }
 
@@ -380,8 +383,11 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     if (message.stopTimeout !== undefined) {
       writer.uint32(144).int32(message.stopTimeout);
     }
-    if (message.logConfig !== undefined) {
-      LogConfig.encode(message.logConfig, writer.uint32(322).fork()).join();
+    if (message.configJson !== "") {
+      writer.uint32(154).string(message.configJson);
+    }
+    if (message.hostConfigJson !== "") {
+      writer.uint32(162).string(message.hostConfigJson);
     }
     return writer;
   },
@@ -546,12 +552,20 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
             message.stopTimeout = reader.int32();
             continue;
           }
-          case 40: {
-            if (tag !== 322) {
+          case 19: {
+            if (tag !== 154) {
               break;
             }
 
-            message.logConfig = LogConfig.decode(reader, reader.uint32());
+            message.configJson = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.hostConfigJson = reader.string();
             continue;
           }
         }
@@ -631,11 +645,16 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
         : isSet(object.stop_timeout)
         ? globalThis.Number(object.stop_timeout)
         : undefined,
-      logConfig: isSet(object.logConfig)
-        ? LogConfig.fromJSON(object.logConfig)
-        : isSet(object.log_config)
-        ? LogConfig.fromJSON(object.log_config)
-        : undefined,
+      configJson: isSet(object.configJson)
+        ? globalThis.String(object.configJson)
+        : isSet(object.config_json)
+        ? globalThis.String(object.config_json)
+        : "",
+      hostConfigJson: isSet(object.hostConfigJson)
+        ? globalThis.String(object.hostConfigJson)
+        : isSet(object.host_config_json)
+        ? globalThis.String(object.host_config_json)
+        : "",
     };
   },
 
@@ -701,8 +720,11 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     if (message.stopTimeout !== undefined) {
       obj.stopTimeout = Math.round(message.stopTimeout);
     }
-    if (message.logConfig !== undefined) {
-      obj.logConfig = LogConfig.toJSON(message.logConfig);
+    if (message.configJson !== "") {
+      obj.configJson = message.configJson;
+    }
+    if (message.hostConfigJson !== "") {
+      obj.hostConfigJson = message.hostConfigJson;
     }
     return obj;
   },
@@ -740,9 +762,8 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     message.securityOpt = object.securityOpt?.map((e) => e) || [];
     message.stopSignal = object.stopSignal ?? "";
     message.stopTimeout = object.stopTimeout ?? undefined;
-    message.logConfig = (object.logConfig !== undefined && object.logConfig !== null)
-      ? LogConfig.fromPartial(object.logConfig)
-      : undefined;
+    message.configJson = object.configJson ?? "";
+    message.hostConfigJson = object.hostConfigJson ?? "";
     return message;
   },
 };
@@ -2160,6 +2181,7 @@ function createBaseContainer(): Container {
     workingDir: "",
     user: "",
     tty: false,
+    json: "",
   };
 }
 
@@ -2206,6 +2228,9 @@ export const Container: MessageFns<Container> = {
     }
     if (message.tty !== false) {
       writer.uint32(112).bool(message.tty);
+    }
+    if (message.json !== "") {
+      writer.uint32(122).string(message.json);
     }
     return writer;
   },
@@ -2338,6 +2363,14 @@ export const Container: MessageFns<Container> = {
             message.tty = reader.bool();
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.json = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2401,6 +2434,7 @@ export const Container: MessageFns<Container> = {
         : "",
       user: isSet(object.user) ? globalThis.String(object.user) : "",
       tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+      json: isSet(object.json) ? globalThis.String(object.json) : "",
     };
   },
 
@@ -2454,6 +2488,9 @@ export const Container: MessageFns<Container> = {
     if (message.tty !== false) {
       obj.tty = message.tty;
     }
+    if (message.json !== "") {
+      obj.json = message.json;
+    }
     return obj;
   },
 
@@ -2486,6 +2523,7 @@ export const Container: MessageFns<Container> = {
     message.workingDir = object.workingDir ?? "";
     message.user = object.user ?? "";
     message.tty = object.tty ?? false;
+    message.json = object.json ?? "";
     return message;
   },
 };

@@ -42,11 +42,26 @@ export interface CreateTaskRequest {
   stdin: boolean;
   /** Where the shim writes the log (the driver's current file); empty for none. */
   logPath: string;
+  /** The log driver and its options; unset: json-file, never rotated. */
+  logConfig?:
+    | LogConfig
+    | undefined;
   /**
-   * The log driver and its options (ce.types.v1.LogConfig); unset: json-file, never rotated.
-   * (Numbered apart from the fields other work adds here.)
+   * The namespace the task belongs to (containerd's: "default" for ce users,
+   * "k8s.io" for the CRI); empty means "default". Numbers from 20 on are
+   * ownership, apart from the task's settings.
    */
-  logConfig?: LogConfig | undefined;
+  namespace: string;
+  /**
+   * Owner labels, e.g. ce.owner=ced: recovery and cleanup act only on what
+   * their owner made.
+   */
+  labels: { [key: string]: string };
+}
+
+export interface CreateTaskRequest_LabelsEntry {
+  key: string;
+  value: string;
 }
 
 export interface CreateTaskResponse {
@@ -100,6 +115,13 @@ export interface StateResponse {
   stdin: boolean;
   /** The shim's own pid. */
   shimPid: number;
+  namespace: string;
+  labels: { [key: string]: string };
+}
+
+export interface StateResponse_LabelsEntry {
+  key: string;
+  value: string;
 }
 
 export interface EventsRequest {
@@ -113,7 +135,17 @@ export interface ShutdownResponse {
 }
 
 function createBaseCreateTaskRequest(): CreateTaskRequest {
-  return { id: "", bundle: "", rootfs: [], terminal: false, stdin: false, logPath: "", logConfig: undefined };
+  return {
+    id: "",
+    bundle: "",
+    rootfs: [],
+    terminal: false,
+    stdin: false,
+    logPath: "",
+    logConfig: undefined,
+    namespace: "",
+    labels: {},
+  };
 }
 
 export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
@@ -137,8 +169,14 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
       writer.uint32(50).string(message.logPath);
     }
     if (message.logConfig !== undefined) {
-      LogConfig.encode(message.logConfig, writer.uint32(162).fork()).join();
+      LogConfig.encode(message.logConfig, writer.uint32(58).fork()).join();
     }
+    if (message.namespace !== "") {
+      writer.uint32(162).string(message.namespace);
+    }
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      CreateTaskRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(170).fork()).join();
+    });
     return writer;
   },
 
@@ -203,12 +241,31 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
             message.logPath = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.logConfig = LogConfig.decode(reader, reader.uint32());
+            continue;
+          }
           case 20: {
             if (tag !== 162) {
               break;
             }
 
-            message.logConfig = LogConfig.decode(reader, reader.uint32());
+            message.namespace = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            const entry21 = CreateTaskRequest_LabelsEntry.decode(reader, reader.uint32());
+            if (entry21.value !== undefined) {
+              message.labels[entry21.key] = entry21.value;
+            }
             continue;
           }
         }
@@ -240,6 +297,21 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
         : isSet(object.log_config)
         ? LogConfig.fromJSON(object.log_config)
         : undefined,
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -266,6 +338,18 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     if (message.logConfig !== undefined) {
       obj.logConfig = LogConfig.toJSON(message.logConfig);
     }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -283,6 +367,103 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     message.logConfig = (object.logConfig !== undefined && object.logConfig !== null)
       ? LogConfig.fromPartial(object.logConfig)
       : undefined;
+    message.namespace = object.namespace ?? "";
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseCreateTaskRequest_LabelsEntry(): CreateTaskRequest_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateTaskRequest_LabelsEntry: MessageFns<CreateTaskRequest_LabelsEntry> = {
+  encode(message: CreateTaskRequest_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTaskRequest_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTaskRequest_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTaskRequest_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CreateTaskRequest_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateTaskRequest_LabelsEntry>, I>>(base?: I): CreateTaskRequest_LabelsEntry {
+    return CreateTaskRequest_LabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateTaskRequest_LabelsEntry>, I>>(
+    object: I,
+  ): CreateTaskRequest_LabelsEntry {
+    const message = createBaseCreateTaskRequest_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -962,6 +1143,8 @@ function createBaseStateResponse(): StateResponse {
     terminal: false,
     stdin: false,
     shimPid: 0,
+    namespace: "",
+    labels: {},
   };
 }
 
@@ -994,6 +1177,12 @@ export const StateResponse: MessageFns<StateResponse> = {
     if (message.shimPid !== 0) {
       writer.uint32(72).uint32(message.shimPid);
     }
+    if (message.namespace !== "") {
+      writer.uint32(162).string(message.namespace);
+    }
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      StateResponse_LabelsEntry.encode({ key: key as any, value }, writer.uint32(170).fork()).join();
+    });
     return writer;
   },
 
@@ -1082,6 +1271,25 @@ export const StateResponse: MessageFns<StateResponse> = {
             message.shimPid = reader.uint32();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            const entry21 = StateResponse_LabelsEntry.decode(reader, reader.uint32());
+            if (entry21.value !== undefined) {
+              message.labels[entry21.key] = entry21.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1117,6 +1325,21 @@ export const StateResponse: MessageFns<StateResponse> = {
         : isSet(object.shim_pid)
         ? globalThis.Number(object.shim_pid)
         : 0,
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -1149,6 +1372,18 @@ export const StateResponse: MessageFns<StateResponse> = {
     if (message.shimPid !== 0) {
       obj.shimPid = Math.round(message.shimPid);
     }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -1166,6 +1401,101 @@ export const StateResponse: MessageFns<StateResponse> = {
     message.terminal = object.terminal ?? false;
     message.stdin = object.stdin ?? false;
     message.shimPid = object.shimPid ?? 0;
+    message.namespace = object.namespace ?? "";
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseStateResponse_LabelsEntry(): StateResponse_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const StateResponse_LabelsEntry: MessageFns<StateResponse_LabelsEntry> = {
+  encode(message: StateResponse_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StateResponse_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStateResponse_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StateResponse_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: StateResponse_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StateResponse_LabelsEntry>, I>>(base?: I): StateResponse_LabelsEntry {
+    return StateResponse_LabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StateResponse_LabelsEntry>, I>>(object: I): StateResponse_LabelsEntry {
+    const message = createBaseStateResponse_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -1593,6 +1923,10 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {
