@@ -21,15 +21,12 @@ export interface LogSettings {
   compress: boolean;
 }
 
-export const LOG_DRIVERS: readonly LogDriverName[] = ['json-file', 'local', 'none'];
-export const DEFAULT_LOG_DRIVER: LogDriverName = 'json-file';
-
 /**
  * ce's json-file rotation when neither the container nor ced sets one (decision 0026):
  * Docker's `local` driver defaults, so that no log fills a disk. Docker's json-file
  * would never rotate.
  */
-export const JSON_FILE_ROTATION_DEFAULTS: Readonly<Record<string, string>> = { 'max-size': '20m', 'max-file': '5' };
+const JSON_FILE_ROTATION_DEFAULTS: Readonly<Record<string, string>> = { 'max-size': '20m', 'max-file': '5' };
 
 /** Docker's local driver: 20 MiB × 5 files, compressed. */
 const LOCAL_DEFAULT_MAX_SIZE = 20 * 1024 * 1024;
