@@ -61,6 +61,9 @@ describe('log drivers', () => {
   it('json-file rotates by default (20m × 5), shown in the container config', async () => {
     const id = await ranToEnd(['busybox', 'echo', 'hi']);
     expect(record(id).HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '5' } });
+    const inspected = await run(['inspect', '--format', '{{json .HostConfig.LogConfig}} {{.LogPath}}', id]);
+    // Go prints a map with its keys sorted.
+    expect(inspected.stdout).toBe(`{"Type":"json-file","Config":{"max-file":"5","max-size":"20m"}} ${join(containerDir(id), `${id}-json.log`)}\n`);
     expect((await run(['logs', id])).stdout).toBe('hi\n');
   });
 
