@@ -22,6 +22,7 @@ export interface CreateFlags extends SecurityFlags, ResourceFlags {
   hostname?: string;
   entrypoint?: string;
   interactive?: boolean;
+  tty?: boolean;
   stopSignal?: string;
   stopTimeout?: string;
   logDriver?: string;
@@ -40,6 +41,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-h, --hostname <name>', 'Container host name')
     .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
+    .option('-t, --tty', 'Allocate a pseudo-TTY')
     .option('--stop-signal <signal>', 'Signal to stop a container (default SIGTERM)')
     .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container')
     .option('--log-driver <string>', 'Logging driver for the container: json-file, local or none')
@@ -91,7 +93,7 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
             user: opts.user ?? '',
             hostname: opts.hostname ?? '',
             autoRemove: !!opts.rm,
-            tty: false,
+            tty: !!opts.tty,
             openStdin: !!opts.interactive,
             labels: parseLabels(opts.label),
             ...security,
