@@ -23,6 +23,10 @@ export interface DaemonConfig {
   logDriver?: string;
   /** Its options as KEY=VALUE (dockerd's --log-opt, daemon.json log-opts). */
   logOpts?: string[];
+  /** Containers run an init unless they say --init=false (dockerd's --init). */
+  init?: boolean;
+  /** The init `--init` mounts at /sbin/docker-init (dockerd's --init-path; default: @ce/native's ce-container-init). */
+  initPath?: string;
 }
 
 export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
@@ -41,5 +45,7 @@ export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessE
     seccompProfile: flags.seccompProfile,
     logDriver: flags.logDriver,
     logOpts: flags.logOpts ?? [],
+    init: flags.init ?? false,
+    initPath: flags.initPath,
   };
 }

@@ -3,7 +3,7 @@ import type { StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { SupervisorApi } from '@ce/supervisor';
 import type { ContainerService } from './containers/container-service.js';
-import { runningState } from './containers/model/index.js';
+import { runningState, withStatus } from './containers/model/index.js';
 import type { ContainerRecord } from './containers/record.js';
 
 export interface RecoveryReport {
@@ -23,6 +23,8 @@ export interface RecoveryReport {
   unresponsive: number;
   /** --rm containers not running after reconciliation (ced killed during `run --rm`): removed. */
   autoRemoved: number;
+  /** Exited containers their restart policy brought back (always, unless-stopped, on-failure), as dockerd's restore does. */
+  restartedByPolicy: number;
   /** Containers whose reconciliation failed: left as they were, logged. */
   failed: number;
   unreadableRecords: number;
@@ -48,6 +50,7 @@ export async function recover(containers: ContainerService, supervisor: Supervis
     orphanRootfs: 0,
     unresponsive: 0,
     autoRemoved: 0,
+    restartedByPolicy: 0,
     failed: 0,
     unreadableRecords: problems.length,
   };
@@ -66,26 +69,32 @@ export async function recover(containers: ContainerService, supervisor: Supervis
 
   async function reconcile(record: ContainerRecord, task: StateResponse | undefined): Promise<void> {
     const recorded = record.State.Status;
-    if (task?.status === TaskStatus.TASK_STATUS_RUNNING && (recorded === 'running' || recorded === 'created')) {
+    const live = task?.status === TaskStatus.TASK_STATUS_RUNNING || task?.status === TaskStatus.TASK_STATUS_PAUSED;
+    if (task && live && (recorded === 'running' || recorded === 'paused' || recorded === 'created')) {
       // 'created' with a running task: ced died between starting it and saving that.
       report.running++;
+      const status = task.status === TaskStatus.TASK_STATUS_PAUSED ? 'paused' : 'running';
       if (recorded === 'created') {
-        record.State = runningState(record.State, task.pid, new Date());
+        record.State = withStatus(runningState(record.State, task.pid, new Date()), status);
+        await containers.save(record);
+      } else if (recorded !== status) {
+        // paused or unpaused while ced was down: the task's state is the truth
+        record.State = withStatus(record.State, status);
         await containers.save(record);
       }
       containers.watchExit(record);
     } else if (task?.status === TaskStatus.TASK_STATUS_CREATED) {
       // ced died during start, before the process was released: it never ran.
       await containers.deleteTask(record.Id, true);
-    } else if (task && recorded === 'exited') {
+    } else if (task && (recorded === 'exited' || recorded === 'restarting')) {
       // Its exit is recorded already (ced died before deleting the task): only the task is left.
       await containers.deleteTask(record.Id, false);
     } else if (task) {
       // Includes a task whose shim died: the supervisor ended its container (137).
       report.exitedWhileDown++;
       const exit = await supervisor.waitTask({ id: record.Id });
-      await containers.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined);
-    } else if (recorded === 'running' || recorded === 'removing') {
+      await containers.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined, exit.oomKilled);
+    } else if (recorded === 'running' || recorded === 'paused' || recorded === 'removing') {
       if (await shimUnresponsive(record.Id)) {
         report.unresponsive++;
         logger.warn({ id: record.Id }, 'the shim of a running container does not answer; left alone');
@@ -124,5 +133,6 @@ export async function recover(containers: ContainerService, supervisor: Supervis
   }
   // After orphan tasks are gone, so that their layers are no longer mounted.
   report.orphanRootfs = await containers.removeOrphanRootfs();
+  report.restartedByPolicy = await containers.startByRestartPolicy();
   return report;
 }

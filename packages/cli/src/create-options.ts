@@ -7,6 +7,7 @@ import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, withPeriod } from './er
 import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
 import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './resource-flags.js';
+import { parseRestartFlag, restartConflictsWithRm, type RestartPolicyFlag } from './restart-flag.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
 import { userOptionProblem } from './user-option.js';
 import { PullError } from './commands/pull.js';
@@ -27,6 +28,8 @@ export interface CreateFlags extends SecurityFlags, ResourceFlags {
   stopTimeout?: string;
   logDriver?: string;
   logOpt: string[];
+  restart?: string;
+  init?: boolean;
   pull?: string;
 }
 
@@ -46,6 +49,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container')
     .option('--log-driver <string>', 'Logging driver for the container: json-file, local or none')
     .option('--log-opt <list>', 'Log driver options (max-size, max-file, compress)', collect, [])
+    .option('--restart <policy>', 'Restart policy to apply when a container exits (default "no")')
+    .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('--pull <string>', 'Pull image before running ("always"|"missing"|"never")', 'missing');
   return addResourceFlags(addSecurityFlags(cmd));
 }
@@ -65,6 +70,10 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   try {
     security = securityRequest(opts);
     hostConfig = resourceHostConfig(opts);
+    const restart = parseRestartFlagWithPeriod(opts.restart);
+    if (restartConflictsWithRm(restart, !!opts.rm)) throw new Error('Conflicting options: --restart and --rm.');
+    if (opts.restart !== undefined) hostConfig.RestartPolicy = { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount };
+    if (opts.init) hostConfig.Init = true;
     if (opts.stopTimeout !== undefined) stopTimeout = clampSeconds(parseIntFlag(opts.stopTimeout, '--stop-timeout'));
     pull = parsePullPolicy(opts.pull);
   } catch (err) {
@@ -118,6 +127,15 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
     return await create();
   } catch (err) {
     throw fail(withPeriod(daemonErrorMessage(err, conn.target)));
+  }
+}
+
+/** docker run/create end a flag error with a period. */
+function parseRestartFlagWithPeriod(value: string | undefined): RestartPolicyFlag {
+  try {
+    return parseRestartFlag(value);
+  } catch (err) {
+    throw new Error(withPeriod((err as Error).message));
   }
 }
 

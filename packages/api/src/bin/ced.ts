@@ -18,6 +18,8 @@ const { values } = parseArgs({
     'seccomp-profile': { type: 'string' },
     'log-driver': { type: 'string' },
     'log-opt': { type: 'string', multiple: true },
+    init: { type: 'boolean' },
+    'init-path': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -43,6 +45,8 @@ Options:
       --log-driver DRIVER        containers' default log driver: json-file, local or none (default json-file)
       --log-opt KEY=VALUE        options of that driver, e.g. max-size=20m, max-file=5 (repeatable; json-file
                                  rotates at 20m x 5 files unless told otherwise)
+      --init                     run an init inside containers that forwards signals and reaps processes
+      --init-path PATH           the init binary --init mounts at /sbin/docker-init (default: ce-container-init)
 `);
   process.exit(0);
 }
@@ -60,6 +64,8 @@ const config = resolveConfig({
   seccompProfile: values['seccomp-profile'],
   logDriver: values['log-driver'],
   logOpts: values['log-opt'],
+  init: values.init,
+  initPath: values['init-path'],
 });
 
 try {
@@ -72,6 +78,7 @@ try {
       (r.otherOwners ? `, ${r.otherOwners} tasks of other owners left alone` : '') +
       (r.orphanRootfs ? `, ${r.orphanRootfs} container layers without a record removed` : '') +
       (r.autoRemoved ? `, ${r.autoRemoved} --rm containers not running removed` : '') +
+      (r.restartedByPolicy ? `, ${r.restartedByPolicy} started by their restart policy` : '') +
       (r.failed ? `, ${r.failed} failed to reconcile (see the log)` : '') +
       '\n',
   );

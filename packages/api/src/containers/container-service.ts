@@ -49,6 +49,16 @@ import type { SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
 import { containerLogFile, DEFAULT_DAEMON_LOG_CONFIG, newContainerLogConfig, type ContainerLogFile } from './log-driver.js';
 import type { LogConfig } from './model/docker-types.js';
+import { pauseContainer, thawAfterSignal, unpauseContainer } from './pause.js';
+import { containerStats, type StatsOptions } from './stats.js';
+import type { TaskContext } from './task-context.js';
+import { top, type TopResult } from './top.js';
+import { updateContainer } from './update.js';
+import type { ContainerStats } from '@ce/protocol/gen/ce/api/v1/containers';
+import type { Resources } from '@ce/protocol/gen/ce/types/v1/resources';
+import { usesInit, withContainerInit } from './init-process.js';
+import { RestartManager, type RestartClock } from './restart-manager.js';
+import { checkRestartPolicy } from './restart-policy.js';
 
 /** What containers need of the image store. */
 export interface ContainerImages {
@@ -73,6 +83,17 @@ export interface CreateOptions extends CreateRequestConfig {
 export interface HostFacts {
   device: DeviceLookup;
   resources: () => HostResources;
+}
+
+/** dockerd's --init and --init-path; the clock of restart back-offs (tests give a fake one). */
+export interface ContainerServiceOptions {
+  /** Host path of the static init that --init mounts at /sbin/docker-init. */
+  initPath?: string;
+  /** Containers without --init/--init=false run the init (dockerd --init). */
+  initByDefault?: boolean;
+  restartClock?: RestartClock;
+  /** ced's --log-driver and --log-opt (dockerd's log-driver and log-opts). */
+  logDefaults?: LogConfig;
 }
 
 /** The owner label ced puts on its tasks and container layers. */
@@ -116,11 +137,23 @@ export class ContainerService {
     private readonly host: HostFacts = { device: hostDevice, resources: hostResources },
     /** The namespace ced's containers live in and the owner name on what it makes. */
     readonly owner: { namespace: string; name: string } = { namespace: DEFAULT_NAMESPACE, name: CED_OWNER },
-    /** ced's --log-driver and --log-opt (dockerd's log-driver and log-opts). */
-    private readonly logDefaults: LogConfig = DEFAULT_DAEMON_LOG_CONFIG,
+    private readonly options: ContainerServiceOptions = {},
   ) {
     this.pipeline = new StartPipeline(logger);
     for (const step of this.builtinSteps()) this.pipeline.register(step);
+    this.restarts = new RestartManager(
+      { restart: (id) => this.restartByPolicy(id), restartFailed: (id, err) => this.restartFailed(id, err) },
+      logger,
+      options.restartClock,
+    );
+  }
+
+  /** Restart policies: decisions, back-offs and pending restarts (restart-manager.ts). */
+  private readonly restarts: RestartManager;
+
+  /** Cancels pending restarts (ced stopping): the records keep "restarting", for the next ced to start them. */
+  close(): void {
+    this.restarts.close();
   }
 
   /** Loads the records; recovery.ts reconciles them with the running tasks. */
@@ -182,6 +215,8 @@ export class ContainerService {
 
   async create(options: CreateOptions): Promise<ContainerRecord> {
     if (!options.config.Image) throw invalidArgument('an image is required');
+    // Before the image, as dockerd checks the host config first.
+    checkRestartPolicy(options.hostConfig);
     const image = await this.images.get(options.config.Image);
     const runConfig = image.config.config ?? {};
     const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined || this.reservedNames.has(n));
@@ -203,7 +238,7 @@ export class ContainerService {
     const id = randomBytes(32).toString('hex');
     const config = mergeContainerConfig(id, options.config, runConfig);
     const hostConfig = checkResources(mergeHostConfig(options.hostConfig), this.host.resources());
-    hostConfig.LogConfig = newContainerLogConfig(options.hostConfig.LogConfig, this.logDefaults);
+    hostConfig.LogConfig = newContainerLogConfig(options.hostConfig.LogConfig, this.options.logDefaults ?? DEFAULT_DAEMON_LOG_CONFIG);
     const [path = '', ...args] = resolveArgs(runConfig, options.config.Entrypoint ?? undefined, options.config.Cmd ?? undefined);
     if (config.StopSignal) parseSignal(config.StopSignal);
     const record: ContainerRecord = {
@@ -251,15 +286,33 @@ export class ContainerService {
   }
 
   private spec(record: ContainerRecord, user: ExecUser) {
-    return containerSpec(record, user, this.security, this.host.device, this.owner);
+    const spec = containerSpec(record, user, this.security, this.host.device, this.owner);
+    if (usesInit(record.HostConfig.Init, this.options.initByDefault ?? false)) {
+      if (!this.options.initPath) throw failedPrecondition('exec: "docker-init": executable file not found in $PATH');
+      withContainerInit(this.options.initPath)(spec, {});
+    }
+    return spec;
   }
 
   /** Starts a container; a second start while one is in flight joins it. */
   start(ref: string): Promise<void> {
-    const record = this.resolve(ref);
+    return this.startRecord(this.resolve(ref), true);
+  }
+
+  /**
+   * A user's start (`byUser`: as Docker's, it starts the restart count and
+   * back-off over and forgets a manual stop) or a restart policy's.
+   */
+  private startRecord(record: ContainerRecord, byUser: boolean): Promise<void> {
     const inFlight = this.starting.get(record.Id);
     if (inFlight) return inFlight;
-    if (record.State.Status === 'running') return Promise.resolve();
+    if (record.State.Status === 'paused') return Promise.reject(failedPrecondition('cannot start a paused container, try unpause instead'));
+    if (record.State.Status === 'running' || (byUser && record.State.Status === 'restarting')) return Promise.resolve();
+    if (byUser) {
+      this.restarts.reset(record.Id);
+      record.RestartCount = 0;
+      record.HasBeenManuallyStopped = false;
+    }
     if (record.State.Status === 'removing' || record.State.Status === 'dead') {
       return Promise.reject(failedPrecondition(`cannot start container ${record.Id}: it is ${record.State.Status}`));
     }
@@ -393,7 +446,7 @@ export class ContainerService {
 
   async wait(ref: string, condition: WaitCondition): Promise<number> {
     const record = this.resolve(ref);
-    if (condition === 'not-running' && record.State.Status !== 'running') return record.State.ExitCode;
+    if (condition === 'not-running' && !record.State.Running) return record.State.ExitCode;
     return new Promise<number>((resolve) => {
       let set = this.waiters.get(record.Id);
       if (!set) this.waiters.set(record.Id, (set = new Set()));
@@ -404,8 +457,18 @@ export class ContainerService {
   async kill(ref: string, signal: string): Promise<void> {
     const record = this.resolve(ref);
     const number = parseSignal(signal);
-    if (record.State.Status !== 'running') throw failedPrecondition(`Container ${record.Id} is not running`);
+    if (!record.State.Running) throw failedPrecondition(`Container ${record.Id} is not running`);
+    // As dockerd's kill: a user's kill is a manual stop, and SIGKILL or the stop signal make the next exit final.
+    this.markManuallyStopped(record);
+    const final = number === constants.signals.SIGKILL || number === parseSignal(record.Config.StopSignal || 'SIGTERM');
+    if (record.State.Status === 'restarting') {
+      if (final) await this.cancelRestart(record);
+      else await this.store.save(record);
+      return;
+    }
+    if (final) this.restarts.stopRequested(record.Id, true);
     await this.supervisor.killTask({ id: record.Id, signal: number, all: false });
+    await thawAfterSignal(record, number, parseSignal(record.Config.StopSignal || 'SIGTERM'), this.tasks);
   }
 
   /**
@@ -417,7 +480,15 @@ export class ContainerService {
   async stop(ref: string, timeoutSeconds?: number): Promise<void> {
     const record = this.resolve(ref);
     await this.starting.get(record.Id)?.catch(() => undefined);
-    if (record.State.Status !== 'running') return;
+    await this.exitSettled(record);
+    if (record.State.Status === 'restarting') {
+      this.markManuallyStopped(record);
+      await this.cancelRestart(record);
+      return;
+    }
+    if (record.State.Status !== 'running' && record.State.Status !== 'paused') return;
+    this.markManuallyStopped(record);
+    this.restarts.stopRequested(record.Id, true);
     const exited = this.exitHandled.get(record.Id);
     if (!exited) throw failedPrecondition(`container ${record.Id} is running but ced does not follow its task`);
     const timeout = timeoutSeconds ?? record.Config.StopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS;
@@ -427,6 +498,7 @@ export class ContainerService {
     };
     try {
       await this.supervisor.killTask({ id: record.Id, signal, all: false });
+      await thawAfterSignal(record, signal, signal, this.tasks);
     } catch (err) {
       // As Docker does: the process most likely exited meanwhile; if it has not within 2 s, the error was real and SIGKILL follows.
       this.logger.info({ id: record.Id, err: (err as Error).message }, 'the stop signal could not be sent');
@@ -435,6 +507,7 @@ export class ContainerService {
     if (timeout >= 0 && !(await settlesWithin(exited, timeout * 1000))) {
       this.logger.info({ id: record.Id, timeout, signal }, 'container did not exit after its stop signal: killing it');
       await this.supervisor.killTask({ id: record.Id, signal: constants.signals.SIGKILL, all: true }).catch(taskGone);
+      await thawAfterSignal(record, constants.signals.SIGKILL, signal, this.tasks);
     }
     await exited;
   }
@@ -461,8 +534,17 @@ export class ContainerService {
       await starting.catch(() => undefined);
       if (!this.containers.has(record.Id)) return; // a failed start of a --rm container removed it
     }
+    await this.exitSettled(record);
     if (record.State.Status === 'removing') throw failedPrecondition(`removal of container ${record.Id} is already in progress`);
-    if (record.State.Status === 'running') {
+    if (record.State.Status === 'restarting') {
+      if (!force) {
+        throw failedPrecondition(`You cannot remove a restarting container ${record.Id}. Stop the container before attempting removal or force remove`);
+      }
+      await this.cancelRestart(record);
+    }
+    const live = record.State.Status === 'running' || record.State.Status === 'paused';
+    if (live) this.restarts.stopRequested(record.Id, true);
+    if (live) {
       if (!force) {
         throw failedPrecondition(
           `You cannot remove a running container ${record.Id}. Stop the container before attempting removal or force remove`,
@@ -471,6 +553,7 @@ export class ContainerService {
       await this.supervisor.killTask({ id: record.Id, signal: 9, all: true }).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
+      await thawAfterSignal(record, constants.signals.SIGKILL, constants.signals.SIGKILL, this.tasks);
       await this.exitHandled.get(record.Id);
     }
     await this.removeRecord(record);
@@ -496,6 +579,7 @@ export class ContainerService {
       throw err;
     }
     this.containers.delete(record.Id);
+    this.restarts.reset(record.Id);
     this.logger.info({ id: record.Id }, 'container removed');
     this.notify(record.Id, ['removed'], record.State.ExitCode);
     this.waiters.delete(record.Id);
@@ -546,20 +630,20 @@ export class ContainerService {
    */
   logSource(ref: string): { file?: ContainerLogFile; stopped?: Promise<void> } {
     const record = this.resolve(ref);
-    const stopped = record.State.Status === 'running' ? this.exitHandled.get(record.Id) : undefined;
+    const stopped = record.State.Running ? this.exitHandled.get(record.Id) : undefined;
     return { file: this.logFile(record), stopped };
   }
 
   list(all: boolean): ContainerRecord[] {
     return this.all()
-      .filter((r) => all || r.State.Status === 'running')
+      .filter((r) => all || r.State.Running)
       .sort((a, b) => b.Created.localeCompare(a.Created));
   }
 
   /** Follows a running task to its exit (also used by recovery for tasks found running). */
   watchExit(record: ContainerRecord): void {
     const handled = this.supervisor.waitTask({ id: record.Id }).then(
-      (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined),
+      (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined, exit.oomKilled),
       (err: Error) => {
         this.logger.error({ id: record.Id, err: err.message }, 'lost the task of a running container');
         return this.onExit(record, 255, new Date(), `task lost: ${err.message}`);
@@ -573,8 +657,8 @@ export class ContainerService {
    * the task down and, for --rm, removes the container. It never throws: a
    * failure here concerns this container only and must not stop ced.
    */
-  async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string): Promise<void> {
-    record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error });
+  async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string, oomKilled?: boolean): Promise<void> {
+    record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error, oomKilled });
     await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the exit'));
     this.logger.info({ id: record.Id, exitCode }, 'container exited');
     const deleted = this.deleteTask(record.Id, false).catch((err: Error) => {
@@ -585,6 +669,11 @@ export class ContainerService {
     await settlesWithin(deleted, 2000);
     this.notify(record.Id, ['not-running', 'next-exit'], exitCode);
     await deleted;
+    // As dockerd's handleContainerExit: the task is deleted first, then the policy decides and the back-off starts.
+    if (this.decideRestart(record)) {
+      await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the restarting state'));
+      return;
+    }
     if (record.HostConfig.AutoRemove && !this.restarting.has(record.Id)) {
       await this.removeRecord(record).catch((err: Error) => {
         this.logger.error({ id: record.Id, err: err.message }, 'auto-remove failed');
@@ -619,10 +708,120 @@ export class ContainerService {
 
   /** Recovery: a --rm container that is not running is removed, as Docker does at restart. */
   async removeIfAutoRemove(record: ContainerRecord): Promise<boolean> {
-    if (!record.HostConfig.AutoRemove || record.State.Status === 'running' || !this.containers.has(record.Id)) return false;
+    if (!record.HostConfig.AutoRemove || record.State.Running || !this.containers.has(record.Id)) return false;
     if (record.State.Status === 'removing' || record.State.Status === 'dead') record.State = withStatus(record.State, 'exited');
     await this.removeRecord(record);
     return true;
+  }
+
+  // pause, resources, processes and statistics: the logic is in pause.ts, update.ts, top.ts, stats.ts
+  pause(ref: string): Promise<void> {
+    return pauseContainer(this.resolve(ref), this.tasks);
+  }
+
+  unpause(ref: string): Promise<void> {
+    return unpauseContainer(this.resolve(ref), this.tasks);
+  }
+
+  update(ref: string, resources: Resources | undefined, nanoCpus: number): Promise<string[]> {
+    return updateContainer(this.resolve(ref), resources, nanoCpus, { ...this.tasks, host: this.host.resources() });
+  }
+
+  async top(ref: string, psArgs: string): Promise<TopResult> {
+    const record = this.resolve(ref);
+    if (!record.State.Running) throw failedPrecondition(`Container ${record.Id} is not running`);
+    return top(psArgs, (await this.supervisor.taskPids({ id: record.Id })).pids);
+  }
+
+  stats(ref: string, options: Omit<StatsOptions, 'current'>): AsyncIterable<ContainerStats> {
+    const record = this.resolve(ref);
+    return containerStats(record, this.tasks, { ...options, current: () => this.containers.get(record.Id) });
+  }
+
+  private get tasks(): TaskContext {
+    return { supervisor: this.supervisor, save: (r) => this.store.save(r), logger: this.logger };
+  }
+
+  /** After an exit (State exited): the policy may turn it into "restarting", with RestartCount one higher. */
+  private decideRestart(record: ContainerRecord): boolean {
+    if (record.State.Status !== 'exited' || !this.containers.has(record.Id)) return false;
+    const ranForMs = Date.parse(record.State.FinishedAt) - Date.parse(record.State.StartedAt);
+    const decision = this.restarts.onExit(record.Id, record.HostConfig.RestartPolicy, record.RestartCount, {
+      exitCode: record.State.ExitCode,
+      manuallyStopped: record.HasBeenManuallyStopped ?? false,
+      ranForMs: Number.isFinite(ranForMs) ? ranForMs : 0,
+    });
+    if (!decision.restart) return false;
+    record.RestartCount = decision.restartCount;
+    record.State = withStatus(record.State, 'restarting');
+    return true;
+  }
+
+  /** The restart manager's call once a back-off is over. */
+  private async restartByPolicy(id: string): Promise<void> {
+    const record = this.containers.get(id);
+    if (!record || record.State.Status !== 'restarting') return;
+    await this.startRecord(record, false);
+  }
+
+  /** A policy's restart that could not start: the container stays exited, as Docker's SetStopped leaves it. */
+  private async restartFailed(id: string, err: Error): Promise<void> {
+    const record = this.containers.get(id);
+    if (!record || record.State.Status !== 'restarting') return;
+    record.State = { ...withStatus(record.State, 'exited'), Error: err.message };
+    await this.store.save(record);
+  }
+
+  /** A user's stop, kill or rm -f of a container waiting out its back-off: it stays exited. */
+  private async cancelRestart(record: ContainerRecord): Promise<void> {
+    this.restarts.stopRequested(record.Id, false);
+    if (record.State.Status !== 'restarting') return;
+    record.State = withStatus(record.State, 'exited');
+    await this.store.save(record);
+  }
+
+  /** An exit being handled (task deletion, then the policy's decision) is waited for: it may still turn into "restarting". */
+  private async exitSettled(record: ContainerRecord): Promise<void> {
+    if (record.State.Status === 'exited') await this.exitHandled.get(record.Id);
+  }
+
+  /**
+   * Remembered across ced restarts: unless-stopped does not bring the
+   * container back. Set in memory only, so that no disk write delays the
+   * signal: the exit's record (or cancelRestart's) persists it.
+   */
+  private markManuallyStopped(record: ContainerRecord): void {
+    record.HasBeenManuallyStopped = true;
+  }
+
+  /**
+   * After recovery, as dockerd's restore does: containers whose policy
+   * restarts them on their last exit (always; unless-stopped unless a user
+   * stopped them; on-failure after a failure, under its maximum) start now,
+   * including those a killed ced left "restarting". Returns how many started.
+   */
+  async startByRestartPolicy(): Promise<number> {
+    const due = this.all().filter((r) => {
+      if (this.restarts.isPending(r.Id) || this.starting.has(r.Id)) return false;
+      if (r.State.Status !== 'exited' && r.State.Status !== 'restarting') return false;
+      return this.restarts.restartsOnDaemonStart(r.HostConfig.RestartPolicy, r.RestartCount, {
+        exitCode: r.State.ExitCode,
+        manuallyStopped: r.HasBeenManuallyStopped ?? false,
+        ranForMs: Date.parse(r.State.FinishedAt) - Date.parse(r.State.StartedAt) || 0,
+      });
+    });
+    const results = await Promise.allSettled(
+      due.map(async (r) => {
+        if (r.State.Status === 'restarting') r.State = withStatus(r.State, 'exited');
+        try {
+          await this.startRecord(r, true);
+        } catch (err) {
+          this.logger.error({ id: r.Id, err: (err as Error).message }, 'could not start a container its restart policy brings back');
+          throw err;
+        }
+      }),
+    );
+    return results.filter((r) => r.status === 'fulfilled').length;
   }
 
   private async connectPendingAttaches(id: string): Promise<void> {

@@ -31,6 +31,10 @@ import { registerCreate } from '../commands/create.js';
 import { registerInfo } from '../commands/info.js';
 import { registerInspect } from '../commands/inspect.js';
 import { registerVersion } from '../commands/version.js';
+import { registerPause, registerUnpause } from '../commands/pause.js';
+import { registerStats } from '../commands/stats.js';
+import { registerTop } from '../commands/top.js';
+import { registerUpdate } from '../commands/update.js';
 import { exitQuietlyOnBrokenPipe } from '../broken-pipe.js';
 
 const program = new Command('ce')
@@ -72,6 +76,11 @@ registerSystem(program, connect);
 registerVersion(program, connect);
 registerInfo(program, connect);
 registerInspect(program, connect);
+registerPause(program, connect);
+registerUnpause(program, connect);
+registerTop(program, connect);
+registerStats(program, connect);
+registerUpdate(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
 exitQuietlyOnBrokenPipe();
 

@@ -21,7 +21,13 @@ export interface TaskEvent {
     | undefined;
   /** Exec events (issue 9): numbered from 20 so other additions can take 8 on. */
   execAdded?: TaskExecAdded | undefined;
-  execStarted?: TaskExecStarted | undefined;
+  execStarted?:
+    | TaskExecStarted
+    | undefined;
+  /** Pause, resume and OOM. */
+  paused?: TaskPaused | undefined;
+  resumed?: TaskResumed | undefined;
+  oom?: TaskOOM | undefined;
 }
 
 export interface TaskCreate {
@@ -69,6 +75,22 @@ export interface TaskExecStarted {
   pid: number;
 }
 
+/** Pause, resume and OOM. */
+export interface TaskPaused {
+}
+
+export interface TaskResumed {
+}
+
+/**
+ * The OOM killer killed a process of the task's cgroup. Sent before the
+ * task's exit event when the kill ended the task.
+ */
+export interface TaskOOM {
+  /** How many processes the OOM killer has killed in the task's cgroup so far. */
+  oomKills: number;
+}
+
 function createBaseTaskEvent(): TaskEvent {
   return {
     id: "",
@@ -80,6 +102,9 @@ function createBaseTaskEvent(): TaskEvent {
     warning: undefined,
     execAdded: undefined,
     execStarted: undefined,
+    paused: undefined,
+    resumed: undefined,
+    oom: undefined,
   };
 }
 
@@ -111,6 +136,15 @@ export const TaskEvent: MessageFns<TaskEvent> = {
     }
     if (message.execStarted !== undefined) {
       TaskExecStarted.encode(message.execStarted, writer.uint32(170).fork()).join();
+    }
+    if (message.paused !== undefined) {
+      TaskPaused.encode(message.paused, writer.uint32(178).fork()).join();
+    }
+    if (message.resumed !== undefined) {
+      TaskResumed.encode(message.resumed, writer.uint32(186).fork()).join();
+    }
+    if (message.oom !== undefined) {
+      TaskOOM.encode(message.oom, writer.uint32(194).fork()).join();
     }
     return writer;
   },
@@ -200,6 +234,30 @@ export const TaskEvent: MessageFns<TaskEvent> = {
             message.execStarted = TaskExecStarted.decode(reader, reader.uint32());
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.paused = TaskPaused.decode(reader, reader.uint32());
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.resumed = TaskResumed.decode(reader, reader.uint32());
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.oom = TaskOOM.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -231,6 +289,9 @@ export const TaskEvent: MessageFns<TaskEvent> = {
         : isSet(object.exec_started)
         ? TaskExecStarted.fromJSON(object.exec_started)
         : undefined,
+      paused: isSet(object.paused) ? TaskPaused.fromJSON(object.paused) : undefined,
+      resumed: isSet(object.resumed) ? TaskResumed.fromJSON(object.resumed) : undefined,
+      oom: isSet(object.oom) ? TaskOOM.fromJSON(object.oom) : undefined,
     };
   },
 
@@ -263,6 +324,15 @@ export const TaskEvent: MessageFns<TaskEvent> = {
     if (message.execStarted !== undefined) {
       obj.execStarted = TaskExecStarted.toJSON(message.execStarted);
     }
+    if (message.paused !== undefined) {
+      obj.paused = TaskPaused.toJSON(message.paused);
+    }
+    if (message.resumed !== undefined) {
+      obj.resumed = TaskResumed.toJSON(message.resumed);
+    }
+    if (message.oom !== undefined) {
+      obj.oom = TaskOOM.toJSON(message.oom);
+    }
     return obj;
   },
 
@@ -292,6 +362,13 @@ export const TaskEvent: MessageFns<TaskEvent> = {
     message.execStarted = (object.execStarted !== undefined && object.execStarted !== null)
       ? TaskExecStarted.fromPartial(object.execStarted)
       : undefined;
+    message.paused = (object.paused !== undefined && object.paused !== null)
+      ? TaskPaused.fromPartial(object.paused)
+      : undefined;
+    message.resumed = (object.resumed !== undefined && object.resumed !== null)
+      ? TaskResumed.fromPartial(object.resumed)
+      : undefined;
+    message.oom = (object.oom !== undefined && object.oom !== null) ? TaskOOM.fromPartial(object.oom) : undefined;
     return message;
   },
 };
@@ -933,6 +1010,183 @@ export const TaskExecStarted: MessageFns<TaskExecStarted> = {
   },
 };
 
+function createBaseTaskPaused(): TaskPaused {
+  return {};
+}
+
+export const TaskPaused: MessageFns<TaskPaused> = {
+  encode(_: TaskPaused, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskPaused {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskPaused();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): TaskPaused {
+    return {};
+  },
+
+  toJSON(_: TaskPaused): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TaskPaused>, I>>(base?: I): TaskPaused {
+    return TaskPaused.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TaskPaused>, I>>(_: I): TaskPaused {
+    const message = createBaseTaskPaused();
+    return message;
+  },
+};
+
+function createBaseTaskResumed(): TaskResumed {
+  return {};
+}
+
+export const TaskResumed: MessageFns<TaskResumed> = {
+  encode(_: TaskResumed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskResumed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskResumed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): TaskResumed {
+    return {};
+  },
+
+  toJSON(_: TaskResumed): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TaskResumed>, I>>(base?: I): TaskResumed {
+    return TaskResumed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TaskResumed>, I>>(_: I): TaskResumed {
+    const message = createBaseTaskResumed();
+    return message;
+  },
+};
+
+function createBaseTaskOOM(): TaskOOM {
+  return { oomKills: 0 };
+}
+
+export const TaskOOM: MessageFns<TaskOOM> = {
+  encode(message: TaskOOM, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.oomKills !== 0) {
+      writer.uint32(8).uint64(message.oomKills);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskOOM {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskOOM();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.oomKills = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TaskOOM {
+    return {
+      oomKills: isSet(object.oomKills)
+        ? globalThis.Number(object.oomKills)
+        : isSet(object.oom_kills)
+        ? globalThis.Number(object.oom_kills)
+        : 0,
+    };
+  },
+
+  toJSON(message: TaskOOM): unknown {
+    const obj: any = {};
+    if (message.oomKills !== 0) {
+      obj.oomKills = Math.round(message.oomKills);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TaskOOM>, I>>(base?: I): TaskOOM {
+    return TaskOOM.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TaskOOM>, I>>(object: I): TaskOOM {
+    const message = createBaseTaskOOM();
+    message.oomKills = object.oomKills ?? 0;
+    return message;
+  },
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin ? T
@@ -965,6 +1219,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {
