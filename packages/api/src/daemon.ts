@@ -16,6 +16,11 @@ import { recover, type RecoveryReport } from './recovery.js';
 import { systemGrpcService } from './system/system-service.js';
 import { loadSecurityDefaults, seccompProfileName } from './containers/security-defaults.js';
 import { logTaskWarnings } from './task-warnings.js';
+import { EventLog } from './events/event-log.js';
+import { eventPublisher } from './events/event-publisher.js';
+import { eventsGrpcService } from './events/grpc.js';
+import { withImageEvents } from './events/image-events.js';
+import { TaskExitWatcher } from './events/task-exits.js';
 
 export interface Daemon {
   readonly config: DaemonConfig;
@@ -57,6 +62,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       : new Supervisor({ stateDir: config.state, runtimeRoot: join(config.state, 'runtime'), logLevel: config.logLevel, logger });
     const supervisor: SupervisorApi = localSupervisor ?? new SupervisorGrpcClient(config.supervisorAddress!);
     const stopTaskWarnings = logTaskWarnings(supervisor, logger);
+    const eventLog = await EventLog.open({ dir: join(config.root, 'events'), logger });
+    const events = eventPublisher(eventLog);
+    // Subscribed before recovery lists the tasks, so that no exit after the listing is missed.
+    const exits = new TaskExitWatcher(supervisor, logger);
+    exits.start();
 
     const containers = new ContainerService(
       new ContainerStore(join(config.root, 'containers')),
@@ -65,6 +75,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       join(config.state, 'tasks'),
       logger,
       loadSecurityDefaults(config.seccompProfile),
+      events,
+      exits,
     );
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
     images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.id === rootfsKey));
@@ -78,7 +90,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         storageRoot: config.root,
         cgroupMode: cgroup,
         seccompProfile: seccompProfileName(config.seccompProfile),
-      }), imagesGrpcService(images)];
+      }), imagesGrpcService(withImageEvents(images, events)), eventsGrpcService(eventLog)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
     localSupervisor?.startSpare();
@@ -91,6 +103,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       async close() {
         await server.close();
         stopTaskWarnings();
+        exits.close();
+        await eventLog.close();
         await localSupervisor?.close();
         logger.info('ced stopped');
         logger.flush();

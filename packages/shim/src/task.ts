@@ -151,8 +151,16 @@ export class ShimTask implements TaskApi {
     };
   }
 
+  /**
+   * Events from now on; a subscriber that comes after the task exited (ced
+   * or the supervisor reconnecting) gets that exit first, as the shim keeps it
+   * until the task is deleted.
+   */
   events(signal: AbortSignal): AsyncIterable<TaskEvent> {
-    return this.broadcaster.subscribe(signal);
+    const live = this.broadcaster.subscribe(signal);
+    const task = this.task;
+    if (!task?.exit) return live;
+    return withFirst({ id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: '' } }, live);
   }
 
   attach(options: AttachOptions): AttachSession {
@@ -176,11 +184,16 @@ export class ShimTask implements TaskApi {
     task.status = TaskStatus.TASK_STATUS_STOPPED;
     task.exit = exit;
     this.logger.info({ id: task.id, pid: task.pid, exitStatus: exit.exitStatus }, 'task exited');
-    this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt } });
+    this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: '' } });
   }
 
   private emit(event: Omit<TaskEvent, 'id' | 'timestamp'>, id = this.task?.id ?? ''): void {
     const full: TaskEvent = { id, timestamp: new Date(), ...event };
     this.broadcaster.publish(full);
   }
+}
+
+async function* withFirst<T>(first: T, rest: AsyncIterable<T>): AsyncGenerator<T> {
+  yield first;
+  yield* rest;
 }

@@ -15,6 +15,8 @@ import {
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
 import { unmountStale, type SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
+import { noEvents, type EventPublisher } from '../events/event-publisher.js';
+import { waitTaskExits, type TaskExits } from '../events/task-exits.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
 import { generateName, validateName } from './names.js';
@@ -82,6 +84,8 @@ export class ContainerService {
     private readonly tasksDir: string,
     private readonly logger: Logger,
     private readonly security: SecurityDefaults = loadSecurityDefaults(),
+    private readonly events: EventPublisher = noEvents,
+    private readonly exits: TaskExits = waitTaskExits(supervisor),
   ) {}
 
   /** Loads the records; recovery.ts reconciles them with the running tasks. */
@@ -173,6 +177,7 @@ export class ContainerService {
       throw err;
     }
     this.containers.set(id, record);
+    this.events.container(record, 'create');
     this.logger.info({ id, name, image: options.image }, 'container created');
     return record;
   }
@@ -224,6 +229,7 @@ export class ContainerService {
       const { finishedAt } = record.state;
       record.state = { status: 'running', pid: created.pid, exitCode: 0, startedAt: new Date().toISOString(), ...(finishedAt ? { finishedAt } : {}) };
       await this.store.save(record);
+      this.events.container(record, 'start');
       this.logger.info(
         { id, pid: created.pid, timings: { rootfsMs: round(t1 - t0), createTaskMs: round(t2 - t1), startTaskMs: round(t3 - t2) } },
         'container started',
@@ -257,8 +263,9 @@ export class ContainerService {
     const record = this.resolve(requested.id);
     const options: AttachOptions = { ...requested, id: record.id, stdin: requested.stdin && record.config.openStdin };
     const status = record.state.status;
+    if (status !== 'running' && status !== 'created' && status !== 'exited') throw failedPrecondition(`You cannot attach to a container that is ${status}`);
+    this.events.container(record, 'attach');
     if (status === 'running') return this.supervisor.attachTask(options);
-    if (status !== 'created' && status !== 'exited') throw failedPrecondition(`You cannot attach to a container that is ${status}`);
     const starting = this.starting.get(record.id);
     if (starting) {
       // Too late to be connected before the process runs: joins it once started.
@@ -290,7 +297,13 @@ export class ContainerService {
     const record = this.resolve(ref);
     const number = parseSignal(signal);
     if (record.state.status !== 'running') throw failedPrecondition(`Container ${record.id} is not running`);
-    await this.supervisor.killTask({ id: record.id, signal: number, all: false });
+    await this.signal(record, number, false);
+  }
+
+  /** Sends a signal to a container's task; Docker's `kill` event follows once it is sent. */
+  private async signal(record: ContainerRecord, signal: number, all: boolean): Promise<void> {
+    await this.supervisor.killTask({ id: record.id, signal, all });
+    this.events.container(record, 'kill', { signal: String(signal) });
   }
 
   /**
@@ -311,17 +324,18 @@ export class ContainerService {
       if (!isCeError(err, 'NotFound')) throw err;
     };
     try {
-      await this.supervisor.killTask({ id: record.id, signal, all: false });
+      await this.signal(record, signal, false);
     } catch (err) {
       // As Docker does: the process most likely exited meanwhile; if it has not within 2 s, the error was real and SIGKILL follows.
       this.logger.info({ id: record.id, err: (err as Error).message }, 'the stop signal could not be sent');
-      if (!(await settlesWithin(exited, 2000))) await this.supervisor.killTask({ id: record.id, signal: constants.signals.SIGKILL, all: true }).catch(taskGone);
+      if (!(await settlesWithin(exited, 2000))) await this.signal(record, constants.signals.SIGKILL, true).catch(taskGone);
     }
     if (timeout >= 0 && !(await settlesWithin(exited, timeout * 1000))) {
       this.logger.info({ id: record.id, timeout, signal }, 'container did not exit after its stop signal: killing it');
-      await this.supervisor.killTask({ id: record.id, signal: constants.signals.SIGKILL, all: true }).catch(taskGone);
+      await this.signal(record, constants.signals.SIGKILL, true).catch(taskGone);
     }
     await exited;
+    this.events.container(record, 'stop');
   }
 
   /** Docker's restart: stop if running, then start on the same writable layer. */
@@ -336,6 +350,7 @@ export class ContainerService {
     }
     if (!this.containers.has(record.id)) throw notFound(`No such container: ${ref}`); // removed meanwhile
     await this.start(record.id);
+    this.events.container(record, 'restart');
   }
 
   async remove(ref: string, force: boolean): Promise<void> {
@@ -353,7 +368,7 @@ export class ContainerService {
           `You cannot remove a running container ${record.id}. Stop the container before attempting removal or force remove`,
         );
       }
-      await this.supervisor.killTask({ id: record.id, signal: 9, all: true }).catch((err) => {
+      await this.signal(record, constants.signals.SIGKILL, true).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
       await this.exitHandled.get(record.id);
@@ -382,6 +397,7 @@ export class ContainerService {
       throw err;
     }
     this.containers.delete(record.id);
+    this.events.container(record, 'destroy');
     this.logger.info({ id: record.id }, 'container removed');
     this.notify(record.id, ['removed'], record.state.exitCode);
     this.waiters.delete(record.id);
@@ -406,7 +422,7 @@ export class ContainerService {
 
   /** Follows a running task to its exit (also used by recovery for tasks found running). */
   watchExit(record: ContainerRecord): void {
-    const handled = this.supervisor.waitTask({ id: record.id }).then(
+    const handled = this.exits.exitOf(record.id, record.state.pid).then(
       (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined),
       (err: Error) => {
         this.logger.error({ id: record.id, err: err.message }, 'lost the task of a running container');
@@ -431,6 +447,7 @@ export class ContainerService {
       ...(error ? { error } : {}),
     };
     await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.id, err: err.message }, 'could not record the exit'));
+    this.events.container(record, 'die', { exitCode: String(exitCode) });
     this.logger.info({ id: record.id, exitCode }, 'container exited');
     this.notify(record.id, ['not-running', 'next-exit'], exitCode);
     try {

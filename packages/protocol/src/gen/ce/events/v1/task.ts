@@ -31,7 +31,11 @@ export interface TaskStart {
 export interface TaskExit {
   pid: number;
   exitStatus: number;
-  exitedAt?: Date | undefined;
+  exitedAt?:
+    | Date
+    | undefined;
+  /** Set when the supervisor ended the task because its shim died. */
+  reason: string;
 }
 
 export interface TaskDelete {
@@ -385,7 +389,7 @@ export const TaskStart: MessageFns<TaskStart> = {
 };
 
 function createBaseTaskExit(): TaskExit {
-  return { pid: 0, exitStatus: 0, exitedAt: undefined };
+  return { pid: 0, exitStatus: 0, exitedAt: undefined, reason: "" };
 }
 
 export const TaskExit: MessageFns<TaskExit> = {
@@ -398,6 +402,9 @@ export const TaskExit: MessageFns<TaskExit> = {
     }
     if (message.exitedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.exitedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
     }
     return writer;
   },
@@ -439,6 +446,14 @@ export const TaskExit: MessageFns<TaskExit> = {
             message.exitedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -464,6 +479,7 @@ export const TaskExit: MessageFns<TaskExit> = {
         : isSet(object.exited_at)
         ? fromJsonTimestamp(object.exited_at)
         : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
@@ -478,6 +494,9 @@ export const TaskExit: MessageFns<TaskExit> = {
     if (message.exitedAt !== undefined) {
       obj.exitedAt = message.exitedAt.toISOString();
     }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
     return obj;
   },
 
@@ -489,6 +508,7 @@ export const TaskExit: MessageFns<TaskExit> = {
     message.pid = object.pid ?? 0;
     message.exitStatus = object.exitStatus ?? 0;
     message.exitedAt = object.exitedAt ?? undefined;
+    message.reason = object.reason ?? "";
     return message;
   },
 };
