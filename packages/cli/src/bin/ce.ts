@@ -17,6 +17,7 @@ import { registerStart } from '../commands/start.js';
 import { registerStop } from '../commands/stop.js';
 import { registerWait } from '../commands/wait.js';
 import { registerLogs } from '../commands/logs.js';
+import { registerEvents } from '../commands/events.js';
 import { registerLogin } from '../commands/login.js';
 import { registerLogout } from '../commands/logout.js';
 import { registerPs } from '../commands/ps.js';
@@ -64,6 +65,7 @@ registerRmi(program, connect);
 registerSystem(program, connect);
 registerVersion(program, connect);
 registerInfo(program, connect);
+registerEvents(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
 exitQuietlyOnBrokenPipe();
 
