@@ -117,16 +117,23 @@ export class EventLog {
   private async flush(): Promise<void> {
     const lines = this.pending;
     this.pending = [];
-    const bySegment = new Map<number, string[]>();
+    let batch: string[] = [];
+    const write = async () => {
+      if (batch.length) await appendFile(this.segmentPath(this.segments.at(-1)!), batch.join(''), { mode: 0o600 });
+      batch = [];
+    };
     try {
       for (const line of lines) {
-        if (this.segmentCount >= this.segmentEvents || (this.segmentSize > 0 && this.segmentSize + line.length > this.segmentBytes)) await this.rotate();
+        const bytes = Buffer.byteLength(line);
+        if (this.segmentCount >= this.segmentEvents || (this.segmentSize > 0 && this.segmentSize + bytes > this.segmentBytes)) {
+          await write();
+          await this.rotate();
+        }
         this.segmentCount++;
-        this.segmentSize += Buffer.byteLength(line);
-        const segment = this.segments.at(-1)!;
-        bySegment.set(segment, [...(bySegment.get(segment) ?? []), line]);
+        this.segmentSize += bytes;
+        batch.push(line);
       }
-      for (const [segment, text] of bySegment) await appendFile(this.segmentPath(segment), text.join(''), { mode: 0o600 });
+      await write();
     } catch (err) {
       if (Date.now() - this.lastWriteError > 5000) {
         this.lastWriteError = Date.now();
