@@ -1,6 +1,9 @@
 // ce events: Docker's actions in order for a container's life, --since served
 // from the persisted ring across a ced restart, filters, and following.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ce, ceArgv } from './support/ce.js';
 import type { TestDaemon } from './support/daemon.js';
@@ -66,6 +69,31 @@ describe('ce events', () => {
     check(afterRestart.stdout);
   }, 60_000);
 
+  it('reports, after a ced killed with SIGKILL restarts, the die (exitCode 7) of a container that exited while it was down', async () => {
+    const since = unixNow();
+    const marker = `ev-down-${process.pid}`;
+    const created = await run(['run', '-d', '--name', 'ev-down', 'busybox', 'sh', '-c', `while [ ! -e /go ]; do sleep 0.05; done; exit 7 # ${marker}`]);
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.stdout.trim();
+    ids.push(id);
+    await daemon.kill9();
+    writeFileSync(join(daemon.state, 'tasks', id, 'rootfs', 'go'), '');
+    const deadline = Date.now() + 20_000;
+    while (processesWith(marker).length) {
+      if (Date.now() > deadline) throw new Error('the container did not exit');
+      await sleep(20);
+    }
+    await daemon.restart();
+    const events = await run(['events', '--since', since, '--until', unixNow(), '-f', 'container=ev-down']);
+    expect(events.code, events.stderr).toBe(0);
+    expect(parseLines(events.stdout).map((e) => [e.action, e.attributes.exitCode])).toEqual([
+      ['create', undefined],
+      ['start', undefined],
+      ['die', '7'],
+    ]);
+    expect((await run(['rm', 'ev-down'])).code).toBe(0);
+  }, 60_000);
+
   it('filters by event and type, and prints {{json .}} with Docker fields', async () => {
     const since = unixNow();
     const r = await run(['run', '--rm', '--name', 'ev-exit', 'busybox', 'sh', '-c', 'exit 7']);
@@ -119,3 +147,17 @@ describe('ce events', () => {
     expect(bad.stderr).toContain('failed to parse value as time or duration: "yesterday"');
   }, 60_000);
 });
+
+/** Pids of processes whose command line contains `text`. */
+function processesWith(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
