@@ -75,17 +75,18 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       join(config.state, 'tasks'),
       logger,
       loadSecurityDefaults(config.seccompProfile),
+      undefined, // the host's own devices and resources
       events,
       exits,
     );
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
-    images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.id === rootfsKey));
+    images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.Id === rootfsKey));
     const recovery = await recover(containers, supervisor, logger);
     logger.info({ ...recovery }, 'recovered state from the previous run');
 
     const cgroup = detectCgroups().mode;
     const services = [containersGrpcService(containers), systemGrpcService(cgroup, { containers, images, logger }, {
-        containerStatuses: () => containers.all().map((c) => c.state.status),
+        containerStatuses: () => containers.all().map((c) => c.State.Status),
         imageIds: async () => (await images.list()).map((i) => i.id),
         storageRoot: config.root,
         cgroupMode: cgroup,

@@ -3,6 +3,7 @@ import type { StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { SupervisorApi } from '@ce/supervisor';
 import type { ContainerService } from './containers/container-service.js';
+import { runningState } from './containers/model/index.js';
 import type { ContainerRecord } from './containers/record.js';
 
 /** How long recovery waits for a shim to report a kept exit. */
@@ -51,49 +52,49 @@ export async function recover(containers: ContainerService, supervisor: Supervis
   };
 
   for (const record of records) {
-    const task = tasks.get(record.id);
-    tasks.delete(record.id);
+    const task = tasks.get(record.Id);
+    tasks.delete(record.Id);
     try {
       await reconcile(record, task);
       if (await containers.removeIfAutoRemove(record)) report.autoRemoved++;
     } catch (err) {
       report.failed++;
-      logger.error({ id: record.id, err: (err as Error).message }, 'could not reconcile a container; left as it was');
+      logger.error({ id: record.Id, err: (err as Error).message }, 'could not reconcile a container; left as it was');
     }
   }
 
   async function reconcile(record: ContainerRecord, task: StateResponse | undefined): Promise<void> {
-    const recorded = record.state.status;
+    const recorded = record.State.Status;
     if (task?.status === TaskStatus.TASK_STATUS_RUNNING && (recorded === 'running' || recorded === 'created')) {
       // 'created' with a running task: ced died between starting it and saving that.
       report.running++;
       if (recorded === 'created') {
-        record.state = { ...record.state, status: 'running', pid: task.pid, startedAt: new Date().toISOString() };
+        record.State = runningState(record.State, task.pid, new Date());
         await containers.save(record);
       }
       containers.watchExit(record);
     } else if (task?.status === TaskStatus.TASK_STATUS_CREATED) {
       // ced died during start, before the process was released: it never ran.
-      await containers.deleteTask(record.id, true);
+      await containers.deleteTask(record.Id, true);
     } else if (task && recorded === 'exited') {
       // Its exit is recorded already (ced died before deleting the task): only the task is left.
-      await containers.deleteTask(record.id, false);
+      await containers.deleteTask(record.Id, false);
     } else if (task) {
       // Includes a task whose shim died: the supervisor ended its container (137).
       report.exitedWhileDown++;
       const exit = await keptExit(task);
       await containers.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined);
     } else if (recorded === 'running' || recorded === 'removing') {
-      if (await shimUnresponsive(record.id)) {
+      if (await shimUnresponsive(record.Id)) {
         report.unresponsive++;
-        logger.warn({ id: record.id }, 'the shim of a running container does not answer; left alone');
+        logger.warn({ id: record.Id }, 'the shim of a running container does not answer; left alone');
         return;
       }
       report.lost++;
       await containers.onExit(record, 255, new Date(), "the container's shim was gone when ced restarted");
     } else {
       // created or exited, nothing running: only a leftover bundle may need cleaning.
-      await containers.deleteTask(record.id, false);
+      await containers.deleteTask(record.Id, false);
     }
   }
 

@@ -7,10 +7,11 @@ import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, withPeriod } from './er
 import { withDefaultTag } from './image-ref.js';
 import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
+import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './resource-flags.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
 import { userOptionProblem } from './user-option.js';
 
-export interface CreateFlags extends SecurityFlags {
+export interface CreateFlags extends SecurityFlags, ResourceFlags {
   rm?: boolean;
   name?: string;
   env: string[];
@@ -37,7 +38,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
     .option('--stop-signal <signal>', 'Signal to stop a container (default SIGTERM)')
     .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container');
-  return addSecurityFlags(cmd);
+  return addResourceFlags(addSecurityFlags(cmd));
 }
 
 /** Creates the container; failures end the command with Docker's wording and `See 'ce <command> --help'.` */
@@ -47,9 +48,11 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   if (userProblem) throw fail(withPeriod(userProblem));
   const env = opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e));
   let security;
+  let hostConfig: Record<string, unknown>;
   let stopTimeout: number | undefined;
   try {
     security = securityRequest(opts);
+    hostConfig = resourceHostConfig(opts);
     if (opts.stopTimeout !== undefined) stopTimeout = clampSeconds(parseIntFlag(opts.stopTimeout, '--stop-timeout'));
   } catch (err) {
     throw fail((err as Error).message);
@@ -74,6 +77,8 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
             ...security,
             stopSignal: opts.stopSignal ?? '',
             stopTimeout,
+            configJson: '',
+            hostConfigJson: JSON.stringify(hostConfig),
           },
           cb,
         ),

@@ -19,14 +19,28 @@ import { noEvents, type EventPublisher } from '../events/event-publisher.js';
 import { waitTaskExits, type TaskExits } from '../events/task-exits.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
+import { hostDevice, hostResources } from './host-devices.js';
 import { generateName, validateName } from './names.js';
 import { containerSpec } from './oci-spec.js';
 import { parseUserSpec, resolveUser, type ExecUser } from './process-user.js';
 import { readRootfsFile } from './rootfs-files.js';
 import { resolveArgs, type ImageRunConfig } from './process-args.js';
-import type { ContainerConfig, ContainerRecord } from './record.js';
+import {
+  createdState,
+  exitedState,
+  failedStartState,
+  mergeContainerConfig,
+  mergeHostConfig,
+  networkSettingsFor,
+  runningState,
+  withStatus,
+  type CreateRequestConfig,
+} from './model/index.js';
+import { migrateV1 } from './model/migrate.js';
+import { CONTAINER_RECORD_SCHEMA, containerName, type ContainerRecord } from './record.js';
+import { checkResources, type DeviceLookup, type HostResources } from './resource-options.js';
 import { loadSecurityDefaults } from './security-defaults.js';
-import type { SecurityConfig, SecurityDefaults } from './security-options.js';
+import type { SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
 
 /** What containers need of the image store. */
@@ -41,14 +55,15 @@ export interface ContainerImages {
   rootfsKeys(): string[];
 }
 
-/** What `ce run`/`docker create` asks for: the container's config plus what it runs. */
-export interface CreateOptions extends ContainerConfig {
+/** What `ce run`/`docker create` asks for: a name (empty: generated) and Docker's Config and HostConfig. */
+export interface CreateOptions extends CreateRequestConfig {
   name: string;
-  image: string;
-  cmd?: string[];
-  entrypoint?: string[];
-  /** --privileged, --cap-add, --cap-drop, --security-opt; unset: the defaults. */
-  security?: SecurityConfig;
+}
+
+/** What ced reads of the host for resource settings; tests give their own. */
+export interface HostFacts {
+  device: DeviceLookup;
+  resources: () => HostResources;
 }
 
 /** Docker's default wait between the stop signal and SIGKILL. */
@@ -84,6 +99,7 @@ export class ContainerService {
     private readonly tasksDir: string,
     private readonly logger: Logger,
     private readonly security: SecurityDefaults = loadSecurityDefaults(),
+    private readonly host: HostFacts = { device: hostDevice, resources: hostResources },
     private readonly events: EventPublisher = noEvents,
     private readonly exits: TaskExits = waitTaskExits(supervisor),
   ) {}
@@ -91,8 +107,20 @@ export class ContainerService {
   /** Loads the records; recovery.ts reconciles them with the running tasks. */
   async load(): Promise<{ records: ContainerRecord[]; problems: { id: string; error: string }[] }> {
     const loaded = await this.store.loadAll();
-    for (const r of loaded.records) this.containers.set(r.id, r);
-    return loaded;
+    const problems = [...loaded.problems];
+    for (const v1 of loaded.legacy) {
+      try {
+        const image = await this.images.get(v1.imageId).then((i) => i.config.config, () => undefined);
+        const record = migrateV1(v1, image, this.store.logPath(v1.id));
+        await this.store.save(record);
+        loaded.records.push(record);
+        this.logger.info({ id: v1.id }, `container record migrated to schema ${CONTAINER_RECORD_SCHEMA}`);
+      } catch (err) {
+        problems.push({ id: v1.id, error: `could not migrate the record: ${(err as Error).message}` });
+      }
+    }
+    for (const r of loaded.records) this.containers.set(r.Id, r);
+    return { records: loaded.records, problems };
   }
 
   /**
@@ -123,14 +151,14 @@ export class ContainerService {
   }
 
   async create(options: CreateOptions): Promise<ContainerRecord> {
-    if (!options.image) throw invalidArgument('an image is required');
-    const image = await this.images.get(options.image);
+    if (!options.config.Image) throw invalidArgument('an image is required');
+    const image = await this.images.get(options.config.Image);
     const runConfig = image.config.config ?? {};
     const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined || this.reservedNames.has(n));
     const holder = this.byName(name);
     if (holder || this.reservedNames.has(name)) {
       throw alreadyExists(
-        `Conflict. The container name "/${name}" is already in use by container "${holder?.id ?? 'being created'}". You have to remove (or rename) that container to be able to reuse that name.`,
+        `Conflict. The container name "/${name}" is already in use by container "${holder?.Id ?? 'being created'}". You have to remove (or rename) that container to be able to reuse that name.`,
       );
     }
     this.reservedNames.add(name);
@@ -143,32 +171,42 @@ export class ContainerService {
 
   private async createReserved(name: string, options: CreateOptions, imageId: string, runConfig: ImageRunConfig): Promise<ContainerRecord> {
     const id = randomBytes(32).toString('hex');
+    const config = mergeContainerConfig(id, options.config, runConfig);
+    const hostConfig = checkResources(mergeHostConfig(options.hostConfig), this.host.resources());
+    const [path = '', ...args] = resolveArgs(runConfig, options.config.Entrypoint ?? undefined, options.config.Cmd ?? undefined);
+    if (config.StopSignal) parseSignal(config.StopSignal);
     const record: ContainerRecord = {
-      id,
-      name,
-      image: options.image,
-      imageId,
-      createdAt: new Date().toISOString(),
-      config: {
-        env: options.env,
-        workingDir: options.workingDir || runConfig.WorkingDir || '',
-        user: options.user || runConfig.User || '',
-        hostname: options.hostname || id.slice(0, 12),
-        autoRemove: options.autoRemove,
-        tty: options.tty,
-        openStdin: options.openStdin,
-        labels: { ...(runConfig.Labels ?? {}), ...options.labels },
-        ...stopSettings(options, runConfig),
-      },
-      pathAndArgs: resolveArgs(runConfig, options.entrypoint, options.cmd),
-      state: { status: 'created', pid: 0, exitCode: 0 },
+      SchemaVersion: CONTAINER_RECORD_SCHEMA,
+      Id: id,
+      Created: new Date().toISOString(),
+      Path: path,
+      Args: args,
+      State: createdState(),
+      Image: imageId,
+      ResolvConfPath: '',
+      HostnamePath: '',
+      HostsPath: '',
+      LogPath: '',
+      Name: `/${name}`,
+      RestartCount: 0,
+      Driver: 'overlayfs',
+      Platform: 'linux',
+      MountLabel: '',
+      ProcessLabel: '',
+      AppArmorProfile: '',
+      ExecIDs: null,
+      HostConfig: hostConfig,
+      GraphDriver: { Data: null, Name: 'overlayfs' },
+      Mounts: [],
+      Config: config,
+      NetworkSettings: networkSettingsFor(hostConfig.NetworkMode),
     };
-    if (options.security) record.hostConfig = options.security;
     // Validates ids, env, args, cwd and security options now rather than at start; names in the user resolve at start, as Docker's do.
-    parseUserSpec(record.config.user);
-    this.spec(record, runConfig.Env, { uid: 0, gid: 0, additionalGids: [], home: '/' });
+    parseUserSpec(record.Config.User);
+    this.spec(record, { uid: 0, gid: 0, additionalGids: [], home: '/' });
     // As docker create does, the writable layer exists from create on.
-    await this.images.prepareRootfs(id, imageId);
+    const rootfs = await this.images.prepareRootfs(id, imageId);
+    record.GraphDriver.Data = graphDriverData(rootfs);
     try {
       await this.store.save(record);
     } catch (err) {
@@ -178,46 +216,45 @@ export class ContainerService {
     }
     this.containers.set(id, record);
     this.events.container(record, 'create');
-    this.logger.info({ id, name, image: options.image }, 'container created');
+    this.logger.info({ id, name, image: record.Config.Image }, 'container created');
     return record;
   }
 
-  private spec(record: ContainerRecord, imageEnv: readonly string[] | null | undefined, user: ExecUser) {
-    return containerSpec(record, imageEnv, user, this.security);
+  private spec(record: ContainerRecord, user: ExecUser) {
+    return containerSpec(record, user, this.security, this.host.device);
   }
 
   /** Starts a container; a second start while one is in flight joins it. */
   start(ref: string): Promise<void> {
     const record = this.resolve(ref);
-    const inFlight = this.starting.get(record.id);
+    const inFlight = this.starting.get(record.Id);
     if (inFlight) return inFlight;
-    if (record.state.status === 'running') return Promise.resolve();
-    if (record.state.status === 'removing' || record.state.status === 'dead') {
-      return Promise.reject(failedPrecondition(`cannot start container ${record.id}: it is ${record.state.status}`));
+    if (record.State.Status === 'running') return Promise.resolve();
+    if (record.State.Status === 'removing' || record.State.Status === 'dead') {
+      return Promise.reject(failedPrecondition(`cannot start container ${record.Id}: it is ${record.State.Status}`));
     }
-    const starting = this.startNow(record).finally(() => this.starting.delete(record.id));
-    this.starting.set(record.id, starting);
+    const starting = this.startNow(record).finally(() => this.starting.delete(record.Id));
+    this.starting.set(record.Id, starting);
     return starting;
   }
 
   private async startNow(record: ContainerRecord): Promise<void> {
-    const id = record.id;
+    const id = record.Id;
     const bundle = join(this.tasksDir, id);
     const t0 = performance.now();
     let taskCreated = false;
     try {
-      const image = await this.images.get(record.imageId);
       await mkdir(join(bundle, 'rootfs'), { recursive: true, mode: 0o711 });
       const rootfs = this.images.rootfsMounts(id);
       const user = await this.execUser(record, rootfs);
-      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(this.spec(record, image.config.config?.Env, user)));
+      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(this.spec(record, user)));
       const t1 = performance.now();
       const created = await this.supervisor.createTask({
         id,
         bundle,
         rootfs,
-        terminal: record.config.tty,
-        stdin: record.config.openStdin,
+        terminal: record.Config.Tty,
+        stdin: record.Config.OpenStdin,
         logPath: this.store.logPath(id),
       });
       taskCreated = true;
@@ -225,9 +262,8 @@ export class ContainerService {
       await this.connectPendingAttaches(id);
       await this.supervisor.startTask({ id });
       const t3 = performance.now();
-      // As Docker does, a restarted container keeps its last FinishedAt until it exits again.
-      const { finishedAt } = record.state;
-      record.state = { status: 'running', pid: created.pid, exitCode: 0, startedAt: new Date().toISOString(), ...(finishedAt ? { finishedAt } : {}) };
+      record.State = runningState(record.State, created.pid, new Date());
+      record.LogPath = this.store.logPath(id);
       await this.store.save(record);
       this.events.container(record, 'start');
       this.logger.info(
@@ -241,9 +277,9 @@ export class ContainerService {
       await rm(bundle, { recursive: true, force: true });
       for (const a of this.pendingAttaches.get(id) ?? []) a.abandon();
       this.pendingAttaches.delete(id);
-      record.state = { ...record.state, status: 'created', exitCode: exitCodeForStartError(err), error: (err as Error).message };
+      record.State = failedStartState(record.State, exitCodeForStartError(err), (err as Error).message);
       await this.store.save(record);
-      if (record.config.autoRemove) await this.removeRecord(record);
+      if (record.HostConfig.AutoRemove) await this.removeRecord(record);
       throw err;
     }
   }
@@ -251,7 +287,7 @@ export class ContainerService {
   /** The container's user resolved against its own /etc/passwd and /etc/group, as they are now. */
   private async execUser(record: ContainerRecord, rootfs: readonly Mount[]): Promise<ExecUser> {
     const [passwd, group] = await Promise.all([readRootfsFile(rootfs, 'etc/passwd'), readRootfsFile(rootfs, 'etc/group')]);
-    return resolveUser(record.config.user, passwd, group);
+    return resolveUser(record.Config.User, passwd, group, record.HostConfig.GroupAdd ?? []);
   }
 
   /**
@@ -261,12 +297,12 @@ export class ContainerService {
    */
   attach(requested: AttachOptions): AttachSession {
     const record = this.resolve(requested.id);
-    const options: AttachOptions = { ...requested, id: record.id, stdin: requested.stdin && record.config.openStdin };
-    const status = record.state.status;
+    const options: AttachOptions = { ...requested, id: record.Id, stdin: requested.stdin && record.Config.OpenStdin };
+    const status = record.State.Status;
     if (status !== 'running' && status !== 'created' && status !== 'exited') throw failedPrecondition(`You cannot attach to a container that is ${status}`);
     this.events.container(record, 'attach');
     if (status === 'running') return this.supervisor.attachTask(options);
-    const starting = this.starting.get(record.id);
+    const starting = this.starting.get(record.Id);
     if (starting) {
       // Too late to be connected before the process runs: joins it once started.
       const deferred = new DeferredAttach(options, () => undefined);
@@ -276,8 +312,8 @@ export class ContainerService {
       );
       return deferred;
     }
-    let set = this.pendingAttaches.get(record.id);
-    if (!set) this.pendingAttaches.set(record.id, (set = new Set()));
+    let set = this.pendingAttaches.get(record.Id);
+    if (!set) this.pendingAttaches.set(record.Id, (set = new Set()));
     const deferred: DeferredAttach = new DeferredAttach(options, () => set!.delete(deferred));
     set.add(deferred);
     return deferred;
@@ -285,10 +321,10 @@ export class ContainerService {
 
   async wait(ref: string, condition: WaitCondition): Promise<number> {
     const record = this.resolve(ref);
-    if (condition === 'not-running' && record.state.status !== 'running') return record.state.exitCode;
+    if (condition === 'not-running' && record.State.Status !== 'running') return record.State.ExitCode;
     return new Promise<number>((resolve) => {
-      let set = this.waiters.get(record.id);
-      if (!set) this.waiters.set(record.id, (set = new Set()));
+      let set = this.waiters.get(record.Id);
+      if (!set) this.waiters.set(record.Id, (set = new Set()));
       set.add({ condition, resolve });
     });
   }
@@ -296,13 +332,13 @@ export class ContainerService {
   async kill(ref: string, signal: string): Promise<void> {
     const record = this.resolve(ref);
     const number = parseSignal(signal);
-    if (record.state.status !== 'running') throw failedPrecondition(`Container ${record.id} is not running`);
+    if (record.State.Status !== 'running') throw failedPrecondition(`Container ${record.Id} is not running`);
     await this.signal(record, number, false);
   }
 
   /** Sends a signal to a container's task; Docker's `kill` event follows once it is sent. */
   private async signal(record: ContainerRecord, signal: number, all: boolean): Promise<void> {
-    await this.supervisor.killTask({ id: record.id, signal, all });
+    await this.supervisor.killTask({ id: record.Id, signal, all });
     this.events.container(record, 'kill', { signal: String(signal) });
   }
 
@@ -314,12 +350,12 @@ export class ContainerService {
    */
   async stop(ref: string, timeoutSeconds?: number): Promise<void> {
     const record = this.resolve(ref);
-    await this.starting.get(record.id)?.catch(() => undefined);
-    if (record.state.status !== 'running') return;
-    const exited = this.exitHandled.get(record.id);
-    if (!exited) throw failedPrecondition(`container ${record.id} is running but ced does not follow its task`);
-    const timeout = timeoutSeconds ?? record.config.stopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS;
-    const signal = parseSignal(record.config.stopSignal || 'SIGTERM');
+    await this.starting.get(record.Id)?.catch(() => undefined);
+    if (record.State.Status !== 'running') return;
+    const exited = this.exitHandled.get(record.Id);
+    if (!exited) throw failedPrecondition(`container ${record.Id} is running but ced does not follow its task`);
+    const timeout = timeoutSeconds ?? record.Config.StopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS;
+    const signal = parseSignal(record.Config.StopSignal || 'SIGTERM');
     const taskGone = (err: unknown) => {
       if (!isCeError(err, 'NotFound')) throw err;
     };
@@ -327,11 +363,11 @@ export class ContainerService {
       await this.signal(record, signal, false);
     } catch (err) {
       // As Docker does: the process most likely exited meanwhile; if it has not within 2 s, the error was real and SIGKILL follows.
-      this.logger.info({ id: record.id, err: (err as Error).message }, 'the stop signal could not be sent');
+      this.logger.info({ id: record.Id, err: (err as Error).message }, 'the stop signal could not be sent');
       if (!(await settlesWithin(exited, 2000))) await this.signal(record, constants.signals.SIGKILL, true).catch(taskGone);
     }
     if (timeout >= 0 && !(await settlesWithin(exited, timeout * 1000))) {
-      this.logger.info({ id: record.id, timeout, signal }, 'container did not exit after its stop signal: killing it');
+      this.logger.info({ id: record.Id, timeout, signal }, 'container did not exit after its stop signal: killing it');
       await this.signal(record, constants.signals.SIGKILL, true).catch(taskGone);
     }
     await exited;
@@ -342,36 +378,36 @@ export class ContainerService {
   async restart(ref: string, timeoutSeconds?: number): Promise<void> {
     const record = this.resolve(ref);
     // As Docker does, a --rm container survives its restart.
-    this.restarting.add(record.id);
+    this.restarting.add(record.Id);
     try {
-      await this.stop(record.id, timeoutSeconds);
+      await this.stop(record.Id, timeoutSeconds);
     } finally {
-      this.restarting.delete(record.id);
+      this.restarting.delete(record.Id);
     }
-    if (!this.containers.has(record.id)) throw notFound(`No such container: ${ref}`); // removed meanwhile
-    await this.start(record.id);
+    if (!this.containers.has(record.Id)) throw notFound(`No such container: ${ref}`); // removed meanwhile
+    await this.start(record.Id);
     this.events.container(record, 'restart');
   }
 
   async remove(ref: string, force: boolean): Promise<void> {
     const record = this.resolve(ref);
-    const starting = this.starting.get(record.id);
+    const starting = this.starting.get(record.Id);
     if (starting) {
-      if (!force) throw failedPrecondition(`You cannot remove a running container ${record.id}. Stop the container before attempting removal or force remove`);
+      if (!force) throw failedPrecondition(`You cannot remove a running container ${record.Id}. Stop the container before attempting removal or force remove`);
       await starting.catch(() => undefined);
-      if (!this.containers.has(record.id)) return; // a failed start of a --rm container removed it
+      if (!this.containers.has(record.Id)) return; // a failed start of a --rm container removed it
     }
-    if (record.state.status === 'removing') throw failedPrecondition(`removal of container ${record.id} is already in progress`);
-    if (record.state.status === 'running') {
+    if (record.State.Status === 'removing') throw failedPrecondition(`removal of container ${record.Id} is already in progress`);
+    if (record.State.Status === 'running') {
       if (!force) {
         throw failedPrecondition(
-          `You cannot remove a running container ${record.id}. Stop the container before attempting removal or force remove`,
+          `You cannot remove a running container ${record.Id}. Stop the container before attempting removal or force remove`,
         );
       }
       await this.signal(record, constants.signals.SIGKILL, true).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
-      await this.exitHandled.get(record.id);
+      await this.exitHandled.get(record.Id);
     }
     await this.removeRecord(record);
   }
@@ -382,25 +418,24 @@ export class ContainerService {
    * record, then tells waiters.
    */
   private async removeRecord(record: ContainerRecord): Promise<void> {
-    if (!this.containers.has(record.id) || record.state.status === 'removing') return;
-    record.state.status = 'removing';
+    if (!this.containers.has(record.Id) || record.State.Status === 'removing') return;
+    record.State = withStatus(record.State, 'removing');
     try {
-      await this.deleteTask(record.id, false);
-      await this.images.removeRootfs(record.id).catch((err) => {
+      await this.deleteTask(record.Id, false);
+      await this.images.removeRootfs(record.Id).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
-      await this.store.remove(record.id);
+      await this.store.remove(record.Id);
     } catch (err) {
-      record.state.status = 'dead';
-      record.state.error = (err as Error).message;
+      record.State = { ...withStatus(record.State, 'dead'), Error: (err as Error).message };
       await this.store.save(record).catch(() => undefined);
       throw err;
     }
-    this.containers.delete(record.id);
+    this.containers.delete(record.Id);
     this.events.container(record, 'destroy');
-    this.logger.info({ id: record.id }, 'container removed');
-    this.notify(record.id, ['removed'], record.state.exitCode);
-    this.waiters.delete(record.id);
+    this.logger.info({ id: record.Id }, 'container removed');
+    this.notify(record.Id, ['removed'], record.State.ExitCode);
+    this.waiters.delete(record.Id);
   }
 
   inspect(ref: string): ContainerRecord {
@@ -410,26 +445,26 @@ export class ContainerService {
   /** Where a container's log is, and while it runs, a promise for its stop with the log closed (logs.ts follows until then). */
   logSource(ref: string): { path: string; stopped?: Promise<void> } {
     const record = this.resolve(ref);
-    const stopped = record.state.status === 'running' ? this.exitHandled.get(record.id) : undefined;
-    return { path: this.store.logPath(record.id), stopped };
+    const stopped = record.State.Status === 'running' ? this.exitHandled.get(record.Id) : undefined;
+    return { path: this.store.logPath(record.Id), stopped };
   }
 
   list(all: boolean): ContainerRecord[] {
     return this.all()
-      .filter((r) => all || r.state.status === 'running')
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      .filter((r) => all || r.State.Status === 'running')
+      .sort((a, b) => b.Created.localeCompare(a.Created));
   }
 
   /** Follows a running task to its exit (also used by recovery for tasks found running). */
   watchExit(record: ContainerRecord): void {
-    const handled = this.exits.exitOf(record.id, record.state.pid).then(
+    const handled = this.exits.exitOf(record.Id, record.State.Pid).then(
       (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined),
       (err: Error) => {
-        this.logger.error({ id: record.id, err: err.message }, 'lost the task of a running container');
+        this.logger.error({ id: record.Id, err: err.message }, 'lost the task of a running container');
         return this.onExit(record, 255, new Date(), `task lost: ${err.message}`);
       },
     );
-    this.exitHandled.set(record.id, handled);
+    this.exitHandled.set(record.Id, handled);
   }
 
   /**
@@ -438,28 +473,21 @@ export class ContainerService {
    * failure here concerns this container only and must not stop ced.
    */
   async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string): Promise<void> {
-    record.state = {
-      ...record.state,
-      status: 'exited',
-      pid: 0,
-      exitCode,
-      finishedAt: (exitedAt ?? new Date()).toISOString(),
-      ...(error ? { error } : {}),
-    };
-    await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.id, err: err.message }, 'could not record the exit'));
+    record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error });
+    await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the exit'));
     this.events.container(record, 'die', { exitCode: String(exitCode) });
-    this.logger.info({ id: record.id, exitCode }, 'container exited');
-    this.notify(record.id, ['not-running', 'next-exit'], exitCode);
+    this.logger.info({ id: record.Id, exitCode }, 'container exited');
+    this.notify(record.Id, ['not-running', 'next-exit'], exitCode);
     try {
-      await this.deleteTask(record.id, false);
+      await this.deleteTask(record.Id, false);
     } catch (err) {
-      this.logger.error({ id: record.id, err: (err as Error).message }, 'could not delete the task of an exited container');
+      this.logger.error({ id: record.Id, err: (err as Error).message }, 'could not delete the task of an exited container');
     }
-    if (record.config.autoRemove && !this.restarting.has(record.id)) {
+    if (record.HostConfig.AutoRemove && !this.restarting.has(record.Id)) {
       await this.removeRecord(record).catch((err: Error) => {
-        this.logger.error({ id: record.id, err: err.message }, 'auto-remove failed');
+        this.logger.error({ id: record.Id, err: err.message }, 'auto-remove failed');
         // The container stays (dead); whoever waits for its removal must not wait forever.
-        this.notify(record.id, ['removed'], exitCode);
+        this.notify(record.Id, ['removed'], exitCode);
       });
     }
   }
@@ -485,8 +513,8 @@ export class ContainerService {
 
   /** Recovery: a --rm container that is not running is removed, as Docker does at restart. */
   async removeIfAutoRemove(record: ContainerRecord): Promise<boolean> {
-    if (!record.config.autoRemove || record.state.status === 'running' || !this.containers.has(record.id)) return false;
-    if (record.state.status === 'removing' || record.state.status === 'dead') record.state.status = 'exited';
+    if (!record.HostConfig.AutoRemove || record.State.Status === 'running' || !this.containers.has(record.Id)) return false;
+    if (record.State.Status === 'removing' || record.State.Status === 'dead') record.State = withStatus(record.State, 'exited');
     await this.removeRecord(record);
     return true;
   }
@@ -512,7 +540,7 @@ export class ContainerService {
   }
 
   private byName(name: string): ContainerRecord | undefined {
-    for (const r of this.containers.values()) if (r.name === name) return r;
+    for (const r of this.containers.values()) if (containerName(r) === name) return r;
     return undefined;
   }
 
@@ -524,19 +552,12 @@ export class ContainerService {
     const named = this.byName(ref.replace(/^\//, ''));
     if (named) return named;
     if (/^[0-9a-f]+$/.test(ref)) {
-      const matches = this.all().filter((r) => r.id.startsWith(ref));
+      const matches = this.all().filter((r) => r.Id.startsWith(ref));
       if (matches.length === 1) return matches[0]!;
       if (matches.length > 1) throw invalidArgument(`multiple containers found with provided prefix: ${ref}`);
     }
     throw notFound(`No such container: ${ref}`);
   }
-}
-
-/** --stop-signal (else the image's STOPSIGNAL), checked now as Docker's create does, and --stop-timeout. */
-function stopSettings(options: CreateOptions, image: ImageRunConfig): Pick<ContainerConfig, 'stopSignal' | 'stopTimeout'> {
-  const stopSignal = options.stopSignal || image.StopSignal || '';
-  if (stopSignal) parseSignal(stopSignal);
-  return { ...(stopSignal ? { stopSignal } : {}), ...(options.stopTimeout !== undefined ? { stopTimeout: options.stopTimeout } : {}) };
 }
 
 /** The longest delay setTimeout takes; a longer one would fire at once. */
@@ -564,4 +585,19 @@ function exitCodeForStartError(err: unknown): number {
   if (/executable file not found|no such file or directory/i.test(message)) return 127;
   if (/permission denied/i.test(message)) return 126;
   return 128;
+}
+
+/** Docker's GraphDriver.Data for an overlay rootfs: the folders its mount options name. */
+function graphDriverData(rootfs: readonly Mount[]): Record<string, string> | null {
+  const overlay = rootfs.find((m) => m.type === 'overlay');
+  if (!overlay) return null;
+  const option = (key: string) => overlay.options.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
+  const data: Record<string, string> = {};
+  const lower = option('lowerdir');
+  const upper = option('upperdir');
+  const work = option('workdir');
+  if (lower) data.LowerDir = lower;
+  if (upper) data.UpperDir = upper;
+  if (work) data.WorkDir = work;
+  return Object.keys(data).length ? data : null;
 }

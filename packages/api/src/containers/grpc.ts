@@ -3,7 +3,9 @@ import { adaptService, serveAttach } from '@ce/protocol';
 import { ContainersService, WaitCondition, type Container } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { ContainerService, WaitCondition as Condition } from './container-service.js';
 import { containerLogs } from './container-logs.js';
-import type { ContainerRecord } from './record.js';
+import { createOptionsFromRequest } from './create-request.js';
+import { toContainerJSON, ZERO_TIME } from './model/index.js';
+import { containerName, type ContainerRecord } from './record.js';
 
 const conditions: Record<WaitCondition, Condition> = {
   [WaitCondition.WAIT_CONDITION_UNSPECIFIED]: 'not-running',
@@ -14,29 +16,31 @@ const conditions: Record<WaitCondition, Condition> = {
 };
 
 export function toContainerMessage(r: ContainerRecord): Container {
+  const time = (t: string) => (t && t !== ZERO_TIME ? new Date(t) : undefined);
   return {
-    id: r.id,
-    name: r.name,
-    image: r.image,
-    imageId: r.imageId,
-    pathAndArgs: r.pathAndArgs,
-    createdAt: new Date(r.createdAt),
+    id: r.Id,
+    name: containerName(r),
+    image: r.Config.Image,
+    imageId: r.Image,
+    pathAndArgs: [r.Path, ...r.Args],
+    createdAt: new Date(r.Created),
     state: {
-      status: r.state.status,
-      running: r.state.status === 'running',
-      pid: r.state.pid,
-      exitCode: r.state.exitCode,
-      startedAt: r.state.startedAt ? new Date(r.state.startedAt) : undefined,
-      finishedAt: r.state.finishedAt ? new Date(r.state.finishedAt) : undefined,
-      error: r.state.error ?? '',
+      status: r.State.Status,
+      running: r.State.Running,
+      pid: r.State.Pid,
+      exitCode: r.State.ExitCode,
+      startedAt: time(r.State.StartedAt),
+      finishedAt: time(r.State.FinishedAt),
+      error: r.State.Error,
     },
-    autoRemove: r.config.autoRemove,
-    labels: r.config.labels,
-    hostname: r.config.hostname,
-    env: r.config.env,
-    workingDir: r.config.workingDir,
-    user: r.config.user,
-    tty: r.config.tty,
+    autoRemove: r.HostConfig.AutoRemove,
+    labels: r.Config.Labels,
+    hostname: r.Config.Hostname,
+    env: r.Config.Env ?? [],
+    workingDir: r.Config.WorkingDir,
+    user: r.Config.User,
+    tty: r.Config.Tty,
+    json: JSON.stringify(toContainerJSON(r)),
   };
 }
 
@@ -46,24 +50,8 @@ export function containersGrpcService(svc: ContainerService): [ServiceDefinition
     ContainersService as unknown as ServiceDefinition,
     adaptService(ContainersService, {
       create: async (req) => {
-        const record = await svc.create({
-          name: req.name,
-          image: req.image,
-          cmd: req.cmd?.values,
-          entrypoint: req.entrypoint?.values,
-          env: req.env,
-          workingDir: req.workingDir,
-          user: req.user,
-          hostname: req.hostname,
-          autoRemove: req.autoRemove,
-          tty: req.tty,
-          openStdin: req.openStdin,
-          labels: req.labels,
-          security: { privileged: req.privileged, capAdd: req.capAdd, capDrop: req.capDrop, securityOpt: req.securityOpt },
-          stopSignal: req.stopSignal,
-          stopTimeout: req.stopTimeout,
-        });
-        return { id: record.id, warnings: [] };
+        const record = await svc.create(createOptionsFromRequest(req));
+        return { id: record.Id, warnings: [] };
       },
       start: async (req) => (await svc.start(req.id), {}),
       attach: (call) => serveAttach(call, (options) => svc.attach(options)),

@@ -19,24 +19,20 @@ import {
 import { dockerNetworkSysctls } from './network-sysctls.js';
 import { mergeEnv } from './process-args.js';
 import type { ExecUser } from './process-user.js';
-import type { ContainerRecord } from './record.js';
-import { securitySpecOpts, type SecurityDefaults } from './security-options.js';
+import { containerName, type ContainerRecord } from './record.js';
+import { resourceSpecOpts, type DeviceLookup } from './resource-options.js';
+import { securityConfigOf, securitySpecOpts, type SecurityDefaults } from './security-options.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
- * The process environment, in Docker's order: the default PATH, the image's,
- * HOSTNAME, TERM for a tty, the user's; then HOME from the user's passwd entry
- * when nobody set it (runc adds it that way under Docker).
+ * The process environment, in Docker's order: the default PATH, HOSTNAME,
+ * TERM for a tty, then the container's Env (the user's and the image's, as
+ * create merged them) replacing or appending; then HOME from the user's
+ * passwd entry when nobody set it (runc adds it that way under Docker).
  */
-export function processEnv(record: ContainerRecord, imageEnv: readonly string[] | null | undefined, home: string): string[] {
-  const env = mergeEnv(
-    [DEFAULT_PATH],
-    imageEnv,
-    [`HOSTNAME=${record.config.hostname}`],
-    record.config.tty ? ['TERM=xterm'] : [],
-    record.config.env,
-  );
+export function processEnv(record: ContainerRecord, home: string): string[] {
+  const env = mergeEnv([DEFAULT_PATH], [`HOSTNAME=${record.Config.Hostname}`], record.Config.Tty ? ['TERM=xterm'] : [], record.Config.Env);
   return env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${home}`];
 }
 
@@ -57,28 +53,32 @@ export function processCwd(workingDir: string): string {
  * sysctls, in the order they apply. Bad input (env, cwd) throws
  * InvalidArgument here, before any option runs.
  */
-export function containerSpecOpts(record: ContainerRecord, imageEnv: readonly string[] | null | undefined, user: ExecUser): SpecOpt[] {
+export function containerSpecOpts(record: ContainerRecord, user: ExecUser): SpecOpt[] {
   return [
-    withTerminal(record.config.tty),
-    withProcessArgs(record.pathAndArgs),
-    withEnv(processEnv(record, imageEnv, user.home)),
-    withCwd(processCwd(record.config.workingDir)),
+    withTerminal(record.Config.Tty),
+    withProcessArgs([record.Path, ...record.Args]),
+    withEnv(processEnv(record, user.home)),
+    withCwd(processCwd(record.Config.WorkingDir)),
     withUser(user),
-    withHostname(record.config.hostname),
+    withHostname(record.Config.Hostname),
     withRoot('rootfs'),
-    withAnnotations({ 'org.ce.container.name': record.name }),
-    withCgroupsPath(`/ce/${record.id}`),
+    withAnnotations({ 'org.ce.container.name': containerName(record) }),
+    withCgroupsPath(`/ce/${record.Id}`),
     // Last: it looks at the namespaces the options before it left.
     dockerNetworkSysctls(),
   ];
 }
 
 /** A container's spec without its security settings (containerSpec adds them). */
-export function buildSpec(record: ContainerRecord, imageEnv: readonly string[] | null | undefined, user: ExecUser): Spec {
-  return buildSpecSync(containerSpecOpts(record, imageEnv, user));
+export function buildSpec(record: ContainerRecord, user: ExecUser): Spec {
+  return buildSpecSync(containerSpecOpts(record, user));
 }
 
-/** The OCI runtime config ced writes for a container: containerSpecOpts, then its security options. */
-export function containerSpec(record: ContainerRecord, imageEnv: readonly string[] | null | undefined, user: ExecUser, security: SecurityDefaults): Spec {
-  return buildSpecSync([...containerSpecOpts(record, imageEnv, user), ...securitySpecOpts(record.hostConfig, security)]);
+/** The OCI runtime config ced writes for a container: containerSpecOpts, its resources, then its security options. */
+export function containerSpec(record: ContainerRecord, user: ExecUser, security: SecurityDefaults, lookupDevice: DeviceLookup): Spec {
+  return buildSpecSync([
+    ...containerSpecOpts(record, user),
+    ...resourceSpecOpts(record.HostConfig, lookupDevice),
+    ...securitySpecOpts(securityConfigOf(record.HostConfig), security),
+  ]);
 }

@@ -1,4 +1,5 @@
 import { invalidArgument } from '@ce/protocol';
+import type { HealthConfig } from './model/docker-types.js';
 
 /** The part of an OCI image config's `config` that decides what a container runs. */
 export interface ImageRunConfig {
@@ -9,6 +10,9 @@ export interface ImageRunConfig {
   User?: string;
   Labels?: Record<string, string> | null;
   StopSignal?: string;
+  Healthcheck?: HealthConfig;
+  ExposedPorts?: Record<string, object> | null;
+  Volumes?: Record<string, object> | null;
 }
 
 /**

@@ -83,7 +83,8 @@ function parseGroup(text: string | null): GroupEntry[] {
  * is always a supplementary group as well (what Docker 20.10 does). Files
  * that are absent are passed as null.
  */
-export function resolveUser(spec: string, passwd: string | null, group: string | null): ExecUser {
+/** `groupAdd`: docker run --group-add, names or ids, added to the supplementary groups. */
+export function resolveUser(spec: string, passwd: string | null, group: string | null, groupAdd: readonly string[] = []): ExecUser {
   const { user, group: groupArg } = parseUserSpec(spec);
   const result: ExecUser = { uid: 0, gid: 0, additionalGids: [], home: '/' };
   const users = parsePasswd(passwd);
@@ -105,7 +106,13 @@ export function resolveUser(spec: string, passwd: string | null, group: string |
   }
   // Docker passes the primary gid as a supplementary group too, then the groups that list the user.
   const memberOf = !groupArg && match ? groups.filter((e) => e.members.includes(match.name)).map((e) => e.gid) : [];
-  result.additionalGids = [...new Set([result.gid, ...memberOf])];
+  const added = groupAdd.map((name) => {
+    const g = NUMERIC.test(name) ? groups.find((e) => e.gid === Number(name)) : groups.find((e) => e.name === name);
+    if (g) return g.gid;
+    if (NUMERIC.test(name)) return checkId(name);
+    throw invalidArgument(`Unable to find group ${name}: no matching entries in group file`);
+  });
+  result.additionalGids = [...new Set([result.gid, ...memberOf, ...added])];
   // An entry in the image's own files may name an id out of range too.
   for (const id of [result.uid, result.gid, ...result.additionalGids]) if (id > MAX_ID) throw invalidArgument(ID_RANGE_MESSAGE);
   return result;

@@ -1,44 +1,22 @@
-import type { SecurityConfig } from './security-options.js';
+import type { ContainerJSON } from './model/docker-types.js';
 
-/** What ced keeps of a container, in <root>/containers/<id>/config.json. */
-export interface ContainerRecord {
-  id: string;
-  name: string;
-  /** The image as the user named it. */
-  image: string;
-  /** The image's id (config digest) at create time: the container keeps using it. */
-  imageId: string;
-  createdAt: string;
-  config: ContainerConfig;
-  /** Privileged, CapAdd, CapDrop, SecurityOpt; absent in records written before they existed. */
-  hostConfig?: SecurityConfig;
-  /** The process the container runs: entrypoint and command resolved against the image. */
-  pathAndArgs: string[];
-  state: ContainerRunState;
+export type { ContainerConfig, ContainerState, ContainerStatus, HostConfig } from './model/docker-types.js';
+
+/** The version of the record's layout on disk; records of an older one are migrated when loaded (model/migrate.ts). */
+export const CONTAINER_RECORD_SCHEMA = 2;
+
+/**
+ * What ced keeps of a container, in <root>/containers/<id>/config.json:
+ * Docker's ContainerJSON as `docker inspect` shows it, plus the fields of
+ * Docker's own config.v2.json that inspect does not show.
+ */
+export interface ContainerRecord extends ContainerJSON {
+  SchemaVersion: typeof CONTAINER_RECORD_SCHEMA;
+  /** `ce stop` (or kill) by a user: unless-stopped does not restart it, even after a ced restart. */
+  HasBeenManuallyStopped?: boolean;
 }
 
-export interface ContainerConfig {
-  env: string[];
-  workingDir: string;
-  user: string;
-  hostname: string;
-  autoRemove: boolean;
-  tty: boolean;
-  openStdin: boolean;
-  labels: Record<string, string>;
-  /** --stop-signal or the image's STOPSIGNAL; absent or empty: SIGTERM. */
-  stopSignal?: string;
-  /** --stop-timeout in seconds; absent: 10. Negative: stop waits forever. */
-  stopTimeout?: number;
-}
-
-export type ContainerStatus = 'created' | 'running' | 'removing' | 'exited' | 'dead';
-
-export interface ContainerRunState {
-  status: ContainerStatus;
-  pid: number;
-  exitCode: number;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: string;
+/** The container's name without Docker's leading slash. */
+export function containerName(record: Pick<ContainerRecord, 'Name'>): string {
+  return record.Name.replace(/^\//, '');
 }

@@ -21,6 +21,7 @@ import {
   type Spec,
   type SpecOpt,
 } from '@ce/runtime/spec';
+import type { HostConfig } from './model/docker-types.js';
 
 /** What a container asked for (Docker's HostConfig.Privileged, CapAdd, CapDrop, SecurityOpt). */
 export interface SecurityConfig {
@@ -28,6 +29,11 @@ export interface SecurityConfig {
   capAdd: string[];
   capDrop: string[];
   securityOpt: string[];
+}
+
+/** The security part of a container's HostConfig. */
+export function securityConfigOf(hostConfig: Pick<HostConfig, 'Privileged' | 'CapAdd' | 'CapDrop' | 'SecurityOpt'>): SecurityConfig {
+  return { privileged: hostConfig.Privileged, capAdd: hostConfig.CapAdd ?? [], capDrop: hostConfig.CapDrop ?? [], securityOpt: hostConfig.SecurityOpt ?? [] };
 }
 
 /** What ced brings: its default profile, its own capabilities, the host's devices. */

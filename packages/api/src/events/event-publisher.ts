@@ -1,11 +1,10 @@
 import type { ContainerAction, EngineEvent, ImageAction } from './engine-event.js';
 
-/** What a container event needs of its container: Docker takes the labels, the image as given, and the name. */
+/** What a container event needs of its container (a ContainerJSON): Docker takes the labels, the image as given, and the name. */
 export interface EventContainer {
-  id: string;
-  name: string;
-  image: string;
-  config: { labels?: Record<string, string> };
+  Id: string;
+  Name: string;
+  Config: { Image: string; Labels?: Record<string, string> | null };
 }
 
 /** exec_create, exec_start and health_status carry what they are about after a colon, as Docker's do. */
@@ -33,10 +32,10 @@ export const noEvents: EventPublisher = {
 export function eventPublisher(sink: { publish(event: Omit<EngineEvent, 'timeNano' | 'scope'>): unknown }): EventPublisher {
   return {
     container(container, action, extra = {}) {
-      const attributes: Record<string, string> = { ...(container.config.labels ?? {}) };
-      if (container.image) attributes.image = container.image;
-      attributes.name = container.name.replace(/^\//, '');
-      sink.publish({ type: 'container', action, actor: { id: container.id, attributes: { ...attributes, ...extra } } });
+      const attributes: Record<string, string> = { ...(container.Config.Labels ?? {}) };
+      if (container.Config.Image) attributes.image = container.Config.Image;
+      attributes.name = container.Name.replace(/^\//, '');
+      sink.publish({ type: 'container', action, actor: { id: container.Id, attributes: { ...attributes, ...extra } } });
     },
     image(id, name, action, labels = {}) {
       sink.publish({ type: 'image', action, actor: { id, attributes: { ...labels, name } } });

@@ -24,16 +24,16 @@ export async function systemPrune(src: PruneSources, options: { all?: boolean } 
   const containersDeleted: string[] = [];
   let reclaimedBytes = 0;
   for (const record of src.containers.list(true)) {
-    if (record.state.status === 'running' || record.state.status === 'removing') continue;
-    const size = await src.images.rootfsSize(record.id);
+    if (record.State.Status === 'running' || record.State.Status === 'removing') continue;
+    const size = await src.images.rootfsSize(record.Id);
     try {
-      await src.containers.remove(record.id, false);
+      await src.containers.remove(record.Id, false);
     } catch (err) {
       // Started meanwhile, or its layer is busy: docker's prune skips it too.
-      src.logger.warn({ id: record.id, err: (err as Error).message }, 'system prune: container not removed');
+      src.logger.warn({ id: record.Id, err: (err as Error).message }, 'system prune: container not removed');
       continue;
     }
-    containersDeleted.push(record.id);
+    containersDeleted.push(record.Id);
     reclaimedBytes += size;
   }
   const images = await src.images.prune({ all: options.all });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dockerNetworkSysctls } from '../../src/containers/network-sysctls.js';
 import { buildSpec, containerSpec, containerSpecOpts } from '../../src/containers/oci-spec.js';
 import type { ContainerRecord } from '../../src/containers/record.js';
+import { testRecord } from '../support/record.js';
 import { securitySpecOpts, withSecurityOptions, type SecurityConfig, type SecurityDefaults } from '../../src/containers/security-options.js';
 
 const defaults: SecurityDefaults = {
@@ -13,25 +14,28 @@ const defaults: SecurityDefaults = {
   kernel: '6.1.0',
 };
 const security = (c: Partial<SecurityConfig>): SecurityConfig => ({ privileged: false, capAdd: [], capDrop: [], securityOpt: [], ...c });
-const record = (hostConfig?: SecurityConfig): ContainerRecord =>
-  ({
+const record = (sec?: SecurityConfig): ContainerRecord =>
+  testRecord({
     id: 'c'.repeat(64),
     name: 'web',
-    config: { env: ['A=1'], workingDir: '/srv/../app', user: '', hostname: 'cccccccccccc', autoRemove: false, tty: true, openStdin: false, labels: {} },
-    pathAndArgs: ['sh', '-c', 'true'],
-    hostConfig,
-  }) as ContainerRecord;
+    args: ['sh', '-c', 'true'],
+    config: { Env: ['A=1'], WorkingDir: '/srv/../app', Hostname: 'cccccccccccc', Tty: true },
+    hostConfig: sec ? { Privileged: sec.privileged, CapAdd: sec.capAdd, CapDrop: sec.capDrop, SecurityOpt: sec.securityOpt } : {},
+  });
+const noDevices = (): never => {
+  throw new Error('no devices in this test');
+};
 const user = { uid: 1000, gid: 1000, additionalGids: [1000], home: '/home/u' };
 
 describe("ced's spec from composable options", () => {
   it('containerSpec is the container options followed by the security options', () => {
     for (const hostConfig of [undefined, security({ privileged: true }), security({ capAdd: ['sys_admin'], securityOpt: ['no-new-privileges'] })]) {
-      const composed = containerSpec(record(hostConfig), ['PATH=/bin'], user, defaults);
-      expect(composed).toEqual(withSecurityOptions(buildSpec(record(hostConfig), ['PATH=/bin'], user), hostConfig, defaults));
+      const composed = containerSpec(record(hostConfig), user, defaults, noDevices);
+      expect(composed).toEqual(withSecurityOptions(buildSpec(record(hostConfig), user), hostConfig, defaults));
     }
   });
   it("sets the record's process, hostname, root, name annotation and cgroup", () => {
-    const spec = buildSpec(record(), null, user);
+    const spec = buildSpec(record(), user);
     expect(spec.process).toMatchObject({ terminal: true, args: ['sh', '-c', 'true'], cwd: '/app', user: { uid: 1000, gid: 1000, additionalGids: [1000] } });
     expect(spec.process!.env).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOSTNAME=cccccccccccc', 'TERM=xterm', 'A=1', 'HOME=/home/u']);
     expect(spec.hostname).toBe('cccccccccccc');
@@ -40,18 +44,18 @@ describe("ced's spec from composable options", () => {
     expect(spec.linux!.cgroupsPath).toBe(`/ce/${'c'.repeat(64)}`);
   });
   it('refuses bad input when the options are made, before any applies', () => {
-    const bad = { ...record(), config: { ...record().config, workingDir: 'rel' } } as ContainerRecord;
-    expect(() => containerSpecOpts(bad, null, user)).toThrow("the working directory 'rel' is invalid, it needs to be an absolute path");
+    const bad = { ...record(), Config: { ...record().Config, WorkingDir: 'rel' } };
+    expect(() => containerSpecOpts(bad, user)).toThrow("the working directory 'rel' is invalid, it needs to be an absolute path");
     expect(() => securitySpecOpts(security({ capAdd: ['CAP_FLY'] }), defaults)).toThrow('invalid CapAdd: unknown capability: "CAP_FLY"');
   });
   it("leaves out Docker's network sysctls once another subsystem's option joins a network namespace", () => {
-    const opts = containerSpecOpts(record(), null, user);
+    const opts = containerSpecOpts(record(), user);
     const joined = buildSpecSync([...opts.slice(0, -1), withNetnsPath('/run/netns/x'), ...opts.slice(-1)]);
     expect(joined.linux!.sysctl).toBeUndefined();
     expect(buildSpecSync([dockerNetworkSysctls()]).linux!.sysctl).toEqual({ 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' });
   });
   it('takes options of other subsystems after its own', () => {
-    const spec = buildSpecSync([...containerSpecOpts(record(), null, user), withMounts([{ destination: '/data', type: 'bind', source: '/v', options: ['rbind'] }])]);
+    const spec = buildSpecSync([...containerSpecOpts(record(), user), withMounts([{ destination: '/data', type: 'bind', source: '/v', options: ['rbind'] }])]);
     expect(spec.mounts!.at(-1)!.destination).toBe('/data');
   });
   it('privileged: all devices, no masked or read-only paths, /sys writable, no seccomp, every capability ced has', () => {

@@ -115,7 +115,7 @@ describe('eventPublisher', () => {
   it("gives container events the labels, then image and name, then the extra attributes, as Docker does", async () => {
     const log = await EventLog.open({ dir: tempDir(), logger: silent });
     const events = eventPublisher(log);
-    events.container({ id: 'abc', name: '/web', image: 'busybox', config: { labels: { name: 'label-name', tier: 'front' } } }, 'die', { exitCode: '3' });
+    events.container({ Id: 'abc', Name: '/web', Config: { Image: 'busybox', Labels: { name: 'label-name', tier: 'front' } } }, 'die', { exitCode: '3' });
     events.image('sha256:1', 'busybox:latest', 'tag', { maintainer: 'me' });
     const [die, tag] = log.between(0n, undefined);
     expect(die).toMatchObject({ type: 'container', action: 'die', scope: 'local', actor: { id: 'abc', attributes: { name: 'web', image: 'busybox', tier: 'front', exitCode: '3' } } });

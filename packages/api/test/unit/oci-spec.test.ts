@@ -3,36 +3,27 @@ import { describe, expect, it } from 'vitest';
 import { withNetworkSysctls } from '../../src/containers/network-sysctls.js';
 import { buildSpec, processCwd, processEnv } from '../../src/containers/oci-spec.js';
 import type { ContainerRecord } from '../../src/containers/record.js';
+import { testRecord } from '../support/record.js';
 
-const record = (config: Partial<ContainerRecord['config']> = {}): ContainerRecord =>
-  ({
-    id: 'a'.repeat(64),
-    name: 'c',
-    image: 'busybox',
-    imageId: 'sha256:x',
-    createdAt: '',
-    config: { env: [], workingDir: '', user: '', hostname: 'aaaaaaaaaaaa', autoRemove: false, tty: false, openStdin: false, labels: {}, ...config },
-    pathAndArgs: ['id'],
-    state: { status: 'created', pid: 0, exitCode: 0 },
-  }) as ContainerRecord;
+const record = (config: Partial<ContainerRecord['Config']> = {}): ContainerRecord => testRecord({ config });
 
 const nobody = { uid: 65534, gid: 65534, additionalGids: [65534], home: '/nonexistent' };
 
 describe("a container's spec, Docker's defaults", () => {
   it('runs as the resolved user, with the primary gid among the supplementary groups', () => {
-    expect(buildSpec(record({ user: '65534' }), null, nobody).process!.user).toEqual({ uid: 65534, gid: 65534, additionalGids: [65534] });
+    expect(buildSpec(record({ User: '65534' }), nobody).process!.user).toEqual({ uid: 65534, gid: 65534, additionalGids: [65534] });
   });
   it("adds HOME from the user's passwd entry last, unless the image or the user set it", () => {
-    expect(processEnv(record(), ['PATH=/bin'], '/nonexistent')).toEqual(['PATH=/bin', 'HOSTNAME=aaaaaaaaaaaa', 'HOME=/nonexistent']);
-    expect(processEnv(record({ env: ['HOME=/mine'] }), null, '/root')).toEqual([
+    expect(processEnv(record({ Env: ['PATH=/bin'] }), '/nonexistent')).toEqual(['PATH=/bin', 'HOSTNAME=aaaaaaaaaaaa', 'HOME=/nonexistent']);
+    expect(processEnv(record({ Env: ['HOME=/mine'] }), '/root')).toEqual([
       'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       'HOSTNAME=aaaaaaaaaaaa',
       'HOME=/mine',
     ]);
-    expect(processEnv(record(), ['HOME=/img'], '/root')).toContain('HOME=/img');
+    expect(processEnv(record({ Env: ['HOME=/img'] }), '/root')).toContain('HOME=/img');
   });
   it('keeps the default PATH when the image has none', () => {
-    expect(processEnv(record(), null, '/')[0]).toBe('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    expect(processEnv(record(), '/')[0]).toBe('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
   });
   it('cleans the working directory and refuses a relative one', () => {
     expect(processCwd('')).toBe('/');
@@ -40,7 +31,7 @@ describe("a container's spec, Docker's defaults", () => {
     expect(() => processCwd('rel')).toThrow("the working directory 'rel' is invalid, it needs to be an absolute path");
   });
   it('sets the unprivileged-port and ping sysctls for a container with its own network namespace only', () => {
-    expect(buildSpec(record(), null, nobody).linux!.sysctl).toEqual({ 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' });
+    expect(buildSpec(record(), nobody).linux!.sysctl).toEqual({ 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' });
     const joined = defaultSpec();
     joined.linux!.namespaces = joined.linux!.namespaces!.map((n) => (n.type === 'network' ? { ...n, path: '/proc/1/ns/net' } : n));
     expect(withNetworkSysctls(joined).linux!.sysctl).toBeUndefined();
@@ -49,7 +40,7 @@ describe("a container's spec, Docker's defaults", () => {
     expect(withNetworkSysctls(own).linux!.sysctl!['net.ipv4.ip_unprivileged_port_start']).toBe('1024');
   });
   it('keeps the masked paths, read-only paths, capabilities and no_new_privs of the runtime default', () => {
-    const spec = buildSpec(record(), null, nobody);
+    const spec = buildSpec(record(), nobody);
     expect(spec.linux!.maskedPaths).toEqual(expect.arrayContaining(['/proc/kcore', '/proc/keys', '/sys/firmware', '/proc/acpi']));
     expect(spec.linux!.readonlyPaths).toEqual(['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']);
     expect(spec.process!.noNewPrivileges).toBe(false);

@@ -29,10 +29,10 @@ it('removes container layers that no record owns, and keeps going past one that 
   } satisfies ContainerImages;
   const store = new ContainerStore(join(dir, 'containers'));
   const svc = new ContainerService(store, images, {} as SupervisorApi, join(dir, 'tasks'), silent);
-  const owned = await svc.create({ name: 'keeper', image: 'x', env: [], workingDir: '', user: '', hostname: '', autoRemove: false, tty: false, openStdin: false, labels: {} });
+  const owned = await svc.create({ name: 'keeper', config: { Image: 'x' }, hostConfig: {} });
   layers.delete('owned');
 
   expect(await svc.removeOrphanRootfs()).toBe(2);
   expect(removed.sort()).toEqual(['orphan-1', 'orphan-2']);
-  expect([...layers].sort()).toEqual([owned.id, 'orphan-busy'].sort());
+  expect([...layers].sort()).toEqual([owned.Id, 'orphan-busy'].sort());
 });

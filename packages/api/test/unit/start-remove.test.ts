@@ -42,7 +42,7 @@ it('makes rm wait for a start in flight: refused without --force, done after it 
   };
   const { supervisor, releaseCreate, calls } = fakeSupervisor();
   const svc = new ContainerService(new ContainerStore(join(dir, 'containers')), images, supervisor, join(dir, 'tasks'), silent);
-  const c = await svc.create({ name: 'web', image: 'x', env: [], workingDir: '', user: '', hostname: '', autoRemove: false, tty: false, openStdin: false, labels: {} });
+  const c = await svc.create({ name: 'web', config: { Image: 'x' }, hostConfig: {} });
 
   const started = svc.start('web');
   const again = svc.start('web'); // joins the first
@@ -53,5 +53,5 @@ it('makes rm wait for a start in flight: refused without --force, done after it 
   await removed;
   // The exit deletes the task; rm asks again before removing the layer (nothing may still use it).
   expect(calls).toEqual(['create', 'start', 'kill', 'delete', 'delete']);
-  expect(() => svc.inspect(c.id)).toThrow(`No such container: ${c.id}`);
+  expect(() => svc.inspect(c.Id)).toThrow(`No such container: ${c.Id}`);
 });

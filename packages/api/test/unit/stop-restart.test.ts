@@ -50,9 +50,7 @@ function service(supervisor: SupervisorApi, stopSignal?: string) {
   return new ContainerService(new ContainerStore(join(dir, 'containers')), images, supervisor, join(dir, 'tasks'), silent);
 }
 
-const options = (extra: Partial<CreateOptions> = {}): CreateOptions => ({
-  name: 'web', image: 'x', env: [], workingDir: '', user: '', hostname: '', autoRemove: false, tty: false, openStdin: false, labels: {}, ...extra,
-});
+const options = (config: Partial<CreateOptions['config']> = {}): CreateOptions => ({ name: 'web', config: { Image: 'x', ...config }, hostConfig: {} });
 
 describe('stop', () => {
   it('sends SIGTERM and, once the container exits on it, no SIGKILL', async () => {
@@ -62,23 +60,23 @@ describe('stop', () => {
     await svc.start('web');
     await svc.stop('web', 30);
     expect(fake.signals).toEqual([SIGTERM]);
-    expect(svc.inspect('web').state).toMatchObject({ status: 'exited', exitCode: 128 + SIGTERM });
+    expect(svc.inspect('web').State).toMatchObject({ Status: 'exited', ExitCode: 128 + SIGTERM });
   });
 
   it('sends SIGKILL when the timeout runs out', async () => {
     const fake = fakeSupervisor([]);
     const svc = service(fake.supervisor);
-    await svc.create(options({ stopTimeout: 0 }));
+    await svc.create(options({ StopTimeout: 0 }));
     await svc.start('web');
     await svc.stop('web');
     expect(fake.signals).toEqual([SIGTERM, SIGKILL]);
-    expect(svc.inspect('web').state).toMatchObject({ status: 'exited', exitCode: 137 });
+    expect(svc.inspect('web').State).toMatchObject({ Status: 'exited', ExitCode: 137 });
   });
 
   it('sends --stop-signal over the image STOPSIGNAL, and the image STOPSIGNAL over SIGTERM', async () => {
     const flag = fakeSupervisor([SIGUSR1]);
     const svc = service(flag.supervisor, 'SIGUSR2');
-    await svc.create(options({ stopSignal: 'usr1' }));
+    await svc.create(options({ StopSignal: 'usr1' }));
     await svc.start('web');
     await svc.stop('web', 30);
     expect(flag.signals).toEqual([SIGUSR1]);
@@ -102,7 +100,7 @@ describe('stop', () => {
     expect(fake.signals).toEqual([SIGTERM]);
     await svc.kill('web', 'KILL');
     await stopping;
-    expect(svc.inspect('web').state.exitCode).toBe(137);
+    expect(svc.inspect('web').State.ExitCode).toBe(137);
   });
 
   it('leaves a container that is not running as it is', async () => {
@@ -111,13 +109,13 @@ describe('stop', () => {
     await svc.create(options());
     await svc.stop('web');
     expect(fake.signals).toEqual([]);
-    expect(svc.inspect('web').state.status).toBe('created');
+    expect(svc.inspect('web').State.Status).toBe('created');
     await expect(svc.stop('nosuch')).rejects.toThrow('No such container: nosuch');
   });
 
   it('refuses a bad stop signal at create', async () => {
     const svc = service(fakeSupervisor([]).supervisor);
-    await expect(svc.create(options({ stopSignal: 'NOPE' }))).rejects.toThrow('Invalid signal: NOPE');
+    await expect(svc.create(options({ StopSignal: 'NOPE' }))).rejects.toThrow('Invalid signal: NOPE');
     await expect(service(fakeSupervisor([]).supervisor, 'SIGBOGUS').create(options())).rejects.toThrow('Invalid signal: SIGBOGUS');
   });
 });
@@ -129,10 +127,10 @@ describe('restart', () => {
     await svc.create(options());
     await svc.start('web');
     await svc.restart('web', 30);
-    const state = svc.inspect('web').state;
+    const state = svc.inspect('web').State;
     expect(fake.creates()).toBe(2);
-    expect(state).toMatchObject({ status: 'running', pid: 102, exitCode: 0 });
-    expect(state.finishedAt).toBeDefined();
+    expect(state).toMatchObject({ Status: 'running', Running: true, Pid: 102, ExitCode: 0 });
+    expect(state.FinishedAt).not.toBe('0001-01-01T00:00:00Z');
     await svc.stop('web', 30);
   });
 
@@ -142,7 +140,7 @@ describe('restart', () => {
     await svc.create(options());
     await svc.restart('web');
     expect(fake.signals).toEqual([]);
-    expect(svc.inspect('web').state.status).toBe('running');
+    expect(svc.inspect('web').State.Status).toBe('running');
     await svc.stop('web', 30);
   });
 });

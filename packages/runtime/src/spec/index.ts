@@ -14,3 +14,4 @@ export { defaultSeccompProfile, CLONE_NAMESPACE_FLAGS, ALLOWED_PERSONALITIES } f
 export { seccompForContainer, defaultContainerSeccomp, profileArch, type SeccompTarget } from './seccomp-for-container.js';
 export type * from './types.js';
 export * from './opts/index.js';
+export { DOCKER_ULIMITS } from './linux-constants.js';

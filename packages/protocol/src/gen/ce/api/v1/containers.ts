@@ -143,7 +143,16 @@ export interface CreateContainerRequest {
   /** docker run --stop-signal: name or number; empty: the image's STOPSIGNAL, else SIGTERM. */
   stopSignal: string;
   /** docker run --stop-timeout, in seconds; unset: 10. Negative: wait forever. */
-  stopTimeout?: number | undefined;
+  stopTimeout?:
+    | number
+    | undefined;
+  /**
+   * Docker's Config and HostConfig (Engine API 1.41 JSON objects, any
+   * subset of their fields) for what the fields above do not carry. A field
+   * above that is set (non-empty, true, present) wins over the same setting here.
+   */
+  configJson: string;
+  hostConfigJson: string;
 }
 
 export interface CreateContainerRequest_LabelsEntry {
@@ -253,6 +262,8 @@ export interface Container {
   workingDir: string;
   user: string;
   tty: boolean;
+  /** Docker's ContainerJSON (Engine API 1.41), exactly as docker inspect prints one container. */
+  json: string;
 }
 
 export interface Container_LabelsEntry {
@@ -311,6 +322,8 @@ function createBaseCreateContainerRequest(): CreateContainerRequest {
     securityOpt: [],
     stopSignal: "",
     stopTimeout: undefined,
+    configJson: "",
+    hostConfigJson: "",
   };
 }
 
@@ -369,6 +382,12 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     }
     if (message.stopTimeout !== undefined) {
       writer.uint32(144).int32(message.stopTimeout);
+    }
+    if (message.configJson !== "") {
+      writer.uint32(154).string(message.configJson);
+    }
+    if (message.hostConfigJson !== "") {
+      writer.uint32(162).string(message.hostConfigJson);
     }
     return writer;
   },
@@ -533,6 +552,22 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
             message.stopTimeout = reader.int32();
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.configJson = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.hostConfigJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -610,6 +645,16 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
         : isSet(object.stop_timeout)
         ? globalThis.Number(object.stop_timeout)
         : undefined,
+      configJson: isSet(object.configJson)
+        ? globalThis.String(object.configJson)
+        : isSet(object.config_json)
+        ? globalThis.String(object.config_json)
+        : "",
+      hostConfigJson: isSet(object.hostConfigJson)
+        ? globalThis.String(object.hostConfigJson)
+        : isSet(object.host_config_json)
+        ? globalThis.String(object.host_config_json)
+        : "",
     };
   },
 
@@ -675,6 +720,12 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     if (message.stopTimeout !== undefined) {
       obj.stopTimeout = Math.round(message.stopTimeout);
     }
+    if (message.configJson !== "") {
+      obj.configJson = message.configJson;
+    }
+    if (message.hostConfigJson !== "") {
+      obj.hostConfigJson = message.hostConfigJson;
+    }
     return obj;
   },
 
@@ -711,6 +762,8 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     message.securityOpt = object.securityOpt?.map((e) => e) || [];
     message.stopSignal = object.stopSignal ?? "";
     message.stopTimeout = object.stopTimeout ?? undefined;
+    message.configJson = object.configJson ?? "";
+    message.hostConfigJson = object.hostConfigJson ?? "";
     return message;
   },
 };
@@ -2128,6 +2181,7 @@ function createBaseContainer(): Container {
     workingDir: "",
     user: "",
     tty: false,
+    json: "",
   };
 }
 
@@ -2174,6 +2228,9 @@ export const Container: MessageFns<Container> = {
     }
     if (message.tty !== false) {
       writer.uint32(112).bool(message.tty);
+    }
+    if (message.json !== "") {
+      writer.uint32(122).string(message.json);
     }
     return writer;
   },
@@ -2306,6 +2363,14 @@ export const Container: MessageFns<Container> = {
             message.tty = reader.bool();
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.json = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2369,6 +2434,7 @@ export const Container: MessageFns<Container> = {
         : "",
       user: isSet(object.user) ? globalThis.String(object.user) : "",
       tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+      json: isSet(object.json) ? globalThis.String(object.json) : "",
     };
   },
 
@@ -2422,6 +2488,9 @@ export const Container: MessageFns<Container> = {
     if (message.tty !== false) {
       obj.tty = message.tty;
     }
+    if (message.json !== "") {
+      obj.json = message.json;
+    }
     return obj;
   },
 
@@ -2454,6 +2523,7 @@ export const Container: MessageFns<Container> = {
     message.workingDir = object.workingDir ?? "";
     message.user = object.user ?? "";
     message.tty = object.tty ?? false;
+    message.json = object.json ?? "";
     return message;
   },
 };
