@@ -130,9 +130,9 @@ describe('a shim killed with SIGKILL', () => {
     expect(await until(() => ended(pid))).toBe(true);
     expect(cgroupProcs(id)).toEqual([]);
     expect(psLine('victim', (await run(['ps', '-a'])).stdout)).toMatch(/Exited \(137\)/);
-    const record = JSON.parse(readFileSync(join(daemon.root, 'containers', id, 'config.json'), 'utf8')) as { state: { exitCode: number; error?: string } };
-    expect(record.state.exitCode).toBe(137);
-    expect(record.state.error).toMatch(/shim died/);
+    const record = JSON.parse(readFileSync(join(daemon.root, 'containers', id, 'config.json'), 'utf8')) as { State: { ExitCode: number; Error: string } };
+    expect(record.State.ExitCode).toBe(137);
+    expect(record.State.Error).toMatch(/shim died/);
     expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
 
     expect((await run(['rm', 'victim'])).code).toBe(0);

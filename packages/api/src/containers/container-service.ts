@@ -13,12 +13,14 @@ import {
   type Logger,
 } from '@ce/protocol';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
+import { applySpecOptsSync } from '@ce/runtime/spec';
 import { unmountStale, type SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
 import { noEvents, type EventPublisher } from '../events/event-publisher.js';
 import { waitTaskExits, type TaskExits } from '../events/task-exits.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
+import { StartPipeline, type StartContext, type StartStep } from './start-pipeline.js';
 import { hostDevice, hostResources } from './host-devices.js';
 import { generateName, validateName } from './names.js';
 import { containerSpec } from './oci-spec.js';
@@ -91,6 +93,8 @@ export class ContainerService {
   private readonly restarting = new Set<string>();
   /** Names of containers being created: taken before the first await. */
   private readonly reservedNames = new Set<string>();
+  /** The start steps; subsystems register theirs here (see StartPipeline). */
+  readonly pipeline: StartPipeline;
 
   constructor(
     private readonly store: ContainerStore,
@@ -102,7 +106,10 @@ export class ContainerService {
     private readonly host: HostFacts = { device: hostDevice, resources: hostResources },
     private readonly events: EventPublisher = noEvents,
     private readonly exits: TaskExits = waitTaskExits(supervisor),
-  ) {}
+  ) {
+    this.pipeline = new StartPipeline(logger);
+    for (const step of this.builtinSteps()) this.pipeline.register(step);
+  }
 
   /** Loads the records; recovery.ts reconciles them with the running tasks. */
   async load(): Promise<{ records: ContainerRecord[]; problems: { id: string; error: string }[] }> {
@@ -240,41 +247,25 @@ export class ContainerService {
 
   private async startNow(record: ContainerRecord): Promise<void> {
     const id = record.Id;
-    const bundle = join(this.tasksDir, id);
     const t0 = performance.now();
-    let taskCreated = false;
+    const ctx: StartContext = { record, bundle: join(this.tasksDir, id), rootfs: this.images.rootfsMounts(id), specOpts: [] };
+    let setUp = false;
     try {
-      await mkdir(join(bundle, 'rootfs'), { recursive: true, mode: 0o711 });
-      const rootfs = this.images.rootfsMounts(id);
-      const user = await this.execUser(record, rootfs);
-      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(this.spec(record, user)));
+      await this.pipeline.setup(ctx);
+      setUp = true;
       const t1 = performance.now();
-      const created = await this.supervisor.createTask({
-        id,
-        bundle,
-        rootfs,
-        terminal: record.Config.Tty,
-        stdin: record.Config.OpenStdin,
-        logPath: this.store.logPath(id),
-      });
-      taskCreated = true;
-      const t2 = performance.now();
       await this.connectPendingAttaches(id);
       await this.supervisor.startTask({ id });
-      const t3 = performance.now();
-      record.State = runningState(record.State, created.pid, new Date());
+      const t2 = performance.now();
+      record.State = runningState(record.State, ctx.pid ?? 0, new Date());
       record.LogPath = this.store.logPath(id);
       await this.store.save(record);
       this.events.container(record, 'start');
-      this.logger.info(
-        { id, pid: created.pid, timings: { rootfsMs: round(t1 - t0), createTaskMs: round(t2 - t1), startTaskMs: round(t3 - t2) } },
-        'container started',
-      );
+      this.logger.info({ id, pid: ctx.pid, timings: { setupMs: round(t1 - t0), startTaskMs: round(t2 - t1) } }, 'container started');
       this.watchExit(record);
     } catch (err) {
       this.logger.warn({ id, err: (err as Error).message }, 'container start failed');
-      if (taskCreated) await this.deleteTask(id, true);
-      await rm(bundle, { recursive: true, force: true });
+      if (setUp) await this.pipeline.teardown(record, 'failed-start').catch(() => undefined);
       for (const a of this.pendingAttaches.get(id) ?? []) a.abandon();
       this.pendingAttaches.delete(id);
       record.State = failedStartState(record.State, exitCodeForStartError(err), (err as Error).message);
@@ -282,6 +273,52 @@ export class ContainerService {
       if (record.HostConfig.AutoRemove) await this.removeRecord(record);
       throw err;
     }
+  }
+
+  /**
+   * ced's own start steps: the bundle folder, the OCI spec (ced's options,
+   * then those other steps added), the task in its shim. Other subsystems
+   * register theirs around them (a network step before 'spec', say).
+   */
+  private builtinSteps(): StartStep[] {
+    return [
+      {
+        name: 'bundle',
+        setup: async (ctx) => {
+          await mkdir(join(ctx.bundle, 'rootfs'), { recursive: true, mode: 0o711 });
+        },
+        teardown: async (record) => {
+          const bundle = join(this.tasksDir, record.Id);
+          // What a shim that is gone left mounted: removing the bundle must not reach into the layer.
+          await unmountStale(join(bundle, 'rootfs'), this.logger);
+          await rm(bundle, { recursive: true, force: true });
+        },
+      },
+      {
+        name: 'spec',
+        setup: async (ctx) => {
+          const user = await this.execUser(ctx.record, ctx.rootfs);
+          const spec = applySpecOptsSync(this.spec(ctx.record, user), ctx.specOpts);
+          await writeFileAtomic(join(ctx.bundle, 'config.json'), JSON.stringify(spec));
+        },
+        teardown: async () => undefined, // the bundle step removes the folder
+      },
+      {
+        name: 'task',
+        setup: async (ctx) => {
+          const created = await this.supervisor.createTask({
+            id: ctx.record.Id,
+            bundle: ctx.bundle,
+            rootfs: ctx.rootfs,
+            terminal: ctx.record.Config.Tty,
+            stdin: ctx.record.Config.OpenStdin,
+            logPath: this.store.logPath(ctx.record.Id),
+          });
+          ctx.pid = created.pid;
+        },
+        teardown: (record, reason) => this.deleteTaskOnly(record.Id, reason === 'failed-start'),
+      },
+    ];
   }
 
   /** The container's user resolved against its own /etc/passwd and /etc/group, as they are now. */
@@ -494,10 +531,19 @@ export class ContainerService {
 
   /**
    * Deletes a container's task (ending its shim, or the container of a shim
-   * that died) and its bundle; a task already gone is fine.
+   * that died) and undoes its other start steps; a task already gone is fine.
+   * Also for tasks ced has no record of (recovery).
    */
   async deleteTask(id: string, kill: boolean): Promise<void> {
+    const record = this.containers.get(id);
+    if (record) return this.pipeline.teardown(record, kill ? 'failed-start' : 'stopped');
+    await this.deleteTaskOnly(id, kill);
     const bundle = join(this.tasksDir, id);
+    await unmountStale(join(bundle, 'rootfs'), this.logger);
+    await rm(bundle, { recursive: true, force: true });
+  }
+
+  private async deleteTaskOnly(id: string, kill: boolean): Promise<void> {
     const gone = (err: unknown) => {
       if (!isCeError(err, 'NotFound') && !isCeError(err, 'Unavailable')) throw err;
     };
@@ -506,9 +552,6 @@ export class ContainerService {
       await this.supervisor.waitTask({ id }).catch(gone);
     }
     await this.supervisor.deleteTask({ id }).catch(gone);
-    // What a shim that is gone left mounted: removing the bundle must not reach into the layer.
-    await unmountStale(join(bundle, 'rootfs'), this.logger);
-    await rm(bundle, { recursive: true, force: true });
   }
 
   /** Recovery: a --rm container that is not running is removed, as Docker does at restart. */
