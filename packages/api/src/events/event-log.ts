@@ -72,6 +72,7 @@ export class EventLog {
     }
     if (skipped) this.options.logger.warn({ skipped, dir: this.options.dir }, 'skipped unreadable event lines');
     this.lastNanos = this.ring.at(-1)?.timeNano ?? 0n;
+    this.ring.splice(0, Math.max(0, this.ring.length - this.capacity));
     this.segments.push((this.segments.at(-1) ?? 0) + 1);
   }
 
@@ -94,7 +95,7 @@ export class EventLog {
    */
   between(sinceNanos: bigint | undefined, untilNanos: bigint | undefined): EngineEvent[] {
     if (sinceNanos === undefined && untilNanos === undefined) return [];
-    return this.ring.filter((e) => e.timeNano >= (sinceNanos ?? 0n) && (untilNanos === undefined || e.timeNano <= untilNanos));
+    return this.kept().filter((e) => e.timeNano >= (sinceNanos ?? 0n) && (untilNanos === undefined || e.timeNano <= untilNanos));
   }
 
   /** Calls `listener` for every event published from now on, until the returned function is called. */
@@ -109,9 +110,14 @@ export class EventLog {
     await this.writing;
   }
 
+  /** Trimmed only once it holds twice the capacity, so that a publish costs no shift of the whole ring. */
   private remember(event: EngineEvent): void {
     this.ring.push(event);
-    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
+    if (this.ring.length >= 2 * this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
+  }
+
+  private kept(): EngineEvent[] {
+    return this.ring.length > this.capacity ? this.ring.slice(-this.capacity) : this.ring;
   }
 
   private async flush(): Promise<void> {
