@@ -180,6 +180,45 @@ describe('a shim killed with SIGKILL', () => {
   });
 });
 
+describe('a container that exits while ced is down', () => {
+  /** `sh` as the container's init (exits 7 on SIGTERM) with a `sleep 300` child; the shim is sh's parent. */
+  async function startTrapper(name: string): Promise<{ id: string; sh: number; shim: number }> {
+    const r = await run(['run', '-d', '--name', name, 'busybox', 'sh', '-c', 'trap "exit 7" TERM; sleep 300 & wait']);
+    expect(r.code, r.stderr).toBe(0);
+    const id = r.stdout.trim();
+    ids.push(id);
+    let found: { pid: number; shim: number } | undefined;
+    await until(() => {
+      try {
+        found = containerProcess(id);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const sh = found!.shim; // the sleep's parent is the container's sh
+    return { id, sh, shim: parentOf(sh) };
+  }
+
+  it('reports its exit code after ced restarts, whether its shim is still there or died after the exit', async () => {
+    const kept = await startTrapper('exits-shim-kept');
+    const lost = await startTrapper('exits-shim-lost');
+    await daemon.kill9();
+    for (const c of [kept, lost]) process.kill(c.sh, 'SIGTERM');
+    expect(await until(() => ended(kept.sh) && ended(lost.sh))).toBe(true);
+    // The second container's shim dies after its container exited: its exit status is on disk.
+    process.kill(lost.shim, 'SIGKILL');
+    expect(await until(() => procState(lost.shim) === undefined)).toBe(true);
+
+    await daemon.restart();
+    const table = (await run(['ps', '-a'])).stdout;
+    expect(psLine('exits-shim-kept', table)).toMatch(/Exited \(7\)/);
+    expect(psLine('exits-shim-lost', table)).toMatch(/Exited \(7\)/);
+    expect((await run(['rm', 'exits-shim-kept', 'exits-shim-lost'])).code).toBe(0);
+    expectNothingLeft();
+  });
+});
+
 describe('a dead spare shim', () => {
   it('is replaced without the next run noticing', async () => {
     const spare = () => processesMentioning(daemon.dir).filter((p) => !notSpareProcess(p));

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -33,7 +33,13 @@ export function cgroupsFor(ids: string[]): string[] {
   for (const h of hierarchies) {
     const dir = join(base, h, 'ce');
     if (!existsSync(dir)) continue;
-    for (const entry of readdirSync(dir)) if (ids.some((id) => entry.includes(id))) found.push(join(dir, entry));
+    // <h>/ce/<namespace>/<id>; older ced: <h>/ce/<id>.
+    for (const entry of readdirSync(dir)) {
+      if (ids.some((id) => entry.includes(id))) found.push(join(dir, entry));
+      else if (statSync(join(dir, entry)).isDirectory()) {
+        for (const sub of readdirSync(join(dir, entry))) if (ids.some((id) => sub.includes(id))) found.push(join(dir, entry, sub));
+      }
+    }
   }
   return found;
 }

@@ -76,6 +76,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       logger,
       loadSecurityDefaults(config.seccompProfile),
       undefined, // the host's own devices and resources
+      undefined, // ced's namespace and owner name
       events,
       exits,
     );

@@ -1,4 +1,4 @@
-import { isCeError, type Logger } from '@ce/protocol';
+import { isCeError, NAMESPACE_LABEL, type Logger } from '@ce/protocol';
 import type { StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { SupervisorApi } from '@ce/supervisor';
@@ -18,6 +18,8 @@ export interface RecoveryReport {
   lost: number;
   /** Tasks with no container record: killed and deleted. */
   orphanTasks: number;
+  /** Tasks of this namespace that another owner made: left alone. */
+  otherOwners: number;
   /** Container layers with no record (ced killed during a create): removed. */
   orphanRootfs: number;
   /** Shims that exist but did not answer in time: left alone, reported. */
@@ -37,13 +39,15 @@ export interface RecoveryReport {
 export async function recover(containers: ContainerService, supervisor: SupervisorApi, logger: Logger): Promise<RecoveryReport> {
   const { records, problems } = await containers.load();
   for (const p of problems) logger.error({ id: p.id, error: p.error }, 'unreadable container record left as it is');
-  const tasks = new Map((await supervisor.listTasks()).map((t) => [t.id, t]));
+  // Only this namespace's tasks: those of other namespaces (the CRI's, the builder's) are their owners' business.
+  const tasks = new Map((await supervisor.listTasks(containers.owner.namespace)).map((t) => [t.id, t]));
   const report: RecoveryReport = {
     containers: records.length,
     running: 0,
     exitedWhileDown: 0,
     lost: 0,
     orphanTasks: 0,
+    otherOwners: 0,
     orphanRootfs: 0,
     unresponsive: 0,
     autoRemoved: 0,
@@ -126,6 +130,11 @@ export async function recover(containers: ContainerService, supervisor: Supervis
   }
 
   for (const orphan of tasks.values()) {
+    // A task another owner made in this namespace (a library user's, say) is theirs: it survives ced's restart.
+    if (Object.keys(orphan.labels).length > 0 && !containers.owns({ [NAMESPACE_LABEL]: orphan.namespace || containers.owner.namespace, ...orphan.labels })) {
+      report.otherOwners++;
+      continue;
+    }
     report.orphanTasks++;
     logger.warn({ id: orphan.id }, 'task without a container record: killing and deleting it');
     await containers.deleteTask(orphan.id, orphan.status !== TaskStatus.TASK_STATUS_STOPPED).catch((err: Error) => {

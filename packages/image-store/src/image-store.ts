@@ -434,7 +434,8 @@ export class ImageStore implements ImageService, RegistryService {
    * into shared snapshots and creates the writable snapshot `key` on top.
    * Returns the mounts (ce.types.v1.Mount shape) that assemble it.
    */
-  async prepareRootfs(key: string, reference: string): Promise<Mount[]> {
+  /** `labels` (e.g. the owner's namespace and name) are kept with the rootfs; see rootfsLabels. */
+  async prepareRootfs(key: string, reference: string, labels: Record<string, string> = {}): Promise<Mount[]> {
     if (!key) throw invalidArgument('a rootfs key is required');
     if (this.snapshotter.has(key)) throw new CeError('AlreadyExists', `rootfs ${key} already exists`);
     const image = await this.get(reference);
@@ -447,7 +448,7 @@ export class ImageStore implements ImageService, RegistryService {
     }
     try {
       const top = await unpackImage({ content: this.content, snapshotter: this.snapshotter, manifest, config, logger: this.logger, fsOps: this.fsOps, allowDevices: this.allowDevices });
-      return await this.snapshotter.prepare(key, top, { [ROOTFS_LABEL_IMAGE_ID]: image.id, [ROOTFS_LABEL_IMAGE_NAME]: image.name });
+      return await this.snapshotter.prepare(key, top, { ...labels, [ROOTFS_LABEL_IMAGE_ID]: image.id, [ROOTFS_LABEL_IMAGE_NAME]: image.name });
     } catch (err) {
       throw noSpaceLeft(err, `preparing the root filesystem of ${key} in`, this.snapshotter.root) ?? err;
     }
@@ -465,6 +466,12 @@ export class ImageStore implements ImageService, RegistryService {
   async rootfsSize(key: string): Promise<number> {
     const info = this.snapshotter.has(key) ? this.snapshotter.stat(key) : undefined;
     return info?.kind === 'active' ? diskUsage(this.snapshotter.fsPath(key)) : 0;
+  }
+
+  /** The labels a rootfs was prepared with (and the image it came from). */
+  rootfsLabels(key: string): Record<string, string> {
+    this.activeRootfs(key);
+    return this.snapshotter.stat(key).labels;
   }
 
   /** The mounts of an existing rootfs (e.g. after a daemon restart). */

@@ -17,3 +17,4 @@ export {
   type StreamName,
 } from './attach.js';
 export type { Logger } from './logger.js';
+export { DEFAULT_NAMESPACE, NAMESPACE_ANNOTATION, NAMESPACE_LABEL, OWNER_ANNOTATION, OWNER_LABEL, namespaceProblem } from './namespaces.js';

@@ -3,3 +3,4 @@ export { ShimTask, type RuntimeLike } from './task.js';
 export { taskGrpcService, TaskGrpcClient } from './grpc.js';
 export { JsonFileLog } from './io/json-file-log.js';
 
+export { readExitFile, writeExitFile } from './exit-file.js';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
+import { DEFAULT_NAMESPACE, failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { JsonFileLog } from './io/json-file-log.js';
 import { StdioHub } from './io/stdio-hub.js';
 import type { Logger } from '@ce/protocol';
+import { writeExitFile } from './exit-file.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import type { TaskApi } from './task-api.js';
 
@@ -30,6 +31,8 @@ export interface RuntimeLike {
 
 interface TaskRecord {
   id: string;
+  namespace: string;
+  labels: Record<string, string>;
   bundle: string;
   pid: number;
   status: TaskStatus;
@@ -78,6 +81,8 @@ export class ShimTask implements TaskApi {
       const exited = proc.exited.then((e): ExitStatus => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '' }));
       this.task = {
         id: req.id,
+        namespace: req.namespace || DEFAULT_NAMESPACE,
+        labels: { ...req.labels },
         bundle: req.bundle,
         pid: proc.pid,
         status: TaskStatus.TASK_STATUS_CREATED,
@@ -148,6 +153,8 @@ export class ShimTask implements TaskApi {
       terminal: task.terminal,
       stdin: task.stdin,
       shimPid: process.pid,
+      namespace: task.namespace,
+      labels: task.labels,
     };
   }
 
@@ -183,6 +190,11 @@ export class ShimTask implements TaskApi {
     if (!task) return;
     task.status = TaskStatus.TASK_STATUS_STOPPED;
     task.exit = exit;
+    try {
+      writeExitFile(task.bundle, exit);
+    } catch (err) {
+      this.logger.error({ id: task.id, err: (err as Error).message }, 'could not record the exit status on disk');
+    }
     this.logger.info({ id: task.id, pid: task.pid, exitStatus: exit.exitStatus }, 'task exited');
     this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: '' } });
   }

@@ -18,7 +18,7 @@ export function supervisorGrpcService(api: SupervisorApi): [ServiceDefinition, U
       deleteTask: (req) => api.deleteTask(req),
       taskState: (req) => api.taskState(req),
       attachTask: (call) => serveAttach(call, (options) => api.attachTask(options)),
-      listTasks: async () => ({ tasks: await api.listTasks() }),
+      listTasks: async (req) => ({ tasks: await api.listTasks(req.namespace) }),
       events: (_req, ctx) => api.events(ctx.signal),
     }),
   ];
@@ -55,8 +55,8 @@ export class SupervisorGrpcClient implements SupervisorApi {
   attachTask(options: AttachOptions): AttachSession {
     return clientAttach(this.client.attachTask(), options, this.target);
   }
-  async listTasks(): Promise<shim.StateResponse[]> {
-    return (await unary<ListTasksResponse>((cb) => this.client.listTasks({}, cb), this.target)).tasks;
+  async listTasks(namespace = ''): Promise<shim.StateResponse[]> {
+    return (await unary<ListTasksResponse>((cb) => this.client.listTasks({ namespace }, cb), this.target)).tasks;
   }
   events(signal: AbortSignal): AsyncIterable<TaskEvent> {
     const stream = this.client.events({});

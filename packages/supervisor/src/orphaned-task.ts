@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@ce/protocol';
+import { NAMESPACE_ANNOTATION, OWNER_ANNOTATION, OWNER_LABEL, type Logger } from '@ce/protocol';
 import { Runtime } from '@ce/runtime';
 import { unmountStale } from './stale-mounts.js';
 
@@ -35,4 +35,33 @@ async function bundleOf(dir: string): Promise<string | undefined> {
   } catch {
     return undefined; // a create that died before writing its state
   }
+}
+
+/** A task's namespace and owner labels. */
+export interface TaskOwnership {
+  namespace: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * The namespace and owner of a task whose shim is gone, from the spec in its
+ * bundle (the runtime's state names the bundle); undefined when unknown.
+ */
+export async function runtimeTaskOwnership(runtimeRoot: string, id: string): Promise<TaskOwnership | undefined> {
+  const bundle = await runtimeTaskBundle(runtimeRoot, id);
+  if (!bundle) return undefined;
+  try {
+    const spec = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { annotations?: Record<string, string> };
+    const namespace = spec.annotations?.[NAMESPACE_ANNOTATION];
+    if (!namespace) return undefined;
+    const owner = spec.annotations?.[OWNER_ANNOTATION];
+    return { namespace, labels: owner ? { [OWNER_LABEL]: owner } : {} };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bundle of a task the runtime holds state for. */
+export function runtimeTaskBundle(runtimeRoot: string, id: string): Promise<string | undefined> {
+  return bundleOf(join(runtimeRoot, id));
 }

@@ -14,6 +14,7 @@ export interface SupervisorApi {
   taskState(req: shim.StateRequest): Promise<shim.StateResponse>;
   attachTask(options: AttachOptions): AttachSession;
   /** Tasks whose shims answer; shims that do not are reported and forgotten. */
-  listTasks(): Promise<shim.StateResponse[]>;
+  /** Every task, or those of one namespace. */
+  listTasks(namespace?: string): Promise<shim.StateResponse[]>;
   events(signal: AbortSignal): AsyncIterable<TaskEvent>;
 }

@@ -6,7 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import {
   alreadyExists,
+  DEFAULT_NAMESPACE,
   failedPrecondition,
+  namespaceProblem,
   invalidArgument,
   isCeError,
   notFound,
@@ -17,9 +19,9 @@ import {
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
-import { TaskGrpcClient } from '@ce/shim';
+import { readExitFile, TaskGrpcClient } from '@ce/shim';
 import type { Logger } from '@ce/protocol';
-import { endOrphanedTask, runtimeTaskIds } from './orphaned-task.js';
+import { endOrphanedTask, runtimeTaskBundle, runtimeTaskIds, runtimeTaskOwnership, type TaskOwnership } from './orphaned-task.js';
 import { shimListens } from './shim-liveness.js';
 import { spawnShim, type ShimProcess } from './spawn-shim.js';
 import type { SupervisorApi } from './supervisor-api.js';
@@ -74,6 +76,8 @@ export class Supervisor implements SupervisorApi {
   private readonly ending = new Map<string, Promise<ExitStatus>>();
   /** Tasks whose shim is being started: its log exists before its socket. */
   private readonly creating = new Set<string>();
+  /** Each task's namespace and owner labels, as created or last reported, so that a dead shim's task keeps them. */
+  private readonly ownership = new Map<string, TaskOwnership>();
 
   constructor(private readonly options: SupervisorOptions) {
     this.shimDir = join(options.stateDir, 'shims');
@@ -82,10 +86,13 @@ export class Supervisor implements SupervisorApi {
 
   async createTask(req: shim.CreateTaskRequest): Promise<shim.CreateTaskResponse> {
     if (!ID.test(req.id)) throw invalidArgument(`invalid task id ${JSON.stringify(req.id)}`);
+    const namespaceError = namespaceProblem(req.namespace || DEFAULT_NAMESPACE);
+    if (namespaceError) throw invalidArgument(namespaceError);
     if (this.shims.has(req.id) || existsSync(this.socketPath(req.id))) {
       if (await this.answers(req.id)) throw alreadyExists(`task ${req.id} already exists`);
     }
     this.ended.delete(req.id);
+    this.ownership.set(req.id, { namespace: req.namespace || DEFAULT_NAMESPACE, labels: { ...req.labels } });
     await mkdir(this.shimDir, { recursive: true, mode: 0o700 });
     const started = Date.now();
     this.creating.add(req.id);
@@ -229,7 +236,7 @@ export class Supervisor implements SupervisorApi {
   }
 
   taskState(req: shim.StateRequest): Promise<shim.StateResponse> {
-    return this.call(req.id, (client) => client.state(req), (exit) => stoppedState(req.id, exit));
+    return this.call(req.id, (client) => client.state(req), (exit) => stoppedState(req.id, exit, this.ownership.get(req.id)));
   }
 
   attachTask(options: AttachOptions): AttachSession {
@@ -242,7 +249,14 @@ export class Supervisor implements SupervisorApi {
    * state that no shim owns is ended too, and logs of shims that are gone are
    * removed.
    */
-  async listTasks(): Promise<shim.StateResponse[]> {
+  /** Every task, or those of one namespace (a task whose namespace cannot be known is in every list). */
+  async listTasks(namespace = ''): Promise<shim.StateResponse[]> {
+    const all = await this.allTasks();
+    for (const t of all) if (t.namespace) this.ownership.set(t.id, { namespace: t.namespace, labels: t.labels });
+    return namespace ? all.filter((t) => !t.namespace || t.namespace === namespace) : all;
+  }
+
+  private async allTasks(): Promise<shim.StateResponse[]> {
     let names: string[] = [];
     try {
       names = await readdir(this.shimDir);
@@ -268,7 +282,7 @@ export class Supervisor implements SupervisorApi {
       this.options.logger.warn({ id }, 'runtime state without a shim: ending its container');
       states.push(
         await this.endDeadShim(id, 'it had no shim when the supervisor started; the supervisor killed it').then(
-          (exit) => stoppedState(id, exit),
+          (exit) => stoppedState(id, exit, this.ownership.get(id)),
           () => undefined,
         ),
       );
@@ -341,7 +355,7 @@ export class Supervisor implements SupervisorApi {
         return undefined;
       }
       if (!(await this.isDead(id, err))) throw err;
-      return stoppedState(id, await this.endDeadShim(id));
+      return stoppedState(id, await this.endDeadShim(id), this.ownership.get(id));
     }
   }
 
@@ -381,12 +395,20 @@ export class Supervisor implements SupervisorApi {
         const started = performance.now();
         const handle = this.shims.get(id);
         if (handle) this.forget(id, handle);
+        if (!this.ownership.has(id)) {
+          const owned = await runtimeTaskOwnership(this.options.runtimeRoot, id);
+          if (owned) this.ownership.set(id, owned);
+        }
+        // A container that exited before its shim died: its real status, from the shim's record on disk.
+        const bundle = await runtimeTaskBundle(this.options.runtimeRoot, id);
+        const recorded = bundle ? readExitFile(bundle) : undefined;
         const hadContainer = await this.cleanUpDeadShim(id);
-        const exit: ExitStatus = { exitStatus: SHIM_DIED_EXIT, exitedAt: new Date(), reason };
+        const exit: ExitStatus = recorded ?? { exitStatus: SHIM_DIED_EXIT, exitedAt: new Date(), reason };
         this.ended.set(id, exit);
         // ced follows exits through events: this one has no shim to send it.
-        this.broadcaster.publish({ id, timestamp: exit.exitedAt, exit: { pid: 0, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason } });
-        this.options.logger.warn({ id, hadContainer, ms: Math.round(performance.now() - started) }, `task ended: ${reason}`);
+        this.broadcaster.publish({ id, timestamp: new Date(), exit: { pid: 0, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: exit.reason ?? '' } });
+        if (recorded) this.options.logger.warn({ id, exitStatus: recorded.exitStatus }, 'task had exited before its shim died: its recorded exit status stands');
+        else this.options.logger.warn({ id, hadContainer, ms: Math.round(performance.now() - started) }, `task ended: ${reason}`);
         return exit;
       })().finally(() => this.ending.delete(id));
       this.ending.set(id, ending);
@@ -492,8 +514,10 @@ export class Supervisor implements SupervisorApi {
 }
 
 /** The task of a dead shim, as State reports it. */
-function stoppedState(id: string, exit: ExitStatus): shim.StateResponse {
+function stoppedState(id: string, exit: ExitStatus, owned: TaskOwnership | undefined): shim.StateResponse {
   return {
+    namespace: owned?.namespace ?? '',
+    labels: owned?.labels ?? {},
     id,
     bundle: '',
     pid: 0,

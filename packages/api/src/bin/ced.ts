@@ -62,6 +62,7 @@ try {
     `ced: listening on ${config.socket} (pid ${process.pid}); found ${r.containers} containers: ` +
       `${r.running} running, ${r.exitedWhileDown} exited while ced was down, ${r.lost} lost, ${r.orphanTasks} orphan tasks removed` +
       (r.unresponsive ? `, ${r.unresponsive} with unresponsive shims left alone` : '') +
+      (r.otherOwners ? `, ${r.otherOwners} tasks of other owners left alone` : '') +
       (r.orphanRootfs ? `, ${r.orphanRootfs} container layers without a record removed` : '') +
       (r.autoRemoved ? `, ${r.autoRemoved} --rm containers not running removed` : '') +
       (r.failed ? `, ${r.failed} failed to reconcile (see the log)` : '') +

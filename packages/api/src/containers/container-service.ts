@@ -4,6 +4,9 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import {
   alreadyExists,
+  DEFAULT_NAMESPACE,
+  NAMESPACE_LABEL,
+  OWNER_LABEL,
   failedPrecondition,
   invalidArgument,
   isCeError,
@@ -48,8 +51,10 @@ import { parseSignal } from './signals.js';
 /** What containers need of the image store. */
 export interface ContainerImages {
   get(reference: string): Promise<{ id: string; name: string; config: { config?: ImageRunConfig } }>;
-  /** Creates the container's writable snapshot over the image's layers (unpacking them if needed). */
-  prepareRootfs(key: string, reference: string): Promise<Mount[]>;
+  /** Creates the container's writable snapshot over the image's layers (unpacking them if needed), labelled with its owner. */
+  prepareRootfs(key: string, reference: string, labels?: Record<string, string>): Promise<Mount[]>;
+  /** The labels a container rootfs was prepared with. */
+  rootfsLabels(key: string): Record<string, string>;
   /** The mounts of a snapshot made earlier; NotFound if there is none. */
   rootfsMounts(key: string): Mount[];
   removeRootfs(key: string): Promise<void>;
@@ -67,6 +72,9 @@ export interface HostFacts {
   device: DeviceLookup;
   resources: () => HostResources;
 }
+
+/** The owner label ced puts on its tasks and container layers. */
+export const CED_OWNER = 'ced';
 
 /** Docker's default wait between the stop signal and SIGKILL. */
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
@@ -104,6 +112,8 @@ export class ContainerService {
     private readonly logger: Logger,
     private readonly security: SecurityDefaults = loadSecurityDefaults(),
     private readonly host: HostFacts = { device: hostDevice, resources: hostResources },
+    /** The namespace ced's containers live in and the owner name on what it makes. */
+    readonly owner: { namespace: string; name: string } = { namespace: DEFAULT_NAMESPACE, name: CED_OWNER },
     private readonly events: EventPublisher = noEvents,
     private readonly exits: TaskExits = waitTaskExits(supervisor),
   ) {
@@ -137,7 +147,7 @@ export class ContainerService {
   async removeOrphanRootfs(): Promise<number> {
     let removed = 0;
     for (const key of this.images.rootfsKeys()) {
-      if (this.containers.has(key)) continue;
+      if (this.containers.has(key) || !this.owns(this.images.rootfsLabels(key))) continue;
       try {
         await this.images.removeRootfs(key);
         removed++;
@@ -146,6 +156,17 @@ export class ContainerService {
       }
     }
     return removed;
+  }
+
+  /** The labels on what ced makes for its containers (their layers). */
+  private ownerLabels(): Record<string, string> {
+    return { [NAMESPACE_LABEL]: this.owner.namespace, [OWNER_LABEL]: this.owner.name };
+  }
+
+  /** Whether labels name ced's namespace and owner; unlabelled things predate namespaces and were ced's. */
+  owns(labels: Record<string, string>): boolean {
+    if (!(NAMESPACE_LABEL in labels) && !(OWNER_LABEL in labels)) return this.owner.namespace === DEFAULT_NAMESPACE;
+    return labels[NAMESPACE_LABEL] === this.owner.namespace && labels[OWNER_LABEL] === this.owner.name;
   }
 
   /** Persists a record changed by recovery. */
@@ -212,7 +233,7 @@ export class ContainerService {
     parseUserSpec(record.Config.User);
     this.spec(record, { uid: 0, gid: 0, additionalGids: [], home: '/' });
     // As docker create does, the writable layer exists from create on.
-    const rootfs = await this.images.prepareRootfs(id, imageId);
+    const rootfs = await this.images.prepareRootfs(id, imageId, this.ownerLabels());
     record.GraphDriver.Data = graphDriverData(rootfs);
     try {
       await this.store.save(record);
@@ -228,7 +249,7 @@ export class ContainerService {
   }
 
   private spec(record: ContainerRecord, user: ExecUser) {
-    return containerSpec(record, user, this.security, this.host.device);
+    return containerSpec(record, user, this.security, this.host.device, this.owner);
   }
 
   /** Starts a container; a second start while one is in flight joins it. */
@@ -313,6 +334,8 @@ export class ContainerService {
             terminal: ctx.record.Config.Tty,
             stdin: ctx.record.Config.OpenStdin,
             logPath: this.store.logPath(ctx.record.Id),
+            namespace: this.owner.namespace,
+            labels: { [OWNER_LABEL]: this.owner.name },
           });
           ctx.pid = created.pid;
         },

@@ -1,7 +1,7 @@
 // A container's OCI spec as moby's daemon/oci_linux.go builds it, from the
 // composable options of @ce/runtime/spec: Docker's meaning of the record
 // (env order, cwd cleaning, HOME) is decided here, the spec edits there.
-import { invalidArgument } from '@ce/protocol';
+import { DEFAULT_NAMESPACE, invalidArgument, NAMESPACE_ANNOTATION, OWNER_ANNOTATION } from '@ce/protocol';
 import {
   buildSpecSync,
   withAnnotations,
@@ -53,7 +53,15 @@ export function processCwd(workingDir: string): string {
  * sysctls, in the order they apply. Bad input (env, cwd) throws
  * InvalidArgument here, before any option runs.
  */
-export function containerSpecOpts(record: ContainerRecord, user: ExecUser): SpecOpt[] {
+/** Whose a container is: its namespace and the owner that made it. */
+export interface ContainerOwner {
+  namespace: string;
+  name: string;
+}
+
+const CED: ContainerOwner = { namespace: DEFAULT_NAMESPACE, name: 'ced' };
+
+export function containerSpecOpts(record: ContainerRecord, user: ExecUser, owner: ContainerOwner = CED): SpecOpt[] {
   return [
     withTerminal(record.Config.Tty),
     withProcessArgs([record.Path, ...record.Args]),
@@ -62,22 +70,22 @@ export function containerSpecOpts(record: ContainerRecord, user: ExecUser): Spec
     withUser(user),
     withHostname(record.Config.Hostname),
     withRoot('rootfs'),
-    withAnnotations({ 'org.ce.container.name': containerName(record) }),
-    withCgroupsPath(`/ce/${record.Id}`),
+    withAnnotations({ 'org.ce.container.name': containerName(record), [NAMESPACE_ANNOTATION]: owner.namespace, [OWNER_ANNOTATION]: owner.name }),
+    withCgroupsPath(`/ce/${owner.namespace}/${record.Id}`),
     // Last: it looks at the namespaces the options before it left.
     dockerNetworkSysctls(),
   ];
 }
 
 /** A container's spec without its security settings (containerSpec adds them). */
-export function buildSpec(record: ContainerRecord, user: ExecUser): Spec {
-  return buildSpecSync(containerSpecOpts(record, user));
+export function buildSpec(record: ContainerRecord, user: ExecUser, owner: ContainerOwner = CED): Spec {
+  return buildSpecSync(containerSpecOpts(record, user, owner));
 }
 
 /** The OCI runtime config ced writes for a container: containerSpecOpts, its resources, then its security options. */
-export function containerSpec(record: ContainerRecord, user: ExecUser, security: SecurityDefaults, lookupDevice: DeviceLookup): Spec {
+export function containerSpec(record: ContainerRecord, user: ExecUser, security: SecurityDefaults, lookupDevice: DeviceLookup, owner: ContainerOwner = CED): Spec {
   return buildSpecSync([
-    ...containerSpecOpts(record, user),
+    ...containerSpecOpts(record, user, owner),
     ...resourceSpecOpts(record.HostConfig, lookupDevice),
     ...securitySpecOpts(securityConfigOf(record.HostConfig), security),
   ]);

@@ -40,8 +40,8 @@ describe("ced's spec from composable options", () => {
     expect(spec.process!.env).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOSTNAME=cccccccccccc', 'TERM=xterm', 'A=1', 'HOME=/home/u']);
     expect(spec.hostname).toBe('cccccccccccc');
     expect(spec.root).toEqual({ path: 'rootfs', readonly: false });
-    expect(spec.annotations).toEqual({ 'org.ce.container.name': 'web' });
-    expect(spec.linux!.cgroupsPath).toBe(`/ce/${'c'.repeat(64)}`);
+    expect(spec.annotations).toEqual({ 'org.ce.container.name': 'web', 'org.ce.namespace': 'default', 'org.ce.owner': 'ced' });
+    expect(spec.linux!.cgroupsPath).toBe(`/ce/default/${'c'.repeat(64)}`);
   });
   it('refuses bad input when the options are made, before any applies', () => {
     const bad = { ...record(), Config: { ...record().Config, WorkingDir: 'rel' } };

@@ -87,6 +87,7 @@ describe("ced's start through the pipeline", () => {
         rootfsMounts: () => [],
         removeRootfs: async () => undefined,
         rootfsKeys: () => [],
+    rootfsLabels: () => ({}),
       };
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const svc = new ContainerService(new ContainerStore(join(dir, 'containers')), images, supervisor as any, join(dir, 'tasks'), silent);

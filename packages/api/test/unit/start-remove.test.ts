@@ -39,6 +39,7 @@ it('makes rm wait for a start in flight: refused without --force, done after it 
     rootfsMounts: () => [],
     removeRootfs: async () => undefined,
     rootfsKeys: () => [],
+    rootfsLabels: () => ({}),
   };
   const { supervisor, releaseCreate, calls } = fakeSupervisor();
   const svc = new ContainerService(new ContainerStore(join(dir, 'containers')), images, supervisor, join(dir, 'tasks'), silent);

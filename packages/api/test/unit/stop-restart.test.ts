@@ -46,6 +46,7 @@ function service(supervisor: SupervisorApi, stopSignal?: string) {
     rootfsMounts: () => [],
     removeRootfs: async () => undefined,
     rootfsKeys: () => [],
+    rootfsLabels: () => ({}),
   };
   return new ContainerService(new ContainerStore(join(dir, 'containers')), images, supervisor, join(dir, 'tasks'), silent);
 }

@@ -27,7 +27,7 @@ it('sends a TaskWarning event and logs a warning when the container log cannot b
   const dir = mkdtempSync(join(tmpdir(), 'ce-shim-warning-'));
   dirs.push(dir);
   mkdirSync(join(dir, 'bundle'));
-  await task.create({ id: 'c1', bundle: join(dir, 'bundle'), rootfs: [], terminal: false, stdin: false, logPath: '/dev/full' });
+  await task.create({ id: 'c1', bundle: join(dir, 'bundle'), rootfs: [], terminal: false, stdin: false, logPath: '/dev/full', namespace: '', labels: {} });
 
   stdout.write('hello\n');
   let warning: TaskEvent | undefined;

@@ -25,7 +25,7 @@ it('runs the README usage example as written, against a shim serving a task', as
   const server = await serveUnix(join(dir, 'web.sock'), [taskGrpcService(task)]);
   try {
     mkdirSync(join(dir, 'bundle'));
-    await task.create({ id: 'web', bundle: join(dir, 'bundle'), rootfs: [], terminal: false, stdin: false, logPath: '' });
+    await task.create({ id: 'web', bundle: join(dir, 'bundle'), rootfs: [], terminal: false, stdin: false, logPath: '', namespace: '', labels: {} });
     const { logged, expected } = await runReadmeExample(join(import.meta.dirname, '../../README.md'), {
       "'@ce/shim'": JSON.stringify(join(import.meta.dirname, '../../src/index.js')),
       '/run/ce/shims/web.sock': join(dir, 'web.sock'),

@@ -42,7 +42,7 @@ it('retries a create that found its spare shim dead on a new shim, and leaves no
     const bundle = join(dir, 'bundle');
     mkdirSync(bundle);
 
-    const created = await supervisor.createTask({ id: 'task1', bundle, rootfs: [], terminal: false, stdin: false, logPath: '' });
+    const created = await supervisor.createTask({ id: 'task1', bundle, rootfs: [], terminal: false, stdin: false, logPath: '', namespace: '', labels: {} });
     expect(created.pid).toBe(4242);
     expect(warnings).toContain('the spare shim was dead; creating the task on a new shim');
 

@@ -20,7 +20,7 @@ it("re-opens the event stream of a shim that still listens, and relays the exit 
   const exit: TaskEvent = { id: 't1', timestamp: new Date(), exit: { pid: 42, exitStatus: 3, exitedAt: new Date(1000), reason: '' } };
   // A shim whose first event stream fails (the shim stays up), and whose next one starts with the exit it kept.
   const task = {
-    state: async () => ({ id: 't1', bundle: '', pid: 42, status: TaskStatus.TASK_STATUS_RUNNING, exitStatus: 0, terminal: false, stdin: false, shimPid: process.pid }),
+    state: async () => ({ id: 't1', bundle: '', pid: 42, status: TaskStatus.TASK_STATUS_RUNNING, exitStatus: 0, terminal: false, stdin: false, shimPid: process.pid, namespace: 'default', labels: {} }),
     events: (signal: AbortSignal) =>
       (async function* () {
         subscriptions++;

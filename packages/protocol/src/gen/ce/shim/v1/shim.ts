@@ -41,6 +41,22 @@ export interface CreateTaskRequest {
   stdin: boolean;
   /** Where the shim writes the json-file log; empty for none. */
   logPath: string;
+  /**
+   * The namespace the task belongs to (containerd's: "default" for ce users,
+   * "k8s.io" for the CRI); empty means "default". Numbers from 20 on are
+   * ownership, apart from the task's settings.
+   */
+  namespace: string;
+  /**
+   * Owner labels, e.g. ce.owner=ced: recovery and cleanup act only on what
+   * their owner made.
+   */
+  labels: { [key: string]: string };
+}
+
+export interface CreateTaskRequest_LabelsEntry {
+  key: string;
+  value: string;
 }
 
 export interface CreateTaskResponse {
@@ -94,6 +110,13 @@ export interface StateResponse {
   stdin: boolean;
   /** The shim's own pid. */
   shimPid: number;
+  namespace: string;
+  labels: { [key: string]: string };
+}
+
+export interface StateResponse_LabelsEntry {
+  key: string;
+  value: string;
 }
 
 export interface EventsRequest {
@@ -107,7 +130,7 @@ export interface ShutdownResponse {
 }
 
 function createBaseCreateTaskRequest(): CreateTaskRequest {
-  return { id: "", bundle: "", rootfs: [], terminal: false, stdin: false, logPath: "" };
+  return { id: "", bundle: "", rootfs: [], terminal: false, stdin: false, logPath: "", namespace: "", labels: {} };
 }
 
 export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
@@ -130,6 +153,12 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     if (message.logPath !== "") {
       writer.uint32(50).string(message.logPath);
     }
+    if (message.namespace !== "") {
+      writer.uint32(162).string(message.namespace);
+    }
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      CreateTaskRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(170).fork()).join();
+    });
     return writer;
   },
 
@@ -194,6 +223,25 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
             message.logPath = reader.string();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            const entry21 = CreateTaskRequest_LabelsEntry.decode(reader, reader.uint32());
+            if (entry21.value !== undefined) {
+              message.labels[entry21.key] = entry21.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -218,6 +266,21 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
         : isSet(object.log_path)
         ? globalThis.String(object.log_path)
         : "",
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -241,6 +304,18 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     if (message.logPath !== "") {
       obj.logPath = message.logPath;
     }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -255,6 +330,103 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     message.terminal = object.terminal ?? false;
     message.stdin = object.stdin ?? false;
     message.logPath = object.logPath ?? "";
+    message.namespace = object.namespace ?? "";
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseCreateTaskRequest_LabelsEntry(): CreateTaskRequest_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateTaskRequest_LabelsEntry: MessageFns<CreateTaskRequest_LabelsEntry> = {
+  encode(message: CreateTaskRequest_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTaskRequest_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTaskRequest_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTaskRequest_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CreateTaskRequest_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateTaskRequest_LabelsEntry>, I>>(base?: I): CreateTaskRequest_LabelsEntry {
+    return CreateTaskRequest_LabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateTaskRequest_LabelsEntry>, I>>(
+    object: I,
+  ): CreateTaskRequest_LabelsEntry {
+    const message = createBaseCreateTaskRequest_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -934,6 +1106,8 @@ function createBaseStateResponse(): StateResponse {
     terminal: false,
     stdin: false,
     shimPid: 0,
+    namespace: "",
+    labels: {},
   };
 }
 
@@ -966,6 +1140,12 @@ export const StateResponse: MessageFns<StateResponse> = {
     if (message.shimPid !== 0) {
       writer.uint32(72).uint32(message.shimPid);
     }
+    if (message.namespace !== "") {
+      writer.uint32(162).string(message.namespace);
+    }
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      StateResponse_LabelsEntry.encode({ key: key as any, value }, writer.uint32(170).fork()).join();
+    });
     return writer;
   },
 
@@ -1054,6 +1234,25 @@ export const StateResponse: MessageFns<StateResponse> = {
             message.shimPid = reader.uint32();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            const entry21 = StateResponse_LabelsEntry.decode(reader, reader.uint32());
+            if (entry21.value !== undefined) {
+              message.labels[entry21.key] = entry21.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1089,6 +1288,21 @@ export const StateResponse: MessageFns<StateResponse> = {
         : isSet(object.shim_pid)
         ? globalThis.Number(object.shim_pid)
         : 0,
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -1121,6 +1335,18 @@ export const StateResponse: MessageFns<StateResponse> = {
     if (message.shimPid !== 0) {
       obj.shimPid = Math.round(message.shimPid);
     }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -1138,6 +1364,101 @@ export const StateResponse: MessageFns<StateResponse> = {
     message.terminal = object.terminal ?? false;
     message.stdin = object.stdin ?? false;
     message.shimPid = object.shimPid ?? 0;
+    message.namespace = object.namespace ?? "";
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseStateResponse_LabelsEntry(): StateResponse_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const StateResponse_LabelsEntry: MessageFns<StateResponse_LabelsEntry> = {
+  encode(message: StateResponse_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StateResponse_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStateResponse_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StateResponse_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: StateResponse_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StateResponse_LabelsEntry>, I>>(base?: I): StateResponse_LabelsEntry {
+    return StateResponse_LabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StateResponse_LabelsEntry>, I>>(object: I): StateResponse_LabelsEntry {
+    const message = createBaseStateResponse_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -1565,6 +1886,10 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

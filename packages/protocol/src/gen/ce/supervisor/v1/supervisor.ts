@@ -40,6 +40,8 @@ import { AttachInput, AttachOutput } from "../../types/v1/stdio.js";
 import { ExitStatus } from "../../types/v1/task.js";
 
 export interface ListTasksRequest {
+  /** Only the tasks of this namespace; empty: every task. */
+  namespace: string;
 }
 
 export interface ListTasksResponse {
@@ -50,11 +52,14 @@ export interface EventsRequest {
 }
 
 function createBaseListTasksRequest(): ListTasksRequest {
-  return {};
+  return { namespace: "" };
 }
 
 export const ListTasksRequest: MessageFns<ListTasksRequest> = {
-  encode(_: ListTasksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: ListTasksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
     return writer;
   },
 
@@ -71,6 +76,14 @@ export const ListTasksRequest: MessageFns<ListTasksRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -83,20 +96,24 @@ export const ListTasksRequest: MessageFns<ListTasksRequest> = {
     }
   },
 
-  fromJSON(_: any): ListTasksRequest {
-    return {};
+  fromJSON(object: any): ListTasksRequest {
+    return { namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "" };
   },
 
-  toJSON(_: ListTasksRequest): unknown {
+  toJSON(message: ListTasksRequest): unknown {
     const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<ListTasksRequest>, I>>(base?: I): ListTasksRequest {
     return ListTasksRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ListTasksRequest>, I>>(_: I): ListTasksRequest {
+  fromPartial<I extends Exact<DeepPartial<ListTasksRequest>, I>>(object: I): ListTasksRequest {
     const message = createBaseListTasksRequest();
+    message.namespace = object.namespace ?? "";
     return message;
   },
 };
@@ -466,6 +483,10 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
 
 interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
