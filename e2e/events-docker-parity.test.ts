@@ -42,7 +42,7 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce events matches Docker 20.10
     await peer?.dispose();
   }, 120_000);
 
-  it("prints the same container and image events for run, kill, stop, start, restart, rm -f, run --rm, tag and rmi", async () => {
+  it("prints the same container and image events for run, kill, stop, start, restart, rm -f, run --rm, a failed start, tag and rmi", async () => {
     const since = (Date.now() / 1000).toFixed(3); // after the setup's save and load
     const ids = { ce: {} as Record<string, string>, docker: {} as Record<string, string> };
     const started = await both(['run', '-d', '--name', 'evp', '--label', 'tier=web', IMAGE, 'sleep', '1000']);
@@ -55,6 +55,8 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce events matches Docker 20.10
       ['restart', '-t', '1', 'evp'],
       ['rm', '-f', 'evp'],
       ['run', '--rm', '--name', 'evq', IMAGE, 'sh', '-c', 'exit 3'],
+      ['run', '--name', 'evr', IMAGE, 'nosuchcmd'],
+      ['rm', 'evr'],
       ['tag', IMAGE, 'ce-e2e/events:other'],
       ['rmi', 'ce-e2e/events:other'],
     ]) {
@@ -67,10 +69,12 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce events matches Docker 20.10
     const events = await both(['events', '--since', since, '--until', until, ...filters]);
     expect(events.ce.code, events.ce.stderr).toBe(0);
     expect(events.docker.code, events.docker.stderr).toBe(0);
-    // The run --rm container's id shows only in events: found from its create line.
+    // The ids of containers run in the foreground show only in events: found from their create lines.
     for (const [engine, out] of [['ce', events.ce.stdout], ['docker', events.docker.stdout]] as const) {
-      const id = / container create ([0-9a-f]{64}) \(.*name=evq/.exec(out)?.[1];
-      if (id) ids[engine][id] = 'evq';
+      for (const name of ['evq', 'evr']) {
+        const id = new RegExp(` container create ([0-9a-f]{64}) \\(.*name=${name}`).exec(out)?.[1];
+        if (id) ids[engine][id] = name;
+      }
     }
     expect(normalized(events.ce.stdout, ids.ce)).toEqual(normalized(events.docker.stdout, ids.docker));
 

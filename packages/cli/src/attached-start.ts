@@ -30,7 +30,8 @@ export async function attachedStart(conn: Connection, id: string, options: { std
     throw new AttachedStartError(undefined, err);
   }
   const condition = options.removed ? WaitCondition.WAIT_CONDITION_REMOVED : WaitCondition.WAIT_CONDITION_NEXT_EXIT;
-  const exited = unary<WaitContainerResponse>((cb) => conn.containers.wait({ id, condition }, cb), conn.target);
+  let waitCall: { cancel(): void } | undefined;
+  const exited = unary<WaitContainerResponse>((cb) => (waitCall = conn.containers.wait({ id, condition }, cb)), conn.target);
   exited.catch(() => undefined);
   const pumping = pumpOutput(session.output, process.stdout, process.stderr);
   pumping.catch(() => undefined); // its failure is reported where it is awaited
@@ -40,6 +41,8 @@ export async function attachedStart(conn: Connection, id: string, options: { std
     await unary((cb) => conn.containers.start({ id }, cb), conn.target);
   } catch (err) {
     session.close();
+    // A container that did not start has no exit to wait for (one without --rm is not removed either): the call would hold ce open.
+    waitCall?.cancel();
     throw new AttachedStartError(startFailureExitCode(err), err);
   }
 
