@@ -23,6 +23,12 @@ interface Watch {
 
 /** Exits nobody waited for yet (the task exited before its start was recorded); bounded, oldest dropped. */
 const UNCLAIMED_LIMIT = 1024;
+/**
+ * An early exit is claimed within the start that caused it; an older one
+ * (a task recovery ended, whose container starts again much later) belongs to
+ * an earlier task and must not end the new one.
+ */
+const UNCLAIMED_TTL_MS = 60_000;
 const RESUBSCRIBE_FIRST_MS = 100;
 const RESUBSCRIBE_MAX_MS = 5000;
 
@@ -35,7 +41,7 @@ const RESUBSCRIBE_MAX_MS = 5000;
  */
 export class TaskExitWatcher implements TaskExits {
   private readonly watches = new Map<string, Watch>();
-  private readonly unclaimed = new Map<string, ExitStatus & { pid: number }>();
+  private readonly unclaimed = new Map<string, ExitStatus & { pid: number; receivedAt: number }>();
   private readonly stop = new AbortController();
   private readonly listeners = new Set<(event: TaskEvent) => void>();
 
@@ -62,9 +68,10 @@ export class TaskExitWatcher implements TaskExits {
 
   exitOf(id: string, pid: number): Promise<ExitStatus> {
     const early = this.unclaimed.get(id);
-    if (early && (pid === 0 || early.pid === 0 || early.pid === pid)) {
-      this.unclaimed.delete(id);
-      return Promise.resolve(early);
+    this.unclaimed.delete(id);
+    if (early && Date.now() - early.receivedAt <= UNCLAIMED_TTL_MS && (pid === 0 || early.pid === 0 || early.pid === pid)) {
+      const { receivedAt: _, ...exit } = early;
+      return Promise.resolve(exit);
     }
     this.watches.get(id)?.reject(new Error(`task ${id} is followed again`));
     return new Promise<ExitStatus>((resolve, reject) => this.watches.set(id, { pid, resolve, reject }));
@@ -110,7 +117,7 @@ export class TaskExitWatcher implements TaskExits {
       return;
     }
     this.unclaimed.delete(id);
-    this.unclaimed.set(id, exit);
+    this.unclaimed.set(id, { ...exit, receivedAt: Date.now() });
     if (this.unclaimed.size > UNCLAIMED_LIMIT) this.unclaimed.delete(this.unclaimed.keys().next().value!);
   }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CeError } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
@@ -84,6 +84,28 @@ describe('TaskExitWatcher', () => {
     fake.push(exit('old', 61, 5));
     expect(await old).toMatchObject({ exitStatus: 5 });
     watcher.close();
+  });
+
+  it('does not give a new task an exit kept for over a minute (an earlier task of that id)', async () => {
+    const fake = fakeSupervisor();
+    const watcher = new TaskExitWatcher(fake.supervisor, silent);
+    watcher.start();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      fake.push({ id: 'stale', timestamp: new Date(), exit: { pid: 0, exitStatus: 137, exitedAt: new Date(), reason: 'its shim died; the supervisor killed it' } });
+      await tick();
+      vi.setSystemTime(Date.now() + 61_000);
+      const exited = watcher.exitOf('stale', 90);
+      let settled = false;
+      void exited.then(() => (settled = true));
+      await tick();
+      expect(settled).toBe(false);
+      fake.push(exit('stale', 90, 0));
+      expect(await exited).toMatchObject({ exitStatus: 0 });
+    } finally {
+      vi.useRealTimers();
+      watcher.close();
+    }
   });
 
   it('takes a dead shim exit (pid 0) with its reason', async () => {
