@@ -60,6 +60,8 @@ describe('TaskExitWatcher', () => {
     const fake = fakeSupervisor();
     const watcher = new TaskExitWatcher(fake.supervisor, silent);
     watcher.start();
+    const seen: string[] = [];
+    const unsubscribe = watcher.onTaskEvent((e) => seen.push(`${e.id}:${e.exit?.pid}`));
     const exited = watcher.exitOf('c1', 42);
     let settled = false;
     void exited.then(() => (settled = true));
@@ -68,6 +70,11 @@ describe('TaskExitWatcher', () => {
     expect(settled).toBe(false);
     fake.push(exit('c1', 42, 3));
     expect(await exited).toMatchObject({ exitStatus: 3, exitedAt: new Date(1000) });
+    // Subscribers of other kinds (exec exits, OOM) see every task event.
+    unsubscribe();
+    fake.push(exit('c1', 43, 0));
+    await tick();
+    expect(seen).toEqual(['c1:41', 'c1:42']);
     watcher.close();
   });
 
