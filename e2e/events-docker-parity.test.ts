@@ -42,12 +42,15 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce events matches Docker 20.10
     await peer?.dispose();
   }, 120_000);
 
-  it("prints the same container and image events for run, kill, stop, start, restart, rm -f, run --rm, a failed start, tag and rmi", async () => {
+  it("prints the same container and image events for run, kill, stop, start, restart, rm -f, run --rm, a failed start, rename, tag and rmi", async () => {
     const since = (Date.now() / 1000).toFixed(3); // after the setup's save and load
     const ids = { ce: {} as Record<string, string>, docker: {} as Record<string, string> };
     const started = await both(['run', '-d', '--name', 'evp', '--label', 'tier=web', IMAGE, 'sleep', '1000']);
     ids.ce[started.ce.stdout.trim()] = 'evp';
     ids.docker[started.docker.stdout.trim()] = 'evp';
+    const renamed = await both(['create', '--name', 'evs', IMAGE, 'true']);
+    ids.ce[renamed.ce.stdout.trim()] = 'evs';
+    ids.docker[renamed.docker.stdout.trim()] = 'evs';
     for (const args of [
       ['kill', '-s', 'USR1', 'evp'],
       ['stop', '-t', '1', 'evp'],
@@ -57,6 +60,8 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce events matches Docker 20.10
       ['run', '--rm', '--name', 'evq', IMAGE, 'sh', '-c', 'exit 3'],
       ['run', '--name', 'evr', IMAGE, 'nosuchcmd'],
       ['rm', 'evr'],
+      ['rename', 'evs', 'evs2'],
+      ['rm', 'evs2'],
       ['tag', IMAGE, 'ce-e2e/events:other'],
       ['rmi', 'ce-e2e/events:other'],
     ]) {

@@ -26,7 +26,8 @@ export function processesMentioning(text: string, exceptPids: number[] = []): st
 }
 
 /** cgroups that the engine created for these container ids, on any hierarchy. */
-export function cgroupsFor(ids: string[]): string[] {
+export function cgroupsFor(allIds: string[]): string[] {
+  const ids = allIds.filter(Boolean); // an empty id would match every cgroup
   const found: string[] = [];
   const base = '/sys/fs/cgroup';
   const hierarchies = existsSync(join(base, 'cgroup.controllers')) ? [''] : readdirSync(base);

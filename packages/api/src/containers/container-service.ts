@@ -498,6 +498,31 @@ export class ContainerService {
     this.waiters.delete(record.Id);
   }
 
+  /** docker rename: the same checks as create's name, taken before the first await; the hostname stays. */
+  async rename(ref: string, newName: string): Promise<{ record: ContainerRecord; oldName: string }> {
+    const record = this.resolve(ref);
+    if (!newName) throw invalidArgument('Neither old nor new names may be empty');
+    const name = validateName(newName);
+    const oldName = containerName(record);
+    if (name === oldName) throw invalidArgument('Renaming a container with the same name as its current name');
+    const holder = this.byName(name);
+    if (holder || this.reservedNames.has(name)) {
+      throw alreadyExists(
+        `Conflict. The container name "/${name}" is already in use by container "${holder?.Id ?? 'being created'}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+    record.Name = `/${name}`;
+    try {
+      await this.store.save(record);
+    } catch (err) {
+      record.Name = `/${oldName}`;
+      throw err;
+    }
+    this.events.container(record, 'rename', { oldName: `/${oldName}` });
+    this.logger.info({ id: record.Id, oldName, name }, 'container renamed');
+    return { record, oldName };
+  }
+
   inspect(ref: string): ContainerRecord {
     return this.resolve(ref);
   }

@@ -63,6 +63,7 @@ export function containersGrpcService(svc: ContainerService): [ServiceDefinition
       inspect: async (req) => toContainerMessage(svc.inspect(req.id)),
       list: async (req) => ({ containers: svc.list(req.all).map(toContainerMessage) }),
       logs: (req, ctx) => containerLogs(svc, req, ctx),
+      rename: async (req) => (await svc.rename(req.id, req.name), {}),
     }),
   ];
 }

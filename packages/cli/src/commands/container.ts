@@ -7,6 +7,7 @@ import { registerCreate } from './create.js';
 import { registerKill } from './kill.js';
 import { registerLogs } from './logs.js';
 import { registerPs } from './ps.js';
+import { registerRename } from './rename.js';
 import { registerRestart } from './restart.js';
 import { registerRm } from './rm.js';
 import { registerRun } from './run.js';
@@ -24,6 +25,7 @@ export function registerContainer(program: Command, connect: () => Connection): 
   registerPs(container, connect);
   // `ce container ls` is `ce ps`; docker accepts ps and list too.
   container.commands.find((c) => c.name() === 'ps')!.name('ls').aliases(['list', 'ps']);
+  registerRename(container, connect);
   registerRestart(container, connect);
   registerRm(container, connect);
   registerRun(container, connect);

@@ -5,6 +5,7 @@ import { registerCreate } from '../../src/commands/create.js';
 import { registerKill } from '../../src/commands/kill.js';
 import { registerLogs } from '../../src/commands/logs.js';
 import { registerPs } from '../../src/commands/ps.js';
+import { registerRename } from '../../src/commands/rename.js';
 import { registerRestart } from '../../src/commands/restart.js';
 import { registerRm } from '../../src/commands/rm.js';
 import { registerRun } from '../../src/commands/run.js';
@@ -19,7 +20,7 @@ const connect = (): Connection => {
 
 function programWithContainerGroup(): Command {
   const program = new Command('ce').enablePositionalOptions().exitOverride();
-  for (const register of [registerRun, registerCreate, registerPs, registerRm, registerKill, registerStart, registerStop, registerRestart, registerWait, registerLogs]) {
+  for (const register of [registerRun, registerCreate, registerPs, registerRm, registerKill, registerStart, registerStop, registerRestart, registerWait, registerLogs, registerRename]) {
     register(program, connect);
   }
   registerContainer(program, connect);
@@ -43,6 +44,7 @@ const verbs: [groupVerb: string, topLevel: string][] = [
   ['start', 'start'],
   ['stop', 'stop'],
   ['restart', 'restart'],
+  ['rename', 'rename'],
   ['kill', 'kill'],
   ['rm', 'rm'],
   ['wait', 'wait'],
