@@ -89,6 +89,9 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce events matches Docker 20.10
       return { ...m, id: '', Actor: { ...m.Actor, ID: '' }, time: 0, timeNano: 0 };
     });
     expect(shape(json.ce.stdout)).toEqual(shape(json.docker.stdout));
+    const template = '{{.Type}} {{.Action}} {{range $k, $v := .Actor.Attributes}}{{$k}}={{$v}} {{end}}{{.Actor.Attributes.nope}}';
+    const templated = await both(['events', '--since', since, '--until', until, '--filter', 'container=evp', '--format', template]);
+    expect(templated.ce).toEqual(templated.docker);
     expect(json.ce.stdout.replace(/"(id|ID)":"[0-9a-f]{64}"/g, '').replace(/"time":\d+,"timeNano":\d+/g, '')).toBe(
       json.docker.stdout.replace(/"(id|ID)":"[0-9a-f]{64}"/g, '').replace(/"time":\d+,"timeNano":\d+/g, ''),
     );
@@ -102,6 +105,8 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce events matches Docker 20.10
       ['events', '--until', '2001-02-30T25:00:00'],
       ['events', '--until', '2001-02-30T10:00:00Z'],
       ['events', '--since', '2001-13-01'],
+      ['events', '--format', '{{.Nope}}'],
+      ['events', '--format', '{{.Type'],
     ]) {
       const r = await both(args);
       const words = (x: CommandResult) => ({ code: x.code, stdout: x.stdout, stderr: x.stderr.replace(/^ce: /gm, '').replace(/\b(docker|ce) events/g, '<cli> events') });

@@ -67,10 +67,12 @@ describe('ce run --rm hello-world', () => {
 
 describe('bad input', () => {
   it('reports an unknown image as docker does and exits 125', async () => {
+    // Not here, so ce run pulls it, which fails (no such repository, or no registry reachable).
     const r = await ce(['run', '--rm', 'no-such-image'], { socket: daemon.socket });
     expect(r.code).toBe(125);
-    expect(r.stderr).toMatch(/^Unable to find image 'no-such-image:latest' locally\n/);
-    expect(r.stderr).toMatch(/No such image: no-such-image:latest/);
+    expect(r.stderr).toMatch(/^Unable to find image 'no-such-image:latest' locally\nce: Error response from daemon: .*\nSee 'ce run --help'\.\n$/);
+    const never = await ce(['run', '--rm', '--pull', 'never', 'no-such-image'], { socket: daemon.socket });
+    expect(never).toMatchObject({ code: 125, stderr: "ce: Error response from daemon: No such image: no-such-image:latest.\nSee 'ce run --help'.\n" });
   });
 
   it('reports a missing executable with exit code 127 and leaves nothing behind', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -35,11 +35,10 @@ export function cgroupsFor(allIds: string[]): string[] {
     const dir = join(base, h, 'ce');
     if (!existsSync(dir)) continue;
     // <h>/ce/<namespace>/<id>; older ced: <h>/ce/<id>.
-    for (const entry of readdirSync(dir)) {
-      if (ids.some((id) => entry.includes(id))) found.push(join(dir, entry));
-      else if (statSync(join(dir, entry)).isDirectory()) {
-        for (const sub of readdirSync(join(dir, entry))) if (ids.some((id) => sub.includes(id))) found.push(join(dir, entry, sub));
-      }
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      if (ids.some((id) => entry.name.includes(id))) found.push(join(dir, entry.name));
+      else for (const sub of readdirSync(join(dir, entry.name))) if (ids.some((id) => sub.includes(id))) found.push(join(dir, entry.name, sub));
     }
   }
   return found;

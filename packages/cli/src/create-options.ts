@@ -4,12 +4,13 @@ import type { CreateContainerResponse } from '@ce/protocol/gen/ce/api/v1/contain
 import type { Command } from 'commander';
 import type { Connection } from './connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, withPeriod } from './errors.js';
-import { withDefaultTag } from './image-ref.js';
 import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
 import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './resource-flags.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
 import { userOptionProblem } from './user-option.js';
+import { PullError } from './commands/pull.js';
+import { isNoSuchImage, parsePullPolicy, pullForCreate, unableToFind, type PullPolicy } from './pull-policy.js';
 
 export interface CreateFlags extends SecurityFlags, ResourceFlags {
   rm?: boolean;
@@ -23,6 +24,7 @@ export interface CreateFlags extends SecurityFlags, ResourceFlags {
   interactive?: boolean;
   stopSignal?: string;
   stopTimeout?: string;
+  pull?: string;
 }
 
 export function addCreateFlags(cmd: Command): Command {
@@ -37,7 +39,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
     .option('--stop-signal <signal>', 'Signal to stop a container (default SIGTERM)')
-    .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container');
+    .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container')
+    .option('--pull <string>', 'Pull image before running ("always"|"missing"|"never")', 'missing');
   return addResourceFlags(addSecurityFlags(cmd));
 }
 
@@ -50,15 +53,26 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   let security;
   let hostConfig: Record<string, unknown>;
   let stopTimeout: number | undefined;
+  let pull: PullPolicy;
   try {
     security = securityRequest(opts);
     hostConfig = resourceHostConfig(opts);
     if (opts.stopTimeout !== undefined) stopTimeout = clampSeconds(parseIntFlag(opts.stopTimeout, '--stop-timeout'));
+    pull = parsePullPolicy(opts.pull);
   } catch (err) {
     throw fail((err as Error).message);
   }
-  try {
-    return await unary<CreateContainerResponse>(
+  const pullNow = async () => {
+    try {
+      await pullForCreate(conn, image);
+    } catch (err) {
+      if (err instanceof PullError) throw fail(withPeriod(err.message));
+      throw err;
+    }
+  };
+  if (pull === 'always') await pullNow();
+  const create = () =>
+    unary<CreateContainerResponse>(
       (cb) =>
         conn.containers.create(
           {
@@ -84,10 +98,17 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
         ),
       conn.target,
     );
+  try {
+    return await create();
   } catch (err) {
-    if (/^No such image/.test((err as Error).message ?? '')) {
-      process.stderr.write(`Unable to find image '${withDefaultTag(image)}' locally\n`);
-    }
+    if (!(pull === 'missing' && isNoSuchImage(err))) throw fail(withPeriod(daemonErrorMessage(err, conn.target)));
+  }
+  // As docker run: the image is not there, so pull it and create again.
+  process.stderr.write(unableToFind(image));
+  await pullNow();
+  try {
+    return await create();
+  } catch (err) {
     throw fail(withPeriod(daemonErrorMessage(err, conn.target)));
   }
 }

@@ -1,9 +1,8 @@
-import { CeError } from '@ce/protocol';
+import { CeError, exitCodeForExecFailure } from '@ce/protocol';
 
 /** Docker's CLI exit codes. */
 export const EXIT_ENGINE_ERROR = 125;
-export const EXIT_CANNOT_INVOKE = 126;
-export const EXIT_NOT_FOUND = 127;
+export { EXIT_CANNOT_INVOKE, EXIT_COMMAND_NOT_FOUND as EXIT_NOT_FOUND } from '@ce/protocol';
 
 /** Raised by commands to end with a message and an exit code. */
 export class CliExit extends Error {
@@ -45,10 +44,11 @@ export function withPeriod(message: string): string {
   return message.endsWith('.') || message.endsWith('?') ? message : `${message}.`;
 }
 
-/** The exit code `ce run` gives when the container could not start (as docker run does). */
+/**
+ * The exit code `ce run` gives when the container could not start (as docker
+ * run does): 127 or 126 from the facts of the failure (see
+ * exitCodeForExecFailure), else the engine's 125.
+ */
 export function startFailureExitCode(err: unknown): number {
-  const message = (err as Error).message ?? '';
-  if (/executable file not found|no such file or directory/i.test(message)) return EXIT_NOT_FOUND;
-  if (/permission denied/i.test(message)) return EXIT_CANNOT_INVOKE;
-  return EXIT_ENGINE_ERROR;
+  return exitCodeForExecFailure(err, 'container') ?? EXIT_ENGINE_ERROR;
 }

@@ -1,45 +1,46 @@
-// `ce events --format`: the Go template actions Docker users write most
-// ({{json .}}, {{.Type}}, {{.Actor.Attributes.name}}, {{json .Actor}}) until
-// the CLI's Go template engine serves every command.
-import { eventJson, type DockerEventMessage } from './event-line.js';
+// `ce events --format`: docker's events command runs the Go template on each
+// events.Message (cli/command/system/events.go formatEvent), after checking it
+// once on an empty message, as docker does before any event arrives.
+import type { DockerEventMessage } from './event-line.js';
+import { parseDockerTemplate } from './format/docker-format.js';
+import { GO_OMITEMPTY, GO_TYPE, nilMap, type GoStruct } from './format/go-values.js';
+import type { GoTemplate } from './format/template.js';
 
-const ACTION = /\{\{-?\s*(json\s+)?\.([\w.]*)\s*-?\}\}/g;
-
-/** Checks a template once, before any event arrives, as Go parses it before executing. */
-export function checkEventTemplate(template: string): void {
-  const rest = template.replace(ACTION, '');
-  if (rest.includes('{{')) {
-    throw new Error(`template: unsupported action in ${JSON.stringify(template)}: ce events --format takes {{json .}}, {{.Field}} and {{json .Field}} for now`);
-  }
+/** Parses `format` and runs it on an empty message; throws the parse or execution error (docker: exit 64). */
+export function eventTemplate(format: string): GoTemplate {
+  const template = parseDockerTemplate(format);
+  template.execute(emptyMessage());
+  return template;
 }
 
-export function formatEvent(template: string, message: DockerEventMessage): string {
-  return `${template.replace(ACTION, (_, json: string | undefined, path: string) => {
-    const value = lookup(message, path);
-    if (json) return path === '' ? eventJson(message) : goJson(value);
-    return goText(value);
-  })}\n`;
+/** The template's output for one event and the newline docker writes after it, and the error that stopped it if any. */
+export function formatEvent(template: GoTemplate, message: DockerEventMessage): { text: string; error?: Error } {
+  const { out, error } = template.executePartial(eventValue(message));
+  return { text: `${out}\n`, error };
 }
 
-function lookup(message: DockerEventMessage, path: string): unknown {
-  let value: unknown = message;
-  for (const part of path.split('.').filter(Boolean)) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
+/** events.Message as Go holds it: status, id and from are omitempty; Attributes is a map; timeNano an exact int64. */
+export function eventValue(message: DockerEventMessage): GoStruct {
+  return Object.assign(
+    {
+      status: message.status ?? '',
+      id: message.id ?? '',
+      from: message.from ?? '',
+      Type: message.Type,
+      Action: message.Action,
+      Actor: Object.assign({ ID: message.Actor.ID, Attributes: new Map(Object.entries(message.Actor.Attributes)) }, { [GO_TYPE]: 'events.Actor' }),
+      scope: message.scope,
+      time: message.time,
+      timeNano: message.timeNano,
+    },
+    { [GO_TYPE]: 'events.Message', [GO_OMITEMPTY]: new Set(['status', 'id', 'from']) },
+  );
 }
 
-/** Go's text of a value: <no value> for a missing map entry, numbers in full. */
-function goText(value: unknown): string {
-  if (value === undefined) return '<no value>';
-  if (typeof value === 'bigint') return String(value);
-  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
-  return String(value);
-}
-
-function goJson(value: unknown): string {
-  if (value === undefined) return 'null';
-  if (typeof value === 'bigint') return String(value);
-  return JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+function emptyMessage(): GoStruct {
+  return Object.assign(
+    { status: '', id: '', from: '', Type: '', Action: '', Actor: Object.assign({ ID: '', Attributes: nilMap() }, { [GO_TYPE]: 'events.Actor' }), scope: '', time: 0, timeNano: 0n },
+    // docker checks the template on &events.Message{}: a pointer, as its errors say.
+    { [GO_TYPE]: '*events.Message', [GO_OMITEMPTY]: new Set(['status', 'id', 'from']) },
+  );
 }

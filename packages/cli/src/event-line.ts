@@ -58,18 +58,7 @@ export function fixedNanoTime(timeNano: bigint, timeZoneOffsetMinutes?: number):
   return `${local}.${nanos}${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-/** Go's json.Marshal of the message: Go's field order, map keys sorted, timeNano exact, HTML characters escaped. */
-export function eventJson(message: DockerEventMessage): string {
-  const { timeNano, ...rest } = message;
-  const text = JSON.stringify({ ...rest, timeNano: '\u0000' });
-  return goEscape(text.replace('"\\u0000"', String(timeNano)));
-}
-
 /** Go sorts map keys by bytes; for UTF-16 strings of BMP characters that is the code unit order. */
 function compareGoStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function goEscape(json: string): string {
-  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

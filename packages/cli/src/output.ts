@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { OutputChunk } from '@ce/protocol';
-import { drained } from '@ce/image-store/drain';
+import { drained } from '@ce/protocol/drain';
 
 /**
  * Copies attached output to this process's stdout/stderr, honouring

@@ -1,4 +1,4 @@
-import { dockerConfigPath, parseReference, readCredentials, type RegistryCredentials } from '@ce/image-store/registry-auth';
+import { dockerConfigPath, parseReference, readCredentials, type RegistryCredentials } from '@ce/protocol/registry-auth';
 
 /** The registry host a reference names ("busybox" → docker.io). */
 export function registryOf(reference: string): string {

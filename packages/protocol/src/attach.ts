@@ -1,7 +1,7 @@
 import type { ClientDuplexStream, ServerDuplexStream, ServiceError } from '@grpc/grpc-js';
 import { fromServiceError } from './grpc-status.js';
 import { toStatusObject } from './grpc-status.js';
-import { invalidArgument } from './errors.js';
+import { invalidArgument } from './errors/index.js';
 import { StdStream, type AttachInput, type AttachOpen, type AttachOutput } from './gen/ce/types/v1/stdio.js';
 
 export type StreamName = 'stdout' | 'stderr';

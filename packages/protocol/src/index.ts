@@ -1,5 +1,5 @@
-export * from './errors.js';
-export { toStatusObject, fromServiceError } from './grpc-status.js';
+export * from './errors/index.js';
+export { toStatusObject, fromServiceError, grpcStatusOfCode } from './grpc-status.js';
 export { adaptService, type PromiseService, type CallContext } from './service-adapter.js';
 export { serveUnix, type UnixServer } from './unix-server.js';
 export { dialUnix, unary, readStream } from './unix-client.js';

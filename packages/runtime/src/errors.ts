@@ -2,17 +2,36 @@
 export type RuntimeErrorCode = 'NotFound' | 'AlreadyExists' | 'InvalidArgument' | 'FailedPrecondition' | 'Internal' | 'Unavailable';
 
 /**
+ * The facts of a failure in ce-init (see @ce/protocol's FailureFacts): the
+ * operation (`exec` for the executable's lookup, else the plan op: `mount`,
+ * `chdir`…), the errno's symbolic name and the path it was about.
+ */
+export interface RuntimeErrorOptions {
+  cause?: unknown;
+  op?: string;
+  errno?: string;
+  path?: string;
+}
+
+/**
  * The one error the runtime throws. `code` is a word of the project's error
- * vocabulary, which the gRPC layer maps to a status code.
+ * vocabulary, which the gRPC layer maps to a status code; op, errno and path
+ * travel with it to whoever decides from them (126 or 127).
  */
 export class RuntimeError extends Error {
   override name = 'RuntimeError';
+  readonly op?: string;
+  readonly errno?: string;
+  readonly path?: string;
   constructor(
     readonly code: RuntimeErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: RuntimeErrorOptions,
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.op) this.op = options.op;
+    if (options?.errno) this.errno = options.errno;
+    if (options?.path) this.path = options.path;
   }
 }
 

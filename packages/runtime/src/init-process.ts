@@ -5,6 +5,7 @@ import { initPath, pipe, spawnFds, waitPid } from '@ce/native';
 import { RuntimeError } from './errors.js';
 import { CONSOLE_SOCKET_FD, Msg } from './plan/ops.js';
 import { encodeRecord, RecordDecoder } from './plan/encode.js';
+import { errorFromFailureRecord } from './plan/failure-record.js';
 
 /** Node-spawn-style stdio for one of the container's fds 0, 1, 2. */
 export type StdioSpec = 'pipe' | 'ignore' | 'inherit' | number;
@@ -54,11 +55,6 @@ export interface SpawnInitOptions {
 }
 
 type Outcome = { ok: true } | { ok: false; error: RuntimeError };
-
-/** Error text from ce-init that names a missing or unusable executable or cwd: the caller did something wrong. */
-function errorCode(message: string): 'FailedPrecondition' | 'Internal' {
-  return /^exec: |^chdir to cwd/.test(message) ? 'FailedPrecondition' : 'Internal';
-}
 
 const SIGSYS = 31;
 
@@ -258,7 +254,7 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
           opts.logger?.debug({ pid, ms: Math.round(performance.now() - t0) }, 'container init ready');
           finish({ ok: true });
         } else if (rec.op === Msg.ERROR) {
-          finish({ ok: false, error: new RuntimeError(errorCode(text), text) });
+          finish({ ok: false, error: errorFromFailureRecord(rec.args) });
         }
       }
     });

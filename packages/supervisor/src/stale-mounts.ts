@@ -14,10 +14,12 @@ async function mountsBelow(dir: string): Promise<string[]> {
   return points.sort((a, b) => b.length - a.length);
 }
 
-/** Unmounts what a dead shim left mounted below `dir`. */
-export async function unmountStale(dir: string, logger: Logger): Promise<void> {
-  for (const point of await mountsBelow(dir)) {
+/** Unmounts what a dead shim left mounted below `dir`; how many mounts there were. */
+export async function unmountStale(dir: string, logger: Logger): Promise<number> {
+  const points = await mountsBelow(dir);
+  for (const point of points) {
     logger.warn({ mount: point }, 'unmounting a rootfs left by a shim that is gone');
     umount2(point, MNT_DETACH);
   }
+  return points.length;
 }

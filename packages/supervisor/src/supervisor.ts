@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ import { readExitFile, TaskGrpcClient } from '@ce/shim';
 import type { Logger } from '@ce/protocol';
 import { endOrphanedTask, runtimeTaskBundle, runtimeTaskIds, runtimeTaskOwnership, type TaskOwnership } from './orphaned-task.js';
 import { shimListens } from './shim-liveness.js';
+import { unmountStale } from './stale-mounts.js';
 import { spawnShim, type ShimProcess } from './spawn-shim.js';
 import type { SupervisorApi } from './supervisor-api.js';
 
@@ -94,6 +95,8 @@ export class Supervisor implements SupervisorApi {
     this.ended.delete(req.id);
     this.ownership.set(req.id, { namespace: req.namespace || DEFAULT_NAMESPACE, labels: { ...req.labels } });
     await mkdir(this.shimDir, { recursive: true, mode: 0o700 });
+    // Before any shim mounts the rootfs: whoever ends a dead shim must find what it may have left mounted.
+    await writeFile(this.bundleRecordPath(req.id), req.bundle, { mode: 0o600 });
     const started = Date.now();
     this.creating.add(req.id);
     let handle: ShimHandle | undefined;
@@ -110,6 +113,7 @@ export class Supervisor implements SupervisorApi {
         this.forget(req.id, handle);
         if (proc.running) proc.kill(); // alive but deaf: no use to anyone
         await this.cleanUpDeadShim(req.id);
+        await writeFile(this.bundleRecordPath(req.id), req.bundle, { mode: 0o600 });
         handle = this.track(req.id, await this.spawnFor(req.id));
         return await handle.client.create(req);
       }
@@ -216,7 +220,7 @@ export class Supervisor implements SupervisorApi {
     }
     if (!this.shims.has(req.id) && ID.test(req.id) && !existsSync(this.socketPath(req.id))) {
       // No shim: the runtime may still hold a container nobody supervises. Nothing of it may outlive the task.
-      if (await endOrphanedTask(this.options.runtimeRoot, req.id, this.options.logger)) {
+      if (await this.cleanUpDeadShim(req.id)) {
         this.options.logger.warn({ id: req.id }, 'ended a container that had no shim');
         return { pid: 0, exitStatus: SHIM_DIED_EXIT, exitedAt: new Date() };
       }
@@ -291,14 +295,23 @@ export class Supervisor implements SupervisorApi {
     return states.filter((s): s is shim.StateResponse => s !== undefined);
   }
 
-  /** A shim's log outlives it only until this sweep: the socket is what makes a shim known. */
+  /**
+   * A shim's log and bundle record outlive it only until this sweep: the
+   * socket is what makes a shim known. A bundle record without a shim is a
+   * shim that died while creating its task: what it mounted is unmounted.
+   */
   private async removeLogsWithoutShim(): Promise<void> {
     const names = await readdir(this.shimDir).catch(() => [] as string[]);
     const present = new Set(names);
     for (const name of names) {
-      if (!name.endsWith('.log')) continue;
-      const base = name.slice(0, -'.log'.length);
-      if (present.has(`${base}.sock`) || this.creating.has(base) || join(this.shimDir, name) === this.spare?.log) continue;
+      const ext = name.endsWith('.log') ? '.log' : name.endsWith('.bundle') ? '.bundle' : undefined;
+      if (!ext) continue;
+      const base = name.slice(0, -ext.length);
+      if (present.has(`${base}.sock`) || this.creating.has(base) || this.ending.has(base) || join(this.shimDir, name) === this.spare?.log) continue;
+      if (ext === '.bundle') {
+        await this.unmountLeftRootfs(base);
+        continue;
+      }
       await rm(join(this.shimDir, name), { force: true });
       this.options.logger.info({ log: name }, 'removed the log of a shim that is gone');
     }
@@ -416,14 +429,32 @@ export class Supervisor implements SupervisorApi {
     return ending;
   }
 
-  /** Ends what a dead shim left: its container (from the runtime's state), its socket and its log. */
+  /**
+   * Ends what a dead shim left: its container (from the runtime's state), the
+   * rootfs it mounted in the bundle, its socket, log and bundle record. True
+   * when a container or a mount was left.
+   */
   private async cleanUpDeadShim(id: string): Promise<boolean> {
     try {
-      return await endOrphanedTask(this.options.runtimeRoot, id, this.options.logger);
+      const hadContainer = await endOrphanedTask(this.options.runtimeRoot, id, this.options.logger);
+      return (await this.unmountLeftRootfs(id)) || hadContainer;
     } finally {
       await rm(this.socketPath(id), { force: true });
       await rm(this.logPath(id), { force: true });
     }
+  }
+
+  /**
+   * Unmounts what a shim that is gone left mounted in its task's bundle (a
+   * shim killed between mounting the rootfs and the runtime's state, which
+   * endOrphanedTask reads), then forgets the bundle. True when something was mounted.
+   */
+  private async unmountLeftRootfs(id: string): Promise<boolean> {
+    const record = this.bundleRecordPath(id);
+    const bundle = await readFile(record, 'utf8').catch(() => '');
+    const unmounted = bundle ? await unmountStale(join(bundle, 'rootfs'), this.options.logger) : 0;
+    await rm(record, { force: true });
+    return unmounted > 0;
   }
 
   private forget(id: string, handle: ShimHandle): void {
@@ -502,6 +533,8 @@ export class Supervisor implements SupervisorApi {
     if (handle.process) await handle.process.exited;
     await rm(this.socketPath(id), { force: true });
     await rm(this.logPath(id), { force: true });
+    // The shim unmounted its rootfs when its task was deleted; one that is shut down without a task never mounted it.
+    await rm(this.bundleRecordPath(id), { force: true });
   }
 
   private socketPath(id: string): string {
@@ -510,6 +543,11 @@ export class Supervisor implements SupervisorApi {
 
   private logPath(id: string): string {
     return join(this.shimDir, `${id}.log`);
+  }
+
+  /** The bundle a task was created with, kept while its shim lives (the shim mounts `<bundle>/rootfs`). */
+  private bundleRecordPath(id: string): string {
+    return join(this.shimDir, `${id}.bundle`);
   }
 }
 

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import {
   alreadyExists,
   DEFAULT_NAMESPACE,
+  exitCodeForExecFailure,
   NAMESPACE_LABEL,
   OWNER_LABEL,
   failedPrecondition,
@@ -17,10 +18,11 @@ import {
 } from '@ce/protocol';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
 import { applySpecOptsSync } from '@ce/runtime/spec';
-import { unmountStale, type SupervisorApi } from '@ce/supervisor';
+import type { SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
 import { noEvents, type EventPublisher } from '../events/event-publisher.js';
 import { waitTaskExits, type TaskExits } from '../events/task-exits.js';
+import { removeBundle } from './bundle-dir.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
 import { StartPipeline, type StartContext, type StartStep } from './start-pipeline.js';
@@ -309,10 +311,8 @@ export class ContainerService {
           await mkdir(join(ctx.bundle, 'rootfs'), { recursive: true, mode: 0o711 });
         },
         teardown: async (record) => {
-          const bundle = join(this.tasksDir, record.Id);
-          // What a shim that is gone left mounted: removing the bundle must not reach into the layer.
-          await unmountStale(join(bundle, 'rootfs'), this.logger);
-          await rm(bundle, { recursive: true, force: true });
+          // The supervisor unmounted what a dead shim left; a bundle still mounted is not reached into.
+          await removeBundle(join(this.tasksDir, record.Id), this.logger);
         },
       },
       {
@@ -586,9 +586,7 @@ export class ContainerService {
     const record = this.containers.get(id);
     if (record) return this.pipeline.teardown(record, kill ? 'failed-start' : 'stopped');
     await this.deleteTaskOnly(id, kill);
-    const bundle = join(this.tasksDir, id);
-    await unmountStale(join(bundle, 'rootfs'), this.logger);
-    await rm(bundle, { recursive: true, force: true });
+    await removeBundle(join(this.tasksDir, id), this.logger);
   }
 
   private async deleteTaskOnly(id: string, kill: boolean): Promise<void> {
@@ -670,12 +668,9 @@ function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-/** Docker's exit codes for a container that could not start. */
+/** A container that could not start: 127 or 126 from the failure's facts (as Docker's State.ExitCode), else 128. */
 function exitCodeForStartError(err: unknown): number {
-  const message = (err as Error).message ?? '';
-  if (/executable file not found|no such file or directory/i.test(message)) return 127;
-  if (/permission denied/i.test(message)) return 126;
-  return 128;
+  return exitCodeForExecFailure(err, 'container') ?? 128;
 }
 
 /** Docker's GraphDriver.Data for an overlay rootfs: the folders its mount options name. */

@@ -28,6 +28,7 @@ import { registerRm } from '../commands/rm.js';
 import { registerRun } from '../commands/run.js';
 import { registerCreate } from '../commands/create.js';
 import { registerInfo } from '../commands/info.js';
+import { registerInspect } from '../commands/inspect.js';
 import { registerVersion } from '../commands/version.js';
 import { exitQuietlyOnBrokenPipe } from '../broken-pipe.js';
 
@@ -68,6 +69,7 @@ registerSystem(program, connect);
 registerVersion(program, connect);
 registerInfo(program, connect);
 registerEvents(program, connect);
+registerInspect(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
 exitQuietlyOnBrokenPipe();
 

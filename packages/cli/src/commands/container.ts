@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { registerCreate } from './create.js';
+import { registerContainerInspect } from './inspect.js';
 import { registerKill } from './kill.js';
 import { registerLogs } from './logs.js';
 import { registerPs } from './ps.js';
@@ -20,6 +21,7 @@ export function registerContainer(program: Command, connect: () => Connection): 
   // under a parent that parses options positionally.
   const container = program.command('container').description('Manage containers').usage('COMMAND').enablePositionalOptions();
   registerCreate(container, connect);
+  registerContainerInspect(container, connect);
   registerKill(container, connect);
   registerLogs(container, connect);
   registerPs(container, connect);

@@ -3,7 +3,8 @@ import { readStream } from '@ce/protocol';
 import type { Event } from '@ce/protocol/gen/ce/api/v1/events';
 import type { Connection } from '../connection.js';
 import { CliExit, EXIT_ENGINE_ERROR, daemonErrorMessage } from '../errors.js';
-import { checkEventTemplate, formatEvent } from '../event-format.js';
+import { eventTemplate, formatEvent } from '../event-format.js';
+import type { GoTemplate } from '../format/template.js';
 import { eventLine, toDockerMessage } from '../event-line.js';
 import { logTimestamp } from '../log-time.js';
 
@@ -27,11 +28,13 @@ export function registerEvents(program: Command, connect: () => Connection): voi
     .option('--until <string>', 'Stream events until this timestamp')
     .action(async (opts: EventsOptions) => {
       const filters = opts.filter.map(parseFilter);
+      let template: GoTemplate | undefined;
       if (opts.format) {
         try {
-          checkEventTemplate(opts.format);
+          template = eventTemplate(opts.format);
         } catch (err) {
-          throw new CliExit(EXIT_ENGINE_ERROR, (err as Error).message);
+          // docker events: a template that does not parse, or fails on an empty event, is a usage error (64).
+          throw new CliExit(64, `Error parsing format: ${(err as Error).message}`);
         }
       }
       // As the docker client does: relative times count from the client's clock.
@@ -45,10 +48,12 @@ export function registerEvents(program: Command, connect: () => Connection): voi
       try {
         for await (const event of readStream<Event>(call, conn.target)) {
           const message = toDockerMessage(event);
-          const text = opts.format ? formatEvent(opts.format, message) : eventLine(message);
+          const { text, error } = template ? formatEvent(template, message) : { text: eventLine(message), error: undefined };
           if (!process.stdout.write(text)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+          if (error) throw new CliExit(1, error.message);
         }
       } catch (err) {
+        if (err instanceof CliExit) throw err;
         if ((err as { code?: string }).code === 'Canceled') return;
         throw new CliExit(1, daemonErrorMessage(err, conn.target));
       } finally {

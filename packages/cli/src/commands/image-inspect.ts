@@ -1,8 +1,7 @@
-import { unary } from '@ce/protocol';
 import type { InspectImageResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
-import { CliExit, daemonErrorMessage } from '../errors.js';
+import { addInspectFlags, inspectObjects, type InspectOptions } from './inspect.js';
 
 /** The JSON `docker image inspect` prints for one image, from the daemon's answer. */
 export function dockerImageJson(res: InspectImageResponse): Record<string, unknown> {
@@ -28,24 +27,7 @@ export function dockerImageJson(res: InspectImageResponse): Record<string, unkno
 }
 
 export function registerImageInspect(image: Command, connect: () => Connection): void {
-  image
-    .command('inspect')
-    .description('Display detailed information on one or more images')
-    .argument('<image...>')
-    .action(async (refs: string[]) => {
-      const conn = connect();
-      const found: Record<string, unknown>[] = [];
-      const errors: string[] = [];
-      for (const reference of refs) {
-        try {
-          found.push(dockerImageJson(await unary<InspectImageResponse>((cb) => conn.images.inspect({ reference }, cb), conn.target)));
-        } catch (err) {
-          const message = daemonErrorMessage(err, conn.target);
-          // docker image inspect says "Error: No such image: x" without the daemon prefix.
-          errors.push(message.replace(/^Error response from daemon: (No such image: )/, 'Error: $1'));
-        }
-      }
-      process.stdout.write(`${JSON.stringify(found, null, 4)}\n`);
-      if (errors.length) throw new CliExit(1, errors.join('\n'));
-    });
+  addInspectFlags(image.command('inspect').description('Display detailed information on one or more images').usage('[OPTIONS] IMAGE [IMAGE...]').argument('<image...>'), false, false).action(
+    async (refs: string[], opts: InspectOptions) => inspectObjects(connect(), refs, { ...opts, type: 'image' }),
+  );
 }

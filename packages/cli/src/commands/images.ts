@@ -1,9 +1,11 @@
 import { unary } from '@ce/protocol';
-import type { ListImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import type { Image, ListImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
-import { humanDuration, humanSize, table } from '../humanize.js';
+import { parseDockerFormat, renderDockerFormat, type ParsedFormat } from '../format/docker-format.js';
+import { TemplateExecError, TemplateSyntaxError } from '../format/template.js';
+import { imageContext, imagesFormat, imagesHeader, type ImageRow } from '../images-format.js';
 
 /** docker.io/library/busybox:latest → ["busybox", "latest"] (Docker's familiar form). */
 export function repositoryAndTag(name: string): [string, string] {
@@ -20,13 +22,38 @@ export function repositoryAndTag(name: string): [string, string] {
   return [repo, tag];
 }
 
+/** One row per name, as `docker images` shows them; a name by digest gives its digest to the tags of the same repository. */
+export function imageRows(images: Image[]): ImageRow[] {
+  const digests = new Map<string, string>();
+  for (const image of images) {
+    const at = image.name.indexOf('@');
+    if (at >= 0) digests.set(`${repositoryAndTag(image.name)[0]} ${image.id}`, image.name.slice(at + 1));
+  }
+  return images.map((image) => {
+    const [repository, tag] = repositoryAndTag(image.name);
+    return { repository, tag, digest: digests.get(`${repository} ${image.id}`), id: image.id, createdAt: image.createdAt, size: image.size };
+  });
+}
+
+function parseImagesFormat(format: string): ParsedFormat {
+  try {
+    return parseDockerFormat(format);
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError) throw new CliExit(1, `template parsing error: ${err.message}`);
+    throw err;
+  }
+}
+
 export function registerImages(program: Command, connect: () => Connection): void {
   program
     .command('images')
     .description('List images')
     .option('-q, --quiet', 'Only show image IDs')
     .option('--no-trunc', "Don't truncate output")
-    .action(async (opts: { quiet?: boolean; trunc: boolean }) => {
+    .option('--digests', 'Show digests')
+    .option('--format <string>', 'Pretty-print images using a Go template')
+    .action(async (opts: { quiet?: boolean; trunc: boolean; digests?: boolean; format?: string }) => {
+      const parsed = parseImagesFormat(imagesFormat(opts.format, !!opts.quiet, !!opts.digests));
       const conn = connect();
       let res: ListImagesResponse;
       try {
@@ -34,18 +61,18 @@ export function registerImages(program: Command, connect: () => Connection): voi
       } catch (err) {
         throw new CliExit(1, daemonErrorMessage(err, conn.target));
       }
-      const id = (full: string) => (opts.trunc ? full.replace(/^sha256:/, '').slice(0, 12) : full);
-      if (opts.quiet) {
-        process.stdout.write([...new Set(res.images.map((i) => id(i.id)))].map((i) => `${i}\n`).join(''));
-        return;
-      }
       const now = Date.now();
-      const rows = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE']];
-      for (const image of res.images) {
-        const [repo, tag] = repositoryAndTag(image.name);
-        const created = image.createdAt ? `${humanDuration(now - image.createdAt.getTime())} ago` : 'N/A';
-        rows.push([repo, tag, id(image.id), created, humanSize(image.size)]);
+      let rows = imageRows(res.images);
+      if (opts.quiet && opts.format === undefined) {
+        // docker images -q lists each image once.
+        const seen = new Set<string>();
+        rows = rows.filter((r) => !seen.has(r.id) && seen.add(r.id));
       }
-      process.stdout.write(table(rows));
+      try {
+        process.stdout.write(renderDockerFormat(parsed, rows.map((r) => imageContext(r, { trunc: opts.trunc, now })), imagesHeader()));
+      } catch (err) {
+        if (err instanceof TemplateExecError) throw new CliExit(1, `template parsing error: ${err.message}`);
+        throw err;
+      }
     });
 }

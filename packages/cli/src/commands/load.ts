@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { drained } from '@ce/image-store/drain';
+import { drained } from '@ce/protocol/drain';
 import { fromServiceError } from '@ce/protocol';
 import type { LoadImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Command } from 'commander';

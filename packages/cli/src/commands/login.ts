@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { unary } from '@ce/protocol';
 import type { LoginResponse } from '@ce/protocol/gen/ce/images/v1/images';
-import { dockerConfigPath, saveCredentials } from '@ce/image-store/registry-auth';
+import { dockerConfigPath, saveCredentials } from '@ce/protocol/registry-auth';
 import type { Connection } from '../connection.js';
 import { CliExit, registryCommandErrorMessage } from '../errors.js';
 import { serverHost } from './logout.js';

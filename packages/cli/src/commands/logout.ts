@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { authKey, DEFAULT_DOMAIN, dockerConfigPath, removeCredentials } from '@ce/image-store/registry-auth';
+import { authKey, DEFAULT_DOMAIN, dockerConfigPath, removeCredentials } from '@ce/protocol/registry-auth';
 import { CliExit } from '../errors.js';
 
 /** The registry host a `login`/`logout` server argument names (a URL or host[:port]; none: Docker Hub). */

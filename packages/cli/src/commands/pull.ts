@@ -1,7 +1,8 @@
+import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { PullResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import { readStream } from '@ce/protocol';
-import { familiarReference, parseReference } from '@ce/image-store/registry-auth';
+import { familiarReference, parseReference } from '@ce/protocol/registry-auth';
 import type { Connection } from '../connection.js';
 import { CliExit, registryCommandErrorMessage } from '../errors.js';
 import { ProgressPrinter } from '../progress.js';
@@ -22,41 +23,65 @@ export function registerPull(program: Command, connect: () => Connection): void 
     .option('--platform <platform>', 'Set platform if server is multi-platform capable (os/arch[/variant])')
     .option('-q, --quiet', 'Suppress verbose output')
     .action(async (name: string, opts: { platform?: string; quiet?: boolean }) => {
-      let ref;
       try {
-        ref = parseReference(name);
+        await pullImage(connect(), name, { out: process.stdout, quiet: !!opts.quiet, platform: opts.platform, fullName: true });
       } catch (err) {
-        throw new CliExit(1, (err as Error).message);
-      }
-      const typedTag = parseReference(name, { defaultTag: false }).tag;
-      const out = process.stdout;
-      if (!opts.quiet) {
-        if (!ref.digest && typedTag === undefined) out.write('Using default tag: latest\n');
-        out.write(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}\n`);
-      }
-      const conn = connect();
-      const printer = new ProgressPrinter(out, !!out.isTTY);
-      const call = conn.images.pull({
-        reference: name,
-        platform: opts.platform ? parsePlatformFlag(opts.platform) : undefined,
-        auth: await credentialsAuth(name),
-      });
-      try {
-        for await (const msg of readStream<PullResponse>(call, conn.target)) {
-          if (msg.progress && !opts.quiet) printer.update(msg.progress);
-          if (msg.result) {
-            const familiar = familiarReference(msg.result.name);
-            if (!opts.quiet) {
-              if (!ref.digest) out.write(`Digest: ${msg.result.digest}\n`);
-              out.write(`Status: ${msg.result.updated ? 'Downloaded newer image' : 'Image is up to date'} for ${familiar}\n`);
-            }
-            out.write(`${msg.result.name}\n`);
-          }
-        }
-      } catch (err) {
-        throw new CliExit(1, registryCommandErrorMessage(err, conn.target));
+        if (err instanceof PullError) throw new CliExit(1, err.message);
+        throw err;
       }
     });
+}
+
+/** A pull that failed, with the message docker prints for it. */
+export class PullError extends Error {}
+
+export interface PullOutput {
+  out: NodeJS.WritableStream & { isTTY?: boolean };
+  quiet: boolean;
+  platform?: string;
+  /** docker pull ends with the image's full name and says when it chose the default tag; docker run's pull does neither. */
+  fullName: boolean;
+}
+
+/** Pulls `name`, printing the progress as docker pull does. */
+export async function pullImage(conn: Connection, name: string, o: PullOutput): Promise<void> {
+  let ref;
+  try {
+    ref = parseReference(name);
+  } catch (err) {
+    throw new PullError((err as Error).message);
+  }
+  const typedTag = parseReference(name, { defaultTag: false }).tag;
+  const out = o.out;
+  if (!o.quiet && o.fullName && !ref.digest && typedTag === undefined) out.write('Using default tag: latest\n');
+  // As dockerd, which says it is pulling once the registry answered with a manifest.
+  let announced = o.quiet;
+  const announce = () => {
+    if (!announced) out.write(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}\n`);
+    announced = true;
+  };
+  const printer = new ProgressPrinter(out as Writable, !!out.isTTY);
+  const call = conn.images.pull({
+    reference: name,
+    platform: o.platform ? parsePlatformFlag(o.platform) : undefined,
+    auth: await credentialsAuth(name),
+  });
+  try {
+    for await (const msg of readStream<PullResponse>(call, conn.target)) {
+      announce();
+      if (msg.progress && !o.quiet) printer.update(msg.progress);
+      if (msg.result) {
+        const familiar = familiarReference(msg.result.name);
+        if (!o.quiet) {
+          if (!ref.digest) out.write(`Digest: ${msg.result.digest}\n`);
+          out.write(`Status: ${msg.result.updated ? 'Downloaded newer image' : 'Image is up to date'} for ${familiar}\n`);
+        }
+        if (o.fullName) out.write(`${msg.result.name}\n`);
+      }
+    }
+  } catch (err) {
+    throw new PullError(registryCommandErrorMessage(err, conn.target));
+  }
 }
 
 /** The credentials to send with a request for `reference`, in the wire's shape. */

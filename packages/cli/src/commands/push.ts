@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { PushResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import { readStream } from '@ce/protocol';
-import { parseReference } from '@ce/image-store/registry-auth';
+import { parseReference } from '@ce/protocol/registry-auth';
 import type { Connection } from '../connection.js';
 import { CliExit, registryCommandErrorMessage } from '../errors.js';
 import { ProgressPrinter } from '../progress.js';

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { drained } from '@ce/image-store/drain';
+import { drained } from '@ce/protocol/drain';
 import { fromServiceError } from '@ce/protocol';
 import type { SaveImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Command } from 'commander';

@@ -58,7 +58,11 @@ describe('ce container …', () => {
   const sub = (name: string) => group.commands.find((c) => c.name() === name || c.aliases().includes(name));
 
   it('has exactly the container verbs', () => {
-    expect(group.commands.map((c) => c.name()).sort()).toEqual(verbs.map(([v]) => v).sort());
+    expect(group.commands.map((c) => c.name()).sort()).toEqual([...verbs.map(([v]) => v), 'inspect'].sort());
+  });
+
+  it('has inspect for containers only: --format and --size, no --type', () => {
+    expect(sub('inspect')!.options.map((o) => o.flags)).toEqual(['-f, --format <string>', '-s, --size']);
   });
 
   it.each(verbs)('container %s takes the same options and arguments as ce %s', (groupVerb, topLevel) => {

@@ -50,8 +50,12 @@ describe('errors', () => {
     expect(registryCommandErrorMessage(denied, 'unix:///s')).toBe(daemonErrorMessage(denied, 'unix:///s'));
   });
   it('maps start failures to 127, 126 and 125', () => {
-    expect(startFailureExitCode(new Error('exec: "nope": executable file not found in $PATH'))).toBe(127);
-    expect(startFailureExitCode(new Error('exec: "/etc": permission denied'))).toBe(126);
+    const launch = (errno: string) => new CeError('FailedPrecondition', 'any wording', { op: 'exec', errno, path: 'x' });
+    expect(startFailureExitCode(launch('ENOENT'))).toBe(127);
+    expect(startFailureExitCode(launch('EACCES'))).toBe(126);
+    expect(startFailureExitCode(launch('ELOOP'))).toBe(125);
+    // the wording alone decides nothing
+    expect(startFailureExitCode(new Error('exec: "nope": executable file not found in $PATH'))).toBe(125);
     expect(startFailureExitCode(new Error('mount failed'))).toBe(125);
   });
 });

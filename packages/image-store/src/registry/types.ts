@@ -3,15 +3,9 @@ import type { Platform } from '../oci/types.js';
 import type { ImageInfo } from '../types.js';
 import type { Logger } from '../util/logger.js';
 
-/** A user name and password (or identity token) for one registry. */
-export interface RegistryCredentials {
-  username?: string;
-  password?: string;
-  /** An OAuth2 refresh token (Docker's `identitytoken`), exchanged at the token realm. */
-  identityToken?: string;
-  /** A bearer token to send as it is (Docker's `registrytoken`). */
-  registryToken?: string;
-}
+// A user name and password (or identity token) for one registry: @ce/protocol's, shared with the CLI.
+import type { RegistryCredentials } from '@ce/protocol/registry-auth';
+export type { RegistryCredentials };
 
 /** Finds the credentials for a registry host ("docker.io", "127.0.0.1:5000"); undefined: anonymous. */
 export type CredentialsLookup = (host: string) => RegistryCredentials | undefined;

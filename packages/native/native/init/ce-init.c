@@ -24,8 +24,8 @@
  *     writes "0" (or why a hook failed) to the fifo; moves preserved fds to
  *     3, 4, …, closes every fd above them and execs the process.
  *
- * Any failure is reported as MSG_ERROR "<step> <path>: <reason>" and the
- * process exits 1.
+ * Any failure is reported as a MSG_ERROR record (message "<step> <path>:
+ * <reason>", the plan op, the errno, the path) and the process exits 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,14 +45,18 @@
 
 #include "init.h"
 
-static void vreport(struct init_ctx *ctx, int err, const char *fmt, va_list ap) {
+static void vreport(struct init_ctx *ctx, int err, bool suffix, const char *path, const char *fmt, va_list ap) {
   char msg[3800];
   int n = vsnprintf(msg, sizeof msg, fmt, ap);
   if (n < 0) n = 0;
   if ((size_t)n >= sizeof msg) n = sizeof msg - 1;
-  if (err) snprintf(msg + n, sizeof msg - (size_t)n, ": %s", strerror(err));
-  const char *argv[] = {msg};
-  if (ctx->sync_fd < 0 || msg_write(ctx->sync_fd, MSG_ERROR, 1, argv) != 0) {
+  if (err && suffix) snprintf(msg + n, sizeof msg - (size_t)n, ": %s", strerror(err));
+  char op[16], errnum[16];
+  snprintf(op, sizeof op, "%u", (unsigned)ctx->op);
+  snprintf(errnum, sizeof errnum, "%d", err);
+  if (!path) path = ctx->op_path ? ctx->op_path : "";
+  const char *argv[] = {msg, op, errnum, path};
+  if (ctx->sync_fd < 0 || msg_write(ctx->sync_fd, MSG_ERROR, 4, argv) != 0) {
     /* Nobody listens any more (after ready): stderr is all that is left. */
     dprintf(2, "ce-init: %s\n", msg);
   }
@@ -62,7 +66,7 @@ void die(struct init_ctx *ctx, const char *fmt, ...) {
   int err = errno;
   va_list ap;
   va_start(ap, fmt);
-  vreport(ctx, err, fmt, ap);
+  vreport(ctx, err, true, NULL, fmt, ap);
   va_end(ap);
   _exit(1);
 }
@@ -70,9 +74,51 @@ void die(struct init_ctx *ctx, const char *fmt, ...) {
 void die_msg(struct init_ctx *ctx, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vreport(ctx, 0, fmt, ap);
+  vreport(ctx, 0, false, NULL, fmt, ap);
   va_end(ap);
   _exit(1);
+}
+
+void die_at(struct init_ctx *ctx, int err, const char *path, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vreport(ctx, err, false, path, fmt, ap);
+  va_end(ap);
+  _exit(1);
+}
+
+/* The path argument of a plan op, for failure records; NULL when it has none. */
+static const char *op_path(const struct plan_rec *rec) {
+  uint32_t i;
+  switch (rec->op) {
+    case OP_EXEC_FIFO:
+    case OP_ROOTFS:
+    case OP_MKDIR:
+    case OP_MKFILE:
+    case OP_MKNOD:
+    case OP_ROOTFS_HOST_NS:
+    case OP_ENTER_ROOT:
+    case OP_REMOUNT:
+    case OP_MASK:
+    case OP_READONLY:
+    case OP_CHDIR:
+      i = 0;
+      break;
+    case OP_SETNS:
+    case OP_MOUNT:
+    case OP_SYMLINK:
+    case OP_HOOK:
+      i = 1;
+      break;
+    default:
+      return NULL;
+  }
+  return i < rec->argc ? rec->argv[i].data : NULL;
+}
+
+static void begin_op(struct init_ctx *ctx, const struct plan_rec *rec) {
+  ctx->op = rec->op;
+  ctx->op_path = op_path(rec);
 }
 
 const char *arg_str(struct init_ctx *ctx, const struct plan_rec *rec, uint32_t i) {
@@ -204,6 +250,7 @@ int main(int argc, char **argv) {
   size_t i = 0;
   for (; i < plan.count && is_parent_op(plan.recs[i].op); i++) {
     const struct plan_rec *rec = &plan.recs[i];
+    begin_op(&ctx, rec);
     switch (rec->op) {
       case OP_EXEC_FIFO: {
         const char *path = arg_str(&ctx, rec, 0);
@@ -233,6 +280,8 @@ int main(int argc, char **argv) {
     }
   }
 
+  ctx.op = 0;
+  ctx.op_path = NULL;
   int go[2];
   if (pipe2(go, O_CLOEXEC) != 0) die(&ctx, "pipe");
   pid_t pid = fork();
@@ -267,6 +316,7 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
   umask(0);
   for (size_t i = first; i < plan->count; i++) {
     const struct plan_rec *rec = &plan->recs[i];
+    begin_op(ctx, rec);
     switch (rec->op) {
       case OP_SYNC_WAIT: {
         char b;

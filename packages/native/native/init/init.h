@@ -24,12 +24,21 @@ struct init_ctx {
   char *exe;          /* args[0] resolved by OP_RESOLVE_EXE */
   const char *hook_state_creating; /* OCI state JSON for createContainer hooks, from MSG_HOOKS_DONE */
   const char *hook_state_created;  /* ... and for startContainer hooks */
+  uint32_t op;        /* the plan op being performed (0: none yet): the operation of a failure record */
+  const char *op_path; /* the path that op is about, if any: the path of a failure record */
 };
 
-/* Reports "<what>: <strerror(errno)>" as MSG_ERROR on the sync fd and exits 1. */
+/*
+ * Failures are reported as MSG_ERROR records: the message, the operation
+ * (ctx->op), the errno (decimal, 0 for none) and the path (ctx->op_path or
+ * the one given), so that the runtime decides from facts, not wording.
+ */
+/* Reports "<what>: <strerror(errno)>" with errno and exits 1. */
 _Noreturn void die(struct init_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Same without an errno suffix. */
+/* Same without an errno suffix, and errno 0. */
 _Noreturn void die_msg(struct init_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reports the message as it is, with the errno `err` and the path `path` (NULL: ctx->op_path), and exits 1. */
+_Noreturn void die_at(struct init_ctx *ctx, int err, const char *path, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Parses a decimal argument; dies on garbage. */
 uint64_t arg_u64(struct init_ctx *ctx, const struct plan_rec *rec, uint32_t i);

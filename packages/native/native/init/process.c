@@ -112,6 +112,8 @@ void op_setuser(struct init_ctx *ctx, uid_t uid, gid_t gid, size_t ngroups, cons
   if (setresgid(gid, gid, gid) != 0) die(ctx, "setgid %u", (unsigned)gid);
   if (setresuid(uid, uid, uid) != 0) die(ctx, "setuid %u", (unsigned)uid);
   if (ctx->pending_chdir) {
+    ctx->op = OP_CHDIR; /* the chdir that OP_CHDIR put off */
+    ctx->op_path = ctx->pending_chdir;
     if (chdir(ctx->pending_chdir) != 0) die(ctx, "chdir to cwd (\"%s\") set in config.json failed", ctx->pending_chdir);
     check_cwd_inside(ctx, ctx->pending_chdir);
     ctx->pending_chdir = NULL;
@@ -189,8 +191,12 @@ static char *resolve_exe(struct init_ctx *ctx, const struct exe_user *who) {
   const char *name = ctx->args[0];
   if (strchr(name, '/')) {
     struct stat st;
-    if (stat(name, &st) != 0) die_msg(ctx, "exec: \"%s\": stat %s: %s", name, name, strerror(errno));
-    if (!S_ISREG(st.st_mode) || exec_access(name, &st, who) != 0) die_msg(ctx, "exec: \"%s\": permission denied", name);
+    if (stat(name, &st) != 0) {
+      int err = errno;
+      die_at(ctx, err, name, "exec: \"%s\": stat %s: %s", name, name, strerror(err));
+    }
+    /* execve answers EACCES for a folder or a file without the execute permission */
+    if (!S_ISREG(st.st_mode) || exec_access(name, &st, who) != 0) die_at(ctx, EACCES, name, "exec: \"%s\": permission denied", name);
     return (char *)name;
   }
   const char *path = env_get(ctx->env, "PATH");
@@ -211,7 +217,7 @@ static char *resolve_exe(struct init_ctx *ctx, const struct exe_user *who) {
       p = colon + 1;
     }
   }
-  die_msg(ctx, "exec: \"%s\": executable file not found in $PATH", name);
+  die_at(ctx, ENOENT, name, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 void op_resolve_exe(struct init_ctx *ctx, bool dac_override, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups) {

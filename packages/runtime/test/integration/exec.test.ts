@@ -59,6 +59,9 @@ describe.skipIf(!isRoot)('exec (root)', () => {
     await expect(f.rt.exec('c1', proc(['nope']))).rejects.toMatchObject({
       code: 'FailedPrecondition',
       message: 'exec: "nope": executable file not found in $PATH',
+      op: 'exec',
+      errno: 'ENOENT',
+      path: 'nope',
     });
     await expect(f.rt.exec('c1', proc([]))).rejects.toBeInstanceOf(RuntimeError);
     await expect(f.rt.exec('c1', proc([]))).rejects.toThrow('invalid process: process.args: must be a non-empty array');

@@ -96,20 +96,36 @@ describe.skipIf(!isRoot)('container lifecycle (root)', () => {
     const err = await rejection(f.rt.create('c1', f.bundle, { stdio: ['ignore', 'pipe', 'pipe'] }));
     expect(err.message).toBe('exec: "nope-not-here": executable file not found in $PATH');
     expect(err.code).toBe('FailedPrecondition');
+    // the facts, for the 127/126 decision
+    expect(err).toMatchObject({ op: 'exec', errno: 'ENOENT', path: 'nope-not-here' });
     expect(stateDirExists(f, 'c1')).toBe(false);
     expect(readdirSync(f.stateRoot)).toEqual([]);
     expect(childProcesses()).toEqual([]);
 
     f.writeSpec(['/bin/nope']);
-    expect((await rejection(f.rt.create('c1', f.bundle))).message).toBe('exec: "/bin/nope": stat /bin/nope: No such file or directory');
+    expect(await rejection(f.rt.create('c1', f.bundle))).toMatchObject({
+      message: 'exec: "/bin/nope": stat /bin/nope: No such file or directory',
+      op: 'exec',
+      errno: 'ENOENT',
+      path: '/bin/nope',
+    });
     writeFileSync(join(f.rootfs, 'bin/data'), 'not a program', { mode: 0o644 });
     f.writeSpec(['/bin/data']);
-    expect((await rejection(f.rt.create('c1', f.bundle))).message).toBe('exec: "/bin/data": permission denied');
+    expect(await rejection(f.rt.create('c1', f.bundle))).toMatchObject({ message: 'exec: "/bin/data": permission denied', op: 'exec', errno: 'EACCES' });
+    f.writeSpec(['/bin']);
+    expect(await rejection(f.rt.create('c1', f.bundle))).toMatchObject({ message: 'exec: "/bin": permission denied', op: 'exec', errno: 'EACCES' });
+    f.writeSpec(['/bin/data/x']);
+    expect(await rejection(f.rt.create('c1', f.bundle))).toMatchObject({ op: 'exec', errno: 'ENOTDIR', path: '/bin/data/x' });
     // a missing cwd is created (as runc does), but not below a file
     f.writeSpec(['sh'], (s) => {
       s.process!.cwd = '/bin/data/sub';
     });
-    expect((await rejection(f.rt.create('c1', f.bundle))).message).toBe('mkdir /bin/data/sub: Not a directory');
+    expect(await rejection(f.rt.create('c1', f.bundle))).toMatchObject({
+      message: 'mkdir /bin/data/sub: Not a directory',
+      op: 'mkdir',
+      errno: 'ENOTDIR',
+      path: '/bin/data/sub',
+    });
     expect(readdirSync(f.stateRoot)).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CeError } from '@ce/protocol';
-import { familiarReference, isIdLike, normalizeReference, parseReference } from '../../src/reference/reference.js';
+import { CeError } from '../../src/errors/index.js';
+import { familiarReference, isIdLike, normalizeReference, parseReference } from '../../src/reference/index.js';
 
 const D = 'sha256:' + 'a'.repeat(64);
 

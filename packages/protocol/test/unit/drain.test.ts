@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { drained } from '../../src/grpc/drain.js';
+import { drained } from '../../src/drain.js';
 
 const full = () => new Writable({ highWaterMark: 1, write: () => undefined }); // never calls back: never drains
 

@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { mountedBelow, removeBundle } from '../../src/containers/bundle-dir.js';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const warnings: string[] = [];
+const logger = { debug() {}, info() {}, error() {}, warn: (_o: unknown, msg?: string) => void warnings.push(msg ?? '') };
+
+it('removes a bundle with nothing mounted in it', async () => {
+  const bundle = mkdtempSync(join(tmpdir(), 'ce-bundle-'));
+  dirs.push(bundle);
+  mkdirSync(join(bundle, 'rootfs'));
+  writeFileSync(join(bundle, 'config.json'), '{}');
+  expect(await mountedBelow(bundle)).toBe(false);
+  expect(await removeBundle(bundle, logger)).toBe(true);
+  expect(existsSync(bundle)).toBe(false);
+});
+
+it('sees mounts at or below a folder, not beside it', async () => {
+  expect(await mountedBelow('/proc')).toBe(true);
+  expect(await mountedBelow('/pro')).toBe(false);
+});
+
+it.skipIf(process.getuid?.() !== 0)('keeps a bundle whose rootfs is still mounted, and the files in it (root)', async () => {
+  const bundle = mkdtempSync(join(tmpdir(), 'ce-bundle-'));
+  dirs.push(bundle);
+  const rootfs = join(bundle, 'rootfs');
+  mkdirSync(rootfs);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'ce-test-rootfs', rootfs]);
+  try {
+    writeFileSync(join(rootfs, 'container-file'), 'keep me');
+    expect(await removeBundle(bundle, logger)).toBe(false);
+    expect(existsSync(join(rootfs, 'container-file'))).toBe(true);
+    expect(warnings.at(-1)).toMatch(/bundle kept: its rootfs is still mounted/);
+  } finally {
+    execFileSync('umount', [rootfs]);
+  }
+});
