@@ -19,7 +19,7 @@ async function both(args: string[]): Promise<{ ce: CommandResult; docker: Comman
 
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}(Z|[+-]\d{2}:\d{2}) /;
 
-/** Event lines with the time and each container id replaced by what the test calls them. */
+/** Event lines with the time, each container id (by what the test calls it) and exec ids replaced. */
 function normalized(out: string, names: Record<string, string>): string[] {
   return out
     .split('\n')
@@ -28,6 +28,7 @@ function normalized(out: string, names: Record<string, string>): string[] {
       expect(line).toMatch(TIME);
       let rest = line.replace(TIME, '<time> ');
       for (const [id, name] of Object.entries(names)) rest = rest.replaceAll(id, `<${name}>`);
+      rest = rest.replace(/execID=[0-9a-f]{64}/g, 'execID=<exec>');
       return rest;
     });
 }
@@ -42,7 +43,7 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce events matches Docker 20.10
     await peer?.dispose();
   }, 120_000);
 
-  it("prints the same container and image events for run, kill, stop, start, restart, rm -f, run --rm, a failed start, rename, tag and rmi", async () => {
+  it("prints the same container and image events for run, kill, stop, start, exec, restart, rm -f, run --rm, a failed start, rename, tag and rmi", async () => {
     const since = (Date.now() / 1000).toFixed(3); // after the setup's save and load
     const ids = { ce: {} as Record<string, string>, docker: {} as Record<string, string> };
     const started = await both(['run', '-d', '--name', 'evp', '--label', 'tier=web', IMAGE, 'sleep', '1000']);
@@ -55,6 +56,7 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce events matches Docker 20.10
       ['kill', '-s', 'USR1', 'evp'],
       ['stop', '-t', '1', 'evp'],
       ['start', 'evp'],
+      ['exec', 'evp', 'sh', '-c', 'exit 4'],
       ['restart', '-t', '1', 'evp'],
       ['rm', '-f', 'evp'],
       ['run', '--rm', '--name', 'evq', IMAGE, 'sh', '-c', 'exit 3'],
@@ -90,7 +92,7 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce events matches Docker 20.10
     });
     expect(shape(json.ce.stdout)).toEqual(shape(json.docker.stdout));
     const template = '{{.Type}} {{.Action}} {{range $k, $v := .Actor.Attributes}}{{$k}}={{$v}} {{end}}{{.Actor.Attributes.nope}}';
-    const templated = await both(['events', '--since', since, '--until', until, '--filter', 'container=evp', '--format', template]);
+    const templated = await both(['events', '--since', since, '--until', until, '--filter', 'container=evp', '-f', 'event=kill', '-f', 'event=die', '--format', template]);
     expect(templated.ce).toEqual(templated.docker);
     expect(json.ce.stdout.replace(/"(id|ID)":"[0-9a-f]{64}"/g, '').replace(/"time":\d+,"timeNano":\d+/g, '')).toBe(
       json.docker.stdout.replace(/"(id|ID)":"[0-9a-f]{64}"/g, '').replace(/"time":\d+,"timeNano":\d+/g, ''),

@@ -9,6 +9,7 @@ import type { DaemonConfig } from './config.js';
 import { ContainerService } from './containers/container-service.js';
 import { ContainerStore } from './containers/container-store.js';
 import { containersGrpcService } from './containers/grpc.js';
+import { ExecService } from './containers/exec.js';
 import { acquireDaemonLock } from './daemon-lock.js';
 import { ensureEmbeddedImages } from './embedded-images.js';
 import { lockDownFolders } from './lockdown.js';
@@ -86,7 +87,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     logger.info({ ...recovery }, 'recovered state from the previous run');
 
     const cgroup = detectCgroups().mode;
-    const services = [containersGrpcService(containers), systemGrpcService(cgroup, { containers, images, logger }, {
+    const execs = new ExecService(containers, supervisor, join(config.state, 'tasks'), logger, events);
+    const services = [containersGrpcService(containers, execs), systemGrpcService(cgroup, { containers, images, logger }, {
         containerStatuses: () => containers.all().map((c) => c.State.Status),
         imageIds: async () => (await images.list()).map((i) => i.id),
         storageRoot: config.root,

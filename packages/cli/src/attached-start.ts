@@ -4,6 +4,7 @@ import { WaitCondition, type WaitContainerResponse } from '@ce/protocol/gen/ce/a
 import type { Connection } from './connection.js';
 import { startFailureExitCode } from './errors.js';
 import { pumpOutput } from './output.js';
+import { connectTerminalIo } from './terminal-io.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
@@ -22,7 +23,11 @@ export class AttachedStartError extends Error {
  * the output here, forwards signals (and stdin with `stdin`) and resolves
  * with the container's exit code. `removed`: wait for the removal of a --rm container.
  */
-export async function attachedStart(conn: Connection, id: string, options: { stdin: boolean; removed: boolean }): Promise<number> {
+export async function attachedStart(
+  conn: Connection,
+  id: string,
+  options: { stdin: boolean; removed: boolean; tty?: boolean; detachKeys?: string },
+): Promise<number> {
   const session: AttachSession = clientAttach(conn.containers.attach(), { id, stdin: options.stdin, stdout: true, stderr: true }, conn.target);
   try {
     await session.ready;
@@ -35,11 +40,14 @@ export async function attachedStart(conn: Connection, id: string, options: { std
   exited.catch(() => undefined);
   const pumping = pumpOutput(session.output, process.stdout, process.stderr);
   pumping.catch(() => undefined); // its failure is reported where it is awaited
-  if (options.stdin) forwardStdin(session);
+  const io = connectTerminalIo(session, { tty: !!options.tty, stdin: options.stdin, detachKeys: options.detachKeys, closeStdinOnEnd: true });
+  // Before the start: ced sizes the container's pty before its process runs.
+  io.resize();
 
   try {
     await unary((cb) => conn.containers.start({ id }, cb), conn.target);
   } catch (err) {
+    io.stop();
     session.close();
     // A container that did not start has no exit to wait for (one without --rm is not removed either): the call would hold ce open.
     waitCall?.cancel();
@@ -49,21 +57,23 @@ export async function attachedStart(conn: Connection, id: string, options: { std
   const forward = (signal: string) => () => {
     conn.containers.kill({ id, signal }, () => undefined);
   };
-  const handlers = FORWARDED_SIGNALS.map((s) => [s, forward(s)] as const);
+  // With a terminal, the keys the user types are the signals (as docker run -t does not proxy them).
+  const handlers = options.tty ? [] : FORWARDED_SIGNALS.map((s) => [s, forward(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
   try {
-    await pumping;
+    const detached = await Promise.race([pumping.then(() => false), io.detached.then(() => true)]);
+    if (detached) {
+      // The container runs on; only this client goes (and stops waiting for it).
+      session.close();
+      waitCall?.cancel();
+      return 0;
+    }
     const result = await exited;
     return result.exitCode;
   } catch (err) {
     throw new AttachedStartError(undefined, err);
   } finally {
     for (const [s, h] of handlers) process.off(s, h);
-    process.stdin.pause();
+    io.stop();
   }
-}
-
-function forwardStdin(session: AttachSession): void {
-  process.stdin.on('data', (data: Buffer) => session.writeStdin(data));
-  process.stdin.on('end', () => session.closeStdin());
 }

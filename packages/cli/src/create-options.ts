@@ -22,6 +22,7 @@ export interface CreateFlags extends SecurityFlags, ResourceFlags {
   hostname?: string;
   entrypoint?: string;
   interactive?: boolean;
+  tty?: boolean;
   stopSignal?: string;
   stopTimeout?: string;
   pull?: string;
@@ -38,6 +39,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-h, --hostname <name>', 'Container host name')
     .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
+    .option('-t, --tty', 'Allocate a pseudo-TTY')
     .option('--stop-signal <signal>', 'Signal to stop a container (default SIGTERM)')
     .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container')
     .option('--pull <string>', 'Pull image before running ("always"|"missing"|"never")', 'missing');
@@ -85,7 +87,7 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
             user: opts.user ?? '',
             hostname: opts.hostname ?? '',
             autoRemove: !!opts.rm,
-            tty: false,
+            tty: !!opts.tty,
             openStdin: !!opts.interactive,
             labels: parseLabels(opts.label),
             ...security,

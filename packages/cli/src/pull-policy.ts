@@ -1,5 +1,5 @@
 // docker run/create --pull: when to pull the image before creating the container.
-import { familiarReference } from '@ce/image-store/registry-auth';
+import { familiarReference } from '@ce/protocol/registry-auth';
 import type { Connection } from './connection.js';
 import { pullImage } from './commands/pull.js';
 

@@ -27,7 +27,10 @@ export interface AttachSession {
   close(): void;
 }
 
-export type AttachOptions = Required<Pick<AttachOpen, 'id' | 'stdin' | 'stdout' | 'stderr'>>;
+export type AttachOptions = Required<Pick<AttachOpen, 'id' | 'stdin' | 'stdout' | 'stderr'>> & {
+  /** An exec process of the container (task) rather than its init. */
+  execId?: string;
+};
 
 /**
  * Back-pressure for an OutputQueue: once `highWater` bytes wait unread, the
@@ -189,6 +192,7 @@ export async function serveAttach(
     stdin: first.open.stdin,
     stdout: first.open.stdout,
     stderr: first.open.stderr,
+    ...(first.open.execId ? { execId: first.open.execId } : {}),
   });
   call.on('data', (msg: AttachInput) => {
     if (msg.stdin) session.writeStdin(msg.stdin);

@@ -20,6 +20,9 @@ export function taskGrpcService(api: TaskApi): [ServiceDefinition, UntypedServic
       events: (_req, ctx) => api.events(ctx.signal),
       attach: (call) => serveAttach(call, (options) => api.attach(options)),
       shutdown: async (req) => (await api.shutdown(req.id), {}),
+      exec: async (req) => (await api.exec(req), {}),
+      resizePty: async (req) => (await api.resizePty(req), {}),
+      closeIo: async (req) => (await api.closeIO(req), {}),
     }),
   ];
 }
@@ -63,6 +66,15 @@ export class TaskGrpcClient implements TaskApi {
   }
   async shutdown(id: string): Promise<void> {
     await unary((cb) => this.client.shutdown({ id }, cb), this.target);
+  }
+  async exec(req: shim.ExecProcessRequest): Promise<void> {
+    await unary((cb) => this.client.exec(req, cb), this.target);
+  }
+  async resizePty(req: shim.ResizePtyRequest): Promise<void> {
+    await unary((cb) => this.client.resizePty(req, cb), this.target);
+  }
+  async closeIO(req: shim.CloseIORequest): Promise<void> {
+    await unary((cb) => this.client.closeIo(req, cb), this.target);
   }
   close(): void {
     this.client.close();

@@ -18,4 +18,8 @@ export interface TaskApi {
   events(signal: AbortSignal): AsyncIterable<TaskEvent>;
   attach(options: AttachOptions): AttachSession;
   shutdown(id: string): Promise<void>;
+  // Exec and terminals: Start, Kill, Wait, State, Delete and attach take the exec id.
+  exec(req: shim.ExecProcessRequest): Promise<void>;
+  resizePty(req: shim.ResizePtyRequest): Promise<void>;
+  closeIO(req: shim.CloseIORequest): Promise<void>;
 }

@@ -1,29 +1,40 @@
 import { existsSync } from 'node:fs';
+import type { Process } from '@ce/runtime/spec';
 import { DEFAULT_NAMESPACE, failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { Readable, Writable } from 'node:stream';
 import { JsonFileLog } from './io/json-file-log.js';
-import { StdioHub } from './io/stdio-hub.js';
+import { StdioHub, type ProcessStdio } from './io/stdio-hub.js';
+import { terminalStdio } from './io/terminal-stdio.js';
+import { bundleProcess, execProcessSpec } from './exec-spec.js';
 import type { Logger } from '@ce/protocol';
 import { writeExitFile } from './exit-file.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import type { TaskApi } from './task-api.js';
 
+/** A process the runtime started: its pid, its stdio pipes or pty master, and its exit. */
+export interface RuntimeProcess {
+  pid: number;
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  /** The pty master fd when the process has a terminal (the shim's to close). */
+  terminal?: number | null;
+  exited: Promise<{ exitStatus: number; exitedAt: Date }>;
+}
+
+/** How the shim asks for a process's stdio: pipes, or the pty master handed back. */
+export interface ProcessIoOptions {
+  stdio?: ['pipe' | 'ignore', 'pipe', 'pipe'];
+  receiveTerminal?: boolean;
+}
+
 /** What the shim needs of @ce/runtime (or of any runtime with the same calls). */
 export interface RuntimeLike {
-  create(
-    id: string,
-    bundle: string,
-    options: { stdio: ['pipe' | 'ignore', 'pipe', 'pipe'] },
-  ): Promise<{
-    pid: number;
-    stdin: Writable | null;
-    stdout: Readable | null;
-    stderr: Readable | null;
-    exited: Promise<{ exitStatus: number; exitedAt: Date }>;
-  }>;
+  create(id: string, bundle: string, options: ProcessIoOptions): Promise<RuntimeProcess>;
+  exec(id: string, process: Process, options: ProcessIoOptions): Promise<RuntimeProcess>;
   start(id: string): Promise<void>;
   kill(id: string, signal: number | string, options?: { all?: boolean }): Promise<void>;
   delete(id: string, options?: { force?: boolean }): Promise<void>;
@@ -43,6 +54,27 @@ interface TaskRecord {
   log: JsonFileLog | null;
   mounted: string[];
   exited: Promise<ExitStatus>;
+  execs: Map<string, ExecRecord>;
+}
+
+/** An exec process: added (created), started (running), exited (stopped); each with its own exit status. */
+interface ExecRecord {
+  execId: string;
+  request: shim.ExecProcessRequest;
+  status: TaskStatus;
+  pid: number;
+  exit?: ExitStatus;
+  hub: StdioHub;
+  exited: Promise<ExitStatus>;
+  settle: (exit: ExitStatus) => void;
+}
+
+function ioOptions(terminal: boolean, stdin: boolean): ProcessIoOptions {
+  return terminal ? { receiveTerminal: true } : { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] };
+}
+
+function processStdio(proc: RuntimeProcess): ProcessStdio {
+  return proc.terminal != null ? terminalStdio(proc.terminal) : proc;
 }
 
 /**
@@ -64,11 +96,10 @@ export class ShimTask implements TaskApi {
     if (this.task || this.deleted) throw alreadyExists(`task ${req.id} already exists in this shim`);
     if (!req.id) throw invalidArgument('create: id is required');
     if (!req.bundle || !existsSync(req.bundle)) throw invalidArgument(`create: bundle ${req.bundle || '(empty)'} does not exist`);
-    if (req.terminal) throw invalidArgument('create: terminal is not supported yet');
     const mounted = req.rootfs.length ? mountRootfs(req.bundle, req.rootfs) : [];
     let log: JsonFileLog | null = null;
     try {
-      const proc = await this.runtime.create(req.id, req.bundle, { stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      const proc = await this.runtime.create(req.id, req.bundle, ioOptions(req.terminal, req.stdin));
       log = req.logPath
         ? new JsonFileLog(req.logPath, {
             onProblem: (p) => {
@@ -77,7 +108,7 @@ export class ShimTask implements TaskApi {
             },
           })
         : null;
-      const hub = new StdioHub(proc, log);
+      const hub = new StdioHub(processStdio(proc), log);
       const exited = proc.exited.then((e): ExitStatus => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '' }));
       this.task = {
         id: req.id,
@@ -92,6 +123,7 @@ export class ShimTask implements TaskApi {
         log,
         mounted,
         exited,
+        execs: new Map(),
       };
       void exited.then((exit) => this.onExit(exit), (err) => this.logger.error({ err }, 'waiting for the task failed'));
       this.logger.info({ id: req.id, pid: proc.pid }, 'task created');
@@ -105,6 +137,7 @@ export class ShimTask implements TaskApi {
   }
 
   async start(req: shim.StartRequest): Promise<shim.StartResponse> {
+    if (req.execId) return this.startExec(this.get(req.id), this.getExec(req.id, req.execId));
     const task = this.get(req.id);
     if (task.status !== TaskStatus.TASK_STATUS_CREATED) throw failedPrecondition(`task ${req.id} is not in the created state`);
     await this.runtime.start(req.id);
@@ -115,22 +148,27 @@ export class ShimTask implements TaskApi {
   }
 
   async kill(req: shim.KillRequest): Promise<void> {
+    if (req.execId) return this.killExec(this.getExec(req.id, req.execId), req.signal || 15);
     const task = this.get(req.id);
     if (task.status === TaskStatus.TASK_STATUS_STOPPED) throw notFound(`task ${req.id}: process already finished`);
     await this.runtime.kill(req.id, req.signal || 15, { all: req.all });
   }
 
   async wait(req: shim.WaitRequest): Promise<ExitStatus> {
+    if (req.execId) return this.getExec(req.id, req.execId).exited;
     return this.get(req.id).exited;
   }
 
   async delete(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
+    if (req.execId) return this.deleteExec(this.get(req.id), this.getExec(req.id, req.execId));
     const task = this.get(req.id);
     if (task.status === TaskStatus.TASK_STATUS_RUNNING) throw failedPrecondition(`task ${req.id} is running: kill it before deleting it`);
     // A created task that never started is killed by a forced delete.
     await this.runtime.delete(req.id, { force: task.status === TaskStatus.TASK_STATUS_CREATED });
     const exit = await task.exited;
     await task.hub.whenDrained();
+    for (const e of task.execs.values()) if (e.status === TaskStatus.TASK_STATUS_CREATED) e.hub.abandon();
+    task.execs.clear();
     await task.log?.close();
     await unmountRootfs(task.mounted);
     this.task = undefined;
@@ -143,6 +181,23 @@ export class ShimTask implements TaskApi {
 
   async state(req: shim.StateRequest): Promise<shim.StateResponse> {
     const task = this.get(req.id);
+    if (req.execId) {
+      const e = this.getExec(req.id, req.execId);
+      return {
+        id: task.id,
+        bundle: task.bundle,
+        pid: e.pid,
+        status: e.status,
+        exitStatus: e.exit?.exitStatus ?? 0,
+        exitedAt: e.exit?.exitedAt,
+        terminal: e.request.terminal,
+        stdin: e.request.stdin,
+        shimPid: process.pid,
+        namespace: task.namespace,
+        labels: task.labels,
+        execId: e.execId,
+      };
+    }
     return {
       id: task.id,
       bundle: task.bundle,
@@ -170,8 +225,87 @@ export class ShimTask implements TaskApi {
     return withFirst({ id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: '' } }, live);
   }
 
-  attach(options: AttachOptions): AttachSession {
+  attach(options: AttachOptions & { execId?: string }): AttachSession {
+    if (options.execId) return this.getExec(options.id, options.execId).hub.attach(options);
     return this.get(options.id).hub.attach(options);
+  }
+
+  /** Adds an exec process (created); Start runs it. Refused unless the task's init runs. */
+  async exec(req: shim.ExecProcessRequest): Promise<void> {
+    const task = this.get(req.id);
+    if (!req.execId) throw invalidArgument('exec: exec_id is required');
+    if (task.execs.has(req.execId)) throw alreadyExists(`exec ${req.execId} already exists in task ${req.id}`);
+    if (task.status !== TaskStatus.TASK_STATUS_RUNNING) throw failedPrecondition(`task ${req.id} is not running`);
+    if (req.args.length === 0) throw invalidArgument(`exec ${req.execId}: args must not be empty`);
+    let settle!: (exit: ExitStatus) => void;
+    const exited = new Promise<ExitStatus>((resolve) => (settle = resolve));
+    task.execs.set(req.execId, { execId: req.execId, request: req, status: TaskStatus.TASK_STATUS_CREATED, pid: 0, hub: new StdioHub(null, null), exited, settle });
+    this.emit({ execAdded: { execId: req.execId } });
+  }
+
+  async resizePty(req: shim.ResizePtyRequest): Promise<void> {
+    const hub = req.execId ? this.getExec(req.id, req.execId).hub : this.get(req.id).hub;
+    hub.resize(req.width, req.height);
+  }
+
+  async closeIO(req: shim.CloseIORequest): Promise<void> {
+    const hub = req.execId ? this.getExec(req.id, req.execId).hub : this.get(req.id).hub;
+    if (req.stdin) hub.closeStdin();
+  }
+
+  private async startExec(task: TaskRecord, e: ExecRecord): Promise<shim.StartResponse> {
+    if (e.status !== TaskStatus.TASK_STATUS_CREATED) throw failedPrecondition(`exec ${e.execId} is not in the created state`);
+    if (task.status !== TaskStatus.TASK_STATUS_RUNNING) throw failedPrecondition(`task ${task.id} is not running`);
+    e.status = TaskStatus.TASK_STATUS_RUNNING; // a second Start is refused while this one runs
+    let proc: RuntimeProcess;
+    try {
+      const spec = execProcessSpec(await bundleProcess(task.bundle), e.request);
+      proc = await this.runtime.exec(task.id, spec, ioOptions(e.request.terminal, e.request.stdin));
+    } catch (err) {
+      e.status = TaskStatus.TASK_STATUS_CREATED;
+      throw err;
+    }
+    e.pid = proc.pid;
+    e.hub.connect(processStdio(proc));
+    void proc.exited.then(
+      (x) => this.onExecExit(task, e, { exitStatus: x.exitStatus, exitedAt: x.exitedAt, reason: '' }),
+      (err) => this.logger.error({ err, execId: e.execId }, 'waiting for an exec process failed'),
+    );
+    this.logger.info({ id: task.id, execId: e.execId, pid: proc.pid }, 'exec started');
+    this.emit({ execStarted: { execId: e.execId, pid: proc.pid } }, task.id);
+    return { pid: proc.pid };
+  }
+
+  private async killExec(e: ExecRecord, signal: number): Promise<void> {
+    if (e.status !== TaskStatus.TASK_STATUS_RUNNING || !e.pid) throw notFound(`exec ${e.execId}: process not running`);
+    try {
+      process.kill(e.pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') throw notFound(`exec ${e.execId}: process already finished`);
+      throw err;
+    }
+  }
+
+  private async deleteExec(task: TaskRecord, e: ExecRecord): Promise<shim.DeleteResponse> {
+    if (e.status === TaskStatus.TASK_STATUS_RUNNING) throw failedPrecondition(`exec ${e.execId} is running: kill it before deleting it`);
+    if (e.status === TaskStatus.TASK_STATUS_CREATED) e.hub.abandon();
+    else await e.hub.whenDrained();
+    task.execs.delete(e.execId);
+    return { pid: e.pid, exitStatus: e.exit?.exitStatus ?? 0, exitedAt: e.exit?.exitedAt };
+  }
+
+  private onExecExit(task: TaskRecord, e: ExecRecord, exit: ExitStatus): void {
+    e.status = TaskStatus.TASK_STATUS_STOPPED;
+    e.exit = exit;
+    e.settle(exit);
+    this.logger.info({ id: task.id, execId: e.execId, pid: e.pid, exitStatus: exit.exitStatus }, 'exec exited');
+    this.emit({ exit: { pid: e.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, execId: e.execId, reason: '' } }, task.id);
+  }
+
+  private getExec(id: string, execId: string): ExecRecord {
+    const e = this.get(id).execs.get(execId);
+    if (!e) throw notFound(`exec ${execId} not found in task ${id}`);
+    return e;
   }
 
   async shutdown(id: string): Promise<void> {

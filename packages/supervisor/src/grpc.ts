@@ -20,6 +20,9 @@ export function supervisorGrpcService(api: SupervisorApi): [ServiceDefinition, U
       attachTask: (call) => serveAttach(call, (options) => api.attachTask(options)),
       listTasks: async (req) => ({ tasks: await api.listTasks(req.namespace) }),
       events: (_req, ctx) => api.events(ctx.signal),
+      execTask: async (req) => (await api.execTask(req), {}),
+      resizeTaskPty: async (req) => (await api.resizeTaskPty(req), {}),
+      closeTaskIo: async (req) => (await api.closeTaskIO(req), {}),
     }),
   ];
 }
@@ -62,6 +65,15 @@ export class SupervisorGrpcClient implements SupervisorApi {
     const stream = this.client.events({});
     signal.addEventListener('abort', () => stream.cancel());
     return readStream<TaskEvent>(stream, this.target);
+  }
+  async execTask(req: shim.ExecProcessRequest): Promise<void> {
+    await unary((cb) => this.client.execTask(req, cb), this.target);
+  }
+  async resizeTaskPty(req: shim.ResizePtyRequest): Promise<void> {
+    await unary((cb) => this.client.resizeTaskPty(req, cb), this.target);
+  }
+  async closeTaskIO(req: shim.CloseIORequest): Promise<void> {
+    await unary((cb) => this.client.closeTaskIo(req, cb), this.target);
   }
   close(): void {
     this.client.close();

@@ -17,4 +17,8 @@ export interface SupervisorApi {
   /** Every task, or those of one namespace. */
   listTasks(namespace?: string): Promise<shim.StateResponse[]>;
   events(signal: AbortSignal): AsyncIterable<TaskEvent>;
+  // Exec and terminals, forwarded to the task's shim.
+  execTask(req: shim.ExecProcessRequest): Promise<void>;
+  resizeTaskPty(req: shim.ResizePtyRequest): Promise<void>;
+  closeTaskIO(req: shim.CloseIORequest): Promise<void>;
 }

@@ -213,6 +213,8 @@ export class Supervisor implements SupervisorApi {
   }
 
   async deleteTask(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
+    // An exec process is forgotten by its shim; the task and its shim stay.
+    if (req.execId) return this.call(req.id, (client) => client.delete(req), (exit) => ({ pid: 0, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt }));
     const ended = await this.knownExit(req.id);
     if (ended) {
       this.ended.delete(req.id);
@@ -245,6 +247,20 @@ export class Supervisor implements SupervisorApi {
 
   attachTask(options: AttachOptions): AttachSession {
     return this.client(options.id).attach(options);
+  }
+
+  execTask(req: shim.ExecProcessRequest): Promise<void> {
+    return this.call(req.id, (client) => client.exec(req), () => {
+      throw failedPrecondition(`cannot exec in task ${req.id}: its shim died and its container was ended`);
+    });
+  }
+
+  resizeTaskPty(req: shim.ResizePtyRequest): Promise<void> {
+    return this.call(req.id, (client) => client.resizePty(req), () => undefined);
+  }
+
+  closeTaskIO(req: shim.CloseIORequest): Promise<void> {
+    return this.call(req.id, (client) => client.closeIO(req), () => undefined);
   }
 
   /**

@@ -345,6 +345,11 @@ export class ContainerService {
   }
 
   /** The container's user resolved against its own /etc/passwd and /etc/group, as they are now. */
+  /** A user of the container (docker exec -u) resolved against its own /etc/passwd and /etc/group, as they are now. */
+  userInContainer(record: ContainerRecord, user: string): Promise<ExecUser> {
+    return this.execUser({ ...record, Config: { ...record.Config, User: user } }, this.images.rootfsMounts(record.Id));
+  }
+
   private async execUser(record: ContainerRecord, rootfs: readonly Mount[]): Promise<ExecUser> {
     const [passwd, group] = await Promise.all([readRootfsFile(rootfs, 'etc/passwd'), readRootfsFile(rootfs, 'etc/group')]);
     return resolveUser(record.Config.User, passwd, group, record.HostConfig.GroupAdd ?? []);
@@ -377,6 +382,13 @@ export class ContainerService {
     const deferred: DeferredAttach = new DeferredAttach(options, () => set!.delete(deferred));
     set.add(deferred);
     return deferred;
+  }
+
+  /** The terminal size of a running container's tty. */
+  async resize(ref: string, width: number, height: number): Promise<void> {
+    const record = this.resolve(ref);
+    if (record.State.Status !== 'running') throw failedPrecondition(`Container ${record.Id} is not running`);
+    await this.supervisor.resizeTaskPty({ id: record.Id, width, height });
   }
 
   async wait(ref: string, condition: WaitCondition): Promise<number> {

@@ -12,6 +12,8 @@ export class DeferredAttach implements AttachSession {
   private real: AttachSession | undefined;
   private pendingStdin: Buffer[] = [];
   private stdinClosed = false;
+  /** The viewer's terminal size, given before the process runs: its pty has it from the start. */
+  private pendingSize: { width: number; height: number } | undefined;
   private closed = false;
   private settle!: (real: AttachSession | undefined, error?: unknown) => void;
   private readonly connected: Promise<AttachSession | undefined>;
@@ -52,6 +54,7 @@ export class DeferredAttach implements AttachSession {
       return;
     }
     this.real = real;
+    if (this.pendingSize) real.resize(this.pendingSize.width, this.pendingSize.height);
     for (const data of this.pendingStdin.splice(0)) real.writeStdin(data);
     if (this.stdinClosed) real.closeStdin();
     this.settle(real);
@@ -73,7 +76,8 @@ export class DeferredAttach implements AttachSession {
   }
 
   resize(width: number, height: number): void {
-    this.real?.resize(width, height);
+    if (this.real) this.real.resize(width, height);
+    else this.pendingSize = { width, height };
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { adaptService, serveAttach } from '@ce/protocol';
-import { ContainersService, WaitCondition, type Container } from '@ce/protocol/gen/ce/api/v1/containers';
+import { ContainersService, WaitCondition, type Container, type ExecInspect } from '@ce/protocol/gen/ce/api/v1/containers';
+import type { ExecRecord, ExecService } from './exec.js';
 import type { ContainerService, WaitCondition as Condition } from './container-service.js';
 import { containerLogs } from './container-logs.js';
 import { createOptionsFromRequest } from './create-request.js';
@@ -45,7 +46,27 @@ export function toContainerMessage(r: ContainerRecord): Container {
 }
 
 /** ce.api.v1.Containers over the local ContainerService. */
-export function containersGrpcService(svc: ContainerService): [ServiceDefinition, UntypedServiceImplementation] {
+function toExecInspect(e: ExecRecord): ExecInspect {
+  return {
+    id: e.id,
+    containerId: e.containerId,
+    running: e.state === 'running',
+    exitCode: e.exitCode,
+    pid: e.pid,
+    openStdin: e.config.attachStdin,
+    openStdout: e.config.attachStdout,
+    openStderr: e.config.attachStderr,
+    tty: e.config.tty,
+    entrypoint: e.config.cmd[0] ?? '',
+    arguments: e.config.cmd.slice(1),
+    user: e.config.user,
+    workingDir: e.config.workingDir,
+    detachKeys: e.config.detachKeys,
+    started: e.state !== 'created',
+  };
+}
+
+export function containersGrpcService(svc: ContainerService, execs: ExecService): [ServiceDefinition, UntypedServiceImplementation] {
   return [
     ContainersService as unknown as ServiceDefinition,
     adaptService(ContainersService, {
@@ -54,7 +75,7 @@ export function containersGrpcService(svc: ContainerService): [ServiceDefinition
         return { id: record.Id, warnings: [] };
       },
       start: async (req) => (await svc.start(req.id), {}),
-      attach: (call) => serveAttach(call, (options) => svc.attach(options)),
+      attach: (call) => serveAttach(call, (options) => (options.execId ? execs.attach(options) : svc.attach(options))),
       wait: async (req) => ({ exitCode: await svc.wait(req.id, conditions[req.condition]), error: '' }),
       kill: async (req) => (await svc.kill(req.id, req.signal), {}),
       stop: async (req) => (await svc.stop(req.id, req.timeout), {}),
@@ -63,6 +84,23 @@ export function containersGrpcService(svc: ContainerService): [ServiceDefinition
       inspect: async (req) => toContainerMessage(svc.inspect(req.id)),
       list: async (req) => ({ containers: svc.list(req.all).map(toContainerMessage) }),
       logs: (req, ctx) => containerLogs(svc, req, ctx),
+      createExec: async (req) => ({
+        id: execs.create(req.id, {
+          cmd: req.cmd,
+          env: req.env,
+          user: req.user,
+          workingDir: req.workingDir,
+          tty: req.tty,
+          attachStdin: req.attachStdin,
+          attachStdout: req.attachStdout,
+          attachStderr: req.attachStderr,
+          detachKeys: req.detachKeys,
+          consoleSize: req.consoleSize,
+        }),
+      }),
+      startExec: async (req) => (await execs.start(req.execId), {}),
+      inspectExec: async (req) => toExecInspect(await execs.inspect(req.execId, req.wait)),
+      resize: async (req) => (await (req.execId ? execs.resize(req.execId, req.width, req.height) : svc.resize(req.id, req.width, req.height)), {}),
       rename: async (req) => (await svc.rename(req.id, req.name), {}),
     }),
   ];

@@ -66,6 +66,7 @@ describe('TaskExitWatcher', () => {
     let settled = false;
     void exited.then(() => (settled = true));
     fake.push(exit('c1', 41, 1));
+    fake.push({ id: 'c1', timestamp: new Date(), exit: { pid: 42, exitStatus: 9, exitedAt: new Date(), execId: 'e1', reason: '' } });
     await tick();
     expect(settled).toBe(false);
     fake.push(exit('c1', 42, 3));
@@ -74,7 +75,7 @@ describe('TaskExitWatcher', () => {
     unsubscribe();
     fake.push(exit('c1', 43, 0));
     await tick();
-    expect(seen).toEqual(['c1:41', 'c1:42']);
+    expect(seen).toEqual(['c1:41', 'c1:42', 'c1:42']);
     watcher.close();
   });
 

@@ -3,8 +3,10 @@
 // behaviour cannot drift apart.
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
+import { registerAttach } from './attach.js';
 import { registerCreate } from './create.js';
 import { registerContainerInspect } from './inspect.js';
+import { registerExec } from './exec.js';
 import { registerKill } from './kill.js';
 import { registerLogs } from './logs.js';
 import { registerPs } from './ps.js';
@@ -20,8 +22,10 @@ export function registerContainer(program: Command, connect: () => Connection): 
   // run and create pass the container's own options through, which commander allows only
   // under a parent that parses options positionally.
   const container = program.command('container').description('Manage containers').usage('COMMAND').enablePositionalOptions();
+  registerAttach(container, connect);
   registerCreate(container, connect);
   registerContainerInspect(container, connect);
+  registerExec(container, connect);
   registerKill(container, connect);
   registerLogs(container, connect);
   registerPs(container, connect);

@@ -3,10 +3,12 @@ import type { Command } from 'commander';
 import { attachedStart, AttachedStartError } from '../attached-start.js';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, startFailureExitCode, withPeriod } from '../errors.js';
+import { checkInputIsTty, detachKeyBytes } from '../terminal-io.js';
 import { addCreateFlags, createContainer, type CreateFlags } from '../create-options.js';
 
 interface RunOptions extends CreateFlags {
   detach?: boolean;
+  detachKeys?: string;
 }
 
 export function registerRun(program: Command, connect: () => Connection): void {
@@ -19,6 +21,7 @@ export function registerRun(program: Command, connect: () => Connection): void {
     .passThroughOptions();
   addCreateFlags(cmd)
     .option('-d, --detach', 'Run container in background and print container ID')
+    .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
     .helpOption('--help', 'Print usage')
     .action(async (image: string, command: string[], opts: RunOptions) => {
       process.exitCode = await run(connect(), image, command, opts);
@@ -27,6 +30,10 @@ export function registerRun(program: Command, connect: () => Connection): void {
 
 async function run(conn: Connection, image: string, command: string[], opts: RunOptions): Promise<number> {
   const fail = (err: unknown, code = EXIT_ENGINE_ERROR) => new CliExit(code, `${withPeriod(daemonErrorMessage(err, conn.target))}\nSee 'ce run --help'.`);
+  if (!opts.detach) {
+    checkInputIsTty(!!opts.tty, !!opts.interactive);
+    if (opts.interactive) detachKeyBytes(opts.detachKeys);
+  }
   const created = await createContainer(conn, 'run', image, command, opts);
   const id = created.id;
   for (const w of created.warnings) process.stderr.write(`WARNING: ${w}\n`);
@@ -42,7 +49,7 @@ async function run(conn: Connection, image: string, command: string[], opts: Run
   }
 
   try {
-    return await attachedStart(conn, id, { stdin: !!opts.interactive, removed: !!opts.rm });
+    return await attachedStart(conn, id, { stdin: !!opts.interactive, removed: !!opts.rm, tty: !!opts.tty, detachKeys: opts.detachKeys });
   } catch (err) {
     if (err instanceof AttachedStartError) throw fail(err.daemonError, err.exitCode);
     throw err;

@@ -4,10 +4,12 @@ import type { Command } from 'commander';
 import { attachedStart, AttachedStartError } from '../attached-start.js';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
+import { checkInputIsTty, detachKeyBytes } from '../terminal-io.js';
 
 interface StartOptions {
   attach?: boolean;
   interactive?: boolean;
+  detachKeys?: string;
 }
 
 export function registerStart(program: Command, connect: () => Connection): void {
@@ -17,9 +19,10 @@ export function registerStart(program: Command, connect: () => Connection): void
     .argument('<container...>')
     .option('-a, --attach', "Attach STDOUT/STDERR and forward signals")
     .option('-i, --interactive', "Attach container's STDIN")
+    .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
     .action(async (refs: string[], opts: StartOptions) => {
       const conn = connect();
-      if (opts.attach || opts.interactive) process.exitCode = await startAttached(conn, refs, !!opts.interactive);
+      if (opts.attach || opts.interactive) process.exitCode = await startAttached(conn, refs, !!opts.interactive, opts.detachKeys);
       else await startDetached(conn, refs);
     });
 }
@@ -40,7 +43,7 @@ async function startDetached(conn: Connection, refs: string[]): Promise<void> {
 }
 
 /** docker start -a/-i: one container, attached, the command ending with its exit code. */
-async function startAttached(conn: Connection, refs: string[], stdin: boolean): Promise<number> {
+async function startAttached(conn: Connection, refs: string[], stdin: boolean, detachKeys: string | undefined): Promise<number> {
   if (refs.length > 1) throw new CliExit(1, 'you cannot start and attach multiple containers at once');
   let container: Container;
   try {
@@ -50,7 +53,9 @@ async function startAttached(conn: Connection, refs: string[], stdin: boolean): 
     throw new CliExit(1, daemonErrorMessage(err, conn.target).replace(/^Error response from daemon: (No such container: )/, 'Error: $1'));
   }
   try {
-    return await attachedStart(conn, container.id, { stdin, removed: container.autoRemove });
+    checkInputIsTty(container.tty, stdin);
+    if (stdin) detachKeyBytes(detachKeys);
+    return await attachedStart(conn, container.id, { stdin, removed: container.autoRemove, tty: container.tty, detachKeys });
   } catch (err) {
     if (err instanceof AttachedStartError) throw new CliExit(1, daemonErrorMessage(err.daemonError, conn.target));
     throw err;

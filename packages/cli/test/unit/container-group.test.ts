@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { registerAttach } from '../../src/commands/attach.js';
 import { registerContainer } from '../../src/commands/container.js';
+import { registerExec } from '../../src/commands/exec.js';
 import { registerCreate } from '../../src/commands/create.js';
 import { registerKill } from '../../src/commands/kill.js';
 import { registerLogs } from '../../src/commands/logs.js';
@@ -20,7 +22,7 @@ const connect = (): Connection => {
 
 function programWithContainerGroup(): Command {
   const program = new Command('ce').enablePositionalOptions().exitOverride();
-  for (const register of [registerRun, registerCreate, registerPs, registerRm, registerKill, registerStart, registerStop, registerRestart, registerWait, registerLogs, registerRename]) {
+  for (const register of [registerRun, registerCreate, registerPs, registerRm, registerKill, registerStart, registerStop, registerRestart, registerWait, registerLogs, registerExec, registerAttach, registerRename]) {
     register(program, connect);
   }
   registerContainer(program, connect);
@@ -49,6 +51,8 @@ const verbs: [groupVerb: string, topLevel: string][] = [
   ['rm', 'rm'],
   ['wait', 'wait'],
   ['logs', 'logs'],
+  ['exec', 'exec'],
+  ['attach', 'attach'],
 ];
 
 describe('ce container …', () => {

@@ -98,6 +98,9 @@ describe('gRPC over a unix socket', () => {
           };
         }),
       shutdown: async () => ({}),
+      exec: async () => ({}),
+      resizePty: async () => ({}),
+      closeIo: async () => ({}),
     };
     servers.push(await serveUnix(path, [[TaskService, adaptService(TaskService, impl)]]));
     const client = dialUnix(TaskClient, path);

@@ -110,3 +110,49 @@ describe('back-pressure', () => {
     await hub.whenDrained();
   });
 });
+
+describe('stdio hub made before its process', () => {
+  it('keeps sessions and stdin until connect, then delivers; abandon ends sessions of a process that never ran', async () => {
+    const hub = new StdioHub(null, null);
+    const a = hub.attach({ id: 'c', stdin: true, stdout: true, stderr: true });
+    const b = hub.attach({ id: 'c', stdin: false, stdout: true, stderr: false });
+    a.writeStdin(Buffer.from('early '));
+    b.writeStdin(Buffer.from('ignored: b has no stdin'));
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const typed: Buffer[] = [];
+    stdin.on('data', (d: Buffer) => typed.push(d));
+    hub.connect({ stdin, stdout, stderr });
+    a.writeStdin(Buffer.from('late'));
+    stdout.write('out');
+    stderr.write('err');
+    stdout.end();
+    stderr.end();
+    const seen = async (s: typeof a) => {
+      const chunks: string[] = [];
+      for await (const c of s.output) chunks.push(`${c.stream}:${c.data}`);
+      return chunks;
+    };
+    expect(await seen(a)).toEqual(['stdout:out', 'stderr:err']);
+    expect(await seen(b)).toEqual(['stdout:out']);
+    expect(Buffer.concat(typed).toString()).toBe('early late');
+
+    const never = new StdioHub(null, null);
+    const c = never.attach({ id: 'c', stdin: false, stdout: true, stderr: true });
+    never.abandon();
+    expect(await seen(c)).toEqual([]);
+  });
+
+  it('resizes a terminal and never ends its input on closeStdin', () => {
+    const sizes: string[] = [];
+    const tty = new PassThrough();
+    const hub = new StdioHub({ stdin: tty, stdout: tty, stderr: null, pty: { resize: (w, h) => sizes.push(`${w}x${h}`) } }, null);
+    const s = hub.attach({ id: 'c', stdin: true, stdout: true, stderr: true });
+    s.resize(80, 24);
+    s.closeStdin();
+    expect(sizes).toEqual(['80x24']);
+    expect(tty.writableEnded).toBe(false);
+    s.close();
+  });
+});

@@ -23,7 +23,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
-import { AttachInput, AttachOutput } from "../../types/v1/stdio.js";
+import { AttachInput, AttachOutput, ConsoleSize } from "../../types/v1/stdio.js";
 import { StringList } from "../../types/v1/task.js";
 
 export enum WaitCondition {
@@ -309,6 +309,75 @@ export interface LogsResponse {
    * (with timestamps when asked).
    */
   data: Buffer;
+}
+
+export interface CreateExecRequest {
+  /** The container: id, unique id prefix, or name. */
+  id: string;
+  cmd: string[];
+  /** KEY=VALUE, added to the container's environment. */
+  env: string[];
+  /** Docker's -u: name|uid[:group|gid], resolved in the container; empty: the container's user. */
+  user: string;
+  /** Empty: the container's working directory. */
+  workingDir: string;
+  tty: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  /** As the client gave it (Docker keeps it with the exec); ce's CLI applies it. */
+  detachKeys: string;
+  /** The pty's initial size (tty only). */
+  consoleSize?: ConsoleSize | undefined;
+}
+
+export interface CreateExecResponse {
+  id: string;
+}
+
+export interface StartExecRequest {
+  execId: string;
+  /** docker exec -d: nobody attaches. */
+  detach: boolean;
+}
+
+export interface StartExecResponse {
+}
+
+export interface InspectExecRequest {
+  execId: string;
+  /** Answer once the process has exited. */
+  wait: boolean;
+}
+
+export interface ExecInspect {
+  id: string;
+  containerId: string;
+  running: boolean;
+  exitCode: number;
+  pid: number;
+  openStdin: boolean;
+  openStdout: boolean;
+  openStderr: boolean;
+  tty: boolean;
+  entrypoint: string;
+  arguments: string[];
+  user: string;
+  workingDir: string;
+  detachKeys: string;
+  /** Whether it ever started (an exit code means something only then). */
+  started: boolean;
+}
+
+export interface ResizeRequest {
+  /** Container id (or name) with exec_id empty; else the exec's container is found from it. */
+  id: string;
+  execId: string;
+  width: number;
+  height: number;
+}
+
+export interface ResizeResponse {
 }
 
 function createBaseRenameContainerRequest(): RenameContainerRequest {
@@ -3009,6 +3078,1082 @@ export const LogsResponse: MessageFns<LogsResponse> = {
   },
 };
 
+function createBaseCreateExecRequest(): CreateExecRequest {
+  return {
+    id: "",
+    cmd: [],
+    env: [],
+    user: "",
+    workingDir: "",
+    tty: false,
+    attachStdin: false,
+    attachStdout: false,
+    attachStderr: false,
+    detachKeys: "",
+    consoleSize: undefined,
+  };
+}
+
+export const CreateExecRequest: MessageFns<CreateExecRequest> = {
+  encode(message: CreateExecRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    for (const v of message.cmd) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.env) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.user !== "") {
+      writer.uint32(34).string(message.user);
+    }
+    if (message.workingDir !== "") {
+      writer.uint32(42).string(message.workingDir);
+    }
+    if (message.tty !== false) {
+      writer.uint32(48).bool(message.tty);
+    }
+    if (message.attachStdin !== false) {
+      writer.uint32(56).bool(message.attachStdin);
+    }
+    if (message.attachStdout !== false) {
+      writer.uint32(64).bool(message.attachStdout);
+    }
+    if (message.attachStderr !== false) {
+      writer.uint32(72).bool(message.attachStderr);
+    }
+    if (message.detachKeys !== "") {
+      writer.uint32(82).string(message.detachKeys);
+    }
+    if (message.consoleSize !== undefined) {
+      ConsoleSize.encode(message.consoleSize, writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateExecRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateExecRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cmd.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.env.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.workingDir = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.tty = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.attachStdin = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.attachStdout = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.attachStderr = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.detachKeys = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.consoleSize = ConsoleSize.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateExecRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      cmd: globalThis.Array.isArray(object?.cmd) ? object.cmd.map((e: any) => globalThis.String(e)) : [],
+      env: globalThis.Array.isArray(object?.env) ? object.env.map((e: any) => globalThis.String(e)) : [],
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      workingDir: isSet(object.workingDir)
+        ? globalThis.String(object.workingDir)
+        : isSet(object.working_dir)
+        ? globalThis.String(object.working_dir)
+        : "",
+      tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+      attachStdin: isSet(object.attachStdin)
+        ? globalThis.Boolean(object.attachStdin)
+        : isSet(object.attach_stdin)
+        ? globalThis.Boolean(object.attach_stdin)
+        : false,
+      attachStdout: isSet(object.attachStdout)
+        ? globalThis.Boolean(object.attachStdout)
+        : isSet(object.attach_stdout)
+        ? globalThis.Boolean(object.attach_stdout)
+        : false,
+      attachStderr: isSet(object.attachStderr)
+        ? globalThis.Boolean(object.attachStderr)
+        : isSet(object.attach_stderr)
+        ? globalThis.Boolean(object.attach_stderr)
+        : false,
+      detachKeys: isSet(object.detachKeys)
+        ? globalThis.String(object.detachKeys)
+        : isSet(object.detach_keys)
+        ? globalThis.String(object.detach_keys)
+        : "",
+      consoleSize: isSet(object.consoleSize)
+        ? ConsoleSize.fromJSON(object.consoleSize)
+        : isSet(object.console_size)
+        ? ConsoleSize.fromJSON(object.console_size)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateExecRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.cmd?.length) {
+      obj.cmd = message.cmd;
+    }
+    if (message.env?.length) {
+      obj.env = message.env;
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.workingDir !== "") {
+      obj.workingDir = message.workingDir;
+    }
+    if (message.tty !== false) {
+      obj.tty = message.tty;
+    }
+    if (message.attachStdin !== false) {
+      obj.attachStdin = message.attachStdin;
+    }
+    if (message.attachStdout !== false) {
+      obj.attachStdout = message.attachStdout;
+    }
+    if (message.attachStderr !== false) {
+      obj.attachStderr = message.attachStderr;
+    }
+    if (message.detachKeys !== "") {
+      obj.detachKeys = message.detachKeys;
+    }
+    if (message.consoleSize !== undefined) {
+      obj.consoleSize = ConsoleSize.toJSON(message.consoleSize);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateExecRequest>, I>>(base?: I): CreateExecRequest {
+    return CreateExecRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateExecRequest>, I>>(object: I): CreateExecRequest {
+    const message = createBaseCreateExecRequest();
+    message.id = object.id ?? "";
+    message.cmd = object.cmd?.map((e) => e) || [];
+    message.env = object.env?.map((e) => e) || [];
+    message.user = object.user ?? "";
+    message.workingDir = object.workingDir ?? "";
+    message.tty = object.tty ?? false;
+    message.attachStdin = object.attachStdin ?? false;
+    message.attachStdout = object.attachStdout ?? false;
+    message.attachStderr = object.attachStderr ?? false;
+    message.detachKeys = object.detachKeys ?? "";
+    message.consoleSize = (object.consoleSize !== undefined && object.consoleSize !== null)
+      ? ConsoleSize.fromPartial(object.consoleSize)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCreateExecResponse(): CreateExecResponse {
+  return { id: "" };
+}
+
+export const CreateExecResponse: MessageFns<CreateExecResponse> = {
+  encode(message: CreateExecResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateExecResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateExecResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateExecResponse {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: CreateExecResponse): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateExecResponse>, I>>(base?: I): CreateExecResponse {
+    return CreateExecResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateExecResponse>, I>>(object: I): CreateExecResponse {
+    const message = createBaseCreateExecResponse();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseStartExecRequest(): StartExecRequest {
+  return { execId: "", detach: false };
+}
+
+export const StartExecRequest: MessageFns<StartExecRequest> = {
+  encode(message: StartExecRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.execId !== "") {
+      writer.uint32(10).string(message.execId);
+    }
+    if (message.detach !== false) {
+      writer.uint32(16).bool(message.detach);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartExecRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartExecRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.detach = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartExecRequest {
+    return {
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+      detach: isSet(object.detach) ? globalThis.Boolean(object.detach) : false,
+    };
+  },
+
+  toJSON(message: StartExecRequest): unknown {
+    const obj: any = {};
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    if (message.detach !== false) {
+      obj.detach = message.detach;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StartExecRequest>, I>>(base?: I): StartExecRequest {
+    return StartExecRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StartExecRequest>, I>>(object: I): StartExecRequest {
+    const message = createBaseStartExecRequest();
+    message.execId = object.execId ?? "";
+    message.detach = object.detach ?? false;
+    return message;
+  },
+};
+
+function createBaseStartExecResponse(): StartExecResponse {
+  return {};
+}
+
+export const StartExecResponse: MessageFns<StartExecResponse> = {
+  encode(_: StartExecResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartExecResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartExecResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): StartExecResponse {
+    return {};
+  },
+
+  toJSON(_: StartExecResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StartExecResponse>, I>>(base?: I): StartExecResponse {
+    return StartExecResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StartExecResponse>, I>>(_: I): StartExecResponse {
+    const message = createBaseStartExecResponse();
+    return message;
+  },
+};
+
+function createBaseInspectExecRequest(): InspectExecRequest {
+  return { execId: "", wait: false };
+}
+
+export const InspectExecRequest: MessageFns<InspectExecRequest> = {
+  encode(message: InspectExecRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.execId !== "") {
+      writer.uint32(10).string(message.execId);
+    }
+    if (message.wait !== false) {
+      writer.uint32(16).bool(message.wait);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InspectExecRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInspectExecRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.wait = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InspectExecRequest {
+    return {
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+      wait: isSet(object.wait) ? globalThis.Boolean(object.wait) : false,
+    };
+  },
+
+  toJSON(message: InspectExecRequest): unknown {
+    const obj: any = {};
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    if (message.wait !== false) {
+      obj.wait = message.wait;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InspectExecRequest>, I>>(base?: I): InspectExecRequest {
+    return InspectExecRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InspectExecRequest>, I>>(object: I): InspectExecRequest {
+    const message = createBaseInspectExecRequest();
+    message.execId = object.execId ?? "";
+    message.wait = object.wait ?? false;
+    return message;
+  },
+};
+
+function createBaseExecInspect(): ExecInspect {
+  return {
+    id: "",
+    containerId: "",
+    running: false,
+    exitCode: 0,
+    pid: 0,
+    openStdin: false,
+    openStdout: false,
+    openStderr: false,
+    tty: false,
+    entrypoint: "",
+    arguments: [],
+    user: "",
+    workingDir: "",
+    detachKeys: "",
+    started: false,
+  };
+}
+
+export const ExecInspect: MessageFns<ExecInspect> = {
+  encode(message: ExecInspect, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.containerId !== "") {
+      writer.uint32(18).string(message.containerId);
+    }
+    if (message.running !== false) {
+      writer.uint32(24).bool(message.running);
+    }
+    if (message.exitCode !== 0) {
+      writer.uint32(32).int32(message.exitCode);
+    }
+    if (message.pid !== 0) {
+      writer.uint32(40).uint32(message.pid);
+    }
+    if (message.openStdin !== false) {
+      writer.uint32(48).bool(message.openStdin);
+    }
+    if (message.openStdout !== false) {
+      writer.uint32(56).bool(message.openStdout);
+    }
+    if (message.openStderr !== false) {
+      writer.uint32(64).bool(message.openStderr);
+    }
+    if (message.tty !== false) {
+      writer.uint32(72).bool(message.tty);
+    }
+    if (message.entrypoint !== "") {
+      writer.uint32(82).string(message.entrypoint);
+    }
+    for (const v of message.arguments) {
+      writer.uint32(90).string(v!);
+    }
+    if (message.user !== "") {
+      writer.uint32(98).string(message.user);
+    }
+    if (message.workingDir !== "") {
+      writer.uint32(106).string(message.workingDir);
+    }
+    if (message.detachKeys !== "") {
+      writer.uint32(114).string(message.detachKeys);
+    }
+    if (message.started !== false) {
+      writer.uint32(120).bool(message.started);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecInspect {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecInspect();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.running = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.pid = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.openStdin = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.openStdout = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.openStderr = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.tty = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.entrypoint = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.arguments.push(reader.string());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.workingDir = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.detachKeys = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.started = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecInspect {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      running: isSet(object.running) ? globalThis.Boolean(object.running) : false,
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+        ? globalThis.Number(object.exit_code)
+        : 0,
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      openStdin: isSet(object.openStdin)
+        ? globalThis.Boolean(object.openStdin)
+        : isSet(object.open_stdin)
+        ? globalThis.Boolean(object.open_stdin)
+        : false,
+      openStdout: isSet(object.openStdout)
+        ? globalThis.Boolean(object.openStdout)
+        : isSet(object.open_stdout)
+        ? globalThis.Boolean(object.open_stdout)
+        : false,
+      openStderr: isSet(object.openStderr)
+        ? globalThis.Boolean(object.openStderr)
+        : isSet(object.open_stderr)
+        ? globalThis.Boolean(object.open_stderr)
+        : false,
+      tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+      entrypoint: isSet(object.entrypoint) ? globalThis.String(object.entrypoint) : "",
+      arguments: globalThis.Array.isArray(object?.arguments)
+        ? object.arguments.map((e: any) => globalThis.String(e))
+        : [],
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      workingDir: isSet(object.workingDir)
+        ? globalThis.String(object.workingDir)
+        : isSet(object.working_dir)
+        ? globalThis.String(object.working_dir)
+        : "",
+      detachKeys: isSet(object.detachKeys)
+        ? globalThis.String(object.detachKeys)
+        : isSet(object.detach_keys)
+        ? globalThis.String(object.detach_keys)
+        : "",
+      started: isSet(object.started) ? globalThis.Boolean(object.started) : false,
+    };
+  },
+
+  toJSON(message: ExecInspect): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.running !== false) {
+      obj.running = message.running;
+    }
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    if (message.openStdin !== false) {
+      obj.openStdin = message.openStdin;
+    }
+    if (message.openStdout !== false) {
+      obj.openStdout = message.openStdout;
+    }
+    if (message.openStderr !== false) {
+      obj.openStderr = message.openStderr;
+    }
+    if (message.tty !== false) {
+      obj.tty = message.tty;
+    }
+    if (message.entrypoint !== "") {
+      obj.entrypoint = message.entrypoint;
+    }
+    if (message.arguments?.length) {
+      obj.arguments = message.arguments;
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.workingDir !== "") {
+      obj.workingDir = message.workingDir;
+    }
+    if (message.detachKeys !== "") {
+      obj.detachKeys = message.detachKeys;
+    }
+    if (message.started !== false) {
+      obj.started = message.started;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecInspect>, I>>(base?: I): ExecInspect {
+    return ExecInspect.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecInspect>, I>>(object: I): ExecInspect {
+    const message = createBaseExecInspect();
+    message.id = object.id ?? "";
+    message.containerId = object.containerId ?? "";
+    message.running = object.running ?? false;
+    message.exitCode = object.exitCode ?? 0;
+    message.pid = object.pid ?? 0;
+    message.openStdin = object.openStdin ?? false;
+    message.openStdout = object.openStdout ?? false;
+    message.openStderr = object.openStderr ?? false;
+    message.tty = object.tty ?? false;
+    message.entrypoint = object.entrypoint ?? "";
+    message.arguments = object.arguments?.map((e) => e) || [];
+    message.user = object.user ?? "";
+    message.workingDir = object.workingDir ?? "";
+    message.detachKeys = object.detachKeys ?? "";
+    message.started = object.started ?? false;
+    return message;
+  },
+};
+
+function createBaseResizeRequest(): ResizeRequest {
+  return { id: "", execId: "", width: 0, height: 0 };
+}
+
+export const ResizeRequest: MessageFns<ResizeRequest> = {
+  encode(message: ResizeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.execId !== "") {
+      writer.uint32(18).string(message.execId);
+    }
+    if (message.width !== 0) {
+      writer.uint32(24).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(32).uint32(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResizeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResizeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.width = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.height = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResizeRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+    };
+  },
+
+  toJSON(message: ResizeRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResizeRequest>, I>>(base?: I): ResizeRequest {
+    return ResizeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResizeRequest>, I>>(object: I): ResizeRequest {
+    const message = createBaseResizeRequest();
+    message.id = object.id ?? "";
+    message.execId = object.execId ?? "";
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    return message;
+  },
+};
+
+function createBaseResizeResponse(): ResizeResponse {
+  return {};
+}
+
+export const ResizeResponse: MessageFns<ResizeResponse> = {
+  encode(_: ResizeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResizeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResizeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ResizeResponse {
+    return {};
+  },
+
+  toJSON(_: ResizeResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResizeResponse>, I>>(base?: I): ResizeResponse {
+    return ResizeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResizeResponse>, I>>(_: I): ResizeResponse {
+    const message = createBaseResizeResponse();
+    return message;
+  },
+};
+
 /**
  * Containers is what the ce CLI drives: Docker's container model over the
  * image store and the supervisor.
@@ -3141,6 +4286,47 @@ export const ContainersService = {
     responseSerialize: (value: LogsResponse): Buffer => Buffer.from(LogsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LogsResponse => LogsResponse.decode(value),
   },
+  /**
+   * Exec (docker exec, issue 9): create the process, attach to it with
+   * Attach (AttachOpen.exec_id), start it, then read its exit code.
+   */
+  createExec: {
+    path: "/ce.api.v1.Containers/CreateExec" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateExecRequest): Buffer => Buffer.from(CreateExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateExecRequest => CreateExecRequest.decode(value),
+    responseSerialize: (value: CreateExecResponse): Buffer => Buffer.from(CreateExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateExecResponse => CreateExecResponse.decode(value),
+  },
+  startExec: {
+    path: "/ce.api.v1.Containers/StartExec" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartExecRequest): Buffer => Buffer.from(StartExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartExecRequest => StartExecRequest.decode(value),
+    responseSerialize: (value: StartExecResponse): Buffer => Buffer.from(StartExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartExecResponse => StartExecResponse.decode(value),
+  },
+  inspectExec: {
+    path: "/ce.api.v1.Containers/InspectExec" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: InspectExecRequest): Buffer => Buffer.from(InspectExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): InspectExecRequest => InspectExecRequest.decode(value),
+    responseSerialize: (value: ExecInspect): Buffer => Buffer.from(ExecInspect.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExecInspect => ExecInspect.decode(value),
+  },
+  /** The terminal size of a container (exec_id empty) or of an exec process. */
+  resize: {
+    path: "/ce.api.v1.Containers/Resize" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResizeRequest): Buffer => Buffer.from(ResizeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResizeRequest => ResizeRequest.decode(value),
+    responseSerialize: (value: ResizeResponse): Buffer => Buffer.from(ResizeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResizeResponse => ResizeResponse.decode(value),
+  },
   /** docker rename: a new unique name; the hostname stays. */
   rename: {
     path: "/ce.api.v1.Containers/Rename" as const,
@@ -3180,6 +4366,15 @@ export interface ContainersServer extends UntypedServiceImplementation {
    * lines until the container stops.
    */
   logs: handleServerStreamingCall<LogsRequest, LogsResponse>;
+  /**
+   * Exec (docker exec, issue 9): create the process, attach to it with
+   * Attach (AttachOpen.exec_id), start it, then read its exit code.
+   */
+  createExec: handleUnaryCall<CreateExecRequest, CreateExecResponse>;
+  startExec: handleUnaryCall<StartExecRequest, StartExecResponse>;
+  inspectExec: handleUnaryCall<InspectExecRequest, ExecInspect>;
+  /** The terminal size of a container (exec_id empty) or of an exec process. */
+  resize: handleUnaryCall<ResizeRequest, ResizeResponse>;
   /** docker rename: a new unique name; the hostname stays. */
   rename: handleUnaryCall<RenameContainerRequest, RenameContainerResponse>;
 }
@@ -3338,6 +4533,71 @@ export interface ContainersClient extends Client {
    */
   logs(request: LogsRequest, options?: Partial<CallOptions>): ClientReadableStream<LogsResponse>;
   logs(request: LogsRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<LogsResponse>;
+  /**
+   * Exec (docker exec, issue 9): create the process, attach to it with
+   * Attach (AttachOpen.exec_id), start it, then read its exit code.
+   */
+  createExec(
+    request: CreateExecRequest,
+    callback: (error: ServiceError | null, response: CreateExecResponse) => void,
+  ): ClientUnaryCall;
+  createExec(
+    request: CreateExecRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateExecResponse) => void,
+  ): ClientUnaryCall;
+  createExec(
+    request: CreateExecRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateExecResponse) => void,
+  ): ClientUnaryCall;
+  startExec(
+    request: StartExecRequest,
+    callback: (error: ServiceError | null, response: StartExecResponse) => void,
+  ): ClientUnaryCall;
+  startExec(
+    request: StartExecRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartExecResponse) => void,
+  ): ClientUnaryCall;
+  startExec(
+    request: StartExecRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartExecResponse) => void,
+  ): ClientUnaryCall;
+  inspectExec(
+    request: InspectExecRequest,
+    callback: (error: ServiceError | null, response: ExecInspect) => void,
+  ): ClientUnaryCall;
+  inspectExec(
+    request: InspectExecRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExecInspect) => void,
+  ): ClientUnaryCall;
+  inspectExec(
+    request: InspectExecRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExecInspect) => void,
+  ): ClientUnaryCall;
+  /** The terminal size of a container (exec_id empty) or of an exec process. */
+  resize(
+    request: ResizeRequest,
+    callback: (error: ServiceError | null, response: ResizeResponse) => void,
+  ): ClientUnaryCall;
+  resize(
+    request: ResizeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResizeResponse) => void,
+  ): ClientUnaryCall;
+  resize(
+    request: ResizeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResizeResponse) => void,
+  ): ClientUnaryCall;
   /** docker rename: a new unique name; the hostname stays. */
   rename(
     request: RenameContainerRequest,

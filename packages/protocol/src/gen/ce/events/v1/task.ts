@@ -16,7 +16,12 @@ export interface TaskEvent {
   start?: TaskStart | undefined;
   exit?: TaskExit | undefined;
   delete?: TaskDelete | undefined;
-  warning?: TaskWarning | undefined;
+  warning?:
+    | TaskWarning
+    | undefined;
+  /** Exec events (issue 9): numbered from 20 so other additions can take 8 on. */
+  execAdded?: TaskExecAdded | undefined;
+  execStarted?: TaskExecStarted | undefined;
 }
 
 export interface TaskCreate {
@@ -33,6 +38,10 @@ export interface TaskExit {
   exitStatus: number;
   exitedAt?:
     | Date
+    | undefined;
+  /** Set when an exec process exited rather than the init. */
+  execId?:
+    | string
     | undefined;
   /** Set when the supervisor ended the task because its shim died. */
   reason: string;
@@ -55,6 +64,15 @@ export interface TaskWarning {
   message: string;
 }
 
+export interface TaskExecAdded {
+  execId: string;
+}
+
+export interface TaskExecStarted {
+  execId: string;
+  pid: number;
+}
+
 function createBaseTaskEvent(): TaskEvent {
   return {
     id: "",
@@ -64,6 +82,8 @@ function createBaseTaskEvent(): TaskEvent {
     exit: undefined,
     delete: undefined,
     warning: undefined,
+    execAdded: undefined,
+    execStarted: undefined,
   };
 }
 
@@ -89,6 +109,12 @@ export const TaskEvent: MessageFns<TaskEvent> = {
     }
     if (message.warning !== undefined) {
       TaskWarning.encode(message.warning, writer.uint32(58).fork()).join();
+    }
+    if (message.execAdded !== undefined) {
+      TaskExecAdded.encode(message.execAdded, writer.uint32(162).fork()).join();
+    }
+    if (message.execStarted !== undefined) {
+      TaskExecStarted.encode(message.execStarted, writer.uint32(170).fork()).join();
     }
     return writer;
   },
@@ -162,6 +188,22 @@ export const TaskEvent: MessageFns<TaskEvent> = {
             message.warning = TaskWarning.decode(reader, reader.uint32());
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.execAdded = TaskExecAdded.decode(reader, reader.uint32());
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.execStarted = TaskExecStarted.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -183,6 +225,16 @@ export const TaskEvent: MessageFns<TaskEvent> = {
       exit: isSet(object.exit) ? TaskExit.fromJSON(object.exit) : undefined,
       delete: isSet(object.delete) ? TaskDelete.fromJSON(object.delete) : undefined,
       warning: isSet(object.warning) ? TaskWarning.fromJSON(object.warning) : undefined,
+      execAdded: isSet(object.execAdded)
+        ? TaskExecAdded.fromJSON(object.execAdded)
+        : isSet(object.exec_added)
+        ? TaskExecAdded.fromJSON(object.exec_added)
+        : undefined,
+      execStarted: isSet(object.execStarted)
+        ? TaskExecStarted.fromJSON(object.execStarted)
+        : isSet(object.exec_started)
+        ? TaskExecStarted.fromJSON(object.exec_started)
+        : undefined,
     };
   },
 
@@ -209,6 +261,12 @@ export const TaskEvent: MessageFns<TaskEvent> = {
     if (message.warning !== undefined) {
       obj.warning = TaskWarning.toJSON(message.warning);
     }
+    if (message.execAdded !== undefined) {
+      obj.execAdded = TaskExecAdded.toJSON(message.execAdded);
+    }
+    if (message.execStarted !== undefined) {
+      obj.execStarted = TaskExecStarted.toJSON(message.execStarted);
+    }
     return obj;
   },
 
@@ -231,6 +289,12 @@ export const TaskEvent: MessageFns<TaskEvent> = {
       : undefined;
     message.warning = (object.warning !== undefined && object.warning !== null)
       ? TaskWarning.fromPartial(object.warning)
+      : undefined;
+    message.execAdded = (object.execAdded !== undefined && object.execAdded !== null)
+      ? TaskExecAdded.fromPartial(object.execAdded)
+      : undefined;
+    message.execStarted = (object.execStarted !== undefined && object.execStarted !== null)
+      ? TaskExecStarted.fromPartial(object.execStarted)
       : undefined;
     return message;
   },
@@ -389,7 +453,7 @@ export const TaskStart: MessageFns<TaskStart> = {
 };
 
 function createBaseTaskExit(): TaskExit {
-  return { pid: 0, exitStatus: 0, exitedAt: undefined, reason: "" };
+  return { pid: 0, exitStatus: 0, exitedAt: undefined, execId: undefined, reason: "" };
 }
 
 export const TaskExit: MessageFns<TaskExit> = {
@@ -403,8 +467,11 @@ export const TaskExit: MessageFns<TaskExit> = {
     if (message.exitedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.exitedAt), writer.uint32(26).fork()).join();
     }
+    if (message.execId !== undefined) {
+      writer.uint32(34).string(message.execId);
+    }
     if (message.reason !== "") {
-      writer.uint32(34).string(message.reason);
+      writer.uint32(42).string(message.reason);
     }
     return writer;
   },
@@ -451,6 +518,14 @@ export const TaskExit: MessageFns<TaskExit> = {
               break;
             }
 
+            message.execId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
             message.reason = reader.string();
             continue;
           }
@@ -479,6 +554,11 @@ export const TaskExit: MessageFns<TaskExit> = {
         : isSet(object.exited_at)
         ? fromJsonTimestamp(object.exited_at)
         : undefined,
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
@@ -494,6 +574,9 @@ export const TaskExit: MessageFns<TaskExit> = {
     if (message.exitedAt !== undefined) {
       obj.exitedAt = message.exitedAt.toISOString();
     }
+    if (message.execId !== undefined) {
+      obj.execId = message.execId;
+    }
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
@@ -508,6 +591,7 @@ export const TaskExit: MessageFns<TaskExit> = {
     message.pid = object.pid ?? 0;
     message.exitStatus = object.exitStatus ?? 0;
     message.exitedAt = object.exitedAt ?? undefined;
+    message.execId = object.execId ?? undefined;
     message.reason = object.reason ?? "";
     return message;
   },
@@ -703,6 +787,168 @@ export const TaskWarning: MessageFns<TaskWarning> = {
     const message = createBaseTaskWarning();
     message.kind = object.kind ?? "";
     message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseTaskExecAdded(): TaskExecAdded {
+  return { execId: "" };
+}
+
+export const TaskExecAdded: MessageFns<TaskExecAdded> = {
+  encode(message: TaskExecAdded, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.execId !== "") {
+      writer.uint32(10).string(message.execId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskExecAdded {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskExecAdded();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TaskExecAdded {
+    return {
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+    };
+  },
+
+  toJSON(message: TaskExecAdded): unknown {
+    const obj: any = {};
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TaskExecAdded>, I>>(base?: I): TaskExecAdded {
+    return TaskExecAdded.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TaskExecAdded>, I>>(object: I): TaskExecAdded {
+    const message = createBaseTaskExecAdded();
+    message.execId = object.execId ?? "";
+    return message;
+  },
+};
+
+function createBaseTaskExecStarted(): TaskExecStarted {
+  return { execId: "", pid: 0 };
+}
+
+export const TaskExecStarted: MessageFns<TaskExecStarted> = {
+  encode(message: TaskExecStarted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.execId !== "") {
+      writer.uint32(10).string(message.execId);
+    }
+    if (message.pid !== 0) {
+      writer.uint32(16).uint32(message.pid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskExecStarted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskExecStarted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pid = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TaskExecStarted {
+    return {
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+    };
+  },
+
+  toJSON(message: TaskExecStarted): unknown {
+    const obj: any = {};
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TaskExecStarted>, I>>(base?: I): TaskExecStarted {
+    return TaskExecStarted.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TaskExecStarted>, I>>(object: I): TaskExecStarted {
+    const message = createBaseTaskExecStarted();
+    message.execId = object.execId ?? "";
+    message.pid = object.pid ?? 0;
     return message;
   },
 };

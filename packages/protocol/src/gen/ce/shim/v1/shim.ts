@@ -25,7 +25,7 @@ import {
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { TaskEvent } from "../../events/v1/task.js";
 import { Mount } from "../../types/v1/mount.js";
-import { AttachInput, AttachOutput } from "../../types/v1/stdio.js";
+import { AttachInput, AttachOutput, ConsoleSize } from "../../types/v1/stdio.js";
 import { ExitStatus, TaskStatus, taskStatusFromJSON, taskStatusToJSON } from "../../types/v1/task.js";
 
 export interface CreateTaskRequest {
@@ -65,6 +65,7 @@ export interface CreateTaskResponse {
 
 export interface StartRequest {
   id: string;
+  execId?: string | undefined;
 }
 
 export interface StartResponse {
@@ -76,6 +77,7 @@ export interface KillRequest {
   signal: number;
   /** Signal every process of the container, not only its init. */
   all: boolean;
+  execId?: string | undefined;
 }
 
 export interface KillResponse {
@@ -83,10 +85,13 @@ export interface KillResponse {
 
 export interface WaitRequest {
   id: string;
+  execId?: string | undefined;
 }
 
 export interface DeleteRequest {
   id: string;
+  /** Forget an exec process that has exited; the task stays. */
+  execId?: string | undefined;
 }
 
 export interface DeleteResponse {
@@ -97,6 +102,7 @@ export interface DeleteResponse {
 
 export interface StateRequest {
   id: string;
+  execId?: string | undefined;
 }
 
 export interface StateResponse {
@@ -110,6 +116,8 @@ export interface StateResponse {
   stdin: boolean;
   /** The shim's own pid. */
   shimPid: number;
+  /** Set when the state is an exec process's. */
+  execId?: string | undefined;
   namespace: string;
   labels: { [key: string]: string };
 }
@@ -127,6 +135,50 @@ export interface ShutdownRequest {
 }
 
 export interface ShutdownResponse {
+}
+
+/**
+ * The process to run in the task's container: the container's own process
+ * (capabilities, rlimits, security) with these fields in its place.
+ */
+export interface ExecProcessRequest {
+  id: string;
+  execId: string;
+  args: string[];
+  /** The whole environment (the caller merges the container's and its own). */
+  env: string[];
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  /** Empty: the container's working directory. */
+  cwd: string;
+  terminal: boolean;
+  /** Keep the process's stdin open for attach. */
+  stdin: boolean;
+  /** The pty's initial size (terminal only); unset: the kernel's 0x0. */
+  consoleSize?: ConsoleSize | undefined;
+}
+
+export interface ExecProcessResponse {
+}
+
+export interface ResizePtyRequest {
+  id: string;
+  execId?: string | undefined;
+  width: number;
+  height: number;
+}
+
+export interface ResizePtyResponse {
+}
+
+export interface CloseIORequest {
+  id: string;
+  execId?: string | undefined;
+  stdin: boolean;
+}
+
+export interface CloseIOResponse {
 }
 
 function createBaseCreateTaskRequest(): CreateTaskRequest {
@@ -499,13 +551,16 @@ export const CreateTaskResponse: MessageFns<CreateTaskResponse> = {
 };
 
 function createBaseStartRequest(): StartRequest {
-  return { id: "" };
+  return { id: "", execId: undefined };
 }
 
 export const StartRequest: MessageFns<StartRequest> = {
   encode(message: StartRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.execId !== undefined) {
+      writer.uint32(18).string(message.execId);
     }
     return writer;
   },
@@ -531,6 +586,14 @@ export const StartRequest: MessageFns<StartRequest> = {
             message.id = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -544,13 +607,23 @@ export const StartRequest: MessageFns<StartRequest> = {
   },
 
   fromJSON(object: any): StartRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : undefined,
+    };
   },
 
   toJSON(message: StartRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.execId !== undefined) {
+      obj.execId = message.execId;
     }
     return obj;
   },
@@ -561,6 +634,7 @@ export const StartRequest: MessageFns<StartRequest> = {
   fromPartial<I extends Exact<DeepPartial<StartRequest>, I>>(object: I): StartRequest {
     const message = createBaseStartRequest();
     message.id = object.id ?? "";
+    message.execId = object.execId ?? undefined;
     return message;
   },
 };
@@ -633,7 +707,7 @@ export const StartResponse: MessageFns<StartResponse> = {
 };
 
 function createBaseKillRequest(): KillRequest {
-  return { id: "", signal: 0, all: false };
+  return { id: "", signal: 0, all: false, execId: undefined };
 }
 
 export const KillRequest: MessageFns<KillRequest> = {
@@ -646,6 +720,9 @@ export const KillRequest: MessageFns<KillRequest> = {
     }
     if (message.all !== false) {
       writer.uint32(24).bool(message.all);
+    }
+    if (message.execId !== undefined) {
+      writer.uint32(34).string(message.execId);
     }
     return writer;
   },
@@ -687,6 +764,14 @@ export const KillRequest: MessageFns<KillRequest> = {
             message.all = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -704,6 +789,11 @@ export const KillRequest: MessageFns<KillRequest> = {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       signal: isSet(object.signal) ? globalThis.Number(object.signal) : 0,
       all: isSet(object.all) ? globalThis.Boolean(object.all) : false,
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : undefined,
     };
   },
 
@@ -718,6 +808,9 @@ export const KillRequest: MessageFns<KillRequest> = {
     if (message.all !== false) {
       obj.all = message.all;
     }
+    if (message.execId !== undefined) {
+      obj.execId = message.execId;
+    }
     return obj;
   },
 
@@ -729,6 +822,7 @@ export const KillRequest: MessageFns<KillRequest> = {
     message.id = object.id ?? "";
     message.signal = object.signal ?? 0;
     message.all = object.all ?? false;
+    message.execId = object.execId ?? undefined;
     return message;
   },
 };
@@ -786,13 +880,16 @@ export const KillResponse: MessageFns<KillResponse> = {
 };
 
 function createBaseWaitRequest(): WaitRequest {
-  return { id: "" };
+  return { id: "", execId: undefined };
 }
 
 export const WaitRequest: MessageFns<WaitRequest> = {
   encode(message: WaitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.execId !== undefined) {
+      writer.uint32(18).string(message.execId);
     }
     return writer;
   },
@@ -818,6 +915,14 @@ export const WaitRequest: MessageFns<WaitRequest> = {
             message.id = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -831,13 +936,23 @@ export const WaitRequest: MessageFns<WaitRequest> = {
   },
 
   fromJSON(object: any): WaitRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : undefined,
+    };
   },
 
   toJSON(message: WaitRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.execId !== undefined) {
+      obj.execId = message.execId;
     }
     return obj;
   },
@@ -848,18 +963,22 @@ export const WaitRequest: MessageFns<WaitRequest> = {
   fromPartial<I extends Exact<DeepPartial<WaitRequest>, I>>(object: I): WaitRequest {
     const message = createBaseWaitRequest();
     message.id = object.id ?? "";
+    message.execId = object.execId ?? undefined;
     return message;
   },
 };
 
 function createBaseDeleteRequest(): DeleteRequest {
-  return { id: "" };
+  return { id: "", execId: undefined };
 }
 
 export const DeleteRequest: MessageFns<DeleteRequest> = {
   encode(message: DeleteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.execId !== undefined) {
+      writer.uint32(18).string(message.execId);
     }
     return writer;
   },
@@ -885,6 +1004,14 @@ export const DeleteRequest: MessageFns<DeleteRequest> = {
             message.id = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -898,13 +1025,23 @@ export const DeleteRequest: MessageFns<DeleteRequest> = {
   },
 
   fromJSON(object: any): DeleteRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : undefined,
+    };
   },
 
   toJSON(message: DeleteRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.execId !== undefined) {
+      obj.execId = message.execId;
     }
     return obj;
   },
@@ -915,6 +1052,7 @@ export const DeleteRequest: MessageFns<DeleteRequest> = {
   fromPartial<I extends Exact<DeepPartial<DeleteRequest>, I>>(object: I): DeleteRequest {
     const message = createBaseDeleteRequest();
     message.id = object.id ?? "";
+    message.execId = object.execId ?? undefined;
     return message;
   },
 };
@@ -1029,13 +1167,16 @@ export const DeleteResponse: MessageFns<DeleteResponse> = {
 };
 
 function createBaseStateRequest(): StateRequest {
-  return { id: "" };
+  return { id: "", execId: undefined };
 }
 
 export const StateRequest: MessageFns<StateRequest> = {
   encode(message: StateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.execId !== undefined) {
+      writer.uint32(18).string(message.execId);
     }
     return writer;
   },
@@ -1061,6 +1202,14 @@ export const StateRequest: MessageFns<StateRequest> = {
             message.id = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1074,13 +1223,23 @@ export const StateRequest: MessageFns<StateRequest> = {
   },
 
   fromJSON(object: any): StateRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : undefined,
+    };
   },
 
   toJSON(message: StateRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.execId !== undefined) {
+      obj.execId = message.execId;
     }
     return obj;
   },
@@ -1091,6 +1250,7 @@ export const StateRequest: MessageFns<StateRequest> = {
   fromPartial<I extends Exact<DeepPartial<StateRequest>, I>>(object: I): StateRequest {
     const message = createBaseStateRequest();
     message.id = object.id ?? "";
+    message.execId = object.execId ?? undefined;
     return message;
   },
 };
@@ -1106,6 +1266,7 @@ function createBaseStateResponse(): StateResponse {
     terminal: false,
     stdin: false,
     shimPid: 0,
+    execId: undefined,
     namespace: "",
     labels: {},
   };
@@ -1139,6 +1300,9 @@ export const StateResponse: MessageFns<StateResponse> = {
     }
     if (message.shimPid !== 0) {
       writer.uint32(72).uint32(message.shimPid);
+    }
+    if (message.execId !== undefined) {
+      writer.uint32(82).string(message.execId);
     }
     if (message.namespace !== "") {
       writer.uint32(162).string(message.namespace);
@@ -1234,6 +1398,14 @@ export const StateResponse: MessageFns<StateResponse> = {
             message.shimPid = reader.uint32();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
           case 20: {
             if (tag !== 162) {
               break;
@@ -1288,6 +1460,11 @@ export const StateResponse: MessageFns<StateResponse> = {
         : isSet(object.shim_pid)
         ? globalThis.Number(object.shim_pid)
         : 0,
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : undefined,
       namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
       labels: isObject(object.labels)
         ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
@@ -1335,6 +1512,9 @@ export const StateResponse: MessageFns<StateResponse> = {
     if (message.shimPid !== 0) {
       obj.shimPid = Math.round(message.shimPid);
     }
+    if (message.execId !== undefined) {
+      obj.execId = message.execId;
+    }
     if (message.namespace !== "") {
       obj.namespace = message.namespace;
     }
@@ -1364,6 +1544,7 @@ export const StateResponse: MessageFns<StateResponse> = {
     message.terminal = object.terminal ?? false;
     message.stdin = object.stdin ?? false;
     message.shimPid = object.shimPid ?? 0;
+    message.execId = object.execId ?? undefined;
     message.namespace = object.namespace ?? "";
     message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
@@ -1634,6 +1815,657 @@ export const ShutdownResponse: MessageFns<ShutdownResponse> = {
   },
 };
 
+function createBaseExecProcessRequest(): ExecProcessRequest {
+  return {
+    id: "",
+    execId: "",
+    args: [],
+    env: [],
+    uid: 0,
+    gid: 0,
+    additionalGids: [],
+    cwd: "",
+    terminal: false,
+    stdin: false,
+    consoleSize: undefined,
+  };
+}
+
+export const ExecProcessRequest: MessageFns<ExecProcessRequest> = {
+  encode(message: ExecProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.execId !== "") {
+      writer.uint32(18).string(message.execId);
+    }
+    for (const v of message.args) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.env) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.uid !== 0) {
+      writer.uint32(40).uint32(message.uid);
+    }
+    if (message.gid !== 0) {
+      writer.uint32(48).uint32(message.gid);
+    }
+    if (message.additionalGids.length !== 0) {
+      writer.uint32(58).fork();
+      for (const v of message.additionalGids) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.cwd !== "") {
+      writer.uint32(66).string(message.cwd);
+    }
+    if (message.terminal !== false) {
+      writer.uint32(72).bool(message.terminal);
+    }
+    if (message.stdin !== false) {
+      writer.uint32(80).bool(message.stdin);
+    }
+    if (message.consoleSize !== undefined) {
+      ConsoleSize.encode(message.consoleSize, writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.args.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.env.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.uid = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.gid = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag === 56) {
+              message.additionalGids.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 58) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.additionalGids.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.cwd = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.terminal = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.stdin = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.consoleSize = ConsoleSize.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecProcessRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : "",
+      args: globalThis.Array.isArray(object?.args) ? object.args.map((e: any) => globalThis.String(e)) : [],
+      env: globalThis.Array.isArray(object?.env) ? object.env.map((e: any) => globalThis.String(e)) : [],
+      uid: isSet(object.uid) ? globalThis.Number(object.uid) : 0,
+      gid: isSet(object.gid) ? globalThis.Number(object.gid) : 0,
+      additionalGids: globalThis.Array.isArray(object?.additionalGids)
+        ? object.additionalGids.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.additional_gids)
+        ? object.additional_gids.map((e: any) => globalThis.Number(e))
+        : [],
+      cwd: isSet(object.cwd) ? globalThis.String(object.cwd) : "",
+      terminal: isSet(object.terminal) ? globalThis.Boolean(object.terminal) : false,
+      stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
+      consoleSize: isSet(object.consoleSize)
+        ? ConsoleSize.fromJSON(object.consoleSize)
+        : isSet(object.console_size)
+        ? ConsoleSize.fromJSON(object.console_size)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExecProcessRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    if (message.args?.length) {
+      obj.args = message.args;
+    }
+    if (message.env?.length) {
+      obj.env = message.env;
+    }
+    if (message.uid !== 0) {
+      obj.uid = Math.round(message.uid);
+    }
+    if (message.gid !== 0) {
+      obj.gid = Math.round(message.gid);
+    }
+    if (message.additionalGids?.length) {
+      obj.additionalGids = message.additionalGids.map((e) => Math.round(e));
+    }
+    if (message.cwd !== "") {
+      obj.cwd = message.cwd;
+    }
+    if (message.terminal !== false) {
+      obj.terminal = message.terminal;
+    }
+    if (message.stdin !== false) {
+      obj.stdin = message.stdin;
+    }
+    if (message.consoleSize !== undefined) {
+      obj.consoleSize = ConsoleSize.toJSON(message.consoleSize);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecProcessRequest>, I>>(base?: I): ExecProcessRequest {
+    return ExecProcessRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecProcessRequest>, I>>(object: I): ExecProcessRequest {
+    const message = createBaseExecProcessRequest();
+    message.id = object.id ?? "";
+    message.execId = object.execId ?? "";
+    message.args = object.args?.map((e) => e) || [];
+    message.env = object.env?.map((e) => e) || [];
+    message.uid = object.uid ?? 0;
+    message.gid = object.gid ?? 0;
+    message.additionalGids = object.additionalGids?.map((e) => e) || [];
+    message.cwd = object.cwd ?? "";
+    message.terminal = object.terminal ?? false;
+    message.stdin = object.stdin ?? false;
+    message.consoleSize = (object.consoleSize !== undefined && object.consoleSize !== null)
+      ? ConsoleSize.fromPartial(object.consoleSize)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseExecProcessResponse(): ExecProcessResponse {
+  return {};
+}
+
+export const ExecProcessResponse: MessageFns<ExecProcessResponse> = {
+  encode(_: ExecProcessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecProcessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecProcessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ExecProcessResponse {
+    return {};
+  },
+
+  toJSON(_: ExecProcessResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecProcessResponse>, I>>(base?: I): ExecProcessResponse {
+    return ExecProcessResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecProcessResponse>, I>>(_: I): ExecProcessResponse {
+    const message = createBaseExecProcessResponse();
+    return message;
+  },
+};
+
+function createBaseResizePtyRequest(): ResizePtyRequest {
+  return { id: "", execId: undefined, width: 0, height: 0 };
+}
+
+export const ResizePtyRequest: MessageFns<ResizePtyRequest> = {
+  encode(message: ResizePtyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.execId !== undefined) {
+      writer.uint32(18).string(message.execId);
+    }
+    if (message.width !== 0) {
+      writer.uint32(24).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(32).uint32(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResizePtyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResizePtyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.width = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.height = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResizePtyRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : undefined,
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+    };
+  },
+
+  toJSON(message: ResizePtyRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.execId !== undefined) {
+      obj.execId = message.execId;
+    }
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResizePtyRequest>, I>>(base?: I): ResizePtyRequest {
+    return ResizePtyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResizePtyRequest>, I>>(object: I): ResizePtyRequest {
+    const message = createBaseResizePtyRequest();
+    message.id = object.id ?? "";
+    message.execId = object.execId ?? undefined;
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    return message;
+  },
+};
+
+function createBaseResizePtyResponse(): ResizePtyResponse {
+  return {};
+}
+
+export const ResizePtyResponse: MessageFns<ResizePtyResponse> = {
+  encode(_: ResizePtyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResizePtyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResizePtyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ResizePtyResponse {
+    return {};
+  },
+
+  toJSON(_: ResizePtyResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResizePtyResponse>, I>>(base?: I): ResizePtyResponse {
+    return ResizePtyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResizePtyResponse>, I>>(_: I): ResizePtyResponse {
+    const message = createBaseResizePtyResponse();
+    return message;
+  },
+};
+
+function createBaseCloseIORequest(): CloseIORequest {
+  return { id: "", execId: undefined, stdin: false };
+}
+
+export const CloseIORequest: MessageFns<CloseIORequest> = {
+  encode(message: CloseIORequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.execId !== undefined) {
+      writer.uint32(18).string(message.execId);
+    }
+    if (message.stdin !== false) {
+      writer.uint32(24).bool(message.stdin);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseIORequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseIORequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.stdin = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseIORequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : undefined,
+      stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
+    };
+  },
+
+  toJSON(message: CloseIORequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.execId !== undefined) {
+      obj.execId = message.execId;
+    }
+    if (message.stdin !== false) {
+      obj.stdin = message.stdin;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CloseIORequest>, I>>(base?: I): CloseIORequest {
+    return CloseIORequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CloseIORequest>, I>>(object: I): CloseIORequest {
+    const message = createBaseCloseIORequest();
+    message.id = object.id ?? "";
+    message.execId = object.execId ?? undefined;
+    message.stdin = object.stdin ?? false;
+    return message;
+  },
+};
+
+function createBaseCloseIOResponse(): CloseIOResponse {
+  return {};
+}
+
+export const CloseIOResponse: MessageFns<CloseIOResponse> = {
+  encode(_: CloseIOResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseIOResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseIOResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): CloseIOResponse {
+    return {};
+  },
+
+  toJSON(_: CloseIOResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CloseIOResponse>, I>>(base?: I): CloseIOResponse {
+    return CloseIOResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CloseIOResponse>, I>>(_: I): CloseIOResponse {
+    const message = createBaseCloseIOResponse();
+    return message;
+  },
+};
+
 /**
  * Task is served by one ce-shim per container on <state>/shims/<id>.sock.
  * The shim owns the container's stdio, log and exit status, and outlives ced.
@@ -1723,6 +2555,40 @@ export const TaskService = {
     responseSerialize: (value: ShutdownResponse): Buffer => Buffer.from(ShutdownResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ShutdownResponse => ShutdownResponse.decode(value),
   },
+  /**
+   * Exec and terminals (issue 9). An exec process is added by Exec, then
+   * Start, Kill, Wait, State, Delete and Attach (AttachOpen.exec_id) name it
+   * by exec_id; an empty exec_id is the container's init.
+   */
+  exec: {
+    path: "/ce.shim.v1.Task/Exec" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExecProcessRequest): Buffer => Buffer.from(ExecProcessRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExecProcessRequest => ExecProcessRequest.decode(value),
+    responseSerialize: (value: ExecProcessResponse): Buffer => Buffer.from(ExecProcessResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExecProcessResponse => ExecProcessResponse.decode(value),
+  },
+  /** The terminal size of the init's or an exec's pty. */
+  resizePty: {
+    path: "/ce.shim.v1.Task/ResizePty" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResizePtyRequest): Buffer => Buffer.from(ResizePtyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResizePtyRequest => ResizePtyRequest.decode(value),
+    responseSerialize: (value: ResizePtyResponse): Buffer => Buffer.from(ResizePtyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResizePtyResponse => ResizePtyResponse.decode(value),
+  },
+  /** Closes the stdin of the init or of an exec (EOF for the process). */
+  closeIo: {
+    path: "/ce.shim.v1.Task/CloseIO" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CloseIORequest): Buffer => Buffer.from(CloseIORequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CloseIORequest => CloseIORequest.decode(value),
+    responseSerialize: (value: CloseIOResponse): Buffer => Buffer.from(CloseIOResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CloseIOResponse => CloseIOResponse.decode(value),
+  },
 } as const;
 
 export interface TaskServer extends UntypedServiceImplementation {
@@ -1737,6 +2603,16 @@ export interface TaskServer extends UntypedServiceImplementation {
   attach: handleBidiStreamingCall<AttachInput, AttachOutput>;
   /** Ends the shim once its task is deleted; refused while the task exists. */
   shutdown: handleUnaryCall<ShutdownRequest, ShutdownResponse>;
+  /**
+   * Exec and terminals (issue 9). An exec process is added by Exec, then
+   * Start, Kill, Wait, State, Delete and Attach (AttachOpen.exec_id) name it
+   * by exec_id; an empty exec_id is the container's init.
+   */
+  exec: handleUnaryCall<ExecProcessRequest, ExecProcessResponse>;
+  /** The terminal size of the init's or an exec's pty. */
+  resizePty: handleUnaryCall<ResizePtyRequest, ResizePtyResponse>;
+  /** Closes the stdin of the init or of an exec (EOF for the process). */
+  closeIo: handleUnaryCall<CloseIORequest, CloseIOResponse>;
 }
 
 export interface TaskClient extends Client {
@@ -1845,6 +2721,58 @@ export interface TaskClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ShutdownResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Exec and terminals (issue 9). An exec process is added by Exec, then
+   * Start, Kill, Wait, State, Delete and Attach (AttachOpen.exec_id) name it
+   * by exec_id; an empty exec_id is the container's init.
+   */
+  exec(
+    request: ExecProcessRequest,
+    callback: (error: ServiceError | null, response: ExecProcessResponse) => void,
+  ): ClientUnaryCall;
+  exec(
+    request: ExecProcessRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExecProcessResponse) => void,
+  ): ClientUnaryCall;
+  exec(
+    request: ExecProcessRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExecProcessResponse) => void,
+  ): ClientUnaryCall;
+  /** The terminal size of the init's or an exec's pty. */
+  resizePty(
+    request: ResizePtyRequest,
+    callback: (error: ServiceError | null, response: ResizePtyResponse) => void,
+  ): ClientUnaryCall;
+  resizePty(
+    request: ResizePtyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResizePtyResponse) => void,
+  ): ClientUnaryCall;
+  resizePty(
+    request: ResizePtyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResizePtyResponse) => void,
+  ): ClientUnaryCall;
+  /** Closes the stdin of the init or of an exec (EOF for the process). */
+  closeIo(
+    request: CloseIORequest,
+    callback: (error: ServiceError | null, response: CloseIOResponse) => void,
+  ): ClientUnaryCall;
+  closeIo(
+    request: CloseIORequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CloseIOResponse) => void,
+  ): ClientUnaryCall;
+  closeIo(
+    request: CloseIORequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CloseIOResponse) => void,
   ): ClientUnaryCall;
 }
 

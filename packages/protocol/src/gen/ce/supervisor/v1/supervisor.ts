@@ -24,12 +24,18 @@ import {
 } from "@grpc/grpc-js";
 import { TaskEvent } from "../../events/v1/task.js";
 import {
+  CloseIORequest,
+  CloseIOResponse,
   CreateTaskRequest,
   CreateTaskResponse,
   DeleteRequest,
   DeleteResponse,
+  ExecProcessRequest,
+  ExecProcessResponse,
   KillRequest,
   KillResponse,
+  ResizePtyRequest,
+  ResizePtyResponse,
   StartRequest,
   StartResponse,
   StateRequest,
@@ -331,6 +337,34 @@ export const SupervisorService = {
     responseSerialize: (value: TaskEvent): Buffer => Buffer.from(TaskEvent.encode(value).finish()),
     responseDeserialize: (value: Buffer): TaskEvent => TaskEvent.decode(value),
   },
+  /** Exec and terminals (issue 9): forwarded to the task's shim as they are. */
+  execTask: {
+    path: "/ce.supervisor.v1.Supervisor/ExecTask" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExecProcessRequest): Buffer => Buffer.from(ExecProcessRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExecProcessRequest => ExecProcessRequest.decode(value),
+    responseSerialize: (value: ExecProcessResponse): Buffer => Buffer.from(ExecProcessResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExecProcessResponse => ExecProcessResponse.decode(value),
+  },
+  resizeTaskPty: {
+    path: "/ce.supervisor.v1.Supervisor/ResizeTaskPty" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResizePtyRequest): Buffer => Buffer.from(ResizePtyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResizePtyRequest => ResizePtyRequest.decode(value),
+    responseSerialize: (value: ResizePtyResponse): Buffer => Buffer.from(ResizePtyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResizePtyResponse => ResizePtyResponse.decode(value),
+  },
+  closeTaskIo: {
+    path: "/ce.supervisor.v1.Supervisor/CloseTaskIO" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CloseIORequest): Buffer => Buffer.from(CloseIORequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CloseIORequest => CloseIORequest.decode(value),
+    responseSerialize: (value: CloseIOResponse): Buffer => Buffer.from(CloseIOResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CloseIOResponse => CloseIOResponse.decode(value),
+  },
 } as const;
 
 export interface SupervisorServer extends UntypedServiceImplementation {
@@ -347,6 +381,10 @@ export interface SupervisorServer extends UntypedServiceImplementation {
   listTasks: handleUnaryCall<ListTasksRequest, ListTasksResponse>;
   /** Task events of every shim, from now on. */
   events: handleServerStreamingCall<EventsRequest, TaskEvent>;
+  /** Exec and terminals (issue 9): forwarded to the task's shim as they are. */
+  execTask: handleUnaryCall<ExecProcessRequest, ExecProcessResponse>;
+  resizeTaskPty: handleUnaryCall<ResizePtyRequest, ResizePtyResponse>;
+  closeTaskIo: handleUnaryCall<CloseIORequest, CloseIOResponse>;
 }
 
 export interface SupervisorClient extends Client {
@@ -461,6 +499,52 @@ export interface SupervisorClient extends Client {
   /** Task events of every shim, from now on. */
   events(request: EventsRequest, options?: Partial<CallOptions>): ClientReadableStream<TaskEvent>;
   events(request: EventsRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<TaskEvent>;
+  /** Exec and terminals (issue 9): forwarded to the task's shim as they are. */
+  execTask(
+    request: ExecProcessRequest,
+    callback: (error: ServiceError | null, response: ExecProcessResponse) => void,
+  ): ClientUnaryCall;
+  execTask(
+    request: ExecProcessRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExecProcessResponse) => void,
+  ): ClientUnaryCall;
+  execTask(
+    request: ExecProcessRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExecProcessResponse) => void,
+  ): ClientUnaryCall;
+  resizeTaskPty(
+    request: ResizePtyRequest,
+    callback: (error: ServiceError | null, response: ResizePtyResponse) => void,
+  ): ClientUnaryCall;
+  resizeTaskPty(
+    request: ResizePtyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResizePtyResponse) => void,
+  ): ClientUnaryCall;
+  resizeTaskPty(
+    request: ResizePtyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResizePtyResponse) => void,
+  ): ClientUnaryCall;
+  closeTaskIo(
+    request: CloseIORequest,
+    callback: (error: ServiceError | null, response: CloseIOResponse) => void,
+  ): ClientUnaryCall;
+  closeTaskIo(
+    request: CloseIORequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CloseIOResponse) => void,
+  ): ClientUnaryCall;
+  closeTaskIo(
+    request: CloseIORequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CloseIOResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const SupervisorClient = makeGenericClientConstructor(

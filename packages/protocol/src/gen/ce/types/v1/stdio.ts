@@ -53,6 +53,8 @@ export interface AttachOpen {
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
+  /** An exec process of the container (task) rather than its init. */
+  execId?: string | undefined;
 }
 
 export interface ConsoleSize {
@@ -83,7 +85,7 @@ export interface StdStreamData {
 }
 
 function createBaseAttachOpen(): AttachOpen {
-  return { id: "", stdin: false, stdout: false, stderr: false };
+  return { id: "", stdin: false, stdout: false, stderr: false, execId: undefined };
 }
 
 export const AttachOpen: MessageFns<AttachOpen> = {
@@ -99,6 +101,9 @@ export const AttachOpen: MessageFns<AttachOpen> = {
     }
     if (message.stderr !== false) {
       writer.uint32(32).bool(message.stderr);
+    }
+    if (message.execId !== undefined) {
+      writer.uint32(42).string(message.execId);
     }
     return writer;
   },
@@ -148,6 +153,14 @@ export const AttachOpen: MessageFns<AttachOpen> = {
             message.stderr = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.execId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -166,6 +179,11 @@ export const AttachOpen: MessageFns<AttachOpen> = {
       stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
       stdout: isSet(object.stdout) ? globalThis.Boolean(object.stdout) : false,
       stderr: isSet(object.stderr) ? globalThis.Boolean(object.stderr) : false,
+      execId: isSet(object.execId)
+        ? globalThis.String(object.execId)
+        : isSet(object.exec_id)
+        ? globalThis.String(object.exec_id)
+        : undefined,
     };
   },
 
@@ -183,6 +201,9 @@ export const AttachOpen: MessageFns<AttachOpen> = {
     if (message.stderr !== false) {
       obj.stderr = message.stderr;
     }
+    if (message.execId !== undefined) {
+      obj.execId = message.execId;
+    }
     return obj;
   },
 
@@ -195,6 +216,7 @@ export const AttachOpen: MessageFns<AttachOpen> = {
     message.stdin = object.stdin ?? false;
     message.stdout = object.stdout ?? false;
     message.stderr = object.stderr ?? false;
+    message.execId = object.execId ?? undefined;
     return message;
   },
 };
