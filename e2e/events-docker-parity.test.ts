@@ -43,7 +43,7 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce events matches Docker 20.10
     await peer?.dispose();
   }, 120_000);
 
-  it("prints the same container and image events for run, kill, stop, start, exec, restart, rm -f, run --rm, a failed start, rename, tag and rmi", async () => {
+  it("prints the same container and image events for run, kill, stop, start, exec, pause, unpause, restart, rm -f, run --rm, a failed start, rename, tag and rmi", async () => {
     const since = (Date.now() / 1000).toFixed(3); // after the setup's save and load
     const ids = { ce: {} as Record<string, string>, docker: {} as Record<string, string> };
     const started = await both(['run', '-d', '--name', 'evp', '--label', 'tier=web', IMAGE, 'sleep', '1000']);
@@ -57,6 +57,8 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce events matches Docker 20.10
       ['stop', '-t', '1', 'evp'],
       ['start', 'evp'],
       ['exec', 'evp', 'sh', '-c', 'exit 4'],
+      ['pause', 'evp'],
+      ['unpause', 'evp'],
       ['restart', '-t', '1', 'evp'],
       ['rm', '-f', 'evp'],
       ['run', '--rm', '--name', 'evq', IMAGE, 'sh', '-c', 'exit 3'],

@@ -83,6 +83,12 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     );
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
     images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.Id === rootfsKey));
+    // Docker's oom event: the shim reports the OOM killer's kills in the container's cgroup.
+    exits.onTaskEvent((event) => {
+      if (!event.oom) return;
+      const record = containers.all().find((c) => c.Id === event.id);
+      if (record) events.container(record, 'oom');
+    });
     const recovery = await recover(containers, supervisor, logger);
     logger.info({ ...recovery }, 'recovered state from the previous run');
 

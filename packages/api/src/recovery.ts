@@ -3,7 +3,7 @@ import type { StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { SupervisorApi } from '@ce/supervisor';
 import type { ContainerService } from './containers/container-service.js';
-import { runningState } from './containers/model/index.js';
+import { runningState, withStatus } from './containers/model/index.js';
 import type { ContainerRecord } from './containers/record.js';
 
 /** How long recovery waits for a shim to report a kept exit. */
@@ -69,11 +69,17 @@ export async function recover(containers: ContainerService, supervisor: Supervis
 
   async function reconcile(record: ContainerRecord, task: StateResponse | undefined): Promise<void> {
     const recorded = record.State.Status;
-    if (task?.status === TaskStatus.TASK_STATUS_RUNNING && (recorded === 'running' || recorded === 'created')) {
+    const live = task?.status === TaskStatus.TASK_STATUS_RUNNING || task?.status === TaskStatus.TASK_STATUS_PAUSED;
+    if (task && live && (recorded === 'running' || recorded === 'paused' || recorded === 'created')) {
       // 'created' with a running task: ced died between starting it and saving that.
       report.running++;
+      const status = task.status === TaskStatus.TASK_STATUS_PAUSED ? 'paused' : 'running';
       if (recorded === 'created') {
-        record.State = runningState(record.State, task.pid, new Date());
+        record.State = withStatus(runningState(record.State, task.pid, new Date()), status);
+        await containers.save(record);
+      } else if (recorded !== status) {
+        // paused or unpaused while ced was down: the task's state is the truth
+        record.State = withStatus(record.State, status);
         await containers.save(record);
       }
       containers.watchExit(record);
@@ -87,8 +93,8 @@ export async function recover(containers: ContainerService, supervisor: Supervis
       // Includes a task whose shim died: the supervisor ended its container (137).
       report.exitedWhileDown++;
       const exit = await keptExit(task);
-      await containers.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined);
-    } else if (recorded === 'running' || recorded === 'removing') {
+      await containers.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined, exit.oomKilled);
+    } else if (recorded === 'running' || recorded === 'paused' || recorded === 'removing') {
       if (await shimUnresponsive(record.Id)) {
         report.unresponsive++;
         logger.warn({ id: record.Id }, 'the shim of a running container does not answer; left alone');
@@ -108,8 +114,8 @@ export async function recover(containers: ContainerService, supervisor: Supervis
    * dead shim); bounded, so that a task in another state cannot hold up the
    * start, in which case the state listed is taken.
    */
-  async function keptExit(task: StateResponse): Promise<{ exitStatus: number; exitedAt?: Date; reason?: string }> {
-    const listed = { exitStatus: task.exitStatus, exitedAt: task.exitedAt, reason: '' };
+  async function keptExit(task: StateResponse): Promise<{ exitStatus: number; exitedAt?: Date; reason?: string; oomKilled?: boolean }> {
+    const listed = { exitStatus: task.exitStatus, exitedAt: task.exitedAt, reason: '', oomKilled: false };
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<typeof listed>((resolve) => (timer = setTimeout(() => resolve(listed), KEPT_EXIT_WAIT_MS)));
     try {

@@ -57,6 +57,7 @@ export function psHeader(): GoStruct {
 export function statusText(c: Container, now: number): string {
   const s = c.state!;
   if (s.status === 'running' && s.startedAt) return `Up ${humanDuration(now - s.startedAt.getTime())}`;
+  if (s.status === 'paused' && s.startedAt) return `Up ${humanDuration(now - s.startedAt.getTime())} (Paused)`;
   if (s.status === 'exited' && s.finishedAt) return `Exited (${s.exitCode}) ${humanDuration(now - s.finishedAt.getTime())} ago`;
   if (s.status === 'created') return 'Created';
   if (s.status === 'removing') return 'Removal In Progress';

@@ -711,6 +711,14 @@ export class Runtime {
     });
   }
 
+  /** How many processes the OOM killer killed in the container's cgroup so far (0 without a memory controller). */
+  oomKills(id: string): Promise<number> {
+    return asRuntimeError(`OOM kills of container ${id}`, async () => {
+      const { cg, path } = await this.cgroupOf(id, 'count the OOM kills of');
+      return cg.oomKills(path);
+    });
+  }
+
   /**
    * runc events: stats every `intervalMs` and an `oom` event each time the
    * OOM killer kills in the container's cgroup; ends when the container stops.

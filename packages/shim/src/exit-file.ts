@@ -10,11 +10,13 @@ const EXIT_FILE = 'exit-status.json';
 interface ExitFile {
   exitStatus: number;
   exitedAt: string;
+  /** Absent in files written before OOM kills were recorded. */
+  oomKilled?: boolean;
 }
 
 export function writeExitFile(bundle: string, exit: ExitStatus): void {
   const file = join(bundle, EXIT_FILE);
-  const body: ExitFile = { exitStatus: exit.exitStatus, exitedAt: (exit.exitedAt ?? new Date()).toISOString() };
+  const body: ExitFile = { exitStatus: exit.exitStatus, exitedAt: (exit.exitedAt ?? new Date()).toISOString(), oomKilled: exit.oomKilled };
   writeFileSync(`${file}.tmp`, JSON.stringify(body));
   renameSync(`${file}.tmp`, file);
 }
@@ -24,7 +26,7 @@ export function readExitFile(bundle: string): ExitStatus | undefined {
   try {
     const body = JSON.parse(readFileSync(join(bundle, EXIT_FILE), 'utf8')) as ExitFile;
     if (typeof body.exitStatus !== 'number') return undefined;
-    return { exitStatus: body.exitStatus, exitedAt: new Date(body.exitedAt), reason: '' };
+    return { exitStatus: body.exitStatus, exitedAt: new Date(body.exitedAt), reason: '', oomKilled: body.oomKilled === true };
   } catch {
     return undefined;
   }

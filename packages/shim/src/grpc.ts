@@ -3,6 +3,7 @@ import { adaptService, clientAttach, dialUnix, readStream, serveAttach, unary, t
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import { TaskClient, TaskService } from '@ce/protocol/gen/ce/shim/v1/shim';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
+import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { TaskApi } from './task-api.js';
 
@@ -23,6 +24,11 @@ export function taskGrpcService(api: TaskApi): [ServiceDefinition, UntypedServic
       exec: async (req) => (await api.exec(req), {}),
       resizePty: async (req) => (await api.resizePty(req), {}),
       closeIo: async (req) => (await api.closeIO(req), {}),
+      pause: async (req) => (await api.pause(req), {}),
+      resume: async (req) => (await api.resume(req), {}),
+      update: async (req) => (await api.update(req), {}),
+      stats: (req) => api.stats(req),
+      pids: (req) => api.pids(req),
     }),
   ];
 }
@@ -75,6 +81,21 @@ export class TaskGrpcClient implements TaskApi {
   }
   async closeIO(req: shim.CloseIORequest): Promise<void> {
     await unary((cb) => this.client.closeIo(req, cb), this.target);
+  }
+  async pause(req: shim.PauseRequest): Promise<void> {
+    await unary((cb) => this.client.pause(req, cb), this.target);
+  }
+  async resume(req: shim.ResumeRequest): Promise<void> {
+    await unary((cb) => this.client.resume(req, cb), this.target);
+  }
+  async update(req: shim.UpdateTaskRequest): Promise<void> {
+    await unary((cb) => this.client.update(req, cb), this.target);
+  }
+  stats(req: shim.StatsRequest): Promise<CgroupStats> {
+    return unary((cb) => this.client.stats(req, cb), this.target);
+  }
+  pids(req: shim.PidsRequest): Promise<shim.PidsResponse> {
+    return unary((cb) => this.client.pids(req, cb), this.target);
   }
   close(): void {
     this.client.close();

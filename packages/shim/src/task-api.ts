@@ -1,6 +1,7 @@
 import type { AttachOptions, AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
+import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 
 /**
@@ -22,4 +23,10 @@ export interface TaskApi {
   exec(req: shim.ExecProcessRequest): Promise<void>;
   resizePty(req: shim.ResizePtyRequest): Promise<void>;
   closeIO(req: shim.CloseIORequest): Promise<void>;
+  // pause, resources and statistics
+  pause(req: shim.PauseRequest): Promise<void>;
+  resume(req: shim.ResumeRequest): Promise<void>;
+  update(req: shim.UpdateTaskRequest): Promise<void>;
+  stats(req: shim.StatsRequest): Promise<CgroupStats>;
+  pids(req: shim.PidsRequest): Promise<shim.PidsResponse>;
 }

@@ -3,14 +3,18 @@ import type { Process } from '@ce/runtime/spec';
 import { DEFAULT_NAMESPACE, failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
+import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
+import type { LinuxResources, Stats } from '@ce/runtime';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { Readable, Writable } from 'node:stream';
+import { toCgroupStats, toLinuxResources } from './cgroup-figures.js';
 import { JsonFileLog } from './io/json-file-log.js';
 import { StdioHub, type ProcessStdio } from './io/stdio-hub.js';
 import { terminalStdio } from './io/terminal-stdio.js';
 import { bundleProcess, execProcessSpec } from './exec-spec.js';
 import type { Logger } from '@ce/protocol';
 import { writeExitFile } from './exit-file.js';
+import { OomWatch } from './oom-watch.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import type { TaskApi } from './task-api.js';
 
@@ -38,6 +42,12 @@ export interface RuntimeLike {
   start(id: string): Promise<void>;
   kill(id: string, signal: number | string, options?: { all?: boolean }): Promise<void>;
   delete(id: string, options?: { force?: boolean }): Promise<void>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  update(id: string, resources: LinuxResources): Promise<void>;
+  stats(id: string): Promise<Stats>;
+  ps(id: string): Promise<number[]>;
+  oomKills(id: string): Promise<number>;
 }
 
 interface TaskRecord {
@@ -55,6 +65,7 @@ interface TaskRecord {
   mounted: string[];
   exited: Promise<ExitStatus>;
   execs: Map<string, ExecRecord>;
+  oom: OomWatch;
 }
 
 /** An exec process: added (created), started (running), exited (stopped); each with its own exit status. */
@@ -109,7 +120,23 @@ export class ShimTask implements TaskApi {
           })
         : null;
       const hub = new StdioHub(processStdio(proc), log);
-      const exited = proc.exited.then((e): ExitStatus => ({ exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '' }));
+      const oom = new OomWatch(
+        () => this.runtime.oomKills(req.id),
+        (oomKills) => {
+          this.logger.warn({ id: req.id, oomKills }, 'the OOM killer killed a process of the task');
+          this.emit({ oom: { oomKills } }, req.id);
+        },
+      );
+      await oom.start();
+      // The status goes to disk at once (a shim killed right after its container exited must not lose it);
+      // an OOM kill that ended the task is then read and reported before the exit, to waiters and to events alike.
+      const exited = proc.exited.then(async (e): Promise<ExitStatus> => {
+        oom.stop();
+        const exit: ExitStatus = { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '', oomKilled: oom.killed };
+        this.recordExit(req.id, req.bundle, exit);
+        await oom.check();
+        return { ...exit, oomKilled: oom.killed };
+      });
       this.task = {
         id: req.id,
         namespace: req.namespace || DEFAULT_NAMESPACE,
@@ -124,6 +151,7 @@ export class ShimTask implements TaskApi {
         mounted,
         exited,
         execs: new Map(),
+        oom,
       };
       void exited.then((exit) => this.onExit(exit), (err) => this.logger.error({ err }, 'waiting for the task failed'));
       this.logger.info({ id: req.id, pid: proc.pid }, 'task created');
@@ -162,7 +190,9 @@ export class ShimTask implements TaskApi {
   async delete(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
     if (req.execId) return this.deleteExec(this.get(req.id), this.getExec(req.id, req.execId));
     const task = this.get(req.id);
-    if (task.status === TaskStatus.TASK_STATUS_RUNNING) throw failedPrecondition(`task ${req.id} is running: kill it before deleting it`);
+    if (task.status === TaskStatus.TASK_STATUS_RUNNING || task.status === TaskStatus.TASK_STATUS_PAUSED) {
+      throw failedPrecondition(`task ${req.id} is running: kill it before deleting it`);
+    }
     // A created task that never started is killed by a forced delete.
     await this.runtime.delete(req.id, { force: task.status === TaskStatus.TASK_STATUS_CREATED });
     const exit = await task.exited;
@@ -222,7 +252,7 @@ export class ShimTask implements TaskApi {
     const live = this.broadcaster.subscribe(signal);
     const task = this.task;
     if (!task?.exit) return live;
-    return withFirst({ id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: '' } }, live);
+    return withFirst({ id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: '', oomKilled: !!task.exit.oomKilled } }, live);
   }
 
   attach(options: AttachOptions & { execId?: string }): AttachSession {
@@ -268,7 +298,7 @@ export class ShimTask implements TaskApi {
     e.pid = proc.pid;
     e.hub.connect(processStdio(proc));
     void proc.exited.then(
-      (x) => this.onExecExit(task, e, { exitStatus: x.exitStatus, exitedAt: x.exitedAt, reason: '' }),
+      (x) => this.onExecExit(task, e, { exitStatus: x.exitStatus, exitedAt: x.exitedAt, reason: '', oomKilled: false }),
       (err) => this.logger.error({ err, execId: e.execId }, 'waiting for an exec process failed'),
     );
     this.logger.info({ id: task.id, execId: e.execId, pid: proc.pid }, 'exec started');
@@ -299,7 +329,7 @@ export class ShimTask implements TaskApi {
     e.exit = exit;
     e.settle(exit);
     this.logger.info({ id: task.id, execId: e.execId, pid: e.pid, exitStatus: exit.exitStatus }, 'exec exited');
-    this.emit({ exit: { pid: e.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, execId: e.execId, reason: '' } }, task.id);
+    this.emit({ exit: { pid: e.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, execId: e.execId, reason: '', oomKilled: false } }, task.id);
   }
 
   private getExec(id: string, execId: string): ExecRecord {
@@ -314,6 +344,46 @@ export class ShimTask implements TaskApi {
     this.onShutdown();
   }
 
+  async pause(req: shim.PauseRequest): Promise<void> {
+    const task = this.get(req.id);
+    if (task.status !== TaskStatus.TASK_STATUS_RUNNING) throw failedPrecondition(`task ${req.id} is not running`);
+    await this.runtime.pause(req.id);
+    if (task.status === TaskStatus.TASK_STATUS_RUNNING) task.status = TaskStatus.TASK_STATUS_PAUSED;
+    this.logger.info({ id: req.id }, 'task paused');
+    this.emit({ paused: {} });
+  }
+
+  async resume(req: shim.ResumeRequest): Promise<void> {
+    const task = this.get(req.id);
+    if (task.status !== TaskStatus.TASK_STATUS_PAUSED) throw failedPrecondition(`task ${req.id} is not paused`);
+    await this.runtime.resume(req.id);
+    if (task.status === TaskStatus.TASK_STATUS_PAUSED) task.status = TaskStatus.TASK_STATUS_RUNNING;
+    this.logger.info({ id: req.id }, 'task resumed');
+    this.emit({ resumed: {} });
+  }
+
+  async update(req: shim.UpdateTaskRequest): Promise<void> {
+    const task = this.live(req.id);
+    await this.runtime.update(task.id, toLinuxResources(req.resources));
+  }
+
+  async stats(req: shim.StatsRequest): Promise<CgroupStats> {
+    const task = this.live(req.id);
+    return toCgroupStats(await this.runtime.stats(task.id));
+  }
+
+  async pids(req: shim.PidsRequest): Promise<shim.PidsResponse> {
+    const task = this.live(req.id);
+    return { pids: await this.runtime.ps(task.id) };
+  }
+
+  /** The task, refused once it stopped: its cgroup is about to go. */
+  private live(id: string): TaskRecord {
+    const task = this.get(id);
+    if (task.status === TaskStatus.TASK_STATUS_STOPPED) throw failedPrecondition(`task ${id} is not running`);
+    return task;
+  }
+
   private get(id: string): TaskRecord {
     if (!this.task || this.task.id !== id) throw notFound(`task ${id} not found`);
     return this.task;
@@ -324,13 +394,17 @@ export class ShimTask implements TaskApi {
     if (!task) return;
     task.status = TaskStatus.TASK_STATUS_STOPPED;
     task.exit = exit;
-    try {
-      writeExitFile(task.bundle, exit);
-    } catch (err) {
-      this.logger.error({ id: task.id, err: (err as Error).message }, 'could not record the exit status on disk');
-    }
+    if (exit.oomKilled) this.recordExit(task.id, task.bundle, exit);
     this.logger.info({ id: task.id, pid: task.pid, exitStatus: exit.exitStatus }, 'task exited');
-    this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: '' } });
+    this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: '', oomKilled: !!exit.oomKilled } });
+  }
+
+  private recordExit(id: string, bundle: string, exit: ExitStatus): void {
+    try {
+      writeExitFile(bundle, exit);
+    } catch (err) {
+      this.logger.error({ id, err: (err as Error).message }, 'could not record the exit status on disk');
+    }
   }
 
   private emit(event: Omit<TaskEvent, 'id' | 'timestamp'>, id = this.task?.id ?? ''): void {

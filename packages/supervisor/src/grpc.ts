@@ -3,6 +3,7 @@ import { adaptService, clientAttach, dialUnix, readStream, serveAttach, unary, t
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import { SupervisorClient, SupervisorService, type ListTasksResponse } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
+import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { SupervisorApi } from './supervisor-api.js';
 
@@ -23,6 +24,11 @@ export function supervisorGrpcService(api: SupervisorApi): [ServiceDefinition, U
       execTask: async (req) => (await api.execTask(req), {}),
       resizeTaskPty: async (req) => (await api.resizeTaskPty(req), {}),
       closeTaskIo: async (req) => (await api.closeTaskIO(req), {}),
+      pauseTask: async (req) => (await api.pauseTask(req), {}),
+      resumeTask: async (req) => (await api.resumeTask(req), {}),
+      updateTask: async (req) => (await api.updateTask(req), {}),
+      taskStats: (req) => api.taskStats(req),
+      taskPids: (req) => api.taskPids(req),
     }),
   ];
 }
@@ -74,6 +80,21 @@ export class SupervisorGrpcClient implements SupervisorApi {
   }
   async closeTaskIO(req: shim.CloseIORequest): Promise<void> {
     await unary((cb) => this.client.closeTaskIo(req, cb), this.target);
+  }
+  async pauseTask(req: shim.PauseRequest): Promise<void> {
+    await unary((cb) => this.client.pauseTask(req, cb), this.target);
+  }
+  async resumeTask(req: shim.ResumeRequest): Promise<void> {
+    await unary((cb) => this.client.resumeTask(req, cb), this.target);
+  }
+  async updateTask(req: shim.UpdateTaskRequest): Promise<void> {
+    await unary((cb) => this.client.updateTask(req, cb), this.target);
+  }
+  taskStats(req: shim.StatsRequest): Promise<CgroupStats> {
+    return unary((cb) => this.client.taskStats(req, cb), this.target);
+  }
+  taskPids(req: shim.PidsRequest): Promise<shim.PidsResponse> {
+    return unary((cb) => this.client.taskPids(req, cb), this.target);
   }
   close(): void {
     this.client.close();

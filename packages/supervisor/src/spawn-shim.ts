@@ -32,6 +32,9 @@ export async function spawnShim(options: SpawnShimOptions): Promise<ShimProcess>
       return spawn(
         process.execPath,
         [
+          // One V8 worker thread instead of four: ~0.45 MB less PSS per shim, start
+          // unchanged (decision 0029). Not 0, which means "one per core but one".
+          '--v8-pool-size=1',
           options.shimPath,
           ...(options.id ? ['--id', options.id] : []),
           '--socket', options.socket,

@@ -1,6 +1,7 @@
 import type { AttachOptions, AttachSession } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
+import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 
 /** ce.supervisor.v1 as a TypeScript interface: local (Supervisor) or remote (SupervisorGrpcClient). */
@@ -21,4 +22,10 @@ export interface SupervisorApi {
   execTask(req: shim.ExecProcessRequest): Promise<void>;
   resizeTaskPty(req: shim.ResizePtyRequest): Promise<void>;
   closeTaskIO(req: shim.CloseIORequest): Promise<void>;
+  // pause, resources and statistics
+  pauseTask(req: shim.PauseRequest): Promise<void>;
+  resumeTask(req: shim.ResumeRequest): Promise<void>;
+  updateTask(req: shim.UpdateTaskRequest): Promise<void>;
+  taskStats(req: shim.StatsRequest): Promise<CgroupStats>;
+  taskPids(req: shim.PidsRequest): Promise<shim.PidsResponse>;
 }

@@ -18,6 +18,7 @@ import {
 } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
+import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { readExitFile, TaskGrpcClient } from '@ce/shim';
 import type { Logger } from '@ce/protocol';
@@ -245,6 +246,31 @@ export class Supervisor implements SupervisorApi {
     return this.call(req.id, (client) => client.state(req), (exit) => stoppedState(req.id, exit, this.ownership.get(req.id)));
   }
 
+  /** A task whose shim died is stopped: it cannot be paused, updated or measured. */
+  pauseTask(req: shim.PauseRequest): Promise<void> {
+    return this.call(req.id, (client) => client.pause(req), () => this.notRunning(req.id));
+  }
+
+  resumeTask(req: shim.ResumeRequest): Promise<void> {
+    return this.call(req.id, (client) => client.resume(req), () => this.notRunning(req.id));
+  }
+
+  updateTask(req: shim.UpdateTaskRequest): Promise<void> {
+    return this.call(req.id, (client) => client.update(req), () => this.notRunning(req.id));
+  }
+
+  taskStats(req: shim.StatsRequest): Promise<CgroupStats> {
+    return this.call(req.id, (client) => client.stats(req), () => this.notRunning(req.id));
+  }
+
+  taskPids(req: shim.PidsRequest): Promise<shim.PidsResponse> {
+    return this.call(req.id, (client) => client.pids(req), () => this.notRunning(req.id));
+  }
+
+  private notRunning(id: string): never {
+    throw failedPrecondition(`task ${id} is not running: its shim died and its container was ended`);
+  }
+
   attachTask(options: AttachOptions): AttachSession {
     return this.client(options.id).attach(options);
   }
@@ -432,10 +458,10 @@ export class Supervisor implements SupervisorApi {
         const bundle = await runtimeTaskBundle(this.options.runtimeRoot, id);
         const recorded = bundle ? readExitFile(bundle) : undefined;
         const hadContainer = await this.cleanUpDeadShim(id);
-        const exit: ExitStatus = recorded ?? { exitStatus: SHIM_DIED_EXIT, exitedAt: new Date(), reason };
+        const exit: ExitStatus = recorded ?? { exitStatus: SHIM_DIED_EXIT, exitedAt: new Date(), reason, oomKilled: false };
         this.ended.set(id, exit);
         // ced follows exits through events: this one has no shim to send it.
-        this.broadcaster.publish({ id, timestamp: new Date(), exit: { pid: 0, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: exit.reason ?? '' } });
+        this.broadcaster.publish({ id, timestamp: new Date(), exit: { pid: 0, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: exit.reason ?? '', oomKilled: !!exit.oomKilled } });
         if (recorded) this.options.logger.warn({ id, exitStatus: recorded.exitStatus }, 'task had exited before its shim died: its recorded exit status stands');
         else this.options.logger.warn({ id, hadContainer, ms: Math.round(performance.now() - started) }, `task ended: ${reason}`);
         return exit;

@@ -49,6 +49,13 @@ import { checkResources, type DeviceLookup, type HostResources } from './resourc
 import { loadSecurityDefaults } from './security-defaults.js';
 import type { SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
+import { pauseContainer, thawAfterSignal, unpauseContainer } from './pause.js';
+import { containerStats, type StatsOptions } from './stats.js';
+import type { TaskContext } from './task-context.js';
+import { top, type TopResult } from './top.js';
+import { updateContainer } from './update.js';
+import type { ContainerStats } from '@ce/protocol/gen/ce/api/v1/containers';
+import type { Resources } from '@ce/protocol/gen/ce/types/v1/resources';
 
 /** What containers need of the image store. */
 export interface ContainerImages {
@@ -259,6 +266,7 @@ export class ContainerService {
     const record = this.resolve(ref);
     const inFlight = this.starting.get(record.Id);
     if (inFlight) return inFlight;
+    if (record.State.Status === 'paused') return Promise.reject(failedPrecondition('cannot start a paused container, try unpause instead'));
     if (record.State.Status === 'running') return Promise.resolve();
     if (record.State.Status === 'removing' || record.State.Status === 'dead') {
       return Promise.reject(failedPrecondition(`cannot start container ${record.Id}: it is ${record.State.Status}`));
@@ -393,7 +401,7 @@ export class ContainerService {
 
   async wait(ref: string, condition: WaitCondition): Promise<number> {
     const record = this.resolve(ref);
-    if (condition === 'not-running' && record.State.Status !== 'running') return record.State.ExitCode;
+    if (condition === 'not-running' && !record.State.Running) return record.State.ExitCode;
     return new Promise<number>((resolve) => {
       let set = this.waiters.get(record.Id);
       if (!set) this.waiters.set(record.Id, (set = new Set()));
@@ -404,8 +412,9 @@ export class ContainerService {
   async kill(ref: string, signal: string): Promise<void> {
     const record = this.resolve(ref);
     const number = parseSignal(signal);
-    if (record.State.Status !== 'running') throw failedPrecondition(`Container ${record.Id} is not running`);
+    if (!record.State.Running) throw failedPrecondition(`Container ${record.Id} is not running`);
     await this.signal(record, number, false);
+    await thawAfterSignal(record, number, parseSignal(record.Config.StopSignal || 'SIGTERM'), this.tasks);
   }
 
   /** Sends a signal to a container's task; Docker's `kill` event follows once it is sent. */
@@ -423,7 +432,7 @@ export class ContainerService {
   async stop(ref: string, timeoutSeconds?: number): Promise<void> {
     const record = this.resolve(ref);
     await this.starting.get(record.Id)?.catch(() => undefined);
-    if (record.State.Status !== 'running') return;
+    if (!record.State.Running) return;
     const exited = this.exitHandled.get(record.Id);
     if (!exited) throw failedPrecondition(`container ${record.Id} is running but ced does not follow its task`);
     const timeout = timeoutSeconds ?? record.Config.StopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS;
@@ -433,6 +442,7 @@ export class ContainerService {
     };
     try {
       await this.signal(record, signal, false);
+      await thawAfterSignal(record, signal, signal, this.tasks);
     } catch (err) {
       // As Docker does: the process most likely exited meanwhile; if it has not within 2 s, the error was real and SIGKILL follows.
       this.logger.info({ id: record.Id, err: (err as Error).message }, 'the stop signal could not be sent');
@@ -441,6 +451,7 @@ export class ContainerService {
     if (timeout >= 0 && !(await settlesWithin(exited, timeout * 1000))) {
       this.logger.info({ id: record.Id, timeout, signal }, 'container did not exit after its stop signal: killing it');
       await this.signal(record, constants.signals.SIGKILL, true).catch(taskGone);
+      await thawAfterSignal(record, constants.signals.SIGKILL, signal, this.tasks);
     }
     await exited;
     this.events.container(record, 'stop');
@@ -470,7 +481,7 @@ export class ContainerService {
       if (!this.containers.has(record.Id)) return; // a failed start of a --rm container removed it
     }
     if (record.State.Status === 'removing') throw failedPrecondition(`removal of container ${record.Id} is already in progress`);
-    if (record.State.Status === 'running') {
+    if (record.State.Running) {
       if (!force) {
         throw failedPrecondition(
           `You cannot remove a running container ${record.Id}. Stop the container before attempting removal or force remove`,
@@ -479,6 +490,7 @@ export class ContainerService {
       await this.signal(record, constants.signals.SIGKILL, true).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
+      await thawAfterSignal(record, constants.signals.SIGKILL, constants.signals.SIGKILL, this.tasks);
       await this.exitHandled.get(record.Id);
     }
     await this.removeRecord(record);
@@ -542,20 +554,20 @@ export class ContainerService {
   /** Where a container's log is, and while it runs, a promise for its stop with the log closed (logs.ts follows until then). */
   logSource(ref: string): { path: string; stopped?: Promise<void> } {
     const record = this.resolve(ref);
-    const stopped = record.State.Status === 'running' ? this.exitHandled.get(record.Id) : undefined;
+    const stopped = record.State.Running ? this.exitHandled.get(record.Id) : undefined;
     return { path: this.store.logPath(record.Id), stopped };
   }
 
   list(all: boolean): ContainerRecord[] {
     return this.all()
-      .filter((r) => all || r.State.Status === 'running')
+      .filter((r) => all || r.State.Running)
       .sort((a, b) => b.Created.localeCompare(a.Created));
   }
 
   /** Follows a running task to its exit (also used by recovery for tasks found running). */
   watchExit(record: ContainerRecord): void {
     const handled = this.exits.exitOf(record.Id, record.State.Pid).then(
-      (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined),
+      (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined, exit.oomKilled),
       (err: Error) => {
         this.logger.error({ id: record.Id, err: err.message }, 'lost the task of a running container');
         return this.onExit(record, 255, new Date(), `task lost: ${err.message}`);
@@ -569,8 +581,8 @@ export class ContainerService {
    * the task down and, for --rm, removes the container. It never throws: a
    * failure here concerns this container only and must not stop ced.
    */
-  async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string): Promise<void> {
-    record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error });
+  async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string, oomKilled?: boolean): Promise<void> {
+    record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error, oomKilled });
     await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the exit'));
     this.events.container(record, 'die', { exitCode: String(exitCode) });
     this.logger.info({ id: record.Id, exitCode }, 'container exited');
@@ -614,10 +626,42 @@ export class ContainerService {
 
   /** Recovery: a --rm container that is not running is removed, as Docker does at restart. */
   async removeIfAutoRemove(record: ContainerRecord): Promise<boolean> {
-    if (!record.HostConfig.AutoRemove || record.State.Status === 'running' || !this.containers.has(record.Id)) return false;
+    if (!record.HostConfig.AutoRemove || record.State.Running || !this.containers.has(record.Id)) return false;
     if (record.State.Status === 'removing' || record.State.Status === 'dead') record.State = withStatus(record.State, 'exited');
     await this.removeRecord(record);
     return true;
+  }
+
+  // pause, resources, processes and statistics: the logic is in pause.ts, update.ts, top.ts, stats.ts
+  async pause(ref: string): Promise<void> {
+    const record = this.resolve(ref);
+    await pauseContainer(record, this.tasks);
+    this.events.container(record, 'pause');
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const record = this.resolve(ref);
+    await unpauseContainer(record, this.tasks);
+    this.events.container(record, 'unpause');
+  }
+
+  update(ref: string, resources: Resources | undefined, nanoCpus: number): Promise<string[]> {
+    return updateContainer(this.resolve(ref), resources, nanoCpus, { ...this.tasks, host: this.host.resources() });
+  }
+
+  async top(ref: string, psArgs: string): Promise<TopResult> {
+    const record = this.resolve(ref);
+    if (!record.State.Running) throw failedPrecondition(`Container ${record.Id} is not running`);
+    return top(psArgs, (await this.supervisor.taskPids({ id: record.Id })).pids);
+  }
+
+  stats(ref: string, options: Omit<StatsOptions, 'current'>): AsyncIterable<ContainerStats> {
+    const record = this.resolve(ref);
+    return containerStats(record, this.tasks, { ...options, current: () => this.containers.get(record.Id) });
+  }
+
+  private get tasks(): TaskContext {
+    return { supervisor: this.supervisor, save: (r) => this.store.save(r), logger: this.logger };
   }
 
   private async connectPendingAttaches(id: string): Promise<void> {

@@ -102,6 +102,14 @@ export function containersGrpcService(svc: ContainerService, execs: ExecService)
       inspectExec: async (req) => toExecInspect(await execs.inspect(req.execId, req.wait)),
       resize: async (req) => (await (req.execId ? execs.resize(req.execId, req.width, req.height) : svc.resize(req.id, req.width, req.height)), {}),
       rename: async (req) => (await svc.rename(req.id, req.name), {}),
+      pause: async (req) => (await svc.pause(req.id), {}),
+      unpause: async (req) => (await svc.unpause(req.id), {}),
+      update: async (req) => ({ warnings: await svc.update(req.id, req.resources, req.nanoCpus) }),
+      top: async (req) => {
+        const result = await svc.top(req.id, req.psArgs);
+        return { titles: result.titles, processes: result.processes.map((fields) => ({ fields })) };
+      },
+      stats: (req, ctx) => svc.stats(req.id, { stream: req.stream, oneShot: req.oneShot, signal: ctx.signal }),
     }),
   ];
 }

@@ -104,8 +104,8 @@ export class TaskExitWatcher implements TaskExits {
     if (event.create) this.unclaimed.delete(event.id); // a new task: an exit left from the last one is not its
     // An exec's exit is not the task's (exec subsystems follow those through onTaskEvent).
     if (event.exit && !event.exit.execId) {
-      const { pid, exitStatus, exitedAt, reason } = event.exit;
-      this.settle(event.id, { pid, exitStatus, exitedAt, reason });
+      const { pid, exitStatus, exitedAt, reason, oomKilled } = event.exit;
+      this.settle(event.id, { pid, exitStatus, exitedAt, reason, oomKilled });
     }
     for (const listener of this.listeners) listener(event);
   }

@@ -24,7 +24,7 @@ export async function systemPrune(src: PruneSources, options: { all?: boolean } 
   const containersDeleted: string[] = [];
   let reclaimedBytes = 0;
   for (const record of src.containers.list(true)) {
-    if (record.State.Status === 'running' || record.State.Status === 'removing') continue;
+    if (record.State.Running || record.State.Status === 'removing') continue;
     const size = await src.images.rootfsSize(record.Id);
     try {
       await src.containers.remove(record.Id, false);

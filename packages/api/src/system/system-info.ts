@@ -31,12 +31,13 @@ function operatingSystem(): string {
 export async function systemInfo(src: SystemInfoSources): Promise<InfoResponse> {
   const statuses = src.containerStatuses();
   const running = statuses.filter((s) => s === 'running').length;
+  const paused = statuses.filter((s) => s === 'paused').length;
   return {
     serverVersion: ENGINE_VERSION,
     containers: statuses.length,
     containersRunning: running,
-    containersPaused: 0, // ce has no pause yet
-    containersStopped: statuses.length - running,
+    containersPaused: paused,
+    containersStopped: statuses.length - running - paused,
     images: new Set(await src.imageIds()).size,
     storageRoot: src.storageRoot,
     cgroupDriver: 'cgroupfs',

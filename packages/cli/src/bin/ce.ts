@@ -32,6 +32,10 @@ import { registerCreate } from '../commands/create.js';
 import { registerInfo } from '../commands/info.js';
 import { registerInspect } from '../commands/inspect.js';
 import { registerVersion } from '../commands/version.js';
+import { registerPause, registerUnpause } from '../commands/pause.js';
+import { registerStats } from '../commands/stats.js';
+import { registerTop } from '../commands/top.js';
+import { registerUpdate } from '../commands/update.js';
 import { exitQuietlyOnBrokenPipe } from '../broken-pipe.js';
 
 const program = new Command('ce')
@@ -74,6 +78,11 @@ registerVersion(program, connect);
 registerInfo(program, connect);
 registerEvents(program, connect);
 registerInspect(program, connect);
+registerPause(program, connect);
+registerUnpause(program, connect);
+registerTop(program, connect);
+registerStats(program, connect);
+registerUpdate(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
 exitQuietlyOnBrokenPipe();
 

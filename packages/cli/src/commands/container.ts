@@ -17,6 +17,10 @@ import { registerRun } from './run.js';
 import { registerStart } from './start.js';
 import { registerStop } from './stop.js';
 import { registerWait } from './wait.js';
+import { registerPause, registerUnpause } from './pause.js';
+import { registerStats } from './stats.js';
+import { registerTop } from './top.js';
+import { registerUpdate } from './update.js';
 
 export function registerContainer(program: Command, connect: () => Connection): void {
   // run and create pass the container's own options through, which commander allows only
@@ -38,6 +42,11 @@ export function registerContainer(program: Command, connect: () => Connection): 
   registerStart(container, connect);
   registerStop(container, connect);
   registerWait(container, connect);
+  registerPause(container, connect);
+  registerUnpause(container, connect);
+  registerTop(container, connect);
+  registerStats(container, connect);
+  registerUpdate(container, connect);
   for (const cmd of container.commands) cmd.exitOverride();
   container.exitOverride();
 }

@@ -15,6 +15,10 @@ import { registerStart } from '../../src/commands/start.js';
 import { registerStop } from '../../src/commands/stop.js';
 import { registerWait } from '../../src/commands/wait.js';
 import type { Connection } from '../../src/connection.js';
+import { registerPause, registerUnpause } from '../../src/commands/pause.js';
+import { registerStats } from '../../src/commands/stats.js';
+import { registerTop } from '../../src/commands/top.js';
+import { registerUpdate } from '../../src/commands/update.js';
 
 const connect = (): Connection => {
   throw new Error('no daemon in unit tests');
@@ -23,6 +27,9 @@ const connect = (): Connection => {
 function programWithContainerGroup(): Command {
   const program = new Command('ce').enablePositionalOptions().exitOverride();
   for (const register of [registerRun, registerCreate, registerPs, registerRm, registerKill, registerStart, registerStop, registerRestart, registerWait, registerLogs, registerExec, registerAttach, registerRename]) {
+    register(program, connect);
+  }
+  for (const register of [registerPause, registerUnpause, registerTop, registerStats, registerUpdate]) {
     register(program, connect);
   }
   registerContainer(program, connect);
@@ -53,6 +60,11 @@ const verbs: [groupVerb: string, topLevel: string][] = [
   ['logs', 'logs'],
   ['exec', 'exec'],
   ['attach', 'attach'],
+  ['pause', 'pause'],
+  ['unpause', 'unpause'],
+  ['top', 'top'],
+  ['stats', 'stats'],
+  ['update', 'update'],
 ];
 
 describe('ce container …', () => {

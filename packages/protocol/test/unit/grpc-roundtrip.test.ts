@@ -71,7 +71,7 @@ describe('gRPC over a unix socket', () => {
       create: async () => ({ pid: 1 }),
       start: async () => ({ pid: 1 }),
       kill: async () => ({}),
-      wait: async () => ({ exitStatus: 0, exitedAt: undefined }),
+      wait: async () => ({ exitStatus: 0, exitedAt: undefined, reason: '', oomKilled: false }),
       delete: async () => ({ pid: 1, exitStatus: 0, exitedAt: undefined }),
       state: async () => {
         throw new Error('unused');
@@ -101,6 +101,13 @@ describe('gRPC over a unix socket', () => {
       exec: async () => ({}),
       resizePty: async () => ({}),
       closeIo: async () => ({}),
+      pause: async () => ({}),
+      resume: async () => ({}),
+      update: async () => ({}),
+      stats: async () => {
+        throw new Error('unused');
+      },
+      pids: async () => ({ pids: [] }),
     };
     servers.push(await serveUnix(path, [[TaskService, adaptService(TaskService, impl)]]));
     const client = dialUnix(TaskClient, path);

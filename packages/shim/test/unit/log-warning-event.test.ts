@@ -18,6 +18,18 @@ it('sends a TaskWarning event and logs a warning when the container log cannot b
     async start() {},
     async kill() {},
     async delete() {},
+    async pause() {},
+    async resume() {},
+    async update() {},
+    async stats() {
+      throw new Error('no stats in this test');
+    },
+    async ps() {
+      return [];
+    },
+    async oomKills() {
+      return 0;
+    },
   };
   const warnings: string[] = [];
   const logger = { debug() {}, info() {}, error() {}, warn: (_: object | string, msg?: string) => void warnings.push(msg ?? '') };

@@ -16,6 +16,18 @@ const fakeRuntime: RuntimeLike = {
   async start() {},
   async kill() {},
   async delete() {},
+  async pause() {},
+  async resume() {},
+  async update() {},
+  async stats() {
+    throw new Error('no stats in this test');
+  },
+  async ps() {
+    return [];
+  },
+  async oomKills() {
+    return 0;
+  },
 };
 
 it('runs the README usage example as written, against a shim serving a task', async () => {

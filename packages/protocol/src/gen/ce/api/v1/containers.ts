@@ -23,6 +23,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { BlkioEntry, Resources } from "../../types/v1/resources.js";
 import { AttachInput, AttachOutput, ConsoleSize } from "../../types/v1/stdio.js";
 import { StringList } from "../../types/v1/task.js";
 
@@ -378,6 +379,122 @@ export interface ResizeRequest {
 }
 
 export interface ResizeResponse {
+}
+
+/** Pause, resources, processes and statistics. */
+export interface PauseContainerRequest {
+  id: string;
+}
+
+export interface PauseContainerResponse {
+}
+
+export interface UnpauseContainerRequest {
+  id: string;
+}
+
+export interface UnpauseContainerResponse {
+}
+
+export interface UpdateContainerRequest {
+  id: string;
+  resources?:
+    | Resources
+    | undefined;
+  /** docker update --cpus, in billionths of a CPU; 0: unset. */
+  nanoCpus: number;
+}
+
+export interface UpdateContainerResponse {
+  warnings: string[];
+}
+
+export interface TopContainerRequest {
+  id: string;
+  /** As docker top takes them, e.g. "aux"; empty: -ef. */
+  psArgs: string;
+}
+
+export interface TopContainerResponse {
+  titles: string[];
+  processes: TopProcess[];
+}
+
+export interface TopProcess {
+  fields: string[];
+}
+
+export interface ContainerStatsRequest {
+  id: string;
+  /** Docker's stream=true: a sample a second until the container stops. */
+  stream: boolean;
+  /** Docker's one-shot: the first sample at once, without the previous one. */
+  oneShot: boolean;
+}
+
+/** Docker's StatsJSON, with its figures and meanings. */
+export interface ContainerStats {
+  id: string;
+  name: string;
+  read?: Date | undefined;
+  preread?: Date | undefined;
+  cpuStats?:
+    | CpuStats
+    | undefined;
+  /** The sample before this one (zero on the first): CPU % is their difference. */
+  precpuStats?: CpuStats | undefined;
+  memoryStats?: MemoryStats | undefined;
+  pidsCurrent: number;
+  pidsLimit: number;
+  ioServiceBytesRecursive: BlkioEntry[];
+  ioServicedRecursive: BlkioEntry[];
+  /** Empty until the container has networks. */
+  networks: { [key: string]: NetworkStats };
+  /** False for a container that is not running: the figures are zero. */
+  running: boolean;
+}
+
+export interface ContainerStats_NetworksEntry {
+  key: string;
+  value?: NetworkStats | undefined;
+}
+
+export interface CpuStats {
+  totalUsage: number;
+  percpuUsage: number[];
+  usageInKernelmode: number;
+  usageInUsermode: number;
+  /** The host's CPU time (all CPUs, nanoseconds) when the sample was read. */
+  systemCpuUsage: number;
+  onlineCpus: number;
+  throttlingPeriods: number;
+  throttledPeriods: number;
+  throttledTime: number;
+}
+
+export interface MemoryStats {
+  usage: number;
+  maxUsage: number;
+  /** The cgroup limit, or the host's memory when that is smaller. */
+  limit: number;
+  failcnt: number;
+  stats: { [key: string]: number };
+}
+
+export interface MemoryStats_StatsEntry {
+  key: string;
+  value: number;
+}
+
+export interface NetworkStats {
+  rxBytes: number;
+  rxPackets: number;
+  rxErrors: number;
+  rxDropped: number;
+  txBytes: number;
+  txPackets: number;
+  txErrors: number;
+  txDropped: number;
 }
 
 function createBaseRenameContainerRequest(): RenameContainerRequest {
@@ -4154,6 +4271,1918 @@ export const ResizeResponse: MessageFns<ResizeResponse> = {
   },
 };
 
+function createBasePauseContainerRequest(): PauseContainerRequest {
+  return { id: "" };
+}
+
+export const PauseContainerRequest: MessageFns<PauseContainerRequest> = {
+  encode(message: PauseContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseContainerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseContainerRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: PauseContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PauseContainerRequest>, I>>(base?: I): PauseContainerRequest {
+    return PauseContainerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PauseContainerRequest>, I>>(object: I): PauseContainerRequest {
+    const message = createBasePauseContainerRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBasePauseContainerResponse(): PauseContainerResponse {
+  return {};
+}
+
+export const PauseContainerResponse: MessageFns<PauseContainerResponse> = {
+  encode(_: PauseContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseContainerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): PauseContainerResponse {
+    return {};
+  },
+
+  toJSON(_: PauseContainerResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PauseContainerResponse>, I>>(base?: I): PauseContainerResponse {
+    return PauseContainerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PauseContainerResponse>, I>>(_: I): PauseContainerResponse {
+    const message = createBasePauseContainerResponse();
+    return message;
+  },
+};
+
+function createBaseUnpauseContainerRequest(): UnpauseContainerRequest {
+  return { id: "" };
+}
+
+export const UnpauseContainerRequest: MessageFns<UnpauseContainerRequest> = {
+  encode(message: UnpauseContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnpauseContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnpauseContainerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnpauseContainerRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: UnpauseContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UnpauseContainerRequest>, I>>(base?: I): UnpauseContainerRequest {
+    return UnpauseContainerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UnpauseContainerRequest>, I>>(object: I): UnpauseContainerRequest {
+    const message = createBaseUnpauseContainerRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseUnpauseContainerResponse(): UnpauseContainerResponse {
+  return {};
+}
+
+export const UnpauseContainerResponse: MessageFns<UnpauseContainerResponse> = {
+  encode(_: UnpauseContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnpauseContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnpauseContainerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): UnpauseContainerResponse {
+    return {};
+  },
+
+  toJSON(_: UnpauseContainerResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UnpauseContainerResponse>, I>>(base?: I): UnpauseContainerResponse {
+    return UnpauseContainerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UnpauseContainerResponse>, I>>(_: I): UnpauseContainerResponse {
+    const message = createBaseUnpauseContainerResponse();
+    return message;
+  },
+};
+
+function createBaseUpdateContainerRequest(): UpdateContainerRequest {
+  return { id: "", resources: undefined, nanoCpus: 0 };
+}
+
+export const UpdateContainerRequest: MessageFns<UpdateContainerRequest> = {
+  encode(message: UpdateContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.resources !== undefined) {
+      Resources.encode(message.resources, writer.uint32(18).fork()).join();
+    }
+    if (message.nanoCpus !== 0) {
+      writer.uint32(24).int64(message.nanoCpus);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateContainerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resources = Resources.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.nanoCpus = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateContainerRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
+      nanoCpus: isSet(object.nanoCpus)
+        ? globalThis.Number(object.nanoCpus)
+        : isSet(object.nano_cpus)
+        ? globalThis.Number(object.nano_cpus)
+        : 0,
+    };
+  },
+
+  toJSON(message: UpdateContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.resources !== undefined) {
+      obj.resources = Resources.toJSON(message.resources);
+    }
+    if (message.nanoCpus !== 0) {
+      obj.nanoCpus = Math.round(message.nanoCpus);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateContainerRequest>, I>>(base?: I): UpdateContainerRequest {
+    return UpdateContainerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateContainerRequest>, I>>(object: I): UpdateContainerRequest {
+    const message = createBaseUpdateContainerRequest();
+    message.id = object.id ?? "";
+    message.resources = (object.resources !== undefined && object.resources !== null)
+      ? Resources.fromPartial(object.resources)
+      : undefined;
+    message.nanoCpus = object.nanoCpus ?? 0;
+    return message;
+  },
+};
+
+function createBaseUpdateContainerResponse(): UpdateContainerResponse {
+  return { warnings: [] };
+}
+
+export const UpdateContainerResponse: MessageFns<UpdateContainerResponse> = {
+  encode(message: UpdateContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.warnings) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateContainerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateContainerResponse {
+    return {
+      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: UpdateContainerResponse): unknown {
+    const obj: any = {};
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateContainerResponse>, I>>(base?: I): UpdateContainerResponse {
+    return UpdateContainerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateContainerResponse>, I>>(object: I): UpdateContainerResponse {
+    const message = createBaseUpdateContainerResponse();
+    message.warnings = object.warnings?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseTopContainerRequest(): TopContainerRequest {
+  return { id: "", psArgs: "" };
+}
+
+export const TopContainerRequest: MessageFns<TopContainerRequest> = {
+  encode(message: TopContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.psArgs !== "") {
+      writer.uint32(18).string(message.psArgs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TopContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTopContainerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.psArgs = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TopContainerRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      psArgs: isSet(object.psArgs)
+        ? globalThis.String(object.psArgs)
+        : isSet(object.ps_args)
+        ? globalThis.String(object.ps_args)
+        : "",
+    };
+  },
+
+  toJSON(message: TopContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.psArgs !== "") {
+      obj.psArgs = message.psArgs;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TopContainerRequest>, I>>(base?: I): TopContainerRequest {
+    return TopContainerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TopContainerRequest>, I>>(object: I): TopContainerRequest {
+    const message = createBaseTopContainerRequest();
+    message.id = object.id ?? "";
+    message.psArgs = object.psArgs ?? "";
+    return message;
+  },
+};
+
+function createBaseTopContainerResponse(): TopContainerResponse {
+  return { titles: [], processes: [] };
+}
+
+export const TopContainerResponse: MessageFns<TopContainerResponse> = {
+  encode(message: TopContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.titles) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.processes) {
+      TopProcess.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TopContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTopContainerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.titles.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.processes.push(TopProcess.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TopContainerResponse {
+    return {
+      titles: globalThis.Array.isArray(object?.titles) ? object.titles.map((e: any) => globalThis.String(e)) : [],
+      processes: globalThis.Array.isArray(object?.processes)
+        ? object.processes.map((e: any) => TopProcess.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: TopContainerResponse): unknown {
+    const obj: any = {};
+    if (message.titles?.length) {
+      obj.titles = message.titles;
+    }
+    if (message.processes?.length) {
+      obj.processes = message.processes.map((e) => TopProcess.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TopContainerResponse>, I>>(base?: I): TopContainerResponse {
+    return TopContainerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TopContainerResponse>, I>>(object: I): TopContainerResponse {
+    const message = createBaseTopContainerResponse();
+    message.titles = object.titles?.map((e) => e) || [];
+    message.processes = object.processes?.map((e) => TopProcess.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTopProcess(): TopProcess {
+  return { fields: [] };
+}
+
+export const TopProcess: MessageFns<TopProcess> = {
+  encode(message: TopProcess, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.fields) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TopProcess {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTopProcess();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fields.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TopProcess {
+    return {
+      fields: globalThis.Array.isArray(object?.fields) ? object.fields.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: TopProcess): unknown {
+    const obj: any = {};
+    if (message.fields?.length) {
+      obj.fields = message.fields;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TopProcess>, I>>(base?: I): TopProcess {
+    return TopProcess.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TopProcess>, I>>(object: I): TopProcess {
+    const message = createBaseTopProcess();
+    message.fields = object.fields?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseContainerStatsRequest(): ContainerStatsRequest {
+  return { id: "", stream: false, oneShot: false };
+}
+
+export const ContainerStatsRequest: MessageFns<ContainerStatsRequest> = {
+  encode(message: ContainerStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.stream !== false) {
+      writer.uint32(16).bool(message.stream);
+    }
+    if (message.oneShot !== false) {
+      writer.uint32(24).bool(message.oneShot);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.stream = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.oneShot = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerStatsRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      stream: isSet(object.stream) ? globalThis.Boolean(object.stream) : false,
+      oneShot: isSet(object.oneShot)
+        ? globalThis.Boolean(object.oneShot)
+        : isSet(object.one_shot)
+        ? globalThis.Boolean(object.one_shot)
+        : false,
+    };
+  },
+
+  toJSON(message: ContainerStatsRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.stream !== false) {
+      obj.stream = message.stream;
+    }
+    if (message.oneShot !== false) {
+      obj.oneShot = message.oneShot;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerStatsRequest>, I>>(base?: I): ContainerStatsRequest {
+    return ContainerStatsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerStatsRequest>, I>>(object: I): ContainerStatsRequest {
+    const message = createBaseContainerStatsRequest();
+    message.id = object.id ?? "";
+    message.stream = object.stream ?? false;
+    message.oneShot = object.oneShot ?? false;
+    return message;
+  },
+};
+
+function createBaseContainerStats(): ContainerStats {
+  return {
+    id: "",
+    name: "",
+    read: undefined,
+    preread: undefined,
+    cpuStats: undefined,
+    precpuStats: undefined,
+    memoryStats: undefined,
+    pidsCurrent: 0,
+    pidsLimit: 0,
+    ioServiceBytesRecursive: [],
+    ioServicedRecursive: [],
+    networks: {},
+    running: false,
+  };
+}
+
+export const ContainerStats: MessageFns<ContainerStats> = {
+  encode(message: ContainerStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.read !== undefined) {
+      Timestamp.encode(toTimestamp(message.read), writer.uint32(26).fork()).join();
+    }
+    if (message.preread !== undefined) {
+      Timestamp.encode(toTimestamp(message.preread), writer.uint32(34).fork()).join();
+    }
+    if (message.cpuStats !== undefined) {
+      CpuStats.encode(message.cpuStats, writer.uint32(42).fork()).join();
+    }
+    if (message.precpuStats !== undefined) {
+      CpuStats.encode(message.precpuStats, writer.uint32(50).fork()).join();
+    }
+    if (message.memoryStats !== undefined) {
+      MemoryStats.encode(message.memoryStats, writer.uint32(58).fork()).join();
+    }
+    if (message.pidsCurrent !== 0) {
+      writer.uint32(64).uint64(message.pidsCurrent);
+    }
+    if (message.pidsLimit !== 0) {
+      writer.uint32(72).uint64(message.pidsLimit);
+    }
+    for (const v of message.ioServiceBytesRecursive) {
+      BlkioEntry.encode(v!, writer.uint32(82).fork()).join();
+    }
+    for (const v of message.ioServicedRecursive) {
+      BlkioEntry.encode(v!, writer.uint32(90).fork()).join();
+    }
+    globalThis.Object.entries(message.networks).forEach(([key, value]: [string, NetworkStats]) => {
+      ContainerStats_NetworksEntry.encode({ key: key as any, value }, writer.uint32(98).fork()).join();
+    });
+    if (message.running !== false) {
+      writer.uint32(104).bool(message.running);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.read = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.preread = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.cpuStats = CpuStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.precpuStats = CpuStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.memoryStats = MemoryStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.pidsCurrent = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.pidsLimit = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.ioServiceBytesRecursive.push(BlkioEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.ioServicedRecursive.push(BlkioEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            const entry12 = ContainerStats_NetworksEntry.decode(reader, reader.uint32());
+            if (entry12.value !== undefined) {
+              message.networks[entry12.key] = entry12.value;
+            }
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.running = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerStats {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      read: isSet(object.read) ? fromJsonTimestamp(object.read) : undefined,
+      preread: isSet(object.preread) ? fromJsonTimestamp(object.preread) : undefined,
+      cpuStats: isSet(object.cpuStats)
+        ? CpuStats.fromJSON(object.cpuStats)
+        : isSet(object.cpu_stats)
+        ? CpuStats.fromJSON(object.cpu_stats)
+        : undefined,
+      precpuStats: isSet(object.precpuStats)
+        ? CpuStats.fromJSON(object.precpuStats)
+        : isSet(object.precpu_stats)
+        ? CpuStats.fromJSON(object.precpu_stats)
+        : undefined,
+      memoryStats: isSet(object.memoryStats)
+        ? MemoryStats.fromJSON(object.memoryStats)
+        : isSet(object.memory_stats)
+        ? MemoryStats.fromJSON(object.memory_stats)
+        : undefined,
+      pidsCurrent: isSet(object.pidsCurrent)
+        ? globalThis.Number(object.pidsCurrent)
+        : isSet(object.pids_current)
+        ? globalThis.Number(object.pids_current)
+        : 0,
+      pidsLimit: isSet(object.pidsLimit)
+        ? globalThis.Number(object.pidsLimit)
+        : isSet(object.pids_limit)
+        ? globalThis.Number(object.pids_limit)
+        : 0,
+      ioServiceBytesRecursive: globalThis.Array.isArray(object?.ioServiceBytesRecursive)
+        ? object.ioServiceBytesRecursive.map((e: any) => BlkioEntry.fromJSON(e))
+        : globalThis.Array.isArray(object?.io_service_bytes_recursive)
+        ? object.io_service_bytes_recursive.map((e: any) => BlkioEntry.fromJSON(e))
+        : [],
+      ioServicedRecursive: globalThis.Array.isArray(object?.ioServicedRecursive)
+        ? object.ioServicedRecursive.map((e: any) => BlkioEntry.fromJSON(e))
+        : globalThis.Array.isArray(object?.io_serviced_recursive)
+        ? object.io_serviced_recursive.map((e: any) => BlkioEntry.fromJSON(e))
+        : [],
+      networks: isObject(object.networks)
+        ? (globalThis.Object.entries(object.networks) as [string, any][]).reduce(
+          (acc: { [key: string]: NetworkStats }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: NetworkStats.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      running: isSet(object.running) ? globalThis.Boolean(object.running) : false,
+    };
+  },
+
+  toJSON(message: ContainerStats): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.read !== undefined) {
+      obj.read = message.read.toISOString();
+    }
+    if (message.preread !== undefined) {
+      obj.preread = message.preread.toISOString();
+    }
+    if (message.cpuStats !== undefined) {
+      obj.cpuStats = CpuStats.toJSON(message.cpuStats);
+    }
+    if (message.precpuStats !== undefined) {
+      obj.precpuStats = CpuStats.toJSON(message.precpuStats);
+    }
+    if (message.memoryStats !== undefined) {
+      obj.memoryStats = MemoryStats.toJSON(message.memoryStats);
+    }
+    if (message.pidsCurrent !== 0) {
+      obj.pidsCurrent = Math.round(message.pidsCurrent);
+    }
+    if (message.pidsLimit !== 0) {
+      obj.pidsLimit = Math.round(message.pidsLimit);
+    }
+    if (message.ioServiceBytesRecursive?.length) {
+      obj.ioServiceBytesRecursive = message.ioServiceBytesRecursive.map((e) => BlkioEntry.toJSON(e));
+    }
+    if (message.ioServicedRecursive?.length) {
+      obj.ioServicedRecursive = message.ioServicedRecursive.map((e) => BlkioEntry.toJSON(e));
+    }
+    if (message.networks) {
+      const entries = globalThis.Object.entries(message.networks) as [string, NetworkStats][];
+      if (entries.length > 0) {
+        obj.networks = {};
+        entries.forEach(([k, v]) => {
+          obj.networks[k] = NetworkStats.toJSON(v);
+        });
+      }
+    }
+    if (message.running !== false) {
+      obj.running = message.running;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerStats>, I>>(base?: I): ContainerStats {
+    return ContainerStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerStats>, I>>(object: I): ContainerStats {
+    const message = createBaseContainerStats();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.read = object.read ?? undefined;
+    message.preread = object.preread ?? undefined;
+    message.cpuStats = (object.cpuStats !== undefined && object.cpuStats !== null)
+      ? CpuStats.fromPartial(object.cpuStats)
+      : undefined;
+    message.precpuStats = (object.precpuStats !== undefined && object.precpuStats !== null)
+      ? CpuStats.fromPartial(object.precpuStats)
+      : undefined;
+    message.memoryStats = (object.memoryStats !== undefined && object.memoryStats !== null)
+      ? MemoryStats.fromPartial(object.memoryStats)
+      : undefined;
+    message.pidsCurrent = object.pidsCurrent ?? 0;
+    message.pidsLimit = object.pidsLimit ?? 0;
+    message.ioServiceBytesRecursive = object.ioServiceBytesRecursive?.map((e) => BlkioEntry.fromPartial(e)) || [];
+    message.ioServicedRecursive = object.ioServicedRecursive?.map((e) => BlkioEntry.fromPartial(e)) || [];
+    message.networks = (globalThis.Object.entries(object.networks ?? {}) as [string, NetworkStats][]).reduce(
+      (acc: { [key: string]: NetworkStats }, [key, value]: [string, NetworkStats]) => {
+        if (value !== undefined) {
+          acc[key] = NetworkStats.fromPartial(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.running = object.running ?? false;
+    return message;
+  },
+};
+
+function createBaseContainerStats_NetworksEntry(): ContainerStats_NetworksEntry {
+  return { key: "", value: undefined };
+}
+
+export const ContainerStats_NetworksEntry: MessageFns<ContainerStats_NetworksEntry> = {
+  encode(message: ContainerStats_NetworksEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      NetworkStats.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerStats_NetworksEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerStats_NetworksEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = NetworkStats.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerStats_NetworksEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? NetworkStats.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: ContainerStats_NetworksEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = NetworkStats.toJSON(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerStats_NetworksEntry>, I>>(base?: I): ContainerStats_NetworksEntry {
+    return ContainerStats_NetworksEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerStats_NetworksEntry>, I>>(object: I): ContainerStats_NetworksEntry {
+    const message = createBaseContainerStats_NetworksEntry();
+    message.key = object.key ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? NetworkStats.fromPartial(object.value)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCpuStats(): CpuStats {
+  return {
+    totalUsage: 0,
+    percpuUsage: [],
+    usageInKernelmode: 0,
+    usageInUsermode: 0,
+    systemCpuUsage: 0,
+    onlineCpus: 0,
+    throttlingPeriods: 0,
+    throttledPeriods: 0,
+    throttledTime: 0,
+  };
+}
+
+export const CpuStats: MessageFns<CpuStats> = {
+  encode(message: CpuStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.totalUsage !== 0) {
+      writer.uint32(8).uint64(message.totalUsage);
+    }
+    if (message.percpuUsage.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.percpuUsage) {
+        writer.uint64(v);
+      }
+      writer.join();
+    }
+    if (message.usageInKernelmode !== 0) {
+      writer.uint32(24).uint64(message.usageInKernelmode);
+    }
+    if (message.usageInUsermode !== 0) {
+      writer.uint32(32).uint64(message.usageInUsermode);
+    }
+    if (message.systemCpuUsage !== 0) {
+      writer.uint32(40).uint64(message.systemCpuUsage);
+    }
+    if (message.onlineCpus !== 0) {
+      writer.uint32(48).uint32(message.onlineCpus);
+    }
+    if (message.throttlingPeriods !== 0) {
+      writer.uint32(56).uint64(message.throttlingPeriods);
+    }
+    if (message.throttledPeriods !== 0) {
+      writer.uint32(64).uint64(message.throttledPeriods);
+    }
+    if (message.throttledTime !== 0) {
+      writer.uint32(72).uint64(message.throttledTime);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CpuStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCpuStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.totalUsage = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.percpuUsage.push(longToNumber(reader.uint64()));
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.percpuUsage.push(longToNumber(reader.uint64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.usageInKernelmode = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.usageInUsermode = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.systemCpuUsage = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.onlineCpus = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.throttlingPeriods = longToNumber(reader.uint64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.throttledPeriods = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.throttledTime = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CpuStats {
+    return {
+      totalUsage: isSet(object.totalUsage)
+        ? globalThis.Number(object.totalUsage)
+        : isSet(object.total_usage)
+        ? globalThis.Number(object.total_usage)
+        : 0,
+      percpuUsage: globalThis.Array.isArray(object?.percpuUsage)
+        ? object.percpuUsage.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.percpu_usage)
+        ? object.percpu_usage.map((e: any) => globalThis.Number(e))
+        : [],
+      usageInKernelmode: isSet(object.usageInKernelmode)
+        ? globalThis.Number(object.usageInKernelmode)
+        : isSet(object.usage_in_kernelmode)
+        ? globalThis.Number(object.usage_in_kernelmode)
+        : 0,
+      usageInUsermode: isSet(object.usageInUsermode)
+        ? globalThis.Number(object.usageInUsermode)
+        : isSet(object.usage_in_usermode)
+        ? globalThis.Number(object.usage_in_usermode)
+        : 0,
+      systemCpuUsage: isSet(object.systemCpuUsage)
+        ? globalThis.Number(object.systemCpuUsage)
+        : isSet(object.system_cpu_usage)
+        ? globalThis.Number(object.system_cpu_usage)
+        : 0,
+      onlineCpus: isSet(object.onlineCpus)
+        ? globalThis.Number(object.onlineCpus)
+        : isSet(object.online_cpus)
+        ? globalThis.Number(object.online_cpus)
+        : 0,
+      throttlingPeriods: isSet(object.throttlingPeriods)
+        ? globalThis.Number(object.throttlingPeriods)
+        : isSet(object.throttling_periods)
+        ? globalThis.Number(object.throttling_periods)
+        : 0,
+      throttledPeriods: isSet(object.throttledPeriods)
+        ? globalThis.Number(object.throttledPeriods)
+        : isSet(object.throttled_periods)
+        ? globalThis.Number(object.throttled_periods)
+        : 0,
+      throttledTime: isSet(object.throttledTime)
+        ? globalThis.Number(object.throttledTime)
+        : isSet(object.throttled_time)
+        ? globalThis.Number(object.throttled_time)
+        : 0,
+    };
+  },
+
+  toJSON(message: CpuStats): unknown {
+    const obj: any = {};
+    if (message.totalUsage !== 0) {
+      obj.totalUsage = Math.round(message.totalUsage);
+    }
+    if (message.percpuUsage?.length) {
+      obj.percpuUsage = message.percpuUsage.map((e) => Math.round(e));
+    }
+    if (message.usageInKernelmode !== 0) {
+      obj.usageInKernelmode = Math.round(message.usageInKernelmode);
+    }
+    if (message.usageInUsermode !== 0) {
+      obj.usageInUsermode = Math.round(message.usageInUsermode);
+    }
+    if (message.systemCpuUsage !== 0) {
+      obj.systemCpuUsage = Math.round(message.systemCpuUsage);
+    }
+    if (message.onlineCpus !== 0) {
+      obj.onlineCpus = Math.round(message.onlineCpus);
+    }
+    if (message.throttlingPeriods !== 0) {
+      obj.throttlingPeriods = Math.round(message.throttlingPeriods);
+    }
+    if (message.throttledPeriods !== 0) {
+      obj.throttledPeriods = Math.round(message.throttledPeriods);
+    }
+    if (message.throttledTime !== 0) {
+      obj.throttledTime = Math.round(message.throttledTime);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CpuStats>, I>>(base?: I): CpuStats {
+    return CpuStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CpuStats>, I>>(object: I): CpuStats {
+    const message = createBaseCpuStats();
+    message.totalUsage = object.totalUsage ?? 0;
+    message.percpuUsage = object.percpuUsage?.map((e) => e) || [];
+    message.usageInKernelmode = object.usageInKernelmode ?? 0;
+    message.usageInUsermode = object.usageInUsermode ?? 0;
+    message.systemCpuUsage = object.systemCpuUsage ?? 0;
+    message.onlineCpus = object.onlineCpus ?? 0;
+    message.throttlingPeriods = object.throttlingPeriods ?? 0;
+    message.throttledPeriods = object.throttledPeriods ?? 0;
+    message.throttledTime = object.throttledTime ?? 0;
+    return message;
+  },
+};
+
+function createBaseMemoryStats(): MemoryStats {
+  return { usage: 0, maxUsage: 0, limit: 0, failcnt: 0, stats: {} };
+}
+
+export const MemoryStats: MessageFns<MemoryStats> = {
+  encode(message: MemoryStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.usage !== 0) {
+      writer.uint32(8).uint64(message.usage);
+    }
+    if (message.maxUsage !== 0) {
+      writer.uint32(16).uint64(message.maxUsage);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).uint64(message.limit);
+    }
+    if (message.failcnt !== 0) {
+      writer.uint32(32).uint64(message.failcnt);
+    }
+    globalThis.Object.entries(message.stats).forEach(([key, value]: [string, number]) => {
+      MemoryStats_StatsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemoryStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemoryStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.usage = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxUsage = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.failcnt = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = MemoryStats_StatsEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.stats[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemoryStats {
+    return {
+      usage: isSet(object.usage) ? globalThis.Number(object.usage) : 0,
+      maxUsage: isSet(object.maxUsage)
+        ? globalThis.Number(object.maxUsage)
+        : isSet(object.max_usage)
+        ? globalThis.Number(object.max_usage)
+        : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      failcnt: isSet(object.failcnt) ? globalThis.Number(object.failcnt) : 0,
+      stats: isObject(object.stats)
+        ? (globalThis.Object.entries(object.stats) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: MemoryStats): unknown {
+    const obj: any = {};
+    if (message.usage !== 0) {
+      obj.usage = Math.round(message.usage);
+    }
+    if (message.maxUsage !== 0) {
+      obj.maxUsage = Math.round(message.maxUsage);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.failcnt !== 0) {
+      obj.failcnt = Math.round(message.failcnt);
+    }
+    if (message.stats) {
+      const entries = globalThis.Object.entries(message.stats) as [string, number][];
+      if (entries.length > 0) {
+        obj.stats = {};
+        entries.forEach(([k, v]) => {
+          obj.stats[k] = Math.round(v);
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemoryStats>, I>>(base?: I): MemoryStats {
+    return MemoryStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemoryStats>, I>>(object: I): MemoryStats {
+    const message = createBaseMemoryStats();
+    message.usage = object.usage ?? 0;
+    message.maxUsage = object.maxUsage ?? 0;
+    message.limit = object.limit ?? 0;
+    message.failcnt = object.failcnt ?? 0;
+    message.stats = (globalThis.Object.entries(object.stats ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseMemoryStats_StatsEntry(): MemoryStats_StatsEntry {
+  return { key: "", value: 0 };
+}
+
+export const MemoryStats_StatsEntry: MessageFns<MemoryStats_StatsEntry> = {
+  encode(message: MemoryStats_StatsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).uint64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemoryStats_StatsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemoryStats_StatsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemoryStats_StatsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: MemoryStats_StatsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemoryStats_StatsEntry>, I>>(base?: I): MemoryStats_StatsEntry {
+    return MemoryStats_StatsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemoryStats_StatsEntry>, I>>(object: I): MemoryStats_StatsEntry {
+    const message = createBaseMemoryStats_StatsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseNetworkStats(): NetworkStats {
+  return { rxBytes: 0, rxPackets: 0, rxErrors: 0, rxDropped: 0, txBytes: 0, txPackets: 0, txErrors: 0, txDropped: 0 };
+}
+
+export const NetworkStats: MessageFns<NetworkStats> = {
+  encode(message: NetworkStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rxBytes !== 0) {
+      writer.uint32(8).uint64(message.rxBytes);
+    }
+    if (message.rxPackets !== 0) {
+      writer.uint32(16).uint64(message.rxPackets);
+    }
+    if (message.rxErrors !== 0) {
+      writer.uint32(24).uint64(message.rxErrors);
+    }
+    if (message.rxDropped !== 0) {
+      writer.uint32(32).uint64(message.rxDropped);
+    }
+    if (message.txBytes !== 0) {
+      writer.uint32(40).uint64(message.txBytes);
+    }
+    if (message.txPackets !== 0) {
+      writer.uint32(48).uint64(message.txPackets);
+    }
+    if (message.txErrors !== 0) {
+      writer.uint32(56).uint64(message.txErrors);
+    }
+    if (message.txDropped !== 0) {
+      writer.uint32(64).uint64(message.txDropped);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NetworkStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNetworkStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.rxBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rxPackets = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.rxErrors = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.rxDropped = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.txBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.txPackets = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.txErrors = longToNumber(reader.uint64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.txDropped = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NetworkStats {
+    return {
+      rxBytes: isSet(object.rxBytes)
+        ? globalThis.Number(object.rxBytes)
+        : isSet(object.rx_bytes)
+        ? globalThis.Number(object.rx_bytes)
+        : 0,
+      rxPackets: isSet(object.rxPackets)
+        ? globalThis.Number(object.rxPackets)
+        : isSet(object.rx_packets)
+        ? globalThis.Number(object.rx_packets)
+        : 0,
+      rxErrors: isSet(object.rxErrors)
+        ? globalThis.Number(object.rxErrors)
+        : isSet(object.rx_errors)
+        ? globalThis.Number(object.rx_errors)
+        : 0,
+      rxDropped: isSet(object.rxDropped)
+        ? globalThis.Number(object.rxDropped)
+        : isSet(object.rx_dropped)
+        ? globalThis.Number(object.rx_dropped)
+        : 0,
+      txBytes: isSet(object.txBytes)
+        ? globalThis.Number(object.txBytes)
+        : isSet(object.tx_bytes)
+        ? globalThis.Number(object.tx_bytes)
+        : 0,
+      txPackets: isSet(object.txPackets)
+        ? globalThis.Number(object.txPackets)
+        : isSet(object.tx_packets)
+        ? globalThis.Number(object.tx_packets)
+        : 0,
+      txErrors: isSet(object.txErrors)
+        ? globalThis.Number(object.txErrors)
+        : isSet(object.tx_errors)
+        ? globalThis.Number(object.tx_errors)
+        : 0,
+      txDropped: isSet(object.txDropped)
+        ? globalThis.Number(object.txDropped)
+        : isSet(object.tx_dropped)
+        ? globalThis.Number(object.tx_dropped)
+        : 0,
+    };
+  },
+
+  toJSON(message: NetworkStats): unknown {
+    const obj: any = {};
+    if (message.rxBytes !== 0) {
+      obj.rxBytes = Math.round(message.rxBytes);
+    }
+    if (message.rxPackets !== 0) {
+      obj.rxPackets = Math.round(message.rxPackets);
+    }
+    if (message.rxErrors !== 0) {
+      obj.rxErrors = Math.round(message.rxErrors);
+    }
+    if (message.rxDropped !== 0) {
+      obj.rxDropped = Math.round(message.rxDropped);
+    }
+    if (message.txBytes !== 0) {
+      obj.txBytes = Math.round(message.txBytes);
+    }
+    if (message.txPackets !== 0) {
+      obj.txPackets = Math.round(message.txPackets);
+    }
+    if (message.txErrors !== 0) {
+      obj.txErrors = Math.round(message.txErrors);
+    }
+    if (message.txDropped !== 0) {
+      obj.txDropped = Math.round(message.txDropped);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NetworkStats>, I>>(base?: I): NetworkStats {
+    return NetworkStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NetworkStats>, I>>(object: I): NetworkStats {
+    const message = createBaseNetworkStats();
+    message.rxBytes = object.rxBytes ?? 0;
+    message.rxPackets = object.rxPackets ?? 0;
+    message.rxErrors = object.rxErrors ?? 0;
+    message.rxDropped = object.rxDropped ?? 0;
+    message.txBytes = object.txBytes ?? 0;
+    message.txPackets = object.txPackets ?? 0;
+    message.txErrors = object.txErrors ?? 0;
+    message.txDropped = object.txDropped ?? 0;
+    return message;
+  },
+};
+
 /**
  * Containers is what the ce CLI drives: Docker's container model over the
  * image store and the supervisor.
@@ -4339,6 +6368,62 @@ export const ContainersService = {
       Buffer.from(RenameContainerResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RenameContainerResponse => RenameContainerResponse.decode(value),
   },
+  /** Pause, resources, processes and statistics (docker pause, unpause, update, top, stats). */
+  pause: {
+    path: "/ce.api.v1.Containers/Pause" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PauseContainerRequest): Buffer =>
+      Buffer.from(PauseContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PauseContainerRequest => PauseContainerRequest.decode(value),
+    responseSerialize: (value: PauseContainerResponse): Buffer =>
+      Buffer.from(PauseContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PauseContainerResponse => PauseContainerResponse.decode(value),
+  },
+  unpause: {
+    path: "/ce.api.v1.Containers/Unpause" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UnpauseContainerRequest): Buffer =>
+      Buffer.from(UnpauseContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UnpauseContainerRequest => UnpauseContainerRequest.decode(value),
+    responseSerialize: (value: UnpauseContainerResponse): Buffer =>
+      Buffer.from(UnpauseContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UnpauseContainerResponse => UnpauseContainerResponse.decode(value),
+  },
+  update: {
+    path: "/ce.api.v1.Containers/Update" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateContainerRequest): Buffer =>
+      Buffer.from(UpdateContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateContainerRequest => UpdateContainerRequest.decode(value),
+    responseSerialize: (value: UpdateContainerResponse): Buffer =>
+      Buffer.from(UpdateContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateContainerResponse => UpdateContainerResponse.decode(value),
+  },
+  /** The host's ps with ps_args (default -ef), kept to the container's processes. */
+  top: {
+    path: "/ce.api.v1.Containers/Top" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TopContainerRequest): Buffer => Buffer.from(TopContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TopContainerRequest => TopContainerRequest.decode(value),
+    responseSerialize: (value: TopContainerResponse): Buffer =>
+      Buffer.from(TopContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TopContainerResponse => TopContainerResponse.decode(value),
+  },
+  /** One sample (stream false) or one a second until the container stops. */
+  stats: {
+    path: "/ce.api.v1.Containers/Stats" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ContainerStatsRequest): Buffer =>
+      Buffer.from(ContainerStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ContainerStatsRequest => ContainerStatsRequest.decode(value),
+    responseSerialize: (value: ContainerStats): Buffer => Buffer.from(ContainerStats.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ContainerStats => ContainerStats.decode(value),
+  },
 } as const;
 
 export interface ContainersServer extends UntypedServiceImplementation {
@@ -4377,6 +6462,14 @@ export interface ContainersServer extends UntypedServiceImplementation {
   resize: handleUnaryCall<ResizeRequest, ResizeResponse>;
   /** docker rename: a new unique name; the hostname stays. */
   rename: handleUnaryCall<RenameContainerRequest, RenameContainerResponse>;
+  /** Pause, resources, processes and statistics (docker pause, unpause, update, top, stats). */
+  pause: handleUnaryCall<PauseContainerRequest, PauseContainerResponse>;
+  unpause: handleUnaryCall<UnpauseContainerRequest, UnpauseContainerResponse>;
+  update: handleUnaryCall<UpdateContainerRequest, UpdateContainerResponse>;
+  /** The host's ps with ps_args (default -ef), kept to the container's processes. */
+  top: handleUnaryCall<TopContainerRequest, TopContainerResponse>;
+  /** One sample (stream false) or one a second until the container stops. */
+  stats: handleServerStreamingCall<ContainerStatsRequest, ContainerStats>;
 }
 
 export interface ContainersClient extends Client {
@@ -4614,6 +6707,75 @@ export interface ContainersClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RenameContainerResponse) => void,
   ): ClientUnaryCall;
+  /** Pause, resources, processes and statistics (docker pause, unpause, update, top, stats). */
+  pause(
+    request: PauseContainerRequest,
+    callback: (error: ServiceError | null, response: PauseContainerResponse) => void,
+  ): ClientUnaryCall;
+  pause(
+    request: PauseContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PauseContainerResponse) => void,
+  ): ClientUnaryCall;
+  pause(
+    request: PauseContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PauseContainerResponse) => void,
+  ): ClientUnaryCall;
+  unpause(
+    request: UnpauseContainerRequest,
+    callback: (error: ServiceError | null, response: UnpauseContainerResponse) => void,
+  ): ClientUnaryCall;
+  unpause(
+    request: UnpauseContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UnpauseContainerResponse) => void,
+  ): ClientUnaryCall;
+  unpause(
+    request: UnpauseContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UnpauseContainerResponse) => void,
+  ): ClientUnaryCall;
+  update(
+    request: UpdateContainerRequest,
+    callback: (error: ServiceError | null, response: UpdateContainerResponse) => void,
+  ): ClientUnaryCall;
+  update(
+    request: UpdateContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateContainerResponse) => void,
+  ): ClientUnaryCall;
+  update(
+    request: UpdateContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateContainerResponse) => void,
+  ): ClientUnaryCall;
+  /** The host's ps with ps_args (default -ef), kept to the container's processes. */
+  top(
+    request: TopContainerRequest,
+    callback: (error: ServiceError | null, response: TopContainerResponse) => void,
+  ): ClientUnaryCall;
+  top(
+    request: TopContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TopContainerResponse) => void,
+  ): ClientUnaryCall;
+  top(
+    request: TopContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TopContainerResponse) => void,
+  ): ClientUnaryCall;
+  /** One sample (stream false) or one a second until the container stops. */
+  stats(request: ContainerStatsRequest, options?: Partial<CallOptions>): ClientReadableStream<ContainerStats>;
+  stats(
+    request: ContainerStatsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ContainerStats>;
 }
 
 export const ContainersClient = makeGenericClientConstructor(ContainersService, "ce.api.v1.Containers") as unknown as {
@@ -4662,6 +6824,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isObject(value: any): boolean {

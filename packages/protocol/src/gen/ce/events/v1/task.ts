@@ -21,7 +21,13 @@ export interface TaskEvent {
     | undefined;
   /** Exec events (issue 9): numbered from 20 so other additions can take 8 on. */
   execAdded?: TaskExecAdded | undefined;
-  execStarted?: TaskExecStarted | undefined;
+  execStarted?:
+    | TaskExecStarted
+    | undefined;
+  /** Pause, resume and OOM. */
+  paused?: TaskPaused | undefined;
+  resumed?: TaskResumed | undefined;
+  oom?: TaskOOM | undefined;
 }
 
 export interface TaskCreate {
@@ -45,6 +51,8 @@ export interface TaskExit {
     | undefined;
   /** Set when the supervisor ended the task because its shim died. */
   reason: string;
+  /** The OOM killer ended the task (its TaskOOM came before). */
+  oomKilled: boolean;
 }
 
 export interface TaskDelete {
@@ -73,6 +81,22 @@ export interface TaskExecStarted {
   pid: number;
 }
 
+/** Pause, resume and OOM. */
+export interface TaskPaused {
+}
+
+export interface TaskResumed {
+}
+
+/**
+ * The OOM killer killed a process of the task's cgroup. Sent before the
+ * task's exit event when the kill ended the task.
+ */
+export interface TaskOOM {
+  /** How many processes the OOM killer has killed in the task's cgroup so far. */
+  oomKills: number;
+}
+
 function createBaseTaskEvent(): TaskEvent {
   return {
     id: "",
@@ -84,6 +108,9 @@ function createBaseTaskEvent(): TaskEvent {
     warning: undefined,
     execAdded: undefined,
     execStarted: undefined,
+    paused: undefined,
+    resumed: undefined,
+    oom: undefined,
   };
 }
 
@@ -115,6 +142,15 @@ export const TaskEvent: MessageFns<TaskEvent> = {
     }
     if (message.execStarted !== undefined) {
       TaskExecStarted.encode(message.execStarted, writer.uint32(170).fork()).join();
+    }
+    if (message.paused !== undefined) {
+      TaskPaused.encode(message.paused, writer.uint32(178).fork()).join();
+    }
+    if (message.resumed !== undefined) {
+      TaskResumed.encode(message.resumed, writer.uint32(186).fork()).join();
+    }
+    if (message.oom !== undefined) {
+      TaskOOM.encode(message.oom, writer.uint32(194).fork()).join();
     }
     return writer;
   },
@@ -204,6 +240,30 @@ export const TaskEvent: MessageFns<TaskEvent> = {
             message.execStarted = TaskExecStarted.decode(reader, reader.uint32());
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.paused = TaskPaused.decode(reader, reader.uint32());
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.resumed = TaskResumed.decode(reader, reader.uint32());
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.oom = TaskOOM.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -235,6 +295,9 @@ export const TaskEvent: MessageFns<TaskEvent> = {
         : isSet(object.exec_started)
         ? TaskExecStarted.fromJSON(object.exec_started)
         : undefined,
+      paused: isSet(object.paused) ? TaskPaused.fromJSON(object.paused) : undefined,
+      resumed: isSet(object.resumed) ? TaskResumed.fromJSON(object.resumed) : undefined,
+      oom: isSet(object.oom) ? TaskOOM.fromJSON(object.oom) : undefined,
     };
   },
 
@@ -267,6 +330,15 @@ export const TaskEvent: MessageFns<TaskEvent> = {
     if (message.execStarted !== undefined) {
       obj.execStarted = TaskExecStarted.toJSON(message.execStarted);
     }
+    if (message.paused !== undefined) {
+      obj.paused = TaskPaused.toJSON(message.paused);
+    }
+    if (message.resumed !== undefined) {
+      obj.resumed = TaskResumed.toJSON(message.resumed);
+    }
+    if (message.oom !== undefined) {
+      obj.oom = TaskOOM.toJSON(message.oom);
+    }
     return obj;
   },
 
@@ -296,6 +368,13 @@ export const TaskEvent: MessageFns<TaskEvent> = {
     message.execStarted = (object.execStarted !== undefined && object.execStarted !== null)
       ? TaskExecStarted.fromPartial(object.execStarted)
       : undefined;
+    message.paused = (object.paused !== undefined && object.paused !== null)
+      ? TaskPaused.fromPartial(object.paused)
+      : undefined;
+    message.resumed = (object.resumed !== undefined && object.resumed !== null)
+      ? TaskResumed.fromPartial(object.resumed)
+      : undefined;
+    message.oom = (object.oom !== undefined && object.oom !== null) ? TaskOOM.fromPartial(object.oom) : undefined;
     return message;
   },
 };
@@ -453,7 +532,7 @@ export const TaskStart: MessageFns<TaskStart> = {
 };
 
 function createBaseTaskExit(): TaskExit {
-  return { pid: 0, exitStatus: 0, exitedAt: undefined, execId: undefined, reason: "" };
+  return { pid: 0, exitStatus: 0, exitedAt: undefined, execId: undefined, reason: "", oomKilled: false };
 }
 
 export const TaskExit: MessageFns<TaskExit> = {
@@ -472,6 +551,9 @@ export const TaskExit: MessageFns<TaskExit> = {
     }
     if (message.reason !== "") {
       writer.uint32(42).string(message.reason);
+    }
+    if (message.oomKilled !== false) {
+      writer.uint32(48).bool(message.oomKilled);
     }
     return writer;
   },
@@ -529,6 +611,14 @@ export const TaskExit: MessageFns<TaskExit> = {
             message.reason = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.oomKilled = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -560,6 +650,11 @@ export const TaskExit: MessageFns<TaskExit> = {
         ? globalThis.String(object.exec_id)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      oomKilled: isSet(object.oomKilled)
+        ? globalThis.Boolean(object.oomKilled)
+        : isSet(object.oom_killed)
+        ? globalThis.Boolean(object.oom_killed)
+        : false,
     };
   },
 
@@ -580,6 +675,9 @@ export const TaskExit: MessageFns<TaskExit> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.oomKilled !== false) {
+      obj.oomKilled = message.oomKilled;
+    }
     return obj;
   },
 
@@ -593,6 +691,7 @@ export const TaskExit: MessageFns<TaskExit> = {
     message.exitedAt = object.exitedAt ?? undefined;
     message.execId = object.execId ?? undefined;
     message.reason = object.reason ?? "";
+    message.oomKilled = object.oomKilled ?? false;
     return message;
   },
 };
@@ -953,6 +1052,183 @@ export const TaskExecStarted: MessageFns<TaskExecStarted> = {
   },
 };
 
+function createBaseTaskPaused(): TaskPaused {
+  return {};
+}
+
+export const TaskPaused: MessageFns<TaskPaused> = {
+  encode(_: TaskPaused, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskPaused {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskPaused();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): TaskPaused {
+    return {};
+  },
+
+  toJSON(_: TaskPaused): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TaskPaused>, I>>(base?: I): TaskPaused {
+    return TaskPaused.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TaskPaused>, I>>(_: I): TaskPaused {
+    const message = createBaseTaskPaused();
+    return message;
+  },
+};
+
+function createBaseTaskResumed(): TaskResumed {
+  return {};
+}
+
+export const TaskResumed: MessageFns<TaskResumed> = {
+  encode(_: TaskResumed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskResumed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskResumed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): TaskResumed {
+    return {};
+  },
+
+  toJSON(_: TaskResumed): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TaskResumed>, I>>(base?: I): TaskResumed {
+    return TaskResumed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TaskResumed>, I>>(_: I): TaskResumed {
+    const message = createBaseTaskResumed();
+    return message;
+  },
+};
+
+function createBaseTaskOOM(): TaskOOM {
+  return { oomKills: 0 };
+}
+
+export const TaskOOM: MessageFns<TaskOOM> = {
+  encode(message: TaskOOM, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.oomKills !== 0) {
+      writer.uint32(8).uint64(message.oomKills);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskOOM {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskOOM();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.oomKills = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TaskOOM {
+    return {
+      oomKills: isSet(object.oomKills)
+        ? globalThis.Number(object.oomKills)
+        : isSet(object.oom_kills)
+        ? globalThis.Number(object.oom_kills)
+        : 0,
+    };
+  },
+
+  toJSON(message: TaskOOM): unknown {
+    const obj: any = {};
+    if (message.oomKills !== 0) {
+      obj.oomKills = Math.round(message.oomKills);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TaskOOM>, I>>(base?: I): TaskOOM {
+    return TaskOOM.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TaskOOM>, I>>(object: I): TaskOOM {
+    const message = createBaseTaskOOM();
+    message.oomKills = object.oomKills ?? 0;
+    return message;
+  },
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin ? T
@@ -985,6 +1261,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {

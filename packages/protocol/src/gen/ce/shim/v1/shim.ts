@@ -25,6 +25,7 @@ import {
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { TaskEvent } from "../../events/v1/task.js";
 import { Mount } from "../../types/v1/mount.js";
+import { CgroupStats, Resources } from "../../types/v1/resources.js";
 import { AttachInput, AttachOutput, ConsoleSize } from "../../types/v1/stdio.js";
 import { ExitStatus, TaskStatus, taskStatusFromJSON, taskStatusToJSON } from "../../types/v1/task.js";
 
@@ -179,6 +180,41 @@ export interface CloseIORequest {
 }
 
 export interface CloseIOResponse {
+}
+
+/** Pause, resources and statistics. */
+export interface PauseRequest {
+  id: string;
+}
+
+export interface PauseResponse {
+}
+
+export interface ResumeRequest {
+  id: string;
+}
+
+export interface ResumeResponse {
+}
+
+export interface UpdateTaskRequest {
+  id: string;
+  resources?: Resources | undefined;
+}
+
+export interface UpdateTaskResponse {
+}
+
+export interface StatsRequest {
+  id: string;
+}
+
+export interface PidsRequest {
+  id: string;
+}
+
+export interface PidsResponse {
+  pids: number[];
 }
 
 function createBaseCreateTaskRequest(): CreateTaskRequest {
@@ -2466,6 +2502,598 @@ export const CloseIOResponse: MessageFns<CloseIOResponse> = {
   },
 };
 
+function createBasePauseRequest(): PauseRequest {
+  return { id: "" };
+}
+
+export const PauseRequest: MessageFns<PauseRequest> = {
+  encode(message: PauseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: PauseRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PauseRequest>, I>>(base?: I): PauseRequest {
+    return PauseRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PauseRequest>, I>>(object: I): PauseRequest {
+    const message = createBasePauseRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBasePauseResponse(): PauseResponse {
+  return {};
+}
+
+export const PauseResponse: MessageFns<PauseResponse> = {
+  encode(_: PauseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): PauseResponse {
+    return {};
+  },
+
+  toJSON(_: PauseResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PauseResponse>, I>>(base?: I): PauseResponse {
+    return PauseResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PauseResponse>, I>>(_: I): PauseResponse {
+    const message = createBasePauseResponse();
+    return message;
+  },
+};
+
+function createBaseResumeRequest(): ResumeRequest {
+  return { id: "" };
+}
+
+export const ResumeRequest: MessageFns<ResumeRequest> = {
+  encode(message: ResumeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: ResumeRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResumeRequest>, I>>(base?: I): ResumeRequest {
+    return ResumeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResumeRequest>, I>>(object: I): ResumeRequest {
+    const message = createBaseResumeRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseResumeResponse(): ResumeResponse {
+  return {};
+}
+
+export const ResumeResponse: MessageFns<ResumeResponse> = {
+  encode(_: ResumeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ResumeResponse {
+    return {};
+  },
+
+  toJSON(_: ResumeResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResumeResponse>, I>>(base?: I): ResumeResponse {
+    return ResumeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResumeResponse>, I>>(_: I): ResumeResponse {
+    const message = createBaseResumeResponse();
+    return message;
+  },
+};
+
+function createBaseUpdateTaskRequest(): UpdateTaskRequest {
+  return { id: "", resources: undefined };
+}
+
+export const UpdateTaskRequest: MessageFns<UpdateTaskRequest> = {
+  encode(message: UpdateTaskRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.resources !== undefined) {
+      Resources.encode(message.resources, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateTaskRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateTaskRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resources = Resources.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateTaskRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
+    };
+  },
+
+  toJSON(message: UpdateTaskRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.resources !== undefined) {
+      obj.resources = Resources.toJSON(message.resources);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateTaskRequest>, I>>(base?: I): UpdateTaskRequest {
+    return UpdateTaskRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateTaskRequest>, I>>(object: I): UpdateTaskRequest {
+    const message = createBaseUpdateTaskRequest();
+    message.id = object.id ?? "";
+    message.resources = (object.resources !== undefined && object.resources !== null)
+      ? Resources.fromPartial(object.resources)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateTaskResponse(): UpdateTaskResponse {
+  return {};
+}
+
+export const UpdateTaskResponse: MessageFns<UpdateTaskResponse> = {
+  encode(_: UpdateTaskResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateTaskResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateTaskResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): UpdateTaskResponse {
+    return {};
+  },
+
+  toJSON(_: UpdateTaskResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateTaskResponse>, I>>(base?: I): UpdateTaskResponse {
+    return UpdateTaskResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateTaskResponse>, I>>(_: I): UpdateTaskResponse {
+    const message = createBaseUpdateTaskResponse();
+    return message;
+  },
+};
+
+function createBaseStatsRequest(): StatsRequest {
+  return { id: "" };
+}
+
+export const StatsRequest: MessageFns<StatsRequest> = {
+  encode(message: StatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatsRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: StatsRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatsRequest>, I>>(base?: I): StatsRequest {
+    return StatsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatsRequest>, I>>(object: I): StatsRequest {
+    const message = createBaseStatsRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBasePidsRequest(): PidsRequest {
+  return { id: "" };
+}
+
+export const PidsRequest: MessageFns<PidsRequest> = {
+  encode(message: PidsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PidsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePidsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PidsRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: PidsRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PidsRequest>, I>>(base?: I): PidsRequest {
+    return PidsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PidsRequest>, I>>(object: I): PidsRequest {
+    const message = createBasePidsRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBasePidsResponse(): PidsResponse {
+  return { pids: [] };
+}
+
+export const PidsResponse: MessageFns<PidsResponse> = {
+  encode(message: PidsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pids.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.pids) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PidsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePidsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.pids.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.pids.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PidsResponse {
+    return { pids: globalThis.Array.isArray(object?.pids) ? object.pids.map((e: any) => globalThis.Number(e)) : [] };
+  },
+
+  toJSON(message: PidsResponse): unknown {
+    const obj: any = {};
+    if (message.pids?.length) {
+      obj.pids = message.pids.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PidsResponse>, I>>(base?: I): PidsResponse {
+    return PidsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PidsResponse>, I>>(object: I): PidsResponse {
+    const message = createBasePidsResponse();
+    message.pids = object.pids?.map((e) => e) || [];
+    return message;
+  },
+};
+
 /**
  * Task is served by one ce-shim per container on <state>/shims/<id>.sock.
  * The shim owns the container's stdio, log and exit status, and outlives ced.
@@ -2589,6 +3217,57 @@ export const TaskService = {
     responseSerialize: (value: CloseIOResponse): Buffer => Buffer.from(CloseIOResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CloseIOResponse => CloseIOResponse.decode(value),
   },
+  /**
+   * Pause, resources and statistics (docker pause/unpause, update, stats, top).
+   * Freezes every process of the task (TaskPaused event).
+   */
+  pause: {
+    path: "/ce.shim.v1.Task/Pause" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PauseRequest): Buffer => Buffer.from(PauseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PauseRequest => PauseRequest.decode(value),
+    responseSerialize: (value: PauseResponse): Buffer => Buffer.from(PauseResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PauseResponse => PauseResponse.decode(value),
+  },
+  /** Thaws a paused task (TaskResumed event). */
+  resume: {
+    path: "/ce.shim.v1.Task/Resume" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResumeRequest): Buffer => Buffer.from(ResumeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResumeRequest => ResumeRequest.decode(value),
+    responseSerialize: (value: ResumeResponse): Buffer => Buffer.from(ResumeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResumeResponse => ResumeResponse.decode(value),
+  },
+  update: {
+    path: "/ce.shim.v1.Task/Update" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateTaskRequest): Buffer => Buffer.from(UpdateTaskRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateTaskRequest => UpdateTaskRequest.decode(value),
+    responseSerialize: (value: UpdateTaskResponse): Buffer => Buffer.from(UpdateTaskResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateTaskResponse => UpdateTaskResponse.decode(value),
+  },
+  stats: {
+    path: "/ce.shim.v1.Task/Stats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StatsRequest): Buffer => Buffer.from(StatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StatsRequest => StatsRequest.decode(value),
+    responseSerialize: (value: CgroupStats): Buffer => Buffer.from(CgroupStats.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CgroupStats => CgroupStats.decode(value),
+  },
+  /** Pids of every process in the task's cgroup, sorted. */
+  pids: {
+    path: "/ce.shim.v1.Task/Pids" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PidsRequest): Buffer => Buffer.from(PidsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PidsRequest => PidsRequest.decode(value),
+    responseSerialize: (value: PidsResponse): Buffer => Buffer.from(PidsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PidsResponse => PidsResponse.decode(value),
+  },
 } as const;
 
 export interface TaskServer extends UntypedServiceImplementation {
@@ -2613,6 +3292,17 @@ export interface TaskServer extends UntypedServiceImplementation {
   resizePty: handleUnaryCall<ResizePtyRequest, ResizePtyResponse>;
   /** Closes the stdin of the init or of an exec (EOF for the process). */
   closeIo: handleUnaryCall<CloseIORequest, CloseIOResponse>;
+  /**
+   * Pause, resources and statistics (docker pause/unpause, update, stats, top).
+   * Freezes every process of the task (TaskPaused event).
+   */
+  pause: handleUnaryCall<PauseRequest, PauseResponse>;
+  /** Thaws a paused task (TaskResumed event). */
+  resume: handleUnaryCall<ResumeRequest, ResumeResponse>;
+  update: handleUnaryCall<UpdateTaskRequest, UpdateTaskResponse>;
+  stats: handleUnaryCall<StatsRequest, CgroupStats>;
+  /** Pids of every process in the task's cgroup, sorted. */
+  pids: handleUnaryCall<PidsRequest, PidsResponse>;
 }
 
 export interface TaskClient extends Client {
@@ -2773,6 +3463,81 @@ export interface TaskClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CloseIOResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Pause, resources and statistics (docker pause/unpause, update, stats, top).
+   * Freezes every process of the task (TaskPaused event).
+   */
+  pause(
+    request: PauseRequest,
+    callback: (error: ServiceError | null, response: PauseResponse) => void,
+  ): ClientUnaryCall;
+  pause(
+    request: PauseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PauseResponse) => void,
+  ): ClientUnaryCall;
+  pause(
+    request: PauseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PauseResponse) => void,
+  ): ClientUnaryCall;
+  /** Thaws a paused task (TaskResumed event). */
+  resume(
+    request: ResumeRequest,
+    callback: (error: ServiceError | null, response: ResumeResponse) => void,
+  ): ClientUnaryCall;
+  resume(
+    request: ResumeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResumeResponse) => void,
+  ): ClientUnaryCall;
+  resume(
+    request: ResumeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResumeResponse) => void,
+  ): ClientUnaryCall;
+  update(
+    request: UpdateTaskRequest,
+    callback: (error: ServiceError | null, response: UpdateTaskResponse) => void,
+  ): ClientUnaryCall;
+  update(
+    request: UpdateTaskRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateTaskResponse) => void,
+  ): ClientUnaryCall;
+  update(
+    request: UpdateTaskRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateTaskResponse) => void,
+  ): ClientUnaryCall;
+  stats(request: StatsRequest, callback: (error: ServiceError | null, response: CgroupStats) => void): ClientUnaryCall;
+  stats(
+    request: StatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CgroupStats) => void,
+  ): ClientUnaryCall;
+  stats(
+    request: StatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CgroupStats) => void,
+  ): ClientUnaryCall;
+  /** Pids of every process in the task's cgroup, sorted. */
+  pids(request: PidsRequest, callback: (error: ServiceError | null, response: PidsResponse) => void): ClientUnaryCall;
+  pids(
+    request: PidsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PidsResponse) => void,
+  ): ClientUnaryCall;
+  pids(
+    request: PidsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PidsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -34,14 +34,24 @@ import {
   ExecProcessResponse,
   KillRequest,
   KillResponse,
+  PauseRequest,
+  PauseResponse,
+  PidsRequest,
+  PidsResponse,
   ResizePtyRequest,
   ResizePtyResponse,
+  ResumeRequest,
+  ResumeResponse,
   StartRequest,
   StartResponse,
   StateRequest,
   StateResponse,
+  StatsRequest,
+  UpdateTaskRequest,
+  UpdateTaskResponse,
   WaitRequest,
 } from "../../shim/v1/shim.js";
+import { CgroupStats } from "../../types/v1/resources.js";
 import { AttachInput, AttachOutput } from "../../types/v1/stdio.js";
 import { ExitStatus } from "../../types/v1/task.js";
 
@@ -365,6 +375,52 @@ export const SupervisorService = {
     responseSerialize: (value: CloseIOResponse): Buffer => Buffer.from(CloseIOResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CloseIOResponse => CloseIOResponse.decode(value),
   },
+  /** Pause, resources and statistics, forwarded to the task's shim. */
+  pauseTask: {
+    path: "/ce.supervisor.v1.Supervisor/PauseTask" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PauseRequest): Buffer => Buffer.from(PauseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PauseRequest => PauseRequest.decode(value),
+    responseSerialize: (value: PauseResponse): Buffer => Buffer.from(PauseResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PauseResponse => PauseResponse.decode(value),
+  },
+  resumeTask: {
+    path: "/ce.supervisor.v1.Supervisor/ResumeTask" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResumeRequest): Buffer => Buffer.from(ResumeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResumeRequest => ResumeRequest.decode(value),
+    responseSerialize: (value: ResumeResponse): Buffer => Buffer.from(ResumeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResumeResponse => ResumeResponse.decode(value),
+  },
+  updateTask: {
+    path: "/ce.supervisor.v1.Supervisor/UpdateTask" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateTaskRequest): Buffer => Buffer.from(UpdateTaskRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateTaskRequest => UpdateTaskRequest.decode(value),
+    responseSerialize: (value: UpdateTaskResponse): Buffer => Buffer.from(UpdateTaskResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateTaskResponse => UpdateTaskResponse.decode(value),
+  },
+  taskStats: {
+    path: "/ce.supervisor.v1.Supervisor/TaskStats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StatsRequest): Buffer => Buffer.from(StatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StatsRequest => StatsRequest.decode(value),
+    responseSerialize: (value: CgroupStats): Buffer => Buffer.from(CgroupStats.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CgroupStats => CgroupStats.decode(value),
+  },
+  taskPids: {
+    path: "/ce.supervisor.v1.Supervisor/TaskPids" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PidsRequest): Buffer => Buffer.from(PidsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PidsRequest => PidsRequest.decode(value),
+    responseSerialize: (value: PidsResponse): Buffer => Buffer.from(PidsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PidsResponse => PidsResponse.decode(value),
+  },
 } as const;
 
 export interface SupervisorServer extends UntypedServiceImplementation {
@@ -385,6 +441,12 @@ export interface SupervisorServer extends UntypedServiceImplementation {
   execTask: handleUnaryCall<ExecProcessRequest, ExecProcessResponse>;
   resizeTaskPty: handleUnaryCall<ResizePtyRequest, ResizePtyResponse>;
   closeTaskIo: handleUnaryCall<CloseIORequest, CloseIOResponse>;
+  /** Pause, resources and statistics, forwarded to the task's shim. */
+  pauseTask: handleUnaryCall<PauseRequest, PauseResponse>;
+  resumeTask: handleUnaryCall<ResumeRequest, ResumeResponse>;
+  updateTask: handleUnaryCall<UpdateTaskRequest, UpdateTaskResponse>;
+  taskStats: handleUnaryCall<StatsRequest, CgroupStats>;
+  taskPids: handleUnaryCall<PidsRequest, PidsResponse>;
 }
 
 export interface SupervisorClient extends Client {
@@ -544,6 +606,82 @@ export interface SupervisorClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CloseIOResponse) => void,
+  ): ClientUnaryCall;
+  /** Pause, resources and statistics, forwarded to the task's shim. */
+  pauseTask(
+    request: PauseRequest,
+    callback: (error: ServiceError | null, response: PauseResponse) => void,
+  ): ClientUnaryCall;
+  pauseTask(
+    request: PauseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PauseResponse) => void,
+  ): ClientUnaryCall;
+  pauseTask(
+    request: PauseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PauseResponse) => void,
+  ): ClientUnaryCall;
+  resumeTask(
+    request: ResumeRequest,
+    callback: (error: ServiceError | null, response: ResumeResponse) => void,
+  ): ClientUnaryCall;
+  resumeTask(
+    request: ResumeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResumeResponse) => void,
+  ): ClientUnaryCall;
+  resumeTask(
+    request: ResumeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResumeResponse) => void,
+  ): ClientUnaryCall;
+  updateTask(
+    request: UpdateTaskRequest,
+    callback: (error: ServiceError | null, response: UpdateTaskResponse) => void,
+  ): ClientUnaryCall;
+  updateTask(
+    request: UpdateTaskRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateTaskResponse) => void,
+  ): ClientUnaryCall;
+  updateTask(
+    request: UpdateTaskRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateTaskResponse) => void,
+  ): ClientUnaryCall;
+  taskStats(
+    request: StatsRequest,
+    callback: (error: ServiceError | null, response: CgroupStats) => void,
+  ): ClientUnaryCall;
+  taskStats(
+    request: StatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CgroupStats) => void,
+  ): ClientUnaryCall;
+  taskStats(
+    request: StatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CgroupStats) => void,
+  ): ClientUnaryCall;
+  taskPids(
+    request: PidsRequest,
+    callback: (error: ServiceError | null, response: PidsResponse) => void,
+  ): ClientUnaryCall;
+  taskPids(
+    request: PidsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PidsResponse) => void,
+  ): ClientUnaryCall;
+  taskPids(
+    request: PidsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PidsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -70,6 +70,11 @@ export interface ExitStatus {
    * and the supervisor killed it; empty otherwise.
    */
   reason: string;
+  /**
+   * The OOM killer killed a process of the task's cgroup while it ran
+   * (Docker's State.OOMKilled).
+   */
+  oomKilled: boolean;
 }
 
 /**
@@ -81,7 +86,7 @@ export interface StringList {
 }
 
 function createBaseExitStatus(): ExitStatus {
-  return { exitStatus: 0, exitedAt: undefined, reason: "" };
+  return { exitStatus: 0, exitedAt: undefined, reason: "", oomKilled: false };
 }
 
 export const ExitStatus: MessageFns<ExitStatus> = {
@@ -94,6 +99,9 @@ export const ExitStatus: MessageFns<ExitStatus> = {
     }
     if (message.reason !== "") {
       writer.uint32(26).string(message.reason);
+    }
+    if (message.oomKilled !== false) {
+      writer.uint32(32).bool(message.oomKilled);
     }
     return writer;
   },
@@ -135,6 +143,14 @@ export const ExitStatus: MessageFns<ExitStatus> = {
             message.reason = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.oomKilled = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -160,6 +176,11 @@ export const ExitStatus: MessageFns<ExitStatus> = {
         ? fromJsonTimestamp(object.exited_at)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      oomKilled: isSet(object.oomKilled)
+        ? globalThis.Boolean(object.oomKilled)
+        : isSet(object.oom_killed)
+        ? globalThis.Boolean(object.oom_killed)
+        : false,
     };
   },
 
@@ -174,6 +195,9 @@ export const ExitStatus: MessageFns<ExitStatus> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.oomKilled !== false) {
+      obj.oomKilled = message.oomKilled;
+    }
     return obj;
   },
 
@@ -185,6 +209,7 @@ export const ExitStatus: MessageFns<ExitStatus> = {
     message.exitStatus = object.exitStatus ?? 0;
     message.exitedAt = object.exitedAt ?? undefined;
     message.reason = object.reason ?? "";
+    message.oomKilled = object.oomKilled ?? false;
     return message;
   },
 };
