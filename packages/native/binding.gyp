@@ -12,6 +12,13 @@
       "type": "executable",
       "sources": ["native/init/ce-init.c", "native/init/plan.c", "native/init/mounts.c", "native/init/process.c", "native/init/seccomp.c", "native/init/console.c", "native/init/hooks.c", "native/init/userns.c", "native/init/keyring.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-O2"]
+    },
+    {
+      "target_name": "ce-container-init",
+      "type": "executable",
+      "sources": ["native/container-init/container-init.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Os"],
+      "ldflags": ["-static", "-s"]
     }
   ]
 }

@@ -19,6 +19,10 @@ export interface DaemonConfig {
   certsDir?: string;
   /** Containers' default seccomp profile: unset for Docker's, "unconfined", or a profile file (dockerd's --seccomp-profile). */
   seccompProfile?: string;
+  /** Containers run an init unless they say --init=false (dockerd's --init). */
+  init?: boolean;
+  /** The init `--init` mounts at /sbin/docker-init (dockerd's --init-path; default: @ce/native's ce-container-init). */
+  initPath?: string;
 }
 
 export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
@@ -35,5 +39,7 @@ export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessE
     registryMirrors: flags.registryMirrors ?? [],
     certsDir: flags.certsDir,
     seccompProfile: flags.seccompProfile,
+    init: flags.init ?? false,
+    initPath: flags.initPath,
   };
 }

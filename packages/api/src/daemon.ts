@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { containerInitPath } from '@ce/native';
 import pino, { type Logger as PinoLogger } from 'pino';
 import { daemonLogDestination } from './log-destination.js';
 import { ImageStore, imagesGrpcService } from '@ce/image-store';
@@ -78,8 +79,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       loadSecurityDefaults(config.seccompProfile),
       undefined, // the host's own devices and resources
       undefined, // ced's namespace and owner name
-      events,
-      exits,
+      { initPath: config.initPath ? resolve(config.initPath) : builtContainerInit(logger), initByDefault: config.init, events, exits },
     );
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
     images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.Id === rootfsKey));
@@ -112,6 +112,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       recovery,
       async close() {
         await server.close();
+        containers.close();
         stopTaskWarnings();
         exits.close();
         await eventLog.close();
@@ -126,5 +127,15 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     logger.flush();
     lock.release();
     throw err;
+  }
+}
+
+/** @ce/native's ce-container-init, or undefined (logged) when it was not built: only --init needs it. */
+function builtContainerInit(logger: { warn(o: object, m: string): void }): string | undefined {
+  try {
+    return containerInitPath();
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'no init for --init');
+    return undefined;
   }
 }

@@ -26,6 +26,8 @@ export interface RecoveryReport {
   unresponsive: number;
   /** --rm containers not running after reconciliation (ced killed during `run --rm`): removed. */
   autoRemoved: number;
+  /** Exited containers their restart policy brought back (always, unless-stopped, on-failure), as dockerd's restore does. */
+  restartedByPolicy: number;
   /** Containers whose reconciliation failed: left as they were, logged. */
   failed: number;
   unreadableRecords: number;
@@ -51,6 +53,7 @@ export async function recover(containers: ContainerService, supervisor: Supervis
     orphanRootfs: 0,
     unresponsive: 0,
     autoRemoved: 0,
+    restartedByPolicy: 0,
     failed: 0,
     unreadableRecords: problems.length,
   };
@@ -86,7 +89,7 @@ export async function recover(containers: ContainerService, supervisor: Supervis
     } else if (task?.status === TaskStatus.TASK_STATUS_CREATED) {
       // ced died during start, before the process was released: it never ran.
       await containers.deleteTask(record.Id, true);
-    } else if (task && recorded === 'exited') {
+    } else if (task && (recorded === 'exited' || recorded === 'restarting')) {
       // Its exit is recorded already (ced died before deleting the task): only the task is left.
       await containers.deleteTask(record.Id, false);
     } else if (task) {
@@ -150,5 +153,6 @@ export async function recover(containers: ContainerService, supervisor: Supervis
   }
   // After orphan tasks are gone, so that their layers are no longer mounted.
   report.orphanRootfs = await containers.removeOrphanRootfs();
+  report.restartedByPolicy = await containers.startByRestartPolicy();
   return report;
 }

@@ -7,6 +7,7 @@ import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, withPeriod } from './er
 import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
 import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './resource-flags.js';
+import { parseRestartFlag, restartConflictsWithRm, type RestartPolicyFlag } from './restart-flag.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
 import { userOptionProblem } from './user-option.js';
 import { PullError } from './commands/pull.js';
@@ -25,6 +26,8 @@ export interface CreateFlags extends SecurityFlags, ResourceFlags {
   tty?: boolean;
   stopSignal?: string;
   stopTimeout?: string;
+  restart?: string;
+  init?: boolean;
   pull?: string;
 }
 
@@ -42,6 +45,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-t, --tty', 'Allocate a pseudo-TTY')
     .option('--stop-signal <signal>', 'Signal to stop a container (default SIGTERM)')
     .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container')
+    .option('--restart <policy>', 'Restart policy to apply when a container exits (default "no")')
+    .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('--pull <string>', 'Pull image before running ("always"|"missing"|"never")', 'missing');
   return addResourceFlags(addSecurityFlags(cmd));
 }
@@ -59,6 +64,10 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   try {
     security = securityRequest(opts);
     hostConfig = resourceHostConfig(opts);
+    const restart = parseRestartFlagWithPeriod(opts.restart);
+    if (restartConflictsWithRm(restart, !!opts.rm)) throw new Error('Conflicting options: --restart and --rm.');
+    if (opts.restart !== undefined) hostConfig.RestartPolicy = { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount };
+    if (opts.init) hostConfig.Init = true;
     if (opts.stopTimeout !== undefined) stopTimeout = clampSeconds(parseIntFlag(opts.stopTimeout, '--stop-timeout'));
     pull = parsePullPolicy(opts.pull);
   } catch (err) {
@@ -112,5 +121,14 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
     return await create();
   } catch (err) {
     throw fail(withPeriod(daemonErrorMessage(err, conn.target)));
+  }
+}
+
+/** docker run/create end a flag error with a period. */
+function parseRestartFlagWithPeriod(value: string | undefined): RestartPolicyFlag {
+  try {
+    return parseRestartFlag(value);
+  } catch (err) {
+    throw new Error(withPeriod((err as Error).message));
   }
 }

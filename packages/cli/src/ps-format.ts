@@ -59,6 +59,7 @@ export function statusText(c: Container, now: number): string {
   if (s.status === 'running' && s.startedAt) return `Up ${humanDuration(now - s.startedAt.getTime())}`;
   if (s.status === 'paused' && s.startedAt) return `Up ${humanDuration(now - s.startedAt.getTime())} (Paused)`;
   if (s.status === 'exited' && s.finishedAt) return `Exited (${s.exitCode}) ${humanDuration(now - s.finishedAt.getTime())} ago`;
+  if (s.status === 'restarting' && s.finishedAt) return `Restarting (${s.exitCode}) ${humanDuration(now - s.finishedAt.getTime())} ago`;
   if (s.status === 'created') return 'Created';
   if (s.status === 'removing') return 'Removal In Progress';
   return s.status === 'dead' ? 'Dead' : s.status;

@@ -28,3 +28,10 @@ export function initPath(): string {
   if (!existsSync(file)) throw new Error(`ce-init helper not found at ${file} (run \`npm run build -w @ce/native\`)`);
   return file;
 }
+
+/** Absolute path of ce-container-init, the static init `--init` runs as a container's pid 1 (/sbin/docker-init). */
+export function containerInitPath(): string {
+  const file = join(buildDir, 'ce-container-init');
+  if (!existsSync(file)) throw new Error(`ce-container-init not found at ${file} (run \`npm run build -w @ce/native\`)`);
+  return file;
+}

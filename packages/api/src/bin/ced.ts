@@ -16,6 +16,8 @@ const { values } = parseArgs({
     'registry-mirror': { type: 'string', multiple: true },
     'certs-dir': { type: 'string' },
     'seccomp-profile': { type: 'string' },
+    init: { type: 'boolean' },
+    'init-path': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -38,6 +40,8 @@ Options:
       --certs-dir DIR            CAs per registry at DIR/<host:port>/*.crt (default /etc/docker/certs.d)
       --seccomp-profile PROFILE  containers' default seccomp profile: a Docker-format JSON file, or
                                  "unconfined" for none (default: Docker's default profile)
+      --init                     run an init inside containers that forwards signals and reaps processes
+      --init-path PATH           the init binary --init mounts at /sbin/docker-init (default: ce-container-init)
 `);
   process.exit(0);
 }
@@ -53,6 +57,8 @@ const config = resolveConfig({
   registryMirrors: values['registry-mirror'],
   certsDir: values['certs-dir'],
   seccompProfile: values['seccomp-profile'],
+  init: values.init,
+  initPath: values['init-path'],
 });
 
 try {
@@ -65,6 +71,7 @@ try {
       (r.otherOwners ? `, ${r.otherOwners} tasks of other owners left alone` : '') +
       (r.orphanRootfs ? `, ${r.orphanRootfs} container layers without a record removed` : '') +
       (r.autoRemoved ? `, ${r.autoRemoved} --rm containers not running removed` : '') +
+      (r.restartedByPolicy ? `, ${r.restartedByPolicy} started by their restart policy` : '') +
       (r.failed ? `, ${r.failed} failed to reconcile (see the log)` : '') +
       '\n',
   );

@@ -56,6 +56,9 @@ import { top, type TopResult } from './top.js';
 import { updateContainer } from './update.js';
 import type { ContainerStats } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { Resources } from '@ce/protocol/gen/ce/types/v1/resources';
+import { usesInit, withContainerInit } from './init-process.js';
+import { RestartManager, type RestartClock } from './restart-manager.js';
+import { checkRestartPolicy } from './restart-policy.js';
 
 /** What containers need of the image store. */
 export interface ContainerImages {
@@ -80,6 +83,19 @@ export interface CreateOptions extends CreateRequestConfig {
 export interface HostFacts {
   device: DeviceLookup;
   resources: () => HostResources;
+}
+
+/** dockerd's --init and --init-path; the clock of restart back-offs (tests give a fake one). */
+export interface ContainerServiceOptions {
+  /** Host path of the static init that --init mounts at /sbin/docker-init. */
+  initPath?: string;
+  /** Containers without --init/--init=false run the init (dockerd --init). */
+  initByDefault?: boolean;
+  restartClock?: RestartClock;
+  /** Where container events go (docs/architecture.md, "Events"); none by default. */
+  events?: EventPublisher;
+  /** How exits are learnt: ced's TaskExitWatcher; by default one waitTask per task. */
+  exits?: TaskExits;
 }
 
 /** The owner label ced puts on its tasks and container layers. */
@@ -113,6 +129,9 @@ export class ContainerService {
   /** The start steps; subsystems register theirs here (see StartPipeline). */
   readonly pipeline: StartPipeline;
 
+  private readonly events: EventPublisher;
+  private readonly exits: TaskExits;
+
   constructor(
     private readonly store: ContainerStore,
     private readonly images: ContainerImages,
@@ -123,11 +142,25 @@ export class ContainerService {
     private readonly host: HostFacts = { device: hostDevice, resources: hostResources },
     /** The namespace ced's containers live in and the owner name on what it makes. */
     readonly owner: { namespace: string; name: string } = { namespace: DEFAULT_NAMESPACE, name: CED_OWNER },
-    private readonly events: EventPublisher = noEvents,
-    private readonly exits: TaskExits = waitTaskExits(supervisor),
+    private readonly options: ContainerServiceOptions = {},
   ) {
+    this.events = options.events ?? noEvents;
+    this.exits = options.exits ?? waitTaskExits(supervisor);
     this.pipeline = new StartPipeline(logger);
     for (const step of this.builtinSteps()) this.pipeline.register(step);
+    this.restarts = new RestartManager(
+      { restart: (id) => this.restartByPolicy(id), restartFailed: (id, err) => this.restartFailed(id, err) },
+      logger,
+      options.restartClock,
+    );
+  }
+
+  /** Restart policies: decisions, back-offs and pending restarts (restart-manager.ts). */
+  private readonly restarts: RestartManager;
+
+  /** Cancels pending restarts (ced stopping): the records keep "restarting", for the next ced to start them. */
+  close(): void {
+    this.restarts.close();
   }
 
   /** Loads the records; recovery.ts reconciles them with the running tasks. */
@@ -189,6 +222,8 @@ export class ContainerService {
 
   async create(options: CreateOptions): Promise<ContainerRecord> {
     if (!options.config.Image) throw invalidArgument('an image is required');
+    // Before the image, as dockerd checks the host config first.
+    checkRestartPolicy(options.hostConfig);
     const image = await this.images.get(options.config.Image);
     const runConfig = image.config.config ?? {};
     const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined || this.reservedNames.has(n));
@@ -258,16 +293,33 @@ export class ContainerService {
   }
 
   private spec(record: ContainerRecord, user: ExecUser) {
-    return containerSpec(record, user, this.security, this.host.device, this.owner);
+    const spec = containerSpec(record, user, this.security, this.host.device, this.owner);
+    if (usesInit(record.HostConfig.Init, this.options.initByDefault ?? false)) {
+      if (!this.options.initPath) throw failedPrecondition('exec: "docker-init": executable file not found in $PATH');
+      withContainerInit(this.options.initPath)(spec, {});
+    }
+    return spec;
   }
 
   /** Starts a container; a second start while one is in flight joins it. */
   start(ref: string): Promise<void> {
-    const record = this.resolve(ref);
+    return this.startRecord(this.resolve(ref), true);
+  }
+
+  /**
+   * A user's start (`byUser`: as Docker's, it starts the restart count and
+   * back-off over and forgets a manual stop) or a restart policy's.
+   */
+  private startRecord(record: ContainerRecord, byUser: boolean): Promise<void> {
     const inFlight = this.starting.get(record.Id);
     if (inFlight) return inFlight;
     if (record.State.Status === 'paused') return Promise.reject(failedPrecondition('cannot start a paused container, try unpause instead'));
-    if (record.State.Status === 'running') return Promise.resolve();
+    if (record.State.Status === 'running' || (byUser && record.State.Status === 'restarting')) return Promise.resolve();
+    if (byUser) {
+      this.restarts.reset(record.Id);
+      record.RestartCount = 0;
+      record.HasBeenManuallyStopped = false;
+    }
     if (record.State.Status === 'removing' || record.State.Status === 'dead') {
       return Promise.reject(failedPrecondition(`cannot start container ${record.Id}: it is ${record.State.Status}`));
     }
@@ -413,6 +465,15 @@ export class ContainerService {
     const record = this.resolve(ref);
     const number = parseSignal(signal);
     if (!record.State.Running) throw failedPrecondition(`Container ${record.Id} is not running`);
+    // As dockerd's kill: a user's kill is a manual stop, and SIGKILL or the stop signal make the next exit final.
+    this.markManuallyStopped(record);
+    const final = number === constants.signals.SIGKILL || number === parseSignal(record.Config.StopSignal || 'SIGTERM');
+    if (record.State.Status === 'restarting') {
+      if (final) await this.cancelRestart(record);
+      else await this.store.save(record);
+      return;
+    }
+    if (final) this.restarts.stopRequested(record.Id, true);
     await this.signal(record, number, false);
     await thawAfterSignal(record, number, parseSignal(record.Config.StopSignal || 'SIGTERM'), this.tasks);
   }
@@ -432,7 +493,15 @@ export class ContainerService {
   async stop(ref: string, timeoutSeconds?: number): Promise<void> {
     const record = this.resolve(ref);
     await this.starting.get(record.Id)?.catch(() => undefined);
-    if (!record.State.Running) return;
+    await this.exitSettled(record);
+    if (record.State.Status === 'restarting') {
+      this.markManuallyStopped(record);
+      await this.cancelRestart(record);
+      return;
+    }
+    if (record.State.Status !== 'running' && record.State.Status !== 'paused') return;
+    this.markManuallyStopped(record);
+    this.restarts.stopRequested(record.Id, true);
     const exited = this.exitHandled.get(record.Id);
     if (!exited) throw failedPrecondition(`container ${record.Id} is running but ced does not follow its task`);
     const timeout = timeoutSeconds ?? record.Config.StopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS;
@@ -480,8 +549,17 @@ export class ContainerService {
       await starting.catch(() => undefined);
       if (!this.containers.has(record.Id)) return; // a failed start of a --rm container removed it
     }
+    await this.exitSettled(record);
     if (record.State.Status === 'removing') throw failedPrecondition(`removal of container ${record.Id} is already in progress`);
-    if (record.State.Running) {
+    if (record.State.Status === 'restarting') {
+      if (!force) {
+        throw failedPrecondition(`You cannot remove a restarting container ${record.Id}. Stop the container before attempting removal or force remove`);
+      }
+      await this.cancelRestart(record);
+    }
+    const live = record.State.Status === 'running' || record.State.Status === 'paused';
+    if (live) this.restarts.stopRequested(record.Id, true);
+    if (live) {
       if (!force) {
         throw failedPrecondition(
           `You cannot remove a running container ${record.Id}. Stop the container before attempting removal or force remove`,
@@ -517,6 +595,7 @@ export class ContainerService {
     }
     this.containers.delete(record.Id);
     this.events.container(record, 'destroy');
+    this.restarts.reset(record.Id);
     this.logger.info({ id: record.Id }, 'container removed');
     this.notify(record.Id, ['removed'], record.State.ExitCode);
     this.waiters.delete(record.Id);
@@ -592,6 +671,11 @@ export class ContainerService {
     } catch (err) {
       this.logger.error({ id: record.Id, err: (err as Error).message }, 'could not delete the task of an exited container');
     }
+    // As dockerd's handleContainerExit: the task is deleted first, then the policy decides and the back-off starts.
+    if (this.decideRestart(record)) {
+      await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the restarting state'));
+      return;
+    }
     if (record.HostConfig.AutoRemove && !this.restarting.has(record.Id)) {
       await this.removeRecord(record).catch((err: Error) => {
         this.logger.error({ id: record.Id, err: err.message }, 'auto-remove failed');
@@ -662,6 +746,88 @@ export class ContainerService {
 
   private get tasks(): TaskContext {
     return { supervisor: this.supervisor, save: (r) => this.store.save(r), logger: this.logger };
+  }
+
+  /** After an exit (State exited): the policy may turn it into "restarting", with RestartCount one higher. */
+  private decideRestart(record: ContainerRecord): boolean {
+    if (record.State.Status !== 'exited' || !this.containers.has(record.Id)) return false;
+    const ranForMs = Date.parse(record.State.FinishedAt) - Date.parse(record.State.StartedAt);
+    const decision = this.restarts.onExit(record.Id, record.HostConfig.RestartPolicy, record.RestartCount, {
+      exitCode: record.State.ExitCode,
+      manuallyStopped: record.HasBeenManuallyStopped ?? false,
+      ranForMs: Number.isFinite(ranForMs) ? ranForMs : 0,
+    });
+    if (!decision.restart) return false;
+    record.RestartCount = decision.restartCount;
+    record.State = withStatus(record.State, 'restarting');
+    return true;
+  }
+
+  /** The restart manager's call once a back-off is over. */
+  private async restartByPolicy(id: string): Promise<void> {
+    const record = this.containers.get(id);
+    if (!record || record.State.Status !== 'restarting') return;
+    await this.startRecord(record, false);
+  }
+
+  /** A policy's restart that could not start: the container stays exited, as Docker's SetStopped leaves it. */
+  private async restartFailed(id: string, err: Error): Promise<void> {
+    const record = this.containers.get(id);
+    if (!record || record.State.Status !== 'restarting') return;
+    record.State = { ...withStatus(record.State, 'exited'), Error: err.message };
+    await this.store.save(record);
+  }
+
+  /** A user's stop, kill or rm -f of a container waiting out its back-off: it stays exited. */
+  private async cancelRestart(record: ContainerRecord): Promise<void> {
+    this.restarts.stopRequested(record.Id, false);
+    if (record.State.Status !== 'restarting') return;
+    record.State = withStatus(record.State, 'exited');
+    await this.store.save(record);
+  }
+
+  /** An exit being handled (task deletion, then the policy's decision) is waited for: it may still turn into "restarting". */
+  private async exitSettled(record: ContainerRecord): Promise<void> {
+    if (record.State.Status === 'exited') await this.exitHandled.get(record.Id);
+  }
+
+  /**
+   * Remembered across ced restarts: unless-stopped does not bring the
+   * container back. Set in memory only, so that no disk write delays the
+   * signal: the exit's record (or cancelRestart's) persists it.
+   */
+  private markManuallyStopped(record: ContainerRecord): void {
+    record.HasBeenManuallyStopped = true;
+  }
+
+  /**
+   * After recovery, as dockerd's restore does: containers whose policy
+   * restarts them on their last exit (always; unless-stopped unless a user
+   * stopped them; on-failure after a failure, under its maximum) start now,
+   * including those a killed ced left "restarting". Returns how many started.
+   */
+  async startByRestartPolicy(): Promise<number> {
+    const due = this.all().filter((r) => {
+      if (this.restarts.isPending(r.Id) || this.starting.has(r.Id)) return false;
+      if (r.State.Status !== 'exited' && r.State.Status !== 'restarting') return false;
+      return this.restarts.restartsOnDaemonStart(r.HostConfig.RestartPolicy, r.RestartCount, {
+        exitCode: r.State.ExitCode,
+        manuallyStopped: r.HasBeenManuallyStopped ?? false,
+        ranForMs: Date.parse(r.State.FinishedAt) - Date.parse(r.State.StartedAt) || 0,
+      });
+    });
+    const results = await Promise.allSettled(
+      due.map(async (r) => {
+        if (r.State.Status === 'restarting') r.State = withStatus(r.State, 'exited');
+        try {
+          await this.startRecord(r, true);
+        } catch (err) {
+          this.logger.error({ id: r.Id, err: (err as Error).message }, 'could not start a container its restart policy brings back');
+          throw err;
+        }
+      }),
+    );
+    return results.filter((r) => r.status === 'fulfilled').length;
   }
 
   private async connectPendingAttaches(id: string): Promise<void> {
