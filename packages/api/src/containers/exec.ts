@@ -168,6 +168,13 @@ export class ExecService {
     return this.supervisor.resizeTaskPty({ id: exec.containerId, execId, width, height });
   }
 
+  /** Signals a running exec's process (a health probe past its timeout). */
+  async kill(execId: string, signal: number): Promise<void> {
+    const exec = this.get(execId);
+    if (exec.state !== 'running') return;
+    await this.supervisor.killTask({ id: exec.containerId, execId, signal, all: false });
+  }
+
   private finish(exec: ExecRecord & { settle: () => void }, exitCode: number): void {
     if (exec.state === 'exited') return;
     exec.state = 'exited';

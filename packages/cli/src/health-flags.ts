@@ -1,0 +1,58 @@
+// docker run/create's health flags, as the Config.Healthcheck they set
+// (docker/cli opts.go parse: its checks and words; run/create end them with a period).
+import type { Command } from 'commander';
+import { parseIntFlag } from './int-flag.js';
+import { goDurationNanos } from './log-time.js';
+
+export interface HealthFlags {
+  healthCmd?: string;
+  healthInterval?: string;
+  healthTimeout?: string;
+  healthStartPeriod?: string;
+  healthRetries?: string;
+  healthcheck?: boolean;
+}
+
+export function addHealthFlags(cmd: Command): Command {
+  return cmd
+    .option('--health-cmd <string>', 'Command to run to check health')
+    .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h) (default 0s)')
+    .option('--health-timeout <duration>', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)')
+    .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)')
+    .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy')
+    .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK');
+}
+
+/** A duration flag as pflag's DurationVar parses it (Go's time.ParseDuration), in nanoseconds. */
+function durationFlag(value: string | undefined, flag: string): number {
+  if (value === undefined) return 0;
+  const ns = goDurationNanos(value);
+  if (ns === undefined) throw new Error(`invalid argument "${value}" for "${flag}" flag: time: invalid duration ${JSON.stringify(value)}`);
+  return Math.trunc(ns);
+}
+
+/** The Config.Healthcheck the flags ask for, or undefined when none is given. Throws with Docker's words. */
+export function healthConfig(opts: HealthFlags): Record<string, unknown> | undefined {
+  const interval = durationFlag(opts.healthInterval, '--health-interval');
+  const timeout = durationFlag(opts.healthTimeout, '--health-timeout');
+  const startPeriod = durationFlag(opts.healthStartPeriod, '--health-start-period');
+  const retries = opts.healthRetries === undefined ? 0 : parseIntFlag(opts.healthRetries, '--health-retries');
+  const haveHealthSettings = !!opts.healthCmd || interval !== 0 || timeout !== 0 || startPeriod !== 0 || retries !== 0;
+  // commander's --no-healthcheck sets `healthcheck` to false.
+  if (opts.healthcheck === false) {
+    if (haveHealthSettings) throw new Error('--no-healthcheck conflicts with --health-* options.');
+    return { Test: ['NONE'] };
+  }
+  if (!haveHealthSettings) return undefined;
+  if (interval < 0) throw new Error('--health-interval cannot be negative.');
+  if (timeout < 0) throw new Error('--health-timeout cannot be negative.');
+  if (retries < 0) throw new Error('--health-retries cannot be negative.');
+  if (startPeriod < 0) throw new Error('--health-start-period cannot be negative.');
+  return {
+    ...(opts.healthCmd ? { Test: ['CMD-SHELL', opts.healthCmd] } : {}),
+    Interval: interval,
+    Timeout: timeout,
+    StartPeriod: startPeriod,
+    Retries: retries,
+  };
+}
