@@ -27,7 +27,7 @@ export function addHealthFlags(cmd: Command): Command {
 function durationFlag(value: string | undefined, flag: string): number {
   if (value === undefined) return 0;
   const ns = goDurationNanos(value);
-  if (ns === undefined) throw new Error(`invalid argument "${value}" for "${flag}" flag: time: invalid duration ${JSON.stringify(value)}`);
+  if (ns === undefined) throw new Error(`invalid argument "${value}" for "${flag}" flag: ${goDurationError(value)}`);
   return Math.trunc(ns);
 }
 
@@ -55,4 +55,23 @@ export function healthConfig(opts: HealthFlags): Record<string, unknown> | undef
     StartPeriod: startPeriod,
     Retries: retries,
   };
+}
+
+const GO_UNITS = new Set(['ns', 'us', 'µs', 'μs', 'ms', 's', 'm', 'h']);
+
+/** Go's time.ParseDuration error for a value it refuses: a missing or unknown unit is named, the rest is invalid. */
+function goDurationError(value: string): string {
+  const quoted = JSON.stringify(value);
+  const part = /(\d*\.?\d*)([^\d.]*)/y;
+  let at = /^[+-]/.test(value) ? 1 : 0;
+  if (at === value.length) return `time: invalid duration ${quoted}`;
+  while (at < value.length) {
+    part.lastIndex = at;
+    const m = part.exec(value);
+    if (!m || m[1] === '' || m[1] === '.') return `time: invalid duration ${quoted}`;
+    if (m[2] === '') return `time: missing unit in duration ${quoted}`;
+    if (!GO_UNITS.has(m[2]!)) return `time: unknown unit ${JSON.stringify(m[2])} in duration ${quoted}`;
+    at = part.lastIndex;
+  }
+  return `time: invalid duration ${quoted}`;
 }
