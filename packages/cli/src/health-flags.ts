@@ -48,13 +48,9 @@ export function healthConfig(opts: HealthFlags): Record<string, unknown> | undef
   if (timeout < 0) throw new Error('--health-timeout cannot be negative.');
   if (retries < 0) throw new Error('--health-retries cannot be negative.');
   if (startPeriod < 0) throw new Error('--health-start-period cannot be negative.');
-  return {
-    ...(opts.healthCmd ? { Test: ['CMD-SHELL', opts.healthCmd] } : {}),
-    Interval: interval,
-    Timeout: timeout,
-    StartPeriod: startPeriod,
-    Retries: retries,
-  };
+  // Docker's HealthConfig leaves zero fields out of its JSON (omitempty): zero means "the image's, or the default".
+  const config = { Test: opts.healthCmd ? ['CMD-SHELL', opts.healthCmd] : undefined, Interval: interval, Timeout: timeout, StartPeriod: startPeriod, Retries: retries };
+  return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined && v !== 0));
 }
 
 const GO_UNITS = new Set(['ns', 'us', 'µs', 'μs', 'ms', 's', 'm', 'h']);
