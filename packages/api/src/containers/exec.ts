@@ -175,6 +175,11 @@ export class ExecService {
     await this.supervisor.killTask({ id: exec.containerId, execId, signal, all: false });
   }
 
+  /** Drops an exited exec at once (health probes: one per interval would otherwise pile up for an hour). */
+  forget(execId: string): void {
+    if (this.execs.get(execId)?.state === 'exited') this.execs.delete(execId);
+  }
+
   private finish(exec: ExecRecord & { settle: () => void }, exitCode: number): void {
     if (exec.state === 'exited') return;
     exec.state = 'exited';

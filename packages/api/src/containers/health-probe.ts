@@ -34,6 +34,7 @@ export class ExecHealthProbe implements HealthProbe {
     } finally {
       signal.removeEventListener('abort', kill);
       session.close();
+      this.execs.forget(execId);
     }
   }
 }
