@@ -11,6 +11,8 @@ import { ContainerService } from './containers/container-service.js';
 import { ContainerStore } from './containers/container-store.js';
 import { containersGrpcService } from './containers/grpc.js';
 import { ExecService } from './containers/exec.js';
+import { ExecHealthProbe } from './containers/health-probe.js';
+import { HealthMonitors } from './containers/health-monitor.js';
 import { acquireDaemonLock } from './daemon-lock.js';
 import { ensureEmbeddedImages } from './embedded-images.js';
 import { lockDownFolders } from './lockdown.js';
@@ -91,11 +93,19 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       const record = containers.all().find((c) => c.Id === event.id);
       if (record) events.container(record, 'oom');
     });
+    const execs = new ExecService(containers, supervisor, join(config.state, 'tasks'), logger, events);
+    containers.useHealthMonitors(
+      new HealthMonitors({
+        probe: new ExecHealthProbe(execs),
+        save: (r) => containers.save(r),
+        logger,
+        publishHealthStatus: (record, status) => events.container(record, `health_status: ${status}`),
+      }),
+    );
     const recovery = await recover(containers, supervisor, logger);
     logger.info({ ...recovery }, 'recovered state from the previous run');
 
     const cgroup = detectCgroups().mode;
-    const execs = new ExecService(containers, supervisor, join(config.state, 'tasks'), logger, events);
     const services = [containersGrpcService(containers, execs), systemGrpcService(cgroup, { containers, images, logger }, {
         containerStatuses: () => containers.all().map((c) => c.State.Status),
         imageIds: async () => (await images.list()).map((i) => i.id),

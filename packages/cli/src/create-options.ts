@@ -6,6 +6,7 @@ import type { Connection } from './connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, withPeriod } from './errors.js';
 import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
+import { addHealthFlags, healthConfig, type HealthFlags } from './health-flags.js';
 import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './resource-flags.js';
 import { parseRestartFlag, restartConflictsWithRm, type RestartPolicyFlag } from './restart-flag.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
@@ -13,7 +14,7 @@ import { userOptionProblem } from './user-option.js';
 import { PullError } from './commands/pull.js';
 import { isNoSuchImage, parsePullPolicy, pullForCreate, unableToFind, type PullPolicy } from './pull-policy.js';
 
-export interface CreateFlags extends SecurityFlags, ResourceFlags {
+export interface CreateFlags extends SecurityFlags, ResourceFlags, HealthFlags {
   rm?: boolean;
   name?: string;
   env: string[];
@@ -52,7 +53,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--restart <policy>', 'Restart policy to apply when a container exits (default "no")')
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('--pull <string>', 'Pull image before running ("always"|"missing"|"never")', 'missing');
-  return addResourceFlags(addSecurityFlags(cmd));
+  return addHealthFlags(addResourceFlags(addSecurityFlags(cmd)));
 }
 
 /** Creates the container; failures end the command with Docker's wording and `See 'ce <command> --help'.` */
@@ -63,6 +64,7 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   const env = opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e));
   let security;
   let hostConfig: Record<string, unknown>;
+  let config: Record<string, unknown> = {};
   let stopTimeout: number | undefined;
   const logConfig = logConfigRequest(opts);
   if (typeof logConfig === 'string') throw fail(logConfig);
@@ -70,6 +72,8 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   try {
     security = securityRequest(opts);
     hostConfig = resourceHostConfig(opts);
+    const healthcheck = healthConfig(opts);
+    if (healthcheck) config = { Healthcheck: healthcheck };
     const restart = parseRestartFlagWithPeriod(opts.restart);
     if (restartConflictsWithRm(restart, !!opts.rm)) throw new Error('Conflicting options: --restart and --rm.');
     if (opts.restart !== undefined) hostConfig.RestartPolicy = { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount };
@@ -108,7 +112,7 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
             ...security,
             stopSignal: opts.stopSignal ?? '',
             stopTimeout,
-            configJson: '',
+            configJson: Object.keys(config).length ? JSON.stringify(config) : '',
             hostConfigJson: JSON.stringify(logConfig ? { ...hostConfig, LogConfig: logConfig } : hostConfig),
           },
           cb,

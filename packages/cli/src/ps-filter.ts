@@ -17,9 +17,10 @@ export class PsFilterError extends Error {
 }
 
 const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
-const SUPPORTED = new Set(['name', 'id', 'label', 'status', 'exited', 'ancestor']);
+const SUPPORTED = new Set(['name', 'id', 'label', 'status', 'exited', 'ancestor', 'health']);
+const HEALTH_STATES = ['starting', 'healthy', 'unhealthy', 'none'];
 // Keys Docker knows that need fields the List RPC does not carry yet.
-const NOT_YET = new Set(['before', 'since', 'volume', 'network', 'publish', 'expose', 'health', 'isolation', 'is-task']);
+const NOT_YET = new Set(['before', 'since', 'volume', 'network', 'publish', 'expose', 'isolation', 'is-task']);
 
 /** Parses `--filter key=value` values; a value without "=" is refused as the docker CLI does. */
 export function parsePsFilters(values: string[]): PsFilters {
@@ -40,6 +41,7 @@ export function validatePsFilters(filters: PsFilters): void {
     if (!SUPPORTED.has(key)) throw new PsFilterError(`Invalid filter '${key}'`);
     for (const value of values) {
       if (key === 'status' && !STATES.includes(value)) throw new PsFilterError(`Invalid filter 'status=${value}'`);
+      if (key === 'health' && !HEALTH_STATES.includes(value)) throw new PsFilterError(`Unrecognised filter value for health: ${value}`);
       if (key === 'exited' && !/^[+-]?\d+$/.test(value)) throw new PsFilterError(`strconv.Atoi: parsing "${value}": invalid syntax`);
     }
   }
@@ -78,6 +80,7 @@ export function matchesPsFilters(c: Container, filters: PsFilters): boolean {
     // Only a container that ran and stopped has an exit code to match.
     any('exited', (v) => !!state && !state.running && !!state.startedAt && state.exitCode === Number(v)) &&
     any('ancestor', (v) => isAncestor(v, c)) &&
+    any('health', (v) => v === (state?.health || 'none')) &&
     (filters.get('label') ?? []).every((v) => {
       const eq = v.indexOf('=');
       const key = eq < 0 ? v : v.slice(0, eq);

@@ -56,13 +56,19 @@ export function psHeader(): GoStruct {
 
 export function statusText(c: Container, now: number): string {
   const s = c.state!;
-  if (s.status === 'running' && s.startedAt) return `Up ${humanDuration(now - s.startedAt.getTime())}`;
+  if (s.status === 'running' && s.startedAt) return `Up ${humanDuration(now - s.startedAt.getTime())}${healthSuffix(s.health)}`;
   if (s.status === 'paused' && s.startedAt) return `Up ${humanDuration(now - s.startedAt.getTime())} (Paused)`;
   if (s.status === 'exited' && s.finishedAt) return `Exited (${s.exitCode}) ${humanDuration(now - s.finishedAt.getTime())} ago`;
   if (s.status === 'restarting' && s.finishedAt) return `Restarting (${s.exitCode}) ${humanDuration(now - s.finishedAt.getTime())} ago`;
   if (s.status === 'created') return 'Created';
   if (s.status === 'removing') return 'Removal In Progress';
   return s.status === 'dead' ? 'Dead' : s.status;
+}
+
+/** Docker's State.String(): a running container's health after its uptime. */
+function healthSuffix(health: string): string {
+  if (!health) return '';
+  return health === 'starting' ? ' (health: starting)' : ` (${health})`;
 }
 
 /** The daemon's Command of a container list entry: arguments with a space in single quotes. */

@@ -60,6 +60,8 @@ import { updateContainer } from './update.js';
 import type { ContainerStats } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { Resources } from '@ce/protocol/gen/ce/types/v1/resources';
 import { usesInit, withContainerInit } from './init-process.js';
+import type { HealthMonitors } from './health-monitor.js';
+import { checkHealthcheck } from './health-state.js';
 import { RestartManager, type RestartClock } from './restart-manager.js';
 import { checkRestartPolicy } from './restart-policy.js';
 
@@ -166,6 +168,14 @@ export class ContainerService {
   /** Cancels pending restarts (ced stopping): the records keep "restarting", for the next ced to start them. */
   close(): void {
     this.restarts.close();
+    this.health?.close();
+  }
+
+  /** Health checks (health-monitor.ts): probed while running, stopped on exit and pause. */
+  private health?: HealthMonitors;
+
+  useHealthMonitors(health: HealthMonitors): void {
+    this.health = health;
   }
 
   /** Loads the records; recovery.ts reconciles them with the running tasks. */
@@ -229,6 +239,7 @@ export class ContainerService {
     if (!options.config.Image) throw invalidArgument('an image is required');
     // Before the image, as dockerd checks the host config first.
     checkRestartPolicy(options.hostConfig);
+    checkHealthcheck(options.config.Healthcheck);
     const image = await this.images.get(options.config.Image);
     const runConfig = image.config.config ?? {};
     const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined || this.reservedNames.has(n));
@@ -347,6 +358,7 @@ export class ContainerService {
       await this.supervisor.startTask({ id });
       const t2 = performance.now();
       record.State = runningState(record.State, ctx.pid ?? 0, new Date());
+      this.health?.reset(record);
       // As Docker's inspect shows it: the json-file log only.
       const log = this.logFile(record);
       record.LogPath = log?.driver === 'json-file' ? log.path : '';
@@ -667,6 +679,7 @@ export class ContainerService {
 
   /** Follows a running task to its exit (also used by recovery for tasks found running). */
   watchExit(record: ContainerRecord): void {
+    this.health?.resume(record);
     const handled = this.exits.exitOf(record.Id, record.State.Pid).then(
       (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined, exit.oomKilled),
       (err: Error) => {
@@ -683,6 +696,7 @@ export class ContainerService {
    * failure here concerns this container only and must not stop ced.
    */
   async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string, oomKilled?: boolean): Promise<void> {
+    this.health?.stop(record.Id);
     record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error, oomKilled });
     await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the exit'));
     this.events.container(record, 'die', { exitCode: String(exitCode) });
@@ -745,12 +759,15 @@ export class ContainerService {
     const record = this.resolve(ref);
     await pauseContainer(record, this.tasks);
     this.events.container(record, 'pause');
+    // Docker pauses probes with the container.
+    if (record.State.Status === 'paused') this.health?.stop(record.Id);
   }
 
   async unpause(ref: string): Promise<void> {
     const record = this.resolve(ref);
     await unpauseContainer(record, this.tasks);
     this.events.container(record, 'unpause');
+    this.health?.resume(record);
   }
 
   update(ref: string, resources: Resources | undefined, nanoCpus: number, restartPolicy?: RestartPolicy): Promise<string[]> {

@@ -172,6 +172,18 @@ export class ExecService {
     return this.supervisor.resizeTaskPty({ id: exec.containerId, execId, width, height });
   }
 
+  /** Signals a running exec's process (a health probe past its timeout). */
+  async kill(execId: string, signal: number): Promise<void> {
+    const exec = this.get(execId);
+    if (exec.state !== 'running') return;
+    await this.supervisor.killTask({ id: exec.containerId, execId, signal, all: false });
+  }
+
+  /** Drops an exited exec at once (health probes: one per interval would otherwise pile up for an hour). */
+  forget(execId: string): void {
+    if (this.execs.get(execId)?.state === 'exited') this.execs.delete(execId);
+  }
+
   private finish(exec: ExecRecord & { settle: () => void }, exitCode: number): void {
     if (exec.state === 'exited') return;
     exec.state = 'exited';

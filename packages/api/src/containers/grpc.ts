@@ -33,6 +33,7 @@ export function toContainerMessage(r: ContainerRecord): Container {
       startedAt: time(r.State.StartedAt),
       finishedAt: time(r.State.FinishedAt),
       error: r.State.Error,
+      health: r.State.Health?.Status ?? '',
     },
     autoRemove: r.HostConfig.AutoRemove,
     labels: r.Config.Labels,

@@ -2,7 +2,7 @@ import type { Container } from '@ce/protocol/gen/ce/api/v1/containers';
 import { describe, expect, it } from 'vitest';
 import { listsAll, matchesPsFilters, parsePsFilters, PsFilterError, selectContainers, validatePsFilters } from '../../src/ps-filter.js';
 
-function container(over: Partial<Container> & { status?: string; exitCode?: number; started?: boolean }): Container {
+function container(over: Partial<Container> & { status?: string; exitCode?: number; started?: boolean; health?: string }): Container {
   const status = over.status ?? 'running';
   return {
     id: over.id ?? 'a'.repeat(64),
@@ -19,6 +19,7 @@ function container(over: Partial<Container> & { status?: string; exitCode?: numb
       startedAt: over.started === false ? undefined : new Date(2000),
       finishedAt: undefined,
       error: '',
+      health: over.health ?? '',
     },
     autoRemove: false,
     labels: over.labels ?? {},
@@ -78,6 +79,13 @@ describe('ps --filter matching, as Docker 20.10', () => {
     expect(matches(c, 'ancestor=alpine')).toBe(false);
   });
 
+  it('health: the health status, none without a health check', () => {
+    expect(matches(container({ health: 'starting' }), 'health=starting')).toBe(true);
+    expect(matches(container({ health: 'healthy' }), 'health=unhealthy', 'health=healthy')).toBe(true);
+    expect(matches(container({ health: 'unhealthy' }), 'health=healthy')).toBe(false);
+    expect(matches(container({}), 'health=none')).toBe(true);
+    expect(matches(container({}), 'health=healthy')).toBe(false);
+  });
   it('different keys must all hold', () => {
     const c = container({ name: 'web', status: 'running' });
     expect(matches(c, 'name=web', 'status=running')).toBe(true);
@@ -101,6 +109,7 @@ describe('ps --filter validation', () => {
   it('refuses an unknown state and a non-numeric exit code', () => {
     expect(refused('status=sleeping')).toBe("Invalid filter 'status=sleeping'");
     expect(refused('exited=x')).toBe('strconv.Atoi: parsing "x": invalid syntax');
+    expect(refused('health=ok')).toBe('Unrecognised filter value for health: ok');
   });
   it('says so for a Docker key ce does not serve yet, not as a daemon error', () => {
     let thrown: unknown;
@@ -112,7 +121,7 @@ describe('ps --filter validation', () => {
     expect((thrown as PsFilterError).asDaemon).toBe(false);
   });
   it('accepts every supported key', () => {
-    expect(refused('name=a', 'id=b', 'label=c', 'status=paused', 'exited=-1', 'ancestor=busybox')).toBeUndefined();
+    expect(refused('name=a', 'id=b', 'label=c', 'status=paused', 'exited=-1', 'ancestor=busybox', 'health=none')).toBeUndefined();
   });
   it('refuses a filter without "=" as the docker CLI does', () => {
     expect(() => parsePsFilters(['name'])).toThrow('bad format of filter (expected name=value)');

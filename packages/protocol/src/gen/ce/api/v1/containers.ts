@@ -253,6 +253,8 @@ export interface ContainerState {
   startedAt?: Date | undefined;
   finishedAt?: Date | undefined;
   error: string;
+  /** Docker's State.Health.Status: starting, healthy, unhealthy; empty without a health check. */
+  health: string;
 }
 
 export interface Container {
@@ -2329,7 +2331,16 @@ export const ListContainersResponse: MessageFns<ListContainersResponse> = {
 };
 
 function createBaseContainerState(): ContainerState {
-  return { status: "", running: false, pid: 0, exitCode: 0, startedAt: undefined, finishedAt: undefined, error: "" };
+  return {
+    status: "",
+    running: false,
+    pid: 0,
+    exitCode: 0,
+    startedAt: undefined,
+    finishedAt: undefined,
+    error: "",
+    health: "",
+  };
 }
 
 export const ContainerState: MessageFns<ContainerState> = {
@@ -2354,6 +2365,9 @@ export const ContainerState: MessageFns<ContainerState> = {
     }
     if (message.error !== "") {
       writer.uint32(58).string(message.error);
+    }
+    if (message.health !== "") {
+      writer.uint32(66).string(message.health);
     }
     return writer;
   },
@@ -2427,6 +2441,14 @@ export const ContainerState: MessageFns<ContainerState> = {
             message.error = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.health = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2460,6 +2482,7 @@ export const ContainerState: MessageFns<ContainerState> = {
         ? fromJsonTimestamp(object.finished_at)
         : undefined,
       error: isSet(object.error) ? globalThis.String(object.error) : "",
+      health: isSet(object.health) ? globalThis.String(object.health) : "",
     };
   },
 
@@ -2486,6 +2509,9 @@ export const ContainerState: MessageFns<ContainerState> = {
     if (message.error !== "") {
       obj.error = message.error;
     }
+    if (message.health !== "") {
+      obj.health = message.health;
+    }
     return obj;
   },
 
@@ -2501,6 +2527,7 @@ export const ContainerState: MessageFns<ContainerState> = {
     message.startedAt = object.startedAt ?? undefined;
     message.finishedAt = object.finishedAt ?? undefined;
     message.error = object.error ?? "";
+    message.health = object.health ?? "";
     return message;
   },
 };
