@@ -97,7 +97,7 @@ describe('the CLI', () => {
     expect(violations(graph, { files: allowed, npm: ['commander', '@grpc/grpc-js', '@bufbuild/protobuf'] })).toEqual([]);
   });
 
-  it('installs only @ce/protocol and commander: the rest is bundled into dist/ce.mjs at build time', () => {
+  it('installs only @ce/protocol and commander: the rest is bundled into dist/ce.cjs at build time', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['@ce/protocol', 'commander']);
   });

@@ -86,19 +86,25 @@ registerUpdate(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
 exitQuietlyOnBrokenPipe();
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CliExit) {
-    if (err.message) process.stderr.write(`ce: ${err.message}\n`);
-    process.exitCode = err.exitCode;
-  } else if (err instanceof CommanderError) {
-    // help and version exit 0; usage errors exit 125 as docker's do.
-    process.exitCode = err.exitCode === 0 ? 0 : 125;
-  } else {
-    process.stderr.write(`ce: ${(err as Error).stack ?? err}\n`);
-    process.exitCode = 125;
+// No top-level await: the bundle is CommonJS so that bin/ce.mjs can hand V8 a
+// code cache for it (docs/decisions/0033).
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CliExit) {
+      if (err.message) process.stderr.write(`ce: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else if (err instanceof CommanderError) {
+      // help and version exit 0; usage errors exit 125 as docker's do.
+      process.exitCode = err.exitCode === 0 ? 0 : 125;
+    } else {
+      process.stderr.write(`ce: ${(err as Error).stack ?? err}\n`);
+      process.exitCode = 125;
+    }
+  } finally {
+    connection?.close();
   }
-} finally {
-  connection?.close();
 }
+
+void main();

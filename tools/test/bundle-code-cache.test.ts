@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const bundler = join(import.meta.dirname, '../bundle.mjs');
+let dir: string;
+
+// An ES module entry like ce's: a #! line, import.meta.url, an exit code, and a
+// --help path that the training run goes through.
+const entry = `#!/usr/bin/env node
+import { basename } from 'node:path';
+const args = process.argv.slice(2);
+if (args[0] === '--help') {
+  process.stdout.write('usage: tool [ARG]...\\n');
+} else {
+  process.stdout.write(JSON.stringify({ args, url: import.meta.url, file: basename(new URL(import.meta.url).pathname) }) + '\\n');
+  process.exitCode = 3;
+}
+`;
+
+function run(...args: string[]) {
+  return spawnSync(process.execPath, [join(dir, 'out/tool.mjs'), ...args], { encoding: 'utf8' });
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ce-bundle-'));
+  writeFileSync(join(dir, 'entry.js'), entry);
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  const built = spawnSync(process.execPath, [bundler, join(dir, 'entry.js'), join(dir, 'out/tool.mjs'), '--code-cache'], { encoding: 'utf8' });
+  expect(built.stderr).toBe('');
+  expect(built.status).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('tools/bundle.mjs --code-cache', () => {
+  it('writes the CommonJS bundle, its loader and a code cache that V8 accepts', () => {
+    expect(existsSync(join(dir, 'out/tool.cjs'))).toBe(true);
+    expect(readFileSync(join(dir, 'out/tool.mjs'), 'utf8')).toContain("new URL('./tool.cjs', import.meta.url)");
+    // Compiled the way the loader compiles it (tools/lib/code-cache-loader.mjs).
+    const source = readFileSync(join(dir, 'out/tool.cjs'), 'utf8').replace(/^#!.*/, '');
+    const script = new Script(Module.wrap(source), { cachedData: readFileSync(join(dir, 'out/tool.cjs.cache')) });
+    expect(script.cachedDataRejected).toBe(false);
+  });
+
+  it('runs the bundle with its arguments, import.meta.url and exit code', () => {
+    const r = run('a', '--b');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(3);
+    expect(JSON.parse(r.stdout)).toEqual({ args: ['a', '--b'], url: pathToFileURL(join(dir, 'out/tool.cjs')).href, file: 'tool.cjs' });
+    expect(run('--help')).toMatchObject({ status: 0, stdout: 'usage: tool [ARG]...\n', stderr: '' });
+  });
+
+  it('still runs when the cache no longer matches the bundle', () => {
+    appendFileSync(join(dir, 'out/tool.cjs'), '\n// edited after the build\n');
+    const source = readFileSync(join(dir, 'out/tool.cjs'), 'utf8').replace(/^#!.*/, '');
+    expect(new Script(Module.wrap(source), { cachedData: readFileSync(join(dir, 'out/tool.cjs.cache')) }).cachedDataRejected).toBe(true);
+    const r = run('x');
+    expect(r.status).toBe(3);
+    expect(JSON.parse(r.stdout).args).toEqual(['x']);
+  });
+});
