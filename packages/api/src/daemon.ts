@@ -1,3 +1,4 @@
+import { RuntimeTable } from './containers/runtimes.js';
 import { join, resolve } from 'node:path';
 import { containerInitPath } from '@ce/native';
 import pino, { type Logger as PinoLogger } from 'pino';
@@ -69,7 +70,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       loadSecurityDefaults(config.seccompProfile),
       undefined,
       undefined,
-      { initPath: config.initPath ? resolve(config.initPath) : builtContainerInit(logger), initByDefault: config.init },
+      {
+        initPath: config.initPath ? resolve(config.initPath) : builtContainerInit(logger),
+        initByDefault: config.init,
+        runtimes: new RuntimeTable(config.runtimes, config.defaultRuntime),
+      },
     );
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
     images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.Id === rootfsKey));

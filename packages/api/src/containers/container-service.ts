@@ -57,6 +57,7 @@ import type { Resources } from '@ce/protocol/gen/ce/types/v1/resources';
 import { usesInit, withContainerInit } from './init-process.js';
 import { RestartManager, type RestartClock } from './restart-manager.js';
 import { checkRestartPolicy } from './restart-policy.js';
+import { RuntimeTable } from './runtimes.js';
 
 /** What containers need of the image store. */
 export interface ContainerImages {
@@ -90,6 +91,8 @@ export interface ContainerServiceOptions {
   /** Containers without --init/--init=false run the init (dockerd --init). */
   initByDefault?: boolean;
   restartClock?: RestartClock;
+  /** The OCI runtimes containers may name in HostConfig.Runtime (dockerd's --add-runtime, --default-runtime). */
+  runtimes?: RuntimeTable;
 }
 
 /** The owner label ced puts on its tasks and container layers. */
@@ -146,6 +149,12 @@ export class ContainerService {
 
   /** Restart policies: decisions, back-offs and pending restarts (restart-manager.ts). */
   private readonly restarts: RestartManager;
+
+  /** The OCI runtimes HostConfig.Runtime may name. */
+  get runtimes(): RuntimeTable {
+    return (this.runtimeTable ??= this.options.runtimes ?? new RuntimeTable());
+  }
+  private runtimeTable: RuntimeTable | undefined;
 
   /** Cancels pending restarts (ced stopping): the records keep "restarting", for the next ced to start them. */
   close(): void {
@@ -213,6 +222,8 @@ export class ContainerService {
     if (!options.config.Image) throw invalidArgument('an image is required');
     // Before the image, as dockerd checks the host config first.
     checkRestartPolicy(options.hostConfig);
+    const runtime = this.runtimes.resolve(options.hostConfig.Runtime ?? '').name;
+    options = { ...options, hostConfig: { ...options.hostConfig, Runtime: runtime } };
     const image = await this.images.get(options.config.Image);
     const runConfig = image.config.config ?? {};
     const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined || this.reservedNames.has(n));
@@ -374,8 +385,11 @@ export class ContainerService {
       {
         name: 'task',
         setup: async (ctx) => {
+          const runtime = this.runtimes.resolve(ctx.record.HostConfig.Runtime);
           const created = await this.supervisor.createTask({
             id: ctx.record.Id,
+            runtime: runtime.name,
+            runtimePath: runtime.path,
             bundle: ctx.bundle,
             rootfs: ctx.rootfs,
             terminal: ctx.record.Config.Tty,

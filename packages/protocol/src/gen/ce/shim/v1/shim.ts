@@ -53,6 +53,13 @@ export interface CreateTaskRequest {
    * their owner made.
    */
   labels: { [key: string]: string };
+  /**
+   * The OCI runtime that runs the task: empty or "ce" for the shim's
+   * in-process runtime, else a name (for messages) whose runc-compatible
+   * binary is runtime_path.
+   */
+  runtime: string;
+  runtimePath: string;
 }
 
 export interface CreateTaskRequest_LabelsEntry {
@@ -218,7 +225,18 @@ export interface PidsResponse {
 }
 
 function createBaseCreateTaskRequest(): CreateTaskRequest {
-  return { id: "", bundle: "", rootfs: [], terminal: false, stdin: false, logPath: "", namespace: "", labels: {} };
+  return {
+    id: "",
+    bundle: "",
+    rootfs: [],
+    terminal: false,
+    stdin: false,
+    logPath: "",
+    namespace: "",
+    labels: {},
+    runtime: "",
+    runtimePath: "",
+  };
 }
 
 export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
@@ -247,6 +265,12 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       CreateTaskRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(170).fork()).join();
     });
+    if (message.runtime !== "") {
+      writer.uint32(178).string(message.runtime);
+    }
+    if (message.runtimePath !== "") {
+      writer.uint32(186).string(message.runtimePath);
+    }
     return writer;
   },
 
@@ -330,6 +354,22 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
             }
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.runtime = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.runtimePath = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -369,6 +409,12 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
           {},
         )
         : {},
+      runtime: isSet(object.runtime) ? globalThis.String(object.runtime) : "",
+      runtimePath: isSet(object.runtimePath)
+        ? globalThis.String(object.runtimePath)
+        : isSet(object.runtime_path)
+        ? globalThis.String(object.runtime_path)
+        : "",
     };
   },
 
@@ -404,6 +450,12 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
         });
       }
     }
+    if (message.runtime !== "") {
+      obj.runtime = message.runtime;
+    }
+    if (message.runtimePath !== "") {
+      obj.runtimePath = message.runtimePath;
+    }
     return obj;
   },
 
@@ -428,6 +480,8 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
       },
       {},
     );
+    message.runtime = object.runtime ?? "";
+    message.runtimePath = object.runtimePath ?? "";
     return message;
   },
 };
