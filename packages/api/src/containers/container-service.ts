@@ -17,6 +17,7 @@ import {
   type Logger,
 } from '@ce/protocol';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
+import { detectCgroups } from '@ce/runtime';
 import { applySpecOptsSync } from '@ce/runtime/spec';
 import type { SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -58,6 +59,7 @@ import { usesInit, withContainerInit } from './init-process.js';
 import { RestartManager, type RestartClock } from './restart-manager.js';
 import { checkRestartPolicy } from './restart-policy.js';
 import { RuntimeTable } from './runtimes.js';
+import { runcV1DeviceRules } from './runc-devices.js';
 
 /** What containers need of the image store. */
 export interface ContainerImages {
@@ -378,6 +380,10 @@ export class ContainerService {
         setup: async (ctx) => {
           const user = await this.execUser(ctx.record, ctx.rootfs);
           const spec = applySpecOptsSync(this.spec(ctx.record, user), ctx.specOpts);
+          const devices = spec.linux?.resources?.devices;
+          if (devices && this.runtimes.resolve(ctx.record.HostConfig.Runtime).path && detectCgroups().mode !== 'v2') {
+            spec.linux!.resources!.devices = runcV1DeviceRules(devices);
+          }
           await writeFileAtomic(join(ctx.bundle, 'config.json'), JSON.stringify(spec));
         },
         teardown: async () => undefined, // the bundle step removes the folder

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runcV1DeviceRules } from '../../src/containers/runc-devices.js';
 import { parseAddedRuntimes, RuntimeTable } from '../../src/containers/runtimes.js';
 
 const onPath = (found: Record<string, string>) => (name: string) => found[name];
@@ -37,5 +38,19 @@ describe('parseAddedRuntimes', () => {
     expect(() => parseAddedRuntimes(['=/x'])).toThrow('invalid runtime: =/x');
     expect(() => parseAddedRuntimes(['ce=/x'])).toThrow("runtime name 'ce' is reserved");
     expect(() => parseAddedRuntimes(['a=/x', 'a=/y'])).toThrow('runtime a is added twice');
+  });
+});
+
+describe('runcV1DeviceRules', () => {
+  it("drops a one-device deny after a wildcard allow of its type (Docker's /dev/fuse), keeping the rest", () => {
+    const rules = [
+      { allow: false, access: 'rwm' },
+      { allow: true, type: 'c', access: 'm' },
+      { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+      { allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' },
+      { allow: false, type: 'b', major: 8, minor: 0, access: 'rwm' },
+      { allow: false, type: 'c', major: 1, minor: 3, access: 'w' },
+    ];
+    expect(runcV1DeviceRules(rules)).toEqual([rules[0], rules[1], rules[2], rules[4], rules[5]]);
   });
 });

@@ -126,7 +126,8 @@ export class OciBinaryRuntime implements RuntimeLike {
       const logText = readLog(`${pidFile}.log`);
       if (code !== 0) {
         const stderr = logText || Buffer.concat(err).toString();
-        throw new RuntimeError(errorCode(stderr), `${what}: ${binaryErrorText(stderr) || `${this.binary} exited with status ${code}`}`);
+        const text = binaryErrorText(stderr);
+        throw new RuntimeError(errorCode(stderr), `${what}: ${text || `${this.binary} exited with status ${code}`}`, execFailureFacts(text));
       }
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
       // The process is now our child (we are its subreaper): reap it as the in-process runtime does.
@@ -252,6 +253,28 @@ export function withRequiredFigures(data: Partial<Stats>): Stats {
     blkio: data.blkio ?? {},
     hugetlb: Object.fromEntries(Object.entries(data.hugetlb ?? {}).map(([size, h]) => [size, { ...h, failcnt: h.failcnt ?? 0 }])),
   };
+}
+
+/**
+ * The facts of a process runc could not run, from its wording (it gives no
+ * other): `exec: "X": <reason>`, as dockerd reads them for 127 and 126.
+ */
+export function execFailureFacts(message: string): { op?: string; errno?: string; path?: string } {
+  const m = /exec: "([^"]*)": (.*)$/.exec(message);
+  if (!m) return {};
+  const reason = m[2]!;
+  const errno = /executable file not found|no such file or directory/.test(reason)
+    ? 'ENOENT'
+    : /permission denied/.test(reason)
+      ? 'EACCES'
+      : /is a directory/.test(reason)
+        ? 'EISDIR'
+        : /exec format error/.test(reason)
+          ? 'ENOEXEC'
+          : /not a directory/.test(reason)
+            ? 'ENOTDIR'
+            : undefined;
+  return errno ? { op: 'exec', errno, path: m[1] } : {};
 }
 
 function readLog(path: string): string {
