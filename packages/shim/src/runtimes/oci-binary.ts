@@ -127,7 +127,9 @@ export class OciBinaryRuntime implements RuntimeLike {
       if (code !== 0) {
         const stderr = logText || Buffer.concat(err).toString();
         const text = binaryErrorText(stderr);
-        throw new RuntimeError(errorCode(stderr), `${what}: ${text || `${this.binary} exited with status ${code}`}`, execFailureFacts(text));
+        // The process itself could not start: its reason alone, as the in-process runtime gives it (ced wraps it as dockerd does).
+        const reason = /unable to start container process: (.*)$/.exec(text)?.[1];
+        throw new RuntimeError(errorCode(stderr), reason ?? `${what}: ${text || `${this.binary} exited with status ${code}`}`, execFailureFacts(text));
       }
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
       // The process is now our child (we are its subreaper): reap it as the in-process runtime does.
