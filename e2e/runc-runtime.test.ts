@@ -60,6 +60,12 @@ describe('ce run --runtime', () => {
 });
 
 describe.skipIf(!RUNC)('containers run by runc (needs runc on PATH)', () => {
+  it('ce info lists the runtimes and the default', async () => {
+    const r = await run(['info']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(' Runtimes: ce myrunc runc\n Default Runtime: ce\n');
+  });
+
   it.each(['runc', 'myrunc'])('ce run --rm --runtime %s: output and exit code', async (runtime) => {
     const r = await run(['run', '--rm', '--runtime', runtime, 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
     expect(r).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });

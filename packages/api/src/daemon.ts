@@ -89,6 +89,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         storageRoot: config.root,
         cgroupMode: cgroup,
         seccompProfile: seccompProfileName(config.seccompProfile),
+        runtimes: containers.runtimes.list().map((r) => r.name),
+        defaultRuntime: containers.runtimes.defaultName,
       }), imagesGrpcService(images)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
