@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `ce logs` against `docker logs` of the same ~100 MB json-file log: one
 // busybox container in each engine writes the same lines, then each engine's
-// logs command is timed (output to /dev/null), whole log and --tail 10.
+// logs command is timed (output to /dev/null), whole log and --tail 10; once
+// with the log in one file, once rotated into 10 MB files (all kept).
 // ced and dockerd are private to this run, in one temporary folder removed at
 // the end. Run as root after `npm run build`.
 import { spawn, spawnSync } from 'node:child_process';
@@ -89,7 +90,7 @@ async function main() {
     const sock = join(state, 'ce.sock');
     const ced = spawn(process.execPath, [CED_JS, '--root', root, '--state', state], { stdio: 'ignore' });
     cleanups.push(async () => {
-      await run(process.execPath, [CE_JS, '-H', sock, 'rm', '-f', 'logbench']).catch(() => {});
+      await run(process.execPath, [CE_JS, '-H', sock, 'rm', '-f', 'logbench', 'logbench-rot']).catch(() => {});
       ced.kill('SIGTERM');
       await new Promise((r) => (ced.exitCode !== null ? r() : ced.once('exit', r)));
     });
@@ -97,30 +98,44 @@ async function main() {
     await until('ced', async () => existsSync(sock) && (await run(...ce(['version'])).then(() => true, () => false)), 60_000);
     await run(...ce(['load', '-i', join(tmp, 'bb.tar')]));
 
-    // Both write the log at once; each waits for its own container to end.
-    await run(...ce(['run', '-d', '--name', 'logbench', 'bb', ...WORKLOAD]));
-    await run(...docker(['run', '-d', '--name', 'logbench', 'bb', ...WORKLOAD]), { env: d.env });
-    await run(...docker(['wait', 'logbench']), { env: d.env });
-    await until('the ce container to exit', async () => !(await run(...ce(['ps', '-q']))).text.trim());
-    const ceLog = spawnSync('sh', ['-c', `ls ${root}/containers/*/*-json.log`], { encoding: 'utf8' }).stdout.trim();
-    const dockerLog = (await run(...docker(['inspect', '--format', '{{.LogPath}}', 'logbench']), { env: d.env })).text.trim();
-    const ceSize = statSync(ceLog).size;
-    const dockerSize = statSync(dockerLog).size;
-    const ceLines = (await run(...ce(['logs', '--tail', '1', 'logbench']))).text;
-    if (ceLines !== 'done\n') throw new Error(`ce logs --tail 1 printed ${JSON.stringify(ceLines.slice(0, 200))}`);
-    console.log(`log: ${LINES} lines of ${LINE.length + 1} bytes + 1 on stderr; json-file size ce ${(ceSize / 1e6).toFixed(1)} MB, docker ${(dockerSize / 1e6).toFixed(1)} MB; ${RUNS} runs each, output to /dev/null`);
-
-    const rows = [
-      await timeIt('ce logs', ...ce(['logs', 'logbench'])),
-      NO_DOCKER ? undefined : await timeIt('docker logs', ...docker(['logs', 'logbench']), d.env),
-      await timeIt('ce logs -t', ...ce(['logs', '-t', 'logbench'])),
-      NO_DOCKER ? undefined : await timeIt('docker logs -t', ...docker(['logs', '-t', 'logbench']), d.env),
-      await timeIt('ce logs --tail 10', ...ce(['logs', '--tail', '10', 'logbench'])),
-      NO_DOCKER ? undefined : await timeIt('docker logs --tail 10', ...docker(['logs', '--tail', '10', 'logbench']), d.env),
-    ].filter(Boolean);
+    // One log kept whole in one file (max-size far above it: ce would otherwise rotate at its
+    // 20m x 5 default, Docker never), and the same log rotated into 10 MB files, all kept.
+    const cases = [
+      { name: 'logbench', opts: ['--log-opt', 'max-size=10g'], label: '' },
+      { name: 'logbench-rot', opts: ['--log-opt', 'max-size=10m', '--log-opt', `max-file=${Math.ceil(MB / 10) + 2}`], label: ' (rotated, 10m files)' },
+    ];
+    const rows = [];
+    for (const c of cases) {
+      // Both write the log at once; each waits for its own container to end.
+      const ceId = (await run(...ce(['run', '-d', '--name', c.name, ...c.opts, 'bb', ...WORKLOAD]))).text.trim();
+      await run(...docker(['run', '-d', '--name', c.name, ...c.opts, 'bb', ...WORKLOAD]), { env: d.env });
+      await run(...docker(['wait', c.name]), { env: d.env });
+      await run(...ce(['wait', c.name]));
+      const ceFiles = spawnSync('sh', ['-c', `ls ${root}/containers/${ceId}/${ceId}-json.log*`], { encoding: 'utf8' }).stdout.trim().split('\n').filter((f) => !f.endsWith('.rotations'));
+      const dockerLog = (await run(...docker(['inspect', '--format', '{{.LogPath}}', c.name]), { env: d.env })).text.trim();
+      const dockerFiles = spawnSync('sh', ['-c', `ls ${dockerLog}*`], { encoding: 'utf8' }).stdout.trim().split('\n');
+      const size = (files) => files.reduce((n, f) => n + statSync(f).size, 0);
+      const ceLines = (await run(...ce(['logs', '--tail', '1', c.name]))).text;
+      if (ceLines !== 'done\n') throw new Error(`ce logs --tail 1 printed ${JSON.stringify(ceLines.slice(0, 200))}`);
+      const first = (await run(...ce(['logs', c.name]))).text.length;
+      const dockerFirst = NO_DOCKER ? first : (await run(...docker(['logs', c.name]), { env: d.env })).text.length;
+      if (first !== dockerFirst) throw new Error(`ce logs printed ${first} bytes, docker logs ${dockerFirst}`);
+      console.log(
+        `${c.name}: ${LINES} lines of ${LINE.length + 1} bytes + 1 on stderr; json-file ce ${(size(ceFiles) / 1e6).toFixed(1)} MB in ${ceFiles.length} files, ` +
+          `docker ${(size(dockerFiles) / 1e6).toFixed(1)} MB in ${dockerFiles.length} files; ${RUNS} runs each, output to /dev/null`,
+      );
+      rows.push(
+        await timeIt(`ce logs${c.label}`, ...ce(['logs', c.name])),
+        NO_DOCKER ? undefined : await timeIt(`docker logs${c.label}`, ...docker(['logs', c.name]), d.env),
+        await timeIt(`ce logs -t${c.label}`, ...ce(['logs', '-t', c.name])),
+        NO_DOCKER ? undefined : await timeIt(`docker logs -t${c.label}`, ...docker(['logs', '-t', c.name]), d.env),
+        await timeIt(`ce logs --tail 10${c.label}`, ...ce(['logs', '--tail', '10', c.name])),
+        NO_DOCKER ? undefined : await timeIt(`docker logs --tail 10${c.label}`, ...docker(['logs', '--tail', '10', c.name]), d.env),
+      );
+      await run(...docker(['rm', '-f', c.name]), { env: d.env });
+    }
     console.log('| command | median ms | min ms |\n|---|---|---|');
-    for (const r of rows) console.log(`| ${r.label} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} |`);
-    await run(...docker(['rm', '-f', 'logbench']), { env: d.env });
+    for (const r of rows.filter(Boolean)) console.log(`| ${r.label} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} |`);
   } finally {
     for (const c of cleanups.reverse()) await c().catch((e) => console.error(`cleanup: ${e.message}`));
     await rm(tmp, { recursive: true, force: true });

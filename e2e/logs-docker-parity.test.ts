@@ -86,6 +86,69 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce logs matches docker logs (D
     expect(c).toEqual(d);
   });
 
+  it('log drivers: rotated json-file and local logs read back the same; none refuses reading with the same words', async () => {
+    for (const [name, opts] of [
+      ['rot-json', ['--log-opt', 'max-size=10k', '--log-opt', 'max-file=3']],
+      ['rot-json-gz', ['--log-opt', 'max-size=10k', '--log-opt', 'max-file=3', '--log-opt', 'compress=true']],
+      ['rot-local', ['--log-driver', 'local', '--log-opt', 'max-size=10k', '--log-opt', 'max-file=3']],
+    ] as const) {
+      const [c, d] = await Promise.all([
+        ceRun(['run', '-d', '--name', name, ...opts, IMAGE, 'seq', '1', '20000']),
+        dockerd.docker(['run', '-d', '--name', name, ...opts, IMAGE, 'seq', '1', '20000']),
+      ]);
+      expect(c.code, c.stderr).toBe(0);
+      expect(d.code, d.stderr).toBe(0);
+      await Promise.all([ceRun(['wait', name]), dockerd.docker(['wait', name])]);
+      // Where each engine cuts its files differs (Docker passes max-size by one entry, and its
+      // times are longer); the newest lines, and every line in order, are the same.
+      const r = await logsOfBoth(['--tail', '200', name]);
+      expect(r.ce, name).toEqual(r.docker);
+      expect(r.ce.stdout).toBe(Array.from({ length: 200 }, (_, i) => `${19801 + i}\n`).join(''));
+      const all = await logsOfBoth([name]);
+      for (const out of [all.ce.stdout, all.docker.stdout]) {
+        const first = Number(out.slice(0, out.indexOf('\n')));
+        expect(out).toBe(Array.from({ length: 20001 - first }, (_, i) => `${first + i}\n`).join(''));
+      }
+    }
+    const [c, d] = await Promise.all([
+      ceRun(['run', '--name', 'nolog', '--log-driver', 'none', IMAGE, 'echo', 'hi']),
+      dockerd.docker(['run', '--name', 'nolog', '--log-driver', 'none', IMAGE, 'echo', 'hi']),
+    ]);
+    expect(strip(c)).toEqual(d);
+    const r = await logsOfBoth(['nolog']);
+    expect(r.ce).toEqual(r.docker);
+    expect(r.ce).toEqual({ code: 1, stdout: '', stderr: 'Error response from daemon: configured logging driver does not support reading\n' });
+  });
+
+  it('bad log drivers and values: the same words from run (Docker reports values at start, ce at create)', async () => {
+    // Docker's client adds a line about the start it gave up waiting for; ce has nothing to wait for.
+    // For an error at create both print "See '… run --help'.", for one at start Docker does not: ce
+    // refuses the values at create, so it does.
+    const words = (r: CommandResult) => ({
+      code: r.code,
+      stderr: r.stderr
+        .replace(/^(ce|docker): /, '')
+        .replace(/^time=.*context canceled"\n/m, '')
+        .replace(/^See '(ce|docker) run --help'\.\n/m, ''),
+    });
+    for (const flags of [
+      ['--log-driver', 'x'],
+      ['--log-opt', 'max-size=abc'],
+      ['--log-opt', 'max-size=0'],
+      ['--log-opt', 'max-file=0'],
+      ['--log-opt', 'max-file=x'],
+      ['--log-opt', 'compress=maybe'],
+      ['--log-opt', 'foo=bar'],
+      ['--log-driver', 'local', '--log-opt', 'max-size=abc'],
+      ['--log-driver', 'local', '--log-opt', 'max-file=1'],
+      ['--log-driver', 'local', '--log-opt', 'foo=bar'],
+      ['--log-driver', 'none', '--log-opt', 'max-size=1m'],
+    ]) {
+      const [c, d] = await Promise.all([ceRun(['run', '--rm', ...flags, IMAGE, 'true']), dockerd.docker(['run', '--rm', ...flags, IMAGE, 'true'])]);
+      expect(words(c), flags.join(' ')).toEqual(words(d));
+    }
+  });
+
   it('a container never started: no output; an unknown one: the same error', async () => {
     await Promise.all([ceRun(['create', '--name', 'fresh', IMAGE, 'echo', 'x']), dockerd.docker(['create', '--name', 'fresh', IMAGE, 'echo', 'x'])]);
     const fresh = await logsOfBoth(['fresh']);

@@ -19,6 +19,10 @@ export interface DaemonConfig {
   certsDir?: string;
   /** Containers' default seccomp profile: unset for Docker's, "unconfined", or a profile file (dockerd's --seccomp-profile). */
   seccompProfile?: string;
+  /** Containers' default log driver (dockerd's --log-driver, daemon.json log-driver). */
+  logDriver?: string;
+  /** Its options as KEY=VALUE (dockerd's --log-opt, daemon.json log-opts). */
+  logOpts?: string[];
   /** Containers run an init unless they say --init=false (dockerd's --init). */
   init?: boolean;
   /** The init `--init` mounts at /sbin/docker-init (dockerd's --init-path; default: @ce/native's ce-container-init). */
@@ -43,6 +47,8 @@ export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessE
     registryMirrors: flags.registryMirrors ?? [],
     certsDir: flags.certsDir,
     seccompProfile: flags.seccompProfile,
+    logDriver: flags.logDriver,
+    logOpts: flags.logOpts ?? [],
     init: flags.init ?? false,
     initPath: flags.initPath,
     runtimes: flags.runtimes ?? {},

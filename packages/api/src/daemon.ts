@@ -4,7 +4,7 @@ import { containerInitPath } from '@ce/native';
 import pino, { type Logger as PinoLogger } from 'pino';
 import { daemonLogDestination } from './log-destination.js';
 import { ImageStore, imagesGrpcService } from '@ce/image-store';
-import { serveUnix, type UnixServer } from '@ce/protocol';
+import { logOptsToMap, serveUnix, type UnixServer } from '@ce/protocol';
 import { detectCgroups } from '@ce/runtime';
 import { Supervisor, SupervisorGrpcClient, supervisorGrpcService, type SupervisorApi } from '@ce/supervisor';
 import type { DaemonConfig } from './config.js';
@@ -19,6 +19,7 @@ import { recover, type RecoveryReport } from './recovery.js';
 import { systemGrpcService } from './system/system-service.js';
 import { loadSecurityDefaults, seccompProfileName } from './containers/security-defaults.js';
 import { logTaskWarnings } from './task-warnings.js';
+import { daemonLogConfig } from './containers/log-driver.js';
 
 export interface Daemon {
   readonly config: DaemonConfig;
@@ -34,6 +35,7 @@ export interface Daemon {
  * ce.images.v1 and ce.supervisor.v1 on one socket.
  */
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
+  const logDefaults = daemonLogConfig(config.logDriver, logOptsToMap(config.logOpts ?? []));
   // Before the log, the lock or any layer: nothing may be written into a folder other users can traverse.
   const repaired = await lockDownFolders(config);
   const lock = acquireDaemonLock(join(config.state, 'ced.pid'));
@@ -73,6 +75,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       {
         initPath: config.initPath ? resolve(config.initPath) : builtContainerInit(logger),
         initByDefault: config.init,
+        logDefaults,
         runtimes: new RuntimeTable(config.runtimes, config.defaultRuntime),
       },
     );

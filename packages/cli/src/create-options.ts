@@ -1,5 +1,5 @@
 // The flags docker run and docker create share, and the create request they make.
-import { unary } from '@ce/protocol';
+import { logOptsToMap, unary } from '@ce/protocol';
 import type { CreateContainerResponse } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { Command } from 'commander';
 import type { Connection } from './connection.js';
@@ -26,6 +26,8 @@ export interface CreateFlags extends SecurityFlags, ResourceFlags {
   tty?: boolean;
   stopSignal?: string;
   stopTimeout?: string;
+  logDriver?: string;
+  logOpt: string[];
   restart?: string;
   init?: boolean;
   pull?: string;
@@ -46,6 +48,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-t, --tty', 'Allocate a pseudo-TTY')
     .option('--stop-signal <signal>', 'Signal to stop a container (default SIGTERM)')
     .option('--stop-timeout <seconds>', 'Timeout (in seconds) to stop a container')
+    .option('--log-driver <string>', 'Logging driver for the container: json-file, local or none')
+    .option('--log-opt <list>', 'Log driver options (max-size, max-file, compress)', collect, [])
     .option('--restart <policy>', 'Restart policy to apply when a container exits (default "no")')
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('--runtime <string>', 'Runtime to use for this container')
@@ -62,6 +66,8 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
   let security;
   let hostConfig: Record<string, unknown>;
   let stopTimeout: number | undefined;
+  const logConfig = logConfigRequest(opts);
+  if (typeof logConfig === 'string') throw fail(logConfig);
   let pull: PullPolicy;
   try {
     security = securityRequest(opts);
@@ -106,7 +112,7 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
             stopSignal: opts.stopSignal ?? '',
             stopTimeout,
             configJson: '',
-            hostConfigJson: JSON.stringify(hostConfig),
+            hostConfigJson: JSON.stringify(logConfig ? { ...hostConfig, LogConfig: logConfig } : hostConfig),
           },
           cb,
         ),
@@ -134,4 +140,12 @@ function parseRestartFlagWithPeriod(value: string | undefined): RestartPolicyFla
   } catch (err) {
     throw new Error(withPeriod((err as Error).message));
   }
+}
+
+/** --log-driver and --log-opt as the docker CLI sends them in HostConfig.LogConfig (no type: ced's), or the problem with them. */
+function logConfigRequest(opts: CreateFlags): { Type: string; Config: Record<string, string> } | undefined | string {
+  if (opts.logDriver === undefined && opts.logOpt.length === 0) return undefined;
+  const driver = opts.logDriver ?? '';
+  if (driver === 'none' && opts.logOpt.length) return 'invalid logging opts for driver none.';
+  return { Type: driver, Config: logOptsToMap(opts.logOpt) };
 }

@@ -17,5 +17,18 @@ export {
   type StreamName,
 } from './attach.js';
 export type { Logger } from './logger.js';
+export {
+  logOptsToMap,
+  resolveLogConfig,
+  logSettings,
+  logFileName,
+  fromHumanSize,
+  LogConfigError,
+  type LogConfig,
+  type LogSettings,
+  type LogDriverName,
+} from './log-config.js';
+export { encodeLocalEntry, decodeLocalEntry, wholeFramesEnd, LOCAL_FRAME_OVERHEAD, type LocalLogEntry } from './local-log-format.js';
+export { rotationStatePath, formatRotationState, parseRotationState, rotatedNames, type RotationState } from './log-rotation-state.js';
 export { DEFAULT_DETACH_KEYS, DetachKeyFilter, parseDetachKeys } from './detach-keys.js';
 export { DEFAULT_NAMESPACE, NAMESPACE_ANNOTATION, NAMESPACE_LABEL, OWNER_ANNOTATION, OWNER_LABEL, namespaceProblem } from './namespaces.js';

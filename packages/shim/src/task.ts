@@ -1,6 +1,19 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Process } from '@ce/runtime/spec';
-import { DEFAULT_NAMESPACE, failedPrecondition, invalidArgument, alreadyExists, notFound, Broadcaster, type AttachOptions, type AttachSession } from '@ce/protocol';
+import {
+  failedPrecondition,
+  invalidArgument,
+  alreadyExists,
+  notFound,
+  Broadcaster,
+  DEFAULT_NAMESPACE,
+  logSettings,
+  LogConfigError,
+  type AttachOptions,
+  type AttachSession,
+  type LogSettings,
+} from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
@@ -8,7 +21,9 @@ import type { LinuxResources, Stats } from '@ce/runtime';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { Readable, Writable } from 'node:stream';
 import { toCgroupStats, toLinuxResources } from './cgroup-figures.js';
-import { JsonFileLog } from './io/json-file-log.js';
+import { ContainerLog } from './io/container-log.js';
+import { jsonFileFormat, localFormat } from './io/log-entry-format.js';
+import type { LogWriteProblem } from './io/log-file-writer.js';
 import { StdioHub, type ProcessStdio } from './io/stdio-hub.js';
 import { terminalStdio } from './io/terminal-stdio.js';
 import { bundleProcess, execProcessSpec } from './exec-spec.js';
@@ -61,7 +76,7 @@ interface TaskRecord {
   terminal: boolean;
   stdin: boolean;
   hub: StdioHub;
-  log: JsonFileLog | null;
+  log: ContainerLog | null;
   mounted: string[];
   exited: Promise<ExitStatus>;
   execs: Map<string, ExecRecord>;
@@ -117,18 +132,18 @@ export class ShimTask implements TaskApi {
       if (!this.binaryRuntime) throw failedPrecondition(`create: this shim cannot run runtime ${req.runtime}`);
       this.runtime = this.binaryRuntime(req.runtime, req.runtimePath);
     }
+    const logging = this.logSettings(req);
     const mounted = req.rootfs.length ? mountRootfs(req.bundle, req.rootfs) : [];
-    let log: JsonFileLog | null = null;
+    let log: ContainerLog | null = null;
     try {
       const proc = await this.runtime.create(req.id, req.bundle, ioOptions(req.terminal, req.stdin));
-      log = req.logPath
-        ? new JsonFileLog(req.logPath, {
-            onProblem: (p) => {
+      log =
+        req.logPath && logging.driver !== 'none'
+          ? this.openLog(req.logPath, logging, (p) => {
               this.logger.warn({ id: req.id, kind: p.kind, code: p.code, droppedLines: p.droppedLines, droppedBytes: p.droppedBytes }, p.message);
               this.emit({ warning: { kind: p.kind, message: p.message } }, req.id);
-            },
-          })
-        : null;
+            })
+          : null;
       const hub = new StdioHub(processStdio(proc), log);
       const oom = new OomWatch(
         () => this.runtime.oomKills(req.id),
@@ -172,6 +187,26 @@ export class ShimTask implements TaskApi {
       await unmountRootfs(mounted).catch((e) => this.logger.error({ err: e }, 'unmounting rootfs after a failed create'));
       throw err;
     }
+  }
+
+  /** The driver and its options; no config means Docker's json-file without rotation (what ced sent before drivers existed). */
+  private logSettings(req: shim.CreateTaskRequest): LogSettings {
+    if (!req.logConfig) return { driver: 'json-file', maxSize: -1, maxFiles: 1, compress: false };
+    try {
+      return logSettings({ Type: req.logConfig.type, Config: req.logConfig.config });
+    } catch (err) {
+      if (err instanceof LogConfigError) throw invalidArgument(err.message);
+      throw err;
+    }
+  }
+
+  private openLog(path: string, logging: LogSettings, onProblem: (p: LogWriteProblem) => void): ContainerLog {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    return new ContainerLog(path, {
+      format: logging.driver === 'local' ? localFormat : jsonFileFormat,
+      rotation: logging.maxSize >= 0 ? { maxSize: logging.maxSize, maxFiles: logging.maxFiles, compress: logging.compress } : undefined,
+      onProblem,
+    });
   }
 
   async start(req: shim.StartRequest): Promise<shim.StartResponse> {

@@ -17,6 +17,8 @@ const { values } = parseArgs({
     'registry-mirror': { type: 'string', multiple: true },
     'certs-dir': { type: 'string' },
     'seccomp-profile': { type: 'string' },
+    'log-driver': { type: 'string' },
+    'log-opt': { type: 'string', multiple: true },
     init: { type: 'boolean' },
     'init-path': { type: 'string' },
     'add-runtime': { type: 'string', multiple: true },
@@ -43,6 +45,9 @@ Options:
       --certs-dir DIR            CAs per registry at DIR/<host:port>/*.crt (default /etc/docker/certs.d)
       --seccomp-profile PROFILE  containers' default seccomp profile: a Docker-format JSON file, or
                                  "unconfined" for none (default: Docker's default profile)
+      --log-driver DRIVER        containers' default log driver: json-file, local or none (default json-file)
+      --log-opt KEY=VALUE        options of that driver, e.g. max-size=20m, max-file=5 (repeatable; json-file
+                                 rotates at 20m x 5 files unless told otherwise)
       --init                     run an init inside containers that forwards signals and reaps processes
       --init-path PATH           the init binary --init mounts at /sbin/docker-init (default: ce-container-init)
       --add-runtime NAME=PATH    a runc-compatible runtime containers may name with --runtime (repeatable)
@@ -71,6 +76,8 @@ const config = resolveConfig({
   registryMirrors: values['registry-mirror'],
   certsDir: values['certs-dir'],
   seccompProfile: values['seccomp-profile'],
+  logDriver: values['log-driver'],
+  logOpts: values['log-opt'],
   init: values.init,
   initPath: values['init-path'],
   runtimes,

@@ -1,13 +1,15 @@
-import type { CallContext } from '@ce/protocol';
+import { failedPrecondition, type CallContext } from '@ce/protocol';
 import { LogStream, type LogsRequest, type LogsResponse } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { ContainerService } from './container-service.js';
 import { parseApiTimestamp } from './log-time.js';
-import { readJsonLog } from './logs.js';
+import { readContainerLog } from './logs.js';
 
-/** ce.api.v1.Containers/Logs: the container's json-file log, followed only while the container runs (as Docker does). */
+/** ce.api.v1.Containers/Logs: the container's log (json-file or local), followed only while the container runs (as Docker does). */
 export async function* containerLogs(svc: ContainerService, req: LogsRequest, ctx: CallContext): AsyncGenerator<LogsResponse> {
   const source = svc.logSource(req.id);
-  const chunks = readJsonLog(source.path, {
+  // Docker's words for a driver that keeps nothing to read (none).
+  if (!source.file) throw failedPrecondition('configured logging driver does not support reading');
+  const chunks = readContainerLog(source.file.path, source.file.driver, {
     since: parseApiTimestamp(req.since, 'since'),
     until: parseApiTimestamp(req.until, 'until'),
     tail: req.tail,

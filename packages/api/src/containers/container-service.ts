@@ -42,12 +42,15 @@ import {
   withStatus,
   type CreateRequestConfig,
 } from './model/index.js';
+import type { RestartPolicy } from './model/docker-types.js';
 import { migrateV1 } from './model/migrate.js';
 import { CONTAINER_RECORD_SCHEMA, containerName, type ContainerRecord } from './record.js';
 import { checkResources, type DeviceLookup, type HostResources } from './resource-options.js';
 import { loadSecurityDefaults } from './security-defaults.js';
 import type { SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
+import { containerLogFile, DEFAULT_DAEMON_LOG_CONFIG, newContainerLogConfig, type ContainerLogFile } from './log-driver.js';
+import type { LogConfig } from './model/docker-types.js';
 import { pauseContainer, thawAfterSignal, unpauseContainer } from './pause.js';
 import { containerStats, type StatsOptions } from './stats.js';
 import type { TaskContext } from './task-context.js';
@@ -95,6 +98,8 @@ export interface ContainerServiceOptions {
   restartClock?: RestartClock;
   /** The OCI runtimes containers may name in HostConfig.Runtime (dockerd's --add-runtime, --default-runtime). */
   runtimes?: RuntimeTable;
+  /** ced's --log-driver and --log-opt (dockerd's log-driver and log-opts). */
+  logDefaults?: LogConfig;
 }
 
 /** The owner label ced puts on its tasks and container layers. */
@@ -247,6 +252,7 @@ export class ContainerService {
     const id = randomBytes(32).toString('hex');
     const config = mergeContainerConfig(id, options.config, runConfig);
     const hostConfig = checkResources(mergeHostConfig(options.hostConfig), this.host.resources());
+    hostConfig.LogConfig = newContainerLogConfig(options.hostConfig.LogConfig, this.options.logDefaults ?? DEFAULT_DAEMON_LOG_CONFIG);
     const [path = '', ...args] = resolveArgs(runConfig, options.config.Entrypoint ?? undefined, options.config.Cmd ?? undefined);
     if (config.StopSignal) parseSignal(config.StopSignal);
     const record: ContainerRecord = {
@@ -342,7 +348,9 @@ export class ContainerService {
       await this.supervisor.startTask({ id });
       const t2 = performance.now();
       record.State = runningState(record.State, ctx.pid ?? 0, new Date());
-      record.LogPath = this.store.logPath(id);
+      // As Docker's inspect shows it: the json-file log only.
+      const log = this.logFile(record);
+      record.LogPath = log?.driver === 'json-file' ? log.path : '';
       await this.store.save(record);
       this.logger.info({ id, pid: ctx.pid, timings: { setupMs: round(t1 - t0), startTaskMs: round(t2 - t1) } }, 'container started');
       this.watchExit(record);
@@ -400,7 +408,7 @@ export class ContainerService {
             rootfs: ctx.rootfs,
             terminal: ctx.record.Config.Tty,
             stdin: ctx.record.Config.OpenStdin,
-            logPath: this.store.logPath(ctx.record.Id),
+            ...this.logTarget(ctx.record),
             namespace: this.owner.namespace,
             labels: { [OWNER_LABEL]: this.owner.name },
           });
@@ -626,11 +634,25 @@ export class ContainerService {
     return this.resolve(ref);
   }
 
-  /** Where a container's log is, and while it runs, a promise for its stop with the log closed (logs.ts follows until then). */
-  logSource(ref: string): { path: string; stopped?: Promise<void> } {
+  /** Where the container's log driver writes; undefined for none. */
+  private logFile(record: ContainerRecord): ContainerLogFile | undefined {
+    return containerLogFile(this.store.containerDir(record.Id), record.Id, record.HostConfig.LogConfig);
+  }
+
+  /** Where the shim writes the container's log, and how. */
+  private logTarget(record: ContainerRecord): { logPath: string; logConfig: { type: string; config: Record<string, string> } } {
+    const config = record.HostConfig.LogConfig;
+    return { logPath: this.logFile(record)?.path ?? '', logConfig: { type: config.Type, config: config.Config ?? {} } };
+  }
+
+  /**
+   * Where a container's log is (undefined for a driver that keeps none), and while it
+   * runs, a promise for its stop with the log closed (logs.ts follows until then).
+   */
+  logSource(ref: string): { file?: ContainerLogFile; stopped?: Promise<void> } {
     const record = this.resolve(ref);
     const stopped = record.State.Running ? this.exitHandled.get(record.Id) : undefined;
-    return { path: this.store.logPath(record.Id), stopped };
+    return { file: this.logFile(record), stopped };
   }
 
   list(all: boolean): ContainerRecord[] {
@@ -660,12 +682,14 @@ export class ContainerService {
     record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error, oomKilled });
     await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the exit'));
     this.logger.info({ id: record.Id, exitCode }, 'container exited');
+    const deleted = this.deleteTask(record.Id, false).catch((err: Error) => {
+      this.logger.error({ id: record.Id, err: err.message }, 'could not delete the task of an exited container');
+    });
+    // The shim closes the log when its task is deleted. As Docker waits (up to 2 s) for the output to be
+    // copied before it reports an exit, `wait` then `logs` shows the whole log.
+    await settlesWithin(deleted, 2000);
     this.notify(record.Id, ['not-running', 'next-exit'], exitCode);
-    try {
-      await this.deleteTask(record.Id, false);
-    } catch (err) {
-      this.logger.error({ id: record.Id, err: (err as Error).message }, 'could not delete the task of an exited container');
-    }
+    await deleted;
     // As dockerd's handleContainerExit: the task is deleted first, then the policy decides and the back-off starts.
     if (this.decideRestart(record)) {
       await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the restarting state'));
@@ -720,8 +744,8 @@ export class ContainerService {
     return unpauseContainer(this.resolve(ref), this.tasks);
   }
 
-  update(ref: string, resources: Resources | undefined, nanoCpus: number): Promise<string[]> {
-    return updateContainer(this.resolve(ref), resources, nanoCpus, { ...this.tasks, host: this.host.resources() });
+  update(ref: string, resources: Resources | undefined, nanoCpus: number, restartPolicy?: RestartPolicy): Promise<string[]> {
+    return updateContainer(this.resolve(ref), resources, nanoCpus, { ...this.tasks, host: this.host.resources() }, restartPolicy);
   }
 
   async top(ref: string, psArgs: string): Promise<TopResult> {

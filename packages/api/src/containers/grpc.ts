@@ -5,7 +5,7 @@ import type { ExecRecord, ExecService } from './exec.js';
 import type { ContainerService, WaitCondition as Condition } from './container-service.js';
 import { containerLogs } from './container-logs.js';
 import { createOptionsFromRequest } from './create-request.js';
-import { toContainerJSON, ZERO_TIME } from './model/index.js';
+import { toContainerJSON, ZERO_TIME, type RestartPolicy } from './model/index.js';
 import { containerName, type ContainerRecord } from './record.js';
 
 const conditions: Record<WaitCondition, Condition> = {
@@ -104,7 +104,14 @@ export function containersGrpcService(svc: ContainerService, execs: ExecService)
       rename: async (req) => (await svc.rename(req.id, req.name), {}),
       pause: async (req) => (await svc.pause(req.id), {}),
       unpause: async (req) => (await svc.unpause(req.id), {}),
-      update: async (req) => ({ warnings: await svc.update(req.id, req.resources, req.nanoCpus) }),
+      update: async (req) => ({
+        warnings: await svc.update(
+          req.id,
+          req.resources,
+          req.nanoCpus,
+          req.restartPolicy ? { Name: req.restartPolicy.name as RestartPolicy['Name'], MaximumRetryCount: req.restartPolicy.maximumRetryCount } : undefined,
+        ),
+      }),
       top: async (req) => {
         const result = await svc.top(req.id, req.psArgs);
         return { titles: result.titles, processes: result.processes.map((fields) => ({ fields })) };

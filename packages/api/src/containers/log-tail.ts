@@ -1,4 +1,7 @@
-import type { FileHandle } from 'node:fs/promises';
+/** What is read of a file: a FileHandle has it. */
+export interface PositionalReader {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
 
 const NEWLINE = 0x0a;
 
@@ -14,7 +17,7 @@ export interface FileLine {
  * chunkSize bytes at a time, so that the tail of a large log costs only
  * what is read of it. A last line without a newline is a line too.
  */
-export async function* linesBackward(file: FileHandle, end: number, chunkSize = 64 * 1024): AsyncGenerator<FileLine> {
+export async function* linesBackward(file: PositionalReader, end: number, chunkSize = 64 * 1024): AsyncGenerator<FileLine> {
   // Bytes after the last newline found so far, newest chunk last: a line may span many chunks.
   let tail: Buffer[] = [];
   let pos = end;

@@ -1,9 +1,9 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { linesBackward } from './log-tail.js';
+import { currentGeneration, openLogFiles, openNextLogFile, type OpenLogFile } from './log-files.js';
+import { recordFormat, type LogEntry, type LogRecordFormat, type LogStreamName, type ReadableLogFile } from './log-record-format.js';
 import { fixedNanoTime, logTimeNanos } from './log-time.js';
 
-export type LogStreamName = 'stdout' | 'stderr';
+export type { LogStreamName } from './log-record-format.js';
 
 export interface LogChunk {
   stream: LogStreamName;
@@ -27,105 +27,113 @@ export interface ReadLogOptions {
   pollMs?: number;
 }
 
-interface Entry {
-  log: string;
-  stream: LogStreamName;
-  time: string;
-}
-
 const READ_CHUNK = 1024 * 1024;
 const BATCH_BYTES = 256 * 1024;
-const NEWLINE = 0x0a;
+
+/** A json-file log (rotated or not) as docker logs shows it; see readContainerLog. */
+export function readJsonLog(path: string, options: ReadLogOptions): AsyncGenerator<LogChunk> {
+  return readContainerLog(path, 'json-file', options);
+}
 
 /**
- * Reads a Docker json-file log as docker logs shows it: optionally its last
- * lines only (found by reading backwards), filtered by time, then, when
- * following, the lines written after until the container stops. Pieces of a
- * line the writer split (entries without a newline) are joined and carry the
- * first piece's time. Consecutive lines of one stream are sent together.
+ * Reads a container's log as docker logs shows it: the rotated files oldest first, then
+ * the current one; optionally their last lines only (found by reading backwards),
+ * filtered by time; then, when following, the lines written after until the container
+ * stops, going on into each new file the shim rotates to, without gap or repeat. Pieces
+ * of a line the writer split (entries without a newline) are joined and carry the first
+ * piece's time. Consecutive lines of one stream are sent together.
  */
-export async function* readJsonLog(path: string, options: ReadLogOptions): AsyncGenerator<LogChunk> {
-  const file = await openIfExists(path);
-  if (!file && !options.stopped) return;
-  const reader = new LogReader(options);
+export async function* readContainerLog(path: string, driver: 'json-file' | 'local', options: ReadLogOptions): AsyncGenerator<LogChunk> {
+  const format = recordFormat(driver);
+  const reader = new LogReader(options, format);
   const following = options.stopped ? new GrowthWatcher(path, options.pollMs ?? 250) : undefined;
-  let handle = file;
+  let { generation, files } = await openLogFiles(path);
+  if (!files.length && !options.stopped) return;
+  let current: OpenLogFile | undefined;
   try {
-    let offset = 0;
-    if (handle && options.tail >= 0) offset = await tailStart(handle, await wholeLinesEnd(handle), options.tail);
+    let at = { index: 0, offset: 0 };
+    if (options.tail >= 0 && files.length) at = await tailStart(files, format, options.tail);
+    // Files before the tail's start are not read.
+    for (const f of files.splice(0, at.index)) await f.close();
+    let offset = at.offset;
     let stopped = false;
     const untilMs = options.until === undefined ? undefined : Number(options.until / 1_000_000n);
     options.stopped?.then(() => ((stopped = true), following?.wake()), () => ((stopped = true), following?.wake()));
-    for (;;) {
+    // Every file but the last is complete.
+    while (files.length > 1) {
+      const file = files.shift()!;
+      try {
+        for await (const chunk of reader.readAll(file.file, offset)) yield chunk;
+      } finally {
+        await file.close();
+      }
+      offset = 0;
+      if (options.signal?.aborted) return;
+      if (reader.pastUntil) break;
+    }
+    current = reader.pastUntil ? undefined : files.shift();
+    if (current) generation = current.generation;
+    while (!reader.pastUntil) {
       // The log is closed before `stopped` resolves: a read that begins after it drains everything.
       // Docker also ends a follow at its --until time (checked at least every poll).
       const stoppedBeforeRead = stopped || (untilMs !== undefined && Date.now() > untilMs);
-      if (!handle) handle = await openIfExists(path);
-      if (handle) {
-        const read = reader.readFrom(handle, offset);
-        for (let r = await read.next(); !r.done; r = await read.next()) {
-          if (typeof r.value === 'number') offset = r.value;
-          else yield r.value;
-          if (reader.pastUntil || options.signal?.aborted) return;
+      for (;;) {
+        if (current) {
+          for await (const r of reader.readFrom(current.file, offset)) {
+            if (typeof r === 'number') offset = r;
+            else yield r;
+            if (options.signal?.aborted) return;
+          }
         }
+        if (!following || reader.pastUntil) break;
+        // Rotated since: the open file is complete once read again; the next one follows it.
+        const now = await currentGeneration(path);
+        if (now === undefined || (current ? now <= generation : now < generation)) break;
+        const next = current ? await openNextLogFile(path, generation) : (await openLogFiles(path)).files.pop();
+        if (current) {
+          for await (const r of reader.readFrom(current.file, offset)) if (typeof r !== 'number') yield r;
+          await current.close();
+        }
+        current = next;
+        offset = 0;
+        if (!current) break;
+        generation = current.generation;
       }
       const flushed = reader.flushBatch();
       if (flushed) yield flushed;
-      if (!following || stoppedBeforeRead || options.signal?.aborted) break;
+      if (!following || stoppedBeforeRead || reader.pastUntil || options.signal?.aborted) break;
       if ((await following.next(options.signal)) === 'aborted') return;
     }
     for (const chunk of reader.finish()) yield chunk;
   } finally {
     following?.close();
-    await handle?.close();
+    await current?.close().catch(() => undefined);
+    for (const f of files) await f.close().catch(() => undefined);
   }
-}
-
-async function openIfExists(path: string): Promise<FileHandle | undefined> {
-  try {
-    return await open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-/** Where the whole lines end: a writer may be in the middle of the last one. */
-async function wholeLinesEnd(file: FileHandle): Promise<number> {
-  const { size } = await file.stat();
-  for await (const { start, line } of linesBackward(file, size)) {
-    return start + line.length === size ? start : size;
-  }
-  return 0;
 }
 
 /**
- * Where the last `count` lines begin. An entry ends a line when its text ends
- * in a newline or it is the last entry of its stream (a piece flushed at EOF).
+ * Where the last `count` lines begin, searching the files newest first. An entry ends a
+ * line when its text ends in a newline or it is the last entry of its stream (a piece
+ * flushed at EOF).
  */
-async function tailStart(file: FileHandle, end: number, count: number): Promise<number> {
+async function tailStart(files: OpenLogFile[], format: LogRecordFormat, count: number): Promise<{ index: number; offset: number }> {
   const seen = new Set<string>();
   let lineEnds = 0;
-  for await (const { start, line } of linesBackward(file, end)) {
-    const entry = parseEntry(line);
-    if (!entry) continue;
-    if (entry.log.endsWith('\n') || !seen.has(entry.stream)) {
-      if (lineEnds === count) return start + line.length + 1;
-      lineEnds++;
+  for (let index = files.length - 1; index >= 0; index--) {
+    const file = files[index]!.file;
+    const end = index === files.length - 1 ? await format.wholeEnd(file) : await file.size();
+    for await (const { end: recordEnd, record } of format.backward(file, end)) {
+      const entry = format.parse(record);
+      if (!entry) continue;
+      if (entry.log.endsWith('\n') || !seen.has(entry.stream)) {
+        if (lineEnds === count) return { index, offset: recordEnd };
+        lineEnds++;
+      }
+      seen.add(entry.stream);
     }
-    seen.add(entry.stream);
   }
-  return 0;
-}
-
-function parseEntry(line: Buffer): Entry | undefined {
-  if (line.length === 0) return undefined;
-  try {
-    const e = JSON.parse(line.toString('utf8')) as Entry;
-    return typeof e.log === 'string' && (e.stream === 'stdout' || e.stream === 'stderr') && typeof e.time === 'string' ? e : undefined;
-  } catch {
-    return undefined;
-  }
+  return { index: 0, offset: 0 };
 }
 
 /** Turns entries into formatted, filtered, batched chunks, keeping split lines' pieces until their end. */
@@ -134,10 +142,21 @@ class LogReader {
   private readonly pieces: Record<LogStreamName, { text: string; time: string } | undefined> = { stdout: undefined, stderr: undefined };
   private batch: { stream: LogStreamName; parts: string[]; bytes: number } | undefined;
 
-  constructor(private readonly options: ReadLogOptions) {}
+  constructor(
+    private readonly options: ReadLogOptions,
+    private readonly format: LogRecordFormat,
+  ) {}
 
-  /** Yields chunks as batches fill, and the offset after the last whole line read. */
-  async *readFrom(file: FileHandle, from: number): AsyncGenerator<LogChunk | number> {
+  /** The chunks of a complete file from an offset on. */
+  async *readAll(file: ReadableLogFile, from: number): AsyncGenerator<LogChunk> {
+    for await (const r of this.readFrom(file, from)) {
+      if (typeof r !== 'number') yield r;
+      if (this.pastUntil) return;
+    }
+  }
+
+  /** Yields chunks as batches fill, and the offset after the last whole record read. */
+  async *readFrom(file: ReadableLogFile, from: number): AsyncGenerator<LogChunk | number> {
     const buffer = Buffer.alloc(READ_CHUNK);
     let carry: Buffer | undefined;
     let offset = from;
@@ -145,21 +164,20 @@ class LogReader {
       const { bytesRead } = await file.read(buffer, 0, buffer.length, offset + (carry?.length ?? 0));
       if (bytesRead === 0) return;
       const data = carry ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
-      let start = 0;
-      for (let nl = data.indexOf(NEWLINE); nl >= 0; nl = data.indexOf(NEWLINE, start)) {
-        const chunk = this.add(data.subarray(start, nl));
-        start = nl + 1;
+      const { records, used } = this.format.split(data);
+      for (const record of records) {
+        const chunk = this.add(record);
         if (this.pastUntil) return;
         if (chunk) yield chunk;
       }
-      offset += start;
-      carry = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
+      offset += used;
+      carry = used < data.length ? Buffer.from(data.subarray(used)) : undefined;
       yield offset;
     }
   }
 
-  private add(line: Buffer): LogChunk | undefined {
-    const entry = parseEntry(line);
+  private add(record: Buffer): LogChunk | undefined {
+    const entry: LogEntry | undefined = this.format.parse(record);
     if (!entry) return undefined;
     const piece = this.pieces[entry.stream];
     if (!entry.log.endsWith('\n')) {
@@ -229,14 +247,20 @@ class GrowthWatcher {
   private rewatch(): void {
     if (this.watcher) return;
     try {
-      this.watcher = watch(this.path, { persistent: false }, () => this.wake());
-      this.watcher.on('error', () => {
-        this.watcher?.close();
-        this.watcher = undefined;
+      this.watcher = watch(this.path, { persistent: false }, (event) => {
+        // Renamed away (rotated): watch the new file at the path next time.
+        if (event === 'rename') this.unwatch();
+        this.wake();
       });
+      this.watcher.on('error', () => this.unwatch());
     } catch {
       // Not there yet (or the watch limit is reached): the poll covers it.
     }
+  }
+
+  private unwatch(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
   }
 
   wake(): void {
@@ -250,7 +274,8 @@ class GrowthWatcher {
     this.rewatch();
     if (!this.dirty) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.pollMs);
+        // Between a rotation's rename and the new file there is nothing to watch: look again soon.
+        const timer = setTimeout(done, this.watcher ? this.pollMs : Math.min(this.pollMs, 10));
         const onAbort = () => done();
         signal?.addEventListener('abort', onAbort, { once: true });
         function done() {

@@ -3,8 +3,10 @@ import type { ContainerStats, ListContainersResponse } from '@ce/protocol/gen/ce
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR } from '../errors.js';
-import { statsRow } from '../stats-maths.js';
-import { tabwrite } from '../tabwriter.js';
+import { TemplateSyntaxError } from '../format/lexer.js';
+import { TemplateExecError } from '../format/template.js';
+import type { ParsedFormat } from '../format/docker-format.js';
+import { parseStatsFormat, renderStats } from '../stats-format.js';
 
 interface StatsOptions {
   all?: boolean;
@@ -13,23 +15,31 @@ interface StatsOptions {
   format?: string;
 }
 
-const HEADER = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
 /** How often the streaming table is redrawn (docker's 500 ms). */
 const REDRAW_MS = 500;
 
 /** docker stats' default table (its formatter's tabwriter: minimum width 10, padding 3). */
 export function statsTable(samples: readonly ContainerStats[], noTrunc: boolean): string {
-  const rows = samples.map((s) => {
-    const r = statsRow(s, { noTrunc, running: s.running });
-    return [r.id, r.name, r.cpu, r.memUsage, r.memPercent, r.netIo, r.blockIo, r.pids];
-  });
-  return tabwrite([HEADER, ...rows], 10);
+  return renderStats(parseStatsFormat(undefined), samples, noTrunc);
 }
 
-/** Docker's default formats; Go templates arrive with the CLI's template engine. */
-function checkFormat(format: string | undefined): void {
-  if (format === undefined || format === '' || format === 'table') return;
-  throw new CliExit(EXIT_ENGINE_ERROR, `ce stats: --format "${format}" is not supported yet: only "table" (the default) is`);
+/** The --format template, parsed before anything is asked of the daemon; a bad one ends the command as docker's does. */
+function checkFormat(format: string | undefined): ParsedFormat {
+  try {
+    return parseStatsFormat(format);
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError) throw new CliExit(EXIT_ENGINE_ERROR, `template parsing error: ${err.message}`);
+    throw err;
+  }
+}
+
+function render(parsed: ParsedFormat, samples: readonly ContainerStats[], noTrunc: boolean): string {
+  try {
+    return renderStats(parsed, samples, noTrunc);
+  } catch (err) {
+    if (err instanceof TemplateExecError) throw new CliExit(EXIT_ENGINE_ERROR, `template parsing error: ${err.message}`);
+    throw err;
+  }
 }
 
 export function registerStats(program: Command, connect: () => Connection): void {
@@ -43,7 +53,7 @@ export function registerStats(program: Command, connect: () => Connection): void
     .option('--no-trunc', "Do not truncate output")
     .option('--format <string>', 'Pretty-print images using a Go template')
     .action(async (refs: string[], opts: StatsOptions) => {
-      checkFormat(opts.format);
+      const parsed = checkFormat(opts.format);
       const conn = connect();
       let targets = refs;
       if (!targets.length) {
@@ -58,10 +68,10 @@ export function registerStats(program: Command, connect: () => Connection): void
         const results = await Promise.all(targets.map((id) => firstSample(conn, id)));
         const errors = results.filter((r): r is { error: string } => 'error' in r).map((r) => r.error);
         if (errors.length) throw new CliExit(1, errors.join('\n'));
-        process.stdout.write(statsTable(results.map((r) => (r as { stats: ContainerStats }).stats), !opts.trunc));
+        process.stdout.write(render(parsed, results.map((r) => (r as { stats: ContainerStats }).stats), !opts.trunc));
         return;
       }
-      await streamTable(conn, targets, opts, refs.length > 0);
+      await streamTable(conn, targets, opts, refs.length > 0, parsed);
     });
 }
 
@@ -83,7 +93,7 @@ async function firstSample(conn: Connection, id: string): Promise<{ stats: Conta
  * containers, the list is asked again at each redraw, so containers that
  * start (and, without -a, stop) come and go as in docker stats.
  */
-async function streamTable(conn: Connection, targets: string[], opts: StatsOptions, named: boolean): Promise<void> {
+async function streamTable(conn: Connection, targets: string[], opts: StatsOptions, named: boolean, parsed: ParsedFormat): Promise<void> {
   const latest = new Map<string, ContainerStats>();
   const errors = new Map<string, string>();
   const calls = new Map<string, { cancel(): void }>();
@@ -133,7 +143,7 @@ async function streamTable(conn: Connection, targets: string[], opts: StatsOptio
       }
       const shown = [...calls.keys()].map((id) => latest.get(id)).filter((s): s is ContainerStats => s !== undefined);
       process.stdout.write('\x1b[2J\x1b[H');
-      process.stdout.write(statsTable(shown, !opts.trunc));
+      process.stdout.write(render(parsed, shown, !opts.trunc));
     }
     // as docker stats, which does not catch the signal
     process.exitCode = 130;

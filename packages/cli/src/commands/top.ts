@@ -3,11 +3,11 @@ import type { TopContainerResponse } from '@ce/protocol/gen/ce/api/v1/containers
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
-import { tabwrite } from '../tabwriter.js';
+import { tabwrite } from '../format/tabwriter.js';
 
 /** docker top's table: the titles and the processes, tab-aligned with a minimum width of 20. */
 export function topTable(res: TopContainerResponse): string {
-  return tabwrite([res.titles, ...res.processes.map((p) => p.fields)], 20);
+  return tabwrite([res.titles, ...res.processes.map((p) => p.fields)].map((row) => `${row.join('\t')}\n`).join(''), 20);
 }
 
 export function registerTop(program: Command, connect: () => Connection): void {

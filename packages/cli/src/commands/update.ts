@@ -1,10 +1,11 @@
 import { unary } from '@ce/protocol';
-import type { UpdateContainerResponse } from '@ce/protocol/gen/ce/api/v1/containers';
+import type { RestartPolicy, UpdateContainerResponse } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { Resources } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR } from '../errors.js';
 import { parseIntFlag } from '../int-flag.js';
+import { parseRestartFlag } from '../restart-flag.js';
 import { parseNanoCpus, parseRamSize, parseSwapSize } from '../units.js';
 
 interface UpdateOptions {
@@ -18,10 +19,11 @@ interface UpdateOptions {
   cpusetCpus?: string;
   cpusetMems?: string;
   pidsLimit?: string;
+  restart?: string;
 }
 
 /** The flags given as the API's Resources and NanoCPUs; a bad value throws Docker's flag error. */
-export function updateRequest(opts: UpdateOptions): { resources: Resources; nanoCpus: number; given: number } {
+export function updateRequest(opts: UpdateOptions): { resources: Resources; nanoCpus: number; given: number; restartPolicy?: RestartPolicy } {
   const resources: Resources = {};
   let given = 0;
   const parse = <T>(value: string | undefined, flag: string, fn: (v: string) => T, set: (v: T) => void) => {
@@ -52,7 +54,9 @@ export function updateRequest(opts: UpdateOptions): { resources: Resources; nano
   parse(opts.cpusetCpus, '--cpuset-cpus', (v) => v, (v) => (resources.cpusetCpus = v));
   parse(opts.cpusetMems, '--cpuset-mems', (v) => v, (v) => (resources.cpusetMems = v));
   parse(opts.pidsLimit, '--pids-limit', int('--pids-limit'), (v) => (resources.pidsLimit = v));
-  return { resources, nanoCpus, given };
+  let restartPolicy: RestartPolicy | undefined;
+  parse(opts.restart, '--restart', parseRestartFlag, (v) => (restartPolicy = { name: v.name, maximumRetryCount: v.maximumRetryCount }));
+  return { resources, nanoCpus, given, ...(restartPolicy ? { restartPolicy } : {}) };
 }
 
 export function registerUpdate(program: Command, connect: () => Connection): void {
@@ -71,6 +75,7 @@ export function registerUpdate(program: Command, connect: () => Connection): voi
     .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
     .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
     .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)')
+    .option('--restart <policy>', 'Restart policy to apply when a container exits')
     .action(async (refs: string[], opts: UpdateOptions) => {
       let request: ReturnType<typeof updateRequest>;
       try {
@@ -85,7 +90,7 @@ export function registerUpdate(program: Command, connect: () => Connection): voi
       for (const id of refs) {
         try {
           const res = await unary<UpdateContainerResponse>(
-            (cb) => conn.containers.update({ id, resources: request.resources, nanoCpus: request.nanoCpus }, cb),
+            (cb) => conn.containers.update({ id, resources: request.resources, nanoCpus: request.nanoCpus, restartPolicy: request.restartPolicy }, cb),
             conn.target,
           );
           process.stdout.write(`${id}\n`);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerStats, CpuStats } from '@ce/protocol/gen/ce/api/v1/containers';
 import { blockIo, bytesSize, cpuPercent, formatG, humanSize, memoryPercent, memoryUsageNoCache, statsRow } from '../../src/stats-maths.js';
 import { statsTable } from '../../src/commands/stats.js';
-import { tabwrite } from '../../src/tabwriter.js';
+import { topTable } from '../../src/commands/top.js';
+import { renderStats, parseStatsFormat } from '../../src/stats-format.js';
 
 const MiB = 1024 * 1024;
 
@@ -85,11 +86,19 @@ describe("docker stats' sums", () => {
   });
 });
 
-describe('tabwrite', () => {
-  it("pads all but a line's last cell to the widest plus 3, at least the minimum width", () => {
-    expect(tabwrite([['UID', 'PID', 'CMD'], ['root', '12345', 'sleep 1000']], 20)).toBe(
+describe('top table', () => {
+  it("pads all but a line's last cell to the widest plus 3, at least 20, as docker top does", () => {
+    expect(topTable({ titles: ['UID', 'PID', 'CMD'], processes: [{ fields: ['root', '12345', 'sleep 1000'] }] })).toBe(
       `${'UID'.padEnd(20)}${'PID'.padEnd(20)}CMD\n${'root'.padEnd(20)}${'12345'.padEnd(20)}sleep 1000\n`,
     );
-    expect(tabwrite([['a-very-long-cell', 'x'], ['b', 'y']], 10)).toBe('a-very-long-cell   x\nb                  y\n');
+  });
+});
+
+describe('stats --format', () => {
+  it("takes docker's placeholders, with a header row for table formats", () => {
+    const s = sample({ total_inactive_file: 2 * MiB });
+    expect(renderStats(parseStatsFormat('{{.Name}}: {{.CPUPerc}} {{.PIDs}}'), [s], false)).toMatch(/^web: \d+\.\d\d% \d+\n$/);
+    expect(renderStats(parseStatsFormat('table {{.Container}}\t{{.MemPerc}}'), [s], false, new Map([[s.id, 'web']]))).toMatch(/^CONTAINER   MEM %\nweb         \d+\.\d\d%\n$/);
+    expect(() => parseStatsFormat('{{.Nope')).toThrow();
   });
 });

@@ -1,4 +1,5 @@
 import { constants, fstatSync, ftruncateSync, openSync, readSync, write, closeSync } from 'node:fs';
+import { LogRotation, type RotationPolicy } from './log-rotation.js';
 
 /** Something the log writer could not do, or recovered from; reported at most once per report interval. */
 export interface LogWriteProblem {
@@ -23,13 +24,18 @@ export interface LogFileWriterOptions {
   maxPendingBytes?: number;
   /** Waiting plus in-flight bytes above which a healthy writer asks the producer to pause. */
   highWaterBytes?: number;
+  /** Rotate by size, as Docker's json-file and local drivers do; unset: the file grows without bound. */
+  rotation?: RotationPolicy;
+  /** Where the whole records of a file end (cutting what an earlier writer tore); default: after its last newline. */
+  wholeRecordsEnd?: (fd: number) => number;
 }
 
 const NEWLINE = 0x0a;
 const BACKLOG_WHILE_FAILING = 64 * 1024;
 
 /**
- * Appends whole lines to a file, many lines per write(2). A failed write
+ * Appends whole records (a line each, or one framed entry) to a file, many per
+ * write(2), and rotates it by size when asked. A failed write
  * (ENOSPC, EIO, EDQUOT...) never leaves a torn line: the file is truncated
  * back to its last whole line, what could not be written is dropped and
  * counted, and writing is retried at most once per retry interval, so a full
@@ -41,7 +47,10 @@ export class LogFileWriter {
   private size: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  private inFlight: Buffer[] = [];
   private inFlightBytes = 0;
+  private readonly rotation: LogRotation | undefined;
+  private readonly wholeRecordsEnd: (fd: number) => number;
   private writing = false;
   private behind = false;
   private failure: { code: string; retryAt: number } | null = null;
@@ -68,11 +77,13 @@ export class LogFileWriter {
     this.reportMs = options.reportMs ?? 5000;
     this.maxPendingBytes = options.maxPendingBytes ?? 8 * 1024 * 1024;
     this.highWaterBytes = options.highWaterBytes ?? 1024 * 1024;
-    this.fd = openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o640); // libuv adds O_CLOEXEC
-    this.size = trimTornTail(this.fd);
+    this.wholeRecordsEnd = options.wholeRecordsEnd ?? lastNewlineEnd;
+    this.fd = openLogFile(path);
+    this.size = this.trimTornTail();
+    this.rotation = options.rotation ? new LogRotation(path, options.rotation) : undefined;
   }
 
-  /** Queues one whole line (ending in a newline) for writing. */
+  /** Queues one whole record (a line ending in a newline, or a framed entry) for writing. */
   append(line: Buffer): void {
     if (this.closing) return;
     if (!this.failure && this.pendingBytes + line.length > this.maxPendingBytes) {
@@ -110,6 +121,8 @@ export class LogFileWriter {
     if (this.reportDue) this.report();
     closeSync(this.fd);
     this.fd = -1;
+    await this.rotation?.settled();
+    this.rotation?.close();
   }
 
   private whenIdle(): Promise<void> {
@@ -131,13 +144,74 @@ export class LogFileWriter {
       this.kick();
       return;
     }
-    const lines = this.pending;
-    const batch = lines.length === 1 ? lines[0]! : Buffer.concat(lines, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
+    const count = this.recordsThatFit();
+    if (count === 0) {
+      this.rotate();
+      return;
+    }
+    const records = count === this.pending.length ? this.pending : this.pending.slice(0, count);
+    const bytes = count === this.pending.length ? this.pendingBytes : records.reduce((n, r) => n + r.length, 0);
+    const batch = records.length === 1 ? records[0]! : Buffer.concat(records, bytes);
+    this.pending = count === this.pending.length ? [] : this.pending.slice(count);
+    this.pendingBytes -= bytes;
+    this.inFlight = records;
     this.inFlightBytes = batch.length;
     this.writing = true;
     this.writeFrom(batch, 0);
+  }
+
+  /**
+   * How many waiting records go into the file before it must rotate: those that keep it
+   * within max-size, and at least one in a file that holds none yet (a record bigger than
+   * max-size gets a file of its own), so a log never holds more than max-size × max-file.
+   */
+  private recordsThatFit(): number {
+    if (!this.rotation) return this.pending.length;
+    let room = this.rotation.policy.maxSize - this.size;
+    let n = 0;
+    for (const r of this.pending) {
+      if (r.length > room && !(n === 0 && this.size === 0)) break;
+      room -= r.length;
+      n++;
+    }
+    return n;
+  }
+
+  /** Rotates the file (waiting for the previous rotation's compression first), then writes on. */
+  private rotate(): void {
+    const rotation = this.rotation!;
+    if (rotation.busy) {
+      this.writing = true;
+      void rotation.settled().then(() => this.finished());
+      return;
+    }
+    try {
+      closeSync(this.fd);
+      this.fd = -1;
+      rotation.rotate();
+      this.fd = openLogFile(this.path);
+      this.size = this.trimTornTail();
+    } catch (err) {
+      if (this.fd < 0) {
+        try {
+          this.fd = openLogFile(this.path);
+          this.size = this.trimTornTail();
+        } catch {
+          // Not even the old file opens again: the next attempt retries.
+        }
+      }
+      this.failure = { code: (err as NodeJS.ErrnoException).code ?? 'EIO', retryAt: Date.now() + this.retryMs };
+      this.reportDue = true;
+      this.scheduleReport();
+    }
+    this.kick();
+  }
+
+  private trimTornTail(): number {
+    const size = fstatSync(this.fd).size;
+    const end = this.wholeRecordsEnd(this.fd);
+    if (end !== size) ftruncateSync(this.fd, end);
+    return end;
   }
 
   /**
@@ -167,14 +241,19 @@ export class LogFileWriter {
   }
 
   private failed(batch: Buffer, written: number, err: NodeJS.ErrnoException): void {
-    // (lastIndexOf with a negative offset would search from the end)
-    const keep = written > 0 ? batch.lastIndexOf(NEWLINE, written - 1) + 1 : 0;
+    let keep = 0;
+    let kept = 0;
+    for (const r of this.inFlight) {
+      if (keep + r.length > written) break;
+      keep += r.length;
+      kept++;
+    }
     this.size += keep;
     this.cutTornTail();
     const rest = batch.subarray(keep);
     this.failure = { code: err.code ?? 'EIO', retryAt: Date.now() + this.retryMs };
     this.reportDue = true;
-    this.drop(countNewlines(rest), rest.length);
+    this.drop(this.inFlight.length - kept, rest.length);
     this.keepNewest(BACKLOG_WHILE_FAILING);
     this.finished();
   }
@@ -192,6 +271,7 @@ export class LogFileWriter {
 
   private finished(): void {
     this.writing = false;
+    this.inFlight = [];
     this.inFlightBytes = 0;
     this.updatePressure();
     for (const resolve of this.idle.splice(0)) resolve();
@@ -264,30 +344,21 @@ function errnoText(code: string): string {
   return code;
 }
 
-function countNewlines(buf: Buffer): number {
-  let n = 0;
-  for (let i = buf.indexOf(NEWLINE); i >= 0; i = buf.indexOf(NEWLINE, i + 1)) n++;
-  return n;
+function openLogFile(path: string): number {
+  return openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o640); // libuv adds O_CLOEXEC
 }
 
-/** Cuts a line left unfinished by an earlier writer (a crash, an old shim) so that every line parses; returns the new size. */
-function trimTornTail(fd: number): number {
-  let size = fstatSync(fd).size;
+/** Where the file's whole lines end: after its last newline (a line an earlier writer left unfinished is cut). */
+function lastNewlineEnd(fd: number): number {
+  const size = fstatSync(fd).size;
   const chunk = Buffer.alloc(64 * 1024);
   let end = size;
   while (end > 0) {
     const start = Math.max(0, end - chunk.length);
     const n = readSync(fd, chunk, 0, end - start, start);
     const nl = chunk.subarray(0, n).lastIndexOf(NEWLINE);
-    if (nl >= 0) {
-      end = start + nl + 1;
-      break;
-    }
+    if (nl >= 0) return start + nl + 1;
     end = start;
   }
-  if (end !== size) {
-    ftruncateSync(fd, end);
-    size = end;
-  }
-  return size;
+  return 0;
 }

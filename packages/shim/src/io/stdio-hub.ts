@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { OutputQueue, outputFlow, type AttachOptions, type AttachSession, type OutputChunk, type StreamName } from '@ce/protocol';
-import type { JsonFileLog } from './json-file-log.js';
+import type { ContainerLog } from './container-log.js';
 
 /** A process's stdio as the hub drives it: pipes, or a terminal (terminal-stdio.ts). */
 export interface ProcessStdio {
@@ -42,7 +42,7 @@ export class StdioHub {
 
   constructor(
     streams: ProcessStdio | null,
-    private readonly log: JsonFileLog | null,
+    private readonly log: ContainerLog | null,
   ) {
     log?.onPressure((behind) => {
       this.logBehind = behind;

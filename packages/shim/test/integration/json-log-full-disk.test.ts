@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, unl
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonFileLog } from '../../src/io/json-file-log.js';
+import { ContainerLog } from '../../src/io/container-log.js';
 import type { LogWriteProblem } from '../../src/io/log-file-writer.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -84,7 +84,7 @@ describe.skipIf(!isRoot)('json-file log on a full disk (needs root for the tmpfs
     const path = join(disk, 'c-json.log');
     const ballast = join(disk, 'ballast');
     const problems: LogWriteProblem[] = [];
-    const log = new JsonFileLog(path, { onProblem: (p) => problems.push(p) });
+    const log = new ContainerLog(path, { onProblem: (p) => problems.push(p) });
     cleanups.push(() => log.close());
 
     // A fast producer: 40 lines of ~100 bytes every 2 ms, in chunks that cut lines in two.
@@ -159,7 +159,7 @@ describe.skipIf(!isRoot)('json-file log on a full disk (needs root for the tmpfs
     const path = join(disk, 'c-json.log');
     const ballast = join(disk, 'ballast');
     const problems: LogWriteProblem[] = [];
-    const log = new JsonFileLog(path, { onProblem: (p) => problems.push(p), retryMs: 50, reportMs: 0 });
+    const log = new ContainerLog(path, { onProblem: (p) => problems.push(p), retryMs: 50, reportMs: 0 });
     cleanups.push(() => log.close());
     fillDisk(ballast);
     // Lines until one fails: the last page of the log may still have room.

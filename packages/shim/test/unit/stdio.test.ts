@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonFileLog, MAX_ENTRY_BYTES } from '../../src/io/json-file-log.js';
+import { ContainerLog, MAX_ENTRY_BYTES } from '../../src/io/container-log.js';
 import { StdioHub } from '../../src/io/stdio-hub.js';
 
 const dirs: string[] = [];
@@ -18,7 +18,7 @@ function tempLog(): string {
 describe('json-file log', () => {
   it("writes one Docker json-file entry per line, holding partial lines until they end", async () => {
     const path = tempLog();
-    const log = new JsonFileLog(path);
+    const log = new ContainerLog(path);
     log.write('stdout', Buffer.from('hel'));
     log.write('stdout', Buffer.from('lo\nwor'));
     log.write('stderr', Buffer.from('oops\n'));
@@ -40,7 +40,7 @@ describe('json-file log', () => {
 describe('json-file log long lines', () => {
   it('splits a line longer than 16 KiB into entries of at most 16 KiB, as Docker does, without cutting a character', async () => {
     const path = tempLog();
-    const log = new JsonFileLog(path);
+    const log = new ContainerLog(path);
     const exact = 'a'.repeat(MAX_ENTRY_BYTES);
     const wide = '€'.repeat(6000); // 18000 bytes
     log.write('stdout', Buffer.from(`${exact}\nshort\n${wide}\n`));
@@ -60,7 +60,7 @@ describe('stdio hub', () => {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     const path = tempLog();
-    const log = new JsonFileLog(path);
+    const log = new ContainerLog(path);
     const hub = new StdioHub({ stdin, stdout, stderr }, log);
     const both = hub.attach({ id: 'c', stdin: true, stdout: true, stderr: true });
     const onlyErr = hub.attach({ id: 'c', stdin: false, stdout: false, stderr: true });

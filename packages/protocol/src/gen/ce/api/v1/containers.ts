@@ -403,6 +403,14 @@ export interface UpdateContainerRequest {
     | undefined;
   /** docker update --cpus, in billionths of a CPU; 0: unset. */
   nanoCpus: number;
+  /** docker update --restart; unset leaves the policy as it is. */
+  restartPolicy?: RestartPolicy | undefined;
+}
+
+/** Docker's HostConfig.RestartPolicy. */
+export interface RestartPolicy {
+  name: string;
+  maximumRetryCount: number;
 }
 
 export interface UpdateContainerResponse {
@@ -4510,7 +4518,7 @@ export const UnpauseContainerResponse: MessageFns<UnpauseContainerResponse> = {
 };
 
 function createBaseUpdateContainerRequest(): UpdateContainerRequest {
-  return { id: "", resources: undefined, nanoCpus: 0 };
+  return { id: "", resources: undefined, nanoCpus: 0, restartPolicy: undefined };
 }
 
 export const UpdateContainerRequest: MessageFns<UpdateContainerRequest> = {
@@ -4523,6 +4531,9 @@ export const UpdateContainerRequest: MessageFns<UpdateContainerRequest> = {
     }
     if (message.nanoCpus !== 0) {
       writer.uint32(24).int64(message.nanoCpus);
+    }
+    if (message.restartPolicy !== undefined) {
+      RestartPolicy.encode(message.restartPolicy, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -4564,6 +4575,14 @@ export const UpdateContainerRequest: MessageFns<UpdateContainerRequest> = {
             message.nanoCpus = longToNumber(reader.int64());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.restartPolicy = RestartPolicy.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4585,6 +4604,11 @@ export const UpdateContainerRequest: MessageFns<UpdateContainerRequest> = {
         : isSet(object.nano_cpus)
         ? globalThis.Number(object.nano_cpus)
         : 0,
+      restartPolicy: isSet(object.restartPolicy)
+        ? RestartPolicy.fromJSON(object.restartPolicy)
+        : isSet(object.restart_policy)
+        ? RestartPolicy.fromJSON(object.restart_policy)
+        : undefined,
     };
   },
 
@@ -4599,6 +4623,9 @@ export const UpdateContainerRequest: MessageFns<UpdateContainerRequest> = {
     if (message.nanoCpus !== 0) {
       obj.nanoCpus = Math.round(message.nanoCpus);
     }
+    if (message.restartPolicy !== undefined) {
+      obj.restartPolicy = RestartPolicy.toJSON(message.restartPolicy);
+    }
     return obj;
   },
 
@@ -4612,6 +4639,98 @@ export const UpdateContainerRequest: MessageFns<UpdateContainerRequest> = {
       ? Resources.fromPartial(object.resources)
       : undefined;
     message.nanoCpus = object.nanoCpus ?? 0;
+    message.restartPolicy = (object.restartPolicy !== undefined && object.restartPolicy !== null)
+      ? RestartPolicy.fromPartial(object.restartPolicy)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRestartPolicy(): RestartPolicy {
+  return { name: "", maximumRetryCount: 0 };
+}
+
+export const RestartPolicy: MessageFns<RestartPolicy> = {
+  encode(message: RestartPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.maximumRetryCount !== 0) {
+      writer.uint32(16).int32(message.maximumRetryCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestartPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestartPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maximumRetryCount = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RestartPolicy {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      maximumRetryCount: isSet(object.maximumRetryCount)
+        ? globalThis.Number(object.maximumRetryCount)
+        : isSet(object.maximum_retry_count)
+        ? globalThis.Number(object.maximum_retry_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: RestartPolicy): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.maximumRetryCount !== 0) {
+      obj.maximumRetryCount = Math.round(message.maximumRetryCount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RestartPolicy>, I>>(base?: I): RestartPolicy {
+    return RestartPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestartPolicy>, I>>(object: I): RestartPolicy {
+    const message = createBaseRestartPolicy();
+    message.name = object.name ?? "";
+    message.maximumRetryCount = object.maximumRetryCount ?? 0;
     return message;
   },
 };

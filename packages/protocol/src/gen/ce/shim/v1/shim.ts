@@ -24,6 +24,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { TaskEvent } from "../../events/v1/task.js";
+import { LogConfig } from "../../types/v1/log.js";
 import { Mount } from "../../types/v1/mount.js";
 import { CgroupStats, Resources } from "../../types/v1/resources.js";
 import { AttachInput, AttachOutput, ConsoleSize } from "../../types/v1/stdio.js";
@@ -40,8 +41,12 @@ export interface CreateTaskRequest {
   terminal: boolean;
   /** Keep the process's stdin open for attach. */
   stdin: boolean;
-  /** Where the shim writes the json-file log; empty for none. */
+  /** Where the shim writes the log (the driver's current file); empty for none. */
   logPath: string;
+  /** The log driver and its options; unset: json-file, never rotated. */
+  logConfig?:
+    | LogConfig
+    | undefined;
   /**
    * The namespace the task belongs to (containerd's: "default" for ce users,
    * "k8s.io" for the CRI); empty means "default". Numbers from 20 on are
@@ -232,6 +237,7 @@ function createBaseCreateTaskRequest(): CreateTaskRequest {
     terminal: false,
     stdin: false,
     logPath: "",
+    logConfig: undefined,
     namespace: "",
     labels: {},
     runtime: "",
@@ -258,6 +264,9 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     }
     if (message.logPath !== "") {
       writer.uint32(50).string(message.logPath);
+    }
+    if (message.logConfig !== undefined) {
+      LogConfig.encode(message.logConfig, writer.uint32(58).fork()).join();
     }
     if (message.namespace !== "") {
       writer.uint32(162).string(message.namespace);
@@ -335,6 +344,14 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
             message.logPath = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.logConfig = LogConfig.decode(reader, reader.uint32());
+            continue;
+          }
           case 20: {
             if (tag !== 162) {
               break;
@@ -394,6 +411,11 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
         : isSet(object.log_path)
         ? globalThis.String(object.log_path)
         : "",
+      logConfig: isSet(object.logConfig)
+        ? LogConfig.fromJSON(object.logConfig)
+        : isSet(object.log_config)
+        ? LogConfig.fromJSON(object.log_config)
+        : undefined,
       namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
       labels: isObject(object.labels)
         ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
@@ -438,6 +460,9 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     if (message.logPath !== "") {
       obj.logPath = message.logPath;
     }
+    if (message.logConfig !== undefined) {
+      obj.logConfig = LogConfig.toJSON(message.logConfig);
+    }
     if (message.namespace !== "") {
       obj.namespace = message.namespace;
     }
@@ -470,6 +495,9 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     message.terminal = object.terminal ?? false;
     message.stdin = object.stdin ?? false;
     message.logPath = object.logPath ?? "";
+    message.logConfig = (object.logConfig !== undefined && object.logConfig !== null)
+      ? LogConfig.fromPartial(object.logConfig)
+      : undefined;
     message.namespace = object.namespace ?? "";
     message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {

@@ -1,26 +1,35 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { StreamName } from '@ce/protocol';
+import { jsonFileFormat, type LogEntryFormat } from './log-entry-format.js';
 import { LogFileWriter, type LogFileWriterOptions } from './log-file-writer.js';
+
+export interface ContainerLogOptions extends Omit<LogFileWriterOptions, 'onPressure' | 'wholeRecordsEnd'> {
+  /** json-file (the default) or local. */
+  format?: LogEntryFormat;
+}
 
 /** Docker's log copier reads 16 KiB at a time: a longer line becomes several entries, all but the last without a newline. */
 export const MAX_ENTRY_BYTES = 16 * 1024;
 
 /**
- * Docker's json-file log format: one JSON object per line,
- * {"log":"<line with its newline>","stream":"stdout","time":"<RFC3339Nano>"}.
- * Partial lines are held until their newline, the stream's end, or 16 KiB.
- * Writing, and surviving a full disk, is LogFileWriter's job.
+ * A container's output as log entries, Docker's way: one per line, a partial line held
+ * until its newline, the stream's end, or 16 KiB. The entries are stored in the driver's
+ * format (json-file or local); writing, rotating and surviving a full disk are
+ * LogFileWriter's job.
  */
-export class JsonFileLog {
+export class ContainerLog {
   private readonly out: LogFileWriter;
+  private readonly format: LogEntryFormat;
   private readonly partial: Record<StreamName, string> = { stdout: '', stderr: '' };
   // A character split across two reads must not become two U+FFFD.
   private readonly decoders: Record<StreamName, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
 
   private pressureListener: ((behind: boolean) => void) | undefined;
 
-  constructor(path: string, options: Omit<LogFileWriterOptions, 'onPressure'> = {}) {
-    this.out = new LogFileWriter(path, { ...options, onPressure: (behind) => this.pressureListener?.(behind) });
+  constructor(path: string, options: ContainerLogOptions = {}) {
+    const { format = jsonFileFormat, ...writerOptions } = options;
+    this.format = format;
+    this.out = new LogFileWriter(path, { ...writerOptions, wholeRecordsEnd: format.wholeRecordsEnd, onPressure: (behind) => this.pressureListener?.(behind) });
   }
 
   /** Called with true while the disk lags behind the container's output, and with false once it caught up. */
@@ -30,7 +39,7 @@ export class JsonFileLog {
 
   write(stream: StreamName, data: Buffer): void {
     let text = this.partial[stream] + this.decoders[stream].write(data);
-    const time = new Date().toISOString();
+    const time = new Date();
     for (;;) {
       const nl = text.indexOf('\n');
       if (nl >= 0 && Buffer.byteLength(text.slice(0, nl + 1)) <= MAX_ENTRY_BYTES) {
@@ -47,13 +56,13 @@ export class JsonFileLog {
     this.partial[stream] = text;
   }
 
-  private entry(log: string, stream: StreamName, time: string): void {
-    this.out.append(Buffer.from(JSON.stringify({ log, stream, time }) + '\n'));
+  private entry(log: string, stream: StreamName, time: Date): void {
+    this.out.append(this.format.encode(log, stream, time));
   }
 
   flush(stream: StreamName): void {
     if (!this.partial[stream]) return;
-    this.entry(this.partial[stream], stream, new Date().toISOString());
+    this.entry(this.partial[stream], stream, new Date());
     this.partial[stream] = '';
   }
 

@@ -1,0 +1,142 @@
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { parseRotationState, rotatedNames, rotationStatePath, unavailable, type RotationState } from '@ce/protocol';
+import type { ReadableLogFile } from './log-record-format.js';
+
+const gunzipAsync = promisify(gunzip);
+
+/** One file of a rotated log, open, with the rotation generation it was written in. */
+export interface OpenLogFile {
+  generation: bigint;
+  file: ReadableLogFile;
+  close(): Promise<void>;
+}
+
+/** How long a reader waits for a shim that is moving file names (it takes microseconds). */
+const SEQLOCK_TRIES = 500;
+const SEQLOCK_WAIT_MS = 2;
+/** More rotated files than anyone keeps: a bound on the names tried. */
+const MAX_ROTATED = 100_000;
+
+/**
+ * Every file of the log at `path`, oldest first (x.<n>[.gz] ... x.1[.gz], x), opened as
+ * one consistent set: the shim's rotation seqlock (x.rotations) had the same even
+ * sequence before and after. Empty when the log does not exist.
+ */
+export async function openLogFiles(path: string): Promise<{ generation: bigint; files: OpenLogFile[] }> {
+  return consistently(path, async (state) => {
+    const files: OpenLogFile[] = [];
+    try {
+      for (let back = 1; back < MAX_ROTATED; back++) {
+        const f = await openFirst(rotatedNames(path, back), state.generation - BigInt(back));
+        if (!f) break;
+        files.unshift(f);
+      }
+      const current = await openFirst([path], state.generation);
+      if (current) files.push(current);
+      return files;
+    } catch (err) {
+      await closeAll(files);
+      throw err;
+    }
+  }).then(({ state, value }) => ({ generation: state.generation, files: value }));
+}
+
+/**
+ * The file written after generation `after` (a follower has read that one to its end and
+ * the shim has rotated since), or a newer one if that one is already rotated away.
+ */
+export async function openNextLogFile(path: string, after: bigint): Promise<OpenLogFile | undefined> {
+  const { value } = await consistently(path, async (state) => {
+    for (let gen = after + 1n; gen <= state.generation; gen++) {
+      const back = Number(state.generation - gen);
+      const f = await openFirst(rotatedNames(path, back), gen);
+      if (f) return f;
+    }
+    return undefined;
+  });
+  return value;
+}
+
+/** The rotation generation of the log now (0 if it never rotated); undefined while names are moving. */
+export async function currentGeneration(path: string): Promise<bigint | undefined> {
+  const s = await readState(path);
+  return s.seq % 2n === 0n ? s.generation : undefined;
+}
+
+async function consistently<T>(path: string, read: (state: RotationState) => Promise<T>): Promise<{ state: RotationState; value: T }> {
+  for (let i = 0; i < SEQLOCK_TRIES; i++) {
+    const before = await readState(path);
+    if (before.seq % 2n === 0n) {
+      const value = await read(before);
+      const after = await readState(path);
+      if (after.seq === before.seq) return { state: before, value };
+      await closeValue(value);
+    }
+    await sleep(SEQLOCK_WAIT_MS);
+  }
+  throw unavailable(`the log ${path} kept rotating while it was opened`);
+}
+
+async function closeValue(value: unknown): Promise<void> {
+  if (Array.isArray(value)) await closeAll(value as OpenLogFile[]);
+  else if (value && typeof (value as OpenLogFile).close === 'function') await (value as OpenLogFile).close();
+}
+
+async function closeAll(files: OpenLogFile[]): Promise<void> {
+  await Promise.all(files.map((f) => f.close()));
+}
+
+async function readState(path: string): Promise<RotationState> {
+  try {
+    const text = await readFile(rotationStatePath(path), 'utf8');
+    // A log that never rotated has no state, or an empty one being created: generation 0.
+    return parseRotationState(text) ?? (text === '' ? { seq: 0n, generation: 0n } : { seq: 1n, generation: 0n });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { seq: 0n, generation: 0n };
+    throw err;
+  }
+}
+
+async function openFirst(names: string[], generation: bigint): Promise<OpenLogFile | undefined> {
+  for (const name of names) {
+    let handle: FileHandle;
+    try {
+      handle = await open(name, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    return name.endsWith('.gz') ? gzippedFile(handle, generation) : plainFile(handle, generation);
+  }
+  return undefined;
+}
+
+function plainFile(handle: FileHandle, generation: bigint): OpenLogFile {
+  return {
+    generation,
+    file: { read: (b, o, l, p) => handle.read(b, o, l, p), size: async () => (await handle.stat()).size },
+    close: () => handle.close(),
+  };
+}
+
+/** A compressed rotated file, unzipped into memory the first time it is read (it holds at most max-size). */
+function gzippedFile(handle: FileHandle, generation: bigint): OpenLogFile {
+  let data: Promise<Buffer> | undefined;
+  const load = () => (data ??= handle.readFile().then((gz) => gunzipAsync(gz)));
+  return {
+    generation,
+    file: {
+      async read(buffer, offset, length, position) {
+        const d = await load();
+        const n = Math.max(0, Math.min(length, d.length - position));
+        d.copy(buffer, offset, position, position + n);
+        return { bytesRead: n };
+      },
+      size: async () => (await load()).length,
+    },
+    close: () => handle.close(),
+  };
+}
