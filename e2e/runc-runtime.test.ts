@@ -82,7 +82,7 @@ describe.skipIf(!RUNC)('containers run by runc (needs runc on PATH)', () => {
     expect(r.stderr).toContain('nope-not-here');
   });
 
-  it('-d, then exec, pause, unpause, top, and stop', async () => {
+  it('-d, then exec, update, stats, pause, unpause, top, and stop', async () => {
     const started = await run(['run', '-d', '--name', 'runc-d', '--runtime', 'runc', 'busybox', 'sh', '-c', 'trap "exit 143" TERM; sleep 1000 & wait']);
     expect(started.code).toBe(0);
     const id = await idOf('runc-d');
@@ -95,6 +95,12 @@ describe.skipIf(!RUNC)('containers run by runc (needs runc on PATH)', () => {
     expect((await run(['pause', 'runc-d'])).code).toBe(0);
     expect((await run(['inspect', '-f', '{{.State.Status}}', id])).stdout).toBe('paused\n');
     expect((await run(['unpause', 'runc-d'])).code).toBe(0);
+
+    expect(await run(['update', '--memory', '64m', '--memory-swap', '128m', 'runc-d'])).toEqual({ code: 0, stdout: 'runc-d\n', stderr: '' });
+    // The limit runc wrote is the one the cgroup reports.
+    const stats = await run(['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', 'runc-d']);
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toMatch(/^runc-d \S+ \/ 64MiB 2\n$/);
 
     const top = await run(['top', 'runc-d']);
     expect(top.code).toBe(0);
