@@ -20,6 +20,11 @@ import { systemGrpcService } from './system/system-service.js';
 import { loadSecurityDefaults, seccompProfileName } from './containers/security-defaults.js';
 import { logTaskWarnings } from './task-warnings.js';
 import { daemonLogConfig } from './containers/log-driver.js';
+import { EventLog } from './events/event-log.js';
+import { eventPublisher } from './events/event-publisher.js';
+import { eventsGrpcService } from './events/grpc.js';
+import { withImageEvents } from './events/image-events.js';
+import { TaskExitWatcher } from './events/task-exits.js';
 
 export interface Daemon {
   readonly config: DaemonConfig;
@@ -62,6 +67,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       : new Supervisor({ stateDir: config.state, runtimeRoot: join(config.state, 'runtime'), logLevel: config.logLevel, logger });
     const supervisor: SupervisorApi = localSupervisor ?? new SupervisorGrpcClient(config.supervisorAddress!);
     const stopTaskWarnings = logTaskWarnings(supervisor, logger);
+    const eventLog = await EventLog.open({ dir: join(config.root, 'events'), logger });
+    const events = eventPublisher(eventLog);
+    // Subscribed before recovery lists the tasks, so that no exit after the listing is missed.
+    const exits = new TaskExitWatcher(supervisor, logger);
+    exits.start();
 
     const containers = new ContainerService(
       new ContainerStore(join(config.root, 'containers')),
@@ -70,22 +80,30 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       join(config.state, 'tasks'),
       logger,
       loadSecurityDefaults(config.seccompProfile),
-      undefined,
-      undefined,
+      undefined, // the host's own devices and resources
+      undefined, // ced's namespace and owner name
       {
         initPath: config.initPath ? resolve(config.initPath) : builtContainerInit(logger),
         initByDefault: config.init,
         logDefaults,
+        events,
+        exits,
         runtimes: new RuntimeTable(config.runtimes, config.defaultRuntime),
       },
     );
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
     images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.Id === rootfsKey));
+    // Docker's oom event: the shim reports the OOM killer's kills in the container's cgroup.
+    exits.onTaskEvent((event) => {
+      if (!event.oom) return;
+      const record = containers.all().find((c) => c.Id === event.id);
+      if (record) events.container(record, 'oom');
+    });
     const recovery = await recover(containers, supervisor, logger);
     logger.info({ ...recovery }, 'recovered state from the previous run');
 
     const cgroup = detectCgroups().mode;
-    const execs = new ExecService(containers, supervisor, join(config.state, 'tasks'), logger);
+    const execs = new ExecService(containers, supervisor, join(config.state, 'tasks'), logger, events);
     const services = [containersGrpcService(containers, execs), systemGrpcService(cgroup, { containers, images, logger }, {
         containerStatuses: () => containers.all().map((c) => c.State.Status),
         imageIds: async () => (await images.list()).map((i) => i.id),
@@ -94,7 +112,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         seccompProfile: seccompProfileName(config.seccompProfile),
         runtimes: containers.runtimes.list().map((r) => r.name),
         defaultRuntime: containers.runtimes.defaultName,
-      }), imagesGrpcService(images)];
+      }), imagesGrpcService(withImageEvents(images, events)), eventsGrpcService(eventLog)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
     localSupervisor?.startSpare();
@@ -108,6 +126,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         await server.close();
         containers.close();
         stopTaskWarnings();
+        exits.close();
+        await eventLog.close();
         await localSupervisor?.close();
         logger.info('ced stopped');
         logger.flush();

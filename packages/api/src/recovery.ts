@@ -6,6 +6,9 @@ import type { ContainerService } from './containers/container-service.js';
 import { runningState, withStatus } from './containers/model/index.js';
 import type { ContainerRecord } from './containers/record.js';
 
+/** How long recovery waits for a shim to report a kept exit. */
+const KEPT_EXIT_WAIT_MS = 5000;
+
 export interface RecoveryReport {
   containers: number;
   running: number;
@@ -92,7 +95,7 @@ export async function recover(containers: ContainerService, supervisor: Supervis
     } else if (task) {
       // Includes a task whose shim died: the supervisor ended its container (137).
       report.exitedWhileDown++;
-      const exit = await supervisor.waitTask({ id: record.Id });
+      const exit = await keptExit(task);
       await containers.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined, exit.oomKilled);
     } else if (recorded === 'running' || recorded === 'paused' || recorded === 'removing') {
       if (await shimUnresponsive(record.Id)) {
@@ -105,6 +108,23 @@ export async function recover(containers: ContainerService, supervisor: Supervis
     } else {
       // created or exited, nothing running: only a leftover bundle may need cleaning.
       await containers.deleteTask(record.Id, false);
+    }
+  }
+
+  /**
+   * The exit a shim kept for a task that exited while ced was down: Wait
+   * answers at once for a stopped task and adds the supervisor's reason (a
+   * dead shim); bounded, so that a task in another state cannot hold up the
+   * start, in which case the state listed is taken.
+   */
+  async function keptExit(task: StateResponse): Promise<{ exitStatus: number; exitedAt?: Date; reason?: string; oomKilled?: boolean }> {
+    const listed = { exitStatus: task.exitStatus, exitedAt: task.exitedAt, reason: '', oomKilled: false };
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<typeof listed>((resolve) => (timer = setTimeout(() => resolve(listed), KEPT_EXIT_WAIT_MS)));
+    try {
+      return await Promise.race([supervisor.waitTask({ id: task.id }), bound]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

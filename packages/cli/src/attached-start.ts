@@ -49,6 +49,8 @@ export async function attachedStart(
   } catch (err) {
     io.stop();
     session.close();
+    // A container that did not start has no exit to wait for (one without --rm is not removed either): the call would hold ce open.
+    waitCall?.cancel();
     throw new AttachedStartError(startFailureExitCode(err), err);
   }
 

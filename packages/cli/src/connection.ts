@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { dialUnix } from '@ce/protocol';
 import { ContainersClient } from '@ce/protocol/gen/ce/api/v1/containers';
+import { EventsClient } from '@ce/protocol/gen/ce/api/v1/events';
 import { SystemClient } from '@ce/protocol/gen/ce/api/v1/system';
 import { ImagesClient } from '@ce/protocol/gen/ce/images/v1/images';
 
@@ -15,6 +16,7 @@ export class Connection {
   private containersClient?: ContainersClient;
   private systemClient?: SystemClient;
   private imagesClient?: ImagesClient;
+  private eventsClient?: EventsClient;
 
   constructor(readonly socket: string) {}
 
@@ -34,7 +36,12 @@ export class Connection {
     return (this.imagesClient ??= dialUnix(ImagesClient, this.socket));
   }
 
+  get events(): EventsClient {
+    return (this.eventsClient ??= dialUnix(EventsClient, this.socket));
+  }
+
   close(): void {
+    this.eventsClient?.close();
     this.containersClient?.close();
     this.systemClient?.close();
     this.imagesClient?.close();

@@ -52,9 +52,10 @@ function parseDateTime(value: string): { seconds: number; nanos: number } | unde
   // Go accepts a fraction only after the seconds, as this pattern does.
   const fraction = m[7] ?? '';
   const zone = m[8];
-  if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hour > 23 || minute > 59 || second > 59) {
-    throw new Error(`parsing time "${value}": out of range`);
-  }
+  // Go's time.Parse names the first field out of range, in the layout's order, then a day past its month's end.
+  const outOfRange = month! < 1 || month! > 12 ? 'month' : day! < 1 || day! > 31 ? 'day' : hour > 23 ? 'hour' : minute > 59 ? 'minute' : second > 59 ? 'second' : undefined;
+  if (outOfRange) throw new Error(`parsing time "${value}": ${outOfRange} out of range`);
+  if (day! > new Date(Date.UTC(year!, month!, 0)).getUTCDate()) throw new Error(`parsing time "${value}": day out of range`);
   let ms: number;
   if (zone === undefined) {
     ms = new Date(year!, month! - 1, day, hour, minute, second).getTime();

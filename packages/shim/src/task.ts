@@ -288,8 +288,16 @@ export class ShimTask implements TaskApi {
     };
   }
 
+  /**
+   * Events from now on; a subscriber that comes after the task exited (ced
+   * or the supervisor reconnecting) gets that exit first, as the shim keeps it
+   * until the task is deleted.
+   */
   events(signal: AbortSignal): AsyncIterable<TaskEvent> {
-    return this.broadcaster.subscribe(signal);
+    const live = this.broadcaster.subscribe(signal);
+    const task = this.task;
+    if (!task?.exit) return live;
+    return withFirst({ id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: '', oomKilled: !!task.exit.oomKilled } }, live);
   }
 
   attach(options: AttachOptions & { execId?: string }): AttachSession {
@@ -366,7 +374,7 @@ export class ShimTask implements TaskApi {
     e.exit = exit;
     e.settle(exit);
     this.logger.info({ id: task.id, execId: e.execId, pid: e.pid, exitStatus: exit.exitStatus }, 'exec exited');
-    this.emit({ exit: { pid: e.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, execId: e.execId } }, task.id);
+    this.emit({ exit: { pid: e.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, execId: e.execId, reason: '', oomKilled: false } }, task.id);
   }
 
   private getExec(id: string, execId: string): ExecRecord {
@@ -433,7 +441,7 @@ export class ShimTask implements TaskApi {
     task.exit = exit;
     if (exit.oomKilled) this.recordExit(task.id, task.bundle, exit);
     this.logger.info({ id: task.id, pid: task.pid, exitStatus: exit.exitStatus }, 'task exited');
-    this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt } });
+    this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: '', oomKilled: !!exit.oomKilled } });
   }
 
   private recordExit(id: string, bundle: string, exit: ExitStatus): void {
@@ -448,4 +456,9 @@ export class ShimTask implements TaskApi {
     const full: TaskEvent = { id, timestamp: new Date(), ...event };
     this.broadcaster.publish(full);
   }
+}
+
+async function* withFirst<T>(first: T, rest: AsyncIterable<T>): AsyncGenerator<T> {
+  yield first;
+  yield* rest;
 }

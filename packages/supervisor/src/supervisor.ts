@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import {
   alreadyExists,
@@ -60,6 +61,10 @@ const ID = /^[\w+.-]+$/;
 
 /** 128 + SIGKILL: a container whose shim died is killed, as Docker (containerd) does. */
 const SHIM_DIED_EXIT = 137;
+
+/** Backoff for re-opening the event stream of a shim that still listens. */
+const RELAY_RETRY_FIRST_MS = 50;
+const RELAY_RETRY_MAX_MS = 2000;
 
 export class Supervisor implements SupervisorApi {
   private readonly shims = new Map<string, ShimHandle>();
@@ -455,6 +460,8 @@ export class Supervisor implements SupervisorApi {
         const hadContainer = await this.cleanUpDeadShim(id);
         const exit: ExitStatus = recorded ?? { exitStatus: SHIM_DIED_EXIT, exitedAt: new Date(), reason, oomKilled: false };
         this.ended.set(id, exit);
+        // ced follows exits through events: this one has no shim to send it.
+        this.broadcaster.publish({ id, timestamp: new Date(), exit: { pid: 0, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: exit.reason ?? '', oomKilled: !!exit.oomKilled } });
         if (recorded) this.options.logger.warn({ id, exitStatus: recorded.exitStatus }, 'task had exited before its shim died: its recorded exit status stands');
         else this.options.logger.warn({ id, hadContainer, ms: Math.round(performance.now() - started) }, `task ended: ${reason}`);
         return exit;
@@ -521,17 +528,33 @@ export class Supervisor implements SupervisorApi {
     return handle;
   }
 
-  /** Relays a shim's events; when the stream breaks because the shim died, its container is ended at once. */
+  /**
+   * Relays a shim's events. When the stream breaks because the shim died, its
+   * container is ended at once; when the shim still listens, the stream is
+   * opened again (the shim then repeats an exit it keeps, so none is lost).
+   */
   private async relayEvents(id: string, handle: ShimHandle): Promise<void> {
-    try {
-      for await (const event of handle.client.events(handle.events.signal)) {
-        this.broadcaster.publish(event);
+    let delay = RELAY_RETRY_FIRST_MS;
+    for (;;) {
+      try {
+        for await (const event of handle.client.events(handle.events.signal)) {
+          delay = RELAY_RETRY_FIRST_MS;
+          this.broadcaster.publish(event);
+        }
+        return; // the shim ended the stream: it is shutting down
+      } catch (err) {
+        if (handle.events.signal.aborted || this.shims.get(id) !== handle) return;
+        if (await this.isDead(id, err)) {
+          // A shim being given its task is watched by createTask, which retries on a new shim.
+          if (this.creating.has(id)) return;
+          await this.endDeadShim(id).catch((e: Error) => this.options.logger.error({ id, err: e.message }, 'could not end the container of a dead shim'));
+          return;
+        }
+        this.options.logger.warn({ id, err: (err as Error).message, retryMs: delay }, "lost a live shim's event stream; subscribing again");
       }
-    } catch (err) {
-      if (handle.events.signal.aborted || this.shims.get(id) !== handle || !(await this.isDead(id, err))) return;
-      // A shim being given its task is watched by createTask, which retries on a new shim.
-      if (this.creating.has(id)) return;
-      await this.endDeadShim(id).catch((e: Error) => this.options.logger.error({ id, err: e.message }, 'could not end the container of a dead shim'));
+      await sleep(delay, undefined, { signal: handle.events.signal }).catch(() => undefined);
+      if (handle.events.signal.aborted || this.shims.get(id) !== handle) return;
+      delay = Math.min(delay * 2, RELAY_RETRY_MAX_MS);
     }
   }
 

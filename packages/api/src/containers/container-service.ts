@@ -21,6 +21,8 @@ import { detectCgroups } from '@ce/runtime';
 import { applySpecOptsSync } from '@ce/runtime/spec';
 import type { SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
+import { noEvents, type EventPublisher } from '../events/event-publisher.js';
+import { waitTaskExits, type TaskExits } from '../events/task-exits.js';
 import { removeBundle } from './bundle-dir.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
@@ -100,6 +102,10 @@ export interface ContainerServiceOptions {
   runtimes?: RuntimeTable;
   /** ced's --log-driver and --log-opt (dockerd's log-driver and log-opts). */
   logDefaults?: LogConfig;
+  /** Where container events go (docs/architecture.md, "Events"); none by default. */
+  events?: EventPublisher;
+  /** How exits are learnt: ced's TaskExitWatcher; by default one waitTask per task. */
+  exits?: TaskExits;
 }
 
 /** The owner label ced puts on its tasks and container layers. */
@@ -133,6 +139,9 @@ export class ContainerService {
   /** The start steps; subsystems register theirs here (see StartPipeline). */
   readonly pipeline: StartPipeline;
 
+  private readonly events: EventPublisher;
+  private readonly exits: TaskExits;
+
   constructor(
     private readonly store: ContainerStore,
     private readonly images: ContainerImages,
@@ -145,6 +154,8 @@ export class ContainerService {
     readonly owner: { namespace: string; name: string } = { namespace: DEFAULT_NAMESPACE, name: CED_OWNER },
     private readonly options: ContainerServiceOptions = {},
   ) {
+    this.events = options.events ?? noEvents;
+    this.exits = options.exits ?? waitTaskExits(supervisor);
     this.pipeline = new StartPipeline(logger);
     for (const step of this.builtinSteps()) this.pipeline.register(step);
     this.restarts = new RestartManager(
@@ -295,6 +306,7 @@ export class ContainerService {
       throw err;
     }
     this.containers.set(id, record);
+    this.events.container(record, 'create');
     this.logger.info({ id, name, image: record.Config.Image }, 'container created');
     return record;
   }
@@ -352,6 +364,7 @@ export class ContainerService {
       const log = this.logFile(record);
       record.LogPath = log?.driver === 'json-file' ? log.path : '';
       await this.store.save(record);
+      this.events.container(record, 'start');
       this.logger.info({ id, pid: ctx.pid, timings: { setupMs: round(t1 - t0), startTaskMs: round(t2 - t1) } }, 'container started');
       this.watchExit(record);
     } catch (err) {
@@ -439,8 +452,9 @@ export class ContainerService {
     const record = this.resolve(requested.id);
     const options: AttachOptions = { ...requested, id: record.Id, stdin: requested.stdin && record.Config.OpenStdin };
     const status = record.State.Status;
+    if (status !== 'running' && status !== 'created' && status !== 'exited') throw failedPrecondition(`You cannot attach to a container that is ${status}`);
+    this.events.container(record, 'attach');
     if (status === 'running') return this.supervisor.attachTask(options);
-    if (status !== 'created' && status !== 'exited') throw failedPrecondition(`You cannot attach to a container that is ${status}`);
     const starting = this.starting.get(record.Id);
     if (starting) {
       // Too late to be connected before the process runs: joins it once started.
@@ -488,8 +502,14 @@ export class ContainerService {
       return;
     }
     if (final) this.restarts.stopRequested(record.Id, true);
-    await this.supervisor.killTask({ id: record.Id, signal: number, all: false });
+    await this.signal(record, number, false);
     await thawAfterSignal(record, number, parseSignal(record.Config.StopSignal || 'SIGTERM'), this.tasks);
+  }
+
+  /** Sends a signal to a container's task; Docker's `kill` event follows once it is sent. */
+  private async signal(record: ContainerRecord, signal: number, all: boolean): Promise<void> {
+    await this.supervisor.killTask({ id: record.Id, signal, all });
+    this.events.container(record, 'kill', { signal: String(signal) });
   }
 
   /**
@@ -518,19 +538,20 @@ export class ContainerService {
       if (!isCeError(err, 'NotFound')) throw err;
     };
     try {
-      await this.supervisor.killTask({ id: record.Id, signal, all: false });
+      await this.signal(record, signal, false);
       await thawAfterSignal(record, signal, signal, this.tasks);
     } catch (err) {
       // As Docker does: the process most likely exited meanwhile; if it has not within 2 s, the error was real and SIGKILL follows.
       this.logger.info({ id: record.Id, err: (err as Error).message }, 'the stop signal could not be sent');
-      if (!(await settlesWithin(exited, 2000))) await this.supervisor.killTask({ id: record.Id, signal: constants.signals.SIGKILL, all: true }).catch(taskGone);
+      if (!(await settlesWithin(exited, 2000))) await this.signal(record, constants.signals.SIGKILL, true).catch(taskGone);
     }
     if (timeout >= 0 && !(await settlesWithin(exited, timeout * 1000))) {
       this.logger.info({ id: record.Id, timeout, signal }, 'container did not exit after its stop signal: killing it');
-      await this.supervisor.killTask({ id: record.Id, signal: constants.signals.SIGKILL, all: true }).catch(taskGone);
+      await this.signal(record, constants.signals.SIGKILL, true).catch(taskGone);
       await thawAfterSignal(record, constants.signals.SIGKILL, signal, this.tasks);
     }
     await exited;
+    this.events.container(record, 'stop');
   }
 
   /** Docker's restart: stop if running, then start on the same writable layer. */
@@ -545,6 +566,7 @@ export class ContainerService {
     }
     if (!this.containers.has(record.Id)) throw notFound(`No such container: ${ref}`); // removed meanwhile
     await this.start(record.Id);
+    this.events.container(record, 'restart');
   }
 
   async remove(ref: string, force: boolean): Promise<void> {
@@ -571,7 +593,7 @@ export class ContainerService {
           `You cannot remove a running container ${record.Id}. Stop the container before attempting removal or force remove`,
         );
       }
-      await this.supervisor.killTask({ id: record.Id, signal: 9, all: true }).catch((err) => {
+      await this.signal(record, constants.signals.SIGKILL, true).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
       await thawAfterSignal(record, constants.signals.SIGKILL, constants.signals.SIGKILL, this.tasks);
@@ -600,6 +622,7 @@ export class ContainerService {
       throw err;
     }
     this.containers.delete(record.Id);
+    this.events.container(record, 'destroy');
     this.restarts.reset(record.Id);
     this.logger.info({ id: record.Id }, 'container removed');
     this.notify(record.Id, ['removed'], record.State.ExitCode);
@@ -626,6 +649,7 @@ export class ContainerService {
       record.Name = `/${oldName}`;
       throw err;
     }
+    this.events.container(record, 'rename', { oldName: `/${oldName}` });
     this.logger.info({ id: record.Id, oldName, name }, 'container renamed');
     return { record, oldName };
   }
@@ -663,7 +687,7 @@ export class ContainerService {
 
   /** Follows a running task to its exit (also used by recovery for tasks found running). */
   watchExit(record: ContainerRecord): void {
-    const handled = this.supervisor.waitTask({ id: record.Id }).then(
+    const handled = this.exits.exitOf(record.Id, record.State.Pid).then(
       (exit) => this.onExit(record, exit.exitStatus, exit.exitedAt, exit.reason || undefined, exit.oomKilled),
       (err: Error) => {
         this.logger.error({ id: record.Id, err: err.message }, 'lost the task of a running container');
@@ -681,6 +705,7 @@ export class ContainerService {
   async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string, oomKilled?: boolean): Promise<void> {
     record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error, oomKilled });
     await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the exit'));
+    this.events.container(record, 'die', { exitCode: String(exitCode) });
     this.logger.info({ id: record.Id, exitCode }, 'container exited');
     const deleted = this.deleteTask(record.Id, false).catch((err: Error) => {
       this.logger.error({ id: record.Id, err: err.message }, 'could not delete the task of an exited container');
@@ -736,12 +761,16 @@ export class ContainerService {
   }
 
   // pause, resources, processes and statistics: the logic is in pause.ts, update.ts, top.ts, stats.ts
-  pause(ref: string): Promise<void> {
-    return pauseContainer(this.resolve(ref), this.tasks);
+  async pause(ref: string): Promise<void> {
+    const record = this.resolve(ref);
+    await pauseContainer(record, this.tasks);
+    this.events.container(record, 'pause');
   }
 
-  unpause(ref: string): Promise<void> {
-    return unpauseContainer(this.resolve(ref), this.tasks);
+  async unpause(ref: string): Promise<void> {
+    const record = this.resolve(ref);
+    await unpauseContainer(record, this.tasks);
+    this.events.container(record, 'unpause');
   }
 
   update(ref: string, resources: Resources | undefined, nanoCpus: number, restartPolicy?: RestartPolicy): Promise<string[]> {

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failedPrecondition, invalidArgument, notFound, parseDetachKeys, type AttachOptions, type AttachSession, type Logger } from '@ce/protocol';
 import type { SupervisorApi } from '@ce/supervisor';
+import { noEvents, type EventPublisher } from '../events/event-publisher.js';
 import { DeferredAttach } from './deferred-attach.js';
 import { mergeEnv } from './process-args.js';
 import { parseUserSpec, type ExecUser } from './process-user.js';
@@ -60,6 +61,7 @@ export class ExecService {
     private readonly supervisor: SupervisorApi,
     private readonly tasksDir: string,
     private readonly logger: Logger,
+    private readonly events: EventPublisher = noEvents,
   ) {}
 
   /** docker exec's create: checked against the container now (running, not paused), run at start. */
@@ -82,6 +84,7 @@ export class ExecService {
     let settle!: () => void;
     const exited = new Promise<void>((resolve) => (settle = resolve));
     this.execs.set(id, { id, containerId: record.Id, config, state: 'created', pid: 0, exitCode: 0, exited, settle, pending: new Set() });
+    this.events.container(record, `exec_create: ${commandLine(config.cmd)}`, { execID: id });
     this.logger.info({ id: record.Id, execId: id, cmd: config.cmd }, 'exec created');
     return id;
   }
@@ -144,6 +147,7 @@ export class ExecService {
       throw err;
     }
     exec.state = 'running';
+    this.publish(exec, `exec_start: ${commandLine(exec.config.cmd)}`, { execID: execId });
     this.logger.info({ id, execId, pid: exec.pid }, 'exec started');
     void this.supervisor.waitTask({ id, execId }).then(
       async (exit) => {
@@ -174,7 +178,19 @@ export class ExecService {
     exec.exitCode = exitCode;
     exec.exitedAt = Date.now();
     exec.settle();
+    this.publish(exec, 'exec_die', { execID: exec.id, exitCode: String(exitCode) });
     this.logger.info({ id: exec.containerId, execId: exec.id, exitCode }, 'exec exited');
+  }
+
+  /** An exec's event on its container, if the container still exists. */
+  private publish(exec: ExecRecord, action: `exec_start: ${string}` | 'exec_die', extra: Record<string, string>): void {
+    let record: ContainerRecord;
+    try {
+      record = this.containers.resolve(exec.containerId);
+    } catch {
+      return;
+    }
+    this.events.container(record, action, extra);
   }
 
   /** The container's own process (env, cwd) from its bundle: the base of every exec's. */
@@ -203,4 +219,9 @@ export class ExecService {
     if (!exec) throw notFound(`No such exec instance: ${execId}`);
     return exec;
   }
+}
+
+/** Docker's event text of an exec's command: its entrypoint, a space, then its arguments (so "ls " for a bare ls). */
+function commandLine(cmd: readonly string[]): string {
+  return `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`;
 }

@@ -58,3 +58,13 @@ describe('ce logs --since/--until values', () => {
     expect(goDurationNanos('')).toBeUndefined();
   });
 });
+
+describe("logTimestamp's range errors", () => {
+  it("names the field out of range as Go's time.Parse does, then a day past its month's end", () => {
+    expect(() => logTimestamp('2001-13-01')).toThrow('parsing time "2001-13-01": month out of range');
+    expect(() => logTimestamp('2001-02-30T25:00:00')).toThrow('parsing time "2001-02-30T25:00:00": hour out of range');
+    expect(() => logTimestamp('2001-02-30T10:00:00Z')).toThrow('parsing time "2001-02-30T10:00:00Z": day out of range');
+    expect(() => logTimestamp('2004-02-29T10:00:61Z')).toThrow('second out of range');
+    expect(logTimestamp('2004-02-29T10:00:00Z')).toBe('1078048800.000000000');
+  });
+});

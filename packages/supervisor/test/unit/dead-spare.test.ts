@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,8 +36,9 @@ it('retries a create that found its spare shim dead on a new shim, and leaves no
   const shims = join(dir, 'shims');
   try {
     supervisor.startSpare();
-    // The spare is "ready" once its (now deaf) socket path exists.
-    for (let i = 0; i < 400 && !(existsSync(shims) && readdirSync(shims).some((f) => f.endsWith('.sock'))); i++) await sleep(25);
+    // The spare is "ready" once its socket path is the plain file of a deaf shim (before that it still listens).
+    const deaf = () => existsSync(shims) && readdirSync(shims).some((f) => f.endsWith('.sock') && statSync(join(shims, f)).isFile());
+    for (let i = 0; i < 400 && !deaf(); i++) await sleep(25);
     const bundle = join(dir, 'bundle');
     mkdirSync(bundle);
 

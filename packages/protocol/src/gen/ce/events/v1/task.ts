@@ -46,7 +46,13 @@ export interface TaskExit {
     | Date
     | undefined;
   /** Set when an exec process exited rather than the init. */
-  execId?: string | undefined;
+  execId?:
+    | string
+    | undefined;
+  /** Set when the supervisor ended the task because its shim died. */
+  reason: string;
+  /** The OOM killer ended the task (its TaskOOM came before). */
+  oomKilled: boolean;
 }
 
 export interface TaskDelete {
@@ -526,7 +532,7 @@ export const TaskStart: MessageFns<TaskStart> = {
 };
 
 function createBaseTaskExit(): TaskExit {
-  return { pid: 0, exitStatus: 0, exitedAt: undefined, execId: undefined };
+  return { pid: 0, exitStatus: 0, exitedAt: undefined, execId: undefined, reason: "", oomKilled: false };
 }
 
 export const TaskExit: MessageFns<TaskExit> = {
@@ -542,6 +548,12 @@ export const TaskExit: MessageFns<TaskExit> = {
     }
     if (message.execId !== undefined) {
       writer.uint32(34).string(message.execId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.oomKilled !== false) {
+      writer.uint32(48).bool(message.oomKilled);
     }
     return writer;
   },
@@ -591,6 +603,22 @@ export const TaskExit: MessageFns<TaskExit> = {
             message.execId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.oomKilled = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -621,6 +649,12 @@ export const TaskExit: MessageFns<TaskExit> = {
         : isSet(object.exec_id)
         ? globalThis.String(object.exec_id)
         : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      oomKilled: isSet(object.oomKilled)
+        ? globalThis.Boolean(object.oomKilled)
+        : isSet(object.oom_killed)
+        ? globalThis.Boolean(object.oom_killed)
+        : false,
     };
   },
 
@@ -638,6 +672,12 @@ export const TaskExit: MessageFns<TaskExit> = {
     if (message.execId !== undefined) {
       obj.execId = message.execId;
     }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.oomKilled !== false) {
+      obj.oomKilled = message.oomKilled;
+    }
     return obj;
   },
 
@@ -650,6 +690,8 @@ export const TaskExit: MessageFns<TaskExit> = {
     message.exitStatus = object.exitStatus ?? 0;
     message.exitedAt = object.exitedAt ?? undefined;
     message.execId = object.execId ?? undefined;
+    message.reason = object.reason ?? "";
+    message.oomKilled = object.oomKilled ?? false;
     return message;
   },
 };
