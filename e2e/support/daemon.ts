@@ -24,8 +24,13 @@ export interface TestDaemon {
   dispose(): Promise<void>;
 }
 
-/** Starts a real ced with its own root and state under a fresh temporary folder; `extraArgs` go to ced. */
+/**
+ * Starts a real ced with its own root and state under a fresh temporary folder; `extraArgs` go to ced.
+ * CE_E2E_DEFAULT_RUNTIME=runc runs a suite's containers with that runtime (ced --default-runtime).
+ */
 export async function startTestDaemon(extraArgs: string[] = []): Promise<TestDaemon> {
+  const runtime = process.env.CE_E2E_DEFAULT_RUNTIME;
+  if (runtime) extraArgs = ['--default-runtime', runtime, ...extraArgs];
   const dir = mkdtempSync(join(tmpdir(), 'ce-e2e-'));
   const root = join(dir, 'root');
   const state = join(dir, 'state');

@@ -27,6 +27,10 @@ export interface DaemonConfig {
   init?: boolean;
   /** The init `--init` mounts at /sbin/docker-init (dockerd's --init-path; default: @ce/native's ce-container-init). */
   initPath?: string;
+  /** dockerd's --add-runtime name=path, parsed. */
+  runtimes?: Record<string, string>;
+  /** dockerd's --default-runtime (default "ce", the in-process runtime). */
+  defaultRuntime?: string;
 }
 
 export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
@@ -47,5 +51,7 @@ export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessE
     logOpts: flags.logOpts ?? [],
     init: flags.init ?? false,
     initPath: flags.initPath,
+    runtimes: flags.runtimes ?? {},
+    defaultRuntime: flags.defaultRuntime,
   };
 }

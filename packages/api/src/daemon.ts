@@ -1,3 +1,4 @@
+import { RuntimeTable } from './containers/runtimes.js';
 import { join, resolve } from 'node:path';
 import { containerInitPath } from '@ce/native';
 import pino, { type Logger as PinoLogger } from 'pino';
@@ -83,7 +84,14 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       loadSecurityDefaults(config.seccompProfile),
       undefined, // the host's own devices and resources
       undefined, // ced's namespace and owner name
-      { initPath: config.initPath ? resolve(config.initPath) : builtContainerInit(logger), initByDefault: config.init, logDefaults, events, exits },
+      {
+        initPath: config.initPath ? resolve(config.initPath) : builtContainerInit(logger),
+        initByDefault: config.init,
+        logDefaults,
+        events,
+        exits,
+        runtimes: new RuntimeTable(config.runtimes, config.defaultRuntime),
+      },
     );
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
     images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.Id === rootfsKey));
@@ -112,6 +120,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         storageRoot: config.root,
         cgroupMode: cgroup,
         seccompProfile: seccompProfileName(config.seccompProfile),
+        runtimes: containers.runtimes.list().map((r) => r.name),
+        defaultRuntime: containers.runtimes.defaultName,
       }), imagesGrpcService(withImageEvents(images, events)), eventsGrpcService(eventLog)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });

@@ -32,6 +32,7 @@ export interface CreateFlags extends SecurityFlags, ResourceFlags, HealthFlags {
   restart?: string;
   init?: boolean;
   pull?: string;
+  runtime?: string;
 }
 
 export function addCreateFlags(cmd: Command): Command {
@@ -52,6 +53,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--log-opt <list>', 'Log driver options (max-size, max-file, compress)', collect, [])
     .option('--restart <policy>', 'Restart policy to apply when a container exits (default "no")')
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
+    .option('--runtime <string>', 'Runtime to use for this container')
     .option('--pull <string>', 'Pull image before running ("always"|"missing"|"never")', 'missing');
   return addHealthFlags(addResourceFlags(addSecurityFlags(cmd)));
 }
@@ -78,6 +80,7 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
     if (restartConflictsWithRm(restart, !!opts.rm)) throw new Error('Conflicting options: --restart and --rm.');
     if (opts.restart !== undefined) hostConfig.RestartPolicy = { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount };
     if (opts.init) hostConfig.Init = true;
+    if (opts.runtime) hostConfig.Runtime = opts.runtime;
     if (opts.stopTimeout !== undefined) stopTimeout = clampSeconds(parseIntFlag(opts.stopTimeout, '--stop-timeout'));
     pull = parsePullPolicy(opts.pull);
   } catch (err) {

@@ -95,6 +95,9 @@ interface ExecRecord {
   settle: (exit: ExitStatus) => void;
 }
 
+/** The runtime name meaning the shim's own, in-process @ce/runtime. */
+export const IN_PROCESS_RUNTIME = 'ce';
+
 function ioOptions(terminal: boolean, stdin: boolean): ProcessIoOptions {
   return terminal ? { receiveTerminal: true } : { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] };
 }
@@ -113,15 +116,22 @@ export class ShimTask implements TaskApi {
   private readonly broadcaster = new Broadcaster<TaskEvent>();
 
   constructor(
-    private readonly runtime: RuntimeLike,
+    private runtime: RuntimeLike,
     private readonly logger: Logger,
     private readonly onShutdown: () => void,
+    /** The runtime for a task whose CreateTaskRequest names a runc-compatible binary. */
+    private readonly binaryRuntime?: (name: string, path: string) => RuntimeLike,
   ) {}
 
   async create(req: shim.CreateTaskRequest): Promise<shim.CreateTaskResponse> {
     if (this.task || this.deleted) throw alreadyExists(`task ${req.id} already exists in this shim`);
     if (!req.id) throw invalidArgument('create: id is required');
     if (!req.bundle || !existsSync(req.bundle)) throw invalidArgument(`create: bundle ${req.bundle || '(empty)'} does not exist`);
+    if (req.runtime && req.runtime !== IN_PROCESS_RUNTIME) {
+      if (!req.runtimePath) throw invalidArgument(`create: runtime ${req.runtime} has no runtime_path`);
+      if (!this.binaryRuntime) throw failedPrecondition(`create: this shim cannot run runtime ${req.runtime}`);
+      this.runtime = this.binaryRuntime(req.runtime, req.runtimePath);
+    }
     const logging = this.logSettings(req);
     const mounted = req.rootfs.length ? mountRootfs(req.bundle, req.rootfs) : [];
     let log: ContainerLog | null = null;

@@ -2,6 +2,7 @@
 // ced: the ce daemon.
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../config.js';
+import { parseAddedRuntimes } from '../containers/runtimes.js';
 import { startDaemon } from '../daemon.js';
 
 const { values } = parseArgs({
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     'log-opt': { type: 'string', multiple: true },
     init: { type: 'boolean' },
     'init-path': { type: 'string' },
+    'add-runtime': { type: 'string', multiple: true },
+    'default-runtime': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -47,8 +50,19 @@ Options:
                                  rotates at 20m x 5 files unless told otherwise)
       --init                     run an init inside containers that forwards signals and reaps processes
       --init-path PATH           the init binary --init mounts at /sbin/docker-init (default: ce-container-init)
+      --add-runtime NAME=PATH    a runc-compatible runtime containers may name with --runtime (repeatable)
+      --default-runtime NAME     containers' runtime when they name none (default ce, the in-process one;
+                                 "runc" is the runc on PATH unless added)
 `);
   process.exit(0);
+}
+
+let runtimes: Record<string, string>;
+try {
+  runtimes = parseAddedRuntimes(values['add-runtime'] ?? []);
+} catch (err) {
+  process.stderr.write(`ced: --add-runtime: ${(err as Error).message}\n`);
+  process.exit(1);
 }
 
 const config = resolveConfig({
@@ -66,6 +80,8 @@ const config = resolveConfig({
   logOpts: values['log-opt'],
   init: values.init,
   initPath: values['init-path'],
+  runtimes,
+  defaultRuntime: values['default-runtime'],
 });
 
 try {

@@ -17,6 +17,7 @@ import {
   type Logger,
 } from '@ce/protocol';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
+import { detectCgroups } from '@ce/runtime';
 import { applySpecOptsSync } from '@ce/runtime/spec';
 import type { SupervisorApi } from '@ce/supervisor';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -64,6 +65,8 @@ import type { HealthMonitors } from './health-monitor.js';
 import { checkHealthcheck } from './health-state.js';
 import { RestartManager, type RestartClock } from './restart-manager.js';
 import { checkRestartPolicy } from './restart-policy.js';
+import { RuntimeTable } from './runtimes.js';
+import { runcV1DeviceRules } from './runc-devices.js';
 
 /** What containers need of the image store. */
 export interface ContainerImages {
@@ -97,6 +100,8 @@ export interface ContainerServiceOptions {
   /** Containers without --init/--init=false run the init (dockerd --init). */
   initByDefault?: boolean;
   restartClock?: RestartClock;
+  /** The OCI runtimes containers may name in HostConfig.Runtime (dockerd's --add-runtime, --default-runtime). */
+  runtimes?: RuntimeTable;
   /** ced's --log-driver and --log-opt (dockerd's log-driver and log-opts). */
   logDefaults?: LogConfig;
   /** Where container events go (docs/architecture.md, "Events"); none by default. */
@@ -164,6 +169,12 @@ export class ContainerService {
 
   /** Restart policies: decisions, back-offs and pending restarts (restart-manager.ts). */
   private readonly restarts: RestartManager;
+
+  /** The OCI runtimes HostConfig.Runtime may name. */
+  get runtimes(): RuntimeTable {
+    return (this.runtimeTable ??= this.options.runtimes ?? new RuntimeTable());
+  }
+  private runtimeTable: RuntimeTable | undefined;
 
   /** Cancels pending restarts (ced stopping): the records keep "restarting", for the next ced to start them. */
   close(): void {
@@ -240,6 +251,8 @@ export class ContainerService {
     // Before the image, as dockerd checks the host config first.
     checkRestartPolicy(options.hostConfig);
     checkHealthcheck(options.config.Healthcheck);
+    const runtime = this.runtimes.resolve(options.hostConfig.Runtime ?? '').name;
+    options = { ...options, hostConfig: { ...options.hostConfig, Runtime: runtime } };
     const image = await this.images.get(options.config.Image);
     const runConfig = image.config.config ?? {};
     const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined || this.reservedNames.has(n));
@@ -400,6 +413,10 @@ export class ContainerService {
         setup: async (ctx) => {
           const user = await this.execUser(ctx.record, ctx.rootfs);
           const spec = applySpecOptsSync(this.spec(ctx.record, user), ctx.specOpts);
+          const devices = spec.linux?.resources?.devices;
+          if (devices && this.runtimes.resolve(ctx.record.HostConfig.Runtime).path && detectCgroups().mode !== 'v2') {
+            spec.linux!.resources!.devices = runcV1DeviceRules(devices);
+          }
           await writeFileAtomic(join(ctx.bundle, 'config.json'), JSON.stringify(spec));
         },
         teardown: async () => undefined, // the bundle step removes the folder
@@ -407,8 +424,11 @@ export class ContainerService {
       {
         name: 'task',
         setup: async (ctx) => {
+          const runtime = this.runtimes.resolve(ctx.record.HostConfig.Runtime);
           const created = await this.supervisor.createTask({
             id: ctx.record.Id,
+            runtime: runtime.name,
+            runtimePath: runtime.path,
             bundle: ctx.bundle,
             rootfs: ctx.rootfs,
             terminal: ctx.record.Config.Tty,

@@ -13,6 +13,9 @@ export interface SystemInfoSources {
   cgroupMode: string;
   /** ced's default seccomp profile: "default", "unconfined" or a file. */
   seccompProfile: string;
+  /** The runtimes containers may name, and the one they get when they name none. */
+  runtimes: string[];
+  defaultRuntime: string;
 }
 
 /** PRETTY_NAME of os-release, as docker info's "Operating System". */
@@ -51,6 +54,7 @@ export async function systemInfo(src: SystemInfoSources): Promise<InfoResponse> 
     memTotal: totalmem(),
     name: hostname(),
     securityOptions: [`name=seccomp,profile=${src.seccompProfile}`],
-    defaultRuntime: 'ce',
+    defaultRuntime: src.defaultRuntime,
+    runtimes: src.runtimes,
   };
 }

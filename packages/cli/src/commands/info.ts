@@ -42,6 +42,7 @@ export function formatInfo(i: InfoResponse): string {
     ` Server Version: ${i.serverVersion}`,
     ` Cgroup Driver: ${i.cgroupDriver}`,
     ` Cgroup Version: ${i.cgroupVersion}`,
+    ...(i.runtimes.length ? [` Runtimes: ${i.runtimes.join(' ')}`] : []),
     ` Default Runtime: ${i.defaultRuntime}`,
     ' Security Options:',
     ...securityOptionLines(i.securityOptions),

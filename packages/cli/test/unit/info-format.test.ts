@@ -16,9 +16,11 @@ describe('ce info formatting', () => {
       serverVersion: '0.1.0', containers: 3, containersRunning: 1, containersPaused: 0, containersStopped: 2, images: 2,
       storageRoot: '/var/lib/ce', cgroupDriver: 'cgroupfs', cgroupVersion: '1', kernelVersion: '6.1.0', operatingSystem: 'Debian',
       osType: 'linux', architecture: 'x86_64', ncpu: 2, memTotal: 2 ** 30, name: 'host', securityOptions: ['name=seccomp,profile=unconfined'], defaultRuntime: 'ce',
+      runtimes: ['ce', 'runc'],
     });
     expect(text).toContain('Server:\n Containers: 3\n  Running: 1\n  Paused: 0\n  Stopped: 2\n Images: 2\n Server Version: 0.1.0\n');
     expect(text).toContain(' Security Options:\n  seccomp\n   Profile: unconfined\n Kernel Version: 6.1.0\n');
     expect(text).toContain(' Total Memory: 1GiB\n');
+    expect(text).toContain(' Cgroup Version: 1\n Runtimes: ce runc\n Default Runtime: ce\n');
   });
 });

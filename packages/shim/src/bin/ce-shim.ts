@@ -2,6 +2,7 @@
 // ce-shim: serves one container's Task API on its own socket, owns its stdio,
 // log and exit status, and keeps running when ced does not.
 import { closeSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { setChildSubreaper } from '@ce/native';
@@ -9,6 +10,7 @@ import { serveUnix } from '@ce/protocol';
 import { Runtime, warmSeccomp } from '@ce/runtime';
 import { defaultContainerSeccomp } from '@ce/runtime/spec';
 import { taskGrpcService } from '../grpc.js';
+import { OciBinaryRuntime } from '../runtimes/oci-binary.js';
 import { ShimTask } from '../task.js';
 
 const { values } = parseArgs({
@@ -47,6 +49,9 @@ const logger = pino({ level: values['log-level'], base: { pid: process.pid, ...(
 setChildSubreaper(true);
 
 let server: Awaited<ReturnType<typeof serveUnix>> | undefined;
+// A runc-compatible binary keeps its state beside ours, one --root per runtime
+// name: the runtime root's entries are the in-process runtime's containers.
+const binaryRuntime = (name: string, path: string) => new OciBinaryRuntime(path, join(dirname(runtimeRoot), 'oci-runtimes', name));
 const task = new ShimTask(new Runtime({ root: runtimeRoot, logger }), logger, () => {
   logger.info('shutting down');
   // Answer the Shutdown call before the server goes away.
@@ -55,7 +60,7 @@ const task = new ShimTask(new Runtime({ root: runtimeRoot, logger }), logger, ()
     logger.flush();
     process.exit(0);
   });
-});
+}, binaryRuntime);
 
 process.on('SIGTERM', () => logger.warn('SIGTERM ignored: the shim ends through Shutdown once its task is deleted'));
 process.on('SIGINT', () => undefined);

@@ -83,6 +83,8 @@ export interface InfoResponse {
   /** Docker's form, e.g. "name=seccomp,profile=default". */
   securityOptions: string[];
   defaultRuntime: string;
+  /** Every runtime containers may name with --runtime (docker info's "Runtimes"). */
+  runtimes: string[];
 }
 
 function createBaseVersionRequest(): VersionRequest {
@@ -760,6 +762,7 @@ function createBaseInfoResponse(): InfoResponse {
     name: "",
     securityOptions: [],
     defaultRuntime: "",
+    runtimes: [],
   };
 }
 
@@ -818,6 +821,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     }
     if (message.defaultRuntime !== "") {
       writer.uint32(146).string(message.defaultRuntime);
+    }
+    for (const v of message.runtimes) {
+      writer.uint32(154).string(v!);
     }
     return writer;
   },
@@ -979,6 +985,14 @@ export const InfoResponse: MessageFns<InfoResponse> = {
             message.defaultRuntime = reader.string();
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.runtimes.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1063,6 +1077,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
         : isSet(object.default_runtime)
         ? globalThis.String(object.default_runtime)
         : "",
+      runtimes: globalThis.Array.isArray(object?.runtimes)
+        ? object.runtimes.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1122,6 +1139,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     if (message.defaultRuntime !== "") {
       obj.defaultRuntime = message.defaultRuntime;
     }
+    if (message.runtimes?.length) {
+      obj.runtimes = message.runtimes;
+    }
     return obj;
   },
 
@@ -1148,6 +1168,7 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     message.name = object.name ?? "";
     message.securityOptions = object.securityOptions?.map((e) => e) || [];
     message.defaultRuntime = object.defaultRuntime ?? "";
+    message.runtimes = object.runtimes?.map((e) => e) || [];
     return message;
   },
 };

@@ -58,6 +58,13 @@ export interface CreateTaskRequest {
    * their owner made.
    */
   labels: { [key: string]: string };
+  /**
+   * The OCI runtime that runs the task: empty or "ce" for the shim's
+   * in-process runtime, else a name (for messages) whose runc-compatible
+   * binary is runtime_path.
+   */
+  runtime: string;
+  runtimePath: string;
 }
 
 export interface CreateTaskRequest_LabelsEntry {
@@ -233,6 +240,8 @@ function createBaseCreateTaskRequest(): CreateTaskRequest {
     logConfig: undefined,
     namespace: "",
     labels: {},
+    runtime: "",
+    runtimePath: "",
   };
 }
 
@@ -265,6 +274,12 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       CreateTaskRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(170).fork()).join();
     });
+    if (message.runtime !== "") {
+      writer.uint32(178).string(message.runtime);
+    }
+    if (message.runtimePath !== "") {
+      writer.uint32(186).string(message.runtimePath);
+    }
     return writer;
   },
 
@@ -356,6 +371,22 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
             }
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.runtime = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.runtimePath = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -400,6 +431,12 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
           {},
         )
         : {},
+      runtime: isSet(object.runtime) ? globalThis.String(object.runtime) : "",
+      runtimePath: isSet(object.runtimePath)
+        ? globalThis.String(object.runtimePath)
+        : isSet(object.runtime_path)
+        ? globalThis.String(object.runtime_path)
+        : "",
     };
   },
 
@@ -438,6 +475,12 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
         });
       }
     }
+    if (message.runtime !== "") {
+      obj.runtime = message.runtime;
+    }
+    if (message.runtimePath !== "") {
+      obj.runtimePath = message.runtimePath;
+    }
     return obj;
   },
 
@@ -465,6 +508,8 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
       },
       {},
     );
+    message.runtime = object.runtime ?? "";
+    message.runtimePath = object.runtimePath ?? "";
     return message;
   },
 };
