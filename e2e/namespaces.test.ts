@@ -4,7 +4,7 @@
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dialUnix, unary } from '@ce/protocol';
-import type { CreateTaskResponse, StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
+import { CreateTaskRequest, type CreateTaskResponse, type StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { SupervisorClient, type ListTasksResponse } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
 import { defaultSpec } from '@ce/runtime/spec';
 import { describe, expect, it } from 'vitest';
@@ -43,12 +43,12 @@ describe('namespaces and owners', () => {
     try {
       for (const t of tasks) {
         const created = await unary<CreateTaskResponse>((cb) =>
-          client.createTask({ id: t.id, bundle: bundle(t.id, t.namespace, t.owner), rootfs: [], terminal: false, stdin: false, logPath: '', namespace: t.namespace, labels: { 'ce.owner': t.owner } }, cb),
+          client.createTask(CreateTaskRequest.fromPartial({ id: t.id, bundle: bundle(t.id, t.namespace, t.owner), namespace: t.namespace, labels: { 'ce.owner': t.owner } }), cb),
         );
         await unary((cb) => client.startTask({ id: t.id }, cb));
         pids.push(created.pid);
       }
-      await expect(unary((cb) => client.createTask({ id: 'bad-ns', bundle: daemon.dir, rootfs: [], terminal: false, stdin: false, logPath: '', namespace: 'no/slash', labels: {} }, cb))).rejects.toThrow(
+      await expect(unary((cb) => client.createTask(CreateTaskRequest.fromPartial({ id: 'bad-ns', bundle: daemon.dir, namespace: 'no/slash' }), cb))).rejects.toThrow(
         /namespace "no\/slash" is invalid/,
       );
 
