@@ -26,9 +26,10 @@ export class AttachedStartError extends Error {
 export async function attachedStart(
   conn: Connection,
   id: string,
-  options: { stdin: boolean; removed: boolean; tty?: boolean; detachKeys?: string },
+  options: { stdin: boolean; removed: boolean; tty?: boolean; detachKeys?: string; streams?: { stdout: boolean; stderr: boolean } },
 ): Promise<number> {
-  const session: AttachSession = clientAttach(conn.containers.attach(), { id, stdin: options.stdin, stdout: true, stderr: true }, conn.target);
+  const { stdout = true, stderr = true } = options.streams ?? {};
+  const session: AttachSession = clientAttach(conn.containers.attach(), { id, stdin: options.stdin, stdout, stderr }, conn.target);
   try {
     await session.ready;
   } catch (err) {

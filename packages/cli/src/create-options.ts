@@ -6,6 +6,7 @@ import type { Connection } from './connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, withPeriod } from './errors.js';
 import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
+import { attachConfig, type AttachStreams } from './attach-flag.js';
 import { addHealthFlags, healthConfig, type HealthFlags } from './health-flags.js';
 import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './resource-flags.js';
 import { parseRestartFlag, restartConflictsWithRm, type RestartPolicyFlag } from './restart-flag.js';
@@ -59,7 +60,14 @@ export function addCreateFlags(cmd: Command): Command {
 }
 
 /** Creates the container; failures end the command with Docker's wording and `See 'ce <command> --help'.` */
-export async function createContainer(conn: Connection, command: 'run' | 'create', image: string, args: string[], opts: CreateFlags): Promise<CreateContainerResponse> {
+export async function createContainer(
+  conn: Connection,
+  command: 'run' | 'create',
+  image: string,
+  args: string[],
+  opts: CreateFlags,
+  attach: AttachStreams = { stdin: !!opts.interactive, stdout: true, stderr: true },
+): Promise<CreateContainerResponse> {
   const fail = (message: string) => new CliExit(EXIT_ENGINE_ERROR, `${message}\nSee 'ce ${command} --help'.`);
   const userProblem = opts.user ? userOptionProblem(opts.user) : null;
   if (userProblem) throw fail(withPeriod(userProblem));
@@ -75,7 +83,7 @@ export async function createContainer(conn: Connection, command: 'run' | 'create
     security = securityRequest(opts);
     hostConfig = resourceHostConfig(opts);
     const healthcheck = healthConfig(opts);
-    if (healthcheck) config = { Healthcheck: healthcheck };
+    config = { ...attachConfig(attach), ...(healthcheck ? { Healthcheck: healthcheck } : {}) };
     const restart = parseRestartFlagWithPeriod(opts.restart);
     if (restartConflictsWithRm(restart, !!opts.rm)) throw new Error('Conflicting options: --restart and --rm.');
     if (opts.restart !== undefined) hostConfig.RestartPolicy = { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount };

@@ -4,11 +4,14 @@ import { attachedStart, AttachedStartError } from '../attached-start.js';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR, startFailureExitCode, withPeriod } from '../errors.js';
 import { checkInputIsTty, detachKeyBytes } from '../terminal-io.js';
+import { attachStreams, type AttachStreams } from '../attach-flag.js';
 import { addCreateFlags, createContainer, type CreateFlags } from '../create-options.js';
+import { collect } from '../output.js';
 
 interface RunOptions extends CreateFlags {
   detach?: boolean;
   detachKeys?: string;
+  attach: string[];
 }
 
 export function registerRun(program: Command, connect: () => Connection): void {
@@ -20,6 +23,7 @@ export function registerRun(program: Command, connect: () => Connection): void {
     .argument('[command...]')
     .passThroughOptions();
   addCreateFlags(cmd)
+    .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .option('-d, --detach', 'Run container in background and print container ID')
     .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
     .helpOption('--help', 'Print usage')
@@ -34,7 +38,13 @@ async function run(conn: Connection, image: string, command: string[], opts: Run
     checkInputIsTty(!!opts.tty, !!opts.interactive);
     if (opts.interactive) detachKeyBytes(opts.detachKeys);
   }
-  const created = await createContainer(conn, 'run', image, command, opts);
+  let streams: AttachStreams;
+  try {
+    streams = attachStreams(opts.attach, { interactive: !!opts.interactive, detach: !!opts.detach });
+  } catch (err) {
+    throw new CliExit(EXIT_ENGINE_ERROR, `${(err as Error).message}\nSee 'ce run --help'.`);
+  }
+  const created = await createContainer(conn, 'run', image, command, opts, streams);
   const id = created.id;
   for (const w of created.warnings) process.stderr.write(`WARNING: ${w}\n`);
 
@@ -49,7 +59,7 @@ async function run(conn: Connection, image: string, command: string[], opts: Run
   }
 
   try {
-    return await attachedStart(conn, id, { stdin: !!opts.interactive, removed: !!opts.rm, tty: !!opts.tty, detachKeys: opts.detachKeys });
+    return await attachedStart(conn, id, { stdin: streams.stdin && !!opts.interactive, streams, removed: !!opts.rm, tty: !!opts.tty, detachKeys: opts.detachKeys });
   } catch (err) {
     if (err instanceof AttachedStartError) throw fail(err.daemonError, err.exitCode);
     throw err;
