@@ -364,7 +364,7 @@ export class ContainerService {
     const ctx: StartContext = { record, bundle: join(this.tasksDir, id), rootfs: this.images.rootfsMounts(id), specOpts: [] };
     let setUp = false;
     try {
-      await this.pipeline.setup(ctx);
+      const stepTimings = await this.pipeline.setup(ctx);
       setUp = true;
       const t1 = performance.now();
       await this.connectPendingAttaches(id);
@@ -377,7 +377,7 @@ export class ContainerService {
       record.LogPath = log?.driver === 'json-file' ? log.path : '';
       await this.store.save(record);
       this.events.container(record, 'start');
-      this.logger.info({ id, pid: ctx.pid, timings: { setupMs: round(t1 - t0), startTaskMs: round(t2 - t1) } }, 'container started');
+      this.logger.info({ id, pid: ctx.pid, timings: { ...stepTimings, setupMs: round(t1 - t0), startTaskMs: round(t2 - t1) } }, 'container started');
       this.watchExit(record);
     } catch (err) {
       this.logger.warn({ id, err: (err as Error).message }, 'container start failed');

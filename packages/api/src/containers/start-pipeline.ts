@@ -64,11 +64,14 @@ export class StartPipeline {
   /**
    * Runs every setup in order. When one fails, the teardowns of those that
    * completed run in reverse (their failures are logged, not thrown) and the
-   * step's error is thrown, so nothing is left half-created.
+   * step's error is thrown, so nothing is left half-created. Returns how
+   * long each step took (`<name>Ms`), for the start's log line.
    */
-  async setup(ctx: StartContext): Promise<void> {
+  async setup(ctx: StartContext): Promise<Record<string, number>> {
     const done: StartStep[] = [];
+    const timings: Record<string, number> = {};
     for (const step of this.steps) {
+      const t0 = performance.now();
       try {
         await step.setup(ctx);
       } catch (err) {
@@ -77,7 +80,9 @@ export class StartPipeline {
         throw err;
       }
       done.push(step);
+      timings[`${step.name}Ms`] = Math.round((performance.now() - t0) * 10) / 10;
     }
+    return timings;
   }
 
   /** Every teardown in reverse order; all run even if one fails, and the first failure is thrown after. */
