@@ -59,7 +59,9 @@ describe('health checks', () => {
     expect(health.Log.at(-1)).toMatchObject({ ExitCode: 1, Output: '' });
     expect((await run(['ps', '--filter', 'name=hc'])).stdout).toMatch(/Up .* \(unhealthy\)\s+hc\n/);
     // Each change is a health_status event, as Docker publishes them.
-    const changes = await run(['events', '--since', '10m', '--until', '0s', '--filter', 'container=hc', '--filter', 'event=health_status', '--format', '{{.Action}}']);
+    // (A duration for --until is whole seconds, as Docker's: an explicit time a second ahead takes in the last events.)
+    const until = (Date.now() / 1000 + 1).toFixed(3);
+    const changes = await run(['events', '--since', '10m', '--until', until, '--filter', 'container=hc', '--filter', 'event=health_status', '--format', '{{.Action}}']);
     expect(changes.stdout).toBe('health_status: healthy\nhealth_status: unhealthy\n');
 
     // A stopped container keeps its last health; probes stop with it.
