@@ -1,24 +1,6 @@
-import { open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeFileAtomic as writeAtomic } from '@ce/protocol/atomic-file';
 
-/** Writes a file so that a crash leaves either the old or the new content: temp file, fsync, rename, fsync dir. */
-export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const fh = await open(tmp, 'w', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (err) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await fh.close();
-  await rename(tmp, path);
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+/** Writes a file so that a crash leaves either the old or the new content (temp file, fsync, rename, fsync dir); ced's files are private (0600). */
+export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
+  return writeAtomic(path, data, mode);
 }

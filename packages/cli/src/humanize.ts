@@ -16,8 +16,8 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(hours / 24 / 365)} years`;
 }
 
-/** Docker's units.HumanSizeWithPrecision(size, 3): decimal units. */
-export function humanSize(bytes: number): string {
+/** Docker's units.HumanSizeWithPrecision(size, precision): decimal units; HumanSize is precision 4. */
+export function humanSize(bytes: number, precision = 3): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   let value = bytes;
   let i = 0;
@@ -25,7 +25,7 @@ export function humanSize(bytes: number): string {
     value /= 1000;
     i++;
   }
-  return `${Number(value.toPrecision(3))}${units[i]}`;
+  return `${Number(value.toPrecision(precision))}${units[i]}`;
 }
 
 /** Left-aligned columns separated by three spaces, as docker's tabwriter prints them. */

@@ -36,17 +36,6 @@ export function imagesHeader(): GoStruct {
   };
 }
 
-/** units.HumanSize: four significant digits. */
-function humanSize4(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
-  let i = 0;
-  while (value >= 1000 && i < units.length - 1) {
-    value /= 1000;
-    i++;
-  }
-  return `${Number(value.toPrecision(4))}${units[i]}`;
-}
 
 export interface ImageRow {
   repository: string;
@@ -68,7 +57,7 @@ export function imageContext(row: ImageRow, o: { trunc: boolean; now: number }):
     CreatedSince: row.createdAt ? `${humanDuration(o.now - row.createdAt.getTime())} ago` : 'N/A',
     CreatedAt: row.createdAt ? goTimeString(new Date(Math.floor(row.createdAt.getTime() / 1000) * 1000)) : goTimeString(new Date(0)),
     Size: humanSize(row.size),
-    VirtualSize: humanSize4(row.size),
+    VirtualSize: humanSize(row.size, 4),
     SharedSize: 'N/A',
     UniqueSize: 'N/A',
     Containers: 'N/A',

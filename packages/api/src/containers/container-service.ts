@@ -34,12 +34,11 @@ import { parseUserSpec, resolveUser, type ExecUser } from './process-user.js';
 import { readRootfsFile } from './rootfs-files.js';
 import { resolveArgs, type ImageRunConfig } from './process-args.js';
 import {
-  createdState,
   exitedState,
   failedStartState,
   mergeContainerConfig,
   mergeHostConfig,
-  networkSettingsFor,
+  newContainerRecord,
   runningState,
   withStatus,
   type CreateRequestConfig,
@@ -277,32 +276,7 @@ export class ContainerService {
     hostConfig.LogConfig = newContainerLogConfig(options.hostConfig.LogConfig, this.options.logDefaults ?? DEFAULT_DAEMON_LOG_CONFIG);
     const [path = '', ...args] = resolveArgs(runConfig, options.config.Entrypoint ?? undefined, options.config.Cmd ?? undefined);
     if (config.StopSignal) parseSignal(config.StopSignal);
-    const record: ContainerRecord = {
-      SchemaVersion: CONTAINER_RECORD_SCHEMA,
-      Id: id,
-      Created: new Date().toISOString(),
-      Path: path,
-      Args: args,
-      State: createdState(),
-      Image: imageId,
-      ResolvConfPath: '',
-      HostnamePath: '',
-      HostsPath: '',
-      LogPath: '',
-      Name: `/${name}`,
-      RestartCount: 0,
-      Driver: 'overlayfs',
-      Platform: 'linux',
-      MountLabel: '',
-      ProcessLabel: '',
-      AppArmorProfile: '',
-      ExecIDs: null,
-      HostConfig: hostConfig,
-      GraphDriver: { Data: null, Name: 'overlayfs' },
-      Mounts: [],
-      Config: config,
-      NetworkSettings: networkSettingsFor(hostConfig.NetworkMode),
-    };
+    const record = newContainerRecord({ id, name, created: new Date().toISOString(), path, args, imageId, config, hostConfig });
     // Validates ids, env, args, cwd and security options now rather than at start; names in the user resolve at start, as Docker's do.
     parseUserSpec(record.Config.User);
     this.spec(record, { uid: 0, gid: 0, additionalGids: [], home: '/' });

@@ -7,7 +7,7 @@ import type { HostConfig } from './model/docker-types.js';
 
 const MIN_MEMORY = 6 * 1024 * 1024;
 /** Docker's CFS period when --cpus sets a quota. */
-const NANO_CPU_PERIOD_US = 100_000;
+export const NANO_CPU_PERIOD_US = 100_000;
 
 /** What the checks need of the host. */
 export interface HostResources {
@@ -44,35 +44,48 @@ function checkCpuset(kind: 'cpus' | 'mems', requested: string, available: string
 }
 
 /**
+ * dockerd's memory checks, shared by create and update. An update leaves out
+ * "a swap limit needs a memory limit": the limit kept from create may hold.
+ */
+export function checkMemory(m: Pick<HostConfig, 'Memory' | 'MemorySwap' | 'MemoryReservation'>, forUpdate = false): void {
+  if (m.Memory > 0 && m.Memory < MIN_MEMORY) throw invalidArgument('Minimum memory limit allowed is 6MB');
+  if (!forUpdate && m.MemorySwap > 0 && m.Memory === 0) throw invalidArgument('You should always set the Memory limit when using Memoryswap limit, see usage');
+  if (m.Memory > 0 && m.MemorySwap > 0 && m.MemorySwap < m.Memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
+  if (m.MemoryReservation > 0 && m.MemoryReservation < MIN_MEMORY) throw invalidArgument('Minimum memory reservation allowed is 6MB');
+  if (m.Memory > 0 && m.MemoryReservation > 0 && m.Memory < m.MemoryReservation) {
+    throw invalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
+  }
+}
+
+/** dockerd's CPU checks (--cpus against the host, CFS period and quota, cpusets), shared by create and update. */
+export function checkCpu(c: Pick<HostConfig, 'NanoCpus' | 'CpuPeriod' | 'CpuQuota' | 'CpusetCpus' | 'CpusetMems'>, host: HostResources): void {
+  if (c.NanoCpus !== 0) {
+    if (c.CpuPeriod > 0) throw invalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+    if (c.CpuQuota > 0) throw invalidArgument('Conflicting options: Nano CPUs and CPU Quota cannot both be set');
+    if (c.NanoCpus < 0 || c.NanoCpus > host.cpuCount * 1e9) {
+      throw invalidArgument(`Range of CPUs is from 0.01 to ${host.cpuCount.toFixed(2)}, as there are only ${host.cpuCount} CPUs available`);
+    }
+  }
+  if (c.CpuPeriod !== 0 && (c.CpuPeriod < 1000 || c.CpuPeriod > 1_000_000)) throw invalidArgument('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
+  if (c.CpuQuota > 0 && c.CpuQuota < 1000) throw invalidArgument('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  if (c.CpusetCpus) checkCpuset('cpus', c.CpusetCpus, host.onlineCpus);
+  if (c.CpusetMems) checkCpuset('mems', c.CpusetMems, host.onlineMems);
+}
+
+/**
  * Checks the resource settings as dockerd does at create, and fills what
  * Docker fills (MemorySwap twice Memory when unset). Throws InvalidArgument
  * with Docker's message.
  */
 export function checkResources(hc: HostConfig, host: HostResources): HostConfig {
+  checkMemory(hc);
   const filled = { ...hc };
-  if (hc.Memory > 0 && hc.Memory < MIN_MEMORY) throw invalidArgument('Minimum memory limit allowed is 6MB');
-  if (hc.MemorySwap > 0 && hc.Memory === 0) throw invalidArgument('You should always set the Memory limit when using Memoryswap limit, see usage');
-  if (hc.Memory > 0 && hc.MemorySwap > 0 && hc.MemorySwap < hc.Memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
   if (hc.Memory > 0 && hc.MemorySwap === 0) filled.MemorySwap = hc.Memory * 2;
-  if (hc.MemoryReservation > 0 && hc.MemoryReservation < MIN_MEMORY) throw invalidArgument('Minimum memory reservation allowed is 6MB');
-  if (hc.Memory > 0 && hc.MemoryReservation > 0 && hc.Memory < hc.MemoryReservation) {
-    throw invalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
-  }
   if (hc.MemorySwappiness !== null && hc.MemorySwappiness !== -1 && (hc.MemorySwappiness < 0 || hc.MemorySwappiness > 100)) {
     throw invalidArgument(`Invalid value: ${hc.MemorySwappiness}, valid memory swappiness range is 0-100`);
   }
-  if (hc.NanoCpus !== 0) {
-    if (hc.CpuPeriod > 0) throw invalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
-    if (hc.CpuQuota > 0) throw invalidArgument('Conflicting options: Nano CPUs and CPU Quota cannot both be set');
-    if (hc.NanoCpus < 0 || hc.NanoCpus > host.cpuCount * 1e9) {
-      throw invalidArgument(`Range of CPUs is from 0.01 to ${host.cpuCount.toFixed(2)}, as there are only ${host.cpuCount} CPUs available`);
-    }
-  }
-  if (hc.CpuPeriod !== 0 && (hc.CpuPeriod < 1000 || hc.CpuPeriod > 1_000_000)) throw invalidArgument('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
-  if (hc.CpuQuota > 0 && hc.CpuQuota < 1000) throw invalidArgument('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  checkCpu(hc, host);
   if (hc.CpuShares < 0) throw invalidArgument(`Invalid value: ${hc.CpuShares}, CPU shares must be positive`);
-  if (hc.CpusetCpus) checkCpuset('cpus', hc.CpusetCpus, host.onlineCpus);
-  if (hc.CpusetMems) checkCpuset('mems', hc.CpusetMems, host.onlineMems);
   if (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw invalidArgument(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
   if (hc.ShmSize < 0) throw invalidArgument('SHM size can not be less than 0');
   if (hc.BlkioWeight !== 0 && (hc.BlkioWeight < 10 || hc.BlkioWeight > 1000)) throw invalidArgument('Range of blkio weight is from 10 to 1000');
@@ -86,7 +99,6 @@ export function checkResources(hc: HostConfig, host: HostResources): HostConfig 
   }
   return filled;
 }
-
 
 /** The cgroup resources of a HostConfig, as the OCI spec carries them (what is unset stays out). */
 export function cgroupResources(hc: HostConfig): Omit<LinuxResources, 'devices'> {

@@ -3,50 +3,15 @@
 import { invalidArgument } from '@ce/protocol';
 import type { Resources } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { HostConfig } from './model/docker-types.js';
-import { parseCpuset, type HostResources } from './resource-options.js';
-
-const MIN_MEMORY = 6 * 1024 * 1024;
-/** The CFS period Docker uses for --cpus. */
-const NANO_CPU_PERIOD = 100_000;
+import { checkCpu, checkMemory, NANO_CPU_PERIOD_US, type HostResources } from './resource-options.js';
 
 /**
  * The update alone, as Docker's verifyContainerSettings checks it for an
- * update: no "Memory limit with Memoryswap" rule (the kept limit may hold).
+ * update: create's checks but "a swap limit needs a memory limit" (the kept limit may hold).
  */
 export function checkUpdate(u: Resources, nanoCpus: number, host: HostResources): void {
-  if (u.memory && u.memory > 0 && u.memory < MIN_MEMORY) throw invalidArgument('Minimum memory limit allowed is 6MB');
-  if (u.memory && u.memory > 0 && u.memorySwap && u.memorySwap > 0 && u.memorySwap < u.memory) {
-    throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
-  }
-  if (u.memoryReservation && u.memoryReservation > 0 && u.memoryReservation < MIN_MEMORY) throw invalidArgument('Minimum memory reservation allowed is 6MB');
-  if (u.memory && u.memoryReservation && u.memory > 0 && u.memory < u.memoryReservation) {
-    throw invalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
-  }
-  if (nanoCpus) {
-    if (u.cpuPeriod) throw invalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
-    if (u.cpuQuota) throw invalidArgument('Conflicting options: Nano CPUs and CPU Quota cannot both be set');
-    if (nanoCpus < 0 || nanoCpus > host.cpuCount * 1e9) {
-      throw invalidArgument(`Range of CPUs is from 0.01 to ${host.cpuCount.toFixed(2)}, as there are only ${host.cpuCount} CPUs available`);
-    }
-  }
-  if (u.cpuPeriod && (u.cpuPeriod < 1000 || u.cpuPeriod > 1_000_000)) throw invalidArgument('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
-  if (u.cpuQuota && u.cpuQuota > 0 && u.cpuQuota < 1000) throw invalidArgument('CPU cfs quota can not be less than 1ms (i.e. 1000)');
-  for (const [kind, requested, available] of [
-    ['cpus', u.cpusetCpus, host.onlineCpus],
-    ['mems', u.cpusetMems, host.onlineMems],
-  ] as const) {
-    if (!requested) continue;
-    let wanted: Set<number>;
-    try {
-      wanted = parseCpuset(requested);
-    } catch (err) {
-      throw invalidArgument(`Invalid value ${requested} for cpuset ${kind}: ${(err as Error).message}`);
-    }
-    const have = parseCpuset(available);
-    if ([...wanted].some((c) => !have.has(c))) {
-      throw invalidArgument(`Requested ${kind === 'cpus' ? 'CPUs' : 'memory nodes'} are not available - requested ${requested}, available: ${available}`);
-    }
-  }
+  checkMemory({ Memory: u.memory ?? 0, MemorySwap: u.memorySwap ?? 0, MemoryReservation: u.memoryReservation ?? 0 }, true);
+  checkCpu({ NanoCpus: nanoCpus, CpuPeriod: u.cpuPeriod ?? 0, CpuQuota: u.cpuQuota ?? 0, CpusetCpus: u.cpusetCpus ?? '', CpusetMems: u.cpusetMems ?? '' }, host);
 }
 
 /**
@@ -86,8 +51,8 @@ export function updatedHostConfig(id: string, hc: HostConfig, update: Resources 
 export function cgroupUpdate(update: Resources | undefined, nanoCpus: number): Resources {
   const out: Resources = { ...update };
   if (nanoCpus) {
-    out.cpuPeriod = NANO_CPU_PERIOD;
-    out.cpuQuota = Math.round((nanoCpus * NANO_CPU_PERIOD) / 1e9);
+    out.cpuPeriod = NANO_CPU_PERIOD_US;
+    out.cpuQuota = Math.round((nanoCpus * NANO_CPU_PERIOD_US) / 1e9);
   }
   // the kernel's word for no limit is max (-1 to the runtime)
   if (out.pidsLimit !== undefined && out.pidsLimit <= 0) out.pidsLimit = -1;

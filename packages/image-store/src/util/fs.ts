@@ -18,30 +18,8 @@ export function tempName(path: string, tag = 'tmp'): string {
   return join(dirname(path), `.${tag}-${basename(path)}-${randomBytes(6).toString('hex')}`);
 }
 
-/**
- * Writes `data` to `path` so that a crash at any moment leaves either the old
- * file or the new one: temporary file, fsync, rename, fsync of the directory.
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const tmp = tempName(path);
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await fsyncDir(dirname(path));
-}
+/** Temporary file, fsync, rename, fsync of the folder: the one implementation, in @ce/protocol. */
+export { writeFileAtomic } from '@ce/protocol/atomic-file';
 
 export async function pathExists(path: string): Promise<boolean> {
   try {

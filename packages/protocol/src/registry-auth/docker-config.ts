@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { invalidArgument } from '../errors/index.js';
 import { DEFAULT_DOMAIN } from '../reference/reference.js';
 import type { RegistryCredentials } from './credentials.js';
-import { writeFileAtomic } from './write-file-atomic.js';
+import { writeFileAtomic } from '../atomic-file.js';
 
 /** The key Docker files Docker Hub's credentials under. */
 export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';

@@ -3,3 +3,4 @@ export { mergeContainerConfig, mergeHostConfig, mergeImageEnv, type CreateReques
 export { createdState, defaultHostConfig, networkSettingsFor, DEFAULT_RUNTIME, DEFAULT_SHM_SIZE } from './defaults.js';
 export { exitedState, failedStartState, runningState, withStatus } from './state.js';
 export { toContainerJSON } from './container-json.js';
+export { newContainerRecord, type NewRecordFields } from './new-record.js';

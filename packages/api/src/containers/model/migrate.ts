@@ -2,9 +2,10 @@
 // layout) are rewritten into schema 2 when ced loads them.
 import type { ImageRunConfig } from '../process-args.js';
 import { CONTAINER_RECORD_SCHEMA, type ContainerRecord } from '../record.js';
-import { createdState, mergeHostConfig, networkSettingsFor, withStatus } from './index.js';
-import { mergeImageEnv } from './create-config.js';
-import { ZERO_TIME, type ContainerStatus } from './docker-types.js';
+import { mergeHostConfig, mergeImageEnv } from './create-config.js';
+import { ZERO_TIME, type ContainerConfig, type ContainerStatus } from './docker-types.js';
+import { newContainerRecord } from './new-record.js';
+import { withStatus } from './state.js';
 
 /** Schema 1, as ced wrote it until the Docker model. */
 export interface RecordV1 {
@@ -54,57 +55,38 @@ export function migrateV1(v1: RecordV1, image: ImageRunConfig | undefined, logPa
       : {}),
   });
   const s = v1.state;
+  const config: ContainerConfig = {
+    Hostname: v1.config.hostname,
+    Domainname: '',
+    User: v1.config.user,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: v1.config.tty,
+    OpenStdin: v1.config.openStdin,
+    StdinOnce: false,
+    Env: mergeImageEnv(v1.config.env, image?.Env),
+    Cmd: args.length || path ? [path, ...args] : null,
+    Image: v1.image,
+    Volumes: null,
+    WorkingDir: v1.config.workingDir,
+    Entrypoint: null,
+    OnBuild: null,
+    Labels: v1.config.labels,
+    ...(v1.config.stopSignal ? { StopSignal: v1.config.stopSignal } : {}),
+    ...(v1.config.stopTimeout !== undefined ? { StopTimeout: v1.config.stopTimeout } : {}),
+  };
+  const record = newContainerRecord({ id: v1.id, name: v1.name, created: v1.createdAt, path, args, imageId: v1.imageId, config, hostConfig });
   return {
-    SchemaVersion: CONTAINER_RECORD_SCHEMA,
-    Id: v1.id,
-    Created: v1.createdAt,
-    Path: path,
-    Args: args,
+    ...record,
     State: {
-      ...withStatus(createdState(), s.status),
+      ...withStatus(record.State, s.status),
       Pid: s.pid,
       ExitCode: s.exitCode,
       Error: s.error ?? '',
       StartedAt: s.startedAt ?? ZERO_TIME,
       FinishedAt: s.finishedAt ?? ZERO_TIME,
     },
-    Image: v1.imageId,
-    ResolvConfPath: '',
-    HostnamePath: '',
-    HostsPath: '',
     LogPath: s.startedAt ? logPath : '',
-    Name: `/${v1.name}`,
-    RestartCount: 0,
-    Driver: 'overlayfs',
-    Platform: 'linux',
-    MountLabel: '',
-    ProcessLabel: '',
-    AppArmorProfile: '',
-    ExecIDs: null,
-    HostConfig: hostConfig,
-    GraphDriver: { Data: null, Name: 'overlayfs' },
-    Mounts: [],
-    Config: {
-      Hostname: v1.config.hostname,
-      Domainname: '',
-      User: v1.config.user,
-      AttachStdin: false,
-      AttachStdout: false,
-      AttachStderr: false,
-      Tty: v1.config.tty,
-      OpenStdin: v1.config.openStdin,
-      StdinOnce: false,
-      Env: mergeImageEnv(v1.config.env, image?.Env),
-      Cmd: args.length || path ? [path, ...args] : null,
-      Image: v1.image,
-      Volumes: null,
-      WorkingDir: v1.config.workingDir,
-      Entrypoint: null,
-      OnBuild: null,
-      Labels: v1.config.labels,
-      ...(v1.config.stopSignal ? { StopSignal: v1.config.stopSignal } : {}),
-      ...(v1.config.stopTimeout !== undefined ? { StopTimeout: v1.config.stopTimeout } : {}),
-    },
-    NetworkSettings: networkSettingsFor(hostConfig.NetworkMode),
   };
 }
