@@ -1,0 +1,13 @@
+export type { LinkInfo, LinkOps, NetnsOps, RouteInfo } from './link-ops.js';
+export type { Firewall, FirewallNetwork, PortMapping, PortProtocol } from './firewall.js';
+export type {
+  AttachRequest,
+  CreateNetworkRequest,
+  Endpoint,
+  IpamConfig,
+  NetworkContainer,
+  NetworkFilters,
+  NetworkResource,
+  NetworkService,
+  PortBindingRequest,
+} from './types.js';
