@@ -2,6 +2,10 @@ export type { LinkInfo, LinkOps, NetnsOps, RouteInfo } from './link-ops.js';
 export type { Firewall, FirewallNetwork, PortMapping, PortProtocol } from './firewall.js';
 export type {
   AttachRequest,
+  ContainerNetworking,
+  DnsRegistry,
+  HostPortRequest,
+  PortReserver,
   CreateNetworkRequest,
   Endpoint,
   IpamConfig,

@@ -119,3 +119,51 @@ export interface NetworkService {
   /** Removes the unused custom networks; returns their names. */
   prune(filters?: NetworkFilters): Promise<string[]>;
 }
+
+/** A container's networking, as ced's start pipeline uses it (NetworkManager implements it). */
+export interface ContainerNetworking {
+  /** A new network namespace for the container, pinned under the manager's run folder; returns its path. */
+  createSandbox(containerId: string): Promise<string>;
+  /** Nothing to do when there is none. */
+  removeSandbox(containerId: string): Promise<void>;
+  /** Joins a container to a network: veth, address, routes, published ports, DNS names. Nothing is left when it fails. */
+  connect(networkRef: string, req: AttachRequest): Promise<Endpoint>;
+  /** Undoes connect; nothing to do when the container is not on the network. */
+  disconnect(networkRef: string, containerId: string): Promise<void>;
+  endpoints(containerId: string): Promise<Endpoint[]>;
+  /**
+   * After ced restarted (perhaps after a kill -9): the endpoints, leases,
+   * rules, DNS names and sandboxes of containers not in `live` go; those of
+   * the live ones are programmed again where they are missing, never twice.
+   */
+  reconcile(live: ReadonlySet<string>): Promise<void>;
+}
+
+/** The names the embedded DNS server answers on one network (src/dns/ implements it). */
+export interface DnsRegistry {
+  /** Starts answering on the network's gateway address. */
+  addNetwork(networkId: string, gateway: string): Promise<void>;
+  removeNetwork(networkId: string): Promise<void>;
+  /** A container's names (name, aliases, short id) → its address on that network. */
+  addRecords(networkId: string, containerId: string, names: readonly string[], ipv4: string): void;
+  removeRecords(networkId: string, containerId: string): void;
+}
+
+/** A host port requested for publishing; hostPort 0 picks a free one (hostPortEnd bounds a range). */
+export interface HostPortRequest {
+  protocol: PortProtocol;
+  hostIp: string;
+  hostPort: number;
+  hostPortEnd?: number;
+}
+
+/**
+ * Holds the host ports a container publishes, as Docker does without its
+ * userland proxy: a bound socket per port, so a port in use is an error at
+ * start and no other program takes it while the container runs.
+ */
+export interface PortReserver {
+  /** All or nothing: on failure nothing stays reserved. Returns the ports chosen, in request order. */
+  reserve(containerId: string, requests: readonly HostPortRequest[]): Promise<HostPortRequest[]>;
+  release(containerId: string): Promise<void>;
+}
