@@ -31,9 +31,10 @@ export function createNetworkCheck(networks: Pick<NetworkService, 'inspect'>, co
         if (hostConfig.Dns?.length) throw invalidArgument('conflicting options: dns and the network mode');
         if (hostConfig.ExtraHosts?.length) throw invalidArgument('conflicting options: custom host-to-IP mapping and the network mode');
         if (config.MacAddress) throw invalidArgument('conflicting options: mac-address and the network mode');
-        if (Object.keys(hostConfig.PortBindings ?? {}).length || hostConfig.PublishAllPorts || Object.keys(config.ExposedPorts ?? {}).length) {
+        if (Object.keys(hostConfig.PortBindings ?? {}).length || hostConfig.PublishAllPorts) {
           throw invalidArgument('conflicting options: port publishing and the container type network mode');
         }
+        if (Object.keys(config.ExposedPorts ?? {}).length) throw invalidArgument('conflicting options: port exposing and the container type network mode');
         if (!containerExists(mode.container)) throw notFound(`No such container: ${mode.container}`);
         return {};
       }
