@@ -1,6 +1,7 @@
 // Links over rtnetlink (RTM_NEWLINK/DELLINK/GETLINK/SETLINK, man 7 rtnetlink):
 // the requests as bytes, and the link records decoded from the kernel's answers.
 import { invalidArgument } from '@ce/protocol/errors';
+import type { LinkInfo } from '../link-ops.js';
 import { bytesToMac, macToBytes } from './addressing.js';
 import { attr, nestedAttr, parseAttributes, readString, readU32, stringAttr, u32Attr, u8Attr } from './attributes.js';
 import {
@@ -27,16 +28,8 @@ import {
 import { decodeIfInfo, encodeIfInfo, IFINFOMSG_LEN, type NetlinkMessage } from './messages.js';
 import type { NetlinkSocket } from './socket.js';
 
-/** A link as the kernel reports it; the master by index (names are resolved by the caller). */
-export interface KernelLink {
-  index: number;
-  name: string;
-  kind: string;
-  mtu: number;
-  mac: string;
-  up: boolean;
-  masterIndex?: number;
-}
+/** A link as the kernel reports it: its master by index (the caller resolves names). */
+export type KernelLink = Omit<LinkInfo, 'master'> & { masterIndex?: number };
 
 const IFNAMSIZ = 16;
 
