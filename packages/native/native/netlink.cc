@@ -110,7 +110,8 @@ Napi::Value NetlinkOpen(const Napi::CallbackInfo& info) {
 // netlinkSend(fd: number, message: Uint8Array): void — one datagram to the kernel.
 Napi::Value NetlinkSend(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsTypedArray()) {
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
     Napi::TypeError::New(env, "netlinkSend(fd: number, message: Uint8Array)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -172,6 +173,7 @@ Napi::Value NetlinkRecv(const Napi::CallbackInfo& info) {
       ThrowSyscallError(env, "recvmsg", errno, {std::to_string(fd)});
       return env.Undefined();
     }
+    if (static_cast<size_t>(r) == out.Length()) return out;
     return Napi::Buffer<uint8_t>::Copy(env, out.Data(), static_cast<size_t>(r));
   }
 }
