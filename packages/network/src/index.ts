@@ -15,3 +15,5 @@ export type {
   NetworkService,
   PortBindingRequest,
 } from './types.js';
+export { netlinkLinkOps, NetlinkLinkOps, type NetlinkLinkOpsOptions } from './netlink/netlink-link-ops.js';
+export { pinnedNetns, PinnedNetns, sysctlFile } from './netlink/pinned-netns.js';
