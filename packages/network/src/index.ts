@@ -15,3 +15,4 @@ export type {
   NetworkService,
   PortBindingRequest,
 } from './types.js';
+export * from './cni/index.js';
