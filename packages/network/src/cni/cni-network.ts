@@ -2,7 +2,7 @@
 // the chain in order, each plugin getting the previous one's result; the
 // final result cached; CHECK and DEL (in reverse) given the cached result as
 // prevResult. What the network manager and the CRI adapter call.
-import { CeError, alreadyExists, failedPrecondition, invalidArgument, notFound } from '@ce/protocol/errors';
+import { CeError, alreadyExists, asCeError, failedPrecondition, invalidArgument, notFound } from '@ce/protocol/errors';
 import { DEFAULT_CNI_CONF_DIR, loadNetworkConfig } from './config-dir.js';
 import type { NetworkConfigList, PluginConfig } from './config.js';
 import type { CniCommand } from './errors.js';
@@ -171,19 +171,24 @@ export class CniNetwork {
    * list's cniVersion. Returns the capabilities the chain declares.
    */
   async validate(signal?: AbortSignal): Promise<string[]> {
-    const problems: string[] = [];
+    const problems: CeError[] = [];
     for (const plugin of this.config.plugins) {
       try {
         const versions = await this.pluginVersions(plugin.type, signal);
         if (!versions.includes(this.config.cniVersion)) {
-          problems.push(`plugin type="${plugin.type}" does not support config version "${this.config.cniVersion}" (it supports ${versions.join(', ') || 'none'})`);
+          problems.push(failedPrecondition(`plugin type="${plugin.type}" does not support config version "${this.config.cniVersion}" (it supports ${versions.join(', ') || 'none'})`));
         }
       } catch (err) {
-        if (err instanceof CeError && err.code === 'Canceled') throw err;
-        problems.push((err as Error).message);
+        const ce = asCeError(err);
+        if (ce.code === 'Canceled') throw ce;
+        problems.push(ce);
       }
     }
-    if (problems.length) throw failedPrecondition(`CNI network "${this.name}" (${this.config.source}): ${problems.join('; ')}`);
+    if (problems.length) {
+      // One code when the problems agree (a missing plugin stays NotFound).
+      const code = problems.every((p) => p.code === problems[0]!.code) ? problems[0]!.code : 'FailedPrecondition';
+      throw new CeError(code, `CNI network "${this.name}" (${this.config.source}): ${problems.map((p) => p.message).join('; ')}`);
+    }
     return [...new Set(this.config.plugins.flatMap((p) => Object.entries(p.capabilities).filter(([, on]) => on).map(([c]) => c)))];
   }
 
