@@ -13,8 +13,8 @@ export const CniErrorCode = {
   DecodeFailure: 6,
   InvalidNetworkConfig: 7,
   TryAgainLater: 11,
-  /** ce's own: the plugin failed without a parsable error (as libcni's raw_exec reports it). */
-  NoDiagnostic: 999,
+  /** The spec's generic failure; also what ce reports for a plugin that failed without parsable error JSON. */
+  Internal: 999,
 } as const;
 
 const CE_CODE: Readonly<Record<number, ErrorCode>> = {
@@ -66,17 +66,17 @@ export class CniPluginError extends CeError {
 export function errorBodyOf(stdout: string, stderr: string, exit: string): CniErrorBody {
   if (stdout.trim() === '') {
     const msg = stderr.trim() ? `netplugin failed: ${JSON.stringify(stderr.trim())}: ${exit}` : `netplugin failed with no error message: ${exit}`;
-    return { code: CniErrorCode.NoDiagnostic, msg };
+    return { code: CniErrorCode.Internal, msg };
   }
   try {
     const body = JSON.parse(stdout) as Record<string, unknown>;
     if (typeof body === 'object' && body !== null && typeof body['msg'] === 'string') {
-      const code = typeof body['code'] === 'number' ? body['code'] : CniErrorCode.NoDiagnostic;
+      const code = typeof body['code'] === 'number' ? body['code'] : CniErrorCode.Internal;
       const details = typeof body['details'] === 'string' && body['details'] ? body['details'] : undefined;
       return details === undefined ? { code, msg: body['msg'] } : { code, msg: body['msg'], details };
     }
   } catch {
     // falls through to the message below
   }
-  return { code: CniErrorCode.NoDiagnostic, msg: `netplugin failed (${exit}) but its diagnostic message could not be parsed: ${JSON.stringify(stdout.trim())}` };
+  return { code: CniErrorCode.Internal, msg: `netplugin failed (${exit}) but its diagnostic message could not be parsed: ${JSON.stringify(stdout.trim())}` };
 }
