@@ -81,7 +81,7 @@ export class CniNetwork {
   async add(containerId: string, netnsPath: string, ifName: string, opts: CniCallOptions = {}): Promise<CniResult> {
     const att = this.attachment(containerId, netnsPath, ifName, opts, null);
     if (!netnsPath) throw invalidArgument('CNI ADD: the network namespace path is empty');
-    return this.locked(att, async () => {
+    return this.locked(containerId, ifName, async () => {
       if (await this.cache.get(this.name, containerId, ifName).catch(() => null)) {
         throw alreadyExists(`CNI network "${this.name}": container ${containerId} is attached on ${ifName} already`);
       }
@@ -115,15 +115,14 @@ export class CniNetwork {
    * namespace is gone. Args and capabilities default to the ADD's.
    */
   async del(containerId: string, netnsPath: string, ifName: string, opts: CniCallOptions = {}): Promise<void> {
-    checkContainerId(containerId);
-    checkIfName(ifName);
-    const cached = await this.cache.get(this.name, containerId, ifName).catch(async () => {
-      // An unreadable cache entry cannot help; libcni drops it and goes on.
-      await this.cache.remove(this.name, containerId, ifName);
-      return null;
-    });
-    const att = this.attachment(containerId, netnsPath, ifName, opts, cached);
-    await this.locked(att, async () => {
+    this.attachment(containerId, netnsPath, ifName, opts, null);
+    await this.locked(containerId, ifName, async () => {
+      const cached = await this.cache.get(this.name, containerId, ifName).catch(async () => {
+        // An unreadable cache entry cannot help; libcni drops it and goes on.
+        await this.cache.remove(this.name, containerId, ifName);
+        return null;
+      });
+      const att = this.attachment(containerId, netnsPath, ifName, opts, cached);
       const prev = cached && versionAtLeast(this.config.cniVersion, '0.4.0') ? resultAsVersion(cached.result, this.config.cniVersion) : null;
       await this.delChain(prev, att);
       await this.cache.remove(this.name, containerId, ifName);
@@ -136,17 +135,16 @@ export class CniNetwork {
    * nothing was added; nothing is run when the list sets disableCheck.
    */
   async check(containerId: string, netnsPath: string, ifName: string, opts: CniCallOptions = {}): Promise<void> {
-    checkContainerId(containerId);
-    checkIfName(ifName);
+    this.attachment(containerId, netnsPath, ifName, opts, null);
     if (!netnsPath) throw invalidArgument('CNI CHECK: the network namespace path is empty');
     if (!versionAtLeast(this.config.cniVersion, '0.4.0')) {
       throw failedPrecondition(`CNI network "${this.name}": configuration version "${this.config.cniVersion}" does not support the CHECK command`);
     }
     if (this.config.disableCheck) return;
-    const cached = await this.cache.get(this.name, containerId, ifName);
-    if (!cached) throw notFound(`CNI network "${this.name}": no cached result for container ${containerId} on ${ifName} (CHECK needs an ADD first)`);
-    const att = this.attachment(containerId, netnsPath, ifName, opts, cached);
-    await this.locked(att, async () => {
+    await this.locked(containerId, ifName, async () => {
+      const cached = await this.cache.get(this.name, containerId, ifName);
+      if (!cached) throw notFound(`CNI network "${this.name}": no cached result for container ${containerId} on ${ifName} (CHECK needs an ADD first)`);
+      const att = this.attachment(containerId, netnsPath, ifName, opts, cached);
       await this.ensureVersions(att.signal);
       const prev = resultAsVersion(cached.result, this.config.cniVersion);
       for (const plugin of this.config.plugins) await this.run(plugin, 'CHECK', prev, att);
@@ -280,8 +278,8 @@ export class CniNetwork {
   }
 
   /** One call at a time per attachment, so an ADD and its DEL never interleave. */
-  private async locked<T>(att: Attachment, fn: () => Promise<T>): Promise<T> {
-    const key = `${att.containerId}-${att.ifName}`;
+  private async locked<T>(containerId: string, ifName: string, fn: () => Promise<T>): Promise<T> {
+    const key = `${containerId}-${ifName}`;
     const before = this.locks.get(key) ?? Promise.resolve();
     const mine = before.catch(() => undefined).then(fn);
     this.locks.set(key, mine);

@@ -186,6 +186,16 @@ describe('CniNetwork failures', () => {
     expect(await gone(await childPid(fb, 'iface'))).toBe(true);
   });
 
+  it('ends a plugin when the caller aborts, and undoes the ADD', async () => {
+    await fb.hang('meta', 'ADD');
+    const abort = new AbortController();
+    const adding = network().add('c1', NETNS, 'eth0', { signal: abort.signal });
+    await expect.poll(() => fb.calls(), { timeout: 5000 }).toContain('meta ADD');
+    abort.abort();
+    await expect(adding).rejects.toMatchObject({ code: 'Canceled' });
+    expect((await fb.calls()).slice(-2)).toEqual(['meta DEL', 'iface DEL']);
+  });
+
   it('is NotFound for a plugin in none of the bin dirs', async () => {
     const net = network({ plugins: [{ type: 'absent' }] });
     await expect(net.add('c1', NETNS, 'eth0')).rejects.toMatchObject({
@@ -278,6 +288,14 @@ describe('CniNetwork CHECK and DEL', () => {
     expect(await net.cachedResult('c1', 'eth0')).not.toBeNull();
     await fb.answer('iface', 'DEL', '');
     await net.del('c1', NETNS, 'eth0');
+    expect(await net.cachedResult('c1', 'eth0')).toBeNull();
+  });
+
+  it('runs one call at a time per attachment: a DEL issued during its ADD waits and gets the result', async () => {
+    const net = network();
+    await Promise.all([net.add('c1', NETNS, 'eth0'), net.del('c1', NETNS, 'eth0')]);
+    expect((await fb.calls()).slice(2)).toEqual(['iface ADD', 'meta ADD', 'meta DEL', 'iface DEL']);
+    expect((await fb.stdin('iface', 'DEL'))['prevResult']).toEqual(finalResult);
     expect(await net.cachedResult('c1', 'eth0')).toBeNull();
   });
 
