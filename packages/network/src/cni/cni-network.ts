@@ -85,7 +85,7 @@ export class CniNetwork {
       if (await this.cache.get(this.name, containerId, ifName).catch(() => null)) {
         throw alreadyExists(`CNI network "${this.name}": container ${containerId} is attached on ${ifName} already`);
       }
-      await this.ensureVersions(att.signal);
+      await this.ensureVersions();
       let prev: RawResult | null = null;
       try {
         for (const plugin of this.config.plugins) prev = await this.addOne(plugin, prev, att);
@@ -145,7 +145,7 @@ export class CniNetwork {
       const cached = await this.cache.get(this.name, containerId, ifName);
       if (!cached) throw notFound(`CNI network "${this.name}": no cached result for container ${containerId} on ${ifName} (CHECK needs an ADD first)`);
       const att = this.attachment(containerId, netnsPath, ifName, opts, cached);
-      await this.ensureVersions(att.signal);
+      await this.ensureVersions();
       const prev = resultAsVersion(cached.result, this.config.cniVersion);
       for (const plugin of this.config.plugins) await this.run(plugin, 'CHECK', prev, att);
     });
@@ -210,9 +210,10 @@ export class CniNetwork {
     return typeof answer.cniVersion === 'string' ? [answer.cniVersion] : ['0.1.0'];
   }
 
-  private ensureVersions(signal: AbortSignal | undefined): Promise<void> {
+  /** Shared by concurrent callers, so it takes no caller's signal (VERSION calls are bounded by the timeout). */
+  private ensureVersions(): Promise<void> {
     if (!this.checkVersions) return Promise.resolve();
-    this.versionsChecked ??= this.validate(signal).then(
+    this.versionsChecked ??= this.validate().then(
       () => undefined,
       (err: unknown) => {
         this.versionsChecked = undefined;
