@@ -17,3 +17,4 @@ export type {
 } from './types.js';
 export { netlinkLinkOps, NetlinkLinkOps, type NetlinkLinkOpsOptions } from './netlink/netlink-link-ops.js';
 export { pinnedNetns, PinnedNetns, sysctlFile } from './netlink/pinned-netns.js';
+export * from './cni/index.js';
