@@ -15,3 +15,25 @@ export type {
   NetworkService,
   PortBindingRequest,
 } from './types.js';
+export {
+  EmbeddedDns,
+  type ContainerResolverSettings,
+  type DnsNetworkOptions,
+  type EmbeddedDnsOptions,
+} from './dns/embedded-dns.js';
+export type { DnsLink } from './dns/records.js';
+export { parseUpstream, type Upstream } from './dns/upstream.js';
+export { buildHostsFile, buildHostNetworkHostsFile, formatHostsRecords, ownHostNames, type HostsFileInput, type HostsRecord } from './etc-files/hosts.js';
+export { HOST_GATEWAY, linkHostsRecords, parseExtraHost, parseExtraHosts, type LinkedContainer } from './etc-files/extra-hosts.js';
+export { containerResolvConf, type ContainerResolvConf, type ResolvConfInput } from './etc-files/resolv-conf.js';
+export {
+  DEFAULT_IPV4_NAMESERVERS,
+  DEFAULT_IPV6_NAMESERVERS,
+  filterResolvConf,
+  formatResolvConf,
+  resolvNameservers,
+  resolvOptions,
+  resolvSearchDomains,
+} from './etc-files/resolv-conf-parse.js';
+export { hostResolvConfPath, readHostEtcHosts, readHostResolvConf } from './etc-files/host-files.js';
+export { etcFilesPaths, hostnameFile, rewriteEtcFile, writeEtcFiles, type EtcFilesContent, type EtcFilesPaths } from './etc-files/writer.js';
