@@ -3,6 +3,8 @@ export type { Firewall, FirewallNetwork, PortMapping, PortProtocol } from './fir
 export type {
   AttachRequest,
   ContainerNetworking,
+  DnsLink,
+  DnsNetworkOptions,
   DnsRegistry,
   HostPortRequest,
   PortReserver,
@@ -18,10 +20,8 @@ export type {
 export {
   EmbeddedDns,
   type ContainerResolverSettings,
-  type DnsNetworkOptions,
   type EmbeddedDnsOptions,
 } from './dns/embedded-dns.js';
-export type { DnsLink } from './dns/records.js';
 export { parseUpstream, type Upstream } from './dns/upstream.js';
 export { buildHostsFile, buildHostNetworkHostsFile, formatHostsRecords, ownHostNames, type HostsFileInput, type HostsRecord } from './etc-files/hosts.js';
 export { HOST_GATEWAY, linkHostsRecords, parseExtraHost, parseExtraHosts, type LinkedContainer } from './etc-files/extra-hosts.js';

@@ -5,9 +5,9 @@
 import { alreadyExists } from '@ce/protocol/errors';
 import { readHostResolvConf } from '../etc-files/host-files.js';
 import { resolvNameservers } from '../etc-files/resolv-conf-parse.js';
-import type { DnsRegistry } from '../types.js';
+import type { DnsLink, DnsNetworkOptions, DnsRegistry } from '../types.js';
 import { DEFAULT_LISTENER_LIMITS, DnsListener, type ListenerLimits } from './listener.js';
-import { DnsRecords, type DnsLink, type Querier } from './records.js';
+import { DnsRecords, type Querier } from './records.js';
 import { DnsResolver } from './resolver.js';
 import { parseUpstream, type Upstream } from './upstream.js';
 
@@ -29,13 +29,6 @@ export interface EmbeddedDnsOptions {
   /** Queries forwarded at once over all networks. Default 1024 (libnetwork's maxConcurrent). */
   maxConcurrentForwards?: number;
   listenerLimits?: Partial<ListenerLimits>;
-}
-
-export interface DnsNetworkOptions {
-  /** The network's name: `container.<name>` resolves and PTR answers `<container>.<name>`. */
-  name?: string;
-  /** An --internal network: names of the network only, nothing forwarded (SERVFAIL). */
-  internal?: boolean;
 }
 
 /** A container's own resolver settings, from its resolv.conf (containerResolvConf's upstreams and ndotsSet). */
@@ -75,10 +68,6 @@ export class EmbeddedDns implements DnsRegistry {
     return this.options.upstreamPort ?? 53;
   }
 
-  /**
-   * Starts answering on the network's gateway address (which must be on the
-   * bridge already). Again with the same gateway: nothing to do.
-   */
   async addNetwork(networkId: string, gateway: string, options: DnsNetworkOptions = {}): Promise<void> {
     const pending = this.opening.get(networkId);
     if (pending) await pending.catch(() => undefined);
@@ -110,7 +99,6 @@ export class EmbeddedDns implements DnsRegistry {
     this.hostUpstreams = resolvNameservers(content ?? '', 'ipv4').map((s) => parseUpstream(s, this.upstreamPort));
   }
 
-  /** Stops the network's listener and forgets its names; nothing to do for an unknown network. */
   async removeNetwork(networkId: string): Promise<void> {
     await this.opening.get(networkId)?.catch(() => undefined);
     const entry = this.listeners.get(networkId);
@@ -120,11 +108,6 @@ export class EmbeddedDns implements DnsRegistry {
     await entry.listener.close();
   }
 
-  /**
-   * A container's names on the network (its name first: the reverse lookup's
-   * answer; then its aliases and short id) and its address there; `links`
-   * are its --link aliases on that network. Replaces what it had there.
-   */
   addRecords(networkId: string, containerId: string, names: readonly string[], ipv4: string, links: readonly DnsLink[] = []): void {
     this.records.add(networkId, containerId, names, ipv4, links);
   }

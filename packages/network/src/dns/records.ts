@@ -5,12 +5,7 @@
 // case-insensitive, reverse lookups giving `<container name>.<network>`.
 import { isIPv4 } from 'node:net';
 import { invalidArgument, notFound } from '@ce/protocol/errors';
-
-/** A --link on a user-defined network: `alias` answers with the addresses of container `name` on that network. */
-export interface DnsLink {
-  alias: string;
-  name: string;
-}
+import type { DnsLink } from '../types.js';
 
 interface ContainerNames {
   containerId: string;
