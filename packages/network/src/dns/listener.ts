@@ -96,12 +96,15 @@ export class DnsListener {
 
   private onConnection(socket: Socket): void {
     this.connections.add(socket);
-    socket.setTimeout(this.limits.tcpIdleMs, () => socket.destroy());
+    let buffered = Buffer.alloc(0);
+    let busy = false;
+    // Idle only while no query is being answered (a forward may take several upstream timeouts).
+    socket.setTimeout(this.limits.tcpIdleMs, () => {
+      if (!busy) socket.destroy();
+    });
     socket.on('close', () => this.connections.delete(socket));
     socket.on('error', () => socket.destroy());
     const source = socket.remoteAddress ?? '';
-    let buffered = Buffer.alloc(0);
-    let busy = false;
     const next = (): void => {
       if (busy || buffered.length < 2) return;
       const size = buffered.readUInt16BE(0);

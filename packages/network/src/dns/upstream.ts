@@ -47,16 +47,31 @@ export function isTruncated(message: Buffer): boolean {
   return ((header(message)?.flags ?? 0) & TC_BIT) !== 0;
 }
 
+/** The settling function of one exchange: the first outcome (or the timeout) wins, and the socket goes. */
+function settleOnce(
+  resolve: (message: Buffer) => void,
+  reject: (err: Error) => void,
+  timeoutMs: number,
+  timeoutMessage: string,
+  release: () => void,
+): (err: Error | undefined, message?: Buffer) => void {
+  let finished = false;
+  const done = (err: Error | undefined, message?: Buffer) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    release();
+    if (err) reject(err);
+    else resolve(message!);
+  };
+  const timer = setTimeout(() => done(new Error(timeoutMessage)), timeoutMs);
+  return done;
+}
+
 export function exchangeUdp(server: Upstream, query: Buffer, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(isIP(server.address) === 6 ? 'udp6' : 'udp4');
-    const done = (err: Error | undefined, message?: Buffer) => {
-      clearTimeout(timer);
-      socket.close();
-      if (err) reject(err);
-      else resolve(message!);
-    };
-    const timer = setTimeout(() => done(new Error(`no answer from ${server.address}:${server.port} in ${timeoutMs} ms`)), timeoutMs);
+    const done = settleOnce(resolve, reject, timeoutMs, `no answer from ${server.address}:${server.port} in ${timeoutMs} ms`, () => socket.close());
     socket.on('error', (err) => done(err));
     // Connected: the kernel drops datagrams from anyone else.
     socket.on('message', (message) => {
@@ -70,13 +85,7 @@ export function exchangeTcp(server: Upstream, query: Buffer, timeoutMs: number):
   return new Promise((resolve, reject) => {
     const socket = tcpConnect({ host: server.address, port: server.port });
     let received = Buffer.alloc(0);
-    const done = (err: Error | undefined, message?: Buffer) => {
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(message!);
-    };
-    const timer = setTimeout(() => done(new Error(`no answer from ${server.address}:${server.port} over TCP in ${timeoutMs} ms`)), timeoutMs);
+    const done = settleOnce(resolve, reject, timeoutMs, `no answer from ${server.address}:${server.port} over TCP in ${timeoutMs} ms`, () => socket.destroy());
     socket.on('error', (err) => done(err));
     socket.on('connect', () => {
       const length = Buffer.alloc(2);

@@ -4,10 +4,9 @@
 // compared byte for byte with what ce computes from the same inputs.
 import { describe, expect, it } from 'vitest';
 import { buildHostsFile, containerResolvConf, hostnameFile, linkHostsRecords, parseExtraHosts } from '../../src/index.js';
+import { LOCALHOST_BLOCK } from './support/localhost-block.js';
 
 const HOST = '# test host\nnameserver 127.0.0.1\nnameserver 2001:db8::53\noptions edns0 trust-ad\nsearch lan\n';
-const LOCALHOST_BLOCK =
-  '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
 
 describe('Docker 20.10.24, observed', () => {
   it('default bridge: `--link db:database --link db --add-host a:1.2.3.4 --add-host gw:host-gateway --add-host v6:2001:db8::1 -h web --domainname example.com`', () => {

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildHostNetworkHostsFile, buildHostsFile, linkHostsRecords, parseExtraHost, parseExtraHosts } from '../../src/index.js';
-
-const LOCALHOST_BLOCK =
-  '127.0.0.1\tlocalhost\n' +
-  '::1\tlocalhost ip6-localhost ip6-loopback\n' +
-  'fe00::0\tip6-localnet\n' +
-  'ff00::0\tip6-mcastprefix\n' +
-  'ff02::1\tip6-allnodes\n' +
-  'ff02::2\tip6-allrouters\n';
+import { LOCALHOST_BLOCK } from './support/localhost-block.js';
 
 describe('/etc/hosts as Docker 20.10 writes it', () => {
   it('a default container: the localhost block, then its address and hostname', () => {
