@@ -1,0 +1,41 @@
+// Records kept one JSON file each in a folder, each write atomic
+// (@ce/protocol/atomic-file), all read back at start.
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@ce/protocol/atomic-file';
+import { internal, invalidArgument } from '@ce/protocol/errors';
+
+const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export class JsonDirectory<T> {
+  constructor(readonly dir: string) {}
+
+  async readAll(): Promise<Map<string, T>> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const records = new Map<string, T>();
+    for (const entry of await readdir(this.dir)) {
+      if (!entry.endsWith('.json') || entry.startsWith('.')) continue;
+      const path = join(this.dir, entry);
+      try {
+        records.set(entry.slice(0, -'.json'.length), JSON.parse(await readFile(path, 'utf8')) as T);
+      } catch (err) {
+        throw internal(`corrupt record ${path}`, err);
+      }
+    }
+    return records;
+  }
+
+  async write(key: string, record: T): Promise<void> {
+    await writeFileAtomic(this.pathOf(key), `${JSON.stringify(record, null, 2)}\n`, 0o600);
+  }
+
+  /** Nothing to do when absent. */
+  async remove(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  private pathOf(key: string): string {
+    if (!SAFE_KEY.test(key)) throw invalidArgument(`invalid record key ${JSON.stringify(key)}`);
+    return join(this.dir, `${key}.json`);
+  }
+}
