@@ -38,9 +38,9 @@ export function parseCidr(text: string, what: string): Ipv4Subnet {
   const ip = slash < 0 ? undefined : parseIpv4(text.slice(0, slash));
   const lenText = slash < 0 ? '' : text.slice(slash + 1);
   const prefixLen = /^\d{1,2}$/.test(lenText) ? Number(lenText) : NaN;
-  if (ip === undefined || !(prefixLen >= 0 && prefixLen <= 32)) throw invalidArgument(`invalid ${what}: ${text} is not an IPv4 CIDR`);
+  if (ip === undefined || !(prefixLen >= 0 && prefixLen <= 32)) throw invalidArgument(`invalid ${what} ${text}: it is not an IPv4 CIDR`);
   const base = (ip & netmask(prefixLen)) >>> 0;
-  if (base !== ip) throw invalidArgument(`invalid ${what}: ${text} it should be ${formatCidr({ base, prefixLen })}`);
+  if (base !== ip) throw invalidArgument(`invalid ${what} ${text}: it should be ${formatCidr({ base, prefixLen })}`);
   return { base, prefixLen };
 }
 

@@ -14,6 +14,8 @@ export class JsonDirectory<T> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const records = new Map<string, T>();
     for (const entry of await readdir(this.dir)) {
+      // A write a crash interrupted: the record it was replacing is intact beside it.
+      if (entry.startsWith('.tmp-')) await rm(join(this.dir, entry), { force: true });
       if (!entry.endsWith('.json') || entry.startsWith('.')) continue;
       const path = join(this.dir, entry);
       try {
