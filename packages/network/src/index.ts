@@ -15,7 +15,7 @@ export type {
   NetworkService,
   PortBindingRequest,
 } from './types.js';
-export { NetworkManager, DEFAULT_BRIDGE_DEVICE, DEFAULT_BRIDGE_SUBNET, DEFAULT_NETNS_DIR, DEFAULT_STATE_DIR } from './network-manager.js';
+export { NetworkManager, DEFAULT_BRIDGE_DEVICE, DEFAULT_BRIDGE_BIP, DEFAULT_NETNS_DIR, DEFAULT_STATE_DIR } from './network-manager.js';
 export type { NetworkManagerOptions } from './network-manager.js';
 export { DEFAULT_ADDRESS_POOLS } from './ipam/subnet-pools.js';
 export type { AddressPool } from './ipam/subnet-pools.js';

@@ -12,7 +12,7 @@ import { BridgeDriver, samePortMapping } from './bridge/bridge-driver.js';
 import { BRIDGE_NAME, checkDeviceName, DRIVER_MTU, ENABLE_ICC, ENABLE_IP_MASQUERADE, parseBridgeOptions } from './bridge/bridge-options.js';
 import type { Firewall } from './firewall.js';
 import { Ipam, type Pool } from './ipam/ipam.js';
-import { formatCidr, overlaps, parseCidr, type Ipv4Subnet } from './ipam/ipv4.js';
+import { formatCidr, overlaps, parseCidr, parseCidrLoose, type Ipv4Subnet } from './ipam/ipv4.js';
 import { DEFAULT_ADDRESS_POOLS, pickSubnet, validateAddressPools, type AddressPool } from './ipam/subnet-pools.js';
 import type { LinkOps, NetnsOps } from './link-ops.js';
 import { EndpointStore, type EndpointRecord } from './store/endpoint-store.js';
@@ -42,8 +42,14 @@ export interface NetworkManagerOptions {
   stateDir?: string;
   /** Where sandboxes (network namespaces) are pinned, one file per container. Default /run/ce/netns. */
   netnsDir?: string;
-  /** The predefined `bridge` network. Defaults: device ce0, subnet 10.210.0.0/16, MTU 1500. */
-  defaultBridge?: { device?: string; subnet?: string; mtu?: number };
+  /**
+   * The predefined `bridge` network, as dockerd's -b, --bip and --mtu:
+   * device (default ce0; 'none': no default bridge network), bip (the
+   * gateway address and prefix, default 10.210.0.1/16), mtu (default 1500).
+   * When they change, the default bridge is made again at init, unless
+   * containers are on it.
+   */
+  defaultBridge?: { device?: string; bip?: string; mtu?: number };
   /** Subnets for networks created without one. Default: 10.211.0.0/16 in /24s. */
   addressPools?: readonly AddressPool[];
   log?: Logger;
@@ -52,7 +58,7 @@ export interface NetworkManagerOptions {
 export const DEFAULT_STATE_DIR = '/var/lib/ce/network';
 export const DEFAULT_NETNS_DIR = '/run/ce/netns';
 export const DEFAULT_BRIDGE_DEVICE = 'ce0';
-export const DEFAULT_BRIDGE_SUBNET = '10.210.0.0/16';
+export const DEFAULT_BRIDGE_BIP = '10.210.0.1/16';
 const DEFAULT_MTU = 1500;
 const PREDEFINED = ['bridge', 'host', 'none'];
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -323,10 +329,6 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
   }
 
   private async createPredefined(): Promise<void> {
-    const bridge = this.opts.defaultBridge ?? {};
-    const device = bridge.device ?? DEFAULT_BRIDGE_DEVICE;
-    checkDeviceName(device, 'default bridge device');
-    const mtu = bridge.mtu ?? DEFAULT_MTU;
     const base = (name: string, driver: string): NetworkRecord => ({
       version: 1,
       id: this.newNetworkId(),
@@ -344,29 +346,56 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
       labels: {},
       predefined: true,
     });
-    if (!this.networks.byName('bridge')) {
-      const record: NetworkRecord = {
-        ...base('bridge', 'bridge'),
-        options: {
-          'com.docker.network.bridge.default_bridge': 'true',
-          [ENABLE_ICC]: 'true',
-          [ENABLE_IP_MASQUERADE]: 'true',
-          'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
-          [BRIDGE_NAME]: device,
-          [DRIVER_MTU]: String(mtu),
-        },
-        bridge: device,
-        mtu,
-        icc: true,
-        masquerade: true,
-        dns: false,
-      };
-      const pool = await this.ipam.createPool(record.id, { subnet: bridge.subnet ?? DEFAULT_BRIDGE_SUBNET });
-      record.ipamConfig = [ipamConfigOf(pool)];
-      await this.networks.put(record);
-    }
+    await this.ensureDefaultBridge(base('bridge', 'bridge'));
     if (!this.networks.byName('host')) await this.networks.put(base('host', 'host'));
     if (!this.networks.byName('none')) await this.networks.put(base('none', 'null'));
+  }
+
+  /** The default bridge as the options say: made at first start, and again when -b, --bip or --mtu changed. */
+  private async ensureDefaultBridge(fresh: NetworkRecord): Promise<void> {
+    const config = this.opts.defaultBridge ?? {};
+    const device = config.device ?? DEFAULT_BRIDGE_DEVICE;
+    const existing = this.networks.byName('bridge');
+    if (device !== 'none') checkDeviceName(device, 'default bridge device');
+    const bip = config.bip ?? DEFAULT_BRIDGE_BIP;
+    const slash = bip.indexOf('/');
+    const gateway = bip.slice(0, slash);
+    const subnet = formatCidr(parseCidrLoose(bip, 'bip'));
+    const mtu = config.mtu ?? DEFAULT_MTU;
+    if (existing) {
+      const pool = this.ipam.pool(existing.id);
+      if (existing.bridge === device && existing.mtu === mtu && pool?.subnet === subnet && pool.gateway === gateway) return;
+      if (this.endpointStore.ofNetwork(existing.id).length) {
+        this.opts.log?.warn({ device, bip, mtu }, 'the default bridge keeps its old settings while containers are on it');
+        return;
+      }
+      if (pool) await this.driver.unprogramNetwork(existing, pool);
+      await this.networks.delete(existing.id);
+      await this.ipam.removePool(existing.id);
+    }
+    if (device === 'none') return;
+    if (this.subnetsInUse().some((used) => overlaps(used, parseCidr(subnet, 'bip')))) {
+      throw forbidden(`the default bridge's --bip ${bip} overlaps the subnet of another network`);
+    }
+    const record: NetworkRecord = {
+      ...fresh,
+      options: {
+        'com.docker.network.bridge.default_bridge': 'true',
+        [ENABLE_ICC]: 'true',
+        [ENABLE_IP_MASQUERADE]: 'true',
+        'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+        [BRIDGE_NAME]: device,
+        [DRIVER_MTU]: String(mtu),
+      },
+      bridge: device,
+      mtu,
+      icc: true,
+      masquerade: true,
+      dns: false,
+    };
+    const pool = await this.ipam.createPool(record.id, { subnet, gateway });
+    record.ipamConfig = [ipamConfigOf(pool)];
+    await this.networks.put(record);
   }
 
   private resourceOf(net: NetworkRecord, withContainers = true): NetworkResource {

@@ -44,6 +44,15 @@ export function parseCidr(text: string, what: string): Ipv4Subnet {
   return { base, prefixLen };
 }
 
+/** The subnet of an address with a prefix length (dockerd's --bip 10.210.0.1/16 is the subnet 10.210.0.0/16). */
+export function parseCidrLoose(text: string, what: string): Ipv4Subnet {
+  const [address = '', prefix = ''] = text.split('/');
+  const ip = parseIpv4(address);
+  if (ip === undefined || !/^\d{1,2}$/.test(prefix) || Number(prefix) > 32) throw invalidArgument(`invalid ${what} ${text}: it is not an IPv4 address with a prefix length`);
+  const prefixLen = Number(prefix);
+  return parseCidr(`${formatIpv4((ip & netmask(prefixLen)) >>> 0)}/${prefixLen}`, what);
+}
+
 export function formatCidr(subnet: Ipv4Subnet): string {
   return `${formatIpv4(subnet.base)}/${subnet.prefixLen}`;
 }

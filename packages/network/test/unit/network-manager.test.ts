@@ -66,10 +66,18 @@ describe('predefined networks', () => {
     await expect(m.create({ Name: 'x', Driver: 'host' })).rejects.toThrow('only one instance of "host" network is allowed');
   });
 
-  it('takes the default bridge device and subnet from the options', async () => {
-    const m = await manager({ defaultBridge: { device: 'cetest0', subnet: '10.77.0.0/24', mtu: 1400 } });
-    expect((await m.inspect('bridge')).IPAM.Config).toEqual([{ Subnet: '10.77.0.0/24', Gateway: '10.77.0.1' }]);
-    expect(host.namespaces.get('')!.get('cetest0')).toMatchObject({ mtu: 1400 });
+  it("takes the default bridge's device, address and MTU from the options (dockerd's -b, --bip, --mtu), again when they change", async () => {
+    const m = await manager({ defaultBridge: { device: 'cetest0', bip: '10.77.0.254/24', mtu: 1400 } });
+    expect((await m.inspect('bridge')).IPAM.Config).toEqual([{ Subnet: '10.77.0.0/24', Gateway: '10.77.0.254' }]);
+    expect(host.namespaces.get('')!.get('cetest0')).toMatchObject({ mtu: 1400, addresses: ['10.77.0.254/24'] });
+
+    const m2 = await manager({ defaultBridge: { device: 'cetest1', bip: '10.78.0.1/16' } });
+    expect((await m2.inspect('bridge')).IPAM.Config).toEqual([{ Subnet: '10.78.0.0/16', Gateway: '10.78.0.1' }]);
+    expect(host.namespaces.get('')!.has('cetest0')).toBe(false);
+    expect(host.firewallNetworks.size).toBe(1);
+
+    const m3 = await manager({ defaultBridge: { device: 'none' } });
+    expect((await m3.list()).map((n) => n.Name).sort()).toEqual(['host', 'none']);
   });
 });
 
