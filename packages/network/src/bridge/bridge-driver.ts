@@ -154,10 +154,11 @@ export class BridgeDriver {
     await this.plug(record, net, undo, true);
     const { ports } = record.endpoint;
     if (ports.length) {
-      await this.deps.ports.reserve(
-        record.endpoint.containerId,
-        ports.map((p) => ({ protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort })),
-      );
+      const requests = ports.map((p) => ({ protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort }));
+      // The rules still forward the ports; only the guard against another program binding them is lost.
+      await this.deps.ports.reserve(record.endpoint.containerId, requests).catch((err: unknown) => {
+        this.deps.log?.warn({ err, containerId: record.endpoint.containerId }, 'published host ports could not be reserved again');
+      });
       const missing = ports.filter((p) => !programmed.some((q) => samePortMapping(p, q)));
       if (missing.length) await this.deps.firewall.addPortMappings(missing);
     }

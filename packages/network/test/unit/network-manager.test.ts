@@ -383,6 +383,19 @@ describe('reconcile after a restart', () => {
     expect(host.snapshot()).toEqual(settled);
   });
 
+  it('keeps a live endpoint whose host port another program took meanwhile', async () => {
+    const m = await manager();
+    await m.create({ Name: 'web' });
+    const ep = await m.connect('web', await attach(m, ID1, { ports: [{ containerPort: 80, protocol: 'tcp', hostIp: '', hostPort: 8080 }] }));
+    host.restartProcess();
+    host.busyPorts.add(8080);
+    const m2 = await manager();
+    await m2.reconcile(new Set([ID1]));
+    expect(await m2.endpoints(ID1)).toEqual([ep]);
+    expect(host.portMappings).toEqual(ep.ports);
+    expect(host.dnsRecords.size).toBe(1);
+  });
+
   it('releases a lease whose connect died before recording its endpoint, and firewall rules nobody owns', async () => {
     const m = await manager();
     const net = await m.create({ Name: 'web', IPAM: { Config: [{ Subnet: '10.80.0.0/24' }] } });
