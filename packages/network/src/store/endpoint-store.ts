@@ -4,7 +4,7 @@
 // can finish or undo.
 import { join } from 'node:path';
 import type { Endpoint } from '../types.js';
-import { JsonDirectory } from './json-directory.js';
+import { CachedJsonDirectory } from './json-directory.js';
 
 export interface EndpointRecord {
   version: 1;
@@ -16,20 +16,18 @@ export interface EndpointRecord {
 }
 
 export class EndpointStore {
-  private readonly files: JsonDirectory<EndpointRecord>;
-  private readonly records = new Map<string, EndpointRecord>();
+  private readonly records: CachedJsonDirectory<EndpointRecord>;
 
   constructor(stateDir: string) {
-    this.files = new JsonDirectory(join(stateDir, 'endpoints'));
+    this.records = new CachedJsonDirectory(join(stateDir, 'endpoints'));
   }
 
-  async load(): Promise<void> {
-    this.records.clear();
-    for (const [key, record] of await this.files.readAll()) this.records.set(key, record);
+  load(): Promise<void> {
+    return this.records.load();
   }
 
   all(): EndpointRecord[] {
-    return [...this.records.values()];
+    return this.records.values();
   }
 
   get(networkId: string, containerId: string): EndpointRecord | undefined {
@@ -44,16 +42,12 @@ export class EndpointStore {
     return this.all().filter((r) => r.endpoint.networkId === networkId);
   }
 
-  async put(record: EndpointRecord): Promise<void> {
-    const key = keyOf(record.endpoint.networkId, record.endpoint.containerId);
-    await this.files.write(key, record);
-    this.records.set(key, record);
+  put(record: EndpointRecord): Promise<void> {
+    return this.records.put(keyOf(record.endpoint.networkId, record.endpoint.containerId), record);
   }
 
-  async delete(networkId: string, containerId: string): Promise<void> {
-    const key = keyOf(networkId, containerId);
-    await this.files.remove(key);
-    this.records.delete(key);
+  delete(networkId: string, containerId: string): Promise<void> {
+    return this.records.delete(keyOf(networkId, containerId));
   }
 }
 

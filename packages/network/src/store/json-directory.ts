@@ -41,3 +41,37 @@ export class JsonDirectory<T> {
     return join(this.dir, `${key}.json`);
   }
 }
+
+/** A JsonDirectory read once and then kept in memory, every change written through. */
+export class CachedJsonDirectory<T> {
+  private readonly files: JsonDirectory<T>;
+  private readonly records = new Map<string, T>();
+
+  constructor(dir: string) {
+    this.files = new JsonDirectory<T>(dir);
+  }
+
+  async load(): Promise<void> {
+    const records = await this.files.readAll();
+    this.records.clear();
+    for (const [key, record] of records) this.records.set(key, record);
+  }
+
+  values(): T[] {
+    return [...this.records.values()];
+  }
+
+  get(key: string): T | undefined {
+    return this.records.get(key);
+  }
+
+  async put(key: string, record: T): Promise<void> {
+    await this.files.write(key, record);
+    this.records.set(key, record);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.files.remove(key);
+    this.records.delete(key);
+  }
+}

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { invalidArgument, notFound } from '@ce/protocol/errors';
 import type { IpamConfig } from '../types.js';
-import { JsonDirectory } from './json-directory.js';
+import { CachedJsonDirectory } from './json-directory.js';
 
 /** What ce keeps of a network: NetworkResource without Containers, and what the driver decided. */
 export interface NetworkRecord {
@@ -36,20 +36,18 @@ export interface NetworkRecord {
 }
 
 export class NetworkStore {
-  private readonly files: JsonDirectory<NetworkRecord>;
-  private readonly records = new Map<string, NetworkRecord>();
+  private readonly records: CachedJsonDirectory<NetworkRecord>;
 
   constructor(stateDir: string) {
-    this.files = new JsonDirectory(join(stateDir, 'networks'));
+    this.records = new CachedJsonDirectory(join(stateDir, 'networks'));
   }
 
-  async load(): Promise<void> {
-    this.records.clear();
-    for (const [id, record] of await this.files.readAll()) this.records.set(id, record);
+  load(): Promise<void> {
+    return this.records.load();
   }
 
   all(): NetworkRecord[] {
-    return [...this.records.values()].sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
+    return this.records.values().sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
   }
 
   byId(id: string): NetworkRecord | undefined {
@@ -73,13 +71,11 @@ export class NetworkStore {
     throw notFound(`network ${ref} not found`);
   }
 
-  async put(record: NetworkRecord): Promise<void> {
-    await this.files.write(record.id, record);
-    this.records.set(record.id, record);
+  put(record: NetworkRecord): Promise<void> {
+    return this.records.put(record.id, record);
   }
 
-  async delete(id: string): Promise<void> {
-    await this.files.remove(id);
-    this.records.delete(id);
+  delete(id: string): Promise<void> {
+    return this.records.delete(id);
   }
 }
