@@ -158,7 +158,8 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
     const path = this.sandboxPath(containerId);
     return this.serially(async () => {
       await mkdir(this.netnsDir, { recursive: true, mode: 0o755 });
-      // A pin left by a crash belongs to no running container (ced creates the sandbox before the task).
+      // A pin or endpoints left by a crash belong to no running container (ced creates the sandbox before the task).
+      for (const record of this.endpointStore.ofContainer(containerId)) await this.disconnectEndpoint(record);
       if (existsSync(path)) await this.opts.netns.remove(path);
       await this.opts.netns.create(path);
       return path;

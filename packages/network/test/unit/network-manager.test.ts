@@ -346,6 +346,15 @@ describe('sandboxes', () => {
     await m.removeSandbox(ID1);
     await expect(m.createSandbox('../escape')).rejects.toThrow('invalid container id');
   });
+
+  it('replaces what a crash left of an earlier sandbox of the container', async () => {
+    const m = await manager();
+    const old = await m.connect('bridge', await attach(m, ID1));
+    const path = await m.createSandbox(ID1);
+    expect(await m.endpoints(ID1)).toEqual([]);
+    expect(host.namespaces.get('')!.has(old.hostIfName)).toBe(false);
+    expect((await m.connect('bridge', { containerId: ID1, containerName: 'a', netnsPath: path })).ipAddress).toBe(old.ipAddress);
+  });
 });
 
 describe('reconcile after a restart', () => {
