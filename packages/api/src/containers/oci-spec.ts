@@ -72,8 +72,7 @@ export function containerSpecOpts(record: ContainerRecord, user: ExecUser, owner
     withRoot('rootfs'),
     withAnnotations({ 'org.ce.container.name': containerName(record), [NAMESPACE_ANNOTATION]: owner.namespace, [OWNER_ANNOTATION]: owner.name }),
     withCgroupsPath(`/ce/${owner.namespace}/${record.Id}`),
-    // Last: it looks at the namespaces the options before it left.
-    dockerNetworkSysctls(),
+    dockerNetworkSysctls(record.HostConfig.NetworkMode),
   ];
 }
 

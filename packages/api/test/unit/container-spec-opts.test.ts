@@ -48,11 +48,13 @@ describe("ced's spec from composable options", () => {
     expect(() => containerSpecOpts(bad, user)).toThrow("the working directory 'rel' is invalid, it needs to be an absolute path");
     expect(() => securitySpecOpts(security({ capAdd: ['CAP_FLY'] }), defaults)).toThrow('invalid CapAdd: unknown capability: "CAP_FLY"');
   });
-  it("leaves out Docker's network sysctls once another subsystem's option joins a network namespace", () => {
-    const opts = containerSpecOpts(record(), user);
-    const joined = buildSpecSync([...opts.slice(0, -1), withNetnsPath('/run/netns/x'), ...opts.slice(-1)]);
-    expect(joined.linux!.sysctl).toBeUndefined();
-    expect(buildSpecSync([dockerNetworkSysctls()]).linux!.sysctl).toEqual({ 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' });
+  it("sets Docker's network sysctls in a namespace of the container's own, pinned or not, and never in the host's or another container's", () => {
+    const sysctls = { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' };
+    const pinned = buildSpecSync([...containerSpecOpts(record(), user), withNetnsPath('/run/ce/netns/x')]);
+    expect(pinned.linux!.sysctl).toEqual(sysctls);
+    expect(buildSpecSync([dockerNetworkSysctls('default')]).linux!.sysctl).toEqual(sysctls);
+    expect(buildSpecSync([dockerNetworkSysctls('host')]).linux?.sysctl).toBeUndefined();
+    expect(buildSpecSync([dockerNetworkSysctls('container:db')]).linux?.sysctl).toBeUndefined();
   });
   it('takes options of other subsystems after its own', () => {
     const spec = buildSpecSync([...containerSpecOpts(record(), user), withMounts([{ destination: '/data', type: 'bind', source: '/v', options: ['rbind'] }])]);

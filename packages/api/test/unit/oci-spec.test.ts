@@ -1,6 +1,4 @@
-import { defaultSpec } from '@ce/runtime';
 import { describe, expect, it } from 'vitest';
-import { withNetworkSysctls } from '../../src/containers/network-sysctls.js';
 import { buildSpec, processCwd, processEnv } from '../../src/containers/oci-spec.js';
 import type { ContainerRecord } from '../../src/containers/record.js';
 import { testRecord } from '../support/record.js';
@@ -31,13 +29,12 @@ describe("a container's spec, Docker's defaults", () => {
     expect(() => processCwd('rel')).toThrow("the working directory 'rel' is invalid, it needs to be an absolute path");
   });
   it('sets the unprivileged-port and ping sysctls for a container with its own network namespace only', () => {
-    expect(buildSpec(record(), nobody).linux!.sysctl).toEqual({ 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' });
-    const joined = defaultSpec();
-    joined.linux!.namespaces = joined.linux!.namespaces!.map((n) => (n.type === 'network' ? { ...n, path: '/proc/1/ns/net' } : n));
-    expect(withNetworkSysctls(joined).linux!.sysctl).toBeUndefined();
-    const own = defaultSpec();
-    own.linux!.sysctl = { 'net.ipv4.ip_unprivileged_port_start': '1024' };
-    expect(withNetworkSysctls(own).linux!.sysctl!['net.ipv4.ip_unprivileged_port_start']).toBe('1024');
+    const sysctls = { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' };
+    expect(buildSpec(record(), nobody).linux!.sysctl).toEqual(sysctls);
+    const withMode = (NetworkMode: string) => testRecord({ hostConfig: { NetworkMode } });
+    expect(buildSpec(withMode('my-net'), nobody).linux!.sysctl).toEqual(sysctls);
+    expect(buildSpec(withMode('host'), nobody).linux!.sysctl).toBeUndefined();
+    expect(buildSpec(withMode('container:web'), nobody).linux!.sysctl).toBeUndefined();
   });
   it('keeps the masked paths, read-only paths, capabilities and no_new_privs of the runtime default', () => {
     const spec = buildSpec(record(), nobody);

@@ -65,6 +65,8 @@ export interface ContainerConfig {
   Volumes: Record<string, object> | null;
   WorkingDir: string;
   Entrypoint: string[] | null;
+  /** --mac-address; absent when not given. */
+  MacAddress?: string;
   OnBuild: string[] | null;
   Labels: Record<string, string>;
   StopSignal?: string;

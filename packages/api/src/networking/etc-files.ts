@@ -1,0 +1,22 @@
+import type { ContainerRecord } from '../containers/record.js';
+
+/** What the network step learnt that a container's /etc files need besides its record. */
+export interface EtcFacts {
+  /** --network host: the host's names and resolvers. */
+  hostNetwork: boolean;
+  /** The container's own IPv4 addresses, its first network's first. */
+  addresses: string[];
+  /** The embedded DNS server of a user-defined network the container is on. */
+  dnsServer?: string;
+}
+
+export interface EtcFilePaths {
+  hosts: string;
+  hostname: string;
+  resolvConf: string;
+}
+
+/** Writes a container's /etc/hosts, /etc/hostname and /etc/resolv.conf (in its own folder) as Docker does. */
+export interface ContainerEtcFiles {
+  write(record: ContainerRecord, facts: EtcFacts): Promise<EtcFilePaths>;
+}

@@ -1,0 +1,98 @@
+// The start step that gives a container its network: a sandbox (a pinned
+// network namespace) joined to its networks, or the host's or another
+// container's namespace; its /etc/hosts, hostname and resolv.conf; and its
+// NetworkSettings. Teardown undoes it from the manager's own records, so it
+// works after a ced restart and does nothing when nothing was set up.
+import type { ContainerNetworking, Endpoint, PortBindingRequest } from '@ce/network';
+import { failedPrecondition } from '@ce/protocol/errors';
+import { withHostNamespace, withHostsFiles, withNetnsPath } from '@ce/runtime/spec';
+import type { ContainerRecord } from '../containers/record.js';
+import type { StartContext, StartStep } from '../containers/start-pipeline.js';
+import { endpointAliases } from './aliases.js';
+import type { ContainerEtcFiles } from './etc-files.js';
+import { parseNetworkMode } from './network-mode.js';
+import { runningNetworkSettings, stoppedNetworkSettings } from './network-settings.js';
+import { portBindingRequests } from './port-requests.js';
+
+export interface NetworkStepDeps {
+  networking: ContainerNetworking;
+  etcFiles: ContainerEtcFiles;
+  /** A container by name or id (--network container:<ref>). */
+  resolveContainer(ref: string): ContainerRecord;
+}
+
+export function networkStep(deps: NetworkStepDeps): StartStep {
+  return {
+    name: 'network',
+    async setup(ctx: StartContext) {
+      const record = ctx.record;
+      const mode = parseNetworkMode(record.HostConfig.NetworkMode);
+      if (mode.kind === 'host') {
+        ctx.specOpts.push(withHostNamespace('network'));
+        await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: true, addresses: [] }));
+        return;
+      }
+      if (mode.kind === 'container') {
+        const other = deps.resolveContainer(mode.container);
+        if (!other.State.Running) throw failedPrecondition(`cannot join network of a non running container: ${other.Id}`);
+        if (other.Id === record.Id) throw failedPrecondition('cannot join own network');
+        ctx.specOpts.push(withNetnsPath(other.NetworkSettings.SandboxKey || `/proc/${other.State.Pid}/ns/net`));
+        // As Docker: the files and the names are the other container's.
+        record.Config.Hostname = other.Config.Hostname;
+        record.Config.Domainname = other.Config.Domainname;
+        record.HostsPath = other.HostsPath;
+        record.HostnamePath = other.HostnamePath;
+        record.ResolvConfPath = other.ResolvConfPath;
+        ctx.specOpts.push(withHostsFiles({ hosts: other.HostsPath, hostname: other.HostnamePath, resolvConf: other.ResolvConfPath }, record.HostConfig.ReadonlyRootfs));
+        return;
+      }
+      const sandboxKey = await deps.networking.createSandbox(record.Id);
+      ctx.specOpts.push(withNetnsPath(sandboxKey));
+      const joined = new Map<string, Endpoint>();
+      if (mode.kind === 'network') {
+        // The network of NetworkMode first: it gets eth0, the default route and the published ports.
+        const names = Object.keys(record.NetworkSettings.Networks);
+        const ordered = [mode.network, ...names.filter((n) => n !== mode.network)];
+        for (const [i, name] of ordered.entries()) {
+          const asked = record.NetworkSettings.Networks[name];
+          const aliases = endpointAliases(name, asked?.Aliases ?? null, record.Id);
+          const ep = await deps.networking.connect(name, {
+            containerId: record.Id,
+            containerName: record.Name.replace(/^\//, ''),
+            netnsPath: sandboxKey,
+            ifName: `eth${i}`,
+            aliases: aliases ?? [],
+            ipv4Address: ipv4Asked(asked?.IPAMConfig),
+            macAddress: i === 0 ? record.Config.MacAddress || undefined : undefined,
+            ports: i === 0 ? portBindingRequests(record) : [],
+          });
+          joined.set(name, ep);
+          if (asked) asked.Aliases = aliases;
+        }
+      }
+      record.NetworkSettings = runningNetworkSettings(record.NetworkSettings, { id: record.Id, key: sandboxKey }, joined, Object.keys(record.Config.ExposedPorts ?? {}));
+      const dnsServer = [...joined.values()].find((ep) => ep.dnsServer)?.dnsServer;
+      const addresses = [...joined.values()].map((ep) => ep.ipAddress);
+      await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: false, addresses, dnsServer }));
+    },
+    async teardown(record: ContainerRecord) {
+      for (const ep of await deps.networking.endpoints(record.Id)) await deps.networking.disconnect(ep.networkId, record.Id);
+      await deps.networking.removeSandbox(record.Id);
+      record.NetworkSettings = stoppedNetworkSettings(record.NetworkSettings);
+    },
+  };
+}
+
+async function useEtcFiles(ctx: StartContext, files: { hosts: string; hostname: string; resolvConf: string }): Promise<void> {
+  ctx.record.HostsPath = files.hosts;
+  ctx.record.HostnamePath = files.hostname;
+  ctx.record.ResolvConfPath = files.resolvConf;
+  ctx.specOpts.push(withHostsFiles(files, ctx.record.HostConfig.ReadonlyRootfs));
+}
+
+function ipv4Asked(ipam: unknown): string | undefined {
+  const v = (ipam as { IPv4Address?: unknown } | null)?.IPv4Address;
+  return typeof v === 'string' && v ? v : undefined;
+}
+
+export type { PortBindingRequest };

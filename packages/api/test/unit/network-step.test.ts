@@ -1,0 +1,179 @@
+import type { AttachRequest, ContainerNetworking, Endpoint } from '@ce/network';
+import { buildSpecSync } from '@ce/runtime/spec';
+import { describe, expect, it } from 'vitest';
+import type { ContainerRecord } from '../../src/containers/record.js';
+import { StartPipeline, type StartContext } from '../../src/containers/start-pipeline.js';
+import type { ContainerEtcFiles, EtcFacts } from '../../src/networking/etc-files.js';
+import { networkStep } from '../../src/networking/network-step.js';
+import { emptyEndpoint } from '../../src/containers/model/defaults.js';
+import { testRecord } from '../support/record.js';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Containers' networking in memory; connect fails for the networks named in `failOn`. */
+class FakeNetworking implements ContainerNetworking {
+  readonly sandboxes = new Set<string>();
+  readonly attached = new Map<string, Endpoint[]>();
+  readonly requests: Array<{ network: string; req: AttachRequest }> = [];
+  constructor(private readonly failOn: string[] = []) {}
+  async createSandbox(id: string) {
+    this.sandboxes.add(id);
+    return `/run/ce/netns/${id}`;
+  }
+  async removeSandbox(id: string) {
+    this.sandboxes.delete(id);
+  }
+  async connect(network: string, req: AttachRequest): Promise<Endpoint> {
+    this.requests.push({ network, req });
+    if (this.failOn.includes(network)) throw new Error(`no network ${network}`);
+    const n = this.requests.length + 1;
+    const ep: Endpoint = {
+      id: `${n}`.padStart(64, 'e'),
+      networkId: `${network}-id`,
+      networkName: network,
+      containerId: req.containerId,
+      ifName: req.ifName ?? 'eth0',
+      hostIfName: `veth${n}`,
+      ipAddress: `10.0.${n}.2`,
+      prefixLen: 24,
+      gateway: `10.0.${n}.1`,
+      macAddress: `02:42:0a:00:0${n}:02`,
+      aliases: req.aliases ?? [],
+      ports: (req.ports ?? []).map((p) => ({ protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort || 49153, containerIp: `10.0.${n}.2`, containerPort: p.containerPort, bridge: 'ce0', containerId: req.containerId })),
+      dnsServer: network === 'bridge' ? undefined : `10.0.${n}.1`,
+    };
+    this.attached.set(req.containerId, [...(this.attached.get(req.containerId) ?? []), ep]);
+    return ep;
+  }
+  async disconnect(network: string, containerId: string) {
+    this.attached.set(containerId, (this.attached.get(containerId) ?? []).filter((e) => e.networkId !== network && e.networkName !== network));
+  }
+  async endpoints(containerId: string) {
+    return this.attached.get(containerId) ?? [];
+  }
+  async reconcile() {}
+}
+
+class FakeEtcFiles implements ContainerEtcFiles {
+  facts?: EtcFacts;
+  async write(record: ContainerRecord, facts: EtcFacts) {
+    this.facts = facts;
+    return { hosts: `/c/${record.Id}/hosts`, hostname: `/c/${record.Id}/hostname`, resolvConf: `/c/${record.Id}/resolv.conf` };
+  }
+}
+
+function setup(record: ContainerRecord, opts: { failOn?: string[]; others?: ContainerRecord[] } = {}) {
+  const networking = new FakeNetworking(opts.failOn);
+  const etcFiles = new FakeEtcFiles();
+  const step = networkStep({
+    networking,
+    etcFiles,
+    resolveContainer: (ref) => {
+      const found = opts.others?.find((o) => o.Id === ref || o.Name === `/${ref}`);
+      if (!found) throw new Error(`No such container: ${ref}`);
+      return found;
+    },
+  });
+  const ctx: StartContext = { record, bundle: '/b', rootfs: [], specOpts: [] };
+  return { networking, etcFiles, step, ctx };
+}
+
+const onNetworks = (mode: string, networks: string[], hostConfig: Partial<ContainerRecord['HostConfig']> = {}) => {
+  const r = testRecord({ hostConfig: { NetworkMode: mode, ...hostConfig } });
+  r.NetworkSettings.Networks = Object.fromEntries(networks.map((n) => [n, emptyEndpoint()]));
+  return r;
+};
+
+describe('the network start step', () => {
+  it('joins a sandbox to the default bridge, publishes ports there and fills NetworkSettings as Docker does', async () => {
+    const record = onNetworks('default', ['bridge'], { PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } });
+    record.Config.ExposedPorts = { '80/tcp': {}, '443/tcp': {} };
+    const { networking, etcFiles, step, ctx } = setup(record);
+    await step.setup(ctx);
+    expect(networking.requests).toEqual([
+      { network: 'bridge', req: expect.objectContaining({ ifName: 'eth0', netnsPath: `/run/ce/netns/${record.Id}`, aliases: [], ports: [{ containerPort: 80, protocol: 'tcp', hostIp: '', hostPort: 8080 }] }) },
+    ]);
+    const s = record.NetworkSettings;
+    expect(s).toMatchObject({ SandboxKey: `/run/ce/netns/${record.Id}`, IPAddress: '10.0.2.2', IPPrefixLen: 24, Gateway: '10.0.2.1', MacAddress: '02:42:0a:00:02:02' });
+    expect(s.Ports).toEqual({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }], '443/tcp': null });
+    expect(s.Networks.bridge).toMatchObject({ NetworkID: 'bridge-id', IPAddress: '10.0.2.2', Aliases: null });
+    expect(etcFiles.facts).toEqual({ hostNetwork: false, addresses: ['10.0.2.2'], dnsServer: undefined });
+    const spec = buildSpecSync(ctx.specOpts);
+    expect(spec.linux!.namespaces!.find((n) => n.type === 'network')).toEqual({ type: 'network', path: `/run/ce/netns/${record.Id}` });
+    expect(spec.mounts!.map((m) => m.destination)).toEqual(expect.arrayContaining(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']));
+    expect(record.HostsPath).toBe(`/c/${record.Id}/hosts`);
+  });
+
+  it("on a user-defined network adds the short id to the aliases and uses the network's DNS server", async () => {
+    const record = onNetworks('app', ['app']);
+    record.NetworkSettings.Networks.app!.Aliases = ['db'];
+    const { networking, etcFiles, step, ctx } = setup(record);
+    await step.setup(ctx);
+    expect(networking.requests[0]!.req.aliases).toEqual(['db', record.Id.slice(0, 12)]);
+    expect(record.NetworkSettings.Networks.app!.Aliases).toEqual(['db', record.Id.slice(0, 12)]);
+    expect(record.NetworkSettings.IPAddress).toBe('');
+    expect(etcFiles.facts!.dnsServer).toBe('10.0.2.1');
+  });
+
+  it('publishes -P ports on free host ports, besides the bound ones', async () => {
+    const record = onNetworks('default', ['bridge'], { PublishAllPorts: true, PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8000-8010' }] } });
+    record.Config.ExposedPorts = { '80/tcp': {}, '53/udp': {} };
+    const { networking, step, ctx } = setup(record);
+    await step.setup(ctx);
+    expect(networking.requests[0]!.req.ports).toEqual([
+      { containerPort: 80, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 8000, hostPortEnd: 8010 },
+      { containerPort: 53, protocol: 'udp', hostIp: '', hostPort: 0 },
+    ]);
+  });
+
+  it('leaves nothing when joining its second network fails, through the pipeline', async () => {
+    const record = onNetworks('front', ['front', 'back']);
+    const { networking, step } = setup(record, { failOn: ['back'] });
+    const pipeline = new StartPipeline(silent).register(step);
+    await expect(pipeline.setup({ record, bundle: '/b', rootfs: [], specOpts: [] })).rejects.toThrow('no network back');
+    expect(networking.requests.map((r) => [r.network, r.req.ifName])).toEqual([['front', 'eth0'], ['back', 'eth1']]);
+    expect(networking.attached.get(record.Id)).toEqual([]);
+    expect(networking.sandboxes.size).toBe(0);
+    expect(record.NetworkSettings.SandboxKey).toBe('');
+  });
+
+  it('on stop leaves the networks and clears the addresses, keeping what was asked', async () => {
+    const record = onNetworks('app', ['app']);
+    const { networking, step, ctx } = setup(record);
+    await step.setup(ctx);
+    await step.teardown(record, 'stopped');
+    expect(networking.sandboxes.size).toBe(0);
+    expect(record.NetworkSettings).toMatchObject({ SandboxKey: '', Ports: {}, IPAddress: '' });
+    expect(record.NetworkSettings.Networks.app).toMatchObject({ IPAddress: '', EndpointID: '', Aliases: [record.Id.slice(0, 12)] });
+    // Teardown after a ced restart with nothing set up is harmless.
+    await step.teardown(record, 'stopped');
+  });
+
+  it('--network host uses the host namespace and files, with no sandbox', async () => {
+    const record = onNetworks('host', ['host']);
+    const { networking, etcFiles, step, ctx } = setup(record);
+    await step.setup(ctx);
+    expect(networking.sandboxes.size).toBe(0);
+    expect(etcFiles.facts).toEqual({ hostNetwork: true, addresses: [] });
+    expect(buildSpecSync(ctx.specOpts).linux!.namespaces!.some((n) => n.type === 'network')).toBe(false);
+  });
+
+  it("--network container: joins the other's namespace, names and files, and only while it runs", async () => {
+    const web = testRecord({ id: 'f'.repeat(64), name: 'web' });
+    web.State = { ...web.State, Running: true, Status: 'running', Pid: 4242 };
+    web.Config.Hostname = 'webhost';
+    web.HostsPath = '/c/web/hosts';
+    web.HostnamePath = '/c/web/hostname';
+    web.ResolvConfPath = '/c/web/resolv.conf';
+    const record = onNetworks('container:web', []);
+    const { networking, step, ctx } = setup(record, { others: [web] });
+    await step.setup(ctx);
+    expect(networking.sandboxes.size).toBe(0);
+    expect(buildSpecSync(ctx.specOpts).linux!.namespaces!.find((n) => n.type === 'network')).toEqual({ type: 'network', path: '/proc/4242/ns/net' });
+    expect(record.Config.Hostname).toBe('webhost');
+    expect(record.HostsPath).toBe('/c/web/hosts');
+    web.State = { ...web.State, Running: false, Status: 'exited' };
+    const again = setup(onNetworks('container:web', []), { others: [web] });
+    await expect(again.step.setup(again.ctx)).rejects.toThrow(`cannot join network of a non running container: ${web.Id}`);
+  });
+});
