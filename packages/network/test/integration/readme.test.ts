@@ -20,7 +20,7 @@ it.skipIf(!root)('runs the README usage example as written (root: links and name
       '/tmp/ce-example': dir,
       'ce-example': bridge,
       '10.88.0.': `10.88.${octet}.`,
-    });
+    }, '## Networks and containers (`NetworkManager`)');
     expect(expected).toEqual(['10.88.0.1', 'eth0 10.88.0.2 02:42:0a:58:00:02', 'c1', 'host none']);
     const hex = octet.toString(16).padStart(2, '0');
     expect(logged).toEqual(['10.88.0.1', 'eth0 10.88.0.2 02:42:0a:58:00:02', 'c1', 'host none'].map((line) => line.replaceAll('10.88.0.', `10.88.${octet}.`).replace('0a:58:00', `0a:58:${hex}`)));
