@@ -95,7 +95,7 @@ describe.skipIf(!root)('NetworkManager on the real kernel (root)', () => {
     });
   }
 
-  it('joins two sandboxes on one network, which reach each other, and takes it all down', async () => {
+  async function twoContainersOnOneNetwork() {
     const m = manager();
     await m.init();
     await m.create({ Name: `it-${tag}`, IPAM: { Config: [{ Subnet: `${subnet}.0/24` }] }, Options: { 'com.docker.network.bridge.name': bridge } });
@@ -103,6 +103,11 @@ describe.skipIf(!root)('NetworkManager on the real kernel (root)', () => {
     const ns2 = await m.createSandbox(C2);
     const ep1 = await m.connect(`it-${tag}`, { containerId: C1, containerName: 'one', netnsPath: ns1 });
     const ep2 = await m.connect(`it-${tag}`, { containerId: C2, containerName: 'two', netnsPath: ns2 });
+    return { m, ns1, ns2, ep1, ep2 };
+  }
+
+  it('joins two sandboxes on one network, which reach each other, and takes it all down', async () => {
+    const { m, ns1, ns2, ep1, ep2 } = await twoContainersOnOneNetwork();
     expect([ep1.ipAddress, ep2.ipAddress]).toEqual([`${subnet}.2`, `${subnet}.3`]);
 
     expect(await links.getLink(ep1.hostIfName)).toMatchObject({ kind: 'veth', up: true, master: bridge });
@@ -126,13 +131,7 @@ describe.skipIf(!root)('NetworkManager on the real kernel (root)', () => {
   });
 
   it('after a restart, keeps the live sandbox working and removes the dead one', async () => {
-    const m = manager();
-    await m.init();
-    await m.create({ Name: `it-${tag}`, IPAM: { Config: [{ Subnet: `${subnet}.0/24` }] }, Options: { 'com.docker.network.bridge.name': bridge } });
-    const ns1 = await m.createSandbox(C1);
-    const ns2 = await m.createSandbox(C2);
-    const ep1 = await m.connect(`it-${tag}`, { containerId: C1, containerName: 'one', netnsPath: ns1 });
-    const ep2 = await m.connect(`it-${tag}`, { containerId: C2, containerName: 'two', netnsPath: ns2 });
+    const { m, ns1, ns2, ep1, ep2 } = await twoContainersOnOneNetwork();
     // Someone removed the live container's host end while ced was down.
     await links.deleteLink(ep1.hostIfName);
 
