@@ -40,3 +40,7 @@ export {
 } from './etc-files/resolv-conf-parse.js';
 export { hostResolvConfPath, readHostEtcHosts, readHostResolvConf } from './etc-files/host-files.js';
 export { etcFilesPaths, hostnameFile, rewriteEtcFile, writeEtcFiles, type EtcFilesContent, type EtcFilesPaths } from './etc-files/writer.js';
+export { NetworkManager, DEFAULT_BRIDGE_DEVICE, DEFAULT_BRIDGE_BIP, DEFAULT_NETNS_DIR, DEFAULT_STATE_DIR } from './network-manager.js';
+export type { NetworkManagerOptions } from './network-manager.js';
+export { DEFAULT_ADDRESS_POOLS } from './ipam/subnet-pools.js';
+export type { AddressPool } from './ipam/subnet-pools.js';
