@@ -15,3 +15,8 @@ export type {
   NetworkService,
   PortBindingRequest,
 } from './types.js';
+export { IptablesFirewall, type IptablesFirewallOptions } from './firewall/iptables-firewall.js';
+export { commandRunner, type CommandRunner } from './firewall/command.js';
+export { procSysctls, type Sysctls } from './firewall/sysctls.js';
+export { chainsFor, type Chains } from './firewall/rules.js';
+export { SocketPortReserver, kernelEphemeralRange, type ReservingEndpoint, type SocketPortReserverOptions } from './ports/socket-port-reserver.js';
