@@ -27,6 +27,10 @@ import { eventPublisher } from './events/event-publisher.js';
 import { eventsGrpcService } from './events/grpc.js';
 import { withImageEvents } from './events/image-events.js';
 import { TaskExitWatcher } from './events/task-exits.js';
+import { createNetworkCheck } from './networking/create-check.js';
+import { etcFilesWriter } from './networking/etc-files-writer.js';
+import { networkStep } from './networking/network-step.js';
+import { openNetworking } from './networking/networking-subsystem.js';
 
 export interface Daemon {
   readonly config: DaemonConfig;
@@ -75,8 +79,18 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const exits = new TaskExitWatcher(supervisor, logger);
     exits.start();
 
-    const containers = new ContainerService(
-      new ContainerStore(join(config.root, 'containers')),
+    const networking = await openNetworking(config.network, config, logger);
+    const exists = (ref: string) => {
+      try {
+        containers.resolve(ref);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const store = new ContainerStore(join(config.root, 'containers'));
+    const containers: ContainerService = new ContainerService(
+      store,
       images,
       supervisor,
       join(config.state, 'tasks'),
@@ -91,7 +105,27 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         events,
         exits,
         runtimes: new RuntimeTable(config.runtimes, config.defaultRuntime),
+        networkCheck: createNetworkCheck(networking.manager, exists),
       },
+    );
+    containers.pipeline.register(
+      networkStep({
+        networking: networking.manager,
+        resolveContainer: (ref) => containers.resolve(ref),
+        etcFiles: etcFilesWriter({
+          containerDir: (id) => store.containerDir(id),
+          hostGatewayIp: networking.hostGatewayIp,
+          daemonDns: config.network,
+          linkedContainer: (ref) => {
+            if (!exists(ref)) return undefined;
+            const linked = containers.resolve(ref);
+            return { name: linked.Name.replace(/^\//, ''), hostname: linked.Config.Hostname, ipv4: linked.NetworkSettings.Networks.bridge?.IPAddress };
+          },
+          setResolver: (id, settings) => networking.dns.setContainerResolver(id, settings),
+          removeResolver: (id) => networking.dns.removeContainerResolver(id),
+        }),
+      }),
+      { before: 'spec' },
     );
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
     images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.Id === rootfsKey));
@@ -112,6 +146,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     );
     const recovery = await recover(containers, supervisor, logger);
     logger.info({ ...recovery }, 'recovered state from the previous run');
+    // After recovery tore down what died while ced was down: the rest is what runs.
+    await networking.manager.reconcile(new Set(containers.list(false).map((c) => c.Id)));
 
     const cgroup = detectCgroups().mode;
     const services = [containersGrpcService(containers, execs), systemGrpcService(cgroup, { containers, images, logger }, {
@@ -139,6 +175,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         exits.close();
         await eventLog.close();
         await localSupervisor?.close();
+        await networking.close();
         logger.info('ced stopped');
         logger.flush();
         lock.release();

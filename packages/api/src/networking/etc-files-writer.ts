@@ -24,9 +24,10 @@ export interface EtcFilesWriterOptions {
   /** ced's --dns, --dns-search, --dns-opt: for containers that set none. */
   daemonDns?: { dns: string[]; dnsSearch: string[]; dnsOptions: string[] };
   /** A --link's target by name or id, with its address on the default bridge. */
-  linkedContainer?(ref: string): LinkedContainer | undefined;
+  linkedContainer?(ref: string): Omit<LinkedContainer, 'alias'> | undefined;
   /** The container's own upstreams and ndots, for the embedded DNS server. */
   setResolver?(containerId: string, settings: ContainerResolverSettings): void;
+  removeResolver?(containerId: string): void;
   /** The host's files (tests give their own). */
   hostResolvConf?: () => Promise<string | undefined>;
   hostEtcHosts?: () => Promise<string | undefined>;
@@ -61,6 +62,9 @@ export function etcFilesWriter(o: EtcFilesWriterOptions): ContainerEtcFiles {
         hosts = buildHostsFile({ hostname: record.Config.Hostname, domainname: record.Config.Domainname, addresses: facts.addresses, extraHosts: [...extraHosts, ...linkHostsRecords(links)] });
       }
       return writeEtcFiles(o.containerDir(record.Id), { hosts, hostname: hostnameFile(record.Config.Hostname), resolvConf: resolv.content });
+    },
+    forget(containerId) {
+      o.removeResolver?.(containerId);
     },
   };
 }

@@ -19,4 +19,6 @@ export interface EtcFilePaths {
 /** Writes a container's /etc/hosts, /etc/hostname and /etc/resolv.conf (in its own folder) as Docker does. */
 export interface ContainerEtcFiles {
   write(record: ContainerRecord, facts: EtcFacts): Promise<EtcFilePaths>;
+  /** The container stopped: what was kept for it besides the files (its DNS resolver settings) goes. */
+  forget(containerId: string): void;
 }

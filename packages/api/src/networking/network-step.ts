@@ -78,6 +78,7 @@ export function networkStep(deps: NetworkStepDeps): StartStep {
     async teardown(record: ContainerRecord) {
       for (const ep of await deps.networking.endpoints(record.Id)) await deps.networking.disconnect(ep.networkId, record.Id);
       await deps.networking.removeSandbox(record.Id);
+      deps.etcFiles.forget(record.Id);
       record.NetworkSettings = stoppedNetworkSettings(record.NetworkSettings);
     },
   };

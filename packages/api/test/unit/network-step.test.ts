@@ -60,6 +60,7 @@ class FakeEtcFiles implements ContainerEtcFiles {
     this.facts = facts;
     return { hosts: `/c/${record.Id}/hosts`, hostname: `/c/${record.Id}/hostname`, resolvConf: `/c/${record.Id}/resolv.conf` };
   }
+  forget() {}
 }
 
 function setup(record: ContainerRecord, opts: { failOn?: string[]; others?: ContainerRecord[] } = {}) {
