@@ -111,6 +111,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     containers.pipeline.register(
       networkStep({
         networking: networking.manager,
+        events,
         resolveContainer: (ref) => containers.resolve(ref),
         etcFiles: etcFilesWriter({
           containerDir: (id) => store.containerDir(id),
