@@ -1,7 +1,7 @@
 import { unary } from '@ce/protocol';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
-import { CliExit, daemonErrorMessage } from '../errors.js';
+import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR } from '../errors.js';
 import { validateLink } from '../network-flags.js';
 import { collect } from '../output.js';
 
@@ -23,7 +23,11 @@ export function registerNetworkConnect(network: Command, connect: () => Connecti
     .option('--link <list>', 'Add link to another container', collect, [])
     .action(async (networkRef: string, container: string, opts: ConnectOptions) => {
       const aliases = opts.alias.flatMap((a) => a.split(','));
-      for (const link of opts.link) validateLink(link, '--link', 'network connect');
+      try {
+        for (const link of opts.link) validateLink(link, '--link');
+      } catch (err) {
+        throw new CliExit(EXIT_ENGINE_ERROR, `${(err as Error).message}\nSee 'ce network connect --help'.`);
+      }
       const conn = connect();
       try {
         await unary((cb) => conn.networks.connect({ network: networkRef, container, endpoint: { aliases, ipv4Address: opts.ip ?? '', links: opts.link } }, cb), conn.target);
