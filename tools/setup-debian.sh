@@ -10,6 +10,8 @@ if [ "$tier" = test ]; then
   # peers the interop tests drive: Docker 20.10 and runc, the distribution
   # registry, skopeo and umoci, and openssl for the registry's test CA
   packages+=(busybox-static iproute2 util-linux docker.io runc docker-registry skopeo umoci openssl)
+  # the CNI driver's integration tests run Debian's plugins (in /usr/lib/cni)
+  packages+=(containernetworking-plugins)
 fi
 
 missing=()

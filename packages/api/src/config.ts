@@ -31,9 +31,44 @@ export interface DaemonConfig {
   runtimes?: Record<string, string>;
   /** dockerd's --default-runtime (default "ce", the in-process runtime). */
   defaultRuntime?: string;
+  network: NetworkConfig;
 }
 
-export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+/** dockerd's network flags, and ce's own chain prefix (so that test daemons keep apart). */
+export interface NetworkConfig {
+  /** The default network's bridge device (dockerd -b); 'none': no default bridge network. */
+  bridge: string;
+  /** The default bridge's address and prefix (dockerd --bip). */
+  bip: string;
+  /** Where user-defined networks without --subnet take theirs (dockerd --default-address-pool). */
+  addressPools: { base: string; size: number }[];
+  /** Program NAT, published ports and isolation (dockerd --iptables). */
+  iptables: boolean;
+  /** Turn on the host's IPv4 forwarding (dockerd --ip-forward). */
+  ipForward: boolean;
+  /** Prefix of ce's firewall chains (default CE). */
+  chainPrefix: string;
+  /** The default bridge's MTU (dockerd --mtu); unset: 1500. */
+  mtu?: number;
+  /** Containers' default resolvers, search domains and options (dockerd --dns, --dns-search, --dns-opt). */
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
+}
+
+export const DEFAULT_NETWORK_CONFIG: NetworkConfig = {
+  bridge: 'ce0',
+  bip: '10.210.0.1/16',
+  addressPools: [{ base: '10.211.0.0/16', size: 24 }],
+  iptables: true,
+  ipForward: true,
+  chainPrefix: 'CE',
+  dns: [],
+  dnsSearch: [],
+  dnsOptions: [],
+};
+
+export function resolveConfig(flags: Partial<Omit<DaemonConfig, 'network'>> & { network?: Partial<NetworkConfig> }, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   const root = flags.root ?? env.CE_ROOT ?? '/var/lib/ce';
   const state = flags.state ?? env.CE_STATE ?? '/run/ce';
   return {
@@ -53,5 +88,6 @@ export function resolveConfig(flags: Partial<DaemonConfig>, env: NodeJS.ProcessE
     initPath: flags.initPath,
     runtimes: flags.runtimes ?? {},
     defaultRuntime: flags.defaultRuntime,
+    network: { ...DEFAULT_NETWORK_CONFIG, ...flags.network },
   };
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // ced: the ce daemon.
 import { parseArgs } from 'node:util';
-import { resolveConfig } from '../config.js';
+import { resolveConfig, type NetworkConfig } from '../config.js';
+import { networkConfigFromFlags } from '../network-flags.js';
 import { parseAddedRuntimes } from '../containers/runtimes.js';
 import { startDaemon } from '../daemon.js';
 
@@ -23,6 +24,16 @@ const { values } = parseArgs({
     'init-path': { type: 'string' },
     'add-runtime': { type: 'string', multiple: true },
     'default-runtime': { type: 'string' },
+    bridge: { type: 'string', short: 'b' },
+    bip: { type: 'string' },
+    'default-address-pool': { type: 'string', multiple: true },
+    iptables: { type: 'string' },
+    'ip-forward': { type: 'string' },
+    'network-chain-prefix': { type: 'string' },
+    mtu: { type: 'string' },
+    dns: { type: 'string', multiple: true },
+    'dns-search': { type: 'string', multiple: true },
+    'dns-opt': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -53,15 +64,34 @@ Options:
       --add-runtime NAME=PATH    a runc-compatible runtime containers may name with --runtime (repeatable)
       --default-runtime NAME     containers' runtime when they name none (default ce, the in-process one;
                                  "runc" is the runc on PATH unless added)
+  -b, --bridge NAME              the default network's bridge device (default ce0; "none": no default network)
+      --bip CIDR                 the default bridge's address (default 10.210.0.1/16, apart from Docker's 172.17.0.0/16)
+      --default-address-pool base=CIDR,size=N
+                                 where networks created without --subnet take theirs (repeatable;
+                                 default base=10.211.0.0/16,size=24)
+      --iptables=false           program no NAT, published ports or isolation rules (default true)
+      --ip-forward=false         leave the host's IPv4 forwarding as it is (default: turned on)
+      --network-chain-prefix P   prefix of ce's iptables chains (default CE)
+      --mtu N                    the default bridge's MTU (default 1500)
+      --dns IP                   containers' default DNS servers (repeatable)
+      --dns-search DOMAIN        containers' default search domains (repeatable)
+      --dns-opt OPTION           containers' default resolv.conf options (repeatable)
 `);
   process.exit(0);
 }
 
 let runtimes: Record<string, string>;
+let network: Partial<NetworkConfig>;
 try {
   runtimes = parseAddedRuntimes(values['add-runtime'] ?? []);
 } catch (err) {
   process.stderr.write(`ced: --add-runtime: ${(err as Error).message}\n`);
+  process.exit(1);
+}
+try {
+  network = networkConfigFromFlags(values);
+} catch (err) {
+  process.stderr.write(`ced: ${(err as Error).message}\n`);
   process.exit(1);
 }
 
@@ -82,6 +112,7 @@ const config = resolveConfig({
   initPath: values['init-path'],
   runtimes,
   defaultRuntime: values['default-runtime'],
+  network,
 });
 
 try {

@@ -27,6 +27,7 @@ import { removeBundle } from './bundle-dir.js';
 import type { ContainerStore } from './container-store.js';
 import { DeferredAttach } from './deferred-attach.js';
 import { StartPipeline, type StartContext, type StartStep } from './start-pipeline.js';
+import type { CreateNetworkCheck, NetworkingConfig } from '../networking/create-check.js';
 import { hostDevice, hostResources } from './host-devices.js';
 import { generateName, validateName } from './names.js';
 import { containerSpec } from './oci-spec.js';
@@ -43,7 +44,7 @@ import {
   withStatus,
   type CreateRequestConfig,
 } from './model/index.js';
-import type { RestartPolicy } from './model/docker-types.js';
+import type { EndpointSettings, RestartPolicy } from './model/docker-types.js';
 import { migrateV1 } from './model/migrate.js';
 import { CONTAINER_RECORD_SCHEMA, containerName, type ContainerRecord } from './record.js';
 import { checkResources, type DeviceLookup, type HostResources } from './resource-options.js';
@@ -84,6 +85,8 @@ export interface ContainerImages {
 /** What `ce run`/`docker create` asks for: a name (empty: generated) and Docker's Config and HostConfig. */
 export interface CreateOptions extends CreateRequestConfig {
   name: string;
+  /** Docker's NetworkingConfig: endpoint settings (aliases, IPAM config) for the network of NetworkMode. */
+  networkingConfig?: NetworkingConfig;
 }
 
 /** What ced reads of the host for resource settings; tests give their own. */
@@ -107,6 +110,8 @@ export interface ContainerServiceOptions {
   events?: EventPublisher;
   /** How exits are learnt: ced's TaskExitWatcher; by default one waitTask per task. */
   exits?: TaskExits;
+  /** Create's network checks (the networking subsystem); without it a container gets its NetworkMode's network unchecked. */
+  networkCheck?: CreateNetworkCheck;
 }
 
 /** The owner label ced puts on its tasks and container layers. */
@@ -254,6 +259,7 @@ export class ContainerService {
     options = { ...options, hostConfig: { ...options.hostConfig, Runtime: runtime } };
     const image = await this.images.get(options.config.Image);
     const runConfig = image.config.config ?? {};
+    const networks = await this.options.networkCheck?.networksFor(options.config, options.hostConfig, options.networkingConfig ?? {});
     const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined || this.reservedNames.has(n));
     const holder = this.byName(name);
     if (holder || this.reservedNames.has(name)) {
@@ -263,20 +269,20 @@ export class ContainerService {
     }
     this.reservedNames.add(name);
     try {
-      return await this.createReserved(name, options, image.id, runConfig);
+      return await this.createReserved(name, options, image.id, runConfig, networks);
     } finally {
       this.reservedNames.delete(name);
     }
   }
 
-  private async createReserved(name: string, options: CreateOptions, imageId: string, runConfig: ImageRunConfig): Promise<ContainerRecord> {
+  private async createReserved(name: string, options: CreateOptions, imageId: string, runConfig: ImageRunConfig, networks?: Record<string, EndpointSettings>): Promise<ContainerRecord> {
     const id = randomBytes(32).toString('hex');
     const config = mergeContainerConfig(id, options.config, runConfig);
     const hostConfig = checkResources(mergeHostConfig(options.hostConfig), this.host.resources());
     hostConfig.LogConfig = newContainerLogConfig(options.hostConfig.LogConfig, this.options.logDefaults ?? DEFAULT_DAEMON_LOG_CONFIG);
     const [path = '', ...args] = resolveArgs(runConfig, options.config.Entrypoint ?? undefined, options.config.Cmd ?? undefined);
     if (config.StopSignal) parseSignal(config.StopSignal);
-    const record = newContainerRecord({ id, name, created: new Date().toISOString(), path, args, imageId, config, hostConfig });
+    const record = newContainerRecord({ id, name, created: new Date().toISOString(), path, args, imageId, config, hostConfig, networks });
     // Validates ids, env, args, cwd and security options now rather than at start; names in the user resolve at start, as Docker's do.
     parseUserSpec(record.Config.User);
     this.spec(record, { uid: 0, gid: 0, additionalGids: [], home: '/' });

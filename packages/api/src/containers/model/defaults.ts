@@ -96,8 +96,18 @@ export function emptyEndpoint(): EndpointSettings {
   };
 }
 
+/**
+ * The networks a container is created on when create was given none: the one
+ * its NetworkMode names (Docker records "default" as bridge), none for
+ * another container's namespace.
+ */
+export function defaultNetworks(networkMode: string): Record<string, EndpointSettings> {
+  if (networkMode.startsWith('container:')) return {};
+  return { [networkMode === '' || networkMode === 'default' ? 'bridge' : networkMode]: emptyEndpoint() };
+}
+
 /** A container's network settings before the network subsystem joins it to any network. */
-export function networkSettingsFor(networkMode: string): NetworkSettings {
+export function networkSettingsFor(networks: Record<string, EndpointSettings>): NetworkSettings {
   return {
     Bridge: '',
     SandboxID: '',
@@ -116,7 +126,7 @@ export function networkSettingsFor(networkMode: string): NetworkSettings {
     IPPrefixLen: 0,
     IPv6Gateway: '',
     MacAddress: '',
-    Networks: { [networkMode]: emptyEndpoint() },
+    Networks: networks,
   };
 }
 

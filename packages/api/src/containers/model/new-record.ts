@@ -1,6 +1,6 @@
 import { CONTAINER_RECORD_SCHEMA, type ContainerRecord } from '../record.js';
-import { createdState, networkSettingsFor } from './defaults.js';
-import type { ContainerConfig, HostConfig } from './docker-types.js';
+import { createdState, defaultNetworks, networkSettingsFor } from './defaults.js';
+import type { ContainerConfig, EndpointSettings, HostConfig } from './docker-types.js';
 
 /** What only the caller knows of a new record; the rest is Docker's value for a container just created. */
 export interface NewRecordFields {
@@ -12,6 +12,8 @@ export interface NewRecordFields {
   imageId: string;
   config: ContainerConfig;
   hostConfig: HostConfig;
+  /** NetworkSettings.Networks as create's network check made them; by default the NetworkMode's own. */
+  networks?: Record<string, EndpointSettings>;
 }
 
 /** A created container's record, as ced writes it (State created, no log yet, network per its NetworkMode). */
@@ -40,6 +42,6 @@ export function newContainerRecord(f: NewRecordFields): ContainerRecord {
     GraphDriver: { Data: null, Name: 'overlayfs' },
     Mounts: [],
     Config: f.config,
-    NetworkSettings: networkSettingsFor(f.hostConfig.NetworkMode),
+    NetworkSettings: networkSettingsFor(f.networks ?? defaultNetworks(f.hostConfig.NetworkMode)),
   };
 }
