@@ -23,10 +23,15 @@ function group(pairs: readonly FilterPair[], accepted: ReadonlySet<string>): Fil
   return map;
 }
 
-/** The filters NetworkService takes, and the ones (scope, dangling) applied to what it lists. */
+/**
+ * The filters NetworkService takes, and the ones the adapter applies to what
+ * it lists: scope, and dangling (no container attached, not predefined),
+ * which needs each network's Containers, as only inspect fills them.
+ */
 export interface ListFilters {
   service: NetworkFilters;
-  keep(network: NetworkResource): boolean;
+  scopes?: string[];
+  dangling?: boolean;
 }
 
 export function listFilters(pairs: readonly FilterPair[]): ListFilters {
@@ -39,14 +44,16 @@ export function listFilters(pairs: readonly FilterPair[]): ListFilters {
     if (bad !== undefined) throw invalidArgument(`invalid filter: 'type'='${bad}'`);
     service.type = types as Array<'custom' | 'builtin'>;
   }
-  const scopes = map.get('scope');
-  const dangling = map.has('dangling') ? danglingValue(map.get('dangling')!) : undefined;
   return {
     service,
-    keep: (n) =>
-      (!scopes || scopes.includes(n.Scope)) &&
-      (dangling === undefined || dangling === (!PREDEFINED.has(n.Name) && Object.keys(n.Containers ?? {}).length === 0)),
+    ...(map.has('scope') ? { scopes: map.get('scope') } : {}),
+    ...(map.has('dangling') ? { dangling: danglingValue(map.get('dangling')!) } : {}),
   };
+}
+
+/** Whether a network, as inspect gives it, is dangling: not predefined and no container on it. */
+export function isDangling(network: NetworkResource): boolean {
+  return !PREDEFINED.has(network.Name) && Object.keys(network.Containers ?? {}).length === 0;
 }
 
 /** dockerd's GetBoolOrDefault: every value must be a boolean; any true wins. */

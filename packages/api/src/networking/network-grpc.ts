@@ -1,11 +1,11 @@
 // ce.network.v1.Networks over any NetworkService and ContainerNetworkConnector:
 // a thin adapter; errors travel as the vocabulary's codes (service-adapter.ts).
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { NetworkService } from '@ce/network';
-import { adaptService, type PromiseService } from '@ce/protocol';
+import type { NetworkResource, NetworkService } from '@ce/network';
+import { adaptService, isCeError, type PromiseService } from '@ce/protocol';
 import { NetworksService } from '@ce/protocol/gen/ce/network/v1/network';
 import type { ContainerNetworkConnector } from './network-connector.js';
-import { listFilters, pruneFilters } from './network-filters.js';
+import { isDangling, listFilters, pruneFilters } from './network-filters.js';
 import { createRequestFromPb, toNetworkMessage } from './network-messages.js';
 
 export function networksServiceImpl(networks: NetworkService, connector: ContainerNetworkConnector): PromiseService<typeof NetworksService> {
@@ -13,7 +13,10 @@ export function networksServiceImpl(networks: NetworkService, connector: Contain
     create: async (req) => toNetworkMessage(await networks.create(createRequestFromPb(req))),
     list: async (req) => {
       const filters = listFilters(req.filters);
-      return { networks: (await networks.list(filters.service)).filter(filters.keep).map(toNetworkMessage) };
+      let listed = await networks.list(filters.service);
+      if (filters.scopes) listed = listed.filter((n) => filters.scopes!.includes(n.Scope));
+      if (filters.dangling !== undefined) listed = await withDangling(networks, listed, filters.dangling);
+      return { networks: listed.map(toNetworkMessage) };
     },
     inspect: async (req) => toNetworkMessage(await networks.inspect(req.ref)),
     remove: async (req) => (await networks.remove(req.ref), {}),
@@ -35,6 +38,19 @@ export function networksServiceImpl(networks: NetworkService, connector: Contain
     },
     disconnect: async (req) => (await connector.disconnect(req.network, req.container, req.force), {}),
   };
+}
+
+/** The networks whose dangling state is `dangling`, told by inspect (a network gone meanwhile is left out). */
+async function withDangling(networks: NetworkService, listed: NetworkResource[], dangling: boolean): Promise<NetworkResource[]> {
+  const kept: NetworkResource[] = [];
+  for (const n of listed) {
+    const detailed = await networks.inspect(n.Id).catch((err: unknown) => {
+      if (isCeError(err, 'NotFound')) return undefined;
+      throw err;
+    });
+    if (detailed && isDangling(detailed) === dangling) kept.push(n);
+  }
+  return kept;
 }
 
 /** The service and its handlers, for serveUnix (ced registers it beside ce.api.v1's). */

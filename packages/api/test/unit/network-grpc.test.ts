@@ -45,7 +45,8 @@ class FakeNetworks implements NetworkService {
   }
   async list(filters?: NetworkFilters) {
     this.calls.push(['list', filters]);
-    return this.networks.filter((n) => !filters?.driver || filters.driver.includes(n.Driver));
+    // As NetworkManager (and GET /networks): only inspect fills Containers.
+    return this.networks.filter((n) => !filters?.driver || filters.driver.includes(n.Driver)).map((n) => ({ ...n, Containers: {} }));
   }
   async inspect(ref: string) {
     const n = this.networks.find((x) => x.Name === ref || x.Id.startsWith(ref));
