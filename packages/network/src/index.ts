@@ -40,3 +40,12 @@ export {
 } from './etc-files/resolv-conf-parse.js';
 export { hostResolvConfPath, readHostEtcHosts, readHostResolvConf } from './etc-files/host-files.js';
 export { etcFilesPaths, hostnameFile, rewriteEtcFile, writeEtcFiles, type EtcFilesContent, type EtcFilesPaths } from './etc-files/writer.js';
+export { NetworkManager, DEFAULT_BRIDGE_DEVICE, DEFAULT_BRIDGE_BIP, DEFAULT_NETNS_DIR, DEFAULT_STATE_DIR } from './network-manager.js';
+export type { NetworkManagerOptions } from './network-manager.js';
+export { DEFAULT_ADDRESS_POOLS } from './ipam/subnet-pools.js';
+export type { AddressPool } from './ipam/subnet-pools.js';
+export { IptablesFirewall, type IptablesFirewallOptions } from './firewall/iptables-firewall.js';
+export { commandRunner, type CommandRunner } from './firewall/command.js';
+export { procSysctls, type Sysctls } from './firewall/sysctls.js';
+export { chainsFor, type Chains } from './firewall/rules.js';
+export { SocketPortReserver, kernelEphemeralRange, type ReservingEndpoint, type SocketPortReserverOptions } from './ports/socket-port-reserver.js';

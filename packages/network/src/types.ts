@@ -182,7 +182,10 @@ export interface HostPortRequest {
  * start and no other program takes it while the container runs.
  */
 export interface PortReserver {
-  /** All or nothing: on failure nothing stays reserved. Returns the ports chosen, in request order. */
-  reserve(containerId: string, requests: readonly HostPortRequest[]): Promise<HostPortRequest[]>;
+  /**
+   * All or nothing: on failure nothing stays reserved. Returns the ports chosen, in request order.
+   * With `endpoint`, errors read as Docker's: `driver failed programming external connectivity on endpoint <name> (<id>): …`.
+   */
+  reserve(containerId: string, requests: readonly HostPortRequest[], endpoint?: { name: string; id: string }): Promise<HostPortRequest[]>;
   release(containerId: string): Promise<void>;
 }
