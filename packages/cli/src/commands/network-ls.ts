@@ -4,8 +4,7 @@ import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
 import { parseFilterFlag } from '../filter-flag.js';
-import { parseDockerFormat, renderDockerFormat, type ParsedFormat } from '../format/docker-format.js';
-import { TemplateExecError, TemplateSyntaxError } from '../format/template.js';
+import { parseListFormat, renderListFormat } from '../list-format.js';
 import { naturalCompare, networkContext, networksFormat, networksHeader } from '../networks-format.js';
 import { collect } from '../output.js';
 
@@ -14,15 +13,6 @@ interface ListOptions {
   format?: string;
   trunc: boolean;
   quiet?: boolean;
-}
-
-function parseFormat(format: string): ParsedFormat {
-  try {
-    return parseDockerFormat(format);
-  } catch (err) {
-    if (err instanceof TemplateSyntaxError) throw new CliExit(1, `template parsing error: ${err.message}`);
-    throw err;
-  }
 }
 
 export function registerNetworkLs(network: Command, connect: () => Connection): void {
@@ -37,7 +27,7 @@ export function registerNetworkLs(network: Command, connect: () => Connection): 
     .option('-q, --quiet', 'Only display network IDs')
     .action(async (opts: ListOptions) => {
       const filters = opts.filter.map((f) => parseFilterFlag(f, 'network ls'));
-      const parsed = parseFormat(networksFormat(opts.format, !!opts.quiet));
+      const parsed = parseListFormat(networksFormat(opts.format, !!opts.quiet));
       const conn = connect();
       let res: ListNetworksResponse;
       try {
@@ -46,11 +36,6 @@ export function registerNetworkLs(network: Command, connect: () => Connection): 
         throw new CliExit(1, daemonErrorMessage(err, conn.target));
       }
       const networks = [...res.networks].sort((a, b) => naturalCompare(a.name, b.name));
-      try {
-        process.stdout.write(renderDockerFormat(parsed, networks.map((n) => networkContext(n, { trunc: opts.trunc })), networksHeader()));
-      } catch (err) {
-        if (err instanceof TemplateExecError) throw new CliExit(1, `template parsing error: ${err.message}`);
-        throw err;
-      }
+      process.stdout.write(renderListFormat(parsed, networks.map((n) => networkContext(n, { trunc: opts.trunc })), networksHeader()));
     });
 }
