@@ -63,7 +63,10 @@ async function inspectImage(conn: Connection, reference: string): Promise<Found>
 }
 
 async function inspectNetwork(conn: Connection, ref: string): Promise<Found> {
-  const network = await unary<Network>((cb) => conn.networks.inspect({ ref }, cb), conn.target);
+  const network = await unary<Network>((cb) => conn.networks.inspect({ ref }, cb), conn.target).catch((err: unknown) => {
+    // A daemon that serves no networks has none of this name.
+    throw err instanceof CeError && err.code === 'Unimplemented' ? new CeError('NotFound', `network ${ref} not found`) : err;
+  });
   const json = JSON.parse(network.networkJson) as Record<string, unknown>;
   return { json, shapes: NETWORK_SHAPES, templateJson: networkTemplateJson(json) };
 }
