@@ -8,6 +8,7 @@ import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
 import { attachConfig, type AttachStreams } from './attach-flag.js';
 import { addHealthFlags, healthConfig, type HealthFlags } from './health-flags.js';
+import { addNetworkFlags, networkRequest, type NetworkFlags, type NetworkRequest } from './network-flags.js';
 import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './resource-flags.js';
 import { parseRestartFlag, restartConflictsWithRm, type RestartPolicyFlag } from './restart-flag.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
@@ -15,7 +16,7 @@ import { userOptionProblem } from './user-option.js';
 import { PullError } from './commands/pull.js';
 import { isNoSuchImage, parsePullPolicy, pullForCreate, unableToFind, type PullPolicy } from './pull-policy.js';
 
-export interface CreateFlags extends SecurityFlags, ResourceFlags, HealthFlags {
+export interface CreateFlags extends SecurityFlags, ResourceFlags, HealthFlags, NetworkFlags {
   rm?: boolean;
   name?: string;
   env: string[];
@@ -56,7 +57,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('--runtime <string>', 'Runtime to use for this container')
     .option('--pull <string>', 'Pull image before running ("always"|"missing"|"never")', 'missing');
-  return addHealthFlags(addResourceFlags(addSecurityFlags(cmd)));
+  return addNetworkFlags(addHealthFlags(addResourceFlags(addSecurityFlags(cmd))));
 }
 
 /** Creates the container; failures end the command with Docker's wording and `See 'ce <command> --help'.` */
@@ -76,14 +77,16 @@ export async function createContainer(
   let hostConfig: Record<string, unknown>;
   let config: Record<string, unknown> = {};
   let stopTimeout: number | undefined;
+  let network: NetworkRequest;
   const logConfig = logConfigRequest(opts);
   if (typeof logConfig === 'string') throw fail(logConfig);
   let pull: PullPolicy;
   try {
     security = securityRequest(opts);
-    hostConfig = resourceHostConfig(opts);
+    network = networkRequest(opts);
+    hostConfig = { ...resourceHostConfig(opts), ...network.hostConfig };
     const healthcheck = healthConfig(opts);
-    config = { ...attachConfig(attach), ...(healthcheck ? { Healthcheck: healthcheck } : {}) };
+    config = { ...attachConfig(attach), ...network.config, ...(healthcheck ? { Healthcheck: healthcheck } : {}) };
     const restart = parseRestartFlagWithPeriod(opts.restart);
     if (restartConflictsWithRm(restart, !!opts.rm)) throw new Error('Conflicting options: --restart and --rm.');
     if (opts.restart !== undefined) hostConfig.RestartPolicy = { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount };
@@ -125,6 +128,7 @@ export async function createContainer(
             stopTimeout,
             configJson: Object.keys(config).length ? JSON.stringify(config) : '',
             hostConfigJson: JSON.stringify(logConfig ? { ...hostConfig, LogConfig: logConfig } : hostConfig),
+            networkingConfigJson: network.networkingConfig ? JSON.stringify(network.networkingConfig) : '',
           },
           cb,
         ),
