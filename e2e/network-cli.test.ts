@@ -1,8 +1,7 @@
 // Issue 10: `ce network …` and `ce port` against a real ced, with Docker
 // 20.10's output and words. Each run uses its own network names, bridge names
-// and subnets (from the pid), and removes them. Skips, saying so, while ced
-// does not serve ce.network.v1 yet.
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+// and subnets (from the pid), and removes them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
@@ -13,7 +12,6 @@ const net = (name: string) => `ce-e2e-${name}-${tag}`;
 const bridge = (n: number) => `cee${n}${tag}`.slice(0, 15);
 
 let daemon: TestDaemon;
-let served = false;
 const networks: string[] = [];
 const containers: string[] = [];
 
@@ -22,8 +20,6 @@ const run = (args: string[], input?: string) => ce(args, { socket: daemon.socket
 beforeAll(async () => {
   daemon = await startTestDaemon();
   await importBusyboxImage(daemon.socket);
-  const probe = await run(['network', 'ls']);
-  served = !/does not implement|UNIMPLEMENTED/i.test(probe.stderr);
 });
 
 afterAll(async () => {
@@ -34,10 +30,6 @@ afterAll(async () => {
   }
 });
 
-function needsService(ctx: TestContext): void {
-  if (!served) ctx.skip('ced does not serve ce.network.v1 yet');
-}
-
 /** Creates a network of this run (removed after), on its own bridge and subnet. */
 async function createNetwork(name: string, n: number, extra: string[] = []) {
   networks.push(name);
@@ -45,8 +37,7 @@ async function createNetwork(name: string, n: number, extra: string[] = []) {
 }
 
 describe('ce network', () => {
-  it('creates, lists, inspects and removes a network', async (ctx) => {
-    needsService(ctx);
+  it('creates, lists, inspects and removes a network', async () => {
     const name = net('a');
     const created = await createNetwork(name, 1, ['--gateway', `10.231.${octet}.1`, '--label', `ce.test=${tag}`]);
     expect(created).toMatchObject({ code: 0, stderr: '' });
@@ -68,8 +59,7 @@ describe('ce network', () => {
     expect(await run(['network', 'inspect', name])).toEqual({ code: 1, stdout: '[]\n', stderr: `ce: Error: No such network: ${name}\n` });
   });
 
-  it("refuses what Docker refuses, in Docker's words", async (ctx) => {
-    needsService(ctx);
+  it("refuses what Docker refuses, in Docker's words", async () => {
     expect(await run(['network', 'ls', '-f', 'foo=bar'])).toEqual({ code: 1, stdout: '', stderr: "ce: Error response from daemon: Invalid filter 'foo'\n" });
     expect(await run(['network', 'create', '--gateway', '10.0.0.1', net('x')])).toEqual({ code: 1, stdout: '', stderr: 'ce: every ip-range or gateway must have a corresponding subnet\n' });
     const rm = await run(['network', 'rm', 'host']);
@@ -77,8 +67,7 @@ describe('ce network', () => {
     expect(rm.stderr).toBe('ce: Error response from daemon: host is a pre-defined network and cannot be removed\n');
   });
 
-  it('prunes the unused networks it is asked to, after asking', async (ctx) => {
-    needsService(ctx);
+  it('prunes the unused networks it is asked to, after asking', async () => {
     const name = net('p');
     expect((await createNetwork(name, 2, ['--label', `ce.prune=${tag}`])).code).toBe(0);
     const declined = await run(['network', 'prune', '--filter', `label=ce.prune=${tag}`], 'n\n');
@@ -88,8 +77,7 @@ describe('ce network', () => {
     expect(await run(['network', 'prune', '-f', '--filter', `label=ce.prune=${tag}`])).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
-  it('runs a container on a network with a published port that ce port shows', async (ctx) => {
-    needsService(ctx);
+  it('runs a container on a network with a published port that ce port shows', async () => {
     const name = net('r');
     expect((await createNetwork(name, 3)).code).toBe(0);
     const c = `ce-e2e-port-${tag}`;

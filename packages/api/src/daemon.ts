@@ -30,6 +30,9 @@ import { TaskExitWatcher } from './events/task-exits.js';
 import { createNetworkCheck } from './networking/create-check.js';
 import { etcFilesWriter } from './networking/etc-files-writer.js';
 import { networkStep } from './networking/network-step.js';
+import { ContainerConnector } from './networking/container-connector.js';
+import { networksGrpcService } from './networking/network-grpc.js';
+import { withNetworkEvents } from './networking/network-events.js';
 import { openNetworking } from './networking/networking-subsystem.js';
 
 export interface Daemon {
@@ -108,23 +111,24 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         networkCheck: createNetworkCheck(networking.manager, exists),
       },
     );
+    const etcFiles = etcFilesWriter({
+      containerDir: (id) => store.containerDir(id),
+      hostGatewayIp: networking.hostGatewayIp,
+      daemonDns: config.network,
+      linkedContainer: (ref) => {
+        if (!exists(ref)) return undefined;
+        const linked = containers.resolve(ref);
+        return { name: linked.Name.replace(/^\//, ''), hostname: linked.Config.Hostname, ipv4: linked.NetworkSettings.Networks.bridge?.IPAddress };
+      },
+      setResolver: (id, settings) => networking.dns.setContainerResolver(id, settings),
+      removeResolver: (id) => networking.dns.removeContainerResolver(id),
+    });
     containers.pipeline.register(
       networkStep({
         networking: networking.manager,
         events,
         resolveContainer: (ref) => containers.resolve(ref),
-        etcFiles: etcFilesWriter({
-          containerDir: (id) => store.containerDir(id),
-          hostGatewayIp: networking.hostGatewayIp,
-          daemonDns: config.network,
-          linkedContainer: (ref) => {
-            if (!exists(ref)) return undefined;
-            const linked = containers.resolve(ref);
-            return { name: linked.Name.replace(/^\//, ''), hostname: linked.Config.Hostname, ipv4: linked.NetworkSettings.Networks.bridge?.IPAddress };
-          },
-          setResolver: (id, settings) => networking.dns.setContainerResolver(id, settings),
-          removeResolver: (id) => networking.dns.removeContainerResolver(id),
-        }),
+        etcFiles,
       }),
       { before: 'spec' },
     );
@@ -135,6 +139,12 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       if (!event.oom) return;
       const record = containers.all().find((c) => c.Id === event.id);
       if (record) events.container(record, 'oom');
+    });
+    const connector = new ContainerConnector({
+      networks: networking.manager,
+      containers,
+      etcFiles,
+      events,
     });
     const execs = new ExecService(containers, supervisor, join(config.state, 'tasks'), logger, events);
     containers.useHealthMonitors(
@@ -151,7 +161,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     await networking.manager.reconcile(new Set(containers.list(false).map((c) => c.Id)));
 
     const cgroup = detectCgroups().mode;
-    const services = [containersGrpcService(containers, execs), systemGrpcService(cgroup, { containers, images, logger }, {
+    const services = [containersGrpcService(containers, execs), networksGrpcService(withNetworkEvents(networking.manager, events), connector), systemGrpcService(cgroup, { containers, images, logger }, {
         containerStatuses: () => containers.all().map((c) => c.State.Status),
         imageIds: async () => (await images.list()).map((i) => i.id),
         storageRoot: config.root,

@@ -9,15 +9,9 @@ import type { ContainerRecord } from '../containers/record.js';
 import type { EventPublisher } from '../events/event-publisher.js';
 import { endpointAliases } from './aliases.js';
 import type { ContainerEtcFiles } from './etc-files.js';
+import type { ContainerNetworkConnector, EndpointConfig } from './network-connector.js';
 import { parseNetworkMode } from './network-mode.js';
 import { joinedEndpoint, runningNetworkSettings } from './network-settings.js';
-
-/** Docker's EndpointSettings as docker network connect sends them. */
-export interface ConnectEndpointConfig {
-  aliases: string[];
-  ipv4Address?: string;
-  links: string[];
-}
 
 export interface ContainerConnectorDeps {
   networks: NetworkService & ContainerNetworking;
@@ -29,13 +23,13 @@ export interface ContainerConnectorDeps {
 const PREDEFINED = new Set(['bridge', 'host', 'none']);
 const SHARED_NAMESPACE = 'container sharing network namespace with another container or host cannot be connected to any other network';
 
-export class ContainerConnector {
+export class ContainerConnector implements ContainerNetworkConnector {
   /** One change at a time per container: two connects must not pick the same interface. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: ContainerConnectorDeps) {}
 
-  connect(networkRef: string, containerRef: string, config: ConnectEndpointConfig): Promise<void> {
+  connect(networkRef: string, containerRef: string, config: EndpointConfig): Promise<void> {
     const record = this.deps.containers.resolve(containerRef);
     return this.serial(record.Id, () => this.connectNow(networkRef, record, config));
   }
@@ -45,7 +39,7 @@ export class ContainerConnector {
     return this.serial(record.Id, () => this.disconnectNow(networkRef, record, force));
   }
 
-  private async connectNow(networkRef: string, record: ContainerRecord, config: ConnectEndpointConfig): Promise<void> {
+  private async connectNow(networkRef: string, record: ContainerRecord, config: EndpointConfig): Promise<void> {
     const network = await this.deps.networks.inspect(networkRef);
     const mode = parseNetworkMode(record.HostConfig.NetworkMode);
     if (mode.kind === 'host' || network.Driver === 'host') throw failedPrecondition('container cannot be disconnected from host network or connected to host network');
@@ -94,7 +88,7 @@ export class ContainerConnector {
     const mode = parseNetworkMode(record.HostConfig.NetworkMode);
     if (mode.kind === 'host' || network?.Driver === 'host') throw failedPrecondition('container cannot be disconnected from host network or connected to host network');
     if (mode.kind === 'container') throw failedPrecondition(SHARED_NAMESPACE);
-    if (!record.NetworkSettings.Networks[name]) throw failedPrecondition(`container ${record.Id} is not connected to network ${name}`);
+    if (!record.NetworkSettings.Networks[name]) throw failedPrecondition(`container ${record.Id} is not connected to the network ${name}`);
     if (record.State.Running && network) {
       await this.deps.networks.disconnect(network.Id, record.Id);
       delete record.NetworkSettings.Networks[name];

@@ -64,7 +64,7 @@ describe('network connect and disconnect', () => {
     await expect(connector.connect('app', record.Id, { aliases: [], links: [] })).rejects.toThrow(`endpoint with name ${record.Name.slice(1)} already exists in network app`);
     await expect(connector.connect('host', record.Id, { aliases: [], links: [] })).rejects.toThrow('container cannot be disconnected from host network or connected to host network');
     await expect(connector.connect('bridge', record.Id, { aliases: ['x'], links: [] })).rejects.toThrow('network-scoped alias is supported only for containers in user defined networks');
-    await expect(connector.disconnect('back', record.Id, false)).rejects.toThrow(`container ${record.Id} is not connected to network back`);
+    await expect(connector.disconnect('back', record.Id, false)).rejects.toThrow(`container ${record.Id} is not connected to the network back`);
     await expect(connector.connect('nope', record.Id, { aliases: [], links: [] })).rejects.toThrow('network nope not found');
     const none = await running('none');
     await expect(none.connector.connect('app', none.record.Id, { aliases: [], links: [] })).rejects.toThrow('private (none) mode');
