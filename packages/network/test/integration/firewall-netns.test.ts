@@ -160,6 +160,32 @@ describe.skipIf(why !== '')(`iptables firewall in a namespace of its own ${why}`
     }
   });
 
+  it('publishes a UDP port', async () => {
+    const c1 = containers.find((c) => c.name.endsWith('-c1'))!;
+    const echo = spawn(
+      'ip',
+      ['netns', 'exec', c1.name, process.execPath, '-e', "const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send('pong '+m,r.port,r.address));s.bind(53)"],
+      { stdio: 'ignore' },
+    );
+    const ask = (host: string) => {
+      const client = `const s=require('dgram').createSocket('udp4');s.on('message',m=>{console.log(m.toString());process.exit(0)});s.send('ping',5353,'${host}');setTimeout(()=>process.exit(1),2000)`;
+      const r = spawnSync('ip', ['netns', 'exec', HOST, process.execPath, '-e', client], { encoding: 'utf8', timeout: 10_000 });
+      return r.status === 0 ? r.stdout.trim() : null;
+    };
+    const mapping: PortMapping = { protocol: 'udp', hostIp: '', hostPort: 5353, containerIp: c1.ip, containerPort: 53, bridge: netA.bridge, containerId: 'c1' };
+    try {
+      await fw.addPortMappings([mapping]);
+      let answer: string | null = null;
+      // The echo server may still be starting: a bounded number of tries.
+      for (let i = 0; i < 10 && answer === null; i++) answer = ask('127.0.0.1');
+      expect(answer).toBe('pong ping');
+      expect(ask(HOST_IP)).toBe('pong ping');
+    } finally {
+      echo.kill('SIGKILL');
+      await fw.removePortMappings([mapping]);
+    }
+  });
+
   it('isolates two bridges from each other', async () => {
     const c1 = containers.find((c) => c.name.endsWith('-c1'))!;
     const c3 = await container('c3', netB, '10.203.2.2', '10.203.2.1');
