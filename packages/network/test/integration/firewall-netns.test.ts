@@ -117,7 +117,8 @@ describe.skipIf(why !== '')(`iptables firewall in a namespace of its own ${why}`
 
   it('turns forwarding on in its namespace and says what it was', () => {
     expect(inNs(HOST, ['cat', '/proc/sys/net/ipv4/ip_forward']).out.trim()).toBe('1');
-    expect(fw.previousSysctls()['net/ipv4/ip_forward']).toBe('0');
+    expect(fw.previousHostSettings()['net/ipv4/ip_forward']).toBe('0');
+    expect(inNs(HOST, ['iptables-save', '-t', 'filter']).out).toContain(':FORWARD DROP');
     expect(inNs(HOST, ['cat', `/proc/sys/net/ipv4/conf/${netA.bridge}/route_localnet`]).out.trim()).toBe('1');
   });
 
@@ -191,11 +192,12 @@ describe.skipIf(why !== '')(`iptables firewall in a namespace of its own ${why}`
     const c3 = await container('c3', netB, '10.203.2.2', '10.203.2.1');
     expect(get(c3.name, `http://${c1.ip}/`)).toBeNull();
     expect(get(c1.name, `http://${c3.ip}/`)).toBeNull();
-    // The same path works once the isolation is gone: it was the isolation that stopped it.
-    await fw.removeNetwork(netB);
+    // The same path works once the isolation rules are gone (each direction has its own): it was the isolation that stopped it.
+    for (const net of [netA, netB]) inNs(HOST, ['iptables', '-D', `${fw.chains.prefix}-ISOLATION-2`, '-o', net.bridge, '-j', 'DROP']);
     try {
       expect(get(c3.name, `http://${c1.ip}/`)).toBe('hello from c1');
     } finally {
+      await fw.addNetwork(netA);
       await fw.addNetwork(netB);
     }
     expect(get(c3.name, `http://${c1.ip}/`)).toBeNull();
@@ -214,7 +216,8 @@ describe.skipIf(why !== '')(`iptables firewall in a namespace of its own ${why}`
     await fw.reset();
     const save = inNs(HOST, ['iptables-save']).out;
     expect(save).not.toContain(fw.chains.prefix);
-    await fw.restoreSysctls();
+    await fw.restoreHostSettings();
     expect(inNs(HOST, ['cat', '/proc/sys/net/ipv4/ip_forward']).out.trim()).toBe('0');
+    expect(inNs(HOST, ['iptables-save', '-t', 'filter']).out).toContain(':FORWARD ACCEPT');
   });
 });
