@@ -141,7 +141,11 @@ async function firewallDiff(before, needles) {
 
 // ---------------------------------------------------------------- the measurements
 
-/** ced's log after `offset`: per container id, networkMs of its start and networkTeardownMs / endpoints of its teardown. */
+/**
+ * ced's log after `offset`: per container id, networkMs of its start,
+ * networkTeardownMs / endpoints of its teardown, and the times (ms) of
+ * `container created`, `started`, `exited` and `removed`.
+ */
 function cedNetworkTimings(log, offset) {
   const byId = new Map();
   const entry = (id) => byId.get(id) ?? byId.set(id, {}).get(id);
@@ -154,6 +158,8 @@ function cedNetworkTimings(log, offset) {
       continue;
     }
     if (j.msg === 'container started' && j.timings?.networkMs !== undefined) entry(j.id).setup = j.timings.networkMs;
+    const phase = { 'container created': 'created', 'container started': 'started', 'container exited': 'exited', 'container removed': 'removed' }[j.msg];
+    if (phase && j.id) entry(j.id)[phase] = j.time;
     if (j.msg === 'network torn down') Object.assign(entry(j.id), { teardown: j.networkTeardownMs, endpoints: j.endpoints });
   }
   return [...byId.values()].filter((e) => e.setup !== undefined && e.teardown !== undefined);
@@ -305,6 +311,10 @@ await runBench(async () => {
     console.log(statsLine(`${label}: setup`, set.map((c) => c.setup), 'ms', 1));
     console.log(statsLine(`${label}: teardown`, set.map((c) => c.teardown), 'ms', 1));
     console.log(statsLine(`${label}: setup + teardown`, set.map((c) => c.setup + c.teardown), 'ms', 1));
+    const full = set.filter((c) => c.created && c.started && c.exited && c.removed);
+    console.log(statsLine(`${label}: created → started`, full.map((c) => c.started - c.created)));
+    console.log(statsLine(`${label}: started → exited`, full.map((c) => c.exited - c.started)));
+    console.log(statsLine(`${label}: exited → removed`, full.map((c) => c.removed - c.exited)));
   }
 
   console.log(`\n## TCP throughput: ${o.mib} MiB per transfer, 1 warm-up + ${o.transfers} timed transfers of each, order rotating\n`);
