@@ -30,6 +30,14 @@ const BYTES = o.mib * 1024 * 1024;
 
 const nearestRank = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 const sorted = (v) => [...v].sort((a, b) => a - b);
+const shuffled = (v) => {
+  const a = [...v];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+};
 const readSysctl = (path) => {
   try {
     return readFileSync(`/proc/sys/${path}`, 'utf8').trim();
@@ -187,11 +195,10 @@ async function measureRunRm(e) {
   for (let i = 0; i < o.warmup; i++) for (const n of names) await once(n);
   const logOffset = readFileSync(e.cedLog, 'utf8').length;
   const times = Object.fromEntries(names.map((n) => [n, []]));
+  // Shuffled rounds, not rotated: with a rotation each engine's `none` run would always follow its bridge run,
+  // and pay for what that one left to finish (the kernel frees a namespace and its veth after the fact).
   for (let round = 0; round < o.runs; round++) {
-    for (let k = 0; k < names.length; k++) {
-      const n = names[(round + k) % names.length];
-      times[n].push(await once(n));
-    }
+    for (const n of shuffled(names)) times[n].push(await once(n));
   }
   return { times, ced: cedNetworkTimings(e.cedLog, logOffset) };
 }
