@@ -301,7 +301,7 @@ await runBench(async () => {
   console.log(`network: ${machineLine()}; docker ${e.dockerVersion}`);
   console.log(`ce: bridge ${ceBridge} ${ceSubnet}.1/24, chains ${chainPrefix}*; docker: bridge ${dockerBridge} ${dockerSubnet}.1/24, iptables on, userland proxy on (its default)`);
 
-  console.log(`\n## run --rm: ${o.warmup} warm-up + ${o.runs} timed runs of each, order rotating (\`run --rm bb echo ok\`)\n`);
+  console.log(`\n## run --rm: ${o.warmup} warm-up + ${o.runs} timed runs of each, order shuffled each round (\`run --rm bb echo ok\`)\n`);
   const { times, ced } = await measureRunRm(e);
   console.log('| command | median | p90 | min | n |\n|---|---|---|---|---|');
   for (const [n, t] of Object.entries(times)) console.log(statsLine(n, t));
