@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IMAGE, IDLE, REPO, machineLine, median, onCleanup, parseOptions, run, runBench, runChecked, startEngines } from './lib/engines.mjs';
+import { IMAGE, IDLE, REPO, machineLine, median, onCleanup, parseOptions, run, runBench, startEngines } from './lib/engines.mjs';
 
 const o = parseOptions('network.mjs', {
   runs: { value: 20, help: 'timed rounds of the run --rm lines' },
