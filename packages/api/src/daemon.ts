@@ -129,6 +129,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         events,
         resolveContainer: (ref) => containers.resolve(ref),
         etcFiles,
+        logger,
       }),
       { before: 'spec' },
     );
