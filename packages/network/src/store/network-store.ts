@@ -33,6 +33,8 @@ export interface NetworkRecord {
   masquerade?: boolean;
   /** User-defined bridge networks have the embedded DNS server; the default bridge does not (Docker's rule). */
   dns?: boolean;
+  /** For driver cni: the configuration list as read at create (later edits of the file do not change the network). */
+  cni?: { name: string; source: string; config: string };
 }
 
 export class NetworkStore {
