@@ -24,8 +24,8 @@ export interface NetworkStepDeps {
   events?: Pick<EventPublisher, 'network'>;
 }
 
-/** The network of an endpoint, as its events name it (only the bridge driver makes endpoints). */
-export const endpointNetwork = (ep: Endpoint) => ({ Id: ep.networkId, Name: ep.networkName, Driver: 'bridge' });
+/** The network of an endpoint, as its events name it. */
+export const endpointNetwork = (ep: Endpoint) => ({ Id: ep.networkId, Name: ep.networkName, Driver: ep.driver ?? 'bridge' });
 
 export function networkStep(deps: NetworkStepDeps): StartStep {
   return {
