@@ -95,6 +95,7 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
     this.ipam = new Ipam(this.stateDir);
     this.driver = new BridgeDriver({ ...opts, ipam: this.ipam, endpoints: this.endpointStore });
     this.cni = new CniDriver({
+      links: opts.links,
       ports: opts.ports,
       endpoints: this.endpointStore,
       settings: { ...opts.cni, cacheDir: opts.cni?.cacheDir ?? join(this.stateDir, 'cni') },

@@ -13,6 +13,7 @@ import { parseConfigList } from '../cni/config.js';
 import type { CniResult } from '../cni/result.js';
 import type { CniCapabilityArgs, CniPortMapping } from '../cni/runtime-args.js';
 import type { PortMapping } from '../firewall.js';
+import type { LinkOps } from '../link-ops.js';
 import type { EndpointRecord, EndpointStore } from '../store/endpoint-store.js';
 import type { NetworkRecord } from '../store/network-store.js';
 import type { AttachRequest, Endpoint, PortReserver } from '../types.js';
@@ -28,6 +29,8 @@ export interface CniDriverSettings extends Pick<CniOptions, 'binDirs' | 'timeout
 }
 
 export interface CniDriverDeps {
+  /** Brings the sandbox's loopback up, as for bridge networks (the list need not hold the loopback plugin). */
+  links: Pick<LinkOps, 'setUp'>;
   ports: PortReserver;
   endpoints: EndpointStore;
   settings: CniDriverSettings & { cacheDir: string };
@@ -127,6 +130,7 @@ export class CniDriver {
       }
       const result = await chain.add(req.containerId, req.netnsPath, ifName, Object.keys(capabilities).length ? { capabilities } : {});
       undo.push('CNI DEL', () => chain.del(req.containerId, req.netnsPath, ifName));
+      await this.deps.links.setUp('lo', req.netnsPath);
 
       Object.assign(record.endpoint, endpointFieldsOf(result, ifName));
       record.defaultRoute = hasDefaultRoute(result);
