@@ -157,4 +157,33 @@ describe.skipIf(skipReason !== '')(`a cni network with Debian's plugins ${skipRe
     expect(existsSync(join(daemon!.state, 'netns', a))).toBe(false);
     expect(await run(['network', 'rm', network])).toEqual({ code: 0, stdout: `${network}\n`, stderr: '' });
   });
+
+  it('keeps a running container attached across a kill -9 of ced; connect and disconnect on a running container', async () => {
+    expect((await run(['network', 'create', '-d', 'cni', '--opt', `cni.config=${cniName}`, network])).code).toBe(0);
+    const x = await runDetached(['--network', network, 'busybox', 'sleep', '300']);
+    const address = (await inspectContainer(daemon!.socket, x)).NetworkSettings.Networks[network].IPAddress as string;
+
+    await daemon!.kill9();
+    await daemon!.restart();
+    expect(Object.keys(JSON.parse((await run(['network', 'inspect', network])).stdout)[0].Containers)).toEqual([x]);
+    expect(cachedResults()).toHaveLength(1);
+    expect(leases()).toEqual([address]);
+    expect((await run(['exec', x, 'ip', '-o', '-4', 'addr', 'show', 'eth0'])).stdout).toContain(` ${address}/24 `);
+
+    // A second network on the running container, then the cni one goes: DEL through the plugins.
+    expect(await run(['network', 'connect', 'bridge', x])).toMatchObject({ code: 0, stderr: '' });
+    expect(await run(['network', 'disconnect', network, x])).toMatchObject({ code: 0, stderr: '' });
+    expect((await run(['exec', x, 'ip', '-o', 'link'])).stdout).not.toContain(' eth0');
+    expect(vethsOnBridge()).toEqual([]);
+    expect(leases()).toEqual([]);
+    expect(cachedResults()).toEqual([]);
+    expect(await run(['network', 'connect', network, x])).toMatchObject({ code: 0, stderr: '' });
+    expect(cachedResults()).toHaveLength(1);
+
+    expect((await run(['rm', '-f', x])).code).toBe(0);
+    expect(vethsOnBridge()).toEqual([]);
+    expect(leases()).toEqual([]);
+    expect(cachedResults()).toEqual([]);
+    expect(await run(['network', 'rm', network])).toEqual({ code: 0, stdout: `${network}\n`, stderr: '' });
+  });
 });
