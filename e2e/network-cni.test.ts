@@ -76,17 +76,20 @@ describe.skipIf(skipReason !== '')(`a cni network with Debian's plugins ${skipRe
 
   afterAll(async () => {
     server?.close();
-    if (daemon) {
-      for (const c of containers) await run(['rm', '-f', c]);
-      await run(['network', 'rm', network]);
-      await daemon.dispose();
-    }
     try {
-      execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
-    } catch {
-      // never made
+      if (daemon) {
+        for (const c of containers) await run(['rm', '-f', c]);
+        await run(['network', 'rm', network]);
+        await daemon.dispose();
+      }
+    } finally {
+      try {
+        execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+      } catch {
+        // never made
+      }
+      if (dir) rmSync(dir, { recursive: true, force: true });
     }
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('creates the network from the configuration list, and names what is wrong in a bad one', async () => {
