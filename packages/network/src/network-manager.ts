@@ -10,7 +10,7 @@ import type { Logger } from '@ce/protocol';
 import { alreadyExists, CeError, failedPrecondition, invalidArgument, notFound } from '@ce/protocol/errors';
 import { BridgeDriver, samePortMapping } from './bridge/bridge-driver.js';
 import { CniDriver, type CniDriverSettings } from './cni-driver/cni-driver.js';
-import { cniIpamConfig, loadCniNetworkConfig } from './cni-driver/cni-network-config.js';
+import { cniBridgeOf, cniIpamConfig, loadCniNetworkConfig } from './cni-driver/cni-network-config.js';
 import { DEFAULT_CNI_CONF_DIR } from './cni/config-dir.js';
 import { BRIDGE_NAME, checkDeviceName, DRIVER_MTU, ENABLE_ICC, ENABLE_IP_MASQUERADE, parseBridgeOptions } from './bridge/bridge-options.js';
 import type { Firewall } from './firewall.js';
@@ -350,6 +350,9 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
     const list = await loadCniNetworkConfig(options, this.opts.cni?.confDir ?? DEFAULT_CNI_CONF_DIR);
     const same = this.networks.all().find((n) => n.cni?.name === list.name);
     if (same) throw forbidden(`network ${same.name} uses the CNI network "${list.name}" already`);
+    const bridge = cniBridgeOf(list);
+    const sameBridge = bridge && this.networks.all().find((n) => n.bridge === bridge);
+    if (sameBridge) throw forbidden(`${list.source}: bridge ${bridge} is the bridge of network ${sameBridge.name}: networks have same bridge name`);
     const ipam = cniIpamConfig(list);
     for (const config of ipam.config) {
       const subnet = parseCidr(config.Subnet!, 'subnet');
@@ -375,6 +378,7 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
       labels: { ...(req.Labels ?? {}) },
       predefined: false,
       dns: false,
+      ...(bridge ? { bridge } : {}),
       cni: { name: list.name, source: list.source, config: list.bytes },
     };
     await this.networks.put(record);

@@ -29,6 +29,13 @@ export async function loadCniNetworkConfig(options: Readonly<Record<string, stri
   return loadConfigFile(ref);
 }
 
+/** The device the list's bridge plugin attaches containers to (its default is cni0), so no two networks share a bridge. */
+export function cniBridgeOf(list: NetworkConfigList): string | undefined {
+  const plugin = list.plugins.find((p) => p.type === 'bridge');
+  if (!plugin) return undefined;
+  return typeof plugin.raw['bridge'] === 'string' && plugin.raw['bridge'] ? plugin.raw['bridge'] : 'cni0';
+}
+
 /**
  * The IPv4 subnets the list's IPAM hands out, as inspect shows them: host-local's
  * `subnet` or `ranges`, static's `addresses`. Empty when the IPAM does not say

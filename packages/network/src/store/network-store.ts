@@ -26,7 +26,7 @@ export interface NetworkRecord {
   labels: Record<string, string>;
   /** bridge, host and none. */
   predefined: boolean;
-  /** The bridge device, for driver bridge. */
+  /** The bridge device, for driver bridge; for driver cni, the bridge plugin's (no other network may use it). */
   bridge?: string;
   mtu?: number;
   icc?: boolean;

@@ -137,6 +137,19 @@ describe('cni networks: create', () => {
     const file = join(dir, 'other.conflist');
     writeFileSync(file, conflist({ name: 'other' }));
     await expect(m.create({ Name: 'c', Driver: 'cni', Options: { 'cni.config': file } })).rejects.toThrow(`${file}: subnet 10.99.0.0/24 overlaps with the subnet of another network`);
+
+  });
+
+  it("refuses a bridge plugin's device that another network uses, either way round", async () => {
+    await fb.plugin('bridge');
+    const m = await manager();
+    const file = join(dir, 'br.conflist');
+    writeFileSync(file, JSON.stringify({ cniVersion: '1.0.0', name: 'br', plugins: [{ type: 'bridge', bridge: 'cetestbr', ipam: { type: 'host-local', subnet: '10.97.0.0/24' } }] }));
+    await m.create({ Name: 'ce-net', IPAM: { Config: [{ Subnet: '10.96.0.0/24' }] }, Options: { 'com.docker.network.bridge.name': 'cetestbr' } });
+    await expect(m.create({ Name: 'cni-net', Driver: 'cni', Options: { 'cni.config': file } })).rejects.toThrow(`${file}: bridge cetestbr is the bridge of network ce-net: networks have same bridge name`);
+    await m.remove('ce-net');
+    await m.create({ Name: 'cni-net', Driver: 'cni', Options: { 'cni.config': file } });
+    await expect(m.create({ Name: 'ce-net', Options: { 'com.docker.network.bridge.name': 'cetestbr' } })).rejects.toThrow('networks have same bridge name');
   });
 });
 
