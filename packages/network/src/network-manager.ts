@@ -243,7 +243,9 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
           this.opts.log?.error({ err, containerId, network: net?.name }, 'endpoint could not be reconciled');
         }
       }
-      for (const net of this.networks.all()) if (net.driver === 'cni') await this.cni.removeOrphans(net);
+      for (const net of this.networks.all().filter((n) => n.driver === 'cni')) {
+        await this.cni.removeOrphans(net).catch((err: unknown) => this.opts.log?.error({ err, network: net.name }, 'cached CNI attachments could not be reconciled'));
+      }
       // Leases taken by a connect that died before writing its endpoint.
       for (const networkId of this.ipam.networkIds()) {
         for (const owner of new Set(this.ipam.leases(networkId).values())) {

@@ -19,6 +19,7 @@ import type { NetworkRecord } from '../store/network-store.js';
 import type { AttachRequest, Endpoint, PortReserver } from '../types.js';
 import { UndoStack } from '../undo-stack.js';
 import { firstFreeEthName } from '../bridge/bridge-driver.js';
+import { parseIpv4 } from '../ipam/ipv4.js';
 
 /** Where CNI networks' configurations and plugins are, and where results are cached. */
 export interface CniDriverSettings extends Pick<CniOptions, 'binDirs' | 'timeoutMs' | 'wrapper'> {
@@ -72,23 +73,24 @@ export class CniDriver {
     const ifName = req.ifName ?? firstFreeEthName(mine.map((r) => r.endpoint.ifName));
     if (mine.some((r) => r.endpoint.ifName === ifName)) throw invalidArgument(`interface ${ifName} is already used by another network of the container`);
     const declared = new Set(chain.config.plugins.flatMap((p) => Object.entries(p.capabilities).filter(([, on]) => on).map(([c]) => c)));
-    const needs = (capability: string, what: string) => {
+    const needs = (capability: string, what: string, example: string) => {
       if (!declared.has(capability)) {
-        throw invalidArgument(`${what} on CNI network ${net.name}: no plugin of ${net.cni?.source ?? 'its configuration'} declares the "${capability}" capability`);
+        throw invalidArgument(`${what} on CNI network ${net.name}: no plugin of ${net.cni?.source ?? 'its configuration'} declares the "${capability}" capability (${example})`);
       }
     };
     const capabilities: CniCapabilityArgs = {};
     if (req.ipv4Address !== undefined) {
-      needs('ips', 'a static address (--ip)');
+      if (parseIpv4(req.ipv4Address) === undefined) throw invalidArgument(`invalid IPv4 address: ${req.ipv4Address}`);
+      needs('ips', 'a static address (--ip)', 'e.g. host-local or static IPAM with "capabilities": {"ips": true}');
       capabilities.ips = [req.ipv4Address];
     }
     if (req.macAddress !== undefined) {
       const mac = req.macAddress.toLowerCase();
       if (!MAC.test(mac)) throw invalidArgument(`invalid MAC address: ${req.macAddress}`);
-      needs('mac', 'a MAC address (--mac-address)');
+      needs('mac', 'a MAC address (--mac-address)', 'e.g. tuning with "capabilities": {"mac": true}');
       capabilities.mac = mac;
     }
-    if (req.ports?.length) needs('portMappings', 'publishing ports (e.g. the portmap plugin)');
+    if (req.ports?.length) needs('portMappings', 'publishing ports', 'e.g. portmap with "capabilities": {"portMappings": true}');
 
     const undo = new UndoStack(this.deps.log);
     return undo.guard(async () => {

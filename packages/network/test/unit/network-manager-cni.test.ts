@@ -220,10 +220,22 @@ describe('cni networks: containers', () => {
     const ns = await sandbox(m, ID1);
     const req = { containerId: ID1, containerName: 'web', netnsPath: ns };
     await expect(m.connect('plain', { ...req, ports: [{ containerPort: 80, protocol: 'tcp', hostIp: '', hostPort: 0 }] })).rejects.toThrow(
-      'publishing ports (e.g. the portmap plugin) on CNI network plain: no plugin of',
+      `publishing ports on CNI network plain: no plugin of ${join(confDir, '20-noports.conflist')} declares the "portMappings" capability (e.g. portmap`,
     );
     await expect(m.connect('plain', { ...req, ipv4Address: '10.99.0.9' })).rejects.toThrow('declares the "ips" capability');
+    await expect(m.connect('plain', { ...req, ipv4Address: '10.99.0' })).rejects.toThrow('invalid IPv4 address: 10.99.0');
+    await expect(m.connect('plain', { ...req, macAddress: '02:42:0a:63:00:09' })).rejects.toThrow('declares the "mac" capability');
     expect((await fb.calls()).filter((c) => c.endsWith('ADD'))).toEqual([]);
+  });
+
+  it('passes --ip and --mac-address as the ips and mac capabilities to the plugins that declare them', async () => {
+    const file = join(dir, 'static.conflist');
+    writeFileSync(file, conflist({ name: 'static', plugins: [{ type: 'fakebridge', capabilities: { ips: true, mac: true }, ipam: { type: 'host-local', subnet: '10.95.0.0/24' } }] }));
+    const m = await manager();
+    await m.create({ Name: 'static', Driver: 'cni', Options: { 'cni.config': file } });
+    const ns = await sandbox(m, ID1);
+    await m.connect('static', { containerId: ID1, containerName: 'web', netnsPath: ns, ipv4Address: '10.95.0.9', macAddress: '02:42:0A:5F:00:09' });
+    expect((await fb.stdin('fakebridge', 'ADD'))['runtimeConfig']).toEqual({ ips: ['10.95.0.9'], mac: '02:42:0a:5f:00:09' });
   });
 
   it('removeSandbox DELs the container from its CNI networks', async () => {
