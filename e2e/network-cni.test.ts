@@ -2,13 +2,15 @@
 // Debian's plugins (bridge + host-local): `ce network create -d cni --opt
 // cni.config=<name>`, containers that get an address from the list's range
 // and reach each other and the bridge's gateway, and `ce rm` leaving no veth,
-// lease or cached result. The configuration is the test's own (bridge name,
-// subnet, host-local's dataDir in its folder; no ipMasq, firewall or portmap,
-// which would change the host's iptables); the bridge, which the bridge
-// plugin never deletes, is removed by the test.
+// lease or cached result; a port published through portmap. The
+// configurations are the test's own (bridge names, subnets, host-local's
+// dataDir in its folder; no ipMasq or firewall plugin). The bridges, which the
+// bridge plugin never deletes, and the chains portmap 1.1.1 leaves after its
+// last DEL are removed by the test (the portmap test is skipped when those
+// chains exist already: someone else's).
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +33,16 @@ const rangeEnd = `10.219.${third}.120`;
 const cniName = `ce-e2e-cni-${tag}`;
 const network = `ce-e2e-cninet-${tag}`;
 const gatewayPort = 18000 + (process.pid % 1000);
+// A second list with portmap, for published ports.
+const pmBridge = `cecq${tag}`;
+const pmSubnet = `10.220.${third}.0/24`;
+const pmName = `ce-e2e-cnipm-${tag}`;
+const pmNetwork = `ce-e2e-cnipmnet-${tag}`;
+const hostPort = 23000 + (process.pid % 1000);
+/** portmap 1.1.1's own chains in the nat table, which it leaves after the last DEL. */
+const PORTMAP_CHAINS = ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-SETMARK', 'CNI-HOSTPORT-MASQ'];
+const natRules = () => execFileSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8' });
+const portmapInUse = PORTMAP_CHAINS.some((c) => natRules().includes(`-N ${c}\n`));
 
 let dir: string;
 let daemon: TestDaemon | undefined;
@@ -54,6 +66,17 @@ describe.skipIf(skipReason !== '')(`a cni network with Debian's plugins ${skipRe
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ce-e2e-cni-'));
     mkdirSync(join(dir, 'net.d'));
+    writeFileSync(
+      join(dir, 'net.d', '20-portmap.conflist'),
+      JSON.stringify({
+        cniVersion: '1.0.0',
+        name: pmName,
+        plugins: [
+          { type: 'bridge', bridge: pmBridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: pmSubnet }]], dataDir: join(dir, 'ipam') } },
+          { type: 'portmap', capabilities: { portMappings: true } },
+        ],
+      }),
+    );
     writeFileSync(
       join(dir, 'net.d', '10-e2e.conflist'),
       JSON.stringify({
@@ -80,15 +103,19 @@ describe.skipIf(skipReason !== '')(`a cni network with Debian's plugins ${skipRe
       if (daemon) {
         for (const c of containers) await run(['rm', '-f', c]);
         await run(['network', 'rm', network]);
+        await run(['network', 'rm', pmNetwork]);
         await daemon.dispose();
       }
     } finally {
-      try {
-        execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
-      } catch {
-        // never made
+      for (const device of [bridge, pmBridge]) {
+        try {
+          execFileSync('ip', ['link', 'del', device], { stdio: 'ignore' });
+        } catch {
+          // never made
+        }
       }
       if (dir) rmSync(dir, { recursive: true, force: true });
+      if (!portmapInUse) removePortmapChains();
     }
   });
 
@@ -189,4 +216,62 @@ describe.skipIf(skipReason !== '')(`a cni network with Debian's plugins ${skipRe
     expect(cachedResults()).toEqual([]);
     expect(await run(['network', 'rm', network])).toEqual({ code: 0, stdout: `${network}\n`, stderr: '' });
   });
+
+  it.skipIf(portmapInUse)('publishes a port through the portmap plugin: ce port shows it, the host\'s loopback reaches it, rm takes its rules away', async () => {
+    expect((await run(['network', 'create', '-d', 'cni', '--opt', `cni.config=${pmName}`, pmNetwork])).code).toBe(0);
+    const web = await runDetached(['--network', pmNetwork, '-p', `127.0.0.1:${hostPort}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+    const c = await inspectContainer(daemon!.socket, web);
+    expect(c.NetworkSettings.Ports['80/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: String(hostPort) }]);
+    expect(await run(['port', web])).toEqual({ code: 0, stdout: `80/tcp -> 127.0.0.1:${hostPort}\n`, stderr: '' });
+    expect(natRules()).toContain(`--dport ${hostPort}`);
+    expect(await httpGet('127.0.0.1', hostPort, '/hostname')).toBe(`${c.Config.Hostname}\n`);
+
+    expect((await run(['rm', '-f', web])).code).toBe(0);
+    expect(natRules()).not.toContain(`--dport ${hostPort}`);
+    expect(natRules()).not.toContain(web.slice(0, 12));
+    expect(cachedResults()).toEqual([]);
+    expect(await run(['network', 'rm', pmNetwork])).toEqual({ code: 0, stdout: `${pmNetwork}\n`, stderr: '' });
+  });
 });
+
+/** GET http://host:port/path, retried (bounded) until the server answers. */
+async function httpGet(host: string, port: number, path: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        const req = request({ host, port, path, timeout: 2000 }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve(body));
+        });
+        req.on('error', reject);
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.end();
+      });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** The jumps to portmap's chains from the built-in ones, then the chains. */
+function removePortmapChains(): void {
+  for (const rule of natRules().split('\n')) {
+    const jump = / -j (CNI-HOSTPORT-[A-Z]+)$/.exec(rule);
+    if (rule.startsWith('-A ') && jump && !rule.startsWith('-A CNI-')) {
+      // iptables -S quotes its comments as a shell would.
+      execFileSync('sh', ['-c', `iptables -t nat -D ${rule.slice(3)}`]);
+    }
+  }
+  for (const chain of PORTMAP_CHAINS) {
+    for (const op of ['-F', '-X']) {
+      try {
+        execFileSync('iptables', ['-t', 'nat', op, chain], { stdio: 'ignore' });
+      } catch {
+        // not made
+      }
+    }
+  }
+}
