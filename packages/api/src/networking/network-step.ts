@@ -80,7 +80,7 @@ export function networkStep(deps: NetworkStepDeps): StartStep {
       record.NetworkSettings = runningNetworkSettings(record.NetworkSettings, { id: record.Id, key: sandboxKey }, joined, Object.keys(record.Config.ExposedPorts ?? {}));
       const endpoints = [...joined.values()];
       const dnsServers = endpoints.flatMap((ep) => (ep.dnsServer ? [ep.dnsServer] : []));
-      await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: false, addresses: endpoints.map((ep) => ep.ipAddress), dnsServers }));
+      await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: false, addresses: endpoints.flatMap((ep) => (ep.ipAddress ? [ep.ipAddress] : [])), dnsServers }));
     },
     async teardown(record: ContainerRecord) {
       for (const ep of await deps.networking.endpoints(record.Id)) {

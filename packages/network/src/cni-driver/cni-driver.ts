@@ -166,13 +166,23 @@ export class CniDriver {
   /**
    * After a restart, for a running container: keeps the attachment when its
    * namespace and cached result are there (the plugins' kernel state
-   * outlives ced) and holds its host ports again. False otherwise, so the
-   * caller disconnects it.
+   * outlives ced), with the endpoint read from that result again (a crash
+   * between ADD and the record's update left it empty), and holds its host
+   * ports again. False otherwise, so the caller disconnects it.
    */
   async restoreEndpoint(record: EndpointRecord, net: NetworkRecord): Promise<boolean> {
     const { endpoint } = record;
-    if (!existsSync(record.netnsPath) || !endpoint.ipAddress) return false;
-    if (!(await this.chainOf(net).cachedResult(endpoint.containerId, endpoint.ifName).catch(() => null))) return false;
+    if (!existsSync(record.netnsPath)) return false;
+    const cached = await this.chainOf(net)
+      .cachedResult(endpoint.containerId, endpoint.ifName)
+      .catch(() => null);
+    if (!cached) return false;
+    const fields = endpointFieldsOf(cached, endpoint.ifName);
+    if (Object.entries(fields).some(([k, v]) => endpoint[k as keyof typeof fields] !== v)) {
+      Object.assign(endpoint, fields);
+      record.defaultRoute = hasDefaultRoute(cached);
+      await this.deps.endpoints.put(record);
+    }
     if (endpoint.ports.length) {
       const requests = endpoint.ports.map((p) => ({ protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort }));
       await this.deps.ports.reserve(endpoint.containerId, requests).catch((err: unknown) => {

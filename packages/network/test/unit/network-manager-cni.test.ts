@@ -2,7 +2,7 @@
 // record their calls): create reads and checks the configuration list,
 // connect runs ADD and builds the endpoint from the result, disconnect and
 // removeSandbox run DEL, reconcile DELs what dead containers left.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -247,6 +247,22 @@ describe('cni networks: containers', () => {
     expect((await fb.calls()).slice(-2)).toEqual(['fakeportmap DEL', 'fakebridge DEL']);
     expect(await fb.env('fakebridge', 'DEL')).toMatchObject({ CNI_NETNS: ns, CNI_CONTAINERID: ID1 });
     expect(cacheFiles()).toEqual([]);
+  });
+
+  it('reconcile fills in a live endpoint that a crash between ADD and its record left empty, from the cached result', async () => {
+    const m = await manager();
+    const net = await m.create({ Name: 'mycni', Driver: 'cni', Options: { 'cni.config': 'testnet' } });
+    const ns = await sandbox(m, ID1);
+    await m.connect('mycni', { containerId: ID1, containerName: 'one', netnsPath: ns });
+    const file = join(dir, 'state', 'endpoints', `${net.Id}-${ID1}.json`);
+    const record = JSON.parse(readFileSync(file, 'utf8'));
+    Object.assign(record.endpoint, { ipAddress: '', prefixLen: 0, gateway: '', macAddress: '', hostIfName: '' });
+    writeFileSync(file, JSON.stringify(record));
+
+    const again = await manager();
+    await again.reconcile(new Set([ID1]));
+    expect(await again.endpoints(ID1)).toEqual([expect.objectContaining({ ipAddress: '10.99.0.5', prefixLen: 24, gateway: '10.99.0.1', macAddress: '0a:00:00:00:00:03', hostIfName: 'veth1234' })]);
+    expect((await fb.calls()).filter((c) => c.endsWith('DEL'))).toEqual([]);
   });
 
   it('reconcile keeps live containers (ports held again), DELs dead ones and cached attachments no endpoint owns', async () => {
