@@ -27,8 +27,8 @@ export interface NetworkStepDeps {
   logger?: Pick<Logger, 'info'>;
 }
 
-/** The network of an endpoint, as its events name it (only the bridge driver makes endpoints). */
-export const endpointNetwork = (ep: Endpoint) => ({ Id: ep.networkId, Name: ep.networkName, Driver: 'bridge' });
+/** The network of an endpoint, as its events name it. */
+export const endpointNetwork = (ep: Endpoint) => ({ Id: ep.networkId, Name: ep.networkName, Driver: ep.driver ?? 'bridge' });
 
 export function networkStep(deps: NetworkStepDeps): StartStep {
   return {
@@ -83,7 +83,7 @@ export function networkStep(deps: NetworkStepDeps): StartStep {
       record.NetworkSettings = runningNetworkSettings(record.NetworkSettings, { id: record.Id, key: sandboxKey }, joined, Object.keys(record.Config.ExposedPorts ?? {}));
       const endpoints = [...joined.values()];
       const dnsServers = endpoints.flatMap((ep) => (ep.dnsServer ? [ep.dnsServer] : []));
-      await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: false, addresses: endpoints.map((ep) => ep.ipAddress), dnsServers }));
+      await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: false, addresses: endpoints.flatMap((ep) => (ep.ipAddress ? [ep.ipAddress] : [])), dnsServers }));
     },
     async teardown(record: ContainerRecord) {
       const t0 = performance.now();
