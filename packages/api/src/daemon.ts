@@ -27,6 +27,8 @@ import { eventPublisher } from './events/event-publisher.js';
 import { eventsGrpcService } from './events/grpc.js';
 import { withImageEvents } from './events/image-events.js';
 import { TaskExitWatcher } from './events/task-exits.js';
+import { layerDirs } from './containers/rootfs-files.js';
+import { openVolumes, volumesGrpcService } from './volumes/index.js';
 
 export interface Daemon {
   readonly config: DaemonConfig;
@@ -75,6 +77,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const exits = new TaskExitWatcher(supervisor, logger);
     exits.start();
 
+    const volumes = await openVolumes({
+      root: config.root,
+      resolveContainer: (ref) => containers.resolve(ref),
+      layerDirs: (id) => layerDirs(images.rootfsMounts(id)),
+    });
     const containers = new ContainerService(
       new ContainerStore(join(config.root, 'containers')),
       images,
@@ -91,8 +98,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         events,
         exits,
         runtimes: new RuntimeTable(config.runtimes, config.defaultRuntime),
+        mounts: volumes.containerMounts,
       },
     );
+    volumes.registerStep(containers.pipeline);
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
     images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.Id === rootfsKey));
     // Docker's oom event: the shim reports the OOM killer's kills in the container's cgroup.
@@ -112,6 +121,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     );
     const recovery = await recover(containers, supervisor, logger);
     logger.info({ ...recovery }, 'recovered state from the previous run');
+    volumes.adoptMounts((id) => containers.all().some((c) => c.Id === id && c.State.Running), logger);
 
     const cgroup = detectCgroups().mode;
     const services = [containersGrpcService(containers, execs), systemGrpcService(cgroup, { containers, images, logger }, {
@@ -122,7 +132,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         seccompProfile: seccompProfileName(config.seccompProfile),
         runtimes: containers.runtimes.list().map((r) => r.name),
         defaultRuntime: containers.runtimes.defaultName,
-      }), imagesGrpcService(withImageEvents(images, events)), eventsGrpcService(eventLog)];
+      }), imagesGrpcService(withImageEvents(images, events)), eventsGrpcService(eventLog), volumesGrpcService(volumes.service)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
     localSupervisor?.startSpare();

@@ -12,10 +12,11 @@ import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './reso
 import { parseRestartFlag, restartConflictsWithRm, type RestartPolicyFlag } from './restart-flag.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
 import { userOptionProblem } from './user-option.js';
+import { addMountFlags, mountRequest, type MountFlags } from './mount-flags.js';
 import { PullError } from './commands/pull.js';
 import { isNoSuchImage, parsePullPolicy, pullForCreate, unableToFind, type PullPolicy } from './pull-policy.js';
 
-export interface CreateFlags extends SecurityFlags, ResourceFlags, HealthFlags {
+export interface CreateFlags extends SecurityFlags, ResourceFlags, HealthFlags, MountFlags {
   rm?: boolean;
   name?: string;
   env: string[];
@@ -56,7 +57,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('--runtime <string>', 'Runtime to use for this container')
     .option('--pull <string>', 'Pull image before running ("always"|"missing"|"never")', 'missing');
-  return addHealthFlags(addResourceFlags(addSecurityFlags(cmd)));
+  return addMountFlags(addHealthFlags(addResourceFlags(addSecurityFlags(cmd))));
 }
 
 /** Creates the container; failures end the command with Docker's wording and `See 'ce <command> --help'.` */
@@ -84,6 +85,9 @@ export async function createContainer(
     hostConfig = resourceHostConfig(opts);
     const healthcheck = healthConfig(opts);
     config = { ...attachConfig(attach), ...(healthcheck ? { Healthcheck: healthcheck } : {}) };
+    const mounts = mountRequest(opts);
+    Object.assign(hostConfig, mounts.hostConfig);
+    Object.assign(config, mounts.config);
     const restart = parseRestartFlagWithPeriod(opts.restart);
     if (restartConflictsWithRm(restart, !!opts.rm)) throw new Error('Conflicting options: --restart and --rm.');
     if (opts.restart !== undefined) hostConfig.RestartPolicy = { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount };

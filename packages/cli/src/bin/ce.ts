@@ -36,6 +36,7 @@ import { registerPause, registerUnpause } from '../commands/pause.js';
 import { registerStats } from '../commands/stats.js';
 import { registerTop } from '../commands/top.js';
 import { registerUpdate } from '../commands/update.js';
+import { registerVolume } from '../commands/volume.js';
 import { exitQuietlyOnBrokenPipe } from '../broken-pipe.js';
 
 const program = new Command('ce')
@@ -78,6 +79,7 @@ registerVersion(program, connect);
 registerInfo(program, connect);
 registerEvents(program, connect);
 registerInspect(program, connect);
+registerVolume(program, connect);
 registerPause(program, connect);
 registerUnpause(program, connect);
 registerTop(program, connect);
