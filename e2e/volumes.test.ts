@@ -87,6 +87,23 @@ describe('named volumes', () => {
   });
 });
 
+describe('across a ced restart', () => {
+  it('after a kill -9, references come back from the records, and a running container keeps its tmpfs volume mounted', async () => {
+    expect((await run(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', 'live'])).code).toBe(0);
+    expect((await run(['run', '-d', '--name', 'runner', '-v', 'live:/live', 'busybox', 'sh', '-c', 'echo alive > /live/f; sleep 300'])).code).toBe(0);
+    // A crash, not a clean stop: the references must come back from the records alone.
+    await daemon.kill9();
+    await daemon.restart();
+    const refused = await run(['volume', 'rm', 'live']);
+    expect(refused.stderr).toContain('remove live: volume is in use');
+    expect(mountsUnder(join(daemon.root, 'volumes'))).toEqual([join(daemon.root, 'volumes/live/_data')]);
+    expect((await run(['exec', 'runner', 'cat', '/live/f'])).stdout).toBe('alive\n');
+    expect((await run(['rm', '-f', 'runner'])).code).toBe(0);
+    expect(mountsUnder(join(daemon.root, 'volumes'))).toEqual([]);
+    expect((await run(['volume', 'rm', 'live'])).code).toBe(0);
+  });
+});
+
 describe('anonymous volumes', () => {
   it('are filled from the image at the VOLUME path, owners and modes kept, and go with rm -v', async () => {
     const created = await run(['create', '--name', 'anon', IMAGE, 'sh', '-c', 'cat /data/hello /data/sub/deep; stat -c "%u:%g %a" /data']);
