@@ -108,7 +108,7 @@ async function main() {
     for (const c of cases) {
       // Both write the log at once; each waits for its own container to end.
       const ceId = (await run(...ce(['run', '-d', '--name', c.name, ...c.opts, 'bb', ...WORKLOAD]))).text.trim();
-      await run(...docker(['run', '-d', '--name', c.name, ...c.opts, 'bb', ...WORKLOAD]), { env: d.env });
+      await run(...docker(['run', '-d', '--network', 'none', '--name', c.name, ...c.opts, 'bb', ...WORKLOAD]), { env: d.env });
       await run(...docker(['wait', c.name]), { env: d.env });
       await run(...ce(['wait', c.name]));
       const ceFiles = spawnSync('sh', ['-c', `ls ${root}/containers/${ceId}/${ceId}-json.log*`], { encoding: 'utf8' }).stdout.trim().split('\n').filter((f) => !f.endsWith('.rotations'));

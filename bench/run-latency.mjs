@@ -361,8 +361,8 @@ async function setupDocker(tmp, layerPath) {
   const version = (await runChecked(client, [...H, 'version', '--format', '{{.Server.Version}}'], { env })).stdout.trim();
   const storage = (await runChecked(client, [...H, 'info', '--format', '{{.Driver}}'], { env })).stdout.trim();
   await runChecked(client, [...H, 'import', '--change', 'ENTRYPOINT ["/hello"]', layerPath, 'ce-hello:latest'], { env });
-  console.log(`docker ${version} (client ${client}, storage ${storage}, --bridge=none: containers get no network, like --network none)`);
-  return { key: 'docker', version, label: `docker run --rm (${version})`, expect: GREETING, make: () => [client, [...H, 'run', '--rm', 'ce-hello'], { env }] };
+  console.log(`docker ${version} (client ${client}, storage ${storage}, containers run with --network none, as ce's)`);
+  return { key: 'docker', version, label: `docker run --rm (${version})`, expect: GREETING, make: () => [client, [...H, 'run', '--rm', '--network', 'none', 'ce-hello'], { env }] };
 }
 
 function safeReaddir(d) {
@@ -598,7 +598,7 @@ async function main() {
 function summary(r) {
   const lines = ['', '── run latency ' + '─'.repeat(60)];
   if (r.ce) lines.push(statLine('ce run --rm hello-world', r.ce.run));
-  if (r.docker) lines.push(statLine(`docker run --rm (${r.docker.version})`, r.docker.st) + '  [--bridge=none: no network]');
+  if (r.docker) lines.push(statLine(`docker run --rm (${r.docker.version})`, r.docker.st) + '  [--network none]');
   else if (r.dockerError) lines.push(`${'docker run --rm'.padEnd(34)} not measured: ${r.dockerError.split('\n')[0]}`);
   if (r.runc) lines.push(statLine(`runc run (${r.runc.version})`, r.runc.st));
   lines.push(statLine('node -e ""', r.node));

@@ -1,5 +1,5 @@
-// ce pause, unpause, top, stats and update against Docker 20.10 (a private dockerd, no bridge,
-// no iptables) from the same image archive: the same command lines, the same words and columns.
+// ce pause, unpause, top, stats and update against Docker 20.10 (a private dockerd, its containers
+// on --network none, no iptables) from the same image archive: the same command lines, the same words and columns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ce } from './support/ce.js';
 import type { TestDaemon } from './support/daemon.js';
@@ -24,8 +24,9 @@ function normalize(r: CommandResult): CommandResult {
   return { code: r.code, stdout: text(r.stdout), stderr: text(r.stderr) };
 }
 
-async function both(args: string[]): Promise<{ ce: CommandResult; docker: CommandResult }> {
-  const [c, d] = await Promise.all([ce(args, { socket: daemon.socket }), dockerd.docker(args, { timeoutMs: 60_000 })]);
+/** `dockerArgs`: Docker's own command line when it must differ (its containers on `--network none`, as ce's have no network yet). */
+async function both(args: string[], dockerArgs = args): Promise<{ ce: CommandResult; docker: CommandResult }> {
+  const [c, d] = await Promise.all([ce(args, { socket: daemon.socket }), dockerd.docker(dockerArgs, { timeoutMs: 60_000 })]);
   return { ce: normalize(c), docker: normalize(d) };
 }
 
@@ -42,11 +43,11 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce pause/unpause/top/stats/upd
     peer = await startDockerPeer('pause-stats-parity', IMAGE);
     ({ dockerd, daemon } = peer);
     for (const name of ['pz', 'watched']) {
-      const r = await both(['run', '-d', '--name', name, IMAGE, 'sh', '-c', THREE]);
+      const r = await both(['run', '-d', '--name', name, IMAGE, 'sh', '-c', THREE], ['run', '-d', '--network', 'none', '--name', name, IMAGE, 'sh', '-c', THREE]);
       expect(r.ce).toMatchObject({ code: 0, stderr: '' });
       expect(r.docker).toMatchObject({ code: 0, stderr: '' });
     }
-    await both(['run', '--name', 'done', IMAGE, 'true']);
+    await both(['run', '--name', 'done', IMAGE, 'true'], ['run', '--network', 'none', '--name', 'done', IMAGE, 'true']);
   }, 180_000);
 
   afterAll(async () => {

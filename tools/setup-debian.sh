@@ -9,7 +9,9 @@ packages=(g++ make python3 libc6-dev)
 if [ "$tier" = test ]; then
   # peers the interop tests drive: Docker 20.10 and runc, the distribution
   # registry, skopeo and umoci, and openssl for the registry's test CA
-  packages+=(busybox-static iproute2 util-linux docker.io runc docker-registry skopeo umoci openssl)
+  packages+=(busybox-static iproute2 iptables util-linux docker.io runc docker-registry skopeo umoci openssl)
+  # the CNI driver's integration tests run Debian's plugins (in /usr/lib/cni)
+  packages+=(containernetworking-plugins)
 fi
 
 missing=()

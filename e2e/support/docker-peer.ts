@@ -1,5 +1,5 @@
 // Docker 20.10 beside ce for parity tests: a private dockerd (its own folders,
-// no bridge, no iptables; tools/lib/private-dockerd.mjs) and a test ced, both
+// a bridge of its own, no iptables; tools/lib/private-dockerd.mjs) and a test ced, both
 // holding the same busybox image, which Docker loads from ce's own archive.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

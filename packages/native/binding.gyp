@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "ce_native",
-      "sources": ["native/addon.cc", "native/wait.cc", "native/syscall_error.cc", "native/fs_ops.cc", "native/spawn.cc", "native/fd_passing.cc", "native/terminal.cc", "native/bpf_device.cc"],
+      "sources": ["native/addon.cc", "native/wait.cc", "native/syscall_error.cc", "native/fs_ops.cc", "native/spawn.cc", "native/fd_passing.cc", "native/terminal.cc", "native/bpf_device.cc", "native/netlink.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"]

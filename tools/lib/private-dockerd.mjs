@@ -1,8 +1,10 @@
 // A private Docker daemon (Debian's docker.io) for tests and benchmarks:
 // its own data-root, exec-root, socket, pid file and cgroup parent inside one
-// folder, no bridge and no iptables rules, so it leaves nothing on the host
-// once stopped. The client is the docker.io package's own (/usr/bin/docker),
-// not another docker earlier in PATH.
+// folder, and its own bridge (created here, removed at stop: `--bridge=none`
+// would make dockerd delete the host's docker0), with no iptables rules and
+// no change to ip_forward unless the caller asks for networking, so it leaves
+// nothing on the host once stopped. The client is the docker.io package's own
+// (/usr/bin/docker), not another docker earlier in PATH.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readdirSync, rmdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -122,6 +124,40 @@ function tailFile(path, lines = 30) {
   }
 }
 
+function ip(args) {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+/**
+ * A bridge of this daemon's own, with a /24 in 10.213.0.0/16 that no route
+ * of the machine uses yet; `remove()` deletes it (dockerd never deletes a
+ * bridge given with -b).
+ */
+let bridgeSeq = 0;
+
+function createOwnBridge() {
+  let name;
+  do name = `cedk${process.pid}x${bridgeSeq++}`.slice(0, 15);
+  while (spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0);
+  const routes = ip(['-4', 'route', 'show', 'table', 'all']);
+  let subnet = null;
+  for (let n = process.pid % 256, i = 0; i < 256 && !subnet; i++, n = (n + 1) % 256) {
+    if (!routes.includes(`10.213.${n}.`)) subnet = `10.213.${n}`;
+  }
+  if (!subnet) throw new Error('no free /24 in 10.213.0.0/16 for the private dockerd bridge');
+  ip(['link', 'add', name, 'type', 'bridge']);
+  try {
+    ip(['addr', 'add', `${subnet}.1/24`, 'dev', name]);
+    ip(['link', 'set', name, 'up']);
+  } catch (err) {
+    spawnSync('ip', ['link', 'del', name]);
+    throw err;
+  }
+  return { name, cidr: `${subnet}.1/24`, remove: () => spawnSync('ip', ['link', 'del', name], { stdio: 'ignore' }) };
+}
+
 /**
  * Starts dockerd in `dir` (created if missing) and waits until it answers.
  *
@@ -130,11 +166,12 @@ function tailFile(path, lines = 30) {
  * @param {Record<string,string>} [opts.runtimes] extra OCI runtimes: name → path (dockerd --add-runtime)
  * @param {string[]} [opts.args] more dockerd arguments
  * @param {Record<string,unknown>} [opts.config] more daemon.json keys
- * @returns {Promise<{ client: string, sock: string, host: string[], env: NodeJS.ProcessEnv, log: string,
+ * @param {boolean} [opts.networking] let dockerd program iptables (NAT, published ports) and turn on ip_forward, as a system dockerd does
+ * @returns {Promise<{ client: string, sock: string, host: string[], env: NodeJS.ProcessEnv, log: string, bridge: string,
  *   docker(args: string[], o?: { input?: string|Buffer, timeoutMs?: number }): Promise<{ code: number|null, stdout: string, stderr: string }>,
  *   stop(): Promise<void> }>}
  */
-export async function startPrivateDockerd({ dir, runtimes = {}, args = [], config = {} }) {
+export async function startPrivateDockerd({ dir, runtimes = {}, args = [], config = {}, networking = false }) {
   const { dockerd, client } = dockerBinaries();
   await mkdir(dir, { recursive: true });
   const execRoot = join(dir, 'exec');
@@ -144,28 +181,32 @@ export async function startPrivateDockerd({ dir, runtimes = {}, args = [], confi
   const cgroupParent = `ce-test-docker-${process.pid}-${Date.now().toString(36)}`;
   // Never read /etc/docker/daemon.json; keep the trust key dockerd 20.10 makes out of /etc/docker.
   await writeFile(join(dir, 'daemon.json'), JSON.stringify({ 'deprecated-key-path': join(dir, 'key.json'), ...config }) + '\n');
+  const bridge = createOwnBridge();
   const argv = [
     '--config-file', join(dir, 'daemon.json'),
     '--data-root', join(dir, 'data'),
     '--exec-root', execRoot,
     '--pidfile', pidfile,
     '-H', `unix://${sock}`,
-    '--bridge=none',
-    '--iptables=false',
-    '--ip6tables=false',
-    '--ip-masq=false',
+    '--bridge', bridge.name,
+    ...(networking ? [] : ['--iptables=false', '--ip6tables=false', '--ip-masq=false', '--ip-forward=false']),
     '--cgroup-parent', `/${cgroupParent}`,
     ...Object.entries(runtimes).flatMap(([name, path]) => ['--add-runtime', `${name}=${path}`]),
     ...args,
   ];
   // dockerd and its containerd create these whatever --exec-root says: removed after if we made them and they are empty.
   const runDirs = ['/run/docker', '/run/containerd'].filter((d) => !existsSync(d));
-  const fd = openSync(log, 'a');
   let daemon;
   try {
-    daemon = spawn(dockerd, argv, { detached: true, stdio: ['ignore', fd, fd] });
-  } finally {
-    closeSync(fd);
+    const fd = openSync(log, 'a');
+    try {
+      daemon = spawn(dockerd, argv, { detached: true, stdio: ['ignore', fd, fd] });
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    bridge.remove();
+    throw err;
   }
   daemon.on('error', () => {});
   daemon.unref();
@@ -191,11 +232,15 @@ export async function startPrivateDockerd({ dir, runtimes = {}, args = [], confi
       const d = join('/sys/fs/cgroup', ctrl, cgroupParent);
       if (existsSync(d)) removeEmptyTree(d);
     }
+    bridge.remove();
   };
 
   const deadline = Date.now() + 60_000;
   while (!(await ping(sock))) {
-    if (daemon.exitCode !== null || daemon.signalCode !== null) throw new Error(`dockerd exited at start-up:\n${tailFile(log)}`);
+    if (daemon.exitCode !== null || daemon.signalCode !== null) {
+      await stop();
+      throw new Error(`dockerd exited at start-up:\n${tailFile(log)}`);
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`dockerd did not answer within 60 s:\n${tailFile(log)}`);
@@ -222,5 +267,5 @@ export async function startPrivateDockerd({ dir, runtimes = {}, args = [], confi
       });
     });
 
-  return { client, sock, host, env, log, docker, stop };
+  return { client, sock, host, env, log, bridge: bridge.name, docker, stop };
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Runs the first ```ts block of a package README as written, with only the
+ * Runs the first ```ts block of a package README (or of one of its sections) as written, with only the
  * given strings replaced (package names by source paths, fixed paths by a
  * test's temporary ones), capturing what it logs. The `// ` comment after each
  * console.log in the README is what a reader expects: tests compare them.
@@ -11,8 +11,15 @@ import { join } from 'node:path';
 export async function runReadmeExample(
   readmePath: string,
   replacements: Record<string, string>,
+  /** The heading (e.g. "## CNI") whose first ts block to run, for a README with several examples. */
+  section?: string,
 ): Promise<{ logged: string[]; expected: string[] }> {
-  const readme = readFileSync(readmePath, 'utf8');
+  let readme = readFileSync(readmePath, 'utf8');
+  if (section !== undefined) {
+    const at = readme.indexOf(`\n${section}\n`);
+    if (at < 0) throw new Error(`${readmePath} has no section ${section}`);
+    readme = readme.slice(at);
+  }
   let code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   if (!code) throw new Error(`${readmePath} has no ts example`);
   const expected = [...code.matchAll(/console\.log\(.*\); \/\/ (.*)$/gm)].map((m) => m[1]!);

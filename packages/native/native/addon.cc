@@ -15,6 +15,7 @@
 
 #include "bpf_device.h"
 #include "fd_passing.h"
+#include "netlink.h"
 #include "terminal.h"
 #include "fs_ops.h"
 #include "spawn.h"
@@ -131,6 +132,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterFdPassing(env, exports);
   RegisterTerminal(env, exports);
   RegisterBpfDevice(env, exports);
+  RegisterNetlink(env, exports);
   return exports;
 }
 

@@ -87,3 +87,4 @@ export { mknod, lsetxattr, lgetxattr, syncfs, syncfsAsync, S_IFIFO, S_IFCHR, S_I
 export { socketPair, connectUnix, sendFd, recvFd, listenUnix, acceptUnix, shutdownSocket, type ReceivedFd } from './fd-passing.js';
 export { setWindowSize, getWindowSize, type WindowSize } from './terminal.js';
 export { attachCgroupDeviceFilter, cgroupDeviceFilters } from './bpf-device.js';
+export { netlinkOpen, netlinkSend, netlinkRecv, netlinkClose, netnsCreate, netnsRemove, netnsWriteSysctl } from './netlink.js';

@@ -139,13 +139,32 @@ export interface ContainerNetworking {
   reconcile(live: ReadonlySet<string>): Promise<void>;
 }
 
+/** What the embedded DNS server needs to know of a network besides its id and gateway. */
+export interface DnsNetworkOptions {
+  /** The network's name: `container.<name>` resolves, and PTR answers `<container>.<name>`. */
+  name?: string;
+  /** An --internal network: its names only, nothing forwarded upstream (SERVFAIL). */
+  internal?: boolean;
+}
+
+/** A --link on a user-defined network: `alias` answers, for the linking container only, with container `name`'s address. */
+export interface DnsLink {
+  alias: string;
+  name: string;
+}
+
 /** The names the embedded DNS server answers on one network (src/dns/ implements it). */
 export interface DnsRegistry {
-  /** Starts answering on the network's gateway address. */
-  addNetwork(networkId: string, gateway: string): Promise<void>;
+  /** Starts answering on the network's gateway address (UDP and TCP port 53; the address must be on the bridge already). Idempotent. */
+  addNetwork(networkId: string, gateway: string, options?: DnsNetworkOptions): Promise<void>;
+  /** Stops the network's listener and forgets its names; nothing to do for an unknown network. */
   removeNetwork(networkId: string): Promise<void>;
-  /** A container's names (name, aliases, short id) → its address on that network. */
-  addRecords(networkId: string, containerId: string, names: readonly string[], ipv4: string): void;
+  /**
+   * A container's names (its name first: the PTR answer; then aliases, short
+   * id) → its address on that network; `links` are its --link aliases there.
+   * Replaces what the container had on the network.
+   */
+  addRecords(networkId: string, containerId: string, names: readonly string[], ipv4: string, links?: readonly DnsLink[]): void;
   removeRecords(networkId: string, containerId: string): void;
 }
 
@@ -163,7 +182,10 @@ export interface HostPortRequest {
  * start and no other program takes it while the container runs.
  */
 export interface PortReserver {
-  /** All or nothing: on failure nothing stays reserved. Returns the ports chosen, in request order. */
-  reserve(containerId: string, requests: readonly HostPortRequest[]): Promise<HostPortRequest[]>;
+  /**
+   * All or nothing: on failure nothing stays reserved. Returns the ports chosen, in request order.
+   * With `endpoint`, errors read as Docker's: `driver failed programming external connectivity on endpoint <name> (<id>): …`.
+   */
+  reserve(containerId: string, requests: readonly HostPortRequest[], endpoint?: { name: string; id: string }): Promise<HostPortRequest[]>;
   release(containerId: string): Promise<void>;
 }

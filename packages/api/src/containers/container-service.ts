@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { constants } from 'node:os';
+import { constants, hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import {
   alreadyExists,
@@ -298,6 +298,8 @@ export class ContainerService {
   private async createReserved(name: string, options: CreateOptions, imageId: string, runConfig: ImageRunConfig, networks?: Record<string, EndpointSettings>): Promise<ContainerRecord> {
     const id = randomBytes(32).toString('hex');
     const config = mergeContainerConfig(id, options.config, runConfig);
+    // As Docker: a container in the host's network namespace is named as the host.
+    if (options.hostConfig.NetworkMode === 'host' && !options.config.Hostname) config.Hostname = osHostname();
     const hostConfig = checkResources(mergeHostConfig(options.hostConfig), this.host.resources());
     hostConfig.LogConfig = newContainerLogConfig(options.hostConfig.LogConfig, this.options.logDefaults ?? DEFAULT_DAEMON_LOG_CONFIG);
     const [path = '', ...args] = resolveArgs(runConfig, options.config.Entrypoint ?? undefined, options.config.Cmd ?? undefined);

@@ -6,8 +6,8 @@ export interface EtcFacts {
   hostNetwork: boolean;
   /** The container's own IPv4 addresses, its first network's first. */
   addresses: string[];
-  /** The embedded DNS server of a user-defined network the container is on. */
-  dnsServer?: string;
+  /** The embedded DNS servers of the user-defined networks the container is on, first network first. */
+  dnsServers: string[];
 }
 
 export interface EtcFilePaths {

@@ -29,7 +29,7 @@ export function networkStep(deps: NetworkStepDeps): StartStep {
       const mode = parseNetworkMode(record.HostConfig.NetworkMode);
       if (mode.kind === 'host') {
         ctx.specOpts.push(withHostNamespace('network'));
-        await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: true, addresses: [] }));
+        await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: true, addresses: [], dnsServers: [] }));
         return;
       }
       if (mode.kind === 'container') {
@@ -71,9 +71,9 @@ export function networkStep(deps: NetworkStepDeps): StartStep {
         }
       }
       record.NetworkSettings = runningNetworkSettings(record.NetworkSettings, { id: record.Id, key: sandboxKey }, joined, Object.keys(record.Config.ExposedPorts ?? {}));
-      const dnsServer = [...joined.values()].find((ep) => ep.dnsServer)?.dnsServer;
-      const addresses = [...joined.values()].map((ep) => ep.ipAddress);
-      await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: false, addresses, dnsServer }));
+      const endpoints = [...joined.values()];
+      const dnsServers = endpoints.flatMap((ep) => (ep.dnsServer ? [ep.dnsServer] : []));
+      await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: false, addresses: endpoints.map((ep) => ep.ipAddress), dnsServers }));
     },
     async teardown(record: ContainerRecord) {
       for (const ep of await deps.networking.endpoints(record.Id)) await deps.networking.disconnect(ep.networkId, record.Id);

@@ -97,7 +97,7 @@ describe('the network start step', () => {
     expect(s).toMatchObject({ SandboxKey: `/run/ce/netns/${record.Id}`, IPAddress: '10.0.2.2', IPPrefixLen: 24, Gateway: '10.0.2.1', MacAddress: '02:42:0a:00:02:02' });
     expect(s.Ports).toEqual({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }], '443/tcp': null });
     expect(s.Networks.bridge).toMatchObject({ NetworkID: 'bridge-id', IPAddress: '10.0.2.2', Aliases: null });
-    expect(etcFiles.facts).toEqual({ hostNetwork: false, addresses: ['10.0.2.2'], dnsServer: undefined });
+    expect(etcFiles.facts).toEqual({ hostNetwork: false, addresses: ['10.0.2.2'], dnsServers: [] });
     const spec = buildSpecSync(ctx.specOpts);
     expect(spec.linux!.namespaces!.find((n) => n.type === 'network')).toEqual({ type: 'network', path: `/run/ce/netns/${record.Id}` });
     expect(spec.mounts!.map((m) => m.destination)).toEqual(expect.arrayContaining(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']));
@@ -112,7 +112,7 @@ describe('the network start step', () => {
     expect(networking.requests[0]!.req.aliases).toEqual(['db', record.Id.slice(0, 12)]);
     expect(record.NetworkSettings.Networks.app!.Aliases).toEqual(['db', record.Id.slice(0, 12)]);
     expect(record.NetworkSettings.IPAddress).toBe('');
-    expect(etcFiles.facts!.dnsServer).toBe('10.0.2.1');
+    expect(etcFiles.facts!.dnsServers).toEqual(['10.0.2.1']);
   });
 
   it('publishes -P ports on free host ports, besides the bound ones', async () => {
@@ -154,7 +154,7 @@ describe('the network start step', () => {
     const { networking, etcFiles, step, ctx } = setup(record);
     await step.setup(ctx);
     expect(networking.sandboxes.size).toBe(0);
-    expect(etcFiles.facts).toEqual({ hostNetwork: true, addresses: [] });
+    expect(etcFiles.facts).toEqual({ hostNetwork: true, addresses: [], dnsServers: [] });
     expect(buildSpecSync(ctx.specOpts).linux!.namespaces!.some((n) => n.type === 'network')).toBe(false);
   });
 

@@ -65,6 +65,7 @@ export function mergeContainerConfig(id: string, user: CreateRequestConfig['conf
     Volumes: volumes,
     WorkingDir: user.WorkingDir || image.WorkingDir || '',
     Entrypoint: entrypoint,
+    ...(user.MacAddress ? { MacAddress: user.MacAddress } : {}),
     OnBuild: null,
     Labels: { ...(image.Labels ?? {}), ...(user.Labels ?? {}) },
     ...(stopSignal ? { StopSignal: stopSignal } : {}),
