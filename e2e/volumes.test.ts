@@ -119,6 +119,15 @@ describe('anonymous volumes', () => {
     expect((await run(['volume', 'ls', '-q'])).stdout).not.toContain(name);
   });
 
+  it('of a --rm container go with it, as Docker\'s auto-remove does; named ones stay', async () => {
+    const names = async () => new Set((await run(['volume', 'ls', '-q'])).stdout.split('\n').filter(Boolean));
+    const before = await names();
+    const r = await run(['run', '--rm', '-v', 'stays:/named', '-v', '/gone', IMAGE, 'cat', '/data/hello']);
+    expect(r).toMatchObject({ code: 0, stdout: 'from the image\n' });
+    expect(await names()).toEqual(new Set([...before, 'stays']));
+    expect((await run(['volume', 'rm', 'stays'])).code).toBe(0);
+  });
+
   it('from -v /path stay after a plain rm (dangling)', async () => {
     const created = await run(['create', '--name', 'anon2', '-v', '/scratch', 'busybox', 'true']);
     expect(created.code).toBe(0);

@@ -395,7 +395,7 @@ export class ContainerService {
       this.pendingAttaches.delete(id);
       record.State = failedStartState(record.State, exitCodeForStartError(err), (err as Error).message);
       await this.store.save(record);
-      if (record.HostConfig.AutoRemove) await this.removeRecord(record);
+      if (record.HostConfig.AutoRemove) await this.removeRecord(record, true);
       throw err;
     }
   }
@@ -748,7 +748,8 @@ export class ContainerService {
       return;
     }
     if (record.HostConfig.AutoRemove && !this.restarting.has(record.Id)) {
-      await this.removeRecord(record).catch((err: Error) => {
+      // As Docker's auto-remove: the container's anonymous volumes go with it.
+      await this.removeRecord(record, true).catch((err: Error) => {
         this.logger.error({ id: record.Id, err: err.message }, 'auto-remove failed');
         // The container stays (dead); whoever waits for its removal must not wait forever.
         this.notify(record.Id, ['removed'], exitCode);
@@ -783,7 +784,7 @@ export class ContainerService {
   async removeIfAutoRemove(record: ContainerRecord): Promise<boolean> {
     if (!record.HostConfig.AutoRemove || record.State.Running || !this.containers.has(record.Id)) return false;
     if (record.State.Status === 'removing' || record.State.Status === 'dead') record.State = withStatus(record.State, 'exited');
-    await this.removeRecord(record);
+    await this.removeRecord(record, true);
     return true;
   }
 
