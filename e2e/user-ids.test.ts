@@ -44,7 +44,7 @@ describe('uids and gids out of 0-2147483647 are refused', () => {
       for (const user of ['4294967295', '0:4294967295']) {
         const create = unary((cb) =>
           client.create(
-            { name: '', image: 'busybox', cmd: { values: ['id'] }, env: [], workingDir: '', user, hostname: '', autoRemove: false, tty: false, openStdin: false, labels: {}, privileged: false, capAdd: [], capDrop: [], securityOpt: [], stopSignal: '', configJson: '', hostConfigJson: '' },
+            { name: '', image: 'busybox', cmd: { values: ['id'] }, env: [], workingDir: '', user, hostname: '', autoRemove: false, tty: false, openStdin: false, labels: {}, privileged: false, capAdd: [], capDrop: [], securityOpt: [], stopSignal: '', configJson: '', hostConfigJson: '', networkingConfigJson: '' },
             cb,
           ),
         );

@@ -7,9 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ce } from './ce.js';
 import { sweep } from './leaks.js';
 import { cedBin } from './paths.js';
+import { testNetwork, type TestNetwork } from './test-network.js';
 
 export interface TestDaemon {
   readonly dir: string;
+  /** Its default bridge, subnet and chains. */
+  readonly network: TestNetwork;
   readonly root: string;
   readonly state: string;
   readonly socket: string;
@@ -31,6 +34,8 @@ export interface TestDaemon {
 export async function startTestDaemon(extraArgs: string[] = []): Promise<TestDaemon> {
   const runtime = process.env.CE_E2E_DEFAULT_RUNTIME;
   if (runtime) extraArgs = ['--default-runtime', runtime, ...extraArgs];
+  const network = testNetwork();
+  extraArgs = [...network.args, ...extraArgs];
   const dir = mkdtempSync(join(tmpdir(), 'ce-e2e-'));
   const root = join(dir, 'root');
   const state = join(dir, 'state');
@@ -60,12 +65,22 @@ export async function startTestDaemon(extraArgs: string[] = []): Promise<TestDae
   const waitExit = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()));
 
+  let first: ChildProcess;
+  try {
+    first = await launch();
+  } catch (err) {
+    sweep(dir);
+    await network.cleanup(root);
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   const daemon: TestDaemon = {
     dir,
+    network,
     root,
     state,
     socket,
-    process: await launch(),
+    process: first,
     stderr: () => stderr,
     log: () => (existsSync(join(root, 'ced.log')) ? readFileSync(join(root, 'ced.log'), 'utf8') : ''),
     async kill9() {
@@ -88,6 +103,7 @@ export async function startTestDaemon(extraArgs: string[] = []): Promise<TestDae
       }
       // ...then by force, so that a broken engine cannot leak into later tests.
       sweep(dir);
+      await network.cleanup(root);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -27,6 +27,13 @@ import { eventPublisher } from './events/event-publisher.js';
 import { eventsGrpcService } from './events/grpc.js';
 import { withImageEvents } from './events/image-events.js';
 import { TaskExitWatcher } from './events/task-exits.js';
+import { createNetworkCheck } from './networking/create-check.js';
+import { etcFilesWriter } from './networking/etc-files-writer.js';
+import { networkStep } from './networking/network-step.js';
+import { ContainerConnector } from './networking/container-connector.js';
+import { networksGrpcService } from './networking/network-grpc.js';
+import { withNetworkEvents } from './networking/network-events.js';
+import { openNetworking } from './networking/networking-subsystem.js';
 import { layerDirs } from './containers/rootfs-files.js';
 import { openVolumes, volumesGrpcService } from './volumes/index.js';
 
@@ -77,13 +84,23 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const exits = new TaskExitWatcher(supervisor, logger);
     exits.start();
 
+    const networking = await openNetworking(config.network, config, logger);
+    const exists = (ref: string) => {
+      try {
+        containers.resolve(ref);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const volumes = await openVolumes({
       root: config.root,
       resolveContainer: (ref) => containers.resolve(ref),
       layerDirs: (id) => layerDirs(images.rootfsMounts(id)),
     });
-    const containers = new ContainerService(
-      new ContainerStore(join(config.root, 'containers')),
+    const store = new ContainerStore(join(config.root, 'containers'));
+    const containers: ContainerService = new ContainerService(
+      store,
       images,
       supervisor,
       join(config.state, 'tasks'),
@@ -98,10 +115,33 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         events,
         exits,
         runtimes: new RuntimeTable(config.runtimes, config.defaultRuntime),
+        networkCheck: createNetworkCheck(networking.manager, exists),
         mounts: volumes.containerMounts,
       },
     );
+    // Before the network step: the network's /etc files go over the container's own mounts (a volume on /etc), as Docker's depth sort puts them.
     volumes.registerStep(containers.pipeline);
+    const etcFiles = etcFilesWriter({
+      containerDir: (id) => store.containerDir(id),
+      hostGatewayIp: networking.hostGatewayIp,
+      daemonDns: config.network,
+      linkedContainer: (ref) => {
+        if (!exists(ref)) return undefined;
+        const linked = containers.resolve(ref);
+        return { name: linked.Name.replace(/^\//, ''), hostname: linked.Config.Hostname, ipv4: linked.NetworkSettings.Networks.bridge?.IPAddress };
+      },
+      setResolver: (id, settings) => networking.dns.setContainerResolver(id, settings),
+      removeResolver: (id) => networking.dns.removeContainerResolver(id),
+    });
+    containers.pipeline.register(
+      networkStep({
+        networking: networking.manager,
+        events,
+        resolveContainer: (ref) => containers.resolve(ref),
+        etcFiles,
+      }),
+      { before: 'spec' },
+    );
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
     images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.Id === rootfsKey));
     // Docker's oom event: the shim reports the OOM killer's kills in the container's cgroup.
@@ -109,6 +149,12 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       if (!event.oom) return;
       const record = containers.all().find((c) => c.Id === event.id);
       if (record) events.container(record, 'oom');
+    });
+    const connector = new ContainerConnector({
+      networks: networking.manager,
+      containers,
+      etcFiles,
+      events,
     });
     const execs = new ExecService(containers, supervisor, join(config.state, 'tasks'), logger, events);
     containers.useHealthMonitors(
@@ -122,9 +168,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const recovery = await recover(containers, supervisor, logger);
     logger.info({ ...recovery }, 'recovered state from the previous run');
     volumes.adoptMounts((id) => containers.all().some((c) => c.Id === id && c.State.Running), logger);
+    // After recovery tore down what died while ced was down: the rest is what runs.
+    await networking.manager.reconcile(new Set(containers.list(false).map((c) => c.Id)));
 
     const cgroup = detectCgroups().mode;
-    const services = [containersGrpcService(containers, execs), systemGrpcService(cgroup, { containers, images, logger }, {
+    const services = [containersGrpcService(containers, execs), networksGrpcService(withNetworkEvents(networking.manager, events), connector), systemGrpcService(cgroup, { containers, images, logger }, {
         containerStatuses: () => containers.all().map((c) => c.State.Status),
         imageIds: async () => (await images.list()).map((i) => i.id),
         storageRoot: config.root,
@@ -149,6 +197,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         exits.close();
         await eventLog.close();
         await localSupervisor?.close();
+        await networking.close();
         logger.info('ced stopped');
         logger.flush();
         lock.release();

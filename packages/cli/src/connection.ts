@@ -4,6 +4,7 @@ import { ContainersClient } from '@ce/protocol/gen/ce/api/v1/containers';
 import { EventsClient } from '@ce/protocol/gen/ce/api/v1/events';
 import { SystemClient } from '@ce/protocol/gen/ce/api/v1/system';
 import { ImagesClient } from '@ce/protocol/gen/ce/images/v1/images';
+import { NetworksClient } from '@ce/protocol/gen/ce/network/v1/network';
 
 /** The daemon socket: --host, then $CE_HOST, then <$CE_STATE or /run/ce>/ce.sock. */
 export function daemonSocket(host?: string): string {
@@ -17,6 +18,7 @@ export class Connection {
   private systemClient?: SystemClient;
   private imagesClient?: ImagesClient;
   private eventsClient?: EventsClient;
+  private networksClient?: NetworksClient;
 
   constructor(readonly socket: string) {}
 
@@ -40,7 +42,12 @@ export class Connection {
     return (this.eventsClient ??= dialUnix(EventsClient, this.socket));
   }
 
+  get networks(): NetworksClient {
+    return (this.networksClient ??= dialUnix(NetworksClient, this.socket));
+  }
+
   close(): void {
+    this.networksClient?.close();
     this.eventsClient?.close();
     this.containersClient?.close();
     this.systemClient?.close();

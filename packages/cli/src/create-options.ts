@@ -8,6 +8,7 @@ import { clampSeconds, parseIntFlag } from './int-flag.js';
 import { collect, parseLabels } from './output.js';
 import { attachConfig, type AttachStreams } from './attach-flag.js';
 import { addHealthFlags, healthConfig, type HealthFlags } from './health-flags.js';
+import { addNetworkFlags, networkRequest, type NetworkFlags, type NetworkRequest } from './network-flags.js';
 import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './resource-flags.js';
 import { parseRestartFlag, restartConflictsWithRm, type RestartPolicyFlag } from './restart-flag.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
@@ -16,7 +17,7 @@ import { addMountFlags, mountRequest, type MountFlags } from './mount-flags.js';
 import { PullError } from './commands/pull.js';
 import { isNoSuchImage, parsePullPolicy, pullForCreate, unableToFind, type PullPolicy } from './pull-policy.js';
 
-export interface CreateFlags extends SecurityFlags, ResourceFlags, HealthFlags, MountFlags {
+export interface CreateFlags extends SecurityFlags, ResourceFlags, HealthFlags, NetworkFlags, MountFlags {
   rm?: boolean;
   name?: string;
   env: string[];
@@ -57,7 +58,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('--runtime <string>', 'Runtime to use for this container')
     .option('--pull <string>', 'Pull image before running ("always"|"missing"|"never")', 'missing');
-  return addMountFlags(addHealthFlags(addResourceFlags(addSecurityFlags(cmd))));
+  return addMountFlags(addNetworkFlags(addHealthFlags(addResourceFlags(addSecurityFlags(cmd)))));
 }
 
 /** Creates the container; failures end the command with Docker's wording and `See 'ce <command> --help'.` */
@@ -77,14 +78,16 @@ export async function createContainer(
   let hostConfig: Record<string, unknown>;
   let config: Record<string, unknown> = {};
   let stopTimeout: number | undefined;
+  let network: NetworkRequest;
   const logConfig = logConfigRequest(opts);
   if (typeof logConfig === 'string') throw fail(logConfig);
   let pull: PullPolicy;
   try {
     security = securityRequest(opts);
-    hostConfig = resourceHostConfig(opts);
+    network = networkRequest(opts);
+    hostConfig = { ...resourceHostConfig(opts), ...network.hostConfig };
     const healthcheck = healthConfig(opts);
-    config = { ...attachConfig(attach), ...(healthcheck ? { Healthcheck: healthcheck } : {}) };
+    config = { ...attachConfig(attach), ...network.config, ...(healthcheck ? { Healthcheck: healthcheck } : {}) };
     const mounts = mountRequest(opts);
     Object.assign(hostConfig, mounts.hostConfig);
     Object.assign(config, mounts.config);
@@ -129,6 +132,7 @@ export async function createContainer(
             stopTimeout,
             configJson: Object.keys(config).length ? JSON.stringify(config) : '',
             hostConfigJson: JSON.stringify(logConfig ? { ...hostConfig, LogConfig: logConfig } : hostConfig),
+            networkingConfigJson: network.networkingConfig ? JSON.stringify(network.networkingConfig) : '',
           },
           cb,
         ),

@@ -15,3 +15,17 @@ function zoneAbbreviation(date: Date, offsetMinutes: number, offset: string): st
   // Go prints the zone's abbreviation, or the numeric offset when the zone has none.
   return name && /^[A-Z]{2,5}$/.test(name) ? name : offset.slice(0, 3);
 }
+
+/**
+ * Go's time.Time.String() of an RFC 3339 time with nanoseconds (as the
+ * daemon's JSON carries Created): the local time, its fraction without
+ * trailing zeros, `2026-12-06 22:50:30.664119556 +0000 UTC`.
+ */
+export function goTimeStringOfRfc3339(text: string): string {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+  const whole = m ? new Date(`${m[1]}${m[3]}`) : new Date(text);
+  if (Number.isNaN(whole.getTime())) return goTimeString(new Date(0));
+  const fraction = (m?.[2] ?? '').replace(/0+$/, '');
+  const formatted = goTimeString(whole);
+  return fraction ? formatted.replace(/^(\S+ \S+)/, `$1.${fraction}`) : formatted;
+}

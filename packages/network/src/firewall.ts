@@ -39,7 +39,7 @@ export interface Firewall {
   removeNetwork(net: FirewallNetwork): Promise<void>;
   addPortMappings(mappings: readonly PortMapping[]): Promise<void>;
   removePortMappings(mappings: readonly PortMapping[]): Promise<void>;
-  /** The port mappings programmed now, for reconcile after a crash. */
+  /** The port mappings programmed now, for reconcile after a crash ('' for a mapping on every host address). */
   listPortMappings(): Promise<PortMapping[]>;
   /** Removes every chain and jump of this firewall (tests, and `ced` uninstall). */
   reset(): Promise<void>;

@@ -44,7 +44,7 @@ export { NetworkManager, DEFAULT_BRIDGE_DEVICE, DEFAULT_BRIDGE_BIP, DEFAULT_NETN
 export type { NetworkManagerOptions } from './network-manager.js';
 export { DEFAULT_ADDRESS_POOLS } from './ipam/subnet-pools.js';
 export type { AddressPool } from './ipam/subnet-pools.js';
-export { IptablesFirewall, type IptablesFirewallOptions } from './firewall/iptables-firewall.js';
+export { FORWARD_POLICY, IptablesFirewall, type IptablesFirewallOptions } from './firewall/iptables-firewall.js';
 export { commandRunner, type CommandRunner } from './firewall/command.js';
 export { procSysctls, type Sysctls } from './firewall/sysctls.js';
 export { chainsFor, type Chains } from './firewall/rules.js';

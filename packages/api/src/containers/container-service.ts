@@ -764,7 +764,15 @@ export class ContainerService {
    */
   async deleteTask(id: string, kill: boolean): Promise<void> {
     const record = this.containers.get(id);
-    if (record) return this.pipeline.teardown(record, kill ? 'failed-start' : 'stopped');
+    if (record) {
+      try {
+        await this.pipeline.teardown(record, kill ? 'failed-start' : 'stopped');
+      } finally {
+        // Teardowns clear what they undid from the record (the network's addresses, say).
+        if (this.containers.has(id)) await this.store.save(record).catch((err: Error) => this.logger.error({ id, err: err.message }, 'could not record the teardown'));
+      }
+      return;
+    }
     await this.deleteTaskOnly(id, kill);
     await removeBundle(join(this.tasksDir, id), this.logger);
   }

@@ -1,9 +1,10 @@
 // CreateContainerRequest (typed fields for the CLI's common flags, plus
-// Docker's Config/HostConfig JSON for the rest) as Docker's create body.
+// Docker's Config/HostConfig/NetworkingConfig JSON for the rest) as Docker's create body.
 import { invalidArgument } from '@ce/protocol';
 import type { CreateContainerRequest } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { CreateOptions } from './container-service.js';
 import type { ContainerConfig, HostConfig } from './model/docker-types.js';
+import type { NetworkingConfig } from '../networking/create-check.js';
 
 function parseObject(json: string, what: string): Record<string, unknown> {
   if (!json) return {};
@@ -20,9 +21,11 @@ function parseObject(json: string, what: string): Record<string, unknown> {
 export function createOptionsFromRequest(req: CreateContainerRequest): CreateOptions {
   const config = parseObject(req.configJson, 'config_json') as Partial<ContainerConfig>;
   const hostConfig = parseObject(req.hostConfigJson, 'host_config_json') as Partial<HostConfig>;
+  const networkingConfig = parseObject(req.networkingConfigJson ?? '', 'networking_config_json') as NetworkingConfig;
   const set = <T>(value: T | undefined, isSet: boolean): T | undefined => (isSet ? value : undefined);
   return {
     name: req.name,
+    ...(req.networkingConfigJson ? { networkingConfig } : {}),
     config: {
       ...config,
       Image: req.image || (config.Image ?? ''),

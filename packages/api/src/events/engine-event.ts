@@ -44,6 +44,8 @@ export type ContainerAction =
 
 export type ImageAction = 'delete' | 'import' | 'load' | 'pull' | 'push' | 'save' | 'tag' | 'untag';
 
+export type NetworkAction = 'create' | 'connect' | 'disconnect' | 'destroy' | 'remove';
+
 /** The whole seconds of an event's time, as Docker's `time`. */
 export function eventSeconds(event: EngineEvent): number {
   return Number(event.timeNano / 1_000_000_000n);

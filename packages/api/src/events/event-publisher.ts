@@ -1,4 +1,4 @@
-import type { ContainerAction, EngineEvent, ImageAction } from './engine-event.js';
+import type { ContainerAction, EngineEvent, ImageAction, NetworkAction } from './engine-event.js';
 
 /** What a container event needs of its container (a ContainerJSON): Docker takes the labels, the image as given, and the name. */
 export interface EventContainer {
@@ -20,12 +20,15 @@ export interface EventPublisher {
   container(container: EventContainer, action: ContainerEventAction, extra?: Record<string, string>): void;
   /** Docker's LogImageEvent: `id` is the image id (a pull's is the reference pulled), `name` the reference concerned. */
   image(id: string, name: string, action: ImageAction, labels?: Record<string, string>): void;
+  /** Docker's LogNetworkEvent: the network's id, with its name and driver (`type`), and the container for connect/disconnect. */
+  network(network: { Id: string; Name: string; Driver: string }, action: NetworkAction, container?: string): void;
 }
 
 /** For services run without an event log (unit tests of other subsystems). */
 export const noEvents: EventPublisher = {
   container() {},
   image() {},
+  network() {},
 };
 
 /** Publishes into anything that takes a complete event without its time (EventLog). */
@@ -39,6 +42,10 @@ export function eventPublisher(sink: { publish(event: Omit<EngineEvent, 'timeNan
     },
     image(id, name, action, labels = {}) {
       sink.publish({ type: 'image', action, actor: { id, attributes: { ...labels, name } } });
+    },
+    network(network, action, container) {
+      const attributes: Record<string, string> = container ? { container } : {};
+      sink.publish({ type: 'network', action, actor: { id: network.Id, attributes: { ...attributes, name: network.Name, type: network.Driver } } });
     },
   };
 }

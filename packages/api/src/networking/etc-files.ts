@@ -19,4 +19,8 @@ export interface EtcFilePaths {
 /** Writes a container's /etc/hosts, /etc/hostname and /etc/resolv.conf (in its own folder) as Docker does. */
 export interface ContainerEtcFiles {
   write(record: ContainerRecord, facts: EtcFacts): Promise<EtcFilePaths>;
+  /** A running container's hosts and resolv.conf, after it joined or left a network: rewritten in place (its bind mounts hold the files). */
+  rewrite(record: ContainerRecord, facts: EtcFacts): Promise<void>;
+  /** The container stopped: what was kept for it besides the files (its DNS resolver settings) goes. */
+  forget(containerId: string): void;
 }

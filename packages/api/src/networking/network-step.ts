@@ -7,6 +7,7 @@ import type { ContainerNetworking, Endpoint, PortBindingRequest } from '@ce/netw
 import { failedPrecondition } from '@ce/protocol/errors';
 import { withHostNamespace, withHostsFiles, withNetnsPath } from '@ce/runtime/spec';
 import type { ContainerRecord } from '../containers/record.js';
+import type { EventPublisher } from '../events/event-publisher.js';
 import type { StartContext, StartStep } from '../containers/start-pipeline.js';
 import { endpointAliases } from './aliases.js';
 import type { ContainerEtcFiles } from './etc-files.js';
@@ -19,7 +20,12 @@ export interface NetworkStepDeps {
   etcFiles: ContainerEtcFiles;
   /** A container by name or id (--network container:<ref>). */
   resolveContainer(ref: string): ContainerRecord;
+  /** Docker's network connect and disconnect events as containers start and stop. */
+  events?: Pick<EventPublisher, 'network'>;
 }
+
+/** The network of an endpoint, as its events name it (only the bridge driver makes endpoints). */
+export const endpointNetwork = (ep: Endpoint) => ({ Id: ep.networkId, Name: ep.networkName, Driver: 'bridge' });
 
 export function networkStep(deps: NetworkStepDeps): StartStep {
   return {
@@ -68,6 +74,7 @@ export function networkStep(deps: NetworkStepDeps): StartStep {
           });
           joined.set(name, ep);
           if (asked) asked.Aliases = aliases;
+          deps.events?.network(endpointNetwork(ep), 'connect', record.Id);
         }
       }
       record.NetworkSettings = runningNetworkSettings(record.NetworkSettings, { id: record.Id, key: sandboxKey }, joined, Object.keys(record.Config.ExposedPorts ?? {}));
@@ -76,8 +83,12 @@ export function networkStep(deps: NetworkStepDeps): StartStep {
       await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: false, addresses: endpoints.map((ep) => ep.ipAddress), dnsServers }));
     },
     async teardown(record: ContainerRecord) {
-      for (const ep of await deps.networking.endpoints(record.Id)) await deps.networking.disconnect(ep.networkId, record.Id);
+      for (const ep of await deps.networking.endpoints(record.Id)) {
+        await deps.networking.disconnect(ep.networkId, record.Id);
+        deps.events?.network(endpointNetwork(ep), 'disconnect', record.Id);
+      }
       await deps.networking.removeSandbox(record.Id);
+      deps.etcFiles.forget(record.Id);
       record.NetworkSettings = stoppedNetworkSettings(record.NetworkSettings);
     },
   };

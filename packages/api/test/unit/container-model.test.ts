@@ -76,6 +76,9 @@ describe("the container model is Docker's", () => {
     expect(o.hostConfig).toMatchObject({ Memory: 1048576, AutoRemove: true });
     expect(() => createOptionsFromRequest({ ...base, configJson: '[1]', hostConfigJson: '' })).toThrow('config_json must be a JSON object');
     expect(() => createOptionsFromRequest({ ...base, configJson: '', hostConfigJson: '{' })).toThrow(/host_config_json is not valid JSON/);
+    const endpoints = { EndpointsConfig: { n1: { Aliases: ['db'], IPAMConfig: { IPv4Address: '10.1.0.9' } } } };
+    expect(createOptionsFromRequest({ ...base, configJson: '', hostConfigJson: '', networkingConfigJson: JSON.stringify(endpoints) }).networkingConfig).toEqual(endpoints);
+    expect(createOptionsFromRequest({ ...base, configJson: '', hostConfigJson: '', networkingConfigJson: '' }).networkingConfig).toBeUndefined();
   });
 });
 

@@ -1,66 +1,13 @@
-import type { AttachRequest, ContainerNetworking, Endpoint } from '@ce/network';
 import { buildSpecSync } from '@ce/runtime/spec';
 import { describe, expect, it } from 'vitest';
 import type { ContainerRecord } from '../../src/containers/record.js';
 import { StartPipeline, type StartContext } from '../../src/containers/start-pipeline.js';
-import type { ContainerEtcFiles, EtcFacts } from '../../src/networking/etc-files.js';
 import { networkStep } from '../../src/networking/network-step.js';
 import { emptyEndpoint } from '../../src/containers/model/defaults.js';
 import { testRecord } from '../support/record.js';
+import { FakeEtcFiles, FakeNetworking } from '../support/fake-networking.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** Containers' networking in memory; connect fails for the networks named in `failOn`. */
-class FakeNetworking implements ContainerNetworking {
-  readonly sandboxes = new Set<string>();
-  readonly attached = new Map<string, Endpoint[]>();
-  readonly requests: Array<{ network: string; req: AttachRequest }> = [];
-  constructor(private readonly failOn: string[] = []) {}
-  async createSandbox(id: string) {
-    this.sandboxes.add(id);
-    return `/run/ce/netns/${id}`;
-  }
-  async removeSandbox(id: string) {
-    this.sandboxes.delete(id);
-  }
-  async connect(network: string, req: AttachRequest): Promise<Endpoint> {
-    this.requests.push({ network, req });
-    if (this.failOn.includes(network)) throw new Error(`no network ${network}`);
-    const n = this.requests.length + 1;
-    const ep: Endpoint = {
-      id: `${n}`.padStart(64, 'e'),
-      networkId: `${network}-id`,
-      networkName: network,
-      containerId: req.containerId,
-      ifName: req.ifName ?? 'eth0',
-      hostIfName: `veth${n}`,
-      ipAddress: `10.0.${n}.2`,
-      prefixLen: 24,
-      gateway: `10.0.${n}.1`,
-      macAddress: `02:42:0a:00:0${n}:02`,
-      aliases: req.aliases ?? [],
-      ports: (req.ports ?? []).map((p) => ({ protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort || 49153, containerIp: `10.0.${n}.2`, containerPort: p.containerPort, bridge: 'ce0', containerId: req.containerId })),
-      dnsServer: network === 'bridge' ? undefined : `10.0.${n}.1`,
-    };
-    this.attached.set(req.containerId, [...(this.attached.get(req.containerId) ?? []), ep]);
-    return ep;
-  }
-  async disconnect(network: string, containerId: string) {
-    this.attached.set(containerId, (this.attached.get(containerId) ?? []).filter((e) => e.networkId !== network && e.networkName !== network));
-  }
-  async endpoints(containerId: string) {
-    return this.attached.get(containerId) ?? [];
-  }
-  async reconcile() {}
-}
-
-class FakeEtcFiles implements ContainerEtcFiles {
-  facts?: EtcFacts;
-  async write(record: ContainerRecord, facts: EtcFacts) {
-    this.facts = facts;
-    return { hosts: `/c/${record.Id}/hosts`, hostname: `/c/${record.Id}/hostname`, resolvConf: `/c/${record.Id}/resolv.conf` };
-  }
-}
 
 function setup(record: ContainerRecord, opts: { failOn?: string[]; others?: ContainerRecord[] } = {}) {
   const networking = new FakeNetworking(opts.failOn);

@@ -47,7 +47,7 @@ it.skipIf(!built)('building a spec in a fresh process loads no native addon (nee
   const script = `
     const { containerSpec } = await import(${JSON.stringify(dist('packages/api/dist/containers/oci-spec.js'))});
     const { defaultSeccompProfile } = await import(${JSON.stringify(dist('packages/runtime/dist/spec/index.js'))});
-    const record = { Id: 'a'.repeat(64), Name: '/c', Path: 'id', Args: [], Config: { Env: [], WorkingDir: '', User: '', Hostname: 'h', Tty: false }, HostConfig: { Privileged: false, CapAdd: null, CapDrop: null, SecurityOpt: null } };
+    const record = { Id: 'a'.repeat(64), Name: '/c', Path: 'id', Args: [], Config: { Env: [], WorkingDir: '', User: '', Hostname: 'h', Tty: false }, HostConfig: { NetworkMode: 'default', Privileged: false, CapAdd: null, CapDrop: null, SecurityOpt: null } };
     const spec = containerSpec(record, { uid: 0, gid: 0, additionalGids: [0], home: '/root' }, { seccompProfile: defaultSeccompProfile(), boundingSet: ['CAP_KILL'], hostDevices: () => [] }, () => { throw new Error('none'); });
     const addons = process.report.getReport().sharedObjects.filter((f) => f.endsWith('.node'));
     console.log(JSON.stringify({ args: spec.process.args, seccomp: !!spec.linux.seccomp, addons }));

@@ -36,6 +36,8 @@ import { registerPause, registerUnpause } from '../commands/pause.js';
 import { registerStats } from '../commands/stats.js';
 import { registerTop } from '../commands/top.js';
 import { registerUpdate } from '../commands/update.js';
+import { registerNetwork } from '../commands/network.js';
+import { registerPort } from '../commands/port.js';
 import { registerVolume } from '../commands/volume.js';
 import { exitQuietlyOnBrokenPipe } from '../broken-pipe.js';
 
@@ -85,6 +87,8 @@ registerUnpause(program, connect);
 registerTop(program, connect);
 registerStats(program, connect);
 registerUpdate(program, connect);
+registerNetwork(program, connect);
+registerPort(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
 exitQuietlyOnBrokenPipe();
 

@@ -21,6 +21,7 @@ import { registerPause, registerUnpause } from './pause.js';
 import { registerStats } from './stats.js';
 import { registerTop } from './top.js';
 import { registerUpdate } from './update.js';
+import { registerPort } from './port.js';
 
 export function registerContainer(program: Command, connect: () => Connection): void {
   // run and create pass the container's own options through, which commander allows only
@@ -47,6 +48,7 @@ export function registerContainer(program: Command, connect: () => Connection): 
   registerTop(container, connect);
   registerStats(container, connect);
   registerUpdate(container, connect);
+  registerPort(container, connect);
   for (const cmd of container.commands) cmd.exitOverride();
   container.exitOverride();
 }

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { readStream } from '@ce/protocol';
 import type { Event } from '@ce/protocol/gen/ce/api/v1/events';
 import type { Connection } from '../connection.js';
-import { CliExit, EXIT_ENGINE_ERROR, daemonErrorMessage } from '../errors.js';
+import { CliExit, daemonErrorMessage } from '../errors.js';
+import { parseFilterFlag } from '../filter-flag.js';
 import { eventTemplate, formatEvent } from '../event-format.js';
 import type { GoTemplate } from '../format/template.js';
 import { eventLine, toDockerMessage } from '../event-line.js';
@@ -27,7 +28,7 @@ export function registerEvents(program: Command, connect: () => Connection): voi
     .option('--since <string>', 'Show all events created since timestamp')
     .option('--until <string>', 'Stream events until this timestamp')
     .action(async (opts: EventsOptions) => {
-      const filters = opts.filter.map(parseFilter);
+      const filters = opts.filter.map((f) => parseFilterFlag(f, 'events'));
       let template: GoTemplate | undefined;
       if (opts.format) {
         try {
@@ -60,13 +61,6 @@ export function registerEvents(program: Command, connect: () => Connection): voi
         process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       }
     });
-}
-
-/** Docker's FilterOpt: "name=value", the name lower-cased and both trimmed. */
-function parseFilter(value: string): { key: string; value: string } {
-  const eq = value.indexOf('=');
-  if (eq < 0) throw new CliExit(EXIT_ENGINE_ERROR, `invalid argument "${value}" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee 'ce events --help'.`);
-  return { key: value.slice(0, eq).trim().toLowerCase(), value: value.slice(eq + 1).trim() };
 }
 
 function apiTime(value: string | undefined, now: Date): string {

@@ -3,8 +3,7 @@ import type { Image, ListImagesResponse } from '@ce/protocol/gen/ce/images/v1/im
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
-import { parseDockerFormat, renderDockerFormat, type ParsedFormat } from '../format/docker-format.js';
-import { TemplateExecError, TemplateSyntaxError } from '../format/template.js';
+import { parseListFormat, renderListFormat } from '../list-format.js';
 import { imageContext, imagesFormat, imagesHeader, type ImageRow } from '../images-format.js';
 
 /** docker.io/library/busybox:latest → ["busybox", "latest"] (Docker's familiar form). */
@@ -35,15 +34,6 @@ export function imageRows(images: Image[]): ImageRow[] {
   });
 }
 
-function parseImagesFormat(format: string): ParsedFormat {
-  try {
-    return parseDockerFormat(format);
-  } catch (err) {
-    if (err instanceof TemplateSyntaxError) throw new CliExit(1, `template parsing error: ${err.message}`);
-    throw err;
-  }
-}
-
 export function registerImages(program: Command, connect: () => Connection): void {
   program
     .command('images')
@@ -53,7 +43,7 @@ export function registerImages(program: Command, connect: () => Connection): voi
     .option('--digests', 'Show digests')
     .option('--format <string>', 'Pretty-print images using a Go template')
     .action(async (opts: { quiet?: boolean; trunc: boolean; digests?: boolean; format?: string }) => {
-      const parsed = parseImagesFormat(imagesFormat(opts.format, !!opts.quiet, !!opts.digests));
+      const parsed = parseListFormat(imagesFormat(opts.format, !!opts.quiet, !!opts.digests));
       const conn = connect();
       let res: ListImagesResponse;
       try {
@@ -68,11 +58,6 @@ export function registerImages(program: Command, connect: () => Connection): voi
         const seen = new Set<string>();
         rows = rows.filter((r) => !seen.has(r.id) && seen.add(r.id));
       }
-      try {
-        process.stdout.write(renderDockerFormat(parsed, rows.map((r) => imageContext(r, { trunc: opts.trunc, now })), imagesHeader()));
-      } catch (err) {
-        if (err instanceof TemplateExecError) throw new CliExit(1, `template parsing error: ${err.message}`);
-        throw err;
-      }
+      process.stdout.write(renderListFormat(parsed, rows.map((r) => imageContext(r, { trunc: opts.trunc, now })), imagesHeader()));
     });
 }

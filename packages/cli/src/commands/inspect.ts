@@ -3,17 +3,18 @@
 import { CeError, unary } from '@ce/protocol';
 import type { Container } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { DiskUsageResponse, InspectImageResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import type { Network } from '@ce/protocol/gen/ce/network/v1/network';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
 import { parseDockerTemplate } from '../format/docker-format.js';
-import { CONTAINER_SHAPES, IMAGE_SHAPES } from '../format/docker-shapes.js';
+import { CONTAINER_SHAPES, IMAGE_SHAPES, NETWORK_SHAPES, networkTemplateJson } from '../format/docker-shapes.js';
 import { goJsonIndent, type GoShapes } from '../format/go-values.js';
 import { executeInspectTemplate } from '../format/inspect-format.js';
 import { TemplateSyntaxError, type GoTemplate } from '../format/template.js';
 import { dockerImageJson } from './image-inspect.js';
 
-/** The --type values docker accepts; ce has objects of the first two kinds only. */
+/** The --type values docker accepts; ce has containers, images and networks. */
 const DOCKER_TYPES = ['config', 'container', 'image', 'node', 'network', 'plugin', 'secret', 'service', 'volume', 'task'];
 
 export interface InspectOptions {
@@ -25,6 +26,8 @@ export interface InspectOptions {
 interface Found {
   json: Record<string, unknown>;
   shapes: GoShapes;
+  /** What a template runs on, when it differs from the JSON printed. */
+  templateJson?: Record<string, unknown>;
 }
 
 /** A missing object, worded as the docker client words it ("Error: No such container: x"). */
@@ -59,10 +62,20 @@ async function inspectImage(conn: Connection, reference: string): Promise<Found>
   return { json: dockerImageJson(res), shapes: IMAGE_SHAPES };
 }
 
+async function inspectNetwork(conn: Connection, ref: string): Promise<Found> {
+  const network = await unary<Network>((cb) => conn.networks.inspect({ ref }, cb), conn.target).catch((err: unknown) => {
+    // A daemon that serves no networks has none of this name.
+    throw err instanceof CeError && err.code === 'Unimplemented' ? new CeError('NotFound', `network ${ref} not found`) : err;
+  });
+  const json = JSON.parse(network.networkJson) as Record<string, unknown>;
+  return { json, shapes: NETWORK_SHAPES, templateJson: networkTemplateJson(json) };
+}
+
 async function find(conn: Connection, ref: string, o: InspectOptions): Promise<Found> {
   const attempts: [string, () => Promise<Found>][] = [];
   if (!o.type || o.type === 'container') attempts.push(['container', () => inspectContainer(conn, ref, !!o.size)]);
   if (!o.type || o.type === 'image') attempts.push(['image', () => inspectImage(conn, ref)]);
+  if (!o.type || o.type === 'network') attempts.push(['network', () => inspectNetwork(conn, ref)]);
   for (const [, attempt] of attempts) {
     try {
       return await attempt();
@@ -104,7 +117,7 @@ export async function inspectObjects(conn: Connection, refs: string[], o: Inspec
       continue;
     }
     try {
-      formatted += `${executeInspectTemplate(template, element.json, element.shapes)}\n`;
+      formatted += `${executeInspectTemplate(template, element.templateJson ?? element.json, element.shapes)}\n`;
     } catch (err) {
       errors.push(`template parsing error: ${(err as Error).message}`);
     }

@@ -78,3 +78,29 @@ export const IMAGE_SHAPES: GoShapes = {
   slices: new Set(['RepoTags', 'RepoDigests', 'RootFS.Layers', ...imageConfig.slices, ...imageContainerConfig.slices]),
   omitted: new Map([imageConfig.omitted, imageContainerConfig.omitted]),
 };
+
+/** types.NetworkResource (docker network inspect). */
+export const NETWORK_SHAPES: GoShapes = {
+  maps: new Set(['IPAM.Options', 'IPAM.Config[].AuxiliaryAddresses', 'Containers', 'Options', 'Labels', 'Services']),
+  slices: new Set(['IPAM.Config', 'Peers']),
+  omitted: new Map([
+    [
+      '',
+      [
+        ['Peers', null],
+        ['Services', null],
+      ],
+    ],
+  ]),
+};
+
+/**
+ * A network's JSON as a template sees it: the IPAM pools' omitempty fields
+ * back in their declared places (fromJson would add them at the end).
+ */
+export function networkTemplateJson(json: Record<string, unknown>): Record<string, unknown> {
+  const ipam = json.IPAM as { Config?: Array<Record<string, unknown>> | null } | undefined;
+  if (!ipam?.Config) return json;
+  const Config = ipam.Config.map((c) => ({ Subnet: c.Subnet ?? '', IPRange: c.IPRange ?? '', Gateway: c.Gateway ?? '', AuxiliaryAddresses: c.AuxiliaryAddresses ?? null }));
+  return { ...json, IPAM: { ...ipam, Config } };
+}

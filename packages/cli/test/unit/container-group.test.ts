@@ -19,6 +19,7 @@ import { registerPause, registerUnpause } from '../../src/commands/pause.js';
 import { registerStats } from '../../src/commands/stats.js';
 import { registerTop } from '../../src/commands/top.js';
 import { registerUpdate } from '../../src/commands/update.js';
+import { registerPort } from '../../src/commands/port.js';
 
 const connect = (): Connection => {
   throw new Error('no daemon in unit tests');
@@ -29,7 +30,7 @@ function programWithContainerGroup(): Command {
   for (const register of [registerRun, registerCreate, registerPs, registerRm, registerKill, registerStart, registerStop, registerRestart, registerWait, registerLogs, registerExec, registerAttach, registerRename]) {
     register(program, connect);
   }
-  for (const register of [registerPause, registerUnpause, registerTop, registerStats, registerUpdate]) {
+  for (const register of [registerPause, registerUnpause, registerTop, registerStats, registerUpdate, registerPort]) {
     register(program, connect);
   }
   registerContainer(program, connect);
@@ -65,6 +66,7 @@ const verbs: [groupVerb: string, topLevel: string][] = [
   ['top', 'top'],
   ['stats', 'stats'],
   ['update', 'update'],
+  ['port', 'port'],
 ];
 
 describe('ce container …', () => {

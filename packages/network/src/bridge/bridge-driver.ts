@@ -105,7 +105,7 @@ export class BridgeDriver {
       await this.plug(record, net, undo);
       // Published ports belong to the endpoint that gives the default route, as libnetwork's external connectivity.
       if (defaultRoute && req.ports?.length) {
-        const chosen = await this.deps.ports.reserve(req.containerId, req.ports);
+        const chosen = await this.deps.ports.reserve(req.containerId, req.ports, { name: req.containerName, id: record.endpoint.id });
         undo.push('release host ports', () => this.deps.ports.release(req.containerId));
         record.endpoint.ports = chosen.map((host, i) => ({
           protocol: host.protocol,
@@ -243,7 +243,8 @@ function unique(names: readonly string[]): string[] {
 export function samePortMapping(a: PortMapping, b: PortMapping): boolean {
   return (
     a.protocol === b.protocol &&
-    a.hostIp === b.hostIp &&
+    // The firewall reads every host address back as ''.
+    (a.hostIp || '0.0.0.0') === (b.hostIp || '0.0.0.0') &&
     a.hostPort === b.hostPort &&
     a.containerIp === b.containerIp &&
     a.containerPort === b.containerPort &&

@@ -33,14 +33,17 @@ export interface IptablesFirewallOptions {
   sysctls?: Sysctls;
 }
 
+const IP_FORWARD = 'net/ipv4/ip_forward';
 /** Settings the firewall turns on, as dockerd does: forwarding, and bridged traffic through iptables (icc off and hairpin need it). */
-const FORWARDING_SYSCTLS = ['net/ipv4/ip_forward', 'net/bridge/bridge-nf-call-iptables'];
+const FORWARDING_SYSCTLS = [IP_FORWARD, 'net/bridge/bridge-nf-call-iptables'];
+/** The key of the FORWARD policy among the settings changed. */
+export const FORWARD_POLICY = 'iptables filter FORWARD policy';
 
 export class IptablesFirewall implements Firewall {
   readonly chains: Chains;
   private readonly iptables: Iptables;
   private readonly sysctls: Sysctls;
-  private readonly changedSysctls = new Map<string, string>();
+  private readonly changedSettings = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: IptablesFirewallOptions = {}) {
@@ -50,28 +53,47 @@ export class IptablesFirewall implements Firewall {
     this.sysctls = opts.sysctls ?? procSysctls(opts.netns, runner);
   }
 
+  /**
+   * Also turns forwarding on as dockerd does: when it was off, the host routed
+   * nothing, so the filter FORWARD policy becomes DROP first and only ce's
+   * accepts let traffic through (dockerd's setupIPForwarding).
+   */
   init(): Promise<void> {
     return this.serial(async () => {
       await this.ensure([]);
+      if ((await this.sysctls.read(IP_FORWARD)) === '0') {
+        const policy = (await this.iptables.save()).get('filter')?.policies.get('FORWARD') ?? 'ACCEPT';
+        if (policy !== 'DROP') {
+          await this.setForwardPolicy('DROP');
+          if (!this.changedSettings.has(FORWARD_POLICY)) this.changedSettings.set(FORWARD_POLICY, policy);
+        }
+      }
       for (const path of FORWARDING_SYSCTLS) {
         const before = await this.sysctls.read(path);
         // br_netfilter absent: bridged traffic skips iptables and there is nothing to turn on.
         if (before === null || before === '1') continue;
         await this.sysctls.write(path, '1');
-        if (!this.changedSysctls.has(path)) this.changedSysctls.set(path, before);
+        if (!this.changedSettings.has(path)) this.changedSettings.set(path, before);
       }
     });
   }
 
-  /** The settings init() changed, with the values they had before (e.g. {'net/ipv4/ip_forward': '0'}). */
-  previousSysctls(): Record<string, string> {
-    return Object.fromEntries(this.changedSysctls);
+  /** The host settings init() changed, with their values before (e.g. {'net/ipv4/ip_forward': '0', [FORWARD_POLICY]: 'ACCEPT'}). */
+  previousHostSettings(): Record<string, string> {
+    return Object.fromEntries(this.changedSettings);
   }
 
   /** Puts back what init() changed (tests; ced leaves forwarding on, as dockerd does). */
-  async restoreSysctls(): Promise<void> {
-    for (const [path, value] of this.changedSysctls) await this.sysctls.write(path, value);
-    this.changedSysctls.clear();
+  async restoreHostSettings(): Promise<void> {
+    for (const [key, value] of [...this.changedSettings].reverse()) {
+      if (key === FORWARD_POLICY) await this.serial(() => this.setForwardPolicy(value));
+      else await this.sysctls.write(key, value);
+    }
+    this.changedSettings.clear();
+  }
+
+  private setForwardPolicy(policy: string): Promise<void> {
+    return this.iptables.restore(new Map([['filter', { newChains: [], lines: [], policies: new Map([['FORWARD', policy]]) }]]));
   }
 
   addNetwork(net: FirewallNetwork): Promise<void> {

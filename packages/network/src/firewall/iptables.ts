@@ -6,6 +6,8 @@ import type { Rule, Table } from './rules.js';
 
 export interface TableState {
   chains: Set<string>;
+  /** Built-in chain → its policy (ACCEPT, DROP). */
+  policies: Map<string, string>;
   /** Each rule as `-A <chain> <args>`, in order. */
   rules: string[];
 }
@@ -19,12 +21,14 @@ export function parseSave(text: string): Snapshot {
   let table: TableState | undefined;
   for (const line of text.split('\n')) {
     if (line.startsWith('*')) {
-      table = { chains: new Set(), rules: [] };
+      table = { chains: new Set(), policies: new Map(), rules: [] };
       snapshot.set(line.slice(1).trim() as Table, table);
     } else if (!table) {
       continue;
     } else if (line.startsWith(':')) {
-      table.chains.add(line.slice(1).split(' ')[0]!);
+      const [chain, policy] = line.slice(1).split(' ');
+      table.chains.add(chain!);
+      if (policy && policy !== '-') table.policies.set(chain!, policy);
     } else if (line.startsWith('-A ')) {
       table.rules.push(line.trimEnd());
     }
@@ -44,13 +48,16 @@ export function hasChain(s: Snapshot, table: Table, chain: string): boolean {
 export interface TableBatch {
   newChains: string[];
   lines: string[];
+  /** Built-in chain → the policy to set. */
+  policies?: Map<string, string>;
 }
 
 export function restoreText(batches: ReadonlyMap<Table, TableBatch>): string {
   let text = '';
   for (const [table, batch] of batches) {
-    if (batch.newChains.length === 0 && batch.lines.length === 0) continue;
+    if (batch.newChains.length === 0 && batch.lines.length === 0 && !batch.policies?.size) continue;
     text += `*${table}\n`;
+    for (const [chain, policy] of batch.policies ?? []) text += `:${chain} ${policy} [0:0]\n`;
     for (const chain of batch.newChains) text += `:${chain} - [0:0]\n`;
     for (const line of batch.lines) text += `${line}\n`;
     text += 'COMMIT\n';

@@ -117,7 +117,8 @@ describe.skipIf(why !== '')(`iptables firewall in a namespace of its own ${why}`
 
   it('turns forwarding on in its namespace and says what it was', () => {
     expect(inNs(HOST, ['cat', '/proc/sys/net/ipv4/ip_forward']).out.trim()).toBe('1');
-    expect(fw.previousSysctls()['net/ipv4/ip_forward']).toBe('0');
+    expect(fw.previousHostSettings()['net/ipv4/ip_forward']).toBe('0');
+    expect(inNs(HOST, ['iptables-save', '-t', 'filter']).out).toContain(':FORWARD DROP');
     expect(inNs(HOST, ['cat', `/proc/sys/net/ipv4/conf/${netA.bridge}/route_localnet`]).out.trim()).toBe('1');
   });
 
@@ -160,16 +161,43 @@ describe.skipIf(why !== '')(`iptables firewall in a namespace of its own ${why}`
     }
   });
 
+  it('publishes a UDP port', async () => {
+    const c1 = containers.find((c) => c.name.endsWith('-c1'))!;
+    const echo = spawn(
+      'ip',
+      ['netns', 'exec', c1.name, process.execPath, '-e', "const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send('pong '+m,r.port,r.address));s.bind(53)"],
+      { stdio: 'ignore' },
+    );
+    const ask = (host: string) => {
+      const client = `const s=require('dgram').createSocket('udp4');s.on('message',m=>{console.log(m.toString());process.exit(0)});s.send('ping',5353,'${host}');setTimeout(()=>process.exit(1),2000)`;
+      const r = spawnSync('ip', ['netns', 'exec', HOST, process.execPath, '-e', client], { encoding: 'utf8', timeout: 10_000 });
+      return r.status === 0 ? r.stdout.trim() : null;
+    };
+    const mapping: PortMapping = { protocol: 'udp', hostIp: '', hostPort: 5353, containerIp: c1.ip, containerPort: 53, bridge: netA.bridge, containerId: 'c1' };
+    try {
+      await fw.addPortMappings([mapping]);
+      let answer: string | null = null;
+      // The echo server may still be starting: a bounded number of tries.
+      for (let i = 0; i < 10 && answer === null; i++) answer = ask('127.0.0.1');
+      expect(answer).toBe('pong ping');
+      expect(ask(HOST_IP)).toBe('pong ping');
+    } finally {
+      echo.kill('SIGKILL');
+      await fw.removePortMappings([mapping]);
+    }
+  });
+
   it('isolates two bridges from each other', async () => {
     const c1 = containers.find((c) => c.name.endsWith('-c1'))!;
     const c3 = await container('c3', netB, '10.203.2.2', '10.203.2.1');
     expect(get(c3.name, `http://${c1.ip}/`)).toBeNull();
     expect(get(c1.name, `http://${c3.ip}/`)).toBeNull();
-    // The same path works once the isolation is gone: it was the isolation that stopped it.
-    await fw.removeNetwork(netB);
+    // The same path works once the isolation rules are gone (each direction has its own): it was the isolation that stopped it.
+    for (const net of [netA, netB]) inNs(HOST, ['iptables', '-D', `${fw.chains.prefix}-ISOLATION-2`, '-o', net.bridge, '-j', 'DROP']);
     try {
       expect(get(c3.name, `http://${c1.ip}/`)).toBe('hello from c1');
     } finally {
+      await fw.addNetwork(netA);
       await fw.addNetwork(netB);
     }
     expect(get(c3.name, `http://${c1.ip}/`)).toBeNull();
@@ -188,7 +216,8 @@ describe.skipIf(why !== '')(`iptables firewall in a namespace of its own ${why}`
     await fw.reset();
     const save = inNs(HOST, ['iptables-save']).out;
     expect(save).not.toContain(fw.chains.prefix);
-    await fw.restoreSysctls();
+    await fw.restoreHostSettings();
     expect(inNs(HOST, ['cat', '/proc/sys/net/ipv4/ip_forward']).out.trim()).toBe('0');
+    expect(inNs(HOST, ['iptables-save', '-t', 'filter']).out).toContain(':FORWARD ACCEPT');
   });
 });

@@ -13,6 +13,8 @@ type Tables = Map<string, Map<string, string[]>>;
 
 export class FakeIptables implements CommandRunner {
   tables: Tables = new Map();
+  /** `table:chain` → policy of a built-in chain (ACCEPT when absent). */
+  policies = new Map<string, string>();
   restores: string[] = [];
   failOn?: (table: string, line: string) => boolean;
 
@@ -30,7 +32,7 @@ export class FakeIptables implements CommandRunner {
     let out = '';
     for (const [name, chains] of this.tables) {
       out += `*${name}\n`;
-      for (const chain of chains.keys()) out += `:${chain} ${BUILTIN[name]!.includes(chain) ? 'ACCEPT' : '-'} [0:0]\n`;
+      for (const chain of chains.keys()) out += `:${chain} ${BUILTIN[name]!.includes(chain) ? (this.policies.get(`${name}:${chain}`) ?? 'ACCEPT') : '-'} [0:0]\n`;
       for (const [chain, rules] of chains) for (const r of rules) out += `-A ${chain} ${r}\n`;
       out += 'COMMIT\n';
     }
@@ -70,7 +72,9 @@ export class FakeIptables implements CommandRunner {
         return rules;
       };
       if (line.startsWith(':')) {
-        work.set(line.slice(1).split(' ')[0]!, []);
+        const [chain, policy] = line.slice(1).split(' ');
+        if (BUILTIN[name]!.includes(chain!)) this.policies.set(`${name}:${chain}`, policy!);
+        else work.set(chain!, []);
       } else {
         const [op, chain, ...rest] = line.split(' ');
         const rules = chainOf(chain!);

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { FirewallNetwork, PortMapping } from '../../src/firewall.js';
-import { IptablesFirewall } from '../../src/firewall/iptables-firewall.js';
+import { FORWARD_POLICY, IptablesFirewall } from '../../src/firewall/iptables-firewall.js';
 import { FakeIptables, FakeSysctls } from './fake-iptables.js';
 
 const net: FirewallNetwork = { id: 'n1', bridge: 'br-t1', subnet: '10.77.1.0/24', internal: false, icc: true, masquerade: true };
@@ -32,11 +32,22 @@ describe('IptablesFirewall', () => {
       'nat -A OUTPUT -m addrtype --dst-type LOCAL -j CET',
       'nat -A POSTROUTING -j CET-POSTROUTING',
     ]);
-    expect(ipt.restores).toHaveLength(1);
-    expect(fw.previousSysctls()).toEqual({ 'net/ipv4/ip_forward': '0' });
+    // The chains and jumps, then the FORWARD policy; the second init changes nothing.
+    expect(ipt.restores).toHaveLength(2);
+    expect(fw.previousHostSettings()).toEqual({ 'net/ipv4/ip_forward': '0', [FORWARD_POLICY]: 'ACCEPT' });
     expect(sysctls.values.get('net/ipv4/ip_forward')).toBe('1');
-    await fw.restoreSysctls();
+    // Forwarding was off: the host routes only what ce accepts, as dockerd does.
+    expect(ipt.policies.get('filter:FORWARD')).toBe('DROP');
+    await fw.restoreHostSettings();
     expect(sysctls.values.get('net/ipv4/ip_forward')).toBe('0');
+    expect(ipt.policies.get('filter:FORWARD')).toBe('ACCEPT');
+  });
+
+  it('leaves the FORWARD policy alone when forwarding was on already', async () => {
+    sysctls.values.set('net/ipv4/ip_forward', '1');
+    await fw.init();
+    expect(fw.previousHostSettings()).toEqual({});
+    expect(ipt.policies.get('filter:FORWARD')).toBeUndefined();
   });
 
   it('adds a network and its ports once, however often asked, and lists the ports back', async () => {

@@ -13,7 +13,7 @@ export function defaultHostConfig(): HostConfig {
     Binds: null,
     ContainerIDFile: '',
     LogConfig: { Type: 'json-file', Config: {} },
-    NetworkMode: 'none',
+    NetworkMode: 'default',
     PortBindings: {},
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     AutoRemove: false,

@@ -163,6 +163,11 @@ export interface CreateContainerRequest {
    */
   configJson: string;
   hostConfigJson: string;
+  /**
+   * Docker's NetworkingConfig (EndpointsConfig: network name → EndpointSettings
+   * with Aliases, IPAMConfig.IPv4Address, Links), as docker create sends it.
+   */
+  networkingConfigJson: string;
 }
 
 export interface CreateContainerRequest_LabelsEntry {
@@ -668,6 +673,7 @@ function createBaseCreateContainerRequest(): CreateContainerRequest {
     stopTimeout: undefined,
     configJson: "",
     hostConfigJson: "",
+    networkingConfigJson: "",
   };
 }
 
@@ -732,6 +738,9 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     }
     if (message.hostConfigJson !== "") {
       writer.uint32(162).string(message.hostConfigJson);
+    }
+    if (message.networkingConfigJson !== "") {
+      writer.uint32(170).string(message.networkingConfigJson);
     }
     return writer;
   },
@@ -912,6 +921,14 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
             message.hostConfigJson = reader.string();
             continue;
           }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.networkingConfigJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -999,6 +1016,11 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
         : isSet(object.host_config_json)
         ? globalThis.String(object.host_config_json)
         : "",
+      networkingConfigJson: isSet(object.networkingConfigJson)
+        ? globalThis.String(object.networkingConfigJson)
+        : isSet(object.networking_config_json)
+        ? globalThis.String(object.networking_config_json)
+        : "",
     };
   },
 
@@ -1070,6 +1092,9 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     if (message.hostConfigJson !== "") {
       obj.hostConfigJson = message.hostConfigJson;
     }
+    if (message.networkingConfigJson !== "") {
+      obj.networkingConfigJson = message.networkingConfigJson;
+    }
     return obj;
   },
 
@@ -1108,6 +1133,7 @@ export const CreateContainerRequest: MessageFns<CreateContainerRequest> = {
     message.stopTimeout = object.stopTimeout ?? undefined;
     message.configJson = object.configJson ?? "";
     message.hostConfigJson = object.hostConfigJson ?? "";
+    message.networkingConfigJson = object.networkingConfigJson ?? "";
     return message;
   },
 };

@@ -1,0 +1,12 @@
+import { CliExit, EXIT_ENGINE_ERROR } from './errors.js';
+
+/**
+ * Docker's FilterOpt: "name=value", the name lower-cased and both trimmed;
+ * anything else ends the command as a flag error (`flag` as docker names
+ * it in the message: "-f, --filter" or "--filter").
+ */
+export function parseFilterFlag(value: string, command: string, flag = '-f, --filter'): { key: string; value: string } {
+  const eq = value.indexOf('=');
+  if (eq < 0) throw new CliExit(EXIT_ENGINE_ERROR, `invalid argument "${value}" for "${flag}" flag: bad format of filter (expected name=value)\nSee 'ce ${command} --help'.`);
+  return { key: value.slice(0, eq).trim().toLowerCase(), value: value.slice(eq + 1).trim() };
+}
