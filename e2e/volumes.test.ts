@@ -182,6 +182,14 @@ describe('bind mounts and tmpfs', () => {
     expect(r.stdout).toMatch(/^1770$/m);
   });
 
+  it('put the engine\'s /etc files over a volume on /etc, and a bind on /etc/hosts over the engine\'s', async () => {
+    const hosts = join(hostDir, 'my-hosts');
+    await writeFile(hosts, '10.9.8.7 mine\n');
+    const r = await run(['run', '--rm', '--hostname', 'volhost', '-v', 'etc-volume:/etc', '-v', `${hosts}:/etc/hosts:ro`, 'busybox', 'sh', '-c', 'cat /etc/hostname /etc/hosts; head -1 /etc/passwd']);
+    expect(r).toMatchObject({ code: 0, stdout: 'volhost\n10.9.8.7 mine\nroot:x:0:0:root:/root:/bin/sh\n' });
+    expect((await run(['volume', 'rm', 'etc-volume'])).code).toBe(0);
+  });
+
   it('leave nothing mounted once the containers are gone', async () => {
     expect((await run(['ps', '-aq'])).stdout).toBe('');
     expect(mountsUnder(daemon.root)).toEqual([]);

@@ -119,8 +119,6 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         mounts: volumes.containerMounts,
       },
     );
-    // Before the network step: the network's /etc files go over the container's own mounts (a volume on /etc), as Docker's depth sort puts them.
-    volumes.registerStep(containers.pipeline);
     const etcFiles = etcFilesWriter({
       containerDir: (id) => store.containerDir(id),
       hostGatewayIp: networking.hostGatewayIp,
@@ -142,6 +140,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       }),
       { before: 'spec' },
     );
+    // After the network step: the user's mounts replace its /etc files, and all are sorted by depth together, as Docker's.
+    volumes.registerStep(containers.pipeline);
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
     images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.Id === rootfsKey));
     // Docker's oom event: the shim reports the OOM killer's kills in the container's cgroup.

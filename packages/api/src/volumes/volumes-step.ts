@@ -8,7 +8,7 @@ import { mkdir, realpath } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { failedPrecondition, invalidArgument } from '@ce/protocol/errors';
 import { tmpfsMountOptions, tmpfsOptionsData } from '@ce/protocol/mounts';
-import type { Mount, Spec, SpecOpt } from '@ce/runtime/spec';
+import { defaultSpec, type Mount, type Spec, type SpecOpt } from '@ce/runtime/spec';
 import type { ContainerRecord, StoredMountPoint } from '../containers/record.js';
 import type { StartContext, StartStep } from '../containers/start-pipeline.js';
 import type { LocalDriver } from './local-driver.js';
@@ -43,22 +43,27 @@ export function containerMounts(record: ContainerRecord, sources: ReadonlyMap<st
   }
   for (const [destination, data] of Object.entries(record.HostConfig.Tmpfs ?? {})) mounts.push(tmpfsMount(destination, data));
   for (const p of points) if (p.Type === 'tmpfs') mounts.push(tmpfsMount(p.Destination, tmpfsOptionsData(p.Spec.TmpfsOptions, p.Spec.ReadOnly ?? false)));
-  return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i).map(({ m }) => m);
+  return byDepth(mounts);
 }
 
+/** Where the default spec mounts (proc, /dev, its pts, mqueue and shm, sys, cgroups): Docker keeps those first, in their order. */
+const DEFAULT_DESTINATIONS = new Set((defaultSpec().mounts ?? []).map((m) => m.destination));
+
 /**
- * Docker's WithMounts: the user's mounts replace default ones at the same
- * destination (all of /dev's when /dev itself is mounted), and a shared or
+ * Docker's WithMounts: the user's mounts replace the mounts at the same
+ * destination (all of /dev's under a /dev mount), including the network's
+ * /etc files; the default mounts stay first, then every other mount (the
+ * user's and those earlier steps added) stably sorted by depth. A shared or
  * slave bind makes the rootfs propagation shared or rslave.
  */
 export function withContainerMounts(mounts: readonly Mount[]): SpecOpt {
   return (spec: Spec) => {
     const user = new Set(mounts.map((m) => m.destination));
     const dev = user.has('/dev');
-    spec.mounts = [
-      ...(spec.mounts ?? []).filter((m) => !user.has(m.destination) && !(dev && m.destination.startsWith('/dev/'))),
-      ...mounts.map((m) => ({ ...m, options: m.options && [...m.options] })),
-    ];
+    const kept = (spec.mounts ?? []).filter((m) => !user.has(m.destination) && !(dev && m.destination.startsWith('/dev/')));
+    // The user's first, then the network's files: Docker's list before its sort.
+    const others = [...mounts.map((m) => ({ ...m, options: m.options && [...m.options] })), ...kept.filter((m) => !DEFAULT_DESTINATIONS.has(m.destination))];
+    spec.mounts = [...kept.filter((m) => DEFAULT_DESTINATIONS.has(m.destination)), ...byDepth(others)];
     for (const m of mounts) {
       const p = (m.options ?? []).find((o) => /^r?(shared|slave)$/.test(o));
       if (!p) continue;
@@ -69,6 +74,11 @@ export function withContainerMounts(mounts: readonly Mount[]): SpecOpt {
       } else if (!['shared', 'rshared', 'slave', 'rslave'].includes(root)) spec.linux.rootfsPropagation = 'rslave';
     }
   };
+}
+
+/** Parents before children, the order kept otherwise (Docker's sort of its mounts). */
+function byDepth(mounts: Mount[]): Mount[] {
+  return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i).map(({ m }) => m);
 }
 
 /** Docker's ensureShared / ensureSharedOrSlave: the source's own mount must propagate as the bind asks. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseMountSpec, parseVolumeSpec } from '@ce/protocol/mounts';
-import { applySpecOptsSync, defaultSpec } from '@ce/runtime/spec';
+import { applySpecOptsSync, defaultSpec, withHostsFiles } from '@ce/runtime/spec';
 import type { StoredMountPoint } from '../../src/containers/record.js';
 import type { StartContext } from '../../src/containers/start-pipeline.js';
 import { parseMountInfo } from '../../src/volumes/mountinfo.js';
@@ -56,6 +56,25 @@ describe("a container's mounts in the spec", () => {
     const dev = applySpecOptsSync(defaultSpec(), [withContainerMounts([{ destination: '/dev', type: 'bind', source: '/dev', options: ['rbind', 'rshared'] }])]);
     expect(dev.mounts!.map((m) => m.destination).filter((d) => d.startsWith('/dev'))).toEqual(['/dev']);
     expect(dev.linux!.rootfsPropagation).toBe('shared');
+  });
+});
+
+describe('mounts other steps added', () => {
+  it('are sorted with the user\'s by depth, and a user mount at the same destination wins (the network\'s /etc files)', () => {
+    const spec = applySpecOptsSync(defaultSpec(), [
+      withHostsFiles({ resolvConf: '/c/resolv.conf', hostname: '/c/hostname', hosts: '/c/hosts' }),
+      withContainerMounts([
+        { destination: '/etc', type: 'bind', source: '/v/etc/_data', options: ['rbind'] },
+        { destination: '/etc/hostname', type: 'bind', source: '/mine', options: ['rbind', 'rprivate'] },
+      ]),
+    ]);
+    expect(spec.mounts!.map((m) => `${m.destination} ${m.source}`).slice(-4)).toEqual([
+      '/etc /v/etc/_data',
+      '/etc/hostname /mine',
+      '/etc/resolv.conf /c/resolv.conf',
+      '/etc/hosts /c/hosts',
+    ]);
+    expect(spec.mounts![0]!.destination).toBe('/proc');
   });
 });
 
