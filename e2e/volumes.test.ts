@@ -78,6 +78,23 @@ describe('named volumes', () => {
     expect((await run(['volume', 'ls', '-q'])).stdout).toContain('small\n');
   });
 
+  it('publish Docker\'s volume events (create, mount, unmount, destroy)', async () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
+    const r = await run(['run', '--name', 'evented', '-v', 'evvol:/e', 'busybox', 'true']);
+    expect(r.code).toBe(0);
+    const id = (await run(['inspect', '--format', '{{.Id}}', 'evented'])).stdout.trim();
+    expect((await run(['rm', 'evented'])).code).toBe(0);
+    expect((await run(['volume', 'rm', 'evvol'])).code).toBe(0);
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const events = await run(['events', '--since', since, '--until', until, '--filter', 'type=volume', '--filter', 'volume=evvol', '--format', '{{.Action}} {{.Actor.ID}} {{json .Actor.Attributes}}']);
+    expect(events.stdout.split('\n').filter(Boolean)).toEqual([
+      'create evvol {"driver":"local"}',
+      `mount evvol {"container":"${id}","destination":"/e","driver":"local","propagation":"","read/write":"true"}`,
+      `unmount evvol {"container":"${id}","driver":"local"}`,
+      'destroy evvol {"driver":"local"}',
+    ]);
+  });
+
   it('backed by tmpfs is mounted while used and unmounted after', async () => {
     const r = await run(['run', '--rm', '-v', 'small:/t', 'busybox', 'sh', '-c', 'grep " /t " /proc/self/mountinfo']);
     expect(r.code).toBe(0);

@@ -97,6 +97,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       root: config.root,
       resolveContainer: (ref) => containers.resolve(ref),
       layerDirs: (id) => layerDirs(images.rootfsMounts(id)),
+      events,
     });
     const store = new ContainerStore(join(config.root, 'containers'));
     const containers: ContainerService = new ContainerService(

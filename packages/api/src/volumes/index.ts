@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from '@ce/protocol';
 import type { ContainerRecord } from '../containers/record.js';
 import type { StartPipeline } from '../containers/start-pipeline.js';
+import type { EventPublisher } from '../events/event-publisher.js';
 import { ContainerMounts } from './container-mounts.js';
 import { LocalDriver, type Mounter } from './local-driver.js';
 import { nativeMounter } from './native-mounter.js';
@@ -24,6 +25,8 @@ export interface VolumesOptions {
   resolveContainer(ref: string): ContainerRecord;
   layerDirs(containerId: string): string[];
   mounter?: Mounter;
+  /** Docker's volume events: create, mount, unmount, destroy. */
+  events?: Pick<EventPublisher, 'volume'>;
 }
 
 export interface Volumes {
@@ -38,12 +41,12 @@ export interface Volumes {
 
 export async function openVolumes(o: VolumesOptions): Promise<Volumes> {
   const driver = await LocalDriver.open(join(o.root, 'volumes'), o.mounter ?? nativeMounter);
-  const service = new VolumeService(driver);
+  const service = new VolumeService(driver, o.events);
   return {
     service,
     driver,
     containerMounts: new ContainerMounts({ volumes: service, daemonRoot: o.root, resolveContainer: o.resolveContainer, layerDirs: o.layerDirs }),
-    registerStep: (pipeline) => pipeline.register(volumesStep(driver), { before: 'spec' }),
+    registerStep: (pipeline) => pipeline.register(volumesStep(driver, undefined, o.events), { before: 'spec' }),
     adoptMounts(isRunning, logger) {
       try {
         const unmounted = driver.adoptMounts((name) => service.users(name).filter(isRunning));

@@ -34,7 +34,7 @@ export interface LocalVolume extends VolumeMeta {
 
 export class LocalDriver {
   private readonly volumes = new Map<string, LocalVolume>();
-  /** For each mounted volume, who holds the mount (container ids). */
+  /** For each volume in use, who holds it (container ids); a volume with options is mounted while anyone does. */
   private readonly holders = new Map<string, Set<string>>();
 
   private constructor(
@@ -124,14 +124,14 @@ export class LocalDriver {
   mount(name: string, holder: string): string {
     const volume = this.volumes.get(name);
     if (!volume) throw notFound(`No such volume: ${name}`);
-    if (!volume.Options?.type && !volume.Options?.device) return volume.mountpoint;
     let holders = this.holders.get(name);
     if (!holders) this.holders.set(name, (holders = new Set()));
-    if (holders.size === 0 && !this.mounter.isMounted(volume.mountpoint)) {
-      const { type = '', device = '', o = '' } = volume.Options;
+    if (hasOptions(volume) && holders.size === 0 && !this.mounter.isMounted(volume.mountpoint)) {
+      const { type = '', device = '', o = '' } = volume.Options ?? {};
       try {
         this.mounter.mount(device, volume.mountpoint, type, o ? o.split(',') : []);
       } catch (err) {
+        if (holders.size === 0) this.holders.delete(name);
         throw mountError(volume.mountpoint, device, err);
       }
     }
@@ -139,23 +139,27 @@ export class LocalDriver {
     return volume.mountpoint;
   }
 
-  /** A holder is done with the volume; the last one's going unmounts it. Unknown holders are fine. */
-  unmount(name: string, holder: string): void {
+  /**
+   * A holder is done with the volume; the last one's going unmounts a volume
+   * with options. Returns whether `holder` held it (unknown holders are fine).
+   */
+  unmount(name: string, holder: string): boolean {
     const holders = this.holders.get(name);
-    if (!holders?.delete(holder) || holders.size > 0) return;
+    if (!holders?.delete(holder)) return false;
+    if (holders.size > 0) return true;
     this.holders.delete(name);
     const volume = this.volumes.get(name);
-    if (volume && this.mounter.isMounted(volume.mountpoint)) this.mounter.unmount(volume.mountpoint);
+    if (volume && hasOptions(volume) && this.mounter.isMounted(volume.mountpoint)) this.mounter.unmount(volume.mountpoint);
+    return true;
   }
 
-  /** After a restart: who still holds each mounted volume (the running containers); the rest is unmounted. */
+  /** After a restart: who still holds each volume (the running containers); a mounted one nobody holds is unmounted. Returns those. */
   adoptMounts(heldBy: (name: string) => string[]): string[] {
     const unmounted: string[] = [];
     for (const volume of this.volumes.values()) {
-      if (!this.mounter.isMounted(volume.mountpoint)) continue;
       const holders = heldBy(volume.Name);
       if (holders.length > 0) this.holders.set(volume.Name, new Set(holders));
-      else {
+      else if (this.mounter.isMounted(volume.mountpoint)) {
         this.mounter.unmount(volume.mountpoint);
         unmounted.push(volume.Name);
       }
@@ -182,6 +186,10 @@ export class LocalDriver {
     }
     await rm(path, { recursive: true, force: true });
   }
+}
+
+function hasOptions(volume: VolumeMeta): boolean {
+  return !!(volume.Options?.type || volume.Options?.device);
 }
 
 const STRERROR: Record<string, string> = {

@@ -9,6 +9,7 @@ import { conflict, invalidArgument, isCeError, notFound } from '@ce/protocol/err
 import { LocalDriver } from './local-driver.js';
 import { listFilter, pruneFilter, type VolumeFilters } from './volume-filters.js';
 import { LOCAL_DRIVER, type VolumeJSON, type VolumeMeta } from './volume-types.js';
+import { noEvents, type EventPublisher } from '../events/event-publisher.js';
 
 export interface CreateVolumeOptions {
   /** Generated (64 hex digits) when empty. */
@@ -37,19 +38,24 @@ export class VolumeService implements VolumesApi {
   /** Volume name → the containers that reference it. */
   private readonly references = new Map<string, Set<string>>();
 
-  constructor(readonly driver: LocalDriver) {}
+  constructor(
+    readonly driver: LocalDriver,
+    private readonly events: Pick<EventPublisher, 'volume'> = noEvents,
+  ) {}
 
   /** `docker volume create`: an existing volume of that name is returned as it is. */
   async create(options: CreateVolumeOptions): Promise<VolumeJSON> {
     const name = options.name || randomBytes(32).toString('hex');
     try {
       checkDriver(options.driver);
+      const existed = this.driver.get(name) !== undefined;
       const volume = await this.driver.create({
         Name: name,
         CreatedAt: dockerTime(new Date()),
         Labels: options.labels ?? {},
         Options: options.options ?? {},
       });
+      if (!existed) this.events.volume(name, 'create', { driver: LOCAL_DRIVER });
       return toVolumeJSON(volume);
     } catch (err) {
       throw prefixed(`create ${name}`, err);
@@ -66,6 +72,7 @@ export class VolumeService implements VolumesApi {
       const existed = this.driver.get(meta.Name) !== undefined;
       const volume = await this.driver.create({ Name: meta.Name, CreatedAt: dockerTime(new Date()), Labels: meta.Labels, Options: meta.Options, ...(meta.Anonymous ? { Anonymous: true } : {}) });
       this.reference(meta.Name, containerId);
+      if (!existed) this.events.volume(meta.Name, 'create', { driver: LOCAL_DRIVER });
       return { volume: toVolumeJSON(volume), created: !existed };
     } catch (err) {
       throw prefixed(`create ${meta.Name}`, err);
@@ -99,6 +106,7 @@ export class VolumeService implements VolumesApi {
       if (force && isCeError(err, 'NotFound')) return;
       throw isCeError(err, 'NotFound') ? err : prefixed(`remove ${name}`, err);
     }
+    this.events.volume(name, 'destroy', { driver: LOCAL_DRIVER });
   }
 
   /** Docker 20.10's prune: local volumes without options that no container references. */
@@ -113,6 +121,7 @@ export class VolumeService implements VolumesApi {
       } catch {
         continue; // as Docker: a volume that cannot go is skipped
       }
+      this.events.volume(volume.Name, 'destroy', { driver: LOCAL_DRIVER });
       report.deleted.push(volume.Name);
       report.spaceReclaimed += size;
     }

@@ -13,6 +13,8 @@ import type { ContainerRecord, StoredMountPoint } from '../containers/record.js'
 import type { StartContext, StartStep } from '../containers/start-pipeline.js';
 import type { LocalDriver } from './local-driver.js';
 import { mountOf, readMountInfo, type MountInfoEntry } from './mountinfo.js';
+import { noEvents, type EventPublisher } from '../events/event-publisher.js';
+import { LOCAL_DRIVER } from './volume-types.js';
 
 /** Path depth, the key of Docker's mount sort (parents before children). */
 const depth = (destination: string) => destination.split('/').filter(Boolean).length;
@@ -96,7 +98,11 @@ async function checkSourcePropagation(point: StoredMountPoint, mountinfo: () => 
   }
 }
 
-export function volumesStep(driver: Pick<LocalDriver, 'mount' | 'unmount'>, mountinfo: () => MountInfoEntry[] = readMountInfo): StartStep {
+export function volumesStep(
+  driver: Pick<LocalDriver, 'mount' | 'unmount'>,
+  mountinfo: () => MountInfoEntry[] = readMountInfo,
+  events: Pick<EventPublisher, 'volume'> = noEvents,
+): StartStep {
   return {
     name: 'volumes',
     async setup(ctx: StartContext) {
@@ -105,7 +111,16 @@ export function volumesStep(driver: Pick<LocalDriver, 'mount' | 'unmount'>, moun
       if (points.length === 0 && Object.keys(record.HostConfig.Tmpfs ?? {}).length === 0) return;
       const sources = new Map<string, string>();
       for (const p of points) {
-        if (p.Type === 'volume' && p.Name) sources.set(p.Destination, driver.mount(p.Name, record.Id));
+        if (p.Type === 'volume' && p.Name) {
+          sources.set(p.Destination, driver.mount(p.Name, record.Id));
+          events.volume(p.Name, 'mount', {
+            container: record.Id,
+            destination: p.Destination,
+            driver: p.Driver || LOCAL_DRIVER,
+            propagation: p.Propagation,
+            'read/write': String(p.RW),
+          });
+        }
         if (p.Type !== 'bind') continue;
         if (!existsSync(p.Source)) {
           // -v creates a missing host folder, as Docker does; --mount refuses.
@@ -121,7 +136,7 @@ export function volumesStep(driver: Pick<LocalDriver, 'mount' | 'unmount'>, moun
       for (const p of record.MountPoints ?? []) {
         if (p.Type !== 'volume' || !p.Name) continue;
         try {
-          driver.unmount(p.Name, record.Id);
+          if (driver.unmount(p.Name, record.Id)) events.volume(p.Name, 'unmount', { container: record.Id, driver: p.Driver || LOCAL_DRIVER });
         } catch (err) {
           first ??= err as Error;
         }

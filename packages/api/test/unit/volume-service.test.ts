@@ -102,7 +102,8 @@ describe('the volume service', () => {
   });
 
   it('creates idempotently, and prefixes the driver\'s errors with the operation', async () => {
-    const volumes = new VolumeService(await LocalDriver.open(dir, fakeMounter()));
+    const events: string[] = [];
+    const volumes = new VolumeService(await LocalDriver.open(dir, fakeMounter()), { volume: (name, action) => void events.push(`${action} ${name}`) });
     const first = await volumes.create({ name: 'xx', labels: { a: '1' } });
     expect(first).toMatchObject({ Name: 'xx', Driver: 'local', Labels: { a: '1' }, Options: {}, Scope: 'local' });
     expect(first.CreatedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -110,6 +111,9 @@ describe('the volume service', () => {
     await expect(volumes.create({ name: 'x' })).rejects.toThrow('create x: "x" includes invalid characters');
     await expect(volumes.create({ name: 'yy', driver: 'nfs-plugin' })).rejects.toThrow('create yy: error looking up volume plugin nfs-plugin: plugin "nfs-plugin" not found');
     expect((await volumes.create({})).Name).toMatch(/^[0-9a-f]{64}$/);
+    await volumes.remove('xx', false);
+    // Docker's events: create once (not for an existing name), destroy on removal.
+    expect(events.filter((e) => !/^create [0-9a-f]{64}$/.test(e))).toEqual(['create xx', 'destroy xx']);
   });
 
   it('lists with Docker\'s filters', async () => {

@@ -92,14 +92,15 @@ describe('the volumes step', () => {
     return {
       calls,
       mount: (name: string, holder: string) => (calls.push(`mount ${name} ${holder}`), `/v/${name}/_data`),
-      unmount: (name: string, holder: string) => void calls.push(`unmount ${name} ${holder}`),
+      unmount: (name: string, holder: string) => (calls.push(`unmount ${name} ${holder}`), true),
     };
   };
   const ctx = (record = testRecord()): StartContext => ({ record, bundle: dir, rootfs: [], specOpts: [] });
 
   it('mounts the volumes, creates a missing -v folder, adds the mounts, and lets go of the volumes on teardown', async () => {
     const d = driver();
-    const step = volumesStep(d, () => []);
+    const events: string[] = [];
+    const step = volumesStep(d, () => [], { volume: (name, action, attributes) => void events.push(`${action} ${name} ${JSON.stringify(attributes)}`) });
     const c = ctx();
     const missing = join(dir, 'made/here');
     c.record.MountPoints = [volume('named:/n', '/v/named/_data'), parseVolumeSpec(`${missing}:/m`)];
@@ -110,6 +111,11 @@ describe('the volumes step', () => {
     expect(spec.mounts!.slice(-2).map((m) => m.destination)).toEqual(['/n', '/m']);
     await step.teardown(c.record, 'stopped');
     expect(d.calls).toEqual([`mount named ${c.record.Id}`, `unmount named ${c.record.Id}`]);
+    // Docker's volume events, with its attributes.
+    expect(events).toEqual([
+      `mount named ${JSON.stringify({ container: c.record.Id, destination: '/n', driver: 'local', propagation: '', 'read/write': 'true' })}`,
+      `unmount named ${JSON.stringify({ container: c.record.Id, driver: 'local' })}`,
+    ]);
   });
 
   it('refuses a --mount bind whose source went away, and a shared bind of a private mount, in Docker\'s words', async () => {
