@@ -47,6 +47,9 @@ describe('named volumes', () => {
     const inspect = JSON.parse((await run(['volume', 'inspect', 'keep'])).stdout) as { Name: string; Driver: string; Mountpoint: string; Scope: string; Labels: unknown; Options: unknown }[];
     expect(inspect[0]).toMatchObject({ Name: 'keep', Driver: 'local', Scope: 'local', Labels: null, Options: null, Mountpoint: join(daemon.root, 'volumes/keep/_data') });
     expect(await readFile(join(daemon.root, 'volumes/keep/_data/file'), 'utf8')).toBe('kept\n');
+    // docker inspect finds volumes too, after containers, images and networks.
+    expect((await run(['inspect', '--format', '{{.Driver}} {{.Mountpoint}}', 'keep'])).stdout).toBe(`local ${join(daemon.root, 'volumes/keep/_data')}\n`);
+    expect((await run(['inspect', '--type', 'volume', '-f', '{{json .Labels}}', 'keep'])).stdout).toBe('null\n');
   });
 
   it('cannot be removed while a container uses it, with Docker\'s message', async () => {

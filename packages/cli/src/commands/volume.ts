@@ -1,6 +1,6 @@
 // ce volume create|ls|inspect|rm|prune: Docker's volume commands over ce.api.v1.Volumes.
-import { dialUnix, isCeError, unary } from '@ce/protocol';
-import { VolumesClient, type FilterValues, type ListVolumesResponse, type PruneVolumesResponse, type Volume } from '@ce/protocol/gen/ce/api/v1/volumes';
+import { isCeError, unary } from '@ce/protocol';
+import { type FilterValues, type ListVolumesResponse, type PruneVolumesResponse, type Volume } from '@ce/protocol/gen/ce/api/v1/volumes';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
@@ -12,12 +12,7 @@ import { collect, parseLabels } from '../output.js';
 import { naturalLess, volumeContext, volumesFormat, volumesHeader, type VolumeView } from '../volume-format.js';
 import { confirmed } from './image-prune.js';
 
-const volumesClients = new WeakMap<Connection, VolumesClient>();
-function volumes(conn: Connection): VolumesClient {
-  let client = volumesClients.get(conn);
-  if (!client) volumesClients.set(conn, (client = dialUnix(VolumesClient, conn.socket)));
-  return client;
-}
+const volumes = (conn: Connection) => conn.volumes;
 
 /** `--filter key=value` values as the daemon takes them; Docker's CLI error for one without "=". */
 export function parseFilterFlags(values: readonly string[]): Record<string, FilterValues> {
@@ -31,7 +26,13 @@ export function parseFilterFlags(values: readonly string[]): Record<string, Filt
   return filters;
 }
 
-const VOLUME_SHAPES = { maps: new Set(['Labels', 'Options']), slices: new Set<string>(), omitted: new Map() };
+/** Docker's VolumeJSON as `inspect` templates see it: Labels and Options are maps. */
+export const VOLUME_SHAPES = { maps: new Set(['Labels', 'Options']), slices: new Set<string>(), omitted: new Map() };
+
+/** One volume's VolumeJSON; NotFound when there is none. */
+export async function inspectVolumeJson(conn: Connection, name: string): Promise<Record<string, unknown>> {
+  return JSON.parse((await unary<Volume>((cb) => conn.volumes.inspect({ name }, cb), conn.target)).json) as Record<string, unknown>;
+}
 
 function fail(conn: Connection, err: unknown): CliExit {
   return new CliExit(1, daemonErrorMessage(err, conn.target));
@@ -110,7 +111,7 @@ export function registerVolume(program: Command, connect: () => Connection): voi
       for (const name of names) {
         let json: unknown;
         try {
-          json = JSON.parse((await unary<Volume>((cb) => volumes(conn).inspect({ name }, cb), conn.target)).json);
+          json = await inspectVolumeJson(conn, name);
         } catch (err) {
           if (!isCeError(err, 'NotFound')) throw fail(conn, err);
           errors.push(`Error: No such volume: ${name}`);
