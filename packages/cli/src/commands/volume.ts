@@ -1,6 +1,6 @@
 // ce volume create|ls|inspect|rm|prune: Docker's volume commands over ce.api.v1.Volumes.
 import { isCeError, unary } from '@ce/protocol';
-import { type FilterValues, type ListVolumesResponse, type PruneVolumesResponse, type Volume } from '@ce/protocol/gen/ce/api/v1/volumes';
+import type { FilterValues, ListVolumesResponse, PruneVolumesResponse, Volume } from '@ce/protocol/gen/ce/api/v1/volumes';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
