@@ -36,6 +36,8 @@ export class LocalDriver {
   private readonly volumes = new Map<string, LocalVolume>();
   /** For each volume in use, who holds it (container ids); a volume with options is mounted while anyone does. */
   private readonly holders = new Map<string, Set<string>>();
+  private readonly creating = new Map<string, Promise<LocalVolume>>();
+  private readonly removing = new Map<string, Promise<void>>();
 
   private constructor(
     readonly dir: string,
@@ -87,9 +89,25 @@ export class LocalDriver {
    * so a crash leaves either no volume or a whole one.
    */
   async create(meta: VolumeMeta): Promise<LocalVolume> {
+    return (await this.ensure(meta)).volume;
+  }
+
+  /** The volume of that name, made now (`created`) unless it exists or is being made. */
+  async ensure(meta: VolumeMeta): Promise<{ volume: LocalVolume; created: boolean }> {
     LocalDriver.validate(meta.Name, meta.Options);
+    // A volume of that name being removed is gone first: the new one is a new volume.
+    await this.removing.get(meta.Name)?.catch(() => undefined);
     const existing = this.volumes.get(meta.Name);
-    if (existing) return existing;
+    if (existing) return { volume: existing, created: false };
+    // Two creates of one name (two containers created at once): the second gets the first's volume.
+    const inFlight = this.creating.get(meta.Name);
+    if (inFlight) return { volume: await inFlight, created: false };
+    const creating = this.createNew(meta).finally(() => this.creating.delete(meta.Name));
+    this.creating.set(meta.Name, creating);
+    return { volume: await creating, created: true };
+  }
+
+  private async createNew(meta: VolumeMeta): Promise<LocalVolume> {
     const temp = join(this.dir, `${CREATING}${meta.Name}-${randomBytes(4).toString('hex')}`);
     const final = join(this.dir, meta.Name);
     try {
@@ -110,11 +128,25 @@ export class LocalDriver {
     const volume = this.volumes.get(name);
     if (!volume) throw notFound(`No such volume: ${name}`);
     if (this.mounter.isMounted(volume.mountpoint)) this.mounter.unmount(volume.mountpoint);
+    // Out of the map before the first await: nobody can take the volume while it goes.
     this.holders.delete(name);
-    const aside = join(this.dir, `${REMOVING}${name}-${randomBytes(4).toString('hex')}`);
-    await rename(join(this.dir, name), aside);
     this.volumes.delete(name);
-    await this.removeFolder(aside);
+    const aside = join(this.dir, `${REMOVING}${name}-${randomBytes(4).toString('hex')}`);
+    const removal = (async () => {
+      try {
+        await rename(join(this.dir, name), aside);
+      } catch (err) {
+        this.volumes.set(name, volume); // still there as it was
+        throw err;
+      }
+      await this.removeFolder(aside);
+    })();
+    this.removing.set(name, removal);
+    try {
+      await removal;
+    } finally {
+      if (this.removing.get(name) === removal) this.removing.delete(name);
+    }
   }
 
   /**

@@ -48,14 +48,13 @@ export class VolumeService implements VolumesApi {
     const name = options.name || randomBytes(32).toString('hex');
     try {
       checkDriver(options.driver);
-      const existed = this.driver.get(name) !== undefined;
-      const volume = await this.driver.create({
+      const { volume, created } = await this.driver.ensure({
         Name: name,
         CreatedAt: dockerTime(new Date()),
         Labels: options.labels ?? {},
         Options: options.options ?? {},
       });
-      if (!existed) this.events.volume(name, 'create', { driver: LOCAL_DRIVER });
+      if (created) this.events.volume(name, 'create', { driver: LOCAL_DRIVER });
       return toVolumeJSON(volume);
     } catch (err) {
       throw prefixed(`create ${name}`, err);
@@ -69,11 +68,16 @@ export class VolumeService implements VolumesApi {
   async createFor(containerId: string, meta: Omit<VolumeMeta, 'CreatedAt'> & { Driver?: string }): Promise<{ volume: VolumeJSON; created: boolean }> {
     try {
       checkDriver(meta.Driver);
-      const existed = this.driver.get(meta.Name) !== undefined;
-      const volume = await this.driver.create({ Name: meta.Name, CreatedAt: dockerTime(new Date()), Labels: meta.Labels, Options: meta.Options, ...(meta.Anonymous ? { Anonymous: true } : {}) });
+      const { volume, created } = await this.driver.ensure({
+        Name: meta.Name,
+        CreatedAt: dockerTime(new Date()),
+        Labels: meta.Labels,
+        Options: meta.Options,
+        ...(meta.Anonymous ? { Anonymous: true } : {}),
+      });
       this.reference(meta.Name, containerId);
-      if (!existed) this.events.volume(meta.Name, 'create', { driver: LOCAL_DRIVER });
-      return { volume: toVolumeJSON(volume), created: !existed };
+      if (created) this.events.volume(meta.Name, 'create', { driver: LOCAL_DRIVER });
+      return { volume: toVolumeJSON(volume), created };
     } catch (err) {
       throw prefixed(`create ${meta.Name}`, err);
     }
@@ -116,6 +120,7 @@ export class VolumeService implements VolumesApi {
     for (const volume of this.driver.list()) {
       if (this.inUse(volume.Name) || Object.keys(volume.Options ?? {}).length > 0 || !keep(toVolumeJSON(volume))) continue;
       const size = await directorySize(volume.mountpoint).catch(() => 0);
+      if (this.inUse(volume.Name)) continue; // taken by a container while it was measured
       try {
         await this.driver.remove(volume.Name);
       } catch {

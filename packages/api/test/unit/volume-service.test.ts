@@ -24,6 +24,14 @@ describe('the local driver', () => {
     expect(again.get('data')).toMatchObject({ Name: 'data', Labels: { a: 'b' }, mountpoint: join(dir, 'data/_data') });
   });
 
+  it('gives two creates of one name at once the same volume', async () => {
+    const driver = await LocalDriver.open(dir, fakeMounter());
+    const meta = { Name: 'twice', CreatedAt: '', Labels: null, Options: null };
+    const [a, b] = await Promise.all([driver.create(meta), driver.create(meta)]);
+    expect(a).toBe(b);
+    expect(await readdir(dir)).toEqual(['twice']);
+  });
+
   it('finishes what a crash interrupted: half-made and half-removed volumes go', async () => {
     await mkdir(join(dir, '.creating-x-1234/_data'), { recursive: true });
     await mkdir(join(dir, '.removing-y-5678/_data'), { recursive: true });
