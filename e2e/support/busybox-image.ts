@@ -32,6 +32,8 @@ export interface BusyboxImageConfig {
   User?: string;
   WorkingDir?: string;
   StopSignal?: string;
+  /** Docker's VOLUME: paths → {}. */
+  Volumes?: Record<string, object>;
   /** Docker's HEALTHCHECK: durations in nanoseconds. */
   Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
 }
