@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Process } from '@ce/runtime/spec';
 import {
   failedPrecondition,
@@ -17,14 +17,15 @@ import {
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
-import type { LinuxResources, Stats } from '@ce/runtime';
+import type { LinuxResources, MonitorHandle, MonitorOptions, Stats } from '@ce/runtime';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { Readable, Writable } from 'node:stream';
 import { toCgroupStats, toLinuxResources } from './cgroup-figures.js';
 import { ContainerLog } from './io/container-log.js';
 import { jsonFileFormat, localFormat } from './io/log-entry-format.js';
 import type { LogWriteProblem } from './io/log-file-writer.js';
-import { StdioHub, type ProcessStdio } from './io/stdio-hub.js';
+import { StdioHub, type ProcessStdio, type TaskStdio } from './io/stdio-hub.js';
+import { MonitorStdio } from './io/monitor-stdio.js';
 import { terminalStdio } from './io/terminal-stdio.js';
 import { bundleProcess, execProcessSpec } from './exec-spec.js';
 import type { Logger } from '@ce/protocol';
@@ -41,13 +42,27 @@ export interface RuntimeProcess {
   stderr: Readable | null;
   /** The pty master fd when the process has a terminal (the shim's to close). */
   terminal?: number | null;
-  exited: Promise<{ exitStatus: number; exitedAt: Date }>;
+  exited: Promise<{ exitStatus: number; exitedAt: Date; oomKilled?: boolean }>;
+  /** Started under ce-monitor (ProcessIoOptions.monitor): it holds the stdio and writes the log. */
+  monitor?: MonitorHandle;
 }
 
 /** How the shim asks for a process's stdio: pipes, or the pty master handed back. */
 export interface ProcessIoOptions {
   stdio?: ['pipe' | 'ignore', 'pipe', 'pipe'];
   receiveTerminal?: boolean;
+  /** Create only, in-process runtime only: start the container under ce-monitor (decision 0029). */
+  monitor?: MonitorOptions;
+}
+
+/** The shim's choice of where a task's stdio, log and exit status are held. */
+export interface ShimTaskOptions {
+  /**
+   * Start containers of the in-process runtime under ce-monitor, its socket in
+   * this folder (`<id>.mon`), when the monitor can write their log (json-file
+   * without compress, or none); otherwise, and by default, the shim holds them.
+   */
+  monitorSocketDir?: string;
 }
 
 /** What the shim needs of @ce/runtime (or of any runtime with the same calls). */
@@ -75,7 +90,7 @@ interface TaskRecord {
   exit?: ExitStatus;
   terminal: boolean;
   stdin: boolean;
-  hub: StdioHub;
+  hub: TaskStdio;
   log: ContainerLog | null;
   mounted: string[];
   exited: Promise<ExitStatus>;
@@ -121,6 +136,7 @@ export class ShimTask implements TaskApi {
     private readonly onShutdown: () => void,
     /** The runtime for a task whose CreateTaskRequest names a runc-compatible binary. */
     private readonly binaryRuntime?: (name: string, path: string) => RuntimeLike,
+    private readonly options: ShimTaskOptions = {},
   ) {}
 
   async create(req: shim.CreateTaskRequest): Promise<shim.CreateTaskResponse> {
@@ -133,18 +149,19 @@ export class ShimTask implements TaskApi {
       this.runtime = this.binaryRuntime(req.runtime, req.runtimePath);
     }
     const logging = this.logSettings(req);
+    const monitor = this.monitorOptions(req, logging);
     const mounted = req.rootfs.length ? mountRootfs(req.bundle, req.rootfs) : [];
     let log: ContainerLog | null = null;
     try {
-      const proc = await this.runtime.create(req.id, req.bundle, ioOptions(req.terminal, req.stdin));
+      const proc = await this.runtime.create(req.id, req.bundle, monitor ? { monitor } : ioOptions(req.terminal, req.stdin));
       log =
-        req.logPath && logging.driver !== 'none'
+        !proc.monitor && req.logPath && logging.driver !== 'none'
           ? this.openLog(req.logPath, logging, (p) => {
               this.logger.warn({ id: req.id, kind: p.kind, code: p.code, droppedLines: p.droppedLines, droppedBytes: p.droppedBytes }, p.message);
               this.emit({ warning: { kind: p.kind, message: p.message } }, req.id);
             })
           : null;
-      const hub = new StdioHub(processStdio(proc), log);
+      const hub = proc.monitor ? new MonitorStdio(proc.monitor.socket, proc.monitor.done) : new StdioHub(processStdio(proc), log);
       const oom = new OomWatch(
         () => this.runtime.oomKills(req.id),
         (oomKills) => {
@@ -155,12 +172,13 @@ export class ShimTask implements TaskApi {
       await oom.start();
       // The status goes to disk at once (a shim killed right after its container exited must not lose it);
       // an OOM kill that ended the task is then read and reported before the exit, to waiters and to events alike.
-      const exited = proc.exited.then(async (e): Promise<ExitStatus> => {
+      const exited = (proc.monitor ? proc.exited.catch((err: Error) => this.monitorLost(req.id, err)) : proc.exited).then(async (e): Promise<ExitStatus> => {
         oom.stop();
-        const exit: ExitStatus = { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '', oomKilled: oom.killed };
-        this.recordExit(req.id, req.bundle, exit);
+        const reason = 'reason' in e ? String(e.reason) : '';
+        const exit: ExitStatus = { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason, oomKilled: oom.killed || e.oomKilled === true };
+        if (!proc.monitor || reason) this.recordExit(req.id, req.bundle, exit); // else the monitor wrote it already
         await oom.check();
-        return { ...exit, oomKilled: oom.killed };
+        return { ...exit, oomKilled: oom.killed || exit.oomKilled };
       });
       this.task = {
         id: req.id,
@@ -179,7 +197,7 @@ export class ShimTask implements TaskApi {
         oom,
       };
       void exited.then((exit) => this.onExit(exit), (err) => this.logger.error({ err }, 'waiting for the task failed'));
-      this.logger.info({ id: req.id, pid: proc.pid }, 'task created');
+      this.logger.info({ id: req.id, pid: proc.pid, monitor: proc.monitor?.pid }, 'task created');
       this.emit({ create: { bundle: req.bundle, pid: proc.pid } });
       return { pid: proc.pid };
     } catch (err) {
@@ -187,6 +205,40 @@ export class ShimTask implements TaskApi {
       await unmountRootfs(mounted).catch((e) => this.logger.error({ err: e }, 'unmounting rootfs after a failed create'));
       throw err;
     }
+  }
+
+  /**
+   * Where ce-monitor is to hold the task (decision 0029), or undefined for the shim
+   * itself: a runc-compatible binary, the local driver and compressed logs stay here.
+   */
+  private monitorOptions(req: shim.CreateTaskRequest, logging: LogSettings): MonitorOptions | undefined {
+    const dir = this.options.monitorSocketDir;
+    if (!dir || (req.runtime && req.runtime !== IN_PROCESS_RUNTIME)) return undefined;
+    const logged = !!req.logPath && logging.driver !== 'none';
+    if (logged && (logging.driver !== 'json-file' || logging.compress)) return undefined;
+    const socket = join(dir, `${req.id}.mon`);
+    if (Buffer.byteLength(socket) > 107) {
+      this.logger.warn({ id: req.id, socket }, 'the monitor socket path is too long for a unix socket: the shim holds this task');
+      return undefined;
+    }
+    if (logged) mkdirSync(dirname(req.logPath), { recursive: true, mode: 0o700 });
+    return {
+      socket,
+      exitDir: req.bundle,
+      stdin: req.stdin,
+      log: logged ? { path: req.logPath, maxSize: logging.maxSize, maxFiles: logging.maxFiles } : undefined,
+      diagnostics: join(req.bundle, 'monitor.log'),
+    };
+  }
+
+  /**
+   * The monitor died before its container (decision 0016's rule for a dead shim, one level down):
+   * nobody holds the container's stdio or reaps it any more, so it is killed, and exits 137 with the reason.
+   */
+  private async monitorLost(id: string, err: Error): Promise<{ exitStatus: number; exitedAt: Date; reason: string; oomKilled: boolean }> {
+    this.logger.error({ id, err: err.message }, 'the container\'s monitor died: killing the container');
+    await this.runtime.kill(id, 9, { all: true }).catch((e: Error) => this.logger.warn({ id, err: e.message }, 'killing the container of a dead monitor'));
+    return { exitStatus: 137, exitedAt: new Date(), reason: `ce-monitor died: ${err.message}`, oomKilled: false };
   }
 
   /** The driver and its options; no config means Docker's json-file without rotation (what ced sent before drivers existed). */

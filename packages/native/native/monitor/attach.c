@@ -1,8 +1,10 @@
 /* The monitor's unix socket. A client sends one request line:
- *   attach <stdin> <stdout> <stderr>   (each 0 or 1) → the container's output in
- *       Docker's stdcopy frames (8-byte header: stream, 0, 0, 0, length u32 BE),
- *       until it ends; what the client writes after the line is the container's
- *       stdin, and its shutdown(SHUT_WR) closes that stdin.
+ *   attach <stdin> <stdout> <stderr>   (each 0 or 1) → an empty frame of stream 0
+ *       (attached), then the container's output in Docker's stdcopy frames
+ *       (8-byte header: stream, 0, 0, 0, length u32 BE) until it ends; after the
+ *       line the client sends the container's stdin as frames of a u32 BE
+ *       length and its bytes, an empty frame closing that stdin (a client that
+ *       goes away has detached: the stdin stays open, as with Docker).
  *   resize <width> <height>            → "ok\n" or "error <why>\n"
  *   close-stdin                        → "ok\n"
  *   wait                               → "exit <status> <signal> <exited-at ms> <oom>\n" once the init exited
@@ -45,6 +47,7 @@ static void drop_client(struct monitor *m, int i) {
   struct client *c = &m->clients[i];
   close(c->fd);
   buf_free(&c->out);
+  buf_free(&c->in);
   m->clients[i] = m->clients[--m->nclients];
 }
 
@@ -82,6 +85,9 @@ static void handle_request(struct monitor *m, struct client *c) {
     c->want_stdout = b != 0;
     c->want_stderr = d != 0;
     c->state = CLIENT_ATTACHED;
+    /* An empty frame of stream 0 says the attachment is in place: output from then on reaches the client. */
+    static const unsigned char attached[8] = {0};
+    buf_add(&c->out, attached, sizeof attached);
     /* A process whose output already ended has nothing more to say. */
     if (!output_open(m)) c->close_after_send = 1;
   } else if (sscanf(line, "resize %u %u", &a, &b) == 2) {
@@ -134,8 +140,6 @@ void attach_client_io(struct monitor *m, int i, short revents) {
   ssize_t n = recv(c->fd, data, sizeof data, MSG_DONTWAIT);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n <= 0) {
-    /* The client closed its side: an attached stdin ends (a pipe's, not a terminal's). */
-    if (c->state == CLIENT_ATTACHED && c->want_stdin) monitor_close_stdin(m);
     if (c->state == CLIENT_ATTACHED && output_open(m) && n == 0) {
       /* Half closed: the output goes on to it. */
       c->want_stdin = 0;
@@ -160,7 +164,20 @@ void attach_client_io(struct monitor *m, int i, short revents) {
     c->request[c->request_len] = 0;
     handle_request(m, c);
   }
-  if (c->state == CLIENT_ATTACHED && c->want_stdin && used < (size_t)n) monitor_write_stdin(m, data + used, (size_t)n - used);
+  if (c->state != CLIENT_ATTACHED || !c->want_stdin || used == (size_t)n) return;
+  buf_add(&c->in, data + used, (size_t)n - used);
+  while (c->in.len >= 4) {
+    const unsigned char *h = (const unsigned char *)c->in.data;
+    size_t len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+    if (len == 0) {
+      monitor_close_stdin(m);
+      buf_consume(&c->in, 4);
+      continue;
+    }
+    if (c->in.len < 4 + len) break;
+    monitor_write_stdin(m, c->in.data + 4, len);
+    buf_consume(&c->in, 4 + len);
+  }
 }
 
 void attach_broadcast(struct monitor *m, int stream, const char *data, size_t n) {

@@ -96,6 +96,7 @@ struct client {
   char request[256];
   size_t request_len;
   struct buf out;
+  struct buf in; /* stdin frames not yet whole */
   int close_after_send;
   int read_closed;
 };

@@ -44,6 +44,14 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Stdin as the monitor's attach takes it: length-prefixed frames, an empty one closing the stdin. */
+function stdinFrames(text: string, close: boolean): Buffer {
+  const data = Buffer.from(text);
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(data.length);
+  return Buffer.concat([head, data, ...(close ? [Buffer.alloc(4)] : [])]);
+}
+
 /** One request on the monitor's socket; resolves with everything it answered. */
 function request(socket: string, line: string, send?: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -58,10 +66,11 @@ function request(socket: string, line: string, send?: Buffer): Promise<Buffer> {
   });
 }
 
-/** Docker's stdcopy frames → [stream, text] pairs. */
+/** Docker's stdcopy frames → [stream, text] pairs, after the attach's acknowledgement (an empty frame of stream 0). */
 function frames(data: Buffer): Array<[number, string]> {
+  expect([...data.subarray(0, 8)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   const out: Array<[number, string]> = [];
-  for (let at = 0; at + 8 <= data.length; ) {
+  for (let at = 8; at + 8 <= data.length; ) {
     const len = data.readUInt32BE(at + 4);
     out.push([data[at]!, data.subarray(at + 8, at + 8 + len).toString('utf8')]);
     at += 8 + len;
@@ -125,7 +134,7 @@ describe.skipIf(!isRoot)('a container under ce-monitor (root)', () => {
     expect((await request(socket, 'pid')).toString()).toBe(`${c.pid}\n`);
     const waited = request(socket, 'wait');
     await f.rt.start('c3');
-    const out = await request(socket, 'attach 1 1 1', Buffer.from('hello\n'));
+    const out = await request(socket, 'attach 1 1 1', stdinFrames('hello\n', true));
     expect(frames(out)).toEqual([
       [1, 'got hello\n'],
       [2, 'bye\n'],
@@ -143,7 +152,7 @@ describe.skipIf(!isRoot)('a container under ce-monitor (root)', () => {
     const c = await f.rt.create('c4', f.bundle, { monitor: { socket, exitDir: f.bundle, stdin: true } });
     expect((await request(socket, 'resize 100 30')).toString()).toBe('ok\n');
     await f.rt.start('c4');
-    const out = await request(socket, 'attach 1 1 1', Buffer.from('typed\n'));
+    const out = await request(socket, 'attach 1 1 1', stdinFrames('typed\n', false));
     const text = frames(out)
       .map(([, t]) => t)
       .join('');

@@ -60,7 +60,10 @@ const task = new ShimTask(new Runtime({ root: runtimeRoot, logger }), logger, ()
     logger.flush();
     process.exit(0);
   });
-}, binaryRuntime);
+}, binaryRuntime, {
+  // CE_SHIM_MONITOR=1 (inherited from ced through the supervisor): containers run under ce-monitor (decision 0029).
+  monitorSocketDir: process.env.CE_SHIM_MONITOR === '1' ? dirname(socket) : undefined,
+});
 
 process.on('SIGTERM', () => logger.warn('SIGTERM ignored: the shim ends through Shutdown once its task is deleted'));
 process.on('SIGINT', () => undefined);
