@@ -25,11 +25,13 @@ import { ContainerLog } from './io/container-log.js';
 import { jsonFileFormat, localFormat } from './io/log-entry-format.js';
 import type { LogWriteProblem } from './io/log-file-writer.js';
 import { StdioHub, type ProcessStdio, type TaskStdio } from './io/stdio-hub.js';
-import { MonitorStdio } from './io/monitor-stdio.js';
+import { MonitorStdio } from './monitor/monitor-stdio.js';
 import { terminalStdio } from './io/terminal-stdio.js';
 import { bundleProcess, execProcessSpec } from './exec-spec.js';
 import type { Logger } from '@ce/protocol';
-import { writeExitFile } from './exit-file.js';
+import { readExitFile, writeExitFile } from './exit-file.js';
+import { monitorDone, monitorExit } from './monitor/monitor-client.js';
+import { removeTaskRecord, writeTaskRecord, type MonitoredTaskRecord } from './monitor/task-record.js';
 import { OomWatch } from './oom-watch.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import type { TaskApi } from './task-api.js';
@@ -78,7 +80,11 @@ export interface RuntimeLike {
   stats(id: string): Promise<Stats>;
   ps(id: string): Promise<number[]>;
   oomKills(id: string): Promise<number>;
+  /** The container's status as the runtime knows it ('created', 'running', 'paused', 'stopped'); for adopting a task. */
+  state?(id: string): Promise<{ status: string }>;
 }
+
+type ExitInfoLike = { exitStatus: number; exitedAt: Date; oomKilled?: boolean; reason?: string };
 
 interface TaskRecord {
   id: string;
@@ -162,24 +168,13 @@ export class ShimTask implements TaskApi {
             })
           : null;
       const hub = proc.monitor ? new MonitorStdio(proc.monitor.socket, proc.monitor.done) : new StdioHub(processStdio(proc), log);
-      const oom = new OomWatch(
-        () => this.runtime.oomKills(req.id),
-        (oomKills) => {
-          this.logger.warn({ id: req.id, oomKills }, 'the OOM killer killed a process of the task');
-          this.emit({ oom: { oomKills } }, req.id);
-        },
-      );
+      const oom = this.oomWatch(req.id);
       await oom.start();
-      // The status goes to disk at once (a shim killed right after its container exited must not lose it);
-      // an OOM kill that ended the task is then read and reported before the exit, to waiters and to events alike.
-      const exited = (proc.monitor ? proc.exited.catch((err: Error) => this.monitorLost(req.id, err)) : proc.exited).then(async (e): Promise<ExitStatus> => {
-        oom.stop();
-        const reason = 'reason' in e ? String(e.reason) : '';
-        const exit: ExitStatus = { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason, oomKilled: oom.killed || e.oomKilled === true };
-        if (!proc.monitor || reason) this.recordExit(req.id, req.bundle, exit); // else the monitor wrote it already
-        await oom.check();
-        return { ...exit, oomKilled: oom.killed || exit.oomKilled };
-      });
+      const exited = this.followExit(req.id, req.bundle, proc.exited, !!proc.monitor, oom);
+      if (proc.monitor && this.options.monitorSocketDir) {
+        const record = { id: req.id, namespace: req.namespace || DEFAULT_NAMESPACE, labels: { ...req.labels }, bundle: req.bundle, pid: proc.pid, terminal: req.terminal, stdin: req.stdin, mounted, socket: proc.monitor.socket };
+        writeTaskRecord(this.options.monitorSocketDir, record);
+      }
       this.task = {
         id: req.id,
         namespace: req.namespace || DEFAULT_NAMESPACE,
@@ -229,6 +224,74 @@ export class ShimTask implements TaskApi {
       log: logged ? { path: req.logPath, maxSize: logging.maxSize, maxFiles: logging.maxFiles } : undefined,
       diagnostics: join(req.bundle, 'monitor.log'),
     };
+  }
+
+  private oomWatch(id: string): OomWatch {
+    return new OomWatch(
+      () => this.runtime.oomKills(id),
+      (oomKills) => {
+        this.logger.warn({ id, oomKills }, 'the OOM killer killed a process of the task');
+        this.emit({ oom: { oomKills } }, id);
+      },
+    );
+  }
+
+  /**
+   * The task's exit once it is known. The status goes to disk at once (a shim killed right after its
+   * container exited must not lose it; ce-monitor writes it itself); an OOM kill that ended the task is
+   * then read and reported before the exit, to waiters and to events alike.
+   */
+  private followExit(id: string, bundle: string, exit: Promise<ExitInfoLike>, monitored: boolean, oom: OomWatch): Promise<ExitStatus> {
+    return (monitored ? exit.catch((err: Error) => this.monitorLost(id, err)) : exit).then(async (e): Promise<ExitStatus> => {
+      oom.stop();
+      const reason = 'reason' in e ? String(e.reason) : '';
+      const status: ExitStatus = { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason, oomKilled: oom.killed || e.oomKilled === true };
+      if (!monitored || reason) this.recordExit(id, bundle, status);
+      await oom.check();
+      return { ...status, oomKilled: oom.killed || status.oomKilled };
+    });
+  }
+
+  /**
+   * Takes over a task that another shim host process created under ce-monitor
+   * (decision 0029): the container ran on while no shim was there, its log and
+   * exit status were written by its monitor. Its state comes from the record,
+   * the runtime and the monitor.
+   */
+  async adopt(record: MonitoredTaskRecord): Promise<void> {
+    if (this.task || this.deleted) throw alreadyExists(`task ${record.id} already exists in this shim`);
+    const recorded = readExitFile(record.bundle);
+    const runtimeStatus = (await this.runtime.state?.(record.id))?.status;
+    const done = monitorDone(record.socket);
+    const exitLine = recorded ? Promise.resolve(recorded) : monitorExit(record.socket);
+    const exitInfo = exitLine.then((e) => {
+      if (e) return e;
+      // The monitor is gone: it recorded the exit on disk before it ended, or it died.
+      const onDisk = readExitFile(record.bundle);
+      if (onDisk) return onDisk;
+      throw new Error(`its socket ${record.socket} does not answer and it recorded no exit`);
+    });
+    const oom = this.oomWatch(record.id);
+    if (!recorded) await oom.start();
+    const exited = this.followExit(record.id, record.bundle, exitInfo.then((e) => ({ ...e, exitedAt: e.exitedAt ?? new Date() })), true, oom);
+    this.task = {
+      id: record.id,
+      namespace: record.namespace,
+      labels: record.labels,
+      bundle: record.bundle,
+      pid: record.pid,
+      status: runtimeStatus === 'created' ? TaskStatus.TASK_STATUS_CREATED : runtimeStatus === 'paused' ? TaskStatus.TASK_STATUS_PAUSED : TaskStatus.TASK_STATUS_RUNNING,
+      terminal: record.terminal,
+      stdin: record.stdin,
+      hub: new MonitorStdio(record.socket, done),
+      log: null,
+      mounted: record.mounted,
+      exited,
+      execs: new Map(),
+      oom,
+    };
+    void exited.then((exit) => this.onExit(exit), (err) => this.logger.error({ err }, 'waiting for the task failed'));
+    this.logger.info({ id: record.id, pid: record.pid, status: runtimeStatus, exited: !!recorded }, 'task adopted from its monitor');
   }
 
   /**
@@ -298,6 +361,7 @@ export class ShimTask implements TaskApi {
     task.execs.clear();
     await task.log?.close();
     await unmountRootfs(task.mounted);
+    if (task.hub instanceof MonitorStdio && this.options.monitorSocketDir) removeTaskRecord(this.options.monitorSocketDir, task.id);
     this.task = undefined;
     this.deleted = true;
     this.logger.info({ id: req.id, exitStatus: exit.exitStatus }, 'task deleted');
@@ -347,9 +411,15 @@ export class ShimTask implements TaskApi {
    */
   events(signal: AbortSignal): AsyncIterable<TaskEvent> {
     const live = this.broadcaster.subscribe(signal);
+    const exit = this.exitEvent();
+    return exit ? withFirst(exit, live) : live;
+  }
+
+  /** The exit of the task once it stopped, as an event to tell a subscriber that comes later. */
+  exitEvent(): TaskEvent | undefined {
     const task = this.task;
-    if (!task?.exit) return live;
-    return withFirst({ id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: '', oomKilled: !!task.exit.oomKilled } }, live);
+    if (!task?.exit) return undefined;
+    return { id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: '', oomKilled: !!task.exit.oomKilled } };
   }
 
   attach(options: AttachOptions & { execId?: string }): AttachSession {

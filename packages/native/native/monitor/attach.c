@@ -9,6 +9,8 @@
  *   close-stdin                        → "ok\n"
  *   wait                               → "exit <status> <signal> <exited-at ms> <oom>\n" once the init exited
  *   pid                                → "<init pid>\n"
+ *   done                               → nothing: the connection closes when the monitor exits
+ *                                        (its container exited and its output drained)
  * Errors answer "error <why>\n". */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -104,6 +106,8 @@ static void handle_request(struct monitor *m, struct client *c) {
   } else if (strcmp(line, "wait") == 0) {
     c->state = CLIENT_WAITING;
     if (m->exited) attach_exited(m);
+  } else if (strcmp(line, "done") == 0) {
+    c->state = CLIENT_WAITING_DONE;
   } else if (strcmp(line, "pid") == 0) {
     char text[32];
     snprintf(text, sizeof text, "%d\n", (int)m->init_pid);

@@ -91,7 +91,7 @@ void attach_close_all(struct monitor *m);
 
 struct client {
   int fd;
-  enum { CLIENT_REQUEST, CLIENT_ATTACHED, CLIENT_WAITING, CLIENT_REPLYING } state;
+  enum { CLIENT_REQUEST, CLIENT_ATTACHED, CLIENT_WAITING, CLIENT_WAITING_DONE, CLIENT_REPLYING } state;
   int want_stdin, want_stdout, want_stderr;
   char request[256];
   size_t request_len;

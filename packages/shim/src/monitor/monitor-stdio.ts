@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { OutputQueue, outputFlow, type AttachOptions, type AttachSession, type OutputChunk } from '@ce/protocol';
-import type { TaskStdio } from './stdio-hub.js';
+import type { TaskStdio } from '../io/stdio-hub.js';
+import { monitorRequest } from './monitor-client.js';
 
 const STREAMS = { 1: 'stdout', 2: 'stderr' } as const;
 
@@ -36,9 +37,7 @@ export class MonitorStdio implements TaskStdio {
 
   /** A one-line request whose answer nobody waits for; a gone monitor has nothing left to resize or close. */
   private request(line: string): void {
-    const s = connect(this.socket, () => s.end(`${line}\n`));
-    s.on('error', () => undefined);
-    s.resume();
+    monitorRequest(this.socket, line).catch(() => undefined);
   }
 
   attach(options: AttachOptions): AttachSession {
