@@ -25,6 +25,8 @@ export class ShimHost implements TaskApi {
     private readonly logger: Logger,
     /** Where the monitors' sockets and task records are. */
     private readonly monitorDir: string,
+    /** Called by a Shutdown without an id while the host holds no task: the host may end. */
+    private readonly onIdleShutdown: () => void = () => undefined,
   ) {}
 
   /** Takes over every task a previous host process left under its monitor; returns their ids. */
@@ -103,10 +105,10 @@ export class ShimHost implements TaskApi {
     return this.get(req.id).pids(req);
   }
 
-  /** Forgets a deleted task; the host itself stays (an empty id asks nothing of it). */
+  /** Forgets a deleted task; without an id, ends the host if it holds no task (else it stays). */
   async shutdown(id: string): Promise<void> {
-    if (!id) return;
-    await this.get(id).shutdown(id);
+    if (id) return this.get(id).shutdown(id);
+    if (this.tasks.size === 0) this.onIdleShutdown();
   }
 
   /**

@@ -71,7 +71,7 @@ const runtime = new Runtime({ root: runtimeRoot, logger });
 let task: TaskApi;
 if (values.host) {
   // One process for many tasks; a host started again takes over the tasks whose monitors ran on without it.
-  const host = new ShimHost((onShutdown) => new ShimTask(runtime, logger, onShutdown, binaryRuntime, { monitorSocketDir }), logger, monitorSocketDir!);
+  const host = new ShimHost((onShutdown) => new ShimTask(runtime, logger, onShutdown, binaryRuntime, { monitorSocketDir }), logger, monitorSocketDir!, shutdown);
   const adopted = await host.adoptAll();
   if (adopted.length) logger.info({ adopted }, 'adopted the tasks of a previous host');
   task = host;
