@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { waitPid } from '@ce/native';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Fixture, isRoot } from './helpers.js';
+import { isAlive, until } from '../../../../tools/test/container-fixtures.js';
 
 const fixtureScript = join(import.meta.dirname, 'fixtures', 'create-under-monitor.mjs');
 const runtimeBuilt = existsSync(join(import.meta.dirname, '../../dist/index.js'));
@@ -24,24 +25,6 @@ function logEntries(path: string): Entry[] {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Entry);
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 /** Stdin as the monitor's attach takes it: length-prefixed frames, an empty one closing the stdin. */
@@ -178,13 +161,13 @@ describe.skipIf(!isRoot)('a container under ce-monitor (root)', () => {
     await until('the first log line', () => logEntries(log).length > 0);
     creator.kill('SIGKILL');
     await new Promise((r) => creator.once('exit', r));
-    expect(alive(monitorPid!)).toBe(true);
+    expect(isAlive(monitorPid!)).toBe(true);
     const file = await until('the exit file', () => existsSync(join(f.bundle, 'exit-status.json')) && JSON.parse(readFileSync(join(f.bundle, 'exit-status.json'), 'utf8')));
     expect(file).toMatchObject({ exitStatus: 7, oomKilled: false });
     // Orphaned, the monitor went to the nearest subreaper: this process (an earlier Runtime made it one), or init.
     const parent = /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${monitorPid}/status`, { encoding: 'utf8', flag: 'r' }))?.[1];
     if (Number(parent) === process.pid) await waitPid(monitorPid!);
-    else await until('the monitor to end', () => !alive(monitorPid!));
+    else await until('the monitor to end', () => !isAlive(monitorPid!));
     expect(logEntries(log).map((e) => e.log)).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i}\n`));
   });
 });

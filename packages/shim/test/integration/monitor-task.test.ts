@@ -1,20 +1,18 @@
 // Root-only: a shim task under ce-monitor (decision 0029). The monitor writes
 // the json-file log: the shared vectors hold it to the same lines as the
 // shim's own writer (ContainerLog + jsonFileFormat), the time aside.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AttachSession } from '@ce/protocol';
 import { Runtime } from '@ce/runtime';
-import { defaultSpec } from '@ce/runtime/spec';
 import { ContainerLog } from '../../src/io/container-log.js';
 import { ShimTask } from '../../src/task.js';
+import { BUSYBOX, busyboxBundle } from '../../../../tools/test/container-fixtures.js';
 
 const isRoot = process.getuid?.() === 0;
-const BUSYBOX = '/bin/busybox';
-const APPLETS = ['sh', 'echo', 'cat', 'sleep', 'true'];
 
 /** Bytes a container writes; each becomes the same log lines in both writers. */
 const VECTORS: Record<string, Buffer> = {
@@ -54,18 +52,10 @@ function record(session: AttachSession): { text: () => string; done: Promise<voi
 
 describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (root)', () => {
   let dir: string;
-  let bundle: string;
-  let rootfs: string;
   let task: ShimTask;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'ce-shim-mon-'));
-    bundle = join(dir, 'bundle');
-    rootfs = join(bundle, 'rootfs');
-    mkdirSync(join(rootfs, 'bin'), { recursive: true });
-    copyFileSync(BUSYBOX, join(rootfs, 'bin/busybox'));
-    for (const a of APPLETS) symlinkSync('busybox', join(rootfs, 'bin', a));
-    for (const d of ['proc', 'sys', 'dev', 'tmp']) mkdirSync(join(rootfs, d), { recursive: true });
     task = new ShimTask(new Runtime({ root: join(dir, 'state') }), pino({ level: 'silent' }), () => undefined, undefined, { monitorSocketDir: dir });
   });
 
@@ -80,17 +70,10 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (
     expect(sockets).toEqual([]);
   });
 
-  function writeSpec(args: string[]): void {
-    const spec = defaultSpec();
-    spec.process!.args = args;
-    spec.process!.env = ['PATH=/bin'];
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
-  }
-
   it('writes the same json-file lines as the shim\'s own writer (shared vectors)', async () => {
     const all = Buffer.concat(Object.values(VECTORS));
-    writeFileSync(join(rootfs, 'vectors'), all);
-    writeSpec(['cat', '/vectors']);
+    const bundle = busyboxBundle(dir, 'bundle', ['cat', '/vectors']);
+    writeFileSync(join(bundle, 'rootfs', 'vectors'), all);
     const logPath = join(dir, 'c1-json.log');
     await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath, namespace: 'default', labels: {} });
     await task.start({ id: 'c1' });
@@ -108,7 +91,7 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (
   });
 
   it('attaches through the monitor, records the exit on disk, and is deleted like any task', async () => {
-    writeSpec(['sh', '-c', 'read x; echo "got $x"; echo err >&2; exit 4']);
+    const bundle = busyboxBundle(dir, 'bundle', ['sh', '-c', 'read x; echo "got $x"; echo err >&2; exit 4']);
     const logPath = join(dir, 'c1-json.log');
     await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: true, logPath, namespace: 'default', labels: {}, logConfig: { type: 'json-file', config: { 'max-size': '10k', 'max-file': '2' } } });
     const session = task.attach({ id: 'c1', stdin: true, stdout: true, stderr: true });

@@ -2,38 +2,19 @@
 // under its ce-monitor. A host killed with SIGKILL stops no container and loses
 // no log line; a host started again adopts the tasks and answers for them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setChildSubreaper, waitPid } from '@ce/native';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { Runtime } from '@ce/runtime';
-import { defaultSpec } from '@ce/runtime/spec';
 import { TaskGrpcClient } from '../../src/grpc.js';
+import { BUSYBOX, busyboxBundle, isAlive, until } from '../../../../tools/test/container-fixtures.js';
 
 const isRoot = process.getuid?.() === 0;
-const BUSYBOX = '/bin/busybox';
 const shimBin = join(import.meta.dirname, '../../bin/ce-shim.mjs');
 const shimBuilt = existsSync(join(import.meta.dirname, '../../dist/ce-shim.mjs'));
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 /** Our children named ce-monitor (orphaned monitors come to this process, a subreaper). */
 function ourMonitors(): number[] {
@@ -84,19 +65,7 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX) || !shimBuilt)('ce-shim --host (
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function bundle(name: string, args: string[]): string {
-    const b = join(dir, name);
-    const rootfs = join(b, 'rootfs');
-    mkdirSync(join(rootfs, 'bin'), { recursive: true });
-    copyFileSync(BUSYBOX, join(rootfs, 'bin/busybox'));
-    for (const a of ['sh', 'echo', 'sleep']) symlinkSync('busybox', join(rootfs, 'bin', a));
-    for (const d of ['proc', 'sys', 'dev', 'tmp']) mkdirSync(join(rootfs, d), { recursive: true });
-    const spec = defaultSpec();
-    spec.process!.args = args;
-    spec.process!.env = ['PATH=/bin'];
-    writeFileSync(join(b, 'config.json'), JSON.stringify(spec));
-    return b;
-  }
+  const bundle = (name: string, args: string[]) => busyboxBundle(dir, name, args, ['sh', 'echo', 'sleep']);
 
   async function startHost(): Promise<TaskGrpcClient> {
     const host = spawn(process.execPath, [shimBin, '--host', '--socket', socket, '--runtime-root', join(dir, 'runtime'), '--log', join(dir, 'host.log'), '--ready-fd', '3'], {
@@ -130,7 +99,7 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX) || !shimBuilt)('ce-shim --host (
     const host = hosts[0]!;
     host.kill('SIGKILL');
     await new Promise((r) => host.once('exit', r));
-    expect(alive(pid1)).toBe(true);
+    expect(isAlive(pid1)).toBe(true);
     const before = logLines(logs.t1).length;
     await until('t1 to log on without a host', () => logLines(logs.t1).length >= before + 3);
 

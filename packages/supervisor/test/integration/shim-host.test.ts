@@ -1,7 +1,7 @@
 // Host mode (decision 0029): one ce-shim --host for every task, each under its
 // ce-monitor. A host that dies is started again and adopts the tasks: none of
 // them stops, calls and events go on.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,11 +9,10 @@ import { waitPid } from '@ce/native';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { Runtime } from '@ce/runtime';
-import { defaultSpec } from '@ce/runtime/spec';
 import { Supervisor } from '../../src/supervisor.js';
+import { BUSYBOX, busyboxBundle, until } from '../../../../tools/test/container-fixtures.js';
 
 const isRoot = process.getuid?.() === 0;
-const BUSYBOX = '/bin/busybox';
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const dirs: string[] = [];
 
@@ -31,30 +30,6 @@ function processesNaming(text: string): Array<{ pid: number; ppid: number }> {
     }
   }
   return found;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
-
-function bundle(dir: string, name: string, args: string[]): string {
-  const b = join(dir, name);
-  const rootfs = join(b, 'rootfs');
-  mkdirSync(join(rootfs, 'bin'), { recursive: true });
-  copyFileSync(BUSYBOX, join(rootfs, 'bin/busybox'));
-  for (const a of ['sh', 'echo', 'sleep']) symlinkSync('busybox', join(rootfs, 'bin', a));
-  for (const d of ['proc', 'sys', 'dev', 'tmp']) mkdirSync(join(rootfs, d), { recursive: true });
-  const spec = defaultSpec();
-  spec.process!.args = args;
-  spec.process!.env = ['PATH=/bin'];
-  writeFileSync(join(b, 'config.json'), JSON.stringify(spec));
-  return b;
 }
 
 afterEach(async () => {
@@ -85,8 +60,8 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('the supervisor in host mode (r
     })();
     try {
       const common = { rootfs: [], terminal: false, stdin: false, namespace: 'default', labels: {}, runtime: '', runtimePath: '' };
-      const b1 = bundle(dir, 'b1', ['sh', '-c', 'while true; do sleep 1; done']);
-      const b2 = bundle(dir, 'b2', ['sh', '-c', 'sleep 1; exit 5']);
+      const b1 = busyboxBundle(dir, 'b1', ['sh', '-c', 'while true; do sleep 1; done']);
+      const b2 = busyboxBundle(dir, 'b2', ['sh', '-c', 'sleep 1; exit 5']);
       const { pid: pid1 } = await supervisor.createTask({ id: 't1', bundle: b1, logPath: join(dir, 't1.log'), ...common });
       await supervisor.createTask({ id: 't2', bundle: b2, logPath: join(dir, 't2.log'), ...common });
       await supervisor.startTask({ id: 't1' });
