@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Process } from '@ce/runtime/spec';
 import {
@@ -170,7 +170,7 @@ export class ShimTask implements TaskApi {
       const hub = proc.monitor ? new MonitorStdio(proc.monitor.socket, proc.monitor.done) : new StdioHub(processStdio(proc), log);
       const oom = this.oomWatch(req.id);
       await oom.start();
-      const exited = this.followExit(req.id, req.bundle, proc.exited, !!proc.monitor, oom);
+      const exited = this.followExit(req.id, req.bundle, proc.exited, proc.monitor?.socket, oom);
       if (proc.monitor && this.options.monitorSocketDir) {
         const record = { id: req.id, namespace: req.namespace || DEFAULT_NAMESPACE, labels: { ...req.labels }, bundle: req.bundle, pid: proc.pid, terminal: req.terminal, stdin: req.stdin, mounted, socket: proc.monitor.socket };
         writeTaskRecord(this.options.monitorSocketDir, record);
@@ -241,8 +241,9 @@ export class ShimTask implements TaskApi {
    * container exited must not lose it; ce-monitor writes it itself); an OOM kill that ended the task is
    * then read and reported before the exit, to waiters and to events alike.
    */
-  private followExit(id: string, bundle: string, exit: Promise<ExitInfoLike>, monitored: boolean, oom: OomWatch): Promise<ExitStatus> {
-    return (monitored ? exit.catch((err: Error) => this.monitorLost(id, err)) : exit).then(async (e): Promise<ExitStatus> => {
+  private followExit(id: string, bundle: string, exit: Promise<ExitInfoLike>, monitorSocket: string | undefined, oom: OomWatch): Promise<ExitStatus> {
+    const monitored = monitorSocket !== undefined;
+    return (monitored ? exit.catch((err: Error) => this.monitorLost(id, monitorSocket, err)) : exit).then(async (e): Promise<ExitStatus> => {
       oom.stop();
       const reason = 'reason' in e ? String(e.reason) : '';
       const status: ExitStatus = { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason, oomKilled: oom.killed || e.oomKilled === true };
@@ -273,7 +274,7 @@ export class ShimTask implements TaskApi {
     });
     const oom = this.oomWatch(record.id);
     if (!recorded) await oom.start();
-    const exited = this.followExit(record.id, record.bundle, exitInfo.then((e) => ({ ...e, exitedAt: e.exitedAt ?? new Date() })), true, oom);
+    const exited = this.followExit(record.id, record.bundle, exitInfo.then((e) => ({ ...e, exitedAt: e.exitedAt ?? new Date() })), record.socket, oom);
     this.task = {
       id: record.id,
       namespace: record.namespace,
@@ -298,8 +299,9 @@ export class ShimTask implements TaskApi {
    * The monitor died before its container (decision 0016's rule for a dead shim, one level down):
    * nobody holds the container's stdio or reaps it any more, so it is killed, and exits 137 with the reason.
    */
-  private async monitorLost(id: string, err: Error): Promise<{ exitStatus: number; exitedAt: Date; reason: string; oomKilled: boolean }> {
+  private async monitorLost(id: string, socket: string, err: Error): Promise<{ exitStatus: number; exitedAt: Date; reason: string; oomKilled: boolean }> {
     this.logger.error({ id, err: err.message }, 'the container\'s monitor died: killing the container');
+    rmSync(socket, { force: true }); // a killed monitor could not remove it
     await this.runtime.kill(id, 9, { all: true }).catch((e: Error) => this.logger.warn({ id, err: e.message }, 'killing the container of a dead monitor'));
     return { exitStatus: 137, exitedAt: new Date(), reason: `ce-monitor died: ${err.message}`, oomKilled: false };
   }

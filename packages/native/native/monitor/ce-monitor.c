@@ -37,6 +37,7 @@
 #include "monitor.h"
 
 #define MSG_PID 100
+#define MSG_READY 101
 #define OUTPUT_PAUSE_BYTES (1024 * 1024)
 #define STDIN_LIMIT (1024 * 1024)
 
@@ -54,6 +55,7 @@ static struct buf stdin_buf;
 static int stdin_closing;
 static struct options O;
 static int64_t oom_baseline;
+static int init_ready;
 
 static void usage(const char *why) {
   dprintf(2, "ce-monitor: %s\nusage: ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin] [--terminal FD] "
@@ -144,7 +146,8 @@ static void on_init_exit(int wstatus) {
   M.exit_signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
   M.exit_status = WIFSIGNALED(wstatus) ? 128 + M.exit_signal : WEXITSTATUS(wstatus);
   M.oom_killed = read_oom_kills() > oom_baseline;
-  write_exit_file();
+  /* An init that never reported ready is a failed create: the runtime says why, no container ran. */
+  if (init_ready) write_exit_file();
   char line[128];
   exit_line(&M, line, sizeof line);
   status(line);
@@ -289,6 +292,7 @@ static void scan_records(void) {
       }
       at += 4 + len;
     }
+    if (op == MSG_READY) init_ready = 1;
     if (op == MSG_PID && first && first_len < 16) {
       char text[16];
       memcpy(text, first, first_len);

@@ -90,6 +90,15 @@ describe.skipIf(!isRoot)('a container under ce-monitor (root)', () => {
     expect(existsSync(join(f.dir, 'm.sock'))).toBe(false);
   });
 
+  it('fails a create as without a monitor, leaving no monitor, socket or exit file behind', async () => {
+    f.writeSpec(['/no/such/program']);
+    const socket = join(f.dir, 'm.sock');
+    await expect(f.rt.create('c0', f.bundle, { monitor: { socket, exitDir: f.bundle } })).rejects.toMatchObject({ code: 'FailedPrecondition' });
+    expect(existsSync(join(f.bundle, 'exit-status.json'))).toBe(false);
+    expect(existsSync(socket)).toBe(false);
+    expect(await f.rt.list()).toEqual([]);
+  });
+
   it('rotates the log by max-size and max-file, losing no line of the files kept', async () => {
     // 400 lines of 24 bytes of text: ~76 bytes each as json-file entries.
     f.writeSpec(['sh', '-c', 'i=1000; while [ $i -lt 1400 ]; do echo "line $i xxxxxxxxxxxxxx"; i=$((i+1)); done']);

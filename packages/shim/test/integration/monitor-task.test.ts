@@ -10,7 +10,7 @@ import type { AttachSession } from '@ce/protocol';
 import { Runtime } from '@ce/runtime';
 import { ContainerLog } from '../../src/io/container-log.js';
 import { ShimTask } from '../../src/task.js';
-import { BUSYBOX, busyboxBundle } from '../../../../tools/test/container-fixtures.js';
+import { BUSYBOX, busyboxBundle, isAlive, until } from '../../../../tools/test/container-fixtures.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -40,6 +40,14 @@ async function tsLines(dir: string, data: Buffer): Promise<string[]> {
   const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map(timeless);
   rmSync(path);
   return lines;
+}
+
+function readCmdline(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
 }
 
 function record(session: AttachSession): { text: () => string; done: Promise<void> } {
@@ -88,6 +96,19 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (
       at += expected.length;
     }
     expect(monitorLines.length).toBe(at);
+  });
+
+  it('ends the container of a monitor that dies (137, with the reason); the task is deleted as any other', async () => {
+    const bundle = busyboxBundle(dir, 'bundle', ['sleep', '1000']);
+    const { pid } = await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath: join(dir, 'c1-json.log'), namespace: 'default', labels: {}, runtime: '', runtimePath: '' });
+    await task.start({ id: 'c1' });
+    const monitor = readdirSync('/proc').find((p) => /^\d+$/.test(p) && readCmdline(p).includes(join(dir, 'c1.mon')));
+    expect(monitor).toBeDefined();
+    process.kill(Number(monitor), 'SIGKILL');
+    const exit = await task.wait({ id: 'c1' });
+    expect(exit).toMatchObject({ exitStatus: 137, reason: expect.stringMatching(/^ce-monitor died/) });
+    await until('the container to be gone', () => !isAlive(pid));
+    await task.delete({ id: 'c1' });
   });
 
   it('attaches through the monitor, records the exit on disk, and is deleted like any task', async () => {
