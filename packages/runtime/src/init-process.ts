@@ -288,7 +288,7 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
           const work = opts.onUserns
             ? (status ? status.ceInitPid : Promise.resolve(parent)).then((ceInit) => opts.onUserns!(ceInit))
             : Promise.reject(new Error('no id maps were given'));
-          step(`user namespace of ce-init ${parent}`, work.then(() => one));
+          step(status ? 'user namespace of ce-init' : `user namespace of ce-init ${parent}`, work.then(() => one));
         } else if (rec.op === Msg.HOOKS) {
           clearTimeout(timer);
           const work = opts.onHooks ? opts.onHooks(pid) : Promise.resolve({ creating: '{}', created: '{}' });
@@ -320,8 +320,8 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
   planStream.destroy();
   go.destroy();
   if (!outcome.ok && status) {
-    // The monitor ends by itself once its ce-init and container init are gone; it is killed only if it does not.
-    void status.ceInitPid.then((p) => !parentDone && killQuietly(p));
+    // ce-init ends when its channels close, the container init is killed here; the monitor then ends by
+    // itself, and is killed only if it does not (it is our child: its pid cannot have been reused).
     if (pid) killQuietly(pid);
     const stuck = setTimeout(() => killQuietly(parent), 5000);
     await monitorDone;

@@ -2,7 +2,7 @@
 // stdio, writes their json-file log and exit status, serves attach and
 // outlives the process that created them.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { waitPid } from '@ce/native';
@@ -88,6 +88,24 @@ describe.skipIf(!isRoot)('a container under ce-monitor (root)', () => {
     const file = JSON.parse(readFileSync(join(f.bundle, 'exit-status.json'), 'utf8'));
     expect(file).toEqual({ exitStatus: 3, exitedAt: exit.exitedAt.toISOString(), oomKilled: false });
     expect(existsSync(join(f.dir, 'm.sock'))).toBe(false);
+  });
+
+  it('maps a user namespace (the id maps are written for ce-init, the monitor\'s child)', async () => {
+    chmodSync(f.dir, 0o755);
+    for (const e of readdirSync(f.rootfs, { recursive: true, encoding: 'utf8' })) lchownSync(join(f.rootfs, e), 100000, 100000);
+    lchownSync(f.rootfs, 100000, 100000);
+    const maps = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    f.writeSpec(['sh', '-c', 'cat /proc/self/uid_map; id -u'], (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = maps;
+      s.linux!.gidMappings = maps;
+    });
+    const log = join(f.dir, 'u.log');
+    const c = await f.rt.create('cu', f.bundle, { monitor: { socket: join(f.dir, 'm.sock'), exitDir: f.bundle, log: { path: log, maxSize: -1, maxFiles: 1 } } });
+    await f.rt.start('cu');
+    expect((await c.exited).exitStatus).toBe(0);
+    await c.monitor!.done;
+    expect(logEntries(log).map((e) => e.log.trim().split(/\s+/).join(' '))).toEqual(['0 100000 65536', '0']);
   });
 
   it('fails a create as without a monitor, leaving no monitor, socket or exit file behind', async () => {
