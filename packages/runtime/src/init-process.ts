@@ -311,7 +311,10 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
       // Both ends closed without ready: say how the container init ended, if it had started.
       // (Under a monitor P's exit is reported only when no container init started.)
       void (pid && status ? Promise.resolve(null) : parentExited)
-        .then(async (code) => (pid ? earlyExitText(await startReaper(pid).catch(() => undefined)) : `ce-init exit status ${code}`))
+        .then(async (code) => {
+          if (pid) return earlyExitText(await startReaper(pid).catch(() => undefined));
+          return status?.lastError ? `ce-monitor: ${status.lastError}` : `ce-init exit status ${code}`;
+        })
         .then((how) => finish({ ok: false, error: new RuntimeError('Internal', `container init exited before it was ready (${how})`) }));
     });
   });

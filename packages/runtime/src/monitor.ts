@@ -71,6 +71,8 @@ export class MonitorStatus {
   /** ce-init's exit status when it exited without a container init (a failed create). */
   readonly ceInitExited: Promise<number>;
   readonly drained: Promise<void>;
+  /** The last `error <why>` the monitor reported ('' if none): why it could not start ce-init. */
+  lastError = '';
   private text = '';
 
   constructor(stream: Readable, monitorPid: number) {
@@ -91,7 +93,6 @@ export class MonitorStatus {
     this.drained = pending<void>((r) => (onDrained = r));
     for (const p of [this.ceInitPid, this.exited, this.ceInitExited, this.drained]) p.catch(() => {});
     fail = (err) => failures.forEach((reject) => reject(err));
-    let lastError = '';
     stream.on('data', (chunk: Buffer) => {
       this.text += chunk.toString('utf8');
       for (let nl = this.text.indexOf('\n'); nl >= 0; nl = this.text.indexOf('\n')) {
@@ -104,11 +105,11 @@ export class MonitorStatus {
           onExit({ exitStatus: status!, signal: signal ? signal : null, exitedAt: new Date(ms!), oomKilled: oom === 1 });
         } else if (word === 'ce-init-exit') onCeInitExit(Number(rest[0]));
         else if (word === 'drained') onDrained();
-        else if (word === 'error') lastError = rest.join(' ');
+        else if (word === 'error') this.lastError = rest.join(' ');
       }
     });
     const closed = () =>
-      fail(new RuntimeError('Unavailable', `ce-monitor ${monitorPid} ended before its container did${lastError ? `: ${lastError}` : ''}`));
+      fail(new RuntimeError('Unavailable', `ce-monitor ${monitorPid} ended before its container did${this.lastError ? `: ${this.lastError}` : ''}`));
     stream.on('error', closed);
     stream.on('close', closed);
   }

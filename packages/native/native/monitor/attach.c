@@ -119,7 +119,10 @@ static void handle_request(struct monitor *m, struct client *c) {
   }
 }
 
-/* Sends what is buffered; 0 once the client is to be dropped. */
+/* Sends what is buffered; 0 once the client is to be dropped. A client that
+ * has had everything is sent an end of stream (SHUT_WR) and dropped once it
+ * closes its side: closing at once would make a write it has on its way fail
+ * (EPIPE) and cost it the output it has not read yet. */
 static int send_out(struct client *c) {
   while (c->out.len) {
     ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -128,7 +131,10 @@ static int send_out(struct client *c) {
     if (n <= 0) return 0;
     buf_consume(&c->out, (size_t)n);
   }
-  return !c->close_after_send;
+  if (!c->close_after_send) return 1;
+  if (c->write_closed) return 1;
+  c->write_closed = 1;
+  return shutdown(c->fd, SHUT_WR) == 0 && !c->read_closed;
 }
 
 void attach_client_io(struct monitor *m, int i, short revents) {
@@ -143,6 +149,7 @@ void attach_client_io(struct monitor *m, int i, short revents) {
   char data[16 * 1024];
   ssize_t n = recv(c->fd, data, sizeof data, MSG_DONTWAIT);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n > 0 && c->write_closed) return; /* it had its answer: what it still sends is of no use */
   if (n <= 0) {
     if (c->state == CLIENT_ATTACHED && output_open(m) && n == 0) {
       /* Half closed: the output goes on to it. */
@@ -193,6 +200,14 @@ void attach_broadcast(struct monitor *m, int stream, const char *data, size_t n)
     buf_add(&c->out, header, sizeof header);
     buf_add(&c->out, data, n);
   }
+}
+
+short attach_events(const struct monitor *m, int i) {
+  const struct client *c = &m->clients[i];
+  short ev = 0;
+  if (!c->read_closed && (c->state != CLIENT_REPLYING || c->write_closed)) ev |= POLLIN;
+  if (c->out.len || (c->close_after_send && !c->write_closed)) ev |= POLLOUT;
+  return ev;
 }
 
 size_t attach_backlog(const struct monitor *m) {

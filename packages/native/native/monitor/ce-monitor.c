@@ -458,8 +458,15 @@ static int finished(void) {
   return init_done && output_done && sync_r < 0;
 }
 
+/* Whatever else the starter left open (an fd without close-on-exec) must not live as long as the container. */
+static void close_inherited(int from) {
+  if (syscall(SYS_close_range, (unsigned)from, ~0U, 0) == 0) return;
+  for (int fd = from; fd < 1024; fd++) close(fd);
+}
+
 int main(int argc, char **argv) {
   parse_args(argc, argv);
+  close_inherited(O.status_fd + 1);
   status_fd = O.status_fd;
   fcntl(status_fd, F_SETFD, FD_CLOEXEC);
   fcntl(status_fd, F_SETFL, O_NONBLOCK);
@@ -499,13 +506,7 @@ int main(int argc, char **argv) {
     fds[SLOT_CONSOLE] = (struct pollfd){M.console_r, POLLIN, 0};
     fds[SLOT_STDIN] = (struct pollfd){stdin_buf.len && M.stdin_w != M.pty_master ? M.stdin_w : -1, POLLOUT, 0};
     int n = M.nclients;
-    for (int i = 0; i < n; i++) {
-      struct client *c = &M.clients[i];
-      short ev = 0;
-      if (!c->read_closed && c->state != CLIENT_REPLYING) ev |= POLLIN;
-      if (c->out.len || c->close_after_send) ev |= POLLOUT;
-      fds[SLOT_CLIENTS + i] = (struct pollfd){c->fd, ev, 0};
-    }
+    for (int i = 0; i < n; i++) fds[SLOT_CLIENTS + i] = (struct pollfd){M.clients[i].fd, attach_events(&M, i), 0};
     if (poll(fds, (nfds_t)(SLOT_CLIENTS + n), -1) < 0) {
       if (errno == EINTR) continue;
       fail("poll");
@@ -536,17 +537,15 @@ int main(int argc, char **argv) {
     snprintf(line, sizeof line, "ce-init-exit %d\n", ce_init_status);
     status(line);
   }
-  /* What attached clients still wait for goes out (bounded: a client that reads nothing is left). */
+  /* What clients still wait for goes out, then an end of stream, and they close (bounded: a client that reads nothing is left). */
+  for (int i = 0; i < M.nclients; i++) M.clients[i].close_after_send = 1;
   for (int64_t deadline = now_ms() + 2000; M.nclients && now_ms() < deadline;) {
     struct pollfd fds[MAX_CLIENTS];
-    for (int i = 0; i < M.nclients; i++) fds[i] = (struct pollfd){M.clients[i].fd, POLLOUT, 0};
     int n = M.nclients;
+    for (int i = 0; i < n; i++) fds[i] = (struct pollfd){M.clients[i].fd, attach_events(&M, i), 0};
     if (poll(fds, (nfds_t)n, 100) <= 0) continue;
     for (int i = n - 1; i >= 0; i--)
-      if (fds[i].revents) {
-        M.clients[i].close_after_send = 1;
-        attach_client_io(&M, i, POLLOUT);
-      }
+      if (fds[i].revents) attach_client_io(&M, i, fds[i].revents);
   }
   attach_close_all(&M);
   unlink(O.socket);

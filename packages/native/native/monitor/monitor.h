@@ -77,6 +77,8 @@ struct monitor;
 int attach_listen(const char *path);
 void attach_accept(struct monitor *m);
 void attach_client_io(struct monitor *m, int index, short revents);
+/* POLLIN/POLLOUT for client i. */
+short attach_events(const struct monitor *m, int i);
 /* Output of the container to every attached client that asked for `stream`. */
 void attach_broadcast(struct monitor *m, int stream, const char *data, size_t n);
 /* Bytes waiting in the slowest attached client (the container's output pauses above a limit). */
@@ -99,6 +101,7 @@ struct client {
   struct buf in; /* stdin frames not yet whole */
   int close_after_send;
   int read_closed;
+  int write_closed; /* sent everything and SHUT_WR: waiting for the client to close */
 };
 
 struct monitor {
