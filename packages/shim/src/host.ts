@@ -62,46 +62,46 @@ export class ShimHost implements TaskApi {
     }
   }
 
-  start(req: shim.StartRequest): Promise<shim.StartResponse> {
+  async start(req: shim.StartRequest): Promise<shim.StartResponse> {
     return this.get(req.id).start(req);
   }
-  kill(req: shim.KillRequest): Promise<void> {
+  async kill(req: shim.KillRequest): Promise<void> {
     return this.get(req.id).kill(req);
   }
-  wait(req: shim.WaitRequest): Promise<ExitStatus> {
+  async wait(req: shim.WaitRequest): Promise<ExitStatus> {
     return this.get(req.id).wait(req);
   }
-  delete(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
+  async delete(req: shim.DeleteRequest): Promise<shim.DeleteResponse> {
     return this.get(req.id).delete(req);
   }
-  state(req: shim.StateRequest): Promise<shim.StateResponse> {
+  async state(req: shim.StateRequest): Promise<shim.StateResponse> {
     return this.get(req.id).state(req);
   }
   attach(options: AttachOptions): AttachSession {
     return this.get(options.id).attach(options);
   }
-  exec(req: shim.ExecProcessRequest): Promise<void> {
+  async exec(req: shim.ExecProcessRequest): Promise<void> {
     return this.get(req.id).exec(req);
   }
-  resizePty(req: shim.ResizePtyRequest): Promise<void> {
+  async resizePty(req: shim.ResizePtyRequest): Promise<void> {
     return this.get(req.id).resizePty(req);
   }
-  closeIO(req: shim.CloseIORequest): Promise<void> {
+  async closeIO(req: shim.CloseIORequest): Promise<void> {
     return this.get(req.id).closeIO(req);
   }
-  pause(req: shim.PauseRequest): Promise<void> {
+  async pause(req: shim.PauseRequest): Promise<void> {
     return this.get(req.id).pause(req);
   }
-  resume(req: shim.ResumeRequest): Promise<void> {
+  async resume(req: shim.ResumeRequest): Promise<void> {
     return this.get(req.id).resume(req);
   }
-  update(req: shim.UpdateTaskRequest): Promise<void> {
+  async update(req: shim.UpdateTaskRequest): Promise<void> {
     return this.get(req.id).update(req);
   }
-  stats(req: shim.StatsRequest): Promise<CgroupStats> {
+  async stats(req: shim.StatsRequest): Promise<CgroupStats> {
     return this.get(req.id).stats(req);
   }
-  pids(req: shim.PidsRequest): Promise<shim.PidsResponse> {
+  async pids(req: shim.PidsRequest): Promise<shim.PidsResponse> {
     return this.get(req.id).pids(req);
   }
 
