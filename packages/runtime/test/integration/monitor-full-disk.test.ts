@@ -1,38 +1,13 @@
 // Root-only: ce-monitor's json-file log on a full disk: never a torn line, a
 // report of what was dropped, and writing again once there is space.
-import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Fixture, isRoot } from './helpers.js';
 import { until } from '../../../../tools/test/container-fixtures.js';
+import { fillDisk, tinyDisk } from '../../../../tools/test/tiny-disk.js';
 
 const cleanups: (() => unknown)[] = [];
-
-/** A folder on its own tiny tmpfs, unmounted and removed after the test. */
-function tinyDisk(size: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ce-monitor-full-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir]);
-  cleanups.push(() => {
-    execFileSync('umount', [dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-/** Fills the disk with a ballast file until ENOSPC; removing it frees the space again. */
-function fillDisk(path: string): void {
-  const fd = openSync(path, 'w');
-  const block = Buffer.alloc(16 * 1024, 0x61);
-  try {
-    for (;;) writeSync(fd, block);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** The line numbers of a log made only of whole json-file entries; undefined while it ends in a torn line. */
 function lineNumbers(path: string): number[] | undefined {
@@ -55,7 +30,8 @@ describe.skipIf(!isRoot)('ce-monitor\'s log on a full disk (root)', () => {
   });
 
   it('keeps whole lines, reports and drops while the disk is full, and writes again when space returns', { timeout: 60_000 }, async () => {
-    const disk = tinyDisk('256k');
+    const { dir: disk, remove } = tinyDisk('256k');
+    cleanups.push(remove);
     const log = join(disk, 'c.log');
     const diagnostics = join(f.dir, 'monitor.log');
     f.writeSpec(['sh', '-c', 'i=0; while true; do echo "line $i"; i=$((i+1)); sleep 0.002; done']);
@@ -67,7 +43,7 @@ describe.skipIf(!isRoot)('ce-monitor\'s log on a full disk (root)', () => {
     await f.rt.start('c1');
     await until('some lines', () => (lineNumbers(log)?.length ?? 0) > 20);
 
-    fillDisk(join(disk, 'ballast'));
+    fillDisk(join(disk, 'ballast'), 16 * 1024);
     await until('the monitor to report the failed writes', () => existsSync(diagnostics) && /writing the container log .* failed: No space left on device; dropped \d+ lines/.test(readFileSync(diagnostics, 'utf8')));
     const during = await until('a log of whole lines', () => lineNumbers(log));
 

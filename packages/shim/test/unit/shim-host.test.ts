@@ -8,7 +8,8 @@ import { afterEach, expect, it } from 'vitest';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { ShimHost } from '../../src/host.js';
-import { ShimTask, type RuntimeLike } from '../../src/task.js';
+import { ShimTask } from '../../src/task.js';
+import { stubRuntime } from './stub-runtime.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -18,27 +19,10 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 function fakeRuntime() {
   const exits = new Map<string, (status: number) => void>();
   let pid = 100;
-  const runtime: RuntimeLike = {
-    async create(id) {
-      const exited = new Promise<{ exitStatus: number; exitedAt: Date }>((resolve) => exits.set(id, (s) => resolve({ exitStatus: s, exitedAt: new Date() })));
-      return { pid: ++pid, stdin: null, stdout: new PassThrough().end(), stderr: new PassThrough().end(), exited };
-    },
-    async start() {},
-    async kill() {},
-    async delete() {},
-    async pause() {},
-    async resume() {},
-    async update() {},
-    async stats() {
-      throw new Error('not used');
-    },
-    async ps() {
-      return [];
-    },
-    async oomKills() {
-      return 0;
-    },
-  };
+  const runtime = stubRuntime(async (id) => {
+    const exited = new Promise<{ exitStatus: number; exitedAt: Date }>((resolve) => exits.set(id, (s) => resolve({ exitStatus: s, exitedAt: new Date() })));
+    return { pid: ++pid, stdin: null, stdout: new PassThrough().end(), stderr: new PassThrough().end(), exited };
+  });
   return { runtime, exit: (id: string, status: number) => exits.get(id)!(status) };
 }
 
