@@ -394,6 +394,7 @@ export class Supervisor implements SupervisorApi {
       handle.client.close();
     }
     this.shims.clear();
+    this.hostRelay?.abort();
     this.broadcaster.close();
     const spare = this.spare;
     this.spare = undefined;
@@ -570,8 +571,63 @@ export class Supervisor implements SupervisorApi {
   private track(id: string, proc?: ShimProcess): ShimHandle {
     const handle: ShimHandle = { client: new TaskGrpcClient(this.socketPath(id)), process: proc, events: new AbortController() };
     this.shims.set(id, handle);
-    void this.relayEvents(id, handle);
+    if (this.host) this.followHost();
+    else void this.relayEvents(id, handle);
     return handle;
+  }
+
+  /** In host mode, one relay carries every task's events (started with the first task, again after an idle host ended). */
+  private hostRelay: AbortController | undefined;
+
+  private followHost(): void {
+    if (this.hostRelay || this.closed) return;
+    const relay = new AbortController();
+    this.hostRelay = relay;
+    void this.relayHostEvents(relay.signal).finally(() => {
+      if (this.hostRelay === relay) this.hostRelay = undefined;
+    });
+  }
+
+  /**
+   * Relays the host's events. When the stream breaks because the host died, the
+   * host is started again (it adopts the tasks under a monitor), the tasks it
+   * did not adopt are ended as dead shims', and the stream is opened again.
+   */
+  private async relayHostEvents(signal: AbortSignal): Promise<void> {
+    const host = this.host!;
+    let delay = RELAY_RETRY_FIRST_MS;
+    for (;;) {
+      const client = new TaskGrpcClient(host.socket);
+      try {
+        for await (const event of client.events(signal)) {
+          delay = RELAY_RETRY_FIRST_MS;
+          this.broadcaster.publish(event);
+        }
+        return; // the host ended the stream: it is ending, idle
+      } catch (err) {
+        if (signal.aborted) return;
+        if (isCeError(err, 'Unavailable') && !(await shimListens(host.socket))) {
+          await host.restart().catch((e: Error) => this.options.logger.error({ err: e.message }, 'could not start the shim host again'));
+          await this.endTasksNotAdopted();
+          continue;
+        }
+        this.options.logger.warn({ err: (err as Error).message, retryMs: delay }, "lost the shim host's event stream; subscribing again");
+      } finally {
+        client.close();
+      }
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      delay = Math.min(delay * 2, RELAY_RETRY_MAX_MS);
+    }
+  }
+
+  /** After a host restart: the tasks the new host does not hold (not under a monitor) are ended. */
+  private async endTasksNotAdopted(): Promise<void> {
+    for (const id of [...this.shims.keys()]) {
+      if (this.creating.has(id)) continue;
+      const held = await this.retryOnRestartedHost(id, (client) => client.state({ id })).catch(() => undefined);
+      if (!held) await this.endDeadShim(id).catch((e: Error) => this.options.logger.error({ id, err: e.message }, 'could not end the container of a dead shim'));
+    }
   }
 
   /**
@@ -585,8 +641,7 @@ export class Supervisor implements SupervisorApi {
       try {
         for await (const event of handle.client.events(handle.events.signal)) {
           delay = RELAY_RETRY_FIRST_MS;
-          // A host sends every task's events: each task's relay passes on its own.
-          if (!this.host || event.id === id) this.broadcaster.publish(event);
+          this.broadcaster.publish(event);
         }
         return; // the shim ended the stream: it is shutting down
       } catch (err) {
@@ -594,12 +649,8 @@ export class Supervisor implements SupervisorApi {
         if (await this.isDead(id, err)) {
           // A shim being given its task is watched by createTask, which retries on a new shim.
           if (this.creating.has(id)) return;
-          const adopted = await this.retryOnRestartedHost(id, (client) => client.state({ id })).catch(() => undefined);
-          if (!adopted) {
-            await this.endDeadShim(id).catch((e: Error) => this.options.logger.error({ id, err: e.message }, 'could not end the container of a dead shim'));
-            return;
-          }
-          continue; // the new host holds the task: its events are followed there
+          await this.endDeadShim(id).catch((e: Error) => this.options.logger.error({ id, err: e.message }, 'could not end the container of a dead shim'));
+          return;
         }
         this.options.logger.warn({ id, err: (err as Error).message, retryMs: delay }, "lost a live shim's event stream; subscribing again");
       }
