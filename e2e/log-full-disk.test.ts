@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { mountsUnder } from './support/leaks.js';
+import { fillDisk } from '../tools/test/tiny-disk.js';
 
 // `ce logs` does not exist yet: the test reads the json-file log directly.
 let daemon: TestDaemon;
@@ -60,18 +61,6 @@ function wholeLines(path: string): { log: string }[] | undefined {
 }
 
 const seq = (e: { log: string }) => Number(/^line (\d+)/.exec(e.log)?.[1]);
-
-function fillDisk(path: string): void {
-  const fd = openSync(path, 'w');
-  const block = Buffer.alloc(64 * 1024, 0x61);
-  try {
-    for (;;) writeSync(fd, block);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** CPU time (ms) a process used so far, from /proc/<pid>/stat. */
 function cpuMs(pid: number): number {

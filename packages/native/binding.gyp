@@ -14,6 +14,13 @@
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-O2"]
     },
     {
+      "target_name": "ce-monitor",
+      "type": "executable",
+      "sources": ["native/monitor/ce-monitor.c", "native/monitor/attach.c", "native/monitor/log_entry.c", "native/monitor/log_file.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Os"],
+      "ldflags": ["-s"]
+    },
+    {
       "target_name": "ce-container-init",
       "type": "executable",
       "sources": ["native/container-init/container-init.c"],

@@ -5,7 +5,7 @@ import { mountAllWith, type MountSpec } from './mount-spec.js';
 
 export * from './constants.js';
 export { SyscallError } from './syscall-error.js';
-export { containerInitPath, initPath } from './load.js';
+export { containerInitPath, initPath, monitorPath } from './load.js';
 export type { WaitResult } from './binding.js';
 
 function call<T>(fn: () => T): T {

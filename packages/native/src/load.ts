@@ -35,3 +35,10 @@ export function containerInitPath(): string {
   if (!existsSync(file)) throw new Error(`ce-container-init not found at ${file} (run \`npm run build -w @ce/native\`)`);
   return file;
 }
+
+/** Absolute path of ce-monitor, the per-container monitor (decision 0029). */
+export function monitorPath(): string {
+  const file = process.env.CE_MONITOR_PATH || join(buildDir, 'ce-monitor');
+  if (!existsSync(file)) throw new Error(`ce-monitor not found at ${file} (run \`npm run build -w @ce/native\`)`);
+  return file;
+}

@@ -1,11 +1,12 @@
 import { closeSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { initPath, pipe, spawnFds, waitPid } from '@ce/native';
+import { initPath, monitorPath, pipe, spawnFds, waitPid } from '@ce/native';
 import { RuntimeError } from './errors.js';
 import { CONSOLE_SOCKET_FD, Msg } from './plan/ops.js';
 import { encodeRecord, RecordDecoder } from './plan/encode.js';
 import { errorFromFailureRecord } from './plan/failure-record.js';
+import { MonitorStatus } from './monitor.js';
 
 /** Node-spawn-style stdio for one of the container's fds 0, 1, 2. */
 export type StdioSpec = 'pipe' | 'ignore' | 'inherit' | number;
@@ -15,6 +16,8 @@ export interface ExitInfo {
   exitStatus: number;
   signal: number | null;
   exitedAt: Date;
+  /** The OOM killer killed in the container's cgroup (known when ce-monitor reaped it). */
+  oomKilled?: boolean;
 }
 
 export interface InitProcess {
@@ -23,6 +26,8 @@ export interface InitProcess {
   stdout: Readable | null;
   stderr: Readable | null;
   exited: Promise<ExitInfo>;
+  /** With `monitor`: the ce-monitor process and when it is done (its container exited, its output drained). */
+  monitor?: { pid: number; done: Promise<void> };
 }
 
 export interface SpawnInitOptions {
@@ -52,6 +57,12 @@ export interface SpawnInitOptions {
    * When false, `exited` rejects at once: the init is someone else's to reap.
    */
   reap?: boolean;
+  /**
+   * Start ce-init under ce-monitor with these flags (decision 0029): the
+   * monitor holds the stdio (`stdio` is unused), receives the terminal
+   * (`consoleSocket` is unused), reaps the init and reports its exit.
+   */
+  monitor?: { args: string[]; terminal: boolean; diagnostics?: string };
 }
 
 type Outcome = { ok: true } | { ok: false; error: RuntimeError };
@@ -106,8 +117,19 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
   let syncR: number | undefined;
   let goW: number | undefined;
   let parent: number;
+  let statusR: number | undefined;
+  const monitor = opts.monitor;
   try {
-    specs.forEach((s, i) => {
+    if (monitor) {
+      // The monitor's own stdin and stdout are /dev/null, its stderr its diagnostics.
+      for (const i of [0, 1, 2]) {
+        const fd = i === 2 && monitor.diagnostics ? openSync(monitor.diagnostics, 'a', 0o640) : openSync('/dev/null', i === 0 ? 'r' : 'w');
+        childFds.push(fd);
+        childOnly.push(fd);
+        ours.push(undefined);
+      }
+    }
+    (monitor ? [] : specs).forEach((s, i) => {
       if (s === 'pipe') {
         const [r, w] = pipe();
         const [child, mine] = i === 0 ? [r, w] : [w, r];
@@ -134,10 +156,15 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
     goW = gw;
     childOnly.push(goR);
     const fds = [...childFds, planR, syncW, goR];
-    const args = ['ce-init', '3', '4', '5'];
-    if (opts.consoleSocket !== undefined) {
+    const args = [monitor ? initPath() : 'ce-init', '3', '4', '5'];
+    if (opts.consoleSocket !== undefined && !monitor) {
       fds.push(opts.consoleSocket);
       args.push(String(CONSOLE_SOCKET_FD)); // ce-init keeps it open for OP_CONSOLE
+    } else if (monitor?.terminal) {
+      const placeholder = openSync('/dev/null', 'r'); // the monitor puts its own console socket there
+      childOnly.push(placeholder);
+      fds.push(placeholder);
+      args.push(String(CONSOLE_SOCKET_FD));
     } else {
       args.push('-1');
     }
@@ -147,10 +174,21 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
       args.push(String(fds.length), String(preserved.length));
       fds.push(...preserved);
     }
-    parent = spawnFds(initPath(), args, fds, { sealedCopy: true });
+    if (monitor) {
+      const [sr2, statusW] = pipe();
+      statusR = sr2;
+      childOnly.push(statusW);
+      const monitorArgs = ['ce-monitor', ...monitor.args, '--status-fd', String(fds.length), '--', ...args];
+      fds.push(statusW);
+      // From its file, not a sealed copy: every monitor then shares the same pages. It runs no
+      // container code; the sealed copy is for ce-init, which the monitor makes itself.
+      parent = spawnFds(monitorPath(), monitorArgs, fds, { sealedCopy: false });
+    } else {
+      parent = spawnFds(initPath(), args, fds, { sealedCopy: true });
+    }
   } catch (err) {
-    closeQuietly([...ours, planW, syncR, goW]);
-    throw new RuntimeError('Internal', `spawn ce-init: ${(err as Error).message}`, { cause: err });
+    closeQuietly([...ours, planW, syncR, goW, statusR]);
+    throw new RuntimeError('Internal', `spawn ${monitor ? 'ce-monitor' : 'ce-init'}: ${(err as Error).message}`, { cause: err });
   } finally {
     closeQuietly(childOnly);
   }
@@ -168,12 +206,20 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
   sync.on('error', () => {});
   planStream.end(opts.plan);
 
-  // P is not libuv's child: reap it on the native wait thread.
+  const status = statusR === undefined ? undefined : new MonitorStatus(wrap(statusR, true)!, parent);
+  // P (or the monitor) is not libuv's child: reap it on the native wait thread.
   let parentDone = false;
-  const parentExited = waitPid(parent).then(
-    (r) => {
+  const spawned = waitPid(parent);
+  const monitorDone = spawned.then(
+    () => undefined,
+    () => undefined,
+  );
+  const exitCode = (r: { exitCode: number | null; signal: number | null }) => r.exitCode ?? 128 + (r.signal ?? 0);
+  // Under a monitor, P's exit is the monitor's to see: it reports it once no container init started.
+  const parentExited = (status ? Promise.race([status.ceInitExited, spawned.then(exitCode)]) : spawned.then(exitCode)).then(
+    (code) => {
       parentDone = true;
-      return r.exitCode ?? 128 + (r.signal ?? 0);
+      return code;
     },
     () => {
       parentDone = true;
@@ -186,8 +232,9 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
   let exited: Promise<ExitInfo> | undefined;
   const startReaper = (p: number) => {
     // C is reparented to us (a subreaper) only once P has exited.
-    exited ??=
-      opts.reap === false
+    exited ??= status
+      ? status.exited
+      : opts.reap === false
         ? Promise.reject(new RuntimeError('FailedPrecondition', `process ${p} is not reaped by this runtime (trackExits is off)`))
         : parentExited.then(() => waitPid(p)).then(toExit);
     exited.catch(() => {});
@@ -238,8 +285,10 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
           startReaper(pid);
           step(`set up container init ${pid}`, (opts.onPid ? opts.onPid(pid) : Promise.resolve()).then(() => one));
         } else if (rec.op === Msg.USERNS) {
-          const work = opts.onUserns ? opts.onUserns(parent) : Promise.reject(new Error('no id maps were given'));
-          step(`user namespace of ce-init ${parent}`, work.then(() => one));
+          const work = opts.onUserns
+            ? (status ? status.ceInitPid : Promise.resolve(parent)).then((ceInit) => opts.onUserns!(ceInit))
+            : Promise.reject(new Error('no id maps were given'));
+          step(status ? 'user namespace of ce-init' : `user namespace of ce-init ${parent}`, work.then(() => one));
         } else if (rec.op === Msg.HOOKS) {
           clearTimeout(timer);
           const work = opts.onHooks ? opts.onHooks(pid) : Promise.resolve({ creating: '{}', created: '{}' });
@@ -260,8 +309,12 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
     });
     sync.on('close', () => {
       // Both ends closed without ready: say how the container init ended, if it had started.
-      void parentExited
-        .then(async (code) => (pid ? earlyExitText(await startReaper(pid).catch(() => undefined)) : `ce-init exit status ${code}`))
+      // (Under a monitor P's exit is reported only when no container init started.)
+      void (pid && status ? Promise.resolve(null) : parentExited)
+        .then(async (code) => {
+          if (pid) return earlyExitText(await startReaper(pid).catch(() => undefined));
+          return status?.lastError ? `ce-monitor: ${status.lastError}` : `ce-init exit status ${code}`;
+        })
         .then((how) => finish({ ok: false, error: new RuntimeError('Internal', `container init exited before it was ready (${how})`) }));
     });
   });
@@ -269,6 +322,16 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
   sync.destroy();
   planStream.destroy();
   go.destroy();
+  if (!outcome.ok && status) {
+    // ce-init ends when its channels close, the container init is killed here; the monitor then ends by
+    // itself, and is killed only if it does not (it is our child: its pid cannot have been reused).
+    if (pid) killQuietly(pid);
+    const stuck = setTimeout(() => killQuietly(parent), 5000);
+    await monitorDone;
+    clearTimeout(stuck);
+    status.exited.catch(() => {});
+    throw outcome.error;
+  }
   if (!outcome.ok) {
     if (!parentDone) killQuietly(parent);
     if (pid) {
@@ -280,6 +343,7 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
     for (const s of [stdin, stdout, stderr]) (s as Socket | null)?.destroy();
     throw outcome.error;
   }
+  if (status) return { pid, stdin: null, stdout: null, stderr: null, exited: startReaper(pid), monitor: { pid: parent, done: monitorDone } };
   await parentExited;
   return { pid, stdin, stdout, stderr, exited: startReaper(pid) };
 }

@@ -7,6 +7,8 @@ import { createCgroupManager } from './cgroups/index.js';
 import type { CgroupManager } from './cgroups/types.js';
 import { RuntimeError } from './errors.js';
 import { spawnInit, type ExitInfo, type InitProcess, type StdioSpec } from './init-process.js';
+import { monitorArgs, type MonitorHandle, type MonitorOptions } from './monitor.js';
+import { CONSOLE_SOCKET_FD } from './plan/ops.js';
 import { compileExecPlan, compilePlan, type HostPathKind } from './plan/compile.js';
 import { withHomeEnv } from './spec/home-env.js';
 import { encodePlan } from './plan/encode.js';
@@ -62,12 +64,20 @@ export interface CreateOptions extends TerminalDelivery {
   preserveFds?: readonly number[];
   /** Keep the caller's session keyring (runc --no-new-keyring); by default the container joins its own, `_ses.<id>`. */
   noNewKeyring?: boolean;
+  /**
+   * Start the container under ce-monitor (decision 0029), which holds its
+   * stdio or terminal, writes its log and exit status and serves attach on
+   * its socket; `stdio`, `consoleSocket` and `receiveTerminal` are then refused.
+   */
+  monitor?: MonitorOptions;
 }
 
 /** A created container (or exec'd process): its init pid, the 'pipe' ends of its stdio, and its exit. */
-export interface Container extends InitProcess {
+export interface Container extends Omit<InitProcess, 'monitor'> {
   /** With receiveTerminal: the pty master fd (read and write it; the caller closes it). Otherwise null. */
   terminal: number | null;
+  /** With CreateOptions.monitor: the container's monitor. */
+  monitor?: MonitorHandle;
 }
 
 export interface ExecOptions extends TerminalDelivery {
@@ -278,7 +288,16 @@ export class Runtime {
       annotations: spec.annotations ?? {},
     });
     const preserveFds = checkPreserveFds(opts.preserveFds); // refused before anything is set up
-    const consoleChannel = openConsoleChannel(spec.process!.terminal === true, opts);
+    const withTerminal = spec.process!.terminal === true;
+    if (opts.monitor && (opts.stdio || opts.consoleSocket || opts.receiveTerminal)) {
+      throw new RuntimeError('InvalidArgument', 'a container under ce-monitor has its stdio and terminal held by the monitor: give no stdio, consoleSocket or receiveTerminal');
+    }
+    const monitor = opts.monitor && {
+      args: monitorArgs({ ...opts.monitor, oomFile: opts.monitor.oomFile ?? (cgroupsPath ? cg?.oomKillsFile?.(cgroupsPath) : undefined) }, withTerminal ? CONSOLE_SOCKET_FD : undefined),
+      terminal: withTerminal,
+      diagnostics: opts.monitor.diagnostics,
+    };
+    const consoleChannel = openConsoleChannel(monitor ? false : withTerminal, monitor ? {} : opts);
     try {
       await this.store.reserve(id);
     } catch (err) {
@@ -321,6 +340,7 @@ export class Runtime {
         timeoutMs: this.options.createTimeoutMs,
         consoleSocket: consoleChannel.childFd,
         preserveFds,
+        monitor,
         onPid: async (pid) => {
           if (cgroupsPath && cg) await cg.addProcess(cgroupsPath, pid);
         },
@@ -344,8 +364,8 @@ export class Runtime {
       await this.store.write(state);
       // without tracking, exited rejects at once: delete must watch the pid instead
       if (this.tracksExits) this.exits.set(id, init.exited);
-      this.log.info({ id, pid: init.pid }, 'container created');
-      return { ...init, terminal };
+      this.log.info({ id, pid: init.pid, monitor: init.monitor?.pid }, 'container created');
+      return { ...init, terminal, monitor: init.monitor && opts.monitor && { ...init.monitor, socket: opts.monitor.socket } };
     } catch (err) {
       stopHooks.abort();
       await hooksRunning;
@@ -517,7 +537,7 @@ export class Runtime {
       consoleChannel.close();
     }
     this.log.info({ id, pid: p.pid }, 'process exec\'d in container');
-    return { ...p, terminal };
+    return { pid: p.pid, stdin: p.stdin, stdout: p.stdout, stderr: p.stderr, exited: p.exited, terminal };
   }
 
   /** The OCI state; NotFound for an unknown id. */

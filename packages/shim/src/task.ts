@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Process } from '@ce/runtime/spec';
 import {
   failedPrecondition,
@@ -17,18 +17,21 @@ import {
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
-import type { LinuxResources, Stats } from '@ce/runtime';
+import type { LinuxResources, MonitorHandle, MonitorOptions, Stats } from '@ce/runtime';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { Readable, Writable } from 'node:stream';
 import { toCgroupStats, toLinuxResources } from './cgroup-figures.js';
 import { ContainerLog } from './io/container-log.js';
 import { jsonFileFormat, localFormat } from './io/log-entry-format.js';
 import type { LogWriteProblem } from './io/log-file-writer.js';
-import { StdioHub, type ProcessStdio } from './io/stdio-hub.js';
+import { StdioHub, type ProcessStdio, type TaskStdio } from './io/stdio-hub.js';
+import { MonitorStdio } from './monitor/monitor-stdio.js';
 import { terminalStdio } from './io/terminal-stdio.js';
 import { bundleProcess, execProcessSpec } from './exec-spec.js';
 import type { Logger } from '@ce/protocol';
-import { writeExitFile } from './exit-file.js';
+import { readExitFile, writeExitFile } from './exit-file.js';
+import { monitorDone, monitorExit } from './monitor/monitor-client.js';
+import { removeTaskRecord, writeTaskRecord, type MonitoredTaskRecord } from './monitor/task-record.js';
 import { OomWatch } from './oom-watch.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import type { TaskApi } from './task-api.js';
@@ -41,13 +44,27 @@ export interface RuntimeProcess {
   stderr: Readable | null;
   /** The pty master fd when the process has a terminal (the shim's to close). */
   terminal?: number | null;
-  exited: Promise<{ exitStatus: number; exitedAt: Date }>;
+  exited: Promise<{ exitStatus: number; exitedAt: Date; oomKilled?: boolean }>;
+  /** Started under ce-monitor (ProcessIoOptions.monitor): it holds the stdio and writes the log. */
+  monitor?: MonitorHandle;
 }
 
 /** How the shim asks for a process's stdio: pipes, or the pty master handed back. */
 export interface ProcessIoOptions {
   stdio?: ['pipe' | 'ignore', 'pipe', 'pipe'];
   receiveTerminal?: boolean;
+  /** Create only, in-process runtime only: start the container under ce-monitor (decision 0029). */
+  monitor?: MonitorOptions;
+}
+
+/** The shim's choice of where a task's stdio, log and exit status are held. */
+export interface ShimTaskOptions {
+  /**
+   * Start containers of the in-process runtime under ce-monitor, its socket in
+   * this folder (`<id>.mon`), when the monitor can write their log (json-file
+   * without compress, or none); otherwise, and by default, the shim holds them.
+   */
+  monitorSocketDir?: string;
 }
 
 /** What the shim needs of @ce/runtime (or of any runtime with the same calls). */
@@ -63,7 +80,11 @@ export interface RuntimeLike {
   stats(id: string): Promise<Stats>;
   ps(id: string): Promise<number[]>;
   oomKills(id: string): Promise<number>;
+  /** The container's status as the runtime knows it ('created', 'running', 'paused', 'stopped'); for adopting a task. */
+  state?(id: string): Promise<{ status: string }>;
 }
+
+type ExitInfoLike = { exitStatus: number; exitedAt: Date; oomKilled?: boolean; reason?: string };
 
 interface TaskRecord {
   id: string;
@@ -75,7 +96,7 @@ interface TaskRecord {
   exit?: ExitStatus;
   terminal: boolean;
   stdin: boolean;
-  hub: StdioHub;
+  hub: TaskStdio;
   log: ContainerLog | null;
   mounted: string[];
   exited: Promise<ExitStatus>;
@@ -121,6 +142,7 @@ export class ShimTask implements TaskApi {
     private readonly onShutdown: () => void,
     /** The runtime for a task whose CreateTaskRequest names a runc-compatible binary. */
     private readonly binaryRuntime?: (name: string, path: string) => RuntimeLike,
+    private readonly options: ShimTaskOptions = {},
   ) {}
 
   async create(req: shim.CreateTaskRequest): Promise<shim.CreateTaskResponse> {
@@ -133,35 +155,26 @@ export class ShimTask implements TaskApi {
       this.runtime = this.binaryRuntime(req.runtime, req.runtimePath);
     }
     const logging = this.logSettings(req);
+    const monitor = this.monitorOptions(req, logging);
     const mounted = req.rootfs.length ? mountRootfs(req.bundle, req.rootfs) : [];
     let log: ContainerLog | null = null;
     try {
-      const proc = await this.runtime.create(req.id, req.bundle, ioOptions(req.terminal, req.stdin));
+      const proc = await this.runtime.create(req.id, req.bundle, monitor ? { monitor } : ioOptions(req.terminal, req.stdin));
       log =
-        req.logPath && logging.driver !== 'none'
+        !proc.monitor && req.logPath && logging.driver !== 'none'
           ? this.openLog(req.logPath, logging, (p) => {
               this.logger.warn({ id: req.id, kind: p.kind, code: p.code, droppedLines: p.droppedLines, droppedBytes: p.droppedBytes }, p.message);
               this.emit({ warning: { kind: p.kind, message: p.message } }, req.id);
             })
           : null;
-      const hub = new StdioHub(processStdio(proc), log);
-      const oom = new OomWatch(
-        () => this.runtime.oomKills(req.id),
-        (oomKills) => {
-          this.logger.warn({ id: req.id, oomKills }, 'the OOM killer killed a process of the task');
-          this.emit({ oom: { oomKills } }, req.id);
-        },
-      );
+      const hub = proc.monitor ? new MonitorStdio(proc.monitor.socket, proc.monitor.done) : new StdioHub(processStdio(proc), log);
+      const oom = this.oomWatch(req.id);
       await oom.start();
-      // The status goes to disk at once (a shim killed right after its container exited must not lose it);
-      // an OOM kill that ended the task is then read and reported before the exit, to waiters and to events alike.
-      const exited = proc.exited.then(async (e): Promise<ExitStatus> => {
-        oom.stop();
-        const exit: ExitStatus = { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason: '', oomKilled: oom.killed };
-        this.recordExit(req.id, req.bundle, exit);
-        await oom.check();
-        return { ...exit, oomKilled: oom.killed };
-      });
+      const exited = this.followExit(req.id, req.bundle, proc.exited, proc.monitor?.socket, oom);
+      if (proc.monitor && this.options.monitorSocketDir) {
+        const record = { id: req.id, namespace: req.namespace || DEFAULT_NAMESPACE, labels: { ...req.labels }, bundle: req.bundle, pid: proc.pid, terminal: req.terminal, stdin: req.stdin, mounted, socket: proc.monitor.socket };
+        writeTaskRecord(this.options.monitorSocketDir, record);
+      }
       this.task = {
         id: req.id,
         namespace: req.namespace || DEFAULT_NAMESPACE,
@@ -179,7 +192,7 @@ export class ShimTask implements TaskApi {
         oom,
       };
       void exited.then((exit) => this.onExit(exit), (err) => this.logger.error({ err }, 'waiting for the task failed'));
-      this.logger.info({ id: req.id, pid: proc.pid }, 'task created');
+      this.logger.info({ id: req.id, pid: proc.pid, monitor: proc.monitor?.pid }, 'task created');
       this.emit({ create: { bundle: req.bundle, pid: proc.pid } });
       return { pid: proc.pid };
     } catch (err) {
@@ -187,6 +200,110 @@ export class ShimTask implements TaskApi {
       await unmountRootfs(mounted).catch((e) => this.logger.error({ err: e }, 'unmounting rootfs after a failed create'));
       throw err;
     }
+  }
+
+  /**
+   * Where ce-monitor is to hold the task (decision 0029), or undefined for the shim
+   * itself: a runc-compatible binary, the local driver and compressed logs stay here.
+   */
+  private monitorOptions(req: shim.CreateTaskRequest, logging: LogSettings): MonitorOptions | undefined {
+    const dir = this.options.monitorSocketDir;
+    if (!dir || (req.runtime && req.runtime !== IN_PROCESS_RUNTIME)) return undefined;
+    const logged = !!req.logPath && logging.driver !== 'none';
+    if (logged && (logging.driver !== 'json-file' || logging.compress)) return undefined;
+    const socket = join(dir, `${req.id}.mon`);
+    if (Buffer.byteLength(socket) > 107) {
+      this.logger.warn({ id: req.id, socket }, 'the monitor socket path is too long for a unix socket: the shim holds this task');
+      return undefined;
+    }
+    if (logged) mkdirSync(dirname(req.logPath), { recursive: true, mode: 0o700 });
+    return {
+      socket,
+      exitDir: req.bundle,
+      stdin: req.stdin,
+      log: logged ? { path: req.logPath, maxSize: logging.maxSize, maxFiles: logging.maxFiles } : undefined,
+      diagnostics: join(req.bundle, 'monitor.log'),
+    };
+  }
+
+  private oomWatch(id: string): OomWatch {
+    return new OomWatch(
+      () => this.runtime.oomKills(id),
+      (oomKills) => {
+        this.logger.warn({ id, oomKills }, 'the OOM killer killed a process of the task');
+        this.emit({ oom: { oomKills } }, id);
+      },
+    );
+  }
+
+  /**
+   * The task's exit once it is known. The status goes to disk at once (a shim killed right after its
+   * container exited must not lose it; ce-monitor writes it itself); an OOM kill that ended the task is
+   * then read and reported before the exit, to waiters and to events alike.
+   */
+  private followExit(id: string, bundle: string, exit: Promise<ExitInfoLike>, monitorSocket: string | undefined, oom: OomWatch): Promise<ExitStatus> {
+    const monitored = monitorSocket !== undefined;
+    return (monitored ? exit.catch((err: Error) => this.monitorLost(id, monitorSocket, err)) : exit).then(async (e): Promise<ExitStatus> => {
+      oom.stop();
+      const reason = 'reason' in e ? String(e.reason) : '';
+      const status: ExitStatus = { exitStatus: e.exitStatus, exitedAt: e.exitedAt, reason, oomKilled: oom.killed || e.oomKilled === true };
+      if (!monitored || reason) this.recordExit(id, bundle, status);
+      await oom.check();
+      return { ...status, oomKilled: oom.killed || status.oomKilled };
+    });
+  }
+
+  /**
+   * Takes over a task that another shim host process created under ce-monitor
+   * (decision 0029): the container ran on while no shim was there, its log and
+   * exit status were written by its monitor. Its state comes from the record,
+   * the runtime and the monitor.
+   */
+  async adopt(record: MonitoredTaskRecord): Promise<void> {
+    if (this.task || this.deleted) throw alreadyExists(`task ${record.id} already exists in this shim`);
+    const recorded = readExitFile(record.bundle);
+    const runtimeStatus = (await this.runtime.state?.(record.id))?.status;
+    const done = monitorDone(record.socket);
+    const exitLine = recorded ? Promise.resolve(recorded) : monitorExit(record.socket);
+    const exitInfo = exitLine.then((e) => {
+      if (e) return e;
+      // The monitor is gone: it recorded the exit on disk before it ended, or it died.
+      const onDisk = readExitFile(record.bundle);
+      if (onDisk) return onDisk;
+      throw new Error(`its socket ${record.socket} does not answer and it recorded no exit`);
+    });
+    const oom = this.oomWatch(record.id);
+    if (!recorded) await oom.start();
+    const exited = this.followExit(record.id, record.bundle, exitInfo.then((e) => ({ ...e, exitedAt: e.exitedAt ?? new Date() })), record.socket, oom);
+    this.task = {
+      id: record.id,
+      namespace: record.namespace,
+      labels: record.labels,
+      bundle: record.bundle,
+      pid: record.pid,
+      status: runtimeStatus === 'created' ? TaskStatus.TASK_STATUS_CREATED : runtimeStatus === 'paused' ? TaskStatus.TASK_STATUS_PAUSED : TaskStatus.TASK_STATUS_RUNNING,
+      terminal: record.terminal,
+      stdin: record.stdin,
+      hub: new MonitorStdio(record.socket, done),
+      log: null,
+      mounted: record.mounted,
+      exited,
+      execs: new Map(),
+      oom,
+    };
+    void exited.then((exit) => this.onExit(exit), (err) => this.logger.error({ err }, 'waiting for the task failed'));
+    this.logger.info({ id: record.id, pid: record.pid, status: runtimeStatus, exited: !!recorded }, 'task adopted from its monitor');
+  }
+
+  /**
+   * The monitor died before its container (decision 0016's rule for a dead shim, one level down):
+   * nobody holds the container's stdio or reaps it any more, so it is killed, and exits 137 with the reason.
+   */
+  private async monitorLost(id: string, socket: string, err: Error): Promise<{ exitStatus: number; exitedAt: Date; reason: string; oomKilled: boolean }> {
+    this.logger.error({ id, err: err.message }, 'the container\'s monitor died: killing the container');
+    rmSync(socket, { force: true }); // a killed monitor could not remove it
+    await this.runtime.kill(id, 9, { all: true }).catch((e: Error) => this.logger.warn({ id, err: e.message }, 'killing the container of a dead monitor'));
+    return { exitStatus: 137, exitedAt: new Date(), reason: `ce-monitor died: ${err.message}`, oomKilled: false };
   }
 
   /** The driver and its options; no config means Docker's json-file without rotation (what ced sent before drivers existed). */
@@ -246,6 +363,7 @@ export class ShimTask implements TaskApi {
     task.execs.clear();
     await task.log?.close();
     await unmountRootfs(task.mounted);
+    if (task.hub instanceof MonitorStdio && this.options.monitorSocketDir) removeTaskRecord(this.options.monitorSocketDir, task.id);
     this.task = undefined;
     this.deleted = true;
     this.logger.info({ id: req.id, exitStatus: exit.exitStatus }, 'task deleted');
@@ -295,9 +413,15 @@ export class ShimTask implements TaskApi {
    */
   events(signal: AbortSignal): AsyncIterable<TaskEvent> {
     const live = this.broadcaster.subscribe(signal);
+    const exit = this.exitEvent();
+    return exit ? withFirst(exit, live) : live;
+  }
+
+  /** The exit of the task once it stopped, as an event to tell a subscriber that comes later. */
+  exitEvent(): TaskEvent | undefined {
     const task = this.task;
-    if (!task?.exit) return live;
-    return withFirst({ id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: '', oomKilled: !!task.exit.oomKilled } }, live);
+    if (!task?.exit) return undefined;
+    return { id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: '', oomKilled: !!task.exit.oomKilled } };
   }
 
   attach(options: AttachOptions & { execId?: string }): AttachSession {

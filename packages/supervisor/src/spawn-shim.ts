@@ -15,6 +15,8 @@ export interface SpawnShimOptions {
   shimPath: string;
   /** Absent for a spare shim, which learns its task's id at Create. */
   id?: string;
+  /** A shim host for many tasks (`ce-shim --host`, decision 0029). */
+  host?: boolean;
   socket: string;
   runtimeRoot: string;
   logPath: string;
@@ -37,6 +39,7 @@ export async function spawnShim(options: SpawnShimOptions): Promise<ShimProcess>
           '--v8-pool-size=1',
           options.shimPath,
           ...(options.id ? ['--id', options.id] : []),
+          ...(options.host ? ['--host'] : []),
           '--socket', options.socket,
           '--runtime-root', options.runtimeRoot,
           '--log', options.logPath,

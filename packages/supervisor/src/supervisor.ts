@@ -26,6 +26,7 @@ import { endOrphanedTask, runtimeTaskBundle, runtimeTaskIds, runtimeTaskOwnershi
 import { shimListens } from './shim-liveness.js';
 import { unmountStale } from './stale-mounts.js';
 import { spawnShim, type ShimProcess } from './spawn-shim.js';
+import { HOST_NAME, ShimHostProcess } from './shim-host.js';
 import type { SupervisorApi } from './supervisor-api.js';
 
 export interface SupervisorOptions {
@@ -41,6 +42,12 @@ export interface SupervisorOptions {
    * wait for a process to start (default true). See docs/decisions/0006.
    */
   spareShim?: boolean;
+  /**
+   * One `ce-shim --host` for all tasks, each under its ce-monitor (decision
+   * 0029): a task's socket is a hard link to the host's, a dead host is started
+   * again and adopts the tasks. Default: CE_SHIM_HOST=1 in the environment.
+   */
+  shimHost?: boolean;
 }
 
 interface SpareShim {
@@ -81,9 +88,17 @@ export class Supervisor implements SupervisorApi {
   /** Each task's namespace and owner labels, as created or last reported, so that a dead shim's task keeps them. */
   private readonly ownership = new Map<string, TaskOwnership>();
 
+  /** The shim host, in host mode. */
+  private readonly host: ShimHostProcess | undefined;
+
   constructor(private readonly options: SupervisorOptions) {
     this.shimDir = join(options.stateDir, 'shims');
     this.shimPath = options.shimPath ?? createRequire(import.meta.url).resolve('@ce/shim/ce-shim');
+    if (options.shimHost ?? process.env.CE_SHIM_HOST === '1') {
+      const spawnHost = (socket: string, logPath: string) =>
+        spawnShim({ shimPath: this.shimPath, host: true, socket, runtimeRoot: options.runtimeRoot, logPath, logLevel: options.logLevel ?? 'info' });
+      this.host = new ShimHostProcess(this.shimDir, spawnHost, options.logger);
+    }
   }
 
   async createTask(req: shim.CreateTaskRequest): Promise<shim.CreateTaskResponse> {
@@ -104,15 +119,15 @@ export class Supervisor implements SupervisorApi {
     try {
       const { proc, spare } = await this.takeShim(req.id);
       handle = this.track(req.id, proc);
-      this.options.logger.debug({ id: req.id, shimPid: proc.pid, spare, ms: Date.now() - started }, 'shim spawned');
+      this.options.logger.debug({ id: req.id, shimPid: proc?.pid, spare, ms: Date.now() - started }, 'shim spawned');
       try {
         return await handle.client.create(req);
       } catch (err) {
         // A spare can die while it waits (killed, OOM): the caller must not see that.
         if (!spare || !(await this.isDead(req.id, err))) throw err;
-        this.options.logger.warn({ id: req.id, shimPid: proc.pid, err: (err as Error).message }, 'the spare shim was dead; creating the task on a new shim');
+        this.options.logger.warn({ id: req.id, shimPid: proc?.pid, err: (err as Error).message }, 'the spare shim was dead; creating the task on a new shim');
         this.forget(req.id, handle);
-        if (proc.running) proc.kill(); // alive but deaf: no use to anyone
+        if (proc?.running) proc.kill(); // alive but deaf: no use to anyone
         await this.cleanUpDeadShim(req.id);
         await writeFile(this.bundleRecordPath(req.id), req.bundle, { mode: 0o600 });
         handle = this.track(req.id, await this.spawnFor(req.id));
@@ -132,7 +147,7 @@ export class Supervisor implements SupervisorApi {
    * every task creation calls it again after taking the spare).
    */
   startSpare(): void {
-    if (this.options.spareShim === false || this.closed || this.spare) return;
+    if (this.options.spareShim === false || this.closed || this.spare || this.host) return;
     const name = `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`;
     const socket = join(this.shimDir, `${name}.sock`);
     const log = join(this.shimDir, `${name}.log`);
@@ -147,8 +162,12 @@ export class Supervisor implements SupervisorApi {
     this.spare = { socket, log, ready };
   }
 
-  /** The spare shim renamed for task `id`, or a new shim when there is no usable spare. */
-  private async takeShim(id: string): Promise<{ proc: ShimProcess; spare: boolean }> {
+  /** The spare shim renamed for task `id`, or a new shim when there is no usable spare; in host mode, the host. */
+  private async takeShim(id: string): Promise<{ proc?: ShimProcess; spare: boolean }> {
+    if (this.host) {
+      await this.host.link(this.socketPath(id));
+      return { spare: false };
+    }
     const spare = this.spare;
     this.spare = undefined;
     if (spare) {
@@ -234,9 +253,13 @@ export class Supervisor implements SupervisorApi {
       result = await handle.client.delete(req);
     } catch (err) {
       if (!(await this.isDead(req.id, err))) throw err;
-      const exit = await this.endDeadShim(req.id);
-      this.ended.delete(req.id);
-      return { pid: 0, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt };
+      const retried = await this.retryOnRestartedHost(req.id, (client) => client.delete(req));
+      if (!retried) {
+        const exit = await this.endDeadShim(req.id);
+        this.ended.delete(req.id);
+        return { pid: 0, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt };
+      }
+      result = retried.value;
     }
     await this.endShim(req.id, handle);
     return result;
@@ -309,7 +332,7 @@ export class Supervisor implements SupervisorApi {
     } catch {
       names = [];
     }
-    const sockets = names.filter((n) => n.endsWith('.sock'));
+    const sockets = names.filter((n) => n.endsWith('.sock') && n !== `${HOST_NAME}.sock`);
     const stale = sockets.filter((n) => n.startsWith(SPARE_PREFIX) && join(this.shimDir, n) !== this.spare?.socket);
     await Promise.all(stale.map((n) => this.endStaleSpare(n.slice(0, -'.sock'.length))));
     const ids = sockets.filter((n) => !n.startsWith(SPARE_PREFIX)).map((n) => n.slice(0, -'.sock'.length));
@@ -363,7 +386,7 @@ export class Supervisor implements SupervisorApi {
     return this.broadcaster.subscribe(signal);
   }
 
-  /** Stops relaying events, ends the spare shim and closes connections; shims with tasks keep running. */
+  /** Stops relaying events, ends the spare shim (and an idle shim host) and closes connections; shims with tasks keep running. */
   async close(): Promise<void> {
     this.closed = true;
     for (const handle of this.shims.values()) {
@@ -371,10 +394,12 @@ export class Supervisor implements SupervisorApi {
       handle.client.close();
     }
     this.shims.clear();
+    this.hostRelay?.abort();
     this.broadcaster.close();
     const spare = this.spare;
     this.spare = undefined;
     if (spare) await this.stopSpare(spare);
+    await this.host?.stopIfIdle();
   }
 
   /** A spare left by a previous run (ced was killed): it has no task, so it is ended. */
@@ -410,6 +435,8 @@ export class Supervisor implements SupervisorApi {
         return undefined;
       }
       if (!(await this.isDead(id, err))) throw err;
+      const retried = await this.retryOnRestartedHost(id, (client) => client.state({ id }, 10_000));
+      if (retried) return retried.value;
       return stoppedState(id, await this.endDeadShim(id), this.ownership.get(id));
     }
   }
@@ -427,7 +454,27 @@ export class Supervisor implements SupervisorApi {
       return await fn(this.client(id));
     } catch (err) {
       if (!(await this.isDead(id, err))) throw err;
+      const retried = await this.retryOnRestartedHost(id, fn);
+      if (retried) return retried.value;
       return onDead(await this.endDeadShim(id));
+    }
+  }
+
+  /**
+   * In host mode, a dead shim is the host: it is started again (it adopts the
+   * tasks under a monitor) and the call is made once more. Undefined when
+   * there is no host, or the new host does not hold the task (it was not under
+   * a monitor): the caller ends it as a dead shim's.
+   */
+  private async retryOnRestartedHost<T>(id: string, fn: (client: TaskGrpcClient) => Promise<T>): Promise<{ value: T } | undefined> {
+    if (!this.host) return undefined;
+    await this.host.restart();
+    try {
+      return { value: await fn(this.client(id)) };
+    } catch (err) {
+      if (isCeError(err, 'NotFound') && (err as Error).message.includes(`task ${id} not found`)) return undefined;
+      if (await this.isDead(id, err)) return undefined;
+      throw err;
     }
   }
 
@@ -524,8 +571,63 @@ export class Supervisor implements SupervisorApi {
   private track(id: string, proc?: ShimProcess): ShimHandle {
     const handle: ShimHandle = { client: new TaskGrpcClient(this.socketPath(id)), process: proc, events: new AbortController() };
     this.shims.set(id, handle);
-    void this.relayEvents(id, handle);
+    if (this.host) this.followHost();
+    else void this.relayEvents(id, handle);
     return handle;
+  }
+
+  /** In host mode, one relay carries every task's events (started with the first task, again after an idle host ended). */
+  private hostRelay: AbortController | undefined;
+
+  private followHost(): void {
+    if (this.hostRelay || this.closed) return;
+    const relay = new AbortController();
+    this.hostRelay = relay;
+    void this.relayHostEvents(relay.signal).finally(() => {
+      if (this.hostRelay === relay) this.hostRelay = undefined;
+    });
+  }
+
+  /**
+   * Relays the host's events. When the stream breaks because the host died, the
+   * host is started again (it adopts the tasks under a monitor), the tasks it
+   * did not adopt are ended as dead shims', and the stream is opened again.
+   */
+  private async relayHostEvents(signal: AbortSignal): Promise<void> {
+    const host = this.host!;
+    let delay = RELAY_RETRY_FIRST_MS;
+    for (;;) {
+      const client = new TaskGrpcClient(host.socket);
+      try {
+        for await (const event of client.events(signal)) {
+          delay = RELAY_RETRY_FIRST_MS;
+          this.broadcaster.publish(event);
+        }
+        return; // the host ended the stream: it is ending, idle
+      } catch (err) {
+        if (signal.aborted) return;
+        if (isCeError(err, 'Unavailable') && !(await shimListens(host.socket))) {
+          await host.restart().catch((e: Error) => this.options.logger.error({ err: e.message }, 'could not start the shim host again'));
+          await this.endTasksNotAdopted();
+          continue;
+        }
+        this.options.logger.warn({ err: (err as Error).message, retryMs: delay }, "lost the shim host's event stream; subscribing again");
+      } finally {
+        client.close();
+      }
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      delay = Math.min(delay * 2, RELAY_RETRY_MAX_MS);
+    }
+  }
+
+  /** After a host restart: the tasks the new host does not hold (not under a monitor) are ended. */
+  private async endTasksNotAdopted(): Promise<void> {
+    for (const id of [...this.shims.keys()]) {
+      if (this.creating.has(id)) continue;
+      const held = await this.retryOnRestartedHost(id, (client) => client.state({ id })).catch(() => undefined);
+      if (!held) await this.endDeadShim(id).catch((e: Error) => this.options.logger.error({ id, err: e.message }, 'could not end the container of a dead shim'));
+    }
   }
 
   /**

@@ -61,4 +61,6 @@ export interface CgroupManager {
   stats(cgroupsPath: string): Promise<Stats>;
   /** How many processes the OOM killer killed in the cgroup so far. */
   oomKills(cgroupsPath: string): Promise<number>;
+  /** The file whose `oom_kill N` line counts those kills (read by ce-monitor), when the cgroup has one. */
+  oomKillsFile?(cgroupsPath: string): string | undefined;
 }

@@ -163,6 +163,11 @@ export class CgroupV1Manager implements CgroupManager {
     return oomKillsV1((c) => this.controllerPath(cgroupsPath, c));
   }
 
+  oomKillsFile(cgroupsPath: string): string | undefined {
+    const dir = this.controllerPath(cgroupsPath, 'memory');
+    return dir && `${dir}/memory.oom_control`;
+  }
+
   async addProcess(cgroupsPath: string, pid: number): Promise<void> {
     for (const dir of this.paths(cgroupsPath).values()) await writeValue(dir, 'cgroup.procs', pid);
   }

@@ -170,6 +170,10 @@ export class CgroupV2Manager implements CgroupManager {
     return oomKillsV2(this.path(cgroupsPath));
   }
 
+  oomKillsFile(cgroupsPath: string): string {
+    return `${this.path(cgroupsPath)}/memory.events`;
+  }
+
   async addProcess(cgroupsPath: string, pid: number): Promise<void> {
     await writeValue(this.path(cgroupsPath), 'cgroup.procs', pid);
   }

@@ -11,7 +11,9 @@ import { Runtime, warmSeccomp } from '@ce/runtime';
 import { defaultContainerSeccomp } from '@ce/runtime/spec';
 import { taskGrpcService } from '../grpc.js';
 import { OciBinaryRuntime } from '../runtimes/oci-binary.js';
+import { ShimHost } from '../host.js';
 import { ShimTask } from '../task.js';
+import type { TaskApi } from '../task-api.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,15 +23,17 @@ const { values } = parseArgs({
     log: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
     'ready-fd': { type: 'string' },
+    host: { type: 'boolean', default: false },
   },
   strict: true,
 });
 
 function usage(message: string): never {
-  process.stderr.write(`ce-shim: ${message}\nusage: ce-shim [--id ID] --socket PATH --runtime-root DIR [--log FILE] [--log-level LEVEL] [--ready-fd N]\n`);
+  process.stderr.write(`ce-shim: ${message}\nusage: ce-shim [--id ID | --host] --socket PATH --runtime-root DIR [--log FILE] [--log-level LEVEL] [--ready-fd N]\n`);
   process.exit(2);
 }
 
+if (values.host && values.id) usage('--host serves many tasks: it takes no --id');
 const socket = values.socket ?? usage('--socket is required');
 const runtimeRoot = values['runtime-root'] ?? usage('--runtime-root is required');
 
@@ -52,7 +56,7 @@ let server: Awaited<ReturnType<typeof serveUnix>> | undefined;
 // A runc-compatible binary keeps its state beside ours, one --root per runtime
 // name: the runtime root's entries are the in-process runtime's containers.
 const binaryRuntime = (name: string, path: string) => new OciBinaryRuntime(path, join(dirname(runtimeRoot), 'oci-runtimes', name));
-const task = new ShimTask(new Runtime({ root: runtimeRoot, logger }), logger, () => {
+const shutdown = () => {
   logger.info('shutting down');
   // Answer the Shutdown call before the server goes away.
   setImmediate(async () => {
@@ -60,7 +64,20 @@ const task = new ShimTask(new Runtime({ root: runtimeRoot, logger }), logger, ()
     logger.flush();
     process.exit(0);
   });
-}, binaryRuntime);
+};
+// With --host, or CE_SHIM_MONITOR=1 (inherited from ced through the supervisor): containers run under ce-monitor (decision 0029).
+const monitorSocketDir = values.host || process.env.CE_SHIM_MONITOR === '1' ? dirname(socket) : undefined;
+const runtime = new Runtime({ root: runtimeRoot, logger });
+let task: TaskApi;
+if (values.host) {
+  // One process for many tasks; a host started again takes over the tasks whose monitors ran on without it.
+  const host = new ShimHost((onShutdown) => new ShimTask(runtime, logger, onShutdown, binaryRuntime, { monitorSocketDir }), logger, monitorSocketDir!, shutdown);
+  const adopted = await host.adoptAll();
+  if (adopted.length) logger.info({ adopted }, 'adopted the tasks of a previous host');
+  task = host;
+} else {
+  task = new ShimTask(runtime, logger, shutdown, binaryRuntime, { monitorSocketDir });
+}
 
 process.on('SIGTERM', () => logger.warn('SIGTERM ignored: the shim ends through Shutdown once its task is deleted'));
 process.on('SIGINT', () => undefined);

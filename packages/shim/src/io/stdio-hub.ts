@@ -11,6 +11,17 @@ export interface ProcessStdio {
   pty?: { resize(width: number, height: number): void };
 }
 
+/** What a task asks of its stdio, whoever holds it: the shim (StdioHub) or ce-monitor (MonitorStdio). */
+export interface TaskStdio {
+  attach(options: AttachOptions): AttachSession;
+  resize(width: number, height: number): void;
+  closeStdin(): void;
+  /** Resolves when the process's output has ended. */
+  whenDrained(): Promise<void>;
+  /** The process will never run: end every session. */
+  abandon(): void;
+}
+
 interface Attached {
   options: AttachOptions;
   queue: OutputQueue<OutputChunk>;
@@ -26,7 +37,7 @@ const PENDING_STDIN_LIMIT = 1024 * 1024;
  * made before its process exists (an exec that is attached, then started):
  * sessions wait for `connect`.
  */
-export class StdioHub {
+export class StdioHub implements TaskStdio {
   private readonly sessions = new Set<Attached>();
   private open = new Set<StreamName>();
   /** Sessions whose reader lags: while any does, the process's output is paused, as Docker's attach does. */

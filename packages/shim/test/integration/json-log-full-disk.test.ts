@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ContainerLog } from '../../src/io/container-log.js';
+import { fillDisk, tinyDisk as tinyTmpfs } from '../../../../tools/test/tiny-disk.js';
 import type { LogWriteProblem } from '../../src/io/log-file-writer.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -14,26 +13,9 @@ afterEach(async () => {
 
 /** A folder on its own tiny tmpfs, unmounted and removed after the test. */
 function tinyDisk(size: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ce-log-full-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir]);
-  cleanups.push(() => {
-    execFileSync('umount', [dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-/** Fills the disk with a ballast file until ENOSPC; removing it frees the space again. */
-function fillDisk(path: string): void {
-  const fd = openSync(path, 'w');
-  const block = Buffer.alloc(64 * 1024, 0x61);
-  try {
-    for (;;) writeSync(fd, block);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    closeSync(fd);
-  }
+  const disk = tinyTmpfs(size);
+  cleanups.push(disk.remove);
+  return disk.dir;
 }
 
 /**

@@ -4,33 +4,15 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, expect, it } from 'vitest';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
-import { ShimTask, type RuntimeLike } from '../../src/task.js';
+import { ShimTask } from '../../src/task.js';
+import { stubRuntime } from './stub-runtime.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 it('sends a TaskWarning event and logs a warning when the container log cannot be written (/dev/full: ENOSPC)', async () => {
   const stdout = new PassThrough();
-  const runtime: RuntimeLike = {
-    async create() {
-      return { pid: 4242, stdin: null, stdout, stderr: new PassThrough(), exited: new Promise(() => undefined) };
-    },
-    async start() {},
-    async kill() {},
-    async delete() {},
-    async pause() {},
-    async resume() {},
-    async update() {},
-    async stats() {
-      throw new Error('no stats in this test');
-    },
-    async ps() {
-      return [];
-    },
-    async oomKills() {
-      return 0;
-    },
-  };
+  const runtime = stubRuntime(async () => ({ pid: 4242, stdin: null, stdout, stderr: new PassThrough(), exited: new Promise(() => undefined) }));
   const warnings: string[] = [];
   const logger = { debug() {}, info() {}, error() {}, warn: (_: object | string, msg?: string) => void warnings.push(msg ?? '') };
   const task = new ShimTask(runtime, logger, () => undefined);

@@ -6,29 +6,11 @@ import { expect, it } from 'vitest';
 import { serveUnix } from '@ce/protocol';
 import { runReadmeExample } from '../../../../tools/test/readme-example.js';
 import { taskGrpcService } from '../../src/grpc.js';
-import { ShimTask, type RuntimeLike } from '../../src/task.js';
+import { ShimTask } from '../../src/task.js';
+import { stubRuntime } from './stub-runtime.js';
 
 /** A runtime whose container is a promise: enough for the shim's own logic. */
-const fakeRuntime: RuntimeLike = {
-  async create() {
-    return { pid: 4242, stdin: null, stdout: new PassThrough(), stderr: new PassThrough(), exited: new Promise(() => undefined) };
-  },
-  async start() {},
-  async kill() {},
-  async delete() {},
-  async pause() {},
-  async resume() {},
-  async update() {},
-  async stats() {
-    throw new Error('no stats in this test');
-  },
-  async ps() {
-    return [];
-  },
-  async oomKills() {
-    return 0;
-  },
-};
+const fakeRuntime = stubRuntime(async () => ({ pid: 4242, stdin: null, stdout: new PassThrough(), stderr: new PassThrough(), exited: new Promise(() => undefined) }));
 
 it('runs the README usage example as written, against a shim serving a task', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ce-shim-readme-'));

@@ -1,0 +1,116 @@
+import type { Readable } from 'node:stream';
+import { RuntimeError } from './errors.js';
+
+/**
+ * Start the container through ce-monitor (decision 0029): a small native
+ * process that becomes the container init's parent and subreaper, holds its
+ * stdio, writes its log and its exit status, serves attach on a unix socket,
+ * and outlives the caller.
+ */
+export interface MonitorOptions {
+  /** The monitor's unix socket (at most 107 bytes): attach, resize, close-stdin, wait. */
+  socket: string;
+  /** Where the monitor writes exit-status.json (@ce/shim's exit file) once the init exited. */
+  exitDir: string;
+  /** The container gets a stdin pipe, written through `attach 1 …` on the socket. */
+  stdin?: boolean;
+  /** Docker's json-file log, written by the monitor (no compress: that stays with the shim's writer). */
+  log?: { path: string; maxSize: number; maxFiles: number };
+  /** The cgroup file whose `oom_kill N` line counts OOM kills (v2 memory.events, v1 memory.oom_control). */
+  oomFile?: string;
+  /** A file the monitor appends its own diagnostics to; default: none (/dev/null). */
+  diagnostics?: string;
+}
+
+/** A started monitor: its pid and socket, and when it is done (container exited, output drained). */
+export interface MonitorHandle {
+  pid: number;
+  socket: string;
+  /** Resolves once the monitor reported its container's output drained and exited (or died). */
+  done: Promise<void>;
+}
+
+/** The container init's exit as the monitor reports it. */
+export interface MonitorExit {
+  exitStatus: number;
+  signal: number | null;
+  exitedAt: Date;
+  oomKilled: boolean;
+}
+
+const SOCKET_PATH_MAX = 107;
+
+/** The monitor's flags for these options (the status fd and the ce-init command are added by spawnInit). */
+export function monitorArgs(opts: MonitorOptions, terminalFd: number | undefined): string[] {
+  if (!opts.socket || Buffer.byteLength(opts.socket) > SOCKET_PATH_MAX) {
+    throw new RuntimeError('InvalidArgument', `monitor socket path ${JSON.stringify(opts.socket)} must be 1 to ${SOCKET_PATH_MAX} bytes long`);
+  }
+  if (!opts.exitDir) throw new RuntimeError('InvalidArgument', 'monitor exitDir is required');
+  const args = ['--bundle', opts.exitDir, '--socket', opts.socket];
+  if (opts.stdin) args.push('--stdin');
+  if (terminalFd !== undefined) args.push('--terminal', String(terminalFd));
+  if (opts.log) {
+    const { path, maxSize, maxFiles } = opts.log;
+    if (!(maxSize === -1 || maxSize > 0) || !Number.isSafeInteger(maxSize)) throw new RuntimeError('InvalidArgument', `monitor log maxSize must be positive or -1, not ${maxSize}`);
+    if (!Number.isSafeInteger(maxFiles) || maxFiles < 1) throw new RuntimeError('InvalidArgument', `monitor log maxFiles must be at least 1, not ${maxFiles}`);
+    args.push('--log-path', path, '--log-max-size', String(maxSize), '--log-max-file', String(maxFiles));
+  }
+  if (opts.oomFile) args.push('--oom-file', opts.oomFile);
+  return args;
+}
+
+/**
+ * The monitor's status pipe: "ce-init <pid>", then "exit <status> <signal>
+ * <ms> <oom>" (or "ce-init-exit <status>" when no container init started, or
+ * "error <why>"), then "drained". A pipe that closes before the exit line
+ * means the monitor died.
+ */
+export class MonitorStatus {
+  readonly ceInitPid: Promise<number>;
+  readonly exited: Promise<MonitorExit>;
+  /** ce-init's exit status when it exited without a container init (a failed create). */
+  readonly ceInitExited: Promise<number>;
+  readonly drained: Promise<void>;
+  /** The last `error <why>` the monitor reported ('' if none): why it could not start ce-init. */
+  lastError = '';
+  private text = '';
+
+  constructor(stream: Readable, monitorPid: number) {
+    let onCeInit!: (pid: number) => void;
+    let onExit!: (e: MonitorExit) => void;
+    let onCeInitExit!: (status: number) => void;
+    let onDrained!: () => void;
+    let fail!: (err: Error) => void;
+    const failures: Array<(err: Error) => void> = [];
+    const pending = <T>(set: (resolve: (v: T) => void) => void) =>
+      new Promise<T>((resolve, reject) => {
+        set(resolve);
+        failures.push(reject);
+      });
+    this.ceInitPid = pending<number>((r) => (onCeInit = r));
+    this.exited = pending<MonitorExit>((r) => (onExit = r));
+    this.ceInitExited = pending<number>((r) => (onCeInitExit = r));
+    this.drained = pending<void>((r) => (onDrained = r));
+    for (const p of [this.ceInitPid, this.exited, this.ceInitExited, this.drained]) p.catch(() => {});
+    fail = (err) => failures.forEach((reject) => reject(err));
+    stream.on('data', (chunk: Buffer) => {
+      this.text += chunk.toString('utf8');
+      for (let nl = this.text.indexOf('\n'); nl >= 0; nl = this.text.indexOf('\n')) {
+        const line = this.text.slice(0, nl);
+        this.text = this.text.slice(nl + 1);
+        const [word, ...rest] = line.split(' ');
+        if (word === 'ce-init') onCeInit(Number(rest[0]));
+        else if (word === 'exit') {
+          const [status, signal, ms, oom] = rest.map(Number);
+          onExit({ exitStatus: status!, signal: signal ? signal : null, exitedAt: new Date(ms!), oomKilled: oom === 1 });
+        } else if (word === 'ce-init-exit') onCeInitExit(Number(rest[0]));
+        else if (word === 'drained') onDrained();
+        else if (word === 'error') this.lastError = rest.join(' ');
+      }
+    });
+    const closed = () =>
+      fail(new RuntimeError('Unavailable', `ce-monitor ${monitorPid} ended before its container did${this.lastError ? `: ${this.lastError}` : ''}`));
+    stream.on('error', closed);
+    stream.on('close', closed);
+  }
+}

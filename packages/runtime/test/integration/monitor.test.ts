@@ -1,0 +1,200 @@
+// Root-only: containers under ce-monitor (decision 0029), which holds their
+// stdio, writes their json-file log and exit status, serves attach and
+// outlives the process that created them.
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, lchownSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { waitPid } from '@ce/native';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Fixture, isRoot } from './helpers.js';
+import { isAlive, until } from '../../../../tools/test/container-fixtures.js';
+
+const fixtureScript = join(import.meta.dirname, 'fixtures', 'create-under-monitor.mjs');
+const runtimeBuilt = existsSync(join(import.meta.dirname, '../../dist/index.js'));
+
+interface Entry {
+  log: string;
+  stream: string;
+  time: string;
+}
+
+function logEntries(path: string): Entry[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Entry);
+}
+
+/** Stdin as the monitor's attach takes it: length-prefixed frames, an empty one closing the stdin. */
+function stdinFrames(text: string, close: boolean): Buffer {
+  const data = Buffer.from(text);
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(data.length);
+  return Buffer.concat([head, data, ...(close ? [Buffer.alloc(4)] : [])]);
+}
+
+/** One request on the monitor's socket; resolves with everything it answered. */
+function request(socket: string, line: string, send?: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = connect(socket, () => {
+      s.write(line + '\n');
+      if (send) s.end(send);
+    });
+    s.on('data', (d: Buffer) => chunks.push(d));
+    s.on('error', reject);
+    s.on('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/** Docker's stdcopy frames → [stream, text] pairs, after the attach's acknowledgement (an empty frame of stream 0). */
+function frames(data: Buffer): Array<[number, string]> {
+  expect([...data.subarray(0, 8)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  const out: Array<[number, string]> = [];
+  for (let at = 8; at + 8 <= data.length; ) {
+    const len = data.readUInt32BE(at + 4);
+    out.push([data[at]!, data.subarray(at + 8, at + 8 + len).toString('utf8')]);
+    at += 8 + len;
+  }
+  return out;
+}
+
+describe.skipIf(!isRoot)('a container under ce-monitor (root)', () => {
+  let f: Fixture;
+  beforeEach(() => {
+    f = new Fixture();
+  });
+  afterEach(async () => {
+    expect(await f.cleanup()).toEqual([]);
+  });
+
+  it('writes the json-file log and the exit status itself', async () => {
+    f.writeSpec(['sh', '-c', 'echo out; echo "err \\"quoted\\"" >&2; printf "no newline"; exit 3']);
+    const log = join(f.dir, 'c1.log');
+    const c = await f.rt.create('c1', f.bundle, { monitor: { socket: join(f.dir, 'm.sock'), exitDir: f.bundle, log: { path: log, maxSize: -1, maxFiles: 1 } } });
+    expect(c.stdout).toBeNull();
+    expect(c.monitor?.pid).toBeGreaterThan(0);
+    await f.rt.start('c1');
+    const exit = await c.exited;
+    expect(exit).toMatchObject({ exitStatus: 3, signal: null, oomKilled: false });
+    await c.monitor!.done;
+    const entries = logEntries(log);
+    const byStream = (s: string) => entries.filter((e) => e.stream === s).map((e) => e.log);
+    expect(byStream('stdout')).toEqual(['out\n', 'no newline']);
+    expect(byStream('stderr')).toEqual(['err "quoted"\n']);
+    for (const e of entries) expect(e.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const file = JSON.parse(readFileSync(join(f.bundle, 'exit-status.json'), 'utf8'));
+    expect(file).toEqual({ exitStatus: 3, exitedAt: exit.exitedAt.toISOString(), oomKilled: false });
+    expect(existsSync(join(f.dir, 'm.sock'))).toBe(false);
+  });
+
+  it('maps a user namespace (the id maps are written for ce-init, the monitor\'s child)', async () => {
+    chmodSync(f.dir, 0o755);
+    for (const e of readdirSync(f.rootfs, { recursive: true, encoding: 'utf8' })) lchownSync(join(f.rootfs, e), 100000, 100000);
+    lchownSync(f.rootfs, 100000, 100000);
+    const maps = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    f.writeSpec(['sh', '-c', 'cat /proc/self/uid_map; id -u'], (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = maps;
+      s.linux!.gidMappings = maps;
+    });
+    const log = join(f.dir, 'u.log');
+    const c = await f.rt.create('cu', f.bundle, { monitor: { socket: join(f.dir, 'm.sock'), exitDir: f.bundle, log: { path: log, maxSize: -1, maxFiles: 1 } } });
+    await f.rt.start('cu');
+    expect((await c.exited).exitStatus).toBe(0);
+    await c.monitor!.done;
+    expect(logEntries(log).map((e) => e.log.trim().split(/\s+/).join(' '))).toEqual(['0 100000 65536', '0']);
+  });
+
+  it('fails a create as without a monitor, leaving no monitor, socket or exit file behind', async () => {
+    f.writeSpec(['/no/such/program']);
+    const socket = join(f.dir, 'm.sock');
+    await expect(f.rt.create('c0', f.bundle, { monitor: { socket, exitDir: f.bundle } })).rejects.toMatchObject({ code: 'FailedPrecondition' });
+    expect(existsSync(join(f.bundle, 'exit-status.json'))).toBe(false);
+    expect(existsSync(socket)).toBe(false);
+    expect(await f.rt.list()).toEqual([]);
+  });
+
+  it('rotates the log by max-size and max-file, losing no line of the files kept', async () => {
+    // 400 lines of 24 bytes of text: ~76 bytes each as json-file entries.
+    f.writeSpec(['sh', '-c', 'i=1000; while [ $i -lt 1400 ]; do echo "line $i xxxxxxxxxxxxxx"; i=$((i+1)); done']);
+    const log = join(f.dir, 'c2.log');
+    const c = await f.rt.create('c2', f.bundle, { monitor: { socket: join(f.dir, 'm.sock'), exitDir: f.bundle, log: { path: log, maxSize: 1000, maxFiles: 3 } } });
+    await f.rt.start('c2');
+    await c.exited;
+    await c.monitor!.done;
+    const names = readdirSync(f.dir).filter((n) => n.startsWith('c2.log')).sort();
+    expect(names).toEqual(['c2.log', 'c2.log.1', 'c2.log.2', 'c2.log.rotations']);
+    for (const n of ['c2.log', 'c2.log.1', 'c2.log.2']) expect(statSync(join(f.dir, n)).size).toBeLessThanOrEqual(1000);
+    const kept = [...logEntries(`${log}.2`), ...logEntries(`${log}.1`), ...logEntries(log)].map((e) => Number(e.log.split(' ')[1]));
+    expect(kept.at(-1)).toBe(1399);
+    expect(kept).toEqual(kept.map((_, i) => 1399 - kept.length + 1 + i));
+    // generation counts the rotations; the sequence is even (no rotation in progress)
+    const [seq, generation] = readFileSync(`${log}.rotations`, 'utf8').trim().split(' ').map(Number);
+    expect(seq! % 2).toBe(0);
+    expect(generation).toBeGreaterThan(20);
+  });
+
+  it('serves attach (stdin and framed output), wait and pid on its socket', async () => {
+    f.writeSpec(['sh', '-c', 'read x; echo "got $x"; echo bye >&2']);
+    const socket = join(f.dir, 'm.sock');
+    const c = await f.rt.create('c3', f.bundle, { monitor: { socket, exitDir: f.bundle, stdin: true } });
+    expect((await request(socket, 'pid')).toString()).toBe(`${c.pid}\n`);
+    const waited = request(socket, 'wait');
+    await f.rt.start('c3');
+    const out = await request(socket, 'attach 1 1 1', stdinFrames('hello\n', true));
+    expect(frames(out)).toEqual([
+      [1, 'got hello\n'],
+      [2, 'bye\n'],
+    ]);
+    const exit = await c.exited;
+    expect((await waited).toString()).toBe(`exit 0 0 ${exit.exitedAt.getTime()} 0\n`);
+    await c.monitor!.done;
+  });
+
+  it('gives a terminal: output through attach, resize on the socket', async () => {
+    f.writeSpec(['sh', '-c', 'read x; stty size; echo "got $x"'], (s) => {
+      s.process!.terminal = true;
+    });
+    const socket = join(f.dir, 'm.sock');
+    const c = await f.rt.create('c4', f.bundle, { monitor: { socket, exitDir: f.bundle, stdin: true } });
+    expect((await request(socket, 'resize 100 30')).toString()).toBe('ok\n');
+    await f.rt.start('c4');
+    const out = await request(socket, 'attach 1 1 1', stdinFrames('typed\n', false));
+    const text = frames(out)
+      .map(([, t]) => t)
+      .join('');
+    expect(text).toContain('30 100\r\n');
+    expect(text).toContain('got typed\r\n');
+    await c.exited;
+    await c.monitor!.done;
+  });
+
+  it.skipIf(!runtimeBuilt)('outlives the process that created the container: the log goes on and the exit is recorded', async () => {
+    f.writeSpec(['sh', '-c', 'i=0; while [ $i -lt 20 ]; do echo "line $i"; i=$((i+1)); sleep 0.05; done; exit 7']);
+    const log = join(f.dir, 'c5.log');
+    const creator = spawn(process.execPath, [fixtureScript, f.stateRoot, f.bundle, 'c5', join(f.dir, 'm.sock'), log], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const started = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      creator.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.trim());
+      });
+      creator.on('exit', (code) => reject(new Error(`the creating process exited (${code}) before the container started`)));
+    });
+    const [, monitorPid] = started.split(' ').map(Number);
+    await until('the first log line', () => logEntries(log).length > 0);
+    creator.kill('SIGKILL');
+    await new Promise((r) => creator.once('exit', r));
+    expect(isAlive(monitorPid!)).toBe(true);
+    const file = await until('the exit file', () => existsSync(join(f.bundle, 'exit-status.json')) && JSON.parse(readFileSync(join(f.bundle, 'exit-status.json'), 'utf8')));
+    expect(file).toMatchObject({ exitStatus: 7, oomKilled: false });
+    // Orphaned, the monitor went to the nearest subreaper: this process (an earlier Runtime made it one), or init.
+    const parent = /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${monitorPid}/status`, { encoding: 'utf8', flag: 'r' }))?.[1];
+    if (Number(parent) === process.pid) await waitPid(monitorPid!);
+    else await until('the monitor to end', () => !isAlive(monitorPid!));
+    expect(logEntries(log).map((e) => e.log)).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i}\n`));
+  });
+});

@@ -1,0 +1,99 @@
+import { connect, type Socket } from 'node:net';
+import { OutputQueue, outputFlow, type AttachOptions, type AttachSession, type OutputChunk } from '@ce/protocol';
+import type { TaskStdio } from '../io/stdio-hub.js';
+import { monitorRequest } from './monitor-client.js';
+
+const STREAMS = { 1: 'stdout', 2: 'stderr' } as const;
+
+/**
+ * A task's stdio when ce-monitor holds it (decision 0029): the monitor writes
+ * the log itself, so the shim copies nothing unless someone attaches; each
+ * attach is its own connection to the monitor's socket, which sends Docker's
+ * stdcopy frames after an empty frame of stream 0 (attached) and takes stdin
+ * as length-prefixed frames, an empty one closing it.
+ */
+export class MonitorStdio implements TaskStdio {
+  constructor(
+    private readonly socket: string,
+    /** Resolves once the monitor reported the container's output drained and exited. */
+    private readonly done: Promise<void>,
+  ) {}
+
+  whenDrained(): Promise<void> {
+    return this.done;
+  }
+
+  abandon(): void {
+    // The monitor ends its sessions itself when the process never runs.
+  }
+
+  resize(width: number, height: number): void {
+    if (width > 0 && height > 0) this.request(`resize ${width} ${height}`);
+  }
+
+  closeStdin(): void {
+    this.request('close-stdin');
+  }
+
+  /** A one-line request whose answer nobody waits for; a gone monitor has nothing left to resize or close. */
+  private request(line: string): void {
+    monitorRequest(this.socket, line).catch(() => undefined);
+  }
+
+  attach(options: AttachOptions): AttachSession {
+    let socket: Socket | undefined;
+    const queue = new OutputQueue<OutputChunk>(
+      outputFlow(
+        () => socket?.pause(),
+        () => socket?.resume(),
+      ),
+    );
+    let attached!: () => void;
+    const ready = new Promise<void>((resolve) => (attached = resolve));
+    let pending: Buffer = Buffer.alloc(0);
+    // Written at once: writes wait in order for the connection, so stdin never goes before the request.
+    socket = connect(this.socket);
+    socket.write(`attach ${+options.stdin} ${+options.stdout} ${+options.stderr}\n`);
+    socket.on('data', (data: Buffer) => {
+      pending = pending.length ? Buffer.concat([pending, data]) : data;
+      let at = 0;
+      while (pending.length - at >= 8) {
+        const len = pending.readUInt32BE(at + 4);
+        if (pending.length - at - 8 < len) break;
+        const stream = pending[at]!;
+        if (stream === 0) attached();
+        else if (stream in STREAMS) queue.push({ stream: STREAMS[stream as 1 | 2], data: Buffer.from(pending.subarray(at + 8, at + 8 + len)) });
+        at += 8 + len;
+      }
+      pending = pending.subarray(at);
+    });
+    const ended = () => {
+      // A monitor that is gone (its container exited and its output drained) has no more output.
+      attached();
+      queue.end();
+    };
+    socket.on('error', ended);
+    socket.on('close', ended);
+    return {
+      ready,
+      output: queue,
+      writeStdin: (data) => {
+        if (options.stdin && data.length && socket && !socket.destroyed) socket.write(Buffer.concat([frameHeader(data.length), data]));
+      },
+      closeStdin: () => {
+        if (options.stdin && socket && !socket.destroyed) socket.write(frameHeader(0));
+      },
+      resize: (width, height) => this.resize(width, height),
+      close: () => {
+        socket?.destroy();
+        queue.end();
+      },
+    };
+  }
+}
+
+function frameHeader(length: number): Buffer {
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(length);
+  return head;
+}

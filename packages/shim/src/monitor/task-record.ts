@@ -1,0 +1,58 @@
+// What a shim host must know to take over a task another host process created
+// under ce-monitor (decision 0029): everything not asked again of the runtime
+// or of the monitor. Beside the monitor's socket, as <id>.task.json.
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface MonitoredTaskRecord {
+  id: string;
+  namespace: string;
+  labels: Record<string, string>;
+  bundle: string;
+  pid: number;
+  terminal: boolean;
+  stdin: boolean;
+  /** Mounts the shim made for the rootfs, unmounted when the task is deleted. */
+  mounted: string[];
+  /** The monitor's socket. */
+  socket: string;
+}
+
+const SUFFIX = '.task.json';
+
+export function taskRecordPath(dir: string, id: string): string {
+  return join(dir, `${id}${SUFFIX}`);
+}
+
+export function writeTaskRecord(dir: string, record: MonitoredTaskRecord): void {
+  const file = taskRecordPath(dir, record.id);
+  writeFileSync(`${file}.tmp`, JSON.stringify(record), { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
+
+export function removeTaskRecord(dir: string, id: string): void {
+  rmSync(taskRecordPath(dir, id), { force: true });
+}
+
+/** The records in `dir`; one that cannot be read is skipped (and named in `unreadable`). */
+export function readTaskRecords(dir: string): { records: MonitoredTaskRecord[]; unreadable: string[] } {
+  const records: MonitoredTaskRecord[] = [];
+  const unreadable: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return { records, unreadable };
+  }
+  for (const name of names) {
+    if (!name.endsWith(SUFFIX)) continue;
+    try {
+      const r = JSON.parse(readFileSync(join(dir, name), 'utf8')) as MonitoredTaskRecord;
+      if (typeof r.id !== 'string' || typeof r.bundle !== 'string' || typeof r.socket !== 'string' || typeof r.pid !== 'number') throw new Error('missing fields');
+      records.push(r);
+    } catch {
+      unreadable.push(name);
+    }
+  }
+  return { records, unreadable };
+}

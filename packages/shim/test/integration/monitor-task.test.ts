@@ -1,0 +1,137 @@
+// Root-only: a shim task under ce-monitor (decision 0029). The monitor writes
+// the json-file log: the shared vectors hold it to the same lines as the
+// shim's own writer (ContainerLog + jsonFileFormat), the time aside.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AttachSession } from '@ce/protocol';
+import { Runtime } from '@ce/runtime';
+import { ContainerLog } from '../../src/io/container-log.js';
+import { ShimTask } from '../../src/task.js';
+import { BUSYBOX, busyboxBundle, isAlive, until } from '../../../../tools/test/container-fixtures.js';
+
+const isRoot = process.getuid?.() === 0;
+
+/** Bytes a container writes; each becomes the same log lines in both writers. */
+const VECTORS: Record<string, Buffer> = {
+  plain: Buffer.from('hello\nworld\n'),
+  'escapes and controls': Buffer.from(`tab\there\r\n"quoted" back\\slash\n${Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).join('')}\x7f <>&\n`),
+  'non-ASCII': Buffer.from('é ü 中文 😀 \u2028 \u2029 \ufeff\n'),
+  'invalid UTF-8': Buffer.concat([
+    Buffer.from('a'),
+    Buffer.from([0xff, 0x62, 0xc3, 0x63, 0xe2, 0x82, 0x64, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xf4, 0x90, 0x80, 0x80, 0xf0, 0x9f, 0x98]),
+    Buffer.from('\nend\n'),
+  ]),
+  'lines longer than 16 KiB, cut between characters': Buffer.from(`a${'é'.repeat(20000)}\n${'b'.repeat(40000)}\n`),
+  'a last line without its newline': Buffer.from(`whole\n${'x'.repeat(17000)}`),
+};
+
+/** A json-file line with its time blanked: the rest must be byte for byte the same. */
+const timeless = (line: string) => line.replace(/"time":"[^"]*"/, '"time":"T"');
+
+async function tsLines(dir: string, data: Buffer): Promise<string[]> {
+  const path = join(dir, 'ts.log');
+  const log = new ContainerLog(path);
+  // In pieces, as reads from a pipe come: the entries must not depend on where reads end.
+  for (let at = 0; at < data.length; at += 4093) log.write('stdout', data.subarray(at, at + 4093));
+  await log.close();
+  const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map(timeless);
+  rmSync(path);
+  return lines;
+}
+
+function readCmdline(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+function record(session: AttachSession): { text: () => string; done: Promise<void> } {
+  const chunks: Buffer[] = [];
+  const done = (async () => {
+    for await (const c of session.output) chunks.push(c.data);
+  })();
+  return { text: () => Buffer.concat(chunks).toString(), done };
+}
+
+describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (root)', () => {
+  let dir: string;
+  let task: ShimTask;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ce-shim-mon-'));
+    task = new ShimTask(new Runtime({ root: join(dir, 'state') }), pino({ level: 'silent' }), () => undefined, undefined, { monitorSocketDir: dir });
+  });
+
+  afterEach(async () => {
+    await task.kill({ id: 'c1', signal: 9, all: true }).catch(() => undefined);
+    await task.wait({ id: 'c1' }).catch(() => undefined);
+    await task.delete({ id: 'c1' }).catch(() => undefined);
+    const left = readdirSync(join(dir, 'state')).filter((n) => n !== '.lock');
+    const sockets = readdirSync(dir).filter((n) => n.endsWith('.mon'));
+    rmSync(dir, { recursive: true, force: true });
+    expect(left).toEqual([]);
+    expect(sockets).toEqual([]);
+  });
+
+  it('writes the same json-file lines as the shim\'s own writer (shared vectors)', async () => {
+    const all = Buffer.concat(Object.values(VECTORS));
+    const bundle = busyboxBundle(dir, 'bundle', ['cat', '/vectors']);
+    writeFileSync(join(bundle, 'rootfs', 'vectors'), all);
+    const logPath = join(dir, 'c1-json.log');
+    await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath, namespace: 'default', labels: {} });
+    await task.start({ id: 'c1' });
+    expect((await task.wait({ id: 'c1' })).exitStatus).toBe(0);
+    await task.delete({ id: 'c1' });
+    const monitorLines = readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map(timeless);
+    // Vector by vector, so that a difference names its vector.
+    let at = 0;
+    for (const [name, data] of Object.entries(VECTORS)) {
+      const expected = await tsLines(dir, data);
+      expect({ name, lines: monitorLines.slice(at, at + expected.length) }).toEqual({ name, lines: expected });
+      at += expected.length;
+    }
+    expect(monitorLines.length).toBe(at);
+  });
+
+  it('ends the container of a monitor that dies (137, with the reason); the task is deleted as any other', async () => {
+    const bundle = busyboxBundle(dir, 'bundle', ['sleep', '1000']);
+    const { pid } = await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath: join(dir, 'c1-json.log'), namespace: 'default', labels: {}, runtime: '', runtimePath: '' });
+    await task.start({ id: 'c1' });
+    const monitor = readdirSync('/proc').find((p) => /^\d+$/.test(p) && readCmdline(p).includes(join(dir, 'c1.mon')));
+    expect(monitor).toBeDefined();
+    process.kill(Number(monitor), 'SIGKILL');
+    const exit = await task.wait({ id: 'c1' });
+    expect(exit).toMatchObject({ exitStatus: 137, reason: expect.stringMatching(/^ce-monitor died/) });
+    await until('the container to be gone', () => !isAlive(pid));
+    await task.delete({ id: 'c1' });
+  });
+
+  it('attaches through the monitor, records the exit on disk, and is deleted like any task', async () => {
+    const bundle = busyboxBundle(dir, 'bundle', ['sh', '-c', 'read x; echo "got $x"; echo err >&2; exit 4']);
+    const logPath = join(dir, 'c1-json.log');
+    await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: true, logPath, namespace: 'default', labels: {}, logConfig: { type: 'json-file', config: { 'max-size': '10k', 'max-file': '2' } } });
+    const session = task.attach({ id: 'c1', stdin: true, stdout: true, stderr: true });
+    const out = record(session);
+    await session.ready;
+    await task.start({ id: 'c1' });
+    session.writeStdin(Buffer.from('over the socket\n'));
+    session.closeStdin();
+    const exit = await task.wait({ id: 'c1' });
+    expect(exit.exitStatus).toBe(4);
+    await out.done;
+    expect(out.text()).toBe('got over the socket\nerr\n');
+    expect(JSON.parse(readFileSync(join(bundle, 'exit-status.json'), 'utf8'))).toEqual({ exitStatus: 4, exitedAt: exit.exitedAt!.toISOString(), oomKilled: false });
+    await task.delete({ id: 'c1' });
+    const logged = readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { log: string; stream: string });
+    expect(logged.map((e) => [e.stream, e.log])).toEqual([
+      ['stdout', 'got over the socket\n'],
+      ['stderr', 'err\n'],
+    ]);
+    expect(existsSync(`${logPath}.rotations`)).toBe(true);
+  });
+});

@@ -1,0 +1,133 @@
+// Root-only: `ce-shim --host` (decision 0029), one process for many tasks, each
+// under its ce-monitor. A host killed with SIGKILL stops no container and loses
+// no log line; a host started again adopts the tasks and answers for them.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { setChildSubreaper, waitPid } from '@ce/native';
+import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import { Runtime } from '@ce/runtime';
+import { TaskGrpcClient } from '../../src/grpc.js';
+import { BUSYBOX, busyboxBundle, isAlive, until } from '../../../../tools/test/container-fixtures.js';
+
+const isRoot = process.getuid?.() === 0;
+const shimBin = join(import.meta.dirname, '../../bin/ce-shim.mjs');
+const shimBuilt = existsSync(join(import.meta.dirname, '../../dist/ce-shim.mjs'));
+
+/** Our children named ce-monitor (orphaned monitors come to this process, a subreaper). */
+function ourMonitors(): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      if (/^Name:\s+ce-monitor$/m.test(status) && Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]) === process.pid) found.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+const logLines = (path: string) =>
+  existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { log: string }).log.trimEnd())
+    : [];
+
+describe.skipIf(!isRoot || !existsSync(BUSYBOX) || !shimBuilt)('ce-shim --host (root)', () => {
+  let dir: string;
+  let socket: string;
+  const hosts: ChildProcess[] = [];
+  const clients: TaskGrpcClient[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ce-shim-host-'));
+    socket = join(dir, 'host.sock');
+    setChildSubreaper(true);
+  });
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    for (const h of hosts.splice(0)) {
+      if (h.exitCode === null && h.signalCode === null) {
+        h.kill('SIGKILL');
+        await new Promise((r) => h.once('exit', r));
+      }
+    }
+    const rt = new Runtime({ root: join(dir, 'runtime') });
+    for (const c of await rt.list().catch(() => [])) await rt.delete(c.id, { force: true });
+    for (const pid of ourMonitors()) await waitPid(pid);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const bundle = (name: string, args: string[]) => busyboxBundle(dir, name, args, ['sh', 'echo', 'sleep']);
+
+  async function startHost(): Promise<TaskGrpcClient> {
+    const host = spawn(process.execPath, [shimBin, '--host', '--socket', socket, '--runtime-root', join(dir, 'runtime'), '--log', join(dir, 'host.log'), '--ready-fd', '3'], {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
+    hosts.push(host);
+    let stderr = '';
+    host.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const ready = await Promise.race([
+      new Promise<boolean>((resolve) => (host.stdio[3] as NodeJS.ReadableStream).once('data', () => resolve(true))),
+      new Promise<boolean>((resolve) => host.once('exit', () => resolve(false))),
+    ]);
+    expect(ready, `the host exited before it was ready: ${stderr}`).toBe(true);
+    const client = new TaskGrpcClient(socket);
+    clients.push(client);
+    return client;
+  }
+
+  it('keeps containers and their logs through a SIGKILL of the host, and a new host adopts them', async () => {
+    const first = await startHost();
+    const logs = { t1: join(dir, 't1.log'), t2: join(dir, 't2.log') };
+    const b1 = bundle('b1', ['sh', '-c', 'i=0; while true; do echo "t1 $i"; i=$((i+1)); sleep 0.05; done']);
+    const b2 = bundle('b2', ['sh', '-c', 'i=0; while [ $i -lt 40 ]; do echo "t2 $i"; i=$((i+1)); sleep 0.05; done; exit 5']);
+    const common = { rootfs: [], terminal: false, stdin: false, namespace: 'default', labels: {}, runtime: '', runtimePath: '' };
+    const { pid: pid1 } = await first.create({ id: 't1', bundle: b1, logPath: logs.t1, ...common });
+    const { pid: pid2 } = await first.create({ id: 't2', bundle: b2, logPath: logs.t2, ...common });
+    await first.start({ id: 't1' });
+    await first.start({ id: 't2' });
+    await until('t1 to log', () => logLines(logs.t1).length >= 3);
+
+    const host = hosts[0]!;
+    host.kill('SIGKILL');
+    await new Promise((r) => host.once('exit', r));
+    expect(isAlive(pid1)).toBe(true);
+    const before = logLines(logs.t1).length;
+    await until('t1 to log on without a host', () => logLines(logs.t1).length >= before + 3);
+
+    const second = await startHost();
+    expect(await second.state({ id: 't1' })).toMatchObject({ status: TaskStatus.TASK_STATUS_RUNNING, pid: pid1 });
+    expect((await second.wait({ id: 't2' })).exitStatus).toBe(5);
+    expect(await second.state({ id: 't2' })).toMatchObject({ status: TaskStatus.TASK_STATUS_STOPPED, pid: pid2, exitStatus: 5 });
+
+    // Attach reaches the adopted container's output through its monitor.
+    const session = second.attach({ id: 't1', stdin: false, stdout: true, stderr: true });
+    let seen = '';
+    for await (const chunk of session.output) {
+      seen += chunk.data.toString();
+      if (/t1 \d+\n/.test(seen)) break;
+    }
+    session.close();
+
+    await second.kill({ id: 't1', signal: 9, all: false, execId: '' });
+    expect((await second.wait({ id: 't1' })).exitStatus).toBe(137);
+    await second.delete({ id: 't1' });
+    await second.delete({ id: 't2' });
+    await second.shutdown('t1');
+    await second.shutdown('t2');
+
+    const t1 = logLines(logs.t1);
+    expect(t1).toEqual(t1.map((_, i) => `t1 ${i}`));
+    expect(logLines(logs.t2)).toEqual(Array.from({ length: 40 }, (_, i) => `t2 ${i}`));
+    expect(readdirSync(dir).filter((n) => n.endsWith('.task.json') || n.endsWith('.mon'))).toEqual([]);
+    await expect(second.state({ id: 't1' })).rejects.toThrow(/not found/);
+  });
+});

@@ -1,0 +1,94 @@
+// Host mode (decision 0029): one ce-shim --host for every task, each under its
+// ce-monitor. A host that dies is started again and adopts the tasks: none of
+// them stops, calls and events go on.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitPid } from '@ce/native';
+import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
+import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import { Runtime } from '@ce/runtime';
+import { Supervisor } from '../../src/supervisor.js';
+import { BUSYBOX, busyboxBundle, until } from '../../../../tools/test/container-fixtures.js';
+
+const isRoot = process.getuid?.() === 0;
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const dirs: string[] = [];
+
+function processesNaming(text: string): Array<{ pid: number; ppid: number }> {
+  const found: Array<{ pid: number; ppid: number }> = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(text)) continue;
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      if (/^State:\s+Z/m.test(status)) continue;
+      found.push({ pid: Number(name), ppid: Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]) });
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) {
+    const rt = new Runtime({ root: join(dir, 'runtime') });
+    for (const c of await rt.list().catch(() => [])) await rt.delete(c.id, { force: true }).catch(() => undefined);
+    for (const p of processesNaming(dir)) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      if (p.ppid === process.pid) await waitPid(p.pid).catch(() => undefined);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe.skipIf(!isRoot || !existsSync(BUSYBOX))('the supervisor in host mode (root)', () => {
+  it('starts a dead host again, which adopts the tasks: none stops, calls and events go on', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ce-sv-host-'));
+    dirs.push(dir);
+    const supervisor = new Supervisor({ stateDir: dir, runtimeRoot: join(dir, 'runtime'), logger: silent, shimHost: true });
+    const events: TaskEvent[] = [];
+    const stop = new AbortController();
+    void (async () => {
+      for await (const e of supervisor.events(stop.signal)) events.push(e);
+    })();
+    try {
+      const common = { rootfs: [], terminal: false, stdin: false, namespace: 'default', labels: {}, runtime: '', runtimePath: '' };
+      const b1 = busyboxBundle(dir, 'b1', ['sh', '-c', 'while true; do sleep 1; done']);
+      const b2 = busyboxBundle(dir, 'b2', ['sh', '-c', 'sleep 1; exit 5']);
+      const { pid: pid1 } = await supervisor.createTask({ id: 't1', bundle: b1, logPath: join(dir, 't1.log'), ...common });
+      await supervisor.createTask({ id: 't2', bundle: b2, logPath: join(dir, 't2.log'), ...common });
+      await supervisor.startTask({ id: 't1' });
+      await supervisor.startTask({ id: 't2' });
+      const hosts = processesNaming(join(dir, 'shims', 'host.sock'));
+      expect(hosts.length).toBe(1);
+      expect(processesNaming(`--socket ${dir}`).length).toBe(0); // no per-task shim
+
+      process.kill(hosts[0]!.pid, 'SIGKILL');
+      await until('the host to be gone', () => processesNaming(join(dir, 'shims', 'host.sock')).every((p) => p.pid !== hosts[0]!.pid));
+
+      // No call is needed: the event relay finds the host dead, starts it again, and follows the new one.
+      await until('the exit event of t2', () => events.some((e) => e.id === 't2' && e.exit?.exitStatus === 5));
+      expect(await supervisor.taskState({ id: 't1' })).toMatchObject({ status: TaskStatus.TASK_STATUS_RUNNING, pid: pid1 });
+      expect((await supervisor.waitTask({ id: 't2' })).exitStatus).toBe(5);
+      expect(processesNaming(join(dir, 'shims', 'host.sock')).length).toBe(1);
+
+      await supervisor.killTask({ id: 't1', signal: 9, all: false });
+      expect((await supervisor.waitTask({ id: 't1' })).exitStatus).toBe(137);
+      await supervisor.deleteTask({ id: 't1' });
+      await supervisor.deleteTask({ id: 't2' });
+      expect(await supervisor.listTasks()).toEqual([]);
+    } finally {
+      stop.abort();
+      await supervisor.close();
+    }
+    // With no task left, the host ends with the supervisor.
+    await until('the host to end', () => processesNaming(join(dir, 'shims', 'host.sock')).length === 0);
+  });
+});
