@@ -1,0 +1,72 @@
+// What the network e2e tests look at: HTTP from the host with bounded
+// retries, bounded polls, the host's own address, a test daemon's iptables
+// rules and the veths on a bridge. Traffic goes only to loopback, the host's
+// own address and the tests' containers.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
+
+/** One GET; rejects on any error or after `timeoutMs`. */
+export function httpGetOnce(host: string, port: number, path: string, timeoutMs = 2000): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const req = request({ host, port, path, timeout: timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`GET http://${host}:${port}${path} timed out`)));
+    req.end();
+  });
+}
+
+/** GET http://<host>:<port><path>, retried until the server answers (bounded). */
+export async function httpGet(host: string, port: number, path: string, withinMs = 10_000): Promise<string> {
+  return poll(() => httpGetOnce(host, port, path), withinMs);
+}
+
+/** `attempt` until it resolves, retried every 50 ms for at most `withinMs`; its last error otherwise. */
+export async function poll<T>(attempt: () => Promise<T>, withinMs = 10_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** The IPv4 address of the host's own interface (eth0, else the first non-loopback one that is not a bridge of ce). */
+export function hostAddress(): string | undefined {
+  const ifs = networkInterfaces();
+  const candidates = ['eth0', ...Object.keys(ifs).filter((n) => n !== 'lo' && !/^(ce|veth|docker|br-)/.test(n))];
+  for (const name of candidates) {
+    const v4 = ifs[name]?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (v4) return v4.address;
+  }
+  return undefined;
+}
+
+/** The rules of `iptables-save` (`-A …` lines) of the chains whose names start with `prefix`, jumps to them included. */
+export function iptablesRules(prefix: string): string[] {
+  const save = execFileSync('iptables-save', { encoding: 'utf8' });
+  const lines: string[] = [];
+  let table = '';
+  for (const line of save.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1);
+    else if (line.startsWith('-A ') && line.includes(prefix)) lines.push(`${table} ${line}`);
+  }
+  return lines;
+}
+
+/** The lines that appear more than once in `lines`. */
+export function duplicates(lines: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return lines.filter((l) => (seen.has(l) ? true : (seen.add(l), false)));
+}
+
+export const vethsOnBridge = (bridge: string): string[] =>
+  existsSync(`/sys/class/net/${bridge}/brif`) ? readdirSync(`/sys/class/net/${bridge}/brif`) : [];
