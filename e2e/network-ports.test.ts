@@ -5,24 +5,22 @@
 // refused in Docker's words with nothing left; stop and rm take every rule,
 // veth, DNS name and address lease with them. Traffic goes only to loopback,
 // the host's own address and the test's containers.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
-import { ce } from './support/ce.js';
 import type { TestDaemon } from './support/daemon.js';
 import { inspectContainer } from './support/inspect.js';
-import { hostAddress, httpGet, httpGetOnce, iptablesRules, poll, vethsOnBridge } from './support/network-probes.js';
+import { networkContainers, NO_FORWARD, SERVE_FILE } from './support/network-containers.js';
+import { freePort, hostAddress, httpGet, httpGetOnce, iptablesRules, vethsOnBridge } from './support/network-probes.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
 withBusyboxDaemon((d) => (daemon = d), ids);
 
-const run = (args: string[]) => ce(args, { socket: daemon.socket });
-const NO_FORWARD = ['--dns-option', 'ndots:1'];
-const SERVE_FILE = ['sh', '-c', 'mkdir -p /www && echo "hello from $(hostname)" > /www/file && exec httpd -f -p 80 -h /www'];
+const { run, ok, runDetached, wgetBody, leases } = networkContainers(() => daemon, ids);
 const EXPOSING_IMAGE = 'ce-e2e/exposing:latest';
 const host = hostAddress();
 const sockets: Server[] = [];
@@ -31,32 +29,12 @@ afterEach(async () => {
   await Promise.all(sockets.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-async function ok(args: string[]): Promise<string> {
-  const r = await run(args);
-  expect(r, `ce ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
-  return r.stdout;
-}
-
-async function runDetached(args: string[]): Promise<string> {
-  const id = (await ok(['run', '-d', ...args])).trim();
-  ids.push(id);
-  return id;
-}
-
 /** A TCP socket of the test holding a free port on every address. */
 async function holdPort(): Promise<{ port: number; server: Server }> {
   const server = createServer();
   sockets.push(server);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '0.0.0.0', () => resolve()));
   return { port: (server.address() as { port: number }).port, server };
-}
-
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const { port, server } = await holdPort();
-  await new Promise((r) => server.close(r));
-  sockets.splice(sockets.indexOf(server), 1);
-  return port;
 }
 
 let network: { name: string; id: string; bridge: string } | undefined;
@@ -69,22 +47,7 @@ async function userNetwork(): Promise<{ name: string; id: string; bridge: string
   return network;
 }
 
-/** The addresses the network's IPAM has handed out, with their owners. */
-function leases(networkId: string): Record<string, string> {
-  const file = join(daemon.root, 'network', 'ipam', `${networkId}.json`);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { leases: Record<string, string> }).leases : {};
-}
-
 const rulesMentioning = (...needles: string[]) => iptablesRules(daemon.network.chainPrefix).filter((r) => needles.some((n) => r.includes(n)));
-
-/** `wget` from inside a container, bounded by busybox's timeout (busybox 1.35's `wget -T` crashes). */
-async function wgetFrom(container: string, url: string): Promise<string> {
-  return poll(async () => {
-    const r = await run(['exec', container, 'timeout', '3', 'wget', '-qO-', url]);
-    if (r.code !== 0) throw new Error(`wget ${url} from ${container}: ${r.code} ${r.stderr}`);
-    return r.stdout;
-  });
-}
 
 async function hostPortOf(container: string, port: string): Promise<{ ip: string; port: number }> {
   const out = (await ok(['port', container, port])).trim().split('\n')[0]!;
@@ -116,8 +79,8 @@ describe('published ports', () => {
     expect(await httpGet('127.0.0.1', hostPort, '/file')).toBe(body);
     expect(await httpGet(host!, hostPort, '/file')).toBe(body);
     // Another container, and the container itself, through the host's address (hairpin).
-    expect(await wgetFrom(client, `http://${host}:${hostPort}/file`)).toBe(body);
-    expect(await wgetFrom(web, `http://${host}:${hostPort}/file`)).toBe(body);
+    expect(await wgetBody(client, `http://${host}:${hostPort}/file`)).toBe(body);
+    expect(await wgetBody(web, `http://${host}:${hostPort}/file`)).toBe(body);
     expect(rulesMentioning(web).length).toBeGreaterThan(0);
 
     expect(await run(['rm', '-f', web])).toMatchObject({ code: 0 });

@@ -5,42 +5,19 @@
 // there once; nothing is left of the dead one (veth, rules, DNS name, address
 // lease), so a new container can take its address.
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
-import { ce } from './support/ce.js';
 import type { TestDaemon } from './support/daemon.js';
 import { inspectContainer } from './support/inspect.js';
-import { duplicates, hostAddress, httpGet, httpGetOnce, iptablesRules, poll, vethsOnBridge } from './support/network-probes.js';
+import { networkContainers, NO_FORWARD, SERVE_FILE } from './support/network-containers.js';
+import { duplicates, freePort, hostAddress, httpGet, httpGetOnce, iptablesRules, poll, vethsOnBridge } from './support/network-probes.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
 withBusyboxDaemon((d) => (daemon = d), ids);
 
-const run = (args: string[]) => ce(args, { socket: daemon.socket });
-const NO_FORWARD = ['--dns-option', 'ndots:1'];
-const SERVE_FILE = ['sh', '-c', 'mkdir -p /www && echo "hello from $(hostname)" > /www/file && exec httpd -f -p 80 -h /www'];
-
-async function ok(args: string[]): Promise<string> {
-  const r = await run(args);
-  expect(r, `ce ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
-  return r.stdout;
-}
-
-async function runDetached(args: string[]): Promise<string> {
-  const id = (await ok(['run', '-d', ...args])).trim();
-  ids.push(id);
-  return id;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '0.0.0.0', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
+const { ok, runDetached, lookup, leases } = networkContainers(() => daemon, ids);
 
 /** The last /24 of the daemon's own address pool: a subnet no other test daemon uses, given explicitly (so that --ip works). */
 function ownSubnet(): string {
@@ -49,15 +26,7 @@ function ownSubnet(): string {
   return `${a}.${b}.${c! + 7}.0/24`;
 }
 
-const leases = (networkId: string): Record<string, string> => {
-  const file = join(daemon.root, 'network', 'ipam', `${networkId}.json`);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { leases: Record<string, string> }).leases : {};
-};
-
-async function addresses(container: string, name: string): Promise<string[]> {
-  const out = (await run(['exec', container, 'nslookup', name])).stdout;
-  return [...out.split(/\nName:\s*/).slice(1).join('\n').matchAll(/Address(?: \d+)?:\s*([\d.]+)/g)].map((m) => m[1]!);
-}
+const addresses = async (container: string, name: string) => (await lookup(container, name)).addresses;
 
 /** Until `pid` is gone (bounded). */
 async function gone(pid: number): Promise<void> {

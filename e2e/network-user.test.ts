@@ -3,37 +3,18 @@
 // reached over HTTP; networks isolated from each other; an internal network
 // without a way out (checked through routes and rules only); connect and
 // disconnect on a running container; --network container:<name>.
-//
-// Containers that look up names expected to be unknown run with their own
-// ndots (--dns-option ndots:1): the embedded DNS then answers a single-label
-// name that is no container's itself instead of forwarding it to the host's
-// resolvers, so that no test name ever leaves the machine.
 import { describe, expect, it } from 'vitest';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
-import { ce } from './support/ce.js';
 import type { TestDaemon } from './support/daemon.js';
 import { inspectContainer } from './support/inspect.js';
-import { httpGet, iptablesRules, poll } from './support/network-probes.js';
+import { networkContainers, NO_FORWARD, SERVE_FILE } from './support/network-containers.js';
+import { httpGet, iptablesRules } from './support/network-probes.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
 withBusyboxDaemon((d) => (daemon = d), ids);
 
-const run = (args: string[]) => ce(args, { socket: daemon.socket });
-const NO_FORWARD = ['--dns-option', 'ndots:1'];
-const SERVE_FILE = ['sh', '-c', 'mkdir -p /www && echo "hello from $(hostname)" > /www/file && exec httpd -f -p 80 -h /www'];
-
-async function ok(args: string[]): Promise<string> {
-  const r = await run(args);
-  expect(r, `ce ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
-  return r.stdout;
-}
-
-async function runDetached(args: string[]): Promise<string> {
-  const id = (await ok(['run', '-d', ...args])).trim();
-  ids.push(id);
-  return id;
-}
+const { run, ok, runDetached, wget, wgetBody, lookup } = networkContainers(() => daemon, ids);
 
 /** A user network of this daemon (its subnet from the daemon's own pool) on a bridge named after the daemon's. */
 async function createNetwork(name: string, suffix: string, extra: string[] = []): Promise<{ id: string; bridge: string; subnet: string }> {
@@ -45,16 +26,6 @@ async function createNetwork(name: string, suffix: string, extra: string[] = [])
 
 const addressOn = async (container: string, network: string): Promise<string> =>
   (await inspectContainer(daemon.socket, container)).NetworkSettings.Networks[network].IPAddress as string;
-
-/** `wget` from inside a container, bounded by busybox's timeout (busybox 1.35's `wget -T` crashes). */
-const wget = (container: string, url: string, timeoutS = 3) => run(['exec', container, 'timeout', String(timeoutS), 'wget', '-qO-', url]);
-
-/** busybox nslookup's addresses for `name` (none when it does not resolve). */
-async function lookup(container: string, name: string): Promise<{ code: number; addresses: string[] }> {
-  const r = await run(['exec', container, 'nslookup', name]);
-  const answer = r.stdout.split(/\nName:\s*/).slice(1).join('\n');
-  return { code: r.code, addresses: [...answer.matchAll(/Address(?: \d+)?:\s*([\d.]+)/g)].map((m) => m[1]!) };
-}
 
 describe('user-defined networks', () => {
   it('lets containers reach each other by name and by alias, and keeps other networks out', async () => {
@@ -124,11 +95,7 @@ describe('user-defined networks', () => {
     expect(await ok(['exec', late, 'cat', '/etc/hosts'])).toMatch(new RegExp(`^${eastIp.replace(/\./g, '\\.')}\\s`, 'm'));
     expect(await lookup(peer, 'late')).toEqual({ code: 0, addresses: [eastIp] });
     expect(await lookup(peer, 'late-alias')).toEqual({ code: 0, addresses: [eastIp] });
-    expect((await poll(async () => {
-      const r = await wget(peer, 'http://late/file');
-      if (r.code !== 0) throw new Error(r.stderr);
-      return r;
-    })).stdout).toMatch(/^hello from /);
+    expect(await wgetBody(peer, 'http://late/file')).toMatch(/^hello from /);
     const east = JSON.parse(await ok(['network', 'inspect', 'east']))[0];
     expect(Object.keys(east.Containers).sort()).toEqual([late, peer].sort());
 
@@ -146,14 +113,13 @@ describe('user-defined networks', () => {
     const host = await runDetached(['--name', 'netowner', '--network', 'shared', 'busybox', ...SERVE_FILE]);
     const guest = await runDetached(['--network', 'container:netowner', 'busybox', 'sleep', '300']);
     const owner = await inspectContainer(daemon.socket, host);
-    expect(await ok(['exec', guest, 'ip', 'addr'])).toBe(await ok(['exec', host, 'ip', 'addr']));
+    expect(await ok(['exec', guest, 'readlink', '/proc/self/ns/net'])).toBe(await ok(['exec', host, 'readlink', '/proc/self/ns/net']));
+    // IPv4 only: an IPv6 link-local address may still be tentative at the first look.
+    const addrs = await ok(['exec', guest, 'ip', '-o', '-4', 'addr']);
+    expect(addrs).toContain(`inet ${owner.NetworkSettings.Networks.shared.IPAddress}/`);
+    expect(addrs).toBe(await ok(['exec', host, 'ip', '-o', '-4', 'addr']));
     expect(await ok(['exec', guest, 'hostname'])).toBe(`${owner.Config.Hostname}\n`);
-    const local = await poll(async () => {
-      const r = await wget(guest, 'http://127.0.0.1/file');
-      if (r.code !== 0) throw new Error(r.stderr);
-      return r.stdout;
-    });
-    expect(local).toBe(`hello from ${owner.Config.Hostname}\n`);
+    expect(await wgetBody(guest, 'http://127.0.0.1/file')).toBe(`hello from ${owner.Config.Hostname}\n`);
     const g = await inspectContainer(daemon.socket, guest);
     expect(g.HostConfig.NetworkMode).toMatch(/^container:/);
     expect(g.NetworkSettings.Networks).toEqual({});

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 
 /** One GET; rejects on any error or after `timeoutMs`. */
@@ -48,6 +49,15 @@ export function hostAddress(): string | undefined {
     if (v4) return v4.address;
   }
   return undefined;
+}
+
+/** A TCP port that was free on every address a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '0.0.0.0', () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
 }
 
 /** The rules of `iptables-save` (`-A …` lines) of the chains whose names start with `prefix`, jumps to them included. */
