@@ -8,7 +8,7 @@ import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import type { TestDaemon } from './support/daemon.js';
 import { inspectContainer } from './support/inspect.js';
 import { networkContainers, NO_FORWARD, SERVE_FILE } from './support/network-containers.js';
-import { httpGet, iptablesRules } from './support/network-probes.js';
+import { freePort, httpGet, iptablesRules } from './support/network-probes.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
@@ -106,6 +106,22 @@ describe('user-defined networks', () => {
     expect((await lookup(peer, 'late-alias')).addresses).toEqual([]);
     expect(Object.keys((await inspectContainer(daemon.socket, late)).NetworkSettings.Networks)).toEqual(['west']);
     expect(Object.keys(JSON.parse(await ok(['network', 'inspect', 'east']))[0].Containers)).toEqual([peer]);
+  });
+
+  it('hands the default route and the published ports to another network when the container leaves the one that had them', async () => {
+    await createNetwork('first', 'f');
+    await createNetwork('other', 'o');
+    const port = await freePort();
+    const id = await runDetached(['--network', 'first', '-p', `127.0.0.1:${port}:80`, 'busybox', ...SERVE_FILE]);
+    expect((await httpGet('127.0.0.1', port, '/file')).startsWith('hello from ')).toBe(true);
+    expect(await run(['network', 'connect', 'other', id])).toMatchObject({ code: 0, stderr: '' });
+    const gateway = (await inspectContainer(daemon.socket, id)).NetworkSettings.Networks.other.Gateway as string;
+    expect(await run(['network', 'disconnect', 'first', id])).toMatchObject({ code: 0, stderr: '' });
+    expect(await ok(['exec', id, 'ip', 'route'])).toMatch(new RegExp(`^default via ${gateway.replace(/\./g, '\\.')} dev eth1`, 'm'));
+    expect((await httpGet('127.0.0.1', port, '/file')).startsWith('hello from ')).toBe(true);
+    expect(await ok(['port', id])).toBe(`80/tcp -> 127.0.0.1:${port}\n`);
+    expect(await ok(['rm', '-f', id])).toBe(`${id}\n`);
+    expect(iptablesRules(daemon.network.chainPrefix).filter((r) => r.includes(id))).toEqual([]);
   });
 
   it("--network container:<name> shares the other container's network namespace and hostname", async () => {

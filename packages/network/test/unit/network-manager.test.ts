@@ -289,6 +289,32 @@ describe('connect and disconnect', () => {
     expect(outside.ports.map((p) => p.hostPort)).toEqual([8080]);
   });
 
+  it('hands the default route and the published ports to the next network when the one that had them is left', async () => {
+    const m = await manager();
+    const second = await m.create({ Name: 'second' });
+    await m.create({ Name: 'private', Internal: true });
+    const ports = [{ containerPort: 80, protocol: 'tcp' as const, hostIp: '', hostPort: 8080 }];
+    const req = await attach(m, ID1, { ports });
+    await m.connect('bridge', req);
+    await m.connect('private', req);
+    const next = await m.connect('second', req);
+    expect(next.ports).toEqual([]);
+
+    await m.disconnect('bridge', ID1);
+    const bridge = `ce-${second.Id.slice(0, 12)}`;
+    const moved = [{ protocol: 'tcp', hostIp: '', hostPort: 8080, containerIp: next.ipAddress, containerPort: 80, bridge, containerId: ID1 }];
+    expect(host.routes.get(req.netnsPath)).toEqual([{ dst: 'default', gateway: next.gateway, dev: 'eth2' }]);
+    expect(host.portMappings).toEqual(moved);
+    expect([...host.reservedPorts.values()].flat().map((p) => p.hostPort)).toEqual([8080]);
+    expect((await m.endpoints(ID1)).find((ep) => ep.networkName === 'second')!.ports).toEqual(moved);
+
+    // Leaving the last network with a gateway leaves the container without a way out, and without ports.
+    await m.disconnect('second', ID1);
+    expect(host.routes.get(req.netnsPath)).toEqual([]);
+    expect(host.portMappings).toEqual([]);
+    expect(host.reservedPorts.size).toBe(0);
+  });
+
   it('undoes every step when any step of connect fails', async () => {
     const m = await manager();
     await m.create({ Name: 'web' });
