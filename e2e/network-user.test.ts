@@ -41,6 +41,8 @@ describe('user-defined networks', () => {
     expect(await httpGet(webIp, 80, '/file')).toBe(`hello from ${hostname}\n`);
     expect(await lookup('client', 'web')).toEqual({ code: 0, addresses: [webIp] });
     expect(await lookup('client', 'www')).toEqual({ code: 0, addresses: [webIp] });
+    expect(await lookup('client', 'web.front')).toEqual({ code: 0, addresses: [webIp] });
+    expect((await run(['exec', 'client', 'nslookup', webIp])).stdout).toMatch(/\sname = web\.front\n/);
     expect(await wget('client', 'http://web/file')).toMatchObject({ code: 0, stdout: `hello from ${hostname}\n` });
     expect(await wget('client', 'http://www/file')).toMatchObject({ code: 0, stdout: `hello from ${hostname}\n` });
 
@@ -58,7 +60,10 @@ describe('user-defined networks', () => {
 
   it('an --internal network has no route out and no masquerade, and is isolated in the firewall', async () => {
     const { bridge, subnet } = await createNetwork('sealed', 'i', ['--internal']);
-    const id = await runDetached(['--network', 'sealed', 'busybox', 'sleep', '300']);
+    const id = await runDetached(['--name', 'sealed1', '--network', 'sealed', 'busybox', 'sleep', '300']);
+    const peer = await runDetached(['--network', 'sealed', ...NO_FORWARD, 'busybox', 'sleep', '300']);
+    // Its own names resolve.
+    expect(await lookup(peer, 'sealed1')).toEqual({ code: 0, addresses: [(await inspectContainer(daemon.socket, id)).NetworkSettings.Networks.sealed.IPAddress] });
     const routes = await ok(['exec', id, 'ip', 'route']);
     expect(routes).not.toMatch(/^default/m);
     expect(routes).toContain(`${subnet} dev eth0`);

@@ -51,7 +51,8 @@ export class BridgeDriver {
       await links.setUp(bridge);
       await firewall.addNetwork(firewallNetworkOf(net, pool));
       undo.push(`firewall rules of ${net.name}`, () => firewall.removeNetwork(firewallNetworkOf(net, pool)));
-      if (net.dns) await dns.addNetwork(net.id, pool.gateway);
+      // The name makes `container.<network>` and the reverse names resolve; internal: nothing forwarded out.
+      if (net.dns) await dns.addNetwork(net.id, pool.gateway, { name: net.name, internal: net.internal });
     });
   }
 

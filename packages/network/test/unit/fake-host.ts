@@ -4,6 +4,7 @@
 // step N throw, to test that each failure is undone.
 import { rmSync, writeFileSync } from 'node:fs';
 import type {
+  DnsNetworkOptions,
   DnsRegistry,
   Firewall,
   FirewallNetwork,
@@ -34,6 +35,7 @@ export class FakeHost {
   readonly firewallNetworks = new Map<string, FirewallNetwork>();
   portMappings: PortMapping[] = [];
   readonly dnsNetworks = new Map<string, string>();
+  readonly dnsNetworkOptions = new Map<string, DnsNetworkOptions | undefined>();
   readonly dnsRecords = new Map<string, { names: readonly string[]; ipv4: string }>();
   readonly reservedPorts = new Map<string, HostPortRequest[]>();
   /** Host ports some other program holds. */
@@ -200,9 +202,10 @@ export class FakeHost {
   };
 
   readonly dns: DnsRegistry = {
-    addNetwork: async (networkId, gateway) => {
+    addNetwork: async (networkId, gateway, options) => {
       this.step('dns addNetwork');
       this.dnsNetworks.set(networkId, gateway);
+      this.dnsNetworkOptions.set(networkId, options);
     },
     removeNetwork: async (networkId) => {
       this.step('dns removeNetwork');

@@ -103,8 +103,12 @@ describe('user networks', () => {
     const bridge = `ce-${net.Id.slice(0, 12)}`;
     expect(host.namespaces.get('')!.get(bridge)).toMatchObject({ kind: 'bridge', up: true, addresses: ['10.211.0.1/24'] });
     expect(host.dnsNetworks.get(net.Id)).toBe('10.211.0.1');
+    // Its name (for `container.<network>` and reverse lookups), and whether its DNS server may forward out.
+    expect(host.dnsNetworkOptions.get(net.Id)).toEqual({ name: 'front', internal: false });
     expect(host.firewallNetworks.get(net.Id)).toMatchObject({ bridge, subnet: '10.211.0.0/24' });
-    expect((await m.create({ Name: 'back' })).IPAM.Config[0]!.Subnet).toBe('10.211.1.0/24');
+    const back = await m.create({ Name: 'back', Internal: true });
+    expect(back.IPAM.Config[0]!.Subnet).toBe('10.211.1.0/24');
+    expect(host.dnsNetworkOptions.get(back.Id)).toEqual({ name: 'back', internal: true });
   });
 
   it('skips pool subnets that overlap a host route', async () => {
