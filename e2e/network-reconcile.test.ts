@@ -6,12 +6,12 @@
 // lease), so a new container can take its address.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import type { TestDaemon } from './support/daemon.js';
 import { inspectContainer } from './support/inspect.js';
 import { networkContainers, NO_FORWARD, SERVE_FILE } from './support/network-containers.js';
-import { duplicates, freePort, hostAddress, httpGet, httpGetOnce, iptablesRules, poll, vethsOnBridge } from './support/network-probes.js';
+import { duplicates, freePort, hostAddress, httpGet, httpGetOnce, iptablesRules, poll, testDnsServer, vethsOnBridge } from './support/network-probes.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
@@ -25,6 +25,11 @@ function ownSubnet(): string {
   const [a, b, c] = /^base=(\d+)\.(\d+)\.(\d+)\.0\/21/.exec(pool)!.slice(1).map(Number);
   return `${a}.${b}.${c! + 7}.0/24`;
 }
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
 
 const addresses = async (container: string, name: string) => (await lookup(container, name)).addresses;
 
@@ -40,7 +45,10 @@ describe('ced killed with SIGKILL and started again', () => {
     const bridge = `${daemon.network.bridge}r`;
     const networkId = (await ok(['network', 'create', '--subnet', ownSubnet(), '-o', `com.docker.network.bridge.name=${bridge}`, 'crashnet'])).trim();
     const [alivePort, doomedPort] = [await freePort(), await freePort()];
-    const alive = await runDetached(['--name', 'alive', '--network', 'crashnet', '--network-alias', 'survivor', ...NO_FORWARD, '-p', `${alivePort}:80`, 'busybox', ...SERVE_FILE]);
+    // Its own upstream DNS server: the test's (what the embedded DNS server keeps in memory only).
+    const upstream = await testDnsServer('10.99.0.7');
+    cleanups.push(() => upstream.close());
+    const alive = await runDetached(['--name', 'alive', '--network', 'crashnet', '--network-alias', 'survivor', '--dns', upstream.address, ...NO_FORWARD, '-p', `${alivePort}:80`, 'busybox', ...SERVE_FILE]);
     const doomed = await runDetached(['--name', 'doomed', '--network', 'crashnet', '-p', `${doomedPort}:80`, 'busybox', ...SERVE_FILE]);
     const a = await inspectContainer(daemon.socket, alive);
     const d = await inspectContainer(daemon.socket, doomed);
@@ -49,6 +57,7 @@ describe('ced killed with SIGKILL and started again', () => {
     expect(await httpGet('127.0.0.1', alivePort, '/file')).toBe(`hello from ${a.Config.Hostname}\n`);
     expect(await httpGet('127.0.0.1', doomedPort, '/file')).toBe(`hello from ${d.Config.Hostname}\n`);
     expect(await addresses(alive, 'doomed')).toEqual([doomedIp]);
+    expect(await addresses(alive, 'before.ce-e2e.test')).toEqual(['10.99.0.7']);
     const rulesBefore = iptablesRules(daemon.network.chainPrefix);
     expect(duplicates(rulesBefore)).toEqual([]);
     expect(vethsOnBridge(bridge)).toHaveLength(2);
@@ -68,6 +77,9 @@ describe('ced killed with SIGKILL and started again', () => {
     expect(duplicates(after)).toEqual([]);
     expect(after.filter((r) => r.includes(alive)).sort()).toEqual(rulesBefore.filter((r) => r.includes(alive)).sort());
     expect((await inspectContainer(daemon.socket, alive)).NetworkSettings.Networks.crashnet.IPAddress).toBe(aliveIp);
+    // Its other names still go to its own server.
+    expect(await addresses(alive, 'after.ce-e2e.test')).toEqual(['10.99.0.7']);
+    expect(upstream.asked.filter((n) => n.endsWith('.ce-e2e.test'))).toEqual(expect.arrayContaining(['before.ce-e2e.test', 'after.ce-e2e.test']));
 
     // The dead one: stopped, and nothing of its networking left.
     const dead = await inspectContainer(daemon.socket, doomed);

@@ -5,7 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
+import * as dnsPacket from 'dns-packet';
 import { networkInterfaces } from 'node:os';
 
 /** One GET; rejects on any error or after `timeoutMs`. */
@@ -80,3 +82,36 @@ export function duplicates(lines: readonly string[]): string[] {
 
 export const vethsOnBridge = (bridge: string): string[] =>
   existsSync(`/sys/class/net/${bridge}/brif`) ? readdirSync(`/sys/class/net/${bridge}/brif`) : [];
+
+export interface TestDnsServer {
+  /** Where it listens: a loopback address of its own, port 53. */
+  address: string;
+  /** The names it was asked, in order. */
+  asked: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A DNS server of the test on a loopback address of its own (port 53, UDP),
+ * answering every A question with `answer`: an upstream that ced's embedded
+ * DNS servers may forward to (a container's --dns) without anything leaving the host.
+ */
+export async function testDnsServer(answer: string): Promise<TestDnsServer> {
+  const address = `127.53.${(process.pid >> 8) & 255}.${process.pid & 255}`;
+  const asked: string[] = [];
+  const socket = createSocket('udp4');
+  socket.on('message', (message, from) => {
+    try {
+      const query = dnsPacket.decode(message);
+      const question = query.questions?.[0];
+      if (!question) return;
+      asked.push(question.name);
+      const answers = question.type === 'A' ? [{ type: 'A' as const, name: question.name, ttl: 60, data: answer }] : [];
+      socket.send(dnsPacket.encode({ id: query.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE, questions: [question], answers }), from.port, from.address);
+    } catch {
+      // not a DNS query
+    }
+  });
+  await new Promise<void>((resolve, reject) => socket.once('error', reject).bind(53, address, () => resolve()));
+  return { address, asked, close: () => new Promise((r) => socket.close(() => r())) };
+}
