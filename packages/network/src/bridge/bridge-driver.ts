@@ -84,6 +84,7 @@ export class BridgeDriver {
         containerName: req.containerName,
         netnsPath: req.netnsPath,
         defaultRoute,
+        ...(req.links?.length ? { links: req.links.map((l) => ({ ...l })) } : {}),
         endpoint: {
           id: randomBytes(32).toString('hex'),
           networkId: net.id,
@@ -223,7 +224,7 @@ export class BridgeDriver {
   private addDnsRecords(record: EndpointRecord, net: NetworkRecord, undo: UndoStack): void {
     if (!net.dns) return;
     const ep = record.endpoint;
-    this.deps.dns.addRecords(net.id, ep.containerId, unique([record.containerName, ...ep.aliases].filter(Boolean)), ep.ipAddress);
+    this.deps.dns.addRecords(net.id, ep.containerId, unique([record.containerName, ...ep.aliases].filter(Boolean)), ep.ipAddress, record.links ?? []);
     undo.push('DNS records', async () => this.deps.dns.removeRecords(net.id, ep.containerId));
   }
 

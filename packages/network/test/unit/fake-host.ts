@@ -4,6 +4,7 @@
 // step N throw, to test that each failure is undone.
 import { rmSync, writeFileSync } from 'node:fs';
 import type {
+  DnsLink,
   DnsNetworkOptions,
   DnsRegistry,
   Firewall,
@@ -36,7 +37,7 @@ export class FakeHost {
   portMappings: PortMapping[] = [];
   readonly dnsNetworks = new Map<string, string>();
   readonly dnsNetworkOptions = new Map<string, DnsNetworkOptions | undefined>();
-  readonly dnsRecords = new Map<string, { names: readonly string[]; ipv4: string }>();
+  readonly dnsRecords = new Map<string, { names: readonly string[]; ipv4: string; links?: readonly DnsLink[] }>();
   readonly reservedPorts = new Map<string, HostPortRequest[]>();
   /** Host ports some other program holds. */
   readonly busyPorts = new Set<number>();
@@ -211,9 +212,9 @@ export class FakeHost {
       this.step('dns removeNetwork');
       this.dnsNetworks.delete(networkId);
     },
-    addRecords: (networkId, containerId, names, ipv4) => {
+    addRecords: (networkId, containerId, names, ipv4, links) => {
       this.step('dns addRecords');
-      this.dnsRecords.set(`${networkId}/${containerId}`, { names, ipv4 });
+      this.dnsRecords.set(`${networkId}/${containerId}`, { names, ipv4, ...(links?.length ? { links } : {}) });
     },
     removeRecords: (networkId, containerId) => {
       this.dnsRecords.delete(`${networkId}/${containerId}`);

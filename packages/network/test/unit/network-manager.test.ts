@@ -265,6 +265,19 @@ describe('connect and disconnect', () => {
     await expect(m.connect('second', req)).rejects.toThrow('endpoint with name c-1111 already exists in network second');
   });
 
+  it('gives the embedded DNS server the --link aliases of a container on a user network, again after a restart', async () => {
+    let m = await manager();
+    const net = await m.create({ Name: 'web' });
+    const links = [{ name: 'db-1', alias: 'db' }];
+    const req = await attach(m, ID1, { links });
+    await m.connect('web', req);
+    expect(host.dnsRecords.get(`${net.Id}/${ID1}`)).toMatchObject({ names: ['c-1111', ID1.slice(0, 12)], links });
+    host.dnsRecords.clear();
+    m = await manager();
+    await m.reconcile(new Set([ID1]));
+    expect(host.dnsRecords.get(`${net.Id}/${ID1}`)).toMatchObject({ links });
+  });
+
   it("enforces Docker's rules on --ip and aliases", async () => {
     const m = await manager();
     await m.create({ Name: 'auto' });
