@@ -1,8 +1,8 @@
 // Issue 10's acceptance on user-defined networks, with the real ce and ced and
-// busybox containers: names and aliases resolved by the embedded DNS and
-// reached over HTTP; networks isolated from each other; an internal network
-// without a way out (checked through routes and rules only); connect and
-// disconnect on a running container; --network container:<name>.
+// busybox containers: names, aliases and --link aliases resolved by the
+// embedded DNS and reached over HTTP; networks isolated from each other; an
+// internal network without a way out (checked through routes and rules only);
+// connect and disconnect on a running container; --network container:<name>.
 import { describe, expect, it } from 'vitest';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import type { TestDaemon } from './support/daemon.js';
@@ -45,6 +45,12 @@ describe('user-defined networks', () => {
     expect((await run(['exec', 'client', 'nslookup', webIp])).stdout).toMatch(/\sname = web\.front\n/);
     expect(await wget('client', 'http://web/file')).toMatchObject({ code: 0, stdout: `hello from ${hostname}\n` });
     expect(await wget('client', 'http://www/file')).toMatchObject({ code: 0, stdout: `hello from ${hostname}\n` });
+
+    // --link on a user network: a name for the linking container only.
+    const linker = await runDetached(['--network', 'front', '--link', 'web:backend', ...NO_FORWARD, 'busybox', 'sleep', '300']);
+    expect(await lookup(linker, 'backend')).toEqual({ code: 0, addresses: [webIp] });
+    expect(await wget(linker, 'http://backend/file')).toMatchObject({ code: 0, stdout: `hello from ${hostname}\n` });
+    expect((await lookup('client', 'backend')).addresses).toEqual([]);
 
     // Another network neither resolves the names nor reaches the address.
     expect((await lookup('outsider', 'web')).addresses).toEqual([]);
