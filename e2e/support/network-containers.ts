@@ -29,7 +29,7 @@ export interface NetworkContainers {
   wget(container: string, url: string, timeoutS?: number): Promise<CeResult>;
   /** `wget` from inside a container until it answers (bounded): the body. */
   wgetBody(container: string, url: string): Promise<string>;
-  /** busybox nslookup's addresses for `name` (none when it does not resolve). */
+  /** busybox nslookup's addresses for `name` (none when it does not resolve), bounded by busybox's timeout. */
   lookup(container: string, name: string): Promise<{ code: number; addresses: string[] }>;
   /** The addresses a network's IPAM has handed out, with their owners, as recorded on disk. */
   leases(networkId: string): Record<string, string>;
@@ -59,7 +59,7 @@ export function networkContainers(daemon: () => TestDaemon, ids: string[]): Netw
         return r.stdout;
       }),
     async lookup(container, name) {
-      const r = await run(['exec', container, 'nslookup', name]);
+      const r = await run(['exec', container, 'timeout', '10', 'nslookup', name]);
       const answer = r.stdout.split(/\nName:\s*/).slice(1).join('\n');
       return { code: r.code, addresses: [...answer.matchAll(/Address(?: \d+)?:\s*([\d.]+)/g)].map((m) => m[1]!) };
     },
