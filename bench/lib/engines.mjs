@@ -255,8 +255,8 @@ export function machineLine() {
 
 // ---------------------------------------------------------------- the engines
 
-/** A busybox root filesystem as a tar file (Debian's busybox-static with its applets linked). */
-function busyboxTar(dir) {
+/** A busybox root filesystem as a tar file (Debian's busybox-static with its applets linked), plus `extraFiles` (path in the image → file on the host). */
+function busyboxTar(dir, extraFiles = {}) {
   const root = join(dir, 'rootfs');
   mkdirSync(join(root, 'bin'), { recursive: true });
   mkdirSync(join(root, 'tmp'), { recursive: true });
@@ -264,6 +264,7 @@ function busyboxTar(dir) {
   for (const a of spawnSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).stdout.trim().split('\n')) {
     if (a !== 'busybox') symlinkSync('busybox', join(root, 'bin', a));
   }
+  for (const [inImage, from] of Object.entries(extraFiles)) copyFileSync(from, join(root, inImage));
   const tar = join(dir, 'rootfs.tar');
   const r = spawnSync('tar', ['-C', root, '-cf', tar, '.'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
@@ -274,9 +275,11 @@ function busyboxTar(dir) {
  * One temporary folder (short: shim sockets live under it), a private dockerd
  * and a private ced, both with `bb:latest` (the same busybox image: imported
  * into docker, saved, loaded into ce). All removed by cleanup(), which also
- * reports and removes anything left behind.
+ * reports and removes anything left behind. `cedArgs` are more ced flags,
+ * `dockerd` more startPrivateDockerd options (e.g. { networking: true }),
+ * `extraFiles` more files in the image (path in the image → file on the host).
  */
-export async function startEngines({ cedEnv } = {}) {
+export async function startEngines({ cedEnv, cedArgs = [], dockerd = {}, extraFiles = {} } = {}) {
   if (process.getuid?.() !== 0) throw new Error('run as root');
   const tmp = await mkdtemp(join(tmpdir(), 'cbd-'));
   onCleanup('temporary folder', async () => {
@@ -295,8 +298,8 @@ export async function startEngines({ cedEnv } = {}) {
     await rm(tmp, { recursive: true, force: true });
   });
 
-  const tar = busyboxTar(tmp);
-  const d = await startPrivateDockerd({ dir: join(tmp, 'docker') });
+  const tar = busyboxTar(tmp, extraFiles);
+  const d = await startPrivateDockerd({ dir: join(tmp, 'docker'), ...dockerd });
   onCleanup('dockerd', () => d.stop());
   const docker = (args, opts) => run(d.client, [...d.host, ...args], { env: d.env, ...opts });
   const dockerChecked = (args, opts) => runChecked(d.client, [...d.host, ...args], { env: d.env, ...opts });
@@ -311,7 +314,7 @@ export async function startEngines({ cedEnv } = {}) {
   const state = join(tmp, 's');
   const sock = join(state, 'ce.sock');
   const logFd = openSync(join(tmp, 'ced.log'), 'a');
-  const ced = spawn(process.execPath, [CED_JS, '--root', root, '--state', state], { stdio: ['ignore', logFd, logFd], env: { ...process.env, ...cedEnv } });
+  const ced = spawn(process.execPath, [CED_JS, '--root', root, '--state', state, ...cedArgs], { stdio: ['ignore', logFd, logFd], env: { ...process.env, ...cedEnv } });
   closeSync(logFd);
   const cedExit = new Promise((r) => ced.once('exit', r));
   onCleanup('ced', async () => {
@@ -338,6 +341,10 @@ export async function startEngines({ cedEnv } = {}) {
     docker,
     dockerChecked,
     dockerVersion: (await docker(['version', '--format', '{{.Server.Version}}'])).stdout.trim(),
+    /** The private dockerd's bridge device. */
+    dockerBridge: d.bridge,
+    /** ced's own (pino) log; `ced.log` in the folder holds its stdout and stderr. */
+    cedLog: join(root, 'ced.log'),
     /** ce's processes: ced and every ce-shim (they mention ced's root or state). */
     ceMemory: () => engineMemory(join(tmp, 'r')).concat(engineMemory(join(tmp, 's'))).filter((p, i, a) => a.findIndex((q) => q.pid === p.pid) === i),
     /** Docker's: dockerd, containerd and every containerd-shim-runc-v2 (they mention its folder). */

@@ -34,6 +34,8 @@ export interface BusyboxImageConfig {
   StopSignal?: string;
   /** Docker's EXPOSE: `{ "80/tcp": {} }`. */
   ExposedPorts?: Record<string, Record<string, never>>;
+  /** Docker's VOLUME: paths → {}. */
+  Volumes?: Record<string, object>;
   /** Docker's HEALTHCHECK: durations in nanoseconds. */
   Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
 }

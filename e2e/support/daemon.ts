@@ -65,13 +65,22 @@ export async function startTestDaemon(extraArgs: string[] = []): Promise<TestDae
   const waitExit = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()));
 
+  let first: ChildProcess;
+  try {
+    first = await launch();
+  } catch (err) {
+    sweep(dir);
+    await network.cleanup(root);
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   const daemon: TestDaemon = {
     dir,
     network,
     root,
     state,
     socket,
-    process: await launch(),
+    process: first,
     stderr: () => stderr,
     log: () => (existsSync(join(root, 'ced.log')) ? readFileSync(join(root, 'ced.log'), 'utf8') : ''),
     async kill9() {

@@ -25,6 +25,15 @@ export function processesMentioning(text: string, exceptPids: number[] = []): st
   return found;
 }
 
+function readdirOrNone(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
 /** cgroups that the engine created for these container ids, on any hierarchy. */
 export function cgroupsFor(allIds: string[]): string[] {
   const ids = allIds.filter(Boolean); // an empty id would match every cgroup
@@ -38,7 +47,8 @@ export function cgroupsFor(allIds: string[]): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       if (ids.some((id) => entry.name.includes(id))) found.push(join(dir, entry.name));
-      else for (const sub of readdirSync(join(dir, entry.name))) if (ids.some((id) => sub.includes(id))) found.push(join(dir, entry.name, sub));
+      // Another daemon's run may remove its namespace folder meanwhile.
+      else for (const sub of readdirOrNone(join(dir, entry.name))) if (ids.some((id) => sub.includes(id))) found.push(join(dir, entry.name, sub));
     }
   }
   return found;

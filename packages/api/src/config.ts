@@ -54,6 +54,10 @@ export interface NetworkConfig {
   dns: string[];
   dnsSearch: string[];
   dnsOptions: string[];
+  /** Where `ce network create -d cni --opt cni.config=<name>` looks the name up; unset: /etc/cni/net.d. */
+  cniConfigDir?: string;
+  /** Where CNI plugins are found, in order; unset: /usr/lib/cni (Debian's), /opt/cni/bin. */
+  cniBinDirs?: string[];
 }
 
 export const DEFAULT_NETWORK_CONFIG: NetworkConfig = {

@@ -35,6 +35,8 @@ import { resumeEtcFiles } from './networking/resume-etc-files.js';
 import { networksGrpcService } from './networking/network-grpc.js';
 import { withNetworkEvents } from './networking/network-events.js';
 import { openNetworking } from './networking/networking-subsystem.js';
+import { layerDirs } from './containers/rootfs-files.js';
+import { openVolumes, volumesGrpcService } from './volumes/index.js';
 
 export interface Daemon {
   readonly config: DaemonConfig;
@@ -92,6 +94,12 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         return false;
       }
     };
+    const volumes = await openVolumes({
+      root: config.root,
+      resolveContainer: (ref) => containers.resolve(ref),
+      layerDirs: (id) => layerDirs(images.rootfsMounts(id)),
+      events,
+    });
     const store = new ContainerStore(join(config.root, 'containers'));
     const containers: ContainerService = new ContainerService(
       store,
@@ -110,6 +118,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         exits,
         runtimes: new RuntimeTable(config.runtimes, config.defaultRuntime),
         networkCheck: createNetworkCheck(networking.manager, exists),
+        mounts: volumes.containerMounts,
       },
     );
     const etcFiles = etcFilesWriter({
@@ -130,9 +139,12 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         events,
         resolveContainer: (ref) => containers.resolve(ref),
         etcFiles,
+        logger,
       }),
       { before: 'spec' },
     );
+    // After the network step: the user's mounts replace its /etc files, and all are sorted by depth together, as Docker's.
+    volumes.registerStep(containers.pipeline);
     // docker rmi: an image a running container uses cannot be deleted by id, even with -f.
     images.useContainerState((rootfsKey) => containers.list(false).some((c) => c.Id === rootfsKey));
     // Docker's oom event: the shim reports the OOM killer's kills in the container's cgroup.
@@ -158,6 +170,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     );
     const recovery = await recover(containers, supervisor, logger);
     logger.info({ ...recovery }, 'recovered state from the previous run');
+    volumes.adoptMounts((id) => containers.all().some((c) => c.Id === id && c.State.Running), logger);
     // After recovery tore down what died while ced was down: the rest is what runs.
     await networking.manager.reconcile(new Set(containers.list(false).map((c) => c.Id)));
     await resumeEtcFiles(containers.list(false), networking.manager, etcFiles);
@@ -171,7 +184,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         seccompProfile: seccompProfileName(config.seccompProfile),
         runtimes: containers.runtimes.list().map((r) => r.name),
         defaultRuntime: containers.runtimes.defaultName,
-      }), imagesGrpcService(withImageEvents(images, events)), eventsGrpcService(eventLog)];
+      }), imagesGrpcService(withImageEvents(images, events)), eventsGrpcService(eventLog), volumesGrpcService(volumes.service)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
     localSupervisor?.startSpare();

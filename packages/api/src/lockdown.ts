@@ -12,7 +12,7 @@ import { ensurePrivateDir, restrictDir, PRIVATE_DIR_MODE, type DirRepair } from 
 export const SOCKET_PATH_DIR_MODE = 0o711;
 
 /** The content folders ced creates under root and state, made private before any layer writes into them. */
-export const ROOT_FOLDERS = ['image-store', 'containers'];
+export const ROOT_FOLDERS = ['image-store', 'containers', 'volumes'];
 export const STATE_FOLDERS = ['tasks', 'runtime', 'shims'];
 
 export interface LockdownPaths {

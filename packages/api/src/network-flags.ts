@@ -12,6 +12,8 @@ export interface NetworkFlagValues {
   dns?: string[];
   'dns-search'?: string[];
   'dns-opt'?: string[];
+  'cni-config-dir'?: string;
+  'cni-bin-dir'?: string[];
 }
 
 function bool(flag: string, value: string | undefined): boolean | undefined {
@@ -28,6 +30,11 @@ export function parseAddressPool(text: string): { base: string; size: number } {
   if (!fields.base || !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(fields.base)) throw new Error(`--default-address-pool: "${text}" needs base=<IPv4 CIDR>`);
   if (!Number.isInteger(size) || size < 1 || size > 32) throw new Error(`--default-address-pool: "${text}" needs size=<prefix length 1-32>`);
   return { base: fields.base, size };
+}
+
+function absolutePath(flag: string, value: string): string {
+  if (!value.startsWith('/')) throw new Error(`--${flag}: "${value}" is not an absolute path`);
+  return value;
 }
 
 export function networkConfigFromFlags(v: NetworkFlagValues): Partial<NetworkConfig> {
@@ -54,5 +61,7 @@ export function networkConfigFromFlags(v: NetworkFlagValues): Partial<NetworkCon
   if (v.dns?.length) config.dns = v.dns;
   if (v['dns-search']?.length) config.dnsSearch = v['dns-search'];
   if (v['dns-opt']?.length) config.dnsOptions = v['dns-opt'];
+  if (v['cni-config-dir'] !== undefined) config.cniConfigDir = absolutePath('cni-config-dir', v['cni-config-dir']);
+  if (v['cni-bin-dir']?.length) config.cniBinDirs = v['cni-bin-dir'].map((d) => absolutePath('cni-bin-dir', d));
   return config;
 }

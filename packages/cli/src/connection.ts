@@ -3,6 +3,7 @@ import { dialUnix } from '@ce/protocol';
 import { ContainersClient } from '@ce/protocol/gen/ce/api/v1/containers';
 import { EventsClient } from '@ce/protocol/gen/ce/api/v1/events';
 import { SystemClient } from '@ce/protocol/gen/ce/api/v1/system';
+import { VolumesClient } from '@ce/protocol/gen/ce/api/v1/volumes';
 import { ImagesClient } from '@ce/protocol/gen/ce/images/v1/images';
 import { NetworksClient } from '@ce/protocol/gen/ce/network/v1/network';
 
@@ -19,6 +20,7 @@ export class Connection {
   private imagesClient?: ImagesClient;
   private eventsClient?: EventsClient;
   private networksClient?: NetworksClient;
+  private volumesClient?: VolumesClient;
 
   constructor(readonly socket: string) {}
 
@@ -46,7 +48,12 @@ export class Connection {
     return (this.networksClient ??= dialUnix(NetworksClient, this.socket));
   }
 
+  get volumes(): VolumesClient {
+    return (this.volumesClient ??= dialUnix(VolumesClient, this.socket));
+  }
+
   close(): void {
+    this.volumesClient?.close();
     this.networksClient?.close();
     this.eventsClient?.close();
     this.containersClient?.close();

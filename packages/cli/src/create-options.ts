@@ -13,10 +13,11 @@ import { addResourceFlags, resourceHostConfig, type ResourceFlags } from './reso
 import { parseRestartFlag, restartConflictsWithRm, type RestartPolicyFlag } from './restart-flag.js';
 import { addSecurityFlags, securityRequest, type SecurityFlags } from './security-flags.js';
 import { userOptionProblem } from './user-option.js';
+import { addMountFlags, mountRequest, type MountFlags } from './mount-flags.js';
 import { PullError } from './commands/pull.js';
 import { isNoSuchImage, parsePullPolicy, pullForCreate, unableToFind, type PullPolicy } from './pull-policy.js';
 
-export interface CreateFlags extends SecurityFlags, ResourceFlags, HealthFlags, NetworkFlags {
+export interface CreateFlags extends SecurityFlags, ResourceFlags, HealthFlags, NetworkFlags, MountFlags {
   rm?: boolean;
   name?: string;
   env: string[];
@@ -57,7 +58,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('--runtime <string>', 'Runtime to use for this container')
     .option('--pull <string>', 'Pull image before running ("always"|"missing"|"never")', 'missing');
-  return addNetworkFlags(addHealthFlags(addResourceFlags(addSecurityFlags(cmd))));
+  return addMountFlags(addNetworkFlags(addHealthFlags(addResourceFlags(addSecurityFlags(cmd)))));
 }
 
 /** Creates the container; failures end the command with Docker's wording and `See 'ce <command> --help'.` */
@@ -87,6 +88,9 @@ export async function createContainer(
     hostConfig = { ...resourceHostConfig(opts), ...network.hostConfig };
     const healthcheck = healthConfig(opts);
     config = { ...attachConfig(attach), ...network.config, ...(healthcheck ? { Healthcheck: healthcheck } : {}) };
+    const mounts = mountRequest(opts);
+    Object.assign(hostConfig, mounts.hostConfig);
+    Object.assign(config, mounts.config);
     const restart = parseRestartFlagWithPeriod(opts.restart);
     if (restartConflictsWithRm(restart, !!opts.rm)) throw new Error('Conflicting options: --restart and --rm.');
     if (opts.restart !== undefined) hostConfig.RestartPolicy = { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount };

@@ -42,6 +42,8 @@ export { hostResolvConfPath, readHostEtcHosts, readHostResolvConf } from './etc-
 export { etcFilesPaths, hostnameFile, rewriteEtcFile, writeEtcFiles, type EtcFilesContent, type EtcFilesPaths } from './etc-files/writer.js';
 export { NetworkManager, DEFAULT_BRIDGE_DEVICE, DEFAULT_BRIDGE_BIP, DEFAULT_NETNS_DIR, DEFAULT_STATE_DIR } from './network-manager.js';
 export type { NetworkManagerOptions } from './network-manager.js';
+export type { CniDriverSettings } from './cni-driver/cni-driver.js';
+export { CNI_CONFIG_OPTION } from './cni-driver/cni-network-config.js';
 export { DEFAULT_ADDRESS_POOLS } from './ipam/subnet-pools.js';
 export type { AddressPool } from './ipam/subnet-pools.js';
 export { FORWARD_POLICY, IptablesFirewall, type IptablesFirewallOptions } from './firewall/iptables-firewall.js';

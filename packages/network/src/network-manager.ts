@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import type { Logger } from '@ce/protocol';
 import { alreadyExists, CeError, failedPrecondition, invalidArgument, notFound } from '@ce/protocol/errors';
 import { BridgeDriver, samePortMapping } from './bridge/bridge-driver.js';
+import { CniDriver, type CniDriverSettings } from './cni-driver/cni-driver.js';
+import { cniBridgeOf, cniIpamConfig, loadCniNetworkConfig } from './cni-driver/cni-network-config.js';
+import { DEFAULT_CNI_CONF_DIR } from './cni/config-dir.js';
 import { BRIDGE_NAME, checkDeviceName, DRIVER_MTU, ENABLE_ICC, ENABLE_IP_MASQUERADE, parseBridgeOptions } from './bridge/bridge-options.js';
 import type { Firewall } from './firewall.js';
 import { Ipam, type Pool } from './ipam/ipam.js';
@@ -52,6 +55,13 @@ export interface NetworkManagerOptions {
   defaultBridge?: { device?: string; bip?: string; mtu?: number };
   /** Subnets for networks created without one. Default: 10.211.0.0/16 in /24s. */
   addressPools?: readonly AddressPool[];
+  /**
+   * Networks of driver cni (`--opt cni.config=<name or path>`): where
+   * configurations are looked up (default /etc/cni/net.d), the plugins'
+   * folders (default /usr/lib/cni, /opt/cni/bin), the result cache (default
+   * <stateDir>/cni).
+   */
+  cni?: CniDriverSettings;
   log?: Logger;
 }
 
@@ -70,6 +80,7 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
   private readonly endpointStore: EndpointStore;
   private readonly ipam: Ipam;
   private readonly driver: BridgeDriver;
+  private readonly cni: CniDriver;
   private readonly addressPools: readonly AddressPool[];
   private queue: Promise<unknown> = Promise.resolve();
   private initialized = false;
@@ -83,6 +94,13 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
     this.endpointStore = new EndpointStore(this.stateDir);
     this.ipam = new Ipam(this.stateDir);
     this.driver = new BridgeDriver({ ...opts, ipam: this.ipam, endpoints: this.endpointStore });
+    this.cni = new CniDriver({
+      links: opts.links,
+      ports: opts.ports,
+      endpoints: this.endpointStore,
+      settings: { ...opts.cni, cacheDir: opts.cni?.cacheDir ?? join(this.stateDir, 'cni') },
+      ...(opts.log ? { log: opts.log } : {}),
+    });
   }
 
   /**
@@ -185,7 +203,7 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
         throw alreadyExists(`endpoint with name ${req.containerName} already exists in network ${net.name}`);
       }
       const isDefaultBridge = net.predefined && net.name === 'bridge';
-      if (req.ipv4Address !== undefined) {
+      if (req.ipv4Address !== undefined && net.driver !== 'cni') {
         if (isDefaultBridge) throw invalidArgument('user specified IP address is supported on user defined networks only');
         if (!net.userSubnet) throw invalidArgument('user specified IP address is supported only when connecting to networks with user configured subnets');
       }
@@ -194,6 +212,7 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
         checkDeviceName(req.ifName, 'interface name');
         if (req.ifName === 'lo') throw invalidArgument('invalid interface name "lo": it is the loopback device');
       }
+      if (net.driver === 'cni') return this.cni.connect(net, req);
       return this.driver.connect(net, this.poolOf(net), req);
     });
   }
@@ -232,10 +251,13 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
         const net = this.networks.byId(networkId);
         try {
           if (!net) await this.endpointStore.delete(networkId, containerId);
-          else if (!live.has(containerId) || !(await this.driver.restoreEndpoint(record, net, programmed))) await this.driver.disconnect(record, net);
+          else if (!live.has(containerId) || !(await this.restoreEndpoint(record, net, programmed))) await this.disconnectEndpoint(record);
         } catch (err) {
           this.opts.log?.error({ err, containerId, network: net?.name }, 'endpoint could not be reconciled');
         }
+      }
+      for (const net of this.networks.all().filter((n) => n.driver === 'cni')) {
+        await this.cni.removeOrphans(net).catch((err: unknown) => this.opts.log?.error({ err, network: net.name }, 'cached CNI attachments could not be reconciled'));
       }
       // Leases taken by a connect that died before writing its endpoint.
       for (const networkId of this.ipam.networkIds()) {
@@ -259,6 +281,7 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
     if (this.networks.byName(name)) throw alreadyExists(`network with name ${name} already exists`);
     const driver = req.Driver || 'bridge';
     if (driver === 'host' || driver === 'null') throw forbidden(`only one instance of "${driver}" network is allowed`);
+    if (driver === 'cni') return this.createCniNetwork(req);
     if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
     const ipamDriver = req.IPAM?.Driver || 'default';
     if (ipamDriver !== 'default') throw notFound(`plugin "${ipamDriver}" not found`);
@@ -325,10 +348,68 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
     });
   }
 
+  /**
+   * A network whose containers join through a CNI plugin chain: the list is
+   * read and checked (its plugins found, speaking its version) and kept in
+   * the record. Its IPAM is the list's; ce's IPAM options do not apply.
+   */
+  private async createCniNetwork(req: CreateNetworkRequest): Promise<NetworkRecord> {
+    const name = req.Name;
+    if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw invalidArgument('a CNI network takes its IPAM from its configuration list: --ipam-driver does not apply');
+    if (req.IPAM?.Config?.length || Object.keys(req.IPAM?.Options ?? {}).length) {
+      throw invalidArgument('a CNI network takes its IPAM from its configuration list: --subnet, --ip-range, --gateway, --aux-address and --ipam-opt do not apply');
+    }
+    if (req.Internal) throw invalidArgument('--internal does not apply to a CNI network: its plugins decide its routes and rules');
+    if (req.EnableIPv6) throw invalidArgument('IPv6 networks are not supported by ce');
+    const options = { ...(req.Options ?? {}) };
+    const list = await loadCniNetworkConfig(options, this.opts.cni?.confDir ?? DEFAULT_CNI_CONF_DIR);
+    const same = this.networks.all().find((n) => n.cni?.name === list.name);
+    if (same) throw forbidden(`network ${same.name} uses the CNI network "${list.name}" already`);
+    const bridge = cniBridgeOf(list);
+    const sameBridge = bridge && this.networks.all().find((n) => n.bridge === bridge);
+    if (sameBridge) throw forbidden(`${list.source}: bridge ${bridge} is the bridge of network ${sameBridge.name}: networks have same bridge name`);
+    const ipam = cniIpamConfig(list);
+    for (const config of ipam.config) {
+      const subnet = parseCidr(config.Subnet!, 'subnet');
+      if (this.subnetsInUse().some((used) => overlaps(used, subnet))) {
+        throw forbidden(`${list.source}: subnet ${config.Subnet} overlaps with the subnet of another network`);
+      }
+    }
+    await this.cni.newChain(list).validate();
+    const record: NetworkRecord = {
+      version: 1,
+      id: this.newNetworkId(),
+      name,
+      created: new Date().toISOString(),
+      driver: 'cni',
+      internal: false,
+      attachable: req.Attachable ?? false,
+      enableIPv6: false,
+      ipamDriver: ipam.driver,
+      ipamOptions: null,
+      ipamConfig: ipam.config,
+      userSubnet: false,
+      options,
+      labels: { ...(req.Labels ?? {}) },
+      predefined: false,
+      dns: false,
+      ...(bridge ? { bridge } : {}),
+      cni: { name: list.name, source: list.source, config: list.bytes },
+    };
+    await this.networks.put(record);
+    return record;
+  }
+
   private async removeNetwork(net: NetworkRecord): Promise<void> {
     if (net.predefined) throw forbidden(`${net.name} is a pre-defined network and cannot be removed`);
     if (this.endpointStore.ofNetwork(net.id).length) {
       throw failedPrecondition(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+    }
+    if (net.driver === 'cni') {
+      await this.cni.removeOrphans(net);
+      await this.networks.delete(net.id);
+      this.cni.forget(net);
+      return;
     }
     // The record goes after the kernel's objects (a crash in between leaves a network init programs again) and before the pool.
     await this.driver.unprogramNetwork(net, this.poolOf(net));
@@ -338,8 +419,13 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
 
   private async disconnectEndpoint(record: EndpointRecord): Promise<void> {
     const net = this.networks.byId(record.endpoint.networkId);
-    if (net) await this.driver.disconnect(record, net);
-    else await this.endpointStore.delete(record.endpoint.networkId, record.endpoint.containerId);
+    if (!net) await this.endpointStore.delete(record.endpoint.networkId, record.endpoint.containerId);
+    else if (net.driver === 'cni') await this.cni.disconnect(record, net);
+    else await this.driver.disconnect(record, net);
+  }
+
+  private restoreEndpoint(record: EndpointRecord, net: NetworkRecord, programmed: Awaited<ReturnType<Firewall['listPortMappings']>>): Promise<boolean> {
+    return net.driver === 'cni' ? this.cni.restoreEndpoint(record, net) : this.driver.restoreEndpoint(record, net, programmed);
   }
 
   private async createPredefined(): Promise<void> {
@@ -420,7 +506,7 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
           Name: containerName,
           EndpointID: endpoint.id,
           MacAddress: endpoint.macAddress,
-          IPv4Address: `${endpoint.ipAddress}/${endpoint.prefixLen}`,
+          IPv4Address: endpoint.ipAddress ? `${endpoint.ipAddress}/${endpoint.prefixLen}` : '',
           IPv6Address: '',
         };
       }
@@ -450,8 +536,11 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
     return pool;
   }
 
+  /** ce's pools, and the subnets CNI networks' configurations name. */
   private subnetsInUse(): Ipv4Subnet[] {
-    return this.ipam.networkIds().map((id) => parseCidr(this.ipam.pool(id)!.subnet, 'subnet'));
+    const pools = this.ipam.networkIds().map((id) => parseCidr(this.ipam.pool(id)!.subnet, 'subnet'));
+    const cni = this.networks.all().flatMap((n) => (n.driver === 'cni' ? n.ipamConfig.flatMap((c) => (c.Subnet ? [parseCidr(c.Subnet, 'subnet')] : [])) : []));
+    return [...pools, ...cni];
   }
 
   /** The host's routes (its LAN, VPNs, other engines' bridges), which a picked subnet must not shadow. */

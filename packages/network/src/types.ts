@@ -100,6 +100,8 @@ export interface Endpoint {
   ports: PortMapping[];
   /** The embedded DNS server for the container's resolv.conf, when the network has one. */
   dnsServer?: string;
+  /** The network's driver when it is not 'bridge' ('cni'). */
+  driver?: string;
 }
 
 export interface NetworkFilters {

@@ -34,6 +34,8 @@ const { values } = parseArgs({
     dns: { type: 'string', multiple: true },
     'dns-search': { type: 'string', multiple: true },
     'dns-opt': { type: 'string', multiple: true },
+    'cni-config-dir': { type: 'string' },
+    'cni-bin-dir': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -76,6 +78,8 @@ Options:
       --dns IP                   containers' default DNS servers (repeatable)
       --dns-search DOMAIN        containers' default search domains (repeatable)
       --dns-opt OPTION           containers' default resolv.conf options (repeatable)
+      --cni-config-dir DIR       where "network create -d cni --opt cni.config=NAME" finds NAME (default /etc/cni/net.d)
+      --cni-bin-dir DIR          where CNI plugins are found (repeatable; default /usr/lib/cni, /opt/cni/bin)
 `);
   process.exit(0);
 }

@@ -46,7 +46,9 @@ import {
 } from './model/index.js';
 import type { EndpointSettings, RestartPolicy } from './model/docker-types.js';
 import { migrateV1 } from './model/migrate.js';
-import { CONTAINER_RECORD_SCHEMA, containerName, type ContainerRecord } from './record.js';
+import { CONTAINER_RECORD_SCHEMA, containerName, type ContainerRecord, type StoredMountPoint } from './record.js';
+import type { ContainerConfig, HostConfig } from './model/docker-types.js';
+import { inspectMounts } from './mount-points.js';
 import { checkResources, type DeviceLookup, type HostResources } from './resource-options.js';
 import { loadSecurityDefaults } from './security-defaults.js';
 import type { SecurityDefaults } from './security-options.js';
@@ -112,6 +114,20 @@ export interface ContainerServiceOptions {
   exits?: TaskExits;
   /** Create's network checks (the networking subsystem); without it a container gets its NetworkMode's network unchecked. */
   networkCheck?: CreateNetworkCheck;
+  /** The volumes subsystem's part of create and remove; without it a container has no binds, volumes or tmpfs mounts. */
+  mounts?: ContainerMountsHook;
+}
+
+/** What create, load and remove ask of the volumes subsystem (volumes/container-mounts.ts). */
+export interface ContainerMountsHook {
+  /** Checks the mount specs (Binds, Mounts, Tmpfs, VolumesFrom) before anything is created; throws Docker's errors. */
+  check(hostConfig: Partial<HostConfig>): void;
+  /** The container's mount points, its volumes created and referenced; undoes itself on failure. */
+  register(id: string, config: ContainerConfig, hostConfig: HostConfig): Promise<StoredMountPoint[]>;
+  /** A record loaded at start-up takes its volume references again. */
+  restore(record: ContainerRecord): void;
+  /** A removed container lets go of its volumes (and, with removeVolumes, removes its anonymous ones); returns what could not be removed. */
+  release(record: ContainerRecord, removeVolumes: boolean): Promise<string[]>;
 }
 
 /** The owner label ced puts on its tasks and container layers. */
@@ -208,7 +224,10 @@ export class ContainerService {
         problems.push({ id: v1.id, error: `could not migrate the record: ${(err as Error).message}` });
       }
     }
-    for (const r of loaded.records) this.containers.set(r.Id, r);
+    for (const r of loaded.records) {
+      this.containers.set(r.Id, r);
+      this.options.mounts?.restore(r);
+    }
     return { records: loaded.records, problems };
   }
 
@@ -255,6 +274,7 @@ export class ContainerService {
     // Before the image, as dockerd checks the host config first.
     checkRestartPolicy(options.hostConfig);
     checkHealthcheck(options.config.Healthcheck);
+    this.options.mounts?.check(options.hostConfig);
     const runtime = this.runtimes.resolve(options.hostConfig.Runtime ?? '').name;
     options = { ...options, hostConfig: { ...options.hostConfig, Runtime: runtime } };
     const image = await this.images.get(options.config.Image);
@@ -291,9 +311,16 @@ export class ContainerService {
     // As docker create does, the writable layer exists from create on.
     const rootfs = await this.images.prepareRootfs(id, imageId, this.ownerLabels());
     record.GraphDriver.Data = graphDriverData(rootfs);
+    let mountsTaken = false;
     try {
+      if (this.options.mounts) {
+        record.MountPoints = await this.options.mounts.register(id, record.Config, record.HostConfig);
+        mountsTaken = true;
+        record.Mounts = inspectMounts(record.MountPoints);
+      }
       await this.store.save(record);
     } catch (err) {
+      if (mountsTaken) await this.options.mounts?.release(record, true).catch(() => undefined);
       await this.images.removeRootfs(id).catch(() => undefined);
       await this.store.remove(id).catch(() => undefined);
       throw err;
@@ -368,7 +395,7 @@ export class ContainerService {
       this.pendingAttaches.delete(id);
       record.State = failedStartState(record.State, exitCodeForStartError(err), (err as Error).message);
       await this.store.save(record);
-      if (record.HostConfig.AutoRemove) await this.removeRecord(record);
+      if (record.HostConfig.AutoRemove) await this.removeRecord(record, true);
       throw err;
     }
   }
@@ -563,7 +590,8 @@ export class ContainerService {
     this.events.container(record, 'restart');
   }
 
-  async remove(ref: string, force: boolean): Promise<void> {
+  /** Docker's rm; `removeVolumes` (rm -v) also removes the container's anonymous volumes that no other container uses. */
+  async remove(ref: string, force: boolean, removeVolumes = false): Promise<void> {
     const record = this.resolve(ref);
     const starting = this.starting.get(record.Id);
     if (starting) {
@@ -593,7 +621,7 @@ export class ContainerService {
       await thawAfterSignal(record, constants.signals.SIGKILL, constants.signals.SIGKILL, this.tasks);
       await this.exitHandled.get(record.Id);
     }
-    await this.removeRecord(record);
+    await this.removeRecord(record, removeVolumes);
   }
 
   /**
@@ -601,7 +629,7 @@ export class ContainerService {
    * process whose shim died may still use the layer), its layer, its
    * record, then tells waiters.
    */
-  private async removeRecord(record: ContainerRecord): Promise<void> {
+  private async removeRecord(record: ContainerRecord, removeVolumes = false): Promise<void> {
     if (!this.containers.has(record.Id) || record.State.Status === 'removing') return;
     record.State = withStatus(record.State, 'removing');
     try {
@@ -616,6 +644,9 @@ export class ContainerService {
       throw err;
     }
     this.containers.delete(record.Id);
+    for (const problem of (await this.options.mounts?.release(record, removeVolumes)) ?? []) {
+      this.logger.warn({ id: record.Id, err: problem }, 'could not remove a volume of a removed container');
+    }
     this.events.container(record, 'destroy');
     this.restarts.reset(record.Id);
     this.logger.info({ id: record.Id }, 'container removed');
@@ -717,7 +748,8 @@ export class ContainerService {
       return;
     }
     if (record.HostConfig.AutoRemove && !this.restarting.has(record.Id)) {
-      await this.removeRecord(record).catch((err: Error) => {
+      // As Docker's auto-remove: the container's anonymous volumes go with it.
+      await this.removeRecord(record, true).catch((err: Error) => {
         this.logger.error({ id: record.Id, err: err.message }, 'auto-remove failed');
         // The container stays (dead); whoever waits for its removal must not wait forever.
         this.notify(record.Id, ['removed'], exitCode);
@@ -760,7 +792,7 @@ export class ContainerService {
   async removeIfAutoRemove(record: ContainerRecord): Promise<boolean> {
     if (!record.HostConfig.AutoRemove || record.State.Running || !this.containers.has(record.Id)) return false;
     if (record.State.Status === 'removing' || record.State.Status === 'dead') record.State = withStatus(record.State, 'exited');
-    await this.removeRecord(record);
+    await this.removeRecord(record, true);
     return true;
   }
 

@@ -81,7 +81,7 @@ export function containersGrpcService(svc: ContainerService, execs: ExecService)
       kill: async (req) => (await svc.kill(req.id, req.signal), {}),
       stop: async (req) => (await svc.stop(req.id, req.timeout), {}),
       restart: async (req) => (await svc.restart(req.id, req.timeout), {}),
-      remove: async (req) => (await svc.remove(req.id, req.force), {}),
+      remove: async (req) => (await svc.remove(req.id, req.force, req.removeVolumes), {}),
       inspect: async (req) => toContainerMessage(svc.inspect(req.id)),
       list: async (req) => ({ containers: svc.list(req.all).map(toContainerMessage) }),
       logs: (req, ctx) => containerLogs(svc, req, ctx),

@@ -1,3 +1,4 @@
+import type { ParsedMountPoint } from '@ce/protocol/mounts';
 import type { ContainerJSON } from './model/docker-types.js';
 
 export type { ContainerConfig, ContainerState, ContainerStatus, HostConfig } from './model/docker-types.js';
@@ -14,6 +15,14 @@ export interface ContainerRecord extends ContainerJSON {
   SchemaVersion: typeof CONTAINER_RECORD_SCHEMA;
   /** `ce stop` (or kill) by a user: unless-stopped does not restart it, even after a ced restart. */
   HasBeenManuallyStopped?: boolean;
+  /** Docker's config.v2.json MountPoints: what create decided of each bind, volume and tmpfs (Mounts is inspect's view of them). */
+  MountPoints?: StoredMountPoint[];
+}
+
+/** A mount point as the record keeps it. */
+export interface StoredMountPoint extends ParsedMountPoint {
+  /** A --mount bind: its source must exist at start, it is never created. */
+  SkipMountpointCreation?: boolean;
 }
 
 /** The container's name without Docker's leading slash. */

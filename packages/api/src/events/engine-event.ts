@@ -46,6 +46,8 @@ export type ImageAction = 'delete' | 'import' | 'load' | 'pull' | 'push' | 'save
 
 export type NetworkAction = 'create' | 'connect' | 'disconnect' | 'destroy' | 'remove';
 
+export type VolumeAction = 'create' | 'mount' | 'unmount' | 'destroy';
+
 /** The whole seconds of an event's time, as Docker's `time`. */
 export function eventSeconds(event: EngineEvent): number {
   return Number(event.timeNano / 1_000_000_000n);

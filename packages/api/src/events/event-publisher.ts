@@ -1,4 +1,4 @@
-import type { ContainerAction, EngineEvent, ImageAction, NetworkAction } from './engine-event.js';
+import type { ContainerAction, EngineEvent, ImageAction, NetworkAction, VolumeAction } from './engine-event.js';
 
 /** What a container event needs of its container (a ContainerJSON): Docker takes the labels, the image as given, and the name. */
 export interface EventContainer {
@@ -22,6 +22,8 @@ export interface EventPublisher {
   image(id: string, name: string, action: ImageAction, labels?: Record<string, string>): void;
   /** Docker's LogNetworkEvent: the network's id, with its name and driver (`type`), and the container for connect/disconnect. */
   network(network: { Id: string; Name: string; Driver: string }, action: NetworkAction, container?: string): void;
+  /** Docker's LogVolumeEvent: the volume's name, with its driver, and for mount/unmount the container (and destination, read/write, propagation). */
+  volume(name: string, action: VolumeAction, attributes: Record<string, string>): void;
 }
 
 /** For services run without an event log (unit tests of other subsystems). */
@@ -29,6 +31,7 @@ export const noEvents: EventPublisher = {
   container() {},
   image() {},
   network() {},
+  volume() {},
 };
 
 /** Publishes into anything that takes a complete event without its time (EventLog). */
@@ -46,6 +49,9 @@ export function eventPublisher(sink: { publish(event: Omit<EngineEvent, 'timeNan
     network(network, action, container) {
       const attributes: Record<string, string> = container ? { container } : {};
       sink.publish({ type: 'network', action, actor: { id: network.Id, attributes: { ...attributes, name: network.Name, type: network.Driver } } });
+    },
+    volume(name, action, attributes) {
+      sink.publish({ type: 'volume', action, actor: { id: name, attributes: { ...attributes } } });
     },
   };
 }

@@ -107,7 +107,7 @@ export class ContainerConnector implements ContainerNetworkConnector {
     const s = record.NetworkSettings;
     record.NetworkSettings = runningNetworkSettings(s, { id: s.SandboxID, key: s.SandboxKey }, joined, Object.keys(record.Config.ExposedPorts ?? {}));
     const dnsServers = endpoints.flatMap((ep) => (ep.dnsServer ? [ep.dnsServer] : []));
-    await this.deps.etcFiles.rewrite(record, { hostNetwork: false, addresses: endpoints.map((ep) => ep.ipAddress), dnsServers });
+    await this.deps.etcFiles.rewrite(record, { hostNetwork: false, addresses: endpoints.flatMap((ep) => (ep.ipAddress ? [ep.ipAddress] : [])), dnsServers });
   }
 
   private serial<T>(id: string, work: () => Promise<T>): Promise<T> {

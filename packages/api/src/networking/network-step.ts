@@ -4,6 +4,7 @@
 // NetworkSettings. Teardown undoes it from the manager's own records, so it
 // works after a ced restart and does nothing when nothing was set up.
 import type { ContainerNetworking, Endpoint, PortBindingRequest } from '@ce/network';
+import type { Logger } from '@ce/protocol';
 import { failedPrecondition } from '@ce/protocol/errors';
 import { withHostNamespace, withHostsFiles, withNetnsPath } from '@ce/runtime/spec';
 import type { ContainerRecord } from '../containers/record.js';
@@ -22,10 +23,12 @@ export interface NetworkStepDeps {
   resolveContainer(ref: string): ContainerRecord;
   /** Docker's network connect and disconnect events as containers start and stop. */
   events?: Pick<EventPublisher, 'network'>;
+  /** Logs how long a teardown that had something to undo took (`networkTeardownMs`), as setup's `networkMs`. */
+  logger?: Pick<Logger, 'info'>;
 }
 
-/** The network of an endpoint, as its events name it (only the bridge driver makes endpoints). */
-export const endpointNetwork = (ep: Endpoint) => ({ Id: ep.networkId, Name: ep.networkName, Driver: 'bridge' });
+/** The network of an endpoint, as its events name it. */
+export const endpointNetwork = (ep: Endpoint) => ({ Id: ep.networkId, Name: ep.networkName, Driver: ep.driver ?? 'bridge' });
 
 export function networkStep(deps: NetworkStepDeps): StartStep {
   return {
@@ -81,16 +84,22 @@ export function networkStep(deps: NetworkStepDeps): StartStep {
       record.NetworkSettings = runningNetworkSettings(record.NetworkSettings, { id: record.Id, key: sandboxKey }, joined, Object.keys(record.Config.ExposedPorts ?? {}));
       const endpoints = [...joined.values()];
       const dnsServers = endpoints.flatMap((ep) => (ep.dnsServer ? [ep.dnsServer] : []));
-      await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: false, addresses: endpoints.map((ep) => ep.ipAddress), dnsServers }));
+      await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: false, addresses: endpoints.flatMap((ep) => (ep.ipAddress ? [ep.ipAddress] : [])), dnsServers }));
     },
     async teardown(record: ContainerRecord) {
-      for (const ep of await deps.networking.endpoints(record.Id)) {
+      const t0 = performance.now();
+      const endpoints = await deps.networking.endpoints(record.Id);
+      for (const ep of endpoints) {
         await deps.networking.disconnect(ep.networkId, record.Id);
         deps.events?.network(endpointNetwork(ep), 'disconnect', record.Id);
       }
       await deps.networking.removeSandbox(record.Id);
       deps.etcFiles.forget(record.Id);
+      const hadSandbox = Boolean(record.NetworkSettings.SandboxKey);
       record.NetworkSettings = stoppedNetworkSettings(record.NetworkSettings);
+      if (endpoints.length || hadSandbox) {
+        deps.logger?.info({ id: record.Id, endpoints: endpoints.length, networkTeardownMs: Math.round((performance.now() - t0) * 10) / 10 }, 'network torn down');
+      }
     },
   };
 }

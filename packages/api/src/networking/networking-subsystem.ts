@@ -49,6 +49,7 @@ export async function openNetworking(config: NetworkConfig, dirs: { root: string
     netnsDir: join(dirs.state, 'netns'),
     defaultBridge: { device: config.bridge, bip: config.bip, mtu: config.mtu },
     addressPools: config.addressPools,
+    cni: { ...(config.cniConfigDir ? { confDir: config.cniConfigDir } : {}), ...(config.cniBinDirs ? { binDirs: config.cniBinDirs } : {}) },
     log: logger,
   });
   try {

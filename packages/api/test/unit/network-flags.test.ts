@@ -16,5 +16,11 @@ describe("ced's network flags", () => {
     expect(() => parseAddressPool('base=10.0.0.0/8')).toThrow('needs size=<prefix length 1-32>');
     expect(() => networkConfigFromFlags({ mtu: '9' })).toThrow('--mtu: invalid MTU "9"');
     expect(() => networkConfigFromFlags({ 'network-chain-prefix': 'A-VERY-LONG-PREFIX' })).toThrow('--network-chain-prefix');
+    expect(() => networkConfigFromFlags({ 'cni-bin-dir': ['/usr/lib/cni', 'bin'] })).toThrow('--cni-bin-dir: "bin" is not an absolute path');
+  });
+  it('reads where CNI configurations and plugins are (unset: the manager uses Debian\'s /etc/cni/net.d and /usr/lib/cni)', () => {
+    expect(resolveConfig({}, {}).network.cniConfigDir).toBeUndefined();
+    const flags = networkConfigFromFlags({ 'cni-config-dir': '/etc/ce/cni', 'cni-bin-dir': ['/opt/a', '/opt/b'] });
+    expect(resolveConfig({ network: flags }, {}).network).toMatchObject({ cniConfigDir: '/etc/ce/cni', cniBinDirs: ['/opt/a', '/opt/b'] });
   });
 });

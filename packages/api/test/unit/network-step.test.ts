@@ -12,9 +12,11 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 function setup(record: ContainerRecord, opts: { failOn?: string[]; others?: ContainerRecord[] } = {}) {
   const networking = new FakeNetworking(opts.failOn);
   const etcFiles = new FakeEtcFiles();
+  const logged: Array<{ fields: Record<string, unknown>; msg: string }> = [];
   const step = networkStep({
     networking,
     etcFiles,
+    logger: { info: (fields: Record<string, unknown>, msg: string) => logged.push({ fields, msg }) } as never,
     resolveContainer: (ref) => {
       const found = opts.others?.find((o) => o.Id === ref || o.Name === `/${ref}`);
       if (!found) throw new Error(`No such container: ${ref}`);
@@ -22,7 +24,7 @@ function setup(record: ContainerRecord, opts: { failOn?: string[]; others?: Cont
     },
   });
   const ctx: StartContext = { record, bundle: '/b', rootfs: [], specOpts: [] };
-  return { networking, etcFiles, step, ctx };
+  return { networking, etcFiles, step, ctx, logged };
 }
 
 const onNetworks = (mode: string, networks: string[], hostConfig: Partial<ContainerRecord['HostConfig']> = {}) => {
@@ -91,14 +93,16 @@ describe('the network start step', () => {
 
   it('on stop leaves the networks and clears the addresses, keeping what was asked', async () => {
     const record = onNetworks('app', ['app']);
-    const { networking, step, ctx } = setup(record);
+    const { networking, step, ctx, logged } = setup(record);
     await step.setup(ctx);
     await step.teardown(record, 'stopped');
     expect(networking.sandboxes.size).toBe(0);
+    expect(logged).toEqual([{ fields: { id: record.Id, endpoints: 1, networkTeardownMs: expect.any(Number) }, msg: 'network torn down' }]);
     expect(record.NetworkSettings).toMatchObject({ SandboxKey: '', Ports: {}, IPAddress: '' });
     expect(record.NetworkSettings.Networks.app).toMatchObject({ IPAddress: '', EndpointID: '', Aliases: [record.Id.slice(0, 12)] });
-    // Teardown after a ced restart with nothing set up is harmless.
+    // Teardown after a ced restart with nothing set up is harmless, and not logged.
     await step.teardown(record, 'stopped');
+    expect(logged).toHaveLength(1);
   });
 
   it('--network host uses the host namespace and files, with no sandbox', async () => {

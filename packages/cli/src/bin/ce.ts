@@ -38,6 +38,7 @@ import { registerTop } from '../commands/top.js';
 import { registerUpdate } from '../commands/update.js';
 import { registerNetwork } from '../commands/network.js';
 import { registerPort } from '../commands/port.js';
+import { registerVolume } from '../commands/volume.js';
 import { exitQuietlyOnBrokenPipe } from '../broken-pipe.js';
 
 const program = new Command('ce')
@@ -80,6 +81,7 @@ registerVersion(program, connect);
 registerInfo(program, connect);
 registerEvents(program, connect);
 registerInspect(program, connect);
+registerVolume(program, connect);
 registerPause(program, connect);
 registerUnpause(program, connect);
 registerTop(program, connect);

@@ -13,8 +13,9 @@ import { goJsonIndent, type GoShapes } from '../format/go-values.js';
 import { executeInspectTemplate } from '../format/inspect-format.js';
 import { TemplateSyntaxError, type GoTemplate } from '../format/template.js';
 import { dockerImageJson } from './image-inspect.js';
+import { inspectVolumeJson, VOLUME_SHAPES } from './volume.js';
 
-/** The --type values docker accepts; ce has containers, images and networks. */
+/** The --type values docker accepts; ce has containers, images, networks and volumes. */
 const DOCKER_TYPES = ['config', 'container', 'image', 'node', 'network', 'plugin', 'secret', 'service', 'volume', 'task'];
 
 export interface InspectOptions {
@@ -76,6 +77,7 @@ async function find(conn: Connection, ref: string, o: InspectOptions): Promise<F
   if (!o.type || o.type === 'container') attempts.push(['container', () => inspectContainer(conn, ref, !!o.size)]);
   if (!o.type || o.type === 'image') attempts.push(['image', () => inspectImage(conn, ref)]);
   if (!o.type || o.type === 'network') attempts.push(['network', () => inspectNetwork(conn, ref)]);
+  if (!o.type || o.type === 'volume') attempts.push(['volume', async () => ({ json: await inspectVolumeJson(conn, ref), shapes: VOLUME_SHAPES })]);
   for (const [, attempt] of attempts) {
     try {
       return await attempt();

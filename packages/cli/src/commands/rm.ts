@@ -9,12 +9,13 @@ export function registerRm(program: Command, connect: () => Connection): void {
     .description('Remove one or more containers')
     .argument('<container...>')
     .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)')
-    .action(async (refs: string[], opts: { force?: boolean }) => {
+    .option('-v, --volumes', 'Remove anonymous volumes associated with the container')
+    .action(async (refs: string[], opts: { force?: boolean; volumes?: boolean }) => {
       const conn = connect();
       const errors: string[] = [];
       for (const id of refs) {
         try {
-          await unary((cb) => conn.containers.remove({ id, force: !!opts.force }, cb), conn.target);
+          await unary((cb) => conn.containers.remove({ id, force: !!opts.force, removeVolumes: !!opts.volumes }, cb), conn.target);
           process.stdout.write(`${id}\n`);
         } catch (err) {
           // As docker rm does: with --force, a container that does not exist is reported, not an error.

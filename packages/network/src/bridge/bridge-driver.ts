@@ -261,7 +261,7 @@ export function macOf(ipv4: string): string {
     .join(':');
 }
 
-function firstFreeEthName(used: readonly string[]): string {
+export function firstFreeEthName(used: readonly string[]): string {
   for (let n = 0; ; n++) if (!used.includes(`eth${n}`)) return `eth${n}`;
 }
 

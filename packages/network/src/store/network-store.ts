@@ -26,13 +26,15 @@ export interface NetworkRecord {
   labels: Record<string, string>;
   /** bridge, host and none. */
   predefined: boolean;
-  /** The bridge device, for driver bridge. */
+  /** The bridge device, for driver bridge; for driver cni, the bridge plugin's (no other network may use it). */
   bridge?: string;
   mtu?: number;
   icc?: boolean;
   masquerade?: boolean;
   /** User-defined bridge networks have the embedded DNS server; the default bridge does not (Docker's rule). */
   dns?: boolean;
+  /** For driver cni: the configuration list as read at create (later edits of the file do not change the network). */
+  cni?: { name: string; source: string; config: string };
 }
 
 export class NetworkStore {

@@ -38,8 +38,19 @@ function get(from: string, url: string): string | null {
   if (r.status !== 0 || !r.stdout.startsWith('HTTP/1.1 200')) return null;
   return r.stdout.trim().split('\n').pop()!.trim();
 }
+/**
+ * The host's tables, without what test ceds of the same run add meanwhile
+ * (their own CE… chains and jumps, and dockerd's FORWARD policy change), so
+ * that what is compared is what this test's firewall could have touched.
+ */
 function hostSave(): string {
-  return run(['iptables-save']).out.replace(/^#.*$/gm, '').replace(/\[\d+:\d+\]/g, '');
+  const otherDaemons = (line: string) => /(^:|-A |-j )CE/.test(line) && !line.includes(`CEIT${tag}`);
+  return run(['iptables-save'])
+    .out.replace(/^#.*$/gm, '')
+    .replace(/\[\d+:\d+\]/g, '')
+    .split('\n')
+    .filter((line) => !otherDaemons(line) && !line.startsWith(':FORWARD '))
+    .join('\n');
 }
 
 interface Container {

@@ -3,7 +3,7 @@
 // name, subnet and folder is unique to this process; the default bridge is
 // off ('none') so ce0 is never touched. Traffic goes only between the
 // namespaces the test made (TCP: there is no ping on the test machines).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import {
   type NetlinkLinkOps,
   type PortReserver,
 } from '../../src/index.js';
+import { call, serve } from './support/tcp-probe.js';
 
 const root = process.getuid?.() === 0;
 const tag = process.pid % 100000;
@@ -39,27 +40,6 @@ const noDns: DnsRegistry = { addNetwork: async () => {}, removeNetwork: async ()
 
 function hostLinks(): string[] {
   return JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })).map((l: { ifname: string }) => l.ifname);
-}
-
-/** A TCP server answering "pong" inside a namespace; resolves once it listens. */
-async function serve(netns: string): Promise<ChildProcess> {
-  const server = spawn('nsenter', [`--net=${netns}`, process.execPath, '-e', "require('net').createServer((s) => s.end('pong')).listen(7777, () => console.log('ready'))"], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return server;
-}
-
-/** What a TCP client inside `netns` reads from address:7777 (3 s at most). */
-function call(netns: string, address: string): string {
-  return execFileSync(
-    'nsenter',
-    [`--net=${netns}`, process.execPath, '-e', `const s = require('net').connect(7777, '${address}'); s.on('data', (d) => process.stdout.write(d)); s.on('error', (e) => { console.error(e.message); process.exit(1); }); setTimeout(() => process.exit(2), 3000).unref();`],
-    { encoding: 'utf8', timeout: 10_000 },
-  );
 }
 
 describe.skipIf(!root)('NetworkManager on the real kernel (root)', () => {

@@ -22,6 +22,15 @@ describe("writing a container's /etc files", () => {
     expect((await readdir(dir)).sort()).toEqual(['hostname', 'hosts', 'resolv.conf']);
   });
 
+  it('writing again before a restart replaces each file whole, leaving no temporary', async () => {
+    await writeEtcFiles(dir, { hosts: 'a much longer first content\n', hostname: 'first\n', resolvConf: 'nameserver 10.0.0.1\n' });
+    const paths = await writeEtcFiles(dir, { hosts: 'short\n', hostname: 'second\n', resolvConf: '' });
+    expect(await readFile(paths.hosts, 'utf8')).toBe('short\n');
+    expect(await readFile(paths.hostname, 'utf8')).toBe('second\n');
+    expect(await readFile(paths.resolvConf, 'utf8')).toBe('');
+    expect((await readdir(dir)).sort()).toEqual(['hostname', 'hosts', 'resolv.conf']);
+  });
+
   it('a running container file is rewritten in place (same inode, as its bind mount needs)', async () => {
     const paths = await writeEtcFiles(dir, { hosts: 'a much longer first content\n', hostname: 'x\n', resolvConf: '' });
     const before = await stat(paths.hosts);

@@ -2,6 +2,7 @@
 // with Docker's field names, order and meanings. ced persists it as is and
 // `ce inspect` prints it; the Docker API will serve it without translation.
 // Pure types: nothing here imports grpc-js or native code.
+import type { MountSpec } from '@ce/protocol/mounts';
 
 /** Go's zero time as Docker prints it for a time that never happened. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -183,6 +184,10 @@ export interface HostConfig {
   ReadonlyPaths: string[] | null;
   /** docker run --init; absent when not given. */
   Init?: boolean;
+  /** --mount; absent when not given, as Docker omits it. */
+  Mounts?: MountSpec[];
+  /** --tmpfs: destination → mount options; absent when not given. */
+  Tmpfs?: Record<string, string>;
 }
 
 export interface EndpointSettings {

@@ -231,6 +231,8 @@ export interface RestartContainerResponse {
 export interface RemoveContainerRequest {
   id: string;
   force: boolean;
+  /** docker rm -v: also remove the container's anonymous volumes that no other container uses. */
+  removeVolumes: boolean;
 }
 
 export interface RemoveContainerResponse {
@@ -2015,7 +2017,7 @@ export const RestartContainerResponse: MessageFns<RestartContainerResponse> = {
 };
 
 function createBaseRemoveContainerRequest(): RemoveContainerRequest {
-  return { id: "", force: false };
+  return { id: "", force: false, removeVolumes: false };
 }
 
 export const RemoveContainerRequest: MessageFns<RemoveContainerRequest> = {
@@ -2025,6 +2027,9 @@ export const RemoveContainerRequest: MessageFns<RemoveContainerRequest> = {
     }
     if (message.force !== false) {
       writer.uint32(16).bool(message.force);
+    }
+    if (message.removeVolumes !== false) {
+      writer.uint32(24).bool(message.removeVolumes);
     }
     return writer;
   },
@@ -2058,6 +2063,14 @@ export const RemoveContainerRequest: MessageFns<RemoveContainerRequest> = {
             message.force = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.removeVolumes = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2074,6 +2087,11 @@ export const RemoveContainerRequest: MessageFns<RemoveContainerRequest> = {
     return {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       force: isSet(object.force) ? globalThis.Boolean(object.force) : false,
+      removeVolumes: isSet(object.removeVolumes)
+        ? globalThis.Boolean(object.removeVolumes)
+        : isSet(object.remove_volumes)
+        ? globalThis.Boolean(object.remove_volumes)
+        : false,
     };
   },
 
@@ -2085,6 +2103,9 @@ export const RemoveContainerRequest: MessageFns<RemoveContainerRequest> = {
     if (message.force !== false) {
       obj.force = message.force;
     }
+    if (message.removeVolumes !== false) {
+      obj.removeVolumes = message.removeVolumes;
+    }
     return obj;
   },
 
@@ -2095,6 +2116,7 @@ export const RemoveContainerRequest: MessageFns<RemoveContainerRequest> = {
     const message = createBaseRemoveContainerRequest();
     message.id = object.id ?? "";
     message.force = object.force ?? false;
+    message.removeVolumes = object.removeVolumes ?? false;
     return message;
   },
 };
