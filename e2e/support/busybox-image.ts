@@ -32,6 +32,8 @@ export interface BusyboxImageConfig {
   User?: string;
   WorkingDir?: string;
   StopSignal?: string;
+  /** Docker's EXPOSE: `{ "80/tcp": {} }`. */
+  ExposedPorts?: Record<string, Record<string, never>>;
   /** Docker's VOLUME: paths → {}. */
   Volumes?: Record<string, object>;
   /** Docker's HEALTHCHECK: durations in nanoseconds. */

@@ -31,6 +31,7 @@ import { createNetworkCheck } from './networking/create-check.js';
 import { etcFilesWriter } from './networking/etc-files-writer.js';
 import { networkStep } from './networking/network-step.js';
 import { ContainerConnector } from './networking/container-connector.js';
+import { resumeEtcFiles } from './networking/resume-etc-files.js';
 import { networksGrpcService } from './networking/network-grpc.js';
 import { withNetworkEvents } from './networking/network-events.js';
 import { openNetworking } from './networking/networking-subsystem.js';
@@ -172,6 +173,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     volumes.adoptMounts((id) => containers.all().some((c) => c.Id === id && c.State.Running), logger);
     // After recovery tore down what died while ced was down: the rest is what runs.
     await networking.manager.reconcile(new Set(containers.list(false).map((c) => c.Id)));
+    await resumeEtcFiles(containers.list(false), networking.manager, etcFiles);
 
     const cgroup = detectCgroups().mode;
     const services = [containersGrpcService(containers, execs), networksGrpcService(withNetworkEvents(networking.manager, events), connector), systemGrpcService(cgroup, { containers, images, logger }, {

@@ -25,8 +25,12 @@ export interface RouteInfo {
 }
 
 export interface LinkOps {
-  /** Creates a bridge device, down. Throws AlreadyExists if the name is taken. */
-  createBridge(name: string, opts?: { mtu?: number }): Promise<void>;
+  /**
+   * Creates a bridge device, down, with a MAC address of its own (`mac`, or
+   * a random locally administered one) that its ports never change. Throws
+   * AlreadyExists if the name is taken.
+   */
+  createBridge(name: string, opts?: { mtu?: number; mac?: string }): Promise<void>;
   /**
    * Creates a veth pair: `hostName` in ced's namespace, `peerName` created
    * directly inside `peerNetns` (so it may be named eth0), both down.

@@ -217,11 +217,24 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
     });
   }
 
+  /**
+   * Takes the container off the network. When that endpoint gave the default
+   * route, the first other one with a gateway (by interface) takes it over,
+   * with the published ports, as libnetwork moves a sandbox's gateway.
+   */
   async disconnect(networkRef: string, containerId: string): Promise<void> {
     await this.serially(async () => {
       const net = this.networks.find(networkRef);
       const record = this.endpointStore.get(net.id, containerId);
-      if (record) await this.disconnectEndpoint(record);
+      if (!record) return;
+      const ports = structuredClone(record.endpoint.ports);
+      await this.disconnectEndpoint(record);
+      if (!record.defaultRoute || !existsSync(record.netnsPath)) return;
+      const next = this.endpointStore
+        .ofContainer(containerId)
+        .filter((r) => r.endpoint.gateway !== '' && this.networks.byId(r.endpoint.networkId))
+        .sort((a, b) => a.endpoint.ifName.localeCompare(b.endpoint.ifName, undefined, { numeric: true }))[0];
+      if (next) await this.driver.takeGateway(next, this.networks.byId(next.endpoint.networkId)!, ports);
     });
   }
 

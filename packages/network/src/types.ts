@@ -72,6 +72,8 @@ export interface AttachRequest {
   ifName?: string;
   /** DNS names besides the container's name and short id (--network-alias, compose service names). */
   aliases?: string[];
+  /** --link on a user-defined network: names that resolve for this container only. */
+  links?: DnsLink[];
   /** --ip */
   ipv4Address?: string;
   /** --mac-address */

@@ -1,3 +1,4 @@
+import type { DnsLink } from '@ce/network';
 import { DEFAULT_NETWORK } from './network-mode.js';
 
 /**
@@ -11,4 +12,12 @@ export function endpointAliases(network: string, asked: readonly string[] | null
   const aliases = [...(asked ?? [])];
   if (!aliases.includes(shortId)) aliases.push(shortId);
   return aliases;
+}
+
+/** An endpoint's Links ("container" or "container:alias", as `--link` on a user-defined network gives them) as DNS links. */
+export function endpointLinks(links: readonly string[] | null | undefined): DnsLink[] {
+  return (links ?? []).map((link) => {
+    const [name = '', alias = ''] = link.split(':');
+    return { name: name.replace(/^\//, ''), alias: alias.split('/').filter(Boolean).pop() || name.replace(/^\//, '') };
+  });
 }

@@ -7,7 +7,7 @@ import { emptyEndpoint } from '../containers/model/defaults.js';
 import type { EndpointSettings } from '../containers/model/docker-types.js';
 import type { ContainerRecord } from '../containers/record.js';
 import type { EventPublisher } from '../events/event-publisher.js';
-import { endpointAliases } from './aliases.js';
+import { endpointAliases, endpointLinks } from './aliases.js';
 import type { ContainerEtcFiles } from './etc-files.js';
 import type { ContainerNetworkConnector, EndpointConfig } from './network-connector.js';
 import { parseNetworkMode } from './network-mode.js';
@@ -67,6 +67,7 @@ export class ContainerConnector implements ContainerNetworkConnector {
         netnsPath: record.NetworkSettings.SandboxKey,
         ifName: nextInterface(current),
         aliases: asked.Aliases ?? [],
+        links: endpointLinks(config.links),
         ipv4Address: config.ipv4Address,
       });
       record.NetworkSettings.Networks[network.Name] = joinedEndpoint(asked, ep);

@@ -45,13 +45,19 @@ export function parseLink(link: string): { target: string; alias: string } {
 export function etcFilesWriter(o: EtcFilesWriterOptions): ContainerEtcFiles {
   const readResolvConf = o.hostResolvConf ?? (() => readHostResolvConf());
   const readEtcHosts = o.hostEtcHosts ?? (() => readHostEtcHosts());
-  const content = async (record: ContainerRecord, facts: EtcFacts): Promise<EtcFilesContent> => {
+  /** The container's resolv.conf, its resolver settings handed to the embedded DNS server. */
+  const resolvConf = async (record: ContainerRecord, facts: EtcFacts) => {
     const hc = record.HostConfig;
     const userDns = hc.Dns?.length || hc.DnsSearch?.length || hc.DnsOptions?.length;
     const dns = userDns ? { dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [] } : (o.daemonDns ?? { dns: [], dnsSearch: [], dnsOptions: [] });
     const resolv = containerResolvConf({ hostResolvConf: await readResolvConf(), hostNetwork: facts.hostNetwork, embeddedDns: facts.dnsServers, ...dns });
     if (facts.dnsServers.length) o.setResolver?.(record.Id, { upstreams: resolv.upstreams, ndotsSet: resolv.ndotsSet });
     else o.removeResolver?.(record.Id);
+    return resolv;
+  };
+  const content = async (record: ContainerRecord, facts: EtcFacts): Promise<EtcFilesContent> => {
+    const hc = record.HostConfig;
+    const resolv = await resolvConf(record, facts);
     const extraHosts = parseExtraHosts(hc.ExtraHosts, o.hostGatewayIp);
     let hosts: string;
     if (facts.hostNetwork) {
@@ -76,6 +82,9 @@ export function etcFilesWriter(o: EtcFilesWriterOptions): ContainerEtcFiles {
     },
     forget(containerId) {
       o.removeResolver?.(containerId);
+    },
+    async resume(record, facts) {
+      await resolvConf(record, facts);
     },
   };
 }

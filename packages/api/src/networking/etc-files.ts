@@ -23,4 +23,10 @@ export interface ContainerEtcFiles {
   rewrite(record: ContainerRecord, facts: EtcFacts): Promise<void>;
   /** The container stopped: what was kept for it besides the files (its DNS resolver settings) goes. */
   forget(containerId: string): void;
+  /**
+   * ced started again while the container runs: what is kept for it in
+   * memory only (its DNS resolver settings: --dns upstreams, ndots) is set
+   * again; its files stay as they are.
+   */
+  resume(record: ContainerRecord, facts: EtcFacts): Promise<void>;
 }

@@ -10,7 +10,7 @@ import { withHostNamespace, withHostsFiles, withNetnsPath } from '@ce/runtime/sp
 import type { ContainerRecord } from '../containers/record.js';
 import type { EventPublisher } from '../events/event-publisher.js';
 import type { StartContext, StartStep } from '../containers/start-pipeline.js';
-import { endpointAliases } from './aliases.js';
+import { endpointAliases, endpointLinks } from './aliases.js';
 import type { ContainerEtcFiles } from './etc-files.js';
 import { parseNetworkMode } from './network-mode.js';
 import { runningNetworkSettings, stoppedNetworkSettings } from './network-settings.js';
@@ -71,6 +71,7 @@ export function networkStep(deps: NetworkStepDeps): StartStep {
             netnsPath: sandboxKey,
             ifName: `eth${i}`,
             aliases: aliases ?? [],
+            links: endpointLinks(asked?.Links),
             ipv4Address: ipv4Asked(asked?.IPAMConfig),
             macAddress: i === 0 ? record.Config.MacAddress || undefined : undefined,
             ports: i === 0 ? portBindingRequests(record) : [],

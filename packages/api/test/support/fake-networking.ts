@@ -66,5 +66,9 @@ export class FakeEtcFiles implements ContainerEtcFiles {
     this.rewritten = facts;
   }
   forget() {}
+  resumed: string[] = [];
+  async resume(record: ContainerRecord) {
+    this.resumed.push(record.Id);
+  }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,6 +48,14 @@ describe("a container's /etc files", () => {
     expect(resolv).toContain('nameserver 10.211.0.1');
     expect(resolv).toContain('options ndots:0');
     expect(resolvers).toEqual([[record.Id, { upstreams: ['127.0.0.53'], ndotsSet: false }]]);
+  });
+
+  it('gives the embedded DNS server back what it kept of a running container after a restart, without touching its files', async () => {
+    const record = testRecord({ hostConfig: { Dns: ['10.0.0.99'], DnsOptions: ['ndots:2'] } });
+    const { w, dir, resolvers } = writer();
+    await w.resume(record, { hostNetwork: false, addresses: ['10.211.0.2'], dnsServers: ['10.211.0.1'] });
+    expect(resolvers).toEqual([[record.Id, { upstreams: ['10.0.0.99'], ndotsSet: true }]]);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it("the container's --dns replaces the host's servers; ced's --dns applies when it has none", async () => {

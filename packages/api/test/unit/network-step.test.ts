@@ -53,12 +53,17 @@ describe('the network start step', () => {
     expect(record.HostsPath).toBe(`/c/${record.Id}/hosts`);
   });
 
-  it("on a user-defined network adds the short id to the aliases and uses the network's DNS server", async () => {
+  it("on a user-defined network adds the short id to the aliases, passes its --link aliases and uses the network's DNS server", async () => {
     const record = onNetworks('app', ['app']);
     record.NetworkSettings.Networks.app!.Aliases = ['db'];
+    record.NetworkSettings.Networks.app!.Links = ['cache-1:cache', 'queue'];
     const { networking, etcFiles, step, ctx } = setup(record);
     await step.setup(ctx);
     expect(networking.requests[0]!.req.aliases).toEqual(['db', record.Id.slice(0, 12)]);
+    expect(networking.requests[0]!.req.links).toEqual([
+      { name: 'cache-1', alias: 'cache' },
+      { name: 'queue', alias: 'queue' },
+    ]);
     expect(record.NetworkSettings.Networks.app!.Aliases).toEqual(['db', record.Id.slice(0, 12)]);
     expect(record.NetworkSettings.IPAddress).toBe('');
     expect(etcFiles.facts!.dnsServers).toEqual(['10.0.2.1']);

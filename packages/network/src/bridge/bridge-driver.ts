@@ -51,7 +51,8 @@ export class BridgeDriver {
       await links.setUp(bridge);
       await firewall.addNetwork(firewallNetworkOf(net, pool));
       undo.push(`firewall rules of ${net.name}`, () => firewall.removeNetwork(firewallNetworkOf(net, pool)));
-      if (net.dns) await dns.addNetwork(net.id, pool.gateway);
+      // The name makes `container.<network>` and the reverse names resolve; internal: nothing forwarded out.
+      if (net.dns) await dns.addNetwork(net.id, pool.gateway, { name: net.name, internal: net.internal });
     });
   }
 
@@ -83,6 +84,7 @@ export class BridgeDriver {
         containerName: req.containerName,
         netnsPath: req.netnsPath,
         defaultRoute,
+        ...(req.links?.length ? { links: req.links.map((l) => ({ ...l })) } : {}),
         endpoint: {
           id: randomBytes(32).toString('hex'),
           networkId: net.id,
@@ -143,6 +145,37 @@ export class BridgeDriver {
   }
 
   /**
+   * Makes the endpoint the container's way out when the one that was left
+   * (libnetwork's sandbox updateGateway): the default route through its
+   * network, and the ports `previous` published, on the same host ports, to
+   * its address. The route stays when the ports cannot be taken again (the
+   * error is logged; the container keeps its other ports' absence visible in
+   * its NetworkSettings).
+   */
+  async takeGateway(record: EndpointRecord, net: NetworkRecord, previous: readonly PortMapping[]): Promise<void> {
+    const ep = record.endpoint;
+    record.defaultRoute = true;
+    await this.deps.endpoints.put(record);
+    await this.deps.links.addRoute({ dst: 'default', gateway: ep.gateway, dev: ep.ifName }, record.netnsPath);
+    if (!previous.length) return;
+    const undo = new UndoStack(this.deps.log);
+    await undo
+      .guard(async () => {
+        const requests = previous.map((p) => ({ protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort }));
+        const chosen = await this.deps.ports.reserve(ep.containerId, requests, { name: record.containerName, id: ep.id });
+        undo.push('release host ports', () => this.deps.ports.release(ep.containerId));
+        ep.ports = chosen.map((host, i) => ({ ...previous[i]!, hostPort: host.hostPort, containerIp: ep.ipAddress, bridge: bridgeOf(net) }));
+        await this.deps.endpoints.put(record);
+        undo.push('endpoint ports', async () => {
+          ep.ports = [];
+          await this.deps.endpoints.put(record);
+        });
+        await this.deps.firewall.addPortMappings(ep.ports);
+      })
+      .catch((err: unknown) => this.deps.log?.warn({ err, containerId: ep.containerId, network: net.name }, 'published ports could not move to the new default route'));
+  }
+
+  /**
    * After a restart, for a container still running: programs again what is
    * missing (links, addresses, route; host ports, whose sockets died with the
    * old process; port rules absent from the firewall; DNS names, kept in
@@ -191,7 +224,7 @@ export class BridgeDriver {
   private addDnsRecords(record: EndpointRecord, net: NetworkRecord, undo: UndoStack): void {
     if (!net.dns) return;
     const ep = record.endpoint;
-    this.deps.dns.addRecords(net.id, ep.containerId, unique([record.containerName, ...ep.aliases].filter(Boolean)), ep.ipAddress);
+    this.deps.dns.addRecords(net.id, ep.containerId, unique([record.containerName, ...ep.aliases].filter(Boolean)), ep.ipAddress, record.links ?? []);
     undo.push('DNS records', async () => this.deps.dns.removeRecords(net.id, ep.containerId));
   }
 

@@ -1,9 +1,20 @@
 // Text forms of what links carry: MAC addresses, IPv4 addresses and CIDRs.
+import { randomBytes } from 'node:crypto';
 import { invalidArgument } from '@ce/protocol/errors';
 
 export function macToBytes(mac: string): Buffer {
   if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw invalidArgument(`invalid MAC address "${mac}": want aa:bb:cc:dd:ee:ff`);
   return Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
+}
+
+/**
+ * A random unicast, locally administered MAC address (libnetwork's
+ * GenerateRandomMAC): what a bridge is given so that it keeps one address.
+ */
+export function randomMac(): string {
+  const bytes = randomBytes(6);
+  bytes[0] = (bytes[0]! & 0xfe) | 0x02;
+  return bytesToMac(bytes);
 }
 
 export function bytesToMac(bytes: Uint8Array): string {

@@ -57,13 +57,19 @@ function checkMtu(mtu: number | undefined): void {
 // kind without one, and so does ce, byte for byte.
 const kindAttr = (kind: string): Buffer => attr(IFLA_INFO_KIND, Buffer.from(kind, 'utf8'));
 
-export function newBridgeRequest(name: string, opts: { mtu?: number } = {}): Buffer[] {
+/**
+ * A bridge; with `mac`, its address is set (NET_ADDR_SET), so the kernel no
+ * longer gives it the lowest MAC of its ports, which changes as ports come and
+ * go and leaves the containers' ARP entries for the gateway stale.
+ */
+export function newBridgeRequest(name: string, opts: { mtu?: number; mac?: string } = {}): Buffer[] {
   checkLinkName(name);
   checkMtu(opts.mtu);
   return [
     encodeIfInfo(),
     stringAttr(IFLA_IFNAME, name),
     ...(opts.mtu !== undefined ? [u32Attr(IFLA_MTU, opts.mtu)] : []),
+    ...(opts.mac !== undefined ? [attr(IFLA_ADDRESS, macToBytes(opts.mac))] : []),
     nestedAttr(IFLA_LINKINFO, [kindAttr('bridge')]),
   ];
 }

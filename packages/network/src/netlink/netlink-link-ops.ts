@@ -5,7 +5,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@ce/protocol/errors';
 import type { LinkInfo, LinkOps, RouteInfo } from '../link-ops.js';
-import { bytesToIpv4, ipv4ToBytes, parseIpv4Cidr } from './addressing.js';
+import { bytesToIpv4, ipv4ToBytes, parseIpv4Cidr, randomMac } from './addressing.js';
 import { addAddress, listAddresses } from './addresses.js';
 import { isKernelError, kernelRefusal } from './errors.js';
 import {
@@ -50,8 +50,8 @@ export class NetlinkLinkOps implements LinkOps {
     this.hostSocket = undefined;
   }
 
-  async createBridge(name: string, opts: { mtu?: number } = {}): Promise<void> {
-    const request = newBridgeRequest(name, opts);
+  async createBridge(name: string, opts: { mtu?: number; mac?: string } = {}): Promise<void> {
+    const request = newBridgeRequest(name, { ...opts, mac: opts.mac ?? randomMac() });
     this.inNetns(undefined, `create bridge ${name}`, (s) => {
       try {
         createLink(s, request);

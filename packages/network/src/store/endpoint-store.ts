@@ -3,7 +3,7 @@
 // kernel is touched so that a crash mid-connect leaves something reconcile
 // can finish or undo.
 import { join } from 'node:path';
-import type { Endpoint } from '../types.js';
+import type { DnsLink, Endpoint } from '../types.js';
 import { CachedJsonDirectory } from './json-directory.js';
 
 export interface EndpointRecord {
@@ -13,6 +13,8 @@ export interface EndpointRecord {
   netnsPath: string;
   /** This endpoint gives the container its default route (and so carries its published ports). */
   defaultRoute: boolean;
+  /** Its --link aliases on the network (the embedded DNS server's records are in memory: restored from here). */
+  links?: DnsLink[];
 }
 
 export class EndpointStore {

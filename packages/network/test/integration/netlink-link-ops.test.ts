@@ -3,7 +3,7 @@
 // inside, addresses, default routes and hairpin, checked with `ip -j`, and
 // TCP between the two namespaces. Everything made is removed in afterEach.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -118,6 +118,18 @@ describe.skipIf(!root)('rtnetlink LinkOps and pinned namespaces (needs root)', (
       { encoding: 'utf8', timeout: 10_000 },
     );
     expect(reply).toBe('pong');
+  });
+
+  it('keeps the bridge\'s own MAC address as ports come and go (the containers\' ARP entries for the gateway stay true)', async () => {
+    await links.createBridge(bridge);
+    const mac = (await links.getLink(bridge))!.mac;
+    expect(readFileSync(`/sys/class/net/${bridge}/addr_assign_type`, 'utf8').trim()).toBe('3'); // NET_ADDR_SET
+    await links.createVethPair(hostEnd(0), 'eth0', ns[0]!);
+    await links.setMaster(hostEnd(0), bridge);
+    await links.createVethPair(hostEnd(1), 'eth0', ns[1]!);
+    await links.setMaster(hostEnd(1), bridge);
+    await links.deleteLink(hostEnd(0));
+    expect((await links.getLink(bridge))!.mac).toBe(mac);
   });
 
   it('says which name is taken, which link is missing, and deletes quietly', async () => {

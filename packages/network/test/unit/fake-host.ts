@@ -4,6 +4,8 @@
 // step N throw, to test that each failure is undone.
 import { rmSync, writeFileSync } from 'node:fs';
 import type {
+  DnsLink,
+  DnsNetworkOptions,
   DnsRegistry,
   Firewall,
   FirewallNetwork,
@@ -34,7 +36,8 @@ export class FakeHost {
   readonly firewallNetworks = new Map<string, FirewallNetwork>();
   portMappings: PortMapping[] = [];
   readonly dnsNetworks = new Map<string, string>();
-  readonly dnsRecords = new Map<string, { names: readonly string[]; ipv4: string }>();
+  readonly dnsNetworkOptions = new Map<string, DnsNetworkOptions | undefined>();
+  readonly dnsRecords = new Map<string, { names: readonly string[]; ipv4: string; links?: readonly DnsLink[] }>();
   readonly reservedPorts = new Map<string, HostPortRequest[]>();
   /** Host ports some other program holds. */
   readonly busyPorts = new Set<number>();
@@ -200,17 +203,18 @@ export class FakeHost {
   };
 
   readonly dns: DnsRegistry = {
-    addNetwork: async (networkId, gateway) => {
+    addNetwork: async (networkId, gateway, options) => {
       this.step('dns addNetwork');
       this.dnsNetworks.set(networkId, gateway);
+      this.dnsNetworkOptions.set(networkId, options);
     },
     removeNetwork: async (networkId) => {
       this.step('dns removeNetwork');
       this.dnsNetworks.delete(networkId);
     },
-    addRecords: (networkId, containerId, names, ipv4) => {
+    addRecords: (networkId, containerId, names, ipv4, links) => {
       this.step('dns addRecords');
-      this.dnsRecords.set(`${networkId}/${containerId}`, { names, ipv4 });
+      this.dnsRecords.set(`${networkId}/${containerId}`, { names, ipv4, ...(links?.length ? { links } : {}) });
     },
     removeRecords: (networkId, containerId) => {
       this.dnsRecords.delete(`${networkId}/${containerId}`);

@@ -3,7 +3,7 @@
 // decoding of the kernel's answers.
 import { describe, expect, it } from 'vitest';
 import { isCeError } from '@ce/protocol/errors';
-import { ipv4Broadcast, macToBytes, parseIpv4Cidr } from '../../src/netlink/addressing.js';
+import { ipv4Broadcast, macToBytes, parseIpv4Cidr, randomMac } from '../../src/netlink/addressing.js';
 import { attr, parseAttributes, stringAttr, u32Attr } from '../../src/netlink/attributes.js';
 import { newAddressRequest } from '../../src/netlink/addresses.js';
 import { NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, RTM_SETLINK } from '../../src/netlink/constants.js';
@@ -30,6 +30,19 @@ describe('rtnetlink requests', () => {
     );
     const sent = encodeMessage(RTM_NEWLINK, CREATE, 1796597486, newBridgeRequest('cenlbr0'));
     expect(sent).toEqual(Buffer.concat([header(60, 0x10, 0x605, 1796597486), body]));
+  });
+
+  it("gives a bridge its own MAC address (IFLA_ADDRESS), as `ip link add cenlbr0 address … type bridge`", () => {
+    const top = parseAttributes(Buffer.concat(newBridgeRequest('cenlbr0', { mac: '02:5e:00:00:00:01' }).slice(1)));
+    expect(top.get(1)).toEqual(macToBytes('02:5e:00:00:00:01'));
+  });
+
+  it('makes random MAC addresses that are unicast and locally administered', () => {
+    for (let i = 0; i < 32; i++) {
+      const first = macToBytes(randomMac())[0]!;
+      expect(first & 0x01).toBe(0);
+      expect(first & 0x02).toBe(2);
+    }
   });
 
   it('creates a veth pair with the peer in another namespace as `ip link add cenlv0 type veth peer name eth0 netns X`', () => {

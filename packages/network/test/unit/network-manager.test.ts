@@ -103,8 +103,12 @@ describe('user networks', () => {
     const bridge = `ce-${net.Id.slice(0, 12)}`;
     expect(host.namespaces.get('')!.get(bridge)).toMatchObject({ kind: 'bridge', up: true, addresses: ['10.211.0.1/24'] });
     expect(host.dnsNetworks.get(net.Id)).toBe('10.211.0.1');
+    // Its name (for `container.<network>` and reverse lookups), and whether its DNS server may forward out.
+    expect(host.dnsNetworkOptions.get(net.Id)).toEqual({ name: 'front', internal: false });
     expect(host.firewallNetworks.get(net.Id)).toMatchObject({ bridge, subnet: '10.211.0.0/24' });
-    expect((await m.create({ Name: 'back' })).IPAM.Config[0]!.Subnet).toBe('10.211.1.0/24');
+    const back = await m.create({ Name: 'back', Internal: true });
+    expect(back.IPAM.Config[0]!.Subnet).toBe('10.211.1.0/24');
+    expect(host.dnsNetworkOptions.get(back.Id)).toEqual({ name: 'back', internal: true });
   });
 
   it('skips pool subnets that overlap a host route', async () => {
@@ -261,6 +265,19 @@ describe('connect and disconnect', () => {
     await expect(m.connect('second', req)).rejects.toThrow('endpoint with name c-1111 already exists in network second');
   });
 
+  it('gives the embedded DNS server the --link aliases of a container on a user network, again after a restart', async () => {
+    let m = await manager();
+    const net = await m.create({ Name: 'web' });
+    const links = [{ name: 'db-1', alias: 'db' }];
+    const req = await attach(m, ID1, { links });
+    await m.connect('web', req);
+    expect(host.dnsRecords.get(`${net.Id}/${ID1}`)).toMatchObject({ names: ['c-1111', ID1.slice(0, 12)], links });
+    host.dnsRecords.clear();
+    m = await manager();
+    await m.reconcile(new Set([ID1]));
+    expect(host.dnsRecords.get(`${net.Id}/${ID1}`)).toMatchObject({ links });
+  });
+
   it("enforces Docker's rules on --ip and aliases", async () => {
     const m = await manager();
     await m.create({ Name: 'auto' });
@@ -287,6 +304,32 @@ describe('connect and disconnect', () => {
     expect(host.routes.get(req.netnsPath)).toEqual([]);
     const outside = await m.connect('bridge', req);
     expect(outside.ports.map((p) => p.hostPort)).toEqual([8080]);
+  });
+
+  it('hands the default route and the published ports to the next network when the one that had them is left', async () => {
+    const m = await manager();
+    const second = await m.create({ Name: 'second' });
+    await m.create({ Name: 'private', Internal: true });
+    const ports = [{ containerPort: 80, protocol: 'tcp' as const, hostIp: '', hostPort: 8080 }];
+    const req = await attach(m, ID1, { ports });
+    await m.connect('bridge', req);
+    await m.connect('private', req);
+    const next = await m.connect('second', req);
+    expect(next.ports).toEqual([]);
+
+    await m.disconnect('bridge', ID1);
+    const bridge = `ce-${second.Id.slice(0, 12)}`;
+    const moved = [{ protocol: 'tcp', hostIp: '', hostPort: 8080, containerIp: next.ipAddress, containerPort: 80, bridge, containerId: ID1 }];
+    expect(host.routes.get(req.netnsPath)).toEqual([{ dst: 'default', gateway: next.gateway, dev: 'eth2' }]);
+    expect(host.portMappings).toEqual(moved);
+    expect([...host.reservedPorts.values()].flat().map((p) => p.hostPort)).toEqual([8080]);
+    expect((await m.endpoints(ID1)).find((ep) => ep.networkName === 'second')!.ports).toEqual(moved);
+
+    // Leaving the last network with a gateway leaves the container without a way out, and without ports.
+    await m.disconnect('second', ID1);
+    expect(host.routes.get(req.netnsPath)).toEqual([]);
+    expect(host.portMappings).toEqual([]);
+    expect(host.reservedPorts.size).toBe(0);
   });
 
   it('undoes every step when any step of connect fails', async () => {
