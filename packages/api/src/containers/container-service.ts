@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { mkdir } from 'node:fs/promises';
 import { constants, hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
@@ -527,6 +528,14 @@ export class ContainerService {
     await thawAfterSignal(record, number, parseSignal(record.Config.StopSignal || 'SIGTERM'), this.tasks);
   }
 
+  /** Whether the container's task has exited (its shim still holds it), or is gone. */
+  private taskStopped(id: string): Promise<boolean> {
+    return this.supervisor.taskState({ id }).then(
+      (task) => task.status === TaskStatus.TASK_STATUS_STOPPED,
+      (err) => isCeError(err, 'NotFound'),
+    );
+  }
+
   /** Sends a signal to a container's task; Docker's `kill` event follows once it is sent. */
   private async signal(record: ContainerRecord, signal: number, all: boolean): Promise<void> {
     await this.supervisor.killTask({ id: record.Id, signal, all });
@@ -615,8 +624,11 @@ export class ContainerService {
           `You cannot remove a running container ${record.Id}. Stop the container before attempting removal or force remove`,
         );
       }
-      await this.signal(record, constants.signals.SIGKILL, true).catch((err) => {
-        if (!isCeError(err, 'NotFound')) throw err;
+      await this.signal(record, constants.signals.SIGKILL, true).catch(async (err) => {
+        if (isCeError(err, 'NotFound')) return;
+        // The task ended on its own between ced's look and the kill: its exit is on its way.
+        if (isCeError(err, 'FailedPrecondition') && (await this.taskStopped(record.Id))) return;
+        throw err;
       });
       await thawAfterSignal(record, constants.signals.SIGKILL, constants.signals.SIGKILL, this.tasks);
       await this.exitHandled.get(record.Id);
