@@ -10,7 +10,7 @@ export interface DaemonConfig {
   state: string;
   /** Where ce.api.v1 is served (default <state>/ce.sock). */
   socket: string;
-  /** The socket's group (dockerd's --group, default "ce", created if missing); "" leaves it root's. */
+  /** The socket's group (dockerd's --group; ced's default "ce", added if missing); "" (the default when embedding) leaves it root's. */
   socketGroup: string;
   logLevel: string;
   logFile: string;
@@ -86,7 +86,7 @@ export function resolveConfig(flags: Partial<Omit<DaemonConfig, 'network'>> & { 
     root,
     state,
     socket: flags.socket ?? join(state, 'ce.sock'),
-    socketGroup: flags.socketGroup ?? DEFAULT_SOCKET_GROUP,
+    socketGroup: flags.socketGroup ?? '',
     logLevel: flags.logLevel ?? env.CE_LOG_LEVEL ?? 'info',
     logFile: flags.logFile ?? join(root, 'ced.log'),
     supervisorAddress: flags.supervisorAddress,

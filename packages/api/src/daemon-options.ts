@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DOCKER_ULIMITS } from '@ce/runtime/spec';
-import { resolveConfig, type DaemonConfig, type NetworkConfig } from './config.js';
+import { DEFAULT_SOCKET_GROUP, resolveConfig, type DaemonConfig, type NetworkConfig } from './config.js';
 import { parseAddedRuntimes } from './containers/runtimes.js';
 import type { Ulimit } from './containers/model/docker-types.js';
 import { networkConfigFromFlags } from './network-flags.js';
@@ -236,7 +236,7 @@ export function configFromSettings(settings: DaemonSettings, env: NodeJS.Process
       root: v.root,
       state: v.state,
       socket: v.host?.replace(/^unix:\/\//, ''),
-      socketGroup: v.group,
+      socketGroup: v.group ?? DEFAULT_SOCKET_GROUP,
       logLevel: v['log-level'],
       logFile: v['log-file'],
       supervisorAddress: v['supervisor-address'],
