@@ -45,7 +45,7 @@ export interface Daemon {
   readonly config: DaemonConfig;
   readonly logger: PinoLogger;
   readonly recovery: RecoveryReport;
-  /** SIGHUP: applies the reloadable settings of `next` (log level, registries); says what needs a restart. */
+  /** SIGHUP: applies the reloadable settings of `next` (log level, registries, runtimes); says what needs a restart. */
   reload(next: DaemonConfig): ReloadOutcome;
   /** Stops serving. Containers keep running in their shims (a restarted ced finds them). */
   close(): Promise<void>;
@@ -191,8 +191,13 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         storageRoot: config.root,
         cgroupMode: cgroup,
         seccompProfile: seccompProfileName(config.seccompProfile),
-        runtimes: containers.runtimes.list().map((r) => r.name),
-        defaultRuntime: containers.runtimes.defaultName,
+        // Getters: SIGHUP may change them.
+        get runtimes() {
+          return containers.runtimes.list().map((r) => r.name);
+        },
+        get defaultRuntime() {
+          return containers.runtimes.defaultName;
+        },
       }), imagesGrpcService(withImageEvents(images, events)), eventsGrpcService(eventLog), volumesGrpcService(volumes.service)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
@@ -206,6 +211,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       recovery,
       reload(next) {
         return reloadConfig(config, next, {
+          setRuntimes: (runtimes, defaultRuntime) => containers.runtimes.replace(runtimes, defaultRuntime),
           setLogLevel: (level) => (logger.level = level),
           setRegistryEndpoints: (insecureRegistries, mirrors) =>
             images.setRegistryEndpoints({ insecureRegistries, mirrors: mirrors.length ? { 'docker.io': mirrors } : undefined }),

@@ -4,6 +4,8 @@ import type { DaemonConfig } from './config.js';
 
 /** What a reload can change in a running ced. */
 export interface ReloadTargets {
+  /** Throws, changing nothing, when the default is not a known runtime. */
+  setRuntimes(runtimes: Record<string, string>, defaultRuntime: string | undefined): void;
   setLogLevel(level: string): void;
   setRegistryEndpoints(insecureRegistries: string[], registryMirrors: string[]): void;
 }
@@ -51,8 +53,8 @@ const NETWORK_KEYS: Record<keyof DaemonConfig['network'], string> = {
   cniBinDirs: 'cni-bin-dirs',
 };
 
-/** dockerd reloads these without a restart (of the settings ced has). */
-const RELOADABLE = new Set<keyof DaemonConfig>(['logLevel', 'insecureRegistries', 'registryMirrors']);
+/** dockerd reloads these without a restart (of the settings ced has; not its labels, max-concurrent-downloads, live-restore…). */
+const RELOADABLE = new Set<keyof DaemonConfig>(['logLevel', 'insecureRegistries', 'registryMirrors', 'runtimes', 'defaultRuntime']);
 
 /**
  * Applies `next`'s reloadable settings that differ from `current`, and updates
@@ -62,6 +64,8 @@ const RELOADABLE = new Set<keyof DaemonConfig>(['logLevel', 'insecureRegistries'
 export function reloadConfig(current: DaemonConfig, next: DaemonConfig, targets: ReloadTargets): ReloadOutcome {
   const outcome: ReloadOutcome = { applied: {}, needsRestart: [] };
   const changed = (Object.keys(KEYS) as Array<keyof typeof KEYS>).filter((k) => !isDeepStrictEqual(current[k], next[k]));
+  // First: the only target that can refuse, before anything else has changed.
+  if (changed.includes('runtimes') || changed.includes('defaultRuntime')) targets.setRuntimes(next.runtimes ?? {}, next.defaultRuntime);
   if (changed.includes('logLevel')) targets.setLogLevel(next.logLevel);
   if (changed.includes('insecureRegistries') || changed.includes('registryMirrors')) targets.setRegistryEndpoints(next.insecureRegistries ?? [], next.registryMirrors ?? []);
   const writable = current as unknown as Record<string, unknown>;

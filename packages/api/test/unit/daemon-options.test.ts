@@ -3,6 +3,7 @@ import { configFromSettings, loadDaemonSettings, mergeDaemonJson, parseCedArgs }
 import { reloadConfig } from '../../src/reload.js';
 import { socketGroupId } from '../../src/socket-group.js';
 import { withDefaultUlimits } from '../../src/containers/resource-options.js';
+import { RuntimeTable } from '../../src/containers/runtimes.js';
 
 const FILE = '/etc/ce/daemon.json';
 const flags = (...args: string[]) => parseCedArgs(args).flags;
@@ -105,20 +106,36 @@ describe('SIGHUP reload', () => {
   it('applies the log level and the registries, and reports the rest as needing a restart', () => {
     const current = base();
     const calls: unknown[] = [];
-    const next = fromFile({ 'log-level': 'debug', 'registry-mirrors': ['https://m.test'], bip: '10.90.0.1/24', 'default-runtime': 'runc' });
+    const next = fromFile({ 'log-level': 'debug', 'registry-mirrors': ['https://m.test'], bip: '10.90.0.1/24', mtu: 1400 });
     const outcome = reloadConfig(current, next, {
+      setRuntimes: () => calls.push('runtimes'),
       setLogLevel: (l) => calls.push(['level', l]),
       setRegistryEndpoints: (insecure, mirrors) => calls.push(['registry', insecure, mirrors]),
     });
     expect(calls).toEqual([['level', 'debug'], ['registry', [], ['https://m.test']]]);
     expect(outcome.applied).toEqual({ 'log-level': { from: 'info', to: 'debug' }, 'registry-mirrors': { from: [], to: ['https://m.test'] } });
-    expect(outcome.needsRestart.sort()).toEqual(['bip', 'default-runtime']);
+    expect(outcome.needsRestart.sort()).toEqual(['bip', 'mtu']);
     expect(current.logLevel).toBe('debug');
     expect(current.network.bip).toBe('10.210.0.1/16');
     // Reloading the same file again changes nothing more and still reports what waits for a restart.
-    const again = reloadConfig(current, next, { setLogLevel: () => calls.push('again'), setRegistryEndpoints: () => calls.push('again') });
-    expect(again).toEqual({ applied: {}, needsRestart: expect.arrayContaining(['bip', 'default-runtime']) as unknown as string[] });
+    const again = reloadConfig(current, next, { setRuntimes: () => calls.push('again'), setLogLevel: () => calls.push('again'), setRegistryEndpoints: () => calls.push('again') });
+    expect(again).toEqual({ applied: {}, needsRestart: expect.arrayContaining(['bip', 'mtu']) as unknown as string[] });
     expect(calls).toHaveLength(2);
+  });
+  it('changes runtimes first, and nothing when the new default runtime is unknown', () => {
+    const current = base();
+    const table = new RuntimeTable();
+    const targets = {
+      setRuntimes: (r: Record<string, string>, d: string | undefined) => table.replace(r, d),
+      setLogLevel: () => expect.fail('the log level must not change'),
+      setRegistryEndpoints: () => expect.fail('the registries must not change'),
+    };
+    expect(() => reloadConfig(current, fromFile({ 'log-level': 'debug', 'default-runtime': 'crun' }), targets)).toThrow('the default runtime crun is not a known runtime');
+    expect(table.defaultName).toBe('ce');
+    expect(current.logLevel).toBe('info');
+    const outcome = reloadConfig(current, fromFile({ runtimes: { crun: { path: '/usr/bin/crun' } }, 'default-runtime': 'crun' }), { ...targets, setLogLevel: () => undefined });
+    expect(outcome.applied).toEqual({ runtimes: { from: {}, to: { crun: '/usr/bin/crun' } }, 'default-runtime': { from: undefined, to: 'crun' } });
+    expect(table.resolve('')).toEqual({ name: 'crun', path: '/usr/bin/crun' });
   });
 });
 
