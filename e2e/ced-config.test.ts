@@ -71,16 +71,18 @@ describe('ced --config-file daemon.json', () => {
     expect((await run(['rm', 'ulimit-default', 'ulimit-own'])).code).toBe(0);
   });
 
-  it('on SIGHUP applies a new log level from the file, and says which changes need a restart', async () => {
+  it('on SIGHUP applies a new log level and runtimes from the file, and says which changes need a restart', async () => {
     const debugLines = () => daemon!.log().split('\n').filter((l) => l.includes('"image record written"')).length;
     expect((await run(['tag', 'busybox', 'cfg-before'])).code).toBe(0);
     expect(debugLines()).toBe(0);
 
-    writeConfig({ 'log-level': 'debug', mtu: 1400, 'default-ulimits': { nofile: { Name: 'nofile', Hard: 2048, Soft: 1024 } } });
+    expect((await run(['info'])).stdout).not.toMatch(/Runtimes: .*\balt\b/);
+    writeConfig({ 'log-level': 'debug', mtu: 1400, runtimes: { alt: { path: '/usr/bin/runc' } }, 'default-ulimits': { nofile: { Name: 'nofile', Hard: 2048, Soft: 1024 } } });
     daemon!.process.kill('SIGHUP');
     await eventually(() => daemon!.log().includes('"reloaded configuration"'), 'the reload to be logged');
     const reloaded = daemon!.log().split('\n').find((l) => l.includes('"reloaded configuration"'))!;
-    expect(JSON.parse(reloaded)).toMatchObject({ applied: { 'log-level': { from: 'info', to: 'debug' } }, needsRestart: ['mtu'] });
+    expect(JSON.parse(reloaded)).toMatchObject({ applied: { 'log-level': { from: 'info', to: 'debug' }, runtimes: { from: {}, to: { alt: '/usr/bin/runc' } } }, needsRestart: ['mtu'] });
+    expect((await run(['info'])).stdout).toMatch(/Runtimes: .*\balt\b/);
     expect(daemon!.log()).toContain('changed settings need a restart of ced: mtu');
 
     expect((await run(['tag', 'busybox', 'cfg-after'])).code).toBe(0);
