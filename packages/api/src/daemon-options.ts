@@ -66,10 +66,12 @@ const texts = (value: unknown, key: string): string[] => {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new Error(`"${key}" must be an array of strings`);
   return value as string[];
 };
-const boolText = (value: unknown, key: string): string => {
+const boolean = (value: unknown, key: string): boolean => {
   if (typeof value !== 'boolean') throw new Error(`"${key}" must be true or false`);
-  return String(value);
+  return value;
 };
+/** For the flags ced takes as "true"/"false" text (--iptables=false). */
+const boolText = (value: unknown, key: string): string => String(boolean(value, key));
 const object = (value: unknown, key: string): Record<string, unknown> => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`"${key}" must be an object`);
   return value as Record<string, unknown>;
@@ -137,13 +139,7 @@ export const FILE_KEYS: Record<string, FileKey> = {
   'seccomp-profile': { flag: 'seccomp-profile', read: text },
   'log-driver': { flag: 'log-driver', read: text },
   'log-opts': { flag: 'log-opt', read: logOpts },
-  init: {
-    flag: 'init',
-    read: (v, k) => {
-      if (typeof v !== 'boolean') throw new Error(`"${k}" must be true or false`);
-      return v;
-    },
-  },
+  init: { flag: 'init', read: boolean },
   'init-path': { flag: 'init-path', read: text },
   runtimes: { flag: 'add-runtime', read: runtimes },
   'default-runtime': { flag: 'default-runtime', read: text },
