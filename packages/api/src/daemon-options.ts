@@ -202,17 +202,27 @@ export function mergeDaemonJson(flags: FlagValues, json: Record<string, unknown>
     .filter((k) => FILE_KEYS[k]!.flag !== 'default-ulimits' && flags[FILE_KEYS[k]!.flag as FlagName] !== undefined)
     .map((k) => `${k}: (from flag: ${goValue(flags[FILE_KEYS[k]!.flag as FlagName])}, from file: ${goValue(json[k])})`);
   if (conflicts.length) throw fail(`the following directives are specified both as a flag and in the configuration file: ${conflicts.join(', ')}`);
-  const merged: Record<string, unknown> = { ...flags };
-  const settings: DaemonSettings = { flags: merged as FlagValues };
+  const fromFile: Record<string, unknown> = {};
+  const settings: DaemonSettings = { flags: {} };
   for (const [key, value] of Object.entries(json)) {
     const mapping = FILE_KEYS[key]!;
     try {
       if (mapping.flag === 'default-ulimits') settings.defaultUlimits = mapping.read(value, key);
-      else merged[mapping.flag] = mapping.read(value, key);
+      else fromFile[mapping.flag] = mapping.read(value, key);
     } catch (err) {
       throw fail((err as Error).message);
     }
   }
+  // The file's values checked alone, as their flags' are, so that a bad one is named by its key and file.
+  try {
+    configFromSettings({ flags: fromFile as FlagValues }, {});
+  } catch (err) {
+    throw fail((err as Error).message.replace(/^--([a-z-]+):/, (text, flag: string) => {
+      const key = Object.keys(json).find((k) => FILE_KEYS[k]!.flag === flag);
+      return key ? `"${key}":` : text;
+    }));
+  }
+  settings.flags = { ...flags, ...fromFile } as FlagValues;
   return settings;
 }
 

@@ -84,8 +84,11 @@ describe("daemon.json merged with ced's flags", () => {
     expect(() => fromFile({ 'default-ulimits': { nofile: { Hard: 1, Soft: 2 } } })).toThrow('ulimit soft limit must be less than or equal to hard limit: 2 > 1');
     expect(() => fromFile({ 'default-ulimits': { nofiles: { Hard: 1, Soft: 1 } } })).toThrow('invalid ulimit type: nofiles');
     expect(() => fromFile({ hosts: ['tcp://0.0.0.0:2375'] })).toThrow('ced serves a unix socket only');
-    expect(() => fromFile({ bip: '10.0.0.1' })).toThrow('--bip: "10.0.0.1" is not an IPv4 address with a prefix length');
-    expect(() => fromFile({ 'log-level': 'loud' })).toThrow('unable to parse logging level: loud');
+    expect(() => fromFile({ bip: '10.0.0.1' })).toThrow('with file /etc/ce/daemon.json: "bip": "10.0.0.1" is not an IPv4 address with a prefix length');
+    expect(() => fromFile({ runtimes: { ce: { path: '/x' } } })).toThrow("with file /etc/ce/daemon.json: \"runtimes\": runtime name 'ce' is reserved");
+    expect(() => fromFile({ 'log-level': 'loud' })).toThrow('with file /etc/ce/daemon.json: unable to parse logging level: loud');
+    // A bad flag is still the flag's error.
+    expect(() => fromFile({ dns: ['10.0.0.53'] }, ['--bip', 'x'])).toThrow(/^--bip: "x"/);
   });
 
   it('names the file and the position of a JSON syntax error', () => {
