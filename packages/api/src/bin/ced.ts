@@ -71,6 +71,11 @@ try {
   process.exit(1);
 }
 
+// A SIGHUP while ced starts (systemctl reload) must not kill it: the reload runs once it listens.
+let reloadWhenStarted = false;
+const reloadLater = () => (reloadWhenStarted = true);
+process.on('SIGHUP', reloadLater);
+
 try {
   const daemon = await startDaemon(config);
   const r = daemon.recovery;
@@ -98,7 +103,7 @@ try {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   // dockerd's reload: daemon.json is read again; what can change while running does, the rest is reported.
-  process.on('SIGHUP', () => {
+  const reload = () => {
     try {
       const { applied, needsRestart } = daemon.reload(readConfig());
       daemon.logger.info({ signal: 'SIGHUP', applied, needsRestart }, 'reloaded configuration');
@@ -106,7 +111,10 @@ try {
     } catch (err) {
       daemon.logger.error({ signal: 'SIGHUP', err: (err as Error).message }, 'error reconfiguring the daemon; nothing changed');
     }
-  });
+  };
+  process.off('SIGHUP', reloadLater);
+  process.on('SIGHUP', reload);
+  if (reloadWhenStarted) reload();
 } catch (err) {
   process.stderr.write(`ced: ${(err as Error).message}\n`);
   process.exit(1);
