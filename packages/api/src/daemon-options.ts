@@ -1,10 +1,9 @@
 // ced's flags and /etc/ce/daemon.json, read and merged as dockerd reads its flags and daemon.json.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DOCKER_ULIMITS } from '@ce/runtime/spec';
+import { parseUlimit } from '@ce/runtime/spec';
 import { DEFAULT_SOCKET_GROUP, resolveConfig, type DaemonConfig, type NetworkConfig } from './config.js';
 import { parseAddedRuntimes } from './containers/runtimes.js';
-import type { Ulimit } from './containers/model/docker-types.js';
 import { networkConfigFromFlags } from './network-flags.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
@@ -30,6 +29,7 @@ export const CED_FLAGS = {
   'init-path': { type: 'string' },
   'add-runtime': { type: 'string', multiple: true },
   'default-runtime': { type: 'string' },
+  'default-ulimit': { type: 'string', multiple: true },
   bridge: { type: 'string', short: 'b' },
   bip: { type: 'string' },
   'default-address-pool': { type: 'string', multiple: true },
@@ -48,15 +48,11 @@ export const CED_FLAGS = {
 type FlagName = Exclude<keyof typeof CED_FLAGS, 'help' | 'config-file'>;
 export type FlagValues = { [K in FlagName]?: (typeof CED_FLAGS)[K] extends { multiple: true } ? string[] : (typeof CED_FLAGS)[K] extends { type: 'boolean' } ? boolean : string };
 
-/** What the flags and daemon.json say together, before defaults. */
-export interface DaemonSettings {
-  flags: FlagValues;
-  /** daemon.json's default-ulimits (dockerd's --default-ulimit has no ced flag). */
-  defaultUlimits?: Ulimit[];
+/** A daemon.json value read as the value of the flag it stands for; throws a message naming the key when the value has the wrong shape. */
+interface FileKey {
+  flag: FlagName;
+  read: (value: unknown, key: string) => string | string[] | boolean;
 }
-
-/** A daemon.json value read as the flag it stands for; throws a message naming the key when the value has the wrong shape. */
-type FileKey = { flag: FlagName; read: (value: unknown, key: string) => string | string[] | boolean } | { flag: 'default-ulimits'; read: (value: unknown, key: string) => Ulimit[] };
 
 const text = (value: unknown, key: string): string => {
   if (typeof value !== 'string') throw new Error(`"${key}" must be a string`);
@@ -112,15 +108,13 @@ function mtu(value: unknown, key: string): string {
   return String(value);
 }
 
-/** dockerd's default-ulimits: {"nofile": {"Name": "nofile", "Hard": 64000, "Soft": 64000}}. */
-export function defaultUlimits(value: unknown, key: string): Ulimit[] {
+/** dockerd's default-ulimits, {"nofile": {"Name": "nofile", "Hard": 64000, "Soft": 64000}}, as --default-ulimit values. */
+function ulimits(value: unknown, key: string): string[] {
   return Object.entries(object(value, key)).map(([name, limit]) => {
     const { Name, Hard, Soft } = object(limit, `${key}.${name}`);
     if (Name !== undefined && Name !== name) throw new Error(`"${key}.${name}.Name" is "${String(Name)}", not "${name}"`);
-    if (!DOCKER_ULIMITS[name]) throw new Error(`"${key}": invalid ulimit type: ${name}`);
     if (!Number.isInteger(Hard) || !Number.isInteger(Soft)) throw new Error(`"${key}.${name}" needs integer "Hard" and "Soft"`);
-    if ((Soft as number) > (Hard as number)) throw new Error(`"${key}.${name}": ulimit soft limit must be less than or equal to hard limit: ${Soft as number} > ${Hard as number}`);
-    return { Name: name, Hard: Hard as number, Soft: Soft as number };
+    return `${name}=${Soft as number}:${Hard as number}`;
   });
 }
 
@@ -155,7 +149,7 @@ export const FILE_KEYS: Record<string, FileKey> = {
   'dns-opts': { flag: 'dns-opt', read: texts },
   'cni-config-dir': { flag: 'cni-config-dir', read: text },
   'cni-bin-dirs': { flag: 'cni-bin-dir', read: texts },
-  'default-ulimits': { flag: 'default-ulimits', read: defaultUlimits },
+  'default-ulimits': { flag: 'default-ulimit', read: ulimits },
 };
 
 export function parseCedArgs(args: string[]): { flags: FlagValues; configFile?: string; help: boolean } {
@@ -194,41 +188,37 @@ export function parseDaemonJson(source: string): Record<string, unknown> {
  * no setting has, or a setting given both ways, is an error; so is a value of
  * the wrong shape. `file` names the file in the message.
  */
-export function mergeDaemonJson(flags: FlagValues, json: Record<string, unknown>, file: string): DaemonSettings {
+export function mergeDaemonJson(flags: FlagValues, json: Record<string, unknown>, file: string): FlagValues {
   const fail = (message: string) => new Error(`unable to configure the ce daemon with file ${file}: ${message}`);
   const unknown = Object.keys(json).filter((k) => !FILE_KEYS[k]).sort();
   if (unknown.length) throw fail(`the following directives don't match any configuration option: ${unknown.join(', ')}`);
   const conflicts = Object.keys(json)
-    .filter((k) => FILE_KEYS[k]!.flag !== 'default-ulimits' && flags[FILE_KEYS[k]!.flag as FlagName] !== undefined)
-    .map((k) => `${k}: (from flag: ${goValue(flags[FILE_KEYS[k]!.flag as FlagName])}, from file: ${goValue(json[k])})`);
+    .filter((k) => flags[FILE_KEYS[k]!.flag] !== undefined)
+    .map((k) => `${k}: (from flag: ${goValue(flags[FILE_KEYS[k]!.flag])}, from file: ${goValue(json[k])})`);
   if (conflicts.length) throw fail(`the following directives are specified both as a flag and in the configuration file: ${conflicts.join(', ')}`);
   const fromFile: Record<string, unknown> = {};
-  const settings: DaemonSettings = { flags: {} };
   for (const [key, value] of Object.entries(json)) {
     const mapping = FILE_KEYS[key]!;
     try {
-      if (mapping.flag === 'default-ulimits') settings.defaultUlimits = mapping.read(value, key);
-      else fromFile[mapping.flag] = mapping.read(value, key);
+      fromFile[mapping.flag] = mapping.read(value, key);
     } catch (err) {
       throw fail((err as Error).message);
     }
   }
   // The file's values checked alone, as their flags' are, so that a bad one is named by its key and file.
   try {
-    configFromSettings({ flags: fromFile as FlagValues }, {});
+    configFromFlags(fromFile as FlagValues, {});
   } catch (err) {
     throw fail((err as Error).message.replace(/^--([a-z-]+):/, (text, flag: string) => {
       const key = Object.keys(json).find((k) => FILE_KEYS[k]!.flag === flag);
       return key ? `"${key}":` : text;
     }));
   }
-  settings.flags = { ...flags, ...fromFile } as FlagValues;
-  return settings;
+  return { ...flags, ...fromFile } as FlagValues;
 }
 
-/** ced's configuration from its settings: defaults filled, each value checked. Throws a message naming the bad setting. */
-export function configFromSettings(settings: DaemonSettings, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
-  const v = settings.flags;
+/** ced's configuration from its flags (with daemon.json's): defaults filled, each value checked. Throws a message naming the bad flag. */
+export function configFromFlags(v: FlagValues, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   let runtimes: Record<string, string>;
   try {
     runtimes = parseAddedRuntimes(v['add-runtime'] ?? []);
@@ -236,6 +226,12 @@ export function configFromSettings(settings: DaemonSettings, env: NodeJS.Process
     throw new Error(`--add-runtime: ${(err as Error).message}`);
   }
   const network: Partial<NetworkConfig> = networkConfigFromFlags(v);
+  let defaultUlimits: DaemonConfig['defaultUlimits'];
+  try {
+    defaultUlimits = v['default-ulimit']?.map(parseUlimit);
+  } catch (err) {
+    throw new Error(`--default-ulimit: ${(err as Error).message}`);
+  }
   if (v['log-level'] !== undefined && !LOG_LEVELS.includes(v['log-level'])) throw new Error(`unable to parse logging level: ${v['log-level']}`);
   return resolveConfig(
     {
@@ -256,7 +252,7 @@ export function configFromSettings(settings: DaemonSettings, env: NodeJS.Process
       initPath: v['init-path'],
       runtimes,
       defaultRuntime: v['default-runtime'],
-      defaultUlimits: settings.defaultUlimits,
+      defaultUlimits,
       network,
     },
     env,
@@ -267,13 +263,13 @@ export function configFromSettings(settings: DaemonSettings, env: NodeJS.Process
  * The flags merged with daemon.json at `configFile` (default /etc/ce/daemon.json).
  * A missing default file is no error; a missing file named with --config-file is, as with dockerd.
  */
-export function loadDaemonSettings(flags: FlagValues, configFile: string | undefined, read: (path: string) => string = (p) => readFileSync(p, 'utf8')): DaemonSettings {
+export function withDaemonJson(flags: FlagValues, configFile: string | undefined, read: (path: string) => string = (p) => readFileSync(p, 'utf8')): FlagValues {
   const file = configFile ?? DEFAULT_CONFIG_FILE;
   let source: string;
   try {
     source = read(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && configFile === undefined) return { flags };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && configFile === undefined) return flags;
     throw new Error(`unable to configure the ce daemon with file ${file}: open ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
   }
   let json: Record<string, unknown>;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // ced: the ce daemon.
-import { configFromSettings, loadDaemonSettings, parseCedArgs, type FlagValues } from '../daemon-options.js';
+import { configFromFlags, withDaemonJson, parseCedArgs, type FlagValues } from '../daemon-options.js';
 import type { DaemonConfig } from '../config.js';
 import { startDaemon } from '../daemon.js';
 
@@ -42,6 +42,8 @@ Options:
       --add-runtime NAME=PATH    a runc-compatible runtime containers may name with --runtime (repeatable)
       --default-runtime NAME     containers' runtime when they name none (default ce, the in-process one;
                                  "runc" is the runc on PATH unless added)
+      --default-ulimit NAME=SOFT[:HARD]
+                                 containers' rlimit unless they set their own --ulimit NAME (repeatable)
   -b, --bridge NAME              the default network's bridge device (default ce0; "none": no default network)
       --bip CIDR                 the default bridge's address (default 10.210.0.1/16, apart from Docker's 172.17.0.0/16)
       --default-address-pool base=CIDR,size=N
@@ -61,7 +63,7 @@ Options:
 }
 
 /** The flags with daemon.json's settings, checked and completed; read at start and again on SIGHUP. */
-const readConfig = (): DaemonConfig => configFromSettings(loadDaemonSettings(flags, configFile));
+const readConfig = (): DaemonConfig => configFromFlags(withDaemonJson(flags, configFile));
 
 let config: DaemonConfig;
 try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFromSettings, loadDaemonSettings, mergeDaemonJson, parseCedArgs } from '../../src/daemon-options.js';
+import { configFromFlags, withDaemonJson, mergeDaemonJson, parseCedArgs } from '../../src/daemon-options.js';
 import { reloadConfig } from '../../src/reload.js';
 import { socketGroupId } from '../../src/socket-group.js';
 import { withDefaultUlimits } from '../../src/containers/resource-options.js';
@@ -7,7 +7,7 @@ import { RuntimeTable } from '../../src/containers/runtimes.js';
 
 const FILE = '/etc/ce/daemon.json';
 const flags = (...args: string[]) => parseCedArgs(args).flags;
-const fromFile = (json: object, args: string[] = []) => configFromSettings(mergeDaemonJson(flags(...args), json as Record<string, unknown>, FILE), {});
+const fromFile = (json: object, args: string[] = []) => configFromFlags(mergeDaemonJson(flags(...args), json as Record<string, unknown>, FILE), {});
 const enoent = () => {
   throw Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' });
 };
@@ -58,6 +58,14 @@ describe("daemon.json merged with ced's flags", () => {
     expect(config.network).toMatchObject({ bridge: 'br-x', bip: '10.90.0.1/24', addressPools: [{ base: '10.91.0.0/16', size: 26 }], iptables: false, ipForward: false, mtu: 1400, dns: ['10.0.0.53'], dnsSearch: ['example.test'], dnsOptions: ['ndots:2'], cniBinDirs: ['/opt/cni/bin'] });
   });
 
+  it('takes --default-ulimit as dockerd does, and refuses it beside the default-ulimits key', () => {
+    expect(configFromFlags(flags('--default-ulimit', 'nofile=100:200', '--default-ulimit', 'nproc=50'), {}).defaultUlimits).toEqual([{ Name: 'nofile', Soft: 100, Hard: 200 }, { Name: 'nproc', Soft: 50, Hard: 50 }]);
+    expect(() => configFromFlags(flags('--default-ulimit', 'nofile'), {})).toThrow('--default-ulimit: invalid ulimit argument: nofile');
+    expect(() => fromFile({ 'default-ulimits': { nproc: { Name: 'nproc', Hard: 1, Soft: 1 } } }, ['--default-ulimit', 'nofile=1'])).toThrow(
+      'default-ulimits: (from flag: [nofile=1], from file: map[nproc:map[Name:nproc Hard:1 Soft:1]])',
+    );
+  });
+
   it('takes flags and file settings together when they name different settings', () => {
     const config = fromFile({ 'registry-mirrors': ['https://m.test'] }, ['--root', '/srv/x', '-l', 'warn']);
     expect(config).toMatchObject({ root: '/srv/x', logLevel: 'warn', registryMirrors: ['https://m.test'], socketGroup: 'ce' });
@@ -81,8 +89,9 @@ describe("daemon.json merged with ced's flags", () => {
     expect(() => fromFile({ iptables: 'no' })).toThrow('"iptables" must be true or false');
     expect(() => fromFile({ dns: '1.1.1.1' })).toThrow('"dns" must be an array of strings');
     expect(() => fromFile({ runtimes: { crun: { path: '/x', runtimeArgs: ['--debug'] } } })).toThrow('"runtimes.crun": only "path" is supported');
-    expect(() => fromFile({ 'default-ulimits': { nofile: { Hard: 1, Soft: 2 } } })).toThrow('ulimit soft limit must be less than or equal to hard limit: 2 > 1');
-    expect(() => fromFile({ 'default-ulimits': { nofiles: { Hard: 1, Soft: 1 } } })).toThrow('invalid ulimit type: nofiles');
+    expect(() => fromFile({ 'default-ulimits': { nofile: { Hard: 1, Soft: 2 } } })).toThrow('"default-ulimits": ulimit soft limit must be less than or equal to hard limit: 2 > 1');
+    expect(() => fromFile({ 'default-ulimits': { nofiles: { Hard: 1, Soft: 1 } } })).toThrow('"default-ulimits": invalid ulimit type: nofiles');
+    expect(() => fromFile({ 'default-ulimits': { nofile: { Hard: '1', Soft: 1 } } })).toThrow('"default-ulimits.nofile" needs integer "Hard" and "Soft"');
     expect(() => fromFile({ hosts: ['tcp://0.0.0.0:2375'] })).toThrow('ced serves a unix socket only');
     expect(() => fromFile({ bip: '10.0.0.1' })).toThrow('with file /etc/ce/daemon.json: "bip": "10.0.0.1" is not an IPv4 address with a prefix length');
     expect(() => fromFile({ runtimes: { ce: { path: '/x' } } })).toThrow("with file /etc/ce/daemon.json: \"runtimes\": runtime name 'ce' is reserved");
@@ -92,15 +101,15 @@ describe("daemon.json merged with ced's flags", () => {
   });
 
   it('names the file and the position of a JSON syntax error', () => {
-    expect(() => loadDaemonSettings({}, '/x/daemon.json', () => '{\n  "log-level": "debug",\n}')).toThrow(
+    expect(() => withDaemonJson({}, '/x/daemon.json', () => '{\n  "log-level": "debug",\n}')).toThrow(
       /^unable to configure the ce daemon with file \/x\/daemon.json: invalid JSON at line 3, column 1: /,
     );
-    expect(() => loadDaemonSettings({}, '/x/daemon.json', () => '[]')).toThrow('invalid JSON: the top level must be an object');
+    expect(() => withDaemonJson({}, '/x/daemon.json', () => '[]')).toThrow('invalid JSON: the top level must be an object');
   });
 
   it('runs on flags alone when the default file is missing, and fails when --config-file names a missing one', () => {
-    expect(loadDaemonSettings({ root: '/r' }, undefined, enoent)).toEqual({ flags: { root: '/r' } });
-    expect(() => loadDaemonSettings({}, '/x/none.json', enoent)).toThrow('unable to configure the ce daemon with file /x/none.json: open /x/none.json: no such file or directory');
+    expect(withDaemonJson({ root: '/r' }, undefined, enoent)).toEqual({ root: '/r' });
+    expect(() => withDaemonJson({}, '/x/none.json', enoent)).toThrow('unable to configure the ce daemon with file /x/none.json: open /x/none.json: no such file or directory');
   });
 });
 
