@@ -190,7 +190,7 @@ export function parseDaemonJson(source: string): Record<string, unknown> {
  */
 export function mergeDaemonJson(flags: FlagValues, json: Record<string, unknown>, file: string): FlagValues {
   const fail = (message: string) => new Error(`unable to configure the ce daemon with file ${file}: ${message}`);
-  const unknown = Object.keys(json).filter((k) => !FILE_KEYS[k]).sort();
+  const unknown = Object.keys(json).filter((k) => !Object.hasOwn(FILE_KEYS, k)).sort();
   if (unknown.length) throw fail(`the following directives don't match any configuration option: ${unknown.join(', ')}`);
   const conflicts = Object.keys(json)
     .filter((k) => flags[FILE_KEYS[k]!.flag] !== undefined)

@@ -75,6 +75,7 @@ describe("daemon.json merged with ced's flags", () => {
     expect(() => fromFile({ foo: 1, 'log-level': 'info', bar: true })).toThrow(
       "unable to configure the ce daemon with file /etc/ce/daemon.json: the following directives don't match any configuration option: bar, foo",
     );
+    expect(() => fromFile(JSON.parse('{"constructor": 1, "__proto__": 2}') as object)).toThrow("don't match any configuration option: __proto__, constructor");
   });
 
   it("refuses a setting given both as a flag and in the file, worded as dockerd's", () => {
