@@ -394,6 +394,12 @@ export class ImageStore implements ImageService, RegistryService {
     }
   }
 
+  /** dockerd's reload of insecure-registries and registry-mirrors: pulls and pushes that start from now on use these. */
+  setRegistryEndpoints(endpoints: Pick<RegistryOptions, 'insecureRegistries' | 'mirrors'>): void {
+    this.registry.insecureRegistries = endpoints.insecureRegistries;
+    this.registry.mirrors = endpoints.mirrors;
+  }
+
   /** `docker login`: checks credentials against a registry ("" means docker.io); saving them is the caller's job. */
   async login(server: string, credentials: RegistryCredentials): Promise<void> {
     const host = server ? parseReference(`${server.replace(/^https?:\/\//, '').replace(/\/.*$/, '')}/x`).domain : DEFAULT_DOMAIN;

@@ -50,12 +50,12 @@ import { migrateV1 } from './model/migrate.js';
 import { CONTAINER_RECORD_SCHEMA, containerName, type ContainerRecord, type StoredMountPoint } from './record.js';
 import type { ContainerConfig, HostConfig } from './model/docker-types.js';
 import { inspectMounts } from './mount-points.js';
-import { checkResources, type DeviceLookup, type HostResources } from './resource-options.js';
+import { checkResources, withDefaultUlimits, type DeviceLookup, type HostResources } from './resource-options.js';
 import { loadSecurityDefaults } from './security-defaults.js';
 import type { SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
 import { containerLogFile, DEFAULT_DAEMON_LOG_CONFIG, newContainerLogConfig, type ContainerLogFile } from './log-driver.js';
-import type { LogConfig } from './model/docker-types.js';
+import type { LogConfig, Ulimit } from './model/docker-types.js';
 import { pauseContainer, thawAfterSignal, unpauseContainer } from './pause.js';
 import { containerStats, type StatsOptions } from './stats.js';
 import type { TaskContext } from './task-context.js';
@@ -109,6 +109,8 @@ export interface ContainerServiceOptions {
   runtimes?: RuntimeTable;
   /** ced's --log-driver and --log-opt (dockerd's log-driver and log-opts). */
   logDefaults?: LogConfig;
+  /** Rlimits of containers that set none of that name (dockerd's default-ulimits); read at each start. */
+  defaultUlimits?: () => readonly Ulimit[];
   /** Where container events go (docs/architecture.md, "Events"); none by default. */
   events?: EventPublisher;
   /** How exits are learnt: ced's TaskExitWatcher; by default one waitTask per task. */
@@ -333,7 +335,8 @@ export class ContainerService {
   }
 
   private spec(record: ContainerRecord, user: ExecUser) {
-    const spec = containerSpec(record, user, this.security, this.host.device, this.owner);
+    const ulimits = withDefaultUlimits(record.HostConfig.Ulimits, this.options.defaultUlimits?.() ?? []);
+    const spec = containerSpec(ulimits === record.HostConfig.Ulimits ? record : { ...record, HostConfig: { ...record.HostConfig, Ulimits: ulimits } }, user, this.security, this.host.device, this.owner);
     if (usesInit(record.HostConfig.Init, this.options.initByDefault ?? false)) {
       if (!this.options.initPath) throw failedPrecondition('exec: "docker-init": executable file not found in $PATH');
       withContainerInit(this.options.initPath)(spec, {});
