@@ -119,6 +119,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         runtimes: new RuntimeTable(config.runtimes, config.defaultRuntime),
         networkCheck: createNetworkCheck(networking.manager, exists),
         mounts: volumes.containerMounts,
+        layerImages: images,
       },
     );
     const etcFiles = etcFilesWriter({

@@ -31,6 +31,11 @@ export function withImageEvents(store: ImageStore, events: EventPublisher): Imag
       for (const id of result.deleted) events.image(id, id, 'delete', id === image?.id ? labels : {});
       return result;
     },
+    async importImage(source, options) {
+      const image = await store.importImage(source, options);
+      events.image(image.id, image.id, 'import', labelsOf(image));
+      return image;
+    },
     async load(source, options) {
       const images = await store.load(source, options);
       for (const id of new Set(images.map((i) => i.id))) events.image(id, id, 'load', labelsOf(images.find((i) => i.id === id)));
