@@ -66,7 +66,7 @@ describe('ce commit', () => {
     expect(lines[0]).toMatch(/^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT$/);
     // CREATED BY is cut to 45 characters, as Docker's table does; SIZE counts the files the layer holds.
     const cells = lines[1]!.split(/ {3,}/);
-    expect(cells).toEqual([imageId.slice(7, 19), expect.stringMatching(/^(Less than a second|\d+ seconds) ago$/), 'sh -c echo made > /made.txt && rm /bin/vi &&…', '8B', 'my message']);
+    expect(cells).toEqual([imageId.slice(7, 19), expect.stringMatching(/^(Less than a second|1 second|\d+ seconds) ago$/), 'sh -c echo made > /made.txt && rm /bin/vi &&…', '8B', 'my message']);
     expect(lines.length).toBeGreaterThan(2);
     const busyboxId = (await ok(['image', 'inspect', '--format', '{{.Id}}', 'busybox'])).trim();
     const quiet = (await ok(['history', '-q', '--no-trunc', 'ce-test/committed:v1'])).trim().split('\n');
@@ -122,10 +122,21 @@ describe('ce export and ce import', () => {
     const history = (await ok(['history', '--format', '{{.ID}}|{{.CreatedBy}}|{{.Comment}}', 'ce-test/imported:file'])).trim();
     expect(history).toBe(`${imageId.slice(7, 19)}||from export`);
 
+    // The imported image goes through save and load unchanged.
+    const saved = join(work, 'imported.tar');
+    await ok(['save', '-o', saved, 'ce-test/imported:file']);
+    await ok(['rmi', 'ce-test/imported:file']);
+    expect((await ok(['load', '-i', saved])).trim()).toBe('Loaded image: ce-test/imported:file');
+    expect((await ok(['image', 'inspect', '--format', '{{.Id}}', 'ce-test/imported:file'])).trim()).toBe(imageId);
+
     // From stdin, with Docker's default comment.
     await ok(['import', '-', 'ce-test/imported:stdin'], tar);
     expect((await ok(['history', '--format', '{{.Comment}}', 'ce-test/imported:stdin'])).trim()).toBe('Imported from -');
     expect(await ok(['run', '--rm', 'ce-test/imported:stdin', 'cat', '/exported.txt'])).toBe('exported\n');
+
+    const events = await ok(['events', '--since', '10m', '--until', String(Math.floor(Date.now() / 1000) + 1), '--format', '{{.Type}} {{.Action}} {{.Actor.ID}}']);
+    expect(events).toContain(`container export ${id}`);
+    expect(events).toContain(`image import ${imageId}`);
   });
 
   it('imports from an http server on loopback', async () => {
