@@ -56,6 +56,7 @@ describe('ce commit', () => {
     const [info] = JSON.parse(await ok(['image', 'inspect', 'ce-test/committed:v1']));
     expect(info.Id).toBe(imageId);
     expect(info.Author).toBe('Tester <t@example.com>');
+    expect(info.Comment).toBe('my message');
     expect(info.Config.Env).toEqual(expect.arrayContaining(['FROM_RUN=1', 'ADDED=yes']));
     expect(info.Config.Labels).toEqual({ team: 'ce' });
     expect(info.Config.Cmd).toEqual(['sh', '-c', 'echo made > /made.txt && rm /bin/vi && mkdir -p /opaque && echo in > /opaque/f']);

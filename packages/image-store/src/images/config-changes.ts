@@ -1,15 +1,11 @@
 // `docker commit -c` / `docker import -c`: Dockerfile instructions applied to
 // an image's container config, as Docker's builder.BuildFromConfig does. Only
 // the instructions that change the config are allowed (Docker's
-// validCommitCommands, less HEALTHCHECK which ce does not parse yet).
+// validCommitCommands).
 import { invalidArgument } from '@ce/protocol';
 import type { OciContainerConfig } from '../oci/types.js';
 
-const DOCKERFILE_INSTRUCTIONS = new Set([
-  'add', 'arg', 'cmd', 'copy', 'entrypoint', 'env', 'expose', 'from', 'healthcheck', 'label',
-  'maintainer', 'onbuild', 'run', 'shell', 'stopsignal', 'user', 'volume', 'workdir',
-]);
-const CHANGE_INSTRUCTIONS = new Set(['cmd', 'entrypoint', 'env', 'expose', 'label', 'onbuild', 'user', 'volume', 'workdir']);
+const CHANGE_INSTRUCTIONS = new Set(['cmd', 'entrypoint', 'env', 'expose', 'healthcheck', 'label', 'onbuild', 'user', 'volume', 'workdir']);
 
 export interface ConfigChange {
   /** Lower-case instruction name ("cmd"). */
@@ -28,7 +24,7 @@ export function parseConfigChanges(changes: readonly string[]): ConfigChange[] {
       if (text === '' || text.startsWith('#')) continue;
       const match = /^(\S+)\s*([\s\S]*)$/.exec(text)!;
       const instruction = match[1]!.toLowerCase();
-      if (!DOCKERFILE_INSTRUCTIONS.has(instruction)) throw invalidArgument(`dockerfile parse error line 1: unknown instruction: ${match[1]!.toUpperCase()}`);
+      // Docker checks the instruction against its list before the Dockerfile's: an unknown one gets the same words.
       if (!CHANGE_INSTRUCTIONS.has(instruction)) throw invalidArgument(`${instruction} is not a valid change command`);
       const args = match[2]!.trim();
       if (args === '') throw invalidArgument(`${instruction.toUpperCase()} requires at least one argument`);
@@ -70,6 +66,9 @@ export function applyConfigChanges(config: OciContainerConfig, changes: readonly
         }
         break;
       }
+      case 'healthcheck':
+        c.Healthcheck = healthcheck(args);
+        break;
       case 'user':
         c.User = args;
         break;
@@ -164,10 +163,54 @@ function mergeEnv(env: string[], pairs: [string, string][]): string[] {
 /** "80", "80/udp", "8000-8002/tcp" → Docker's "80/tcp" keys. */
 function exposedPorts(spec: string): string[] {
   const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i.exec(spec);
-  if (!m) throw invalidArgument(`invalid containerPort: ${spec}`);
+  if (!m) throw invalidArgument(`Invalid containerPort: ${spec}`);
   const start = Number(m[1]);
   const end = m[2] === undefined ? start : Number(m[2]);
   if (start < 1 || end > 65535 || end < start) throw invalidArgument(`invalid range format for --expose: ${spec}`);
   const proto = (m[3] ?? 'tcp').toLowerCase();
   return Array.from({ length: end - start + 1 }, (_, i) => `${start + i}/${proto}`);
+}
+
+type Healthcheck = NonNullable<OciContainerConfig['Healthcheck']>;
+
+/** `HEALTHCHECK [--interval=D] [--timeout=D] [--start-period=D] [--retries=N] CMD …` or `HEALTHCHECK NONE`. */
+function healthcheck(args: string): Healthcheck {
+  let rest = args;
+  const check: Healthcheck = {};
+  for (;;) {
+    const flag = /^--([a-z-]+)=(\S*)\s*/.exec(rest);
+    if (!flag) break;
+    rest = rest.slice(flag[0].length);
+    const [, name, value] = flag as unknown as [string, string, string];
+    if (name === 'retries') {
+      if (!/^\d+$/.test(value) || Number(value) < 1) throw invalidArgument(`--retries must be at least 1 (not ${value})`);
+      check.Retries = Number(value);
+    } else if (name === 'interval' || name === 'timeout' || name === 'start-period') {
+      const ns = goDuration(value);
+      if (ns !== 0 && ns < 1_000_000) throw invalidArgument(`Interval "${name}" cannot be less than 1ms`);
+      if (name === 'interval') check.Interval = ns;
+      else if (name === 'timeout') check.Timeout = ns;
+      else check.StartPeriod = ns;
+    } else {
+      throw invalidArgument(`Unknown flag: ${name}`);
+    }
+  }
+  const kind = /^(\S+)\s*([\s\S]*)$/.exec(rest);
+  const word = kind?.[1]?.toUpperCase();
+  if (word === 'NONE') {
+    if (kind![2] || rest !== args) throw invalidArgument('HEALTHCHECK NONE takes no arguments');
+    return { Test: ['NONE'] };
+  }
+  if (word !== 'CMD' || !kind![2]) throw invalidArgument(`Unknown type "${kind?.[1] ?? ''}" in HEALTHCHECK (try CMD)`);
+  const exec = jsonArray(kind![2]);
+  return { ...check, Test: exec ? ['CMD', ...exec] : ['CMD-SHELL', kind![2]] };
+}
+
+/** Go's time.ParseDuration, in nanoseconds ("1m30s", "500ms"). */
+function goDuration(text: string): number {
+  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  if (text === '0') return 0;
+  const parts = [...text.matchAll(/(\d+(?:\.\d*)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw invalidArgument(`time: invalid duration "${text}"`);
+  return Math.round(parts.reduce((n, p) => n + Number(p[1]) * units[p[2]!]!, 0));
 }

@@ -31,6 +31,8 @@ export function composeLayerImage(input: LayerImageInput): { config: OciImageCon
     os: parent?.config.os ?? input.os,
     created,
     ...(input.history.author ? { author: input.history.author } : {}),
+    // Docker's image inspect shows it as Comment (a field of Docker's image JSON, not OCI's).
+    ...(input.history.comment ? { comment: input.history.comment } : {}),
     config: input.config,
     rootfs: { type: 'layers', diff_ids: [...(parent?.config.rootfs.diff_ids ?? []), ...(empty ? [] : [input.layer.digest])] },
     history: [...(parent?.config.history ?? []), history],

@@ -18,7 +18,11 @@ export async function* decompressedLayer(source: AsyncIterable<Uint8Array>): Asy
     if (next.done) done = true;
     else head = Buffer.concat([head, next.value]);
   }
-  if (head.length === 0) throw invalidArgument('the import is empty: it is not a tar archive');
+  if (head.length === 0) {
+    // Docker imports nothing as an empty image: an empty tar is two zero blocks.
+    yield Buffer.alloc(1024);
+    return;
+  }
   if (startsWith(head, [0x42, 0x5a, 0x68]) || startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) || startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) {
     throw invalidArgument('the import is compressed with bzip2, xz or zstd, which ce does not read: give a plain or gzip-compressed tar');
   }

@@ -29,11 +29,19 @@ describe('commit/import -c changes', () => {
     expect(c).toMatchObject({ User: 'nobody:nogroup', WorkingDir: '/srv/app', OnBuild: ['ADD . /x', 'RUN echo hi'] });
   });
 
+  it('takes HEALTHCHECK with its flags, in shell and exec form, and NONE', () => {
+    expect(apply(['HEALTHCHECK --interval=5s --retries=2 CMD x y']).Healthcheck).toEqual({ Test: ['CMD-SHELL', 'x y'], Interval: 5e9, Retries: 2 });
+    expect(apply(['HEALTHCHECK --timeout=1m30s --start-period=500ms CMD ["/bin/check", "-q"]']).Healthcheck).toEqual({ Test: ['CMD', '/bin/check', '-q'], Timeout: 90e9, StartPeriod: 5e8 });
+    expect(apply(['HEALTHCHECK NONE']).Healthcheck).toEqual({ Test: ['NONE'] });
+    expect(() => apply(['HEALTHCHECK --interval=soon CMD x'])).toThrow('time: invalid duration "soon"');
+    expect(() => apply(['HEALTHCHECK RUN x'])).toThrow('Unknown type "RUN" in HEALTHCHECK (try CMD)');
+  });
+
   it('refuses what Docker refuses, with its wording', () => {
     expect(() => parseConfigChanges(['RUN echo hi'])).toThrow('run is not a valid change command');
-    expect(() => parseConfigChanges(['FOO bar'])).toThrow('unknown instruction: FOO');
+    expect(() => parseConfigChanges(['FOO bar'])).toThrow('foo is not a valid change command');
     expect(() => parseConfigChanges(['CMD'])).toThrow('CMD requires at least one argument');
-    expect(() => apply(['EXPOSE http'])).toThrow('invalid containerPort: http');
+    expect(() => apply(['EXPOSE http'])).toThrow('Invalid containerPort: http');
     expect(() => apply(['ONBUILD ONBUILD RUN x'])).toThrow('ONBUILD ONBUILD');
   });
 
