@@ -87,8 +87,15 @@ describe('ce commit', () => {
     expect(JSON.parse(await ok(['inspect', id]))[0].State.Status).toBe('running');
     expect(await ok(['run', '--rm', 'ce-test/committed:cmd'])).toBe('live\n');
 
-    const events = await ok(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'event=commit', '--format', '{{.Type}} {{.Action}} {{.Actor.ID}}']);
-    expect(events).toContain(`container commit ${id}`);
+    // As Docker: paused for the commit, the image named, the commit, then thawed.
+    const events = await ok(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}']);
+    const name = JSON.parse(await ok(['inspect', id]))[0].Name.slice(1);
+    expect(events.split('\n').filter((l) => / (pause|unpause|commit) /.test(l) || l.includes('ce-test/committed:cmd'))).toEqual([
+      `container pause ${name}`,
+      'image tag ce-test/committed:cmd',
+      `container commit ${name}`,
+      `container unpause ${name}`,
+    ]);
     await ok(['rm', '-f', id]);
   });
 
@@ -137,6 +144,7 @@ describe('ce export and ce import', () => {
 
     const events = await ok(['events', '--since', '10m', '--until', String(Math.floor(Date.now() / 1000) + 1), '--format', '{{.Type}} {{.Action}} {{.Actor.ID}}']);
     expect(events).toContain(`container export ${id}`);
+    expect(events).toContain(`image tag ${imageId}`);
     expect(events).toContain(`image import ${imageId}`);
   });
 

@@ -119,7 +119,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         runtimes: new RuntimeTable(config.runtimes, config.defaultRuntime),
         networkCheck: createNetworkCheck(networking.manager, exists),
         mounts: volumes.containerMounts,
-        layerImages: images,
+        layerImages: withImageEvents(images, events),
       },
     );
     const etcFiles = etcFilesWriter({

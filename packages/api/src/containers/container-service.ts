@@ -808,17 +808,22 @@ export class ContainerService {
     if (!options.reference) throw invalidArgument('ce keeps no untagged images: give the new image a name (REPOSITORY[:TAG])');
     commitConfig(record.Config, options.changes); // a bad change is refused before the container is paused
     const pause = options.pause && record.State.Status === 'running';
-    if (pause) await pauseContainer(record, this.tasks);
-    let id: string;
+    if (pause) {
+      await pauseContainer(record, this.tasks);
+      this.events.container(record, 'pause'); // as Docker's commit does
+    }
     try {
-      id = await commitContainer(record, options, images);
+      const id = await commitContainer(record, options, images);
+      this.events.container(record, 'commit', { comment: options.comment, imageID: id, imageRef: options.reference });
+      return id;
     } finally {
       if (pause && record.State.Status === 'paused') {
-        await unpauseContainer(record, this.tasks).catch((err: Error) => this.logger.warn({ id: record.Id, err: err.message }, 'could not unpause the container after the commit'));
+        await unpauseContainer(record, this.tasks).then(
+          () => this.events.container(record, 'unpause'),
+          (err: Error) => this.logger.warn({ id: record.Id, err: err.message }, 'could not unpause the container after the commit'),
+        );
       }
     }
-    this.events.container(record, 'commit', { comment: options.comment, imageID: id, imageRef: options.reference });
-    return id;
   }
 
   /** `docker export`: the container's whole filesystem as a tar into `out`. */
