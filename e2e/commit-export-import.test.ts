@@ -2,6 +2,7 @@
 // a container's changes become an image that runs; its whole filesystem goes
 // out as a tar and comes back as a one-layer image, from a file, stdin and an
 // http server on loopback; a non-tar is refused.
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
-import { ce } from './support/ce.js';
+import { ce, ceArgv } from './support/ce.js';
 import type { TestDaemon } from './support/daemon.js';
 
 let daemon: TestDaemon;
@@ -78,7 +79,7 @@ describe('ce commit', () => {
   });
 
   it('applies -c CMD, commits a running container (paused meanwhile) and emits the commit event', async () => {
-    const since = Math.floor(Date.now() / 1000) - 1;
+    const since = new Date().toISOString();
     const id = (await ok(['run', '-d', 'busybox', 'sh', '-c', 'echo live > /live && sleep 1000'])).trim();
     ids.push(id);
     // The file is written by the container: wait for it (bounded) before committing.
@@ -88,7 +89,7 @@ describe('ce commit', () => {
     expect(await ok(['run', '--rm', 'ce-test/committed:cmd'])).toBe('live\n');
 
     // As Docker: paused for the commit, the image named, the commit, then thawed.
-    const events = await ok(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}']);
+    const events = await ok(['events', '--since', since, '--until', String(Math.floor(Date.now() / 1000) + 1), '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}']);
     const name = JSON.parse(await ok(['inspect', id]))[0].Name.slice(1);
     expect(events.split('\n').filter((l) => / (pause|unpause|commit) /.test(l) || l.includes('ce-test/committed:cmd'))).toEqual([
       `container pause ${name}`,
@@ -96,6 +97,12 @@ describe('ce commit', () => {
       `container commit ${name}`,
       `container unpause ${name}`,
     ]);
+
+    // --pause=false leaves the container running throughout: no pause event.
+    const before = new Date().toISOString();
+    await ok(['commit', '--pause=false', id, 'ce-test/committed:nopause']);
+    const later = await ok(['events', '--since', before, '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', `container=${id}`, '--format', '{{.Action}}']);
+    expect(later.trim().split('\n')).toEqual(['commit']);
     await ok(['rm', '-f', id]);
   });
 
@@ -118,6 +125,9 @@ describe('ce export and ce import', () => {
     const tarFile = join(work, 'export.tar');
     await ok(['export', '-o', tarFile, id]);
     const tar = await readFile(tarFile);
+    // To stdout as well, byte for byte the same files.
+    const listed = execFileSync('bash', ['-c', '"$@" | tar -tf -', 'bash', ...ceArgv(daemon.socket, 'export', id)], { encoding: 'utf8' });
+    expect(listed.split('\n')).toEqual(expect.arrayContaining(['exported.txt', 'bin/busybox']));
     expect(tar.includes(Buffer.from('exported.txt'))).toBe(true);
     expect(tar.includes(Buffer.from('bin/busybox'))).toBe(true);
 
