@@ -19,7 +19,7 @@ import { shortId, type Digest } from './digest.js';
 import { ImageMetadataStore, type ImageMeta } from './images/metadata.js';
 import { applyConfigChanges, parseConfigChanges } from './images/config-changes.js';
 import { imageHistory, type HistoryRow } from './images/history.js';
-import { composeLayerImage } from './images/layer-image.js';
+import { composeLayerImage, newImageName } from './images/layer-image.js';
 import { checkedTar, decompressedLayer } from './images/layer-source.js';
 import { importOciLayout as importLayout } from './layout/import.js';
 import { layoutNameAnnotations, writeOciLayout } from './layout/write.js';
@@ -815,7 +815,7 @@ export class ImageStore implements ImageService, RegistryService {
    * it `name`. Nothing is named unless every blob is stored.
    */
   async createLayerImage(options: CreateLayerImageOptions): Promise<ImageRecord> {
-    const name = parseReference(options.name).toString();
+    const name = newImageName(options.name);
     const parent = options.parent === undefined ? undefined : await this.inspect(options.parent);
     const lease = await this.leases.create({ reason: 'create an image from a layer', expiresInMs: 6 * 60 * 60 * 1000 });
     try {

@@ -2,7 +2,8 @@
 // plus the container's writable layer, its config the container's with the
 // `-c` changes applied.
 import { PassThrough, type Writable } from 'node:stream';
-import { applyConfigChanges, parseConfigChanges, type CreateLayerImageOptions, type OciContainerConfig } from '@ce/image-store';
+import type { CreateLayerImageOptions } from '@ce/image-store';
+import { applyConfigChanges, parseConfigChanges, type OciContainerConfig } from '@ce/image-store/new-image';
 import type { ContainerConfig } from './model/docker-types.js';
 import type { ContainerRecord } from './record.js';
 

@@ -57,6 +57,7 @@ import { parseSignal } from './signals.js';
 import { containerLogFile, DEFAULT_DAEMON_LOG_CONFIG, newContainerLogConfig, type ContainerLogFile } from './log-driver.js';
 import type { LogConfig } from './model/docker-types.js';
 import { pauseContainer, thawAfterSignal, unpauseContainer } from './pause.js';
+import { newImageName } from '@ce/image-store/new-image';
 import { commitConfig, commitContainer, type CommitOptions, type LayerImages } from './commit.js';
 import { containerStats, type StatsOptions } from './stats.js';
 import type { TaskContext } from './task-context.js';
@@ -805,8 +806,9 @@ export class ContainerService {
   async commit(ref: string, options: CommitOptions): Promise<string> {
     const record = this.resolve(ref);
     const images = this.layerImages();
-    if (!options.reference) throw invalidArgument('ce keeps no untagged images: give the new image a name (REPOSITORY[:TAG])');
-    commitConfig(record.Config, options.changes); // a bad change is refused before the container is paused
+    // A bad name or change is refused before the container is paused.
+    newImageName(options.reference);
+    commitConfig(record.Config, options.changes);
     const pause = options.pause && record.State.Status === 'running';
     if (pause) {
       await pauseContainer(record, this.tasks);

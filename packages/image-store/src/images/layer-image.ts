@@ -1,11 +1,24 @@
 // The config and manifest of an image made of a parent image plus one layer:
 // what `docker commit` (a container's changes on its image) and `docker
 // import` (one layer, no parent) produce.
+import { invalidArgument } from '@ce/protocol';
 import { MediaType } from '../oci/media-types.js';
+import { parseReference } from '../reference/reference.js';
 import type { Descriptor, OciContainerConfig, OciHistory, OciImageConfig, OciManifest } from '../oci/types.js';
 
 /** The digest of an empty layer tar (1024 zero bytes): Docker records no layer for it. */
 export const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
+
+/**
+ * The normalised name for a commit's or import's image. ce's image records are
+ * keyed by name, so an image nothing names (Docker's dangling commit) is refused.
+ */
+export function newImageName(reference: string): string {
+  if (!reference.trim()) throw invalidArgument('ce keeps no untagged images: give the new image a name (REPOSITORY[:TAG])');
+  const ref = parseReference(reference);
+  if (ref.digest) throw invalidArgument(`refusing to create an image with a digest reference: ${reference}`);
+  return ref.toString();
+}
 
 export interface LayerImageInput {
   parent?: { config: OciImageConfig; manifest: OciManifest };
