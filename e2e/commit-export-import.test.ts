@@ -112,6 +112,10 @@ describe('ce commit', () => {
     const id = await container(['busybox', 'true']);
     const bad = await run(['commit', '-c', 'RUN echo hi', id, 'ce-test/x']);
     expect(bad).toEqual({ code: 1, stdout: '', stderr: 'ce: Error response from daemon: run is not a valid change command\n' });
+    expect(await run(['export', 'no-such-container'])).toEqual({ code: 1, stdout: '', stderr: 'ce: Error response from daemon: No such container: no-such-container\n' });
+    const untagged = await run(['commit', id]);
+    expect(untagged.code).toBe(1);
+    expect(untagged.stderr).toBe('ce: Error response from daemon: ce keeps no untagged images: give the new image a name (REPOSITORY[:TAG])\n');
     const noSuchImage = await run(['history', 'ce-test/x']);
     expect(noSuchImage.code).toBe(1);
     expect(noSuchImage.stderr).toBe('ce: Error response from daemon: No such image: ce-test/x:latest\n');

@@ -66,7 +66,7 @@ export interface ImageStoreOptions {
 /** The store's folders under its root, each owner-only. */
 const STORE_FOLDERS = ['blobs', 'ingest', 'images', 'snapshots', 'leases'];
 
-/** Labels the store puts on a container's (active) snapshot. */
+/** What createLayerImage makes an image of (commit, import). */
 export interface CreateLayerImageOptions {
   /** The layer's tar bytes. */
   layer: AsyncIterable<Uint8Array>;
@@ -79,6 +79,7 @@ export interface CreateLayerImageOptions {
   name: string;
 }
 
+/** Labels the store puts on a container's (active) snapshot. */
 export const ROOTFS_LABEL_IMAGE_ID = 'ce.image.id';
 export const ROOTFS_LABEL_IMAGE_NAME = 'ce.image.name';
 
