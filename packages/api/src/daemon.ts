@@ -128,6 +128,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         runtimes: new RuntimeTable(config.runtimes, config.defaultRuntime),
         networkCheck: createNetworkCheck(networking.manager, exists),
         mounts: volumes.containerMounts,
+        layerImages: withImageEvents(images, events),
       },
     );
     const etcFiles = etcFilesWriter({

@@ -3,6 +3,7 @@ import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { mkdir } from 'node:fs/promises';
 import { constants, hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import {
   alreadyExists,
   DEFAULT_NAMESPACE,
@@ -57,6 +58,8 @@ import { parseSignal } from './signals.js';
 import { containerLogFile, DEFAULT_DAEMON_LOG_CONFIG, newContainerLogConfig, type ContainerLogFile } from './log-driver.js';
 import type { LogConfig, Ulimit } from './model/docker-types.js';
 import { pauseContainer, thawAfterSignal, unpauseContainer } from './pause.js';
+import { newImageName } from '@ce/image-store/new-image';
+import { commitConfig, commitContainer, type CommitOptions, type LayerImages } from './commit.js';
 import { containerStats, type StatsOptions } from './stats.js';
 import type { TaskContext } from './task-context.js';
 import { top, type TopResult } from './top.js';
@@ -119,6 +122,8 @@ export interface ContainerServiceOptions {
   networkCheck?: CreateNetworkCheck;
   /** The volumes subsystem's part of create and remove; without it a container has no binds, volumes or tmpfs mounts. */
   mounts?: ContainerMountsHook;
+  /** Commit and export (the image store); without it both are refused. */
+  layerImages?: LayerImages;
 }
 
 /** What create, load and remove ask of the volumes subsystem (volumes/container-mounts.ts). */
@@ -809,6 +814,45 @@ export class ContainerService {
     if (record.State.Status === 'removing' || record.State.Status === 'dead') record.State = withStatus(record.State, 'exited');
     await this.removeRecord(record, true);
     return true;
+  }
+
+  // commit and export: the logic is in commit.ts and the image store
+  /** `docker commit`: returns the new image's id. */
+  async commit(ref: string, options: CommitOptions): Promise<string> {
+    const record = this.resolve(ref);
+    const images = this.layerImages();
+    // A bad name or change is refused before the container is paused.
+    newImageName(options.reference);
+    commitConfig(record.Config, options.changes);
+    const pause = options.pause && record.State.Status === 'running';
+    if (pause) {
+      await pauseContainer(record, this.tasks);
+      this.events.container(record, 'pause'); // as Docker's commit does
+    }
+    try {
+      const id = await commitContainer(record, options, images);
+      this.events.container(record, 'commit', { comment: options.comment, imageID: id, imageRef: options.reference });
+      return id;
+    } finally {
+      if (pause && record.State.Status === 'paused') {
+        await unpauseContainer(record, this.tasks).then(
+          () => this.events.container(record, 'unpause'),
+          (err: Error) => this.logger.warn({ id: record.Id, err: err.message }, 'could not unpause the container after the commit'),
+        );
+      }
+    }
+  }
+
+  /** `docker export`: the container's whole filesystem as a tar into `out`. */
+  async export(ref: string, out: Writable): Promise<void> {
+    const record = this.resolve(ref);
+    await this.layerImages().exportRootfs(record.Id, out);
+    this.events.container(record, 'export');
+  }
+
+  private layerImages(): LayerImages {
+    if (!this.options.layerImages) throw failedPrecondition('this daemon cannot commit or export containers: it has no image store');
+    return this.options.layerImages;
   }
 
   // pause, resources, processes and statistics: the logic is in pause.ts, update.ts, top.ts, stats.ts

@@ -22,6 +22,8 @@ import { registerStats } from './stats.js';
 import { registerTop } from './top.js';
 import { registerUpdate } from './update.js';
 import { registerPort } from './port.js';
+import { registerCommit } from './commit.js';
+import { registerExport } from './export.js';
 
 export function registerContainer(program: Command, connect: () => Connection): void {
   // run and create pass the container's own options through, which commander allows only
@@ -49,6 +51,8 @@ export function registerContainer(program: Command, connect: () => Connection): 
   registerStats(container, connect);
   registerUpdate(container, connect);
   registerPort(container, connect);
+  registerCommit(container, connect);
+  registerExport(container, connect);
   for (const cmd of container.commands) cmd.exitOverride();
   container.exitOverride();
 }
