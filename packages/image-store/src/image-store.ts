@@ -25,7 +25,7 @@ import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/v
 import { DEFAULT_DOMAIN, familiarReference, isIdLike, parseReference } from './reference/reference.js';
 import { writeDiff } from './snapshots/diff.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
-import type { DiskUsage, ImageDetails, ImageRecord, ImageService, PartialDownload, PruneResult, RemoveImageResult } from './types.js';
+import type { DiskUsage, ImageDetails, ImageRecord, ImageService, PartialDownload, PruneOptions, PruneResult, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
 import { chainIds as chainIdsOf, unpackImage } from './unpack/unpacker.js';
 import { silentLogger, type Logger } from './util/logger.js';
@@ -41,6 +41,7 @@ import { pushImage } from './registry/push.js';
 import { checkLogin } from './registry/login.js';
 import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryOptions, RegistryService } from './registry/types.js';
 import { UnpackPipeline } from './registry/unpack-pipeline.js';
+import { pruneFilter } from './prune-filter.js';
 
 export interface ImageStoreOptions {
   /** The store's folder, e.g. /var/lib/ce/image-store; nobody else writes there. */
@@ -653,16 +654,20 @@ export class ImageStore implements ImageService, RegistryService {
    * `docker image prune`: records always carry a name here, so an image that
    * lost its last name is already gone from the list and only its content
    * remains: prune collects it. With `all`, every image no container uses is
-   * removed first (`docker image prune -a`).
+   * removed first (`docker image prune -a`, or `--filter dangling=false`);
+   * until and label filters pick among them by the config's created and Labels.
    */
-  async prune(options: { all?: boolean } = {}): Promise<PruneResult> {
+  async prune(options: PruneOptions = {}): Promise<PruneResult> {
+    const filter = pruneFilter(options.filters ?? [], ['dangling', 'until', 'label', 'label!']);
     return this.lock.run('images', async () => {
       const untagged: string[] = [];
       const deleted: string[] = [];
-      if (options.all) {
+      if (options.all || filter.dangling === false) {
         const used = new Set(this.rootfsKeys().map((k) => this.snapshotter.stat(k).labels[ROOTFS_LABEL_IMAGE_ID]));
         for (const image of await this.records()) {
           if (used.has(image.id)) continue;
+          const { config } = await this.resolve(image.target, image.name);
+          if (!filter.matches({ created: Date.parse(config.created ?? '') || 0, labels: config.config?.Labels })) continue;
           await this.metadata.delete(image.name);
           untagged.push(familiarReference(image.name));
           if (!deleted.includes(image.id)) deleted.push(image.id);

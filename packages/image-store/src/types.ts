@@ -41,7 +41,8 @@ export interface ImageService {
   tag(source: string, target: string): Promise<ImageInfo>;
   load(source: AsyncIterable<Uint8Array>, options?: { name?: string }): Promise<ImageInfo[]>;
   save(references: string[], out: Writable): Promise<void>;
-  prune(options?: { all?: boolean }): Promise<PruneResult>;
+  /** `filters`: Docker's dangling, until, label, label! (InvalidArgument for others). */
+  prune(options?: PruneOptions): Promise<PruneResult>;
   details(reference: string): Promise<ImageDetails>;
   diskUsage(): Promise<DiskUsage>;
 }
@@ -92,4 +93,10 @@ export interface DiskUsage {
   /** Bytes of all images' layers, each counted once. */
   layersSize: number;
   partialDownloads: PartialDownload[];
+}
+
+/** `docker image prune`'s options: -a, and --filter as key=value pairs. */
+export interface PruneOptions {
+  all?: boolean;
+  filters?: { key: string; value: string }[];
 }

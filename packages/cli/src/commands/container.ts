@@ -22,6 +22,7 @@ import { registerStats } from './stats.js';
 import { registerTop } from './top.js';
 import { registerUpdate } from './update.js';
 import { registerPort } from './port.js';
+import { registerContainerPrune } from './container-prune.js';
 
 export function registerContainer(program: Command, connect: () => Connection): void {
   // run and create pass the container's own options through, which commander allows only
@@ -49,6 +50,7 @@ export function registerContainer(program: Command, connect: () => Connection): 
   registerStats(container, connect);
   registerUpdate(container, connect);
   registerPort(container, connect);
+  registerContainerPrune(container, connect);
   for (const cmd of container.commands) cmd.exitOverride();
   container.exitOverride();
 }

@@ -160,7 +160,8 @@ export function registerVolume(program: Command, connect: () => Connection): voi
     .option('-f, --force', 'Do not prompt for confirmation')
     .action(async (opts: { filter: string[]; force?: boolean }) => {
       const filters = parseFilterFlags(opts.filter);
-      if (!opts.force && !(await confirmed('WARNING! This will remove all local volumes not used by at least one container.'))) return;
+      // Docker's: a declined prune still reports what it reclaimed, nothing.
+      if (!opts.force && !(await confirmed('WARNING! This will remove all local volumes not used by at least one container.'))) return void process.stdout.write('Total reclaimed space: 0B\n');
       const conn = connect();
       let res: PruneVolumesResponse;
       try {

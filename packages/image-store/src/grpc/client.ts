@@ -16,7 +16,7 @@ import {
   type SaveImagesResponse,
 } from '@ce/protocol/gen/ce/images/v1/images';
 import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryService } from '../registry/types.js';
-import type { DiskUsage, ImageDetails, ImageInfo, ImageService, PruneResult, RemoveImageResult } from '../types.js';
+import type { DiskUsage, ImageDetails, ImageInfo, ImageService, PruneOptions, PruneResult, RemoveImageResult } from '../types.js';
 import { credentialsToPb, descriptorFromPb, diskUsageFromPb, imageFromPb, progressFromPb } from './convert.js';
 import { drained } from './drain.js';
 
@@ -130,8 +130,8 @@ export class ImagesGrpcClient implements ImageService, RegistryService {
     }
   }
 
-  async prune(options: { all?: boolean } = {}): Promise<PruneResult> {
-    const res = await unary<PruneImagesResponse>((cb) => this.client.prune({ all: options.all ?? false }, cb), this.target);
+  async prune(options: PruneOptions = {}): Promise<PruneResult> {
+    const res = await unary<PruneImagesResponse>((cb) => this.client.prune({ all: options.all ?? false, filters: options.filters ?? [] }, cb), this.target);
     return { untagged: res.untagged, deleted: res.deleted, reclaimedBytes: res.reclaimedBytes, partialDownloads: res.partialDownloads };
   }
 

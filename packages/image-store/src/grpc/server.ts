@@ -79,7 +79,7 @@ export function imagesServiceImpl(store: ImageService & RegistryService): Promis
       await saving;
     },
     async prune(req) {
-      const r = await store.prune({ all: req.all });
+      const r = await store.prune({ all: req.all, filters: req.filters });
       return { untagged: r.untagged, deleted: r.deleted, reclaimedBytes: r.reclaimedBytes, partialDownloads: r.partialDownloads };
     },
     async inspect(req) {

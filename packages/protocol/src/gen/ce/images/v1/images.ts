@@ -199,6 +199,14 @@ export interface SaveImagesResponse {
 export interface PruneImagesRequest {
   /** Also remove every image no container uses (-a). */
   all: boolean;
+  /** Docker's prune filters: dangling, until, label, label! (on the config's created and Labels). */
+  filters: ImageFilter[];
+}
+
+/** --filter key=value as given; a key may repeat. */
+export interface ImageFilter {
+  key: string;
+  value: string;
 }
 
 export interface PruneImagesResponse {
@@ -2757,13 +2765,16 @@ export const SaveImagesResponse: MessageFns<SaveImagesResponse> = {
 };
 
 function createBasePruneImagesRequest(): PruneImagesRequest {
-  return { all: false };
+  return { all: false, filters: [] };
 }
 
 export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
   encode(message: PruneImagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.all !== false) {
       writer.uint32(8).bool(message.all);
+    }
+    for (const v of message.filters) {
+      ImageFilter.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -2789,6 +2800,14 @@ export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
             message.all = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.filters.push(ImageFilter.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2802,13 +2821,19 @@ export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
   },
 
   fromJSON(object: any): PruneImagesRequest {
-    return { all: isSet(object.all) ? globalThis.Boolean(object.all) : false };
+    return {
+      all: isSet(object.all) ? globalThis.Boolean(object.all) : false,
+      filters: globalThis.Array.isArray(object?.filters) ? object.filters.map((e: any) => ImageFilter.fromJSON(e)) : [],
+    };
   },
 
   toJSON(message: PruneImagesRequest): unknown {
     const obj: any = {};
     if (message.all !== false) {
       obj.all = message.all;
+    }
+    if (message.filters?.length) {
+      obj.filters = message.filters.map((e) => ImageFilter.toJSON(e));
     }
     return obj;
   },
@@ -2819,6 +2844,92 @@ export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
   fromPartial<I extends Exact<DeepPartial<PruneImagesRequest>, I>>(object: I): PruneImagesRequest {
     const message = createBasePruneImagesRequest();
     message.all = object.all ?? false;
+    message.filters = object.filters?.map((e) => ImageFilter.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseImageFilter(): ImageFilter {
+  return { key: "", value: "" };
+}
+
+export const ImageFilter: MessageFns<ImageFilter> = {
+  encode(message: ImageFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageFilter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImageFilter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImageFilter {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ImageFilter): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImageFilter>, I>>(base?: I): ImageFilter {
+    return ImageFilter.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImageFilter>, I>>(object: I): ImageFilter {
+    const message = createBaseImageFilter();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
