@@ -33,6 +33,6 @@ export function registerContainerPrune(container: Command, connect: () => Connec
       } catch (err) {
         throw new CliExit(1, daemonErrorMessage(err, conn.target));
       }
-      process.stdout.write(`${deletedContainersOutput(res.containersDeleted)}Total reclaimed space: ${humanSize(res.reclaimedBytes)}\n`);
+      process.stdout.write(`${deletedContainersOutput(res.containersDeleted)}Total reclaimed space: ${humanSize(res.reclaimedBytes, 4)}\n`);
     });
 }

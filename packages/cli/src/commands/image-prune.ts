@@ -56,6 +56,6 @@ export function registerImagePrune(image: Command, connect: () => Connection): v
       }
       process.stdout.write(deletedImagesOutput(res.untagged, res.deleted));
       writePartialDownloads(res.partialDownloads);
-      process.stdout.write(`Total reclaimed space: ${humanSize(res.reclaimedBytes)}\n`);
+      process.stdout.write(`Total reclaimed space: ${humanSize(res.reclaimedBytes, 4)}\n`);
     });
 }

@@ -66,6 +66,6 @@ export function registerSystemPrune(system: Command, connect: () => Connection):
       }
       process.stdout.write(systemPruneReport(res));
       writePartialDownloads(res.partialDownloads);
-      process.stdout.write(`Total reclaimed space: ${humanSize(res.reclaimedBytes)}\n`);
+      process.stdout.write(`Total reclaimed space: ${humanSize(res.reclaimedBytes, 4)}\n`);
     });
 }

@@ -174,7 +174,7 @@ export function registerVolume(program: Command, connect: () => Connection): voi
         for (const name of res.volumesDeleted) process.stdout.write(`${name}\n`);
         process.stdout.write('\n');
       }
-      process.stdout.write(`Total reclaimed space: ${humanSize(Number(res.spaceReclaimed))}\n`);
+      process.stdout.write(`Total reclaimed space: ${humanSize(Number(res.spaceReclaimed), 4)}\n`);
     });
 
   for (const cmd of volume.commands) cmd.exitOverride();
