@@ -118,8 +118,8 @@ describe('container, image and system prune with filters', () => {
 
     const declined = await run(['container', 'prune'], 'n\n');
     expect(declined).toMatchObject({ code: 0, stdout: 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] Total reclaimed space: 0B\n' });
-    expect(await run(['container', 'prune', '-f', '--filter', 'foo=1'])).toMatchObject({ code: 1, stderr: "Error response from daemon: Invalid filter 'foo'\n" });
-    expect((await run(['container', 'prune', '-f', '--filter', 'until=xx'])).stderr).toBe('Error response from daemon: failed to parse value as time or duration: "xx"\n');
+    expect(await run(['container', 'prune', '-f', '--filter', 'foo=1'])).toMatchObject({ code: 1, stderr: "ce: Error response from daemon: Invalid filter 'foo'\n" });
+    expect((await run(['container', 'prune', '-f', '--filter', 'until=xx'])).stderr).toBe('ce: Error response from daemon: failed to parse value as time or duration: "xx"\n');
     // Both were created just now: none was created an hour ago.
     expect(await run(['container', 'prune', '-f', '--filter', 'until=1h'])).toMatchObject({ code: 0, stdout: 'Total reclaimed space: 0B\n' });
 
@@ -140,7 +140,7 @@ describe('container, image and system prune with filters', () => {
     expect(old.stdout).toMatch(/^Deleted Images:\nuntagged: tier-old:1\ndeleted: sha256:[0-9a-f]{64}\n\nTotal reclaimed space: \S+\n$/);
     // The test images say they were built in 2024: not before 2023.
     expect((await run(['image', 'prune', '-a', '-f', '--filter', 'until=2023-01-01T00:00:00Z'])).stdout).toBe('Total reclaimed space: 0B\n');
-    expect(await run(['image', 'prune', '-f', '--filter', 'bogus=1'])).toMatchObject({ code: 1, stderr: "Error response from daemon: Invalid filter 'bogus'\n" });
+    expect(await run(['image', 'prune', '-f', '--filter', 'bogus=1'])).toMatchObject({ code: 1, stderr: "ce: Error response from daemon: Invalid filter 'bogus'\n" });
     const images = (await run(['images'])).stdout;
     expect(images).toMatch(/\ntier-new +1 /);
     expect(images).not.toContain('tier-old');
@@ -156,7 +156,7 @@ describe('container, image and system prune with filters', () => {
     try {
       expect(await run(['system', 'prune', '-f', '--volumes', '--filter', 'until=1h'])).toMatchObject({
         code: 1,
-        stderr: 'ERROR: The "until" filter is not supported with "--volumes"\n',
+        stderr: 'ce: The "until" filter is not supported with "--volumes"\n',
       });
       expect((await run(['ps', '-a', '-q', '--no-trunc'])).stdout.trim()).toBe(gone);
 

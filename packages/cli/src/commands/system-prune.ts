@@ -55,7 +55,7 @@ export function registerSystemPrune(system: Command, connect: () => Connection):
     .option('--volumes', 'Prune volumes')
     .action(async (opts: { all?: boolean; filter: string[]; force?: boolean; volumes?: boolean }) => {
       const filters = pruneFilterFlags(opts.filter, 'system prune');
-      if (opts.volumes && filters.some((f) => f.key === 'until')) throw new CliExit(1, 'ERROR: The "until" filter is not supported with "--volumes"');
+      if (opts.volumes && filters.some((f) => f.key === 'until')) throw new CliExit(1, 'The "until" filter is not supported with "--volumes"');
       if (!opts.force && !(await confirmed(systemPruneWarning(!!opts.all, !!opts.volumes, opts.filter)))) return;
       const conn = connect();
       let res: SystemPruneResponse;
