@@ -81,6 +81,8 @@ interface Resolved {
  */
 export class ImageStore implements ImageService, RegistryService {
   private readonly resolved = new Map<string, Resolved>();
+  /** Unpacked sizes of committed layers by chain id (they never change). */
+  private readonly unpackedSizes = new Map<string, number>();
   private isRunning: (rootfsKey: string) => boolean = () => false;
   private readonly lock = new KeyedMutex();
   readonly platform: Platform;
@@ -183,6 +185,8 @@ export class ImageStore implements ImageService, RegistryService {
       createdAt: meta.createdAt,
       size: r.manifest.layers.reduce((n, l) => n + l.size, 0),
       labels: meta.labels,
+      ...(r.config.created && !Number.isNaN(Date.parse(r.config.created)) ? { created: new Date(r.config.created) } : {}),
+      configLabels: r.config.config?.Labels ?? {},
     };
   }
 
@@ -235,7 +239,22 @@ export class ImageStore implements ImageService, RegistryService {
   // ---- the ImageService face ---------------------------------------------
 
   async list(): Promise<ImageRecord[]> {
-    return this.records();
+    const records = await this.records();
+    for (const record of records) {
+      const { manifest, config } = await this.resolve(record.target, record.name);
+      let size = 0;
+      for (const [i, chain] of chainIdsOf(config.rootfs.diff_ids).entries()) size += await this.layerSize(chain, manifest.layers[i]?.size ?? 0);
+      record.size = size;
+    }
+    return records;
+  }
+
+  /** A layer's unpacked size (measured once: a committed snapshot does not change), or `compressed` while it is not unpacked. */
+  private async layerSize(chain: string, compressed: number): Promise<number> {
+    if (!this.snapshotter.has(chain)) return compressed;
+    let size = this.unpackedSizes.get(chain);
+    if (size === undefined) this.unpackedSizes.set(chain, (size = await diskUsage(this.snapshotter.fsPath(chain))));
+    return size;
   }
 
   /**
@@ -697,7 +716,7 @@ export class ImageStore implements ImageService, RegistryService {
       imageLayers.set(image.id, chains);
       for (const [i, chain] of chains.entries()) {
         if (layerSize.has(chain)) continue;
-        layerSize.set(chain, this.snapshotter.has(chain) ? await diskUsage(this.snapshotter.fsPath(chain)) : (manifest.layers[i]?.size ?? 0));
+        layerSize.set(chain, await this.layerSize(chain, manifest.layers[i]?.size ?? 0));
       }
     }
     const usersOfLayer = new Map<string, number>();

@@ -15,6 +15,10 @@ export interface ImageInfo {
   size: number;
   /** The record's labels (not the config's Labels). */
   labels: Record<string, string>;
+  /** The config's `created`: when the image was built (docker images' CREATED). */
+  created?: Date;
+  /** The config's Labels. */
+  configLabels?: Record<string, string>;
 }
 
 /** An image of the local store: the info plus its config (entrypoint, env, rootfs…). */
@@ -34,6 +38,7 @@ export interface RemoveImageResult {
  * remotely by ImagesGrpcClient, so callers do not know which they hold.
  */
 export interface ImageService {
+  /** Every name; size is the unpacked size of the image's layers (compressed for those not unpacked), as system df counts it. */
   list(): Promise<ImageInfo[]>;
   get(reference: string): Promise<ImageInfo>;
   remove(reference: string, options?: { force?: boolean }): Promise<RemoveImageResult>;

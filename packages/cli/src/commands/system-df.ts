@@ -54,7 +54,7 @@ function partialDownloadsRow(df: DiskUsageResponse): string[] {
 
 /** `docker system df -v`: per image (one row per name) and per container, with shared and unique sizes. */
 export function verboseDiskUsage(df: DiskUsageResponse, images: ListImagesResponse, containers: Container[], volumes: readonly VolumeUsage[], now: number): string {
-  const created = new Map(images.images.map((i) => [i.name, i.createdAt]));
+  const created = new Map(images.images.map((i) => [i.name, i.created]));
   const imageRows = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']];
   for (const i of df.images) {
     for (const name of i.names.length ? i.names : ['<none>:<none>']) {

@@ -51,7 +51,7 @@ describe('ce system df -v', () => {
         layersSize: 4_260_000,
         partialDownloads: [],
       },
-      { images: [{ name: 'docker.io/library/busybox:latest', id: 'sha256:' + 'a'.repeat(64), size: 1, labels: {}, createdAt: new Date(now - 3 * 86400_000), target: undefined }] },
+      { images: [{ name: 'docker.io/library/busybox:latest', id: 'sha256:' + 'a'.repeat(64), size: 1, labels: {}, createdAt: new Date(now), created: new Date(now - 3 * 86400_000), configLabels: {}, target: undefined }] },
       [
         {
           id: 'f'.repeat(64),

@@ -52,15 +52,27 @@ export interface Image {
     | undefined;
   /** The image id: the digest of its config. */
   id: string;
+  /** When the name was recorded (docker's LastTagTime). */
   createdAt?:
     | Date
     | undefined;
-  /** Compressed size of the manifest's layers. */
+  /** Compressed size of the manifest's layers; from List, the unpacked size (as docker images and system df show it). */
   size: number;
   labels: { [key: string]: string };
+  /** The config's `created` (docker images' CREATED); unset when the config has none. */
+  created?:
+    | Date
+    | undefined;
+  /** The config's Labels (what docker images --filter label matches). */
+  configLabels: { [key: string]: string };
 }
 
 export interface Image_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface Image_ConfigLabelsEntry {
   key: string;
   value: string;
 }
@@ -628,7 +640,16 @@ export const Descriptor_AnnotationsEntry: MessageFns<Descriptor_AnnotationsEntry
 };
 
 function createBaseImage(): Image {
-  return { name: "", target: undefined, id: "", createdAt: undefined, size: 0, labels: {} };
+  return {
+    name: "",
+    target: undefined,
+    id: "",
+    createdAt: undefined,
+    size: 0,
+    labels: {},
+    created: undefined,
+    configLabels: {},
+  };
 }
 
 export const Image: MessageFns<Image> = {
@@ -650,6 +671,12 @@ export const Image: MessageFns<Image> = {
     }
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       Image_LabelsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    if (message.created !== undefined) {
+      Timestamp.encode(toTimestamp(message.created), writer.uint32(58).fork()).join();
+    }
+    globalThis.Object.entries(message.configLabels).forEach(([key, value]: [string, string]) => {
+      Image_ConfigLabelsEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
     });
     return writer;
   },
@@ -718,6 +745,25 @@ export const Image: MessageFns<Image> = {
             }
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.created = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = Image_ConfigLabelsEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.configLabels[entry8.key] = entry8.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -743,6 +789,34 @@ export const Image: MessageFns<Image> = {
       size: isSet(object.size) ? globalThis.Number(object.size) : 0,
       labels: isObject(object.labels)
         ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      created: isSet(object.created) ? fromJsonTimestamp(object.created) : undefined,
+      configLabels: isObject(object.configLabels)
+        ? (globalThis.Object.entries(object.configLabels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.config_labels)
+        ? (globalThis.Object.entries(object.config_labels) as [string, any][]).reduce(
           (acc: { [key: string]: string }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
               value: globalThis.String(value),
@@ -784,6 +858,18 @@ export const Image: MessageFns<Image> = {
         });
       }
     }
+    if (message.created !== undefined) {
+      obj.created = message.created.toISOString();
+    }
+    if (message.configLabels) {
+      const entries = globalThis.Object.entries(message.configLabels) as [string, string][];
+      if (entries.length > 0) {
+        obj.configLabels = {};
+        entries.forEach(([k, v]) => {
+          obj.configLabels[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -800,6 +886,16 @@ export const Image: MessageFns<Image> = {
     message.createdAt = object.createdAt ?? undefined;
     message.size = object.size ?? 0;
     message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.created = object.created ?? undefined;
+    message.configLabels = (globalThis.Object.entries(object.configLabels ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
           acc[key] = globalThis.String(value);
@@ -891,6 +987,91 @@ export const Image_LabelsEntry: MessageFns<Image_LabelsEntry> = {
   },
   fromPartial<I extends Exact<DeepPartial<Image_LabelsEntry>, I>>(object: I): Image_LabelsEntry {
     const message = createBaseImage_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseImage_ConfigLabelsEntry(): Image_ConfigLabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const Image_ConfigLabelsEntry: MessageFns<Image_ConfigLabelsEntry> = {
+  encode(message: Image_ConfigLabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Image_ConfigLabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImage_ConfigLabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Image_ConfigLabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Image_ConfigLabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Image_ConfigLabelsEntry>, I>>(base?: I): Image_ConfigLabelsEntry {
+    return Image_ConfigLabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Image_ConfigLabelsEntry>, I>>(object: I): Image_ConfigLabelsEntry {
+    const message = createBaseImage_ConfigLabelsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;
