@@ -39,6 +39,7 @@ import type { Lease } from './leases/types.js';
 import { fetchImage } from './registry/pull.js';
 import { pushImage } from './registry/push.js';
 import { checkLogin } from './registry/login.js';
+import { searchRegistry, type SearchResult } from './registry/search.js';
 import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryOptions, RegistryService } from './registry/types.js';
 import { UnpackPipeline } from './registry/unpack-pipeline.js';
 import { pruneFilter } from './prune-filter.js';
@@ -418,6 +419,11 @@ export class ImageStore implements ImageService, RegistryService {
   async login(server: string, credentials: RegistryCredentials): Promise<void> {
     const host = server ? parseReference(`${server.replace(/^https?:\/\//, '').replace(/\/.*$/, '')}/x`).domain : DEFAULT_DOMAIN;
     await checkLogin(host, credentials, this.registry);
+  }
+
+  /** `docker search`, over the catalog of the registry the term names. */
+  async search(term: string, limit: number): Promise<SearchResult[]> {
+    return searchRegistry(term, limit, this.registry);
   }
 
   /** `docker push`: uploads the image named `reference` (tag it first) to its registry. */

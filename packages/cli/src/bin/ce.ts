@@ -39,6 +39,7 @@ import { registerUpdate } from '../commands/update.js';
 import { registerNetwork } from '../commands/network.js';
 import { registerPort } from '../commands/port.js';
 import { registerVolume } from '../commands/volume.js';
+import { registerSearch } from '../commands/search.js';
 import { exitQuietlyOnBrokenPipe } from '../broken-pipe.js';
 
 const program = new Command('ce')
@@ -64,6 +65,7 @@ registerWait(program, connect);
 registerRename(program, connect);
 registerLogs(program, connect);
 registerImages(program, connect);
+registerSearch(program, connect);
 registerPull(program, connect);
 registerPush(program, connect);
 registerLogin(program, connect);

@@ -3,6 +3,7 @@ import { CeError, dialUnix, fromServiceError, internal, readStream, unary } from
 import {
   ImagesClient,
   type DiskUsageResponse,
+  type SearchImagesResponse,
   type Image,
   type ImportLayoutResponse,
   type InspectImageResponse,
@@ -16,6 +17,7 @@ import {
   type SaveImagesResponse,
 } from '@ce/protocol/gen/ce/images/v1/images';
 import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryService } from '../registry/types.js';
+import type { SearchResult } from '../registry/search.js';
 import type { DiskUsage, ImageDetails, ImageInfo, ImageService, PruneOptions, PruneResult, RemoveImageResult } from '../types.js';
 import { credentialsToPb, descriptorFromPb, diskUsageFromPb, imageFromPb, progressFromPb } from './convert.js';
 import { drained } from './drain.js';
@@ -145,6 +147,10 @@ export class ImagesGrpcClient implements ImageService, RegistryService {
       manifest: Buffer.from(res.manifestJson),
       manifestDescriptor: descriptorFromPb(res.manifestDescriptor),
     };
+  }
+
+  async search(term: string, limit: number): Promise<SearchResult[]> {
+    return (await unary<SearchImagesResponse>((cb) => this.client.search({ term, limit }, cb), this.target)).results;
   }
 
   async diskUsage(): Promise<DiskUsage> {

@@ -284,6 +284,26 @@ export interface DiskUsageResponse {
   partialDownloads: PartialDownload[];
 }
 
+export interface SearchImagesRequest {
+  /** "HOST[:PORT]/TERM". */
+  term: string;
+  /** At most this many results (docker's --limit, default 25). */
+  limit: number;
+}
+
+export interface SearchResult {
+  /** What ce pull takes: "localhost:5000/team/app". */
+  name: string;
+  description: string;
+  starCount: number;
+  isOfficial: boolean;
+  isAutomated: boolean;
+}
+
+export interface SearchImagesResponse {
+  results: SearchResult[];
+}
+
 function createBasePlatform(): Platform {
   return { os: "", architecture: "", variant: "" };
 }
@@ -4027,6 +4047,307 @@ export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
   },
 };
 
+function createBaseSearchImagesRequest(): SearchImagesRequest {
+  return { term: "", limit: 0 };
+}
+
+export const SearchImagesRequest: MessageFns<SearchImagesRequest> = {
+  encode(message: SearchImagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.term !== "") {
+      writer.uint32(10).string(message.term);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchImagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchImagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.term = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchImagesRequest {
+    return {
+      term: isSet(object.term) ? globalThis.String(object.term) : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: SearchImagesRequest): unknown {
+    const obj: any = {};
+    if (message.term !== "") {
+      obj.term = message.term;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchImagesRequest>, I>>(base?: I): SearchImagesRequest {
+    return SearchImagesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchImagesRequest>, I>>(object: I): SearchImagesRequest {
+    const message = createBaseSearchImagesRequest();
+    message.term = object.term ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseSearchResult(): SearchResult {
+  return { name: "", description: "", starCount: 0, isOfficial: false, isAutomated: false };
+}
+
+export const SearchResult: MessageFns<SearchResult> = {
+  encode(message: SearchResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(18).string(message.description);
+    }
+    if (message.starCount !== 0) {
+      writer.uint32(24).int32(message.starCount);
+    }
+    if (message.isOfficial !== false) {
+      writer.uint32(32).bool(message.isOfficial);
+    }
+    if (message.isAutomated !== false) {
+      writer.uint32(40).bool(message.isAutomated);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.starCount = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.isOfficial = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.isAutomated = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchResult {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      starCount: isSet(object.starCount)
+        ? globalThis.Number(object.starCount)
+        : isSet(object.star_count)
+        ? globalThis.Number(object.star_count)
+        : 0,
+      isOfficial: isSet(object.isOfficial)
+        ? globalThis.Boolean(object.isOfficial)
+        : isSet(object.is_official)
+        ? globalThis.Boolean(object.is_official)
+        : false,
+      isAutomated: isSet(object.isAutomated)
+        ? globalThis.Boolean(object.isAutomated)
+        : isSet(object.is_automated)
+        ? globalThis.Boolean(object.is_automated)
+        : false,
+    };
+  },
+
+  toJSON(message: SearchResult): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.starCount !== 0) {
+      obj.starCount = Math.round(message.starCount);
+    }
+    if (message.isOfficial !== false) {
+      obj.isOfficial = message.isOfficial;
+    }
+    if (message.isAutomated !== false) {
+      obj.isAutomated = message.isAutomated;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchResult>, I>>(base?: I): SearchResult {
+    return SearchResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchResult>, I>>(object: I): SearchResult {
+    const message = createBaseSearchResult();
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.starCount = object.starCount ?? 0;
+    message.isOfficial = object.isOfficial ?? false;
+    message.isAutomated = object.isAutomated ?? false;
+    return message;
+  },
+};
+
+function createBaseSearchImagesResponse(): SearchImagesResponse {
+  return { results: [] };
+}
+
+export const SearchImagesResponse: MessageFns<SearchImagesResponse> = {
+  encode(message: SearchImagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      SearchResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchImagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchImagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(SearchResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchImagesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => SearchResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SearchImagesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => SearchResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchImagesResponse>, I>>(base?: I): SearchImagesResponse {
+    return SearchImagesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchImagesResponse>, I>>(object: I): SearchImagesResponse {
+    const message = createBaseSearchImagesResponse();
+    message.results = object.results?.map((e) => SearchResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** Images is @ce/image-store's service, hosted by ced. */
 export type ImagesService = typeof ImagesService;
 export const ImagesService = {
@@ -4163,6 +4484,17 @@ export const ImagesService = {
     responseSerialize: (value: DiskUsageResponse): Buffer => Buffer.from(DiskUsageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DiskUsageResponse => DiskUsageResponse.decode(value),
   },
+  /** docker search: the repositories of a registry's catalog whose name holds the term. */
+  search: {
+    path: "/ce.images.v1.Images/Search" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SearchImagesRequest): Buffer => Buffer.from(SearchImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SearchImagesRequest => SearchImagesRequest.decode(value),
+    responseSerialize: (value: SearchImagesResponse): Buffer =>
+      Buffer.from(SearchImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SearchImagesResponse => SearchImagesResponse.decode(value),
+  },
 } as const;
 
 export interface ImagesServer extends UntypedServiceImplementation {
@@ -4193,6 +4525,8 @@ export interface ImagesServer extends UntypedServiceImplementation {
   inspect: handleUnaryCall<InspectImageRequest, InspectImageResponse>;
   /** Space used by images and containers' layers (docker system df). */
   diskUsage: handleUnaryCall<DiskUsageRequest, DiskUsageResponse>;
+  /** docker search: the repositories of a registry's catalog whose name holds the term. */
+  search: handleUnaryCall<SearchImagesRequest, SearchImagesResponse>;
 }
 
 export interface ImagesClient extends Client {
@@ -4351,6 +4685,22 @@ export interface ImagesClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DiskUsageResponse) => void,
+  ): ClientUnaryCall;
+  /** docker search: the repositories of a registry's catalog whose name holds the term. */
+  search(
+    request: SearchImagesRequest,
+    callback: (error: ServiceError | null, response: SearchImagesResponse) => void,
+  ): ClientUnaryCall;
+  search(
+    request: SearchImagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SearchImagesResponse) => void,
+  ): ClientUnaryCall;
+  search(
+    request: SearchImagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SearchImagesResponse) => void,
   ): ClientUnaryCall;
 }
 
