@@ -40,6 +40,10 @@ import { registerNetwork } from '../commands/network.js';
 import { registerPort } from '../commands/port.js';
 import { registerVolume } from '../commands/volume.js';
 import { registerSearch } from '../commands/search.js';
+import { registerCommit } from '../commands/commit.js';
+import { registerExport } from '../commands/export.js';
+import { registerHistory } from '../commands/history.js';
+import { registerImport } from '../commands/import.js';
 import { exitQuietlyOnBrokenPipe } from '../broken-pipe.js';
 
 const program = new Command('ce')
@@ -91,6 +95,10 @@ registerStats(program, connect);
 registerUpdate(program, connect);
 registerNetwork(program, connect);
 registerPort(program, connect);
+registerCommit(program, connect);
+registerExport(program, connect);
+registerHistory(program, connect);
+registerImport(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
 exitQuietlyOnBrokenPipe();
 

@@ -23,6 +23,8 @@ import { registerTop } from './top.js';
 import { registerUpdate } from './update.js';
 import { registerPort } from './port.js';
 import { registerContainerPrune } from './container-prune.js';
+import { registerCommit } from './commit.js';
+import { registerExport } from './export.js';
 
 export function registerContainer(program: Command, connect: () => Connection): void {
   // run and create pass the container's own options through, which commander allows only
@@ -51,6 +53,8 @@ export function registerContainer(program: Command, connect: () => Connection): 
   registerUpdate(container, connect);
   registerPort(container, connect);
   registerContainerPrune(container, connect);
+  registerCommit(container, connect);
+  registerExport(container, connect);
   for (const cmd of container.commands) cmd.exitOverride();
   container.exitOverride();
 }
