@@ -38,6 +38,8 @@ export interface BusyboxImageConfig {
   Volumes?: Record<string, object>;
   /** Docker's HEALTHCHECK: durations in nanoseconds. */
   Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
+  /** Docker's LABEL. */
+  Labels?: Record<string, string>;
 }
 
 /**

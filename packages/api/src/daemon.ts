@@ -35,7 +35,7 @@ import { etcFilesWriter } from './networking/etc-files-writer.js';
 import { networkStep } from './networking/network-step.js';
 import { ContainerConnector } from './networking/container-connector.js';
 import { resumeEtcFiles } from './networking/resume-etc-files.js';
-import { networksGrpcService } from './networking/network-grpc.js';
+import { networksGrpcService, pruneNetworks } from './networking/network-grpc.js';
 import { withNetworkEvents } from './networking/network-events.js';
 import { openNetworking } from './networking/networking-subsystem.js';
 import { layerDirs } from './containers/rootfs-files.js';
@@ -109,6 +109,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       events,
     });
     const store = new ContainerStore(join(config.root, 'containers'));
+    const initPath = config.initPath ? resolve(config.initPath) : builtContainerInit(logger);
     const containers: ContainerService = new ContainerService(
       store,
       images,
@@ -119,7 +120,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       undefined, // the host's own devices and resources
       undefined, // ced's namespace and owner name
       {
-        initPath: config.initPath ? resolve(config.initPath) : builtContainerInit(logger),
+        initPath,
         initByDefault: config.init,
         logDefaults,
         defaultUlimits: () => config.defaultUlimits ?? [],
@@ -186,7 +187,14 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     await resumeEtcFiles(containers.list(false), networking.manager, etcFiles);
 
     const cgroup = detectCgroups().mode;
-    const services = [containersGrpcService(containers, execs), networksGrpcService(withNetworkEvents(networking.manager, events), connector), systemGrpcService(cgroup, { containers, images, logger }, {
+    const networkService = withNetworkEvents(networking.manager, events);
+    const services = [containersGrpcService(containers, execs), networksGrpcService(networkService, connector), systemGrpcService(cgroup, {
+        containers,
+        images,
+        networks: { prune: (filters) => pruneNetworks(networkService, filters) },
+        volumes: { prune: (filters) => volumes.service.prune(filters) },
+        logger,
+      }, {
         containerStatuses: () => containers.all().map((c) => c.State.Status),
         imageIds: async () => (await images.list()).map((i) => i.id),
         storageRoot: config.root,
@@ -199,6 +207,20 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         get defaultRuntime() {
           return containers.runtimes.defaultName;
         },
+        loggingDriver: logDefaults.Type,
+        initBinary: initPath,
+        get debug() {
+          return config.logLevel === 'debug';
+        },
+        // Docker's: loopback is always reached over plain HTTP.
+        get insecureRegistries() {
+          return ['127.0.0.0/8', ...(config.insecureRegistries ?? [])];
+        },
+        get registryMirrors() {
+          return config.registryMirrors ?? [];
+        },
+        networkPlugins: ['bridge', 'cni', 'host', 'null'],
+        logPlugins: ['json-file', 'local'],
       }), imagesGrpcService(withImageEvents(images, events)), eventsGrpcService(eventLog), volumesGrpcService(volumes.service)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });

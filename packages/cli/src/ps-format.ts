@@ -96,7 +96,7 @@ interface ContainerModel {
   NetworkSettings?: { Networks?: Record<string, unknown> | null; Ports?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null };
 }
 
-function containerModel(c: Container): ContainerModel | undefined {
+export function containerModel(c: Container): ContainerModel | undefined {
   return c.json ? (JSON.parse(c.json) as ContainerModel) : undefined;
 }
 

@@ -30,7 +30,7 @@ import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/v
 import { DEFAULT_DOMAIN, familiarReference, isIdLike, parseReference } from './reference/reference.js';
 import { writeDiff } from './snapshots/diff.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
-import type { DiskUsage, ImageDetails, ImageRecord, ImageService, ImportImageOptions, PartialDownload, PruneResult, RemoveImageResult } from './types.js';
+import type { DiskUsage, ImageDetails, ImageRecord, ImageService, ImportImageOptions, PartialDownload, PruneOptions, PruneResult, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
 import { chainIds as chainIdsOf, unpackImage } from './unpack/unpacker.js';
 import { silentLogger, type Logger } from './util/logger.js';
@@ -44,8 +44,10 @@ import type { Lease } from './leases/types.js';
 import { fetchImage } from './registry/pull.js';
 import { pushImage } from './registry/push.js';
 import { checkLogin } from './registry/login.js';
+import { searchRegistry, type SearchResult } from './registry/search.js';
 import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryOptions, RegistryService } from './registry/types.js';
 import { UnpackPipeline } from './registry/unpack-pipeline.js';
+import { pruneFilter } from './prune-filter.js';
 
 export interface ImageStoreOptions {
   /** The store's folder, e.g. /var/lib/ce/image-store; nobody else writes there. */
@@ -98,6 +100,8 @@ interface Resolved {
  */
 export class ImageStore implements ImageService, RegistryService {
   private readonly resolved = new Map<string, Resolved>();
+  /** Unpacked sizes of committed layers by chain id (they never change). */
+  private readonly unpackedSizes = new Map<string, number>();
   private isRunning: (rootfsKey: string) => boolean = () => false;
   private readonly lock = new KeyedMutex();
   readonly platform: Platform;
@@ -200,6 +204,8 @@ export class ImageStore implements ImageService, RegistryService {
       createdAt: meta.createdAt,
       size: r.manifest.layers.reduce((n, l) => n + l.size, 0),
       labels: meta.labels,
+      ...(r.config.created && !Number.isNaN(Date.parse(r.config.created)) ? { created: new Date(r.config.created) } : {}),
+      configLabels: r.config.config?.Labels ?? {},
     };
   }
 
@@ -252,7 +258,22 @@ export class ImageStore implements ImageService, RegistryService {
   // ---- the ImageService face ---------------------------------------------
 
   async list(): Promise<ImageRecord[]> {
-    return this.records();
+    const records = await this.records();
+    for (const record of records) {
+      const { manifest, config } = await this.resolve(record.target, record.name);
+      let size = 0;
+      for (const [i, chain] of chainIdsOf(config.rootfs.diff_ids).entries()) size += await this.layerSize(chain, manifest.layers[i]?.size ?? 0);
+      record.size = size;
+    }
+    return records;
+  }
+
+  /** A layer's unpacked size (measured once: a committed snapshot does not change), or `compressed` while it is not unpacked. */
+  private async layerSize(chain: string, compressed: number): Promise<number> {
+    if (!this.snapshotter.has(chain)) return compressed;
+    let size = this.unpackedSizes.get(chain);
+    if (size === undefined) this.unpackedSizes.set(chain, (size = await diskUsage(this.snapshotter.fsPath(chain))));
+    return size;
   }
 
   /**
@@ -422,6 +443,11 @@ export class ImageStore implements ImageService, RegistryService {
   async login(server: string, credentials: RegistryCredentials): Promise<void> {
     const host = server ? parseReference(`${server.replace(/^https?:\/\//, '').replace(/\/.*$/, '')}/x`).domain : DEFAULT_DOMAIN;
     await checkLogin(host, credentials, this.registry);
+  }
+
+  /** `docker search`, over the catalog of the registry the term names. */
+  async search(term: string, limit: number): Promise<SearchResult[]> {
+    return searchRegistry(term, limit, this.registry);
   }
 
   /** `docker push`: uploads the image named `reference` (tag it first) to its registry. */
@@ -677,16 +703,20 @@ export class ImageStore implements ImageService, RegistryService {
    * `docker image prune`: records always carry a name here, so an image that
    * lost its last name is already gone from the list and only its content
    * remains: prune collects it. With `all`, every image no container uses is
-   * removed first (`docker image prune -a`).
+   * removed first (`docker image prune -a`, or `--filter dangling=false`);
+   * until and label filters pick among them by the config's created and Labels.
    */
-  async prune(options: { all?: boolean } = {}): Promise<PruneResult> {
+  async prune(options: PruneOptions = {}): Promise<PruneResult> {
+    const filter = pruneFilter(options.filters ?? [], ['dangling', 'until', 'label', 'label!']);
     return this.lock.run('images', async () => {
       const untagged: string[] = [];
       const deleted: string[] = [];
-      if (options.all) {
+      if (options.all || filter.dangling === false) {
         const used = new Set(this.rootfsKeys().map((k) => this.snapshotter.stat(k).labels[ROOTFS_LABEL_IMAGE_ID]));
         for (const image of await this.records()) {
           if (used.has(image.id)) continue;
+          const { config } = await this.resolve(image.target, image.name);
+          if (!filter.matches({ created: Date.parse(config.created ?? '') || 0, labels: config.config?.Labels })) continue;
           await this.metadata.delete(image.name);
           untagged.push(familiarReference(image.name));
           if (!deleted.includes(image.id)) deleted.push(image.id);
@@ -716,7 +746,7 @@ export class ImageStore implements ImageService, RegistryService {
       imageLayers.set(image.id, chains);
       for (const [i, chain] of chains.entries()) {
         if (layerSize.has(chain)) continue;
-        layerSize.set(chain, this.snapshotter.has(chain) ? await diskUsage(this.snapshotter.fsPath(chain)) : (manifest.layers[i]?.size ?? 0));
+        layerSize.set(chain, await this.layerSize(chain, manifest.layers[i]?.size ?? 0));
       }
     }
     const usersOfLayer = new Map<string, number>();

@@ -1,5 +1,5 @@
 export { ImageStore, type CreateLayerImageOptions, ROOTFS_LABEL_IMAGE_ID, ROOTFS_LABEL_IMAGE_NAME, type ImageStoreOptions } from './image-store.js';
-export type { DiskUsage, ImportImageOptions, ImageInfo, ImageRecord, ImageService, PartialDownload, PruneResult, RemoveImageResult } from './types.js';
+export type { DiskUsage, ImportImageOptions, ImageInfo, ImageRecord, ImageService, PartialDownload, PruneOptions, PruneResult, RemoveImageResult } from './types.js';
 export { parseDigest, isDigest, sha256, shortId, digestHex, type Digest } from './digest.js';
 export * from './content/index.js';
 export * from './reference/index.js';
@@ -9,6 +9,7 @@ export * from './layout/index.js';
 export * from './snapshots/index.js';
 export * from './unpack/index.js';
 export * from './grpc/index.js';
+export { pruneFilter, untilTime, hasLabel, type FilterPair, type PruneCandidate, type PruneFilter } from './prune-filter.js';
 export * from './registry/index.js';
 export type { Lease, LeaseManager, LeaseOptions, LeaseResource, LeaseResourceKind } from './leases/types.js';
 export type { Logger } from './util/logger.js';

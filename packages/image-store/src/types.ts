@@ -16,6 +16,10 @@ export interface ImageInfo {
   size: number;
   /** The record's labels (not the config's Labels). */
   labels: Record<string, string>;
+  /** The config's `created`: when the image was built (docker images' CREATED). */
+  created?: Date;
+  /** The config's Labels. */
+  configLabels?: Record<string, string>;
 }
 
 /** An image of the local store: the info plus its config (entrypoint, env, rootfs…). */
@@ -35,6 +39,7 @@ export interface RemoveImageResult {
  * remotely by ImagesGrpcClient, so callers do not know which they hold.
  */
 export interface ImageService {
+  /** Every name; size is the unpacked size of the image's layers (compressed for those not unpacked), as system df counts it. */
   list(): Promise<ImageInfo[]>;
   get(reference: string): Promise<ImageInfo>;
   remove(reference: string, options?: { force?: boolean }): Promise<RemoveImageResult>;
@@ -42,7 +47,8 @@ export interface ImageService {
   tag(source: string, target: string): Promise<ImageInfo>;
   load(source: AsyncIterable<Uint8Array>, options?: { name?: string }): Promise<ImageInfo[]>;
   save(references: string[], out: Writable): Promise<void>;
-  prune(options?: { all?: boolean }): Promise<PruneResult>;
+  /** `filters`: Docker's dangling, until, label, label! (InvalidArgument for others). */
+  prune(options?: PruneOptions): Promise<PruneResult>;
   details(reference: string): Promise<ImageDetails>;
   diskUsage(): Promise<DiskUsage>;
   /** `docker import`: a one-layer image from a tar (or gzip tar) stream. */
@@ -106,4 +112,10 @@ export interface DiskUsage {
   /** Bytes of all images' layers, each counted once. */
   layersSize: number;
   partialDownloads: PartialDownload[];
+}
+
+/** `docker image prune`'s options: -a, and --filter as key=value pairs. */
+export interface PruneOptions {
+  all?: boolean;
+  filters?: { key: string; value: string }[];
 }

@@ -5,8 +5,17 @@ import type { NetworkResource, NetworkService } from '@ce/network';
 import { adaptService, isCeError, type PromiseService } from '@ce/protocol';
 import { NetworksService } from '@ce/protocol/gen/ce/network/v1/network';
 import type { ContainerNetworkConnector } from './network-connector.js';
-import { isDangling, listFilters, pruneFilters } from './network-filters.js';
+import { isDangling, listFilters, pruneFilters, type FilterPair } from './network-filters.js';
 import { createRequestFromPb, toNetworkMessage } from './network-messages.js';
+
+/** docker network prune with Docker's filters (until, label, label!): the names of the networks removed. */
+export async function pruneNetworks(networks: NetworkService, pairs: readonly FilterPair[]): Promise<string[]> {
+  const filters = pruneFilters(pairs);
+  if (!filters.narrow) return networks.prune(filters.service);
+  // until and label! pick the candidates; the service still decides which of them are unused.
+  const ids = (await networks.list(filters.service)).filter(filters.narrow).map((n) => n.Id);
+  return ids.length ? networks.prune({ ...filters.service, id: ids }) : [];
+}
 
 export function networksServiceImpl(networks: NetworkService, connector: ContainerNetworkConnector): PromiseService<typeof NetworksService> {
   return {
@@ -20,13 +29,7 @@ export function networksServiceImpl(networks: NetworkService, connector: Contain
     },
     inspect: async (req) => toNetworkMessage(await networks.inspect(req.ref)),
     remove: async (req) => (await networks.remove(req.ref), {}),
-    prune: async (req) => {
-      const filters = pruneFilters(req.filters);
-      if (!filters.narrow) return { networksDeleted: await networks.prune(filters.service) };
-      // until and label! pick the candidates; the service still decides which of them are unused.
-      const ids = (await networks.list(filters.service)).filter(filters.narrow).map((n) => n.Id);
-      return { networksDeleted: ids.length ? await networks.prune({ ...filters.service, id: ids }) : [] };
-    },
+    prune: async (req) => ({ networksDeleted: await pruneNetworks(networks, req.filters) }),
     connect: async (req) => {
       const endpoint = req.endpoint;
       await connector.connect(req.network, req.container, {

@@ -1,5 +1,7 @@
 // What `ce info` shows, gathered as dockerd's system info does.
-import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { availableParallelism, hostname, release, totalmem } from 'node:os';
 import type { InfoResponse } from '@ce/protocol/gen/ce/api/v1/system';
 import { ENGINE_VERSION } from '../version.js';
@@ -16,6 +18,52 @@ export interface SystemInfoSources {
   /** The runtimes containers may name, and the one they get when they name none. */
   runtimes: string[];
   defaultRuntime: string;
+  /** Containers' default log driver. */
+  loggingDriver: string;
+  /** The init binary --init mounts, when there is one. */
+  initBinary?: string;
+  debug: boolean;
+  insecureRegistries: string[];
+  registryMirrors: string[];
+  networkPlugins: string[];
+  logPlugins: string[];
+}
+
+/** statfs magic numbers → the names docker info gives backing filesystems. */
+const FILESYSTEMS: Record<number, string> = {
+  0xef53: 'extfs',
+  0x58465342: 'xfs',
+  0x9123683e: 'btrfs',
+  0x01021994: 'tmpfs',
+  0x794c7630: 'overlayfs',
+  0x2fc12fc1: 'zfs',
+  0x6a656a63: 'fakeowner',
+};
+
+function backingFilesystem(dir: string): string {
+  try {
+    const type = Number(statfsSync(dir).type);
+    return FILESYSTEMS[type] ?? `<unknown> (0x${type.toString(16)})`;
+  } catch {
+    return '<unknown>';
+  }
+}
+
+/** A stable id of this root, made on first use (docker info's ID; dockerd keeps its own in its root too). */
+export function engineId(root: string): string {
+  const file = join(root, 'engine-id');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const id = randomUUID();
+    try {
+      writeFileSync(file, `${id}\n`, { flag: 'wx', mode: 0o600 });
+      return id;
+    } catch {
+      // Another info made it first: its id is the one.
+      return readFileSync(file, 'utf8').trim();
+    }
+  }
 }
 
 /** PRETTY_NAME of os-release, as docker info's "Operating System". */
@@ -56,5 +104,16 @@ export async function systemInfo(src: SystemInfoSources): Promise<InfoResponse> 
     securityOptions: [`name=seccomp,profile=${src.seccompProfile}`],
     defaultRuntime: src.defaultRuntime,
     runtimes: src.runtimes,
+    storageDriver: 'overlay2',
+    backingFilesystem: backingFilesystem(src.storageRoot),
+    loggingDriver: src.loggingDriver,
+    initBinary: src.initBinary ? basename(src.initBinary) : '',
+    id: engineId(src.storageRoot),
+    debug: src.debug,
+    insecureRegistries: src.insecureRegistries,
+    registryMirrors: src.registryMirrors,
+    liveRestore: true,
+    networkPlugins: src.networkPlugins,
+    logPlugins: src.logPlugins,
   };
 }

@@ -1,8 +1,8 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { release } from 'node:os';
 import { adaptService } from '@ce/protocol';
-import { SystemService, type SystemPruneRequest, type VersionResponse } from '@ce/protocol/gen/ce/api/v1/system';
-import { systemPrune, type PruneSources } from './prune.js';
+import { SystemService, type PruneContainersRequest, type SystemPruneRequest, type VersionResponse } from '@ce/protocol/gen/ce/api/v1/system';
+import { pruneContainers, systemPrune, type PruneSources } from './prune.js';
 import { API_VERSION, ENGINE_VERSION } from '../version.js';
 import { systemInfo, type SystemInfoSources } from './system-info.js';
 
@@ -26,8 +26,9 @@ export function systemGrpcService(cgroupVersion: string, prune: PruneSources, in
     adaptService(SystemService, {
       version: async () => versionInfo(cgroupVersion),
       ping: async () => ({}),
-      prune: async (req: SystemPruneRequest) => systemPrune(prune, { all: req.all }),
+      prune: async (req: SystemPruneRequest) => systemPrune(prune, { all: req.all, filters: req.filters, volumes: req.volumes }),
       info: () => systemInfo(info),
+      pruneContainers: async (req: PruneContainersRequest) => pruneContainers(prune, req.filters),
     }),
   ];
 }

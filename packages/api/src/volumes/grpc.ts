@@ -2,9 +2,9 @@
 // the client that implements the same VolumesApi over a socket.
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { adaptService, dialUnix, unary } from '@ce/protocol';
-import { VolumesClient, VolumesService, type FilterValues, type Volume } from '@ce/protocol/gen/ce/api/v1/volumes';
+import { VolumesClient, VolumesService, type FilterValues, type Volume, type VolumesDiskUsageResponse } from '@ce/protocol/gen/ce/api/v1/volumes';
 import type { VolumeFilters } from './volume-filters.js';
-import type { CreateVolumeOptions, PruneReport, VolumesApi } from './volume-service.js';
+import type { CreateVolumeOptions, PruneReport, VolumeUsage, VolumesApi } from './volume-service.js';
 import type { VolumeJSON } from './volume-types.js';
 
 export function toVolumeMessage(v: VolumeJSON): Volume {
@@ -39,6 +39,7 @@ export function volumesGrpcService(api: VolumesApi): [ServiceDefinition, Untyped
         const report = await api.prune(toFilters(req.filters));
         return { volumesDeleted: report.deleted, spaceReclaimed: report.spaceReclaimed };
       },
+      diskUsage: async () => ({ volumes: await api.diskUsage() }),
     }),
   ];
 }
@@ -70,6 +71,10 @@ export class VolumesGrpcClient implements VolumesApi {
   async prune(filters: VolumeFilters): Promise<PruneReport> {
     const res = await unary<{ volumesDeleted: string[]; spaceReclaimed: number }>((cb) => this.client.prune({ filters: fromFilters(filters) }, cb), this.target);
     return { deleted: res.volumesDeleted, spaceReclaimed: Number(res.spaceReclaimed) };
+  }
+  async diskUsage(): Promise<VolumeUsage[]> {
+    const res = await unary<VolumesDiskUsageResponse>((cb) => this.client.diskUsage({}, cb), this.target);
+    return res.volumes.map((v) => ({ name: v.name, size: Number(v.size), refCount: v.refCount }));
   }
 
   close(): void {

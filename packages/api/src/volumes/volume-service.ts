@@ -32,6 +32,14 @@ export interface VolumesApi {
   list(filters: VolumeFilters): Promise<VolumeJSON[]>;
   remove(name: string, force: boolean): Promise<void>;
   prune(filters: VolumeFilters): Promise<PruneReport>;
+  /** docker system df: every volume's size and reference count. */
+  diskUsage(): Promise<VolumeUsage[]>;
+}
+
+export interface VolumeUsage {
+  name: string;
+  size: number;
+  refCount: number;
 }
 
 export class VolumeService implements VolumesApi {
@@ -131,6 +139,14 @@ export class VolumeService implements VolumesApi {
       report.spaceReclaimed += size;
     }
     return report;
+  }
+
+  async diskUsage(): Promise<VolumeUsage[]> {
+    const usage: VolumeUsage[] = [];
+    for (const volume of this.driver.list()) {
+      usage.push({ name: volume.Name, size: await directorySize(volume.mountpoint).catch(() => 0), refCount: this.users(volume.Name).length });
+    }
+    return usage;
   }
 
   reference(name: string, containerId: string): void {

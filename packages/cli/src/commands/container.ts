@@ -22,6 +22,7 @@ import { registerStats } from './stats.js';
 import { registerTop } from './top.js';
 import { registerUpdate } from './update.js';
 import { registerPort } from './port.js';
+import { registerContainerPrune } from './container-prune.js';
 import { registerCommit } from './commit.js';
 import { registerExport } from './export.js';
 
@@ -51,6 +52,7 @@ export function registerContainer(program: Command, connect: () => Connection): 
   registerStats(container, connect);
   registerUpdate(container, connect);
   registerPort(container, connect);
+  registerContainerPrune(container, connect);
   registerCommit(container, connect);
   registerExport(container, connect);
   for (const cmd of container.commands) cmd.exitOverride();

@@ -4,7 +4,9 @@ import type { PruneImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
+import { pruneFilterFlags } from '../filter-flag.js';
 import { humanSize } from '../humanize.js';
+import { collect } from '../output.js';
 
 export async function confirmed(warning: string): Promise<boolean> {
   process.stdout.write(`${warning}\n`);
@@ -25,31 +27,35 @@ export function writePartialDownloads(digests: string[]): void {
   process.stdout.write('\n');
 }
 
+/** docker's "Deleted Images:" block, with its blank line; nothing when none went. */
+export function deletedImagesOutput(untagged: readonly string[], deleted: readonly string[]): string {
+  if (!untagged.length && !deleted.length) return '';
+  return `Deleted Images:\n${untagged.map((n) => `untagged: ${n}\n`).join('')}${deleted.map((id) => `deleted: ${id}\n`).join('')}\n`;
+}
+
 export function registerImagePrune(image: Command, connect: () => Connection): void {
   image
     .command('prune')
     .description('Remove unused images')
     .option('-a, --all', 'Remove all unused images, not just dangling ones')
+    .option('--filter <filter>', "Provide filter values (e.g. 'until=<timestamp>')", collect, [])
     .option('-f, --force', 'Do not prompt for confirmation')
-    .action(async (opts: { all?: boolean; force?: boolean }) => {
+    .action(async (opts: { all?: boolean; filter: string[]; force?: boolean }) => {
+      const filters = pruneFilterFlags(opts.filter, 'image prune');
       const warning = opts.all
         ? 'WARNING! This will remove all images without at least one container associated to them.'
         : 'WARNING! This will remove all dangling images.';
-      if (!opts.force && !(await confirmed(warning))) return;
+      // Docker's: a declined prune still reports what it reclaimed, nothing.
+      if (!opts.force && !(await confirmed(warning))) return void process.stdout.write('Total reclaimed space: 0B\n');
       const conn = connect();
       let res: PruneImagesResponse;
       try {
-        res = await unary<PruneImagesResponse>((cb) => conn.images.prune({ all: !!opts.all }, cb), conn.target);
+        res = await unary<PruneImagesResponse>((cb) => conn.images.prune({ all: !!opts.all, filters }, cb), conn.target);
       } catch (err) {
         throw new CliExit(1, daemonErrorMessage(err, conn.target));
       }
-      if (res.untagged.length || res.deleted.length) {
-        process.stdout.write('Deleted Images:\n');
-        for (const name of res.untagged) process.stdout.write(`untagged: ${name}\n`);
-        for (const id of res.deleted) process.stdout.write(`deleted: ${id}\n`);
-        process.stdout.write('\n');
-      }
+      process.stdout.write(deletedImagesOutput(res.untagged, res.deleted));
       writePartialDownloads(res.partialDownloads);
-      process.stdout.write(`Total reclaimed space: ${humanSize(res.reclaimedBytes)}\n`);
+      process.stdout.write(`Total reclaimed space: ${humanSize(res.reclaimedBytes, 4)}\n`);
     });
 }

@@ -3,7 +3,10 @@ import type { Image, ListImagesResponse } from '@ce/protocol/gen/ce/images/v1/im
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
+import { parseFilterFlag } from '../filter-flag.js';
+import { filterImages } from '../images-filter.js';
 import { parseListFormat, renderListFormat } from '../list-format.js';
+import { collect } from '../output.js';
 import { imageContext, imagesFormat, imagesHeader, type ImageRow } from '../images-format.js';
 
 /** docker.io/library/busybox:latest → ["busybox", "latest"] (Docker's familiar form). */
@@ -21,6 +24,11 @@ export function repositoryAndTag(name: string): [string, string] {
   return [repo, tag];
 }
 
+/** docker.io/library/busybox:latest → busybox:latest. */
+export function familiarName(name: string): string {
+  return name.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '');
+}
+
 /** One row per name, as `docker images` shows them; a name by digest gives its digest to the tags of the same repository. */
 export function imageRows(images: Image[]): ImageRow[] {
   const digests = new Map<string, string>();
@@ -30,7 +38,8 @@ export function imageRows(images: Image[]): ImageRow[] {
   }
   return images.map((image) => {
     const [repository, tag] = repositoryAndTag(image.name);
-    return { repository, tag, digest: digests.get(`${repository} ${image.id}`), id: image.id, createdAt: image.createdAt, size: image.size };
+    // CREATED is when the image was built (its config's created), not when the name was written.
+    return { repository, tag, digest: digests.get(`${repository} ${image.id}`), id: image.id, createdAt: image.created, size: image.size };
   });
 }
 
@@ -38,11 +47,17 @@ export function registerImages(program: Command, connect: () => Connection): voi
   program
     .command('images')
     .description('List images')
+    .argument('[repository]', 'Only images of this repository (docker images REPOSITORY[:TAG])')
+    .option('-a, --all', 'Show all images (ce keeps no intermediate images: the same as without)')
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
     .option('-q, --quiet', 'Only show image IDs')
     .option('--no-trunc', "Don't truncate output")
     .option('--digests', 'Show digests')
     .option('--format <string>', 'Pretty-print images using a Go template')
-    .action(async (opts: { quiet?: boolean; trunc: boolean; digests?: boolean; format?: string }) => {
+    .action(async (repository: string | undefined, opts: { filter: string[]; quiet?: boolean; trunc: boolean; digests?: boolean; format?: string }) => {
+      const filters = opts.filter.map((f) => parseFilterFlag(f, 'images'));
+      // docker images REPO[:TAG] is a reference filter.
+      if (repository) filters.push({ key: 'reference', value: repository });
       const parsed = parseListFormat(imagesFormat(opts.format, !!opts.quiet, !!opts.digests));
       const conn = connect();
       let res: ListImagesResponse;
@@ -52,7 +67,7 @@ export function registerImages(program: Command, connect: () => Connection): voi
         throw new CliExit(1, daemonErrorMessage(err, conn.target));
       }
       const now = Date.now();
-      let rows = imageRows(res.images);
+      let rows = imageRows(filterImages(res.images, filters, familiarName));
       if (opts.quiet && opts.format === undefined) {
         // docker images -q lists each image once.
         const seen = new Set<string>();

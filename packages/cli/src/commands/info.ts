@@ -28,7 +28,9 @@ export function securityOptionLines(options: readonly string[]): string[] {
   return lines;
 }
 
+/** docker info's layout (Docker 20.10), with what ce has: no swarm, no containerd or runc of its own, no engine labels. */
 export function formatInfo(i: InfoResponse): string {
+  const list = (title: string, items: readonly string[]) => (items.length ? [` ${title}:`, ...items.map((x) => `  ${x}`)] : []);
   return [
     'Client:',
     ` Version:    ${CLIENT_VERSION}`,
@@ -40,10 +42,18 @@ export function formatInfo(i: InfoResponse): string {
     `  Stopped: ${i.containersStopped}`,
     ` Images: ${i.images}`,
     ` Server Version: ${i.serverVersion}`,
+    ` Storage Driver: ${i.storageDriver}`,
+    ...(i.backingFilesystem ? [`  Backing Filesystem: ${i.backingFilesystem}`] : []),
+    ` Logging Driver: ${i.loggingDriver}`,
     ` Cgroup Driver: ${i.cgroupDriver}`,
     ` Cgroup Version: ${i.cgroupVersion}`,
+    ' Plugins:',
+    '  Volume: local',
+    `  Network: ${i.networkPlugins.join(' ')}`,
+    `  Log: ${i.logPlugins.join(' ')}`,
     ...(i.runtimes.length ? [` Runtimes: ${i.runtimes.join(' ')}`] : []),
     ` Default Runtime: ${i.defaultRuntime}`,
+    ...(i.initBinary ? [` Init Binary: ${i.initBinary}`] : []),
     ' Security Options:',
     ...securityOptionLines(i.securityOptions),
     ` Kernel Version: ${i.kernelVersion}`,
@@ -53,7 +63,14 @@ export function formatInfo(i: InfoResponse): string {
     ` CPUs: ${i.ncpu}`,
     ` Total Memory: ${binarySize(i.memTotal)}`,
     ` Name: ${i.name}`,
+    ` ID: ${i.id}`,
     ` Ce Root Dir: ${i.storageRoot}`,
+    ` Debug Mode: ${i.debug}`,
+    ' Registry: https://index.docker.io/v1/',
+    ...list('Insecure Registries', i.insecureRegistries),
+    ...list('Registry Mirrors', i.registryMirrors),
+    ` Live Restore Enabled: ${i.liveRestore}`,
+    '',
     '',
   ].join('\n');
 }

@@ -3,8 +3,7 @@ import type { PruneNetworksResponse } from '@ce/protocol/gen/ce/network/v1/netwo
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
-import { parseFilterFlag } from '../filter-flag.js';
-import { logTimestamp } from '../log-time.js';
+import { pruneFilterFlags } from '../filter-flag.js';
 import { collect } from '../output.js';
 import { confirmed } from './image-prune.js';
 
@@ -23,25 +22,15 @@ export function registerNetworkPrune(network: Command, connect: () => Connection
     .option('--filter <filter>', "Provide filter values (e.g. 'until=<timestamp>')", collect, [])
     .option('-f, --force', 'Do not prompt for confirmation')
     .action(async (opts: { filter: string[]; force?: boolean }) => {
-      const filters = opts.filter.map((f) => parseFilterFlag(f, 'network prune', '--filter'));
+      const filters = pruneFilterFlags(opts.filter, 'network prune');
       if (!opts.force && !(await confirmed(NETWORK_PRUNE_WARNING))) return;
       const conn = connect();
       let res: PruneNetworksResponse;
       try {
-        res = await unary<PruneNetworksResponse>((cb) => conn.networks.prune({ filters: filters.map(untilAsUnixSeconds) }, cb), conn.target);
+        res = await unary<PruneNetworksResponse>((cb) => conn.networks.prune({ filters }, cb), conn.target);
       } catch (err) {
         throw new CliExit(1, daemonErrorMessage(err, conn.target));
       }
       process.stdout.write(networkPruneOutput(res.networksDeleted));
     });
-}
-
-/** until in Docker's every form (durations count back from now here), as Unix seconds; a value that is none is left for the daemon to refuse. */
-function untilAsUnixSeconds(f: { key: string; value: string }): { key: string; value: string } {
-  if (f.key !== 'until') return f;
-  try {
-    return { key: f.key, value: logTimestamp(f.value) };
-  } catch {
-    return f;
-  }
 }

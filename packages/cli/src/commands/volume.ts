@@ -160,7 +160,8 @@ export function registerVolume(program: Command, connect: () => Connection): voi
     .option('-f, --force', 'Do not prompt for confirmation')
     .action(async (opts: { filter: string[]; force?: boolean }) => {
       const filters = parseFilterFlags(opts.filter);
-      if (!opts.force && !(await confirmed('WARNING! This will remove all local volumes not used by at least one container.'))) return;
+      // Docker's: a declined prune still reports what it reclaimed, nothing.
+      if (!opts.force && !(await confirmed('WARNING! This will remove all local volumes not used by at least one container.'))) return void process.stdout.write('Total reclaimed space: 0B\n');
       const conn = connect();
       let res: PruneVolumesResponse;
       try {
@@ -173,7 +174,7 @@ export function registerVolume(program: Command, connect: () => Connection): voi
         for (const name of res.volumesDeleted) process.stdout.write(`${name}\n`);
         process.stdout.write('\n');
       }
-      process.stdout.write(`Total reclaimed space: ${humanSize(Number(res.spaceReclaimed))}\n`);
+      process.stdout.write(`Total reclaimed space: ${humanSize(Number(res.spaceReclaimed), 4)}\n`);
     });
 
   for (const cmd of volume.commands) cmd.exitOverride();

@@ -21,17 +21,23 @@ describe('ce system df', () => {
         ],
       },
       new Set(['c1']),
+      [
+        { name: 'used', size: 3000, refCount: 2 },
+        { name: 'idle', size: 1000, refCount: 0 },
+      ],
     );
     expect(rows).toEqual([
       ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'],
       // 1500 - (1000 - 400) = 900 of 1500: 60%.
       ['Images', '2', '1', '1.5kB', '900B (60%)'],
       ['Containers', '2', '1', '400B', '100B (25%)'],
+      // A volume no container references can be reclaimed.
+      ['Local Volumes', '2', '1', '4kB', '1kB (25%)'],
       ['Build Cache', '0', '0', '0B', '0B'],
       // What a live pull holds is not reclaimable.
       ['Partial Downloads', '2', '1', '2.5kB', '500B (20%)'],
     ]);
-    expect(diskUsageRows({ images: [], containers: [], layersSize: 0, partialDownloads: [] }, new Set())[1]).toEqual(['Images', '0', '0', '0B', '0B']);
+    expect(diskUsageRows({ images: [], containers: [], layersSize: 0, partialDownloads: [] }, new Set(), [])[1]).toEqual(['Images', '0', '0', '0B', '0B']);
   });
 });
 
@@ -45,7 +51,7 @@ describe('ce system df -v', () => {
         layersSize: 4_260_000,
         partialDownloads: [],
       },
-      { images: [{ name: 'docker.io/library/busybox:latest', id: 'sha256:' + 'a'.repeat(64), size: 1, labels: {}, createdAt: new Date(now - 3 * 86400_000), target: undefined }] },
+      { images: [{ name: 'docker.io/library/busybox:latest', id: 'sha256:' + 'a'.repeat(64), size: 1, labels: {}, createdAt: new Date(now), created: new Date(now - 3 * 86400_000), configLabels: {}, target: undefined }] },
       [
         {
           id: 'f'.repeat(64),
@@ -63,20 +69,26 @@ describe('ce system df -v', () => {
           user: '',
         } as never,
       ],
+      [{ name: 'data', size: 2048, refCount: 1 }],
       now,
     );
     expect(out).toBe(
       [
         'Images space usage:',
         '',
-        'REPOSITORY       TAG      IMAGE ID       CREATED      SIZE     SHARED SIZE   UNIQUE SIZE   CONTAINERS',
-        'busybox          latest   aaaaaaaaaaaa   3 days ago   4.26MB   0B            4.26MB        1',
-        'example.com/bb   1        aaaaaaaaaaaa   N/A          4.26MB   0B            4.26MB        1',
+        'REPOSITORY       TAG       IMAGE ID       CREATED      SIZE      SHARED SIZE   UNIQUE SIZE   CONTAINERS',
+        'busybox          latest    aaaaaaaaaaaa   3 days ago   4.26MB    0B            4.26MB        1',
+        'example.com/bb   1         aaaaaaaaaaaa   N/A          4.26MB    0B            4.26MB        1',
         '',
         'Containers space usage:',
         '',
-        'CONTAINER ID   IMAGE     COMMAND       LOCAL VOLUMES   SIZE   CREATED             STATUS              NAMES',
-        'ffffffffffff   busybox   "sleep 300"   0               5B     About an hour ago   Up About a minute   web',
+        'CONTAINER ID   IMAGE     COMMAND       LOCAL VOLUMES   SIZE      CREATED             STATUS              NAMES',
+        'ffffffffffff   busybox   "sleep 300"   0               5B        About an hour ago   Up About a minute   web',
+        '',
+        'Local Volumes space usage:',
+        '',
+        'VOLUME NAME   LINKS     SIZE',
+        'data          1         2.048kB',
         '',
         'Build cache usage: 0B',
         '',

@@ -3,6 +3,7 @@ import { CeError, dialUnix, fromServiceError, internal, readStream, unary } from
 import {
   ImagesClient,
   type DiskUsageResponse,
+  type SearchImagesResponse,
   type Image,
   type ImageHistoryResponse,
   type ImportImageResponse,
@@ -18,8 +19,9 @@ import {
   type SaveImagesResponse,
 } from '@ce/protocol/gen/ce/images/v1/images';
 import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryService } from '../registry/types.js';
+import type { SearchResult } from '../registry/search.js';
 import type { HistoryRow } from '../images/history.js';
-import type { DiskUsage, ImageDetails, ImageInfo, ImageService, ImportImageOptions, PruneResult, RemoveImageResult } from '../types.js';
+import type { DiskUsage, ImageDetails, ImageInfo, ImageService, ImportImageOptions, PruneOptions, PruneResult, RemoveImageResult } from '../types.js';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { credentialsToPb, descriptorFromPb, diskUsageFromPb, imageFromPb, progressFromPb } from './convert.js';
 import { drained } from './drain.js';
@@ -152,8 +154,8 @@ export class ImagesGrpcClient implements ImageService, RegistryService {
     }
   }
 
-  async prune(options: { all?: boolean } = {}): Promise<PruneResult> {
-    const res = await unary<PruneImagesResponse>((cb) => this.client.prune({ all: options.all ?? false }, cb), this.target);
+  async prune(options: PruneOptions = {}): Promise<PruneResult> {
+    const res = await unary<PruneImagesResponse>((cb) => this.client.prune({ all: options.all ?? false, filters: options.filters ?? [] }, cb), this.target);
     return { untagged: res.untagged, deleted: res.deleted, reclaimedBytes: res.reclaimedBytes, partialDownloads: res.partialDownloads };
   }
 
@@ -167,6 +169,10 @@ export class ImagesGrpcClient implements ImageService, RegistryService {
       manifest: Buffer.from(res.manifestJson),
       manifestDescriptor: descriptorFromPb(res.manifestDescriptor),
     };
+  }
+
+  async search(term: string, limit: number): Promise<SearchResult[]> {
+    return (await unary<SearchImagesResponse>((cb) => this.client.search({ term, limit }, cb), this.target)).results;
   }
 
   async diskUsage(): Promise<DiskUsage> {

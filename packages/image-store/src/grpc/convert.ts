@@ -40,6 +40,8 @@ export function imageToPb(i: ImageInfo): PbImage {
     createdAt: i.createdAt,
     size: i.size,
     labels: { ...i.labels },
+    created: i.created,
+    configLabels: { ...i.configLabels },
   };
 }
 
@@ -51,6 +53,8 @@ export function imageFromPb(i: PbImage): ImageInfo {
     createdAt: i.createdAt ?? new Date(0),
     size: i.size,
     labels: { ...i.labels },
+    ...(i.created ? { created: i.created } : {}),
+    configLabels: { ...i.configLabels },
   };
 }
 

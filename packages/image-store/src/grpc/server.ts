@@ -79,7 +79,7 @@ export function imagesServiceImpl(store: ImageService & RegistryService): Promis
       await saving;
     },
     async prune(req) {
-      const r = await store.prune({ all: req.all });
+      const r = await store.prune({ all: req.all, filters: req.filters });
       return { untagged: r.untagged, deleted: r.deleted, reclaimedBytes: r.reclaimedBytes, partialDownloads: r.partialDownloads };
     },
     async inspect(req) {
@@ -95,6 +95,9 @@ export function imagesServiceImpl(store: ImageService & RegistryService): Promis
     },
     async diskUsage() {
       return diskUsageToPb(await store.diskUsage());
+    },
+    async search(req) {
+      return { results: await store.search(req.term, req.limit || 25) };
     },
     async import(call: ServerDuplexStream<ImportImageRequest, ImportImageResponse>) {
       let first: ImportImageRequest | undefined;

@@ -1,3 +1,4 @@
+import type { SearchResult } from './search.js';
 import type { LeaseManager } from '../leases/types.js';
 import type { Platform } from '../oci/types.js';
 import type { ImageInfo } from '../types.js';
@@ -115,4 +116,6 @@ export interface RegistryService {
   push(reference: string, options?: PushOptions): Promise<PushResult>;
   /** Checks credentials against a registry ("" or "docker.io": Docker Hub); resolves when it accepts them. */
   login(server: string, credentials: RegistryCredentials): Promise<void>;
+  /** docker search over a registry's catalog: "HOST[:PORT]/TERM", at most `limit` results. */
+  search(term: string, limit: number): Promise<SearchResult[]>;
 }

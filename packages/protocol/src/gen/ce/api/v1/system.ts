@@ -19,6 +19,22 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
+/** --filter key=value as given; a key may repeat. */
+export interface PruneFilter {
+  key: string;
+  value: string;
+}
+
+export interface PruneContainersRequest {
+  filters: PruneFilter[];
+}
+
+export interface PruneContainersResponse {
+  containersDeleted: string[];
+  /** Bytes of the removed containers' writable layers. */
+  reclaimedBytes: number;
+}
+
 export interface VersionRequest {
 }
 
@@ -44,6 +60,10 @@ export interface PingResponse {
 export interface SystemPruneRequest {
   /** Remove every image no container uses, not only dangling ones (-a). */
   all: boolean;
+  /** until, label, label!: applied to containers, networks and images (label and label! to volumes). */
+  filters: PruneFilter[];
+  /** Also unused local volumes (--volumes). */
+  volumes: boolean;
 }
 
 export interface SystemPruneResponse {
@@ -55,6 +75,8 @@ export interface SystemPruneResponse {
   partialDownloads: string[];
   /** Containers' writable layers, blobs, image layers and partial downloads freed. */
   reclaimedBytes: number;
+  networksDeleted: string[];
+  volumesDeleted: string[];
 }
 
 export interface InfoRequest {
@@ -85,7 +107,270 @@ export interface InfoResponse {
   defaultRuntime: string;
   /** Every runtime containers may name with --runtime (docker info's "Runtimes"). */
   runtimes: string[];
+  /** "overlay2" (ce's snapshotter), with its backing filesystem ("extfs", "xfs"…). */
+  storageDriver: string;
+  backingFilesystem: string;
+  /** The default log driver containers get. */
+  loggingDriver: string;
+  /** The init --init runs ("ce-container-init"), empty when none was built. */
+  initBinary: string;
+  /** A stable id of this daemon's root (docker's ID). */
+  id: string;
+  debug: boolean;
+  insecureRegistries: string[];
+  registryMirrors: string[];
+  liveRestore: boolean;
+  /** Network drivers (bridge host none null cni) and log drivers ced offers. */
+  networkPlugins: string[];
+  logPlugins: string[];
 }
+
+function createBasePruneFilter(): PruneFilter {
+  return { key: "", value: "" };
+}
+
+export const PruneFilter: MessageFns<PruneFilter> = {
+  encode(message: PruneFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneFilter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePruneFilter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PruneFilter {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PruneFilter): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PruneFilter>, I>>(base?: I): PruneFilter {
+    return PruneFilter.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PruneFilter>, I>>(object: I): PruneFilter {
+    const message = createBasePruneFilter();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePruneContainersRequest(): PruneContainersRequest {
+  return { filters: [] };
+}
+
+export const PruneContainersRequest: MessageFns<PruneContainersRequest> = {
+  encode(message: PruneContainersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.filters) {
+      PruneFilter.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneContainersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePruneContainersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.filters.push(PruneFilter.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PruneContainersRequest {
+    return {
+      filters: globalThis.Array.isArray(object?.filters) ? object.filters.map((e: any) => PruneFilter.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: PruneContainersRequest): unknown {
+    const obj: any = {};
+    if (message.filters?.length) {
+      obj.filters = message.filters.map((e) => PruneFilter.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PruneContainersRequest>, I>>(base?: I): PruneContainersRequest {
+    return PruneContainersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PruneContainersRequest>, I>>(object: I): PruneContainersRequest {
+    const message = createBasePruneContainersRequest();
+    message.filters = object.filters?.map((e) => PruneFilter.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePruneContainersResponse(): PruneContainersResponse {
+  return { containersDeleted: [], reclaimedBytes: 0 };
+}
+
+export const PruneContainersResponse: MessageFns<PruneContainersResponse> = {
+  encode(message: PruneContainersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.containersDeleted) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.reclaimedBytes !== 0) {
+      writer.uint32(16).int64(message.reclaimedBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneContainersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePruneContainersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containersDeleted.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reclaimedBytes = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PruneContainersResponse {
+    return {
+      containersDeleted: globalThis.Array.isArray(object?.containersDeleted)
+        ? object.containersDeleted.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.containers_deleted)
+        ? object.containers_deleted.map((e: any) => globalThis.String(e))
+        : [],
+      reclaimedBytes: isSet(object.reclaimedBytes)
+        ? globalThis.Number(object.reclaimedBytes)
+        : isSet(object.reclaimed_bytes)
+        ? globalThis.Number(object.reclaimed_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: PruneContainersResponse): unknown {
+    const obj: any = {};
+    if (message.containersDeleted?.length) {
+      obj.containersDeleted = message.containersDeleted;
+    }
+    if (message.reclaimedBytes !== 0) {
+      obj.reclaimedBytes = Math.round(message.reclaimedBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PruneContainersResponse>, I>>(base?: I): PruneContainersResponse {
+    return PruneContainersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PruneContainersResponse>, I>>(object: I): PruneContainersResponse {
+    const message = createBasePruneContainersResponse();
+    message.containersDeleted = object.containersDeleted?.map((e) => e) || [];
+    message.reclaimedBytes = object.reclaimedBytes ?? 0;
+    return message;
+  },
+};
 
 function createBaseVersionRequest(): VersionRequest {
   return {};
@@ -471,13 +756,19 @@ export const PingResponse: MessageFns<PingResponse> = {
 };
 
 function createBaseSystemPruneRequest(): SystemPruneRequest {
-  return { all: false };
+  return { all: false, filters: [], volumes: false };
 }
 
 export const SystemPruneRequest: MessageFns<SystemPruneRequest> = {
   encode(message: SystemPruneRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.all !== false) {
       writer.uint32(8).bool(message.all);
+    }
+    for (const v of message.filters) {
+      PruneFilter.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.volumes !== false) {
+      writer.uint32(24).bool(message.volumes);
     }
     return writer;
   },
@@ -503,6 +794,22 @@ export const SystemPruneRequest: MessageFns<SystemPruneRequest> = {
             message.all = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.filters.push(PruneFilter.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.volumes = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -516,13 +823,23 @@ export const SystemPruneRequest: MessageFns<SystemPruneRequest> = {
   },
 
   fromJSON(object: any): SystemPruneRequest {
-    return { all: isSet(object.all) ? globalThis.Boolean(object.all) : false };
+    return {
+      all: isSet(object.all) ? globalThis.Boolean(object.all) : false,
+      filters: globalThis.Array.isArray(object?.filters) ? object.filters.map((e: any) => PruneFilter.fromJSON(e)) : [],
+      volumes: isSet(object.volumes) ? globalThis.Boolean(object.volumes) : false,
+    };
   },
 
   toJSON(message: SystemPruneRequest): unknown {
     const obj: any = {};
     if (message.all !== false) {
       obj.all = message.all;
+    }
+    if (message.filters?.length) {
+      obj.filters = message.filters.map((e) => PruneFilter.toJSON(e));
+    }
+    if (message.volumes !== false) {
+      obj.volumes = message.volumes;
     }
     return obj;
   },
@@ -533,12 +850,22 @@ export const SystemPruneRequest: MessageFns<SystemPruneRequest> = {
   fromPartial<I extends Exact<DeepPartial<SystemPruneRequest>, I>>(object: I): SystemPruneRequest {
     const message = createBaseSystemPruneRequest();
     message.all = object.all ?? false;
+    message.filters = object.filters?.map((e) => PruneFilter.fromPartial(e)) || [];
+    message.volumes = object.volumes ?? false;
     return message;
   },
 };
 
 function createBaseSystemPruneResponse(): SystemPruneResponse {
-  return { containersDeleted: [], imagesUntagged: [], imagesDeleted: [], partialDownloads: [], reclaimedBytes: 0 };
+  return {
+    containersDeleted: [],
+    imagesUntagged: [],
+    imagesDeleted: [],
+    partialDownloads: [],
+    reclaimedBytes: 0,
+    networksDeleted: [],
+    volumesDeleted: [],
+  };
 }
 
 export const SystemPruneResponse: MessageFns<SystemPruneResponse> = {
@@ -557,6 +884,12 @@ export const SystemPruneResponse: MessageFns<SystemPruneResponse> = {
     }
     if (message.reclaimedBytes !== 0) {
       writer.uint32(40).int64(message.reclaimedBytes);
+    }
+    for (const v of message.networksDeleted) {
+      writer.uint32(50).string(v!);
+    }
+    for (const v of message.volumesDeleted) {
+      writer.uint32(58).string(v!);
     }
     return writer;
   },
@@ -614,6 +947,22 @@ export const SystemPruneResponse: MessageFns<SystemPruneResponse> = {
             message.reclaimedBytes = longToNumber(reader.int64());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.networksDeleted.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.volumesDeleted.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -653,6 +1002,16 @@ export const SystemPruneResponse: MessageFns<SystemPruneResponse> = {
         : isSet(object.reclaimed_bytes)
         ? globalThis.Number(object.reclaimed_bytes)
         : 0,
+      networksDeleted: globalThis.Array.isArray(object?.networksDeleted)
+        ? object.networksDeleted.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.networks_deleted)
+        ? object.networks_deleted.map((e: any) => globalThis.String(e))
+        : [],
+      volumesDeleted: globalThis.Array.isArray(object?.volumesDeleted)
+        ? object.volumesDeleted.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.volumes_deleted)
+        ? object.volumes_deleted.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -673,6 +1032,12 @@ export const SystemPruneResponse: MessageFns<SystemPruneResponse> = {
     if (message.reclaimedBytes !== 0) {
       obj.reclaimedBytes = Math.round(message.reclaimedBytes);
     }
+    if (message.networksDeleted?.length) {
+      obj.networksDeleted = message.networksDeleted;
+    }
+    if (message.volumesDeleted?.length) {
+      obj.volumesDeleted = message.volumesDeleted;
+    }
     return obj;
   },
 
@@ -686,6 +1051,8 @@ export const SystemPruneResponse: MessageFns<SystemPruneResponse> = {
     message.imagesDeleted = object.imagesDeleted?.map((e) => e) || [];
     message.partialDownloads = object.partialDownloads?.map((e) => e) || [];
     message.reclaimedBytes = object.reclaimedBytes ?? 0;
+    message.networksDeleted = object.networksDeleted?.map((e) => e) || [];
+    message.volumesDeleted = object.volumesDeleted?.map((e) => e) || [];
     return message;
   },
 };
@@ -763,6 +1130,17 @@ function createBaseInfoResponse(): InfoResponse {
     securityOptions: [],
     defaultRuntime: "",
     runtimes: [],
+    storageDriver: "",
+    backingFilesystem: "",
+    loggingDriver: "",
+    initBinary: "",
+    id: "",
+    debug: false,
+    insecureRegistries: [],
+    registryMirrors: [],
+    liveRestore: false,
+    networkPlugins: [],
+    logPlugins: [],
   };
 }
 
@@ -824,6 +1202,39 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     }
     for (const v of message.runtimes) {
       writer.uint32(154).string(v!);
+    }
+    if (message.storageDriver !== "") {
+      writer.uint32(162).string(message.storageDriver);
+    }
+    if (message.backingFilesystem !== "") {
+      writer.uint32(170).string(message.backingFilesystem);
+    }
+    if (message.loggingDriver !== "") {
+      writer.uint32(178).string(message.loggingDriver);
+    }
+    if (message.initBinary !== "") {
+      writer.uint32(186).string(message.initBinary);
+    }
+    if (message.id !== "") {
+      writer.uint32(194).string(message.id);
+    }
+    if (message.debug !== false) {
+      writer.uint32(200).bool(message.debug);
+    }
+    for (const v of message.insecureRegistries) {
+      writer.uint32(210).string(v!);
+    }
+    for (const v of message.registryMirrors) {
+      writer.uint32(218).string(v!);
+    }
+    if (message.liveRestore !== false) {
+      writer.uint32(224).bool(message.liveRestore);
+    }
+    for (const v of message.networkPlugins) {
+      writer.uint32(234).string(v!);
+    }
+    for (const v of message.logPlugins) {
+      writer.uint32(242).string(v!);
     }
     return writer;
   },
@@ -993,6 +1404,94 @@ export const InfoResponse: MessageFns<InfoResponse> = {
             message.runtimes.push(reader.string());
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.storageDriver = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.backingFilesystem = reader.string();
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.loggingDriver = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.initBinary = reader.string();
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 25: {
+            if (tag !== 200) {
+              break;
+            }
+
+            message.debug = reader.bool();
+            continue;
+          }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.insecureRegistries.push(reader.string());
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.registryMirrors.push(reader.string());
+            continue;
+          }
+          case 28: {
+            if (tag !== 224) {
+              break;
+            }
+
+            message.liveRestore = reader.bool();
+            continue;
+          }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.networkPlugins.push(reader.string());
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.logPlugins.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1080,6 +1579,53 @@ export const InfoResponse: MessageFns<InfoResponse> = {
       runtimes: globalThis.Array.isArray(object?.runtimes)
         ? object.runtimes.map((e: any) => globalThis.String(e))
         : [],
+      storageDriver: isSet(object.storageDriver)
+        ? globalThis.String(object.storageDriver)
+        : isSet(object.storage_driver)
+        ? globalThis.String(object.storage_driver)
+        : "",
+      backingFilesystem: isSet(object.backingFilesystem)
+        ? globalThis.String(object.backingFilesystem)
+        : isSet(object.backing_filesystem)
+        ? globalThis.String(object.backing_filesystem)
+        : "",
+      loggingDriver: isSet(object.loggingDriver)
+        ? globalThis.String(object.loggingDriver)
+        : isSet(object.logging_driver)
+        ? globalThis.String(object.logging_driver)
+        : "",
+      initBinary: isSet(object.initBinary)
+        ? globalThis.String(object.initBinary)
+        : isSet(object.init_binary)
+        ? globalThis.String(object.init_binary)
+        : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      debug: isSet(object.debug) ? globalThis.Boolean(object.debug) : false,
+      insecureRegistries: globalThis.Array.isArray(object?.insecureRegistries)
+        ? object.insecureRegistries.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.insecure_registries)
+        ? object.insecure_registries.map((e: any) => globalThis.String(e))
+        : [],
+      registryMirrors: globalThis.Array.isArray(object?.registryMirrors)
+        ? object.registryMirrors.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.registry_mirrors)
+        ? object.registry_mirrors.map((e: any) => globalThis.String(e))
+        : [],
+      liveRestore: isSet(object.liveRestore)
+        ? globalThis.Boolean(object.liveRestore)
+        : isSet(object.live_restore)
+        ? globalThis.Boolean(object.live_restore)
+        : false,
+      networkPlugins: globalThis.Array.isArray(object?.networkPlugins)
+        ? object.networkPlugins.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.network_plugins)
+        ? object.network_plugins.map((e: any) => globalThis.String(e))
+        : [],
+      logPlugins: globalThis.Array.isArray(object?.logPlugins)
+        ? object.logPlugins.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.log_plugins)
+        ? object.log_plugins.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1142,6 +1688,39 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     if (message.runtimes?.length) {
       obj.runtimes = message.runtimes;
     }
+    if (message.storageDriver !== "") {
+      obj.storageDriver = message.storageDriver;
+    }
+    if (message.backingFilesystem !== "") {
+      obj.backingFilesystem = message.backingFilesystem;
+    }
+    if (message.loggingDriver !== "") {
+      obj.loggingDriver = message.loggingDriver;
+    }
+    if (message.initBinary !== "") {
+      obj.initBinary = message.initBinary;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.debug !== false) {
+      obj.debug = message.debug;
+    }
+    if (message.insecureRegistries?.length) {
+      obj.insecureRegistries = message.insecureRegistries;
+    }
+    if (message.registryMirrors?.length) {
+      obj.registryMirrors = message.registryMirrors;
+    }
+    if (message.liveRestore !== false) {
+      obj.liveRestore = message.liveRestore;
+    }
+    if (message.networkPlugins?.length) {
+      obj.networkPlugins = message.networkPlugins;
+    }
+    if (message.logPlugins?.length) {
+      obj.logPlugins = message.logPlugins;
+    }
     return obj;
   },
 
@@ -1169,6 +1748,17 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     message.securityOptions = object.securityOptions?.map((e) => e) || [];
     message.defaultRuntime = object.defaultRuntime ?? "";
     message.runtimes = object.runtimes?.map((e) => e) || [];
+    message.storageDriver = object.storageDriver ?? "";
+    message.backingFilesystem = object.backingFilesystem ?? "";
+    message.loggingDriver = object.loggingDriver ?? "";
+    message.initBinary = object.initBinary ?? "";
+    message.id = object.id ?? "";
+    message.debug = object.debug ?? false;
+    message.insecureRegistries = object.insecureRegistries?.map((e) => e) || [];
+    message.registryMirrors = object.registryMirrors?.map((e) => e) || [];
+    message.liveRestore = object.liveRestore ?? false;
+    message.networkPlugins = object.networkPlugins?.map((e) => e) || [];
+    message.logPlugins = object.logPlugins?.map((e) => e) || [];
     return message;
   },
 };
@@ -1213,6 +1803,18 @@ export const SystemService = {
     responseSerialize: (value: InfoResponse): Buffer => Buffer.from(InfoResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): InfoResponse => InfoResponse.decode(value),
   },
+  /** docker container prune: stopped containers matching the filters (until, label, label!). */
+  pruneContainers: {
+    path: "/ce.api.v1.System/PruneContainers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PruneContainersRequest): Buffer =>
+      Buffer.from(PruneContainersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PruneContainersRequest => PruneContainersRequest.decode(value),
+    responseSerialize: (value: PruneContainersResponse): Buffer =>
+      Buffer.from(PruneContainersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PruneContainersResponse => PruneContainersResponse.decode(value),
+  },
 } as const;
 
 export interface SystemServer extends UntypedServiceImplementation {
@@ -1222,6 +1824,8 @@ export interface SystemServer extends UntypedServiceImplementation {
   prune: handleUnaryCall<SystemPruneRequest, SystemPruneResponse>;
   /** What docker info shows: counts, storage, cgroups, security options. */
   info: handleUnaryCall<InfoRequest, InfoResponse>;
+  /** docker container prune: stopped containers matching the filters (until, label, label!). */
+  pruneContainers: handleUnaryCall<PruneContainersRequest, PruneContainersResponse>;
 }
 
 export interface SystemClient extends Client {
@@ -1280,6 +1884,22 @@ export interface SystemClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: InfoResponse) => void,
+  ): ClientUnaryCall;
+  /** docker container prune: stopped containers matching the filters (until, label, label!). */
+  pruneContainers(
+    request: PruneContainersRequest,
+    callback: (error: ServiceError | null, response: PruneContainersResponse) => void,
+  ): ClientUnaryCall;
+  pruneContainers(
+    request: PruneContainersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PruneContainersResponse) => void,
+  ): ClientUnaryCall;
+  pruneContainers(
+    request: PruneContainersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PruneContainersResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -110,6 +110,21 @@ export interface PruneVolumesResponse {
   spaceReclaimed: number;
 }
 
+export interface VolumesDiskUsageRequest {
+}
+
+export interface VolumeUsage {
+  name: string;
+  /** Bytes of the files in the volume, each inode counted once. */
+  size: number;
+  /** Containers that reference the volume (docker's RefCount, "LINKS"). */
+  refCount: number;
+}
+
+export interface VolumesDiskUsageResponse {
+  volumes: VolumeUsage[];
+}
+
 function createBaseVolume(): Volume {
   return { name: "", driver: "", mountpoint: "", createdAt: "", labels: {}, options: {}, scope: "", json: "" };
 }
@@ -1720,6 +1735,232 @@ export const PruneVolumesResponse: MessageFns<PruneVolumesResponse> = {
   },
 };
 
+function createBaseVolumesDiskUsageRequest(): VolumesDiskUsageRequest {
+  return {};
+}
+
+export const VolumesDiskUsageRequest: MessageFns<VolumesDiskUsageRequest> = {
+  encode(_: VolumesDiskUsageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumesDiskUsageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumesDiskUsageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): VolumesDiskUsageRequest {
+    return {};
+  },
+
+  toJSON(_: VolumesDiskUsageRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumesDiskUsageRequest>, I>>(base?: I): VolumesDiskUsageRequest {
+    return VolumesDiskUsageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumesDiskUsageRequest>, I>>(_: I): VolumesDiskUsageRequest {
+    const message = createBaseVolumesDiskUsageRequest();
+    return message;
+  },
+};
+
+function createBaseVolumeUsage(): VolumeUsage {
+  return { name: "", size: 0, refCount: 0 };
+}
+
+export const VolumeUsage: MessageFns<VolumeUsage> = {
+  encode(message: VolumeUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    if (message.refCount !== 0) {
+      writer.uint32(24).int32(message.refCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumeUsage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.refCount = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumeUsage {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      refCount: isSet(object.refCount)
+        ? globalThis.Number(object.refCount)
+        : isSet(object.ref_count)
+        ? globalThis.Number(object.ref_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: VolumeUsage): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.refCount !== 0) {
+      obj.refCount = Math.round(message.refCount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumeUsage>, I>>(base?: I): VolumeUsage {
+    return VolumeUsage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumeUsage>, I>>(object: I): VolumeUsage {
+    const message = createBaseVolumeUsage();
+    message.name = object.name ?? "";
+    message.size = object.size ?? 0;
+    message.refCount = object.refCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseVolumesDiskUsageResponse(): VolumesDiskUsageResponse {
+  return { volumes: [] };
+}
+
+export const VolumesDiskUsageResponse: MessageFns<VolumesDiskUsageResponse> = {
+  encode(message: VolumesDiskUsageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.volumes) {
+      VolumeUsage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumesDiskUsageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumesDiskUsageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.volumes.push(VolumeUsage.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumesDiskUsageResponse {
+    return {
+      volumes: globalThis.Array.isArray(object?.volumes) ? object.volumes.map((e: any) => VolumeUsage.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: VolumesDiskUsageResponse): unknown {
+    const obj: any = {};
+    if (message.volumes?.length) {
+      obj.volumes = message.volumes.map((e) => VolumeUsage.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumesDiskUsageResponse>, I>>(base?: I): VolumesDiskUsageResponse {
+    return VolumesDiskUsageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumesDiskUsageResponse>, I>>(object: I): VolumesDiskUsageResponse {
+    const message = createBaseVolumesDiskUsageResponse();
+    message.volumes = object.volumes?.map((e) => VolumeUsage.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Volumes: Docker's volumes (the `local` driver), hosted by ced. A volume a
  * container references cannot be removed; containers reference theirs from
@@ -1777,6 +2018,18 @@ export const VolumesService = {
       Buffer.from(PruneVolumesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PruneVolumesResponse => PruneVolumesResponse.decode(value),
   },
+  /** docker system df's Local Volumes: each volume's size and how many containers reference it. */
+  diskUsage: {
+    path: "/ce.api.v1.Volumes/DiskUsage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VolumesDiskUsageRequest): Buffer =>
+      Buffer.from(VolumesDiskUsageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VolumesDiskUsageRequest => VolumesDiskUsageRequest.decode(value),
+    responseSerialize: (value: VolumesDiskUsageResponse): Buffer =>
+      Buffer.from(VolumesDiskUsageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VolumesDiskUsageResponse => VolumesDiskUsageResponse.decode(value),
+  },
 } as const;
 
 export interface VolumesServer extends UntypedServiceImplementation {
@@ -1788,6 +2041,8 @@ export interface VolumesServer extends UntypedServiceImplementation {
   remove: handleUnaryCall<RemoveVolumeRequest, RemoveVolumeResponse>;
   /** Docker 20.10's prune: local volumes without driver options that no container references. */
   prune: handleUnaryCall<PruneVolumesRequest, PruneVolumesResponse>;
+  /** docker system df's Local Volumes: each volume's size and how many containers reference it. */
+  diskUsage: handleUnaryCall<VolumesDiskUsageRequest, VolumesDiskUsageResponse>;
 }
 
 export interface VolumesClient extends Client {
@@ -1868,6 +2123,22 @@ export interface VolumesClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PruneVolumesResponse) => void,
+  ): ClientUnaryCall;
+  /** docker system df's Local Volumes: each volume's size and how many containers reference it. */
+  diskUsage(
+    request: VolumesDiskUsageRequest,
+    callback: (error: ServiceError | null, response: VolumesDiskUsageResponse) => void,
+  ): ClientUnaryCall;
+  diskUsage(
+    request: VolumesDiskUsageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VolumesDiskUsageResponse) => void,
+  ): ClientUnaryCall;
+  diskUsage(
+    request: VolumesDiskUsageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VolumesDiskUsageResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -85,15 +85,27 @@ export interface Image {
     | undefined;
   /** The image id: the digest of its config. */
   id: string;
+  /** When the name was recorded (docker's LastTagTime). */
   createdAt?:
     | Date
     | undefined;
-  /** Compressed size of the manifest's layers. */
+  /** Compressed size of the manifest's layers; from List, the unpacked size (as docker images and system df show it). */
   size: number;
   labels: { [key: string]: string };
+  /** The config's `created` (docker images' CREATED); unset when the config has none. */
+  created?:
+    | Date
+    | undefined;
+  /** The config's Labels (what docker images --filter label matches). */
+  configLabels: { [key: string]: string };
 }
 
 export interface Image_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface Image_ConfigLabelsEntry {
   key: string;
   value: string;
 }
@@ -232,6 +244,14 @@ export interface SaveImagesResponse {
 export interface PruneImagesRequest {
   /** Also remove every image no container uses (-a). */
   all: boolean;
+  /** Docker's prune filters: dangling, until, label, label! (on the config's created and Labels). */
+  filters: ImageFilter[];
+}
+
+/** --filter key=value as given; a key may repeat. */
+export interface ImageFilter {
+  key: string;
+  value: string;
 }
 
 export interface PruneImagesResponse {
@@ -295,6 +315,26 @@ export interface DiskUsageResponse {
   /** All images' layers, each counted once. */
   layersSize: number;
   partialDownloads: PartialDownload[];
+}
+
+export interface SearchImagesRequest {
+  /** "HOST[:PORT]/TERM". */
+  term: string;
+  /** At most this many results (docker's --limit, default 25). */
+  limit: number;
+}
+
+export interface SearchResult {
+  /** What ce pull takes: "localhost:5000/team/app". */
+  name: string;
+  description: string;
+  starCount: number;
+  isOfficial: boolean;
+  isAutomated: boolean;
+}
+
+export interface SearchImagesResponse {
+  results: SearchResult[];
 }
 
 function createBaseImportImageRequest(): ImportImageRequest {
@@ -1128,7 +1168,16 @@ export const Descriptor_AnnotationsEntry: MessageFns<Descriptor_AnnotationsEntry
 };
 
 function createBaseImage(): Image {
-  return { name: "", target: undefined, id: "", createdAt: undefined, size: 0, labels: {} };
+  return {
+    name: "",
+    target: undefined,
+    id: "",
+    createdAt: undefined,
+    size: 0,
+    labels: {},
+    created: undefined,
+    configLabels: {},
+  };
 }
 
 export const Image: MessageFns<Image> = {
@@ -1150,6 +1199,12 @@ export const Image: MessageFns<Image> = {
     }
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       Image_LabelsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    if (message.created !== undefined) {
+      Timestamp.encode(toTimestamp(message.created), writer.uint32(58).fork()).join();
+    }
+    globalThis.Object.entries(message.configLabels).forEach(([key, value]: [string, string]) => {
+      Image_ConfigLabelsEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
     });
     return writer;
   },
@@ -1218,6 +1273,25 @@ export const Image: MessageFns<Image> = {
             }
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.created = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = Image_ConfigLabelsEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.configLabels[entry8.key] = entry8.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1243,6 +1317,34 @@ export const Image: MessageFns<Image> = {
       size: isSet(object.size) ? globalThis.Number(object.size) : 0,
       labels: isObject(object.labels)
         ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      created: isSet(object.created) ? fromJsonTimestamp(object.created) : undefined,
+      configLabels: isObject(object.configLabels)
+        ? (globalThis.Object.entries(object.configLabels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.config_labels)
+        ? (globalThis.Object.entries(object.config_labels) as [string, any][]).reduce(
           (acc: { [key: string]: string }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
               value: globalThis.String(value),
@@ -1284,6 +1386,18 @@ export const Image: MessageFns<Image> = {
         });
       }
     }
+    if (message.created !== undefined) {
+      obj.created = message.created.toISOString();
+    }
+    if (message.configLabels) {
+      const entries = globalThis.Object.entries(message.configLabels) as [string, string][];
+      if (entries.length > 0) {
+        obj.configLabels = {};
+        entries.forEach(([k, v]) => {
+          obj.configLabels[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -1300,6 +1414,16 @@ export const Image: MessageFns<Image> = {
     message.createdAt = object.createdAt ?? undefined;
     message.size = object.size ?? 0;
     message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.created = object.created ?? undefined;
+    message.configLabels = (globalThis.Object.entries(object.configLabels ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
           acc[key] = globalThis.String(value);
@@ -1391,6 +1515,91 @@ export const Image_LabelsEntry: MessageFns<Image_LabelsEntry> = {
   },
   fromPartial<I extends Exact<DeepPartial<Image_LabelsEntry>, I>>(object: I): Image_LabelsEntry {
     const message = createBaseImage_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseImage_ConfigLabelsEntry(): Image_ConfigLabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const Image_ConfigLabelsEntry: MessageFns<Image_ConfigLabelsEntry> = {
+  encode(message: Image_ConfigLabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Image_ConfigLabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImage_ConfigLabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Image_ConfigLabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Image_ConfigLabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Image_ConfigLabelsEntry>, I>>(base?: I): Image_ConfigLabelsEntry {
+    return Image_ConfigLabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Image_ConfigLabelsEntry>, I>>(object: I): Image_ConfigLabelsEntry {
+    const message = createBaseImage_ConfigLabelsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;
@@ -3265,13 +3474,16 @@ export const SaveImagesResponse: MessageFns<SaveImagesResponse> = {
 };
 
 function createBasePruneImagesRequest(): PruneImagesRequest {
-  return { all: false };
+  return { all: false, filters: [] };
 }
 
 export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
   encode(message: PruneImagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.all !== false) {
       writer.uint32(8).bool(message.all);
+    }
+    for (const v of message.filters) {
+      ImageFilter.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -3297,6 +3509,14 @@ export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
             message.all = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.filters.push(ImageFilter.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3310,13 +3530,19 @@ export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
   },
 
   fromJSON(object: any): PruneImagesRequest {
-    return { all: isSet(object.all) ? globalThis.Boolean(object.all) : false };
+    return {
+      all: isSet(object.all) ? globalThis.Boolean(object.all) : false,
+      filters: globalThis.Array.isArray(object?.filters) ? object.filters.map((e: any) => ImageFilter.fromJSON(e)) : [],
+    };
   },
 
   toJSON(message: PruneImagesRequest): unknown {
     const obj: any = {};
     if (message.all !== false) {
       obj.all = message.all;
+    }
+    if (message.filters?.length) {
+      obj.filters = message.filters.map((e) => ImageFilter.toJSON(e));
     }
     return obj;
   },
@@ -3327,6 +3553,92 @@ export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
   fromPartial<I extends Exact<DeepPartial<PruneImagesRequest>, I>>(object: I): PruneImagesRequest {
     const message = createBasePruneImagesRequest();
     message.all = object.all ?? false;
+    message.filters = object.filters?.map((e) => ImageFilter.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseImageFilter(): ImageFilter {
+  return { key: "", value: "" };
+}
+
+export const ImageFilter: MessageFns<ImageFilter> = {
+  encode(message: ImageFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageFilter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImageFilter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImageFilter {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ImageFilter): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImageFilter>, I>>(base?: I): ImageFilter {
+    return ImageFilter.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImageFilter>, I>>(object: I): ImageFilter {
+    const message = createBaseImageFilter();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -4243,6 +4555,307 @@ export const DiskUsageResponse: MessageFns<DiskUsageResponse> = {
   },
 };
 
+function createBaseSearchImagesRequest(): SearchImagesRequest {
+  return { term: "", limit: 0 };
+}
+
+export const SearchImagesRequest: MessageFns<SearchImagesRequest> = {
+  encode(message: SearchImagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.term !== "") {
+      writer.uint32(10).string(message.term);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchImagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchImagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.term = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchImagesRequest {
+    return {
+      term: isSet(object.term) ? globalThis.String(object.term) : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: SearchImagesRequest): unknown {
+    const obj: any = {};
+    if (message.term !== "") {
+      obj.term = message.term;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchImagesRequest>, I>>(base?: I): SearchImagesRequest {
+    return SearchImagesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchImagesRequest>, I>>(object: I): SearchImagesRequest {
+    const message = createBaseSearchImagesRequest();
+    message.term = object.term ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseSearchResult(): SearchResult {
+  return { name: "", description: "", starCount: 0, isOfficial: false, isAutomated: false };
+}
+
+export const SearchResult: MessageFns<SearchResult> = {
+  encode(message: SearchResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(18).string(message.description);
+    }
+    if (message.starCount !== 0) {
+      writer.uint32(24).int32(message.starCount);
+    }
+    if (message.isOfficial !== false) {
+      writer.uint32(32).bool(message.isOfficial);
+    }
+    if (message.isAutomated !== false) {
+      writer.uint32(40).bool(message.isAutomated);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.starCount = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.isOfficial = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.isAutomated = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchResult {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      starCount: isSet(object.starCount)
+        ? globalThis.Number(object.starCount)
+        : isSet(object.star_count)
+        ? globalThis.Number(object.star_count)
+        : 0,
+      isOfficial: isSet(object.isOfficial)
+        ? globalThis.Boolean(object.isOfficial)
+        : isSet(object.is_official)
+        ? globalThis.Boolean(object.is_official)
+        : false,
+      isAutomated: isSet(object.isAutomated)
+        ? globalThis.Boolean(object.isAutomated)
+        : isSet(object.is_automated)
+        ? globalThis.Boolean(object.is_automated)
+        : false,
+    };
+  },
+
+  toJSON(message: SearchResult): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.starCount !== 0) {
+      obj.starCount = Math.round(message.starCount);
+    }
+    if (message.isOfficial !== false) {
+      obj.isOfficial = message.isOfficial;
+    }
+    if (message.isAutomated !== false) {
+      obj.isAutomated = message.isAutomated;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchResult>, I>>(base?: I): SearchResult {
+    return SearchResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchResult>, I>>(object: I): SearchResult {
+    const message = createBaseSearchResult();
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.starCount = object.starCount ?? 0;
+    message.isOfficial = object.isOfficial ?? false;
+    message.isAutomated = object.isAutomated ?? false;
+    return message;
+  },
+};
+
+function createBaseSearchImagesResponse(): SearchImagesResponse {
+  return { results: [] };
+}
+
+export const SearchImagesResponse: MessageFns<SearchImagesResponse> = {
+  encode(message: SearchImagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      SearchResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchImagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchImagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(SearchResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchImagesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => SearchResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SearchImagesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => SearchResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchImagesResponse>, I>>(base?: I): SearchImagesResponse {
+    return SearchImagesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchImagesResponse>, I>>(object: I): SearchImagesResponse {
+    const message = createBaseSearchImagesResponse();
+    message.results = object.results?.map((e) => SearchResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** Images is @ce/image-store's service, hosted by ced. */
 export type ImagesService = typeof ImagesService;
 export const ImagesService = {
@@ -4379,6 +4992,17 @@ export const ImagesService = {
     responseSerialize: (value: DiskUsageResponse): Buffer => Buffer.from(DiskUsageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DiskUsageResponse => DiskUsageResponse.decode(value),
   },
+  /** docker search: the repositories of a registry's catalog whose name holds the term. */
+  search: {
+    path: "/ce.images.v1.Images/Search" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SearchImagesRequest): Buffer => Buffer.from(SearchImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SearchImagesRequest => SearchImagesRequest.decode(value),
+    responseSerialize: (value: SearchImagesResponse): Buffer =>
+      Buffer.from(SearchImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SearchImagesResponse => SearchImagesResponse.decode(value),
+  },
   /**
    * A one-layer image from a tar (or gzip tar) sent in chunks (docker import);
    * the response stream carries one message, once the image is recorded.
@@ -4433,6 +5057,8 @@ export interface ImagesServer extends UntypedServiceImplementation {
   inspect: handleUnaryCall<InspectImageRequest, InspectImageResponse>;
   /** Space used by images and containers' layers (docker system df). */
   diskUsage: handleUnaryCall<DiskUsageRequest, DiskUsageResponse>;
+  /** docker search: the repositories of a registry's catalog whose name holds the term. */
+  search: handleUnaryCall<SearchImagesRequest, SearchImagesResponse>;
   /**
    * A one-layer image from a tar (or gzip tar) sent in chunks (docker import);
    * the response stream carries one message, once the image is recorded.
@@ -4598,6 +5224,22 @@ export interface ImagesClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DiskUsageResponse) => void,
+  ): ClientUnaryCall;
+  /** docker search: the repositories of a registry's catalog whose name holds the term. */
+  search(
+    request: SearchImagesRequest,
+    callback: (error: ServiceError | null, response: SearchImagesResponse) => void,
+  ): ClientUnaryCall;
+  search(
+    request: SearchImagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SearchImagesResponse) => void,
+  ): ClientUnaryCall;
+  search(
+    request: SearchImagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SearchImagesResponse) => void,
   ): ClientUnaryCall;
   /**
    * A one-layer image from a tar (or gzip tar) sent in chunks (docker import);
