@@ -11,6 +11,7 @@ import type { DaemonConfig } from './config.js';
 import { ContainerService } from './containers/container-service.js';
 import { ContainerStore } from './containers/container-store.js';
 import { containersGrpcService } from './containers/grpc.js';
+import { ContainerFiles } from './containers/container-files.js';
 import { ExecService } from './containers/exec.js';
 import { ExecHealthProbe } from './containers/health-probe.js';
 import { HealthMonitors } from './containers/health-monitor.js';
@@ -176,7 +177,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     await resumeEtcFiles(containers.list(false), networking.manager, etcFiles);
 
     const cgroup = detectCgroups().mode;
-    const services = [containersGrpcService(containers, execs), networksGrpcService(withNetworkEvents(networking.manager, events), connector), systemGrpcService(cgroup, { containers, images, logger }, {
+    const services = [containersGrpcService(containers, execs, new ContainerFiles(containers, join(config.state, 'cp-mounts'))), networksGrpcService(withNetworkEvents(networking.manager, events), connector), systemGrpcService(cgroup, { containers, images, logger }, {
         containerStatuses: () => containers.all().map((c) => c.State.Status),
         imageIds: async () => (await images.list()).map((i) => i.id),
         storageRoot: config.root,
