@@ -26,6 +26,22 @@ export const CHANGE_LETTERS: Record<ChangeKind, string> = { [ChangeKind.Modify]:
 
 const OPAQUE_XATTR = 'trusted.overlay.opaque';
 
+/**
+ * What Docker keeps in a container's init layer, below its writable layer, so
+ * that docker diff never shows them: the mount points the runtime needs. The
+ * runtime creates them in ce's writable layer; they are left out here.
+ */
+export const INIT_LAYER_PATHS: ReadonlySet<string> = new Set([
+  '/dev',
+  '/proc',
+  '/sys',
+  '/.dockerenv',
+  '/etc/resolv.conf',
+  '/etc/hosts',
+  '/etc/hostname',
+  '/etc/mtab',
+]);
+
 async function statOrNull(path: string): Promise<Stats | null> {
   try {
     return await stat(path);
@@ -35,11 +51,18 @@ async function statOrNull(path: string): Promise<Stats | null> {
 }
 
 /** The changes in `upper` (the writable layer's directory) over `lowers` (topmost first), in Docker's order. */
-export async function layerChanges(upper: string, lowers: readonly string[], getxattr: (path: string, name: string) => Buffer | null = lgetxattr): Promise<Change[]> {
+export async function layerChanges(
+  upper: string,
+  lowers: readonly string[],
+  hidden: ReadonlySet<string> = INIT_LAYER_PATHS,
+  getxattr: (path: string, name: string) => Buffer | null = lgetxattr,
+): Promise<Change[]> {
+  const hiddenParents = new Set([...hidden].map((p) => posix.dirname(p)));
   const changes: Change[] = [];
   const changedDirs = new Set<string>();
 
   const visit = async (path: string): Promise<void> => {
+    if (hidden.has(path)) return;
     const host = posix.join(upper, path);
     const st = await lstatOrNull(host);
     if (!st) return;
@@ -50,7 +73,12 @@ export async function layerChanges(upper: string, lowers: readonly string[], get
       for (const lower of lowers) {
         const below = await statOrNull(posix.join(lower, path));
         if (!below) continue;
-        if (below.isDirectory() && st.isDirectory() && below.size === st.size && below.mode === st.mode && below.mtimeMs === st.mtimeMs) skip = true;
+        if (below.isDirectory() && st.isDirectory()) {
+          const same = below.size === st.size && below.mode === st.mode && below.mtimeMs === st.mtimeMs;
+          // Changed only by the runtime's mount points (e.g. /etc for /etc/hosts): as unchanged as in Docker.
+          const onlyHidden = hiddenParents.has(path) && (await readdir(host)).every((name) => hidden.has(posix.join(path, name)));
+          skip = same || onlyHidden;
+        }
         kind = ChangeKind.Modify;
         break;
       }

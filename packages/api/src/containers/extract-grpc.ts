@@ -6,7 +6,8 @@ import type { ContainerFiles } from './container-files.js';
 
 /** ExtractToPath: the first request names the directory, the following ones carry the tar; one reply once it is written. */
 export async function serveExtractToPath(call: ServerDuplexStream<ExtractToPathRequest, ExtractToPathResponse>, files: ContainerFiles): Promise<void> {
-  const requests = call[Symbol.asyncIterator]() as AsyncIterator<ExtractToPathRequest>;
+  // destroyOnReturn: false, or the end of the tar (read before the call's end) would destroy the call before the answer is written.
+  const requests = (call.iterator({ destroyOnReturn: false }) as AsyncIterable<ExtractToPathRequest>)[Symbol.asyncIterator]();
   const first = await requests.next();
   const target = first.done ? undefined : first.value.target;
   if (!target) throw invalidArgument('ExtractToPath: the first request must name the container and the directory');
