@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { mountAll, umount2 } from '@ce/native';
 import { invalidArgument, notFound } from '@ce/protocol';
 import {
+  absolute,
   extractArchive,
   ExtractError,
   goFileMode,
@@ -84,14 +85,15 @@ export class ContainerFiles {
   /** Docker's PUT /containers/{id}/archive: `archive` extracted into the directory `path`. */
   extractToPath(ref: string, path: string, archive: Readable, request: ExtractRequest): Promise<void> {
     return this.withFs(ref, async (fs, record) => {
-      const { resolved } = await this.resolvePath(fs, record, path);
-      const st = await lstatOrNull(fs.hostPath(resolved.replace(/\/\.$/, '') || '/'));
+      // Unlike a stat or an archive, the last element is followed too: a symlink to a directory is a place to extract to.
+      const resolved = await this.resolveFully(fs, record, path);
+      const st = await lstatOrNull(fs.hostPath(resolved));
       if (!st) throw this.notFound(record, path);
       if (!st.isDirectory()) throw invalidArgument('extraction point is not a directory');
       const readOnly = fs.readOnlyReason(resolved);
       if (readOnly) throw invalidArgument(readOnly);
       try {
-        await extractArchive(fs, resolved.replace(/\/\.$/, '') || '/', archive, {
+        await extractArchive(fs, resolved, archive, {
           owner: request.copyUidGid ? 'keep' : { uid: 0, gid: 0 },
           noOverwriteDirNonDir: !request.allowOverwriteDirWithFile,
         });
@@ -118,9 +120,17 @@ export class ContainerFiles {
     return { name: splitPathDirEntry(absPath)[1], size: st.size, mode: goFileMode(st), mtime: st.mtime.toISOString(), linkTarget };
   }
 
+  private async resolveFully(fs: ScopedFs, record: ContainerRecord, path: string): Promise<string> {
+    return this.resolving(record, path, () => fs.resolve(absolute(path)));
+  }
+
   private async resolvePath(fs: ScopedFs, record: ContainerRecord, path: string) {
+    return this.resolving(record, path, () => fs.resolveParent(path));
+  }
+
+  private async resolving<T>(record: ContainerRecord, path: string, resolve: () => Promise<T>): Promise<T> {
     try {
-      return await fs.resolveParent(path);
+      return await resolve();
     } catch (err) {
       if (err instanceof TooManyLinksError) throw invalidArgument(err.message);
       if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw this.notFound(record, path);
