@@ -20,6 +20,8 @@ import { registerStats } from '../../src/commands/stats.js';
 import { registerTop } from '../../src/commands/top.js';
 import { registerUpdate } from '../../src/commands/update.js';
 import { registerPort } from '../../src/commands/port.js';
+import { registerCp } from '../../src/commands/cp.js';
+import { registerDiff } from '../../src/commands/diff.js';
 
 const connect = (): Connection => {
   throw new Error('no daemon in unit tests');
@@ -30,7 +32,7 @@ function programWithContainerGroup(): Command {
   for (const register of [registerRun, registerCreate, registerPs, registerRm, registerKill, registerStart, registerStop, registerRestart, registerWait, registerLogs, registerExec, registerAttach, registerRename]) {
     register(program, connect);
   }
-  for (const register of [registerPause, registerUnpause, registerTop, registerStats, registerUpdate, registerPort]) {
+  for (const register of [registerPause, registerUnpause, registerTop, registerStats, registerUpdate, registerPort, registerCp, registerDiff]) {
     register(program, connect);
   }
   registerContainer(program, connect);
@@ -67,6 +69,8 @@ const verbs: [groupVerb: string, topLevel: string][] = [
   ['stats', 'stats'],
   ['update', 'update'],
   ['port', 'port'],
+  ['cp', 'cp'],
+  ['diff', 'diff'],
 ];
 
 describe('ce container …', () => {
