@@ -1,7 +1,7 @@
 // ce cp and ce diff with the real binaries: copies in and out of running and
 // stopped busybox containers, tars on stdin/stdout, volumes, a hostile
 // container's symlinks staying inside it, and the writable layer's changes.
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,24 @@ describe('ce cp', () => {
     expect((await ok(['exec', 'cp-out', 'stat', '-c', '%u:%g', '/own-root/f'])).trim()).toBe('0:0');
 
     expect(await run(['cp', join(local, 'in.txt'), 'cp-out:/missing/dir/f'])).toEqual({ code: 1, stdout: '', stderr: 'ce: Error: No such container:path: cp-out:/missing/dir\n' });
+  });
+
+  it('copies a symlink as a symlink, or what it points to with -L', async () => {
+    await ok(['exec', 'cp-out', 'ln', '-s', '/data/a.txt', '/data/link']);
+    await ok(['cp', 'cp-out:/data/link', join(local, 'as-link')]);
+    expect(readlinkSync(join(local, 'as-link'))).toBe('/data/a.txt');
+    await ok(['cp', '-L', 'cp-out:/data/link', join(local, 'followed')]);
+    expect(readFileSync(join(local, 'followed'), 'utf8')).toBe('hello\n');
+    // -L into an existing directory keeps the link's name.
+    mkdirSync(join(local, 'followed-dir'));
+    await ok(['cp', '-L', 'cp-out:/data/link', join(local, 'followed-dir')]);
+    expect(readFileSync(join(local, 'followed-dir/link'), 'utf8')).toBe('hello\n');
+  });
+
+  it('refuses to write on a read-only rootfs', async () => {
+    await runDetached(['--name', 'cp-ro', '--read-only', 'busybox', 'sleep', '1000']);
+    expect(await run(['cp', join(local, 'in.txt'), 'cp-ro:/tmp/'])).toEqual({ code: 1, stdout: '', stderr: 'ce: Error response from daemon: container rootfs is marked read-only\n' });
+    await ok(['rm', '-f', 'cp-ro']);
   });
 
   it('copies in and out of a stopped container', async () => {
