@@ -16,6 +16,7 @@ import {
   goFileMode,
   lstatOrNull,
   packResource,
+  PathChangedError,
   ScopedFs,
   splitPathDirEntry,
   TooManyLinksError,
@@ -98,7 +99,7 @@ export class ContainerFiles {
           noOverwriteDirNonDir: !request.allowOverwriteDirWithFile,
         });
       } catch (err) {
-        if (err instanceof ExtractError || err instanceof TooManyLinksError) throw invalidArgument(err.message);
+        if (err instanceof ExtractError || err instanceof TooManyLinksError || err instanceof PathChangedError) throw invalidArgument(err.message);
         throw err;
       }
     });

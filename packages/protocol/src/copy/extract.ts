@@ -39,6 +39,7 @@ export async function extractArchive(fs: ScopedFs, dir: string, archive: Readabl
     if (readOnly) throw new ExtractError(readOnly);
     const host = rel === '.' ? fs.hostPath(dir) : fs.hostPath(posix.join(parent, posix.basename(path)));
     if (rel !== '.') await mkdir(fs.hostPath(parent), { recursive: true, mode: 0o755 });
+    await fs.assertUnchanged(parent);
 
     const existing = await lstatOrNull(host);
     const isDir = header.type === 'directory';

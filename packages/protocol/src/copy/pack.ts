@@ -1,8 +1,8 @@
 // The tar of one resource of a ScopedFs, as Docker's TarResourceRebase makes
 // it: entries named after the resource ("dir/", "dir/file"), or "./" and
 // "./file" for "dir/." (the directory's content), mounts inside it included.
-import { createReadStream } from 'node:fs';
-import { readdir, readlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -33,11 +33,14 @@ export function packResource(fs: ScopedFs, resolved: string, rebaseTo = ''): Rea
   const links = new Map<string, string>();
 
   const add = (header: Header) => new Promise<void>((resolve, reject) => pack.entry(header, (err) => (err ? reject(err) : resolve())));
-  const addFile = (header: Header, hostPath: string) =>
-    new Promise<void>((resolve, reject) => {
+  const addFile = async (header: Header, hostPath: string) => {
+    // O_NOFOLLOW: a file swapped for a symlink since its lstat is not read through.
+    const file = await open(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+    await new Promise<void>((resolve, reject) => {
       const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
-      pipeline(createReadStream(hostPath), sink).catch(reject);
+      pipeline(file.createReadStream(), sink).catch(reject);
     });
+  };
 
   const walk = async (path: string, name: string): Promise<void> => {
     const host = fs.hostPath(path);
@@ -45,6 +48,7 @@ export function packResource(fs: ScopedFs, resolved: string, rebaseTo = ''): Rea
     if (!st) return; // removed while walking
     const base = { uid: st.uid, gid: st.gid, mtime: st.mtime, mode: st.mode & 0o7777 };
     if (st.isDirectory()) {
+      await fs.assertUnchanged(path);
       await add({ ...base, name: name.endsWith('/') ? name : `${name}/`, type: 'directory' });
       for (const child of (await readdir(host)).sort()) {
         await walk(posix.join(path, child), name.endsWith('/') ? `${name}${child}` : `${name}/${child}`);

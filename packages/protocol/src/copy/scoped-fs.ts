@@ -4,7 +4,7 @@
 // symlinks and ".." are evaluated against the tree's own "/", so nothing in
 // the tree can point a path outside it.
 import type { Stats } from 'node:fs';
-import { lstat, readlink } from 'node:fs/promises';
+import { lstat, readlink, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 
 const MAX_LINKS = 255;
@@ -14,6 +14,13 @@ export interface ScopedMount {
   destination: string;
   source: string;
   readOnly: boolean;
+}
+
+/** A resolved path whose host path now leads elsewhere: something swapped a folder for a symlink meanwhile. */
+export class PathChangedError extends Error {
+  constructor(path: string) {
+    super(`${path} changed while being copied (a symlink appeared in it)`);
+  }
 }
 
 export class TooManyLinksError extends Error {
@@ -34,6 +41,7 @@ export async function lstatOrNull(path: string): Promise<Stats | null> {
 
 export class ScopedFs {
   private readonly mounts: ScopedMount[];
+  private readonly realBases = new Map<string, Promise<string>>();
 
   /** `root` is the host directory of "/"; mounts may be given in any order. */
   constructor(
@@ -55,6 +63,27 @@ export class ScopedFs {
     const m = this.mountOf(path);
     if (!m) return posix.join(this.root, path);
     return posix.join(m.source, path.slice(m.destination.length));
+  }
+
+  /**
+   * Checks that the host path of a resolved directory still has no symlink in
+   * it, just before it is used: a running container may swap one of its
+   * folders for a symlink after resolve(). This narrows that race to the
+   * moment between the check and the use (docs/decisions/0041).
+   */
+  async assertUnchanged(path: string): Promise<void> {
+    const m = this.mountOf(path);
+    const base = m ? m.source : this.root;
+    let realBase = this.realBases.get(base);
+    if (!realBase) this.realBases.set(base, (realBase = realpath(base)));
+    const expected = posix.join(await realBase, m ? path.slice(m.destination.length) : path).replace(/(.)\/+$/, '$1');
+    let real: string;
+    try {
+      real = await realpath(this.hostPath(path));
+    } catch {
+      throw new PathChangedError(path);
+    }
+    if (real !== expected) throw new PathChangedError(path);
   }
 
   /** Is the resolved path on a read-only part of the tree? Names which part for Docker's error. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { extractArchive, packResource, ScopedFs, TooManyLinksError } from '../../src/copy/index.js';
+import { extractArchive, packResource, PathChangedError, ScopedFs, TooManyLinksError } from '../../src/copy/index.js';
 
 let base: string;
 let root: string;
@@ -79,6 +79,16 @@ describe('ScopedFs.resolve', () => {
     expect(await fs.resolve('/data/to-etc/passwd')).toBe('/etc/passwd');
     expect(fs.readOnlyReason('/data/x')).toBe('mounted volume is marked read-only');
     expect(fs.readOnlyReason('/etc')).toBeNull();
+  });
+
+  it('notices a folder swapped for a symlink after it was resolved', async () => {
+    mkdirSync(join(root, 'a'));
+    const fs = new ScopedFs(root);
+    const resolved = await fs.resolve('/a');
+    await fs.assertUnchanged(resolved);
+    rmSync(join(root, 'a'), { recursive: true });
+    symlinkSync(outside, join(root, 'a'));
+    await expect(fs.assertUnchanged(resolved)).rejects.toBeInstanceOf(PathChangedError);
   });
 
   it('keeps the last element of a request as it is, unless the request ends in / or /.', async () => {
