@@ -87,7 +87,7 @@ describe.skipIf(!isRoot)('private store folders (needs root)', () => {
   it('tells a user outside the socket\'s group that permission was denied (issue 8 item 14)', () => {
     const res = asNobody([process.execPath, ceBin, '-H', daemon.socket, 'ps']);
     expect(res.status).toBe(1);
-    expect(res.stderr).toBe(`ce: Got permission denied while trying to connect to the ced socket at unix://${daemon.socket}: connect: permission denied\n`);
+    expect(res.stderr).toBe(`ce: permission denied while trying to connect to the ce daemon socket at unix://${daemon.socket}: connect: permission denied (is the user in the "ce" group?)\n`);
   });
 
   it('repairs a root and state left open by an older ced at start-up, and says so in its log', async () => {

@@ -29,9 +29,10 @@ export interface TestDaemon {
 
 /**
  * Starts a real ced with its own root and state under a fresh temporary folder; `extraArgs` go to ced.
+ * `logLevelFlag: false` leaves out `--log-level debug` (for a daemon.json that sets it).
  * CE_E2E_DEFAULT_RUNTIME=runc runs a suite's containers with that runtime (ced --default-runtime).
  */
-export async function startTestDaemon(extraArgs: string[] = []): Promise<TestDaemon> {
+export async function startTestDaemon(extraArgs: string[] = [], options: { logLevelFlag?: boolean } = {}): Promise<TestDaemon> {
   const runtime = process.env.CE_E2E_DEFAULT_RUNTIME;
   if (runtime) extraArgs = ['--default-runtime', runtime, ...extraArgs];
   const network = testNetwork();
@@ -44,7 +45,8 @@ export async function startTestDaemon(extraArgs: string[] = []): Promise<TestDae
 
   const launch = async (): Promise<ChildProcess> => {
     stderr = '';
-    const child = spawn(process.execPath, [cedBin, '--root', root, '--state', state, '--log-level', 'debug', ...extraArgs], {
+    const logLevel = options.logLevelFlag === false ? [] : ['--log-level', 'debug'];
+    const child = spawn(process.execPath, [cedBin, '--root', root, '--state', state, ...logLevel, ...extraArgs], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

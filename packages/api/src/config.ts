@@ -1,4 +1,7 @@
 import { join } from 'node:path';
+import type { Ulimit } from './containers/model/docker-types.js';
+
+export const DEFAULT_SOCKET_GROUP = 'ce';
 
 export interface DaemonConfig {
   /** Persistent state: image store, container records (default /var/lib/ce). */
@@ -7,6 +10,8 @@ export interface DaemonConfig {
   state: string;
   /** Where ce.api.v1 is served (default <state>/ce.sock). */
   socket: string;
+  /** The socket's group (dockerd's --group; ced's default "ce", added if missing); "" (the default when embedding) leaves it root's. */
+  socketGroup: string;
   logLevel: string;
   logFile: string;
   /** Use a ce-supervisor at this socket instead of the in-process supervisor. */
@@ -31,6 +36,8 @@ export interface DaemonConfig {
   runtimes?: Record<string, string>;
   /** dockerd's --default-runtime (default "ce", the in-process runtime). */
   defaultRuntime?: string;
+  /** Containers' rlimits unless they set their own of that name (dockerd's default-ulimits). */
+  defaultUlimits?: Ulimit[];
   network: NetworkConfig;
 }
 
@@ -79,6 +86,7 @@ export function resolveConfig(flags: Partial<Omit<DaemonConfig, 'network'>> & { 
     root,
     state,
     socket: flags.socket ?? join(state, 'ce.sock'),
+    socketGroup: flags.socketGroup ?? '',
     logLevel: flags.logLevel ?? env.CE_LOG_LEVEL ?? 'info',
     logFile: flags.logFile ?? join(root, 'ced.log'),
     supervisorAddress: flags.supervisorAddress,
@@ -92,6 +100,7 @@ export function resolveConfig(flags: Partial<Omit<DaemonConfig, 'network'>> & { 
     initPath: flags.initPath,
     runtimes: flags.runtimes ?? {},
     defaultRuntime: flags.defaultRuntime,
+    defaultUlimits: flags.defaultUlimits ?? [],
     network: { ...DEFAULT_NETWORK_CONFIG, ...flags.network },
   };
 }

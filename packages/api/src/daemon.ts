@@ -1,4 +1,5 @@
 import { RuntimeTable } from './containers/runtimes.js';
+import { chown } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { containerInitPath } from '@ce/native';
 import pino, { type Logger as PinoLogger } from 'pino';
@@ -18,7 +19,9 @@ import { HealthMonitors } from './containers/health-monitor.js';
 import { acquireDaemonLock } from './daemon-lock.js';
 import { ensureEmbeddedImages } from './embedded-images.js';
 import { lockDownFolders } from './lockdown.js';
+import { socketGroupId, systemGroups } from './socket-group.js';
 import { recover, type RecoveryReport } from './recovery.js';
+import { reloadConfig, type ReloadOutcome } from './reload.js';
 import { systemGrpcService } from './system/system-service.js';
 import { loadSecurityDefaults, seccompProfileName } from './containers/security-defaults.js';
 import { logTaskWarnings } from './task-warnings.js';
@@ -43,6 +46,8 @@ export interface Daemon {
   readonly config: DaemonConfig;
   readonly logger: PinoLogger;
   readonly recovery: RecoveryReport;
+  /** SIGHUP: applies the reloadable settings of `next` (log level, registries, runtimes); says what needs a restart. */
+  reload(next: DaemonConfig): ReloadOutcome;
   /** Stops serving. Containers keep running in their shims (a restarted ced finds them). */
   close(): Promise<void>;
 }
@@ -54,6 +59,8 @@ export interface Daemon {
  */
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const logDefaults = daemonLogConfig(config.logDriver, logOptsToMap(config.logOpts ?? []));
+  const groupWarnings: string[] = [];
+  const socketGid = socketGroupId(config.socketGroup, systemGroups, (m) => groupWarnings.push(m));
   // Before the log, the lock or any layer: nothing may be written into a folder other users can traverse.
   const repaired = await lockDownFolders(config);
   const lock = acquireDaemonLock(join(config.state, 'ced.pid'));
@@ -62,6 +69,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     daemonLogDestination(config.logFile),
   );
   const started = performance.now();
+  for (const message of groupWarnings) logger.warn(message);
   for (const r of repaired) logger.warn({ path: r.path, mode: r.from.toString(8), now: r.to.toString(8) }, 'folder was open to other users; made it private');
   try {
     const images = await ImageStore.open({
@@ -115,11 +123,13 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         initPath: config.initPath ? resolve(config.initPath) : builtContainerInit(logger),
         initByDefault: config.init,
         logDefaults,
+        defaultUlimits: () => config.defaultUlimits ?? [],
         events,
         exits,
         runtimes: new RuntimeTable(config.runtimes, config.defaultRuntime),
         networkCheck: createNetworkCheck(networking.manager, exists),
         mounts: volumes.containerMounts,
+        layerImages: withImageEvents(images, events),
       },
     );
     const etcFiles = etcFilesWriter({
@@ -183,11 +193,17 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         storageRoot: config.root,
         cgroupMode: cgroup,
         seccompProfile: seccompProfileName(config.seccompProfile),
-        runtimes: containers.runtimes.list().map((r) => r.name),
-        defaultRuntime: containers.runtimes.defaultName,
+        // Getters: SIGHUP may change them.
+        get runtimes() {
+          return containers.runtimes.list().map((r) => r.name);
+        },
+        get defaultRuntime() {
+          return containers.runtimes.defaultName;
+        },
       }), imagesGrpcService(withImageEvents(images, events)), eventsGrpcService(eventLog), volumesGrpcService(volumes.service)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
+    if (socketGid !== undefined) await chown(config.socket, -1, socketGid);
     localSupervisor?.startSpare();
     logger.info({ socket: config.socket, root: config.root, state: config.state, startupMs: Math.round(performance.now() - started) }, 'ced listening');
 
@@ -195,6 +211,14 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       config,
       logger,
       recovery,
+      reload(next) {
+        return reloadConfig(config, next, {
+          setRuntimes: (runtimes, defaultRuntime) => containers.runtimes.replace(runtimes, defaultRuntime),
+          setLogLevel: (level) => (logger.level = level),
+          setRegistryEndpoints: (insecureRegistries, mirrors) =>
+            images.setRegistryEndpoints({ insecureRegistries, mirrors: mirrors.length ? { 'docker.io': mirrors } : undefined }),
+        });
+      },
       async close() {
         await server.close();
         containers.close();

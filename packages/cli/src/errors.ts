@@ -1,4 +1,5 @@
 import { CeError, exitCodeForExecFailure } from '@ce/protocol';
+import { socketGroupName } from './socket-group-hint.js';
 
 /** Docker's CLI exit codes. */
 export const EXIT_ENGINE_ERROR = 125;
@@ -15,11 +16,12 @@ export class CliExit extends Error {
 }
 
 /** Docker's wording for a daemon error: "Error response from daemon: ...". */
-export function daemonErrorMessage(err: unknown, socketTarget: string): string {
+export function daemonErrorMessage(err: unknown, socketTarget: string, groupOf: (target: string) => string | undefined = socketGroupName): string {
   if (err instanceof CeError && err.code === 'Unavailable') {
     // The socket is there but this user may not open it (not root, not in its group): the daemon may well be running.
     if (/\bconnect EACCES\b/.test(err.message)) {
-      return `Got permission denied while trying to connect to the ced socket at ${socketTarget}: connect: permission denied`;
+      const group = groupOf(socketTarget);
+      return `permission denied while trying to connect to the ce daemon socket at ${socketTarget}: connect: permission denied${group ? ` (is the user in the "${group}" group?)` : ''}`;
     }
     return `Cannot connect to the ce daemon at ${socketTarget}. Is the ced daemon running?`;
   }

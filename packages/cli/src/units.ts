@@ -1,7 +1,8 @@
-import { DOCKER_ULIMITS } from '@ce/runtime/spec';
+export { parseUlimit } from '@ce/runtime/spec';
 
 // Docker's flag value parsers for sizes, CPUs and ulimits (go-units
-// RAMInBytes, opts.NanoCPUs, units.ParseUlimit), with Docker's wording.
+// RAMInBytes, opts.NanoCPUs; units.ParseUlimit is @ce/runtime/spec's, which ced
+// shares), with Docker's wording.
 
 const SIZE = /^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$/;
 const MULTIPLIERS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
@@ -26,26 +27,6 @@ export function parseNanoCpus(value: string): number {
   if (fraction.replace(/0+$/, '').length > 9) throw new Error('value is too precise');
   const nanos = Number(whole || '0') * 1e9 + Number(fraction.padEnd(9, '0').slice(0, 9));
   return t.startsWith('-') ? -nanos : nanos;
-}
-
-
-function parseLimit(value: string): number {
-  if (!/^[+-]?\d+$/.test(value)) throw new Error(`strconv.ParseInt: parsing "${value}": invalid syntax`);
-  return Number(value);
-}
-
-/** `name=soft[:hard]` as Docker's --ulimit takes it (hard defaults to soft). */
-export function parseUlimit(value: string): { Name: string; Hard: number; Soft: number } {
-  const eq = value.indexOf('=');
-  if (eq < 0) throw new Error(`invalid ulimit argument: ${value}`);
-  const name = value.slice(0, eq);
-  if (!DOCKER_ULIMITS[name]) throw new Error(`invalid ulimit type: ${name}`);
-  const parts = value.slice(eq + 1).split(':');
-  if (parts.length > 2) throw new Error(`too many limit value arguments - ${value.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``);
-  const soft = parseLimit(parts[0]!);
-  const hard = parts[1] !== undefined ? parseLimit(parts[1]) : soft;
-  if (soft > hard) throw new Error(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
-  return { Name: name, Hard: hard, Soft: soft };
 }
 
 /** --device host[:container[:permissions]] as Docker's CLI splits it. */

@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rmdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Transform, type Writable } from 'node:stream';
@@ -16,16 +17,20 @@ import { classifyIngests, isActiveIngest, partialDownloadDigest, sweepStaleInges
 import { FileLeaseManager } from './leases/manager.js';
 import { shortId, type Digest } from './digest.js';
 import { ImageMetadataStore, type ImageMeta } from './images/metadata.js';
+import { applyConfigChanges, parseConfigChanges } from './images/config-changes.js';
+import { imageHistory, type HistoryRow } from './images/history.js';
+import { composeLayerImage, newImageName } from './images/layer-image.js';
+import { checkedTar, decompressedLayer } from './images/layer-source.js';
 import { importOciLayout as importLayout } from './layout/import.js';
 import { layoutNameAnnotations, writeOciLayout } from './layout/write.js';
 import { MediaType } from './oci/media-types.js';
 import { defaultPlatform, formatPlatform, platformScore } from './oci/platform.js';
-import type { Descriptor, OciImageConfig, OciManifest, Platform } from './oci/types.js';
+import type { Descriptor, OciContainerConfig, OciHistory, OciImageConfig, OciManifest, Platform } from './oci/types.js';
 import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/validate.js';
 import { DEFAULT_DOMAIN, familiarReference, isIdLike, parseReference } from './reference/reference.js';
 import { writeDiff } from './snapshots/diff.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
-import type { DiskUsage, ImageDetails, ImageRecord, ImageService, PartialDownload, PruneResult, RemoveImageResult } from './types.js';
+import type { DiskUsage, ImageDetails, ImageRecord, ImageService, ImportImageOptions, PartialDownload, PruneResult, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
 import { chainIds as chainIdsOf, unpackImage } from './unpack/unpacker.js';
 import { silentLogger, type Logger } from './util/logger.js';
@@ -60,6 +65,19 @@ export interface ImageStoreOptions {
 
 /** The store's folders under its root, each owner-only. */
 const STORE_FOLDERS = ['blobs', 'ingest', 'images', 'snapshots', 'leases'];
+
+/** What createLayerImage makes an image of (commit, import). */
+export interface CreateLayerImageOptions {
+  /** The layer's tar bytes. */
+  layer: AsyncIterable<Uint8Array>;
+  /** An untrusted import: gzip is inflated and the bytes must be a tar. */
+  untrusted?: boolean;
+  /** The image the layer goes on (a reference or id); none for an import. */
+  parent?: string;
+  config: OciContainerConfig;
+  history: Pick<OciHistory, 'created_by' | 'author' | 'comment'>;
+  name: string;
+}
 
 /** Labels the store puts on a container's (active) snapshot. */
 export const ROOTFS_LABEL_IMAGE_ID = 'ce.image.id';
@@ -392,6 +410,12 @@ export class ImageStore implements ImageService, RegistryService {
       await unpack.cleanup();
       await lease.release();
     }
+  }
+
+  /** dockerd's reload of insecure-registries and registry-mirrors: pulls and pushes that start from now on use these. */
+  setRegistryEndpoints(endpoints: Pick<RegistryOptions, 'insecureRegistries' | 'mirrors'>): void {
+    this.registry.insecureRegistries = endpoints.insecureRegistries;
+    this.registry.mirrors = endpoints.mirrors;
   }
 
   /** `docker login`: checks credentials against a registry ("" means docker.io); saving them is the caller's job. */
@@ -764,6 +788,95 @@ export class ImageStore implements ImageService, RegistryService {
     const r = await this.resolve(image.target, image.name);
     return { ...image, manifest: r.manifest, manifestDescriptor: r.manifestDesc };
   }
+
+  // ---- images from layers: commit, import, export, history -----------------
+
+  /** Writes the changes in the writable layer of rootfs `key` as a layer tar (what `docker commit` stores). */
+  async rootfsChanges(key: string, out: Writable): Promise<void> {
+    this.activeRootfs(key);
+    await writeDiff(this.snapshotter.fsPath(key), out);
+  }
+
+  /**
+   * Writes the whole filesystem of rootfs `key` as a tar (`docker export`),
+   * read through a read-only overlay of its layers: the container may run.
+   */
+  async exportRootfs(key: string, out: Writable): Promise<void> {
+    this.activeRootfs(key);
+    const dir = await mkdtemp(join(tmpdir(), 'ce-export-'));
+    try {
+      mountAll([readOnlyView(this.snapshotter.mounts(key)[0]!)], dir);
+      try {
+        await writeDiff(dir, out, () => null);
+      } finally {
+        umount2(dir, MNT_DETACH);
+      }
+    } finally {
+      await rmdir(dir).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Records an image made of `parent` (when given) plus one layer read from
+   * `layer` (a tar; for an import also gzip, checked to be a tar), and names
+   * it `name`. Nothing is named unless every blob is stored.
+   */
+  async createLayerImage(options: CreateLayerImageOptions): Promise<ImageRecord> {
+    const name = newImageName(options.name);
+    const parent = options.parent === undefined ? undefined : await this.inspect(options.parent);
+    const lease = await this.leases.create({ reason: 'create an image from a layer', expiresInMs: 6 * 60 * 60 * 1000 });
+    try {
+      const leaseBlob = (digest: Digest) => lease.add({ kind: 'content', id: digest });
+      const bytes = options.untrusted ? checkedTar(decompressedLayer(options.layer)) : options.layer;
+      const layer = await this.content.ingest(bytes, {}, leaseBlob).catch((err: unknown) => {
+        throw noSpaceLeft(err, 'storing a layer in', this.root) ?? err;
+      });
+      const composed = composeLayerImage({
+        parent,
+        layer,
+        config: options.config,
+        history: options.history,
+        created: new Date(),
+        architecture: this.platform.architecture,
+        os: this.platform.os,
+      });
+      const configBlob = Buffer.from(JSON.stringify(composed.config));
+      const configInfo = await this.content.ingest(configBlob, {}, leaseBlob);
+      const manifest = { ...composed.manifest, config: { ...composed.manifest.config, digest: configInfo.digest, size: configInfo.size } };
+      const manifestBlob = Buffer.from(JSON.stringify(manifest));
+      const manifestInfo = await this.content.ingest(manifestBlob, {}, leaseBlob);
+      const target: Descriptor = { mediaType: manifest.mediaType ?? MediaType.OciManifest, digest: manifestInfo.digest, size: manifestInfo.size };
+      return await this.lock.run('images', async () => {
+        const previous = this.metadata.get(name);
+        const meta = await this.metadata.put({ name, target, labels: previous?.labels ?? {} });
+        this.logger.info({ name, id: configInfo.digest, parent: parent?.id }, 'image created from a layer');
+        return this.record(meta);
+      });
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /** `docker import`: a one-layer image, its config only what `changes` sets. */
+  async importImage(source: AsyncIterable<Uint8Array>, options: ImportImageOptions): Promise<ImageRecord> {
+    const config = applyConfigChanges({}, parseConfigChanges(options.changes ?? []));
+    return this.createLayerImage({ layer: source, untrusted: true, config, history: { comment: options.comment || 'Imported from -' }, name: options.name });
+  }
+
+  /** `docker history`: the image's history entries, newest first. */
+  async history(reference: string): Promise<HistoryRow[]> {
+    const image = await this.inspect(reference);
+    const all = await this.records();
+    const tagsOf = (id: string) => all.filter((r) => r.id === id && parseReference(r.name).tag !== undefined).map((r) => familiarReference(r.name));
+    const chains = chainIdsOf(image.config.rootfs.diff_ids);
+    const sizes: number[] = [];
+    for (const [i, chainId] of chains.entries()) {
+      // The unpacked layer's size, as Docker shows; the stored blob's size when it is not unpacked.
+      sizes.push(this.snapshotter.has(chainId) ? await diskUsage(this.snapshotter.fsPath(chainId)) : (image.manifest.layers[i]?.size ?? 0));
+    }
+    const others = [...new Map(all.map((r) => [r.id, { id: r.id, config: r.config, tags: tagsOf(r.id) }])).values()];
+    return imageHistory({ id: image.id, config: image.config, tags: tagsOf(image.id) }, (i) => sizes[i] ?? 0, others);
+  }
 }
 
 /** Mount points of overlay mounts whose upper directory is `upper`, from /proc/self/mountinfo. */
@@ -784,4 +897,11 @@ async function overlayMountsWithUpper(upper: string): Promise<string[]> {
     if (superOptions.split(',').some((o) => unescape(o) === `upperdir=${upper}`)) out.push(unescape(pre.split(' ')[4] ?? ''));
   }
   return out;
+}
+
+/** A read-only view of an active rootfs mount: its upper directory becomes the top lower one. */
+function readOnlyView(mount: Mount): Mount {
+  if (mount.type !== 'overlay') return { ...mount, options: mount.options.map((o) => (o === 'rw' ? 'ro' : o)) };
+  const option = (key: string) => mount.options.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
+  return { ...mount, options: [`lowerdir=${option('upperdir')}:${option('lowerdir')}`] };
 }

@@ -1,5 +1,5 @@
-export { ImageStore, ROOTFS_LABEL_IMAGE_ID, ROOTFS_LABEL_IMAGE_NAME, type ImageStoreOptions } from './image-store.js';
-export type { DiskUsage, ImageInfo, ImageRecord, ImageService, PartialDownload, PruneResult, RemoveImageResult } from './types.js';
+export { ImageStore, type CreateLayerImageOptions, ROOTFS_LABEL_IMAGE_ID, ROOTFS_LABEL_IMAGE_NAME, type ImageStoreOptions } from './image-store.js';
+export type { DiskUsage, ImportImageOptions, ImageInfo, ImageRecord, ImageService, PartialDownload, PruneResult, RemoveImageResult } from './types.js';
 export { parseDigest, isDigest, sha256, shortId, digestHex, type Digest } from './digest.js';
 export * from './content/index.js';
 export * from './reference/index.js';

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { HistoryRow } from './images/history.js';
 import type { Descriptor, OciImageConfig } from './oci/types.js';
 
 /** An image as ce.images.v1 carries it: what a remote client sees. */
@@ -44,6 +45,19 @@ export interface ImageService {
   prune(options?: { all?: boolean }): Promise<PruneResult>;
   details(reference: string): Promise<ImageDetails>;
   diskUsage(): Promise<DiskUsage>;
+  /** `docker import`: a one-layer image from a tar (or gzip tar) stream. */
+  importImage(source: AsyncIterable<Uint8Array>, options: ImportImageOptions): Promise<ImageInfo>;
+  /** `docker history`: newest entry first. */
+  history(reference: string): Promise<HistoryRow[]>;
+}
+
+export interface ImportImageOptions {
+  /** REPO[:TAG] of the new image. */
+  name: string;
+  /** The history entry's comment (Docker: "Imported from -" when none is given). */
+  comment?: string;
+  /** Dockerfile instructions for the config (-c). */
+  changes?: string[];
 }
 
 /** What `docker image inspect` shows, with the documents verbatim. */

@@ -1,55 +1,31 @@
 #!/usr/bin/env node
 // ced: the ce daemon.
-import { parseArgs } from 'node:util';
-import { resolveConfig, type NetworkConfig } from '../config.js';
-import { networkConfigFromFlags } from '../network-flags.js';
-import { parseAddedRuntimes } from '../containers/runtimes.js';
+import { configFromFlags, withDaemonJson, parseCedArgs, type FlagValues } from '../daemon-options.js';
+import type { DaemonConfig } from '../config.js';
 import { startDaemon } from '../daemon.js';
 
-const { values } = parseArgs({
-  options: {
-    root: { type: 'string' },
-    state: { type: 'string' },
-    host: { type: 'string', short: 'H' },
-    'log-level': { type: 'string', short: 'l' },
-    'log-file': { type: 'string' },
-    'supervisor-address': { type: 'string' },
-    'insecure-registry': { type: 'string', multiple: true },
-    'registry-mirror': { type: 'string', multiple: true },
-    'certs-dir': { type: 'string' },
-    'seccomp-profile': { type: 'string' },
-    'log-driver': { type: 'string' },
-    'log-opt': { type: 'string', multiple: true },
-    init: { type: 'boolean' },
-    'init-path': { type: 'string' },
-    'add-runtime': { type: 'string', multiple: true },
-    'default-runtime': { type: 'string' },
-    bridge: { type: 'string', short: 'b' },
-    bip: { type: 'string' },
-    'default-address-pool': { type: 'string', multiple: true },
-    iptables: { type: 'string' },
-    'ip-forward': { type: 'string' },
-    'network-chain-prefix': { type: 'string' },
-    mtu: { type: 'string' },
-    dns: { type: 'string', multiple: true },
-    'dns-search': { type: 'string', multiple: true },
-    'dns-opt': { type: 'string', multiple: true },
-    'cni-config-dir': { type: 'string' },
-    'cni-bin-dir': { type: 'string', multiple: true },
-    help: { type: 'boolean', short: 'h' },
-  },
-  strict: true,
-});
+let flags: FlagValues;
+let configFile: string | undefined;
+let help: boolean;
+try {
+  ({ flags, configFile, help } = parseCedArgs(process.argv.slice(2)));
+} catch (err) {
+  process.stderr.write(`ced: ${(err as Error).message}\n`);
+  process.exit(1);
+}
 
-if (values.help) {
+if (help) {
   process.stdout.write(`Usage: ced [OPTIONS]
 
 The ce daemon.
 
 Options:
+      --config-file FILE         daemon.json: settings by dockerd's key names (default /etc/ce/daemon.json;
+                                 a setting given both as a flag and in the file is an error)
       --root DIR                 persistent state (default /var/lib/ce, or $CE_ROOT)
       --state DIR                runtime state: sockets, shims (default /run/ce, or $CE_STATE)
   -H, --host PATH                socket to serve (default <state>/ce.sock)
+  -G, --group GROUP              the socket's group, mode 0660 (default ce, added if missing; "" for root's)
   -l, --log-level LEVEL          trace, debug, info, warn, error, fatal (default info)
       --log-file FILE            JSON log (default <root>/ced.log)
       --supervisor-address PATH  use a ce-supervisor at this socket instead of the built-in one
@@ -66,6 +42,8 @@ Options:
       --add-runtime NAME=PATH    a runc-compatible runtime containers may name with --runtime (repeatable)
       --default-runtime NAME     containers' runtime when they name none (default ce, the in-process one;
                                  "runc" is the runc on PATH unless added)
+      --default-ulimit NAME=SOFT[:HARD]
+                                 containers' rlimit unless they set their own --ulimit NAME (repeatable)
   -b, --bridge NAME              the default network's bridge device (default ce0; "none": no default network)
       --bip CIDR                 the default bridge's address (default 10.210.0.1/16, apart from Docker's 172.17.0.0/16)
       --default-address-pool base=CIDR,size=N
@@ -84,40 +62,21 @@ Options:
   process.exit(0);
 }
 
-let runtimes: Record<string, string>;
-let network: Partial<NetworkConfig>;
+/** The flags with daemon.json's settings, checked and completed; read at start and again on SIGHUP. */
+const readConfig = (): DaemonConfig => configFromFlags(withDaemonJson(flags, configFile));
+
+let config: DaemonConfig;
 try {
-  runtimes = parseAddedRuntimes(values['add-runtime'] ?? []);
-} catch (err) {
-  process.stderr.write(`ced: --add-runtime: ${(err as Error).message}\n`);
-  process.exit(1);
-}
-try {
-  network = networkConfigFromFlags(values);
+  config = readConfig();
 } catch (err) {
   process.stderr.write(`ced: ${(err as Error).message}\n`);
   process.exit(1);
 }
 
-const config = resolveConfig({
-  root: values.root,
-  state: values.state,
-  socket: values.host,
-  logLevel: values['log-level'],
-  logFile: values['log-file'],
-  supervisorAddress: values['supervisor-address'],
-  insecureRegistries: values['insecure-registry'],
-  registryMirrors: values['registry-mirror'],
-  certsDir: values['certs-dir'],
-  seccompProfile: values['seccomp-profile'],
-  logDriver: values['log-driver'],
-  logOpts: values['log-opt'],
-  init: values.init,
-  initPath: values['init-path'],
-  runtimes,
-  defaultRuntime: values['default-runtime'],
-  network,
-});
+// A SIGHUP while ced starts (systemctl reload) must not kill it: the reload runs once it listens.
+let reloadWhenStarted = false;
+const reloadLater = () => (reloadWhenStarted = true);
+process.on('SIGHUP', reloadLater);
 
 try {
   const daemon = await startDaemon(config);
@@ -145,6 +104,19 @@ try {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // dockerd's reload: daemon.json is read again; what can change while running does, the rest is reported.
+  const reload = () => {
+    try {
+      const { applied, needsRestart } = daemon.reload(readConfig());
+      daemon.logger.info({ signal: 'SIGHUP', applied, needsRestart }, 'reloaded configuration');
+      if (needsRestart.length) daemon.logger.warn({ settings: needsRestart }, `changed settings need a restart of ced: ${needsRestart.join(', ')}`);
+    } catch (err) {
+      daemon.logger.error({ signal: 'SIGHUP', err: (err as Error).message }, 'error reconfiguring the daemon; nothing changed');
+    }
+  };
+  process.off('SIGHUP', reloadLater);
+  process.on('SIGHUP', reload);
+  if (reloadWhenStarted) reload();
 } catch (err) {
   process.stderr.write(`ced: ${(err as Error).message}\n`);
   process.exit(1);

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { mkdir } from 'node:fs/promises';
 import { constants, hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import {
   alreadyExists,
   DEFAULT_NAMESPACE,
@@ -49,13 +51,15 @@ import { migrateV1 } from './model/migrate.js';
 import { CONTAINER_RECORD_SCHEMA, containerName, type ContainerRecord, type StoredMountPoint } from './record.js';
 import type { ContainerConfig, HostConfig } from './model/docker-types.js';
 import { inspectMounts } from './mount-points.js';
-import { checkResources, type DeviceLookup, type HostResources } from './resource-options.js';
+import { checkResources, withDefaultUlimits, type DeviceLookup, type HostResources } from './resource-options.js';
 import { loadSecurityDefaults } from './security-defaults.js';
 import type { SecurityDefaults } from './security-options.js';
 import { parseSignal } from './signals.js';
 import { containerLogFile, DEFAULT_DAEMON_LOG_CONFIG, newContainerLogConfig, type ContainerLogFile } from './log-driver.js';
-import type { LogConfig } from './model/docker-types.js';
+import type { LogConfig, Ulimit } from './model/docker-types.js';
 import { pauseContainer, thawAfterSignal, unpauseContainer } from './pause.js';
+import { newImageName } from '@ce/image-store/new-image';
+import { commitConfig, commitContainer, type CommitOptions, type LayerImages } from './commit.js';
 import { containerStats, type StatsOptions } from './stats.js';
 import type { TaskContext } from './task-context.js';
 import { top, type TopResult } from './top.js';
@@ -108,6 +112,8 @@ export interface ContainerServiceOptions {
   runtimes?: RuntimeTable;
   /** ced's --log-driver and --log-opt (dockerd's log-driver and log-opts). */
   logDefaults?: LogConfig;
+  /** Rlimits of containers that set none of that name (dockerd's default-ulimits); read at each start. */
+  defaultUlimits?: () => readonly Ulimit[];
   /** Where container events go (docs/architecture.md, "Events"); none by default. */
   events?: EventPublisher;
   /** How exits are learnt: ced's TaskExitWatcher; by default one waitTask per task. */
@@ -116,6 +122,8 @@ export interface ContainerServiceOptions {
   networkCheck?: CreateNetworkCheck;
   /** The volumes subsystem's part of create and remove; without it a container has no binds, volumes or tmpfs mounts. */
   mounts?: ContainerMountsHook;
+  /** Commit and export (the image store); without it both are refused. */
+  layerImages?: LayerImages;
 }
 
 /** What create, load and remove ask of the volumes subsystem (volumes/container-mounts.ts). */
@@ -332,7 +340,8 @@ export class ContainerService {
   }
 
   private spec(record: ContainerRecord, user: ExecUser) {
-    const spec = containerSpec(record, user, this.security, this.host.device, this.owner);
+    const ulimits = withDefaultUlimits(record.HostConfig.Ulimits, this.options.defaultUlimits?.() ?? []);
+    const spec = containerSpec(ulimits === record.HostConfig.Ulimits ? record : { ...record, HostConfig: { ...record.HostConfig, Ulimits: ulimits } }, user, this.security, this.host.device, this.owner);
     if (usesInit(record.HostConfig.Init, this.options.initByDefault ?? false)) {
       if (!this.options.initPath) throw failedPrecondition('exec: "docker-init": executable file not found in $PATH');
       withContainerInit(this.options.initPath)(spec, {});
@@ -527,6 +536,14 @@ export class ContainerService {
     await thawAfterSignal(record, number, parseSignal(record.Config.StopSignal || 'SIGTERM'), this.tasks);
   }
 
+  /** Whether the container's task has exited (its shim still holds it), or is gone. */
+  private taskStopped(id: string): Promise<boolean> {
+    return this.supervisor.taskState({ id }).then(
+      (task) => task.status === TaskStatus.TASK_STATUS_STOPPED,
+      (err) => isCeError(err, 'NotFound'),
+    );
+  }
+
   /** Sends a signal to a container's task; Docker's `kill` event follows once it is sent. */
   private async signal(record: ContainerRecord, signal: number, all: boolean): Promise<void> {
     await this.supervisor.killTask({ id: record.Id, signal, all });
@@ -615,8 +632,11 @@ export class ContainerService {
           `You cannot remove a running container ${record.Id}. Stop the container before attempting removal or force remove`,
         );
       }
-      await this.signal(record, constants.signals.SIGKILL, true).catch((err) => {
-        if (!isCeError(err, 'NotFound')) throw err;
+      await this.signal(record, constants.signals.SIGKILL, true).catch(async (err) => {
+        if (isCeError(err, 'NotFound')) return;
+        // The task ended on its own between ced's look and the kill: its exit is on its way.
+        if (isCeError(err, 'FailedPrecondition') && (await this.taskStopped(record.Id))) return;
+        throw err;
       });
       await thawAfterSignal(record, constants.signals.SIGKILL, constants.signals.SIGKILL, this.tasks);
       await this.exitHandled.get(record.Id);
@@ -800,6 +820,45 @@ export class ContainerService {
     if (record.State.Status === 'removing' || record.State.Status === 'dead') record.State = withStatus(record.State, 'exited');
     await this.removeRecord(record, true);
     return true;
+  }
+
+  // commit and export: the logic is in commit.ts and the image store
+  /** `docker commit`: returns the new image's id. */
+  async commit(ref: string, options: CommitOptions): Promise<string> {
+    const record = this.resolve(ref);
+    const images = this.layerImages();
+    // A bad name or change is refused before the container is paused.
+    newImageName(options.reference);
+    commitConfig(record.Config, options.changes);
+    const pause = options.pause && record.State.Status === 'running';
+    if (pause) {
+      await pauseContainer(record, this.tasks);
+      this.events.container(record, 'pause'); // as Docker's commit does
+    }
+    try {
+      const id = await commitContainer(record, options, images);
+      this.events.container(record, 'commit', { comment: options.comment, imageID: id, imageRef: options.reference });
+      return id;
+    } finally {
+      if (pause && record.State.Status === 'paused') {
+        await unpauseContainer(record, this.tasks).then(
+          () => this.events.container(record, 'unpause'),
+          (err: Error) => this.logger.warn({ id: record.Id, err: err.message }, 'could not unpause the container after the commit'),
+        );
+      }
+    }
+  }
+
+  /** `docker export`: the container's whole filesystem as a tar into `out`. */
+  async export(ref: string, out: Writable): Promise<void> {
+    const record = this.resolve(ref);
+    await this.layerImages().exportRootfs(record.Id, out);
+    this.events.container(record, 'export');
+  }
+
+  private layerImages(): LayerImages {
+    if (!this.options.layerImages) throw failedPrecondition('this daemon cannot commit or export containers: it has no image store');
+    return this.options.layerImages;
   }
 
   // pause, resources, processes and statistics: the logic is in pause.ts, update.ts, top.ts, stats.ts

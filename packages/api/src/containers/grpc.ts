@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { adaptService, serveAttach } from '@ce/protocol';
 import { ContainersService, WaitCondition, type Container, type ExecInspect } from '@ce/protocol/gen/ce/api/v1/containers';
@@ -46,6 +47,22 @@ export function toContainerMessage(r: ContainerRecord): Container {
     tty: r.Config.Tty,
     json: JSON.stringify(toContainerJSON(r)),
   };
+}
+
+/** The export's tar in chunks; a cancelled call stops the walk. */
+async function* exportChunks(svc: ContainerService, ref: string, signal: AbortSignal): AsyncGenerator<{ data: Buffer }> {
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const exporting = svc.export(ref, out).then(
+    () => out.end(),
+    (err: Error) => out.destroy(err),
+  );
+  signal.addEventListener('abort', () => out.destroy(), { once: true });
+  try {
+    for await (const chunk of out) yield { data: chunk as Buffer };
+  } finally {
+    out.destroy();
+    await exporting;
+  }
 }
 
 /** ce.api.v1.Containers over the local ContainerService. */
@@ -120,6 +137,10 @@ export function containersGrpcService(svc: ContainerService, execs: ExecService,
         return { titles: result.titles, processes: result.processes.map((fields) => ({ fields })) };
       },
       stats: (req, ctx) => svc.stats(req.id, { stream: req.stream, oneShot: req.oneShot, signal: ctx.signal }),
+      commit: async (req) => ({
+        id: await svc.commit(req.id, { reference: req.reference, comment: req.comment, author: req.author, changes: req.changes, pause: req.pause }),
+      }),
+      export: (req, ctx) => exportChunks(svc, req.id, ctx.signal),
       statPath: async (req) => ({ statJson: JSON.stringify(await files.statPath(req.id, req.path)) }),
       archivePath: (req) => archiveReplies(files.archivePath(req.id, req.path)),
       extractToPath: (call) => serveExtractToPath(call, files),

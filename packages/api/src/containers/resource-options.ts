@@ -3,7 +3,7 @@
 // verifyPlatformContainerResources, with its wording) and the spec options.
 import { invalidArgument } from '@ce/protocol';
 import { DOCKER_ULIMITS, withDevices, withResources, withRlimits, withRoot, type LinuxDevice, type LinuxResources, type Spec, type SpecOpt } from '@ce/runtime/spec';
-import type { HostConfig } from './model/docker-types.js';
+import type { HostConfig, Ulimit } from './model/docker-types.js';
 
 const MIN_MEMORY = 6 * 1024 * 1024;
 /** Docker's CFS period when --cpus sets a quota. */
@@ -142,6 +142,16 @@ function withShmSize(bytes: number): SpecOpt {
       m.options = [...(m.options ?? []).filter((o) => !o.startsWith('size=')), `size=${Math.floor(bytes / 1024)}k`];
     }
   };
+}
+
+/**
+ * A container's ulimits with the daemon's defaults added for the names it does
+ * not set, as dockerd merges default-ulimits at start (the record keeps its own).
+ * The same array when nothing is added.
+ */
+export function withDefaultUlimits(own: Ulimit[] | null, defaults: readonly Ulimit[]): Ulimit[] | null {
+  const missing = defaults.filter((d) => !(own ?? []).some((u) => u.Name === d.Name));
+  return missing.length ? [...(own ?? []), ...missing] : own;
 }
 
 /** The spec options of a HostConfig's resources, in order; bad devices throw InvalidArgument with Docker's message. */

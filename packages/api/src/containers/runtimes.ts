@@ -42,15 +42,33 @@ export function parseAddedRuntimes(values: readonly string[]): Record<string, st
 }
 
 export class RuntimeTable {
-  readonly defaultName: string;
+  private current: { added: Readonly<Record<string, string>>; defaultName: string };
 
   constructor(
-    private readonly added: Readonly<Record<string, string>> = {},
+    added: Readonly<Record<string, string>> = {},
     defaultName = DEFAULT_RUNTIME,
     private readonly findOnPath: (name: string) => string | undefined = lookPath,
   ) {
-    this.defaultName = defaultName;
+    this.current = { added, defaultName };
     if (!this.has(defaultName)) throw new Error(`the default runtime ${defaultName} is not a known runtime`);
+  }
+
+  get defaultName(): string {
+    return this.current.defaultName;
+  }
+
+  private get added(): Readonly<Record<string, string>> {
+    return this.current.added;
+  }
+
+  /** dockerd's reload of runtimes and default-runtime: containers started from now on use these; an unknown default changes nothing. */
+  replace(added: Readonly<Record<string, string>>, defaultName = DEFAULT_RUNTIME): void {
+    const previous = this.current;
+    this.current = { added, defaultName };
+    if (!this.has(defaultName)) {
+      this.current = previous;
+      throw new Error(`the default runtime ${defaultName} is not a known runtime`);
+    }
   }
 
   private has(name: string): boolean {

@@ -7,7 +7,7 @@ const labelsOf = (image: { config?: { config?: { Labels?: Labels | null } } } | 
 
 /**
  * The image store as ced serves it, publishing Docker's image events (pull,
- * tag, untag, delete, load, save) after each call succeeds. Everything else
+ * tag, untag, delete, load, save, import; commit's tag) after each call succeeds. Everything else
  * is the store's own.
  */
 export function withImageEvents(store: ImageStore, events: EventPublisher): ImageStore {
@@ -30,6 +30,18 @@ export function withImageEvents(store: ImageStore, events: EventPublisher): Imag
       if (image) for (const _ of result.untagged) events.image(image.id, image.id, 'untag', labels);
       for (const id of result.deleted) events.image(id, id, 'delete', id === image?.id ? labels : {});
       return result;
+    },
+    async importImage(source, options) {
+      const image = await store.importImage(source, options);
+      // Docker: the name first, then the import (named by the id).
+      events.image(image.id, familiarReference(image.name), 'tag', labelsOf(image));
+      events.image(image.id, image.id, 'import', labelsOf(image));
+      return image;
+    },
+    async createLayerImage(options) {
+      const image = await store.createLayerImage(options);
+      events.image(image.id, familiarReference(image.name), 'tag', labelsOf(image)); // a commit names its image
+      return image;
     },
     async load(source, options) {
       const images = await store.load(source, options);

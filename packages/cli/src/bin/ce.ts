@@ -41,6 +41,10 @@ import { registerUpdate } from '../commands/update.js';
 import { registerNetwork } from '../commands/network.js';
 import { registerPort } from '../commands/port.js';
 import { registerVolume } from '../commands/volume.js';
+import { registerCommit } from '../commands/commit.js';
+import { registerExport } from '../commands/export.js';
+import { registerHistory } from '../commands/history.js';
+import { registerImport } from '../commands/import.js';
 import { exitQuietlyOnBrokenPipe } from '../broken-pipe.js';
 
 const program = new Command('ce')
@@ -93,6 +97,10 @@ registerDiff(program, connect);
 registerUpdate(program, connect);
 registerNetwork(program, connect);
 registerPort(program, connect);
+registerCommit(program, connect);
+registerExport(program, connect);
+registerHistory(program, connect);
+registerImport(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
 exitQuietlyOnBrokenPipe();
 

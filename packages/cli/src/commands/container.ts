@@ -24,6 +24,8 @@ import { registerCp } from './cp.js';
 import { registerDiff } from './diff.js';
 import { registerUpdate } from './update.js';
 import { registerPort } from './port.js';
+import { registerCommit } from './commit.js';
+import { registerExport } from './export.js';
 
 export function registerContainer(program: Command, connect: () => Connection): void {
   // run and create pass the container's own options through, which commander allows only
@@ -53,6 +55,8 @@ export function registerContainer(program: Command, connect: () => Connection): 
   registerDiff(container, connect);
   registerUpdate(container, connect);
   registerPort(container, connect);
+  registerCommit(container, connect);
+  registerExport(container, connect);
   for (const cmd of container.commands) cmd.exitOverride();
   container.exitOverride();
 }

@@ -8,6 +8,8 @@ import { registerLoad } from './load.js';
 import { removeImages } from './rmi.js';
 import { registerSave } from './save.js';
 import { registerTag } from './tag.js';
+import { registerHistory } from './history.js';
+import { registerImport } from './import.js';
 
 export function registerImage(program: Command, connect: () => Connection): void {
   const image = program.command('image').description('Manage images').usage('COMMAND');
@@ -28,6 +30,8 @@ export function registerImage(program: Command, connect: () => Connection): void
   registerLoad(image, connect);
   registerSave(image, connect);
   registerTag(image, connect);
+  registerHistory(image, connect);
+  registerImport(image, connect);
   for (const cmd of image.commands) cmd.exitOverride();
   image.exitOverride();
 }

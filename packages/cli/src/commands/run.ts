@@ -33,7 +33,8 @@ export function registerRun(program: Command, connect: () => Connection): void {
 }
 
 async function run(conn: Connection, image: string, command: string[], opts: RunOptions): Promise<number> {
-  const fail = (err: unknown, code = EXIT_ENGINE_ERROR) => new CliExit(code, `${withPeriod(daemonErrorMessage(err, conn.target))}\nSee 'ce run --help'.`);
+  // As docker run: a container that was created but could not start gets the daemon's error alone, no usage hint.
+  const failStart = (err: unknown, code = EXIT_ENGINE_ERROR) => new CliExit(code, withPeriod(daemonErrorMessage(err, conn.target)));
   if (!opts.detach) {
     checkInputIsTty(!!opts.tty, !!opts.interactive);
     if (opts.interactive) detachKeyBytes(opts.detachKeys);
@@ -52,7 +53,7 @@ async function run(conn: Connection, image: string, command: string[], opts: Run
     try {
       await unary((cb) => conn.containers.start({ id }, cb), conn.target);
     } catch (err) {
-      throw fail(err, startFailureExitCode(err));
+      throw failStart(err, startFailureExitCode(err));
     }
     process.stdout.write(`${id}\n`);
     return 0;
@@ -61,7 +62,7 @@ async function run(conn: Connection, image: string, command: string[], opts: Run
   try {
     return await attachedStart(conn, id, { stdin: streams.stdin && !!opts.interactive, streams, removed: !!opts.rm, tty: !!opts.tty, detachKeys: opts.detachKeys });
   } catch (err) {
-    if (err instanceof AttachedStartError) throw fail(err.daemonError, err.exitCode);
+    if (err instanceof AttachedStartError) throw failStart(err.daemonError, err.exitCode);
     throw err;
   }
 }

@@ -20,6 +20,8 @@ import { registerStats } from '../../src/commands/stats.js';
 import { registerTop } from '../../src/commands/top.js';
 import { registerUpdate } from '../../src/commands/update.js';
 import { registerPort } from '../../src/commands/port.js';
+import { registerCommit } from '../../src/commands/commit.js';
+import { registerExport } from '../../src/commands/export.js';
 import { registerCp } from '../../src/commands/cp.js';
 import { registerDiff } from '../../src/commands/diff.js';
 
@@ -32,7 +34,7 @@ function programWithContainerGroup(): Command {
   for (const register of [registerRun, registerCreate, registerPs, registerRm, registerKill, registerStart, registerStop, registerRestart, registerWait, registerLogs, registerExec, registerAttach, registerRename]) {
     register(program, connect);
   }
-  for (const register of [registerPause, registerUnpause, registerTop, registerStats, registerUpdate, registerPort, registerCp, registerDiff]) {
+  for (const register of [registerPause, registerUnpause, registerTop, registerStats, registerUpdate, registerPort, registerCommit, registerExport, registerCp, registerDiff]) {
     register(program, connect);
   }
   registerContainer(program, connect);
@@ -69,6 +71,8 @@ const verbs: [groupVerb: string, topLevel: string][] = [
   ['stats', 'stats'],
   ['update', 'update'],
   ['port', 'port'],
+  ['commit', 'commit'],
+  ['export', 'export'],
   ['cp', 'cp'],
   ['diff', 'diff'],
 ];

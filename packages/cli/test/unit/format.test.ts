@@ -46,7 +46,10 @@ describe('errors', () => {
   });
   it('tells a user who may not open the socket that permission was denied, not that ced is down', () => {
     const denied = new CeError('Unavailable', 'cannot reach unix:///s: No connection established. Last error: Error: connect EACCES /s. Resolution note: ');
-    expect(daemonErrorMessage(denied, 'unix:///s')).toBe('Got permission denied while trying to connect to the ced socket at unix:///s: connect: permission denied');
+    expect(daemonErrorMessage(denied, 'unix:///s', () => undefined)).toBe('permission denied while trying to connect to the ce daemon socket at unix:///s: connect: permission denied');
+    expect(daemonErrorMessage(denied, 'unix:///s', () => 'ce')).toBe(
+      'permission denied while trying to connect to the ce daemon socket at unix:///s: connect: permission denied (is the user in the "ce" group?)',
+    );
     expect(registryCommandErrorMessage(denied, 'unix:///s')).toBe(daemonErrorMessage(denied, 'unix:///s'));
   });
   it('maps start failures to 127, 126 and 125', () => {

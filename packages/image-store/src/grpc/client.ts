@@ -4,6 +4,8 @@ import {
   ImagesClient,
   type DiskUsageResponse,
   type Image,
+  type ImageHistoryResponse,
+  type ImportImageResponse,
   type ImportLayoutResponse,
   type InspectImageResponse,
   type ListImagesResponse,
@@ -16,7 +18,9 @@ import {
   type SaveImagesResponse,
 } from '@ce/protocol/gen/ce/images/v1/images';
 import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryService } from '../registry/types.js';
-import type { DiskUsage, ImageDetails, ImageInfo, ImageService, PruneResult, RemoveImageResult } from '../types.js';
+import type { HistoryRow } from '../images/history.js';
+import type { DiskUsage, ImageDetails, ImageInfo, ImageService, ImportImageOptions, PruneResult, RemoveImageResult } from '../types.js';
+import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { credentialsToPb, descriptorFromPb, diskUsageFromPb, imageFromPb, progressFromPb } from './convert.js';
 import { drained } from './drain.js';
 
@@ -91,17 +95,35 @@ export class ImagesGrpcClient implements ImageService, RegistryService {
   }
 
   async load(source: AsyncIterable<Uint8Array>, options: { name?: string } = {}): Promise<ImageInfo[]> {
-    const call = this.client.load();
-    const result = new Promise<LoadImagesResponse>((resolve, reject) => {
-      let res: LoadImagesResponse | undefined;
-      call.on('data', (r: LoadImagesResponse) => (res = r));
+    const res = await this.upload(this.client.load(), source, (first) => ({ name: first ? (options.name ?? '') : '' }));
+    return res.images.map(imageFromPb);
+  }
+
+  async importImage(source: AsyncIterable<Uint8Array>, options: ImportImageOptions): Promise<ImageInfo> {
+    const res = await this.upload(this.client.import(), source, (first) =>
+      first ? { reference: options.name, comment: options.comment ?? '', changes: options.changes ?? [] } : { reference: '', comment: '', changes: [] },
+    );
+    if (!res.image) throw internal('the daemon answered the import without an image');
+    return imageFromPb(res.image);
+  }
+
+  async history(reference: string): Promise<HistoryRow[]> {
+    const res = await unary<ImageHistoryResponse>((cb) => this.client.history({ reference }, cb), this.target);
+    return res.entries.map((e) => ({ id: e.id, created: e.created, createdBy: e.createdBy, size: e.size, comment: e.comment, tags: e.tags }));
+  }
+
+  /** Sends `source` in chunks on a stream whose answer is one message; `fields` adds the other fields of each message. */
+  private async upload<Q extends { data: Buffer }, R>(call: ClientDuplexStream<Q, R>, source: AsyncIterable<Uint8Array>, fields: (first: boolean) => Omit<Q, 'data'>): Promise<R> {
+    const result = new Promise<R>((resolve, reject) => {
+      let res: R | undefined;
+      call.on('data', (r: R) => (res = r));
       call.on('error', (err) => reject(fromServiceError(err, this.target)));
-      call.on('end', () => (res ? resolve(res) : reject(new Error('the daemon ended the load without an answer'))));
+      call.on('end', () => (res ? resolve(res) : reject(new Error('the daemon ended the upload without an answer'))));
     });
     result.catch(() => undefined); // awaited below, after the upload
     let first = true;
     const send = async (data: Uint8Array) => {
-      const msg = { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), name: first ? (options.name ?? '') : '' };
+      const msg = { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), ...fields(first) } as Q;
       first = false;
       if (!call.write(msg)) await drained(call, result);
     };
@@ -115,7 +137,7 @@ export class ImagesGrpcClient implements ImageService, RegistryService {
       call.cancel();
       throw err;
     }
-    return (await result).images.map(imageFromPb);
+    return result;
   }
 
   async save(references: string[], out: Writable): Promise<void> {

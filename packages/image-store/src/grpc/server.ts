@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { adaptService, invalidArgument, type PromiseService } from '@ce/protocol';
-import { ImagesService, type LoadImagesRequest, type LoadImagesResponse, type PullResponse, type PushResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import { ImagesService, type ImportImageRequest, type ImportImageResponse, type LoadImagesRequest, type LoadImagesResponse, type PullResponse, type PushResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ImageInfo, ImageService } from '../types.js';
 import type { ProgressEvent, PullResult, PushResult, RegistryService } from '../registry/types.js';
@@ -95,6 +95,30 @@ export function imagesServiceImpl(store: ImageService & RegistryService): Promis
     },
     async diskUsage() {
       return diskUsageToPb(await store.diskUsage());
+    },
+    async import(call: ServerDuplexStream<ImportImageRequest, ImportImageResponse>) {
+      let first: ImportImageRequest | undefined;
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        for await (const req of call.iterator({ destroyOnReturn: false }) as AsyncIterable<ImportImageRequest>) {
+          first ??= req;
+          if (req.data.length) yield req.data;
+        }
+      }
+      const source = chunks();
+      // The options ride on the first message: read it before the store starts.
+      const head = await source.next();
+      if (!first) throw invalidArgument('the import sent nothing');
+      async function* all(): AsyncGenerator<Uint8Array> {
+        if (!head.done) yield head.value;
+        yield* source;
+      }
+      const image = await store.importImage(all(), { name: first.reference, comment: first.comment, changes: first.changes });
+      call.write({ image: imageToPb(image) });
+      call.end();
+    },
+    async history(req) {
+      const rows = await store.history(req.reference);
+      return { entries: rows.map((r) => ({ id: r.id, created: r.created, createdBy: r.createdBy, size: r.size, comment: r.comment, tags: r.tags })) };
     },
   };
 }

@@ -1,1 +1,4 @@
 export { ImageMetadataStore, type ImageMeta } from './metadata.js';
+export { applyConfigChanges, parseConfigChanges, type ConfigChange } from './config-changes.js';
+export { imageHistory, type HistoryImage, type HistoryRow } from './history.js';
+export { composeLayerImage, EMPTY_LAYER_DIFF_ID, newImageName, type LayerImageInput } from './layer-image.js';

@@ -71,6 +71,8 @@ export interface OciHistory {
 export interface OciImageConfig {
   created?: string;
   author?: string;
+  /** Docker extension: the commit or import message. */
+  comment?: string;
   architecture: string;
   os: string;
   'os.version'?: string;

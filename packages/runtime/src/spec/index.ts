@@ -15,3 +15,4 @@ export { seccompForContainer, defaultContainerSeccomp, profileArch, type Seccomp
 export type * from './types.js';
 export * from './opts/index.js';
 export { DOCKER_ULIMITS } from './linux-constants.js';
+export { parseUlimit } from './ulimit.js';

@@ -112,6 +112,35 @@ export function logStreamToJSON(object: LogStream): string {
   }
 }
 
+export interface CommitContainerRequest {
+  /** Id, unique id prefix, or name. */
+  id: string;
+  /** REPO[:TAG] of the new image. */
+  reference: string;
+  /** Commit message (-m), recorded as the history entry's comment. */
+  comment: string;
+  /** Author (-a). */
+  author: string;
+  /** Dockerfile instructions applied to the config (-c). */
+  changes: string[];
+  /** Pause a running container during the commit (docker's default). */
+  pause: boolean;
+}
+
+export interface CommitContainerResponse {
+  /** The new image's id, "sha256:…". */
+  id: string;
+}
+
+export interface ExportContainerRequest {
+  id: string;
+}
+
+export interface ExportContainerResponse {
+  /** The next bytes of the tar. */
+  data: Buffer;
+}
+
 export interface RenameContainerRequest {
   /** Id, unique id prefix, or name. */
   id: string;
@@ -565,6 +594,356 @@ export interface ContainerChange {
 export interface ContainerChangesResponse {
   changes: ContainerChange[];
 }
+
+function createBaseCommitContainerRequest(): CommitContainerRequest {
+  return { id: "", reference: "", comment: "", author: "", changes: [], pause: false };
+}
+
+export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
+  encode(message: CommitContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.reference !== "") {
+      writer.uint32(18).string(message.reference);
+    }
+    if (message.comment !== "") {
+      writer.uint32(26).string(message.comment);
+    }
+    if (message.author !== "") {
+      writer.uint32(34).string(message.author);
+    }
+    for (const v of message.changes) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.pause !== false) {
+      writer.uint32(48).bool(message.pause);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommitContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommitContainerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reference = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.comment = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.author = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.changes.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.pause = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommitContainerRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      reference: isSet(object.reference) ? globalThis.String(object.reference) : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+      author: isSet(object.author) ? globalThis.String(object.author) : "",
+      changes: globalThis.Array.isArray(object?.changes) ? object.changes.map((e: any) => globalThis.String(e)) : [],
+      pause: isSet(object.pause) ? globalThis.Boolean(object.pause) : false,
+    };
+  },
+
+  toJSON(message: CommitContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
+    }
+    if (message.author !== "") {
+      obj.author = message.author;
+    }
+    if (message.changes?.length) {
+      obj.changes = message.changes;
+    }
+    if (message.pause !== false) {
+      obj.pause = message.pause;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CommitContainerRequest>, I>>(base?: I): CommitContainerRequest {
+    return CommitContainerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CommitContainerRequest>, I>>(object: I): CommitContainerRequest {
+    const message = createBaseCommitContainerRequest();
+    message.id = object.id ?? "";
+    message.reference = object.reference ?? "";
+    message.comment = object.comment ?? "";
+    message.author = object.author ?? "";
+    message.changes = object.changes?.map((e) => e) || [];
+    message.pause = object.pause ?? false;
+    return message;
+  },
+};
+
+function createBaseCommitContainerResponse(): CommitContainerResponse {
+  return { id: "" };
+}
+
+export const CommitContainerResponse: MessageFns<CommitContainerResponse> = {
+  encode(message: CommitContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommitContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommitContainerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommitContainerResponse {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: CommitContainerResponse): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CommitContainerResponse>, I>>(base?: I): CommitContainerResponse {
+    return CommitContainerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CommitContainerResponse>, I>>(object: I): CommitContainerResponse {
+    const message = createBaseCommitContainerResponse();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseExportContainerRequest(): ExportContainerRequest {
+  return { id: "" };
+}
+
+export const ExportContainerRequest: MessageFns<ExportContainerRequest> = {
+  encode(message: ExportContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportContainerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportContainerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportContainerRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: ExportContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportContainerRequest>, I>>(base?: I): ExportContainerRequest {
+    return ExportContainerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportContainerRequest>, I>>(object: I): ExportContainerRequest {
+    const message = createBaseExportContainerRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseExportContainerResponse(): ExportContainerResponse {
+  return { data: Buffer.alloc(0) };
+}
+
+export const ExportContainerResponse: MessageFns<ExportContainerResponse> = {
+  encode(message: ExportContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportContainerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportContainerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportContainerResponse {
+    return { data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: ExportContainerResponse): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportContainerResponse>, I>>(base?: I): ExportContainerResponse {
+    return ExportContainerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportContainerResponse>, I>>(object: I): ExportContainerResponse {
+    const message = createBaseExportContainerResponse();
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
 
 function createBaseRenameContainerRequest(): RenameContainerRequest {
   return { id: "", name: "" };
@@ -7402,6 +7781,30 @@ export const ContainersService = {
     responseSerialize: (value: ContainerStats): Buffer => Buffer.from(ContainerStats.encode(value).finish()),
     responseDeserialize: (value: Buffer): ContainerStats => ContainerStats.decode(value),
   },
+  /** An image from the container's changes on its image (docker commit). */
+  commit: {
+    path: "/ce.api.v1.Containers/Commit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CommitContainerRequest): Buffer =>
+      Buffer.from(CommitContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CommitContainerRequest => CommitContainerRequest.decode(value),
+    responseSerialize: (value: CommitContainerResponse): Buffer =>
+      Buffer.from(CommitContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CommitContainerResponse => CommitContainerResponse.decode(value),
+  },
+  /** The container's whole filesystem as a tar, in chunks (docker export). */
+  export: {
+    path: "/ce.api.v1.Containers/Export" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExportContainerRequest): Buffer =>
+      Buffer.from(ExportContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportContainerRequest => ExportContainerRequest.decode(value),
+    responseSerialize: (value: ExportContainerResponse): Buffer =>
+      Buffer.from(ExportContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportContainerResponse => ExportContainerResponse.decode(value),
+  },
   /**
    * A container's files (docker cp, diff; Docker's /containers/{id}/archive
    * and /changes). Paths are resolved inside the container's root, volumes
@@ -7498,6 +7901,10 @@ export interface ContainersServer extends UntypedServiceImplementation {
   top: handleUnaryCall<TopContainerRequest, TopContainerResponse>;
   /** One sample (stream false) or one a second until the container stops. */
   stats: handleServerStreamingCall<ContainerStatsRequest, ContainerStats>;
+  /** An image from the container's changes on its image (docker commit). */
+  commit: handleUnaryCall<CommitContainerRequest, CommitContainerResponse>;
+  /** The container's whole filesystem as a tar, in chunks (docker export). */
+  export: handleServerStreamingCall<ExportContainerRequest, ExportContainerResponse>;
   /**
    * A container's files (docker cp, diff; Docker's /containers/{id}/archive
    * and /changes). Paths are resolved inside the container's root, volumes
@@ -7819,6 +8226,32 @@ export interface ContainersClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<ContainerStats>;
+  /** An image from the container's changes on its image (docker commit). */
+  commit(
+    request: CommitContainerRequest,
+    callback: (error: ServiceError | null, response: CommitContainerResponse) => void,
+  ): ClientUnaryCall;
+  commit(
+    request: CommitContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CommitContainerResponse) => void,
+  ): ClientUnaryCall;
+  commit(
+    request: CommitContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CommitContainerResponse) => void,
+  ): ClientUnaryCall;
+  /** The container's whole filesystem as a tar, in chunks (docker export). */
+  export(
+    request: ExportContainerRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportContainerResponse>;
+  export(
+    request: ExportContainerRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportContainerResponse>;
   /**
    * A container's files (docker cp, diff; Docker's /containers/{id}/archive
    * and /changes). Paths are resolved inside the container's root, volumes

@@ -24,6 +24,39 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 
+export interface ImportImageRequest {
+  /** The next bytes of the tar. */
+  data: Buffer;
+  /** Read from the first message only: REPO[:TAG] of the new image. */
+  reference: string;
+  /** Read from the first message only: the history comment (-m). */
+  comment: string;
+  /** Read from the first message only: Dockerfile instructions for the config (-c). */
+  changes: string[];
+}
+
+export interface ImportImageResponse {
+  image?: Image | undefined;
+}
+
+export interface ImageHistoryRequest {
+  reference: string;
+}
+
+export interface ImageHistoryEntry {
+  /** "sha256:…", or empty where no local image ends at this entry. */
+  id: string;
+  created?: Date | undefined;
+  createdBy: string;
+  size: number;
+  comment: string;
+  tags: string[];
+}
+
+export interface ImageHistoryResponse {
+  entries: ImageHistoryEntry[];
+}
+
 export interface Platform {
   os: string;
   architecture: string;
@@ -263,6 +296,481 @@ export interface DiskUsageResponse {
   layersSize: number;
   partialDownloads: PartialDownload[];
 }
+
+function createBaseImportImageRequest(): ImportImageRequest {
+  return { data: Buffer.alloc(0), reference: "", comment: "", changes: [] };
+}
+
+export const ImportImageRequest: MessageFns<ImportImageRequest> = {
+  encode(message: ImportImageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    if (message.reference !== "") {
+      writer.uint32(18).string(message.reference);
+    }
+    if (message.comment !== "") {
+      writer.uint32(26).string(message.comment);
+    }
+    for (const v of message.changes) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportImageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportImageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reference = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.comment = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.changes.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportImageRequest {
+    return {
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      reference: isSet(object.reference) ? globalThis.String(object.reference) : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+      changes: globalThis.Array.isArray(object?.changes) ? object.changes.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: ImportImageRequest): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
+    }
+    if (message.changes?.length) {
+      obj.changes = message.changes;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImportImageRequest>, I>>(base?: I): ImportImageRequest {
+    return ImportImageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImportImageRequest>, I>>(object: I): ImportImageRequest {
+    const message = createBaseImportImageRequest();
+    message.data = object.data ?? Buffer.alloc(0);
+    message.reference = object.reference ?? "";
+    message.comment = object.comment ?? "";
+    message.changes = object.changes?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseImportImageResponse(): ImportImageResponse {
+  return { image: undefined };
+}
+
+export const ImportImageResponse: MessageFns<ImportImageResponse> = {
+  encode(message: ImportImageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportImageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportImageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.image = Image.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportImageResponse {
+    return { image: isSet(object.image) ? Image.fromJSON(object.image) : undefined };
+  },
+
+  toJSON(message: ImportImageResponse): unknown {
+    const obj: any = {};
+    if (message.image !== undefined) {
+      obj.image = Image.toJSON(message.image);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImportImageResponse>, I>>(base?: I): ImportImageResponse {
+    return ImportImageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImportImageResponse>, I>>(object: I): ImportImageResponse {
+    const message = createBaseImportImageResponse();
+    message.image = (object.image !== undefined && object.image !== null) ? Image.fromPartial(object.image) : undefined;
+    return message;
+  },
+};
+
+function createBaseImageHistoryRequest(): ImageHistoryRequest {
+  return { reference: "" };
+}
+
+export const ImageHistoryRequest: MessageFns<ImageHistoryRequest> = {
+  encode(message: ImageHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reference !== "") {
+      writer.uint32(10).string(message.reference);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImageHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reference = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImageHistoryRequest {
+    return { reference: isSet(object.reference) ? globalThis.String(object.reference) : "" };
+  },
+
+  toJSON(message: ImageHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImageHistoryRequest>, I>>(base?: I): ImageHistoryRequest {
+    return ImageHistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImageHistoryRequest>, I>>(object: I): ImageHistoryRequest {
+    const message = createBaseImageHistoryRequest();
+    message.reference = object.reference ?? "";
+    return message;
+  },
+};
+
+function createBaseImageHistoryEntry(): ImageHistoryEntry {
+  return { id: "", created: undefined, createdBy: "", size: 0, comment: "", tags: [] };
+}
+
+export const ImageHistoryEntry: MessageFns<ImageHistoryEntry> = {
+  encode(message: ImageHistoryEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.created !== undefined) {
+      Timestamp.encode(toTimestamp(message.created), writer.uint32(18).fork()).join();
+    }
+    if (message.createdBy !== "") {
+      writer.uint32(26).string(message.createdBy);
+    }
+    if (message.size !== 0) {
+      writer.uint32(32).int64(message.size);
+    }
+    if (message.comment !== "") {
+      writer.uint32(42).string(message.comment);
+    }
+    for (const v of message.tags) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageHistoryEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImageHistoryEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.created = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.createdBy = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.comment = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImageHistoryEntry {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      created: isSet(object.created) ? fromJsonTimestamp(object.created) : undefined,
+      createdBy: isSet(object.createdBy)
+        ? globalThis.String(object.createdBy)
+        : isSet(object.created_by)
+        ? globalThis.String(object.created_by)
+        : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+      tags: globalThis.Array.isArray(object?.tags) ? object.tags.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: ImageHistoryEntry): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.created !== undefined) {
+      obj.created = message.created.toISOString();
+    }
+    if (message.createdBy !== "") {
+      obj.createdBy = message.createdBy;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
+    }
+    if (message.tags?.length) {
+      obj.tags = message.tags;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImageHistoryEntry>, I>>(base?: I): ImageHistoryEntry {
+    return ImageHistoryEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImageHistoryEntry>, I>>(object: I): ImageHistoryEntry {
+    const message = createBaseImageHistoryEntry();
+    message.id = object.id ?? "";
+    message.created = object.created ?? undefined;
+    message.createdBy = object.createdBy ?? "";
+    message.size = object.size ?? 0;
+    message.comment = object.comment ?? "";
+    message.tags = object.tags?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseImageHistoryResponse(): ImageHistoryResponse {
+  return { entries: [] };
+}
+
+export const ImageHistoryResponse: MessageFns<ImageHistoryResponse> = {
+  encode(message: ImageHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      ImageHistoryEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImageHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(ImageHistoryEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImageHistoryResponse {
+    return {
+      entries: globalThis.Array.isArray(object?.entries)
+        ? object.entries.map((e: any) => ImageHistoryEntry.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ImageHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.entries?.length) {
+      obj.entries = message.entries.map((e) => ImageHistoryEntry.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImageHistoryResponse>, I>>(base?: I): ImageHistoryResponse {
+    return ImageHistoryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImageHistoryResponse>, I>>(object: I): ImageHistoryResponse {
+    const message = createBaseImageHistoryResponse();
+    message.entries = object.entries?.map((e) => ImageHistoryEntry.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 function createBasePlatform(): Platform {
   return { os: "", architecture: "", variant: "" };
@@ -3871,6 +4379,30 @@ export const ImagesService = {
     responseSerialize: (value: DiskUsageResponse): Buffer => Buffer.from(DiskUsageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DiskUsageResponse => DiskUsageResponse.decode(value),
   },
+  /**
+   * A one-layer image from a tar (or gzip tar) sent in chunks (docker import);
+   * the response stream carries one message, once the image is recorded.
+   */
+  import: {
+    path: "/ce.images.v1.Images/Import" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: ImportImageRequest): Buffer => Buffer.from(ImportImageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ImportImageRequest => ImportImageRequest.decode(value),
+    responseSerialize: (value: ImportImageResponse): Buffer => Buffer.from(ImportImageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ImportImageResponse => ImportImageResponse.decode(value),
+  },
+  /** The image's history entries, newest first (docker history). */
+  history: {
+    path: "/ce.images.v1.Images/History" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ImageHistoryRequest): Buffer => Buffer.from(ImageHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ImageHistoryRequest => ImageHistoryRequest.decode(value),
+    responseSerialize: (value: ImageHistoryResponse): Buffer =>
+      Buffer.from(ImageHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ImageHistoryResponse => ImageHistoryResponse.decode(value),
+  },
 } as const;
 
 export interface ImagesServer extends UntypedServiceImplementation {
@@ -3901,6 +4433,13 @@ export interface ImagesServer extends UntypedServiceImplementation {
   inspect: handleUnaryCall<InspectImageRequest, InspectImageResponse>;
   /** Space used by images and containers' layers (docker system df). */
   diskUsage: handleUnaryCall<DiskUsageRequest, DiskUsageResponse>;
+  /**
+   * A one-layer image from a tar (or gzip tar) sent in chunks (docker import);
+   * the response stream carries one message, once the image is recorded.
+   */
+  import: handleBidiStreamingCall<ImportImageRequest, ImportImageResponse>;
+  /** The image's history entries, newest first (docker history). */
+  history: handleUnaryCall<ImageHistoryRequest, ImageHistoryResponse>;
 }
 
 export interface ImagesClient extends Client {
@@ -4059,6 +4598,32 @@ export interface ImagesClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DiskUsageResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A one-layer image from a tar (or gzip tar) sent in chunks (docker import);
+   * the response stream carries one message, once the image is recorded.
+   */
+  import(): ClientDuplexStream<ImportImageRequest, ImportImageResponse>;
+  import(options: Partial<CallOptions>): ClientDuplexStream<ImportImageRequest, ImportImageResponse>;
+  import(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<ImportImageRequest, ImportImageResponse>;
+  /** The image's history entries, newest first (docker history). */
+  history(
+    request: ImageHistoryRequest,
+    callback: (error: ServiceError | null, response: ImageHistoryResponse) => void,
+  ): ClientUnaryCall;
+  history(
+    request: ImageHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImageHistoryResponse) => void,
+  ): ClientUnaryCall;
+  history(
+    request: ImageHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImageHistoryResponse) => void,
   ): ClientUnaryCall;
 }
 

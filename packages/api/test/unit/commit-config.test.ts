@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { commitConfig } from '../../src/containers/commit.js';
+import type { ContainerConfig } from '../../src/containers/model/docker-types.js';
+
+const container: ContainerConfig = {
+  Hostname: 'abc',
+  Domainname: '',
+  User: 'nobody',
+  AttachStdin: false,
+  AttachStdout: true,
+  AttachStderr: true,
+  ExposedPorts: { '80/tcp': {} },
+  Tty: false,
+  OpenStdin: false,
+  StdinOnce: false,
+  Env: ['PATH=/bin', 'A=1'],
+  Cmd: ['sh', '-c', 'echo hi'],
+  Image: 'busybox',
+  Volumes: { '/data': {} },
+  WorkingDir: '/srv',
+  Entrypoint: null,
+  OnBuild: null,
+  Labels: { a: 'b' },
+  StopSignal: 'SIGUSR1',
+};
+
+describe('commit config', () => {
+  it("keeps the container's image settings and drops its runtime ones", () => {
+    expect(commitConfig(container, [])).toEqual({
+      User: 'nobody',
+      ExposedPorts: { '80/tcp': {} },
+      Env: ['PATH=/bin', 'A=1'],
+      Entrypoint: null,
+      Cmd: ['sh', '-c', 'echo hi'],
+      Volumes: { '/data': {} },
+      WorkingDir: '/srv',
+      Labels: { a: 'b' },
+      StopSignal: 'SIGUSR1',
+      OnBuild: null,
+    });
+  });
+
+  it('applies -c changes on top, as Docker merges them', () => {
+    const c = commitConfig(container, ['ENV A=2 B=3', 'CMD ["true"]', 'EXPOSE 53/udp', 'LABEL c=d', 'WORKDIR app']);
+    expect(c).toMatchObject({ Env: ['PATH=/bin', 'A=2', 'B=3'], Cmd: ['true'], WorkingDir: '/srv/app', Labels: { a: 'b', c: 'd' } });
+    expect(Object.keys(c.ExposedPorts!)).toEqual(['80/tcp', '53/udp']);
+  });
+});

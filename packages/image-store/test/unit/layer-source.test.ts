@@ -1,0 +1,29 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { buildLayer } from '../../src/index.js';
+import { checkedTar, decompressedLayer } from '../../src/images/layer-source.js';
+
+async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of source) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+async function* chunks(...parts: Buffer[]): AsyncGenerator<Uint8Array> {
+  for (const p of parts) yield p;
+}
+
+describe('import sources', () => {
+  it('passes a tar through, and inflates a gzip one', async () => {
+    const { tar } = await buildLayer([{ name: 'a.txt', type: 'file', data: 'hi' }], { compression: 'none' });
+    expect((await collect(checkedTar(decompressedLayer(chunks(tar.subarray(0, 3), tar.subarray(3)))))).equals(tar)).toBe(true);
+    const gz = gzipSync(tar);
+    expect((await collect(checkedTar(decompressedLayer(chunks(gz))))).equals(tar)).toBe(true);
+  });
+
+  it('refuses text and compressions Node cannot read, naming the problem', async () => {
+    await expect(collect(checkedTar(decompressedLayer(chunks(Buffer.from('hello world\n'.repeat(100))))))).rejects.toThrow(/^the import is not a tar archive: /);
+    expect(await collect(checkedTar(decompressedLayer(chunks())))).toEqual(Buffer.alloc(1024)); // nothing is an empty image, as in Docker
+    await expect(collect(decompressedLayer(chunks(Buffer.from('BZh91AY&SY'))))).rejects.toThrow('bzip2, xz or zstd');
+    await expect(collect(decompressedLayer(chunks(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]))))).rejects.toThrow('not a valid gzip stream');
+  });
+});
