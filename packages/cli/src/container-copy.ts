@@ -35,6 +35,11 @@ export async function statContainerPath(conn: Connection, container: string, pat
   return JSON.parse(res.statJson) as ContainerPathStat;
 }
 
+/** Where a symlink's stat points, a relative target taken from the link's folder (as docker cp does). */
+function linkTargetOf(stat: ContainerPathStat, linkPath: string): string {
+  return stat.linkTarget.startsWith('/') ? stat.linkTarget : `${splitPathDirEntry(linkPath)[0]}/${stat.linkTarget}`;
+}
+
 const isNotFound = (err: unknown) => err instanceof CeError && err.code === 'NotFound';
 
 export interface CopyOptions {
@@ -49,8 +54,7 @@ export async function copyFromContainer(conn: Connection, container: string, src
   if (opts.followLink) {
     const stat = await statContainerPath(conn, container, srcPath).catch(() => null);
     if (stat && isGoSymlink(stat.mode)) {
-      const target = stat.linkTarget.startsWith('/') ? stat.linkTarget : `${splitPathDirEntry(srcPath)[0]}/${stat.linkTarget}`;
-      [srcPath, rebaseName] = rebaseAfterLink(srcPath, target);
+      [srcPath, rebaseName] = rebaseAfterLink(srcPath, linkTargetOf(stat, srcPath));
     }
   }
   const call = conn.containers.archivePath({ id: container, path: srcPath });
@@ -95,9 +99,8 @@ export async function copyToContainer(conn: Connection, srcPath: string, contain
   let dst = { path: dstPath, exists: false, isDir: false };
   let stat = await statContainerPath(conn, container, dstPath).catch(() => null);
   if (stat && isGoSymlink(stat.mode)) {
-    const target = stat.linkTarget.startsWith('/') ? stat.linkTarget : `${splitPathDirEntry(dstPath)[0]}/${stat.linkTarget}`;
-    dst.path = target;
-    stat = await statContainerPath(conn, container, target).catch(() => null);
+    dst.path = linkTargetOf(stat, dstPath);
+    stat = await statContainerPath(conn, container, dst.path).catch(() => null);
   }
   if (stat && isGoDevice(stat.mode)) throw new CopyError(`destination "${container}:${dstPath}" must be a directory or a regular file: got a device`);
   if (stat) dst = { ...dst, exists: true, isDir: isGoDir(stat.mode) };
