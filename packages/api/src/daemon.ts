@@ -12,6 +12,7 @@ import type { DaemonConfig } from './config.js';
 import { ContainerService } from './containers/container-service.js';
 import { ContainerStore } from './containers/container-store.js';
 import { containersGrpcService } from './containers/grpc.js';
+import { ContainerFiles } from './containers/container-files.js';
 import { ExecService } from './containers/exec.js';
 import { ExecHealthProbe } from './containers/health-probe.js';
 import { HealthMonitors } from './containers/health-monitor.js';
@@ -188,7 +189,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
 
     const cgroup = detectCgroups().mode;
     const networkService = withNetworkEvents(networking.manager, events);
-    const services = [containersGrpcService(containers, execs), networksGrpcService(networkService, connector), systemGrpcService(cgroup, {
+    const services = [containersGrpcService(containers, execs, new ContainerFiles(containers, join(config.state, 'cp-mounts'))), networksGrpcService(networkService, connector), systemGrpcService(cgroup, {
         containers,
         images,
         networks: { prune: (filters) => pruneNetworks(networkService, filters) },

@@ -703,6 +703,12 @@ export class ContainerService {
     return this.resolve(ref);
   }
 
+  /** Where a container's files are (docker cp, diff): its rootfs mounts, and the bundle folder a running task's rootfs is mounted on. */
+  filesystem(ref: string): { record: ContainerRecord; rootfs: Mount[]; taskRootfs: string } {
+    const record = this.resolve(ref);
+    return { record, rootfs: this.images.rootfsMounts(record.Id), taskRootfs: join(this.tasksDir, record.Id, 'rootfs') };
+  }
+
   /** Where the container's log driver writes; undefined for none. */
   private logFile(record: ContainerRecord): ContainerLogFile | undefined {
     return containerLogFile(this.store.containerDir(record.Id), record.Id, record.HostConfig.LogConfig);

@@ -3,6 +3,8 @@ import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc
 import { adaptService, serveAttach } from '@ce/protocol';
 import { ContainersService, WaitCondition, type Container, type ExecInspect } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { ExecRecord, ExecService } from './exec.js';
+import type { ContainerFiles } from './container-files.js';
+import { serveExtractToPath } from './extract-grpc.js';
 import type { ContainerService, WaitCondition as Condition } from './container-service.js';
 import { containerLogs } from './container-logs.js';
 import { createOptionsFromRequest } from './create-request.js';
@@ -84,7 +86,7 @@ function toExecInspect(e: ExecRecord): ExecInspect {
   };
 }
 
-export function containersGrpcService(svc: ContainerService, execs: ExecService): [ServiceDefinition, UntypedServiceImplementation] {
+export function containersGrpcService(svc: ContainerService, execs: ExecService, files: ContainerFiles): [ServiceDefinition, UntypedServiceImplementation] {
   return [
     ContainersService as unknown as ServiceDefinition,
     adaptService(ContainersService, {
@@ -139,6 +141,16 @@ export function containersGrpcService(svc: ContainerService, execs: ExecService)
         id: await svc.commit(req.id, { reference: req.reference, comment: req.comment, author: req.author, changes: req.changes, pause: req.pause }),
       }),
       export: (req, ctx) => exportChunks(svc, req.id, ctx.signal),
+      statPath: async (req) => ({ statJson: JSON.stringify(await files.statPath(req.id, req.path)) }),
+      archivePath: (req) => archiveReplies(files.archivePath(req.id, req.path)),
+      extractToPath: (call) => serveExtractToPath(call, files),
+      changes: async (req) => ({ changes: await files.changes(req.id) }),
     }),
   ];
+}
+
+async function* archiveReplies(items: ReturnType<ContainerFiles['archivePath']>) {
+  for await (const item of items) {
+    yield 'stat' in item ? { stat: { statJson: JSON.stringify(item.stat) } } : { data: item.data };
+  }
 }

@@ -20,6 +20,8 @@ import { registerWait } from './wait.js';
 import { registerPause, registerUnpause } from './pause.js';
 import { registerStats } from './stats.js';
 import { registerTop } from './top.js';
+import { registerCp } from './cp.js';
+import { registerDiff } from './diff.js';
 import { registerUpdate } from './update.js';
 import { registerPort } from './port.js';
 import { registerContainerPrune } from './container-prune.js';
@@ -50,6 +52,8 @@ export function registerContainer(program: Command, connect: () => Connection): 
   registerUnpause(container, connect);
   registerTop(container, connect);
   registerStats(container, connect);
+  registerCp(container, connect);
+  registerDiff(container, connect);
   registerUpdate(container, connect);
   registerPort(container, connect);
   registerContainerPrune(container, connect);

@@ -22,6 +22,8 @@ import { registerUpdate } from '../../src/commands/update.js';
 import { registerPort } from '../../src/commands/port.js';
 import { registerCommit } from '../../src/commands/commit.js';
 import { registerExport } from '../../src/commands/export.js';
+import { registerCp } from '../../src/commands/cp.js';
+import { registerDiff } from '../../src/commands/diff.js';
 
 const connect = (): Connection => {
   throw new Error('no daemon in unit tests');
@@ -32,7 +34,7 @@ function programWithContainerGroup(): Command {
   for (const register of [registerRun, registerCreate, registerPs, registerRm, registerKill, registerStart, registerStop, registerRestart, registerWait, registerLogs, registerExec, registerAttach, registerRename]) {
     register(program, connect);
   }
-  for (const register of [registerPause, registerUnpause, registerTop, registerStats, registerUpdate, registerPort, registerCommit, registerExport]) {
+  for (const register of [registerPause, registerUnpause, registerTop, registerStats, registerUpdate, registerPort, registerCommit, registerExport, registerCp, registerDiff]) {
     register(program, connect);
   }
   registerContainer(program, connect);
@@ -71,6 +73,8 @@ const verbs: [groupVerb: string, topLevel: string][] = [
   ['port', 'port'],
   ['commit', 'commit'],
   ['export', 'export'],
+  ['cp', 'cp'],
+  ['diff', 'diff'],
 ];
 
 describe('ce container …', () => {

@@ -543,6 +543,58 @@ export interface NetworkStats {
   txDropped: number;
 }
 
+export interface ContainerPathRequest {
+  /** Id, unique id prefix, or name. */
+  id: string;
+  /** A path in the container; a trailing "/" or "/." is meaningful. */
+  path: string;
+}
+
+export interface ContainerPathStat {
+  /**
+   * Docker's X-Docker-Container-Path-Stat JSON: name, size, mode (Go's
+   * os.FileMode), mtime, linkTarget.
+   */
+  statJson: string;
+}
+
+export interface ArchivePathResponse {
+  stat?: ContainerPathStat | undefined;
+  data?: Buffer | undefined;
+}
+
+export interface ExtractToPathRequest {
+  target?: ExtractToPathTarget | undefined;
+  data?: Buffer | undefined;
+}
+
+export interface ExtractToPathTarget {
+  id: string;
+  /** An existing directory of the container. */
+  path: string;
+  /** Docker's AllowOverwriteDirWithFile (false: noOverwriteDirNonDir). */
+  allowOverwriteDirWithFile: boolean;
+  /** docker cp -a: keep the archive's uid/gid (else the container's root owns the files). */
+  copyUidGid: boolean;
+}
+
+export interface ExtractToPathResponse {
+}
+
+export interface ContainerChangesRequest {
+  id: string;
+}
+
+export interface ContainerChange {
+  /** 0 changed, 1 added, 2 deleted (Docker's ChangeType). */
+  kind: number;
+  path: string;
+}
+
+export interface ContainerChangesResponse {
+  changes: ContainerChange[];
+}
+
 function createBaseCommitContainerRequest(): CommitContainerRequest {
   return { id: "", reference: "", comment: "", author: "", changes: [], pause: false };
 }
@@ -6756,6 +6808,738 @@ export const NetworkStats: MessageFns<NetworkStats> = {
   },
 };
 
+function createBaseContainerPathRequest(): ContainerPathRequest {
+  return { id: "", path: "" };
+}
+
+export const ContainerPathRequest: MessageFns<ContainerPathRequest> = {
+  encode(message: ContainerPathRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerPathRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerPathRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerPathRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+    };
+  },
+
+  toJSON(message: ContainerPathRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerPathRequest>, I>>(base?: I): ContainerPathRequest {
+    return ContainerPathRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerPathRequest>, I>>(object: I): ContainerPathRequest {
+    const message = createBaseContainerPathRequest();
+    message.id = object.id ?? "";
+    message.path = object.path ?? "";
+    return message;
+  },
+};
+
+function createBaseContainerPathStat(): ContainerPathStat {
+  return { statJson: "" };
+}
+
+export const ContainerPathStat: MessageFns<ContainerPathStat> = {
+  encode(message: ContainerPathStat, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.statJson !== "") {
+      writer.uint32(10).string(message.statJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerPathStat {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerPathStat();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.statJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerPathStat {
+    return {
+      statJson: isSet(object.statJson)
+        ? globalThis.String(object.statJson)
+        : isSet(object.stat_json)
+        ? globalThis.String(object.stat_json)
+        : "",
+    };
+  },
+
+  toJSON(message: ContainerPathStat): unknown {
+    const obj: any = {};
+    if (message.statJson !== "") {
+      obj.statJson = message.statJson;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerPathStat>, I>>(base?: I): ContainerPathStat {
+    return ContainerPathStat.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerPathStat>, I>>(object: I): ContainerPathStat {
+    const message = createBaseContainerPathStat();
+    message.statJson = object.statJson ?? "";
+    return message;
+  },
+};
+
+function createBaseArchivePathResponse(): ArchivePathResponse {
+  return { stat: undefined, data: undefined };
+}
+
+export const ArchivePathResponse: MessageFns<ArchivePathResponse> = {
+  encode(message: ArchivePathResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stat !== undefined) {
+      ContainerPathStat.encode(message.stat, writer.uint32(10).fork()).join();
+    }
+    if (message.data !== undefined) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArchivePathResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseArchivePathResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stat = ContainerPathStat.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ArchivePathResponse {
+    return {
+      stat: isSet(object.stat) ? ContainerPathStat.fromJSON(object.stat) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : undefined,
+    };
+  },
+
+  toJSON(message: ArchivePathResponse): unknown {
+    const obj: any = {};
+    if (message.stat !== undefined) {
+      obj.stat = ContainerPathStat.toJSON(message.stat);
+    }
+    if (message.data !== undefined) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ArchivePathResponse>, I>>(base?: I): ArchivePathResponse {
+    return ArchivePathResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ArchivePathResponse>, I>>(object: I): ArchivePathResponse {
+    const message = createBaseArchivePathResponse();
+    message.stat = (object.stat !== undefined && object.stat !== null)
+      ? ContainerPathStat.fromPartial(object.stat)
+      : undefined;
+    message.data = object.data ?? undefined;
+    return message;
+  },
+};
+
+function createBaseExtractToPathRequest(): ExtractToPathRequest {
+  return { target: undefined, data: undefined };
+}
+
+export const ExtractToPathRequest: MessageFns<ExtractToPathRequest> = {
+  encode(message: ExtractToPathRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== undefined) {
+      ExtractToPathTarget.encode(message.target, writer.uint32(10).fork()).join();
+    }
+    if (message.data !== undefined) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractToPathRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtractToPathRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = ExtractToPathTarget.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExtractToPathRequest {
+    return {
+      target: isSet(object.target) ? ExtractToPathTarget.fromJSON(object.target) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : undefined,
+    };
+  },
+
+  toJSON(message: ExtractToPathRequest): unknown {
+    const obj: any = {};
+    if (message.target !== undefined) {
+      obj.target = ExtractToPathTarget.toJSON(message.target);
+    }
+    if (message.data !== undefined) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExtractToPathRequest>, I>>(base?: I): ExtractToPathRequest {
+    return ExtractToPathRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExtractToPathRequest>, I>>(object: I): ExtractToPathRequest {
+    const message = createBaseExtractToPathRequest();
+    message.target = (object.target !== undefined && object.target !== null)
+      ? ExtractToPathTarget.fromPartial(object.target)
+      : undefined;
+    message.data = object.data ?? undefined;
+    return message;
+  },
+};
+
+function createBaseExtractToPathTarget(): ExtractToPathTarget {
+  return { id: "", path: "", allowOverwriteDirWithFile: false, copyUidGid: false };
+}
+
+export const ExtractToPathTarget: MessageFns<ExtractToPathTarget> = {
+  encode(message: ExtractToPathTarget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.allowOverwriteDirWithFile !== false) {
+      writer.uint32(24).bool(message.allowOverwriteDirWithFile);
+    }
+    if (message.copyUidGid !== false) {
+      writer.uint32(32).bool(message.copyUidGid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractToPathTarget {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtractToPathTarget();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.allowOverwriteDirWithFile = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.copyUidGid = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExtractToPathTarget {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      allowOverwriteDirWithFile: isSet(object.allowOverwriteDirWithFile)
+        ? globalThis.Boolean(object.allowOverwriteDirWithFile)
+        : isSet(object.allow_overwrite_dir_with_file)
+        ? globalThis.Boolean(object.allow_overwrite_dir_with_file)
+        : false,
+      copyUidGid: isSet(object.copyUidGid)
+        ? globalThis.Boolean(object.copyUidGid)
+        : isSet(object.copy_uid_gid)
+        ? globalThis.Boolean(object.copy_uid_gid)
+        : false,
+    };
+  },
+
+  toJSON(message: ExtractToPathTarget): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.allowOverwriteDirWithFile !== false) {
+      obj.allowOverwriteDirWithFile = message.allowOverwriteDirWithFile;
+    }
+    if (message.copyUidGid !== false) {
+      obj.copyUidGid = message.copyUidGid;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExtractToPathTarget>, I>>(base?: I): ExtractToPathTarget {
+    return ExtractToPathTarget.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExtractToPathTarget>, I>>(object: I): ExtractToPathTarget {
+    const message = createBaseExtractToPathTarget();
+    message.id = object.id ?? "";
+    message.path = object.path ?? "";
+    message.allowOverwriteDirWithFile = object.allowOverwriteDirWithFile ?? false;
+    message.copyUidGid = object.copyUidGid ?? false;
+    return message;
+  },
+};
+
+function createBaseExtractToPathResponse(): ExtractToPathResponse {
+  return {};
+}
+
+export const ExtractToPathResponse: MessageFns<ExtractToPathResponse> = {
+  encode(_: ExtractToPathResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractToPathResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtractToPathResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ExtractToPathResponse {
+    return {};
+  },
+
+  toJSON(_: ExtractToPathResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExtractToPathResponse>, I>>(base?: I): ExtractToPathResponse {
+    return ExtractToPathResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExtractToPathResponse>, I>>(_: I): ExtractToPathResponse {
+    const message = createBaseExtractToPathResponse();
+    return message;
+  },
+};
+
+function createBaseContainerChangesRequest(): ContainerChangesRequest {
+  return { id: "" };
+}
+
+export const ContainerChangesRequest: MessageFns<ContainerChangesRequest> = {
+  encode(message: ContainerChangesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerChangesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerChangesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerChangesRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: ContainerChangesRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerChangesRequest>, I>>(base?: I): ContainerChangesRequest {
+    return ContainerChangesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerChangesRequest>, I>>(object: I): ContainerChangesRequest {
+    const message = createBaseContainerChangesRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseContainerChange(): ContainerChange {
+  return { kind: 0, path: "" };
+}
+
+export const ContainerChange: MessageFns<ContainerChange> = {
+  encode(message: ContainerChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerChange {
+    return {
+      kind: isSet(object.kind) ? globalThis.Number(object.kind) : 0,
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+    };
+  },
+
+  toJSON(message: ContainerChange): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = Math.round(message.kind);
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerChange>, I>>(base?: I): ContainerChange {
+    return ContainerChange.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerChange>, I>>(object: I): ContainerChange {
+    const message = createBaseContainerChange();
+    message.kind = object.kind ?? 0;
+    message.path = object.path ?? "";
+    return message;
+  },
+};
+
+function createBaseContainerChangesResponse(): ContainerChangesResponse {
+  return { changes: [] };
+}
+
+export const ContainerChangesResponse: MessageFns<ContainerChangesResponse> = {
+  encode(message: ContainerChangesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.changes) {
+      ContainerChange.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerChangesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerChangesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.changes.push(ContainerChange.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerChangesResponse {
+    return {
+      changes: globalThis.Array.isArray(object?.changes)
+        ? object.changes.map((e: any) => ContainerChange.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ContainerChangesResponse): unknown {
+    const obj: any = {};
+    if (message.changes?.length) {
+      obj.changes = message.changes.map((e) => ContainerChange.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerChangesResponse>, I>>(base?: I): ContainerChangesResponse {
+    return ContainerChangesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerChangesResponse>, I>>(object: I): ContainerChangesResponse {
+    const message = createBaseContainerChangesResponse();
+    message.changes = object.changes?.map((e) => ContainerChange.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Containers is what the ce CLI drives: Docker's container model over the
  * image store and the supervisor.
@@ -7021,6 +7805,56 @@ export const ContainersService = {
       Buffer.from(ExportContainerResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExportContainerResponse => ExportContainerResponse.decode(value),
   },
+  /**
+   * A container's files (docker cp, diff; Docker's /containers/{id}/archive
+   * and /changes). Paths are resolved inside the container's root, volumes
+   * and binds included, on a running or a stopped container.
+   */
+  statPath: {
+    path: "/ce.api.v1.Containers/StatPath" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ContainerPathRequest): Buffer => Buffer.from(ContainerPathRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ContainerPathRequest => ContainerPathRequest.decode(value),
+    responseSerialize: (value: ContainerPathStat): Buffer => Buffer.from(ContainerPathStat.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ContainerPathStat => ContainerPathStat.decode(value),
+  },
+  /** The tar of a path: the first reply carries the stat, the others the tar. */
+  archivePath: {
+    path: "/ce.api.v1.Containers/ArchivePath" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ContainerPathRequest): Buffer => Buffer.from(ContainerPathRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ContainerPathRequest => ContainerPathRequest.decode(value),
+    responseSerialize: (value: ArchivePathResponse): Buffer => Buffer.from(ArchivePathResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ArchivePathResponse => ArchivePathResponse.decode(value),
+  },
+  /**
+   * Extracts a tar into a directory of the container: the first request
+   * names it, the others carry the tar; one reply when it is all written.
+   */
+  extractToPath: {
+    path: "/ce.api.v1.Containers/ExtractToPath" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExtractToPathRequest): Buffer => Buffer.from(ExtractToPathRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExtractToPathRequest => ExtractToPathRequest.decode(value),
+    responseSerialize: (value: ExtractToPathResponse): Buffer =>
+      Buffer.from(ExtractToPathResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExtractToPathResponse => ExtractToPathResponse.decode(value),
+  },
+  /** The files added (A), changed (C) and deleted (D) in the writable layer. */
+  changes: {
+    path: "/ce.api.v1.Containers/Changes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ContainerChangesRequest): Buffer =>
+      Buffer.from(ContainerChangesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ContainerChangesRequest => ContainerChangesRequest.decode(value),
+    responseSerialize: (value: ContainerChangesResponse): Buffer =>
+      Buffer.from(ContainerChangesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ContainerChangesResponse => ContainerChangesResponse.decode(value),
+  },
 } as const;
 
 export interface ContainersServer extends UntypedServiceImplementation {
@@ -7071,6 +7905,21 @@ export interface ContainersServer extends UntypedServiceImplementation {
   commit: handleUnaryCall<CommitContainerRequest, CommitContainerResponse>;
   /** The container's whole filesystem as a tar, in chunks (docker export). */
   export: handleServerStreamingCall<ExportContainerRequest, ExportContainerResponse>;
+  /**
+   * A container's files (docker cp, diff; Docker's /containers/{id}/archive
+   * and /changes). Paths are resolved inside the container's root, volumes
+   * and binds included, on a running or a stopped container.
+   */
+  statPath: handleUnaryCall<ContainerPathRequest, ContainerPathStat>;
+  /** The tar of a path: the first reply carries the stat, the others the tar. */
+  archivePath: handleServerStreamingCall<ContainerPathRequest, ArchivePathResponse>;
+  /**
+   * Extracts a tar into a directory of the container: the first request
+   * names it, the others carry the tar; one reply when it is all written.
+   */
+  extractToPath: handleBidiStreamingCall<ExtractToPathRequest, ExtractToPathResponse>;
+  /** The files added (A), changed (C) and deleted (D) in the writable layer. */
+  changes: handleUnaryCall<ContainerChangesRequest, ContainerChangesResponse>;
 }
 
 export interface ContainersClient extends Client {
@@ -7403,6 +8252,59 @@ export interface ContainersClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<ExportContainerResponse>;
+  /**
+   * A container's files (docker cp, diff; Docker's /containers/{id}/archive
+   * and /changes). Paths are resolved inside the container's root, volumes
+   * and binds included, on a running or a stopped container.
+   */
+  statPath(
+    request: ContainerPathRequest,
+    callback: (error: ServiceError | null, response: ContainerPathStat) => void,
+  ): ClientUnaryCall;
+  statPath(
+    request: ContainerPathRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ContainerPathStat) => void,
+  ): ClientUnaryCall;
+  statPath(
+    request: ContainerPathRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ContainerPathStat) => void,
+  ): ClientUnaryCall;
+  /** The tar of a path: the first reply carries the stat, the others the tar. */
+  archivePath(request: ContainerPathRequest, options?: Partial<CallOptions>): ClientReadableStream<ArchivePathResponse>;
+  archivePath(
+    request: ContainerPathRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ArchivePathResponse>;
+  /**
+   * Extracts a tar into a directory of the container: the first request
+   * names it, the others carry the tar; one reply when it is all written.
+   */
+  extractToPath(): ClientDuplexStream<ExtractToPathRequest, ExtractToPathResponse>;
+  extractToPath(options: Partial<CallOptions>): ClientDuplexStream<ExtractToPathRequest, ExtractToPathResponse>;
+  extractToPath(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<ExtractToPathRequest, ExtractToPathResponse>;
+  /** The files added (A), changed (C) and deleted (D) in the writable layer. */
+  changes(
+    request: ContainerChangesRequest,
+    callback: (error: ServiceError | null, response: ContainerChangesResponse) => void,
+  ): ClientUnaryCall;
+  changes(
+    request: ContainerChangesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ContainerChangesResponse) => void,
+  ): ClientUnaryCall;
+  changes(
+    request: ContainerChangesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ContainerChangesResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ContainersClient = makeGenericClientConstructor(ContainersService, "ce.api.v1.Containers") as unknown as {

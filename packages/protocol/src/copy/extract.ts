@@ -1,0 +1,101 @@
+// Extracts a tar into a directory of a ScopedFs, as Docker's Untar does under
+// the container's chroot: every entry's parent is resolved inside the tree,
+// so a symlink of the tree or of the archive never leads a write outside it,
+// and a name that climbs above the directory ("../x") is refused.
+import { createWriteStream } from 'node:fs';
+import { lchown, link, lutimes, mkdir, rm, symlink, chmod } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+import { lstatOrNull, type ScopedFs } from './scoped-fs.js';
+import { rebaseName } from './paths.js';
+
+export interface ExtractOptions {
+  /** 'keep': the archive's uid/gid (docker cp -a); an owner: everything to it (the container's root); 'none': never chown (an unprivileged client). */
+  owner: 'keep' | 'none' | { uid: number; gid: number };
+  /** Docker's NoOverwriteDirNonDir: a directory is never replaced by a file, nor a file by a directory. */
+  noOverwriteDirNonDir: boolean;
+  /** Renames the top entry (Docker's RebaseArchiveEntries). */
+  rebase?: { from: string; to: string };
+}
+
+export class ExtractError extends Error {}
+
+/** Extracts `archive` into `dir`, a resolved directory of `fs`. */
+export async function extractArchive(fs: ScopedFs, dir: string, archive: Readable, options: ExtractOptions): Promise<void> {
+  const dirs: { host: string; mtime: Date }[] = [];
+  const extract = tar.extract();
+  const feeding = pipeline(archive, extract);
+  feeding.catch(() => undefined); // surfaced by the iteration below
+  for await (const entry of extract) {
+    const header = entry.header;
+    const rename = (name: string) => (options.rebase ? rebaseName(name, options.rebase.from, options.rebase.to) : name);
+    const rel = entryPath(rename(header.name));
+    if (rel === null) throw new ExtractError(`invalid archive entry ${JSON.stringify(header.name)}: outside of ${dir}`);
+    const path = posix.join(dir, rel);
+    const parent = await fs.resolve(posix.dirname(path));
+    const readOnly = fs.readOnlyReason(parent);
+    if (readOnly) throw new ExtractError(readOnly);
+    const host = rel === '.' ? fs.hostPath(dir) : fs.hostPath(posix.join(parent, posix.basename(path)));
+    if (rel !== '.') await mkdir(fs.hostPath(parent), { recursive: true, mode: 0o755 });
+    await fs.assertUnchanged(parent);
+
+    const existing = await lstatOrNull(host);
+    const isDir = header.type === 'directory';
+    if (existing) {
+      if (options.noOverwriteDirNonDir && existing.isDirectory() && !isDir) throw new ExtractError(`cannot overwrite directory "${path}" with non-directory "${dir}"`);
+      if (options.noOverwriteDirNonDir && !existing.isDirectory() && isDir) throw new ExtractError(`cannot overwrite non-directory "${path}" with directory "${dir}"`);
+      if (existing.isDirectory() && rel === '.') {
+        entry.resume();
+        continue;
+      }
+      if (!(existing.isDirectory() && isDir)) await rm(host, { recursive: true, force: true });
+    }
+
+    switch (header.type) {
+      case 'directory':
+        if (!existing?.isDirectory()) await mkdir(host, { mode: 0o755 });
+        entry.resume();
+        break;
+      case 'file':
+      case 'contiguous-file':
+        await pipeline(entry, createWriteStream(host, { flags: 'wx', mode: 0o600 }));
+        break;
+      case 'symlink':
+        await symlink(header.linkname ?? '', host);
+        entry.resume();
+        break;
+      case 'link': {
+        const target = entryPath(rename(header.linkname ?? ''));
+        if (target === null) throw new ExtractError(`invalid hardlink ${JSON.stringify(header.linkname)}: outside of ${dir}`);
+        const targetPath = posix.join(dir, target);
+        const resolvedTarget = posix.join(await fs.resolve(posix.dirname(targetPath)), posix.basename(targetPath));
+        await link(fs.hostPath(resolvedTarget), host);
+        entry.resume();
+        break;
+      }
+      default:
+        // Devices, fifos and the like are not copied (they need mknod); pax headers are read by tar-stream.
+        entry.resume();
+        continue;
+    }
+
+    if (options.owner === 'keep') await lchown(host, header.uid ?? 0, header.gid ?? 0);
+    else if (options.owner !== 'none') await lchown(host, options.owner.uid, options.owner.gid);
+    if (header.type !== 'symlink') await chmod(host, (header.mode ?? 0o644) & 0o7777);
+    const mtime = header.mtime ?? new Date();
+    if (isDir) dirs.push({ host, mtime });
+    else if (header.type !== 'link') await lutimes(host, mtime, mtime);
+  }
+  await feeding;
+  // Directories last: writing into them changed their times.
+  for (const d of dirs.reverse()) await lutimes(d.host, d.mtime, d.mtime);
+}
+
+/** An entry's name relative to the extraction directory ("." for the directory itself), or null if it climbs out. */
+export function entryPath(name: string): string | null {
+  const rel = posix.normalize(name.replace(/^\/+/, '') || '.').replace(/\/+$/, '') || '.';
+  if (rel === '..' || rel.startsWith('../')) return null;
+  return rel;
+}

@@ -1,0 +1,7 @@
+// `@ce/protocol/copy`: docker cp's path rules and archives, shared by ced
+// (the container's side) and the CLI (the local side).
+export * from './paths.js';
+export * from './scoped-fs.js';
+export * from './path-stat.js';
+export { packResource } from './pack.js';
+export { extractArchive, entryPath, ExtractError, type ExtractOptions } from './extract.js';
