@@ -4,6 +4,7 @@
 // stopped one's is mounted for the call in a private scratch folder and
 // unmounted after (docs/decisions/0041). Volumes and binds are seen at their
 // destinations; every path is resolved inside the container's root.
+import { rmdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -173,7 +174,12 @@ export class ContainerFiles {
     }
     const close = () => {
       this.mounter.unmount(target);
-      rmdir(target).catch(() => undefined);
+      // At once, so the call leaves nothing behind when it returns.
+      try {
+        rmdirSync(target);
+      } catch {
+        // still busy under a lazy unmount: an empty folder, left in the scratch folder
+      }
     };
     return { fs: new ScopedFs(target, mounts, readOnlyRoot), record, close };
   }

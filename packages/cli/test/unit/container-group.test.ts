@@ -84,7 +84,7 @@ describe('ce container …', () => {
   const sub = (name: string) => group.commands.find((c) => c.name() === name || c.aliases().includes(name));
 
   it('has exactly the container verbs', () => {
-    expect(group.commands.map((c) => c.name()).sort()).toEqual([...verbs.map(([v]) => v), 'inspect'].sort());
+    expect(group.commands.map((c) => c.name()).sort()).toEqual([...verbs.map(([v]) => v), 'inspect', 'prune'].sort());
   });
 
   it('has inspect for containers only: --format and --size, no --type', () => {

@@ -94,7 +94,7 @@ describe('ce ps --format', () => {
 });
 
 describe('ce images --format', () => {
-  const rows = imageRows([{ name: 'docker.io/library/empty:latest', id: 'sha256:c53e9f8f9e2917461aad973e878de93de06a1ec3af34ad412349bb84688652c5', createdAt: created, size: 0, labels: {} }]);
+  const rows = imageRows([{ name: 'docker.io/library/empty:latest', id: 'sha256:c53e9f8f9e2917461aad973e878de93de06a1ec3af34ad412349bb84688652c5', createdAt: created, created, size: 0, labels: {} }]);
   const images = (format: string | undefined, digests = false) =>
     renderDockerFormat(parseDockerFormat(imagesFormat(format, false, digests)), rows.map((r) => imageContext(r, { trunc: true, now: created.getTime() + 22_000 })), imagesHeader());
   it('knows every placeholder', () => {

@@ -38,6 +38,7 @@ describe('gRPC over a unix socket', () => {
               ping: async () => ({}),
               prune: async () => SystemPruneResponse.fromPartial({}),
               info: async () => InfoResponse.fromPartial({}),
+              pruneContainers: async () => ({ containersDeleted: [], reclaimedBytes: 0 }),
             }),
           ],
         ],
