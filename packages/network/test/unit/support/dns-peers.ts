@@ -101,15 +101,24 @@ export class FakeUpstream {
   ) {}
 
   static async start(script: Script, address = '127.0.0.1'): Promise<FakeUpstream> {
-    const udp = createSocket('udp4');
-    await new Promise<void>((resolve) => udp.bind({ address, port: 0 }, () => resolve()));
-    const port = udp.address().port;
-    const tcp = createServer();
+    // The same port for UDP and TCP: the kernel picks a free UDP port, which another program may hold
+    // for TCP (a client's ephemeral port, in a busy test run); then another pick.
+    let udp: ReturnType<typeof createSocket>;
+    let tcp: ReturnType<typeof createServer>;
+    let port: number;
+    for (let attempt = 1; ; attempt++) {
+      udp = createSocket('udp4');
+      await new Promise<void>((resolve) => udp.bind({ address, port: 0 }, () => resolve()));
+      port = udp.address().port;
+      tcp = createServer();
+      const listening = await new Promise<boolean>((resolve, reject) => {
+        tcp.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' && attempt < 20 ? resolve(false) : reject(err)));
+        tcp.listen({ host: address, port }, () => resolve(true));
+      });
+      if (listening) break;
+      await new Promise<void>((r) => udp.close(() => r()));
+    }
     const sockets = new Set<Socket>();
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen({ host: address, port }, () => resolve());
-    });
     const fake: FakeUpstream = new FakeUpstream(address, port, async () => {
       for (const s of sockets) s.destroy();
       await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
