@@ -7,7 +7,7 @@
 // removed by the test. Published ports (portmap) are tested with the
 // plugins' host side in an outer namespace of the test's (the wrapper option).
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,8 +51,12 @@ describe.skipIf(skipReason !== '')(`NetworkManager's cni driver with Debian's pl
   let dir: string;
   let links: NetlinkLinkOps;
   const servers: ChildProcess[] = [];
+  // Debian's bridge plugin turns the host's IPv4 forwarding on when it is the gateway: put back after.
+  const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+  let ipForwardBefore: string;
 
   beforeAll(() => {
+    ipForwardBefore = readFileSync(IP_FORWARD, 'utf8');
     dir = mkdtempSync(join(tmpdir(), 'ce-it-cnimgr-'));
     mkdirSync(join(dir, 'net.d'));
     writeFileSync(
@@ -85,6 +89,7 @@ describe.skipIf(skipReason !== '')(`NetworkManager's cni driver with Debian's pl
       // not made
     }
     rmSync(dir, { recursive: true, force: true });
+    writeFileSync(IP_FORWARD, ipForwardBefore);
     expect(existsSync(`/sys/class/net/${bridge}`)).toBe(false);
   });
 
