@@ -93,7 +93,10 @@ describe.skipIf(skipReason !== '')(`a cni network with Debian's plugins ${skipRe
         ],
       }),
     );
-    daemon = await startTestDaemon(['--cni-config-dir', join(dir, 'net.d'), '--cni-bin-dir', BIN]);
+    // --iptables=false: on a host whose forwarding is off, ce's firewall (as dockerd's) sets the FORWARD
+    // policy to DROP, and a CNI bridge without the firewall plugin then drops its own bridged traffic
+    // (br_netfilter); this list has no firewall plugin, so ce's rules stay out of its way.
+    daemon = await startTestDaemon(['--cni-config-dir', join(dir, 'net.d'), '--cni-bin-dir', BIN, '--iptables=false']);
     await importBusyboxImage(daemon.socket);
   });
 
