@@ -19,7 +19,8 @@ export function layerDirs(mounts: readonly RootfsMount[]): string[] {
   return [option('upperdir'), ...(option('lowerdir')?.split(':') ?? [])].filter((d): d is string => !!d);
 }
 
-async function lstatOrNull(path: string) {
+/** lstat, or null when the path (or a folder on it) does not exist. */
+export async function lstatOrNull(path: string) {
   try {
     return await lstat(path);
   } catch (err) {

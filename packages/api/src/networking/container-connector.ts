@@ -2,7 +2,7 @@
 // at once (its /etc files rewritten in place); any container keeps the
 // change in its record for its next start.
 import type { ContainerNetworking, Endpoint, NetworkResource, NetworkService } from '@ce/network';
-import { alreadyExists, failedPrecondition, invalidArgument, isCeError } from '@ce/protocol/errors';
+import { alreadyExists, failedPrecondition, isCeError } from '@ce/protocol/errors';
 import { emptyEndpoint } from '../containers/model/defaults.js';
 import type { EndpointSettings } from '../containers/model/docker-types.js';
 import type { ContainerRecord } from '../containers/record.js';
@@ -10,7 +10,7 @@ import type { EventPublisher } from '../events/event-publisher.js';
 import { endpointAliases, endpointLinks } from './aliases.js';
 import type { ContainerEtcFiles } from './etc-files.js';
 import type { ContainerNetworkConnector, EndpointConfig } from './network-connector.js';
-import { parseNetworkMode } from './network-mode.js';
+import { checkEndpointOnNetwork, parseNetworkMode } from './network-mode.js';
 import { joinedEndpoint, runningNetworkSettings } from './network-settings.js';
 
 export interface ContainerConnectorDeps {
@@ -20,7 +20,6 @@ export interface ContainerConnectorDeps {
   events: Pick<EventPublisher, 'network'>;
 }
 
-const PREDEFINED = new Set(['bridge', 'host', 'none']);
 const SHARED_NAMESPACE = 'container sharing network namespace with another container or host cannot be connected to any other network';
 
 export class ContainerConnector implements ContainerNetworkConnector {
@@ -48,10 +47,7 @@ export class ContainerConnector implements ContainerNetworkConnector {
       throw failedPrecondition('container cannot be connected to multiple networks with one of the networks in private (none) mode');
     }
     if (record.NetworkSettings.Networks[network.Name]) throw alreadyExists(`endpoint with name ${record.Name.replace(/^\//, '')} already exists in network ${network.Name}`);
-    if (PREDEFINED.has(network.Name)) {
-      if (config.aliases.length) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
-      if (config.ipv4Address) throw invalidArgument('user specified IP address is supported on user defined networks only');
-    }
+    checkEndpointOnNetwork(network.Name, { aliases: config.aliases.length > 0, fixedAddress: !!config.ipv4Address });
     const asked: EndpointSettings = {
       ...emptyEndpoint(),
       Aliases: endpointAliases(network.Name, config.aliases, record.Id),

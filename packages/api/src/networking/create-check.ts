@@ -5,7 +5,7 @@ import type { NetworkService } from '@ce/network';
 import { invalidArgument, isCeError, notFound } from '@ce/protocol/errors';
 import type { ContainerConfig, EndpointSettings, HostConfig } from '../containers/model/docker-types.js';
 import { emptyEndpoint } from '../containers/model/defaults.js';
-import { parseNetworkMode } from './network-mode.js';
+import { checkEndpointOnNetwork, parseNetworkMode } from './network-mode.js';
 
 /** Docker's NetworkingConfig: per network, the endpoint settings asked for at create. */
 export interface NetworkingConfig {
@@ -16,8 +16,6 @@ export interface CreateNetworkCheck {
   /** The container's initial NetworkSettings.Networks; throws Docker's errors. */
   networksFor(config: Partial<ContainerConfig>, hostConfig: Partial<HostConfig>, networking: NetworkingConfig): Promise<Record<string, EndpointSettings>>;
 }
-
-const PREDEFINED = new Set(['bridge', 'host', 'none']);
 
 export function createNetworkCheck(networks: Pick<NetworkService, 'inspect'>, containerExists: (ref: string) => boolean): CreateNetworkCheck {
   return {
@@ -43,10 +41,7 @@ export function createNetworkCheck(networks: Pick<NetworkService, 'inspect'>, co
         throw isCeError(err, 'NotFound') ? notFound(`network ${ref} not found`) : err;
       });
       const settings: EndpointSettings = { ...emptyEndpoint(), ...(asked[ref] ?? asked[network.Name] ?? asked[network.Id] ?? {}) };
-      if (PREDEFINED.has(network.Name)) {
-        if (settings.Aliases?.length) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
-        if (hasIpamAddress(settings.IPAMConfig)) throw invalidArgument('user specified IP address is supported on user defined networks only');
-      }
+      checkEndpointOnNetwork(network.Name, { aliases: !!settings.Aliases?.length, fixedAddress: hasIpamAddress(settings.IPAMConfig) });
       if (hostConfig.Links?.length && mode.kind === 'host') throw invalidArgument('conflicting options: host type networking can\'t be used with links. This would result in undefined behavior');
       return { [network.Name]: { ...settings, NetworkID: '' } };
     },

@@ -28,3 +28,12 @@ export function primaryNetworkName(mode: string): string {
   const parsed = parseNetworkMode(mode);
   return parsed.kind === 'network' ? parsed.network : parsed.kind === 'container' ? '' : parsed.kind;
 }
+
+const PREDEFINED = new Set(['bridge', 'host', 'none']);
+
+/** Docker's rule for the predefined networks: no network-scoped aliases, no fixed address. */
+export function checkEndpointOnNetwork(network: string, asked: { aliases: boolean; fixedAddress: boolean }): void {
+  if (!PREDEFINED.has(network)) return;
+  if (asked.aliases) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+  if (asked.fixedAddress) throw invalidArgument('user specified IP address is supported on user defined networks only');
+}

@@ -1,3 +1,4 @@
+import { lstatOrNull } from '../containers/rootfs-files.js';
 // Fills an empty volume with what the image has at the volume's path, as
 // Docker does on a container's create: read through the container's layers
 // (overlayfs's rules: the topmost layer wins, whiteouts and opaque folders
@@ -8,16 +9,6 @@ import type { Stats } from 'node:fs';
 import { lgetxattr } from '@ce/native';
 
 const OPAQUE_XATTR = 'trusted.overlay.opaque';
-
-async function lstatOrNull(path: string): Promise<Stats | null> {
-  try {
-    return await lstat(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw err;
-  }
-}
 
 const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 
