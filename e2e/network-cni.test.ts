@@ -18,6 +18,7 @@ import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { inspectContainer } from './support/inspect.js';
+import { acceptBridgeForwarding } from '../tools/lib/bridge-forwarding.mjs';
 
 const BIN = '/usr/lib/cni';
 const missing = ['bridge', 'host-local'].filter((p) => !existsSync(join(BIN, p)));
@@ -48,6 +49,7 @@ let dir: string;
 let daemon: TestDaemon | undefined;
 let server: Server | undefined;
 const containers: string[] = [];
+const stopAccepting: Array<() => void> = [];
 
 const run = (args: string[]) => ce(args, { socket: daemon!.socket });
 const vethsOnBridge = () => (existsSync(`/sys/class/net/${bridge}/brif`) ? readdirSync(`/sys/class/net/${bridge}/brif`) : []);
@@ -93,9 +95,10 @@ describe.skipIf(skipReason !== '')(`a cni network with Debian's plugins ${skipRe
         ],
       }),
     );
-    // --iptables=false: on a host whose forwarding is off, ce's firewall (as dockerd's) sets the FORWARD
-    // policy to DROP, and a CNI bridge without the firewall plugin then drops its own bridged traffic
-    // (br_netfilter); this list has no firewall plugin, so ce's rules stay out of its way.
+    // These lists have no firewall plugin: where another engine (a ced, a dockerd) has set the FORWARD
+    // policy to DROP, br_netfilter would drop the bridges' own traffic, so the test accepts it for its
+    // time. --iptables=false keeps the test's ced from setting that policy itself.
+    for (const device of [bridge, pmBridge]) stopAccepting.push(acceptBridgeForwarding(device));
     daemon = await startTestDaemon(['--cni-config-dir', join(dir, 'net.d'), '--cni-bin-dir', BIN, '--iptables=false']);
     await importBusyboxImage(daemon.socket);
   });
@@ -119,6 +122,7 @@ describe.skipIf(skipReason !== '')(`a cni network with Debian's plugins ${skipRe
       }
       if (dir) rmSync(dir, { recursive: true, force: true });
       if (!portmapInUse) removePortmapChains();
+      for (const stop of stopAccepting.splice(0)) stop();
     }
   });
 

@@ -16,12 +16,22 @@ host_network_state() {
   echo "net.bridge.bridge-nf-call-iptables $(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || echo absent)"
 }
 
+# Bridges and chains of ce that a ced outside the tests owns (quickstart's, on the
+# default ce0 and CE chains): recorded with the baseline, not counted as left by the run.
+ce_bridge_names() {
+  ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | grep -E '^ce' || true
+}
+ce_chain_names() {
+  command -v iptables-save >/dev/null && iptables-save 2>/dev/null | awk '/^:CE[A-Za-z0-9_-]* / {sub(/^:/, "", $1); print $1}' | sort -u
+}
+
 if [ "${1:-}" = --record ]; then
-  host_network_state >"$2"
+  { host_network_state; ce_bridge_names | sed 's/^/owned-link /'; ce_chain_names | sed 's/^/owned-chain /'; } >"$2"
   exit 0
 fi
 baseline=""
 [ "${1:-}" = --against ] && baseline=$2
+owned() { [ -n "$baseline" ] && [ -f "$baseline" ] && awk -v k="owned-$1" '$1 == k {print $2}' "$baseline"; }
 
 problems=()
 m=$(awk '$2 ~ /\/ce-(e2e|it|test)-|\/ce-[a-z]+-test/' /proc/mounts | wc -l)
@@ -44,13 +54,16 @@ stray_veths=$(ip -o link show type veth 2>/dev/null | awk -F': ' '{sub(/@.*/, ""
   while read -r name master; do
     if [ -z "$master" ] || echo "$ce_bridges" | grep -qx "$master"; then echo "$name"; fi
   done)
-left=$(printf '%s\n%s' "$ce_bridges" "$stray_veths" | grep . || true)
+left=$(printf '%s\n%s' "$ce_bridges" "$stray_veths" | grep . | grep -v -x -F -f <(owned link; echo '') || true)
 [ -n "$left" ] && problems+=("$(echo "$left" | wc -l) links of ce or its tests: $(echo "$left" | head -5 | tr '\n' ' ')")
 
 # Firewall: chains named CE* (ce's default prefix and the tests' own) in iptables, tables named ce* in nftables.
 if command -v iptables-save >/dev/null; then
-  chains=$(iptables-save 2>/dev/null | awk '/^:CE[A-Za-z0-9_-]* / {sub(/^:/, "", $1); print $1}' | sort -u)
+  chains=$(ce_chain_names | grep -v -x -F -f <(owned chain; echo '') || true)
   [ -n "$chains" ] && problems+=("$(echo "$chains" | wc -l) iptables chains of ce: $(echo "$chains" | head -5 | tr '\n' ' ')")
+  # tools/lib/bridge-forwarding.mjs's rules, by their comment.
+  accepts=$(iptables-save -t filter 2>/dev/null | grep -c 'ce test: bridge forwarding')
+  [ "$accepts" -gt 0 ] && problems+=("$accepts FORWARD rules of tests' bridges left")
 fi
 if command -v nft >/dev/null; then
   tables=$(nft list tables 2>/dev/null | awk '$3 ~ /^ce/ {print $2 " " $3}')

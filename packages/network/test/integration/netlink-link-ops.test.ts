@@ -6,9 +6,10 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isCeError } from '@ce/protocol/errors';
 import { netlinkLinkOps, pinnedNetns, type NetlinkLinkOps } from '../../src/index.js';
+import { acceptBridgeForwarding } from '../../../../tools/lib/bridge-forwarding.mjs';
 
 const root = process.getuid?.() === 0;
 const id = process.pid % 100000;
@@ -45,6 +46,13 @@ describe.skipIf(!root)('rtnetlink LinkOps and pinned namespaces (needs root)', (
   let links: NetlinkLinkOps;
   const netns = pinnedNetns();
   const children: ChildProcess[] = [];
+  let stopAccepting: () => void;
+
+  beforeAll(() => {
+    stopAccepting = acceptBridgeForwarding(bridge);
+  });
+
+  afterAll(() => stopAccepting?.());
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ce-netlink-'));

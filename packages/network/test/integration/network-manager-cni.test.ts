@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkManager, netlinkLinkOps, pinnedNetns, type DnsRegistry, type Firewall, type NetlinkLinkOps, type PortReserver } from '../../src/index.js';
 import { call, serve } from './support/tcp-probe.js';
+import { acceptBridgeForwarding } from '../../../../tools/lib/bridge-forwarding.mjs';
 
 const BIN = '/usr/lib/cni';
 const missing = ['bridge', 'host-local'].filter((p) => !existsSync(join(BIN, p)));
@@ -54,8 +55,10 @@ describe.skipIf(skipReason !== '')(`NetworkManager's cni driver with Debian's pl
   // Debian's bridge plugin turns the host's IPv4 forwarding on when it is the gateway: put back after.
   const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
   let ipForwardBefore: string;
+  let stopAccepting: () => void;
 
   beforeAll(() => {
+    stopAccepting = acceptBridgeForwarding(bridge);
     ipForwardBefore = readFileSync(IP_FORWARD, 'utf8');
     dir = mkdtempSync(join(tmpdir(), 'ce-it-cnimgr-'));
     mkdirSync(join(dir, 'net.d'));
@@ -90,6 +93,7 @@ describe.skipIf(skipReason !== '')(`NetworkManager's cni driver with Debian's pl
     }
     rmSync(dir, { recursive: true, force: true });
     writeFileSync(IP_FORWARD, ipForwardBefore);
+    stopAccepting?.();
     expect(existsSync(`/sys/class/net/${bridge}`)).toBe(false);
   });
 

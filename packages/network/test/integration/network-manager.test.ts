@@ -7,7 +7,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   NetworkManager,
   netlinkLinkOps,
@@ -18,6 +18,7 @@ import {
   type PortReserver,
 } from '../../src/index.js';
 import { call, serve } from './support/tcp-probe.js';
+import { acceptBridgeForwarding } from '../../../../tools/lib/bridge-forwarding.mjs';
 
 const root = process.getuid?.() === 0;
 const tag = process.pid % 100000;
@@ -46,6 +47,13 @@ describe.skipIf(!root)('NetworkManager on the real kernel (root)', () => {
   let dir: string;
   let links: NetlinkLinkOps;
   let servers: ChildProcess[];
+  let stopAccepting: () => void;
+
+  beforeAll(() => {
+    stopAccepting = acceptBridgeForwarding(bridge);
+  });
+
+  afterAll(() => stopAccepting?.());
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'ce-it-netmgr-'));
