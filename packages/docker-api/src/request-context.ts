@@ -1,8 +1,21 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { invalidArgument } from '@ce/protocol';
 import type { Engine } from './engine.js';
 import type { DockerApiLogger } from './logger.js';
+
+/** A connection taken over for a raw stream (attach, exec start). */
+export interface HijackedStream {
+  /** What the client sends: the socket after an upgrade, else the request body. */
+  input: Readable;
+  output: Writable;
+  /**
+   * Whether the end of `input` is the client's half-close (CloseWrite on an
+   * upgraded connection); a plain request's body ends with the request.
+   */
+  halfClosable: boolean;
+  close(): void;
+}
 
 /** Request bodies larger than this are refused (a create or update body is a few KB; archives are streamed, not read here). */
 const MAX_JSON_BODY = 8 * 1024 * 1024;
@@ -85,7 +98,13 @@ export class RequestContext {
     }
   }
 
+  /** Reads the body and drops it: an attach's body is no input for the process (dockerd's hijack leaves it out too). */
+  async discardBody(): Promise<void> {
+    await this.readBody(MAX_JSON_BODY);
+  }
+
   private async readBody(limit: number): Promise<Buffer> {
+    if (this.upgrade) return this.readUpgradedBody(limit);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of this.req) {
@@ -94,6 +113,44 @@ export class RequestContext {
       chunks.push(chunk as Buffer);
     }
     return Buffer.concat(chunks);
+  }
+
+  /**
+   * The body of an upgraded request (exec start's JSON): node hands the bytes
+   * after the headers to the upgrade, so the body is the first Content-Length
+   * bytes of the connection; what follows is the stream's own input.
+   */
+  private async readUpgradedBody(limit: number): Promise<Buffer> {
+    const upgrade = this.upgrade!;
+    if (/chunked/i.test(String(this.req.headers['transfer-encoding'] ?? ''))) throw invalidArgument('an upgraded request must send its body with a Content-Length');
+    const length = Number(this.req.headers['content-length'] ?? 0);
+    if (!Number.isSafeInteger(length) || length < 0) throw invalidArgument(`invalid Content-Length: ${this.req.headers['content-length']}`);
+    if (length > limit) throw invalidArgument(`request body is larger than ${limit} bytes`);
+    const chunks = [upgrade.head];
+    let have = upgrade.head.length;
+    while (have < length) {
+      const chunk = upgrade.socket.read() as Buffer | null;
+      if (chunk) {
+        chunks.push(chunk);
+        have += chunk.length;
+        continue;
+      }
+      if (upgrade.socket.readableEnded || upgrade.socket.destroyed) throw invalidArgument('the request body ended before its Content-Length');
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          upgrade.socket.off('readable', done);
+          upgrade.socket.off('end', done);
+          upgrade.socket.off('close', done);
+          resolve();
+        };
+        upgrade.socket.on('readable', done);
+        upgrade.socket.on('end', done);
+        upgrade.socket.on('close', done);
+      });
+    }
+    const all = Buffer.concat(chunks);
+    upgrade.head = all.subarray(length);
+    return all.subarray(0, length);
   }
 
   /** The reply of a normal (not upgraded) request, for handlers that stream it. */
@@ -143,21 +200,29 @@ export class RequestContext {
   /**
    * Takes the connection over for a raw stream, as dockerd's hijack does: an
    * upgraded request gets `101 UPGRADED` and the socket; a plain one gets
-   * `200` with the raw-stream content type, then the response stream (its
-   * input, if any, is the request body). `multiplexed` is false for a TTY.
+   * `200`, then the response stream (its input, if any, is the request body).
+   * Docker 20.10 names every such stream application/vnd.docker.raw-stream,
+   * multiplexed or not (the multiplexed-stream type came with API 1.42).
    */
-  hijack(multiplexed: boolean): { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; close(): void } {
-    const contentType = multiplexed ? 'application/vnd.docker.multiplexed-stream' : 'application/vnd.docker.raw-stream';
+  hijack(): HijackedStream {
+    const contentType = 'application/vnd.docker.raw-stream';
     this.hijacked = true;
     if (this.upgrade) {
       const { socket, head } = this.upgrade;
       socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
       if (head.length) socket.unshift(head);
-      return { input: socket, output: socket, close: () => socket.end() };
+      return { input: socket, output: socket, halfClosable: true, close: () => socket.end() };
     }
     const res = this.reply();
     res.writeHead(200, { 'Content-Type': contentType });
     res.flushHeaders();
-    return { input: this.req, output: res, close: () => res.end() };
+    return { input: this.req, output: res, halfClosable: false, close: () => res.end() };
+  }
+
+  /** The upgraded connection as it came (a websocket handshake), for a handler that speaks its own protocol on it. */
+  takeUpgrade(): { socket: Duplex; head: Buffer } {
+    if (!this.upgrade) throw new Error('this request was not upgraded');
+    this.hijacked = true;
+    return this.upgrade;
   }
 }

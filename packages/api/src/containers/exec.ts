@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { failedPrecondition, invalidArgument, notFound, parseDetachKeys, type AttachOptions, type AttachSession, type Logger } from '@ce/protocol';
+import { CeError, failedPrecondition, failureFacts, invalidArgument, notFound, parseDetachKeys, type AttachOptions, type AttachSession, type Logger } from '@ce/protocol';
 import type { SupervisorApi } from '@ce/supervisor';
 import { noEvents, type EventPublisher } from '../events/event-publisher.js';
 import { DeferredAttach } from './deferred-attach.js';
@@ -47,10 +47,14 @@ export const EXEC_START_FAILED = 126;
 /** How long an exited exec stays inspectable once its container has stopped or a newer exec came. */
 const KEEP_EXITED_MS = 60 * 60 * 1000;
 
-/** The runtime's words for a process that could not be started, as Docker's daemon wraps runc's. */
+/**
+ * The runtime's words for a process that could not be started, as Docker's
+ * daemon wraps runc's; the facts (a missing or forbidden executable) stay, so
+ * that the Docker API answers 400 for them as dockerd does.
+ */
 function ociExecFailure(err: unknown): Error {
   const message = (err as Error).message ?? String(err);
-  return failedPrecondition(`OCI runtime exec failed: exec failed: unable to start container process: ${message}: unknown`);
+  return new CeError('FailedPrecondition', `OCI runtime exec failed: exec failed: unable to start container process: ${message}: unknown`, { ...failureFacts(err), cause: err });
 }
 
 export class ExecService {
