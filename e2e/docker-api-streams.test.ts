@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
-import { dockerCli, dockerClientMissing, dockerSocketOf } from './support/docker-cli.js';
+import { DOCKER_CLIENT, dockerCli, dockerClientMissing, dockerSocketOf } from './support/docker-cli.js';
+import { ptyMissing, runInPty } from './support/pty.js';
 import { httpOverUnix } from '../packages/docker-api/test/support/http-over-unix.js';
 
 /** Everything a stream carries until it ends. */
@@ -237,6 +238,95 @@ describe.skipIf(dockerClientMissing !== '')(`the Docker API's streaming endpoint
       const empty = await httpOverUnix(dockerSocketOf(daemon), 'GET', `/v1.41/containers/${id}/archive`);
       expect([empty.status, JSON.parse(empty.body)]).toEqual([400, { message: 'bad parameter: pathcannot be empty' }]);
       await ceCli(['rm', '-f', id]);
+    });
+  });
+
+  describe('with the docker client', () => {
+    /**
+     * docker logs, exec and attach inspect the container first, and docker run
+     * creates, starts and waits: those endpoints are another module's
+     * (container-inspect, container-create, container-lifecycle, container-wait).
+     */
+    let containersMissing = '';
+    const terminal = (args: string[]) => runInPty([DOCKER_CLIENT, ...args], { rows: 24, cols: 80 }, { ...process.env, DOCKER_HOST: `unix://${dockerSocketOf(daemon)}`, DOCKER_CONFIG: join(daemon.dir, 'docker-config') });
+
+    beforeAll(async () => {
+      const inspect = await httpOverUnix(dockerSocketOf(daemon), 'GET', '/v1.41/containers/nosuch/json');
+      if (inspect.body.includes('page not found')) containersMissing = 'needs the container endpoints docker logs, exec and attach call first (inspect, create, start, wait)';
+    });
+
+    it('docker logs: whole, --tail, -t, --since and -f', async (ctx) => {
+      if (containersMissing) return ctx.skip(containersMissing);
+      const id = await ceCli(['run', '-d', 'busybox', 'sh', '-c', 'echo line1; echo line2; echo line3']);
+      await ceCli(['wait', id]);
+      expect(await cli(['logs', id])).toEqual({ code: 0, stdout: 'line1\nline2\nline3\n', stderr: '' });
+      expect(await cli(['logs', '--tail', '1', id])).toEqual({ code: 0, stdout: 'line3\n', stderr: '' });
+      expect((await cli(['logs', '-t', id])).stdout).toMatch(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line\d\n){3}$/);
+      expect(await cli(['logs', '--since', '2099-01-01T00:00:00Z', id])).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect((await cli(['logs', '--since', '2000-01-01T00:00:00Z', id])).stdout).toBe('line1\nline2\nline3\n');
+      const err = await ceCli(['run', '-d', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
+      await ceCli(['wait', err]);
+      expect(await cli(['logs', err])).toEqual({ code: 0, stdout: 'out\n', stderr: 'err\n' });
+      // -f: what is there, then what comes, until the container stops.
+      const running = await ceCli(['run', '-d', 'busybox', 'sh', '-c', 'echo first; sleep 1; echo second']);
+      expect(await cli(['logs', '-f', running])).toEqual({ code: 0, stdout: 'first\nsecond\n', stderr: '' });
+      await ceCli(['rm', id, err, running]);
+    });
+
+    it('docker exec: -e, -u, -w, -i, -d, its exit code, and 126 for a missing command', async (ctx) => {
+      if (containersMissing) return ctx.skip(containersMissing);
+      const id = await ceCli(['run', '-d', 'busybox', 'sleep', '1000']);
+      expect(await cli(['exec', '-e', 'A=set', '-u', 'nobody', '-w', '/tmp', id, 'sh', '-c', 'echo "$A $(id -u) $PWD"'])).toEqual({ code: 0, stdout: 'set 65534 /tmp\n', stderr: '' });
+      expect(await cli(['exec', '-i', id, 'cat'], 'piped in\n')).toEqual({ code: 0, stdout: 'piped in\n', stderr: '' });
+      expect((await cli(['exec', id, 'sh', '-c', 'exit 7'])).code).toBe(7);
+      const missing = await cli(['exec', id, 'nosuchcmd']);
+      expect(missing.code).toBe(126);
+      expect(missing.stdout).toMatch(/^OCI runtime exec failed: .*"nosuchcmd": executable file not found in \$PATH: unknown\r\n$/);
+      expect(await cli(['exec', '-d', id, 'sh', '-c', 'echo detached > /tmp/d'])).toEqual({ code: 0, stdout: '', stderr: '' });
+      await expect.poll(async () => (await ce(['exec', id, 'cat', '/tmp/d'], { socket: daemon.socket })).stdout, { timeout: 20_000 }).toBe('detached\n');
+      await ceCli(['rm', '-f', id]);
+    });
+
+    it.skipIf(ptyMissing !== undefined)('docker exec -it through a terminal', async (ctx) => {
+      if (containersMissing) return ctx.skip(containersMissing);
+      const id = await ceCli(['run', '-d', 'busybox', 'sleep', '1000']);
+      const t = terminal(['exec', '-it', id, 'sh']);
+      await t.waitFor('# ');
+      t.type('echo $((6*7)); tty\r');
+      await t.waitFor(/42\r\n\/dev\/pts\/\d+\r\n/);
+      t.type('exit 5\r');
+      expect(await t.exited).toBe(5);
+      await ceCli(['rm', '-f', id]);
+    });
+
+    it.skipIf(ptyMissing !== undefined)('docker attach to a terminal, and ctrl-p ctrl-q leaves the container running', async (ctx) => {
+      if (containersMissing) return ctx.skip(containersMissing);
+      const id = await ceCli(['run', '-d', '-it', 'busybox', 'sh']);
+      const t = terminal(['attach', id]);
+      t.type('echo $((6*7))\r');
+      await t.waitFor('42\r\n');
+      t.type('\x10\x11');
+      expect(await t.exited).toBe(1);
+      expect(t.screen()).toContain('read escape sequence');
+      expect(await ceCli(['inspect', '--format', '{{.State.Running}}', id])).toBe('true');
+      await ceCli(['rm', '-f', id]);
+    });
+
+    it('docker run --rm busybox echo hi, and 127 for a missing command', async (ctx) => {
+      if (containersMissing) return ctx.skip(containersMissing);
+      expect(await cli(['run', '--rm', 'busybox', 'echo', 'hi'])).toEqual({ code: 0, stdout: 'hi\n', stderr: '' });
+      expect(await cli(['run', '--rm', '-i', 'busybox', 'cat'], 'through stdin\n')).toEqual({ code: 0, stdout: 'through stdin\n', stderr: '' });
+      expect((await cli(['run', '--rm', 'busybox', 'nosuchcmd'])).code).toBe(127);
+    });
+
+    it.skipIf(ptyMissing !== undefined)('docker run -it through a terminal', async (ctx) => {
+      if (containersMissing) return ctx.skip(containersMissing);
+      const t = terminal(['run', '-it', '--rm', 'busybox', 'sh']);
+      await t.waitFor('# ');
+      t.type('stty size\r');
+      await t.waitFor('24 80\r\n');
+      t.type('exit 3\r');
+      expect(await t.exited).toBe(3);
     });
   });
 });
