@@ -323,8 +323,13 @@ describe.skipIf(dockerClientMissing !== '')(`the Docker API's streaming endpoint
       if (containersMissing) return ctx.skip(containersMissing);
       const t = terminal(['run', '-it', '--rm', 'busybox', 'sh']);
       await t.waitFor('# ');
-      t.type('stty size\r');
-      await t.waitFor('24 80\r\n');
+      // docker run resizes the terminal after the start, as with dockerd: the shell may ask before that, so ask until it is done.
+      for (let attempt = 0; attempt < 50 && !t.screen().includes('24 80\r\n'); attempt++) {
+        const mark = t.screen().length;
+        t.type('stty size\r');
+        await t.waitFor(/(\d+ \d+|stty: standard input)\r\n/, mark);
+      }
+      expect(t.screen()).toContain('24 80\r\n');
       t.type('exit 3\r');
       expect(await t.exited).toBe(3);
     });
