@@ -199,9 +199,8 @@ export async function serveAttach(
     else if (msg.closeStdin) session.closeStdin();
     else if (msg.resize) session.resize(msg.resize.width, msg.resize.height);
   });
-  call.on('end', () => {
-    if (first.open!.stdin) session.closeStdin();
-  });
+  // The process's stdin closes only on an explicit close_stdin: a client that detaches cancels the call, and
+  // grpc-js ends the call's input then too, which must leave stdin open for the next client (as dockerd does).
   call.on('cancelled', () => session.close());
   call.on('error', () => session.close());
   await session.ready;

@@ -20,6 +20,36 @@ function socketPath(): string {
   return join(dir, 'test.sock');
 }
 
+/** A Task service whose attach is the test's; the other calls answer fixed records. */
+function taskImpl(attach: (call: Parameters<typeof serveAttach>[0]) => Promise<void>) {
+return {
+    create: async () => ({ pid: 1 }),
+    start: async () => ({ pid: 1 }),
+    kill: async () => ({}),
+    wait: async () => ({ exitStatus: 0, exitedAt: undefined, reason: '', oomKilled: false }),
+    delete: async () => ({ pid: 1, exitStatus: 0, exitedAt: undefined }),
+    state: async () => {
+      throw new Error('unused');
+    },
+    events: async function* () {
+      yield { id: 'a', timestamp: new Date(0), start: { pid: 42 } } as TaskEvent;
+      yield { id: 'a', timestamp: new Date(1000), exit: { pid: 42, exitStatus: 3, exitedAt: new Date(1000) } } as TaskEvent;
+    },
+    attach,
+    shutdown: async () => ({}),
+    exec: async () => ({}),
+    resizePty: async () => ({}),
+    closeIo: async () => ({}),
+    pause: async () => ({}),
+    resume: async () => ({}),
+    update: async () => ({}),
+    stats: async () => {
+      throw new Error('unused');
+    },
+    pids: async () => ({ pids: [] }),
+  };
+}
+
 describe('gRPC over a unix socket', () => {
   it('serves a unary call with the requested socket mode and maps thrown errors to CeError codes', async () => {
     const path = socketPath();
@@ -68,20 +98,7 @@ describe('gRPC over a unix socket', () => {
   it('streams server-side events and bridges an attach session both ways', async () => {
     const path = socketPath();
     const received: Buffer[] = [];
-    const impl = {
-      create: async () => ({ pid: 1 }),
-      start: async () => ({ pid: 1 }),
-      kill: async () => ({}),
-      wait: async () => ({ exitStatus: 0, exitedAt: undefined, reason: '', oomKilled: false }),
-      delete: async () => ({ pid: 1, exitStatus: 0, exitedAt: undefined }),
-      state: async () => {
-        throw new Error('unused');
-      },
-      events: async function* () {
-        yield { id: 'a', timestamp: new Date(0), start: { pid: 42 } } as TaskEvent;
-        yield { id: 'a', timestamp: new Date(1000), exit: { pid: 42, exitStatus: 3, exitedAt: new Date(1000) } } as TaskEvent;
-      },
-      attach: (call: Parameters<typeof serveAttach>[0]) =>
+    const impl = taskImpl((call) =>
         serveAttach(call, (options) => {
           const output = new OutputQueue<{ stream: 'stdout' | 'stderr'; data: Buffer }>();
           expect(options).toEqual({ id: 'a', stdin: true, stdout: true, stderr: true });
@@ -97,19 +114,7 @@ describe('gRPC over a unix socket', () => {
             resize: () => undefined,
             close: () => output.end(),
           };
-        }),
-      shutdown: async () => ({}),
-      exec: async () => ({}),
-      resizePty: async () => ({}),
-      closeIo: async () => ({}),
-      pause: async () => ({}),
-      resume: async () => ({}),
-      update: async () => ({}),
-      stats: async () => {
-        throw new Error('unused');
-      },
-      pids: async () => ({ pids: [] }),
-    };
+        }));
     servers.push(await serveUnix(path, [[TaskService, adaptService(TaskService, impl)]]));
     const client = dialUnix(TaskClient, path);
 
@@ -127,6 +132,39 @@ describe('gRPC over a unix socket', () => {
     }
     expect(chunks).toEqual(['stdout:echo:hi', 'stderr:err']);
     expect(Buffer.concat(received).toString()).toBe('hi');
+    client.close();
+  });
+
+  it('leaves the process\'s stdin open when a client detaches (cancels), and closes it on close_stdin only', async () => {
+    const path = socketPath();
+    const seen: string[] = [];
+    let closed!: () => void;
+    const sessionClosed = new Promise<void>((resolve) => (closed = resolve));
+    const impl = taskImpl((call) =>
+      serveAttach(call, () => {
+        const output = new OutputQueue<{ stream: 'stdout' | 'stderr'; data: Buffer }>();
+        return {
+          ready: Promise.resolve(),
+          output,
+          writeStdin: () => undefined,
+          closeStdin: () => void seen.push('closeStdin'),
+          resize: () => undefined,
+          close: () => {
+            seen.push('close');
+            output.end();
+            closed();
+          },
+        };
+      }),
+    );
+    servers.push(await serveUnix(path, [[TaskService, adaptService(TaskService, impl)]]));
+    const client = dialUnix(TaskClient, path);
+    const session = clientAttach(client.attach(), { id: 'a', stdin: true, stdout: true, stderr: true });
+    await session.ready;
+    session.close();
+    await sessionClosed;
+    expect(seen).toContain('close');
+    expect(seen).not.toContain('closeStdin');
     client.close();
   });
 });
