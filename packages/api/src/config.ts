@@ -10,6 +10,8 @@ export interface DaemonConfig {
   state: string;
   /** Where ce.api.v1 is served (default <state>/ce.sock). */
   socket: string;
+  /** Where the Docker Engine API is served: unix:///path or tcp://<loopback>:port (default unix://<state>/docker.sock); empty: not served. */
+  dockerHosts: string[];
   /** The socket's group (dockerd's --group; ced's default "ce", added if missing); "" (the default when embedding) leaves it root's. */
   socketGroup: string;
   logLevel: string;
@@ -87,6 +89,7 @@ export function resolveConfig(flags: Partial<Omit<DaemonConfig, 'network'>> & { 
     state,
     socket: flags.socket ?? join(state, 'ce.sock'),
     socketGroup: flags.socketGroup ?? '',
+    dockerHosts: flags.dockerHosts ?? [`unix://${join(state, 'docker.sock')}`],
     logLevel: flags.logLevel ?? env.CE_LOG_LEVEL ?? 'info',
     logFile: flags.logFile ?? join(root, 'ced.log'),
     supervisorAddress: flags.supervisorAddress,

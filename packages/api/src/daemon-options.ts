@@ -5,6 +5,7 @@ import { parseUlimit } from '@ce/runtime/spec';
 import { DEFAULT_SOCKET_GROUP, resolveConfig, type DaemonConfig, type NetworkConfig } from './config.js';
 import { parseAddedRuntimes } from './containers/runtimes.js';
 import { networkConfigFromFlags } from './network-flags.js';
+import { parseListenAddress } from '@ce/docker-api';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 
@@ -15,6 +16,7 @@ export const CED_FLAGS = {
   root: { type: 'string' },
   state: { type: 'string' },
   host: { type: 'string', short: 'H' },
+  'docker-host': { type: 'string', multiple: true },
   group: { type: 'string', short: 'G' },
   'log-level': { type: 'string', short: 'l' },
   'log-file': { type: 'string' },
@@ -82,6 +84,20 @@ function socketFromHosts(value: unknown, key: string): string {
   return host.replace(/^unix:\/\//, '');
 }
 
+/** --docker-host values, each checked (loopback only for TCP); "none" alone turns the Docker API off. */
+function dockerHosts(values: string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  if (values.length === 1 && values[0] === 'none') return [];
+  for (const value of values) {
+    try {
+      parseListenAddress(value);
+    } catch (err) {
+      throw new Error(`--docker-host: ${(err as Error).message}`);
+    }
+  }
+  return values;
+}
+
 function runtimes(value: unknown, key: string): string[] {
   return Object.entries(object(value, key)).map(([name, runtime]) => {
     const { path, runtimeArgs, ...rest } = object(runtime, `${key}.${name}`);
@@ -123,6 +139,7 @@ export const FILE_KEYS: Record<string, FileKey> = {
   'data-root': { flag: 'root', read: text },
   'exec-root': { flag: 'state', read: text },
   hosts: { flag: 'host', read: socketFromHosts },
+  'docker-hosts': { flag: 'docker-host', read: texts },
   group: { flag: 'group', read: text },
   'log-level': { flag: 'log-level', read: text },
   'log-file': { flag: 'log-file', read: text },
@@ -239,6 +256,7 @@ export function configFromFlags(v: FlagValues, env: NodeJS.ProcessEnv = process.
       state: v.state,
       socket: v.host?.replace(/^unix:\/\//, ''),
       socketGroup: v.group ?? DEFAULT_SOCKET_GROUP,
+      dockerHosts: dockerHosts(v['docker-host']),
       logLevel: v['log-level'],
       logFile: v['log-file'],
       supervisorAddress: v['supervisor-address'],

@@ -41,6 +41,8 @@ import { withNetworkEvents } from './networking/network-events.js';
 import { openNetworking } from './networking/networking-subsystem.js';
 import { layerDirs } from './containers/rootfs-files.js';
 import { openVolumes, volumesGrpcService } from './volumes/index.js';
+import { startDockerApi, type DockerApiServer } from '@ce/docker-api';
+import { ENGINE_VERSION } from './version.js';
 
 export interface Daemon {
   readonly config: DaemonConfig;
@@ -226,8 +228,24 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
     if (socketGid !== undefined) await chown(config.socket, -1, socketGid);
+    let dockerApi: DockerApiServer | undefined;
+    if (config.dockerHosts.length) {
+      try {
+        dockerApi = await startDockerApi({
+          ceSocket: config.socket,
+          hosts: config.dockerHosts,
+          socketMode: 0o660,
+          socketGid,
+          serverName: `ce/${ENGINE_VERSION} (linux)`,
+          logger,
+        });
+      } catch (err) {
+        await server.close();
+        throw err;
+      }
+    }
     localSupervisor?.startSpare();
-    logger.info({ socket: config.socket, root: config.root, state: config.state, startupMs: Math.round(performance.now() - started) }, 'ced listening');
+    logger.info({ socket: config.socket, dockerApi: dockerApi?.addresses, root: config.root, state: config.state, startupMs: Math.round(performance.now() - started) }, 'ced listening');
 
     return {
       config,
@@ -242,6 +260,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         });
       },
       async close() {
+        await dockerApi?.close();
         await server.close();
         containers.close();
         stopTaskWarnings();

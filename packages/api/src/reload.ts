@@ -22,6 +22,7 @@ const KEYS: Record<Exclude<keyof DaemonConfig, 'network'>, string> = {
   root: 'data-root',
   state: 'exec-root',
   socket: 'hosts',
+  dockerHosts: 'docker-hosts',
   socketGroup: 'group',
   logLevel: 'log-level',
   logFile: 'log-file',

@@ -181,3 +181,17 @@ describe('default-ulimits', () => {
     expect(withDefaultUlimits(own, [])).toBe(own);
   });
 });
+
+describe('the Docker API listeners', () => {
+  it('default to <state>/docker.sock; --docker-host and daemon.json "docker-hosts" replace them; "none" turns the API off', () => {
+    expect(configFromFlags(flags('--state', '/run/x'), {}).dockerHosts).toEqual(['unix:///run/x/docker.sock']);
+    expect(configFromFlags(flags('--docker-host', 'tcp://127.0.0.1:2375', '--docker-host', 'unix:///tmp/d.sock'), {}).dockerHosts).toEqual(['tcp://127.0.0.1:2375', 'unix:///tmp/d.sock']);
+    expect(fromFile({ 'docker-hosts': ['unix:///tmp/e.sock'] }).dockerHosts).toEqual(['unix:///tmp/e.sock']);
+    expect(configFromFlags(flags('--docker-host', 'none'), {}).dockerHosts).toEqual([]);
+  });
+
+  it('refuses a TCP listener off loopback, by flag or by file, naming it', () => {
+    expect(() => configFromFlags(flags('--docker-host', 'tcp://0.0.0.0:2375'), {})).toThrow('--docker-host: invalid docker API address tcp://0.0.0.0:2375: ced serves the Docker API over TCP on a loopback address only (it has no TLS)');
+    expect(() => fromFile({ 'docker-hosts': ['tcp://192.168.1.2:2375'] })).toThrow(/"docker-hosts": invalid docker API address tcp:\/\/192\.168\.1\.2:2375/);
+  });
+});

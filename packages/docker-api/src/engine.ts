@@ -1,0 +1,43 @@
+import { dialUnix } from '@ce/protocol';
+import { ContainersClient } from '@ce/protocol/gen/ce/api/v1/containers';
+import { EventsClient } from '@ce/protocol/gen/ce/api/v1/events';
+import { SystemClient } from '@ce/protocol/gen/ce/api/v1/system';
+import { VolumesClient } from '@ce/protocol/gen/ce/api/v1/volumes';
+import { ImagesClient } from '@ce/protocol/gen/ce/images/v1/images';
+import { NetworksClient } from '@ce/protocol/gen/ce/network/v1/network';
+
+/**
+ * ce's own services, as the Docker API reaches them: the same gRPC clients the
+ * CLI uses, dialled at ced's ce.sock. Every behaviour lives behind them once;
+ * this package only translates Docker's HTTP shapes (decision 0045).
+ */
+export interface Engine {
+  readonly containers: ContainersClient;
+  readonly images: ImagesClient;
+  readonly networks: NetworksClient;
+  readonly volumes: VolumesClient;
+  readonly system: SystemClient;
+  readonly events: EventsClient;
+  close(): void;
+}
+
+/** Clients of the services at a ce.sock. */
+export function dialEngine(ceSocket: string): Engine {
+  const containers = dialUnix(ContainersClient, ceSocket);
+  const images = dialUnix(ImagesClient, ceSocket);
+  const networks = dialUnix(NetworksClient, ceSocket);
+  const volumes = dialUnix(VolumesClient, ceSocket);
+  const system = dialUnix(SystemClient, ceSocket);
+  const events = dialUnix(EventsClient, ceSocket);
+  return {
+    containers,
+    images,
+    networks,
+    volumes,
+    system,
+    events,
+    close() {
+      for (const client of [containers, images, networks, volumes, system, events]) client.close();
+    },
+  };
+}
