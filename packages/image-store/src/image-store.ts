@@ -10,13 +10,14 @@ import { CeError, failedPrecondition, invalidArgument, notFound } from '@ce/prot
 import { planArchive } from './archive/load.js';
 import { writeImageArchive, type SaveImage } from './archive/save.js';
 import { stageArchive } from './archive/stage.js';
-import { ContentStore } from './content/store.js';
+import { FileContentStore } from './content/file-content-store.js';
 import { checkStore, type CheckOptions, type Finding } from './gc/check.js';
 import { collectGarbage, type GcResult } from './gc/collect.js';
 import { classifyIngests, isActiveIngest, partialDownloadDigest, sweepStaleIngests } from './gc/ingests.js';
 import { FileLeaseManager } from './leases/manager.js';
 import { shortId, type Digest } from './digest.js';
-import { ImageMetadataStore, type ImageMeta } from './images/metadata.js';
+import { FileImageMetadataStore } from './images/file-metadata-store.js';
+import type { ImageMeta } from './images/image-metadata-store.js';
 import { applyConfigChanges, parseConfigChanges } from './images/config-changes.js';
 import { imageHistory, type HistoryRow } from './images/history.js';
 import { composeLayerImage, newImageName } from './images/layer-image.js';
@@ -29,6 +30,7 @@ import type { Descriptor, OciContainerConfig, OciHistory, OciImageConfig, OciMan
 import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/validate.js';
 import { DEFAULT_DOMAIN, familiarReference, isIdLike, parseReference } from './reference/reference.js';
 import { writeDiff } from './snapshots/diff.js';
+import { overlayMountsWithUpper } from './snapshots/mount-info.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
 import type { DiskUsage, ImageDetails, ImageRecord, ImageService, ImportImageOptions, PartialDownload, PruneOptions, PruneResult, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
@@ -108,8 +110,8 @@ export class ImageStore implements ImageService, RegistryService {
 
   private constructor(
     readonly root: string,
-    readonly content: ContentStore,
-    readonly metadata: ImageMetadataStore,
+    readonly content: FileContentStore,
+    readonly metadata: FileImageMetadataStore,
     readonly snapshotter: OverlaySnapshotter,
     /** Leases: what a pull or load in flight holds is never collected. */
     readonly leases: FileLeaseManager,
@@ -131,8 +133,8 @@ export class ImageStore implements ImageService, RegistryService {
       if (repaired) logger.warn({ path: repaired.path, mode: repaired.from.toString(8), now: repaired.to.toString(8) }, 'store folder was open to other users; made it private');
     }
     const [content, metadata, snapshotter, leases] = await Promise.all([
-      ContentStore.open(root),
-      ImageMetadataStore.open(join(root, 'images'), logger),
+      FileContentStore.open(root),
+      FileImageMetadataStore.open(join(root, 'images'), logger),
       OverlaySnapshotter.open(join(root, 'snapshots'), { logger, sync: options.syncLayers }),
       FileLeaseManager.open(join(root, 'leases')),
     ]);
@@ -212,7 +214,7 @@ export class ImageStore implements ImageService, RegistryService {
   /** All records with their ids; records whose content is broken are logged and left out. */
   private async records(): Promise<ImageRecord[]> {
     const out: ImageRecord[] = [];
-    for (const meta of this.metadata.list()) {
+    for (const meta of await this.metadata.list()) {
       try {
         out.push(await this.record(meta));
       } catch (err) {
@@ -242,7 +244,7 @@ export class ImageStore implements ImageService, RegistryService {
         );
         if (matches.length) return { byId: false, records: matches.slice(0, 1) };
       } else if (parsed) {
-        const meta = this.metadata.get(parsed.toString());
+        const meta = await this.metadata.get(parsed.toString());
         if (meta) return { byId: false, records: [await this.record(meta)] };
       }
       if (!isIdLike(ref)) throw missing();
@@ -293,7 +295,7 @@ export class ImageStore implements ImageService, RegistryService {
       for (const img of images) await this.resolve(img.target, img.name);
       const out: ImageRecord[] = [];
       for (const img of images) {
-        const previous = this.metadata.get(img.name);
+        const previous = await this.metadata.get(img.name);
         const meta = await this.metadata.put({ name: img.name, target: img.target, labels: previous?.labels ?? {} });
         out.push(await this.record(meta));
         this.logger.info({ name: img.name, target: img.target.digest, dir }, 'image imported');
@@ -308,7 +310,7 @@ export class ImageStore implements ImageService, RegistryService {
     if (ref.digest) throw invalidArgument(`refusing to create a tag with a digest reference: ${target}`);
     const image = await this.get(source);
     return this.lock.run('images', async () => {
-      const previous = this.metadata.get(ref.toString());
+      const previous = await this.metadata.get(ref.toString());
       const meta = await this.metadata.put({ name: ref.toString(), target: image.target, labels: previous?.labels ?? {} });
       return this.record(meta);
     });
@@ -418,7 +420,7 @@ export class ImageStore implements ImageService, RegistryService {
       const target = platformScore(this.platform, fetched.config) >= 0 ? fetched.target : fetched.manifestDescriptor;
       const name = ref.toString();
       return await this.lock.run('images', async () => {
-        const previous = this.metadata.get(name);
+        const previous = await this.metadata.get(name);
         const updated = previous?.target.digest !== target.digest;
         const meta = updated ? await this.metadata.put({ name, target, labels: previous?.labels ?? {} }) : previous!;
         this.logger.info({ name, target: target.digest, updated }, 'image pulled');
@@ -453,11 +455,11 @@ export class ImageStore implements ImageService, RegistryService {
   /** `docker push`: uploads the image named `reference` (tag it first) to its registry. */
   async push(reference: string, options: PushOptions = {}): Promise<PushResult> {
     const ref = parseReference(reference);
-    const meta = this.metadata.get(ref.toString());
+    const meta = await this.metadata.get(ref.toString());
     if (!meta) throw notFound(`An image does not exist locally with the tag: ${ref.familiarName}${ref.tag && ref.tag !== 'latest' ? `:${ref.tag}` : ''}`);
     // Blobs other local images of the same registry came with can be mounted rather than uploaded.
     const sources = new Map<string, string[]>();
-    for (const other of this.metadata.list()) {
+    for (const other of await this.metadata.list()) {
       const o = parseReference(other.name);
       if (o.domain !== ref.domain || o.path === ref.path) continue;
       try {
@@ -514,24 +516,24 @@ export class ImageStore implements ImageService, RegistryService {
 
   /** Bytes in the writable layer of the rootfs `key`; 0 when there is no such rootfs. */
   async rootfsSize(key: string): Promise<number> {
-    const info = this.snapshotter.has(key) ? this.snapshotter.stat(key) : undefined;
+    const info = this.snapshotter.has(key) ? this.snapshotter.statSync(key) : undefined;
     return info?.kind === 'active' ? diskUsage(this.snapshotter.fsPath(key)) : 0;
   }
 
   /** The labels a rootfs was prepared with (and the image it came from). */
   rootfsLabels(key: string): Record<string, string> {
     this.activeRootfs(key);
-    return this.snapshotter.stat(key).labels;
+    return this.snapshotter.statSync(key).labels;
   }
 
   /** The mounts of an existing rootfs (e.g. after a daemon restart). */
   rootfsMounts(key: string): Mount[] {
     this.activeRootfs(key);
-    return this.snapshotter.mounts(key);
+    return this.snapshotter.mountsSync(key);
   }
 
   private activeRootfs(key: string): void {
-    const info = this.snapshotter.has(key) ? this.snapshotter.stat(key) : undefined;
+    const info = this.snapshotter.has(key) ? this.snapshotter.statSync(key) : undefined;
     if (!info || info.kind !== 'active') throw notFound(`No such rootfs: ${key}`);
   }
 
@@ -598,7 +600,7 @@ export class ImageStore implements ImageService, RegistryService {
       return await this.lock.run('images', async () => {
         const out: ImageRecord[] = [];
         for (const img of plan.images) {
-          const previous = this.metadata.get(img.name);
+          const previous = await this.metadata.get(img.name);
           const meta = await this.metadata.put({ name: img.name, target: img.target, labels: previous?.labels ?? {} });
           out.push(await this.record(meta));
           this.logger.info({ name: img.name, target: img.target.digest }, 'image loaded');
@@ -712,7 +714,7 @@ export class ImageStore implements ImageService, RegistryService {
       const untagged: string[] = [];
       const deleted: string[] = [];
       if (options.all || filter.dangling === false) {
-        const used = new Set(this.rootfsKeys().map((k) => this.snapshotter.stat(k).labels[ROOTFS_LABEL_IMAGE_ID]));
+        const used = new Set(this.rootfsKeys().map((k) => this.snapshotter.statSync(k).labels[ROOTFS_LABEL_IMAGE_ID]));
         for (const image of await this.records()) {
           if (used.has(image.id)) continue;
           const { config } = await this.resolve(image.target, image.name);
@@ -753,7 +755,7 @@ export class ImageStore implements ImageService, RegistryService {
     for (const chains of imageLayers.values()) for (const c of new Set(chains)) usersOfLayer.set(c, (usersOfLayer.get(c) ?? 0) + 1);
     const containers: DiskUsage['containers'] = [];
     for (const key of this.rootfsKeys()) {
-      const info = this.snapshotter.stat(key);
+      const info = this.snapshotter.statSync(key);
       containers.push({ key, imageId: info.labels[ROOTFS_LABEL_IMAGE_ID] ?? '', size: await diskUsage(this.snapshotter.fsPath(key)) });
     }
     const images = [...imageLayers.entries()].map(([id, chains]) => {
@@ -835,7 +837,7 @@ export class ImageStore implements ImageService, RegistryService {
     this.activeRootfs(key);
     const dir = await mkdtemp(join(tmpdir(), 'ce-export-'));
     try {
-      mountAll([readOnlyView(this.snapshotter.mounts(key)[0]!)], dir);
+      mountAll([readOnlyView(this.snapshotter.mountsSync(key)[0]!)], dir);
       try {
         await writeDiff(dir, out, () => null);
       } finally {
@@ -877,7 +879,7 @@ export class ImageStore implements ImageService, RegistryService {
       const manifestInfo = await this.content.ingest(manifestBlob, {}, leaseBlob);
       const target: Descriptor = { mediaType: manifest.mediaType ?? MediaType.OciManifest, digest: manifestInfo.digest, size: manifestInfo.size };
       return await this.lock.run('images', async () => {
-        const previous = this.metadata.get(name);
+        const previous = await this.metadata.get(name);
         const meta = await this.metadata.put({ name, target, labels: previous?.labels ?? {} });
         this.logger.info({ name, id: configInfo.digest, parent: parent?.id }, 'image created from a layer');
         return this.record(meta);
@@ -907,26 +909,6 @@ export class ImageStore implements ImageService, RegistryService {
     const others = [...new Map(all.map((r) => [r.id, { id: r.id, config: r.config, tags: tagsOf(r.id) }])).values()];
     return imageHistory({ id: image.id, config: image.config, tags: tagsOf(image.id) }, (i) => sizes[i] ?? 0, others);
   }
-}
-
-/** Mount points of overlay mounts whose upper directory is `upper`, from /proc/self/mountinfo. */
-async function overlayMountsWithUpper(upper: string): Promise<string[]> {
-  let info: string;
-  try {
-    info = await readFile('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return [];
-  }
-  const unescape = (s: string) => s.replace(/\\(\d{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-  const out: string[] = [];
-  for (const line of info.split('\n')) {
-    const [pre, post] = line.split(' - ');
-    if (!pre || !post) continue;
-    const [fstype, , superOptions = ''] = post.split(' ');
-    if (fstype !== 'overlay') continue;
-    if (superOptions.split(',').some((o) => unescape(o) === `upperdir=${upper}`)) out.push(unescape(pre.split(' ')[4] ?? ''));
-  }
-  return out;
 }
 
 /** A read-only view of an active rootfs mount: its upper directory becomes the top lower one. */
