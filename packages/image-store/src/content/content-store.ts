@@ -56,6 +56,19 @@ export interface ContentFilter {
   labels?: string[];
 }
 
+/** A write in progress, or left, in the ingest folder (containerd's content.Status). */
+export interface IngestStatus {
+  /** Its name in the ingest folder: sha256-<hex> for a resumable download, random for others. */
+  ref: string;
+  /** Bytes written so far. */
+  offset: number;
+  /** The digest it is written for, when its name says (resumable downloads). */
+  expected?: Digest;
+  updatedAt: Date;
+  /** True while a writer holds it. */
+  active: boolean;
+}
+
 export interface ContentStore extends ContentReader {
   /** NotFound "content sha256:… not found" when the blob is not committed. */
   info(digest: string): Promise<ContentInfo>;
@@ -66,6 +79,8 @@ export interface ContentStore extends ContentReader {
   /** Writes a blob from bytes or a stream of chunks; resolves once it is committed. */
   ingest(source: ByteSource, expected?: Expected, beforeCommit?: BeforeCommit): Promise<ContentInfo>;
   delete(digest: string): Promise<void>;
+  /** Writes in progress or left behind (`ref`: that one only; NotFound when it is not there). */
+  status(ref?: string): Promise<IngestStatus[]>;
   /** Visits every committed blob the filter matches. */
   walk(visit: (info: ContentInfo) => void | Promise<void>, filter?: ContentFilter): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { flock, LOCK_EX, LOCK_NB } from '@ce/native';
@@ -9,8 +9,8 @@ import { hasLabel } from '../prune-filter.js';
 import { digestHex, parseDigest, type Digest } from '../digest.js';
 import { fsyncDir, isErrno, writeFileAtomic } from '../util/fs.js';
 import { checkLabels, mergeLabels } from '../util/labels.js';
-import { removeIngestFileUnlessHeld } from './ingest-lock.js';
-import type { BeforeCommit, BlobWriter, ByteSource, ContentFilter, ContentInfo, ContentStore, Expected, ReadRange } from './content-store.js';
+import { isIngestHeld, removeIngestFileUnlessHeld } from './ingest-lock.js';
+import type { BeforeCommit, BlobWriter, ByteSource, ContentFilter, ContentInfo, ContentStore, Expected, IngestStatus, ReadRange } from './content-store.js';
 
 export type { BeforeCommit, ByteSource, ContentInfo, ContentReader, Expected } from './content-store.js';
 
@@ -393,6 +393,22 @@ export class FileContentStore implements ContentStore {
     }
     await fsyncDir(this.blobDir);
     if (this.labels.has(digest)) await this.writeLabels(parseDigest(digest), {});
+  }
+
+  async status(ref?: string): Promise<IngestStatus[]> {
+    if (ref !== undefined && (ref === '' || ref.includes('/') || ref === '.' || ref === '..')) throw invalidArgument(`invalid ingest ref ${JSON.stringify(ref)}`);
+    const names = ref !== undefined ? [ref] : (await readdir(this.ingestDir)).sort();
+    const out: IngestStatus[] = [];
+    for (const name of names) {
+      const path = join(this.ingestDir, name);
+      const st = await lstat(path).catch((err: unknown) => (isErrno(err, 'ENOENT') ? undefined : Promise.reject(err)));
+      // Directories are a load's staging, not a blob being written.
+      if (!st?.isFile()) continue;
+      const hex = RESUMABLE_NAME.exec(name) ? name.slice('sha256-'.length) : undefined;
+      out.push({ ref: name, offset: st.size, ...(hex ? { expected: `sha256:${hex}` as Digest } : {}), updatedAt: st.mtime, active: await isIngestHeld(path) });
+    }
+    if (ref !== undefined && out.length === 0) throw notFound(`ingest ${ref} not found`);
+    return out;
   }
 
   async walk(visit: (info: ContentInfo) => void | Promise<void>, filter: ContentFilter = {}): Promise<void> {
