@@ -3,6 +3,7 @@
 // views, live leases, and what carries the gc labels (GC_LABELS); every blob
 // and committed snapshot they do not reach is deleted, and so is every stale
 // ingest (gc/ingests.ts).
+import { isCeError } from '@ce/protocol';
 import { contentRefs, GC_LABELS, type ContentInfo, type ContentStore } from '../content/content-store.js';
 import type { ImageMetadataStore } from '../images/image-metadata-store.js';
 import type { FileLeaseManager } from '../leases/manager.js';
@@ -102,7 +103,14 @@ export async function collectGarbage(src: GcSources): Promise<GcResult> {
     if (leaves.length === 0) break;
     for (const s of leaves) {
       const bytes = (await snapshotter.usage(s.key)).size;
-      await snapshotter.remove(s.key);
+      try {
+        await snapshotter.remove(s.key);
+      } catch (err) {
+        // A snapshots client may have built on it meanwhile (it holds no image lock): it is in use again.
+        if (!isCeError(err, 'FailedPrecondition') && !isCeError(err, 'NotFound')) throw err;
+        logger.info({ key: s.key, err }, 'an unreferenced snapshot changed while collecting; kept');
+        continue;
+      }
       result.snapshots.push(s.key);
       result.reclaimedBytes += bytes;
     }

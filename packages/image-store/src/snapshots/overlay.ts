@@ -41,6 +41,11 @@ export interface SnapshotterOptions {
   sync?: boolean;
 }
 
+/** What the service shows of a snapshot: no directory number, no parent key when there is none. */
+function serviceInfo(info: OverlaySnapshotInfo): SnapshotInfo {
+  return { key: info.key, kind: info.kind, ...(info.parent !== undefined ? { parent: info.parent } : {}), labels: { ...info.labels }, createdAt: new Date(info.createdAt) };
+}
+
 export class OverlaySnapshotter implements SnapshotService {
   private readonly snapshots = new Map<string, OverlaySnapshotInfo>();
   private readonly keyLock = new KeyedMutex();
@@ -114,7 +119,7 @@ export class OverlaySnapshotter implements SnapshotService {
   }
 
   async stat(key: string): Promise<SnapshotInfo> {
-    return this.statSync(key);
+    return serviceInfo(this.statSync(key));
   }
 
   list(): OverlaySnapshotInfo[] {
@@ -122,7 +127,7 @@ export class OverlaySnapshotter implements SnapshotService {
   }
 
   async walk(visit: (info: SnapshotInfo) => void | Promise<void>, filter: SnapshotFilter = {}): Promise<void> {
-    for (const info of this.list()) if (snapshotMatches(info, filter)) await visit(info);
+    for (const info of this.list()) if (snapshotMatches(info, filter)) await visit(serviceInfo(info));
   }
 
   async usage(key: string): Promise<SnapshotUsage> {
@@ -138,7 +143,7 @@ export class OverlaySnapshotter implements SnapshotService {
         const next: OverlaySnapshotInfo = { ...info, labels: mergeLabels(info.labels, labels) };
         await this.writeMeta(next);
         this.snapshots.set(key, next);
-        return this.statSync(key);
+        return serviceInfo(next);
       }),
     );
   }
@@ -296,7 +301,7 @@ export class OverlaySnapshotter implements SnapshotService {
           this.snapshots.delete(key);
           this.snapshots.set(name, committed);
           await removeAll(join(this.dir(info.id), 'work'));
-          return this.statSync(name);
+          return serviceInfo(committed);
         });
       }),
     );
