@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { dialUnix, failedPrecondition, fromServiceError, internal, readStream, unary } from '@ce/protocol';
-import { ContentClient, type Info, type InfoResponse, type ListContentResponse, type ReadContentResponse, type StatusResponse, type WriteContentResponse } from '@ce/protocol/gen/ce/content/v1/content';
+import { dialUnix, failedPrecondition, fromServiceError, internal, isCeError, readStream, unary } from '@ce/protocol';
+import {
+  ContentClient,
+  type Info,
+  type InfoResponse,
+  type ListContentResponse,
+  type ReadContentResponse,
+  type StatusResponse,
+  type WriteContentRequest,
+  type WriteContentResponse,
+} from '@ce/protocol/gen/ce/content/v1/content';
 import type { ClientDuplexStream, ServiceError } from '@grpc/grpc-js';
-import type { WriteContentRequest } from '@ce/protocol/gen/ce/content/v1/content';
 import type { BeforeCommit, BlobWriter, ByteSource, ContentFilter, ContentInfo, ContentStore, Expected, IngestStatus, ReadRange } from '../content/content-store.js';
 import { parseDigest, type Digest } from '../digest.js';
 import { CONTENT_CHUNK } from './content-server.js';
@@ -36,7 +44,7 @@ export class ContentGrpcClient implements ContentStore {
       await this.info(digest);
       return true;
     } catch (err) {
-      if ((err as { code?: string }).code === 'NotFound') return false;
+      if (isCeError(err, 'NotFound')) return false;
       throw err;
     }
   }
@@ -68,12 +76,11 @@ export class ContentGrpcClient implements ContentStore {
 
   /** The blob's bytes as a stream; a missing blob is a NotFound here, not a stream error later. */
   async readStream(digest: string, range: ReadRange = {}): Promise<Readable> {
-    const chunks = readStream<ReadContentResponse>(this.client.read({ digest, offset: range.offset ?? 0, size: range.length ?? 0 }), this.target);
     if (range.length === 0) {
-      await chunks.return(undefined);
       await this.info(digest);
       return Readable.from([]);
     }
+    const chunks = readStream<ReadContentResponse>(this.client.read({ digest, offset: range.offset ?? 0, size: range.length ?? 0 }), this.target);
     const first = await chunks.next();
     async function* all(): AsyncGenerator<Buffer> {
       if (first.done) return;

@@ -1,6 +1,5 @@
 import { dialUnix, readStream, unary } from '@ce/protocol';
-import { SnapshotsClient, type ListSnapshotsResponse, type MountsResponse, type SnapshotInfo as SnapshotInfoPb, type UsageResponse } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
-import { Kind } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
+import { Kind, SnapshotsClient, type ListSnapshotsResponse, type MountsResponse, type SnapshotInfo as SnapshotInfoPb, type UsageResponse } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
 import type { Mount, SnapshotFilter, SnapshotInfo, SnapshotService, SnapshotUsage } from '../snapshots/snapshot-service.js';
 import { snapshotKindFromPb, snapshotKindToPb } from './snapshots-server.js';
 

@@ -106,6 +106,7 @@ describe('ce.content.v1 over a unix socket', () => {
     expect(missing.code).toBe('NotFound');
     expect(missing.message).toContain(`content ${a.digest} not found`);
     expect((await rejection(remoteContent.readStream(a.digest))).code).toBe('NotFound');
+    expect((await rejection(remoteContent.readStream(a.digest, { length: 0 }))).code).toBe('NotFound');
     expect((await rejection(remoteContent.delete(a.digest))).code).toBe('NotFound');
   });
 });
