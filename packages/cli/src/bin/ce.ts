@@ -46,6 +46,7 @@ import { registerCommit } from '../commands/commit.js';
 import { registerExport } from '../commands/export.js';
 import { registerHistory } from '../commands/history.js';
 import { registerImport } from '../commands/import.js';
+import { registerCompose } from '../compose/commands/register.js';
 import { exitQuietlyOnBrokenPipe } from '../broken-pipe.js';
 
 const program = new Command('ce')
@@ -103,6 +104,7 @@ registerCommit(program, connect);
 registerExport(program, connect);
 registerHistory(program, connect);
 registerImport(program, connect);
+registerCompose(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
 exitQuietlyOnBrokenPipe();
 
