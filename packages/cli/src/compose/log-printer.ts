@@ -11,8 +11,12 @@ export function nameWithoutProject(name: string, project: string): string {
   return name.startsWith(`${project}_`) ? name.slice(project.length + 1) : name;
 }
 
-export function logPrefixes(names: string[], color: boolean): Map<string, string> {
-  const width = Math.max(0, ...names.map((n) => n.length));
+/** docker-compose's prefix width: the longest service name of the project and three more (for "_1" and a space). */
+export function prefixWidth(services: string[]): number {
+  return Math.max(0, ...services.map((s) => s.length)) + 3;
+}
+
+export function logPrefixes(names: string[], color: boolean, width = Math.max(0, ...names.map((n) => n.length))): Map<string, string> {
   return new Map(
     names.map((n, i) => {
       const text = `${n.padEnd(width)} |`;

@@ -22,12 +22,12 @@ export function parseComposeFile(file: string, cwd = process.cwd()): Record<stri
     if (e.code === 'ENOENT') throw new ComposeError(`.FileNotFoundError: [Errno 2] No such file or directory: '${shown}'`);
     throw new ComposeError(`.${e.code ?? 'Error'}: ${e.message}`);
   }
-  const doc = parseDocument(text, { merge: true, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { merge: true, prettyErrors: true, uniqueKeys: true });
   const problem = doc.errors[0];
   if (problem) {
     const pos = problem.linePos?.[0];
     const where = pos ? `\n  in "${shown}", line ${pos.line}, column ${pos.col}` : '';
-    throw new ComposeError(`yaml.${problem.name === 'YAMLParseError' ? 'parser.ParserError' : 'YAMLError'}: ${problem.message.split('\n')[0]}${where}`);
+    throw new ComposeError(`yaml.${problem.name === 'YAMLParseError' ? 'parser.ParserError' : 'YAMLError'}: ${problem.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}${where}`);
   }
   const value: unknown = doc.toJS({ maxAliasCount: 10_000 });
   if (value === null || value === undefined) return {};

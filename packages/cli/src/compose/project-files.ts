@@ -34,25 +34,34 @@ const NOT_FOUND = `
         `;
 
 export function projectFiles(options: ProjectOptions, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): ProjectFiles {
-  const dotenvFolder = resolve(cwd, options.projectDirectory ?? '.');
-  const dotenvPath = options.envFile ? resolve(cwd, options.envFile) : join(dotenvFolder, '.env');
-  const dotenv = existsSync(dotenvPath) || options.envFile ? readEnvFile(dotenvPath, options.envFile ?? dotenvPath) : {};
-  const environment: Record<string, string> = {};
-  for (const [k, v] of Object.entries(dotenv)) if (v !== null) environment[k] = v;
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) environment[k] = v;
-
+  const given = options.projectDirectory ? resolve(cwd, options.projectDirectory) : undefined;
+  // COMPOSE_FILE may itself be in the .env file of the folder the command starts from.
+  const startEnv = { ...definedValues(dotenvAt(join(given ?? cwd, '.env'))), ...definedValues(env) };
   let files: string[];
   if (options.file?.length) files = options.file.map((f) => (f === '-' ? f : resolve(cwd, f)));
-  else if (environment.COMPOSE_FILE) {
-    const separator = environment.COMPOSE_PATH_SEPARATOR || delimiter;
-    files = environment.COMPOSE_FILE.split(separator).filter(Boolean).map((f) => resolve(dotenvFolder, f));
+  else if (startEnv.COMPOSE_FILE) {
+    const separator = startEnv.COMPOSE_PATH_SEPARATOR || delimiter;
+    files = startEnv.COMPOSE_FILE.split(separator).filter(Boolean).map((f) => resolve(given ?? cwd, f));
   } else files = defaultFiles(cwd);
   if (files.includes('-')) throw new ComposeError('Reading the Compose file from standard input (-f -) is not supported by ce compose');
 
-  const workingDir = options.projectDirectory ? resolve(cwd, options.projectDirectory) : dirname(files[0]!);
+  // As docker-compose 1.28+: the project folder is --project-directory, else the first file's folder, and its .env counts.
+  const workingDir = given ?? dirname(files[0]!);
+  const dotenv = options.envFile ? readEnvFile(resolve(cwd, options.envFile), options.envFile) : dotenvAt(join(workingDir, '.env'));
+  const environment = { ...definedValues(dotenv), ...definedValues(env) };
   const asked = options.projectName ?? environment.COMPOSE_PROJECT_NAME;
   const name = normalizeProjectName(asked || basename(workingDir));
   return { files, workingDir, name, environment };
+}
+
+function dotenvAt(path: string): Record<string, string | null | undefined> {
+  return existsSync(path) ? readEnvFile(path) : {};
+}
+
+function definedValues(values: Record<string, string | null | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === 'string') out[k] = v;
+  return out;
 }
 
 /** docker-compose's normalize_name: lowercase, only [-_a-z0-9]; "default" when nothing is left. */

@@ -50,6 +50,6 @@ export function textTable(headers: string[], rows: string[][]): string {
     return `${' '.repeat(Math.floor(fill / 2))}${text}${' '.repeat(fill - Math.floor(fill / 2))}`;
   };
   const line = (cells: string[], align: (t: string, w: number) => string) => cells.map((c, i) => align(c, widths[i]!)).join('   ');
-  const rule = '-'.repeat(widths.reduce((a, b) => a + b, 0) + 3 * (widths.length - 1) + 2);
-  return [` ${line(headers, centre)} `, rule, ...rows.map((r) => ` ${line(r, (t, w) => t.padEnd(w))} `)].join('\n').replace(/^ /gm, '');
+  const rule = '-'.repeat(widths.reduce((a, b) => a + b, 0) + 3 * (widths.length - 1));
+  return [line(headers, centre), rule, ...rows.map((r) => line(r, (t, w) => t.padEnd(w)))].join('\n');
 }

@@ -65,7 +65,8 @@ export async function ensureImage(conn: Connection, service: ServiceConfig, pull
 }
 
 export function buildRefusal(service?: string): ComposeError {
+  const who = service ? `Service ${service} needs to be built, but ce` : 'ce';
   return new ComposeError(
-    `${service ? `Service ${service} needs to be built, but ` : ''}ce has no image builder yet (issue 13: builds): ce compose cannot build images. Build the image elsewhere and load it with \`ce load\`, or give the service an image to pull.`,
+    `${who} has no image builder yet (issue 13: builds), so ce compose cannot build images. Build the image elsewhere and load it with \`ce load\`, or give the service an image to pull.`,
   );
 }

@@ -23,8 +23,9 @@ export function registerDown(group: Command, ctx: ComposeContext): void {
         const all = await projectContainers(conn, project.name);
         const orphaned = orphans(all, project.services.map((s) => s.name));
         const targets = all.filter((c) => opts.removeOrphans || !orphaned.includes(c));
-        for (const c of targets.filter((c) => c.running)) await progress.step('Stopping', c.name, () => stopContainer(conn, c.id, timeout));
-        for (const c of targets) await progress.step('Removing', c.name, () => removeContainer(conn, c.id, false, !!opts.volumes));
+        const running = targets.filter((c) => c.running);
+        for (const c of running) await progress.step('Stopping', c.name, () => stopContainer(conn, c.id, timeout), running.map((r) => r.name));
+        for (const c of targets) await progress.step('Removing', c.name, () => removeContainer(conn, c.id, false, !!opts.volumes), targets.map((r) => r.name));
         if (orphaned.length && !opts.removeOrphans) {
           progress.say(
             `WARNING: Found orphan containers (${orphaned.map((c) => c.name).join(', ')}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Connection } from '../../connection.js';
 import { composeAction, type ComposeContext } from '../context.js';
-import { logPrefixes, nameWithoutProject, printContainerLog } from '../log-printer.js';
+import { logPrefixes, nameWithoutProject, prefixWidth, printContainerLog } from '../log-printer.js';
 import type { ComposeProject } from '../model.js';
 import { projectContainers } from '../project-state.js';
 import type { ProgressLines } from '../progress-lines.js';
@@ -34,12 +34,13 @@ export function registerLogs(group: Command, ctx: ComposeContext): void {
         const tail = /^\d+$/.test(opts.tail) ? Number(opts.tail) : opts.tail === 'all' ? -1 : NaN;
         if (Number.isNaN(tail)) throw new ComposeError(`--tail: invalid number of lines: ${opts.tail}`);
         const color = opts.color && !!process.stdout.isTTY;
-        const prefixes = logPrefixes(containers.map((c) => nameWithoutProject(c.name, project.name)), color);
-        await Promise.all(
-          containers.map((c) =>
-            printContainerLog(conn, c.id, prefixes.get(nameWithoutProject(c.name, project.name))!, { follow: !!opts.follow, tail, timestamps: !!opts.timestamps }),
-          ),
-        );
+        const prefixes = logPrefixes(containers.map((c) => nameWithoutProject(c.name, project.name)), color, prefixWidth(project.services.map((s) => s.name)));
+        process.stdout.write(`Attaching to ${containers.map((c) => c.name).join(', ')}\n`);
+        const print = (c: (typeof containers)[number]) =>
+          printContainerLog(conn, c.id, prefixes.get(nameWithoutProject(c.name, project.name))!, { follow: !!opts.follow, tail, timestamps: !!opts.timestamps });
+        // Followed logs interleave as they come; past ones are printed container after container.
+        if (opts.follow) await Promise.all(containers.map(print));
+        else for (const c of containers) await print(c);
       }),
     );
 }
@@ -48,7 +49,7 @@ export function registerLogs(group: Command, ctx: ComposeContext): void {
 export async function attachLogs(conn: Connection, project: ComposeProject, names: string[], color: boolean, progress: ProgressLines): Promise<number> {
   process.stdout.write(`Attaching to ${names.join(', ')}\n`);
   const short = names.map((n) => nameWithoutProject(n, project.name));
-  const prefixes = logPrefixes(short, color && !!process.stdout.isTTY);
+  const prefixes = logPrefixes(short, color && !!process.stdout.isTTY, prefixWidth(project.services.map((s) => s.name)));
   let stopping = false;
   const onSignal = () => {
     if (stopping) process.exit(130);

@@ -66,7 +66,8 @@ async function run(ctx: ComposeContext, serviceName: string, command: string[], 
   await ensureImage(conn, service, (image) => pull(image, service.name));
   const name = o.name ?? oneOffName(project.name, service.name, randomBytes(6).toString('hex'));
   const tty = !o.T && !o.detach && !!process.stdin.isTTY;
-  const id = await createServiceContainer(conn, service, project, {
+  // docker-compose 1.29 names the one-off with a random suffix but shows it without.
+  const id = await progress.step('Creating', `${project.name}_${service.name}_run`, () => createServiceContainer(conn, service, project, {
     name,
     labels: { ...composeLabels(project, service.name, { [LABEL.number]: '1', [LABEL.oneoff]: 'True' }), ...parseLabels(o.label) },
     command,
@@ -78,7 +79,7 @@ async function run(ctx: ComposeContext, serviceName: string, command: string[], 
     tty,
     stdinOpen: !o.detach,
     autoRemove: !!o.rm && !o.detach,
-  });
+  }));
   if (o.detach) {
     await startContainer(conn, id);
     process.stdout.write(`${name}\n`);
