@@ -2,7 +2,7 @@
 // (compiled ahead of time by tools/gen-compose-validator.mjs), with the
 // errors worded as docker-compose 1.29 words jsonschema's
 // (compose/config/validation.py): paths dotted, array indexes left out.
-import { validate } from './compose-spec-validator.js';
+import { composeSpecValidator } from './compose-spec-validator.js';
 
 interface SchemaError {
   instancePath: string;
@@ -36,9 +36,13 @@ const CONFIG_HINTS: Record<string, string> = {
 
 /** The schema's complaints about a parsed file, one message each; empty when it is valid. */
 export function schemaProblems(document: unknown): string[] {
+  const validate = (validator ??= composeSpecValidator() as Validator);
   if (validate(document)) return [];
-  return formatSchemaErrors(((validate as unknown as { errors: SchemaError[] }).errors ?? []).slice());
+  return formatSchemaErrors((validate.errors ?? []).slice());
 }
+
+type Validator = ((document: unknown) => boolean) & { errors?: SchemaError[] | null };
+let validator: Validator | undefined;
 
 const pathOf = (pointer: string) =>
   pointer

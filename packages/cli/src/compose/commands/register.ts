@@ -21,7 +21,8 @@ export function registerCompose(program: Command, connect: () => Connection): vo
     .option('-p, --project-name <name>', 'Specify an alternate project name (default: directory name)')
     .option('--project-directory <path>', 'Specify an alternate working directory (default: the path of the Compose file)')
     .option('--env-file <path>', 'Specify an alternate environment file')
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    .exitOverride();
   const ctx = composeContext(group, connect);
   for (const register of [registerUp, registerDown, registerPs, registerLogs, registerExec, registerRun, registerPull, registerConfig, registerBuild]) {
     register(group, ctx);
