@@ -193,6 +193,15 @@ describe('ce compose', () => {
     for (const project of ['bad', 'unknown', 'missing', 'builds']) expect(await projectObjects(project)).toEqual({ containers: '', networks: '', volumes: '' });
   });
 
+  it('without -d, follows the logs until the containers stop', async () => {
+    const folder = projectDir('attached', `services:\n  hello:\n    image: busybox\n    command: sh -c 'echo hi; echo there'\n    network_mode: none\n`);
+    const up = await compose(folder, ['up', '--no-color']);
+    expect(up, up.stderr).toMatchObject({ code: 0, stdout: 'Attaching to attached_hello_1\nhello_1  | hi\nhello_1  | there\nattached_hello_1 exited with code 0\n' });
+    ids.push((await ce(['inspect', '-f', '{{.Id}}', 'attached_hello_1'], { socket: daemon.socket })).stdout.trim());
+    expect(await compose(folder, ['down'])).toMatchObject({ code: 0, stderr: 'Removing attached_hello_1 ... \r\nRemoving attached_hello_1 ... done\r\n' });
+    expect(await projectObjects('attached')).toEqual({ containers: '', networks: '', volumes: '' });
+  });
+
   it('says which port is in use and leaves what docker-compose leaves, which down removes', async () => {
     const port = await freePort();
     const holder: Server = createServer();

@@ -66,7 +66,7 @@ export async function attachLogs(conn: Connection, project: ComposeProject, name
       names.map(async (n, i) => {
         await printContainerLog(conn, n, prefixes.get(short[i]!)!, { follow: true, tail: -1, timestamps: false });
         const state = await inspectContainer(conn, n);
-        if (!stopping) process.stdout.write(`${short[i]} exited with code ${state.state?.exitCode ?? 0}\n`);
+        if (!stopping) process.stdout.write(`${n} exited with code ${state.state?.exitCode ?? 0}\n`);
       }),
     );
   } finally {
