@@ -190,6 +190,9 @@ describe('ce compose', () => {
     expect(buildError.stderr).toContain('ce has no image builder yet (issue 13');
     expect((await compose(build, ['up', '-d'])).stderr).toContain('Service web needs to be built');
 
+    // A usage error is docker-compose's exit 1, not docker's 125.
+    expect(await compose(build, ['up', '--bogus'])).toMatchObject({ code: 1, stderr: "error: unknown option '--bogus'\n" });
+
     for (const project of ['bad', 'unknown', 'missing', 'builds']) expect(await projectObjects(project)).toEqual({ containers: '', networks: '', volumes: '' });
   });
 

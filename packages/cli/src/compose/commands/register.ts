@@ -1,5 +1,6 @@
 // `ce compose`: docker-compose 1.29's commands over ced's own API.
-import type { Command } from 'commander';
+import type { Command, CommanderError } from 'commander';
+import { CliExit } from '../../errors.js';
 import type { Connection } from '../../connection.js';
 import { composeContext } from '../context.js';
 import { registerBuild } from './build.js';
@@ -22,10 +23,16 @@ export function registerCompose(program: Command, connect: () => Connection): vo
     .option('--project-directory <path>', 'Specify an alternate working directory (default: the path of the Compose file)')
     .option('--env-file <path>', 'Specify an alternate environment file')
     .enablePositionalOptions()
-    .exitOverride();
+    .exitOverride(usageExit);
   const ctx = composeContext(group, connect);
   for (const register of [registerUp, registerDown, registerPs, registerLogs, registerExec, registerRun, registerPull, registerConfig, registerBuild]) {
     register(group, ctx);
   }
-  for (const cmd of group.commands) cmd.exitOverride();
+  for (const cmd of group.commands) cmd.exitOverride(usageExit);
+}
+
+/** docker-compose exits 1 on a usage error (commander has printed it); help still exits 0. */
+function usageExit(err: CommanderError): never {
+  if (err.exitCode === 0) throw err;
+  throw new CliExit(1);
 }
