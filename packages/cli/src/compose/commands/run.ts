@@ -6,6 +6,7 @@ import { collect, parseLabels } from '../../output.js';
 import { ComposeError } from '../compose-error.js';
 import { composeAction, type ComposeContext } from '../context.js';
 import { converge } from '../converge.js';
+import { waitForCondition } from '../dependency-wait.js';
 import { LABEL, oneOffName } from '../naming.js';
 import { ensureNetworks, ensureVolumes, networksUsed, volumesUsed } from '../project-resources.js';
 import { ProgressLines } from '../progress-lines.js';
@@ -59,34 +60,41 @@ async function run(ctx: ComposeContext, serviceName: string, command: string[], 
   const pull = servicePuller(conn, progress);
   if (o.deps !== false) {
     const deps = withDependencies(project.services, [serviceName]).filter((s) => s.name !== serviceName);
-    if (deps.length) await converge(conn, project, deps, { pull, noRecreate: true }, progress);
+    const running = deps.length ? await converge(conn, project, deps, { pull, noRecreate: true }, progress) : new Map<string, string[]>();
+    // The one-off waits for its own dependencies' conditions, as up's containers do.
+    for (const [dep, { condition }] of Object.entries(service.depends_on)) {
+      for (const id of running.get(dep) ?? []) await waitForCondition(conn, id, condition, dep);
+    }
   }
   await ensureNetworks(conn, project, networksUsed(project, [service]), (l) => progress.say(l));
   await ensureVolumes(conn, project, volumesUsed(project, [service]), (l) => progress.say(l));
   await ensureImage(conn, service, (image) => pull(image, service.name));
   const name = o.name ?? oneOffName(project.name, service.name, randomBytes(6).toString('hex'));
   const tty = !o.T && !o.detach && !!process.stdin.isTTY;
+  const create = () =>
+    createServiceContainer(conn, service, project, {
+      name,
+      labels: { ...composeLabels(project, service.name, { [LABEL.number]: '1', [LABEL.oneoff]: 'True' }), ...parseLabels(o.label) },
+      command,
+      entrypoint: o.entrypoint !== undefined ? shellWords(o.entrypoint) : undefined,
+      extraEnv: o.env.map((e) => (e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`)),
+      user: o.user,
+      workdir: o.workdir,
+      publishPorts: !!o.servicePorts,
+      tty,
+      stdinOpen: !o.detach,
+      autoRemove: !!o.rm && !o.detach,
+    });
   // docker-compose 1.29 names the one-off with a random suffix but shows it without.
-  const id = await progress.step('Creating', `${project.name}_${service.name}_run`, () => createServiceContainer(conn, service, project, {
-    name,
-    labels: { ...composeLabels(project, service.name, { [LABEL.number]: '1', [LABEL.oneoff]: 'True' }), ...parseLabels(o.label) },
-    command,
-    entrypoint: o.entrypoint !== undefined ? shellWords(o.entrypoint) : undefined,
-    extraEnv: o.env.map((e) => (e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`)),
-    user: o.user,
-    workdir: o.workdir,
-    publishPorts: !!o.servicePorts,
-    tty,
-    stdinOpen: !o.detach,
-    autoRemove: !!o.rm && !o.detach,
-  }));
+  const id = await progress.step('Creating', `${project.name}_${service.name}_run`, create);
   if (o.detach) {
     await startContainer(conn, id);
     process.stdout.write(`${name}\n`);
     return 0;
   }
   try {
-    return await attachedStart(conn, id, { stdin: !!process.stdin.isTTY || !o.T, removed: !!o.rm, tty });
+    // Its stdin is attached with or without a terminal (-T), so that input can be piped in.
+    return await attachedStart(conn, id, { stdin: true, removed: !!o.rm, tty });
   } catch (err) {
     if (err instanceof AttachedStartError) throw new ComposeError(`Cannot start service ${service.name}: ${daemonErrorMessage(err.daemonError, conn.target).replace(/^Error response from daemon: /, '')}`);
     throw err;
