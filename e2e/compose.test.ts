@@ -156,6 +156,14 @@ describe('ce compose', () => {
     expect(again.stderr).toContain('two-services_web_1 is up-to-date\n');
     expect(again.stderr).toContain('two-services_client_1 is up-to-date\n');
 
+    // A changed service is recreated (its config hash differs), the other left alone.
+    const changed = await compose(folder, ['up', '-d'], { ...env, GREETING: 'changed' });
+    expect(changed, changed.stderr).toMatchObject({ code: 0 });
+    expect(changed.stderr).toContain('two-services_web_1 is up-to-date\n');
+    expect(changed.stderr).toContain('Recreating two-services_client_1 ... done\r\n');
+    ids.push((await ce(['inspect', '-f', '{{.Id}}', 'two-services_client_1'], { socket: daemon.socket })).stdout.trim());
+    expect((await ce(['inspect', '-f', '{{json .Config.Env}}', 'two-services_client_1'], { socket: daemon.socket })).stdout).toContain('"GREETING=changed"');
+
     const down = await compose(folder, ['down', '-v'], env);
     expect(down, down.stderr).toMatchObject({ code: 0 });
     expect(down.stderr).toContain('Stopping two-services_client_1 ... done\r\n');
