@@ -3,6 +3,7 @@
 // ps, inspect, the state verbs, update, top, stats, diff, export, prune, and
 // Docker's errors (exit codes and words as the docker CLI prints them).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
@@ -112,6 +113,32 @@ describe.skipIf(dockerClientMissing !== '')(`the Docker API's containers endpoin
     expect(tar.code).toBe(0);
     expect(tar.stdout).toContain('made-here');
     expect(tar.stdout).toContain('bin/busybox');
+  });
+
+  it('streams stats a line a second until the client goes, and answers one-shot at once', async () => {
+    const lines = await new Promise<string[]>((resolve, reject) => {
+      const req = request({ socketPath: dockerSocketOf(daemon), path: '/v1.41/containers/busy/stats?stream=1' }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+          const done = text.split('\n').slice(0, -1);
+          if (done.length >= 2) {
+            req.destroy();
+            resolve(done);
+          }
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const [first, second] = lines.map((l) => JSON.parse(l) as { read: string; preread: string; name: string; cpu_stats: { system_cpu_usage: number } });
+    expect(first!.name).toBe('/busy');
+    expect(second!.preread).toBe(first!.read);
+    expect(second!.cpu_stats.system_cpu_usage).toBeGreaterThan(first!.cpu_stats.system_cpu_usage);
+    const oneShot = JSON.parse((await api('GET', '/v1.41/containers/busy/stats?stream=0&one-shot=1')).body) as { preread: string; precpu_stats: Record<string, unknown> };
+    expect(oneShot.preread).toBe('0001-01-01T00:00:00Z');
+    expect(oneShot.precpu_stats).not.toHaveProperty('system_cpu_usage');
   });
 
   it('docker rename and rm -f; rm of a running container is refused in Docker\'s words', async () => {
