@@ -349,9 +349,15 @@ export class ContainerService {
     return spec;
   }
 
-  /** Starts a container; a second start while one is in flight joins it. */
-  start(ref: string): Promise<void> {
-    return this.startRecord(this.resolve(ref), true);
+  /**
+   * Starts a container; a second start while one is in flight joins it.
+   * Resolves false when it was running (or restarting) already: nothing was done.
+   */
+  async start(ref: string): Promise<boolean> {
+    const record = this.resolve(ref);
+    const alreadyUp = !this.starting.has(record.Id) && (record.State.Status === 'running' || record.State.Status === 'restarting');
+    await this.startRecord(record, true);
+    return !alreadyUp;
   }
 
   /**
@@ -554,18 +560,18 @@ export class ContainerService {
    * Docker's stop: the container's stop signal, then SIGKILL if it is still
    * running after `timeoutSeconds` (unset: the container's --stop-timeout,
    * else 10; negative: no SIGKILL). Resolves once the exit is recorded. A
-   * container that is not running is left as it is.
+   * container that is not running is left as it is: false.
    */
-  async stop(ref: string, timeoutSeconds?: number): Promise<void> {
+  async stop(ref: string, timeoutSeconds?: number): Promise<boolean> {
     const record = this.resolve(ref);
     await this.starting.get(record.Id)?.catch(() => undefined);
     await this.exitSettled(record);
     if (record.State.Status === 'restarting') {
       this.markManuallyStopped(record);
       await this.cancelRestart(record);
-      return;
+      return true;
     }
-    if (record.State.Status !== 'running' && record.State.Status !== 'paused') return;
+    if (record.State.Status !== 'running' && record.State.Status !== 'paused') return false;
     this.markManuallyStopped(record);
     this.restarts.stopRequested(record.Id, true);
     const exited = this.exitHandled.get(record.Id);
@@ -590,6 +596,7 @@ export class ContainerService {
     }
     await exited;
     this.events.container(record, 'stop');
+    return true;
   }
 
   /** Docker's restart: stop if running, then start on the same writable layer. */

@@ -94,11 +94,11 @@ export function containersGrpcService(svc: ContainerService, execs: ExecService,
         const record = await svc.create(createOptionsFromRequest(req));
         return { id: record.Id, warnings: [] };
       },
-      start: async (req) => (await svc.start(req.id), {}),
+      start: async (req) => ({ alreadyStarted: !(await svc.start(req.id)) }),
       attach: (call) => serveAttach(call, (options) => (options.execId ? execs.attach(options) : svc.attach(options))),
       wait: async (req) => ({ exitCode: await svc.wait(req.id, conditions[req.condition]), error: '' }),
       kill: async (req) => (await svc.kill(req.id, req.signal), {}),
-      stop: async (req) => (await svc.stop(req.id, req.timeout), {}),
+      stop: async (req) => ({ alreadyStopped: !(await svc.stop(req.id, req.timeout)) }),
       restart: async (req) => (await svc.restart(req.id, req.timeout), {}),
       remove: async (req) => (await svc.remove(req.id, req.force, req.removeVolumes), {}),
       inspect: async (req) => toContainerMessage(svc.inspect(req.id)),
