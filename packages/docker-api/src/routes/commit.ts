@@ -1,15 +1,13 @@
 // POST /commit: docker commit, by ced's commit (the call `ce commit` makes).
-import { CeError, unary } from '@ce/protocol';
+import { unary } from '@ce/protocol';
 import type { CommitContainerResponse } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { RequestContext } from '../request-context.js';
 import type { Router } from '../router.js';
 
 async function commit(ctx: RequestContext): Promise<void> {
+  // The body is Docker's container Config (none from the docker CLI): ced merges it with the container's as dockerd does.
   const config = await ctx.jsonBody<unknown>();
-  // The docker CLI and compose send no Config; ced's commit takes the container's own and `changes`.
-  if (config !== null && typeof config === 'object' && Object.keys(config).length > 0) {
-    throw new CeError('Unimplemented', 'ce does not take a Config body for a commit yet: give the changes as Dockerfile instructions (changes=)');
-  }
+  const configJson = config !== null && typeof config === 'object' && Object.keys(config).length > 0 ? JSON.stringify(config) : '';
   const repo = ctx.query.get('repo') ?? '';
   const tag = ctx.query.get('tag') ?? '';
   // dockerd pauses by default from API 1.13 on, unless `pause` says otherwise.
@@ -23,6 +21,7 @@ async function commit(ctx: RequestContext): Promise<void> {
         author: ctx.query.get('author') ?? '',
         changes: ctx.query.getAll('changes'),
         pause,
+        configJson,
       },
       cb,
     ),

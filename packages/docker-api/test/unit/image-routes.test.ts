@@ -269,13 +269,16 @@ describe('the images endpoints', () => {
     expect(JSON.parse(refused.body)).toEqual({ message: 'login attempt to http://127.0.0.1:5000/v2/ failed with status: 401 Unauthorized' });
   });
 
-  it('commits with the query\'s options, pausing by default (201 {Id})', async () => {
+  it('commits with the query\'s options and the Config body, pausing by default (201 {Id})', async () => {
     const reply = await http(socket, 'POST', '/commit?container=c1&repo=app&tag=v2&comment=m&author=me&changes=ENV%20A%3D1&changes=CMD%20sh');
     expect(reply.status).toBe(201);
     expect(JSON.parse(reply.body)).toEqual({ Id: ID_B });
-    expect(calls.commits).toEqual([{ id: 'c1', reference: 'app:v2', comment: 'm', author: 'me', changes: ['ENV A=1', 'CMD sh'], pause: true }]);
-    await http(socket, 'POST', '/commit?container=c1&repo=app&pause=0');
-    expect(calls.commits[1]).toMatchObject({ reference: 'app', pause: false });
+    expect(calls.commits).toEqual([{ id: 'c1', reference: 'app:v2', comment: 'm', author: 'me', changes: ['ENV A=1', 'CMD sh'], pause: true, configJson: '' }]);
+    await http(socket, 'POST', '/commit?container=c1&repo=app&pause=0', { headers: { 'Content-Type': 'application/json' }, body: '{"Env":["Y=2"],"Cmd":["echo","hi"]}' });
+    expect(calls.commits[1]).toMatchObject({ reference: 'app', pause: false, configJson: '{"Env":["Y=2"],"Cmd":["echo","hi"]}' });
+    const notJson = await http(socket, 'POST', '/commit?container=c1&repo=app', { headers: { 'Content-Type': 'text/plain' }, body: 'x' });
+    expect(notJson.status).toBe(400);
+    expect(JSON.parse(notJson.body)).toEqual({ message: "Content-Type specified (text/plain) must be 'application/json'" });
   });
 
   it('answers a build with 501 and a message that names the missing builder', async () => {
