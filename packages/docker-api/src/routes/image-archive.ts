@@ -4,6 +4,7 @@
 import { invalidArgument, readStream, uploadStream } from '@ce/protocol';
 import { familiarReference, parseReference } from '@ce/protocol/reference';
 import type { LoadImagesRequest, LoadImagesResponse, SaveImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import { cancelOnDisconnect } from '../cancel-on-disconnect.js';
 import { streamMessages } from '../message-stream.js';
 import type { RequestContext } from '../request-context.js';
 import type { Router } from '../router.js';
@@ -13,9 +14,7 @@ async function saveImages(ctx: RequestContext, references: string[]): Promise<vo
   if (!references.length) throw invalidArgument('save needs at least one image');
   const call = ctx.engine.images.save({ references });
   const res = ctx.reply();
-  ctx.req.once('close', () => {
-    if (!res.writableEnded) call.cancel();
-  });
+  cancelOnDisconnect(ctx, call);
   for await (const chunk of readStream<SaveImagesResponse>(call)) {
     if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/x-tar' });
     if (!res.write(chunk.data)) await new Promise((resolve) => res.once('drain', resolve));

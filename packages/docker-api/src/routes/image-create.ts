@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { CeError, invalidArgument, readStream, uploadStream } from '@ce/protocol';
 import { familiarReference, parseReference, type Reference } from '@ce/protocol/reference';
 import type { ImportImageRequest, ImportImageResponse, Platform, PullResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import { cancelOnDisconnect } from '../cancel-on-disconnect.js';
 import { layerMessage } from '../json-message.js';
 import { streamMessages, type MessageStream } from '../message-stream.js';
 import { registryAuthFromHeader } from '../registry-auth-header.js';
@@ -34,9 +35,7 @@ async function pull(ctx: RequestContext, fromImage: string, tag: string): Promis
     throw new CeError('Unimplemented', `ce pulls one tag at a time: name a tag or digest of ${familiarReference(reference)} (pulling all tags of a repository is not supported)`);
   }
   const call = ctx.engine.images.pull({ reference, platform: parsePlatform(ctx.query.get('platform')), auth: registryAuthFromHeader(ctx.req.headers['x-registry-auth']) });
-  ctx.req.once('close', () => {
-    if (!ctx.reply().writableEnded) call.cancel();
-  });
+  cancelOnDisconnect(ctx, call);
   await streamMessages(ctx, async (out) => {
     try {
       await relayPull(out, call, ref);

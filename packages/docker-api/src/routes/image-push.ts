@@ -4,6 +4,7 @@
 import { invalidArgument, readStream, unary } from '@ce/protocol';
 import { parseReference } from '@ce/protocol/reference';
 import type { ListImagesResponse, PushResponse, RegistryAuth } from '@ce/protocol/gen/ce/images/v1/images';
+import { cancelOnDisconnect } from '../cancel-on-disconnect.js';
 import { streamMessages, type MessageStream } from '../message-stream.js';
 import { authConfigFromJson, registryAuthFromHeader } from '../registry-auth-header.js';
 import type { RequestContext } from '../request-context.js';
@@ -27,8 +28,7 @@ async function pushAuth(ctx: RequestContext): Promise<RegistryAuth | undefined> 
 
 async function pushOne(ctx: RequestContext, out: MessageStream, reference: string, tag: string, auth: RegistryAuth | undefined): Promise<void> {
   const call = ctx.engine.images.push({ reference, auth });
-  const cancel = () => call.cancel();
-  ctx.req.once('close', cancel);
+  const stopWatching = cancelOnDisconnect(ctx, call);
   try {
     for await (const msg of readStream<PushResponse>(call)) {
       if (msg.progress) writeProgress(out, msg.progress);
@@ -39,7 +39,7 @@ async function pushOne(ctx: RequestContext, out: MessageStream, reference: strin
       }
     }
   } finally {
-    ctx.req.off('close', cancel);
+    stopWatching();
   }
 }
 

@@ -214,6 +214,31 @@ describe('the images endpoints', () => {
     expect(lines(midway.body).at(-1)).toEqual({ errorDetail: { message: 'unexpected EOF' }, error: 'unexpected EOF' });
   });
 
+  it('cancels ced\'s pull when the client goes away midway', async () => {
+    let cancelled!: () => void;
+    const cancel = new Promise<void>((resolve) => (cancelled = resolve));
+    script.pull = () => ({
+      cancel: () => cancelled(),
+      async *[Symbol.asyncIterator]() {
+        yield { progress: { id: 'c5ce513c3f8e', status: 'Pulling fs layer', current: 0, total: 0 } } as PullResponse;
+        await cancel;
+        throw new CeError('Canceled', 'Cancelled on client');
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: socket, method: 'POST', path: '/images/create?fromImage=busybox&tag=latest' }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => undefined);
+      req.once('error', reject);
+      req.end();
+    });
+    await cancel; // the test times out if ced's call is never cancelled
+  });
+
   it('refuses a pull of every tag, and a bad platform, naming the problem', async () => {
     const all = await http(socket, 'POST', '/images/create?fromImage=busybox');
     expect(all.status).toBe(501);
