@@ -17,6 +17,7 @@ import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { dockerCli, dockerClientMissing, dockerSocketOf } from './support/docker-cli.js';
+import { httpOverUnix } from '../packages/docker-api/test/support/http-over-unix.js';
 
 const registryMissing = existsSync(REGISTRY_BIN) ? '' : `needs ${REGISTRY_BIN} (apt-get install docker-registry)`;
 const user = { username: 'ce-dapi', password: 's3cret-pw' };
@@ -181,8 +182,16 @@ describe.skipIf(dockerClientMissing !== '' || registryMissing !== '')(`the Docke
     const commit = await docker(['commit', '-m', 'by docker', '-a', 'e2e', '-c', 'ENV MADE=1', container, 'committed:v1']);
     expect(commit.stderr).toBe('');
     expect(commit.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+    // The API's Config body (which the docker CLI never sends): its settings win, the container's fill the rest.
+    const withConfig = await httpOverUnix(dockerSocketOf(daemon), 'POST', `/v1.41/commit?container=${container}&repo=committed&tag=v2&changes=${encodeURIComponent('ENV MADE=2')}`, {
+      json: { Cmd: ['cat', '/made.txt'], Env: ['GIVEN=1'] },
+    });
+    expect(withConfig.status).toBe(201);
+    expect(JSON.parse(withConfig.body)).toEqual({ Id: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
     await ce(['rm', '-f', container], { socket: daemon.socket });
     expect((await docker(['image', 'inspect', '--format', '{{.Author}}|{{.Comment}}|{{.Config.Env}}', 'committed:v1'])).stdout).toBe('e2e|by docker|[PATH=/usr/sbin:/usr/bin:/sbin:/bin MADE=1]\n');
+    expect((await docker(['image', 'inspect', '--format', '{{.Config.Cmd}}|{{.Config.Env}}', 'committed:v2'])).stdout).toBe('[cat /made.txt]|[GIVEN=1 MADE=2 PATH=/usr/sbin:/usr/bin:/sbin:/bin]\n');
+    expect(await ce(['run', '--rm', 'committed:v2'], { socket: daemon.socket })).toMatchObject({ code: 0, stdout: 'committed\n' });
     expect(await ce(['run', '--rm', 'committed:v1', 'cat', '/made.txt'], { socket: daemon.socket })).toMatchObject({ code: 0, stdout: 'committed\n' });
     expect(await docker(['commit', 'nosuch', 'x:1'])).toMatchObject({ code: 1, stderr: 'Error response from daemon: No such container: nosuch\n' });
   });
