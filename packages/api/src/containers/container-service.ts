@@ -836,7 +836,7 @@ export class ContainerService {
     const images = this.layerImages();
     // A bad name or change is refused before the container is paused.
     newImageName(options.reference);
-    commitConfig(record.Config, options.changes);
+    commitConfig(record.Config, options.changes, options.config);
     const pause = options.pause && record.State.Status === 'running';
     if (pause) {
       await pauseContainer(record, this.tasks);

@@ -7,8 +7,8 @@ import type { ContainerFiles } from './container-files.js';
 import { serveExtractToPath } from './extract-grpc.js';
 import type { ContainerService, WaitCondition as Condition } from './container-service.js';
 import { containerLogs } from './container-logs.js';
-import { createOptionsFromRequest } from './create-request.js';
-import { toContainerJSON, ZERO_TIME, type RestartPolicy } from './model/index.js';
+import { createOptionsFromRequest, parseObject } from './create-request.js';
+import { toContainerJSON, ZERO_TIME, type ContainerConfig, type RestartPolicy } from './model/index.js';
 import { containerName, type ContainerRecord } from './record.js';
 
 const conditions: Record<WaitCondition, Condition> = {
@@ -138,7 +138,14 @@ export function containersGrpcService(svc: ContainerService, execs: ExecService,
       },
       stats: (req, ctx) => svc.stats(req.id, { stream: req.stream, oneShot: req.oneShot, signal: ctx.signal }),
       commit: async (req) => ({
-        id: await svc.commit(req.id, { reference: req.reference, comment: req.comment, author: req.author, changes: req.changes, pause: req.pause }),
+        id: await svc.commit(req.id, {
+          reference: req.reference,
+          comment: req.comment,
+          author: req.author,
+          changes: req.changes,
+          pause: req.pause,
+          config: req.configJson ? (parseObject(req.configJson, 'config_json') as Partial<ContainerConfig>) : undefined,
+        }),
       }),
       export: (req, ctx) => exportChunks(svc, req.id, ctx.signal),
       statPath: async (req) => ({ statJson: JSON.stringify(await files.statPath(req.id, req.path)) }),

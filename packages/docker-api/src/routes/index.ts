@@ -10,6 +10,13 @@ import { registerContainerStats } from './container-stats.js';
 import { registerContainerTop } from './container-top.js';
 import { registerContainerUpdate } from './container-update.js';
 import { registerContainerWait } from './container-wait.js';
+import { registerAuthRoutes } from './auth.js';
+import { registerBuildRoutes } from './build.js';
+import { registerCommitRoutes } from './commit.js';
+import { registerImageArchiveRoutes } from './image-archive.js';
+import { registerImageCreateRoutes } from './image-create.js';
+import { registerImagePushRoutes } from './image-push.js';
+import { registerImageRoutes } from './images.js';
 import { registerSystemRoutes } from './system.js';
 
 /** Every endpoint ced serves, one module per area of the API (additions: one line each). */
@@ -27,5 +34,12 @@ export function dockerApiRouter(): Router {
   registerContainerExport(router);
   registerContainerUpdate(router);
   registerContainerPrune(router);
+  registerImageCreateRoutes(router);
+  registerImageArchiveRoutes(router);
+  registerImagePushRoutes(router);
+  registerImageRoutes(router);
+  registerCommitRoutes(router);
+  registerAuthRoutes(router);
+  registerBuildRoutes(router);
   return router;
 }

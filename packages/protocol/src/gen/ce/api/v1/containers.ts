@@ -125,6 +125,13 @@ export interface CommitContainerRequest {
   changes: string[];
   /** Pause a running container during the commit (docker's default). */
   pause: boolean;
+  /**
+   * Docker's container Config JSON (the Docker API's commit body): the new
+   * image's settings, the changes applied to them, then whatever they leave
+   * unset taken from the container's, as dockerd's commit merges them. Empty:
+   * the container's own settings.
+   */
+  configJson: string;
 }
 
 export interface CommitContainerResponse {
@@ -600,7 +607,7 @@ export interface ContainerChangesResponse {
 }
 
 function createBaseCommitContainerRequest(): CommitContainerRequest {
-  return { id: "", reference: "", comment: "", author: "", changes: [], pause: false };
+  return { id: "", reference: "", comment: "", author: "", changes: [], pause: false, configJson: "" };
 }
 
 export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
@@ -622,6 +629,9 @@ export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
     }
     if (message.pause !== false) {
       writer.uint32(48).bool(message.pause);
+    }
+    if (message.configJson !== "") {
+      writer.uint32(58).string(message.configJson);
     }
     return writer;
   },
@@ -687,6 +697,14 @@ export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
             message.pause = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.configJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -707,6 +725,11 @@ export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
       author: isSet(object.author) ? globalThis.String(object.author) : "",
       changes: globalThis.Array.isArray(object?.changes) ? object.changes.map((e: any) => globalThis.String(e)) : [],
       pause: isSet(object.pause) ? globalThis.Boolean(object.pause) : false,
+      configJson: isSet(object.configJson)
+        ? globalThis.String(object.configJson)
+        : isSet(object.config_json)
+        ? globalThis.String(object.config_json)
+        : "",
     };
   },
 
@@ -730,6 +753,9 @@ export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
     if (message.pause !== false) {
       obj.pause = message.pause;
     }
+    if (message.configJson !== "") {
+      obj.configJson = message.configJson;
+    }
     return obj;
   },
 
@@ -744,6 +770,7 @@ export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
     message.author = object.author ?? "";
     message.changes = object.changes?.map((e) => e) || [];
     message.pause = object.pause ?? false;
+    message.configJson = object.configJson ?? "";
     return message;
   },
 };
