@@ -13,6 +13,7 @@ import {
   isCeError,
   notFound,
   Broadcaster,
+  Laps,
   type AttachOptions,
   type AttachSession,
 } from '@ce/protocol';
@@ -249,6 +250,7 @@ export class Supervisor implements SupervisorApi {
     }
     const handle = this.handle(req.id);
     let result: shim.DeleteResponse;
+    const laps = new Laps();
     try {
       result = await handle.client.delete(req);
     } catch (err) {
@@ -261,7 +263,10 @@ export class Supervisor implements SupervisorApi {
       }
       result = retried.value;
     }
+    laps.lap('delete');
     await this.endShim(req.id, handle);
+    laps.lap('endShim');
+    this.options.logger.debug({ id: req.id, timings: laps.ms }, 'task deleted');
     return result;
   }
 

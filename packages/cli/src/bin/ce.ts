@@ -47,6 +47,9 @@ import { registerExport } from '../commands/export.js';
 import { registerHistory } from '../commands/history.js';
 import { registerImport } from '../commands/import.js';
 import { exitQuietlyOnBrokenPipe } from '../broken-pipe.js';
+import { mark } from '../timings.js';
+
+mark('loaded');
 
 const program = new Command('ce')
   .description('A self-sufficient runtime for containers')
