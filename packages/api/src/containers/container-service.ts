@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { constants, hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -23,7 +23,6 @@ import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
 import { detectCgroups } from '@ce/runtime';
 import { applySpecOptsSync } from '@ce/runtime/spec';
 import type { SupervisorApi } from '@ce/supervisor';
-import { writeFileAtomic } from '../atomic-file.js';
 import { noEvents, type EventPublisher } from '../events/event-publisher.js';
 import { waitTaskExits, type TaskExits } from '../events/task-exits.js';
 import { removeBundle } from './bundle-dir.js';
@@ -443,7 +442,8 @@ export class ContainerService {
           if (devices && this.runtimes.resolve(ctx.record.HostConfig.Runtime).path && detectCgroups().mode !== 'v2') {
             spec.linux!.resources!.devices = runcV1DeviceRules(devices);
           }
-          await writeFileAtomic(join(ctx.bundle, 'config.json'), JSON.stringify(spec));
+          // Made again at every start and read once by the runtime: written without fsync, as containerd writes a bundle's spec.
+          await writeFile(join(ctx.bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
         },
         teardown: async () => undefined, // the bundle step removes the folder
       },
