@@ -164,6 +164,8 @@ export class ContainerService {
   private readonly starting = new Map<string, Promise<void>>();
   /** --rm containers being restarted: their exit must not remove them. */
   private readonly restarting = new Set<string>();
+  /** Containers whose exit tore their task and start steps down: their removal need not do it again. */
+  private readonly tornDown = new Set<string>();
   /** Names of containers being created: taken before the first await. */
   private readonly reservedNames = new Set<string>();
   /** The start steps; subsystems register theirs here (see StartPipeline). */
@@ -385,6 +387,7 @@ export class ContainerService {
 
   private async startNow(record: ContainerRecord): Promise<void> {
     const id = record.Id;
+    this.tornDown.delete(id);
     const t0 = performance.now();
     const ctx: StartContext = { record, bundle: join(this.tasksDir, id), rootfs: this.images.rootfsMounts(id), specOpts: [] };
     let setUp = false;
@@ -661,7 +664,7 @@ export class ContainerService {
     if (!this.containers.has(record.Id) || record.State.Status === 'removing') return;
     record.State = withStatus(record.State, 'removing');
     try {
-      await this.deleteTask(record.Id, false);
+      if (!this.tornDown.delete(record.Id)) await this.deleteTask(record.Id, false);
       laps.lap('deleteTask');
       await this.images.removeRootfs(record.Id).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
@@ -774,9 +777,10 @@ export class ContainerService {
     laps.lap('save');
     this.events.container(record, 'die', { exitCode: String(exitCode) });
     this.logger.info({ id: record.Id, exitCode }, 'container exited');
-    const deleted = this.deleteTask(record.Id, false).catch((err: Error) => {
-      this.logger.error({ id: record.Id, err: err.message }, 'could not delete the task of an exited container');
-    });
+    const deleted = this.deleteTask(record.Id, false).then(
+      () => this.tornDown.add(record.Id),
+      (err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not delete the task of an exited container'),
+    );
     // The shim closes the log when its task is deleted. As Docker waits (up to 2 s) for the output to be
     // copied before it reports an exit, `wait` then `logs` shows the whole log.
     await settlesWithin(deleted, 2000);
