@@ -11,8 +11,14 @@ export function mark(name: string): void {
   marks.push([name, performance.now()]);
 }
 
+/** The line the exit prints: `ce timings: start <epoch ms> (epoch ms) | <mark> <ms> | …`; undefined without marks. */
+export function timingsLine(): string | undefined {
+  if (!marks.length) return undefined;
+  const list = marks.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(' | ');
+  return `ce timings: start ${Math.round(performance.timeOrigin)} (epoch ms) | ${list}`;
+}
+
 function report(): void {
   mark('exit');
-  const list = marks.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(' | ');
-  process.stderr.write(`ce timings: start ${Math.round(performance.timeOrigin)} (epoch ms) | ${list}\n`);
+  process.stderr.write(`${timingsLine()}\n`);
 }
