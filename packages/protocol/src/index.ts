@@ -35,3 +35,4 @@ export { DEFAULT_NAMESPACE, NAMESPACE_ANNOTATION, NAMESPACE_LABEL, OWNER_ANNOTAT
 export { filterImages, globRegExp } from './image-filter.js';
 export { uploadStream, type UploadCall } from './upload-stream.js';
 export { searchResultFilter } from './search-filter.js';
+export { Laps } from './laps.js';
