@@ -23,4 +23,3 @@ export function fixedNanoTime(timeNano: bigint, timeZoneOffsetMinutes?: number):
   const abs = Math.abs(offset);
   return `${local}.${nanos}${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
-
