@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ce, ceArgv, pipedToHead } from './support/ce.js';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import type { TestDaemon } from './support/daemon.js';
+import { until } from './support/until.js';
 import { cgroupsFor, filesIn, mountsUnder, notSpareFile, notSpareProcess, processesMentioning } from './support/leaks.js';
 
 let daemon: TestDaemon;
@@ -129,16 +130,17 @@ describe('containers from a busybox image', () => {
 
   it('records an exit that happened while ced was down and removes the --rm container', async () => {
     const runner = ce(['run', '--rm', '--name', 'brief', 'busybox', 'sleep', '2'], { socket: daemon.socket });
-    for (let i = 0; i < 100 && !(await run(['ps'])).stdout.includes('brief'); i++) await sleep(50);
+    await until('the container to run', async () => (await run(['ps'])).stdout.includes('brief'));
     const id = (await run(['ps', '-q', '--no-trunc'])).stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
     ids.push(id);
     await daemon.kill9();
     await runner; // the client loses its daemon; what it prints is not the point here
-    await sleep(2500);
+    // Its shim records the exit on disk while ced is down.
+    await until('the exit to be recorded', () => readdirSync(daemon.state, { recursive: true, encoding: 'utf8' }).some((f) => f.includes(id) && f.endsWith('/exit-status.json')));
     await daemon.restart();
     expect(daemon.stderr()).toMatch(/found 1 containers: 0 running, 1 exited while ced was down/);
-    for (let i = 0; i < 100 && (await run(['ps', '-a', '-q'])).stdout !== ''; i++) await sleep(50);
-    expect((await run(['ps', '-a', '-q'])).stdout).toBe('');
+    await until('the --rm container to be removed', async () => (await run(['ps', '-a', '-q'])).stdout === '');
     expectNothingLeft();
   });
 

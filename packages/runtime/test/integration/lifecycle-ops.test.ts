@@ -51,24 +51,25 @@ describe.skipIf(!isRoot)('lifecycle operations (root)', () => {
     });
     const c = await f.rt.create('u1', f.bundle);
     await f.rt.start('u1');
-    await f.rt.update('u1', { memory: { limit: 64 << 20 }, pids: { limit: 20 }, cpu: { shares: 512 } });
-    const s = await f.rt.stats('u1');
-    expect(s.memory.usage.limit).toBe(64 << 20);
-    expect(s.memory.usage.usage).toBeGreaterThan(0);
-    expect(s.pids.limit).toBe(20);
-    expect(s.pids.current).toBeGreaterThanOrEqual(2);
-    expect(s.cpu.usage.total).toBeGreaterThan(0);
-    const cg = createCgroupManager();
-    const cpuDir = [...cg.paths(f.cgroupName).entries()].find(([k]) => k.split(',').includes('cpu'))?.[1];
-    if (cpuDir) expect(readFileSync(join(cpuDir, 'cpu.shares'), 'utf8').trim()).toBe('512');
-    await expect(f.rt.update('u1', { pids: { limit: 'x' as unknown as number } })).rejects.toThrow('linux.resources.pids.limit: must be an integer');
+    // sh forks its two sleeps after start returns: wait for them (bounded), so that stats count them too.
     let pids: number[] = [];
-    for (let i = 0; i < 50 && pids.length < 3; i++) {
+    for (const deadline = Date.now() + 15_000; pids.length < 3 && Date.now() < deadline; ) {
       pids = await f.rt.ps('u1');
       if (pids.length < 3) await new Promise((r) => setTimeout(r, 20));
     }
     expect(pids).toContain(c.pid);
     expect(pids.length).toBe(3); // sh and its two sleeps
+    await f.rt.update('u1', { memory: { limit: 64 << 20 }, pids: { limit: 20 }, cpu: { shares: 512 } });
+    const s = await f.rt.stats('u1');
+    expect(s.memory.usage.limit).toBe(64 << 20);
+    expect(s.memory.usage.usage).toBeGreaterThan(0);
+    expect(s.pids.limit).toBe(20);
+    expect(s.pids.current).toBe(3);
+    expect(s.cpu.usage.total).toBeGreaterThan(0);
+    const cg = createCgroupManager();
+    const cpuDir = [...cg.paths(f.cgroupName).entries()].find(([k]) => k.split(',').includes('cpu'))?.[1];
+    if (cpuDir) expect(readFileSync(join(cpuDir, 'cpu.shares'), 'utf8').trim()).toBe('512');
+    await expect(f.rt.update('u1', { pids: { limit: 'x' as unknown as number } })).rejects.toThrow('linux.resources.pids.limit: must be an integer');
     await f.rt.kill('u1', 'KILL', { all: true });
     await c.exited;
     await expect(f.rt.stats('u1')).rejects.toThrow(/is not running/);
