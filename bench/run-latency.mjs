@@ -466,7 +466,9 @@ async function setupCe(tmp) {
   const cedLog = join(root, 'ced.log');
   const env = { ...process.env };
   for (const k of ['CE_HOST', 'CE_ROOT', 'CE_STATE']) delete env[k];
-  const ced = startDaemon(process.execPath, [CED_JS, '--root', root, '--state', state, '--log-level', 'debug'], cedOut, env);
+  // No default bridge and no firewall, as the private dockerd's containers run with --network none:
+  // nothing shared with a ced of the host (its ce0, its chains).
+  const ced = startDaemon(process.execPath, [CED_JS, '--root', root, '--state', state, '--log-level', 'debug', '--bridge', 'none', '--iptables=false'], cedOut, env);
   onCleanup('ced', async () => {
     const how = await stopProcess(ced.pid, ced.exited, 20_000);
     if (how.startsWith('killed')) console.error(`ced: ${how}`);
@@ -496,7 +498,7 @@ async function setupCe(tmp) {
 
   let offset = 0;
   return {
-    run: { key: 'ce', label: 'ce run --rm hello-world', expect: GREETING, make: () => ce(['run', '--rm', 'hello-world']) },
+    run: { key: 'ce', label: 'ce run --rm hello-world', expect: GREETING, make: () => ce(['run', '--rm', '--network', 'none', 'hello-world']) },
     version: { key: 'ceVersion', label: 'ce version (CLI + gRPC)', make: () => ce(['version']) },
     cedLog,
     /** After the warm-up: the timed runs' lines start here. */

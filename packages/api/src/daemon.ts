@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { containerInitPath } from '@ce/native';
 import pino, { type Logger as PinoLogger } from 'pino';
 import { daemonLogDestination } from './log-destination.js';
-import { ImageStore, imagesGrpcService } from '@ce/image-store';
+import { contentGrpcService, ImageStore, imagesGrpcService, snapshotsGrpcService } from '@ce/image-store';
 import { logOptsToMap, serveUnix, type UnixServer } from '@ce/protocol';
 import { detectCgroups } from '@ce/runtime';
 import { Supervisor, SupervisorGrpcClient, supervisorGrpcService, type SupervisorApi } from '@ce/supervisor';
@@ -57,7 +57,8 @@ export interface Daemon {
 /**
  * ced's composition root: opens each layer, decides which are local and which
  * remote, reconciles state left by a previous run, then serves ce.api.v1,
- * ce.images.v1 and ce.supervisor.v1 on one socket.
+ * ce.images.v1 (with the image store's ce.content.v1 and ce.snapshots.v1) and
+ * ce.supervisor.v1 on one socket.
  */
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const logDefaults = daemonLogConfig(config.logDriver, logOptsToMap(config.logOpts ?? []));
@@ -224,7 +225,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         },
         networkPlugins: ['bridge', 'cni', 'host', 'null'],
         logPlugins: ['json-file', 'local'],
-      }), imagesGrpcService(withImageEvents(images, events)), eventsGrpcService(eventLog), volumesGrpcService(volumes.service)];
+      }), imagesGrpcService(withImageEvents(images, events)), contentGrpcService(images.content), snapshotsGrpcService(images.snapshotter), eventsGrpcService(eventLog), volumesGrpcService(volumes.service)];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
     if (socketGid !== undefined) await chown(config.socket, -1, socketGid);

@@ -5,6 +5,7 @@ import type { Connection } from './connection.js';
 import { startFailureExitCode } from './errors.js';
 import { pumpOutput } from './output.js';
 import { connectTerminalIo } from './terminal-io.js';
+import { mark } from './timings.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
@@ -32,6 +33,7 @@ export async function attachedStart(
   const session: AttachSession = clientAttach(conn.containers.attach(), { id, stdin: options.stdin, stdout, stderr }, conn.target);
   try {
     await session.ready;
+    mark('attached');
   } catch (err) {
     throw new AttachedStartError(undefined, err);
   }
@@ -47,6 +49,7 @@ export async function attachedStart(
 
   try {
     await unary((cb) => conn.containers.start({ id }, cb), conn.target);
+    mark('started');
   } catch (err) {
     io.stop();
     session.close();
@@ -63,6 +66,7 @@ export async function attachedStart(
   for (const [s, h] of handlers) process.on(s, h);
   try {
     const detached = await Promise.race([pumping.then(() => false), io.detached.then(() => true)]);
+    mark('output-end');
     if (detached) {
       // The container runs on; only this client goes (and stops waiting for it).
       session.close();
@@ -70,6 +74,7 @@ export async function attachedStart(
       return 0;
     }
     const result = await exited;
+    mark('exited');
     return result.exitCode;
   } catch (err) {
     throw new AttachedStartError(undefined, err);

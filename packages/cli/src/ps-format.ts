@@ -4,6 +4,7 @@ import type { Container } from '@ce/protocol/gen/ce/api/v1/containers';
 import { GO_MARSHAL, GO_TYPE, type GoStruct } from './format/go-values.js';
 import { goQuote } from './format/printf.js';
 import { goTimeString } from './go-time.js';
+import { dockerCommand, statusText as containerStatusText } from '@ce/protocol/container-list';
 import { humanDuration, humanSize } from './humanize.js';
 import { displayablePorts, portsOf } from './ports-display.js';
 
@@ -55,27 +56,7 @@ export function psHeader(): GoStruct {
 }
 
 export function statusText(c: Container, now: number): string {
-  const s = c.state!;
-  if (s.status === 'running' && s.startedAt) return `Up ${humanDuration(now - s.startedAt.getTime())}${healthSuffix(s.health)}`;
-  if (s.status === 'paused' && s.startedAt) return `Up ${humanDuration(now - s.startedAt.getTime())} (Paused)`;
-  if (s.status === 'exited' && s.finishedAt) return `Exited (${s.exitCode}) ${humanDuration(now - s.finishedAt.getTime())} ago`;
-  if (s.status === 'restarting' && s.finishedAt) return `Restarting (${s.exitCode}) ${humanDuration(now - s.finishedAt.getTime())} ago`;
-  if (s.status === 'created') return 'Created';
-  if (s.status === 'removing') return 'Removal In Progress';
-  return s.status === 'dead' ? 'Dead' : s.status;
-}
-
-/** Docker's State.String(): a running container's health after its uptime. */
-function healthSuffix(health: string): string {
-  if (!health) return '';
-  return health === 'starting' ? ' (health: starting)' : ` (${health})`;
-}
-
-/** The daemon's Command of a container list entry: arguments with a space in single quotes. */
-export function dockerCommand(pathAndArgs: string[]): string {
-  const [path = '', ...args] = pathAndArgs;
-  if (args.length === 0) return path;
-  return `${path} ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`;
+  return containerStatusText(c.state!, now);
 }
 
 /** formatter.Ellipsis: at most `max` characters, the last one "…". */

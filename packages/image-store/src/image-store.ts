@@ -1,53 +1,43 @@
-import { mkdir, mkdtemp, readFile, rmdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
-import { Transform, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
-import { MNT_DETACH, mountAll, umount2 } from '@ce/native';
-import { CeError, failedPrecondition, invalidArgument, notFound } from '@ce/protocol';
-import { planArchive } from './archive/load.js';
-import { writeImageArchive, type SaveImage } from './archive/save.js';
-import { stageArchive } from './archive/stage.js';
-import { ContentStore } from './content/store.js';
+import type { Writable } from 'node:stream';
+import { invalidArgument } from '@ce/protocol';
+import { loadImages } from './archive/load-images.js';
+import { exportImagesLayout, saveImages } from './archive/save-images.js';
+import { FileContentStore } from './content/file-content-store.js';
 import { checkStore, type CheckOptions, type Finding } from './gc/check.js';
 import { collectGarbage, type GcResult } from './gc/collect.js';
 import { classifyIngests, isActiveIngest, partialDownloadDigest, sweepStaleIngests } from './gc/ingests.js';
+import { pruneImages } from './gc/prune-images.js';
 import { FileLeaseManager } from './leases/manager.js';
-import { shortId, type Digest } from './digest.js';
-import { ImageMetadataStore, type ImageMeta } from './images/metadata.js';
+import type { Digest } from './digest.js';
 import { applyConfigChanges, parseConfigChanges } from './images/config-changes.js';
+import { createLayerImage, type CreateLayerImageOptions } from './images/create-layer-image.js';
+import { FileImageMetadataStore } from './images/file-metadata-store.js';
 import { imageHistory, type HistoryRow } from './images/history.js';
-import { composeLayerImage, newImageName } from './images/layer-image.js';
-import { checkedTar, decompressedLayer } from './images/layer-source.js';
+import { ImageResolver } from './images/image-resolver.js';
+import { LayerSizes } from './images/layer-sizes.js';
+import { removeImage } from './images/remove-image.js';
 import { importOciLayout as importLayout } from './layout/import.js';
-import { layoutNameAnnotations, writeOciLayout } from './layout/write.js';
-import { MediaType } from './oci/media-types.js';
-import { defaultPlatform, formatPlatform, platformScore } from './oci/platform.js';
-import type { Descriptor, OciContainerConfig, OciHistory, OciImageConfig, OciManifest, Platform } from './oci/types.js';
-import { isImageManifest, parseImageConfig, parseIndexOrManifest } from './oci/validate.js';
-import { DEFAULT_DOMAIN, familiarReference, isIdLike, parseReference } from './reference/reference.js';
-import { writeDiff } from './snapshots/diff.js';
+import { defaultPlatform } from './oci/platform.js';
+import type { Descriptor, OciManifest, Platform } from './oci/types.js';
+import { DEFAULT_DOMAIN, familiarReference, parseReference } from './reference/reference.js';
+import { checkLogin } from './registry/login.js';
+import { pullImage } from './registry/pull-image.js';
+import { pushNamedImage } from './registry/push-named-image.js';
+import { searchRegistry, type SearchResult } from './registry/search.js';
+import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryOptions, RegistryService } from './registry/types.js';
+import { ContainerRootfs } from './rootfs/container-rootfs.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
 import type { DiskUsage, ImageDetails, ImageRecord, ImageService, ImportImageOptions, PartialDownload, PruneOptions, PruneResult, RemoveImageResult } from './types.js';
 import type { FsOps } from './unpack/fs-ops.js';
-import { chainIds as chainIdsOf, unpackImage } from './unpack/unpacker.js';
+import { chainIds as chainIdsOf } from './unpack/unpacker.js';
+import { diskUsageReport } from './usage/disk-usage-report.js';
 import { silentLogger, type Logger } from './util/logger.js';
-import { diskUsage } from './util/disk-usage.js';
-import { removeAll } from './util/fs.js';
 import { ensurePrivateDir } from './util/private-dir.js';
-import { noSpaceLeft } from './util/no-space.js';
 import { KeyedMutex } from './util/mutex.js';
-import { combinedLease } from './leases/combined.js';
-import type { Lease } from './leases/types.js';
-import { fetchImage } from './registry/pull.js';
-import { pushImage } from './registry/push.js';
-import { checkLogin } from './registry/login.js';
-import { searchRegistry, type SearchResult } from './registry/search.js';
-import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryOptions, RegistryService } from './registry/types.js';
-import { UnpackPipeline } from './registry/unpack-pipeline.js';
-import { pruneFilter } from './prune-filter.js';
+
+export type { CreateLayerImageOptions } from './images/create-layer-image.js';
+export { ROOTFS_LABEL_IMAGE_ID, ROOTFS_LABEL_IMAGE_NAME } from './images/remove-image.js';
 
 export interface ImageStoreOptions {
   /** The store's folder, e.g. /var/lib/ce/image-store; nobody else writes there. */
@@ -68,48 +58,28 @@ export interface ImageStoreOptions {
 /** The store's folders under its root, each owner-only. */
 const STORE_FOLDERS = ['blobs', 'ingest', 'images', 'snapshots', 'leases'];
 
-/** What createLayerImage makes an image of (commit, import). */
-export interface CreateLayerImageOptions {
-  /** The layer's tar bytes. */
-  layer: AsyncIterable<Uint8Array>;
-  /** An untrusted import: gzip is inflated and the bytes must be a tar. */
-  untrusted?: boolean;
-  /** The image the layer goes on (a reference or id); none for an import. */
-  parent?: string;
-  config: OciContainerConfig;
-  history: Pick<OciHistory, 'created_by' | 'author' | 'comment'>;
-  name: string;
-}
-
-/** Labels the store puts on a container's (active) snapshot. */
-export const ROOTFS_LABEL_IMAGE_ID = 'ce.image.id';
-export const ROOTFS_LABEL_IMAGE_NAME = 'ce.image.name';
-
-interface Resolved {
-  manifestDesc: Descriptor;
-  manifest: OciManifest;
-  config: OciImageConfig;
-}
-
 /**
- * The image store: a content store (blobs by digest), image records
- * (name → manifest), and an overlay snapshotter (unpacked layers by chain id,
- * containers' writable layers), as containerd splits them.
+ * The image store: Docker's image operations composed over a content store
+ * (blobs by digest), image records (name → manifest) and an overlay
+ * snapshotter (unpacked layers by chain id, containers' writable layers), as
+ * containerd splits them. Each operation lives in its own module and takes
+ * only the parts it needs; this class opens the parts, holds the image lock
+ * and delegates.
  *
- * Layout under `root`: `blobs/sha256/`, `ingest/`, `images/`, `snapshots/`.
+ * Layout under `root`: `blobs/sha256/`, `ingest/`, `images/`, `snapshots/`, `leases/`.
  */
 export class ImageStore implements ImageService, RegistryService {
-  private readonly resolved = new Map<string, Resolved>();
-  /** Unpacked sizes of committed layers by chain id (they never change). */
-  private readonly unpackedSizes = new Map<string, number>();
   private isRunning: (rootfsKey: string) => boolean = () => false;
   private readonly lock = new KeyedMutex();
+  private readonly resolver: ImageResolver;
+  private readonly layerSizes: LayerSizes;
+  private readonly rootfs: ContainerRootfs;
   readonly platform: Platform;
 
   private constructor(
     readonly root: string,
-    readonly content: ContentStore,
-    readonly metadata: ImageMetadataStore,
+    readonly content: FileContentStore,
+    readonly metadata: FileImageMetadataStore,
     readonly snapshotter: OverlaySnapshotter,
     /** Leases: what a pull or load in flight holds is never collected. */
     readonly leases: FileLeaseManager,
@@ -120,6 +90,9 @@ export class ImageStore implements ImageService, RegistryService {
     private readonly allowDevices = false,
   ) {
     this.platform = platform ?? defaultPlatform();
+    this.resolver = new ImageResolver(content, metadata, this.platform, logger);
+    this.layerSizes = new LayerSizes(snapshotter);
+    this.rootfs = new ContainerRootfs({ content, snapshotter, resolver: this.resolver, leases, logger, fsOps, allowDevices });
   }
 
   static async open(options: ImageStoreOptions): Promise<ImageStore> {
@@ -131,8 +104,8 @@ export class ImageStore implements ImageService, RegistryService {
       if (repaired) logger.warn({ path: repaired.path, mode: repaired.from.toString(8), now: repaired.to.toString(8) }, 'store folder was open to other users; made it private');
     }
     const [content, metadata, snapshotter, leases] = await Promise.all([
-      ContentStore.open(root),
-      ImageMetadataStore.open(join(root, 'images'), logger),
+      FileContentStore.open(root),
+      FileImageMetadataStore.open(join(root, 'images'), logger),
       OverlaySnapshotter.open(join(root, 'snapshots'), { logger, sync: options.syncLayers }),
       FileLeaseManager.open(join(root, 'leases')),
     ]);
@@ -156,124 +129,20 @@ export class ImageStore implements ImageService, RegistryService {
     );
   }
 
-  // ---- resolution ---------------------------------------------------------
-
-  /** Picks this store's platform from an index (recursively) and reads manifest and config. */
-  private async resolve(target: Descriptor, name: string): Promise<Resolved> {
-    const cached = this.resolved.get(target.digest);
-    if (cached) return cached;
-    let desc = target;
-    for (let depth = 0; ; depth++) {
-      if (depth > 4) throw invalidArgument(`image ${familiarReference(name)}: indexes nested too deeply`);
-      const doc = parseIndexOrManifest(await this.content.readBlob(desc.digest), desc);
-      if (doc.kind === 'manifest') {
-        if (!isImageManifest(doc.manifest)) {
-          throw invalidArgument(`${familiarReference(name)} is not a container image (config type ${doc.manifest.config.mediaType})`);
-        }
-        const config = parseImageConfig(
-          await this.content.readBlob(doc.manifest.config.digest),
-          `image config ${doc.manifest.config.digest}`,
-        );
-        const r: Resolved = { manifestDesc: desc, manifest: doc.manifest, config };
-        this.resolved.set(target.digest, r);
-        return r;
-      }
-      let best: Descriptor | undefined;
-      let bestScore = -1;
-      for (const m of doc.index.manifests) {
-        const score = platformScore(this.platform, m.platform);
-        if (score > bestScore) [best, bestScore] = [m, score];
-      }
-      if (!best) {
-        const have = doc.index.manifests.map((m) => (m.platform ? formatPlatform(m.platform) : 'unknown')).join(', ');
-        throw notFound(
-          `image ${familiarReference(name)} has no manifest for ${formatPlatform(this.platform)} (it has: ${have || 'none'})`,
-        );
-      }
-      desc = best;
-    }
-  }
-
-  private async record(meta: ImageMeta): Promise<ImageRecord> {
-    const r = await this.resolve(meta.target, meta.name);
-    return {
-      name: meta.name,
-      target: meta.target,
-      id: r.manifest.config.digest,
-      config: r.config,
-      createdAt: meta.createdAt,
-      size: r.manifest.layers.reduce((n, l) => n + l.size, 0),
-      labels: meta.labels,
-      ...(r.config.created && !Number.isNaN(Date.parse(r.config.created)) ? { created: new Date(r.config.created) } : {}),
-      configLabels: r.config.config?.Labels ?? {},
-    };
-  }
-
-  /** All records with their ids; records whose content is broken are logged and left out. */
-  private async records(): Promise<ImageRecord[]> {
-    const out: ImageRecord[] = [];
-    for (const meta of this.metadata.list()) {
-      try {
-        out.push(await this.record(meta));
-      } catch (err) {
-        this.logger.warn({ name: meta.name, err }, 'image record cannot be resolved');
-      }
-    }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  /** Finds the images a reference means: one name, or every name of one id. */
-  private async lookup(reference: string): Promise<{ byId: boolean; records: ImageRecord[] }> {
-    const ref = reference.trim();
-    const missing = () => notFound(`No such image: ${familiarReference(ref)}`);
-    if (ref === '') throw invalidArgument('an image reference is required');
-    const fullId = /^(?:sha256:)?([a-f0-9]{64})$/.exec(ref);
-    if (!fullId) {
-      let parsed;
-      try {
-        parsed = parseReference(ref);
-      } catch (err) {
-        if (!isIdLike(ref)) throw err;
-      }
-      if (parsed?.digest) {
-        const [full, repo, digest] = [parsed.toString(), parsed.name, parsed.digest];
-        const matches = (await this.records()).filter(
-          (r) => r.name === full || (r.target.digest === digest && parseReference(r.name).name === repo),
-        );
-        if (matches.length) return { byId: false, records: matches.slice(0, 1) };
-      } else if (parsed) {
-        const meta = this.metadata.get(parsed.toString());
-        if (meta) return { byId: false, records: [await this.record(meta)] };
-      }
-      if (!isIdLike(ref)) throw missing();
-    }
-    const prefix = `sha256:${ref.replace(/^sha256:/, '')}`;
-    const all = (await this.records()).filter((r) => r.id.startsWith(prefix));
-    const ids = new Set(all.map((r) => r.id));
-    if (ids.size === 0) throw missing();
-    if (ids.size > 1) throw invalidArgument(`image id prefix ${ref} is ambiguous: it matches ${[...ids].map(shortId).join(', ')}`);
-    return { byId: true, records: all };
-  }
+  /** Runs `fn` under the image lock: records do not change, and nothing is collected, meanwhile. */
+  private readonly locked = <T>(fn: () => Promise<T>): Promise<T> => this.lock.run('images', fn);
 
   // ---- the ImageService face ---------------------------------------------
 
   async list(): Promise<ImageRecord[]> {
-    const records = await this.records();
+    const records = await this.resolver.records();
     for (const record of records) {
-      const { manifest, config } = await this.resolve(record.target, record.name);
+      const { manifest, config } = await this.resolver.resolve(record.target, record.name);
       let size = 0;
-      for (const [i, chain] of chainIdsOf(config.rootfs.diff_ids).entries()) size += await this.layerSize(chain, manifest.layers[i]?.size ?? 0);
+      for (const [i, chain] of chainIdsOf(config.rootfs.diff_ids).entries()) size += await this.layerSizes.size(chain, manifest.layers[i]?.size ?? 0);
       record.size = size;
     }
     return records;
-  }
-
-  /** A layer's unpacked size (measured once: a committed snapshot does not change), or `compressed` while it is not unpacked. */
-  private async layerSize(chain: string, compressed: number): Promise<number> {
-    if (!this.snapshotter.has(chain)) return compressed;
-    let size = this.unpackedSizes.get(chain);
-    if (size === undefined) this.unpackedSizes.set(chain, (size = await diskUsage(this.snapshotter.fsPath(chain))));
-    return size;
   }
 
   /**
@@ -281,21 +150,19 @@ export class ImageStore implements ImageService, RegistryService {
    * at least 4 hex digits ("sha256:" optional). NotFound: "No such image: busybox:latest".
    */
   async get(reference: string): Promise<ImageRecord> {
-    return (await this.lookup(reference)).records[0]!;
+    return this.resolver.get(reference);
   }
 
   /** Imports an OCI image layout directory and names its images. */
   async importOciLayout(dir: string, options: { name?: string } = {}): Promise<ImageRecord[]> {
     // Under the image lock: a collection must not delete the blobs between their ingest and the records.
-    return this.lock.run('images', async () => {
+    return this.locked(async () => {
       const images = await importLayout(dir, this.content, { name: options.name || undefined, platform: this.platform });
       // Resolve before naming anything: an image that cannot run here is not recorded.
-      for (const img of images) await this.resolve(img.target, img.name);
+      for (const img of images) await this.resolver.resolve(img.target, img.name);
       const out: ImageRecord[] = [];
       for (const img of images) {
-        const previous = this.metadata.get(img.name);
-        const meta = await this.metadata.put({ name: img.name, target: img.target, labels: previous?.labels ?? {} });
-        out.push(await this.record(meta));
+        out.push(await this.resolver.name(img));
         this.logger.info({ name: img.name, target: img.target.digest, dir }, 'image imported');
       }
       return out;
@@ -307,11 +174,7 @@ export class ImageStore implements ImageService, RegistryService {
     const ref = parseReference(target);
     if (ref.digest) throw invalidArgument(`refusing to create a tag with a digest reference: ${target}`);
     const image = await this.get(source);
-    return this.lock.run('images', async () => {
-      const previous = this.metadata.get(ref.toString());
-      const meta = await this.metadata.put({ name: ref.toString(), target: image.target, labels: previous?.labels ?? {} });
-      return this.record(meta);
-    });
+    return this.locked(() => this.resolver.name({ name: ref.toString(), target: image.target }));
   }
 
   /**
@@ -323,114 +186,38 @@ export class ImageStore implements ImageService, RegistryService {
     this.isRunning = isRunning;
   }
 
-  /** Containers (active snapshot keys) using the image `id`. */
-  private usersOf(id: string): string[] {
-    return this.snapshotter
-      .list()
-      .filter((s) => s.kind === 'active' && s.labels[ROOTFS_LABEL_IMAGE_ID] === id)
-      .map((s) => s.key);
-  }
-
-  /**
-   * `docker rmi`: removing a name untags it, and deletes the image when it was
-   * its last name; removing by id needs `force` when the image has several
-   * names. An image a container uses is only removed with `force`. A deleted
-   * image's blobs and layers that nothing else uses are collected at once.
-   */
+  /** `docker rmi` (images/remove-image.ts). */
   async remove(reference: string, options: { force?: boolean } = {}): Promise<RemoveImageResult> {
-    return this.lock.run('images', async () => {
-      const { byId, records } = await this.lookup(reference);
-      const id = records[0]!.id;
-      const sameId = (await this.records()).filter((r) => r.id === id);
-      const names = byId ? sameId.map((r) => r.name) : [records[0]!.name];
-      const remaining = sameId.filter((r) => !names.includes(r.name));
-      if (byId && sameId.length > 1 && !options.force) {
-        throw failedPrecondition(
-          `conflict: unable to delete ${shortId(id)} (must be forced) - image is referenced in multiple repositories`,
-        );
-      }
-      const users = remaining.length === 0 ? this.usersOf(id) : [];
-      const running = users.filter((key) => this.isRunning(key));
-      if (running.length && byId) {
-        throw failedPrecondition(`conflict: unable to delete ${shortId(id)} (cannot be forced) - image is being used by running container ${shortId(running[0]!)}`);
-      }
-      if (users.length && !options.force) {
-        throw failedPrecondition(
-          byId
-            ? `conflict: unable to delete ${shortId(id)} (must be forced) - image is being used by stopped container ${shortId(users[0]!)}`
-            : `conflict: unable to remove repository reference "${familiarReference(reference)}" (must force) - container ${shortId(users[0]!)} is using its referenced image ${shortId(id)}`,
-        );
-      }
-      // Forced, by name, with a running user: Docker untags and keeps the image.
-      const deleted = remaining.length === 0 && running.length === 0;
-      for (const name of names) await this.metadata.delete(name);
-      this.logger.info({ names, id, deleted }, 'image removed');
-      // As docker rmi frees the space: what only this image used goes now (containerd's synchronous delete).
-      if (deleted) await this.collect();
-      return { untagged: names.map(familiarReference), deleted: deleted ? [id] : [] };
-    });
+    return this.locked(() =>
+      removeImage(
+        { resolver: this.resolver, metadata: this.metadata, snapshots: this.snapshotter, logger: this.logger, isRunning: (key) => this.isRunning(key), collect: () => this.collect() },
+        reference,
+        options,
+      ),
+    );
   }
 
   // ---- registries ---------------------------------------------------------
 
-  /**
-   * `docker pull`: fetches the image from its registry (mirrors first), unpacks
-   * its layers (extracted as their downloads complete, committed in order; see
-   * UnpackPipeline) and names it. Everything is leased (in the store's leases,
-   * and `options.leases` too when given) before it is looked up or committed,
-   * so garbage collection cannot take it before the name exists.
-   */
+  /** `docker pull` (registry/pull-image.ts). */
   async pull(reference: string, options: PullOptions = {}): Promise<PullResult & { image: ImageRecord }> {
-    const ref = parseReference(reference);
-    const platform = options.platform ?? this.platform;
-    const reason = `pull ${ref.toString()}`;
-    // The store's own lease is what gc and check see; a caller's lease manager is held in addition, never instead.
-    const own = await this.leases.create({ reason });
-    let lease: Lease = own;
-    if (options.leases) {
-      try {
-        lease = combinedLease([own, await options.leases.create({ reason })]);
-      } catch (err) {
-        await own.release();
-        throw err;
-      }
-    }
-    const progress = options.onProgress ?? (() => undefined);
-    const unpack = new UnpackPipeline({
-      content: this.content,
-      snapshotter: this.snapshotter,
-      logger: this.logger,
-      fsOps: this.fsOps,
-      lease,
-      onProgress: progress,
-      concurrency: options.unpackConcurrency,
-      allowDevices: this.allowDevices,
-    });
-    try {
-      const onLayerReady = (index: number, manifest: OciManifest, config: OciImageConfig) => unpack.layerReady(index, manifest, config);
-      const fetched = await fetchImage(
-        ref,
-        { content: this.content, registry: this.registry, platform, lease, logger: this.logger, onLayerReady },
-        options,
-      );
-      await unpack.finish();
-      // An image pulled for another platform than the store's is named by its manifest, so it resolves here.
-      const target = platformScore(this.platform, fetched.config) >= 0 ? fetched.target : fetched.manifestDescriptor;
-      const name = ref.toString();
-      return await this.lock.run('images', async () => {
-        const previous = this.metadata.get(name);
-        const updated = previous?.target.digest !== target.digest;
-        const meta = updated ? await this.metadata.put({ name, target, labels: previous?.labels ?? {} }) : previous!;
-        this.logger.info({ name, target: target.digest, updated }, 'image pulled');
-        return { name, digest: fetched.target.digest, updated, image: await this.record(meta) };
-      });
-    } catch (err) {
-      throw noSpaceLeft(err, `pulling ${ref.familiar()} into`, this.root) ?? err;
-    } finally {
-      // Let an unpack in flight end, and remove what a failure left staged, before the lease goes.
-      await unpack.cleanup();
-      await lease.release();
-    }
+    return pullImage(
+      {
+        root: this.root,
+        content: this.content,
+        snapshotter: this.snapshotter,
+        metadata: this.metadata,
+        resolver: this.resolver,
+        leases: this.leases,
+        registry: this.registry,
+        logger: this.logger,
+        fsOps: this.fsOps,
+        allowDevices: this.allowDevices,
+        locked: this.locked,
+      },
+      reference,
+      options,
+    );
   }
 
   /** dockerd's reload of insecure-registries and registry-mirrors: pulls and pushes that start from now on use these. */
@@ -450,239 +237,95 @@ export class ImageStore implements ImageService, RegistryService {
     return searchRegistry(term, limit, this.registry);
   }
 
-  /** `docker push`: uploads the image named `reference` (tag it first) to its registry. */
+  /** `docker push`: uploads the image named `reference` (tag it first) to its registry (registry/push-named-image.ts). */
   async push(reference: string, options: PushOptions = {}): Promise<PushResult> {
-    const ref = parseReference(reference);
-    const meta = this.metadata.get(ref.toString());
-    if (!meta) throw notFound(`An image does not exist locally with the tag: ${ref.familiarName}${ref.tag && ref.tag !== 'latest' ? `:${ref.tag}` : ''}`);
-    // Blobs other local images of the same registry came with can be mounted rather than uploaded.
-    const sources = new Map<string, string[]>();
-    for (const other of this.metadata.list()) {
-      const o = parseReference(other.name);
-      if (o.domain !== ref.domain || o.path === ref.path) continue;
-      try {
-        const { manifest } = await this.resolve(other.target, other.name);
-        for (const b of [manifest.config, ...manifest.layers]) sources.set(b.digest, [...(sources.get(b.digest) ?? []), o.path]);
-      } catch {
-        // An image that cannot be resolved offers nothing to mount.
-      }
-    }
-    const result = await pushImage(
-      ref,
-      meta.target,
-      { content: this.content, registry: this.registry, mountSources: (d) => [...new Set(sources.get(d) ?? [])] },
-      options,
-    );
-    this.logger.info({ name: result.name, digest: result.digest }, 'image pushed');
-    return result;
+    return pushNamedImage({ content: this.content, metadata: this.metadata, resolver: this.resolver, registry: this.registry, logger: this.logger }, reference, options);
   }
 
-  // ---- root filesystems ---------------------------------------------------
+  // ---- root filesystems (rootfs/container-rootfs.ts) -----------------------
 
   /**
    * Prepares a container's root filesystem: unpacks the image's missing layers
    * into shared snapshots and creates the writable snapshot `key` on top.
    * Returns the mounts (ce.types.v1.Mount shape) that assemble it.
+   * `labels` (e.g. the owner's namespace and name) are kept with the rootfs; see rootfsLabels.
    */
-  /** `labels` (e.g. the owner's namespace and name) are kept with the rootfs; see rootfsLabels. */
   async prepareRootfs(key: string, reference: string, labels: Record<string, string> = {}): Promise<Mount[]> {
-    if (!key) throw invalidArgument('a rootfs key is required');
-    if (this.snapshotter.has(key)) throw new CeError('AlreadyExists', `rootfs ${key} already exists`);
-    const image = await this.get(reference);
-    const { manifest, config } = await this.resolve(image.target, image.name);
-    if (config.os !== this.platform.os || config.architecture !== this.platform.architecture) {
-      this.logger.warn(
-        { image: image.name, image_platform: formatPlatform(config), host: formatPlatform(this.platform) },
-        "the image's platform does not match this machine's",
-      );
-    }
-    try {
-      const top = await unpackImage({ content: this.content, snapshotter: this.snapshotter, manifest, config, logger: this.logger, fsOps: this.fsOps, allowDevices: this.allowDevices });
-      return await this.snapshotter.prepare(key, top, { ...labels, [ROOTFS_LABEL_IMAGE_ID]: image.id, [ROOTFS_LABEL_IMAGE_NAME]: image.name });
-    } catch (err) {
-      throw noSpaceLeft(err, `preparing the root filesystem of ${key} in`, this.snapshotter.root) ?? err;
-    }
+    return this.rootfs.prepare(key, reference, labels);
   }
 
   /** The keys of every container rootfs (active snapshot), e.g. to find ones nobody owns. */
   rootfsKeys(): string[] {
-    return this.snapshotter
-      .list()
-      .filter((s) => s.kind === 'active')
-      .map((s) => s.key);
+    return this.rootfs.keys();
   }
 
   /** Bytes in the writable layer of the rootfs `key`; 0 when there is no such rootfs. */
   async rootfsSize(key: string): Promise<number> {
-    const info = this.snapshotter.has(key) ? this.snapshotter.stat(key) : undefined;
-    return info?.kind === 'active' ? diskUsage(this.snapshotter.fsPath(key)) : 0;
+    return this.rootfs.size(key);
   }
 
   /** The labels a rootfs was prepared with (and the image it came from). */
   rootfsLabels(key: string): Record<string, string> {
-    this.activeRootfs(key);
-    return this.snapshotter.stat(key).labels;
+    return this.rootfs.labels(key);
   }
 
   /** The mounts of an existing rootfs (e.g. after a daemon restart). */
   rootfsMounts(key: string): Mount[] {
-    this.activeRootfs(key);
-    return this.snapshotter.mounts(key);
-  }
-
-  private activeRootfs(key: string): void {
-    const info = this.snapshotter.has(key) ? this.snapshotter.stat(key) : undefined;
-    if (!info || info.kind !== 'active') throw notFound(`No such rootfs: ${key}`);
+    return this.rootfs.mounts(key);
   }
 
   /** Deletes a container's writable layer. It must not be mounted any more (in this mount namespace). */
   async removeRootfs(key: string): Promise<void> {
-    this.activeRootfs(key);
-    const upper = this.snapshotter.fsPath(key);
-    const mountedAt = await overlayMountsWithUpper(upper);
-    if (mountedAt.length) {
-      throw failedPrecondition(`rootfs ${key} is still mounted at ${mountedAt.join(', ')}; unmount it first`);
-    }
-    await this.snapshotter.remove(key);
+    return this.rootfs.remove(key);
   }
 
   /** Mounts the rootfs `key` at `targetDir` (for library users; the shim mounts in the daemon's case). */
   async mount(key: string, targetDir: string): Promise<void> {
-    const mounts = this.rootfsMounts(key);
-    await mkdir(targetDir, { recursive: true });
-    mountAll(mounts, targetDir);
+    return this.rootfs.mount(key, targetDir);
   }
 
   /** Unmounts a rootfs mounted with mount(); lazily if it is busy. */
   async unmount(targetDir: string): Promise<void> {
-    try {
-      umount2(targetDir, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EBUSY') {
-        umount2(targetDir, MNT_DETACH);
-        return;
-      }
-      throw err;
-    }
+    return this.rootfs.unmount(targetDir);
   }
 
-  // ---- archives -------------------------------------------------------------
-
-  /**
-   * `docker load`: imports a `docker save` tar (Docker's legacy layout or the
-   * OCI-in-docker-archive one; gzip-compressed too) or an OCI image layout
-   * in a tar, read once as a stream. The archive is untrusted: every file is
-   * checked against its digest and every layer against the config before
-   * anything is committed, and no name is recorded unless all of it is valid.
-   */
-  async load(source: AsyncIterable<Uint8Array>, options: { name?: string } = {}): Promise<ImageRecord[]> {
-    const lease = await this.leases.create({ reason: 'load an image archive', expiresInMs: 6 * 60 * 60 * 1000 });
-    // Leased before it exists: an unleased staging directory is debris to check and gc.
-    const stagingName = `load-${randomBytes(8).toString('hex')}`;
-    const staging = join(this.root, 'ingest', stagingName);
-    try {
-      await lease.add({ kind: 'ingest', id: stagingName });
-      await mkdir(staging, { mode: 0o700 });
-      const archive = await stageArchive(source, staging).catch((err: unknown) => {
-        throw noSpaceLeft(err, 'loading an image archive into', staging) ?? err;
-      });
-      const plan = await planArchive(archive, { name: options.name || undefined, platform: this.platform });
-      for (const [digest, file] of plan.staged) {
-        await lease.add({ kind: 'content', id: digest });
-        if (!(await this.content.exists(digest))) await this.content.commitFile(file.path, file.digest, file.size);
-      }
-      const leaseBlob = (digest: Digest) => lease.add({ kind: 'content', id: digest });
-      for (const blob of plan.generated) await this.content.ingest(blob, {}, leaseBlob);
-      // Resolve before naming anything: an image that cannot run here is not recorded.
-      for (const img of plan.images) await this.resolve(img.target, img.name);
-      return await this.lock.run('images', async () => {
-        const out: ImageRecord[] = [];
-        for (const img of plan.images) {
-          const previous = this.metadata.get(img.name);
-          const meta = await this.metadata.put({ name: img.name, target: img.target, labels: previous?.labels ?? {} });
-          out.push(await this.record(meta));
-          this.logger.info({ name: img.name, target: img.target.digest }, 'image loaded');
-        }
-        return out;
-      });
-    } finally {
-      await removeAll(staging);
-      await lease.release();
-    }
-  }
-
-  /**
-   * `docker save`: writes the images `references` name as one tar that
-   * `docker load` and OCI tools read. A name saves that name; an id saves the
-   * image under every name it has.
-   */
-  async save(references: string[], out: Writable): Promise<void> {
-    if (references.length === 0) throw invalidArgument('save needs at least one image');
-    const byId = new Map<string, SaveImage>();
-    for (const reference of references) {
-      const { byId: isId, records } = await this.lookup(reference);
-      const image = records[0]!;
-      const r = await this.resolve(image.target, image.name);
-      const names = isId ? (await this.records()).filter((x) => x.id === image.id).map((x) => x.name) : [image.name];
-      const entry = byId.get(image.id) ?? { names: [], manifestDescriptor: r.manifestDesc, manifest: r.manifest };
-      for (const n of names) if (!entry.names.includes(n)) entry.names.push(n);
-      byId.set(image.id, entry);
-    }
-    await writeImageArchive([...byId.values()], this.content, out);
-  }
-
-  /**
-   * Writes the images `references` name as an OCI image layout directory
-   * (each name annotated as containerd and Docker do), e.g. for
-   * `skopeo copy oci:` or `umoci unpack`.
-   */
-  async exportOciLayout(dir: string, references: string[]): Promise<void> {
-    if (references.length === 0) throw invalidArgument('export needs at least one image');
-    const manifests: Descriptor[] = [];
-    for (const reference of references) {
-      const image = await this.get(reference);
-      const r = await this.resolve(image.target, image.name);
-      const ref = parseReference(image.name);
-      manifests.push({ ...r.manifestDesc, annotations: layoutNameAnnotations(ref.toString(), ref.tag ?? 'latest') });
-    }
-    await writeOciLayout(dir, { manifests, content: this.content });
-  }
-
-  /**
-   * The changes of the container rootfs `key` as a layer (for commit and
-   * build): a gzip-compressed tar with overlay whiteouts as `.wh.` entries,
-   * committed to the content store. Returns its descriptor and diff id.
-   */
+  /** The changes of the container rootfs `key` as a gzip layer in the content store (for commit and build). */
   async diff(key: string): Promise<{ descriptor: Descriptor; diffId: Digest }> {
-    this.activeRootfs(key);
-    const tarHash = createHash('sha256');
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        tarHash.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    const gzip = createGzip();
-    const writing = pipeline(counter, gzip);
-    writing.catch(() => undefined); // awaited below
-    const lease = await this.leases.create({ reason: `diff of ${key}` });
-    try {
-      const leaseBlob = (digest: Digest) => lease.add({ kind: 'content', id: digest });
-      const [info] = await Promise.all([this.content.ingest(gzip, {}, leaseBlob), writeDiff(this.snapshotter.fsPath(key), counter).then(() => writing)]);
-      return {
-        descriptor: { mediaType: MediaType.OciLayerGzip, digest: info.digest, size: info.size },
-        diffId: `sha256:${tarHash.digest('hex')}`,
-      };
-    } finally {
-      await lease.release();
-    }
+    return this.rootfs.diff(key);
+  }
+
+  /** Writes the changes in the writable layer of rootfs `key` as a layer tar (what `docker commit` stores). */
+  async rootfsChanges(key: string, out: Writable): Promise<void> {
+    return this.rootfs.changes(key, out);
+  }
+
+  /** Writes the whole filesystem of rootfs `key` as a tar (`docker export`); the container may run. */
+  async exportRootfs(key: string, out: Writable): Promise<void> {
+    return this.rootfs.export(key, out);
+  }
+
+  // ---- archives (archive/) -------------------------------------------------
+
+  /** `docker load`: a `docker save` tar or an OCI layout tar, checked whole before anything is named. */
+  async load(source: AsyncIterable<Uint8Array>, options: { name?: string } = {}): Promise<ImageRecord[]> {
+    return loadImages({ content: this.content, resolver: this.resolver, leases: this.leases, logger: this.logger, locked: this.locked }, source, options);
+  }
+
+  /** `docker save`: one tar that `docker load` and OCI tools read; an id saves every name it has. */
+  async save(references: string[], out: Writable): Promise<void> {
+    return saveImages({ content: this.content, resolver: this.resolver }, references, out);
+  }
+
+  /** Writes the images `references` name as an OCI image layout directory. */
+  async exportOciLayout(dir: string, references: string[]): Promise<void> {
+    return exportImagesLayout({ content: this.content, resolver: this.resolver }, dir, references);
   }
 
   // ---- garbage collection and upkeep ------------------------------------------
 
   /** Mark and sweep: deletes blobs and layers no image, container or live lease reaches. */
   async gc(): Promise<GcResult> {
-    return this.lock.run('images', () => this.collect());
+    return this.locked(() => this.collect());
   }
 
   private async collect(options: { partialDownloads?: boolean } = {}): Promise<GcResult> {
@@ -692,95 +335,33 @@ export class ImageStore implements ImageService, RegistryService {
       metadata: this.metadata,
       snapshotter: this.snapshotter,
       leases: this.leases,
-      ingestDir: join(this.root, 'ingest'),
+      ingestDir: this.content.ingestDir,
       logger: this.logger,
     });
-    for (const digest of result.content) this.resolved.delete(digest);
+    this.resolver.forget(result.content);
     return result;
   }
 
-  /**
-   * `docker image prune`: records always carry a name here, so an image that
-   * lost its last name is already gone from the list and only its content
-   * remains: prune collects it. With `all`, every image no container uses is
-   * removed first (`docker image prune -a`, or `--filter dangling=false`);
-   * until and label filters pick among them by the config's created and Labels.
-   */
+  /** `docker image prune` (gc/prune-images.ts). */
   async prune(options: PruneOptions = {}): Promise<PruneResult> {
-    const filter = pruneFilter(options.filters ?? [], ['dangling', 'until', 'label', 'label!']);
-    return this.lock.run('images', async () => {
-      const untagged: string[] = [];
-      const deleted: string[] = [];
-      if (options.all || filter.dangling === false) {
-        const used = new Set(this.rootfsKeys().map((k) => this.snapshotter.stat(k).labels[ROOTFS_LABEL_IMAGE_ID]));
-        for (const image of await this.records()) {
-          if (used.has(image.id)) continue;
-          const { config } = await this.resolve(image.target, image.name);
-          if (!filter.matches({ created: Date.parse(config.created ?? '') || 0, labels: config.config?.Labels })) continue;
-          await this.metadata.delete(image.name);
-          untagged.push(familiarReference(image.name));
-          if (!deleted.includes(image.id)) deleted.push(image.id);
-        }
-      }
-      // Partial downloads too (docker has no resumable ingests to leave behind): a pull still retrying leases its own.
-      const partial = new Set((await this.partialDownloads()).filter((p) => !p.active).map((p) => p.digest));
-      const gc = await this.collect({ partialDownloads: true });
-      const partialDownloads = gc.ingests.map((name) => `sha256:${name.replace(/^sha256-/, '')}`).filter((d) => partial.has(d));
-      return { untagged, deleted, reclaimedBytes: gc.reclaimedBytes, partialDownloads };
-    });
+    return this.locked(() =>
+      pruneImages(
+        { resolver: this.resolver, metadata: this.metadata, snapshots: this.snapshotter, partialDownloads: () => this.partialDownloads(), collect: (o) => this.collect(o) },
+        options,
+      ),
+    );
   }
 
-  /**
-   * `docker system df`: per image, the unpacked size of its layers (or the
-   * compressed size of those not unpacked yet), split into what it shares
-   * with other images and what only it holds; per container, its writable layer.
-   */
+  /** `docker system df` (usage/disk-usage-report.ts). */
   async diskUsage(): Promise<DiskUsage> {
-    const records = await this.records();
-    const layerSize = new Map<string, number>();
-    const imageLayers = new Map<string, string[]>();
-    for (const image of records) {
-      if (imageLayers.has(image.id)) continue;
-      const { manifest, config } = await this.resolve(image.target, image.name);
-      const chains = chainIdsOf(config.rootfs.diff_ids);
-      imageLayers.set(image.id, chains);
-      for (const [i, chain] of chains.entries()) {
-        if (layerSize.has(chain)) continue;
-        layerSize.set(chain, await this.layerSize(chain, manifest.layers[i]?.size ?? 0));
-      }
-    }
-    const usersOfLayer = new Map<string, number>();
-    for (const chains of imageLayers.values()) for (const c of new Set(chains)) usersOfLayer.set(c, (usersOfLayer.get(c) ?? 0) + 1);
-    const containers: DiskUsage['containers'] = [];
-    for (const key of this.rootfsKeys()) {
-      const info = this.snapshotter.stat(key);
-      containers.push({ key, imageId: info.labels[ROOTFS_LABEL_IMAGE_ID] ?? '', size: await diskUsage(this.snapshotter.fsPath(key)) });
-    }
-    const images = [...imageLayers.entries()].map(([id, chains]) => {
-      let size = 0;
-      let shared = 0;
-      for (const c of new Set(chains)) {
-        const s = layerSize.get(c) ?? 0;
-        size += s;
-        if ((usersOfLayer.get(c) ?? 0) > 1) shared += s;
-      }
-      return {
-        id,
-        names: records.filter((r) => r.id === id).map((r) => r.name),
-        size,
-        sharedSize: shared,
-        uniqueSize: size - shared,
-        containers: containers.filter((c) => c.imageId === id).length,
-      };
-    });
-    return { images, containers, layersSize: [...layerSize.values()].reduce((a, b) => a + b, 0), partialDownloads: await this.partialDownloads() };
+    return diskUsageReport({ resolver: this.resolver, snapshots: this.snapshotter, layerSizes: this.layerSizes, partialDownloads: () => this.partialDownloads() });
   }
 
   /** Blob downloads in the ingest folder: those pulls in progress hold (active), and those failed pulls left. */
   async partialDownloads(): Promise<PartialDownload[]> {
     const leased = (await this.leases.protectedResources()).ingest;
     const out: PartialDownload[] = [];
-    for (const entry of await classifyIngests(join(this.root, 'ingest'), this.content, leased)) {
+    for (const entry of await classifyIngests(this.content.ingestDir, this.content, leased)) {
       const digest = partialDownloadDigest(entry);
       if (digest) out.push({ digest, size: entry.size, active: isActiveIngest(entry) });
     }
@@ -789,9 +370,9 @@ export class ImageStore implements ImageService, RegistryService {
 
   /** Consistency check (see gc/check.ts); with `repair`, fixes what can be fixed safely. */
   async check(options: CheckOptions = {}): Promise<Finding[]> {
-    return this.lock.run('images', () =>
+    return this.locked(() =>
       checkStore(
-        { content: this.content, metadata: this.metadata, snapshotter: this.snapshotter, leases: this.leases, ingestDir: join(this.root, 'ingest') },
+        { content: this.content, metadata: this.metadata, snapshotter: this.snapshotter, leases: this.leases, ingestDir: this.content.ingestDir },
         options,
       ),
     );
@@ -800,8 +381,8 @@ export class ImageStore implements ImageService, RegistryService {
   /** `docker image inspect`: the image, all its names, its config and manifest as stored. */
   async details(reference: string): Promise<ImageDetails> {
     const image = await this.get(reference);
-    const r = await this.resolve(image.target, image.name);
-    const names = (await this.records()).filter((x) => x.id === image.id).map((x) => x.name);
+    const r = await this.resolver.resolve(image.target, image.name);
+    const names = (await this.resolver.records()).filter((x) => x.id === image.id).map((x) => x.name);
     return {
       image,
       repoTags: names.filter((n) => parseReference(n).tag !== undefined).map(familiarReference),
@@ -815,76 +396,15 @@ export class ImageStore implements ImageService, RegistryService {
   /** The image's manifest and config for this store's platform. */
   async inspect(reference: string): Promise<ImageRecord & { manifest: OciManifest; manifestDescriptor: Descriptor }> {
     const image = await this.get(reference);
-    const r = await this.resolve(image.target, image.name);
+    const r = await this.resolver.resolve(image.target, image.name);
     return { ...image, manifest: r.manifest, manifestDescriptor: r.manifestDesc };
   }
 
-  // ---- images from layers: commit, import, export, history -----------------
+  // ---- images from layers: commit, import, history -------------------------
 
-  /** Writes the changes in the writable layer of rootfs `key` as a layer tar (what `docker commit` stores). */
-  async rootfsChanges(key: string, out: Writable): Promise<void> {
-    this.activeRootfs(key);
-    await writeDiff(this.snapshotter.fsPath(key), out);
-  }
-
-  /**
-   * Writes the whole filesystem of rootfs `key` as a tar (`docker export`),
-   * read through a read-only overlay of its layers: the container may run.
-   */
-  async exportRootfs(key: string, out: Writable): Promise<void> {
-    this.activeRootfs(key);
-    const dir = await mkdtemp(join(tmpdir(), 'ce-export-'));
-    try {
-      mountAll([readOnlyView(this.snapshotter.mounts(key)[0]!)], dir);
-      try {
-        await writeDiff(dir, out, () => null);
-      } finally {
-        umount2(dir, MNT_DETACH);
-      }
-    } finally {
-      await rmdir(dir).catch(() => undefined);
-    }
-  }
-
-  /**
-   * Records an image made of `parent` (when given) plus one layer read from
-   * `layer` (a tar; for an import also gzip, checked to be a tar), and names
-   * it `name`. Nothing is named unless every blob is stored.
-   */
+  /** Records an image made of `parent` (when given) plus one layer, named `name` (images/create-layer-image.ts). */
   async createLayerImage(options: CreateLayerImageOptions): Promise<ImageRecord> {
-    const name = newImageName(options.name);
-    const parent = options.parent === undefined ? undefined : await this.inspect(options.parent);
-    const lease = await this.leases.create({ reason: 'create an image from a layer', expiresInMs: 6 * 60 * 60 * 1000 });
-    try {
-      const leaseBlob = (digest: Digest) => lease.add({ kind: 'content', id: digest });
-      const bytes = options.untrusted ? checkedTar(decompressedLayer(options.layer)) : options.layer;
-      const layer = await this.content.ingest(bytes, {}, leaseBlob).catch((err: unknown) => {
-        throw noSpaceLeft(err, 'storing a layer in', this.root) ?? err;
-      });
-      const composed = composeLayerImage({
-        parent,
-        layer,
-        config: options.config,
-        history: options.history,
-        created: new Date(),
-        architecture: this.platform.architecture,
-        os: this.platform.os,
-      });
-      const configBlob = Buffer.from(JSON.stringify(composed.config));
-      const configInfo = await this.content.ingest(configBlob, {}, leaseBlob);
-      const manifest = { ...composed.manifest, config: { ...composed.manifest.config, digest: configInfo.digest, size: configInfo.size } };
-      const manifestBlob = Buffer.from(JSON.stringify(manifest));
-      const manifestInfo = await this.content.ingest(manifestBlob, {}, leaseBlob);
-      const target: Descriptor = { mediaType: manifest.mediaType ?? MediaType.OciManifest, digest: manifestInfo.digest, size: manifestInfo.size };
-      return await this.lock.run('images', async () => {
-        const previous = this.metadata.get(name);
-        const meta = await this.metadata.put({ name, target, labels: previous?.labels ?? {} });
-        this.logger.info({ name, id: configInfo.digest, parent: parent?.id }, 'image created from a layer');
-        return this.record(meta);
-      });
-    } finally {
-      await lease.release();
-    }
+    return createLayerImage({ content: this.content, resolver: this.resolver, leases: this.leases, logger: this.logger, root: this.root, locked: this.locked }, options);
   }
 
   /** `docker import`: a one-layer image, its config only what `changes` sets. */
@@ -896,42 +416,13 @@ export class ImageStore implements ImageService, RegistryService {
   /** `docker history`: the image's history entries, newest first. */
   async history(reference: string): Promise<HistoryRow[]> {
     const image = await this.inspect(reference);
-    const all = await this.records();
+    const all = await this.resolver.records();
     const tagsOf = (id: string) => all.filter((r) => r.id === id && parseReference(r.name).tag !== undefined).map((r) => familiarReference(r.name));
     const chains = chainIdsOf(image.config.rootfs.diff_ids);
     const sizes: number[] = [];
-    for (const [i, chainId] of chains.entries()) {
-      // The unpacked layer's size, as Docker shows; the stored blob's size when it is not unpacked.
-      sizes.push(this.snapshotter.has(chainId) ? await diskUsage(this.snapshotter.fsPath(chainId)) : (image.manifest.layers[i]?.size ?? 0));
-    }
+    // The unpacked layer's size, as Docker shows; the stored blob's size when it is not unpacked.
+    for (const [i, chainId] of chains.entries()) sizes.push(await this.layerSizes.size(chainId, image.manifest.layers[i]?.size ?? 0));
     const others = [...new Map(all.map((r) => [r.id, { id: r.id, config: r.config, tags: tagsOf(r.id) }])).values()];
     return imageHistory({ id: image.id, config: image.config, tags: tagsOf(image.id) }, (i) => sizes[i] ?? 0, others);
   }
-}
-
-/** Mount points of overlay mounts whose upper directory is `upper`, from /proc/self/mountinfo. */
-async function overlayMountsWithUpper(upper: string): Promise<string[]> {
-  let info: string;
-  try {
-    info = await readFile('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return [];
-  }
-  const unescape = (s: string) => s.replace(/\\(\d{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-  const out: string[] = [];
-  for (const line of info.split('\n')) {
-    const [pre, post] = line.split(' - ');
-    if (!pre || !post) continue;
-    const [fstype, , superOptions = ''] = post.split(' ');
-    if (fstype !== 'overlay') continue;
-    if (superOptions.split(',').some((o) => unescape(o) === `upperdir=${upper}`)) out.push(unescape(pre.split(' ')[4] ?? ''));
-  }
-  return out;
-}
-
-/** A read-only view of an active rootfs mount: its upper directory becomes the top lower one. */
-function readOnlyView(mount: Mount): Mount {
-  if (mount.type !== 'overlay') return { ...mount, options: mount.options.map((o) => (o === 'rw' ? 'ro' : o)) };
-  const option = (key: string) => mount.options.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
-  return { ...mount, options: [`lowerdir=${option('upperdir')}:${option('lowerdir')}`] };
 }

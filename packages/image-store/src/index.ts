@@ -1,4 +1,6 @@
 export { ImageStore, type CreateLayerImageOptions, ROOTFS_LABEL_IMAGE_ID, ROOTFS_LABEL_IMAGE_NAME, type ImageStoreOptions } from './image-store.js';
+export { ContainerRootfs, type ContainerRootfsParts } from './rootfs/container-rootfs.js';
+export { diskUsageReport, type DiskUsageParts } from './usage/disk-usage-report.js';
 export type { DiskUsage, ImportImageOptions, ImageInfo, ImageRecord, ImageService, PartialDownload, PruneOptions, PruneResult, RemoveImageResult } from './types.js';
 export { parseDigest, isDigest, sha256, shortId, digestHex, type Digest } from './digest.js';
 export * from './content/index.js';

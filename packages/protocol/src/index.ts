@@ -33,3 +33,7 @@ export { rotationStatePath, formatRotationState, parseRotationState, rotatedName
 export { DEFAULT_DETACH_KEYS, DetachKeyFilter, parseDetachKeys } from './detach-keys.js';
 export { DEFAULT_NAMESPACE, NAMESPACE_ANNOTATION, NAMESPACE_LABEL, OWNER_ANNOTATION, OWNER_LABEL, namespaceProblem } from './namespaces.js';
 export { toDockerMessage, dockerEventJson, compareGoStrings, type DockerEventMessage } from './docker-event-message.js';
+export { filterImages, globRegExp } from './image-filter.js';
+export { uploadStream, type UploadCall } from './upload-stream.js';
+export { searchResultFilter } from './search-filter.js';
+export { Laps } from './laps.js';

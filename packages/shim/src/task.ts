@@ -7,6 +7,7 @@ import {
   alreadyExists,
   notFound,
   Broadcaster,
+  Laps,
   DEFAULT_NAMESPACE,
   logSettings,
   LogConfigError,
@@ -154,12 +155,15 @@ export class ShimTask implements TaskApi {
       if (!this.binaryRuntime) throw failedPrecondition(`create: this shim cannot run runtime ${req.runtime}`);
       this.runtime = this.binaryRuntime(req.runtime, req.runtimePath);
     }
+    const laps = new Laps();
     const logging = this.logSettings(req);
     const monitor = this.monitorOptions(req, logging);
     const mounted = req.rootfs.length ? mountRootfs(req.bundle, req.rootfs) : [];
+    laps.lap('mount');
     let log: ContainerLog | null = null;
     try {
       const proc = await this.runtime.create(req.id, req.bundle, monitor ? { monitor } : ioOptions(req.terminal, req.stdin));
+      laps.lap('runtimeCreate');
       log =
         !proc.monitor && req.logPath && logging.driver !== 'none'
           ? this.openLog(req.logPath, logging, (p) => {
@@ -170,6 +174,7 @@ export class ShimTask implements TaskApi {
       const hub = proc.monitor ? new MonitorStdio(proc.monitor.socket, proc.monitor.done) : new StdioHub(processStdio(proc), log);
       const oom = this.oomWatch(req.id);
       await oom.start();
+      laps.lap('log');
       const exited = this.followExit(req.id, req.bundle, proc.exited, proc.monitor?.socket, oom);
       if (proc.monitor && this.options.monitorSocketDir) {
         const record = { id: req.id, namespace: req.namespace || DEFAULT_NAMESPACE, labels: { ...req.labels }, bundle: req.bundle, pid: proc.pid, terminal: req.terminal, stdin: req.stdin, mounted, socket: proc.monitor.socket };
@@ -192,7 +197,8 @@ export class ShimTask implements TaskApi {
         oom,
       };
       void exited.then((exit) => this.onExit(exit), (err) => this.logger.error({ err }, 'waiting for the task failed'));
-      this.logger.info({ id: req.id, pid: proc.pid, monitor: proc.monitor?.pid }, 'task created');
+      laps.lap('record');
+      this.logger.info({ id: req.id, pid: proc.pid, monitor: proc.monitor?.pid, timings: laps.ms }, 'task created');
       this.emit({ create: { bundle: req.bundle, pid: proc.pid } });
       return { pid: proc.pid };
     } catch (err) {
@@ -330,9 +336,11 @@ export class ShimTask implements TaskApi {
     if (req.execId) return this.startExec(this.get(req.id), this.getExec(req.id, req.execId));
     const task = this.get(req.id);
     if (task.status !== TaskStatus.TASK_STATUS_CREATED) throw failedPrecondition(`task ${req.id} is not in the created state`);
+    const laps = new Laps();
     await this.runtime.start(req.id);
+    laps.lap('runtimeStart');
     if (task.status === TaskStatus.TASK_STATUS_CREATED) task.status = TaskStatus.TASK_STATUS_RUNNING;
-    this.logger.info({ id: req.id, pid: task.pid }, 'task started');
+    this.logger.info({ id: req.id, pid: task.pid, timings: laps.ms }, 'task started');
     this.emit({ start: { pid: task.pid } });
     return { pid: task.pid };
   }
@@ -356,17 +364,22 @@ export class ShimTask implements TaskApi {
       throw failedPrecondition(`task ${req.id} is running: kill it before deleting it`);
     }
     // A created task that never started is killed by a forced delete.
+    const laps = new Laps();
     await this.runtime.delete(req.id, { force: task.status === TaskStatus.TASK_STATUS_CREATED });
+    laps.lap('runtimeDelete');
     const exit = await task.exited;
     await task.hub.whenDrained();
+    laps.lap('drained');
     for (const e of task.execs.values()) if (e.status === TaskStatus.TASK_STATUS_CREATED) e.hub.abandon();
     task.execs.clear();
     await task.log?.close();
+    laps.lap('logClose');
     await unmountRootfs(task.mounted);
+    laps.lap('unmount');
     if (task.hub instanceof MonitorStdio && this.options.monitorSocketDir) removeTaskRecord(this.options.monitorSocketDir, task.id);
     this.task = undefined;
     this.deleted = true;
-    this.logger.info({ id: req.id, exitStatus: exit.exitStatus }, 'task deleted');
+    this.logger.info({ id: req.id, exitStatus: exit.exitStatus, timings: laps.ms }, 'task deleted');
     const result = { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt };
     this.emit({ delete: result }, req.id);
     return result;

@@ -13,6 +13,7 @@ import {
   isCeError,
   notFound,
   Broadcaster,
+  Laps,
   type AttachOptions,
   type AttachSession,
 } from '@ce/protocol';
@@ -85,6 +86,9 @@ export class Supervisor implements SupervisorApi {
   private readonly ending = new Map<string, Promise<ExitStatus>>();
   /** Tasks whose shim is being started: its log exists before its socket. */
   private readonly creating = new Set<string>();
+  /** Shims told to shut down that have not exited yet; close() waits for them. */
+  private readonly exiting = new Set<Promise<void>>();
+
   /** Each task's namespace and owner labels, as created or last reported, so that a dead shim's task keeps them. */
   private readonly ownership = new Map<string, TaskOwnership>();
 
@@ -249,6 +253,7 @@ export class Supervisor implements SupervisorApi {
     }
     const handle = this.handle(req.id);
     let result: shim.DeleteResponse;
+    const laps = new Laps();
     try {
       result = await handle.client.delete(req);
     } catch (err) {
@@ -261,7 +266,10 @@ export class Supervisor implements SupervisorApi {
       }
       result = retried.value;
     }
+    laps.lap('delete');
     await this.endShim(req.id, handle);
+    laps.lap('endShim');
+    this.options.logger.debug({ id: req.id, timings: laps.ms }, 'task deleted');
     return result;
   }
 
@@ -400,6 +408,15 @@ export class Supervisor implements SupervisorApi {
     this.spare = undefined;
     if (spare) await this.stopSpare(spare);
     await this.host?.stopIfIdle();
+    await this.shimsExited(5000);
+  }
+
+  /** Waits (at most `ms`) for the shims that were shut down to exit. */
+  private async shimsExited(ms: number): Promise<void> {
+    if (!this.exiting.size) return;
+    const timer = new AbortController();
+    await Promise.race([Promise.all(this.exiting), sleep(ms, undefined, { signal: timer.signal }).catch(() => undefined)]);
+    timer.abort();
   }
 
   /** A spare left by a previous run (ced was killed): it has no task, so it is ended. */
@@ -674,11 +691,18 @@ export class Supervisor implements SupervisorApi {
       handle.client.close();
       this.shims.delete(id);
     }
-    if (handle.process) await handle.process.exited;
+    // Its task is deleted and its rootfs unmounted: what is left of it goes now, while the
+    // process ends on its own (a Node process takes some ms to exit; the caller need not wait).
+    if (handle.process) this.trackExit(handle.process);
     await rm(this.socketPath(id), { force: true });
     await rm(this.logPath(id), { force: true });
     // The shim unmounted its rootfs when its task was deleted; one that is shut down without a task never mounted it.
     await rm(this.bundleRecordPath(id), { force: true });
+  }
+
+  private trackExit(proc: ShimProcess): void {
+    const exited = proc.exited.finally(() => this.exiting.delete(exited));
+    this.exiting.add(exited);
   }
 
   private socketPath(id: string): string {

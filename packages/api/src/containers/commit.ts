@@ -4,6 +4,7 @@
 import { PassThrough, type Writable } from 'node:stream';
 import type { CreateLayerImageOptions } from '@ce/image-store';
 import { applyConfigChanges, parseConfigChanges, type OciContainerConfig } from '@ce/image-store/new-image';
+import { mergeCommitConfig } from './commit-config-merge.js';
 import type { ContainerConfig } from './model/docker-types.js';
 import type { ContainerRecord } from './record.js';
 
@@ -25,11 +26,23 @@ export interface CommitOptions {
   changes: string[];
   /** Pause a running container while its layer is read (Docker's default). */
   pause: boolean;
+  /** Docker's Config given with the commit (the Docker API's body): its settings win over the container's. */
+  config?: Partial<ContainerConfig>;
 }
 
-/** The image config's `config`: the container's own settings (what an image can carry), then the changes. */
-export function commitConfig(container: ContainerConfig, changes: readonly string[]): OciContainerConfig {
-  const base: OciContainerConfig = {
+/**
+ * The image config's `config`: the container's own settings (what an image
+ * can carry), then the changes; with a Config given, its settings and the
+ * changes, then the container's where they leave a setting unset.
+ */
+export function commitConfig(container: ContainerConfig, changes: readonly string[], given?: Partial<ContainerConfig>): OciContainerConfig {
+  if (given) return mergeCommitConfig(applyConfigChanges(imageSettings(given), parseConfigChanges(changes)), imageSettings(container));
+  return applyConfigChanges(imageSettings(container), parseConfigChanges(changes));
+}
+
+/** What of a container's Config an image can carry. */
+function imageSettings(container: Partial<ContainerConfig>): OciContainerConfig {
+  return {
     ...(container.User ? { User: container.User } : {}),
     ...(container.ExposedPorts && Object.keys(container.ExposedPorts).length ? { ExposedPorts: container.ExposedPorts } : {}),
     ...(container.Env?.length ? { Env: container.Env } : {}),
@@ -42,7 +55,6 @@ export function commitConfig(container: ContainerConfig, changes: readonly strin
     ...(container.Healthcheck ? { Healthcheck: container.Healthcheck } : {}),
     OnBuild: container.OnBuild?.length ? container.OnBuild : null,
   };
-  return applyConfigChanges(base, parseConfigChanges(changes));
 }
 
 /**
@@ -50,7 +62,7 @@ export function commitConfig(container: ContainerConfig, changes: readonly strin
  * resumes the container around it.
  */
 export async function commitContainer(record: ContainerRecord, options: CommitOptions, images: LayerImages): Promise<string> {
-  const config = commitConfig(record.Config, options.changes);
+  const config = commitConfig(record.Config, options.changes, options.config);
   const layer = new PassThrough({ highWaterMark: 1024 * 1024 });
   const writing = images.rootfsChanges(record.Id, layer);
   writing.catch((err: Error) => layer.destroy(err));

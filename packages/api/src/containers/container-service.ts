@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { constants, hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -14,6 +14,7 @@ import {
   invalidArgument,
   isCeError,
   notFound,
+  Laps,
   type AttachOptions,
   type AttachSession,
   type Logger,
@@ -22,7 +23,6 @@ import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
 import { detectCgroups } from '@ce/runtime';
 import { applySpecOptsSync } from '@ce/runtime/spec';
 import type { SupervisorApi } from '@ce/supervisor';
-import { writeFileAtomic } from '../atomic-file.js';
 import { noEvents, type EventPublisher } from '../events/event-publisher.js';
 import { waitTaskExits, type TaskExits } from '../events/task-exits.js';
 import { removeBundle } from './bundle-dir.js';
@@ -164,6 +164,8 @@ export class ContainerService {
   private readonly starting = new Map<string, Promise<void>>();
   /** --rm containers being restarted: their exit must not remove them. */
   private readonly restarting = new Set<string>();
+  /** Containers whose exit tore their task and start steps down: their removal need not do it again. */
+  private readonly tornDown = new Set<string>();
   /** Names of containers being created: taken before the first await. */
   private readonly reservedNames = new Set<string>();
   /** The start steps; subsystems register theirs here (see StartPipeline). */
@@ -285,9 +287,12 @@ export class ContainerService {
     this.options.mounts?.check(options.hostConfig);
     const runtime = this.runtimes.resolve(options.hostConfig.Runtime ?? '').name;
     options = { ...options, hostConfig: { ...options.hostConfig, Runtime: runtime } };
+    const laps = new Laps();
     const image = await this.images.get(options.config.Image);
+    laps.lap('image');
     const runConfig = image.config.config ?? {};
     const networks = await this.options.networkCheck?.networksFor(options.config, options.hostConfig, options.networkingConfig ?? {});
+    laps.lap('networkCheck');
     const name = options.name ? validateName(options.name) : generateName((n) => this.byName(n) !== undefined || this.reservedNames.has(n));
     const holder = this.byName(name);
     if (holder || this.reservedNames.has(name)) {
@@ -297,13 +302,13 @@ export class ContainerService {
     }
     this.reservedNames.add(name);
     try {
-      return await this.createReserved(name, options, image.id, runConfig, networks);
+      return await this.createReserved(name, options, image.id, runConfig, laps, networks);
     } finally {
       this.reservedNames.delete(name);
     }
   }
 
-  private async createReserved(name: string, options: CreateOptions, imageId: string, runConfig: ImageRunConfig, networks?: Record<string, EndpointSettings>): Promise<ContainerRecord> {
+  private async createReserved(name: string, options: CreateOptions, imageId: string, runConfig: ImageRunConfig, laps: Laps, networks?: Record<string, EndpointSettings>): Promise<ContainerRecord> {
     const id = randomBytes(32).toString('hex');
     const config = mergeContainerConfig(id, options.config, runConfig);
     // As Docker: a container in the host's network namespace is named as the host.
@@ -316,8 +321,10 @@ export class ContainerService {
     // Validates ids, env, args, cwd and security options now rather than at start; names in the user resolve at start, as Docker's do.
     parseUserSpec(record.Config.User);
     this.spec(record, { uid: 0, gid: 0, additionalGids: [], home: '/' });
+    laps.lap('config');
     // As docker create does, the writable layer exists from create on.
     const rootfs = await this.images.prepareRootfs(id, imageId, this.ownerLabels());
+    laps.lap('rootfs');
     record.GraphDriver.Data = graphDriverData(rootfs);
     let mountsTaken = false;
     try {
@@ -326,7 +333,9 @@ export class ContainerService {
         mountsTaken = true;
         record.Mounts = inspectMounts(record.MountPoints);
       }
+      laps.lap('mounts');
       await this.store.save(record);
+      laps.lap('save');
     } catch (err) {
       if (mountsTaken) await this.options.mounts?.release(record, true).catch(() => undefined);
       await this.images.removeRootfs(id).catch(() => undefined);
@@ -335,7 +344,7 @@ export class ContainerService {
     }
     this.containers.set(id, record);
     this.events.container(record, 'create');
-    this.logger.info({ id, name, image: record.Config.Image }, 'container created');
+    this.logger.info({ id, name, image: record.Config.Image, timings: laps.ms }, 'container created');
     return record;
   }
 
@@ -349,9 +358,15 @@ export class ContainerService {
     return spec;
   }
 
-  /** Starts a container; a second start while one is in flight joins it. */
-  start(ref: string): Promise<void> {
-    return this.startRecord(this.resolve(ref), true);
+  /**
+   * Starts a container; a second start while one is in flight joins it.
+   * Resolves false when it was running (or restarting) already: nothing was done.
+   */
+  async start(ref: string): Promise<boolean> {
+    const record = this.resolve(ref);
+    const alreadyUp = !this.starting.has(record.Id) && (record.State.Status === 'running' || record.State.Status === 'restarting');
+    await this.startRecord(record, true);
+    return !alreadyUp;
   }
 
   /**
@@ -378,6 +393,7 @@ export class ContainerService {
 
   private async startNow(record: ContainerRecord): Promise<void> {
     const id = record.Id;
+    this.tornDown.delete(id);
     const t0 = performance.now();
     const ctx: StartContext = { record, bundle: join(this.tasksDir, id), rootfs: this.images.rootfsMounts(id), specOpts: [] };
     let setUp = false;
@@ -435,7 +451,8 @@ export class ContainerService {
           if (devices && this.runtimes.resolve(ctx.record.HostConfig.Runtime).path && detectCgroups().mode !== 'v2') {
             spec.linux!.resources!.devices = runcV1DeviceRules(devices);
           }
-          await writeFileAtomic(join(ctx.bundle, 'config.json'), JSON.stringify(spec));
+          // Made again at every start and read once by the runtime: written without fsync, as containerd writes a bundle's spec.
+          await writeFile(join(ctx.bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
         },
         teardown: async () => undefined, // the bundle step removes the folder
       },
@@ -554,18 +571,18 @@ export class ContainerService {
    * Docker's stop: the container's stop signal, then SIGKILL if it is still
    * running after `timeoutSeconds` (unset: the container's --stop-timeout,
    * else 10; negative: no SIGKILL). Resolves once the exit is recorded. A
-   * container that is not running is left as it is.
+   * container that is not running is left as it is: false.
    */
-  async stop(ref: string, timeoutSeconds?: number): Promise<void> {
+  async stop(ref: string, timeoutSeconds?: number): Promise<boolean> {
     const record = this.resolve(ref);
     await this.starting.get(record.Id)?.catch(() => undefined);
     await this.exitSettled(record);
     if (record.State.Status === 'restarting') {
       this.markManuallyStopped(record);
       await this.cancelRestart(record);
-      return;
+      return true;
     }
-    if (record.State.Status !== 'running' && record.State.Status !== 'paused') return;
+    if (record.State.Status !== 'running' && record.State.Status !== 'paused') return false;
     this.markManuallyStopped(record);
     this.restarts.stopRequested(record.Id, true);
     const exited = this.exitHandled.get(record.Id);
@@ -590,6 +607,7 @@ export class ContainerService {
     }
     await exited;
     this.events.container(record, 'stop');
+    return true;
   }
 
   /** Docker's restart: stop if running, then start on the same writable layer. */
@@ -649,15 +667,18 @@ export class ContainerService {
    * process whose shim died may still use the layer), its layer, its
    * record, then tells waiters.
    */
-  private async removeRecord(record: ContainerRecord, removeVolumes = false): Promise<void> {
+  private async removeRecord(record: ContainerRecord, removeVolumes = false, laps = new Laps()): Promise<void> {
     if (!this.containers.has(record.Id) || record.State.Status === 'removing') return;
     record.State = withStatus(record.State, 'removing');
     try {
-      await this.deleteTask(record.Id, false);
+      if (!this.tornDown.delete(record.Id)) await this.deleteTask(record.Id, false);
+      laps.lap('deleteTask');
       await this.images.removeRootfs(record.Id).catch((err) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
+      laps.lap('removeRootfs');
       await this.store.remove(record.Id);
+      laps.lap('removeRecord');
     } catch (err) {
       record.State = { ...withStatus(record.State, 'dead'), Error: (err as Error).message };
       await this.store.save(record).catch(() => undefined);
@@ -669,7 +690,8 @@ export class ContainerService {
     }
     this.events.container(record, 'destroy');
     this.restarts.reset(record.Id);
-    this.logger.info({ id: record.Id }, 'container removed');
+    laps.lap('release');
+    this.logger.info({ id: record.Id, timings: laps.ms }, 'container removed');
     this.notify(record.Id, ['removed'], record.State.ExitCode);
     this.waiters.delete(record.Id);
   }
@@ -756,18 +778,22 @@ export class ContainerService {
    */
   async onExit(record: ContainerRecord, exitCode: number, exitedAt: Date | undefined, error?: string, oomKilled?: boolean): Promise<void> {
     this.health?.stop(record.Id);
+    const laps = new Laps();
     record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error, oomKilled });
     await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the exit'));
+    laps.lap('save');
     this.events.container(record, 'die', { exitCode: String(exitCode) });
     this.logger.info({ id: record.Id, exitCode }, 'container exited');
-    const deleted = this.deleteTask(record.Id, false).catch((err: Error) => {
-      this.logger.error({ id: record.Id, err: err.message }, 'could not delete the task of an exited container');
-    });
+    const deleted = this.deleteTask(record.Id, false).then(
+      () => this.tornDown.add(record.Id),
+      (err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not delete the task of an exited container'),
+    );
     // The shim closes the log when its task is deleted. As Docker waits (up to 2 s) for the output to be
     // copied before it reports an exit, `wait` then `logs` shows the whole log.
     await settlesWithin(deleted, 2000);
     this.notify(record.Id, ['not-running', 'next-exit'], exitCode);
     await deleted;
+    laps.lap('teardown');
     // As dockerd's handleContainerExit: the task is deleted first, then the policy decides and the back-off starts.
     if (this.decideRestart(record)) {
       await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the restarting state'));
@@ -775,7 +801,7 @@ export class ContainerService {
     }
     if (record.HostConfig.AutoRemove && !this.restarting.has(record.Id)) {
       // As Docker's auto-remove: the container's anonymous volumes go with it.
-      await this.removeRecord(record, true).catch((err: Error) => {
+      await this.removeRecord(record, true, laps).catch((err: Error) => {
         this.logger.error({ id: record.Id, err: err.message }, 'auto-remove failed');
         // The container stays (dead); whoever waits for its removal must not wait forever.
         this.notify(record.Id, ['removed'], exitCode);
@@ -792,7 +818,8 @@ export class ContainerService {
     const record = this.containers.get(id);
     if (record) {
       try {
-        await this.pipeline.teardown(record, kill ? 'failed-start' : 'stopped');
+        const timings = await this.pipeline.teardown(record, kill ? 'failed-start' : 'stopped');
+        this.logger.debug({ id, timings }, 'start steps undone');
       } finally {
         // Teardowns clear what they undid from the record (the network's addresses, say).
         if (this.containers.has(id)) await this.store.save(record).catch((err: Error) => this.logger.error({ id, err: err.message }, 'could not record the teardown'));
@@ -829,7 +856,7 @@ export class ContainerService {
     const images = this.layerImages();
     // A bad name or change is refused before the container is paused.
     newImageName(options.reference);
-    commitConfig(record.Config, options.changes);
+    commitConfig(record.Config, options.changes, options.config);
     const pause = options.pause && record.State.Status === 'running';
     if (pause) {
       await pauseContainer(record, this.tasks);

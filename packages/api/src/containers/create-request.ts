@@ -6,7 +6,7 @@ import type { CreateOptions } from './container-service.js';
 import type { ContainerConfig, HostConfig } from './model/docker-types.js';
 import type { NetworkingConfig } from '../networking/create-check.js';
 
-function parseObject(json: string, what: string): Record<string, unknown> {
+export function parseObject(json: string, what: string): Record<string, unknown> {
   if (!json) return {};
   let value: unknown;
   try {

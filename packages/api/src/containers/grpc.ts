@@ -7,8 +7,8 @@ import type { ContainerFiles } from './container-files.js';
 import { serveExtractToPath } from './extract-grpc.js';
 import type { ContainerService, WaitCondition as Condition } from './container-service.js';
 import { containerLogs } from './container-logs.js';
-import { createOptionsFromRequest } from './create-request.js';
-import { toContainerJSON, ZERO_TIME, type RestartPolicy } from './model/index.js';
+import { createOptionsFromRequest, parseObject } from './create-request.js';
+import { toContainerJSON, ZERO_TIME, type ContainerConfig, type RestartPolicy } from './model/index.js';
 import { containerName, type ContainerRecord } from './record.js';
 
 const conditions: Record<WaitCondition, Condition> = {
@@ -94,11 +94,11 @@ export function containersGrpcService(svc: ContainerService, execs: ExecService,
         const record = await svc.create(createOptionsFromRequest(req));
         return { id: record.Id, warnings: [] };
       },
-      start: async (req) => (await svc.start(req.id), {}),
+      start: async (req) => ({ alreadyStarted: !(await svc.start(req.id)) }),
       attach: (call) => serveAttach(call, (options) => (options.execId ? execs.attach(options) : svc.attach(options))),
       wait: async (req) => ({ exitCode: await svc.wait(req.id, conditions[req.condition]), error: '' }),
       kill: async (req) => (await svc.kill(req.id, req.signal), {}),
-      stop: async (req) => (await svc.stop(req.id, req.timeout), {}),
+      stop: async (req) => ({ alreadyStopped: !(await svc.stop(req.id, req.timeout)) }),
       restart: async (req) => (await svc.restart(req.id, req.timeout), {}),
       remove: async (req) => (await svc.remove(req.id, req.force, req.removeVolumes), {}),
       inspect: async (req) => toContainerMessage(svc.inspect(req.id)),
@@ -138,7 +138,14 @@ export function containersGrpcService(svc: ContainerService, execs: ExecService,
       },
       stats: (req, ctx) => svc.stats(req.id, { stream: req.stream, oneShot: req.oneShot, signal: ctx.signal }),
       commit: async (req) => ({
-        id: await svc.commit(req.id, { reference: req.reference, comment: req.comment, author: req.author, changes: req.changes, pause: req.pause }),
+        id: await svc.commit(req.id, {
+          reference: req.reference,
+          comment: req.comment,
+          author: req.author,
+          changes: req.changes,
+          pause: req.pause,
+          config: req.configJson ? (parseObject(req.configJson, 'config_json') as Partial<ContainerConfig>) : undefined,
+        }),
       }),
       export: (req, ctx) => exportChunks(svc, req.id, ctx.signal),
       statPath: async (req) => ({ statJson: JSON.stringify(await files.statPath(req.id, req.path)) }),

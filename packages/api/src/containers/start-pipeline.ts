@@ -85,21 +85,28 @@ export class StartPipeline {
     return timings;
   }
 
-  /** Every teardown in reverse order; all run even if one fails, and the first failure is thrown after. */
-  async teardown(record: ContainerRecord, reason: TeardownReason): Promise<void> {
-    const failure = await this.undo(this.steps, record, reason);
+  /**
+   * Every teardown in reverse order; all run even if one fails, and the first
+   * failure is thrown after. Returns how long each took (`<name>TeardownMs`).
+   */
+  async teardown(record: ContainerRecord, reason: TeardownReason): Promise<Record<string, number>> {
+    const timings: Record<string, number> = {};
+    const failure = await this.undo(this.steps, record, reason, timings);
     if (failure) throw failure;
+    return timings;
   }
 
-  private async undo(steps: readonly StartStep[], record: ContainerRecord, reason: TeardownReason): Promise<Error | undefined> {
+  private async undo(steps: readonly StartStep[], record: ContainerRecord, reason: TeardownReason, timings: Record<string, number> = {}): Promise<Error | undefined> {
     let first: Error | undefined;
     for (const step of [...steps].reverse()) {
+      const t0 = performance.now();
       try {
         await step.teardown(record, reason);
       } catch (err) {
         first ??= err as Error;
         this.logger.error({ id: record.Id, step: step.name, err: (err as Error).message }, 'a start step could not be undone');
       }
+      timings[`${step.name}TeardownMs`] = Math.round((performance.now() - t0) * 10) / 10;
     }
     return first;
   }

@@ -45,4 +45,23 @@ describe('commit config', () => {
     expect(c).toMatchObject({ Env: ['PATH=/bin', 'A=2', 'B=3'], Cmd: ['true'], WorkingDir: '/srv/app', Labels: { a: 'b', c: 'd' } });
     expect(Object.keys(c.ExposedPorts!)).toEqual(['80/tcp', '53/udp']);
   });
+
+  it("takes a given Config's settings and the changes first, then the container's where they leave one unset (dockerd's merge)", () => {
+    const merged = commitConfig(container, ['ENV X=1', 'EXPOSE 443'], { Env: ['Y=2', 'A=given'], Cmd: ['echo', 'hi'], Labels: { c: 'd' }, WorkingDir: '' });
+    expect(merged).toEqual({
+      User: 'nobody',
+      ExposedPorts: { '80/tcp': {}, '443/tcp': {} },
+      // The given entries win by key; the container's others follow.
+      Env: ['Y=2', 'A=given', 'X=1', 'PATH=/bin'],
+      Entrypoint: null,
+      Cmd: ['echo', 'hi'],
+      Volumes: { '/data': {} },
+      WorkingDir: '/srv',
+      Labels: { a: 'b', c: 'd' },
+      StopSignal: 'SIGUSR1',
+      OnBuild: null,
+    });
+    // No Cmd or Entrypoint given: the container's command stays.
+    expect(commitConfig(container, [], { User: 'root' })).toMatchObject({ User: 'root', Cmd: ['sh', '-c', 'echo hi'], Env: ['PATH=/bin', 'A=1'] });
+  });
 });

@@ -10,8 +10,8 @@ const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** A supervisor whose task creation waits until the test lets it go. */
-function fakeSupervisor() {
+/** A supervisor whose task creation waits until the test lets it go; its first `failedDeletes` deletes fail. */
+function fakeSupervisor(failedDeletes = 0) {
   let releaseCreate!: () => void;
   const createGate = new Promise<void>((r) => (releaseCreate = r));
   let exit!: (status: number) => void;
@@ -25,7 +25,11 @@ function fakeSupervisor() {
       exit(137);
     },
     waitTask: async () => ({ exitStatus: await exited, exitedAt: new Date() }),
-    deleteTask: async () => (calls.push('delete'), { pid: 42, exitStatus: 137, exitedAt: new Date() }),
+    deleteTask: async () => {
+      calls.push('delete');
+      if (failedDeletes-- > 0) throw new Error('the shim did not answer');
+      return { pid: 42, exitStatus: 137, exitedAt: new Date() };
+    },
   } as unknown as SupervisorApi;
   return { supervisor, releaseCreate, calls };
 }
@@ -52,7 +56,32 @@ it('makes rm wait for a start in flight: refused without --force, done after it 
   releaseCreate();
   await Promise.all([started, again]);
   await removed;
-  // The exit deletes the task; rm asks again before removing the layer (nothing may still use it).
-  expect(calls).toEqual(['create', 'start', 'kill', 'delete', 'delete']);
+  // The exit deleted the task and undid the start steps: rm does not ask again.
+  expect(calls).toEqual(['create', 'start', 'kill', 'delete']);
   expect(() => svc.inspect(c.Id)).toThrow(`No such container: ${c.Id}`);
+});
+
+it('deletes the task again at removal when the exit could not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
+  dirs.push(dir);
+  const removedLayers: string[] = [];
+  const images: ContainerImages = {
+    get: async () => ({ id: 'sha256:x', name: 'x', config: { config: { Cmd: ['sleep', '9'] } } }),
+    prepareRootfs: async () => [],
+    rootfsMounts: () => [],
+    removeRootfs: async (key) => void removedLayers.push(key),
+    rootfsKeys: () => [],
+    rootfsLabels: () => ({}),
+  };
+  const { supervisor, releaseCreate, calls } = fakeSupervisor(1);
+  releaseCreate();
+  const svc = new ContainerService(new ContainerStore(join(dir, 'containers')), images, supervisor, join(dir, 'tasks'), silent);
+  const c = await svc.create({ name: 'web', config: { Image: 'x' }, hostConfig: {} });
+  await svc.start('web');
+  await svc.kill('web', 'SIGKILL');
+  expect(await svc.wait('web', 'not-running')).toBe(137);
+  await svc.remove('web', false);
+  // Nothing may still use the layer when it goes: the task the exit could not delete is deleted first.
+  expect(calls).toEqual(['create', 'start', 'kill', 'delete', 'delete']);
+  expect(removedLayers).toEqual([c.Id]);
 });

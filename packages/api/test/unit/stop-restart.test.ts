@@ -58,8 +58,9 @@ describe('stop', () => {
     const fake = fakeSupervisor([SIGTERM]);
     const svc = service(fake.supervisor);
     await svc.create(options());
-    await svc.start('web');
-    await svc.stop('web', 30);
+    expect(await svc.start('web')).toBe(true);
+    expect(await svc.start('web')).toBe(false); // already running: nothing done (the Docker API's 304)
+    expect(await svc.stop('web', 30)).toBe(true);
     expect(fake.signals).toEqual([SIGTERM]);
     expect(svc.inspect('web').State).toMatchObject({ Status: 'exited', ExitCode: 128 + SIGTERM });
   });
@@ -108,7 +109,7 @@ describe('stop', () => {
     const fake = fakeSupervisor([SIGTERM]);
     const svc = service(fake.supervisor);
     await svc.create(options());
-    await svc.stop('web');
+    expect(await svc.stop('web')).toBe(false);
     expect(fake.signals).toEqual([]);
     expect(svc.inspect('web').State.Status).toBe('created');
     await expect(svc.stop('nosuch')).rejects.toThrow('No such container: nosuch');

@@ -31,7 +31,7 @@ export function registerCommit(program: Command, connect: () => Connection): voi
       let res: CommitContainerResponse;
       try {
         res = await unary<CommitContainerResponse>(
-          (cb) => conn.containers.commit({ id: container, reference: repository ?? '', comment: opts.message, author: opts.author, changes: opts.change, pause }, cb),
+          (cb) => conn.containers.commit({ id: container, reference: repository ?? '', comment: opts.message, author: opts.author, changes: opts.change, pause, configJson: '' }, cb),
           conn.target,
         );
       } catch (err) {

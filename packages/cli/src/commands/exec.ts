@@ -7,7 +7,7 @@ import { collect, pumpOutput } from '../output.js';
 import { checkInputIsTty, connectTerminalIo, DETACHED, detachKeyBytes, localTerminalSize } from '../terminal-io.js';
 import { userOptionProblem } from '../user-option.js';
 
-interface ExecOptions {
+export interface ExecOptions {
   detach?: boolean;
   interactive?: boolean;
   tty?: boolean;
@@ -46,7 +46,7 @@ function refusal(err: unknown, conn: Connection): CliExit {
   return new CliExit(1, daemonErrorMessage(err, conn.target));
 }
 
-async function exec(conn: Connection, container: string, command: string[], opts: ExecOptions): Promise<number> {
+export async function exec(conn: Connection, container: string, command: string[], opts: ExecOptions): Promise<number> {
   const userProblem = opts.user ? userOptionProblem(opts.user) : null;
   if (userProblem) throw new CliExit(1, `Error response from daemon: ${userProblem}`);
   const detach = !!opts.detach;

@@ -1,10 +1,9 @@
-import { unary } from '@ce/protocol';
+import { filterImages, unary } from '@ce/protocol';
 import type { Image, ListImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
 import { parseFilterFlag } from '../filter-flag.js';
-import { filterImages } from '../images-filter.js';
 import { parseListFormat, renderListFormat } from '../list-format.js';
 import { collect } from '../output.js';
 import { imageContext, imagesFormat, imagesHeader, type ImageRow } from '../images-format.js';
@@ -67,7 +66,13 @@ export function registerImages(program: Command, connect: () => Connection): voi
         throw new CliExit(1, daemonErrorMessage(err, conn.target));
       }
       const now = Date.now();
-      let rows = imageRows(filterImages(res.images, filters, familiarName));
+      let picked;
+      try {
+        picked = filterImages(res.images, filters, familiarName);
+      } catch (err) {
+        throw new CliExit(1, (err as Error).message);
+      }
+      let rows = imageRows(picked);
       if (opts.quiet && opts.format === undefined) {
         // docker images -q lists each image once.
         const seen = new Set<string>();

@@ -4,10 +4,10 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { ImportImageResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import { uploadStream } from '@ce/protocol';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
-import { uploadStream } from '../upload.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 

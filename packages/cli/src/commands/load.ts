@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import type { LoadImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import { uploadStream } from '@ce/protocol';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
 import { CliExit, daemonErrorMessage } from '../errors.js';
-import { uploadStream } from '../upload.js';
 import { repositoryAndTag } from './images.js';
 
 /** Sends a docker save archive (or an OCI layout tar) to ced. */

@@ -7,6 +7,7 @@ import { checkInputIsTty, detachKeyBytes } from '../terminal-io.js';
 import { attachStreams, type AttachStreams } from '../attach-flag.js';
 import { addCreateFlags, createContainer, type CreateFlags } from '../create-options.js';
 import { collect } from '../output.js';
+import { mark } from '../timings.js';
 
 interface RunOptions extends CreateFlags {
   detach?: boolean;
@@ -28,6 +29,7 @@ export function registerRun(program: Command, connect: () => Connection): void {
     .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
     .helpOption('--help', 'Print usage')
     .action(async (image: string, command: string[], opts: RunOptions) => {
+      mark('parsed');
       process.exitCode = await run(connect(), image, command, opts);
     });
 }
@@ -46,6 +48,7 @@ async function run(conn: Connection, image: string, command: string[], opts: Run
     throw new CliExit(EXIT_ENGINE_ERROR, `${(err as Error).message}\nSee 'ce run --help'.`);
   }
   const created = await createContainer(conn, 'run', image, command, opts, streams);
+  mark('created');
   const id = created.id;
   for (const w of created.warnings) process.stderr.write(`WARNING: ${w}\n`);
 

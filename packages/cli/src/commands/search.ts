@@ -1,5 +1,5 @@
 // ce search: docker search over a registry's catalog (see @ce/image-store registry/search.ts).
-import { unary } from '@ce/protocol';
+import { searchResultFilter, unary } from '@ce/protocol';
 import type { SearchImagesResponse, SearchResult } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
@@ -31,25 +31,12 @@ export function searchContext(r: SearchResult, trunc: boolean): GoStruct {
 
 /** docker search --filter: stars=N, is-official=bool, is-automated=bool. */
 export function searchFilter(values: readonly string[]): (r: SearchResult) => boolean {
-  const tests: ((r: SearchResult) => boolean)[] = [];
-  const bool = (key: string, v: string) => {
-    if (!/^(true|false|1|0)$/i.test(v)) throw new CliExit(1, `Invalid filter '${key}=${v}'`);
-    return /^(true|1)$/i.test(v);
-  };
-  for (const value of values) {
-    const { key, value: v } = parseFilterFlag(value, 'search');
-    if (key === 'stars') {
-      if (!/^\d+$/.test(v)) throw new CliExit(1, `Invalid filter 'stars=${v}'`);
-      tests.push((r) => r.starCount >= Number(v));
-    } else if (key === 'is-official') {
-      const want = bool(key, v);
-      tests.push((r) => r.isOfficial === want);
-    } else if (key === 'is-automated') {
-      const want = bool(key, v);
-      tests.push((r) => r.isAutomated === want);
-    } else throw new CliExit(1, `Invalid filter '${key}'`);
+  const pairs = values.map((value) => parseFilterFlag(value, 'search'));
+  try {
+    return searchResultFilter(pairs);
+  } catch (err) {
+    throw new CliExit(1, (err as Error).message);
   }
-  return (r) => tests.every((t) => t(r));
 }
 
 export function registerSearch(program: Command, connect: () => Connection): void {

@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { digestHex, type Digest } from '../digest.js';
-import type { ContentReader } from '../content/store.js';
+import type { ContentReader } from '../content/content-store.js';
 import { Annotation, MediaType } from '../oci/media-types.js';
 import type { Descriptor, OciIndex, OciManifest } from '../oci/types.js';
 import { familiarReference, parseReference } from '../reference/reference.js';

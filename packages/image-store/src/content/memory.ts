@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { notFound } from '@ce/protocol';
 import { sha256, type Digest } from '../digest.js';
-import type { ContentInfo, ContentReader } from './store.js';
+import type { ContentInfo, ContentReader, ReadRange } from './content-store.js';
 
 /** A ContentReader over blobs held in memory, e.g. to write a layout built by a script. */
 export class MemoryContent implements ContentReader {
@@ -25,14 +25,15 @@ export class MemoryContent implements ContentReader {
   }
 
   async info(digest: string): Promise<ContentInfo> {
-    return { digest: digest as Digest, size: this.get(digest).length, createdAt: this.created };
+    return { digest: digest as Digest, size: this.get(digest).length, createdAt: this.created, labels: {} };
   }
 
   async readBlob(digest: string): Promise<Buffer> {
     return this.get(digest);
   }
 
-  async readStream(digest: string): Promise<Readable> {
-    return Readable.from([this.get(digest)]);
+  async readStream(digest: string, range: ReadRange = {}): Promise<Readable> {
+    const start = range.offset ?? 0;
+    return Readable.from([this.get(digest).subarray(start, range.length === undefined ? undefined : start + range.length)]);
   }
 }

@@ -3,8 +3,8 @@
 // has its parent, and nothing is left by a writer that died (ingests, leases).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { ContentStore } from '../content/store.js';
-import type { ImageMetadataStore } from '../images/metadata.js';
+import type { FileContentStore } from '../content/file-content-store.js';
+import type { ImageMetadataStore } from '../images/image-metadata-store.js';
 import type { FileLeaseManager } from '../leases/manager.js';
 import type { OverlaySnapshotter } from '../snapshots/overlay.js';
 import { isErrno } from '../util/fs.js';
@@ -40,7 +40,7 @@ export interface CheckOptions {
 }
 
 export interface CheckSources {
-  content: ContentStore;
+  content: FileContentStore;
   metadata: ImageMetadataStore;
   snapshotter: OverlaySnapshotter;
   leases: FileLeaseManager;
@@ -60,7 +60,7 @@ export async function checkStore(src: CheckSources, options: CheckOptions = {}):
     findings.push({ kind: 'corrupt-blob', subject: blob.digest, message: `blob ${blob.digest} has digest ${actual}`, repaired: repair });
   }
 
-  for (const meta of src.metadata.list()) {
+  for (const meta of await src.metadata.list()) {
     const reach = await markFromTargets(src.content, [{ desc: meta.target, from: `image record ${meta.name}` }]);
     for (const m of reach.missing) {
       findings.push({

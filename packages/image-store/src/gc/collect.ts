@@ -1,13 +1,14 @@
-// Mark and sweep, as containerd's garbage collector: the roots are image
-// records, containers' active snapshots and live leases; every blob and
-// committed snapshot they do not reach is deleted, and so is every stale
+// Mark and sweep, as containerd's garbage collector, over the three stores'
+// interfaces: the roots are image records, containers' active snapshots and
+// views, live leases, and what carries the gc labels (GC_LABELS); every blob
+// and committed snapshot they do not reach is deleted, and so is every stale
 // ingest (gc/ingests.ts).
-import type { ContentStore } from '../content/store.js';
-import type { ImageMetadataStore } from '../images/metadata.js';
+import { isCeError } from '@ce/protocol';
+import { contentRefs, GC_LABELS, type ContentInfo, type ContentStore } from '../content/content-store.js';
+import type { ImageMetadataStore } from '../images/image-metadata-store.js';
 import type { FileLeaseManager } from '../leases/manager.js';
-import type { OverlaySnapshotter } from '../snapshots/overlay.js';
+import type { SnapshotInfo, SnapshotService } from '../snapshots/snapshot-service.js';
 import type { Logger } from '../util/logger.js';
-import { diskUsage } from '../util/disk-usage.js';
 import { sweepStaleIngests } from './ingests.js';
 import { markFromTargets } from './reachable.js';
 
@@ -25,7 +26,7 @@ export interface GcResult {
 export interface GcSources {
   content: ContentStore;
   metadata: ImageMetadataStore;
-  snapshotter: OverlaySnapshotter;
+  snapshotter: SnapshotService;
   leases: FileLeaseManager;
   ingestDir: string;
   logger: Logger;
@@ -34,17 +35,32 @@ export interface GcSources {
 }
 
 /** The parents of every snapshot `keys` names, with the snapshots themselves. */
-function withParents(snapshotter: OverlaySnapshotter, keys: Iterable<string>): Set<string> {
+function withParents(snapshots: ReadonlyMap<string, SnapshotInfo>, keys: Iterable<string>): Set<string> {
   const out = new Set<string>();
   for (let key of keys) {
-    while (!out.has(key) && snapshotter.has(key)) {
+    while (!out.has(key) && snapshots.has(key)) {
       out.add(key);
-      const parent = snapshotter.stat(key).parent;
+      const parent = snapshots.get(key)!.parent;
       if (parent === undefined) break;
       key = parent;
     }
   }
   return out;
+}
+
+/** Adds to `marked` the blobs labelled as gc roots and, transitively, the digests marked blobs name in their ref labels. */
+function markByLabels(blobs: readonly ContentInfo[], marked: Set<string>): void {
+  const byDigest = new Map(blobs.map((b) => [b.digest as string, b]));
+  const pending = blobs.filter((b) => b.labels[GC_LABELS.root] !== undefined || marked.has(b.digest)).map((b) => b.digest as string);
+  for (const d of pending) marked.add(d);
+  while (pending.length) {
+    const info = byDigest.get(pending.pop()!);
+    for (const ref of info ? contentRefs(info.labels) : []) {
+      if (marked.has(ref)) continue;
+      marked.add(ref);
+      pending.push(ref);
+    }
+  }
 }
 
 /** Runs one collection. The caller holds the store's image lock so records do not change meanwhile. */
@@ -53,18 +69,21 @@ export async function collectGarbage(src: GcSources): Promise<GcResult> {
   const leased = await leases.protectedResources();
   const marked = await markFromTargets(
     content,
-    metadata.list().map((m) => ({ desc: m.target, from: `image ${m.name}` })),
+    (await metadata.list()).map((m) => ({ desc: m.target, from: `image ${m.name}` })),
   );
   for (const d of leased.content) marked.content.add(d);
-  const snapshots = snapshotter.list();
-  const keep = withParents(snapshotter, [
+  const blobs: ContentInfo[] = [];
+  await content.walk((info) => void blobs.push(info));
+  markByLabels(blobs, marked.content);
+  const snapshots = await listSnapshots(snapshotter);
+  const keep = withParents(snapshots, [
     ...marked.snapshots,
     ...leased.snapshot,
-    ...snapshots.filter((s) => s.kind === 'active').map((s) => s.key),
+    ...[...snapshots.values()].filter((s) => s.kind !== 'committed' || s.labels[GC_LABELS.root] !== undefined).map((s) => s.key),
   ]);
 
   const result: GcResult = { content: [], snapshots: [], ingests: [], reclaimedBytes: 0 };
-  for (const blob of await content.list()) {
+  for (const blob of blobs) {
     if (marked.content.has(blob.digest)) continue;
     try {
       await content.delete(blob.digest);
@@ -77,14 +96,21 @@ export async function collectGarbage(src: GcSources): Promise<GcResult> {
   }
 
   // Children before parents: a snapshot can only go once nothing is built on it.
-  let doomed = snapshots.filter((s) => !keep.has(s.key));
+  let doomed = [...snapshots.values()].filter((s) => !keep.has(s.key));
   while (doomed.length) {
-    const parents = new Set(snapshotter.list().map((s) => s.parent));
+    const parents = new Set([...(await listSnapshots(snapshotter)).values()].map((s) => s.parent));
     const leaves = doomed.filter((s) => !parents.has(s.key));
     if (leaves.length === 0) break;
     for (const s of leaves) {
-      const bytes = await diskUsage(snapshotter.fsPath(s.key));
-      await snapshotter.remove(s.key);
+      const bytes = (await snapshotter.usage(s.key)).size;
+      try {
+        await snapshotter.remove(s.key);
+      } catch (err) {
+        // A snapshots client may have built on it meanwhile (it holds no image lock): it is in use again.
+        if (!isCeError(err, 'FailedPrecondition') && !isCeError(err, 'NotFound')) throw err;
+        logger.info({ key: s.key, err }, 'an unreferenced snapshot changed while collecting; kept');
+        continue;
+      }
       result.snapshots.push(s.key);
       result.reclaimedBytes += bytes;
     }
@@ -100,4 +126,10 @@ export async function collectGarbage(src: GcSources): Promise<GcResult> {
     'garbage collected',
   );
   return result;
+}
+
+async function listSnapshots(snapshotter: SnapshotService): Promise<Map<string, SnapshotInfo>> {
+  const out = new Map<string, SnapshotInfo>();
+  await snapshotter.walk((info) => void out.set(info.key, info));
+  return out;
 }

@@ -4,7 +4,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeIngestFileUnlessHeld, isIngestHeld } from '../content/ingest-lock.js';
-import type { ContentStore } from '../content/store.js';
+import type { ContentStore } from '../content/content-store.js';
 import { diskUsage } from '../util/disk-usage.js';
 import { isErrno, removeAll } from '../util/fs.js';
 

@@ -1,5 +1,5 @@
 import { isCeError } from '@ce/protocol';
-import type { ContentReader } from '../content/store.js';
+import type { ContentReader } from '../content/content-store.js';
 import { isConfigMediaType, isIndexMediaType, isManifestMediaType } from '../oci/media-types.js';
 import type { Descriptor } from '../oci/types.js';
 import { parseImageConfig, parseIndexOrManifest } from '../oci/validate.js';

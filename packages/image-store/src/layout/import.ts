@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CeError, invalidArgument, isCeError } from '@ce/protocol';
 import { digestHex, parseDigest } from '../digest.js';
-import type { ContentStore } from '../content/store.js';
+import type { ContentStore } from '../content/content-store.js';
 import { Annotation, isIndexMediaType, isManifestMediaType } from '../oci/media-types.js';
 import { defaultPlatform, platformMatches } from '../oci/platform.js';
 import type { Descriptor, Platform } from '../oci/types.js';

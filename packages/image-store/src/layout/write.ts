@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { internal, invalidArgument } from '@ce/protocol';
 import { digestHex, parseDigest } from '../digest.js';
 import { MemoryContent } from '../content/memory.js';
-import type { ContentReader } from '../content/store.js';
+import type { ContentReader } from '../content/content-store.js';
 import { Annotation, isIndexMediaType, isManifestMediaType, MediaType } from '../oci/media-types.js';
 import type { Descriptor, OciIndex } from '../oci/types.js';
 import { parseIndexOrManifest } from '../oci/validate.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CeError, invalidArgument, notFound } from '@ce/protocol';
-import { ContentStore, type ContentWriter } from '../content/store.js';
+import { FileContentStore, type ContentWriter } from '../content/file-content-store.js';
 import { parseDigest, shortId, type Digest } from '../digest.js';
 import type { Lease } from '../leases/types.js';
 import { isIndexMediaType, isManifestMediaType, isSchema1MediaType, MediaType } from '../oci/media-types.js';
@@ -35,7 +35,7 @@ export interface FetchedImage {
 }
 
 export interface FetchContext {
-  content: ContentStore;
+  content: FileContentStore;
   registry: RegistryOptions;
   platform: Platform;
   lease?: Lease;
@@ -248,7 +248,7 @@ async function fetchBlob(
   // A lease may name a blob that does not exist yet: taking it first closes the window between commit (or the exists check) and the add.
   await ctx.lease?.add({ kind: 'content', id: digest });
   if (await ctx.content.exists(digest)) return;
-  await ctx.lease?.add({ kind: 'ingest', id: ContentStore.ingestRef(digest) });
+  await ctx.lease?.add({ kind: 'ingest', id: FileContentStore.ingestRef(digest) });
   const writer: ContentWriter = (await ctx.content.resumableWriter({ digest, size: desc.size })) ?? (await ctx.content.writer({ digest, size: desc.size }));
   const path = `/v2/${ref.path}/blobs/${digest}`;
   let stalled = 0;

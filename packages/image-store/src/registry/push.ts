@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { CeError, invalidArgument, notFound } from '@ce/protocol';
-import type { ContentStore } from '../content/store.js';
+import type { FileContentStore } from '../content/file-content-store.js';
 import { shortId } from '../digest.js';
 import type { Descriptor } from '../oci/types.js';
 import { parseIndexOrManifest } from '../oci/validate.js';
@@ -16,7 +16,7 @@ const DEFAULT_PUSH_CONCURRENCY = 5;
 const PROGRESS_STEP = 512 * 1024;
 
 export interface PushContext {
-  content: ContentStore;
+  content: FileContentStore;
   registry: RegistryOptions;
   /**
    * Other repositories of the same registry known to hold a blob (from the
@@ -63,7 +63,7 @@ interface PushPlan {
   layers: Descriptor[];
 }
 
-async function planPush(content: ContentStore, target: Descriptor): Promise<PushPlan> {
+async function planPush(content: FileContentStore, target: Descriptor): Promise<PushPlan> {
   const plan: PushPlan = { manifests: [], configs: [], layers: [] };
   const seen = new Set<string>();
   const visit = async (desc: Descriptor, isTop: boolean) => {
@@ -90,7 +90,7 @@ async function planPush(content: ContentStore, target: Descriptor): Promise<Push
   return plan;
 }
 
-async function readLocal(content: ContentStore, desc: Descriptor, what: string): Promise<Buffer> {
+async function readLocal(content: FileContentStore, desc: Descriptor, what: string): Promise<Buffer> {
   try {
     return await content.readBlob(desc.digest);
   } catch (err) {

@@ -3,7 +3,7 @@ import { mkdir, rename, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failedPrecondition, isCeError, notFound } from '@ce/protocol';
 import { shortId, type Digest } from '../digest.js';
-import type { ContentStore } from '../content/store.js';
+import type { ContentStore } from '../content/content-store.js';
 import type { Lease } from '../leases/types.js';
 import type { OciImageConfig, OciManifest } from '../oci/types.js';
 import type { OverlaySnapshotter } from '../snapshots/overlay.js';

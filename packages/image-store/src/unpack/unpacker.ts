@@ -1,6 +1,6 @@
 import { failedPrecondition, invalidArgument, isCeError, notFound } from '@ce/protocol';
 import { sha256, type Digest } from '../digest.js';
-import type { ContentReader } from '../content/store.js';
+import type { ContentReader } from '../content/content-store.js';
 import { layerCompression } from '../oci/media-types.js';
 import type { OciImageConfig, OciManifest } from '../oci/types.js';
 import type { OverlaySnapshotter } from '../snapshots/overlay.js';

@@ -8,8 +8,14 @@ import { isErrno } from './fs.js';
  * `dir` does not exist.
  */
 export async function diskUsage(dir: string): Promise<number> {
+  return (await measureTree(dir)).size;
+}
+
+/** diskUsage's bytes, and the number of entries under `dir` (itself not counted). */
+export async function measureTree(dir: string): Promise<{ size: number; inodes: number }> {
   const seen = new Set<string>();
   let total = 0;
+  let inodes = -1;
   const walk = async (path: string): Promise<void> => {
     let st;
     try {
@@ -18,6 +24,7 @@ export async function diskUsage(dir: string): Promise<number> {
       if (isErrno(err, 'ENOENT')) return;
       throw err;
     }
+    if (st.nlink <= 1 || !seen.has(`${st.dev}:${st.ino}`)) inodes++;
     if (st.isDirectory()) {
       for (const name of await readdir(path)) await walk(join(path, name));
       return;
@@ -31,5 +38,5 @@ export async function diskUsage(dir: string): Promise<number> {
     total += st.size;
   };
   await walk(dir);
-  return total;
+  return { size: total, inodes: Math.max(inodes, 0) };
 }

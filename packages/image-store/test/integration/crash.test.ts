@@ -6,9 +6,9 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ContentStore } from '../../src/content/store.js';
+import { FileContentStore } from '../../src/content/file-content-store.js';
 import { sha256 } from '../../src/digest.js';
-import { ImageMetadataStore } from '../../src/images/metadata.js';
+import { FileImageMetadataStore } from '../../src/images/file-metadata-store.js';
 import { tempDir } from '../helpers/image.js';
 
 const dist = join(import.meta.dirname, '../../dist/index.js');
@@ -20,9 +20,9 @@ beforeEach(async () => {
 afterEach(() => dir.cleanup());
 
 const child = (root: string) => `
-import { ContentStore, ImageMetadataStore } from '${pathToFileURL(dist).href}';
-const content = await ContentStore.open('${root}');
-const images = await ImageMetadataStore.open('${root}/images');
+import { FileContentStore, FileImageMetadataStore } from '${pathToFileURL(dist).href}';
+const content = await FileContentStore.open('${root}');
+const images = await FileImageMetadataStore.open('${root}/images');
 process.stdout.write('ready\\n');
 for (let i = 0; ; i++) {
   const data = Buffer.alloc(64 * 1024 + (i % 7) * 4096, i % 251);
@@ -43,13 +43,13 @@ describe('crash safety', () => {
       p.kill('SIGKILL');
       await new Promise((r) => p.once('exit', r));
 
-      const content = await ContentStore.open(root);
+      const content = await FileContentStore.open(root);
       for (const info of await content.list()) expect(sha256(await content.readBlob(info.digest))).toBe(info.digest);
       expect(await readdir(join(root, 'ingest'))).toEqual([]);
       const files = (await readdir(join(root, 'images'))).filter((f) => f.endsWith('.json') && !f.startsWith('.'));
       for (const f of files) JSON.parse(await readFile(join(root, 'images', f), 'utf8')); // throws if torn
-      const images = await ImageMetadataStore.open(join(root, 'images'));
-      const list = images.list();
+      const images = await FileImageMetadataStore.open(join(root, 'images'));
+      const list = await images.list();
       expect(list.length).toBe(files.length);
       expect(list.length).toBeGreaterThan(0);
       for (const r of list) expect(await content.exists(r.target.digest)).toBe(true);

@@ -54,7 +54,7 @@ describe.skipIf(!isRoot)('a full disk (needs root)', () => {
     const err = await rejection(full.load(chunksOf(archive)));
     expect(err.code).toBe('ResourceExhausted');
     expect(err.message).toMatch(new RegExp(`^no space left on device while staging an image archive in ${root}/ingest/load-[0-9a-f]+$`));
-    expect(full.metadata.list()).toEqual([]);
+    expect(await full.metadata.list()).toEqual([]);
   });
 
   it('unpack: "no space left on device while unpacking a layer into <dir>", not a corrupt layer', async () => {

@@ -47,3 +47,30 @@ describe.skipIf(!isRoot)('README (needs root)', () => {
     expect(lines.slice(-3)).toEqual(['0', 'docker.io/library/hello-world:latest', '[]']);
   });
 });
+
+describe('README: the three stores on their own (no root: nothing is mounted)', () => {
+  it('runs the example', async () => {
+    const dist = join(pkgDir, 'dist/index.js');
+    const protocol = join(repoRoot, 'packages/protocol/dist/index.js');
+    expect(existsSync(dist), 'build @ce/image-store first (npm run build -w @ce/image-store)').toBe(true);
+    const readme = await readFile(join(pkgDir, 'README.md'), 'utf8');
+    const example = /### The three stores on their own[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const script = example!
+      .replaceAll("'@ce/image-store'", `'${pathToFileURL(dist).href}'`)
+      .replaceAll("'@ce/protocol'", `'${pathToFileURL(protocol).href}'`)
+      .replaceAll('/var/lib/ce-example', join(dir.path, 'var'))
+      .replaceAll('/tmp/ce-example', dir.path);
+    await writeFile(join(dir.path, 'storage-example.mjs'), script);
+    const out = execFileSync(process.execPath, [join(dir.path, 'storage-example.mjs')], { encoding: 'utf8' });
+    expect(out.trim().split('\n')).toEqual([
+      "true { 'ce.gc.root': 'example' }",
+      'InvalidArgument',
+      "[ 'docker.io/library/example:1' ]",
+      'overlay { size: 3, inodes: 1 }',
+      'cannot remove snapshot layer-1: it is the parent of container-1',
+      '{"hello":"world"}',
+      "{ owner: 'example' }",
+    ]);
+  });
+});

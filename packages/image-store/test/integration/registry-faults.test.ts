@@ -165,7 +165,7 @@ describe.skipIf(!isRoot)('hostile registry answers (needs root)', () => {
   }
 
   async function expectNothingNamed(s: TempStore): Promise<void> {
-    expect(s.store.metadata.list()).toEqual([]);
+    expect(await s.store.metadata.list()).toEqual([]);
     expect(await readdir(join(s.root, 'ingest'))).toEqual([]);
   }
 

@@ -77,7 +77,7 @@ describe.skipIf(!isRoot)('push and pull with docker-registry (needs root)', () =
         return {
           id: 'lease-1',
           add: async (r) => void held.push(r),
-          release: async () => void log.push(`release; named: ${dst.store.metadata.list().length}`),
+          release: async () => void log.push(`release; named: ${(await dst.store.metadata.list()).length}`),
         };
       },
     };
@@ -249,6 +249,6 @@ describe.skipIf(!isRoot)('push and pull with docker-registry (needs root)', () =
     expect(err.code).toBe('Unavailable');
     expect(err.message).toMatch(`Get "https://${reg.host}/v2/ce/tls/manifests/v1": tls: failed to verify certificate: x509: certificate signed by unknown authority`);
     expect(err.message).toContain(`/etc/docker/certs.d/${reg.host}/ca.crt`);
-    expect(noCa.store.metadata.list()).toEqual([]);
+    expect(await noCa.store.metadata.list()).toEqual([]);
   });
 });

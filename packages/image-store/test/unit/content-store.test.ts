@@ -3,17 +3,17 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isIngestHeld } from '../../src/content/ingest-lock.js';
-import { ContentStore } from '../../src/content/store.js';
+import { FileContentStore } from '../../src/content/file-content-store.js';
 import { sha256 } from '../../src/digest.js';
 import { tempDir } from '../helpers/image.js';
 import { rejection } from '../support/fixtures.js';
 
 let root: { path: string; cleanup: () => Promise<void> };
-let store: ContentStore;
+let store: FileContentStore;
 
 beforeEach(async () => {
   root = await tempDir();
-  store = await ContentStore.open(root.path);
+  store = await FileContentStore.open(root.path);
 });
 afterEach(() => root.cleanup());
 
@@ -126,7 +126,7 @@ describe('content store', () => {
     await w.write(Buffer.from('half'));
     await writeFile(join(root.path, 'ingest', 'left-by-a-crash'), 'partial'); // no writer holds it
     expect(await ingestFiles()).toHaveLength(2);
-    await ContentStore.open(root.path);
+    await FileContentStore.open(root.path);
     expect(await ingestFiles()).toEqual([basename(w.path)]);
     await w.write(Buffer.from(' and the rest'));
     expect((await w.commit()).digest).toBe(sha256(Buffer.from('half and the rest')));
@@ -143,7 +143,7 @@ describe('resumable ingests', () => {
     await first.suspend();
     expect(await ingestFiles()).toEqual([`sha256-${digest.slice(7)}`]);
 
-    const reopened = await ContentStore.open(root.path);
+    const reopened = await FileContentStore.open(root.path);
     expect(await ingestFiles()).toEqual([`sha256-${digest.slice(7)}`]);
     const second = (await reopened.resumableWriter({ digest, size: data.length }))!;
     expect(second.offset).toBe(4000);
@@ -208,7 +208,7 @@ describe('resumable ingests', () => {
     const keep = (await store.resumableWriter({ digest, size: data.length }))!;
     await keep.write(data.subarray(0, 10));
     await keep.suspend();
-    await ContentStore.open(root.path);
+    await FileContentStore.open(root.path);
     expect(await ingestFiles()).toEqual([`sha256-${digest.slice(7)}`]);
   });
 });

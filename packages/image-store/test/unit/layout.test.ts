@@ -2,7 +2,7 @@ import { readdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeError } from '@ce/protocol';
-import { ContentStore } from '../../src/content/store.js';
+import { FileContentStore } from '../../src/content/file-content-store.js';
 import { sha256 } from '../../src/digest.js';
 import { importOciLayout, layoutEntryName } from '../../src/layout/import.js';
 import { writeOciLayout } from '../../src/layout/write.js';
@@ -10,13 +10,13 @@ import { Annotation, MediaType } from '../../src/oci/media-types.js';
 import { makeImage, tempDir, writeImageLayout, type TestImage } from '../helpers/image.js';
 
 let root: { path: string; cleanup: () => Promise<void> };
-let store: ContentStore;
+let store: FileContentStore;
 let image: TestImage;
 const layouts: string[] = [];
 
 beforeEach(async () => {
   root = await tempDir();
-  store = await ContentStore.open(join(root.path, 'store'));
+  store = await FileContentStore.open(join(root.path, 'store'));
   image = await makeImage([[{ name: 'hello', data: 'hi', mode: 0o755 }], [{ name: 'etc/motd', data: 'motd' }]]);
 });
 afterEach(async () => {

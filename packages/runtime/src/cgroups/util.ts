@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rmdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Hierarchy } from './types.js';
 
@@ -16,9 +16,14 @@ export function hierarchyPath(h: Hierarchy, own: string | undefined, cgroupsPath
   return join(h.mountpoint, rel);
 }
 
+/**
+ * Writes one cgroup file. Synchronously: cgroupfs lives in memory and answers
+ * in microseconds, while a trip through libuv's thread pool costs far more; a
+ * container's create writes some 50 of them (docs/decisions/0048).
+ */
 export async function writeValue(dir: string, file: string, value: string | number): Promise<void> {
   try {
-    await writeFile(join(dir, file), String(value));
+    writeFileSync(join(dir, file), String(value));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw Object.assign(new Error(`write ${value} to ${join(dir, file)}: ${e.message}`), { errno: e.errno, cause: err });

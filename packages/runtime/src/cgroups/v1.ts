@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LinuxBlockIO, LinuxDeviceCgroup, LinuxMemory, LinuxResources } from '../spec/types.js';
 import { DEFAULT_ALLOWED_DEVICES } from './default-devices.js';
@@ -57,7 +57,7 @@ export class CgroupV1Manager implements CgroupManager {
       const dir = hierarchyPath(h, this.layout.own.get(hierarchyKey(h)), cgroupsPath);
       await retryIfParentVanished(async () => {
         if (h.controllers.includes('cpuset')) await this.mkdirCpuset(h.mountpoint, dir);
-        else await mkdir(dir, { recursive: true });
+        else mkdirSync(dir, { recursive: true }); // cgroupfs: see writeValue
       });
     }
     if (resources) await this.setResources(cgroupsPath, resources);
@@ -66,11 +66,11 @@ export class CgroupV1Manager implements CgroupManager {
   /** A new cpuset cgroup starts with empty cpus/mems, which refuses tasks: copy the parent's. */
   private async mkdirCpuset(top: string, dir: string): Promise<void> {
     for (const d of chainBelow(top, dir)) {
-      if (!existsSync(d)) await mkdir(d);
+      if (!existsSync(d)) mkdirSync(d);
       for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-        const cur = await readFile(join(d, f), 'utf8').catch(() => undefined);
+        const cur = readOrUndefined(join(d, f));
         if (cur !== undefined && cur.trim() === '') {
-          const parent = (await readFile(join(dirname(d), f), 'utf8')).trim();
+          const parent = readFileSync(join(dirname(d), f), 'utf8').trim();
           await writeValue(d, f, parent);
         }
       }
@@ -242,4 +242,12 @@ async function setBlkio(dir: string, b: LinuxBlockIO): Promise<void> {
 /** Reads a v1 hierarchy file, for tests and diagnostics. */
 export function readV1(dir: string, file: string): string {
   return readFileSync(join(dir, file), 'utf8').trim();
+}
+
+function readOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
@@ -46,13 +46,17 @@ export function checkId(id: string): void {
   }
 }
 
-/** Atomically writes `data` to `file`: temporary file, fsync, rename. */
-export function writeFileAtomic(file: string, data: string): Promise<void> {
+/**
+ * Replaces `file` with `data` at once (temporary file, rename): a reader sees the
+ * old or the new state, never half of one. No fsync, as runc's saveState: the
+ * state describes processes, which a crash of the machine ends with it
+ * (docs/decisions/0048).
+ */
+export function replaceFile(file: string, data: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
     writeSync(fd, data);
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -88,7 +92,7 @@ export class StateStore {
   }
 
   async write(state: StoredState): Promise<void> {
-    await writeFileAtomic(join(this.dir(state.id), 'state.json'), JSON.stringify(state));
+    await replaceFile(join(this.dir(state.id), 'state.json'), JSON.stringify(state));
   }
 
   /** NotFound when there is no such container. */

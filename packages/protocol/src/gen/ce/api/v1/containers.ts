@@ -125,6 +125,13 @@ export interface CommitContainerRequest {
   changes: string[];
   /** Pause a running container during the commit (docker's default). */
   pause: boolean;
+  /**
+   * Docker's container Config JSON (the Docker API's commit body): the new
+   * image's settings, the changes applied to them, then whatever they leave
+   * unset taken from the container's, as dockerd's commit merges them. Empty:
+   * the container's own settings.
+   */
+  configJson: string;
 }
 
 export interface CommitContainerResponse {
@@ -215,6 +222,8 @@ export interface StartContainerRequest {
 }
 
 export interface StartContainerResponse {
+  /** The container was running already: nothing was done (the Docker API's 304). */
+  alreadyStarted: boolean;
 }
 
 export interface WaitContainerRequest {
@@ -246,6 +255,8 @@ export interface StopContainerRequest {
 }
 
 export interface StopContainerResponse {
+  /** The container was not running: nothing was done (the Docker API's 304). */
+  alreadyStopped: boolean;
 }
 
 export interface RestartContainerRequest {
@@ -596,7 +607,7 @@ export interface ContainerChangesResponse {
 }
 
 function createBaseCommitContainerRequest(): CommitContainerRequest {
-  return { id: "", reference: "", comment: "", author: "", changes: [], pause: false };
+  return { id: "", reference: "", comment: "", author: "", changes: [], pause: false, configJson: "" };
 }
 
 export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
@@ -618,6 +629,9 @@ export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
     }
     if (message.pause !== false) {
       writer.uint32(48).bool(message.pause);
+    }
+    if (message.configJson !== "") {
+      writer.uint32(58).string(message.configJson);
     }
     return writer;
   },
@@ -683,6 +697,14 @@ export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
             message.pause = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.configJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -703,6 +725,11 @@ export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
       author: isSet(object.author) ? globalThis.String(object.author) : "",
       changes: globalThis.Array.isArray(object?.changes) ? object.changes.map((e: any) => globalThis.String(e)) : [],
       pause: isSet(object.pause) ? globalThis.Boolean(object.pause) : false,
+      configJson: isSet(object.configJson)
+        ? globalThis.String(object.configJson)
+        : isSet(object.config_json)
+        ? globalThis.String(object.config_json)
+        : "",
     };
   },
 
@@ -726,6 +753,9 @@ export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
     if (message.pause !== false) {
       obj.pause = message.pause;
     }
+    if (message.configJson !== "") {
+      obj.configJson = message.configJson;
+    }
     return obj;
   },
 
@@ -740,6 +770,7 @@ export const CommitContainerRequest: MessageFns<CommitContainerRequest> = {
     message.author = object.author ?? "";
     message.changes = object.changes?.map((e) => e) || [];
     message.pause = object.pause ?? false;
+    message.configJson = object.configJson ?? "";
     return message;
   },
 };
@@ -1811,11 +1842,14 @@ export const StartContainerRequest: MessageFns<StartContainerRequest> = {
 };
 
 function createBaseStartContainerResponse(): StartContainerResponse {
-  return {};
+  return { alreadyStarted: false };
 }
 
 export const StartContainerResponse: MessageFns<StartContainerResponse> = {
-  encode(_: StartContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: StartContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.alreadyStarted !== false) {
+      writer.uint32(8).bool(message.alreadyStarted);
+    }
     return writer;
   },
 
@@ -1832,6 +1866,14 @@ export const StartContainerResponse: MessageFns<StartContainerResponse> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.alreadyStarted = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1844,20 +1886,30 @@ export const StartContainerResponse: MessageFns<StartContainerResponse> = {
     }
   },
 
-  fromJSON(_: any): StartContainerResponse {
-    return {};
+  fromJSON(object: any): StartContainerResponse {
+    return {
+      alreadyStarted: isSet(object.alreadyStarted)
+        ? globalThis.Boolean(object.alreadyStarted)
+        : isSet(object.already_started)
+        ? globalThis.Boolean(object.already_started)
+        : false,
+    };
   },
 
-  toJSON(_: StartContainerResponse): unknown {
+  toJSON(message: StartContainerResponse): unknown {
     const obj: any = {};
+    if (message.alreadyStarted !== false) {
+      obj.alreadyStarted = message.alreadyStarted;
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<StartContainerResponse>, I>>(base?: I): StartContainerResponse {
     return StartContainerResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<StartContainerResponse>, I>>(_: I): StartContainerResponse {
+  fromPartial<I extends Exact<DeepPartial<StartContainerResponse>, I>>(object: I): StartContainerResponse {
     const message = createBaseStartContainerResponse();
+    message.alreadyStarted = object.alreadyStarted ?? false;
     return message;
   },
 };
@@ -2259,11 +2311,14 @@ export const StopContainerRequest: MessageFns<StopContainerRequest> = {
 };
 
 function createBaseStopContainerResponse(): StopContainerResponse {
-  return {};
+  return { alreadyStopped: false };
 }
 
 export const StopContainerResponse: MessageFns<StopContainerResponse> = {
-  encode(_: StopContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: StopContainerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.alreadyStopped !== false) {
+      writer.uint32(8).bool(message.alreadyStopped);
+    }
     return writer;
   },
 
@@ -2280,6 +2335,14 @@ export const StopContainerResponse: MessageFns<StopContainerResponse> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.alreadyStopped = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2292,20 +2355,30 @@ export const StopContainerResponse: MessageFns<StopContainerResponse> = {
     }
   },
 
-  fromJSON(_: any): StopContainerResponse {
-    return {};
+  fromJSON(object: any): StopContainerResponse {
+    return {
+      alreadyStopped: isSet(object.alreadyStopped)
+        ? globalThis.Boolean(object.alreadyStopped)
+        : isSet(object.already_stopped)
+        ? globalThis.Boolean(object.already_stopped)
+        : false,
+    };
   },
 
-  toJSON(_: StopContainerResponse): unknown {
+  toJSON(message: StopContainerResponse): unknown {
     const obj: any = {};
+    if (message.alreadyStopped !== false) {
+      obj.alreadyStopped = message.alreadyStopped;
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<StopContainerResponse>, I>>(base?: I): StopContainerResponse {
     return StopContainerResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<StopContainerResponse>, I>>(_: I): StopContainerResponse {
+  fromPartial<I extends Exact<DeepPartial<StopContainerResponse>, I>>(object: I): StopContainerResponse {
     const message = createBaseStopContainerResponse();
+    message.alreadyStopped = object.alreadyStopped ?? false;
     return message;
   },
 };

@@ -1,48 +1,28 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { flock, LOCK_EX, LOCK_NB } from '@ce/native';
 import { failedPrecondition, internal, invalidArgument, notFound } from '@ce/protocol';
+import { hasLabel } from '../prune-filter.js';
 import { digestHex, parseDigest, type Digest } from '../digest.js';
-import { fsyncDir, isErrno } from '../util/fs.js';
-import { removeIngestFileUnlessHeld } from './ingest-lock.js';
+import { fsyncDir, isErrno, writeFileAtomic } from '../util/fs.js';
+import { checkLabels, mergeLabels } from '../util/labels.js';
+import { isIngestHeld, removeIngestFileUnlessHeld } from './ingest-lock.js';
+import type { BeforeCommit, BlobWriter, ByteSource, ContentFilter, ContentInfo, ContentStore, Expected, IngestStatus, ReadRange } from './content-store.js';
 
-export interface ContentInfo {
-  digest: Digest;
-  size: number;
-  /** When the blob was committed (its file's mtime). */
-  createdAt: Date;
-}
-
-/** What is known in advance about a blob being written; verified on commit. */
-export interface Expected {
-  digest?: string;
-  size?: number;
-}
-
-/** Read access to blobs; the content store, and an in-memory set of blobs, provide it. */
-export interface ContentReader {
-  info(digest: string): Promise<ContentInfo>;
-  readBlob(digest: string): Promise<Buffer>;
-  readStream(digest: string): Promise<Readable>;
-}
-
-export type ByteSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-
-/** Called with a blob's digest before it is committed (or found committed): where a writer leases it. */
-export type BeforeCommit = (digest: Digest) => Promise<void>;
+export type { BeforeCommit, ByteSource, ContentInfo, ContentReader, Expected } from './content-store.js';
 
 /**
  * A blob being written to `<root>/ingest/`. Nothing is visible under
  * `<root>/blobs/` until commit() has checked its size and digest.
  */
-export class ContentWriter {
+export class ContentWriter implements BlobWriter {
   private done = false;
 
   constructor(
-    private readonly store: ContentStore,
+    private readonly store: FileContentStore,
     private readonly fh: FileHandle,
     readonly path: string,
     private readonly expected: Expected,
@@ -96,7 +76,7 @@ export class ContentWriter {
       }
       await beforeCommit?.(actual);
       await this.fh.sync();
-      const info = await this.store.commitFile(this.path, actual, this.written);
+      const info = await this.store.commitFile(this.path, actual, this.written, this.expected.labels);
       await this.fh.close();
       return info;
     } catch (err) {
@@ -133,15 +113,21 @@ export class ContentWriter {
  * `<root>/blobs/sha256/<hex>` (read-only, 0444), written through
  * `<root>/ingest/` and verified before an atomic rename. Concurrent writers of
  * one blob each write their own temporary file; the first rename wins and the
- * others find the blob committed.
+ * others find the blob committed. Labels are kept in
+ * `<root>/blobs/labels/<hex>.json` (only for blobs that have some), each
+ * replaced atomically, and held in memory.
  */
-export class ContentStore implements ContentReader {
+export class FileContentStore implements ContentStore {
+  private readonly labels = new Map<string, Record<string, string>>();
+
   private constructor(readonly root: string) {}
 
-  static async open(root: string): Promise<ContentStore> {
-    const store = new ContentStore(root);
+  static async open(root: string): Promise<FileContentStore> {
+    const store = new FileContentStore(root);
     await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
+    await mkdir(store.labelDir, { recursive: true, mode: 0o700 });
     await mkdir(store.ingestDir, { recursive: true });
+    await store.loadLabels();
     // Anonymous ingest files no writer holds (flock) are leftovers of a crash.
     // One a writer holds is another process's work in progress; resumable
     // ingests (named by their digest) are kept so that an interrupted pull
@@ -162,6 +148,47 @@ export class ContentStore implements ContentReader {
     return join(this.root, 'blobs', 'sha256');
   }
 
+  private get labelDir(): string {
+    return join(this.root, 'blobs', 'labels');
+  }
+
+  /** Reads the label files; one whose blob is gone (a crash between the two deletes) is removed. */
+  private async loadLabels(): Promise<void> {
+    for (const name of await readdir(this.labelDir)) {
+      const hex = /^([a-f0-9]{64})\.json$/.exec(name)?.[1];
+      const path = join(this.labelDir, name);
+      if (!hex) {
+        if (name.startsWith('.tmp-')) await unlink(path).catch(() => undefined);
+        continue;
+      }
+      if (!(await this.exists(`sha256:${hex}`))) {
+        await unlink(path).catch(() => undefined);
+        continue;
+      }
+      try {
+        const labels = JSON.parse(await readFile(path, 'utf8')) as unknown;
+        if (labels && typeof labels === 'object' && !Array.isArray(labels)) this.labels.set(`sha256:${hex}`, labels as Record<string, string>);
+      } catch {
+        // An unreadable label file is written whole next time; the blob itself is intact.
+      }
+    }
+  }
+
+  private labelsOf(digest: string): Record<string, string> {
+    return { ...(this.labels.get(digest) ?? {}) };
+  }
+
+  private async writeLabels(digest: Digest, labels: Record<string, string>): Promise<void> {
+    const path = join(this.labelDir, `${digestHex(digest)}.json`);
+    if (Object.keys(labels).length === 0) {
+      await unlink(path).catch((err: unknown) => (isErrno(err, 'ENOENT') ? undefined : Promise.reject(err)));
+      this.labels.delete(digest);
+      return;
+    }
+    await writeFileAtomic(path, JSON.stringify(labels) + '\n');
+    this.labels.set(digest, { ...labels });
+  }
+
   /** Where a committed blob lives (it may not exist). */
   blobPath(digest: string): string {
     return join(this.blobDir, digestHex(parseDigest(digest)));
@@ -169,6 +196,7 @@ export class ContentStore implements ContentReader {
 
   async writer(expected: Expected = {}): Promise<ContentWriter> {
     if (expected.digest !== undefined) parseDigest(expected.digest);
+    if (expected.labels) checkLabels(expected.labels, `labels of ${expected.digest ?? 'a blob'}`);
     if (expected.size !== undefined && !(Number.isSafeInteger(expected.size) && expected.size >= 0)) {
       throw invalidArgument(`invalid blob size ${expected.size}`);
     }
@@ -207,7 +235,7 @@ export class ContentStore implements ContentReader {
   async resumableWriter(expected: { digest: string; size: number }): Promise<ContentWriter | undefined> {
     const digest = parseDigest(expected.digest);
     if (!(Number.isSafeInteger(expected.size) && expected.size >= 0)) throw invalidArgument(`invalid blob size ${expected.size}`);
-    const path = join(this.ingestDir, ContentStore.ingestRef(digest));
+    const path = join(this.ingestDir, FileContentStore.ingestRef(digest));
     for (let attempt = 0; attempt < 3; attempt++) {
       const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
       try {
@@ -259,7 +287,7 @@ export class ContentStore implements ContentReader {
       if (existing && existing.size === expected.size) {
         // Already committed: drain nothing, verify nothing more; the blob was verified when written.
         if (!(source instanceof Uint8Array)) await destroySource(source);
-        return existing;
+        return expected.labels ? this.update(existing.digest, expected.labels) : existing;
       }
     }
     const w = await this.writer(expected);
@@ -276,14 +304,16 @@ export class ContentStore implements ContentReader {
     return w.commit(beforeCommit);
   }
 
-  /** @internal Moves a verified ingest file into place. */
-  async commitFile(path: string, digest: Digest, size: number): Promise<ContentInfo> {
+  /** @internal Moves a verified ingest file into place; `labels` are added to the blob's. */
+  async commitFile(path: string, digest: Digest, size: number, labels?: Record<string, string>): Promise<ContentInfo> {
     const target = this.blobPath(digest);
     const existing = await this.infoIfExists(digest);
     if (existing) {
       await unlink(path).catch(() => undefined);
-      return existing;
+      return labels ? this.update(digest, labels) : existing;
     }
+    // Labels first: a blob is never visible without the labels it was written with (gc roots among them).
+    if (labels && Object.keys(labels).length) await this.writeLabels(digest, mergeLabels(this.labelsOf(digest), labels));
     await chmod(path, 0o444);
     // rename(2) replaces atomically: a concurrent writer of the same (verified,
     // identical) blob may win the race; either result is correct.
@@ -291,7 +321,7 @@ export class ContentStore implements ContentReader {
     await fsyncDir(this.blobDir);
     const st = await stat(target);
     if (st.size !== size) throw internal(`blob ${digest} has ${st.size} bytes after commit, expected ${size}`);
-    return { digest, size, createdAt: st.mtime };
+    return { digest, size, createdAt: st.mtime, labels: this.labelsOf(digest) };
   }
 
   async exists(digest: string): Promise<boolean> {
@@ -304,11 +334,19 @@ export class ContentStore implements ContentReader {
     return info;
   }
 
+  async update(digest: string, labels: Record<string, string>): Promise<ContentInfo> {
+    const d = parseDigest(digest);
+    checkLabels(labels, `labels of ${d}`);
+    const info = await this.info(d);
+    await this.writeLabels(d, mergeLabels(info.labels, labels));
+    return { ...info, labels: this.labelsOf(d) };
+  }
+
   private async infoIfExists(digest: string): Promise<ContentInfo | undefined> {
     const d = parseDigest(digest);
     try {
       const st = await stat(this.blobPath(d));
-      return { digest: d, size: st.size, createdAt: st.mtime };
+      return { digest: d, size: st.size, createdAt: st.mtime, labels: this.labelsOf(d) };
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return undefined;
       throw err;
@@ -324,8 +362,13 @@ export class ContentStore implements ContentReader {
     }
   }
 
-  async readStream(digest: string): Promise<Readable> {
+  async readStream(digest: string, range: ReadRange = {}): Promise<Readable> {
     const path = this.blobPath(digest);
+    const start = range.offset ?? 0;
+    if (!(Number.isSafeInteger(start) && start >= 0)) throw invalidArgument(`invalid read offset ${range.offset} for ${digest}`);
+    if (range.length !== undefined && !(Number.isSafeInteger(range.length) && range.length >= 0)) {
+      throw invalidArgument(`invalid read length ${range.length} for ${digest}`);
+    }
     // Open first so a missing blob is a NotFound now, not a stream error later.
     let fh: FileHandle;
     try {
@@ -334,7 +377,11 @@ export class ContentStore implements ContentReader {
       if (isErrno(err, 'ENOENT')) throw notFound(`content ${digest} not found`);
       throw err;
     }
-    return fh.createReadStream();
+    if (range.length === 0) {
+      await fh.close();
+      return Readable.from([]);
+    }
+    return fh.createReadStream({ start, ...(range.length !== undefined ? { end: start + range.length - 1 } : {}) });
   }
 
   async delete(digest: string): Promise<void> {
@@ -345,6 +392,30 @@ export class ContentStore implements ContentReader {
       throw err;
     }
     await fsyncDir(this.blobDir);
+    if (this.labels.has(digest)) await this.writeLabels(parseDigest(digest), {});
+  }
+
+  async status(ref?: string): Promise<IngestStatus[]> {
+    if (ref !== undefined && (ref === '' || ref.includes('/') || ref === '.' || ref === '..')) throw invalidArgument(`invalid ingest ref ${JSON.stringify(ref)}`);
+    const names = ref !== undefined ? [ref] : (await readdir(this.ingestDir)).sort();
+    const out: IngestStatus[] = [];
+    for (const name of names) {
+      const path = join(this.ingestDir, name);
+      const st = await lstat(path).catch((err: unknown) => (isErrno(err, 'ENOENT') ? undefined : Promise.reject(err)));
+      // Directories are a load's staging, not a blob being written.
+      if (!st?.isFile()) continue;
+      const hex = RESUMABLE_NAME.exec(name) ? name.slice('sha256-'.length) : undefined;
+      out.push({ ref: name, offset: st.size, ...(hex ? { expected: `sha256:${hex}` as Digest } : {}), updatedAt: st.mtime, active: await isIngestHeld(path) });
+    }
+    if (ref !== undefined && out.length === 0) throw notFound(`ingest ${ref} not found`);
+    return out;
+  }
+
+  async walk(visit: (info: ContentInfo) => void | Promise<void>, filter: ContentFilter = {}): Promise<void> {
+    const terms = filter.labels ?? [];
+    for (const info of await this.list()) {
+      if (terms.every((t) => hasLabel(info.labels, t))) await visit(info);
+    }
   }
 
   async list(): Promise<ContentInfo[]> {
@@ -353,7 +424,7 @@ export class ContentStore implements ContentReader {
       if (!/^[a-f0-9]{64}$/.test(name)) continue;
       try {
         const st = await stat(join(this.blobDir, name));
-        out.push({ digest: `sha256:${name}`, size: st.size, createdAt: st.mtime });
+        out.push({ digest: `sha256:${name}`, size: st.size, createdAt: st.mtime, labels: this.labelsOf(`sha256:${name}`) });
       } catch (err) {
         if (!isErrno(err, 'ENOENT')) throw err;
       }

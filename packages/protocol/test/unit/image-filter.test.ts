@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Image } from '@ce/protocol/gen/ce/images/v1/images';
-import { familiarName } from '../../src/commands/images.js';
-import { filterImages, globRegExp } from '../../src/images-filter.js';
+import type { Image } from '../../src/gen/ce/images/v1/images.js';
+import { familiarReference as familiarName } from '../../src/reference/index.js';
+import { filterImages, globRegExp } from '../../src/image-filter.js';
 
 const image = (name: string, id: string, created: string, configLabels: Record<string, string> = {}): Image => ({
   name,

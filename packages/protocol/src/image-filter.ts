@@ -1,7 +1,8 @@
 // docker images --filter (daemon/images/images.go in Docker 20.10): dangling,
-// label, reference, before and since, over the rows `ce images` lists.
-import type { Image } from '@ce/protocol/gen/ce/images/v1/images';
-import { CliExit } from './errors.js';
+// label, reference, before and since, over the images ced lists: shared by
+// `ce images` and the Docker API's GET /images/json.
+import type { Image } from './gen/ce/images/v1/images.js';
+import { invalidArgument, notFound } from './errors/index.js';
 
 const KEYS = new Set(['dangling', 'label', 'reference', 'before', 'since']);
 
@@ -38,7 +39,7 @@ function danglingValue(values: string[]): boolean {
   for (const v of values) {
     const lower = v.toLowerCase();
     if (lower === 'true' || lower === '1') result = true;
-    else if (lower !== 'false' && lower !== '0') throw new CliExit(1, `Invalid filter 'dangling=${v}'`);
+    else if (lower !== 'false' && lower !== '0') throw invalidArgument(`Invalid filter 'dangling=${v}'`);
   }
   return result;
 }
@@ -48,19 +49,19 @@ function createdOf(images: readonly Image[], ref: string, familiar: (name: strin
   const bare = ref.replace(/^sha256:/, '');
   const withTag = ref.includes(':') && !/^sha256:/.test(ref) ? ref : `${ref}:latest`;
   const found = images.find((i) => familiar(i.name) === ref || familiar(i.name) === withTag || i.name === ref || (bare.length >= 4 && i.id.replace(/^sha256:/, '').startsWith(bare)));
-  if (!found) throw new CliExit(1, `No such image: ${ref}`);
+  if (!found) throw notFound(`No such image: ${ref}`);
   return found.created?.getTime() ?? 0;
 }
 
 /**
  * Keeps the images (one per name) the --filter pairs pick; `familiar` gives a
- * name's familiar form ("busybox:latest"). A key Docker does not know ends the
- * command with Docker's message.
+ * name's familiar form ("busybox:latest"). A key Docker does not know is an
+ * InvalidArgument with Docker's message.
  */
 export function filterImages(images: readonly Image[], pairs: readonly { key: string; value: string }[], familiar: (name: string) => string): Image[] {
   const map = new Map<string, string[]>();
   for (const { key, value } of pairs) {
-    if (!KEYS.has(key)) throw new CliExit(1, `Invalid filter '${key}'`);
+    if (!KEYS.has(key)) throw invalidArgument(`Invalid filter '${key}'`);
     map.set(key, [...(map.get(key) ?? []), value]);
   }
   const dangling = map.has('dangling') ? danglingValue(map.get('dangling')!) : undefined;

@@ -1,20 +1,15 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { invalidArgument } from '@ce/protocol';
 import type { Descriptor } from '../oci/types.js';
+import { hasLabel } from '../prune-filter.js';
 import { fsyncDir, isErrno, writeFileAtomic } from '../util/fs.js';
+import { checkLabels } from '../util/labels.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import type { ImageFilter, ImageMeta, ImageMetadataStore, NewImageMeta } from './image-metadata-store.js';
 
-/** What the store records per image name (containerd's images.Image). */
-export interface ImageMeta {
-  /** Normalised reference: "docker.io/library/hello-world:latest". */
-  name: string;
-  /** The manifest or index the name points at. */
-  target: Descriptor;
-  labels: Record<string, string>;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type { ImageMeta } from './image-metadata-store.js';
 
 interface ImageFile {
   version: 1;
@@ -31,7 +26,7 @@ interface ImageFile {
  * fsync, rename, fsync of the directory), so a crash leaves every record
  * either old or new. Records are cached in memory; this process owns `dir`.
  */
-export class ImageMetadataStore {
+export class FileImageMetadataStore implements ImageMetadataStore {
   private readonly records = new Map<string, ImageMeta>();
 
   private constructor(
@@ -39,8 +34,8 @@ export class ImageMetadataStore {
     private readonly logger: Logger,
   ) {}
 
-  static async open(dir: string, logger: Logger = silentLogger): Promise<ImageMetadataStore> {
-    const store = new ImageMetadataStore(dir, logger);
+  static async open(dir: string, logger: Logger = silentLogger): Promise<FileImageMetadataStore> {
+    const store = new FileImageMetadataStore(dir, logger);
     await mkdir(dir, { recursive: true });
     for (const entry of await readdir(dir)) {
       const path = join(dir, entry);
@@ -68,17 +63,23 @@ export class ImageMetadataStore {
     return store;
   }
 
-  list(): ImageMeta[] {
-    return [...this.records.values()].map(clone);
+  async list(filter: ImageFilter = {}): Promise<ImageMeta[]> {
+    const terms = filter.labels ?? [];
+    return [...this.records.values()]
+      .filter((r) => (filter.name === undefined || r.name === filter.name) && (filter.target === undefined || r.target.digest === filter.target))
+      .filter((r) => terms.every((t) => hasLabel(r.labels, t)))
+      .map(clone);
   }
 
-  get(name: string): ImageMeta | undefined {
+  async get(name: string): Promise<ImageMeta | undefined> {
     const r = this.records.get(name);
     return r && clone(r);
   }
 
-  /** Creates or replaces the record for `meta.name`; keeps createdAt when replacing. */
-  async put(meta: Omit<ImageMeta, 'createdAt' | 'updatedAt'> & Partial<Pick<ImageMeta, 'createdAt'>>): Promise<ImageMeta> {
+  async put(meta: NewImageMeta): Promise<ImageMeta> {
+    if (!meta.name) throw invalidArgument('an image record needs a name');
+    if (!meta.target?.digest || !meta.target.mediaType) throw invalidArgument(`image record ${meta.name}: the target needs a media type and a digest`);
+    checkLabels(meta.labels, `labels of image ${meta.name}`);
     const now = new Date();
     const previous = this.records.get(meta.name);
     const record: ImageMeta = {
@@ -102,7 +103,6 @@ export class ImageMetadataStore {
     return clone(record);
   }
 
-  /** Removes the record; false when there was none. */
   async delete(name: string): Promise<boolean> {
     if (!this.records.has(name)) return false;
     try {

@@ -1,8 +1,8 @@
 // Sends a byte stream to ced in 1 MiB messages on a call whose answer is one
 // message (docker load, docker import).
 import type { EventEmitter } from 'node:events';
-import { fromServiceError } from '@ce/protocol';
-import { drained } from '@ce/protocol/drain';
+import { drained } from './drain.js';
+import { fromServiceError } from './grpc-status.js';
 
 const CHUNK = 1024 * 1024;
 
