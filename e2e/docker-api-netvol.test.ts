@@ -188,6 +188,28 @@ describe.skipIf(dockerClientMissing !== '')(`the Docker API's networks, volumes,
     expect(JSON.parse(bad.body)).toEqual({ message: '`since` time (20) cannot be after `until` time (10)' });
   });
 
+  it('docker system df counts the images, a running container and its volume as dockerd does', async () => {
+    const v = name('df');
+    volumes.push(v);
+    const id = await sleeper('df', ['-v', `${v}:/data`]);
+    expect((await run(['exec', name('df'), 'sh', '-c', 'head -c 5000 /dev/zero > /data/f'])).code).toBe(0);
+    const table = await docker(['system', 'df']);
+    expect(table.code).toBe(0);
+    const rows = Object.fromEntries(table.stdout.trim().split('\n').slice(1).map((l) => [l.slice(0, 16).trim(), l.slice(16).trim().split(/\s+/)]));
+    expect(Number(rows.Images![0])).toBeGreaterThanOrEqual(2); // busybox and the embedded hello-world
+    expect(Number(rows.Images![1])).toBeGreaterThanOrEqual(1);
+    expect(Number(rows.Containers![1])).toBeGreaterThanOrEqual(1);
+    expect(rows['Build Cache']).toEqual(['0', '0', '0B', '0B']);
+    const verbose = await docker(['system', 'df', '-v']);
+    expect(verbose.code).toBe(0);
+    expect(verbose.stdout).toMatch(/^busybox\s+latest\s+[0-9a-f]{12}\s/m);
+    expect(verbose.stdout).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+busybox\\s+"sleep 300"\\s+1\\s+.*Up .*${name('df')}$`, 'm'));
+    expect(verbose.stdout).toMatch(new RegExp(`^${v}\\s+1\\s+5kB$`, 'm'));
+    const api = JSON.parse((await httpOverUnix(dockerSocketOf(daemon), 'GET', '/v1.41/system/df')).body) as { Volumes: { Name: string; UsageData: unknown }[]; BuildCache: unknown };
+    expect(api.Volumes.find((x) => x.Name === v)?.UsageData).toEqual({ RefCount: 1, Size: 5000 });
+    expect(api.BuildCache).toBeNull();
+  });
+
   it('GET /events without until answers with its headers at once, before any event', async () => {
     const status = await headersOfOpenStream(dockerSocketOf(daemon), `/v1.41/events?filters=${encodeURIComponent(JSON.stringify({ volume: [name('none')] }))}`);
     expect(status).toBe(200);

@@ -19,6 +19,7 @@ import { registerImageArchiveRoutes } from './image-archive.js';
 import { registerImageCreateRoutes } from './image-create.js';
 import { registerImagePushRoutes } from './image-push.js';
 import { registerImageRoutes } from './images.js';
+import { registerSystemDf } from './system-df.js';
 import { registerSystemRoutes } from './system.js';
 import { registerVolumeRoutes } from './volumes.js';
 
@@ -29,6 +30,7 @@ export function dockerApiRouter(): Router {
   registerNetworkRoutes(router);
   registerVolumeRoutes(router);
   registerEventRoutes(router);
+  registerSystemDf(router);
   registerContainerCreate(router);
   registerContainerList(router);
   registerContainerInspect(router);
