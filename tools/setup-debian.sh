@@ -12,6 +12,8 @@ if [ "$tier" = test ]; then
   packages+=(busybox-static iproute2 iptables util-linux docker.io runc docker-registry skopeo umoci openssl)
   # the CNI driver's integration tests run Debian's plugins (in /usr/lib/cni)
   packages+=(containernetworking-plugins)
+  # the Docker API's interop tests drive Docker Compose 1.29 against ced
+  packages+=(docker-compose)
 fi
 
 missing=()

@@ -10,10 +10,18 @@ export const dockerClientMissing = existsSync(DOCKER_CLIENT) ? '' : `needs ${DOC
 /** The Docker API socket a test daemon serves (ced's default: <state>/docker.sock). */
 export const dockerSocketOf = (daemon: { state: string }) => join(daemon.state, 'docker.sock');
 
-/** Runs the real docker client with DOCKER_HOST at a test daemon's Docker API socket. */
-export function dockerCli(args: string[], options: { daemon: { state: string; dir: string }; input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<CeResult> {
+/**
+ * Runs the real docker client (or another client of the Docker API: `program`,
+ * e.g. docker-compose, run in `cwd`) with DOCKER_HOST at a test daemon's Docker API socket.
+ */
+export function dockerCli(
+  args: string[],
+  options: { daemon: { state: string; dir: string }; input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; program?: string; cwd?: string },
+): Promise<CeResult> {
+  const program = options.program ?? DOCKER_CLIENT;
   return new Promise((resolve, reject) => {
-    const child = spawn(DOCKER_CLIENT, args, {
+    const child = spawn(program, args, {
+      cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
       env: {
         ...process.env,
@@ -28,7 +36,7 @@ export function dockerCli(args: string[], options: { daemon: { state: string; di
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`docker ${args.join(' ')} timed out; stdout: ${stdout} stderr: ${stderr}`));
+      reject(new Error(`${program} ${args.join(' ')} timed out; stdout: ${stdout} stderr: ${stderr}`));
     }, options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

@@ -200,7 +200,7 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
       if (net.driver === 'host') throw invalidArgument('container cannot be disconnected from host network or connected to host network');
       if (net.driver === 'null') throw invalidArgument('container cannot be connected to multiple networks with one of the networks in private (none) mode');
       if (this.endpointStore.get(net.id, req.containerId)) {
-        throw alreadyExists(`endpoint with name ${req.containerName} already exists in network ${net.name}`);
+        throw forbidden(`endpoint with name ${req.containerName} already exists in network ${net.name}`);
       }
       const isDefaultBridge = net.predefined && net.name === 'bridge';
       if (req.ipv4Address !== undefined && net.driver !== 'cni') {
@@ -403,7 +403,7 @@ export class NetworkManager implements NetworkService, ContainerNetworking {
   private async removeNetwork(net: NetworkRecord): Promise<void> {
     if (net.predefined) throw forbidden(`${net.name} is a pre-defined network and cannot be removed`);
     if (this.endpointStore.ofNetwork(net.id).length) {
-      throw failedPrecondition(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+      throw forbidden(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
     }
     if (net.driver === 'cni') {
       await this.cni.removeOrphans(net);

@@ -1,3 +1,4 @@
+import { Metadata } from '@grpc/grpc-js';
 import type {
   ServerDuplexStream,
   ServerUnaryCall,
@@ -22,6 +23,13 @@ type Res<M> = M extends { responseSerialize: (v: infer R) => Buffer } ? R : neve
 /** Per-call context: the signal aborts when the client cancels or disconnects. */
 export interface CallContext {
   signal: AbortSignal;
+  /**
+   * A server stream's answer that it took the request, before its first item
+   * (grpc's response headers; the client sees a 'metadata' event): a stream
+   * that may stay quiet for long (events) tells its client so that it can
+   * reply at once, as dockerd flushes its headers. No-op on other calls.
+   */
+  accepted(): void;
 }
 
 /**
@@ -38,10 +46,18 @@ export type PromiseService<D> = {
         : never;
 };
 
-function contextFor(call: { on(event: 'cancelled', cb: () => void): unknown }): CallContext {
+function contextFor(call: { on(event: 'cancelled', cb: () => void): unknown }, sendMetadata?: (metadata: Metadata) => void): CallContext {
   const controller = new AbortController();
   call.on('cancelled', () => controller.abort());
-  return { signal: controller.signal };
+  let sent = false;
+  return {
+    signal: controller.signal,
+    accepted: () => {
+      if (sent || !sendMetadata) return;
+      sent = true;
+      sendMetadata(new Metadata());
+    },
+  };
 }
 
 /**
@@ -68,7 +84,7 @@ export function adaptService<D extends Record<string, MethodDef>>(
       };
     } else if (!def.requestStream && def.responseStream) {
       handlers[name] = async (call: ServerWritableStream<unknown, unknown>) => {
-        const ctx = contextFor(call);
+        const ctx = contextFor(call, (metadata) => call.sendMetadata(metadata));
         try {
           for await (const item of fn(call.request, ctx) as AsyncIterable<unknown>) {
             if (ctx.signal.aborted) break;

@@ -87,7 +87,7 @@ const MINIMUM_DURATION_NS = 1_000_000;
 /** dockerd's checks of a create's Healthcheck (verifyContainerSettings), with its words. */
 export function checkHealthcheck(config: HealthConfig | undefined): void {
   if (!config) return;
-  const tooShort = (value: number | undefined) => value !== undefined && value !== 0 && value < MINIMUM_DURATION_NS;
+  const tooShort = (value: number | null | undefined) => value !== undefined && value !== null && value !== 0 && value < MINIMUM_DURATION_NS;
   if (tooShort(config.Interval)) throw invalidArgument('Interval in Healthcheck cannot be less than 1ms');
   if (tooShort(config.Timeout)) throw invalidArgument('Timeout in Healthcheck cannot be less than 1ms');
   if ((config.Retries ?? 0) < 0) throw invalidArgument('Retries in Healthcheck cannot be negative');

@@ -21,12 +21,28 @@ const MAX_UNREAD = 4096;
  * event is missed or repeated between the two.
  */
 export async function* eventStream(log: EventLog, query: EventQuery, signal: AbortSignal): AsyncGenerator<EngineEvent> {
+  yield* acceptedEventStream(log, checkEventQuery(query), signal);
+}
+
+/** The query's bounds and filters, checked as dockerd checks them before it streams anything. */
+export function checkEventQuery(query: EventQuery): CheckedEventQuery {
   const since = parseApiTimestamp(query.since, 'since');
   const until = parseApiTimestamp(query.until, 'until');
   if (until !== undefined && until < (since ?? 0n)) {
     throw invalidArgument(`\`since\` time (${query.since}) cannot be after \`until\` time (${query.until})`);
   }
-  const filters = groupFilters(query.filters);
+  return { since, until, filters: groupFilters(query.filters) };
+}
+
+export interface CheckedEventQuery {
+  since: bigint | undefined;
+  until: bigint | undefined;
+  filters: ReturnType<typeof groupFilters>;
+}
+
+/** eventStream for a query checkEventQuery took. */
+export async function* acceptedEventStream(log: EventLog, query: CheckedEventQuery, signal: AbortSignal): AsyncGenerator<EngineEvent> {
+  const { since, until, filters } = query;
   const onlyPast = until !== undefined && until < nowNanos();
   const unread: EngineEvent[] = [];
   let wake: (() => void) | undefined;

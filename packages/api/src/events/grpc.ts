@@ -3,7 +3,7 @@ import { adaptService } from '@ce/protocol';
 import { EventsService, type Event } from '@ce/protocol/gen/ce/api/v1/events';
 import { eventSeconds, type EngineEvent } from './engine-event.js';
 import type { EventLog } from './event-log.js';
-import { eventStream } from './event-stream.js';
+import { acceptedEventStream, checkEventQuery } from './event-stream.js';
 
 export function toEventMessage(event: EngineEvent): Event {
   return {
@@ -22,7 +22,10 @@ export function eventsGrpcService(log: EventLog): [ServiceDefinition, UntypedSer
     EventsService as unknown as ServiceDefinition,
     adaptService(EventsService, {
       subscribe: async function* (req, ctx) {
-        for await (const event of eventStream(log, req, ctx.signal)) yield toEventMessage(event);
+        const query = checkEventQuery(req);
+        // The Docker API replies with its headers now, not at the first event, which may be long in coming.
+        ctx.accepted();
+        for await (const event of acceptedEventStream(log, query, ctx.signal)) yield toEventMessage(event);
       },
     }),
   ];

@@ -2,7 +2,7 @@
 // at once (its /etc files rewritten in place); any container keeps the
 // change in its record for its next start.
 import type { ContainerNetworking, Endpoint, NetworkResource, NetworkService } from '@ce/network';
-import { alreadyExists, failedPrecondition, isCeError } from '@ce/protocol/errors';
+import { CeError, failedPrecondition, isCeError } from '@ce/protocol/errors';
 import { emptyEndpoint } from '../containers/model/defaults.js';
 import type { EndpointSettings } from '../containers/model/docker-types.js';
 import type { ContainerRecord } from '../containers/record.js';
@@ -46,7 +46,7 @@ export class ContainerConnector implements ContainerNetworkConnector {
     if (mode.kind === 'none' || network.Driver === 'null') {
       throw failedPrecondition('container cannot be connected to multiple networks with one of the networks in private (none) mode');
     }
-    if (record.NetworkSettings.Networks[network.Name]) throw alreadyExists(`endpoint with name ${record.Name.replace(/^\//, '')} already exists in network ${network.Name}`);
+    if (record.NetworkSettings.Networks[network.Name]) throw new CeError('PermissionDenied', `endpoint with name ${record.Name.replace(/^\//, '')} already exists in network ${network.Name}`);
     checkEndpointOnNetwork(network.Name, { aliases: config.aliases.length > 0, fixedAddress: !!config.ipv4Address });
     const asked: EndpointSettings = {
       ...emptyEndpoint(),

@@ -258,5 +258,7 @@ describe('health state', () => {
     expect(() => checkHealthcheck({ StartPeriod: 5 })).toThrow('StartPeriod in Healthcheck cannot be less than 1ms');
     expect(() => checkHealthcheck({ Retries: -1 })).toThrow('Retries in Healthcheck cannot be negative');
     expect(() => checkHealthcheck({ Interval: 1 * S, Timeout: 0 })).not.toThrow();
+    // A null field is Go's zero value, as docker-compose 1.29 sends an unset start_period.
+    expect(() => checkHealthcheck({ Interval: 1 * S, StartPeriod: null, Timeout: null } as never)).not.toThrow();
   });
 });

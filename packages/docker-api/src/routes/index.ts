@@ -1,4 +1,6 @@
 import { Router } from '../router.js';
+import { registerEventRoutes } from './events.js';
+import { registerNetworkRoutes } from './networks.js';
 import { registerContainerChanges } from './container-changes.js';
 import { registerContainerCreate } from './container-create.js';
 import { registerContainerExport } from './container-export.js';
@@ -17,16 +19,22 @@ import { registerImageArchiveRoutes } from './image-archive.js';
 import { registerImageCreateRoutes } from './image-create.js';
 import { registerImagePushRoutes } from './image-push.js';
 import { registerImageRoutes } from './images.js';
+import { registerSystemDf } from './system-df.js';
 import { registerSystemRoutes } from './system.js';
 import { registerContainerLogsRoutes } from './container-logs.js';
 import { registerContainerAttachRoutes } from './container-attach.js';
 import { registerExecRoutes } from './exec.js';
 import { registerContainerArchiveRoutes } from './container-archive.js';
+import { registerVolumeRoutes } from './volumes.js';
 
 /** Every endpoint ced serves, one module per area of the API (additions: one line each). */
 export function dockerApiRouter(): Router {
   const router = new Router();
   registerSystemRoutes(router);
+  registerNetworkRoutes(router);
+  registerVolumeRoutes(router);
+  registerEventRoutes(router);
+  registerSystemDf(router);
   registerContainerCreate(router);
   registerContainerList(router);
   registerContainerInspect(router);

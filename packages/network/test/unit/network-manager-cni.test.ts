@@ -187,7 +187,7 @@ describe('cni networks: containers', () => {
     expect((await m.inspect('mycni')).Containers[ID1]).toEqual({ Name: 'web', EndpointID: ep.id, MacAddress: '0a:00:00:00:00:03', IPv4Address: '10.99.0.5/24', IPv6Address: '' });
     expect(cacheFiles()).toEqual([`testnet-${ID1}-eth0`]);
 
-    await expect(m.remove('mycni')).rejects.toMatchObject({ code: 'FailedPrecondition', message: expect.stringContaining('has active endpoints') });
+    await expect(m.remove('mycni')).rejects.toMatchObject({ code: 'PermissionDenied', message: expect.stringContaining('has active endpoints') });
     await m.disconnect('mycni', ID1);
     expect((await fb.calls()).slice(-2)).toEqual(['fakeportmap DEL', 'fakebridge DEL']);
     // DEL gets the ADD's capability arguments from the cache.

@@ -2344,7 +2344,7 @@ export const NetworksService = {
     responseDeserialize: (value: Buffer): Network => Network.decode(value),
   },
   /**
-   * FailedPrecondition while containers are attached; the predefined
+   * PermissionDenied (dockerd's Forbidden) while containers are attached; the predefined
    * networks (bridge, host, none) cannot be removed.
    */
   remove: {
@@ -2402,7 +2402,7 @@ export interface NetworksServer extends UntypedServiceImplementation {
   list: handleUnaryCall<ListNetworksRequest, ListNetworksResponse>;
   inspect: handleUnaryCall<InspectNetworkRequest, Network>;
   /**
-   * FailedPrecondition while containers are attached; the predefined
+   * PermissionDenied (dockerd's Forbidden) while containers are attached; the predefined
    * networks (bridge, host, none) cannot be removed.
    */
   remove: handleUnaryCall<RemoveNetworkRequest, RemoveNetworkResponse>;
@@ -2464,7 +2464,7 @@ export interface NetworksClient extends Client {
     callback: (error: ServiceError | null, response: Network) => void,
   ): ClientUnaryCall;
   /**
-   * FailedPrecondition while containers are attached; the predefined
+   * PermissionDenied (dockerd's Forbidden) while containers are attached; the predefined
    * networks (bridge, host, none) cannot be removed.
    */
   remove(

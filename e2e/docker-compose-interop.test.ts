@@ -1,0 +1,118 @@
+// Issue 12: Debian's docker-compose (1.29) against ced's Docker API: `up -d`,
+// `ps`, `logs` and `down -v` on a two-service project — a busybox httpd with a
+// published port on loopback, a health check and a named volume, and a client
+// that waits for it to be healthy and fetches from it by service name.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBusyboxImage } from './support/busybox-image.js';
+import type { CeResult } from './support/ce.js';
+import { ce } from './support/ce.js';
+import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { dockerCli } from './support/docker-cli.js';
+
+const COMPOSE = '/usr/bin/docker-compose';
+const composeMissing = existsSync(COMPOSE) ? '' : `needs ${COMPOSE} (apt-get install docker-compose)`;
+const project = `cedapi${process.pid}`;
+
+// Version 2.4: Compose 1.29's formats that have depends_on's condition: service_healthy.
+const COMPOSE_FILE = `version: "2.4"
+services:
+  web:
+    image: busybox
+    command: ["sh", "-c", "echo hello-from-web > /www/index.html && exec httpd -f -v -p 80 -h /www"]
+    ports:
+      - "127.0.0.1::80"
+    volumes:
+      - site:/www
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"]
+      interval: 1s
+      timeout: 3s
+      retries: 30
+  client:
+    image: busybox
+    depends_on:
+      web:
+        condition: service_healthy
+    command: ["sh", "-c", "printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc web 80; exec sleep 300"]
+volumes:
+  site: {}
+`;
+
+/** GET http://127.0.0.1:port/ from the host. */
+function fetchText(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+describe.skipIf(composeMissing !== '')(`docker-compose 1.29 against ced ${composeMissing}`, () => {
+  let daemon: TestDaemon;
+  let dir: string;
+
+  const compose = (args: string[]): Promise<CeResult> =>
+    dockerCli(['--ansi', 'never', '-p', project, '-f', join(dir, 'docker-compose.yml'), ...args], { daemon, program: COMPOSE, cwd: dir, timeoutMs: 180_000 });
+
+  beforeAll(async () => {
+    daemon = await startTestDaemon();
+    await importBusyboxImage(daemon.socket);
+    dir = mkdtempSync(join(tmpdir(), 'ce-e2e-compose-'));
+    writeFileSync(join(dir, 'docker-compose.yml'), COMPOSE_FILE);
+  });
+
+  afterAll(async () => {
+    if (daemon) {
+      await compose(['down', '-v', '-t', '1']).catch(() => undefined);
+      // Whatever a failed run left: the project's containers, network and volume, by compose's labels.
+      const left = await ce(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`], { socket: daemon.socket });
+      for (const id of left.stdout.split('\n').filter(Boolean)) await ce(['rm', '-f', id], { socket: daemon.socket });
+      await ce(['network', 'rm', `${project}_default`], { socket: daemon.socket });
+      await ce(['volume', 'rm', '-f', `${project}_site`], { socket: daemon.socket });
+      await daemon.dispose();
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('up -d starts web, waits for it to be healthy, then starts the client', async () => {
+    const up = await compose(['up', '-d']);
+    expect(up.stderr).toContain(`Creating network "${project}_default" with the default driver`);
+    expect(up.stderr).toContain(`Creating volume "${project}_site" with default driver`);
+    expect(up.stderr).toMatch(new RegExp(`Creating ${project}_web_1 \\.\\.\\. done`));
+    expect(up.stderr).toMatch(new RegExp(`Creating ${project}_client_1 \\.\\.\\. done`));
+    expect(up.code).toBe(0);
+  });
+
+  it('ps shows both services up, web healthy with its published port', async () => {
+    const ps = await compose(['ps']);
+    expect(ps.code).toBe(0);
+    const web = ps.stdout.split('\n').find((l) => l.startsWith(`${project}_web_1`));
+    const client = ps.stdout.split('\n').find((l) => l.startsWith(`${project}_client_1`));
+    expect(web).toMatch(/Up \(healthy\)\s+127\.0\.0\.1:\d+->80\/tcp/);
+    expect(client).toMatch(/\bUp\b/);
+    const port = Number(/127\.0\.0\.1:(\d+)->80/.exec(web!)![1]);
+    expect(await fetchText(port)).toBe('hello-from-web\n');
+  });
+
+  it('logs shows the client fetched from web by its service name', async () => {
+    const logs = await compose(['logs', '--no-color', 'client']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/client_1\s+\| hello-from-web/);
+  });
+
+  it('down -v removes the containers, the network and the named volume', async () => {
+    const down = await compose(['down', '-v', '-t', '1']);
+    expect(down.code).toBe(0);
+    expect(down.stderr).toContain(`Removing network ${project}_default`);
+    expect(down.stderr).toContain(`Removing volume ${project}_site`);
+    expect((await ce(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`], { socket: daemon.socket })).stdout).toBe('');
+    expect((await ce(['volume', 'ls', '-q'], { socket: daemon.socket })).stdout).not.toContain(`${project}_site`);
+    expect((await ce(['network', 'ls', '-q', '--filter', `name=${project}_default`], { socket: daemon.socket })).stdout).toBe('');
+  });
+});
