@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { runReadmeExample } from '../../../../tools/test/readme-example.js';
 
-it('runs the README usage example as written', async () => {
+it('runs the README usage example as written', { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ce-docker-api-readme-'));
   try {
     const protocol = join(import.meta.dirname, '../../../protocol/src');
