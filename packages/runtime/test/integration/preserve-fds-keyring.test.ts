@@ -92,18 +92,21 @@ describe.skipIf(!isRoot)('preserved fds and session keyrings (root)', () => {
     f.writeSpec(['sleep', '30'], (s) => {
       s.linux!.maskedPaths = (s.linux!.maskedPaths ?? []).filter((p) => p !== '/proc/keys');
     });
-    const init = await f.rt.create('kr', f.bundle);
-    await f.rt.start('kr');
-    // Root may view any keyring, so /proc/keys lists _ses.kr either way; its usage count (3rd column)
+    // An id of this run's own: keyrings of earlier runs' containers may linger in /proc/keys under their names.
+    const id = `kr${process.pid}`;
+    const init = await f.rt.create(id, f.bundle);
+    await f.rt.start(id);
+    // Root may view any keyring, so /proc/keys lists _ses.<id> either way; its usage count (3rd column)
     // tells whether the exec'd shell and its cat hold it as their session keyring.
-    const usage = (keys: string) => Number(keys.split('\n').find((l) => / keyring +_ses\.kr: /.test(l))?.trim().split(/\s+/)[2]);
+    const line = new RegExp(` keyring +_ses\\.${id}: `);
+    const usage = (keys: string) => Number(keys.split('\n').find((l) => line.test(l))?.trim().split(/\s+/)[2]);
     const before = usage(readFileSync('/proc/keys', 'utf8'));
-    const p = await f.rt.exec('kr', { ...defaultSpec().process!, args: ['sh', '-c', 'cat /proc/keys'] }, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = await f.rt.exec(id, { ...defaultSpec().process!, args: ['sh', '-c', 'cat /proc/keys'] }, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out = await collect(p.stdout);
     expect((await p.exited).exitStatus).toBe(0);
     expect(before).toBeGreaterThan(0);
     expect(usage(out)).toBeGreaterThanOrEqual(before + 2);
-    await f.rt.kill('kr', 'KILL');
+    await f.rt.kill(id, 'KILL');
     await init.exited;
   });
 });
