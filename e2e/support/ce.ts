@@ -7,20 +7,21 @@ export interface CeResult {
   stderr: string;
 }
 
-/** Runs the real `ce` binary against a test daemon's socket. */
-export function ce(args: string[], options: { socket: string; input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<CeResult> {
+/** Runs a program to its end, collecting its output; SIGKILLed (and an error) after `timeoutMs`. */
+export function runProgram(
+  program: string,
+  args: string[],
+  options: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string; label?: string },
+): Promise<CeResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ceBin, '-H', options.socket, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: options.env ? { ...process.env, ...options.env } : process.env,
-    });
+    const child = spawn(program, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`ce ${args.join(' ')} timed out; stdout: ${stdout} stderr: ${stderr}`));
+      reject(new Error(`${options.label ?? program} ${args.join(' ')} timed out; stdout: ${stdout} stderr: ${stderr}`));
     }, options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -28,6 +29,16 @@ export function ce(args: string[], options: { socket: string; input?: string | B
       resolve({ code: code ?? 128 + (signal ? 9 : 0), stdout, stderr });
     });
     child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Runs the real `ce` binary against a test daemon's socket. */
+export function ce(args: string[], options: { socket: string; input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<CeResult> {
+  return runProgram(process.execPath, [ceBin, '-H', options.socket, ...args], {
+    input: options.input,
+    timeoutMs: options.timeoutMs,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
+    label: 'ce',
   });
 }
 
