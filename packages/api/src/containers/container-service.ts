@@ -160,6 +160,8 @@ export class ContainerService {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly pendingAttaches = new Map<string, Set<DeferredAttach>>();
   private readonly exitHandled = new Map<string, Promise<void>>();
+  /** Exits whose task is still being deleted: a start or a removal waits for it (wait may have answered already). */
+  private readonly teardowns = new Map<string, Promise<void>>();
   /** Starts in flight, so that remove, attach and a second start wait for them. */
   private readonly starting = new Map<string, Promise<void>>();
   /** --rm containers being restarted: their exit must not remove them. */
@@ -393,6 +395,7 @@ export class ContainerService {
 
   private async startNow(record: ContainerRecord): Promise<void> {
     const id = record.Id;
+    await this.teardowns.get(id);
     this.tornDown.delete(id);
     const t0 = performance.now();
     const ctx: StartContext = { record, bundle: join(this.tasksDir, id), rootfs: this.images.rootfsMounts(id), specOpts: [] };
@@ -671,6 +674,7 @@ export class ContainerService {
     if (!this.containers.has(record.Id) || record.State.Status === 'removing') return;
     record.State = withStatus(record.State, 'removing');
     try {
+      await this.teardowns.get(record.Id);
       if (!this.tornDown.delete(record.Id)) await this.deleteTask(record.Id, false);
       laps.lap('deleteTask');
       await this.images.removeRootfs(record.Id).catch((err) => {
@@ -784,10 +788,13 @@ export class ContainerService {
     laps.lap('save');
     this.events.container(record, 'die', { exitCode: String(exitCode) });
     this.logger.info({ id: record.Id, exitCode }, 'container exited');
-    const deleted = this.deleteTask(record.Id, false).then(
-      () => this.tornDown.add(record.Id),
-      (err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not delete the task of an exited container'),
-    );
+    const deleted = this.deleteTask(record.Id, false)
+      .then(
+        () => void this.tornDown.add(record.Id),
+        (err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not delete the task of an exited container'),
+      )
+      .finally(() => this.teardowns.delete(record.Id));
+    this.teardowns.set(record.Id, deleted);
     // The shim closes the log when its task is deleted. As Docker waits (up to 2 s) for the output to be
     // copied before it reports an exit, `wait` then `logs` shows the whole log.
     await settlesWithin(deleted, 2000);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import type { SupervisorApi } from '@ce/supervisor';
 import { ContainerService, type ContainerImages } from '../../src/containers/container-service.js';
 import { ContainerStore } from '../../src/containers/container-store.js';
@@ -84,4 +84,42 @@ it('deletes the task again at removal when the exit could not', async () => {
   // Nothing may still use the layer when it goes: the task the exit could not delete is deleted first.
   expect(calls).toEqual(['create', 'start', 'kill', 'delete', 'delete']);
   expect(removedLayers).toEqual([c.Id]);
+});
+
+it('starts again only after the last exit has deleted its task, even when wait answered before that', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
+  dirs.push(dir);
+  const images: ContainerImages = {
+    get: async () => ({ id: 'sha256:x', name: 'x', config: { config: { Cmd: ['true'] } } }),
+    prepareRootfs: async () => [],
+    rootfsMounts: () => [],
+    removeRootfs: async () => undefined,
+    rootfsKeys: () => [],
+    rootfsLabels: () => ({}),
+  };
+  // A shim slow to delete a task (a loaded machine): a task of that id cannot be created meanwhile.
+  let deleting = false;
+  let exits = 0;
+  const supervisor = {
+    createTask: async () => {
+      if (deleting) throw new Error('task later: already exists');
+      return { pid: 42 };
+    },
+    startTask: async () => ({ pid: 42 }),
+    waitTask: async () => ({ exitStatus: 5 + exits++, exitedAt: new Date() }),
+    deleteTask: async () => {
+      deleting = true;
+      await new Promise((r) => setTimeout(r, 300));
+      deleting = false;
+      return { pid: 42, exitStatus: 5, exitedAt: new Date() };
+    },
+  } as unknown as SupervisorApi;
+  const svc = new ContainerService(new ContainerStore(join(dir, 'containers')), images, supervisor, join(dir, 'tasks'), silent);
+  await svc.create({ name: 'later', config: { Image: 'x' }, hostConfig: {} });
+  await svc.start('later');
+  expect(await svc.wait('later', 'not-running')).toBe(5);
+  await vi.waitFor(() => expect(deleting).toBe(true));
+
+  await svc.start('later');
+  expect(await svc.wait('later', 'not-running')).toBe(6);
 });
