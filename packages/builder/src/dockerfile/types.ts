@@ -1,0 +1,169 @@
+// The parsed Dockerfile: what the parser (./parser.ts) gives the build
+// (../build/). Words are as written: variables are expanded at dispatch time,
+// with the ENV and ARG values in effect at that step, as Docker's builder
+// does (./expand.ts). This file is the contract between the two halves:
+// fields may be added, none renamed or removed.
+
+/** Lines of the Dockerfile an instruction spans (1-based, continuations included). */
+export interface SourceRange {
+  start: number;
+  end: number;
+}
+
+/** The parser directives at the top of the file (`# syntax=`, `# escape=`). */
+export interface Directives {
+  syntax?: string;
+  escape: '\\' | '`';
+}
+
+/** A command as written: `RUN echo hi` (shell form) or `RUN ["echo", "hi"]` (exec form). */
+export type CommandForm = { form: 'shell'; text: string } | { form: 'exec'; args: string[] };
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+interface InstructionBase {
+  /**
+   * The instruction as Docker prints it in `Step N/M : …`: the keyword as
+   * written, continuations joined, comments inside continuations dropped.
+   */
+  original: string;
+  location: SourceRange;
+}
+
+export interface RunInstruction extends InstructionBase {
+  kind: 'RUN';
+  command: CommandForm;
+}
+
+export interface CopyInstruction extends InstructionBase {
+  kind: 'COPY' | 'ADD';
+  /** Sources as written (context paths, globs; for ADD also URLs). */
+  sources: string[];
+  dest: string;
+  /** COPY --from=stage name, stage index or image. */
+  from?: string;
+  chown?: string;
+  chmod?: string;
+}
+
+export interface EnvInstruction extends InstructionBase {
+  kind: 'ENV';
+  pairs: KeyValue[];
+}
+
+export interface ArgDeclaration {
+  name: string;
+  /** The default as written (`ARG v=1`); absent for `ARG v`. */
+  defaultValue?: string;
+}
+
+export interface ArgInstruction extends InstructionBase {
+  kind: 'ARG';
+  args: ArgDeclaration[];
+}
+
+export interface WorkdirInstruction extends InstructionBase {
+  kind: 'WORKDIR';
+  path: string;
+}
+
+export interface UserInstruction extends InstructionBase {
+  kind: 'USER';
+  user: string;
+}
+
+export interface CmdInstruction extends InstructionBase {
+  kind: 'CMD' | 'ENTRYPOINT';
+  command: CommandForm;
+}
+
+export interface ExposeInstruction extends InstructionBase {
+  kind: 'EXPOSE';
+  ports: string[];
+}
+
+export interface LabelInstruction extends InstructionBase {
+  kind: 'LABEL';
+  pairs: KeyValue[];
+}
+
+export interface VolumeInstruction extends InstructionBase {
+  kind: 'VOLUME';
+  paths: string[];
+}
+
+export interface ShellInstruction extends InstructionBase {
+  kind: 'SHELL';
+  shell: string[];
+}
+
+export interface StopsignalInstruction extends InstructionBase {
+  kind: 'STOPSIGNAL';
+  signal: string;
+}
+
+export interface HealthcheckInstruction extends InstructionBase {
+  kind: 'HEALTHCHECK';
+  /** Docker's image config Healthcheck.Test: ['NONE'], ['CMD', …] or ['CMD-SHELL', text]. */
+  test: string[];
+  /** Durations in nanoseconds, as the image config has them; absent when not given. */
+  intervalNs?: number;
+  timeoutNs?: number;
+  startPeriodNs?: number;
+  retries?: number;
+}
+
+export interface OnbuildInstruction extends InstructionBase {
+  kind: 'ONBUILD';
+  /** The trigger as stored in the image config's OnBuild: `RUN echo hi`. */
+  trigger: string;
+}
+
+export interface MaintainerInstruction extends InstructionBase {
+  kind: 'MAINTAINER';
+  maintainer: string;
+}
+
+export type Instruction =
+  | RunInstruction
+  | CopyInstruction
+  | EnvInstruction
+  | ArgInstruction
+  | WorkdirInstruction
+  | UserInstruction
+  | CmdInstruction
+  | ExposeInstruction
+  | LabelInstruction
+  | VolumeInstruction
+  | ShellInstruction
+  | StopsignalInstruction
+  | HealthcheckInstruction
+  | OnbuildInstruction
+  | MaintainerInstruction;
+
+/** `FROM [--platform=P] image [AS name]`. */
+export interface FromInstruction extends InstructionBase {
+  kind: 'FROM';
+  /** The image as written (`scratch`, `busybox:1`, `$BASE`, or an earlier stage's name). */
+  image: string;
+  platform?: string;
+  /** The stage name, lower-cased as Docker keeps it. */
+  stageName?: string;
+}
+
+export interface Stage {
+  /** 0-based, as `COPY --from=0` names it. */
+  index: number;
+  from: FromInstruction;
+  instructions: Instruction[];
+}
+
+export interface Dockerfile {
+  directives: Directives;
+  /** ARGs before the first FROM: usable in FROM lines only (and redeclared in a stage). */
+  metaArgs: ArgInstruction[];
+  stages: Stage[];
+}

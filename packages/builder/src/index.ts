@@ -1,0 +1,1 @@
+export type * from './dockerfile/types.js';
