@@ -66,7 +66,8 @@ describe.skipIf(dockerClientMissing !== '' || registryMissing !== '')(`the Docke
     expect(pushLines.at(-1)).toMatch(/^v1: digest: sha256:[0-9a-f]{64} size: \d+$/);
     const digest = /digest: (sha256:[0-9a-f]{64})/.exec(push.stdout)![1];
 
-    expect((await docker(['rmi', name])).stdout).toBe(`Untagged: ${name}\n`);
+    // As dockerd: the last tag of the repository takes the digest name the push recorded along.
+    expect((await docker(['rmi', name])).stdout).toBe(`Untagged: ${name}\nUntagged: ${reg.host}/e2e/busybox@${digest}\n`);
     const pull = await docker(['pull', name]);
     expect(pull.stderr).toBe('');
     expect(pull.code).toBe(0);

@@ -239,7 +239,11 @@ export class ImageStore implements ImageService, RegistryService {
 
   /** `docker push`: uploads the image named `reference` (tag it first) to its registry (registry/push-named-image.ts). */
   async push(reference: string, options: PushOptions = {}): Promise<PushResult> {
-    return pushNamedImage({ content: this.content, metadata: this.metadata, resolver: this.resolver, registry: this.registry, logger: this.logger }, reference, options);
+    return pushNamedImage(
+      { content: this.content, metadata: this.metadata, resolver: this.resolver, registry: this.registry, logger: this.logger, locked: this.locked },
+      reference,
+      options,
+    );
   }
 
   // ---- root filesystems (rootfs/container-rootfs.ts) -----------------------

@@ -57,7 +57,7 @@ export async function pullImage(conn: Connection, name: string, o: PullOutput): 
   // As dockerd, which says it is pulling once the registry answered with a manifest.
   let announced = o.quiet;
   const announce = () => {
-    if (!announced) out.write(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}\n`);
+    if (!announced) out.write(`${ref.digest ? ref.toString() : ref.tag}: Pulling from ${ref.path}\n`);
     announced = true;
   };
   const printer = new ProgressPrinter(out as Writable, !!out.isTTY);
@@ -73,7 +73,7 @@ export async function pullImage(conn: Connection, name: string, o: PullOutput): 
       if (msg.result) {
         const familiar = familiarReference(msg.result.name);
         if (!o.quiet) {
-          if (!ref.digest) out.write(`Digest: ${msg.result.digest}\n`);
+          out.write(`Digest: ${msg.result.digest}\n`);
           out.write(`Status: ${msg.result.updated ? 'Downloaded newer image' : 'Image is up to date'} for ${familiar}\n`);
         }
         if (o.fullName) out.write(`${msg.result.name}\n`);

@@ -50,11 +50,11 @@ async function relayPull(out: MessageStream, call: AsyncIterable<unknown> & { ca
   // dockerd says it is pulling once the registry answered with a manifest: ced's first message.
   let announced = false;
   for await (const msg of readStream<PullResponse>(call)) {
-    if (!announced) out.write({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag });
+    if (!announced) out.write({ status: `Pulling from ${ref.path}`, id: ref.digest ? ref.toString() : ref.tag });
     announced = true;
     if (msg.progress) writeProgress(out, msg.progress);
     if (msg.result) {
-      if (!ref.digest) out.write({ status: `Digest: ${msg.result.digest}` });
+      out.write({ status: `Digest: ${msg.result.digest}` });
       out.write({ status: `Status: ${msg.result.updated ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarReference(msg.result.name)}` });
     }
   }
