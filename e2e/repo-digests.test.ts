@@ -74,6 +74,9 @@ describe.skipIf(registryMissing !== '')(`RepoDigests ${registryMissing}`, () => 
     await ok(['pull', '-q', byDigest]);
     expect(await ok(['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}', repo])).toBe(`${repo} <none> ${digest}\n`);
     expect(await ok(['images', '--filter', 'dangling=true', '--format', '{{.Repository}} {{.Tag}}'])).toBe(`${repo} <none>\n`);
+    // dockerd's ImageSummary: no tag is a null RepoTags.
+    const digestOnly = JSON.parse((await httpOverUnix(dockerSocketOf(daemon), 'GET', '/v1.41/images/json')).body) as { Id: string; RepoTags: null; RepoDigests: string[] }[];
+    expect(digestOnly.find((s) => s.Id === id)).toMatchObject({ RepoTags: null, RepoDigests: [byDigest] });
     await ok(['pull', '-q', name]);
     expect(await ok(['images', '--filter', 'dangling=true', '-q'])).toBe('');
     expect(await ok(['image', 'inspect', '--format', '{{json .RepoTags}} {{json .RepoDigests}}', byDigest])).toBe(`${JSON.stringify([name])} ${JSON.stringify([byDigest])}\n`);
