@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { dockerCli, dockerClientMissing } from './support/docker-cli.js';
 import { until } from './support/until.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -82,5 +83,17 @@ describe.skipIf(!isRoot)('ce cp of devices and fifos (needs root)', () => {
       '/tmp/z character special file 1,7 644',
       '/tmp/p fifo 0,0 644',
     ]);
+  });
+
+  it.skipIf(dockerClientMissing !== '')(`docker cp both ways through ced's Docker API ${dockerClientMissing}`, async () => {
+    const src = join(work, 'docker-src');
+    const out = join(work, 'docker-out');
+    mkdirSync(src);
+    mkdirSync(out);
+    execFileSync('mknod', ['-m', '600', join(src, 'dc'), 'c', '1', '9']);
+    expect(await dockerCli(['cp', join(src, 'dc'), `${id}:/tmp/dc`], { daemon })).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await inContainer('/tmp/dc')).toEqual(['/tmp/dc character special file 1,9 600']);
+    expect(await dockerCli(['cp', `${id}:/bdev`, `${out}/b`], { daemon })).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(onHost(join(out, 'b'))).toBe('block 7,0 644');
   });
 });
