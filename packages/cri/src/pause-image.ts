@@ -20,8 +20,10 @@ export function pauseBinaryPath(): string {
 }
 
 /**
- * Imports the pause image into ced's store unless it is there: a pod sandbox
- * then never needs a registry. Returns false when the layout was not built.
+ * Imports the pause image into ced's store unless it is there, so that a pod
+ * sandbox never needs a registry. Called when a sandbox needs it, as
+ * containerd pulls its sandbox image then: a ced nobody runs pods on keeps
+ * its `ce images` free of it. Returns false when the layout was not built.
  */
 export async function ensurePauseImage(images: ImagesClient, layout = pauseImageLayout): Promise<boolean> {
   try {

@@ -8,7 +8,7 @@ import { walkDiskUsage, type DiskUsage } from './disk-usage.js';
 import { ImageServiceService, RuntimeServiceService } from './gen/runtime/v1/api.js';
 import { imageService } from './image-service.js';
 import { cniNetworkReadiness } from './network-readiness.js';
-import { ensurePauseImage, PAUSE_IMAGE } from './pause-image.js';
+import { PAUSE_IMAGE } from './pause-image.js';
 import { PodCidrStore } from './pod-cidr-store.js';
 import { runtimeService } from './runtime-service.js';
 
@@ -47,7 +47,6 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
   const cniConfDir = options.cniConfDir ?? DEFAULT_CNI_CONF_DIR;
   try {
     const podCidrs = await PodCidrStore.open(join(options.stateDir, 'runtime-config.json'));
-    if (!(await ensurePauseImage(services.images))) logger.warn({ image: PAUSE_IMAGE }, 'the pause image was not built (npm run build -w @ce/cri): pod sandboxes would need it');
     const runtime = runtimeService({
       services,
       podCidrs,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PAUSE_IMAGE, startCri, type CriServer } from '../../src/index.js';
+import { ensurePauseImage, PAUSE_IMAGE, pauseImageLayout, startCri, type CriServer } from '../../src/index.js';
 import type { AuthConfig, Image, ImageStatusResponse, ListImagesResponse } from '../../src/gen/runtime/v1/api.js';
 import { call, dialCri, failure, type CriClient } from '../support/cri-client.js';
 import { fakeCe, imageId, type FakeCe } from '../support/fake-ce.js';
@@ -220,13 +220,21 @@ describe('ImageFsInfo', () => {
 });
 
 describe('the pause image', () => {
-  it('is imported from the layout the build made when ced lacks it', async () => {
+  it('is not imported by starting the CRI: ce users see no pause image until a pod needs it', () => {
     expect(fake.imports).toEqual([]);
+  });
+
+  it('is imported from the layout the build made when ced lacks it, once', async () => {
     const lacking = fakeCe([]);
-    const other = await startCri({ ceSocket: '/nonexistent/ce.sock', socket: join(dir, 'other.sock'), stateDir: join(dir, 'other'), services: lacking.services });
-    await other.close();
-    expect(lacking.imports).toHaveLength(1);
-    expect(lacking.imports[0]?.name).toBe(PAUSE_IMAGE);
-    expect(lacking.imports[0]?.path).toMatch(/packages\/cri\/dist\/pause-image$/);
+    expect(await ensurePauseImage(lacking.services.images)).toBe(true);
+    expect(await ensurePauseImage(lacking.services.images)).toBe(true);
+    expect(lacking.imports).toEqual([{ path: pauseImageLayout, name: PAUSE_IMAGE }]);
+    expect(pauseImageLayout).toMatch(/packages\/cri\/dist\/pause-image$/);
+  });
+
+  it('is reported missing when the layout was not built', async () => {
+    const lacking = fakeCe([]);
+    expect(await ensurePauseImage(lacking.services.images, join(dir, 'nosuch-layout'))).toBe(false);
+    expect(lacking.imports).toEqual([]);
   });
 });
