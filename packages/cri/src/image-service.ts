@@ -5,7 +5,7 @@ import { parseReference } from '@ce/protocol/reference';
 import type { Image as CeImage, PullResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { CeServices } from './ce-services.js';
 import type { DiskUsage } from './disk-usage.js';
-import { ImageServiceService, type ImageFsInfoResponse, type ImageSpec, type ImageStatusResponse, type Image as CriImage } from './gen/runtime/v1/api.js';
+import type { ImageServiceService, ImageFsInfoResponse, ImageSpec, ImageStatusResponse, Image as CriImage } from './gen/runtime/v1/api.js';
 import { configUserOf, groupById, toCriImage } from './image-view.js';
 import { registryAuthFor } from './registry-auth.js';
 
