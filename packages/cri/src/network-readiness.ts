@@ -14,7 +14,13 @@ export interface NetworkReadiness {
  * valid network, as containerd's CRI plugin decides NetworkReady.
  */
 export async function cniNetworkReadiness(confDir: string): Promise<NetworkReadiness> {
-  const { networks, invalid } = await loadNetworkConfigs(confDir);
+  let loaded;
+  try {
+    loaded = await loadNetworkConfigs(confDir);
+  } catch (err) {
+    return { ready: false, reason: 'NetworkPluginNotReady', message: `Network plugin returns error: cannot read ${confDir}: ${(err as Error).message}`, networks: [] };
+  }
+  const { networks, invalid } = loaded;
   const found = networks.map((n) => ({ name: n.name, file: n.source, cniVersion: n.cniVersion, plugins: n.plugins.map((p) => p.type) }));
   if (found.length) return { ready: true, reason: '', message: '', networks: found };
   const problems = invalid.map((f) => `${f.file}: ${f.error.message}`).join('; ');

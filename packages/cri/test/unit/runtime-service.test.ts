@@ -89,6 +89,14 @@ describe('Status', () => {
     expect(condition(res, 'NetworkReady')?.message).toContain('10-broken.conflist');
   });
 
+  it('is not NetworkReady, and still answers, when the CNI folder cannot be read', async () => {
+    writeFileSync(join(dir, 'net.d'), 'a file where the folder should be');
+    const res = await status();
+    expect(condition(res, 'RuntimeReady')?.status).toBe(true);
+    expect(condition(res, 'NetworkReady')).toMatchObject({ status: false, reason: 'NetworkPluginNotReady' });
+    expect(condition(res, 'NetworkReady')?.message).toContain(`cannot read ${join(dir, 'net.d')}`);
+  });
+
   it('is not RuntimeReady when ced does not answer', async () => {
     fake.infoFails = new CeError('Unavailable', 'cannot reach /run/ce/ce.sock: No connection established');
     const res = await status();
