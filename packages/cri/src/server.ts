@@ -7,6 +7,7 @@ import { dialCeServices, type CeServices } from './ce-services.js';
 import { walkDiskUsage, type DiskUsage } from './disk-usage.js';
 import { ImageServiceService, RuntimeServiceService } from './gen/runtime/v1/api.js';
 import { imageService } from './image-service.js';
+import { refuseLiveSocket } from './live-socket.js';
 import { cniNetworkReadiness } from './network-readiness.js';
 import { PAUSE_IMAGE } from './pause-image.js';
 import { PodCidrStore } from './pod-cidr-store.js';
@@ -62,6 +63,7 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
         usage: options.diskUsage ?? walkDiskUsage,
       },
     });
+    await refuseLiveSocket(options.socket);
     const server = await serveUnix(
       options.socket,
       [

@@ -1,6 +1,7 @@
 // RuntimeService over fakes of ced's services, driven through the CRI socket
 // with a client generated from the CRI schema.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
@@ -46,6 +47,24 @@ afterEach(async () => {
 
 const status = (verbose = false) => call<StatusResponse>((cb) => cri.runtime.status({ verbose }, cb));
 const condition = (res: StatusResponse, type: string) => res.status?.conditions.find((c) => c.type === type);
+
+describe('the socket', () => {
+  it('is not taken from a process that serves it', async () => {
+    const err = await startCri({ ceSocket: '/nonexistent/ce.sock', socket: server.socket, stateDir: join(dir, 'other'), services: fake.services }).catch((e: Error) => e);
+    expect((err as Error).message).toBe(`${server.socket} is served by another process (ced serves the CRI there unless started with --cri-socket none; give ce-cri another --socket)`);
+    expect(await call((cb) => cri.runtime.version({ version: '' }, cb))).toMatchObject({ runtimeName: 'ce' });
+  });
+
+  it('replaces a socket file no one listens on', async () => {
+    await stop();
+    // A process killed while it listened leaves its socket file behind.
+    const path = join(dir, 'cri.sock');
+    spawnSync(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    expect(statSync(path).isSocket()).toBe(true);
+    await start();
+    expect(await call((cb) => cri.runtime.version({ version: '' }, cb))).toMatchObject({ runtimeName: 'ce' });
+  });
+});
 
 describe('Version', () => {
   it('names the runtime ce, its version from ced, and CRI v1', async () => {
