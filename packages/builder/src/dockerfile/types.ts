@@ -16,9 +16,20 @@ export interface Directives {
   escape: '\\' | '`';
 }
 
-/** A command as written: `RUN echo hi` (shell form) or `RUN ["echo", "hi"]` (exec form). */
+/**
+ * A command as written: `RUN echo hi` (shell form) or `RUN ["echo", "hi"]`
+ * (exec form; Docker ignores anything after the JSON array, and text that is
+ * not a JSON array of strings is shell form). `CMD` alone is the shell form
+ * with empty text: like `CMD []`, Docker then sets no Cmd (null), and the same
+ * for ENTRYPOINT.
+ */
 export type CommandForm = { form: 'shell'; text: string } | { form: 'exec'; args: string[] };
 
+/**
+ * ENV and LABEL pairs, COPY sources and the other words keep their quotes and
+ * escape characters as written (`ENV a="b c"` has value `"b c"`): Docker's
+ * shell lexer removes them at dispatch (expandInstruction in ./expand.ts).
+ */
 export interface KeyValue {
   key: string;
   value: string;
@@ -88,6 +99,8 @@ export interface ExposeInstruction extends InstructionBase {
 export interface LabelInstruction extends InstructionBase {
   kind: 'LABEL';
   pairs: KeyValue[];
+  /** Not expanded at dispatch: the LABELs Docker adds for `docker build --label` (./stages.ts). */
+  noExpand?: boolean;
 }
 
 export interface VolumeInstruction extends InstructionBase {
@@ -166,4 +179,9 @@ export interface Dockerfile {
   /** ARGs before the first FROM: usable in FROM lines only (and redeclared in a stage). */
   metaArgs: ArgInstruction[];
   stages: Stage[];
+  /**
+   * What Docker prints on the build's output before the steps (empty
+   * continuation lines), one line each; empty when none.
+   */
+  warnings?: string[];
 }
