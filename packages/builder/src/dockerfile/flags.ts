@@ -3,12 +3,23 @@
 export class InstructionFlags {
   private readonly known = new Set<string>();
   private readonly values = new Map<string, string>();
+  private readonly repeatable = new Set<string>();
+  private readonly lists = new Map<string, string[]>();
 
   constructor(private readonly words: string[]) {}
 
   /** Declares a string flag; read its value with get() after parse(). */
   allow(...names: string[]): this {
     for (const n of names) this.known.add(n);
+    return this;
+  }
+
+  /** Declares a flag that may be given several times (RUN --mount); read it with getAll(). */
+  allowRepeated(...names: string[]): this {
+    for (const n of names) {
+      this.known.add(n);
+      this.repeatable.add(n);
+    }
     return this;
   }
 
@@ -21,11 +32,17 @@ export class InstructionFlags {
       const eq = body.indexOf('=');
       const name = eq < 0 ? body : body.slice(0, eq);
       if (!this.known.has(name)) throw new Error(`Unknown flag: ${name}`);
-      if (this.values.has(name)) throw new Error(`Duplicate flag specified: ${name}`);
+      if (this.values.has(name) && !this.repeatable.has(name)) throw new Error(`Duplicate flag specified: ${name}`);
       if (eq < 0) throw new Error(`Missing a value on flag: ${name}`);
       this.values.set(name, body.slice(eq + 1));
+      if (this.repeatable.has(name)) this.lists.set(name, [...(this.lists.get(name) ?? []), body.slice(eq + 1)]);
     }
     return this;
+  }
+
+  /** Every value of a repeatable flag, in order. */
+  getAll(name: string): string[] {
+    return this.lists.get(name) ?? [];
   }
 
   /** The value given, or undefined when the flag is absent (Docker treats `--x=` as absent too). */

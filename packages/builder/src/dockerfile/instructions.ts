@@ -126,6 +126,19 @@ function args(node: Node): ArgDeclaration[] {
   });
 }
 
+/**
+ * The first check Docker 20.10 makes of a RUN --mount value (its fields are
+ * key=value, but for ro/rw); the classic builder then refuses the flag at
+ * dispatch (it needs BuildKit).
+ */
+function checkMount(value: string): void {
+  for (const field of value.split(',')) {
+    if (field.includes('=')) continue;
+    if (['readonly', 'ro', 'readwrite', 'rw'].includes(field.toLowerCase())) continue;
+    throw new Error(`invalid field '${field}' must be a key=value pair`);
+  }
+}
+
 export class UnknownInstructionError extends Error {}
 
 /** One parsed line as an instruction; throws Docker's words (the caller adds the line). */
@@ -170,9 +183,11 @@ export function parseInstruction(node: Node): Instruction | FromInstruction {
     }
     case 'workdir':
       return { kind: 'WORKDIR', ...base, path: single(node, 'WORKDIR') };
-    case 'run':
-      flags(node);
-      return { kind: 'RUN', ...base, command: command(node) };
+    case 'run': {
+      const mounts = new InstructionFlags(node.flags).allowRepeated('mount').parse().getAll('mount');
+      mounts.forEach(checkMount);
+      return { kind: 'RUN', ...base, command: command(node), ...(mounts.length > 0 && { mounts }) };
+    }
     case 'cmd':
       flags(node);
       return { kind: 'CMD', ...base, command: command(node) };

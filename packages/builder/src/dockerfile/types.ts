@@ -20,8 +20,9 @@ export interface Directives {
  * A command as written: `RUN echo hi` (shell form) or `RUN ["echo", "hi"]`
  * (exec form; Docker ignores anything after the JSON array, and text that is
  * not a JSON array of strings is shell form). `CMD` alone is the shell form
- * with empty text: like `CMD []`, Docker then sets no Cmd (null), and the same
- * for ENTRYPOINT.
+ * with empty text: Docker sets Cmd to the shell alone (`[/bin/sh, -c]`) but,
+ * as for `CMD []` (Cmd `[]`), does not count it as a CMD that a later
+ * ENTRYPOINT keeps; `ENTRYPOINT` alone and `ENTRYPOINT []` set no entrypoint.
  */
 export type CommandForm = { form: 'shell'; text: string } | { form: 'exec'; args: string[] };
 
@@ -47,6 +48,13 @@ interface InstructionBase {
 export interface RunInstruction extends InstructionBase {
   kind: 'RUN';
   command: CommandForm;
+  /**
+   * `--mount=` values as written, when given. Docker 20.10 parses the flag but
+   * its classic builder refuses it at dispatch: `the --mount option requires
+   * BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to
+   * build images with BuildKit enabled`.
+   */
+  mounts?: string[];
 }
 
 export interface CopyInstruction extends InstructionBase {

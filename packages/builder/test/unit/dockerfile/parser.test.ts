@@ -88,6 +88,15 @@ describe('parseDockerfile: instructions', () => {
     expect(only('CMD []')).toMatchObject({ command: { form: 'exec', args: [] } });
     expect(only('CMD')).toMatchObject({ command: { form: 'shell', text: '' } });
     expect(only('RUN -- echo')).toMatchObject({ command: { form: 'shell', text: 'echo' } });
+    expect(only('RUN echo')).not.toHaveProperty('mounts');
+  });
+
+  it('RUN --mount, which Docker parses (and its classic builder then refuses)', () => {
+    expect(only('RUN --mount=type=cache,target=/x --mount=type=bind,ro echo')).toMatchObject({
+      kind: 'RUN',
+      mounts: ['type=cache,target=/x', 'type=bind,ro'],
+      command: { form: 'shell', text: 'echo' },
+    });
   });
 
   it('ENV and LABEL in both forms, quotes kept for the lexer', () => {
