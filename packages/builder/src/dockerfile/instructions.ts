@@ -139,8 +139,6 @@ function checkMount(value: string): void {
   }
 }
 
-export class UnknownInstructionError extends Error {}
-
 /** One parsed line as an instruction; throws Docker's words (the caller adds the line). */
 export function parseInstruction(node: Node): Instruction | FromInstruction {
   const base = { original: trimSpace(node.line), location: { start: node.startLine, end: node.endLine } };
@@ -221,6 +219,6 @@ export function parseInstruction(node: Node): Instruction | FromInstruction {
       return { kind: 'SHELL', ...base, shell: node.args };
     }
     default:
-      throw new UnknownInstructionError(`unknown instruction: ${node.cmd.toUpperCase()}`);
+      throw new Error(`unknown instruction: ${node.cmd.toUpperCase()}`);
   }
 }

@@ -4,6 +4,8 @@
 // double quotes, the escape character. Not supported, as in Docker 20.10:
 // `${VAR-word}` and the other forms without a colon (`missing ':' in substitution`).
 
+import { isSpace } from './words.js';
+
 /** The value of a variable, undefined when it is not set. */
 export type Lookup = (name: string) => string | undefined;
 
@@ -14,9 +16,6 @@ function isLetter(ch: string): boolean {
 }
 function isDigit(ch: string): boolean {
   return /^\p{Nd}$/u.test(ch);
-}
-function isSpace(ch: string): boolean {
-  return /^[\t\n\v\f\r \u0085\u00a0]$/.test(ch) || /^\p{White_Space}$/u.test(ch);
 }
 
 /** The words of a ProcessWords call: split on unquoted spaces, also inside expanded values. */
