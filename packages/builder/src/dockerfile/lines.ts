@@ -156,9 +156,11 @@ export function readLines(text: string, fileName: string): ReadLines {
   const lines = splitLines(text.startsWith('\ufeff') ? text.slice(1) : text);
   const nodes: Node[] = [];
   const warnings: string[] = [];
+  // The escape character at the end continues the line, unless it is itself
+  // escaped (`a=x\\` ends there), as Docker 20.10 reads it.
   const trimContinuation = (l: string): [string, boolean] => {
-    const continuation = directives.escape === '`' ? /`[ \t]*$/ : /\\[ \t]*$/;
-    return continuation.test(l) ? [l.replace(continuation, ''), false] : [l, true];
+    const continuation = directives.escape === '`' ? /(^|[^`])`[ \t]*$/ : /(^|[^\\])\\[ \t]*$/;
+    return continuation.test(l) ? [l.replace(continuation, '$1'), false] : [l, true];
   };
   const offerDirective = (l: string, lineNo: number): void => {
     try {

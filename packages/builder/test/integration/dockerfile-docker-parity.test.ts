@@ -191,6 +191,7 @@ const configCases: { name: string; dockerfile: string; buildArgs?: Record<string
       'FROM scratch\nHEALTHCHECK --interval=1m30s --timeout=500ms --start-period=2h --retries=3 CMD ["a","b"]\n' +
       'ENTRYPOINT ["x" "y"]\nCMD ["a","b"] trailing\n',
   },
+  { name: 'an escaped escape character at the end of a line', dockerfile: 'FROM scratch\nLABEL a=x\\\\\nLABEL b=y \\\n\\\n c=z\n' },
   { name: 'CMD alone, then ENTRYPOINT', dockerfile: 'FROM scratch\nCMD\nENTRYPOINT\n' },
   { name: 'CMD [] and CMD alone after SHELL', dockerfile: 'FROM scratch\nCMD []\nSHELL ["/bin/ash"]\nENTRYPOINT []\nCMD\n' },
   {

@@ -51,6 +51,18 @@ describe('parseDockerfile: structure', () => {
     expect(df.stages[0]!.instructions[0]).toMatchObject({ original: 'ENV a=1  b=2', pairs: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] });
   });
 
+  it('does not continue a line whose escape character is escaped, but does a line of a lone one', () => {
+    // Docker 20.10: `LABEL a=x\\` and `LABEL a=x\\\` end there; a line that is only `\` continues.
+    for (const end of ['\\\\', '\\\\\\', '\\\\\\\\']) {
+      expect(parseDockerfile(`FROM scratch\nLABEL a=x${end}\nLABEL b=y\n`).stages[0]!.instructions.map((i) => i.original)).toEqual([`LABEL a=x${end}`, 'LABEL b=y']);
+    }
+    expect(parseDockerfile('FROM scratch\nRUN a \\\n\\\nRUN b\n').stages[0]!.instructions[0]!.original).toBe('RUN a RUN b');
+    expect(parseDockerfile('# escape=`\nFROM scratch\nLABEL a=x``\nLABEL b=y`  \n c=d\n').stages[0]!.instructions.map((i) => i.original)).toEqual([
+      'LABEL a=x``',
+      'LABEL b=y c=d',
+    ]);
+  });
+
   it('keeps a continuation at the end of the file', () => {
     expect(parseDockerfile('FROM scratch\nRUN a \\').stages[0]!.instructions[0]).toMatchObject({ command: { form: 'shell', text: 'a' } });
   });
