@@ -59,6 +59,8 @@ export const parseErrorCases: [string, string, number | undefined][] = [
   ['FROM scratch\nHEALTHCHECK CMD\n', 'dockerfile parse error line 2: Missing command after HEALTHCHECK CMD', 2],
   ['FROM scratch\nHEALTHCHECK CMD []\n', 'dockerfile parse error line 2: Missing command after HEALTHCHECK CMD', 2],
   ['FROM scratch\nHEALTHCHECK --interval=0s CMD x\n', 'dockerfile parse error line 2: Interval "interval" cannot be less than 1ms', 2],
+  ['FROM scratch\nHEALTHCHECK --interval=-1s CMD x\n', 'dockerfile parse error line 2: Interval "interval" cannot be less than 1ms', 2],
+  ['FROM scratch\nHEALTHCHECK --interval=1..5s CMD x\n', 'dockerfile parse error line 2: time: missing unit in duration "1..5s"', 2],
   ['FROM scratch\nHEALTHCHECK --timeout=5 CMD x\n', 'dockerfile parse error line 2: time: missing unit in duration "5"', 2],
   ['FROM scratch\nHEALTHCHECK --interval=5x CMD x\n', 'dockerfile parse error line 2: time: unknown unit "x" in duration "5x"', 2],
   ['FROM scratch\nHEALTHCHECK --start-period=abc CMD x\n', 'dockerfile parse error line 2: time: invalid duration "abc"', 2],
