@@ -1,6 +1,7 @@
 export type * from './types.js';
 export { parseDockerfile, type ParseOptions } from './parser.js';
 export { DockerfileParseError } from './errors.js';
+export { parseOnbuildTrigger } from './onbuild.js';
 export { expandInstruction } from './expand.js';
 export { ExpansionError, envLookup, processWord, processWords, type Lookup } from './shell-lexer.js';
 export { BuildArgs, PREDEFINED_BUILD_ARGS, type BuildArgOptions } from './build-args.js';
