@@ -41,7 +41,12 @@ function copied(dockerignore: string): string[] {
   return [...sent].sort();
 }
 
-const docker = (listing: string) => listing.split(' ').map((p) => p.replace(/^\.\//, '')).sort();
+const docker = (listing: string) =>
+  listing
+    .split(' ')
+    .filter((p) => p !== '.')
+    .map((p) => p.replace(/^\.\//, ''))
+    .sort();
 
 // Each listing is `find . | sort` in an image Docker 20.10.24 built with
 // `COPY . /ctx` from this context and .dockerignore.
@@ -60,6 +65,17 @@ describe('.dockerignore as Docker 20.10 applies it', () => {
     ['[x]\nq+\n', './.dockerignore ./Dockerfile ./Dockerfile.dev ./[x] ./a ./a/1.go ./a/b ./a/b/2.go ./a/b/3.txt ./a/keep ./a/keep/k.txt ./c ./c/c.md ./d ./d/e ./d/e/f.txt ./q+ ./x.go ./y.txt'],
     ['\\[x\\]\n', './.dockerignore ./Dockerfile ./Dockerfile.dev ./a ./a/1.go ./a/b ./a/b/2.go ./a/b/3.txt ./a/keep ./a/keep/k.txt ./c ./c/c.md ./d ./d/e ./d/e/f.txt ./q+ ./x.go ./y.txt'],
     ['a/../c\n./y.txt\n', './.dockerignore ./Dockerfile ./Dockerfile.dev ./[x] ./a ./a/1.go ./a/b ./a/b/2.go ./a/b/3.txt ./a/keep ./a/keep/k.txt ./d ./d/e ./d/e/f.txt ./q+ ./x.go'],
+    ['**\n!a\n', './a ./a/1.go ./a/b ./a/b/2.go ./a/b/3.txt ./a/keep ./a/keep/k.txt'],
+    ['a/**/2.go\n', './.dockerignore ./Dockerfile ./Dockerfile.dev ./[x] ./a ./a/1.go ./a/b ./a/b/3.txt ./a/keep ./a/keep/k.txt ./c ./c/c.md ./d ./d/e ./d/e/f.txt ./q+ ./x.go ./y.txt'],
+    ['*/b\n', './.dockerignore ./Dockerfile ./Dockerfile.dev ./[x] ./a ./a/1.go ./a/keep ./a/keep/k.txt ./c ./c/c.md ./d ./d/e ./d/e/f.txt ./q+ ./x.go ./y.txt'],
+    ['?.go\n', './.dockerignore ./Dockerfile ./Dockerfile.dev ./[x] ./a ./a/1.go ./a/b ./a/b/2.go ./a/b/3.txt ./a/keep ./a/keep/k.txt ./c ./c/c.md ./d ./d/e ./d/e/f.txt ./q+ ./y.txt'],
+    // The last matching pattern wins: an exception before `*` is lost.
+    ['!*.txt\n*\n', '.'],
+    ['**/b/**\n', './.dockerignore ./Dockerfile ./Dockerfile.dev ./[x] ./a ./a/1.go ./a/b ./a/keep ./a/keep/k.txt ./c ./c/c.md ./d ./d/e ./d/e/f.txt ./q+ ./x.go ./y.txt'],
+    ['d/**/\n', './.dockerignore ./Dockerfile ./Dockerfile.dev ./[x] ./a ./a/1.go ./a/b ./a/b/2.go ./a/b/3.txt ./a/keep ./a/keep/k.txt ./c ./c/c.md ./d ./q+ ./x.go ./y.txt'],
+    ['*\n!**/*.txt\n', './y.txt'],
+    ['a/*\n!a/keep\n', './.dockerignore ./Dockerfile ./Dockerfile.dev ./[x] ./a ./a/keep ./a/keep/k.txt ./c ./c/c.md ./d ./d/e ./d/e/f.txt ./q+ ./x.go ./y.txt'],
+    ['*.md\n!c/*.md\nc\n', './.dockerignore ./Dockerfile ./Dockerfile.dev ./[x] ./a ./a/1.go ./a/b ./a/b/2.go ./a/b/3.txt ./a/keep ./a/keep/k.txt ./d ./d/e ./d/e/f.txt ./q+ ./x.go ./y.txt'],
   ])('%j', (ignore, listing) => {
     expect(copied(ignore)).toEqual(docker(listing));
   });
