@@ -1,7 +1,8 @@
 // The Kubernetes CRI that ced serves on <state>/cri.sock, driven with a client
 // generated from the CRI schema, as a kubelet (or crictl) drives it: the
 // runtime's Version and Status, and the image service over a loopback
-// registry (Debian's docker-registry), with and without credentials.
+// registry (Debian's docker-registry), with and without credentials; and the
+// pause image, run as a container.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,9 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialUnix } from '@ce/protocol';
+import { ImagesClient } from '@ce/protocol/gen/ce/images/v1/images';
 import { REGISTRY_BIN, startRegistry, type RegistryServer } from '../packages/image-store/test/support/registry.js';
 import type { AuthConfig, ImageFsInfoResponse, ImageStatusResponse, ListImagesResponse, StatusResponse, VersionResponse } from '../packages/cri/src/gen/runtime/v1/api.js';
 import { call, dialCri, failure, type CriClient } from '../packages/cri/test/support/cri-client.js';
+import { ensurePauseImage, PAUSE_IMAGE } from '../packages/cri/src/index.js';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
@@ -166,6 +170,30 @@ describe.skipIf(registryMissing !== '')(`ced's CRI socket ${registryMissing}`, (
     expect(left).not.toContain(pushed.locked);
     await expect(removeImage(pushed.open)).resolves.toEqual({});
     await expect(removeImage(`sha256:${'0'.repeat(64)}`)).resolves.toEqual({});
+  });
+
+  it('the pause image runs as a container: ce-pause holds on as pid 1 and ends with 0 on the stop signal; ListImages pins it', async () => {
+    const images = dialUnix(ImagesClient, daemon.socket);
+    try {
+      expect(await ensurePauseImage(images)).toBe(true);
+    } finally {
+      images.close();
+    }
+    const name = `cri-pause-${process.pid}`;
+    const run = await ce(['run', '-d', '--name', name, PAUSE_IMAGE], { socket: daemon.socket });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    try {
+      expect((await ce(['inspect', '--format', '{{.State.Status}} {{.Path}}', name], { socket: daemon.socket })).stdout).toBe('running /pause\n');
+      // A pid 1 that did not handle SIGTERM would be killed after the timeout: exit 137, not 0.
+      expect((await ce(['stop', '-t', '30', name], { socket: daemon.socket })).code).toBe(0);
+      expect((await ce(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', name], { socket: daemon.socket })).stdout).toBe('exited 0\n');
+    } finally {
+      await ce(['rm', '-f', name], { socket: daemon.socket });
+    }
+    const pause = (await list()).images.find((i) => i.repoTags.includes(PAUSE_IMAGE));
+    expect(pause).toMatchObject({ pinned: true });
+    expect((await list()).images.filter((i) => i.pinned)).toHaveLength(1);
   });
 
   it('answers UNIMPLEMENTED for pod sandboxes, which are not built yet', async () => {
