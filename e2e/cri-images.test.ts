@@ -75,6 +75,7 @@ describe.skipIf(registryMissing !== '')(`ced's CRI socket ${registryMissing}`, (
     const st = statSync(daemon.criSocket);
     expect(st.isSocket()).toBe(true);
     expect(st.mode & 0o777).toBe(0o660);
+    expect(daemon.log()).toContain(`"socket":"${daemon.criSocket}","msg":"CRI listening"`);
   });
 
   it('Version names the runtime ce with the version ce reports, on CRI v1', async () => {
@@ -199,6 +200,29 @@ describe.skipIf(registryMissing !== '')(`ced's CRI socket ${registryMissing}`, (
   it('answers UNIMPLEMENTED for pod sandboxes, which are not built yet', async () => {
     const err = await failure(call((cb) => cri.runtime.listPodSandbox({ filter: undefined }, cb)));
     expect(err).toEqual({ code: grpcStatus.UNIMPLEMENTED, details: "runtime.v1.RuntimeService/ListPodSandbox is not implemented by ce's CRI yet" });
+  });
+
+  it('ced --cri-socket none serves no CRI; ced --cri-socket PATH serves it there', async () => {
+    const off = await startTestDaemon(['--cri-socket', 'none']);
+    try {
+      expect(existsSync(join(off.state, 'cri.sock'))).toBe(false);
+      expect(off.log()).toMatch(/"msg":"ced listening"/);
+      expect(off.log()).not.toMatch(/"msg":"CRI listening"/);
+    } finally {
+      await off.dispose();
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'ce-e2e-cri-moved-'));
+    const socket = join(dir, 'k8s.sock');
+    const moved = await startTestDaemon(['--cri-socket', socket]);
+    const client = dialCri(socket);
+    try {
+      expect(existsSync(join(moved.state, 'cri.sock'))).toBe(false);
+      expect((await call<VersionResponse>((cb) => client.runtime.version({ version: '' }, cb))).runtimeName).toBe('ce');
+    } finally {
+      client.close();
+      await moved.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('ce-cri alone serves the same over a running ced', async () => {
