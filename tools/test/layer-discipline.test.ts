@@ -3,6 +3,7 @@
 // map, to src/ instead of dist/):
 // - the CLI reaches only @ce/protocol, pure helpers and its own code: no image
 //   store, no native addon, no daemon-side package, at install or at run time;
+// - the CRI adapter reaches ced only through @ce/protocol's gRPC clients;
 // - the pure entry points load neither grpc-js nor native code.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -74,7 +75,7 @@ function sourcesUnder(dir: string): string[] {
 const pureProtocol = (f: string) => /^packages\/protocol\/src\/(errors|reference|registry-auth|mounts|container-list)\//.test(f) || f === 'packages/protocol/src/drain.ts' || f === 'packages/protocol/src/atomic-file.ts' || f === 'packages/protocol/src/port-specs.ts';
 
 describe('the CLI', () => {
-  const ALLOWED_CE_IMPORTS = /^@ce\/protocol(\/(errors|reference|registry-auth|drain|port-specs|mounts|copy|container-list|gen\/.*))?$|^@ce\/runtime\/spec$/;
+  const ALLOWED_CE_IMPORTS = /^@ce\/protocol(\/(errors|reference|registry-auth|drain|port-specs|mounts|copy|container-list|gen\/.*))?$|^@ce\/runtime\/spec$|^@ce\/builder\/dockerfile$/;
 
   it('imports only @ce/protocol and the pure @ce/runtime/spec in its sources', () => {
     const bad: string[] = [];
@@ -93,7 +94,7 @@ describe('the CLI', () => {
     expect(graph.files).toContain('packages/cli/src/bin/ce.ts');
     // of the runtime, only what @ce/runtime/spec reaches (checked pure below)
     const spec = new Set((await importGraph('packages/runtime/src/spec/index.ts')).files);
-    const allowed = (f: string) => ['cli', 'protocol'].includes(packageOf(f) ?? '') || spec.has(f);
+    const allowed = (f: string) => ['cli', 'protocol'].includes(packageOf(f) ?? '') || spec.has(f) || f.startsWith('packages/builder/src/dockerfile/');
     // tar-stream: @ce/protocol/copy's archives (ce cp), pure JavaScript installed with @ce/protocol.
     // yaml: ce compose's Compose files (eemeli's parser: YAML 1.2, anchors, merge keys, positions in errors);
     // ajv: only its runtime `equal` helper, which the ahead-of-time compiled Compose schema validator calls.
@@ -103,6 +104,15 @@ describe('the CLI', () => {
   it('installs only @ce/protocol, commander, yaml and ajv: the rest is bundled into dist/ce.cjs at build time', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['@ce/protocol', 'ajv', 'commander', 'yaml']);
+  });
+});
+
+describe('the CRI adapter', () => {
+  it("reaches ced only through @ce/protocol's clients, and of @ce/network only its CNI configuration reader (decision 0055)", async () => {
+    const graph = await importGraph('packages/cri/src/bin/ce-cri.ts');
+    expect(graph.files).toContain('packages/cri/src/server.ts');
+    const allowed = (f: string) => ['cri', 'protocol'].includes(packageOf(f) ?? '') || f.startsWith('packages/network/src/cni/');
+    expect(violations(graph, { files: allowed, npm: ['@grpc/grpc-js', '@bufbuild/protobuf', 'tar-stream'] })).toEqual([]);
   });
 });
 
@@ -126,6 +136,12 @@ describe('pure entry points', () => {
     // the seccomp compiler's tables are pure too; the runtime's main entry and the native half are not
     const allowed = (f: string) => f.startsWith('packages/runtime/src/spec/') || f.startsWith('packages/runtime/src/seccomp/');
     expect(violations(graph, { files: allowed, npm: [] })).toEqual([]);
+  });
+
+  it('@ce/builder/dockerfile (the Dockerfile parser, .dockerignore) loads nothing outside its folder', async () => {
+    const graph = await importGraph('packages/builder/src/dockerfile/index.ts');
+    expect(graph.files).toContain('packages/builder/src/dockerfile/parser.ts');
+    expect(violations(graph, { files: (f) => f.startsWith('packages/builder/src/dockerfile/'), npm: [] })).toEqual([]);
   });
 
   it('notices a forbidden import (the checks can fail)', async () => {
