@@ -7,7 +7,7 @@
 // their text.
 import { invalidArgument } from '@ce/protocol';
 import type { OciContainerConfig } from '../oci/types.js';
-import { processWord, splitRawWords } from './shell-words.js';
+import { processWord, processWords, splitRawWords } from './shell-words.js';
 
 const CHANGE_INSTRUCTIONS = new Set(['cmd', 'entrypoint', 'env', 'expose', 'healthcheck', 'label', 'onbuild', 'user', 'volume', 'workdir']);
 
@@ -58,7 +58,7 @@ export function applyConfigChanges(config: OciContainerConfig, changes: readonly
         c.Labels = { ...(c.Labels ?? {}), ...Object.fromEntries(keyValuePairs(args, 'LABEL', c.Env ?? [])) };
         break;
       case 'expose': {
-        const ports = blankSeparated(args).map((w) => processWord(w, c.Env ?? [])).filter((p) => p !== '');
+        const ports = blankSeparated(args).flatMap((w) => processWords(w, c.Env ?? []));
         c.ExposedPorts = { ...(c.ExposedPorts ?? {}) };
         for (const port of ports.flatMap(exposedPorts)) c.ExposedPorts[port] = {};
         break;
