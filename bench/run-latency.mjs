@@ -38,7 +38,7 @@ function packageBin(dir, name, fallback) {
 // ---------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const o = { runs: 20, warmup: 3, docker: true, ce: true, runc: true, layer: null, keep: false };
+  const o = { runs: 20, warmup: 3, docker: true, ce: true, runc: true, layer: null, keep: false, baselineCe: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -49,6 +49,7 @@ function parseArgs(argv) {
     if (a === '--runs' || a.startsWith('--runs=')) o.runs = int(value(), a);
     else if (a === '--warmup' || a.startsWith('--warmup=')) o.warmup = int(value(), a, 0);
     else if (a === '--layer' || a.startsWith('--layer=')) o.layer = resolve(value());
+    else if (a === '--baseline-ce' || a.startsWith('--baseline-ce=')) o.baselineCe = resolve(value());
     else if (a === '--no-docker') o.docker = false;
     else if (a === '--no-ce') o.ce = false;
     else if (a === '--no-runc') o.runc = false;
@@ -66,13 +67,14 @@ function int(v, name, min = 1) {
 }
 
 function usage(error) {
-  const text = `usage: node bench/run-latency.mjs [--runs N] [--warmup N] [--no-docker] [--no-ce] [--no-runc] [--layer FILE.tar.gz] [--keep]
+  const text = `usage: node bench/run-latency.mjs [--runs N] [--warmup N] [--no-docker] [--no-ce] [--no-runc] [--layer FILE.tar.gz] [--baseline-ce FILE] [--keep]
   --runs N      timed runs per command (default 20)
   --warmup N    untimed runs first (default 3)
   --no-docker   skip docker (no apt-get install, no dockerd)
   --no-ce       skip ced/ce (docker and runc only)
   --no-runc     skip the runc floor
   --layer FILE  rootfs tarball to use instead of the embedded hello-world layer (the ce half always uses hello-world)
+  --baseline-ce FILE  another ce entry (e.g. a copy of an earlier build's bin/ce.mjs) timed in the same rounds against the same ced
   --keep        keep the temporary folder (after stopping daemons and unmounting)`;
   if (error) {
     console.error(`run-latency: ${error}\n${text}`);
@@ -455,8 +457,8 @@ function parseCedLog(path, fromOffset) {
   };
 }
 
-async function setupCe(tmp) {
-  for (const f of [CE_JS, CED_JS]) if (!existsSync(f)) throw new Error(`${f} is missing: build first (npm run build)`);
+async function setupCe(tmp, baselineCe) {
+  for (const f of [CE_JS, CED_JS, ...(baselineCe ? [baselineCe] : [])]) if (!existsSync(f)) throw new Error(`${f} is missing: build first (npm run build)`);
   const root = join(tmp, 'root');
   const state = join(tmp, 'state');
   await mkdir(root, { recursive: true });
@@ -482,8 +484,8 @@ async function setupCe(tmp) {
     const mounts = [...mountsUnder(root), ...mountsUnder(state)];
     if (mounts.length) console.error(`LEAK: ${mounts.length} mount(s) left under ${root} or ${state} after ced stopped:\n${mounts.map((m) => `  ${m}`).join('\n')}`);
   });
-  const ce = (args) => [process.execPath, [CE_JS, '-H', sock, ...args], { env }];
-  console.log(`ce: ${CE_JS.slice(REPO.length + 1)}, ced: ${CED_JS.slice(REPO.length + 1)}`);
+  const ce = (args, js = CE_JS) => [process.execPath, [js, '-H', sock, ...args], { env }];
+  console.log(`ce: ${CE_JS.slice(REPO.length + 1)}, ced: ${CED_JS.slice(REPO.length + 1)}${baselineCe ? `, baseline ce: ${baselineCe}` : ''}`);
 
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -500,6 +502,10 @@ async function setupCe(tmp) {
   return {
     run: { key: 'ce', label: 'ce run --rm hello-world', expect: GREETING, make: () => ce(['run', '--rm', '--network', 'none', 'hello-world']) },
     version: { key: 'ceVersion', label: 'ce version (CLI + gRPC)', make: () => ce(['version']) },
+    baseline: baselineCe && [
+      { key: 'ceBaseline', label: 'baseline ce run --rm hello-world', expect: GREETING, make: () => ce(['run', '--rm', '--network', 'none', 'hello-world'], baselineCe) },
+      { key: 'ceBaselineVersion', label: 'baseline ce version', make: () => ce(['version'], baselineCe) },
+    ],
     cedLog,
     /** After the warm-up: the timed runs' lines start here. */
     markLog() {
@@ -580,8 +586,8 @@ async function main() {
   }
   let ce = null;
   if (opts.ce && !cleaning) {
-    ce = await setupCe(tmp);
-    subjects.push(ce.run, ce.version);
+    ce = await setupCe(tmp, opts.baselineCe);
+    subjects.push(ce.run, ce.version, ...(ce.baseline || []));
   }
   if (cleaning) return;
   console.log(`warm-up: ${opts.warmup} run(s) of each; then ${opts.runs} rounds of ${subjects.map((s) => s.key).join(', ')} (order rotating)\n`);
@@ -593,6 +599,7 @@ async function main() {
   results.runc = by.runc && { st: by.runc, version: results.runcVersion };
   results.docker = by.docker && { st: by.docker, version: results.dockerVersion };
   if (ce) results.ce = { run: by.ce, version: by.ceVersion, cedLog: ce.cedLog, ...(await ce.finish()) };
+  if (ce?.baseline) results.baseline = { run: by.ceBaseline, version: by.ceBaselineVersion };
 
   if (!cleaning) summary(results);
 }
@@ -605,6 +612,12 @@ function summary(r) {
   if (r.runc) lines.push(statLine(`runc run (${r.runc.version})`, r.runc.st));
   lines.push(statLine('node -e ""', r.node));
   if (r.ce) lines.push(statLine('ce version', r.ce.version));
+  if (r.baseline) {
+    lines.push(statLine('baseline ce run --rm hello-world', r.baseline.run));
+    lines.push(statLine('baseline ce version', r.baseline.version));
+    lines.push(`${'ratio ce/baseline (run, version)'.padEnd(34)} ${(r.ce.run.median / r.baseline.run.median).toFixed(2)}, ${(r.ce.version.median / r.baseline.version.median).toFixed(2)}`);
+    if (r.docker) lines.push(`${'ratio baseline ce/docker'.padEnd(34)} ${(r.baseline.run.median / r.docker.st.median).toFixed(2)}`);
+  }
   if (r.ce && r.docker) {
     const ratio = r.ce.run.median / r.docker.st.median;
     lines.push(`${'ratio ce/docker (medians)'.padEnd(34)} ${ratio.toFixed(2)}  (goal ≤ ${GOAL}${ratio <= GOAL ? ': met' : `: not met, ce needs ≤ ${fmt(GOAL * r.docker.st.median)}`})`);
