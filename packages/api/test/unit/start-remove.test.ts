@@ -123,3 +123,44 @@ it('starts again only after the last exit has deleted its task, even when wait a
   await svc.start('later');
   expect(await svc.wait('later', 'not-running')).toBe(6);
 });
+
+it('writes a --rm container\'s record once at its exit, not again after the teardown, and removes it; a kept container\'s teardown is saved', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
+  dirs.push(dir);
+  const images: ContainerImages = {
+    get: async () => ({ id: 'sha256:x', name: 'x', config: { config: { Cmd: ['true'] } } }),
+    prepareRootfs: async () => [],
+    rootfsMounts: () => [],
+    removeRootfs: async () => undefined,
+    rootfsKeys: () => [],
+    rootfsLabels: () => ({}),
+  };
+  const supervisor = {
+    createTask: async () => ({ pid: 42 }),
+    startTask: async () => ({ pid: 42 }),
+    waitTask: async () => ({ exitStatus: 0, exitedAt: new Date() }),
+    deleteTask: async () => ({ pid: 42, exitStatus: 0, exitedAt: new Date() }),
+  } as unknown as SupervisorApi;
+  const store = new ContainerStore(join(dir, 'containers'));
+  const saves: string[] = [];
+  const save = store.save.bind(store);
+  store.save = async (record) => {
+    saves.push(`${record.Name}:${record.State.Status}`);
+    return save(record);
+  };
+  const svc = new ContainerService(store, images, supervisor, join(dir, 'tasks'), silent);
+  const rm = await svc.create({ name: 'once', config: { Image: 'x' }, hostConfig: { AutoRemove: true } });
+  const kept = await svc.create({ name: 'kept', config: { Image: 'x' }, hostConfig: {} });
+  saves.length = 0;
+
+  await svc.start('once');
+  expect(await svc.wait('once', 'removed')).toBe(0);
+  expect(() => svc.inspect(rm.Id)).toThrow(`No such container: ${rm.Id}`);
+  expect((await store.loadAll()).records.map((r) => r.Id)).not.toContain(rm.Id);
+  expect(saves.filter((s) => s.startsWith('/once:') && s !== '/once:running')).toEqual(['/once:exited']);
+
+  await svc.start('kept');
+  expect(await svc.wait('kept', 'not-running')).toBe(0);
+  await vi.waitFor(() => expect(saves.filter((s) => s === '/kept:exited')).toHaveLength(2)); // the exit, then the teardown
+  expect(svc.inspect(kept.Id).State.Status).toBe('exited');
+});
