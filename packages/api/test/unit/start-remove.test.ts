@@ -10,6 +10,18 @@ const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** An image store with one image running `cmd`, whose layers cost nothing. */
+function fakeImages(cmd: string[]): ContainerImages {
+  return {
+    get: async () => ({ id: 'sha256:x', name: 'x', config: { config: { Cmd: cmd } } }),
+    prepareRootfs: async () => [],
+    rootfsMounts: () => [],
+    removeRootfs: async () => undefined,
+    rootfsKeys: () => [],
+    rootfsLabels: () => ({}),
+  };
+}
+
 /** A supervisor whose task creation waits until the test lets it go; its first `failedDeletes` deletes fail. */
 function fakeSupervisor(failedDeletes = 0) {
   let releaseCreate!: () => void;
@@ -37,14 +49,7 @@ function fakeSupervisor(failedDeletes = 0) {
 it('makes rm wait for a start in flight: refused without --force, done after it with --force', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
   dirs.push(dir);
-  const images: ContainerImages = {
-    get: async () => ({ id: 'sha256:x', name: 'x', config: { config: { Cmd: ['sleep', '9'] } } }),
-    prepareRootfs: async () => [],
-    rootfsMounts: () => [],
-    removeRootfs: async () => undefined,
-    rootfsKeys: () => [],
-    rootfsLabels: () => ({}),
-  };
+  const images = fakeImages(['sleep', '9']);
   const { supervisor, releaseCreate, calls } = fakeSupervisor();
   const svc = new ContainerService(new ContainerStore(join(dir, 'containers')), images, supervisor, join(dir, 'tasks'), silent);
   const c = await svc.create({ name: 'web', config: { Image: 'x' }, hostConfig: {} });
@@ -89,14 +94,7 @@ it('deletes the task again at removal when the exit could not', async () => {
 it('starts again only after the last exit has deleted its task, even when wait answered before that', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
   dirs.push(dir);
-  const images: ContainerImages = {
-    get: async () => ({ id: 'sha256:x', name: 'x', config: { config: { Cmd: ['true'] } } }),
-    prepareRootfs: async () => [],
-    rootfsMounts: () => [],
-    removeRootfs: async () => undefined,
-    rootfsKeys: () => [],
-    rootfsLabels: () => ({}),
-  };
+  const images = fakeImages(['true']);
   // A shim slow to delete a task (a loaded machine): a task of that id cannot be created meanwhile.
   let deleting = false;
   let exits = 0;
@@ -127,14 +125,7 @@ it('starts again only after the last exit has deleted its task, even when wait a
 it('writes a --rm container\'s record once at its exit, not again after the teardown, and removes it; a kept container\'s teardown is saved', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
   dirs.push(dir);
-  const images: ContainerImages = {
-    get: async () => ({ id: 'sha256:x', name: 'x', config: { config: { Cmd: ['true'] } } }),
-    prepareRootfs: async () => [],
-    rootfsMounts: () => [],
-    removeRootfs: async () => undefined,
-    rootfsKeys: () => [],
-    rootfsLabels: () => ({}),
-  };
+  const images = fakeImages(['true']);
   const supervisor = {
     createTask: async () => ({ pid: 42 }),
     startTask: async () => ({ pid: 42 }),

@@ -2,7 +2,7 @@
 // (makeGenericClientConstructor, callback unary calls, readable, writable and
 // duplex object streams with cancel(), ServiceError), on node:http2 alone.
 import { EventEmitter } from 'node:events';
-import { Duplex, Readable, Writable } from 'node:stream';
+import { Duplex, type Readable } from 'node:stream';
 import { Call, type CallListener, type StatusObject } from './call.js';
 import { Metadata } from './metadata.js';
 import { releaseSocket, retainSocket } from './session-pool.js';
@@ -54,53 +54,20 @@ function splitArgs(args: unknown[]): { metadata: Metadata; options: CallOptions;
   return { metadata, options, callback };
 }
 
+const cancelOnClient = (call?: Call) => call?.cancelWithStatus(Status.CANCELLED, 'Cancelled on client');
+
 class UnaryCall extends EventEmitter {
   call?: Call;
   cancel(): void {
-    this.call?.cancelWithStatus(Status.CANCELLED, 'Cancelled on client');
+    cancelOnClient(this.call);
   }
   getPeer(): string {
     return 'unknown';
   }
 }
 
-class ReadableCall extends Readable {
-  call?: Call;
-  constructor() {
-    super({ objectMode: true });
-  }
-  override _read(): void {
-    this.call?.resume();
-  }
-  cancel(): void {
-    this.call?.cancelWithStatus(Status.CANCELLED, 'Cancelled on client');
-  }
-  getPeer(): string {
-    return 'unknown';
-  }
-}
-
-class WritableCall extends Writable {
-  call?: Call;
-  constructor(private readonly serialize: (v: unknown) => Buffer) {
-    super({ objectMode: true });
-  }
-  override _write(message: unknown, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    this.call!.sendMessage(this.serialize(message), done);
-  }
-  override _final(done: () => void): void {
-    this.call!.halfClose();
-    done();
-  }
-  cancel(): void {
-    this.call?.cancelWithStatus(Status.CANCELLED, 'Cancelled on client');
-  }
-  getPeer(): string {
-    return 'unknown';
-  }
-}
-
-class DuplexCall extends Duplex {
+/** Every streaming call's surface (grpc-js has a Readable, a Writable and a Duplex; a Duplex is all three). */
+class StreamCall extends Duplex {
   call?: Call;
   constructor(private readonly serialize: (v: unknown) => Buffer) {
     super({ objectMode: true });
@@ -116,7 +83,7 @@ class DuplexCall extends Duplex {
     done();
   }
   cancel(): void {
-    this.call?.cancelWithStatus(Status.CANCELLED, 'Cancelled on client');
+    cancelOnClient(this.call);
   }
   getPeer(): string {
     return 'unknown';
@@ -147,7 +114,7 @@ export class Client {
     releaseSocket(this.socket);
   }
 
-  /** Starts `method`; `surface` is the object handed to the caller, `listener` gets the call's events. */
+  /** Starts a call of `method`; `listener` gets its metadata, messages and status. */
   protected startCall(method: MethodDefinition, metadata: Metadata, options: CallOptions, listener: CallListener): Call {
     return new Call({ socket: this.socket, path: method.path, metadata, deadline: options.deadline, maxReceiveLength: this.maxReceiveLength }, listener);
   }
@@ -155,67 +122,55 @@ export class Client {
   makeUnaryRequest(method: MethodDefinition, argument: unknown, ...rest: unknown[]): UnaryCall {
     const { metadata, options, callback } = splitArgs(rest);
     const surface = new UnaryCall();
-    let response: unknown;
-    let count = 0;
-    const call = this.startCall(method, metadata, options, {
-      onMetadata: (md) => surface.emit('metadata', md),
-      onMessage: (bytes) => {
-        count++;
-        response = method.responseDeserialize(bytes);
-      },
-      onStatus: (status) => {
-        if (status.code === Status.OK && count !== 1) {
-          status = { code: count ? Status.UNIMPLEMENTED : Status.INTERNAL, details: count ? 'Too many responses received' : 'No message received', metadata: status.metadata };
-        }
-        if (status.code === Status.OK) callback?.(null, response);
-        else callback?.(callError(status));
-        surface.emit('status', status);
-      },
-    });
-    surface.call = call;
-    call.sendMessage(method.requestSerialize(argument), () => undefined);
-    call.halfClose();
+    surface.call = this.startCall(method, metadata, options, oneAnswer(surface, method, callback));
+    surface.call.sendMessage(method.requestSerialize(argument), () => undefined);
+    surface.call.halfClose();
     return surface;
   }
 
-  makeServerStreamRequest(method: MethodDefinition, argument: unknown, ...rest: unknown[]): ReadableCall {
+  makeServerStreamRequest(method: MethodDefinition, argument: unknown, ...rest: unknown[]): StreamCall {
     const { metadata, options } = splitArgs(rest);
-    const surface = new ReadableCall();
+    const surface = new StreamCall(method.requestSerialize);
     surface.call = this.startCall(method, metadata, options, readingListener(surface, method));
     surface.call.sendMessage(method.requestSerialize(argument), () => undefined);
     surface.call.halfClose();
     return surface;
   }
 
-  makeClientStreamRequest(method: MethodDefinition, ...rest: unknown[]): WritableCall {
+  makeClientStreamRequest(method: MethodDefinition, ...rest: unknown[]): StreamCall {
     const { metadata, options, callback } = splitArgs(rest);
-    const surface = new WritableCall(method.requestSerialize);
-    let response: unknown;
-    let count = 0;
-    surface.call = this.startCall(method, metadata, options, {
-      onMetadata: (md) => surface.emit('metadata', md),
-      onMessage: (bytes) => {
-        count++;
-        response = method.responseDeserialize(bytes);
-      },
-      onStatus: (status) => {
-        if (status.code === Status.OK && count !== 1) {
-          status = { code: count ? Status.UNIMPLEMENTED : Status.INTERNAL, details: count ? 'Too many responses received' : 'No message received', metadata: status.metadata };
-        }
-        if (status.code === Status.OK) callback?.(null, response);
-        else callback?.(callError(status));
-        surface.emit('status', status);
-      },
-    });
+    const surface = new StreamCall(method.requestSerialize);
+    surface.call = this.startCall(method, metadata, options, oneAnswer(surface, method, callback));
     return surface;
   }
 
-  makeBidiStreamRequest(method: MethodDefinition, ...rest: unknown[]): DuplexCall {
+  makeBidiStreamRequest(method: MethodDefinition, ...rest: unknown[]): StreamCall {
     const { metadata, options } = splitArgs(rest);
-    const surface = new DuplexCall(method.requestSerialize);
+    const surface = new StreamCall(method.requestSerialize);
     surface.call = this.startCall(method, metadata, options, readingListener(surface, method));
     return surface;
   }
+}
+
+/** A call answered with one message (unary, client stream): the callback gets it, or the failed status as a ServiceError. */
+function oneAnswer(surface: EventEmitter, method: MethodDefinition, callback: Callback | undefined): CallListener {
+  let response: unknown;
+  let count = 0;
+  return {
+    onMetadata: (md) => surface.emit('metadata', md),
+    onMessage: (bytes) => {
+      count++;
+      response = method.responseDeserialize(bytes);
+    },
+    onStatus: (status) => {
+      if (status.code === Status.OK && count !== 1) {
+        status = { code: count ? Status.UNIMPLEMENTED : Status.INTERNAL, details: count ? 'Too many responses received' : 'No message received', metadata: status.metadata };
+      }
+      if (status.code === Status.OK) callback?.(null, response);
+      else callback?.(callError(status));
+      surface.emit('status', status);
+    },
+  };
 }
 
 /** As grpc-js: messages are pushed (pausing the stream when the reader is full), then end, then error for a failed status. */

@@ -18,6 +18,7 @@ import { adaptService, clientAttach, CeError, dialUnix, fromServiceError, notFou
 import { InfoResponse, SystemClient, SystemPruneResponse, SystemService, type VersionResponse } from '../../src/gen/ce/api/v1/system.js';
 import { TaskClient, TaskService } from '../../src/gen/ce/shim/v1/shim.js';
 import type { TaskEvent } from '../../src/gen/ce/events/v1/task.js';
+import { taskImpl } from './support/fake-task.js';
 
 const dirs: string[] = [];
 const servers: UnixServer[] = [];
@@ -126,20 +127,8 @@ describe('grpc-lite, the CLI\'s gRPC client', () => {
 
   it('reads a server stream, then an attach session both ways, on one connection', async () => {
     const path = socketPath();
-    const impl = {
-      create: async () => ({ pid: 1 }),
-      start: async () => ({ pid: 1 }),
-      kill: async () => ({}),
-      wait: async () => ({ exitStatus: 0, exitedAt: undefined, reason: '', oomKilled: false }),
-      delete: async () => ({ pid: 1, exitStatus: 0, exitedAt: undefined }),
-      state: async () => {
-        throw notFound('no state');
-      },
-      events: async function* () {
-        yield { id: 'a', timestamp: new Date(0), start: { pid: 42 } } as TaskEvent;
-        yield { id: 'a', timestamp: new Date(1000), exit: { pid: 42, exitStatus: 3, exitedAt: new Date(1000) } } as TaskEvent;
-      },
-      attach: (call: Parameters<typeof serveAttach>[0]) =>
+    const impl = taskImpl(
+      (call) =>
         serveAttach(call, () => {
           const output = new OutputQueue<{ stream: 'stdout' | 'stderr'; data: Buffer }>();
           return {
@@ -154,18 +143,12 @@ describe('grpc-lite, the CLI\'s gRPC client', () => {
             close: () => output.end(),
           };
         }),
-      shutdown: async () => ({}),
-      exec: async () => ({}),
-      resizePty: async () => ({}),
-      closeIo: async () => ({}),
-      pause: async () => ({}),
-      resume: async () => ({}),
-      update: async () => ({}),
-      stats: async () => {
-        throw new Error('unused');
+      {
+        state: async () => {
+          throw notFound('no state');
+        },
       },
-      pids: async () => ({ pids: [] }),
-    };
+    );
     servers.push(await serveUnix(path, [[TaskService, adaptService(TaskService, impl)]]));
     const client = dialUnix(TaskClient, path);
     const events: TaskEvent[] = [];
