@@ -70,7 +70,11 @@ export interface BuildResponse {
     | Buffer
     | undefined;
   /** The built image's id ("sha256:…"), sent last. */
-  imageId?: string | undefined;
+  imageId?:
+    | string
+    | undefined;
+  /** The failed step's exit code (a RUN's), sent just before the call ends with the error's status. */
+  failedExitCode?: number | undefined;
 }
 
 export interface PruneBuildCacheRequest {
@@ -670,7 +674,7 @@ export const BuildRequest: MessageFns<BuildRequest> = {
 };
 
 function createBaseBuildResponse(): BuildResponse {
-  return { output: undefined, imageId: undefined };
+  return { output: undefined, imageId: undefined, failedExitCode: undefined };
 }
 
 export const BuildResponse: MessageFns<BuildResponse> = {
@@ -680,6 +684,9 @@ export const BuildResponse: MessageFns<BuildResponse> = {
     }
     if (message.imageId !== undefined) {
       writer.uint32(18).string(message.imageId);
+    }
+    if (message.failedExitCode !== undefined) {
+      writer.uint32(24).int32(message.failedExitCode);
     }
     return writer;
   },
@@ -713,6 +720,14 @@ export const BuildResponse: MessageFns<BuildResponse> = {
             message.imageId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.failedExitCode = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -733,6 +748,11 @@ export const BuildResponse: MessageFns<BuildResponse> = {
         : isSet(object.image_id)
         ? globalThis.String(object.image_id)
         : undefined,
+      failedExitCode: isSet(object.failedExitCode)
+        ? globalThis.Number(object.failedExitCode)
+        : isSet(object.failed_exit_code)
+        ? globalThis.Number(object.failed_exit_code)
+        : undefined,
     };
   },
 
@@ -744,6 +764,9 @@ export const BuildResponse: MessageFns<BuildResponse> = {
     if (message.imageId !== undefined) {
       obj.imageId = message.imageId;
     }
+    if (message.failedExitCode !== undefined) {
+      obj.failedExitCode = Math.round(message.failedExitCode);
+    }
     return obj;
   },
 
@@ -754,6 +777,7 @@ export const BuildResponse: MessageFns<BuildResponse> = {
     const message = createBaseBuildResponse();
     message.output = object.output ?? undefined;
     message.imageId = object.imageId ?? undefined;
+    message.failedExitCode = object.failedExitCode ?? undefined;
     return message;
   },
 };

@@ -1,0 +1,320 @@
+// A Dockerfile build as Docker 20.10's classic builder runs it
+// (builder/dockerfile): stage by stage from its base, one image per step,
+// each the parent of the next; Docker's cache (the parent image and the
+// step's words, plus the copied files' checksum for COPY and ADD), a miss
+// invalidating every later step; Docker's output lines.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ScopedFs } from '@ce/protocol/copy';
+import type { CopyInstruction, Dockerfile, FromInstruction, RunInstruction, Stage } from '../dockerfile/types.js';
+import { BuildError } from './build-error.js';
+import type { BuildContext } from './build-context.js';
+import { resolveChown } from './chown.js';
+import { copyInto, parseChmod, sourcesChecksum, sourcesDescription } from './copy-files.js';
+import { applyMetadata, commandArgs, envMap, shellOf, type MetadataInstruction, type StageState } from './metadata-steps.js';
+import type { BuildContainers, BuildImage, BuildImages, ExpandInstruction, ImageConfig } from './ports.js';
+import { matchSources, type MatchedSource } from './source-match.js';
+import { packTree } from './pack-tree.js';
+
+/** The repository the cache's images are kept under: one name per cache key. */
+export const CACHE_REPOSITORY = 'ce-build-cache';
+
+export interface BuildOptions {
+  dockerfile: Dockerfile;
+  /** -t: REPOSITORY[:TAG]. */
+  tags: string[];
+  /** --build-arg: KEY=VALUE, or KEY with no value (undefined). */
+  buildArgs: Record<string, string | undefined>;
+  target?: string;
+  noCache: boolean;
+  pull: boolean;
+  labels: Record<string, string>;
+  /** default, none or host. */
+  network: string;
+}
+
+export interface BuilderParts {
+  images: BuildImages;
+  containers: BuildContainers;
+  expand: ExpandInstruction;
+  /** A private folder for contexts and FROM scratch trees. */
+  scratchDir: string;
+}
+
+/** Where the build's text goes (step lines and RUN output). */
+export type BuildOutput = (chunk: string | Uint8Array) => void;
+
+const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+
+/** Docker's ` ---> ` line of a step's image. */
+const arrow = (id: string | undefined) => ` ---> ${id ? short(id) : ''}\n`;
+
+interface StageResult {
+  name?: string;
+  image?: BuildImage;
+}
+
+export class Builder {
+  constructor(private readonly parts: BuilderParts) {}
+
+  /** Builds; resolves with the final image's id. Throws BuildError with Docker's words. */
+  async build(options: BuildOptions, context: BuildContext, out: BuildOutput, signal: AbortSignal): Promise<string> {
+    const { dockerfile } = options;
+    const stages = stagesUpToTarget(dockerfile, options.target);
+    const labelStep = labelInstruction(options.labels);
+    const total = dockerfile.metaArgs.length + stages.reduce((n, s) => n + 1 + s.instructions.length, 0) + (labelStep ? 1 : 0);
+    let step = 0;
+    const stepLine = (instruction: { original: string }) => out(`Step ${++step}/${total} : ${instruction.original}\n`);
+
+    const usedArgs = new Set<string>();
+    const metaArgs = new Map<string, string | undefined>();
+    for (const instruction of dockerfile.metaArgs) {
+      stepLine(instruction);
+      for (const a of instruction.args) {
+        metaArgs.set(a.name, a.name in options.buildArgs ? (options.buildArgs[a.name] ?? a.defaultValue) : a.defaultValue);
+        if (a.name in options.buildArgs) usedArgs.add(a.name);
+      }
+    }
+    const buildArgs = new Map(Object.entries(options.buildArgs));
+    const results: StageResult[] = [];
+    let cacheValid = !options.noCache;
+    for (const [index, stage] of stages.entries()) {
+      if (signal.aborted) throw new BuildError('the build was cancelled');
+      stepLine(stage.from);
+      const base = await this.fromImage(stage.from, metaArgs, results, options.pull, signal);
+      out(arrow(base?.id));
+      const state: StageState = { config: structuredClone(base?.config ?? {}), args: new Map() };
+      let image = base;
+      const instructions = [...stage.instructions, ...(index === stages.length - 1 && labelStep ? [labelStep] : [])];
+      for (const raw of instructions) {
+        if (signal.aborted) throw new BuildError('the build was cancelled');
+        stepLine(raw);
+        const vars = Object.fromEntries([...[...state.args].filter(([, v]) => v !== undefined), ...envMap(state.config)]) as Record<string, string>;
+        // RUN is left to its shell; the other steps' words are expanded with the values at this step.
+        const instruction = raw.kind === 'RUN' ? raw : this.parts.expand(raw, vars);
+        if (instruction.kind === 'ARG') for (const a of instruction.args) if (a.name in options.buildArgs) usedArgs.add(a.name);
+        const run = { image, state, cacheValid, out, signal, options };
+        let result: StepResult;
+        if (instruction.kind === 'RUN') result = await this.run(instruction, run, buildArgs);
+        else if (instruction.kind === 'COPY' || instruction.kind === 'ADD') result = await this.copy(instruction, run, context, results);
+        else result = await this.metadata(instruction as MetadataInstruction, run, buildArgs);
+        image = result.image;
+        cacheValid = result.cacheValid;
+      }
+      results.push({ name: stage.from.stageName, image });
+    }
+    const final = results[results.length - 1]?.image;
+    if (!final) throw new BuildError('No image was generated. Is your Dockerfile empty?');
+    const unused = Object.keys(options.buildArgs).filter((a) => !usedArgs.has(a) && !BUILTIN_ARGS.has(a));
+    if (unused.length) out(`[Warning] One or more build-args [${unused.sort().join(' ')}] were not consumed\n`);
+    out(`Successfully built ${short(final.id)}\n`);
+    for (const tag of options.tags) {
+      await this.parts.images.tag(final.id, tag);
+      out(`Successfully tagged ${withTag(tag)}\n`);
+    }
+    return final.id;
+  }
+
+  /** FROM: an earlier stage, scratch, or an image (pulled when missing or with --pull). */
+  private async fromImage(from: FromInstruction, metaArgs: Map<string, string | undefined>, results: StageResult[], pull: boolean, signal: AbortSignal): Promise<BuildImage | undefined> {
+    const vars = Object.fromEntries([...metaArgs].filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const name = this.parts.expand(from, vars).image;
+    if (!name) throw new BuildError(`base name (${from.image}) should not be blank`);
+    const stage = results.find((r) => r.name !== undefined && r.name === name.toLowerCase());
+    if (stage) return stage.image;
+    if (name === 'scratch') return undefined;
+    const present = pull ? undefined : await this.parts.images.find(name);
+    return present ?? (await this.parts.images.pull(name, signal));
+  }
+
+  private cacheName(parent: BuildImage | undefined, words: string): string {
+    const key = createHash('sha256').update(`${parent?.id ?? 'scratch'}\n${words}`).digest('hex');
+    return `${CACHE_REPOSITORY}:${key}`;
+  }
+
+  /** The cached image of this step, when the cache is in use and has it. */
+  private async cached(step: StepRun, cacheName: string): Promise<BuildImage | undefined> {
+    if (!step.cacheValid) return undefined;
+    const hit = await this.parts.images.find(cacheName);
+    if (hit) step.out(' ---> Using cache\n');
+    return hit;
+  }
+
+  private async metadata(instruction: MetadataInstruction, step: StepRun, buildArgs: ReadonlyMap<string, string | undefined>): Promise<StepResult> {
+    const comment = applyMetadata(instruction, step.state, buildArgs);
+    // Docker's withCmdComment (two words: "#(nop) " and the comment) for all but WORKDIR's withCmdCommentString (one).
+    const createdBy = `${shellOf(step.state.config).join(' ')} #(nop) ${instruction.kind === 'WORKDIR' ? '' : ' '}${comment}`;
+    const name = this.cacheName(step.image, `${createdBy}\n${JSON.stringify(step.state.config)}\n${step.state.author ?? ''}`);
+    const hit = await this.cached(step, name);
+    if (hit) return this.done(step, hit, true);
+    // Docker makes a container for the step and commits it: an empty layer.
+    const containerId = randomBytes(32).toString('hex');
+    step.out(` ---> Running in ${short(containerId)}\n`);
+    const image = await this.parts.images.commit({ parent: step.image?.id, config: step.state.config, createdBy, name, ...(step.state.author ? { author: step.state.author } : {}) });
+    step.out(`Removing intermediate container ${short(containerId)}\n`);
+    return this.done(step, image, false);
+  }
+
+  private async run(instruction: RunInstruction, step: StepRun, buildArgs: ReadonlyMap<string, string | undefined>): Promise<StepResult> {
+    const config = step.state.config;
+    const cmd = commandArgs(instruction.command, config);
+    // Docker: the build args in effect that no ENV shadows, given to the command and named in its history.
+    const env = envMap(config);
+    const args = [...step.state.args].filter(([k, v]) => v !== undefined && !env.has(k) && (buildArgs.has(k) || v !== undefined)).sort(([a], [b]) => a.localeCompare(b)) as [string, string][];
+    const argWords = args.map(([k, v]) => `${k}=${v}`);
+    const createdBy = `${args.length ? `|${args.length} ${argWords.join(' ')} ` : ''}${cmd.join(' ')}`;
+    const name = this.cacheName(step.image, `${createdBy}\n${JSON.stringify(config)}`);
+    const hit = await this.cached(step, name);
+    if (hit) return this.done(step, hit, true);
+    if (!step.image) throw new BuildError('Please provide a source image with `from` prior to commit');
+    const id = await this.parts.containers.create({
+      image: step.image.id,
+      config: { ...config, Env: [...(config.Env ?? []), ...argWords], Cmd: cmd, Entrypoint: null },
+      network: step.options.network,
+    });
+    try {
+      step.out(` ---> Running in ${short(id)}\n`);
+      const code = await this.parts.containers.run(id, (chunk) => step.out(chunk), step.signal);
+      if (step.signal.aborted) throw new BuildError('the build was cancelled');
+      if (code !== 0) throw new BuildError(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`, code);
+      const image = await this.parts.images.commit({ parent: step.image.id, layer: this.parts.containers.changes(id), config, createdBy, name });
+      step.out(`Removing intermediate container ${short(id)}\n`);
+      return this.done(step, image, false);
+    } finally {
+      await this.parts.containers.remove(id);
+    }
+  }
+
+  private async copy(instruction: CopyInstruction, step: StepRun, context: BuildContext, stages: StageResult[]): Promise<StepResult> {
+    if (instruction.kind === 'ADD' && instruction.sources.some((s) => /^https?:\/\//.test(s))) {
+      throw new BuildError(`ADD from a URL is not supported by ce's builder: ${instruction.sources.find((s) => /^https?:\/\//.test(s))}`);
+    }
+    const mode = instruction.chmod !== undefined ? parseChmod(instruction.chmod) : undefined;
+    return this.withSourceTree(instruction, context, stages, step.signal, async (tree, inContext) => {
+      const sources: MatchedSource[] = [];
+      for (const s of instruction.sources) sources.push(...(await matchSources(tree, s, { inContext })));
+      const checksum = await sourcesChecksum(sources);
+      const createdBy = `${shellOf(step.state.config).join(' ')} #(nop) ${instruction.kind} ${sourcesDescription(sources, checksum)} in ${instruction.dest} `;
+      const name = this.cacheName(step.image, `${createdBy}\n${instruction.chown ?? ''}\n${mode ?? ''}\n${JSON.stringify(step.state.config)}`);
+      const hit = await this.cached(step, name);
+      if (hit) return this.done(step, hit, true);
+      const copy = async (root: string) =>
+        copyInto(root, sources, {
+          dest: instruction.dest,
+          workdir: step.state.config.WorkingDir ?? '/',
+          ...(instruction.chown ? { owner: await resolveChown(instruction.chown, step.image ? root : undefined) } : {}),
+          ...(mode !== undefined ? { mode } : {}),
+          unpackArchives: instruction.kind === 'ADD',
+        });
+      let image: BuildImage;
+      if (step.image) {
+        const parent = step.image;
+        const id = await this.parts.containers.create({ image: parent.id, config: step.state.config, network: 'none' });
+        try {
+          await this.parts.containers.withRootfs(id, copy);
+          image = await this.parts.images.commit({ parent: parent.id, layer: this.parts.containers.changes(id), config: step.state.config, createdBy, name });
+        } finally {
+          await this.parts.containers.remove(id);
+        }
+      } else {
+        const root = await mkdtemp(join(this.parts.scratchDir, 'scratch-'));
+        try {
+          await copy(root);
+          image = await this.parts.images.commit({ layer: packTree(root), config: step.state.config, createdBy, name });
+        } finally {
+          await rm(root, { recursive: true, force: true });
+        }
+      }
+      return this.done(step, image, false);
+    });
+  }
+
+  /** The tree COPY reads: the context, or with --from an earlier stage's or an image's rootfs. */
+  private async withSourceTree<T>(instruction: CopyInstruction, context: BuildContext, stages: StageResult[], signal: AbortSignal, fn: (tree: ScopedFs, inContext: boolean) => Promise<T>): Promise<T> {
+    if (instruction.from === undefined) return fn(new ScopedFs(context.dir), true);
+    const from = instruction.from.toLowerCase();
+    const stage = /^\d+$/.test(from) ? stages[Number(from)] : stages.find((s) => s.name === from);
+    let image: BuildImage | undefined;
+    if (stage) image = stage.image;
+    else if (/^\d+$/.test(from)) throw new BuildError(`invalid from flag value ${instruction.from}: refers to current build stage or a later one`);
+    else {
+      image = await this.parts.images.find(instruction.from);
+      if (!image) {
+        image = await this.parts.images.pull(instruction.from, signal).catch((err: Error) => {
+          throw new BuildError(`invalid from flag value ${instruction.from}: ${err.message}`);
+        });
+      }
+    }
+    if (!image) {
+      const root = await mkdtemp(join(this.parts.scratchDir, 'scratch-'));
+      try {
+        return await fn(new ScopedFs(root), false);
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    }
+    const id = await this.parts.containers.create({ image: image.id, config: image.config, network: 'none' });
+    try {
+      return await this.parts.containers.withRootfs(id, (root) => fn(new ScopedFs(root), false));
+    } finally {
+      await this.parts.containers.remove(id);
+    }
+  }
+
+  private done(step: StepRun, image: BuildImage, fromCache: boolean): StepResult {
+    step.out(arrow(image.id));
+    return { image, cacheValid: step.cacheValid && fromCache };
+  }
+
+  /** ce builder prune: every cache name removed; returns the image ids that went with them. */
+  async prune(): Promise<string[]> {
+    const deleted: string[] = [];
+    for (const name of await this.parts.images.names(`${CACHE_REPOSITORY}:`)) deleted.push(...(await this.parts.images.untag(name)));
+    return deleted;
+  }
+}
+
+interface StepRun {
+  image: BuildImage | undefined;
+  state: StageState;
+  cacheValid: boolean;
+  out: BuildOutput;
+  signal: AbortSignal;
+  options: BuildOptions;
+}
+
+interface StepResult {
+  image: BuildImage;
+  cacheValid: boolean;
+}
+
+/** Docker's predefined args: given with --build-arg, they are never reported unused. */
+const BUILTIN_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+
+/** The stages the build runs: up to --target's, or all. */
+function stagesUpToTarget(dockerfile: Dockerfile, target: string | undefined): Stage[] {
+  if (!target) return dockerfile.stages;
+  const at = dockerfile.stages.findIndex((s) => s.from.stageName === target.toLowerCase());
+  if (at < 0) throw new BuildError(`failed to reach build target ${target} in Dockerfile`);
+  return dockerfile.stages.slice(0, at + 1);
+}
+
+/** --label: Docker adds a LABEL step at the end of the last stage. */
+function labelInstruction(labels: Record<string, string>): MetadataInstruction | undefined {
+  const keys = Object.keys(labels).sort();
+  if (keys.length === 0) return undefined;
+  return {
+    kind: 'LABEL',
+    original: `LABEL ${keys.map((k) => `${JSON.stringify(k)}='${labels[k]}'`).join(' ')}`,
+    location: { start: 0, end: 0 },
+    pairs: keys.map((key) => ({ key, value: labels[key]! })),
+  };
+}
+
+/** Docker prints the tag it gave: ":latest" added to a name without one. */
+function withTag(reference: string): string {
+  const lastSlash = reference.lastIndexOf('/');
+  return reference.slice(lastSlash + 1).includes(':') || reference.includes('@') ? reference : `${reference}:latest`;
+}
+
