@@ -82,7 +82,7 @@ export class Builder {
     for (const [index, stage] of stages.entries()) {
       if (signal.aborted) throw new BuildError('the build was cancelled');
       stepLine(stage.from);
-      const base = await this.fromImage(stage.from, metaArgs, results, options.pull, signal);
+      const base = await this.fromImage(stage.from, metaArgs, results, options, signal);
       out(arrow(base?.id));
       const state: StageState = { config: structuredClone(base?.config ?? {}), args: new Map() };
       let image = base;
@@ -92,7 +92,7 @@ export class Builder {
         stepLine(raw);
         const vars = Object.fromEntries([...[...state.args].filter(([, v]) => v !== undefined), ...envMap(state.config)]) as Record<string, string>;
         // RUN is left to its shell; the other steps' words are expanded with the values at this step.
-        const instruction = raw.kind === 'RUN' ? raw : this.parts.expand(raw, vars);
+        const instruction = raw.kind === 'RUN' ? raw : this.parts.expand(raw, (n) => vars[n], dockerfile.directives.escape);
         if (instruction.kind === 'ARG') for (const a of instruction.args) if (a.name in options.buildArgs) usedArgs.add(a.name);
         const run = { image, state, cacheValid, out, signal, options };
         let result: StepResult;
@@ -117,14 +117,13 @@ export class Builder {
   }
 
   /** FROM: an earlier stage, scratch, or an image (pulled when missing or with --pull). */
-  private async fromImage(from: FromInstruction, metaArgs: Map<string, string | undefined>, results: StageResult[], pull: boolean, signal: AbortSignal): Promise<BuildImage | undefined> {
-    const vars = Object.fromEntries([...metaArgs].filter(([, v]) => v !== undefined)) as Record<string, string>;
-    const name = this.parts.expand(from, vars).image;
+  private async fromImage(from: FromInstruction, metaArgs: Map<string, string | undefined>, results: StageResult[], options: BuildOptions, signal: AbortSignal): Promise<BuildImage | undefined> {
+    const name = this.parts.expand(from, (n) => metaArgs.get(n), options.dockerfile.directives.escape).image;
     if (!name) throw new BuildError(`base name (${from.image}) should not be blank`);
     const stage = results.find((r) => r.name !== undefined && r.name === name.toLowerCase());
     if (stage) return stage.image;
     if (name === 'scratch') return undefined;
-    const present = pull ? undefined : await this.parts.images.find(name);
+    const present = options.pull ? undefined : await this.parts.images.find(name);
     return present ?? (await this.parts.images.pull(name, signal));
   }
 

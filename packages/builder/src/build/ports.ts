@@ -79,8 +79,16 @@ export interface BuildContainers {
   remove(id: string): Promise<void>;
 }
 
-/** Variable expansion of one instruction's words with the values in effect at its step (the parser's expandInstruction). */
-export type ExpandInstruction = <I extends Instruction | FromInstruction>(instruction: I, vars: Readonly<Record<string, string>>) => I;
+/**
+ * Variable expansion of one instruction's words with the values in effect at
+ * its step (the parser's expandInstruction): `lookup` gives a variable's value
+ * or undefined when it is unset.
+ */
+export type ExpandInstruction = <I extends Instruction | FromInstruction>(
+  instruction: I,
+  lookup: (name: string) => string | undefined,
+  escapeToken: '\\' | '`',
+) => I;
 
 /** Reads a Dockerfile's text into its stages (the parser's parseDockerfile); throws a build error naming the line. */
 export type ParseDockerfile = (text: string) => Dockerfile;

@@ -13,8 +13,8 @@ import type { BuildContainers, BuildImage, BuildImages, CommitLayer, ExpandInstr
 const at = { start: 1, end: 1 };
 
 /** $NAME and ${NAME} in the words the tests use: enough for a fake of the parser's expansion. */
-const expand: ExpandInstruction = (instruction, vars) => {
-  const word = (s: string) => s.replace(/\$\{?(\w+)\}?/g, (_, n: string) => vars[n] ?? '');
+const expand: ExpandInstruction = (instruction, lookup) => {
+  const word = (s: string) => s.replace(/\$\{?(\w+)\}?/g, (_, n: string) => lookup(n) ?? '');
   const i = instruction as Instruction | FromInstruction;
   if (i.kind === 'FROM') return { ...i, image: word(i.image) } as typeof instruction;
   if (i.kind === 'ENV' || i.kind === 'LABEL') return { ...i, pairs: i.pairs.map((p) => ({ key: p.key, value: word(p.value) })) } as typeof instruction;
