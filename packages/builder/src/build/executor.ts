@@ -15,7 +15,7 @@ import { copyInto, parseChmod, sourcesChecksum, sourcesDescription } from './cop
 import { applyMetadata, commandArgs, envMap, shellOf, type MetadataInstruction, type StageState } from './metadata-steps.js';
 import type { BuildContainers, BuildImage, BuildImages, ExpandInstruction, ImageConfig } from './ports.js';
 import { matchSources, type MatchedSource } from './source-match.js';
-import { packTree } from './pack-tree.js';
+import { scratchLayer } from './scratch-layer.js';
 
 /** The repository the cache's images are kept under: one name per cache key. */
 export const CACHE_REPOSITORY = 'ce-build-cache';
@@ -220,7 +220,7 @@ export class Builder {
         const root = await mkdtemp(join(this.parts.scratchDir, 'scratch-'));
         try {
           await copy(root);
-          image = await this.parts.images.commit({ layer: packTree(root), config: step.state.config, createdBy, name });
+          image = await this.parts.images.commit({ layer: scratchLayer(root), config: step.state.config, createdBy, name });
         } finally {
           await rm(root, { recursive: true, force: true });
         }

@@ -7,6 +7,7 @@ import { BuildError } from './build-error.js';
 import { unpackContext } from './build-context.js';
 import type { Builder, BuildOptions } from './executor.js';
 import type { ParseDockerfile } from './ports.js';
+import type { Dockerfile } from '../dockerfile/types.js';
 
 export interface BuilderServiceParts {
   builder: Builder;
@@ -20,9 +21,15 @@ async function* contextChunks(first: BuildRequest, call: AsyncIterable<BuildRequ
   for await (const req of call) if (req.context.length) yield req.context;
 }
 
-function buildOptions(pb: BuildOptionsPb, parse: ParseDockerfile, text: string): BuildOptions {
+function buildOptions(pb: BuildOptionsPb, parse: ParseDockerfile, text: string, fileName: string): BuildOptions {
+  let dockerfile: Dockerfile;
+  try {
+    dockerfile = parse(text, fileName);
+  } catch (err) {
+    throw invalidArgument((err as Error).message);
+  }
   return {
-    dockerfile: parse(text),
+    dockerfile,
     tags: pb.tags,
     buildArgs: { ...Object.fromEntries(pb.unsetBuildArgs.map((k) => [k, undefined])), ...pb.buildArgs },
     ...(pb.target ? { target: pb.target } : {}),
@@ -50,7 +57,7 @@ function builderServiceImpl(parts: BuilderServiceParts): PromiseService<typeof B
         const path = options.dockerfilePath || 'Dockerfile';
         const text = options.dockerfileText || (await context.readText(path));
         if (text === undefined) throw invalidArgument(`Cannot locate specified Dockerfile: ${path}`);
-        const id = await parts.builder.build(buildOptions(options, parts.parse, text), context, out, controller.signal);
+        const id = await parts.builder.build(buildOptions(options, parts.parse, text, options.dockerfileText ? 'Dockerfile' : path), context, out, controller.signal);
         call.write({ imageId: id });
         call.end();
       } catch (err) {

@@ -90,5 +90,5 @@ export type ExpandInstruction = <I extends Instruction | FromInstruction>(
   escapeToken: '\\' | '`',
 ) => I;
 
-/** Reads a Dockerfile's text into its stages (the parser's parseDockerfile); throws a build error naming the line. */
-export type ParseDockerfile = (text: string) => Dockerfile;
+/** Reads a Dockerfile's text into its stages (the parser's parseDockerfile); throws an error naming the line. */
+export type ParseDockerfile = (text: string, fileName: string) => Dockerfile;
