@@ -189,6 +189,16 @@ export class Builder {
     if (instruction.kind === 'ADD' && instruction.sources.some((s) => /^https?:\/\//.test(s))) {
       throw new BuildError(`ADD from a URL is not supported by ce's builder: ${instruction.sources.find((s) => /^https?:\/\//.test(s))}`);
     }
+    try {
+      return await this.copyFiles(instruction, step, context, stages);
+    } catch (err) {
+      // Docker's words: "COPY failed: …" for what the step itself refuses.
+      if (err instanceof BuildError && err.exitCode === undefined) throw new BuildError(`${instruction.kind} failed: ${err.message}`);
+      throw err;
+    }
+  }
+
+  private async copyFiles(instruction: CopyInstruction, step: StepRun, context: BuildContext, stages: StageResult[]): Promise<StepResult> {
     const mode = instruction.chmod !== undefined ? parseChmod(instruction.chmod) : undefined;
     return this.withSourceTree(instruction, context, stages, step.signal, async (tree, inContext) => {
       const sources: MatchedSource[] = [];
@@ -209,7 +219,8 @@ export class Builder {
       let image: BuildImage;
       if (step.image) {
         const parent = step.image;
-        const id = await this.parts.containers.create({ image: parent.id, config: step.state.config, network: 'none' });
+        // As Docker's: the step's container carries its comment as its command; it is never started.
+        const id = await this.parts.containers.create({ image: parent.id, config: { ...step.state.config, Cmd: [...shellOf(step.state.config), `#(nop) ${createdBy.split(' #(nop) ')[1]}`] }, network: 'none' });
         try {
           await this.parts.containers.withRootfs(id, copy);
           image = await this.parts.images.commit({ parent: parent.id, layer: this.parts.containers.changes(id), config: step.state.config, createdBy, name });
@@ -253,7 +264,7 @@ export class Builder {
         await rm(root, { recursive: true, force: true });
       }
     }
-    const id = await this.parts.containers.create({ image: image.id, config: image.config, network: 'none' });
+    const id = await this.parts.containers.create({ image: image.id, config: { ...image.config, Cmd: [...shellOf(image.config), '#(nop) COPY --from'] }, network: 'none' });
     try {
       return await this.parts.containers.withRootfs(id, (root) => fn(new ScopedFs(root), false));
     } finally {
