@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
-import { ce } from './support/ce.js';
+import { spawn } from 'node:child_process';
+import { ce, ceArgv } from './support/ce.js';
+import { until } from './support/until.js';
 import type { TestDaemon } from './support/daemon.js';
 
 let daemon: TestDaemon;
@@ -186,7 +188,11 @@ describe('ce build', () => {
     expect(changed).toMatch(/Step 4\/4 : RUN cat \/app.txt > \/copy\n ---> Running in/);
     expect(await ok(['run', '--rm', 'ce-test/cache', 'cat', '/copy'])).toBe('two\n');
 
+    // The cache's step images are intermediate images: listed with -a only.
+    expect(await ok(['images', '--format', '{{.Repository}}'])).not.toContain('ce-build-cache');
+    expect(await ok(['images', '-a', '--format', '{{.Repository}}'])).toContain('ce-build-cache');
     await ok(['builder', 'prune', '-f']);
+    expect(await ok(['images', '-a', '--format', '{{.Repository}}'])).not.toContain('ce-build-cache');
     const pruned = await ok(['build', '-t', 'ce-test/cache', dir]);
     expect(pruned).not.toContain('Using cache');
   });
@@ -201,6 +207,39 @@ describe('ce build', () => {
     expect(images).not.toContain('ce-test/failed');
     expect(await buildContainerFolders()).toBe(0);
     expect(await ok(['ps', '-a', '-q'])).toBe('');
+  });
+
+  it('stops the RUN and removes its container when the client is interrupted (ctrl-c)', async () => {
+    const dir = await context('interrupt', { Dockerfile: 'FROM busybox\nRUN echo started && sleep 300\n' });
+    const [node, ...argv] = ceArgv(daemon.socket, 'build', '-t', 'ce-test/interrupted', dir);
+    const child = spawn(node!, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await until('the RUN step to print', () => out.includes('started\n'));
+    expect(await buildContainerFolders()).toBe(1);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    await until('the build container to be removed', async () => (await buildContainerFolders()) === 0);
+    const tasks = await readdir(join(daemon.state, 'build-tasks')).catch(() => []);
+    expect(tasks).toEqual([]);
+    expect(await ok(['images', '-a', '--format', '{{.Repository}}'])).not.toContain('ce-test/interrupted');
+  });
+
+  it('a ced killed during a RUN: the next ced removes the build container and its task', async () => {
+    const dir = await context('killed', { Dockerfile: 'FROM busybox\nRUN echo started && sleep 300\n' });
+    const [node, ...argv] = ceArgv(daemon.socket, 'build', dir);
+    const child = spawn(node!, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await until('the RUN step to print', () => out.includes('started\n'));
+    await daemon.kill9();
+    expect(await exited).not.toBe(0);
+    await daemon.restart();
+    expect(await buildContainerFolders()).toBe(0);
+    expect(await readdir(join(daemon.state, 'build-tasks')).catch(() => [])).toEqual([]);
+    expect(daemon.log()).toContain('removed the build containers a previous ced left');
   });
 
   it("refuses bad input with Docker's words", async () => {

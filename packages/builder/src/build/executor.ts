@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BUILD_CACHE_REPOSITORY } from '@ce/protocol';
 import { ScopedFs } from '@ce/protocol/copy';
 import type { CopyInstruction, Dockerfile, FromInstruction, RunInstruction, Stage } from '../dockerfile/types.js';
 import { BuildError } from './build-error.js';
@@ -18,7 +19,7 @@ import { matchSources, type MatchedSource } from './source-match.js';
 import { scratchLayer } from './scratch-layer.js';
 
 /** The repository the cache's images are kept under: one name per cache key. */
-export const CACHE_REPOSITORY = 'ce-build-cache';
+export const CACHE_REPOSITORY = BUILD_CACHE_REPOSITORY;
 
 export interface BuildOptions {
   dockerfile: Dockerfile;

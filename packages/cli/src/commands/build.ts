@@ -113,7 +113,12 @@ async function runBuild(conn: Connection, path: string, flags: BuildFlags): Prom
     call.on('end', () => resolveDone());
   });
   done.catch(() => undefined);
-  const onSigint = () => call.cancel();
+  // ctrl-c: the daemon stops the step's container and removes what the build made.
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    call.cancel();
+  };
   process.once('SIGINT', onSigint);
   try {
     call.write({
@@ -144,6 +149,7 @@ async function runBuild(conn: Connection, path: string, flags: BuildFlags): Prom
     if (!flags.quiet) process.stdout.write(`Sending build context to Docker daemon  ${humanSize(sent, 4)}\n`);
     await done;
   } catch (err) {
+    if (interrupted) throw new CliExit(130);
     if (started) throw new CliExit(exitCode || 1, (err as Error).message);
     throw new CliExit(1, daemonErrorMessage(err, conn.target));
   } finally {
