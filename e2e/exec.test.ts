@@ -5,6 +5,7 @@ import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { cgroupsFor, mountsUnder, processesMentioning } from './support/leaks.js';
+import { until } from './support/until.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
@@ -35,16 +36,6 @@ async function runDetached(args: string[]): Promise<string> {
   const id = r.stdout.trim();
   ids.push(id);
   return id;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('ce exec', () => {

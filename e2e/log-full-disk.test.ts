@@ -8,6 +8,7 @@ import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { mountsUnder } from './support/leaks.js';
 import { fillDisk } from '../tools/test/tiny-disk.js';
+import { until } from './support/until.js';
 
 // `ce logs` does not exist yet: the test reads the json-file log directly.
 let daemon: TestDaemon;
@@ -39,16 +40,6 @@ afterAll(async () => {
 });
 
 const run = (args: string[]) => ce(args, { socket: daemon.socket });
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The log's lines parsed, or undefined while its end is a torn line (a write in progress or, before the fix, for good). */
 function wholeLines(path: string): { log: string }[] | undefined {

@@ -74,7 +74,7 @@ function sourcesUnder(dir: string): string[] {
 const pureProtocol = (f: string) => /^packages\/protocol\/src\/(errors|reference|registry-auth|mounts|container-list)\//.test(f) || f === 'packages/protocol/src/drain.ts' || f === 'packages/protocol/src/atomic-file.ts' || f === 'packages/protocol/src/port-specs.ts';
 
 describe('the CLI', () => {
-  const ALLOWED_CE_IMPORTS = /^@ce\/protocol(\/(errors|reference|registry-auth|drain|port-specs|mounts|copy|container-list|gen\/.*))?$|^@ce\/runtime\/spec$/;
+  const ALLOWED_CE_IMPORTS = /^@ce\/protocol(\/(errors|reference|registry-auth|drain|port-specs|mounts|copy|container-list|gen\/.*))?$|^@ce\/runtime\/spec$|^@ce\/builder\/dockerfile$/;
 
   it('imports only @ce/protocol and the pure @ce/runtime/spec in its sources', () => {
     const bad: string[] = [];
@@ -93,7 +93,7 @@ describe('the CLI', () => {
     expect(graph.files).toContain('packages/cli/src/bin/ce.ts');
     // of the runtime, only what @ce/runtime/spec reaches (checked pure below)
     const spec = new Set((await importGraph('packages/runtime/src/spec/index.ts')).files);
-    const allowed = (f: string) => ['cli', 'protocol'].includes(packageOf(f) ?? '') || spec.has(f);
+    const allowed = (f: string) => ['cli', 'protocol'].includes(packageOf(f) ?? '') || spec.has(f) || f.startsWith('packages/builder/src/dockerfile/');
     // tar-stream: @ce/protocol/copy's archives (ce cp), pure JavaScript installed with @ce/protocol.
     // yaml: ce compose's Compose files (eemeli's parser: YAML 1.2, anchors, merge keys, positions in errors);
     // ajv: only its runtime `equal` helper, which the ahead-of-time compiled Compose schema validator calls.
@@ -126,6 +126,12 @@ describe('pure entry points', () => {
     // the seccomp compiler's tables are pure too; the runtime's main entry and the native half are not
     const allowed = (f: string) => f.startsWith('packages/runtime/src/spec/') || f.startsWith('packages/runtime/src/seccomp/');
     expect(violations(graph, { files: allowed, npm: [] })).toEqual([]);
+  });
+
+  it('@ce/builder/dockerfile (the Dockerfile parser, .dockerignore) loads nothing outside its folder', async () => {
+    const graph = await importGraph('packages/builder/src/dockerfile/index.ts');
+    expect(graph.files).toContain('packages/builder/src/dockerfile/parser.ts');
+    expect(violations(graph, { files: (f) => f.startsWith('packages/builder/src/dockerfile/'), npm: [] })).toEqual([]);
   });
 
   it('notices a forbidden import (the checks can fail)', async () => {

@@ -16,9 +16,21 @@ export interface Directives {
   escape: '\\' | '`';
 }
 
-/** A command as written: `RUN echo hi` (shell form) or `RUN ["echo", "hi"]` (exec form). */
+/**
+ * A command as written: `RUN echo hi` (shell form) or `RUN ["echo", "hi"]`
+ * (exec form; Docker ignores anything after the JSON array, and text that is
+ * not a JSON array of strings is shell form). `CMD` alone is the shell form
+ * with empty text: Docker sets Cmd to the shell alone (`[/bin/sh, -c]`) but,
+ * as for `CMD []` (Cmd `[]`), does not count it as a CMD that a later
+ * ENTRYPOINT keeps; `ENTRYPOINT` alone and `ENTRYPOINT []` set no entrypoint.
+ */
 export type CommandForm = { form: 'shell'; text: string } | { form: 'exec'; args: string[] };
 
+/**
+ * ENV and LABEL pairs, COPY sources and the other words keep their quotes and
+ * escape characters as written (`ENV a="b c"` has value `"b c"`): Docker's
+ * shell lexer removes them at dispatch (expandInstruction in ./expand.ts).
+ */
 export interface KeyValue {
   key: string;
   value: string;
@@ -36,6 +48,13 @@ interface InstructionBase {
 export interface RunInstruction extends InstructionBase {
   kind: 'RUN';
   command: CommandForm;
+  /**
+   * `--mount=` values as written, when given. Docker 20.10 parses the flag but
+   * its classic builder refuses it at dispatch: `the --mount option requires
+   * BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to
+   * build images with BuildKit enabled`.
+   */
+  mounts?: string[];
 }
 
 export interface CopyInstruction extends InstructionBase {
@@ -88,6 +107,8 @@ export interface ExposeInstruction extends InstructionBase {
 export interface LabelInstruction extends InstructionBase {
   kind: 'LABEL';
   pairs: KeyValue[];
+  /** Not expanded at dispatch: the LABELs Docker adds for `docker build --label` (./stages.ts). */
+  noExpand?: boolean;
 }
 
 export interface VolumeInstruction extends InstructionBase {
@@ -166,4 +187,9 @@ export interface Dockerfile {
   /** ARGs before the first FROM: usable in FROM lines only (and redeclared in a stage). */
   metaArgs: ArgInstruction[];
   stages: Stage[];
+  /**
+   * What Docker prints on the build's output before the steps (empty
+   * continuation lines), one line each; empty when none.
+   */
+  warnings?: string[];
 }
