@@ -150,7 +150,7 @@ describe('ce build', () => {
   it('leaves out what .dockerignore excludes, but sends its exceptions', async () => {
     const dir = await context('ignore', {
       Dockerfile: 'FROM busybox\nCOPY . /ctx/\nRUN find /ctx | sort\n',
-      '.dockerignore': '*.log\nsecrets/\n!keep.log\n',
+      '.dockerignore': '*.log\nsecrets/\n!keep.log\nDockerfile\n.dockerignore\n',
       'app.txt': 'app',
       'debug.log': 'noise',
       'keep.log': 'kept',
@@ -161,6 +161,9 @@ describe('ce build', () => {
     expect(out).toContain('/ctx/keep.log\n');
     expect(out).not.toContain('debug.log');
     expect(out).not.toContain('secrets');
+    // Sent for the build, but excluded from what COPY sees.
+    expect(out).not.toContain('/ctx/Dockerfile');
+    expect(out).not.toContain('/ctx/.dockerignore');
   });
 
   it('uses the cache on a rebuild and after a ced restart; a changed source reuses every step before its COPY', async () => {

@@ -12,6 +12,8 @@ export interface BuildContext {
   readonly dir: string;
   /** Reads a file of the context (the Dockerfile), undefined when there is none. */
   readText(path: string): Promise<string | undefined>;
+  /** Deletes files of the context (the .dockerignore and Dockerfile it excludes, which the build must not copy). */
+  drop(paths: readonly string[]): Promise<void>;
   remove(): Promise<void>;
 }
 
@@ -36,6 +38,10 @@ export async function unpackContext(scratchDir: string, tar: AsyncIterable<Uint8
         if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
         throw err;
       }
+    },
+    async drop(paths) {
+      const fs = new ScopedFs(dir);
+      for (const path of paths) await rm(fs.hostPath(await fs.resolveParent(path).then((p) => p.resolved)), { recursive: true, force: true });
     },
     remove,
   };

@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUILD_CACHE_REPOSITORY } from '@ce/protocol';
 import { ScopedFs } from '@ce/protocol/copy';
-import type { CopyInstruction, Dockerfile, FromInstruction, RunInstruction, Stage } from '../dockerfile/types.js';
+import { parseOnbuildTrigger, PREDEFINED_BUILD_ARGS, resolveCopyFrom, resolveFrom, selectStages, stageNameInUse } from '../dockerfile/index.js';
+import type { CopyInstruction, Dockerfile, Instruction, RunInstruction, Stage } from '../dockerfile/types.js';
 import { BuildError } from './build-error.js';
 import type { BuildContext } from './build-context.js';
 import { resolveChown } from './chown.js';
@@ -51,10 +52,21 @@ const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 /** Docker's ` ---> ` line of a step's image. */
 const arrow = (id: string | undefined) => ` ---> ${id ? short(id) : ''}\n`;
 
-interface StageResult {
-  name?: string;
-  image?: BuildImage;
+/** What one build carries from step to step. */
+interface BuildRun {
+  options: BuildOptions;
+  context: BuildContext;
+  out: BuildOutput;
+  signal: AbortSignal;
+  /** --build-args an ARG declared. */
+  usedArgs: Set<string>;
+  buildArgs: ReadonlyMap<string, string | undefined>;
+  /** Each built stage's image, by stage index (undefined: FROM scratch with no step). */
+  results: Map<number, BuildImage | undefined>;
 }
+
+/** COPY --from's image for a value of the flag. */
+type SourceImage = (from: string) => Promise<BuildImage | undefined>;
 
 export class Builder {
   constructor(private readonly parts: BuilderParts) {}
@@ -62,52 +74,56 @@ export class Builder {
   /** Builds; resolves with the final image's id. Throws BuildError with Docker's words. */
   async build(options: BuildOptions, context: BuildContext, out: BuildOutput, signal: AbortSignal): Promise<string> {
     const { dockerfile } = options;
-    const stages = stagesUpToTarget(dockerfile, options.target);
-    const labelStep = labelInstruction(options.labels);
-    const total = dockerfile.metaArgs.length + stages.reduce((n, s) => n + 1 + s.instructions.length, 0) + (labelStep ? 1 : 0);
+    const stages = stagesToBuild(dockerfile, options);
+    const total = dockerfile.metaArgs.length + stages.reduce((n, s) => n + 1 + s.instructions.length, 0);
     let step = 0;
     const stepLine = (instruction: { original: string }) => out(`Step ${++step}/${total} : ${instruction.original}\n`);
+    for (const warning of dockerfile.warnings ?? []) out(`${warning}\n`);
 
-    const usedArgs = new Set<string>();
+    const build: BuildRun = { options, context, out, signal, usedArgs: new Set(), buildArgs: new Map(Object.entries(options.buildArgs)), results: new Map() };
     const metaArgs = new Map<string, string | undefined>();
     for (const instruction of dockerfile.metaArgs) {
       stepLine(instruction);
       for (const a of instruction.args) {
         metaArgs.set(a.name, a.name in options.buildArgs ? (options.buildArgs[a.name] ?? a.defaultValue) : a.defaultValue);
-        if (a.name in options.buildArgs) usedArgs.add(a.name);
+        if (a.name in options.buildArgs) build.usedArgs.add(a.name);
       }
     }
-    const buildArgs = new Map(Object.entries(options.buildArgs));
-    const results: StageResult[] = [];
     let cacheValid = !options.noCache;
-    for (const [index, stage] of stages.entries()) {
-      if (signal.aborted) throw new BuildError('the build was cancelled');
+    let final: BuildImage | undefined;
+    for (const stage of stages) {
+      const inUse = stageNameInUse(stages, stage.index);
+      if (inUse) throw new BuildError(inUse);
       stepLine(stage.from);
-      const base = await this.fromImage(stage.from, metaArgs, results, options, signal);
-      out(arrow(base?.id));
+      const base = await this.fromImage(stages, stage, metaArgs, build);
       const state: StageState = { config: structuredClone(base?.config ?? {}), args: new Map() };
       let image = base;
-      const instructions = [...stage.instructions, ...(index === stages.length - 1 && labelStep ? [labelStep] : [])];
-      for (const raw of instructions) {
-        if (signal.aborted) throw new BuildError('the build was cancelled');
-        stepLine(raw);
-        const vars = Object.fromEntries([...[...state.args].filter(([, v]) => v !== undefined), ...envMap(state.config)]) as Record<string, string>;
-        // RUN is left to its shell; the other steps' words are expanded with the values at this step.
-        const instruction = raw.kind === 'RUN' ? raw : this.parts.expand(raw, (n) => vars[n], dockerfile.directives.escape);
-        if (instruction.kind === 'ARG') for (const a of instruction.args) if (a.name in options.buildArgs) usedArgs.add(a.name);
-        const run = { image, state, cacheValid, out, signal, options };
-        let result: StepResult;
-        if (instruction.kind === 'RUN') result = await this.run(instruction, run, buildArgs);
-        else if (instruction.kind === 'COPY' || instruction.kind === 'ADD') result = await this.copy(instruction, run, context, results);
-        else result = await this.metadata(instruction as MetadataInstruction, run, buildArgs);
-        image = result.image;
-        cacheValid = result.cacheValid;
+      // The base image's ONBUILD triggers run first, within the FROM step (Docker's processOnBuild).
+      const triggers = state.config.OnBuild ?? [];
+      if (triggers.length) {
+        state.config = { ...state.config, OnBuild: [] };
+        out(`# Executing ${triggers.length} build trigger${triggers.length === 1 ? '' : 's'}\n`);
+        for (const trigger of triggers) {
+          let instruction: Instruction;
+          try {
+            instruction = parseOnbuildTrigger(trigger);
+          } catch (err) {
+            throw new BuildError((err as Error).message);
+          }
+          ({ image, cacheValid } = await this.dispatch(instruction, stages, stage, { image, state, cacheValid }, build));
+        }
       }
-      results.push({ name: stage.from.stageName, image });
+      out(arrow(image?.id));
+      for (const instruction of stage.instructions) {
+        stepLine(instruction);
+        ({ image, cacheValid } = await this.dispatch(instruction, stages, stage, { image, state, cacheValid }, build));
+        out(arrow(image?.id));
+      }
+      build.results.set(stage.index, image);
+      final = image;
     }
-    const final = results[results.length - 1]?.image;
     if (!final) throw new BuildError('No image was generated. Is your Dockerfile empty?');
-    const unused = Object.keys(options.buildArgs).filter((a) => !usedArgs.has(a) && !BUILTIN_ARGS.has(a));
+    const unused = Object.keys(options.buildArgs).filter((a) => !build.usedArgs.has(a) && !PREDEFINED_BUILD_ARGS.includes(a));
     if (unused.length) out(`[Warning] One or more build-args [${unused.sort().join(' ')}] were not consumed\n`);
     out(`Successfully built ${short(final.id)}\n`);
     for (const tag of options.tags) {
@@ -117,15 +133,54 @@ export class Builder {
     return final.id;
   }
 
+  /** One instruction: its words expanded with the values at this step (RUN's are left to its shell), then dispatched. */
+  private async dispatch(raw: Instruction, stages: readonly Stage[], stage: Stage, at: { image: BuildImage | undefined; state: StageState; cacheValid: boolean }, build: BuildRun): Promise<StepResult> {
+    if (build.signal.aborted) throw new BuildError('the build was cancelled');
+    const { state } = at;
+    const vars = Object.fromEntries([...[...state.args].filter(([, v]) => v !== undefined), ...envMap(state.config)]) as Record<string, string>;
+    let instruction: Instruction;
+    try {
+      instruction = raw.kind === 'RUN' ? raw : this.parts.expand(raw, (n) => vars[n], build.options.dockerfile.directives.escape);
+    } catch (err) {
+      throw new BuildError((err as Error).message);
+    }
+    if (instruction.kind === 'ARG') for (const a of instruction.args) if (a.name in build.options.buildArgs) build.usedArgs.add(a.name);
+    const step: StepRun = { image: at.image, state, cacheValid: at.cacheValid, out: build.out, signal: build.signal, options: build.options };
+    if (instruction.kind === 'RUN') return this.run(instruction, step, build.buildArgs);
+    if (instruction.kind === 'COPY' || instruction.kind === 'ADD') return this.copy(instruction, step, build.context, (from) => this.copySource(stages, stage, from, build));
+    return this.metadata(instruction as MetadataInstruction, step, build.buildArgs);
+  }
+
   /** FROM: an earlier stage, scratch, or an image (pulled when missing or with --pull). */
-  private async fromImage(from: FromInstruction, metaArgs: Map<string, string | undefined>, results: StageResult[], options: BuildOptions, signal: AbortSignal): Promise<BuildImage | undefined> {
-    const name = this.parts.expand(from, (n) => metaArgs.get(n), options.dockerfile.directives.escape).image;
-    if (!name) throw new BuildError(`base name (${from.image}) should not be blank`);
-    const stage = results.find((r) => r.name !== undefined && r.name === name.toLowerCase());
-    if (stage) return stage.image;
+  private async fromImage(stages: readonly Stage[], stage: Stage, metaArgs: Map<string, string | undefined>, build: BuildRun): Promise<BuildImage | undefined> {
+    let name: string;
+    try {
+      name = this.parts.expand(stage.from, (n) => metaArgs.get(n), build.options.dockerfile.directives.escape).image;
+    } catch (err) {
+      throw new BuildError((err as Error).message);
+    }
+    if (!name) throw new BuildError(`base name (${stage.from.image}) should not be blank`);
+    const base = resolveFrom(stages, stage.index, name);
+    if ('stage' in base) return build.results.get(base.stage.index);
     if (name === 'scratch') return undefined;
-    const present = options.pull ? undefined : await this.parts.images.find(name);
-    return present ?? (await this.parts.images.pull(name, signal));
+    const present = build.options.pull ? undefined : await this.parts.images.find(name);
+    return present ?? (await this.parts.images.pull(name, build.signal));
+  }
+
+  /** COPY --from's image: an earlier stage's (undefined for one FROM scratch), or an image, pulled when missing. */
+  private async copySource(stages: readonly Stage[], stage: Stage, from: string, build: BuildRun): Promise<BuildImage | undefined> {
+    let source;
+    try {
+      source = resolveCopyFrom(stages, stage.index, from);
+    } catch (err) {
+      throw new BuildError((err as Error).message);
+    }
+    if ('stage' in source) return build.results.get(source.stage.index);
+    const image = await this.parts.images.find(source.image);
+    if (image) return image;
+    return this.parts.images.pull(source.image, build.signal).catch((err: Error) => {
+      throw new BuildError(`invalid from flag value ${from}: ${err.message}`);
+    });
   }
 
   private cacheName(parent: BuildImage | undefined, words: string): string {
@@ -186,12 +241,12 @@ export class Builder {
     }
   }
 
-  private async copy(instruction: CopyInstruction, step: StepRun, context: BuildContext, stages: StageResult[]): Promise<StepResult> {
+  private async copy(instruction: CopyInstruction, step: StepRun, context: BuildContext, fromImage: SourceImage): Promise<StepResult> {
     if (instruction.kind === 'ADD' && instruction.sources.some((s) => /^https?:\/\//.test(s))) {
       throw new BuildError(`ADD from a URL is not supported by ce's builder: ${instruction.sources.find((s) => /^https?:\/\//.test(s))}`);
     }
     try {
-      return await this.copyFiles(instruction, step, context, stages);
+      return await this.copyFiles(instruction, step, context, fromImage);
     } catch (err) {
       // Docker's words: "COPY failed: …" for what the step itself refuses.
       if (err instanceof BuildError && err.exitCode === undefined) throw new BuildError(`${instruction.kind} failed: ${err.message}`);
@@ -199,9 +254,9 @@ export class Builder {
     }
   }
 
-  private async copyFiles(instruction: CopyInstruction, step: StepRun, context: BuildContext, stages: StageResult[]): Promise<StepResult> {
+  private async copyFiles(instruction: CopyInstruction, step: StepRun, context: BuildContext, fromImage: SourceImage): Promise<StepResult> {
     const mode = instruction.chmod !== undefined ? parseChmod(instruction.chmod) : undefined;
-    return this.withSourceTree(instruction, context, stages, step.signal, async (tree, inContext) => {
+    return this.withSourceTree(instruction, context, fromImage, async (tree, inContext) => {
       const sources: MatchedSource[] = [];
       for (const s of instruction.sources) sources.push(...(await matchSources(tree, s, { inContext })));
       const checksum = await sourcesChecksum(sources);
@@ -242,21 +297,9 @@ export class Builder {
   }
 
   /** The tree COPY reads: the context, or with --from an earlier stage's or an image's rootfs. */
-  private async withSourceTree<T>(instruction: CopyInstruction, context: BuildContext, stages: StageResult[], signal: AbortSignal, fn: (tree: ScopedFs, inContext: boolean) => Promise<T>): Promise<T> {
+  private async withSourceTree<T>(instruction: CopyInstruction, context: BuildContext, fromImage: SourceImage, fn: (tree: ScopedFs, inContext: boolean) => Promise<T>): Promise<T> {
     if (instruction.from === undefined) return fn(new ScopedFs(context.dir), true);
-    const from = instruction.from.toLowerCase();
-    const stage = /^\d+$/.test(from) ? stages[Number(from)] : stages.find((s) => s.name === from);
-    let image: BuildImage | undefined;
-    if (stage) image = stage.image;
-    else if (/^\d+$/.test(from)) throw new BuildError(`invalid from flag value ${instruction.from}: refers to current build stage or a later one`);
-    else {
-      image = await this.parts.images.find(instruction.from);
-      if (!image) {
-        image = await this.parts.images.pull(instruction.from, signal).catch((err: Error) => {
-          throw new BuildError(`invalid from flag value ${instruction.from}: ${err.message}`);
-        });
-      }
-    }
+    const image = await fromImage(instruction.from);
     if (!image) {
       const root = await mkdtemp(join(this.parts.scratchDir, 'scratch-'));
       try {
@@ -274,7 +317,6 @@ export class Builder {
   }
 
   private done(step: StepRun, image: BuildImage, fromCache: boolean): StepResult {
-    step.out(arrow(image.id));
     return { image, cacheValid: step.cacheValid && fromCache };
   }
 
@@ -300,27 +342,13 @@ interface StepResult {
   cacheValid: boolean;
 }
 
-/** Docker's predefined args: given with --build-arg, they are never reported unused. */
-const BUILTIN_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
-
-/** The stages the build runs: up to --target's, or all. */
-function stagesUpToTarget(dockerfile: Dockerfile, target: string | undefined): Stage[] {
-  if (!target) return dockerfile.stages;
-  const at = dockerfile.stages.findIndex((s) => s.from.stageName === target.toLowerCase());
-  if (at < 0) throw new BuildError(`failed to reach build target ${target} in Dockerfile`);
-  return dockerfile.stages.slice(0, at + 1);
-}
-
-/** --label: Docker adds a LABEL step at the end of the last stage. */
-function labelInstruction(labels: Record<string, string>): MetadataInstruction | undefined {
-  const keys = Object.keys(labels).sort();
-  if (keys.length === 0) return undefined;
-  return {
-    kind: 'LABEL',
-    original: `LABEL ${keys.map((k) => `${JSON.stringify(k)}='${labels[k]}'`).join(' ')}`,
-    location: { start: 0, end: 0 },
-    pairs: keys.map((key) => ({ key, value: labels[key]! })),
-  };
+/** The stages to build (up to --target's) with --label's LABEL steps, or Docker's refusal. */
+function stagesToBuild(dockerfile: Dockerfile, options: BuildOptions): Stage[] {
+  try {
+    return selectStages(dockerfile, { ...(options.target ? { target: options.target } : {}), labels: options.labels });
+  } catch (err) {
+    throw new BuildError((err as Error).message);
+  }
 }
 
 /** Docker prints the tag it gave: ":latest" added to a name without one. */

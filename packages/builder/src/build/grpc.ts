@@ -7,6 +7,7 @@ import { BuildError } from './build-error.js';
 import { unpackContext } from './build-context.js';
 import type { Builder, BuildOptions } from './executor.js';
 import type { ParseDockerfile } from './ports.js';
+import { buildFilesToRemove, readDockerignore } from '../dockerfile/index.js';
 import type { Dockerfile } from '../dockerfile/types.js';
 
 export interface BuilderServiceParts {
@@ -57,6 +58,9 @@ function builderServiceImpl(parts: BuilderServiceParts): PromiseService<typeof B
         const path = options.dockerfilePath || 'Dockerfile';
         const text = options.dockerfileText || (await context.readText(path));
         if (text === undefined) throw invalidArgument(`Cannot locate specified Dockerfile: ${path}`);
+        // Docker's removeDockerfile: the .dockerignore and the Dockerfile, sent whatever it says, are not part of what COPY sees when it excludes them.
+        const ignored = readDockerignore((await context.readText('.dockerignore')) ?? '');
+        await context.drop(buildFilesToRemove(ignored, options.dockerfileText ? '' : path));
         const id = await parts.builder.build(buildOptions(options, parts.parse, text, options.dockerfileText ? 'Dockerfile' : path), context, out, controller.signal);
         call.write({ imageId: id });
         call.end();

@@ -267,6 +267,17 @@ describe('Builder', () => {
     expect((await stat(join(dir, 'context/readme'))).isFile()).toBe(true);
   });
 
+  it("runs the base image's ONBUILD triggers within FROM, and --label adds LABEL steps at the end", async () => {
+    images.add('parent:latest', { id: 'sha256:' + 'a'.repeat(64), config: { Cmd: ['sh'], OnBuild: ['RUN print from trigger'] }, createdBy: 'parent', files: new Map() });
+    const { text, image } = await build(dockerfile([from('parent'), env('A', '1')]), { labels: { team: 'ce', a: 'b' } });
+    expect(text).toMatch(/^Step 1\/4 : FROM parent\n# Executing 1 build trigger\n ---> Running in c{12}\nfrom trigger\nRemoving intermediate container c{12}\n ---> \w{12}\nStep 2\/4 : ENV A=1\n/);
+    expect(text).toContain('Step 3/4 : LABEL a=b\n');
+    expect(text).toContain('Step 4/4 : LABEL team=ce\n');
+    expect(image.config.Labels).toEqual({ a: 'b', team: 'ce' });
+    // The triggers ran: the new image carries none.
+    expect(image.config.OnBuild).toEqual([]);
+  });
+
   it('prune removes every cache name and reports the images that went', async () => {
     await build(dockerfile([from('busybox'), env('A', '1')]), { tags: ['kept:1'] });
     const deleted = await builder.prune();
