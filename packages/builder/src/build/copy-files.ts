@@ -90,7 +90,7 @@ export async function copyInto(root: string, sources: readonly MatchedSource[], 
 }
 
 /** Makes `dir` and its missing parents (0755, owned by `owner`); returns it resolved in the tree. */
-async function makeDirs(tree: ScopedFs, dir: string, owner: Owner): Promise<string> {
+export async function makeDirs(tree: ScopedFs, dir: string, owner: Owner): Promise<string> {
   let resolved = '/';
   for (const part of dir.split('/').filter((p) => p && p !== '.')) {
     resolved = await tree.resolve(posix.join(resolved, part));

@@ -13,7 +13,7 @@ import type { CopyInstruction, Dockerfile, Instruction, RunInstruction, Stage } 
 import { BuildError } from './build-error.js';
 import type { BuildContext } from './build-context.js';
 import { resolveChown } from './chown.js';
-import { copyInto, parseChmod, sourcesChecksum, sourcesDescription } from './copy-files.js';
+import { copyInto, makeDirs, parseChmod, sourcesChecksum, sourcesDescription } from './copy-files.js';
 import { applyMetadata, commandArgs, envMap, shellOf, type MetadataInstruction, type StageState } from './metadata-steps.js';
 import type { BuildContainers, BuildImage, BuildImages, ExpandInstruction, ImageConfig } from './ports.js';
 import { matchSources, type MatchedSource } from './source-match.js';
@@ -203,6 +203,11 @@ export class Builder {
     const name = this.cacheName(step.image, `${createdBy}\n${JSON.stringify(step.state.config)}\n${step.state.author ?? ''}`);
     const hit = await this.cached(step, name);
     if (hit) return this.done(step, hit, true);
+    if (instruction.kind === 'WORKDIR') {
+      // Docker's ContainerCreateWorkdir: the folder made in the step's container (root's, 0755), its diff the layer.
+      const workdir = step.state.config.WorkingDir!;
+      return this.done(step, await this.commitTreeChange(step, createdBy, name, (root) => makeDirs(new ScopedFs(root), workdir, { uid: 0, gid: 0 }).then(() => undefined), { announce: true }), false);
+    }
     // Docker makes a container for the step and commits it: an empty layer.
     const containerId = randomBytes(32).toString('hex');
     step.out(` ---> Running in ${short(containerId)}\n`);
@@ -260,7 +265,9 @@ export class Builder {
       const sources: MatchedSource[] = [];
       for (const s of instruction.sources) sources.push(...(await matchSources(tree, s, { inContext })));
       const checksum = await sourcesChecksum(sources);
-      const createdBy = `${shellOf(step.state.config).join(' ')} #(nop) ${instruction.kind} ${sourcesDescription(sources, checksum)} in ${instruction.dest} `;
+      // Docker's words, "--chown=…" glued to the checksum as dockerd writes it.
+      const chown = instruction.chown ? `--chown=${instruction.chown}` : '';
+      const createdBy = `${shellOf(step.state.config).join(' ')} #(nop) ${instruction.kind} ${chown}${sourcesDescription(sources, checksum)} in ${instruction.dest} `;
       const name = this.cacheName(step.image, `${createdBy}\n${instruction.chown ?? ''}\n${mode ?? ''}\n${JSON.stringify(step.state.config)}`);
       const hit = await this.cached(step, name);
       if (hit) return this.done(step, hit, true);
@@ -272,28 +279,39 @@ export class Builder {
           ...(mode !== undefined ? { mode } : {}),
           unpackArchives: instruction.kind === 'ADD',
         });
-      let image: BuildImage;
-      if (step.image) {
-        const parent = step.image;
-        // As Docker's: the step's container carries its comment as its command; it is never started.
-        const id = await this.parts.containers.create({ image: parent.id, config: { ...step.state.config, Cmd: [...shellOf(step.state.config), `#(nop) ${createdBy.split(' #(nop) ')[1]}`] }, network: 'none' });
-        try {
-          await this.parts.containers.withRootfs(id, copy);
-          image = await this.parts.images.commit({ parent: parent.id, layer: this.parts.containers.changes(id), config: step.state.config, createdBy, name });
-        } finally {
-          await this.parts.containers.remove(id);
-        }
-      } else {
-        const root = await mkdtemp(join(this.parts.scratchDir, 'scratch-'));
-        try {
-          await copy(root);
-          image = await this.parts.images.commit({ layer: scratchLayer(root), config: step.state.config, createdBy, name });
-        } finally {
-          await rm(root, { recursive: true, force: true });
-        }
-      }
+      const image = await this.commitTreeChange(step, createdBy, name, copy);
       return this.done(step, image, false);
     });
+  }
+
+  /**
+   * A step that changes files (COPY, ADD, WORKDIR): `change` writes into the
+   * parent's rootfs mounted from a stopped container (into an empty folder
+   * for a stage FROM scratch), and the diff is the step's layer.
+   */
+  private async commitTreeChange(step: StepRun, createdBy: string, name: string, change: (root: string) => Promise<void>, options: { announce?: boolean } = {}): Promise<BuildImage> {
+    const config = step.state.config;
+    if (!step.image) {
+      const root = await mkdtemp(join(this.parts.scratchDir, 'scratch-'));
+      try {
+        await change(root);
+        return await this.parts.images.commit({ layer: scratchLayer(root), config, createdBy, name });
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    }
+    const parent = step.image;
+    // As Docker's: the step's container carries its comment as its command; it is never started.
+    const id = await this.parts.containers.create({ image: parent.id, config: { ...config, Cmd: [...shellOf(config), `#(nop) ${createdBy.split(' #(nop) ')[1]!.trimStart()}`] }, network: 'none' });
+    try {
+      if (options.announce) step.out(` ---> Running in ${short(id)}\n`);
+      await this.parts.containers.withRootfs(id, change);
+      const image = await this.parts.images.commit({ parent: parent.id, layer: this.parts.containers.changes(id), config, createdBy, name });
+      if (options.announce) step.out(`Removing intermediate container ${short(id)}\n`);
+      return image;
+    } finally {
+      await this.parts.containers.remove(id);
+    }
   }
 
   /** The tree COPY reads: the context, or with --from an earlier stage's or an image's rootfs. */

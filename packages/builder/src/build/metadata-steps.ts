@@ -90,7 +90,8 @@ export function applyMetadata(instruction: MetadataInstruction, state: StageStat
       const ports = instruction.ports.map((p) => (p.includes('/') ? p.toLowerCase() : `${p}/tcp`));
       for (const p of ports) if (!/^\d+(-\d+)?\/(tcp|udp|sctp)$/.test(p)) throw new BuildError(`Invalid containerPort: ${p.split('/')[0]}`);
       state.config = { ...c, ExposedPorts: { ...(c.ExposedPorts ?? {}), ...Object.fromEntries(ports.map((p) => [p, {}])) } };
-      return `EXPOSE ${ports.join(' ')}`;
+      // Docker's comment: the words as written, sorted (buildkit's parseExpose sorts them).
+      return `EXPOSE ${[...instruction.ports].sort().join(' ')}`;
     }
     case 'VOLUME':
       for (const v of instruction.paths) if (!v.trim()) throw new BuildError('VOLUME specified can not be an empty string');
