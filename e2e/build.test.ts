@@ -1,6 +1,7 @@
 // ce build with the real binaries and busybox, Dockerfiles as Docker 20.10's
 // classic builder builds them: every instruction, multi-stage, .dockerignore,
 // the cache across rebuilds and a ced restart, a failing RUN leaving nothing.
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import { spawn } from 'node:child_process';
 import { ce, ceArgv } from './support/ce.js';
 import { until } from './support/until.js';
+import { REGISTRY_BIN, startRegistry } from '../packages/image-store/test/support/registry.js';
 import type { TestDaemon } from './support/daemon.js';
 
 let daemon: TestDaemon;
@@ -243,6 +245,40 @@ describe('ce build', () => {
     expect(await buildContainerFolders()).toBe(0);
     expect(await readdir(join(daemon.state, 'build-tasks')).catch(() => [])).toEqual([]);
     expect(daemon.log()).toContain('removed the build containers a previous ced left');
+  });
+
+  it('runs RUN steps on the network --network names: default (bridge), none, host', async () => {
+    const dir = await context('network', { Dockerfile: 'FROM busybox\nRUN cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " " | sort\n' });
+    const interfaces = async (network: string) => {
+      const out = await ok(['build', '--no-cache', '--network', network, dir]);
+      return /Running in [0-9a-f]{12}\n([\s\S]*?)Removing intermediate/.exec(out)![1]!.trim().split('\n');
+    };
+    expect(await interfaces('none')).toEqual(['lo']);
+    expect(await interfaces('default')).toEqual(['eth0', 'lo']);
+    // The host's own interfaces: its loopback and this test's bridge among them.
+    expect(await interfaces('host')).toEqual(expect.arrayContaining(['lo', daemon.network.bridge]));
+  });
+
+  it.skipIf(!existsSync(REGISTRY_BIN))('pulls a base image that is missing, and every base with --pull', async () => {
+    const reg = await startRegistry();
+    try {
+      const base = `${reg.host}/e2e/base:v1`;
+      await ok(['tag', 'busybox', base]);
+      await ok(['push', '-q', base]);
+      await ok(['rmi', base]);
+      const dir = await context('pull', { Dockerfile: `FROM ${base}\nRUN echo pulled > /pulled\n` });
+      const out = await ok(['build', '-t', 'ce-test/pulled', dir]);
+      expect(out).toContain(`Step 1/2 : FROM ${base}\n`);
+      expect(await ok(['run', '--rm', 'ce-test/pulled', 'cat', '/pulled'])).toBe('pulled\n');
+      expect(await ok(['images', '--format', '{{.Repository}}:{{.Tag}}', `${reg.host}/e2e/base`])).toBe(`${base}\n`);
+      await reg.stop();
+      // --pull goes to the registry even with the image present: it is gone now.
+      const refused = await run(['build', '--pull', dir]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(reg.host);
+    } finally {
+      await reg.stop().catch(() => undefined);
+    }
   });
 
   it("refuses bad input with Docker's words", async () => {
