@@ -16,6 +16,8 @@ export interface TestDaemon {
   readonly root: string;
   readonly state: string;
   readonly socket: string;
+  /** The Kubernetes CRI socket ced serves by default, in its own state folder. */
+  readonly criSocket: string;
   process: ChildProcess;
   /** What ced printed on stderr since it was (re)started. */
   stderr(): string;
@@ -82,6 +84,7 @@ export async function startTestDaemon(extraArgs: string[] = [], options: { logLe
     root,
     state,
     socket,
+    criSocket: join(state, 'cri.sock'),
     process: first,
     stderr: () => stderr,
     log: () => (existsSync(join(root, 'ced.log')) ? readFileSync(join(root, 'ced.log'), 'utf8') : ''),

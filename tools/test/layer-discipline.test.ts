@@ -3,6 +3,7 @@
 // map, to src/ instead of dist/):
 // - the CLI reaches only @ce/protocol, pure helpers and its own code: no image
 //   store, no native addon, no daemon-side package, at install or at run time;
+// - the CRI adapter reaches ced only through @ce/protocol's gRPC clients;
 // - the pure entry points load neither grpc-js nor native code.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -103,6 +104,15 @@ describe('the CLI', () => {
   it('installs only @ce/protocol, commander, yaml and ajv: the rest is bundled into dist/ce.cjs at build time', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['@ce/protocol', 'ajv', 'commander', 'yaml']);
+  });
+});
+
+describe('the CRI adapter', () => {
+  it("reaches ced only through @ce/protocol's clients, and of @ce/network only its CNI configuration reader (decision 0055)", async () => {
+    const graph = await importGraph('packages/cri/src/bin/ce-cri.ts');
+    expect(graph.files).toContain('packages/cri/src/server.ts');
+    const allowed = (f: string) => ['cri', 'protocol'].includes(packageOf(f) ?? '') || f.startsWith('packages/network/src/cni/');
+    expect(violations(graph, { files: allowed, npm: ['@grpc/grpc-js', '@bufbuild/protobuf', 'tar-stream'] })).toEqual([]);
   });
 });
 

@@ -12,6 +12,8 @@ export interface DaemonConfig {
   socket: string;
   /** Where the Docker Engine API is served: unix:///path or tcp://<loopback>:port (default unix://<state>/docker.sock); empty: not served. */
   dockerHosts: string[];
+  /** Where the Kubernetes CRI is served (default <state>/cri.sock); empty: not served. */
+  criSocket: string;
   /** The socket's group (dockerd's --group; ced's default "ce", added if missing); "" (the default when embedding) leaves it root's. */
   socketGroup: string;
   logLevel: string;
@@ -90,6 +92,7 @@ export function resolveConfig(flags: Partial<Omit<DaemonConfig, 'network'>> & { 
     socket: flags.socket ?? join(state, 'ce.sock'),
     socketGroup: flags.socketGroup ?? '',
     dockerHosts: flags.dockerHosts ?? [`unix://${join(state, 'docker.sock')}`],
+    criSocket: flags.criSocket ?? join(state, 'cri.sock'),
     logLevel: flags.logLevel ?? env.CE_LOG_LEVEL ?? 'info',
     logFile: flags.logFile ?? join(root, 'ced.log'),
     supervisorAddress: flags.supervisorAddress,

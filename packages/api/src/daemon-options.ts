@@ -17,6 +17,7 @@ export const CED_FLAGS = {
   state: { type: 'string' },
   host: { type: 'string', short: 'H' },
   'docker-host': { type: 'string', multiple: true },
+  'cri-socket': { type: 'string' },
   group: { type: 'string', short: 'G' },
   'log-level': { type: 'string', short: 'l' },
   'log-file': { type: 'string' },
@@ -98,6 +99,15 @@ function dockerHosts(values: string[] | undefined): string[] | undefined {
   return values;
 }
 
+/** --cri-socket: a unix socket path ("unix://" optional); "none" turns the CRI off. */
+function criSocket(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'none') return '';
+  const path = value.replace(/^unix:\/\//, '');
+  if (!path.startsWith('/')) throw new Error(`--cri-socket: ${value}: an absolute unix socket path is needed (or "none")`);
+  return path;
+}
+
 function runtimes(value: unknown, key: string): string[] {
   return Object.entries(object(value, key)).map(([name, runtime]) => {
     const { path, runtimeArgs, ...rest } = object(runtime, `${key}.${name}`);
@@ -140,6 +150,7 @@ export const FILE_KEYS: Record<string, FileKey> = {
   'exec-root': { flag: 'state', read: text },
   hosts: { flag: 'host', read: socketFromHosts },
   'docker-hosts': { flag: 'docker-host', read: texts },
+  'cri-socket': { flag: 'cri-socket', read: text },
   group: { flag: 'group', read: text },
   'log-level': { flag: 'log-level', read: text },
   'log-file': { flag: 'log-file', read: text },
@@ -257,6 +268,7 @@ export function configFromFlags(v: FlagValues, env: NodeJS.ProcessEnv = process.
       socket: v.host?.replace(/^unix:\/\//, ''),
       socketGroup: v.group ?? DEFAULT_SOCKET_GROUP,
       dockerHosts: dockerHosts(v['docker-host']),
+      criSocket: criSocket(v['cri-socket']),
       logLevel: v['log-level'],
       logFile: v['log-file'],
       supervisorAddress: v['supervisor-address'],

@@ -43,6 +43,7 @@ import { layerDirs } from './containers/rootfs-files.js';
 import { openVolumes, volumesGrpcService } from './volumes/index.js';
 import { startDockerApi, type DockerApiServer } from '@ce/docker-api';
 import { openBuilder } from './build/build-subsystem.js';
+import { startCri, type CriServer } from '@ce/cri';
 import { ENGINE_VERSION } from './version.js';
 
 export interface Daemon {
@@ -272,8 +273,18 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         throw err;
       }
     }
+    let cri: CriServer | undefined;
+    if (config.criSocket) {
+      try {
+        cri = await startCri({ ceSocket: config.socket, socket: config.criSocket, stateDir: join(config.state, 'cri'), socketMode: 0o660, socketGid, logger });
+      } catch (err) {
+        await dockerApi?.close();
+        await server.close();
+        throw err;
+      }
+    }
     localSupervisor?.startSpare();
-    logger.info({ socket: config.socket, dockerApi: dockerApi?.addresses, root: config.root, state: config.state, startupMs: Math.round(performance.now() - started) }, 'ced listening');
+    logger.info({ socket: config.socket, dockerApi: dockerApi?.addresses, cri: cri?.socket, root: config.root, state: config.state, startupMs: Math.round(performance.now() - started) }, 'ced listening');
 
     return {
       config,
@@ -288,6 +299,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         });
       },
       async close() {
+        await cri?.close();
         await dockerApi?.close();
         await server.close();
         containers.close();

@@ -23,6 +23,7 @@ const KEYS: Record<Exclude<keyof DaemonConfig, 'network'>, string> = {
   state: 'exec-root',
   socket: 'hosts',
   dockerHosts: 'docker-hosts',
+  criSocket: 'cri-socket',
   socketGroup: 'group',
   logLevel: 'log-level',
   logFile: 'log-file',

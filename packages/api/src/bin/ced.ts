@@ -27,6 +27,7 @@ Options:
   -H, --host PATH                socket to serve (default <state>/ce.sock)
       --docker-host ADDR         serve the Docker Engine API 1.41 at ADDR: unix:///path or tcp://127.0.0.1:PORT
                                  (loopback only; repeatable; default unix://<state>/docker.sock; "none": off)
+      --cri-socket PATH          serve the Kubernetes CRI (runtime.v1) at PATH (default <state>/cri.sock; "none": off)
   -G, --group GROUP              the socket's group, mode 0660 (default ce, added if missing; "" for root's)
   -l, --log-level LEVEL          trace, debug, info, warn, error, fatal (default info)
       --log-file FILE            JSON log (default <root>/ced.log)

@@ -195,3 +195,16 @@ describe('the Docker API listeners', () => {
     expect(() => fromFile({ 'docker-hosts': ['tcp://192.168.1.2:2375'] })).toThrow(/"docker-hosts": invalid docker API address tcp:\/\/192\.168\.1\.2:2375/);
   });
 });
+
+describe('the CRI socket', () => {
+  it('defaults to <state>/cri.sock; --cri-socket and daemon.json "cri-socket" move it; "none" turns the CRI off', () => {
+    expect(configFromFlags(flags('--state', '/run/x'), {}).criSocket).toBe('/run/x/cri.sock');
+    expect(configFromFlags(flags('--cri-socket', 'unix:///run/k8s/cri.sock'), {}).criSocket).toBe('/run/k8s/cri.sock');
+    expect(fromFile({ 'cri-socket': '/run/k8s/ce.sock' }).criSocket).toBe('/run/k8s/ce.sock');
+    expect(configFromFlags(flags('--cri-socket', 'none'), {}).criSocket).toBe('');
+  });
+
+  it('refuses a path that is not absolute, naming it', () => {
+    expect(() => configFromFlags(flags('--cri-socket', 'cri.sock'), {})).toThrow('--cri-socket: cri.sock: an absolute unix socket path is needed (or "none")');
+  });
+});

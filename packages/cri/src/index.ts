@@ -1,0 +1,4 @@
+export { startCri, CRI_NAMESPACE, type CriOptions, type CriServer } from './server.js';
+export { dialCeServices, type CeServices } from './ce-services.js';
+export { CRI_API_VERSION, RUNTIME_NAME } from './runtime-service.js';
+export { PAUSE_IMAGE, pauseBinaryPath, pauseImageLayout, ensurePauseImage } from './pause-image.js';

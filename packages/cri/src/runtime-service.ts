@@ -1,0 +1,70 @@
+// runtime.v1.RuntimeService: the runtime's own RPCs (Version, Status,
+// RuntimeConfig, UpdateRuntimeConfig) over ced's system service. Pod
+// sandboxes and containers answer UNIMPLEMENTED until they are built.
+import { asCeError, unary, type PromiseService } from '@ce/protocol';
+import type { InfoResponse, VersionResponse as CeVersion } from '@ce/protocol/gen/ce/api/v1/system';
+import type { CeServices } from './ce-services.js';
+import { CgroupDriver, RuntimeServiceService, type RuntimeCondition } from './gen/runtime/v1/api.js';
+import type { NetworkReadiness } from './network-readiness.js';
+import type { PodCidrStore } from './pod-cidr-store.js';
+import { withUnimplemented } from './unimplemented.js';
+
+/** The CRI version this runtime serves (VersionResponse.runtime_api_version). */
+export const CRI_API_VERSION = 'v1';
+/** The kubelet's runtime API version; every CRI runtime answers "0.1.0". */
+const KUBELET_API_VERSION = '0.1.0';
+export const RUNTIME_NAME = 'ce';
+
+export interface RuntimeServiceOptions {
+  services: Pick<CeServices, 'system'>;
+  podCidrs: PodCidrStore;
+  networkReadiness: () => Promise<NetworkReadiness>;
+  /** What Status's verbose info shows as "config": the adapter's own settings. */
+  settings: Record<string, unknown>;
+}
+
+export function runtimeService(options: RuntimeServiceOptions): PromiseService<typeof RuntimeServiceService> {
+  const { system } = options.services;
+  const info = () => unary<InfoResponse>((cb) => system.info({}, cb));
+
+  return withUnimplemented(RuntimeServiceService, {
+    async version() {
+      const ce = await unary<CeVersion>((cb) => system.version({}, cb));
+      return { version: KUBELET_API_VERSION, runtimeName: RUNTIME_NAME, runtimeVersion: ce.version, runtimeApiVersion: CRI_API_VERSION };
+    },
+
+    async status(request) {
+      const [daemon, network] = await Promise.all([info().then((i) => ({ info: i }), (err: unknown) => ({ error: asCeError(err) })), options.networkReadiness()]);
+      const runtimeReady: RuntimeCondition =
+        'info' in daemon
+          ? { type: 'RuntimeReady', status: true, reason: '', message: '' }
+          : { type: 'RuntimeReady', status: false, reason: 'CeDaemonUnreachable', message: daemon.error.message };
+      const networkReady: RuntimeCondition = { type: 'NetworkReady', status: network.ready, reason: network.reason, message: network.message };
+      const runtimes = 'info' in daemon ? daemon.info.runtimes : [];
+      const infoMap: Record<string, string> = request.verbose
+        ? {
+            config: JSON.stringify({ ...options.settings, podCidrs: options.podCidrs.podCidrs, cgroupDriver: 'info' in daemon ? daemon.info.cgroupDriver : undefined }),
+            cniconfig: JSON.stringify({ networks: network.networks }),
+            lastCNILoadStatus: network.ready ? 'OK' : network.message,
+          }
+        : {};
+      return {
+        status: { conditions: [runtimeReady, networkReady] },
+        info: infoMap,
+        // The default handler ("") and each runtime ced offers; no pod features yet.
+        runtimeHandlers: ['', ...runtimes].map((name) => ({ name, features: { recursiveReadOnlyMounts: false, userNamespaces: false } })),
+        features: { supplementalGroupsPolicy: false },
+      };
+    },
+
+    async runtimeConfig() {
+      const { cgroupDriver } = await info();
+      return { linux: { cgroupDriver: cgroupDriver === 'systemd' ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS } };
+    },
+
+    async updateRuntimeConfig(request) {
+      await options.podCidrs.update(request.runtimeConfig?.networkConfig?.podCidr ?? '');
+      return {};
+    },
+  });
+}

@@ -1,0 +1,88 @@
+import { chown } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_CNI_CONF_DIR } from '@ce/network/cni';
+import { adaptService, serveUnix, unary, type Logger } from '@ce/protocol';
+import type { InfoResponse } from '@ce/protocol/gen/ce/api/v1/system';
+import { dialCeServices, type CeServices } from './ce-services.js';
+import { walkDiskUsage, type DiskUsage } from './disk-usage.js';
+import { ImageServiceService, RuntimeServiceService } from './gen/runtime/v1/api.js';
+import { imageService } from './image-service.js';
+import { refuseLiveSocket } from './live-socket.js';
+import { cniNetworkReadiness } from './network-readiness.js';
+import { PAUSE_IMAGE } from './pause-image.js';
+import { PodCidrStore } from './pod-cidr-store.js';
+import { runtimeService } from './runtime-service.js';
+
+/** The namespace Kubernetes' objects live in, apart from `ce` users' "default" (containerd's name for it). */
+export const CRI_NAMESPACE = 'k8s.io';
+
+export interface CriOptions {
+  /** The ce.sock whose services the CRI fronts. */
+  ceSocket: string;
+  /** The CRI socket to serve (ced's default: <state>/cri.sock). */
+  socket: string;
+  /** Where the adapter keeps its own state (the pod CIDRs). */
+  stateDir: string;
+  socketMode?: number;
+  socketGid?: number;
+  /** Where NetworkReady looks for CNI configuration (default /etc/cni/net.d). */
+  cniConfDir?: string;
+  logger?: Logger;
+  /** Clients to use instead of dialling ceSocket (tests). */
+  services?: CeServices;
+  /** How ImageFsInfo measures the image filesystem (tests). */
+  diskUsage?: DiskUsage;
+}
+
+export interface CriServer {
+  readonly socket: string;
+  close(): Promise<void>;
+}
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Serves runtime.v1's RuntimeService and ImageService on `socket`, over the services at `ceSocket`. */
+export async function startCri(options: CriOptions): Promise<CriServer> {
+  const logger = options.logger ?? silent;
+  const services = options.services ?? dialCeServices(options.ceSocket);
+  const cniConfDir = options.cniConfDir ?? DEFAULT_CNI_CONF_DIR;
+  try {
+    const podCidrs = await PodCidrStore.open(join(options.stateDir, 'runtime-config.json'));
+    const runtime = runtimeService({
+      services,
+      podCidrs,
+      networkReadiness: () => cniNetworkReadiness(cniConfDir),
+      settings: { socket: options.socket, ceSocket: options.ceSocket, namespace: CRI_NAMESPACE, sandboxImage: PAUSE_IMAGE, cniConfDir },
+    });
+    const images = imageService({
+      services,
+      pinnedNames: [PAUSE_IMAGE],
+      imageFilesystem: {
+        // ce's snapshotter folder, where unpacked layers are, as containerd reports its snapshotter's root.
+        path: async () => join((await unary<InfoResponse>((cb) => services.system.info({}, cb))).storageRoot, 'image-store', 'snapshots'),
+        usage: options.diskUsage ?? walkDiskUsage,
+      },
+    });
+    await refuseLiveSocket(options.socket);
+    const server = await serveUnix(
+      options.socket,
+      [
+        [RuntimeServiceService, adaptService(RuntimeServiceService, runtime)],
+        [ImageServiceService, adaptService(ImageServiceService, images)],
+      ],
+      { mode: options.socketMode ?? 0o660 },
+    );
+    if (options.socketGid !== undefined) await chown(options.socket, -1, options.socketGid);
+    logger.info({ socket: options.socket }, 'CRI listening');
+    return {
+      socket: options.socket,
+      async close() {
+        await server.close();
+        if (!options.services) services.close();
+      },
+    };
+  } catch (err) {
+    if (!options.services) services.close();
+    throw err;
+  }
+}
