@@ -2,6 +2,8 @@
 // DOCKER_BUILDKIT=0), the same Dockerfile and context in both: the same step
 // lines, image config fields, history and file trees.
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,6 +153,32 @@ describe.skipIf(dockerPeerMissing !== undefined)('ce build matches Docker 20.10 
     expect(d).toMatchObject({ code: 1, stderr: expect.stringContaining('the --chmod option requires BuildKit') });
     expect(c.code, c.stderr).toBe(0);
     expect((await ceRun(['run', '--rm', 'chmod:1', 'stat', '-c', '%a', '/f'])).stdout).toBe('640\n');
+  });
+
+  it('ADD of a URL (a loopback server) gives the same file, history words and missing-file error', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/remote.txt') res.writeHead(200, { 'Last-Modified': 'Wed, 01 Jan 2025 00:00:00 GMT' }).end('remote\n');
+      else res.writeHead(404).end('not here');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ctx = join(work, 'remote');
+      await mkdir(ctx, { recursive: true });
+      await writeFile(join(ctx, 'Dockerfile'), `FROM busybox\nADD ${base}/remote.txt /remote/\n`);
+      const args = ['build', '-t', 'remote:1', ctx];
+      const [c, d] = [await ceRun(args), await docker(args)];
+      expect(d.code, d.stderr).toBe(0);
+      expect(c.code, c.stderr).toBe(0);
+      expect(stepLines(c.stdout)).toEqual(stepLines(d.stdout));
+      const stat = async (engine: 'ce' | 'docker') => (await (engine === 'ce' ? ceRun : docker)(['run', '--rm', 'remote:1', 'stat', '-c', '%a %u:%g %s %Y', '/remote/remote.txt'])).stdout;
+      expect(await stat('ce')).toBe(await stat('docker'));
+      await writeFile(join(ctx, 'Dockerfile'), `FROM busybox\nADD ${base}/nosuch.txt /\n`);
+      const [c404, d404] = [await ceRun(['build', ctx]), await docker(['build', ctx])];
+      expect({ code: c404.code, stderr: c404.stderr.replace(/^ce: /, '') }).toEqual({ code: d404.code, stderr: d404.stderr });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('fails a RUN with the same words and exit code', async () => {

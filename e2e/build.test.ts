@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ce, ceArgv } from './support/ce.js';
 import { until } from './support/until.js';
 import { REGISTRY_BIN, startRegistry } from '../packages/image-store/test/support/registry.js';
@@ -74,7 +76,6 @@ describe('ce build', () => {
     });
     await mkdir(join(dir, 'bundle/bundled'), { recursive: true });
     await writeFile(join(dir, 'bundle/bundled/inside.txt'), 'unpacked\n');
-    const { execFileSync } = await import('node:child_process');
     execFileSync('tar', ['-cf', join(dir, 'bundle.tar'), '-C', join(dir, 'bundle'), 'bundled']);
     await rm(join(dir, 'bundle'), { recursive: true });
 
@@ -278,6 +279,36 @@ describe('ce build', () => {
       expect(refused.stderr).toContain(reg.host);
     } finally {
       await reg.stop().catch(() => undefined);
+    }
+  });
+
+  it('ADD fetches a URL (a loopback server here) as a 0600 file, never unpacked, its content in the cache key', async () => {
+    let body = 'remote one\n';
+    const tarBytes = execFileSync('tar', ['-cf', '-', '-C', await context('remote-archive', { 'inside.txt': 'inside\n' }), 'inside.txt']);
+    const server = createServer((req, res) => {
+      if (req.url === '/files/remote.txt') res.writeHead(200, { 'Last-Modified': 'Wed, 01 Jan 2025 00:00:00 GMT' }).end(body);
+      else if (req.url === '/files/archive.tar') res.end(tarBytes);
+      else res.writeHead(404).end('not here');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files`;
+    try {
+      const dir = await context('remote', { Dockerfile: `FROM busybox\nADD ${base}/remote.txt /remote/\nADD ${base}/archive.tar /archive.tar\n` });
+      await ok(['build', '-t', 'ce-test/remote', dir]);
+      const stat = (path: string) => ok(['run', '--rm', 'ce-test/remote', 'stat', '-c', '%a %F', path]);
+      expect(await stat('/remote/remote.txt')).toBe('600 regular file\n');
+      expect(await stat('/archive.tar')).toBe('600 regular file\n');
+      expect(await ok(['run', '--rm', 'ce-test/remote', 'stat', '-c', '%Y', '/remote/remote.txt'])).toBe(`${Date.parse('2025-01-01T00:00:00Z') / 1000}\n`);
+      expect((await ok(['build', '-t', 'ce-test/remote', dir])).match(/Using cache/g)).toHaveLength(2);
+      body = 'remote two\n';
+      const changed = await ok(['build', '-t', 'ce-test/remote', dir]);
+      expect(changed).toMatch(/Step 2\/3 : ADD \S+remote.txt \/remote\/\n ---> [0-9a-f]{12}\n/);
+      expect(await ok(['run', '--rm', 'ce-test/remote', 'cat', '/remote/remote.txt'])).toBe('remote two\n');
+      const missing = await run(['build', await context('remote-404', { Dockerfile: `FROM busybox\nADD ${base}/nosuch.txt /\n` })]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toBe(`ce: ADD failed: failed to GET ${base}/nosuch.txt with status 404 Not Found: not here\n`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

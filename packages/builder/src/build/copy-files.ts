@@ -76,7 +76,7 @@ export async function copyInto(root: string, sources: readonly MatchedSource[], 
       await copyTree(tree, source.host, dest, owner, options.mode);
       continue;
     }
-    if (options.unpackArchives && (await isTarArchive(source.host))) {
+    if (options.unpackArchives && !source.remote && (await isTarArchive(source.host))) {
       const dir = await makeDirs(tree, dest, owner);
       const gzip = await hasGzipMagic(source.host);
       const stream = createReadStream(source.host);

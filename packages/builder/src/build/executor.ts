@@ -5,7 +5,7 @@
 // invalidating every later step; Docker's output lines.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BUILD_CACHE_REPOSITORY } from '@ce/protocol';
 import { ScopedFs } from '@ce/protocol/copy';
 import { parseOnbuildTrigger, PREDEFINED_BUILD_ARGS, resolveCopyFrom, resolveFrom, selectStages, stageNameInUse } from '../dockerfile/index.js';
@@ -18,6 +18,7 @@ import { applyMetadata, commandArgs, envMap, shellOf, type MetadataInstruction, 
 import type { BuildContainers, BuildImage, BuildImages, ExpandInstruction, ImageConfig } from './ports.js';
 import { matchSources, type MatchedSource } from './source-match.js';
 import { scratchLayer } from './scratch-layer.js';
+import { downloadSource, isRemoteSource } from './remote-source.js';
 
 /** The repository the cache's images are kept under: one name per cache key. */
 export const CACHE_REPOSITORY = BUILD_CACHE_REPOSITORY;
@@ -247,8 +248,8 @@ export class Builder {
   }
 
   private async copy(instruction: CopyInstruction, step: StepRun, context: BuildContext, fromImage: SourceImage): Promise<StepResult> {
-    if (instruction.kind === 'ADD' && instruction.sources.some((s) => /^https?:\/\//.test(s))) {
-      throw new BuildError(`ADD from a URL is not supported by ce's builder: ${instruction.sources.find((s) => /^https?:\/\//.test(s))}`);
+    if (instruction.kind === 'COPY' && instruction.sources.some(isRemoteSource)) {
+      throw new BuildError('COPY failed: source can\'t be a URL for COPY');
     }
     try {
       return await this.copyFiles(instruction, step, context, fromImage);
@@ -263,25 +264,36 @@ export class Builder {
     const mode = instruction.chmod !== undefined ? parseChmod(instruction.chmod) : undefined;
     return this.withSourceTree(instruction, context, fromImage, async (tree, inContext) => {
       const sources: MatchedSource[] = [];
-      for (const s of instruction.sources) sources.push(...(await matchSources(tree, s, { inContext })));
-      const checksum = await sourcesChecksum(sources);
-      // Docker's words, "--chown=…" glued to the checksum as dockerd writes it.
-      const chown = instruction.chown ? `--chown=${instruction.chown}` : '';
-      const createdBy = `${shellOf(step.state.config).join(' ')} #(nop) ${instruction.kind} ${chown}${sourcesDescription(sources, checksum)} in ${instruction.dest} `;
-      const name = this.cacheName(step.image, `${createdBy}\n${instruction.chown ?? ''}\n${mode ?? ''}\n${JSON.stringify(step.state.config)}`);
-      const hit = await this.cached(step, name);
-      if (hit) return this.done(step, hit, true);
-      const copy = async (root: string) =>
-        copyInto(root, sources, {
-          dest: instruction.dest,
-          workdir: step.state.config.WorkingDir ?? '/',
-          ...(instruction.chown ? { owner: await resolveChown(instruction.chown, step.image ? root : undefined) } : {}),
-          ...(mode !== undefined ? { mode } : {}),
-          unpackArchives: instruction.kind === 'ADD',
-        });
-      const image = await this.commitTreeChange(step, createdBy, name, copy);
-      return this.done(step, image, false);
+      for (const s of instruction.sources) {
+        if (isRemoteSource(s)) sources.push(await downloadSource(s, this.parts.scratchDir, step.signal));
+        else sources.push(...(await matchSources(tree, s, { inContext })));
+      }
+      try {
+        return await this.copySources(instruction, step, sources, mode);
+      } finally {
+        for (const s of sources) if (s.remote) await rm(dirname(s.host), { recursive: true, force: true });
+      }
     });
+  }
+
+  private async copySources(instruction: CopyInstruction, step: StepRun, sources: MatchedSource[], mode: number | undefined): Promise<StepResult> {
+    const checksum = await sourcesChecksum(sources);
+    // Docker's words, "--chown=…" glued to the checksum as dockerd writes it.
+    const chown = instruction.chown ? `--chown=${instruction.chown}` : '';
+    const createdBy = `${shellOf(step.state.config).join(' ')} #(nop) ${instruction.kind} ${chown}${sourcesDescription(sources, checksum)} in ${instruction.dest} `;
+    const name = this.cacheName(step.image, `${createdBy}\n${instruction.chown ?? ''}\n${mode ?? ''}\n${JSON.stringify(step.state.config)}`);
+    const hit = await this.cached(step, name);
+    if (hit) return this.done(step, hit, true);
+    const copy = async (root: string) =>
+      copyInto(root, sources, {
+        dest: instruction.dest,
+        workdir: step.state.config.WorkingDir ?? '/',
+        ...(instruction.chown ? { owner: await resolveChown(instruction.chown, step.image ? root : undefined) } : {}),
+        ...(mode !== undefined ? { mode } : {}),
+        unpackArchives: instruction.kind === 'ADD',
+      });
+    const image = await this.commitTreeChange(step, createdBy, name, copy);
+    return this.done(step, image, false);
   }
 
   /**

@@ -13,6 +13,8 @@ export interface MatchedSource {
   /** Its host path. */
   host: string;
   isDir: boolean;
+  /** Downloaded by ADD from a URL: copied as it is, never unpacked. */
+  remote?: boolean;
 }
 
 const WILDCARD = /[*?[]/;
