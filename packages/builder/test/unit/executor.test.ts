@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -257,6 +257,11 @@ describe('Builder', () => {
     await expect(build(dockerfile([from('busybox'), copy(['nosuch'], '/')]))).rejects.toThrow(
       'file not found in build context or excluded by .dockerignore: stat nosuch: file does not exist',
     );
+    // A symlink is followed inside the context, as Docker's FollowSymlinkInScope: one to the host's /etc leads nowhere.
+    await symlink('/etc/hostname', join(dir, 'context/escape'));
+    await symlink('../../../../etc', join(dir, 'context/climb'));
+    await expect(build(dockerfile([from('busybox'), copy(['escape'], '/')]))).rejects.toThrow('COPY failed: file not found in build context or excluded by .dockerignore: stat escape: file does not exist');
+    await expect(build(dockerfile([from('busybox'), copy(['climb/hostname'], '/')]))).rejects.toThrow('COPY failed: file not found in build context or excluded by .dockerignore: stat climb/hostname: file does not exist');
     await expect(build(dockerfile([from('busybox'), copy(['src', 'readme'], '/x')]))).rejects.toThrow('When using COPY with more than one source file, the destination must be a directory and end with a /');
     expect(containers.live.size).toBe(0);
   });
