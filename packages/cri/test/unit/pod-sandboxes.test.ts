@@ -171,6 +171,18 @@ describe('pod sandboxes', () => {
     await expect(pods.stop(id)).rejects.toMatchObject({ code: 'NotFound' });
   });
 
+  it("runs a host-network sandbox without netns or CNI, and refuses a pod network when no CNI network is configured", async () => {
+    const host = PodSandboxConfig.fromPartial({ ...podConfig('h'), linux: { securityContext: { namespaceOptions: { network: NamespaceMode.NODE } } } });
+    const { podSandboxId: id } = await pods.run({ config: host, runtimeHandler: '' });
+    expect([f.netns.size, f.attachments.size]).toEqual([0, 0]);
+    expect(store.get(id)).toMatchObject({ netnsPath: '', ips: [] });
+    await pods.remove(id);
+
+    const noCni = podSandboxes({ ...f.deps, network: async () => null, store, namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns') });
+    await expect(noCni.run({ config: podConfig(), runtimeHandler: '' })).rejects.toMatchObject({ code: 'FailedPrecondition', message: expect.stringContaining('cni plugin not initialized') });
+    expect([f.tasks.size, store.list().length]).toEqual([0, 0]);
+  });
+
   it('lists with the id prefix, state and label selector filters', async () => {
     const { podSandboxId: a } = await pods.run({ config: podConfig('a', 0, { app: 'a', tier: 'x' }), runtimeHandler: '' });
     const { podSandboxId: b } = await pods.run({ config: podConfig('b', 0, { app: 'b', tier: 'x' }), runtimeHandler: '' });
