@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialUnix, unary } from '@ce/protocol';
+import { SnapshotsClient } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
 import { acceptBridgeForwarding } from '../tools/lib/bridge-forwarding.mjs';
 import {
   NamespaceMode,
@@ -39,6 +41,7 @@ const portmapInUse = portmapChainsExist();
 let dir: string;
 let daemon: TestDaemon | undefined;
 let cri: CriClient;
+let snapshots: SnapshotsClient;
 let stopAccepting = () => {};
 const sandboxes: string[] = [];
 
@@ -91,12 +94,14 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
     stopAccepting = acceptBridgeForwarding(bridge);
     daemon = await startTestDaemon(['--cni-config-dir', join(dir, 'net.d'), '--cni-bin-dir', BIN, '--iptables=false']);
     cri = dialCri(daemon.criSocket);
+    snapshots = dialUnix(SnapshotsClient, daemon.socket);
   });
 
   afterAll(async () => {
     try {
       for (const id of sandboxes) await remove(id).catch(() => undefined);
       cri?.close();
+      snapshots?.close();
       await daemon?.dispose();
     } finally {
       stopAccepting();
@@ -115,7 +120,7 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
     const { status: st, info } = await status(id, true);
     expect(st).toMatchObject({ id, state: PodSandboxState.SANDBOX_READY, metadata: { name: 'web', namespace: 'e2e' }, labels: { app: 'web' } });
     expect(st!.network!.ip).toMatch(new RegExp(`^10\\.221\\.${third}\\.\\d+$`));
-    const verbose = JSON.parse(info['info']!) as { pid: number; netNamespacePath: string; runtimeHandler: string; config: { hostname: string } };
+    const verbose = JSON.parse(info['info']!) as { pid: number; netNamespacePath: string; runtimeHandler: string; resolvConfPath: string; config: { hostname: string } };
     expect(verbose).toMatchObject({ runtimeHandler: '', netNamespacePath: join(netnsDir(), id), config: { hostname: 'web' } });
     expect(verbose.pid).toBeGreaterThan(0);
     expect(existsSync(verbose.netNamespacePath)).toBe(true);
@@ -123,10 +128,13 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
     // The pause is pid 1 of its own pid namespace, in the pod's netns, with the pod's hostname.
     expect(readlinkSync(`/proc/${verbose.pid}/ns/net`)).toBe(`net:[${statSync(verbose.netNamespacePath).ino}]`);
     expect(execFileSync('nsenter', [`--uts=/proc/${verbose.pid}/ns/uts`, 'hostname'], { encoding: 'utf8' }).trim()).toBe('web');
-    expect(execFileSync('cat', [`/proc/${verbose.pid}/cmdline`], { encoding: 'utf8' })).toBe('/pause\0');
+    expect(readFileSync(`/proc/${verbose.pid}/cmdline`, 'utf8')).toBe('/pause\0');
+    expect(readFileSync(`/proc/${verbose.pid}/status`, 'utf8')).toMatch(new RegExp(`^NSpid:\\s+${verbose.pid}\\s+1$`, 'm'));
+    expect(readFileSync(verbose.resolvConfPath, 'utf8')).toBe('search e2e.svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
     const cgroups = readFileSync(`/proc/${verbose.pid}/cgroup`, 'utf8').trim().split('\n');
     expect(cgroups.every((line) => line.endsWith(`:/ce/k8s.io/${id}`))).toBe(true);
     expect(cgroupDirs(id).length).toBeGreaterThan(0);
+    expect(await unary<{ kind: number }>((cb) => snapshots.stat({ key: `k8s.io/sandbox-${id}` }, cb))).toMatchObject({ key: `k8s.io/sandbox-${id}`, labels: { 'ce.owner': 'ce-cri', 'ce.namespace': 'k8s.io' } });
     if (!portmapInUse) expect(natRules()).toContain(`--dport ${hostPort}`);
   });
 
@@ -174,6 +182,7 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
       expect((await failure(status(id))).code).toBe(grpcStatus.NOT_FOUND);
       expect(cgroupDirs(id)).toEqual([]);
       expect(taskDirs().some((d) => d.includes(id))).toBe(false);
+      await expect(unary((cb) => snapshots.stat({ key: `k8s.io/sandbox-${id}` }, cb))).rejects.toMatchObject({ code: 'NotFound' });
     }
     expect(await list()).toEqual([]);
     expect(readdirSync(join(daemon!.root, 'cri', 'sandboxes'))).toEqual([]);
