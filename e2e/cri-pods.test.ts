@@ -20,6 +20,7 @@ import {
   Protocol,
   type ListPodSandboxResponse,
   type PodSandboxFilter,
+  type PodSandboxStatsResponse,
   type PodSandboxStatusResponse,
 } from '../packages/cri/src/gen/runtime/v1/api.js';
 import { call, dialCri, failure, type CriClient } from '../packages/cri/test/support/cri-client.js';
@@ -136,6 +137,13 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
     expect(cgroupDirs(id).length).toBeGreaterThan(0);
     expect(await unary<{ kind: number }>((cb) => snapshots.stat({ key: `k8s.io/sandbox-${id}` }, cb))).toMatchObject({ key: `k8s.io/sandbox-${id}`, labels: { 'ce.owner': 'ce-cri', 'ce.namespace': 'k8s.io' } });
     if (!portmapInUse) expect(natRules()).toContain(`--dport ${hostPort}`);
+
+    const { stats } = await call<PodSandboxStatsResponse>((cb) => cri.runtime.podSandboxStats({ podSandboxId: id }, cb));
+    expect(stats!.attributes).toMatchObject({ id, labels: { app: 'web' } });
+    expect(stats!.linux!.process!.processCount!.value).toBe(1n);
+    expect(stats!.linux!.memory!.usageBytes!.value).toBeGreaterThan(0n);
+    expect(stats!.linux!.network!.defaultInterface).toMatchObject({ name: 'eth0' });
+    expect(stats!.linux!.network!.interfaces.map((i) => i.name)).toEqual(['eth0']);
   });
 
   it('refuses a second sandbox of the same name and attempt, leaving the first alone', async () => {
@@ -155,6 +163,8 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
     await stop(db);
     expect(await list({ state: { state: PodSandboxState.SANDBOX_READY } })).toEqual([web]);
     expect(await list({ state: { state: PodSandboxState.SANDBOX_NOTREADY } })).toEqual([db]);
+    const { stats } = await call<{ stats: Array<{ attributes?: { id: string } }> }>((cb) => cri.runtime.listPodSandboxStats({ filter: undefined }, cb));
+    expect(stats.map((s) => s.attributes!.id)).toEqual([web]);
   });
 
   it('keeps its sandboxes across a ced restart', async () => {

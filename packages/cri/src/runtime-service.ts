@@ -82,5 +82,7 @@ export function runtimeService(options: RuntimeServiceOptions): PromiseService<t
     },
     podSandboxStatus: (request) => sandboxes.status(request),
     listPodSandbox: (request) => sandboxes.list(request),
+    podSandboxStats: async (request) => ({ stats: await sandboxes.stats(request.podSandboxId) }),
+    listPodSandboxStats: async (request) => ({ stats: await sandboxes.listStats(request) }),
   });
 }

@@ -14,12 +14,15 @@ import {
   Protocol,
   type ListPodSandboxRequest,
   type ListPodSandboxResponse,
+  type ListPodSandboxStatsRequest,
+  type PodSandboxStats,
   type PodSandboxStatusRequest,
   type PodSandboxStatusResponse,
   type RunPodSandboxRequest,
 } from '../gen/runtime/v1/api.js';
 import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxTasks } from './sandbox-deps.js';
 import { sandboxSpec } from './sandbox-spec.js';
+import { linuxSandboxStats, netDevOf } from './sandbox-stats.js';
 import { sandboxName, type SandboxRecord, type SandboxStore } from './sandbox-store.js';
 
 export const SANDBOX_OWNER = 'ce-cri';
@@ -226,9 +229,8 @@ export function podSandboxes(options: PodSandboxesOptions) {
     const filter = request.filter;
     const items = [];
     for (const record of store.list()) {
-      if (filter?.id && !record.id.startsWith(filter.id)) continue;
+      if (!matches(record, filter)) continue;
       const config = PodSandboxConfig.fromJSON(record.config);
-      if (filter && !Object.entries(filter.labelSelector).every(([k, v]) => config.labels[k] === v)) continue;
       const state = (await isReady(record)) ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
       if (filter?.state && filter.state.state !== state) continue;
       items.push({ id: record.id, metadata: config.metadata, state, createdAt: BigInt(record.createdAt), labels: config.labels, annotations: config.annotations, runtimeHandler: record.runtimeHandler });
@@ -236,7 +238,44 @@ export function podSandboxes(options: PodSandboxesOptions) {
     return { items };
   }
 
-  return { run, stop, remove, status, list };
+  async function statsOf(record: SandboxRecord): Promise<PodSandboxStats> {
+    const config = PodSandboxConfig.fromJSON(record.config);
+    const task = await taskStatus(record.id);
+    if (record.state !== 'ready' || task?.status !== TaskStatus.TASK_STATUS_RUNNING) {
+      throw new CeError('FailedPrecondition', `failed to get stats of sandbox ${JSON.stringify(record.id)}: the sandbox is not ready`);
+    }
+    const [cgroup, interfaces] = await Promise.all([tasks.stats(record.id), record.netnsPath ? netDevOf(task.pid) : Promise.resolve([])]);
+    return {
+      attributes: { id: record.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations },
+      linux: linuxSandboxStats(cgroup, interfaces, POD_IFNAME, now()),
+      windows: undefined,
+    };
+  }
+
+  async function stats(id: string): Promise<PodSandboxStats> {
+    return statsOf(store.get(id));
+  }
+
+  /** The ready sandboxes' stats (containerd leaves out the others). */
+  async function listStats(request: ListPodSandboxStatsRequest): Promise<PodSandboxStats[]> {
+    const filter = request.filter;
+    const out: PodSandboxStats[] = [];
+    for (const record of store.list()) {
+      if (!matches(record, filter) || !(await isReady(record))) continue;
+      out.push(await statsOf(record));
+    }
+    return out;
+  }
+
+  return { run, stop, remove, status, list, stats, listStats };
+}
+
+/** The id (or prefix) and label selector filters of ListPodSandbox and ListPodSandboxStats. */
+function matches(record: SandboxRecord, filter: { id: string; labelSelector: Record<string, string> } | undefined): boolean {
+  if (!filter) return true;
+  if (filter.id && !record.id.startsWith(filter.id)) return false;
+  const { labels } = PodSandboxConfig.fromJSON(record.config);
+  return Object.entries(filter.labelSelector).every(([k, v]) => labels[k] === v);
 }
 
 function protocolName(p: Protocol): 'tcp' | 'udp' | 'sctp' {

@@ -4,6 +4,7 @@
 import type { CniCallOptions, CniResult } from '@ce/network/cni';
 import type { CreateTaskRequest, StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
+import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 
 export interface SandboxTasks {
   create(request: CreateTaskRequest): Promise<{ pid: number }>;
@@ -15,6 +16,8 @@ export interface SandboxTasks {
   delete(id: string): Promise<void>;
   /** NotFound when there is no such task. */
   state(id: string): Promise<StateResponse>;
+  /** The task's cgroup figures. */
+  stats(id: string): Promise<CgroupStats>;
 }
 
 export interface SandboxRootfs {

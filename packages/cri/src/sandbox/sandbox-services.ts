@@ -10,6 +10,7 @@ import { CeError, isCeError, unary } from '@ce/protocol';
 import type { InfoResponse } from '@ce/protocol/gen/ce/api/v1/system';
 import type { PrepareRootfsResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { CreateTaskResponse, StartResponse, StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
+import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { CeServices } from '../ce-services.js';
 import { ensurePauseImage, PAUSE_IMAGE } from '../pause-image.js';
 import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxTasks } from './sandbox-deps.js';
@@ -25,6 +26,7 @@ export function supervisorTasks(services: Pick<CeServices, 'supervisor'>): Sandb
     wait: async (id) => void (await unary((cb) => supervisor.waitTask({ id }, cb), SUPERVISOR)),
     delete: async (id) => void (await unary((cb) => supervisor.deleteTask({ id }, cb), SUPERVISOR)),
     state: (id) => unary<StateResponse>((cb) => supervisor.taskState({ id }, cb), SUPERVISOR),
+    stats: (id) => unary<CgroupStats>((cb) => supervisor.taskStats({ id }, cb), SUPERVISOR),
   };
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeError, notFound } from '@ce/protocol';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { CreateTaskRequest, StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { NamespaceMode, PodSandboxConfig, PodSandboxState, Protocol } from '../../src/gen/runtime/v1/api.js';
 import { podSandboxes } from '../../src/sandbox/pod-sandboxes.js';
@@ -52,6 +53,10 @@ function fakes() {
         const t = tasks.get(id);
         if (!t) throw notFound(`task ${id} not found`);
         return { id, status: t.status, pid: t.pid } as StateResponse;
+      },
+      async stats(id: string) {
+        if (!tasks.has(id)) throw notFound(`task ${id} not found`);
+        return CgroupStats.fromPartial({ cpuTotal: 5_000_000, memoryUsage: 3_000_000, memoryLimit: 2 ** 63, memoryStat: { inactive_file: 1_000_000, anon: 500_000 }, pidsCurrent: 1, cgroupV2: true });
       },
     },
     rootfs: {
@@ -181,6 +186,23 @@ describe('pod sandboxes', () => {
     const noCni = podSandboxes({ ...f.deps, network: async () => null, store, namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns') });
     await expect(noCni.run({ config: podConfig(), runtimeHandler: '' })).rejects.toMatchObject({ code: 'FailedPrecondition', message: expect.stringContaining('cni plugin not initialized') });
     expect([f.tasks.size, store.list().length]).toEqual([0, 0]);
+  });
+
+  it("gives a ready sandbox's stats from the pause's cgroup, lists only ready ones, and refuses a stopped one", async () => {
+    const { podSandboxId: a } = await pods.run({ config: podConfig('a', 0, { app: 'a' }), runtimeHandler: '' });
+    const { podSandboxId: b } = await pods.run({ config: podConfig('b', 0, { app: 'b' }), runtimeHandler: '' });
+    const stats = await pods.stats(a);
+    expect(stats.attributes).toMatchObject({ id: a, metadata: { name: 'a' }, labels: { app: 'a' } });
+    expect(stats.linux).toMatchObject({
+      cpu: { usageCoreNanoSeconds: { value: 5_000_000n } },
+      memory: { usageBytes: { value: 3_000_000n }, workingSetBytes: { value: 2_000_000n }, rssBytes: { value: 500_000n }, availableBytes: undefined },
+      process: { processCount: { value: 1n } },
+    });
+    await pods.stop(b);
+    expect((await pods.listStats({ filter: undefined })).map((s) => s.attributes!.id)).toEqual([a]);
+    expect(await pods.listStats({ filter: { id: '', labelSelector: { app: 'b' } } })).toEqual([]);
+    await expect(pods.stats(b)).rejects.toMatchObject({ code: 'FailedPrecondition', message: expect.stringContaining('not ready') });
+    await expect(pods.stats('nosuch')).rejects.toMatchObject({ code: 'NotFound' });
   });
 
   it('lists with the id prefix, state and label selector filters', async () => {
