@@ -38,7 +38,7 @@ function packageBin(dir, name, fallback) {
 // ---------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const o = { runs: 20, warmup: 3, docker: true, ce: true, runc: true, layer: null, keep: false };
+  const o = { runs: 20, warmup: 3, docker: true, ce: true, runc: true, layer: null, keep: false, baselineCe: null, baselineCed: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -49,6 +49,8 @@ function parseArgs(argv) {
     if (a === '--runs' || a.startsWith('--runs=')) o.runs = int(value(), a);
     else if (a === '--warmup' || a.startsWith('--warmup=')) o.warmup = int(value(), a, 0);
     else if (a === '--layer' || a.startsWith('--layer=')) o.layer = resolve(value());
+    else if (a === '--baseline-ce' || a.startsWith('--baseline-ce=')) o.baselineCe = resolve(value());
+    else if (a === '--baseline-ced' || a.startsWith('--baseline-ced=')) o.baselineCed = resolve(value());
     else if (a === '--no-docker') o.docker = false;
     else if (a === '--no-ce') o.ce = false;
     else if (a === '--no-runc') o.runc = false;
@@ -56,6 +58,7 @@ function parseArgs(argv) {
     else if (a === '-h' || a === '--help') usage();
     else usage(`unknown option ${a}`);
   }
+  if (o.baselineCed && !o.baselineCe) usage('--baseline-ced needs --baseline-ce');
   return o;
 }
 
@@ -66,13 +69,15 @@ function int(v, name, min = 1) {
 }
 
 function usage(error) {
-  const text = `usage: node bench/run-latency.mjs [--runs N] [--warmup N] [--no-docker] [--no-ce] [--no-runc] [--layer FILE.tar.gz] [--keep]
+  const text = `usage: node bench/run-latency.mjs [--runs N] [--warmup N] [--no-docker] [--no-ce] [--no-runc] [--layer FILE.tar.gz] [--baseline-ce FILE [--baseline-ced FILE]] [--keep]
   --runs N      timed runs per command (default 20)
   --warmup N    untimed runs first (default 3)
   --no-docker   skip docker (no apt-get install, no dockerd)
   --no-ce       skip ced/ce (docker and runc only)
   --no-runc     skip the runc floor
   --layer FILE  rootfs tarball to use instead of the embedded hello-world layer (the ce half always uses hello-world)
+  --baseline-ce FILE  another ce entry (e.g. a copy of an earlier build's bin/ce.mjs) timed in the same rounds against the same ced
+  --baseline-ced FILE with --baseline-ce: the baseline ce runs against this ced (another build's dist/bin/ced.js), started beside the first
   --keep        keep the temporary folder (after stopping daemons and unmounting)`;
   if (error) {
     console.error(`run-latency: ${error}\n${text}`);
@@ -455,8 +460,8 @@ function parseCedLog(path, fromOffset) {
   };
 }
 
-async function setupCe(tmp) {
-  for (const f of [CE_JS, CED_JS]) if (!existsSync(f)) throw new Error(`${f} is missing: build first (npm run build)`);
+async function setupCe(tmp, baselineCe, { cedJs = CED_JS, keyPrefix = 'ce', label = 'ce', shownCe = CE_JS } = {}) {
+  for (const f of [CE_JS, cedJs, ...(baselineCe ? [baselineCe] : [])]) if (!existsSync(f)) throw new Error(`${f} is missing: build first (npm run build)`);
   const root = join(tmp, 'root');
   const state = join(tmp, 'state');
   await mkdir(root, { recursive: true });
@@ -468,8 +473,8 @@ async function setupCe(tmp) {
   for (const k of ['CE_HOST', 'CE_ROOT', 'CE_STATE']) delete env[k];
   // No default bridge and no firewall, as the private dockerd's containers run with --network none:
   // nothing shared with a ced of the host (its ce0, its chains).
-  const ced = startDaemon(process.execPath, [CED_JS, '--root', root, '--state', state, '--log-level', 'debug', '--bridge', 'none', '--iptables=false'], cedOut, env);
-  onCleanup('ced', async () => {
+  const ced = startDaemon(process.execPath, [cedJs, '--root', root, '--state', state, '--log-level', 'debug', '--bridge', 'none', '--iptables=false'], cedOut, env);
+  onCleanup(`${label}'s ced`, async () => {
     const how = await stopProcess(ced.pid, ced.exited, 20_000);
     if (how.startsWith('killed')) console.error(`ced: ${how}`);
     // Shims outlive ced by design; after --rm runs none should be left. Report and end any that are.
@@ -482,8 +487,8 @@ async function setupCe(tmp) {
     const mounts = [...mountsUnder(root), ...mountsUnder(state)];
     if (mounts.length) console.error(`LEAK: ${mounts.length} mount(s) left under ${root} or ${state} after ced stopped:\n${mounts.map((m) => `  ${m}`).join('\n')}`);
   });
-  const ce = (args) => [process.execPath, [CE_JS, '-H', sock, ...args], { env }];
-  console.log(`ce: ${CE_JS.slice(REPO.length + 1)}, ced: ${CED_JS.slice(REPO.length + 1)}`);
+  const ce = (args, js = CE_JS) => [process.execPath, [js, '-H', sock, ...args], { env }];
+  console.log(`${label}: ce ${shownCe}, ced ${cedJs}${baselineCe ? `, baseline ce: ${baselineCe}` : ''}`);
 
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -498,8 +503,12 @@ async function setupCe(tmp) {
 
   let offset = 0;
   return {
-    run: { key: 'ce', label: 'ce run --rm hello-world', expect: GREETING, make: () => ce(['run', '--rm', '--network', 'none', 'hello-world']) },
-    version: { key: 'ceVersion', label: 'ce version (CLI + gRPC)', make: () => ce(['version']) },
+    run: { key: keyPrefix, label: `${label} run --rm hello-world`, expect: GREETING, make: () => ce(['run', '--rm', '--network', 'none', 'hello-world']) },
+    version: { key: `${keyPrefix}Version`, label: `${label} version (CLI + gRPC)`, make: () => ce(['version']) },
+    baseline: baselineCe && [
+      { key: 'ceBaseline', label: 'baseline ce run --rm hello-world', expect: GREETING, make: () => ce(['run', '--rm', '--network', 'none', 'hello-world'], baselineCe) },
+      { key: 'ceBaselineVersion', label: 'baseline ce version', make: () => ce(['version'], baselineCe) },
+    ],
     cedLog,
     /** After the warm-up: the timed runs' lines start here. */
     markLog() {
@@ -580,19 +589,31 @@ async function main() {
   }
   let ce = null;
   if (opts.ce && !cleaning) {
-    ce = await setupCe(tmp);
-    subjects.push(ce.run, ce.version);
+    ce = await setupCe(tmp, opts.baselineCed ? null : opts.baselineCe);
+    subjects.push(ce.run, ce.version, ...(ce.baseline || []));
+    if (opts.baselineCed && !cleaning) {
+      // The baseline's own ced, beside the first: its ce lines are the baseline's, and so is its breakdown.
+      const dir = join(tmp, 'b'); // short: the shims' sockets live under it (108 bytes at most)
+      await mkdir(dir);
+      const base = await setupCe(dir, null, { cedJs: opts.baselineCed, keyPrefix: 'ceBaseline', label: 'baseline ce', shownCe: opts.baselineCe });
+      const make = (js) => (subject) => ({ ...subject, make: () => { const [cmd, args, o] = subject.make(); return [cmd, [js, ...args.slice(1)], o]; } });
+      ce.baseline = [make(opts.baselineCe)(base.run), make(opts.baselineCe)(base.version)];
+      ce.baselineCed = base;
+      subjects.push(...ce.baseline);
+    }
   }
   if (cleaning) return;
   console.log(`warm-up: ${opts.warmup} run(s) of each; then ${opts.runs} rounds of ${subjects.map((s) => s.key).join(', ')} (order rotating)\n`);
   for (const s of subjects) await warmUp(s, opts.warmup);
   ce?.markLog();
+  ce?.baselineCed?.markLog();
   await timeRounds(subjects, opts.runs);
   const by = Object.fromEntries(subjects.map((s) => [s.key, s.st]));
   results.node = by.node;
   results.runc = by.runc && { st: by.runc, version: results.runcVersion };
   results.docker = by.docker && { st: by.docker, version: results.dockerVersion };
   if (ce) results.ce = { run: by.ce, version: by.ceVersion, cedLog: ce.cedLog, ...(await ce.finish()) };
+  if (ce?.baseline) results.baseline = { run: by.ceBaseline, version: by.ceBaselineVersion, ...(ce.baselineCed ? await ce.baselineCed.finish() : {}) };
 
   if (!cleaning) summary(results);
 }
@@ -605,32 +626,45 @@ function summary(r) {
   if (r.runc) lines.push(statLine(`runc run (${r.runc.version})`, r.runc.st));
   lines.push(statLine('node -e ""', r.node));
   if (r.ce) lines.push(statLine('ce version', r.ce.version));
+  if (r.baseline) {
+    lines.push(statLine('baseline ce run --rm hello-world', r.baseline.run));
+    lines.push(statLine('baseline ce version', r.baseline.version));
+    lines.push(`${'ratio ce/baseline (run, version)'.padEnd(34)} ${(r.ce.run.median / r.baseline.run.median).toFixed(2)}, ${(r.ce.version.median / r.baseline.version.median).toFixed(2)}`);
+    if (r.docker) lines.push(`${'ratio baseline ce/docker'.padEnd(34)} ${(r.baseline.run.median / r.docker.st.median).toFixed(2)}`);
+    if (r.baseline.phases) lines.push(...phaseLines(r.baseline.phases, r.baseline.run, 'baseline ced'));
+    if (r.baseline.leftovers?.length) lines.push(`  LEAK: baseline ce ps -a lists ${r.baseline.leftovers.length} container(s) after the --rm runs`);
+  }
   if (r.ce && r.docker) {
     const ratio = r.ce.run.median / r.docker.st.median;
     lines.push(`${'ratio ce/docker (medians)'.padEnd(34)} ${ratio.toFixed(2)}  (goal ≤ ${GOAL}${ratio <= GOAL ? ': met' : `: not met, ce needs ≤ ${fmt(GOAL * r.docker.st.median)}`})`);
   }
   if (r.ce) {
-    const p = r.ce.phases;
     const m = (st) => st?.median;
     lines.push(`breakdown (medians): node start ${fmt(m(r.node))} | ce version ${fmt(m(r.ce.version))} | runc run ${fmt(m(r.runc?.st))}`);
-    lines.push(
-      `  ced, per run:       bundle+spec ${fmt(m(p?.rootfs))} | shim spawn ${fmt(m(p?.shimSpawn))} | createTask ${fmt(m(p?.createTask))}` +
-        ` (shim spawn + ${fmt(m(p?.createInShim))} create in shim) | startTask ${fmt(m(p?.startTask))}` +
-        ` | run+teardown ${fmt(m(p?.runTeardown))} (exit seen ${fmt(m(p?.running))}, exit → removed ${fmt(m(p?.teardown))})`,
-    );
-    lines.push('  (ced.log: timings of `container started`, ms of `shim spawned`, time of `container started` → `exited` → `removed`)');
-    if (p) {
-      const inCed = p.createdToRemoved?.median;
-      lines.push(
-        `  ced holds each run for ${fmt(inCed)} (\`container created\` → \`removed\`; created → started ${fmt(p.createdToStarted?.median)});` +
-          ` the other ${fmt(r.ce.run.median - (inCed ?? 0))} of ${fmt(r.ce.run.median)} is the CLI: Node start, module loading, connecting, the create RPC, the exit after removal.` +
-          ` ${p.containers} containers in the log`,
-      );
-      if (p.problems.length) lines.push(`  ced logged ${p.problems.length} warning(s)/error(s) during the runs, e.g. ${p.problems[0]}`);
-    } else lines.push(`  no ced log at ${r.ce.cedLog}`);
+    if (r.ce.phases) lines.push(...phaseLines(r.ce.phases, r.ce.run, 'ced'));
+    else lines.push(`  no ced log at ${r.ce.cedLog}`);
     if (r.ce.leftovers.length) lines.push(`  LEAK: ce ps -a lists ${r.ce.leftovers.length} container(s) after the --rm runs`);
   }
   console.log(lines.join('\n'));
+}
+
+/** What one ced's log says of its runs, and the CLI's share of `run`'s median. */
+function phaseLines(p, run, label) {
+  const m = (st) => st?.median;
+  const lines = [
+    `  ${`${label}, per run:`.padEnd(19)} bundle+spec ${fmt(m(p.rootfs))} | shim spawn ${fmt(m(p.shimSpawn))} | createTask ${fmt(m(p.createTask))}` +
+      ` (shim spawn + ${fmt(m(p.createInShim))} create in shim) | startTask ${fmt(m(p.startTask))}` +
+      ` | run+teardown ${fmt(m(p.runTeardown))} (exit seen ${fmt(m(p.running))}, exit → removed ${fmt(m(p.teardown))})`,
+    '  (ced.log: timings of `container started`, ms of `shim spawned`, time of `container started` → `exited` → `removed`)',
+  ];
+  const inCed = p.createdToRemoved?.median;
+  lines.push(
+    `  ${label} holds each run for ${fmt(inCed)} (\`container created\` → \`removed\`; created → started ${fmt(p.createdToStarted?.median)});` +
+      ` the other ${fmt(run.median - (inCed ?? 0))} of ${fmt(run.median)} is the CLI: Node start, module loading, connecting, the create RPC, the exit after removal.` +
+      ` ${p.containers} containers in the log`,
+  );
+  if (p.problems.length) lines.push(`  ${label} logged ${p.problems.length} warning(s)/error(s) during the runs, e.g. ${p.problems[0]}`);
+  return lines;
 }
 
 let exitCode = 0;

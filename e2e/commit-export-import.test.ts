@@ -106,6 +106,19 @@ describe('ce commit', () => {
     await ok(['rm', '-f', id]);
   });
 
+  it("expands $VAR in -c changes against the container's Env, as docker commit does", async () => {
+    const id = await container(['-e', 'HOME=/root', '-e', 'WHO=ce', 'busybox', 'true']);
+    await ok(['commit', '-c', 'ENV PATH=$PATH:/x GREETING="hi $WHO"', '-c', 'WORKDIR $HOME', '-c', 'CMD echo $WHO', id, 'ce-test/committed:vars']);
+    const [info] = JSON.parse(await ok(['image', 'inspect', 'ce-test/committed:vars']));
+    expect(info.Config.Env).toEqual(expect.arrayContaining(['PATH=/usr/sbin:/usr/bin:/sbin:/bin:/x', 'GREETING=hi ce']));
+    expect(info.Config.WorkingDir).toBe('/root');
+    // CMD keeps its text: the shell expands it when the container runs.
+    expect(info.Config.Cmd).toEqual(['/bin/sh', '-c', 'echo $WHO']);
+    expect(await ok(['run', '--rm', 'ce-test/committed:vars'])).toBe('ce\n');
+    const unset = await run(['commit', '-c', 'WORKDIR $NOPE', id, 'ce-test/x']);
+    expect(unset).toEqual({ code: 1, stdout: '', stderr: 'ce: Error response from daemon: cannot normalize nothing\n' });
+  });
+
   it('gives Docker errors for a missing container and a bad change', async () => {
     const missing = await run(['commit', 'no-such-container', 'ce-test/x']);
     expect(missing).toEqual({ code: 1, stdout: '', stderr: 'ce: Error response from daemon: No such container: no-such-container\n' });

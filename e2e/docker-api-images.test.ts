@@ -66,7 +66,8 @@ describe.skipIf(dockerClientMissing !== '' || registryMissing !== '')(`the Docke
     expect(pushLines.at(-1)).toMatch(/^v1: digest: sha256:[0-9a-f]{64} size: \d+$/);
     const digest = /digest: (sha256:[0-9a-f]{64})/.exec(push.stdout)![1];
 
-    expect((await docker(['rmi', name])).stdout).toBe(`Untagged: ${name}\n`);
+    // As dockerd: the last tag of the repository takes the digest name the push recorded along.
+    expect((await docker(['rmi', name])).stdout).toBe(`Untagged: ${name}\nUntagged: ${reg.host}/e2e/busybox@${digest}\n`);
     const pull = await docker(['pull', name]);
     expect(pull.stderr).toBe('');
     expect(pull.code).toBe(0);
@@ -77,6 +78,13 @@ describe.skipIf(dockerClientMissing !== '' || registryMissing !== '')(`the Docke
     expect(lines.slice(-3)).toEqual([`Digest: ${digest}`, `Status: Downloaded newer image for ${name}`, name]);
     const again = await docker(['pull', name]);
     expect(again.stdout).toContain(`Status: Image is up to date for ${name}\n`);
+    // RepoDigests: the pull by tag names the image by the registry's digest too, and a pull by that digest finds it.
+    const byDigest = `${reg.host}/e2e/busybox@${digest}`;
+    expect((await docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', name])).stdout).toBe(`${JSON.stringify([byDigest])}\n`);
+    expect((await docker(['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}', `${reg.host}/e2e/busybox`])).stdout).toBe(`${reg.host}/e2e/busybox v1 ${digest}\n`);
+    const pinned = await docker(['pull', byDigest]);
+    expect(pinned.stdout.split('\n')[0]).toBe(`${byDigest}: Pulling from e2e/busybox`);
+    expect(pinned.stdout).toMatch(new RegExp(`\nDigest: ${digest}\nStatus: Image is up to date for ${byDigest}\n${byDigest}\n$`));
 
     const unknown = await docker(['pull', `${reg.host}/e2e/nope:v1`]);
     expect(unknown).toEqual({ code: 1, stdout: '', stderr: `Error response from daemon: manifest for ${reg.host}/e2e/nope:v1 not found: manifest unknown: manifest unknown\n` });

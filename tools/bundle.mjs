@@ -7,7 +7,9 @@
 // a small loader that compiles it with V8's code cache, and write that cache
 // (<name>.cjs.cache) from a training run of `<out.mjs> --help`. Compiling the
 // 1 MB bundle was most of ce's start-up; see docs/decisions/0033.
-// usage: node tools/bundle.mjs <entry.js> <out.mjs> [--external pkg]... [--code-cache]
+// --alias from=to: bundle `to` wherever `from` is imported (the CLI bundles
+// @ce/protocol/grpc-lite for @grpc/grpc-js; docs/decisions/0048).
+// usage: node tools/bundle.mjs <entry.js> <out.mjs> [--external pkg]... [--alias from=to]... [--code-cache]
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
@@ -16,13 +18,18 @@ import { fileURLToPath } from 'node:url';
 
 const [entry, outfile, ...rest] = process.argv.slice(2);
 if (!entry || !outfile) {
-  console.error('usage: bundle.mjs <entry.js> <out.mjs> [--external pkg]... [--code-cache]');
+  console.error('usage: bundle.mjs <entry.js> <out.mjs> [--external pkg]... [--alias from=to]... [--code-cache]');
   process.exit(2);
 }
 const external = [];
+const alias = {};
 let codeCache = false;
 for (let i = 0; i < rest.length; i++) {
   if (rest[i] === '--external') external.push(rest[++i]);
+  else if (rest[i] === '--alias' && /^[^=]+=[^=]+$/.test(rest[i + 1] ?? '')) {
+    const [from, to] = rest[++i].split('=');
+    alias[from] = to;
+  }
   else if (rest[i] === '--code-cache') codeCache = true;
   else {
     console.error(`bundle.mjs: unknown argument ${rest[i]}`);
@@ -36,6 +43,7 @@ const common = {
   platform: 'node',
   target: 'node20',
   external,
+  alias,
   minifyWhitespace: true,
   legalComments: 'none',
   logLevel: 'warning',

@@ -55,6 +55,14 @@ describe('tools/bundle.mjs --code-cache', () => {
     expect(run('--help')).toMatchObject({ status: 0, stdout: 'usage: tool [ARG]...\n', stderr: '' });
   });
 
+  it('bundles the target of --alias wherever the aliased package is imported', () => {
+    writeFileSync(join(dir, 'uses-alias.js'), "import { who } from 'no-such-package';\nprocess.stdout.write(who());\n");
+    writeFileSync(join(dir, 'stand-in.js'), "export const who = () => 'stand-in';\n");
+    const built = spawnSync(process.execPath, [bundler, join(dir, 'uses-alias.js'), join(dir, 'out/alias.mjs'), '--alias', `no-such-package=${join(dir, 'stand-in.js')}`], { encoding: 'utf8' });
+    expect(built.stderr).toBe('');
+    expect(spawnSync(process.execPath, [join(dir, 'out/alias.mjs')], { encoding: 'utf8' })).toMatchObject({ status: 0, stdout: 'stand-in' });
+  });
+
   it('still runs when the cache no longer matches the bundle', () => {
     appendFileSync(join(dir, 'out/tool.cjs'), '\n// edited after the build\n');
     const source = readFileSync(join(dir, 'out/tool.cjs'), 'utf8').replace(/^#!.*/, '');

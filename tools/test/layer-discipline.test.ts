@@ -134,6 +134,12 @@ describe('pure entry points', () => {
     });
   }
 
+  it('@ce/protocol/grpc-lite, the gRPC client the CLI is bundled with, loads only node builtins', async () => {
+    const graph = await importGraph('packages/protocol/src/grpc-lite/index.ts');
+    expect(graph.externals).toContain('node:http2');
+    expect(violations(graph, { files: (f) => f.startsWith('packages/protocol/src/grpc-lite/'), npm: [] })).toEqual([]);
+  });
+
   it('@ce/runtime/spec loads no native code, no grpc-js and not the runtime itself', async () => {
     const graph = await importGraph('packages/runtime/src/spec/index.ts');
     expect(graph.files).toContain('packages/runtime/src/spec/opts/spec-opt.ts');

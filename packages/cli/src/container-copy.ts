@@ -19,6 +19,7 @@ import {
 import type { ArchivePathResponse, ContainerPathStat as StatMessage, ExtractToPathResponse } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { Connection } from './connection.js';
 import { absoluteLocalPath, localDestination, localSource } from './local-copy-paths.js';
+import { mknodCommand } from './mknod-command.js';
 
 const CHUNK = 1024 * 1024;
 
@@ -90,6 +91,7 @@ export async function copyFromContainer(conn: Connection, container: string, src
     owner: 'none',
     noOverwriteDirNonDir: true,
     rebase: to ? { from: srcBase, to } : undefined,
+    mknod: mknodCommand,
   });
 }
 

@@ -33,8 +33,9 @@ export function imageSummaries(images: readonly Image[]): Record<string, unknown
       Id: first.id,
       Labels: labels,
       ParentId: '',
-      RepoDigests: repoDigests,
-      RepoTags: repoTags,
+      // dockerd's ImageSummary leaves an empty list null (a digest-only image's RepoTags, an unpulled one's RepoDigests).
+      RepoDigests: repoDigests.length ? repoDigests : null,
+      RepoTags: repoTags.length ? repoTags : null,
       SharedSize: -1,
       Size: first.size,
       VirtualSize: first.size,

@@ -25,6 +25,7 @@ import { checkLogin } from './registry/login.js';
 import { pullImage } from './registry/pull-image.js';
 import { pushNamedImage } from './registry/push-named-image.js';
 import { searchRegistry, type SearchResult } from './registry/search.js';
+import { listTags } from './registry/tags.js';
 import type { PullOptions, PullResult, PushOptions, PushResult, RegistryCredentials, RegistryOptions, RegistryService } from './registry/types.js';
 import { ContainerRootfs } from './rootfs/container-rootfs.js';
 import { OverlaySnapshotter, type Mount } from './snapshots/overlay.js';
@@ -237,9 +238,20 @@ export class ImageStore implements ImageService, RegistryService {
     return searchRegistry(term, limit, this.registry);
   }
 
+  /** The tags of `repository` in its registry (registry/tags.ts), for `docker pull --all-tags`. */
+  async listTags(repository: string, options: { credentials?: RegistryCredentials; signal?: AbortSignal } = {}): Promise<string[]> {
+    const ref = parseReference(repository, { defaultTag: false });
+    if (ref.tag !== undefined || ref.digest) throw invalidArgument(`tags are listed for a repository, not for ${ref.familiar()}`);
+    return listTags(ref, this.registry, options);
+  }
+
   /** `docker push`: uploads the image named `reference` (tag it first) to its registry (registry/push-named-image.ts). */
   async push(reference: string, options: PushOptions = {}): Promise<PushResult> {
-    return pushNamedImage({ content: this.content, metadata: this.metadata, resolver: this.resolver, registry: this.registry, logger: this.logger }, reference, options);
+    return pushNamedImage(
+      { content: this.content, metadata: this.metadata, resolver: this.resolver, registry: this.registry, logger: this.logger, locked: this.locked },
+      reference,
+      options,
+    );
   }
 
   // ---- root filesystems (rootfs/container-rootfs.ts) -----------------------

@@ -69,9 +69,10 @@ export function filterImages(images: readonly Image[], pairs: readonly { key: st
   const references = (map.get('reference') ?? []).map(globRegExp);
   const before = map.has('before') ? Math.min(...map.get('before')!.map((r) => createdOf(images, r, familiar))) : undefined;
   const since = map.has('since') ? Math.max(...map.get('since')!.map((r) => createdOf(images, r, familiar))) : undefined;
+  // Docker's dangling images: no tag left, only digest names ("repo@sha256:…") if any (ce keeps no nameless ones).
+  const tagged = new Set(images.filter((i) => !i.name.includes('@')).map((i) => i.id));
   return images.filter((image) => {
-    // ce keeps no untagged images: every listed one has a name, so none is dangling.
-    if (dangling === true) return false;
+    if (dangling === true && tagged.has(image.id)) return false;
     const created = image.created?.getTime() ?? 0;
     if (before !== undefined && !(created < before)) return false;
     if (since !== undefined && !(created > since)) return false;

@@ -8,7 +8,7 @@ import { rmdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { mountAll, umount2 } from '@ce/native';
+import { mknod, mountAll, S_IFBLK, S_IFCHR, S_IFIFO, umount2 } from '@ce/native';
 import { invalidArgument, notFound } from '@ce/protocol';
 import {
   absolute,
@@ -22,6 +22,7 @@ import {
   splitPathDirEntry,
   TooManyLinksError,
   type ContainerPathStat,
+  type SpecialFile,
 } from '@ce/protocol/copy';
 import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
 import { mountedBelow } from './bundle-dir.js';
@@ -48,6 +49,13 @@ export const nativeRootfsMounter: RootfsMounter = {
   mount: (rootfs, target) => mountAll(rootfs, target),
   unmount: (target) => umount2(target, MNT_DETACH),
 };
+
+const FILE_TYPE_BITS = { 'character-device': S_IFCHR, 'block-device': S_IFBLK, fifo: S_IFIFO } as const;
+
+/** Devices and fifos of an archive are made as Docker's archive package makes them: mknod(2), as root. */
+async function makeSpecialFile(path: string, node: SpecialFile): Promise<void> {
+  mknod(path, FILE_TYPE_BITS[node.type] | node.mode, node.major, node.minor);
+}
 
 export interface ExtractRequest {
   /** Docker's AllowOverwriteDirWithFile. */
@@ -98,6 +106,7 @@ export class ContainerFiles {
         await extractArchive(fs, resolved, archive, {
           owner: request.copyUidGid ? 'keep' : { uid: 0, gid: 0 },
           noOverwriteDirNonDir: !request.allowOverwriteDirWithFile,
+          mknod: makeSpecialFile,
         });
       } catch (err) {
         if (err instanceof ExtractError || err instanceof TooManyLinksError || err instanceof PathChangedError) throw invalidArgument(err.message);

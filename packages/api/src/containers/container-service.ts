@@ -788,7 +788,10 @@ export class ContainerService {
     laps.lap('save');
     this.events.container(record, 'die', { exitCode: String(exitCode) });
     this.logger.info({ id: record.Id, exitCode }, 'container exited');
-    const deleted = this.deleteTask(record.Id, false)
+    // A --rm container's record is removed right after its teardown: saving what the teardown cleared would be a
+    // write (and an fsync) on the path of `ce run --rm` for a file about to go. A failed removal saves it (dead).
+    const removing = record.HostConfig.AutoRemove && !this.restarting.has(record.Id);
+    const deleted = this.deleteTask(record.Id, false, !removing)
       .then(
         () => void this.tornDown.add(record.Id),
         (err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not delete the task of an exited container'),
@@ -819,9 +822,10 @@ export class ContainerService {
   /**
    * Deletes a container's task (ending its shim, or the container of a shim
    * that died) and undoes its other start steps; a task already gone is fine.
-   * Also for tasks ced has no record of (recovery).
+   * Also for tasks ced has no record of (recovery). `saveRecord` false: the
+   * caller removes the record next, so what the teardowns cleared is not saved.
    */
-  async deleteTask(id: string, kill: boolean): Promise<void> {
+  async deleteTask(id: string, kill: boolean, saveRecord = true): Promise<void> {
     const record = this.containers.get(id);
     if (record) {
       try {
@@ -829,7 +833,7 @@ export class ContainerService {
         this.logger.debug({ id, timings }, 'start steps undone');
       } finally {
         // Teardowns clear what they undid from the record (the network's addresses, say).
-        if (this.containers.has(id)) await this.store.save(record).catch((err: Error) => this.logger.error({ id, err: err.message }, 'could not record the teardown'));
+        if (saveRecord && this.containers.has(id)) await this.store.save(record).catch((err: Error) => this.logger.error({ id, err: err.message }, 'could not record the teardown'));
       }
       return;
     }

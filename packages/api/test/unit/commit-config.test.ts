@@ -46,6 +46,12 @@ describe('commit config', () => {
     expect(Object.keys(c.ExposedPorts!)).toEqual(['80/tcp', '53/udp']);
   });
 
+  it("expands $VAR in the changes against the container's Env, or a given Config's, as dockerd's BuildFromConfig", () => {
+    expect(commitConfig(container, ['ENV PATH=$PATH:/x B=${A}2', 'WORKDIR $PATH']).Env).toEqual(['PATH=/bin:/x', 'A=1', 'B=12']);
+    expect(commitConfig(container, ['WORKDIR ${A:-x}/w']).WorkingDir).toBe('/srv/1/w');
+    expect(commitConfig(container, ['ENV B=$A'], { Env: ['A=given'] }).Env).toEqual(['A=given', 'B=given', 'PATH=/bin']);
+  });
+
   it("takes a given Config's settings and the changes first, then the container's where they leave one unset (dockerd's merge)", () => {
     const merged = commitConfig(container, ['ENV X=1', 'EXPOSE 443'], { Env: ['Y=2', 'A=given'], Cmd: ['echo', 'hi'], Labels: { c: 'd' }, WorkingDir: '' });
     expect(merged).toEqual({

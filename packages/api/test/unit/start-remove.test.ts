@@ -10,6 +10,18 @@ const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** An image store with one image running `cmd`, whose layers cost nothing. */
+function fakeImages(cmd: string[]): ContainerImages {
+  return {
+    get: async () => ({ id: 'sha256:x', name: 'x', config: { config: { Cmd: cmd } } }),
+    prepareRootfs: async () => [],
+    rootfsMounts: () => [],
+    removeRootfs: async () => undefined,
+    rootfsKeys: () => [],
+    rootfsLabels: () => ({}),
+  };
+}
+
 /** A supervisor whose task creation waits until the test lets it go; its first `failedDeletes` deletes fail. */
 function fakeSupervisor(failedDeletes = 0) {
   let releaseCreate!: () => void;
@@ -37,14 +49,7 @@ function fakeSupervisor(failedDeletes = 0) {
 it('makes rm wait for a start in flight: refused without --force, done after it with --force', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
   dirs.push(dir);
-  const images: ContainerImages = {
-    get: async () => ({ id: 'sha256:x', name: 'x', config: { config: { Cmd: ['sleep', '9'] } } }),
-    prepareRootfs: async () => [],
-    rootfsMounts: () => [],
-    removeRootfs: async () => undefined,
-    rootfsKeys: () => [],
-    rootfsLabels: () => ({}),
-  };
+  const images = fakeImages(['sleep', '9']);
   const { supervisor, releaseCreate, calls } = fakeSupervisor();
   const svc = new ContainerService(new ContainerStore(join(dir, 'containers')), images, supervisor, join(dir, 'tasks'), silent);
   const c = await svc.create({ name: 'web', config: { Image: 'x' }, hostConfig: {} });
@@ -89,14 +94,7 @@ it('deletes the task again at removal when the exit could not', async () => {
 it('starts again only after the last exit has deleted its task, even when wait answered before that', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
   dirs.push(dir);
-  const images: ContainerImages = {
-    get: async () => ({ id: 'sha256:x', name: 'x', config: { config: { Cmd: ['true'] } } }),
-    prepareRootfs: async () => [],
-    rootfsMounts: () => [],
-    removeRootfs: async () => undefined,
-    rootfsKeys: () => [],
-    rootfsLabels: () => ({}),
-  };
+  const images = fakeImages(['true']);
   // A shim slow to delete a task (a loaded machine): a task of that id cannot be created meanwhile.
   let deleting = false;
   let exits = 0;
@@ -122,4 +120,38 @@ it('starts again only after the last exit has deleted its task, even when wait a
 
   await svc.start('later');
   expect(await svc.wait('later', 'not-running')).toBe(6);
+});
+
+it('writes a --rm container\'s record once at its exit, not again after the teardown, and removes it; a kept container\'s teardown is saved', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
+  dirs.push(dir);
+  const images = fakeImages(['true']);
+  const supervisor = {
+    createTask: async () => ({ pid: 42 }),
+    startTask: async () => ({ pid: 42 }),
+    waitTask: async () => ({ exitStatus: 0, exitedAt: new Date() }),
+    deleteTask: async () => ({ pid: 42, exitStatus: 0, exitedAt: new Date() }),
+  } as unknown as SupervisorApi;
+  const store = new ContainerStore(join(dir, 'containers'));
+  const saves: string[] = [];
+  const save = store.save.bind(store);
+  store.save = async (record) => {
+    saves.push(`${record.Name}:${record.State.Status}`);
+    return save(record);
+  };
+  const svc = new ContainerService(store, images, supervisor, join(dir, 'tasks'), silent);
+  const rm = await svc.create({ name: 'once', config: { Image: 'x' }, hostConfig: { AutoRemove: true } });
+  const kept = await svc.create({ name: 'kept', config: { Image: 'x' }, hostConfig: {} });
+  saves.length = 0;
+
+  await svc.start('once');
+  expect(await svc.wait('once', 'removed')).toBe(0);
+  expect(() => svc.inspect(rm.Id)).toThrow(`No such container: ${rm.Id}`);
+  expect((await store.loadAll()).records.map((r) => r.Id)).not.toContain(rm.Id);
+  expect(saves.filter((s) => s.startsWith('/once:') && s !== '/once:running')).toEqual(['/once:exited']);
+
+  await svc.start('kept');
+  expect(await svc.wait('kept', 'not-running')).toBe(0);
+  await vi.waitFor(() => expect(saves.filter((s) => s === '/kept:exited')).toHaveLength(2)); // the exit, then the teardown
+  expect(svc.inspect(kept.Id).State.Status).toBe('exited');
 });

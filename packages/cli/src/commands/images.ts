@@ -28,18 +28,40 @@ export function familiarName(name: string): string {
   return name.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '');
 }
 
-/** One row per name, as `docker images` shows them; a name by digest gives its digest to the tags of the same repository. */
-export function imageRows(images: Image[]): ImageRow[] {
-  const digests = new Map<string, string>();
+/**
+ * The rows of `docker images` (the docker CLI's imageFormatTaggedAndDigest):
+ * per image, a row per tag; with `digests`, a row per tag and digest of the
+ * same repository; a repository named only by digests gets a `<none>` tag
+ * row (one per digest with `digests`).
+ */
+export function imageRows(images: Image[], digests = true): ImageRow[] {
+  const byId = new Map<string, { tags: Map<string, string[]>; digests: Map<string, string[]>; image: Image }>();
   for (const image of images) {
-    const at = image.name.indexOf('@');
-    if (at >= 0) digests.set(`${repositoryAndTag(image.name)[0]} ${image.id}`, image.name.slice(at + 1));
-  }
-  return images.map((image) => {
+    let entry = byId.get(image.id);
+    if (!entry) byId.set(image.id, (entry = { tags: new Map(), digests: new Map(), image }));
     const [repository, tag] = repositoryAndTag(image.name);
+    const at = image.name.indexOf('@');
+    const [map, value] = at >= 0 ? [entry.digests, image.name.slice(at + 1)] : [entry.tags, tag];
+    map.set(repository, [...(map.get(repository) ?? []), value]);
+  }
+  const rows: ImageRow[] = [];
+  for (const { tags, digests: byRepository, image } of byId.values()) {
     // CREATED is when the image was built (its config's created), not when the name was written.
-    return { repository, tag, digest: digests.get(`${repository} ${image.id}`), id: image.id, createdAt: image.created, size: image.size };
-  });
+    const row = (repository: string, tag: string, digest?: string) => rows.push({ repository, tag, digest, id: image.id, createdAt: image.created, size: image.size });
+    for (const [repository, repositoryTags] of tags) {
+      const repositoryDigests = digests ? (byRepository.get(repository) ?? []) : [];
+      byRepository.delete(repository);
+      for (const tag of repositoryTags) {
+        if (!repositoryDigests.length) row(repository, tag);
+        for (const digest of repositoryDigests) row(repository, tag, digest);
+      }
+    }
+    for (const [repository, repositoryDigests] of byRepository) {
+      if (digests) for (const digest of repositoryDigests) row(repository, '<none>', digest);
+      else row(repository, '<none>');
+    }
+  }
+  return rows;
 }
 
 export function registerImages(program: Command, connect: () => Connection): void {
@@ -72,7 +94,7 @@ export function registerImages(program: Command, connect: () => Connection): voi
       } catch (err) {
         throw new CliExit(1, (err as Error).message);
       }
-      let rows = imageRows(picked);
+      let rows = imageRows(picked, !!opts.digests);
       if (opts.quiet && opts.format === undefined) {
         // docker images -q lists each image once.
         const seen = new Set<string>();

@@ -57,7 +57,9 @@ export function verboseDiskUsage(df: DiskUsageResponse, images: ListImagesRespon
   const created = new Map(images.images.map((i) => [i.name, i.created]));
   const imageRows = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']];
   for (const i of df.images) {
-    for (const name of i.names.length ? i.names : ['<none>:<none>']) {
+    // A name by digest is no row of its own (Docker shows an image by its tags).
+    const tags = i.names.filter((n) => !n.includes('@'));
+    for (const name of tags.length ? tags : ['<none>:<none>']) {
       const [repo, tag] = name === '<none>:<none>' ? ['<none>', '<none>'] : repositoryAndTag(name);
       const at = created.get(name);
       imageRows.push([

@@ -118,15 +118,26 @@ describe('ce images --format', () => {
     );
     expect(images(undefined)).toBe('REPOSITORY   TAG       IMAGE ID       CREATED          SIZE\nempty        latest    c53e9f8f9e29   22 seconds ago   0B\n');
   });
-  it('gives a tag row the digest its repository was pulled by', () => {
-    const id = 'sha256:aaaa';
-    const withDigest = imageRows([
-      { name: 'docker.io/library/busybox:latest', id, size: 1, labels: {} },
-      { name: 'docker.io/library/busybox@sha256:bbbb', id, size: 1, labels: {} },
-    ]);
-    expect(withDigest.map((r) => [r.repository, r.tag, r.digest])).toEqual([
+  it('gives a tag row the digests of its repository, and a repository named by digest alone a <none> row, as docker images does', () => {
+    const [a, b] = ['sha256:aaaa', 'sha256:cccc'];
+    const names = [
+      { name: 'docker.io/library/busybox:latest', id: a, size: 1, labels: {} },
+      { name: 'docker.io/library/busybox@sha256:bbbb', id: a, size: 1, labels: {} },
+      { name: 'localhost:5000/busybox:v1', id: a, size: 1, labels: {} },
+      { name: 'localhost:5000/old@sha256:dddd', id: b, size: 1, labels: {} },
+      { name: 'localhost:5000/old@sha256:eeee', id: b, size: 1, labels: {} },
+    ];
+    const cells = (digests: boolean) => imageRows(names, digests).map((r) => [r.repository, r.tag, r.digest ?? '<none>']);
+    expect(cells(true)).toEqual([
       ['busybox', 'latest', 'sha256:bbbb'],
-      ['busybox', '<none>', 'sha256:bbbb'],
+      ['localhost:5000/busybox', 'v1', '<none>'],
+      ['localhost:5000/old', '<none>', 'sha256:dddd'],
+      ['localhost:5000/old', '<none>', 'sha256:eeee'],
+    ]);
+    expect(cells(false)).toEqual([
+      ['busybox', 'latest', '<none>'],
+      ['localhost:5000/busybox', 'v1', '<none>'],
+      ['localhost:5000/old', '<none>', '<none>'],
     ]);
   });
 });

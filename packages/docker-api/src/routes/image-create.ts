@@ -2,9 +2,9 @@
 // Docker's streamed JSON messages. Both are ced's own calls, the ones `ce
 // pull` and `ce import` make.
 import { Readable } from 'node:stream';
-import { CeError, invalidArgument, readStream, uploadStream } from '@ce/protocol';
+import { CeError, invalidArgument, readStream, unary, uploadStream } from '@ce/protocol';
 import { familiarReference, parseReference, type Reference } from '@ce/protocol/reference';
-import type { ImportImageRequest, ImportImageResponse, Platform, PullResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import type { ImportImageRequest, ImportImageResponse, ListTagsResponse, Platform, PullResponse, PullResult } from '@ce/protocol/gen/ce/images/v1/images';
 import { cancelOnDisconnect } from '../cancel-on-disconnect.js';
 import { layerMessage } from '../json-message.js';
 import { streamMessages, type MessageStream } from '../message-stream.js';
@@ -31,33 +31,43 @@ function pullReference(fromImage: string, tag: string): string {
 async function pull(ctx: RequestContext, fromImage: string, tag: string): Promise<void> {
   const reference = pullReference(fromImage, tag);
   const ref = parseReference(reference, { defaultTag: false });
-  if (ref.tag === undefined && ref.digest === undefined) {
-    throw new CeError('Unimplemented', `ce pulls one tag at a time: name a tag or digest of ${familiarReference(reference)} (pulling all tags of a repository is not supported)`);
-  }
-  const call = ctx.engine.images.pull({ reference, platform: parsePlatform(ctx.query.get('platform')), auth: registryAuthFromHeader(ctx.req.headers['x-registry-auth']) });
-  cancelOnDisconnect(ctx, call);
+  const platform = parsePlatform(ctx.query.get('platform'));
+  const auth = registryAuthFromHeader(ctx.req.headers['x-registry-auth']);
+  // Neither tag nor digest: dockerd pulls every tag the registry lists, one after the other.
+  const allTags = ref.tag === undefined && ref.digest === undefined;
   await streamMessages(ctx, async (out) => {
     try {
-      await relayPull(out, call, ref);
+      const tags = allTags ? (await unary<ListTagsResponse>((cb) => ctx.engine.images.listTags({ repository: ref.name, auth }, cb))).tags.map((t) => ref.withTag(t)) : [ref];
+      let updated = false;
+      for (const one of tags) {
+        const call = ctx.engine.images.pull({ reference: one.toString(), platform, auth });
+        const stopWatching = cancelOnDisconnect(ctx, call);
+        const result = await relayPull(out, call, one).finally(stopWatching);
+        updated ||= result?.updated ?? false;
+        if (!allTags && result) out.write({ status: `Status: ${result.updated ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarReference(result.name)}` });
+      }
+      if (allTags) out.write({ status: `Status: ${updated ? 'Downloaded newer image' : 'Image is up to date'} for ${ref.familiarName}` });
     } catch (err) {
       throw asRegistryFailure(err);
     }
   });
 }
 
-/** ced's pull messages in dockerd's words. */
-async function relayPull(out: MessageStream, call: AsyncIterable<unknown> & { cancel(): void }, ref: Reference): Promise<void> {
+/** ced's pull messages in dockerd's words, up to the digest; the result. */
+async function relayPull(out: MessageStream, call: AsyncIterable<unknown> & { cancel(): void }, ref: Reference): Promise<PullResult | undefined> {
   // dockerd says it is pulling once the registry answered with a manifest: ced's first message.
   let announced = false;
+  let result: PullResult | undefined;
   for await (const msg of readStream<PullResponse>(call)) {
-    if (!announced) out.write({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag });
+    if (!announced) out.write({ status: `Pulling from ${ref.path}`, id: ref.digest ? ref.toString() : ref.tag });
     announced = true;
     if (msg.progress) writeProgress(out, msg.progress);
     if (msg.result) {
-      if (!ref.digest) out.write({ status: `Digest: ${msg.result.digest}` });
-      out.write({ status: `Status: ${msg.result.updated ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarReference(msg.result.name)}` });
+      result = msg.result;
+      out.write({ status: `Digest: ${msg.result.digest}` });
     }
   }
+  return result;
 }
 
 /** A progress event of ced's as dockerd writes it: a layer's with its progressDetail, an image-wide one as a bare status. */

@@ -72,6 +72,10 @@ function fakeEngine(calls: Calls, script: { pull: () => ReturnType<typeof stream
       calls.pulls.push(req);
       return script.pull();
     },
+    listTags: (req: { repository: string }, cb: Callback<unknown>) =>
+      req.repository === '127.0.0.1:5000/team/app'
+        ? cb(null, { tags: ['v1', 'v2'] })
+        : cb(notFound(`repository ${req.repository} not found: name unknown: repository name not known to registry`)),
     push: (req: PushRequest) => {
       calls.pushes.push(req);
       const tag = req.reference.split(':').at(-1)!;
@@ -158,7 +162,7 @@ describe('the images endpoints', () => {
         Size: 1000,
         VirtualSize: 1000,
       },
-      expect.objectContaining({ Id: ID_B, Labels: null, RepoTags: ['alpine:3.18'], RepoDigests: [] }),
+      expect.objectContaining({ Id: ID_B, Labels: null, RepoTags: ['alpine:3.18'], RepoDigests: null }),
     ]);
   });
 
@@ -239,10 +243,24 @@ describe('the images endpoints', () => {
     await cancel; // the test times out if ced's call is never cancelled
   });
 
-  it('refuses a pull of every tag, and a bad platform, naming the problem', async () => {
-    const all = await http(socket, 'POST', '/images/create?fromImage=busybox');
-    expect(all.status).toBe(501);
-    expect(JSON.parse(all.body).message).toMatch(/^ce pulls one tag at a time: name a tag or digest of busybox/);
+  it('pulls every tag the registry lists when fromImage has neither tag nor digest, with one status for them all', async () => {
+    script.pull = () => streamCall<PullResponse>([{ result: { name: '', digest: `sha256:${'d'.repeat(64)}`, updated: calls.pulls.length === 2, image: undefined } }]);
+    const all = await http(socket, 'POST', '/images/create?fromImage=127.0.0.1:5000/team/app');
+    expect(all.status).toBe(200);
+    expect(lines(all.body)).toEqual([
+      { status: 'Pulling from team/app', id: 'v1' },
+      { status: `Digest: sha256:${'d'.repeat(64)}` },
+      { status: 'Pulling from team/app', id: 'v2' },
+      { status: `Digest: sha256:${'d'.repeat(64)}` },
+      { status: 'Status: Downloaded newer image for 127.0.0.1:5000/team/app' },
+    ]);
+    expect(calls.pulls.map((p) => p.reference)).toEqual(['127.0.0.1:5000/team/app:v1', '127.0.0.1:5000/team/app:v2']);
+    const unknown = await http(socket, 'POST', '/images/create?fromImage=127.0.0.1:5000/team/nope');
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body).message).toBe('repository 127.0.0.1:5000/team/nope not found: name unknown: repository name not known to registry');
+  });
+
+  it('refuses a bad platform, naming the problem', async () => {
     const platform = await http(socket, 'POST', '/images/create?fromImage=busybox&tag=1&platform=linux');
     expect(platform.status).toBe(400);
     expect(calls.pulls).toEqual([]);

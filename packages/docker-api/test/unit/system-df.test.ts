@@ -38,7 +38,7 @@ describe('GET /system/df', () => {
           Id: IMAGE_ID,
           Labels: null,
           ParentId: '',
-          RepoDigests: [],
+          RepoDigests: null,
           RepoTags: ['busybox:latest'],
           SharedSize: 0,
           Size: 1_984_162,

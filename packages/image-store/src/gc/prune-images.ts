@@ -1,5 +1,6 @@
 // `docker image prune`, over the image records, the snapshots' labels and the collector.
 import { familiarReference } from '../reference/reference.js';
+import { isDigestName } from '../images/digest-names.js';
 import { ROOTFS_LABEL_IMAGE_ID } from '../images/remove-image.js';
 import type { ImageMetadataStore } from '../images/image-metadata-store.js';
 import type { ImageResolver } from '../images/image-resolver.js';
@@ -19,25 +20,28 @@ export interface PruneImagesParts {
 /**
  * Records always carry a name here, so an image that lost its last name is
  * already gone from the list and only its content remains: prune collects
- * it. With `all`, every image no container uses is removed first (`docker
- * image prune -a`, or `--filter dangling=false`); until and label filters
- * pick among them by the config's created and Labels. The caller holds the image lock.
+ * it. An image named only by digests (a tag moved on to another image) is
+ * dangling, as in Docker, and goes unless a container uses it. With `all`,
+ * every image no container uses is removed (`docker image prune -a`, or
+ * `--filter dangling=false`); until and label filters pick among them by the
+ * config's created and Labels. The caller holds the image lock.
  */
 export async function pruneImages(parts: PruneImagesParts, options: PruneOptions = {}): Promise<PruneResult> {
   const filter = pruneFilter(options.filters ?? [], ['dangling', 'until', 'label', 'label!']);
   const untagged: string[] = [];
   const deleted: string[] = [];
-  if (options.all || filter.dangling === false) {
-    const used = new Set<string | undefined>();
-    await parts.snapshots.walk((s) => void used.add(s.labels[ROOTFS_LABEL_IMAGE_ID]), { kind: 'active' });
-    for (const image of await parts.resolver.records()) {
-      if (used.has(image.id)) continue;
-      const { config } = await parts.resolver.resolve(image.target, image.name);
-      if (!filter.matches({ created: Date.parse(config.created ?? '') || 0, labels: config.config?.Labels })) continue;
-      await parts.metadata.delete(image.name);
-      untagged.push(familiarReference(image.name));
-      if (!deleted.includes(image.id)) deleted.push(image.id);
-    }
+  const all = options.all || filter.dangling === false;
+  const records = await parts.resolver.records();
+  const tagged = new Set(records.filter((r) => !isDigestName(r.name)).map((r) => r.id));
+  const used = new Set<string | undefined>();
+  await parts.snapshots.walk((s) => void used.add(s.labels[ROOTFS_LABEL_IMAGE_ID]), { kind: 'active' });
+  for (const image of records) {
+    if (used.has(image.id) || (!all && tagged.has(image.id))) continue;
+    const { config } = await parts.resolver.resolve(image.target, image.name);
+    if (!filter.matches({ created: Date.parse(config.created ?? '') || 0, labels: config.config?.Labels })) continue;
+    await parts.metadata.delete(image.name);
+    untagged.push(familiarReference(image.name));
+    if (!deleted.includes(image.id)) deleted.push(image.id);
   }
   // Partial downloads too (docker has no resumable ingests to leave behind): a pull still retrying leases its own.
   const partial = new Set((await parts.partialDownloads()).filter((p) => !p.active).map((p) => p.digest));

@@ -3,6 +3,7 @@ import { CeError, dialUnix, fromServiceError, internal, readStream, unary } from
 import {
   ImagesClient,
   type DiskUsageResponse,
+  type ListTagsResponse,
   type SearchImagesResponse,
   type Image,
   type ImageHistoryResponse,
@@ -173,6 +174,10 @@ export class ImagesGrpcClient implements ImageService, RegistryService {
 
   async search(term: string, limit: number): Promise<SearchResult[]> {
     return (await unary<SearchImagesResponse>((cb) => this.client.search({ term, limit }, cb), this.target)).results;
+  }
+
+  async listTags(repository: string, options: { credentials?: RegistryCredentials } = {}): Promise<string[]> {
+    return (await unary<ListTagsResponse>((cb) => this.client.listTags({ repository, auth: credentialsToPb(options.credentials) }, cb), this.target)).tags;
   }
 
   async diskUsage(): Promise<DiskUsage> {

@@ -102,6 +102,9 @@ export function imagesServiceImpl(store: ImageService & RegistryService & Partia
     async diskUsage() {
       return diskUsageToPb(await store.diskUsage());
     },
+    async listTags(req, ctx) {
+      return { tags: await store.listTags(req.repository, { credentials: credentialsFromPb(req.auth), signal: ctx.signal }) };
+    },
     async search(req) {
       return { results: await store.search(req.term, req.limit || 25) };
     },

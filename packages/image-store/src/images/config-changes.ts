@@ -1,9 +1,13 @@
 // `docker commit -c` / `docker import -c`: Dockerfile instructions applied to
 // an image's container config, as Docker's builder.BuildFromConfig does. Only
 // the instructions that change the config are allowed (Docker's
-// validCommitCommands).
+// validCommitCommands). ENV, LABEL, EXPOSE, VOLUME, USER and WORKDIR expand
+// `$VAR` against the config's Env as it stands at that change (the
+// container's, for a commit); CMD, ENTRYPOINT, HEALTHCHECK and ONBUILD keep
+// their text.
 import { invalidArgument } from '@ce/protocol';
 import type { OciContainerConfig } from '../oci/types.js';
+import { processWord, processWords, splitRawWords } from './shell-words.js';
 
 const CHANGE_INSTRUCTIONS = new Set(['cmd', 'entrypoint', 'env', 'expose', 'healthcheck', 'label', 'onbuild', 'user', 'volume', 'workdir']);
 
@@ -48,17 +52,19 @@ export function applyConfigChanges(config: OciContainerConfig, changes: readonly
         if (!changes.some((ch) => ch.instruction === 'cmd')) c.Cmd = null;
         break;
       case 'env':
-        c.Env = mergeEnv(c.Env ?? [], keyValuePairs(args, 'ENV'));
+        c.Env = mergeEnv(c.Env ?? [], keyValuePairs(args, 'ENV', c.Env ?? []));
         break;
       case 'label':
-        c.Labels = { ...(c.Labels ?? {}), ...Object.fromEntries(keyValuePairs(args, 'LABEL')) };
+        c.Labels = { ...(c.Labels ?? {}), ...Object.fromEntries(keyValuePairs(args, 'LABEL', c.Env ?? [])) };
         break;
-      case 'expose':
+      case 'expose': {
+        const ports = blankSeparated(args).flatMap((w) => processWords(w, c.Env ?? []));
         c.ExposedPorts = { ...(c.ExposedPorts ?? {}) };
-        for (const port of words(args).flatMap(exposedPorts)) c.ExposedPorts[port] = {};
+        for (const port of ports.flatMap(exposedPorts)) c.ExposedPorts[port] = {};
         break;
+      }
       case 'volume': {
-        const paths = jsonArray(args) ?? words(args);
+        const paths = (jsonArray(args) ?? blankSeparated(args)).map((w) => processWord(w, c.Env ?? []));
         c.Volumes = { ...(c.Volumes ?? {}) };
         for (const p of paths) {
           if (p.trim() === '') throw invalidArgument('VOLUME specified can not be an empty string');
@@ -70,11 +76,14 @@ export function applyConfigChanges(config: OciContainerConfig, changes: readonly
         c.Healthcheck = healthcheck(args);
         break;
       case 'user':
-        c.User = args;
+        c.User = processWord(args, c.Env ?? []);
         break;
-      case 'workdir':
-        c.WorkingDir = args.startsWith('/') ? args : `${(c.WorkingDir || '/').replace(/\/$/, '')}/${args}`;
+      case 'workdir': {
+        const path = processWord(args, c.Env ?? []);
+        if (path === '') throw invalidArgument('cannot normalize nothing');
+        c.WorkingDir = path.startsWith('/') ? path : `${(c.WorkingDir || '/').replace(/\/$/, '')}/${path}`;
         break;
+      }
       case 'onbuild': {
         const trigger = /^(\S+)/.exec(args)![1]!.toLowerCase();
         if (trigger === 'onbuild') throw invalidArgument("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
@@ -103,50 +112,27 @@ function jsonArray(args: string): string[] | undefined {
   return undefined;
 }
 
-/** Splits on blanks, honouring double and single quotes and backslash escapes. */
-function words(text: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quote: string | undefined;
-  let inWord = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else if (ch === '\\' && quote === '"' && i + 1 < text.length) cur += text[++i];
-      else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (ch === '\\' && i + 1 < text.length) {
-      cur += text[++i];
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += ch;
-      inWord = true;
-    }
-  }
-  if (quote) throw invalidArgument(`unterminated quote in: ${text}`);
-  if (inWord) out.push(cur);
-  return out;
-}
+/** VOLUME and EXPOSE words: split on blanks alone (quotes are removed by the expansion). */
+const blankSeparated = (text: string): string[] => text.split(/\s+/).filter(Boolean);
 
-/** `K=V K2="v 2"`, or the legacy `K value with spaces` form. */
-function keyValuePairs(args: string, instruction: string): [string, string][] {
-  const first = /^(\S+)/.exec(args)![1]!;
-  if (!first.includes('=')) {
-    const value = args.slice(first.length).trim();
-    if (value === '' && instruction === 'ENV') throw invalidArgument('ENV must have two arguments');
-    return [[first, words(value).join(' ')]];
+/**
+ * `K=V K2="v 2"`, or the legacy `K value with spaces` form (the rest of the
+ * line is the value), each key and value expanded against `env` as Docker's
+ * builder does.
+ */
+function keyValuePairs(args: string, instruction: string, env: readonly string[]): [string, string][] {
+  const raw = splitRawWords(args);
+  if (!raw[0]!.includes('=')) {
+    const [key, value = ''] = args.split(/\s+(.*)/s);
+    if (value.trim() === '') throw invalidArgument(`${instruction} must have two arguments`);
+    return [[processWord(key!, env), processWord(value, env)]];
   }
-  return words(args).map((w) => {
+  return raw.map((w) => {
     const eq = w.indexOf('=');
-    if (eq <= 0) throw invalidArgument(`${instruction} names can not be blank`);
-    return [w.slice(0, eq), w.slice(eq + 1)];
+    if (eq < 0) throw invalidArgument(`Syntax error - can't find = in ${JSON.stringify(w)}. Must be of the form: name=value`);
+    const key = processWord(w.slice(0, eq), env);
+    if (key === '') throw invalidArgument(`${instruction} names can not be blank`);
+    return [key, processWord(w.slice(eq + 1), env)];
   });
 }
 

@@ -116,9 +116,10 @@ export class ImageResolver {
       }
       if (parsed?.digest) {
         const [full, repo, digest] = [parsed.toString(), parsed.name, parsed.digest];
-        const matches = (await this.records()).filter(
-          (r) => r.name === full || (r.target.digest === digest && parseReference(r.name).name === repo),
-        );
+        const exact = await this.metadata.get(full);
+        if (exact) return { byId: false, records: [await this.record(exact)] };
+        // A tag of the repository whose target has that digest (an image pulled by tag before digest names were recorded).
+        const matches = (await this.records()).filter((r) => r.target.digest === digest && parseReference(r.name).name === repo);
         if (matches.length) return { byId: false, records: matches.slice(0, 1) };
       } else if (parsed) {
         const meta = await this.metadata.get(parsed.toString());

@@ -5,6 +5,7 @@ export { fetchImage, MANIFEST_ACCEPT, DEFAULT_MAX_MANIFEST_BYTES, type FetchedIm
 export { pushImage } from './push.js';
 export { dockerConfigPath, readCredentials, saveCredentials, removeCredentials, authKey, DOCKER_HUB_AUTH_KEY } from './docker-config.js';
 export { checkLogin } from './login.js';
+export { listTags } from './tags.js';
 export { searchRegistry, splitSearchTerm, type SearchResult } from './search.js';
 export { pullImage, type PullImageParts } from './pull-image.js';
 export { pushNamedImage, type PushImageParts } from './push-named-image.js';

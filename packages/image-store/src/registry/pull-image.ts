@@ -2,6 +2,7 @@
 // store, the unpack pipeline fills the snapshotter as layers arrive, and the
 // image records name the result.
 import type { FileContentStore } from '../content/file-content-store.js';
+import { addDigestName } from '../images/digest-names.js';
 import type { ImageResolver } from '../images/image-resolver.js';
 import type { ImageMetadataStore } from '../images/image-metadata-store.js';
 import { combinedLease } from '../leases/combined.js';
@@ -81,6 +82,8 @@ export async function pullImage(parts: PullImageParts, reference: string, option
       const previous = await metadata.get(name);
       const updated = previous?.target.digest !== target.digest;
       const meta = updated ? await metadata.put({ name, target, labels: previous?.labels ?? {} }) : previous!;
+      // Docker's RepoDigests: pulled by tag, the image is named by the digest the registry served too.
+      if (!ref.digest) await addDigestName(metadata, ref.name, fetched.target.digest, target);
       logger.info({ name, target: target.digest, updated }, 'image pulled');
       return { name, digest: fetched.target.digest, updated, image: await resolver.record(meta) };
     });

@@ -2,6 +2,7 @@
 // records of the same registry offer blobs to mount, the registry client uploads.
 import { notFound } from '@ce/protocol';
 import type { FileContentStore } from '../content/file-content-store.js';
+import { addDigestName } from '../images/digest-names.js';
 import type { ImageResolver } from '../images/image-resolver.js';
 import type { ImageMetadataStore } from '../images/image-metadata-store.js';
 import { parseReference } from '../reference/reference.js';
@@ -16,6 +17,8 @@ export interface PushImageParts {
   resolver: ImageResolver;
   registry: RegistryOptions;
   logger: Logger;
+  /** Runs `fn` under the store's image lock. */
+  locked: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 /** Uploads the image named `reference` (tag it first) to its registry. */
@@ -41,6 +44,10 @@ export async function pushNamedImage(parts: PushImageParts, reference: string, o
     { content: parts.content, registry: parts.registry, mountSources: (d) => [...new Set(sources.get(d) ?? [])] },
     options,
   );
+  // As dockerd: the pushed image is named by its digest in that repository too.
+  await parts.locked(async () => {
+    if ((await parts.metadata.get(ref.toString()))?.target.digest === meta.target.digest) await addDigestName(parts.metadata, ref.name, result.digest, meta.target);
+  });
   parts.logger.info({ name: result.name, digest: result.digest }, 'image pushed');
   return result;
 }

@@ -5,7 +5,8 @@ import { CeError } from '@ce/protocol';
 import { failedPrecondition } from '@ce/protocol/errors';
 import { DEFAULT_DOMAIN, parseReference } from '../reference/reference.js';
 import { openTransports } from './session.js';
-import { registryErrorText, type RegistryTransport } from './transport.js';
+import { linkedPages } from './linked-pages.js';
+import { registryErrorText, type RegistryResponse, type RegistryTransport } from './transport.js';
 import type { RegistryOptions } from './types.js';
 
 export interface SearchResult {
@@ -16,9 +17,6 @@ export interface SearchResult {
   isOfficial: boolean;
   isAutomated: boolean;
 }
-
-/** Pages read at most: a registry's catalog is listed 1000 names at a time. */
-const MAX_PAGES = 100;
 
 /** "HOST[:PORT]/TERM" → the registry and the term; a term without a registry names Docker Hub. */
 export function splitSearchTerm(term: string): { registry: string; term: string } {
@@ -48,19 +46,7 @@ export async function searchRegistry(query: string, limit: number, options: Regi
 }
 
 async function* catalog(t: RegistryTransport): AsyncGenerator<string> {
-  let path: string | undefined = '/v2/_catalog?n=1000';
-  for (let page = 0; path && page < MAX_PAGES; page++) {
-    const res = await t.request({ method: 'GET', path, scope: 'registry:catalog:*' });
-    if (res.status !== 200) {
-      const text = await registryErrorText(res);
-      throw new CeError(res.status === 401 || res.status === 403 ? 'PermissionDenied' : 'Unavailable', `${t.endpoint.url}/v2/_catalog: ${res.status} ${text}`);
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of res.body) chunks.push(chunk as Buffer);
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { repositories?: string[] };
-    yield* body.repositories ?? [];
-    // RFC 5988, as distribution sends it: </v2/_catalog?last=x&n=1000>; rel="next"
-    const link = /<([^>]+)>;\s*rel="?next"?/.exec(String(res.headers.link ?? ''));
-    path = link?.[1];
-  }
+  const failure = async (res: RegistryResponse) =>
+    new CeError(res.status === 401 || res.status === 403 ? 'PermissionDenied' : 'Unavailable', `${t.endpoint.url}/v2/_catalog: ${res.status} ${await registryErrorText(res)}`);
+  for await (const page of linkedPages<{ repositories?: string[] }>(t, '/v2/_catalog?n=1000', 'registry:catalog:*', failure)) yield* page.repositories ?? [];
 }

@@ -118,4 +118,6 @@ export interface RegistryService {
   login(server: string, credentials: RegistryCredentials): Promise<void>;
   /** docker search over a registry's catalog: "HOST[:PORT]/TERM", at most `limit` results. */
   search(term: string, limit: number): Promise<SearchResult[]>;
+  /** The tags of a repository ("localhost:5000/team/app") in its registry, every page (docker pull --all-tags). */
+  listTags(repository: string, options?: { credentials?: RegistryCredentials; signal?: AbortSignal }): Promise<string[]>;
 }

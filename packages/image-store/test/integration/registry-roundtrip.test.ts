@@ -8,6 +8,7 @@ import type { ProgressEvent } from '../../src/registry/types.js';
 import { chainIds } from '../../src/unpack/unpacker.js';
 import { sha256 } from '../../src/digest.js';
 import { buildImage } from '../../src/layout/build-image.js';
+import { ImageStore } from '../../src/image-store.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { blobOf } from '../helpers/archive.js';
 import { makeImage } from '../helpers/image.js';
@@ -83,7 +84,8 @@ describe.skipIf(!isRoot)('push and pull with docker-registry (needs root)', () =
     };
     const dst = await store();
     await dst.store.pull(`${reg.host}/ce/lease:v1`, { leases });
-    expect(log).toEqual([`create pull ${reg.host}/ce/lease:v1`, 'release; named: 1']);
+    // Named by tag and by digest (Docker's RepoDigests) before the lease goes.
+    expect(log).toEqual([`create pull ${reg.host}/ce/lease:v1`, 'release; named: 2']);
     const content = held.filter((r) => r.kind === 'content').map((r) => r.id);
     for (const d of [image.manifestDescriptor.digest, image.configDigest, ...image.manifest.layers.map((l) => l.digest)]) expect(content).toContain(d);
     // layers are staged concurrently, so their snapshots join the lease in any order
@@ -191,6 +193,26 @@ describe.skipIf(!isRoot)('push and pull with docker-registry (needs root)', () =
     const err = await rejection(dst.store.pull(`${reg.host}/ce/roundtrip:nope`));
     expect(err.code).toBe('NotFound');
     expect(err.message).toMatch(`manifest for ${reg.host}/ce/roundtrip:nope not found: manifest unknown`);
+  });
+
+  it("names a pushed or pulled image by the registry's manifest digest too, as Docker's RepoDigests, kept across a reopen", async () => {
+    const reg = await registry();
+    const { image, name, src, dst } = await roundTrip(reg);
+    const digestName = `${reg.host}/ce/roundtrip@${image.manifestDescriptor.digest}`;
+    for (const s of [src, dst]) {
+      const details = await s.store.details(name);
+      expect(details.repoTags).toEqual([`${reg.host}/ce/roundtrip:v1`]);
+      expect(details.repoDigests).toEqual([digestName]);
+    }
+    // The digest name is a record of the store's: a reopened store has it, and it runs by that name.
+    const reopened = await ImageStore.open({ root: dst.root, syncLayers: false });
+    expect((await reopened.details(digestName)).repoDigests).toEqual([digestName]);
+    expect((await reopened.get(digestName)).id).toBe(image.configDigest);
+    // A pull by that digest finds it there.
+    expect(await reopened.pull(digestName)).toMatchObject({ name: digestName, digest: image.manifestDescriptor.digest, updated: false });
+    // docker rmi of the repository's last tag takes its digest names with it, and then the image.
+    expect(await reopened.remove(name)).toEqual({ untagged: [`${reg.host}/ce/roundtrip:v1`, digestName], deleted: [image.configDigest] });
+    expect(await reopened.metadata.list()).toEqual([]);
   });
 
   it('uses htpasswd basic auth: refused without credentials, round-trips with them', async () => {

@@ -45,6 +45,53 @@ describe('commit/import -c changes', () => {
     expect(() => apply(['ONBUILD ONBUILD RUN x'])).toThrow('ONBUILD ONBUILD');
   });
 
+  // Each expectation is what dockerd 20.10 made of the same change on a container with this Env.
+  describe('expands $VAR against the Env as it stands at that change, as Docker 20.10', () => {
+    const env = { Env: ['FOO=bar', 'SP=a b', 'PATH=/bin', 'HOME=/root'] };
+    const added = (change: string) => apply([change], env).Env!.slice(4);
+    it('in ENV and LABEL keys and values, with quotes, escapes and the :- :+ :? forms', () => {
+      expect(apply(['ENV PATH=$PATH:/x'], env).Env).toEqual(['FOO=bar', 'SP=a b', 'PATH=/bin:/x', 'HOME=/root']);
+      expect(added(`ENV A=$FOO B="$FOO q" C='$FOO' D=\\$FOO`)).toEqual(['A=bar', 'B=bar q', 'C=$FOO', 'D=$FOO']);
+      expect(added('ENV A="x\\$FOO" B=\\\\$FOO')).toEqual(['A=x$FOO', 'B=\\bar']);
+      expect(added('ENV X ${FOO:-def} ${NOPE:-def} ${FOO:+alt} ${NOPE:+alt}')).toEqual(['X=bar def alt ']);
+      expect(added('ENV A "x  y"   z')).toEqual(['A=x  y   z']);
+      expect(added('ENV E=${FOO}x${SP} F=$FOO-$FOO_ G=$FOO.x')).toEqual(['E=barxa b', 'F=bar-', 'G=bar.x']);
+      expect(added('ENV A=$$FOO B=$1x C=a$ D=$ E=${FOO:?x}')).toEqual(['A=FOO', 'B=x', 'C=a$', 'D=$', 'E=bar']);
+      expect(added('ENV $FOO=1')).toEqual(['bar=1']);
+      // One ENV's references see the Env before it.
+      expect(added('ENV A=1 B=$A')).toEqual(['A=1', 'B=']);
+      expect(apply(['LABEL "$FOO"=v l=$FOO'], env).Labels).toEqual({ bar: 'v', l: 'bar' });
+    });
+    it('in USER, WORKDIR, VOLUME and EXPOSE, not in CMD, ENTRYPOINT, HEALTHCHECK or ONBUILD', () => {
+      expect(apply(['USER ${FOO}:$FOO', 'WORKDIR ${HOME}/sub', 'VOLUME $HOME/v', 'VOLUME ["$HOME/j", "x"]', 'EXPOSE $NOPE ${NOPE:-80}'], env)).toMatchObject({
+        User: 'bar:bar',
+        WorkingDir: '/root/sub',
+        Volumes: { '/root/v': {}, '/root/j': {}, x: {} },
+        ExposedPorts: { '80/tcp': {} },
+      });
+      expect(apply(['WORKDIR rel$FOO'], env).WorkingDir).toBe('/relbar');
+      expect(apply(['CMD echo $FOO', 'ENTRYPOINT $FOO', 'HEALTHCHECK CMD echo $FOO', 'ONBUILD RUN $FOO'], env)).toMatchObject({
+        Cmd: ['/bin/sh', '-c', 'echo $FOO'],
+        Entrypoint: ['/bin/sh', '-c', '$FOO'],
+        Healthcheck: { Test: ['CMD-SHELL', 'echo $FOO'] },
+        OnBuild: ['RUN $FOO'],
+      });
+    });
+    it("refuses what Docker's expansion refuses, with its wording", () => {
+      expect(() => apply(['WORKDIR $NOPE'], env)).toThrow('cannot normalize nothing');
+      expect(() => apply(['VOLUME $NOPE'], env)).toThrow('VOLUME specified can not be an empty string');
+      expect(() => apply(['ENV A=${NOPE:?oops}'], env)).toThrow('failed to process "${NOPE:?oops}": NOPE: oops');
+      expect(() => apply(['ENV A=${NOPE-x}'], env)).toThrow(`failed to process "\${NOPE-x}": missing ':' in substitution`);
+      expect(() => apply(['ENV A=${FOO'], env)).toThrow(`failed to process "\${FOO": missing ':' in substitution`);
+      expect(() => apply(['ENV A=${}'], env)).toThrow('failed to process "${}": syntax error: bad substitution');
+      expect(() => apply(['ENV F=${FOO/b/z}'], env)).toThrow(`missing ':' in substitution`);
+      expect(() => apply(['EXPOSE ${FOO:-80}'], env)).toThrow('Invalid containerPort: bar');
+      expect(() => apply(['LABEL foo'], env)).toThrow('LABEL must have two arguments');
+      expect(() => apply(['ENV A=1 B'], env)).toThrow(`Syntax error - can't find = in "B". Must be of the form: name=value`);
+      expect(() => apply(['ENV =x'], env)).toThrow('ENV names can not be blank');
+    });
+  });
+
   it('leaves the given config untouched', () => {
     const base = { Env: ['A=1'] };
     apply(['ENV A=2'], base);

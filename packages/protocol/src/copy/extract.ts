@@ -18,6 +18,17 @@ export interface ExtractOptions {
   noOverwriteDirNonDir: boolean;
   /** Renames the top entry (Docker's RebaseArchiveEntries). */
   rebase?: { from: string; to: string };
+  /** Creates a device node or fifo (mknod(2), which Node lacks); without it such entries are skipped. */
+  mknod?: (path: string, node: SpecialFile) => Promise<void>;
+}
+
+/** A character or block device, or a fifo, as an archive entry describes it. */
+export interface SpecialFile {
+  type: 'character-device' | 'block-device' | 'fifo';
+  /** Permission bits. */
+  mode: number;
+  major: number;
+  minor: number;
 }
 
 export class ExtractError extends Error {}
@@ -75,8 +86,15 @@ export async function extractArchive(fs: ScopedFs, dir: string, archive: Readabl
         entry.resume();
         break;
       }
+      case 'character-device':
+      case 'block-device':
+      case 'fifo':
+        entry.resume();
+        if (!options.mknod) continue;
+        await options.mknod(host, { type: header.type, mode: (header.mode ?? 0o644) & 0o7777, major: header.devmajor ?? 0, minor: header.devminor ?? 0 });
+        break;
       default:
-        // Devices, fifos and the like are not copied (they need mknod); pax headers are read by tar-stream.
+        // Anything else is not a file (pax headers are read by tar-stream).
         entry.resume();
         continue;
     }

@@ -4,4 +4,4 @@ export * from './paths.js';
 export * from './scoped-fs.js';
 export * from './path-stat.js';
 export { packResource } from './pack.js';
-export { extractArchive, entryPath, ExtractError, type ExtractOptions } from './extract.js';
+export { extractArchive, entryPath, ExtractError, type ExtractOptions, type SpecialFile } from './extract.js';

@@ -132,6 +132,31 @@ describe('packResource and extractArchive', () => {
     expect(existsSync(join(root, outside, 'secret'))).toBe(true);
   });
 
+  it('makes devices and fifos through the mknod it is given, inside the tree, and skips them without one', async () => {
+    const fs = new ScopedFs(root);
+    const pack = tar.pack();
+    pack.entry({ name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 });
+    pack.entry({ name: 'dev/loop0', type: 'block-device', devmajor: 7, devminor: 0, mode: 0o660 });
+    pack.entry({ name: 'run/p', type: 'fifo', mode: 0o600 });
+    pack.finalize();
+    const archive = await collect(pack as unknown as AsyncIterable<Buffer>);
+    const made: unknown[] = [];
+    // A stand-in for mknod(2), which needs root for devices: a plain file where the node would be.
+    const mknod = async (path: string, node: object) => {
+      made.push({ path, ...node });
+      writeFileSync(path, '');
+    };
+    await extractArchive(fs, '/', Readable.from([archive]), { owner: 'none', noOverwriteDirNonDir: true, mknod });
+    expect(made).toEqual([
+      { path: join(root, 'dev/null'), type: 'character-device', mode: 0o666, major: 1, minor: 3 },
+      { path: join(root, 'dev/loop0'), type: 'block-device', mode: 0o660, major: 7, minor: 0 },
+      { path: join(root, 'run/p'), type: 'fifo', mode: 0o600, major: 0, minor: 0 },
+    ]);
+    rmSync(join(root, 'dev'), { recursive: true });
+    await extractArchive(fs, '/', Readable.from([archive]), { owner: 'none', noOverwriteDirNonDir: true });
+    expect(existsSync(join(root, 'dev/null'))).toBe(false);
+  });
+
   it('refuses entries that climb out of the directory, and a file over a directory', async () => {
     const fs = new ScopedFs(root);
     await expect(extractArchive(fs, '/etc', Readable.from([await tarOf([{ name: '../../x', body: 'x' }])]), { owner: 'none', noOverwriteDirNonDir: true })).rejects.toThrow(/outside of \/etc/);

@@ -6,6 +6,7 @@ import { adaptService, clientAttach, CeError, dialUnix, notFound, OutputQueue, r
 import { InfoResponse, SystemClient, SystemPruneResponse, SystemService, type VersionResponse } from '../../src/gen/ce/api/v1/system.js';
 import { TaskClient, TaskService } from '../../src/gen/ce/shim/v1/shim.js';
 import type { TaskEvent } from '../../src/gen/ce/events/v1/task.js';
+import { taskImpl } from './support/fake-task.js';
 
 const dirs: string[] = [];
 const servers: UnixServer[] = [];
@@ -18,36 +19,6 @@ function socketPath(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ce-protocol-test-'));
   dirs.push(dir);
   return join(dir, 'test.sock');
-}
-
-/** A Task service whose attach is the test's; the other calls answer fixed records. */
-function taskImpl(attach: (call: Parameters<typeof serveAttach>[0]) => Promise<void>) {
-return {
-    create: async () => ({ pid: 1 }),
-    start: async () => ({ pid: 1 }),
-    kill: async () => ({}),
-    wait: async () => ({ exitStatus: 0, exitedAt: undefined, reason: '', oomKilled: false }),
-    delete: async () => ({ pid: 1, exitStatus: 0, exitedAt: undefined }),
-    state: async () => {
-      throw new Error('unused');
-    },
-    events: async function* () {
-      yield { id: 'a', timestamp: new Date(0), start: { pid: 42 } } as TaskEvent;
-      yield { id: 'a', timestamp: new Date(1000), exit: { pid: 42, exitStatus: 3, exitedAt: new Date(1000) } } as TaskEvent;
-    },
-    attach,
-    shutdown: async () => ({}),
-    exec: async () => ({}),
-    resizePty: async () => ({}),
-    closeIo: async () => ({}),
-    pause: async () => ({}),
-    resume: async () => ({}),
-    update: async () => ({}),
-    stats: async () => {
-      throw new Error('unused');
-    },
-    pids: async () => ({ pids: [] }),
-  };
 }
 
 describe('gRPC over a unix socket', () => {

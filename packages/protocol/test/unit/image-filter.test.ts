@@ -39,9 +39,17 @@ describe('docker images --filter', () => {
     expect(names([{ key: 'since', value: 'bbbb' }])).toEqual(['localhost:5000/team/app:v1']);
   });
 
-  it('lists no dangling image (ce keeps none) and refuses what Docker refuses', () => {
+  it('lists as dangling only the images named by digest alone, and refuses what Docker refuses', () => {
     expect(names([{ key: 'dangling', value: 'true' }])).toEqual([]);
     expect(names([{ key: 'dangling', value: 'false' }])).toHaveLength(3);
+    const digest = `sha256:${'e'.repeat(64)}`;
+    const withDigests = [
+      ...IMAGES,
+      image(`docker.io/library/busybox@${digest}`, 'a', '2024-01-01T00:00:00Z'),
+      image(`localhost:5000/team/app@${digest}`, 'd', '2023-01-01T00:00:00Z'),
+    ];
+    const dangling = filterImages(withDigests, [{ key: 'dangling', value: 'true' }], familiarName).map((i) => familiarName(i.name));
+    expect(dangling).toEqual([`localhost:5000/team/app@${digest}`]);
     expect(() => names([{ key: 'bogus', value: '1' }])).toThrow("Invalid filter 'bogus'");
     expect(() => names([{ key: 'before', value: 'nothere' }])).toThrow('No such image: nothere');
   });

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { Supervisor } from '../../src/supervisor.js';
 
 const dirs: string[] = [];
@@ -63,7 +63,40 @@ it('forwards exec, resize and close-stdin to the task\'s shim; deleting an exec 
     expect(calls()[1]!.req).toEqual(exec);
     expect(calls()[3]!.req).toMatchObject({ width: 100, height: 40 });
     await supervisor.deleteTask({ id: 't1' });
-    expect(calls().slice(-2).map((c) => c.method)).toEqual(['delete', 'shutdown']);
+    // The shim is shut down after deleteTask answered (decision 0048).
+    await vi.waitFor(() => expect(calls().slice(-2).map((c) => c.method)).toEqual(['delete', 'shutdown']));
+  } finally {
+    await supervisor.close();
+  }
+  for (let i = 0; i < 200 && processesMentioning(dir).length; i++) await sleep(25);
+  expect(processesMentioning(dir)).toEqual([]);
+});
+
+it('creates a task again under the id of one just deleted once the old shim has shut down, and lists neither meanwhile', { timeout: 30_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ce-supervisor-again-'));
+  dirs.push(dir);
+  const runtimeRoot = join(dir, 'runtime');
+  mkdirSync(runtimeRoot);
+  const supervisor = new Supervisor({ stateDir: dir, runtimeRoot, shimPath: join(import.meta.dirname, 'fixtures/recording-shim.mjs'), logger: silent });
+  const methods = () =>
+    readFileSync(join(runtimeRoot, 'calls'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { method: string }).method);
+  try {
+    const bundle = join(dir, 'bundle');
+    mkdirSync(bundle);
+    const create = () => supervisor.createTask({ id: 't1', bundle, rootfs: [], terminal: false, stdin: false, logPath: '', namespace: 'default', labels: {} });
+    await create();
+    writeFileSync(join(runtimeRoot, 'shutdown-delay-ms'), '500'); // a slow Shutdown: deleteTask does not wait for it
+    await supervisor.deleteTask({ id: 't1' });
+    expect(methods().at(-1)).toBe('delete');
+    expect(await supervisor.listTasks()).toEqual([]);
+    await expect(supervisor.taskState({ id: 't1' })).rejects.toThrow('task t1 not found');
+    await create();
+    expect(methods().filter((m) => m !== 'state')).toEqual(['create', 'delete', 'shutdown', 'create']);
+    expect((await supervisor.listTasks()).map((t) => t.id)).toEqual(['t1']);
+    await supervisor.deleteTask({ id: 't1' });
   } finally {
     await supervisor.close();
   }
