@@ -4,7 +4,7 @@
 // bridge and subnet); its status, IP and listing; stop tearing the network
 // down, remove leaving nothing (no netns, veth, lease, task, cgroup, rule);
 // a CNI failure undone; and the records kept across a ced restart.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialUnix, unary } from '@ce/protocol';
 import { SnapshotsClient } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
+import { SupervisorClient, type ListTasksResponse } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
 import { acceptBridgeForwarding } from '../tools/lib/bridge-forwarding.mjs';
 import {
   NamespaceMode,
@@ -25,7 +26,9 @@ import {
 } from '../packages/cri/src/gen/runtime/v1/api.js';
 import { call, dialCri, failure, type CriClient } from '../packages/cri/test/support/cri-client.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { repoRoot } from './support/paths.js';
 import { natRules, portmapChainsExist, removePortmapChains } from './support/portmap-chains.js';
+import { until } from './support/until.js';
 
 const BIN = '/usr/lib/cni';
 const missing = ['bridge', 'host-local', 'portmap', 'loopback'].filter((p) => !existsSync(join(BIN, p)));
@@ -216,5 +219,58 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
     }
     const id = await runPod(pod('bad', {}));
     await remove(id);
+  });
+});
+
+describe("a host-network pod on a ced whose supervisor is elsewhere (--supervisor-address)", () => {
+  let supDir: string;
+  let supervisor: ChildProcess | undefined;
+  let remote: TestDaemon | undefined;
+  let client: CriClient | undefined;
+  let tasksClient: SupervisorClient | undefined;
+
+  beforeAll(async () => {
+    supDir = mkdtempSync(join(tmpdir(), 'ce-e2e-cri-sup-'));
+    const socket = join(supDir, 'supervisor.sock');
+    supervisor = spawn(process.execPath, [join(repoRoot, 'packages/supervisor/bin/ce-supervisor.mjs'), '--state', supDir, '--socket', socket, '--log', join(supDir, 'log')], { stdio: 'ignore' });
+    await until('ce-supervisor to listen', () => existsSync(socket), 15_000);
+    remote = await startTestDaemon(['--supervisor-address', socket]);
+    client = dialCri(remote.criSocket);
+    tasksClient = dialUnix(SupervisorClient, socket);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    tasksClient?.close();
+    await remote?.dispose();
+    if (supervisor && supervisor.exitCode === null) {
+      const exited = new Promise((resolve) => supervisor!.once('exit', resolve));
+      supervisor.kill('SIGTERM');
+      await exited;
+    }
+    if (supDir) rmSync(supDir, { recursive: true, force: true });
+  });
+
+  it("runs the pause as a task of that supervisor in k8s.io, in the host's network, and removes it", async () => {
+    const config = PodSandboxConfig.fromPartial({
+      metadata: { name: 'hostnet', namespace: 'e2e', uid: `uid-hostnet-${tag}`, attempt: 0 },
+      hostname: 'ignored',
+      linux: { securityContext: { namespaceOptions: { network: NamespaceMode.NODE, pid: NamespaceMode.CONTAINER, ipc: NamespaceMode.POD } } },
+    });
+    const { podSandboxId: id } = await call<{ podSandboxId: string }>((cb) => client!.runtime.runPodSandbox({ config, runtimeHandler: '' }, cb));
+    try {
+      const k8sTasks = async () => (await unary<ListTasksResponse>((cb) => tasksClient!.listTasks({ namespace: 'k8s.io' }, cb))).tasks.map((t) => t.id);
+      expect(await k8sTasks()).toEqual([id]);
+      const { status: st, info } = await call<PodSandboxStatusResponse>((cb) => client!.runtime.podSandboxStatus({ podSandboxId: id, verbose: true }, cb));
+      expect(st).toMatchObject({ state: PodSandboxState.SANDBOX_READY, network: { ip: '' } });
+      const { pid, netNamespacePath } = JSON.parse(info['info']!) as { pid: number; netNamespacePath: string };
+      expect(netNamespacePath).toBe('');
+      expect(readlinkSync(`/proc/${pid}/ns/net`)).toBe(readlinkSync('/proc/self/ns/net'));
+      expect(readlinkSync(`/proc/${pid}/ns/uts`)).toBe(readlinkSync('/proc/self/ns/uts'));
+      await call((cb) => client!.runtime.removePodSandbox({ podSandboxId: id }, cb));
+      expect(await k8sTasks()).toEqual([]);
+    } finally {
+      await call((cb) => client!.runtime.removePodSandbox({ podSandboxId: id }, cb)).catch(() => undefined);
+    }
   });
 });
