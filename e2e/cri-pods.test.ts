@@ -178,6 +178,10 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
     cri = dialCri(daemon!.criSocket);
     expect((await status(web!)).status!.state).toBe(PodSandboxState.SANDBOX_READY);
     expect((await status(db!)).status!.state).toBe(PodSandboxState.SANDBOX_NOTREADY);
+    // ced's recovery leaves the CRI's layers alone: they are k8s.io's, owned by ce-cri.
+    snapshots.close();
+    snapshots = dialUnix(SnapshotsClient, daemon!.socket);
+    for (const id of [web!, db!]) await expect(unary((cb) => snapshots.stat({ key: `k8s.io/sandbox-${id}` }, cb))).resolves.toMatchObject({ key: `k8s.io/sandbox-${id}` });
   });
 
   it('stops (network torn down, twice is fine) and removes, leaving no netns, veth, lease, task, cgroup or port rule', async () => {

@@ -13,7 +13,7 @@ import { PAUSE_IMAGE } from './pause-image.js';
 import { PodCidrStore } from './pod-cidr-store.js';
 import { runtimeService } from './runtime-service.js';
 import { podSandboxes } from './sandbox/pod-sandboxes.js';
-import { firstCniNetwork, hostNetns, imageRootfs, sandboxRuntimes, supervisorTasks } from './sandbox/sandbox-services.js';
+import { cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorTasks } from './sandbox/sandbox-services.js';
 import { SandboxStore } from './sandbox/sandbox-store.js';
 
 /** The namespace Kubernetes' objects live in, apart from `ce` users' "default" (containerd's name for it). */
@@ -65,7 +65,7 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       tasks: supervisorTasks(services),
       rootfs: imageRootfs(services),
       netns: hostNetns(),
-      network: firstCniNetwork(cniConfDir, join(rootDir, 'cni'), options.cniBinDirs),
+      network: cniNetworks(cniConfDir, join(rootDir, 'cni'), options.cniBinDirs),
       runtimes: sandboxRuntimes(services, options.resolveRuntime),
       namespace: CRI_NAMESPACE,
       sandboxesDir: join(options.stateDir, 'sandboxes'),

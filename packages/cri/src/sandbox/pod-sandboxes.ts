@@ -34,8 +34,8 @@ export interface PodSandboxesOptions {
   tasks: SandboxTasks;
   rootfs: SandboxRootfs;
   netns: NetnsPins;
-  /** The CNI network pods attach to (the conf dir's first), or null when there is none. */
-  network: () => Promise<PodNetwork | null>;
+  /** The CNI network pods attach to (the conf dir's first), or the one named `name` (to detach); null when there is none. */
+  network: (name?: string) => Promise<PodNetwork | null>;
   runtimes: SandboxRuntimes;
   namespace: string;
   /** Where bundles and the pod's resolv.conf and hostname go (<state>/cri/sandboxes). */
@@ -70,9 +70,10 @@ export function podSandboxes(options: PodSandboxesOptions) {
   async function teardownNetwork(record: SandboxRecord): Promise<void> {
     if (!record.netnsPath) return;
     if (record.cniNetwork) {
-      const network = await options.network();
-      if (network && network.name === record.cniNetwork) await network.del(record.id, record.netnsPath, POD_IFNAME);
-      else if (network) throw new CeError('FailedPrecondition', `failed to destroy network for sandbox ${JSON.stringify(record.id)}: CNI network ${JSON.stringify(record.cniNetwork)} is no longer configured`);
+      // The network it was attached to, even if another has become the first since.
+      const network = await options.network(record.cniNetwork);
+      if (!network) throw new CeError('FailedPrecondition', `failed to destroy network for sandbox ${JSON.stringify(record.id)}: CNI network ${JSON.stringify(record.cniNetwork)} is no longer configured`);
+      await network.del(record.id, record.netnsPath, POD_IFNAME);
     }
     await netns.remove(record.netnsPath);
   }

@@ -55,16 +55,22 @@ export function hostNetns(): NetnsPins {
   return pinnedNetns();
 }
 
-/** The first valid network of the CNI folder, by file name (libcni's and containerd's order); results cached under `cacheDir`. */
-export function firstCniNetwork(confDir: string, cacheDir: string, binDirs?: readonly string[]): () => Promise<PodNetwork | null> {
-  let cached: { source: string; bytes: string; network: CniNetwork } | undefined;
-  return async () => {
-    const [first] = (await loadNetworkConfigs(confDir)).networks;
-    if (!first) return null;
-    if (cached?.source !== first.source || cached.bytes !== first.bytes) {
-      cached = { source: first.source, bytes: first.bytes, network: new CniNetwork(first, { cacheDir, ...(binDirs ? { binDirs } : {}) }) };
-    }
-    return cached.network;
+/**
+ * The first valid network of the CNI folder by file name (libcni's and
+ * containerd's order), or the one named `name`; results cached under `cacheDir`.
+ */
+export function cniNetworks(confDir: string, cacheDir: string, binDirs?: readonly string[]): (name?: string) => Promise<PodNetwork | null> {
+  const chains = new Map<string, { bytes: string; network: CniNetwork }>();
+  return async (name) => {
+    const { networks } = await loadNetworkConfigs(confDir);
+    const config = name === undefined ? networks[0] : networks.find((n) => n.name === name);
+    if (!config) return null;
+    // One chain per configuration, so that its per-attachment locks are shared by concurrent calls.
+    const known = chains.get(config.name);
+    if (known?.bytes === config.bytes) return known.network;
+    const network = new CniNetwork(config, { cacheDir, ...(binDirs ? { binDirs } : {}) });
+    chains.set(config.name, { bytes: config.bytes, network });
+    return network;
   };
 }
 

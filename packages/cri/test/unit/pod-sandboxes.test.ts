@@ -79,7 +79,7 @@ function fakes() {
         netns.delete(path);
       },
     },
-    network: async () => network,
+    network: async (name?: string) => (name === undefined || name === network.name ? network : null),
     runtimes: {
       async resolve(handler: string) {
         if (handler && handler !== 'ce' && handler !== 'runc') throw notFound(`no runtime for "${handler}" is configured`);
@@ -203,6 +203,18 @@ describe('pod sandboxes', () => {
     expect(await pods.listStats({ filter: { id: '', labelSelector: { app: 'b' } } })).toEqual([]);
     await expect(pods.stats(b)).rejects.toMatchObject({ code: 'FailedPrecondition', message: expect.stringContaining('not ready') });
     await expect(pods.stats('nosuch')).rejects.toMatchObject({ code: 'NotFound' });
+  });
+
+  it('detaches a sandbox from the network it joined, not the first one of now, and says so when that one is gone', async () => {
+    const { podSandboxId: id } = await pods.run({ config: podConfig(), runtimeHandler: '' });
+    const other: PodNetwork = { name: 'other', add: async () => Promise.reject(new Error('not this one')), del: async () => Promise.reject(new Error('not this one')) };
+    const moved = podSandboxes({ ...f.deps, network: async (name?: string) => (name === 'podnet' ? await f.deps.network('podnet') : other), store, namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns') });
+    await moved.stop(id);
+    expect(f.attachments.size).toBe(0);
+
+    const { podSandboxId: second } = await pods.run({ config: podConfig('second'), runtimeHandler: '' });
+    const gone = podSandboxes({ ...f.deps, network: async (name?: string) => (name === undefined ? other : null), store, namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns') });
+    await expect(gone.stop(second)).rejects.toMatchObject({ code: 'FailedPrecondition', message: expect.stringContaining('CNI network "podnet" is no longer configured') });
   });
 
   it('lists with the id prefix, state and label selector filters', async () => {
