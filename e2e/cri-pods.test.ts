@@ -224,6 +224,28 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
     const id = await runPod(pod('bad', {}));
     await remove(id);
   });
+
+  it("sweeps, when ced starts, what a sandbox without a record left (a RunPodSandbox cut short): task, CNI attachment, netns, layer", async () => {
+    const id = await runPod(pod('cut', { app: 'cut' }));
+    const { pid } = JSON.parse((await status(id, true)).info['info']!) as { pid: number };
+    expect(vethsOnBridge()).toHaveLength(1);
+    await daemon!.stop();
+    rmSync(join(daemon!.root, 'cri', 'sandboxes', `${id}.json`));
+    await daemon!.restart();
+    cri.close();
+    cri = dialCri(daemon!.criSocket);
+    snapshots.close();
+    snapshots = dialUnix(SnapshotsClient, daemon!.socket);
+    expect(daemon!.log()).toContain('removed what unfinished pod sandboxes left behind');
+    expect(await list()).toEqual([]);
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    expect(readdirSync(netnsDir())).toEqual([]);
+    expect(vethsOnBridge()).toEqual([]);
+    expect(leases()).toEqual([]);
+    if (!portmapInUse) expect(natRules()).not.toContain(`--dport ${hostPort}`);
+    expect(cgroupDirs(id)).toEqual([]);
+    await expect(unary((cb) => snapshots.stat({ key: `k8s.io/sandbox-${id}` }, cb))).rejects.toMatchObject({ code: 'NotFound' });
+  });
 });
 
 describe("a host-network pod on a ced whose supervisor is elsewhere (--supervisor-address)", () => {

@@ -13,7 +13,7 @@ import { PAUSE_IMAGE } from './pause-image.js';
 import { PodCidrStore } from './pod-cidr-store.js';
 import { runtimeService } from './runtime-service.js';
 import { podSandboxes } from './sandbox/pod-sandboxes.js';
-import { cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorTasks } from './sandbox/sandbox-services.js';
+import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorTasks } from './sandbox/sandbox-services.js';
 import { SandboxStore } from './sandbox/sandbox-store.js';
 
 /** The namespace Kubernetes' objects live in, apart from `ce` users' "default" (containerd's name for it). */
@@ -66,11 +66,18 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       rootfs: imageRootfs(services),
       netns: hostNetns(),
       network: cniNetworks(cniConfDir, join(rootDir, 'cni'), options.cniBinDirs),
+      cniAttachments: cniAttachments(join(rootDir, 'cni')),
       runtimes: sandboxRuntimes(services, options.resolveRuntime),
       namespace: CRI_NAMESPACE,
       sandboxesDir: join(options.stateDir, 'sandboxes'),
       netnsDir: join(options.stateDir, 'netns'),
+      logger,
     });
+    // Not fatal: ce-cri alone may start before ced answers; the next start sweeps again.
+    await sandboxes.removeLeftovers().then(
+      (removed) => removed && logger.warn({ removed }, 'removed what unfinished pod sandboxes left behind'),
+      (err: unknown) => logger.warn({ err: (err as Error).message }, 'could not look for what unfinished pod sandboxes left behind'),
+    );
     const runtime = runtimeService({
       services,
       podCidrs,

@@ -3,9 +3,9 @@
 // namespaces, a pinned netns attached to the CNI network, and a record under
 // ced's root. RunPodSandbox undoes every step on failure.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CeError, isCeError, NAMESPACE_LABEL, OWNER_LABEL } from '@ce/protocol';
+import { CeError, isCeError, NAMESPACE_LABEL, OWNER_LABEL, type Logger } from '@ce/protocol';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import {
   NamespaceMode,
@@ -36,6 +36,8 @@ export interface PodSandboxesOptions {
   netns: NetnsPins;
   /** The CNI network pods attach to (the conf dir's first), or the one named `name` (to detach); null when there is none. */
   network: (name?: string) => Promise<PodNetwork | null>;
+  /** The CNI result cache's attachments (sandbox id, network name), to detach what no record names. */
+  cniAttachments: () => Promise<Array<{ containerId: string; networkName: string }>>;
   runtimes: SandboxRuntimes;
   namespace: string;
   /** Where bundles and the pod's resolv.conf and hostname go (<state>/cri/sandboxes). */
@@ -43,6 +45,7 @@ export interface PodSandboxesOptions {
   /** Where netns are pinned (<state>/cri/netns). */
   netnsDir: string;
   now?: () => bigint;
+  logger?: Pick<Logger, 'warn'>;
 }
 
 type Undo = () => Promise<unknown>;
@@ -268,7 +271,49 @@ export function podSandboxes(options: PodSandboxesOptions) {
     return out;
   }
 
-  return { run, stop, remove, status, list, stats, listStats };
+  /**
+   * What a RunPodSandbox cut short by a crash left without a record (its
+   * record is saved last): the CRI's pause tasks, netns pins, layers and
+   * bundles that no sandbox names. Run once at start, before serving.
+   */
+  async function removeLeftovers(): Promise<number> {
+    const known = new Set(store.list().map((r) => r.id));
+    const idOfKey = (key: string) => key.slice(`${namespace}/sandbox-`.length);
+    let removed = 0;
+    const sweep = async (what: string, ids: string[], drop: (id: string) => Promise<unknown>) => {
+      for (const id of ids.filter((i) => !known.has(i))) {
+        try {
+          await drop(id);
+          removed++;
+        } catch (err) {
+          options.logger?.warn({ id, err: (err as Error).message }, `could not remove a sandbox's ${what} that no record names`);
+        }
+      }
+    };
+    await sweep('pause task', await tasks.list(namespace, SANDBOX_OWNER), stopTask);
+    const attachments = await options.cniAttachments();
+    await sweep('CNI attachment', [...new Set(attachments.map((a) => a.containerId))], async (id) => {
+      for (const { networkName } of attachments.filter((a) => a.containerId === id)) {
+        await (await options.network(networkName))?.del(id, join(options.netnsDir, id), POD_IFNAME);
+      }
+    });
+    await sweep('netns', await listDir(options.netnsDir), (id) => netns.remove(join(options.netnsDir, id)));
+    const keys = (await rootfs.keys(SANDBOX_OWNER)).filter((k) => k.startsWith(`${namespace}/sandbox-`));
+    await sweep('layer', keys.map(idOfKey), (id) => rootfs.remove(`${namespace}/sandbox-${id}`));
+    await sweep('folder', await listDir(options.sandboxesDir), (id) => rm(bundleOf(id), { recursive: true, force: true }));
+    return removed;
+  }
+
+  return { run, stop, remove, status, list, stats, listStats, removeLeftovers };
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
 }
 
 /** The id (or prefix) and label selector filters of ListPodSandbox and ListPodSandboxStats. */

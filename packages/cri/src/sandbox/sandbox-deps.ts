@@ -18,6 +18,8 @@ export interface SandboxTasks {
   state(id: string): Promise<StateResponse>;
   /** The task's cgroup figures. */
   stats(id: string): Promise<CgroupStats>;
+  /** The ids of the tasks in `namespace` whose owner label is `owner`. */
+  list(namespace: string, owner: string): Promise<string[]>;
 }
 
 export interface SandboxRootfs {
@@ -25,6 +27,8 @@ export interface SandboxRootfs {
   prepare(key: string, image: string, labels: Record<string, string>): Promise<Mount[]>;
   /** Nothing to do when absent. */
   remove(key: string): Promise<void>;
+  /** The keys of the writable layers whose owner label is `owner`. */
+  keys(owner: string): Promise<string[]>;
 }
 
 export interface NetnsPins {

@@ -4,12 +4,14 @@
 // and the CNI folder's first network (containerd's choice).
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { CniNetwork, loadNetworkConfigs } from '@ce/network/cni';
+import { CniNetwork, loadNetworkConfigs, ResultCache } from '@ce/network/cni';
 import { pinnedNetns } from '@ce/network/netns';
-import { CeError, isCeError, unary } from '@ce/protocol';
+import { CeError, isCeError, OWNER_LABEL, unary } from '@ce/protocol';
 import type { InfoResponse } from '@ce/protocol/gen/ce/api/v1/system';
 import type { PrepareRootfsResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { CreateTaskResponse, StartResponse, StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
+import { Kind, type ListSnapshotsResponse } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
+import type { ListTasksResponse } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
 import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { CeServices } from '../ce-services.js';
 import { ensurePauseImage, PAUSE_IMAGE } from '../pause-image.js';
@@ -27,6 +29,8 @@ export function supervisorTasks(services: Pick<CeServices, 'supervisor'>): Sandb
     delete: async (id) => void (await unary((cb) => supervisor.deleteTask({ id }, cb), SUPERVISOR)),
     state: (id) => unary<StateResponse>((cb) => supervisor.taskState({ id }, cb), SUPERVISOR),
     stats: (id) => unary<CgroupStats>((cb) => supervisor.taskStats({ id }, cb), SUPERVISOR),
+    list: async (namespace, owner) =>
+      (await unary<ListTasksResponse>((cb) => supervisor.listTasks({ namespace }, cb), SUPERVISOR)).tasks.filter((t) => t.labels[OWNER_LABEL] === owner).map((t) => t.id),
   };
 }
 
@@ -47,6 +51,12 @@ export function imageRootfs(services: Pick<CeServices, 'images' | 'snapshots'>, 
       } catch (err) {
         if (!isCeError(err, 'NotFound')) throw err;
       }
+    },
+    async keys(owner) {
+      const keys: string[] = [];
+      const stream = services.snapshots.list({ kind: Kind.KIND_ACTIVE, parent: '', filters: [`${OWNER_LABEL}=${owner}`] });
+      for await (const batch of stream as AsyncIterable<ListSnapshotsResponse>) keys.push(...batch.info.map((i) => i.key));
+      return keys;
     },
   };
 }
@@ -72,6 +82,12 @@ export function cniNetworks(confDir: string, cacheDir: string, binDirs?: readonl
     chains.set(config.name, { bytes: config.bytes, network });
     return network;
   };
+}
+
+/** The pods' attachments the CNI result cache under `cacheDir` holds. */
+export function cniAttachments(cacheDir: string): () => Promise<Array<{ containerId: string; networkName: string }>> {
+  const cache = new ResultCache(cacheDir);
+  return async () => (await cache.list()).map(({ containerId, networkName }) => ({ containerId, networkName }));
 }
 
 /** A runtime handler as ced resolves it (hosted), or by ced's runtime names and PATH (ce-cri alone). */

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,9 @@ function fakes() {
         if (!t) throw notFound(`task ${id} not found`);
         return { id, status: t.status, pid: t.pid } as StateResponse;
       },
+      async list(namespace: string, owner: string) {
+        return [...tasks.values()].filter((t) => t.req.namespace === namespace && t.req.labels['ce.owner'] === owner).map((t) => t.req.id);
+      },
       async stats(id: string) {
         if (!tasks.has(id)) throw notFound(`task ${id} not found`);
         return CgroupStats.fromPartial({ cpuTotal: 5_000_000, memoryUsage: 3_000_000, memoryLimit: 2 ** 63, memoryStat: { inactive_file: 1_000_000, anon: 500_000 }, pidsCurrent: 1, cgroupV2: true });
@@ -70,6 +73,9 @@ function fakes() {
       async remove(key: string) {
         rootfs.delete(key);
       },
+      async keys() {
+        return [...rootfs];
+      },
     },
     netns: {
       async create(path: string) {
@@ -80,6 +86,7 @@ function fakes() {
       },
     },
     network: async (name?: string) => (name === undefined || name === network.name ? network : null),
+    cniAttachments: async () => [...attachments.keys()].map((containerId) => ({ containerId, networkName: network.name })),
     runtimes: {
       async resolve(handler: string) {
         if (handler && handler !== 'ce' && handler !== 'runc') throw notFound(`no runtime for "${handler}" is configured`);
@@ -215,6 +222,24 @@ describe('pod sandboxes', () => {
     const { podSandboxId: second } = await pods.run({ config: podConfig('second'), runtimeHandler: '' });
     const gone = podSandboxes({ ...f.deps, network: async (name?: string) => (name === undefined ? other : null), store, namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns') });
     await expect(gone.stop(second)).rejects.toMatchObject({ code: 'FailedPrecondition', message: expect.stringContaining('CNI network "podnet" is no longer configured') });
+  });
+
+  it('sweeps at start what a run cut short left without a record (task, netns, layer, folder), and leaves recorded sandboxes alone', async () => {
+    const { podSandboxId: kept } = await pods.run({ config: podConfig('kept'), runtimeHandler: '' });
+    const { podSandboxId: cut } = await pods.run({ config: podConfig('cut'), runtimeHandler: '' });
+    // A crash before the record was saved: the record file never existed.
+    await rm(join(dir, 'root', `${cut}.json`));
+    const reopened = podSandboxes({ ...f.deps, store: await SandboxStore.open(join(dir, 'root')), namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns') });
+    await mkdir(join(dir, 'netns'), { recursive: true });
+    await writeFile(join(dir, 'netns', cut), '');
+    f.netns.add(join(dir, 'netns', cut));
+    expect(await reopened.removeLeftovers()).toBe(5);
+    expect([...f.attachments.keys()]).toEqual([kept]);
+    expect([...f.tasks.keys()]).toEqual([kept]);
+    expect([...f.rootfs]).toEqual([`k8s.io/sandbox-${kept}`]);
+    expect([...f.netns]).toEqual([join(dir, 'netns', kept)]);
+    expect(existsSync(join(dir, 'sandboxes', cut))).toBe(false);
+    expect((await reopened.status({ podSandboxId: kept, verbose: false })).status!.state).toBe(PodSandboxState.SANDBOX_READY);
   });
 
   it('lists with the id prefix, state and label selector filters', async () => {
