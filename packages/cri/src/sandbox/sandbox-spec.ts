@@ -52,7 +52,7 @@ export async function sandboxSpec(input: SandboxSpecInput): Promise<Spec> {
   else if (config.hostname) opts.push(withHostname(config.hostname));
   if (ns?.ipc === NamespaceMode.NODE) opts.push(withHostNamespace('ipc'));
   if (ns?.pid === NamespaceMode.NODE) opts.push(withHostNamespace('pid'));
-  if (security?.runAsUser || security?.runAsGroup) {
+  if (security?.runAsUser || security?.runAsGroup || security?.supplementalGroups.length) {
     opts.push(
       withUser({
         uid: Number(security.runAsUser?.value ?? 0n),
@@ -64,7 +64,6 @@ export async function sandboxSpec(input: SandboxSpecInput): Promise<Spec> {
   const sysctls = config.linux?.sysctls ?? {};
   if (Object.keys(sysctls).length) opts.push(withSysctls(sysctls));
   if (security?.privileged) {
-    if (ns?.network !== NamespaceMode.NODE && !input.netnsPath) throw invalidArgument('a privileged sandbox needs a network');
     opts.push(withCapabilities(ALL_CAPABILITIES), withMaskedPaths([]), withReadonlyPaths([]), withWritableSysfs(), withSeccomp(undefined));
   } else {
     opts.push(withSeccomp(await sandboxSeccomp(security?.seccomp, security?.seccompProfilePath ?? '')));
