@@ -120,7 +120,11 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
   });
 
   it('runs a sandbox: READY, its IP in the CNI range inside its own netns, the pause in k8s.io with the pod hostname', async () => {
-    const id = await runPod(pod('web', { app: 'web' }));
+    // Two pods at once on a ced without the pause image: one import serves both.
+    const [id, twin] = await Promise.all([runPod(pod('web', { app: 'web' })), runPod(pod('twin', { app: 'twin' }))]);
+    expect((await status(twin)).status!.state).toBe(PodSandboxState.SANDBOX_READY);
+    await remove(twin);
+    sandboxes.splice(sandboxes.indexOf(twin), 1);
     const { status: st, info } = await status(id, true);
     expect(st).toMatchObject({ id, state: PodSandboxState.SANDBOX_READY, metadata: { name: 'web', namespace: 'e2e' }, labels: { app: 'web' } });
     expect(st!.network!.ip).toMatch(new RegExp(`^10\\.221\\.${third}\\.\\d+$`));

@@ -35,9 +35,12 @@ export function supervisorTasks(services: Pick<CeServices, 'supervisor'>): Sandb
 }
 
 export function imageRootfs(services: Pick<CeServices, 'images' | 'snapshots'>, pauseLayout?: string): SandboxRootfs {
+  // Pods started together share one import of the pause image.
+  let importing: Promise<boolean> | undefined;
   return {
     async ensureImage() {
-      if (!(await ensurePauseImage(services.images, pauseLayout))) {
+      importing ??= ensurePauseImage(services.images, pauseLayout).finally(() => (importing = undefined));
+      if (!(await importing)) {
         throw new CeError('FailedPrecondition', `the sandbox image ${PAUSE_IMAGE} is not built (run \`npm run build -w @ce/cri\`)`);
       }
       return PAUSE_IMAGE;
