@@ -2,9 +2,9 @@
 // docker client (20.10) and by dockerode: pull and push with a loopback
 // registry (Debian's docker-registry), login against one with htpasswd,
 // images, inspect, history, tag, rmi, prune, save | load, import, commit,
-// search, and build's refusal until issue 13.
+// search, and build (the classic builder's stream, over ced's builder).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -204,15 +204,27 @@ describe.skipIf(dockerClientMissing !== '' || registryMissing !== '')(`the Docke
     expect(await docker(['commit', 'nosuch', 'x:1'])).toMatchObject({ code: 1, stderr: 'Error response from daemon: No such container: nosuch\n' });
   });
 
-  it('docker search lists the loopback registry\'s repositories; docker build says ce has no builder yet', async () => {
+  it('docker search lists the loopback registry\'s repositories; docker build builds with ced\'s builder', async () => {
     const search = await docker(['search', '--format', '{{.Name}}', `${reg.host}/e2e`]);
     expect(search).toEqual({ code: 0, stdout: `${reg.host}/e2e/busybox\n`, stderr: '' });
     const context = join(work, 'context');
     execFileSync('mkdir', ['-p', context]);
-    writeFileSync(join(context, 'Dockerfile'), 'FROM busybox\n');
-    const build = await docker(['build', context]);
-    expect(build.code).toBe(1);
-    expect(build.stderr).toContain('Error response from daemon: ce has no image builder yet (issue 13)');
+    writeFileSync(join(context, 'Dockerfile'), 'FROM busybox\nARG WHO\nRUN echo "built by $WHO" > /who\n');
+    const iid = join(work, 'iid');
+    const build = await dockerCli(['build', '--build-arg', 'WHO=docker', '--iidfile', iid, '-t', 'dapi-built:1', context], { daemon, env: { DOCKER_BUILDKIT: '0' } });
+    expect(build.stderr).toBe('');
+    expect(build.code).toBe(0);
+    expect(build.stdout).toMatch(/^Sending build context to Docker daemon {2}\S+\r?\r?\nStep 1\/3 : FROM busybox\n ---> [0-9a-f]{12}\n/);
+    expect(build.stdout).toMatch(/Successfully built [0-9a-f]{12}\nSuccessfully tagged dapi-built:1\n$/);
+    expect(readFileSync(iid, 'utf8')).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(await ce(['run', '--rm', 'dapi-built:1', 'cat', '/who'], { socket: daemon.socket })).toMatchObject({ code: 0, stdout: 'built by docker\n' });
+    // The build's step images are intermediate images: listed with -a only.
+    expect((await docker(['images', '--format', '{{.Repository}}'])).stdout).not.toContain('ce-build-cache');
+    expect((await docker(['images', '-a', '--format', '{{.Repository}}'])).stdout).toContain('ce-build-cache');
+    writeFileSync(join(context, 'Dockerfile'), 'FROM busybox\nRUN exit 3\n');
+    const failed = await dockerCli(['build', context], { daemon, env: { DOCKER_BUILDKIT: '0' } });
+    expect(failed.code).toBe(3);
+    expect(failed.stderr).toBe("The command '/bin/sh -c exit 3' returned a non-zero code: 3\n");
   });
 
   it('dockerode pulls from the loopback registry and follows the progress', async () => {

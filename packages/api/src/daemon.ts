@@ -42,6 +42,7 @@ import { openNetworking } from './networking/networking-subsystem.js';
 import { layerDirs } from './containers/rootfs-files.js';
 import { openVolumes, volumesGrpcService } from './volumes/index.js';
 import { startDockerApi, type DockerApiServer } from '@ce/docker-api';
+import { openBuilder } from './build/build-subsystem.js';
 import { startCri, type CriServer } from '@ce/cri';
 import { ENGINE_VERSION } from './version.js';
 
@@ -184,7 +185,33 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         publishHealthStatus: (record, status) => events.container(record, `health_status: ${status}`),
       }),
     );
+    const builder = await openBuilder({
+      root: config.root,
+      state: config.state,
+      images,
+      supervisor,
+      logger,
+      security: loadSecurityDefaults(config.seccompProfile),
+      containerOptions: {
+        initPath,
+        logDefaults,
+        exits,
+        runtimes: containers.runtimes,
+        networkCheck: createNetworkCheck(networking.manager, () => false),
+      },
+      registerSteps: (service, containerDir) => {
+        const buildEtcFiles = etcFilesWriter({
+          containerDir,
+          hostGatewayIp: networking.hostGatewayIp,
+          daemonDns: config.network,
+          setResolver: (id, settings) => networking.dns.setContainerResolver(id, settings),
+          removeResolver: (id) => networking.dns.removeContainerResolver(id),
+        });
+        service.pipeline.register(networkStep({ networking: networking.manager, resolveContainer: (ref) => service.resolve(ref), etcFiles: buildEtcFiles, logger }), { before: 'spec' });
+      },
+    });
     const recovery = await recover(containers, supervisor, logger);
+    await builder.recover();
     logger.info({ ...recovery }, 'recovered state from the previous run');
     volumes.adoptMounts((id) => containers.all().some((c) => c.Id === id && c.State.Running), logger);
     // After recovery tore down what died while ced was down: the rest is what runs.
@@ -226,7 +253,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         },
         networkPlugins: ['bridge', 'cni', 'host', 'null'],
         logPlugins: ['json-file', 'local'],
-      }), imagesGrpcService(withImageEvents(images, events)), contentGrpcService(images.content), snapshotsGrpcService(images.snapshotter), eventsGrpcService(eventLog), volumesGrpcService(volumes.service)];
+      }), imagesGrpcService(withImageEvents(images, events)), contentGrpcService(images.content), snapshotsGrpcService(images.snapshotter), eventsGrpcService(eventLog), volumesGrpcService(volumes.service), builder.service];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
     if (socketGid !== undefined) await chown(config.socket, -1, socketGid);
@@ -288,6 +315,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         await dockerApi?.close();
         await server.close();
         containers.close();
+        builder.containers.close();
         stopTaskWarnings();
         exits.close();
         await eventLog.close();

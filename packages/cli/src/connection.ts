@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { dialUnix } from '@ce/protocol';
+import { BuilderClient } from '@ce/protocol/gen/ce/build/v1/build';
 import { ContainersClient } from '@ce/protocol/gen/ce/api/v1/containers';
 import { EventsClient } from '@ce/protocol/gen/ce/api/v1/events';
 import { SystemClient } from '@ce/protocol/gen/ce/api/v1/system';
@@ -21,6 +22,7 @@ export class Connection {
   private eventsClient?: EventsClient;
   private networksClient?: NetworksClient;
   private volumesClient?: VolumesClient;
+  private builderClient?: BuilderClient;
 
   constructor(readonly socket: string) {}
 
@@ -52,7 +54,12 @@ export class Connection {
     return (this.volumesClient ??= dialUnix(VolumesClient, this.socket));
   }
 
+  get builder(): BuilderClient {
+    return (this.builderClient ??= dialUnix(BuilderClient, this.socket));
+  }
+
   close(): void {
+    this.builderClient?.close();
     this.volumesClient?.close();
     this.networksClient?.close();
     this.eventsClient?.close();

@@ -1,4 +1,5 @@
 import { dialUnix } from '@ce/protocol';
+import { BuilderClient } from '@ce/protocol/gen/ce/build/v1/build';
 import { ContainersClient } from '@ce/protocol/gen/ce/api/v1/containers';
 import { EventsClient } from '@ce/protocol/gen/ce/api/v1/events';
 import { SystemClient } from '@ce/protocol/gen/ce/api/v1/system';
@@ -18,6 +19,7 @@ export interface Engine {
   readonly volumes: VolumesClient;
   readonly system: SystemClient;
   readonly events: EventsClient;
+  readonly builder: BuilderClient;
   close(): void;
 }
 
@@ -29,6 +31,7 @@ export function dialEngine(ceSocket: string): Engine {
   const volumes = dialUnix(VolumesClient, ceSocket);
   const system = dialUnix(SystemClient, ceSocket);
   const events = dialUnix(EventsClient, ceSocket);
+  const builder = dialUnix(BuilderClient, ceSocket);
   return {
     containers,
     images,
@@ -36,8 +39,9 @@ export function dialEngine(ceSocket: string): Engine {
     volumes,
     system,
     events,
+    builder,
     close() {
-      for (const client of [containers, images, networks, volumes, system, events]) client.close();
+      for (const client of [containers, images, networks, volumes, system, events, builder]) client.close();
     },
   };
 }

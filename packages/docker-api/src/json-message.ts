@@ -10,7 +10,7 @@ export interface JsonMessage {
   progressDetail?: { current?: number; total?: number };
   progress?: string;
   id?: string;
-  errorDetail?: { message: string };
+  errorDetail?: { code?: number; message: string };
   error?: string;
   aux?: unknown;
 }

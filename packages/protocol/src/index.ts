@@ -32,7 +32,7 @@ export {
 export { encodeLocalEntry, decodeLocalEntry, wholeFramesEnd, LOCAL_FRAME_OVERHEAD, type LocalLogEntry } from './local-log-format.js';
 export { rotationStatePath, formatRotationState, parseRotationState, rotatedNames, type RotationState } from './log-rotation-state.js';
 export { DEFAULT_DETACH_KEYS, DetachKeyFilter, parseDetachKeys } from './detach-keys.js';
-export { DEFAULT_NAMESPACE, NAMESPACE_ANNOTATION, NAMESPACE_LABEL, OWNER_ANNOTATION, OWNER_LABEL, namespaceProblem } from './namespaces.js';
+export { BUILD_CACHE_REPOSITORY, BUILD_NAMESPACE, DEFAULT_NAMESPACE, NAMESPACE_ANNOTATION, NAMESPACE_LABEL, OWNER_ANNOTATION, OWNER_LABEL, namespaceProblem } from './namespaces.js';
 export { toDockerMessage, dockerEventJson, compareGoStrings, type DockerEventMessage } from './docker-event-message.js';
 export { filterImages, globRegExp } from './image-filter.js';
 export { uploadStream, type UploadCall } from './upload-stream.js';

@@ -5,6 +5,16 @@
 /** ce users' namespace; the CRI uses "k8s.io", the builder its own. */
 export const DEFAULT_NAMESPACE = 'default';
 
+/** The namespace of ced's build containers (`ce build`'s RUN and COPY steps). */
+export const BUILD_NAMESPACE = 'build';
+
+/**
+ * The repository of the build cache's images (decision 0054): one name per
+ * cache key. `ce images` shows them only with -a, as docker images shows
+ * intermediate images.
+ */
+export const BUILD_CACHE_REPOSITORY = 'ce-build-cache';
+
 /** The label naming who made a task or a container layer (e.g. "ced"). */
 export const OWNER_LABEL = 'ce.owner';
 

@@ -73,6 +73,8 @@ const SHIM_DIED_EXIT = 137;
 /** Backoff for re-opening the event stream of a shim that still listens. */
 const RELAY_RETRY_FIRST_MS = 50;
 const RELAY_RETRY_MAX_MS = 2000;
+/** How long a create of a deleted task's id waits for the old shim to exit (it closes its server within 500 ms). */
+const SHIM_EXIT_WAIT_MS = 2000;
 
 export class Supervisor implements SupervisorApi {
   private readonly shims = new Map<string, ShimHandle>();
@@ -287,6 +289,7 @@ export class Supervisor implements SupervisorApi {
   private endShimLater(id: string, handle: ShimHandle): void {
     if (this.shims.get(id) === handle) this.shims.delete(id);
     const ended: Promise<void> = this.endShim(id, handle)
+      .then(() => this.shimGone(handle))
       .catch((err: Error) => this.options.logger.warn({ id, err: err.message }, 'could not shut down the shim of a deleted task'))
       .finally(() => {
         if (this.shuttingDown.get(id) === ended) this.shuttingDown.delete(id);
@@ -720,6 +723,22 @@ export class Supervisor implements SupervisorApi {
     await rm(this.logPath(id), { force: true });
     // The shim unmounted its rootfs when its task was deleted; one that is shut down without a task never mounted it.
     await rm(this.bundleRecordPath(id), { force: true });
+  }
+
+  /**
+   * A shim that bound its socket at the task's own path unlinks that path as its
+   * server closes (libuv does so on close), which may come after a new shim for
+   * the same id has bound it: a task of that id waits for the old process to end.
+   * A hosted task's process is the host, which stays; a spare bound another path.
+   */
+  private async shimGone(handle: ShimHandle): Promise<void> {
+    if (!handle.process?.running) return;
+    const timer = new AbortController();
+    try {
+      await Promise.race([handle.process.exited, sleep(SHIM_EXIT_WAIT_MS, undefined, { signal: timer.signal }).catch(() => undefined)]);
+    } finally {
+      timer.abort();
+    }
   }
 
   private trackExit(proc: ShimProcess): void {

@@ -9,6 +9,8 @@ import { registerExec } from '../commands/exec.js';
 import { registerImage } from '../commands/image.js';
 import { registerImages } from '../commands/images.js';
 import { registerLoad } from '../commands/load.js';
+import { registerBuild } from '../commands/build.js';
+import { registerBuilder } from '../commands/builder.js';
 import { registerRmi } from '../commands/rmi.js';
 import { registerSave } from '../commands/save.js';
 import { registerSystem } from '../commands/system.js';
@@ -106,6 +108,8 @@ registerCommit(program, connect);
 registerExport(program, connect);
 registerHistory(program, connect);
 registerImport(program, connect);
+registerBuild(program, connect);
+registerBuilder(program, connect);
 for (const cmd of program.commands) cmd.exitOverride();
 exitQuietlyOnBrokenPipe();
 

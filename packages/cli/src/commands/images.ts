@@ -1,4 +1,4 @@
-import { filterImages, unary } from '@ce/protocol';
+import { BUILD_CACHE_REPOSITORY, filterImages, unary } from '@ce/protocol';
 import type { Image, ListImagesResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Command } from 'commander';
 import type { Connection } from '../connection.js';
@@ -69,13 +69,13 @@ export function registerImages(program: Command, connect: () => Connection): voi
     .command('images')
     .description('List images')
     .argument('[repository]', 'Only images of this repository (docker images REPOSITORY[:TAG])')
-    .option('-a, --all', 'Show all images (ce keeps no intermediate images: the same as without)')
+    .option('-a, --all', 'Show all images (default hides intermediate images)')
     .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
     .option('-q, --quiet', 'Only show image IDs')
     .option('--no-trunc', "Don't truncate output")
     .option('--digests', 'Show digests')
     .option('--format <string>', 'Pretty-print images using a Go template')
-    .action(async (repository: string | undefined, opts: { filter: string[]; quiet?: boolean; trunc: boolean; digests?: boolean; format?: string }) => {
+    .action(async (repository: string | undefined, opts: { all?: boolean; filter: string[]; quiet?: boolean; trunc: boolean; digests?: boolean; format?: string }) => {
       const filters = opts.filter.map((f) => parseFilterFlag(f, 'images'));
       // docker images REPO[:TAG] is a reference filter.
       if (repository) filters.push({ key: 'reference', value: repository });
@@ -94,7 +94,8 @@ export function registerImages(program: Command, connect: () => Connection): voi
       } catch (err) {
         throw new CliExit(1, (err as Error).message);
       }
-      let rows = imageRows(picked, !!opts.digests);
+      // The build cache's step images are docker's intermediate images: shown with -a only.
+      let rows = imageRows(picked, !!opts.digests).filter((r) => opts.all || r.repository !== BUILD_CACHE_REPOSITORY);
       if (opts.quiet && opts.format === undefined) {
         // docker images -q lists each image once.
         const seen = new Set<string>();

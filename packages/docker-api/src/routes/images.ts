@@ -1,6 +1,6 @@
 // The images endpoints over ced's image store: list, inspect, history, tag,
 // remove, prune and search (the streamed ones have modules of their own).
-import { filterImages, invalidArgument, searchResultFilter, unary } from '@ce/protocol';
+import { BUILD_CACHE_REPOSITORY, filterImages, invalidArgument, searchResultFilter, unary } from '@ce/protocol';
 import { familiarReference } from '@ce/protocol/reference';
 import type {
   ImageFilter,
@@ -17,10 +17,16 @@ import type { Router } from '../router.js';
 
 const filterPairs = (filters: Record<string, string[]>) => Object.entries(filters).flatMap(([key, values]) => values.map((value) => ({ key, value })));
 
-/** GET /images/json: one summary per image; `all` and `digests` change nothing (ced keeps no intermediate images; RepoDigests are always there, as in dockerd 20.10). */
+/**
+ * GET /images/json: one summary per image; `all` adds the build cache's step
+ * images (dockerd's intermediate images, decision 0054); `digests` changes
+ * nothing (RepoDigests are always there, as in dockerd 20.10).
+ */
 async function listImages(ctx: RequestContext): Promise<void> {
   const filters = ctx.queryFilters();
-  const res = await unary<ListImagesResponse>((cb) => ctx.engine.images.list({}, cb));
+  const listed = await unary<ListImagesResponse>((cb) => ctx.engine.images.list({}, cb));
+  const all = ctx.queryBool('all');
+  const res = { images: listed.images.filter((i) => all || !familiarReference(i.name).startsWith(`${BUILD_CACHE_REPOSITORY}:`)) };
   // The API's older `filter` parameter is a reference filter, as dockerd reads it.
   const pairs = filterPairs(filters);
   const legacy = ctx.query.get('filter');

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CeError, notFound } from '@ce/protocol';
+import { EventEmitter } from 'node:events';
+import type { BuildOptions, BuildRequest } from '@ce/protocol/gen/ce/build/v1/build';
 import type { Image, PullRequest, PullResponse, PushRequest, PushResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import { startDockerApi, type DockerApiServer, type Engine } from '../../src/index.js';
 
@@ -42,6 +44,7 @@ interface Calls {
   tags: unknown[];
   logins: unknown[];
   commits: unknown[];
+  builds: { options: BuildOptions; context: string }[];
 }
 
 function fakeEngine(calls: Calls, script: { pull: () => ReturnType<typeof streamCall<PullResponse>> }): Engine {
@@ -98,7 +101,40 @@ function fakeEngine(calls: Calls, script: { pull: () => ReturnType<typeof stream
       cb(null, { id: ID_B });
     },
   };
-  return { images, containers, close() {} } as unknown as Engine;
+  return { images, containers, builder: fakeBuilder(calls), close() {} } as unknown as Engine;
+}
+
+/**
+ * ced's Builder as a bidirectional call: it takes the options and the
+ * context, then answers as the script of the Dockerfile's first word says
+ * (`ok`: output and an image id; `fail`: output, the exit code, an error).
+ */
+function fakeBuilder(calls: Calls) {
+  return {
+    build() {
+      const call = new EventEmitter() as EventEmitter & { write(m: BuildRequest): boolean; end(): void; cancel(): void };
+      const received: BuildRequest[] = [];
+      call.write = (m) => (received.push(m), true);
+      call.cancel = () => undefined;
+      call.end = () => {
+        const context = Buffer.concat(received.map((r) => r.context)).toString();
+        calls.builds.push({ options: received[0]!.options!, context });
+        setImmediate(() => {
+          call.emit('data', { output: Buffer.from('Step 1/1 : FROM busybox\n') });
+          if (context.startsWith('fail')) {
+            call.emit('data', { failedExitCode: 3 });
+            const err = Object.assign(new Error("The command '/bin/sh -c exit 3' returned a non-zero code: 3"), { code: 9, details: "The command '/bin/sh -c exit 3' returned a non-zero code: 3" });
+            call.emit('error', err);
+            return;
+          }
+          call.emit('data', { imageId: ID_B });
+          call.emit('data', { output: Buffer.from('Successfully built bbbbbbbbbbbb\n') });
+          call.emit('end');
+        });
+      };
+      return call;
+    },
+  };
 }
 
 interface Reply {
@@ -132,7 +168,7 @@ describe('the images endpoints', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ce-test-dockerapi-images-'));
     socket = join(dir, 'docker.sock');
-    calls = { pulls: [], pushes: [], prunes: [], tags: [], logins: [], commits: [] };
+    calls = { pulls: [], pushes: [], prunes: [], tags: [], logins: [], commits: [], builds: [] };
     server = await startDockerApi({ ceSocket: join(dir, 'ce.sock'), hosts: [`unix://${socket}`], engine: fakeEngine(calls, script), serverName: 'ce/test (linux)' });
   });
 
@@ -324,10 +360,22 @@ describe('the images endpoints', () => {
     expect(JSON.parse(notJson.body)).toEqual({ message: "Content-Type specified (text/plain) must be 'application/json'" });
   });
 
-  it('answers a build with 501 and a message that names the missing builder', async () => {
-    const reply = await http(socket, 'POST', '/v1.41/build?t=x', { headers: { 'Content-Type': 'application/x-tar' }, body: 'context bytes' });
-    expect(reply.status).toBe(501);
-    expect(JSON.parse(reply.body)).toEqual({ message: 'ce has no image builder yet (issue 13)' });
+  it('builds with ced\'s builder: the query as options, the body as context, the output as stream messages and the id as aux', async () => {
+    const query = 't=app:1&t=app:latest&dockerfile=sub/Dockerfile&buildargs=' + encodeURIComponent('{"A":"1","B":null}') + '&labels=' + encodeURIComponent('{"team":"ce"}') + '&target=final&nocache=1&networkmode=host';
+    const reply = await http(socket, 'POST', `/v1.41/build?${query}`, { headers: { 'Content-Type': 'application/x-tar' }, body: 'context bytes' });
+    expect(reply.status).toBe(200);
+    expect(lines(reply.body)).toEqual([{ stream: 'Step 1/1 : FROM busybox\n' }, { aux: { ID: ID_B } }, { stream: 'Successfully built bbbbbbbbbbbb\n' }]);
+    expect(calls.builds.at(-1)).toEqual({
+      options: expect.objectContaining({ dockerfilePath: 'sub/Dockerfile', tags: ['app:1', 'app:latest'], buildArgs: { A: '1' }, unsetBuildArgs: ['B'], labels: { team: 'ce' }, target: 'final', noCache: true, pull: false, network: 'host' }),
+      context: 'context bytes',
+    });
+  });
+
+  it('ends a failed build with Docker\'s errorDetail and the step\'s exit code', async () => {
+    const reply = await http(socket, 'POST', '/build', { headers: { 'Content-Type': 'application/x-tar' }, body: 'fail please' });
+    const message = "The command '/bin/sh -c exit 3' returned a non-zero code: 3";
+    expect(lines(reply.body)).toEqual([{ stream: 'Step 1/1 : FROM busybox\n' }, { errorDetail: { code: 3, message }, error: message }]);
+    expect(reply.body).toContain('{"errorDetail":{"code":3,"message"');
   });
 
   it('passes ced\'s errors on with their status', async () => {
