@@ -18,6 +18,7 @@ import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { inspectContainer } from './support/inspect.js';
+import { natRules, portmapChainsExist, removePortmapChains } from './support/portmap-chains.js';
 import { acceptBridgeForwarding } from '../tools/lib/bridge-forwarding.mjs';
 
 const BIN = '/usr/lib/cni';
@@ -40,10 +41,7 @@ const pmSubnet = `10.220.${third}.0/24`;
 const pmName = `ce-e2e-cnipm-${tag}`;
 const pmNetwork = `ce-e2e-cnipmnet-${tag}`;
 const hostPort = 23000 + (process.pid % 1000);
-/** portmap 1.1.1's own chains in the nat table, which it leaves after the last DEL. */
-const PORTMAP_CHAINS = ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-SETMARK', 'CNI-HOSTPORT-MASQ'];
-const natRules = () => execFileSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8' });
-const portmapInUse = PORTMAP_CHAINS.some((c) => natRules().includes(`-N ${c}\n`));
+const portmapInUse = portmapChainsExist();
 
 let dir: string;
 let daemon: TestDaemon | undefined;
@@ -259,26 +257,6 @@ async function httpGet(host: string, port: number, path: string): Promise<string
     } catch (err) {
       if (Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-/** The jumps to portmap's chains from the built-in ones, then the chains. */
-function removePortmapChains(): void {
-  for (const rule of natRules().split('\n')) {
-    const jump = / -j (CNI-HOSTPORT-[A-Z]+)$/.exec(rule);
-    if (rule.startsWith('-A ') && jump && !rule.startsWith('-A CNI-')) {
-      // iptables -S quotes its comments as a shell would.
-      execFileSync('sh', ['-c', `iptables -t nat -D ${rule.slice(3)}`]);
-    }
-  }
-  for (const chain of PORTMAP_CHAINS) {
-    for (const op of ['-F', '-X']) {
-      try {
-        execFileSync('iptables', ['-t', 'nat', op, chain], { stdio: 'ignore' });
-      } catch {
-        // not made
-      }
     }
   }
 }

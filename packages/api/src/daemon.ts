@@ -276,7 +276,19 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     let cri: CriServer | undefined;
     if (config.criSocket) {
       try {
-        cri = await startCri({ ceSocket: config.socket, socket: config.criSocket, stateDir: join(config.state, 'cri'), socketMode: 0o660, socketGid, logger });
+        cri = await startCri({
+          ceSocket: config.socket,
+          socket: config.criSocket,
+          stateDir: join(config.state, 'cri'),
+          rootDir: join(config.root, 'cri'),
+          ...(config.supervisorAddress ? { supervisorSocket: config.supervisorAddress } : {}),
+          resolveRuntime: (handler) => containers.runtimes.resolve(handler),
+          ...(config.network.cniConfigDir ? { cniConfDir: config.network.cniConfigDir } : {}),
+          ...(config.network.cniBinDirs?.length ? { cniBinDirs: config.network.cniBinDirs } : {}),
+          socketMode: 0o660,
+          socketGid,
+          logger,
+        });
       } catch (err) {
         await dockerApi?.close();
         await server.close();

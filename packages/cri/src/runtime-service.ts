@@ -1,12 +1,14 @@
 // runtime.v1.RuntimeService: the runtime's own RPCs (Version, Status,
-// RuntimeConfig, UpdateRuntimeConfig) over ced's system service. Pod
-// sandboxes and containers answer UNIMPLEMENTED until they are built.
+// RuntimeConfig, UpdateRuntimeConfig) over ced's system service, and the pod
+// sandboxes' (sandbox/pod-sandboxes.ts). Containers answer UNIMPLEMENTED
+// until they are built.
 import { asCeError, unary, type PromiseService } from '@ce/protocol';
 import type { InfoResponse, VersionResponse as CeVersion } from '@ce/protocol/gen/ce/api/v1/system';
 import type { CeServices } from './ce-services.js';
 import { CgroupDriver, RuntimeServiceService, type RuntimeCondition } from './gen/runtime/v1/api.js';
 import type { NetworkReadiness } from './network-readiness.js';
 import type { PodCidrStore } from './pod-cidr-store.js';
+import type { podSandboxes } from './sandbox/pod-sandboxes.js';
 import { withUnimplemented } from './unimplemented.js';
 
 /** The CRI version this runtime serves (VersionResponse.runtime_api_version). */
@@ -21,10 +23,12 @@ export interface RuntimeServiceOptions {
   networkReadiness: () => Promise<NetworkReadiness>;
   /** What Status's verbose info shows as "config": the adapter's own settings. */
   settings: Record<string, unknown>;
+  sandboxes: ReturnType<typeof podSandboxes>;
 }
 
 export function runtimeService(options: RuntimeServiceOptions): PromiseService<typeof RuntimeServiceService> {
   const { system } = options.services;
+  const { sandboxes } = options;
   const info = () => unary<InfoResponse>((cb) => system.info({}, cb));
 
   return withUnimplemented(RuntimeServiceService, {
@@ -66,5 +70,19 @@ export function runtimeService(options: RuntimeServiceOptions): PromiseService<t
       await options.podCidrs.update(request.runtimeConfig?.networkConfig?.podCidr ?? '');
       return {};
     },
+
+    runPodSandbox: (request) => sandboxes.run(request),
+    async stopPodSandbox(request) {
+      await sandboxes.stop(request.podSandboxId);
+      return {};
+    },
+    async removePodSandbox(request) {
+      await sandboxes.remove(request.podSandboxId);
+      return {};
+    },
+    podSandboxStatus: (request) => sandboxes.status(request),
+    listPodSandbox: (request) => sandboxes.list(request),
+    podSandboxStats: async (request) => ({ stats: await sandboxes.stats(request.podSandboxId) }),
+    listPodSandboxStats: async (request) => ({ stats: await sandboxes.listStats(request) }),
   });
 }

@@ -12,6 +12,9 @@ import { cniNetworkReadiness } from './network-readiness.js';
 import { PAUSE_IMAGE } from './pause-image.js';
 import { PodCidrStore } from './pod-cidr-store.js';
 import { runtimeService } from './runtime-service.js';
+import { podSandboxes } from './sandbox/pod-sandboxes.js';
+import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorTasks } from './sandbox/sandbox-services.js';
+import { SandboxStore } from './sandbox/sandbox-store.js';
 
 /** The namespace Kubernetes' objects live in, apart from `ce` users' "default" (containerd's name for it). */
 export const CRI_NAMESPACE = 'k8s.io';
@@ -21,8 +24,16 @@ export interface CriOptions {
   ceSocket: string;
   /** The CRI socket to serve (ced's default: <state>/cri.sock). */
   socket: string;
-  /** Where the adapter keeps its own state (the pod CIDRs). */
+  /** Where the adapter keeps its own state (the pod CIDRs, sandbox bundles, pinned netns). */
   stateDir: string;
+  /** Where records that outlive a reboot go (pod sandboxes, CNI results): ced's <root>/cri. Default: stateDir. */
+  rootDir?: string;
+  /** ced's supervisor when it is not on ceSocket (ced --supervisor-address). */
+  supervisorSocket?: string;
+  /** How ced resolves a runtime name (hosted); ce-cri alone uses ced's runtime names and PATH. */
+  resolveRuntime?: (handler: string) => { name: string; path: string };
+  /** Where CNI plugins are found (default /usr/lib/cni, /opt/cni/bin). */
+  cniBinDirs?: readonly string[];
   socketMode?: number;
   socketGid?: number;
   /** Where NetworkReady looks for CNI configuration (default /etc/cni/net.d). */
@@ -44,14 +55,34 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 /** Serves runtime.v1's RuntimeService and ImageService on `socket`, over the services at `ceSocket`. */
 export async function startCri(options: CriOptions): Promise<CriServer> {
   const logger = options.logger ?? silent;
-  const services = options.services ?? dialCeServices(options.ceSocket);
+  const services = options.services ?? dialCeServices(options.ceSocket, options.supervisorSocket);
   const cniConfDir = options.cniConfDir ?? DEFAULT_CNI_CONF_DIR;
   try {
     const podCidrs = await PodCidrStore.open(join(options.stateDir, 'runtime-config.json'));
+    const rootDir = options.rootDir ?? options.stateDir;
+    const sandboxes = podSandboxes({
+      store: await SandboxStore.open(join(rootDir, 'sandboxes')),
+      tasks: supervisorTasks(services),
+      rootfs: imageRootfs(services),
+      netns: hostNetns(),
+      network: cniNetworks(cniConfDir, join(rootDir, 'cni'), options.cniBinDirs),
+      cniAttachments: cniAttachments(join(rootDir, 'cni')),
+      runtimes: sandboxRuntimes(services, options.resolveRuntime),
+      namespace: CRI_NAMESPACE,
+      sandboxesDir: join(options.stateDir, 'sandboxes'),
+      netnsDir: join(options.stateDir, 'netns'),
+      logger,
+    });
+    // Not fatal: ce-cri alone may start before ced answers; the next start sweeps again.
+    await sandboxes.removeLeftovers().then(
+      (removed) => removed && logger.warn({ removed }, 'removed what unfinished pod sandboxes left behind'),
+      (err: unknown) => logger.warn({ err: (err as Error).message }, 'could not look for what unfinished pod sandboxes left behind'),
+    );
     const runtime = runtimeService({
       services,
       podCidrs,
       networkReadiness: () => cniNetworkReadiness(cniConfDir),
+      sandboxes,
       settings: { socket: options.socket, ceSocket: options.ceSocket, namespace: CRI_NAMESPACE, sandboxImage: PAUSE_IMAGE, cniConfDir },
     });
     const images = imageService({

@@ -14,7 +14,10 @@ Options:
       --ced-socket PATH    ced's socket (default $CE_HOST, or <$CE_STATE or /run/ce>/ce.sock)
       --socket PATH        the CRI socket to serve (default <$CE_STATE or /run/ce>/cri.sock)
       --state DIR          the adapter's own state (default <$CE_STATE or /run/ce>/cri)
-      --cni-conf-dir DIR   where NetworkReady looks for CNI networks (default /etc/cni/net.d)
+      --root DIR           where pod sandbox records and CNI results are kept (default: the state folder)
+      --supervisor-socket PATH  ced's supervisor when it is not on ced's socket (ced --supervisor-address)
+      --cni-conf-dir DIR   the CNI networks: NetworkReady's, and the first is the pods' (default /etc/cni/net.d)
+      --cni-bin-dir DIR    where CNI plugins are found (repeatable; default /usr/lib/cni, /opt/cni/bin)
   -h, --help               this text
 `;
 
@@ -25,7 +28,10 @@ try {
       'ced-socket': { type: 'string' },
       socket: { type: 'string' },
       state: { type: 'string' },
+      root: { type: 'string' },
+      'supervisor-socket': { type: 'string' },
       'cni-conf-dir': { type: 'string' },
+      'cni-bin-dir': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -48,7 +54,10 @@ try {
     ceSocket: values['ced-socket'] ?? process.env.CE_HOST ?? join(state, 'ce.sock'),
     socket: values.socket ?? join(state, 'cri.sock'),
     stateDir: values.state ?? join(state, 'cri'),
+    ...(values.root ? { rootDir: values.root } : {}),
+    ...(values['supervisor-socket'] ? { supervisorSocket: values['supervisor-socket'] } : {}),
     cniConfDir: values['cni-conf-dir'],
+    ...(values['cni-bin-dir']?.length ? { cniBinDirs: values['cni-bin-dir'] } : {}),
     logger,
   });
   const stop = () => {

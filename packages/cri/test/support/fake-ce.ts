@@ -1,5 +1,6 @@
 // ced's image and system services as in-memory fakes, shaped as the gRPC
 // clients @ce/cri calls (callback style), so the adapter runs unchanged.
+import { Readable } from 'node:stream';
 import { CeError, notFound } from '@ce/protocol';
 import { parseReference } from '@ce/protocol/reference';
 import { InfoResponse, VersionResponse } from '@ce/protocol/gen/ce/api/v1/system';
@@ -122,7 +123,10 @@ export function fakeCe(initial: FakeImage[]): FakeCe {
     info: (_req: unknown, cb: Callback<InfoResponse>) => (fake.infoFails ? cb(fake.infoFails) : cb(null, fake.info)),
     version: (_req: unknown, cb: Callback<VersionResponse>) => cb(null, VersionResponse.fromPartial({ version: '0.1.0-test' })),
   };
-  fake.services = { images, system, close() {} } as unknown as CeServices;
+  // No tasks nor layers: what the pod sandboxes' start-up sweep lists.
+  const supervisor = { listTasks: (_req: unknown, cb: Callback<unknown>) => cb(null, { tasks: [] }) };
+  const snapshots = { list: () => Readable.from([]) };
+  fake.services = { images, system, supervisor, snapshots, close() {} } as unknown as CeServices;
   return fake;
 }
 

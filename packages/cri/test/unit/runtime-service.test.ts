@@ -162,10 +162,22 @@ describe('UpdateRuntimeConfig', () => {
   });
 });
 
+describe('pod sandboxes over the socket', () => {
+  it("answers the CRI's codes: INVALID_ARGUMENT without metadata, NOT_FOUND for an unknown id, and removing one that is not there succeeds", async () => {
+    const run = await failure(call((cb) => cri.runtime.runPodSandbox({ config: undefined, runtimeHandler: '' }, cb)));
+    expect(run).toEqual({ code: grpcStatus.INVALID_ARGUMENT, details: 'sandbox config must include metadata' });
+    const status = await failure(call((cb) => cri.runtime.podSandboxStatus({ podSandboxId: 'f00d', verbose: false }, cb)));
+    expect(status.code).toBe(grpcStatus.NOT_FOUND);
+    expect((await failure(call((cb) => cri.runtime.stopPodSandbox({ podSandboxId: 'f00d' }, cb)))).code).toBe(grpcStatus.NOT_FOUND);
+    await call((cb) => cri.runtime.removePodSandbox({ podSandboxId: 'f00d' }, cb));
+    expect(await call((cb) => cri.runtime.listPodSandbox({ filter: undefined }, cb))).toEqual({ items: [] });
+  });
+});
+
 describe('what is not built yet', () => {
   it('answers UNIMPLEMENTED, naming the RPC', async () => {
-    const err = await failure(call((cb) => cri.runtime.runPodSandbox({ config: undefined, runtimeHandler: '' }, cb)));
-    expect(err).toEqual({ code: grpcStatus.UNIMPLEMENTED, details: "runtime.v1.RuntimeService/RunPodSandbox is not implemented by ce's CRI yet" });
+    const err = await failure(call((cb) => cri.runtime.createContainer({ podSandboxId: 'f00d', config: undefined, sandboxConfig: undefined }, cb)));
+    expect(err).toEqual({ code: grpcStatus.UNIMPLEMENTED, details: "runtime.v1.RuntimeService/CreateContainer is not implemented by ce's CRI yet" });
     const list = await failure(call((cb) => cri.runtime.listContainers({ filter: undefined }, cb)));
     expect(list.code).toBe(grpcStatus.UNIMPLEMENTED);
   });

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { adaptService, invalidArgument, type PromiseService } from '@ce/protocol';
+import { adaptService, CeError, invalidArgument, type PromiseService } from '@ce/protocol';
+import type { Mount } from '@ce/protocol/gen/ce/types/v1/mount';
 import { ImagesService, type ImportImageRequest, type ImportImageResponse, type LoadImagesRequest, type LoadImagesResponse, type PullResponse, type PushResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ImageInfo, ImageService } from '../types.js';
@@ -7,8 +8,13 @@ import type { ProgressEvent, PullResult, PushResult, RegistryService } from '../
 import { credentialsFromPb, descriptorToPb, diskUsageToPb, imageToPb, progressToPb } from './convert.js';
 import { progressStream } from './progress-stream.js';
 
+/** What PrepareRootfs needs: ImageStore has it; a store without it answers Unimplemented. */
+export interface RootfsPreparer {
+  prepareRootfs(key: string, reference: string, labels?: Record<string, string>): Promise<Mount[]>;
+}
+
 /** ce.images.v1.Images over any ImageService: a thin adapter, nothing more. */
-export function imagesServiceImpl(store: ImageService & RegistryService): PromiseService<ImagesService> {
+export function imagesServiceImpl(store: ImageService & RegistryService & Partial<RootfsPreparer>): PromiseService<ImagesService> {
   return {
     pull(req, ctx) {
       return progressStream<ProgressEvent, PullResult & { image: ImageInfo }, PullResponse>(
@@ -126,10 +132,14 @@ export function imagesServiceImpl(store: ImageService & RegistryService): Promis
       const rows = await store.history(req.reference);
       return { entries: rows.map((r) => ({ id: r.id, created: r.created, createdBy: r.createdBy, size: r.size, comment: r.comment, tags: r.tags })) };
     },
+    async prepareRootfs(req) {
+      if (!store.prepareRootfs) throw new CeError('Unimplemented', 'this image service prepares no root filesystems');
+      return { mounts: await store.prepareRootfs(req.key, req.reference, req.labels) };
+    },
   };
 }
 
 /** [definition, handlers], ready for `serveUnix(path, [imagesGrpcService(store)])`. */
-export function imagesGrpcService(store: ImageService & RegistryService): [typeof ImagesService, ReturnType<typeof adaptService>] {
+export function imagesGrpcService(store: ImageService & RegistryService & Partial<RootfsPreparer>): [typeof ImagesService, ReturnType<typeof adaptService>] {
   return [ImagesService, adaptService(ImagesService, imagesServiceImpl(store))];
 }

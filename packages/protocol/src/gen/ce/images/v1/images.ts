@@ -23,6 +23,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { Mount } from "../../types/v1/mount.js";
 
 export interface ListTagsRequest {
   /** The repository: "localhost:5000/team/app" (no tag or digest). */
@@ -346,6 +347,23 @@ export interface SearchResult {
 
 export interface SearchImagesResponse {
   results: SearchResult[];
+}
+
+export interface PrepareRootfsRequest {
+  /** The new snapshot's key; AlreadyExists when it is taken. */
+  key: string;
+  /** The image: a name, id or digest reference. */
+  reference: string;
+  labels: { [key: string]: string };
+}
+
+export interface PrepareRootfsRequest_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface PrepareRootfsResponse {
+  mounts: Mount[];
 }
 
 function createBaseListTagsRequest(): ListTagsRequest {
@@ -5021,6 +5039,293 @@ export const SearchImagesResponse: MessageFns<SearchImagesResponse> = {
   },
 };
 
+function createBasePrepareRootfsRequest(): PrepareRootfsRequest {
+  return { key: "", reference: "", labels: {} };
+}
+
+export const PrepareRootfsRequest: MessageFns<PrepareRootfsRequest> = {
+  encode(message: PrepareRootfsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.reference !== "") {
+      writer.uint32(18).string(message.reference);
+    }
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      PrepareRootfsRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrepareRootfsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrepareRootfsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reference = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = PrepareRootfsRequest_LabelsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.labels[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PrepareRootfsRequest {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      reference: isSet(object.reference) ? globalThis.String(object.reference) : "",
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: PrepareRootfsRequest): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PrepareRootfsRequest>, I>>(base?: I): PrepareRootfsRequest {
+    return PrepareRootfsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PrepareRootfsRequest>, I>>(object: I): PrepareRootfsRequest {
+    const message = createBasePrepareRootfsRequest();
+    message.key = object.key ?? "";
+    message.reference = object.reference ?? "";
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBasePrepareRootfsRequest_LabelsEntry(): PrepareRootfsRequest_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const PrepareRootfsRequest_LabelsEntry: MessageFns<PrepareRootfsRequest_LabelsEntry> = {
+  encode(message: PrepareRootfsRequest_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrepareRootfsRequest_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrepareRootfsRequest_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PrepareRootfsRequest_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PrepareRootfsRequest_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PrepareRootfsRequest_LabelsEntry>, I>>(
+    base?: I,
+  ): PrepareRootfsRequest_LabelsEntry {
+    return PrepareRootfsRequest_LabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PrepareRootfsRequest_LabelsEntry>, I>>(
+    object: I,
+  ): PrepareRootfsRequest_LabelsEntry {
+    const message = createBasePrepareRootfsRequest_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePrepareRootfsResponse(): PrepareRootfsResponse {
+  return { mounts: [] };
+}
+
+export const PrepareRootfsResponse: MessageFns<PrepareRootfsResponse> = {
+  encode(message: PrepareRootfsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.mounts) {
+      Mount.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrepareRootfsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrepareRootfsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mounts.push(Mount.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PrepareRootfsResponse {
+    return { mounts: globalThis.Array.isArray(object?.mounts) ? object.mounts.map((e: any) => Mount.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: PrepareRootfsResponse): unknown {
+    const obj: any = {};
+    if (message.mounts?.length) {
+      obj.mounts = message.mounts.map((e) => Mount.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PrepareRootfsResponse>, I>>(base?: I): PrepareRootfsResponse {
+    return PrepareRootfsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PrepareRootfsResponse>, I>>(object: I): PrepareRootfsResponse {
+    const message = createBasePrepareRootfsResponse();
+    message.mounts = object.mounts?.map((e) => Mount.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** Images is @ce/image-store's service, hosted by ced. */
 export type ImagesService = typeof ImagesService;
 export const ImagesService = {
@@ -5193,6 +5498,22 @@ export const ImagesService = {
     responseDeserialize: (value: Buffer): ImageHistoryResponse => ImageHistoryResponse.decode(value),
   },
   /**
+   * A container's root filesystem from an image: unpacks the layers not yet
+   * unpacked, then prepares the writable snapshot `key` on them (what ced does
+   * in-process for its containers; the CRI's pod sandboxes call it). Removed
+   * with ce.snapshots.v1 Remove.
+   */
+  prepareRootfs: {
+    path: "/ce.images.v1.Images/PrepareRootfs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PrepareRootfsRequest): Buffer => Buffer.from(PrepareRootfsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PrepareRootfsRequest => PrepareRootfsRequest.decode(value),
+    responseSerialize: (value: PrepareRootfsResponse): Buffer =>
+      Buffer.from(PrepareRootfsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PrepareRootfsResponse => PrepareRootfsResponse.decode(value),
+  },
+  /**
    * The tags of a repository in its registry (GET /v2/<name>/tags/list, every page),
    * for docker pull --all-tags.
    */
@@ -5244,6 +5565,13 @@ export interface ImagesServer extends UntypedServiceImplementation {
   import: handleBidiStreamingCall<ImportImageRequest, ImportImageResponse>;
   /** The image's history entries, newest first (docker history). */
   history: handleUnaryCall<ImageHistoryRequest, ImageHistoryResponse>;
+  /**
+   * A container's root filesystem from an image: unpacks the layers not yet
+   * unpacked, then prepares the writable snapshot `key` on them (what ced does
+   * in-process for its containers; the CRI's pod sandboxes call it). Removed
+   * with ce.snapshots.v1 Remove.
+   */
+  prepareRootfs: handleUnaryCall<PrepareRootfsRequest, PrepareRootfsResponse>;
   /**
    * The tags of a repository in its registry (GET /v2/<name>/tags/list, every page),
    * for docker pull --all-tags.
@@ -5449,6 +5777,27 @@ export interface ImagesClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ImageHistoryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A container's root filesystem from an image: unpacks the layers not yet
+   * unpacked, then prepares the writable snapshot `key` on them (what ced does
+   * in-process for its containers; the CRI's pod sandboxes call it). Removed
+   * with ce.snapshots.v1 Remove.
+   */
+  prepareRootfs(
+    request: PrepareRootfsRequest,
+    callback: (error: ServiceError | null, response: PrepareRootfsResponse) => void,
+  ): ClientUnaryCall;
+  prepareRootfs(
+    request: PrepareRootfsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PrepareRootfsResponse) => void,
+  ): ClientUnaryCall;
+  prepareRootfs(
+    request: PrepareRootfsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PrepareRootfsResponse) => void,
   ): ClientUnaryCall;
   /**
    * The tags of a repository in its registry (GET /v2/<name>/tags/list, every page),

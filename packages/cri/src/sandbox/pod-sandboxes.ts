@@ -1,0 +1,346 @@
+// runtime.v1's pod sandbox RPCs, as containerd's CRI plugin answers them: a
+// sandbox is a pause task in the k8s.io namespace holding the pod's
+// namespaces, a pinned netns attached to the CNI network, and a record under
+// ced's root. RunPodSandbox undoes every step on failure.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CeError, isCeError, NAMESPACE_LABEL, OWNER_LABEL, type Logger } from '@ce/protocol';
+import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import {
+  NamespaceMode,
+  PodSandboxConfig,
+  PodSandboxState,
+  Protocol,
+  type ListPodSandboxRequest,
+  type ListPodSandboxResponse,
+  type ListPodSandboxStatsRequest,
+  type PodSandboxStats,
+  type PodSandboxStatusRequest,
+  type PodSandboxStatusResponse,
+  type RunPodSandboxRequest,
+} from '../gen/runtime/v1/api.js';
+import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxTasks } from './sandbox-deps.js';
+import { sandboxSpec } from './sandbox-spec.js';
+import { linuxSandboxStats, netDevOf } from './sandbox-stats.js';
+import { sandboxName, type SandboxRecord, type SandboxStore } from './sandbox-store.js';
+
+export const SANDBOX_OWNER = 'ce-cri';
+const POD_IFNAME = 'eth0';
+const SIGKILL = 9;
+
+export interface PodSandboxesOptions {
+  store: SandboxStore;
+  tasks: SandboxTasks;
+  rootfs: SandboxRootfs;
+  netns: NetnsPins;
+  /** The CNI network pods attach to (the conf dir's first), or the one named `name` (to detach); null when there is none. */
+  network: (name?: string) => Promise<PodNetwork | null>;
+  /** The CNI result cache's attachments (sandbox id, network name), to detach what no record names. */
+  cniAttachments: () => Promise<Array<{ containerId: string; networkName: string }>>;
+  runtimes: SandboxRuntimes;
+  namespace: string;
+  /** Where bundles and the pod's resolv.conf and hostname go (<state>/cri/sandboxes). */
+  sandboxesDir: string;
+  /** Where netns are pinned (<state>/cri/netns). */
+  netnsDir: string;
+  now?: () => bigint;
+  logger?: Pick<Logger, 'warn'>;
+}
+
+type Undo = () => Promise<unknown>;
+
+export function podSandboxes(options: PodSandboxesOptions) {
+  const { store, tasks, rootfs, netns, namespace } = options;
+  const now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
+  const bundleOf = (id: string) => join(options.sandboxesDir, id);
+
+  async function taskStatus(id: string): Promise<{ status: TaskStatus; pid: number } | undefined> {
+    try {
+      const state = await tasks.state(id);
+      return { status: state.status, pid: state.pid };
+    } catch (err) {
+      if (isCeError(err, 'NotFound')) return undefined;
+      throw err;
+    }
+  }
+
+  async function isReady(record: SandboxRecord): Promise<boolean> {
+    if (record.state !== 'ready') return false;
+    return (await taskStatus(record.id))?.status === TaskStatus.TASK_STATUS_RUNNING;
+  }
+
+  async function teardownNetwork(record: SandboxRecord): Promise<void> {
+    if (!record.netnsPath) return;
+    if (record.cniNetwork) {
+      // The network it was attached to, even if another has become the first since.
+      const network = await options.network(record.cniNetwork);
+      if (!network) throw new CeError('FailedPrecondition', `failed to destroy network for sandbox ${JSON.stringify(record.id)}: CNI network ${JSON.stringify(record.cniNetwork)} is no longer configured`);
+      await network.del(record.id, record.netnsPath, POD_IFNAME);
+    }
+    await netns.remove(record.netnsPath);
+  }
+
+  async function stopTask(id: string): Promise<void> {
+    const task = await taskStatus(id);
+    if (!task) return;
+    if (task.status === TaskStatus.TASK_STATUS_RUNNING || task.status === TaskStatus.TASK_STATUS_PAUSED) {
+      const exited = tasks.wait(id);
+      await tasks.kill(id, SIGKILL);
+      await exited;
+    }
+    await tasks.delete(id).catch((err: unknown) => {
+      if (!isCeError(err, 'NotFound')) throw err;
+    });
+  }
+
+  async function run(request: RunPodSandboxRequest): Promise<{ podSandboxId: string }> {
+    const config = request.config;
+    const meta = config?.metadata;
+    if (!config || !meta) throw new CeError('InvalidArgument', 'sandbox config must include metadata');
+    if (!meta.name || !meta.namespace || !meta.uid) throw new CeError('InvalidArgument', 'sandbox metadata must have a name, a namespace and a uid');
+    const runtime = await options.runtimes.resolve(request.runtimeHandler);
+    const id = randomBytes(32).toString('hex');
+    const hostNetwork = config.linux?.securityContext?.namespaceOptions?.network === NamespaceMode.NODE;
+    const record: SandboxRecord = {
+      id,
+      name: sandboxName(meta),
+      config: PodSandboxConfig.toJSON(config),
+      runtimeHandler: request.runtimeHandler,
+      createdAt: now().toString(),
+      state: 'notready',
+      pid: 0,
+      netnsPath: hostNetwork ? '' : join(options.netnsDir, id),
+      cniNetwork: '',
+      ips: [],
+      rootfsKey: `${namespace}/sandbox-${id}`,
+      bundle: bundleOf(id),
+      resolvConfPath: join(bundleOf(id), 'resolv.conf'),
+      hostnamePath: join(bundleOf(id), 'hostname'),
+    };
+    store.reserve(record);
+    const undo: Undo[] = [async () => store.delete(id), async () => rm(record.bundle, { recursive: true, force: true })];
+    try {
+      await mkdir(record.bundle, { recursive: true, mode: 0o711 });
+      await writeFile(record.resolvConfPath, resolvConf(config));
+      await writeFile(record.hostnamePath, `${config.hostname}\n`);
+      if (!hostNetwork) {
+        const network = await options.network();
+        if (!network) throw new CeError('FailedPrecondition', `failed to setup network for sandbox ${JSON.stringify(id)}: cni plugin not initialized`);
+        await netns.create(record.netnsPath);
+        undo.push(() => netns.remove(record.netnsPath));
+        let result;
+        try {
+          result = await network.add(id, record.netnsPath, POD_IFNAME, {
+            args: { IgnoreUnknown: '1', K8S_POD_NAMESPACE: meta.namespace, K8S_POD_NAME: meta.name, K8S_POD_INFRA_CONTAINER_ID: id, K8S_POD_UID: meta.uid },
+            capabilities: {
+              portMappings: config.portMappings.filter((p) => p.hostPort > 0).map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: protocolName(p.protocol), ...(p.hostIp ? { hostIP: p.hostIp } : {}) })),
+              ...(config.dnsConfig ? { dns: { servers: config.dnsConfig.servers, searches: config.dnsConfig.searches, options: config.dnsConfig.options } } : {}),
+            },
+          });
+        } catch (err) {
+          throw wrap(err, `failed to setup network for sandbox ${JSON.stringify(id)}`);
+        }
+        undo.push(() => network.del(id, record.netnsPath, POD_IFNAME));
+        record.cniNetwork = network.name;
+        record.ips = result.ips.map((ip) => ip.address.split('/')[0]!).filter(Boolean);
+      }
+      const image = await rootfs.ensureImage();
+      const mounts = await rootfs.prepare(record.rootfsKey, image, { [OWNER_LABEL]: SANDBOX_OWNER, [NAMESPACE_LABEL]: namespace });
+      undo.push(() => rootfs.remove(record.rootfsKey));
+      const spec = await sandboxSpec({ id, config, netnsPath: record.netnsPath, namespace });
+      await writeFile(join(record.bundle, 'config.json'), JSON.stringify(spec));
+      await tasks.create({
+        id,
+        bundle: record.bundle,
+        rootfs: mounts,
+        terminal: false,
+        stdin: false,
+        logPath: '',
+        logConfig: undefined,
+        namespace,
+        labels: { [OWNER_LABEL]: SANDBOX_OWNER },
+        runtime: runtime.runtime,
+        runtimePath: runtime.runtimePath,
+      });
+      undo.push(() => stopTask(id));
+      record.pid = (await tasks.start(id)).pid;
+      record.state = 'ready';
+      await store.save(record);
+      return { podSandboxId: id };
+    } catch (err) {
+      for (const step of undo.reverse()) await step().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async function stop(id: string): Promise<void> {
+    const record = store.get(id);
+    await stopTask(record.id);
+    await teardownNetwork(record);
+    await store.save({ ...record, state: 'notready', pid: 0, cniNetwork: '' });
+  }
+
+  async function remove(id: string): Promise<void> {
+    const record = store.find(id);
+    if (!record) return; // containerd: removing a sandbox that is not there succeeds
+    await stop(record.id);
+    await rootfs.remove(record.rootfsKey);
+    await rm(record.bundle, { recursive: true, force: true });
+    await store.delete(record.id);
+  }
+
+  async function status(request: PodSandboxStatusRequest): Promise<PodSandboxStatusResponse> {
+    const record = store.get(request.podSandboxId);
+    const config = PodSandboxConfig.fromJSON(record.config);
+    const ready = await isReady(record);
+    const [ip, ...additional] = ready ? record.ips : [];
+    const info: Record<string, string> = {};
+    if (request.verbose) {
+      const task = await taskStatus(record.id);
+      info['info'] = JSON.stringify({
+        pid: task?.pid ?? 0,
+        processStatus: task ? TaskStatus[task.status].replace('TASK_STATUS_', '').toLowerCase() : 'deleted',
+        netNamespacePath: record.netnsPath,
+        netNamespaceClosed: record.state !== 'ready',
+        cniNetwork: record.cniNetwork,
+        snapshotKey: record.rootfsKey,
+        runtimeHandler: record.runtimeHandler,
+        bundle: record.bundle,
+        resolvConfPath: record.resolvConfPath,
+        config: record.config,
+      });
+    }
+    return {
+      status: {
+        id: record.id,
+        metadata: config.metadata,
+        state: ready ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY,
+        createdAt: BigInt(record.createdAt),
+        network: { ip: ip ?? '', additionalIps: additional.map((a) => ({ ip: a })) },
+        linux: { namespaces: { options: config.linux?.securityContext?.namespaceOptions ?? { network: NamespaceMode.POD, pid: NamespaceMode.POD, ipc: NamespaceMode.POD, targetId: '', usernsOptions: undefined } } },
+        labels: config.labels,
+        annotations: config.annotations,
+        runtimeHandler: record.runtimeHandler,
+      },
+      info,
+      containersStatuses: [],
+      timestamp: now(),
+    };
+  }
+
+  async function list(request: ListPodSandboxRequest): Promise<ListPodSandboxResponse> {
+    const filter = request.filter;
+    const items = [];
+    for (const record of store.list()) {
+      if (!matches(record, filter)) continue;
+      const config = PodSandboxConfig.fromJSON(record.config);
+      const state = (await isReady(record)) ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
+      if (filter?.state && filter.state.state !== state) continue;
+      items.push({ id: record.id, metadata: config.metadata, state, createdAt: BigInt(record.createdAt), labels: config.labels, annotations: config.annotations, runtimeHandler: record.runtimeHandler });
+    }
+    return { items };
+  }
+
+  async function statsOf(record: SandboxRecord): Promise<PodSandboxStats> {
+    const config = PodSandboxConfig.fromJSON(record.config);
+    const task = await taskStatus(record.id);
+    if (record.state !== 'ready' || task?.status !== TaskStatus.TASK_STATUS_RUNNING) {
+      throw new CeError('FailedPrecondition', `failed to get stats of sandbox ${JSON.stringify(record.id)}: the sandbox is not ready`);
+    }
+    const [cgroup, interfaces] = await Promise.all([tasks.stats(record.id), record.netnsPath ? netDevOf(task.pid) : Promise.resolve([])]);
+    return {
+      attributes: { id: record.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations },
+      linux: linuxSandboxStats(cgroup, interfaces, POD_IFNAME, now()),
+      windows: undefined,
+    };
+  }
+
+  async function stats(id: string): Promise<PodSandboxStats> {
+    return statsOf(store.get(id));
+  }
+
+  /** The ready sandboxes' stats (containerd leaves out the others). */
+  async function listStats(request: ListPodSandboxStatsRequest): Promise<PodSandboxStats[]> {
+    const filter = request.filter;
+    const out: PodSandboxStats[] = [];
+    for (const record of store.list()) {
+      if (!matches(record, filter) || !(await isReady(record))) continue;
+      out.push(await statsOf(record));
+    }
+    return out;
+  }
+
+  /**
+   * What a RunPodSandbox cut short by a crash left without a record (its
+   * record is saved last): the CRI's pause tasks, netns pins, layers and
+   * bundles that no sandbox names. Run once at start, before serving.
+   */
+  async function removeLeftovers(): Promise<number> {
+    const known = new Set(store.list().map((r) => r.id));
+    const idOfKey = (key: string) => key.slice(`${namespace}/sandbox-`.length);
+    let removed = 0;
+    const sweep = async (what: string, ids: string[], drop: (id: string) => Promise<unknown>) => {
+      for (const id of ids.filter((i) => !known.has(i))) {
+        try {
+          await drop(id);
+          removed++;
+        } catch (err) {
+          options.logger?.warn({ id, err: (err as Error).message }, `could not remove a sandbox's ${what} that no record names`);
+        }
+      }
+    };
+    await sweep('pause task', await tasks.list(namespace, SANDBOX_OWNER), stopTask);
+    const attachments = await options.cniAttachments();
+    await sweep('CNI attachment', [...new Set(attachments.map((a) => a.containerId))], async (id) => {
+      for (const { networkName } of attachments.filter((a) => a.containerId === id)) {
+        await (await options.network(networkName))?.del(id, join(options.netnsDir, id), POD_IFNAME);
+      }
+    });
+    await sweep('netns', await listDir(options.netnsDir), (id) => netns.remove(join(options.netnsDir, id)));
+    const keys = (await rootfs.keys(SANDBOX_OWNER)).filter((k) => k.startsWith(`${namespace}/sandbox-`));
+    await sweep('layer', keys.map(idOfKey), (id) => rootfs.remove(`${namespace}/sandbox-${id}`));
+    await sweep('folder', await listDir(options.sandboxesDir), (id) => rm(bundleOf(id), { recursive: true, force: true }));
+    return removed;
+  }
+
+  return { run, stop, remove, status, list, stats, listStats, removeLeftovers };
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** The id (or prefix) and label selector filters of ListPodSandbox and ListPodSandboxStats. */
+function matches(record: SandboxRecord, filter: { id: string; labelSelector: Record<string, string> } | undefined): boolean {
+  if (!filter) return true;
+  if (filter.id && !record.id.startsWith(filter.id)) return false;
+  const { labels } = PodSandboxConfig.fromJSON(record.config);
+  return Object.entries(filter.labelSelector).every(([k, v]) => labels[k] === v);
+}
+
+function protocolName(p: Protocol): 'tcp' | 'udp' | 'sctp' {
+  return p === Protocol.UDP ? 'udp' : p === Protocol.SCTP ? 'sctp' : 'tcp';
+}
+
+/** The pod's resolv.conf from its DNSConfig (containerd: empty config → the host's file is not copied; an empty file). */
+export function resolvConf(config: PodSandboxConfig): string {
+  const dns = config.dnsConfig;
+  if (!dns) return '';
+  const lines = [
+    ...(dns.searches.length ? [`search ${dns.searches.join(' ')}`] : []),
+    ...dns.servers.map((s) => `nameserver ${s}`),
+    ...(dns.options.length ? [`options ${dns.options.join(' ')}`] : []),
+  ];
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+function wrap(err: unknown, context: string): CeError {
+  const ce = err instanceof CeError ? err : new CeError('Unknown', String((err as Error)?.message ?? err));
+  return new CeError(ce.code, `${context}: ${ce.message}`, { cause: err });
+}

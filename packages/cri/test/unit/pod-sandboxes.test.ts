@@ -1,0 +1,256 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CeError, notFound } from '@ce/protocol';
+import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
+import type { CreateTaskRequest, StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
+import { NamespaceMode, PodSandboxConfig, PodSandboxState, Protocol } from '../../src/gen/runtime/v1/api.js';
+import { podSandboxes } from '../../src/sandbox/pod-sandboxes.js';
+import type { PodNetwork } from '../../src/sandbox/sandbox-deps.js';
+import { SandboxStore } from '../../src/sandbox/sandbox-store.js';
+
+function fakes() {
+  const tasks = new Map<string, { req: CreateTaskRequest; status: TaskStatus; pid: number }>();
+  const netns = new Set<string>();
+  const rootfs = new Set<string>();
+  const attachments = new Map<string, unknown>();
+  const cni = { fail: undefined as CeError | undefined };
+  let pid = 100;
+  const network: PodNetwork = {
+    name: 'podnet',
+    async add(id, ns, ifName, opts) {
+      if (!netns.has(ns)) throw new Error(`no netns ${ns}`);
+      if (cni.fail) throw cni.fail;
+      attachments.set(id, opts);
+      return { cniVersion: '1.0.0', interfaces: [], ips: [{ address: '10.99.0.7/24' }], routes: [], dns: {} };
+    },
+    async del(id) {
+      attachments.delete(id);
+    },
+  };
+  const deps = {
+    tasks: {
+      async create(req: CreateTaskRequest) {
+        tasks.set(req.id, { req, status: TaskStatus.TASK_STATUS_CREATED, pid: ++pid });
+        return { pid };
+      },
+      async start(id: string) {
+        const t = tasks.get(id)!;
+        t.status = TaskStatus.TASK_STATUS_RUNNING;
+        return { pid: t.pid };
+      },
+      async kill(id: string) {
+        tasks.get(id)!.status = TaskStatus.TASK_STATUS_STOPPED;
+      },
+      async wait() {},
+      async delete(id: string) {
+        if (!tasks.delete(id)) throw notFound(`task ${id} not found`);
+      },
+      async state(id: string) {
+        const t = tasks.get(id);
+        if (!t) throw notFound(`task ${id} not found`);
+        return { id, status: t.status, pid: t.pid } as StateResponse;
+      },
+      async list(namespace: string, owner: string) {
+        return [...tasks.values()].filter((t) => t.req.namespace === namespace && t.req.labels['ce.owner'] === owner).map((t) => t.req.id);
+      },
+      async stats(id: string) {
+        if (!tasks.has(id)) throw notFound(`task ${id} not found`);
+        return CgroupStats.fromPartial({ cpuTotal: 5_000_000, memoryUsage: 3_000_000, memoryLimit: 2 ** 63, memoryStat: { inactive_file: 1_000_000, anon: 500_000 }, pidsCurrent: 1, cgroupV2: true });
+      },
+    },
+    rootfs: {
+      async ensureImage() {
+        return 'localhost/ce-pause:1.0';
+      },
+      async prepare(key: string) {
+        rootfs.add(key);
+        return [{ type: 'bind', source: `/snap/${key}`, target: '', options: ['rbind'] }];
+      },
+      async remove(key: string) {
+        rootfs.delete(key);
+      },
+      async keys() {
+        return [...rootfs];
+      },
+    },
+    netns: {
+      async create(path: string) {
+        netns.add(path);
+      },
+      async remove(path: string) {
+        netns.delete(path);
+      },
+    },
+    network: async (name?: string) => (name === undefined || name === network.name ? network : null),
+    cniAttachments: async () => [...attachments.keys()].map((containerId) => ({ containerId, networkName: network.name })),
+    runtimes: {
+      async resolve(handler: string) {
+        if (handler && handler !== 'ce' && handler !== 'runc') throw notFound(`no runtime for "${handler}" is configured`);
+        return { runtime: handler, runtimePath: handler === 'runc' ? '/usr/bin/runc' : '' };
+      },
+    },
+  };
+  return { deps, tasks, netns, rootfs, attachments, cni };
+}
+
+const podConfig = (name = 'web', attempt = 0, labels: Record<string, string> = { app: 'web' }) =>
+  PodSandboxConfig.fromPartial({
+    metadata: { name, namespace: 'default', uid: `uid-${name}`, attempt },
+    hostname: name,
+    labels,
+    dnsConfig: { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] },
+    portMappings: [{ protocol: Protocol.TCP, containerPort: 80, hostPort: 8080, hostIp: '' }],
+    linux: { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' }, securityContext: { namespaceOptions: { network: NamespaceMode.POD, pid: NamespaceMode.CONTAINER, ipc: NamespaceMode.POD } } },
+  });
+
+describe('pod sandboxes', () => {
+  let dir: string;
+  let f: ReturnType<typeof fakes>;
+  let store: SandboxStore;
+  let pods: ReturnType<typeof podSandboxes>;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ce-cri-pods-'));
+    f = fakes();
+    store = await SandboxStore.open(join(dir, 'root'));
+    pods = podSandboxes({ ...f.deps, store, namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns') });
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('runs a pause task in k8s.io with its netns attached to the CNI network, and keeps the record across a reopen', async () => {
+    const { podSandboxId: id } = await pods.run({ config: podConfig(), runtimeHandler: '' });
+    const task = f.tasks.get(id)!;
+    expect(task.req.namespace).toBe('k8s.io');
+    expect(task.status).toBe(TaskStatus.TASK_STATUS_RUNNING);
+    const spec = JSON.parse(await readFile(join(task.req.bundle, 'config.json'), 'utf8'));
+    expect(spec.process.args).toEqual(['/pause']);
+    expect(spec.hostname).toBe('web');
+    expect(spec.linux.namespaces).toContainEqual({ type: 'network', path: join(dir, 'netns', id) });
+    expect(spec.linux.namespaces.map((n: { type: string }) => n.type)).toEqual(expect.arrayContaining(['pid', 'ipc', 'uts', 'mount']));
+    expect(spec.linux.sysctl).toEqual({ 'net.ipv4.ip_unprivileged_port_start': '0' });
+    expect(spec.linux.cgroupsPath).toBe(`/ce/k8s.io/${id}`);
+    expect(f.netns.has(join(dir, 'netns', id))).toBe(true);
+    expect(f.attachments.get(id)).toMatchObject({ capabilities: { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] }, args: { K8S_POD_NAME: 'web' } });
+    expect(await readFile(join(dir, 'sandboxes', id, 'resolv.conf'), 'utf8')).toBe('search default.svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+
+    const { status, info } = await pods.status({ podSandboxId: id, verbose: true });
+    expect(status).toMatchObject({ id, state: PodSandboxState.SANDBOX_READY, network: { ip: '10.99.0.7' }, labels: { app: 'web' }, metadata: { name: 'web', attempt: 0 } });
+    expect(JSON.parse(info['info']!)).toMatchObject({ pid: task.pid, runtimeHandler: '', netNamespacePath: join(dir, 'netns', id) });
+
+    const reopened = await SandboxStore.open(join(dir, 'root'));
+    expect(reopened.get(id)).toMatchObject({ pid: task.pid, netnsPath: join(dir, 'netns', id), ips: ['10.99.0.7'], state: 'ready' });
+  });
+
+  it('refuses a second sandbox of the same name and attempt as containerd, creating nothing', async () => {
+    const { podSandboxId: first } = await pods.run({ config: podConfig(), runtimeHandler: '' });
+    await expect(pods.run({ config: podConfig(), runtimeHandler: '' })).rejects.toMatchObject({ code: 'AlreadyExists', message: expect.stringContaining(`is reserved for "${first}"`) });
+    expect(f.tasks.size).toBe(1);
+    expect(f.netns.size).toBe(1);
+    await pods.run({ config: podConfig('web', 1), runtimeHandler: '' });
+    expect(f.tasks.size).toBe(2);
+  });
+
+  it('removes everything again when the CNI plugin fails, and frees the name', async () => {
+    f.cni.fail = new CeError('Unknown', 'plugin type="bridge" failed (add): boom');
+    await expect(pods.run({ config: podConfig(), runtimeHandler: '' })).rejects.toMatchObject({ message: expect.stringMatching(/^failed to setup network for sandbox ".*": plugin type="bridge" failed \(add\): boom/) });
+    expect([f.tasks.size, f.netns.size, f.rootfs.size, store.list().length]).toEqual([0, 0, 0, 0]);
+    expect(existsSync(join(dir, 'sandboxes'))).toBe(true);
+    f.cni.fail = undefined;
+    await pods.run({ config: podConfig(), runtimeHandler: '' });
+  });
+
+  it('refuses an unknown runtime handler and a config without metadata', async () => {
+    await expect(pods.run({ config: podConfig(), runtimeHandler: 'kata' })).rejects.toMatchObject({ code: 'NotFound' });
+    await expect(pods.run({ config: PodSandboxConfig.fromPartial({}), runtimeHandler: '' })).rejects.toMatchObject({ code: 'InvalidArgument', message: 'sandbox config must include metadata' });
+    expect(store.list()).toEqual([]);
+  });
+
+  it('stops idempotently (network torn down), removes idempotently, and answers NotFound for unknown ids', async () => {
+    const { podSandboxId: id } = await pods.run({ config: podConfig(), runtimeHandler: 'runc' });
+    expect(f.tasks.get(id)!.req).toMatchObject({ runtime: 'runc', runtimePath: '/usr/bin/runc' });
+    await pods.stop(id);
+    await pods.stop(id);
+    expect([f.tasks.size, f.netns.size, f.attachments.size]).toEqual([0, 0, 0]);
+    expect((await pods.status({ podSandboxId: id, verbose: false })).status).toMatchObject({ state: PodSandboxState.SANDBOX_NOTREADY, network: { ip: '' } });
+    await pods.remove(id);
+    await pods.remove(id);
+    expect([f.rootfs.size, store.list().length]).toEqual([0, 0]);
+    await expect(pods.status({ podSandboxId: id, verbose: false })).rejects.toMatchObject({ code: 'NotFound' });
+    await expect(pods.stop(id)).rejects.toMatchObject({ code: 'NotFound' });
+  });
+
+  it("runs a host-network sandbox without netns or CNI, and refuses a pod network when no CNI network is configured", async () => {
+    const host = PodSandboxConfig.fromPartial({ ...podConfig('h'), linux: { securityContext: { namespaceOptions: { network: NamespaceMode.NODE } } } });
+    const { podSandboxId: id } = await pods.run({ config: host, runtimeHandler: '' });
+    expect([f.netns.size, f.attachments.size]).toEqual([0, 0]);
+    expect(store.get(id)).toMatchObject({ netnsPath: '', ips: [] });
+    await pods.remove(id);
+
+    const noCni = podSandboxes({ ...f.deps, network: async () => null, store, namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns') });
+    await expect(noCni.run({ config: podConfig(), runtimeHandler: '' })).rejects.toMatchObject({ code: 'FailedPrecondition', message: expect.stringContaining('cni plugin not initialized') });
+    expect([f.tasks.size, store.list().length]).toEqual([0, 0]);
+  });
+
+  it("gives a ready sandbox's stats from the pause's cgroup, lists only ready ones, and refuses a stopped one", async () => {
+    const { podSandboxId: a } = await pods.run({ config: podConfig('a', 0, { app: 'a' }), runtimeHandler: '' });
+    const { podSandboxId: b } = await pods.run({ config: podConfig('b', 0, { app: 'b' }), runtimeHandler: '' });
+    const stats = await pods.stats(a);
+    expect(stats.attributes).toMatchObject({ id: a, metadata: { name: 'a' }, labels: { app: 'a' } });
+    expect(stats.linux).toMatchObject({
+      cpu: { usageCoreNanoSeconds: { value: 5_000_000n } },
+      memory: { usageBytes: { value: 3_000_000n }, workingSetBytes: { value: 2_000_000n }, rssBytes: { value: 500_000n }, availableBytes: undefined },
+      process: { processCount: { value: 1n } },
+    });
+    await pods.stop(b);
+    expect((await pods.listStats({ filter: undefined })).map((s) => s.attributes!.id)).toEqual([a]);
+    expect(await pods.listStats({ filter: { id: '', labelSelector: { app: 'b' } } })).toEqual([]);
+    await expect(pods.stats(b)).rejects.toMatchObject({ code: 'FailedPrecondition', message: expect.stringContaining('not ready') });
+    await expect(pods.stats('nosuch')).rejects.toMatchObject({ code: 'NotFound' });
+  });
+
+  it('detaches a sandbox from the network it joined, not the first one of now, and says so when that one is gone', async () => {
+    const { podSandboxId: id } = await pods.run({ config: podConfig(), runtimeHandler: '' });
+    const other: PodNetwork = { name: 'other', add: async () => Promise.reject(new Error('not this one')), del: async () => Promise.reject(new Error('not this one')) };
+    const moved = podSandboxes({ ...f.deps, network: async (name?: string) => (name === 'podnet' ? await f.deps.network('podnet') : other), store, namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns') });
+    await moved.stop(id);
+    expect(f.attachments.size).toBe(0);
+
+    const { podSandboxId: second } = await pods.run({ config: podConfig('second'), runtimeHandler: '' });
+    const gone = podSandboxes({ ...f.deps, network: async (name?: string) => (name === undefined ? other : null), store, namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns') });
+    await expect(gone.stop(second)).rejects.toMatchObject({ code: 'FailedPrecondition', message: expect.stringContaining('CNI network "podnet" is no longer configured') });
+  });
+
+  it('sweeps at start what a run cut short left without a record (task, netns, layer, folder), and leaves recorded sandboxes alone', async () => {
+    const { podSandboxId: kept } = await pods.run({ config: podConfig('kept'), runtimeHandler: '' });
+    const { podSandboxId: cut } = await pods.run({ config: podConfig('cut'), runtimeHandler: '' });
+    // A crash before the record was saved: the record file never existed.
+    await rm(join(dir, 'root', `${cut}.json`));
+    const reopened = podSandboxes({ ...f.deps, store: await SandboxStore.open(join(dir, 'root')), namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns') });
+    await mkdir(join(dir, 'netns'), { recursive: true });
+    await writeFile(join(dir, 'netns', cut), '');
+    f.netns.add(join(dir, 'netns', cut));
+    expect(await reopened.removeLeftovers()).toBe(5);
+    expect([...f.attachments.keys()]).toEqual([kept]);
+    expect([...f.tasks.keys()]).toEqual([kept]);
+    expect([...f.rootfs]).toEqual([`k8s.io/sandbox-${kept}`]);
+    expect([...f.netns]).toEqual([join(dir, 'netns', kept)]);
+    expect(existsSync(join(dir, 'sandboxes', cut))).toBe(false);
+    expect((await reopened.status({ podSandboxId: kept, verbose: false })).status!.state).toBe(PodSandboxState.SANDBOX_READY);
+  });
+
+  it('lists with the id prefix, state and label selector filters', async () => {
+    const { podSandboxId: a } = await pods.run({ config: podConfig('a', 0, { app: 'a', tier: 'x' }), runtimeHandler: '' });
+    const { podSandboxId: b } = await pods.run({ config: podConfig('b', 0, { app: 'b', tier: 'x' }), runtimeHandler: '' });
+    await pods.stop(b);
+    const ids = async (filter?: Parameters<typeof pods.list>[0]['filter']) => (await pods.list({ filter })).items.map((i) => i.id).sort();
+    expect(await ids()).toEqual([a, b].sort());
+    expect(await ids({ id: a.slice(0, 8), labelSelector: {} })).toEqual([a]);
+    expect(await ids({ id: '', state: { state: PodSandboxState.SANDBOX_NOTREADY }, labelSelector: {} })).toEqual([b]);
+    expect(await ids({ id: '', labelSelector: { tier: 'x', app: 'a' } })).toEqual([a]);
+    expect(await ids({ id: '', labelSelector: { tier: 'y' } })).toEqual([]);
+  });
+});
