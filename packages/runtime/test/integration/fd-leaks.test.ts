@@ -1,6 +1,6 @@
 // Root-only: no fd of the runtime's process reaches a container (CVE-2024-21626 class).
 import { openSync, closeSync, readdirSync, readlinkSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultSpec } from '../../src/spec/default-spec.js';
 import { collect, Fixture, isRoot, run } from './helpers.js';
 
@@ -24,9 +24,12 @@ describe.skipIf(!isRoot)('fd leaks (root)', () => {
     hostDir = openSync('/etc', 'r'); // an fd of the runtime's process that must not reach the container
     f.writeSpec(['sh', '-c', `${LIST_SHELL_FDS}; true`]);
     const c = await f.rt.create('c1', f.bundle, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const held = readdirSync(`/proc/${c.pid}/fd`).map((fd) => `${fd} ${readlinkSync(`/proc/${c.pid}/fd/${fd}`)}`);
-    expect(held.map((h) => h.split(' ')[0])).toEqual(['0', '1', '2', expect.any(String)]);
-    expect(held[3]).toMatch(/ \/.*\/c1\/exec\.fifo$/);
+    // The helper closes its sync fds just after it reports ready (which ends create): within a bound.
+    await vi.waitFor(() => {
+      const held = readdirSync(`/proc/${c.pid}/fd`).map((fd) => `${fd} ${readlinkSync(`/proc/${c.pid}/fd/${fd}`)}`);
+      expect(held.map((h) => h.split(' ')[0])).toEqual(['0', '1', '2', expect.any(String)]);
+      expect(held[3]).toMatch(/ \/.*\/c1\/exec\.fifo$/);
+    }, { timeout: 5_000, interval: 20 });
     const out = collect(c.stdout);
     const err = collect(c.stderr);
     await f.rt.start('c1');
