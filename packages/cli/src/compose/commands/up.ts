@@ -3,7 +3,7 @@ import { ComposeError } from '../compose-error.js';
 import { composeAction, errorLine, type ComposeContext } from '../context.js';
 import { converge } from '../converge.js';
 import { ProgressLines } from '../progress-lines.js';
-import { buildRefusal } from '../service-containers.js';
+import { serviceBuilder } from '../service-build.js';
 import { withDependencies } from '../start-order.js';
 import { attachLogs } from './logs.js';
 import { servicePuller } from './pull-service-image.js';
@@ -11,6 +11,7 @@ import { servicePuller } from './pull-service-image.js';
 interface UpOptions {
   detach?: boolean;
   build?: boolean;
+  noBuild?: boolean;
   noStart?: boolean;
   noDeps?: boolean;
   forceRecreate?: boolean;
@@ -31,7 +32,8 @@ export function registerUp(group: Command, ctx: ComposeContext): void {
     .option('--force-recreate', "Recreate containers even if their configuration and image haven't changed.")
     .option('--no-recreate', "If containers already exist, don't recreate them.")
     .option('--no-start', "Don't start the services after creating them.")
-    .option('--build', 'Build images before starting containers (ce has no builder yet: refused).')
+    .option('--build', 'Build images before starting containers.')
+    .option('--no-build', "Don't build an image, even if it's missing.")
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file.')
     .action(
       composeAction(ctx, async (services: string[], opts: Record<string, unknown>) => {
@@ -39,6 +41,7 @@ export function registerUp(group: Command, ctx: ComposeContext): void {
         const o: UpOptions = {
           detach: !!opts.detach,
           build: !!opts.build,
+          noBuild: opts.build === false,
           noStart: opts.start === false,
           noDeps: opts.deps === false,
           forceRecreate: !!opts.forceRecreate,
@@ -52,7 +55,6 @@ export function registerUp(group: Command, ctx: ComposeContext): void {
 }
 
 async function up(ctx: ComposeContext, names: string[], o: UpOptions): Promise<number> {
-  if (o.build) throw buildRefusal();
   if (o.forceRecreate && o.noRecreate) throw new ComposeError('--force-recreate and --no-recreate cannot be combined.');
   const project = ctx.project();
   const services = withDependencies(project.services, names, o.noDeps);
@@ -60,7 +62,8 @@ async function up(ctx: ComposeContext, names: string[], o: UpOptions): Promise<n
   const progress = new ProgressLines();
   let containers;
   try {
-    containers = await converge(conn, project, services, { ...o, pull: servicePuller(conn, progress) }, progress);
+    const buildPolicy = o.build ? 'always' : o.noBuild ? 'never' : 'missing';
+    containers = await converge(conn, project, services, { ...o, pull: servicePuller(conn, progress), build: serviceBuilder(conn, project), buildPolicy }, progress);
   } catch (err) {
     if (err instanceof ComposeError && err.message.startsWith('for ')) {
       process.stderr.write(`\n${errorLine(err.message)}\n`);
