@@ -107,7 +107,7 @@ describe('ce compose build', () => {
     }
   });
 
-  it('up builds a missing image, tagged with the service image name; --no-build refuses', async () => {
+  it('up and run build a missing image, tagged with the service image name; --no-build refuses', async () => {
     const files = {
       'docker-compose.yml': 'services:\n  web:\n    image: buildmissing-web:v1\n    build: .\n    network_mode: none\n',
       Dockerfile: 'FROM busybox\nRUN echo built > /marker\nCMD ["sleep", "300"]\n',
@@ -124,6 +124,15 @@ describe('ce compose build', () => {
       expect(up.stderr).toContain('WARNING: Image for service web was built because it did not already exist.');
       expect(up.stdout).toContain('Successfully tagged buildmissing-web:v1\n');
       expect((await run(['exec', 'buildmissing_web_1', 'cat', '/marker'])).stdout).toBe('built\n');
+      expect(await compose(folder, ['up', '-d', '--build', '--no-build'])).toMatchObject({ code: 1, stderr: '--build and --no-build can not be combined.\n' });
+
+      // run builds a missing image too.
+      expect((await compose(folder, ['down'])).code).toBe(0);
+      expect((await run(['rmi', 'buildmissing-web:v1'])).code).toBe(0);
+      const once = await compose(folder, ['run', '--rm', '-T', 'web', 'cat', '/marker']);
+      expect(once.code, once.stderr).toBe(0);
+      expect(once.stderr).toContain('Building web\n');
+      expect(once.stdout).toMatch(/Successfully tagged buildmissing-web:v1\n(.|\n)*built\n$/);
     } finally {
       await compose(folder, ['down']);
     }

@@ -21,8 +21,12 @@ interface UpOptions {
 }
 
 export function registerUp(group: Command, ctx: ComposeContext): void {
+  // --build and --no-build share commander's `build` key (the last one wins); 1.29 refuses the pair.
+  const buildFlags = new Set<string>();
   group
     .command('up')
+    .on('option:build', () => buildFlags.add('build'))
+    .on('option:no-build', () => buildFlags.add('no-build'))
     .description('Create and start containers')
     .usage('[options] [SERVICE...]')
     .argument('[services...]')
@@ -40,8 +44,8 @@ export function registerUp(group: Command, ctx: ComposeContext): void {
         // commander's --no-x options set x to false.
         const o: UpOptions = {
           detach: !!opts.detach,
-          build: !!opts.build,
-          noBuild: opts.build === false,
+          build: buildFlags.has('build'),
+          noBuild: buildFlags.has('no-build'),
           noStart: opts.start === false,
           noDeps: opts.deps === false,
           forceRecreate: !!opts.forceRecreate,
@@ -55,6 +59,7 @@ export function registerUp(group: Command, ctx: ComposeContext): void {
 }
 
 async function up(ctx: ComposeContext, names: string[], o: UpOptions): Promise<number> {
+  if (o.build && o.noBuild) throw new ComposeError('--build and --no-build can not be combined.');
   if (o.forceRecreate && o.noRecreate) throw new ComposeError('--force-recreate and --no-recreate cannot be combined.');
   const project = ctx.project();
   const services = withDependencies(project.services, names, o.noDeps);
