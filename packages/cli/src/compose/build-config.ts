@@ -29,11 +29,17 @@ export function normalizeBuild(raw: unknown, workingDir: string, listOrDict: Lis
   return out;
 }
 
-/** The merged section: the context defaults to the project folder and must exist (1.29's words). */
-export function completeBuild(build: BuildConfig, workingDir: string): BuildConfig {
+/**
+ * The merged section: the context defaults to the project folder and must
+ * exist (1.29's words); an arg named without a value takes the project
+ * environment's value, else '' (as 1.29's config resolves it).
+ */
+export function completeBuild(build: BuildConfig, workingDir: string, environment: Record<string, string | undefined>): BuildConfig {
   const context = build.context ?? workingDir;
   if (!existsSync(context)) throw new ComposeError(`build path ${context} either does not exist, is not accessible, or is not a valid URL.`);
-  return { ...build, context };
+  const out: BuildConfig = { ...build, context };
+  if (build.args) out.args = Object.fromEntries(Object.entries(build.args).map(([k, v]) => [k, v ?? environment[k] ?? '']));
+  return out;
 }
 
 /** The -f -f merge of two build sections: mappings key by key, the rest replaced. */

@@ -34,7 +34,7 @@ export function loadProject(options: ProjectOptions, cwd = process.cwd(), env: N
     name: where.name,
     workingDir: where.workingDir,
     configFiles: where.files,
-    services: [...services].map(([name, fields]) => completeService(name, fields, where.workingDir)),
+    services: [...services].map(([name, fields]) => completeService(name, fields, where)),
     volumes: Object.fromEntries(Object.entries(volumes).map(([k, v]) => [k, volumeConfig(where.name, k, v)])),
     networks: Object.fromEntries(Object.entries(networks).map(([k, v]) => [k, networkConfig(where.name, k, v)])),
     environment: where.environment,
@@ -56,11 +56,11 @@ function interpolateDocument(document: Record<string, unknown>, lookup: Lookup):
   return out;
 }
 
-function completeService(name: string, f: ServiceFields, workingDir: string): ServiceConfig {
+function completeService(name: string, f: ServiceFields, where: { workingDir: string; environment: Record<string, string> }): ServiceConfig {
   return {
     name,
     ...f,
-    ...(f.build ? { build: completeBuild(f.build, workingDir) } : {}),
+    ...(f.build ? { build: completeBuild(f.build, where.workingDir, where.environment) } : {}),
     environment: f.environment ?? {},
     ports: f.ports ?? [],
     expose: f.expose ?? [],

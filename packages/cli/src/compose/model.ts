@@ -47,7 +47,7 @@ export interface BuildConfig {
   /** Absolute. */
   context: string;
   dockerfile?: string;
-  /** A null value: taken from the environment at build time, or left unset. */
+  /** One file's `B` (no value) is null until the files merge; then the environment's value, or ''. */
   args?: Record<string, string | null>;
   target?: string;
   labels?: Record<string, string>;

@@ -31,13 +31,13 @@ describe("a service's build section", () => {
     expect(serviceImage('proj', web!)).toBe('proj_web');
   });
 
-  it('takes the long form: args as a list or a mapping (interpolated), labels, target, dockerfile relative to the context', () => {
+  it('takes the long form: args as a list or a mapping (interpolated; a name alone takes the environment, else empty), labels, target, dockerfile relative to the context', () => {
     const yaml = 'services:\n  web:\n    image: mine:1\n    build:\n      context: app\n      dockerfile: Dockerfile.dev\n      target: final\n      args: ["A=${X}", B]\n      labels: {l: "1"}\n';
     const [web] = load(yaml, { X: 'from-env' }).services;
-    expect(web!.build).toEqual({ context: join(dir, 'app'), dockerfile: 'Dockerfile.dev', target: 'final', args: { A: 'from-env', B: null }, labels: { l: '1' } });
+    expect(web!.build).toEqual({ context: join(dir, 'app'), dockerfile: 'Dockerfile.dev', target: 'final', args: { A: 'from-env', B: '' }, labels: { l: '1' } });
     expect(dockerfilePath(web!.build!)).toBe(join(dir, 'app', 'Dockerfile.dev'));
     expect(serviceImage('proj', web!)).toBe('mine:1');
-    expect(load('services:\n  web:\n    build:\n      context: app\n      args: {A: 1}\n').services[0]!.build!.args).toEqual({ A: '1' });
+    expect(load('services:\n  web:\n    build:\n      context: app\n      args: {A: 1, B: null}\n', { B: 'b' }).services[0]!.build!.args).toEqual({ A: '1', B: 'b' });
   });
 
   it('merges across files key by key', () => {
