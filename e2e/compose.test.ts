@@ -192,16 +192,10 @@ describe('ce compose', () => {
       stderr: 'Missing mandatory value for "image" option interpolating ${IMAGE:?the image to run} in service "web": the image to run\n',
     });
 
-    const build = projectDir('builds', 'services:\n  web:\n    build: .\n');
-    const buildError = await compose(build, ['up', '-d', '--build']);
-    expect(buildError.code).toBe(1);
-    expect(buildError.stderr).toContain('ce has no image builder yet (issue 13');
-    expect((await compose(build, ['up', '-d'])).stderr).toContain('Service web needs to be built');
-
     // A usage error is docker-compose's exit 1, not docker's 125.
-    expect(await compose(build, ['up', '--bogus'])).toMatchObject({ code: 1, stderr: "error: unknown option '--bogus'\n" });
+    expect(await compose(missing, ['up', '--bogus'])).toMatchObject({ code: 1, stderr: "error: unknown option '--bogus'\n" });
 
-    for (const project of ['bad', 'unknown', 'missing', 'builds']) expect(await projectObjects(project)).toEqual({ containers: '', networks: '', volumes: '' });
+    for (const project of ['bad', 'unknown', 'missing']) expect(await projectObjects(project)).toEqual({ containers: '', networks: '', volumes: '' });
   });
 
   it('without -d, follows the logs until the containers stop', async () => {

@@ -1,8 +1,9 @@
 // Issue 12: Debian's docker-compose (1.29) against ced's Docker API: `up -d`,
 // `ps`, `logs` and `down -v` on a two-service project — a busybox httpd with a
 // published port on loopback, a health check and a named volume, and a client
-// that waits for it to be healthy and fetches from it by service name.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// that waits for it to be healthy and fetches from it by service name; and
+// `build` of a service from a Dockerfile in a subfolder (POST /build).
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +105,18 @@ describe.skipIf(composeMissing !== '')(`docker-compose 1.29 against ced ${compos
     const logs = await compose(['logs', '--no-color', 'client']);
     expect(logs.code).toBe(0);
     expect(logs.stdout).toMatch(/client_1\s+\| hello-from-web/);
+  });
+
+  it('build builds a service from a subfolder through POST /build, tagged <project>_<service>, with its args and target', async () => {
+    mkdirSync(join(dir, 'app'), { recursive: true });
+    writeFileSync(join(dir, 'app', 'Dockerfile'), 'FROM busybox AS base\nARG GREETING\nRUN echo "built with $GREETING" > /greeting\nFROM base AS final\nCMD ["cat", "/greeting"]\nFROM base AS broken\nRUN exit 7\n');
+    writeFileSync(join(dir, 'build.yml'), 'version: "3.8"\nservices:\n  app:\n    build:\n      context: ./app\n      target: final\n      args:\n        GREETING: compose\n');
+    const built = await dockerCli(['--ansi', 'never', '-p', `${project}b`, '-f', join(dir, 'build.yml'), 'build'], { daemon, program: COMPOSE, cwd: dir, timeoutMs: 180_000 });
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout).toContain(`Successfully tagged ${project}b_app:latest`);
+    const run = await ce(['run', '--rm', '--network', 'none', `${project}b_app`], { socket: daemon.socket });
+    expect(run).toMatchObject({ code: 0, stdout: 'built with compose\n' });
+    await ce(['rmi', `${project}b_app`], { socket: daemon.socket });
   });
 
   it('down -v removes the containers, the network and the named volume', async () => {

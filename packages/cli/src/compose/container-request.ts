@@ -7,6 +7,7 @@ import { parseRestartFlag } from '../restart-flag.js';
 import { ComposeError } from './compose-error.js';
 import { durationNanos } from './duration.js';
 import type { ComposeProject, ServiceConfig } from './model.js';
+import { serviceImage } from './naming.js';
 import { shellWords } from './shell-words.js';
 
 export interface ContainerPlan {
@@ -149,7 +150,7 @@ export function containerRequest(service: ServiceConfig, project: ComposeProject
   }
   const request: CreateContainerRequest = {
     name: o.name,
-    image: service.image!,
+    image: serviceImage(project.name, service),
     cmd: cmd ? { values: cmd } : undefined,
     entrypoint: entrypoint ? { values: entrypoint } : undefined,
     env: [...serviceEnvironment(service, project), ...(o.extraEnv ?? [])],

@@ -13,8 +13,7 @@ import { orphans, planService, type PlanOptions } from './plan.js';
 import { ensureNetworks, ensureVolumes, networksUsed, volumesUsed } from './project-resources.js';
 import { projectContainers, type ProjectContainer } from './project-state.js';
 import { ProgressLines } from './progress-lines.js';
-import { composeLabels, createServiceContainer, ensureImage, removeContainer, startContainer, stopContainer } from './service-containers.js';
-import { buildRefusal } from './service-containers.js';
+import { type BuildPolicy, composeLabels, createServiceContainer, ensureImage, removeContainer, startContainer, stopContainer } from './service-containers.js';
 import { startOrder } from './start-order.js';
 
 export interface ConvergeOptions extends PlanOptions {
@@ -22,6 +21,9 @@ export interface ConvergeOptions extends PlanOptions {
   removeOrphans?: boolean;
   /** Pulls a missing image, printing docker-compose's lines. */
   pull: (image: string, service: string) => Promise<void>;
+  /** Builds a service's image (up --build, or a missing image of a service that builds). */
+  build: (service: ServiceConfig) => Promise<void>;
+  buildPolicy?: BuildPolicy;
 }
 
 /** Containers of each service after convergence, by service name. */
@@ -29,8 +31,6 @@ export type ServiceContainers = Map<string, string[]>;
 
 export async function converge(conn: Connection, project: ComposeProject, services: ServiceConfig[], o: ConvergeOptions, progress = new ProgressLines()): Promise<ServiceContainers> {
   const ordered = startOrder(services);
-  // Refused before anything is made: ce cannot build.
-  for (const s of ordered) if (!s.image) throw buildRefusal(s.name);
   const existing = await projectContainers(conn, project.name);
   const orphaned = orphans(existing, project.services.map((s) => s.name));
   if (orphaned.length && o.removeOrphans) {
@@ -47,7 +47,9 @@ export async function converge(conn: Connection, project: ComposeProject, servic
   await ensureVolumes(conn, project, volumesUsed(project, ordered), (l) => progress.say(l));
 
   const images = new Map<string, string>();
-  for (const s of ordered) images.set(s.name, await ensureImage(conn, s, (image) => o.pull(image, s.name)));
+  for (const s of ordered) {
+    images.set(s.name, await ensureImage(conn, project, s, { pull: (image) => o.pull(image, s.name), build: o.build, policy: o.buildPolicy ?? 'missing' }));
+  }
 
   const result: ServiceContainers = new Map();
   for (const c of existing) if (!c.oneoff) result.set(c.service, [...(result.get(c.service) ?? []), c.name]);

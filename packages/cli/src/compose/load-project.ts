@@ -2,6 +2,7 @@
 // Compose schema, normalised, merged, and their references checked.
 import { ComposeError } from './compose-error.js';
 import { interpolateEntry, interpolateValue, isMapping, type Lookup } from './interpolate.js';
+import { completeBuild } from './build-config.js';
 import { mergeService } from './merge.js';
 import type { ComposeProject, NetworkConfig, ServiceConfig, VolumeConfig } from './model.js';
 import { normalizeService, listOrDict, type ServiceFields } from './normalize-service.js';
@@ -33,7 +34,7 @@ export function loadProject(options: ProjectOptions, cwd = process.cwd(), env: N
     name: where.name,
     workingDir: where.workingDir,
     configFiles: where.files,
-    services: [...services].map(([name, fields]) => completeService(name, fields)),
+    services: [...services].map(([name, fields]) => completeService(name, fields, where)),
     volumes: Object.fromEntries(Object.entries(volumes).map(([k, v]) => [k, volumeConfig(where.name, k, v)])),
     networks: Object.fromEntries(Object.entries(networks).map(([k, v]) => [k, networkConfig(where.name, k, v)])),
     environment: where.environment,
@@ -55,10 +56,11 @@ function interpolateDocument(document: Record<string, unknown>, lookup: Lookup):
   return out;
 }
 
-function completeService(name: string, f: ServiceFields): ServiceConfig {
+function completeService(name: string, f: ServiceFields, where: { workingDir: string; environment: Record<string, string> }): ServiceConfig {
   return {
     name,
     ...f,
+    ...(f.build ? { build: completeBuild(f.build, where.workingDir, where.environment) } : {}),
     environment: f.environment ?? {},
     ports: f.ports ?? [],
     expose: f.expose ?? [],

@@ -2,6 +2,7 @@
 // mappings merged key by key, command/entrypoint/healthcheck.test replaced,
 // ports and the other sequences of unique values joined, volumes merged by
 // their mount path, scalars replaced.
+import { mergeBuild } from './build-config.js';
 import type { ServiceNetwork } from './model.js';
 import type { ServiceFields } from './normalize-service.js';
 
@@ -29,6 +30,7 @@ export function mergeService(base: ServiceFields, override: ServiceFields): Serv
     out.networks = networks;
   }
   if (base.healthcheck && override.healthcheck) out.healthcheck = { ...base.healthcheck, ...override.healthcheck };
+  if (base.build && override.build) out.build = mergeBuild(base.build, override.build);
   if (base.other && override.other) out.other = { ...base.other, ...override.other };
   return out;
 }

@@ -42,10 +42,23 @@ export interface ServiceNetwork {
   priority?: number;
 }
 
+/** `build:` in its long form; keys ce does not act on are kept (and refused when building). */
+export interface BuildConfig {
+  /** Absolute. */
+  context: string;
+  dockerfile?: string;
+  /** One file's `B` (no value) is null until the files merge; then the environment's value, or ''. */
+  args?: Record<string, string | null>;
+  target?: string;
+  labels?: Record<string, string>;
+  network?: string;
+  [other: string]: unknown;
+}
+
 export interface ServiceConfig {
   name: string;
   image?: string;
-  build?: unknown;
+  build?: BuildConfig;
   container_name?: string;
   command?: string | string[];
   entrypoint?: string | string[];

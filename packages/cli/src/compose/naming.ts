@@ -26,3 +26,8 @@ export function containerName(project: string, service: string, number: number):
 export function oneOffName(project: string, service: string, suffix: string): string {
   return `${project}_${service}_run_${suffix}`;
 }
+
+/** The image a service runs: its `image:`, or for a service that builds without one, 1.29's <project>_<service>. */
+export function serviceImage(project: string, service: { name: string; image?: string }): string {
+  return service.image ?? `${project.replace(/^[_-]+/, '')}_${service.name}`;
+}

@@ -2,6 +2,7 @@
 // against the project folder, env_file read into environment), so that
 // files can be merged key by key.
 import { resolve } from 'node:path';
+import { normalizeBuild } from './build-config.js';
 import { ComposeError } from './compose-error.js';
 import { readEnvFile } from './env-file.js';
 import { isMapping } from './interpolate.js';
@@ -52,7 +53,7 @@ export function normalizeService(name: string, raw: Record<string, unknown>, wor
   const out: ServiceFields = {};
   for (const key of SCALARS) if (raw[key] !== undefined && raw[key] !== null) out[key] = scalarText(raw[key]) as never;
   for (const key of FLAGS) if (raw[key] !== undefined && raw[key] !== null) out[key] = Boolean(raw[key]);
-  if (raw.build !== undefined) out.build = raw.build;
+  if (raw.build !== undefined && raw.build !== null) out.build = normalizeBuild(raw.build, workingDir, listOrDict);
   if (raw.command !== undefined && raw.command !== null) out.command = Array.isArray(raw.command) ? raw.command.map(String) : String(raw.command);
   if (raw.entrypoint !== undefined && raw.entrypoint !== null) out.entrypoint = Array.isArray(raw.entrypoint) ? raw.entrypoint.map(String) : String(raw.entrypoint);
 

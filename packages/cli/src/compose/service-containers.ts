@@ -6,7 +6,7 @@ import type { Connection } from '../connection.js';
 import { ComposeError } from './compose-error.js';
 import { containerRequest, type ContainerRequestOptions } from './container-request.js';
 import type { ComposeProject, ServiceConfig } from './model.js';
-import { COMPOSE_VERSION, LABEL } from './naming.js';
+import { COMPOSE_VERSION, LABEL, serviceImage } from './naming.js';
 
 export function composeLabels(project: ComposeProject, service: string, extra: Record<string, string>): Record<string, string> {
   return {
@@ -54,19 +54,32 @@ export function imageId(conn: Connection, image: string): Promise<string | undef
   );
 }
 
-/** The image's id; the image pulled first when missing (unless the service builds, which ce cannot yet). */
-export async function ensureImage(conn: Connection, service: ServiceConfig, pull: (image: string) => Promise<void>): Promise<string> {
-  if (!service.image) throw buildRefusal(service.name);
-  const present = await imageId(conn, service.image);
-  if (present !== undefined) return present;
-  if (service.build !== undefined) throw buildRefusal(service.name);
-  await pull(service.image);
-  return (await imageId(conn, service.image)) ?? '';
+/** up's --build (always) and --no-build (never); by default a missing image is built. */
+export type BuildPolicy = 'missing' | 'always' | 'never';
+
+export interface ImageSources {
+  pull: (image: string) => Promise<void>;
+  build: (service: ServiceConfig) => Promise<void>;
+  policy: BuildPolicy;
 }
 
-export function buildRefusal(service?: string): ComposeError {
-  const who = service ? `Service ${service} needs to be built, but ce` : 'ce';
-  return new ComposeError(
-    `${who} has no image builder yet (issue 13: builds), so ce compose cannot build images. Build the image elsewhere and load it with \`ce load\`, or give the service an image to pull.`,
+/** The image's id: built or pulled first as docker-compose 1.29's ensure_image_exists does. */
+export async function ensureImage(conn: Connection, project: ComposeProject, service: ServiceConfig, from: ImageSources): Promise<string> {
+  const image = serviceImage(project.name, service);
+  if (service.build && from.policy === 'always') {
+    await from.build(service);
+    return (await imageId(conn, image)) ?? '';
+  }
+  const present = await imageId(conn, image);
+  if (present !== undefined) return present;
+  if (!service.build) {
+    await from.pull(image);
+    return (await imageId(conn, image)) ?? '';
+  }
+  if (from.policy === 'never') throw new ComposeError(`Service '${service.name}' needs to be built, but --no-build was passed.`);
+  await from.build(service);
+  process.stderr.write(
+    `WARNING: Image for service ${service.name} was built because it did not already exist. To rebuild this image you must use \`ce compose build\` or \`ce compose up --build\`.\n`,
   );
+  return (await imageId(conn, image)) ?? '';
 }

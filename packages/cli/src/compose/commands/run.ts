@@ -10,6 +10,7 @@ import { waitForCondition } from '../dependency-wait.js';
 import { LABEL, oneOffName } from '../naming.js';
 import { ensureNetworks, ensureVolumes, networksUsed, volumesUsed } from '../project-resources.js';
 import { ProgressLines } from '../progress-lines.js';
+import { serviceBuilder } from '../service-build.js';
 import { composeLabels, createServiceContainer, ensureImage, startContainer } from '../service-containers.js';
 import { withDependencies } from '../start-order.js';
 import { servicePuller } from './pull-service-image.js';
@@ -58,9 +59,10 @@ async function run(ctx: ComposeContext, serviceName: string, command: string[], 
   const conn = ctx.connect();
   const progress = new ProgressLines();
   const pull = servicePuller(conn, progress);
+  const build = serviceBuilder(conn, project);
   if (o.deps !== false) {
     const deps = withDependencies(project.services, [serviceName]).filter((s) => s.name !== serviceName);
-    const running = deps.length ? await converge(conn, project, deps, { pull, noRecreate: true }, progress) : new Map<string, string[]>();
+    const running = deps.length ? await converge(conn, project, deps, { pull, build, noRecreate: true }, progress) : new Map<string, string[]>();
     // The one-off waits for its own dependencies' conditions, as up's containers do.
     for (const [dep, { condition }] of Object.entries(service.depends_on)) {
       for (const id of running.get(dep) ?? []) await waitForCondition(conn, id, condition, dep);
@@ -68,7 +70,7 @@ async function run(ctx: ComposeContext, serviceName: string, command: string[], 
   }
   await ensureNetworks(conn, project, networksUsed(project, [service]), (l) => progress.say(l));
   await ensureVolumes(conn, project, volumesUsed(project, [service]), (l) => progress.say(l));
-  await ensureImage(conn, service, (image) => pull(image, service.name));
+  await ensureImage(conn, project, service, { pull: (image) => pull(image, service.name), build, policy: 'missing' });
   const name = o.name ?? oneOffName(project.name, service.name, randomBytes(6).toString('hex'));
   const tty = !o.T && !o.detach && !!process.stdin.isTTY;
   const create = () =>
