@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
-import { dockerCli, dockerClientMissing, dockerSocketOf } from './support/docker-cli.js';
+import { DOCKER_CLIENT, dockerCli, dockerClientMissing, dockerSocketOf } from './support/docker-cli.js';
+import { ptyMissing, runInPty } from './support/pty.js';
 import { httpOverUnix } from '../packages/docker-api/test/support/http-over-unix.js';
 
 /** POST /exec/{id}/start upgraded, as the docker client sends it; resolves with what came once ced ends the stream. */
@@ -94,5 +95,20 @@ describe.skipIf(dockerClientMissing !== '')(`concurrent execs on the Docker API 
     });
     expect(results.filter((r) => r !== 'true:0:' && r !== 'cat:3:true')).toEqual([]);
     expect(results).toHaveLength(120);
+  }, 300_000);
+
+  it('concurrent docker exec -t of a silent, instant command each end', async (ctx) => {
+    if (ptyMissing) return ctx.skip(ptyMissing);
+    const env = { ...process.env, DOCKER_HOST: `unix://${dockerSocketOf(daemon)}`, DOCKER_CONFIG: `${daemon.dir}/docker-config` };
+    const codes: number[] = [];
+    await concurrently(4, 8, async () => {
+      const t = runInPty([DOCKER_CLIENT, 'exec', '-t', container, 'true'], { rows: 24, cols: 80 }, env);
+      try {
+        codes.push(await within(t.exited, 20_000, 'docker exec -t'));
+      } finally {
+        t.kill();
+      }
+    });
+    expect(codes).toEqual(Array(32).fill(0));
   }, 300_000);
 });
