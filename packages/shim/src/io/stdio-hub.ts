@@ -67,6 +67,7 @@ export class StdioHub implements TaskStdio {
     if (this.streams) throw new Error('stdio hub: already connected');
     this.streams = streams;
     const done: Promise<void>[] = [];
+    const endedBefore: Array<() => void> = [];
     for (const name of ['stdout', 'stderr'] as const) {
       const stream = streams[name];
       if (!stream) continue;
@@ -84,9 +85,14 @@ export class StdioHub implements TaskStdio {
           stream.on('close', finish);
           // A terminal's master reads EIO once the last process holding it is gone: its output has ended.
           stream.on('error', finish);
+          // A process that wrote nothing and exited while its start was under way (an exec of `true`):
+          // its pipe was read to EOF and closed before this, so 'end' and 'close' will not come again.
+          if (stream.readableEnded || stream.destroyed) endedBefore.push(finish);
         }),
       );
     }
+    // Once every stream counts as open, so that the first one found ended does not end the sessions alone.
+    for (const finish of endedBefore) finish();
     streams.stdin?.on('error', () => undefined);
     for (const data of this.pendingStdin.splice(0)) this.writeStdin(data);
     this.pendingBytes = 0;

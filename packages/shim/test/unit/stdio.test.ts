@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
+import type { AttachSession } from '@ce/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ContainerLog, MAX_ENTRY_BYTES } from '../../src/io/container-log.js';
 import { StdioHub } from '../../src/io/stdio-hub.js';
@@ -111,6 +113,22 @@ describe('back-pressure', () => {
   });
 });
 
+/** A session's output until it ends; fails if it is still open after `ms`. */
+async function outputWithin(session: AttachSession, ms: number): Promise<string[]> {
+  const chunks: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const read = (async () => {
+    for await (const c of session.output) chunks.push(`${c.stream}:${c.data}`);
+    return chunks;
+  })();
+  const stillOpen = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the session was still open after ${ms} ms, having read ${JSON.stringify(chunks)}`)), ms)));
+  try {
+    return await Promise.race([read, stillOpen]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('stdio hub made before its process', () => {
   it('keeps sessions and stdin until connect, then delivers; abandon ends sessions of a process that never ran', async () => {
     const hub = new StdioHub(null, null);
@@ -142,6 +160,30 @@ describe('stdio hub made before its process', () => {
     const c = never.attach({ id: 'c', stdin: false, stdout: true, stderr: true });
     never.abandon();
     expect(await seen(c)).toEqual([]);
+  });
+
+  it('ends its sessions for a process whose output had already ended and closed when it was connected (an exec of `true`)', async () => {
+    // As the pipes of a process that wrote nothing and exited during its start: read to EOF, 'end' and 'close' past.
+    const spent = async () => {
+      const pipe = new PassThrough();
+      pipe.end();
+      pipe.resume();
+      await once(pipe, 'close');
+      return pipe;
+    };
+    const hub = new StdioHub(null, null);
+    const s = hub.attach({ id: 'c', stdin: false, stdout: true, stderr: true });
+    hub.connect({ stdin: null, stdout: await spent(), stderr: await spent() });
+    expect(await outputWithin(s, 2000)).toEqual([]);
+    await hub.whenDrained();
+
+    // One stream spent, the other still to come: the sessions wait for it and get its output.
+    const half = new StdioHub(null, null);
+    const h = half.attach({ id: 'c', stdin: false, stdout: true, stderr: true });
+    const stderr = new PassThrough();
+    half.connect({ stdin: null, stdout: await spent(), stderr });
+    stderr.end('late');
+    expect(await outputWithin(h, 2000)).toEqual(['stderr:late']);
   });
 
   it('resizes a terminal and never ends its input on closeStdin', () => {
