@@ -225,6 +225,11 @@ describe.skipIf(dockerClientMissing !== '' || registryMissing !== '')(`the Docke
     const failed = await dockerCli(['build', context], { daemon, env: { DOCKER_BUILDKIT: '0' } });
     expect(failed.code).toBe(3);
     expect(failed.stderr).toBe("The command '/bin/sh -c exit 3' returned a non-zero code: 3\n");
+    // docker builder prune: POST /build/prune empties ced's build cache.
+    const pruned = await docker(['builder', 'prune', '-f']);
+    expect(pruned.stdout).toMatch(/^Deleted build cache objects:\n(sha256:[0-9a-f]{64}\n)+\nTotal reclaimed space: \S+\n$/);
+    expect((await docker(['images', '-a', '--format', '{{.Repository}}'])).stdout).not.toContain('ce-build-cache');
+    expect((await docker(['builder', 'prune', '-f'])).stdout).toBe('Total reclaimed space: 0B\n');
   });
 
   it('dockerode pulls from the loopback registry and follows the progress', async () => {

@@ -45,6 +45,9 @@ export function buildImages(images: ImageStore): BuildImages {
     async untag(name) {
       return (await images.remove(name)).deleted;
     },
+    async layersBytes() {
+      return (await images.diskUsage()).layersSize;
+    },
   };
 }
 

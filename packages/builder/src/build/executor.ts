@@ -350,11 +350,13 @@ export class Builder {
     return { image, cacheValid: step.cacheValid && fromCache };
   }
 
-  /** ce builder prune: every cache name removed; returns the image ids that went with them. */
-  async prune(): Promise<string[]> {
+  /** ce builder prune: every cache name removed; the image ids that went with them, and the bytes of layers freed. */
+  async prune(): Promise<{ deleted: string[]; reclaimedBytes: number }> {
+    const before = await this.parts.images.layersBytes();
     const deleted: string[] = [];
     for (const name of await this.parts.images.names(`${CACHE_REPOSITORY}:`)) deleted.push(...(await this.parts.images.untag(name)));
-    return deleted;
+    const reclaimedBytes = deleted.length ? Math.max(0, before - (await this.parts.images.layersBytes())) : 0;
+    return { deleted, reclaimedBytes };
   }
 }
 

@@ -75,8 +75,7 @@ function builderServiceImpl(parts: BuilderServiceParts): PromiseService<typeof B
       }
     },
     async prune() {
-      const deleted = await parts.builder.prune();
-      return { deleted, reclaimedBytes: 0 };
+      return parts.builder.prune();
     },
   };
 }

@@ -54,6 +54,8 @@ export interface BuildImages {
   names(prefix: string): Promise<string[]>;
   /** Removes the name; the image goes with its last name unless something uses it. Returns the ids deleted. */
   untag(name: string): Promise<string[]>;
+  /** Bytes of all images' layers, each counted once (what a prune frees is the drop in it). */
+  layersBytes(): Promise<number>;
 }
 
 /** What a step's container runs: Docker's run config for the step. */

@@ -92,7 +92,18 @@ class FakeImages implements BuildImages {
   async untag(name: string) {
     const id = this.named.get(name)!;
     this.named.delete(name);
-    return [...this.named.values()].includes(id) ? [] : [id];
+    if ([...this.named.values()].includes(id)) return [];
+    this.byId.delete(id);
+    return [id];
+  }
+  /** A file's text length stands for its layer's bytes; an image's files are its parent's and its own. */
+  async layersBytes() {
+    let bytes = 0;
+    for (const image of this.byId.values()) {
+      const parent = image.parent ? this.byId.get(image.parent) : undefined;
+      for (const [path, text] of image.files) if (parent?.files.get(path) !== text) bytes += text.length;
+    }
+    return bytes;
   }
 }
 
@@ -285,12 +296,21 @@ describe('Builder', () => {
     expect(image.config.OnBuild).toEqual([]);
   });
 
+  it('prune reports the bytes of the layers that went with the cache images no other name keeps', async () => {
+    await build(dockerfile([from('busybox'), run('write /a hello')]), { tags: ['app:1'] });
+    await build(dockerfile([from('busybox'), run('write /a bye')]), { tags: ['app:1'] });
+    // The first build's RUN image now has only its cache name: it goes, and its 5 bytes with it.
+    const pruned = await builder.prune();
+    expect(pruned.deleted).toHaveLength(1);
+    expect(pruned.reclaimedBytes).toBe('hello'.length);
+  });
+
   it('prune removes every cache name and reports the images that went', async () => {
     await build(dockerfile([from('busybox'), env('A', '1')]), { tags: ['kept:1'] });
-    const deleted = await builder.prune();
+    const pruned = await builder.prune();
     expect([...images.named.keys()].some((n) => n.startsWith(CACHE_REPOSITORY))).toBe(false);
     expect(images.named.has('kept:1')).toBe(true);
-    expect(deleted).toEqual([]); // the only step's image is still tagged kept:1
+    expect(pruned).toEqual({ deleted: [], reclaimedBytes: 0 }); // the only step's image is still tagged kept:1
   });
 });
 

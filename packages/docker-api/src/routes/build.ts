@@ -4,8 +4,8 @@
 // {"aux":{"ID"}}, a failed step as {"errorDetail":{"code","message"}}.
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
-import { fromServiceError, invalidArgument } from '@ce/protocol';
-import type { BuildResponse } from '@ce/protocol/gen/ce/build/v1/build';
+import { fromServiceError, invalidArgument, unary } from '@ce/protocol';
+import type { BuildResponse, PruneBuildCacheResponse } from '@ce/protocol/gen/ce/build/v1/build';
 import { cancelOnDisconnect } from '../cancel-on-disconnect.js';
 import { streamMessages } from '../message-stream.js';
 import type { RequestContext } from '../request-context.js';
@@ -121,6 +121,20 @@ async function build(ctx: RequestContext): Promise<void> {
   }
 }
 
+/**
+ * POST /build/prune (docker builder prune): ced's build cache goes whole, so
+ * keep-storage and filters, which would keep part of it, are refused.
+ */
+async function pruneBuildCache(ctx: RequestContext): Promise<void> {
+  if (ctx.queryInt('keep-storage', 0) > 0) throw invalidArgument('keep-storage is not supported: ce prunes its build cache whole');
+  const filters = Object.keys(ctx.queryFilters());
+  if (filters.length) throw invalidArgument(`invalid filter '${filters[0]}': ce prunes its build cache whole`);
+  const res = await unary<PruneBuildCacheResponse>((cb) => ctx.engine.builder.prune({}, cb));
+  // dockerd's report: null when nothing went (a nil slice).
+  ctx.json(200, { CachesDeleted: res.deleted.length ? res.deleted : null, SpaceReclaimed: Number(res.reclaimedBytes) });
+}
+
 export function registerBuildRoutes(router: Router): void {
   router.post('/build', build);
+  router.post('/build/prune', pruneBuildCache);
 }

@@ -41,6 +41,7 @@ interface Calls {
   pulls: PullRequest[];
   pushes: PushRequest[];
   prunes: unknown[];
+  buildPrunes: unknown[];
   tags: unknown[];
   logins: unknown[];
   commits: unknown[];
@@ -134,6 +135,10 @@ function fakeBuilder(calls: Calls) {
       };
       return call;
     },
+    prune(req: unknown, cb: Callback<unknown>) {
+      calls.buildPrunes.push(req);
+      setImmediate(() => cb(null, calls.buildPrunes.length === 1 ? { deleted: [ID_B], reclaimedBytes: 4096 } : { deleted: [], reclaimedBytes: 0 }));
+    },
   };
 }
 
@@ -168,7 +173,7 @@ describe('the images endpoints', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ce-test-dockerapi-images-'));
     socket = join(dir, 'docker.sock');
-    calls = { pulls: [], pushes: [], prunes: [], tags: [], logins: [], commits: [], builds: [] };
+    calls = { pulls: [], pushes: [], prunes: [], buildPrunes: [], tags: [], logins: [], commits: [], builds: [] };
     server = await startDockerApi({ ceSocket: join(dir, 'ce.sock'), hosts: [`unix://${socket}`], engine: fakeEngine(calls, script), serverName: 'ce/test (linux)' });
   });
 
@@ -358,6 +363,19 @@ describe('the images endpoints', () => {
     const notJson = await http(socket, 'POST', '/commit?container=c1&repo=app', { headers: { 'Content-Type': 'text/plain' }, body: 'x' });
     expect(notJson.status).toBe(400);
     expect(JSON.parse(notJson.body)).toEqual({ message: "Content-Type specified (text/plain) must be 'application/json'" });
+  });
+
+  it('prunes the build cache as dockerd reports it (null when nothing went), refusing what would keep part of it', async () => {
+    const first = await http(socket, 'POST', `/v1.41/build/prune?keep-storage=0&filters=${encodeURIComponent('{}')}`);
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.body)).toEqual({ CachesDeleted: [ID_B], SpaceReclaimed: 4096 });
+    expect(JSON.parse((await http(socket, 'POST', '/build/prune?all=1')).body)).toEqual({ CachesDeleted: null, SpaceReclaimed: 0 });
+    const keep = await http(socket, 'POST', '/build/prune?keep-storage=1000');
+    expect(keep.status).toBe(400);
+    expect(JSON.parse(keep.body).message).toBe('keep-storage is not supported: ce prunes its build cache whole');
+    const filtered = await http(socket, 'POST', `/build/prune?filters=${encodeURIComponent('{"until":["24h"]}')}`);
+    expect(filtered.status).toBe(400);
+    expect(calls.buildPrunes).toHaveLength(2);
   });
 
   it('builds with ced\'s builder: the query as options, the body as context, the output as stream messages and the id as aux', async () => {
