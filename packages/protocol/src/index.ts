@@ -1,7 +1,7 @@
 export * from './errors/index.js';
 export { toStatusObject, fromServiceError, grpcStatusOfCode } from './grpc-status.js';
 export { adaptService, type PromiseService, type CallContext } from './service-adapter.js';
-export { serveUnix, type UnixServer } from './unix-server.js';
+export { serveUnix, type ServeUnixOptions, type UnixServer } from './unix-server.js';
 export { dialUnix, unary, readStream } from './unix-client.js';
 export { socketListens } from './socket-listens.js';
 export {

@@ -1,35 +1,60 @@
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { chmod, mkdir, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 export interface UnixServer {
   readonly server: Server;
   readonly path: string;
-  /** Stops accepting calls, ends the open ones after `graceMs`, removes the socket. */
+  /** Stops accepting calls, ends the open ones after `graceMs`, removes the socket if it is still this server's. */
   close(graceMs?: number): Promise<void>;
+}
+
+export interface ServeUnixOptions {
+  /** The socket file's mode, set before the socket appears at `path`. */
+  mode?: number;
+  /**
+   * Whether close() removes the socket file (default true). A process whose
+   * socket path is owned by another (a shim's, by its supervisor) leaves it:
+   * between a check and the unlink, the path may have passed to a successor.
+   */
+  removeOnClose?: boolean;
 }
 
 /**
  * Serves the given services on a unix socket. The socket file is replaced if
  * it exists: callers that must not steal a live socket (ced) hold a lock first.
+ *
+ * The socket is bound under a private name beside `path` and renamed into
+ * place, ready and with its mode: a client never finds a socket at `path` that
+ * does not accept yet, and the unlink that libuv makes of the name it bound,
+ * as the server closes, can never remove a later server's socket at `path`.
  */
 export async function serveUnix(
   path: string,
   services: Array<[ServiceDefinition, UntypedServiceImplementation]>,
-  options: { mode?: number } = {},
+  options: ServeUnixOptions = {},
 ): Promise<UnixServer> {
   const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   for (const [def, impl] of services) server.addService(def, impl);
   await mkdir(dirname(path), { recursive: true });
-  await unlink(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  });
+  // Short (a socket path has 107 bytes), and not ending in .sock: not taken for a served socket by who lists the directory.
+  const bound = join(dirname(path), `.b${randomBytes(4).toString('hex')}`);
   await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`unix:${path}`, ServerCredentials.createInsecure(), (err, port) =>
+    server.bindAsync(`unix:${bound}`, ServerCredentials.createInsecure(), (err, port) =>
       err ? reject(err) : resolve(port),
     ),
   );
-  if (options.mode !== undefined) await chmod(path, options.mode);
+  let inode: number;
+  try {
+    if (options.mode !== undefined) await chmod(bound, options.mode);
+    await rename(bound, path);
+    inode = (await lstat(path)).ino;
+  } catch (err) {
+    server.forceShutdown();
+    await unlink(bound).catch(() => undefined);
+    throw err;
+  }
   return {
     server,
     path,
@@ -44,7 +69,9 @@ export async function serveUnix(
           resolve();
         });
       });
-      await unlink(path).catch(() => undefined);
+      if (options.removeOnClose === false) return;
+      const now = await lstat(path).catch(() => undefined);
+      if (now?.ino === inode) await unlink(path).catch(() => undefined);
     },
   };
 }

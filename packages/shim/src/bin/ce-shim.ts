@@ -88,7 +88,9 @@ process.on('uncaughtException', (err) => {
 });
 
 try {
-  server = await serveUnix(socket, [taskGrpcService(task)], { mode: 0o600 });
+  // A task's socket path is its supervisor's to remove (after Shutdown answers): by the time this
+  // shim's server has closed, a new shim of the same id may serve there.
+  server = await serveUnix(socket, [taskGrpcService(task)], { mode: 0o600, removeOnClose: Boolean(values.host) });
 } catch (err) {
   logger.fatal({ err, socket }, 'cannot listen');
   process.stderr.write(`ce-shim: cannot listen on ${socket}: ${(err as Error).message}\n`);
