@@ -63,6 +63,8 @@ interface ShimHandle {
   client: TaskGrpcClient;
   process?: ShimProcess;
   events: AbortController;
+  /** Given its task by this process's createTask, which ends it if the Create fails (not a previous run's shim found on disk). */
+  givenTask: boolean;
 }
 
 const ID = /^[\w+.-]+$/;
@@ -131,7 +133,7 @@ export class Supervisor implements SupervisorApi {
     let handle: ShimHandle | undefined;
     try {
       const { proc, spare } = await this.takeShim(req.id);
-      handle = this.track(req.id, proc);
+      handle = this.track(req.id, proc, true);
       this.options.logger.debug({ id: req.id, shimPid: proc?.pid, spare, ms: Date.now() - started }, 'shim spawned');
       try {
         return await handle.client.create(req);
@@ -143,7 +145,7 @@ export class Supervisor implements SupervisorApi {
         if (proc?.running) proc.kill(); // alive but deaf: no use to anyone
         await this.cleanUpDeadShim(req.id);
         await writeFile(this.bundleRecordPath(req.id), req.bundle, { mode: 0o600 });
-        handle = this.track(req.id, await this.spawnFor(req.id));
+        handle = this.track(req.id, await this.spawnFor(req.id), true);
         return await handle.client.create(req);
       }
     } catch (err) {
@@ -472,7 +474,10 @@ export class Supervisor implements SupervisorApi {
       return await handle.client.state({ id }, 10_000);
     } catch (err) {
       if (isCeError(err, 'NotFound')) {
-        // Its task was deleted but ced did not get to end it (killed in between).
+        // A shim this process is giving its task answers NotFound until the Create is done
+        // (a list that read the directory before may ask it): left out, not ended.
+        if (handle.givenTask) return undefined;
+        // A previous run's shim whose task was deleted, but ced did not get to end it (killed in between).
         await this.endShim(id, handle).catch(() => undefined);
         return undefined;
       }
@@ -610,8 +615,8 @@ export class Supervisor implements SupervisorApi {
     return this.track(id);
   }
 
-  private track(id: string, proc?: ShimProcess): ShimHandle {
-    const handle: ShimHandle = { client: new TaskGrpcClient(this.socketPath(id)), process: proc, events: new AbortController() };
+  private track(id: string, proc?: ShimProcess, givenTask = false): ShimHandle {
+    const handle: ShimHandle = { client: new TaskGrpcClient(this.socketPath(id)), process: proc, events: new AbortController(), givenTask };
     this.shims.set(id, handle);
     if (this.host) this.followHost();
     else void this.relayEvents(id, handle);

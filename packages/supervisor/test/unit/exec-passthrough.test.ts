@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -96,6 +96,36 @@ it('creates a task again under the id of one just deleted once the old shim has 
     await create();
     expect(methods().filter((m) => m !== 'state')).toEqual(['create', 'delete', 'shutdown', 'create']);
     expect((await supervisor.listTasks()).map((t) => t.id)).toEqual(['t1']);
+    await supervisor.deleteTask({ id: 't1' });
+  } finally {
+    await supervisor.close();
+  }
+  for (let i = 0; i < 200 && processesMentioning(dir).length; i++) await sleep(25);
+  expect(processesMentioning(dir)).toEqual([]);
+});
+
+it('a list made while a task is being created leaves its shim (which answers NotFound until the Create is done) alone', { timeout: 30_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ce-supervisor-list-creating-'));
+  dirs.push(dir);
+  const runtimeRoot = join(dir, 'runtime');
+  mkdirSync(runtimeRoot);
+  const supervisor = new Supervisor({ stateDir: dir, runtimeRoot, shimPath: join(import.meta.dirname, 'fixtures/recording-shim.mjs'), logger: silent, spareShim: false });
+  const methods = () =>
+    readFileSync(join(runtimeRoot, 'calls'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { method: string }).method);
+  try {
+    const bundle = join(dir, 'bundle');
+    mkdirSync(bundle);
+    writeFileSync(join(runtimeRoot, 'create-delay-ms'), '400');
+    const creating = supervisor.createTask({ id: 't1', bundle, rootfs: [], terminal: false, stdin: false, logPath: '', namespace: 'default', labels: {} });
+    // bounded: the shim records the Create within 10 s
+    await vi.waitFor(() => expect(existsSync(join(runtimeRoot, 'calls')) && methods()).toEqual(['create']), { timeout: 10_000 });
+    expect(await supervisor.listTasks()).toEqual([]);
+    expect(await creating).toEqual({ pid: 4242 });
+    expect((await supervisor.taskState({ id: 't1' })).pid).toBe(4242);
+    expect(methods()).not.toContain('shutdown');
     await supervisor.deleteTask({ id: 't1' });
   } finally {
     await supervisor.close();
