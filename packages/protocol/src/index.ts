@@ -3,6 +3,7 @@ export { toStatusObject, fromServiceError, grpcStatusOfCode } from './grpc-statu
 export { adaptService, type PromiseService, type CallContext } from './service-adapter.js';
 export { serveUnix, type ServeUnixOptions, type UnixServer } from './unix-server.js';
 export { dialUnix, unary, readStream } from './unix-client.js';
+export { localClient } from './local-client.js';
 export { socketListens } from './socket-listens.js';
 export {
   serveAttach,
