@@ -11,7 +11,7 @@ import { Supervisor, SupervisorGrpcClient, supervisorGrpcService, type Superviso
 import type { DaemonConfig } from './config.js';
 import { ContainerService } from './containers/container-service.js';
 import { ContainerStore } from './containers/container-store.js';
-import { containersGrpcService } from './containers/grpc.js';
+import { containersGrpcService, containersImplementation } from './containers/grpc.js';
 import { ContainerFiles } from './containers/container-files.js';
 import { ExecService } from './containers/exec.js';
 import { ExecHealthProbe } from './containers/health-probe.js';
@@ -220,7 +220,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
 
     const cgroup = detectCgroups().mode;
     const networkService = withNetworkEvents(networking.manager, events);
-    const services = [containersGrpcService(containers, execs, new ContainerFiles(containers, join(config.state, 'cp-mounts'))), networksGrpcService(networkService, connector), systemGrpcService(cgroup, {
+    const containersApi = containersImplementation(containers, execs, new ContainerFiles(containers, join(config.state, 'cp-mounts')));
+    const services = [containersGrpcService(containersApi), networksGrpcService(networkService, connector), systemGrpcService(cgroup, {
         containers,
         images,
         networks: { prune: (filters) => pruneNetworks(networkService, filters) },
@@ -267,6 +268,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
           socketGid,
           serverName: `ce/${ENGINE_VERSION} (linux)`,
           logger,
+          local: { containers: containersApi },
         });
       } catch (err) {
         await server.close();

@@ -1,6 +1,6 @@
-import { dialUnix } from '@ce/protocol';
+import { dialUnix, localClient, type PromiseService } from '@ce/protocol';
 import { BuilderClient } from '@ce/protocol/gen/ce/build/v1/build';
-import { ContainersClient } from '@ce/protocol/gen/ce/api/v1/containers';
+import { ContainersClient, ContainersService } from '@ce/protocol/gen/ce/api/v1/containers';
 import { EventsClient } from '@ce/protocol/gen/ce/api/v1/events';
 import { SystemClient } from '@ce/protocol/gen/ce/api/v1/system';
 import { VolumesClient } from '@ce/protocol/gen/ce/api/v1/volumes';
@@ -44,4 +44,19 @@ export function dialEngine(ceSocket: string): Engine {
       for (const client of [containers, images, networks, volumes, system, events, builder]) client.close();
     },
   };
+}
+
+/** Implementations of ce's services in the process that hosts the Docker API (ced). */
+export interface LocalServices {
+  containers?: PromiseService<typeof ContainersService>;
+}
+
+/**
+ * The engine with the unary and server-stream calls of `local`'s services
+ * answered in process: the same implementations ce.sock serves, without the
+ * socket hop (decision 0058). Streams in both directions (attach) stay on the socket.
+ */
+export function withLocalServices(engine: Engine, local: LocalServices | undefined): Engine {
+  if (!local?.containers) return engine;
+  return { ...engine, containers: localClient(engine.containers, ContainersService, local.containers), close: () => engine.close() };
 }

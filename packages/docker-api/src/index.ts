@@ -1,4 +1,4 @@
-import { dialEngine, type Engine } from './engine.js';
+import { dialEngine, withLocalServices, type Engine, type LocalServices } from './engine.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 import { silentLogger, type DockerApiLogger } from './logger.js';
 import { dockerApiRouter } from './routes/index.js';
@@ -6,7 +6,7 @@ import { serve, type DockerApiServer } from './server.js';
 
 export { API_VERSION, MIN_API_VERSION } from './api-version.js';
 export { parseListenAddress, type ListenAddress } from './listen-address.js';
-export { dialEngine, type Engine } from './engine.js';
+export { dialEngine, withLocalServices, type Engine, type LocalServices } from './engine.js';
 export type { DockerApiLogger } from './logger.js';
 export type { DockerApiServer } from './server.js';
 export { Router } from './router.js';
@@ -24,12 +24,14 @@ export interface DockerApiOptions {
   logger?: DockerApiLogger;
   /** Clients to use instead of dialling ceSocket (tests). */
   engine?: Engine;
+  /** Services of the process hosting the API, called in place rather than over ceSocket (decision 0058). */
+  local?: LocalServices;
 }
 
 /** Serves the Docker Engine API 1.41 on `hosts`, over the services at `ceSocket`. */
 export async function startDockerApi(options: DockerApiOptions): Promise<DockerApiServer> {
   const addresses: ListenAddress[] = options.hosts.map(parseListenAddress);
-  const engine = options.engine ?? dialEngine(options.ceSocket);
+  const engine = withLocalServices(options.engine ?? dialEngine(options.ceSocket), options.local);
   try {
     const server = await serve(dockerApiRouter(), engine, options.logger ?? silentLogger, {
       addresses,

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { adaptService, serveAttach } from '@ce/protocol';
+import { adaptService, serveAttach, type PromiseService } from '@ce/protocol';
 import { ContainersService, WaitCondition, type Container, type ExecInspect } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { ExecRecord, ExecService } from './exec.js';
 import type { ContainerFiles } from './container-files.js';
@@ -19,7 +19,18 @@ const conditions: Record<WaitCondition, Condition> = {
   [WaitCondition.UNRECOGNIZED]: 'not-running',
 };
 
-export function toContainerMessage(r: ContainerRecord): Container {
+/** What Docker's container list repeats of a ContainerJSON (see Container.summary_json), taken as toContainerJSON takes it. */
+function summaryJson(r: ContainerRecord): string {
+  const json = toContainerJSON(r);
+  return JSON.stringify({
+    HostConfig: { NetworkMode: json.HostConfig.NetworkMode },
+    NetworkSettings: { Networks: json.NetworkSettings.Networks, Ports: json.NetworkSettings.Ports },
+    Mounts: json.Mounts,
+  });
+}
+
+/** A record as ce.api.v1 sends it: with its whole ContainerJSON, or (a list of summaries) only what a list shows of it. */
+export function toContainerMessage(r: ContainerRecord, summary = false): Container {
   const time = (t: string) => (t && t !== ZERO_TIME ? new Date(t) : undefined);
   return {
     id: r.Id,
@@ -45,7 +56,8 @@ export function toContainerMessage(r: ContainerRecord): Container {
     workingDir: r.Config.WorkingDir,
     user: r.Config.User,
     tty: r.Config.Tty,
-    json: JSON.stringify(toContainerJSON(r)),
+    json: summary ? '' : JSON.stringify(toContainerJSON(r)),
+    ...(summary ? { summaryJson: summaryJson(r) } : {}),
   };
 }
 
@@ -65,7 +77,6 @@ async function* exportChunks(svc: ContainerService, ref: string, signal: AbortSi
   }
 }
 
-/** ce.api.v1.Containers over the local ContainerService. */
 function toExecInspect(e: ExecRecord): ExecInspect {
   return {
     id: e.id,
@@ -86,74 +97,78 @@ function toExecInspect(e: ExecRecord): ExecInspect {
   };
 }
 
-export function containersGrpcService(svc: ContainerService, execs: ExecService, files: ContainerFiles): [ServiceDefinition, UntypedServiceImplementation] {
-  return [
-    ContainersService as unknown as ServiceDefinition,
-    adaptService(ContainersService, {
-      create: async (req) => {
-        const record = await svc.create(createOptionsFromRequest(req));
-        return { id: record.Id, warnings: [] };
-      },
-      start: async (req) => ({ alreadyStarted: !(await svc.start(req.id)) }),
-      attach: (call) => serveAttach(call, (options) => (options.execId ? execs.attach(options) : svc.attach(options))),
-      wait: async (req) => ({ exitCode: await svc.wait(req.id, conditions[req.condition]), error: '' }),
-      kill: async (req) => (await svc.kill(req.id, req.signal), {}),
-      stop: async (req) => ({ alreadyStopped: !(await svc.stop(req.id, req.timeout)) }),
-      restart: async (req) => (await svc.restart(req.id, req.timeout), {}),
-      remove: async (req) => (await svc.remove(req.id, req.force, req.removeVolumes), {}),
-      inspect: async (req) => toContainerMessage(svc.inspect(req.id)),
-      list: async (req) => ({ containers: svc.list(req.all).map(toContainerMessage) }),
-      logs: (req, ctx) => containerLogs(svc, req, ctx),
-      createExec: async (req) => ({
-        id: execs.create(req.id, {
-          cmd: req.cmd,
-          env: req.env,
-          user: req.user,
-          workingDir: req.workingDir,
-          tty: req.tty,
-          attachStdin: req.attachStdin,
-          attachStdout: req.attachStdout,
-          attachStderr: req.attachStderr,
-          detachKeys: req.detachKeys,
-          consoleSize: req.consoleSize,
-        }),
+/** ce.api.v1.Containers over the local services: what ced serves on ce.sock, and what its Docker API calls in process. */
+export type ContainersImplementation = PromiseService<typeof ContainersService>;
+
+export function containersImplementation(svc: ContainerService, execs: ExecService, files: ContainerFiles): ContainersImplementation {
+  return {
+    create: async (req) => {
+      const record = await svc.create(createOptionsFromRequest(req));
+      return { id: record.Id, warnings: [] };
+    },
+    start: async (req) => ({ alreadyStarted: !(await svc.start(req.id)) }),
+    attach: (call) => serveAttach(call, (options) => (options.execId ? execs.attach(options) : svc.attach(options))),
+    wait: async (req) => ({ exitCode: await svc.wait(req.id, conditions[req.condition]), error: '' }),
+    kill: async (req) => (await svc.kill(req.id, req.signal), {}),
+    stop: async (req) => ({ alreadyStopped: !(await svc.stop(req.id, req.timeout)) }),
+    restart: async (req) => (await svc.restart(req.id, req.timeout), {}),
+    remove: async (req) => (await svc.remove(req.id, req.force, req.removeVolumes), {}),
+    inspect: async (req) => toContainerMessage(svc.inspect(req.id)),
+    list: async (req) => ({ containers: svc.list(req.all).map((r) => toContainerMessage(r, req.summaries === true)) }),
+    logs: (req, ctx) => containerLogs(svc, req, ctx),
+    createExec: async (req) => ({
+      id: execs.create(req.id, {
+        cmd: req.cmd,
+        env: req.env,
+        user: req.user,
+        workingDir: req.workingDir,
+        tty: req.tty,
+        attachStdin: req.attachStdin,
+        attachStdout: req.attachStdout,
+        attachStderr: req.attachStderr,
+        detachKeys: req.detachKeys,
+        consoleSize: req.consoleSize,
       }),
-      startExec: async (req) => (await execs.start(req.execId), {}),
-      inspectExec: async (req) => toExecInspect(await execs.inspect(req.execId, req.wait)),
-      resize: async (req) => (await (req.execId ? execs.resize(req.execId, req.width, req.height) : svc.resize(req.id, req.width, req.height)), {}),
-      rename: async (req) => (await svc.rename(req.id, req.name), {}),
-      pause: async (req) => (await svc.pause(req.id), {}),
-      unpause: async (req) => (await svc.unpause(req.id), {}),
-      update: async (req) => ({
-        warnings: await svc.update(
-          req.id,
-          req.resources,
-          req.nanoCpus,
-          req.restartPolicy ? { Name: req.restartPolicy.name as RestartPolicy['Name'], MaximumRetryCount: req.restartPolicy.maximumRetryCount } : undefined,
-        ),
-      }),
-      top: async (req) => {
-        const result = await svc.top(req.id, req.psArgs);
-        return { titles: result.titles, processes: result.processes.map((fields) => ({ fields })) };
-      },
-      stats: (req, ctx) => svc.stats(req.id, { stream: req.stream, oneShot: req.oneShot, signal: ctx.signal }),
-      commit: async (req) => ({
-        id: await svc.commit(req.id, {
-          reference: req.reference,
-          comment: req.comment,
-          author: req.author,
-          changes: req.changes,
-          pause: req.pause,
-          config: req.configJson ? (parseObject(req.configJson, 'config_json') as Partial<ContainerConfig>) : undefined,
-        }),
-      }),
-      export: (req, ctx) => exportChunks(svc, req.id, ctx.signal),
-      statPath: async (req) => ({ statJson: JSON.stringify(await files.statPath(req.id, req.path)) }),
-      archivePath: (req) => archiveReplies(files.archivePath(req.id, req.path)),
-      extractToPath: (call) => serveExtractToPath(call, files),
-      changes: async (req) => ({ changes: await files.changes(req.id) }),
     }),
-  ];
+    startExec: async (req) => (await execs.start(req.execId), {}),
+    inspectExec: async (req) => toExecInspect(await execs.inspect(req.execId, req.wait)),
+    resize: async (req) => (await (req.execId ? execs.resize(req.execId, req.width, req.height) : svc.resize(req.id, req.width, req.height)), {}),
+    rename: async (req) => (await svc.rename(req.id, req.name), {}),
+    pause: async (req) => (await svc.pause(req.id), {}),
+    unpause: async (req) => (await svc.unpause(req.id), {}),
+    update: async (req) => ({
+      warnings: await svc.update(
+        req.id,
+        req.resources,
+        req.nanoCpus,
+        req.restartPolicy ? { Name: req.restartPolicy.name as RestartPolicy['Name'], MaximumRetryCount: req.restartPolicy.maximumRetryCount } : undefined,
+      ),
+    }),
+    top: async (req) => {
+      const result = await svc.top(req.id, req.psArgs);
+      return { titles: result.titles, processes: result.processes.map((fields) => ({ fields })) };
+    },
+    stats: (req, ctx) => svc.stats(req.id, { stream: req.stream, oneShot: req.oneShot, signal: ctx.signal }),
+    commit: async (req) => ({
+      id: await svc.commit(req.id, {
+        reference: req.reference,
+        comment: req.comment,
+        author: req.author,
+        changes: req.changes,
+        pause: req.pause,
+        config: req.configJson ? (parseObject(req.configJson, 'config_json') as Partial<ContainerConfig>) : undefined,
+      }),
+    }),
+    export: (req, ctx) => exportChunks(svc, req.id, ctx.signal),
+    statPath: async (req) => ({ statJson: JSON.stringify(await files.statPath(req.id, req.path)) }),
+    archivePath: (req) => archiveReplies(files.archivePath(req.id, req.path)),
+    extractToPath: (call) => serveExtractToPath(call, files),
+    changes: async (req) => ({ changes: await files.changes(req.id) }),
+  };
+}
+
+export function containersGrpcService(implementation: ContainersImplementation): [ServiceDefinition, UntypedServiceImplementation] {
+  return [ContainersService as unknown as ServiceDefinition, adaptService(ContainersService, implementation)];
 }
 
 async function* archiveReplies(items: ReturnType<ContainerFiles['archivePath']>) {
