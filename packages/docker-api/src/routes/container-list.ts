@@ -26,7 +26,7 @@ export function registerContainerList(router: Router): void {
     const filters = checkedFilters(ctx.queryFilters());
     const limit = ctx.queryInt('limit', -1);
     const all = listsAll(ctx.queryBool('all'), limit, filters);
-    const res = await unary<ListContainersResponse>((cb) => ctx.engine.containers.list({ all }, cb));
+    const res = await unary<ListContainersResponse>((cb) => ctx.engine.containers.list({ all, summaries: true }, cb));
     const containers = selectContainers(res.containers, filters, limit);
     const sizes = ctx.queryBool('size') ? await containerSizes(ctx.engine, containers) : undefined;
     const now = Date.now();

@@ -1,5 +1,6 @@
 // A container as GET /containers/json lists it: Docker's ContainerSummary
-// (types.Container), from ce's Container and its ContainerJSON.
+// (types.Container), from ce's Container and the parts of its ContainerJSON a
+// list repeats (summary_json, when the list asked for summaries; else json).
 import { dockerCommand, statusText } from '@ce/protocol/container-list';
 import type { Container } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { ContainerSize } from './container-sizes.js';
@@ -41,7 +42,8 @@ export function summaryPorts(ports: PortMap | undefined): SummaryPort[] {
 }
 
 export function containerSummary(c: Container, now: number, size?: ContainerSize): Record<string, unknown> {
-  const model = (c.json ? JSON.parse(c.json) : {}) as ContainerModel;
+  const text = c.summaryJson || c.json;
+  const model = (text ? JSON.parse(text) : {}) as ContainerModel;
   return {
     Id: c.id,
     Names: [`/${c.name}`],

@@ -49,7 +49,7 @@ export function registerSystemDf(router: Router): void {
     const volumes = await unary<ListVolumesResponse>((cb) => engine.volumes.list({ filters: {} }, cb));
     const df = await unary<DiskUsageResponse>((cb) => engine.images.diskUsage({}, cb));
     const images = await unary<ListImagesResponse>((cb) => engine.images.list({}, cb));
-    const containers = await unary<ListContainersResponse>((cb) => engine.containers.list({ all: true }, cb));
+    const containers = await unary<ListContainersResponse>((cb) => engine.containers.list({ all: true, summaries: true }, cb));
     ctx.json(200, dockerDiskUsage({ df, images: images.images, containers: containers.containers, volumes: volumes.volumes, volumeUsage: volumeUsage.volumes }, Date.now()));
   });
 }

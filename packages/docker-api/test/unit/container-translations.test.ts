@@ -56,6 +56,12 @@ describe('the container list entry', () => {
     });
   });
 
+  it('is the same from a list of summaries (summary_json) as from whole ContainerJSONs', () => {
+    const whole = { ...container, json: JSON.stringify({ Id: 'a'.repeat(64), State: { Status: 'exited' }, Config: { Image: 'busybox' }, ...model }) };
+    const summarised = { ...container, json: '', summaryJson: JSON.stringify(model) };
+    expect(containerSummary(summarised, 0)).toEqual(containerSummary(whole, 0));
+  });
+
   it('carries sizes only when asked and not zero', () => {
     expect(containerSummary(container, 0, { rw: 0, rootFs: 10 })).toMatchObject({ SizeRootFs: 10 });
     expect(containerSummary(container, 0, { rw: 0, rootFs: 10 })).not.toHaveProperty('SizeRw');

@@ -285,6 +285,11 @@ export interface InspectContainerRequest {
 export interface ListContainersRequest {
   /** Include containers that are not running. */
   all: boolean;
+  /**
+   * Each Container carries summary_json instead of json: what a list shows of
+   * it (Docker's GET /containers/json), not the whole of docker inspect.
+   */
+  summaries?: boolean | undefined;
 }
 
 export interface ListContainersResponse {
@@ -321,8 +326,17 @@ export interface Container {
   workingDir: string;
   user: string;
   tty: boolean;
-  /** Docker's ContainerJSON (Engine API 1.41), exactly as docker inspect prints one container. */
+  /**
+   * Docker's ContainerJSON (Engine API 1.41), exactly as docker inspect prints one container.
+   * Empty in a list that asked for summaries.
+   */
   json: string;
+  /**
+   * In a list that asked for summaries, the parts of the ContainerJSON that
+   * Docker's container list repeats: {"HostConfig":{"NetworkMode"},
+   * "NetworkSettings":{"Networks","Ports"},"Mounts"}, with json's values.
+   */
+  summaryJson?: string | undefined;
 }
 
 export interface Container_LabelsEntry {
@@ -2745,13 +2759,16 @@ export const InspectContainerRequest: MessageFns<InspectContainerRequest> = {
 };
 
 function createBaseListContainersRequest(): ListContainersRequest {
-  return { all: false };
+  return { all: false, summaries: undefined };
 }
 
 export const ListContainersRequest: MessageFns<ListContainersRequest> = {
   encode(message: ListContainersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.all !== false) {
       writer.uint32(8).bool(message.all);
+    }
+    if (message.summaries !== undefined) {
+      writer.uint32(16).bool(message.summaries);
     }
     return writer;
   },
@@ -2777,6 +2794,14 @@ export const ListContainersRequest: MessageFns<ListContainersRequest> = {
             message.all = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.summaries = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2790,13 +2815,19 @@ export const ListContainersRequest: MessageFns<ListContainersRequest> = {
   },
 
   fromJSON(object: any): ListContainersRequest {
-    return { all: isSet(object.all) ? globalThis.Boolean(object.all) : false };
+    return {
+      all: isSet(object.all) ? globalThis.Boolean(object.all) : false,
+      summaries: isSet(object.summaries) ? globalThis.Boolean(object.summaries) : undefined,
+    };
   },
 
   toJSON(message: ListContainersRequest): unknown {
     const obj: any = {};
     if (message.all !== false) {
       obj.all = message.all;
+    }
+    if (message.summaries !== undefined) {
+      obj.summaries = message.summaries;
     }
     return obj;
   },
@@ -2807,6 +2838,7 @@ export const ListContainersRequest: MessageFns<ListContainersRequest> = {
   fromPartial<I extends Exact<DeepPartial<ListContainersRequest>, I>>(object: I): ListContainersRequest {
     const message = createBaseListContainersRequest();
     message.all = object.all ?? false;
+    message.summaries = object.summaries ?? undefined;
     return message;
   },
 };
@@ -3101,6 +3133,7 @@ function createBaseContainer(): Container {
     user: "",
     tty: false,
     json: "",
+    summaryJson: undefined,
   };
 }
 
@@ -3150,6 +3183,9 @@ export const Container: MessageFns<Container> = {
     }
     if (message.json !== "") {
       writer.uint32(122).string(message.json);
+    }
+    if (message.summaryJson !== undefined) {
+      writer.uint32(130).string(message.summaryJson);
     }
     return writer;
   },
@@ -3290,6 +3326,14 @@ export const Container: MessageFns<Container> = {
             message.json = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.summaryJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3354,6 +3398,11 @@ export const Container: MessageFns<Container> = {
       user: isSet(object.user) ? globalThis.String(object.user) : "",
       tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
       json: isSet(object.json) ? globalThis.String(object.json) : "",
+      summaryJson: isSet(object.summaryJson)
+        ? globalThis.String(object.summaryJson)
+        : isSet(object.summary_json)
+        ? globalThis.String(object.summary_json)
+        : undefined,
     };
   },
 
@@ -3410,6 +3459,9 @@ export const Container: MessageFns<Container> = {
     if (message.json !== "") {
       obj.json = message.json;
     }
+    if (message.summaryJson !== undefined) {
+      obj.summaryJson = message.summaryJson;
+    }
     return obj;
   },
 
@@ -3443,6 +3495,7 @@ export const Container: MessageFns<Container> = {
     message.user = object.user ?? "";
     message.tty = object.tty ?? false;
     message.json = object.json ?? "";
+    message.summaryJson = object.summaryJson ?? undefined;
     return message;
   },
 };
