@@ -160,7 +160,12 @@ export class RequestContext {
   }
 
   json(status: number, body: unknown): void {
-    const text = `${JSON.stringify(body)}\n`;
+    this.jsonText(status, JSON.stringify(body));
+  }
+
+  /** A JSON reply already written as text (as JSON.stringify writes it); a newline ends it, as Go's encoder ends one. */
+  jsonText(status: number, json: string): void {
+    const text = `${json}\n`;
     this.send(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) }, text);
   }
 

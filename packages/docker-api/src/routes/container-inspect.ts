@@ -7,6 +7,11 @@ import { containerSizes } from './container-sizes.js';
 export function registerContainerInspect(router: Router): void {
   router.get('/containers/{id}/json', async (ctx) => {
     const container = await unary<Container>((cb) => ctx.engine.containers.inspect({ id: ctx.param('id') }, cb));
+    if (!ctx.queryBool('size')) {
+      // ced wrote it with JSON.stringify: parsing and writing it again would give the same text.
+      ctx.jsonText(200, container.json);
+      return;
+    }
     const json = JSON.parse(container.json) as Record<string, unknown>;
     if (ctx.queryBool('size')) {
       const size = (await containerSizes(ctx.engine, [container])).get(container.id)!;
