@@ -1,4 +1,4 @@
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, read, readFile, readFileSync, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -6,6 +6,17 @@ import { parseRotationState, rotatedNames, rotationStatePath, unavailable, type 
 import type { ReadableLogFile } from './log-record-format.js';
 
 const gunzipAsync = promisify(gunzip);
+const readAsync = promisify(read);
+const readFileAsync = promisify(readFile);
+
+/**
+ * Reads up to this size are made synchronously: a log file is local and in the page cache
+ * as its shim just wrote it, so such a read takes microseconds, far less than a trip
+ * through libuv's thread pool (which, on a loaded machine, waits for a thread). Opening,
+ * closing, fstat and the rotation state are synchronous for the same reason. Larger reads
+ * (a long log) go to the thread pool and leave the event loop free.
+ */
+const SYNC_READ_MAX = 64 * 1024;
 
 /** One file of a rotated log, open, with the rotation generation it was written in. */
 export interface OpenLogFile {
@@ -30,11 +41,11 @@ export async function openLogFiles(path: string): Promise<{ generation: bigint; 
     const files: OpenLogFile[] = [];
     try {
       for (let back = 1; back < MAX_ROTATED; back++) {
-        const f = await openFirst(rotatedNames(path, back), state.generation - BigInt(back));
+        const f = openFirst(rotatedNames(path, back), state.generation - BigInt(back));
         if (!f) break;
         files.unshift(f);
       }
-      const current = await openFirst([path], state.generation);
+      const current = openFirst([path], state.generation);
       if (current) files.push(current);
       return files;
     } catch (err) {
@@ -52,7 +63,7 @@ export async function openNextLogFile(path: string, after: bigint): Promise<Open
   const { value } = await consistently(path, async (state) => {
     for (let gen = after + 1n; gen <= state.generation; gen++) {
       const back = Number(state.generation - gen);
-      const f = await openFirst(rotatedNames(path, back), gen);
+      const f = openFirst(rotatedNames(path, back), gen);
       if (f) return f;
     }
     return undefined;
@@ -62,16 +73,16 @@ export async function openNextLogFile(path: string, after: bigint): Promise<Open
 
 /** The rotation generation of the log now (0 if it never rotated); undefined while names are moving. */
 export async function currentGeneration(path: string): Promise<bigint | undefined> {
-  const s = await readState(path);
+  const s = readState(path);
   return s.seq % 2n === 0n ? s.generation : undefined;
 }
 
 async function consistently<T>(path: string, read: (state: RotationState) => Promise<T>): Promise<{ state: RotationState; value: T }> {
   for (let i = 0; i < SEQLOCK_TRIES; i++) {
-    const before = await readState(path);
+    const before = readState(path);
     if (before.seq % 2n === 0n) {
       const value = await read(before);
-      const after = await readState(path);
+      const after = readState(path);
       if (after.seq === before.seq) return { state: before, value };
       await closeValue(value);
     }
@@ -89,9 +100,9 @@ async function closeAll(files: OpenLogFile[]): Promise<void> {
   await Promise.all(files.map((f) => f.close()));
 }
 
-async function readState(path: string): Promise<RotationState> {
+function readState(path: string): RotationState {
   try {
-    const text = await readFile(rotationStatePath(path), 'utf8');
+    const text = readFileSync(rotationStatePath(path), 'utf8');
     // A log that never rotated has no state, or an empty one being created: generation 0.
     return parseRotationState(text) ?? (text === '' ? { seq: 0n, generation: 0n } : { seq: 1n, generation: 0n });
   } catch (err) {
@@ -100,32 +111,50 @@ async function readState(path: string): Promise<RotationState> {
   }
 }
 
-async function openFirst(names: string[], generation: bigint): Promise<OpenLogFile | undefined> {
+function openFirst(names: string[], generation: bigint): OpenLogFile | undefined {
   for (const name of names) {
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await open(name, 'r');
+      fd = openSync(name, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
-    return name.endsWith('.gz') ? gzippedFile(handle, generation) : plainFile(handle, generation);
+    return name.endsWith('.gz') ? gzippedFile(fd, generation) : plainFile(fd, generation);
   }
   return undefined;
 }
 
-function plainFile(handle: FileHandle, generation: bigint): OpenLogFile {
+/** Closes once: a file may be closed both by a retry of its set and by the reader's cleanup. */
+function closer(fd: number): () => Promise<void> {
+  let closed = false;
+  return async () => {
+    if (closed) return;
+    closed = true;
+    closeSync(fd);
+  };
+}
+
+function plainFile(fd: number, generation: bigint): OpenLogFile {
   return {
     generation,
-    file: { read: (b, o, l, p) => handle.read(b, o, l, p), size: async () => (await handle.stat()).size },
-    close: () => handle.close(),
+    file: {
+      async read(buffer, offset, length, position) {
+        const left = fstatSync(fd).size - position;
+        if (left <= 0) return { bytesRead: 0 };
+        if (left <= SYNC_READ_MAX) return { bytesRead: readSync(fd, buffer, offset, Math.min(length, left), position) };
+        return readAsync(fd, buffer, offset, length, position);
+      },
+      size: async () => fstatSync(fd).size,
+    },
+    close: closer(fd),
   };
 }
 
 /** A compressed rotated file, unzipped into memory the first time it is read (it holds at most max-size). */
-function gzippedFile(handle: FileHandle, generation: bigint): OpenLogFile {
+function gzippedFile(fd: number, generation: bigint): OpenLogFile {
   let data: Promise<Buffer> | undefined;
-  const load = () => (data ??= handle.readFile().then((gz) => gunzipAsync(gz)));
+  const load = () => (data ??= readFileAsync(fd).then((gz) => gunzipAsync(gz)));
   return {
     generation,
     file: {
@@ -137,6 +166,6 @@ function gzippedFile(handle: FileHandle, generation: bigint): OpenLogFile {
       },
       size: async () => (await load()).length,
     },
-    close: () => handle.close(),
+    close: closer(fd),
   };
 }

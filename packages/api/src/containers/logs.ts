@@ -141,6 +141,7 @@ class LogReader {
   pastUntil = false;
   private readonly pieces: Record<LogStreamName, { text: string; time: string } | undefined> = { stdout: undefined, stderr: undefined };
   private batch: { stream: LogStreamName; parts: string[]; bytes: number } | undefined;
+  private buffer: Buffer | undefined;
 
   constructor(
     private readonly options: ReadLogOptions,
@@ -157,7 +158,8 @@ class LogReader {
 
   /** Yields chunks as batches fill, and the offset after the last whole record read. */
   async *readFrom(file: ReadableLogFile, from: number): AsyncGenerator<LogChunk | number> {
-    const buffer = Buffer.alloc(READ_CHUNK);
+    // One buffer for all of this reader's reads (a follower reads at every wake); its bytes past a read are never looked at.
+    const buffer = (this.buffer ??= Buffer.allocUnsafe(READ_CHUNK));
     let carry: Buffer | undefined;
     let offset = from;
     for (;;) {
