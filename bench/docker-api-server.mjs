@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// ced's own share of the Docker API bench's commands, without the docker CLI's
+// start: one Node client times the requests `docker ps`, `ps -a`, `inspect`
+// and `logs` make (a new connection each, as each CLI process opens one) on
+// ced's docker.sock, and the gRPC calls behind them on ce.sock. 50 idle
+// containers made by the docker CLI, as bench/docker-api.mjs makes them. With
+// --cpu-prof, ced runs under `node --cpu-prof` and the profile's folder is kept.
+// See bench/README.md. Run as root after `npm run build`.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CE_JS, CED_JS, REPO, IDLE, inBatches, machineLine, median, onCleanup, parseOptions, run, runBench, runChecked, until } from './lib/engines.mjs';
+import { dockerBinaries, startPrivateDockerd } from '../tools/lib/private-dockerd.mjs';
+
+const o = parseOptions('docker-api-server.mjs', {
+  requests: { value: 200, help: 'timed requests of each kind' },
+  containers: { value: 50, help: 'idle containers while the list is timed' },
+  'cpu-prof': { value: false, help: 'run ced under node --cpu-prof (the profile folder is printed and kept)' },
+  dockerd: { value: false, help: 'also time the same HTTP requests on a private dockerd' },
+});
+
+function get(socketPath, path) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const req = request({ socketPath, method: 'GET', path, agent: false }, (res) => {
+      let bytes = 0;
+      res.on('data', (d) => (bytes += d.length));
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`GET ${path}: ${res.statusCode}`));
+        else resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+await runBench(async () => {
+  if (process.getuid?.() !== 0) throw new Error('run as root');
+  const tmp = mkdtempSync(join(tmpdir(), 'cbs-'));
+  const keep = o['cpu-prof'];
+  onCleanup('temporary folder', () => (keep ? console.log(`kept ${tmp}`) : spawnSync('rm', ['-rf', tmp])));
+
+  const root = join(tmp, 'rootfs');
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
+  for (const a of spawnSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).stdout.trim().split('\n')) if (a !== 'busybox') symlinkSync('busybox', join(root, 'bin', a));
+  spawnSync('tar', ['-C', root, '-cf', join(tmp, 'rootfs.tar'), '.']);
+
+  const sock = join(tmp, 's', 'ce.sock');
+  const dockerSock = join(tmp, 's', 'docker.sock');
+  const logFd = openSync(join(tmp, 'ced.out'), 'a');
+  const prof = keep ? ['--cpu-prof', `--cpu-prof-dir=${join(tmp, 'prof')}`] : [];
+  const ced = spawn(process.execPath, [...prof, CED_JS, '--root', join(tmp, 'r'), '--state', join(tmp, 's'), '--bridge', 'none', '--iptables=false'], { stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  const cedExit = new Promise((r) => ced.once('exit', r));
+  onCleanup('ced', async () => {
+    if (ced.exitCode !== null) return;
+    ced.kill('SIGTERM');
+    if (!(await Promise.race([cedExit.then(() => true), sleep(20_000).then(() => false)]))) ced.kill('SIGKILL');
+  });
+  const ce = (args) => run(process.execPath, [CE_JS, '-H', sock, ...args]);
+  onCleanup('containers', async () => {
+    const ids = (await ce(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
+    for (let i = 0; i < ids.length; i += 20) await ce(['rm', '-f', ...ids.slice(i, i + 20)]);
+  });
+  await until('ced to answer', async () => {
+    if (ced.exitCode !== null) throw new Error(`ced exited ${ced.exitCode}: ${readFileSync(join(tmp, 'ced.out'), 'utf8').slice(-2000)}`);
+    return existsSync(dockerSock) && (await ce(['version'])).code === 0;
+  });
+  await runChecked(process.execPath, [CE_JS, '-H', sock, 'import', '--change', 'CMD ["sh"]', join(tmp, 'rootfs.tar'), 'bb:latest']);
+
+  const client = dockerBinaries().client;
+  const env = { ...process.env, DOCKER_CONFIG: join(tmp, 'client-config') };
+  delete env.DOCKER_HOST;
+  delete env.DOCKER_CONTEXT;
+  const docker = (args) => runChecked(client, ['-H', `unix://${dockerSock}`, ...args], { env });
+  const populate = async (docker) => {
+    await docker(['run', '-d', '--network', 'none', '--name', 'bench', '-l', 'bench=1', 'bb:latest', 'sh', '-c', 'echo ready; exec sleep 86400']);
+    await inBatches(Array.from({ length: o.containers - 1 }, (_, i) => () => docker(['run', '-d', '--network', 'none', '--name', `idle${i}`, 'bb:latest', ...IDLE])), 8);
+    await until('the log line', async () => (await docker(['logs', 'bench'])).stdout.includes('ready'));
+  };
+  await populate(docker);
+  const sockets = { ced: dockerSock };
+  const pids = { ced: ced.pid };
+  if (o.dockerd) {
+    const d = await startPrivateDockerd({ dir: join(tmp, 'docker') });
+    onCleanup('dockerd', () => d.stop());
+    const dockerdCli = (args) => runChecked(d.client, [...d.host, ...args], { env: d.env });
+    onCleanup('dockerd containers', async () => {
+      const ids = (await run(d.client, [...d.host, 'ps', '-aq'], { env: d.env })).stdout.trim().split('\n').filter(Boolean);
+      for (let i = 0; i < ids.length; i += 20) await run(d.client, [...d.host, 'rm', '-f', ...ids.slice(i, i + 20)], { env: d.env });
+    });
+    await dockerdCli(['import', '--change', 'CMD ["sh"]', join(tmp, 'rootfs.tar'), 'bb:latest']);
+    await populate(dockerdCli);
+    sockets.dockerd = d.sock;
+    pids.dockerd = Number(readFileSync(join(tmp, 'docker', 'docker.pid'), 'utf8'));
+  }
+
+  // The protocol of the build under test (REPO: where bench/lib is), so that a copy of this script can time another build.
+  const { dialUnix, unary, readStream } = await import(join(REPO, 'packages/protocol/dist/index.js'));
+  const { ContainersClient } = await import(join(REPO, 'packages/protocol/dist/gen/ce/api/v1/containers.js'));
+  const containers = dialUnix(ContainersClient, sock);
+  onCleanup('gRPC client', () => containers.close());
+  const timed = async (fn) => {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    return { ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+  };
+  const http = {
+    'GET /_ping': '/_ping',
+    'GET /containers/json': '/v1.41/containers/json',
+    'GET /containers/json?all=1': '/v1.41/containers/json?all=1',
+    'GET /containers/bench/json': '/v1.41/containers/bench/json',
+    'GET /containers/bench/logs': '/v1.41/containers/bench/logs?stderr=1&stdout=1&tail=all',
+  };
+  const kinds = {
+    ...Object.fromEntries(Object.entries(sockets).flatMap(([engine, socket]) => Object.entries(http).map(([name, path]) => [`${engine}: ${name}`, () => get(socket, path)]))),
+    'ced: gRPC List': () => timed(() => unary((cb) => containers.list({ all: false }, cb))),
+    'ced: gRPC Inspect': () => timed(() => unary((cb) => containers.inspect({ id: 'bench' }, cb))),
+    'ced: gRPC Logs': () => timed(async () => {
+      for await (const _ of readStream(containers.logs({ id: 'bench', tail: -1, follow: false, timestamps: false, since: '', until: '', details: false }))) void _;
+    }),
+  };
+  console.log(`docker-api-server: ${o.requests} requests of each kind, interleaved; ${o.containers} containers; ${machineLine()}`);
+  const names = Object.keys(kinds);
+  const times = Object.fromEntries(names.map((n) => [n, []]));
+  for (let i = 0; i < 20; i++) for (const n of names) await kinds[n]();
+  for (let i = 0; i < o.requests; i++) for (let k = 0; k < names.length; k++) {
+    const n = names[(i + k) % names.length];
+    times[n].push((await kinds[n]()).ms);
+  }
+  // The server's CPU per request: a block of each kind alone, the process's utime+stime before and after.
+  const cpuMs = (pid) => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  };
+  const cpu = {};
+  for (const n of names) {
+    const engine = n.startsWith('dockerd') ? 'dockerd' : 'ced';
+    const before = cpuMs(pids[engine]);
+    for (let i = 0; i < o.requests; i++) await kinds[n]();
+    cpu[n] = (cpuMs(pids[engine]) - before) / o.requests;
+  }
+  console.log('\n| request | median | p90 | min | server CPU per request |\n|---|---|---|---|---|');
+  for (const n of names) {
+    const s = times[n].sort((a, b) => a - b);
+    console.log(`| ${n} | ${median(s).toFixed(2)} ms | ${s[Math.ceil(0.9 * s.length) - 1].toFixed(2)} ms | ${s[0].toFixed(2)} ms | ${cpu[n].toFixed(2)} ms |`);
+  }
+  console.log(`(after: ${machineLine()})`);
+});
