@@ -16,8 +16,9 @@ const CONDITIONS: Record<string, WaitCondition> = {
  * a 404, then the 200 and its headers go at once and the body
  * ({StatusCode, Error}) follows when the condition is met. The docker CLI
  * waits for those headers before it starts a container it runs, so the
- * wait must already be in ced's hands then: ced's calls on the one channel
- * arrive in order, and the wait is sent before the headers.
+ * wait must already be in ced's hands then: the wait is made before the
+ * headers go (in ced's process it is registered before any later request is
+ * read; over ce.sock, ced's calls on the one channel arrive in order).
  */
 export function registerContainerWait(router: Router): void {
   router.post('/containers/{id}/wait', async (ctx) => {
