@@ -19,11 +19,12 @@ async function containerLogs(ctx: RequestContext): Promise<void> {
   const res = ctx.reply();
   res.once('close', () => call.cancel());
   const entries = readStream<LogsResponse>(call)[Symbol.asyncIterator]();
-  // Without follow the log is read at once: its first entry (or failure) decides the status. A followed log may stay
-  // silent for long, and its client waits for the headers: they go now, as dockerd flushes them.
+  // Without follow the log is read at once: its first entry (or failure) decides the status, and the headers go out
+  // with it. A followed log may stay silent for long, and its client waits for the headers: they go now, as dockerd
+  // flushes them.
   const first = request.follow ? undefined : await entries.next();
   res.writeHead(200, {});
-  res.flushHeaders();
+  if (request.follow) res.flushHeaders();
   const sink = new OutputSink(res, !container.tty);
   const write = async (entry: LogsResponse) => {
     const stream = entry.stream === LogStream.LOG_STREAM_STDERR ? 'stderr' : 'stdout';
