@@ -9,6 +9,7 @@ import { CgroupDriver, RuntimeServiceService, type RuntimeCondition } from './ge
 import type { NetworkReadiness } from './network-readiness.js';
 import type { PodCidrStore } from './pod-cidr-store.js';
 import type { podSandboxes } from './sandbox/pod-sandboxes.js';
+import type { StreamingRpcs } from './streaming/streaming-rpcs.js';
 import { withUnimplemented } from './unimplemented.js';
 
 /** The CRI version this runtime serves (VersionResponse.runtime_api_version). */
@@ -24,11 +25,13 @@ export interface RuntimeServiceOptions {
   /** What Status's verbose info shows as "config": the adapter's own settings. */
   settings: Record<string, unknown>;
   sandboxes: ReturnType<typeof podSandboxes>;
+  /** ExecSync and the streaming RPCs; UNIMPLEMENTED without. */
+  streaming?: StreamingRpcs;
 }
 
 export function runtimeService(options: RuntimeServiceOptions): PromiseService<typeof RuntimeServiceService> {
   const { system } = options.services;
-  const { sandboxes } = options;
+  const { sandboxes, streaming } = options;
   const info = () => unary<InfoResponse>((cb) => system.info({}, cb));
 
   return withUnimplemented(RuntimeServiceService, {
@@ -84,5 +87,13 @@ export function runtimeService(options: RuntimeServiceOptions): PromiseService<t
     listPodSandbox: (request) => sandboxes.list(request),
     podSandboxStats: async (request) => ({ stats: await sandboxes.stats(request.podSandboxId) }),
     listPodSandboxStats: async (request) => ({ stats: await sandboxes.listStats(request) }),
+    ...(streaming
+      ? {
+          execSync: (request) => streaming.execSync(request),
+          exec: (request) => streaming.exec(request),
+          attach: (request) => streaming.attach(request),
+          portForward: (request) => streaming.portForward(request),
+        }
+      : {}),
   });
 }

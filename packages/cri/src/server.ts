@@ -12,9 +12,14 @@ import { cniNetworkReadiness } from './network-readiness.js';
 import { PAUSE_IMAGE } from './pause-image.js';
 import { PodCidrStore } from './pod-cidr-store.js';
 import { runtimeService } from './runtime-service.js';
-import { podSandboxes } from './sandbox/pod-sandboxes.js';
+import { podSandboxes, SANDBOX_OWNER } from './sandbox/pod-sandboxes.js';
 import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorTasks } from './sandbox/sandbox-services.js';
 import { SandboxStore } from './sandbox/sandbox-store.js';
+import { taskContainers } from './streaming/cri-containers.js';
+import { streamingRpcs } from './streaming/streaming-rpcs.js';
+import { streamingRuntime } from './streaming/streaming-runtime.js';
+import { startStreamingServer, type StreamingServer } from './streaming/streaming-server.js';
+import { supervisorExec } from './streaming/supervisor-exec.js';
 
 /** The namespace Kubernetes' objects live in, apart from `ce` users' "default" (containerd's name for it). */
 export const CRI_NAMESPACE = 'k8s.io';
@@ -43,10 +48,16 @@ export interface CriOptions {
   services?: CeServices;
   /** How ImageFsInfo measures the image filesystem (tests). */
   diskUsage?: DiskUsage;
+  /** Where the streaming server (exec, attach, port-forward URLs) listens: containerd's stream_server_address, default 127.0.0.1. */
+  streamAddress?: string;
+  /** Its port: containerd's stream_server_port; 0 (the default) is a free port. */
+  streamPort?: number;
 }
 
 export interface CriServer {
   readonly socket: string;
+  /** The streaming server's base URL (http://address:port/). */
+  readonly streamUrl: string;
   close(): Promise<void>;
 }
 
@@ -57,12 +68,15 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
   const logger = options.logger ?? silent;
   const services = options.services ?? dialCeServices(options.ceSocket, options.supervisorSocket);
   const cniConfDir = options.cniConfDir ?? DEFAULT_CNI_CONF_DIR;
+  let streaming: StreamingServer | undefined;
   try {
     const podCidrs = await PodCidrStore.open(join(options.stateDir, 'runtime-config.json'));
     const rootDir = options.rootDir ?? options.stateDir;
+    const sandboxStore = await SandboxStore.open(join(rootDir, 'sandboxes'));
+    const tasks = supervisorTasks(services);
     const sandboxes = podSandboxes({
-      store: await SandboxStore.open(join(rootDir, 'sandboxes')),
-      tasks: supervisorTasks(services),
+      store: sandboxStore,
+      tasks,
       rootfs: imageRootfs(services),
       netns: hostNetns(),
       network: cniNetworks(cniConfDir, join(rootDir, 'cni'), options.cniBinDirs),
@@ -78,12 +92,30 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       (removed) => removed && logger.warn({ removed }, 'removed what unfinished pod sandboxes left behind'),
       (err: unknown) => logger.warn({ err: (err as Error).message }, 'could not look for what unfinished pod sandboxes left behind'),
     );
+    const execTasks = supervisorExec(services);
+    const containers = taskContainers({
+      state: (id) => tasks.state(id),
+      namespace: CRI_NAMESPACE,
+      owner: SANDBOX_OWNER,
+      isSandbox: (id) => sandboxStore.find(id)?.id === id,
+    });
+    const exactSandbox = (id: string) => {
+      const record = sandboxStore.find(id);
+      return record?.id === id ? record : undefined;
+    };
+    streaming = await startStreamingServer({
+      address: options.streamAddress ?? '127.0.0.1',
+      port: options.streamPort ?? 0,
+      runtime: streamingRuntime({ containers, tasks: execTasks, sandbox: exactSandbox }),
+      logger,
+    });
     const runtime = runtimeService({
       services,
       podCidrs,
       networkReadiness: () => cniNetworkReadiness(cniConfDir),
       sandboxes,
-      settings: { socket: options.socket, ceSocket: options.ceSocket, namespace: CRI_NAMESPACE, sandboxImage: PAUSE_IMAGE, cniConfDir },
+      streaming: streamingRpcs({ containers, tasks: execTasks, server: streaming, sandbox: (id) => sandboxStore.find(id) }),
+      settings: { socket: options.socket, ceSocket: options.ceSocket, namespace: CRI_NAMESPACE, sandboxImage: PAUSE_IMAGE, cniConfDir, streamServer: streaming.baseUrl },
     });
     const images = imageService({
       services,
@@ -104,15 +136,19 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       { mode: options.socketMode ?? 0o660 },
     );
     if (options.socketGid !== undefined) await chown(options.socket, -1, options.socketGid);
-    logger.info({ socket: options.socket }, 'CRI listening');
+    logger.info({ socket: options.socket, streamUrl: streaming.baseUrl }, 'CRI listening');
+    const streamServer = streaming;
     return {
       socket: options.socket,
+      streamUrl: streamServer.baseUrl,
       async close() {
         await server.close();
+        await streamServer.close();
         if (!options.services) services.close();
       },
     };
   } catch (err) {
+    await streaming?.close();
     if (!options.services) services.close();
     throw err;
   }
