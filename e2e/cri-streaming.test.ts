@@ -1,0 +1,221 @@
+// ExecSync, Exec, Attach and PortForward through ced's CRI, on busybox tasks
+// made in the k8s.io namespace as CRI containers are (owner ce-cri, a
+// supervisor task), spoken to over the streaming server with the clients a
+// kubelet's side uses: SPDY/3.1 streams and WebSocket channels.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialUnix, NAMESPACE_LABEL, OWNER_LABEL, unary } from '@ce/protocol';
+import { ImagesClient, type PrepareRootfsResponse } from '@ce/protocol/gen/ce/images/v1/images';
+import { SnapshotsClient } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
+import { SupervisorClient } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
+import { buildSpec, withCgroupsPath, withEnv, withNamespace, withProcessArgs, withRoot } from '@ce/runtime/spec';
+import { NamespaceMode, PodSandboxConfig, type ExecSyncResponse, type PodSandboxStatusResponse } from '../packages/cri/src/gen/runtime/v1/api.js';
+import { call, dialCri, failure, type CriClient } from '../packages/cri/test/support/cri-client.js';
+import { ChannelClient, SpdyClient } from '../packages/cri/test/support/stream-clients.js';
+import { importBusyboxImage } from './support/busybox-image.js';
+import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { until } from './support/until.js';
+
+const BUSYBOX = 'docker.io/library/busybox:latest';
+const LOOPBACK = '/usr/lib/cni/loopback';
+const tag = `${process.pid}`;
+
+let dir: string;
+let daemon: TestDaemon | undefined;
+let cri: CriClient;
+let supervisor: SupervisorClient;
+let images: ImagesClient;
+let snapshots: SnapshotsClient;
+const tasks: string[] = [];
+const sandboxes: string[] = [];
+
+/** A CRI container as the container RPCs make one: a supervisor task in k8s.io owned by ce-cri, from busybox. */
+async function runContainer(name: string, args: string[], opts: { stdin?: boolean; netnsPath?: string } = {}): Promise<string> {
+  const id = `${name}-${tag}`;
+  const bundle = join(dir, 'bundles', id);
+  mkdirSync(bundle, { recursive: true });
+  const { mounts } = await unary<PrepareRootfsResponse>((cb) =>
+    images.prepareRootfs({ key: `k8s.io/${id}`, reference: BUSYBOX, labels: { [OWNER_LABEL]: 'ce-cri', [NAMESPACE_LABEL]: 'k8s.io' } }, cb),
+  );
+  const spec = await buildSpec([
+    withRoot('rootfs'),
+    withProcessArgs(args),
+    withEnv(['PATH=/bin', 'GREETING=from-the-container']),
+    withCgroupsPath(`/ce/k8s.io/${id}`),
+    ...(opts.netnsPath ? [withNamespace('network', opts.netnsPath)] : []),
+  ]);
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  tasks.push(id);
+  await unary((cb) =>
+    supervisor.createTask(
+      { id, bundle, rootfs: mounts, terminal: false, stdin: opts.stdin ?? false, logPath: '', logConfig: undefined, namespace: 'k8s.io', labels: { [OWNER_LABEL]: 'ce-cri' }, runtime: '', runtimePath: '' },
+      cb,
+    ),
+  );
+  await unary((cb) => supervisor.startTask({ id }, cb));
+  return id;
+}
+
+async function removeContainer(id: string): Promise<void> {
+  await unary((cb) => supervisor.killTask({ id, signal: 9, all: true }, cb)).catch(() => undefined);
+  await unary((cb) => supervisor.waitTask({ id }, cb)).catch(() => undefined);
+  await unary((cb) => supervisor.deleteTask({ id }, cb)).catch(() => undefined);
+  await unary((cb) => snapshots.remove({ key: `k8s.io/${id}` }, cb)).catch(() => undefined);
+}
+
+const execSync = (containerId: string, cmd: string[], timeout = 0n) => call<ExecSyncResponse>((cb) => cri.runtime.execSync({ containerId, cmd, timeout }, cb));
+const execUrl = async (containerId: string, cmd: string[], opts: { stdin?: boolean; stdout?: boolean; stderr?: boolean; tty?: boolean }) =>
+  (await call<{ url: string }>((cb) => cri.runtime.exec({ containerId, cmd, stdin: false, stdout: true, stderr: true, tty: false, ...opts }, cb))).url;
+
+async function spdy(url: string, protocols: string[]): Promise<SpdyClient> {
+  const client = await SpdyClient.open(url, protocols);
+  if (!(client instanceof SpdyClient)) throw new Error(`SPDY upgrade refused: ${client.status} ${client.body}`);
+  return client;
+}
+
+describe('exec, attach and port-forward over ced\'s CRI', () => {
+  let shell: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ce-e2e-cri-streaming-'));
+    mkdirSync(join(dir, 'net.d'));
+    // Pods with only a loopback: enough for port-forward, which dials 127.0.0.1 inside the pod.
+    writeFileSync(join(dir, 'net.d', '10-lo.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: `ce-e2e-lo-${tag}`, plugins: [{ type: 'loopback' }] }));
+    daemon = await startTestDaemon(['--cni-config-dir', join(dir, 'net.d'), '--cni-bin-dir', '/usr/lib/cni']);
+    cri = dialCri(daemon.criSocket);
+    supervisor = dialUnix(SupervisorClient, daemon.socket);
+    images = dialUnix(ImagesClient, daemon.socket);
+    snapshots = dialUnix(SnapshotsClient, daemon.socket);
+    await importBusyboxImage(daemon.socket, BUSYBOX);
+    shell = await runContainer('shell', ['sh', '-c', 'echo ready; exec cat'], { stdin: true });
+  });
+
+  afterAll(async () => {
+    try {
+      for (const id of sandboxes) await call((cb) => cri.runtime.removePodSandbox({ podSandboxId: id }, cb)).catch(() => undefined);
+      for (const id of tasks) await removeContainer(id);
+      cri?.close();
+      for (const client of [supervisor, images, snapshots]) client?.close();
+      await daemon?.dispose();
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ExecSync: stdout and stderr apart, the exit code, the container\'s environment', async () => {
+    const answer = await execSync(shell, ['sh', '-c', 'echo "out $GREETING"; echo err >&2; exit 3']);
+    expect({ stdout: answer.stdout.toString(), stderr: answer.stderr.toString(), exitCode: answer.exitCode }).toEqual({ stdout: 'out from-the-container\n', stderr: 'err\n', exitCode: 3 });
+    expect((await execSync(shell, ['pwd'])).stdout.toString()).toBe('/\n');
+  });
+
+  it('ExecSync: the process is killed at the timeout, answered as containerd does', async () => {
+    const started = Date.now();
+    const err = await failure(execSync(shell, ['sleep', '37'], 1n));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(err).toMatchObject({ code: grpcStatus.DEADLINE_EXCEEDED, details: 'failed to exec in container: timeout 1s exceeded: context deadline exceeded' });
+    expect((await execSync(shell, ['ps', '-o', 'args'])).stdout.toString()).not.toContain('sleep 37');
+  });
+
+  it('ExecSync: a missing container and a stopped one are refused in containerd\'s words', async () => {
+    expect(await failure(execSync(`nope-${tag}`, ['ls']))).toMatchObject({ code: grpcStatus.NOT_FOUND, details: `failed to exec in container: failed to find container "nope-${tag}" in store: not found` });
+    const done = await runContainer('done', ['true']);
+    await unary((cb) => supervisor.waitTask({ id: done }, cb));
+    expect(await failure(execSync(done, ['ls']))).toMatchObject({ code: grpcStatus.UNKNOWN, details: 'failed to exec in container: container is in CONTAINER_EXITED state' });
+    expect(await failure(call((cb) => cri.runtime.exec({ containerId: done, cmd: ['ls'], stdin: false, stdout: true, stderr: false, tty: false }, cb)))).toMatchObject({
+      details: 'container is in CONTAINER_EXITED state',
+    });
+  });
+
+  it('Exec over WebSocket (v5.channel.k8s.io): stdin in, stdout and stderr apart, the exit code in the status', async () => {
+    const ws = new ChannelClient(await execUrl(shell, ['sh', '-c', 'read line; echo "got:$line"; echo oops >&2; exit 2'], { stdin: true }), ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+    await ws.opened;
+    expect(ws.ws.protocol).toBe('v5.channel.k8s.io');
+    ws.send(0, 'hi\n');
+    await ws.closed;
+    expect([ws.text(1), ws.text(2)]).toEqual(['got:hi\n', 'oops\n']);
+    expect(JSON.parse(ws.text(3))).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '2' }] } });
+  });
+
+  it('Exec over SPDY (v4.channel.k8s.io): stdin to EOF, stdout and stderr apart, Success', async () => {
+    const client = await spdy(await execUrl(shell, ['sh', '-c', 'cat; echo done >&2'], { stdin: true }), ['v4.channel.k8s.io', 'v3.channel.k8s.io']);
+    expect(client.protocol).toBe('v4.channel.k8s.io');
+    const error = await client.stream({ streamType: 'error' });
+    const stdin = await client.stream({ streamType: 'stdin' });
+    const stdout = await client.stream({ streamType: 'stdout' });
+    const stderr = await client.stream({ streamType: 'stderr' });
+    await stderr.replied;
+    stdin.write('abc');
+    stdin.end();
+    await Promise.all([error.ended, stdout.ended, stderr.ended]);
+    client.close();
+    expect([stdout.received().toString(), stderr.received().toString()]).toEqual(['abc', 'done\n']);
+    expect(JSON.parse(error.received().toString())).toEqual({ metadata: {}, status: 'Success' });
+  });
+
+  it('Exec with a terminal over SPDY: TERM=xterm, and the resize stream sets the pty\'s size', async () => {
+    const script = 'echo "term=$TERM"; for i in $(seq 100); do s=$(stty size 2>/dev/null); [ "$s" = "40 120" ] && echo "size $s" && exit 0; sleep 0.1; done; exit 1';
+    const client = await spdy(await execUrl(shell, ['sh', '-c', script], { tty: true, stderr: false }), ['v4.channel.k8s.io']);
+    const error = await client.stream({ streamType: 'error' });
+    const stdout = await client.stream({ streamType: 'stdout' });
+    const resize = await client.stream({ streamType: 'resize' });
+    await resize.replied;
+    resize.write('{"Width":120,"Height":40}\n');
+    await error.ended;
+    client.close();
+    expect(stdout.received().toString()).toBe('term=xterm\r\nsize 40 120\r\n');
+    expect(JSON.parse(error.received().toString())).toEqual({ metadata: {}, status: 'Success' });
+  });
+
+  it('Attach to the main process: stdin reaches it and its output comes back; the container runs on after the client leaves', async () => {
+    const { url } = await call<{ url: string }>((cb) => cri.runtime.attach({ containerId: shell, stdin: true, tty: false, stdout: true, stderr: true }, cb));
+    const ws = new ChannelClient(url, ['v4.channel.k8s.io']);
+    await ws.opened;
+    ws.send(0, 'hello cat\n');
+    await until('the echo of stdin', () => ws.text(1).includes('hello cat\n'));
+    ws.ws.close();
+    await ws.closed;
+    expect((await execSync(shell, ['true'])).exitCode).toBe(0);
+  });
+
+  it.skipIf(!existsSync(LOOPBACK))('PortForward: a SPDY data stream reaches a port inside the pod; a closed port says why', async () => {
+    const { podSandboxId } = await call<{ podSandboxId: string }>((cb) =>
+      cri.runtime.runPodSandbox(
+        {
+          config: PodSandboxConfig.fromPartial({
+            metadata: { name: `pf-${tag}`, namespace: 'e2e', uid: `uid-pf-${tag}`, attempt: 0 },
+            linux: { securityContext: { namespaceOptions: { network: NamespaceMode.POD, pid: NamespaceMode.CONTAINER, ipc: NamespaceMode.POD } } },
+          }),
+          runtimeHandler: '',
+        },
+        cb,
+      ),
+    );
+    sandboxes.push(podSandboxId);
+    const { info } = await call<PodSandboxStatusResponse>((cb) => cri.runtime.podSandboxStatus({ podSandboxId, verbose: true }, cb));
+    const netnsPath = (JSON.parse(info['info']!) as { netNamespacePath: string }).netNamespacePath;
+    const web = await runContainer('web', ['sh', '-c', 'mkdir -p /tmp/www && echo hello-from-the-pod > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www'], { netnsPath });
+    await until('httpd to listen inside the pod', async () => (await execSync(web, ['wget', '-q', '-O', '-', 'http://127.0.0.1:8080/']).catch(() => undefined))?.exitCode === 0);
+
+    const { url } = await call<{ url: string }>((cb) => cri.runtime.portForward({ podSandboxId, port: [8080] }, cb));
+    const client = await spdy(url, ['portforward.k8s.io']);
+    const error = await client.stream({ streamType: 'error', port: '8080', requestID: '0' });
+    error.end();
+    const data = await client.stream({ streamType: 'data', port: '8080', requestID: '0' });
+    data.write('GET / HTTP/1.0\r\n\r\n');
+    await data.ended;
+    expect(data.received().toString()).toMatch(/^HTTP\/1\.[01] 200 OK\r\n[\s\S]*\r\n\r\nhello-from-the-pod\n$/);
+    expect(error.received().toString()).toBe('');
+
+    const closedError = await client.stream({ streamType: 'error', port: '8081', requestID: '1' });
+    closedError.end();
+    await client.stream({ streamType: 'data', port: '8081', requestID: '1' });
+    await closedError.ended;
+    expect(closedError.received().toString()).toBe(
+      `error forwarding port 8081 to pod ${podSandboxId}, uid : failed to execute portforward in network namespace "${netnsPath}": failed to connect to localhost:8081 inside namespace "${podSandboxId}": dial tcp4 127.0.0.1:8081: connect: connection refused`,
+    );
+    client.close();
+  });
+});
