@@ -2,6 +2,7 @@
 // made in the k8s.io namespace as CRI containers are (owner ce-cri, a
 // supervisor task), spoken to over the streaming server with the clients a
 // kubelet's side uses: SPDY/3.1 streams and WebSocket channels.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,11 +18,23 @@ import { call, dialCri, failure, type CriClient } from '../packages/cri/test/sup
 import { ChannelClient, SpdyClient } from '../packages/cri/test/support/stream-clients.js';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { startKubectlApiServer, type KubectlApiServer } from './support/kubectl-apiserver.js';
 import { until } from './support/until.js';
 
 const BUSYBOX = 'docker.io/library/busybox:latest';
 const LOOPBACK = '/usr/lib/cni/loopback';
 const tag = `${process.pid}`;
+/** A real client-go client: kubectl, run directly (not gcloud's dispatcher, which asks the server its version). */
+const KUBECTL = ['/usr/lib/google-cloud-sdk/bin/kubectl.1.32', '/usr/bin/kubectl'].find((p) => existsSync(p));
+
+function kubectl(server: string, args: string[], env: Record<string, string>, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(KUBECTL!, ['--server', server, '--kubeconfig', join(dir, 'kubeconfig'), '-n', 'e2e', ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(input);
+  });
+}
 
 let dir: string;
 let daemon: TestDaemon | undefined;
@@ -217,5 +230,56 @@ describe('exec, attach and port-forward over ced\'s CRI', () => {
       `error forwarding port 8081 to pod ${podSandboxId}, uid : failed to execute portforward in network namespace "${netnsPath}": failed to connect to localhost:8081 inside namespace "${podSandboxId}": dial tcp4 127.0.0.1:8081: connect: connection refused`,
     );
     client.close();
+  });
+  describe.skipIf(!KUBECTL)('with kubectl (client-go) through an API server that proxies to the streaming URL', () => {
+    let api: KubectlApiServer;
+    const flag = (q: URLSearchParams, name: string) => q.get(name) === 'true' || q.get(name) === '1';
+
+    beforeAll(async () => {
+      writeFileSync(join(dir, 'kubeconfig'), 'apiVersion: v1\nkind: Config\n');
+      api = await startKubectlApiServer('e2e', 'web', async (kind, q) => {
+        const io = { stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr'), tty: flag(q, 'tty') };
+        if (kind === 'exec') return (await call<{ url: string }>((cb) => cri.runtime.exec({ containerId: shell, cmd: q.getAll('command'), ...io }, cb))).url;
+        if (kind === 'attach') return (await call<{ url: string }>((cb) => cri.runtime.attach({ containerId: shell, ...io }, cb))).url;
+        return (await call<{ url: string }>((cb) => cri.runtime.portForward({ podSandboxId: sandboxes[0]!, port: [] }, cb))).url;
+      });
+    });
+
+    afterAll(async () => {
+      await api?.close();
+    });
+
+    for (const [transport, websockets, upgrade] of [
+      ['SPDY', 'false', 'exec SPDY/3.1'],
+      ['WebSocket', 'true', 'exec websocket'],
+    ] as const) {
+      it(`kubectl exec over ${transport}: stdin, stdout and stderr apart, the exit code`, async () => {
+        const env = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: websockets };
+        api.upgrades.length = 0;
+        const ok = await kubectl(api.url, ['exec', '-i', 'web', '--', 'sh', '-c', 'read x; echo "got $x"; echo to-stderr >&2'], env, 'line\n');
+        expect(ok).toEqual({ code: 0, stdout: 'got line\n', stderr: 'to-stderr\n' });
+        const failed = await kubectl(api.url, ['exec', 'web', '--', 'sh', '-c', 'exit 7'], env);
+        expect(failed.code).toBe(7);
+        expect(failed.stderr).toContain('command terminated with exit code 7');
+        expect(api.upgrades).toEqual([upgrade, upgrade]);
+      });
+    }
+
+    it.skipIf(!existsSync(LOOPBACK))('kubectl port-forward (SPDY): a local port reaches httpd inside the pod', async () => {
+      expect(sandboxes.length).toBe(1);
+      const child = execFile(KUBECTL!, ['--server', api.url, '--kubeconfig', join(dir, 'kubeconfig'), '-n', 'e2e', 'port-forward', 'web', ':8080'], {
+        env: { ...process.env, KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' },
+      });
+      try {
+        let printed = '';
+        child.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
+        const port = await until('kubectl to listen', () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(printed)?.[1]);
+        const body = await until('the page through the forward', async () => (await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text()).catch(() => undefined)));
+        expect(body).toBe('hello-from-the-pod\n');
+        expect(api.upgrades.at(-1)).toBe('portforward SPDY/3.1');
+      } finally {
+        child.kill();
+      }
+    });
   });
 });
