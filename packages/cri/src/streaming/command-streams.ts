@@ -13,8 +13,9 @@ export interface StreamOptions {
 
 export interface CommandStreams {
   stdin?: AsyncIterable<Buffer>;
-  stdout?: (data: Buffer) => void;
-  stderr?: (data: Buffer) => void;
+  /** Resolves once the data is handed to the connection (back-pressure for the process's output). */
+  stdout?: (data: Buffer) => Promise<void>;
+  stderr?: (data: Buffer) => Promise<void>;
   resize?: AsyncIterable<TerminalSize>;
   /** Ends the output streams, reports `status` on the error stream and closes the connection. */
   finish(status: CommandStatus): Promise<void>;

@@ -31,8 +31,9 @@ export interface ExecTasks {
 /** Where the process's streams go; an absent stdin is none, absent outputs are discarded. */
 export interface ProcessIo {
   stdin?: AsyncIterable<Buffer>;
-  stdout?: (data: Buffer) => void;
-  stderr?: (data: Buffer) => void;
+  /** A promise: the client is slow, wait before reading more of the process's output. */
+  stdout?: (data: Buffer) => void | Promise<void>;
+  stderr?: (data: Buffer) => void | Promise<void>;
   resize?: AsyncIterable<TerminalSize>;
 }
 
@@ -123,7 +124,7 @@ async function withTimeout(exited: Promise<number>, seconds: number, kill: () =>
 async function pumpOutput(session: AttachSession, io: ProcessIo): Promise<void> {
   for await (const chunk of session.output) {
     const sink = chunk.stream === 'stderr' ? io.stderr : io.stdout;
-    sink?.(chunk.data);
+    await sink?.(chunk.data);
   }
 }
 

@@ -59,8 +59,8 @@ export async function spdyCommandStreams(
   const resize = streams.get('resize');
   return {
     ...(stdin && version > 1 ? { stdin: stdin.data } : {}),
-    ...(stdout ? { stdout: (data: Buffer) => void stdout.write(data) } : {}),
-    ...(stderr ? { stderr: (data: Buffer) => void stderr.write(data) } : {}),
+    ...(stdout ? { stdout: (data: Buffer) => stdout.write(data) } : {}),
+    ...(stderr ? { stderr: (data: Buffer) => stderr.write(data) } : {}),
     ...(resize ? { resize: terminalSizes(resize.data) } : {}),
     async finish(status) {
       await stdout?.end();

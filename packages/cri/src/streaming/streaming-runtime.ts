@@ -59,7 +59,7 @@ export function streamingRuntime(options: StreamingRuntimeOptions): StreamingRun
           })().catch(() => undefined);
         }
         const output = (async () => {
-          for await (const chunk of session.output) (chunk.stream === 'stderr' ? io.stderr : io.stdout)?.(chunk.data);
+          for await (const chunk of session.output) await (chunk.stream === 'stderr' ? io.stderr : io.stdout)?.(chunk.data);
         })();
         await Promise.race([output, clientGone]);
       } finally {

@@ -21,6 +21,8 @@ const ERROR = 3;
 const RESIZE = 4;
 /** v5: the client closes one of its channels. */
 const CLOSE = 255;
+/** Past this many bytes queued on the socket, output waits for them to be written. */
+const HIGH_WATER = 1024 * 1024;
 
 /** The first of the client's subprotocols this server speaks (wsstream's order), '' for none offered, undefined for no match. */
 export function chooseWebSocketProtocol(offered: readonly string[], served: readonly string[] = WEBSOCKET_COMMAND_PROTOCOLS): string | undefined {
@@ -34,10 +36,11 @@ export function websocketCommandStreams(socket: WebSocket, protocol: string, opt
   const v5 = protocol.startsWith('v5.');
   const stdin = new OutputQueue<Buffer>();
   const resizeBytes = new OutputQueue<Buffer>();
-  const send = (channel: number, data: Buffer) => {
+  const send = async (channel: number, data: Buffer): Promise<void> => {
     if (socket.readyState !== socket.OPEN) return;
-    if (base64) socket.send(`${channel}${data.toString('base64')}`);
-    else socket.send(Buffer.concat([Buffer.from([channel]), data]));
+    const message = base64 ? `${channel}${data.toString('base64')}` : Buffer.concat([Buffer.from([channel]), data]);
+    if (socket.bufferedAmount < HIGH_WATER) return void socket.send(message);
+    await new Promise<void>((resolve) => socket.send(message, () => resolve()));
   };
   socket.on('message', (message: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
     const raw = Buffer.isBuffer(message) ? message : Array.isArray(message) ? Buffer.concat(message) : Buffer.from(message);
@@ -62,7 +65,7 @@ export function websocketCommandStreams(socket: WebSocket, protocol: string, opt
     stdin.end();
     resizeBytes.end();
   });
-  send(options.stdout ? STDOUT : options.stderr ? STDERR : ERROR, Buffer.alloc(0));
+  void send(options.stdout ? STDOUT : options.stderr ? STDERR : ERROR, Buffer.alloc(0));
   return {
     ...(options.stdin ? { stdin } : {}),
     ...(options.stdout ? { stdout: (data: Buffer) => send(STDOUT, data) } : {}),
@@ -70,7 +73,7 @@ export function websocketCommandStreams(socket: WebSocket, protocol: string, opt
     ...(options.tty ? { resize: terminalSizes(resizeBytes) } : {}),
     async finish(status) {
       const text = v4 ? statusJson(status) : statusText(status);
-      if (text) send(ERROR, Buffer.from(text));
+      if (text) await send(ERROR, Buffer.from(text));
       if (socket.readyState === socket.OPEN) socket.close(1000);
       await closed;
     },
