@@ -185,6 +185,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         publishHealthStatus: (record, status) => events.container(record, `health_status: ${status}`),
       }),
     );
+    // A RUN's container has anonymous volumes at the image's VOLUME paths, as Docker's builder's: they go with it.
+    let buildContainers: ContainerService | undefined;
+    const buildMounts = volumes.containerMountsFor((ref) => buildContainers!.resolve(ref));
     const builder = await openBuilder({
       root: config.root,
       state: config.state,
@@ -198,8 +201,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         exits,
         runtimes: containers.runtimes,
         networkCheck: createNetworkCheck(networking.manager, () => false),
+        mounts: buildMounts,
       },
       registerSteps: (service, containerDir) => {
+        buildContainers = service;
         const buildEtcFiles = etcFilesWriter({
           containerDir,
           hostGatewayIp: networking.hostGatewayIp,
@@ -208,6 +213,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
           removeResolver: (id) => networking.dns.removeContainerResolver(id),
         });
         service.pipeline.register(networkStep({ networking: networking.manager, resolveContainer: (ref) => service.resolve(ref), etcFiles: buildEtcFiles, logger }), { before: 'spec' });
+        volumes.registerStep(service.pipeline);
       },
     });
     const recovery = await recover(containers, supervisor, logger);
