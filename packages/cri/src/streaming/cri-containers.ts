@@ -16,7 +16,12 @@ export interface CriContainer {
   /** The main process has a terminal / keeps stdin open (attach). */
   terminal: boolean;
   stdin: boolean;
+  /** The container's stdin closes when the first attached client's stdin ends (ContainerConfig.stdin_once). */
+  stdinOnce: boolean;
 }
+
+/** What the container RPCs know of a container: its full id (from an id or prefix), CRI state, and stdin_once. */
+export type ContainerRecords = (id: string) => Promise<{ id: string; state: CriContainerState; stdinOnce: boolean }>;
 
 /** The container of an id; NotFound ("not found", containerd's store words) when there is none. */
 export type ContainerLookup = (id: string) => Promise<CriContainer>;
@@ -27,6 +32,11 @@ export interface TaskContainersOptions {
   owner: string;
   /** Pod sandboxes are tasks of the same owner, but not containers. */
   isSandbox(id: string): boolean;
+  /**
+   * The container RPCs' records, when there are: they know containers that
+   * have no task (created, or exited and reaped); NotFound for none.
+   */
+  records?: ContainerRecords;
 }
 
 const STATES: Record<TaskStatus, CriContainerState> = {
@@ -41,7 +51,7 @@ const STATES: Record<TaskStatus, CriContainerState> = {
 
 export function taskContainers(options: TaskContainersOptions): ContainerLookup {
   const notFound = () => new CeError('NotFound', 'not found');
-  return async (id) => {
+  const fromTask = async (id: string): Promise<CriContainer> => {
     if (!id || options.isSandbox(id)) throw notFound();
     let task: StateResponse;
     try {
@@ -51,7 +61,20 @@ export function taskContainers(options: TaskContainersOptions): ContainerLookup 
       throw err;
     }
     if (task.namespace !== options.namespace || task.labels[OWNER_LABEL] !== options.owner) throw notFound();
-    return { id: task.id, bundle: task.bundle, state: STATES[task.status] ?? 'CONTAINER_UNKNOWN', terminal: task.terminal, stdin: task.stdin };
+    return { id: task.id, bundle: task.bundle, state: STATES[task.status] ?? 'CONTAINER_UNKNOWN', terminal: task.terminal, stdin: task.stdin, stdinOnce: false };
+  };
+  const { records } = options;
+  if (!records) return fromTask;
+  return async (id) => {
+    let record: Awaited<ReturnType<ContainerRecords>>;
+    try {
+      record = await records(id);
+    } catch (err) {
+      if (isCeError(err, 'NotFound')) throw notFound();
+      throw err;
+    }
+    if (record.state !== 'CONTAINER_RUNNING') return { id: record.id, bundle: '', state: record.state, terminal: false, stdin: false, stdinOnce: record.stdinOnce };
+    return { ...(await fromTask(record.id)), stdinOnce: record.stdinOnce };
   };
 }
 

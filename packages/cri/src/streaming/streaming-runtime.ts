@@ -49,8 +49,9 @@ export function streamingRuntime(options: StreamingRuntimeOptions): StreamingRun
         await session.ready;
         if (io.stdin && container.stdin) {
           void (async () => {
-            // The container's stdin stays open when this client's ends: others may attach (StdinOnce is the container's).
             for await (const data of io.stdin!) session.writeStdin(data);
+            // Otherwise the container's stdin stays open for the next client, as containerd's StdinOnce=false.
+            if (container.stdinOnce) session.closeStdin();
           })().catch(() => undefined);
         }
         if (io.resize) {

@@ -139,3 +139,34 @@ describe('ExecSync', () => {
 });
 
 const startOriginal = tasks.start;
+
+describe('containers known to the container RPCs', () => {
+  const withRecords = taskContainers({
+    state: async (id) => {
+      if (id !== 'c1full') throw new CeError('NotFound', 'no task');
+      return { id, bundle, pid: 1, status: TaskStatus.TASK_STATUS_RUNNING, namespace: 'k8s.io', labels: { [OWNER_LABEL]: 'ce-cri' }, terminal: true, stdin: true } as unknown as StateResponse;
+    },
+    namespace: 'k8s.io',
+    owner: 'ce-cri',
+    isSandbox: () => false,
+    records: async (id) => {
+      if ('c1full'.startsWith(id)) return { id: 'c1full', state: 'CONTAINER_RUNNING', stdinOnce: true };
+      if (id === 'made') return { id: 'made', state: 'CONTAINER_CREATED', stdinOnce: false };
+      throw new CeError('NotFound', `an error occurred when try to find container ${JSON.stringify(id)}: not found`);
+    },
+  });
+
+  it('resolves an id prefix through the records, and takes the process from the task', async () => {
+    expect(await withRecords('c1')).toEqual({ id: 'c1full', bundle, state: 'CONTAINER_RUNNING', terminal: true, stdin: true, stdinOnce: true });
+  });
+
+  it('a created container (no task yet) is refused for its state, a missing one is "not found"', async () => {
+    await expect(execSync(withRecords, tasks, { containerId: 'made', cmd: ['ls'], timeout: 0n })).rejects.toMatchObject({
+      message: 'failed to exec in container: container is in CONTAINER_CREATED state',
+    });
+    await expect(execSync(withRecords, tasks, { containerId: 'x', cmd: ['ls'], timeout: 0n })).rejects.toMatchObject({
+      code: 'NotFound',
+      message: 'failed to exec in container: failed to find container "x" in store: not found',
+    });
+  });
+});
