@@ -89,7 +89,7 @@ export function runtimeService(options: RuntimeServiceOptions): PromiseService<t
     listPodSandboxStats: async (request) => ({ stats: await sandboxes.listStats(request) }),
     ...(streaming
       ? {
-          execSync: (request) => streaming.execSync(request),
+          execSync: (request, context) => streaming.execSync(request, context?.signal),
           exec: (request) => streaming.exec(request),
           attach: (request) => streaming.attach(request),
           portForward: (request) => streaming.portForward(request),

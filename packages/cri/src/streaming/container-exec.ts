@@ -43,6 +43,8 @@ export interface ExecOptions {
   io: ProcessIo;
   /** Kill the process after this long (ExecSync's timeout); 0 or absent: never. */
   timeoutSeconds?: number;
+  /** The caller went away (ExecSync's gRPC call cancelled): the process is killed, as containerd's context ends it. */
+  signal?: AbortSignal;
 }
 
 interface ProcessSpec {
@@ -93,9 +95,8 @@ export async function execInContainer(tasks: ExecTasks, container: CriContainer,
     }
     if (io.stdin) void pumpStdin(session, io.stdin);
     if (io.resize) void pumpResize(session, io.resize);
-    const timeout = options.timeoutSeconds ?? 0;
-    const code = await (timeout > 0 ? withTimeout(exited, timeout, () => tasks.kill(id, execId, SIGKILL)) : exited);
-    await drained;
+    const code = await withDeadline(exited, options.timeoutSeconds ?? 0, options.signal, () => tasks.kill(id, execId, SIGKILL));
+    await untilAborted(drained, options.signal);
     return code;
   } finally {
     session?.close();
@@ -103,22 +104,50 @@ export async function execInContainer(tasks: ExecTasks, container: CriContainer,
   }
 }
 
-/** Resolves with `exited`, or kills at `seconds` and fails as containerd's context deadline does. */
-async function withTimeout(exited: Promise<number>, seconds: number, kill: () => Promise<void>): Promise<number> {
+/**
+ * Resolves with `exited`; at `seconds` (0: never) or when `signal` aborts,
+ * kills the process and fails as containerd's ended context does.
+ */
+async function withDeadline(exited: Promise<number>, seconds: number, signal: AbortSignal | undefined, kill: () => Promise<void>): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), seconds * 1000)));
+  let onAbort: (() => void) | undefined;
+  const ended = new Promise<'expired' | 'cancelled'>((resolve) => {
+    if (seconds > 0) timer = setTimeout(() => resolve('expired'), seconds * 1000);
+    onAbort = () => resolve('cancelled');
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort);
+  });
+  let first: number | 'expired' | 'cancelled';
   try {
-    const first = await Promise.race([exited, expired]);
-    if (first !== 'expired') return first;
+    first = await Promise.race([exited, ended]);
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
+  if (typeof first === 'number') return first;
   await kill().catch((err: unknown) => {
     // The process may have exited by itself meanwhile.
     if (!isCeError(err, 'NotFound')) throw wrapError(err, 'failed to kill exec');
   });
   await exited.catch(() => undefined);
+  if (first === 'cancelled') throw new CeError('Canceled', 'context canceled');
   throw new CeError('DeadlineExceeded', `timeout ${goDuration(seconds)} exceeded: context deadline exceeded`);
+}
+
+/** `work`, unless `signal` aborts first (then the caller is gone and nothing waits for it). */
+async function untilAborted(work: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return work;
+  if (signal.aborted) throw new CeError('Canceled', 'context canceled');
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new CeError('Canceled', 'context canceled'));
+    signal.addEventListener('abort', onAbort);
+  });
+  try {
+    await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 async function pumpOutput(session: AttachSession, io: ProcessIo): Promise<void> {

@@ -30,7 +30,7 @@ export class CappedBuffer {
   }
 }
 
-export async function execSync(lookup: ContainerLookup, tasks: ExecTasks, request: ExecSyncRequest): Promise<ExecSyncResponse> {
+export async function execSync(lookup: ContainerLookup, tasks: ExecTasks, request: ExecSyncRequest, signal?: AbortSignal): Promise<ExecSyncResponse> {
   const stdout = new CappedBuffer(EXEC_SYNC_MAX_STREAM);
   const stderr = new CappedBuffer(EXEC_SYNC_MAX_STREAM);
   try {
@@ -43,6 +43,7 @@ export async function execSync(lookup: ContainerLookup, tasks: ExecTasks, reques
       tty: false,
       io: { stdout: stdout.write, stderr: stderr.write },
       timeoutSeconds: Number(request.timeout),
+      ...(signal ? { signal } : {}),
     });
     return { stdout: stdout.bytes(), stderr: stderr.bytes(), exitCode };
   } catch (err) {

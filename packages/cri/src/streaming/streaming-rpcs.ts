@@ -11,7 +11,8 @@ import { execSync } from './exec-sync.js';
 import type { StreamingServer } from './streaming-server.js';
 
 export interface StreamingRpcs {
-  execSync(request: ExecSyncRequest): Promise<ExecSyncResponse>;
+  /** `signal`: the gRPC call was cancelled; the process is killed. */
+  execSync(request: ExecSyncRequest, signal?: AbortSignal): Promise<ExecSyncResponse>;
   exec(request: ExecRequest): Promise<ExecResponse>;
   attach(request: AttachRequest): Promise<AttachResponse>;
   portForward(request: PortForwardRequest): Promise<PortForwardResponse>;
@@ -28,7 +29,7 @@ export interface StreamingRpcOptions {
 export function streamingRpcs(options: StreamingRpcOptions): StreamingRpcs {
   const { containers, server } = options;
   return {
-    execSync: (request) => execSync(containers, options.tasks, request),
+    execSync: (request, signal) => execSync(containers, options.tasks, request, signal),
     async exec(request) {
       const container = await containers(request.containerId).catch((err: unknown) => {
         throw wrapError(err, `failed to find container ${JSON.stringify(request.containerId)} in store`);

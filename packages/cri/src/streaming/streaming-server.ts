@@ -3,7 +3,7 @@
 // whose one-time token names the cached request; the client upgrades that URL
 // to SPDY/3.1 or a WebSocket and the session runs over it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { CeError, OutputQueue, type Logger } from '@ce/protocol';
@@ -36,6 +36,7 @@ export interface StreamingServerOptions {
   logger?: Pick<Logger, 'warn' | 'debug'>;
   tokenTtlMs?: number;
   streamCreationTimeoutMs?: number;
+  streamIdleTimeoutMs?: number;
 }
 
 export interface StreamingServer {
@@ -48,6 +49,9 @@ export interface StreamingServer {
 }
 
 type Cached = { method: 'exec'; request: ExecRequest } | { method: 'attach'; request: AttachRequest } | { method: 'portforward'; request: PortForwardRequest };
+
+/** The kubelet's StreamIdleTimeout: a SPDY connection with no traffic for this long is closed. */
+export const STREAM_IDLE_TIMEOUT_MS = 4 * 60 * 60 * 1000;
 
 const ROUTE = /^\/(exec|attach|portforward)\/([^/?]+)\/?(?:\?.*)?$/;
 
@@ -78,7 +82,7 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
     plain(res, 400, `unable to upgrade: missing upgrade headers in request: ${JSON.stringify(req.headers)}`);
   });
 
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const cached = req.method === 'GET' || req.method === 'POST' ? consume(req.url) : undefined;
     if (!cached) return rawResponse(socket, 404, '404 page not found\n');
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
@@ -94,6 +98,7 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
     socket.write(
       'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' + (protocol ? `X-Stream-Protocol-Version: ${protocol}\r\n` : '') + '\r\n',
     );
+    socket.setTimeout(options.streamIdleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS, () => socket.destroy());
     const incoming = new OutputQueue<SpdyStream>();
     const connection = new SpdyServerConnection(socket, (stream) => incoming.push(stream));
     void connection.closed.then(() => incoming.end());

@@ -106,6 +106,16 @@ describe('ExecSync', () => {
     expect(calls).toEqual(['exec', 'attach stdin=false stderr=true', 'start', 'kill 9', 'delete']);
   });
 
+  it('a cancelled call (the kubelet gave up) kills the process and stops waiting', async () => {
+    script = () => 'hang';
+    const abort = new AbortController();
+    const answer = execSync(containers, tasks, { containerId: 'c1', cmd: ['sleep', '100'], timeout: 0n }, abort.signal);
+    await expect.poll(() => calls.includes('start')).toBe(true);
+    abort.abort();
+    await expect(answer).rejects.toMatchObject({ code: 'Canceled', message: 'failed to exec in container: context canceled' });
+    expect(calls).toEqual(['exec', 'attach stdin=false stderr=true', 'start', 'kill 9', 'delete']);
+  });
+
   it('keeps at most 16 MiB of each stream and drops the rest, the process going on', () => {
     const capped = new CappedBuffer(10);
     capped.write(Buffer.from('0123456'));

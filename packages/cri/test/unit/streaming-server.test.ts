@@ -160,6 +160,17 @@ describe('exec over SPDY', () => {
     client.close();
   });
 
+  it('a connection idle past the idle timeout is closed', async () => {
+    const idle = await startStreamingServer({ runtime, streamIdleTimeoutMs: 200 });
+    try {
+      const client = await spdy(idle.getPortForward({ podSandboxId: 's1', port: [] }).url, ['portforward.k8s.io']);
+      await client.goneAway;
+      client.close();
+    } finally {
+      await idle.close();
+    }
+  });
+
   it('streams the client never opens time out (the connection is closed)', async () => {
     const client = await spdy(execUrl(['hello']));
     await client.stream({ streamType: 'error' });
