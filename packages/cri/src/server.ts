@@ -136,7 +136,7 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       { mode: options.socketMode ?? 0o660 },
     );
     if (options.socketGid !== undefined) await chown(options.socket, -1, options.socketGid);
-    logger.info({ socket: options.socket, streamUrl: streaming.baseUrl }, 'CRI listening');
+    logger.info({ streamUrl: streaming.baseUrl, socket: options.socket }, 'CRI listening');
     const streamServer = streaming;
     return {
       socket: options.socket,
