@@ -5,7 +5,10 @@ import { adaptService, serveUnix, unary, type Logger } from '@ce/protocol';
 import type { InfoResponse } from '@ce/protocol/gen/ce/api/v1/system';
 import { dialCeServices, type CeServices } from './ce-services.js';
 import { walkDiskUsage, type DiskUsage } from './disk-usage.js';
-import { ImageServiceService, RuntimeServiceService } from './gen/runtime/v1/api.js';
+import { containerEventSink } from './events/container-event-sink.js';
+import { ContainerEventHub } from './events/event-hub.js';
+import { followPauseExits } from './events/pause-exits.js';
+import { ImageServiceService, RuntimeServiceService, type ContainerStatus } from './gen/runtime/v1/api.js';
 import { imageService } from './image-service.js';
 import { refuseLiveSocket } from './live-socket.js';
 import { cniNetworkReadiness } from './network-readiness.js';
@@ -13,7 +16,7 @@ import { PAUSE_IMAGE } from './pause-image.js';
 import { PodCidrStore } from './pod-cidr-store.js';
 import { runtimeService } from './runtime-service.js';
 import { podSandboxes } from './sandbox/pod-sandboxes.js';
-import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorTasks } from './sandbox/sandbox-services.js';
+import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorEvents, supervisorTasks } from './sandbox/sandbox-services.js';
 import { SandboxStore } from './sandbox/sandbox-store.js';
 
 /** The namespace Kubernetes' objects live in, apart from `ce` users' "default" (containerd's name for it). */
@@ -43,6 +46,8 @@ export interface CriOptions {
   services?: CeServices;
   /** How ImageFsInfo measures the image filesystem (tests). */
   diskUsage?: DiskUsage;
+  /** The statuses of a pod's containers, which its CONTAINER_* events carry (the container RPCs'); none without. */
+  containerStatuses?: (sandboxId: string) => Promise<ContainerStatus[]>;
 }
 
 export interface CriServer {
@@ -60,8 +65,10 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
   try {
     const podCidrs = await PodCidrStore.open(join(options.stateDir, 'runtime-config.json'));
     const rootDir = options.rootDir ?? options.stateDir;
+    const store = await SandboxStore.open(join(rootDir, 'sandboxes'));
+    const events = new ContainerEventHub(logger);
     const sandboxes = podSandboxes({
-      store: await SandboxStore.open(join(rootDir, 'sandboxes')),
+      store,
       tasks: supervisorTasks(services),
       rootfs: imageRootfs(services),
       netns: hostNetns(),
@@ -72,14 +79,32 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       sandboxesDir: join(options.stateDir, 'sandboxes'),
       netnsDir: join(options.stateDir, 'netns'),
       logger,
+      events: () => containerEvents,
+    });
+    // What the container RPCs call too: CONTAINER_CREATED/STARTED/STOPPED/DELETED for GetContainerEvents.
+    const containerEvents = containerEventSink({
+      hub: events,
+      // Read at once (store.has and status's own lookup are synchronous): a DELETED event still finds the record.
+      sandboxStatus: (id) => (store.has(id) ? sandboxes.status({ podSandboxId: id, verbose: false }).then((r) => r.status) : Promise.resolve(undefined)),
+      containerStatuses: options.containerStatuses ?? (async () => []),
+      logger,
     });
     // Not fatal: ce-cri alone may start before ced answers; the next start sweeps again.
     await sandboxes.removeLeftovers().then(
       (removed) => removed && logger.warn({ removed }, 'removed what unfinished pod sandboxes left behind'),
       (err: unknown) => logger.warn({ err: (err as Error).message }, 'could not look for what unfinished pod sandboxes left behind'),
     );
+    const pauseExits = followPauseExits({
+      events: supervisorEvents(services),
+      isPause: sandboxes.isPause,
+      onExit: sandboxes.pauseExited,
+      onResubscribed: () => void sandboxes.checkPauses().catch(() => undefined),
+      logger,
+    });
+    await sandboxes.checkPauses().catch((err: unknown) => logger.warn({ err: (err as Error).message }, "could not ask the pod sandboxes' pauses how they are"));
     const runtime = runtimeService({
       services,
+      events,
       podCidrs,
       networkReadiness: () => cniNetworkReadiness(cniConfDir),
       sandboxes,
@@ -108,6 +133,8 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
     return {
       socket: options.socket,
       async close() {
+        pauseExits.close();
+        events.close();
         await server.close();
         if (!options.services) services.close();
       },

@@ -6,7 +6,8 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CniNetwork, loadNetworkConfigs, ResultCache } from '@ce/network/cni';
 import { pinnedNetns } from '@ce/network/netns';
-import { CeError, isCeError, OWNER_LABEL, unary } from '@ce/protocol';
+import { CeError, isCeError, OWNER_LABEL, readStream, unary } from '@ce/protocol';
+import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type { InfoResponse } from '@ce/protocol/gen/ce/api/v1/system';
 import type { PrepareRootfsResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { CreateTaskResponse, StartResponse, StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
@@ -31,6 +32,15 @@ export function supervisorTasks(services: Pick<CeServices, 'supervisor'>): Sandb
     stats: (id) => unary<CgroupStats>((cb) => supervisor.taskStats({ id }, cb), SUPERVISOR),
     list: async (namespace, owner) =>
       (await unary<ListTasksResponse>((cb) => supervisor.listTasks({ namespace }, cb), SUPERVISOR)).tasks.filter((t) => t.labels[OWNER_LABEL] === owner).map((t) => t.id),
+  };
+}
+
+/** The supervisor's task events (every task's), until `signal` aborts. */
+export function supervisorEvents(services: Pick<CeServices, 'supervisor'>): (signal: AbortSignal) => AsyncIterable<TaskEvent> {
+  return (signal) => {
+    const stream = services.supervisor.events({});
+    signal.addEventListener('abort', () => stream.cancel(), { once: true });
+    return readStream<TaskEvent>(stream, SUPERVISOR);
   };
 }
 
