@@ -8,7 +8,7 @@ import { walkDiskUsage, type DiskUsage } from './disk-usage.js';
 import { containerEventSink } from './events/container-event-sink.js';
 import { ContainerEventHub } from './events/event-hub.js';
 import { followPauseExits } from './events/pause-exits.js';
-import { ImageServiceService, RuntimeServiceService, type ContainerStatus } from './gen/runtime/v1/api.js';
+import { ImageServiceService, RuntimeServiceService } from './gen/runtime/v1/api.js';
 import { imageService } from './image-service.js';
 import { refuseLiveSocket } from './live-socket.js';
 import { cniNetworkReadiness } from './network-readiness.js';
@@ -46,8 +46,6 @@ export interface CriOptions {
   services?: CeServices;
   /** How ImageFsInfo measures the image filesystem (tests). */
   diskUsage?: DiskUsage;
-  /** The statuses of a pod's containers, which its CONTAINER_* events carry (the container RPCs'); none without. */
-  containerStatuses?: (sandboxId: string) => Promise<ContainerStatus[]>;
 }
 
 export interface CriServer {
@@ -62,6 +60,7 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
   const logger = options.logger ?? silent;
   const services = options.services ?? dialCeServices(options.ceSocket, options.supervisorSocket);
   const cniConfDir = options.cniConfDir ?? DEFAULT_CNI_CONF_DIR;
+  let pauseExits: { close(): void } | undefined;
   try {
     const podCidrs = await PodCidrStore.open(join(options.stateDir, 'runtime-config.json'));
     const rootDir = options.rootDir ?? options.stateDir;
@@ -86,7 +85,8 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       hub: events,
       // Read at once (store.has and status's own lookup are synchronous): a DELETED event still finds the record.
       sandboxStatus: (id) => (store.has(id) ? sandboxes.status({ podSandboxId: id, verbose: false }).then((r) => r.status) : Promise.resolve(undefined)),
-      containerStatuses: options.containerStatuses ?? (async () => []),
+      // The pod's containers' statuses come from the container RPCs, which call this sink too; none yet.
+      containerStatuses: async () => [],
       logger,
     });
     // Not fatal: ce-cri alone may start before ced answers; the next start sweeps again.
@@ -94,7 +94,7 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       (removed) => removed && logger.warn({ removed }, 'removed what unfinished pod sandboxes left behind'),
       (err: unknown) => logger.warn({ err: (err as Error).message }, 'could not look for what unfinished pod sandboxes left behind'),
     );
-    const pauseExits = followPauseExits({
+    pauseExits = followPauseExits({
       events: supervisorEvents(services),
       isPause: sandboxes.isPause,
       onExit: sandboxes.pauseExited,
@@ -133,13 +133,14 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
     return {
       socket: options.socket,
       async close() {
-        pauseExits.close();
+        pauseExits?.close();
         events.close();
         await server.close();
         if (!options.services) services.close();
       },
     };
   } catch (err) {
+    pauseExits?.close();
     if (!options.services) services.close();
     throw err;
   }
