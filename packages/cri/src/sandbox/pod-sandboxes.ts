@@ -63,6 +63,9 @@ export function podSandboxes(options: PodSandboxesOptions) {
   // Not awaited: the sink reads the statuses at once and publishes in call order, as containerd's send does not block.
   const emit = (type: ContainerEventKind, id: string) => void options.events?.()?.containerEvent(type, id, id);
   const stopping = new Set<string>();
+  // Pauses that exited while their RunPodSandbox was still going: reported right after its STARTED.
+  const starting = new Set<string>();
+  const exitedWhileStarting = new Set<string>();
 
   async function taskStatus(id: string): Promise<{ status: TaskStatus; pid: number } | undefined> {
     try {
@@ -173,6 +176,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
         runtimePath: runtime.runtimePath,
       });
       undo.push(() => stopTask(id));
+      starting.add(id);
       record.pid = (await tasks.start(id)).pid;
       record.state = 'ready';
       await store.save(record);
@@ -180,10 +184,14 @@ export function podSandboxes(options: PodSandboxesOptions) {
       // containerd sends both once the sandbox is in its store (the status is READY in both).
       emit('created', id);
       emit('started', id);
+      if (exitedWhileStarting.has(id)) stopped(id);
       return { podSandboxId: id };
     } catch (err) {
       for (const step of undo.reverse()) await step().catch(() => undefined);
       throw err;
+    } finally {
+      starting.delete(id);
+      exitedWhileStarting.delete(id);
     }
   }
 
@@ -208,7 +216,9 @@ export function podSandboxes(options: PodSandboxesOptions) {
 
   /** The supervisor reports that a pause exited: on its own unless a Stop is under way. */
   function pauseExited(id: string): void {
-    if (!stopping.has(id)) stopped(id);
+    if (stopping.has(id)) return;
+    if (starting.has(id)) exitedWhileStarting.add(id);
+    else stopped(id);
   }
 
   /** Whether task `id` is a sandbox's pause (the supervisor's events name every task). */

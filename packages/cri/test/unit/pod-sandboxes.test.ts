@@ -343,6 +343,23 @@ describe("pod sandboxes' container events", () => {
     expect(statesRead).toEqual(['ready', 'ready', 'notready']);
   });
 
+  it('reports a pause that exits while its RunPodSandbox is still going right after its STARTED', async () => {
+    const start = f.deps.tasks.start;
+    f.deps.tasks.start = async (taskId: string) => {
+      const started = await start(taskId);
+      f.tasks.get(taskId)!.status = TaskStatus.TASK_STATUS_STOPPED;
+      pods.pauseExited(taskId);
+      return started;
+    };
+    const { podSandboxId: id } = await pods.run({ config: podConfig(), runtimeHandler: '' });
+    await vi.waitFor(() => expect(received).toHaveLength(3));
+    expect(seen().map(([type, container]) => [type, container])).toEqual([
+      ['CONTAINER_CREATED_EVENT', id],
+      ['CONTAINER_STARTED_EVENT', id],
+      ['CONTAINER_STOPPED_EVENT', id],
+    ]);
+  });
+
   it('reports STOPPED for a pause that exited while nobody followed, once the pauses are checked', async () => {
     const { podSandboxId: gone } = await pods.run({ config: podConfig('gone'), runtimeHandler: '' });
     const { podSandboxId: alive } = await pods.run({ config: podConfig('alive'), runtimeHandler: '' });
