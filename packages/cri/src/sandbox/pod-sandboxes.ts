@@ -292,13 +292,20 @@ export function podSandboxes(options: PodSandboxesOptions) {
     };
   }
 
+  /** Whether each sandbox is ready, from one listing of the pause tasks (not one call per sandbox). */
+  async function readiness(): Promise<(record: SandboxRecord) => boolean> {
+    const running = await tasks.running(namespace, SANDBOX_OWNER);
+    return (record) => record.state === 'ready' && running.has(record.id);
+  }
+
   async function list(request: ListPodSandboxRequest): Promise<ListPodSandboxResponse> {
     const filter = request.filter;
     const items = [];
+    const ready = await readiness();
     for (const record of store.list()) {
       if (!matches(record, filter)) continue;
       const config = PodSandboxConfig.fromJSON(record.config);
-      const state = (await isReady(record)) ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
+      const state = ready(record) ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
       if (filter?.state && filter.state.state !== state) continue;
       items.push({ id: record.id, metadata: config.metadata, state, createdAt: BigInt(record.createdAt), labels: config.labels, annotations: config.annotations, runtimeHandler: record.runtimeHandler });
     }
@@ -327,8 +334,9 @@ export function podSandboxes(options: PodSandboxesOptions) {
   async function listStats(request: ListPodSandboxStatsRequest): Promise<PodSandboxStats[]> {
     const filter = request.filter;
     const out: PodSandboxStats[] = [];
+    const ready = await readiness();
     for (const record of store.list()) {
-      if (!matches(record, filter) || !(await isReady(record))) continue;
+      if (!matches(record, filter) || !ready(record)) continue;
       out.push(await statsOf(record));
     }
     return out;

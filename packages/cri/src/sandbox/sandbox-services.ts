@@ -14,6 +14,7 @@ import type { CreateTaskResponse, StartResponse, StateResponse } from '@ce/proto
 import { Kind, type ListSnapshotsResponse } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
 import type { ListTasksResponse } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
 import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
+import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { CeServices } from '../ce-services.js';
 import { ensurePauseImage, PAUSE_IMAGE } from '../pause-image.js';
 import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxTasks } from './sandbox-deps.js';
@@ -22,6 +23,8 @@ const SUPERVISOR = 'ced\'s supervisor';
 
 export function supervisorTasks(services: Pick<CeServices, 'supervisor'>): SandboxTasks {
   const { supervisor } = services;
+  const ownedTasks = async (namespace: string, owner: string) =>
+    (await unary<ListTasksResponse>((cb) => supervisor.listTasks({ namespace }, cb), SUPERVISOR)).tasks.filter((t) => t.labels[OWNER_LABEL] === owner);
   return {
     create: (request) => unary<CreateTaskResponse>((cb) => supervisor.createTask(request, cb), SUPERVISOR),
     start: (id) => unary<StartResponse>((cb) => supervisor.startTask({ id }, cb), SUPERVISOR),
@@ -30,8 +33,8 @@ export function supervisorTasks(services: Pick<CeServices, 'supervisor'>): Sandb
     delete: async (id) => void (await unary((cb) => supervisor.deleteTask({ id }, cb), SUPERVISOR)),
     state: (id) => unary<StateResponse>((cb) => supervisor.taskState({ id }, cb), SUPERVISOR),
     stats: (id) => unary<CgroupStats>((cb) => supervisor.taskStats({ id }, cb), SUPERVISOR),
-    list: async (namespace, owner) =>
-      (await unary<ListTasksResponse>((cb) => supervisor.listTasks({ namespace }, cb), SUPERVISOR)).tasks.filter((t) => t.labels[OWNER_LABEL] === owner).map((t) => t.id),
+    list: async (namespace, owner) => (await ownedTasks(namespace, owner)).map((t) => t.id),
+    running: async (namespace, owner) => new Set((await ownedTasks(namespace, owner)).filter((t) => t.status === TaskStatus.TASK_STATUS_RUNNING).map((t) => t.id)),
   };
 }
 

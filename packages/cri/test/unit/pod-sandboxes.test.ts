@@ -59,6 +59,9 @@ function fakes() {
       async list(namespace: string, owner: string) {
         return [...tasks.values()].filter((t) => t.req.namespace === namespace && t.req.labels['ce.owner'] === owner).map((t) => t.req.id);
       },
+      async running(namespace: string, owner: string) {
+        return new Set([...tasks.values()].filter((t) => t.req.namespace === namespace && t.req.labels['ce.owner'] === owner && t.status === TaskStatus.TASK_STATUS_RUNNING).map((t) => t.req.id));
+      },
       async stats(id: string) {
         if (!tasks.has(id)) throw notFound(`task ${id} not found`);
         return CgroupStats.fromPartial({ cpuTotal: 5_000_000, memoryUsage: 3_000_000, memoryLimit: 2 ** 63, memoryStat: { inactive_file: 1_000_000, anon: 500_000 }, pidsCurrent: 1, cgroupV2: true });
