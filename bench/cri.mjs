@@ -48,8 +48,8 @@ async function busyboxLayout(dir) {
     { name: 'tmp', type: 'directory', mode: 0o1777, mtime },
   ];
   const image = await buildImage([entries], { config: { Cmd: ['sh'], Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'] }, created: mtime });
-  const [repository, version] = BUSYBOX.split(/:(?=[^:/]+$)/);
-  await writeImageLayout(dir, image, repository, version);
+  // containerd names an imported image by its io.containerd.image.name annotation: the whole reference.
+  await writeImageLayout(dir, image, BUSYBOX);
   return dir;
 }
 
@@ -262,6 +262,10 @@ await runBench(async () => {
     (err) => (err.code === grpcStatus.UNIMPLEMENTED ? false : Promise.reject(err)),
   );
 
+  for (const [name, engine] of Object.entries(engines)) {
+    const { image } = await call(engine.images, 'imageStatus', api.ImageStatusRequest.fromPartial({ image: { image: BUSYBOX } }));
+    if (!image?.repoTags.includes(BUSYBOX)) throw new Error(`${name} does not have ${BUSYBOX} after its import`);
+  }
   // --pods ready pods in each engine; the first is the one asked about, and where containers go.
   const standing = {};
   for (const [name, engine] of Object.entries(engines)) {
@@ -307,7 +311,7 @@ await runBench(async () => {
       let id;
       const createStartMs = await timed(async () => (id = await createStart(name, engine)));
       const stopRemove = await timed(async () => {
-        await call(engine.runtime, 'stopContainer', { containerId: id, timeout: 0 });
+        await call(engine.runtime, 'stopContainer', api.StopContainerRequest.fromPartial({ containerId: id, timeout: 0n }));
         await call(engine.runtime, 'removeContainer', { containerId: id });
       });
       return { 'CreateContainer + StartContainer': createStartMs, 'StopContainer + RemoveContainer': stopRemove };
