@@ -294,8 +294,8 @@ export function podSandboxes(options: PodSandboxesOptions) {
 
   /** Whether each sandbox is ready, from one listing of the pause tasks (not one call per sandbox). */
   async function readiness(): Promise<(record: SandboxRecord) => boolean> {
-    const running = await tasks.running(namespace, SANDBOX_OWNER);
-    return (record) => record.state === 'ready' && running.has(record.id);
+    const pauses = await tasks.running(namespace, SANDBOX_OWNER);
+    return (record) => record.state === 'ready' && pauses.has(record.id);
   }
 
   async function list(request: ListPodSandboxRequest): Promise<ListPodSandboxResponse> {
