@@ -85,6 +85,15 @@ async function startSleeper(name: string): Promise<string> {
   expect(r.code, r.stderr).toBe(0);
   const id = r.stdout.trim();
   ids.push(id);
+  // start answers as the container's init goes on to exec its command: `sleep 300` shows a moment later.
+  const running = () => {
+    try {
+      return containerProcess(id) !== undefined;
+    } catch {
+      return false;
+    }
+  };
+  expect(await until(running), `the sleep process of ${name}`).toBe(true);
   return id;
 }
 

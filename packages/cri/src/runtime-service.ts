@@ -1,10 +1,11 @@
 // runtime.v1.RuntimeService: the runtime's own RPCs (Version, Status,
 // RuntimeConfig, UpdateRuntimeConfig) over ced's system service, and the pod
-// sandboxes' (sandbox/pod-sandboxes.ts). Containers answer UNIMPLEMENTED
-// until they are built.
+// sandboxes' (sandbox/pod-sandboxes.ts) and GetContainerEvents (events/).
+// Containers answer UNIMPLEMENTED until they are built.
 import { asCeError, unary, type PromiseService } from '@ce/protocol';
 import type { InfoResponse, VersionResponse as CeVersion } from '@ce/protocol/gen/ce/api/v1/system';
 import type { CeServices } from './ce-services.js';
+import type { ContainerEventHub } from './events/event-hub.js';
 import { CgroupDriver, RuntimeServiceService, type RuntimeCondition } from './gen/runtime/v1/api.js';
 import type { NetworkReadiness } from './network-readiness.js';
 import type { PodCidrStore } from './pod-cidr-store.js';
@@ -27,6 +28,7 @@ export interface RuntimeServiceOptions {
   sandboxes: ReturnType<typeof podSandboxes>;
   /** ExecSync and the streaming RPCs; UNIMPLEMENTED without. */
   streaming?: StreamingRpcs;
+  events: Pick<ContainerEventHub, 'subscribe'>;
 }
 
 export function runtimeService(options: RuntimeServiceOptions): PromiseService<typeof RuntimeServiceService> {
@@ -95,5 +97,11 @@ export function runtimeService(options: RuntimeServiceOptions): PromiseService<t
           portForward: (request) => streaming.portForward(request),
         }
       : {}),
+    getContainerEvents: (_request, ctx) => {
+      const stream = options.events.subscribe(ctx.signal);
+      // Subscribed: the client may go on knowing it misses nothing from here (crictl waits for the headers).
+      ctx.accepted();
+      return stream;
+    },
   });
 }

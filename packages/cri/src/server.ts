@@ -5,6 +5,9 @@ import { adaptService, serveUnix, unary, type Logger } from '@ce/protocol';
 import type { InfoResponse } from '@ce/protocol/gen/ce/api/v1/system';
 import { dialCeServices, type CeServices } from './ce-services.js';
 import { walkDiskUsage, type DiskUsage } from './disk-usage.js';
+import { containerEventSink } from './events/container-event-sink.js';
+import { ContainerEventHub } from './events/event-hub.js';
+import { followPauseExits } from './events/pause-exits.js';
 import { ImageServiceService, RuntimeServiceService } from './gen/runtime/v1/api.js';
 import { imageService } from './image-service.js';
 import { refuseLiveSocket } from './live-socket.js';
@@ -13,7 +16,7 @@ import { PAUSE_IMAGE } from './pause-image.js';
 import { PodCidrStore } from './pod-cidr-store.js';
 import { runtimeService } from './runtime-service.js';
 import { podSandboxes, SANDBOX_OWNER } from './sandbox/pod-sandboxes.js';
-import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorTasks } from './sandbox/sandbox-services.js';
+import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorEvents, supervisorTasks } from './sandbox/sandbox-services.js';
 import { SandboxStore } from './sandbox/sandbox-store.js';
 import { taskContainers } from './streaming/cri-containers.js';
 import { streamingRpcs } from './streaming/streaming-rpcs.js';
@@ -69,13 +72,15 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
   const services = options.services ?? dialCeServices(options.ceSocket, options.supervisorSocket);
   const cniConfDir = options.cniConfDir ?? DEFAULT_CNI_CONF_DIR;
   let streaming: StreamingServer | undefined;
+  let pauseExits: { close(): void } | undefined;
   try {
     const podCidrs = await PodCidrStore.open(join(options.stateDir, 'runtime-config.json'));
     const rootDir = options.rootDir ?? options.stateDir;
-    const sandboxStore = await SandboxStore.open(join(rootDir, 'sandboxes'));
+    const store = await SandboxStore.open(join(rootDir, 'sandboxes'));
+    const events = new ContainerEventHub(logger);
     const tasks = supervisorTasks(services);
     const sandboxes = podSandboxes({
-      store: sandboxStore,
+      store,
       tasks,
       rootfs: imageRootfs(services),
       netns: hostNetns(),
@@ -86,21 +91,39 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       sandboxesDir: join(options.stateDir, 'sandboxes'),
       netnsDir: join(options.stateDir, 'netns'),
       logger,
+      events: () => containerEvents,
+    });
+    // What the container RPCs call too: CONTAINER_CREATED/STARTED/STOPPED/DELETED for GetContainerEvents.
+    const containerEvents = containerEventSink({
+      hub: events,
+      // Read at once (store.has and status's own lookup are synchronous): a DELETED event still finds the record.
+      sandboxStatus: (id) => (store.has(id) ? sandboxes.status({ podSandboxId: id, verbose: false }).then((r) => r.status) : Promise.resolve(undefined)),
+      // The pod's containers' statuses come from the container RPCs, which call this sink too; none yet.
+      containerStatuses: async () => [],
+      logger,
     });
     // Not fatal: ce-cri alone may start before ced answers; the next start sweeps again.
     await sandboxes.removeLeftovers().then(
       (removed) => removed && logger.warn({ removed }, 'removed what unfinished pod sandboxes left behind'),
       (err: unknown) => logger.warn({ err: (err as Error).message }, 'could not look for what unfinished pod sandboxes left behind'),
     );
+    pauseExits = followPauseExits({
+      events: supervisorEvents(services),
+      isPause: sandboxes.isPause,
+      onExit: sandboxes.pauseExited,
+      onResubscribed: () => void sandboxes.checkPauses().catch(() => undefined),
+      logger,
+    });
+    await sandboxes.checkPauses().catch((err: unknown) => logger.warn({ err: (err as Error).message }, "could not ask the pod sandboxes' pauses how they are"));
     const execTasks = supervisorExec(services);
     const containers = taskContainers({
       state: (id) => tasks.state(id),
       namespace: CRI_NAMESPACE,
       owner: SANDBOX_OWNER,
-      isSandbox: (id) => sandboxStore.find(id)?.id === id,
+      isSandbox: (id) => store.find(id)?.id === id,
     });
     const exactSandbox = (id: string) => {
-      const record = sandboxStore.find(id);
+      const record = store.find(id);
       return record?.id === id ? record : undefined;
     };
     streaming = await startStreamingServer({
@@ -111,10 +134,11 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
     });
     const runtime = runtimeService({
       services,
+      events,
       podCidrs,
       networkReadiness: () => cniNetworkReadiness(cniConfDir),
       sandboxes,
-      streaming: streamingRpcs({ containers, tasks: execTasks, server: streaming, sandbox: (id) => sandboxStore.find(id) }),
+      streaming: streamingRpcs({ containers, tasks: execTasks, server: streaming, sandbox: (id) => store.find(id) }),
       settings: { socket: options.socket, ceSocket: options.ceSocket, namespace: CRI_NAMESPACE, sandboxImage: PAUSE_IMAGE, cniConfDir, streamServer: streaming.baseUrl },
     });
     const images = imageService({
@@ -142,6 +166,8 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       socket: options.socket,
       streamUrl: streamServer.baseUrl,
       async close() {
+        pauseExits?.close();
+        events.close();
         await server.close();
         await streamServer.close();
         if (!options.services) services.close();
@@ -149,6 +175,7 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
     };
   } catch (err) {
     await streaming?.close();
+    pauseExits?.close();
     if (!options.services) services.close();
     throw err;
   }

@@ -56,6 +56,10 @@ export class SandboxStore {
     return [...this.records.values()];
   }
 
+  has(id: string): boolean {
+    return this.records.has(id);
+  }
+
   get(id: string): SandboxRecord {
     const record = this.find(id);
     if (!record) throw notFound(`an error occurred when try to find sandbox: not found: sandbox ${JSON.stringify(id)}`);
