@@ -70,7 +70,13 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
   const consume = (url: string | undefined): Cached | undefined => {
     const match = ROUTE.exec(url ?? '');
     if (!match || (match[1] !== 'exec' && match[1] !== 'attach' && match[1] !== 'portforward')) return undefined;
-    const cached = cache.consume(decodeURIComponent(match[2]!));
+    let token: string;
+    try {
+      token = decodeURIComponent(match[2]!);
+    } catch {
+      return undefined;
+    }
+    const cached = cache.consume(token);
     return cached?.method === match[1] ? cached : undefined;
   };
 
@@ -83,6 +89,8 @@ export async function startStreamingServer(options: StreamingServerOptions): Pro
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // A client that resets the connection must not take the CRI down with an unhandled 'error'.
+    socket.on('error', () => undefined);
     const cached = req.method === 'GET' || req.method === 'POST' ? consume(req.url) : undefined;
     if (!cached) return rawResponse(socket, 404, '404 page not found\n');
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase();

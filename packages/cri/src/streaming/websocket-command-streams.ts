@@ -42,6 +42,8 @@ export function websocketCommandStreams(socket: WebSocket, protocol: string, opt
     if (socket.bufferedAmount < HIGH_WATER) return void socket.send(message);
     await new Promise<void>((resolve) => socket.send(message, () => resolve()));
   };
+  // A client's protocol error closes the socket (the 'close' below); unhandled, it would throw.
+  socket.on('error', () => undefined);
   socket.on('message', (message: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
     const raw = Buffer.isBuffer(message) ? message : Array.isArray(message) ? Buffer.concat(message) : Buffer.from(message);
     let channel: number;

@@ -90,6 +90,23 @@ describe('the URLs', () => {
     }
   });
 
+  it('a malformed token or a client that breaks off mid-frame does not upset the server', async () => {
+    expect((await fetch(execUrl(['ls']).replace(/[^/]+$/, '%E0%A4%A'), { method: 'POST' })).status).toBe(404);
+    const ws = new ChannelClient(execUrl(['echo'], { stdin: true, stderr: false }), ['v4.channel.k8s.io']);
+    await ws.opened;
+    // A frame header promising more bytes than ever come, then a reset.
+    (ws.ws as unknown as { _socket: import('node:net').Socket })._socket.write(Buffer.from([0x82, 0x7e, 0xff]));
+    (ws.ws as unknown as { _socket: import('node:net').Socket })._socket.destroy();
+    await ws.closed;
+    const after = await spdy(execUrl(['hello']));
+    const error = await after.stream({ streamType: 'error' });
+    await after.stream({ streamType: 'stdout' });
+    await after.stream({ streamType: 'stderr' });
+    await error.ended;
+    expect(JSON.parse(error.received().toString())).toEqual({ metadata: {}, status: 'Success' });
+    after.close();
+  });
+
   it('refuses a protocol it does not speak (403, naming both sides) and a request that does not upgrade (400)', async () => {
     const answer = (await SpdyClient.open(execUrl(['ls']), ['v9.channel.k8s.io'])) as HttpAnswer;
     expect(answer.status).toBe(403);
