@@ -12,7 +12,7 @@ import { dialUnix, NAMESPACE_LABEL, OWNER_LABEL, unary } from '@ce/protocol';
 import { ImagesClient, type PrepareRootfsResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import { SnapshotsClient } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
 import { SupervisorClient } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
-import { buildSpec, withCgroupsPath, withEnv, withNamespace, withProcessArgs, withRoot } from '@ce/runtime/spec';
+import { buildSpec, withCgroupsPath, withEnv, withNamespace, withProcessArgs, withRoot, withTerminal } from '@ce/runtime/spec';
 import { NamespaceMode, PodSandboxConfig, type ExecSyncResponse, type PodSandboxStatusResponse } from '../packages/cri/src/gen/runtime/v1/api.js';
 import { call, dialCri, failure, type CriClient } from '../packages/cri/test/support/cri-client.js';
 import { ChannelClient, SpdyClient } from '../packages/cri/test/support/stream-clients.js';
@@ -46,7 +46,7 @@ const tasks: string[] = [];
 const sandboxes: string[] = [];
 
 /** A CRI container as the container RPCs make one: a supervisor task in k8s.io owned by ce-cri, from busybox. */
-async function runContainer(name: string, args: string[], opts: { stdin?: boolean; netnsPath?: string } = {}): Promise<string> {
+async function runContainer(name: string, args: string[], opts: { stdin?: boolean; tty?: boolean; netnsPath?: string } = {}): Promise<string> {
   const id = `${name}-${tag}`;
   const bundle = join(dir, 'bundles', id);
   mkdirSync(bundle, { recursive: true });
@@ -59,12 +59,13 @@ async function runContainer(name: string, args: string[], opts: { stdin?: boolea
     withEnv(['PATH=/bin', 'GREETING=from-the-container']),
     withCgroupsPath(`/ce/k8s.io/${id}`),
     ...(opts.netnsPath ? [withNamespace('network', opts.netnsPath)] : []),
+    ...(opts.tty ? [withTerminal(true)] : []),
   ]);
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
   tasks.push(id);
   await unary((cb) =>
     supervisor.createTask(
-      { id, bundle, rootfs: mounts, terminal: false, stdin: opts.stdin ?? false, logPath: '', logConfig: undefined, namespace: 'k8s.io', labels: { [OWNER_LABEL]: 'ce-cri' }, runtime: '', runtimePath: '' },
+      { id, bundle, rootfs: mounts, terminal: opts.tty ?? false, stdin: opts.stdin ?? false, logPath: '', logConfig: undefined, namespace: 'k8s.io', labels: { [OWNER_LABEL]: 'ce-cri' }, runtime: '', runtimePath: '' },
       cb,
     ),
   );
@@ -191,6 +192,21 @@ describe('exec, attach and port-forward over ced\'s CRI', () => {
     ws.ws.close();
     await ws.closed;
     expect((await execSync(shell, ['true'])).exitCode).toBe(0);
+  });
+
+  it('Attach over SPDY to a main process with a terminal: the resize stream sets its size, stdin reaches it', async () => {
+    const tty = await runContainer('tty', ['sh', '-c', 'while :; do s=$(stty size 2>/dev/null); [ "$s" = "30 100" ] && read line && echo "size $s, read $line" && exec sleep 1000; sleep 0.1; done'], { stdin: true, tty: true });
+    const { url } = await call<{ url: string }>((cb) => cri.runtime.attach({ containerId: tty, stdin: true, tty: true, stdout: true, stderr: false }, cb));
+    const client = await spdy(url, ['v4.channel.k8s.io']);
+    await client.stream({ streamType: 'error' });
+    const stdin = await client.stream({ streamType: 'stdin' });
+    const stdout = await client.stream({ streamType: 'stdout' });
+    const resize = await client.stream({ streamType: 'resize' });
+    await resize.replied;
+    resize.write('{"Width":100,"Height":30}');
+    stdin.write('typed\r');
+    await until('the process to see its size and line', () => stdout.received().toString().includes('size 30 100, read typed'));
+    client.close();
   });
 
   it.skipIf(!existsSync(LOOPBACK))('PortForward: a SPDY data stream reaches a port inside the pod; a closed port says why', async () => {
