@@ -11,6 +11,10 @@ import { refuseLiveSocket } from './live-socket.js';
 import { cniNetworkReadiness } from './network-readiness.js';
 import { PAUSE_IMAGE } from './pause-image.js';
 import { PodCidrStore } from './pod-cidr-store.js';
+import type { ContainerEvents } from './container/container-deps.js';
+import { containerImages } from './container/container-services.js';
+import { ContainerStore } from './container/container-store.js';
+import { criContainers } from './container/containers.js';
 import { runtimeService } from './runtime-service.js';
 import { podSandboxes } from './sandbox/pod-sandboxes.js';
 import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorTasks } from './sandbox/sandbox-services.js';
@@ -41,6 +45,8 @@ export interface CriOptions {
   logger?: Logger;
   /** Clients to use instead of dialling ceSocket (tests). */
   services?: CeServices;
+  /** Told when a container is created, started, stopped or deleted (GetContainerEvents). */
+  containerEvents?: ContainerEvents;
   /** How ImageFsInfo measures the image filesystem (tests). */
   diskUsage?: DiskUsage;
 }
@@ -60,29 +66,51 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
   try {
     const podCidrs = await PodCidrStore.open(join(options.stateDir, 'runtime-config.json'));
     const rootDir = options.rootDir ?? options.stateDir;
+    const tasks = supervisorTasks(services);
+    const sandboxStore = await SandboxStore.open(join(rootDir, 'sandboxes'));
+    const imageFsMountpoint = async () => join((await unary<InfoResponse>((cb) => services.system.info({}, cb))).storageRoot, 'image-store', 'snapshots');
+    const runtimes = sandboxRuntimes(services, options.resolveRuntime);
+    const containers = criContainers({
+      store: await ContainerStore.open(join(rootDir, 'containers')),
+      tasks,
+      images: containerImages(services),
+      sandboxes: { get: (id) => sandboxStore.get(id), isReady: (record) => sandboxes.isReady(record) },
+      runtimes,
+      namespace: CRI_NAMESPACE,
+      containersDir: join(options.stateDir, 'containers'),
+      imageFsMountpoint,
+      ...(options.containerEvents ? { events: options.containerEvents } : {}),
+      logger,
+    });
     const sandboxes = podSandboxes({
-      store: await SandboxStore.open(join(rootDir, 'sandboxes')),
-      tasks: supervisorTasks(services),
+      store: sandboxStore,
+      tasks,
       rootfs: imageRootfs(services),
       netns: hostNetns(),
       network: cniNetworks(cniConfDir, join(rootDir, 'cni'), options.cniBinDirs),
       cniAttachments: cniAttachments(join(rootDir, 'cni')),
-      runtimes: sandboxRuntimes(services, options.resolveRuntime),
+      runtimes,
       namespace: CRI_NAMESPACE,
       sandboxesDir: join(options.stateDir, 'sandboxes'),
       netnsDir: join(options.stateDir, 'netns'),
       logger,
+      containers,
     });
     // Not fatal: ce-cri alone may start before ced answers; the next start sweeps again.
     await sandboxes.removeLeftovers().then(
       (removed) => removed && logger.warn({ removed }, 'removed what unfinished pod sandboxes left behind'),
       (err: unknown) => logger.warn({ err: (err as Error).message }, 'could not look for what unfinished pod sandboxes left behind'),
     );
+    await containers.removeLeftovers().then(
+      (removed) => removed && logger.warn({ removed }, 'removed what unfinished containers left behind'),
+      (err: unknown) => logger.warn({ err: (err as Error).message }, 'could not look for what unfinished containers left behind'),
+    );
     const runtime = runtimeService({
       services,
       podCidrs,
       networkReadiness: () => cniNetworkReadiness(cniConfDir),
       sandboxes,
+      containers,
       settings: { socket: options.socket, ceSocket: options.ceSocket, namespace: CRI_NAMESPACE, sandboxImage: PAUSE_IMAGE, cniConfDir },
     });
     const images = imageService({
@@ -90,7 +118,7 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       pinnedNames: [PAUSE_IMAGE],
       imageFilesystem: {
         // ce's snapshotter folder, where unpacked layers are, as containerd reports its snapshotter's root.
-        path: async () => join((await unary<InfoResponse>((cb) => services.system.info({}, cb))).storageRoot, 'image-store', 'snapshots'),
+        path: imageFsMountpoint,
         usage: options.diskUsage ?? walkDiskUsage,
       },
     });

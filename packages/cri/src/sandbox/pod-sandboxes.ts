@@ -46,6 +46,15 @@ export interface PodSandboxesOptions {
   netnsDir: string;
   now?: () => bigint;
   logger?: Pick<Logger, 'warn'>;
+  /** The pod's containers (container/containers.ts): stopped first at StopPodSandbox, removed first at RemovePodSandbox, as containerd does. */
+  containers?: SandboxContainers;
+}
+
+export interface SandboxContainers {
+  stopInSandbox(sandboxId: string): Promise<void>;
+  removeInSandbox(sandboxId: string): Promise<void>;
+  /** The containers' ids: their tasks share the sandboxes' namespace and owner, and are not leftovers. */
+  ids(): string[];
 }
 
 type Undo = () => Promise<unknown>;
@@ -176,6 +185,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
 
   async function stop(id: string): Promise<void> {
     const record = store.get(id);
+    await options.containers?.stopInSandbox(record.id);
     await stopTask(record.id);
     await teardownNetwork(record);
     await store.save({ ...record, state: 'notready', pid: 0, cniNetwork: '' });
@@ -184,6 +194,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
   async function remove(id: string): Promise<void> {
     const record = store.find(id);
     if (!record) return; // containerd: removing a sandbox that is not there succeeds
+    await options.containers?.removeInSandbox(record.id);
     await stop(record.id);
     await rootfs.remove(record.rootfsKey);
     await rm(record.bundle, { recursive: true, force: true });
@@ -277,7 +288,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
    * bundles that no sandbox names. Run once at start, before serving.
    */
   async function removeLeftovers(): Promise<number> {
-    const known = new Set(store.list().map((r) => r.id));
+    const known = new Set([...store.list().map((r) => r.id), ...(options.containers?.ids() ?? [])]);
     const idOfKey = (key: string) => key.slice(`${namespace}/sandbox-`.length);
     let removed = 0;
     const sweep = async (what: string, ids: string[], drop: (id: string) => Promise<unknown>) => {
@@ -300,11 +311,13 @@ export function podSandboxes(options: PodSandboxesOptions) {
     await sweep('netns', await listDir(options.netnsDir), (id) => netns.remove(join(options.netnsDir, id)));
     const keys = (await rootfs.keys(SANDBOX_OWNER)).filter((k) => k.startsWith(`${namespace}/sandbox-`));
     await sweep('layer', keys.map(idOfKey), (id) => rootfs.remove(`${namespace}/sandbox-${id}`));
-    await sweep('folder', await listDir(options.sandboxesDir), (id) => rm(bundleOf(id), { recursive: true, force: true }));
+    // Bundles only: with no separate root (ce-cri alone), the records are in the same folder.
+    const bundles = (await listDir(options.sandboxesDir)).filter((name) => /^[0-9a-f]{64}$/.test(name));
+    await sweep('folder', bundles, (id) => rm(bundleOf(id), { recursive: true, force: true }));
     return removed;
   }
 
-  return { run, stop, remove, status, list, stats, listStats, removeLeftovers };
+  return { run, stop, remove, status, list, stats, listStats, removeLeftovers, isReady };
 }
 
 async function listDir(dir: string): Promise<string[]> {

@@ -9,9 +9,9 @@ import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 export interface SandboxTasks {
   create(request: CreateTaskRequest): Promise<{ pid: number }>;
   start(id: string): Promise<{ pid: number }>;
-  kill(id: string, signal: number): Promise<void>;
+  kill(id: string, signal: number, all?: boolean): Promise<void>;
   /** Resolves when the task's process has exited. */
-  wait(id: string): Promise<void>;
+  wait(id: string): Promise<unknown>;
   /** NotFound when there is no such task. */
   delete(id: string): Promise<void>;
   /** NotFound when there is no such task. */
