@@ -18,6 +18,7 @@ import { criContainers } from './container/containers.js';
 import { runtimeService } from './runtime-service.js';
 import { podSandboxes } from './sandbox/pod-sandboxes.js';
 import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorTasks } from './sandbox/sandbox-services.js';
+import { hostShm } from './sandbox/sandbox-shm.js';
 import { SandboxStore } from './sandbox/sandbox-store.js';
 
 /** The namespace Kubernetes' objects live in, apart from `ce` users' "default" (containerd's name for it). */
@@ -87,6 +88,7 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       tasks,
       rootfs: imageRootfs(services),
       netns: hostNetns(),
+      shm: hostShm(),
       network: cniNetworks(cniConfDir, join(rootDir, 'cni'), options.cniBinDirs),
       cniAttachments: cniAttachments(join(rootDir, 'cni')),
       runtimes,

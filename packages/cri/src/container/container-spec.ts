@@ -49,7 +49,7 @@ export interface ContainerSpecInput {
   /** The pause's pid, whose namespaces the container joins. */
   sandboxPid: number;
   /** The pod's files in the sandbox folder. */
-  sandboxFiles: { hostname: string; hosts: string; resolvConf: string };
+  sandboxFiles: { hostname: string; hosts: string; resolvConf: string; shm?: string };
   /** The image reference the kubelet gave, and the image's config. */
   imageName: string;
   image: ImageRunConfig;
@@ -178,9 +178,10 @@ export async function containerSpec(input: ContainerSpecInput): Promise<Spec> {
     ['/etc/hostname', input.sandboxFiles.hostname, readonlyRootfs],
     ['/etc/hosts', input.sandboxFiles.hosts, readonlyRootfs],
     ['/etc/resolv.conf', input.sandboxFiles.resolvConf, readonlyRootfs],
-    // The pod's /dev/shm is the pause's; a NODE ipc pod's, the host's.
-    ['/dev/shm', ns?.ipc === NamespaceMode.NODE ? '/dev/shm' : `/proc/${pid}/root/dev/shm`, false],
   ];
+  // The pod's /dev/shm; a NODE ipc pod's is the host's. (A sandbox from before pods had one: the container's own.)
+  const shm = ns?.ipc === NamespaceMode.NODE ? '/dev/shm' : input.sandboxFiles.shm;
+  if (shm) podFiles.push(['/dev/shm', shm, false]);
   const mounts = [
     ...config.mounts.map(bindMount),
     ...podFiles.filter(([target]) => !given.has(target)).map(([destination, source, ro]) => bindMount({ containerPath: destination, hostPath: source, readonly: ro, propagation: MountPropagation.PROPAGATION_PRIVATE })),

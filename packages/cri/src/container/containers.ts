@@ -210,7 +210,7 @@ export function criContainers(options: ContainersOptions) {
         sandboxId: sandbox.id,
         sandboxConfig,
         sandboxPid: sandbox.pid,
-        sandboxFiles: { hostname: sandbox.hostnamePath, resolvConf: sandbox.resolvConfPath, hosts: await podHosts(sandbox) },
+        sandboxFiles: { hostname: sandbox.hostnamePath, resolvConf: sandbox.resolvConfPath, hosts: await podHosts(sandbox), ...(sandbox.shmPath ? { shm: sandbox.shmPath } : {}) },
         imageName,
         image: image.config,
         user,

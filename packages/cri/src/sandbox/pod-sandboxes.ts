@@ -20,7 +20,7 @@ import {
   type PodSandboxStatusResponse,
   type RunPodSandboxRequest,
 } from '../gen/runtime/v1/api.js';
-import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxTasks } from './sandbox-deps.js';
+import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxShm, SandboxTasks } from './sandbox-deps.js';
 import { sandboxSpec } from './sandbox-spec.js';
 import { linuxSandboxStats, netDevOf } from './sandbox-stats.js';
 import { sandboxName, type SandboxRecord, type SandboxStore } from './sandbox-store.js';
@@ -34,6 +34,8 @@ export interface PodSandboxesOptions {
   tasks: SandboxTasks;
   rootfs: SandboxRootfs;
   netns: NetnsPins;
+  /** The pod's /dev/shm tmpfs. */
+  shm: SandboxShm;
   /** The CNI network pods attach to (the conf dir's first), or the one named `name` (to detach); null when there is none. */
   network: (name?: string) => Promise<PodNetwork | null>;
   /** The CNI result cache's attachments (sandbox id, network name), to detach what no record names. */
@@ -126,6 +128,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
       bundle: bundleOf(id),
       resolvConfPath: join(bundleOf(id), 'resolv.conf'),
       hostnamePath: join(bundleOf(id), 'hostname'),
+      shmPath: config.linux?.securityContext?.namespaceOptions?.ipc === NamespaceMode.NODE ? '' : join(bundleOf(id), 'shm'),
     };
     store.reserve(record);
     const undo: Undo[] = [async () => store.delete(id), async () => rm(record.bundle, { recursive: true, force: true })];
@@ -133,6 +136,10 @@ export function podSandboxes(options: PodSandboxesOptions) {
       await mkdir(record.bundle, { recursive: true, mode: 0o711 });
       await writeFile(record.resolvConfPath, resolvConf(config));
       await writeFile(record.hostnamePath, `${config.hostname}\n`);
+      if (record.shmPath) {
+        await options.shm.mount(record.shmPath);
+        undo.push(() => options.shm.unmount(record.shmPath!));
+      }
       if (!hostNetwork) {
         const network = await options.network();
         if (!network) throw new CeError('FailedPrecondition', `failed to setup network for sandbox ${JSON.stringify(id)}: cni plugin not initialized`);
@@ -188,6 +195,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
     await options.containers?.stopInSandbox(record.id);
     await stopTask(record.id);
     await teardownNetwork(record);
+    if (record.shmPath) await options.shm.unmount(record.shmPath);
     await store.save({ ...record, state: 'notready', pid: 0, cniNetwork: '' });
   }
 
@@ -313,7 +321,10 @@ export function podSandboxes(options: PodSandboxesOptions) {
     await sweep('layer', keys.map(idOfKey), (id) => rootfs.remove(`${namespace}/sandbox-${id}`));
     // Bundles only: with no separate root (ce-cri alone), the records are in the same folder.
     const bundles = (await listDir(options.sandboxesDir)).filter((name) => /^[0-9a-f]{64}$/.test(name));
-    await sweep('folder', bundles, (id) => rm(bundleOf(id), { recursive: true, force: true }));
+    await sweep('folder', bundles, async (id) => {
+      await options.shm.unmount(join(bundleOf(id), 'shm'));
+      await rm(bundleOf(id), { recursive: true, force: true });
+    });
     return removed;
   }
 

@@ -47,3 +47,9 @@ export interface SandboxRuntimes {
   /** The OCI runtime for a handler: '' and "ce" are the shim's own; NotFound for one ced does not offer. */
   resolve(handler: string): Promise<{ runtime: string; runtimePath: string }>;
 }
+
+export interface SandboxShm {
+  mount(path: string): Promise<void>;
+  /** Nothing to do when it is not mounted. */
+  unmount(path: string): Promise<void>;
+}

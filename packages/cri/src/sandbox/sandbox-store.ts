@@ -28,6 +28,8 @@ export interface SandboxRecord {
   /** The pod's resolv.conf, hostname and hosts, for its containers to mount. */
   resolvConfPath: string;
   hostnamePath: string;
+  /** The pod's /dev/shm (a tmpfs on the host) its containers bind; '' with the host's ipc, or for a record from before it existed. */
+  shmPath?: string;
 }
 
 export function sandboxName(meta: { name: string; namespace: string; uid: string; attempt: number }): string {

@@ -15,6 +15,7 @@ import { SandboxStore } from '../../src/sandbox/sandbox-store.js';
 function fakes() {
   const tasks = new Map<string, { req: CreateTaskRequest; status: TaskStatus; pid: number }>();
   const netns = new Set<string>();
+  const shm = new Set<string>();
   const rootfs = new Set<string>();
   const attachments = new Map<string, unknown>();
   const cni = { fail: undefined as CeError | undefined };
@@ -77,6 +78,14 @@ function fakes() {
         return [...rootfs];
       },
     },
+    shm: {
+      async mount(path: string) {
+        shm.add(path);
+      },
+      async unmount(path: string) {
+        shm.delete(path);
+      },
+    },
     netns: {
       async create(path: string) {
         netns.add(path);
@@ -94,7 +103,7 @@ function fakes() {
       },
     },
   };
-  return { deps, tasks, netns, rootfs, attachments, cni };
+  return { deps, tasks, netns, shm, rootfs, attachments, cni };
 }
 
 const podConfig = (name = 'web', attempt = 0, labels: Record<string, string> = { app: 'web' }) =>
