@@ -81,7 +81,7 @@ function socketFromHosts(value: unknown, key: string): string {
   const hosts = texts(value, key);
   if (hosts.length !== 1) throw new Error(`"${key}": ced serves exactly one unix socket, ${hosts.length} given`);
   const host = hosts[0]!;
-  if (/^[a-z]+:\/\//.test(host) && !host.startsWith('unix://')) throw new Error(`"${key}": ${host}: ced serves a unix socket only`);
+  if (/^[a-z]+:\/\//.test(host) && !host.startsWith('unix://') && !host.startsWith('fd://')) throw new Error(`"${key}": ${host}: ced serves a unix socket only (unix:// or systemd's fd://)`);
   return host.replace(/^unix:\/\//, '');
 }
 

@@ -38,6 +38,10 @@ export class RecordStore<T extends StoredRecord> {
     return [...this.records.values()];
   }
 
+  has(id: string): boolean {
+    return this.records.has(id);
+  }
+
   get(id: string): T {
     const record = this.find(id);
     if (!record) throw notFound(this.words.notFound(id));

@@ -1,10 +1,11 @@
 // runtime.v1.RuntimeService: the runtime's own RPCs (Version, Status,
 // RuntimeConfig, UpdateRuntimeConfig) over ced's system service, and the pod
-// sandboxes' (sandbox/pod-sandboxes.ts) and the containers'
-// (container/containers.ts). What is not built yet answers UNIMPLEMENTED.
+// sandboxes' (sandbox/pod-sandboxes.ts), the containers' (container/containers.ts)
+// and GetContainerEvents (events/). What is not built yet answers UNIMPLEMENTED.
 import { asCeError, unary, type PromiseService } from '@ce/protocol';
 import type { InfoResponse, VersionResponse as CeVersion } from '@ce/protocol/gen/ce/api/v1/system';
 import type { CeServices } from './ce-services.js';
+import type { ContainerEventHub } from './events/event-hub.js';
 import { CgroupDriver, RuntimeServiceService, type RuntimeCondition } from './gen/runtime/v1/api.js';
 import type { NetworkReadiness } from './network-readiness.js';
 import type { PodCidrStore } from './pod-cidr-store.js';
@@ -26,6 +27,7 @@ export interface RuntimeServiceOptions {
   settings: Record<string, unknown>;
   sandboxes: ReturnType<typeof podSandboxes>;
   containers: ReturnType<typeof criContainers>;
+  events: Pick<ContainerEventHub, 'subscribe'>;
 }
 
 export function runtimeService(options: RuntimeServiceOptions): PromiseService<typeof RuntimeServiceService> {
@@ -111,6 +113,12 @@ export function runtimeService(options: RuntimeServiceOptions): PromiseService<t
     async reopenContainerLog(request) {
       await containers.reopenLog(request.containerId);
       return {};
+    },
+    getContainerEvents: (_request, ctx) => {
+      const stream = options.events.subscribe(ctx.signal);
+      // Subscribed: the client may go on knowing it misses nothing from here (crictl waits for the headers).
+      ctx.accepted();
+      return stream;
     },
   });
 }

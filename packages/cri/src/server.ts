@@ -5,19 +5,21 @@ import { adaptService, serveUnix, unary, type Logger } from '@ce/protocol';
 import type { InfoResponse } from '@ce/protocol/gen/ce/api/v1/system';
 import { dialCeServices, type CeServices } from './ce-services.js';
 import { walkDiskUsage, type DiskUsage } from './disk-usage.js';
+import { containerEventSink } from './events/container-event-sink.js';
+import { ContainerEventHub } from './events/event-hub.js';
+import { followPauseExits } from './events/pause-exits.js';
 import { ImageServiceService, RuntimeServiceService } from './gen/runtime/v1/api.js';
 import { imageService } from './image-service.js';
 import { refuseLiveSocket } from './live-socket.js';
 import { cniNetworkReadiness } from './network-readiness.js';
 import { PAUSE_IMAGE } from './pause-image.js';
 import { PodCidrStore } from './pod-cidr-store.js';
-import type { ContainerEvents } from './container/container-deps.js';
 import { containerImages } from './container/container-services.js';
 import { ContainerStore } from './container/container-store.js';
 import { criContainers } from './container/containers.js';
 import { runtimeService } from './runtime-service.js';
 import { podSandboxes } from './sandbox/pod-sandboxes.js';
-import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorTasks } from './sandbox/sandbox-services.js';
+import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorEvents, supervisorTasks } from './sandbox/sandbox-services.js';
 import { hostShm } from './sandbox/sandbox-shm.js';
 import { SandboxStore } from './sandbox/sandbox-store.js';
 
@@ -46,8 +48,6 @@ export interface CriOptions {
   logger?: Logger;
   /** Clients to use instead of dialling ceSocket (tests). */
   services?: CeServices;
-  /** Told when a container is created, started, stopped or deleted (GetContainerEvents). */
-  containerEvents?: ContainerEvents;
   /** How ImageFsInfo measures the image filesystem (tests). */
   diskUsage?: DiskUsage;
 }
@@ -64,27 +64,29 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
   const logger = options.logger ?? silent;
   const services = options.services ?? dialCeServices(options.ceSocket, options.supervisorSocket);
   const cniConfDir = options.cniConfDir ?? DEFAULT_CNI_CONF_DIR;
+  let pauseExits: { close(): void } | undefined;
   try {
     const podCidrs = await PodCidrStore.open(join(options.stateDir, 'runtime-config.json'));
     const rootDir = options.rootDir ?? options.stateDir;
+    const store = await SandboxStore.open(join(rootDir, 'sandboxes'));
+    const events = new ContainerEventHub(logger);
     const tasks = supervisorTasks(services);
-    const sandboxStore = await SandboxStore.open(join(rootDir, 'sandboxes'));
-    const imageFsMountpoint = async () => join((await unary<InfoResponse>((cb) => services.system.info({}, cb))).storageRoot, 'image-store', 'snapshots');
     const runtimes = sandboxRuntimes(services, options.resolveRuntime);
+    const imageFsMountpoint = async () => join((await unary<InfoResponse>((cb) => services.system.info({}, cb))).storageRoot, 'image-store', 'snapshots');
     const containers = criContainers({
       store: await ContainerStore.open(join(rootDir, 'containers')),
       tasks,
       images: containerImages(services),
-      sandboxes: { get: (id) => sandboxStore.get(id), isReady: (record) => sandboxes.isReady(record) },
+      sandboxes: { get: (id) => store.get(id), isReady: (record) => sandboxes.isReady(record) },
       runtimes,
       namespace: CRI_NAMESPACE,
       containersDir: join(options.stateDir, 'containers'),
       imageFsMountpoint,
-      ...(options.containerEvents ? { events: options.containerEvents } : {}),
+      events: { containerEvent: (type, containerId, sandboxId) => void containerEvents.containerEvent(type, containerId, sandboxId) },
       logger,
     });
     const sandboxes = podSandboxes({
-      store: sandboxStore,
+      store,
       tasks,
       rootfs: imageRootfs(services),
       netns: hostNetns(),
@@ -96,7 +98,17 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       sandboxesDir: join(options.stateDir, 'sandboxes'),
       netnsDir: join(options.stateDir, 'netns'),
       logger,
+      events: () => containerEvents,
       containers,
+    });
+    // What the container RPCs call too: CONTAINER_CREATED/STARTED/STOPPED/DELETED for GetContainerEvents.
+    const containerEvents = containerEventSink({
+      hub: events,
+      // Read at once (store.has and status's own lookup are synchronous): a DELETED event still finds the record.
+      sandboxStatus: (id) => (store.has(id) ? sandboxes.status({ podSandboxId: id, verbose: false }).then((r) => r.status) : Promise.resolve(undefined)),
+      // Read at once too: a container's DELETED event still finds its record.
+      containerStatuses: (sandboxId) => containers.statusesIn(sandboxId),
+      logger,
     });
     // Not fatal: ce-cri alone may start before ced answers; the next start sweeps again.
     await sandboxes.removeLeftovers().then(
@@ -107,8 +119,18 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       (removed) => removed && logger.warn({ removed }, 'removed what unfinished containers left behind'),
       (err: unknown) => logger.warn({ err: (err as Error).message }, 'could not look for what unfinished containers left behind'),
     );
+    pauseExits = followPauseExits({
+      events: supervisorEvents(services),
+      // A container's exit is recorded (and reported STOPPED) as it happens, as a pause's.
+      isPause: (id) => sandboxes.isPause(id) || containers.has(id),
+      onExit: (id) => (sandboxes.isPause(id) ? sandboxes.pauseExited(id) : containers.exited(id)),
+      onResubscribed: () => void sandboxes.checkPauses().catch(() => undefined),
+      logger,
+    });
+    await sandboxes.checkPauses().catch((err: unknown) => logger.warn({ err: (err as Error).message }, "could not ask the pod sandboxes' pauses how they are"));
     const runtime = runtimeService({
       services,
+      events,
       podCidrs,
       networkReadiness: () => cniNetworkReadiness(cniConfDir),
       sandboxes,
@@ -138,11 +160,14 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
     return {
       socket: options.socket,
       async close() {
+        pauseExits?.close();
+        events.close();
         await server.close();
         if (!options.services) services.close();
       },
     };
   } catch (err) {
+    pauseExits?.close();
     if (!options.services) services.close();
     throw err;
   }

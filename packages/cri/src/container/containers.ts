@@ -14,6 +14,7 @@ import {
   NamespaceMode,
   PodSandboxConfig,
   type ContainerStats,
+  type ContainerStatus,
   type ContainerStatsFilter,
   type ContainerStatusResponse,
   type CreateContainerRequest,
@@ -324,6 +325,12 @@ export function criContainers(options: ContainersOptions) {
     return { status: containerStatus(record, await imageOf(record)), info };
   }
 
+  /** The statuses of a pod's containers as their records are now (for its events: no exit is recorded here). */
+  function statusesIn(sandboxId: string): Promise<ContainerStatus[]> {
+    const records = store.list().filter((r) => r.sandboxId === sandboxId);
+    return Promise.all(records.map(async (record) => containerStatus(record, await imageOf(record))));
+  }
+
   async function list(request: ListContainersRequest): Promise<ListContainersResponse> {
     const filter = request.filter;
     const containers = [];
@@ -441,6 +448,7 @@ export function criContainers(options: ContainersOptions) {
     stop,
     remove,
     status,
+    statusesIn,
     list,
     stats,
     listStats,
@@ -449,6 +457,13 @@ export function criContainers(options: ContainersOptions) {
     stopInSandbox,
     removeInSandbox,
     removeLeftovers,
+    has: (id: string) => store.has(id),
+    /** ced's supervisor says the container's task exited: record it now. */
+    exited(id: string): void {
+      void refresh(id).catch((err: Error) => {
+        if (!isCeError(err, 'NotFound')) options.logger?.warn({ id, err: err.message }, "could not record a container's exit");
+      });
+    },
     /** The ids of the containers, whose tasks the sandboxes' sweep must leave alone. */
     ids: () => store.list().map((r) => r.id),
   };

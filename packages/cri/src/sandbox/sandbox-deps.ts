@@ -20,6 +20,8 @@ export interface SandboxTasks {
   stats(id: string): Promise<CgroupStats>;
   /** The ids of the tasks in `namespace` whose owner label is `owner`. */
   list(namespace: string, owner: string): Promise<string[]>;
+  /** The ids of the running tasks in `namespace` whose owner label is `owner` (one call, for listings). */
+  running(namespace: string, owner: string): Promise<Set<string>>;
 }
 
 export interface SandboxRootfs {
