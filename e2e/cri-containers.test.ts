@@ -16,7 +16,9 @@ import { SupervisorClient, type ListTasksResponse } from '@ce/protocol/gen/ce/su
 import { acceptBridgeForwarding } from '../tools/lib/bridge-forwarding.mjs';
 import {
   ContainerConfig,
+  ContainerEventType,
   ContainerState,
+  type ContainerEventResponse,
   NamespaceMode,
   PodSandboxConfig,
   type ContainerStatsResponse,
@@ -172,11 +174,24 @@ describe.skipIf(skipReason !== '')(`containers over ced's CRI ${skipReason}`, ()
     expect(err.details).toBe(`failed to reserve container name "web_app_e2e_uid-app-${tag}_0": name "web_app_e2e_uid-app-${tag}_0" is reserved for "${ids.web}"`);
   });
 
-  it('gives exit codes and reasons: Completed, Error, and SIGKILL after the stop timeout', async () => {
+  it('gives exit codes and reasons: Completed, Error, and SIGKILL after the stop timeout; an exit of its own is an event at once', async () => {
+    const stream = cri.runtime.getContainerEvents({});
+    const events: ContainerEventResponse[] = [];
+    stream.on('data', (e: ContainerEventResponse) => events.push(e));
+    stream.on('error', () => undefined);
+    await new Promise((resolve) => stream.once('metadata', resolve));
     ids.ok = await create(container('ok', ['exit 0']));
     ids.bad = await create(container('bad', ['exit 3']));
     await start(ids.ok);
     await start(ids.bad);
+    // No status asked yet: the supervisor's task event records the exit and reports it.
+    const stopped = await until('the STOPPED event of the container that exits 3', () =>
+      events.find((e) => e.containerId === ids.bad && e.containerEventType === ContainerEventType.CONTAINER_STOPPED_EVENT),
+    );
+    stream.cancel();
+    expect(events.filter((e) => e.containerId === ids.bad).map((e) => ContainerEventType[e.containerEventType])).toEqual(['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT']);
+    expect(stopped.podSandboxStatus!.id).toBe(podId);
+    expect(stopped.containersStatuses.find((c) => c.id === ids.bad)).toMatchObject({ state: ContainerState.CONTAINER_EXITED, exitCode: 3, reason: 'Error' });
     const exited = async (id: string) => until(`${id} to exit`, async () => ((await status(id)).status!.state === ContainerState.CONTAINER_EXITED ? (await status(id)).status! : undefined));
     expect(await exited(ids.ok)).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect(await exited(ids.bad)).toMatchObject({ exitCode: 3, reason: 'Error' });
