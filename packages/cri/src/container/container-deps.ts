@@ -22,6 +22,8 @@ export interface ContainerTasks {
   stats(id: string): Promise<CgroupStats>;
   update(id: string, resources: Resources): Promise<void>;
   reopenLog(id: string): Promise<void>;
+  /** The ids of the running tasks in `namespace` whose owner label is `owner` (one ListTasks). */
+  running(namespace: string, owner: string): Promise<Set<string>>;
 }
 
 /** An image as a container uses it. */

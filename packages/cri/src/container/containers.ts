@@ -117,6 +117,14 @@ export function criContainers(options: ContainersOptions) {
     });
   }
 
+  /** The running tasks, asked once for a whole list (not one TaskState per container). */
+  const runningNow = () => tasks.running(namespace, CONTAINER_OWNER);
+
+  /** The record, its exit recorded first when its task no longer runs. */
+  function current(record: ContainerRecord, running: Set<string>): Promise<ContainerRecord> {
+    return record.state === 'running' && !running.has(record.id) ? refresh(record.id) : Promise.resolve(record);
+  }
+
   function readySandbox(id: string): Promise<SandboxRecord> {
     const sandbox = options.sandboxes.get(id);
     return options.sandboxes.isReady(sandbox).then((ready) => {
@@ -334,9 +342,10 @@ export function criContainers(options: ContainersOptions) {
   async function list(request: ListContainersRequest): Promise<ListContainersResponse> {
     const filter = request.filter;
     const containers = [];
+    const running = await runningNow();
     for (const found of store.list()) {
       if (!matchesFilter(found, filter)) continue;
-      const record = await refresh(found.id);
+      const record = await current(found, running);
       if (filter?.state && filter.state.state !== criState(record)) continue;
       containers.push(containerItem(record, await imageOf(record)));
     }
@@ -364,9 +373,10 @@ export function criContainers(options: ContainersOptions) {
   /** The running containers' stats (containerd has figures only for containers with a task). */
   async function listStats(filter: ContainerStatsFilter | undefined): Promise<ContainerStats[]> {
     const out: ContainerStats[] = [];
+    const running = await runningNow();
     for (const found of store.list()) {
       if (!matchesFilter(found, filter)) continue;
-      const record = await refresh(found.id);
+      const record = await current(found, running);
       if (record.state === 'running') out.push(await statsOf(record));
     }
     return out;

@@ -100,6 +100,9 @@ function fakes(dir: string) {
       async reopenLog(id: string) {
         calls.reopened.push(id);
       },
+      async running() {
+        return new Set([...tasks.values()].filter((t) => t.status === TaskStatus.TASK_STATUS_RUNNING).map((t) => t.req.id));
+      },
     },
     images: {
       async resolve(ref: string) {
