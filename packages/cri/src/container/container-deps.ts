@@ -36,6 +36,8 @@ export interface ContainerImage {
   config: ImageRunConfig;
 }
 
+export type ImageNames = Pick<ContainerImage, 'repoTags' | 'repoDigests'>;
+
 export interface ImageRunConfig {
   Env?: string[];
   Entrypoint?: string[] | null;
@@ -48,6 +50,8 @@ export interface ImageRunConfig {
 export interface ContainerImages {
   /** The image a reference names (as ImageStatus resolves it); NotFound in containerd's words when absent. */
   resolve(reference: string): Promise<ContainerImage>;
+  /** The names of the image with this id (one List); undefined when it is gone. */
+  names(imageId: string): Promise<ImageNames | undefined>;
   /** The container's writable layer over the image. */
   prepare(key: string, imageId: string, labels: Record<string, string>): Promise<Mount[]>;
   /** Nothing to do when absent. */

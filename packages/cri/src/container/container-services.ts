@@ -30,6 +30,12 @@ export function containerImages(services: Pick<CeServices, 'images' | 'snapshots
       const config = (JSON.parse(inspected.configJson.toString('utf8')) as { config?: ImageRunConfig }).config ?? {};
       return { id: image.id, repoTags: view.repoTags, repoDigests: view.repoDigests, config };
     },
+    async names(imageId) {
+      const records = (await unary<{ images: CeImage[] }>((cb) => images.list({}, cb))).images.filter((r) => r.id === imageId);
+      if (!records.length) return undefined;
+      const view = toCriImage(records, '', false);
+      return { repoTags: view.repoTags, repoDigests: view.repoDigests };
+    },
     prepare: (key, imageId, labels) => layers.prepare(key, imageId, labels),
     remove: (key) => layers.remove(key),
     keys: (owner) => layers.keys(owner),

@@ -1,7 +1,7 @@
 // A container's record as the CRI shows it: its state, exit reason and image
 // (containerd's toCRIContainerStatus and toCRIContainer).
 import { ContainerConfig, ContainerState, type Container, type ContainerStatus } from '../gen/runtime/v1/api.js';
-import type { ContainerImage } from './container-deps.js';
+import type { ImageNames } from './container-deps.js';
 import type { ContainerRecord } from './container-store.js';
 
 export function criState(record: ContainerRecord): ContainerState {
@@ -20,11 +20,11 @@ export function exitReason(record: ContainerRecord): string {
 }
 
 /** The image as containerd names it: the first tag (else the reference given) and the first digest reference (else the id). */
-export function imageNames(record: ContainerRecord, image: ContainerImage | undefined): { image: string; imageRef: string } {
+export function imageNames(record: ContainerRecord, image: ImageNames | undefined): { image: string; imageRef: string } {
   return { image: image?.repoTags[0] ?? record.imageName, imageRef: image?.repoDigests[0] ?? record.imageId };
 }
 
-export function containerStatus(record: ContainerRecord, image: ContainerImage | undefined): ContainerStatus {
+export function containerStatus(record: ContainerRecord, image: ImageNames | undefined): ContainerStatus {
   const config = ContainerConfig.fromJSON(record.config);
   const names = imageNames(record, image);
   return {
@@ -49,7 +49,7 @@ export function containerStatus(record: ContainerRecord, image: ContainerImage |
   };
 }
 
-export function containerItem(record: ContainerRecord, image: ContainerImage | undefined): Container {
+export function containerItem(record: ContainerRecord, image: ImageNames | undefined): Container {
   const config = ContainerConfig.fromJSON(record.config);
   const names = imageNames(record, image);
   return {

@@ -25,7 +25,7 @@ import {
 import type { SandboxRuntimes } from '../sandbox/sandbox-deps.js';
 import { cpuAndMemoryUsage, u64 } from '../sandbox/sandbox-stats.js';
 import type { SandboxRecord } from '../sandbox/sandbox-store.js';
-import type { ContainerEvents, ContainerImage, ContainerImages, ContainerSandboxes, ContainerTasks } from './container-deps.js';
+import type { ContainerEvents, ContainerImage, ContainerImages, ContainerSandboxes, ContainerTasks, ImageNames } from './container-deps.js';
 import { containerSpec, linuxResources } from './container-spec.js';
 import { containerItem, containerStatus, criState, matchesFilter, stateName } from './container-status.js';
 import { containerName, type ContainerRecord, type ContainerStore } from './container-store.js';
@@ -91,8 +91,11 @@ export function criContainers(options: ContainersOptions) {
     });
   }
 
-  async function imageOf(record: ContainerRecord): Promise<ContainerImage | undefined> {
-    return images.resolve(record.imageId).catch(() => undefined);
+  /** The image of a record (its names for the status); `seen` shares the lookups of one listing. */
+  function imageOf(record: ContainerRecord, seen = new Map<string, Promise<ImageNames | undefined>>()): Promise<ImageNames | undefined> {
+    let image = seen.get(record.imageId);
+    if (!image) seen.set(record.imageId, (image = images.names(record.imageId).catch(() => undefined)));
+    return image;
   }
 
   /** Records the exit of a running container whose task has stopped (or is gone), and deletes the task. */
@@ -336,18 +339,20 @@ export function criContainers(options: ContainersOptions) {
   /** The statuses of a pod's containers as their records are now (for its events: no exit is recorded here). */
   function statusesIn(sandboxId: string): Promise<ContainerStatus[]> {
     const records = store.list().filter((r) => r.sandboxId === sandboxId);
-    return Promise.all(records.map(async (record) => containerStatus(record, await imageOf(record))));
+    const seen = new Map<string, Promise<ImageNames | undefined>>();
+    return Promise.all(records.map(async (record) => containerStatus(record, await imageOf(record, seen))));
   }
 
   async function list(request: ListContainersRequest): Promise<ListContainersResponse> {
     const filter = request.filter;
     const containers = [];
     const running = await runningNow();
+    const seen = new Map<string, Promise<ImageNames | undefined>>();
     for (const found of store.list()) {
       if (!matchesFilter(found, filter)) continue;
       const record = await current(found, running);
       if (filter?.state && filter.state.state !== criState(record)) continue;
-      containers.push(containerItem(record, await imageOf(record)));
+      containers.push(containerItem(record, await imageOf(record, seen)));
     }
     return { containers };
   }

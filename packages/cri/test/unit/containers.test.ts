@@ -109,6 +109,9 @@ function fakes(dir: string) {
         if (ref !== 'busybox' && ref !== image.id) throw notFound(`no such image: ${ref}`);
         return image;
       },
+      async names(id: string) {
+        return id === image.id ? { repoTags: image.repoTags, repoDigests: image.repoDigests } : undefined;
+      },
       async prepare(key: string) {
         layers.add(key);
         return [{ type: 'bind', source: join(dir, 'nolayer'), target: '', options: ['rbind'] }];
