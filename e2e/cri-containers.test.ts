@@ -24,6 +24,7 @@ import {
   type ContainerStatsResponse,
   type ContainerStatusResponse,
   type ListContainersResponse,
+  type PodSandboxStatsResponse,
   type PodSandboxStatusResponse,
 } from '../packages/cri/src/gen/runtime/v1/api.js';
 import { call, dialCri, failure, type CriClient } from '../packages/cri/test/support/cri-client.js';
@@ -153,6 +154,8 @@ describe.skipIf(skipReason !== '')(`containers over ced's CRI ${skipReason}`, ()
     expect(stats!.attributes).toMatchObject({ id: ids.web, labels: { name: 'web' } });
     expect(stats!.memory!.usageBytes!.value).toBeGreaterThan(0n);
     expect(stats!.cpu!.usageCoreNanoSeconds!.value).toBeGreaterThan(0n);
+    const pod = await call<PodSandboxStatsResponse>((cb) => cri.runtime.podSandboxStats({ podSandboxId: podId }, cb));
+    expect(pod.stats!.linux!.containers.map((c) => c.attributes!.id).sort()).toEqual([ids.web, ids.side].sort());
   });
 
   it("writes the container's output in the CRI log format at the kubelet's path, and reopens it after a rename", async () => {

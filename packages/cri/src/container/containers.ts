@@ -387,6 +387,11 @@ export function criContainers(options: ContainersOptions) {
     return out;
   }
 
+  /** The stats of a pod's running containers, for its PodSandboxStats. */
+  function statsIn(sandboxId: string): Promise<ContainerStats[]> {
+    return listStats({ id: '', podSandboxId: sandboxId, labelSelector: {} });
+  }
+
   /**
    * New limits: written to the spec (kept for a later start), and applied to a
    * running container's cgroup (cpu, memory, cpusets; hugepage limits and
@@ -467,6 +472,7 @@ export function criContainers(options: ContainersOptions) {
     list,
     stats,
     listStats,
+    statsIn,
     update,
     reopenLog,
     stopInSandbox,

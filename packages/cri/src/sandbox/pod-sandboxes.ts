@@ -14,6 +14,7 @@ import {
   Protocol,
   type ListPodSandboxRequest,
   type ListPodSandboxResponse,
+  type ContainerStats,
   type ListPodSandboxStatsRequest,
   type PodSandboxStats,
   type PodSandboxStatusRequest,
@@ -60,6 +61,8 @@ export interface SandboxContainers {
   removeInSandbox(sandboxId: string): Promise<void>;
   /** The containers' ids: their tasks share the sandboxes' namespace and owner, and are not leftovers. */
   ids(): string[];
+  /** The stats of the pod's running containers (PodSandboxStats' containers). */
+  statsIn(sandboxId: string): Promise<ContainerStats[]>;
 }
 
 type Undo = () => Promise<unknown>;
@@ -337,10 +340,14 @@ export function podSandboxes(options: PodSandboxesOptions) {
     if (record.state !== 'ready' || task?.status !== TaskStatus.TASK_STATUS_RUNNING) {
       throw new CeError('FailedPrecondition', `failed to get stats of sandbox ${JSON.stringify(record.id)}: the sandbox is not ready`);
     }
-    const [cgroup, interfaces] = await Promise.all([tasks.stats(record.id), record.netnsPath ? netDevOf(task.pid) : Promise.resolve([])]);
+    const [cgroup, interfaces, containers] = await Promise.all([
+      tasks.stats(record.id),
+      record.netnsPath ? netDevOf(task.pid) : Promise.resolve([]),
+      options.containers?.statsIn(record.id) ?? Promise.resolve([]),
+    ]);
     return {
       attributes: { id: record.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations },
-      linux: linuxSandboxStats(cgroup, interfaces, POD_IFNAME, now()),
+      linux: { ...linuxSandboxStats(cgroup, interfaces, POD_IFNAME, now()), containers },
       windows: undefined,
     };
   }
