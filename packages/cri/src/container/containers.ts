@@ -129,7 +129,13 @@ export function criContainers(options: ContainersOptions) {
   }
 
   function readySandbox(id: string): Promise<SandboxRecord> {
-    const sandbox = options.sandboxes.get(id);
+    let sandbox: SandboxRecord;
+    try {
+      sandbox = options.sandboxes.get(id);
+    } catch (err) {
+      if (isCeError(err, 'NotFound')) throw new CeError('NotFound', `failed to find sandbox id ${JSON.stringify(id)}: not found`, { cause: err });
+      throw err;
+    }
     return options.sandboxes.isReady(sandbox).then((ready) => {
       if (!ready) throw failedPrecondition(`sandbox container ${JSON.stringify(sandbox.id)} is not running`);
       return sandbox;
@@ -393,7 +399,7 @@ export function criContainers(options: ContainersOptions) {
   }
 
   /**
-   * New limits: written to the spec (kept for a later start), and applied to a
+   * New limits: written to the spec (for any state, as containerd), and applied to a
    * running container's cgroup (cpu, memory, cpusets; hugepage limits and
    * unified files take effect at the next start only).
    */
@@ -403,7 +409,6 @@ export function criContainers(options: ContainersOptions) {
     if (!resources) return;
     await serialized(found.id, async () => {
       const record = store.get(found.id);
-      if (record.state === 'exited') throw failedPrecondition(`failed to update resources: container ${JSON.stringify(record.id)} is in ${stateName(record)} state`);
       const config = ContainerConfig.fromJSON(record.config);
       const updated = ContainerConfig.toJSON({ ...config, linux: { ...config.linux, resources } });
       const specPath = join(record.bundle, 'config.json');

@@ -174,7 +174,7 @@ describe('CRI containers', () => {
 
   it('refuses a missing image, an unknown or stopped sandbox, and undoes nothing-left-behind on a failed spec', async () => {
     await expect(ctrs.create({ podSandboxId: 'pod1', config: { ...config('x'), image: { image: 'nope', annotations: {}, userSpecifiedImage: '', runtimeHandler: '' } }, sandboxConfig: undefined })).rejects.toMatchObject({ code: 'NotFound', message: 'failed to resolve image "nope": not found' });
-    await expect(ctrs.create({ podSandboxId: 'other', config: config('x'), sandboxConfig: undefined })).rejects.toMatchObject({ code: 'NotFound' });
+    await expect(ctrs.create({ podSandboxId: 'other', config: config('x'), sandboxConfig: undefined })).rejects.toMatchObject({ code: 'NotFound', message: 'failed to find sandbox id "other": not found' });
     await expect(ctrs.create({ podSandboxId: 'pod1', config: { ...config('x'), command: [], args: [] }, sandboxConfig: undefined })).resolves.toBeDefined();
     await expect(ctrs.create({ podSandboxId: 'pod1', config: { ...config('y'), linux: { securityContext: { privileged: true } } as never }, sandboxConfig: undefined })).rejects.toThrow('no privileged container allowed in sandbox');
     expect((await ctrs.list({ filter: undefined })).containers.map((c) => c.metadata!.name)).toEqual(['x']);
@@ -285,6 +285,11 @@ describe('CRI containers', () => {
     expect((await state(id)).resources!.linux!.cpuShares).toBe(512n);
     await ctrs.reopenLog(id);
     expect(f.calls.reopened).toEqual([id]);
+    // An exited container's spec is still updated (containerd answers it too); its task is gone.
+    await ctrs.stop(id, 0);
+    await ctrs.update({ containerId: id, linux: { ...resources, cpuShares: 128n }, windows: undefined, annotations: {} });
+    expect(f.calls.updates).toHaveLength(1);
+    expect((await state(id)).resources!.linux!.cpuShares).toBe(128n);
   });
 
   it("stops and removes a sandbox's containers for StopPodSandbox and RemovePodSandbox; sweeps layers and bundles no record names", async () => {
