@@ -1,7 +1,8 @@
 // runtime.v1.RuntimeService: the runtime's own RPCs (Version, Status,
 // RuntimeConfig, UpdateRuntimeConfig) over ced's system service, and the pod
-// sandboxes' (sandbox/pod-sandboxes.ts) and GetContainerEvents (events/).
-// Containers answer UNIMPLEMENTED until they are built.
+// sandboxes' (sandbox/pod-sandboxes.ts), the containers' (container/containers.ts)
+// GetContainerEvents (events/) and ExecSync, Exec, Attach, PortForward
+// (streaming/). What is not built yet answers UNIMPLEMENTED.
 import { asCeError, unary, type PromiseService } from '@ce/protocol';
 import type { InfoResponse, VersionResponse as CeVersion } from '@ce/protocol/gen/ce/api/v1/system';
 import type { CeServices } from './ce-services.js';
@@ -9,6 +10,7 @@ import type { ContainerEventHub } from './events/event-hub.js';
 import { CgroupDriver, RuntimeServiceService, type RuntimeCondition } from './gen/runtime/v1/api.js';
 import type { NetworkReadiness } from './network-readiness.js';
 import type { PodCidrStore } from './pod-cidr-store.js';
+import type { criContainers } from './container/containers.js';
 import type { podSandboxes } from './sandbox/pod-sandboxes.js';
 import type { StreamingRpcs } from './streaming/streaming-rpcs.js';
 import { withUnimplemented } from './unimplemented.js';
@@ -26,6 +28,7 @@ export interface RuntimeServiceOptions {
   /** What Status's verbose info shows as "config": the adapter's own settings. */
   settings: Record<string, unknown>;
   sandboxes: ReturnType<typeof podSandboxes>;
+  containers: ReturnType<typeof criContainers>;
   /** ExecSync and the streaming RPCs; UNIMPLEMENTED without. */
   streaming?: StreamingRpcs;
   events: Pick<ContainerEventHub, 'subscribe'>;
@@ -33,7 +36,7 @@ export interface RuntimeServiceOptions {
 
 export function runtimeService(options: RuntimeServiceOptions): PromiseService<typeof RuntimeServiceService> {
   const { system } = options.services;
-  const { sandboxes, streaming } = options;
+  const { sandboxes, containers, streaming } = options;
   const info = () => unary<InfoResponse>((cb) => system.info({}, cb));
 
   return withUnimplemented(RuntimeServiceService, {
@@ -89,6 +92,32 @@ export function runtimeService(options: RuntimeServiceOptions): PromiseService<t
     listPodSandbox: (request) => sandboxes.list(request),
     podSandboxStats: async (request) => ({ stats: await sandboxes.stats(request.podSandboxId) }),
     listPodSandboxStats: async (request) => ({ stats: await sandboxes.listStats(request) }),
+
+    createContainer: (request) => containers.create(request),
+    async startContainer(request) {
+      await containers.start(request.containerId);
+      return {};
+    },
+    async stopContainer(request) {
+      await containers.stop(request.containerId, Number(request.timeout));
+      return {};
+    },
+    async removeContainer(request) {
+      await containers.remove(request.containerId);
+      return {};
+    },
+    listContainers: (request) => containers.list(request),
+    containerStatus: (request) => containers.status(request.containerId, request.verbose),
+    containerStats: async (request) => ({ stats: await containers.stats(request.containerId) }),
+    listContainerStats: async (request) => ({ stats: await containers.listStats(request.filter) }),
+    async updateContainerResources(request) {
+      await containers.update(request);
+      return {};
+    },
+    async reopenContainerLog(request) {
+      await containers.reopenLog(request.containerId);
+      return {};
+    },
     ...(streaming
       ? {
           execSync: (request, context) => streaming.execSync(request, context?.signal),

@@ -8,17 +8,21 @@ import { walkDiskUsage, type DiskUsage } from './disk-usage.js';
 import { containerEventSink } from './events/container-event-sink.js';
 import { ContainerEventHub } from './events/event-hub.js';
 import { followPauseExits } from './events/pause-exits.js';
-import { ImageServiceService, RuntimeServiceService } from './gen/runtime/v1/api.js';
+import { ContainerConfig, ImageServiceService, RuntimeServiceService } from './gen/runtime/v1/api.js';
 import { imageService } from './image-service.js';
 import { refuseLiveSocket } from './live-socket.js';
 import { cniNetworkReadiness } from './network-readiness.js';
 import { PAUSE_IMAGE } from './pause-image.js';
 import { PodCidrStore } from './pod-cidr-store.js';
+import { containerImages } from './container/container-services.js';
+import { ContainerStore } from './container/container-store.js';
+import { criContainers } from './container/containers.js';
 import { runtimeService } from './runtime-service.js';
 import { podSandboxes, SANDBOX_OWNER } from './sandbox/pod-sandboxes.js';
 import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorEvents, supervisorTasks } from './sandbox/sandbox-services.js';
+import { hostShm } from './sandbox/sandbox-shm.js';
 import { SandboxStore } from './sandbox/sandbox-store.js';
-import { taskContainers } from './streaming/cri-containers.js';
+import { criStateName, taskContainers } from './streaming/cri-containers.js';
 import { streamingRpcs } from './streaming/streaming-rpcs.js';
 import { streamingRuntime } from './streaming/streaming-runtime.js';
 import { startStreamingServer, type StreamingServer } from './streaming/streaming-server.js';
@@ -79,27 +83,44 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
     const store = await SandboxStore.open(join(rootDir, 'sandboxes'));
     const events = new ContainerEventHub(logger);
     const tasks = supervisorTasks(services);
+    const runtimes = sandboxRuntimes(services, options.resolveRuntime);
+    const imageFsMountpoint = async () => join((await unary<InfoResponse>((cb) => services.system.info({}, cb))).storageRoot, 'image-store', 'snapshots');
+    const containerStore = await ContainerStore.open(join(rootDir, 'containers'));
+    const containers = criContainers({
+      store: containerStore,
+      tasks,
+      images: containerImages(services),
+      sandboxes: { get: (id) => store.get(id), isReady: (record) => sandboxes.isReady(record) },
+      runtimes,
+      namespace: CRI_NAMESPACE,
+      containersDir: join(options.stateDir, 'containers'),
+      imageFsMountpoint,
+      events: { containerEvent: (type, containerId, sandboxId) => void containerEvents.containerEvent(type, containerId, sandboxId) },
+      logger,
+    });
     const sandboxes = podSandboxes({
       store,
       tasks,
       rootfs: imageRootfs(services),
       netns: hostNetns(),
+      shm: hostShm(),
       network: cniNetworks(cniConfDir, join(rootDir, 'cni'), options.cniBinDirs),
       cniAttachments: cniAttachments(join(rootDir, 'cni')),
-      runtimes: sandboxRuntimes(services, options.resolveRuntime),
+      runtimes,
       namespace: CRI_NAMESPACE,
       sandboxesDir: join(options.stateDir, 'sandboxes'),
       netnsDir: join(options.stateDir, 'netns'),
       logger,
       events: () => containerEvents,
+      containers,
     });
     // What the container RPCs call too: CONTAINER_CREATED/STARTED/STOPPED/DELETED for GetContainerEvents.
     const containerEvents = containerEventSink({
       hub: events,
       // Read at once (store.has and status's own lookup are synchronous): a DELETED event still finds the record.
       sandboxStatus: (id) => (store.has(id) ? sandboxes.status({ podSandboxId: id, verbose: false }).then((r) => r.status) : Promise.resolve(undefined)),
-      // The pod's containers' statuses come from the container RPCs, which call this sink too; none yet.
-      containerStatuses: async () => [],
+      // Read at once too: a container's DELETED event still finds its record.
+      containerStatuses: (sandboxId) => containers.statusesIn(sandboxId),
       logger,
     });
     // Not fatal: ce-cri alone may start before ced answers; the next start sweeps again.
@@ -107,20 +128,31 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       (removed) => removed && logger.warn({ removed }, 'removed what unfinished pod sandboxes left behind'),
       (err: unknown) => logger.warn({ err: (err as Error).message }, 'could not look for what unfinished pod sandboxes left behind'),
     );
+    await containers.removeLeftovers().then(
+      (removed) => removed && logger.warn({ removed }, 'removed what unfinished containers left behind'),
+      (err: unknown) => logger.warn({ err: (err as Error).message }, 'could not look for what unfinished containers left behind'),
+    );
     pauseExits = followPauseExits({
       events: supervisorEvents(services),
-      isPause: sandboxes.isPause,
-      onExit: sandboxes.pauseExited,
+      // A container's exit is recorded (and reported STOPPED) as it happens, as a pause's.
+      isPause: (id) => sandboxes.isPause(id) || containers.has(id),
+      onExit: (id) => (sandboxes.isPause(id) ? sandboxes.pauseExited(id) : containers.exited(id)),
       onResubscribed: () => void sandboxes.checkPauses().catch(() => undefined),
       logger,
     });
     await sandboxes.checkPauses().catch((err: unknown) => logger.warn({ err: (err as Error).message }, "could not ask the pod sandboxes' pauses how they are"));
     const execTasks = supervisorExec(services);
-    const containers = taskContainers({
+    const containerLookup = taskContainers({
       state: (id) => tasks.state(id),
       namespace: CRI_NAMESPACE,
       owner: SANDBOX_OWNER,
       isSandbox: (id) => store.find(id)?.id === id,
+      // The container RPCs' records: an id prefix, containers without a task (created, exited), stdin_once.
+      records: async (id) => {
+        const { status } = await containers.status(id, false);
+        const record = containerStore.get(status!.id);
+        return { id: record.id, state: criStateName(status!.state), stdinOnce: ContainerConfig.fromJSON(record.config).stdinOnce };
+      },
     });
     const exactSandbox = (id: string) => {
       const record = store.find(id);
@@ -129,7 +161,7 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
     streaming = await startStreamingServer({
       address: options.streamAddress ?? '127.0.0.1',
       port: options.streamPort ?? 0,
-      runtime: streamingRuntime({ containers, tasks: execTasks, sandbox: exactSandbox }),
+      runtime: streamingRuntime({ containers: containerLookup, tasks: execTasks, sandbox: exactSandbox }),
       logger,
     });
     const runtime = runtimeService({
@@ -138,7 +170,8 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       podCidrs,
       networkReadiness: () => cniNetworkReadiness(cniConfDir),
       sandboxes,
-      streaming: streamingRpcs({ containers, tasks: execTasks, server: streaming, sandbox: (id) => store.find(id) }),
+      containers,
+      streaming: streamingRpcs({ containers: containerLookup, tasks: execTasks, server: streaming, sandbox: (id) => store.find(id) }),
       settings: { socket: options.socket, ceSocket: options.ceSocket, namespace: CRI_NAMESPACE, sandboxImage: PAUSE_IMAGE, cniConfDir, streamServer: streaming.baseUrl },
     });
     const images = imageService({
@@ -146,7 +179,7 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       pinnedNames: [PAUSE_IMAGE],
       imageFilesystem: {
         // ce's snapshotter folder, where unpacked layers are, as containerd reports its snapshotter's root.
-        path: async () => join((await unary<InfoResponse>((cb) => services.system.info({}, cb))).storageRoot, 'image-store', 'snapshots'),
+        path: imageFsMountpoint,
         usage: options.diskUsage ?? walkDiskUsage,
       },
     });

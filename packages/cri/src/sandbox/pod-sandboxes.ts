@@ -14,6 +14,7 @@ import {
   Protocol,
   type ListPodSandboxRequest,
   type ListPodSandboxResponse,
+  type ContainerStats,
   type ListPodSandboxStatsRequest,
   type PodSandboxStats,
   type PodSandboxStatusRequest,
@@ -21,7 +22,7 @@ import {
   type RunPodSandboxRequest,
 } from '../gen/runtime/v1/api.js';
 import type { ContainerEventKind, ContainerEventSink } from '../events/container-event-sink.js';
-import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxTasks } from './sandbox-deps.js';
+import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxShm, SandboxTasks } from './sandbox-deps.js';
 import { sandboxSpec } from './sandbox-spec.js';
 import { linuxSandboxStats, netDevOf } from './sandbox-stats.js';
 import { sandboxName, type SandboxRecord, type SandboxStore } from './sandbox-store.js';
@@ -35,6 +36,8 @@ export interface PodSandboxesOptions {
   tasks: SandboxTasks;
   rootfs: SandboxRootfs;
   netns: NetnsPins;
+  /** The pod's /dev/shm tmpfs. */
+  shm: SandboxShm;
   /** The CNI network pods attach to (the conf dir's first), or the one named `name` (to detach); null when there is none. */
   network: (name?: string) => Promise<PodNetwork | null>;
   /** The CNI result cache's attachments (sandbox id, network name), to detach what no record names. */
@@ -49,6 +52,17 @@ export interface PodSandboxesOptions {
   logger?: Pick<Logger, 'warn'>;
   /** Where CONTAINER_* events of the sandboxes go (GetContainerEvents); set once the sink exists. */
   events?: () => ContainerEventSink | undefined;
+  /** The pod's containers (container/containers.ts): stopped first at StopPodSandbox, removed first at RemovePodSandbox, as containerd does. */
+  containers?: SandboxContainers;
+}
+
+export interface SandboxContainers {
+  stopInSandbox(sandboxId: string): Promise<void>;
+  removeInSandbox(sandboxId: string): Promise<void>;
+  /** The containers' ids: their tasks share the sandboxes' namespace and owner, and are not leftovers. */
+  ids(): string[];
+  /** The stats of the pod's running containers (PodSandboxStats' containers). */
+  statsIn(sandboxId: string): Promise<ContainerStats[]>;
 }
 
 type Undo = () => Promise<unknown>;
@@ -129,6 +143,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
       bundle: bundleOf(id),
       resolvConfPath: join(bundleOf(id), 'resolv.conf'),
       hostnamePath: join(bundleOf(id), 'hostname'),
+      shmPath: config.linux?.securityContext?.namespaceOptions?.ipc === NamespaceMode.NODE ? '' : join(bundleOf(id), 'shm'),
     };
     store.reserve(record);
     const undo: Undo[] = [async () => store.delete(id), async () => rm(record.bundle, { recursive: true, force: true })];
@@ -136,6 +151,10 @@ export function podSandboxes(options: PodSandboxesOptions) {
       await mkdir(record.bundle, { recursive: true, mode: 0o711 });
       await writeFile(record.resolvConfPath, resolvConf(config));
       await writeFile(record.hostnamePath, `${config.hostname}\n`);
+      if (record.shmPath) {
+        await options.shm.mount(record.shmPath);
+        undo.push(() => options.shm.unmount(record.shmPath!));
+      }
       if (!hostNetwork) {
         const network = await options.network();
         if (!network) throw new CeError('FailedPrecondition', `failed to setup network for sandbox ${JSON.stringify(id)}: cni plugin not initialized`);
@@ -200,8 +219,10 @@ export function podSandboxes(options: PodSandboxesOptions) {
     // Its exit event, which the kill below causes, is this Stop's to report, after the teardown.
     stopping.add(record.id);
     try {
+      await options.containers?.stopInSandbox(record.id);
       await stopTask(record.id);
       await teardownNetwork(record);
+      if (record.shmPath) await options.shm.unmount(record.shmPath);
       await store.save({ ...record, state: 'notready', pid: 0, cniNetwork: '' });
     } finally {
       stopping.delete(record.id);
@@ -244,6 +265,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
   async function remove(id: string): Promise<void> {
     const record = store.find(id);
     if (!record) return; // containerd: removing a sandbox that is not there succeeds
+    await options.containers?.removeInSandbox(record.id);
     await stop(record.id);
     await rootfs.remove(record.rootfsKey);
     await rm(record.bundle, { recursive: true, force: true });
@@ -318,10 +340,14 @@ export function podSandboxes(options: PodSandboxesOptions) {
     if (record.state !== 'ready' || task?.status !== TaskStatus.TASK_STATUS_RUNNING) {
       throw new CeError('FailedPrecondition', `failed to get stats of sandbox ${JSON.stringify(record.id)}: the sandbox is not ready`);
     }
-    const [cgroup, interfaces] = await Promise.all([tasks.stats(record.id), record.netnsPath ? netDevOf(task.pid) : Promise.resolve([])]);
+    const [cgroup, interfaces, containers] = await Promise.all([
+      tasks.stats(record.id),
+      record.netnsPath ? netDevOf(task.pid) : Promise.resolve([]),
+      options.containers?.statsIn(record.id) ?? Promise.resolve([]),
+    ]);
     return {
       attributes: { id: record.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations },
-      linux: linuxSandboxStats(cgroup, interfaces, POD_IFNAME, now()),
+      linux: { ...linuxSandboxStats(cgroup, interfaces, POD_IFNAME, now()), containers },
       windows: undefined,
     };
   }
@@ -348,7 +374,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
    * bundles that no sandbox names. Run once at start, before serving.
    */
   async function removeLeftovers(): Promise<number> {
-    const known = new Set(store.list().map((r) => r.id));
+    const known = new Set([...store.list().map((r) => r.id), ...(options.containers?.ids() ?? [])]);
     const idOfKey = (key: string) => key.slice(`${namespace}/sandbox-`.length);
     let removed = 0;
     const sweep = async (what: string, ids: string[], drop: (id: string) => Promise<unknown>) => {
@@ -371,11 +397,16 @@ export function podSandboxes(options: PodSandboxesOptions) {
     await sweep('netns', await listDir(options.netnsDir), (id) => netns.remove(join(options.netnsDir, id)));
     const keys = (await rootfs.keys(SANDBOX_OWNER)).filter((k) => k.startsWith(`${namespace}/sandbox-`));
     await sweep('layer', keys.map(idOfKey), (id) => rootfs.remove(`${namespace}/sandbox-${id}`));
-    await sweep('folder', await listDir(options.sandboxesDir), (id) => rm(bundleOf(id), { recursive: true, force: true }));
+    // Bundles only: with no separate root (ce-cri alone), the records are in the same folder.
+    const bundles = (await listDir(options.sandboxesDir)).filter((name) => /^[0-9a-f]{64}$/.test(name));
+    await sweep('folder', bundles, async (id) => {
+      await options.shm.unmount(join(bundleOf(id), 'shm'));
+      await rm(bundleOf(id), { recursive: true, force: true });
+    });
     return removed;
   }
 
-  return { run, stop, remove, status, list, stats, listStats, removeLeftovers, isPause, pauseExited, checkPauses };
+  return { run, stop, remove, status, list, stats, listStats, removeLeftovers, isPause, pauseExited, checkPauses, isReady };
 }
 
 async function listDir(dir: string): Promise<string[]> {

@@ -14,22 +14,26 @@ import type { CreateTaskResponse, StartResponse, StateResponse } from '@ce/proto
 import { Kind, type ListSnapshotsResponse } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
 import type { ListTasksResponse } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
 import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
-import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import type { ContainerTasks } from '../container/container-deps.js';
 import type { CeServices } from '../ce-services.js';
 import { ensurePauseImage, PAUSE_IMAGE } from '../pause-image.js';
 import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxTasks } from './sandbox-deps.js';
 
 const SUPERVISOR = 'ced\'s supervisor';
 
-export function supervisorTasks(services: Pick<CeServices, 'supervisor'>): SandboxTasks {
+/** Tasks of ced's supervisor, as pod sandboxes and containers use them. */
+export function supervisorTasks(services: Pick<CeServices, 'supervisor'>): SandboxTasks & ContainerTasks {
   const { supervisor } = services;
   const ownedTasks = async (namespace: string, owner: string) =>
     (await unary<ListTasksResponse>((cb) => supervisor.listTasks({ namespace }, cb), SUPERVISOR)).tasks.filter((t) => t.labels[OWNER_LABEL] === owner);
   return {
     create: (request) => unary<CreateTaskResponse>((cb) => supervisor.createTask(request, cb), SUPERVISOR),
     start: (id) => unary<StartResponse>((cb) => supervisor.startTask({ id }, cb), SUPERVISOR),
-    kill: async (id, signal) => void (await unary((cb) => supervisor.killTask({ id, signal, all: false }, cb), SUPERVISOR)),
-    wait: async (id) => void (await unary((cb) => supervisor.waitTask({ id }, cb), SUPERVISOR)),
+    kill: async (id, signal, all?: boolean) => void (await unary((cb) => supervisor.killTask({ id, signal, all: all ?? false }, cb), SUPERVISOR)),
+    wait: (id) => unary<ExitStatus>((cb) => supervisor.waitTask({ id }, cb), SUPERVISOR),
+    update: async (id, resources) => void (await unary((cb) => supervisor.updateTask({ id, resources }, cb), SUPERVISOR)),
+    reopenLog: async (id) => void (await unary((cb) => supervisor.reopenTaskLog({ id }, cb), SUPERVISOR)),
     delete: async (id) => void (await unary((cb) => supervisor.deleteTask({ id }, cb), SUPERVISOR)),
     state: (id) => unary<StateResponse>((cb) => supervisor.taskState({ id }, cb), SUPERVISOR),
     stats: (id) => unary<CgroupStats>((cb) => supervisor.taskStats({ id }, cb), SUPERVISOR),

@@ -4,6 +4,7 @@
 import { CeError, isCeError, OWNER_LABEL } from '@ce/protocol';
 import type { StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import { ContainerState } from '../gen/runtime/v1/api.js';
 
 /** containerd's words for a container's state (criContainerStateToString). */
 export type CriContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
@@ -76,6 +77,12 @@ export function taskContainers(options: TaskContainersOptions): ContainerLookup 
     if (record.state !== 'CONTAINER_RUNNING') return { id: record.id, bundle: '', state: record.state, terminal: false, stdin: false, stdinOnce: record.stdinOnce };
     return { ...(await fromTask(record.id)), stdinOnce: record.stdinOnce };
   };
+}
+
+/** The name of a CRI ContainerState, as containerd's criContainerStateToString words it. */
+export function criStateName(state: ContainerState): CriContainerState {
+  const name = ContainerState[state];
+  return name === 'CONTAINER_CREATED' || name === 'CONTAINER_RUNNING' || name === 'CONTAINER_EXITED' ? name : 'CONTAINER_UNKNOWN';
 }
 
 /** containerd's refusal of a container that is not running. */

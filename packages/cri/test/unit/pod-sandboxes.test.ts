@@ -17,6 +17,7 @@ import { SandboxStore } from '../../src/sandbox/sandbox-store.js';
 function fakes() {
   const tasks = new Map<string, { req: CreateTaskRequest; status: TaskStatus; pid: number }>();
   const netns = new Set<string>();
+  const shm = new Set<string>();
   const rootfs = new Set<string>();
   const attachments = new Map<string, unknown>();
   const cni = { fail: undefined as CeError | undefined };
@@ -82,6 +83,14 @@ function fakes() {
         return [...rootfs];
       },
     },
+    shm: {
+      async mount(path: string) {
+        shm.add(path);
+      },
+      async unmount(path: string) {
+        shm.delete(path);
+      },
+    },
     netns: {
       async create(path: string) {
         netns.add(path);
@@ -99,7 +108,7 @@ function fakes() {
       },
     },
   };
-  return { deps, tasks, netns, rootfs, attachments, cni };
+  return { deps, tasks, netns, shm, rootfs, attachments, cni };
 }
 
 const podConfig = (name = 'web', attempt = 0, labels: Record<string, string> = { app: 'web' }) =>
@@ -245,6 +254,42 @@ describe('pod sandboxes', () => {
     expect([...f.netns]).toEqual([join(dir, 'netns', kept)]);
     expect(existsSync(join(dir, 'sandboxes', cut))).toBe(false);
     expect((await reopened.status({ podSandboxId: kept, verbose: false })).status!.state).toBe(PodSandboxState.SANDBOX_READY);
+  });
+
+  it("mounts the pod's /dev/shm (not with the host's ipc) and unmounts it at stop; stops its containers first, removes them first, and leaves their tasks to them", async () => {
+    const calls: string[] = [];
+    const containerTasks = new Set(['c'.repeat(64)]);
+    const withContainers = podSandboxes({
+      ...f.deps,
+      store,
+      namespace: 'k8s.io',
+      sandboxesDir: join(dir, 'sandboxes'),
+      netnsDir: join(dir, 'netns'),
+      containers: {
+        async stopInSandbox(id) {
+          calls.push(`stop ${id} with its pause ${f.tasks.get(id)?.status === TaskStatus.TASK_STATUS_RUNNING ? 'running' : 'gone'}`);
+        },
+        async removeInSandbox(id) {
+          calls.push(`remove ${id}`);
+        },
+        ids: () => [...containerTasks],
+        statsIn: async () => [],
+      },
+    });
+    const { podSandboxId: id } = await withContainers.run({ config: podConfig(), runtimeHandler: '' });
+    expect([...f.shm]).toEqual([join(dir, 'sandboxes', id, 'shm')]);
+    await withContainers.stop(id);
+    expect(f.shm.size).toBe(0);
+    await withContainers.remove(id);
+    expect(calls).toEqual([`stop ${id} with its pause running`, `remove ${id}`, `stop ${id} with its pause gone`]);
+    const hostIpc = podConfig('hostipc');
+    hostIpc.linux!.securityContext!.namespaceOptions!.ipc = NamespaceMode.NODE;
+    await withContainers.run({ config: hostIpc, runtimeHandler: '' });
+    expect(f.shm.size).toBe(0);
+    // A container's task (same namespace and owner as a pause) is no leftover.
+    await f.deps.tasks.create({ id: 'c'.repeat(64), bundle: '', rootfs: [], terminal: false, stdin: false, logPath: '', logConfig: undefined, namespace: 'k8s.io', labels: { 'ce.owner': 'ce-cri' }, runtime: '', runtimePath: '' });
+    await withContainers.removeLeftovers();
+    expect(f.tasks.has('c'.repeat(64))).toBe(true);
   });
 
   it('lists with the id prefix, state and label selector filters', async () => {

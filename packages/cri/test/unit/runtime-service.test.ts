@@ -174,12 +174,23 @@ describe('pod sandboxes over the socket', () => {
   });
 });
 
+describe('containers over the socket', () => {
+  it('are served: none listed, a config without metadata refused, an unknown id NotFound, removing one is no error', async () => {
+    expect(await call((cb) => cri.runtime.listContainers({ filter: undefined }, cb))).toEqual({ containers: [] });
+    const err = await failure(call((cb) => cri.runtime.createContainer({ podSandboxId: 'f00d', config: undefined, sandboxConfig: undefined }, cb)));
+    expect(err).toEqual({ code: grpcStatus.INVALID_ARGUMENT, details: 'container config must include metadata' });
+    const missing = await failure(call((cb) => cri.runtime.containerStatus({ containerId: 'f00d', verbose: false }, cb)));
+    expect(missing).toEqual({ code: grpcStatus.NOT_FOUND, details: 'an error occurred when try to find container "f00d": not found' });
+    expect(await call((cb) => cri.runtime.removeContainer({ containerId: 'f00d' }, cb))).toEqual({});
+  });
+});
+
 describe('what is not built yet', () => {
   it('answers UNIMPLEMENTED, naming the RPC', async () => {
-    const err = await failure(call((cb) => cri.runtime.createContainer({ podSandboxId: 'f00d', config: undefined, sandboxConfig: undefined }, cb)));
-    expect(err).toEqual({ code: grpcStatus.UNIMPLEMENTED, details: "runtime.v1.RuntimeService/CreateContainer is not implemented by ce's CRI yet" });
-    const list = await failure(call((cb) => cri.runtime.listContainers({ filter: undefined }, cb)));
-    expect(list.code).toBe(grpcStatus.UNIMPLEMENTED);
+    const err = await failure(call((cb) => cri.runtime.execSync({ containerId: 'f00d', cmd: ['true'], timeout: 0n }, cb)));
+    expect(err).toEqual({ code: grpcStatus.UNIMPLEMENTED, details: "runtime.v1.RuntimeService/ExecSync is not implemented by ce's CRI yet" });
+    const checkpoint = await failure(call((cb) => cri.runtime.checkpointContainer({ containerId: 'f00d', location: '/tmp/x', timeout: 0n }, cb)));
+    expect(checkpoint.code).toBe(grpcStatus.UNIMPLEMENTED);
   });
 
 });
