@@ -1,19 +1,15 @@
-// ExecSync, Exec, Attach and PortForward through ced's CRI, on busybox tasks
-// made in the k8s.io namespace as CRI containers are (owner ce-cri, a
-// supervisor task), spoken to over the streaming server with the clients a
-// kubelet's side uses: SPDY/3.1 streams and WebSocket channels.
+// ExecSync, Exec, Attach and PortForward through ced's CRI, on busybox
+// containers of a pod made by CreateContainer/StartContainer, spoken to over
+// the streaming server with the clients a kubelet's side uses: SPDY/3.1
+// streams and WebSocket channels, and kubectl's (client-go) through a
+// minimal API server.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialUnix, NAMESPACE_LABEL, OWNER_LABEL, unary } from '@ce/protocol';
-import { ImagesClient, type PrepareRootfsResponse } from '@ce/protocol/gen/ce/images/v1/images';
-import { SnapshotsClient } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
-import { SupervisorClient } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
-import { buildSpec, withCgroupsPath, withEnv, withNamespace, withProcessArgs, withRoot, withTerminal } from '@ce/runtime/spec';
-import { NamespaceMode, PodSandboxConfig, type ExecSyncResponse, type PodSandboxStatusResponse } from '../packages/cri/src/gen/runtime/v1/api.js';
+import { ContainerConfig, ContainerState, NamespaceMode, PodSandboxConfig, type ContainerStatusResponse, type ExecSyncResponse, type PodSandboxStatusResponse } from '../packages/cri/src/gen/runtime/v1/api.js';
 import { call, dialCri, failure, type CriClient } from '../packages/cri/test/support/cri-client.js';
 import { ChannelClient, SpdyClient } from '../packages/cri/test/support/stream-clients.js';
 import { importBusyboxImage } from './support/busybox-image.js';
@@ -39,46 +35,26 @@ function kubectl(server: string, args: string[], env: Record<string, string>, in
 let dir: string;
 let daemon: TestDaemon | undefined;
 let cri: CriClient;
-let supervisor: SupervisorClient;
-let images: ImagesClient;
-let snapshots: SnapshotsClient;
-const tasks: string[] = [];
-const sandboxes: string[] = [];
+let podId = '';
+let podConfig: PodSandboxConfig;
+let netnsPath = '';
 
-/** A CRI container as the container RPCs make one: a supervisor task in k8s.io owned by ce-cri, from busybox. */
-async function runContainer(name: string, args: string[], opts: { stdin?: boolean; tty?: boolean; netnsPath?: string } = {}): Promise<string> {
-  const id = `${name}-${tag}`;
-  const bundle = join(dir, 'bundles', id);
-  mkdirSync(bundle, { recursive: true });
-  const { mounts } = await unary<PrepareRootfsResponse>((cb) =>
-    images.prepareRootfs({ key: `k8s.io/${id}`, reference: BUSYBOX, labels: { [OWNER_LABEL]: 'ce-cri', [NAMESPACE_LABEL]: 'k8s.io' } }, cb),
-  );
-  const spec = await buildSpec([
-    withRoot('rootfs'),
-    withProcessArgs(args),
-    withEnv(['PATH=/bin', 'GREETING=from-the-container']),
-    withCgroupsPath(`/ce/k8s.io/${id}`),
-    ...(opts.netnsPath ? [withNamespace('network', opts.netnsPath)] : []),
-    ...(opts.tty ? [withTerminal(true)] : []),
-  ]);
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
-  tasks.push(id);
-  await unary((cb) =>
-    supervisor.createTask(
-      { id, bundle, rootfs: mounts, terminal: opts.tty ?? false, stdin: opts.stdin ?? false, logPath: '', logConfig: undefined, namespace: 'k8s.io', labels: { [OWNER_LABEL]: 'ce-cri' }, runtime: '', runtimePath: '' },
-      cb,
-    ),
-  );
-  await unary((cb) => supervisor.startTask({ id }, cb));
-  return id;
+/** A container of the pod, as the kubelet makes one: CreateContainer (busybox, `sh -c script`), then StartContainer unless `start` is false. */
+async function runContainer(name: string, script: string, extra: Partial<ContainerConfig> = {}, start = true): Promise<string> {
+  const config = ContainerConfig.fromPartial({
+    metadata: { name, attempt: 0 },
+    image: { image: BUSYBOX },
+    command: ['sh', '-c'],
+    args: [script],
+    envs: [{ key: 'GREETING', value: 'from-the-kubelet' }],
+    ...extra,
+  });
+  const { containerId } = await call<{ containerId: string }>((cb) => cri.runtime.createContainer({ podSandboxId: podId, config, sandboxConfig: podConfig }, cb));
+  if (start) await call((cb) => cri.runtime.startContainer({ containerId }, cb));
+  return containerId;
 }
 
-async function removeContainer(id: string): Promise<void> {
-  await unary((cb) => supervisor.killTask({ id, signal: 9, all: true }, cb)).catch(() => undefined);
-  await unary((cb) => supervisor.waitTask({ id }, cb)).catch(() => undefined);
-  await unary((cb) => supervisor.deleteTask({ id }, cb)).catch(() => undefined);
-  await unary((cb) => snapshots.remove({ key: `k8s.io/${id}` }, cb)).catch(() => undefined);
-}
+const containerState = async (id: string) => (await call<ContainerStatusResponse>((cb) => cri.runtime.containerStatus({ containerId: id, verbose: false }, cb))).status!.state;
 
 const execSync = (containerId: string, cmd: string[], timeout = 0n) => call<ExecSyncResponse>((cb) => cri.runtime.execSync({ containerId, cmd, timeout }, cb));
 const execUrl = async (containerId: string, cmd: string[], opts: { stdin?: boolean; stdout?: boolean; stderr?: boolean; tty?: boolean }) =>
@@ -90,38 +66,41 @@ async function spdy(url: string, protocols: string[]): Promise<SpdyClient> {
   return client;
 }
 
-describe('exec, attach and port-forward over ced\'s CRI', () => {
+describe.skipIf(!existsSync(LOOPBACK))(`exec, attach and port-forward over ced's CRI${existsSync(LOOPBACK) ? '' : ` (needs ${LOOPBACK}: apt-get install containernetworking-plugins)`}`, () => {
   let shell: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ce-e2e-cri-streaming-'));
     mkdirSync(join(dir, 'net.d'));
-    // Pods with only a loopback: enough for port-forward, which dials 127.0.0.1 inside the pod.
+    // A pod with only a loopback: enough for port-forward, which dials 127.0.0.1 inside the pod.
     writeFileSync(join(dir, 'net.d', '10-lo.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: `ce-e2e-lo-${tag}`, plugins: [{ type: 'loopback' }] }));
     daemon = await startTestDaemon(['--cni-config-dir', join(dir, 'net.d'), '--cni-bin-dir', '/usr/lib/cni']);
     cri = dialCri(daemon.criSocket);
-    supervisor = dialUnix(SupervisorClient, daemon.socket);
-    images = dialUnix(ImagesClient, daemon.socket);
-    snapshots = dialUnix(SnapshotsClient, daemon.socket);
     await importBusyboxImage(daemon.socket, BUSYBOX);
-    shell = await runContainer('shell', ['sh', '-c', 'echo ready; exec cat'], { stdin: true });
+    podConfig = PodSandboxConfig.fromPartial({
+      metadata: { name: `streams-${tag}`, namespace: 'e2e', uid: `uid-streams-${tag}`, attempt: 0 },
+      linux: { securityContext: { namespaceOptions: { network: NamespaceMode.POD, pid: NamespaceMode.CONTAINER, ipc: NamespaceMode.POD } } },
+    });
+    podId = (await call<{ podSandboxId: string }>((cb) => cri.runtime.runPodSandbox({ config: podConfig, runtimeHandler: '' }, cb))).podSandboxId;
+    const { info } = await call<PodSandboxStatusResponse>((cb) => cri.runtime.podSandboxStatus({ podSandboxId: podId, verbose: true }, cb));
+    netnsPath = (JSON.parse(info['info']!) as { netNamespacePath: string }).netNamespacePath;
+    shell = await runContainer('shell', 'echo ready; exec cat', { stdin: true });
   });
 
   afterAll(async () => {
     try {
-      for (const id of sandboxes) await call((cb) => cri.runtime.removePodSandbox({ podSandboxId: id }, cb)).catch(() => undefined);
-      for (const id of tasks) await removeContainer(id);
+      // RemovePodSandbox removes the pod's containers first.
+      if (podId) await call((cb) => cri.runtime.removePodSandbox({ podSandboxId: podId }, cb)).catch(() => undefined);
       cri?.close();
-      for (const client of [supervisor, images, snapshots]) client?.close();
       await daemon?.dispose();
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('ExecSync: stdout and stderr apart, the exit code, the container\'s environment', async () => {
-    const answer = await execSync(shell, ['sh', '-c', 'echo "out $GREETING"; echo err >&2; exit 3']);
-    expect({ stdout: answer.stdout.toString(), stderr: answer.stderr.toString(), exitCode: answer.exitCode }).toEqual({ stdout: 'out from-the-container\n', stderr: 'err\n', exitCode: 3 });
+  it('ExecSync: stdout and stderr apart, the exit code, the env the kubelet set; the container by its id or a prefix', async () => {
+    const answer = await execSync(shell.slice(0, 12), ['sh', '-c', 'echo "out $GREETING"; echo err >&2; exit 3']);
+    expect({ stdout: answer.stdout.toString(), stderr: answer.stderr.toString(), exitCode: answer.exitCode }).toEqual({ stdout: 'out from-the-kubelet\n', stderr: 'err\n', exitCode: 3 });
     expect((await execSync(shell, ['pwd'])).stdout.toString()).toBe('/\n');
   });
 
@@ -133,12 +112,18 @@ describe('exec, attach and port-forward over ced\'s CRI', () => {
     expect((await execSync(shell, ['ps', '-o', 'args'])).stdout.toString()).not.toContain('sleep 37');
   });
 
-  it('ExecSync: a missing container and a stopped one are refused in containerd\'s words', async () => {
+  it('ExecSync, Exec, Attach: a missing, a created and an exited container are refused in containerd\'s words', async () => {
     expect(await failure(execSync(`nope-${tag}`, ['ls']))).toMatchObject({ code: grpcStatus.NOT_FOUND, details: `failed to exec in container: failed to find container "nope-${tag}" in store: not found` });
-    const done = await runContainer('done', ['true']);
-    await unary((cb) => supervisor.waitTask({ id: done }, cb));
+    expect(await failure(execSync(podId, ['ls']))).toMatchObject({ code: grpcStatus.NOT_FOUND });
+    const unstarted = await runContainer('unstarted', 'true', {}, false);
+    expect(await failure(execSync(unstarted, ['ls']))).toMatchObject({ code: grpcStatus.UNKNOWN, details: 'failed to exec in container: container is in CONTAINER_CREATED state' });
+    const done = await runContainer('done', 'true');
+    await until('the container to exit', async () => (await containerState(done)) === ContainerState.CONTAINER_EXITED);
     expect(await failure(execSync(done, ['ls']))).toMatchObject({ code: grpcStatus.UNKNOWN, details: 'failed to exec in container: container is in CONTAINER_EXITED state' });
     expect(await failure(call((cb) => cri.runtime.exec({ containerId: done, cmd: ['ls'], stdin: false, stdout: true, stderr: false, tty: false }, cb)))).toMatchObject({
+      details: 'container is in CONTAINER_EXITED state',
+    });
+    expect(await failure(call((cb) => cri.runtime.attach({ containerId: done, stdin: false, tty: false, stdout: true, stderr: false }, cb)))).toMatchObject({
       details: 'container is in CONTAINER_EXITED state',
     });
   });
@@ -195,7 +180,7 @@ describe('exec, attach and port-forward over ced\'s CRI', () => {
   });
 
   it('Attach over SPDY to a main process with a terminal: the resize stream sets its size, stdin reaches it', async () => {
-    const tty = await runContainer('tty', ['sh', '-c', 'while :; do s=$(stty size 2>/dev/null); [ "$s" = "30 100" ] && read line && echo "size $s, read $line" && exec sleep 1000; sleep 0.1; done'], { stdin: true, tty: true });
+    const tty = await runContainer('tty', 'while :; do s=$(stty size 2>/dev/null); [ "$s" = "30 100" ] && read line && echo "size $s, read $line" && exec sleep 1000; sleep 0.1; done', { stdin: true, tty: true });
     const { url } = await call<{ url: string }>((cb) => cri.runtime.attach({ containerId: tty, stdin: true, tty: true, stdout: true, stderr: false }, cb));
     const client = await spdy(url, ['v4.channel.k8s.io']);
     await client.stream({ streamType: 'error' });
@@ -209,23 +194,9 @@ describe('exec, attach and port-forward over ced\'s CRI', () => {
     client.close();
   });
 
-  it.skipIf(!existsSync(LOOPBACK))('PortForward: a SPDY data stream reaches a port inside the pod; a closed port says why', async () => {
-    const { podSandboxId } = await call<{ podSandboxId: string }>((cb) =>
-      cri.runtime.runPodSandbox(
-        {
-          config: PodSandboxConfig.fromPartial({
-            metadata: { name: `pf-${tag}`, namespace: 'e2e', uid: `uid-pf-${tag}`, attempt: 0 },
-            linux: { securityContext: { namespaceOptions: { network: NamespaceMode.POD, pid: NamespaceMode.CONTAINER, ipc: NamespaceMode.POD } } },
-          }),
-          runtimeHandler: '',
-        },
-        cb,
-      ),
-    );
-    sandboxes.push(podSandboxId);
-    const { info } = await call<PodSandboxStatusResponse>((cb) => cri.runtime.podSandboxStatus({ podSandboxId, verbose: true }, cb));
-    const netnsPath = (JSON.parse(info['info']!) as { netNamespacePath: string }).netNamespacePath;
-    const web = await runContainer('web', ['sh', '-c', 'mkdir -p /tmp/www && echo hello-from-the-pod > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www'], { netnsPath });
+  it('PortForward: a SPDY data stream reaches a port inside the pod; a closed port says why', async () => {
+    const podSandboxId = podId;
+    const web = await runContainer('web', 'mkdir -p /tmp/www && echo hello-from-the-pod > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www');
     await until('httpd to listen inside the pod', async () => (await execSync(web, ['wget', '-q', '-O', '-', 'http://127.0.0.1:8080/']).catch(() => undefined))?.exitCode === 0);
 
     const { url } = await call<{ url: string }>((cb) => cri.runtime.portForward({ podSandboxId, port: [8080] }, cb));
@@ -257,7 +228,7 @@ describe('exec, attach and port-forward over ced\'s CRI', () => {
         const io = { stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr'), tty: flag(q, 'tty') };
         if (kind === 'exec') return (await call<{ url: string }>((cb) => cri.runtime.exec({ containerId: shell, cmd: q.getAll('command'), ...io }, cb))).url;
         if (kind === 'attach') return (await call<{ url: string }>((cb) => cri.runtime.attach({ containerId: shell, ...io }, cb))).url;
-        return (await call<{ url: string }>((cb) => cri.runtime.portForward({ podSandboxId: sandboxes[0]!, port: [] }, cb))).url;
+        return (await call<{ url: string }>((cb) => cri.runtime.portForward({ podSandboxId: podId, port: [] }, cb))).url;
       });
     });
 
@@ -281,8 +252,7 @@ describe('exec, attach and port-forward over ced\'s CRI', () => {
       });
     }
 
-    it.skipIf(!existsSync(LOOPBACK))('kubectl port-forward (SPDY): a local port reaches httpd inside the pod', async () => {
-      expect(sandboxes.length).toBe(1);
+    it('kubectl port-forward (SPDY): a local port reaches httpd inside the pod', async () => {
       const child = execFile(KUBECTL!, ['--server', api.url, '--kubeconfig', join(dir, 'kubeconfig'), '-n', 'e2e', 'port-forward', 'web', ':8080'], {
         env: { ...process.env, KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' },
       });
