@@ -218,7 +218,7 @@ describe.skipIf(!existsSync(LOOPBACK))(`exec, attach and port-forward over ced's
     );
     client.close();
   });
-  describe.skipIf(!KUBECTL)('with kubectl (client-go) through an API server that proxies to the streaming URL', () => {
+  describe.skipIf(!KUBECTL)(`with kubectl (client-go) through an API server that proxies to the streaming URL${KUBECTL ? '' : ' (skipped: needs kubectl, not installed here)'}`, () => {
     let api: KubectlApiServer;
     const flag = (q: URLSearchParams, name: string) => q.get(name) === 'true' || q.get(name) === '1';
 
