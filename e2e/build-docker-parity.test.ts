@@ -27,6 +27,7 @@ const DOCKERFILE = [
   'COPY src/ ./src/',
   'COPY --chown=65534:65534 readme.txt /docs/',
   'ADD bundle.tar /opt/',
+  'ADD bundle.tar.xz bundle.tar.bz2 bundle.tar.zst /opt/compressed/',
   'COPY --from=tools /out/tool /usr/local/bin/',
   'RUN echo "$GREETING $FLAVOUR" > built.txt && rm /bin/vi && mkdir -p /var/empty',
   'USER nobody',
@@ -58,6 +59,13 @@ beforeAll(async () => {
   await mkdir(join(work, 'bundle/bundled'), { recursive: true });
   await writeFile(join(work, 'bundle/bundled/inside.txt'), 'unpacked\n');
   execFileSync('tar', ['-cf', join(ctx, 'bundle.tar'), '-C', join(work, 'bundle'), 'bundled']);
+  // dockerd 20.10 unpacks what its DecompressStream reads (xz, bzip2); a zstd tar is copied as a file.
+  for (const [tool, ext] of [['xz', 'xz'], ['bzip2', 'bz2'], ['zstd', 'zst']]) {
+    await mkdir(join(work, ext, `from-${ext}`), { recursive: true });
+    await writeFile(join(work, ext, `from-${ext}`, 'inside.txt'), `unpacked from ${ext}\n`);
+    const tar = execFileSync('tar', ['-cf', '-', '-C', join(work, ext), `from-${ext}`]);
+    await writeFile(join(ctx, `bundle.tar.${ext}`), execFileSync(tool!, ['-c', '-q'], { input: tar }));
+  }
 }, 120_000);
 
 afterAll(async () => {

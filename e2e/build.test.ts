@@ -251,6 +251,26 @@ describe('ce build', () => {
     expect(daemon.log()).toContain('removed the build containers a previous ced left');
   });
 
+  it('discards what a RUN writes under a VOLUME path, as Docker does, and leaves no volume behind', async () => {
+    const volumesBefore = await ok(['volume', 'ls', '-q']);
+    const dir = await context('volume-mask', {
+      Dockerfile: [
+        'FROM busybox',
+        'RUN mkdir -p /data && echo kept > /data/before.txt',
+        'VOLUME /data',
+        'RUN echo discarded > /data/after.txt && cat /data/before.txt',
+        'RUN ls /data > /listing.txt',
+        '',
+      ].join('\n'),
+    });
+    const out = await ok(['build', '-t', 'volume-mask:1', dir]);
+    expect(out).toContain('kept\n');
+    expect(await ok(['run', '--rm', '--entrypoint', 'cat', 'volume-mask:1', '/listing.txt'])).toBe('before.txt\n');
+    expect(await ok(['run', '--rm', '-v', '/data', '--entrypoint', 'ls', 'volume-mask:1', '/data'])).toBe('before.txt\n');
+    expect(await ok(['volume', 'ls', '-q'])).toBe(volumesBefore);
+    await ok(['rmi', 'volume-mask:1']);
+  });
+
   it('runs RUN steps on the network --network names: default (bridge), none, host', async () => {
     const dir = await context('network', { Dockerfile: 'FROM busybox\nRUN cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " " | sort\n' });
     const interfaces = async (network: string) => {

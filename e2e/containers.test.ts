@@ -95,7 +95,10 @@ describe('containers from a busybox image', () => {
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     ids.push(id);
 
-    const sleepers = pidsOf(/^sleep 300/).filter((p) => readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(id));
+    // start answers as the container's init goes on to exec its command: `sleep 300` shows a moment later.
+    const sleepersOf = () => pidsOf(/^sleep 300/).filter((p) => readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(id));
+    await until('the container to exec sleep', () => sleepersOf().length > 0);
+    const sleepers = sleepersOf();
     expect(sleepers).toHaveLength(1);
     // The container's parent is its shim, a process of its own, not ced.
     const shims = [parentOf(sleepers[0]!)];

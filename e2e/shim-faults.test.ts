@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
@@ -85,6 +85,15 @@ async function startSleeper(name: string): Promise<string> {
   expect(r.code, r.stderr).toBe(0);
   const id = r.stdout.trim();
   ids.push(id);
+  // start answers as the container's init goes on to exec its command: `sleep 300` shows a moment later.
+  const running = () => {
+    try {
+      return containerProcess(id) !== undefined;
+    } catch {
+      return false;
+    }
+  };
+  expect(await until(running), `the sleep process of ${name}`).toBe(true);
   return id;
 }
 
@@ -102,13 +111,19 @@ const logLines = () =>
 
 const psLine = (name: string, table: string) => table.split('\n').find((l) => l.endsWith(` ${name}`)) ?? `(no ${name} in ${table})`;
 
-function expectNothingLeft(): void {
-  expect(mountsUnder(daemon.dir)).toEqual([]);
-  expect(processesMentioning(daemon.dir, [daemon.process.pid!]).filter(notSpareProcess)).toEqual([]);
-  expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile)).toEqual([]);
-  expect(filesIn(join(daemon.state, 'tasks'))).toEqual([]);
-  expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
-  expect(cgroupsFor(ids)).toEqual([]);
+/** Within a bound: a deleted task's shim ends just after deleteTask answers (decision 0048). */
+async function expectNothingLeft(): Promise<void> {
+  await vi.waitFor(
+    () => {
+      expect(mountsUnder(daemon.dir)).toEqual([]);
+      expect(processesMentioning(daemon.dir, [daemon.process.pid!]).filter(notSpareProcess)).toEqual([]);
+      expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile)).toEqual([]);
+      expect(filesIn(join(daemon.state, 'tasks'))).toEqual([]);
+      expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
+      expect(cgroupsFor(ids)).toEqual([]);
+    },
+    { timeout: 5_000, interval: 50 },
+  );
 }
 
 describe('a shim killed with SIGKILL', () => {
@@ -136,7 +151,7 @@ describe('a shim killed with SIGKILL', () => {
     expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
 
     expect((await run(['rm', 'victim'])).code).toBe(0);
-    expectNothingLeft();
+    await expectNothingLeft();
   });
 
   it('lets `rm -f` right after the shim died end the process before removing its layer', async () => {
@@ -148,7 +163,7 @@ describe('a shim killed with SIGKILL', () => {
     expect(ended(pid)).toBe(true);
     expect(cgroupProcs(id)).toEqual([]);
     expect((await run(['ps', '-a', '-q'])).stdout).toBe('');
-    expectNothingLeft();
+    await expectNothingLeft();
   });
 
   it('is found at ced restart: the container is ended, and runtime state, shim logs or processes without a record go too', async () => {
@@ -176,7 +191,7 @@ describe('a shim killed with SIGKILL', () => {
     expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile)).toEqual([]);
 
     expect((await run(['rm', 'kept'])).code).toBe(0);
-    expectNothingLeft();
+    await expectNothingLeft();
   });
 });
 
@@ -215,7 +230,7 @@ describe('a container that exits while ced is down', () => {
     expect(psLine('exits-shim-kept', table)).toMatch(/Exited \(7\)/);
     expect(psLine('exits-shim-lost', table)).toMatch(/Exited \(7\)/);
     expect((await run(['rm', 'exits-shim-kept', 'exits-shim-lost'])).code).toBe(0);
-    expectNothingLeft();
+    await expectNothingLeft();
   });
 });
 
@@ -229,7 +244,7 @@ describe('a dead spare shim', () => {
     expect(r.stdout).toBe('still fine\n');
     expect(r.code).toBe(0);
     expect(await until(() => spare().length === 1)).toBe(true);
-    expectNothingLeft();
+    await expectNothingLeft();
   });
 });
 
@@ -246,6 +261,6 @@ describe('ced killed during concurrent `run --rm`', () => {
     await daemon.restart();
     expect(await until(async () => (await run(['ps', '-a', '-q'])).stdout === '', 30_000)).toBe(true);
     expect(await until(() => filesIn(join(daemon.state, 'shims')).filter(notSpareFile).length === 0)).toBe(true);
-    expectNothingLeft();
+    await expectNothingLeft();
   });
 });

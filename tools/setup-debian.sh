@@ -6,6 +6,8 @@ set -euo pipefail
 tier=${1:-build}
 
 packages=(g++ make python3 libc6-dev)
+# ced reads bzip2, xz (and, on a Node without zstd, zstd) archives with the host's tools, as dockerd runs xz
+packages+=(bzip2 xz-utils zstd)
 if [ "$tier" = test ]; then
   # peers the interop tests drive: Docker 20.10 and runc, the distribution
   # registry, skopeo and umoci, and openssl for the registry's test CA

@@ -272,16 +272,11 @@ function busyboxTar(dir, extraFiles = {}) {
 }
 
 /**
- * One temporary folder (short: shim sockets live under it), a private dockerd
- * and a private ced, both with `bb:latest` (the same busybox image: imported
- * into docker, saved, loaded into ce). All removed by cleanup(), which also
- * reports and removes anything left behind. `cedArgs` are more ced flags,
- * `dockerd` more startPrivateDockerd options (e.g. { networking: true }),
- * `extraFiles` more files in the image (path in the image → file on the host).
+ * A temporary folder under /tmp, removed by cleanup() with what is left in it:
+ * processes that mention it (killed, reported) and mounts under it (unmounted).
  */
-export async function startEngines({ cedEnv, cedArgs = [], dockerd = {}, extraFiles = {} } = {}) {
-  if (process.getuid?.() !== 0) throw new Error('run as root');
-  const tmp = await mkdtemp(join(tmpdir(), 'cbd-'));
+export async function benchFolder(prefix) {
+  const tmp = await mkdtemp(join(tmpdir(), prefix));
   onCleanup('temporary folder', async () => {
     const leftover = processesMentioning(tmp);
     for (const p of leftover) {
@@ -297,6 +292,20 @@ export async function startEngines({ cedEnv, cedArgs = [], dockerd = {}, extraFi
     }
     await rm(tmp, { recursive: true, force: true });
   });
+  return tmp;
+}
+
+/**
+ * One temporary folder (short: shim sockets live under it), a private dockerd
+ * and a private ced, both with `bb:latest` (the same busybox image: imported
+ * into docker, saved, loaded into ce). All removed by cleanup(), which also
+ * reports and removes anything left behind. `cedArgs` are more ced flags,
+ * `dockerd` more startPrivateDockerd options (e.g. { networking: true }),
+ * `extraFiles` more files in the image (path in the image → file on the host).
+ */
+export async function startEngines({ cedEnv, cedArgs = [], dockerd = {}, extraFiles = {} } = {}) {
+  if (process.getuid?.() !== 0) throw new Error('run as root');
+  const tmp = await benchFolder('cbd-');
 
   const tar = busyboxTar(tmp, extraFiles);
   const d = await startPrivateDockerd({ dir: join(tmp, 'docker'), ...dockerd });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,13 @@ export interface TestDaemon {
  * `logLevelFlag: false` leaves out `--log-level debug` (for a daemon.json that sets it).
  * CE_E2E_DEFAULT_RUNTIME=runc runs a suite's containers with that runtime (ced --default-runtime).
  */
-export async function startTestDaemon(extraArgs: string[] = [], options: { logLevelFlag?: boolean } = {}): Promise<TestDaemon> {
+export interface TestDaemonOptions {
+  logLevelFlag?: boolean;
+  /** ced takes ce.sock from systemd-socket-activate (`-H fd://`), as from a ced.socket unit. */
+  socketActivated?: boolean;
+}
+
+export async function startTestDaemon(extraArgs: string[] = [], options: TestDaemonOptions = {}): Promise<TestDaemon> {
   const runtime = process.env.CE_E2E_DEFAULT_RUNTIME;
   if (runtime) extraArgs = ['--default-runtime', runtime, ...extraArgs];
   const network = testNetwork();
@@ -48,14 +54,22 @@ export async function startTestDaemon(extraArgs: string[] = [], options: { logLe
   const launch = async (): Promise<ChildProcess> => {
     stderr = '';
     const logLevel = options.logLevelFlag === false ? [] : ['--log-level', 'debug'];
-    const child = spawn(process.execPath, [cedBin, '--root', root, '--state', state, ...logLevel, ...extraArgs], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const argv = [process.execPath, cedBin, '--root', root, '--state', state, ...logLevel, ...extraArgs];
+    // systemd-socket-activate binds the socket, then execs ced with it as fd 3: the child is ced.
+    // Its socket outlives a ced that ended (a ced.socket unit's would stay): the next launch binds a new one.
+    if (options.socketActivated) {
+      mkdirSync(state, { recursive: true, mode: 0o711 });
+      rmSync(socket, { force: true });
+    }
+    const [command, ...args] = options.socketActivated ? ['systemd-socket-activate', '-l', socket, ...argv, '-H', 'fd://'] : argv;
+    const child = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`ced exited with ${child.exitCode}: ${stderr}`);
-      if (stderr.includes('listening on') && (await ce(['version'], { socket })).code === 0) return child;
+      // The activator execs ced at the first connection to its socket, as a socket unit starts its service.
+      const up = options.socketActivated || stderr.includes('ced: listening on');
+      if (up && (await ce(['version'], { socket })).code === 0) return child;
       if (Date.now() > deadline) {
         // A ced that never listened would outlive the test, holding its folders and mounts.
         child.kill('SIGKILL');

@@ -65,8 +65,12 @@ export const notSpareProcess = (entry: string): boolean => {
   return !(log && log.includes('/.spare-') && existsSync(log));
 };
 
-/** The spare shim's socket and log in the shims folder. */
-export const notSpareFile = (name: string): boolean => !name.startsWith('.spare-');
+/**
+ * The spare shim's socket and log in the shims folder, and a socket being
+ * bound: serveUnix binds under `.b<8 hex>` and renames it into place at once
+ * (a spare started meanwhile is seen there).
+ */
+export const notSpareFile = (name: string): boolean => !name.startsWith('.spare-') && !/^\.b[0-9a-f]{8}$/.test(name);
 
 /** Files left in a folder (sockets, logs), empty when the folder is gone. */
 export function filesIn(dir: string): string[] {

@@ -5,7 +5,8 @@ import { containerInitPath } from '@ce/native';
 import pino, { type Logger as PinoLogger } from 'pino';
 import { daemonLogDestination } from './log-destination.js';
 import { contentGrpcService, ImageStore, imagesGrpcService, snapshotsGrpcService } from '@ce/image-store';
-import { logOptsToMap, serveUnix, type UnixServer } from '@ce/protocol';
+import { logOptsToMap, serveListeningFd, serveUnix, type UnixServer } from '@ce/protocol';
+import { activatedSocketFd, activatedSocketPath, isActivatedSocket } from './activated-socket.js';
 import { detectCgroups } from '@ce/runtime';
 import { Supervisor, SupervisorGrpcClient, supervisorGrpcService, type SupervisorApi } from '@ce/supervisor';
 import type { DaemonConfig } from './config.js';
@@ -48,6 +49,8 @@ import { ENGINE_VERSION } from './version.js';
 
 export interface Daemon {
   readonly config: DaemonConfig;
+  /** The path of the socket ce.api.v1 is served on (config.socket's, or the activated socket's). */
+  readonly socket: string;
   readonly logger: PinoLogger;
   readonly recovery: RecoveryReport;
   /** SIGHUP: applies the reloadable settings of `next` (log level, registries, runtimes); says what needs a restart. */
@@ -63,11 +66,14 @@ export interface Daemon {
  * ce.supervisor.v1 on one socket.
  */
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
+  // Taken before any process starts, so that none inherits the activation's variables.
+  const activatedFd = isActivatedSocket(config.socket) ? activatedSocketFd(config.socket) : undefined;
+  const socketPath = activatedFd !== undefined ? activatedSocketPath(activatedFd) : config.socket;
   const logDefaults = daemonLogConfig(config.logDriver, logOptsToMap(config.logOpts ?? []));
   const groupWarnings: string[] = [];
   const socketGid = socketGroupId(config.socketGroup, systemGroups, (m) => groupWarnings.push(m));
   // Before the log, the lock or any layer: nothing may be written into a folder other users can traverse.
-  const repaired = await lockDownFolders(config);
+  const repaired = await lockDownFolders({ ...config, socket: socketPath });
   const lock = acquireDaemonLock(join(config.state, 'ced.pid'));
   const logger = pino(
     { level: config.logLevel, base: { pid: process.pid } },
@@ -185,6 +191,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         publishHealthStatus: (record, status) => events.container(record, `health_status: ${status}`),
       }),
     );
+    // A RUN's container has anonymous volumes at the image's VOLUME paths, as Docker's builder's: they go with it.
+    let buildContainers: ContainerService | undefined;
+    const buildMounts = volumes.containerMountsFor((ref) => buildContainers!.resolve(ref));
     const builder = await openBuilder({
       root: config.root,
       state: config.state,
@@ -198,8 +207,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         exits,
         runtimes: containers.runtimes,
         networkCheck: createNetworkCheck(networking.manager, () => false),
+        mounts: buildMounts,
       },
       registerSteps: (service, containerDir) => {
+        buildContainers = service;
         const buildEtcFiles = etcFilesWriter({
           containerDir,
           hostGatewayIp: networking.hostGatewayIp,
@@ -208,6 +219,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
           removeResolver: (id) => networking.dns.removeContainerResolver(id),
         });
         service.pipeline.register(networkStep({ networking: networking.manager, resolveContainer: (ref) => service.resolve(ref), etcFiles: buildEtcFiles, logger }), { before: 'spec' });
+        volumes.registerStep(service.pipeline);
       },
     });
     const recovery = await recover(containers, supervisor, logger);
@@ -256,13 +268,15 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         logPlugins: ['json-file', 'local'],
       }), imagesGrpcService(withImageEvents(images, events)), contentGrpcService(images.content), snapshotsGrpcService(images.snapshotter), eventsGrpcService(eventLog), volumesGrpcService(volumes.service), builder.service];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
-    const server: UnixServer = await serveUnix(config.socket, services, { mode: 0o660 });
-    if (socketGid !== undefined) await chown(config.socket, -1, socketGid);
+    const server: UnixServer =
+      activatedFd !== undefined ? await serveListeningFd(activatedFd, services) : await serveUnix(config.socket, services, { mode: 0o660 });
+    if (activatedFd === undefined && socketGid !== undefined) await chown(config.socket, -1, socketGid);
+    const ceSocket = server.path;
     let dockerApi: DockerApiServer | undefined;
     if (config.dockerHosts.length) {
       try {
         dockerApi = await startDockerApi({
-          ceSocket: config.socket,
+          ceSocket,
           hosts: config.dockerHosts,
           socketMode: 0o660,
           socketGid,
@@ -279,8 +293,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     if (config.criSocket) {
       try {
         cri = await startCri({
-          ceSocket: config.socket,
+          ceSocket,
           socket: config.criSocket,
+          ...(config.criStreamAddress ? { streamAddress: config.criStreamAddress } : {}),
+          ...(config.criStreamPort !== undefined ? { streamPort: config.criStreamPort } : {}),
           stateDir: join(config.state, 'cri'),
           rootDir: join(config.root, 'cri'),
           ...(config.supervisorAddress ? { supervisorSocket: config.supervisorAddress } : {}),
@@ -298,10 +314,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       }
     }
     localSupervisor?.startSpare();
-    logger.info({ socket: config.socket, dockerApi: dockerApi?.addresses, cri: cri?.socket, root: config.root, state: config.state, startupMs: Math.round(performance.now() - started) }, 'ced listening');
+    logger.info({ socket: ceSocket, ...(activatedFd !== undefined ? { activatedFd } : {}), dockerApi: dockerApi?.addresses, cri: cri?.socket, root: config.root, state: config.state, startupMs: Math.round(performance.now() - started) }, 'ced listening');
 
     return {
       config,
+      socket: ceSocket,
       logger,
       recovery,
       reload(next) {

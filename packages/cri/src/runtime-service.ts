@@ -1,14 +1,18 @@
 // runtime.v1.RuntimeService: the runtime's own RPCs (Version, Status,
 // RuntimeConfig, UpdateRuntimeConfig) over ced's system service, and the pod
-// sandboxes' (sandbox/pod-sandboxes.ts). Containers answer UNIMPLEMENTED
-// until they are built.
+// sandboxes' (sandbox/pod-sandboxes.ts), the containers' (container/containers.ts)
+// GetContainerEvents (events/) and ExecSync, Exec, Attach, PortForward
+// (streaming/). What is not built yet answers UNIMPLEMENTED.
 import { asCeError, unary, type PromiseService } from '@ce/protocol';
 import type { InfoResponse, VersionResponse as CeVersion } from '@ce/protocol/gen/ce/api/v1/system';
 import type { CeServices } from './ce-services.js';
+import type { ContainerEventHub } from './events/event-hub.js';
 import { CgroupDriver, RuntimeServiceService, type RuntimeCondition } from './gen/runtime/v1/api.js';
 import type { NetworkReadiness } from './network-readiness.js';
 import type { PodCidrStore } from './pod-cidr-store.js';
+import type { criContainers } from './container/containers.js';
 import type { podSandboxes } from './sandbox/pod-sandboxes.js';
+import type { StreamingRpcs } from './streaming/streaming-rpcs.js';
 import { withUnimplemented } from './unimplemented.js';
 
 /** The CRI version this runtime serves (VersionResponse.runtime_api_version). */
@@ -24,11 +28,15 @@ export interface RuntimeServiceOptions {
   /** What Status's verbose info shows as "config": the adapter's own settings. */
   settings: Record<string, unknown>;
   sandboxes: ReturnType<typeof podSandboxes>;
+  containers: ReturnType<typeof criContainers>;
+  /** ExecSync and the streaming RPCs; UNIMPLEMENTED without. */
+  streaming?: StreamingRpcs;
+  events: Pick<ContainerEventHub, 'subscribe'>;
 }
 
 export function runtimeService(options: RuntimeServiceOptions): PromiseService<typeof RuntimeServiceService> {
   const { system } = options.services;
-  const { sandboxes } = options;
+  const { sandboxes, containers, streaming } = options;
   const info = () => unary<InfoResponse>((cb) => system.info({}, cb));
 
   return withUnimplemented(RuntimeServiceService, {
@@ -84,5 +92,45 @@ export function runtimeService(options: RuntimeServiceOptions): PromiseService<t
     listPodSandbox: (request) => sandboxes.list(request),
     podSandboxStats: async (request) => ({ stats: await sandboxes.stats(request.podSandboxId) }),
     listPodSandboxStats: async (request) => ({ stats: await sandboxes.listStats(request) }),
+
+    createContainer: (request) => containers.create(request),
+    async startContainer(request) {
+      await containers.start(request.containerId);
+      return {};
+    },
+    async stopContainer(request) {
+      await containers.stop(request.containerId, Number(request.timeout));
+      return {};
+    },
+    async removeContainer(request) {
+      await containers.remove(request.containerId);
+      return {};
+    },
+    listContainers: (request) => containers.list(request),
+    containerStatus: (request) => containers.status(request.containerId, request.verbose),
+    containerStats: async (request) => ({ stats: await containers.stats(request.containerId) }),
+    listContainerStats: async (request) => ({ stats: await containers.listStats(request.filter) }),
+    async updateContainerResources(request) {
+      await containers.update(request);
+      return {};
+    },
+    async reopenContainerLog(request) {
+      await containers.reopenLog(request.containerId);
+      return {};
+    },
+    ...(streaming
+      ? {
+          execSync: (request, context) => streaming.execSync(request, context?.signal),
+          exec: (request) => streaming.exec(request),
+          attach: (request) => streaming.attach(request),
+          portForward: (request) => streaming.portForward(request),
+        }
+      : {}),
+    getContainerEvents: (_request, ctx) => {
+      const stream = options.events.subscribe(ctx.signal);
+      // Subscribed: the client may go on knowing it misses nothing from here (crictl waits for the headers).
+      ctx.accepted();
+      return stream;
+    },
   });
 }

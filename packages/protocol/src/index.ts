@@ -1,7 +1,8 @@
 export * from './errors/index.js';
 export { toStatusObject, fromServiceError, grpcStatusOfCode } from './grpc-status.js';
 export { adaptService, type PromiseService, type CallContext } from './service-adapter.js';
-export { serveUnix, type ServeUnixOptions, type UnixServer } from './unix-server.js';
+export { serveListeningFd, serveUnix, type ServeUnixOptions, type UnixServer } from './unix-server.js';
+export { takeListenFds, unixSocketPath } from './listen-fds.js';
 export { dialUnix, unary, readStream } from './unix-client.js';
 export { localClient } from './local-client.js';
 export { socketListens } from './socket-listens.js';

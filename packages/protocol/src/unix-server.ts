@@ -1,7 +1,9 @@
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, rename, unlink } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { unixSocketPath } from './listen-fds.js';
 
 export interface UnixServer {
   readonly server: Server;
@@ -30,12 +32,28 @@ export interface ServeUnixOptions {
  * does not accept yet, and the unlink that libuv makes of the name it bound,
  * as the server closes, can never remove a later server's socket at `path`.
  */
+/** Stops accepting calls and ends the open ones after `graceMs`. */
+function shutDown(server: Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+const SERVER_OPTIONS = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
+
 export async function serveUnix(
   path: string,
   services: Array<[ServiceDefinition, UntypedServiceImplementation]>,
   options: ServeUnixOptions = {},
 ): Promise<UnixServer> {
-  const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  const server = new Server(SERVER_OPTIONS);
   for (const [def, impl] of services) server.addService(def, impl);
   await mkdir(dirname(path), { recursive: true });
   // Short (a socket path has 107 bytes), and not ending in .sock: not taken for a served socket by who lists the directory.
@@ -59,19 +77,40 @@ export async function serveUnix(
     server,
     path,
     async close(graceMs = 2000) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await shutDown(server, graceMs);
       if (options.removeOnClose === false) return;
       const now = await lstat(path).catch(() => undefined);
       if (now?.ino === inode) await unlink(path).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Serves the given services on a unix socket already listening at `fd`, one
+ * a service manager made (socket activation: its path, mode and group are
+ * the manager's, and it stays when this server closes).
+ */
+export async function serveListeningFd(fd: number, services: Array<[ServiceDefinition, UntypedServiceImplementation]>): Promise<UnixServer> {
+  const path = unixSocketPath(fd);
+  if (!path) throw new Error(`fd ${fd} is not a unix socket bound to a path`);
+  const server = new Server(SERVER_OPTIONS);
+  for (const [def, impl] of services) server.addService(def, impl);
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const listener = createServer((socket) => injector.injectConnection(socket));
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen({ fd }, () => {
+      listener.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    server,
+    path,
+    async close(graceMs = 2000) {
+      listener.close();
+      await shutDown(server, graceMs);
+      injector.destroy();
     },
   };
 }

@@ -29,6 +29,7 @@ export function taskGrpcService(api: TaskApi): [ServiceDefinition, UntypedServic
       update: async (req) => (await api.update(req), {}),
       stats: (req) => api.stats(req),
       pids: (req) => api.pids(req),
+      reopenLog: async (req) => (await api.reopenLog(req), {}),
     }),
   ];
 }
@@ -96,6 +97,9 @@ export class TaskGrpcClient implements TaskApi {
   }
   pids(req: shim.PidsRequest): Promise<shim.PidsResponse> {
     return unary((cb) => this.client.pids(req, cb), this.target);
+  }
+  async reopenLog(req: shim.ReopenLogRequest): Promise<void> {
+    await unary((cb) => this.client.reopenLog(req, cb), this.target);
   }
   close(): void {
     this.client.close();

@@ -104,6 +104,9 @@ export class ShimHost implements TaskApi {
   async pids(req: shim.PidsRequest): Promise<shim.PidsResponse> {
     return this.get(req.id).pids(req);
   }
+  async reopenLog(req: shim.ReopenLogRequest): Promise<void> {
+    return this.get(req.id).reopenLog(req);
+  }
 
   /** Forgets a deleted task; without an id, ends the host if it holds no task (else it stays). */
   async shutdown(id: string): Promise<void> {

@@ -29,4 +29,6 @@ export interface TaskApi {
   update(req: shim.UpdateTaskRequest): Promise<void>;
   stats(req: shim.StatsRequest): Promise<CgroupStats>;
   pids(req: shim.PidsRequest): Promise<shim.PidsResponse>;
+  /** Reopens the log file at its path (the CRI's ReopenContainerLog). */
+  reopenLog(req: shim.ReopenLogRequest): Promise<void>;
 }

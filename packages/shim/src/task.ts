@@ -23,7 +23,7 @@ import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { Readable, Writable } from 'node:stream';
 import { toCgroupStats, toLinuxResources } from './cgroup-figures.js';
 import { ContainerLog } from './io/container-log.js';
-import { jsonFileFormat, localFormat } from './io/log-entry-format.js';
+import { criFormat, jsonFileFormat, localFormat } from './io/log-entry-format.js';
 import type { LogWriteProblem } from './io/log-file-writer.js';
 import { StdioHub, type ProcessStdio, type TaskStdio } from './io/stdio-hub.js';
 import { MonitorStdio } from './monitor/monitor-stdio.js';
@@ -116,6 +116,9 @@ interface ExecRecord {
   exited: Promise<ExitStatus>;
   settle: (exit: ExitStatus) => void;
 }
+
+/** Docker's drivers, and the CRI's format (LogConfig type "cri", set by @ce/cri only: the kubelet rotates it). */
+type ShimLogSettings = Omit<LogSettings, 'driver'> & { driver: LogSettings['driver'] | 'cri' };
 
 /** The runtime name meaning the shim's own, in-process @ce/runtime. */
 export const IN_PROCESS_RUNTIME = 'ce';
@@ -212,7 +215,7 @@ export class ShimTask implements TaskApi {
    * Where ce-monitor is to hold the task (decision 0029), or undefined for the shim
    * itself: a runc-compatible binary, the local driver and compressed logs stay here.
    */
-  private monitorOptions(req: shim.CreateTaskRequest, logging: LogSettings): MonitorOptions | undefined {
+  private monitorOptions(req: shim.CreateTaskRequest, logging: ShimLogSettings): MonitorOptions | undefined {
     const dir = this.options.monitorSocketDir;
     if (!dir || (req.runtime && req.runtime !== IN_PROCESS_RUNTIME)) return undefined;
     const logged = !!req.logPath && logging.driver !== 'none';
@@ -313,8 +316,12 @@ export class ShimTask implements TaskApi {
   }
 
   /** The driver and its options; no config means Docker's json-file without rotation (what ced sent before drivers existed). */
-  private logSettings(req: shim.CreateTaskRequest): LogSettings {
+  private logSettings(req: shim.CreateTaskRequest): ShimLogSettings {
     if (!req.logConfig) return { driver: 'json-file', maxSize: -1, maxFiles: 1, compress: false };
+    if (req.logConfig.type === 'cri') {
+      if (Object.keys(req.logConfig.config).length) throw invalidArgument('the cri log format takes no options');
+      return { driver: 'cri', maxSize: -1, maxFiles: 1, compress: false };
+    }
     try {
       return logSettings({ Type: req.logConfig.type, Config: req.logConfig.config });
     } catch (err) {
@@ -323,10 +330,10 @@ export class ShimTask implements TaskApi {
     }
   }
 
-  private openLog(path: string, logging: LogSettings, onProblem: (p: LogWriteProblem) => void): ContainerLog {
+  private openLog(path: string, logging: ShimLogSettings, onProblem: (p: LogWriteProblem) => void): ContainerLog {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     return new ContainerLog(path, {
-      format: logging.driver === 'local' ? localFormat : jsonFileFormat,
+      format: logging.driver === 'local' ? localFormat : logging.driver === 'cri' ? criFormat : jsonFileFormat,
       rotation: logging.maxSize >= 0 ? { maxSize: logging.maxSize, maxFiles: logging.maxFiles, compress: logging.compress } : undefined,
       onProblem,
     });
@@ -557,6 +564,12 @@ export class ShimTask implements TaskApi {
   async pids(req: shim.PidsRequest): Promise<shim.PidsResponse> {
     const task = this.live(req.id);
     return { pids: await this.runtime.ps(task.id) };
+  }
+
+  async reopenLog(req: shim.ReopenLogRequest): Promise<void> {
+    const task = this.live(req.id);
+    if (!task.log) throw failedPrecondition(`task ${req.id} has no log file this shim writes`);
+    await task.log.reopen();
   }
 
   /** The task, refused once it stopped: its cgroup is about to go. */

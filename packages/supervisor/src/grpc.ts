@@ -29,6 +29,7 @@ export function supervisorGrpcService(api: SupervisorApi): [ServiceDefinition, U
       updateTask: async (req) => (await api.updateTask(req), {}),
       taskStats: (req) => api.taskStats(req),
       taskPids: (req) => api.taskPids(req),
+      reopenTaskLog: async (req) => (await api.reopenTaskLog(req), {}),
     }),
   ];
 }
@@ -95,6 +96,9 @@ export class SupervisorGrpcClient implements SupervisorApi {
   }
   taskPids(req: shim.PidsRequest): Promise<shim.PidsResponse> {
     return unary((cb) => this.client.taskPids(req, cb), this.target);
+  }
+  async reopenTaskLog(req: shim.ReopenLogRequest): Promise<void> {
+    await unary((cb) => this.client.reopenTaskLog(req, cb), this.target);
   }
   close(): void {
     this.client.close();

@@ -28,4 +28,5 @@ export interface SupervisorApi {
   updateTask(req: shim.UpdateTaskRequest): Promise<void>;
   taskStats(req: shim.StatsRequest): Promise<CgroupStats>;
   taskPids(req: shim.PidsRequest): Promise<shim.PidsResponse>;
+  reopenTaskLog(req: shim.ReopenLogRequest): Promise<void>;
 }

@@ -324,6 +324,10 @@ export class Supervisor implements SupervisorApi {
     return this.call(req.id, (client) => client.pids(req), () => this.notRunning(req.id));
   }
 
+  reopenTaskLog(req: shim.ReopenLogRequest): Promise<void> {
+    return this.call(req.id, (client) => client.reopenLog(req), () => this.notRunning(req.id));
+  }
+
   private notRunning(id: string): never {
     throw failedPrecondition(`task ${id} is not running: its shim died and its container was ended`);
   }

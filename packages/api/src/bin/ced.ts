@@ -24,10 +24,12 @@ Options:
                                  a setting given both as a flag and in the file is an error)
       --root DIR                 persistent state (default /var/lib/ce, or $CE_ROOT)
       --state DIR                runtime state: sockets, shims (default /run/ce, or $CE_STATE)
-  -H, --host PATH                socket to serve (default <state>/ce.sock)
+  -H, --host PATH|fd://[N]       socket to serve (default <state>/ce.sock); fd:// takes systemd's (ced.socket)
       --docker-host ADDR         serve the Docker Engine API 1.41 at ADDR: unix:///path or tcp://127.0.0.1:PORT
                                  (loopback only; repeatable; default unix://<state>/docker.sock; "none": off)
       --cri-socket PATH          serve the Kubernetes CRI (runtime.v1) at PATH (default <state>/cri.sock; "none": off)
+      --cri-stream-address ADDR  the CRI's exec/attach/port-forward server address (default 127.0.0.1)
+      --cri-stream-port PORT     its port (default 0: a free port)
   -G, --group GROUP              the socket's group, mode 0660 (default ce, added if missing; "" for root's)
   -l, --log-level LEVEL          trace, debug, info, warn, error, fatal (default info)
       --log-file FILE            JSON log (default <root>/ced.log)
@@ -85,7 +87,7 @@ try {
   const daemon = await startDaemon(config);
   const r = daemon.recovery;
   process.stderr.write(
-    `ced: listening on ${config.socket} (pid ${process.pid}); found ${r.containers} containers: ` +
+    `ced: listening on ${daemon.socket} (pid ${process.pid}); found ${r.containers} containers: ` +
       `${r.running} running, ${r.exitedWhileDown} exited while ced was down, ${r.lost} lost, ${r.orphanTasks} orphan tasks removed` +
       (r.unresponsive ? `, ${r.unresponsive} with unresponsive shims left alone` : '') +
       (r.otherOwners ? `, ${r.otherOwners} tasks of other owners left alone` : '') +

@@ -24,6 +24,8 @@ export function buildContainers(containers: ContainerService, images: ImageStore
           Env: c.Env ?? [],
           ...(c.User ? { User: c.User } : {}),
           ...(c.WorkingDir ? { WorkingDir: c.WorkingDir } : {}),
+          // Anonymous volumes at the image's VOLUME paths, as Docker's builder has them: what a RUN writes there is not committed.
+          ...(c.Volumes && Object.keys(c.Volumes).length ? { Volumes: c.Volumes } : {}),
           AttachStdout: true,
           AttachStderr: true,
         },
@@ -75,7 +77,7 @@ export function buildContainers(containers: ContainerService, images: ImageStore
       }
     },
     async remove(id) {
-      await containers.remove(id, true).catch((err: unknown) => {
+      await containers.remove(id, true, true).catch((err: unknown) => {
         if (!isCeError(err, 'NotFound')) throw err;
       });
     },
@@ -86,7 +88,7 @@ export function buildContainers(containers: ContainerService, images: ImageStore
 export async function removeBuildContainers(containers: ContainerService): Promise<number> {
   let removed = 0;
   for (const record of containers.all()) {
-    await containers.remove(record.Id, true);
+    await containers.remove(record.Id, true, true);
     removed++;
   }
   return removed;

@@ -33,6 +33,8 @@ export interface Volumes {
   service: VolumeService;
   driver: LocalDriver;
   containerMounts: ContainerMounts;
+  /** The mounts of another container service's containers (the builder's), over the same volumes. */
+  containerMountsFor(resolveContainer: (ref: string) => ContainerRecord): ContainerMounts;
   /** Adds the 'volumes' step before the spec is written. */
   registerStep(pipeline: StartPipeline): void;
   /** After recovery: mounted volumes are held by the running containers that reference them; the others are unmounted. */
@@ -46,6 +48,7 @@ export async function openVolumes(o: VolumesOptions): Promise<Volumes> {
     service,
     driver,
     containerMounts: new ContainerMounts({ volumes: service, daemonRoot: o.root, resolveContainer: o.resolveContainer, layerDirs: o.layerDirs }),
+    containerMountsFor: (resolveContainer) => new ContainerMounts({ volumes: service, daemonRoot: o.root, resolveContainer, layerDirs: o.layerDirs }),
     registerStep: (pipeline) => pipeline.register(volumesStep(driver, undefined, o.events), { before: 'spec' }),
     adoptMounts(isRunning, logger) {
       try {

@@ -3,15 +3,15 @@
 // a directory's contents, not the directory; a file into a destination
 // that ends in "/" or is a directory; missing parents made; root or
 // --chown owning what is written; --chmod's mode; times kept; ADD unpacks
-// local tar archives (plain or gzip).
+// local tar archives (plain, gzip, bzip2 or xz, as Docker 20.10 reads them).
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, lchown, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { extractArchive, lstatOrNull, ScopedFs } from '@ce/protocol/copy';
+import { COMPRESSION_HEAD_BYTES, decompressor, detectCompression, type Compression } from '@ce/protocol/decompress';
 import { BuildError } from './build-error.js';
 import type { MatchedSource } from './source-match.js';
 
@@ -78,9 +78,7 @@ export async function copyInto(root: string, sources: readonly MatchedSource[], 
     }
     if (options.unpackArchives && !source.remote && (await isTarArchive(source.host))) {
       const dir = await makeDirs(tree, dest, owner);
-      const gzip = await hasGzipMagic(source.host);
-      const stream = createReadStream(source.host);
-      await extractArchive(tree, dir, gzip ? stream.pipe(createGunzip()) : stream, { owner: 'keep', noOverwriteDirNonDir: false });
+      await extractArchive(tree, dir, archiveStream(source.host, await compressionOf(source.host)), { owner: 'keep', noOverwriteDirNonDir: false });
       continue;
     }
     const existing = await lstatOrNull(tree.hostPath(await tree.resolve(dest)));
@@ -143,31 +141,38 @@ async function readHead(host: string, length: number): Promise<Buffer> {
   }
 }
 
-async function hasGzipMagic(host: string): Promise<boolean> {
-  const head = await readHead(host, 2);
-  return head[0] === 0x1f && head[1] === 0x8b;
+/** Docker 20.10's DecompressStream reads gzip, bzip2 and xz: ADD copies a zstd file as it is. */
+async function compressionOf(host: string): Promise<Compression> {
+  const compression = detectCompression(await readHead(host, COMPRESSION_HEAD_BYTES));
+  return compression === 'zstd' ? 'none' : compression;
 }
 
-/** A tar (plain or gzip): "ustar" at offset 257 of the (inflated) first block. */
+/** The file's bytes, decompressed as dockerd's DecompressStream does. */
+function archiveStream(host: string, compression: Compression): Readable {
+  const file = createReadStream(host);
+  const inflate = decompressor(compression);
+  if (!inflate) return file;
+  file.on('error', (err) => inflate.destroy(err));
+  return file.pipe(inflate);
+}
+
+/** A tar, plain or compressed (gzip, bzip2, xz): "ustar" at offset 257 of its (decompressed) first block. */
 async function isTarArchive(host: string): Promise<boolean> {
-  let head: Buffer;
-  if (await hasGzipMagic(host)) {
-    head = await firstInflated(host, 512).catch(() => Buffer.alloc(0));
-  } else {
-    head = await readHead(host, 512);
-  }
+  const head = await firstBytes(archiveStream(host, await compressionOf(host)), 512).catch(() => Buffer.alloc(0));
   return head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
 }
 
-async function firstInflated(host: string, length: number): Promise<Buffer> {
+async function firstBytes(stream: Readable, length: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  const gunzip = createReadStream(host).pipe(createGunzip());
-  for await (const chunk of Readable.from(gunzip)) {
-    chunks.push(chunk as Buffer);
-    total += (chunk as Buffer).length;
-    if (total >= length) break;
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      total += (chunk as Buffer).length;
+      if (total >= length) break;
+    }
+  } finally {
+    stream.destroy();
   }
-  gunzip.destroy();
   return Buffer.concat(chunks).subarray(0, length);
 }

@@ -14,13 +14,15 @@ import {
   Protocol,
   type ListPodSandboxRequest,
   type ListPodSandboxResponse,
+  type ContainerStats,
   type ListPodSandboxStatsRequest,
   type PodSandboxStats,
   type PodSandboxStatusRequest,
   type PodSandboxStatusResponse,
   type RunPodSandboxRequest,
 } from '../gen/runtime/v1/api.js';
-import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxTasks } from './sandbox-deps.js';
+import type { ContainerEventKind, ContainerEventSink } from '../events/container-event-sink.js';
+import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxShm, SandboxTasks } from './sandbox-deps.js';
 import { sandboxSpec } from './sandbox-spec.js';
 import { linuxSandboxStats, netDevOf } from './sandbox-stats.js';
 import { sandboxName, type SandboxRecord, type SandboxStore } from './sandbox-store.js';
@@ -34,6 +36,8 @@ export interface PodSandboxesOptions {
   tasks: SandboxTasks;
   rootfs: SandboxRootfs;
   netns: NetnsPins;
+  /** The pod's /dev/shm tmpfs. */
+  shm: SandboxShm;
   /** The CNI network pods attach to (the conf dir's first), or the one named `name` (to detach); null when there is none. */
   network: (name?: string) => Promise<PodNetwork | null>;
   /** The CNI result cache's attachments (sandbox id, network name), to detach what no record names. */
@@ -46,6 +50,19 @@ export interface PodSandboxesOptions {
   netnsDir: string;
   now?: () => bigint;
   logger?: Pick<Logger, 'warn'>;
+  /** Where CONTAINER_* events of the sandboxes go (GetContainerEvents); set once the sink exists. */
+  events?: () => ContainerEventSink | undefined;
+  /** The pod's containers (container/containers.ts): stopped first at StopPodSandbox, removed first at RemovePodSandbox, as containerd does. */
+  containers?: SandboxContainers;
+}
+
+export interface SandboxContainers {
+  stopInSandbox(sandboxId: string): Promise<void>;
+  removeInSandbox(sandboxId: string): Promise<void>;
+  /** The containers' ids: their tasks share the sandboxes' namespace and owner, and are not leftovers. */
+  ids(): string[];
+  /** The stats of the pod's running containers (PodSandboxStats' containers). */
+  statsIn(sandboxId: string): Promise<ContainerStats[]>;
 }
 
 type Undo = () => Promise<unknown>;
@@ -54,6 +71,15 @@ export function podSandboxes(options: PodSandboxesOptions) {
   const { store, tasks, rootfs, netns, namespace } = options;
   const now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
   const bundleOf = (id: string) => join(options.sandboxesDir, id);
+  // The sandboxes whose STARTED went out and whose STOPPED has not: a pause's exit is reported once,
+  // whether Stop killed it or it died on its own.
+  const running = new Set<string>();
+  // Not awaited: the sink reads the statuses at once and publishes in call order, as containerd's send does not block.
+  const emit = (type: ContainerEventKind, id: string) => void options.events?.()?.containerEvent(type, id, id);
+  const stopping = new Set<string>();
+  // Pauses that exited while their RunPodSandbox was still going: reported right after its STARTED.
+  const starting = new Set<string>();
+  const exitedWhileStarting = new Set<string>();
 
   async function taskStatus(id: string): Promise<{ status: TaskStatus; pid: number } | undefined> {
     try {
@@ -117,6 +143,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
       bundle: bundleOf(id),
       resolvConfPath: join(bundleOf(id), 'resolv.conf'),
       hostnamePath: join(bundleOf(id), 'hostname'),
+      shmPath: config.linux?.securityContext?.namespaceOptions?.ipc === NamespaceMode.NODE ? '' : join(bundleOf(id), 'shm'),
     };
     store.reserve(record);
     const undo: Undo[] = [async () => store.delete(id), async () => rm(record.bundle, { recursive: true, force: true })];
@@ -124,6 +151,10 @@ export function podSandboxes(options: PodSandboxesOptions) {
       await mkdir(record.bundle, { recursive: true, mode: 0o711 });
       await writeFile(record.resolvConfPath, resolvConf(config));
       await writeFile(record.hostnamePath, `${config.hostname}\n`);
+      if (record.shmPath) {
+        await options.shm.mount(record.shmPath);
+        undo.push(() => options.shm.unmount(record.shmPath!));
+      }
       if (!hostNetwork) {
         const network = await options.network();
         if (!network) throw new CeError('FailedPrecondition', `failed to setup network for sandbox ${JSON.stringify(id)}: cni plugin not initialized`);
@@ -164,29 +195,83 @@ export function podSandboxes(options: PodSandboxesOptions) {
         runtimePath: runtime.runtimePath,
       });
       undo.push(() => stopTask(id));
+      starting.add(id);
       record.pid = (await tasks.start(id)).pid;
       record.state = 'ready';
       await store.save(record);
+      running.add(id);
+      // containerd sends both once the sandbox is in its store (the status is READY in both).
+      emit('created', id);
+      emit('started', id);
+      if (exitedWhileStarting.has(id)) stopped(id);
       return { podSandboxId: id };
     } catch (err) {
       for (const step of undo.reverse()) await step().catch(() => undefined);
       throw err;
+    } finally {
+      starting.delete(id);
+      exitedWhileStarting.delete(id);
     }
   }
 
   async function stop(id: string): Promise<void> {
     const record = store.get(id);
-    await stopTask(record.id);
-    await teardownNetwork(record);
-    await store.save({ ...record, state: 'notready', pid: 0, cniNetwork: '' });
+    // Its exit event, which the kill below causes, is this Stop's to report, after the teardown.
+    stopping.add(record.id);
+    try {
+      await options.containers?.stopInSandbox(record.id);
+      await stopTask(record.id);
+      await teardownNetwork(record);
+      if (record.shmPath) await options.shm.unmount(record.shmPath);
+      await store.save({ ...record, state: 'notready', pid: 0, cniNetwork: '' });
+    } finally {
+      stopping.delete(record.id);
+    }
+    stopped(record.id);
+  }
+
+  /** STOPPED, once per start. */
+  function stopped(id: string): void {
+    if (running.delete(id)) emit('stopped', id);
+  }
+
+  /** The supervisor reports that a pause exited: on its own unless a Stop is under way. */
+  function pauseExited(id: string): void {
+    if (stopping.has(id)) return;
+    if (starting.has(id)) exitedWhileStarting.add(id);
+    else stopped(id);
+  }
+
+  /** Whether task `id` is a sandbox's pause (the supervisor's events name every task). */
+  function isPause(id: string): boolean {
+    return store.has(id);
+  }
+
+  /**
+   * The ready sandboxes whose pause runs are followed for its exit (at start);
+   * those followed whose pause is gone are reported STOPPED (after the event
+   * stream was lost for a while).
+   */
+  async function checkPauses(): Promise<void> {
+    for (const record of store.list()) {
+      if (stopping.has(record.id)) continue;
+      const ready = await isReady(record);
+      // A Stop may have begun (and reported) while the task's state was asked.
+      if (ready && store.find(record.id)?.state === 'ready' && !stopping.has(record.id)) running.add(record.id);
+      else if (!ready) stopped(record.id);
+    }
   }
 
   async function remove(id: string): Promise<void> {
     const record = store.find(id);
     if (!record) return; // containerd: removing a sandbox that is not there succeeds
+    await options.containers?.removeInSandbox(record.id);
     await stop(record.id);
     await rootfs.remove(record.rootfsKey);
     await rm(record.bundle, { recursive: true, force: true });
+    // containerd sends DELETED before dropping the record, so the event still carries the pod's status.
+    running.delete(record.id);
+    emit('deleted', record.id);
     await store.delete(record.id);
   }
 
@@ -229,13 +314,20 @@ export function podSandboxes(options: PodSandboxesOptions) {
     };
   }
 
+  /** Whether each sandbox is ready, from one listing of the pause tasks (not one call per sandbox). */
+  async function readiness(): Promise<(record: SandboxRecord) => boolean> {
+    const pauses = await tasks.running(namespace, SANDBOX_OWNER);
+    return (record) => record.state === 'ready' && pauses.has(record.id);
+  }
+
   async function list(request: ListPodSandboxRequest): Promise<ListPodSandboxResponse> {
     const filter = request.filter;
     const items = [];
+    const ready = await readiness();
     for (const record of store.list()) {
       if (!matches(record, filter)) continue;
       const config = PodSandboxConfig.fromJSON(record.config);
-      const state = (await isReady(record)) ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
+      const state = ready(record) ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
       if (filter?.state && filter.state.state !== state) continue;
       items.push({ id: record.id, metadata: config.metadata, state, createdAt: BigInt(record.createdAt), labels: config.labels, annotations: config.annotations, runtimeHandler: record.runtimeHandler });
     }
@@ -248,10 +340,14 @@ export function podSandboxes(options: PodSandboxesOptions) {
     if (record.state !== 'ready' || task?.status !== TaskStatus.TASK_STATUS_RUNNING) {
       throw new CeError('FailedPrecondition', `failed to get stats of sandbox ${JSON.stringify(record.id)}: the sandbox is not ready`);
     }
-    const [cgroup, interfaces] = await Promise.all([tasks.stats(record.id), record.netnsPath ? netDevOf(task.pid) : Promise.resolve([])]);
+    const [cgroup, interfaces, containers] = await Promise.all([
+      tasks.stats(record.id),
+      record.netnsPath ? netDevOf(task.pid) : Promise.resolve([]),
+      options.containers?.statsIn(record.id) ?? Promise.resolve([]),
+    ]);
     return {
       attributes: { id: record.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations },
-      linux: linuxSandboxStats(cgroup, interfaces, POD_IFNAME, now()),
+      linux: { ...linuxSandboxStats(cgroup, interfaces, POD_IFNAME, now()), containers },
       windows: undefined,
     };
   }
@@ -264,8 +360,9 @@ export function podSandboxes(options: PodSandboxesOptions) {
   async function listStats(request: ListPodSandboxStatsRequest): Promise<PodSandboxStats[]> {
     const filter = request.filter;
     const out: PodSandboxStats[] = [];
+    const ready = await readiness();
     for (const record of store.list()) {
-      if (!matches(record, filter) || !(await isReady(record))) continue;
+      if (!matches(record, filter) || !ready(record)) continue;
       out.push(await statsOf(record));
     }
     return out;
@@ -277,7 +374,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
    * bundles that no sandbox names. Run once at start, before serving.
    */
   async function removeLeftovers(): Promise<number> {
-    const known = new Set(store.list().map((r) => r.id));
+    const known = new Set([...store.list().map((r) => r.id), ...(options.containers?.ids() ?? [])]);
     const idOfKey = (key: string) => key.slice(`${namespace}/sandbox-`.length);
     let removed = 0;
     const sweep = async (what: string, ids: string[], drop: (id: string) => Promise<unknown>) => {
@@ -300,11 +397,16 @@ export function podSandboxes(options: PodSandboxesOptions) {
     await sweep('netns', await listDir(options.netnsDir), (id) => netns.remove(join(options.netnsDir, id)));
     const keys = (await rootfs.keys(SANDBOX_OWNER)).filter((k) => k.startsWith(`${namespace}/sandbox-`));
     await sweep('layer', keys.map(idOfKey), (id) => rootfs.remove(`${namespace}/sandbox-${id}`));
-    await sweep('folder', await listDir(options.sandboxesDir), (id) => rm(bundleOf(id), { recursive: true, force: true }));
+    // Bundles only: with no separate root (ce-cri alone), the records are in the same folder.
+    const bundles = (await listDir(options.sandboxesDir)).filter((name) => /^[0-9a-f]{64}$/.test(name));
+    await sweep('folder', bundles, async (id) => {
+      await options.shm.unmount(join(bundleOf(id), 'shm'));
+      await rm(bundleOf(id), { recursive: true, force: true });
+    });
     return removed;
   }
 
-  return { run, stop, remove, status, list, stats, listStats, removeLeftovers };
+  return { run, stop, remove, status, list, stats, listStats, removeLeftovers, isPause, pauseExited, checkPauses, isReady };
 }
 
 async function listDir(dir: string): Promise<string[]> {

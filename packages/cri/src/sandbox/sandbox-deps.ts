@@ -9,9 +9,9 @@ import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 export interface SandboxTasks {
   create(request: CreateTaskRequest): Promise<{ pid: number }>;
   start(id: string): Promise<{ pid: number }>;
-  kill(id: string, signal: number): Promise<void>;
+  kill(id: string, signal: number, all?: boolean): Promise<void>;
   /** Resolves when the task's process has exited. */
-  wait(id: string): Promise<void>;
+  wait(id: string): Promise<unknown>;
   /** NotFound when there is no such task. */
   delete(id: string): Promise<void>;
   /** NotFound when there is no such task. */
@@ -20,6 +20,8 @@ export interface SandboxTasks {
   stats(id: string): Promise<CgroupStats>;
   /** The ids of the tasks in `namespace` whose owner label is `owner`. */
   list(namespace: string, owner: string): Promise<string[]>;
+  /** The ids of the running tasks in `namespace` whose owner label is `owner` (one call, for listings). */
+  running(namespace: string, owner: string): Promise<Set<string>>;
 }
 
 export interface SandboxRootfs {
@@ -46,4 +48,10 @@ export interface PodNetwork {
 export interface SandboxRuntimes {
   /** The OCI runtime for a handler: '' and "ce" are the shim's own; NotFound for one ced does not offer. */
   resolve(handler: string): Promise<{ runtime: string; runtimePath: string }>;
+}
+
+export interface SandboxShm {
+  mount(path: string): Promise<void>;
+  /** Nothing to do when it is not mounted. */
+  unmount(path: string): Promise<void>;
 }

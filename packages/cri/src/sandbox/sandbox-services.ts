@@ -6,31 +6,48 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CniNetwork, loadNetworkConfigs, ResultCache } from '@ce/network/cni';
 import { pinnedNetns } from '@ce/network/netns';
-import { CeError, isCeError, OWNER_LABEL, unary } from '@ce/protocol';
+import { CeError, isCeError, OWNER_LABEL, readStream, unary } from '@ce/protocol';
+import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type { InfoResponse } from '@ce/protocol/gen/ce/api/v1/system';
 import type { PrepareRootfsResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { CreateTaskResponse, StartResponse, StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { Kind, type ListSnapshotsResponse } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
 import type { ListTasksResponse } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
 import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
+import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import type { ContainerTasks } from '../container/container-deps.js';
 import type { CeServices } from '../ce-services.js';
 import { ensurePauseImage, PAUSE_IMAGE } from '../pause-image.js';
 import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxTasks } from './sandbox-deps.js';
 
 const SUPERVISOR = 'ced\'s supervisor';
 
-export function supervisorTasks(services: Pick<CeServices, 'supervisor'>): SandboxTasks {
+/** Tasks of ced's supervisor, as pod sandboxes and containers use them. */
+export function supervisorTasks(services: Pick<CeServices, 'supervisor'>): SandboxTasks & ContainerTasks {
   const { supervisor } = services;
+  const ownedTasks = async (namespace: string, owner: string) =>
+    (await unary<ListTasksResponse>((cb) => supervisor.listTasks({ namespace }, cb), SUPERVISOR)).tasks.filter((t) => t.labels[OWNER_LABEL] === owner);
   return {
     create: (request) => unary<CreateTaskResponse>((cb) => supervisor.createTask(request, cb), SUPERVISOR),
     start: (id) => unary<StartResponse>((cb) => supervisor.startTask({ id }, cb), SUPERVISOR),
-    kill: async (id, signal) => void (await unary((cb) => supervisor.killTask({ id, signal, all: false }, cb), SUPERVISOR)),
-    wait: async (id) => void (await unary((cb) => supervisor.waitTask({ id }, cb), SUPERVISOR)),
+    kill: async (id, signal, all?: boolean) => void (await unary((cb) => supervisor.killTask({ id, signal, all: all ?? false }, cb), SUPERVISOR)),
+    wait: (id) => unary<ExitStatus>((cb) => supervisor.waitTask({ id }, cb), SUPERVISOR),
+    update: async (id, resources) => void (await unary((cb) => supervisor.updateTask({ id, resources }, cb), SUPERVISOR)),
+    reopenLog: async (id) => void (await unary((cb) => supervisor.reopenTaskLog({ id }, cb), SUPERVISOR)),
     delete: async (id) => void (await unary((cb) => supervisor.deleteTask({ id }, cb), SUPERVISOR)),
     state: (id) => unary<StateResponse>((cb) => supervisor.taskState({ id }, cb), SUPERVISOR),
     stats: (id) => unary<CgroupStats>((cb) => supervisor.taskStats({ id }, cb), SUPERVISOR),
-    list: async (namespace, owner) =>
-      (await unary<ListTasksResponse>((cb) => supervisor.listTasks({ namespace }, cb), SUPERVISOR)).tasks.filter((t) => t.labels[OWNER_LABEL] === owner).map((t) => t.id),
+    list: async (namespace, owner) => (await ownedTasks(namespace, owner)).map((t) => t.id),
+    running: async (namespace, owner) => new Set((await ownedTasks(namespace, owner)).filter((t) => t.status === TaskStatus.TASK_STATUS_RUNNING).map((t) => t.id)),
+  };
+}
+
+/** The supervisor's task events (every task's), until `signal` aborts. */
+export function supervisorEvents(services: Pick<CeServices, 'supervisor'>): (signal: AbortSignal) => AsyncIterable<TaskEvent> {
+  return (signal) => {
+    const stream = services.supervisor.events({});
+    signal.addEventListener('abort', () => stream.cancel(), { once: true });
+    return readStream<TaskEvent>(stream, SUPERVISOR);
   };
 }
 

@@ -72,8 +72,8 @@ export async function sandboxSpec(input: SandboxSpecInput): Promise<Spec> {
   return buildSpec(opts);
 }
 
-/** containerd's rule: no profile is unconfined; RuntimeDefault is ce's default; Localhost reads the file (an OCI LinuxSeccomp). */
-async function sandboxSeccomp(profile: SecurityProfile | undefined, deprecatedPath: string): Promise<LinuxSeccomp | undefined> {
+/** containerd's rule, for sandboxes and containers: no profile is unconfined; RuntimeDefault is ce's default; Localhost reads the file (an OCI LinuxSeccomp). */
+export async function sandboxSeccomp(profile: SecurityProfile | undefined, deprecatedPath: string): Promise<LinuxSeccomp | undefined> {
   if (!profile) {
     if (!deprecatedPath || deprecatedPath === 'unconfined') return undefined;
     if (deprecatedPath === 'runtime/default' || deprecatedPath === 'docker/default') return defaultContainerSeccomp();

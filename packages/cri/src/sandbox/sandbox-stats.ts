@@ -3,9 +3,9 @@
 // from the host: the file shows the namespace of the process it names).
 import { readFile } from 'node:fs/promises';
 import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
-import type { LinuxPodSandboxStats, NetworkInterfaceUsage } from '../gen/runtime/v1/api.js';
+import type { CpuUsage, LinuxPodSandboxStats, MemoryUsage, NetworkInterfaceUsage } from '../gen/runtime/v1/api.js';
 
-const u64 = (value: number) => ({ value: BigInt(Math.max(0, Math.trunc(value))) });
+export const u64 = (value: number) => ({ value: BigInt(Math.max(0, Math.trunc(value))) });
 
 /** cAdvisor's working set: usage less the inactive file cache (v2 "inactive_file", v1 "total_inactive_file"). */
 function workingSet(cg: CgroupStats): number {
@@ -13,7 +13,8 @@ function workingSet(cg: CgroupStats): number {
   return Math.max(0, cg.memoryUsage - inactive);
 }
 
-export function linuxSandboxStats(cg: CgroupStats, interfaces: NetworkInterfaceUsage[], defaultIfName: string, timestamp: bigint): LinuxPodSandboxStats {
+/** CPU and memory figures of a cgroup, as the CRI's CpuUsage and MemoryUsage (pods and containers alike). */
+export function cpuAndMemoryUsage(cg: CgroupStats, timestamp: bigint): { cpu: CpuUsage; memory: MemoryUsage } {
   const rss = cg.memoryStat[cg.cgroupV2 ? 'anon' : 'total_rss'] ?? 0;
   // No limit reads as the largest number the kernel has: then "available" is not known.
   const limited = cg.memoryLimit > 0 && cg.memoryLimit < 2 ** 62;
@@ -28,6 +29,12 @@ export function linuxSandboxStats(cg: CgroupStats, interfaces: NetworkInterfaceU
       pageFaults: u64(cg.memoryStat[cg.cgroupV2 ? 'pgfault' : 'total_pgfault'] ?? 0),
       majorPageFaults: u64(cg.memoryStat[cg.cgroupV2 ? 'pgmajfault' : 'total_pgmajfault'] ?? 0),
     },
+  };
+}
+
+export function linuxSandboxStats(cg: CgroupStats, interfaces: NetworkInterfaceUsage[], defaultIfName: string, timestamp: bigint): LinuxPodSandboxStats {
+  return {
+    ...cpuAndMemoryUsage(cg, timestamp),
     network: { timestamp, defaultInterface: interfaces.find((i) => i.name === defaultIfName), interfaces },
     process: { timestamp, processCount: u64(cg.pidsCurrent) },
     containers: [],

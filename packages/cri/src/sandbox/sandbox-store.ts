@@ -1,9 +1,7 @@
 // Pod sandboxes' records, one JSON file each under <root>/sandboxes, so that a
 // ced restart keeps them (the CRI's state dir is on /run). A record holds what
 // containers need to join the pod later: the netns path and the pause's pid.
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { alreadyExists, notFound } from '@ce/protocol';
+import { RecordStore } from '../record-store.js';
 
 export type SandboxState = 'ready' | 'notready';
 
@@ -30,63 +28,21 @@ export interface SandboxRecord {
   /** The pod's resolv.conf, hostname and hosts, for its containers to mount. */
   resolvConfPath: string;
   hostnamePath: string;
+  /** The pod's /dev/shm (a tmpfs on the host) its containers bind; '' with the host's ipc, or for a record from before it existed. */
+  shmPath?: string;
 }
 
 export function sandboxName(meta: { name: string; namespace: string; uid: string; attempt: number }): string {
   return ['k8s', 'POD', meta.name, meta.namespace, meta.uid, String(meta.attempt)].join('_');
 }
 
-export class SandboxStore {
-  private readonly records = new Map<string, SandboxRecord>();
-
-  private constructor(private readonly dir: string) {}
-
+export class SandboxStore extends RecordStore<SandboxRecord> {
   static async open(dir: string): Promise<SandboxStore> {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const store = new SandboxStore(dir);
-    for (const file of await readdir(dir)) {
-      if (!file.endsWith('.json')) continue;
-      const record = JSON.parse(await readFile(join(dir, file), 'utf8')) as SandboxRecord;
-      store.records.set(record.id, record);
-    }
+    const store = new SandboxStore(dir, {
+      notFound: (id) => `an error occurred when try to find sandbox: not found: sandbox ${JSON.stringify(id)}`,
+      reserved: (name, holder) => `failed to reserve sandbox name ${JSON.stringify(name)}: name ${JSON.stringify(name)} is reserved for ${JSON.stringify(holder)}`,
+    });
+    await store.load();
     return store;
-  }
-
-  list(): SandboxRecord[] {
-    return [...this.records.values()];
-  }
-
-  get(id: string): SandboxRecord {
-    const record = this.find(id);
-    if (!record) throw notFound(`an error occurred when try to find sandbox: not found: sandbox ${JSON.stringify(id)}`);
-    return record;
-  }
-
-  /** The sandbox whose id is `idOrPrefix` or the only one starting with it. */
-  find(idOrPrefix: string): SandboxRecord | undefined {
-    if (!idOrPrefix) return undefined;
-    const exact = this.records.get(idOrPrefix);
-    if (exact) return exact;
-    const matches = this.list().filter((r) => r.id.startsWith(idOrPrefix));
-    return matches.length === 1 ? matches[0] : undefined;
-  }
-
-  /** Reserves the record's name; AlreadyExists, in containerd's words, when another sandbox holds it. */
-  reserve(record: SandboxRecord): void {
-    const holder = this.list().find((r) => r.name === record.name);
-    if (holder) throw alreadyExists(`failed to reserve sandbox name ${JSON.stringify(record.name)}: name ${JSON.stringify(record.name)} is reserved for ${JSON.stringify(holder.id)}`);
-    this.records.set(record.id, record);
-  }
-
-  async save(record: SandboxRecord): Promise<void> {
-    this.records.set(record.id, record);
-    const file = join(this.dir, `${record.id}.json`);
-    await writeFile(`${file}.tmp`, JSON.stringify(record, null, 2), { mode: 0o600 });
-    await rename(`${file}.tmp`, file);
-  }
-
-  async delete(id: string): Promise<void> {
-    this.records.delete(id);
-    await rm(join(this.dir, `${id}.json`), { force: true });
   }
 }

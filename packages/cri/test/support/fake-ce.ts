@@ -123,8 +123,14 @@ export function fakeCe(initial: FakeImage[]): FakeCe {
     info: (_req: unknown, cb: Callback<InfoResponse>) => (fake.infoFails ? cb(fake.infoFails) : cb(null, fake.info)),
     version: (_req: unknown, cb: Callback<VersionResponse>) => cb(null, VersionResponse.fromPartial({ version: '0.1.0-test' })),
   };
-  // No tasks nor layers: what the pod sandboxes' start-up sweep lists.
-  const supervisor = { listTasks: (_req: unknown, cb: Callback<unknown>) => cb(null, { tasks: [] }) };
+  // No tasks nor layers: what the pod sandboxes' start-up sweep lists; an event stream where nothing happens.
+  const supervisor = {
+    listTasks: (_req: unknown, cb: Callback<unknown>) => cb(null, { tasks: [] }),
+    events: () => {
+      const stream = new Readable({ objectMode: true, read() {} });
+      return Object.assign(stream, { cancel: () => stream.push(null) });
+    },
+  };
   const snapshots = { list: () => Readable.from([]) };
   fake.services = { images, system, supervisor, snapshots, close() {} } as unknown as CeServices;
   return fake;

@@ -2,12 +2,14 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CeError, notFound } from '@ce/protocol';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { CreateTaskRequest, StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
-import { NamespaceMode, PodSandboxConfig, PodSandboxState, Protocol } from '../../src/gen/runtime/v1/api.js';
+import { ContainerEventType, NamespaceMode, PodSandboxConfig, PodSandboxState, Protocol, type ContainerEventResponse } from '../../src/gen/runtime/v1/api.js';
+import { containerEventSink, type ContainerEventSink } from '../../src/events/container-event-sink.js';
+import { ContainerEventHub } from '../../src/events/event-hub.js';
 import { podSandboxes } from '../../src/sandbox/pod-sandboxes.js';
 import type { PodNetwork } from '../../src/sandbox/sandbox-deps.js';
 import { SandboxStore } from '../../src/sandbox/sandbox-store.js';
@@ -15,6 +17,7 @@ import { SandboxStore } from '../../src/sandbox/sandbox-store.js';
 function fakes() {
   const tasks = new Map<string, { req: CreateTaskRequest; status: TaskStatus; pid: number }>();
   const netns = new Set<string>();
+  const shm = new Set<string>();
   const rootfs = new Set<string>();
   const attachments = new Map<string, unknown>();
   const cni = { fail: undefined as CeError | undefined };
@@ -57,6 +60,9 @@ function fakes() {
       async list(namespace: string, owner: string) {
         return [...tasks.values()].filter((t) => t.req.namespace === namespace && t.req.labels['ce.owner'] === owner).map((t) => t.req.id);
       },
+      async running(namespace: string, owner: string) {
+        return new Set([...tasks.values()].filter((t) => t.req.namespace === namespace && t.req.labels['ce.owner'] === owner && t.status === TaskStatus.TASK_STATUS_RUNNING).map((t) => t.req.id));
+      },
       async stats(id: string) {
         if (!tasks.has(id)) throw notFound(`task ${id} not found`);
         return CgroupStats.fromPartial({ cpuTotal: 5_000_000, memoryUsage: 3_000_000, memoryLimit: 2 ** 63, memoryStat: { inactive_file: 1_000_000, anon: 500_000 }, pidsCurrent: 1, cgroupV2: true });
@@ -77,6 +83,14 @@ function fakes() {
         return [...rootfs];
       },
     },
+    shm: {
+      async mount(path: string) {
+        shm.add(path);
+      },
+      async unmount(path: string) {
+        shm.delete(path);
+      },
+    },
     netns: {
       async create(path: string) {
         netns.add(path);
@@ -94,7 +108,7 @@ function fakes() {
       },
     },
   };
-  return { deps, tasks, netns, rootfs, attachments, cni };
+  return { deps, tasks, netns, shm, rootfs, attachments, cni };
 }
 
 const podConfig = (name = 'web', attempt = 0, labels: Record<string, string> = { app: 'web' }) =>
@@ -242,6 +256,42 @@ describe('pod sandboxes', () => {
     expect((await reopened.status({ podSandboxId: kept, verbose: false })).status!.state).toBe(PodSandboxState.SANDBOX_READY);
   });
 
+  it("mounts the pod's /dev/shm (not with the host's ipc) and unmounts it at stop; stops its containers first, removes them first, and leaves their tasks to them", async () => {
+    const calls: string[] = [];
+    const containerTasks = new Set(['c'.repeat(64)]);
+    const withContainers = podSandboxes({
+      ...f.deps,
+      store,
+      namespace: 'k8s.io',
+      sandboxesDir: join(dir, 'sandboxes'),
+      netnsDir: join(dir, 'netns'),
+      containers: {
+        async stopInSandbox(id) {
+          calls.push(`stop ${id} with its pause ${f.tasks.get(id)?.status === TaskStatus.TASK_STATUS_RUNNING ? 'running' : 'gone'}`);
+        },
+        async removeInSandbox(id) {
+          calls.push(`remove ${id}`);
+        },
+        ids: () => [...containerTasks],
+        statsIn: async () => [],
+      },
+    });
+    const { podSandboxId: id } = await withContainers.run({ config: podConfig(), runtimeHandler: '' });
+    expect([...f.shm]).toEqual([join(dir, 'sandboxes', id, 'shm')]);
+    await withContainers.stop(id);
+    expect(f.shm.size).toBe(0);
+    await withContainers.remove(id);
+    expect(calls).toEqual([`stop ${id} with its pause running`, `remove ${id}`, `stop ${id} with its pause gone`]);
+    const hostIpc = podConfig('hostipc');
+    hostIpc.linux!.securityContext!.namespaceOptions!.ipc = NamespaceMode.NODE;
+    await withContainers.run({ config: hostIpc, runtimeHandler: '' });
+    expect(f.shm.size).toBe(0);
+    // A container's task (same namespace and owner as a pause) is no leftover.
+    await f.deps.tasks.create({ id: 'c'.repeat(64), bundle: '', rootfs: [], terminal: false, stdin: false, logPath: '', logConfig: undefined, namespace: 'k8s.io', labels: { 'ce.owner': 'ce-cri' }, runtime: '', runtimePath: '' });
+    await withContainers.removeLeftovers();
+    expect(f.tasks.has('c'.repeat(64))).toBe(true);
+  });
+
   it('lists with the id prefix, state and label selector filters', async () => {
     const { podSandboxId: a } = await pods.run({ config: podConfig('a', 0, { app: 'a', tier: 'x' }), runtimeHandler: '' });
     const { podSandboxId: b } = await pods.run({ config: podConfig('b', 0, { app: 'b', tier: 'x' }), runtimeHandler: '' });
@@ -252,5 +302,124 @@ describe('pod sandboxes', () => {
     expect(await ids({ id: '', state: { state: PodSandboxState.SANDBOX_NOTREADY }, labelSelector: {} })).toEqual([b]);
     expect(await ids({ id: '', labelSelector: { tier: 'x', app: 'a' } })).toEqual([a]);
     expect(await ids({ id: '', labelSelector: { tier: 'y' } })).toEqual([]);
+  });
+});
+
+describe("pod sandboxes' container events", () => {
+  let dir: string;
+  let f: ReturnType<typeof fakes>;
+  let store: SandboxStore;
+  let pods: ReturnType<typeof podSandboxes>;
+  let hub: ContainerEventHub;
+  let received: ContainerEventResponse[];
+  let subscription: AbortController;
+  /** The record's state when each event's status was read. */
+  let statesRead: Array<string | undefined>;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ce-cri-pod-events-'));
+    statesRead = [];
+    f = fakes();
+    store = await SandboxStore.open(join(dir, 'root'));
+    hub = new ContainerEventHub({ warn() {} });
+    let sink: ContainerEventSink | undefined;
+    pods = podSandboxes({ ...f.deps, store, namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns'), events: () => sink });
+    sink = containerEventSink({
+      hub,
+      sandboxStatus: (id) => {
+        statesRead.push(store.find(id)?.state);
+        return store.has(id) ? pods.status({ podSandboxId: id, verbose: false }).then((r) => r.status) : Promise.resolve(undefined);
+      },
+      containerStatuses: async () => [],
+    });
+    received = [];
+    subscription = new AbortController();
+    void (async () => {
+      for await (const e of hub.subscribe(subscription.signal)) received.push(e);
+    })();
+  });
+  afterEach(async () => {
+    subscription.abort();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const seen = () => received.map((e) => [ContainerEventType[e.containerEventType], e.containerId, e.podSandboxStatus && PodSandboxState[e.podSandboxStatus.state]]);
+
+  it('sends CREATED and STARTED (READY) at run, STOPPED (NOTREADY) at stop, DELETED at remove, each with the pod as the container', async () => {
+    const { podSandboxId: id } = await pods.run({ config: podConfig(), runtimeHandler: '' });
+    await vi.waitFor(() => expect(received).toHaveLength(2));
+    await pods.stop(id);
+    await pods.stop(id); // stopping again says nothing
+    await pods.remove(id);
+    await vi.waitFor(() => expect(received).toHaveLength(4));
+    expect(seen()).toEqual([
+      ['CONTAINER_CREATED_EVENT', id, 'SANDBOX_READY'],
+      ['CONTAINER_STARTED_EVENT', id, 'SANDBOX_READY'],
+      ['CONTAINER_STOPPED_EVENT', id, 'SANDBOX_NOTREADY'],
+      ['CONTAINER_DELETED_EVENT', id, 'SANDBOX_NOTREADY'],
+    ]);
+    expect(received[0]!.podSandboxStatus).toMatchObject({ id, metadata: { name: 'web' }, network: { ip: '10.99.0.7' }, labels: { app: 'web' } });
+    expect(received.every((e, i) => i === 0 || e.createdAt >= received[i - 1]!.createdAt)).toBe(true);
+  });
+
+  it('sends STOPPED once when the pause exits on its own, and not again at the Stop that follows', async () => {
+    const { podSandboxId: id } = await pods.run({ config: podConfig(), runtimeHandler: '' });
+    expect(pods.isPause(id)).toBe(true);
+    expect(pods.isPause('another-task')).toBe(false);
+    f.tasks.get(id)!.status = TaskStatus.TASK_STATUS_STOPPED;
+    pods.pauseExited(id);
+    await vi.waitFor(() => expect(received).toHaveLength(3));
+    await pods.stop(id);
+    await pods.remove(id);
+    await vi.waitFor(() => expect(received).toHaveLength(4));
+    expect(seen().map(([type]) => type)).toEqual(['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT']);
+    expect(seen()[2]).toEqual(['CONTAINER_STOPPED_EVENT', id, 'SANDBOX_NOTREADY']);
+  });
+
+  it("leaves the exit its own Stop causes to that Stop's event", async () => {
+    const { podSandboxId: id } = await pods.run({ config: podConfig(), runtimeHandler: '' });
+    const kill = f.deps.tasks.kill;
+    // The supervisor's exit event arrives while Stop is still tearing the sandbox down.
+    f.deps.tasks.kill = async (taskId: string) => {
+      await kill(taskId);
+      pods.pauseExited(taskId);
+    };
+    await pods.stop(id);
+    await vi.waitFor(() => expect(received).toHaveLength(3));
+    expect(seen()[2]).toEqual(['CONTAINER_STOPPED_EVENT', id, 'SANDBOX_NOTREADY']);
+    // Read once the network was torn down and the record saved, not at the kill.
+    expect(statesRead).toEqual(['ready', 'ready', 'notready']);
+  });
+
+  it('reports a pause that exits while its RunPodSandbox is still going right after its STARTED', async () => {
+    const start = f.deps.tasks.start;
+    f.deps.tasks.start = async (taskId: string) => {
+      const started = await start(taskId);
+      f.tasks.get(taskId)!.status = TaskStatus.TASK_STATUS_STOPPED;
+      pods.pauseExited(taskId);
+      return started;
+    };
+    const { podSandboxId: id } = await pods.run({ config: podConfig(), runtimeHandler: '' });
+    await vi.waitFor(() => expect(received).toHaveLength(3));
+    expect(seen().map(([type, container]) => [type, container])).toEqual([
+      ['CONTAINER_CREATED_EVENT', id],
+      ['CONTAINER_STARTED_EVENT', id],
+      ['CONTAINER_STOPPED_EVENT', id],
+    ]);
+  });
+
+  it('reports STOPPED for a pause that exited while nobody followed, once the pauses are checked', async () => {
+    const { podSandboxId: gone } = await pods.run({ config: podConfig('gone'), runtimeHandler: '' });
+    const { podSandboxId: alive } = await pods.run({ config: podConfig('alive'), runtimeHandler: '' });
+    // Another CRI (after a ced restart) knows them from their records only.
+    const reopened = podSandboxes({ ...f.deps, store: await SandboxStore.open(join(dir, 'root')), namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns'), events: () => ({ containerEvent: async (type, containerId) => void later.push([type, containerId]) }) });
+    const later: string[][] = [];
+    await reopened.checkPauses();
+    f.tasks.get(gone)!.status = TaskStatus.TASK_STATUS_STOPPED;
+    await reopened.checkPauses();
+    await reopened.checkPauses();
+    expect(later).toEqual([['stopped', gone]]);
+    reopened.pauseExited(alive);
+    expect(later).toEqual([['stopped', gone], ['stopped', alive]]);
   });
 });

@@ -174,20 +174,45 @@ describe('pod sandboxes over the socket', () => {
   });
 });
 
+describe('containers over the socket', () => {
+  it('are served: none listed, a config without metadata refused, an unknown id NotFound, removing one is no error', async () => {
+    expect(await call((cb) => cri.runtime.listContainers({ filter: undefined }, cb))).toEqual({ containers: [] });
+    const err = await failure(call((cb) => cri.runtime.createContainer({ podSandboxId: 'f00d', config: undefined, sandboxConfig: undefined }, cb)));
+    expect(err).toEqual({ code: grpcStatus.INVALID_ARGUMENT, details: 'container config must include metadata' });
+    const missing = await failure(call((cb) => cri.runtime.containerStatus({ containerId: 'f00d', verbose: false }, cb)));
+    expect(missing).toEqual({ code: grpcStatus.NOT_FOUND, details: 'an error occurred when try to find container "f00d": not found' });
+    expect(await call((cb) => cri.runtime.removeContainer({ containerId: 'f00d' }, cb))).toEqual({});
+  });
+});
+
 describe('what is not built yet', () => {
   it('answers UNIMPLEMENTED, naming the RPC', async () => {
-    const err = await failure(call((cb) => cri.runtime.createContainer({ podSandboxId: 'f00d', config: undefined, sandboxConfig: undefined }, cb)));
-    expect(err).toEqual({ code: grpcStatus.UNIMPLEMENTED, details: "runtime.v1.RuntimeService/CreateContainer is not implemented by ce's CRI yet" });
-    const list = await failure(call((cb) => cri.runtime.listContainers({ filter: undefined }, cb)));
-    expect(list.code).toBe(grpcStatus.UNIMPLEMENTED);
+    const checkpoint = await failure(call((cb) => cri.runtime.checkpointContainer({ containerId: 'f00d', location: '/tmp/x', timeout: 0n }, cb)));
+    expect(checkpoint).toEqual({ code: grpcStatus.UNIMPLEMENTED, details: "runtime.v1.RuntimeService/CheckpointContainer is not implemented by ce's CRI yet" });
   });
 
-  it('ends the GetContainerEvents stream with UNIMPLEMENTED', async () => {
+  it('ExecSync and Exec of an unknown container: NotFound in containerd\'s words', async () => {
+    const err = await failure(call((cb) => cri.runtime.execSync({ containerId: 'f00d', cmd: ['true'], timeout: 0n }, cb)));
+    expect(err).toEqual({ code: grpcStatus.NOT_FOUND, details: 'failed to exec in container: failed to find container "f00d" in store: not found' });
+    const exec = await failure(call((cb) => cri.runtime.exec({ containerId: 'f00d', cmd: ['true'], stdin: false, stdout: true, stderr: false, tty: false }, cb)));
+    expect(exec).toEqual({ code: grpcStatus.NOT_FOUND, details: 'failed to find container "f00d" in store: not found' });
+  });
+
+});
+
+describe('GetContainerEvents', () => {
+  it('answers its headers at once, stays open while nothing happens, and ends cleanly when the CRI closes', async () => {
     const stream = cri.runtime.getContainerEvents({});
-    const err = await new Promise<{ code: number; details: string }>((resolve) => {
-      stream.on('data', () => undefined);
-      stream.on('error', (e: { code: number; details: string }) => resolve({ code: e.code, details: e.details }));
+    const received: unknown[] = [];
+    stream.on('data', (e: unknown) => received.push(e));
+    await new Promise((resolve) => stream.once('metadata', resolve));
+    const ended = new Promise<string>((resolve) => {
+      stream.on('end', () => resolve('end'));
+      stream.on('error', (e: { code: number }) => resolve(`error ${e.code}`));
     });
-    expect(err).toEqual({ code: grpcStatus.UNIMPLEMENTED, details: "runtime.v1.RuntimeService/GetContainerEvents is not implemented by ce's CRI yet" });
+    await server.close();
+    expect(await ended).toBe('end');
+    expect(received).toEqual([]);
+    await start();
   });
 });

@@ -1,19 +1,17 @@
 // The byte stream of a layer given to `docker import`: decompressed when it is
-// gzip (Docker also takes bzip2 and xz, which Node cannot inflate), and checked
-// to be a tar as it passes, so a non-tar is refused with a clear error.
+// gzip, bzip2, xz or zstd (as dockerd's DecompressStream), and checked to be a
+// tar as it passes, so a non-tar is refused with a clear error.
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { invalidArgument } from '@ce/protocol';
+import { COMPRESSION_HEAD_BYTES, decompressor, detectCompression } from '@ce/protocol/decompress';
 import * as tar from 'tar-stream';
 
-const startsWith = (buf: Buffer, magic: number[]) => magic.every((b, i) => buf[i] === b);
-
-/** Yields the source's bytes, gunzipped when they are gzip; refuses other compressions. */
+/** Yields the source's bytes, decompressed when they are compressed. */
 export async function* decompressedLayer(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   let done = false;
-  while (head.length < 6 && !done) {
+  while (head.length < COMPRESSION_HEAD_BYTES && !done) {
     const next = await it.next();
     if (next.done) done = true;
     else head = Buffer.concat([head, next.value]);
@@ -22,9 +20,6 @@ export async function* decompressedLayer(source: AsyncIterable<Uint8Array>): Asy
     // Docker imports nothing as an empty image: an empty tar is two zero blocks.
     yield Buffer.alloc(1024);
     return;
-  }
-  if (startsWith(head, [0x42, 0x5a, 0x68]) || startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) || startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) {
-    throw invalidArgument('the import is compressed with bzip2, xz or zstd, which ce does not read: give a plain or gzip-compressed tar');
   }
   const rest = async function* () {
     yield head;
@@ -35,15 +30,24 @@ export async function* decompressedLayer(source: AsyncIterable<Uint8Array>): Asy
       yield Buffer.from(next.value);
     }
   };
-  if (!startsWith(head, [0x1f, 0x8b])) {
+  const format = detectCompression(head);
+  const inflate = decompressor(format);
+  if (!inflate) {
     yield* rest();
     return;
   }
-  const gunzip = Readable.from(rest()).pipe(createGunzip());
+  // A failure of the upload itself is not the data's: it goes up as it is.
+  let uploadError: Error | undefined;
+  const compressed = Readable.from(rest());
+  compressed.on('error', (err) => inflate.destroy((uploadError = err)));
   try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
+    for await (const chunk of compressed.pipe(inflate)) yield chunk as Buffer;
   } catch (err) {
-    throw invalidArgument(`the import is not a valid gzip stream: ${(err as Error).message}`);
+    if (uploadError) throw uploadError;
+    throw invalidArgument(`the import is not a valid ${format} stream: ${(err as Error).message}`);
+  } finally {
+    inflate.destroy();
+    compressed.destroy();
   }
 }
 

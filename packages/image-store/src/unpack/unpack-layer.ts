@@ -14,8 +14,8 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, unlink }
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as zlib from 'node:zlib';
 import { CeError } from '@ce/protocol';
+import { COMPRESSION_HEAD_BYTES, decompressor, detectCompression } from '@ce/protocol/decompress';
 import * as tar from 'tar-stream';
 import type { Digest } from '../digest.js';
 import type { Logger } from '../util/logger.js';
@@ -118,16 +118,6 @@ async function peek(source: AsyncIterable<Uint8Array>, n: number): Promise<{ hea
   return { head, stream };
 }
 
-function decompressor(head: Buffer): Transform | undefined {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return zlib.createGunzip({ chunkSize: 256 * 1024 });
-  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
-    const z = zlib as unknown as { createZstdDecompress?: () => Transform };
-    if (z.createZstdDecompress) return z.createZstdDecompress();
-    throw new LayerError(`zstd-compressed layers need Node >= 22.15 (this is ${process.version})`);
-  }
-  return undefined; // an uncompressed tar
-}
-
 function describe(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e?.message ?? '')) return 'the compressed stream is truncated';
@@ -136,8 +126,8 @@ function describe(err: unknown): string {
 }
 
 /**
- * Unpacks a layer (gzip, zstd where Node has it, or plain tar; detected from
- * its first bytes) into `dest`, an existing directory that nobody else writes.
+ * Unpacks a layer (plain tar, gzip, zstd, or bzip2 and xz as dockerd reads
+ * them; detected from its first bytes) into `dest`, an existing directory that nobody else writes.
  */
 export async function unpackLayer(
   source: AsyncIterable<Uint8Array>,
@@ -145,14 +135,8 @@ export async function unpackLayer(
   options: UnpackOptions = {},
 ): Promise<UnpackResult> {
   const applier = new Applier(dest, options);
-  const { head, stream } = await peek(source, 4);
-  let decompress: Transform | undefined;
-  try {
-    decompress = decompressor(head);
-  } catch (err) {
-    stream.destroy();
-    throw err;
-  }
+  const { head, stream } = await peek(source, COMPRESSION_HEAD_BYTES);
+  const decompress = decompressor(detectCompression(head));
   const hash = createHash('sha256');
   let size = 0;
   const tap = new Transform({

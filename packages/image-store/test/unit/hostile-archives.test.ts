@@ -215,13 +215,11 @@ describe('hostile and broken layers, reaching the store through an image', () =>
     expect((await readdir(join(sandbox.path, 'store', 'snapshots'))).filter((n) => n.startsWith('tmp-'))).toEqual([]);
   }
 
-  it('a zstd layer where Node has no zstd: the error names the media type and the Node version needed', async () => {
+  it("a corrupt zstd layer: the error names the media type and zstd's reason", async () => {
     const zstd = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(60, 1)]);
-    const hasZstd = 'createZstdDecompress' in (await import('node:zlib'));
-    if (hasZstd) return; // this Node unpacks zstd: covered by the unpack tests
     await expectUnpackRefused(
       await archiveWithLayer(zstd, 'application/vnd.oci.image.layer.v1.tar+zstd', sha256('x')),
-      /\(application\/vnd\.oci\.image\.layer\.v1\.tar\+zstd\): zstd-compressed layers need Node >= 22\.15 \(this is v\d+/,
+      /\(application\/vnd\.oci\.image\.layer\.v1\.tar\+zstd\): corrupt layer: /,
     );
   });
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildLayer } from '../../src/index.js';
@@ -20,10 +21,18 @@ describe('import sources', () => {
     expect((await collect(checkedTar(decompressedLayer(chunks(gz))))).equals(tar)).toBe(true);
   });
 
-  it('refuses text and compressions Node cannot read, naming the problem', async () => {
+  it('inflates bzip2, xz and zstd as dockerd does (with the host\'s tools)', async () => {
+    const { tar } = await buildLayer([{ name: 'a.txt', type: 'file', data: 'hi' }], { compression: 'none' });
+    for (const tool of ['bzip2', 'xz', 'zstd']) {
+      const packed = execFileSync(tool, ['-c', '-q'], { input: tar });
+      expect((await collect(checkedTar(decompressedLayer(chunks(packed.subarray(0, 5), packed.subarray(5)))))).equals(tar), tool).toBe(true);
+    }
+  });
+
+  it('refuses text and broken compressed streams, naming the problem', async () => {
     await expect(collect(checkedTar(decompressedLayer(chunks(Buffer.from('hello world\n'.repeat(100))))))).rejects.toThrow(/^the import is not a tar archive: /);
     expect(await collect(checkedTar(decompressedLayer(chunks())))).toEqual(Buffer.alloc(1024)); // nothing is an empty image, as in Docker
-    await expect(collect(decompressedLayer(chunks(Buffer.from('BZh91AY&SY'))))).rejects.toThrow('bzip2, xz or zstd');
+    await expect(collect(decompressedLayer(chunks(Buffer.from('BZh91AY&SY'))))).rejects.toThrow(/^the import is not a valid bzip2 stream: bzip2: /);
     await expect(collect(decompressedLayer(chunks(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]))))).rejects.toThrow('not a valid gzip stream');
   });
 });

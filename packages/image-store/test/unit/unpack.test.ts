@@ -1,4 +1,5 @@
-import { lstat, readFile, readlink, stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { lstat, mkdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,6 +35,18 @@ async function unpack(entries: LayerEntry[], fsOps: FsOps = new FakeFsOps(), com
 }
 
 describe('unpackLayer', () => {
+  it('unpacks zstd, xz and bzip2 layers as dockerd does (zstd by the host\'s zstd where Node has none); the diff id is the tar\'s', async () => {
+    const layer = await buildLayer([{ name: 'hello.txt', data: 'hello from a compressed layer\n', mode: 0o644, mtime: T1 }], { compression: 'none' });
+    for (const tool of ['zstd', 'xz', 'bzip2']) {
+      const target = join(dir.path, tool);
+      await mkdir(target);
+      const packed = execFileSync(tool, ['-c', '-q'], { input: layer.blob });
+      const result = await unpackLayer(Readable.from([packed.subarray(0, 3), packed.subarray(3)]), target, { fsOps: new FakeFsOps(), preserveOwner: false });
+      expect(result.diffId, tool).toBe(layer.diffId);
+      expect(await readFile(join(target, 'hello.txt'), 'utf8')).toBe('hello from a compressed layer\n');
+    }
+  });
+
   it('preserves file contents, modes (setuid, sticky) and mtimes', async () => {
     await unpack([
       { name: 'bin/', type: 'directory', mode: 0o755, mtime: T1 },

@@ -4,7 +4,7 @@ import { jsonFileFormat, type LogEntryFormat } from './log-entry-format.js';
 import { LogFileWriter, type LogFileWriterOptions } from './log-file-writer.js';
 
 export interface ContainerLogOptions extends Omit<LogFileWriterOptions, 'onPressure' | 'wholeRecordsEnd'> {
-  /** json-file (the default) or local. */
+  /** json-file (the default), local or cri. */
   format?: LogEntryFormat;
 }
 
@@ -56,13 +56,18 @@ export class ContainerLog {
     this.partial[stream] = text;
   }
 
-  private entry(log: string, stream: StreamName, time: Date): void {
-    this.out.append(this.format.encode(log, stream, time));
+  private entry(log: string, stream: StreamName, time: Date, ended = false): void {
+    this.out.append(this.format.encode(log, stream, time, ended));
+  }
+
+  /** Reopens the file at its path (a new one when it was renamed), between whole entries. */
+  reopen(): Promise<void> {
+    return this.out.reopen();
   }
 
   flush(stream: StreamName): void {
     if (!this.partial[stream]) return;
-    this.entry(this.partial[stream], stream, new Date());
+    this.entry(this.partial[stream], stream, new Date(), true);
     this.partial[stream] = '';
   }
 

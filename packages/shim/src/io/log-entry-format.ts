@@ -3,7 +3,8 @@ import { encodeLocalEntry, wholeFramesEnd, type StreamName } from '@ce/protocol'
 
 /** How a log driver stores one entry (a line with its newline, or a piece of a longer one). */
 export interface LogEntryFormat {
-  encode(log: string, stream: StreamName, time: Date): Buffer;
+  /** `ended`: the last piece of a stream that ended without a newline. */
+  encode(log: string, stream: StreamName, time: Date, ended?: boolean): Buffer;
   /** Where the whole entries of an existing file end; unset: after its last newline. */
   wholeRecordsEnd?: (fd: number) => number;
 }
@@ -37,3 +38,25 @@ export const localFormat: LogEntryFormat = {
     return wholeFramesEnd(data.subarray(0, read));
   },
 };
+
+/**
+ * The kubelet's CRI log format (containerd's cri logger): `<RFC 3339 time with
+ * nanoseconds> <stream> <tag> <line>` and a newline, the tag `P` for a piece of
+ * a longer line and `F` for a line's end (also a stream's last piece without
+ * a newline, as containerd writes it).
+ */
+export const criFormat: LogEntryFormat = {
+  encode(log, stream, time, ended = false) {
+    const whole = log.endsWith('\n');
+    const tag = whole || ended ? 'F' : 'P';
+    return Buffer.from(`${rfc3339Nano(time)} ${stream} ${tag} ${whole ? log : `${log}\n`}`);
+  },
+};
+
+/** Go's time.RFC3339Nano in UTC: trailing zeros of the fraction dropped. */
+function rfc3339Nano(time: Date): string {
+  const iso = time.toISOString(); // 2026-12-07T12:00:00.120Z
+  const [seconds, fraction = ''] = iso.slice(0, -1).split('.');
+  const trimmed = fraction.replace(/0+$/, '');
+  return `${seconds}${trimmed ? `.${trimmed}` : ''}Z`;
+}

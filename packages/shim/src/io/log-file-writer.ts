@@ -64,6 +64,7 @@ export class LogFileWriter {
   /** A failed write left bytes after the last whole line and truncating them failed too. */
   private tornTail = false;
   private idle: (() => void)[] = [];
+  private reopens: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private readonly retryMs: number;
   private readonly reportMs: number;
   private readonly maxPendingBytes: number;
@@ -123,6 +124,30 @@ export class LogFileWriter {
     this.fd = -1;
     await this.rotation?.settled();
     this.rotation?.close();
+  }
+
+  /**
+   * Closes the file and opens its path again, between two writes: after the
+   * file was renamed (the kubelet's rotation), the log goes on in a new one.
+   */
+  reopen(): Promise<void> {
+    if (this.closing) return Promise.reject(new Error(`the log ${this.path} is closed`));
+    const done = new Promise<void>((resolve, reject) => this.reopens.push({ resolve, reject }));
+    if (!this.writing) this.reopenNow();
+    return done;
+  }
+
+  private reopenNow(): void {
+    const waiters = this.reopens.splice(0);
+    try {
+      const fd = openLogFile(this.path);
+      closeSync(this.fd);
+      this.fd = fd;
+      this.size = this.trimTornTail();
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      for (const w of waiters) w.reject(err as Error);
+    }
   }
 
   private whenIdle(): Promise<void> {
@@ -273,6 +298,7 @@ export class LogFileWriter {
     this.writing = false;
     this.inFlight = [];
     this.inFlightBytes = 0;
+    if (this.reopens.length) this.reopenNow();
     this.updatePressure();
     for (const resolve of this.idle.splice(0)) resolve();
     this.kick();

@@ -22,7 +22,7 @@ function processesMentioning(text: string): number[] {
     .map(Number);
 }
 
-it('forwards pause, resume, update, stats and pids to the task\'s shim, and its refusals back', { timeout: 30_000 }, async () => {
+it('forwards pause, resume, update, stats, pids and log reopening to the task\'s shim, and its refusals back', { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ce-supervisor-forward-'));
   dirs.push(dir);
   const supervisor = new Supervisor({ stateDir: dir, runtimeRoot: join(dir, 'runtime'), shimPath: join(import.meta.dirname, 'fixtures/fake-shim.mjs'), logger: silent });
@@ -39,6 +39,7 @@ it('forwards pause, resume, update, stats and pids to the task\'s shim, and its 
     await supervisor.updateTask({ id: 'task1', resources: { memory: 64 << 20 } });
     await expect(supervisor.updateTask({ id: 'task1', resources: { pidsLimit: 0 } })).rejects.toMatchObject({ code: 'FailedPrecondition' });
     expect(await supervisor.taskPids({ id: 'task1' })).toEqual({ pids: [4242] });
+    await expect(supervisor.reopenTaskLog({ id: 'task1' })).rejects.toMatchObject({ code: 'FailedPrecondition', message: 'fake shim: task task1 has no log file this shim writes' });
     const stats = await supervisor.taskStats({ id: 'task1' });
     expect(stats).toMatchObject({ cpuTotal: 1234, cpuPercpu: [1000, 234], memoryLimit: Number.MAX_SAFE_INTEGER, memoryStat: { total_inactive_file: 1024 } });
     await expect(supervisor.pauseTask({ id: 'nosuch' })).rejects.toThrow();

@@ -229,6 +229,13 @@ export interface PidsResponse {
   pids: number[];
 }
 
+export interface ReopenLogRequest {
+  id: string;
+}
+
+export interface ReopenLogResponse {
+}
+
 function createBaseCreateTaskRequest(): CreateTaskRequest {
   return {
     id: "",
@@ -3176,6 +3183,125 @@ export const PidsResponse: MessageFns<PidsResponse> = {
   },
 };
 
+function createBaseReopenLogRequest(): ReopenLogRequest {
+  return { id: "" };
+}
+
+export const ReopenLogRequest: MessageFns<ReopenLogRequest> = {
+  encode(message: ReopenLogRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReopenLogRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReopenLogRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReopenLogRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: ReopenLogRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReopenLogRequest>, I>>(base?: I): ReopenLogRequest {
+    return ReopenLogRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReopenLogRequest>, I>>(object: I): ReopenLogRequest {
+    const message = createBaseReopenLogRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseReopenLogResponse(): ReopenLogResponse {
+  return {};
+}
+
+export const ReopenLogResponse: MessageFns<ReopenLogResponse> = {
+  encode(_: ReopenLogResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReopenLogResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReopenLogResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ReopenLogResponse {
+    return {};
+  },
+
+  toJSON(_: ReopenLogResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReopenLogResponse>, I>>(base?: I): ReopenLogResponse {
+    return ReopenLogResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReopenLogResponse>, I>>(_: I): ReopenLogResponse {
+    const message = createBaseReopenLogResponse();
+    return message;
+  },
+};
+
 /**
  * Task is served by one ce-shim per container on <state>/shims/<id>.sock.
  * The shim owns the container's stdio, log and exit status, and outlives ced.
@@ -3350,6 +3476,20 @@ export const TaskService = {
     responseSerialize: (value: PidsResponse): Buffer => Buffer.from(PidsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PidsResponse => PidsResponse.decode(value),
   },
+  /**
+   * Closes the task's log file and opens its path again (a new file once the
+   * old one was renamed): the CRI's ReopenContainerLog, after the kubelet
+   * rotated the log. FailedPrecondition when the shim writes no log for it.
+   */
+  reopenLog: {
+    path: "/ce.shim.v1.Task/ReopenLog" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReopenLogRequest): Buffer => Buffer.from(ReopenLogRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReopenLogRequest => ReopenLogRequest.decode(value),
+    responseSerialize: (value: ReopenLogResponse): Buffer => Buffer.from(ReopenLogResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReopenLogResponse => ReopenLogResponse.decode(value),
+  },
 } as const;
 
 export interface TaskServer extends UntypedServiceImplementation {
@@ -3385,6 +3525,12 @@ export interface TaskServer extends UntypedServiceImplementation {
   stats: handleUnaryCall<StatsRequest, CgroupStats>;
   /** Pids of every process in the task's cgroup, sorted. */
   pids: handleUnaryCall<PidsRequest, PidsResponse>;
+  /**
+   * Closes the task's log file and opens its path again (a new file once the
+   * old one was renamed): the CRI's ReopenContainerLog, after the kubelet
+   * rotated the log. FailedPrecondition when the shim writes no log for it.
+   */
+  reopenLog: handleUnaryCall<ReopenLogRequest, ReopenLogResponse>;
 }
 
 export interface TaskClient extends Client {
@@ -3620,6 +3766,26 @@ export interface TaskClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PidsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Closes the task's log file and opens its path again (a new file once the
+   * old one was renamed): the CRI's ReopenContainerLog, after the kubelet
+   * rotated the log. FailedPrecondition when the shim writes no log for it.
+   */
+  reopenLog(
+    request: ReopenLogRequest,
+    callback: (error: ServiceError | null, response: ReopenLogResponse) => void,
+  ): ClientUnaryCall;
+  reopenLog(
+    request: ReopenLogRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReopenLogResponse) => void,
+  ): ClientUnaryCall;
+  reopenLog(
+    request: ReopenLogRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReopenLogResponse) => void,
   ): ClientUnaryCall;
 }
 

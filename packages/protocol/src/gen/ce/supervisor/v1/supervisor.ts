@@ -38,6 +38,8 @@ import {
   PauseResponse,
   PidsRequest,
   PidsResponse,
+  ReopenLogRequest,
+  ReopenLogResponse,
   ResizePtyRequest,
   ResizePtyResponse,
   ResumeRequest,
@@ -421,6 +423,16 @@ export const SupervisorService = {
     responseSerialize: (value: PidsResponse): Buffer => Buffer.from(PidsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PidsResponse => PidsResponse.decode(value),
   },
+  /** Reopens the task's log file (the CRI's ReopenContainerLog), at its shim. */
+  reopenTaskLog: {
+    path: "/ce.supervisor.v1.Supervisor/ReopenTaskLog" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReopenLogRequest): Buffer => Buffer.from(ReopenLogRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReopenLogRequest => ReopenLogRequest.decode(value),
+    responseSerialize: (value: ReopenLogResponse): Buffer => Buffer.from(ReopenLogResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReopenLogResponse => ReopenLogResponse.decode(value),
+  },
 } as const;
 
 export interface SupervisorServer extends UntypedServiceImplementation {
@@ -447,6 +459,8 @@ export interface SupervisorServer extends UntypedServiceImplementation {
   updateTask: handleUnaryCall<UpdateTaskRequest, UpdateTaskResponse>;
   taskStats: handleUnaryCall<StatsRequest, CgroupStats>;
   taskPids: handleUnaryCall<PidsRequest, PidsResponse>;
+  /** Reopens the task's log file (the CRI's ReopenContainerLog), at its shim. */
+  reopenTaskLog: handleUnaryCall<ReopenLogRequest, ReopenLogResponse>;
 }
 
 export interface SupervisorClient extends Client {
@@ -682,6 +696,22 @@ export interface SupervisorClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PidsResponse) => void,
+  ): ClientUnaryCall;
+  /** Reopens the task's log file (the CRI's ReopenContainerLog), at its shim. */
+  reopenTaskLog(
+    request: ReopenLogRequest,
+    callback: (error: ServiceError | null, response: ReopenLogResponse) => void,
+  ): ClientUnaryCall;
+  reopenTaskLog(
+    request: ReopenLogRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReopenLogResponse) => void,
+  ): ClientUnaryCall;
+  reopenTaskLog(
+    request: ReopenLogRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReopenLogResponse) => void,
   ): ClientUnaryCall;
 }
 

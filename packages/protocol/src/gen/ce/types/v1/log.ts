@@ -10,6 +10,9 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 /**
  * Docker's HostConfig.LogConfig: a log driver (json-file, local, none) and its options
  * (max-size, max-file, compress), as `docker run --log-driver/--log-opt` give them.
+ * One more type exists for the shim only, set by the CRI: "cri", the kubelet's
+ * log format (`<RFC 3339 time> <stream> <P|F> <line>`), no options, never
+ * rotated by the shim (the kubelet rotates it and asks for a reopen).
  */
 export interface LogConfig {
   type: string;
