@@ -5,11 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importBusyboxImage } from './support/busybox-image.js';
+import { describe, expect, it } from 'vitest';
+import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import { ce } from './support/ce.js';
-import { startTestDaemon, type TestDaemon } from './support/daemon.js';
-import { mountsUnder, processesMentioning } from './support/leaks.js';
+import type { TestDaemon } from './support/daemon.js';
+import { processesMentioning } from './support/leaks.js';
 import { cedBin } from './support/paths.js';
 
 const activatorMissing = spawnSync('systemd-socket-activate', ['--help'], { stdio: 'ignore' }).status !== 0;
@@ -41,16 +41,7 @@ function dockerPing(socketPath: string): Promise<{ status: number; body: string 
 
 describe.skipIf(activatorMissing)('ced -H fd:// (socket activation; needs systemd-socket-activate)', () => {
   let daemon: TestDaemon;
-  beforeAll(async () => {
-    daemon = await startTestDaemon([], { socketActivated: true });
-    await importBusyboxImage(daemon.socket);
-  });
-  afterAll(async () => {
-    if (!daemon) return;
-    await daemon.dispose();
-    expect(mountsUnder(daemon.dir)).toEqual([]);
-    expect(processesMentioning(daemon.dir)).toEqual([]);
-  });
+  withBusyboxDaemon((d) => (daemon = d), [], { options: { socketActivated: true } });
 
   it('serves ce.api.v1 on the socket it was given, and says so', async () => {
     expect(statSync(daemon.socket).isSocket()).toBe(true);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { importBusyboxImage } from './busybox-image.js';
-import { startTestDaemon, type TestDaemon } from './daemon.js';
+import { startTestDaemon, type TestDaemon, type TestDaemonOptions } from './daemon.js';
 import { cgroupsFor, mountsUnder, processesMentioning } from './leaks.js';
 
 /**
@@ -9,10 +9,10 @@ import { cgroupsFor, mountsUnder, processesMentioning } from './leaks.js';
  * is left mounted or running and that no container in `containerIds` (filled
  * by the tests) kept a cgroup.
  */
-export function withBusyboxDaemon(use: (daemon: TestDaemon) => void, containerIds: string[] = []): void {
+export function withBusyboxDaemon(use: (daemon: TestDaemon) => void, containerIds: string[] = [], start: { args?: string[]; options?: TestDaemonOptions } = {}): void {
   let daemon: TestDaemon | undefined;
   beforeAll(async () => {
-    daemon = await startTestDaemon();
+    daemon = await startTestDaemon(start.args, start.options);
     use(daemon);
     await importBusyboxImage(daemon.socket);
   });

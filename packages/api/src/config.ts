@@ -14,6 +14,10 @@ export interface DaemonConfig {
   dockerHosts: string[];
   /** Where the Kubernetes CRI is served (default <state>/cri.sock); empty: not served. */
   criSocket: string;
+  /** Where the CRI's streaming server (exec, attach, port-forward) listens: containerd's stream_server_address (default 127.0.0.1). */
+  criStreamAddress?: string;
+  /** Its port, containerd's stream_server_port (default 0: a free port). */
+  criStreamPort?: number;
   /** The socket's group (dockerd's --group; ced's default "ce", added if missing); "" (the default when embedding) leaves it root's. */
   socketGroup: string;
   logLevel: string;
@@ -93,6 +97,8 @@ export function resolveConfig(flags: Partial<Omit<DaemonConfig, 'network'>> & { 
     socketGroup: flags.socketGroup ?? '',
     dockerHosts: flags.dockerHosts ?? [`unix://${join(state, 'docker.sock')}`],
     criSocket: flags.criSocket ?? join(state, 'cri.sock'),
+    criStreamAddress: flags.criStreamAddress,
+    criStreamPort: flags.criStreamPort,
     logLevel: flags.logLevel ?? env.CE_LOG_LEVEL ?? 'info',
     logFile: flags.logFile ?? join(root, 'ced.log'),
     supervisorAddress: flags.supervisorAddress,

@@ -18,6 +18,8 @@ export const CED_FLAGS = {
   host: { type: 'string', short: 'H' },
   'docker-host': { type: 'string', multiple: true },
   'cri-socket': { type: 'string' },
+  'cri-stream-address': { type: 'string' },
+  'cri-stream-port': { type: 'string' },
   group: { type: 'string', short: 'G' },
   'log-level': { type: 'string', short: 'l' },
   'log-file': { type: 'string' },
@@ -129,6 +131,19 @@ function logOpts(value: unknown, key: string): string[] {
   return Object.entries(object(value, key)).map(([k, v]) => `${k}=${text(v, `${key}.${k}`)}`);
 }
 
+function portNumber(value: unknown, key: string): string {
+  if (typeof value !== 'number' && typeof value !== 'string') throw new Error(`"${key}" must be a port number`);
+  return String(value);
+}
+
+/** --cri-stream-port: containerd's stream_server_port, 0 for a free one. */
+function streamPort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new Error(`--cri-stream-port: ${value}: a port number (0-65535) is needed`);
+  return port;
+}
+
 function mtu(value: unknown, key: string): string {
   if (typeof value !== 'number') throw new Error(`"${key}" must be a number`);
   return String(value);
@@ -151,6 +166,8 @@ export const FILE_KEYS: Record<string, FileKey> = {
   hosts: { flag: 'host', read: socketFromHosts },
   'docker-hosts': { flag: 'docker-host', read: texts },
   'cri-socket': { flag: 'cri-socket', read: text },
+  'cri-stream-address': { flag: 'cri-stream-address', read: text },
+  'cri-stream-port': { flag: 'cri-stream-port', read: portNumber },
   group: { flag: 'group', read: text },
   'log-level': { flag: 'log-level', read: text },
   'log-file': { flag: 'log-file', read: text },
@@ -269,6 +286,8 @@ export function configFromFlags(v: FlagValues, env: NodeJS.ProcessEnv = process.
       socketGroup: v.group ?? DEFAULT_SOCKET_GROUP,
       dockerHosts: dockerHosts(v['docker-host']),
       criSocket: criSocket(v['cri-socket']),
+      criStreamAddress: v['cri-stream-address'],
+      criStreamPort: streamPort(v['cri-stream-port']),
       logLevel: v['log-level'],
       logFile: v['log-file'],
       supervisorAddress: v['supervisor-address'],

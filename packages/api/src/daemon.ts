@@ -293,6 +293,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         cri = await startCri({
           ceSocket,
           socket: config.criSocket,
+          ...(config.criStreamAddress ? { streamAddress: config.criStreamAddress } : {}),
+          ...(config.criStreamPort !== undefined ? { streamPort: config.criStreamPort } : {}),
           stateDir: join(config.state, 'cri'),
           rootDir: join(config.root, 'cri'),
           ...(config.supervisorAddress ? { supervisorSocket: config.supervisorAddress } : {}),

@@ -24,6 +24,8 @@ const KEYS: Record<Exclude<keyof DaemonConfig, 'network'>, string> = {
   socket: 'hosts',
   dockerHosts: 'docker-hosts',
   criSocket: 'cri-socket',
+  criStreamAddress: 'cri-stream-address',
+  criStreamPort: 'cri-stream-port',
   socketGroup: 'group',
   logLevel: 'log-level',
   logFile: 'log-file',

@@ -1,7 +1,8 @@
 // runtime.v1.RuntimeService: the runtime's own RPCs (Version, Status,
 // RuntimeConfig, UpdateRuntimeConfig) over ced's system service, and the pod
 // sandboxes' (sandbox/pod-sandboxes.ts), the containers' (container/containers.ts)
-// and GetContainerEvents (events/). What is not built yet answers UNIMPLEMENTED.
+// GetContainerEvents (events/) and ExecSync, Exec, Attach, PortForward
+// (streaming/). What is not built yet answers UNIMPLEMENTED.
 import { asCeError, unary, type PromiseService } from '@ce/protocol';
 import type { InfoResponse, VersionResponse as CeVersion } from '@ce/protocol/gen/ce/api/v1/system';
 import type { CeServices } from './ce-services.js';
@@ -11,6 +12,7 @@ import type { NetworkReadiness } from './network-readiness.js';
 import type { PodCidrStore } from './pod-cidr-store.js';
 import type { criContainers } from './container/containers.js';
 import type { podSandboxes } from './sandbox/pod-sandboxes.js';
+import type { StreamingRpcs } from './streaming/streaming-rpcs.js';
 import { withUnimplemented } from './unimplemented.js';
 
 /** The CRI version this runtime serves (VersionResponse.runtime_api_version). */
@@ -27,12 +29,14 @@ export interface RuntimeServiceOptions {
   settings: Record<string, unknown>;
   sandboxes: ReturnType<typeof podSandboxes>;
   containers: ReturnType<typeof criContainers>;
+  /** ExecSync and the streaming RPCs; UNIMPLEMENTED without. */
+  streaming?: StreamingRpcs;
   events: Pick<ContainerEventHub, 'subscribe'>;
 }
 
 export function runtimeService(options: RuntimeServiceOptions): PromiseService<typeof RuntimeServiceService> {
   const { system } = options.services;
-  const { sandboxes, containers } = options;
+  const { sandboxes, containers, streaming } = options;
   const info = () => unary<InfoResponse>((cb) => system.info({}, cb));
 
   return withUnimplemented(RuntimeServiceService, {
@@ -114,6 +118,14 @@ export function runtimeService(options: RuntimeServiceOptions): PromiseService<t
       await containers.reopenLog(request.containerId);
       return {};
     },
+    ...(streaming
+      ? {
+          execSync: (request, context) => streaming.execSync(request, context?.signal),
+          exec: (request) => streaming.exec(request),
+          attach: (request) => streaming.attach(request),
+          portForward: (request) => streaming.portForward(request),
+        }
+      : {}),
     getContainerEvents: (_request, ctx) => {
       const stream = options.events.subscribe(ctx.signal);
       // Subscribed: the client may go on knowing it misses nothing from here (crictl waits for the headers).

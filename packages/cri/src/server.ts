@@ -8,7 +8,7 @@ import { walkDiskUsage, type DiskUsage } from './disk-usage.js';
 import { containerEventSink } from './events/container-event-sink.js';
 import { ContainerEventHub } from './events/event-hub.js';
 import { followPauseExits } from './events/pause-exits.js';
-import { ImageServiceService, RuntimeServiceService } from './gen/runtime/v1/api.js';
+import { ContainerConfig, ImageServiceService, RuntimeServiceService } from './gen/runtime/v1/api.js';
 import { imageService } from './image-service.js';
 import { refuseLiveSocket } from './live-socket.js';
 import { cniNetworkReadiness } from './network-readiness.js';
@@ -18,10 +18,15 @@ import { containerImages } from './container/container-services.js';
 import { ContainerStore } from './container/container-store.js';
 import { criContainers } from './container/containers.js';
 import { runtimeService } from './runtime-service.js';
-import { podSandboxes } from './sandbox/pod-sandboxes.js';
+import { podSandboxes, SANDBOX_OWNER } from './sandbox/pod-sandboxes.js';
 import { cniAttachments, cniNetworks, hostNetns, imageRootfs, sandboxRuntimes, supervisorEvents, supervisorTasks } from './sandbox/sandbox-services.js';
 import { hostShm } from './sandbox/sandbox-shm.js';
 import { SandboxStore } from './sandbox/sandbox-store.js';
+import { criStateName, taskContainers } from './streaming/cri-containers.js';
+import { streamingRpcs } from './streaming/streaming-rpcs.js';
+import { streamingRuntime } from './streaming/streaming-runtime.js';
+import { startStreamingServer, type StreamingServer } from './streaming/streaming-server.js';
+import { supervisorExec } from './streaming/supervisor-exec.js';
 
 /** The namespace Kubernetes' objects live in, apart from `ce` users' "default" (containerd's name for it). */
 export const CRI_NAMESPACE = 'k8s.io';
@@ -50,10 +55,16 @@ export interface CriOptions {
   services?: CeServices;
   /** How ImageFsInfo measures the image filesystem (tests). */
   diskUsage?: DiskUsage;
+  /** Where the streaming server (exec, attach, port-forward URLs) listens: containerd's stream_server_address, default 127.0.0.1. */
+  streamAddress?: string;
+  /** Its port: containerd's stream_server_port; 0 (the default) is a free port. */
+  streamPort?: number;
 }
 
 export interface CriServer {
   readonly socket: string;
+  /** The streaming server's base URL (http://address:port/). */
+  readonly streamUrl: string;
   close(): Promise<void>;
 }
 
@@ -64,6 +75,7 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
   const logger = options.logger ?? silent;
   const services = options.services ?? dialCeServices(options.ceSocket, options.supervisorSocket);
   const cniConfDir = options.cniConfDir ?? DEFAULT_CNI_CONF_DIR;
+  let streaming: StreamingServer | undefined;
   let pauseExits: { close(): void } | undefined;
   try {
     const podCidrs = await PodCidrStore.open(join(options.stateDir, 'runtime-config.json'));
@@ -73,8 +85,9 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
     const tasks = supervisorTasks(services);
     const runtimes = sandboxRuntimes(services, options.resolveRuntime);
     const imageFsMountpoint = async () => join((await unary<InfoResponse>((cb) => services.system.info({}, cb))).storageRoot, 'image-store', 'snapshots');
+    const containerStore = await ContainerStore.open(join(rootDir, 'containers'));
     const containers = criContainers({
-      store: await ContainerStore.open(join(rootDir, 'containers')),
+      store: containerStore,
       tasks,
       images: containerImages(services),
       sandboxes: { get: (id) => store.get(id), isReady: (record) => sandboxes.isReady(record) },
@@ -130,6 +143,29 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
     // The read RPCs answer from memory: what ced's supervisor says of the tasks is taken once, here, and after each break of its events.
     await sandboxes.checkPauses().catch((err: unknown) => logger.warn({ err: (err as Error).message }, "could not ask the pod sandboxes' pauses how they are"));
     await containers.reconcile().catch((err: unknown) => logger.warn({ err: (err as Error).message }, "could not ask the containers' tasks how they are"));
+    const execTasks = supervisorExec(services);
+    const containerLookup = taskContainers({
+      state: (id) => tasks.state(id),
+      namespace: CRI_NAMESPACE,
+      owner: SANDBOX_OWNER,
+      isSandbox: (id) => store.find(id)?.id === id,
+      // The container RPCs' records: an id prefix, containers without a task (created, exited), stdin_once.
+      records: async (id) => {
+        const { status } = await containers.status(id, false);
+        const record = containerStore.get(status!.id);
+        return { id: record.id, state: criStateName(status!.state), stdinOnce: ContainerConfig.fromJSON(record.config).stdinOnce };
+      },
+    });
+    const exactSandbox = (id: string) => {
+      const record = store.find(id);
+      return record?.id === id ? record : undefined;
+    };
+    streaming = await startStreamingServer({
+      address: options.streamAddress ?? '127.0.0.1',
+      port: options.streamPort ?? 0,
+      runtime: streamingRuntime({ containers: containerLookup, tasks: execTasks, sandbox: exactSandbox }),
+      logger,
+    });
     const runtime = runtimeService({
       services,
       events,
@@ -137,7 +173,8 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       networkReadiness: () => cniNetworkReadiness(cniConfDir),
       sandboxes,
       containers,
-      settings: { socket: options.socket, ceSocket: options.ceSocket, namespace: CRI_NAMESPACE, sandboxImage: PAUSE_IMAGE, cniConfDir },
+      streaming: streamingRpcs({ containers: containerLookup, tasks: execTasks, server: streaming, sandbox: (id) => store.find(id) }),
+      settings: { socket: options.socket, ceSocket: options.ceSocket, namespace: CRI_NAMESPACE, sandboxImage: PAUSE_IMAGE, cniConfDir, streamServer: streaming.baseUrl },
     });
     const images = imageService({
       services,
@@ -158,17 +195,21 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       { mode: options.socketMode ?? 0o660 },
     );
     if (options.socketGid !== undefined) await chown(options.socket, -1, options.socketGid);
-    logger.info({ socket: options.socket }, 'CRI listening');
+    logger.info({ streamUrl: streaming.baseUrl, socket: options.socket }, 'CRI listening');
+    const streamServer = streaming;
     return {
       socket: options.socket,
+      streamUrl: streamServer.baseUrl,
       async close() {
         pauseExits?.close();
         events.close();
         await server.close();
+        await streamServer.close();
         if (!options.services) services.close();
       },
     };
   } catch (err) {
+    await streaming?.close();
     pauseExits?.close();
     if (!options.services) services.close();
     throw err;

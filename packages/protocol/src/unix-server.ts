@@ -32,6 +32,20 @@ export interface ServeUnixOptions {
  * does not accept yet, and the unlink that libuv makes of the name it bound,
  * as the server closes, can never remove a later server's socket at `path`.
  */
+/** Stops accepting calls and ends the open ones after `graceMs`. */
+function shutDown(server: Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 const SERVER_OPTIONS = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
 
 export async function serveUnix(
@@ -63,16 +77,7 @@ export async function serveUnix(
     server,
     path,
     async close(graceMs = 2000) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await shutDown(server, graceMs);
       if (options.removeOnClose === false) return;
       const now = await lstat(path).catch(() => undefined);
       if (now?.ino === inode) await unlink(path).catch(() => undefined);
@@ -104,16 +109,7 @@ export async function serveListeningFd(fd: number, services: Array<[ServiceDefin
     path,
     async close(graceMs = 2000) {
       listener.close();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await shutDown(server, graceMs);
       injector.destroy();
     },
   };

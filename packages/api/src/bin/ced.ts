@@ -28,6 +28,8 @@ Options:
       --docker-host ADDR         serve the Docker Engine API 1.41 at ADDR: unix:///path or tcp://127.0.0.1:PORT
                                  (loopback only; repeatable; default unix://<state>/docker.sock; "none": off)
       --cri-socket PATH          serve the Kubernetes CRI (runtime.v1) at PATH (default <state>/cri.sock; "none": off)
+      --cri-stream-address ADDR  the CRI's exec/attach/port-forward server address (default 127.0.0.1)
+      --cri-stream-port PORT     its port (default 0: a free port)
   -G, --group GROUP              the socket's group, mode 0660 (default ce, added if missing; "" for root's)
   -l, --log-level LEVEL          trace, debug, info, warn, error, fatal (default info)
       --log-file FILE            JSON log (default <root>/ced.log)

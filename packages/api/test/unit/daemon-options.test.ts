@@ -207,4 +207,11 @@ describe('the CRI socket', () => {
   it('refuses a path that is not absolute, naming it', () => {
     expect(() => configFromFlags(flags('--cri-socket', 'cri.sock'), {})).toThrow('--cri-socket: cri.sock: an absolute unix socket path is needed (or "none")');
   });
+
+  it('the streaming server: --cri-stream-address/--cri-stream-port or daemon.json; unset leaves containerd\'s defaults to the CRI', () => {
+    expect(configFromFlags(flags(), {})).toMatchObject({ criStreamAddress: undefined, criStreamPort: undefined });
+    expect(configFromFlags(flags('--cri-stream-address', '10.0.0.5', '--cri-stream-port', '10010'), {})).toMatchObject({ criStreamAddress: '10.0.0.5', criStreamPort: 10010 });
+    expect(fromFile({ 'cri-stream-address': '0.0.0.0', 'cri-stream-port': 10010 })).toMatchObject({ criStreamAddress: '0.0.0.0', criStreamPort: 10010 });
+    expect(() => configFromFlags(flags('--cri-stream-port', '70000'), {})).toThrow('--cri-stream-port: 70000: a port number (0-65535) is needed');
+  });
 });

@@ -18,6 +18,8 @@ Options:
       --supervisor-socket PATH  ced's supervisor when it is not on ced's socket (ced --supervisor-address)
       --cni-conf-dir DIR   the CNI networks: NetworkReady's, and the first is the pods' (default /etc/cni/net.d)
       --cni-bin-dir DIR    where CNI plugins are found (repeatable; default /usr/lib/cni, /opt/cni/bin)
+      --stream-address ADDR  the exec/attach/port-forward server's address (default 127.0.0.1)
+      --stream-port PORT   its port (default 0: a free port)
   -h, --help               this text
 `;
 
@@ -32,12 +34,19 @@ try {
       'supervisor-socket': { type: 'string' },
       'cni-conf-dir': { type: 'string' },
       'cni-bin-dir': { type: 'string', multiple: true },
+      'stream-address': { type: 'string' },
+      'stream-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   }));
 } catch (err) {
   process.stderr.write(`ce-cri: ${(err as Error).message}\n${usage}`);
+  process.exit(1);
+}
+const streamPort = values['stream-port'];
+if (streamPort !== undefined && (!/^\d+$/.test(streamPort) || Number(streamPort) > 65535)) {
+  process.stderr.write(`ce-cri: --stream-port: ${streamPort}: a port number (0-65535) is needed\n`);
   process.exit(1);
 }
 if (values.help) {
@@ -58,6 +67,8 @@ try {
     ...(values['supervisor-socket'] ? { supervisorSocket: values['supervisor-socket'] } : {}),
     cniConfDir: values['cni-conf-dir'],
     ...(values['cni-bin-dir']?.length ? { cniBinDirs: values['cni-bin-dir'] } : {}),
+    ...(values['stream-address'] ? { streamAddress: values['stream-address'] } : {}),
+    ...(streamPort !== undefined ? { streamPort: Number(streamPort) } : {}),
     logger,
   });
   const stop = () => {

@@ -187,10 +187,15 @@ describe('containers over the socket', () => {
 
 describe('what is not built yet', () => {
   it('answers UNIMPLEMENTED, naming the RPC', async () => {
-    const err = await failure(call((cb) => cri.runtime.execSync({ containerId: 'f00d', cmd: ['true'], timeout: 0n }, cb)));
-    expect(err).toEqual({ code: grpcStatus.UNIMPLEMENTED, details: "runtime.v1.RuntimeService/ExecSync is not implemented by ce's CRI yet" });
     const checkpoint = await failure(call((cb) => cri.runtime.checkpointContainer({ containerId: 'f00d', location: '/tmp/x', timeout: 0n }, cb)));
-    expect(checkpoint.code).toBe(grpcStatus.UNIMPLEMENTED);
+    expect(checkpoint).toEqual({ code: grpcStatus.UNIMPLEMENTED, details: "runtime.v1.RuntimeService/CheckpointContainer is not implemented by ce's CRI yet" });
+  });
+
+  it('ExecSync and Exec of an unknown container: NotFound in containerd\'s words', async () => {
+    const err = await failure(call((cb) => cri.runtime.execSync({ containerId: 'f00d', cmd: ['true'], timeout: 0n }, cb)));
+    expect(err).toEqual({ code: grpcStatus.NOT_FOUND, details: 'failed to exec in container: failed to find container "f00d" in store: not found' });
+    const exec = await failure(call((cb) => cri.runtime.exec({ containerId: 'f00d', cmd: ['true'], stdin: false, stdout: true, stderr: false, tty: false }, cb)));
+    expect(exec).toEqual({ code: grpcStatus.NOT_FOUND, details: 'failed to find container "f00d" in store: not found' });
   });
 
 });

@@ -72,17 +72,21 @@ it('forwards exec, resize and close-stdin to the task\'s shim; deleting an exec 
   expect(processesMentioning(dir)).toEqual([]);
 });
 
+/** The Task methods the recording shim was called with, in order. */
+function recordedMethods(runtimeRoot: string): string[] {
+  return readFileSync(join(runtimeRoot, 'calls'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { method: string }).method);
+}
+
 it('creates a task again under the id of one just deleted once the old shim has shut down, and lists neither meanwhile', { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ce-supervisor-again-'));
   dirs.push(dir);
   const runtimeRoot = join(dir, 'runtime');
   mkdirSync(runtimeRoot);
   const supervisor = new Supervisor({ stateDir: dir, runtimeRoot, shimPath: join(import.meta.dirname, 'fixtures/recording-shim.mjs'), logger: silent });
-  const methods = () =>
-    readFileSync(join(runtimeRoot, 'calls'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { method: string }).method);
+  const methods = () => recordedMethods(runtimeRoot);
   try {
     const bundle = join(dir, 'bundle');
     mkdirSync(bundle);
@@ -110,11 +114,7 @@ it('a list made while a task is being created leaves its shim (which answers Not
   const runtimeRoot = join(dir, 'runtime');
   mkdirSync(runtimeRoot);
   const supervisor = new Supervisor({ stateDir: dir, runtimeRoot, shimPath: join(import.meta.dirname, 'fixtures/recording-shim.mjs'), logger: silent, spareShim: false });
-  const methods = () =>
-    readFileSync(join(runtimeRoot, 'calls'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { method: string }).method);
+  const methods = () => recordedMethods(runtimeRoot);
   try {
     const bundle = join(dir, 'bundle');
     mkdirSync(bundle);

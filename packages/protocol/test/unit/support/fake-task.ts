@@ -30,6 +30,7 @@ export function taskImpl(attach: (call: Parameters<typeof serveAttach>[0]) => Pr
       throw new Error('unused');
     },
     pids: async () => ({ pids: [] }),
+    reopenLog: async () => ({}),
     ...overrides,
   };
 }
