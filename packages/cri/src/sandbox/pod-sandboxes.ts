@@ -22,9 +22,9 @@ import {
   type RunPodSandboxRequest,
 } from '../gen/runtime/v1/api.js';
 import type { ContainerEventKind, ContainerEventSink } from '../events/container-event-sink.js';
+import { RunningTasks } from '../state/running-tasks.js';
 import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxShm, SandboxTasks } from './sandbox-deps.js';
 import { sandboxSpec } from './sandbox-spec.js';
-import { RunningTasks } from '../state/running-tasks.js';
 import { linuxSandboxStats, netDevOf } from './sandbox-stats.js';
 import { sandboxName, type SandboxRecord, type SandboxStore } from './sandbox-store.js';
 
