@@ -231,15 +231,22 @@ describe.skipIf(skipReason !== '')(`containers over ced's CRI ${skipReason}`, ()
     ids.ok = await create(container('ok', ['true']));
   });
 
-  it("keeps the containers' records and states across kill -9 of ced", async () => {
+  it("keeps the containers' records and states across kill -9 of ced, and sees the exit of one killed while ced was down", async () => {
+    ids.lost = await create(container('lost', ['exec sleep 1000']));
+    await start(ids.lost);
+    const lostPid = await pidOf(ids.lost);
     await daemon!.kill9();
+    // Nobody hears this exit: the CRI's memory says running until it asks the supervisor again, at start.
+    process.kill(lostPid, 'SIGKILL');
     await daemon!.restart();
     cri.close();
     cri = dialCri(daemon!.criSocket);
     expect((await status(ids.web)).status!.state).toBe(ContainerState.CONTAINER_RUNNING);
     expect((await status(ids.bad)).status).toMatchObject({ state: ContainerState.CONTAINER_EXITED, exitCode: 3 });
     expect((await status(ids.ok)).status!.state).toBe(ContainerState.CONTAINER_CREATED);
-    expect((await list()).length).toBe(5);
+    expect((await status(ids.lost)).status).toMatchObject({ state: ContainerState.CONTAINER_EXITED, exitCode: 137, reason: 'Error' });
+    expect(await list({ state: { state: ContainerState.CONTAINER_RUNNING } })).toEqual([ids.web]);
+    expect((await list()).length).toBe(6);
   });
 
   it("RemovePodSandbox stops and removes the pod's containers, leaving no task, layer, cgroup or netns", async () => {

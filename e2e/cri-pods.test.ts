@@ -174,14 +174,20 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
     expect(stats.map((s) => s.attributes!.id)).toEqual([web]);
   });
 
-  it('keeps its sandboxes across a ced restart', async () => {
+  it('keeps its sandboxes across a ced restart, and sees the end of a pause killed while ced was down', async () => {
     const [web, db] = sandboxes;
+    const lost = await runPod(pod('lost', { app: 'lost' }));
+    const lostPause = (JSON.parse((await status(lost, true)).info['info']!) as { pid: number }).pid;
     await daemon!.stop();
+    // Nobody hears this exit: the CRI asks the supervisor once, when it starts again.
+    process.kill(lostPause, 'SIGKILL');
     await daemon!.restart();
     cri.close();
     cri = dialCri(daemon!.criSocket);
     expect((await status(web!)).status!.state).toBe(PodSandboxState.SANDBOX_READY);
     expect((await status(db!)).status!.state).toBe(PodSandboxState.SANDBOX_NOTREADY);
+    expect((await status(lost)).status!.state).toBe(PodSandboxState.SANDBOX_NOTREADY);
+    expect(await list({ state: { state: PodSandboxState.SANDBOX_READY } })).toEqual([web]);
     // ced's recovery leaves the CRI's layers alone: they are k8s.io's, owned by ce-cri.
     snapshots.close();
     snapshots = dialUnix(SnapshotsClient, daemon!.socket);

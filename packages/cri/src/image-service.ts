@@ -8,6 +8,7 @@ import type { DiskUsage } from './disk-usage.js';
 import type { ImageServiceService, ImageFsInfoResponse, ImageSpec, ImageStatusResponse, Image as CriImage } from './gen/runtime/v1/api.js';
 import { configUserOf, groupById, toCriImage } from './image-view.js';
 import { registryAuthFor } from './registry-auth.js';
+import { imageConfigUsers } from './state/image-config-users.js';
 
 export interface ImageServiceOptions {
   services: Pick<CeServices, 'images' | 'system'>;
@@ -22,21 +23,25 @@ export function imageService(options: ImageServiceOptions): PromiseService<typeo
   const pinnedNames = new Set(options.pinnedNames ?? []);
 
   const list = async () => (await unary<{ images: CeImage[] }>((cb) => images.list({}, cb))).images;
-  const configUser = async (id: string) => configUserOf((await unary<{ configJson: Buffer }>((cb) => images.inspect({ reference: id }, cb))).configJson);
+  const configUsers = imageConfigUsers(async (id) => configUserOf((await unary<{ configJson: Buffer }>((cb) => images.inspect({ reference: id }, cb))).configJson));
   const criImage = async (records: CeImage[]): Promise<CriImage> =>
-    toCriImage(records, await configUser(records[0]!.id), records.some((r) => pinnedNames.has(r.name)));
+    toCriImage(records, await configUsers.of(records[0]!.id), records.some((r) => pinnedNames.has(r.name)));
 
   /** The image a CRI ImageSpec names (id, short id, name or digest reference), or undefined. */
   const resolve = async (spec: ImageSpec | undefined): Promise<CeImage[] | undefined> => {
     const ref = requiredImage(spec);
-    let image: CeImage;
-    try {
-      image = await unary<CeImage>((cb) => images.get({ reference: ref }, cb));
-    } catch (err) {
-      if (isCeError(err, 'NotFound')) return undefined;
-      throw err;
-    }
-    return (await list()).filter((r) => r.id === image.id);
+    // Both at once: one round trip to ced, not two in turn.
+    const [image, all] = await Promise.all([
+      unary<CeImage>((cb) => images.get({ reference: ref }, cb)).catch((err: unknown) => {
+        if (isCeError(err, 'NotFound')) return undefined;
+        throw err;
+      }),
+      list(),
+    ]);
+    if (!image) return undefined;
+    const records = all.filter((r) => r.id === image.id);
+    // Named after the listing was taken: the record Get found is the image's.
+    return records.length ? records : [image];
   };
 
   return {
@@ -45,7 +50,9 @@ export function imageService(options: ImageServiceOptions): PromiseService<typeo
         const records = await resolve(request.filter.image);
         return { images: records ? [await criImage(records)] : [] };
       }
-      const groups = [...groupById(await list()).values()];
+      const byId = groupById(await list());
+      configUsers.keepOnly(new Set(byId.keys()));
+      const groups = [...byId.values()];
       return { images: await Promise.all(groups.map(criImage)) };
     },
 

@@ -137,10 +137,12 @@ export async function startCri(options: CriOptions): Promise<CriServer> {
       // A container's exit is recorded (and reported STOPPED) as it happens, as a pause's.
       isPause: (id) => sandboxes.isPause(id) || containers.has(id),
       onExit: (id) => (sandboxes.isPause(id) ? sandboxes.pauseExited(id) : containers.exited(id)),
-      onResubscribed: () => void sandboxes.checkPauses().catch(() => undefined),
+      onResubscribed: () => void Promise.all([sandboxes.checkPauses(), containers.reconcile()]).catch(() => undefined),
       logger,
     });
+    // The read RPCs answer from memory: what ced's supervisor says of the tasks is taken once, here, and after each break of its events.
     await sandboxes.checkPauses().catch((err: unknown) => logger.warn({ err: (err as Error).message }, "could not ask the pod sandboxes' pauses how they are"));
+    await containers.reconcile().catch((err: unknown) => logger.warn({ err: (err as Error).message }, "could not ask the containers' tasks how they are"));
     const execTasks = supervisorExec(services);
     const containerLookup = taskContainers({
       state: (id) => tasks.state(id),

@@ -120,12 +120,18 @@ export function criContainers(options: ContainersOptions) {
     });
   }
 
-  /** The running tasks, asked once for a whole list (not one TaskState per container). */
-  const runningNow = () => tasks.running(namespace, CONTAINER_OWNER);
-
-  /** The record, its exit recorded first when its task no longer runs. */
-  function current(record: ContainerRecord, running: Set<string>): Promise<ContainerRecord> {
-    return record.state === 'running' && !running.has(record.id) ? refresh(record.id) : Promise.resolve(record);
+  /**
+   * What the supervisor says of the running containers' tasks (one
+   * ListTasks), when its event stream starts or starts again after a break:
+   * the exits that went by unseen (a task that exited, one that is gone) are
+   * recorded. Between two, the records are kept current by the container RPCs
+   * and the exit events (exited), and the read RPCs answer from them.
+   */
+  async function reconcile(): Promise<void> {
+    const running = await tasks.running(namespace, CONTAINER_OWNER);
+    // refresh asks the task itself: one started after the listing is not taken for exited.
+    const missing = store.list().filter((r) => r.state === 'running' && !running.has(r.id));
+    await Promise.all(missing.map((r) => refresh(r.id).catch((err: Error) => options.logger?.warn({ id: r.id, err: err.message }, "could not record a container's exit"))));
   }
 
   function readySandbox(id: string): Promise<SandboxRecord> {
@@ -323,7 +329,8 @@ export function criContainers(options: ContainersOptions) {
   }
 
   async function status(id: string, verbose: boolean): Promise<ContainerStatusResponse> {
-    const record = await refresh(store.get(id).id);
+    // As it is now: one snapshot (records are replaced whole), an exit being recorded meanwhile shows at the next read.
+    const record = store.get(id);
     const info: Record<string, string> = {};
     if (verbose) {
       const spec = await readFile(join(record.bundle, 'config.json'), 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined);
@@ -352,11 +359,9 @@ export function criContainers(options: ContainersOptions) {
   async function list(request: ListContainersRequest): Promise<ListContainersResponse> {
     const filter = request.filter;
     const containers = [];
-    const running = await runningNow();
     const seen = new Map<string, Promise<ImageNames | undefined>>();
-    for (const found of store.list()) {
-      if (!matchesFilter(found, filter)) continue;
-      const record = await current(found, running);
+    for (const record of store.list()) {
+      if (!matchesFilter(record, filter)) continue;
       if (filter?.state && filter.state.state !== criState(record)) continue;
       containers.push(containerItem(record, await imageOf(record, seen)));
     }
@@ -384,10 +389,10 @@ export function criContainers(options: ContainersOptions) {
   /** The running containers' stats (containerd has figures only for containers with a task). */
   async function listStats(filter: ContainerStatsFilter | undefined): Promise<ContainerStats[]> {
     const out: ContainerStats[] = [];
-    const running = await runningNow();
     for (const found of store.list()) {
-      if (!matchesFilter(found, filter)) continue;
-      const record = await current(found, running);
+      if (!matchesFilter(found, filter) || found.state !== 'running') continue;
+      // Stats ask the kernel anyway: the task is asked too, so an exit on its way is not taken for a running container.
+      const record = await refresh(found.id);
       if (record.state === 'running') out.push(await statsOf(record));
     }
     return out;
@@ -483,6 +488,7 @@ export function criContainers(options: ContainersOptions) {
     stopInSandbox,
     removeInSandbox,
     removeLeftovers,
+    reconcile,
     has: (id: string) => store.has(id),
     /** ced's supervisor says the container's task exited: record it now. */
     exited(id: string): void {

@@ -22,6 +22,7 @@ import {
   type RunPodSandboxRequest,
 } from '../gen/runtime/v1/api.js';
 import type { ContainerEventKind, ContainerEventSink } from '../events/container-event-sink.js';
+import { RunningTasks } from '../state/running-tasks.js';
 import type { NetnsPins, PodNetwork, SandboxRootfs, SandboxRuntimes, SandboxShm, SandboxTasks } from './sandbox-deps.js';
 import { sandboxSpec } from './sandbox-spec.js';
 import { linuxSandboxStats, netDevOf } from './sandbox-stats.js';
@@ -80,6 +81,8 @@ export function podSandboxes(options: PodSandboxesOptions) {
   // Pauses that exited while their RunPodSandbox was still going: reported right after its STARTED.
   const starting = new Set<string>();
   const exitedWhileStarting = new Set<string>();
+  // Whether each pause runs, in memory (reads ask nobody): the status and listing RPCs the kubelet calls all the time.
+  const pauses = new RunningTasks();
 
   async function taskStatus(id: string): Promise<{ status: TaskStatus; pid: number } | undefined> {
     try {
@@ -91,9 +94,13 @@ export function podSandboxes(options: PodSandboxesOptions) {
     }
   }
 
+  /** Ready: started, not stopped, and its pause has not exited (as last heard from the supervisor). */
+  function readyNow(record: SandboxRecord): boolean {
+    return record.state === 'ready' && pauses.isRunning(record.id);
+  }
+
   async function isReady(record: SandboxRecord): Promise<boolean> {
-    if (record.state !== 'ready') return false;
-    return (await taskStatus(record.id))?.status === TaskStatus.TASK_STATUS_RUNNING;
+    return readyNow(record);
   }
 
   async function teardownNetwork(record: SandboxRecord): Promise<void> {
@@ -109,7 +116,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
 
   async function stopTask(id: string): Promise<void> {
     const task = await taskStatus(id);
-    if (!task) return;
+    if (!task) return void pauses.exited(id);
     if (task.status === TaskStatus.TASK_STATUS_RUNNING || task.status === TaskStatus.TASK_STATUS_PAUSED) {
       const exited = tasks.wait(id);
       await tasks.kill(id, SIGKILL);
@@ -118,6 +125,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
     await tasks.delete(id).catch((err: unknown) => {
       if (!isCeError(err, 'NotFound')) throw err;
     });
+    pauses.exited(id);
   }
 
   async function run(request: RunPodSandboxRequest): Promise<{ podSandboxId: string }> {
@@ -197,6 +205,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
       undo.push(() => stopTask(id));
       starting.add(id);
       record.pid = (await tasks.start(id)).pid;
+      if (!exitedWhileStarting.has(id)) pauses.started(id);
       record.state = 'ready';
       await store.save(record);
       running.add(id);
@@ -237,6 +246,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
 
   /** The supervisor reports that a pause exited: on its own unless a Stop is under way. */
   function pauseExited(id: string): void {
+    pauses.exited(id);
     if (stopping.has(id)) return;
     if (starting.has(id)) exitedWhileStarting.add(id);
     else stopped(id);
@@ -248,17 +258,19 @@ export function podSandboxes(options: PodSandboxesOptions) {
   }
 
   /**
-   * The ready sandboxes whose pause runs are followed for its exit (at start);
-   * those followed whose pause is gone are reported STOPPED (after the event
-   * stream was lost for a while).
+   * What the supervisor says of the pauses (one ListTasks), when its event
+   * stream starts or starts again after a break, since an exit may have gone
+   * by meanwhile: the ready sandboxes whose pause runs are followed for its
+   * exit; those followed whose pause is gone are reported STOPPED.
    */
   async function checkPauses(): Promise<void> {
+    const ready = () => store.list().filter((r) => r.state === 'ready' && !stopping.has(r.id) && !starting.has(r.id)).map((r) => r.id);
+    await pauses.reconcile(ready, () => tasks.running(namespace, SANDBOX_OWNER));
     for (const record of store.list()) {
-      if (stopping.has(record.id)) continue;
-      const ready = await isReady(record);
-      // A Stop may have begun (and reported) while the task's state was asked.
-      if (ready && store.find(record.id)?.state === 'ready' && !stopping.has(record.id)) running.add(record.id);
-      else if (!ready) stopped(record.id);
+      // A Stop or a Run may be under way: theirs to report.
+      if (stopping.has(record.id) || starting.has(record.id)) continue;
+      if (readyNow(record)) running.add(record.id);
+      else stopped(record.id);
     }
   }
 
@@ -278,7 +290,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
   async function status(request: PodSandboxStatusRequest): Promise<PodSandboxStatusResponse> {
     const record = store.get(request.podSandboxId);
     const config = PodSandboxConfig.fromJSON(record.config);
-    const ready = await isReady(record);
+    const ready = readyNow(record);
     const [ip, ...additional] = ready ? record.ips : [];
     const info: Record<string, string> = {};
     if (request.verbose) {
@@ -314,20 +326,13 @@ export function podSandboxes(options: PodSandboxesOptions) {
     };
   }
 
-  /** Whether each sandbox is ready, from one listing of the pause tasks (not one call per sandbox). */
-  async function readiness(): Promise<(record: SandboxRecord) => boolean> {
-    const pauses = await tasks.running(namespace, SANDBOX_OWNER);
-    return (record) => record.state === 'ready' && pauses.has(record.id);
-  }
-
   async function list(request: ListPodSandboxRequest): Promise<ListPodSandboxResponse> {
     const filter = request.filter;
     const items = [];
-    const ready = await readiness();
     for (const record of store.list()) {
       if (!matches(record, filter)) continue;
       const config = PodSandboxConfig.fromJSON(record.config);
-      const state = ready(record) ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
+      const state = readyNow(record) ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
       if (filter?.state && filter.state.state !== state) continue;
       items.push({ id: record.id, metadata: config.metadata, state, createdAt: BigInt(record.createdAt), labels: config.labels, annotations: config.annotations, runtimeHandler: record.runtimeHandler });
     }
@@ -360,9 +365,8 @@ export function podSandboxes(options: PodSandboxesOptions) {
   async function listStats(request: ListPodSandboxStatsRequest): Promise<PodSandboxStats[]> {
     const filter = request.filter;
     const out: PodSandboxStats[] = [];
-    const ready = await readiness();
     for (const record of store.list()) {
-      if (!matches(record, filter) || !ready(record)) continue;
+      if (!matches(record, filter) || !readyNow(record)) continue;
       out.push(await statsOf(record));
     }
     return out;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CeError, isCeError, notFound } from '@ce/protocol';
 import type { CreateTaskRequest, StateResponse } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { CgroupStats, type Resources } from '@ce/protocol/gen/ce/types/v1/resources';
@@ -207,19 +207,63 @@ describe('CRI containers', () => {
     f.end(f.tasks.get(a)!, 2);
     f.end(f.tasks.get(b)!, 137, true);
     f.end(f.tasks.get(c)!, 0);
-    expect(await state(a)).toMatchObject({ state: ContainerState.CONTAINER_EXITED, exitCode: 2, reason: 'Error', finishedAt: 1_796_637_600_000_000_000n });
-    expect(await state(b)).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
-    expect(await state(c)).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    // The supervisor's exit events (followed by the server) record them.
+    for (const id of [a, b, c]) ctrs.exited(id);
+    await vi.waitFor(async () => expect(await state(a)).toMatchObject({ state: ContainerState.CONTAINER_EXITED, exitCode: 2, reason: 'Error', finishedAt: 1_796_637_600_000_000_000n }));
+    await vi.waitFor(async () => expect(await state(b)).toMatchObject({ exitCode: 137, reason: 'OOMKilled' }));
+    await vi.waitFor(async () => expect(await state(c)).toMatchObject({ exitCode: 0, reason: 'Completed' }));
+    ctrs.exited(a);
     await state(a);
     expect(f.tasks.size).toBe(0);
     expect(f.calls.events.filter((e) => e.startsWith('stopped'))).toHaveLength(3);
   });
 
-  it("a running container whose task is gone (a reboot) is EXITED 255 Unknown", async () => {
+  it('answers ListContainers and ContainerStatus from its records: no task is asked', async () => {
+    const [a, b] = [await create('a'), await create('b')];
+    await ctrs.start(a);
+    const unreachable = () => Promise.reject(new CeError('Unavailable', "ced's supervisor: connect ENOENT"));
+    Object.assign(f.deps.tasks, { state: unreachable, running: unreachable, wait: unreachable });
+    expect((await ctrs.list({ filter: undefined })).containers.map((c) => [c.metadata!.name, c.state])).toEqual([
+      ['a', ContainerState.CONTAINER_RUNNING],
+      ['b', ContainerState.CONTAINER_CREATED],
+    ]);
+    expect(await state(a)).toMatchObject({ state: ContainerState.CONTAINER_RUNNING });
+    expect((await ctrs.status(b, true)).info['info']).toContain('"pid":0');
+  });
+
+  it('at a restart, records what happened meanwhile: a task that exited (its code), one that is gone (255 Unknown); one still running stays so', async () => {
+    const [exits, gone, runs] = [await create('exits'), await create('gone'), await create('runs')];
+    for (const id of [exits, gone, runs]) await ctrs.start(id);
+    // ce-cri (or ced) is down: no event is seen.
+    f.end(f.tasks.get(exits)!, 3);
+    f.tasks.delete(gone);
+    const restarted = criContainers({ ...f.deps, store: await ContainerStore.open(join(dir, 'records')), namespace: 'k8s.io', containersDir: join(dir, 'containers') });
+    expect((await restarted.status(exits, false)).status).toMatchObject({ state: ContainerState.CONTAINER_RUNNING });
+    await restarted.reconcile();
+    expect((await restarted.status(exits, false)).status).toMatchObject({ state: ContainerState.CONTAINER_EXITED, exitCode: 3, reason: 'Error' });
+    expect((await restarted.status(gone, false)).status).toMatchObject({ state: ContainerState.CONTAINER_EXITED, exitCode: 255, reason: 'Unknown' });
+    expect((await restarted.status(runs, false)).status).toMatchObject({ state: ContainerState.CONTAINER_RUNNING });
+    expect([...f.tasks.keys()]).toEqual([runs]);
+  });
+
+  it('an exit that arrives while a ContainerStatus is answered: that answer is the state before it, whole; the next one the exit', async () => {
     const id = await create('app');
     await ctrs.start(id);
-    f.tasks.delete(id);
-    expect(await state(id)).toMatchObject({ state: ContainerState.CONTAINER_EXITED, exitCode: 255, reason: 'Unknown' });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const names = f.deps.images.names;
+    f.deps.images.names = async (imageId: string) => {
+      await held;
+      return names(imageId);
+    };
+    const answering = ctrs.status(id, false);
+    f.end(f.tasks.get(id)!, 1);
+    ctrs.exited(id);
+    await vi.waitFor(() => expect(f.tasks.has(id)).toBe(false));
+    release();
+    expect((await answering).status).toMatchObject({ state: ContainerState.CONTAINER_RUNNING, exitCode: 0, finishedAt: 0n, reason: '' });
+    expect(await state(id)).toMatchObject({ state: ContainerState.CONTAINER_EXITED, exitCode: 1, reason: 'Error', finishedAt: 1_796_637_600_000_000_000n });
+    expect(f.calls.events.filter((e) => e.startsWith('stopped'))).toHaveLength(1);
   });
 
   it("stops with the image's stop signal, then SIGKILL after the timeout (at once for 0); again, or a created one, is nothing to do", async () => {

@@ -132,6 +132,22 @@ describe('ImageStatus', () => {
   });
 });
 
+describe("ced's image service, asked no more than needed", () => {
+  it("inspects each image's config once (its User), whatever the number of ListImages and ImageStatus", async () => {
+    const inspected: string[] = [];
+    const inspect = fake.services.images.inspect.bind(fake.services.images);
+    fake.services.images.inspect = ((req: { reference: string }, cb: never) => {
+      inspected.push(req.reference);
+      return inspect(req as never, cb);
+    }) as typeof inspect;
+    for (let i = 0; i < 3; i++) {
+      expect((await list()).images).toHaveLength(3);
+      expect((await imageStatus('127.0.0.1:5000/team/app:v1')).image).toMatchObject({ id: APP, uid: { value: 1000n } });
+    }
+    expect(inspected.sort()).toEqual([BUSYBOX, APP, PAUSE].sort());
+  });
+});
+
 describe('PullImage', () => {
   it('pulls through ced and answers the image id', async () => {
     const res = await pull('127.0.0.1:5000/team/new:v2');

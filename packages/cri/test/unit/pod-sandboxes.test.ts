@@ -159,6 +159,35 @@ describe('pod sandboxes', () => {
     expect(reopened.get(id)).toMatchObject({ pid: task.pid, netnsPath: join(dir, 'netns', id), ips: ['10.99.0.7'], state: 'ready' });
   });
 
+  it("answers PodSandboxStatus and ListPodSandbox from memory (no task asked); NOTREADY once the pause's exit is heard", async () => {
+    const { podSandboxId: id } = await pods.run({ config: podConfig(), runtimeHandler: '' });
+    const { podSandboxId: other } = await pods.run({ config: podConfig('other'), runtimeHandler: '' });
+    const unreachable = () => Promise.reject(new CeError('Unavailable', "ced's supervisor: connect ENOENT"));
+    Object.assign(f.deps.tasks, { state: unreachable, running: unreachable });
+    const states = async () => (await pods.list({ filter: undefined })).items.map((i) => [i.id, i.state]);
+    expect(await states()).toEqual([
+      [id, PodSandboxState.SANDBOX_READY],
+      [other, PodSandboxState.SANDBOX_READY],
+    ]);
+    pods.pauseExited(id);
+    expect((await pods.status({ podSandboxId: id, verbose: false })).status).toMatchObject({ state: PodSandboxState.SANDBOX_NOTREADY, network: { ip: '' } });
+    expect(await states()).toEqual([
+      [id, PodSandboxState.SANDBOX_NOTREADY],
+      [other, PodSandboxState.SANDBOX_READY],
+    ]);
+    expect(await pods.isReady(store.get(other))).toBe(true);
+  });
+
+  it('at a restart, takes the supervisor\'s word once: a pause that died or is gone meanwhile is NOTREADY, a live one READY', async () => {
+    const [died, gone, alive] = [await pods.run({ config: podConfig('died'), runtimeHandler: '' }), await pods.run({ config: podConfig('gone'), runtimeHandler: '' }), await pods.run({ config: podConfig('alive'), runtimeHandler: '' })].map((r) => r.podSandboxId);
+    f.tasks.get(died!)!.status = TaskStatus.TASK_STATUS_STOPPED;
+    f.tasks.delete(gone!);
+    const restarted = podSandboxes({ ...f.deps, store: await SandboxStore.open(join(dir, 'root')), namespace: 'k8s.io', sandboxesDir: join(dir, 'sandboxes'), netnsDir: join(dir, 'netns') });
+    await restarted.checkPauses();
+    const states = Object.fromEntries((await restarted.list({ filter: undefined })).items.map((i) => [i.id, i.state]));
+    expect(states).toEqual({ [died!]: PodSandboxState.SANDBOX_NOTREADY, [gone!]: PodSandboxState.SANDBOX_NOTREADY, [alive!]: PodSandboxState.SANDBOX_READY });
+  });
+
   it('refuses a second sandbox of the same name and attempt as containerd, creating nothing', async () => {
     const { podSandboxId: first } = await pods.run({ config: podConfig(), runtimeHandler: '' });
     await expect(pods.run({ config: podConfig(), runtimeHandler: '' })).rejects.toMatchObject({ code: 'AlreadyExists', message: expect.stringContaining(`is reserved for "${first}"`) });
@@ -253,6 +282,7 @@ describe('pod sandboxes', () => {
     expect([...f.rootfs]).toEqual([`k8s.io/sandbox-${kept}`]);
     expect([...f.netns]).toEqual([join(dir, 'netns', kept)]);
     expect(existsSync(join(dir, 'sandboxes', cut))).toBe(false);
+    await reopened.checkPauses();
     expect((await reopened.status({ podSandboxId: kept, verbose: false })).status!.state).toBe(PodSandboxState.SANDBOX_READY);
   });
 
