@@ -37,6 +37,7 @@ import {
 } from '@ce/runtime/spec';
 import { invalidArgument } from '@ce/protocol';
 import { MountPropagation, NamespaceMode, type ContainerConfig, type LinuxContainerResources, type Mount, type PodSandboxConfig } from '../gen/runtime/v1/api.js';
+import { refuseAppArmorProfile } from './apparmor.js';
 import { sandboxSeccomp } from '../sandbox/sandbox-spec.js';
 import type { ImageRunConfig } from './container-deps.js';
 import type { ProcessUser } from './container-user.js';
@@ -62,6 +63,8 @@ export interface ContainerSpecInput {
   devices: LinuxDevice[];
   hostDevices: LinuxDevice[];
   namespace: string;
+  /** Whether the kernel enforces AppArmor (default: read from /sys). */
+  hostHasAppArmor?: boolean;
 }
 
 export const CONTAINER_TYPE_ANNOTATION = 'io.kubernetes.cri.container-type';
@@ -216,6 +219,7 @@ export async function containerSpec(input: ContainerSpecInput): Promise<Spec> {
     throw invalidArgument(`failed to generate capabilities: ${(err as Error).message}`);
   }
   opts.push(withCapabilities(caps));
+  refuseAppArmorProfile(security, input.hostHasAppArmor);
   if (security?.privileged) {
     opts.push(withMaskedPaths([]), withReadonlyPaths([]), withWritableSysfs(), withAllDevices(input.hostDevices), withSeccomp(undefined));
   } else {

@@ -143,6 +143,23 @@ describe("a CRI container's spec", () => {
     await expect(containerSpec(input({ linux: { securityContext: { capabilities: { addCapabilities: ['NOPE'], dropCapabilities: [], addAmbientCapabilities: [] } } } as never }))).rejects.toThrow('unknown capability');
   });
 
+  it('refuses an AppArmor profile it cannot apply, in containerd\'s words where the host has none; unconfined or none is fine', async () => {
+    const withAppArmor = (security: object, hostHasAppArmor: boolean) => containerSpec(input({ linux: { securityContext: security } as never }, { hostHasAppArmor }));
+    const runtimeDefault = { apparmor: { profileType: SecurityProfile_ProfileType.RuntimeDefault, localhostRef: '' } };
+    const localhost = { apparmor: { profileType: SecurityProfile_ProfileType.Localhost, localhostRef: 'k8s-deny-write' } };
+    await expect(withAppArmor(runtimeDefault, false)).rejects.toThrow(/^failed to generate apparmor spec opts: apparmor is not supported$/);
+    await expect(withAppArmor({ apparmorProfile: 'localhost/k8s-deny-write' }, false)).rejects.toThrow('apparmor is not supported');
+    await expect(withAppArmor(localhost, true)).rejects.toMatchObject({
+      code: 'InvalidArgument',
+      message: 'failed to generate apparmor spec opts: ce\'s runtime does not apply AppArmor profiles (asked for "localhost/k8s-deny-write")',
+    });
+    for (const hostHas of [false, true]) {
+      await expect(withAppArmor({ apparmor: { profileType: SecurityProfile_ProfileType.Unconfined, localhostRef: '' } }, hostHas)).resolves.toBeDefined();
+      await expect(withAppArmor({ apparmorProfile: 'unconfined' }, hostHas)).resolves.toBeDefined();
+      await expect(withAppArmor({}, hostHas)).resolves.toBeDefined();
+    }
+  });
+
   it('gives a privileged container every capability and host device, nothing masked, no seccomp; only in a privileged pod', async () => {
     const device = { path: '/dev/sda', type: 'b', major: 8, minor: 0 };
     const config = { linux: { securityContext: { privileged: true } } as never };
