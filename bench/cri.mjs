@@ -357,7 +357,7 @@ async function startPodsAtOnce(name, engine, round, count = o.parallel) {
 async function parallelPodStart(engines) {
   const names = Object.keys(engines);
   const samples = Object.fromEntries(names.map((n) => [n, { pod: [], sandbox: [], container: [], all: [], teardown: [] }]));
-  console.log(`\nparallel pod start: ${o.parallel} pods at once (RunPodSandbox, then CreateContainer + StartContainer of busybox sleep), ${o.rounds} rounds; ${machineLine()}`);
+  console.log(`\nparallel pod start: ${o.parallel} pods at once (RunPodSandbox, then CreateContainer + StartContainer of busybox sleep), ${o.rounds} round${o.rounds === 1 ? '' : 's'}; ${machineLine()}`);
   // Untimed: one pod in each, so that neither engine's first round pays for a first use (with --parallel-only).
   for (const name of names) await startPodsAtOnce(name, engines[name], 'warm', 1);
   for (let round = 0; round < o.rounds; round++) {
