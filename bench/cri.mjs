@@ -3,7 +3,10 @@
 // 1.6's CRI plugin, the same RPCs from one generated client, interleaved in
 // one run: RunPodSandbox, StopPodSandbox + RemovePodSandbox, PodSandboxStatus,
 // ListPodSandbox with --pods pods, ImageStatus, ListImages, and the container
-// RPCs once ced serves them (until then skipped, the reason printed). Each
+// RPCs once ced serves them (until then skipped, the reason printed); then the
+// issue's figure: --parallel pods started at once (RunPodSandbox, then
+// CreateContainer + StartContainer of a busybox sleep), each pod timed, p50 and
+// p99 per engine over --rounds rounds. Each
 // engine runs privately under one temporary folder, with its own CNI list,
 // bridge and subnet (Debian's plugins) and the same local images: busybox and
 // ce's pause, so nothing goes to the network. See bench/README.md. Run as root
@@ -19,6 +22,9 @@ const o = parseOptions('cri.mjs', {
   runs: { value: 10, help: 'timed runs of each RPC' },
   warmup: { value: 2, help: 'untimed runs of each first' },
   pods: { value: 20, help: 'ready pods in each engine while ListPodSandbox is timed' },
+  parallel: { value: 20, help: 'pods started at once in each engine, each with a container' },
+  rounds: { value: 3, help: 'rounds of the parallel pod start, the engines alternating' },
+  'parallel-only': { value: false, help: 'skip the sequential RPC timings' },
 });
 
 const api = await import(join(REPO, 'packages/cri/dist/gen/runtime/v1/api.js'));
@@ -33,6 +39,7 @@ const cgroupParent = `/ccb${tag}`;
 const nearestRank = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 const hr = () => process.hrtime.bigint();
 const msSince = (t0) => Number(hr() - t0) / 1e6;
+const f = (ms) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 
 /** One unary CRI call as a promise. */
 const call = (client, method, request) => new Promise((resolve, reject) => client[method](request, (err, res) => (err ? reject(err) : resolve(res))));
@@ -222,50 +229,8 @@ const podConfig = (prefix) => {
 const containerConfig = (name) =>
   api.ContainerConfig.fromPartial({ metadata: { name, attempt: 0 }, image: { image: BUSYBOX }, command: ['sleep', '86400'], logPath: '', linux: {} });
 
-await runBench(async () => {
-  if (process.getuid?.() !== 0) throw new Error('run as root');
-  for (const need of [PAUSE_LAYOUT, CED_JS, ...['bridge', 'host-local', 'loopback'].map((p) => join(CNI_BIN, p))]) {
-    if (!existsSync(need)) throw new Error(`${need} is missing (npm run build; apt-get install containernetworking-plugins)`);
-  }
-  const tmp = await benchFolder('ccb-');
-  onCleanup('pod cgroup parent', removeCgroupParent);
-  const networks = {
-    ced: { name: `ce-bench-cri-${tag}`, bridge: `ccbe${tag}`, subnet: `10.224.${tag % 250}.0/24`, dir: join(tmp, 'ced-net.d') },
-    containerd: { name: `ctrd-bench-cri-${tag}`, bridge: `ccbc${tag}`, subnet: `10.225.${tag % 250}.0/24`, dir: join(tmp, 'containerd-net.d') },
-  };
-  for (const n of Object.values(networks)) {
-    cniList(n.dir, n.name, n.bridge, n.subnet);
-    onCleanup(`CNI network ${n.name}`, () => {
-      removeCniRules(n.name);
-      removeLink(n.bridge);
-    });
-  }
-
-  const busybox = await busyboxLayout(join(tmp, 'busybox-layout'));
-  const engines = { ced: await startCed(tmp, networks.ced.dir), containerd: await startContainerd(tmp, networks.containerd.dir) };
-  for (const engine of Object.values(engines)) onCleanup('pods and containers', () => removeEverything(engine));
-
-  // The same images in both: ce's import of the layouts; containerd's of the layouts as OCI archives.
-  await ceImportLayout(engines.ced.ceSocket, busybox, BUSYBOX);
-  for (const [layout, archive] of [
-    [busybox, join(tmp, 'busybox.tar')],
-    [PAUSE_LAYOUT, join(tmp, 'pause.tar')],
-  ]) {
-    await runChecked('tar', ['-C', layout, '-cf', archive, '.']);
-    await engines.containerd.ctr(['images', 'import', archive]);
-  }
-  console.log(`cri: ${o.warmup} warm-up + ${o.runs} timed runs each, order rotating; ${machineLine()}; ce ${engines.ced.version}, containerd ${engines.containerd.version}`);
-
-  // ced serves the container RPCs once they are built; until then they answer UNIMPLEMENTED.
-  const cedContainers = await call(engines.ced.runtime, 'listContainers', {}).then(
-    () => true,
-    (err) => (err.code === grpcStatus.UNIMPLEMENTED ? false : Promise.reject(err)),
-  );
-
-  for (const [name, engine] of Object.entries(engines)) {
-    const { image } = await call(engine.images, 'imageStatus', api.ImageStatusRequest.fromPartial({ image: { image: BUSYBOX } }));
-    if (!image?.repoTags.includes(BUSYBOX)) throw new Error(`${name} does not have ${BUSYBOX} after its import`);
-  }
+/** The RPCs one at a time: --warmup untimed and --runs timed rounds of each, the order rotating; --pods ready pods standing. */
+async function sequential(engines, cedContainers) {
   // --pods ready pods in each engine; the first is the one asked about, and where containers go.
   const standing = {};
   for (const [name, engine] of Object.entries(engines)) {
@@ -331,11 +296,155 @@ await runBench(async () => {
       for (const [line, ms] of Object.entries(await s.fn())) ((times[line] ??= { ced: [], containerd: [] })[s.name]).push(ms);
     }
   }
-  const f = (ms) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
   console.log(`\n| RPC | ce median | containerd median | ce/containerd | ce p90 | containerd p90 | ce min | containerd min |\n|---|---|---|---|---|---|---|---|`);
   for (const [line, { ced, containerd }] of Object.entries(times)) {
     const [c, d] = [ced, containerd].map((v) => [...v].sort((a, b) => a - b));
     console.log(`| ${line} | ${f(median(c))} ms | ${f(median(d))} ms | ${(median(c) / median(d)).toFixed(2)}× | ${f(nearestRank(c, 0.9))} ms | ${f(nearestRank(d, 0.9))} ms | ${f(c[0])} ms | ${f(d[0])} ms |`);
   }
+}
+
+/** Promise.all that waits for every promise before throwing the first failure. */
+async function settledAll(promises) {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => r.value);
+}
+
+/**
+ * `count` pods at once in one engine: each RunPodSandbox, then CreateContainer + StartContainer of a
+ * busybox sleep in it, timed from its RunPodSandbox call to its StartContainer's answer. Then (untimed for
+ * the start, timed on its own) StopContainer, StopPodSandbox and RemovePodSandbox of each, all at once.
+ */
+async function startPodsAtOnce(name, engine, round, count = o.parallel) {
+  const configs = Array.from({ length: count }, () => podConfig(`${name}-par${round}`));
+  const t0 = hr();
+  // allSettled: on a failure every other pod has got its answer before the cleanup lists what to remove.
+  const pods = await settledAll(
+    configs.map(async (config) => {
+      const start = hr();
+      const { podSandboxId } = await call(engine.runtime, 'runPodSandbox', { config, runtimeHandler: '' });
+      const sandboxMs = msSince(start);
+      const { containerId } = await call(engine.runtime, 'createContainer', { podSandboxId, config: containerConfig('sleeper'), sandboxConfig: config });
+      await call(engine.runtime, 'startContainer', { containerId });
+      return { podSandboxId, containerId, podMs: msSince(start), sandboxMs, containerMs: msSince(start) - sandboxMs };
+    }),
+  );
+  const allMs = msSince(t0);
+  // Each pod must really be up: its sandbox ready with an IP, its container running.
+  for (const { podSandboxId, containerId } of pods) {
+    const { status: pod } = await call(engine.runtime, 'podSandboxStatus', { podSandboxId, verbose: false });
+    const { status: container } = await call(engine.runtime, 'containerStatus', { containerId, verbose: false });
+    if (pod.state !== api.PodSandboxState.SANDBOX_READY || !pod.network?.ip || container.state !== api.ContainerState.CONTAINER_RUNNING) {
+      throw new Error(`${name}: pod ${podSandboxId} is not ready with an IP and a running container: pod ${api.PodSandboxState[pod.state]} ip ${pod.network?.ip}, container ${api.ContainerState[container.state]}`);
+    }
+  }
+  const t1 = hr();
+  await settledAll(
+    pods.map(async ({ podSandboxId, containerId }) => {
+      await call(engine.runtime, 'stopContainer', api.StopContainerRequest.fromPartial({ containerId, timeout: 0n }));
+      await call(engine.runtime, 'stopPodSandbox', { podSandboxId });
+      await call(engine.runtime, 'removePodSandbox', { podSandboxId });
+    }),
+  );
+  const teardownMs = msSince(t1);
+  const { items } = await call(engine.runtime, 'listPodSandbox', {});
+  if (items.length) throw new Error(`${name}: ${items.length} pods left after removing them all`);
+  return { pods, allMs, teardownMs };
+}
+
+/** Issue 14's figure: --rounds rounds of --parallel pods at once in each engine, the engine that goes first alternating. */
+async function parallelPodStart(engines) {
+  const names = Object.keys(engines);
+  const samples = Object.fromEntries(names.map((n) => [n, { pod: [], sandbox: [], container: [], all: [], teardown: [] }]));
+  console.log(`\nparallel pod start: ${o.parallel} pods at once (RunPodSandbox, then CreateContainer + StartContainer of busybox sleep), ${o.rounds} round${o.rounds === 1 ? '' : 's'}; ${machineLine()}`);
+  // Untimed: one pod in each, so that neither engine's first round pays for a first use (with --parallel-only).
+  for (const name of names) await startPodsAtOnce(name, engines[name], 'warm', 1);
+  for (let round = 0; round < o.rounds; round++) {
+    const order = round % 2 ? [...names].reverse() : names;
+    for (const name of order) {
+      const { pods, allMs, teardownMs } = await startPodsAtOnce(name, engines[name], round);
+      const s = samples[name];
+      for (const p of pods) {
+        s.pod.push(p.podMs);
+        s.sandbox.push(p.sandboxMs);
+        s.container.push(p.containerMs);
+      }
+      s.all.push(allMs);
+      s.teardown.push(teardownMs);
+      console.log(`  round ${round + 1} ${name}: all started in ${f(allMs)} ms, pods p50 ${f(median(pods.map((p) => p.podMs)))} ms; stopped and removed in ${f(teardownMs)} ms (${machineLine()})`);
+    }
+  }
+  const [ce, other] = names;
+  const stats = (v) => {
+    const sorted = [...v].sort((a, b) => a - b);
+    return { p50: median(sorted), p99: nearestRank(sorted, 0.99), min: sorted[0], max: sorted[sorted.length - 1], n: sorted.length };
+  };
+  console.log(`\n| ${o.parallel} pods at once | ce p50 | containerd p50 | ce/containerd p50 | ce p99 | containerd p99 | ce/containerd p99 | ce min–max | containerd min–max | n |\n|---|---|---|---|---|---|---|---|---|---|`);
+  for (const [key, line] of [
+    ['pod', 'pod start (Run + Create + Start)'],
+    ['sandbox', 'of which RunPodSandbox'],
+    ['container', 'of which CreateContainer + StartContainer'],
+    ['all', `all ${o.parallel} started (wall, per round)`],
+    ['teardown', `all ${o.parallel} stopped + removed (wall, per round)`],
+  ]) {
+    const [a, b] = [samples[ce][key], samples[other][key]].map(stats);
+    console.log(`| ${line} | ${f(a.p50)} ms | ${f(b.p50)} ms | ${(a.p50 / b.p50).toFixed(2)}× | ${f(a.p99)} ms | ${f(b.p99)} ms | ${(a.p99 / b.p99).toFixed(2)}× | ${f(a.min)}–${f(a.max)} ms | ${f(b.min)}–${f(b.max)} ms | ${a.n} |`);
+  }
+  const podP = (n) => stats(samples[n].pod);
+  console.log(`goal ≤ 0.7× containerd's p50 and p99: p50 ${(podP(ce).p50 / podP(other).p50).toFixed(2)}×, p99 ${(podP(ce).p99 / podP(other).p99).toFixed(2)}×`);
+}
+
+await runBench(async () => {
+  if (process.getuid?.() !== 0) throw new Error('run as root');
+  for (const need of [PAUSE_LAYOUT, CED_JS, ...['bridge', 'host-local', 'loopback'].map((p) => join(CNI_BIN, p))]) {
+    if (!existsSync(need)) throw new Error(`${need} is missing (npm run build; apt-get install containernetworking-plugins)`);
+  }
+  const tmp = await benchFolder('ccb-');
+  onCleanup('pod cgroup parent', removeCgroupParent);
+  const networks = {
+    ced: { name: `ce-bench-cri-${tag}`, bridge: `ccbe${tag}`, subnet: `10.224.${tag % 250}.0/24`, dir: join(tmp, 'ced-net.d') },
+    containerd: { name: `ctrd-bench-cri-${tag}`, bridge: `ccbc${tag}`, subnet: `10.225.${tag % 250}.0/24`, dir: join(tmp, 'containerd-net.d') },
+  };
+  for (const n of Object.values(networks)) {
+    cniList(n.dir, n.name, n.bridge, n.subnet);
+    onCleanup(`CNI network ${n.name}`, () => {
+      removeCniRules(n.name);
+      removeLink(n.bridge);
+    });
+  }
+
+  const busybox = await busyboxLayout(join(tmp, 'busybox-layout'));
+  const engines = { ced: await startCed(tmp, networks.ced.dir), containerd: await startContainerd(tmp, networks.containerd.dir) };
+  for (const engine of Object.values(engines)) onCleanup('pods and containers', () => removeEverything(engine));
+
+  // The same images in both: ce's import of the layouts; containerd's of the layouts as OCI archives.
+  await ceImportLayout(engines.ced.ceSocket, busybox, BUSYBOX);
+  for (const [layout, archive] of [
+    [busybox, join(tmp, 'busybox.tar')],
+    [PAUSE_LAYOUT, join(tmp, 'pause.tar')],
+  ]) {
+    await runChecked('tar', ['-C', layout, '-cf', archive, '.']);
+    await engines.containerd.ctr(['images', 'import', archive]);
+  }
+  console.log(`cri: ${o['parallel-only'] ? 'parallel pod start only' : `${o.warmup} warm-up + ${o.runs} timed runs each, order rotating`}; ${machineLine()}; ce ${engines.ced.version}, containerd ${engines.containerd.version}`);
+
+  // ced serves the container RPCs once they are built; until then they answer UNIMPLEMENTED.
+  const cedContainers = await call(engines.ced.runtime, 'listContainers', {}).then(
+    () => true,
+    (err) => (err.code === grpcStatus.UNIMPLEMENTED ? false : Promise.reject(err)),
+  );
+
+  for (const [name, engine] of Object.entries(engines)) {
+    const { image } = await call(engine.images, 'imageStatus', api.ImageStatusRequest.fromPartial({ image: { image: BUSYBOX } }));
+    if (!image?.repoTags.includes(BUSYBOX)) throw new Error(`${name} does not have ${BUSYBOX} after its import`);
+  }
+  if (!o['parallel-only']) {
+    await sequential(engines, cedContainers);
+    // The sequential part's pods and containers go first, so that each engine holds only the parallel pods.
+    for (const engine of Object.values(engines)) await removeEverything(engine);
+  }
+  if (cedContainers) await parallelPodStart(engines);
+  else console.log('parallel pod start: skipped, ced does not serve the container RPCs');
   console.log(`\n(after: ${machineLine()})`);
 });
