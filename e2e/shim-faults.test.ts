@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
-import { cgroupsFor, filesIn, mountsUnder, notSpareFile, notSpareProcess, processesMentioning } from './support/leaks.js';
+import { cgroupsFor, filesIn, mountsUnder, notStandingShimFile, notStandingShimProcess, processesMentioning } from './support/leaks.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
@@ -116,8 +116,8 @@ async function expectNothingLeft(): Promise<void> {
   await vi.waitFor(
     () => {
       expect(mountsUnder(daemon.dir)).toEqual([]);
-      expect(processesMentioning(daemon.dir, [daemon.process.pid!]).filter(notSpareProcess)).toEqual([]);
-      expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile)).toEqual([]);
+      expect(processesMentioning(daemon.dir, [daemon.process.pid!]).filter(notStandingShimProcess)).toEqual([]);
+      expect(filesIn(join(daemon.state, 'shims')).filter(notStandingShimFile)).toEqual([]);
       expect(filesIn(join(daemon.state, 'tasks'))).toEqual([]);
       expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
       expect(cgroupsFor(ids)).toEqual([]);
@@ -188,7 +188,7 @@ describe('a shim killed with SIGKILL', () => {
     expect(cgroupProcs(unrecorded)).toEqual([]);
     expect(psLine('kept', (await run(['ps', '-a'])).stdout)).toMatch(/Exited \(137\)/);
     expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
-    expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile)).toEqual([]);
+    expect(filesIn(join(daemon.state, 'shims')).filter(notStandingShimFile)).toEqual([]);
 
     expect((await run(['rm', 'kept'])).code).toBe(0);
     await expectNothingLeft();
@@ -236,7 +236,7 @@ describe('a container that exits while ced is down', () => {
 
 describe('a dead spare shim', () => {
   it('is replaced without the next run noticing', async () => {
-    const spare = () => processesMentioning(daemon.dir).filter((p) => !notSpareProcess(p));
+    const spare = () => processesMentioning(daemon.dir).filter((p) => !notStandingShimProcess(p));
     expect(await until(() => spare().length === 1 && filesIn(join(daemon.state, 'shims')).some((f) => f.startsWith('.spare-') && f.endsWith('.sock')))).toBe(true);
     process.kill(Number(spare()[0]!.split(':')[0]), 'SIGKILL');
     const r = await run(['run', '--rm', 'busybox', 'echo', 'still fine']);
@@ -260,7 +260,7 @@ describe('ced killed during concurrent `run --rm`', () => {
 
     await daemon.restart();
     expect(await until(async () => (await run(['ps', '-a', '-q'])).stdout === '', 30_000)).toBe(true);
-    expect(await until(() => filesIn(join(daemon.state, 'shims')).filter(notSpareFile).length === 0)).toBe(true);
+    expect(await until(() => filesIn(join(daemon.state, 'shims')).filter(notStandingShimFile).length === 0)).toBe(true);
     await expectNothingLeft();
   });
 });
