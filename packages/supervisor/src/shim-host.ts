@@ -18,6 +18,12 @@ export const HOST_NAME = 'host';
 export class ShimHostProcess {
   private starting: Promise<void> | undefined;
   private process: ShimProcess | undefined;
+  /**
+   * Counts the hosts this supervisor started. A connection made to an earlier one
+   * must be made again: gRPC waits out its reconnect back-off on a socket that
+   * refused it, even once a new host listens there.
+   */
+  generation = 0;
 
   constructor(
     private readonly shimDir: string,
@@ -86,6 +92,7 @@ export class ShimHostProcess {
     const started = performance.now();
     await rm(this.socket, { force: true });
     this.process = await this.spawnHost(this.socket, join(this.shimDir, `${HOST_NAME}.log`));
+    this.generation++;
     this.logger.info({ pid: this.process.pid, ms: Math.round(performance.now() - started) }, 'shim host started');
   }
 }

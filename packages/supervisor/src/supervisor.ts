@@ -65,6 +65,8 @@ interface ShimHandle {
   events: AbortController;
   /** Given its task by this process's createTask, which ends it if the Create fails (not a previous run's shim found on disk). */
   givenTask: boolean;
+  /** In host mode, the host `client` was made for (ShimHostProcess.generation). */
+  hostGeneration?: number;
 }
 
 const ID = /^[\w+.-]+$/;
@@ -266,7 +268,7 @@ export class Supervisor implements SupervisorApi {
     let result: shim.DeleteResponse;
     const laps = new Laps();
     try {
-      result = await handle.client.delete(req);
+      result = await this.clientOf(req.id, handle).delete(req);
     } catch (err) {
       if (!(await this.isDead(req.id, err))) throw err;
       const retried = await this.retryOnRestartedHost(req.id, (client) => client.delete(req));
@@ -475,7 +477,7 @@ export class Supervisor implements SupervisorApi {
   private async stateOrForget(id: string): Promise<shim.StateResponse | undefined> {
     const handle = this.handle(id);
     try {
-      return await handle.client.state({ id }, 10_000);
+      return await this.clientOf(id, handle).state({ id }, 10_000);
     } catch (err) {
       if (isCeError(err, 'NotFound')) {
         // A shim this process is giving its task answers NotFound until the Create is done
@@ -608,7 +610,17 @@ export class Supervisor implements SupervisorApi {
   }
 
   private client(id: string): TaskGrpcClient {
-    return this.handle(id).client;
+    return this.clientOf(id, this.handle(id));
+  }
+
+  private clientOf(id: string, handle: ShimHandle): TaskGrpcClient {
+    if (this.host && handle.hostGeneration !== this.host.generation) {
+      // Made before the host was started again: a new connection, to the new host.
+      handle.client.close();
+      handle.client = new TaskGrpcClient(this.socketPath(id));
+      handle.hostGeneration = this.host.generation;
+    }
+    return handle.client;
   }
 
   /** The shim of a task, connecting to its socket if this process did not start it. */
@@ -620,7 +632,7 @@ export class Supervisor implements SupervisorApi {
   }
 
   private track(id: string, proc?: ShimProcess, givenTask = false): ShimHandle {
-    const handle: ShimHandle = { client: new TaskGrpcClient(this.socketPath(id)), process: proc, events: new AbortController(), givenTask };
+    const handle: ShimHandle = { client: new TaskGrpcClient(this.socketPath(id)), process: proc, events: new AbortController(), givenTask, hostGeneration: this.host?.generation };
     this.shims.set(id, handle);
     if (this.host) this.followHost();
     else void this.relayEvents(id, handle);
@@ -715,7 +727,7 @@ export class Supervisor implements SupervisorApi {
   private async endShim(id: string, handle: ShimHandle): Promise<void> {
     handle.events.abort();
     try {
-      await handle.client.shutdown(id);
+      await this.clientOf(id, handle).shutdown(id);
     } catch (err) {
       if (!(await this.isDead(id, err))) throw err;
       if (handle.process?.running) handle.process.kill(); // alive but deaf: no use to anyone
