@@ -1,5 +1,7 @@
 // What happens to a container when the process supervising it dies: its shim
-// (kill -9), a spare shim, or ced itself in the middle of `run --rm`.
+// (kill -9), a spare shim, the shim host, or ced itself in the middle of `run --rm`.
+// The containers whose shim is killed log with the local driver: in host mode
+// (decision 0029) those have a shim of their own, as every container has otherwise.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,10 +9,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
-import { cgroupsFor, filesIn, mountsUnder, notSpareFile, notSpareProcess, processesMentioning } from './support/leaks.js';
+import { cgroupsFor, filesIn, mountsUnder, notShimHostFile, notShimHostProcess, notSpareFile, notSpareProcess, processesMentioning } from './support/leaks.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
+/** As the supervisor reads it: one shim host for the containers under a monitor, no spare shim. */
+const hostMode = process.env.CE_SHIM_HOST === '1';
+const OWN_SHIM = ['--log-driver', 'local'];
 
 beforeAll(async () => {
   daemon = await startTestDaemon();
@@ -81,7 +86,7 @@ function containerProcess(id: string): { pid: number; shim: number } {
 }
 
 async function startSleeper(name: string): Promise<string> {
-  const r = await run(['run', '-d', '--name', name, 'busybox', 'sleep', '300']);
+  const r = await run(['run', '-d', '--name', name, ...OWN_SHIM, 'busybox', 'sleep', '300']);
   expect(r.code, r.stderr).toBe(0);
   const id = r.stdout.trim();
   ids.push(id);
@@ -116,8 +121,8 @@ async function expectNothingLeft(): Promise<void> {
   await vi.waitFor(
     () => {
       expect(mountsUnder(daemon.dir)).toEqual([]);
-      expect(processesMentioning(daemon.dir, [daemon.process.pid!]).filter(notSpareProcess)).toEqual([]);
-      expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile)).toEqual([]);
+      expect(processesMentioning(daemon.dir, [daemon.process.pid!]).filter(notSpareProcess).filter(notShimHostProcess)).toEqual([]);
+      expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile).filter(notShimHostFile)).toEqual([]);
       expect(filesIn(join(daemon.state, 'tasks'))).toEqual([]);
       expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
       expect(cgroupsFor(ids)).toEqual([]);
@@ -188,7 +193,7 @@ describe('a shim killed with SIGKILL', () => {
     expect(cgroupProcs(unrecorded)).toEqual([]);
     expect(psLine('kept', (await run(['ps', '-a'])).stdout)).toMatch(/Exited \(137\)/);
     expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
-    expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile)).toEqual([]);
+    expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile).filter(notShimHostFile)).toEqual([]);
 
     expect((await run(['rm', 'kept'])).code).toBe(0);
     await expectNothingLeft();
@@ -198,7 +203,7 @@ describe('a shim killed with SIGKILL', () => {
 describe('a container that exits while ced is down', () => {
   /** `sh` as the container's init (exits 7 on SIGTERM) with a `sleep 300` child; the shim is sh's parent. */
   async function startTrapper(name: string): Promise<{ id: string; sh: number; shim: number }> {
-    const r = await run(['run', '-d', '--name', name, 'busybox', 'sh', '-c', 'trap "exit 7" TERM; sleep 300 & wait']);
+    const r = await run(['run', '-d', '--name', name, ...OWN_SHIM, 'busybox', 'sh', '-c', 'trap "exit 7" TERM; sleep 300 & wait']);
     expect(r.code, r.stderr).toBe(0);
     const id = r.stdout.trim();
     ids.push(id);
@@ -234,7 +239,7 @@ describe('a container that exits while ced is down', () => {
   });
 });
 
-describe('a dead spare shim', () => {
+describe.skipIf(hostMode)('a dead spare shim (host mode keeps no spare)', () => {
   it('is replaced without the next run noticing', async () => {
     const spare = () => processesMentioning(daemon.dir).filter((p) => !notSpareProcess(p));
     expect(await until(() => spare().length === 1 && filesIn(join(daemon.state, 'shims')).some((f) => f.startsWith('.spare-') && f.endsWith('.sock')))).toBe(true);
@@ -260,7 +265,48 @@ describe('ced killed during concurrent `run --rm`', () => {
 
     await daemon.restart();
     expect(await until(async () => (await run(['ps', '-a', '-q'])).stdout === '', 30_000)).toBe(true);
-    expect(await until(() => filesIn(join(daemon.state, 'shims')).filter(notSpareFile).length === 0)).toBe(true);
+    expect(await until(() => filesIn(join(daemon.state, 'shims')).filter(notSpareFile).filter(notShimHostFile).length === 0)).toBe(true);
+    await expectNothingLeft();
+  });
+});
+
+describe.skipIf(!hostMode)('the shim host killed with SIGKILL (host mode: CE_SHIM_HOST=1)', () => {
+  it('stops no container: the monitored one is adopted by a new host, the local-driver one keeps its own shim; logs, ps, stop and rm go on', async () => {
+    const chatty = ['sh', '-c', 'trap "exit 3" TERM; i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.1; done'];
+    const started: Record<string, string> = {};
+    for (const [name, args] of [['hosted', []], ['own', OWN_SHIM]] as const) {
+      const r = await run(['run', '-d', '--name', name, ...args, 'busybox', ...chatty]);
+      expect(r.code, r.stderr).toBe(0);
+      started[name] = r.stdout.trim();
+      ids.push(started[name]!);
+    }
+    const hostProcess = () => processesMentioning(join(daemon.state, 'shims', 'host.sock')).map((e) => Number(e.split(':')[0]));
+    const ownShim = () => processesMentioning(join(daemon.state, 'shims', `${started.own}.sock`)).map((e) => Number(e.split(':')[0]));
+    expect(hostProcess()).toHaveLength(1);
+    expect(ownShim()).toHaveLength(1);
+    const [host] = hostProcess();
+    const [shim] = ownShim();
+    const ticks = async (name: string) => (await run(['logs', name])).stdout.split('\n').filter(Boolean).length;
+    const before = { hosted: await ticks('hosted'), own: await ticks('own') };
+
+    process.kill(host!, 'SIGKILL');
+    expect(await until(() => procState(host!) === undefined)).toBe(true);
+    // The relay finds the host dead and starts another, which adopts the monitored container.
+    expect(await until(() => hostProcess().some((p) => p !== host))).toBe(true);
+    const table = (await run(['ps'])).stdout;
+    expect(psLine('hosted', table)).toMatch(/Up /);
+    expect(psLine('own', table)).toMatch(/Up /);
+    expect(ownShim()).toEqual([shim]);
+    expect(await until(async () => (await ticks('hosted')) > before.hosted && (await ticks('own')) > before.own)).toBe(true);
+
+    for (const name of ['hosted', 'own']) {
+      const stop = await run(['stop', name]);
+      expect(stop.code, stop.stderr).toBe(0);
+    }
+    const stopped = (await run(['ps', '-a'])).stdout;
+    expect(psLine('hosted', stopped)).toMatch(/Exited \(3\)/);
+    expect(psLine('own', stopped)).toMatch(/Exited \(3\)/);
+    expect((await run(['rm', 'hosted', 'own'])).code).toBe(0);
     await expectNothingLeft();
   });
 });

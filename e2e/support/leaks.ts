@@ -72,6 +72,12 @@ export const notSpareProcess = (entry: string): boolean => {
  */
 export const notSpareFile = (name: string): boolean => !name.startsWith('.spare-') && !/^\.b[0-9a-f]{8}$/.test(name);
 
+/** The shim host (host mode, decision 0029) stays while ced runs, as containerd does: not a leak. */
+export const notShimHostProcess = (entry: string): boolean => !/ --host --socket \S+\/shims\/host\.sock /.test(entry);
+
+/** The shim host's socket and log in the shims folder. */
+export const notShimHostFile = (name: string): boolean => name !== 'host.sock' && name !== 'host.log';
+
 /** Files left in a folder (sockets, logs), empty when the folder is gone. */
 export function filesIn(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir) : [];
