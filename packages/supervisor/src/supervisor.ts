@@ -756,6 +756,11 @@ export class Supervisor implements SupervisorApi {
     try {
       await this.clientOf(handle).shutdown(id);
     } catch (err) {
+      // A host that does not hold the task (deleted while ced was killed, or never adopted): its link and what it left go.
+      if (handle.hosted && isCeError(err, 'NotFound')) {
+        await this.cleanUpDeadShim(id);
+        return;
+      }
       if (!(await this.isDead(id, err))) throw err;
       if (handle.process?.running) handle.process.kill(); // alive but deaf: no use to anyone
       await this.cleanUpDeadShim(id);

@@ -8,6 +8,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type { CreateTaskRequest } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
+import { TaskGrpcClient } from '@ce/shim';
 import { Supervisor } from '../../src/supervisor.js';
 import { until } from '../../../../tools/test/container-fixtures.js';
 
@@ -161,6 +162,31 @@ it('after a restart of the supervisor, finds both kinds again: a host that died 
     expect(await supervisor.listTasks()).toEqual([]);
   } finally {
     stop.abort();
+    await supervisor.close();
+  }
+  await until('every fake shim to end', () => fakeShims(dir).length === 0);
+});
+
+it('removes the socket of a hosted task the host no longer holds (deleted while ced was killed) at the next list', { timeout: 30_000 }, async () => {
+  const { dir, supervisor: make } = setUp();
+  const first = make();
+  await first.createTask(request(dir, 'mon'));
+  await first.createTask(request(dir, 'loc', { logConfig: { type: 'local', config: {} } }));
+  await first.close();
+  // The task is deleted and forgotten by the host, but ced was killed before it removed the task's socket.
+  const host = new TaskGrpcClient(join(dir, 'shims', 'host.sock'));
+  try {
+    await host.delete({ id: 'mon' });
+    await host.shutdown('mon');
+  } finally {
+    host.close();
+  }
+  const supervisor = make();
+  try {
+    expect((await supervisor.listTasks()).map((t) => t.id)).toEqual(['loc']);
+    expect(readdirSync(join(dir, 'shims')).filter((n) => n.startsWith('mon.'))).toEqual([]);
+    await supervisor.deleteTask({ id: 'loc' });
+  } finally {
     await supervisor.close();
   }
   await until('every fake shim to end', () => fakeShims(dir).length === 0);
