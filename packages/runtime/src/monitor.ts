@@ -14,8 +14,12 @@ export interface MonitorOptions {
   exitDir: string;
   /** The container gets a stdin pipe, written through `attach 1 …` on the socket. */
   stdin?: boolean;
-  /** Docker's json-file log, written by the monitor (no compress: that stays with the shim's writer). */
-  log?: { path: string; maxSize: number; maxFiles: number };
+  /**
+   * The log the monitor writes: Docker's json-file (the default; no compress: that stays with the
+   * shim's writer) or the kubelet's CRI format (`cri`, never rotated by the monitor: the kubelet
+   * renames the file and asks for a reopen, the socket's `reopen`).
+   */
+  log?: { path: string; maxSize: number; maxFiles: number; format?: MonitorLogFormat };
   /** The cgroup file whose `oom_kill N` line counts OOM kills (v2 memory.events, v1 memory.oom_control). */
   oomFile?: string;
   /** A file the monitor appends its own diagnostics to; default: none (/dev/null). */
@@ -38,6 +42,8 @@ export interface MonitorExit {
   oomKilled: boolean;
 }
 
+export type MonitorLogFormat = 'json-file' | 'cri';
+
 const SOCKET_PATH_MAX = 107;
 
 /** The monitor's flags for these options (the status fd and the ce-init command are added by spawnInit). */
@@ -50,10 +56,11 @@ export function monitorArgs(opts: MonitorOptions, terminalFd: number | undefined
   if (opts.stdin) args.push('--stdin');
   if (terminalFd !== undefined) args.push('--terminal', String(terminalFd));
   if (opts.log) {
-    const { path, maxSize, maxFiles } = opts.log;
+    const { path, maxSize, maxFiles, format = 'json-file' } = opts.log;
     if (!(maxSize === -1 || maxSize > 0) || !Number.isSafeInteger(maxSize)) throw new RuntimeError('InvalidArgument', `monitor log maxSize must be positive or -1, not ${maxSize}`);
     if (!Number.isSafeInteger(maxFiles) || maxFiles < 1) throw new RuntimeError('InvalidArgument', `monitor log maxFiles must be at least 1, not ${maxFiles}`);
-    args.push('--log-path', path, '--log-max-size', String(maxSize), '--log-max-file', String(maxFiles));
+    if (format !== 'json-file' && format !== 'cri') throw new RuntimeError('InvalidArgument', `monitor log format must be json-file or cri, not ${JSON.stringify(format)}`);
+    args.push('--log-path', path, '--log-max-size', String(maxSize), '--log-max-file', String(maxFiles), '--log-format', format);
   }
   if (opts.oomFile) args.push('--oom-file', opts.oomFile);
   return args;

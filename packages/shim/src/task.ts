@@ -213,13 +213,14 @@ export class ShimTask implements TaskApi {
 
   /**
    * Where ce-monitor is to hold the task (decision 0029), or undefined for the shim
-   * itself: a runc-compatible binary, the local driver and compressed logs stay here.
+   * itself: a runc-compatible binary, the local driver and compressed logs stay here
+   * (the monitor writes json-file and the CRI format).
    */
   private monitorOptions(req: shim.CreateTaskRequest, logging: ShimLogSettings): MonitorOptions | undefined {
     const dir = this.options.monitorSocketDir;
     if (!dir || (req.runtime && req.runtime !== IN_PROCESS_RUNTIME)) return undefined;
     const logged = !!req.logPath && logging.driver !== 'none';
-    if (logged && (logging.driver !== 'json-file' || logging.compress)) return undefined;
+    if (logged && !((logging.driver === 'json-file' && !logging.compress) || logging.driver === 'cri')) return undefined;
     const socket = join(dir, `${req.id}.mon`);
     if (Buffer.byteLength(socket) > 107) {
       this.logger.warn({ id: req.id, socket }, 'the monitor socket path is too long for a unix socket: the shim holds this task');
@@ -230,7 +231,7 @@ export class ShimTask implements TaskApi {
       socket,
       exitDir: req.bundle,
       stdin: req.stdin,
-      log: logged ? { path: req.logPath, maxSize: logging.maxSize, maxFiles: logging.maxFiles } : undefined,
+      log: logged ? { path: req.logPath, maxSize: logging.maxSize, maxFiles: logging.maxFiles, format: logging.driver === 'cri' ? 'cri' : 'json-file' } : undefined,
       diagnostics: join(req.bundle, 'monitor.log'),
     };
   }
@@ -568,6 +569,7 @@ export class ShimTask implements TaskApi {
 
   async reopenLog(req: shim.ReopenLogRequest): Promise<void> {
     const task = this.live(req.id);
+    if (task.hub instanceof MonitorStdio) return task.hub.reopenLog(req.id);
     if (!task.log) throw failedPrecondition(`task ${req.id} has no log file this shim writes`);
     await task.log.reopen();
   }

@@ -11,7 +11,7 @@ const MAX_SOCKET_PATH = 107;
  * shim of its own, or undefined when its ce-monitor can hold it. The host only
  * adopts, after a restart, the tasks under a monitor; a task it ran in its own
  * process would end with it. The monitor runs the in-process runtime only and
- * writes json-file logs uncompressed (or none); the same rules as the shim's
+ * writes json-file logs uncompressed, the CRI format, or none; the same rules as the shim's
  * choice of a monitor (ShimTask's monitorOptions), where the host would
  * otherwise keep the task in process.
  */
@@ -19,7 +19,8 @@ export function needsOwnShim(req: CreateTaskRequest, monitorDir: string): string
   if (req.runtime && req.runtime !== IN_PROCESS_RUNTIME) return `runtime ${req.runtime} is a runc-compatible binary`;
   if (Buffer.byteLength(join(monitorDir, `${req.id}.mon`)) > MAX_SOCKET_PATH) return 'its monitor socket path would be too long';
   if (!req.logPath || !req.logConfig) return undefined;
-  if (req.logConfig.type === 'cri') return 'the cri log format is written by the shim';
+  // The kubelet's format: the monitor writes it and reopens the file on ReopenContainerLog.
+  if (req.logConfig.type === 'cri') return undefined;
   let settings;
   try {
     settings = logSettings({ Type: req.logConfig.type, Config: req.logConfig.config });

@@ -5,8 +5,8 @@
  * socket, and outlives the process that started it.
  *
  *   ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin]
- *              [--terminal FD] [--log-path P [--log-max-size N] [--log-max-file N]]
- *              [--oom-file PATH] -- CE-INIT ARGS...
+ *              [--terminal FD] [--log-path P [--log-max-size N] [--log-max-file N]
+ *              [--log-format json-file|cri]] [--oom-file PATH] -- CE-INIT ARGS...
  *
  * fd 4 (--sync-fd) is the runtime's end of ce-init's sync channel: the
  * monitor passes its own pipe to ce-init there and forwards every byte, which
@@ -46,6 +46,7 @@ struct options {
   int status_fd, sync_fd, with_stdin, console_fd;
   int64_t log_max_size;
   int log_max_file;
+  enum log_format log_format;
   char **init_argv;
 };
 
@@ -59,7 +60,7 @@ static int init_ready;
 
 static void usage(const char *why) {
   dprintf(2, "ce-monitor: %s\nusage: ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin] [--terminal FD] "
-             "[--log-path P [--log-max-size N] [--log-max-file N]] [--oom-file PATH] -- CE-INIT ARGS...\n", why);
+             "[--log-path P [--log-max-size N] [--log-max-file N] [--log-format json-file|cri]] [--oom-file PATH] -- CE-INIT ARGS...\n", why);
   exit(2);
 }
 
@@ -90,7 +91,11 @@ static void parse_args(int argc, char **argv) {
     else if (strcmp(a, "--log-path") == 0) O.log_path = v;
     else if (strcmp(a, "--log-max-size") == 0) O.log_max_size = atoll(v);
     else if (strcmp(a, "--log-max-file") == 0) O.log_max_file = atoi(v);
-    else if (strcmp(a, "--oom-file") == 0) O.oom_file = v;
+    else if (strcmp(a, "--log-format") == 0) {
+      if (strcmp(v, "json-file") == 0) O.log_format = LOG_JSON_FILE;
+      else if (strcmp(v, "cri") == 0) O.log_format = LOG_CRI;
+      else usage("--log-format must be json-file or cri");
+    } else if (strcmp(a, "--oom-file") == 0) O.oom_file = v;
     else usage("unknown option");
   }
   if (i >= argc) usage("no ce-init command after --");
@@ -156,10 +161,11 @@ static void on_init_exit(int wstatus) {
 
 /* ---- the container's stdio ---- */
 
+/* ctx is non-NULL for a stream's last piece (its end, not a newline, ended it). */
 static void log_entry(void *ctx, int stream, const char *text, size_t len, int64_t time_ms) {
-  (void)ctx;
   struct buf rec = {0};
-  json_file_entry(&rec, stream, text, len, time_ms);
+  if (O.log_format == LOG_CRI) cri_entry(&rec, stream, text, len, time_ms, ctx != NULL);
+  else json_file_entry(&rec, stream, text, len, time_ms);
   log_file_append(&M.log, rec.data, rec.len);
   buf_free(&rec);
 }
@@ -172,7 +178,8 @@ static void output(int stream, const char *data, size_t n) {
 static void output_closed(int *fd, int stream) {
   close(*fd);
   *fd = -1;
-  if (M.logging) splitter_flush(stream == STREAM_STDERR ? &M.split_err : &M.split_out, stream, now_ms(), log_entry, NULL);
+  static int ended = 1;
+  if (M.logging) splitter_flush(stream == STREAM_STDERR ? &M.split_err : &M.split_out, stream, now_ms(), log_entry, &ended);
   if (M.stdout_r < 0 && M.stderr_r < 0 && M.pty_master < 0) attach_output_ended(&M);
 }
 

@@ -186,3 +186,13 @@ void log_file_close(struct log_file *f) {
   free(f->path);
   f->fd = f->state_fd = -1;
 }
+
+int log_file_reopen(struct log_file *f) {
+  log_file_flush(f);
+  int fd = open_log(f->path);
+  if (fd < 0) return -1;
+  if (f->fd >= 0) close(f->fd);
+  f->fd = fd;
+  f->size = trim_torn_tail(fd);
+  return 0;
+}

@@ -10,7 +10,8 @@ function request(overrides: Partial<CreateTaskRequest> = {}): CreateTaskRequest 
 const log = (type: string, config: Record<string, string> = {}) => ({ logConfig: { type, config } });
 
 describe('needsOwnShim: which tasks the shim host cannot carry under a monitor', () => {
-  it('leaves to the host what ce-monitor writes: json-file (rotated or not), none, no log, no log config', () => {
+  it('leaves to the host what ce-monitor writes: json-file (rotated or not), the cri format, none, no log, no log config', () => {
+    expect(needsOwnShim(request(log('cri')), DIR)).toBeUndefined();
     expect(needsOwnShim(request(log('json-file')), DIR)).toBeUndefined();
     expect(needsOwnShim(request(log('json-file', { 'max-size': '20m', 'max-file': '5' })), DIR)).toBeUndefined();
     expect(needsOwnShim(request(log('json-file', { 'max-size': '20m', 'max-file': '5', compress: 'false' })), DIR)).toBeUndefined();
@@ -20,11 +21,10 @@ describe('needsOwnShim: which tasks the shim host cannot carry under a monitor',
     expect(needsOwnShim(request({ runtime: 'ce' }), DIR)).toBeUndefined();
   });
 
-  it('gives a shim of its own to the local driver, compressed json-file, and the cri format', () => {
+  it('gives a shim of its own to the local driver and compressed json-file', () => {
     expect(needsOwnShim(request(log('local')), DIR)).toBe('the local log driver is written by the shim');
     expect(needsOwnShim(request(log('local', { compress: 'false' })), DIR)).toBe('the local log driver is written by the shim');
     expect(needsOwnShim(request(log('json-file', { 'max-size': '1m', 'max-file': '3', compress: 'true' })), DIR)).toBe('compressed json-file rotation is written by the shim');
-    expect(needsOwnShim(request(log('cri')), DIR)).toBe('the cri log format is written by the shim');
   });
 
   it('does not care about the driver of a task that logs nowhere', () => {
