@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { RuntimeError } from './errors.js';
 
@@ -24,6 +25,21 @@ export interface MonitorOptions {
   oomFile?: string;
   /** A file the monitor appends its own diagnostics to; default: none (/dev/null). */
   diagnostics?: string;
+  /**
+   * The log's writes failed, or succeed again after failing (at most every 5 s, as the monitor
+   * reports them). Only while the caller of create runs: a monitor adopted later has no status pipe.
+   */
+  onLogWrite?: (report: MonitorLogWriteReport) => void;
+}
+
+/** What ce-monitor reports of its log's writes: failing (and why), or written again. */
+export interface MonitorLogWriteReport {
+  kind: 'log-write-failed' | 'log-write-resumed';
+  /** The errno code of the failed writes, e.g. ENOSPC; '' once written again. */
+  code: string;
+  /** Lines and bytes dropped since the previous report. */
+  droppedLines: number;
+  droppedBytes: number;
 }
 
 /** A started monitor: its pid and socket, and when it is done (container exited, output drained). */
@@ -69,8 +85,9 @@ export function monitorArgs(opts: MonitorOptions, terminalFd: number | undefined
 /**
  * The monitor's status pipe: "ce-init <pid>", then "exit <status> <signal>
  * <ms> <oom>" (or "ce-init-exit <status>" when no container init started, or
- * "error <why>"), then "drained". A pipe that closes before the exit line
- * means the monitor died.
+ * "error <why>"), then "drained"; and at any time "log-write-failed <errno>
+ * <lines> <bytes>" or "log-write-resumed <lines> <bytes>". A pipe that closes
+ * before the exit line means the monitor died.
  */
 export class MonitorStatus {
   readonly ceInitPid: Promise<number>;
@@ -82,7 +99,7 @@ export class MonitorStatus {
   lastError = '';
   private text = '';
 
-  constructor(stream: Readable, monitorPid: number) {
+  constructor(stream: Readable, monitorPid: number, onLogWrite?: (report: MonitorLogWriteReport) => void) {
     let onCeInit!: (pid: number) => void;
     let onExit!: (e: MonitorExit) => void;
     let onCeInitExit!: (status: number) => void;
@@ -113,6 +130,7 @@ export class MonitorStatus {
         } else if (word === 'ce-init-exit') onCeInitExit(Number(rest[0]));
         else if (word === 'drained') onDrained();
         else if (word === 'error') this.lastError = rest.join(' ');
+        else if (word === 'log-write-failed' || word === 'log-write-resumed') onLogWrite?.(logWriteReport(word, rest));
       }
     });
     const closed = () =>
@@ -120,4 +138,13 @@ export class MonitorStatus {
     stream.on('error', closed);
     stream.on('close', closed);
   }
+}
+
+const ERRNO_CODES = new Map(Object.entries(osConstants.errno).map(([code, n]) => [n, code]));
+
+function logWriteReport(kind: MonitorLogWriteReport['kind'], fields: string[]): MonitorLogWriteReport {
+  const [lines, bytes] = fields.slice(kind === 'log-write-failed' ? 1 : 0).map(Number);
+  const errno = Number(fields[0]);
+  const code = kind === 'log-write-failed' ? (ERRNO_CODES.get(errno) ?? `errno ${errno}`) : '';
+  return { kind, code, droppedLines: lines ?? 0, droppedBytes: bytes ?? 0 };
 }

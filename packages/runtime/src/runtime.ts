@@ -296,6 +296,7 @@ export class Runtime {
       args: monitorArgs({ ...opts.monitor, oomFile: opts.monitor.oomFile ?? (cgroupsPath ? cg?.oomKillsFile?.(cgroupsPath) : undefined) }, withTerminal ? CONSOLE_SOCKET_FD : undefined),
       terminal: withTerminal,
       diagnostics: opts.monitor.diagnostics,
+      onLogWrite: opts.monitor.onLogWrite,
     };
     const consoleChannel = openConsoleChannel(monitor ? false : withTerminal, monitor ? {} : opts);
     try {

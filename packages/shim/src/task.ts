@@ -24,7 +24,7 @@ import type { Readable, Writable } from 'node:stream';
 import { toCgroupStats, toLinuxResources } from './cgroup-figures.js';
 import { ContainerLog } from './io/container-log.js';
 import { criFormat, jsonFileFormat, localFormat } from './io/log-entry-format.js';
-import type { LogWriteProblem } from './io/log-file-writer.js';
+import { logWriteProblem, type LogWriteProblem } from './io/log-file-writer.js';
 import { StdioHub, type ProcessStdio, type TaskStdio } from './io/stdio-hub.js';
 import { MonitorStdio } from './monitor/monitor-stdio.js';
 import { terminalStdio } from './io/terminal-stdio.js';
@@ -160,20 +160,18 @@ export class ShimTask implements TaskApi {
     }
     const laps = new Laps();
     const logging = this.logSettings(req);
-    const monitor = this.monitorOptions(req, logging);
+    const logProblem = (p: LogWriteProblem) => {
+      this.logger.warn({ id: req.id, kind: p.kind, code: p.code, droppedLines: p.droppedLines, droppedBytes: p.droppedBytes }, p.message);
+      this.emit({ warning: { kind: p.kind, message: p.message } }, req.id);
+    };
+    const monitor = this.monitorOptions(req, logging, logProblem);
     const mounted = req.rootfs.length ? mountRootfs(req.bundle, req.rootfs) : [];
     laps.lap('mount');
     let log: ContainerLog | null = null;
     try {
       const proc = await this.runtime.create(req.id, req.bundle, monitor ? { monitor } : ioOptions(req.terminal, req.stdin));
       laps.lap('runtimeCreate');
-      log =
-        !proc.monitor && req.logPath && logging.driver !== 'none'
-          ? this.openLog(req.logPath, logging, (p) => {
-              this.logger.warn({ id: req.id, kind: p.kind, code: p.code, droppedLines: p.droppedLines, droppedBytes: p.droppedBytes }, p.message);
-              this.emit({ warning: { kind: p.kind, message: p.message } }, req.id);
-            })
-          : null;
+      log = !proc.monitor && req.logPath && logging.driver !== 'none' ? this.openLog(req.logPath, logging, logProblem) : null;
       const hub = proc.monitor ? new MonitorStdio(proc.monitor.socket, proc.monitor.done) : new StdioHub(processStdio(proc), log);
       const oom = this.oomWatch(req.id);
       await oom.start();
@@ -216,7 +214,7 @@ export class ShimTask implements TaskApi {
    * itself: a runc-compatible binary, the local driver and compressed logs stay here
    * (the monitor writes json-file and the CRI format).
    */
-  private monitorOptions(req: shim.CreateTaskRequest, logging: ShimLogSettings): MonitorOptions | undefined {
+  private monitorOptions(req: shim.CreateTaskRequest, logging: ShimLogSettings, onProblem: (p: LogWriteProblem) => void): MonitorOptions | undefined {
     const dir = this.options.monitorSocketDir;
     if (!dir || (req.runtime && req.runtime !== IN_PROCESS_RUNTIME)) return undefined;
     const logged = !!req.logPath && logging.driver !== 'none';
@@ -233,6 +231,8 @@ export class ShimTask implements TaskApi {
       stdin: req.stdin,
       log: logged ? { path: req.logPath, maxSize: logging.maxSize, maxFiles: logging.maxFiles, format: logging.driver === 'cri' ? 'cri' : 'json-file' } : undefined,
       diagnostics: join(req.bundle, 'monitor.log'),
+      // The monitor drops what it cannot write and tries again with the container's next output.
+      onLogWrite: (r) => onProblem(logWriteProblem(req.logPath, r.code || null, r.droppedLines, r.droppedBytes, "retrying with the container's next output")),
     };
   }
 

@@ -13,7 +13,10 @@
  * is how it learns the container init's pid. The status fd gets
  * "ce-init <pid>\n", then "exit <status> <signal> <exited-at ms> <oom>\n" (or
  * "ce-init-exit <status>\n" when no container init was ever reported), then
- * "drained\n" before the monitor exits. Other fds below the status fd go to
+ * "drained\n" before the monitor exits. Meanwhile, at most every 5 s, the log's
+ * state when it changed: "log-write-failed <errno> <lines> <bytes>\n" (writes
+ * fail, what was dropped since the last report) or "log-write-resumed <lines>
+ * <bytes>\n" (written again). Other fds below the status fd go to
  * ce-init as they are. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -109,6 +112,17 @@ static void status(const char *line) {
   size_t n = strlen(line);
   /* Whoever started us may be gone (EPIPE): the same facts are on disk and on the socket. */
   if (write(status_fd, line, n) != (ssize_t)n) {
+    close(status_fd);
+    status_fd = -1;
+  }
+}
+
+void monitor_report(const char *line) {
+  if (status_fd < 0) return;
+  size_t n = strlen(line);
+  /* A report fits the pipe's atomic size: it goes whole or not at all. A reader that is behind misses it
+   * (the next report says the state again); the pipe stays open for the exit line. */
+  if (write(status_fd, line, n) < 0 && errno != EAGAIN) {
     close(status_fd);
     status_fd = -1;
   }
@@ -514,7 +528,7 @@ int main(int argc, char **argv) {
     fds[SLOT_STDIN] = (struct pollfd){stdin_buf.len && M.stdin_w != M.pty_master ? M.stdin_w : -1, POLLOUT, 0};
     int n = M.nclients;
     for (int i = 0; i < n; i++) fds[SLOT_CLIENTS + i] = (struct pollfd){M.clients[i].fd, attach_events(&M, i), 0};
-    if (poll(fds, (nfds_t)(SLOT_CLIENTS + n), -1) < 0) {
+    if (poll(fds, (nfds_t)(SLOT_CLIENTS + n), M.logging ? log_file_report_wait_ms(&M.log) : -1) < 0) {
       if (errno == EINTR) continue;
       fail("poll");
     }
@@ -529,6 +543,7 @@ int main(int argc, char **argv) {
     if (fds[SLOT_PTY].revents & ~POLLOUT && M.pty_master >= 0) read_output(&M.pty_master, STREAM_STDOUT);
     if (fds[SLOT_STDIN].revents) flush_stdin();
     if (M.logging) log_file_flush(&M.log);
+    if (M.logging) log_file_report_if_due(&M.log);
     if (fds[SLOT_SIGNAL].revents) {
       struct signalfd_siginfo si;
       while (read(sigfd, &si, sizeof si) == sizeof si) {

@@ -70,6 +70,8 @@ struct log_file {
   struct buf batch;
   uint64_t dropped_lines, dropped_bytes;
   int64_t last_report_ms;
+  int failing, last_errno; /* the last write failed, and its errno */
+  int report_due;          /* the state or the drops changed since the last report */
 };
 
 int log_file_open(struct log_file *f, const char *path, int64_t max_size, int max_files);
@@ -81,6 +83,11 @@ void log_file_close(struct log_file *f);
 /* Writes the queued records, closes the file and opens its path again (a new file once it was
  * renamed: the kubelet's rotation). On failure the old file stays in use and errno says why. */
 int log_file_reopen(struct log_file *f);
+/* Milliseconds until a report of a failure or a recovery is due, or -1 when none is. */
+int log_file_report_wait_ms(const struct log_file *f);
+void log_file_report_if_due(struct log_file *f);
+/* ce-monitor.c: a report line on the status pipe, dropped rather than waited for when the pipe is full. */
+void monitor_report(const char *line);
 
 /* ---- attach.c: the monitor's unix socket ---- */
 
