@@ -441,7 +441,7 @@ export class ShimTask implements TaskApi {
   exitEvent(): TaskEvent | undefined {
     const task = this.task;
     if (!task?.exit) return undefined;
-    return { id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: '', oomKilled: !!task.exit.oomKilled } };
+    return { id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: task.exit.reason, oomKilled: !!task.exit.oomKilled } };
   }
 
   attach(options: AttachOptions & { execId?: string }): AttachSession {
@@ -591,7 +591,7 @@ export class ShimTask implements TaskApi {
     task.exit = exit;
     if (exit.oomKilled) this.recordExit(task.id, task.bundle, exit);
     this.logger.info({ id: task.id, pid: task.pid, exitStatus: exit.exitStatus }, 'task exited');
-    this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: '', oomKilled: !!exit.oomKilled } });
+    this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: exit.reason, oomKilled: !!exit.oomKilled } });
   }
 
   private recordExit(id: string, bundle: string, exit: ExitStatus): void {

@@ -104,9 +104,18 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (
     await task.start({ id: 'c1' });
     const monitor = readdirSync('/proc').find((p) => /^\d+$/.test(p) && readCmdline(p).includes(join(dir, 'c1.mon')));
     expect(monitor).toBeDefined();
+    const stop = new AbortController();
+    const events = task.events(stop.signal)[Symbol.asyncIterator]();
     process.kill(Number(monitor), 'SIGKILL');
     const exit = await task.wait({ id: 'c1' });
     expect(exit).toMatchObject({ exitStatus: 137, reason: expect.stringMatching(/^ce-monitor died/) });
+    // ced learns the exit from the event stream: the reason goes with it (the container's State.Error).
+    let event = await events.next();
+    while (!event.done && !event.value.exit) event = await events.next();
+    stop.abort();
+    expect(event.value?.exit).toMatchObject({ exitStatus: 137, reason: expect.stringMatching(/^ce-monitor died/) });
+    // And to a subscriber that comes after the exit.
+    expect(task.exitEvent()?.exit).toMatchObject({ exitStatus: 137, reason: expect.stringMatching(/^ce-monitor died/) });
     await until('the container to be gone', () => !isAlive(pid));
     await task.delete({ id: 'c1' });
   });
