@@ -3,7 +3,9 @@
 // start: one Node client times the requests `docker ps`, `ps -a`, `inspect`
 // and `logs` make (a new connection each, as each CLI process opens one) on
 // ced's docker.sock, and the gRPC calls behind them on ce.sock. 50 idle
-// containers made by the docker CLI, as bench/docker-api.mjs makes them. With
+// containers made by the docker CLI, as bench/docker-api.mjs makes them. Then
+// `docker run --rm`'s requests (ping, create, attach, wait, start, the wait's
+// answer at the removal), timed one by one, --run-rounds rounds. With
 // --cpu-prof, ced runs under `node --cpu-prof` and the profile's folder is kept.
 // See bench/README.md. Run as root after `npm run build`.
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,7 +14,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CE_JS, CED_JS, REPO, IDLE, inBatches, machineLine, median, onCleanup, parseOptions, run, runBench, runChecked, until } from './lib/engines.mjs';
+import { CE_JS, CED_JS, REPO, IDLE, inBatches, machineLine, median, onCleanup, parseOptions, run, runBench, runChecked, settle, until } from './lib/engines.mjs';
 import { dockerBinaries, startPrivateDockerd } from '../tools/lib/private-dockerd.mjs';
 
 const o = parseOptions('docker-api-server.mjs', {
@@ -20,6 +22,7 @@ const o = parseOptions('docker-api-server.mjs', {
   containers: { value: 50, help: 'idle containers while the list is timed' },
   'cpu-prof': { value: false, help: 'run ced under node --cpu-prof (the profile folder is printed and kept)' },
   dockerd: { value: false, help: 'also time the same HTTP requests on a private dockerd' },
+  'run-rounds': { value: 20, help: "rounds of docker run --rm's request sequence" },
 });
 
 function get(socketPath, path) {
@@ -36,6 +39,62 @@ function get(socketPath, path) {
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * One request as the docker CLI makes it (its own connection): resolves at the reply's headers with
+ * the body still to come (`body`), or with the socket after a 101 (`socket`).
+ */
+function call(socketPath, method, path, json, { upgrade = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const headers = { 'User-Agent': 'Docker-Client/20.10.24+dfsg1 (linux)', ...(json ? { 'Content-Type': 'application/json' } : {}), ...(upgrade ? { Connection: 'Upgrade', Upgrade: 'tcp' } : {}) };
+    const req = request({ socketPath, method, path, headers, agent: false });
+    req.on('upgrade', (_res, socket) => resolve({ socket }));
+    req.on('response', (res) => {
+      const body = new Promise((done, fail) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => (res.statusCode >= 300 ? fail(new Error(`${method} ${path}: ${res.statusCode} ${text}`)) : done(text)));
+      });
+      body.catch(() => {});
+      resolve({ status: res.statusCode, body });
+    });
+    req.on('error', reject);
+    req.end(json ? JSON.stringify(json) : undefined);
+  });
+}
+
+/** `docker run --rm --network none bb:latest true`'s requests in the CLI's order, each one's time (ms) from the previous one's answer. */
+async function runRmSequence(socketPath) {
+  const laps = {};
+  let t = performance.now();
+  const t0 = t;
+  const lap = (name) => {
+    const now = performance.now();
+    laps[name] = now - t;
+    t = now;
+  };
+  await (await call(socketPath, 'HEAD', '/_ping')).body;
+  lap('HEAD /_ping');
+  const createBody = { Image: 'bb:latest', Cmd: ['true'], AttachStdout: true, AttachStderr: true, HostConfig: { AutoRemove: true, NetworkMode: 'none' }, NetworkingConfig: { EndpointsConfig: {} } };
+  const id = JSON.parse(await (await call(socketPath, 'POST', '/v1.41/containers/create', createBody)).body).Id;
+  lap('POST create');
+  const { socket } = await call(socketPath, 'POST', `/v1.41/containers/${id}/attach?stderr=1&stdout=1&stream=1`, undefined, { upgrade: true });
+  lap('POST attach (101)');
+  const ended = new Promise((resolve) => {
+    socket.resume();
+    socket.once('close', resolve);
+  });
+  const wait = await call(socketPath, 'POST', `/v1.41/containers/${id}/wait?condition=removed`);
+  lap('POST wait (headers)');
+  await (await call(socketPath, 'POST', `/v1.41/containers/${id}/start`)).body;
+  lap('POST start (204)');
+  await ended;
+  lap('→ attach stream ends');
+  await wait.body;
+  lap('→ wait answers (removed)');
+  laps.total = performance.now() - t0;
+  return laps;
 }
 
 await runBench(async () => {
@@ -150,5 +209,18 @@ await runBench(async () => {
     const s = times[n].sort((a, b) => a - b);
     console.log(`| ${n} | ${median(s).toFixed(2)} ms | ${s[Math.ceil(0.9 * s.length) - 1].toFixed(2)} ms | ${s[0].toFixed(2)} ms | ${cpu[n].toFixed(2)} ms |`);
   }
+
+  // docker run --rm's requests, each engine in turn, each round once both are idle again (after a run, ced starts a spare shim).
+  const rounds = Object.fromEntries(Object.keys(sockets).map((engine) => [engine, []]));
+  for (let i = 0; i < o['run-rounds'] + 2; i++) {
+    for (const engine of i % 2 ? Object.keys(sockets) : Object.keys(sockets).reverse()) {
+      await settle(tmp);
+      const laps = await runRmSequence(sockets[engine]);
+      if (i >= 2) rounds[engine].push(laps);
+    }
+  }
+  const engines = Object.keys(sockets);
+  console.log(`\ndocker run --rm's requests, ${o['run-rounds']} rounds (medians; each from the previous one's answer)\n\n| request | ${engines.join(' | ')} |\n|---|${engines.map(() => '---|').join('')}`);
+  for (const step of Object.keys(rounds.ced[0])) console.log(`| ${step} | ${engines.map((e) => `${median(rounds[e].map((r) => r[step])).toFixed(2)} ms`).join(' | ')} |`);
   console.log(`(after: ${machineLine()})`);
 });

@@ -197,6 +197,41 @@ export function processesMentioning(needle) {
   return found;
 }
 
+/** CPU time (ms, utime + stime) of every process whose command line mentions `needle`. */
+export function cpuMsOfProcessesMentioning(needle) {
+  let ticks = 0;
+  for (const { pid } of processesMentioning(needle)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {}
+  }
+  return (ticks * 1000) / 100;
+}
+
+/**
+ * Waits until the processes mentioning `needle` (engines and their shims) are
+ * back to idle: at most `idleShare` of a core in a `windowMs` window (idle
+ * engines with 50 containers each use ~8% here: shims' timers), or `maxMs` gone.
+ * A command can leave work behind it (ced starts a spare shim after a run,
+ * ~150 ms of CPU; containerd removes snapshots): without this, that work is
+ * timed in the next command, whichever engine that one talks to.
+ * Returns how long it waited.
+ */
+export async function settle(needle, { windowMs = 200, idleShare = 0.15, maxMs = 3000 } = {}) {
+  const t0 = Date.now();
+  let before = cpuMsOfProcessesMentioning(needle);
+  while (Date.now() - t0 < maxMs) {
+    await sleep(windowMs);
+    const now = cpuMsOfProcessesMentioning(needle);
+    // (a process that exited meanwhile takes its CPU out of the sum: negative is idle too)
+    if (now - before <= windowMs * idleShare) break;
+    before = now;
+  }
+  return Date.now() - t0;
+}
+
 function mountsUnder(dir) {
   const unescape = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
   return readFileSync('/proc/self/mountinfo', 'utf8')

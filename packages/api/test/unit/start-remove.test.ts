@@ -155,3 +155,52 @@ it('writes a --rm container\'s record once at its exit, not again after the tear
   await vi.waitFor(() => expect(saves.filter((s) => s === '/kept:exited')).toHaveLength(2)); // the exit, then the teardown
   expect(svc.inspect(kept.Id).State.Status).toBe('exited');
 });
+
+it('saves a --rm container whose removal failed, as dead with the error, and its exit code still reaches wait', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
+  dirs.push(dir);
+  const images = { ...fakeImages(['true']), removeRootfs: async () => Promise.reject(new Error('device or resource busy')) };
+  const supervisor = {
+    createTask: async () => ({ pid: 42 }),
+    startTask: async () => ({ pid: 42 }),
+    waitTask: async () => ({ exitStatus: 3, exitedAt: new Date() }),
+    deleteTask: async () => ({ pid: 42, exitStatus: 3, exitedAt: new Date() }),
+  } as unknown as SupervisorApi;
+  const store = new ContainerStore(join(dir, 'containers'));
+  const svc = new ContainerService(store, images, supervisor, join(dir, 'tasks'), silent);
+  const c = await svc.create({ name: 'stuck', config: { Image: 'x' }, hostConfig: { AutoRemove: true } });
+
+  await svc.start('stuck');
+  expect(await svc.wait('stuck', 'removed')).toBe(3);
+  const saved = (await store.loadAll()).records.find((r) => r.Id === c.Id);
+  expect(saved?.State).toMatchObject({ Status: 'dead', ExitCode: 3, Error: 'device or resource busy' });
+});
+
+it('removes at recovery a --rm container whose exit ced did not live to handle (its record still says running)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
+  dirs.push(dir);
+  const { recover } = await import('../../src/recovery.js');
+  const { notFound } = await import('@ce/protocol');
+  const store = new ContainerStore(join(dir, 'containers'));
+  const running = {
+    createTask: async () => ({ pid: 42 }),
+    startTask: async () => ({ pid: 42 }),
+    waitTask: () => new Promise(() => {}), // ced "dies" before the exit
+  } as unknown as SupervisorApi;
+  const before = new ContainerService(store, fakeImages(['true']), running, join(dir, 'tasks'), silent);
+  const c = await before.create({ name: 'gone', config: { Image: 'x' }, hostConfig: { AutoRemove: true } });
+  await before.start('gone');
+  expect((await store.loadAll()).records.find((r) => r.Id === c.Id)?.State.Status).toBe('running');
+
+  // The restarted ced: the task exited and its shim is gone.
+  const shimGone = {
+    listTasks: async () => [],
+    taskState: async () => Promise.reject(notFound('no shim')),
+    deleteTask: async () => Promise.reject(notFound('no shim')),
+  } as unknown as SupervisorApi;
+  const after = new ContainerService(store, fakeImages(['true']), shimGone, join(dir, 'tasks'), silent);
+  const report = await recover(after, shimGone, silent);
+  expect(report).toMatchObject({ lost: 1, autoRemoved: 0 });
+  await vi.waitFor(() => expect(() => after.inspect(c.Id)).toThrow(`No such container: ${c.Id}`));
+  expect((await store.loadAll()).records.map((r) => r.Id)).not.toContain(c.Id);
+});
