@@ -169,6 +169,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         resolveContainer: (ref) => containers.resolve(ref),
         etcFiles,
         logger,
+        predefinedNetworkId: async (name) => (await networking.manager.inspect(name)).Id,
       }),
       { before: 'spec' },
     );

@@ -3,6 +3,7 @@
 // container's namespace; its /etc/hosts, hostname and resolv.conf; and its
 // NetworkSettings. Teardown undoes it from the manager's own records, so it
 // works after a ced restart and does nothing when nothing was set up.
+import { randomBytes } from 'node:crypto';
 import type { ContainerNetworking, Endpoint, PortBindingRequest } from '@ce/network';
 import type { Logger } from '@ce/protocol';
 import { failedPrecondition } from '@ce/protocol/errors';
@@ -25,6 +26,8 @@ export interface NetworkStepDeps {
   events?: Pick<EventPublisher, 'network'>;
   /** Logs how long a teardown that had something to undo took (`networkTeardownMs`), as setup's `networkMs`. */
   logger?: Pick<Logger, 'info'>;
+  /** The predefined `host` and `none` networks' ids, which a container in those modes shows as Docker does. */
+  predefinedNetworkId?(name: 'host' | 'none'): Promise<string>;
 }
 
 /** The network of an endpoint, as its events name it. */
@@ -39,6 +42,7 @@ export function networkStep(deps: NetworkStepDeps): StartStep {
       if (mode.kind === 'host') {
         ctx.specOpts.push(withHostNamespace('network'));
         await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: true, addresses: [], dnsServers: [] }));
+        await joinPredefined(deps, record, 'host');
         return;
       }
       if (mode.kind === 'container') {
@@ -82,6 +86,7 @@ export function networkStep(deps: NetworkStepDeps): StartStep {
         }
       }
       record.NetworkSettings = runningNetworkSettings(record.NetworkSettings, { id: record.Id, key: sandboxKey }, joined, Object.keys(record.Config.ExposedPorts ?? {}));
+      if (mode.kind === 'none') await joinPredefined(deps, record, 'none');
       const endpoints = [...joined.values()];
       const dnsServers = endpoints.flatMap((ep) => (ep.dnsServer ? [ep.dnsServer] : []));
       await useEtcFiles(ctx, await deps.etcFiles.write(record, { hostNetwork: false, addresses: endpoints.flatMap((ep) => (ep.ipAddress ? [ep.ipAddress] : [])), dnsServers }));
@@ -102,6 +107,16 @@ export function networkStep(deps: NetworkStepDeps): StartStep {
       }
     },
   };
+}
+
+/**
+ * Docker shows a running container in host or none mode with that network's id
+ * and an endpoint id of its own (no address); the endpoint id goes when it stops.
+ */
+async function joinPredefined(deps: NetworkStepDeps, record: ContainerRecord, name: 'host' | 'none'): Promise<void> {
+  const asked = record.NetworkSettings.Networks[name];
+  if (!asked || !deps.predefinedNetworkId) return;
+  record.NetworkSettings.Networks[name] = { ...asked, NetworkID: await deps.predefinedNetworkId(name), EndpointID: randomBytes(32).toString('hex') };
 }
 
 async function useEtcFiles(ctx: StartContext, files: { hosts: string; hostname: string; resolvConf: string }): Promise<void> {

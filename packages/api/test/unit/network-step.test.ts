@@ -22,6 +22,7 @@ function setup(record: ContainerRecord, opts: { failOn?: string[]; others?: Cont
       if (!found) throw new Error(`No such container: ${ref}`);
       return found;
     },
+    predefinedNetworkId: async (name) => `${name}-network-id`,
   });
   const ctx: StartContext = { record, bundle: '/b', rootfs: [], specOpts: [] };
   return { networking, etcFiles, step, ctx, logged };
@@ -112,6 +113,15 @@ describe('the network start step', () => {
     expect(networking.sandboxes.size).toBe(0);
     expect(etcFiles.facts).toEqual({ hostNetwork: true, addresses: [], dnsServers: [] });
     expect(buildSpecSync(ctx.specOpts).linux!.namespaces!.some((n) => n.type === 'network')).toBe(false);
+  });
+
+  it.each(['host', 'none'])('--network %s shows that network and an endpoint id while running, the network alone once stopped (as Docker)', async (mode) => {
+    const record = onNetworks(mode, [mode]);
+    const { step, ctx } = setup(record);
+    await step.setup(ctx);
+    expect(record.NetworkSettings.Networks[mode]).toMatchObject({ NetworkID: `${mode}-network-id`, EndpointID: expect.stringMatching(/^[0-9a-f]{64}$/), IPAddress: '', Gateway: '' });
+    await step.teardown(record, 'stopped');
+    expect(record.NetworkSettings.Networks[mode]).toMatchObject({ NetworkID: `${mode}-network-id`, EndpointID: '' });
   });
 
   it("--network container: joins the other's namespace, names and files, and only while it runs", async () => {
