@@ -20,6 +20,13 @@ export interface MonitorOptions {
   oomFile?: string;
   /** A file the monitor appends its own diagnostics to; default: none (/dev/null). */
   diagnostics?: string;
+  /**
+   * The monitor reads (and logs) no output until a client sends `release` on
+   * its socket: an exec runs at once, and the sessions attached before its
+   * start connect to the monitor only after it started. A start that fails
+   * releases the output by itself.
+   */
+  holdOutput?: boolean;
 }
 
 /** A started monitor: its pid and socket, and when it is done (container exited, output drained). */
@@ -56,6 +63,7 @@ export function monitorArgs(opts: MonitorOptions, terminalFd: number | undefined
     args.push('--log-path', path, '--log-max-size', String(maxSize), '--log-max-file', String(maxFiles));
   }
   if (opts.oomFile) args.push('--oom-file', opts.oomFile);
+  if (opts.holdOutput) args.push('--hold-output');
   return args;
 }
 

@@ -6,7 +6,7 @@
  *
  *   ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin]
  *              [--terminal FD] [--log-path P [--log-max-size N] [--log-max-file N]]
- *              [--oom-file PATH] -- CE-INIT ARGS...
+ *              [--oom-file PATH] [--hold-output] -- CE-INIT ARGS...
  *
  * fd 4 (--sync-fd) is the runtime's end of ce-init's sync channel: the
  * monitor passes its own pipe to ce-init there and forwards every byte, which
@@ -14,7 +14,9 @@
  * "ce-init <pid>\n", then "exit <status> <signal> <exited-at ms> <oom>\n" (or
  * "ce-init-exit <status>\n" when no container init was ever reported), then
  * "drained\n" before the monitor exits. Other fds below the status fd go to
- * ce-init as they are. */
+ * ce-init as they are. With --hold-output (an exec: it runs at once, and its
+ * attach sessions connect after it started) the output is read only once a
+ * client sent `release`; the log, if any, starts there too. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +45,7 @@
 
 struct options {
   const char *bundle, *socket, *log_path, *oom_file;
-  int status_fd, sync_fd, with_stdin, console_fd;
+  int status_fd, sync_fd, with_stdin, console_fd, hold_output;
   int64_t log_max_size;
   int log_max_file;
   char **init_argv;
@@ -59,7 +61,7 @@ static int init_ready;
 
 static void usage(const char *why) {
   dprintf(2, "ce-monitor: %s\nusage: ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin] [--terminal FD] "
-             "[--log-path P [--log-max-size N] [--log-max-file N]] [--oom-file PATH] -- CE-INIT ARGS...\n", why);
+             "[--log-path P [--log-max-size N] [--log-max-file N]] [--oom-file PATH] [--hold-output] -- CE-INIT ARGS...\n", why);
   exit(2);
 }
 
@@ -78,6 +80,10 @@ static void parse_args(int argc, char **argv) {
     }
     if (strcmp(a, "--stdin") == 0) {
       O.with_stdin = 1;
+      continue;
+    }
+    if (strcmp(a, "--hold-output") == 0) {
+      O.hold_output = 1;
       continue;
     }
     if (i + 1 >= argc) usage("an option lacks its value");
@@ -223,6 +229,14 @@ static void flush_stdin(void) {
   if (stdin_closing) really_close_stdin();
 }
 
+int monitor_signal(struct monitor *m, int sig) {
+  if (!m->init_pid || m->exited) {
+    errno = ESRCH;
+    return -1;
+  }
+  return kill(m->init_pid, sig);
+}
+
 int monitor_resize(struct monitor *m, unsigned width, unsigned height) {
   if (m->pty_master < 0) return -1;
   if (!width || !height) return 0;
@@ -308,6 +322,9 @@ static void forward_sync(void) {
   ssize_t n = read(sync_r, data, sizeof data);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n <= 0) {
+    /* Every end closed without READY: the start failed, no session will come for the output. What it
+     * wrote is read (and dropped) so that the monitor can end. */
+    if (!init_ready) M.output_held = 0;
     close(sync_r);
     sync_r = -1;
     if (sync_runtime >= 0) close(sync_runtime);
@@ -471,6 +488,7 @@ int main(int argc, char **argv) {
   fcntl(status_fd, F_SETFD, FD_CLOEXEC);
   fcntl(status_fd, F_SETFL, O_NONBLOCK);
   M.stdin_w = M.stdout_r = M.stderr_r = M.pty_master = M.console_r = -1;
+  M.output_held = O.hold_output;
   /* Our own session: the signals of the starter's terminal or process group are not ours. */
   setsid();
   signal(SIGPIPE, SIG_IGN);
@@ -495,7 +513,7 @@ int main(int argc, char **argv) {
 
   struct pollfd fds[SLOT_CLIENTS + MAX_CLIENTS];
   while (!finished()) {
-    int paused = attach_backlog(&M) > OUTPUT_PAUSE_BYTES;
+    int paused = M.output_held || attach_backlog(&M) > OUTPUT_PAUSE_BYTES;
     fds[SLOT_SIGNAL] = (struct pollfd){sigfd, POLLIN, 0};
     fds[SLOT_LISTEN] = (struct pollfd){M.listen_fd, POLLIN, 0};
     fds[SLOT_SYNC] = (struct pollfd){sync_r, POLLIN, 0};
