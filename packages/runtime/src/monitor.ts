@@ -10,7 +10,7 @@ import { RuntimeError } from './errors.js';
 export interface MonitorOptions {
   /** The monitor's unix socket (at most 107 bytes): attach, resize, close-stdin, wait. */
   socket: string;
-  /** Where the monitor writes exit-status.json (@ce/shim's exit file) once the init exited. */
+  /** The existing folder where the monitor writes exit-status.json (@ce/shim's exit file) once its process exited. */
   exitDir: string;
   /** The container gets a stdin pipe, written through `attach 1 …` on the socket. */
   stdin?: boolean;
@@ -22,11 +22,11 @@ export interface MonitorOptions {
   diagnostics?: string;
   /**
    * The monitor reads (and logs) no output until a client sends `release` on
-   * its socket: an exec runs at once, and the sessions attached before its
-   * start connect to the monitor only after it started. A start that fails
-   * releases the output by itself.
+   * its socket, or for at most this many milliseconds: an exec runs at once,
+   * and the sessions attached before its start connect to the monitor only
+   * after it started. A start that fails releases the output by itself.
    */
-  holdOutput?: boolean;
+  holdOutputMs?: number;
 }
 
 /** A started monitor: its pid and socket, and when it is done (container exited, output drained). */
@@ -63,7 +63,10 @@ export function monitorArgs(opts: MonitorOptions, terminalFd: number | undefined
     args.push('--log-path', path, '--log-max-size', String(maxSize), '--log-max-file', String(maxFiles));
   }
   if (opts.oomFile) args.push('--oom-file', opts.oomFile);
-  if (opts.holdOutput) args.push('--hold-output');
+  if (opts.holdOutputMs !== undefined) {
+    if (!Number.isSafeInteger(opts.holdOutputMs) || opts.holdOutputMs <= 0) throw new RuntimeError('InvalidArgument', `monitor holdOutputMs must be a positive number of milliseconds, not ${opts.holdOutputMs}`);
+    args.push('--hold-output', String(opts.holdOutputMs));
+  }
   return args;
 }
 

@@ -130,6 +130,13 @@ interface ExecRecord {
 /** Docker's drivers, and the CRI's format (LogConfig type "cri", set by @ce/cri only: the kubelet rotates it). */
 type ShimLogSettings = Omit<LogSettings, 'driver'> & { driver: LogSettings['driver'] | 'cri' };
 
+/**
+ * How long an exec's monitor holds its output for the sessions attached before its start: they are
+ * connected within milliseconds; a host killed meanwhile has its successor release it when it adopts the
+ * exec, and a monitor whose host does not come back reads it anyway after this.
+ */
+const EXEC_OUTPUT_HOLD_MS = 30_000;
+
 /** The runtime name meaning the shim's own, in-process @ce/runtime. */
 export const IN_PROCESS_RUNTIME = 'ce';
 
@@ -606,7 +613,7 @@ export class ShimTask implements TaskApi {
   private execMonitorOptions(task: TaskRecord, e: ExecRecord, paths: NonNullable<ExecRecord['monitor']>): MonitorOptions {
     mkdirSync(paths.exitDir, { recursive: true, mode: 0o700 });
     this.saveRecord(task);
-    return { socket: paths.socket, exitDir: paths.exitDir, stdin: e.request.stdin, holdOutput: true, diagnostics: join(paths.exitDir, 'monitor.log') };
+    return { socket: paths.socket, exitDir: paths.exitDir, stdin: e.request.stdin, holdOutputMs: EXEC_OUTPUT_HOLD_MS, diagnostics: join(paths.exitDir, 'monitor.log') };
   }
 
   /** The exec's exit from its monitor; a monitor that dies first ends the exec (137, with the reason). */

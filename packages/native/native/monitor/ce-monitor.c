@@ -6,7 +6,7 @@
  *
  *   ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin]
  *              [--terminal FD] [--log-path P [--log-max-size N] [--log-max-file N]]
- *              [--oom-file PATH] [--hold-output] -- CE-INIT ARGS...
+ *              [--oom-file PATH] [--hold-output MS] -- CE-INIT ARGS...
  *
  * fd 4 (--sync-fd) is the runtime's end of ce-init's sync channel: the
  * monitor passes its own pipe to ce-init there and forwards every byte, which
@@ -16,7 +16,9 @@
  * "drained\n" before the monitor exits. Other fds below the status fd go to
  * ce-init as they are. With --hold-output (an exec: it runs at once, and its
  * attach sessions connect after it started) the output is read only once a
- * client sent `release`; the log, if any, starts there too. */
+ * client sent `release`, or after MS milliseconds: whoever was to release it
+ * is gone then (a shim host killed right after the start), and the monitor
+ * must end with its process. The log, if any, starts there too. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +47,8 @@
 
 struct options {
   const char *bundle, *socket, *log_path, *oom_file;
-  int status_fd, sync_fd, with_stdin, console_fd, hold_output;
+  int status_fd, sync_fd, with_stdin, console_fd;
+  int64_t hold_output_ms;
   int64_t log_max_size;
   int log_max_file;
   char **init_argv;
@@ -61,7 +64,7 @@ static int init_ready;
 
 static void usage(const char *why) {
   dprintf(2, "ce-monitor: %s\nusage: ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin] [--terminal FD] "
-             "[--log-path P [--log-max-size N] [--log-max-file N]] [--oom-file PATH] [--hold-output] -- CE-INIT ARGS...\n", why);
+             "[--log-path P [--log-max-size N] [--log-max-file N]] [--oom-file PATH] [--hold-output MS] -- CE-INIT ARGS...\n", why);
   exit(2);
 }
 
@@ -82,10 +85,6 @@ static void parse_args(int argc, char **argv) {
       O.with_stdin = 1;
       continue;
     }
-    if (strcmp(a, "--hold-output") == 0) {
-      O.hold_output = 1;
-      continue;
-    }
     if (i + 1 >= argc) usage("an option lacks its value");
     const char *v = argv[++i];
     if (strcmp(a, "--bundle") == 0) O.bundle = v;
@@ -97,11 +96,13 @@ static void parse_args(int argc, char **argv) {
     else if (strcmp(a, "--log-max-size") == 0) O.log_max_size = atoll(v);
     else if (strcmp(a, "--log-max-file") == 0) O.log_max_file = atoi(v);
     else if (strcmp(a, "--oom-file") == 0) O.oom_file = v;
+    else if (strcmp(a, "--hold-output") == 0) O.hold_output_ms = atoll(v);
     else usage("unknown option");
   }
   if (i >= argc) usage("no ce-init command after --");
   if (!O.bundle || !O.socket || O.status_fd < 3) usage("--bundle, --socket and --status-fd are required");
   if (O.log_max_size == 0 || O.log_max_file < 1) usage("--log-max-size must be positive and --log-max-file at least 1");
+  if (O.hold_output_ms < 0) usage("--hold-output takes milliseconds");
   O.init_argv = argv + i;
 }
 
@@ -488,7 +489,7 @@ int main(int argc, char **argv) {
   fcntl(status_fd, F_SETFD, FD_CLOEXEC);
   fcntl(status_fd, F_SETFL, O_NONBLOCK);
   M.stdin_w = M.stdout_r = M.stderr_r = M.pty_master = M.console_r = -1;
-  M.output_held = O.hold_output;
+  M.output_held = O.hold_output_ms > 0;
   /* Our own session: the signals of the starter's terminal or process group are not ours. */
   setsid();
   signal(SIGPIPE, SIG_IGN);
@@ -512,7 +513,14 @@ int main(int argc, char **argv) {
   start_ce_init();
 
   struct pollfd fds[SLOT_CLIENTS + MAX_CLIENTS];
+  int64_t hold_until = now_ms() + O.hold_output_ms;
   while (!finished()) {
+    int timeout = -1;
+    if (M.output_held) {
+      int64_t left = hold_until - now_ms();
+      if (left <= 0) M.output_held = 0;
+      else timeout = (int)left;
+    }
     int paused = M.output_held || attach_backlog(&M) > OUTPUT_PAUSE_BYTES;
     fds[SLOT_SIGNAL] = (struct pollfd){sigfd, POLLIN, 0};
     fds[SLOT_LISTEN] = (struct pollfd){M.listen_fd, POLLIN, 0};
@@ -525,7 +533,7 @@ int main(int argc, char **argv) {
     fds[SLOT_STDIN] = (struct pollfd){stdin_buf.len && M.stdin_w != M.pty_master ? M.stdin_w : -1, POLLOUT, 0};
     int n = M.nclients;
     for (int i = 0; i < n; i++) fds[SLOT_CLIENTS + i] = (struct pollfd){M.clients[i].fd, attach_events(&M, i), 0};
-    if (poll(fds, (nfds_t)(SLOT_CLIENTS + n), -1) < 0) {
+    if (poll(fds, (nfds_t)(SLOT_CLIENTS + n), timeout) < 0) {
       if (errno == EINTR) continue;
       fail("poll");
     }

@@ -146,9 +146,9 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX)).each([
 
     await task.exec(execRequest('sleeper', ['sleep', '30']));
     const { pid } = await task.start({ id: 'c1', execId: 'sleeper' });
-    const parent = parentOf(pid);
-    if (monitored) expect(parent.name).toBe('ce-monitor');
-    else expect(parent.pid).toBe(process.pid);
+    // Its parent once ce-init, which forked it, has exited.
+    if (monitored) await until('the exec to be its monitor\'s child', () => parentOf(pid).name === 'ce-monitor');
+    else await until('the exec to be the shim\'s child', () => parentOf(pid).pid === process.pid);
     await task.kill({ id: 'c1', execId: 'sleeper', signal: 9, all: false });
     expect((await task.wait({ id: 'c1', execId: 'sleeper' })).exitStatus).toBe(137);
     await expect(task.kill({ id: 'c1', execId: 'sleeper', signal: 9, all: false })).rejects.toMatchObject({ code: 'NotFound' });
