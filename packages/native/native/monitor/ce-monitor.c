@@ -563,6 +563,8 @@ int main(int argc, char **argv) {
     snprintf(line, sizeof line, "ce-init-exit %d\n", ce_init_status);
     status(line);
   }
+  /* Gone before any client sees its connection end: `done` means the socket is no more. */
+  unlink(O.socket);
   /* What clients still wait for goes out, then an end of stream, and they close (bounded: a client that reads nothing is left). */
   for (int i = 0; i < M.nclients; i++) M.clients[i].close_after_send = 1;
   for (int64_t deadline = now_ms() + 2000; M.nclients && now_ms() < deadline;) {
@@ -574,7 +576,6 @@ int main(int argc, char **argv) {
       if (fds[i].revents) attach_client_io(&M, i, fds[i].revents);
   }
   attach_close_all(&M);
-  unlink(O.socket);
   status("drained\n");
   return 0;
 }
