@@ -6,7 +6,7 @@ import { ce, ceArgv, pipedToHead } from './support/ce.js';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import type { TestDaemon } from './support/daemon.js';
 import { until } from './support/until.js';
-import { cgroupsFor, filesIn, mountsUnder, notSpareFile, notSpareProcess, processesMentioning } from './support/leaks.js';
+import { cgroupsFor, filesIn, mountsUnder, notStandingShimFile, notStandingShimProcess, processesMentioning } from './support/leaks.js';
 
 let daemon: TestDaemon;
 const ids: string[] = [];
@@ -19,8 +19,8 @@ const run = (args: string[]) => ce(args, { socket: daemon.socket });
 async function expectNothingLeft(): Promise<void> {
   await vi.waitFor(() => {
     expect(mountsUnder(daemon.dir)).toEqual([]);
-    expect(processesMentioning(daemon.dir, [daemon.process.pid!]).filter(notSpareProcess)).toEqual([]);
-    expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile)).toEqual([]);
+    expect(processesMentioning(daemon.dir, [daemon.process.pid!]).filter(notStandingShimProcess)).toEqual([]);
+    expect(filesIn(join(daemon.state, 'shims')).filter(notStandingShimFile)).toEqual([]);
     expect(filesIn(join(daemon.state, 'tasks'))).toEqual([]);
     expect(cgroupsFor(ids)).toEqual([]);
   }, { timeout: 5_000, interval: 50 });
@@ -88,7 +88,7 @@ describe('containers from a busybox image', () => {
     expect(second.stdout).toBe('root:x:0:0:root:/root:/bin/sh\nls-ok\n');
   });
 
-  it('runs detached through a shim whose child is the container, and survives ced being killed with SIGKILL', async () => {
+  it('runs detached under a process of its own (its shim, or in host mode its ce-monitor), and survives ced being killed with SIGKILL', async () => {
     const started = await run(['run', '-d', '--name', 'sleeper', 'busybox', 'sleep', '300']);
     expect(started.code).toBe(0);
     const id = started.stdout.trim();
@@ -100,29 +100,36 @@ describe('containers from a busybox image', () => {
     await until('the container to exec sleep', () => sleepersOf().length > 0);
     const sleepers = sleepersOf();
     expect(sleepers).toHaveLength(1);
-    // The container's parent is its shim, a process of its own, not ced.
-    const shims = [parentOf(sleepers[0]!)];
-    expect(readFileSync(`/proc/${shims[0]}/cmdline`, 'utf8')).toMatch(/ce-shim/);
-    expect(shims[0]).not.toBe(daemon.process.pid);
+    // The container's parent is its shim (or its ce-monitor, a child of the shim host), a process of its own, not ced.
+    const supervisor = parentOf(sleepers[0]!);
+    const commandOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    if (daemon.shimMode === 'host') {
+      expect(commandOf(supervisor)).toMatch(/^\S*ce-monitor /);
+      expect(commandOf(parentOf(supervisor))).toMatch(/ce-shim\S* --host /);
+    } else {
+      expect(commandOf(supervisor)).toMatch(/ce-shim/);
+    }
+    expect(supervisor).not.toBe(daemon.process.pid);
 
-    // Wait for the spare shim that replaced the one this container took.
-    for (let i = 0; i < 100 && !filesIn(join(daemon.state, 'shims')).some((f) => f.startsWith('.spare-') && f.endsWith('.sock')); i++) await sleep(50);
+    // The standing shim: the spare that replaced the one this container took, or the shim host.
+    const standing = () => processesMentioning(daemon.dir).filter((p) => !notStandingShimProcess(p));
+    await until('the standing shim', () => standing().length === 1);
+    const standingBefore = standing();
     await daemon.kill9();
-    await sleep(200);
-    // The shim and the container outlive ced.
-    expect(() => process.kill(shims[0]!, 0)).not.toThrow();
+    // The container and what supervises it outlive ced.
+    expect(() => process.kill(supervisor, 0)).not.toThrow();
     expect(() => process.kill(sleepers[0]!, 0)).not.toThrow();
+    expect(standing()).toEqual(standingBefore);
 
-    const sparesBefore = processesMentioning(daemon.dir).filter((p) => !notSpareProcess(p));
-    expect(sparesBefore).toHaveLength(1);
     await daemon.restart();
     expect(daemon.stderr()).toMatch(/found 1 containers: 1 running/);
-    // The spare shim of the killed ced is ended; the new ced starts its own.
-    const spares = () => processesMentioning(daemon.dir).filter((p) => !notSpareProcess(p));
-    for (let i = 0; i < 100 && (spares().length !== 1 || spares()[0] === sparesBefore[0]); i++) await sleep(50);
-    const sparesAfter = spares();
-    expect(sparesAfter).toHaveLength(1);
-    expect(sparesAfter[0]).not.toBe(sparesBefore[0]);
+    if (daemon.shimMode === 'host') {
+      // The new ced's supervisor finds the host running and goes on with it.
+      expect(standing()).toEqual(standingBefore);
+    } else {
+      // The spare shim of the killed ced is ended; the new ced starts its own.
+      await until('a new spare shim', () => standing().length === 1 && standing()[0] !== standingBefore[0]);
+    }
     const ps = await run(['ps']);
     expect(ps.stdout).toMatch(/sleeper/);
     expect(ps.stdout).toMatch(/Up /);

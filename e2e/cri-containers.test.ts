@@ -165,6 +165,14 @@ describe.skipIf(skipReason !== '')(`containers over ced's CRI ${skipReason}`, ()
     expect(lines.every((l) => CRI_LINE_OK(l))).toBe(true);
     expect(lines[0]).toMatch(/ stdout F hello$/);
     expect(lines).toContainEqual(expect.stringMatching(/ stderr F oops$/));
+    if (daemon!.shimMode === 'host') {
+      // The shim host carries it: its ce-monitor (the container's parent) writes the CRI log, no Node shim of its own.
+      const pid = (JSON.parse((await status(ids.web)).info['info']!) as { pid: number }).pid;
+      const parent = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+      const argv = readFileSync(`/proc/${parent}/cmdline`, 'utf8').split('\0');
+      expect(argv[0]).toMatch(/ce-monitor$/);
+      expect(argv).toEqual(expect.arrayContaining(['--log-path', path, '--log-format', 'cri']));
+    }
     renameSync(path, `${path}.rotated`);
     await call((cb) => cri.runtime.reopenContainerLog({ containerId: ids.web }, cb));
     await until('the reopened log to get new lines', () => existsSync(path) && / stdout F tick \d+\n/.test(readFileSync(path, 'utf8')));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ce } from './support/ce.js';
 import { cedBin } from './support/paths.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
-import { filesIn, mountsUnder, notSpareFile, notSpareProcess, processesMentioning } from './support/leaks.js';
+import { filesIn, mountsUnder, notStandingShimFile, notStandingShimProcess, processesMentioning } from './support/leaks.js';
 
 let daemon: TestDaemon;
 
@@ -24,8 +24,8 @@ async function expectNothingLeft(): Promise<void> {
   await vi.waitFor(() => {
     expect(mountsUnder(daemon.dir)).toEqual([]);
     // Only ced itself may still mention the test folder: no shim, no ce-init.
-    expect(processesMentioning(daemon.dir, [daemon.process.pid!]).filter(notSpareProcess)).toEqual([]);
-    expect(filesIn(join(daemon.state, 'shims')).filter(notSpareFile)).toEqual([]);
+    expect(processesMentioning(daemon.dir, [daemon.process.pid!]).filter(notStandingShimProcess)).toEqual([]);
+    expect(filesIn(join(daemon.state, 'shims')).filter(notStandingShimFile)).toEqual([]);
     expect(filesIn(join(daemon.state, 'tasks'))).toEqual([]);
     expect(filesIn(join(daemon.state, 'runtime'))).toEqual([]);
     expect(filesIn(join(daemon.root, 'containers'))).toEqual([]);

@@ -18,6 +18,8 @@ export interface TestDaemon {
   readonly socket: string;
   /** The Kubernetes CRI socket ced serves by default, in its own state folder. */
   readonly criSocket: string;
+  /** How ced supervises containers (--shim-mode; CE_SHIM_HOST=0 is per-container): host unless told. */
+  readonly shimMode: 'host' | 'per-container';
   process: ChildProcess;
   /** What ced printed on stderr since it was (re)started. */
   stderr(): string;
@@ -38,6 +40,8 @@ export interface TestDaemonOptions {
   logLevelFlag?: boolean;
   /** ced takes ce.sock from systemd-socket-activate (`-H fd://`), as from a ced.socket unit. */
   socketActivated?: boolean;
+  /** Set in ced's environment, over the test's own (e.g. CE_SHIM_HOST=0 for a shim per container). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startTestDaemon(extraArgs: string[] = [], options: TestDaemonOptions = {}): Promise<TestDaemon> {
@@ -62,7 +66,7 @@ export async function startTestDaemon(extraArgs: string[] = [], options: TestDae
       rmSync(socket, { force: true });
     }
     const [command, ...args] = options.socketActivated ? ['systemd-socket-activate', '-l', socket, ...argv, '-H', 'fd://'] : argv;
-    const child = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -99,6 +103,7 @@ export async function startTestDaemon(extraArgs: string[] = [], options: TestDae
     state,
     socket,
     criSocket: join(state, 'cri.sock'),
+    shimMode: shimModeOf(extraArgs, { ...process.env, ...options.env }),
     process: first,
     stderr: () => stderr,
     log: () => (existsSync(join(root, 'ced.log')) ? readFileSync(join(root, 'ced.log'), 'utf8') : ''),
@@ -127,4 +132,10 @@ export async function startTestDaemon(extraArgs: string[] = [], options: TestDae
     },
   };
   return daemon;
+}
+
+function shimModeOf(args: string[], env: NodeJS.ProcessEnv): 'host' | 'per-container' {
+  const flag = args.indexOf('--shim-mode');
+  if (flag >= 0) return args[flag + 1] === 'per-container' ? 'per-container' : 'host';
+  return env.CE_SHIM_HOST === '0' ? 'per-container' : 'host';
 }

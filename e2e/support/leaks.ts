@@ -55,22 +55,25 @@ export function cgroupsFor(allIds: string[]): string[] {
 }
 
 /**
- * The supervisor keeps one idle shim started ahead of need while ced runs: not
- * a leak. A process is that spare while its log still has the spare's name
- * (the supervisor creates the log before the shim starts, and renames it with
- * the socket when it gives the shim a task; the command line stays as it was).
+ * The shims that stand while ced runs, whatever it runs: not leaks. With a
+ * shim per container, the supervisor keeps one idle shim started ahead of
+ * need; a process is that spare while its log still has the spare's name (the
+ * supervisor creates the log before the shim starts, and renames it with the
+ * socket when it gives the shim a task; the command line stays as it was). In
+ * host mode (ced's default), the shim host serves every container and stays.
  */
-export const notSpareProcess = (entry: string): boolean => {
+export const notStandingShimProcess = (entry: string): boolean => {
+  if (/ce-shim\S* .*--host\b/.test(entry)) return false;
   const log = /--log (\S+)/.exec(entry)?.[1];
   return !(log && log.includes('/.spare-') && existsSync(log));
 };
 
 /**
- * The spare shim's socket and log in the shims folder, and a socket being
- * bound: serveUnix binds under `.b<8 hex>` and renames it into place at once
- * (a spare started meanwhile is seen there).
+ * The standing shims' files in the shims folder (the spare's socket and log,
+ * the host's), and a socket being bound: serveUnix binds under `.b<8 hex>` and
+ * renames it into place at once.
  */
-export const notSpareFile = (name: string): boolean => !name.startsWith('.spare-') && !/^\.b[0-9a-f]{8}$/.test(name);
+export const notStandingShimFile = (name: string): boolean => !name.startsWith('.spare-') && name !== 'host.sock' && name !== 'host.log' && !/^\.b[0-9a-f]{8}$/.test(name);
 
 /** Files left in a folder (sockets, logs), empty when the folder is gone. */
 export function filesIn(dir: string): string[] {

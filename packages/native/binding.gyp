@@ -16,7 +16,7 @@
     {
       "target_name": "ce-monitor",
       "type": "executable",
-      "sources": ["native/monitor/ce-monitor.c", "native/monitor/attach.c", "native/monitor/log_entry.c", "native/monitor/log_file.c"],
+      "sources": ["native/monitor/ce-monitor.c", "native/monitor/attach.c", "native/monitor/log_entry.c", "native/monitor/log_file.c", "native/monitor/log_cri.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Os"],
       "ldflags": ["-s"]
     },

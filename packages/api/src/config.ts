@@ -44,10 +44,19 @@ export interface DaemonConfig {
   runtimes?: Record<string, string>;
   /** dockerd's --default-runtime (default "ce", the in-process runtime). */
   defaultRuntime?: string;
+  /**
+   * How containers are supervised (decision 0029): `host`, one shim process for all with a small
+   * ce-monitor per container; `per-container`, a Node shim per container. Default host, or
+   * CE_SHIM_HOST=0|1 in the environment.
+   */
+  shimMode: ShimMode;
   /** Containers' rlimits unless they set their own of that name (dockerd's default-ulimits). */
   defaultUlimits?: Ulimit[];
   network: NetworkConfig;
 }
+
+export const SHIM_MODES = ['host', 'per-container'] as const;
+export type ShimMode = (typeof SHIM_MODES)[number];
 
 /** dockerd's network flags, and ce's own chain prefix (so that test daemons keep apart). */
 export interface NetworkConfig {
@@ -112,6 +121,7 @@ export function resolveConfig(flags: Partial<Omit<DaemonConfig, 'network'>> & { 
     initPath: flags.initPath,
     runtimes: flags.runtimes ?? {},
     defaultRuntime: flags.defaultRuntime,
+    shimMode: flags.shimMode ?? (env.CE_SHIM_HOST === '0' ? 'per-container' : 'host'),
     defaultUlimits: flags.defaultUlimits ?? [],
     network: { ...DEFAULT_NETWORK_CONFIG, ...flags.network },
   };

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseUlimit } from '@ce/runtime/spec';
-import { DEFAULT_SOCKET_GROUP, resolveConfig, type DaemonConfig, type NetworkConfig } from './config.js';
+import { DEFAULT_SOCKET_GROUP, resolveConfig, SHIM_MODES, type DaemonConfig, type NetworkConfig, type ShimMode } from './config.js';
 import { parseAddedRuntimes } from './containers/runtimes.js';
 import { networkConfigFromFlags } from './network-flags.js';
 import { parseListenAddress } from '@ce/docker-api';
@@ -34,6 +34,7 @@ export const CED_FLAGS = {
   'init-path': { type: 'string' },
   'add-runtime': { type: 'string', multiple: true },
   'default-runtime': { type: 'string' },
+  'shim-mode': { type: 'string' },
   'default-ulimit': { type: 'string', multiple: true },
   bridge: { type: 'string', short: 'b' },
   bip: { type: 'string' },
@@ -144,6 +145,12 @@ function streamPort(value: string | undefined): number | undefined {
   return port;
 }
 
+function shimMode(value: string | undefined): ShimMode | undefined {
+  if (value === undefined) return undefined;
+  if (!(SHIM_MODES as readonly string[]).includes(value)) throw new Error(`--shim-mode: ${value}: one of ${SHIM_MODES.join(', ')} is needed`);
+  return value as ShimMode;
+}
+
 function mtu(value: unknown, key: string): string {
   if (typeof value !== 'number') throw new Error(`"${key}" must be a number`);
   return String(value);
@@ -182,6 +189,7 @@ export const FILE_KEYS: Record<string, FileKey> = {
   'init-path': { flag: 'init-path', read: text },
   runtimes: { flag: 'add-runtime', read: runtimes },
   'default-runtime': { flag: 'default-runtime', read: text },
+  'shim-mode': { flag: 'shim-mode', read: text },
   bridge: { flag: 'bridge', read: text },
   bip: { flag: 'bip', read: text },
   'default-address-pools': { flag: 'default-address-pool', read: addressPools },
@@ -301,6 +309,7 @@ export function configFromFlags(v: FlagValues, env: NodeJS.ProcessEnv = process.
       initPath: v['init-path'],
       runtimes,
       defaultRuntime: v['default-runtime'],
+      shimMode: shimMode(v['shim-mode']),
       defaultUlimits,
       network,
     },

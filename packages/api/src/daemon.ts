@@ -96,7 +96,13 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
 
     const localSupervisor = config.supervisorAddress
       ? undefined
-      : new Supervisor({ stateDir: config.state, runtimeRoot: join(config.state, 'runtime'), logLevel: config.logLevel, logger });
+      : new Supervisor({
+          stateDir: config.state,
+          runtimeRoot: join(config.state, 'runtime'),
+          logLevel: config.logLevel,
+          logger,
+          shimHost: config.shimMode === 'host',
+        });
     const supervisor: SupervisorApi = localSupervisor ?? new SupervisorGrpcClient(config.supervisorAddress!);
     const stopTaskWarnings = logTaskWarnings(supervisor, logger);
     const eventLog = await EventLog.open({ dir: join(config.root, 'events'), logger });

@@ -40,6 +40,7 @@ const KEYS: Record<Exclude<keyof DaemonConfig, 'network'>, string> = {
   initPath: 'init-path',
   runtimes: 'runtimes',
   defaultRuntime: 'default-runtime',
+  shimMode: 'shim-mode',
   defaultUlimits: 'default-ulimits',
 };
 const NETWORK_KEYS: Record<keyof DaemonConfig['network'], string> = {

@@ -3,13 +3,14 @@ import { fromServiceError } from './grpc-status.js';
 
 type ClientCtor<C> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: Partial<ClientOptions>) => C;
 
-/** Creates a generated ts-proto client bound to a unix socket. */
-export function dialUnix<C extends Client>(Ctor: ClientCtor<C>, path: string): C {
+/** Creates a generated ts-proto client bound to a unix socket (`options` added to the defaults). */
+export function dialUnix<C extends Client>(Ctor: ClientCtor<C>, path: string, options: Partial<ClientOptions> = {}): C {
   return new Ctor(`unix:${path}`, credentials.createInsecure(), {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     // A local socket: fail fast instead of retrying the connection for long.
     'grpc.initial_reconnect_backoff_ms': 50,
     'grpc.max_reconnect_backoff_ms': 1000,
+    ...options,
   });
 }
 

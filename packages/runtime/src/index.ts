@@ -1,6 +1,6 @@
 export { Runtime, parseSignal, type RuntimeOptions, type CreateOptions, type Container, type KillOptions, type ExecOptions, type DeleteOptions, type EventsOptions, type Logger } from './runtime.js';
 export type { StdioSpec, ExitInfo } from './init-process.js';
-export type { MonitorOptions, MonitorHandle, MonitorExit } from './monitor.js';
+export type { MonitorOptions, MonitorHandle, MonitorExit, MonitorLogFormat, MonitorLogWriteReport } from './monitor.js';
 export { RuntimeError, isRuntimeError, type RuntimeErrorCode } from './errors.js';
 export { defaultSpec, DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, DEFAULT_PATH } from './spec/default-spec.js';
 export { validateSpec, validateProcess, validateResources } from './spec/validate.js';

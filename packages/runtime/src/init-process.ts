@@ -6,7 +6,7 @@ import { RuntimeError } from './errors.js';
 import { CONSOLE_SOCKET_FD, Msg } from './plan/ops.js';
 import { encodeRecord, RecordDecoder } from './plan/encode.js';
 import { errorFromFailureRecord } from './plan/failure-record.js';
-import { MonitorStatus } from './monitor.js';
+import { MonitorStatus, type MonitorOptions } from './monitor.js';
 
 /** Node-spawn-style stdio for one of the container's fds 0, 1, 2. */
 export type StdioSpec = 'pipe' | 'ignore' | 'inherit' | number;
@@ -62,7 +62,7 @@ export interface SpawnInitOptions {
    * monitor holds the stdio (`stdio` is unused), receives the terminal
    * (`consoleSocket` is unused), reaps the init and reports its exit.
    */
-  monitor?: { args: string[]; terminal: boolean; diagnostics?: string };
+  monitor?: { args: string[]; terminal: boolean; diagnostics?: string; onLogWrite?: MonitorOptions['onLogWrite'] };
 }
 
 type Outcome = { ok: true } | { ok: false; error: RuntimeError };
@@ -206,7 +206,7 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<InitProcess> {
   sync.on('error', () => {});
   planStream.end(opts.plan);
 
-  const status = statusR === undefined ? undefined : new MonitorStatus(wrap(statusR, true)!, parent);
+  const status = statusR === undefined ? undefined : new MonitorStatus(wrap(statusR, true)!, parent, monitor?.onLogWrite);
   // P (or the monitor) is not libuv's child: reap it on the native wait thread.
   let parentDone = false;
   const spawned = waitPid(parent);

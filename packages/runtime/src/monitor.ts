@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { RuntimeError } from './errors.js';
 
@@ -14,8 +15,12 @@ export interface MonitorOptions {
   exitDir: string;
   /** The container gets a stdin pipe, written through `attach 1 …` on the socket. */
   stdin?: boolean;
-  /** Docker's json-file log, written by the monitor (no compress: that stays with the shim's writer). */
-  log?: { path: string; maxSize: number; maxFiles: number };
+  /**
+   * The log the monitor writes: Docker's json-file (the default; no compress: that stays with the
+   * shim's writer) or the kubelet's CRI format (`cri`, never rotated by the monitor: the kubelet
+   * renames the file and asks for a reopen, the socket's `reopen`).
+   */
+  log?: { path: string; maxSize: number; maxFiles: number; format?: MonitorLogFormat };
   /** The cgroup file whose `oom_kill N` line counts OOM kills (v2 memory.events, v1 memory.oom_control). */
   oomFile?: string;
   /** A file the monitor appends its own diagnostics to; default: none (/dev/null). */
@@ -27,6 +32,21 @@ export interface MonitorOptions {
    * after it started. A start that fails releases the output by itself.
    */
   holdOutputMs?: number;
+  /**
+   * The log's writes failed, or succeed again after failing (at most every 5 s, as the monitor
+   * reports them). Only while the caller of create runs: a monitor adopted later has no status pipe.
+   */
+  onLogWrite?: (report: MonitorLogWriteReport) => void;
+}
+
+/** What ce-monitor reports of its log's writes: failing (and why), or written again. */
+export interface MonitorLogWriteReport {
+  kind: 'log-write-failed' | 'log-write-resumed';
+  /** The errno code of the failed writes, e.g. ENOSPC; '' once written again. */
+  code: string;
+  /** Lines and bytes dropped since the previous report. */
+  droppedLines: number;
+  droppedBytes: number;
 }
 
 /** A started monitor: its pid and socket, and when it is done (container exited, output drained). */
@@ -45,6 +65,8 @@ export interface MonitorExit {
   oomKilled: boolean;
 }
 
+export type MonitorLogFormat = 'json-file' | 'cri';
+
 const SOCKET_PATH_MAX = 107;
 
 /** The monitor's flags for these options (the status fd and the ce-init command are added by spawnInit). */
@@ -57,10 +79,11 @@ export function monitorArgs(opts: MonitorOptions, terminalFd: number | undefined
   if (opts.stdin) args.push('--stdin');
   if (terminalFd !== undefined) args.push('--terminal', String(terminalFd));
   if (opts.log) {
-    const { path, maxSize, maxFiles } = opts.log;
+    const { path, maxSize, maxFiles, format = 'json-file' } = opts.log;
     if (!(maxSize === -1 || maxSize > 0) || !Number.isSafeInteger(maxSize)) throw new RuntimeError('InvalidArgument', `monitor log maxSize must be positive or -1, not ${maxSize}`);
     if (!Number.isSafeInteger(maxFiles) || maxFiles < 1) throw new RuntimeError('InvalidArgument', `monitor log maxFiles must be at least 1, not ${maxFiles}`);
-    args.push('--log-path', path, '--log-max-size', String(maxSize), '--log-max-file', String(maxFiles));
+    if (format !== 'json-file' && format !== 'cri') throw new RuntimeError('InvalidArgument', `monitor log format must be json-file or cri, not ${JSON.stringify(format)}`);
+    args.push('--log-path', path, '--log-max-size', String(maxSize), '--log-max-file', String(maxFiles), '--log-format', format);
   }
   if (opts.oomFile) args.push('--oom-file', opts.oomFile);
   if (opts.holdOutputMs !== undefined) {
@@ -73,8 +96,9 @@ export function monitorArgs(opts: MonitorOptions, terminalFd: number | undefined
 /**
  * The monitor's status pipe: "ce-init <pid>", then "exit <status> <signal>
  * <ms> <oom>" (or "ce-init-exit <status>" when no container init started, or
- * "error <why>"), then "drained". A pipe that closes before the exit line
- * means the monitor died.
+ * "error <why>"), then "drained"; and at any time "log-write-failed <errno>
+ * <lines> <bytes>" or "log-write-resumed <lines> <bytes>". A pipe that closes
+ * before the exit line means the monitor died.
  */
 export class MonitorStatus {
   readonly ceInitPid: Promise<number>;
@@ -86,7 +110,7 @@ export class MonitorStatus {
   lastError = '';
   private text = '';
 
-  constructor(stream: Readable, monitorPid: number) {
+  constructor(stream: Readable, monitorPid: number, onLogWrite?: (report: MonitorLogWriteReport) => void) {
     let onCeInit!: (pid: number) => void;
     let onExit!: (e: MonitorExit) => void;
     let onCeInitExit!: (status: number) => void;
@@ -117,6 +141,7 @@ export class MonitorStatus {
         } else if (word === 'ce-init-exit') onCeInitExit(Number(rest[0]));
         else if (word === 'drained') onDrained();
         else if (word === 'error') this.lastError = rest.join(' ');
+        else if (word === 'log-write-failed' || word === 'log-write-resumed') onLogWrite?.(logWriteReport(word, rest));
       }
     });
     const closed = () =>
@@ -124,4 +149,13 @@ export class MonitorStatus {
     stream.on('error', closed);
     stream.on('close', closed);
   }
+}
+
+const ERRNO_CODES = new Map(Object.entries(osConstants.errno).map(([code, n]) => [n, code]));
+
+function logWriteReport(kind: MonitorLogWriteReport['kind'], fields: string[]): MonitorLogWriteReport {
+  const [lines, bytes] = fields.slice(kind === 'log-write-failed' ? 1 : 0).map(Number);
+  const errno = Number(fields[0]);
+  const code = kind === 'log-write-failed' ? (ERRNO_CODES.get(errno) ?? `errno ${errno}`) : '';
+  return { kind, code, droppedLines: lines ?? 0, droppedBytes: bytes ?? 0 };
 }

@@ -165,6 +165,7 @@ function spawnMonitor(opts: CreateOptions | ExecOptions, terminal: boolean, oomF
     args: monitorArgs({ ...opts.monitor, oomFile: opts.monitor.oomFile ?? oomFile }, terminal ? CONSOLE_SOCKET_FD : undefined),
     terminal,
     diagnostics: opts.monitor.diagnostics,
+    onLogWrite: opts.monitor.onLogWrite,
   };
 }
 

@@ -40,7 +40,10 @@ export class TaskGrpcClient implements TaskApi {
   private readonly target: string;
 
   constructor(readonly socketPath: string) {
-    this.client = dialUnix(TaskClient, socketPath);
+    // A task's socket may be served by another process than the one an earlier client of the
+    // path reached (a shim host started again, a shim of a re-created id): this client connects
+    // on its own, not through a connection that client left backing off its reconnects.
+    this.client = dialUnix(TaskClient, socketPath, { 'grpc.use_local_subchannel_pool': 1 });
     this.target = `shim at ${socketPath}`;
   }
 

@@ -110,7 +110,8 @@ export class ShimHost implements TaskApi {
 
   /** Forgets a deleted task; without an id, ends the host if it holds no task (else it stays). */
   async shutdown(id: string): Promise<void> {
-    if (id) return this.get(id).shutdown(id);
+    // A task whose create failed was dropped at once: shutting it down has nothing left to do.
+    if (id) return this.tasks.get(id)?.shutdown(id);
     if (this.tasks.size === 0) this.onIdleShutdown();
   }
 

@@ -24,7 +24,7 @@ import type { Readable, Writable } from 'node:stream';
 import { toCgroupStats, toLinuxResources } from './cgroup-figures.js';
 import { ContainerLog } from './io/container-log.js';
 import { criFormat, jsonFileFormat, localFormat } from './io/log-entry-format.js';
-import type { LogWriteProblem } from './io/log-file-writer.js';
+import { logWriteProblem, type LogWriteProblem } from './io/log-file-writer.js';
 import { StdioHub, type ProcessStdio, type TaskStdio } from './io/stdio-hub.js';
 import { MonitorStdio } from './monitor/monitor-stdio.js';
 import { ExecMonitorStdio } from './monitor/exec-monitor-stdio.js';
@@ -177,20 +177,18 @@ export class ShimTask implements TaskApi {
     }
     const laps = new Laps();
     const logging = this.logSettings(req);
-    const monitor = this.monitorOptions(req, logging);
+    const logProblem = (p: LogWriteProblem) => {
+      this.logger.warn({ id: req.id, kind: p.kind, code: p.code, droppedLines: p.droppedLines, droppedBytes: p.droppedBytes }, p.message);
+      this.emit({ warning: { kind: p.kind, message: p.message } }, req.id);
+    };
+    const monitor = this.monitorOptions(req, logging, logProblem);
     const mounted = req.rootfs.length ? mountRootfs(req.bundle, req.rootfs) : [];
     laps.lap('mount');
     let log: ContainerLog | null = null;
     try {
       const proc = await this.runtime.create(req.id, req.bundle, monitor ? { monitor } : ioOptions(req.terminal, req.stdin));
       laps.lap('runtimeCreate');
-      log =
-        !proc.monitor && req.logPath && logging.driver !== 'none'
-          ? this.openLog(req.logPath, logging, (p) => {
-              this.logger.warn({ id: req.id, kind: p.kind, code: p.code, droppedLines: p.droppedLines, droppedBytes: p.droppedBytes }, p.message);
-              this.emit({ warning: { kind: p.kind, message: p.message } }, req.id);
-            })
-          : null;
+      log = !proc.monitor && req.logPath && logging.driver !== 'none' ? this.openLog(req.logPath, logging, logProblem) : null;
       const hub = proc.monitor ? new MonitorStdio(proc.monitor.socket, proc.monitor.done) : new StdioHub(processStdio(proc), log);
       const oom = this.oomWatch(req.id);
       await oom.start();
@@ -232,13 +230,14 @@ export class ShimTask implements TaskApi {
 
   /**
    * Where ce-monitor is to hold the task (decision 0029), or undefined for the shim
-   * itself: a runc-compatible binary, the local driver and compressed logs stay here.
+   * itself: a runc-compatible binary, the local driver and compressed logs stay here
+   * (the monitor writes json-file and the CRI format).
    */
-  private monitorOptions(req: shim.CreateTaskRequest, logging: ShimLogSettings): MonitorOptions | undefined {
+  private monitorOptions(req: shim.CreateTaskRequest, logging: ShimLogSettings, onProblem: (p: LogWriteProblem) => void): MonitorOptions | undefined {
     const dir = this.options.monitorSocketDir;
     if (!dir || (req.runtime && req.runtime !== IN_PROCESS_RUNTIME)) return undefined;
     const logged = !!req.logPath && logging.driver !== 'none';
-    if (logged && (logging.driver !== 'json-file' || logging.compress)) return undefined;
+    if (logged && !((logging.driver === 'json-file' && !logging.compress) || logging.driver === 'cri')) return undefined;
     const socket = join(dir, `${req.id}.mon`);
     if (Buffer.byteLength(socket) > 107) {
       this.logger.warn({ id: req.id, socket }, 'the monitor socket path is too long for a unix socket: the shim holds this task');
@@ -249,8 +248,10 @@ export class ShimTask implements TaskApi {
       socket,
       exitDir: req.bundle,
       stdin: req.stdin,
-      log: logged ? { path: req.logPath, maxSize: logging.maxSize, maxFiles: logging.maxFiles } : undefined,
+      log: logged ? { path: req.logPath, maxSize: logging.maxSize, maxFiles: logging.maxFiles, format: logging.driver === 'cri' ? 'cri' : 'json-file' } : undefined,
       diagnostics: join(req.bundle, 'monitor.log'),
+      // The monitor drops what it cannot write and tries again with the container's next output.
+      onLogWrite: (r) => onProblem(logWriteProblem(req.logPath, r.code || null, r.droppedLines, r.droppedBytes, "retrying with the container's next output")),
     };
   }
 
@@ -513,7 +514,7 @@ export class ShimTask implements TaskApi {
   exitEvent(): TaskEvent | undefined {
     const task = this.task;
     if (!task?.exit) return undefined;
-    return { id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: '', oomKilled: !!task.exit.oomKilled } };
+    return { id: task.id, timestamp: new Date(), exit: { pid: task.pid, exitStatus: task.exit.exitStatus, exitedAt: task.exit.exitedAt, reason: task.exit.reason, oomKilled: !!task.exit.oomKilled } };
   }
 
   attach(options: AttachOptions & { execId?: string }): AttachSession {
@@ -720,6 +721,7 @@ export class ShimTask implements TaskApi {
 
   async reopenLog(req: shim.ReopenLogRequest): Promise<void> {
     const task = this.live(req.id);
+    if (task.hub instanceof MonitorStdio) return task.hub.reopenLog(req.id);
     if (!task.log) throw failedPrecondition(`task ${req.id} has no log file this shim writes`);
     await task.log.reopen();
   }
@@ -743,7 +745,7 @@ export class ShimTask implements TaskApi {
     task.exit = exit;
     if (exit.oomKilled) this.recordExit(task.id, task.bundle, exit);
     this.logger.info({ id: task.id, pid: task.pid, exitStatus: exit.exitStatus }, 'task exited');
-    this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: '', oomKilled: !!exit.oomKilled } });
+    this.emit({ exit: { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, reason: exit.reason, oomKilled: !!exit.oomKilled } });
   }
 
   private recordExit(id: string, bundle: string, exit: ExitStatus): void {

@@ -1,7 +1,8 @@
+import { existsSync, statSync } from 'node:fs';
 import { link, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@ce/protocol';
-import { TaskGrpcClient } from '@ce/shim';
+import { taskRecordPath, TaskGrpcClient } from '@ce/shim';
 import { shimListens } from './shim-liveness.js';
 import { spawnShim, type ShimProcess } from './spawn-shim.js';
 
@@ -13,11 +14,14 @@ export const HOST_NAME = 'host';
  * use (or found running, started by an earlier ced), started again when it
  * died, after which it adopts the tasks whose monitors ran on. A task's socket
  * is a hard link to the host's: a listening unix socket answers under every
- * name, so the supervisor's per-task clients are unchanged.
+ * name, so the supervisor's per-task clients are unchanged. Beside them are the
+ * sockets of tasks with a shim of their own (task-placement.ts), which a host
+ * (re)start leaves alone.
  */
 export class ShimHostProcess {
   private starting: Promise<void> | undefined;
   private process: ShimProcess | undefined;
+  private starts = 0;
 
   constructor(
     private readonly shimDir: string,
@@ -29,6 +33,11 @@ export class ShimHostProcess {
     return join(this.shimDir, `${HOST_NAME}.sock`);
   }
 
+  /** How many hosts this process started: a client made before the last start was the dead host's. */
+  get generation(): number {
+    return this.starts;
+  }
+
   /** The host runs and listens (started now if not). */
   ensure(): Promise<void> {
     this.starting ??= (async () => {
@@ -38,22 +47,26 @@ export class ShimHostProcess {
     return this.starting;
   }
 
-  /**
-   * Starts the host again if it does not listen, and points every task's
-   * socket at the new one. One restart at a time, shared by every caller.
-   */
+  /** Starts the host again if it does not listen. One restart at a time, shared by every caller. */
   restart(): Promise<void> {
     this.starting ??= (async () => {
       if (await shimListens(this.socket)) return;
       this.logger.warn({ socket: this.socket, pid: this.process?.pid }, 'the shim host died: starting it again; it adopts the tasks of their monitors');
       this.process?.kill();
       await this.start();
-      const names = await readdir(this.shimDir).catch(() => [] as string[]);
-      for (const name of names) {
-        if (name.endsWith('.sock') && name !== `${HOST_NAME}.sock` && !name.startsWith('.')) await this.linkAs(join(this.shimDir, name));
-      }
     })().finally(() => (this.starting = undefined));
     return this.starting;
+  }
+
+  /**
+   * Is task `id` the host's? Its socket is a link to the host's, or the host
+   * keeps its record (a link to a host that died and was replaced is not).
+   */
+  holds(id: string): boolean {
+    if (existsSync(taskRecordPath(this.shimDir, id))) return true;
+    const task = statSync(join(this.shimDir, `${id}.sock`), { throwIfNoEntry: false });
+    const host = statSync(this.socket, { throwIfNoEntry: false });
+    return !!task && !!host && task.ino === host.ino && task.dev === host.dev;
   }
 
   /** Ends the host if it holds no task (ced is stopping); a host with tasks runs on, as shims do. */
@@ -82,10 +95,26 @@ export class ShimHostProcess {
     await rename(tmp, socket);
   }
 
+  /** Starts a host, which adopts the recorded tasks, and points their sockets at it. */
   private async start(): Promise<void> {
     const started = performance.now();
     await rm(this.socket, { force: true });
     this.process = await this.spawnHost(this.socket, join(this.shimDir, `${HOST_NAME}.log`));
     this.logger.info({ pid: this.process.pid, ms: Math.round(performance.now() - started) }, 'shim host started');
+    await this.relinkAdopted();
+    this.starts++;
+  }
+
+  /**
+   * The tasks a new host adopted are those whose records it kept (it removes
+   * the stale ones before it listens); the sockets of tasks with a shim of
+   * their own have no record and are left alone.
+   */
+  private async relinkAdopted(): Promise<void> {
+    const names = await readdir(this.shimDir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.endsWith('.sock') || name === `${HOST_NAME}.sock` || name.startsWith('.')) continue;
+      if (existsSync(taskRecordPath(this.shimDir, name.slice(0, -'.sock'.length)))) await this.linkAs(join(this.shimDir, name));
+    }
   }
 }

@@ -28,6 +28,7 @@ import { shimListens } from './shim-liveness.js';
 import { unmountStale } from './stale-mounts.js';
 import { spawnShim, type ShimProcess } from './spawn-shim.js';
 import { HOST_NAME, ShimHostProcess } from './shim-host.js';
+import { needsOwnShim } from './task-placement.js';
 import type { SupervisorApi } from './supervisor-api.js';
 
 export interface SupervisorOptions {
@@ -40,13 +41,16 @@ export interface SupervisorOptions {
   logger: Logger;
   /**
    * Keep one shim started ahead of need, so that creating a task does not
-   * wait for a process to start (default true). See docs/decisions/0006.
+   * wait for a process to start (default true; in host mode, where only the
+   * tasks no monitor can carry get a shim of their own, default false). See
+   * docs/decisions/0006 and 0029.
    */
   spareShim?: boolean;
   /**
    * One `ce-shim --host` for all tasks, each under its ce-monitor (decision
    * 0029): a task's socket is a hard link to the host's, a dead host is started
-   * again and adopts the tasks. Default: CE_SHIM_HOST=1 in the environment.
+   * again and adopts the tasks. A task no monitor can carry (task-placement.ts)
+   * gets a shim of its own. Default: CE_SHIM_HOST=1 in the environment.
    */
   shimHost?: boolean;
 }
@@ -65,6 +69,10 @@ interface ShimHandle {
   events: AbortController;
   /** Given its task by this process's createTask, which ends it if the Create fails (not a previous run's shim found on disk). */
   givenTask: boolean;
+  /** The task is the shim host's (its socket a link to the host's), not a shim's of its own. */
+  hosted: boolean;
+  /** For a hosted task: the host process the client was made for (a client of a dead host may be backing off its reconnects). */
+  hostGeneration?: number;
 }
 
 const ID = /^[\w+.-]+$/;
@@ -75,6 +83,8 @@ const SHIM_DIED_EXIT = 137;
 /** Backoff for re-opening the event stream of a shim that still listens. */
 const RELAY_RETRY_FIRST_MS = 50;
 const RELAY_RETRY_MAX_MS = 2000;
+/** How long a hosted task's client made for a host that died stays open for the calls queued on it. */
+const RETIRED_CLIENT_CLOSE_MS = 5000;
 /** How long a create of a deleted task's id waits for the old shim to exit (it closes its server within 500 ms). */
 const SHIM_EXIT_WAIT_MS = 2000;
 
@@ -104,6 +114,8 @@ export class Supervisor implements SupervisorApi {
 
   /** The shim host, in host mode. */
   private readonly host: ShimHostProcess | undefined;
+  /** Clients of a host that died, closed a little later (clientOf). */
+  private readonly retired = new Set<TaskGrpcClient>();
 
   constructor(private readonly options: SupervisorOptions) {
     this.shimDir = join(options.stateDir, 'shims');
@@ -130,11 +142,13 @@ export class Supervisor implements SupervisorApi {
     await writeFile(this.bundleRecordPath(req.id), req.bundle, { mode: 0o600 });
     const started = Date.now();
     this.creating.add(req.id);
+    const ownShim = this.host ? needsOwnShim(req, this.shimDir) : undefined;
+    const hosted = !!this.host && !ownShim;
     let handle: ShimHandle | undefined;
     try {
-      const { proc, spare } = await this.takeShim(req.id);
-      handle = this.track(req.id, proc, true);
-      this.options.logger.debug({ id: req.id, shimPid: proc?.pid, spare, ms: Date.now() - started }, 'shim spawned');
+      const { proc, spare } = await this.takeShim(req.id, hosted);
+      handle = this.track(req.id, proc, true, hosted);
+      this.options.logger.debug({ id: req.id, shimPid: proc?.pid, spare, hosted, ownShim, ms: Date.now() - started }, 'shim spawned');
       try {
         return await handle.client.create(req);
       } catch (err) {
@@ -145,7 +159,7 @@ export class Supervisor implements SupervisorApi {
         if (proc?.running) proc.kill(); // alive but deaf: no use to anyone
         await this.cleanUpDeadShim(req.id);
         await writeFile(this.bundleRecordPath(req.id), req.bundle, { mode: 0o600 });
-        handle = this.track(req.id, await this.spawnFor(req.id), true);
+        handle = this.track(req.id, await this.spawnFor(req.id), true, false);
         return await handle.client.create(req);
       }
     } catch (err) {
@@ -162,7 +176,7 @@ export class Supervisor implements SupervisorApi {
    * every task creation calls it again after taking the spare).
    */
   startSpare(): void {
-    if (this.options.spareShim === false || this.closed || this.spare || this.host) return;
+    if (this.closed || this.spare || !(this.options.spareShim ?? !this.host)) return;
     const name = `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`;
     const socket = join(this.shimDir, `${name}.sock`);
     const log = join(this.shimDir, `${name}.log`);
@@ -177,10 +191,10 @@ export class Supervisor implements SupervisorApi {
     this.spare = { socket, log, ready };
   }
 
-  /** The spare shim renamed for task `id`, or a new shim when there is no usable spare; in host mode, the host. */
-  private async takeShim(id: string): Promise<{ proc?: ShimProcess; spare: boolean }> {
-    if (this.host) {
-      await this.host.link(this.socketPath(id));
+  /** The spare shim renamed for task `id`, or a new shim when there is no usable spare; for a hosted task, the host. */
+  private async takeShim(id: string, hosted: boolean): Promise<{ proc?: ShimProcess; spare: boolean }> {
+    if (hosted) {
+      await this.host!.link(this.socketPath(id));
       return { spare: false };
     }
     const spare = this.spare;
@@ -266,7 +280,7 @@ export class Supervisor implements SupervisorApi {
     let result: shim.DeleteResponse;
     const laps = new Laps();
     try {
-      result = await handle.client.delete(req);
+      result = await this.clientOf(handle).delete(req);
     } catch (err) {
       if (!(await this.isDead(req.id, err))) throw err;
       const retried = await this.retryOnRestartedHost(req.id, (client) => client.delete(req));
@@ -434,6 +448,8 @@ export class Supervisor implements SupervisorApi {
     this.shims.clear();
     await Promise.all(this.shuttingDown.values());
     this.hostRelay?.abort();
+    for (const client of this.retired) client.close();
+    this.retired.clear();
     this.broadcaster.close();
     const spare = this.spare;
     this.spare = undefined;
@@ -475,7 +491,7 @@ export class Supervisor implements SupervisorApi {
   private async stateOrForget(id: string): Promise<shim.StateResponse | undefined> {
     const handle = this.handle(id);
     try {
-      return await handle.client.state({ id }, 10_000);
+      return await this.clientOf(handle).state({ id }, 10_000);
     } catch (err) {
       if (isCeError(err, 'NotFound')) {
         // A shim this process is giving its task answers NotFound until the Create is done
@@ -512,13 +528,13 @@ export class Supervisor implements SupervisorApi {
   }
 
   /**
-   * In host mode, a dead shim is the host: it is started again (it adopts the
-   * tasks under a monitor) and the call is made once more. Undefined when
-   * there is no host, or the new host does not hold the task (it was not under
-   * a monitor): the caller ends it as a dead shim's.
+   * When a hosted task's shim is dead, the dead shim is the host: it is started
+   * again (it adopts the tasks under a monitor) and the call is made once more.
+   * Undefined when the task has a shim of its own, or the new host does not
+   * hold the task (it was not under a monitor): the caller ends it as a dead shim's.
    */
   private async retryOnRestartedHost<T>(id: string, fn: (client: TaskGrpcClient) => Promise<T>): Promise<{ value: T } | undefined> {
-    if (!this.host) return undefined;
+    if (!this.host || !(this.shims.get(id)?.hosted ?? this.host.holds(id))) return undefined;
     await this.host.restart();
     try {
       return { value: await fn(this.client(id)) };
@@ -608,7 +624,25 @@ export class Supervisor implements SupervisorApi {
   }
 
   private client(id: string): TaskGrpcClient {
-    return this.handle(id).client;
+    return this.clientOf(this.handle(id));
+  }
+
+  /**
+   * The handle's client; a hosted task's is made anew once the host was
+   * started again, as the old one may still be backing off its reconnects
+   * (up to a second) after the dead host refused them. The old one is closed
+   * later: calls queued on it would fail if it were closed now.
+   */
+  private clientOf(handle: ShimHandle): TaskGrpcClient {
+    if (!handle.hosted || !this.host || handle.hostGeneration === this.host.generation) return handle.client;
+    const old = handle.client;
+    handle.client = new TaskGrpcClient(old.socketPath);
+    handle.hostGeneration = this.host.generation;
+    this.retired.add(old);
+    setTimeout(() => {
+      if (this.retired.delete(old)) old.close();
+    }, RETIRED_CLIENT_CLOSE_MS).unref();
+    return handle.client;
   }
 
   /** The shim of a task, connecting to its socket if this process did not start it. */
@@ -619,10 +653,15 @@ export class Supervisor implements SupervisorApi {
     return this.track(id);
   }
 
-  private track(id: string, proc?: ShimProcess, givenTask = false): ShimHandle {
-    const handle: ShimHandle = { client: new TaskGrpcClient(this.socketPath(id)), process: proc, events: new AbortController(), givenTask };
+  /**
+   * Follows a task's shim: a hosted task's events come with the host's, a shim
+   * of its own is followed by itself. Whoever gave the task its shim knows which
+   * it is; a previous run's task is looked up on disk.
+   */
+  private track(id: string, proc?: ShimProcess, givenTask = false, hosted = this.host?.holds(id) ?? false): ShimHandle {
+    const handle: ShimHandle = { client: new TaskGrpcClient(this.socketPath(id)), process: proc, events: new AbortController(), givenTask, hosted, hostGeneration: this.host?.generation };
     this.shims.set(id, handle);
-    if (this.host) this.followHost();
+    if (hosted) this.followHost();
     else void this.relayEvents(id, handle);
     return handle;
   }
@@ -672,10 +711,10 @@ export class Supervisor implements SupervisorApi {
     }
   }
 
-  /** After a host restart: the tasks the new host does not hold (not under a monitor) are ended. */
+  /** After a host restart: the hosted tasks the new host does not hold (not under a monitor) are ended. */
   private async endTasksNotAdopted(): Promise<void> {
-    for (const id of [...this.shims.keys()]) {
-      if (this.creating.has(id)) continue;
+    for (const [id, handle] of [...this.shims]) {
+      if (this.creating.has(id) || !handle.hosted) continue;
       const held = await this.retryOnRestartedHost(id, (client) => client.state({ id })).catch(() => undefined);
       if (!held) await this.endDeadShim(id).catch((e: Error) => this.options.logger.error({ id, err: e.message }, 'could not end the container of a dead shim'));
     }
@@ -715,8 +754,13 @@ export class Supervisor implements SupervisorApi {
   private async endShim(id: string, handle: ShimHandle): Promise<void> {
     handle.events.abort();
     try {
-      await handle.client.shutdown(id);
+      await this.clientOf(handle).shutdown(id);
     } catch (err) {
+      // A host that does not hold the task (deleted while ced was killed, or never adopted): its link and what it left go.
+      if (handle.hosted && isCeError(err, 'NotFound')) {
+        await this.cleanUpDeadShim(id);
+        return;
+      }
       if (!(await this.isDead(id, err))) throw err;
       if (handle.process?.running) handle.process.kill(); // alive but deaf: no use to anyone
       await this.cleanUpDeadShim(id);

@@ -47,6 +47,8 @@ Options:
       --add-runtime NAME=PATH    a runc-compatible runtime containers may name with --runtime (repeatable)
       --default-runtime NAME     containers' runtime when they name none (default ce, the in-process one;
                                  "runc" is the runc on PATH unless added)
+      --shim-mode MODE           host: one shim process for all containers, a small ce-monitor each
+                                 (default); per-container: a Node shim per container
       --default-ulimit NAME=SOFT[:HARD]
                                  containers' rlimit unless they set their own --ulimit NAME (repeatable)
   -b, --bridge NAME              the default network's bridge device (default ce0; "none": no default network)

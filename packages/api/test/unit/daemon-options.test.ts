@@ -66,6 +66,15 @@ describe("daemon.json merged with ced's flags", () => {
     );
   });
 
+  it('runs containers under the shim host unless told per-container, by flag, daemon.json or CE_SHIM_HOST=0', () => {
+    expect(configFromFlags(flags(), {}).shimMode).toBe('host');
+    expect(configFromFlags(flags('--shim-mode', 'per-container'), {}).shimMode).toBe('per-container');
+    expect(configFromFlags(flags(), { CE_SHIM_HOST: '0' }).shimMode).toBe('per-container');
+    expect(configFromFlags(flags('--shim-mode', 'host'), { CE_SHIM_HOST: '0' }).shimMode).toBe('host');
+    expect(fromFile({ 'shim-mode': 'per-container' }).shimMode).toBe('per-container');
+    expect(() => configFromFlags(flags('--shim-mode', 'pooled'), {})).toThrow('--shim-mode: pooled: one of host, per-container is needed');
+  });
+
   it('takes flags and file settings together when they name different settings', () => {
     const config = fromFile({ 'registry-mirrors': ['https://m.test'] }, ['--root', '/srv/x', '-l', 'warn']);
     expect(config).toMatchObject({ root: '/srv/x', logLevel: 'warn', registryMirrors: ['https://m.test'], socketGroup: 'ce' });

@@ -11,6 +11,8 @@
  *   signal <n>                         → "ok\n", or "error <why>\n" ("no such process" once it exited)
  *   wait                               → "exit <status> <signal> <exited-at ms> <oom>\n" once the init exited
  *   pid                                → "<init pid>\n"
+ *   reopen                             → "ok\n" once the log file is closed and its path opened
+ *                                        again (the kubelet renamed it), or "error <why>\n"
  *   done                               → nothing: the connection closes when the monitor exits
  *                                        (its container exited and its output drained)
  * Errors answer "error <why>\n". */
@@ -118,6 +120,12 @@ static void handle_request(struct monitor *m, struct client *c) {
     if (m->exited) attach_exited(m);
   } else if (strcmp(line, "done") == 0) {
     c->state = CLIENT_WAITING_DONE;
+  } else if (strcmp(line, "reopen") == 0) {
+    char text[320];
+    if (!m->logging) snprintf(text, sizeof text, "error the container has no log file\n");
+    else if (log_file_reopen(&m->log) != 0) snprintf(text, sizeof text, "error reopen %.200s: %s\n", m->log.path, strerror(errno));
+    else snprintf(text, sizeof text, "ok\n");
+    reply(c, text);
   } else if (strcmp(line, "pid") == 0) {
     char text[32];
     snprintf(text, sizeof text, "%d\n", (int)m->init_pid);

@@ -5,15 +5,18 @@
  * socket, and outlives the process that started it.
  *
  *   ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin]
- *              [--terminal FD] [--log-path P [--log-max-size N] [--log-max-file N]]
- *              [--oom-file PATH] [--hold-output MS] -- CE-INIT ARGS...
+ *              [--terminal FD] [--log-path P [--log-max-size N] [--log-max-file N]
+ *              [--log-format json-file|cri]] [--oom-file PATH] [--hold-output MS] -- CE-INIT ARGS...
  *
  * fd 4 (--sync-fd) is the runtime's end of ce-init's sync channel: the
  * monitor passes its own pipe to ce-init there and forwards every byte, which
  * is how it learns the container init's pid. The status fd gets
  * "ce-init <pid>\n", then "exit <status> <signal> <exited-at ms> <oom>\n" (or
  * "ce-init-exit <status>\n" when no container init was ever reported), then
- * "drained\n" before the monitor exits. Other fds below the status fd go to
+ * "drained\n" before the monitor exits. Meanwhile, at most every 5 s, the log's
+ * state when it changed: "log-write-failed <errno> <lines> <bytes>\n" (writes
+ * fail, what was dropped since the last report) or "log-write-resumed <lines>
+ * <bytes>\n" (written again). Other fds below the status fd go to
  * ce-init as they are. With --hold-output (an exec: it runs at once, and its
  * attach sessions connect after it started) the output is read only once a
  * client sent `release`, or after MS milliseconds: whoever was to release it
@@ -51,6 +54,7 @@ struct options {
   int64_t hold_output_ms;
   int64_t log_max_size;
   int log_max_file;
+  enum log_format log_format;
   char **init_argv;
 };
 
@@ -64,7 +68,7 @@ static int init_ready;
 
 static void usage(const char *why) {
   dprintf(2, "ce-monitor: %s\nusage: ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin] [--terminal FD] "
-             "[--log-path P [--log-max-size N] [--log-max-file N]] [--oom-file PATH] [--hold-output MS] -- CE-INIT ARGS...\n", why);
+             "[--log-path P [--log-max-size N] [--log-max-file N] [--log-format json-file|cri]] [--oom-file PATH] [--hold-output MS] -- CE-INIT ARGS...\n", why);
   exit(2);
 }
 
@@ -95,7 +99,11 @@ static void parse_args(int argc, char **argv) {
     else if (strcmp(a, "--log-path") == 0) O.log_path = v;
     else if (strcmp(a, "--log-max-size") == 0) O.log_max_size = atoll(v);
     else if (strcmp(a, "--log-max-file") == 0) O.log_max_file = atoi(v);
-    else if (strcmp(a, "--oom-file") == 0) O.oom_file = v;
+    else if (strcmp(a, "--log-format") == 0) {
+      if (strcmp(v, "json-file") == 0) O.log_format = LOG_JSON_FILE;
+      else if (strcmp(v, "cri") == 0) O.log_format = LOG_CRI;
+      else usage("--log-format must be json-file or cri");
+    } else if (strcmp(a, "--oom-file") == 0) O.oom_file = v;
     else if (strcmp(a, "--hold-output") == 0) O.hold_output_ms = atoll(v);
     else usage("unknown option");
   }
@@ -111,6 +119,17 @@ static void status(const char *line) {
   size_t n = strlen(line);
   /* Whoever started us may be gone (EPIPE): the same facts are on disk and on the socket. */
   if (write(status_fd, line, n) != (ssize_t)n) {
+    close(status_fd);
+    status_fd = -1;
+  }
+}
+
+void monitor_report(const char *line) {
+  if (status_fd < 0) return;
+  size_t n = strlen(line);
+  /* A report fits the pipe's atomic size: it goes whole or not at all. A reader that is behind misses it
+   * (the next report says the state again); the pipe stays open for the exit line. */
+  if (write(status_fd, line, n) < 0 && errno != EAGAIN) {
     close(status_fd);
     status_fd = -1;
   }
@@ -163,10 +182,11 @@ static void on_init_exit(int wstatus) {
 
 /* ---- the container's stdio ---- */
 
+/* ctx is non-NULL for a stream's last piece (its end, not a newline, ended it). */
 static void log_entry(void *ctx, int stream, const char *text, size_t len, int64_t time_ms) {
-  (void)ctx;
   struct buf rec = {0};
-  json_file_entry(&rec, stream, text, len, time_ms);
+  if (O.log_format == LOG_CRI) cri_entry(&rec, stream, text, len, time_ms, ctx != NULL);
+  else json_file_entry(&rec, stream, text, len, time_ms);
   log_file_append(&M.log, rec.data, rec.len);
   buf_free(&rec);
 }
@@ -179,7 +199,8 @@ static void output(int stream, const char *data, size_t n) {
 static void output_closed(int *fd, int stream) {
   close(*fd);
   *fd = -1;
-  if (M.logging) splitter_flush(stream == STREAM_STDERR ? &M.split_err : &M.split_out, stream, now_ms(), log_entry, NULL);
+  static int ended = 1;
+  if (M.logging) splitter_flush(stream == STREAM_STDERR ? &M.split_err : &M.split_out, stream, now_ms(), log_entry, &ended);
   if (M.stdout_r < 0 && M.stderr_r < 0 && M.pty_master < 0) attach_output_ended(&M);
 }
 
@@ -533,7 +554,9 @@ int main(int argc, char **argv) {
     fds[SLOT_STDIN] = (struct pollfd){stdin_buf.len && M.stdin_w != M.pty_master ? M.stdin_w : -1, POLLOUT, 0};
     int n = M.nclients;
     for (int i = 0; i < n; i++) fds[SLOT_CLIENTS + i] = (struct pollfd){M.clients[i].fd, attach_events(&M, i), 0};
-    if (poll(fds, (nfds_t)(SLOT_CLIENTS + n), timeout) < 0) {
+    int wait_ms = M.logging ? log_file_report_wait_ms(&M.log) : -1;
+    if (timeout >= 0 && (wait_ms < 0 || timeout < wait_ms)) wait_ms = timeout;
+    if (poll(fds, (nfds_t)(SLOT_CLIENTS + n), wait_ms) < 0) {
       if (errno == EINTR) continue;
       fail("poll");
     }
@@ -548,6 +571,7 @@ int main(int argc, char **argv) {
     if (fds[SLOT_PTY].revents & ~POLLOUT && M.pty_master >= 0) read_output(&M.pty_master, STREAM_STDOUT);
     if (fds[SLOT_STDIN].revents) flush_stdin();
     if (M.logging) log_file_flush(&M.log);
+    if (M.logging) log_file_report_if_due(&M.log);
     if (fds[SLOT_SIGNAL].revents) {
       struct signalfd_siginfo si;
       while (read(sigfd, &si, sizeof si) == sizeof si) {

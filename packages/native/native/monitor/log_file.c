@@ -119,13 +119,34 @@ static int rotate(struct log_file *f) {
   return err ? -1 : 0;
 }
 
-static void report_drops(struct log_file *f, int err) {
-  int64_t now = now_ms();
-  if (now - f->last_report_ms < REPORT_MS) return;
-  f->last_report_ms = now;
-  dprintf(2, "ce-monitor: writing the container log %s failed: %s; dropped %" PRIu64 " lines (%" PRIu64 " bytes) since the last report\n", f->path,
-          strerror(err), f->dropped_lines, f->dropped_bytes);
+/* Tells the current state, to the diagnostics and to the status pipe (the runtime makes it the
+ * task's warning, as @ce/shim's LogFileWriter reports it): still failing and what was dropped, or
+ * written again. At most every REPORT_MS; a change within that time is told when it ends. */
+static void report(struct log_file *f) {
+  char line[128];
+  f->last_report_ms = now_ms();
+  f->report_due = 0;
+  if (f->failing) {
+    dprintf(2, "ce-monitor: writing the container log %s failed: %s; dropped %" PRIu64 " lines (%" PRIu64 " bytes) since the last report\n", f->path,
+            strerror(f->last_errno), f->dropped_lines, f->dropped_bytes);
+    snprintf(line, sizeof line, "log-write-failed %d %" PRIu64 " %" PRIu64 "\n", f->last_errno, f->dropped_lines, f->dropped_bytes);
+  } else {
+    dprintf(2, "ce-monitor: the container log %s is written again; dropped %" PRIu64 " lines (%" PRIu64 " bytes) since the last report\n", f->path,
+            f->dropped_lines, f->dropped_bytes);
+    snprintf(line, sizeof line, "log-write-resumed %" PRIu64 " %" PRIu64 "\n", f->dropped_lines, f->dropped_bytes);
+  }
+  monitor_report(line);
   f->dropped_lines = f->dropped_bytes = 0;
+}
+
+int log_file_report_wait_ms(const struct log_file *f) {
+  if (!f->report_due) return -1;
+  int64_t wait = f->last_report_ms + REPORT_MS - now_ms();
+  return wait > 0 ? (int)wait : 0;
+}
+
+void log_file_report_if_due(struct log_file *f) {
+  if (log_file_report_wait_ms(f) == 0) report(f);
 }
 
 void log_file_flush(struct log_file *f) {
@@ -148,6 +169,10 @@ void log_file_flush(struct log_file *f) {
   }
   if (!err) {
     f->size += (int64_t)b->len;
+    if (f->failing) {
+      f->failing = 0;
+      f->report_due = 1;
+    }
   } else {
     /* Keep the whole lines written, cut the torn one, drop the rest (counted). */
     size_t keep = 0;
@@ -159,8 +184,11 @@ void log_file_flush(struct log_file *f) {
     for (size_t i = keep; i < b->len; i++)
       if (b->data[i] == '\n') f->dropped_lines++;
     f->dropped_bytes += b->len - keep;
-    report_drops(f, err);
+    f->failing = 1;
+    f->last_errno = err;
+    f->report_due = 1;
   }
+  log_file_report_if_due(f);
   buf_consume(b, b->len);
 }
 
@@ -176,13 +204,20 @@ void log_file_append(struct log_file *f, const char *rec, size_t n) {
 
 void log_file_close(struct log_file *f) {
   log_file_flush(f);
-  if (f->dropped_lines) {
-    f->last_report_ms = -REPORT_MS;
-    report_drops(f, EIO);
-  }
+  if (f->report_due) report(f);
   if (f->fd >= 0) close(f->fd);
   if (f->state_fd >= 0) close(f->state_fd);
   buf_free(&f->batch);
   free(f->path);
   f->fd = f->state_fd = -1;
+}
+
+int log_file_reopen(struct log_file *f) {
+  log_file_flush(f);
+  int fd = open_log(f->path);
+  if (fd < 0) return -1;
+  if (f->fd >= 0) close(f->fd);
+  f->fd = fd;
+  f->size = trim_torn_tail(fd);
+  return 0;
 }

@@ -49,6 +49,14 @@ void json_file_entry(struct buf *out, int stream, const char *text, size_t len, 
 /* Appends `text` as a JSON string literal (quotes included), JSON.stringify's escaping. */
 void json_string(struct buf *out, const char *text, size_t len);
 
+/* ---- log_cri.c: the kubelet's CRI log format, as @ce/shim's criFormat ---- */
+
+enum log_format { LOG_JSON_FILE, LOG_CRI };
+/* Go's time.RFC3339Nano (UTC) of a millisecond time: 2026-12-07T12:00:00.12Z, 2026-12-07T12:00:00Z. */
+void rfc3339_nano(int64_t ms, char out[80]);
+/* Appends `<time> <stream> <P|F> <text>\n`; `ended`: the stream's last piece, F without its newline. */
+void cri_entry(struct buf *out, int stream, const char *text, size_t len, int64_t time_ms, int ended);
+
 /* ---- log_file.c: appends whole records and rotates by size, as LogFileWriter ---- */
 
 struct log_file {
@@ -62,6 +70,8 @@ struct log_file {
   struct buf batch;
   uint64_t dropped_lines, dropped_bytes;
   int64_t last_report_ms;
+  int failing, last_errno; /* the last write failed, and its errno */
+  int report_due;          /* the state or the drops changed since the last report */
 };
 
 int log_file_open(struct log_file *f, const char *path, int64_t max_size, int max_files);
@@ -70,6 +80,14 @@ void log_file_append(struct log_file *f, const char *rec, size_t n);
 /* Writes the queued records. */
 void log_file_flush(struct log_file *f);
 void log_file_close(struct log_file *f);
+/* Writes the queued records, closes the file and opens its path again (a new file once it was
+ * renamed: the kubelet's rotation). On failure the old file stays in use and errno says why. */
+int log_file_reopen(struct log_file *f);
+/* Milliseconds until a report of a failure or a recovery is due, or -1 when none is. */
+int log_file_report_wait_ms(const struct log_file *f);
+void log_file_report_if_due(struct log_file *f);
+/* ce-monitor.c: a report line on the status pipe, dropped rather than waited for when the pipe is full. */
+void monitor_report(const char *line);
 
 /* ---- attach.c: the monitor's unix socket ---- */
 

@@ -336,24 +336,7 @@ export class LogFileWriter {
     this.reportDue = false;
     const { lines, bytes } = this.unreported;
     this.unreported = { lines: 0, bytes: 0 };
-    const dropped = `dropped ${lines} lines (${bytes} bytes) since the last report`;
-    const failure = this.failure;
-    const problem: LogWriteProblem = failure
-      ? {
-          kind: 'log-write-failed',
-          code: failure.code,
-          message: `writing the container log ${this.path} failed: ${errnoText(failure.code)}; ${dropped}; retrying every ${this.retryMs / 1000}s`,
-          droppedLines: lines,
-          droppedBytes: bytes,
-        }
-      : {
-          kind: 'log-write-resumed',
-          code: '',
-          message: `the container log ${this.path} is written again; ${dropped}`,
-          droppedLines: lines,
-          droppedBytes: bytes,
-        };
-    this.options.onProblem?.(problem);
+    this.options.onProblem?.(logWriteProblem(this.path, this.failure?.code ?? null, lines, bytes, `retrying every ${this.retryMs / 1000}s`));
   }
 
   private updatePressure(): void {
@@ -362,6 +345,17 @@ export class LogFileWriter {
     this.behind = behind;
     this.options.onPressure?.(behind);
   }
+}
+
+/**
+ * A report of a container log's writes, in the words ced logs: failing with `code` (null: written
+ * again), the lines and bytes dropped since the last report, and how the writer retries.
+ */
+export function logWriteProblem(path: string, code: string | null, droppedLines: number, droppedBytes: number, retrying: string): LogWriteProblem {
+  const dropped = `dropped ${droppedLines} lines (${droppedBytes} bytes) since the last report`;
+  return code !== null
+    ? { kind: 'log-write-failed', code, message: `writing the container log ${path} failed: ${errnoText(code)}; ${dropped}; ${retrying}`, droppedLines, droppedBytes }
+    : { kind: 'log-write-resumed', code: '', message: `the container log ${path} is written again; ${dropped}`, droppedLines, droppedBytes };
 }
 
 function errnoText(code: string): string {

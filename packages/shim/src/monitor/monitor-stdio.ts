@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { OutputQueue, outputFlow, type AttachOptions, type AttachSession, type OutputChunk } from '@ce/protocol';
+import { failedPrecondition, internal, unavailable, OutputQueue, outputFlow, type AttachOptions, type AttachSession, type OutputChunk } from '@ce/protocol';
 import type { TaskStdio } from '../io/stdio-hub.js';
 import { monitorRequest } from './monitor-client.js';
 
@@ -34,6 +34,20 @@ export class MonitorStdio implements TaskStdio {
 
   async closeStdin(): Promise<void> {
     await this.request('close-stdin');
+  }
+
+  /**
+   * The monitor closes the task's log file and opens its path again (the kubelet renamed it:
+   * ReopenContainerLog); resolves once lines go to the new file.
+   */
+  async reopenLog(id: string): Promise<void> {
+    const answer = await monitorRequest(this.socket, 'reopen').catch((err: Error) => {
+      throw unavailable(`reopening the log of task ${id}: its ce-monitor cannot be reached: ${err.message}`, err);
+    });
+    if (answer === 'ok\n') return;
+    const why = answer.startsWith('error ') ? answer.slice(6).trim() : `no answer (${JSON.stringify(answer)})`;
+    if (why === 'the container has no log file') throw failedPrecondition(`task ${id} has no log file`);
+    throw internal(`reopening the log of task ${id}: ${why}`);
   }
 
   /** A one-line request; a gone monitor has nothing left to resize or close. */

@@ -1,14 +1,18 @@
 // Root-only: a shim task under ce-monitor (decision 0029). The monitor writes
-// the json-file log: the shared vectors hold it to the same lines as the
-// shim's own writer (ContainerLog + jsonFileFormat), the time aside.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// the json-file log and the kubelet's CRI log: the shared vectors hold it to
+// the same lines as the shim's own writer (ContainerLog + jsonFileFormat or
+// criFormat), the time aside.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AttachSession } from '@ce/protocol';
 import { Runtime } from '@ce/runtime';
+import type { StreamName } from '@ce/protocol';
 import { ContainerLog } from '../../src/io/container-log.js';
+import { criFormat, jsonFileFormat, type LogEntryFormat } from '../../src/io/log-entry-format.js';
+import { taskRecordPath } from '../../src/monitor/task-record.js';
 import { ShimTask } from '../../src/task.js';
 import { BUSYBOX, busyboxBundle, isAlive, until } from '../../../../tools/test/container-fixtures.js';
 
@@ -31,13 +35,18 @@ const VECTORS: Record<string, Buffer> = {
 /** A json-file line with its time blanked: the rest must be byte for byte the same. */
 const timeless = (line: string) => line.replace(/"time":"[^"]*"/, '"time":"T"');
 
-async function tsLines(dir: string, data: Buffer): Promise<string[]> {
+/** A CRI line (`<time> <stream> <P|F> <text>`) with its time blanked. */
+const timelessCri = (line: string) => line.replace(/^\S+ /, 'T ');
+/** Go's RFC3339Nano in UTC of a millisecond clock, as criFormat writes it: no trailing zero in the fraction. */
+const CRI_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,2}[1-9])?Z$/;
+
+async function tsLines(dir: string, data: Buffer, format: LogEntryFormat = jsonFileFormat, stream: StreamName = 'stdout'): Promise<string[]> {
   const path = join(dir, 'ts.log');
-  const log = new ContainerLog(path);
+  const log = new ContainerLog(path, { format });
   // In pieces, as reads from a pipe come: the entries must not depend on where reads end.
-  for (let at = 0; at < data.length; at += 4093) log.write('stdout', data.subarray(at, at + 4093));
+  for (let at = 0; at < data.length; at += 4093) log.write(stream, data.subarray(at, at + 4093));
   await log.close();
-  const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map(timeless);
+  const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map(format === criFormat ? timelessCri : timeless);
   rmSync(path);
   return lines;
 }
@@ -98,15 +107,97 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (
     expect(monitorLines.length).toBe(at);
   });
 
+  it('writes the same CRI lines as the shim\'s own writer (shared vectors), on both streams', async () => {
+    const all = Buffer.concat(Object.values(VECTORS));
+    const bundle = busyboxBundle(dir, 'bundle', ['sh', '-c', 'cat /vectors && cat /vectors >&2']);
+    writeFileSync(join(bundle, 'rootfs', 'vectors'), all);
+    const logPath = join(dir, 'c1.log');
+    const started = Date.now();
+    await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath, namespace: 'default', labels: {}, logConfig: { type: 'cri', config: {} } });
+    // Under the monitor (its record), not the shim's own writer.
+    expect(existsSync(taskRecordPath(dir, 'c1'))).toBe(true);
+    await task.start({ id: 'c1' });
+    expect((await task.wait({ id: 'c1' })).exitStatus).toBe(0);
+    await task.delete({ id: 'c1' });
+    const raw = readFileSync(logPath, 'utf8');
+    expect(raw.endsWith('\n')).toBe(true);
+    const monitorLines = raw.split('\n').slice(0, -1);
+    for (const line of monitorLines) {
+      const time = line.slice(0, line.indexOf(' '));
+      expect(time).toMatch(CRI_TIME);
+      expect(Date.parse(time)).toBeGreaterThanOrEqual(started - 1000);
+      expect(Date.parse(time)).toBeLessThanOrEqual(Date.now());
+    }
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const streamLines = monitorLines.map(timelessCri).filter((l) => l.startsWith(`T ${stream} `));
+      let at = 0;
+      for (const [name, data] of Object.entries(VECTORS)) {
+        const expected = await tsLines(dir, data, criFormat, stream);
+        expect({ stream, name, lines: streamLines.slice(at, at + expected.length) }).toEqual({ stream, name, lines: expected });
+        at += expected.length;
+      }
+      expect(streamLines.length).toBe(at);
+    }
+  });
+
+  it('reopens the CRI log at its path once the kubelet renamed it: later lines go to the new file, none is lost', async () => {
+    // Counts until the test creates /stop in its rootfs.
+    const bundle = busyboxBundle(dir, 'bundle', ['sh', '-c', 'i=0; while [ ! -e /stop ]; do i=$((i+1)); echo $i; done']);
+    const logPath = join(dir, 'c1.log');
+    await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath, namespace: 'default', labels: {}, logConfig: { type: 'cri', config: {} } });
+    expect(existsSync(taskRecordPath(dir, 'c1'))).toBe(true);
+    await task.start({ id: 'c1' });
+    const counted = (path: string) =>
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .slice(0, -1)
+        .map((line) => {
+          const m = /^\S+ stdout F (\d+)$/.exec(line);
+          if (!m) throw new Error(`not a whole stdout CRI line: ${JSON.stringify(line)}`);
+          return Number(m[1]);
+        });
+    await until('lines in the log', () => existsSync(logPath) && counted(logPath).length >= 20);
+    renameSync(logPath, `${logPath}.1`);
+    await task.reopenLog({ id: 'c1' });
+    await until('lines in the new log', () => existsSync(logPath) && counted(logPath).length >= 20);
+    writeFileSync(join(bundle, 'rootfs', 'stop'), '');
+    expect((await task.wait({ id: 'c1' })).exitStatus).toBe(0);
+    await task.delete({ id: 'c1' });
+    const before = counted(`${logPath}.1`);
+    const after = counted(logPath);
+    expect(before.length).toBeGreaterThanOrEqual(20);
+    expect(after.length).toBeGreaterThanOrEqual(20);
+    // Every number once, in order: nothing lost or written twice across the reopen.
+    const all = [...before, ...after];
+    expect(all).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
+  });
+
+  it('refuses to reopen the log of a monitored task that has none', async () => {
+    const bundle = busyboxBundle(dir, 'bundle', ['sleep', '1000']);
+    await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath: '', namespace: 'default', labels: {} });
+    expect(existsSync(taskRecordPath(dir, 'c1'))).toBe(true);
+    await task.start({ id: 'c1' });
+    await expect(task.reopenLog({ id: 'c1' })).rejects.toMatchObject({ code: 'FailedPrecondition', message: 'task c1 has no log file' });
+  });
+
   it('ends the container of a monitor that dies (137, with the reason); the task is deleted as any other', async () => {
     const bundle = busyboxBundle(dir, 'bundle', ['sleep', '1000']);
     const { pid } = await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath: join(dir, 'c1-json.log'), namespace: 'default', labels: {}, runtime: '', runtimePath: '' });
     await task.start({ id: 'c1' });
     const monitor = readdirSync('/proc').find((p) => /^\d+$/.test(p) && readCmdline(p).includes(join(dir, 'c1.mon')));
     expect(monitor).toBeDefined();
+    const stop = new AbortController();
+    const events = task.events(stop.signal)[Symbol.asyncIterator]();
     process.kill(Number(monitor), 'SIGKILL');
     const exit = await task.wait({ id: 'c1' });
     expect(exit).toMatchObject({ exitStatus: 137, reason: expect.stringMatching(/^ce-monitor died/) });
+    // ced learns the exit from the event stream: the reason goes with it (the container's State.Error).
+    let event = await events.next();
+    while (!event.done && !event.value.exit) event = await events.next();
+    stop.abort();
+    expect(event.value?.exit).toMatchObject({ exitStatus: 137, reason: expect.stringMatching(/^ce-monitor died/) });
+    // And to a subscriber that comes after the exit.
+    expect(task.exitEvent()?.exit).toMatchObject({ exitStatus: 137, reason: expect.stringMatching(/^ce-monitor died/) });
     await until('the container to be gone', () => !isAlive(pid));
     await task.delete({ id: 'c1' });
   });

@@ -3,7 +3,7 @@
 // SIGKILL stops no container or exec and loses no log line or exit status; a
 // host started again adopts the tasks and their execs and answers for them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -67,6 +67,19 @@ const logLines = (path: string) =>
         .split('\n')
         .filter(Boolean)
         .map((l) => (JSON.parse(l) as { log: string }).log.trimEnd())
+    : [];
+
+/** The numbers a counting container wrote to a CRI log, each a whole stdout line. */
+const criCounts = (path: string) =>
+  existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .slice(0, -1)
+        .map((line) => {
+          const m = /^\S+ stdout F (\d+)$/.exec(line);
+          if (!m) throw new Error(`not a whole stdout CRI line: ${JSON.stringify(line)}`);
+          return Number(m[1]);
+        })
     : [];
 
 describe.skipIf(!isRoot || !existsSync(BUSYBOX) || !shimBuilt)('ce-shim --host (root)', () => {
@@ -252,5 +265,33 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX) || !shimBuilt)('ce-shim --host (
     await second.wait({ id: 't' });
     await second.delete({ id: 't' });
     expect(readdirSync(dir).filter((n) => n.endsWith('.task.json') || n.endsWith('.mon'))).toEqual([]);
+  });
+
+  it("reopens an adopted task's CRI log through its monitor after a rename: no line lost across the host's death and the reopen", async () => {
+    const first = await startHost();
+    const log = join(dir, 'c.log');
+    const b = bundle('b', ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i; sleep 0.01; done']);
+    const { pid } = await first.create({ id: 'c', bundle: b, logPath: log, logConfig: { type: 'cri', config: {} }, rootfs: [], terminal: false, stdin: false, namespace: 'default', labels: {}, runtime: '', runtimePath: '' });
+    await first.start({ id: 'c' });
+    await until('the CRI log to grow', () => criCounts(log).length >= 5);
+
+    const host = hosts[0]!;
+    host.kill('SIGKILL');
+    await new Promise((r) => host.once('exit', r));
+    const before = criCounts(log).length;
+    await until('the log to grow without a host (its monitor writes it)', () => criCounts(log).length >= before + 5);
+
+    const second = await startHost();
+    expect(await second.state({ id: 'c' })).toMatchObject({ status: TaskStatus.TASK_STATUS_RUNNING, pid });
+    renameSync(log, `${log}.1`);
+    await second.reopenLog({ id: 'c' });
+    await until('lines in the reopened log', () => criCounts(log).length >= 5);
+    await second.kill({ id: 'c', signal: 9, all: false, execId: '' });
+    expect((await second.wait({ id: 'c' })).exitStatus).toBe(137);
+    await second.delete({ id: 'c' });
+    await second.shutdown('c');
+
+    const all = [...criCounts(`${log}.1`), ...criCounts(log)];
+    expect(all).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
   });
 });

@@ -94,3 +94,17 @@ it('forgets a deleted task on Shutdown with its id, and ends only when asked wit
   await host.shutdown('');
   expect(idleShutdowns()).toBe(1);
 });
+
+it('drops a task whose create failed, and a Shutdown of its id (the supervisor ending it) succeeds with nothing to do', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ce-shim-host-unit-'));
+  dirs.push(dir);
+  const failing = stubRuntime(async () => {
+    throw new Error('exec: "nonexistent": executable file not found in $PATH');
+  });
+  const host = new ShimHost((onShutdown) => new ShimTask(failing, silent, onShutdown), silent, dir);
+  mkdirSync(join(dir, 'x'));
+  const request = { id: 'x', bundle: join(dir, 'x'), rootfs: [], terminal: false, stdin: false, logPath: '', namespace: 'default', labels: {}, runtime: '', runtimePath: '' };
+  await expect(host.create(request)).rejects.toThrow('executable file not found');
+  expect(host.ids()).toEqual([]);
+  await expect(host.shutdown('x')).resolves.toBeUndefined();
+});

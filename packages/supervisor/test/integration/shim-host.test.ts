@@ -1,7 +1,8 @@
 // Host mode (decision 0029): one ce-shim --host for every task, each under its
 // ce-monitor. A host that dies is started again and adopts the tasks: none of
-// them stops, calls and events go on.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// them stops, calls and events go on. A task no monitor can carry (the local
+// log driver here) has a shim of its own, which a host's death leaves alone.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { Runtime } from '@ce/runtime';
 import { Supervisor } from '../../src/supervisor.js';
-import { BUSYBOX, busyboxBundle, until } from '../../../../tools/test/container-fixtures.js';
+import { BUSYBOX, busyboxBundle, isAlive, until } from '../../../../tools/test/container-fixtures.js';
 
 const isRoot = process.getuid?.() === 0;
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -90,5 +91,65 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('the supervisor in host mode (r
     }
     // With no task left, the host ends with the supervisor.
     await until('the host to end', () => processesNaming(join(dir, 'shims', 'host.sock')).length === 0);
+  });
+
+  it('gives a local-driver task a shim of its own: a kill -9 of the host stops neither container, the monitored one is adopted, the other untouched', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ce-sv-host-'));
+    dirs.push(dir);
+    const supervisor = new Supervisor({ stateDir: dir, runtimeRoot: join(dir, 'runtime'), logger: silent, shimHost: true });
+    const shims = join(dir, 'shims');
+    try {
+      const common = { rootfs: [], terminal: false, stdin: false, namespace: 'default', labels: {}, runtime: '', runtimePath: '' };
+      const chatty = ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo line $i; sleep 0.05; done'];
+      const monLog = join(dir, 'mon-json.log');
+      const locLog = join(dir, 'local-logs', 'container.log');
+      const { pid: monPid } = await supervisor.createTask({ id: 'mon', bundle: busyboxBundle(dir, 'mon', chatty), logPath: monLog, logConfig: { type: 'json-file', config: {} }, ...common });
+      const { pid: locPid } = await supervisor.createTask({ id: 'loc', bundle: busyboxBundle(dir, 'loc', chatty), logPath: locLog, logConfig: { type: 'local', config: {} }, ...common });
+      await supervisor.startTask({ id: 'mon' });
+      await supervisor.startTask({ id: 'loc' });
+
+      const hosts = processesNaming(join(shims, 'host.sock'));
+      const own = processesNaming(join(shims, 'loc.sock'));
+      expect(hosts).toHaveLength(1);
+      expect(own).toHaveLength(1); // the local task's own shim
+      expect(processesNaming(join(shims, 'mon.sock'))).toHaveLength(0); // the monitored task is the host's
+      expect(processesNaming(`${join(shims, '.spare-')}`)).toHaveLength(0); // no spare shim in host mode
+      expect(processesNaming(join(shims, 'loc.mon'))).toHaveLength(0); // and no monitor for the local task
+      const parentOf = (pid: number) => Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+      expect(parentOf(locPid)).toBe(own[0]!.pid);
+      expect(processesNaming(join(shims, 'mon.mon')).map((p) => p.pid)).toContain(parentOf(monPid));
+      expect(await supervisor.taskState({ id: 'mon' })).toMatchObject({ status: TaskStatus.TASK_STATUS_RUNNING, shimPid: hosts[0]!.pid });
+      expect(await supervisor.taskState({ id: 'loc' })).toMatchObject({ status: TaskStatus.TASK_STATUS_RUNNING, shimPid: own[0]!.pid });
+
+      process.kill(hosts[0]!.pid, 'SIGKILL');
+      await until('the host to be gone', () => processesNaming(join(shims, 'host.sock')).every((p) => p.pid !== hosts[0]!.pid));
+      // While no host runs, both containers run and both logs grow (the monitor's and the own shim's writer).
+      const sizes = [statSync(monLog).size, statSync(locLog).size];
+      await until('both logs to grow without a host', () => statSync(monLog).size > sizes[0]! && statSync(locLog).size > sizes[1]!);
+      expect(isAlive(monPid) && isAlive(locPid)).toBe(true);
+
+      // The monitored task is adopted by a new host; the local task's shim is the same process.
+      const mon = await supervisor.taskState({ id: 'mon' });
+      const host2 = processesNaming(join(shims, 'host.sock'));
+      expect(host2).toHaveLength(1);
+      expect(mon).toMatchObject({ status: TaskStatus.TASK_STATUS_RUNNING, pid: monPid, shimPid: host2[0]!.pid });
+      expect(await supervisor.taskState({ id: 'loc' })).toMatchObject({ status: TaskStatus.TASK_STATUS_RUNNING, pid: locPid, shimPid: own[0]!.pid });
+      expect(processesNaming(join(shims, 'loc.sock')).map((p) => p.pid)).toEqual([own[0]!.pid]);
+      expect((await supervisor.listTasks()).map((t) => [t.id, t.status]).sort()).toEqual([
+        ['loc', TaskStatus.TASK_STATUS_RUNNING],
+        ['mon', TaskStatus.TASK_STATUS_RUNNING],
+      ]);
+
+      for (const id of ['mon', 'loc']) {
+        await supervisor.killTask({ id, signal: 9, all: false });
+        expect((await supervisor.waitTask({ id })).exitStatus).toBe(137);
+        await supervisor.deleteTask({ id });
+      }
+      expect(await supervisor.listTasks()).toEqual([]);
+      await until('the local task\'s shim to end', () => processesNaming(join(shims, 'loc.sock')).length === 0);
+    } finally {
+      await supervisor.close();
+    }
+    await until('the host to end', () => processesNaming(join(shims, 'host.sock')).length === 0);
   });
 });
