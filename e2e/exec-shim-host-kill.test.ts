@@ -4,7 +4,7 @@
 // which adopts it; `docker exec inspect` then gives the exec's own code.
 //
 // Skipped until the supervisor retries a call that was in flight when the host
-// died: ced's wait for a running exec is always in flight, and in about half
+// died: ced's wait for a running exec is always in flight, and in 1 of 4 to half
 // the runs the supervisor's liveness check (a connect to the task's socket)
 // still reaches the dying host's listening socket right after the call's
 // connection was reset (ECONNRESET), so it throws instead of starting the host
