@@ -19,6 +19,7 @@ export {
   type OutputChunk,
   type StreamName,
 } from './attach.js';
+export { DeferredAttach } from './deferred-attach.js';
 export type { Logger } from './logger.js';
 export {
   logOptsToMap,

@@ -11,7 +11,7 @@ import { RuntimeError } from './errors.js';
 export interface MonitorOptions {
   /** The monitor's unix socket (at most 107 bytes): attach, resize, close-stdin, wait. */
   socket: string;
-  /** Where the monitor writes exit-status.json (@ce/shim's exit file) once the init exited. */
+  /** The existing folder where the monitor writes exit-status.json (@ce/shim's exit file) once its process exited. */
   exitDir: string;
   /** The container gets a stdin pipe, written through `attach 1 …` on the socket. */
   stdin?: boolean;
@@ -25,6 +25,13 @@ export interface MonitorOptions {
   oomFile?: string;
   /** A file the monitor appends its own diagnostics to; default: none (/dev/null). */
   diagnostics?: string;
+  /**
+   * The monitor reads (and logs) no output until a client sends `release` on
+   * its socket, or for at most this many milliseconds: an exec runs at once,
+   * and the sessions attached before its start connect to the monitor only
+   * after it started. A start that fails releases the output by itself.
+   */
+  holdOutputMs?: number;
   /**
    * The log's writes failed, or succeed again after failing (at most every 5 s, as the monitor
    * reports them). Only while the caller of create runs: a monitor adopted later has no status pipe.
@@ -79,6 +86,10 @@ export function monitorArgs(opts: MonitorOptions, terminalFd: number | undefined
     args.push('--log-path', path, '--log-max-size', String(maxSize), '--log-max-file', String(maxFiles), '--log-format', format);
   }
   if (opts.oomFile) args.push('--oom-file', opts.oomFile);
+  if (opts.holdOutputMs !== undefined) {
+    if (!Number.isSafeInteger(opts.holdOutputMs) || opts.holdOutputMs <= 0) throw new RuntimeError('InvalidArgument', `monitor holdOutputMs must be a positive number of milliseconds, not ${opts.holdOutputMs}`);
+    args.push('--hold-output', String(opts.holdOutputMs));
+  }
   return args;
 }
 

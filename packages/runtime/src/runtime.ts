@@ -6,7 +6,7 @@ import { mkfifo, setChildSubreaper } from '@ce/native';
 import { createCgroupManager } from './cgroups/index.js';
 import type { CgroupManager } from './cgroups/types.js';
 import { RuntimeError } from './errors.js';
-import { spawnInit, type ExitInfo, type InitProcess, type StdioSpec } from './init-process.js';
+import { spawnInit, type ExitInfo, type InitProcess, type SpawnInitOptions, type StdioSpec } from './init-process.js';
 import { monitorArgs, type MonitorHandle, type MonitorOptions } from './monitor.js';
 import { CONSOLE_SOCKET_FD } from './plan/ops.js';
 import { compileExecPlan, compilePlan, type HostPathKind } from './plan/compile.js';
@@ -85,6 +85,13 @@ export interface ExecOptions extends TerminalDelivery {
   stdio?: [StdioSpec, StdioSpec, StdioSpec];
   /** Fds of this process that the exec'd process gets as its fds 3, 4, … (runc exec --preserve-fds). */
   preserveFds?: readonly number[];
+  /**
+   * Run the process under a ce-monitor of its own (decision 0029), as create's
+   * `monitor`: it holds the stdio or terminal, reaps the process and writes its
+   * exit status to `exitDir`; `stdio`, `consoleSocket` and `receiveTerminal`
+   * are then refused. An exec is logged only if `log` says so.
+   */
+  monitor?: MonitorOptions;
 }
 
 export interface EventsOptions {
@@ -146,6 +153,20 @@ function checkPreserveFds(fds: readonly number[] | undefined): readonly number[]
     if (!Number.isInteger(fd) || fd < 0) throw new RuntimeError('InvalidArgument', `preserveFds: ${JSON.stringify(fd)} is not a file descriptor`);
   }
   return fds;
+}
+
+/** spawnInit's monitor for create's or exec's `monitor` option (the OOM counter is the container's: create only). */
+function spawnMonitor(opts: CreateOptions | ExecOptions, terminal: boolean, oomFile: string | undefined): SpawnInitOptions['monitor'] {
+  if (!opts.monitor) return undefined;
+  if (opts.stdio || opts.consoleSocket || opts.receiveTerminal) {
+    throw new RuntimeError('InvalidArgument', 'a process under ce-monitor has its stdio and terminal held by the monitor: give no stdio, consoleSocket or receiveTerminal');
+  }
+  return {
+    args: monitorArgs({ ...opts.monitor, oomFile: opts.monitor.oomFile ?? oomFile }, terminal ? CONSOLE_SOCKET_FD : undefined),
+    terminal,
+    diagnostics: opts.monitor.diagnostics,
+    onLogWrite: opts.monitor.onLogWrite,
+  };
 }
 
 function hostPathKind(path: string): HostPathKind {
@@ -289,15 +310,7 @@ export class Runtime {
     });
     const preserveFds = checkPreserveFds(opts.preserveFds); // refused before anything is set up
     const withTerminal = spec.process!.terminal === true;
-    if (opts.monitor && (opts.stdio || opts.consoleSocket || opts.receiveTerminal)) {
-      throw new RuntimeError('InvalidArgument', 'a container under ce-monitor has its stdio and terminal held by the monitor: give no stdio, consoleSocket or receiveTerminal');
-    }
-    const monitor = opts.monitor && {
-      args: monitorArgs({ ...opts.monitor, oomFile: opts.monitor.oomFile ?? (cgroupsPath ? cg?.oomKillsFile?.(cgroupsPath) : undefined) }, withTerminal ? CONSOLE_SOCKET_FD : undefined),
-      terminal: withTerminal,
-      diagnostics: opts.monitor.diagnostics,
-      onLogWrite: opts.monitor.onLogWrite,
-    };
+    const monitor = spawnMonitor(opts, withTerminal, cgroupsPath ? cg?.oomKillsFile?.(cgroupsPath) : undefined);
     const consoleChannel = openConsoleChannel(monitor ? false : withTerminal, monitor ? {} : opts);
     try {
       await this.store.reserve(id);
@@ -509,7 +522,8 @@ export class Runtime {
     const cg = s.cgroupsPath ? this.cgroups() : null;
     if (this.tracksExits) this.ensureSubreaper();
     const preserveFds = checkPreserveFds(opts.preserveFds);
-    const consoleChannel = openConsoleChannel(proc.terminal === true, opts);
+    const monitor = spawnMonitor(opts, proc.terminal === true, undefined);
+    const consoleChannel = openConsoleChannel(monitor ? false : proc.terminal === true, monitor ? {} : opts);
     let p: InitProcess;
     let terminal: number | null;
     try {
@@ -521,6 +535,7 @@ export class Runtime {
         timeoutMs: this.options.createTimeoutMs,
         consoleSocket: consoleChannel.childFd,
         preserveFds,
+        monitor,
         onPid: async (pid) => {
           if (s.cgroupsPath && cg) await cg.addProcess(s.cgroupsPath, pid);
         },
@@ -537,8 +552,9 @@ export class Runtime {
     } finally {
       consoleChannel.close();
     }
-    this.log.info({ id, pid: p.pid }, 'process exec\'d in container');
-    return { pid: p.pid, stdin: p.stdin, stdout: p.stdout, stderr: p.stderr, exited: p.exited, terminal };
+    this.log.info({ id, pid: p.pid, monitor: p.monitor?.pid }, 'process exec\'d in container');
+    const handle = p.monitor && opts.monitor && { ...p.monitor, socket: opts.monitor.socket };
+    return { pid: p.pid, stdin: p.stdin, stdout: p.stdout, stderr: p.stderr, exited: p.exited, terminal, monitor: handle };
   }
 
   /** The OCI state; NotFound for an unknown id. */

@@ -27,12 +27,15 @@ import { criFormat, jsonFileFormat, localFormat } from './io/log-entry-format.js
 import { logWriteProblem, type LogWriteProblem } from './io/log-file-writer.js';
 import { StdioHub, type ProcessStdio, type TaskStdio } from './io/stdio-hub.js';
 import { MonitorStdio } from './monitor/monitor-stdio.js';
+import { ExecMonitorStdio } from './monitor/exec-monitor-stdio.js';
+import { killOrphanedExec } from './monitor/orphaned-exec.js';
+import { EXECS_DIR, execMonitorPaths } from './monitor/exec-paths.js';
 import { terminalStdio } from './io/terminal-stdio.js';
 import { bundleProcess, execProcessSpec } from './exec-spec.js';
 import type { Logger } from '@ce/protocol';
 import { readExitFile, writeExitFile } from './exit-file.js';
-import { monitorDone, monitorExit } from './monitor/monitor-client.js';
-import { removeTaskRecord, writeTaskRecord, type MonitoredTaskRecord } from './monitor/task-record.js';
+import { monitorDone, monitorExit, monitorRequest } from './monitor/monitor-client.js';
+import { removeTaskRecord, writeTaskRecord, type MonitoredExecRecord, type MonitoredTaskRecord } from './monitor/task-record.js';
 import { OomWatch } from './oom-watch.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import type { TaskApi } from './task-api.js';
@@ -54,7 +57,7 @@ export interface RuntimeProcess {
 export interface ProcessIoOptions {
   stdio?: ['pipe' | 'ignore', 'pipe', 'pipe'];
   receiveTerminal?: boolean;
-  /** Create only, in-process runtime only: start the container under ce-monitor (decision 0029). */
+  /** In-process runtime only: start the container, or the exec, under ce-monitor (decision 0029). */
   monitor?: MonitorOptions;
 }
 
@@ -64,6 +67,7 @@ export interface ShimTaskOptions {
    * Start containers of the in-process runtime under ce-monitor, its socket in
    * this folder (`<id>.mon`), when the monitor can write their log (json-file
    * without compress, or none); otherwise, and by default, the shim holds them.
+   * The execs of a task under a monitor run under monitors of their own.
    */
   monitorSocketDir?: string;
 }
@@ -103,22 +107,35 @@ interface TaskRecord {
   exited: Promise<ExitStatus>;
   execs: Map<string, ExecRecord>;
   oom: OomWatch;
+  /** Under ce-monitor with a monitor folder: what is kept on disk for a host that adopts the task. */
+  record?: MonitoredTaskRecord;
 }
 
 /** An exec process: added (created), started (running), exited (stopped); each with its own exit status. */
 interface ExecRecord {
   execId: string;
+  /** An adopted exec keeps only its terminal and stdin flags: it has started. */
   request: shim.ExecProcessRequest;
   status: TaskStatus;
   pid: number;
   exit?: ExitStatus;
-  hub: StdioHub;
+  /** The shim's own (StdioHub), or its monitor's: held until it starts (ExecMonitorStdio), adopted (MonitorStdio). */
+  hub: StdioHub | ExecMonitorStdio | MonitorStdio;
   exited: Promise<ExitStatus>;
   settle: (exit: ExitStatus) => void;
+  /** Under a ce-monitor of its own (its task is under one): its socket and the folder of its exit status. */
+  monitor?: { socket: string; exitDir: string };
 }
 
 /** Docker's drivers, and the CRI's format (LogConfig type "cri", set by @ce/cri only: the kubelet rotates it). */
 type ShimLogSettings = Omit<LogSettings, 'driver'> & { driver: LogSettings['driver'] | 'cri' };
+
+/**
+ * How long an exec's monitor holds its output for the sessions attached before its start: they are
+ * connected within milliseconds; a host killed meanwhile has its successor release it when it adopts the
+ * exec, and a monitor whose host does not come back reads it anyway after this.
+ */
+const EXEC_OUTPUT_HOLD_MS = 30_000;
 
 /** The runtime name meaning the shim's own, in-process @ce/runtime. */
 export const IN_PROCESS_RUNTIME = 'ce';
@@ -177,10 +194,11 @@ export class ShimTask implements TaskApi {
       await oom.start();
       laps.lap('log');
       const exited = this.followExit(req.id, req.bundle, proc.exited, proc.monitor?.socket, oom);
-      if (proc.monitor && this.options.monitorSocketDir) {
-        const record = { id: req.id, namespace: req.namespace || DEFAULT_NAMESPACE, labels: { ...req.labels }, bundle: req.bundle, pid: proc.pid, terminal: req.terminal, stdin: req.stdin, mounted, socket: proc.monitor.socket };
-        writeTaskRecord(this.options.monitorSocketDir, record);
-      }
+      const record =
+        proc.monitor && this.options.monitorSocketDir
+          ? { id: req.id, namespace: req.namespace || DEFAULT_NAMESPACE, labels: { ...req.labels }, bundle: req.bundle, pid: proc.pid, terminal: req.terminal, stdin: req.stdin, mounted, socket: proc.monitor.socket }
+          : undefined;
+      if (record) writeTaskRecord(this.options.monitorSocketDir!, record);
       this.task = {
         id: req.id,
         namespace: req.namespace || DEFAULT_NAMESPACE,
@@ -196,6 +214,7 @@ export class ShimTask implements TaskApi {
         exited,
         execs: new Map(),
         oom,
+        record,
       };
       void exited.then((exit) => this.onExit(exit), (err) => this.logger.error({ err }, 'waiting for the task failed'));
       laps.lap('record');
@@ -285,7 +304,8 @@ export class ShimTask implements TaskApi {
     const oom = this.oomWatch(record.id);
     if (!recorded) await oom.start();
     const exited = this.followExit(record.id, record.bundle, exitInfo.then((e) => ({ ...e, exitedAt: e.exitedAt ?? new Date() })), record.socket, oom);
-    this.task = {
+    const { execs: execRecords = [], ...taskRecord } = record;
+    const task: TaskRecord = {
       id: record.id,
       namespace: record.namespace,
       labels: record.labels,
@@ -300,9 +320,58 @@ export class ShimTask implements TaskApi {
       exited,
       execs: new Map(),
       oom,
+      record: taskRecord,
     };
+    this.task = task;
     void exited.then((exit) => this.onExit(exit), (err) => this.logger.error({ err }, 'waiting for the task failed'));
-    this.logger.info({ id: record.id, pid: record.pid, status: runtimeStatus, exited: !!recorded }, 'task adopted from its monitor');
+    for (const r of execRecords) {
+      const e = await this.adoptExec(task, r);
+      if (e) task.execs.set(e.execId, e);
+    }
+    if (execRecords.length !== task.execs.size) this.saveRecord(task);
+    this.logger.info({ id: record.id, pid: record.pid, status: runtimeStatus, exited: !!recorded, execs: [...task.execs.keys()] }, 'task adopted from its monitor');
+  }
+
+  /**
+   * An exec that ran on under its monitor while no host was there: its exit is on disk, or its monitor
+   * tells it. One whose start the previous host did not see through (no pid, no monitor) never ran.
+   */
+  private async adoptExec(task: TaskRecord, r: MonitoredExecRecord): Promise<ExecRecord | undefined> {
+    const recorded = readExitFile(r.exitDir);
+    // The previous host may have died before it released the output held for its sessions.
+    void monitorRequest(r.socket, 'release').catch(() => undefined);
+    let pid = r.pid;
+    if (!pid && !recorded) pid = Number(await monitorRequest(r.socket, 'pid').catch(() => '0')) || 0;
+    if (!pid && !recorded) {
+      this.logger.warn({ id: task.id, execId: r.execId }, 'an exec whose start did not complete before the host died is dropped');
+      rmSync(r.exitDir, { recursive: true, force: true });
+      return undefined;
+    }
+    let settle!: (exit: ExitStatus) => void;
+    const exited = new Promise<ExitStatus>((resolve) => (settle = resolve));
+    const e: ExecRecord = {
+      execId: r.execId,
+      request: { id: task.id, execId: r.execId, args: [], env: [], uid: 0, gid: 0, additionalGids: [], cwd: '', terminal: r.terminal, stdin: r.stdin },
+      status: recorded ? TaskStatus.TASK_STATUS_STOPPED : TaskStatus.TASK_STATUS_RUNNING,
+      pid,
+      exit: recorded,
+      hub: new MonitorStdio(r.socket, monitorDone(r.socket)),
+      exited,
+      settle,
+      monitor: { socket: r.socket, exitDir: r.exitDir },
+    };
+    if (recorded) {
+      settle(recorded);
+      return e;
+    }
+    const exit = monitorExit(r.socket).then((x) => {
+      if (x) return x;
+      const onDisk = readExitFile(r.exitDir);
+      if (onDisk) return { ...onDisk, exitedAt: onDisk.exitedAt ?? new Date() };
+      throw new Error(`its socket ${r.socket} does not answer and it recorded no exit`);
+    });
+    this.followExecExit(task, e, exit);
+    return e;
   }
 
   /**
@@ -384,7 +453,10 @@ export class ShimTask implements TaskApi {
     laps.lap('logClose');
     await unmountRootfs(task.mounted);
     laps.lap('unmount');
-    if (task.hub instanceof MonitorStdio && this.options.monitorSocketDir) removeTaskRecord(this.options.monitorSocketDir, task.id);
+    if (task.record && this.options.monitorSocketDir) {
+      rmSync(join(task.bundle, EXECS_DIR), { recursive: true, force: true });
+      removeTaskRecord(this.options.monitorSocketDir, task.id);
+    }
     this.task = undefined;
     this.deleted = true;
     this.logger.info({ id: req.id, exitStatus: exit.exitStatus, timings: laps.ms }, 'task deleted');
@@ -459,18 +531,42 @@ export class ShimTask implements TaskApi {
     if (req.args.length === 0) throw invalidArgument(`exec ${req.execId}: args must not be empty`);
     let settle!: (exit: ExitStatus) => void;
     const exited = new Promise<ExitStatus>((resolve) => (settle = resolve));
-    task.execs.set(req.execId, { execId: req.execId, request: req, status: TaskStatus.TASK_STATUS_CREATED, pid: 0, hub: new StdioHub(null, null), exited, settle });
+    const monitor = this.execMonitorPaths(task, req.execId);
+    const hub = monitor ? new ExecMonitorStdio() : new StdioHub(null, null);
+    task.execs.set(req.execId, { execId: req.execId, request: req, status: TaskStatus.TASK_STATUS_CREATED, pid: 0, hub, exited, settle, monitor });
     this.emit({ execAdded: { execId: req.execId } });
+  }
+
+  /** Where an exec of a task under ce-monitor gets its own monitor; undefined: the shim holds it. */
+  private execMonitorPaths(task: TaskRecord, execId: string): ExecRecord['monitor'] {
+    const dir = this.options.monitorSocketDir;
+    if (!task.record || !dir) return undefined;
+    const paths = execMonitorPaths(dir, task.bundle, task.id, execId);
+    if (Buffer.byteLength(paths.socket) <= 107) return paths;
+    this.logger.warn({ id: task.id, execId, socket: paths.socket }, 'the monitor socket path is too long for a unix socket: the shim holds this exec');
+    return undefined;
+  }
+
+  /** The task's record with its execs under monitors that have started, for a host that adopts it. */
+  private saveRecord(task: TaskRecord): void {
+    const dir = this.options.monitorSocketDir;
+    if (!task.record || !dir) return;
+    const execs: MonitoredExecRecord[] = [];
+    for (const e of task.execs.values()) {
+      if (!e.monitor || e.status === TaskStatus.TASK_STATUS_CREATED) continue;
+      execs.push({ execId: e.execId, pid: e.pid, terminal: e.request.terminal, stdin: e.request.stdin, ...e.monitor });
+    }
+    writeTaskRecord(dir, { ...task.record, execs });
   }
 
   async resizePty(req: shim.ResizePtyRequest): Promise<void> {
     const hub = req.execId ? this.getExec(req.id, req.execId).hub : this.get(req.id).hub;
-    hub.resize(req.width, req.height);
+    await hub.resize(req.width, req.height);
   }
 
   async closeIO(req: shim.CloseIORequest): Promise<void> {
     const hub = req.execId ? this.getExec(req.id, req.execId).hub : this.get(req.id).hub;
-    if (req.stdin) hub.closeStdin();
+    if (req.stdin) await hub.closeStdin();
   }
 
   private async startExec(task: TaskRecord, e: ExecRecord): Promise<shim.StartResponse> {
@@ -480,24 +576,68 @@ export class ShimTask implements TaskApi {
     let proc: RuntimeProcess;
     try {
       const spec = execProcessSpec(await bundleProcess(task.bundle), e.request);
-      proc = await this.runtime.exec(task.id, spec, ioOptions(e.request.terminal, e.request.stdin));
+      proc = await this.runtime.exec(task.id, spec, e.monitor ? { monitor: this.execMonitorOptions(task, e, e.monitor) } : ioOptions(e.request.terminal, e.request.stdin));
     } catch (err) {
       e.status = TaskStatus.TASK_STATUS_CREATED;
+      if (e.monitor) {
+        rmSync(e.monitor.exitDir, { recursive: true, force: true });
+        this.saveRecord(task);
+      }
       throw err;
     }
     e.pid = proc.pid;
-    e.hub.connect(processStdio(proc));
-    void proc.exited.then(
-      (x) => this.onExecExit(task, e, { exitStatus: x.exitStatus, exitedAt: x.exitedAt, reason: '', oomKilled: false }),
-      (err) => this.logger.error({ err, execId: e.execId }, 'waiting for an exec process failed'),
-    );
-    this.logger.info({ id: task.id, execId: e.execId, pid: proc.pid }, 'exec started');
+    let started = () => {};
+    if (e.hub instanceof ExecMonitorStdio) {
+      this.saveRecord(task);
+      // Its exit (it may come while the sessions are being connected) is told after its start.
+      this.followExecExit(task, e, new Promise<void>((resolve) => (started = resolve)).then(() => proc.exited));
+      // A task is under a monitor only with a runtime that starts one (the in-process runtime).
+      await e.hub.connect(proc.monitor!.socket, proc.monitor!.done);
+    } else if (e.hub instanceof StdioHub) {
+      e.hub.connect(processStdio(proc));
+      void proc.exited.then(
+        (x) => this.onExecExit(task, e, { exitStatus: x.exitStatus, exitedAt: x.exitedAt, reason: '', oomKilled: false }),
+        (err) => this.logger.error({ err, execId: e.execId }, 'waiting for an exec process failed'),
+      );
+    }
+    this.logger.info({ id: task.id, execId: e.execId, pid: proc.pid, monitor: proc.monitor?.pid }, 'exec started');
     this.emit({ execStarted: { execId: e.execId, pid: proc.pid } }, task.id);
+    started();
     return { pid: proc.pid };
+  }
+
+  /**
+   * The exec's monitor options: it holds the output until the sessions attached before the start are
+   * connected, and writes no log (Docker logs no exec's output); saved in the task's record before it
+   * starts, so that a host that dies meanwhile leaves it to the next one.
+   */
+  private execMonitorOptions(task: TaskRecord, e: ExecRecord, paths: NonNullable<ExecRecord['monitor']>): MonitorOptions {
+    mkdirSync(paths.exitDir, { recursive: true, mode: 0o700 });
+    this.saveRecord(task);
+    return { socket: paths.socket, exitDir: paths.exitDir, stdin: e.request.stdin, holdOutputMs: EXEC_OUTPUT_HOLD_MS, diagnostics: join(paths.exitDir, 'monitor.log') };
+  }
+
+  /** The exec's exit from its monitor; a monitor that dies first ends the exec (137, with the reason). */
+  private followExecExit(task: TaskRecord, e: ExecRecord, exit: Promise<ExitInfoLike>): void {
+    void exit
+      .catch((err: Error) => this.execMonitorLost(task, e, err))
+      .then((x) => this.onExecExit(task, e, { exitStatus: x.exitStatus, exitedAt: x.exitedAt, reason: 'reason' in x ? String(x.reason) : '', oomKilled: false }));
+  }
+
+  /** The exec's monitor died before its process: nobody holds its stdio or reports its exit any more, so it is killed. */
+  private async execMonitorLost(task: TaskRecord, e: ExecRecord, err: Error): Promise<ExitInfoLike> {
+    this.logger.error({ id: task.id, execId: e.execId, err: err.message }, 'the monitor of an exec died: killing the exec');
+    const paths = e.monitor!;
+    rmSync(paths.socket, { force: true });
+    if (e.pid) await killOrphanedExec(e.pid, () => this.runtime.ps(task.id));
+    const exit = { exitStatus: 137, exitedAt: new Date(), reason: `ce-monitor died: ${err.message}`, oomKilled: false };
+    this.recordExit(task.id, paths.exitDir, exit);
+    return exit;
   }
 
   private async killExec(e: ExecRecord, signal: number): Promise<void> {
     if (e.status !== TaskStatus.TASK_STATUS_RUNNING || !e.pid) throw notFound(`exec ${e.execId}: process not running`);
+    if (e.monitor) return this.signalThroughMonitor(e, e.monitor.socket, signal);
     try {
       process.kill(e.pid, signal);
     } catch (err) {
@@ -506,11 +646,23 @@ export class ShimTask implements TaskApi {
     }
   }
 
+  /** Its monitor signals it only while it has not reaped it: its pid cannot have been taken again. */
+  private async signalThroughMonitor(e: ExecRecord, socket: string, signal: number): Promise<void> {
+    const answer = await monitorRequest(socket, `signal ${signal}`).catch(() => 'error gone\n');
+    if (answer === 'ok\n') return;
+    if (/^error (No such process|gone)/.test(answer)) throw notFound(`exec ${e.execId}: process already finished`);
+    throw failedPrecondition(`exec ${e.execId}: signal ${signal}: ${answer.replace(/^error /, '').trim()}`);
+  }
+
   private async deleteExec(task: TaskRecord, e: ExecRecord): Promise<shim.DeleteResponse> {
     if (e.status === TaskStatus.TASK_STATUS_RUNNING) throw failedPrecondition(`exec ${e.execId} is running: kill it before deleting it`);
     if (e.status === TaskStatus.TASK_STATUS_CREATED) e.hub.abandon();
     else await e.hub.whenDrained();
     task.execs.delete(e.execId);
+    if (e.monitor && e.status === TaskStatus.TASK_STATUS_STOPPED) {
+      rmSync(e.monitor.exitDir, { recursive: true, force: true });
+      this.saveRecord(task);
+    }
     return { pid: e.pid, exitStatus: e.exit?.exitStatus ?? 0, exitedAt: e.exit?.exitedAt };
   }
 
@@ -519,7 +671,7 @@ export class ShimTask implements TaskApi {
     e.exit = exit;
     e.settle(exit);
     this.logger.info({ id: task.id, execId: e.execId, pid: e.pid, exitStatus: exit.exitStatus }, 'exec exited');
-    this.emit({ exit: { pid: e.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, execId: e.execId, reason: '', oomKilled: false } }, task.id);
+    this.emit({ exit: { pid: e.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt, execId: e.execId, reason: exit.reason, oomKilled: false } }, task.id);
   }
 
   private getExec(id: string, execId: string): ExecRecord {

@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import {
   alreadyExists,
   DEFAULT_NAMESPACE,
+  DeferredAttach,
   exitCodeForExecFailure,
   NAMESPACE_LABEL,
   OWNER_LABEL,
@@ -27,7 +28,6 @@ import { noEvents, type EventPublisher } from '../events/event-publisher.js';
 import { waitTaskExits, type TaskExits } from '../events/task-exits.js';
 import { removeBundle } from './bundle-dir.js';
 import type { ContainerStore } from './container-store.js';
-import { DeferredAttach } from './deferred-attach.js';
 import { StartPipeline, type StartContext, type StartStep } from './start-pipeline.js';
 import type { CreateNetworkCheck, NetworkingConfig } from '../networking/create-check.js';
 import { hostDevice, hostResources } from './host-devices.js';

@@ -3,10 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CeError, failedPrecondition, failureFacts, invalidArgument, notFound, parseDetachKeys, type AttachOptions, type AttachSession, type Logger } from '@ce/protocol';
+import { CeError, DeferredAttach, failedPrecondition, failureFacts, invalidArgument, notFound, parseDetachKeys, type AttachOptions, type AttachSession, type Logger } from '@ce/protocol';
 import type { SupervisorApi } from '@ce/supervisor';
 import { noEvents, type EventPublisher } from '../events/event-publisher.js';
-import { DeferredAttach } from './deferred-attach.js';
 import { mergeEnv } from './process-args.js';
 import { parseUserSpec, type ExecUser } from './process-user.js';
 import type { ContainerRecord } from './record.js';

@@ -7,6 +7,8 @@
  *       goes away has detached: the stdin stays open, as with Docker).
  *   resize <width> <height>            → "ok\n" or "error <why>\n"
  *   close-stdin                        → "ok\n"
+ *   release                            → "ok\n": the output held by --hold-output is read from now on
+ *   signal <n>                         → "ok\n", or "error <why>\n" ("no such process" once it exited)
  *   wait                               → "exit <status> <signal> <exited-at ms> <oom>\n" once the init exited
  *   pid                                → "<init pid>\n"
  *   reopen                             → "ok\n" once the log file is closed and its path opened
@@ -105,6 +107,14 @@ static void handle_request(struct monitor *m, struct client *c) {
   } else if (strcmp(line, "close-stdin") == 0) {
     monitor_close_stdin(m);
     reply(c, "ok\n");
+  } else if (strcmp(line, "release") == 0) {
+    m->output_held = 0;
+    reply(c, "ok\n");
+  } else if (sscanf(line, "signal %u", &a) == 1) {
+    char text[128];
+    if (a < 1 || a > 64 || monitor_signal(m, (int)a) != 0) snprintf(text, sizeof text, "error %s\n", a < 1 || a > 64 ? "invalid signal" : strerror(errno));
+    else snprintf(text, sizeof text, "ok\n");
+    reply(c, text);
   } else if (strcmp(line, "wait") == 0) {
     c->state = CLIENT_WAITING;
     if (m->exited) attach_exited(m);

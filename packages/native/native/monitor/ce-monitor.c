@@ -6,7 +6,7 @@
  *
  *   ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin]
  *              [--terminal FD] [--log-path P [--log-max-size N] [--log-max-file N]
- *              [--log-format json-file|cri]] [--oom-file PATH] -- CE-INIT ARGS...
+ *              [--log-format json-file|cri]] [--oom-file PATH] [--hold-output MS] -- CE-INIT ARGS...
  *
  * fd 4 (--sync-fd) is the runtime's end of ce-init's sync channel: the
  * monitor passes its own pipe to ce-init there and forwards every byte, which
@@ -17,7 +17,11 @@
  * state when it changed: "log-write-failed <errno> <lines> <bytes>\n" (writes
  * fail, what was dropped since the last report) or "log-write-resumed <lines>
  * <bytes>\n" (written again). Other fds below the status fd go to
- * ce-init as they are. */
+ * ce-init as they are. With --hold-output (an exec: it runs at once, and its
+ * attach sessions connect after it started) the output is read only once a
+ * client sent `release`, or after MS milliseconds: whoever was to release it
+ * is gone then (a shim host killed right after the start), and the monitor
+ * must end with its process. The log, if any, starts there too. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +51,7 @@
 struct options {
   const char *bundle, *socket, *log_path, *oom_file;
   int status_fd, sync_fd, with_stdin, console_fd;
+  int64_t hold_output_ms;
   int64_t log_max_size;
   int log_max_file;
   enum log_format log_format;
@@ -63,7 +68,7 @@ static int init_ready;
 
 static void usage(const char *why) {
   dprintf(2, "ce-monitor: %s\nusage: ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin] [--terminal FD] "
-             "[--log-path P [--log-max-size N] [--log-max-file N] [--log-format json-file|cri]] [--oom-file PATH] -- CE-INIT ARGS...\n", why);
+             "[--log-path P [--log-max-size N] [--log-max-file N] [--log-format json-file|cri]] [--oom-file PATH] [--hold-output MS] -- CE-INIT ARGS...\n", why);
   exit(2);
 }
 
@@ -99,11 +104,13 @@ static void parse_args(int argc, char **argv) {
       else if (strcmp(v, "cri") == 0) O.log_format = LOG_CRI;
       else usage("--log-format must be json-file or cri");
     } else if (strcmp(a, "--oom-file") == 0) O.oom_file = v;
+    else if (strcmp(a, "--hold-output") == 0) O.hold_output_ms = atoll(v);
     else usage("unknown option");
   }
   if (i >= argc) usage("no ce-init command after --");
   if (!O.bundle || !O.socket || O.status_fd < 3) usage("--bundle, --socket and --status-fd are required");
   if (O.log_max_size == 0 || O.log_max_file < 1) usage("--log-max-size must be positive and --log-max-file at least 1");
+  if (O.hold_output_ms < 0) usage("--hold-output takes milliseconds");
   O.init_argv = argv + i;
 }
 
@@ -244,6 +251,14 @@ static void flush_stdin(void) {
   if (stdin_closing) really_close_stdin();
 }
 
+int monitor_signal(struct monitor *m, int sig) {
+  if (!m->init_pid || m->exited) {
+    errno = ESRCH;
+    return -1;
+  }
+  return kill(m->init_pid, sig);
+}
+
 int monitor_resize(struct monitor *m, unsigned width, unsigned height) {
   if (m->pty_master < 0) return -1;
   if (!width || !height) return 0;
@@ -329,6 +344,9 @@ static void forward_sync(void) {
   ssize_t n = read(sync_r, data, sizeof data);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n <= 0) {
+    /* Every end closed without READY: the start failed, no session will come for the output. What it
+     * wrote is read (and dropped) so that the monitor can end. */
+    if (!init_ready) M.output_held = 0;
     close(sync_r);
     sync_r = -1;
     if (sync_runtime >= 0) close(sync_runtime);
@@ -492,6 +510,7 @@ int main(int argc, char **argv) {
   fcntl(status_fd, F_SETFD, FD_CLOEXEC);
   fcntl(status_fd, F_SETFL, O_NONBLOCK);
   M.stdin_w = M.stdout_r = M.stderr_r = M.pty_master = M.console_r = -1;
+  M.output_held = O.hold_output_ms > 0;
   /* Our own session: the signals of the starter's terminal or process group are not ours. */
   setsid();
   signal(SIGPIPE, SIG_IGN);
@@ -515,8 +534,15 @@ int main(int argc, char **argv) {
   start_ce_init();
 
   struct pollfd fds[SLOT_CLIENTS + MAX_CLIENTS];
+  int64_t hold_until = now_ms() + O.hold_output_ms;
   while (!finished()) {
-    int paused = attach_backlog(&M) > OUTPUT_PAUSE_BYTES;
+    int timeout = -1;
+    if (M.output_held) {
+      int64_t left = hold_until - now_ms();
+      if (left <= 0) M.output_held = 0;
+      else timeout = (int)left;
+    }
+    int paused = M.output_held || attach_backlog(&M) > OUTPUT_PAUSE_BYTES;
     fds[SLOT_SIGNAL] = (struct pollfd){sigfd, POLLIN, 0};
     fds[SLOT_LISTEN] = (struct pollfd){M.listen_fd, POLLIN, 0};
     fds[SLOT_SYNC] = (struct pollfd){sync_r, POLLIN, 0};
@@ -528,7 +554,9 @@ int main(int argc, char **argv) {
     fds[SLOT_STDIN] = (struct pollfd){stdin_buf.len && M.stdin_w != M.pty_master ? M.stdin_w : -1, POLLOUT, 0};
     int n = M.nclients;
     for (int i = 0; i < n; i++) fds[SLOT_CLIENTS + i] = (struct pollfd){M.clients[i].fd, attach_events(&M, i), 0};
-    if (poll(fds, (nfds_t)(SLOT_CLIENTS + n), M.logging ? log_file_report_wait_ms(&M.log) : -1) < 0) {
+    int wait_ms = M.logging ? log_file_report_wait_ms(&M.log) : -1;
+    if (timeout >= 0 && (wait_ms < 0 || timeout < wait_ms)) wait_ms = timeout;
+    if (poll(fds, (nfds_t)(SLOT_CLIENTS + n), wait_ms) < 0) {
       if (errno == EINTR) continue;
       fail("poll");
     }
@@ -559,6 +587,8 @@ int main(int argc, char **argv) {
     snprintf(line, sizeof line, "ce-init-exit %d\n", ce_init_status);
     status(line);
   }
+  /* Gone before any client sees its connection end: `done` means the socket is no more. */
+  unlink(O.socket);
   /* What clients still wait for goes out, then an end of stream, and they close (bounded: a client that reads nothing is left). */
   for (int i = 0; i < M.nclients; i++) M.clients[i].close_after_send = 1;
   for (int64_t deadline = now_ms() + 2000; M.nclients && now_ms() < deadline;) {
@@ -570,7 +600,6 @@ int main(int argc, char **argv) {
       if (fds[i].revents) attach_client_io(&M, i, fds[i].revents);
   }
   attach_close_all(&M);
-  unlink(O.socket);
   status("drained\n");
   return 0;
 }

@@ -137,6 +137,10 @@ struct monitor {
   int exit_status, exit_signal, oom_killed;
   int64_t exited_at_ms;
 
+  /* --hold-output: the output is not read until a `release` request (an exec's
+   * attach sessions are connected first, so none of its output is lost). */
+  int output_held;
+
   int listen_fd;
   struct client clients[MAX_CLIENTS];
   int nclients;
@@ -146,6 +150,8 @@ struct monitor {
 void monitor_close_stdin(struct monitor *m);
 int monitor_resize(struct monitor *m, unsigned width, unsigned height);
 void monitor_write_stdin(struct monitor *m, const char *data, size_t n);
+/* Signals the process while it is not reaped (its pid cannot have been reused); 0, or -1 with errno (ESRCH once it exited). */
+int monitor_signal(struct monitor *m, int sig);
 
 /* "exit <status> <signal> <exited-at ms> <oom 0|1>\n" */
 int exit_line(const struct monitor *m, char *out, size_t cap);

@@ -14,8 +14,9 @@ export interface ProcessStdio {
 /** What a task asks of its stdio, whoever holds it: the shim (StdioHub) or ce-monitor (MonitorStdio). */
 export interface TaskStdio {
   attach(options: AttachOptions): AttachSession;
-  resize(width: number, height: number): void;
-  closeStdin(): void;
+  /** Done once the holder of the stdio did it (ce-monitor answers over its socket). */
+  resize(width: number, height: number): void | Promise<void>;
+  closeStdin(): void | Promise<void>;
   /** Resolves when the process's output has ended. */
   whenDrained(): Promise<void>;
   /** The process will never run: end every session. */

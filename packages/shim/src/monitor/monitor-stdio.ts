@@ -27,12 +27,13 @@ export class MonitorStdio implements TaskStdio {
     // The monitor ends its sessions itself when the process never runs.
   }
 
-  resize(width: number, height: number): void {
-    if (width > 0 && height > 0) this.request(`resize ${width} ${height}`);
+  /** Resolves once the monitor answered (input typed after it sees the new size). */
+  async resize(width: number, height: number): Promise<void> {
+    if (width > 0 && height > 0) await this.request(`resize ${width} ${height}`);
   }
 
-  closeStdin(): void {
-    this.request('close-stdin');
+  async closeStdin(): Promise<void> {
+    await this.request('close-stdin');
   }
 
   /**
@@ -49,9 +50,9 @@ export class MonitorStdio implements TaskStdio {
     throw internal(`reopening the log of task ${id}: ${why}`);
   }
 
-  /** A one-line request whose answer nobody waits for; a gone monitor has nothing left to resize or close. */
-  private request(line: string): void {
-    monitorRequest(this.socket, line).catch(() => undefined);
+  /** A one-line request; a gone monitor has nothing left to resize or close. */
+  private async request(line: string): Promise<void> {
+    await monitorRequest(this.socket, line).catch(() => undefined);
   }
 
   attach(options: AttachOptions): AttachSession {
@@ -97,7 +98,7 @@ export class MonitorStdio implements TaskStdio {
       closeStdin: () => {
         if (options.stdin && socket && !socket.destroyed) socket.write(frameHeader(0));
       },
-      resize: (width, height) => this.resize(width, height),
+      resize: (width, height) => void this.resize(width, height),
       close: () => {
         socket?.destroy();
         queue.end();

@@ -16,6 +16,20 @@ export interface MonitoredTaskRecord {
   mounted: string[];
   /** The monitor's socket. */
   socket: string;
+  /** Exec processes started under monitors of their own, until each is deleted (absent in older records). */
+  execs?: MonitoredExecRecord[];
+}
+
+/** An exec process under its own ce-monitor. */
+export interface MonitoredExecRecord {
+  execId: string;
+  /** 0 while it is being started (a host that died then left it so: its monitor knows it). */
+  pid: number;
+  terminal: boolean;
+  stdin: boolean;
+  socket: string;
+  /** Where its monitor writes exit-status.json. */
+  exitDir: string;
 }
 
 const SUFFIX = '.task.json';

@@ -1,4 +1,6 @@
-// Root-only: the shim's exec processes and terminals over the real runtime.
+// Root-only: the shim's exec processes and terminals over the real runtime,
+// held by the shim, and under ce-monitor (decision 0029: a task under a
+// monitor runs each exec under a monitor of its own).
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +41,16 @@ function execRequest(execId: string, args: string[], more: Partial<ExecProcessRe
   return { id: 'c1', execId, args, env: ['PATH=/bin'], uid: 0, gid: 0, additionalGids: [], cwd: '', terminal: false, stdin: false, ...more };
 }
 
-describe.skipIf(!isRoot || !existsSync(BUSYBOX))('shim exec and terminals (root)', () => {
+/** The process's parent: its ce-monitor under a monitor, else the shim (this process, a subreaper). */
+function parentOf(pid: number): { pid: number; name: string } {
+  const ppid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  return { pid: ppid, name: /^Name:\s+(.*)$/m.exec(readFileSync(`/proc/${ppid}/status`, 'utf8'))?.[1] ?? '' };
+}
+
+describe.skipIf(!isRoot || !existsSync(BUSYBOX)).each([
+  { mode: 'held by the shim', monitored: false },
+  { mode: 'under ce-monitor', monitored: true },
+])('shim exec and terminals, $mode (root)', ({ monitored }) => {
   let dir: string;
   let bundle: string;
   let task: ShimTask;
@@ -54,7 +65,7 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('shim exec and terminals (root)
     copyFileSync(BUSYBOX, join(rootfs, 'bin/busybox'));
     for (const a of APPLETS) symlinkSync('busybox', join(rootfs, 'bin', a));
     for (const d of ['proc', 'sys', 'dev', 'tmp']) mkdirSync(join(rootfs, d), { recursive: true });
-    task = new ShimTask(new Runtime({ root: join(dir, 'state') }), pino({ level: 'silent' }), () => undefined);
+    task = new ShimTask(new Runtime({ root: join(dir, 'state') }), pino({ level: 'silent' }), () => undefined, undefined, monitored ? { monitorSocketDir: dir } : {});
     events = [];
     stopEvents = new AbortController();
     void (async () => {
@@ -68,8 +79,13 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('shim exec and terminals (root)
     await task.wait({ id: 'c1' }).catch(() => undefined);
     await task.delete({ id: 'c1' }).catch(() => undefined);
     const left = readdirSync(join(dir, 'state')).filter((n) => n !== '.lock');
+    // Every exec's monitor ended with its process (the container's end kills them), removing its socket.
+    await until('the monitors to end', () => readdirSync(dir).every((n) => !n.endsWith('.mon')));
+    const records = readdirSync(dir).filter((n) => n.endsWith('.task.json'));
+    const execDirs = existsSync(join(bundle, 'execs'));
     rmSync(dir, { recursive: true, force: true });
     expect(left).toEqual([]);
+    expect({ records, execDirs }).toEqual({ records: [], execDirs: false });
   });
 
   function writeSpec(args: string[], terminal = false): void {
@@ -98,6 +114,7 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('shim exec and terminals (root)
     })();
     const { pid } = await task.start({ id: 'c1', execId: 'e1' });
     expect((await task.wait({ id: 'c1', execId: 'e1' })).exitStatus).toBe(7);
+    if (monitored) expect(JSON.parse(readFileSync(join(bundle, 'execs', readdirSync(join(bundle, 'execs'))[0]!, 'exit-status.json'), 'utf8'))).toMatchObject({ exitStatus: 7 });
     await reading;
     expect(stdout.join('')).toBe('out\n/tmp\n123\n');
     expect(stderr.join('')).toBe('err\n');
@@ -128,9 +145,13 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('shim exec and terminals (root)
     expect((await task.wait({ id: 'c1', execId: 'cat' })).exitStatus).toBe(0);
 
     await task.exec(execRequest('sleeper', ['sleep', '30']));
-    await task.start({ id: 'c1', execId: 'sleeper' });
+    const { pid } = await task.start({ id: 'c1', execId: 'sleeper' });
+    // Its parent once ce-init, which forked it, has exited.
+    if (monitored) await until('the exec to be its monitor\'s child', () => parentOf(pid).name === 'ce-monitor');
+    else await until('the exec to be the shim\'s child', () => parentOf(pid).pid === process.pid);
     await task.kill({ id: 'c1', execId: 'sleeper', signal: 9, all: false });
     expect((await task.wait({ id: 'c1', execId: 'sleeper' })).exitStatus).toBe(137);
+    await expect(task.kill({ id: 'c1', execId: 'sleeper', signal: 9, all: false })).rejects.toMatchObject({ code: 'NotFound' });
     expect((await task.state({ id: 'c1' })).status).toBe(TaskStatus.TASK_STATUS_RUNNING);
   });
 
@@ -138,7 +159,12 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('shim exec and terminals (root)
     await startInit(['sleep', '30']);
     await task.exec(execRequest('bad', ['nope']));
     await expect(task.exec(execRequest('bad', ['true']))).rejects.toMatchObject({ code: 'AlreadyExists' });
-    await expect(task.start({ id: 'c1', execId: 'bad' })).rejects.toThrow('exec: "nope": executable file not found in $PATH');
+    await expect(task.start({ id: 'c1', execId: 'bad' })).rejects.toMatchObject({
+      message: expect.stringContaining('exec: "nope": executable file not found in $PATH'),
+      op: 'exec',
+      errno: 'ENOENT',
+      path: 'nope',
+    });
     expect((await task.state({ id: 'c1', execId: 'bad' })).status).toBe(TaskStatus.TASK_STATUS_CREATED);
     await task.delete({ id: 'c1', execId: 'bad' });
   });

@@ -202,6 +202,21 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (
     await task.delete({ id: 'c1' });
   });
 
+  it('ends an exec whose own monitor dies (137, with the reason); the container runs on', async () => {
+    const bundle = busyboxBundle(dir, 'bundle', ['sleep', '1000']);
+    const { pid } = await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath: '', namespace: 'default', labels: {}, runtime: '', runtimePath: '' });
+    await task.start({ id: 'c1' });
+    await task.exec({ id: 'c1', execId: 'e1', args: ['sleep', '1000'], env: ['PATH=/bin'], uid: 0, gid: 0, additionalGids: [], cwd: '', terminal: false, stdin: false });
+    const { pid: execPid } = await task.start({ id: 'c1', execId: 'e1' });
+    const monitor = readdirSync('/proc').find((p) => /^\d+$/.test(p) && readCmdline(p).startsWith('ce-monitor') && readCmdline(p).includes('.exec.mon'));
+    expect(monitor).toBeDefined();
+    process.kill(Number(monitor), 'SIGKILL');
+    expect(await task.wait({ id: 'c1', execId: 'e1' })).toMatchObject({ exitStatus: 137, reason: expect.stringMatching(/^ce-monitor died/) });
+    await until('the exec to be gone', () => !isAlive(execPid));
+    expect(isAlive(pid)).toBe(true);
+    await task.delete({ id: 'c1', execId: 'e1' });
+  });
+
   it('attaches through the monitor, records the exit on disk, and is deleted like any task', async () => {
     const bundle = busyboxBundle(dir, 'bundle', ['sh', '-c', 'read x; echo "got $x"; echo err >&2; exit 4']);
     const logPath = join(dir, 'c1-json.log');

@@ -1,12 +1,15 @@
 // Root-only: `ce-shim --host` (decision 0029), one process for many tasks, each
-// under its ce-monitor. A host killed with SIGKILL stops no container and loses
-// no log line; a host started again adopts the tasks and answers for them.
+// under its ce-monitor, each exec under one of its own. A host killed with
+// SIGKILL stops no container or exec and loses no log line or exit status; a
+// host started again adopts the tasks and their execs and answers for them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setChildSubreaper, waitPid } from '@ce/native';
+import type { AttachSession } from '@ce/protocol';
+import type { ExecProcessRequest } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { Runtime } from '@ce/runtime';
 import { TaskGrpcClient } from '../../src/grpc.js';
@@ -30,6 +33,33 @@ function ourMonitors(): number[] {
   }
   return found;
 }
+
+/** Reads a session's output as it comes; `done` resolves when it ends, with the error that ended it if any (a host killed). */
+function reader(session: AttachSession): { text: () => string; done: Promise<Error | undefined> } {
+  const chunks: Buffer[] = [];
+  session.ready.catch(() => undefined);
+  const done = (async () => {
+    for await (const c of session.output) chunks.push(c.data);
+  })().then(
+    () => undefined,
+    (err: Error) => err,
+  );
+  return { text: () => Buffer.concat(chunks).toString(), done };
+}
+
+const execRequest = (id: string, execId: string, args: string[], more: Partial<ExecProcessRequest> = {}): ExecProcessRequest => ({
+  id,
+  execId,
+  args,
+  env: ['PATH=/bin'],
+  uid: 0,
+  gid: 0,
+  additionalGids: [],
+  cwd: '',
+  terminal: false,
+  stdin: false,
+  ...more,
+});
 
 const logLines = (path: string) =>
   existsSync(path)
@@ -78,7 +108,14 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX) || !shimBuilt)('ce-shim --host (
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const bundle = (name: string, args: string[]) => busyboxBundle(dir, name, args, ['sh', 'echo', 'sleep']);
+  const bundle = (name: string, args: string[]) => busyboxBundle(dir, name, args, ['sh', 'echo', 'sleep', 'stty']);
+  const common = { rootfs: [], terminal: false, stdin: false, namespace: 'default', labels: {}, runtime: '', runtimePath: '' };
+
+  async function killHost(): Promise<void> {
+    const host = hosts.at(-1)!;
+    host.kill('SIGKILL');
+    await new Promise((r) => host.once('exit', r));
+  }
 
   async function startHost(): Promise<TaskGrpcClient> {
     const host = spawn(process.execPath, [shimBin, '--host', '--socket', socket, '--runtime-root', join(dir, 'runtime'), '--log', join(dir, 'host.log'), '--ready-fd', '3'], {
@@ -102,7 +139,6 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX) || !shimBuilt)('ce-shim --host (
     const logs = { t1: join(dir, 't1.log'), t2: join(dir, 't2.log') };
     const b1 = bundle('b1', ['sh', '-c', 'i=0; while true; do echo "t1 $i"; i=$((i+1)); sleep 0.05; done']);
     const b2 = bundle('b2', ['sh', '-c', 'i=0; while [ $i -lt 40 ]; do echo "t2 $i"; i=$((i+1)); sleep 0.05; done; exit 5']);
-    const common = { rootfs: [], terminal: false, stdin: false, namespace: 'default', labels: {}, runtime: '', runtimePath: '' };
     const { pid: pid1 } = await first.create({ id: 't1', bundle: b1, logPath: logs.t1, ...common });
     const { pid: pid2 } = await first.create({ id: 't2', bundle: b2, logPath: logs.t2, ...common });
     await first.start({ id: 't1' });
@@ -142,6 +178,93 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX) || !shimBuilt)('ce-shim --host (
     expect(logLines(logs.t2)).toEqual(Array.from({ length: 40 }, (_, i) => `t2 ${i}`));
     expect(readdirSync(dir).filter((n) => n.endsWith('.task.json') || n.endsWith('.mon'))).toEqual([]);
     await expect(second.state({ id: 't1' })).rejects.toThrow(/not found/);
+  });
+
+  it('keeps execs, with and without a terminal, running through a SIGKILL of the host; the new host attaches, resizes, kills and waits', async () => {
+    const first = await startHost();
+    const b = bundle('b', ['sleep', '1000']);
+    await first.create({ id: 't', bundle: b, logPath: '', ...common });
+    await first.start({ id: 't' });
+    // Pipes: attached before its start, as Docker's exec is.
+    await first.exec(execRequest('t', 'pipes', ['sh', '-c', 'echo started; read x; echo "got $x"; echo bye >&2; exit 3'], { stdin: true }));
+    const early = first.attach({ id: 't', execId: 'pipes', stdin: true, stdout: true, stderr: true });
+    const earlyOut = reader(early);
+    const { pid: pipesPid } = await first.start({ id: 't', execId: 'pipes' });
+    await until('the exec to start', () => earlyOut.text() === 'started\n');
+    // A terminal of its asked size.
+    await first.exec(execRequest('t', 'tty', ['sh', '-c', 'stty size; read x; stty size; exit 4'], { terminal: true, stdin: true, consoleSize: { width: 80, height: 24 } }));
+    const ttyEarly = first.attach({ id: 't', execId: 'tty', stdin: true, stdout: true, stderr: true });
+    const ttyEarlyOut = reader(ttyEarly);
+    const { pid: ttyPid } = await first.start({ id: 't', execId: 'tty' });
+    await until('the terminal size', () => ttyEarlyOut.text().includes('24 80\r\n'));
+    await first.exec(execRequest('t', 'sleeper', ['sleep', '1000']));
+    const { pid: sleeperPid } = await first.start({ id: 't', execId: 'sleeper' });
+
+    await killHost();
+    // The sessions through the host end with it; the execs run on.
+    expect(await earlyOut.done).toMatchObject({ message: expect.stringMatching(/cannot reach shim/) });
+    expect(await ttyEarlyOut.done).toMatchObject({ message: expect.stringMatching(/cannot reach shim/) });
+    for (const pid of [pipesPid, ttyPid, sleeperPid]) expect(isAlive(pid)).toBe(true);
+
+    const second = await startHost();
+    expect(await second.state({ id: 't', execId: 'pipes' })).toMatchObject({ status: TaskStatus.TASK_STATUS_RUNNING, pid: pipesPid, stdin: true, terminal: false });
+    expect(await second.state({ id: 't', execId: 'tty' })).toMatchObject({ status: TaskStatus.TASK_STATUS_RUNNING, pid: ttyPid, terminal: true });
+
+    const pipes = second.attach({ id: 't', execId: 'pipes', stdin: true, stdout: true, stderr: true });
+    const pipesOut = reader(pipes);
+    await pipes.ready;
+    pipes.writeStdin(Buffer.from('over the new host\n'));
+    expect((await second.wait({ id: 't', execId: 'pipes' })).exitStatus).toBe(3);
+    expect(await pipesOut.done).toBeUndefined();
+    expect(pipesOut.text()).toBe('got over the new host\nbye\n');
+
+    const tty = second.attach({ id: 't', execId: 'tty', stdin: true, stdout: true, stderr: true });
+    const ttyOut = reader(tty);
+    await tty.ready;
+    await second.resizePty({ id: 't', execId: 'tty', width: 100, height: 40 });
+    tty.writeStdin(Buffer.from('go\r'));
+    expect((await second.wait({ id: 't', execId: 'tty' })).exitStatus).toBe(4);
+    expect(await ttyOut.done).toBeUndefined();
+    expect(ttyOut.text()).toMatch(/40 100\r\n$/);
+
+    await second.kill({ id: 't', execId: 'sleeper', signal: 9, all: false });
+    expect((await second.wait({ id: 't', execId: 'sleeper' })).exitStatus).toBe(137);
+    expect(await second.state({ id: 't', execId: 'sleeper' })).toMatchObject({ status: TaskStatus.TASK_STATUS_STOPPED, exitStatus: 137, pid: sleeperPid });
+    for (const execId of ['pipes', 'tty', 'sleeper']) await second.delete({ id: 't', execId });
+    await expect(second.state({ id: 't', execId: 'pipes' })).rejects.toThrow(/not found/);
+
+    await second.kill({ id: 't', signal: 9, all: false, execId: '' });
+    await second.wait({ id: 't' });
+    await second.delete({ id: 't' });
+    await second.shutdown('t');
+    expect(readdirSync(dir).filter((n) => n.endsWith('.task.json') || n.endsWith('.mon'))).toEqual([]);
+    expect(existsSync(join(b, 'execs'))).toBe(false);
+  });
+
+  it('reports the real exit code of an exec that exited while no host ran', async () => {
+    const first = await startHost();
+    const b = bundle('b', ['sleep', '1000']);
+    await first.create({ id: 't', bundle: b, logPath: '', ...common });
+    await first.start({ id: 't' });
+    await first.exec(execRequest('t', 'e', ['sh', '-c', 'echo waiting; while [ ! -e /tmp/go ]; do sleep 0.02; done; echo done; exit 9']));
+    const session = first.attach({ id: 't', execId: 'e', stdin: false, stdout: true, stderr: true });
+    const out = reader(session);
+    const { pid } = await first.start({ id: 't', execId: 'e' });
+    await until('the exec to run', () => out.text() === 'waiting\n');
+
+    await killHost();
+    writeFileSync(join(b, 'rootfs/tmp/go'), '');
+    await until('the exec to exit without a host', () => !isAlive(pid));
+
+    const second = await startHost();
+    expect((await second.wait({ id: 't', execId: 'e' })).exitStatus).toBe(9);
+    expect(await second.state({ id: 't', execId: 'e' })).toMatchObject({ status: TaskStatus.TASK_STATUS_STOPPED, exitStatus: 9, pid });
+    await expect(second.kill({ id: 't', execId: 'e', signal: 9, all: false })).rejects.toThrow(/not running|finished/);
+    await second.delete({ id: 't', execId: 'e' });
+    await second.kill({ id: 't', signal: 9, all: false, execId: '' });
+    await second.wait({ id: 't' });
+    await second.delete({ id: 't' });
+    expect(readdirSync(dir).filter((n) => n.endsWith('.task.json') || n.endsWith('.mon'))).toEqual([]);
   });
 
   it("reopens an adopted task's CRI log through its monitor after a rename: no line lost across the host's death and the reopen", async () => {

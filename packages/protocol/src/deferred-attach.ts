@@ -1,10 +1,11 @@
-import type { AttachOptions, AttachSession, OutputChunk } from '@ce/protocol';
+import type { AttachOptions, AttachSession, OutputChunk } from './attach.js';
 
 /**
- * An attach to a container that has no task yet (docker run attaches before
- * it starts). ced holds it and, at start, connects it to the task's real
- * session before the process is released, so no output is lost. Output is
- * read straight from the real session, so its back-pressure reaches the shim.
+ * An attach to a process that does not run yet (docker run attaches before
+ * it starts; so does an exec). ced holds it and, at start, connects it to the task's real
+ * session before the process is released, so no output is lost; the shim
+ * does the same for an exec under ce-monitor. Output is read straight from
+ * the real session, so its back-pressure reaches the process.
  */
 export class DeferredAttach implements AttachSession {
   readonly ready = Promise.resolve();

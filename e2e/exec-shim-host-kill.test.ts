@@ -1,0 +1,98 @@
+// Decision 0029 in host mode: each exec runs under a ce-monitor of its own, so
+// a SIGKILL of the shim host loses neither a running exec nor its exit code.
+// ced's wait for the exec is answered by the host the supervisor starts again,
+// which adopts it; `docker exec inspect` then gives the exec's own code.
+//
+// Skipped until the supervisor retries a call that was in flight when the host
+// died: ced's wait for a running exec is always in flight, and in 1 of 4 to half
+// the runs the supervisor's liveness check (a connect to the task's socket)
+// still reaches the dying host's listening socket right after the call's
+// connection was reset (ECONNRESET), so it throws instead of starting the host
+// again; ced then records 137. The shim side is covered by
+// packages/shim/test/integration/shim-host.test.ts (decision 0029, Remains).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBusyboxImage } from './support/busybox-image.js';
+import { ce } from './support/ce.js';
+import { startTestDaemon, type TestDaemon } from './support/daemon.js';
+import { dockerSocketOf } from './support/docker-cli.js';
+import { until } from './support/until.js';
+import { httpOverUnix } from '../packages/docker-api/test/support/http-over-unix.js';
+
+/** The pid of the process whose command line mentions `text`. */
+function pidMentioning(text: string): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(text)) return Number(name);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return undefined;
+}
+
+const alive = (pid: number) => {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+describe('an exec through a SIGKILL of the shim host (CE_SHIM_HOST=1)', () => {
+  let daemon: TestDaemon;
+  let container = '';
+
+  beforeAll(async () => {
+    const before = process.env.CE_SHIM_HOST;
+    process.env.CE_SHIM_HOST = '1'; // inherited by ced, whose supervisor then runs one shim host
+    try {
+      daemon = await startTestDaemon();
+    } finally {
+      if (before === undefined) delete process.env.CE_SHIM_HOST;
+      else process.env.CE_SHIM_HOST = before;
+    }
+    await importBusyboxImage(daemon.socket);
+    const run = await ce(['run', '-d', 'busybox', 'sleep', '100000'], { socket: daemon.socket });
+    if (run.code !== 0) throw new Error(`ce run failed: ${run.stderr}`);
+    container = run.stdout.trim();
+  }, 120_000);
+
+  afterAll(async () => {
+    if (!daemon) return;
+    if (container) await ce(['rm', '-f', container], { socket: daemon.socket });
+    await daemon.dispose();
+  });
+
+  it.skip('runs on and reports its own exit code once the host is started again', async () => {
+    const api = dockerSocketOf(daemon);
+    const inspect = async (id: string) => JSON.parse((await httpOverUnix(api, 'GET', `/v1.41/exec/${id}/json`)).body) as { Running: boolean; ExitCode: number | null; Pid: number };
+    const created = await httpOverUnix(api, 'POST', `/v1.41/containers/${container}/exec`, {
+      json: { Cmd: ['sh', '-c', 'while [ ! -e /tmp/go ]; do sleep 0.05; done; exit 9'] },
+    });
+    expect(created.status).toBe(201);
+    const execId = (JSON.parse(created.body) as { Id: string }).Id;
+    expect((await httpOverUnix(api, 'POST', `/v1.41/exec/${execId}/start`, { json: { Detach: true } })).status).toBe(200);
+    const { Pid: pid } = await until('the exec to run', async () => {
+      const e = await inspect(execId);
+      return e.Running && e.Pid > 0 && e;
+    });
+
+    const host = pidMentioning(join(daemon.state, 'shims', 'host.sock'));
+    expect(host, 'the shim host').toBeDefined();
+    process.kill(host!, 'SIGKILL');
+    await until('the shim host to be gone', () => !alive(host!));
+    expect(alive(pid)).toBe(true);
+
+    // Through the host the supervisor starts again.
+    expect(await ce(['exec', container, 'touch', '/tmp/go'], { socket: daemon.socket })).toEqual({ code: 0, stdout: '', stderr: '' });
+    const done = await until('the exec to end', async () => {
+      const e = await inspect(execId);
+      return !e.Running && e;
+    });
+    expect(done.ExitCode).toBe(9);
+    expect(alive(pid)).toBe(false);
+  });
+});
