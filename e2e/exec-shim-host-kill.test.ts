@@ -3,13 +3,10 @@
 // ced's wait for the exec is answered by the host the supervisor starts again,
 // which adopts it; `docker exec inspect` then gives the exec's own code.
 //
-// Skipped until the supervisor retries a call that was in flight when the host
-// died: ced's wait for a running exec is always in flight, and in 1 of 4 to half
-// the runs the supervisor's liveness check (a connect to the task's socket)
-// still reaches the dying host's listening socket right after the call's
-// connection was reset (ECONNRESET), so it throws instead of starting the host
-// again; ced then records 137. The shim side is covered by
-// packages/shim/test/integration/shim-host.test.ts (decision 0029, Remains).
+// ced's wait for a running exec is always in flight when the host dies: the
+// supervisor takes the reset call for the host's death even while the dying
+// host's socket still takes a connection for a moment, starts the host again
+// and asks the new one.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,19 +38,12 @@ const alive = (pid: number) => {
   }
 };
 
-describe('an exec through a SIGKILL of the shim host (CE_SHIM_HOST=1)', () => {
+describe('an exec through a SIGKILL of the shim host (--shim-mode host)', () => {
   let daemon: TestDaemon;
   let container = '';
 
   beforeAll(async () => {
-    const before = process.env.CE_SHIM_HOST;
-    process.env.CE_SHIM_HOST = '1'; // inherited by ced, whose supervisor then runs one shim host
-    try {
-      daemon = await startTestDaemon();
-    } finally {
-      if (before === undefined) delete process.env.CE_SHIM_HOST;
-      else process.env.CE_SHIM_HOST = before;
-    }
+    daemon = await startTestDaemon(['--shim-mode', 'host']);
     await importBusyboxImage(daemon.socket);
     const run = await ce(['run', '-d', 'busybox', 'sleep', '100000'], { socket: daemon.socket });
     if (run.code !== 0) throw new Error(`ce run failed: ${run.stderr}`);
@@ -66,7 +56,7 @@ describe('an exec through a SIGKILL of the shim host (CE_SHIM_HOST=1)', () => {
     await daemon.dispose();
   });
 
-  it.skip('runs on and reports its own exit code once the host is started again', async () => {
+  it('runs on and reports its own exit code once the host is started again', async () => {
     const api = dockerSocketOf(daemon);
     const inspect = async (id: string) => JSON.parse((await httpOverUnix(api, 'GET', `/v1.41/exec/${id}/json`)).body) as { Running: boolean; ExitCode: number | null; Pid: number };
     const created = await httpOverUnix(api, 'POST', `/v1.41/containers/${container}/exec`, {

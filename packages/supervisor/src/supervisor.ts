@@ -85,6 +85,9 @@ const RELAY_RETRY_FIRST_MS = 50;
 const RELAY_RETRY_MAX_MS = 2000;
 /** How long a hosted task's client made for a host that died stays open for the calls queued on it. */
 const RETIRED_CLIENT_CLOSE_MS = 5000;
+/** How long a hosted task's failed call waits for a host that still listens to be seen dead (a killed process's socket goes within ms). */
+const DYING_HOST_WAIT_MS = 1000;
+const DYING_HOST_POLL_MS = 25;
 /** How long a create of a deleted task's id waits for the old shim to exit (it closes its server within 500 ms). */
 const SHIM_EXIT_WAIT_MS = 2000;
 
@@ -547,7 +550,23 @@ export class Supervisor implements SupervisorApi {
 
   /** Did a call fail because the task's shim is dead (not merely slow)? */
   private async isDead(id: string, err: unknown): Promise<boolean> {
-    return isCeError(err, 'Unavailable') && !(await shimListens(this.socketPath(id)));
+    if (!isCeError(err, 'Unavailable')) return false;
+    if (!(await shimListens(this.socketPath(id)))) return true;
+    return this.shims.get(id)?.hosted === true && this.hostStopsListening();
+  }
+
+  /**
+   * A call to a host killed meanwhile fails (the connection reset) while its
+   * socket may still take a connection for a moment, as the dying process's
+   * files are closed: the host is dead if its socket stops listening soon.
+   */
+  private async hostStopsListening(): Promise<boolean> {
+    const deadline = Date.now() + DYING_HOST_WAIT_MS;
+    while (Date.now() < deadline) {
+      await sleep(DYING_HOST_POLL_MS);
+      if (!(await shimListens(this.host!.socket))) return true;
+    }
+    return false;
   }
 
   /**
