@@ -13,6 +13,7 @@ import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { Runtime } from '@ce/runtime';
 import { defaultSpec } from '@ce/runtime/spec';
 import { ShimTask } from '../../src/task.js';
+import { collectEvents, endTask } from '../support/task-lifecycle.js';
 
 const isRoot = process.getuid?.() === 0;
 const BUSYBOX = '/bin/busybox';
@@ -68,16 +69,12 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX)).each([
     task = new ShimTask(new Runtime({ root: join(dir, 'state') }), pino({ level: 'silent' }), () => undefined, undefined, monitored ? { monitorSocketDir: dir } : {});
     events = [];
     stopEvents = new AbortController();
-    void (async () => {
-      for await (const e of task.events(stopEvents.signal)) events.push(e);
-    })();
+    collectEvents(task, stopEvents.signal, events);
   });
 
   afterEach(async () => {
     stopEvents.abort();
-    await task.kill({ id: 'c1', signal: 9, all: true }).catch(() => undefined);
-    await task.wait({ id: 'c1' }).catch(() => undefined);
-    await task.delete({ id: 'c1' }).catch(() => undefined);
+    await endTask(task, 'c1');
     const left = readdirSync(join(dir, 'state')).filter((n) => n !== '.lock');
     // Every exec's monitor ended with its process (the container's end kills them), removing its socket.
     await until('the monitors to end', () => readdirSync(dir).every((n) => !n.endsWith('.mon')));

@@ -10,6 +10,7 @@ import { Runtime } from '@ce/runtime';
 import { ShimTask } from '../../src/task.js';
 import { BUSYBOX, busyboxBundle, until } from '../../../../tools/test/container-fixtures.js';
 import { fillDisk, tinyDisk } from '../../../../tools/test/tiny-disk.js';
+import { collectEvents, endTask } from '../support/task-lifecycle.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -26,16 +27,12 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a monitored task\'s log on a f
     disk = tinyDisk('256k');
     const logger = { debug() {}, info() {}, error() {}, warn: (_: object | string, msg?: string) => void warned.push(msg ?? '') };
     task = new ShimTask(new Runtime({ root: join(dir, 'state') }), logger, () => undefined, undefined, { monitorSocketDir: dir });
-    void (async () => {
-      for await (const e of task.events(stopEvents.signal)) events.push(e);
-    })();
+    collectEvents(task, stopEvents.signal, events);
   });
 
   afterEach(async () => {
     stopEvents.abort();
-    await task.kill({ id: 'c1', signal: 9, all: true }).catch(() => undefined);
-    await task.wait({ id: 'c1' }).catch(() => undefined);
-    await task.delete({ id: 'c1' }).catch(() => undefined);
+    await endTask(task, 'c1');
     disk.remove();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -15,6 +15,7 @@ import { criFormat, jsonFileFormat, type LogEntryFormat } from '../../src/io/log
 import { taskRecordPath } from '../../src/monitor/task-record.js';
 import { ShimTask } from '../../src/task.js';
 import { BUSYBOX, busyboxBundle, isAlive, until } from '../../../../tools/test/container-fixtures.js';
+import { criCounts } from '../support/cri-log-lines.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -147,24 +148,15 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (
     await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath, namespace: 'default', labels: {}, logConfig: { type: 'cri', config: {} } });
     expect(existsSync(taskRecordPath(dir, 'c1'))).toBe(true);
     await task.start({ id: 'c1' });
-    const counted = (path: string) =>
-      readFileSync(path, 'utf8')
-        .split('\n')
-        .slice(0, -1)
-        .map((line) => {
-          const m = /^\S+ stdout F (\d+)$/.exec(line);
-          if (!m) throw new Error(`not a whole stdout CRI line: ${JSON.stringify(line)}`);
-          return Number(m[1]);
-        });
-    await until('lines in the log', () => existsSync(logPath) && counted(logPath).length >= 20);
+    await until('lines in the log', () => existsSync(logPath) && criCounts(logPath).length >= 20);
     renameSync(logPath, `${logPath}.1`);
     await task.reopenLog({ id: 'c1' });
-    await until('lines in the new log', () => existsSync(logPath) && counted(logPath).length >= 20);
+    await until('lines in the new log', () => existsSync(logPath) && criCounts(logPath).length >= 20);
     writeFileSync(join(bundle, 'rootfs', 'stop'), '');
     expect((await task.wait({ id: 'c1' })).exitStatus).toBe(0);
     await task.delete({ id: 'c1' });
-    const before = counted(`${logPath}.1`);
-    const after = counted(logPath);
+    const before = criCounts(`${logPath}.1`);
+    const after = criCounts(logPath);
     expect(before.length).toBeGreaterThanOrEqual(20);
     expect(after.length).toBeGreaterThanOrEqual(20);
     // Every number once, in order: nothing lost or written twice across the reopen.

@@ -14,6 +14,7 @@ import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { Runtime } from '@ce/runtime';
 import { TaskGrpcClient } from '../../src/grpc.js';
 import { BUSYBOX, busyboxBundle, isAlive, until } from '../../../../tools/test/container-fixtures.js';
+import { criCounts } from '../support/cri-log-lines.js';
 
 const isRoot = process.getuid?.() === 0;
 const shimBin = join(import.meta.dirname, '../../bin/ce-shim.mjs');
@@ -67,19 +68,6 @@ const logLines = (path: string) =>
         .split('\n')
         .filter(Boolean)
         .map((l) => (JSON.parse(l) as { log: string }).log.trimEnd())
-    : [];
-
-/** The numbers a counting container wrote to a CRI log, each a whole stdout line. */
-const criCounts = (path: string) =>
-  existsSync(path)
-    ? readFileSync(path, 'utf8')
-        .split('\n')
-        .slice(0, -1)
-        .map((line) => {
-          const m = /^\S+ stdout F (\d+)$/.exec(line);
-          if (!m) throw new Error(`not a whole stdout CRI line: ${JSON.stringify(line)}`);
-          return Number(m[1]);
-        })
     : [];
 
 describe.skipIf(!isRoot || !existsSync(BUSYBOX) || !shimBuilt)('ce-shim --host (root)', () => {
