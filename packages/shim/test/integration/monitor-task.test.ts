@@ -200,7 +200,7 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (
     await task.start({ id: 'c1' });
     await task.exec({ id: 'c1', execId: 'e1', args: ['sleep', '1000'], env: ['PATH=/bin'], uid: 0, gid: 0, additionalGids: [], cwd: '', terminal: false, stdin: false });
     const { pid: execPid } = await task.start({ id: 'c1', execId: 'e1' });
-    const monitor = readdirSync('/proc').find((p) => /^\d+$/.test(p) && readCmdline(p).startsWith('ce-monitor') && readCmdline(p).includes('.exec.mon'));
+    const monitor = readdirSync('/proc').find((p) => /^\d+$/.test(p) && readCmdline(p).startsWith('ce-monitor') && readCmdline(p).includes('.exec.mon') && readCmdline(p).includes(dir));
     expect(monitor).toBeDefined();
     process.kill(Number(monitor), 'SIGKILL');
     expect(await task.wait({ id: 'c1', execId: 'e1' })).toMatchObject({ exitStatus: 137, reason: expect.stringMatching(/^ce-monitor died/) });
