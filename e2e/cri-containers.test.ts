@@ -5,7 +5,7 @@
 // kept across kill -9 of ced, and RemovePodSandbox removing the pod's
 // containers, leaving no task, layer, cgroup or netns.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
@@ -31,6 +31,7 @@ import { call, dialCri, failure, type CriClient } from '../packages/cri/test/sup
 import { importBusyboxImage } from './support/busybox-image.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { until } from './support/until.js';
+import { writePodConflist } from './support/cri-pod-network.js';
 
 const BIN = '/usr/lib/cni';
 const missing = ['bridge', 'host-local', 'loopback'].filter((p) => !existsSync(join(BIN, p)));
@@ -71,18 +72,7 @@ describe.skipIf(skipReason !== '')(`containers over ced's CRI ${skipReason}`, ()
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ce-e2e-cri-ctrs-'));
     logDir = join(dir, 'pod-logs');
-    mkdirSync(join(dir, 'net.d'));
-    writeFileSync(
-      join(dir, 'net.d', '10-pods.conflist'),
-      JSON.stringify({
-        cniVersion: '1.0.0',
-        name: cniName,
-        plugins: [
-          { type: 'bridge', bridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet }]], dataDir: join(dir, 'ipam') } },
-          { type: 'loopback' },
-        ],
-      }),
-    );
+    writePodConflist(dir, { name: cniName, bridge, subnet });
     stopAccepting = acceptBridgeForwarding(bridge);
     daemon = await startTestDaemon(['--cni-config-dir', join(dir, 'net.d'), '--cni-bin-dir', BIN, '--iptables=false']);
     await importBusyboxImage(daemon.socket, IMAGE);

@@ -5,7 +5,7 @@
 // down, remove leaving nothing (no netns, veth, lease, task, cgroup, rule);
 // a CNI failure undone; and the records kept across a ced restart.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
@@ -29,6 +29,7 @@ import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { repoRoot } from './support/paths.js';
 import { natRules, portmapChainsExist, removePortmapChains } from './support/portmap-chains.js';
 import { until } from './support/until.js';
+import { writePodConflist } from './support/cri-pod-network.js';
 
 const BIN = '/usr/lib/cni';
 const missing = ['bridge', 'host-local', 'portmap', 'loopback'].filter((p) => !existsSync(join(BIN, p)));
@@ -82,19 +83,7 @@ const taskDirs = () => (existsSync(join(daemon!.state, 'runtime')) ? readdirSync
 describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`, () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ce-e2e-cri-pods-'));
-    mkdirSync(join(dir, 'net.d'));
-    writeFileSync(
-      join(dir, 'net.d', '10-pods.conflist'),
-      JSON.stringify({
-        cniVersion: '1.0.0',
-        name: cniName,
-        plugins: [
-          { type: 'bridge', bridge, isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(dir, 'ipam') } },
-          { type: 'portmap', capabilities: { portMappings: true } },
-          { type: 'loopback' },
-        ],
-      }),
-    );
+    writePodConflist(dir, { name: cniName, bridge, subnet, defaultRoute: true, portmap: true });
     stopAccepting = acceptBridgeForwarding(bridge);
     daemon = await startTestDaemon(['--cni-config-dir', join(dir, 'net.d'), '--cni-bin-dir', BIN, '--iptables=false']);
     cri = dialCri(daemon.criSocket);

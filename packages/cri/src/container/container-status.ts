@@ -24,46 +24,40 @@ export function imageNames(record: ContainerRecord, image: ImageNames | undefine
   return { image: image?.repoTags[0] ?? record.imageName, imageRef: image?.repoDigests[0] ?? record.imageId };
 }
 
-export function containerStatus(record: ContainerRecord, image: ImageNames | undefined): ContainerStatus {
-  const config = ContainerConfig.fromJSON(record.config);
+/** The fields ContainerStatus and a ListContainers item share: the container's names, its image as containerd names it, its state. */
+function commonFields(record: ContainerRecord, config: ContainerConfig, image: ImageNames | undefined) {
   const names = imageNames(record, image);
   return {
     id: record.id,
     metadata: config.metadata,
+    image: { image: names.image, annotations: config.image?.annotations ?? {}, userSpecifiedImage: record.imageName, runtimeHandler: '' },
+    imageRef: names.imageRef,
     state: criState(record),
     createdAt: BigInt(record.createdAt),
+    labels: config.labels,
+    annotations: config.annotations,
+    imageId: record.imageId,
+  };
+}
+
+export function containerStatus(record: ContainerRecord, image: ImageNames | undefined): ContainerStatus {
+  const config = ContainerConfig.fromJSON(record.config);
+  return {
+    ...commonFields(record, config, image),
     startedAt: BigInt(record.startedAt),
     finishedAt: BigInt(record.finishedAt),
     exitCode: record.state === 'exited' ? record.exitCode : 0,
-    image: { image: names.image, annotations: config.image?.annotations ?? {}, userSpecifiedImage: record.imageName, runtimeHandler: '' },
-    imageRef: names.imageRef,
     reason: exitReason(record),
     message: record.message,
-    labels: config.labels,
-    annotations: config.annotations,
     mounts: config.mounts,
     logPath: record.logPath,
     resources: config.linux?.resources ? { linux: config.linux.resources, windows: undefined } : undefined,
-    imageId: record.imageId,
     user: undefined,
   };
 }
 
 export function containerItem(record: ContainerRecord, image: ImageNames | undefined): Container {
-  const config = ContainerConfig.fromJSON(record.config);
-  const names = imageNames(record, image);
-  return {
-    id: record.id,
-    podSandboxId: record.sandboxId,
-    metadata: config.metadata,
-    image: { image: names.image, annotations: config.image?.annotations ?? {}, userSpecifiedImage: record.imageName, runtimeHandler: '' },
-    imageRef: names.imageRef,
-    state: criState(record),
-    createdAt: BigInt(record.createdAt),
-    labels: config.labels,
-    annotations: config.annotations,
-    imageId: record.imageId,
-  };
+  return { ...commonFields(record, ContainerConfig.fromJSON(record.config), image), podSandboxId: record.sandboxId };
 }
 
 /** The filters of ListContainers and ListContainerStats: id and sandbox id (or prefixes), label selector. */
