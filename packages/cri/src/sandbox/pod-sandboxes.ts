@@ -168,6 +168,9 @@ export function podSandboxes(options: PodSandboxesOptions) {
         if (!network) throw new CeError('FailedPrecondition', `failed to setup network for sandbox ${JSON.stringify(id)}: cni plugin not initialized`);
         await netns.create(record.netnsPath);
         undo.push(() => netns.remove(record.netnsPath));
+        // Before the ADD: a chain that fails part-way (portmap after bridge) leaves what it made, which only DEL
+        // undoes (the CNI spec has DEL tolerate what is missing), as containerd tears down a failed network setup.
+        undo.push(() => network.del(id, record.netnsPath, POD_IFNAME));
         let result;
         try {
           result = await network.add(id, record.netnsPath, POD_IFNAME, {
@@ -180,7 +183,6 @@ export function podSandboxes(options: PodSandboxesOptions) {
         } catch (err) {
           throw wrap(err, `failed to setup network for sandbox ${JSON.stringify(id)}`);
         }
-        undo.push(() => network.del(id, record.netnsPath, POD_IFNAME));
         record.cniNetwork = network.name;
         record.ips = result.ips.map((ip) => ip.address.split('/')[0]!).filter(Boolean);
       }

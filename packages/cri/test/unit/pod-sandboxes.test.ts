@@ -26,8 +26,9 @@ function fakes() {
     name: 'podnet',
     async add(id, ns, ifName, opts) {
       if (!netns.has(ns)) throw new Error(`no netns ${ns}`);
-      if (cni.fail) throw cni.fail;
+      // A chain whose later plugin fails has done part of its work (an earlier plugin's veth, portmap's chains): only DEL undoes it.
       attachments.set(id, opts);
+      if (cni.fail) throw cni.fail;
       return { cniVersion: '1.0.0', interfaces: [], ips: [{ address: '10.99.0.7/24' }], routes: [], dns: {} };
     },
     async del(id) {
@@ -201,6 +202,7 @@ describe('pod sandboxes', () => {
     f.cni.fail = new CeError('Unknown', 'plugin type="bridge" failed (add): boom');
     await expect(pods.run({ config: podConfig(), runtimeHandler: '' })).rejects.toMatchObject({ message: expect.stringMatching(/^failed to setup network for sandbox ".*": plugin type="bridge" failed \(add\): boom/) });
     expect([f.tasks.size, f.netns.size, f.rootfs.size, store.list().length]).toEqual([0, 0, 0, 0]);
+    expect(f.attachments.size).toBe(0); // DEL after the failed ADD, as containerd tears down a failed setup
     expect(existsSync(join(dir, 'sandboxes'))).toBe(true);
     f.cni.fail = undefined;
     await pods.run({ config: podConfig(), runtimeHandler: '' });
