@@ -6,6 +6,7 @@ import { CeError, alreadyExists, asCeError, failedPrecondition, invalidArgument,
 import { DEFAULT_CNI_CONF_DIR, loadNetworkConfig } from './config-dir.js';
 import type { NetworkConfigList, PluginConfig } from './config.js';
 import type { CniCommand } from './errors.js';
+import { pluginFirstUse } from './first-use.js';
 import { execPlugin, findPlugin, type PluginExecOptions } from './plugin-exec.js';
 import { checkResult, parseResult, readResult, resultAsVersion, type CniResult, type RawResult } from './result.js';
 import { DEFAULT_CNI_CACHE_DIR, ResultCache, type CachedAttachment } from './result-cache.js';
@@ -232,7 +233,7 @@ export class CniNetwork {
 
   private async addOne(plugin: PluginConfig, prev: RawResult | null, att: Attachment): Promise<RawResult> {
     const where = `network "${this.name}": plugin type="${plugin.type}" (add)`;
-    const stdout = await this.run(plugin, 'ADD', prev, att);
+    const stdout = await this.run(plugin, 'ADD', prev, att, true);
     if (stdout.trim() === '') throw new CeError('Internal', `${where}: returned no result`);
     return parseResult(stdout, this.config.cniVersion, where);
   }
@@ -254,7 +255,7 @@ export class CniNetwork {
     }
   }
 
-  private async run(plugin: PluginConfig, command: CniCommand, prev: RawResult | null, att: Attachment): Promise<string> {
+  private async run(plugin: PluginConfig, command: CniCommand, prev: RawResult | null, att: Attachment, firstAlone = false): Promise<string> {
     const path = await findPlugin(plugin.type, this.binDirs);
     const conf: Record<string, unknown> = { ...plugin.raw, name: this.name, cniVersion: this.config.cniVersion };
     if (prev) {
@@ -271,7 +272,9 @@ export class CniNetwork {
       CNI_ARGS: att.args.map(([k, v]) => `${k}=${v}`).join(';'),
       CNI_PATH: this.binDirs.join(':'),
     };
-    return execPlugin(path, { type: plugin.type, network: this.name, command, env, stdin: JSON.stringify(conf) }, this.execOptions(att.signal));
+    const exec = () => execPlugin(path, { type: plugin.type, network: this.name, command, env, stdin: JSON.stringify(conf) }, this.execOptions(att.signal));
+    // Keyed by where the plugin's host side runs (the wrapper) and which binary it is.
+    return firstAlone ? pluginFirstUse.run(`${(this.wrapper ?? []).join(' ')}\0${path}`, exec) : exec();
   }
 
   private execOptions(signal: AbortSignal | undefined): PluginExecOptions {
