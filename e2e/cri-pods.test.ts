@@ -27,7 +27,7 @@ import {
 import { call, dialCri, failure, type CriClient } from '../packages/cri/test/support/cri-client.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { repoRoot } from './support/paths.js';
-import { natRules, portmapChainsExist, removePortmapChains } from './support/portmap-chains.js';
+import { natRules, portmapChainsExist, removeLeftoverPortChains, removePortmapChains } from './support/portmap-chains.js';
 import { until } from './support/until.js';
 import { writePodConflist } from './support/cri-pod-network.js';
 
@@ -103,8 +103,10 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
       } catch {
         // never made
       }
+      const leftovers = portmapInUse ? [] : removeLeftoverPortChains(hostPort);
       if (!portmapInUse) removePortmapChains();
       if (dir) rmSync(dir, { recursive: true, force: true });
+      expect(leftovers, 'portmap chains of removed sandboxes (removed now)').toEqual([]);
     }
   });
 
