@@ -784,18 +784,24 @@ export class ContainerService {
     this.health?.stop(record.Id);
     const laps = new Laps();
     record.State = exitedState(record.State, { exitCode, finishedAt: exitedAt ?? new Date(), error, oomKilled });
-    await this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the exit'));
-    laps.lap('save');
-    this.events.container(record, 'die', { exitCode: String(exitCode) });
-    this.logger.info({ id: record.Id, exitCode }, 'container exited');
     // A --rm container's record is removed right after its teardown: saving what the teardown cleared would be a
     // write (and an fsync) on the path of `ce run --rm` for a file about to go. A failed removal saves it (dead).
     const removing = record.HostConfig.AutoRemove && !this.restarting.has(record.Id);
-    const deleted = this.deleteTask(record.Id, false, !removing)
-      .then(
+    const saved = this.store.save(record).catch((err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not record the exit'));
+    // The exit is on disk before the task (which holds the exit status) is deleted, unless the record is about to
+    // go: a crash in between then costs a --rm container's exit code, which recovery removes anyway.
+    if (!removing) await saved;
+    laps.lap('save');
+    this.events.container(record, 'die', { exitCode: String(exitCode) });
+    this.logger.info({ id: record.Id, exitCode }, 'container exited');
+    const deleted = Promise.all([
+      saved,
+      this.deleteTask(record.Id, false, !removing).then(
         () => void this.tornDown.add(record.Id),
         (err: Error) => this.logger.error({ id: record.Id, err: err.message }, 'could not delete the task of an exited container'),
-      )
+      ),
+    ])
+      .then(() => undefined)
       .finally(() => this.teardowns.delete(record.Id));
     this.teardowns.set(record.Id, deleted);
     // The shim closes the log when its task is deleted. As Docker waits (up to 2 s) for the output to be

@@ -16,9 +16,11 @@ export class ContainerStore {
     return join(this.dir, id, `${id}-json.log`);
   }
 
+  /** Saves the record as it is at the call: changes made while the write is under way go to the next save. */
   async save(record: ContainerRecord): Promise<void> {
+    const text = JSON.stringify(record, null, 2);
     await mkdir(this.containerDir(record.Id), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(join(this.containerDir(record.Id), 'config.json'), JSON.stringify(record, null, 2));
+    await writeFileAtomic(join(this.containerDir(record.Id), 'config.json'), text);
   }
 
   /**

@@ -156,6 +156,51 @@ it('writes a --rm container\'s record once at its exit, not again after the tear
   expect(svc.inspect(kept.Id).State.Status).toBe('exited');
 });
 
+it('deletes a --rm container\'s task while its exit is being saved, removes the record only after that save; a kept container\'s task waits for it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
+  dirs.push(dir);
+  const events: string[] = [];
+  const supervisor = {
+    createTask: async () => ({ pid: 42 }),
+    startTask: async () => ({ pid: 42 }),
+    waitTask: async () => ({ exitStatus: 0, exitedAt: new Date() }),
+    deleteTask: async () => (events.push('delete task'), { pid: 42, exitStatus: 0, exitedAt: new Date() }),
+  } as unknown as SupervisorApi;
+  const store = new ContainerStore(join(dir, 'containers'));
+  let releaseSave: () => void = () => {};
+  const save = store.save.bind(store);
+  const held = new Set<string>();
+  store.save = async (record) => {
+    if (record.State.Status !== 'exited' || held.has(record.Id)) return save(record);
+    held.add(record.Id);
+    events.push('exit save begins');
+    // The exit's write holds until the test lets it go (a slow disk).
+    await new Promise<void>((r) => (releaseSave = r));
+    await save(record);
+    events.push('exit saved');
+  };
+  const remove = store.remove.bind(store);
+  store.remove = async (id) => (events.push('record removed'), remove(id));
+  const svc = new ContainerService(store, fakeImages(['true']), supervisor, join(dir, 'tasks'), silent);
+  const rm = await svc.create({ name: 'slow-rm', config: { Image: 'x' }, hostConfig: { AutoRemove: true } });
+
+  await svc.start('slow-rm');
+  await vi.waitFor(() => expect(events).toContain('delete task'));
+  expect(events).toEqual(['exit save begins', 'delete task']);
+  releaseSave();
+  expect(await svc.wait('slow-rm', 'removed')).toBe(0);
+  expect(events).toEqual(['exit save begins', 'delete task', 'exit saved', 'record removed']);
+  expect((await store.loadAll()).records.map((r) => r.Id)).not.toContain(rm.Id);
+
+  events.length = 0;
+  await svc.create({ name: 'slow-kept', config: { Image: 'x' }, hostConfig: {} });
+  await svc.start('slow-kept');
+  await vi.waitFor(() => expect(events).toEqual(['exit save begins']));
+  releaseSave();
+  await vi.waitFor(() => expect(events).toEqual(['exit save begins', 'exit saved', 'delete task']));
+  expect(await svc.wait('slow-kept', 'not-running')).toBe(0);
+});
+
 it('saves a --rm container whose removal failed, as dead with the error, and its exit code still reaches wait', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
   dirs.push(dir);
