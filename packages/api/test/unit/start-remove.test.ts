@@ -171,7 +171,8 @@ it('deletes a --rm container\'s task while its exit is being saved, removes the 
   const save = store.save.bind(store);
   const held = new Set<string>();
   store.save = async (record) => {
-    if (record.State.Status !== 'exited' || held.has(record.Id)) return save(record);
+    if (record.State.Status !== 'exited') return save(record);
+    if (held.has(record.Id)) return save(record).then(() => void events.push('teardown saved'));
     held.add(record.Id);
     events.push('exit save begins');
     // The exit's write holds until the test lets it go (a slow disk).
@@ -197,7 +198,8 @@ it('deletes a --rm container\'s task while its exit is being saved, removes the 
   await svc.start('slow-kept');
   await vi.waitFor(() => expect(events).toEqual(['exit save begins']));
   releaseSave();
-  await vi.waitFor(() => expect(events).toEqual(['exit save begins', 'exit saved', 'delete task']));
+  // The teardown is saved after the task's delete; the test ends once it is, so nothing writes into its folder after.
+  await vi.waitFor(() => expect(events).toEqual(['exit save begins', 'exit saved', 'delete task', 'teardown saved']));
   expect(await svc.wait('slow-kept', 'not-running')).toBe(0);
 });
 
