@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Mount points at or below `dir`. */
 export function mountsUnder(dir: string): string[] {
@@ -93,8 +93,16 @@ export function sweep(dir: string): void {
       // gone
     }
   }
-  // The containers a test daemon knew of: their processes and cgroups.
-  const ids = [...filesIn(join(dir, 'root/containers')), ...filesIn(join(dir, 'state/tasks'))];
+  // The containers a test daemon knew of: their processes and cgroups. The CRI's pods and containers are
+  // <id>.json records, and a task without a record (a RunPodSandbox cut short) still has its runtime folder.
+  const records = (folder: string) => filesIn(join(dir, folder)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
+  const ids = [
+    ...filesIn(join(dir, 'root/containers')),
+    ...filesIn(join(dir, 'state/tasks')),
+    ...records('root/cri/sandboxes'),
+    ...records('root/cri/containers'),
+    ...filesIn(join(dir, 'state/runtime')),
+  ];
   for (const cg of cgroupsFor(ids)) {
     for (const p of readFileSync(join(cg, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
       try {
@@ -106,11 +114,19 @@ export function sweep(dir: string): void {
     for (let i = 0; i < 100; i++) {
       try {
         rmdirSync(cg);
-        rmdirSync(join(cg, '..'));
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EBUSY') break;
         execFileSync('sleep', ['0.01']);
+      }
+    }
+    // As the runtime prunes after a delete: the namespace folder and the shared "ce" parent, while empty.
+    const ceFolder = cg.slice(0, cg.lastIndexOf('/ce/') + '/ce'.length);
+    for (let d = dirname(cg); d.length >= ceFolder.length; d = dirname(d)) {
+      try {
+        rmdirSync(d);
+      } catch {
+        break; // in use by another daemon's containers, or gone
       }
     }
   }
