@@ -46,6 +46,16 @@ function fakeSupervisor(failedDeletes = 0) {
   return { supervisor, releaseCreate, calls };
 }
 
+/** A supervisor whose tasks exit with `status` as soon as they start; `onDelete` sees each task delete. */
+function exitingSupervisor(status: number, onDelete: () => void = () => {}): SupervisorApi {
+  return {
+    createTask: async () => ({ pid: 42 }),
+    startTask: async () => ({ pid: 42 }),
+    waitTask: async () => ({ exitStatus: status, exitedAt: new Date() }),
+    deleteTask: async () => (onDelete(), { pid: 42, exitStatus: status, exitedAt: new Date() }),
+  } as unknown as SupervisorApi;
+}
+
 it('makes rm wait for a start in flight: refused without --force, done after it with --force', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
   dirs.push(dir);
@@ -126,12 +136,7 @@ it('writes a --rm container\'s record once at its exit, not again after the tear
   const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
   dirs.push(dir);
   const images = fakeImages(['true']);
-  const supervisor = {
-    createTask: async () => ({ pid: 42 }),
-    startTask: async () => ({ pid: 42 }),
-    waitTask: async () => ({ exitStatus: 0, exitedAt: new Date() }),
-    deleteTask: async () => ({ pid: 42, exitStatus: 0, exitedAt: new Date() }),
-  } as unknown as SupervisorApi;
+  const supervisor = exitingSupervisor(0);
   const store = new ContainerStore(join(dir, 'containers'));
   const saves: string[] = [];
   const save = store.save.bind(store);
@@ -160,12 +165,7 @@ it('deletes a --rm container\'s task while its exit is being saved, removes the 
   const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
   dirs.push(dir);
   const events: string[] = [];
-  const supervisor = {
-    createTask: async () => ({ pid: 42 }),
-    startTask: async () => ({ pid: 42 }),
-    waitTask: async () => ({ exitStatus: 0, exitedAt: new Date() }),
-    deleteTask: async () => (events.push('delete task'), { pid: 42, exitStatus: 0, exitedAt: new Date() }),
-  } as unknown as SupervisorApi;
+  const supervisor = exitingSupervisor(0, () => events.push('delete task'));
   const store = new ContainerStore(join(dir, 'containers'));
   let releaseSave: () => void = () => {};
   const save = store.save.bind(store);
@@ -207,12 +207,7 @@ it('saves a --rm container whose removal failed, as dead with the error, and its
   const dir = mkdtempSync(join(tmpdir(), 'ce-api-test-'));
   dirs.push(dir);
   const images = { ...fakeImages(['true']), removeRootfs: async () => Promise.reject(new Error('device or resource busy')) };
-  const supervisor = {
-    createTask: async () => ({ pid: 42 }),
-    startTask: async () => ({ pid: 42 }),
-    waitTask: async () => ({ exitStatus: 3, exitedAt: new Date() }),
-    deleteTask: async () => ({ pid: 42, exitStatus: 3, exitedAt: new Date() }),
-  } as unknown as SupervisorApi;
+  const supervisor = exitingSupervisor(3);
   const store = new ContainerStore(join(dir, 'containers'));
   const svc = new ContainerService(store, images, supervisor, join(dir, 'tasks'), silent);
   const c = await svc.create({ name: 'stuck', config: { Image: 'x' }, hostConfig: { AutoRemove: true } });
