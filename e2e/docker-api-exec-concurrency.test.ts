@@ -6,7 +6,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
-import { ce } from './support/ce.js';
+import { runSleepingBusybox } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { DOCKER_CLIENT, dockerCli, dockerClientMissing, dockerSocketOf } from './support/docker-cli.js';
 import { ptyMissing, runInPty } from './support/pty.js';
@@ -58,9 +58,7 @@ describe.skipIf(dockerClientMissing !== '')(`concurrent execs on the Docker API 
   beforeAll(async () => {
     daemon = await startTestDaemon();
     await importBusyboxImage(daemon.socket);
-    const run = await ce(['run', '-d', 'busybox', 'sleep', '100000'], { socket: daemon.socket });
-    if (run.code !== 0) throw new Error(`ce run failed: ${run.stderr}`);
-    container = run.stdout.trim();
+    container = await runSleepingBusybox(daemon.socket);
   }, 120_000);
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
-import { ce } from './support/ce.js';
+import { ce, runSleepingBusybox } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { dockerSocketOf } from './support/docker-cli.js';
 import { until } from './support/until.js';
@@ -45,9 +45,7 @@ describe('an exec through a SIGKILL of the shim host (--shim-mode host)', () => 
   beforeAll(async () => {
     daemon = await startTestDaemon(['--shim-mode', 'host']);
     await importBusyboxImage(daemon.socket);
-    const run = await ce(['run', '-d', 'busybox', 'sleep', '100000'], { socket: daemon.socket });
-    if (run.code !== 0) throw new Error(`ce run failed: ${run.stderr}`);
-    container = run.stdout.trim();
+    container = await runSleepingBusybox(daemon.socket);
   }, 120_000);
 
   afterAll(async () => {

@@ -42,6 +42,13 @@ export function ce(args: string[], options: { socket: string; input?: string | B
   });
 }
 
+/** `ce run -d` of a busybox that sleeps for a day, for tests that exec into it; its id. */
+export async function runSleepingBusybox(socket: string): Promise<string> {
+  const run = await ce(['run', '-d', 'busybox', 'sleep', '100000'], { socket });
+  if (run.code !== 0) throw new Error(`ce run failed: ${run.stderr}`);
+  return run.stdout.trim();
+}
+
 /** The command line of the real `ce` against a test daemon's socket, for spawning it yourself. */
 export function ceArgv(socket: string, ...args: string[]): string[] {
   return [process.execPath, ceBin, '-H', socket, ...args];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { waitPid } from '@ce/native';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultSpec } from '../../src/spec/default-spec.js';
+import type { Spec } from '../../src/spec/types.js';
 import { Fixture, isRoot } from './helpers.js';
 import { isAlive, until } from '../../../../tools/test/container-fixtures.js';
 
@@ -70,6 +71,19 @@ describe.skipIf(!isRoot)('a container under ce-monitor (root)', () => {
   afterEach(async () => {
     expect(await f.cleanup()).toEqual([]);
   });
+
+  /** A started container that sleeps, for the exec tests: `use` gets the path for its exec monitor's socket; the container is killed after. */
+  async function inSleepingContainer(id: string, use: (socket: string) => Promise<void>, mut?: (s: Spec) => void): Promise<void> {
+    f.writeSpec(['sleep', '30'], mut);
+    const init = await f.rt.create(id, f.bundle);
+    await f.rt.start(id);
+    try {
+      await use(join(f.dir, 'e.sock'));
+    } finally {
+      await f.rt.kill(id, 'KILL');
+      await init.exited;
+    }
+  }
 
   it('writes the json-file log and the exit status itself', async () => {
     f.writeSpec(['sh', '-c', 'echo out; echo "err \\"quoted\\"" >&2; printf "no newline"; exit 3']);
@@ -174,100 +188,84 @@ describe.skipIf(!isRoot)('a container under ce-monitor (root)', () => {
   });
 
   it('runs an exec under a monitor of its own that holds its output until released, and records its exit', async () => {
-    f.writeSpec(['sleep', '30'], (s) => {
+    await inSleepingContainer('c6', async (socket) => {
+      const exitDir = join(f.dir, 'exec');
+      mkdirSync(exitDir);
+      const proc = { ...defaultSpec().process!, args: ['sh', '-c', 'echo out; echo err >&2; read x; echo "got $x"; exit 5'] };
+      const p = await f.rt.exec('c6', proc, { monitor: { socket, exitDir, stdin: true, holdOutputMs: 30_000 } });
+      expect(p.stdout).toBeNull();
+      // Its parent once ce-init, which forked it, has exited.
+      await until('the exec to be its monitor\'s child', () => new RegExp(`^PPid:\\s+${p.monitor!.pid}$`, 'm').test(readFileSync(`/proc/${p.pid}/status`, 'utf8')));
+      expect(readFileSync(`/proc/${p.pid}/cgroup`, 'utf8')).toContain(f.cgroupName);
+      // What it wrote before anyone attached is held for the first session.
+      // `read` waits in poll (busybox) or in the pipe's read.
+      await until('the exec to wait for its stdin, its first lines written', () => {
+        const [cmdline, wchan] = ['cmdline', 'wchan'].map((f) => readFileSync(`/proc/${p.pid}/${f}`, 'utf8'));
+        return cmdline.startsWith('sh\0') && /poll_schedule|pipe_read/.test(wchan!);
+      });
+      const attached = request(socket, 'attach 1 1 1', stdinFrames('typed\n', true));
+      expect((await request(socket, 'release')).toString()).toBe('ok\n');
+      const streams = { 1: '', 2: '' } as Record<number, string>;
+      for (const [stream, text] of frames(await attached)) streams[stream] += text;
+      expect(streams).toEqual({ 1: 'out\ngot typed\n', 2: 'err\n' });
+      const exit = await p.exited;
+      expect(exit.exitStatus).toBe(5);
+      expect(JSON.parse(readFileSync(join(exitDir, 'exit-status.json'), 'utf8'))).toEqual({ exitStatus: 5, exitedAt: exit.exitedAt.toISOString(), oomKilled: false });
+      await p.monitor!.done;
+      expect(existsSync(socket)).toBe(false);
+      expect((await f.rt.state('c6')).status).toBe('running');
+    }, (s) => {
       s.linux!.cgroupsPath = f.cgroupName;
     });
-    const init = await f.rt.create('c6', f.bundle);
-    await f.rt.start('c6');
-    const socket = join(f.dir, 'e.sock');
-    const exitDir = join(f.dir, 'exec');
-    mkdirSync(exitDir);
-    const proc = { ...defaultSpec().process!, args: ['sh', '-c', 'echo out; echo err >&2; read x; echo "got $x"; exit 5'] };
-    const p = await f.rt.exec('c6', proc, { monitor: { socket, exitDir, stdin: true, holdOutputMs: 30_000 } });
-    expect(p.stdout).toBeNull();
-    // Its parent once ce-init, which forked it, has exited.
-    await until('the exec to be its monitor\'s child', () => new RegExp(`^PPid:\\s+${p.monitor!.pid}$`, 'm').test(readFileSync(`/proc/${p.pid}/status`, 'utf8')));
-    expect(readFileSync(`/proc/${p.pid}/cgroup`, 'utf8')).toContain(f.cgroupName);
-    // What it wrote before anyone attached is held for the first session.
-    // `read` waits in poll (busybox) or in the pipe's read.
-    await until('the exec to wait for its stdin, its first lines written', () => {
-      const [cmdline, wchan] = ['cmdline', 'wchan'].map((f) => readFileSync(`/proc/${p.pid}/${f}`, 'utf8'));
-      return cmdline.startsWith('sh\0') && /poll_schedule|pipe_read/.test(wchan!);
-    });
-    const attached = request(socket, 'attach 1 1 1', stdinFrames('typed\n', true));
-    expect((await request(socket, 'release')).toString()).toBe('ok\n');
-    const streams = { 1: '', 2: '' } as Record<number, string>;
-    for (const [stream, text] of frames(await attached)) streams[stream] += text;
-    expect(streams).toEqual({ 1: 'out\ngot typed\n', 2: 'err\n' });
-    const exit = await p.exited;
-    expect(exit.exitStatus).toBe(5);
-    expect(JSON.parse(readFileSync(join(exitDir, 'exit-status.json'), 'utf8'))).toEqual({ exitStatus: 5, exitedAt: exit.exitedAt.toISOString(), oomKilled: false });
-    await p.monitor!.done;
-    expect(existsSync(socket)).toBe(false);
-    expect((await f.rt.state('c6')).status).toBe('running');
-    await f.rt.kill('c6', 'KILL');
-    await init.exited;
   });
 
   it('signals an exec through its monitor only until it reaped it', async () => {
-    f.writeSpec(['sleep', '30']);
-    const init = await f.rt.create('c7', f.bundle);
-    await f.rt.start('c7');
-    const socket = join(f.dir, 'e.sock');
-    // Held output keeps the monitor there after the exit, for the second signal.
-    const p = await f.rt.exec('c7', { ...defaultSpec().process!, args: ['sleep', '30'] }, { monitor: { socket, exitDir: join(f.dir, 'exec'), holdOutputMs: 30_000 } });
-    const done = request(socket, 'done');
-    try {
-      expect((await request(socket, 'signal 99')).toString()).toBe('error invalid signal\n');
-      expect((await request(socket, 'signal 15')).toString()).toBe('ok\n');
-      // 128 + 15 (killed by it, or by ce-init's forwarding when it came before the execve).
-      expect((await p.exited).exitStatus).toBe(143);
-      expect((await request(socket, 'signal 15')).toString()).toBe('error No such process\n');
-    } finally {
-      await request(socket, 'release');
-    }
-    await done;
-    await p.monitor!.done;
-    await f.rt.kill('c7', 'KILL');
-    await init.exited;
+    await inSleepingContainer('c7', async (socket) => {
+      // Held output keeps the monitor there after the exit, for the second signal.
+      const p = await f.rt.exec('c7', { ...defaultSpec().process!, args: ['sleep', '30'] }, { monitor: { socket, exitDir: join(f.dir, 'exec'), holdOutputMs: 30_000 } });
+      const done = request(socket, 'done');
+      try {
+        expect((await request(socket, 'signal 99')).toString()).toBe('error invalid signal\n');
+        expect((await request(socket, 'signal 15')).toString()).toBe('ok\n');
+        // 128 + 15 (killed by it, or by ce-init's forwarding when it came before the execve).
+        expect((await p.exited).exitStatus).toBe(143);
+        expect((await request(socket, 'signal 15')).toString()).toBe('error No such process\n');
+      } finally {
+        await request(socket, 'release');
+      }
+      await done;
+      await p.monitor!.done;
+    });
   });
 
   it('reads held output after its time limit when nobody releases it, and ends with its process', async () => {
-    f.writeSpec(['sleep', '30']);
-    const init = await f.rt.create('c9', f.bundle);
-    await f.rt.start('c9');
-    const socket = join(f.dir, 'e.sock');
-    const p = await f.rt.exec('c9', { ...defaultSpec().process!, args: ['echo', 'dropped'] }, { monitor: { socket, exitDir: join(f.dir, 'exec'), holdOutputMs: 300 } });
-    expect((await p.exited).exitStatus).toBe(0);
-    await p.monitor!.done;
-    expect(existsSync(socket)).toBe(false);
-    await f.rt.kill('c9', 'KILL');
-    await init.exited;
+    await inSleepingContainer('c9', async (socket) => {
+      const p = await f.rt.exec('c9', { ...defaultSpec().process!, args: ['echo', 'dropped'] }, { monitor: { socket, exitDir: join(f.dir, 'exec'), holdOutputMs: 300 } });
+      expect((await p.exited).exitStatus).toBe(0);
+      await p.monitor!.done;
+      expect(existsSync(socket)).toBe(false);
+    });
   });
 
   it('fails an exec that cannot run as without a monitor (typed facts), at once, leaving nothing behind', async () => {
-    f.writeSpec(['sleep', '30']);
-    const init = await f.rt.create('c8', f.bundle);
-    await f.rt.start('c8');
-    const socket = join(f.dir, 'e.sock');
-    const exitDir = join(f.dir, 'exec');
-    const started = Date.now();
-    await expect(f.rt.exec('c8', { ...defaultSpec().process!, args: ['nope'] }, { monitor: { socket, exitDir, holdOutputMs: 30_000 } })).rejects.toMatchObject({
-      code: 'FailedPrecondition',
-      message: 'exec: "nope": executable file not found in $PATH',
-      op: 'exec',
-      errno: 'ENOENT',
-      path: 'nope',
+    await inSleepingContainer('c8', async (socket) => {
+      const exitDir = join(f.dir, 'exec');
+      const started = Date.now();
+      await expect(f.rt.exec('c8', { ...defaultSpec().process!, args: ['nope'] }, { monitor: { socket, exitDir, holdOutputMs: 30_000 } })).rejects.toMatchObject({
+        code: 'FailedPrecondition',
+        message: 'exec: "nope": executable file not found in $PATH',
+        op: 'exec',
+        errno: 'ENOENT',
+        path: 'nope',
+      });
+      // Its held output is released by the failure itself: the monitor is not left to be killed after a delay.
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect(existsSync(socket)).toBe(false);
+      expect(existsSync(join(exitDir, 'exit-status.json'))).toBe(false);
+      await expect(f.rt.exec('c8', { ...defaultSpec().process!, args: ['true'] }, { monitor: { socket, exitDir }, stdio: ['ignore', 'pipe', 'pipe'] })).rejects.toThrow(
+        /held by the monitor/,
+      );
     });
-    // Its held output is released by the failure itself: the monitor is not left to be killed after a delay.
-    expect(Date.now() - started).toBeLessThan(4000);
-    expect(existsSync(socket)).toBe(false);
-    expect(existsSync(join(exitDir, 'exit-status.json'))).toBe(false);
-    await expect(f.rt.exec('c8', { ...defaultSpec().process!, args: ['true'] }, { monitor: { socket, exitDir }, stdio: ['ignore', 'pipe', 'pipe'] })).rejects.toThrow(
-      /held by the monitor/,
-    );
-    await f.rt.kill('c8', 'KILL');
-    await init.exited;
   });
 
   it.skipIf(!runtimeBuilt)('outlives the process that created the container: the log goes on and the exit is recorded', async () => {
