@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { failedPrecondition, internal, unavailable, OutputQueue, outputFlow, type AttachOptions, type AttachSession, type OutputChunk } from '@ce/protocol';
+import { failedPrecondition, internal, OutputQueue, outputFlow, type AttachOptions, type AttachSession, type OutputChunk } from '@ce/protocol';
 import type { TaskStdio } from '../io/stdio-hub.js';
 import { monitorRequest } from './monitor-client.js';
 
@@ -42,7 +42,9 @@ export class MonitorStdio implements TaskStdio {
    */
   async reopenLog(id: string): Promise<void> {
     const answer = await monitorRequest(this.socket, 'reopen').catch((err: Error) => {
-      throw unavailable(`reopening the log of task ${id}: its ce-monitor cannot be reached: ${err.message}`, err);
+      // Its container's supervision is gone (as containerd's "container is not running"), not the shim: not Unavailable,
+      // which the supervisor reads as a dead shim.
+      throw failedPrecondition(`reopening the log of task ${id}: its ce-monitor cannot be reached: ${err.message}`);
     });
     if (answer === 'ok\n') return;
     const why = answer.startsWith('error ') ? answer.slice(6).trim() : `no answer (${JSON.stringify(answer)})`;

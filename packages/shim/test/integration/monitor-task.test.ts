@@ -190,6 +190,8 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (
     expect(event.value?.exit).toMatchObject({ exitStatus: 137, reason: expect.stringMatching(/^ce-monitor died/) });
     // And to a subscriber that comes after the exit.
     expect(task.exitEvent()?.exit).toMatchObject({ exitStatus: 137, reason: expect.stringMatching(/^ce-monitor died/) });
+    // An ended container's log has nobody left to reopen it.
+    await expect(task.reopenLog({ id: 'c1' })).rejects.toMatchObject({ code: 'FailedPrecondition' });
     await until('the container to be gone', () => !isAlive(pid));
     await task.delete({ id: 'c1' });
   });
