@@ -233,7 +233,7 @@ export class CniNetwork {
 
   private async addOne(plugin: PluginConfig, prev: RawResult | null, att: Attachment): Promise<RawResult> {
     const where = `network "${this.name}": plugin type="${plugin.type}" (add)`;
-    const stdout = await this.run(plugin, 'ADD', prev, att, true);
+    const stdout = await this.run(plugin, 'ADD', prev, att);
     if (stdout.trim() === '') throw new CeError('Internal', `${where}: returned no result`);
     return parseResult(stdout, this.config.cniVersion, where);
   }
@@ -255,7 +255,7 @@ export class CniNetwork {
     }
   }
 
-  private async run(plugin: PluginConfig, command: CniCommand, prev: RawResult | null, att: Attachment, firstAlone = false): Promise<string> {
+  private async run(plugin: PluginConfig, command: CniCommand, prev: RawResult | null, att: Attachment): Promise<string> {
     const path = await findPlugin(plugin.type, this.binDirs);
     const conf: Record<string, unknown> = { ...plugin.raw, name: this.name, cniVersion: this.config.cniVersion };
     if (prev) {
@@ -273,8 +273,8 @@ export class CniNetwork {
       CNI_PATH: this.binDirs.join(':'),
     };
     const exec = () => execPlugin(path, { type: plugin.type, network: this.name, command, env, stdin: JSON.stringify(conf) }, this.execOptions(att.signal));
-    // Keyed by where the plugin's host side runs (the wrapper) and which binary it is.
-    return firstAlone ? pluginFirstUse.run(`${(this.wrapper ?? []).join(' ')}\0${path}`, exec) : exec();
+    // A plugin's first ADD runs alone (first-use.ts), keyed by where its host side runs (the wrapper) and which binary it is.
+    return command === 'ADD' ? pluginFirstUse.run(`${(this.wrapper ?? []).join(' ')}\0${path}`, exec) : exec();
   }
 
   private execOptions(signal: AbortSignal | undefined): PluginExecOptions {

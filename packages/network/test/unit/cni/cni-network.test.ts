@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CniNetwork, type CniOptions } from '../../../src/cni/cni-network.js';
@@ -194,6 +194,26 @@ describe('CniNetwork failures', () => {
     abort.abort();
     await expect(adding).rejects.toMatchObject({ code: 'Canceled' });
     expect((await fb.calls()).slice(-2)).toEqual(['meta DEL', 'iface DEL']);
+  });
+
+  it("runs a plugin's first ADD alone: a second waits until it ends, then runs (CHECK and DEL are not held)", async () => {
+    // Two first portmap ADDs at once both create its top-level chain; under iptables-nft one fails (first-use.ts).
+    await fb.hang('meta', 'ADD');
+    const abort = new AbortController();
+    const first = network().add('c1', NETNS, 'eth0', { signal: abort.signal });
+    await expect.poll(() => fb.calls(), { timeout: 5000 }).toContain('meta ADD');
+    const second = network().add('c2', NETNS, 'eth0');
+    await expect.poll(() => fb.calls(), { timeout: 5000 }).toEqual(['iface VERSION', 'meta VERSION', 'iface ADD', 'meta ADD', 'iface VERSION', 'meta VERSION', 'iface ADD']);
+    // Not held by the first ADD under way: a DEL of another attachment.
+    await network().del('c3', NETNS, 'eth0');
+    // Had the second ADD not waited, it would hang too.
+    await rm(join(fb.root, 'rec', 'meta.ADD.hang'));
+    abort.abort();
+    await expect(first).rejects.toMatchObject({ code: 'Canceled' });
+    expect(await second).toEqual(finalResult);
+    // c3's DEL, then the first's undo and the second's meta ADD, in either order.
+    expect((await fb.calls()).slice(7, 9)).toEqual(['meta DEL', 'iface DEL']);
+    expect((await fb.calls()).slice(9).sort()).toEqual(['iface DEL', 'meta ADD', 'meta DEL']);
   });
 
   it('is NotFound for a plugin in none of the bin dirs', async () => {
