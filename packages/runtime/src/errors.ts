@@ -1,3 +1,5 @@
+import { constants } from 'node:os';
+
 /** Words of ce's error vocabulary that the runtime uses (see @ce/protocol's ERROR_CODES). */
 export type RuntimeErrorCode = 'NotFound' | 'AlreadyExists' | 'InvalidArgument' | 'FailedPrecondition' | 'Internal' | 'Unavailable';
 
@@ -37,4 +39,11 @@ export class RuntimeError extends Error {
 
 export function isRuntimeError(err: unknown, code?: RuntimeErrorCode): err is RuntimeError {
   return err instanceof RuntimeError && (code === undefined || err.code === code);
+}
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/** The name of an errno number a helper process reported (`ENOSPC` for 28); undefined when Node knows none. */
+export function errnoName(errno: number): string | undefined {
+  return ERRNO_NAMES.get(errno);
 }

@@ -1,6 +1,5 @@
-import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
-import { RuntimeError } from './errors.js';
+import { errnoName, RuntimeError } from './errors.js';
 
 /**
  * Start the container through ce-monitor (decision 0029): a small native
@@ -151,11 +150,9 @@ export class MonitorStatus {
   }
 }
 
-const ERRNO_CODES = new Map(Object.entries(osConstants.errno).map(([code, n]) => [n, code]));
-
 function logWriteReport(kind: MonitorLogWriteReport['kind'], fields: string[]): MonitorLogWriteReport {
   const [lines, bytes] = fields.slice(kind === 'log-write-failed' ? 1 : 0).map(Number);
   const errno = Number(fields[0]);
-  const code = kind === 'log-write-failed' ? (ERRNO_CODES.get(errno) ?? `errno ${errno}`) : '';
+  const code = kind === 'log-write-failed' ? (errnoName(errno) ?? `errno ${errno}`) : '';
   return { kind, code, droppedLines: lines ?? 0, droppedBytes: bytes ?? 0 };
 }

@@ -1,10 +1,7 @@
-import { constants } from 'node:os';
-import { RuntimeError, type RuntimeErrorCode } from '../errors.js';
+import { errnoName as nameOfErrno, RuntimeError, type RuntimeErrorCode } from '../errors.js';
 import { Op } from './ops.js';
 
 const OP_NAMES = new Map<number, string>(Object.entries(Op).map(([name, n]) => [n, name.toLowerCase()]));
-const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
-
 /** The operation a failure record names: `exec` for the executable's lookup, `init` before any plan op. */
 export function failureOp(op: number): string {
   if (op === Op.RESOLVE_EXE) return 'exec';
@@ -21,7 +18,7 @@ const CALLERS_OPS = new Set(['exec', 'chdir']);
 export function errorFromFailureRecord(args: readonly Buffer[]): RuntimeError {
   const [message = '', op = '0', errno = '0', path = ''] = args.map((a) => a.toString('utf8'));
   const opName = failureOp(Number(op));
-  const errnoName = ERRNO_NAMES.get(Number(errno));
+  const errnoName = nameOfErrno(Number(errno));
   const code: RuntimeErrorCode = CALLERS_OPS.has(opName) ? 'FailedPrecondition' : 'Internal';
   return new RuntimeError(code, message, { op: opName, ...(errnoName ? { errno: errnoName } : {}), ...(path ? { path } : {}) });
 }
