@@ -34,7 +34,7 @@ import { withImageEvents } from './events/image-events.js';
 import { TaskExitWatcher } from './events/task-exits.js';
 import { createNetworkCheck } from './networking/create-check.js';
 import { etcFilesWriter } from './networking/etc-files-writer.js';
-import { networkStep } from './networking/network-step.js';
+import { networkStep, predefinedNetworkIds } from './networking/network-step.js';
 import { ContainerConnector } from './networking/container-connector.js';
 import { resumeEtcFiles } from './networking/resume-etc-files.js';
 import { networksGrpcService, pruneNetworks } from './networking/network-grpc.js';
@@ -169,7 +169,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         resolveContainer: (ref) => containers.resolve(ref),
         etcFiles,
         logger,
-        predefinedNetworkId: async (name) => (await networking.manager.inspect(name)).Id,
+        predefinedNetworkId: predefinedNetworkIds(networking.manager),
       }),
       { before: 'spec' },
     );

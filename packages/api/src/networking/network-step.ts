@@ -132,3 +132,21 @@ function ipv4Asked(ipam: unknown): string | undefined {
 }
 
 export type { PortBindingRequest };
+
+/**
+ * The ids of the host and none networks, asked once each: they cannot be removed, and inspecting one
+ * (its endpoints, its IPAM) on every start of a host or none container would be work on the start's path.
+ */
+export function predefinedNetworkIds(manager: { inspect(name: string): Promise<{ Id: string }> }): (name: string) => Promise<string> {
+  const ids = new Map<string, Promise<string>>();
+  return (name) => {
+    let id = ids.get(name);
+    if (!id) {
+      id = manager.inspect(name).then((n) => n.Id);
+      // A failed look is asked again next time.
+      id.catch(() => ids.delete(name));
+      ids.set(name, id);
+    }
+    return id;
+  };
+}

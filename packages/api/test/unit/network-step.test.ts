@@ -2,7 +2,7 @@ import { buildSpecSync } from '@ce/runtime/spec';
 import { describe, expect, it } from 'vitest';
 import type { ContainerRecord } from '../../src/containers/record.js';
 import { StartPipeline, type StartContext } from '../../src/containers/start-pipeline.js';
-import { networkStep } from '../../src/networking/network-step.js';
+import { networkStep, predefinedNetworkIds } from '../../src/networking/network-step.js';
 import { emptyEndpoint } from '../../src/containers/model/defaults.js';
 import { testRecord } from '../support/record.js';
 import { FakeEtcFiles, FakeNetworking } from '../support/fake-networking.js';
@@ -122,6 +122,31 @@ describe('the network start step', () => {
     expect(record.NetworkSettings.Networks[mode]).toMatchObject({ NetworkID: `${mode}-network-id`, EndpointID: expect.stringMatching(/^[0-9a-f]{64}$/), IPAddress: '', Gateway: '' });
     await step.teardown(record, 'stopped');
     expect(record.NetworkSettings.Networks[mode]).toMatchObject({ NetworkID: `${mode}-network-id`, EndpointID: '' });
+  });
+
+  it('--network host with no entry for it in Networks (an API create without one) adds none', async () => {
+    const record = onNetworks('host', []);
+    const { step, ctx } = setup(record);
+    await step.setup(ctx);
+    expect(record.NetworkSettings.Networks).toEqual({});
+  });
+
+  it("asks for the host and none networks' ids once each, and again after a failed look", async () => {
+    const asked: string[] = [];
+    let fail = true;
+    const ids = predefinedNetworkIds({
+      inspect: async (name) => {
+        asked.push(name);
+        if (name === 'none' && fail) throw new Error('network manager not ready');
+        return { Id: `${name}-id` };
+      },
+    });
+    expect(await Promise.all([ids('host'), ids('host')])).toEqual(['host-id', 'host-id']);
+    await expect(ids('none')).rejects.toThrow('network manager not ready');
+    fail = false;
+    expect(await ids('none')).toBe('none-id');
+    expect(await ids('none')).toBe('none-id');
+    expect(asked).toEqual(['host', 'none', 'none']);
   });
 
   it("--network container: joins the other's namespace, names and files, and only while it runs", async () => {
