@@ -9,11 +9,8 @@ import {
   Broadcaster,
   Laps,
   DEFAULT_NAMESPACE,
-  logSettings,
-  LogConfigError,
   type AttachOptions,
   type AttachSession,
-  type LogSettings,
 } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
@@ -26,6 +23,7 @@ import { ContainerLog } from './io/container-log.js';
 import { criFormat, jsonFileFormat, localFormat } from './io/log-entry-format.js';
 import { logWriteProblem, type LogWriteProblem } from './io/log-file-writer.js';
 import { StdioHub, type ProcessStdio, type TaskStdio } from './io/stdio-hub.js';
+import { IN_PROCESS_RUNTIME, MONITOR_SOCKET_PATH_MAX, monitorSocketPath, taskLogSettings, whyNotMonitored, type ShimLogSettings } from './monitor/monitor-placement.js';
 import { MonitorStdio } from './monitor/monitor-stdio.js';
 import { ExecMonitorStdio } from './monitor/exec-monitor-stdio.js';
 import { killOrphanedExec } from './monitor/orphaned-exec.js';
@@ -127,18 +125,12 @@ interface ExecRecord {
   monitor?: { socket: string; exitDir: string };
 }
 
-/** Docker's drivers, and the CRI's format (LogConfig type "cri", set by @ce/cri only: the kubelet rotates it). */
-type ShimLogSettings = Omit<LogSettings, 'driver'> & { driver: LogSettings['driver'] | 'cri' };
-
 /**
  * How long an exec's monitor holds its output for the sessions attached before its start: they are
  * connected within milliseconds; a host killed meanwhile has its successor release it when it adopts the
  * exec, and a monitor whose host does not come back reads it anyway after this.
  */
 const EXEC_OUTPUT_HOLD_MS = 30_000;
-
-/** The runtime name meaning the shim's own, in-process @ce/runtime. */
-export const IN_PROCESS_RUNTIME = 'ce';
 
 function ioOptions(terminal: boolean, stdin: boolean): ProcessIoOptions {
   return terminal ? { receiveTerminal: true } : { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] };
@@ -176,7 +168,7 @@ export class ShimTask implements TaskApi {
       this.runtime = this.binaryRuntime(req.runtime, req.runtimePath);
     }
     const laps = new Laps();
-    const logging = this.logSettings(req);
+    const logging = taskLogSettings(req);
     const logProblem = (p: LogWriteProblem) => {
       this.logger.warn({ id: req.id, kind: p.kind, code: p.code, droppedLines: p.droppedLines, droppedBytes: p.droppedBytes }, p.message);
       this.emit({ warning: { kind: p.kind, message: p.message } }, req.id);
@@ -235,14 +227,14 @@ export class ShimTask implements TaskApi {
    */
   private monitorOptions(req: shim.CreateTaskRequest, logging: ShimLogSettings, onProblem: (p: LogWriteProblem) => void): MonitorOptions | undefined {
     const dir = this.options.monitorSocketDir;
-    if (!dir || (req.runtime && req.runtime !== IN_PROCESS_RUNTIME)) return undefined;
-    const logged = !!req.logPath && logging.driver !== 'none';
-    if (logged && !((logging.driver === 'json-file' && !logging.compress) || logging.driver === 'cri')) return undefined;
-    const socket = join(dir, `${req.id}.mon`);
-    if (Buffer.byteLength(socket) > 107) {
-      this.logger.warn({ id: req.id, socket }, 'the monitor socket path is too long for a unix socket: the shim holds this task');
+    if (!dir) return undefined;
+    const why = whyNotMonitored(req, logging, dir);
+    if (why) {
+      this.logger.debug({ id: req.id, why }, 'the shim holds this task, not a ce-monitor');
       return undefined;
     }
+    const socket = monitorSocketPath(dir, req.id);
+    const logged = !!req.logPath && logging.driver !== 'none';
     if (logged) mkdirSync(dirname(req.logPath), { recursive: true, mode: 0o700 });
     return {
       socket,
@@ -383,21 +375,6 @@ export class ShimTask implements TaskApi {
     rmSync(socket, { force: true }); // a killed monitor could not remove it
     await this.runtime.kill(id, 9, { all: true }).catch((e: Error) => this.logger.warn({ id, err: e.message }, 'killing the container of a dead monitor'));
     return { exitStatus: 137, exitedAt: new Date(), reason: `ce-monitor died: ${err.message}`, oomKilled: false };
-  }
-
-  /** The driver and its options; no config means Docker's json-file without rotation (what ced sent before drivers existed). */
-  private logSettings(req: shim.CreateTaskRequest): ShimLogSettings {
-    if (!req.logConfig) return { driver: 'json-file', maxSize: -1, maxFiles: 1, compress: false };
-    if (req.logConfig.type === 'cri') {
-      if (Object.keys(req.logConfig.config).length) throw invalidArgument('the cri log format takes no options');
-      return { driver: 'cri', maxSize: -1, maxFiles: 1, compress: false };
-    }
-    try {
-      return logSettings({ Type: req.logConfig.type, Config: req.logConfig.config });
-    } catch (err) {
-      if (err instanceof LogConfigError) throw invalidArgument(err.message);
-      throw err;
-    }
   }
 
   private openLog(path: string, logging: ShimLogSettings, onProblem: (p: LogWriteProblem) => void): ContainerLog {
@@ -542,7 +519,7 @@ export class ShimTask implements TaskApi {
     const dir = this.options.monitorSocketDir;
     if (!task.record || !dir) return undefined;
     const paths = execMonitorPaths(dir, task.bundle, task.id, execId);
-    if (Buffer.byteLength(paths.socket) <= 107) return paths;
+    if (Buffer.byteLength(paths.socket) <= MONITOR_SOCKET_PATH_MAX) return paths;
     this.logger.warn({ id: task.id, execId, socket: paths.socket }, 'the monitor socket path is too long for a unix socket: the shim holds this exec');
     return undefined;
   }
