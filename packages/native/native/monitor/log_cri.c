@@ -13,21 +13,14 @@
 
 #include "monitor.h"
 
-void rfc3339_nano(int64_t ms, char out[80]) {
-  if (ms < 0) ms = 0;
-  time_t secs = (time_t)(ms / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  int n = snprintf(out, 80, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  unsigned fraction = (unsigned)(ms % 1000);
-  if (fraction) {
-    char digits[4];
-    snprintf(digits, sizeof digits, "%03u", fraction);
-    size_t len = 3;
-    while (digits[len - 1] == '0') len--;
-    n += snprintf(out + n, (size_t)(80 - n), ".%.*s", (int)len, digits);
-  }
-  snprintf(out + n, (size_t)(80 - n), "Z");
+/* iso_time's "…:SS.mmmZ" with the fraction's trailing zeros dropped, and the dot on a whole second. */
+static void rfc3339_nano(int64_t ms, char out[80]) {
+  iso_time(ms, out);
+  size_t end = strlen(out) - 1; /* the Z */
+  while (out[end - 1] == '0') end--;
+  if (out[end - 1] == '.') end--;
+  out[end] = 'Z';
+  out[end + 1] = '\0';
 }
 
 void cri_entry(struct buf *out, int stream, const char *text, size_t len, int64_t time_ms, int ended) {

@@ -52,8 +52,6 @@ void json_string(struct buf *out, const char *text, size_t len);
 /* ---- log_cri.c: the kubelet's CRI log format, as @ce/shim's criFormat ---- */
 
 enum log_format { LOG_JSON_FILE, LOG_CRI };
-/* Go's time.RFC3339Nano (UTC) of a millisecond time: 2026-12-07T12:00:00.12Z, 2026-12-07T12:00:00Z. */
-void rfc3339_nano(int64_t ms, char out[80]);
 /* Appends `<time> <stream> <P|F> <text>\n`; `ended`: the stream's last piece, F without its newline. */
 void cri_entry(struct buf *out, int stream, const char *text, size_t len, int64_t time_ms, int ended);
 
