@@ -7,36 +7,16 @@
 // supervisor takes the reset call for the host's death even while the dying
 // host's socket still takes a connection for a moment, starts the host again
 // and asks the new one.
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importBusyboxImage } from './support/busybox-image.js';
 import { ce, runSleepingBusybox } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { dockerSocketOf } from './support/docker-cli.js';
+import { processesMentioning } from './support/leaks.js';
 import { until } from './support/until.js';
 import { httpOverUnix } from '../packages/docker-api/test/support/http-over-unix.js';
-
-/** The pid of the process whose command line mentions `text`. */
-function pidMentioning(text: string): number | undefined {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(text)) return Number(name);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return undefined;
-}
-
-const alive = (pid: number) => {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+import { isAlive } from '../tools/test/container-fixtures.js';
 
 describe('an exec through a SIGKILL of the shim host (--shim-mode host)', () => {
   let daemon: TestDaemon;
@@ -68,11 +48,11 @@ describe('an exec through a SIGKILL of the shim host (--shim-mode host)', () => 
       return e.Running && e.Pid > 0 && e;
     });
 
-    const host = pidMentioning(join(daemon.state, 'shims', 'host.sock'));
+    const host = Number(processesMentioning(join(daemon.state, 'shims', 'host.sock'))[0]?.split(':')[0]) || undefined;
     expect(host, 'the shim host').toBeDefined();
     process.kill(host!, 'SIGKILL');
-    await until('the shim host to be gone', () => !alive(host!));
-    expect(alive(pid)).toBe(true);
+    await until('the shim host to be gone', () => !isAlive(host!));
+    expect(isAlive(pid)).toBe(true);
 
     // Through the host the supervisor starts again.
     expect(await ce(['exec', container, 'touch', '/tmp/go'], { socket: daemon.socket })).toEqual({ code: 0, stdout: '', stderr: '' });
@@ -81,6 +61,6 @@ describe('an exec through a SIGKILL of the shim host (--shim-mode host)', () => 
       return !e.Running && e;
     });
     expect(done.ExitCode).toBe(9);
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
   });
 });

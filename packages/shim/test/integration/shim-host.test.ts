@@ -133,9 +133,7 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX) || !shimBuilt)('ce-shim --host (
     await first.start({ id: 't2' });
     await until('t1 to log', () => logLines(logs.t1).length >= 3);
 
-    const host = hosts[0]!;
-    host.kill('SIGKILL');
-    await new Promise((r) => host.once('exit', r));
+    await killHost();
     expect(isAlive(pid1)).toBe(true);
     const before = logLines(logs.t1).length;
     await until('t1 to log on without a host', () => logLines(logs.t1).length >= before + 3);
@@ -259,13 +257,11 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX) || !shimBuilt)('ce-shim --host (
     const first = await startHost();
     const log = join(dir, 'c.log');
     const b = bundle('b', ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i; sleep 0.01; done']);
-    const { pid } = await first.create({ id: 'c', bundle: b, logPath: log, logConfig: { type: 'cri', config: {} }, rootfs: [], terminal: false, stdin: false, namespace: 'default', labels: {}, runtime: '', runtimePath: '' });
+    const { pid } = await first.create({ id: 'c', bundle: b, logPath: log, logConfig: { type: 'cri', config: {} }, ...common });
     await first.start({ id: 'c' });
     await until('the CRI log to grow', () => criCounts(log).length >= 5);
 
-    const host = hosts[0]!;
-    host.kill('SIGKILL');
-    await new Promise((r) => host.once('exit', r));
+    await killHost();
     const before = criCounts(log).length;
     await until('the log to grow without a host (its monitor writes it)', () => criCounts(log).length >= before + 5);
 
