@@ -30,17 +30,19 @@ describe.skipIf(!isRoot)('exec (root)', () => {
     await f.rt.start('c1');
     const p = await f.rt.exec(
       'c1',
-      proc(['sh', '-c', 'echo $$ "$FOO"; hostname; pwd; tr "\\0" " " < /proc/1/cmdline; echo; grep :pids: /proc/self/cgroup; id -u; exit 7'], (p) => {
+      // It waits for its stdin to close before it ends, so that its cgroup is read while it runs.
+      proc(['sh', '-c', 'echo $$ "$FOO"; hostname; pwd; tr "\\0" " " < /proc/1/cmdline; echo; grep :pids: /proc/self/cgroup; id -u; cat > /dev/null; exit 7'], (p) => {
         p.env = [...p.env!, 'FOO=bar'];
         p.cwd = '/tmp';
         p.user = { uid: 123, gid: 456 };
       }),
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     const out = collect(p.stdout);
     const err = collect(p.stderr);
     expect(p.pid).not.toBe(init.pid);
     expect(readFileSync(`/proc/${p.pid}/cgroup`, 'utf8')).toContain(f.cgroupName);
+    p.stdin!.end();
     expect((await p.exited).exitStatus).toBe(7);
     expect(await err).toBe('');
     const lines = (await out).trim().split('\n');
