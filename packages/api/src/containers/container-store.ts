@@ -6,6 +6,9 @@ import type { ContainerRecord } from './record.js';
 
 /** Container records on disk, one folder per container, written atomically. */
 export class ContainerStore {
+  /** The last write or removal under way per container: the next waits for it, so they land in call order. */
+  private readonly pending = new Map<string, Promise<void>>();
+
   constructor(readonly dir: string) {}
 
   containerDir(id: string): string {
@@ -16,11 +19,17 @@ export class ContainerStore {
     return join(this.dir, id, `${id}-json.log`);
   }
 
-  /** Saves the record as it is at the call: changes made while the write is under way go to the next save. */
-  async save(record: ContainerRecord): Promise<void> {
+  /**
+   * Saves the record as it is at the call: changes made while the write is under way go to the next
+   * save. Saves of one container land in call order (an earlier one never overwrites a later one).
+   */
+  save(record: ContainerRecord): Promise<void> {
     const text = JSON.stringify(record, null, 2);
-    await mkdir(this.containerDir(record.Id), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(join(this.containerDir(record.Id), 'config.json'), text);
+    const dir = this.containerDir(record.Id);
+    return this.inOrder(record.Id, async () => {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(join(dir, 'config.json'), text);
+    });
   }
 
   /**
@@ -48,7 +57,18 @@ export class ContainerStore {
     return { records, legacy, problems };
   }
 
-  async remove(id: string): Promise<void> {
-    await rm(this.containerDir(id), { recursive: true, force: true });
+  /** Removes the container's folder, after the saves called before it (none of them brings it back). */
+  remove(id: string): Promise<void> {
+    return this.inOrder(id, () => rm(this.containerDir(id), { recursive: true, force: true }));
+  }
+
+  private inOrder(id: string, write: () => Promise<void>): Promise<void> {
+    const mine = (this.pending.get(id) ?? Promise.resolve()).catch(() => undefined).then(write);
+    this.pending.set(id, mine);
+    const forget = () => {
+      if (this.pending.get(id) === mine) this.pending.delete(id);
+    };
+    mine.then(forget, forget);
+    return mine;
   }
 }
