@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { errnoName, RuntimeError } from './errors.js';
+import { RuntimeError } from './errors.js';
+import { parseLogWriteReport } from './monitor-lines.js';
 
 /**
  * Start the container through ce-monitor (decision 0029): a small native
@@ -140,7 +141,10 @@ export class MonitorStatus {
         } else if (word === 'ce-init-exit') onCeInitExit(Number(rest[0]));
         else if (word === 'drained') onDrained();
         else if (word === 'error') this.lastError = rest.join(' ');
-        else if (word === 'log-write-failed' || word === 'log-write-resumed') onLogWrite?.(logWriteReport(word, rest));
+        else {
+          const report = parseLogWriteReport(line);
+          if (report) onLogWrite?.(report);
+        }
       }
     });
     const closed = () =>
@@ -150,9 +154,3 @@ export class MonitorStatus {
   }
 }
 
-function logWriteReport(kind: MonitorLogWriteReport['kind'], fields: string[]): MonitorLogWriteReport {
-  const [lines, bytes] = fields.slice(kind === 'log-write-failed' ? 1 : 0).map(Number);
-  const errno = Number(fields[0]);
-  const code = kind === 'log-write-failed' ? (errnoName(errno) ?? `errno ${errno}`) : '';
-  return { kind, code, droppedLines: lines ?? 0, droppedBytes: bytes ?? 0 };
-}

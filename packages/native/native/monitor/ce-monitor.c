@@ -125,6 +125,7 @@ static void status(const char *line) {
 }
 
 void monitor_report(const char *line) {
+  attach_report(&M, line);
   if (status_fd < 0) return;
   size_t n = strlen(line);
   /* A report fits the pipe's atomic size: it goes whole or not at all. A reader that is behind misses it

@@ -139,6 +139,10 @@ static void report(struct log_file *f) {
   f->dropped_lines = f->dropped_bytes = 0;
 }
 
+void log_file_report_state(struct log_file *f) {
+  if (f->failing) f->report_due = 1;
+}
+
 int log_file_report_wait_ms(const struct log_file *f) {
   if (!f->report_due) return -1;
   int64_t wait = f->last_report_ms + REPORT_MS - now_ms();

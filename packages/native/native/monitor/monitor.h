@@ -81,10 +81,12 @@ void log_file_close(struct log_file *f);
 /* Writes the queued records, closes the file and opens its path again (a new file once it was
  * renamed: the kubelet's rotation). On failure the old file stays in use and errno says why. */
 int log_file_reopen(struct log_file *f);
+/* A failing log is reported again (with what it dropped since) at the next due time: for a new listener. */
+void log_file_report_state(struct log_file *f);
 /* Milliseconds until a report of a failure or a recovery is due, or -1 when none is. */
 int log_file_report_wait_ms(const struct log_file *f);
 void log_file_report_if_due(struct log_file *f);
-/* ce-monitor.c: a report line on the status pipe, dropped rather than waited for when the pipe is full. */
+/* ce-monitor.c: a report line on the status pipe and to `reports` clients, dropped rather than waited for when full. */
 void monitor_report(const char *line);
 
 /* ---- attach.c: the monitor's unix socket ---- */
@@ -103,13 +105,15 @@ size_t attach_backlog(const struct monitor *m);
 void attach_output_ended(struct monitor *m);
 /* The init exited: answers every waiting `wait`. */
 void attach_exited(struct monitor *m);
+/* A report line (log-write-failed/resumed) to every `reports` client, dropped for one that is behind. */
+void attach_report(struct monitor *m, const char *line);
 void attach_close_all(struct monitor *m);
 
 #define MAX_CLIENTS 64
 
 struct client {
   int fd;
-  enum { CLIENT_REQUEST, CLIENT_ATTACHED, CLIENT_WAITING, CLIENT_WAITING_DONE, CLIENT_REPLYING } state;
+  enum { CLIENT_REQUEST, CLIENT_ATTACHED, CLIENT_WAITING, CLIENT_WAITING_DONE, CLIENT_REPLYING, CLIENT_REPORTS } state;
   int want_stdin, want_stdout, want_stderr;
   char request[256];
   size_t request_len;
