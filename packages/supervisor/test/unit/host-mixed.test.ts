@@ -1,74 +1,14 @@
 // Host mode with both kinds of task side by side (decision 0029): the tasks
 // ce-monitor carries go to the one shim host, the others (local driver,
 // compressed json-file, a runc-compatible binary) each get a shim of their own.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
-import type { CreateTaskRequest } from '@ce/protocol/gen/ce/shim/v1/shim';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import { TaskGrpcClient } from '@ce/shim';
 import { Supervisor } from '../../src/supervisor.js';
 import { until } from '../../../../tools/test/container-fixtures.js';
-
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const SHIM = join(import.meta.dirname, 'fixtures/hosting-shim.mjs');
-const dirs: string[] = [];
-
-/** The fake shims started under `dir`: pid and whether it is the host. */
-function fakeShims(dir: string): Array<{ pid: number; host: boolean; id?: string }> {
-  const found: Array<{ pid: number; host: boolean; id?: string }> = [];
-  for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      if (/^State:\s+Z/m.test(readFileSync(`/proc/${p}/status`, 'utf8'))) continue;
-    } catch {
-      continue;
-    }
-    if (!argv.some((a) => a.endsWith('hosting-shim.mjs')) || !argv.some((a) => a.startsWith(dir))) continue;
-    const id = argv[argv.indexOf('--id') + 1];
-    found.push({ pid: Number(p), host: argv.includes('--host'), id: argv.includes('--id') ? id : undefined });
-  }
-  return found;
-}
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) {
-    for (const s of fakeShims(dir)) process.kill(s.pid, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-function setUp(): { dir: string; supervisor: () => Supervisor; calls: () => Array<{ shim: string; pid: number; method: string; id: string }> } {
-  const dir = mkdtempSync(join(tmpdir(), 'ce-sv-mixed-'));
-  dirs.push(dir);
-  const runtimeRoot = join(dir, 'runtime');
-  mkdirSync(runtimeRoot);
-  mkdirSync(join(dir, 'bundle'));
-  return {
-    dir,
-    supervisor: () => new Supervisor({ stateDir: dir, runtimeRoot, shimPath: SHIM, logger: silent, shimHost: true }),
-    calls: () =>
-      readFileSync(join(runtimeRoot, 'calls'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l)),
-  };
-}
-
-function request(dir: string, id: string, overrides: Partial<CreateTaskRequest> = {}): CreateTaskRequest {
-  return { id, bundle: join(dir, 'bundle'), rootfs: [], terminal: false, stdin: false, logPath: join(dir, `${id}.log`), namespace: 'default', labels: {}, runtime: '', runtimePath: '', ...overrides };
-}
-
-function follow(supervisor: Supervisor, signal: AbortSignal): TaskEvent[] {
-  const events: TaskEvent[] = [];
-  void (async () => {
-    for await (const e of supervisor.events(signal)) events.push(e);
-  })();
-  return events;
-}
+import { fakeShims, follow, HOSTING_SHIM, removeFakeShims, request, setUp, silent } from './support/hosting-shims.js';
 
 it('gives the tasks no monitor carries a shim of their own and the rest to the host; calls, events and dead shims of each kind', { timeout: 60_000 }, async () => {
   const { dir, supervisor: make, calls } = setUp();
@@ -194,7 +134,7 @@ it('removes the socket of a hosted task the host no longer holds (deleted while 
 
 it('keeps no spare shim in host mode unless asked, and starts a task\'s own shim on demand', { timeout: 30_000 }, async () => {
   const { dir } = setUp();
-  const supervisor = new Supervisor({ stateDir: dir, runtimeRoot: join(dir, 'runtime'), shimPath: SHIM, logger: silent, shimHost: true });
+  const supervisor = new Supervisor({ stateDir: dir, runtimeRoot: join(dir, 'runtime'), shimPath: HOSTING_SHIM, logger: silent, shimHost: true });
   try {
     supervisor.startSpare();
     await supervisor.createTask(request(dir, 'loc', { logConfig: { type: 'local', config: {} } }));
