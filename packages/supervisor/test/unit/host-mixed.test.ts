@@ -10,6 +10,8 @@ import { Supervisor } from '../../src/supervisor.js';
 import { until } from '../../../../tools/test/container-fixtures.js';
 import { fakeShims, follow, HOSTING_SHIM, removeFakeShims, request, setUp, silent } from './support/hosting-shims.js';
 
+afterEach(removeFakeShims);
+
 it('gives the tasks no monitor carries a shim of their own and the rest to the host; calls, events and dead shims of each kind', { timeout: 60_000 }, async () => {
   const { dir, supervisor: make, calls } = setUp();
   const supervisor = make();
