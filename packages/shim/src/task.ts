@@ -230,25 +230,25 @@ export class ShimTask implements TaskApi {
 
   /**
    * Where ce-monitor is to hold the task (decision 0029), or undefined for the shim
-   * itself: a runc-compatible binary, the local driver and compressed logs stay here
-   * (the monitor writes json-file and the CRI format).
+   * itself (a runc-compatible binary; a socket path too long). The monitor writes
+   * every log driver: json-file and local, rotated and compressed, and the CRI format.
    */
   private monitorOptions(req: shim.CreateTaskRequest, logging: ShimLogSettings, onProblem: (p: LogWriteProblem) => void): MonitorOptions | undefined {
     const dir = this.options.monitorSocketDir;
     if (!dir) return undefined;
-    const why = whyNotMonitored(req, logging, dir);
+    const why = whyNotMonitored(req, dir);
     if (why) {
       this.logger.debug({ id: req.id, why }, 'the shim holds this task, not a ce-monitor');
       return undefined;
     }
     const socket = monitorSocketPath(dir, req.id);
-    const logged = !!req.logPath && logging.driver !== 'none';
-    if (logged) mkdirSync(dirname(req.logPath), { recursive: true, mode: 0o700 });
+    const format = req.logPath && logging.driver !== 'none' ? logging.driver : undefined;
+    if (format) mkdirSync(dirname(req.logPath), { recursive: true, mode: 0o700 });
     return {
       socket,
       exitDir: req.bundle,
       stdin: req.stdin,
-      log: logged ? { path: req.logPath, maxSize: logging.maxSize, maxFiles: logging.maxFiles, format: logging.driver === 'cri' ? 'cri' : 'json-file' } : undefined,
+      log: format ? { path: req.logPath, maxSize: logging.maxSize, maxFiles: logging.maxFiles, format, compress: logging.compress } : undefined,
       diagnostics: join(req.bundle, 'monitor.log'),
       onLogWrite: (r) => onProblem(monitorLogProblem(req.logPath, r)),
     };
