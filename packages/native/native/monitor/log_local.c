@@ -3,7 +3,7 @@
  * line=3, partial=4; fields at their default left out) framed by its length
  * as a big-endian uint32 before and after. The line goes without its newline;
  * one without a newline (a 16 KiB piece, a stream's last) is partial. The
- * shared vectors in packages/native/test/integration/monitor-log.test.ts hold
+ * shared vectors in packages/shim/test/integration/monitor-task.test.ts hold
  * both writers to the same bytes. */
 #define _GNU_SOURCE
 #include <string.h>
