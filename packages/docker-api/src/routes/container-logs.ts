@@ -1,4 +1,4 @@
-import { readStream } from '@ce/protocol';
+import { readStream, type OutputChunk } from '@ce/protocol';
 import { LogStream, type LogsResponse } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { RequestContext } from '../request-context.js';
 import type { Router } from '../router.js';
@@ -6,6 +6,13 @@ import { containerFacts } from '../streams/container-facts.js';
 import { logsQuery } from '../streams/logs-query.js';
 import { OutputSink } from '../streams/output-sink.js';
 import { logLines } from '../streams/log-lines.js';
+
+/**
+ * A log read without follow is gathered up to this size and sent in one write with its headers (and a
+ * Content-Length): a log of a few lines then costs one write on the socket instead of three (headers and
+ * first frames, each later batch, the chunked end). A longer one goes on as a chunked stream.
+ */
+const GATHERED_MAX = 64 * 1024;
 
 /**
  * GET /containers/{id}/logs: ced's Logs (as `ce logs` reads it), stdcopy
@@ -19,20 +26,40 @@ async function containerLogs(ctx: RequestContext): Promise<void> {
   const res = ctx.reply();
   res.once('close', () => call.cancel());
   const entries = readStream<LogsResponse>(call)[Symbol.asyncIterator]();
-  // Without follow the log is read at once: its first entry (or failure) decides the status, and the headers go out
-  // with it. A followed log may stay silent for long, and its client waits for the headers: they go now, as dockerd
-  // flushes them.
-  const first = request.follow ? undefined : await entries.next();
-  res.writeHead(200, {});
-  if (request.follow) res.flushHeaders();
   const sink = new OutputSink(res, !container.tty);
-  const write = async (entry: LogsResponse) => {
-    const stream = entry.stream === LogStream.LOG_STREAM_STDERR ? 'stderr' : 'stdout';
-    if (streams[stream]) for (const line of logLines(entry.data)) await sink.write({ stream, data: line });
+  const chunks = (entry: LogsResponse): OutputChunk[] => {
+    const stream: OutputChunk['stream'] = entry.stream === LogStream.LOG_STREAM_STDERR ? 'stderr' : 'stdout';
+    return streams[stream] ? logLines(entry.data).map((data) => ({ stream, data })) : [];
   };
+  let next: IteratorResult<LogsResponse> | undefined;
   try {
-    if (first && !first.done) await write(first.value);
-    if (!first?.done) for (let next = await entries.next(); !next.done && !sink.closed; next = await entries.next()) await write(next.value);
+    if (request.follow) {
+      // A followed log may stay silent for long, and its client waits for the headers: they go now, as dockerd
+      // flushes them.
+      res.writeHead(200, {});
+      res.flushHeaders();
+    } else {
+      // Read at once: a failure before the reply begins decides its status.
+      const gathered: Uint8Array[] = [];
+      let size = 0;
+      for (next = await entries.next(); !next.done && size <= GATHERED_MAX; next = await entries.next()) {
+        for (const chunk of chunks(next.value)) {
+          const bytes = sink.bytes(chunk);
+          if (bytes.length) gathered.push(bytes);
+          size += bytes.length;
+        }
+      }
+      if (next.done) {
+        res.writeHead(200, { 'Content-Length': String(size) });
+        res.end(Buffer.concat(gathered));
+        return;
+      }
+      res.writeHead(200, {});
+      res.write(Buffer.concat(gathered));
+    }
+    for (next = next ?? (await entries.next()); !next.done && !sink.closed; next = await entries.next()) {
+      for (const chunk of chunks(next.value)) await sink.write(chunk);
+    }
   } catch (err) {
     // The client went away (and the read was cancelled): nobody to tell.
     if (sink.closed) return;
