@@ -8,9 +8,10 @@ import { OutputSink } from '../streams/output-sink.js';
 import { logLines } from '../streams/log-lines.js';
 
 /**
- * A log read without follow is gathered up to this size and sent in one write with its headers (and a
- * Content-Length): a log of a few lines then costs one write on the socket instead of three (headers and
- * first frames, each later batch, the chunked end). A longer one goes on as a chunked stream.
+ * A log is gathered up to this size and, when it ends there, sent in one write with its headers (and a
+ * Content-Length): a log of a few lines then costs one write on the socket instead of three (the headers and
+ * first frames, each later batch, the chunked end). Past it, or once a followed log waits for new lines, the
+ * reply goes on as a chunked stream.
  */
 const GATHERED_MAX = 64 * 1024;
 
@@ -27,45 +28,49 @@ async function containerLogs(ctx: RequestContext): Promise<void> {
   res.once('close', () => call.cancel());
   const entries = readStream<LogsResponse>(call)[Symbol.asyncIterator]();
   const sink = new OutputSink(res, !container.tty);
-  const chunks = (entry: LogsResponse): OutputChunk[] => {
-    const stream: OutputChunk['stream'] = entry.stream === LogStream.LOG_STREAM_STDERR ? 'stderr' : 'stdout';
-    return streams[stream] ? logLines(entry.data).map((data) => ({ stream, data })) : [];
+  const gathered: Uint8Array[] = [];
+  let size = 0;
+  let streaming = false;
+  const stream = () => {
+    if (streaming) return;
+    streaming = true;
+    res.writeHead(200, {});
+    if (size) res.write(Buffer.concat(gathered));
+    else res.flushHeaders();
+    gathered.length = 0;
   };
-  let next: IteratorResult<LogsResponse> | undefined;
+  // A followed log may stay silent for long, and its client waits for the headers (dockerd flushes them at
+  // once): they go once what the log holds now is read, in this turn of the event loop, with those lines.
+  const waiting = request.follow ? setImmediate(stream) : undefined;
   try {
-    if (request.follow) {
-      // A followed log may stay silent for long, and its client waits for the headers: they go now, as dockerd
-      // flushes them.
-      res.writeHead(200, {});
-      res.flushHeaders();
-    } else {
-      // Read at once: a failure before the reply begins decides its status.
-      const gathered: Uint8Array[] = [];
-      let size = 0;
-      for (next = await entries.next(); !next.done && size <= GATHERED_MAX; next = await entries.next()) {
-        for (const chunk of chunks(next.value)) {
-          const bytes = sink.bytes(chunk);
-          if (bytes.length) gathered.push(bytes);
-          size += bytes.length;
+    // A failure before the reply begins decides its status.
+    for (let next = await entries.next(); !next.done && !sink.closed; next = await entries.next()) {
+      const stdStream: OutputChunk['stream'] = next.value.stream === LogStream.LOG_STREAM_STDERR ? 'stderr' : 'stdout';
+      if (!streams[stdStream]) continue;
+      for (const data of logLines(next.value.data)) {
+        if (streaming) {
+          await sink.write({ stream: stdStream, data });
+          continue;
         }
+        const bytes = sink.bytes({ stream: stdStream, data });
+        gathered.push(bytes);
+        size += bytes.length;
       }
-      if (next.done) {
-        res.writeHead(200, { 'Content-Length': String(size) });
-        res.end(Buffer.concat(gathered));
-        return;
-      }
-      res.writeHead(200, {});
-      res.write(Buffer.concat(gathered));
-    }
-    for (next = next ?? (await entries.next()); !next.done && !sink.closed; next = await entries.next()) {
-      for (const chunk of chunks(next.value)) await sink.write(chunk);
+      if (size > GATHERED_MAX) stream();
     }
   } catch (err) {
     // The client went away (and the read was cancelled): nobody to tell.
     if (sink.closed) return;
     throw err;
+  } finally {
+    clearImmediate(waiting);
   }
-  res.end();
+  if (streaming) {
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'Content-Length': String(size) });
+  res.end(Buffer.concat(gathered));
 }
 
 export function registerContainerLogsRoutes(router: Router): void {

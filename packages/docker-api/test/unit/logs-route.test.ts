@@ -15,12 +15,13 @@ const longLog = Array.from({ length: 100 }, (_, i) => out(`${String(i).padStart(
 
 /** ced's Containers service, in process as ced hosts it: a few containers with known logs. */
 function containersService(seen: { inspects: InspectContainerRequest[]; follow: (() => void) | undefined }) {
-  const containers: Record<string, { tty: boolean; log: LogsResponse[]; failAfter?: number }> = {
+  const containers: Record<string, { tty: boolean; log: LogsResponse[]; failAfter?: number; follows?: boolean }> = {
     web: { tty: false, log: [out('one\ntwo\n'), err('oops\n'), out('three\n')] },
     term: { tty: true, log: [out('raw\r\n')] },
     long: { tty: false, log: longLog },
     broken: { tty: false, log: [out('one\n')], failAfter: 1 },
     silent: { tty: false, log: [] },
+    stopped: { tty: false, log: [out('bye\n')], follows: false },
   };
   const find = (id: string) => {
     const c = containers[id];
@@ -40,7 +41,8 @@ function containersService(seen: { inspects: InspectContainerRequest[]; follow: 
         yield entry;
       }
       if (c.failAfter === c.log.length) throw failedPrecondition('the log went away');
-      if (!req.follow) return;
+      // ced follows only a running container.
+      if (!req.follow || c.follows === false) return;
       // Followed: one more line when the test says, then the container stops.
       await new Promise<void>((resolve) => {
         seen.follow = resolve;
@@ -136,14 +138,21 @@ describe('GET /containers/{id}/logs, ced in process', () => {
     expect({ status: unknown.status, body: unknown.body.toString() }).toEqual({ status: 404, body: '{"message":"No such container: nosuch"}\n' });
   });
 
-  it('sends a followed log\'s headers before any line, then its lines as they come', async () => {
+  it('sends a followed log\'s headers and lines so far while it waits for more, then its lines as they come', async () => {
     seen.follow = undefined;
     let headersIn = false;
     const reply = get(socket, '/v1.41/containers/web/logs?stdout=1&follow=1', () => (headersIn = true));
     await expect.poll(() => headersIn && seen.follow !== undefined).toBe(true);
     seen.follow!();
-    const { body } = await reply;
+    const { body, headers } = await reply;
+    expect(headers['transfer-encoding']).toBe('chunked');
     expect(frames(body).map((f) => f.text)).toEqual(['one\n', 'two\n', 'three\n', 'later\n']);
+  });
+
+  it('sends a followed log that ends at once (a stopped container) in one reply with its length', async () => {
+    const reply = await get(socket, '/v1.41/containers/stopped/logs?stdout=1&follow=1');
+    expect(reply.headers['content-length']).toBe(String(reply.body.length));
+    expect(frames(reply.body).map((f) => f.text)).toEqual(['bye\n']);
   });
 });
 
