@@ -20,6 +20,7 @@ import { chainIds } from '../../src/unpack/unpacker.js';
 import { makeImage, type TestImage } from '../helpers/image.js';
 import { isRoot } from '../helpers/mounts.js';
 import { startBlobProxy } from '../support/blob-proxy.js';
+import type { RegistryServer } from '../support/registry.js';
 import { onCleanup, registry, rejection, stopAfterEach, store } from '../support/fixtures.js';
 import { expectStoreConsistent, importAs, threeLayerImage, type TempStore } from '../support/stores.js';
 
@@ -191,7 +192,8 @@ describe.skipIf(!isRoot)('layers unpacked while they download (needs root)', () 
   });
 
   it('stops at a layer that turns out corrupt mid-stream, leaving no snapshot and no staging directory', async () => {
-    // A tar whose second header is damaged, after a first file of 2 MiB: the extraction fails in the middle.
+    // A tar whose second header is damaged, after a first file of 2 MiB: the extraction fails in the middle,
+    // after it started while the rest of the layer was still to come.
     const pack = tar.pack();
     pack.entry({ name: 'first.bin', mtime: new Date(0) }, randomBytes(2 << 20));
     pack.entry({ name: 'second.txt', mtime: new Date(0) }, 'second');
@@ -215,16 +217,22 @@ describe.skipIf(!isRoot)('layers unpacked while they download (needs root)', () 
     );
     const image = { blobs: [blob, config, manifest] } as unknown as TestImage;
     const host = await staticRegistry(image);
+    // The first answer stops after 1.5 MB, before the bad header; the retry gets the rest.
+    const proxy = await startBlobProxy({ url: `http://${host}`, host } as RegistryServer, sha256(blob), { cutAfter: 1_500_000, stall: true });
+    onCleanup(proxy.close);
 
-    const log = unpackLog();
-    const s = await store({ logger: log.logger });
-    const err = await rejection(s.store.pull(`${host}/ce/corrupt:v1`));
+    const s = await store();
+    const pulling = rejection(s.store.pull(`${proxy.host}/ce/corrupt:v1`));
+    await proxy.stalled;
+    expect(await extractionUnderWay(s, 'first.bin')).toBeGreaterThan(0);
+    proxy.release();
+    const err = await pulling;
     expect(err.code).toBe('InvalidArgument');
     expect(err.message).toMatch(new RegExp(`^layer ${sha256(blob)}: corrupt layer: `));
     expect(await stagingDirs(s)).toEqual([]);
     expect(s.store.snapshotter.list()).toEqual([]);
     expect(await s.store.metadata.list()).toEqual([]);
-    // The blob itself checked out: it is kept as Docker keeps a downloaded layer, and nothing is left in the ingest folder.
+    // The blob itself checked out, so it stays in the content store (as before streaming); nothing is left in the ingest folder.
     expect(await s.store.content.exists(sha256(blob))).toBe(true);
     expect(await readdir(join(s.root, 'ingest'))).toEqual([]);
   });
