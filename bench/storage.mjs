@@ -6,7 +6,7 @@
 // same busybox image, from one run. Each timed command starts after `sync`
 // and with both engines idle. See bench/README.md. Run as root after `npm run build`.
 //
-//   node bench/storage.mjs [--runs N] [--warmup N] [--mib N] [--files N] [--keep-going]
+//   node bench/storage.mjs [--runs N] [--warmup N] [--mib N] [--files N]
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
