@@ -14,7 +14,9 @@ const o = parseOptions('density.mjs', {
   concurrency: { value: 4, help: 'containers started at a time' },
   'no-docker': { value: false, help: 'ce only' },
   'no-ce': { value: false, help: 'docker only' },
+  'log-local': { value: false, help: "both engines' containers log with --log-driver local" },
 });
+const LOG_FLAGS = o['log-local'] ? ['--log-driver', 'local'] : [];
 if (o.high <= o.low) {
   console.error('density.mjs: --high must be above --low');
   process.exit(2);
@@ -68,7 +70,7 @@ await runBench(async () => {
   if (!o['no-ce']) {
     results.push(
       await measureEngine('ce', e, {
-        start: (name) => e.ceChecked(['run', '-d', '--name', name, IMAGE, ...IDLE]),
+        start: (name) => e.ceChecked(['run', '-d', ...LOG_FLAGS, '--name', name, IMAGE, ...IDLE]),
         running: async () => (await e.ceChecked(['ps', '-q'])).stdout.trim().split('\n').filter(Boolean).length,
         memory: e.ceMemory,
       }),
@@ -78,7 +80,7 @@ await runBench(async () => {
   if (!o['no-docker']) {
     results.push(
       await measureEngine('docker', e, {
-        start: (name) => e.dockerChecked(['run', '-d', '--network', 'none', '--name', name, IMAGE, ...IDLE]),
+        start: (name) => e.dockerChecked(['run', '-d', ...LOG_FLAGS, '--network', 'none', '--name', name, IMAGE, ...IDLE]),
         running: async () => (await e.dockerChecked(['ps', '-q'])).stdout.trim().split('\n').filter(Boolean).length,
         memory: e.dockerMemory,
       }),

@@ -6,6 +6,7 @@ import { ce } from './support/ce.js';
 import { withBusyboxDaemon } from './support/busybox-daemon.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { cgroupsFor, mountsUnder } from './support/leaks.js';
+import { hostSecurityModules } from '../packages/api/src/containers/security-defaults.js';
 
 let daemon: TestDaemon;
 
@@ -69,6 +70,18 @@ describe('seccomp', () => {
     const on = await run(['run', '--rm', '--security-opt', 'no-new-privileges', 'busybox', 'sh', '-c', `${STATUS('NoNewPrivs')}; ${STATUS('Seccomp')}`]);
     expect(on.stdout).toBe('NoNewPrivs:\t1\nSeccomp:\t2\n');
   });
+
+  it.skipIf(Object.values(hostSecurityModules()).some(Boolean))(
+    'takes SELinux labels and AppArmor profiles on a host that enforces neither, as dockerd does, and keeps them in inspect',
+    async () => {
+      const opts = ['label=type:svirt_lxc_net_t', 'label:level:s0:c1,c2', 'apparmor=docker-default'];
+      const name = `lsm-${process.pid}`;
+      const r = await run(['run', '--name', name, ...opts.flatMap((o) => ['--security-opt', o]), 'busybox', 'echo', 'ran']);
+      expect(r).toMatchObject({ code: 0, stdout: 'ran\n' });
+      expect((await run(['inspect', '--format', '{{json .HostConfig.SecurityOpt}}', name])).stdout).toBe(`${JSON.stringify(opts)}\n`);
+      await run(['rm', name]);
+    },
+  );
 
   it('refuses an unknown --security-opt', async () => {
     const r = await run(['create', '--security-opt', 'seccomp', 'busybox']);

@@ -272,7 +272,7 @@ describe.each(['per-container', 'host'] as const)('with --shim-mode %s', (mode) 
 
   describe.runIf(mode === 'host')('the shim host killed with SIGKILL', () => {
     it('stops no container and loses no log line: ced goes on with them through a new host', async () => {
-      // The local driver is written by a shim of its own (ce-monitor writes json-file only): that container is not the host's.
+      // Both are the host's, each under its ce-monitor: one with the local driver, one with json-file.
       const id = await startSleeper('calm', ['--log-driver', 'local']);
       const counter = await run(['run', '-d', '--name', 'counter', 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo $i; sleep 0.01; done; sleep 300']);
       expect(counter.code, counter.stderr).toBe(0);
@@ -283,7 +283,7 @@ describe.each(['per-container', 'host'] as const)('with --shim-mode %s', (mode) 
       process.kill(host, 'SIGKILL');
       expect(await until(() => procState(host) === undefined)).toBe(true);
       expect(ended(calm.pid)).toBe(false);
-      expect(readFileSync(`/proc/${calm.shim}/cmdline`, 'utf8')).toMatch(/ce-shim/); // its own shim, untouched
+      expect(readFileSync(`/proc/${calm.shim}/cmdline`, 'utf8')).toMatch(/ce-monitor/); // its monitor, untouched
 
       // The next call finds the host dead, starts it again, and the new host adopts both tasks.
       const table = (await run(['ps'])).stdout;

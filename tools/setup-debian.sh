@@ -6,6 +6,8 @@ set -euo pipefail
 tier=${1:-build}
 
 packages=(g++ make python3 libc6-dev)
+# ce-monitor gzips rotated container logs with zlib
+packages+=(zlib1g-dev)
 # ced reads bzip2, xz (and, on a Node without zstd, zstd) archives with the host's tools, as dockerd runs xz
 packages+=(bzip2 xz-utils zstd)
 if [ "$tier" = test ]; then

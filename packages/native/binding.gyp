@@ -16,9 +16,10 @@
     {
       "target_name": "ce-monitor",
       "type": "executable",
-      "sources": ["native/monitor/ce-monitor.c", "native/monitor/attach.c", "native/monitor/log_entry.c", "native/monitor/log_file.c", "native/monitor/log_cri.c"],
+      "sources": ["native/monitor/ce-monitor.c", "native/monitor/attach.c", "native/monitor/log_entry.c", "native/monitor/log_file.c", "native/monitor/log_cri.c", "native/monitor/log_local.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Os"],
-      "ldflags": ["-s"]
+      "ldflags": ["-s"],
+      "libraries": ["-lz"]
     },
     {
       "target_name": "ce-container-init",

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { errnoName, RuntimeError } from './errors.js';
+import { RuntimeError } from './errors.js';
+import { parseLogWriteReport } from './monitor-lines.js';
 
 /**
  * Start the container through ce-monitor (decision 0029): a small native
@@ -15,11 +16,12 @@ export interface MonitorOptions {
   /** The container gets a stdin pipe, written through `attach 1 …` on the socket. */
   stdin?: boolean;
   /**
-   * The log the monitor writes: Docker's json-file (the default; no compress: that stays with the
-   * shim's writer) or the kubelet's CRI format (`cri`, never rotated by the monitor: the kubelet
-   * renames the file and asks for a reopen, the socket's `reopen`).
+   * The log the monitor writes: Docker's json-file (the default), Docker's local driver format
+   * (`local`), or the kubelet's CRI format (`cri`, never rotated by the monitor: the kubelet
+   * renames the file and asks for a reopen, the socket's `reopen`). `compress`: each rotated
+   * file is gzipped (x.1.gz), by a child of the monitor, as Docker's compress option does.
    */
-  log?: { path: string; maxSize: number; maxFiles: number; format?: MonitorLogFormat };
+  log?: { path: string; maxSize: number; maxFiles: number; format?: MonitorLogFormat; compress?: boolean };
   /** The cgroup file whose `oom_kill N` line counts OOM kills (v2 memory.events, v1 memory.oom_control). */
   oomFile?: string;
   /** A file the monitor appends its own diagnostics to; default: none (/dev/null). */
@@ -64,7 +66,7 @@ export interface MonitorExit {
   oomKilled: boolean;
 }
 
-export type MonitorLogFormat = 'json-file' | 'cri';
+export type MonitorLogFormat = 'json-file' | 'cri' | 'local';
 
 const SOCKET_PATH_MAX = 107;
 
@@ -78,11 +80,14 @@ export function monitorArgs(opts: MonitorOptions, terminalFd: number | undefined
   if (opts.stdin) args.push('--stdin');
   if (terminalFd !== undefined) args.push('--terminal', String(terminalFd));
   if (opts.log) {
-    const { path, maxSize, maxFiles, format = 'json-file' } = opts.log;
+    const { path, maxSize, maxFiles, format = 'json-file', compress = false } = opts.log;
     if (!(maxSize === -1 || maxSize > 0) || !Number.isSafeInteger(maxSize)) throw new RuntimeError('InvalidArgument', `monitor log maxSize must be positive or -1, not ${maxSize}`);
     if (!Number.isSafeInteger(maxFiles) || maxFiles < 1) throw new RuntimeError('InvalidArgument', `monitor log maxFiles must be at least 1, not ${maxFiles}`);
-    if (format !== 'json-file' && format !== 'cri') throw new RuntimeError('InvalidArgument', `monitor log format must be json-file or cri, not ${JSON.stringify(format)}`);
+    if (format !== 'json-file' && format !== 'cri' && format !== 'local') {
+      throw new RuntimeError('InvalidArgument', `monitor log format must be json-file, cri or local, not ${JSON.stringify(format)}`);
+    }
     args.push('--log-path', path, '--log-max-size', String(maxSize), '--log-max-file', String(maxFiles), '--log-format', format);
+    if (compress) args.push('--log-compress');
   }
   if (opts.oomFile) args.push('--oom-file', opts.oomFile);
   if (opts.holdOutputMs !== undefined) {
@@ -140,7 +145,10 @@ export class MonitorStatus {
         } else if (word === 'ce-init-exit') onCeInitExit(Number(rest[0]));
         else if (word === 'drained') onDrained();
         else if (word === 'error') this.lastError = rest.join(' ');
-        else if (word === 'log-write-failed' || word === 'log-write-resumed') onLogWrite?.(logWriteReport(word, rest));
+        else {
+          const report = parseLogWriteReport(line);
+          if (report) onLogWrite?.(report);
+        }
       }
     });
     const closed = () =>
@@ -150,9 +158,3 @@ export class MonitorStatus {
   }
 }
 
-function logWriteReport(kind: MonitorLogWriteReport['kind'], fields: string[]): MonitorLogWriteReport {
-  const [lines, bytes] = fields.slice(kind === 'log-write-failed' ? 1 : 0).map(Number);
-  const errno = Number(fields[0]);
-  const code = kind === 'log-write-failed' ? (errnoName(errno) ?? `errno ${errno}`) : '';
-  return { kind, code, droppedLines: lines ?? 0, droppedBytes: bytes ?? 0 };
-}

@@ -15,7 +15,7 @@ import {
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
-import type { LinuxResources, MonitorHandle, MonitorOptions, Stats } from '@ce/runtime';
+import type { LinuxResources, MonitorHandle, MonitorLogWriteReport, MonitorOptions, Stats } from '@ce/runtime';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { Readable, Writable } from 'node:stream';
 import { toCgroupStats, toLinuxResources } from './cgroup-figures.js';
@@ -32,7 +32,7 @@ import { terminalStdio } from './io/terminal-stdio.js';
 import { bundleProcess, execProcessSpec } from './exec-spec.js';
 import type { Logger } from '@ce/protocol';
 import { readExitFile, writeExitFile } from './exit-file.js';
-import { monitorDone, monitorExit, monitorRequest } from './monitor/monitor-client.js';
+import { followMonitorReports, monitorDone, monitorExit, monitorRequest } from './monitor/monitor-client.js';
 import { removeTaskRecord, writeTaskRecord, type MonitoredExecRecord, type MonitoredTaskRecord } from './monitor/task-record.js';
 import { OomWatch } from './oom-watch.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
@@ -169,10 +169,7 @@ export class ShimTask implements TaskApi {
     }
     const laps = new Laps();
     const logging = taskLogSettings(req);
-    const logProblem = (p: LogWriteProblem) => {
-      this.logger.warn({ id: req.id, kind: p.kind, code: p.code, droppedLines: p.droppedLines, droppedBytes: p.droppedBytes }, p.message);
-      this.emit({ warning: { kind: p.kind, message: p.message } }, req.id);
-    };
+    const logProblem = this.logProblemReporter(req.id);
     const monitor = this.monitorOptions(req, logging, logProblem);
     const mounted = req.rootfs.length ? mountRootfs(req.bundle, req.rootfs) : [];
     laps.lap('mount');
@@ -188,7 +185,18 @@ export class ShimTask implements TaskApi {
       const exited = this.followExit(req.id, req.bundle, proc.exited, proc.monitor?.socket, oom);
       const record =
         proc.monitor && this.options.monitorSocketDir
-          ? { id: req.id, namespace: req.namespace || DEFAULT_NAMESPACE, labels: { ...req.labels }, bundle: req.bundle, pid: proc.pid, terminal: req.terminal, stdin: req.stdin, mounted, socket: proc.monitor.socket }
+          ? {
+              id: req.id,
+              namespace: req.namespace || DEFAULT_NAMESPACE,
+              labels: { ...req.labels },
+              bundle: req.bundle,
+              pid: proc.pid,
+              terminal: req.terminal,
+              stdin: req.stdin,
+              mounted,
+              socket: proc.monitor.socket,
+              ...(monitor?.log ? { logPath: monitor.log.path } : {}),
+            }
           : undefined;
       if (record) writeTaskRecord(this.options.monitorSocketDir!, record);
       this.task = {
@@ -222,28 +230,35 @@ export class ShimTask implements TaskApi {
 
   /**
    * Where ce-monitor is to hold the task (decision 0029), or undefined for the shim
-   * itself: a runc-compatible binary, the local driver and compressed logs stay here
-   * (the monitor writes json-file and the CRI format).
+   * itself (a runc-compatible binary; a socket path too long). The monitor writes
+   * every log driver: json-file and local, rotated and compressed, and the CRI format.
    */
   private monitorOptions(req: shim.CreateTaskRequest, logging: ShimLogSettings, onProblem: (p: LogWriteProblem) => void): MonitorOptions | undefined {
     const dir = this.options.monitorSocketDir;
     if (!dir) return undefined;
-    const why = whyNotMonitored(req, logging, dir);
+    const why = whyNotMonitored(req, dir);
     if (why) {
       this.logger.debug({ id: req.id, why }, 'the shim holds this task, not a ce-monitor');
       return undefined;
     }
     const socket = monitorSocketPath(dir, req.id);
-    const logged = !!req.logPath && logging.driver !== 'none';
-    if (logged) mkdirSync(dirname(req.logPath), { recursive: true, mode: 0o700 });
+    const format = req.logPath && logging.driver !== 'none' ? logging.driver : undefined;
+    if (format) mkdirSync(dirname(req.logPath), { recursive: true, mode: 0o700 });
     return {
       socket,
       exitDir: req.bundle,
       stdin: req.stdin,
-      log: logged ? { path: req.logPath, maxSize: logging.maxSize, maxFiles: logging.maxFiles, format: logging.driver === 'cri' ? 'cri' : 'json-file' } : undefined,
+      log: format ? { path: req.logPath, maxSize: logging.maxSize, maxFiles: logging.maxFiles, format, compress: logging.compress } : undefined,
       diagnostics: join(req.bundle, 'monitor.log'),
-      // The monitor drops what it cannot write and tries again with the container's next output.
-      onLogWrite: (r) => onProblem(logWriteProblem(req.logPath, r.code || null, r.droppedLines, r.droppedBytes, "retrying with the container's next output")),
+      onLogWrite: (r) => onProblem(monitorLogProblem(req.logPath, r)),
+    };
+  }
+
+  /** Logs a log-write report as a warning and sends it as the task's warning event (ced logs it). */
+  private logProblemReporter(id: string): (p: LogWriteProblem) => void {
+    return (p) => {
+      this.logger.warn({ id, kind: p.kind, code: p.code, droppedLines: p.droppedLines, droppedBytes: p.droppedBytes }, p.message);
+      this.emit({ warning: { kind: p.kind, message: p.message } }, id);
     };
   }
 
@@ -316,6 +331,11 @@ export class ShimTask implements TaskApi {
     };
     this.task = task;
     void exited.then((exit) => this.onExit(exit), (err) => this.logger.error({ err }, 'waiting for the task failed'));
+    if (record.logPath && !recorded) {
+      const { logPath } = record;
+      const logProblem = this.logProblemReporter(record.id);
+      followMonitorReports(record.socket, (r) => logProblem(monitorLogProblem(logPath, r)));
+    }
     for (const r of execRecords) {
       const e = await this.adoptExec(task, r);
       if (e) task.execs.set(e.execId, e);
@@ -742,4 +762,9 @@ export class ShimTask implements TaskApi {
 async function* withFirst<T>(first: T, rest: AsyncIterable<T>): AsyncGenerator<T> {
   yield first;
   yield* rest;
+}
+
+/** A ce-monitor's log report in the words ced logs: the monitor drops what it cannot write and tries again with the container's next output. */
+function monitorLogProblem(logPath: string, r: MonitorLogWriteReport): LogWriteProblem {
+  return logWriteProblem(logPath, r.code || null, r.droppedLines, r.droppedBytes, "retrying with the container's next output");
 }

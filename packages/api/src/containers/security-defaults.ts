@@ -1,9 +1,9 @@
 // ced's side of container security: the default seccomp profile (Docker's, a
 // file given with --seccomp-profile, or none) and ced's own capabilities.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { capabilitiesFromMask, defaultSeccompProfile, parseDockerSeccompProfile } from '@ce/runtime/spec';
 import { hostDevices } from './host-devices.js';
-import type { SecurityDefaults } from './security-options.js';
+import type { HostSecurityModules, SecurityDefaults } from './security-options.js';
 
 /** The capabilities ced itself may hand on (its bounding set). */
 export function ownBoundingSet(status = readFileSync('/proc/self/status', 'utf8')): string[] {
@@ -30,7 +30,19 @@ export function loadSecurityDefaults(seccompProfile?: string): SecurityDefaults 
     }
     profile = parseDockerSeccompProfile(text, `seccomp profile ${seccompProfile}`);
   }
-  return { seccompProfile: profile, boundingSet: ownBoundingSet(), hostDevices: () => hostDevices() };
+  return { seccompProfile: profile, boundingSet: ownBoundingSet(), hostDevices: () => hostDevices(), lsm: hostSecurityModules() };
+}
+
+/**
+ * Whether the host enforces SELinux (selinuxfs mounted, as go-selinux decides) and AppArmor (the
+ * module's `enabled` parameter, as runc reads it).
+ */
+export function hostSecurityModules(sys = '/sys'): HostSecurityModules {
+  const apparmorEnabled = `${sys}/module/apparmor/parameters/enabled`;
+  return {
+    selinux: existsSync(`${sys}/fs/selinux/enforce`),
+    apparmor: existsSync(apparmorEnabled) && readFileSync(apparmorEnabled, 'utf8').trim() === 'Y',
+  };
 }
 
 /** How `ce info` names the profile: "default", "unconfined" or the file. */

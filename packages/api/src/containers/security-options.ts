@@ -47,7 +47,17 @@ export interface SecurityDefaults {
   /** Go architecture name and kernel release for profile includes/excludes; default: this machine's. */
   arch?: string;
   kernel?: string;
+  /** The Linux security modules the host enforces (default: neither). */
+  lsm?: HostSecurityModules;
 }
+
+/** Whether the host enforces SELinux and AppArmor (ce's runtime applies neither's labels or profiles). */
+export interface HostSecurityModules {
+  selinux: boolean;
+  apparmor: boolean;
+}
+
+const NO_SECURITY_MODULES: HostSecurityModules = { selinux: false, apparmor: false };
 
 export interface ParsedSecurityOpts {
   /** Unset: ced's default profile. */
@@ -58,8 +68,12 @@ export interface ParsedSecurityOpts {
 
 const USAGE = 'expected seccomp=unconfined, seccomp=<profile JSON>, no-new-privileges[=true|false], apparmor=unconfined or label=disable';
 
-/** Parses --security-opt values as dockerd does ("=" or the legacy ":" separator). Throws InvalidArgument naming the option. */
-export function parseSecurityOpts(opts: readonly string[]): ParsedSecurityOpts {
+/**
+ * Parses --security-opt values as dockerd does ("=" or the legacy ":" separator). Throws InvalidArgument naming the option.
+ * SELinux labels and AppArmor profiles are taken and not applied on a host that enforces neither, as dockerd
+ * does there; on a host that enforces one, a label or profile that confines is refused: ce cannot apply it.
+ */
+export function parseSecurityOpts(opts: readonly string[], lsm: HostSecurityModules = NO_SECURITY_MODULES): ParsedSecurityOpts {
   const parsed: ParsedSecurityOpts = {};
   for (const opt of opts) {
     if (opt === 'no-new-privileges') {
@@ -85,11 +99,14 @@ export function parseSecurityOpts(opts: readonly string[]): ParsedSecurityOpts {
         if (!['true', 'false', '1', '0'].includes(value)) throw invalidArgument(`invalid --security-opt ${JSON.stringify(opt)}: no-new-privileges takes true or false`);
         parsed.noNewPrivileges = value === 'true' || value === '1';
         break;
-      // ce applies neither AppArmor nor SELinux labels; turning them off asks for nothing more.
       case 'apparmor':
+        if (value !== 'unconfined' && lsm.apparmor) {
+          throw invalidArgument(`invalid --security-opt ${JSON.stringify(opt)}: this host enforces AppArmor and ce's runtime applies no AppArmor profiles`);
+        }
+        break;
       case 'label':
-        if (value !== (key === 'apparmor' ? 'unconfined' : 'disable')) {
-          throw invalidArgument(`invalid --security-opt ${JSON.stringify(opt)}: ce supports no ${key === 'apparmor' ? 'AppArmor profiles' : 'SELinux labels'}`);
+        if (value !== 'disable' && lsm.selinux) {
+          throw invalidArgument(`invalid --security-opt ${JSON.stringify(opt)}: this host enforces SELinux and ce's runtime applies no SELinux labels`);
         }
         break;
       default:
@@ -107,7 +124,7 @@ export function parseSecurityOpts(opts: readonly string[]): ParsedSecurityOpts {
  */
 export function securitySpecOpts(config: SecurityConfig | undefined, defaults: SecurityDefaults): SpecOpt[] {
   const c = config ?? { privileged: false, capAdd: [], capDrop: [], securityOpt: [] };
-  const opts = parseSecurityOpts(c.securityOpt);
+  const opts = parseSecurityOpts(c.securityOpt, defaults.lsm);
   for (const [field, list] of [['CapAdd', c.capAdd], ['CapDrop', c.capDrop]] as const) {
     for (const name of list) {
       try {

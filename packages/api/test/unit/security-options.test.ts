@@ -1,7 +1,10 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES, defaultContainerSeccomp, defaultSeccompProfile, defaultSpec } from '@ce/runtime/spec';
 import { describe, expect, it } from 'vitest';
 import { parseSecurityOpts, withSecurityOptions, type SecurityConfig, type SecurityDefaults } from '../../src/containers/security-options.js';
-import { loadSecurityDefaults, ownBoundingSet } from '../../src/containers/security-defaults.js';
+import { hostSecurityModules, loadSecurityDefaults, ownBoundingSet } from '../../src/containers/security-defaults.js';
 
 const defaults: SecurityDefaults = {
   seccompProfile: defaultSeccompProfile(),
@@ -72,8 +75,51 @@ describe('parseSecurityOpts', () => {
   it('names the bad option', () => {
     expect(() => parseSecurityOpts(['seccomp'])).toThrow('invalid --security-opt "seccomp"');
     expect(() => parseSecurityOpts(['no-new-privileges=maybe'])).toThrow('no-new-privileges takes true or false');
-    expect(() => parseSecurityOpts(['apparmor=docker-default'])).toThrow('ce supports no AppArmor profiles');
     expect(() => parseSecurityOpts(['seccomp={"defaultAction":1}'])).toThrow('invalid --security-opt seccomp: seccomp profile: defaultAction: unknown action 1');
+  });
+});
+
+describe('SELinux labels and AppArmor profiles', () => {
+  const labels = ['label=type:svirt_lxc_net_t', 'label:level:s0:c100,c200', 'label=user:USER', 'label=nested'];
+  const profiles = ['apparmor=docker-default', 'apparmor:my-profile'];
+
+  it('are taken and not applied on a host that enforces neither, as dockerd does there', () => {
+    expect(parseSecurityOpts([...labels, ...profiles, 'no-new-privileges'])).toEqual({ noNewPrivileges: true });
+    const spec = withSecurityOptions(defaultSpec(), config({ securityOpt: [...labels, ...profiles] }), defaults);
+    expect(spec.process!.selinuxLabel).toBeUndefined();
+    expect(spec.process!.apparmorProfile).toBeUndefined();
+    expect(spec.linux!.mountLabel).toBeUndefined();
+  });
+
+  it('are refused, naming the option, on a host that enforces the module: ce cannot apply them', () => {
+    const selinux = { selinux: true, apparmor: false };
+    const apparmor = { selinux: false, apparmor: true };
+    expect(() => parseSecurityOpts(['label=type:svirt_lxc_net_t'], selinux)).toThrow(
+      'invalid --security-opt "label=type:svirt_lxc_net_t": this host enforces SELinux and ce\'s runtime applies no SELinux labels',
+    );
+    expect(() => parseSecurityOpts(['apparmor=docker-default'], apparmor)).toThrow(
+      'invalid --security-opt "apparmor=docker-default": this host enforces AppArmor and ce\'s runtime applies no AppArmor profiles',
+    );
+    expect(() => withSecurityOptions(defaultSpec(), config({ securityOpt: ['apparmor:x'] }), { ...defaults, lsm: apparmor })).toThrow('this host enforces AppArmor');
+    // Turning the module off asks for nothing ce lacks; the other module's options are not its business.
+    expect(parseSecurityOpts(['label=disable', 'apparmor=docker-default'], selinux)).toEqual({});
+    expect(parseSecurityOpts(['apparmor=unconfined', ...labels], apparmor)).toEqual({});
+  });
+
+  it('are read from the host: selinuxfs mounted, the AppArmor module enabled', () => {
+    const sys = mkdtempSync(join(tmpdir(), 'ce-lsm-'));
+    try {
+      expect(hostSecurityModules(sys)).toEqual({ selinux: false, apparmor: false });
+      mkdirSync(join(sys, 'fs/selinux'), { recursive: true });
+      writeFileSync(join(sys, 'fs/selinux/enforce'), '0');
+      mkdirSync(join(sys, 'module/apparmor/parameters'), { recursive: true });
+      writeFileSync(join(sys, 'module/apparmor/parameters/enabled'), 'N\n');
+      expect(hostSecurityModules(sys)).toEqual({ selinux: true, apparmor: false });
+      writeFileSync(join(sys, 'module/apparmor/parameters/enabled'), 'Y\n');
+      expect(hostSecurityModules(sys)).toEqual({ selinux: true, apparmor: true });
+    } finally {
+      rmSync(sys, { recursive: true, force: true });
+    }
   });
 });
 

@@ -15,6 +15,11 @@
  *                                        again (the kubelet renamed it), or "error <why>\n"
  *   done                               → nothing: the connection closes when the monitor exits
  *                                        (its container exited and its output drained)
+ *   reports                            → the status pipe's log reports ("log-write-failed <errno>
+ *                                        <lines> <bytes>\n", "log-write-resumed <lines> <bytes>\n")
+ *                                        until the monitor exits; a log failing at the request is
+ *                                        reported at its next due time (for a host that adopted
+ *                                        the task and has no status pipe)
  * Errors answer "error <why>\n". */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -120,6 +125,9 @@ static void handle_request(struct monitor *m, struct client *c) {
     if (m->exited) attach_exited(m);
   } else if (strcmp(line, "done") == 0) {
     c->state = CLIENT_WAITING_DONE;
+  } else if (strcmp(line, "reports") == 0) {
+    c->state = CLIENT_REPORTS;
+    if (m->logging) log_file_report_state(&m->log);
   } else if (strcmp(line, "reopen") == 0) {
     char text[320];
     if (!m->logging) snprintf(text, sizeof text, "error the container has no log file\n");
@@ -246,6 +254,17 @@ void attach_exited(struct monitor *m) {
   for (int i = 0; i < m->nclients; i++) {
     struct client *c = &m->clients[i];
     if (c->state == CLIENT_WAITING) reply(c, line);
+  }
+}
+
+/* A reader that has this much unsent is behind: it misses the line (the next report tells the state again). */
+#define REPORTS_BACKLOG_MAX 4096
+
+void attach_report(struct monitor *m, const char *line) {
+  size_t n = strlen(line);
+  for (int i = 0; i < m->nclients; i++) {
+    struct client *c = &m->clients[i];
+    if (c->state == CLIENT_REPORTS && c->out.len + n <= REPORTS_BACKLOG_MAX) buf_add(&c->out, line, n);
   }
 }
 

@@ -6,7 +6,7 @@
  *
  *   ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin]
  *              [--terminal FD] [--log-path P [--log-max-size N] [--log-max-file N]
- *              [--log-format json-file|cri]] [--oom-file PATH] [--hold-output MS] -- CE-INIT ARGS...
+ *              [--log-format json-file|cri|local] [--log-compress]] [--oom-file PATH] [--hold-output MS] -- CE-INIT ARGS...
  *
  * fd 4 (--sync-fd) is the runtime's end of ce-init's sync channel: the
  * monitor passes its own pipe to ce-init there and forwards every byte, which
@@ -55,6 +55,7 @@ struct options {
   int64_t log_max_size;
   int log_max_file;
   enum log_format log_format;
+  int log_compress;
   char **init_argv;
 };
 
@@ -68,7 +69,7 @@ static int init_ready;
 
 static void usage(const char *why) {
   dprintf(2, "ce-monitor: %s\nusage: ce-monitor --bundle DIR --socket PATH --status-fd N [--sync-fd N] [--stdin] [--terminal FD] "
-             "[--log-path P [--log-max-size N] [--log-max-file N] [--log-format json-file|cri]] [--oom-file PATH] [--hold-output MS] -- CE-INIT ARGS...\n", why);
+             "[--log-path P [--log-max-size N] [--log-max-file N] [--log-format json-file|cri|local] [--log-compress]] [--oom-file PATH] [--hold-output MS] -- CE-INIT ARGS...\n", why);
   exit(2);
 }
 
@@ -89,6 +90,10 @@ static void parse_args(int argc, char **argv) {
       O.with_stdin = 1;
       continue;
     }
+    if (strcmp(a, "--log-compress") == 0) {
+      O.log_compress = 1;
+      continue;
+    }
     if (i + 1 >= argc) usage("an option lacks its value");
     const char *v = argv[++i];
     if (strcmp(a, "--bundle") == 0) O.bundle = v;
@@ -102,7 +107,8 @@ static void parse_args(int argc, char **argv) {
     else if (strcmp(a, "--log-format") == 0) {
       if (strcmp(v, "json-file") == 0) O.log_format = LOG_JSON_FILE;
       else if (strcmp(v, "cri") == 0) O.log_format = LOG_CRI;
-      else usage("--log-format must be json-file or cri");
+      else if (strcmp(v, "local") == 0) O.log_format = LOG_LOCAL;
+      else usage("--log-format must be json-file, cri or local");
     } else if (strcmp(a, "--oom-file") == 0) O.oom_file = v;
     else if (strcmp(a, "--hold-output") == 0) O.hold_output_ms = atoll(v);
     else usage("unknown option");
@@ -125,6 +131,7 @@ static void status(const char *line) {
 }
 
 void monitor_report(const char *line) {
+  attach_report(&M, line);
   if (status_fd < 0) return;
   size_t n = strlen(line);
   /* A report fits the pipe's atomic size: it goes whole or not at all. A reader that is behind misses it
@@ -186,6 +193,7 @@ static void on_init_exit(int wstatus) {
 static void log_entry(void *ctx, int stream, const char *text, size_t len, int64_t time_ms) {
   struct buf rec = {0};
   if (O.log_format == LOG_CRI) cri_entry(&rec, stream, text, len, time_ms, ctx != NULL);
+  else if (O.log_format == LOG_LOCAL) local_entry(&rec, stream, text, len, time_ms);
   else json_file_entry(&rec, stream, text, len, time_ms);
   log_file_append(&M.log, rec.data, rec.len);
   buf_free(&rec);
@@ -374,6 +382,7 @@ static void reap(void) {
   int st;
   pid_t pid;
   while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+    if (M.logging && log_file_child_exited(&M.log, pid, st)) continue;
     if (pid == M.ce_init_pid) {
       ce_init_status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
     } else if (pid == M.init_pid && !M.exited) {
@@ -527,7 +536,7 @@ int main(int argc, char **argv) {
   M.listen_fd = attach_listen(O.socket);
   if (M.listen_fd < 0) fail(O.socket);
   if (O.log_path) {
-    if (log_file_open(&M.log, O.log_path, O.log_max_size, O.log_max_file) != 0) fail(O.log_path);
+    if (log_file_open(&M.log, O.log_path, O.log_max_size, O.log_max_file, O.log_format == LOG_LOCAL, O.log_compress) != 0) fail(O.log_path);
     M.logging = 1;
   }
   oom_baseline = read_oom_kills();

@@ -1,5 +1,5 @@
 /* Log entries as @ce/shim's ContainerLog and jsonFileFormat make them: the
- * shared vectors in packages/native/test/integration/monitor-log.test.ts hold
+ * shared vectors in packages/shim/test/integration/monitor-task.test.ts hold
  * both to the same lines. */
 #define _GNU_SOURCE
 #include <stdio.h>

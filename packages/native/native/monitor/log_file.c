@@ -1,8 +1,9 @@
 /* A log file written as @ce/shim's LogFileWriter and LogRotation write it:
- * whole records only (a failed write is cut back to the last whole line),
+ * whole records only (a failed write is cut back to the last whole record),
  * rotated x → x.1 → … x.<max-file − 1> by size, with the x.rotations seqlock
- * ced's log readers follow (@ce/protocol's log-rotation-state). No gzip: a
- * compressed log stays with the TypeScript writer. */
+ * ced's log readers follow (@ce/protocol's log-rotation-state); with
+ * compression, x.1 is gzipped by a child process into x.1.gz, which takes its
+ * place under the seqlock once whole (the next rotation waits for it). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "monitor.h"
 
@@ -36,9 +40,9 @@ static int64_t whole_lines_end(int fd) {
   return 0;
 }
 
-static int64_t trim_torn_tail(int fd) {
+static int64_t trim_torn_tail(const struct log_file *f, int fd) {
   struct stat st;
-  int64_t end = whole_lines_end(fd);
+  int64_t end = f->framed ? local_whole_frames_end(fd) : whole_lines_end(fd);
   if (fstat(fd, &st) == 0 && st.st_size != end && ftruncate(fd, end) != 0) return st.st_size;
   return end;
 }
@@ -49,16 +53,18 @@ static void write_state(struct log_file *f) {
   if (pwrite(f->state_fd, text, (size_t)n, 0) != n) dprintf(2, "ce-monitor: write %s.rotations: %s\n", f->path, strerror(errno));
 }
 
-int log_file_open(struct log_file *f, const char *path, int64_t max_size, int max_files) {
+int log_file_open(struct log_file *f, const char *path, int64_t max_size, int max_files, int framed, int compress) {
   memset(f, 0, sizeof *f);
   f->path = strdup(path);
+  f->framed = framed;
+  f->compress = compress && max_files >= 2;
   f->max_size = max_size;
   f->max_files = max_files < 1 ? 1 : max_files;
   f->state_fd = -1;
   f->last_report_ms = -REPORT_MS;
   f->fd = open_log(path);
   if (f->fd < 0) return -1;
-  f->size = trim_torn_tail(f->fd);
+  f->size = trim_torn_tail(f, f->fd);
   if (max_size < 0) return 0;
   char state[4096];
   snprintf(state, sizeof state, "%s.rotations", path);
@@ -78,10 +84,91 @@ int log_file_open(struct log_file *f, const char *path, int64_t max_size, int ma
 
 static int exists(const char *path) { return access(path, F_OK) == 0; }
 
+/* gzip `from` into `to`; 0 on success. In the compressor child. */
+static int gzip_file(const char *from, const char *to) {
+  int in = open(from, O_RDONLY | O_CLOEXEC);
+  if (in < 0) return -1;
+  int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  gzFile gz = out >= 0 ? gzdopen(out, "wb") : NULL;
+  if (!gz) {
+    if (out >= 0) close(out);
+    close(in);
+    return -1;
+  }
+  char data[64 * 1024];
+  ssize_t n;
+  int err = 0;
+  while (!err && (n = read(in, data, sizeof data)) != 0) {
+    if (n < 0) err = errno != EINTR;
+    else if (gzwrite(gz, data, (unsigned)n) != (int)n) err = 1;
+  }
+  if (gzclose(gz) != Z_OK) err = 1;
+  close(in);
+  return err ? -1 : 0;
+}
+
+/* Starts gzipping x.1 in a child process, so that the container's output is not held up meanwhile. */
+static void start_compressor(struct log_file *f) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    dprintf(2, "ce-monitor: compress %s.1: fork: %s\n", f->path, strerror(errno));
+    return;
+  }
+  if (pid > 0) {
+    f->compressor = pid;
+    return;
+  }
+  /* The child holds none of the monitor's files: a client the monitor drops must see its connection end. */
+  if (syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+  char from[4096], to[4096];
+  snprintf(from, sizeof from, "%s.1", f->path);
+  snprintf(to, sizeof to, "%s.1.gz.tmp", f->path);
+  _exit(gzip_file(from, to) == 0 ? 0 : 1);
+}
+
+/* The compressor ended: a whole x.1.gz replaces x.1 for readers (under the seqlock), a failed one is removed (x.1 stays, as readers also read it). */
+static void compressor_ended(struct log_file *f, int status) {
+  char plain[4096], gz[4096], tmp[4096];
+  snprintf(plain, sizeof plain, "%s.1", f->path);
+  snprintf(gz, sizeof gz, "%s.1.gz", f->path);
+  snprintf(tmp, sizeof tmp, "%s.1.gz.tmp", f->path);
+  f->compressor = 0;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    dprintf(2, "ce-monitor: compressing %s failed: it stays uncompressed\n", plain);
+    unlink(tmp);
+    return;
+  }
+  f->seq++;
+  write_state(f);
+  if (rename(tmp, gz) == 0) unlink(plain);
+  else unlink(tmp);
+  f->seq++;
+  write_state(f);
+}
+
+int log_file_child_exited(struct log_file *f, pid_t pid, int status) {
+  if (!f->compressor || pid != f->compressor) return 0;
+  compressor_ended(f, status);
+  return 1;
+}
+
+/* Waits for a compressor still running (the next rotation moves x.1; the monitor is ending). */
+static void settle_compressor(struct log_file *f) {
+  if (!f->compressor) return;
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(f->compressor, &status, 0)) < 0 && errno == EINTR) {
+  }
+  if (pid == f->compressor) compressor_ended(f, status);
+  else f->compressor = 0;
+}
+
 /* Docker's rotation: the oldest goes, each x.i becomes x.i+1, x becomes x.1, a new empty x. */
 static int rotate(struct log_file *f) {
   char from[4096], to[4096];
   int err = 0;
+  settle_compressor(f);
   f->seq++;
   write_state(f);
   close(f->fd);
@@ -114,8 +201,9 @@ static int rotate(struct log_file *f) {
   write_state(f);
   f->fd = open_log(f->path);
   if (f->fd < 0 && !err) err = errno;
-  f->size = f->fd >= 0 ? trim_torn_tail(f->fd) : 0;
+  f->size = f->fd >= 0 ? trim_torn_tail(f, f->fd) : 0;
   if (err) dprintf(2, "ce-monitor: rotate %s: %s\n", f->path, strerror(err));
+  else if (f->compress) start_compressor(f);
   return err ? -1 : 0;
 }
 
@@ -137,6 +225,10 @@ static void report(struct log_file *f) {
   }
   monitor_report(line);
   f->dropped_lines = f->dropped_bytes = 0;
+}
+
+void log_file_report_state(struct log_file *f) {
+  if (f->failing) f->report_due = 1;
 }
 
 int log_file_report_wait_ms(const struct log_file *f) {
@@ -204,6 +296,7 @@ void log_file_append(struct log_file *f, const char *rec, size_t n) {
 
 void log_file_close(struct log_file *f) {
   log_file_flush(f);
+  settle_compressor(f);
   if (f->report_due) report(f);
   if (f->fd >= 0) close(f->fd);
   if (f->state_fd >= 0) close(f->state_fd);
@@ -218,6 +311,6 @@ int log_file_reopen(struct log_file *f) {
   if (fd < 0) return -1;
   if (f->fd >= 0) close(f->fd);
   f->fd = fd;
-  f->size = trim_torn_tail(fd);
+  f->size = trim_torn_tail(f, fd);
   return 0;
 }

@@ -51,9 +51,16 @@ void json_string(struct buf *out, const char *text, size_t len);
 
 /* ---- log_cri.c: the kubelet's CRI log format, as @ce/shim's criFormat ---- */
 
-enum log_format { LOG_JSON_FILE, LOG_CRI };
+enum log_format { LOG_JSON_FILE, LOG_CRI, LOG_LOCAL };
 /* Appends `<time> <stream> <P|F> <text>\n`; `ended`: the stream's last piece, F without its newline. */
 void cri_entry(struct buf *out, int stream, const char *text, size_t len, int64_t time_ms, int ended);
+
+/* ---- log_local.c: Docker's local driver format, as @ce/protocol's encodeLocalEntry ---- */
+
+/* Appends one length-framed LogEntry; a piece without its newline is partial. */
+void local_entry(struct buf *out, int stream, const char *text, size_t len, int64_t time_ms);
+/* Where the file's whole frames end, walking them from its start (a torn last frame is cut). */
+int64_t local_whole_frames_end(int fd);
 
 /* ---- log_file.c: appends whole records and rotates by size, as LogFileWriter ---- */
 
@@ -70,9 +77,15 @@ struct log_file {
   int64_t last_report_ms;
   int failing, last_errno; /* the last write failed, and its errno */
   int report_due;          /* the state or the drops changed since the last report */
+  int framed;              /* records are length-framed (local), not lines */
+  int compress;            /* rotated files are gzipped: x.1 → x.1.gz */
+  pid_t compressor;        /* the child gzipping x.1, 0 when none runs */
 };
 
-int log_file_open(struct log_file *f, const char *path, int64_t max_size, int max_files);
+/* `framed`: the local driver's records; `compress`: gzip each rotated file in a child process. */
+int log_file_open(struct log_file *f, const char *path, int64_t max_size, int max_files, int framed, int compress);
+/* A child of the monitor exited: 1 if it was the log's compressor (its x.1.gz then takes x.1's place). */
+int log_file_child_exited(struct log_file *f, pid_t pid, int status);
 /* Queues one record, writing the batch first when the record must go to a new file. */
 void log_file_append(struct log_file *f, const char *rec, size_t n);
 /* Writes the queued records. */
@@ -81,10 +94,12 @@ void log_file_close(struct log_file *f);
 /* Writes the queued records, closes the file and opens its path again (a new file once it was
  * renamed: the kubelet's rotation). On failure the old file stays in use and errno says why. */
 int log_file_reopen(struct log_file *f);
+/* A failing log is reported again (with what it dropped since) at the next due time: for a new listener. */
+void log_file_report_state(struct log_file *f);
 /* Milliseconds until a report of a failure or a recovery is due, or -1 when none is. */
 int log_file_report_wait_ms(const struct log_file *f);
 void log_file_report_if_due(struct log_file *f);
-/* ce-monitor.c: a report line on the status pipe, dropped rather than waited for when the pipe is full. */
+/* ce-monitor.c: a report line on the status pipe and to `reports` clients, dropped rather than waited for when full. */
 void monitor_report(const char *line);
 
 /* ---- attach.c: the monitor's unix socket ---- */
@@ -103,13 +118,15 @@ size_t attach_backlog(const struct monitor *m);
 void attach_output_ended(struct monitor *m);
 /* The init exited: answers every waiting `wait`. */
 void attach_exited(struct monitor *m);
+/* A report line (log-write-failed/resumed) to every `reports` client, dropped for one that is behind. */
+void attach_report(struct monitor *m, const char *line);
 void attach_close_all(struct monitor *m);
 
 #define MAX_CLIENTS 64
 
 struct client {
   int fd;
-  enum { CLIENT_REQUEST, CLIENT_ATTACHED, CLIENT_WAITING, CLIENT_WAITING_DONE, CLIENT_REPLYING } state;
+  enum { CLIENT_REQUEST, CLIENT_ATTACHED, CLIENT_WAITING, CLIENT_WAITING_DONE, CLIENT_REPLYING, CLIENT_REPORTS } state;
   int want_stdin, want_stdout, want_stderr;
   char request[256];
   size_t request_len;

@@ -15,9 +15,16 @@ describe("monitorArgs: ce-monitor's flags", () => {
     ]);
   });
 
+  it('passes the local driver\'s format and compression of rotated files', () => {
+    expect(monitorArgs({ ...base, log: { path: '/l/c1-local.log', maxSize: 20 << 20, maxFiles: 5, format: 'local', compress: true } }, undefined)).toEqual([
+      '--bundle', '/b', '--socket', '/run/ce/c1.mon',
+      '--log-path', '/l/c1-local.log', '--log-max-size', String(20 << 20), '--log-max-file', '5', '--log-format', 'local', '--log-compress',
+    ]);
+  });
+
   it('refuses a log format the monitor does not write, naming it', () => {
-    expect(() => monitorArgs({ ...base, log: { path: '/l', maxSize: -1, maxFiles: 1, format: 'local' as never } }, undefined)).toThrow(
-      'monitor log format must be json-file or cri, not "local"',
+    expect(() => monitorArgs({ ...base, log: { path: '/l', maxSize: -1, maxFiles: 1, format: 'gelf' as never } }, undefined)).toThrow(
+      'monitor log format must be json-file, cri or local, not "gelf"',
     );
   });
 });

@@ -1,4 +1,6 @@
 import { connect } from 'node:net';
+import type { MonitorLogWriteReport } from '@ce/runtime';
+import { parseLogWriteReport } from '@ce/runtime/monitor-lines';
 
 /** The container init's exit as its monitor tells it ("exit <status> <signal> <ms> <oom>"). */
 export interface MonitorExitLine {
@@ -44,4 +46,23 @@ export function monitorDone(socket: string): Promise<void> {
     () => undefined,
     () => undefined,
   );
+}
+
+/**
+ * Follows the monitor's log reports (its socket's `reports`, the same lines as its status pipe) until
+ * it exits: how a host that adopted the task learns of a full disk. A monitor already gone is ignored.
+ */
+export function followMonitorReports(socket: string, onReport: (report: MonitorLogWriteReport) => void): void {
+  let text = '';
+  const s = connect(socket, () => s.write('reports\n'));
+  s.setEncoding('utf8');
+  s.on('data', (chunk: string) => {
+    text += chunk;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+      const report = parseLogWriteReport(text.slice(0, nl));
+      text = text.slice(nl + 1);
+      if (report) onReport(report);
+    }
+  });
+  s.on('error', () => undefined);
 }

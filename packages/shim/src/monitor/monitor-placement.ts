@@ -38,12 +38,11 @@ export const monitorSocketPath = (monitorDir: string, id: string): string => joi
 
 /**
  * Why ce-monitor cannot hold the task, or undefined when it can: the monitor runs
- * the in-process runtime only, and writes json-file logs uncompressed, the CRI
- * format, or none (the local driver and compressed rotation are the shim's).
+ * the in-process runtime only (it writes every log driver: json-file and local,
+ * rotated and compressed, the CRI format, or none).
  */
-export function whyNotMonitored(req: Pick<CreateTaskRequest, 'id' | 'runtime' | 'logPath'>, logging: ShimLogSettings, monitorDir: string): string | undefined {
+export function whyNotMonitored(req: Pick<CreateTaskRequest, 'id' | 'runtime'>, monitorDir: string): string | undefined {
   if (req.runtime && req.runtime !== IN_PROCESS_RUNTIME) return `runtime ${req.runtime} is a runc-compatible binary`;
   if (Buffer.byteLength(monitorSocketPath(monitorDir, req.id)) > MONITOR_SOCKET_PATH_MAX) return 'its monitor socket path would be too long';
-  if (!req.logPath || logging.driver === 'none' || logging.driver === 'cri' || (logging.driver === 'json-file' && !logging.compress)) return undefined;
-  return logging.driver === 'json-file' ? 'compressed json-file rotation is written by the shim' : `the ${logging.driver} log driver is written by the shim`;
+  return undefined;
 }

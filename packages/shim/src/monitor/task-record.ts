@@ -16,6 +16,8 @@ export interface MonitoredTaskRecord {
   mounted: string[];
   /** The monitor's socket. */
   socket: string;
+  /** The log the monitor writes, named in its reports' warnings (absent without a log, and in older records). */
+  logPath?: string;
   /** Exec processes started under monitors of their own, until each is deleted (absent in older records). */
   execs?: MonitoredExecRecord[];
 }

@@ -1,17 +1,19 @@
 // Root-only: a shim task under ce-monitor (decision 0029). The monitor writes
-// the json-file log and the kubelet's CRI log: the shared vectors hold it to
-// the same lines as the shim's own writer (ContainerLog + jsonFileFormat or
-// criFormat), the time aside.
+// the json-file log, the local driver's and the kubelet's CRI log: the shared
+// vectors hold it to the same entries as the shim's own writer (ContainerLog +
+// jsonFileFormat, localFormat or criFormat), the time aside; rotated files it
+// compresses read back whole.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AttachSession } from '@ce/protocol';
+import { decodeLocalEntry, LOCAL_FRAME_OVERHEAD, type AttachSession } from '@ce/protocol';
 import { Runtime } from '@ce/runtime';
 import type { StreamName } from '@ce/protocol';
 import { ContainerLog } from '../../src/io/container-log.js';
-import { criFormat, jsonFileFormat, type LogEntryFormat } from '../../src/io/log-entry-format.js';
+import { criFormat, jsonFileFormat, localFormat, type LogEntryFormat } from '../../src/io/log-entry-format.js';
 import { taskRecordPath } from '../../src/monitor/task-record.js';
 import { ShimTask } from '../../src/task.js';
 import { BUSYBOX, busyboxBundle, isAlive, until } from '../../../../tools/test/container-fixtures.js';
@@ -50,6 +52,31 @@ async function tsLines(dir: string, data: Buffer, format: LogEntryFormat = jsonF
   const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map(format === criFormat ? timelessCri : timeless);
   rmSync(path);
   return lines;
+}
+
+/** A local driver file's entries, each with its time blanked: source, line and partial must be the same. */
+function localEntries(file: Buffer): Array<{ source: string; line: string; partial: boolean }> {
+  const entries: Array<{ source: string; line: string; partial: boolean }> = [];
+  let at = 0;
+  while (at < file.length) {
+    const size = file.readUInt32BE(at);
+    expect(file.readUInt32BE(at + 4 + size)).toBe(size);
+    const e = decodeLocalEntry(file.subarray(at + 4, at + 4 + size));
+    expect(e.timeNano).toBeGreaterThan(0n);
+    entries.push({ source: e.source, line: e.line.toString('utf8'), partial: e.partial });
+    at += size + LOCAL_FRAME_OVERHEAD;
+  }
+  return entries;
+}
+
+async function tsLocalEntries(dir: string, data: Buffer, stream: StreamName): Promise<ReturnType<typeof localEntries>> {
+  const path = join(dir, 'ts-local.log');
+  const log = new ContainerLog(path, { format: localFormat });
+  for (let at = 0; at < data.length; at += 4093) log.write(stream, data.subarray(at, at + 4093));
+  await log.close();
+  const entries = localEntries(readFileSync(path));
+  rmSync(path);
+  return entries;
 }
 
 function readCmdline(pid: string): string {
@@ -106,6 +133,65 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (
       at += expected.length;
     }
     expect(monitorLines.length).toBe(at);
+  });
+
+  it('writes the same local driver entries as the shim\'s own writer (shared vectors), on both streams', async () => {
+    const all = Buffer.concat(Object.values(VECTORS));
+    const bundle = busyboxBundle(dir, 'bundle', ['sh', '-c', 'cat /vectors; cat /vectors >&2']);
+    writeFileSync(join(bundle, 'rootfs', 'vectors'), all);
+    const logPath = join(dir, 'c1-local.log');
+    await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath, namespace: 'default', labels: {}, logConfig: { type: 'local', config: { compress: 'false' } } });
+    await task.start({ id: 'c1' });
+    expect((await task.wait({ id: 'c1' })).exitStatus).toBe(0);
+    await task.delete({ id: 'c1' });
+    const monitorEntries = localEntries(readFileSync(logPath));
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const ofStream = monitorEntries.filter((e) => e.source === stream);
+      let at = 0;
+      for (const [name, data] of Object.entries(VECTORS)) {
+        const expected = await tsLocalEntries(dir, data, stream);
+        expect({ name, stream, entries: ofStream.slice(at, at + expected.length) }).toEqual({ name, stream, entries: expected });
+        at += expected.length;
+      }
+      expect(ofStream.length).toBe(at);
+    }
+  });
+
+  it('rotates and gzips the local driver\'s files: every entry read back once, in order, whole files only', { timeout: 60_000 }, async () => {
+    const lines = 6000;
+    const bundle = busyboxBundle(dir, 'bundle', ['sh', '-c', `i=0; while [ $i -lt ${lines} ]; do echo "line $i of the container's output"; i=$((i+1)); done`]);
+    const logPath = join(dir, 'c1-local.log');
+    await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath, namespace: 'default', labels: {}, logConfig: { type: 'local', config: { 'max-size': '16k', 'max-file': '100' } } });
+    await task.start({ id: 'c1' });
+    expect((await task.wait({ id: 'c1' })).exitStatus).toBe(0);
+    await task.delete({ id: 'c1' });
+    const names = readdirSync(dir).filter((n) => n.startsWith('c1-local.log'));
+    const rotated = names.filter((n) => /\.\d+(\.gz)?$/.test(n)).sort((a, b) => Number(b.split('.')[2]) - Number(a.split('.')[2]));
+    expect(rotated.length).toBeGreaterThan(10);
+    // Every rotated file is compressed once the monitor has ended; nothing half-made is left.
+    expect(rotated.every((n) => n.endsWith('.gz'))).toBe(true);
+    expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const files = [...rotated.map((n) => gunzipSync(readFileSync(join(dir, n)))), readFileSync(logPath)];
+    for (const f of files) expect(f.length).toBeLessThanOrEqual(16 * 1024);
+    const read = files.flatMap(localEntries).map((e) => e.line);
+    expect(read).toEqual(Array.from({ length: lines }, (_, i) => `line ${i} of the container's output`));
+  });
+
+  it('gzips rotated json-file logs with compress=true, as the shim\'s writer does', { timeout: 60_000 }, async () => {
+    const lines = 3000;
+    const bundle = busyboxBundle(dir, 'bundle', ['sh', '-c', `i=0; while [ $i -lt ${lines} ]; do echo "line $i"; i=$((i+1)); done`]);
+    const logPath = join(dir, 'c1-json.log');
+    await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath, namespace: 'default', labels: {}, logConfig: { type: 'json-file', config: { 'max-size': '8k', 'max-file': '3', compress: 'true' } } });
+    await task.start({ id: 'c1' });
+    expect((await task.wait({ id: 'c1' })).exitStatus).toBe(0);
+    await task.delete({ id: 'c1' });
+    expect(readdirSync(dir).filter((n) => n.startsWith('c1-json.log')).sort()).toEqual(['c1-json.log', 'c1-json.log.1.gz', 'c1-json.log.2.gz', 'c1-json.log.rotations']);
+    const text = [gunzipSync(readFileSync(`${logPath}.2.gz`)), gunzipSync(readFileSync(`${logPath}.1.gz`)), readFileSync(logPath)].map((b) => b.toString()).join('');
+    const kept = text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { log: string }).log);
+    // The newest entries, in order, ending with the last line: max-file × max-size of them.
+    expect(kept.at(-1)).toBe(`line ${lines - 1}\n`);
+    const first = Number(/^line (\d+)/.exec(kept[0]!)![1]);
+    expect(kept).toEqual(Array.from({ length: lines - first }, (_, i) => `line ${first + i}\n`));
   });
 
   it('writes the same CRI lines as the shim\'s own writer (shared vectors), on both streams', async () => {
