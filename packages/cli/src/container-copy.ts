@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { CeError, fromServiceError, unary } from '@ce/protocol';
 import { drained } from '@ce/protocol/drain';
 import {
+  coalesceChunks,
   extractArchive,
   isGoDevice,
   isGoDir,
@@ -20,8 +21,6 @@ import type { ArchivePathResponse, ContainerPathStat as StatMessage, ExtractToPa
 import type { Connection } from './connection.js';
 import { absoluteLocalPath, localDestination, localSource } from './local-copy-paths.js';
 import { mknodCommand } from './mknod-command.js';
-
-const CHUNK = 1024 * 1024;
 
 /** A failure worded as docker cp prints it (no "Error response from daemon" prefix). */
 export class CopyError extends Error {}
@@ -138,11 +137,9 @@ async function upload(conn: Connection, target: { id: string; path: string; copy
   answer.catch(() => undefined); // awaited after the upload
   try {
     call.write({ target: { ...target, allowOverwriteDirWithFile: false } });
-    for await (const chunk of content) {
-      for (let off = 0; off < chunk.byteLength; off += CHUNK) {
-        // A daemon that refused the copy never drains the call: its answer ends the wait with its error.
-        if (!call.write({ data: Buffer.from(chunk.subarray(off, off + CHUNK)) })) await drained(call, answer);
-      }
+    for await (const data of coalesceChunks(content)) {
+      // A daemon that refused the copy never drains the call: its answer ends the wait with its error.
+      if (!call.write({ data })) await drained(call, answer);
     }
     call.end();
   } catch (err) {

@@ -12,6 +12,7 @@ import { mknod, mountAll, S_IFBLK, S_IFCHR, S_IFIFO, umount2 } from '@ce/native'
 import { invalidArgument, notFound } from '@ce/protocol';
 import {
   absolute,
+  coalesceChunks,
   extractArchive,
   ExtractError,
   goFileMode,
@@ -86,7 +87,7 @@ export class ContainerFiles {
       yield { stat };
       // A followed symlink or "/" keep the requested name (Docker's TarResourceRebaseOpts).
       const requested = splitPathDirEntry(absPath)[1];
-      for await (const chunk of packResource(view.fs, resolved, requested) as AsyncIterable<Buffer>) yield { data: chunk };
+      for await (const chunk of coalesceChunks(packResource(view.fs, resolved, requested))) yield { data: chunk };
     } finally {
       view.close();
     }

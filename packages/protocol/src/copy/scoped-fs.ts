@@ -3,7 +3,7 @@
 // archive API does (github.com/moby/sys/symlink FollowSymlinkInScope):
 // symlinks and ".." are evaluated against the tree's own "/", so nothing in
 // the tree can point a path outside it.
-import type { Stats } from 'node:fs';
+import { lstatSync, realpathSync, type Stats } from 'node:fs';
 import { lstat, readlink, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 
@@ -39,9 +39,20 @@ export async function lstatOrNull(path: string): Promise<Stats | null> {
   }
 }
 
+/** lstatOrNull without the thread pool (a local lstat is cheaper than the trip). */
+export function lstatOrNullSync(path: string): Stats | null {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw err;
+  }
+}
+
 export class ScopedFs {
   private readonly mounts: ScopedMount[];
   private readonly realBases = new Map<string, Promise<string>>();
+  private readonly realBasesSync = new Map<string, string>();
 
   /** `root` is the host directory of "/"; mounts may be given in any order. */
   constructor(
@@ -72,17 +83,43 @@ export class ScopedFs {
    * moment between the check and the use (docs/decisions/0041).
    */
   async assertUnchanged(path: string): Promise<void> {
-    const m = this.mountOf(path);
-    const base = m ? m.source : this.root;
+    const base = this.baseOf(path);
     let realBase = this.realBases.get(base);
     if (!realBase) this.realBases.set(base, (realBase = realpath(base)));
-    const expected = posix.join(await realBase, m ? path.slice(m.destination.length) : path).replace(/(.)\/+$/, '$1');
     let real: string;
     try {
       real = await realpath(this.hostPath(path));
     } catch {
       throw new PathChangedError(path);
     }
+    this.checkReal(path, await realBase, real);
+  }
+
+  /**
+   * assertUnchanged without a trip through the thread pool: one realpath(3)
+   * of a local path, for loops that check every entry of an archive.
+   */
+  assertUnchangedSync(path: string): void {
+    const base = this.baseOf(path);
+    let realBase = this.realBasesSync.get(base);
+    if (!realBase) this.realBasesSync.set(base, (realBase = realpathSync.native(base)));
+    let real: string;
+    try {
+      real = realpathSync.native(this.hostPath(path));
+    } catch {
+      throw new PathChangedError(path);
+    }
+    this.checkReal(path, realBase, real);
+  }
+
+  private baseOf(path: string): string {
+    const m = this.mountOf(path);
+    return m ? m.source : this.root;
+  }
+
+  private checkReal(path: string, realBase: string, real: string): void {
+    const m = this.mountOf(path);
+    const expected = posix.join(realBase, m ? path.slice(m.destination.length) : path).replace(/(.)\/+$/, '$1');
     if (real !== expected) throw new PathChangedError(path);
   }
 

@@ -91,6 +91,21 @@ describe('ScopedFs.resolve', () => {
     await expect(fs.assertUnchanged(resolved)).rejects.toBeInstanceOf(PathChangedError);
   });
 
+  it('tells the same without the thread pool (assertUnchangedSync), in a mount too', async () => {
+    mkdirSync(join(root, 'a'));
+    mkdirSync(join(outside, 'vol/sub'), { recursive: true });
+    const fs = new ScopedFs(root, [{ destination: '/data', source: join(outside, 'vol'), readOnly: false }]);
+    fs.assertUnchangedSync(await fs.resolve('/a'));
+    fs.assertUnchangedSync('/data/sub');
+    rmSync(join(root, 'a'), { recursive: true });
+    symlinkSync(outside, join(root, 'a'));
+    expect(() => fs.assertUnchangedSync('/a')).toThrow(PathChangedError);
+    rmSync(join(outside, 'vol/sub'), { recursive: true });
+    symlinkSync('/etc', join(outside, 'vol/sub'));
+    expect(() => fs.assertUnchangedSync('/data/sub')).toThrow(PathChangedError);
+    expect(() => fs.assertUnchangedSync('/missing')).toThrow(PathChangedError);
+  });
+
   it('keeps the last element of a request as it is, unless the request ends in / or /.', async () => {
     symlinkSync('/etc', join(root, 'link'));
     const fs = new ScopedFs(root);
