@@ -3,9 +3,6 @@
 import { configFromFlags, withDaemonJson, parseCedArgs, type FlagValues } from '../daemon-options.js';
 import type { DaemonConfig } from '../config.js';
 import { startDaemon } from '../daemon.js';
-import { growHeapInBigSteps } from '../heap-growth.js';
-
-growHeapInBigSteps();
 
 let flags: FlagValues;
 let configFile: string | undefined;
