@@ -2,8 +2,9 @@
 // ced's own share of the Docker API bench's commands, without the docker CLI's
 // start: one Node client times the requests `docker ps`, `ps -a`, `inspect`
 // and `logs` make (a new connection each, as each CLI process opens one) on
-// ced's docker.sock, and the gRPC calls behind them on ce.sock. 50 idle
-// containers made by the docker CLI, as bench/docker-api.mjs makes them. Then
+// ced's docker.sock, a followed log's first bytes (`logs -f`'s start), and the
+// gRPC calls behind them on ce.sock. 50 idle containers made by the docker
+// CLI, as bench/docker-api.mjs makes them. Then
 // `docker run --rm`'s requests (ping, create, attach, wait, start, the wait's
 // answer at the removal), timed one by one, --run-rounds rounds. With
 // --cpu-prof, ced runs under `node --cpu-prof` and the profile's folder is kept.
@@ -37,6 +38,22 @@ function get(socketPath, path) {
       });
     });
     req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A followed log's start: the time to the first bytes of its body (the lines it holds), then the request is dropped. */
+function firstBytes(socketPath, path) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const req = request({ socketPath, method: 'GET', path, agent: false }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`GET ${path}: ${res.statusCode}`));
+      res.once('data', (d) => {
+        resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes: d.length });
+        req.destroy();
+      });
+    });
+    req.on('error', (err) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
     req.end();
   });
 }
@@ -176,8 +193,14 @@ await runBench(async () => {
     'GET /containers/bench/json': '/v1.41/containers/bench/json',
     'GET /containers/bench/logs': '/v1.41/containers/bench/logs?stderr=1&stdout=1&tail=all',
   };
+  const followed = '/v1.41/containers/bench/logs?stderr=1&stdout=1&tail=all&follow=1';
   const kinds = {
-    ...Object.fromEntries(Object.entries(sockets).flatMap(([engine, socket]) => Object.entries(http).map(([name, path]) => [`${engine}: ${name}`, () => get(socket, path)]))),
+    ...Object.fromEntries(
+      Object.entries(sockets).flatMap(([engine, socket]) => [
+        ...Object.entries(http).map(([name, path]) => [`${engine}: ${name}`, () => get(socket, path)]),
+        [`${engine}: GET /containers/bench/logs?follow=1 (first bytes)`, () => firstBytes(socket, followed)],
+      ]),
+    ),
     'ced: gRPC List': () => timed(() => unary((cb) => containers.list({ all: false }, cb))),
     'ced: gRPC Inspect': () => timed(() => unary((cb) => containers.inspect({ id: 'bench' }, cb))),
     'ced: gRPC Logs': () => timed(async () => {

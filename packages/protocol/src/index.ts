@@ -4,7 +4,7 @@ export { adaptService, type PromiseService, type CallContext } from './service-a
 export { serveListeningFd, serveUnix, type ServeUnixOptions, type UnixServer } from './unix-server.js';
 export { takeListenFds, unixSocketPath } from './listen-fds.js';
 export { dialUnix, unary, readStream } from './unix-client.js';
-export { localClient } from './local-client.js';
+export { localClient, type MessageCopies } from './local-client.js';
 export { socketListens } from './socket-listens.js';
 export {
   serveAttach,

@@ -29,8 +29,14 @@ function summaryJson(r: ContainerRecord): string {
   });
 }
 
-/** A record as ce.api.v1 sends it: with its whole ContainerJSON, or (a list of summaries) only what a list shows of it. */
-export function toContainerMessage(r: ContainerRecord, summary = false): Container {
+/**
+ * How much of the ContainerJSON a Container carries: all of it (inspect), what a list shows of it (a list of
+ * summaries), or none (an inspect that asked to omit it: the caller needs the other fields only).
+ */
+export type ContainerJsonPart = 'whole' | 'summary' | 'none';
+
+/** A record as ce.api.v1 sends it, with the part of its ContainerJSON asked for. */
+export function toContainerMessage(r: ContainerRecord, part: ContainerJsonPart = 'whole'): Container {
   const time = (t: string) => (t && t !== ZERO_TIME ? new Date(t) : undefined);
   return {
     id: r.Id,
@@ -56,8 +62,10 @@ export function toContainerMessage(r: ContainerRecord, summary = false): Contain
     workingDir: r.Config.WorkingDir,
     user: r.Config.User,
     tty: r.Config.Tty,
-    json: summary ? '' : JSON.stringify(toContainerJSON(r)),
-    ...(summary ? { summaryJson: summaryJson(r) } : {}),
+    openStdin: r.Config.OpenStdin,
+    stdinOnce: r.Config.StdinOnce,
+    json: part === 'whole' ? JSON.stringify(toContainerJSON(r)) : '',
+    ...(part === 'summary' ? { summaryJson: summaryJson(r) } : {}),
   };
 }
 
@@ -113,8 +121,8 @@ export function containersImplementation(svc: ContainerService, execs: ExecServi
     stop: async (req) => ({ alreadyStopped: !(await svc.stop(req.id, req.timeout)) }),
     restart: async (req) => (await svc.restart(req.id, req.timeout), {}),
     remove: async (req) => (await svc.remove(req.id, req.force, req.removeVolumes), {}),
-    inspect: async (req) => toContainerMessage(svc.inspect(req.id)),
-    list: async (req) => ({ containers: svc.list(req.all).map((r) => toContainerMessage(r, req.summaries === true)) }),
+    inspect: async (req) => toContainerMessage(svc.inspect(req.id), req.omitJson ? 'none' : 'whole'),
+    list: async (req) => ({ containers: svc.list(req.all).map((r) => toContainerMessage(r, req.summaries ? 'summary' : 'whole')) }),
     logs: (req, ctx) => containerLogs(svc, req, ctx),
     createExec: async (req) => ({
       id: execs.create(req.id, {

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, read, readFile, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, read, readFile, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -73,20 +73,30 @@ export async function openNextLogFile(path: string, after: bigint): Promise<Open
 
 /** The rotation generation of the log now (0 if it never rotated); undefined while names are moving. */
 export async function currentGeneration(path: string): Promise<bigint | undefined> {
-  const s = readState(path);
-  return s.seq % 2n === 0n ? s.generation : undefined;
+  const stateFile = new RotationStateFile(path);
+  try {
+    const s = stateFile.read();
+    return s.seq % 2n === 0n ? s.generation : undefined;
+  } finally {
+    stateFile.close();
+  }
 }
 
 async function consistently<T>(path: string, read: (state: RotationState) => Promise<T>): Promise<{ state: RotationState; value: T }> {
-  for (let i = 0; i < SEQLOCK_TRIES; i++) {
-    const before = readState(path);
-    if (before.seq % 2n === 0n) {
-      const value = await read(before);
-      const after = readState(path);
-      if (after.seq === before.seq) return { state: before, value };
-      await closeValue(value);
+  const stateFile = new RotationStateFile(path);
+  try {
+    for (let i = 0; i < SEQLOCK_TRIES; i++) {
+      const before = stateFile.read();
+      if (before.seq % 2n === 0n) {
+        const value = await read(before);
+        const after = stateFile.read();
+        if (after.seq === before.seq) return { state: before, value };
+        await closeValue(value);
+      }
+      await sleep(SEQLOCK_WAIT_MS);
     }
-    await sleep(SEQLOCK_WAIT_MS);
+  } finally {
+    stateFile.close();
   }
   throw unavailable(`the log ${path} kept rotating while it was opened`);
 }
@@ -100,26 +110,51 @@ async function closeAll(files: OpenLogFile[]): Promise<void> {
   await Promise.all(files.map((f) => f.close()));
 }
 
-function readState(path: string): RotationState {
-  try {
-    const text = readFileSync(rotationStatePath(path), 'utf8');
-    // A log that never rotated has no state, or an empty one being created: generation 0.
+/**
+ * A log's rotation state (x.rotations), opened once for the reads of one seqlock section: the shim rewrites it
+ * in place, so each read is one pread of the same file. A log without a rotation policy has none: generation 0.
+ */
+class RotationStateFile {
+  private fd: number | undefined;
+  private readonly buffer = Buffer.alloc(64);
+
+  constructor(private readonly logPath: string) {}
+
+  read(): RotationState {
+    // Absent at the first read, it may be created before the second (a shim starting): looked up at each read.
+    this.fd ??= openIfExists(rotationStatePath(this.logPath));
+    if (this.fd === undefined) return { seq: 0n, generation: 0n };
+    const text = this.buffer.toString('utf8', 0, readSync(this.fd, this.buffer, 0, this.buffer.length, 0));
+    // An empty state is one being created: generation 0.
     return parseRotationState(text) ?? (text === '' ? { seq: 0n, generation: 0n } : { seq: 1n, generation: 0n });
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** A file opened for reading, or undefined when there is none (looked up first: a failed open costs a thrown error). */
+function openIfExists(name: string): number | undefined {
+  if (!existsSync(name)) return undefined;
+  try {
+    return openSync(name, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { seq: 0n, generation: 0n };
+    // Gone between the lookup and the open (a rotation moved it).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
 }
 
+/**
+ * The first of `names` that exists, open. One that goes between its lookup and its open (a rotation moved it)
+ * is passed over as absent: the seqlock's second read sees that rotation, and the set is opened again.
+ */
 function openFirst(names: string[], generation: bigint): OpenLogFile | undefined {
   for (const name of names) {
-    let fd: number;
-    try {
-      fd = openSync(name, 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    }
+    const fd = openIfExists(name);
+    if (fd === undefined) continue;
     return name.endsWith('.gz') ? gzippedFile(fd, generation) : plainFile(fd, generation);
   }
   return undefined;

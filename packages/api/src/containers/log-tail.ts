@@ -22,7 +22,8 @@ export async function* linesBackward(file: PositionalReader, end: number, chunkS
   let tail: Buffer[] = [];
   let pos = end;
   let skipFinalNewline = true;
-  const chunk = Buffer.alloc(chunkSize);
+  // No bigger than the file, and not zeroed: only the bytes a read filled are looked at.
+  const chunk = Buffer.allocUnsafe(Math.min(chunkSize, end));
   while (pos > 0) {
     const from = Math.max(0, pos - chunkSize);
     const { bytesRead } = await file.read(chunk, 0, pos - from, from);

@@ -28,6 +28,12 @@ export interface ReadLogOptions {
 }
 
 const READ_CHUNK = 1024 * 1024;
+/**
+ * The smallest read buffer. A reader's buffer fits what there is to read (a power of two, up to READ_CHUNK):
+ * a 1 MiB buffer for a log of a few lines made V8 count 1 MiB of external memory per request, and collect
+ * garbage for that pressure every few dozen requests.
+ */
+const MIN_READ = 4096;
 const BATCH_BYTES = 256 * 1024;
 
 /** A json-file log (rotated or not) as docker logs shows it; see readContainerLog. */
@@ -158,12 +164,12 @@ class LogReader {
 
   /** Yields chunks as batches fill, and the offset after the last whole record read. */
   async *readFrom(file: ReadableLogFile, from: number): AsyncGenerator<LogChunk | number> {
-    // One buffer for all of this reader's reads (a follower reads at every wake); its bytes past a read are never looked at.
-    const buffer = (this.buffer ??= Buffer.allocUnsafe(READ_CHUNK));
     let carry: Buffer | undefined;
     let offset = from;
     for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, offset + (carry?.length ?? 0));
+      const position = offset + (carry?.length ?? 0);
+      const buffer = this.bufferFor((await file.size()) - position);
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
       if (bytesRead === 0) return;
       const data = carry ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
       const { records, used } = this.format.split(data);
@@ -176,6 +182,17 @@ class LogReader {
       carry = used < data.length ? Buffer.from(data.subarray(used)) : undefined;
       yield offset;
     }
+  }
+
+  /**
+   * One buffer for all of this reader's reads (a follower reads at every wake), grown when there is more to
+   * read than it holds; its bytes past a read are never looked at.
+   */
+  private bufferFor(bytes: number): Buffer {
+    let size = MIN_READ;
+    while (size < bytes && size < READ_CHUNK) size *= 2;
+    if (!this.buffer || this.buffer.length < size) this.buffer = Buffer.allocUnsafe(size);
+    return this.buffer;
   }
 
   private add(record: Buffer): LogChunk | undefined {

@@ -34,11 +34,14 @@ function container(over: Partial<Container> & { status?: string; exitCode?: numb
 const matches = (c: Container, ...filters: string[]) => matchesPsFilters(c, parsePsFilters(filters));
 
 describe('ps --filter matching, as Docker 20.10', () => {
-  it('name: a pattern found in /name', () => {
+  it('name: a pattern found in /name or in the name (dockerd matches both)', () => {
     const c = container({ name: 'web-1' });
     expect(matches(c, 'name=web')).toBe(true);
     expect(matches(c, 'name=^/web-1$')).toBe(true);
-    expect(matches(c, 'name=^web')).toBe(false);
+    expect(matches(c, 'name=^web-1$')).toBe(true);
+    expect(matches(c, 'name=^web')).toBe(true);
+    expect(matches(c, 'name=^eb')).toBe(false);
+    expect(matches(c, 'name=^/eb')).toBe(false);
     expect(matches(c, 'name=db', 'name=web')).toBe(true);
     expect(matches(c, 'name=db')).toBe(false);
   });

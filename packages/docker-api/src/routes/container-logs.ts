@@ -1,4 +1,4 @@
-import { readStream } from '@ce/protocol';
+import { readStream, type OutputChunk } from '@ce/protocol';
 import { LogStream, type LogsResponse } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { RequestContext } from '../request-context.js';
 import type { Router } from '../router.js';
@@ -6,6 +6,14 @@ import { containerFacts } from '../streams/container-facts.js';
 import { logsQuery } from '../streams/logs-query.js';
 import { OutputSink } from '../streams/output-sink.js';
 import { logLines } from '../streams/log-lines.js';
+
+/**
+ * A log is gathered up to this size and, when it ends there, sent in one write with its headers (and a
+ * Content-Length): a log of a few lines then costs one write on the socket instead of three (the headers and
+ * first frames, each later batch, the chunked end). Past it, or once a followed log waits for new lines, the
+ * reply goes on as a chunked stream.
+ */
+const GATHERED_MAX = 64 * 1024;
 
 /**
  * GET /containers/{id}/logs: ced's Logs (as `ce logs` reads it), stdcopy
@@ -19,26 +27,50 @@ async function containerLogs(ctx: RequestContext): Promise<void> {
   const res = ctx.reply();
   res.once('close', () => call.cancel());
   const entries = readStream<LogsResponse>(call)[Symbol.asyncIterator]();
-  // Without follow the log is read at once: its first entry (or failure) decides the status, and the headers go out
-  // with it. A followed log may stay silent for long, and its client waits for the headers: they go now, as dockerd
-  // flushes them.
-  const first = request.follow ? undefined : await entries.next();
-  res.writeHead(200, {});
-  if (request.follow) res.flushHeaders();
   const sink = new OutputSink(res, !container.tty);
-  const write = async (entry: LogsResponse) => {
-    const stream = entry.stream === LogStream.LOG_STREAM_STDERR ? 'stderr' : 'stdout';
-    if (streams[stream]) for (const line of logLines(entry.data)) await sink.write({ stream, data: line });
+  const gathered: Uint8Array[] = [];
+  let size = 0;
+  let streaming = false;
+  const stream = () => {
+    if (streaming) return;
+    streaming = true;
+    res.writeHead(200, {});
+    if (size) res.write(Buffer.concat(gathered));
+    else res.flushHeaders();
+    gathered.length = 0;
   };
+  // A followed log may stay silent for long, and its client waits for the headers (dockerd flushes them at
+  // once): they go once what the log holds now is read, in this turn of the event loop, with those lines.
+  const waiting = request.follow ? setImmediate(stream) : undefined;
   try {
-    if (first && !first.done) await write(first.value);
-    if (!first?.done) for (let next = await entries.next(); !next.done && !sink.closed; next = await entries.next()) await write(next.value);
+    // A failure before the reply begins decides its status.
+    for (let next = await entries.next(); !next.done && !sink.closed; next = await entries.next()) {
+      const stdStream: OutputChunk['stream'] = next.value.stream === LogStream.LOG_STREAM_STDERR ? 'stderr' : 'stdout';
+      if (!streams[stdStream]) continue;
+      for (const data of logLines(next.value.data)) {
+        if (streaming) {
+          await sink.write({ stream: stdStream, data });
+          continue;
+        }
+        const bytes = sink.bytes({ stream: stdStream, data });
+        gathered.push(bytes);
+        size += bytes.length;
+      }
+      if (size > GATHERED_MAX) stream();
+    }
   } catch (err) {
     // The client went away (and the read was cancelled): nobody to tell.
     if (sink.closed) return;
     throw err;
+  } finally {
+    clearImmediate(waiting);
   }
-  res.end();
+  if (streaming) {
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'Content-Length': String(size) });
+  res.end(Buffer.concat(gathered));
 }
 
 export function registerContainerLogsRoutes(router: Router): void {

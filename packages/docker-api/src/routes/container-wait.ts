@@ -23,7 +23,7 @@ const CONDITIONS: Record<string, WaitCondition> = {
 export function registerContainerWait(router: Router): void {
   router.post('/containers/{id}/wait', async (ctx) => {
     const id = ctx.param('id');
-    await unary((cb) => ctx.engine.containers.inspect({ id }, cb));
+    await unary((cb) => ctx.engine.containers.inspect({ id, omitJson: true }, cb));
     const condition = CONDITIONS[ctx.query.get('condition') ?? ''] ?? WaitCondition.WAIT_CONDITION_NEXT_EXIT;
     let settle!: (result: { res?: WaitContainerResponse; err?: CeError }) => void;
     const settled = new Promise<{ res?: WaitContainerResponse; err?: CeError }>((resolve) => (settle = resolve));

@@ -12,14 +12,23 @@ export interface ContainerFacts {
   stdinOnce: boolean;
 }
 
-/** The container's facts from ced's inspect; an unknown container is ced's NotFound (404 "No such container: x"). */
+/**
+ * The container's facts from ced's inspect, without its ContainerJSON (ced neither makes nor sends it); an
+ * unknown container is ced's NotFound (404 "No such container: x").
+ */
 export async function containerFacts(engine: Engine, ref: string): Promise<ContainerFacts> {
-  const container = await unary<Container>((cb) => engine.containers.inspect({ id: ref }, cb));
+  const container = await unary<Container>((cb) => engine.containers.inspect({ id: ref, omitJson: true }, cb));
+  return { id: container.id, tty: container.tty, ...stdinSettings(container) };
+}
+
+/** The stdin settings a ced that knows omit_json sends as fields; an older one sends the JSON only. */
+function stdinSettings(container: Container): Pick<ContainerFacts, 'openStdin' | 'stdinOnce'> {
+  if (!container.json) return { openStdin: container.openStdin === true, stdinOnce: container.stdinOnce === true };
   let config: { OpenStdin?: boolean; StdinOnce?: boolean } = {};
   try {
     config = (JSON.parse(container.json) as { Config?: typeof config }).Config ?? {};
   } catch {
     // A record without Docker's JSON has neither setting.
   }
-  return { id: container.id, tty: container.tty, openStdin: config.OpenStdin === true, stdinOnce: config.StdinOnce === true };
+  return { openStdin: config.OpenStdin === true, stdinOnce: config.StdinOnce === true };
 }

@@ -19,10 +19,14 @@ export class OutputSink {
     return this.out.destroyed || this.out.writableEnded;
   }
 
+  /** A chunk's bytes as they go on the stream. */
+  bytes(chunk: OutputChunk): Uint8Array {
+    return this.multiplexed ? stdcopyFrame(chunk.stream === 'stderr' ? STDCOPY_STDERR : STDCOPY_STDOUT, chunk.data) : chunk.data;
+  }
+
   async write(chunk: OutputChunk): Promise<void> {
     if (this.closed || chunk.data.length === 0) return;
-    const bytes = this.multiplexed ? stdcopyFrame(chunk.stream === 'stderr' ? STDCOPY_STDERR : STDCOPY_STDOUT, chunk.data) : chunk.data;
-    if (this.out.write(bytes)) return;
+    if (this.out.write(this.bytes(chunk))) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.out.off('drain', done);

@@ -39,7 +39,7 @@ export interface PullImageParts {
 
 /**
  * Fetches the image from its registry (mirrors first), unpacks its layers
- * (extracted as their downloads complete, committed in order; see
+ * (extracted as they download, committed in order once verified; see
  * UnpackPipeline) and names it. Everything is leased (in the store's leases,
  * and `options.leases` too when given) before it is looked up or committed,
  * so garbage collection cannot take it before the name exists.
@@ -73,7 +73,8 @@ export async function pullImage(parts: PullImageParts, reference: string, option
   });
   try {
     const onLayerReady = (index: number, manifest: OciManifest, config: OciImageConfig) => unpack.layerReady(index, manifest, config);
-    const fetched = await fetchImage(ref, { content, registry: parts.registry, platform, lease, logger, onLayerReady }, options);
+    const onLayerDownload = (index: number, manifest: OciManifest, config: OciImageConfig) => unpack.layerDownloading(index, manifest, config);
+    const fetched = await fetchImage(ref, { content, registry: parts.registry, platform, lease, logger, onLayerReady, onLayerDownload }, options);
     await unpack.finish();
     // An image pulled for another platform than the store's is named by its manifest, so it resolves here.
     const target = platformScore(resolver.platform, fetched.config) >= 0 ? fetched.target : fetched.manifestDescriptor;

@@ -46,6 +46,22 @@ export interface FetchContext {
    * extraction overlaps the downloads of later layers).
    */
   onLayerReady?: (index: number, manifest: OciManifest, config: OciImageConfig) => Promise<void>;
+  /**
+   * Called when a layer's download starts from its first byte: the stream it
+   * returns gets the bytes as they are written to the ingest (undefined: the
+   * layer is unpacked from the content store once onLayerReady says it is there).
+   */
+  onLayerDownload?: (index: number, manifest: OciManifest, config: OciImageConfig) => Promise<LayerStream | undefined>;
+}
+
+/** Where a layer's bytes go while it downloads (the image store extracts them as they arrive). */
+export interface LayerStream {
+  /** The next bytes of the blob, once they are in the ingest; resolves when more may be written. */
+  write(chunk: Buffer): Promise<void>;
+  /** Every byte has arrived (its digest not checked yet). */
+  end(): void;
+  /** The download failed for good, or its digest did not check out: nothing of the layer may be kept. */
+  fail(err: unknown): void;
 }
 
 /**
@@ -84,7 +100,15 @@ export async function fetchImage(ref: Reference, ctx: FetchContext, opts: PullOp
         `image ${ref.familiar()}: its config lists ${config.rootfs.diff_ids.length} diff ids but its manifest has ${manifest.layers.length} layers`,
       );
     }
-    await fetchLayers(transport, ref, manifest.layers, ctx, opts, (i) => ctx.onLayerReady?.(i, manifest, config) ?? Promise.resolve());
+    await fetchLayers(
+      transport,
+      ref,
+      manifest.layers,
+      ctx,
+      opts,
+      (i) => ctx.onLayerReady?.(i, manifest, config) ?? Promise.resolve(),
+      (i) => ctx.onLayerDownload?.(i, manifest, config) ?? Promise.resolve(undefined),
+    );
     return { target: top.descriptor, manifestDescriptor, manifest, config };
   } finally {
     for (const t of transports) t.close();
@@ -199,6 +223,7 @@ async function fetchLayers(
   ctx: FetchContext,
   opts: PullOptions,
   onLayerReady: (index: number) => Promise<void>,
+  onLayerDownload: (index: number) => Promise<LayerStream | undefined>,
 ): Promise<void> {
   const progress = opts.onProgress ?? (() => undefined);
   // Lease every layer before looking: one found present is then safe from a concurrent gc/rmi, one still to fetch is leased before its commit.
@@ -224,7 +249,7 @@ async function fetchLayers(
   };
   ready.forEach(settle);
   await forEachLimit(missing, concurrency, async (i) => {
-    await fetchBlob(t, ref, layers[i]!, ctx, opts, progress);
+    await fetchBlob(t, ref, layers[i]!, ctx, opts, progress, () => onLayerDownload(i));
     ready.push(settle(onLayerReady(i)));
   });
   await Promise.all(ready);
@@ -233,7 +258,10 @@ async function fetchLayers(
 /**
  * Downloads one blob into the content store unless it is there. The download
  * goes to a resumable ingest: after a dropped connection (or in a later pull
- * after a crash) it continues with `Range: bytes=<have>-`.
+ * after a crash) it continues with `Range: bytes=<have>-`. A download that
+ * starts from the first byte also feeds `openStream`'s stream, in order and
+ * across such resumes (it always has exactly the bytes the ingest has); the
+ * stream learns the end, and a failure or a digest that does not check out.
  */
 async function fetchBlob(
   t: RegistryTransport,
@@ -242,6 +270,7 @@ async function fetchBlob(
   ctx: FetchContext,
   opts: PullOptions,
   progress: ProgressCallback | undefined,
+  openStream?: () => Promise<LayerStream | undefined>,
 ): Promise<void> {
   const digest = parseDigest(desc.digest, `blob digest in the manifest of ${ref.familiar()}`);
   const id = shortId(digest);
@@ -250,6 +279,16 @@ async function fetchBlob(
   if (await ctx.content.exists(digest)) return;
   await ctx.lease?.add({ kind: 'ingest', id: FileContentStore.ingestRef(digest) });
   const writer: ContentWriter = (await ctx.content.resumableWriter({ digest, size: desc.size })) ?? (await ctx.content.writer({ digest, size: desc.size }));
+  // A download resumed from an earlier pull's ingest is unpacked from the committed blob instead.
+  let stream: LayerStream | undefined;
+  if (writer.offset === 0 && openStream) {
+    try {
+      stream = await openStream();
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+  }
   const path = `/v2/${ref.path}/blobs/${digest}`;
   let stalled = 0;
   let backoff = 250;
@@ -265,7 +304,7 @@ async function fetchBlob(
     while (writer.offset < desc.size || desc.size === 0) {
       const start = writer.offset;
       try {
-        await downloadFrom(t, ref, path, desc, writer, opts.signal, () => report());
+        await downloadFrom(t, ref, path, desc, writer, stream, opts.signal, () => report());
       } catch (err) {
         if (opts.signal?.aborted) throw err;
         const full = noSpaceLeft(err, `downloading ${digest} into`, ctx.content.ingestDir);
@@ -282,6 +321,7 @@ async function fetchBlob(
       break;
     }
     report(true);
+    stream?.end();
     progress?.({ id, status: 'Verifying Checksum' });
     await writer.commit().catch((err: unknown) => {
       if (err instanceof CeError && err.code === 'InvalidArgument') {
@@ -291,6 +331,7 @@ async function fetchBlob(
     });
     progress?.({ id, status: 'Download complete' });
   } catch (err) {
+    stream?.fail(err);
     // Keep what arrived for the next attempt (suspend removes a non-resumable ingest); nothing arrived, nothing to keep.
     if (writer.offset > 0) await writer.suspend();
     else await writer.abort();
@@ -298,13 +339,14 @@ async function fetchBlob(
   }
 }
 
-/** One GET of a blob from the writer's offset on, written through as it arrives. */
+/** One GET of a blob from the writer's offset on, written through (and to `stream`) as it arrives. */
 async function downloadFrom(
   t: RegistryTransport,
   ref: Reference,
   path: string,
   desc: Descriptor,
   writer: ContentWriter,
+  stream: LayerStream | undefined,
   signal: AbortSignal | undefined,
   onData: () => void,
 ): Promise<void> {
@@ -342,7 +384,8 @@ async function downloadFrom(
     const chunk = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered, bufferedBytes);
     buffered = [];
     bufferedBytes = 0;
-    await writer.write(chunk);
+    // The stream gets a chunk with its write to the ingest: a failed write fails the pull (and the stream) for good.
+    await Promise.all([writer.write(chunk), stream?.write(chunk)]);
     onData();
   };
   try {

@@ -86,7 +86,8 @@ export function matchesPsFilters(c: ListedContainer, filters: PsFilters): boolea
   };
   const state = c.state;
   return (
-    any('name', (v) => matchesPattern(v, `/${c.name}`)) &&
+    // dockerd tries the name as stored ("/web") and without its slash, so `name=^web$` finds it.
+    any('name', (v) => matchesPattern(v, `/${c.name}`) || matchesPattern(v, c.name)) &&
     any('id', (v) => matchesPattern(v, c.id)) &&
     any('status', (v) => v === state?.status) &&
     // Only a container that ran and stopped has an exit code to match.

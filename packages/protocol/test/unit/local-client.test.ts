@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adaptService, CeError, clientAttach, dialUnix, localClient, notFound, OutputQueue, readStream, serveAttach, serveUnix, unary, type CallContext, type UnixServer } from '../../src/index.js';
+import { adaptService, CeError, clientAttach, dialUnix, localClient, notFound, OutputQueue, readStream, serveAttach, serveUnix, unary, type CallContext, type MessageCopies, type UnixServer } from '../../src/index.js';
 import type { TaskEvent } from '../../src/gen/ce/events/v1/task.js';
-import { TaskClient, TaskService, type KillRequest } from '../../src/gen/ce/shim/v1/shim.js';
+import { TaskEvent as TaskEventType } from '../../src/gen/ce/events/v1/task.js';
+import { EventsRequest, KillRequest, KillResponse, TaskClient, TaskService, WaitRequest } from '../../src/gen/ce/shim/v1/shim.js';
+import { ExitStatus } from '../../src/gen/ce/types/v1/task.js';
 import { taskImpl } from './support/fake-task.js';
 
 const dirs: string[] = [];
@@ -17,7 +19,7 @@ afterEach(async () => {
 });
 
 /** The same implementation served on a socket, and a remote client with its local twin. */
-async function both(overrides: Record<string, unknown>) {
+async function both(overrides: Record<string, unknown>, copies: MessageCopies<typeof TaskService> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ce-local-client-test-'));
   dirs.push(dir);
   const impl = taskImpl(
@@ -38,7 +40,7 @@ async function both(overrides: Record<string, unknown>) {
   servers.push(await serveUnix(join(dir, 'task.sock'), [[TaskService, adaptService(TaskService, impl)]]));
   const remote = dialUnix(TaskClient, join(dir, 'task.sock'));
   clients.push(remote);
-  return { remote, local: localClient(remote, TaskService, impl as Parameters<typeof localClient<TaskClient, typeof TaskService>>[2]) };
+  return { remote, local: localClient(remote, TaskService, impl as Parameters<typeof localClient<TaskClient, typeof TaskService>>[2], copies) };
 }
 
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => err as CeError);
@@ -61,6 +63,39 @@ describe('localClient', () => {
     expect({ code: inProcess?.code, message: inProcess?.message }).toEqual({ code: viaSocket?.code, message: viaSocket?.message });
     expect(seen).toHaveLength(2);
     expect(await unary((cb) => local.wait({ id: 'a' }, cb))).toEqual(await unary((cb) => remote.wait({ id: 'a' }, cb)));
+  });
+
+  it('copies the messages of the methods given their types: what the wire gives, in new objects', async () => {
+    const seen: KillRequest[] = [];
+    const exit = { exitStatus: 3, exitedAt: new Date(5000), reason: 'done', oomKilled: false, notInTheMessage: 1 } as ExitStatus;
+    const copies: MessageCopies<typeof TaskService> = {
+      kill: { request: KillRequest, response: KillResponse },
+      wait: { request: WaitRequest, response: ExitStatus },
+      events: { request: EventsRequest, response: TaskEventType },
+    };
+    const events = async function* () {
+      yield TaskEventType.fromPartial({ id: 'a', timestamp: new Date(0), start: { pid: 42 } });
+      yield TaskEventType.fromPartial({ id: 'a', timestamp: new Date(1000), exit: { pid: 42, exitStatus: 3, exitedAt: new Date(1000), reason: 'done' } });
+    };
+    const { remote, local } = await both({ kill: async (req: KillRequest) => (seen.push(req), {}), wait: async () => exit, events }, copies);
+    const request = { id: 'a', signal: 9, all: false } as KillRequest;
+    await unary((cb) => remote.kill(request, cb));
+    await unary((cb) => local.kill(request, cb));
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[1]).not.toBe(request);
+    const viaSocket = await unary<ExitStatus>((cb) => remote.wait({ id: 'a' }, cb));
+    const inProcess = await unary<ExitStatus>((cb) => local.wait({ id: 'a' }, cb));
+    expect(inProcess).toEqual(viaSocket);
+    expect(inProcess).toEqual({ exitStatus: 3, exitedAt: new Date(5000), reason: 'done', oomKilled: false });
+    expect(inProcess).not.toBe(exit);
+    const read = async (client: TaskClient) => {
+      const got: TaskEvent[] = [];
+      for await (const e of readStream<TaskEvent>(client.events({}))) got.push(e);
+      return got;
+    };
+    const streamed = await read(local);
+    expect(streamed).toEqual(await read(remote));
+    expect(streamed[1]?.exit).toMatchObject({ exitStatus: 3, reason: 'done' });
   });
 
   it('fails a unary call with the CeError the remote client raises', async () => {

@@ -280,6 +280,11 @@ export interface RemoveContainerResponse {
 
 export interface InspectContainerRequest {
   id: string;
+  /**
+   * The Container's json is left empty: the caller needs only its other
+   * fields (the Docker API's logs, attach and wait), not the ContainerJSON.
+   */
+  omitJson?: boolean | undefined;
 }
 
 export interface ListContainersRequest {
@@ -336,7 +341,15 @@ export interface Container {
    * Docker's container list repeats: {"HostConfig":{"NetworkMode"},
    * "NetworkSettings":{"Networks","Ports"},"Mounts"}, with json's values.
    */
-  summaryJson?: string | undefined;
+  summaryJson?:
+    | string
+    | undefined;
+  /** Config.OpenStdin: whether anyone may attach the container's stdin. */
+  openStdin?:
+    | boolean
+    | undefined;
+  /** Config.StdinOnce: the first attached client's half-close closes its stdin. */
+  stdinOnce?: boolean | undefined;
 }
 
 export interface Container_LabelsEntry {
@@ -2692,13 +2705,16 @@ export const RemoveContainerResponse: MessageFns<RemoveContainerResponse> = {
 };
 
 function createBaseInspectContainerRequest(): InspectContainerRequest {
-  return { id: "" };
+  return { id: "", omitJson: undefined };
 }
 
 export const InspectContainerRequest: MessageFns<InspectContainerRequest> = {
   encode(message: InspectContainerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.omitJson !== undefined) {
+      writer.uint32(16).bool(message.omitJson);
     }
     return writer;
   },
@@ -2724,6 +2740,14 @@ export const InspectContainerRequest: MessageFns<InspectContainerRequest> = {
             message.id = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.omitJson = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2737,13 +2761,23 @@ export const InspectContainerRequest: MessageFns<InspectContainerRequest> = {
   },
 
   fromJSON(object: any): InspectContainerRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      omitJson: isSet(object.omitJson)
+        ? globalThis.Boolean(object.omitJson)
+        : isSet(object.omit_json)
+        ? globalThis.Boolean(object.omit_json)
+        : undefined,
+    };
   },
 
   toJSON(message: InspectContainerRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.omitJson !== undefined) {
+      obj.omitJson = message.omitJson;
     }
     return obj;
   },
@@ -2754,6 +2788,7 @@ export const InspectContainerRequest: MessageFns<InspectContainerRequest> = {
   fromPartial<I extends Exact<DeepPartial<InspectContainerRequest>, I>>(object: I): InspectContainerRequest {
     const message = createBaseInspectContainerRequest();
     message.id = object.id ?? "";
+    message.omitJson = object.omitJson ?? undefined;
     return message;
   },
 };
@@ -3134,6 +3169,8 @@ function createBaseContainer(): Container {
     tty: false,
     json: "",
     summaryJson: undefined,
+    openStdin: undefined,
+    stdinOnce: undefined,
   };
 }
 
@@ -3186,6 +3223,12 @@ export const Container: MessageFns<Container> = {
     }
     if (message.summaryJson !== undefined) {
       writer.uint32(130).string(message.summaryJson);
+    }
+    if (message.openStdin !== undefined) {
+      writer.uint32(136).bool(message.openStdin);
+    }
+    if (message.stdinOnce !== undefined) {
+      writer.uint32(144).bool(message.stdinOnce);
     }
     return writer;
   },
@@ -3334,6 +3377,22 @@ export const Container: MessageFns<Container> = {
             message.summaryJson = reader.string();
             continue;
           }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.openStdin = reader.bool();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.stdinOnce = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3403,6 +3462,16 @@ export const Container: MessageFns<Container> = {
         : isSet(object.summary_json)
         ? globalThis.String(object.summary_json)
         : undefined,
+      openStdin: isSet(object.openStdin)
+        ? globalThis.Boolean(object.openStdin)
+        : isSet(object.open_stdin)
+        ? globalThis.Boolean(object.open_stdin)
+        : undefined,
+      stdinOnce: isSet(object.stdinOnce)
+        ? globalThis.Boolean(object.stdinOnce)
+        : isSet(object.stdin_once)
+        ? globalThis.Boolean(object.stdin_once)
+        : undefined,
     };
   },
 
@@ -3462,6 +3531,12 @@ export const Container: MessageFns<Container> = {
     if (message.summaryJson !== undefined) {
       obj.summaryJson = message.summaryJson;
     }
+    if (message.openStdin !== undefined) {
+      obj.openStdin = message.openStdin;
+    }
+    if (message.stdinOnce !== undefined) {
+      obj.stdinOnce = message.stdinOnce;
+    }
     return obj;
   },
 
@@ -3496,6 +3571,8 @@ export const Container: MessageFns<Container> = {
     message.tty = object.tty ?? false;
     message.json = object.json ?? "";
     message.summaryJson = object.summaryJson ?? undefined;
+    message.openStdin = object.openStdin ?? undefined;
+    message.stdinOnce = object.stdinOnce ?? undefined;
     return message;
   },
 };
