@@ -94,7 +94,7 @@ describe('ced --config-file daemon.json', () => {
     writeFileSync(configFile, '{ "log-level": ');
     daemon!.process.kill('SIGHUP');
     await eventually(() => daemon!.log().includes('error reconfiguring the daemon'), 'the failed reload to be logged');
-    expect(daemon!.log()).toContain(`unable to configure the ce daemon with file ${configFile}: invalid JSON`);
+    expect(daemon!.log()).toContain(`unable to configure the ce daemon with file ${configFile}: unexpected EOF`);
     expect((await run(['version'])).code).toBe(0);
   });
 
@@ -110,7 +110,9 @@ describe('ced with a daemon.json it cannot use', () => {
   const cases: Array<[string, string | undefined, string[], (file: string) => string]> = [
     ['an unknown key', '{"log-level": "info", "foo": 1}', [], (f) => `unable to configure the ce daemon with file ${f}: the following directives don't match any configuration option: foo`],
     ['a key also given as a flag', '{"log-level": "info"}', ['--log-level', 'debug'], (f) => `unable to configure the ce daemon with file ${f}: the following directives are specified both as a flag and in the configuration file: log-level: (from flag: debug, from file: info)`],
-    ['a JSON syntax error', '{\n  "log-level": "info",\n}\n', [], (f) => `unable to configure the ce daemon with file ${f}: invalid JSON at line 3, column 1: `],
+    // dockerd 20.10 says "...the Docker daemon with file <f>: invalid character '}' looking for beginning of object key string".
+    ['a JSON syntax error', '{\n  "log-level": "info",\n}\n', [], (f) => `unable to configure the ce daemon with file ${f}: invalid character '}' looking for beginning of object key string\n`],
+    ['a file cut short', '{\n  "log-level": "info"\n', [], (f) => `unable to configure the ce daemon with file ${f}: unexpected EOF\n`],
     ['a missing --config-file', undefined, [], (f) => `unable to configure the ce daemon with file ${f}: open ${f}: no such file or directory`],
   ];
   for (const [what, content, flags, message] of cases) {

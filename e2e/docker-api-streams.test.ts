@@ -246,21 +246,9 @@ describe.skipIf(dockerClientMissing !== '')(`the Docker API's streaming endpoint
   });
 
   describe('with the docker client', () => {
-    /**
-     * docker logs, exec and attach inspect the container first, and docker run
-     * creates, starts and waits: those endpoints are another module's
-     * (container-inspect, container-create, container-lifecycle, container-wait).
-     */
-    let containersMissing = '';
     const terminal = (args: string[]) => runInPty([DOCKER_CLIENT, ...args], { rows: 24, cols: 80 }, { ...process.env, DOCKER_HOST: `unix://${dockerSocketOf(daemon)}`, DOCKER_CONFIG: join(daemon.dir, 'docker-config') });
 
-    beforeAll(async () => {
-      const inspect = await httpOverUnix(dockerSocketOf(daemon), 'GET', '/v1.41/containers/nosuch/json');
-      if (inspect.body.includes('page not found')) containersMissing = 'needs the container endpoints docker logs, exec and attach call first (inspect, create, start, wait)';
-    });
-
-    it('docker logs: whole, --tail, -t, --since and -f', async (ctx) => {
-      if (containersMissing) return ctx.skip(containersMissing);
+    it('docker logs: whole, --tail, -t, --since and -f', async () => {
       const id = await ceCli(['run', '-d', 'busybox', 'sh', '-c', 'echo line1; echo line2; echo line3']);
       await ceCli(['wait', id]);
       expect(await cli(['logs', id])).toEqual({ code: 0, stdout: 'line1\nline2\nline3\n', stderr: '' });
@@ -277,8 +265,7 @@ describe.skipIf(dockerClientMissing !== '')(`the Docker API's streaming endpoint
       await ceCli(['rm', id, err, running]);
     });
 
-    it('docker exec: -e, -u, -w, -i, -d, its exit code, and 126 for a missing command', async (ctx) => {
-      if (containersMissing) return ctx.skip(containersMissing);
+    it('docker exec: -e, -u, -w, -i, -d, its exit code, and 126 for a missing command', async () => {
       const id = await ceCli(['run', '-d', 'busybox', 'sleep', '1000']);
       expect(await cli(['exec', '-e', 'A=set', '-u', 'nobody', '-w', '/tmp', id, 'sh', '-c', 'echo "$A $(id -u) $PWD"'])).toEqual({ code: 0, stdout: 'set 65534 /tmp\n', stderr: '' });
       expect(await cli(['exec', '-i', id, 'cat'], 'piped in\n')).toEqual({ code: 0, stdout: 'piped in\n', stderr: '' });
@@ -291,8 +278,7 @@ describe.skipIf(dockerClientMissing !== '')(`the Docker API's streaming endpoint
       await ceCli(['rm', '-f', id]);
     });
 
-    it.skipIf(ptyMissing !== undefined)('docker exec -it through a terminal', async (ctx) => {
-      if (containersMissing) return ctx.skip(containersMissing);
+    it.skipIf(ptyMissing !== undefined)('docker exec -it through a terminal', async () => {
       const id = await ceCli(['run', '-d', 'busybox', 'sleep', '1000']);
       const t = terminal(['exec', '-it', id, 'sh']);
       await t.waitFor('# ');
@@ -303,8 +289,7 @@ describe.skipIf(dockerClientMissing !== '')(`the Docker API's streaming endpoint
       await ceCli(['rm', '-f', id]);
     });
 
-    it.skipIf(ptyMissing !== undefined)('docker attach to a terminal, and ctrl-p ctrl-q leaves the container running', async (ctx) => {
-      if (containersMissing) return ctx.skip(containersMissing);
+    it.skipIf(ptyMissing !== undefined)('docker attach to a terminal, and ctrl-p ctrl-q leaves the container running', async () => {
       const id = await ceCli(['run', '-d', '-it', 'busybox', 'sh']);
       const t = terminal(['attach', id]);
       t.type('echo $((6*7))\r');
@@ -316,15 +301,13 @@ describe.skipIf(dockerClientMissing !== '')(`the Docker API's streaming endpoint
       await ceCli(['rm', '-f', id]);
     });
 
-    it('docker run --rm busybox echo hi, and 127 for a missing command', async (ctx) => {
-      if (containersMissing) return ctx.skip(containersMissing);
+    it('docker run --rm busybox echo hi, and 127 for a missing command', async () => {
       expect(await cli(['run', '--rm', 'busybox', 'echo', 'hi'])).toEqual({ code: 0, stdout: 'hi\n', stderr: '' });
       expect(await cli(['run', '--rm', '-i', 'busybox', 'cat'], 'through stdin\n')).toEqual({ code: 0, stdout: 'through stdin\n', stderr: '' });
       expect((await cli(['run', '--rm', 'busybox', 'nosuchcmd'])).code).toBe(127);
     });
 
-    it.skipIf(ptyMissing !== undefined)('docker run -it through a terminal', async (ctx) => {
-      if (containersMissing) return ctx.skip(containersMissing);
+    it.skipIf(ptyMissing !== undefined)('docker run -it through a terminal', async () => {
       const t = terminal(['run', '-it', '--rm', 'busybox', 'sh']);
       await t.waitFor('# ');
       // docker run resizes the terminal after the start, as with dockerd: the shell may ask before that, so ask until it is done.

@@ -2,7 +2,8 @@
 // `ps`, `logs` and `down -v` on a two-service project — a busybox httpd with a
 // published port on loopback, a health check and a named volume, and a client
 // that waits for it to be healthy and fetches from it by service name; and
-// `build` of a service from a Dockerfile in a subfolder (POST /build).
+// `build` of a service from a Dockerfile in a subfolder (POST /build); and
+// each of docker-compose and `ce compose` listing a project the other brought up.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,20 @@ services:
     command: ["sh", "-c", "printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc web 80; exec sleep 300"]
 volumes:
   site: {}
+`;
+
+// The project for the cross-tool test: one up with `ce compose`, one with docker-compose, from this same file.
+const CROSS_FILE = `version: "2.4"
+services:
+  web:
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo cross > /www/index.html && exec httpd -f -p 80 -h /www"]
+    ports:
+      - "127.0.0.1::80"
+  worker:
+    image: busybox
+    command: ["sleep", "300"]
+    network_mode: none
 `;
 
 /** GET http://127.0.0.1:port/ from the host. */
@@ -117,6 +132,39 @@ describe.skipIf(composeMissing !== '')(`docker-compose 1.29 against ced ${compos
     const run = await ce(['run', '--rm', '--network', 'none', `${project}b_app`], { socket: daemon.socket });
     expect(run).toMatchObject({ code: 0, stdout: 'built with compose\n' });
     await ce(['rmi', `${project}b_app`], { socket: daemon.socket });
+  });
+
+  it('each tool sees the project the other brought up: docker-compose ps after ce compose up -d, and ce compose ps after docker-compose up -d', async () => {
+    const file = join(dir, 'cross.yml');
+    writeFileSync(file, CROSS_FILE);
+    const viaCe = (name: string, args: string[]) => ce(['compose', '-p', name, '-f', file, ...args], { socket: daemon.socket, timeoutMs: 180_000 });
+    const viaCompose = (name: string, args: string[]) => dockerCli(['--ansi', 'never', '-p', name, '-f', file, ...args], { daemon, program: COMPOSE, cwd: dir, timeoutMs: 180_000 });
+    const byCe = `${project}ce`;
+    const byCompose = `${project}dc`;
+    const left = async (name: string) => (await ce(['ps', '-aq', '--filter', `label=com.docker.compose.project=${name}`], { socket: daemon.socket })).stdout;
+    try {
+      const upCe = await viaCe(byCe, ['up', '-d']);
+      expect(upCe.code, upCe.stderr).toBe(0);
+      const upCompose = await viaCompose(byCompose, ['up', '-d']);
+      expect(upCompose.code, upCompose.stderr).toBe(0);
+      for (const name of [byCe, byCompose]) {
+        const theirs = await viaCompose(name, ['ps']);
+        expect(theirs).toMatchObject({ code: 0, stderr: '' });
+        expect(theirs.stdout).toMatch(new RegExp(`^${name}_web_1 .* Up +127\\.0\\.0\\.1:\\d+->80/tcp *$`, 'm'));
+        expect(theirs.stdout).toMatch(new RegExp(`^${name}_worker_1 .* Up *$`, 'm'));
+        expect(await viaCe(name, ['ps']), name).toEqual(theirs);
+        const ids = async (r: Promise<CeResult>) => (await r).stdout.split('\n').filter(Boolean).sort();
+        expect(await ids(viaCe(name, ['ps', '-q']))).toEqual(await ids(viaCompose(name, ['ps', '-q'])));
+      }
+      // And each takes the other's down.
+      expect((await viaCompose(byCe, ['down', '-t', '1'])).code).toBe(0);
+      expect((await viaCe(byCompose, ['down', '-t', '1'])).code).toBe(0);
+      expect(await left(byCe)).toBe('');
+      expect(await left(byCompose)).toBe('');
+    } finally {
+      await viaCe(byCe, ['down', '-t', '1']).catch(() => undefined);
+      await viaCompose(byCompose, ['down', '-t', '1']).catch(() => undefined);
+    }
   });
 
   it('down -v removes the containers, the network and the named volume', async () => {

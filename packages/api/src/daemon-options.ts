@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseUlimit } from '@ce/runtime/spec';
 import { DEFAULT_SOCKET_GROUP, resolveConfig, SHIM_MODES, type DaemonConfig, type NetworkConfig, type ShimMode } from './config.js';
 import { parseAddedRuntimes } from './containers/runtimes.js';
+import { decodeGoJsonObject } from './go-json-syntax.js';
 import { networkConfigFromFlags } from './network-flags.js';
 import { parseListenAddress } from '@ce/docker-api';
 
@@ -218,24 +219,6 @@ function goValue(value: unknown): string {
   return String(value);
 }
 
-/** The text of daemon.json as an object; a syntax error names the line and column. */
-export function parseDaemonJson(source: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(source);
-  } catch (err) {
-    const message = (err as Error).message;
-    const position = /at position (\d+)/.exec(message);
-    if (!position) throw new Error(`invalid JSON: ${message}`);
-    const before = source.slice(0, Number(position[1]));
-    const line = before.split('\n').length;
-    const column = before.length - before.lastIndexOf('\n');
-    throw new Error(`invalid JSON at line ${line}, column ${column}: ${message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('invalid JSON: the top level must be an object');
-  return parsed as Record<string, unknown>;
-}
-
 /**
  * The flags with daemon.json's settings added, as dockerd merges them: a key
  * no setting has, or a setting given both ways, is an error; so is a value of
@@ -332,7 +315,8 @@ export function withDaemonJson(flags: FlagValues, configFile: string | undefined
   }
   let json: Record<string, unknown>;
   try {
-    json = parseDaemonJson(source);
+    // Read as dockerd reads it: a syntax error in Go's encoding/json words.
+    json = decodeGoJsonObject(source);
   } catch (err) {
     throw new Error(`unable to configure the ce daemon with file ${file}: ${(err as Error).message}`);
   }

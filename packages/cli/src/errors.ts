@@ -25,7 +25,8 @@ export function daemonErrorMessage(err: unknown, socketTarget: string, groupOf: 
     }
     return `Cannot connect to the ce daemon at ${socketTarget}. Is the ced daemon running?`;
   }
-  return `Error response from daemon: ${(err as Error).message ?? String(err)}`;
+  // As the docker client, which trims the daemon's message (dockerd's "Error processing tar file(unexpected EOF): ").
+  return `Error response from daemon: ${((err as Error).message ?? String(err)).trim()}`;
 }
 
 /**

@@ -16,8 +16,8 @@ function volume(v: VolumeMount): string | Record<string, unknown> {
   return v.source ? `${v.source}:${v.target}:${mode}` : v.target;
 }
 
-function service(s: ServiceConfig): Record<string, unknown> {
-  const { name: _name, other, ports, volumes, networks, depends_on, ...rest } = s;
+function service(s: ServiceConfig, project: ComposeProject): Record<string, unknown> {
+  const { name: _name, other, ports, volumes, networks, depends_on, defaultNetworkImplied, environment, ...rest } = s;
   const out: Record<string, unknown> = { ...other };
   for (const [k, v] of Object.entries(rest)) {
     if (v === undefined) continue;
@@ -26,14 +26,17 @@ function service(s: ServiceConfig): Record<string, unknown> {
   }
   if (ports.length) out.ports = ports.map(port);
   if (volumes.length) out.volumes = volumes.map(volume);
+  // A variable without a value takes the environment's, or stays null (unset), as docker-compose resolves it.
+  if (Object.keys(environment).length) out.environment = Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, v ?? project.environment[k] ?? null]));
   if (Object.keys(depends_on).length) out.depends_on = depends_on;
-  if (!s.network_mode) out.networks = networks;
+  if (!s.network_mode && !defaultNetworkImplied) out.networks = networks;
   return out;
 }
 
 export function configDocument(project: ComposeProject): Record<string, unknown> {
   const doc: Record<string, unknown> = {
-    services: Object.fromEntries(project.services.map((s) => [s.name, service(s)])),
+    services: Object.fromEntries(project.services.map((s) => [s.name, service(s, project)])),
+    version: project.version,
   };
   const networks = Object.entries(project.networks).filter(([k]) => k !== 'default' || project.services.every((s) => !('default' in s.networks)) === false);
   const networkEntries = networks.filter(([k, n]) => !(k === 'default' && !n.external && !n.driver));

@@ -18,7 +18,7 @@ function canonical(value: unknown): unknown {
 
 /** Over the service and the daemon names of the networks and volumes it uses (renaming one recreates). */
 export function serviceConfigHash(service: ServiceConfig, project: ComposeProject, imageId: string): string {
-  const { depends_on: _order, ...config } = service;
+  const { depends_on: _order, defaultNetworkImplied: _implied, ...config } = service;
   const networks = Object.keys(service.networks).map((n) => project.networks[n]?.name);
   const volumes = service.volumes.filter((v) => v.type === 'volume' && v.source).map((v) => project.volumes[v.source!]?.name);
   const text = JSON.stringify(canonical({ config, networks, volumes, imageId }));

@@ -10,6 +10,9 @@ import { parseComposeFile, shownPath } from './parse-file.js';
 import { projectFiles, type ProjectOptions } from './project-files.js';
 import { schemaProblems } from './schema-errors.js';
 
+/** What docker-compose 1.29 takes a file without `version` for (the Compose specification). */
+const DEFAULT_VERSION = '3.9';
+
 const SECTION_WORDS: Record<string, string> = { services: 'service', volumes: 'volume', networks: 'network', secrets: 'secret', configs: 'config' };
 
 export function loadProject(options: ProjectOptions, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): ComposeProject {
@@ -18,8 +21,10 @@ export function loadProject(options: ProjectOptions, cwd = process.cwd(), env: N
   const services = new Map<string, ServiceFields>();
   const volumes: Record<string, Record<string, unknown>> = {};
   const networks: Record<string, Record<string, unknown>> = {};
+  let version: string | undefined;
   for (const file of where.files) {
     const document = interpolateDocument(parseComposeFile(file, cwd), lookup);
+    if (document.version !== undefined) version ??= String(document.version);
     const problems = schemaProblems(document);
     if (problems.length) throw new ComposeError(`The Compose file '${shownPath(file, cwd)}' is invalid because:\n${problems.join('\n')}`);
     for (const [name, raw] of Object.entries((document.services ?? {}) as Record<string, Record<string, unknown>>)) {
@@ -37,6 +42,7 @@ export function loadProject(options: ProjectOptions, cwd = process.cwd(), env: N
     services: [...services].map(([name, fields]) => completeService(name, fields, where)),
     volumes: Object.fromEntries(Object.entries(volumes).map(([k, v]) => [k, volumeConfig(where.name, k, v)])),
     networks: Object.fromEntries(Object.entries(networks).map(([k, v]) => [k, networkConfig(where.name, k, v)])),
+    version: version ?? DEFAULT_VERSION,
     environment: where.environment,
   };
   if (project.services.some((s) => !s.network_mode && Object.keys(s.networks).includes('default')) || project.services.some((s) => !s.network_mode && !Object.keys(s.networks).length)) {
@@ -66,6 +72,7 @@ function completeService(name: string, f: ServiceFields, where: { workingDir: st
     expose: f.expose ?? [],
     volumes: f.volumes ?? [],
     networks: f.network_mode ? {} : f.networks ?? { default: null },
+    ...(!f.network_mode && !f.networks ? { defaultNetworkImplied: true as const } : {}),
     depends_on: f.depends_on ?? {},
     labels: f.labels ?? {},
     cap_add: f.cap_add ?? [],

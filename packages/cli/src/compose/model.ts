@@ -67,6 +67,8 @@ export interface ServiceConfig {
   expose: string[];
   volumes: VolumeMount[];
   networks: Record<string, ServiceNetwork | null>;
+  /** The file gave no `networks` (the service is on the default one): `config` leaves the key out, as docker-compose. */
+  defaultNetworkImplied?: true;
   network_mode?: string;
   depends_on: Record<string, { condition: DependencyCondition }>;
   healthcheck?: HealthcheckConfig;
@@ -126,6 +128,8 @@ export interface ComposeProject {
   /** Keyed by the name in the file. */
   volumes: Record<string, VolumeConfig>;
   networks: Record<string, NetworkConfig>;
+  /** The files' `version` (docker-compose 1.29 takes a file without one as 3.9). */
+  version: string;
   /** The environment interpolation used (the process's over the .env file's). */
   environment: Record<string, string>;
 }

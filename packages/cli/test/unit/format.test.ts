@@ -39,6 +39,8 @@ describe('docker-style formatting', () => {
 describe('errors', () => {
   it('words daemon errors as docker does', () => {
     expect(daemonErrorMessage(new CeError('NotFound', 'No such container: x'), 'unix:///s')).toBe('Error response from daemon: No such container: x');
+    // Trimmed, as the docker client trims the daemon's message.
+    expect(daemonErrorMessage(new CeError('Internal', 'Error processing tar file(unexpected EOF): '), 'unix:///s')).toBe('Error response from daemon: Error processing tar file(unexpected EOF):');
     expect(withPeriod('Error response from daemon: No such image: x:latest')).toBe('Error response from daemon: No such image: x:latest.');
     expect(daemonErrorMessage(new CeError('Unavailable', 'connect ECONNREFUSED'), 'unix:///s')).toBe(
       'Cannot connect to the ce daemon at unix:///s. Is the ced daemon running?',

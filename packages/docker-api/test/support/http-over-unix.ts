@@ -7,7 +7,7 @@ export interface HttpReply {
 }
 
 /** One HTTP request to a unix socket, the whole reply read. */
-export function httpOverUnix(socketPath: string, method: string, path: string, body?: { json?: unknown; raw?: string; contentType?: string }): Promise<HttpReply> {
+export function httpOverUnix(socketPath: string, method: string, path: string, body?: { json?: unknown; raw?: string | Buffer; contentType?: string }): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const payload = body?.json !== undefined ? JSON.stringify(body.json) : body?.raw;
     const headers: Record<string, string> = {};

@@ -1,8 +1,9 @@
 // The byte stream of a layer given to `docker import`: decompressed when it is
 // gzip, bzip2, xz or zstd (as dockerd's DecompressStream), and checked to be a
-// tar as it passes, so a non-tar is refused with a clear error.
+// tar as it passes, so a non-tar is refused, in dockerd's words (its untar
+// child's "Error processing tar file(exit status 1): <Go's archive/tar error>").
 import { Readable } from 'node:stream';
-import { invalidArgument } from '@ce/protocol';
+import { internal } from '@ce/protocol';
 import { COMPRESSION_HEAD_BYTES, decompressor, detectCompression } from '@ce/protocol/decompress';
 import * as tar from 'tar-stream';
 
@@ -44,14 +45,22 @@ export async function* decompressedLayer(source: AsyncIterable<Uint8Array>): Asy
     for await (const chunk of compressed.pipe(inflate)) yield chunk as Buffer;
   } catch (err) {
     if (uploadError) throw uploadError;
-    throw invalidArgument(`the import is not a valid ${format} stream: ${(err as Error).message}`);
+    // dockerd's untar child sees its input end early; dockerd says no more (a 500, as dockerd's).
+    throw internal('Error processing tar file(unexpected EOF): ', err);
   } finally {
     inflate.destroy();
     compressed.destroy();
   }
 }
 
-/** Passes the bytes through while parsing them as a tar; throws InvalidArgument when they are not one. */
+/** tar-stream's complaint as Go's archive/tar words it. */
+function goTarError(err: Error): string {
+  if (/^Invalid tar header/.test(err.message)) return 'archive/tar: invalid tar header';
+  if (/^Unexpected end of data/.test(err.message)) return 'unexpected EOF';
+  return err.message;
+}
+
+/** Passes the bytes through while parsing them as a tar; throws dockerd's error (a 500, as dockerd's) when they are not one. */
 export async function* checkedTar(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const extract = tar.extract();
   let failure: Error | undefined;
@@ -67,7 +76,7 @@ export async function* checkedTar(source: AsyncIterable<Buffer>): AsyncGenerator
     });
   });
   finished.catch(() => undefined); // awaited below
-  const notTar = (err: Error) => invalidArgument(`the import is not a tar archive: ${err.message}`);
+  const notTar = (err: Error) => internal(`Error processing tar file(exit status 1): ${goTarError(err)}`, err);
   for await (const chunk of source) {
     if (failure) throw notTar(failure);
     extract.write(chunk);

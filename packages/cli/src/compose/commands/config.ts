@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
+import { Document, visit } from 'yaml';
 import { configDocument } from '../config-document.js';
 import { composeAction, type ComposeContext } from '../context.js';
+import { startOrder } from '../start-order.js';
 
 interface ConfigOptions {
   quiet?: boolean;
@@ -21,9 +22,28 @@ export function registerConfig(group: Command, ctx: ComposeContext): void {
       composeAction(ctx, async (opts: ConfigOptions) => {
         const project = ctx.project();
         if (opts.quiet) return;
-        if (opts.services) process.stdout.write(project.services.map((s) => `${s.name}\n`).join(''));
+        // In start order (dependencies first), as docker-compose lists them.
+        if (opts.services) process.stdout.write(startOrder(project.services).map((s) => `${s.name}\n`).join(''));
         else if (opts.volumes) process.stdout.write(Object.keys(project.volumes).map((v) => `${v}\n`).join(''));
-        else process.stdout.write(`${stringify(configDocument(project), { sortMapEntries: true, aliasDuplicateObjects: false })}\n`);
+        else process.stdout.write(`${asComposeYaml(configDocument(project))}\n`);
       }),
     );
+}
+
+/** YAML 1.1's booleans, which docker-compose double-quotes when they are strings. */
+const BOOLEAN_WORDS = /^(y|n|yes|no|on|off|true|false)$/i;
+
+/**
+ * The document as docker-compose 1.29 dumps it (PyYAML's safe_dump): keys
+ * sorted, lists not indented under their key, single quotes where a string
+ * needs quoting, and YAML 1.1's boolean words double-quoted.
+ */
+function asComposeYaml(value: Record<string, unknown>): string {
+  const doc = new Document(value, { sortMapEntries: true, aliasDuplicateObjects: false });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && BOOLEAN_WORDS.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ indentSeq: false, singleQuote: true });
 }

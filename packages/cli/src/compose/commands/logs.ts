@@ -38,11 +38,23 @@ export function registerLogs(group: Command, ctx: ComposeContext): void {
         process.stdout.write(`Attaching to ${containers.map((c) => c.name).join(', ')}\n`);
         const print = (c: (typeof containers)[number]) =>
           printContainerLog(conn, c.id, prefixes.get(nameWithoutProject(c.name, project.name))!, { follow: !!opts.follow, tail, timestamps: !!opts.timestamps });
-        // Followed logs interleave as they come; past ones are printed container after container.
-        if (opts.follow) await Promise.all(containers.map(print));
-        else for (const c of containers) await print(c);
+        // Followed logs interleave as they come, each ending with its container's exit, as docker-compose's;
+        // past ones are printed container after container.
+        if (opts.follow) {
+          await Promise.all(
+            containers.map(async (c) => {
+              await print(c);
+              process.stdout.write(exitLine(c.name, await inspectContainer(conn, c.id)));
+            }),
+          );
+        } else for (const c of containers) await print(c);
       }),
     );
+}
+
+/** "proj_web_1 exited with code 0", which docker-compose prints when a followed container's log ends. */
+function exitLine(name: string, container: Awaited<ReturnType<typeof inspectContainer>>): string {
+  return `${name} exited with code ${container.state?.exitCode ?? 0}\n`;
 }
 
 /** up without -d: "Attaching to …", every container's log followed until they all stop; Ctrl+C stops them. */
@@ -66,7 +78,7 @@ export async function attachLogs(conn: Connection, project: ComposeProject, name
       names.map(async (n, i) => {
         await printContainerLog(conn, n, prefixes.get(short[i]!)!, { follow: true, tail: -1, timestamps: false });
         const state = await inspectContainer(conn, n);
-        if (!stopping) process.stdout.write(`${n} exited with code ${state.state?.exitCode ?? 0}\n`);
+        if (!stopping) process.stdout.write(exitLine(n, state));
       }),
     );
   } finally {

@@ -3,7 +3,7 @@ import { ComposeError } from '../compose-error.js';
 import { composeAction, type ComposeContext } from '../context.js';
 import { ProgressLines } from '../progress-lines.js';
 import { withDependencies } from '../start-order.js';
-import { servicePuller } from './pull-service-image.js';
+import { servicePuller, ServicePullError } from './pull-service-image.js';
 
 export function registerPull(group: Command, ctx: ComposeContext): void {
   group
@@ -19,18 +19,26 @@ export function registerPull(group: Command, ctx: ComposeContext): void {
         const conn = ctx.connect();
         const progress = new ProgressLines(opts.quiet ? ({ write: () => true } as unknown as NodeJS.WritableStream) : process.stderr);
         const pull = servicePuller(conn, progress);
-        let failed = false;
-        for (const s of withDependencies(project.services, names, true)) {
-          if (!s.image) continue;
+        const services = withDependencies(project.services, names, true);
+        // Every service gets its line, padded to the longest name, as docker-compose's; one without an image has nothing to pull.
+        const batch = services.map((s) => s.name);
+        // As docker-compose: a failure does not stop the other services' pulls; the failures are told at the end.
+        const failures: ServicePullError[] = [];
+        for (const s of services) {
           try {
-            await pull(s.image, s.name);
+            await pull(s.image, s.name, batch);
           } catch (err) {
-            if (!opts.ignorePullFailures || !(err instanceof ComposeError)) throw err;
-            process.stderr.write(`${err.message}\n`);
-            failed = true;
+            if (!(err instanceof ServicePullError)) throw err;
+            failures.push(err);
           }
         }
-        return failed ? 0 : undefined;
+        if (!failures.length) return;
+        if (opts.ignorePullFailures) {
+          for (const f of failures) process.stderr.write(`${f.message}\n`);
+          return;
+        }
+        for (const f of failures) process.stderr.write(`\nERROR: for ${f.service}  ${f.daemonMessage}\n`);
+        throw new ComposeError(failures.at(-1)!.daemonMessage);
       }),
     );
 }

@@ -243,3 +243,23 @@ describe('errors with paths', () => {
     expect(invalid('services:\n  web:\n    environment: [A=1]\n')).toBe('Service web has neither an image nor a build context specified. At least one must be provided.');
   });
 });
+
+describe('what `config` prints of the project', () => {
+  it("takes the file's version, or 3.9 as docker-compose 1.29 does; leaves out the default network nobody named; resolves a bare variable", async () => {
+    const { configDocument } = await import('../../../src/compose/config-document.js');
+    const { serviceConfigHash } = await import('../../../src/compose/config-hash.js');
+    const plain = load(files({ 'docker-compose.yml': 'services:\n  a:\n    image: busybox\n    environment: [SET, UNSET]\n  b:\n    image: busybox\n    networks: [default]\n' }), {}, { SET: 'yes' });
+    expect(plain.version).toBe('3.9');
+    const doc = configDocument(plain) as { services: Record<string, Record<string, unknown>>; version: string };
+    expect(doc.version).toBe('3.9');
+    expect(doc.services.a).not.toHaveProperty('networks');
+    expect(doc.services.a!.environment).toEqual({ SET: 'yes', UNSET: null });
+    expect(doc.services.b!.networks).toEqual({ default: null });
+    // Whether the file named the default network changes nothing a container gets.
+    const [a, b] = plain.services;
+    expect(serviceConfigHash({ ...a!, defaultNetworkImplied: undefined }, plain, 'sha256:x')).toBe(serviceConfigHash(a!, plain, 'sha256:x'));
+    expect(b!.defaultNetworkImplied).toBeUndefined();
+    const versioned = load(files({ 'docker-compose.yml': 'version: "2.4"\nservices:\n  a:\n    image: busybox\n' }, 'v'));
+    expect(versioned.version).toBe('2.4');
+  });
+});
