@@ -122,7 +122,14 @@ it('starts again only after the last exit has deleted its task, even when wait a
       return { pid: 42, exitStatus: 5, exitedAt: new Date() };
     },
   } as unknown as SupervisorApi;
-  const svc = new ContainerService(new ContainerStore(join(dir, 'containers')), images, supervisor, join(dir, 'tasks'), silent);
+  const store = new ContainerStore(join(dir, 'containers'));
+  const exitedSaves: number[] = [];
+  const save = store.save.bind(store);
+  store.save = async (record) => {
+    await save(record);
+    if (record.State.Status === 'exited') exitedSaves.push(record.State.ExitCode);
+  };
+  const svc = new ContainerService(store, images, supervisor, join(dir, 'tasks'), silent);
   await svc.create({ name: 'later', config: { Image: 'x' }, hostConfig: {} });
   await svc.start('later');
   expect(await svc.wait('later', 'not-running')).toBe(5);
@@ -130,6 +137,8 @@ it('starts again only after the last exit has deleted its task, even when wait a
 
   await svc.start('later');
   expect(await svc.wait('later', 'not-running')).toBe(6);
+  // Ends once the second exit's teardown (its slow delete) is saved too: nothing writes into the folder after the test.
+  await vi.waitFor(() => expect(exitedSaves.filter((code) => code === 6)).toHaveLength(2), { timeout: 5000 });
 });
 
 it('writes a --rm container\'s record once at its exit, not again after the teardown, and removes it; a kept container\'s teardown is saved', async () => {
