@@ -67,6 +67,8 @@ export async function* checkedTar(source: AsyncIterable<Buffer>): AsyncGenerator
   const finished = new Promise<void>((resolve, reject) => {
     extract.on('entry', (_header, stream, next) => {
       stream.on('end', () => next(undefined));
+      // A tar cut inside this entry fails the entry's stream too; the extract's own error reports it.
+      stream.on('error', () => undefined);
       stream.resume();
     });
     extract.on('finish', resolve);
