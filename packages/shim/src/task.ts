@@ -183,34 +183,25 @@ export class ShimTask implements TaskApi {
       await oom.start();
       laps.lap('log');
       const exited = this.followExit(req.id, req.bundle, proc.exited, proc.monitor?.socket, oom);
-      const record =
-        proc.monitor && this.options.monitorSocketDir
-          ? {
-              id: req.id,
-              namespace: req.namespace || DEFAULT_NAMESPACE,
-              labels: { ...req.labels },
-              bundle: req.bundle,
-              pid: proc.pid,
-              terminal: req.terminal,
-              stdin: req.stdin,
-              mounted,
-              socket: proc.monitor.socket,
-              ...(monitor?.log ? { logPath: monitor.log.path } : {}),
-            }
-          : undefined;
-      if (record) writeTaskRecord(this.options.monitorSocketDir!, record);
-      this.task = {
+      // What the task is, as kept in memory and, under a monitor, in the record a later host adopts it from.
+      const identity = {
         id: req.id,
         namespace: req.namespace || DEFAULT_NAMESPACE,
         labels: { ...req.labels },
         bundle: req.bundle,
         pid: proc.pid,
-        status: TaskStatus.TASK_STATUS_CREATED,
         terminal: req.terminal,
         stdin: req.stdin,
+        mounted,
+      };
+      const record =
+        proc.monitor && this.options.monitorSocketDir ? { ...identity, socket: proc.monitor.socket, ...(monitor?.log ? { logPath: monitor.log.path } : {}) } : undefined;
+      if (record) writeTaskRecord(this.options.monitorSocketDir!, record);
+      this.task = {
+        ...identity,
+        status: TaskStatus.TASK_STATUS_CREATED,
         hub,
         log,
-        mounted,
         exited,
         execs: new Map(),
         oom,

@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeLocalEntry, LOCAL_FRAME_OVERHEAD, type AttachSession } from '@ce/protocol';
+import { decodeLocalEntry, encodeLocalEntry, LOCAL_FRAME_OVERHEAD, type AttachSession } from '@ce/protocol';
 import { Runtime } from '@ce/runtime';
 import type { StreamName } from '@ce/protocol';
 import { ContainerLog } from '../../src/io/container-log.js';
@@ -155,6 +155,19 @@ describe.skipIf(!isRoot || !existsSync(BUSYBOX))('a shim task under ce-monitor (
       }
       expect(ofStream.length).toBe(at);
     }
+  });
+
+  it('cuts a torn last frame off a local log it opens (a writer killed mid-entry) and appends whole entries after the whole ones', async () => {
+    const logPath = join(dir, 'c1-local.log');
+    const whole = encodeLocalEntry({ source: 'stdout', timeNano: 1_000_000n, line: Buffer.from('before'), partial: false });
+    const torn = encodeLocalEntry({ source: 'stdout', timeNano: 2_000_000n, line: Buffer.from('torn entry'), partial: false }).subarray(0, 9);
+    writeFileSync(logPath, Buffer.concat([whole, torn]));
+    const bundle = busyboxBundle(dir, 'bundle', ['echo', 'after']);
+    await task.create({ id: 'c1', bundle, rootfs: [], terminal: false, stdin: false, logPath, namespace: 'default', labels: {}, logConfig: { type: 'local', config: { compress: 'false' } } });
+    await task.start({ id: 'c1' });
+    expect((await task.wait({ id: 'c1' })).exitStatus).toBe(0);
+    await task.delete({ id: 'c1' });
+    expect(localEntries(readFileSync(logPath)).map((e) => e.line)).toEqual(['before', 'after']);
   });
 
   it('rotates and gzips the local driver\'s files: every entry read back once, in order, whole files only', { timeout: 60_000 }, async () => {
