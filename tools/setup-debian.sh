@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ce needs and are missing. Usage:
-#   tools/setup-debian.sh build   # compilers for the native addon and the embedded image
+#   tools/setup-debian.sh build   # compilers for the native addon and the embedded image, and what ced runs
 #   tools/setup-debian.sh test    # plus what the test tiers use
 set -euo pipefail
 tier=${1:-build}
@@ -10,6 +10,9 @@ packages=(g++ make python3 libc6-dev)
 packages+=(zlib1g-dev)
 # ced reads bzip2, xz (and, on a Node without zstd, zstd) archives with the host's tools, as dockerd runs xz
 packages+=(bzip2 xz-utils zstd)
+# ced's default bridge network programs NAT and isolation rules with iptables
+# (dockerd needs it too); a fresh Debian 12 does not have it
+packages+=(iptables)
 if [ "$tier" = test ]; then
   # peers the interop tests drive: Docker 20.10 and runc, the distribution
   # registry, skopeo and umoci, and openssl for the registry's test CA
