@@ -35,7 +35,7 @@ import {
   type Spec,
   type SpecOpt,
 } from '@ce/runtime/spec';
-import { invalidArgument } from '@ce/protocol';
+import { CeError, invalidArgument } from '@ce/protocol';
 import { MountPropagation, NamespaceMode, type ContainerConfig, type LinuxContainerResources, type Mount, type PodSandboxConfig } from '../gen/runtime/v1/api.js';
 import { refuseAppArmorProfile } from './apparmor.js';
 import { sandboxSeccomp } from '../sandbox/sandbox-spec.js';
@@ -117,6 +117,16 @@ export function bindMount(mount: Pick<Mount, 'containerPath' | 'hostPath' | 'rea
   return { destination: mount.containerPath, type: 'bind', source: mount.hostPath, options: ['rbind', propagation, mount.readonly ? 'ro' : 'rw'] };
 }
 
+/**
+ * A mount of the container's config. Image volumes (Mount.image, Kubernetes'
+ * ImageVolume feature) are not supported: Unimplemented is the answer the
+ * kubelet and critest read as "this runtime does not have the feature".
+ */
+function hostMount(mount: Mount): OciMount {
+  if (mount.image?.image) throw new CeError('Unimplemented', `mount of image ${JSON.stringify(mount.image.image)} at ${JSON.stringify(mount.containerPath)}: image volumes are not supported`);
+  return bindMount(mount);
+}
+
 /** Fewer path parts first (containerd's orderedMounts), so that a parent is mounted before what is inside it. */
 const depth = (path: string) => path.split('/').filter(Boolean).length;
 
@@ -186,7 +196,7 @@ export async function containerSpec(input: ContainerSpecInput): Promise<Spec> {
   const shm = ns?.ipc === NamespaceMode.NODE ? '/dev/shm' : input.sandboxFiles.shm;
   if (shm) podFiles.push(['/dev/shm', shm, false]);
   const mounts = [
-    ...config.mounts.map(bindMount),
+    ...config.mounts.map(hostMount),
     ...podFiles.filter(([target]) => !given.has(target)).map(([destination, source, ro]) => bindMount({ containerPath: destination, hostPath: source, readonly: ro, propagation: MountPropagation.PROPAGATION_PRIVATE })),
   ].sort((a, b) => depth(a.destination) - depth(b.destination));
   opts.push(withMounts(mounts));

@@ -216,6 +216,9 @@ export function criContainers(options: ContainersOptions) {
       record.rootfs = await images.prepare(record.rootfsKey, image.id, { [OWNER_LABEL]: CONTAINER_OWNER, [NAMESPACE_LABEL]: namespace });
       undo.push(() => images.remove(record.rootfsKey));
       const security = config.linux?.securityContext;
+      if (security?.runAsGroup && !security.runAsUser && !security.runAsUsername) {
+        throw invalidArgument(`user group ${JSON.stringify(String(security.runAsGroup.value))} is specified without user`);
+      }
       const [passwd, group] = await Promise.all([readImageFile(record.rootfs, 'etc/passwd'), readImageFile(record.rootfs, 'etc/group')]);
       const user = resolveProcessUser(
         {
@@ -291,7 +294,9 @@ export function criContainers(options: ContainersOptions) {
 
   /** The stop signal, then SIGKILL after `timeoutSeconds` (at once for 0); nothing to do unless it runs. */
   async function stop(id: string, timeoutSeconds: number): Promise<void> {
-    const record = await refresh(store.get(id).id);
+    const found = store.find(id);
+    if (!found) return; // containerd: stopping a container that is not there succeeds
+    const record = await refresh(found.id);
     if (record.state !== 'running') return;
     const exited = tasks.wait(record.id);
     const kill = (signal: number, all: boolean) =>

@@ -226,7 +226,8 @@ export function podSandboxes(options: PodSandboxesOptions) {
   }
 
   async function stop(id: string): Promise<void> {
-    const record = store.get(id);
+    const record = store.find(id);
+    if (!record) return; // containerd: stopping a sandbox that is not there succeeds (the kubelet retries)
     // Its exit event, which the kill below causes, is this Stop's to report, after the teardown.
     stopping.add(record.id);
     try {

@@ -177,6 +177,9 @@ describe('CRI containers', () => {
     await expect(ctrs.create({ podSandboxId: 'other', config: config('x'), sandboxConfig: undefined })).rejects.toMatchObject({ code: 'NotFound', message: 'failed to find sandbox id "other": not found' });
     await expect(ctrs.create({ podSandboxId: 'pod1', config: { ...config('x'), command: [], args: [] }, sandboxConfig: undefined })).resolves.toBeDefined();
     await expect(ctrs.create({ podSandboxId: 'pod1', config: { ...config('y'), linux: { securityContext: { privileged: true } } as never }, sandboxConfig: undefined })).rejects.toThrow('no privileged container allowed in sandbox');
+    await expect(ctrs.create({ podSandboxId: 'pod1', config: { ...config('g'), linux: { securityContext: { runAsGroup: { value: 1002n } } } as never }, sandboxConfig: undefined })).rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('user group "1002" is specified without user') });
+    const imageVolume = { containerPath: '/data', hostPath: '', readonly: true, propagation: 0, image: { image: 'sha256:' + 'a'.repeat(64) } };
+    await expect(ctrs.create({ podSandboxId: 'pod1', config: { ...config('v'), mounts: [imageVolume] } as never, sandboxConfig: undefined })).rejects.toMatchObject({ code: 'Unimplemented', message: expect.stringContaining('image volumes are not supported') });
     expect((await ctrs.list({ filter: undefined })).containers.map((c) => c.metadata!.name)).toEqual(['x']);
     expect(f.layers.size).toBe(1);
     f.sandbox.state = 'notready';
@@ -282,6 +285,7 @@ describe('CRI containers', () => {
     await ctrs.stop(killed, 0);
     await ctrs.stop(created, 5);
     expect(await state(created)).toMatchObject({ state: ContainerState.CONTAINER_CREATED });
+    await ctrs.stop('f00d'.repeat(16), 0); // critest: stopping an unknown container is no error
     expect(f.calls.kills).toHaveLength(4);
   });
 
