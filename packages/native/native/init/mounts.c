@@ -232,47 +232,20 @@ void op_root_propagation(struct init_ctx *ctx, unsigned long flags) {
   if (mount("", "/", NULL, flags, NULL) != 0) die(ctx, "set propagation of /");
 }
 
-/* Makes the mount that holds `path` private when it is shared: pivot_root
- * refuses a new root whose parent mount is shared. */
+/* Makes the mount that holds `path` private, as runc does: pivot_root
+ * refuses a new root whose parent mount is shared, a bind from an
+ * unbindable one fails, and the rootfs bind must not propagate anywhere.
+ * EINVAL is "not a mount point": the walk goes up until one is found. */
 static void make_parent_private(struct init_ctx *ctx, const char *path) {
-  FILE *f = fopen("/proc/self/mountinfo", "re");
-  if (!f) die(ctx, "open /proc/self/mountinfo");
-  char line[8192], best[PATH_MAX] = "";
-  bool best_shared = false;
-  while (fgets(line, sizeof line, f)) {
-    /* id parent major:minor root mountpoint options optional... - type source superoptions */
-    char *save = NULL, *fields[6] = {0};
-    char *tok = strtok_r(line, " \n", &save);
-    int n = 0;
-    while (tok && n < 6) {
-      fields[n++] = tok;
-      if (n < 6) tok = strtok_r(NULL, " \n", &save);
-    }
-    if (n < 6) continue;
-    char mp[PATH_MAX];
-    size_t j = 0;
-    for (const char *s = fields[4]; *s && j < sizeof mp - 1; s++) {
-      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] && s[3]) {
-        mp[j++] = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-        s += 3;
-      } else {
-        mp[j++] = *s;
-      }
-    }
-    mp[j] = '\0';
-    size_t mlen = strlen(mp);
-    bool prefix = strcmp(mp, "/") == 0 || (strncmp(path, mp, mlen) == 0 && (path[mlen] == '/' || path[mlen] == '\0'));
-    if (!prefix || mlen < strlen(best)) continue;
-    snprintf(best, sizeof best, "%s", mp);
-    best_shared = false;
-    /* optional fields, up to "-" */
-    for (char *opt = strtok_r(NULL, " \n", &save); opt; opt = strtok_r(NULL, " \n", &save)) {
-      if (strcmp(opt, "-") == 0) break;
-      if (strncmp(opt, "shared:", 7) == 0) best_shared = true;
-    }
+  char dir[PATH_MAX];
+  if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) die(ctx, "rootfs path too long");
+  for (;;) {
+    if (mount(NULL, dir, NULL, MS_PRIVATE, NULL) == 0) return;
+    if (errno != EINVAL || strcmp(dir, "/") == 0) die(ctx, "make the mount of %s private", dir);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) dir[1] = '\0';
+    else *slash = '\0';
   }
-  fclose(f);
-  if (best_shared && mount(NULL, best, NULL, MS_PRIVATE, NULL) != 0) die(ctx, "make %s private", best);
 }
 
 void op_rootfs(struct init_ctx *ctx, const char *path) {

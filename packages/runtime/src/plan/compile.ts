@@ -238,10 +238,19 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   // propagates out of it) and the runtime detaches it, with everything
   // mounted below it, when the container is deleted.
   const hostMountNs = !namespaces.some((n) => n.type === 'mount');
+  // The propagation is set on the old / (so that a shared one keeps the
+  // host's mounts peers of the container's binds of them: bidirectional
+  // volumes), the rootfs is bound from a private parent, and shared or
+  // unbindable is set again on the new / once the mounts are done, since the
+  // bind made from that private parent is neither (runc does the same since
+  // 1.2). Unbindable is not set on the old /: binds of host paths would fail.
+  const propagation = rootPropagation(linux.rootfsPropagation);
+  const unbindable = (propagation & MS.UNBINDABLE) !== 0;
+  const setOnNewRoot = unbindable || (propagation & MS.SHARED) !== 0;
   if (hostMountNs) {
     plan.push({ op: 'ROOTFS_HOST_NS', args: [ctx.rootfs] });
   } else {
-    plan.push({ op: 'ROOT_PROPAGATION', args: [rootPropagation(linux.rootfsPropagation)] });
+    plan.push({ op: 'ROOT_PROPAGATION', args: [unbindable ? MS.SLAVE | MS.REC : propagation] });
     plan.push({ op: 'ROOTFS', args: [ctx.rootfs] });
   }
 
@@ -285,6 +294,8 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   for (const p of linux.readonlyPaths ?? []) plan.push({ op: 'READONLY', args: [p] });
   for (const p of linux.maskedPaths ?? []) plan.push({ op: 'MASK', args: [p] });
   if (spec.root?.readonly) plan.push({ op: 'REMOUNT', args: ['/', MS.BIND | MS.RDONLY] });
+  // Last of the mount ops: the binds above (masked and read-only paths) fail on an unbindable tree.
+  if (!hostMountNs && setOnNewRoot) plan.push({ op: 'ROOT_PROPAGATION', args: [propagation] });
 
   if (spec.hostname) plan.push({ op: 'HOSTNAME', args: [spec.hostname] });
   if (spec.domainname) plan.push({ op: 'DOMAINNAME', args: [spec.domainname] });

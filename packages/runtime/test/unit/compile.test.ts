@@ -35,6 +35,21 @@ function spec(mut?: (s: Spec) => void): Spec {
 }
 
 describe('compilePlan', () => {
+  it('sets shared or unbindable root propagation again on the new / after the last bind; unbindable never on the old /', () => {
+    const propagations = (value: string) => {
+      const plan = compilePlan(spec((s) => void (s.linux!.rootfsPropagation = value)), ctx());
+      return plan.flatMap((p, i) => (p.op === 'ROOT_PROPAGATION' ? [{ at: i, flags: p.args[0] }] : [])).map(({ at, flags }) => ({
+        flags,
+        after: at > index(plan, 'PIVOT_ROOT') ? (at > index(plan, 'MASK', '/proc/kcore') && at > index(plan, 'READONLY', '/proc/sys') ? 'masks' : 'pivot') : 'before',
+      }));
+    };
+    expect(propagations('rshared')).toEqual([{ flags: MS.SHARED | MS.REC, after: 'before' }, { flags: MS.SHARED | MS.REC, after: 'masks' }]);
+    expect(propagations('runbindable')).toEqual([{ flags: MS.SLAVE | MS.REC, after: 'before' }, { flags: MS.UNBINDABLE | MS.REC, after: 'masks' }]);
+    expect(propagations('unbindable')).toEqual([{ flags: MS.SLAVE | MS.REC, after: 'before' }, { flags: MS.UNBINDABLE, after: 'masks' }]);
+    expect(propagations('rslave')).toEqual([{ flags: MS.SLAVE | MS.REC, after: 'before' }]);
+    expect(propagations('rprivate')).toEqual([{ flags: MS.PRIVATE | MS.REC, after: 'before' }]);
+  });
+
   it('orders namespaces, rootfs, mounts, devices, pivot_root, paths, user and exec', () => {
     const plan = compilePlan(spec(), ctx());
     const ops = names(plan);
