@@ -138,6 +138,9 @@ export class CgroupV1Manager implements CgroupManager {
     if (m.reservation !== undefined && m.reservation !== 0) await writeValue(mem, 'memory.soft_limit_in_bytes', m.reservation);
     if (m.swappiness !== undefined && m.swappiness !== null) await writeValue(mem, 'memory.swappiness', m.swappiness);
     if (m.disableOOMKiller) await writeValue(mem, 'memory.oom_control', 1);
+    // As runc: the TCP buffer limit is set; the kernel memory limit (memory.kmem.limit_in_bytes) is
+    // deprecated and ignored by the kernel since 5.16, so it is not written.
+    if (m.kernelTCP !== undefined && m.kernelTCP !== 0) await writeValue(mem, 'memory.kmem.tcp.limit_in_bytes', m.kernelTCP);
   }
 
   async update(cgroupsPath: string, resources: LinuxResources): Promise<void> {

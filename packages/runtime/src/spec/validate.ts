@@ -349,6 +349,9 @@ export function validateResources(resources: unknown): asserts resources is Linu
   if (c.errors.length) throw new RuntimeError('InvalidArgument', `invalid resources: ${c.errors.join('; ')}`);
 }
 
+/** SemVer 2.0.0 (semver.org's grammar); group 1 is the major version. */
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*)?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$/;
+
 /**
  * Checks a parsed config.json. Throws a RuntimeError (InvalidArgument) whose
  * message names the JSON path of each problem, e.g.
@@ -358,7 +361,12 @@ export function validateSpec(spec: unknown): asserts spec is Spec {
   const c = new Checker();
   const s = c.object('(root)', spec, true);
   if (s) {
-    c.string('ociVersion', s.ociVersion, true);
+    const version = c.string('ociVersion', s.ociVersion, true);
+    if (version !== undefined) {
+      const semver = SEMVER.exec(version);
+      if (!semver) c.fail('ociVersion', `${JSON.stringify(version)} is not a SemVer 2.0.0 version`);
+      else if (semver[1] !== '1') c.fail('ociVersion', `${JSON.stringify(version)}: this runtime implements version 1 of the runtime spec`);
+    }
     const root = c.object('root', s.root, true);
     if (root) {
       const p = c.string('root.path', root.path, true);

@@ -18,7 +18,7 @@ describe.skipIf(!isRoot)('cgroups (root)', () => {
     const cg = createCgroupManager();
     f.writeSpec(['sh', '-c', 'cat /proc/self/cgroup; read x'], (s) => {
       s.linux!.cgroupsPath = f.cgroupName;
-      s.linux!.resources = { ...s.linux!.resources, memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 32 }, cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0' } };
+      s.linux!.resources = { ...s.linux!.resources, memory: { limit: 64 * 1024 * 1024, kernelTCP: 48 * 1024 * 1024 }, pids: { limit: 32 }, cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0' } };
     });
     const c = await f.rt.create('c1', f.bundle, { stdio: ['pipe', 'pipe', 'ignore'] });
     const out = collect(c.stdout);
@@ -33,6 +33,7 @@ describe.skipIf(!isRoot)('cgroups (root)', () => {
         return dir ? readFileSync(join(dir, file), 'utf8').trim() : undefined;
       };
       expect(v1('memory', 'memory.limit_in_bytes')).toBe(String(64 * 1024 * 1024));
+      expect(v1('memory', 'memory.kmem.tcp.limit_in_bytes')).toBe(String(48 * 1024 * 1024));
       expect(v1('pids', 'pids.max')).toBe('32');
       expect(v1('cpu', 'cpu.shares')).toBe('512');
       expect(v1('cpu', 'cpu.cfs_quota_us')).toBe('50000');

@@ -56,6 +56,16 @@ describe('validateSpec', () => {
     expect(msg).toContain('ociVersion: must be a string');
   });
 
+  it('takes ociVersion as a SemVer 2.0.0 version of the runtime spec 1.x, and names what is wrong otherwise', () => {
+    for (const ok of ['1.0.0', '1.0.2-dev', '1.1.0', '1.2.0', '1.0.0-rc5-dev', '1.0.1+build.7']) {
+      expect(() => validateSpec({ ...defaultSpec(), ociVersion: ok })).not.toThrow();
+    }
+    expect(errorOf({ ...defaultSpec(), ociVersion: 'invalid' }).message).toContain('ociVersion: "invalid" is not a SemVer 2.0.0 version');
+    expect(errorOf({ ...defaultSpec(), ociVersion: '1.0' }).message).toContain('ociVersion: "1.0" is not a SemVer 2.0.0 version');
+    expect(errorOf({ ...defaultSpec(), ociVersion: '01.0.0' }).message).toContain('is not a SemVer 2.0.0 version');
+    expect(errorOf({ ...defaultSpec(), ociVersion: '2.0.0' }).message).toContain('ociVersion: "2.0.0": this runtime implements version 1 of the runtime spec');
+  });
+
   it('refuses uids and gids above 2147483647, which the kernel would read as -1 ("unchanged", so root)', () => {
     const spec = defaultSpec();
     spec.process!.user = { uid: 4294967295, gid: 2147483648, additionalGids: [5, 4294967295] };
