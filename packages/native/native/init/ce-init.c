@@ -168,7 +168,7 @@ static void run_child(struct init_ctx *ctx, const struct plan *plan, size_t firs
 
 static bool is_parent_op(uint32_t op) {
   return op == OP_SETNS || op == OP_UNSHARE || op == OP_TIMENS_OFFSETS || op == OP_EXEC_FIFO || op == OP_USERNS_SYNC ||
-         op == OP_BECOME_ROOT;
+         op == OP_BECOME_ROOT || op == OP_OOM_SCORE_ADJ;
 }
 
 /*
@@ -274,6 +274,9 @@ int main(int argc, char **argv) {
       }
       case OP_TIMENS_OFFSETS:
         op_timens_offsets(&ctx, arg_str(&ctx, rec, 0));
+        break;
+      case OP_OOM_SCORE_ADJ:
+        op_oom_score_adj(&ctx, arg_str(&ctx, rec, 0));
         break;
       default:
         die_msg(&ctx, "plan: unknown op %u", rec->op);

@@ -210,6 +210,9 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   // the other new namespaces are owned by it. A new cgroup namespace is
   // unshared by C once the runtime has put it in its cgroup.
   plan.push({ op: 'EXEC_FIFO', args: [ctx.execFifo] });
+  // Written while P is still the host's root: inside a new user namespace
+  // /proc/self/oom_score_adj belongs to an unmapped owner (runc writes it first too).
+  if (proc.oomScoreAdj !== undefined) plan.push({ op: 'OOM_SCORE_ADJ', args: [String(proc.oomScoreAdj)] });
   const joins = namespaces.filter((n) => n.path).sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
   for (const n of joins) plan.push({ op: 'SETNS', args: [n.type, n.path!] });
   const fresh = new Set(namespaces.filter((n) => !n.path).map((n) => n.type));
@@ -300,7 +303,6 @@ export function compilePlan(spec: Spec, ctx: CompileContext): PlanOp[] {
   if (spec.hostname) plan.push({ op: 'HOSTNAME', args: [spec.hostname] });
   if (spec.domainname) plan.push({ op: 'DOMAINNAME', args: [spec.domainname] });
   if (fresh.has('network')) plan.push({ op: 'LOOPBACK_UP', args: [] });
-  if (proc.oomScoreAdj !== undefined) plan.push({ op: 'OOM_SCORE_ADJ', args: [String(proc.oomScoreAdj)] });
   for (const r of proc.rlimits ?? []) {
     plan.push({ op: 'RLIMIT', args: [RLIMITS[r.type]!, rlimitValue(r.soft), rlimitValue(r.hard)] });
   }
@@ -327,6 +329,7 @@ export function compileExecPlan(
   sessionKeyring?: string,
 ): PlanOp[] {
   const plan: PlanOp[] = [];
+  if (proc.oomScoreAdj !== undefined) plan.push({ op: 'OOM_SCORE_ADJ', args: [String(proc.oomScoreAdj)] });
   const types = [...new Set(namespaces.map((n) => n.type))].sort((a, b) => JOIN_ORDER.indexOf(a) - JOIN_ORDER.indexOf(b));
   const nsFile: Record<string, string> = { network: 'net', mount: 'mnt' };
   for (const t of types) plan.push({ op: 'SETNS', args: [t, `/proc/${initPid}/ns/${nsFile[t] ?? t}`] });
@@ -340,7 +343,6 @@ export function compileExecPlan(
   if (sessionKeyring) plan.push({ op: 'SESSION_KEYRING', args: [sessionKeyring] });
   if (proc.terminal) plan.push(consoleOp(proc));
   for (const r of proc.rlimits ?? []) plan.push({ op: 'RLIMIT', args: [RLIMITS[r.type]!, rlimitValue(r.soft), rlimitValue(r.hard)] });
-  if (proc.oomScoreAdj !== undefined) plan.push({ op: 'OOM_SCORE_ADJ', args: [String(proc.oomScoreAdj)] });
   plan.push(...processOps(proc, seccomp));
   plan.push({ op: 'READY', args: [] });
   return plan;

@@ -49,6 +49,14 @@ describe.skipIf(!isRoot)('user namespaces (root)', () => {
     expect([made.uid, made.gid]).toEqual([HOST_ROOT, HOST_ROOT]);
   });
 
+  it('sets process.oomScoreAdj of a container in a user namespace (its /proc file is not its root\'s to write)', async () => {
+    f.writeSpec(['cat', '/proc/self/oom_score_adj'], (s) => {
+      userns(s);
+      s.process!.oomScoreAdj = 100;
+    });
+    expect(await run(f, 'u-oom')).toMatchObject({ exitStatus: 0, stdout: '100\n', stderr: '' });
+  });
+
   it('gives a read-only container in a user namespace a terminal owned by its (mapped) user', async () => {
     symlinkSync('busybox', join(f.rootfs, 'bin', 'tty'));
     f.writeSpec(['sh', '-c', 'tty; id -u; stat -c %u $(tty); touch /x 2>/dev/null || echo read-only'], (s) => {
