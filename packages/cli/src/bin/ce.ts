@@ -128,7 +128,7 @@ async function registerComposeWhenAsked(): Promise<void> {
   }
 }
 
-// No top-level await: the bundle is CommonJS so that bin/ce.mjs can hand V8 a
+// No top-level await: the bundle is CommonJS so that its loader can hand V8 a
 // code cache for it (docs/decisions/0033).
 async function main(): Promise<void> {
   try {
