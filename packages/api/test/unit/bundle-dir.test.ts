@@ -38,7 +38,8 @@ it('sees mounts at or below a folder, not beside it', async () => {
   expect(await mountedBelow('/pro')).toBe(false);
 });
 
-it.skipIf(process.getuid?.() !== 0)('keeps a bundle whose rootfs is still mounted, and the files in it (root)', async () => {
+/** A bundle with a spec, its rootfs folder a tmpfs mount while `fn` runs. */
+async function withMountedRootfs(fn: (bundle: string, rootfs: string) => Promise<void>): Promise<void> {
   const bundle = mkdtempSync(join(tmpdir(), 'ce-bundle-'));
   dirs.push(bundle);
   const rootfs = join(bundle, 'rootfs');
@@ -46,29 +47,25 @@ it.skipIf(process.getuid?.() !== 0)('keeps a bundle whose rootfs is still mounte
   writeFileSync(join(bundle, 'config.json'), '{}');
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'ce-test-rootfs', rootfs]);
   try {
+    await fn(bundle, rootfs);
+  } finally {
+    execFileSync('umount', [rootfs]);
+  }
+}
+
+it.skipIf(process.getuid?.() !== 0)('keeps a bundle whose rootfs is still mounted, and the files in it (root)', () =>
+  withMountedRootfs(async (bundle, rootfs) => {
     writeFileSync(join(rootfs, 'container-file'), 'keep me');
     expect(await removeBundle(bundle, logger)).toBe(false);
     expect(existsSync(join(rootfs, 'container-file'))).toBe(true);
     // The supervisor reads a kept bundle's spec when it cleans up after a dead shim.
     expect(existsSync(join(bundle, 'config.json'))).toBe(true);
     expect(warnings.at(-1)).toMatch(/bundle kept: its rootfs is still mounted/);
-  } finally {
-    execFileSync('umount', [rootfs]);
-  }
-});
+  }));
 
-it.skipIf(process.getuid?.() !== 0)('keeps a bundle whose empty rootfs is a mount point (root)', async () => {
-  const bundle = mkdtempSync(join(tmpdir(), 'ce-bundle-'));
-  dirs.push(bundle);
-  const rootfs = join(bundle, 'rootfs');
-  mkdirSync(rootfs);
-  writeFileSync(join(bundle, 'config.json'), '{}');
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'ce-test-rootfs', rootfs]);
-  try {
+it.skipIf(process.getuid?.() !== 0)('keeps a bundle whose empty rootfs is a mount point (root)', () =>
+  withMountedRootfs(async (bundle, rootfs) => {
     expect(await removeBundle(bundle, logger)).toBe(false);
     expect(existsSync(join(bundle, 'config.json'))).toBe(true);
     expect(await mountedBelow(rootfs)).toBe(true);
-  } finally {
-    execFileSync('umount', [rootfs]);
-  }
-});
+  }));
