@@ -4,7 +4,7 @@
 // them alike, and prints the median and quartiles of wall time and of CPU time
 // (user+system, from /usr/bin/time). See docs/decisions/0033.
 //
-//   node bench/cli-startup.mjs [--runs N] [--warmup N] 'node -e 0' 'node packages/cli/bin/ce.mjs --help' ...
+//   node bench/cli-startup.mjs [--runs N] [--warmup N] 'node -e 0' 'node packages/cli/bin/ce.cjs --help' ...
 //
 // A command is split on spaces (no shell). Its exit status is ignored (`ce
 // version` without a daemon exits 1 after printing the client part).

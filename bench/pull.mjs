@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { startPrivateDockerd } from '../tools/lib/private-dockerd.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CE_JS = join(REPO, 'packages/cli/bin/ce.mjs');
+const CE_JS = join(REPO, 'packages/cli/bin/ce.cjs');
 const CED_JS = join(REPO, 'packages/api/bin/ced.mjs');
 const IMAGE_STORE = join(REPO, 'packages/image-store/dist/index.js');
 const REGISTRY_BIN = '/usr/bin/docker-registry';

@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { aptInstall, startPrivateDockerd, which } from '../tools/lib/private-dockerd.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-// The commands as installed: each package's `bin` (ce is a bundle, dist/ce.mjs), else the tsc output.
+// The commands as installed: each package's `bin` (ce: bin/ce.cjs, the bundle's loader), else the tsc output.
 const CE_JS = packageBin('packages/cli', 'ce', 'dist/bin/ce.js');
 const CED_JS = packageBin('packages/api', 'ced', 'dist/bin/ced.js');
 const EMBEDDED = join(REPO, 'packages/api/dist/embedded/hello-world');

@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 bash tools/install.sh build
 
-ce=(node packages/cli/bin/ce.mjs)
+ce=(node packages/cli/bin/ce.cjs)
 if "${ce[@]}" version >/dev/null 2>&1; then
   echo "quickstart: ced is already running"
 else

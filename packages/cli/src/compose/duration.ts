@@ -7,7 +7,7 @@ export function durationNanos(value: string | number): number {
   if (typeof value === 'number') return Math.round(value * 1e9);
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1e9);
-  const re = /(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)/y;
+  const re = /(\d+(?:\.\d+)?)(h|ms|us|\u00b5s|ns|m|s)/y; // µs escaped: see log-time.ts
   let total = 0;
   let matched = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
