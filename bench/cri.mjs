@@ -12,8 +12,8 @@
 // ce's pause, so nothing goes to the network. See bench/README.md. Run as root
 // after `npm run build`.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { credentials, status as grpcStatus } from '@grpc/grpc-js';
 import { CED_JS, REPO, benchFolder, inBatches, machineLine, median, onCleanup, parseOptions, runBench, runChecked, until } from './lib/engines.mjs';
@@ -25,6 +25,7 @@ const o = parseOptions('cri.mjs', {
   parallel: { value: 20, help: 'pods started at once in each engine, each with a container' },
   rounds: { value: 3, help: 'rounds of the parallel pod start, the engines alternating' },
   'parallel-only': { value: false, help: 'skip the sequential RPC timings' },
+  trace: { value: false, help: "ced at --log-level debug: ce's phases of each parallel round (medians), from ced's log" },
 });
 
 const api = await import(join(REPO, 'packages/cri/dist/gen/runtime/v1/api.js'));
@@ -36,6 +37,8 @@ const CNI_BIN = '/usr/lib/cni';
 const tag = process.pid % 10000;
 const cgroupParent = `/ccb${tag}`;
 
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+let benchTmp = '';
 const nearestRank = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 const hr = () => process.hrtime.bigint();
 const msSince = (t0) => Number(hr() - t0) / 1e6;
@@ -189,10 +192,10 @@ async function startCed(tmp, cniDir) {
   const root = join(tmp, 'r');
   const state = join(tmp, 's');
   const log = join(tmp, 'ced.log');
-  const child = daemon('ced', process.execPath, [CED_JS, '--root', root, '--state', state, '--bridge', 'none', '--iptables=false', '--cni-config-dir', cniDir, '--cni-bin-dir', CNI_BIN], log);
+  const child = daemon('ced', process.execPath, [CED_JS, '--root', root, '--state', state, '--bridge', 'none', '--iptables=false', '--cni-config-dir', cniDir, '--cni-bin-dir', CNI_BIN, ...(o.trace ? ['--log-level', 'debug'] : [])], log);
   const clients = await dialCri(join(state, 'cri.sock'), child, log);
   const version = (await call(clients.runtime, 'version', { version: '' })).runtimeVersion;
-  return { ...clients, version, ceSocket: join(state, 'ce.sock') };
+  return { ...clients, version, ceSocket: join(state, 'ce.sock'), log: join(root, 'ced.log') };
 }
 
 /** ce's ImportLayout of an OCI layout folder, through ced's own gRPC API. */
@@ -318,6 +321,7 @@ async function settledAll(promises) {
  */
 async function startPodsAtOnce(name, engine, round, count = o.parallel) {
   const configs = Array.from({ length: count }, () => podConfig(`${name}-par${round}`));
+  const before = engineCpuMs(benchTmp);
   const t0 = hr();
   // allSettled: on a failure every other pod has got its answer before the cleanup lists what to remove.
   const pods = await settledAll(
@@ -331,6 +335,12 @@ async function startPodsAtOnce(name, engine, round, count = o.parallel) {
     }),
   );
   const allMs = msSince(t0);
+  const after = engineCpuMs(benchTmp);
+  const cpuMs = after[name] - before[name];
+  const cpuParts = Object.entries(after.parts)
+    .filter(([k]) => k.startsWith(`${name}: `))
+    .map(([k, v]) => `${k.slice(name.length + 2)} ${f((v - (before.parts[k] ?? 0)) / count)}`)
+    .join(' | ');
   // Each pod must really be up: its sandbox ready with an IP, its container running.
   for (const { podSandboxId, containerId } of pods) {
     const { status: pod } = await call(engine.runtime, 'podSandboxStatus', { podSandboxId, verbose: false });
@@ -350,20 +360,61 @@ async function startPodsAtOnce(name, engine, round, count = o.parallel) {
   const teardownMs = msSince(t1);
   const { items } = await call(engine.runtime, 'listPodSandbox', {});
   if (items.length) throw new Error(`${name}: ${items.length} pods left after removing them all`);
-  return { pods, allMs, teardownMs };
+  return { pods, allMs, teardownMs, cpuMs, cpuParts };
+}
+
+/**
+ * CPU time (ms, user + system, with the children each has reaped) of the processes whose command line names
+ * the bench's folder, by engine: containerd's (its daemon and shims) under `<tmp>/containerd`, ce's (ced, its
+ * shim host, ce-monitors) otherwise. The pods' own processes name neither. A CNI plugin or runc counts once its
+ * parent has reaped it.
+ */
+function engineCpuMs(tmp) {
+  const ms = { ced: 0, containerd: 0, parts: {} };
+  for (const pid of readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes(tmp)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [utime, stime, cutime, cstime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 15).map((t) => (Number(t) * 1000) / CLOCK_TICKS);
+      const engine = cmd.includes(join(tmp, 'containerd')) ? 'containerd' : 'ced';
+      ms[engine] += utime + stime + cutime + cstime;
+      // --trace: by process (its name: ced, ce-shim, ce-monitor, containerd, containerd-shim-runc-v2), itself and what it reaped
+      const name = basename(cmd.split('\0').slice(cmd.startsWith(process.execPath) ? 1 : 0).find((a) => !a.startsWith('-')) ?? '').replace(/\.m?js$/, '');
+      for (const [key, v] of [[`${engine}: ${name}`, utime + stime], [`${engine}: ${name}'s children`, cutime + cstime]]) ms.parts[key] = (ms.parts[key] ?? 0) + v;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ms;
+}
+
+/** With --trace: the medians of each phase ced logged (`timings` of the CRI's debug lines) since byte `from` of its log. */
+function cedPhases(log, from) {
+  const phases = {};
+  for (const line of readFileSync(log).subarray(from).toString('utf8').split('\n')) {
+    if (!line.includes('"timings"')) continue;
+    const entry = JSON.parse(line);
+    if (!['pod sandbox started', 'container created', 'container started'].includes(entry.msg)) continue;
+    for (const [k, v] of Object.entries(entry.timings)) (phases[`${entry.msg.split(' ')[1]}.${k.replace(/Ms$/, '')}`] ??= []).push(v);
+  }
+  return Object.entries(phases)
+    .map(([k, v]) => `${k} ${f(median(v))}`)
+    .join(' | ');
 }
 
 /** Issue 14's figure: --rounds rounds of --parallel pods at once in each engine, the engine that goes first alternating. */
 async function parallelPodStart(engines) {
   const names = Object.keys(engines);
-  const samples = Object.fromEntries(names.map((n) => [n, { pod: [], sandbox: [], container: [], all: [], teardown: [] }]));
+  const samples = Object.fromEntries(names.map((n) => [n, { pod: [], sandbox: [], container: [], all: [], teardown: [], cpu: [] }]));
   console.log(`\nparallel pod start: ${o.parallel} pods at once (RunPodSandbox, then CreateContainer + StartContainer of busybox sleep), ${o.rounds} round${o.rounds === 1 ? '' : 's'}; ${machineLine()}`);
   // Untimed: one pod in each, so that neither engine's first round pays for a first use (with --parallel-only).
   for (const name of names) await startPodsAtOnce(name, engines[name], 'warm', 1);
   for (let round = 0; round < o.rounds; round++) {
     const order = round % 2 ? [...names].reverse() : names;
     for (const name of order) {
-      const { pods, allMs, teardownMs } = await startPodsAtOnce(name, engines[name], round);
+      const logAt = engines[name].log && o.trace ? statSync(engines[name].log).size : 0;
+      const { pods, allMs, teardownMs, cpuMs, cpuParts } = await startPodsAtOnce(name, engines[name], round);
       const s = samples[name];
       for (const p of pods) {
         s.pod.push(p.podMs);
@@ -372,7 +423,10 @@ async function parallelPodStart(engines) {
       }
       s.all.push(allMs);
       s.teardown.push(teardownMs);
-      console.log(`  round ${round + 1} ${name}: all started in ${f(allMs)} ms, pods p50 ${f(median(pods.map((p) => p.podMs)))} ms; stopped and removed in ${f(teardownMs)} ms (${machineLine()})`);
+      s.cpu.push(cpuMs / pods.length);
+      console.log(`  round ${round + 1} ${name}: all started in ${f(allMs)} ms (engine CPU ${f(cpuMs)} ms), pods p50 ${f(median(pods.map((p) => p.podMs)))} ms; stopped and removed in ${f(teardownMs)} ms (${machineLine()})`);
+      if (o.trace) console.log(`    CPU per pod started, ms: ${cpuParts}`);
+      if (engines[name].log && o.trace) console.log(`    ced's phases, medians in ms: ${cedPhases(engines[name].log, logAt)}`);
     }
   }
   const [ce, other] = names;
@@ -387,6 +441,7 @@ async function parallelPodStart(engines) {
     ['container', 'of which CreateContainer + StartContainer'],
     ['all', `all ${o.parallel} started (wall, per round)`],
     ['teardown', `all ${o.parallel} stopped + removed (wall, per round)`],
+    ['cpu', "engine's CPU per pod started (per round)"],
   ]) {
     const [a, b] = [samples[ce][key], samples[other][key]].map(stats);
     console.log(`| ${line} | ${f(a.p50)} ms | ${f(b.p50)} ms | ${(a.p50 / b.p50).toFixed(2)}× | ${f(a.p99)} ms | ${f(b.p99)} ms | ${(a.p99 / b.p99).toFixed(2)}× | ${f(a.min)}–${f(a.max)} ms | ${f(b.min)}–${f(b.max)} ms | ${a.n} |`);
@@ -401,6 +456,7 @@ await runBench(async () => {
     if (!existsSync(need)) throw new Error(`${need} is missing (npm run build; apt-get install containernetworking-plugins)`);
   }
   const tmp = await benchFolder('ccb-');
+  benchTmp = tmp;
   onCleanup('pod cgroup parent', removeCgroupParent);
   const networks = {
     ced: { name: `ce-bench-cri-${tag}`, bridge: `ccbe${tag}`, subnet: `10.224.${tag % 250}.0/24`, dir: join(tmp, 'ced-net.d') },

@@ -4,11 +4,11 @@ import { join, resolve } from 'node:path';
 import { containerInitPath } from '@ce/native';
 import pino, { type Logger as PinoLogger } from 'pino';
 import { daemonLogDestination } from './log-destination.js';
-import { contentGrpcService, ImageStore, imagesGrpcService, snapshotsGrpcService } from '@ce/image-store';
+import { contentGrpcService, ImageStore, imagesGrpcService, imagesServiceImpl, snapshotsGrpcService, snapshotsServiceImpl } from '@ce/image-store';
 import { logOptsToMap, serveListeningFd, serveUnix, type UnixServer } from '@ce/protocol';
 import { activatedSocketFd, activatedSocketPath, isActivatedSocket } from './activated-socket.js';
 import { detectCgroups } from '@ce/runtime';
-import { Supervisor, SupervisorGrpcClient, supervisorGrpcService, type SupervisorApi } from '@ce/supervisor';
+import { Supervisor, SupervisorGrpcClient, supervisorGrpcService, supervisorServiceImpl, type SupervisorApi } from '@ce/supervisor';
 import type { DaemonConfig } from './config.js';
 import { ContainerService } from './containers/container-service.js';
 import { ContainerStore } from './containers/container-store.js';
@@ -239,6 +239,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
 
     const cgroup = detectCgroups().mode;
     const networkService = withNetworkEvents(networking.manager, events);
+    const imagesWithEvents = withImageEvents(images, events);
     const containersApi = containersImplementation(containers, execs, new ContainerFiles(containers, join(config.state, 'cp-mounts')));
     const services = [containersGrpcService(containersApi), networksGrpcService(networkService, connector), systemGrpcService(cgroup, {
         containers,
@@ -273,7 +274,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         },
         networkPlugins: ['bridge', 'cni', 'host', 'null'],
         logPlugins: ['json-file', 'local'],
-      }), imagesGrpcService(withImageEvents(images, events)), contentGrpcService(images.content), snapshotsGrpcService(images.snapshotter), eventsGrpcService(eventLog), volumesGrpcService(volumes.service), builder.service];
+      }), imagesGrpcService(imagesWithEvents), contentGrpcService(images.content), snapshotsGrpcService(images.snapshotter), eventsGrpcService(eventLog), volumesGrpcService(volumes.service), builder.service];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer =
       activatedFd !== undefined ? await serveListeningFd(activatedFd, services) : await serveUnix(config.socket, services, { mode: 0o660 });
@@ -308,6 +309,12 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
           rootDir: join(config.root, 'cri'),
           ...(config.supervisorAddress ? { supervisorSocket: config.supervisorAddress } : {}),
           resolveRuntime: (handler) => containers.runtimes.resolve(handler),
+          // The services ce.sock serves, called in process (decision 0055's addendum).
+          local: {
+            images: imagesServiceImpl(imagesWithEvents),
+            snapshots: snapshotsServiceImpl(images.snapshotter),
+            ...(localSupervisor ? { supervisor: supervisorServiceImpl(localSupervisor) } : {}),
+          },
           ...(config.network.cniConfigDir ? { cniConfDir: config.network.cniConfigDir } : {}),
           ...(config.network.cniBinDirs?.length ? { cniBinDirs: config.network.cniBinDirs } : {}),
           socketMode: 0o660,

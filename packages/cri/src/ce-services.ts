@@ -1,8 +1,8 @@
-import { dialUnix } from '@ce/protocol';
+import { dialUnix, localClient, type PromiseService } from '@ce/protocol';
 import { SystemClient } from '@ce/protocol/gen/ce/api/v1/system';
-import { ImagesClient } from '@ce/protocol/gen/ce/images/v1/images';
-import { SnapshotsClient } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
-import { SupervisorClient } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
+import { ImagesClient, ImagesService } from '@ce/protocol/gen/ce/images/v1/images';
+import { SnapshotsClient, SnapshotsService } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
+import { SupervisorClient, SupervisorService } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
 
 /**
  * ced's services as the CRI reaches them: the gRPC clients the `ce` CLI uses,
@@ -33,5 +33,32 @@ export function dialCeServices(ceSocket: string, supervisorSocket = ceSocket): C
     close() {
       for (const client of [images, system, snapshots, supervisor]) client.close();
     },
+  };
+}
+
+/** The implementations behind ced's ce.sock, when the CRI runs inside ced (decision 0055's addendum). */
+export interface LocalCeServices {
+  images?: PromiseService<typeof ImagesService>;
+  snapshots?: PromiseService<typeof SnapshotsService>;
+  /** Only when ced's supervisor is its own (not at --supervisor-address). */
+  supervisor?: PromiseService<typeof SupervisorService>;
+}
+
+/**
+ * `services` with the unary and server-stream calls of `local`'s services
+ * answered in process (@ce/protocol's localClient, as ced's Docker API calls
+ * its containers service: decision 0058): the same implementations ce.sock
+ * serves, the messages still encoded and decoded, without the socket, HTTP/2
+ * and grpc-js on both ends, all on ced's one event loop. Streams in both
+ * directions (attach) stay on the socket.
+ */
+export function withLocalServices(services: CeServices, local: LocalCeServices | undefined): CeServices {
+  if (!local) return services;
+  return {
+    images: local.images ? localClient(services.images, ImagesService, local.images) : services.images,
+    system: services.system,
+    snapshots: local.snapshots ? localClient(services.snapshots, SnapshotsService, local.snapshots) : services.snapshots,
+    supervisor: local.supervisor ? localClient(services.supervisor, SupervisorService, local.supervisor) : services.supervisor,
+    close: () => services.close(),
   };
 }

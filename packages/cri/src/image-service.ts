@@ -8,7 +8,7 @@ import type { DiskUsage } from './disk-usage.js';
 import type { ImageServiceService, ImageFsInfoResponse, ImageSpec, ImageStatusResponse, Image as CriImage } from './gen/runtime/v1/api.js';
 import { configUserOf, groupById, toCriImage } from './image-view.js';
 import { registryAuthFor } from './registry-auth.js';
-import { imageConfigUsers } from './state/image-config-users.js';
+import { imageConfigs } from './state/image-configs.js';
 
 export interface ImageServiceOptions {
   services: Pick<CeServices, 'images' | 'system'>;
@@ -23,7 +23,7 @@ export function imageService(options: ImageServiceOptions): PromiseService<typeo
   const pinnedNames = new Set(options.pinnedNames ?? []);
 
   const list = async () => (await unary<{ images: CeImage[] }>((cb) => images.list({}, cb))).images;
-  const configUsers = imageConfigUsers(async (id) => configUserOf((await unary<{ configJson: Buffer }>((cb) => images.inspect({ reference: id }, cb))).configJson));
+  const configUsers = imageConfigs(async (id) => configUserOf((await unary<{ configJson: Buffer }>((cb) => images.inspect({ reference: id }, cb))).configJson));
   const criImage = async (records: CeImage[]): Promise<CriImage> =>
     toCriImage(records, await configUsers.of(records[0]!.id), records.some((r) => pinnedNames.has(r.name)));
 

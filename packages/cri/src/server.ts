@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DEFAULT_CNI_CONF_DIR } from '@ce/network/cni';
 import { adaptService, serveUnix, unary, type Logger } from '@ce/protocol';
 import type { InfoResponse } from '@ce/protocol/gen/ce/api/v1/system';
-import { dialCeServices, type CeServices } from './ce-services.js';
+import { dialCeServices, withLocalServices, type CeServices, type LocalCeServices } from './ce-services.js';
 import { walkDiskUsage, type DiskUsage } from './disk-usage.js';
 import { containerEventSink } from './events/container-event-sink.js';
 import { ContainerEventHub } from './events/event-hub.js';
@@ -53,6 +53,8 @@ export interface CriOptions {
   logger?: Logger;
   /** Clients to use instead of dialling ceSocket (tests). */
   services?: CeServices;
+  /** ced's own implementations of the services ceSocket serves, called in process (ced hosting the CRI). */
+  local?: LocalCeServices;
   /** How ImageFsInfo measures the image filesystem (tests). */
   diskUsage?: DiskUsage;
   /** Where the streaming server (exec, attach, port-forward URLs) listens: containerd's stream_server_address, default 127.0.0.1. */
@@ -73,7 +75,7 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 /** Serves runtime.v1's RuntimeService and ImageService on `socket`, over the services at `ceSocket`. */
 export async function startCri(options: CriOptions): Promise<CriServer> {
   const logger = options.logger ?? silent;
-  const services = options.services ?? dialCeServices(options.ceSocket, options.supervisorSocket);
+  const services = options.services ?? withLocalServices(dialCeServices(options.ceSocket, options.supervisorSocket), options.local);
   const cniConfDir = options.cniConfDir ?? DEFAULT_CNI_CONF_DIR;
   let streaming: StreamingServer | undefined;
   let pauseExits: { close(): void } | undefined;

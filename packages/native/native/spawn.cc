@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "syscall_error.h"
@@ -98,42 +100,76 @@ int SealedCopy(const std::string& path, int minFd, const char** step) {
   return fd;
 }
 
-Napi::Value SpawnFds(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsArray() || !info[2].IsArray()) {
-    Napi::TypeError::New(env, "spawnFds(path: string, argv: string[], fds: number[], sealedCopy?: boolean)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  const bool sealedCopy = info.Length() > 3 && info[3].ToBoolean().Value();
-  std::string path = info[0].As<Napi::String>().Utf8Value();
-  Napi::Array jsArgv = info[1].As<Napi::Array>();
-  Napi::Array jsFds = info[2].As<Napi::Array>();
-
+// What one spawn needs, read from the JS arguments on the JS thread: the
+// strings copied, the fds duplicated (so that the caller may close its own at
+// once, and a spawn on another thread still finds them).
+struct SpawnRequest {
+  std::string path;
   std::vector<std::string> args;
-  for (uint32_t i = 0; i < jsArgv.Length(); i++) args.push_back(jsArgv.Get(i).ToString().Utf8Value());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  char* envp[] = {nullptr};
-
-  // Duplicate the sources above every target first, so that no dup2 onto
-  // fd i clobbers a source still to be moved, and so that a source equal to
-  // its target still loses FD_CLOEXEC through a real dup2.
+  std::vector<std::string> env;
+  // Duplicates of the sources, numbered above every target, so that no dup2
+  // onto fd i clobbers a source still to be moved, and so that a source equal
+  // to its target still loses FD_CLOEXEC through a real dup2.
   std::vector<int> temps;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  const int count = static_cast<int>(jsFds.Length());
+  bool sealedCopy = false;
+  bool newSession = false;
+
+  ~SpawnRequest() {
+    for (int t : temps) close(t);
+  }
+};
+
+struct SpawnResult {
   int err = 0;
-  for (int i = 0; i < count && !err; i++) {
+  const char* step = "posix_spawn";
+  pid_t pid = -1;
+};
+
+/** The request from spawnFds' arguments; nullptr with a JS exception pending when they are wrong. */
+std::unique_ptr<SpawnRequest> ReadRequest(const Napi::CallbackInfo& info, size_t extra) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 + extra || !info[0].IsString() || !info[1].IsArray() || !info[2].IsArray()) {
+    Napi::TypeError::New(env, "spawnFds(path: string, argv: string[], fds: number[], sealedCopy?: boolean, env?: string[], newSession?: boolean)").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  auto req = std::make_unique<SpawnRequest>();
+  req->path = info[0].As<Napi::String>().Utf8Value();
+  req->sealedCopy = info.Length() > 3 && info[3].ToBoolean().Value();
+  if (info.Length() > 4 && info[4].IsArray()) {
+    Napi::Array jsEnv = info[4].As<Napi::Array>();
+    for (uint32_t i = 0; i < jsEnv.Length(); i++) req->env.push_back(jsEnv.Get(i).ToString().Utf8Value());
+  }
+  req->newSession = info.Length() > 5 && info[5].ToBoolean().Value();
+  Napi::Array jsArgv = info[1].As<Napi::Array>();
+  for (uint32_t i = 0; i < jsArgv.Length(); i++) req->args.push_back(jsArgv.Get(i).ToString().Utf8Value());
+  Napi::Array jsFds = info[2].As<Napi::Array>();
+  const int count = static_cast<int>(jsFds.Length());
+  for (int i = 0; i < count; i++) {
     int src = jsFds.Get(static_cast<uint32_t>(i)).As<Napi::Number>().Int32Value();
     int t = fcntl(src, F_DUPFD_CLOEXEC, count + 3);
     if (t < 0) {
-      err = errno;
-      break;
+      ThrowSyscallError(env, "fcntl F_DUPFD_CLOEXEC", errno, {req->path});
+      return nullptr;
     }
-    temps.push_back(t);
-    err = posix_spawn_file_actions_adddup2(&fa, t, i);
+    req->temps.push_back(t);
   }
+  return req;
+}
+
+/** posix_spawn of the request: fd i of the child is temps[i]; any thread. */
+SpawnResult RunSpawn(SpawnRequest& req) {
+  SpawnResult res;
+  std::vector<char*> argv;
+  for (auto& a : req.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : req.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  const int count = static_cast<int>(req.temps.size());
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  for (int i = 0; i < count && !res.err; i++) res.err = posix_spawn_file_actions_adddup2(&fa, req.temps[i], i);
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -144,40 +180,82 @@ Napi::Value SpawnFds(const Napi::CallbackInfo& info) {
   sigdelset(&all, SIGSTOP);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (req.newSession ? POSIX_SPAWN_SETSID : 0));
 
   // The sealed copy is exec'd by its /proc/self/fd path, from an fd above
   // every target so that no dup2 of the file actions replaces it.
-  std::string exePath = path;
-  if (!err && sealedCopy) {
+  std::string exePath = req.path;
+  if (!res.err && req.sealedCopy) {
     const char* step = "memfd";
-    int high = SealedCopy(path, count + 3, &step);
+    int high = SealedCopy(req.path, count + 3, &step);
     if (high < 0) {
-      int e = errno;
-      for (int t : temps) close(t);
-      posix_spawn_file_actions_destroy(&fa);
-      posix_spawnattr_destroy(&attr);
-      ThrowSyscallError(env, step, e, {path});
-      return env.Undefined();
+      res.err = errno;
+      res.step = step;
+    } else {
+      req.temps.push_back(high);
+      exePath = "/proc/self/fd/" + std::to_string(high);
     }
-    temps.push_back(high);
-    exePath = "/proc/self/fd/" + std::to_string(high);
   }
-
-  pid_t pid = -1;
-  if (!err) err = posix_spawn(&pid, exePath.c_str(), &fa, &attr, argv.data(), envp);
-  for (int t : temps) close(t);
+  if (!res.err) res.err = posix_spawn(&res.pid, exePath.c_str(), &fa, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  if (err) {
-    ThrowSyscallError(env, "posix_spawn", err, {path});
+  return res;
+}
+
+Napi::Value SpawnFds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto req = ReadRequest(info, 0);
+  if (!req) return env.Undefined();
+  SpawnResult res = RunSpawn(*req);
+  if (res.err) {
+    ThrowSyscallError(env, res.step, res.err, {req->path});
     return env.Undefined();
   }
-  return Napi::Number::New(env, pid);
+  return Napi::Number::New(env, res.pid);
+}
+
+struct AsyncSpawn {
+  std::unique_ptr<SpawnRequest> req;
+  SpawnResult res;
+};
+
+void CallSpawnJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, AsyncSpawn* done) {
+  if (env != nullptr && callback != nullptr) {
+    if (done->res.err) callback.Call({MakeSyscallError(env, done->res.step, done->res.err, {done->req->path}).Value()});
+    else callback.Call({env.Null(), Napi::Number::New(env, done->res.pid)});
+  }
+  delete done;
+}
+
+using SpawnTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, AsyncSpawn, CallSpawnJs>;
+
+// spawnFdsAsync(path, argv, fds, sealedCopy, env, newSession, callback): the
+// same spawn on a thread of its own, so that the JS thread does not wait while
+// the vforked child execs (posix_spawn holds its caller until then).
+Napi::Value SpawnFdsAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7 || !info[6].IsFunction()) {
+    Napi::TypeError::New(env, "spawnFdsAsync(path, argv, fds, sealedCopy, env, newSession, callback)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto req = ReadRequest(info, 0);
+  if (!req) return env.Undefined();
+  auto* job = new AsyncSpawn{std::move(req), {}};
+  SpawnTsfn tsfn = SpawnTsfn::New(env, info[6].As<Napi::Function>(), "ce-spawn", 0, 1);
+  std::thread([job, tsfn]() mutable {
+    job->res = RunSpawn(*job->req);
+    // The child holds its copies now: ours close before JS hears of it.
+    for (int t : job->req->temps) close(t);
+    job->req->temps.clear();
+    tsfn.BlockingCall(job);
+    tsfn.Release();
+  }).detach();
+  return env.Undefined();
 }
 
 }  // namespace
 
 void RegisterSpawn(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnFds", Napi::Function::New(env, SpawnFds, "spawnFds"));
+  exports.Set("spawnFdsAsync", Napi::Function::New(env, SpawnFdsAsync, "spawnFdsAsync"));
 }

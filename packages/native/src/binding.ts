@@ -13,7 +13,8 @@ export interface NativeBinding {
   flock(fd: number, operation: number): boolean;
   setChildSubreaper(on: boolean): void;
   mkfifo(path: string, mode: number): void;
-  spawnFds(path: string, argv: string[], fds: number[], sealedCopy?: boolean): number;
+  spawnFds(path: string, argv: string[], fds: number[], sealedCopy?: boolean, env?: string[], newSession?: boolean): number;
+  spawnFdsAsync(path: string, argv: string[], fds: number[], sealedCopy: boolean, env: string[], newSession: boolean, callback: (err: Error | null, pid?: number) => void): void;
   /** pipe2(O_CLOEXEC): [readFd, writeFd]. */
   pipe(): [number, number];
   /** Reaps `pid` (a child of this process) on a dedicated thread. */

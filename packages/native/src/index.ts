@@ -45,16 +45,37 @@ export interface SpawnFdsOptions {
    * child cannot overwrite the file through /proc/<pid>/exe (CVE-2019-5736).
    */
   sealedCopy?: boolean;
+  /** The child's environment, as `KEY=value` strings. Default: empty. */
+  env?: readonly string[];
+  /** setsid(2) in the child: a session and process group of its own, whose id is its pid. */
+  newSession?: boolean;
 }
 
 /**
  * Starts a helper with posix_spawn (vfork-fast; libuv forks the whole Node
- * process): fd i of the child is fds[i], its environment is empty, signals are
- * at their defaults and unblocked. Returns the pid, which libuv does not know:
- * reap it with waitPid.
+ * process): fd i of the child is fds[i], its environment is `opts.env` (empty
+ * by default), signals are at their defaults and unblocked. Returns the pid,
+ * which libuv does not know: reap it with waitPid.
  */
 export function spawnFds(path: string, argv: readonly string[], fds: readonly number[], opts: SpawnFdsOptions = {}): number {
-  return call(() => loadBinding().spawnFds(path, [...argv], [...fds], opts.sealedCopy === true));
+  return call(() => loadBinding().spawnFds(path, [...argv], [...fds], opts.sealedCopy === true, [...(opts.env ?? [])], opts.newSession === true));
+}
+
+/**
+ * spawnFds on a thread of its own: posix_spawn holds its caller until the
+ * child has exec'd, which the JS thread need not wait for. The fds are
+ * duplicated before it returns, so the caller may close them at once.
+ */
+export function spawnFdsAsync(path: string, argv: readonly string[], fds: readonly number[], opts: SpawnFdsOptions = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    try {
+      loadBinding().spawnFdsAsync(path, [...argv], [...fds], opts.sealedCopy === true, [...(opts.env ?? [])], opts.newSession === true, (err, pid) =>
+        err ? reject(SyscallError.from(err)) : resolve(pid!),
+      );
+    } catch (err) {
+      reject(SyscallError.from(err));
+    }
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { adaptService, clientAttach, dialUnix, readStream, serveAttach, unary, type AttachOptions, type AttachSession } from '@ce/protocol';
+import { adaptService, clientAttach, dialUnix, readStream, serveAttach, unary, type AttachOptions, type AttachSession, type PromiseService } from '@ce/protocol';
 import type { TaskEvent } from '@ce/protocol/gen/ce/events/v1/task';
 import type * as shim from '@ce/protocol/gen/ce/shim/v1/shim';
 import { SupervisorClient, SupervisorService, type ListTasksResponse } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
@@ -7,31 +7,33 @@ import type { CgroupStats } from '@ce/protocol/gen/ce/types/v1/resources';
 import type { ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import type { SupervisorApi } from './supervisor-api.js';
 
+/** ce.supervisor.v1.Supervisor's methods over a local SupervisorApi (what supervisorGrpcService serves). */
+export function supervisorServiceImpl(api: SupervisorApi): PromiseService<typeof SupervisorService> {
+  return {
+    createTask: (req) => api.createTask(req),
+    startTask: (req) => api.startTask(req),
+    killTask: async (req) => (await api.killTask(req), {}),
+    waitTask: (req) => api.waitTask(req),
+    deleteTask: (req) => api.deleteTask(req),
+    taskState: (req) => api.taskState(req),
+    attachTask: (call) => serveAttach(call, (options) => api.attachTask(options)),
+    listTasks: async (req) => ({ tasks: await api.listTasks(req.namespace) }),
+    events: (_req, ctx) => api.events(ctx.signal),
+    execTask: async (req) => (await api.execTask(req), {}),
+    resizeTaskPty: async (req) => (await api.resizeTaskPty(req), {}),
+    closeTaskIo: async (req) => (await api.closeTaskIO(req), {}),
+    pauseTask: async (req) => (await api.pauseTask(req), {}),
+    resumeTask: async (req) => (await api.resumeTask(req), {}),
+    updateTask: async (req) => (await api.updateTask(req), {}),
+    taskStats: (req) => api.taskStats(req),
+    taskPids: (req) => api.taskPids(req),
+    reopenTaskLog: async (req) => (await api.reopenTaskLog(req), {}),
+  };
+}
+
 /** ce.supervisor.v1.Supervisor over a local SupervisorApi, ready for serveUnix. */
 export function supervisorGrpcService(api: SupervisorApi): [ServiceDefinition, UntypedServiceImplementation] {
-  return [
-    SupervisorService as unknown as ServiceDefinition,
-    adaptService(SupervisorService, {
-      createTask: (req) => api.createTask(req),
-      startTask: (req) => api.startTask(req),
-      killTask: async (req) => (await api.killTask(req), {}),
-      waitTask: (req) => api.waitTask(req),
-      deleteTask: (req) => api.deleteTask(req),
-      taskState: (req) => api.taskState(req),
-      attachTask: (call) => serveAttach(call, (options) => api.attachTask(options)),
-      listTasks: async (req) => ({ tasks: await api.listTasks(req.namespace) }),
-      events: (_req, ctx) => api.events(ctx.signal),
-      execTask: async (req) => (await api.execTask(req), {}),
-      resizeTaskPty: async (req) => (await api.resizeTaskPty(req), {}),
-      closeTaskIo: async (req) => (await api.closeTaskIO(req), {}),
-      pauseTask: async (req) => (await api.pauseTask(req), {}),
-      resumeTask: async (req) => (await api.resumeTask(req), {}),
-      updateTask: async (req) => (await api.updateTask(req), {}),
-      taskStats: (req) => api.taskStats(req),
-      taskPids: (req) => api.taskPids(req),
-      reopenTaskLog: async (req) => (await api.reopenTaskLog(req), {}),
-    }),
-  ];
+  return [SupervisorService as unknown as ServiceDefinition, adaptService(SupervisorService, supervisorServiceImpl(api))];
 }
 
 /** A SupervisorApi served by a ce-supervisor process. */

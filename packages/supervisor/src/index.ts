@@ -1,4 +1,4 @@
 export type { SupervisorApi } from './supervisor-api.js';
 export { Supervisor, type SupervisorOptions } from './supervisor.js';
-export { supervisorGrpcService, SupervisorGrpcClient } from './grpc.js';
+export { supervisorGrpcService, supervisorServiceImpl, SupervisorGrpcClient } from './grpc.js';
 export { spawnShim, type ShimProcess, type SpawnShimOptions } from './spawn-shim.js';

@@ -30,13 +30,15 @@ export interface ContainerTasks {
 export interface ContainerImage {
   /** The image id (sha256:...): the container's image_ref. */
   id: string;
-  repoTags: string[];
-  repoDigests: string[];
   /** The OCI image config's `config` section (Env, Entrypoint, Cmd, WorkingDir, User, StopSignal). */
   config: ImageRunConfig;
 }
 
-export type ImageNames = Pick<ContainerImage, 'repoTags' | 'repoDigests'>;
+/** An image's names, as ContainerStatus gives them. */
+export interface ImageNames {
+  repoTags: string[];
+  repoDigests: string[];
+}
 
 export interface ImageRunConfig {
   Env?: string[];
@@ -48,7 +50,7 @@ export interface ImageRunConfig {
 }
 
 export interface ContainerImages {
-  /** The image a reference names (as ImageStatus resolves it); NotFound in containerd's words when absent. */
+  /** The image a reference names (as ImageStatus resolves it; its config inspected once per id); NotFound in containerd's words when absent. */
   resolve(reference: string): Promise<ContainerImage>;
   /** The names of the image with this id (one List); undefined when it is gone. */
   names(imageId: string): Promise<ImageNames | undefined>;

@@ -7,11 +7,16 @@ import type { UsageResponse } from '@ce/protocol/gen/ce/snapshots/v1/snapshots';
 import type { CeServices } from '../ce-services.js';
 import { toCriImage } from '../image-view.js';
 import { imageRootfs } from '../sandbox/sandbox-services.js';
+import { imageConfigs } from '../state/image-configs.js';
 import type { ContainerImages, ImageRunConfig } from './container-deps.js';
 
 export function containerImages(services: Pick<CeServices, 'images' | 'snapshots'>): ContainerImages {
   const { images, snapshots } = services;
   const layers = imageRootfs(services);
+  const runConfigs = imageConfigs(async (id) => {
+    const inspected = await unary<InspectImageResponse>((cb) => images.inspect({ reference: id }, cb));
+    return (JSON.parse(inspected.configJson.toString('utf8')) as { config?: ImageRunConfig }).config ?? {};
+  });
   return {
     async resolve(reference) {
       let image: CeImage;
@@ -21,17 +26,12 @@ export function containerImages(services: Pick<CeServices, 'images' | 'snapshots
         if (isCeError(err, 'NotFound')) throw new CeError('NotFound', `failed to resolve image ${JSON.stringify(reference)}: not found`, { cause: err });
         throw err;
       }
-      const [all, inspected] = await Promise.all([
-        unary<{ images: CeImage[] }>((cb) => images.list({}, cb)),
-        unary<InspectImageResponse>((cb) => images.inspect({ reference: image.id }, cb)),
-      ]);
-      const records = all.images.filter((r) => r.id === image.id);
-      const view = toCriImage(records.length ? records : [image], '', false);
-      const config = (JSON.parse(inspected.configJson.toString('utf8')) as { config?: ImageRunConfig }).config ?? {};
-      return { id: image.id, repoTags: view.repoTags, repoDigests: view.repoDigests, config };
+      return { id: image.id, config: await runConfigs.of(image.id) };
     },
     async names(imageId) {
-      const records = (await unary<{ images: CeImage[] }>((cb) => images.list({}, cb))).images.filter((r) => r.id === imageId);
+      const all = (await unary<{ images: CeImage[] }>((cb) => images.list({}, cb))).images;
+      runConfigs.keepOnly(new Set(all.map((r) => r.id)));
+      const records = all.filter((r) => r.id === imageId);
       if (!records.length) return undefined;
       const view = toCriImage(records, '', false);
       return { repoTags: view.repoTags, repoDigests: view.repoDigests };

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CeError, failedPrecondition, invalidArgument, isCeError, NAMESPACE_LABEL, OWNER_LABEL, type Logger } from '@ce/protocol';
+import { CeError, failedPrecondition, invalidArgument, isCeError, Laps, NAMESPACE_LABEL, OWNER_LABEL, type Logger } from '@ce/protocol';
 import { TaskStatus, type ExitStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import {
   ContainerConfig,
@@ -51,7 +51,7 @@ export interface ContainersOptions {
   imageFsMountpoint?: () => Promise<string>;
   events?: ContainerEvents;
   now?: () => bigint;
-  logger?: Pick<Logger, 'warn'>;
+  logger?: Pick<Logger, 'warn' | 'debug'>;
   /** Host lookups (tests): the host's name, a device node, every device. */
   host?: { hostname?: () => string; device?: typeof hostDevice; allDevices?: typeof allHostDevices };
 }
@@ -171,6 +171,7 @@ export function criContainers(options: ContainersOptions) {
     const config = request.config;
     const meta = config?.metadata;
     if (!config || !meta?.name) throw invalidArgument('container config must include metadata');
+    const laps = new Laps();
     const sandbox = await readySandbox(request.podSandboxId);
     const sandboxConfig = PodSandboxConfig.fromJSON(sandbox.config);
     const imageName = config.image?.image?.trim() ?? '';
@@ -182,6 +183,7 @@ export function criContainers(options: ContainersOptions) {
       if (isCeError(err, 'NotFound')) throw new CeError('NotFound', `failed to resolve image ${JSON.stringify(imageName)}: not found`, { cause: err });
       throw err;
     }
+    laps.lap('image');
     const id = randomBytes(32).toString('hex');
     const logDirectory = sandboxConfig.logDirectory;
     const record: ContainerRecord = {
@@ -215,6 +217,7 @@ export function criContainers(options: ContainersOptions) {
       await mkdir(record.bundle, { recursive: true, mode: 0o711 });
       record.rootfs = await images.prepare(record.rootfsKey, image.id, { [OWNER_LABEL]: CONTAINER_OWNER, [NAMESPACE_LABEL]: namespace });
       undo.push(() => images.remove(record.rootfsKey));
+      laps.lap('rootfs');
       const security = config.linux?.securityContext;
       if (security?.runAsGroup && !security.runAsUser && !security.runAsUsername) {
         throw invalidArgument(`user group ${JSON.stringify(String(security.runAsGroup.value))} is specified without user`);
@@ -248,11 +251,14 @@ export function criContainers(options: ContainersOptions) {
         namespace,
       });
       await writeFile(join(record.bundle, 'config.json'), JSON.stringify(spec));
+      laps.lap('spec');
       await store.save(record);
+      laps.lap('save');
     } catch (err) {
       for (const step of undo.reverse()) await step().catch(() => undefined);
       throw err;
     }
+    options.logger?.debug({ id, timings: laps.ms }, 'container created');
     options.events?.containerEvent('created', id, sandbox.id);
     return { containerId: id };
   }
@@ -262,6 +268,7 @@ export function criContainers(options: ContainersOptions) {
     return serialized(found.id, async () => {
       const record = store.get(found.id);
       if (record.state !== 'created') throw failedPrecondition(`failed to set starting state for container ${JSON.stringify(record.id)}: container is in ${stateName(record)} state`);
+      const laps = new Laps();
       await readySandbox(record.sandboxId);
       const config = ContainerConfig.fromJSON(record.config);
       let pid: number;
@@ -280,7 +287,9 @@ export function criContainers(options: ContainersOptions) {
           runtime: record.runtime,
           runtimePath: record.runtimePath,
         });
+        laps.lap('createTask');
         pid = (await tasks.start(record.id)).pid;
+        laps.lap('startTask');
       } catch (err) {
         await deleteTask(record.id).catch(() => undefined);
         const message = (err as Error).message;
@@ -288,6 +297,8 @@ export function criContainers(options: ContainersOptions) {
         throw new CeError(err instanceof CeError ? err.code : 'Unknown', `failed to start container ${JSON.stringify(record.id)}: ${message}`, { cause: err });
       }
       await store.save({ ...record, state: 'running', pid, startedAt: now().toString() });
+      laps.lap('save');
+      options.logger?.debug({ id: record.id, timings: laps.ms }, 'container started');
       options.events?.containerEvent('started', record.id, record.sandboxId);
     });
   }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CeError, isCeError, NAMESPACE_LABEL, OWNER_LABEL, type Logger } from '@ce/protocol';
+import { CeError, isCeError, Laps, NAMESPACE_LABEL, OWNER_LABEL, type Logger } from '@ce/protocol';
 import { TaskStatus } from '@ce/protocol/gen/ce/types/v1/task';
 import {
   NamespaceMode,
@@ -50,7 +50,7 @@ export interface PodSandboxesOptions {
   /** Where netns are pinned (<state>/cri/netns). */
   netnsDir: string;
   now?: () => bigint;
-  logger?: Pick<Logger, 'warn'>;
+  logger?: Pick<Logger, 'warn' | 'debug'>;
   /** Where CONTAINER_* events of the sandboxes go (GetContainerEvents); set once the sink exists. */
   events?: () => ContainerEventSink | undefined;
   /** The pod's containers (container/containers.ts): stopped first at StopPodSandbox, removed first at RemovePodSandbox, as containerd does. */
@@ -133,6 +133,7 @@ export function podSandboxes(options: PodSandboxesOptions) {
     const meta = config?.metadata;
     if (!config || !meta) throw new CeError('InvalidArgument', 'sandbox config must include metadata');
     if (!meta.name || !meta.namespace || !meta.uid) throw new CeError('InvalidArgument', 'sandbox metadata must have a name, a namespace and a uid');
+    const laps = new Laps();
     const runtime = await options.runtimes.resolve(request.runtimeHandler);
     const id = randomBytes(32).toString('hex');
     const hostNetwork = config.linux?.securityContext?.namespaceOptions?.network === NamespaceMode.NODE;
@@ -163,11 +164,13 @@ export function podSandboxes(options: PodSandboxesOptions) {
         await options.shm.mount(record.shmPath);
         undo.push(() => options.shm.unmount(record.shmPath!));
       }
+      laps.lap('files');
       if (!hostNetwork) {
         const network = await options.network();
         if (!network) throw new CeError('FailedPrecondition', `failed to setup network for sandbox ${JSON.stringify(id)}: cni plugin not initialized`);
         await netns.create(record.netnsPath);
         undo.push(() => netns.remove(record.netnsPath));
+        laps.lap('netns');
         // Before the ADD: a chain that fails part-way (portmap after bridge) leaves what it made, which only DEL
         // undoes (the CNI spec has DEL tolerate what is missing), as containerd tears down a failed network setup.
         undo.push(() => network.del(id, record.netnsPath, POD_IFNAME));
@@ -185,12 +188,15 @@ export function podSandboxes(options: PodSandboxesOptions) {
         }
         record.cniNetwork = network.name;
         record.ips = result.ips.map((ip) => ip.address.split('/')[0]!).filter(Boolean);
+        laps.lap('cni');
       }
       const image = await rootfs.ensureImage();
       const mounts = await rootfs.prepare(record.rootfsKey, image, { [OWNER_LABEL]: SANDBOX_OWNER, [NAMESPACE_LABEL]: namespace });
       undo.push(() => rootfs.remove(record.rootfsKey));
+      laps.lap('rootfs');
       const spec = await sandboxSpec({ id, config, netnsPath: record.netnsPath, namespace });
       await writeFile(join(record.bundle, 'config.json'), JSON.stringify(spec));
+      laps.lap('spec');
       await tasks.create({
         id,
         bundle: record.bundle,
@@ -205,11 +211,15 @@ export function podSandboxes(options: PodSandboxesOptions) {
         runtimePath: runtime.runtimePath,
       });
       undo.push(() => stopTask(id));
+      laps.lap('createTask');
       starting.add(id);
       record.pid = (await tasks.start(id)).pid;
+      laps.lap('startTask');
       if (!exitedWhileStarting.has(id)) pauses.started(id);
       record.state = 'ready';
       await store.save(record);
+      laps.lap('save');
+      options.logger?.debug({ id, timings: laps.ms }, 'pod sandbox started');
       running.add(id);
       // containerd sends both once the sandbox is in its store (the status is READY in both).
       emit('created', id);

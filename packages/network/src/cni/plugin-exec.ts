@@ -3,9 +3,12 @@
 // stdout. The plugin runs in its own process group so a timeout ends it and
 // anything it started (iptables, ipam plugins), and optionally under a
 // wrapper (e.g. `ip netns exec <ns>`) that places it in another network namespace.
-import { spawn } from 'node:child_process';
+import { accessSync, closeSync, constants } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
+import { pipe, spawnFdsAsync, waitPid, type WaitResult } from '@ce/native';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CeError, notFound } from '@ce/protocol/errors';
 import { CniPluginError, errorBodyOf, type CniCommand } from './errors.js';
@@ -56,60 +59,99 @@ export async function execPlugin(path: string, call: PluginCall, opts: PluginExe
   }
 }
 
-function pluginEnv(call: PluginCall): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CNI_')) env[k] = v;
-  return { ...env, ...call.env };
+// ced's environment without its own CNI_* variables, taken once: reading process.env is slow, and plugins are
+// run several times per pod.
+let baseEnv: Array<[string, string]> | undefined;
+
+function pluginEnv(call: PluginCall): Map<string, string> {
+  baseEnv ??= Object.entries(process.env).filter((e): e is [string, string] => !e[0].startsWith('CNI_') && e[1] !== undefined);
+  return new Map([...baseEnv, ...Object.entries(call.env)]);
 }
 
-function execOnce(path: string, call: PluginCall, opts: PluginExecOptions): Promise<string> {
+/** execvp's lookup of a command without a slash (a wrapper's), in the child's PATH. */
+function commandPath(command: string, env: Map<string, string>): string {
+  if (command.includes('/')) return command;
+  for (const dir of (env.get('PATH') ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    const path = join(dir || '.', command);
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // not here
+    }
+  }
+  return command;
+}
+
+const signalName = (n: number) => Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? `signal ${n}`;
+
+// Started with posix_spawn on a thread of @ce/native's (spawnFdsAsync), not child_process: libuv forks the whole
+// of ced on its event loop, ~1 ms of CPU per plugin at ~100 MB and several times that on a loaded machine, and
+// pods run several plugins each.
+async function execOnce(path: string, call: PluginCall, opts: PluginExecOptions): Promise<string> {
   const argv = [...(opts.wrapper ?? []), path];
   const label = `${call.network ? `network "${call.network}": ` : ''}plugin type="${call.type}" (${call.command.toLowerCase()})`;
-  return new Promise((resolve, reject) => {
-    if (opts.signal?.aborted) return reject(new CeError('Canceled', `${label} canceled before it started`));
-    const child = spawn(argv[0]!, argv.slice(1), { env: pluginEnv(call), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let outBytes = 0;
-    let ended: CeError | undefined;
-    const killGroup = (why: CeError) => {
-      ended ??= why;
+  if (opts.signal?.aborted) throw new CeError('Canceled', `${label} canceled before it started`);
+  const env = pluginEnv(call);
+  const [stdinR, stdinW] = pipe();
+  const [stdoutR, stdoutW] = pipe();
+  const [stderrR, stderrW] = pipe();
+  let pid: number;
+  try {
+    pid = await spawnFdsAsync(commandPath(argv[0]!, env), argv, [stdinR, stdoutW, stderrW], { env: [...env].map(([k, v]) => `${k}=${v}`), newSession: true });
+  } catch (err) {
+    for (const fd of [stdinW, stdoutR, stderrR]) closeSync(fd);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ETXTBSY') throw e;
+    throw new CeError('FailedPrecondition', `${label}: cannot run ${argv.join(' ')}: ${e.message}`, { op: 'spawn', errno: e.code, path: argv[0], cause: err });
+  } finally {
+    // The child's ends: it has its own copies.
+    for (const fd of [stdinR, stdoutW, stderrW]) closeSync(fd);
+  }
+  const stdin = new Socket({ fd: stdinW, readable: false, writable: true });
+  const outputs = [stdoutR, stderrR].map((fd) => new Socket({ fd, readable: true, writable: false }));
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  let outBytes = 0;
+  let ended: CeError | undefined;
+  const killGroup = (why: CeError) => {
+    ended ??= why;
+    for (const target of [-pid, pid]) {
       try {
-        process.kill(-child.pid!, 'SIGKILL');
+        return void process.kill(target, 'SIGKILL');
       } catch {
-        child.kill('SIGKILL');
+        // no such group (it left its session): the plugin alone, or it is gone
       }
-    };
-    const timer = setTimeout(() => killGroup(new CeError('DeadlineExceeded', `${label} did not finish within ${opts.timeoutMs} ms`)), opts.timeoutMs);
-    const onAbort = () => killGroup(new CeError('Canceled', `${label} canceled`));
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const collect = (into: Buffer[]) => (chunk: Buffer) => {
-      outBytes += chunk.length;
-      if (outBytes > MAX_OUTPUT) killGroup(new CeError('ResourceExhausted', `${label} wrote more than ${MAX_OUTPUT} bytes`));
-      else into.push(chunk);
-    };
-    child.stdout.on('data', collect(stdout));
-    child.stderr.on('data', collect(stderr));
-    // A plugin may exit without reading its stdin.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(call.stdin);
-    const finish = () => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-    };
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      finish();
-      if (err.code === 'ETXTBSY') return reject(err);
-      reject(new CeError('FailedPrecondition', `${label}: cannot run ${argv.join(' ')}: ${err.message}`, { op: 'spawn', errno: err.code, path: argv[0], cause: err }));
-    });
-    child.on('close', (code, signal) => {
-      finish();
-      const out = Buffer.concat(stdout).toString('utf8');
-      const errText = Buffer.concat(stderr).toString('utf8');
-      if (ended) return reject(ended);
-      if (code === 0) return resolve(out);
-      const exit = signal ? `killed by ${signal}` : `exit status ${code}`;
-      reject(new CniPluginError(call.type, call.command, errorBodyOf(out, errText, exit), errText, call.network));
-    });
-  });
+    }
+  };
+  const timer = setTimeout(() => killGroup(new CeError('DeadlineExceeded', `${label} did not finish within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+  const onAbort = () => killGroup(new CeError('Canceled', `${label} canceled`));
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const collect = (into: Buffer[]) => (chunk: Buffer) => {
+    outBytes += chunk.length;
+    if (outBytes > MAX_OUTPUT) killGroup(new CeError('ResourceExhausted', `${label} wrote more than ${MAX_OUTPUT} bytes`));
+    else into.push(chunk);
+  };
+  outputs[0]!.on('data', collect(stdout));
+  outputs[1]!.on('data', collect(stderr));
+  // As child_process's 'close': the exit, and the end of the output, which what it started may hold open.
+  const closed = outputs.map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
+  for (const s of outputs) s.on('error', () => undefined);
+  // A plugin may exit without reading its stdin.
+  stdin.on('error', () => undefined);
+  stdin.end(call.stdin);
+  let status: WaitResult;
+  try {
+    [status] = await Promise.all([waitPid(pid), ...closed]);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    stdin.destroy();
+  }
+  const out = Buffer.concat(stdout).toString('utf8');
+  const errText = Buffer.concat(stderr).toString('utf8');
+  if (ended) throw ended;
+  if (status.exitCode === 0) return out;
+  const exit = status.signal !== null ? `killed by ${signalName(status.signal)}` : `exit status ${status.exitCode}`;
+  throw new CniPluginError(call.type, call.command, errorBodyOf(out, errText, exit), errText, call.network);
 }

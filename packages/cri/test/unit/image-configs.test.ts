@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { imageConfigUsers } from '../../src/state/image-config-users.js';
+import { imageConfigs } from '../../src/state/image-configs.js';
 
-describe('imageConfigUsers', () => {
+describe('imageConfigs', () => {
   it('inspects an image once, asks again after a failure, and forgets the images that are gone', async () => {
     const asked: string[] = [];
     let fail = true;
-    const users = imageConfigUsers(async (id) => {
+    const users = imageConfigs(async (id) => {
       asked.push(id);
       if (fail) throw new Error('ced is restarting');
       return id === 'sha256:a' ? '1000:1000' : '';
