@@ -8,7 +8,7 @@
 // Run as root after `npm run build`.
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { IDLE, IMAGE, inBatches, machineLine, median, parseOptions, run, runBench, settle, startEngines } from './lib/engines.mjs';
+import { IDLE, IMAGE, cpuMsOfThreadsMentioning, inBatches, machineLine, median, parseOptions, run, runBench, settle, startEngines } from './lib/engines.mjs';
 
 const o = parseOptions('docker-api.mjs', {
   runs: { value: 10, help: 'timed runs of each command' },
@@ -30,6 +30,8 @@ await runBench(async () => {
     ced: (args) => run(client, [...cedHost, ...args], { env }),
     dockerd: (args) => e.docker(args),
   };
+  // Each engine's processes (ced and its shim host; dockerd, containerd and its shims), for their CPU per command.
+  const engineCpu = { ced: () => cpuMsOfThreadsMentioning(join(e.tmp, 'r'), join(e.tmp, 's', 'shims')), dockerd: () => cpuMsOfThreadsMentioning(join(e.tmp, 'docker', 'data'), join(e.tmp, 'docker', 'exec')) };
   const checked = async (engine, args) => {
     const r = await engines[engine](args);
     if (r.code !== 0) throw new Error(`docker ${args.join(' ')} against ${engine} exited ${r.code}: ${r.stderr}`);
@@ -81,7 +83,17 @@ await runBench(async () => {
   else console.log('exec: ced serves no exec endpoints yet (POST /containers/{id}/exec); skipped');
   commands.version = (engine) => checked(engine, ['version']);
 
-  const lines = Object.entries(commands).flatMap(([name, fn]) => Object.keys(engines).map((engine) => ({ name, engine, fn: () => fn(engine) })));
+  const lines = Object.entries(commands).flatMap(([name, fn]) =>
+    Object.keys(engines).map((engine) => ({
+      name,
+      engine,
+      fn: async () => {
+        const before = engineCpu[engine]();
+        const r = await fn(engine);
+        return { ...r, cpu: engineCpu[engine]() - before };
+      },
+    })),
+  );
   // A command leaves work behind (after a run, ced starts its next spare shim: ~150 ms of CPU): the next
   // command, of either engine, would pay for it. Both engines' processes mention e.tmp.
   const settled = [];
@@ -91,17 +103,25 @@ await runBench(async () => {
   };
   for (let i = 0; i < o.warmup; i++) for (const l of lines) await timed(l);
   const times = lines.map(() => []);
+  const cpus = lines.map(() => []);
   for (let round = 0; round < o.runs; round++) {
     for (let k = 0; k < lines.length; k++) {
       const i = (round + k) % lines.length;
-      times[i].push((await timed(lines[i])).ms);
+      const r = await timed(lines[i]);
+      times[i].push(r.ms);
+      cpus[i].push(r.cpu);
     }
   }
-  console.log(`\n| command | ced median | dockerd median | ced/dockerd | ced p90 | dockerd p90 |\n|---|---|---|---|---|---|`);
+  console.log(`\n| command | ced median | dockerd median | ced/dockerd | ced p90 | dockerd p90 | ced CPU | dockerd CPU |\n|---|---|---|---|---|---|---|---|`);
   for (const name of Object.keys(commands)) {
-    const [c, d] = ['ced', 'dockerd'].map((engine) => times[lines.findIndex((l) => l.name === name && l.engine === engine)].sort((a, b) => a - b));
-    console.log(`| ${name} | ${median(c).toFixed(0)} ms | ${median(d).toFixed(0)} ms | ${(median(c) / median(d)).toFixed(2)}× | ${nearestRank(c, 0.9).toFixed(0)} ms | ${nearestRank(d, 0.9).toFixed(0)} ms |`);
+    const at = (engine) => lines.findIndex((l) => l.name === name && l.engine === engine);
+    const [c, d] = ['ced', 'dockerd'].map((engine) => times[at(engine)].sort((a, b) => a - b));
+    const [cc, dc] = ['ced', 'dockerd'].map((engine) => cpus[at(engine)].sort((a, b) => a - b));
+    console.log(
+      `| ${name} | ${median(c).toFixed(0)} ms | ${median(d).toFixed(0)} ms | ${(median(c) / median(d)).toFixed(2)}× | ${nearestRank(c, 0.9).toFixed(0)} ms | ${nearestRank(d, 0.9).toFixed(0)} ms | ${median(cc).toFixed(2)} ms | ${median(dc).toFixed(2)} ms |`,
+    );
   }
+  console.log("\n(CPU: the engine's processes' CPU time from before the command to after it, median; a process that exits meanwhile, such as a container's, drops out of it)");
   if (settled.length) console.log(`\nwaited for the engines to be idle before each command: median ${median(settled).toFixed(0)} ms, max ${Math.max(...settled)} ms`);
   console.log(`\ngoal: run --rm ≤ 0.5× dockerd, no command slower (≤ 1.0×)`);
   console.log(`(after: ${machineLine()})`);

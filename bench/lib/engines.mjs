@@ -211,6 +211,21 @@ export function cpuMsOfProcessesMentioning(needle) {
 }
 
 /**
+ * CPU time (ms, nanosecond-precise: the first field of each thread's /proc schedstat) of every process whose
+ * command line mentions one of `needles`, every thread counted. Only processes alive at both readings compare:
+ * one that exits in between takes its time out of the sum.
+ */
+export function cpuMsOfThreadsMentioning(...needles) {
+  let ns = 0;
+  for (const { pid } of processesMentioning(needles[0]).concat(...needles.slice(1).map((n) => processesMentioning(n))).filter((p, i, a) => a.findIndex((q) => q.pid === p.pid) === i)) {
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {}
+  }
+  return ns / 1e6;
+}
+
+/**
  * Waits until the processes mentioning `needle` (engines and their shims) are
  * back to idle: at most `idleShare` of a core in a `windowMs` window (idle
  * engines with 50 containers each use ~8% here: shims' timers), or `maxMs` gone.

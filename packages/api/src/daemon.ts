@@ -23,7 +23,7 @@ import { lockDownFolders } from './lockdown.js';
 import { socketGroupId, systemGroups } from './socket-group.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import { reloadConfig, type ReloadOutcome } from './reload.js';
-import { systemGrpcService } from './system/system-service.js';
+import { systemGrpcService, systemImplementation } from './system/system-service.js';
 import { loadSecurityDefaults, seccompProfileName } from './containers/security-defaults.js';
 import { logTaskWarnings } from './task-warnings.js';
 import { daemonLogConfig } from './containers/log-driver.js';
@@ -241,7 +241,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const networkService = withNetworkEvents(networking.manager, events);
     const imagesWithEvents = withImageEvents(images, events);
     const containersApi = containersImplementation(containers, execs, new ContainerFiles(containers, join(config.state, 'cp-mounts')));
-    const services = [containersGrpcService(containersApi), networksGrpcService(networkService, connector), systemGrpcService(cgroup, {
+    const systemApi = systemImplementation(cgroup, {
         containers,
         images,
         networks: { prune: (filters) => pruneNetworks(networkService, filters) },
@@ -274,7 +274,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         },
         networkPlugins: ['bridge', 'cni', 'host', 'null'],
         logPlugins: ['json-file', 'local'],
-      }), imagesGrpcService(imagesWithEvents), contentGrpcService(images.content), snapshotsGrpcService(images.snapshotter), eventsGrpcService(eventLog), volumesGrpcService(volumes.service), builder.service];
+      });
+    const services = [containersGrpcService(containersApi), networksGrpcService(networkService, connector), systemGrpcService(systemApi), imagesGrpcService(imagesWithEvents), contentGrpcService(images.content), snapshotsGrpcService(images.snapshotter), eventsGrpcService(eventLog), volumesGrpcService(volumes.service), builder.service];
     if (localSupervisor) services.push(supervisorGrpcService(localSupervisor));
     const server: UnixServer =
       activatedFd !== undefined ? await serveListeningFd(activatedFd, services) : await serveUnix(config.socket, services, { mode: 0o660 });
@@ -290,7 +291,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
           socketGid,
           serverName: `ce/${ENGINE_VERSION} (linux)`,
           logger,
-          local: { containers: containersApi },
+          local: { containers: containersApi, system: systemApi },
         });
       } catch (err) {
         await server.close();

@@ -30,16 +30,34 @@ function commonHeaders(serverName: string): Record<string, string> {
   return { 'Api-Version': API_VERSION, 'Docker-Experimental': 'false', Ostype: 'linux', Server: serverName };
 }
 
+/**
+ * A request target that `new URL()` would leave as it is: a path of characters a URL path keeps (no `%`, no
+ * backslash, not `//`, no dot segments) and a query without `#` or characters a URL encodes. The docker CLI's
+ * requests are all of this kind; anything else goes through `new URL()`.
+ */
+const PLAIN_TARGET = /^\/(?!\/)[\w\-.~!$&'()*+,;=:@/]*(?:\?[\w\-.~!$&'()*+,;=:@/?%]*)?$/;
+const DOT_SEGMENT = /\/\.\.?(?:[/?]|$)/;
+
+/** The path and query of a request target, as `new URL(target, base)` gives them. */
+export function targetOf(url: string): { pathname: string; query: URLSearchParams } {
+  if (PLAIN_TARGET.test(url) && !DOT_SEGMENT.test(url)) {
+    const q = url.indexOf('?');
+    return q === -1 ? { pathname: url, query: new URLSearchParams() } : { pathname: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
+  }
+  const parsed = new URL(url, 'http://docker');
+  return { pathname: parsed.pathname, query: parsed.searchParams };
+}
+
 /** Splits `/v1.41/containers/json` into the version asked for and the path. */
 function versionedPath(url: string): { version?: string; path: string; query: URLSearchParams } {
-  const parsed = new URL(url, 'http://docker');
-  const m = /^\/v(\d+(?:\.\d+)*)(\/.*)$/.exec(parsed.pathname);
-  return m ? { version: m[1], path: m[2]!, query: parsed.searchParams } : { path: parsed.pathname, query: parsed.searchParams };
+  const { pathname, query } = targetOf(url);
+  const m = /^\/v(\d+(?:\.\d+)*)(\/.*)$/.exec(pathname);
+  return m ? { version: m[1], path: m[2]!, query } : { path: pathname, query };
 }
 
 /** Serves a router on each address. */
 export async function serve(router: Router, engine: Engine, logger: DockerApiLogger, options: ServeOptions): Promise<DockerApiServer> {
-  const headers = commonHeaders(options.serverName);
+  const headers = Object.entries(commonHeaders(options.serverName));
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse | undefined, upgrade?: { socket: Duplex; head: Buffer }) => {
     const { version, path, query } = versionedPath(req.url ?? '/');
@@ -67,7 +85,7 @@ export async function serve(router: Router, engine: Engine, logger: DockerApiLog
   try {
     for (const address of options.addresses) {
       const server = createServer((req, res) => {
-        for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+        for (const [k, v] of headers) res.setHeader(k, v);
         void dispatch(req, res);
       });
       // Streams (events, logs -f, stats, attach) last as long as the client wants.

@@ -27,5 +27,5 @@ export interface StoredMountPoint extends ParsedMountPoint {
 
 /** The container's name without Docker's leading slash. */
 export function containerName(record: Pick<ContainerRecord, 'Name'>): string {
-  return record.Name.replace(/^\//, '');
+  return record.Name.startsWith('/') ? record.Name.slice(1) : record.Name;
 }

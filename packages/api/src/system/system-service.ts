@@ -1,6 +1,6 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { release } from 'node:os';
-import { adaptService } from '@ce/protocol';
+import { adaptService, type PromiseService } from '@ce/protocol';
 import { SystemService, type PruneContainersRequest, type SystemPruneRequest, type VersionResponse } from '@ce/protocol/gen/ce/api/v1/system';
 import { pruneContainers, systemPrune, type PruneSources } from './prune.js';
 import { API_VERSION, ENGINE_VERSION } from '../version.js';
@@ -20,15 +20,19 @@ export function versionInfo(cgroupVersion: string): VersionResponse {
   };
 }
 
-export function systemGrpcService(cgroupVersion: string, prune: PruneSources, info: SystemInfoSources): [ServiceDefinition, UntypedServiceImplementation] {
-  return [
-    SystemService as unknown as ServiceDefinition,
-    adaptService(SystemService, {
-      version: async () => versionInfo(cgroupVersion),
-      ping: async () => ({}),
-      prune: async (req: SystemPruneRequest) => systemPrune(prune, { all: req.all, filters: req.filters, volumes: req.volumes }),
-      info: () => systemInfo(info),
-      pruneContainers: async (req: PruneContainersRequest) => pruneContainers(prune, req.filters),
-    }),
-  ];
+/** ce.api.v1.System over ced's sources: what ce.sock serves, and what its Docker API calls in process. */
+export type SystemImplementation = PromiseService<typeof SystemService>;
+
+export function systemImplementation(cgroupVersion: string, prune: PruneSources, info: SystemInfoSources): SystemImplementation {
+  return {
+    version: async () => versionInfo(cgroupVersion),
+    ping: async () => ({}),
+    prune: async (req: SystemPruneRequest) => systemPrune(prune, { all: req.all, filters: req.filters, volumes: req.volumes }),
+    info: () => systemInfo(info),
+    pruneContainers: async (req: PruneContainersRequest) => pruneContainers(prune, req.filters),
+  };
+}
+
+export function systemGrpcService(implementation: SystemImplementation): [ServiceDefinition, UntypedServiceImplementation] {
+  return [SystemService as unknown as ServiceDefinition, adaptService(SystemService, implementation)];
 }

@@ -70,7 +70,9 @@ async function containerLogs(ctx: RequestContext): Promise<void> {
     return;
   }
   res.writeHead(200, { 'Content-Length': String(size) });
-  res.end(Buffer.concat(gathered));
+  // As a latin1 string (the bytes as they are), Node sends the body with its headers in one write; a Buffer goes
+  // after them through the socket's cork and writev, ~0.1 ms more of a cold request's CPU (0058's api-edge addendum).
+  res.end(Buffer.concat(gathered).toString('latin1'), 'latin1');
 }
 
 export function registerContainerLogsRoutes(router: Router): void {

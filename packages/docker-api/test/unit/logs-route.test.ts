@@ -22,6 +22,8 @@ function containersService(seen: { inspects: InspectContainerRequest[]; follow: 
     broken: { tty: false, log: [out('one\n')], failAfter: 1 },
     silent: { tty: false, log: [] },
     stopped: { tty: false, log: [out('bye\n')], follows: false },
+    // UTF-8 past ASCII, a byte that is no UTF-8, and a line of 200 bytes (its frame's size byte is 0xc8).
+    bytes: { tty: false, log: [out('h\u00e9llo \u2713\n'), { stream: LogStream.LOG_STREAM_STDERR, data: Buffer.from([0xff, 0x00, 0x80, 0x0a]) }, out(`${'\u00e9'.repeat(99)}\n`)] },
   };
   const find = (id: string) => {
     const c = containers[id];
@@ -116,6 +118,14 @@ describe('GET /containers/{id}/logs, ced in process', () => {
     ]);
     // The facts came without the ContainerJSON.
     expect(seen.inspects).toEqual([{ id: 'web', omitJson: true }]);
+  });
+
+  it('sends every byte of a short log as it is, past ASCII and in the frames\' sizes', async () => {
+    const reply = await get(socket, '/v1.41/containers/bytes/logs?stdout=1&stderr=1');
+    const frame = (stream: number, data: Buffer) => Buffer.concat([Buffer.from([stream, 0, 0, 0]), Buffer.from([0, 0, 0, data.length]), data]);
+    const expected = Buffer.concat([frame(1, Buffer.from('h\u00e9llo \u2713\n')), frame(2, Buffer.from([0xff, 0x00, 0x80, 0x0a])), frame(1, Buffer.from(`${'\u00e9'.repeat(99)}\n`))]);
+    expect(reply.headers['content-length']).toBe(String(expected.length));
+    expect(reply.body.equals(expected)).toBe(true);
   });
 
   it('keeps only the streams asked for, and sends a TTY container\'s log raw', async () => {

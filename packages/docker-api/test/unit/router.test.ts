@@ -25,3 +25,50 @@ describe('Router', () => {
     expect(router.match('GET', '/_pingx')).toBeUndefined();
   });
 });
+
+describe('Router against its patterns as regular expressions', () => {
+  it('matches what `{name}` as ([^/]+) and `{name*}` as (.+) would, and nothing else', () => {
+    const patterns = ['/_ping', '/containers/json', '/containers/{id}/json', '/containers/{id}', '/images/{name*}/json', '/images/{name*}', '/exec/{id}/start'];
+    const paths = [
+      '/_ping',
+      '/_ping/',
+      '/containers/json',
+      '/containers/abc/json',
+      '/containers//json',
+      '/containers/a/b/json',
+      '/containers/abc',
+      '/containers/',
+      '/containers/json/',
+      '/images/busybox/json',
+      '/images/localhost:5000/team/app:v1/json',
+      '/images//x/json',
+      '/images/json',
+      '/images/',
+      '/images/a/',
+      '/images/a//json',
+      '/exec/1/start',
+      '/exec//start',
+      'containers/json',
+    ];
+    for (const pattern of patterns) {
+      const names: string[] = [];
+      const source = pattern.replace(/\{(\w+)(\*)?\}/g, (_all, name: string, greedy?: string) => (names.push(name), greedy ? '(.+)' : '([^/]+)'));
+      const re = new RegExp(`^${source}$`);
+      const router = new Router().get(pattern, () => {});
+      for (const path of paths) {
+        const m = re.exec(path);
+        const expected = m ? Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) : undefined;
+        expect({ pattern, path, params: router.match('GET', path)?.params }).toEqual({ pattern, path, params: expected });
+      }
+    }
+  });
+
+  it('tries the routes in the order they were added', () => {
+    const first = () => {};
+    const second = () => {};
+    const router = new Router().get('/containers/json', first).get('/containers/{id}', second);
+    expect(router.match('GET', '/containers/json')?.handler).toBe(first);
+    expect(router.match('GET', '/containers/x')?.handler).toBe(second);
+    expect(router.match('HEAD', '/containers/x')).toBeUndefined();
+  });
+});
