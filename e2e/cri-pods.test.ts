@@ -25,6 +25,7 @@ import {
   type PodSandboxStatusResponse,
 } from '../packages/cri/src/gen/runtime/v1/api.js';
 import { call, dialCri, failure, type CriClient } from '../packages/cri/test/support/cri-client.js';
+import { ce } from './support/ce.js';
 import { startTestDaemon, type TestDaemon } from './support/daemon.js';
 import { repoRoot } from './support/paths.js';
 import { natRules, portmapChainsExist, removeLeftoverPortChains, removePortmapChains } from './support/portmap-chains.js';
@@ -135,6 +136,14 @@ describe.skipIf(skipReason !== '')(`pod sandboxes over ced's CRI ${skipReason}`,
     expect(cgroupDirs(id).length).toBeGreaterThan(0);
     expect(await unary<{ kind: number }>((cb) => snapshots.stat({ key: `k8s.io/sandbox-${id}` }, cb))).toMatchObject({ key: `k8s.io/sandbox-${id}`, labels: { 'ce.owner': 'ce-cri', 'ce.namespace': 'k8s.io' } });
     if (!portmapInUse) expect(natRules()).toContain(`--dport ${hostPort}`);
+    // An administrator sees the pod's pause with `ce --namespace k8s.io ps`, not with `ce ps`, and cannot act on it from ce.
+    const socket = daemon!.socket;
+    const k8s = await ce(['--namespace', 'k8s.io', 'ps', '--no-trunc'], { socket });
+    expect(k8s).toMatchObject({ code: 0, stderr: '' });
+    expect(k8s.stdout.split('\n')[0]).toMatch(/^CONTAINER ID\s+OWNER\s+PID\s+STATUS$/);
+    expect(k8s.stdout).toMatch(new RegExp(`^${id}\\s+ce-cri\\s+${verbose.pid}\\s+running$`, 'm'));
+    expect((await ce(['ps', '-a', '-q', '--no-trunc'], { socket })).stdout).not.toContain(id);
+    expect(await ce(['--namespace', 'k8s.io', 'stop', id], { socket })).toMatchObject({ code: 125, stderr: expect.stringContaining('only `ce ps` looks into another namespace') });
 
     const { stats } = await call<PodSandboxStatsResponse>((cb) => cri.runtime.podSandboxStats({ podSandboxId: id }, cb));
     expect(stats!.attributes).toMatchObject({ id, labels: { app: 'web' } });

@@ -102,15 +102,15 @@ export const COMMANDS: ReadonlyArray<readonly [name: string, register: RegisterC
 
 /**
  * The command a command line names, if it names one of COMMANDS right after
- * ce's own options (-H/--host, the only one; enablePositionalOptions keeps
+ * ce's own options (-H/--host and --namespace; enablePositionalOptions keeps
  * them before the command). Anything else (no command, --help, an unknown
  * option or command) is undefined: then every command is registered.
  */
 export function namedCommand(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '-H' || a === '--host') i++;
-    else if (a.startsWith('--host=') || (a.startsWith('-H') && a.length > 2)) continue;
+    if (a === '-H' || a === '--host' || a === '--namespace') i++;
+    else if (a.startsWith('--host=') || a.startsWith('--namespace=') || (a.startsWith('-H') && a.length > 2)) continue;
     else if (a.startsWith('-')) return undefined;
     else return COMMANDS.some(([name]) => name === a) ? a : undefined;
   }

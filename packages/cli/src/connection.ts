@@ -7,6 +7,7 @@ import { SystemClient } from '@ce/protocol/gen/ce/api/v1/system';
 import { VolumesClient } from '@ce/protocol/gen/ce/api/v1/volumes';
 import { ImagesClient } from '@ce/protocol/gen/ce/images/v1/images';
 import { NetworksClient } from '@ce/protocol/gen/ce/network/v1/network';
+import { SupervisorClient } from '@ce/protocol/gen/ce/supervisor/v1/supervisor';
 
 /** The daemon socket: --host, then $CE_HOST, then <$CE_STATE or /run/ce>/ce.sock. */
 export function daemonSocket(host?: string): string {
@@ -23,6 +24,7 @@ export class Connection {
   private networksClient?: NetworksClient;
   private volumesClient?: VolumesClient;
   private builderClient?: BuilderClient;
+  private supervisorClient?: SupervisorClient;
 
   constructor(readonly socket: string) {}
 
@@ -56,6 +58,11 @@ export class Connection {
 
   get builder(): BuilderClient {
     return (this.builderClient ??= dialUnix(BuilderClient, this.socket));
+  }
+
+  /** ced's supervisor, served on ce.sock when ced hosts it (the default): `ce --namespace NS ps`. */
+  get supervisor(): SupervisorClient {
+    return (this.supervisorClient ??= dialUnix(SupervisorClient, this.socket));
   }
 
   close(): void {

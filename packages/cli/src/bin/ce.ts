@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // ce: the command-line client of ced.
+import { DEFAULT_NAMESPACE } from '@ce/protocol';
 import { Command, CommanderError } from 'commander';
 import { Connection, daemonSocket } from '../connection.js';
 import { CliExit } from '../errors.js';
@@ -13,6 +14,7 @@ const program = new Command('ce')
   .description('A self-sufficient runtime for containers')
   .usage('[OPTIONS] COMMAND')
   .option('-H, --host <socket>', 'Daemon socket to connect to (default $CE_HOST or /run/ce/ce.sock)')
+  .option('--namespace <name>', 'Namespace to look into: ce users\' is "default"; another one (the CRI\'s k8s.io) only with ps')
   .enablePositionalOptions()
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -21,6 +23,13 @@ let connection: Connection | undefined;
 const connect = () => (connection ??= new Connection(daemonSocket(program.opts<{ host?: string }>().host)));
 
 registerCommands(program, connect, process.argv.slice(2));
+// Another namespace's containers are its owner's (the CRI's, the builder's): ce only lists them.
+program.hook('preAction', (_program, action) => {
+  const { namespace } = program.opts<{ namespace?: string }>();
+  if (namespace === undefined || namespace === DEFAULT_NAMESPACE) return;
+  const lists = action.name() === 'ps' || (action.name() === 'ls' && action.parent?.name() === 'container');
+  if (!lists) throw new CliExit(125, `--namespace ${namespace}: only \`ce ps\` looks into another namespace; its containers are managed by their owner`);
+});
 for (const cmd of program.commands) cmd.exitOverride();
 exitQuietlyOnBrokenPipe();
 

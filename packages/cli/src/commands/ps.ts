@@ -1,4 +1,4 @@
-import { unary } from '@ce/protocol';
+import { DEFAULT_NAMESPACE, unary } from '@ce/protocol';
 import type { Container, ListContainersResponse } from '@ce/protocol/gen/ce/api/v1/containers';
 import type { DiskUsageResponse } from '@ce/protocol/gen/ce/images/v1/images';
 import type { Command } from 'commander';
@@ -7,6 +7,7 @@ import { CliExit, daemonErrorMessage, EXIT_ENGINE_ERROR } from '../errors.js';
 import { parseDockerFormat, renderDockerFormat, type ParsedFormat } from '../format/docker-format.js';
 import { TemplateExecError, TemplateSyntaxError } from '../format/template.js';
 import { parseIntFlag } from '../int-flag.js';
+import { checkNamespace, printNamespaceTasks } from '../namespace-tasks.js';
 import { collect } from '../output.js';
 import { listsAll, parsePsFilters, PsFilterError, selectContainers, validatePsFilters, type PsFilters } from '../ps-filter.js';
 import { containerContext, psFormat, psHeader, type ContainerSize } from '../ps-format.js';
@@ -74,7 +75,13 @@ export function registerPs(program: Command, connect: () => Connection): void {
     .option('-n, --last <int>', 'Show n last created containers (includes all states)')
     .option('-l, --latest', 'Show the latest created container (includes all states)')
     .option('-s, --size', 'Display total file sizes')
-    .action(async (opts: PsOptions) => {
+    .action(async (opts: PsOptions, cmd: Command) => {
+      const { namespace } = cmd.optsWithGlobals<{ namespace?: string }>();
+      if (namespace !== undefined && checkNamespace(namespace) !== DEFAULT_NAMESPACE) {
+        const unsupported = [opts.filter.length && '--filter', opts.format && '--format', opts.last && '--last', opts.latest && '--latest', opts.size && '--size'].filter(Boolean);
+        if (unsupported.length) throw new CliExit(EXIT_ENGINE_ERROR, `${unsupported.join(', ')}: not for another namespace's tasks (--namespace ${namespace})`);
+        return printNamespaceTasks(connect(), namespace, opts);
+      }
       let filters: PsFilters;
       let last = -1;
       try {

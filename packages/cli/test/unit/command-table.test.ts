@@ -57,6 +57,8 @@ describe('the command table', () => {
     expect(namedCommand(['-H', 'unix:///s', 'ps'])).toBe('ps');
     expect(namedCommand(['--host', '/s', 'container', 'ls'])).toBe('container');
     expect(namedCommand(['--host=/s', 'version'])).toBe('version');
+    expect(namedCommand(['--namespace', 'k8s.io', 'ps', '-a'])).toBe('ps');
+    expect(namedCommand(['-H', '/s', '--namespace=k8s.io', 'container', 'ls'])).toBe('container');
     expect(namedCommand(['-H/s', 'images'])).toBe('images');
     expect(namedCommand(['-H'])).toBeUndefined();
     expect(namedCommand(['-h'])).toBeUndefined();
