@@ -55,7 +55,8 @@ export async function createLayerImage(parts: CreateLayerImageParts, options: Cr
     const leaseBlob = (digest: Digest) => lease.add({ kind: 'content', id: digest });
     // Whole MiB writes into the blob, not one per tar header and padding.
     const bytes = coalesceChunks(options.untrusted ? checkedTar(decompressedLayer(options.layer)) : options.layer);
-    const layer = await content.ingest(bytes, {}, leaseBlob).catch((err: unknown) => {
+    // The layer is ours to produce (a commit's tar, an import's upload): its blob goes to disk as it is written.
+    const layer = await content.ingest(bytes, {}, leaseBlob, { writeBehind: true }).catch((err: unknown) => {
       throw noSpaceLeft(err, 'storing a layer in', parts.root) ?? err;
     });
     const composed = composeLayerImage({
