@@ -37,6 +37,17 @@ export interface ContentReader {
 
 export type ByteSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
+/** How a blob is written (hints an implementation may ignore). */
+export interface IngestOptions {
+  /**
+   * Start writing a big blob back to disk while it is written, so that the
+   * flush at its commit finds little left: for a writer that produces the
+   * bytes itself (commit's layer), not for one that shares the disk with
+   * other writes of its own (a pull's layers being extracted).
+   */
+  writeBehind?: boolean;
+}
+
 /** Called with a blob's digest before it is committed (or found committed): where a writer leases it. */
 export type BeforeCommit = (digest: Digest) => Promise<void>;
 
@@ -77,7 +88,7 @@ export interface ContentStore extends ContentReader {
   update(digest: string, labels: Record<string, string>): Promise<ContentInfo>;
   writer(expected?: Expected): Promise<BlobWriter>;
   /** Writes a blob from bytes or a stream of chunks; resolves once it is committed. */
-  ingest(source: ByteSource, expected?: Expected, beforeCommit?: BeforeCommit): Promise<ContentInfo>;
+  ingest(source: ByteSource, expected?: Expected, beforeCommit?: BeforeCommit, options?: IngestOptions): Promise<ContentInfo>;
   delete(digest: string): Promise<void>;
   /** Writes in progress or left behind (`ref`: that one only; NotFound when it is not there). */
   status(ref?: string): Promise<IngestStatus[]>;

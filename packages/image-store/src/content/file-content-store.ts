@@ -10,9 +10,15 @@ import { digestHex, parseDigest, type Digest } from '../digest.js';
 import { fsyncDir, isErrno, writeFileAtomic } from '../util/fs.js';
 import { checkLabels, mergeLabels } from '../util/labels.js';
 import { isIngestHeld, removeIngestFileUnlessHeld } from './ingest-lock.js';
-import type { BeforeCommit, BlobWriter, ByteSource, ContentFilter, ContentInfo, ContentStore, Expected, IngestStatus, ReadRange } from './content-store.js';
+import type { BeforeCommit, BlobWriter, ByteSource, ContentFilter, ContentInfo, ContentStore, Expected, IngestOptions, IngestStatus, ReadRange } from './content-store.js';
 
 export type { BeforeCommit, ByteSource, ContentInfo, ContentReader, Expected } from './content-store.js';
+
+/**
+ * With write-behind, a writer starts its file's write-back (fdatasync on a
+ * pool thread, one at a time) every this many bytes.
+ */
+const WRITE_BEHIND_BYTES = 8 * 1024 * 1024;
 
 /**
  * A blob being written to `<root>/ingest/`. Nothing is visible under
@@ -20,6 +26,10 @@ export type { BeforeCommit, ByteSource, ContentInfo, ContentReader, Expected } f
  */
 export class ContentWriter implements BlobWriter {
   private done = false;
+  /** With write-behind: bytes written since the last write-back started, the one in flight, and a failure of one. */
+  private unflushed = 0;
+  private flushing?: Promise<void>;
+  private flushError?: { err: unknown };
 
   constructor(
     private readonly store: FileContentStore,
@@ -29,6 +39,7 @@ export class ContentWriter implements BlobWriter {
     /** A resumed ingest starts with the hash of what is already in the file. */
     private readonly hash: Hash = createHash('sha256'),
     private written = 0,
+    private readonly writeBehind = false,
   ) {}
 
   get offset(): number {
@@ -51,6 +62,14 @@ export class ContentWriter implements BlobWriter {
       off += bytesWritten;
     }
     this.written += chunk.byteLength;
+    this.unflushed += chunk.byteLength;
+    if (this.writeBehind && this.unflushed >= WRITE_BEHIND_BYTES && !this.flushing) {
+      this.unflushed = 0;
+      this.flushing = this.fh.datasync().then(
+        () => void (this.flushing = undefined),
+        (err: unknown) => void ((this.flushError ??= { err }), (this.flushing = undefined)),
+      );
+    }
   }
 
   /**
@@ -75,12 +94,16 @@ export class ContentWriter implements BlobWriter {
         throw invalidArgument(`digest mismatch: expected ${wantDigest}, got ${actual}`);
       }
       await beforeCommit?.(actual);
+      await this.flushing;
+      // The kernel reports a failed write-back to one flush of the descriptor only: that one may have been it.
+      if (this.flushError) throw this.flushError.err;
       await this.fh.sync();
       const info = await this.store.commitFile(this.path, actual, this.written, this.expected.labels);
       await this.fh.close();
       return info;
     } catch (err) {
       await unlink(this.path).catch(() => undefined);
+      await this.flushing;
       await this.fh.close().catch(() => undefined);
       throw err;
     }
@@ -91,6 +114,7 @@ export class ContentWriter implements BlobWriter {
     this.done = true;
     // Unlinked while still held, for the same reason as commit.
     await unlink(this.path).catch(() => undefined);
+    await this.flushing; // the descriptor is closed after a write-back in flight
     await this.fh.close().catch(() => undefined);
   }
 
@@ -103,6 +127,7 @@ export class ContentWriter implements BlobWriter {
     if (this.done) return;
     if (!this.store.isResumablePath(this.path)) return this.abort();
     this.done = true;
+    await this.flushing;
     await this.fh.sync().catch(() => undefined);
     await this.fh.close().catch(() => undefined);
   }
@@ -194,7 +219,7 @@ export class FileContentStore implements ContentStore {
     return join(this.blobDir, digestHex(parseDigest(digest)));
   }
 
-  async writer(expected: Expected = {}): Promise<ContentWriter> {
+  async writer(expected: Expected = {}, options: IngestOptions = {}): Promise<ContentWriter> {
     if (expected.digest !== undefined) parseDigest(expected.digest);
     if (expected.labels) checkLabels(expected.labels, `labels of ${expected.digest ?? 'a blob'}`);
     if (expected.size !== undefined && !(Number.isSafeInteger(expected.size) && expected.size >= 0)) {
@@ -210,7 +235,7 @@ export class FileContentStore implements ContentStore {
       await unlink(path).catch(() => undefined);
       throw err;
     }
-    return new ContentWriter(this, fh, path, expected);
+    return new ContentWriter(this, fh, path, expected, undefined, 0, options.writeBehind);
   }
 
   /** @internal */
@@ -280,7 +305,7 @@ export class FileContentStore implements ContentStore {
   }
 
   /** Writes a blob from bytes or a stream of chunks; resolves once it is committed. */
-  async ingest(source: ByteSource, expected: Expected = {}, beforeCommit?: BeforeCommit): Promise<ContentInfo> {
+  async ingest(source: ByteSource, expected: Expected = {}, beforeCommit?: BeforeCommit, options: IngestOptions = {}): Promise<ContentInfo> {
     if (expected.digest !== undefined && expected.size !== undefined) {
       await beforeCommit?.(parseDigest(expected.digest));
       const existing = await this.infoIfExists(expected.digest);
@@ -290,7 +315,7 @@ export class FileContentStore implements ContentStore {
         return expected.labels ? this.update(existing.digest, expected.labels) : existing;
       }
     }
-    const w = await this.writer(expected);
+    const w = await this.writer(expected, options);
     try {
       if (source instanceof Uint8Array) {
         await w.write(source);

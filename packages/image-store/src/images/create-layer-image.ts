@@ -1,5 +1,6 @@
 // `docker commit` and `docker import`, composed: the layer and the new
 // config and manifest go to the content store, then a record names them.
+import { coalesceChunks } from '@ce/protocol/copy';
 import type { ContentStore } from '../content/content-store.js';
 import type { Digest } from '../digest.js';
 import type { FileLeaseManager } from '../leases/manager.js';
@@ -52,8 +53,10 @@ export async function createLayerImage(parts: CreateLayerImageParts, options: Cr
   const lease = await parts.leases.create({ reason: 'create an image from a layer', expiresInMs: 6 * 60 * 60 * 1000 });
   try {
     const leaseBlob = (digest: Digest) => lease.add({ kind: 'content', id: digest });
-    const bytes = options.untrusted ? checkedTar(decompressedLayer(options.layer)) : options.layer;
-    const layer = await content.ingest(bytes, {}, leaseBlob).catch((err: unknown) => {
+    // Whole MiB writes into the blob, not one per tar header and padding.
+    const bytes = coalesceChunks(options.untrusted ? checkedTar(decompressedLayer(options.layer)) : options.layer);
+    // The layer is ours to produce (a commit's tar, an import's upload): its blob goes to disk as it is written.
+    const layer = await content.ingest(bytes, {}, leaseBlob, { writeBehind: true }).catch((err: unknown) => {
       throw noSpaceLeft(err, 'storing a layer in', parts.root) ?? err;
     });
     const composed = composeLayerImage({

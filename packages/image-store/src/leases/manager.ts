@@ -8,7 +8,6 @@ import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import { invalidArgument } from '@ce/protocol';
 import { isErrno, tempName } from '../util/fs.js';
-import { KeyedMutex } from '../util/mutex.js';
 import type { Lease, LeaseManager, LeaseOptions, LeaseResource, LeaseResourceKind } from './types.js';
 
 const DEFAULT_EXPIRY_MS = 24 * 60 * 60 * 1000;
@@ -47,7 +46,8 @@ export function processStartTime(pid: number): string | undefined {
 }
 
 export class FileLeaseManager implements LeaseManager {
-  private readonly lock = new KeyedMutex();
+  /** Per lease: the write of its file in flight, and the next one, which takes every add made meanwhile. */
+  private readonly writes = new Map<string, { current?: Promise<void>; queued?: Promise<void> }>();
 
   private constructor(readonly dir: string) {}
 
@@ -98,28 +98,60 @@ export class FileLeaseManager implements LeaseManager {
     }
   }
 
-  /** @internal */
+  /**
+   * @internal Adds `resource` and resolves once a write of the record holding
+   * it is done. Adds that arrive while a write is in flight share the next
+   * write: a pull adds a dozen resources, many at once (every layer's blob,
+   * then its snapshot), and each write of the file was on the pull's path.
+   */
   async add(record: LeaseRecord, resource: LeaseResource): Promise<void> {
     if (!KINDS.includes(resource.kind)) throw invalidArgument(`unknown lease resource kind ${JSON.stringify(resource.kind)}`);
     if (typeof resource.id !== 'string' || resource.id === '') throw invalidArgument('a lease resource needs an id');
-    await this.lock.run(record.id, async () => {
-      if (record.resources.some((r) => r.kind === resource.kind && r.id === resource.id)) return;
-      record.resources.push({ kind: resource.kind, id: resource.id });
-      await this.write(record);
+    const writes = this.writes.get(record.id);
+    if (record.resources.some((r) => r.kind === resource.kind && r.id === resource.id)) {
+      // Already in the record: written, or in a write still to finish.
+      await (writes?.queued ?? writes?.current);
+      return;
+    }
+    record.resources.push({ kind: resource.kind, id: resource.id });
+    await this.persist(record);
+  }
+
+  /** A write of `record` that starts after this call; joins one already waiting to start. */
+  private persist(record: LeaseRecord): Promise<void> {
+    let writes = this.writes.get(record.id);
+    if (!writes) this.writes.set(record.id, (writes = {}));
+    const state = writes;
+    if (state.queued) return state.queued;
+    const start = (): Promise<void> => {
+      const current = this.write(record).finally(() => {
+        if (state.current === current) state.current = undefined;
+        if (!state.current && !state.queued && this.writes.get(record.id) === state) this.writes.delete(record.id);
+      });
+      state.current = current;
+      return current;
+    };
+    if (!state.current) return start();
+    const queued = state.current.catch(() => undefined).then(() => {
+      state.queued = undefined;
+      return start();
     });
+    state.queued = queued;
+    return queued;
   }
 
   /** Deletes a lease's file; false when it was already gone. */
   async delete(id: string): Promise<boolean> {
-    return this.lock.run(id, async () => {
-      try {
-        await unlink(this.path(id));
-      } catch (err) {
-        if (isErrno(err, 'ENOENT')) return false;
-        throw err;
-      }
-      return true;
-    });
+    // After the writes of its adds: a write landing later would bring the file back.
+    const writes = this.writes.get(id);
+    await (writes?.queued ?? writes?.current)?.catch(() => undefined);
+    try {
+      await unlink(this.path(id));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
+    return true;
   }
 
   /** Every lease on disk with its liveness; unreadable files are reported as dead leases. */

@@ -227,7 +227,7 @@ async function fetchLayers(
 ): Promise<void> {
   const progress = opts.onProgress ?? (() => undefined);
   // Lease every layer before looking: one found present is then safe from a concurrent gc/rmi, one still to fetch is leased before its commit.
-  for (const layer of layers) await ctx.lease?.add({ kind: 'content', id: layer.digest });
+  await Promise.all(layers.map((layer) => ctx.lease?.add({ kind: 'content', id: layer.digest })));
   const present = await Promise.all(layers.map((l) => ctx.content.exists(parseDigest(l.digest, `layer digest in the manifest of ${ref.familiar()}`))));
   const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_PULL_CONCURRENCY);
   const missing: number[] = [];

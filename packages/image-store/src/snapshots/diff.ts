@@ -3,11 +3,11 @@
 // `.wh.<name>` entries and opaque directories (trusted.overlay.opaque=y) as a
 // `.wh..wh..opq` entry inside them — what `docker commit` and a build step
 // produce. Entries are sorted, so equal trees give equal tars.
-import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { packFile } from '@ce/protocol/copy';
 import { lgetxattr } from '@ce/native';
 import * as tar from 'tar-stream';
 import { OVERLAY_OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from '../unpack/fs-ops.js';
@@ -59,10 +59,7 @@ export async function writeDiff(upperDir: string, out: Writable, getxattr: (path
           continue;
         }
         if (st.nlink > 1) links.set(inode, relPath);
-        await new Promise<void>((resolve, reject) => {
-          const e = pack.entry({ ...base, name: relPath, type: 'file', size: st.size } as Partial<tar.Header> & { name: string }, (err) => (err ? reject(err) : resolve()));
-          pipeline(createReadStream(path), e).catch(reject);
-        });
+        await packFile(pack, { ...base, name: relPath, type: 'file', size: st.size }, path);
       } else if (type === S_IFCHR || type === S_IFBLK) {
         await entry({ ...base, name: relPath, type: type === S_IFCHR ? 'character-device' : 'block-device', devmajor: major(st.rdev), devminor: minor(st.rdev) });
       } else if (type === S_IFIFO) {

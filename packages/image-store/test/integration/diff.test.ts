@@ -38,6 +38,10 @@ async function describeTree(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
+/** 2.5 MiB + 3 bytes, each 4-byte word its own offset: a piece out of place or out of order shows. */
+const big = Buffer.alloc(2.5 * 1024 * 1024 + 3);
+for (let off = 0; off + 4 <= big.length; off += 4) big.writeUInt32LE(off, off);
+
 describe.skipIf(!isRoot)('the diff of a container rootfs (needs root)', () => {
   it('turns overlay whiteouts and opaque directories into .wh. entries, and unpacks back to the same changes', async () => {
     const image = await makeImage([
@@ -62,6 +66,8 @@ describe.skipIf(!isRoot)('the diff of a container rootfs (needs root)', () => {
       await writeFile(join(mnt, 'd/y'), 'new in the replaced dir');
       await writeFile(join(mnt, 'keep/k'), 'changed');
       await writeFile(join(mnt, 'new'), 'added', { mode: 0o750 });
+      // Read in several pieces (1 MiB each, the last one short).
+      await writeFile(join(mnt, 'big'), big);
       await link(join(mnt, 'new'), join(mnt, 'new-link'));
     } finally {
       await store.unmount(mnt);
@@ -77,6 +83,7 @@ describe.skipIf(!isRoot)('the diff of a container rootfs (needs root)', () => {
     }
     expect(names).toEqual([
       'file .wh.a',
+      'file big',
       'directory d/',
       'file d/.wh..wh..opq',
       'file d/y',
@@ -92,6 +99,7 @@ describe.skipIf(!isRoot)('the diff of a container rootfs (needs root)', () => {
     expect(unpacked.diffId).toBe(diffId);
     const upper = store.snapshotter.fsPath('diff-ctr');
     expect(await describeTree(replay)).toEqual(await describeTree(upper));
+    expect((await readFile(join(replay, 'big'))).equals(big)).toBe(true);
     await store.removeRootfs('diff-ctr');
   });
 });

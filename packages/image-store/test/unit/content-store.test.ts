@@ -1,7 +1,7 @@
-import { link, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { link, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isIngestHeld } from '../../src/content/ingest-lock.js';
 import { FileContentStore } from '../../src/content/file-content-store.js';
 import { sha256 } from '../../src/digest.js';
@@ -87,6 +87,60 @@ describe('content store', () => {
     await expect(store.ingest(failing())).rejects.toThrow('network went away');
     expect(await blobFiles()).toEqual([]);
     expect(await ingestFiles()).toEqual([]);
+  });
+
+  describe('write-behind (commit\'s layer)', () => {
+    // FileHandle's prototype: the writer's descriptor is one, so a spy on datasync sees its write-backs.
+    let handleProto: { datasync: () => Promise<void> };
+    beforeEach(async () => {
+      const fh = await open(join(root.path, 'probe'), 'w');
+      handleProto = Object.getPrototypeOf(fh) as typeof handleProto;
+      await fh.close();
+    });
+    afterEach(() => vi.restoreAllMocks());
+    /** `mib` MiB of bytes that differ from MiB to MiB, as 1 MiB chunks. */
+    const chunks = (mib: number) => Array.from({ length: mib }, (_, i) => Buffer.alloc(1024 * 1024, i + 1));
+
+    it('starts writing a big blob back to disk before its commit when asked, and commits it whole', async () => {
+      const datasync = vi.spyOn(handleProto, 'datasync');
+      const data = chunks(20);
+      const digest = sha256(Buffer.concat(data));
+      const w = await store.writer({ digest, size: 20 * 1024 * 1024 }, { writeBehind: true });
+      for (const c of data) await w.write(c);
+      expect(datasync.mock.calls.length).toBeGreaterThanOrEqual(1);
+      expect((await w.commit()).digest).toBe(digest);
+      expect(sha256(await store.readBlob(digest))).toBe(digest);
+      expect(await ingestFiles()).toEqual([]);
+    });
+
+    it('leaves a blob to its commit unless asked, and a small one always', async () => {
+      const datasync = vi.spyOn(handleProto, 'datasync');
+      await store.ingest(chunks(20));
+      await store.ingest(Buffer.alloc(1024 * 1024, 7), {}, undefined, { writeBehind: true });
+      expect(datasync).not.toHaveBeenCalled();
+    });
+
+    it('fails the commit when a write-back failed, and commits nothing (the kernel tells one flush only)', async () => {
+      vi.spyOn(handleProto, 'datasync').mockRejectedValue(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      await expect(store.ingest(chunks(10), {}, undefined, { writeBehind: true })).rejects.toThrow('EIO: i/o error, fdatasync');
+      expect(await blobFiles()).toEqual([]);
+      expect(await ingestFiles()).toEqual([]);
+    });
+
+    it('lets an abort wait for a write-back in flight before it closes the file', async () => {
+      let finish!: () => void;
+      const events: string[] = [];
+      vi.spyOn(handleProto, 'datasync').mockImplementation(() => new Promise<void>((resolve) => (finish = () => (events.push('write-back done'), resolve()))));
+      const w = await store.writer({}, { writeBehind: true });
+      for (const c of chunks(9)) await w.write(c);
+      const aborted = w.abort().then(() => events.push('aborted'));
+      await new Promise((r) => setImmediate(r));
+      expect(events).toEqual([]);
+      finish();
+      await aborted;
+      expect(events).toEqual(['write-back done', 'aborted']);
+      expect(await ingestFiles()).toEqual([]);
+    });
   });
 
   it('lets concurrent writers of the same blob all succeed with one committed copy', async () => {
