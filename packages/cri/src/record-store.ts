@@ -3,7 +3,7 @@
 // name reserved while it exists, as containerd reserves names.
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alreadyExists, notFound } from '@ce/protocol';
+import { alreadyExists, invalidArgument, notFound } from '@ce/protocol';
 
 export interface StoredRecord {
   id: string;
@@ -48,13 +48,18 @@ export class RecordStore<T extends StoredRecord> {
     return record;
   }
 
-  /** The record whose id is `idOrPrefix` or the only one starting with it. */
+  /**
+   * The record whose id is `idOrPrefix` or the only one starting with it;
+   * a prefix of several is refused in containerd's (truncindex's) words, so
+   * that an idempotent Stop or Remove never takes it for "not there".
+   */
   find(idOrPrefix: string): T | undefined {
     if (!idOrPrefix) return undefined;
     const exact = this.records.get(idOrPrefix);
     if (exact) return exact;
     const matches = this.list().filter((r) => r.id.startsWith(idOrPrefix));
-    return matches.length === 1 ? matches[0] : undefined;
+    if (matches.length > 1) throw invalidArgument(`multiple IDs found with provided prefix: ${idOrPrefix}`);
+    return matches[0];
   }
 
   /** Reserves the record's name; AlreadyExists, in containerd's words, when another record holds it. */

@@ -13,9 +13,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "detached_thread.h"
 #include "syscall_error.h"
 
 #ifndef MFD_EXEC
@@ -242,14 +242,21 @@ Napi::Value SpawnFdsAsync(const Napi::CallbackInfo& info) {
   if (!req) return env.Undefined();
   auto* job = new AsyncSpawn{std::move(req), {}};
   SpawnTsfn tsfn = SpawnTsfn::New(env, info[6].As<Napi::Function>(), "ce-spawn", 0, 1);
-  std::thread([job, tsfn]() mutable {
+  int err = StartDetachedThread([job, tsfn]() mutable {
     job->res = RunSpawn(*job->req);
     // The child holds its copies now: ours close before JS hears of it.
     for (int t : job->req->temps) close(t);
     job->req->temps.clear();
-    tsfn.BlockingCall(job);
+    // Refused only when the environment is going away: nobody is left to tell.
+    if (tsfn.BlockingCall(job) != napi_ok) delete job;
     tsfn.Release();
-  }).detach();
+  });
+  if (err) {
+    tsfn.Release();
+    std::string path = job->req->path;
+    delete job;  // the request's destructor closes the fd copies
+    ThrowSyscallError(env, "pthread_create", err, {path});
+  }
   return env.Undefined();
 }
 

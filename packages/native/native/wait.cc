@@ -4,7 +4,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#include <thread>
+#include "detached_thread.h"
 
 #include "syscall_error.h"
 
@@ -46,7 +46,7 @@ Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   }
   pid_t pid = info[0].As<Napi::Number>().Int32Value();
   Tsfn tsfn = Tsfn::New(env, info[1].As<Napi::Function>(), "ce-waitpid", 0, 1);
-  std::thread([pid, tsfn]() mutable {
+  int err = StartDetachedThread([pid, tsfn]() mutable {
     auto* result = new WaitResult();
     for (;;) {
       pid_t r = waitpid(pid, &result->status, __WALL);
@@ -55,8 +55,12 @@ Napi::Value WaitPid(const Napi::CallbackInfo& info) {
       result->err = r < 0 ? errno : ECHILD;
       break;
     }
-    tsfn.BlockingCall(result);
+    if (tsfn.BlockingCall(result) != napi_ok) delete result;
     tsfn.Release();
-  }).detach();
+  });
+  if (err) {
+    tsfn.Release();
+    ThrowSyscallError(env, "pthread_create", err, {});
+  }
   return env.Undefined();
 }

@@ -91,9 +91,13 @@ export function pipe(): [number, number] {
  * as subreaper), exits; reaps it on a dedicated thread, never the libuv pool.
  */
 export function waitPid(pid: number): Promise<WaitResult> {
-  return new Promise((resolve, reject) =>
-    loadBinding().waitPid(pid, (err, result) => (err ? reject(SyscallError.from(err)) : resolve(result!))),
-  );
+  return new Promise((resolve, reject) => {
+    try {
+      loadBinding().waitPid(pid, (err, result) => (err ? reject(SyscallError.from(err)) : resolve(result!)));
+    } catch (err) {
+      reject(SyscallError.from(err)); // no thread could be made for it (pthread_create)
+    }
+  });
 }
 
 export { MOUNT_DATA_MAX, compactLowerdir, type MountSpec } from './mount-spec.js';

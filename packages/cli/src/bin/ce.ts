@@ -27,7 +27,7 @@ registerCommands(program, connect, process.argv.slice(2));
 program.hook('preAction', (_program, action) => {
   const { namespace } = program.opts<{ namespace?: string }>();
   if (namespace === undefined || namespace === DEFAULT_NAMESPACE) return;
-  const lists = action.name() === 'ps' || (action.name() === 'ls' && action.parent?.name() === 'container');
+  const lists = (action.name() === 'ps' && action.parent === program) || (action.name() === 'ls' && action.parent?.name() === 'container' && action.parent.parent === program);
   if (!lists) throw new CliExit(125, `--namespace ${namespace}: only \`ce ps\` looks into another namespace; its containers are managed by their owner`);
 });
 for (const cmd of program.commands) cmd.exitOverride();

@@ -113,8 +113,16 @@ export class FileLeaseManager implements LeaseManager {
       await (writes?.queued ?? writes?.current);
       return;
     }
-    record.resources.push({ kind: resource.kind, id: resource.id });
-    await this.persist(record);
+    const added = { kind: resource.kind, id: resource.id };
+    record.resources.push(added);
+    try {
+      await this.persist(record);
+    } catch (err) {
+      // Not on disk, so not in the record: an add again writes it, instead of finding it there.
+      const at = record.resources.indexOf(added);
+      if (at >= 0) record.resources.splice(at, 1);
+      throw err;
+    }
   }
 
   /** A write of `record` that starts after this call; joins one already waiting to start. */

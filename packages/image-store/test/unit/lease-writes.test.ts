@@ -46,12 +46,16 @@ describe('lease file writes', () => {
     expect((await readdir(dir.path)).filter((n) => !n.startsWith('.'))).toEqual([]);
   });
 
-  it('fails the adds whose write failed', async () => {
+  it('fails the adds whose write failed, and writes their resource when added again', async () => {
     const manager = await FileLeaseManager.open(dir.path);
     const lease = await manager.create();
-    vi.spyOn(manager, 'write').mockRejectedValueOnce(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+    const write = vi.spyOn(manager, 'write').mockRejectedValueOnce(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
     await expect(lease.add({ kind: 'content', id: 'sha256:x' })).rejects.toThrow('ENOSPC');
     await lease.add({ kind: 'content', id: 'sha256:y' });
-    expect(await onDisk(lease.id)).toEqual(['content:sha256:x', 'content:sha256:y']);
+    expect(await onDisk(lease.id)).toEqual(['content:sha256:y']);
+    const writesBefore = write.mock.calls.length;
+    await lease.add({ kind: 'content', id: 'sha256:x' });
+    expect(write.mock.calls.length).toBe(writesBefore + 1);
+    expect(await onDisk(lease.id)).toEqual(['content:sha256:y', 'content:sha256:x']);
   });
 });

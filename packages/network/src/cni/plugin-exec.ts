@@ -93,10 +93,15 @@ async function execOnce(path: string, call: PluginCall, opts: PluginExecOptions)
   const label = `${call.network ? `network "${call.network}": ` : ''}plugin type="${call.type}" (${call.command.toLowerCase()})`;
   if (opts.signal?.aborted) throw new CeError('Canceled', `${label} canceled before it started`);
   const env = pluginEnv(call);
-  const [stdinR, stdinW] = pipe();
-  const [stdoutR, stdoutW] = pipe();
-  const [stderrR, stderrW] = pipe();
+  const fds: number[] = [];
   let pid: number;
+  try {
+    for (let i = 0; i < 3; i++) fds.push(...pipe());
+  } catch (err) {
+    for (const fd of fds) closeSync(fd);
+    throw err;
+  }
+  const [stdinR, stdinW, stdoutR, stdoutW, stderrR, stderrW] = fds as [number, number, number, number, number, number];
   try {
     pid = await spawnFdsAsync(commandPath(argv[0]!, env), argv, [stdinR, stdoutW, stderrW], { env: [...env].map(([k, v]) => `${k}=${v}`), newSession: true });
   } catch (err) {
@@ -114,19 +119,25 @@ async function execOnce(path: string, call: PluginCall, opts: PluginExecOptions)
   const stderr: Buffer[] = [];
   let outBytes = 0;
   let ended: CeError | undefined;
+  let reaped = false;
   const killGroup = (why: CeError) => {
     ended ??= why;
-    for (const target of [-pid, pid]) {
+    // The plugin's session, then the plugin alone while it is not reaped (after, its pid may be another's).
+    for (const target of reaped ? [-pid] : [-pid, pid]) {
       try {
-        return void process.kill(target, 'SIGKILL');
+        process.kill(target, 'SIGKILL');
+        break;
       } catch {
         // no such group (it left its session): the plugin alone, or it is gone
       }
     }
+    // What it started may hold the output open after the plugin is gone: the call ends now all the same.
+    for (const s of outputs) s.destroy();
   };
   const timer = setTimeout(() => killGroup(new CeError('DeadlineExceeded', `${label} did not finish within ${opts.timeoutMs} ms`)), opts.timeoutMs);
   const onAbort = () => killGroup(new CeError('Canceled', `${label} canceled`));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort(); // canceled while it was being spawned
   const collect = (into: Buffer[]) => (chunk: Buffer) => {
     outBytes += chunk.length;
     if (outBytes > MAX_OUTPUT) killGroup(new CeError('ResourceExhausted', `${label} wrote more than ${MAX_OUTPUT} bytes`));
@@ -141,12 +152,17 @@ async function execOnce(path: string, call: PluginCall, opts: PluginExecOptions)
   stdin.on('error', () => undefined);
   stdin.end(call.stdin);
   let status: WaitResult;
+  const exited = waitPid(pid).then((result) => {
+    reaped = true;
+    return result;
+  });
   try {
-    [status] = await Promise.all([waitPid(pid), ...closed]);
+    [status] = await Promise.all([exited, ...closed]);
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
     stdin.destroy();
+    for (const s of outputs) s.destroy();
   }
   const out = Buffer.concat(stdout).toString('utf8');
   const errText = Buffer.concat(stderr).toString('utf8');

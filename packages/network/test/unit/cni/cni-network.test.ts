@@ -186,6 +186,21 @@ describe('CniNetwork failures', () => {
     expect(await gone(await childPid(fb, 'iface'))).toBe(true);
   });
 
+  it('ends the call at its timeout when what the plugin left in another session holds its output', async () => {
+    await fb.leaveHolding('iface', 'ADD');
+    try {
+      await expect(network({}, { timeoutMs: 500 }).add('c1', NETNS, 'eth0')).rejects.toMatchObject({ code: 'DeadlineExceeded' });
+    } finally {
+      const left = await childPid(fb, 'iface');
+      try {
+        process.kill(left, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      expect(await gone(left)).toBe(true);
+    }
+  });
+
   it('ends a plugin when the caller aborts, and undoes the ADD', async () => {
     await fb.hang('meta', 'ADD');
     const abort = new AbortController();

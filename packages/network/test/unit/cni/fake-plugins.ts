@@ -17,6 +17,8 @@ export interface FakeBin {
   stderr(name: string, command: string, text: string): Promise<void>;
   /** `name` starts a child that sleeps and waits for it, for `command`. */
   hang(name: string, command: string): Promise<void>;
+  /** `name` leaves a child in a session of its own holding its stdout, and exits, for `command`. */
+  leaveHolding(name: string, command: string): Promise<void>;
   /** "name COMMAND" per call, in order. */
   calls(): Promise<string[]>;
   stdin(name: string, command: string): Promise<Record<string, unknown>>;
@@ -31,6 +33,7 @@ env | grep '^CNI_' | sort > "$d/$n.$CNI_COMMAND.env"
 echo "$n $CNI_COMMAND" >> "$d/calls.log"
 [ -f "$d/$n.$CNI_COMMAND.stderr" ] && cat "$d/$n.$CNI_COMMAND.stderr" >&2
 if [ -f "$d/$n.$CNI_COMMAND.hang" ]; then sleep 300 & echo $! > "$d/$n.child.pid"; wait; fi
+if [ -f "$d/$n.$CNI_COMMAND.leave" ]; then setsid sleep 300 & echo $! > "$d/$n.child.pid"; exit 0; fi
 [ -f "$d/$n.$CNI_COMMAND.out" ] && cat "$d/$n.$CNI_COMMAND.out"
 exit $(cat "$d/$n.$CNI_COMMAND.exit" 2>/dev/null || echo 0)
 `;
@@ -61,6 +64,9 @@ export async function fakeBin(): Promise<FakeBin> {
     },
     async hang(name, command) {
       await writeFile(file(name, command, 'hang'), '');
+    },
+    async leaveHolding(name, command) {
+      await writeFile(file(name, command, 'leave'), '');
     },
     async calls() {
       const text = await readFile(join(rec, 'calls.log'), 'utf8').catch(() => '');
