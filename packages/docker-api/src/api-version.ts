@@ -13,16 +13,8 @@ export function compareApiVersions(a: string, b: string): number {
   return 0;
 }
 
-/** The last version checked and its answer: a client asks for the same one in each of its requests. */
-let lastChecked: { requested: string; message: string | undefined } | undefined;
-
 /** dockerd's answer to a version outside [MIN_API_VERSION, API_VERSION]; undefined when it is within. */
 export function unsupportedVersionMessage(requested: string): string | undefined {
-  if (lastChecked?.requested !== requested) lastChecked = { requested, message: versionMessage(requested) };
-  return lastChecked.message;
-}
-
-function versionMessage(requested: string): string | undefined {
   if (compareApiVersions(requested, API_VERSION) > 0) return `client version ${requested} is too new. Maximum supported API version is ${API_VERSION}`;
   if (compareApiVersions(requested, MIN_API_VERSION) < 0) {
     return `client version ${requested} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`;

@@ -126,9 +126,9 @@ struct SpawnResult {
 };
 
 /** The request from spawnFds' arguments; nullptr with a JS exception pending when they are wrong. */
-std::unique_ptr<SpawnRequest> ReadRequest(const Napi::CallbackInfo& info, size_t extra) {
+std::unique_ptr<SpawnRequest> ReadRequest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 + extra || !info[0].IsString() || !info[1].IsArray() || !info[2].IsArray()) {
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsArray() || !info[2].IsArray()) {
     Napi::TypeError::New(env, "spawnFds(path: string, argv: string[], fds: number[], sealedCopy?: boolean, env?: string[], newSession?: boolean)").ThrowAsJavaScriptException();
     return nullptr;
   }
@@ -204,7 +204,7 @@ SpawnResult RunSpawn(SpawnRequest& req) {
 
 Napi::Value SpawnFds(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto req = ReadRequest(info, 0);
+  auto req = ReadRequest(info);
   if (!req) return env.Undefined();
   SpawnResult res = RunSpawn(*req);
   if (res.err) {
@@ -238,7 +238,7 @@ Napi::Value SpawnFdsAsync(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "spawnFdsAsync(path, argv, fds, sealedCopy, env, newSession, callback)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  auto req = ReadRequest(info, 0);
+  auto req = ReadRequest(info);
   if (!req) return env.Undefined();
   auto* job = new AsyncSpawn{std::move(req), {}};
   SpawnTsfn tsfn = SpawnTsfn::New(env, info[6].As<Napi::Function>(), "ce-spawn", 0, 1);

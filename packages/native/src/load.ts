@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { NativeBinding } from './binding.js';
 
 const require = createRequire(import.meta.url);
@@ -13,15 +12,7 @@ let buildDirPath: string | undefined;
  * this module inside it, where import.meta.url is the bundle's (decision 0033).
  */
 function buildDir(): string {
-  if (!buildDirPath) {
-    let packageDir: string;
-    try {
-      packageDir = dirname(require.resolve('@ce/native/package.json'));
-    } catch {
-      packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-    }
-    buildDirPath = join(packageDir, 'build', 'Release');
-  }
+  buildDirPath ??= join(dirname(require.resolve('@ce/native/package.json')), 'build', 'Release');
   return buildDirPath;
 }
 
